@@ -8,7 +8,7 @@ with a 3,071-bit exponent); in this tree and in another one (`--before`, the tre
 where /tmp/before holds the base commit: `git archive 7478333 | tar -x -C /tmp/before`.
 
 Processes, all started from this file: each server is `build_app` served by uvicorn through
-`mockexchange.server.uvicorn_config` on 127.0.0.1 port 0, in a process of its own whose `PYTHONPATH` is the tree
+`mockexchange.server.serving.uvicorn_config` on 127.0.0.1 port 0, in a process of its own whose `PYTHONPATH` is the tree
 measured (this tree, or `--before`); the clients are threads of this process, each on one keep-alive connection
 written and read by hand (a request's bytes made once a second, when its timestamp changes). Each server registers
 three keys with `create_key`: an RSA key whose private half this process holds (the legitimate client's), and two
@@ -66,7 +66,7 @@ def serve(settings_json: str, good_pem: str) -> None:
     import uvicorn
 
     from mockexchange.app import build_app
-    from mockexchange.server import uvicorn_config
+    from mockexchange.server.serving import uvicorn_config
     from mockexchange.settings import Settings
 
     settings = Settings(host="127.0.0.1", port=0, **json.loads(settings_json))

@@ -5,10 +5,10 @@ websocket client that floods pings and never reads, and request bodies sent a by
     .venv/bin/python bench/hostile_holds.py --before 7478333 --quick    # shorter floods, a 5 s body timeout (~1 min)
     .venv/bin/python bench/hostile_holds.py --before 7478333 --only ping-flood
 
-`--before REV` is `git archive`d into a temporary folder; its servers import that tree's `mockexchange`
-(PYTHONPATH), this checkout's servers their own. Each server is `hostile_limits.py`'s: `build_app` served by uvicorn
-through `mockexchange.server.uvicorn_config` in a process of its own, so its memory and CPU are its own. The figures
-are printed for both trees and as ratios (this tree / before).
+`--before REV` is `git archive`d into a temporary folder; its servers import that tree's `mockexchange` (PYTHONPATH),
+this checkout's servers their own. Each server is `hostile_limits.py`'s: `build_app` served by uvicorn through
+`mockexchange.server.serving.uvicorn_config` in a process of its own, so its memory and CPU are its own. The figures are
+printed for both trees and as ratios (this tree / before).
 
 **ping flood.** For each tree and each venue's websocket (`/trade-api/ws/v2`, signed; `/ws/api/v2`), one client
 (a 4 KiB receive buffer, a 16 KiB send buffer) writes masked pings of 125 bytes (the largest control frame), with a

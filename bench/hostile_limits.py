@@ -6,8 +6,8 @@ reading cut off, a fill fanned out to the most subscriptions a connection may ho
     .venv/bin/python bench/hostile_limits.py --only bodies    # or: --only slow-consumer, --only fanout
 
 Processes, all started from this file: each server is `build_app` served by uvicorn through
-`mockexchange.server.uvicorn_config` on 127.0.0.1 port 0 (as `mockexchange serve` and `MockServer` serve it), in a
-process of its own, so its memory is its own; the client is this process.
+`mockexchange.server.serving.uvicorn_config` on 127.0.0.1 port 0 (as `mockexchange serve` and `MockServer` serve it), in
+a process of its own, so its memory is its own; the client is this process.
 
 **bodies.** For each server, route and framing (Content-Length, chunked), the client sends a `--size-mb` body in
 1 MiB writes, as fast as the server takes it, while another thread waits for the answer; it reports the status, when
@@ -15,7 +15,7 @@ the answer came (seconds after the first byte, and how many bytes had been sent 
 over the request above its RSS before it (VmHWM, reset through /proc/PID/clear_refs before each case). Servers:
 - **baseline**: a bare Starlette app whose `POST /_admin/accounts` and `POST /api/v2` read `request.body()` whole and
   then compare its length with the limit: what the mock's routes did before bodies were read within their limit;
-- **mock**: the mock, whose routes read a body within the limit (`web.read_body`).
+- **mock**: the mock, whose routes read a body within the limit (`web.request_body.read_body`).
 
 **slow consumer.** One mock (`ws_queue_size` 1,000, `ws_send_buffer_bytes` 64 KiB: the defaults); a thread of the
 server process fills one user's market at `--rate` fills/s (2 messages each). Two websocket clients of that user
@@ -121,7 +121,7 @@ def serve(kind: str, settings_json: str, public_pem_path: str) -> None:
     import uvicorn
 
     from mockexchange.app import build_app
-    from mockexchange.server import uvicorn_config
+    from mockexchange.server.serving import uvicorn_config
     from mockexchange.settings import Settings
 
     settings = Settings(host="127.0.0.1", port=0, **json.loads(settings_json))

@@ -6,10 +6,10 @@ one command: twelve connections of one key subscribe `orderbook_delta` to 200 de
 
 `--before REV` is `git archive`d into a temporary folder; its server imports that tree's `mockexchange` (PYTHONPATH),
 this checkout's server its own. Each server is `hostile_limits.py`'s: `build_app` served by uvicorn through
-`mockexchange.server.uvicorn_config` in a process of its own, so its memory is its own; the websocket settings at their
-defaults but the ping interval and timeout (120 s: the close timeout would otherwise reset a client that does not read
-20 s after its buffers filled, and end the figure). `--books` markets are listed at a tenth of a cent (`deci_cent`),
-each book holding every level (499 YES bids and 500 NO bids: a snapshot of 21 KB on the wire).
+`mockexchange.server.serving.uvicorn_config` in a process of its own, so its memory is its own; the websocket settings
+at their defaults but the ping interval and timeout (120 s: the close timeout would otherwise reset a client that does
+not read 20 s after its buffers filled, and end the figure). `--books` markets are listed at a tenth of a cent
+(`deci_cent`), each book holding every level (499 YES bids and 500 NO bids: a snapshot of 21 KB on the wire).
 
 Per tree, `--connections` clients of one key (a 4 KiB receive buffer, a 16 KiB send buffer each) subscribe
 `orderbook_delta` to every book and read nothing. **parked**: the server's RSS once it has not grown by 1 MiB in a

@@ -12,8 +12,8 @@ bytes), and this process as the **client**: one keep-alive connection sending `G
 n=<i>&pad=<x...>` unsigned (401, as the issue's reproduction; a signed request is journaled the same way). The
 `unbounded` variant emulates the journal before it was bounded: `TEXT_CHARS` and `PROBLEMS_KEPT` patched to a
 billion in the server process and `journal_max_bytes=None` (nothing else differs). Also printed, in this process:
-CPython's bytes per entry (tracemalloc) against what the journal counts for it (`_entry_bytes`), for ordinary and
-long entries. Figures are reported, never asserted.
+CPython's bytes per entry (tracemalloc) against what the journal counts for it (`JournalEntry.measure`), for
+ordinary and long entries. Figures are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ VARIANTS = ("bounded", "unbounded")
 
 
 def serve(variant: str, max_bytes: int | None) -> None:
-    from mockexchange import journal
+    from mockexchange.journal import entries
     from mockexchange.server import MockServer
 
     settings: dict[str, Any] = {} if max_bytes is None else {"journal_max_bytes": max_bytes}
     if variant == "unbounded":
-        journal.TEXT_CHARS = journal.PROBLEMS_KEPT = 10**9
+        entries.TEXT_CHARS = entries.PROBLEMS_KEPT = 10**9
         settings["journal_max_bytes"] = None
     with MockServer(**settings) as mock:
         print(json.dumps({"port": mock.port}), flush=True)
@@ -159,7 +159,8 @@ def report(result: dict[str, Any], query_bytes: int) -> None:
 
 def entry_bytes(label: str, query: Callable[[int], str], n: int = 5000, status: int = 200) -> None:
     from mockexchange.core.clock import SystemClock
-    from mockexchange.journal import HttpExchange, Journal
+    from mockexchange.journal.entries import HttpExchange
+    from mockexchange.journal.journal import Journal
 
     journal = Journal(SystemClock(), n, max_bytes=None)
     key = str(uuid.uuid4())

@@ -12,8 +12,8 @@ Three kinds of process, all started from this file:
 - mock server: `build_app` (the exchange clock held still) with 10 accounts, each with its own RSA key registered by
   its public PEM, and one market whose book holds the house's YES ask of 10,000,000 contracts at 0.45
   (`Control.set_book(..., no=[["0.55", ...]])`, as route_cost.py sets it up); served by uvicorn through
-  `mockexchange.server.uvicorn_config` on 127.0.0.1 port 0, as `MockServer` serves it. A fresh server for every run,
-  so every run starts from the same state.
+  `mockexchange.server.serving.uvicorn_config` on 127.0.0.1 port 0, as `MockServer` serves it. A fresh server for every
+  run, so every run starts from the same state.
 - baseline server: a bare Starlette app under the same `uvicorn_config` answering the mock's own bytes (captured from
   a mock first, headers compared): the create's answer (after reading the body; a resting order's answer for a
   good-till-canceled body) and the cancel's.
@@ -130,7 +130,7 @@ def baseline_app(answers: Path) -> Any:
     from starlette.requests import Request
     from starlette.routing import Route
 
-    from mockexchange.web import JSONBytesResponse
+    from mockexchange.web.answers import JSONBytesResponse
 
     cross, rest, cancel = ((answers / f"{kind}.json").read_bytes() for kind in ("cross", "rest", "cancel"))
 
@@ -151,7 +151,7 @@ def baseline_app(answers: Path) -> Any:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from mockexchange.server import uvicorn_config
+    from mockexchange.server.serving import uvicorn_config
 
     target = mock_app(Path(args.keys)) if args.kind == "mock" else baseline_app(Path(args.answers))
     server = uvicorn.Server(uvicorn_config(target, host="127.0.0.1", port=0))

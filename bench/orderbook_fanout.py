@@ -9,9 +9,10 @@ loaded machine.
     .venv/bin/python bench/orderbook_fanout.py --profile /tmp/fanout.prof   # then cProfile of the book rounds
 
 The connections are the venue's own (`venues/kalshi/websocket.py`'s `Connection`, its subscriptions made by a
-`subscribe` command each, added to a fan-out built as the venue's route builds it), each with a frame writer that
-frames every text as the server's does (`server.text_frame`) and keeps no bytes: what is left out of the mock's road is
-the socket `send` and uvicorn's transport, which the bare write pays alike. Kinds, in turn, round after round:
+`subscribe` command each, added to a fan-out built as the venue's route builds it), each with a frame writer that frames
+every text as the server's does (`server.websocket_protocol.text_frame`) and keeps no bytes: what is left out of the
+mock's road is the socket `send` and uvicorn's transport, which the bare write pays alike. Kinds, in turn, round after
+round:
 - **book**: `Control.set_book` moves the house's YES bid at 0.40 (one `BookMoved`, one `orderbook_delta` per
   connection); the loop then runs the hand-over;
 - **set_book alone**: the same calls with no connection subscribed (what the hand-over is measured over);
@@ -63,7 +64,7 @@ class Socket:
     """What `Connection` reads of its websocket: the scope, with the frame writer in its extensions."""
 
     def __init__(self, writer: Writer) -> None:
-        from mockexchange.web import FRAME_WRITER
+        from mockexchange.web.extensions import FRAME_WRITER
 
         self.scope = {"extensions": {FRAME_WRITER: {"writer": writer}}}
 
@@ -72,7 +73,7 @@ async def build(connections: int) -> tuple[Any, list[Any], list[Writer]]:
     """An app with a listed market and its book, and `connections` connections subscribed to its orderbook_delta."""
     from mockexchange.app import build_app
     from mockexchange.auth.kalshi.keys import ApiKey
-    from mockexchange.server import text_frame
+    from mockexchange.server.websocket_protocol import text_frame
     from mockexchange.settings import Settings
     from mockexchange.venues.fanout import Fanout
     from mockexchange.venues.kalshi.market_frames import CHANNEL_OF, MARKET_KINDS, TickerWatch

@@ -11,10 +11,10 @@ and, with `--sweep`, the same at several connection counts: the most at which ea
 
 Processes, all started from this file:
 - server: `build_app` with one user and one RSA key (its public PEM registered), served by uvicorn through
-  `mockexchange.server.uvicorn_config` on 127.0.0.1 port 0, as `mockexchange serve` and `MockServer` serve it. Its
-  series, event and two markets are listed through the control plane, and the book market holds the house's
-  scripted liquidity (`Control.set_book`), which the ledger publishes on its bus as every book change. A second
-  thread is the driver: at a steady rate it makes one exchange action a time and takes `time.monotonic()` just before
+  `mockexchange.server.serving.uvicorn_config` on 127.0.0.1 port 0, as `mockexchange serve` and `MockServer` serve it.
+  Its series, event and two markets are listed through the control plane, and the book market holds the house's scripted
+  liquidity (`Control.set_book`), which the ledger publishes on its bus as every book change. A second thread is the
+  driver: at a steady rate it makes one exchange action a time and takes `time.monotonic()` just before
   it. A book step is `Control.set_book` of the market's YES bid at 0.40 with a new size (one `BookMoved` of one level,
   so one `orderbook_delta` per connection, its `clock` naming the action); a fill step calls `Control.fill` for the
   user, 1 contract, its `order_id` naming the fill (one `fill` message per connection). CLOCK_MONOTONIC is one clock
@@ -135,7 +135,7 @@ class RawFanout:
         self._queues: list[queue.SimpleQueue[bytes]] = []
 
     def put(self, connections: list[Any], frame: bytes) -> None:
-        from mockexchange.server import text_frame
+        from mockexchange.server.websocket_protocol import text_frame
 
         if not self._queues:
             fds = [_socket_fd(connection) for connection in connections]
@@ -244,7 +244,7 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from mockexchange.app import build_app
-    from mockexchange.server import tune_collector, uvicorn_config
+    from mockexchange.server.serving import tune_collector, uvicorn_config
     from mockexchange.settings import Settings
 
     raise_nofile(args.nofile)

@@ -63,7 +63,7 @@ from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.fragments import RenderCache
 from mockexchange.venues.kalshi.positions import get_positions
-from mockexchange.web import JSONBytesResponse
+from mockexchange.web.answers import JSONBytesResponse
 
 LIMIT = 100
 CLOSED_EVERY = 10

@@ -11,8 +11,8 @@ settlements) against a bare Starlette baseline answering the same bytes.
 
 Three kinds of process, all started from this file:
 - mock server: `build_app` with one account holding `--positions` positions (10 markets per event) and an RSA key,
-  served by uvicorn with `mockexchange.server.uvicorn_config`, one worker, bound by uvicorn to 127.0.0.1 port 0 as
-  `MockServer.start` binds. For `--endpoint settlements` the markets of the last `--settled` positions are settled
+  served by uvicorn with `mockexchange.server.serving.uvicorn_config`, one worker, bound by uvicorn to 127.0.0.1 port 0
+  as `MockServer.start` binds. For `--endpoint settlements` the markets of the last `--settled` positions are settled
   too (the first page of positions stays the same); a fills page is the newest 100 of the account's fills.
 - baseline server: a bare Starlette route at the same path that answers the mock's own response bytes (captured from
   the mock first) with the same response class, under the same `uvicorn_config` options. Each endpoint is measured
@@ -78,9 +78,9 @@ def serve(args: argparse.Namespace) -> None:
 
     from mockexchange.app import build_app
     from mockexchange.core.clock import ManualClock
-    from mockexchange.server import uvicorn_config
+    from mockexchange.server.serving import uvicorn_config
     from mockexchange.settings import Settings
-    from mockexchange.web import JSONBytesResponse
+    from mockexchange.web.answers import JSONBytesResponse
 
     if args.kind == "mock":
         target: Any = build_app(Settings(host="127.0.0.1", port=0), clock=ManualClock(benchlib.FIXED_TIME), seed=7)

@@ -14,9 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from mockexchange.recording.records import encode_body
+from mockexchange.recording.writer import TapeWriter
 from mockexchange.replay.matching import nearest, shape
 from mockexchange.replay.reel import MAX_TAPE_BYTES, load
-from mockexchange.tape import TapeWriter, encode_body
 
 ROW = {"ticker": "KXFED-26DEC-T4.00", "position_fp": "10.00", "market_exposure_dollars": "4.567000",
        "fees_paid_dollars": "0.173700"}  # fmt: skip

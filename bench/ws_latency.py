@@ -10,7 +10,7 @@
 
 Processes, all started from this file:
 - server: `--users` accounts, one RSA key each (public PEM registered) and one market each, in a `build_app` app
-  served by uvicorn with `mockexchange.server.uvicorn_config` on 127.0.0.1 port 0, as `mockexchange serve` and
+  served by uvicorn with `mockexchange.server.serving.uvicorn_config` on 127.0.0.1 port 0, as `mockexchange serve` and
   `MockServer` serve it. A second thread of the same process is the fill driver: it calls `Control.fill` (what
   `MockServer.fill` and the admin API call) at a steady rate, as a test thread calling `mock.fill()` does, and takes
   `time.monotonic()` just before each call. CLOCK_MONOTONIC is one clock for every process of a Linux host, so the
@@ -256,14 +256,14 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from mockexchange.app import build_app
-    from mockexchange.server import uvicorn_config
+    from mockexchange.server.serving import uvicorn_config
     from mockexchange.settings import Settings
 
     raise_nofile(args.nofile)
     if args.no_frame_writer:  # the mock as under a server with no frame writer: every frame an ASGI send
         from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-        from mockexchange.server import HeartbeatWebSocketProtocol
+        from mockexchange.server.websocket_protocol import HeartbeatWebSocketProtocol
 
         HeartbeatWebSocketProtocol.run_asgi = WebSocketsSansIOProtocol.run_asgi  # type: ignore[method-assign]
     # A tree from before the setting (so this script measures it too) negotiates permessage-deflate as uvicorn does.

@@ -22,7 +22,8 @@ from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.faults import FaultRules
 from mockexchange.core.rate_limits import RateLimits
-from mockexchange.journal import Journal, JournalMiddleware, client_gone
+from mockexchange.journal.journal import Journal
+from mockexchange.journal.middleware import JournalMiddleware, client_gone
 from mockexchange.registry import VENUES, mock_parts
 from mockexchange.replay.player import Refusals, ReplayMiddleware
 from mockexchange.replay.reel import Reel
@@ -32,7 +33,7 @@ from mockexchange.scenario.steps import Steps
 from mockexchange.settings import Settings
 from mockexchange.state import Persistence
 from mockexchange.venues.faults import FaultMiddleware
-from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_line_response, json_response
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_line_response, json_response
 
 
 @dataclass(slots=True)

@@ -110,6 +110,6 @@ class Settings:
     # "expert", "premier", "paragon", "prime", "prestige" (Kalshi's 429, Deribit's 10028); changed at run time with
     # POST /_admin/rate_limits.
     rate_limit_tier: str = "off"
-    # A tape (mockexchange/tape.py) whose recorded answers the venues' paths give instead of the mock's own
+    # A tape (mockexchange/recording/) whose recorded answers the venues' paths give instead of the mock's own
     # (`serve --replay FILE`, docs/replay.md); None: the mock answers.
     replay: str | None = None

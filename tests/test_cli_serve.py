@@ -31,7 +31,7 @@ from mockexchange.contract.clients.libraries import CCXT, ensure_venv, venv_pyth
 from mockexchange.core.clock import ManualClock
 from mockexchange.registry import STEPS
 from mockexchange.scenario.schema import load_document, load_file
-from mockexchange.server import http_url
+from mockexchange.server.addresses import http_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).with_name("mockexchange")

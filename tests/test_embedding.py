@@ -16,7 +16,8 @@ from user_suite import run_user_suite
 
 from mockexchange.app import build_app
 from mockexchange.scenario.generator import generate
-from mockexchange.server import MockServer, bound_port, listening_socket
+from mockexchange.server import MockServer
+from mockexchange.server.addresses import bound_port, listening_socket
 from mockexchange.testing.signing import KalshiSigner
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
@@ -74,7 +75,7 @@ def test_accepted_connections_get_tcp_nodelay():
     # Without it Nagle and delayed ACK add 40 ms to every keep-alive response (bench/keepalive_latency.py).
     with MockServer() as mock, httpx.Client() as client:
         assert client.get(f"{mock.base_url}/_admin/health").status_code == 200
-        server = mock._server
+        server = mock.runner.server
         assert server is not None
         assert [s.proto for srv in server.servers for s in srv.sockets] == [socket.IPPROTO_TCP]
         accepted = [p.transport.get_extra_info("socket") for p in list(server.server_state.connections)]

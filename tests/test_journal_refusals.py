@@ -19,7 +19,7 @@ from waits import HANG_S
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from mockexchange.journal import TEXT_CHARS
+from mockexchange.journal.entries import TEXT_CHARS
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner

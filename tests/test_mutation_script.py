@@ -41,7 +41,7 @@ def test_each_module_is_counted_apart_and_its_share_printed(script, capsys):
 
 
 def test_a_module_under_nine_in_ten_fails_the_run(script, capsys):
-    found = verdicts("mockexchange.redact", "x_redact", killed=8, survived=1, no_tests=1)
+    found = verdicts("mockexchange.auth.redact", "x_redact", killed=8, survived=1, no_tests=1)
     found += verdicts("mockexchange.core.book", "x_cross", killed=10)
     assert script.report(found, survivors=False) is False
     assert "80.0%  1 no tests, 1 survived" in capsys.readouterr().out

@@ -23,8 +23,9 @@ from starlette.websockets import WebSocket
 
 from mockexchange.cli import main
 from mockexchange.proxy.runner import ProxyServer
-from mockexchange.server import MockServer, http_url, listening_socket
-from mockexchange.tape import read_tape
+from mockexchange.recording.reader import read_tape
+from mockexchange.server import MockServer
+from mockexchange.server.addresses import http_url, listening_socket
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 POSITIONS = "/trade-api/v2/portfolio/positions"

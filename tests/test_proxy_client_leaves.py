@@ -21,7 +21,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 from test_proxy import WS_PATH, serving
 
-from mockexchange.tape import read_tape
+from mockexchange.recording.reader import read_tape
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 

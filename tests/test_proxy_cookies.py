@@ -14,7 +14,7 @@ from starlette.routing import Route
 from test_proxy import serving, stored
 
 from mockexchange.proxy.runner import ProxyServer
-from mockexchange.tape import read_tape
+from mockexchange.recording.reader import read_tape
 
 SESSION = "s3ss10n-4bc123def456"  # what the upstream's session cookie carries
 REMEMBER = "r3memb3r-789xyz"

@@ -19,8 +19,8 @@ from serve_process import running
 
 from mockexchange.cli import main
 from mockexchange.core.clock import ManualClock
+from mockexchange.recording.reader import read_tape
 from mockexchange.server import MockServer
-from mockexchange.tape import read_tape
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 pytestmark = pytest.mark.slow  # a child process and four mocks

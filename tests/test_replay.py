@@ -16,9 +16,10 @@ from waits import HANG_S
 from websockets.sync.client import connect
 
 from mockexchange import MockServer
+from mockexchange.recording.records import TapeError, encode_body
+from mockexchange.recording.writer import TapeWriter
 from mockexchange.replay.player import MAX_BODY_BYTES
 from mockexchange.replay.reel import MAX_TAPE_BYTES, load
-from mockexchange.tape import TapeError, TapeWriter, encode_body
 
 AT = "2026-11-24T10:00:00.000Z"
 KALSHI = "https://demo-api.kalshi.co/trade-api/v2"

@@ -8,12 +8,14 @@ import json
 import subprocess
 import sys
 
-from mockexchange.server import SERVING_THRESHOLDS, MockServer
+from mockexchange.server import MockServer
+from mockexchange.server.serving import SERVING_THRESHOLDS
 
 SERVED = """
 import gc, json
-import mockexchange.server as server
 from mockexchange.app import build_app
+from mockexchange.server import serving
+from mockexchange.server.addresses import listening_socket
 
 class Served:  # uvicorn's server, standing in: what the collector is when serving starts
     def __init__(self, config):
@@ -21,12 +23,12 @@ class Served:  # uvicorn's server, standing in: what the collector is when servi
     def run(self, sockets):
         print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
 
-server.uvicorn.Server = Served
-server.serve_forever(build_app(), server.listening_socket("127.0.0.1", 0))
+serving.uvicorn.Server = Served
+serving.serve_forever(build_app(), listening_socket("127.0.0.1", 0))
 """
 PROBE = """
 import gc, json
-from mockexchange.server import tune_collector
+from mockexchange.server.serving import tune_collector
 before = gc.get_freeze_count()
 tune_collector()
 print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count() - before}))

@@ -1,5 +1,5 @@
-"""The tape format (mockexchange/tape.py): what is written reads back the same, a line per event in a fixed key order,
-and a file that is not a tape is refused naming its line."""
+"""The tape format (mockexchange/recording/): what is written reads back the same, a line per event in a fixed key
+order, and a file that is not a tape is refused naming its line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mockexchange.tape import Record, TapeError, TapeWriter, decode_body, encode_body, read_tape
+from mockexchange.recording.reader import read_tape
+from mockexchange.recording.records import Record, TapeError, check_record, decode_body, encode_body
+from mockexchange.recording.writer import TapeWriter
 
 
 def test_records_written_read_back_in_order_one_line_each(tmp_path: Path) -> None:
@@ -64,6 +66,4 @@ def test_what_is_not_a_tape_is_refused_naming_the_line(tmp_path: Path, text: str
 
 def test_the_writer_refuses_what_the_format_has_not() -> None:
     with pytest.raises(TapeError, match="venue"):
-        from mockexchange import tape
-
-        tape._check(Record(seq=1, kind="http", venue="binance", at="x", request={}, response={}), 1)
+        check_record(Record(seq=1, kind="http", venue="binance", at="x", request={}, response={}), 1)

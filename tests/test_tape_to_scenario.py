@@ -16,8 +16,10 @@ import pytest
 from mockexchange import MockServer
 from mockexchange.cli import main
 from mockexchange.core.clock import ManualClock
+from mockexchange.recording.reader import read_tape
+from mockexchange.recording.records import encode_body
+from mockexchange.recording.writer import TapeWriter
 from mockexchange.scenario.from_tape import dumps, scenario_from_tape
-from mockexchange.tape import TapeWriter, encode_body, read_tape
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 READS = ("/portfolio/positions", "/portfolio/balance", "/portfolio/fills", "/portfolio/settlements")

@@ -25,7 +25,8 @@ from ws_raw_client import RawClient, checked_frame
 
 from mockexchange.auth.kalshi.keys import generate_private_key
 from mockexchange.core.events import Change, EventBus
-from mockexchange.server import HeartbeatWebSocketProtocol, MockServer, text_frame
+from mockexchange.server import MockServer
+from mockexchange.server.websocket_protocol import HeartbeatWebSocketProtocol, text_frame
 from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.deribit.envelope import notification
 from mockexchange.venues.fanout import Fanout, Handed

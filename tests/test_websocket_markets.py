@@ -21,7 +21,7 @@ from market_client import (
 )
 
 from mockexchange.core.kalshi.market_changes import Cause, MarketTerms, PriceRange
-from mockexchange.server import HeartbeatWebSocketProtocol
+from mockexchange.server.websocket_protocol import HeartbeatWebSocketProtocol
 
 A, B, C = "KXFED-26DEC-T4.00", "KXCPI-26JUN-T3.0", "KXGDP-26Q3-T2.5"
 ORDERBOOK = ["orderbook_delta"]

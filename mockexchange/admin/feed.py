@@ -17,10 +17,11 @@ window, not one per request, and a flood of frames costs what the frames are, no
 again.
 
 A client's events wait in its own queue, counted in bytes: an event is queued while less than `QUEUE_BYTES` wait, so a
-client that does not read fills it and is dropped (its connection closed at once, `web.DROPPED`): what the mock holds
-for it stays bounded. An idle stream carries a comment every `HEARTBEAT_S` seconds, so a client (and any proxy between)
-knows it is alive. The stream ends when the server shuts down (`web.STREAM_ENDS`). The first event, `hello`, says where
-the journal stands; a client that reconnects with `?since=SEQ` (the `last_seq` it had) gets what it missed.
+client that does not read fills it and is dropped (its connection closed at once, `web.extensions.DROPPED`): what the
+mock holds for it stays bounded. An idle stream carries a comment every `HEARTBEAT_S` seconds, so a client (and any
+proxy between) knows it is alive. The stream ends when the server shuts down (`web.extensions.STREAM_ENDS`). The first
+event, `hello`, says where the journal stands; a client that reconnects with `?since=SEQ` (the `last_seq` it had) gets
+what it missed.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ from mockexchange.core.deribit.orders import CHANGE as ORDER_CHANGE
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
-from mockexchange.journal import Journal
+from mockexchange.journal.journal import Journal
 from mockexchange.version import __version__
-from mockexchange.web import DROPPED, STREAM_ENDS, until_first_ends
+from mockexchange.web.extensions import DROPPED, STREAM_ENDS
+from mockexchange.web.websocket import until_first_ends
 
 log = logging.getLogger(__name__)
 

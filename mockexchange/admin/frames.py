@@ -1,13 +1,13 @@
 """The last frames of each venue websocket, both ways, for the inspector (`GET /_admin/connections`).
 
-`FrameTap` is an ASGI middleware (app.py installs it with the admin API): for a venue's websocket it keeps a
-`FrameLog` in the scope (`FRAME_LOG`) and notes the text the client sends (`websocket.receive`) and what the venue
-writes, whether through ASGI (`websocket.send`) or through the server's frame writer (`web.FRAME_WRITER`, which it
-wraps in a `TappedWriter`). The venues know nothing of it; the inspector finds a connection's log through the
-connection's websocket scope. A log keeps at most `FRAMES_KEPT` frames, each as sent (no copy) or, past
-`FRAME_KEPT`, a copy of what may be shown of it: a connection's memory stays bounded in bytes whatever it sends or
-receives (a long reply, a snapshot of a deep book). A frame is shown with its credentials hidden
-(`mockexchange.redact`: `public/auth`'s secret and the tokens of its answer, in any spelling), when it is read: noting
+`FrameTap` is an ASGI middleware (app.py installs it with the admin API): for a venue's websocket it keeps a `FrameLog`
+in the scope (`FRAME_LOG`) and notes the text the client sends (`websocket.receive`) and what the venue writes, whether
+through ASGI (`websocket.send`) or through the server's frame writer (`web.extensions.FRAME_WRITER`, which it wraps in a
+`TappedWriter`). The venues know nothing of it; the inspector finds a connection's log through the connection's
+websocket scope. A log keeps at most `FRAMES_KEPT` frames, each as sent (no copy) or, past `FRAME_KEPT`, a copy of what
+may be shown of it: a connection's memory stays bounded in bytes whatever it sends or receives (a long reply, a snapshot
+of a deep book). A frame is shown with its credentials hidden (`mockexchange.auth.redact`: `public/auth`'s secret and
+the tokens of its answer, in any spelling), when it is read: noting
 one costs nothing more.
 
 Frames are noted once someone inspects the mock (`Recording.start`: the first `GET /_admin/connections` or live-feed
@@ -25,9 +25,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockexchange import redact
+from mockexchange.auth import redact
 from mockexchange.core.clock import Clock, unix_ms
-from mockexchange.web import FRAME_WRITER, FrameWriter
+from mockexchange.web.extensions import FRAME_WRITER, FrameWriter
 
 FRAME_LOG = "mockexchange.inspector.frames"  # the scope key of a websocket's FrameLog
 FRAMES_KEPT = 20  # per connection, both ways together

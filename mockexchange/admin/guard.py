@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.settings import Settings
-from mockexchange.web import json_line_response
+from mockexchange.web.answers import json_line_response
 
 ANY_HOST = "*"  # in allowed_hosts: every Host header passes (Origin still must be the mock's own or named)
 # A bind address for every interface is no name a client uses.

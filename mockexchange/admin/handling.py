@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from mockexchange.admin.guard import AdminGuard, error
 from mockexchange.control import ControlError
-from mockexchange.web import json_line_response
+from mockexchange.web.answers import json_line_response
 
 Handler = Callable[[Request], Awaitable[Response]]
 # What a `POST /_admin/<name>` calls: its answer is JSON-ready (a command's `answer` renders the core's objects)

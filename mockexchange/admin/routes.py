@@ -29,14 +29,15 @@ from mockexchange.admin.handling import Handler, Operation, answer, guarded, off
 from mockexchange.admin.paths import AdminPaths
 from mockexchange.admin.queries import checked_query
 from mockexchange.admin.views import Views
-from mockexchange.bounded_json import parse_json
 from mockexchange.control import Control, ControlError
+from mockexchange.core.bounded_json import parse_json
 from mockexchange.core.numbers import excerpt, parse_int
-from mockexchange.journal import Journal
+from mockexchange.journal.journal import Journal
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
 from mockexchange.version import __version__
-from mockexchange.web import BodyTooLarge, json_line_response, read_body
+from mockexchange.web.answers import json_line_response
+from mockexchange.web.request_body import BodyTooLarge, read_body
 
 ADMIN_PREFIX = "/_admin"
 MAX_BODY = 1 << 20

@@ -18,7 +18,7 @@ from mockexchange.admin.frames import Recording
 from mockexchange.admin.panels import Panel
 from mockexchange.control import Control
 from mockexchange.core.connections import LiveConnections
-from mockexchange.journal import Journal
+from mockexchange.journal.journal import Journal
 from mockexchange.scenario.operations import Scenarios
 
 

@@ -1,5 +1,7 @@
-"""Who is calling: API keys and the venues' signature and token schemes, one subpackage per venue, transport-free.
+"""Who is calling: API keys and the venues' signature and token schemes, one subpackage per venue, transport-free; and
+the credentials they read kept out of what the mock keeps or shows (`redact`: the journal, the inspector's frames,
+the proxy's tapes, a diagnosis that quotes a value).
 
-May import `core` (the clock, the event bus Kalshi's key registry publishes on) and `redact` (what a diagnosis may not
-quote) only: no venue, no HTTP.
+May import `core` only (the clock, the event bus Kalshi's key registry publishes on, the bounded JSON reader): no
+venue, no HTTP.
 """

@@ -20,7 +20,7 @@ from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.replay.reel import Reel
 from mockexchange.scenario.generator import Portfolio
 from mockexchange.scenario.model import Scenario
-from mockexchange.server import ws_url
+from mockexchange.server.addresses import ws_url
 from mockexchange.venues.deribit.channels import SERVED as DERIBIT_CHANNELS
 from mockexchange.venues.kalshi.subscriptions import SERVED_CHANNELS
 

@@ -44,7 +44,7 @@ def proxy(args: argparse.Namespace) -> int:
     # The proxy's app and server (httpx, Starlette, uvicorn, the schemas) are this command's imports, not the parser's.
     from mockexchange.proxy.app import ProxyApp
     from mockexchange.proxy.runner import serve_forever
-    from mockexchange.server import bound_port, http_url, listening_socket
+    from mockexchange.server.addresses import bound_port, http_url, listening_socket
 
     try:
         app = ProxyApp(

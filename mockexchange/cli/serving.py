@@ -35,15 +35,16 @@ from mockexchange.cli.progress import LoadProgress
 from mockexchange.control import Control, ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.rate_budgets import OFF
+from mockexchange.recording.records import TapeError
 from mockexchange.registry import STEPS
 from mockexchange.scenario.generator import generate
 from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.schema import ScenarioError, load_file
-from mockexchange.server import bound_port, http_url, listening_socket, serve_forever
+from mockexchange.server.addresses import bound_port, http_url, listening_socket
+from mockexchange.server.serving import serve_forever
 from mockexchange.settings import DEFAULT_PROFILE, Settings
 from mockexchange.state import StateError
-from mockexchange.tape import TapeError
 from mockexchange.venues.kalshi.profiles import PROFILES
 
 

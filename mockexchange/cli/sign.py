@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockexchange.auth.kalshi.signature import API_PREFIX
-from mockexchange.bounded_json import parse_json
 from mockexchange.cli.arguments import base_url
+from mockexchange.core.bounded_json import parse_json
 
 if TYPE_CHECKING:
     from mockexchange.testing.signing import KalshiSigner

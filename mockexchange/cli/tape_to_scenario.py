@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from mockexchange.recording.records import TapeError
 from mockexchange.replay.reel import MAX_TAPE_BYTES, read_bounded
-from mockexchange.tape import TapeError
 
 
 def add_command(sub: argparse._SubParsersAction) -> None:

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     runs: list[Run] = []
     settings = Settings(host="127.0.0.1", port=0, profile=args.profile)
     with tempfile.TemporaryDirectory(prefix="mockexchange-fuzz-") as folder, MockServer(settings) as mock:
-        seed(mock.control)
+        seed(mock.app.control)
         pem = Path(folder) / "key.pem"
         pem.write_text(private_key_pem_text())
         pem.chmod(0o600)

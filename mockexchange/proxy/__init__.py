@@ -2,10 +2,11 @@
 
 It forwards REST and websocket traffic to Kalshi's and Deribit's upstreams unchanged in all a signature covers,
 judges each request, response and frame against the published schemas (`schema/`), journals them (`journal`, read
-with the admin API's `GET /_admin/requests`), and writes them to a tape (`tape`), each with its secrets redacted.
+with the admin API's `GET /_admin/requests`), and writes them to a tape (`recording`), each with its secrets redacted.
 
 On the floor above `server` (it runs with its sockets): may import `server`, `admin` (the journal's routes and
-access rules), `venues` (their error bodies), `journal`, `schema`, `web`, `core`, `redact`, `tape`, `settings`.
+access rules), `venues` (their error bodies), `journal`, `schema`, `web`, `core`, `auth` (its redaction), `recording`,
+`settings`.
 """
 
 DEFAULT_TIMEOUT_S = 30.0  # an upstream that has not connected or answered in this long is a 502 (`proxy --timeout`)

@@ -23,16 +23,16 @@ from mockexchange.admin.guard import AdminGuard
 from mockexchange.admin.routes import ADMIN_PREFIX, guarded, journal_routes
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
-from mockexchange.journal import DEFAULT_MAX_BYTES, DEFAULT_SIZE, Journal
+from mockexchange.journal.journal import DEFAULT_MAX_BYTES, DEFAULT_SIZE, Journal
 from mockexchange.proxy import DEFAULT_TIMEOUT_S
 from mockexchange.proxy.forward import forward_http
 from mockexchange.proxy.sockets import forward_websocket
 from mockexchange.proxy.upstreams import Upstream
+from mockexchange.recording.writer import TapeWriter
 from mockexchange.registry import PANEL_ASSETS
 from mockexchange.settings import Settings
-from mockexchange.tape import TapeWriter
 from mockexchange.version import __version__
-from mockexchange.web import json_line_response
+from mockexchange.web.answers import json_line_response
 
 
 class ProxyApp:

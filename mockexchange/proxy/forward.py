@@ -15,15 +15,15 @@ import anyio.to_thread
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from mockexchange import redact
+from mockexchange.auth import redact
 from mockexchange.core.clock import monotonic
-from mockexchange.journal import HttpExchange
+from mockexchange.journal.entries import HttpExchange
 from mockexchange.proxy import judge
 from mockexchange.proxy.forwarder import Forwarder
 from mockexchange.proxy.messages import Seen, coding, headers, readable, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
-from mockexchange.web import body_within, raw_header
+from mockexchange.web.request_body import body_within, raw_header
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a client's body the proxy holds to forward (Kalshi's own bound is 64 KiB)
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # an upstream's answer the proxy holds to judge and record

@@ -9,9 +9,9 @@ from typing import Protocol
 import httpx
 
 from mockexchange.core.clock import Clock
-from mockexchange.journal import Journal
+from mockexchange.journal.journal import Journal
 from mockexchange.proxy.upstreams import Upstream
-from mockexchange.tape import TapeWriter
+from mockexchange.recording.writer import TapeWriter
 
 
 class Forwarder(Protocol):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockexchange.journal import JournalNote
+from mockexchange.journal.entries import JournalNote
 from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.schema.fields import REQUEST, documents, field_path, request_errors, response_errors
 from mockexchange.schema.frames import NO_MESSAGE, validate_ws_frame

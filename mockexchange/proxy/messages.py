@@ -1,6 +1,6 @@
-"""What the proxy keeps of a message it passed on: its body decoded (gzip, deflate, each coding of a list in turn, and
-a gzip layer the list does not name, up to `MAX_CODINGS` in all) within a bound, read as JSON when it is, with its
-secrets redacted for the judge, the journal and the tape (`tape.py`'s body shapes; `mockexchange.redact`'s rules); its
+"""What the proxy keeps of a message it passed on: its body decoded (gzip, deflate, each coding of a list in turn, and a
+gzip layer the list does not name, up to `MAX_CODINGS` in all) within a bound, read as JSON when it is, with its secrets
+redacted for the judge, the journal and the tape (`recording/`'s body shapes; `mockexchange.auth.redact`'s rules); its
 headers as a tape holds them. Bytes that are no UTF-8, and a body in a coding the proxy does not read (or that does not
 decode), are kept as base64 of the bytes redacted as Latin-1 text: a secret sent plain under a false coding is hidden
 too."""
@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from mockexchange import redact
-from mockexchange.bounded_json import JsonTooDeep, parse_json
+from mockexchange.auth import redact
+from mockexchange.core.bounded_json import JsonTooDeep, parse_json
 from mockexchange.proxy.judge import NOT_JSON
 
 MAX_DECODED_BYTES = 64 * 1024 * 1024  # what a compressed body is read up to, decoded

@@ -13,7 +13,9 @@ import uvicorn
 from mockexchange.proxy import DEFAULT_TIMEOUT_S
 from mockexchange.proxy.app import ProxyApp
 from mockexchange.proxy.sockets import MAX_FRAME_BYTES
-from mockexchange.server import GuardedH11Protocol, GuardedWebSocketProtocol, InThread
+from mockexchange.server.http_protocol import GuardedH11Protocol
+from mockexchange.server.thread import InThread, ThreadRunner
+from mockexchange.server.websocket_protocol import GuardedWebSocketProtocol
 
 
 def config(app: ProxyApp, **overrides: Any) -> uvicorn.Config:
@@ -61,8 +63,6 @@ class ProxyServer(InThread):
         proxy.requests()       # the journal, as GET /_admin/requests lists it
     """
 
-    _name = "mockexchange-proxy"
-
     def __init__(
         self,
         upstream: str | None = None,
@@ -73,13 +73,6 @@ class ProxyServer(InThread):
         port: int = 0,
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
-        self.app = ProxyApp({"kalshi": upstream, "deribit": deribit_upstream}, record=record, timeout_s=timeout_s)
-        self.host = host
-        self.port = 0
-        self._port = port
-
-    def _config(self) -> uvicorn.Config:
-        return config(self.app)
-
-    def _wanted_port(self) -> int:
-        return self._port
+        app = ProxyApp({"kalshi": upstream, "deribit": deribit_upstream}, record=record, timeout_s=timeout_s)
+        runner = ThreadRunner(lambda: config(app), host, port, name="mockexchange-proxy", on_stop=app.close)
+        super().__init__(app, runner)

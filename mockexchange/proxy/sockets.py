@@ -16,16 +16,18 @@ from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from mockexchange import redact, refusal
+from mockexchange.auth import redact
 from mockexchange.core.clock import monotonic
-from mockexchange.journal import HttpExchange, JournalNote
+from mockexchange.journal import refusal
+from mockexchange.journal.entries import HttpExchange, JournalNote
 from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, aside, end_to_end, raw_target, request_record
 from mockexchange.proxy.forwarder import Forwarder
 from mockexchange.proxy.messages import Seen, coding, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
-from mockexchange.web import GONE, raw_header
+from mockexchange.web.request_body import raw_header
+from mockexchange.web.websocket import GONE
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # a message from the upstream (websockets' own default is 1 MiB)
 PENDING_CALLS = 10_000  # Deribit request ids waiting for their reply, per connection (the oldest forgotten first)

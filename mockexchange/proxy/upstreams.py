@@ -20,7 +20,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.venues.deribit import envelope
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, TOO_LARGE, RpcError
 from mockexchange.venues.kalshi.bodies import bad_request
-from mockexchange.web import DIAGNOSIS_HEADER, header_safe
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe
 
 DERIBIT_ROOTS = ("/api/", "/ws/api/")
 _FINAL = range(200, 600)  # a final answer's status (RFC 9110 section 15: 100 to 599, 1xx interim)

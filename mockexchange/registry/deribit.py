@@ -24,7 +24,8 @@ from mockexchange.core.deribit.handlers import add_deribit_handlers
 from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.deribit.rate_budgets import deribit_budgets
 from mockexchange.core.mock_commands import ResetDeribit
-from mockexchange.journal import JOURNAL_NOTE, JournalNote
+from mockexchange.journal.entries import JournalNote
+from mockexchange.journal.middleware import JOURNAL_NOTE
 from mockexchange.scenario.deribit import steps
 from mockexchange.state import deribit as deribit_snapshot
 from mockexchange.venues.deribit import faults, journaling, table

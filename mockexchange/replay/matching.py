@@ -2,8 +2,8 @@
 
 Left out of a match: every header (signatures, Kalshi's timestamp and key, `Authorization`); in a query or a JSON body
 at any depth the fields in `IGNORED` (client-made ids, auth timestamps, nonces) and every credential the tape holds
-redacted (`mockexchange.redact`: signatures, secrets, tokens, in any spelling); a query's values and a body, JSON or
-text, as the tape holds them, redacted; and a JSON-RPC body's or websocket command's own `id` (`IGNORED_TOP`). A live
+redacted (`mockexchange.auth.redact`: signatures, secrets, tokens, in any spelling); a query's values and a body, JSON
+or text, as the tape holds them, redacted; and a JSON-RPC body's or websocket command's own `id` (`IGNORED_TOP`). A live
 request and a recorded one match when their `Shape`s' keys are equal; `differences` names what sets two shapes apart,
 for the 404's diagnosis.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from mockexchange import redact
+from mockexchange.auth import redact
 
 # Made by the client afresh each run, or who asks (Deribit's `client_id`, as Kalshi's key header is left out: a replay
 # in CI signs with another key than the recording did): never part of a match, nor are the secrets the tape holds

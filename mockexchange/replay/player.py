@@ -20,16 +20,18 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockexchange.core.clock import Clock
-from mockexchange.refusal import DIAGNOSIS_FIELD
+from mockexchange.journal.refusal import DIAGNOSIS_FIELD
+from mockexchange.recording.records import decode_body, encode_body
 from mockexchange.replay.matching import Shape, differences, frame_shape, nearest, shape
 from mockexchange.replay.reel import Connection, Reel, Segment
-from mockexchange.tape import decode_body, encode_body
 from mockexchange.venues.deribit import envelope
 from mockexchange.venues.deribit.envelope import epoch_us
 from mockexchange.venues.deribit.errors import NOT_FOUND, TOO_LARGE, RpcError
 from mockexchange.venues.kalshi import errors as kalshi_errors
 from mockexchange.venues.kalshi.bodies import bad_request
-from mockexchange.web import DIAGNOSIS_HEADER, GONE, body_within, header_safe
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe
+from mockexchange.web.request_body import body_within
+from mockexchange.web.websocket import GONE
 
 MAX_BODY_BYTES = 64 * 1024  # a replayed request's body (Kalshi's own bound; Deribit's is 32 KiB)
 MOCK_OWN = ("/_admin", "/_inspector")

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockexchange.recording.reader import read_tape
+from mockexchange.recording.records import Record, Tape, TapeError
 from mockexchange.replay.matching import Shape, frame_shape, shape
-from mockexchange.tape import Record, Tape, TapeError, read_tape
 
 MAX_TAPE_BYTES = 64 * 1024 * 1024
 NEAREST_CANDIDATES = 2_000  # the recorded requests a 404's diagnosis compares: those of its path, else the first

@@ -13,7 +13,7 @@ from yaml.composer import ComposerError
 from yaml.events import AliasEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from mockexchange.bounded_json import MAX_JSON_DEPTH
+from mockexchange.core.bounded_json import MAX_JSON_DEPTH
 
 MAX_DEPTH = MAX_JSON_DEPTH  # levels of nesting: a scenario uses five
 # The nodes a document's aliases may stand for, in all: room to repeat a step or a block of keys a few hundred times,

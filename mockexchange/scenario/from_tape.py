@@ -23,10 +23,10 @@ from urllib.parse import parse_qsl
 
 import yaml
 
-from mockexchange import redact
+from mockexchange.auth import redact
+from mockexchange.recording.records import Record, Tape
 from mockexchange.scenario.deribit.from_tape import DeribitSeen
 from mockexchange.scenario.tape_values import number, plain
-from mockexchange.tape import Record, Tape
 
 _HUNDREDTHS, _PRICE, _MICROS = Decimal("0.01"), Decimal("0.0001"), Decimal("0.000001")
 _COUNT_PLACES, _DOLLAR_PLACES, _CENT_PLACES = 2, 6, 4  # as the wire writes them (a cent field: 4 more places, none)

@@ -2,7 +2,7 @@
 deribit_from_tape.py), checked as they are read: one that is no finite number a scenario can carry (NaN, Infinity,
 `1e999999999`, text that is no number, more places than the field has) or no time is refused with a `TapeError`
 naming its record and field, which `tape-to-scenario` says in one line (exit status 2). A tape's own lines were
-checked when it was read (tape.py); what the venues answered inside them is checked here."""
+checked when it was read (recording/reader.py); what the venues answered inside them is checked here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mockexchange.tape import TapeError
+from mockexchange.recording.records import TapeError
 
 LIMIT = Decimal(10) ** 15  # no amount of either venue comes near it
 MAX_PLACES = 30  # a double's shortest spelling of an amount above 1e-13 has fewer

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 import orjson
 
-from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
+from mockexchange.core.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 from mockexchange.core.numbers import INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
 from mockexchange.schema.frames import message_payloads, payload_validator
 from mockexchange.schema.refinements import PARAMETER_RULES

@@ -26,7 +26,8 @@ from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, ManualClock, monotonic
-from mockexchange.journal import Journal, JournalEntry, entry_from_record, entry_record
+from mockexchange.journal.entries import JournalEntry, entry_from_record, entry_record
+from mockexchange.journal.journal import Journal
 from mockexchange.state import integrity, mark, seal, snapshot, wal
 from mockexchange.state.file import (
     FORMAT,

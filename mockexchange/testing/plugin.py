@@ -183,7 +183,7 @@ def pytest_runtest_makereport(
     # A generated answer that broke the test is only reproducible with its seed: print it with the failure.
     report = yield
     server = getattr(item, "funcargs", {}).get("mockexchange")
-    served = sys.modules.get("mockexchange.server")  # not imported: no MockServer ran in this process
+    served = sys.modules.get("mockexchange.server.mock_server")  # not imported: no MockServer ran in this process
     if report.failed and served is not None and isinstance(server, served.MockServer):
         note = server.app.generated.failure_note()
         if note:

@@ -6,7 +6,7 @@ before authentication, and does what the first matching rule says:
   the SignalPlus gateway's `deribit/faults.py`), the mock's diagnosis header naming the rule; an upgrade is refused
   with it;
 - a delay: waits (without blocking the loop: other requests go on), then the request runs as usual;
-- a drop: no answer: the connection closes (`web.DROPPED`; the server's protocols honour it).
+- a drop: no answer: the connection closes (`web.extensions.DROPPED`; the server's protocols honour it).
 
 The journal records a faulted request with its status (a drop with none) and what the rule did (`fault`). The admin
 API, and paths of no venue, pass untouched. Deribit's JSON-RPC calls over its websocket, and the messages both
@@ -22,8 +22,9 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockexchange.core.faults import Fault, FaultRules
-from mockexchange.journal import JOURNAL_FAULT
-from mockexchange.web import DIAGNOSIS_HEADER, DROPPED, header_safe
+from mockexchange.journal.middleware import JOURNAL_FAULT
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe
+from mockexchange.web.extensions import DROPPED
 
 
 class Door(Protocol):
@@ -93,8 +94,8 @@ class FaultMiddleware:
 
 
 async def _drop(scope: Scope, send: Send, fault: Fault) -> None:
-    """Close the connection without an answer. A server that does not honour `web.DROPPED` answers a 502 (HTTP) or
-    refuses the upgrade instead."""
+    """Close the connection without an answer. A server that does not honour `web.extensions.DROPPED` answers a 502
+    (HTTP) or refuses the upgrade instead."""
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1001, "reason": "", DROPPED: True})
         return

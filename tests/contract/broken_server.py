@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 
 from mockexchange.server import MockServer
-from mockexchange.web import FRAME_WRITER
+from mockexchange.web.extensions import FRAME_WRITER
 
 REPEATED_CURSOR = "REPEAT"
 

@@ -1,8 +1,8 @@
-"""The redaction's rules, read in this process (mockexchange/redact.py): every spelling of every credential it knows,
-where it stands (a header, a query string or a form, JSON at any depth, a websocket frame, a frame cut short, a
-multipart form, bytes that are no UTF-8, a diagnosis), comes out as `[redacted]`, with the scheme an Authorization
-value names kept; and what holds no credential (a key id, a timestamp, `token_type`, a diagnosis's placeholder) comes
-out as it went in. The end-to-end tests (tests/hostile/test_hostile_secrets.py and test_hostile_secret_spellings.py)
+"""The redaction's rules, read in this process (mockexchange/auth/redact.py): every spelling of every credential it
+knows, where it stands (a header, a query string or a form, JSON at any depth, a websocket frame, a frame cut short, a
+multipart form, bytes that are no UTF-8, a diagnosis), comes out as `[redacted]`, with the scheme an Authorization value
+names kept; and what holds no credential (a key id, a timestamp, `token_type`, a diagnosis's placeholder) comes out as
+it went in. The end-to-end tests (tests/hostile/test_hostile_secrets.py and test_hostile_secret_spellings.py)
 plant secrets over real HTTP and look for them in what is kept; these pin each rule by its input and its output."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from mockexchange import redact
+from mockexchange.auth import redact
 
 R = redact.REDACTED
 QR = quote(R)  # `[redacted]` as a query keeps it

@@ -21,7 +21,7 @@ from mockexchange.core.deribit.records import Fill
 from mockexchange.core.kalshi import checks as checks_module
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 from hostile_wire import KALSHI_WS, journal, rpc, send
 from websockets.sync.client import connect
 
-from mockexchange import journal as journal_module
-from mockexchange.journal import PROBLEMS_KEPT, TEXT_CHARS
+from mockexchange.journal import judging
+from mockexchange.journal.entries import PROBLEMS_KEPT, TEXT_CHARS
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
@@ -141,7 +141,7 @@ def test_a_check_that_breaks_does_not_break_the_read(mock, monkeypatch):
         raise RuntimeError("a bug in the checks")
 
     assert send(mock, "GET", f"{POSITIONS}?limit=5").status == 401
-    monkeypatch.setattr(journal_module, "kalshi_rest_rules", broken)
+    monkeypatch.setattr(judging, "kalshi_rest_rules", broken)
     [entry] = journal(mock)
     assert rules(entry) == ["journal.unjudged", "auth.signature"]
     assert entry["problems"][0]["detail"] == "the mock could not judge this request: RuntimeError"

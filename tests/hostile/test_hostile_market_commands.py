@@ -21,7 +21,7 @@ import pytest
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-from mockexchange.web import MAX_HEADER_CHARS
+from mockexchange.web.answers import MAX_HEADER_CHARS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from market_client import reading, signer_for, subscribe  # noqa: E402

@@ -21,7 +21,7 @@ from hostile_wire import Answer, send
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN
 from mockexchange.server import MockServer
-from mockexchange.web import MAX_HEADER_CHARS
+from mockexchange.web.answers import MAX_HEADER_CHARS
 
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
 FED, CPI = "KXFED-26DEC-T4.00", "KXCPI-26MAR-T3.0"

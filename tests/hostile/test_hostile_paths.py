@@ -15,7 +15,7 @@ import pytest
 from hostile_sockets import connect, read_response, request_head
 
 from mockexchange.server import MockServer
-from mockexchange.web import MAX_HEADER_CHARS, header_safe
+from mockexchange.web.answers import MAX_HEADER_CHARS, header_safe
 
 ODD = {
     "nul": "%00",

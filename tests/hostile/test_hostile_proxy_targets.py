@@ -6,6 +6,7 @@ reaches another host (a listening bystander whose address the targets name must 
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 from collections.abc import Iterator
@@ -18,8 +19,9 @@ from hostile_sockets import Response, connect, read_response, request_head
 from hostile_wire import UPGRADE
 
 from mockexchange.proxy.runner import ProxyServer
-from mockexchange.server import InThread, listening_socket
-from mockexchange.tape import read_tape
+from mockexchange.recording.reader import read_tape
+from mockexchange.server.addresses import listening_socket
+from mockexchange.server.thread import InThread, ThreadRunner
 
 OK = b'{"ok":true}'
 # (target, over HTTP, as a websocket upgrade); "{other}" is the bystander's port. A target is forwarded ("sent") or
@@ -80,18 +82,10 @@ class Recorder:
 
 
 class Upstream(InThread):
-    _name = "recording-upstream"
-
     def __init__(self) -> None:
-        self.app = Recorder()
-        self.host = "127.0.0.1"
-        self.port = 0
-
-    def _config(self) -> uvicorn.Config:
-        return uvicorn.Config(self.app, log_level="error", lifespan="off")
-
-    def _wanted_port(self) -> int:
-        return 0
+        app = Recorder()
+        config = functools.partial(uvicorn.Config, app, log_level="error", lifespan="off")
+        super().__init__(app, ThreadRunner(config, "127.0.0.1", name="recording-upstream", on_stop=app.close))
 
 
 @pytest.fixture(scope="module")

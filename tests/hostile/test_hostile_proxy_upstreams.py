@@ -15,7 +15,7 @@ from hostile_sockets import connect, read_response, request_head
 from hostile_wire import KALSHI_WS, UPGRADE
 
 from mockexchange.proxy.runner import ProxyServer
-from mockexchange.tape import read_tape
+from mockexchange.recording.reader import read_tape
 
 
 class RawUpstream:

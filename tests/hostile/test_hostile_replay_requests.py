@@ -16,7 +16,8 @@ from hostile_wire import KALSHI_WS
 from websockets.sync.client import connect as ws_connect
 
 from mockexchange import MockServer
-from mockexchange.tape import TapeWriter, encode_body
+from mockexchange.recording.records import encode_body
+from mockexchange.recording.writer import TapeWriter
 
 AT = "2026-11-24T10:00:00.000Z"
 RPC = {"jsonrpc": "2.0", "id": 7, "method": "public/test", "params": {}}

@@ -30,8 +30,10 @@ from websockets.sync.client import connect
 
 from mockexchange.cli import main
 from mockexchange.proxy.runner import ProxyServer
+from mockexchange.recording.reader import read_tape
+from mockexchange.recording.records import encode_body
+from mockexchange.recording.writer import TapeWriter
 from mockexchange.server import MockServer
-from mockexchange.tape import TapeWriter, encode_body, read_tape
 from mockexchange.testing.signing import KalshiSigner
 
 __all__ = ["proxied"]  # the proxy and its tape, as the first attack's tests have them

@@ -22,8 +22,8 @@ from websockets.sync.client import connect
 
 from mockexchange.auth.kalshi.keys import generate_private_key, load_private_key, private_key_pem, public_key_pem
 from mockexchange.proxy.runner import ProxyServer
+from mockexchange.recording.reader import read_tape
 from mockexchange.server import MockServer
-from mockexchange.tape import read_tape
 from mockexchange.testing.signing import KalshiSigner
 
 POSITIONS = "/trade-api/v2/portfolio/positions"

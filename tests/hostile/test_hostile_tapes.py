@@ -1,4 +1,4 @@
-"""Hostile tapes (mockexchange/tape.py, replay/, scenario/from_tape.py): an entry that could not go on the wire again
+"""Hostile tapes (mockexchange/recording/, replay/, scenario/from_tape.py): an entry that could not go on the wire again
 (a status of 99 or 1000, a header name or value no HTTP message holds, base64 that is none, NaN and numbers past a
 double's range, bytes that are no UTF-8, a time that is none, a field of the wrong type or missing) is refused when
 the tape is read, naming its line, by `serve --replay` and by `tape-to-scenario` (exit status 2, one line, no
@@ -16,8 +16,8 @@ import pytest
 
 from mockexchange import MockServer
 from mockexchange.cli import main
+from mockexchange.recording.records import TapeError
 from mockexchange.replay.reel import load
-from mockexchange.tape import TapeError
 
 HEADER = {"tape": "mockexchange", "version": 1, "upstreams": {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"}}
 AT = "2026-11-24T10:00:00.000Z"

@@ -17,7 +17,7 @@ import pytest
 from hostile_sockets import DeribitRaw, RawClient, checked_frame, wait_closed
 from websockets.sync.client import ClientConnection, connect
 
-from mockexchange.bounded_json import MAX_JSON_DEPTH
+from mockexchange.core.bounded_json import MAX_JSON_DEPTH
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 

@@ -17,7 +17,8 @@ from websockets.client import ClientProtocol
 from websockets.http11 import Response
 from websockets.uri import parse_uri
 
-from mockexchange.server import HEARTBEAT, HeartbeatWebSocketProtocol, MockServer
+from mockexchange.server import MockServer
+from mockexchange.server.websocket_protocol import HEARTBEAT, HeartbeatWebSocketProtocol
 from mockexchange.settings import Settings
 from mockexchange.testing.signing import KalshiSigner
 
@@ -92,8 +93,8 @@ def flood(sock: socket.socket, block: bytes, cap: int, stuck_s: float, within_s:
 
 def send_buffers(mock: MockServer) -> list[int]:
     """What waits in the transport of each of the mock's websockets (its server's protocol objects)."""
-    assert mock._server is not None
-    found = [c for c in mock._server.server_state.connections if isinstance(c, HeartbeatWebSocketProtocol)]
+    assert mock.runner.server is not None
+    found = [c for c in mock.runner.server.server_state.connections if isinstance(c, HeartbeatWebSocketProtocol)]
     return [c.transport.get_write_buffer_size() for c in found]
 
 

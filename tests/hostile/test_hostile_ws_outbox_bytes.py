@@ -32,7 +32,7 @@ from mockexchange.server import MockServer
 from mockexchange.settings import Settings
 from mockexchange.venues.fanout import Fanout, Handed
 from mockexchange.venues.kalshi.websocket import WRITE_BYTES
-from mockexchange.web import frame_writer
+from mockexchange.web.extensions import frame_writer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from market_client import signer_for  # noqa: E402

@@ -34,7 +34,7 @@ from mockexchange.venues.deribit.methods import Call
 from mockexchange.venues.deribit.orders import order_row
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.render import PRICE, number
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 BOOK_DEPTH = market_data.DEFAULT_DEPTH  # levels a side: what a client gets without `depth`
 MAX_INSTRUMENTS = 50  # instruments offered to pick a book from

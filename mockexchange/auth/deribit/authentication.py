@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from mockexchange import redact
+from mockexchange.auth import redact
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason, unauthorized
 from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
 from mockexchange.auth.deribit.signature import (

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote
 
-from mockexchange import redact
+from mockexchange.auth import redact
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason, unauthorized
 from mockexchange.core.numbers import NotAnInteger, OutOfRange, bounded, excerpt, parse_int
 

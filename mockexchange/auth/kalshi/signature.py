@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from mockexchange import redact
+from mockexchange.auth import redact
 from mockexchange.auth.kalshi import pss
 from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
 from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, excerpt, parse_int

@@ -94,7 +94,7 @@ def run_generated(spec: ClientSpec, dialect: Dialect, profile: str, seeds: list[
         for number in seeds:
             mock = start_mock(MockServer(profile=profile, generated_responses=number))
             mocks[number] = mock
-            seed(mock.control)  # an FCM member with subtraders: authentication runs before a body is generated
+            seed(mock.app.control)  # an FCM member with subtraders: authentication runs before a body is generated
             served[number] = []
             mock.app.generated.listen(served[number].append)
         calls = []

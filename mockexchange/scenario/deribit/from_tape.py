@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockexchange import redact
+from mockexchange.auth import redact
+from mockexchange.recording.records import Record
 from mockexchange.scenario.tape_values import epoch_ms, number, plain
-from mockexchange.tape import Record
 
 _TRADES = tuple(
     f"private/get_user_trades_by_{by}" for by in ("currency", "instrument", "currency_and_time", "instrument_and_time")

@@ -15,10 +15,10 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
+from mockexchange.core.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 from mockexchange.core.clock import Clock, unix_us
 from mockexchange.venues.deribit.errors import BAD_REQUEST, PARSE_ERROR, TOO_LARGE, RpcError
-from mockexchange.web import BodyTooLarge, read_body
+from mockexchange.web.request_body import BodyTooLarge, read_body
 
 JsonId = int | str | None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.auth.deribit.errors import AuthFailure
-from mockexchange.refusal import DIAGNOSIS_FIELD
+from mockexchange.journal.refusal import DIAGNOSIS_FIELD
 
 # code -> message
 ERROR = (10001, "error")

@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope
 
-from mockexchange.journal import client_gone
+from mockexchange.journal.middleware import client_gone
 from mockexchange.venues.deribit import signalplus
 from mockexchange.venues.deribit.context import API_PREFIX, DeribitContext
 from mockexchange.venues.deribit.envelope import epoch_us, failed_request_id, read_limited_body, reply
@@ -35,7 +35,7 @@ from mockexchange.venues.deribit.errors import (
     UNAUTHORIZED,
     RpcError,
 )
-from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_response
 
 _FOR_STATUS = {
     400: BAD_REQUEST,

@@ -11,7 +11,7 @@ from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.records import CashMove, Delivery, Trade, WalletTransfer
 from mockexchange.venues.deribit import render
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 Row = render.Row
 HUNDRED = Decimal(100)

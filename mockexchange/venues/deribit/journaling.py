@@ -30,8 +30,10 @@ from mockexchange.auth.deribit.errors import Reason
 from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.auth.deribit.signature import decode_basic
 from mockexchange.core.faults import Fault
-from mockexchange.journal import JOURNAL_NOTE, Journal, JournalNote
-from mockexchange.refusal import refused
+from mockexchange.journal.entries import JournalNote
+from mockexchange.journal.journal import Journal
+from mockexchange.journal.middleware import JOURNAL_NOTE
+from mockexchange.journal.refusal import refused
 from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.schema.requests import Problem, problem
 from mockexchange.schema.specs import SpecError

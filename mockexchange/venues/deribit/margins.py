@@ -18,7 +18,7 @@ from mockexchange.venues.deribit.methods import Call, Method, listed_instrument
 from mockexchange.venues.deribit.orders import owned_order
 from mockexchange.venues.deribit.params import STRING
 from mockexchange.venues.deribit.render import SUMMARY, number
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 IDS = Listed(STRING, 1000, 1)  # order ids one call may ask about (the mock's bound; Deribit documents none)
 

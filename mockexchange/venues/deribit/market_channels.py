@@ -43,7 +43,7 @@ from mockexchange.venues.deribit.notifications import CHANGE_BYTES
 from mockexchange.venues.deribit.render import PRICE, number
 from mockexchange.venues.fanout import Fanout
 from mockexchange.venues.outbox import Shared
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 BOOK = "derivatives.book"  # the move an order change made (derived, never published on the bus)
 TRADES = "derivatives.trade"

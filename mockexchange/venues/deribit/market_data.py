@@ -21,7 +21,7 @@ from mockexchange.core.deribit.market_stats import Stats, Ticker, ticker
 from mockexchange.core.values import Integer
 from mockexchange.venues.deribit.methods import Call, Method, listed_instrument
 from mockexchange.venues.deribit.render import GREEK, PRICE, Row, number
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 DEFAULT_DEPTH = 20  # levels a side when `depth` is not given
 DEPTH = Integer(1, 10_000)  # Deribit's documented maximum

@@ -36,7 +36,7 @@ from mockexchange.venues.deribit.methods import (
 )
 from mockexchange.venues.deribit.notifications import UserNotifications
 from mockexchange.venues.deribit.params import STRING
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 # `type` of the open-order reads -> the order types it selects (the mock has no trailing stops).
 ORDER_FILTERS: dict[str, tuple[str, ...]] = {

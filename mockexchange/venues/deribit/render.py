@@ -22,7 +22,7 @@ from mockexchange.core.deribit.rate_budgets import DERIBIT_BUDGETS
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.deribit.views import AccountSummary, PositionView
 from mockexchange.core.deribit.wallets import Wallet
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 Row = dict[str, Any]
 

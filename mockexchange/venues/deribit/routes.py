@@ -30,7 +30,7 @@ from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FO
 from mockexchange.venues.deribit.methods import WS_ONLY, Call, answer
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
-from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_response
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockexchange.auth.deribit.errors import AuthFailure
-from mockexchange.refusal import DIAGNOSIS_FIELD
+from mockexchange.journal.refusal import DIAGNOSIS_FIELD
 from mockexchange.venues.deribit import journaling, rate_limits
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.envelope import load_json, read_limited_body
@@ -26,7 +26,7 @@ from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FO
 from mockexchange.venues.deribit.methods import Call, answer
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
-from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_response
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ for all of them) and sent after any reply already being sent. A connection whose
 undelivered notifications, or `ws_queue_bytes` bytes of them (each counted at what it holds, its renderings as they
 are made: `venues/outbox.py`; a channel's first notification is read from the book when it is sent, so it waits
 nowhere), is closed (1008) at once, even while a send waits for a client that does not read (the close goes past the
-transport's flow control, `web.UNTHROTTLED`): memory never grows past the bound. A connection holds at
+transport's flow control, `web.extensions.UNTHROTTLED`): memory never grows past the bound. A connection holds at
 most `ws_max_channels` channels (-32602 beyond). A request that is not JSON, or nested deeper than the mock reads, is
 -32700 and the connection goes on. A request over the rate limit (`rate_limits.py`) is answered 10028 and the session
 ends (1008), as Deribit terminates it.
@@ -81,7 +81,7 @@ from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
 from mockexchange.venues.fanout import Deliver, Fanout, Handed
 from mockexchange.venues.outbox import Outbox
-from mockexchange.web import close_now, drop_now, next_message, until_first_ends
+from mockexchange.web.websocket import close_now, drop_now, next_message, until_first_ends
 
 OVERFLOW_CLOSE_CODE = 1008
 RATE_LIMIT_CLOSE_CODE = 1008  # after a 10028 reply Deribit terminates the session; its close code is not documented

@@ -16,8 +16,8 @@ the mock refusing too a field the spec requires that is missing.
 
 A body is read within `MAX_BODY`, as Go's `http.MaxBytesReader` reads it: one past the bound (a Content-Length that says
 so, or the bytes as they stream in) is `http: request body too large`, the rest left unread. A body the client stops
-sending mid-way is the client's disconnect (`web.BodyCut`): nobody is left to answer, and the app's handler records it
-(499, or the 408 the server's body timeout answered).
+sending mid-way is the client's disconnect (`web.request_body.BodyCut`): nobody is left to answer, and the app's handler
+records it (499, or the 408 the server's body timeout answered).
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from mockexchange.bounded_json import parse_json
+from mockexchange.core.bounded_json import parse_json
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN
 from mockexchange.core.values import BELOW, LONG, Choice, Integer, Kind, Listed, Refused, Text
 from mockexchange.venues.kalshi.errors import KalshiError
-from mockexchange.web import BodyTooLarge, read_body
+from mockexchange.web.request_body import BodyTooLarge, read_body
 
 MAX_BODY = 64 * 1024  # far above any write's body: 101 allocations are about 5 kB, an RSA-16384 PEM about 3,000 chars
 # A batch of orders or cancels: 1,000 items (the mock's bound on a batch) of up to ~300 bytes each fit in it.
@@ -160,8 +160,8 @@ def invalid(where: str, name: str, tag: str, diagnosis: str) -> KalshiError:
 
 
 async def read(request: Request, body: Body) -> bytes:
-    """The request's body, within the body's `max_bytes` (a `KalshiError` beyond it); `web.BodyCut` if the client
-    stops sending."""
+    """The request's body, within the body's `max_bytes` (a `KalshiError` beyond it); `web.request_body.BodyCut` if
+    the client stops sending."""
     try:
         return await read_body(request, body.max_bytes)
     except BodyTooLarge as exc:

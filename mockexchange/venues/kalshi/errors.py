@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from mockexchange.auth.kalshi.signature import AuthFailure, Reason
-from mockexchange.web import AUTH_DIAGNOSIS_HEADER, DIAGNOSIS_HEADER, header_safe, json_response
+from mockexchange.web.answers import AUTH_DIAGNOSIS_HEADER, DIAGNOSIS_HEADER, header_safe, json_response
 
 _AUTH_BODIES: dict[Reason, dict[str, str]] = {
     # Captured from Kalshi's demo environment.

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.venues.kalshi.errors import KalshiError, param_error
 from mockexchange.venues.kalshi.generate import CursorError, generate, kalshi_document
-from mockexchange.web import json_response
+from mockexchange.web.answers import json_response
 
 GENERATE_HEADER = "X-Mockexchange-Generate"
 GENERATED_HEADER = "X-Mockexchange-Generated"

@@ -12,7 +12,8 @@ from starlette.responses import Response
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
-from mockexchange.web import AUTH_DIAGNOSIS_HEADER, BodyCut, header_safe
+from mockexchange.web.answers import AUTH_DIAGNOSIS_HEADER, header_safe
+from mockexchange.web.request_body import BodyCut
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from mockexchange.core.book import BID, LevelChange
 from mockexchange.core.clock import unix_ms, unix_seconds
 from mockexchange.core.kalshi.market_changes import Cause, Lifecycle, MarketFigures, Trade
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, contracts, price
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 Row = dict[str, Any]
 Levels = list[tuple[int, int]]  # (price, size) in the core's units, best first, as `MarketFeed.book_levels` answers

@@ -21,7 +21,7 @@ from mockexchange.core.kalshi.price_levels import price_ranges
 from mockexchange.core.kalshi.units import PRICE, contracts, dollars, price
 from mockexchange.core.money import to_cents, to_whole_contracts
 from mockexchange.venues.kalshi.render import count_fp, dollars4, rfc3339
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 Row = dict[str, Any]
 Levels = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # the YES book: bids and asks, best first

@@ -21,7 +21,7 @@ from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.money import ZERO, fixed, to_centi_cents, to_cents, to_whole_contracts, truncate
-from mockexchange.web import json_number
+from mockexchange.web.answers import json_number
 
 Row = dict[str, Any]
 

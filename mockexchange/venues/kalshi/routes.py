@@ -30,7 +30,7 @@ from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.handling import handled, handled_public
 from mockexchange.venues.kalshi.params import Parts, Query, first_values
 from mockexchange.venues.kalshi.table import MARKET, OPERATIONS, OWN, Operation
-from mockexchange.web import json_response
+from mockexchange.web.answers import json_response
 
 API_PREFIX = "/trade-api/v2"
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -25,9 +25,9 @@ from typing import Any, Protocol, TypeGuard
 
 import orjson
 
-from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
+from mockexchange.core.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 from mockexchange.core.numbers import excerpt
-from mockexchange.refusal import DIAGNOSIS_FIELD
+from mockexchange.journal.refusal import DIAGNOSIS_FIELD
 
 Envelope = dict[str, Any]
 

@@ -3,27 +3,26 @@ fan-out of ledger changes to its `market_positions`, `fill`, `user_orders` and `
 of market changes to its `orderbook_delta`, `ticker`, `trade` and `market_lifecycle_v2` subscriptions.
 
 The ledger publishes a change from whatever thread made it, holding its lock; the venue's one bus subscriber
-(`venues/fanout.py`) hands it to the event loop of the connections of its key, once: a private change's user, a
-market change's market (and those watching every market). There, each change is rendered once for all of them
-(`frames.py`, `market_frames.py`: its `msg` as JSON, each subscription's `sid`, `seq` where the channel has one, and
-the `sending_ts_ms` spliced in), and each connection that wants it (a channel it asked for, its subaccount for a
-subaccount-locked key) takes its share: written at once, in one write of the connection's frames, when nothing
-waits before them in its outbox, the client reads (the transport's buffer is under its high-water mark) and no fault
-rule could delay them; otherwise appended to the connection's bounded outbox, which one task drains in order. The
-client's commands go into the same outbox, so the wire follows one order: a `subscribed` reply comes before the first
-message of its sid, a change made before a subscribe is never sent on it, a delta follows the snapshot it applies to,
-and a message never shows state that REST does not serve yet. The market changes of one connection come through the
-same inbox as its user's, so its frames keep the order the ledger published them in, whatever their channel. An
-outbox that fills up (`ws_queue_size` items, or `ws_queue_bytes` bytes: commands at their size, changes at what they
-hold, renderings counted as they are made, `venues/outbox.py`: a client that does not read) ends the connection at once,
-even while a send waits for the client to read: error 25 per subscription, then close 1008, both written past the
-transport's flow control (`web.UNTHROTTLED`), so they follow what is already on its way; memory never grows past the
-bound. A command's snapshots wait nowhere: each is read from the market as it is sent (subscriptions.py's
-`FirstMessage`), and a write of frames stops at `WRITE_BYTES`, so the transport's buffer passes its high-water mark by
-one write at most.
+(`venues/fanout.py`) hands it to the event loop of the connections of its key, once: a private change's user, a market
+change's market (and those watching every market). There, each change is rendered once for all of them (`frames.py`,
+`market_frames.py`: its `msg` as JSON, each subscription's `sid`, `seq` where the channel has one, and the
+`sending_ts_ms` spliced in), and each connection that wants it (a channel it asked for, its subaccount for a
+subaccount-locked key) takes its share: written at once, in one write of the connection's frames, when nothing waits
+before them in its outbox, the client reads (the transport's buffer is under its high-water mark) and no fault rule
+could delay them; otherwise appended to the connection's bounded outbox, which one task drains in order. The client's
+commands go into the same outbox, so the wire follows one order: a `subscribed` reply comes before the first message of
+its sid, a change made before a subscribe is never sent on it, a delta follows the snapshot it applies to, and a message
+never shows state that REST does not serve yet. The market changes of one connection come through the same inbox as its
+user's, so its frames keep the order the ledger published them in, whatever their channel. An outbox that fills up
+(`ws_queue_size` items, or `ws_queue_bytes` bytes: commands at their size, changes at what they hold, renderings counted
+as they are made, `venues/outbox.py`: a client that does not read) ends the connection at once, even while a send waits
+for the client to read: error 25 per subscription, then close 1008, both written past the transport's flow control
+(`web.extensions.UNTHROTTLED`), so they follow what is already on its way; memory never grows past the bound. A
+command's snapshots wait nowhere: each is read from the market as it is sent (subscriptions.py's `FirstMessage`), and a
+write of frames stops at `WRITE_BYTES`, so the transport's buffer passes its high-water mark by one write at most.
 
 The queue size and the subscription limits come from the venue context; ping interval, timeout, frame size, the send
-buffer and permessage-deflate are the server's (`server.py`).
+buffer and permessage-deflate are the server's (`server/`).
 
 Faults (docs/misbehaving.md): an open connection is registered in the context's `connections`, so the control plane can
 close it with a code of its choosing (`close_soon`); a channel rule of the context's `faults` delays a message before
@@ -47,7 +46,7 @@ from starlette.websockets import WebSocket
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.auth.kalshi.signature import AuthFailure
-from mockexchange.bounded_json import parse_json
+from mockexchange.core.bounded_json import parse_json
 from mockexchange.core.clock import epoch_ms
 from mockexchange.core.events import Change
 from mockexchange.venues import admission
@@ -78,17 +77,9 @@ from mockexchange.venues.kalshi.subscriptions import (
 )
 from mockexchange.venues.kalshi.table import READ
 from mockexchange.venues.outbox import Outbox
-from mockexchange.web import (
-    AUTH_DIAGNOSIS_HEADER,
-    GONE,
-    FrameWriter,
-    close_now,
-    frame_writer,
-    header_safe,
-    next_message,
-    send_text,
-    until_first_ends,
-)
+from mockexchange.web.answers import AUTH_DIAGNOSIS_HEADER, header_safe
+from mockexchange.web.extensions import FrameWriter, frame_writer
+from mockexchange.web.websocket import GONE, close_now, next_message, send_text, until_first_ends
 
 WS_PATH = "/trade-api/ws/v2"
 # Kalshi's close code after an overflow is not known; 1008 (policy violation) says the server ended it on purpose.

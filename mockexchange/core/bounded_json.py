@@ -1,6 +1,7 @@
 """JSON a client sent, read within bounds: a document nested deeper than `MAX_JSON_DEPTH` is refused before it is
 parsed, so nothing that reads it afterwards (a JSON schema validator, a recursive walk, `repr`) meets unbounded depth.
-Used by both venues' request parsing and by the request journal's schema check. Imports nothing of the package."""
+Used by both venues' request parsing, the request journal's schema check, the redaction and the tapes (as
+`core/numbers.py` reads integers for every floor above). Imports nothing of the package."""
 
 from __future__ import annotations
 

@@ -1,48 +1,23 @@
-"""A tape: what `mockexchange proxy --record FILE` saw pass between clients and a real venue, one event per line, and
-what `mockexchange serve --replay FILE` answers from (docs/proxy.md, "The tape").
-
-JSON Lines, UTF-8, keys in one fixed order, so two recordings diff line by line. The first line is the header
-(`{"tape": "mockexchange", "version": 1, "upstreams": {...}}`), each next line one `Record`:
-  http      a request and its response (`request`, `response`; `elapsed_ms` between them)
-  ws_open   a websocket opened (`connection` numbers it within the tape; `request` is its upgrade request)
-  ws_frame  a frame, `direction` "client" (client to upstream) or "upstream"; `offset_ms` since its ws_open
-  ws_close  a websocket closed (`code`)
-A message (request, response) is `{"method", "path", "query", "headers", "body"}` or `{"status", "headers", "body"}`;
-a body, like a frame's `data`, is `{"json": value}` when it parses as JSON, `{"text": str}` when it is other UTF-8
-text, `{"base64": str}` otherwise, or null when empty. Secrets are redacted before a record is written (the proxy's
-job): this module reads and writes what it is given.
-
-A tape read is checked whole, every entry once, so what answers from it (the replay, tape-to-scenario) meets only
-what could go on the wire again; the first entry that could not is refused naming its line (`TapeError`). Imports
-`bounded_json` only: a line is JSON read within a depth.
-"""
+"""A tape read checked whole, every entry once, so what answers from it (the replay, tape-to-scenario) meets only
+what could go on the wire again; the first entry that could not is refused naming its line (`TapeError`). A line is
+JSON read within a depth (`core/bounded_json.py`)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
-import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from mockexchange.bounded_json import MAX_JSON_DEPTH, parse_json
+from mockexchange.core.bounded_json import MAX_JSON_DEPTH, parse_json
+from mockexchange.recording.records import FIELDS, FORMAT, VENUES, VERSION, Record, Tape, TapeError, check_record
 
-FORMAT = "mockexchange"
-VERSION = 1
-KINDS = ("http", "ws_open", "ws_frame", "ws_close")
-DIRECTIONS = ("client", "upstream")
-VENUES = ("kalshi", "deribit")
-# The order of a record's keys on its line (those a kind does not have are left out).
-_ORDER = ("seq", "kind", "venue", "at", "connection", "direction", "offset_ms", "elapsed_ms", "code", "request",
-          "response", "data")  # fmt: skip
 _LINE_DEPTH = MAX_JSON_DEPTH + 3  # a body's JSON (the proxy reads it within MAX_JSON_DEPTH) in its record and message
 _MAX_NUMBER = 2**63 - 1  # a seq or a connection
 _MAX_MS = 10**12  # an offset or an elapsed time (some 30 years)
@@ -51,95 +26,6 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name, a method 
 # A header value as the wire holds it, read as Latin-1 (RFC 9110 5.5: no blank at either end, which a parser strips)
 _FIELD_VALUE = re.compile(r"(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?")
 _BODIES = ("json", "text", "base64")
-
-
-class TapeError(ValueError):
-    """A tape that cannot be read: names the line and what is wrong with it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One line of a tape after the header. `at` is an ISO 8601 UTC time with milliseconds."""
-
-    seq: int
-    kind: str
-    venue: str
-    at: str
-    connection: int | None = None
-    direction: str | None = None
-    offset_ms: float | None = None
-    elapsed_ms: float | None = None
-    code: int | None = None
-    request: Mapping[str, Any] | None = None
-    response: Mapping[str, Any] | None = None
-    data: Mapping[str, Any] | None = None
-
-    def line(self) -> str:
-        values = {key: getattr(self, key) for key in _ORDER}
-        kept = {key: value for key, value in values.items() if value is not None}
-        return json.dumps(kept, ensure_ascii=False, separators=(", ", ": "))
-
-
-@dataclass(frozen=True, slots=True)
-class Tape:
-    upstreams: Mapping[str, str]
-    records: tuple[Record, ...] = field(default=())
-
-
-def encode_body(raw: bytes) -> dict[str, Any] | None:
-    """A body or frame as a tape holds it: JSON as its value (read as the proxy reads one: within bounded_json's
-    depth, NaN, Infinity and integers past 64 bits no JSON), other UTF-8 as text, anything else as base64."""
-    if not raw:
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return {"base64": base64.b64encode(raw).decode("ascii")}
-    try:
-        return {"json": parse_json(raw)}
-    except orjson.JSONDecodeError:
-        return {"text": text}
-
-
-def decode_body(body: Mapping[str, Any] | None) -> bytes:
-    """The bytes a tape's body stands for (JSON written compactly, as the venues write it)."""
-    if not body:
-        return b""
-    if "json" in body:
-        return json.dumps(body["json"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if "text" in body:
-        return str(body["text"]).encode("utf-8")
-    return base64.b64decode(str(body["base64"]))
-
-
-class TapeWriter:
-    """Appends records to a tape file as they happen, one flushed line each, from any thread."""
-
-    def __init__(self, path: str | Path, upstreams: Mapping[str, str]) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._seq = 0
-        self._file: IO[str] = self.path.open("w", encoding="utf-8")
-        header = {"tape": FORMAT, "version": VERSION, "upstreams": dict(upstreams)}
-        self._write(json.dumps(header, ensure_ascii=False, separators=(", ", ": ")))
-
-    def write(self, kind: str, venue: str, at: str, **fields: Any) -> Record:
-        """Writes one record; its `seq` is the next number. Refuses a kind, venue or key the format does not have."""
-        with self._lock:
-            self._seq += 1
-            record = Record(seq=self._seq, kind=kind, venue=venue, at=at, **fields)
-            _check(record, self._seq)
-            self._write(record.line())
-            return record
-
-    def close(self) -> None:
-        with self._lock:
-            if not self._file.closed:
-                self._file.close()
-
-    def _write(self, line: str) -> None:
-        self._file.write(line + "\n")
-        self._file.flush()
 
 
 def read_tape(path: str | Path) -> Tape:
@@ -205,38 +91,22 @@ def _check_upstreams(upstreams: Any, number: int) -> None:
 def _record(value: Any, number: int) -> Record:
     if not isinstance(value, dict):
         raise TapeError(f"line {number}: a record is a JSON object")
-    unknown = sorted(set(value) - set(_ORDER))
+    unknown = sorted(set(value) - set(FIELDS))
     if unknown:
-        raise TapeError(f"line {number}: a record has no field {unknown[0]!r} (its fields: {', '.join(_ORDER)})")
+        raise TapeError(f"line {number}: a record has no field {unknown[0]!r} (its fields: {', '.join(FIELDS)})")
     try:
         record = Record(**value)
     except TypeError as wrong:
         raise TapeError(f"line {number}: {wrong}") from None
-    _check(record, number)
+    check_record(record, number)
     problem = _entry_problem(record)
     if problem is not None:
         raise TapeError(f"line {number}: {problem}")
     return record
 
 
-def _check(record: Record, where: int) -> None:
-    def wrong(what: str) -> TapeError:
-        return TapeError(f"line {where}: {what}")
-
-    if record.kind not in KINDS:
-        raise wrong(f"kind {record.kind!r} is none of {', '.join(KINDS)}")
-    if record.venue not in VENUES:
-        raise wrong(f"venue {record.venue!r} is none of {', '.join(VENUES)}")
-    if record.kind == "http" and not (isinstance(record.request, dict) and isinstance(record.response, dict)):
-        raise wrong("an http record has a request and a response, each an object")
-    if record.kind.startswith("ws_") and not isinstance(record.connection, int):
-        raise wrong(f"a {record.kind} record names its connection by number")
-    if record.kind == "ws_frame" and record.direction not in DIRECTIONS:
-        raise wrong(f"a frame's direction is one of {', '.join(DIRECTIONS)}")
-
-
 def _entry_problem(record: Record) -> str | None:
-    """What in a record read could not go on the wire again (None: nothing). `_check` has passed."""
+    """What in a record read could not go on the wire again (None: nothing). `check_record` has passed."""
     if not _whole(record.seq, 1, _MAX_NUMBER):
         return f"seq {record.seq!r} is no whole number from 1"
     if not _moment(record.at):

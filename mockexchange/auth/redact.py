@@ -44,7 +44,7 @@ from urllib.parse import quote, unquote_plus
 
 import orjson
 
-from mockexchange.bounded_json import parse_json
+from mockexchange.core.bounded_json import parse_json
 
 REDACTED = "[redacted]"
 WITHHELD = "<withheld: it looks like a credential>"  # what a diagnosis says in place of such a value (`quoted`)

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from mockexchange.bounded_json import parse_json
+from mockexchange.core.bounded_json import parse_json
 
 # Of an answer read to find its refusal: a venue's error body is far smaller; a larger one's refusal is not read.
 READ_BYTES = 64 * 1024

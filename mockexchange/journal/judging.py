@@ -1,0 +1,64 @@
+"""What a journal entry breaks, found where it can be: a Kalshi REST request judged against the OpenAPI slice when it
+is first read (`judge`; a 401 the mock's signature check refused is `auth.signature`), a Kalshi websocket command when
+it arrives (`check_command`), a request no route of a venue judged by its routes answered (`unrouted`), a reply by the
+check its venue's note names (`judged_reply`). Committed slices that cannot be found are `schema.unavailable`; a bug of
+the checks is logged and said (`journal.unjudged`), never raised: the journal still reads, and the reply still goes
+out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import unquote
+
+from mockexchange.journal.entries import JournalEntry, ReplyCheck
+from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
+from mockexchange.schema.specs import SpecError
+
+log = logging.getLogger(__name__)
+
+
+def judge(entry: JournalEntry) -> None:
+    """Fill in `operation` and `problems` (once; both are functions of what was recorded)."""
+    if entry.problems is not None:
+        return
+    operation: str | None = None
+    problems: list[Problem] = []
+    try:
+        if entry.transport == "rest":
+            operation, problems = kalshi_rest_rules().check(entry.method or "", unquote(entry.path), entry.query)
+        elif unquote(entry.path) != kalshi_command_rules().path:
+            problems = [problem("operation.unknown", f"{entry.path}: no websocket endpoint of the schema is here")]
+    except SpecError as exc:
+        problems = [problem("schema.unavailable", str(exc))]
+    except Exception as exc:  # a bug of the checks: the journal must still read, and say so
+        log.exception("journal: could not judge %s", entry.describe())
+        problems = [problem("journal.unjudged", f"the mock could not judge this request: {type(exc).__name__}")]
+    if entry.status == 401 and entry.fault is None:  # a fault rule's 401 is no mistake of the request
+        problems.append(problem("auth.signature", entry.auth or "401 without the mock's diagnosis"))
+    entry.operation, entry.problems = operation, entry.keep_problems(problems)
+
+
+def judged_reply(entry: JournalEntry, check: ReplyCheck, body: Any) -> list[Problem]:
+    """The problems `check` finds in the reply to `entry`; a bug of the check is one problem, `journal.unjudged`."""
+    try:
+        return check(body)
+    except Exception as exc:  # a bug of the checks: the reply still goes out, and the entry says so
+        log.exception("journal: could not judge the reply of %s", entry.describe())
+        return [problem("journal.unjudged", f"the reply was not judged: {type(exc).__name__}")]
+
+
+def unrouted(method: str | None, path: str, status: int | None) -> list[Problem]:
+    # A venue judged by its routes: no route answered (the route leaves a note whenever it answers).
+    if status == 404:
+        return [problem("operation.unknown", f"{method} {path}: the venue has no endpoint here")]
+    if status == 405:
+        return [problem("operation.method", f"{method} {path}: the venue's endpoint here does not take {method}")]
+    return []
+
+
+def check_command(text: str | bytes) -> tuple[str | None, list[Problem]]:
+    try:
+        return kalshi_command_rules().check(text)
+    except SpecError as exc:
+        return None, [problem("schema.unavailable", str(exc))]
