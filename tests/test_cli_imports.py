@@ -40,7 +40,7 @@ def imported_after(code: str) -> set[str]:
 
 def test_building_the_parser_imports_no_command_s_run() -> None:
     modules = imported_after("from mockexchange.cli import build_parser\nbuild_parser()")
-    assert sorted(modules.intersection((*SERVING, "httpx", "mockexchange.contract.check"))) == []
+    assert sorted(modules.intersection((*SERVING, "httpx", "mockexchange.contract.kalshi.check"))) == []
 
 
 def test_sign_imports_no_server(tmp_path: Path) -> None:

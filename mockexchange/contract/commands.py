@@ -13,10 +13,10 @@ HELP = "schema slices, drift reports and contract suites"
 
 def add_commands(parser: argparse.ArgumentParser) -> None:
     """Declare the kit's subcommands (`slice`, `drift`, `check`, ...) on `contract`'s parser."""
-    from mockexchange.contract import check, drift, fuzz_client, slicing, ws_check
     from mockexchange.contract.clients import matrix
     from mockexchange.contract.deribit import check as deribit_check
     from mockexchange.contract.deribit import slicing as deribit_slicing
+    from mockexchange.contract.kalshi import check, drift, fuzz_client, slicing, ws_check
 
     commands = parser.add_subparsers(dest="contract_command", required=True)
     for module in (slicing, deribit_slicing, drift, check, ws_check, deribit_check, fuzz_client, matrix):
