@@ -6,3 +6,15 @@ Kalshi-compatible server: a signed preflight first (preflight.py), what the exch
 report and events read back (report.py, verdict.py). `contract check-websocket` (ws_check.py) judges the market data
 channels' frames, and `contract fuzz-client` (fuzz_client.py) runs a client against the generated-responses mode on
 the account of account.py, which the pytest suites read too."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+
+def commands() -> tuple[ModuleType, ...]:
+    """The Kalshi kit's subcommands, each a module with its `add_command`, in the order `contract --help` lists them.
+    Imported when called (`contract` is parsed): they import httpx, the schemas and the mock."""
+    from mockexchange.contract.kalshi import check, drift, fuzz_client, slicing, ws_check
+
+    return (slicing, drift, check, ws_check, fuzz_client)
