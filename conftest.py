@@ -42,7 +42,8 @@ pytest_plugins = ["tests.cpu_cost"]
 
 # Every module of the package, once: the pool of constants Hypothesis draws from is then the same whatever runs.
 for _module in pkgutil.walk_packages(mockexchange.__path__, "mockexchange."):
-    if not _module.name.endswith(("__main__", "contract.hooks")):  # hooks: the contract check's child reads its env
+    # hooks: the contract check's child reads its env
+    if not _module.name.endswith(("__main__", "contract.kalshi.hooks")):
         importlib.import_module(_module.name)
 
 # schemathesis swaps in a printer that prints nothing, for every Hypothesis test of the session: a failing test case

@@ -297,7 +297,7 @@ def test_with_the_extra_contract_check_runs(with_kit: Install) -> None:
         import sys, time
         from pathlib import Path
         from mockexchange import MockServer
-        from mockexchange.contract.account import private_key_pem_text, seed
+        from mockexchange.contract.kalshi.account import private_key_pem_text, seed
         Path("contract.pem").write_text(private_key_pem_text())
         with MockServer() as mock:
             seed(mock)
@@ -312,7 +312,9 @@ def test_with_the_extra_contract_check_runs(with_kit: Install) -> None:
         try:
             assert mock.stdout is not None
             url = mock.stdout.readline().strip()
-            key_id = run(with_kit, "python", "-c", "from mockexchange.contract.account import KEY_ID; print(KEY_ID)")
+            key_id = run(
+                with_kit, "python", "-c", "from mockexchange.contract.kalshi.account import KEY_ID; print(KEY_ID)"
+            )
             check = run(
                 with_kit, "mockexchange", "contract", "check", "--base-url", url, "--key-id", key_id.stdout.strip(),
                 "--private-key", "contract.pem", "--operation", "GetBalance", "--operation", "GetFills",

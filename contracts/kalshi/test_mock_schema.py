@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from mockexchange.app import build_app
-from mockexchange.contract import suite
-from mockexchange.contract.account import seed, seed_orders, signer, values
-from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
+from mockexchange.contract.kalshi import suite
+from mockexchange.contract.kalshi.account import seed, seed_orders, signer, values
+from mockexchange.contract.kalshi.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.server import MockServer
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from mockexchange.app import build_app
-from mockexchange.contract import suite
-from mockexchange.contract.account import seed, seed_orders, seed_writes, signer, values
-from mockexchange.contract.slicing import KALSHI_WRITES
+from mockexchange.contract.kalshi import suite
+from mockexchange.contract.kalshi.account import seed, seed_orders, seed_writes, signer, values
+from mockexchange.contract.kalshi.slicing import KALSHI_WRITES
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 

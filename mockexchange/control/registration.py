@@ -74,8 +74,8 @@ class Snapshotting:
 @dataclass(frozen=True, slots=True)
 class Kit:
     """What the contract kit checks of a venue: the committed slices of its published schemas (files under
-    mockexchange/schema/, package data), the operations they hold (each operationId or JSON-RPC method the venue
-    serves, from its route table) and those of them that change state (the kit sends them only when named)."""
+    mockexchange/schema/, package data), the operations it serves (each operationId or JSON-RPC method, from its
+    route table) and those of them that change state (the kit sends them only when named)."""
 
     slices: tuple[str, ...]
     operations: tuple[str, ...]

@@ -70,7 +70,7 @@ ADMIN = {
 }
 
 
-# The kit's slice of Deribit's published API holds every method its route table serves over HTTP and the websocket.
+# What the kit checks of Deribit: its slice of the published API, and the methods its route table serves.
 KIT = Kit(
     slices=("deribit/rpc.json",),
     operations=tuple(table.METHODS),

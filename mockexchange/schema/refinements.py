@@ -226,7 +226,7 @@ ORDER_VALUES: tuple[AccountValue, ...] = (
 )
 
 # The market data reads' parameters that must name what the exchange lists: drawn from the markets, events and series
-# the kit found listed (contract/discovery.py; the suites' seeded ones). Without them a required one stays as
+# the kit found listed (contract/kalshi/discovery.py; the suites' seeded ones). Without them a required one stays as
 # published (a made-up ticker: a 404) and the operation is not expected to accept any request (ACCEPTANCE).
 MARKET_VALUES: tuple[AccountValue, ...] = (
     AccountValue(("GetMarket", "GetMarketOrderbook"), "path:ticker", "listed_markets", "a market the exchange lists"),
@@ -240,8 +240,9 @@ MARKET_VALUES: tuple[AccountValue, ...] = (
     AccountValue(("GetMarketCandlesticks",), "path:ticker", "candle_markets",
                  "a market of that series (another series' market is a 404)"),
 )  # fmt: skip
-# Reads whose valid requests a faithful server answers 2xx: a run in which one of them answered valid requests and
-# accepted none fails (contract/acceptance.py), as a server that refuses every request, however it words it, must.
+# Reads whose valid requests a faithful server answers 2xx: a run in which one of them answered valid requests
+# and accepted none fails (contract/kalshi/acceptance.py), as a server that refuses every request, however it words
+# it, must.
 ACCEPTING_READS = MARKET_DATA_READS
 ACCEPTING = (
     "valid requests must be accepted: a run in which the operation answered valid requests and accepted (2xx) none "

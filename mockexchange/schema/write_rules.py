@@ -6,8 +6,8 @@
   delete, a market to move): drawn from `AccountValues` when the kit is given them.
 - `STATE_REFUSALS`: what no schema can say (a balance, an existing subaccount, a reused id, a usage level): the
   refusals a schema-valid body may meet, by status and Kalshi's error `code`, each with its reason. The kit's
-  `write_acceptance` check (contract/refusals.py) accepts these for valid data and nothing else; where a `judge` is
-  given, only when the body and the account (read back from the server) make the refusal possible.
+  `write_acceptance` check (contract/kalshi/refusals.py) accepts these for valid data and nothing else; where a
+  `judge` is given, only when the body and the account (read back from the server) make the refusal possible.
 
 Pure data and pure functions: no HTTP here (the account is read by the caller, through `AccountView`).
 """
@@ -590,7 +590,7 @@ STATE_REFUSALS += (
 )  # fmt: skip
 
 # Marks an operation whose valid requests need values the kit was not given (says which): it is not expected to
-# accept any, so the kit's run-level verdict (contract/refusals.py) passes it over.
+# accept any, so the kit's run-level verdict (contract/kalshi/refusals.py) passes it over.
 ACCEPTANCE = "x-mockexchange-acceptance"
 # What a null means in a body (Go's encoding/json leaves the field unset), so the kit never sends one as invalid.
 NULL_IS_ABSENT = (

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from mockexchange.contract.slicing import parsed_once, source_of
+from mockexchange.contract.kalshi.slicing import parsed_once, source_of
 from mockexchange.schema.specs import kalshi_slice_path
 
 REPO = Path(__file__).resolve().parents[2]

@@ -107,7 +107,7 @@ def verdicts(out: str) -> dict[str, str]:
 
 def contract_pem(folder: Path) -> Path:
     """The contract account's private key (account.private_key_pem_text) in a file of `folder`."""
-    from mockexchange.contract.account import private_key_pem_text
+    from mockexchange.contract.kalshi.account import private_key_pem_text
 
     path = folder / "contract.pem"
     path.write_text(private_key_pem_text())
@@ -119,7 +119,7 @@ def check_seeded(middleware: Any, pem: Path, *extra: str) -> tuple[int, str]:
     answers go through `middleware(app)`: its exit status and its output."""
     from broken_server import serving_through  # (the tests' helpers: beside this module)
 
-    from mockexchange.contract.account import KEY_ID, seed, seed_writes
+    from mockexchange.contract.kalshi.account import KEY_ID, seed, seed_writes
 
     with serving_through(middleware) as server:
         seed(server)

@@ -25,8 +25,8 @@ from kit_commands import Checked
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.cli import main
 from mockexchange.contract import extra
-from mockexchange.contract.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
-from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
+from mockexchange.contract.kalshi.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
+from mockexchange.contract.kalshi.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.schema.refinements import MARKET_DATA_READS
 from mockexchange.server import MockServer
 

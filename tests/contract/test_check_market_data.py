@@ -14,7 +14,7 @@ import pytest
 from broken_server import BrokenMarkets, RefusingMarkets, serving_through
 from test_check import SEED, _summary
 
-from mockexchange.contract.account import KEY_ID, private_key_pem_text, seed
+from mockexchange.contract.kalshi.account import KEY_ID, private_key_pem_text, seed
 from mockexchange.schema.refinements import MARKET_DATA_READS
 from mockexchange.server import MockServer
 

@@ -11,8 +11,8 @@ import kit_commands
 import pytest
 from test_check import SEED
 
-from mockexchange.contract.account import KEY_ID, private_key_pem_text, seed
-from mockexchange.contract.report import Run, Warnings, translate
+from mockexchange.contract.kalshi.account import KEY_ID, private_key_pem_text, seed
+from mockexchange.contract.kalshi.report import Run, Warnings, translate
 from mockexchange.server import MockServer
 
 TRANSFER = "GET /portfolio/intra_exchange_instance_transfers/{transfer_id}"

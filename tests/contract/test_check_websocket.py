@@ -17,10 +17,10 @@ from broken_server import BrokenBookFrames, serving_through
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.cli import main
-from mockexchange.contract.account import KEY_ID, private_key_pem_text, seed
+from mockexchange.contract.kalshi.account import KEY_ID, private_key_pem_text, seed
 from mockexchange.server import MockServer
 
-BOOKED, OTHER = "KXCONTRACT-04-T0", "KXCONTRACT-04-T1"  # open, with the house's books (contract/account.py)
+BOOKED, OTHER = "KXCONTRACT-04-T0", "KXCONTRACT-04-T1"  # open, with the house's books (contract/kalshi/account.py)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from websockets.sync.client import connect
 
 from mockexchange.cli import main
 from mockexchange.contract.deribit import account, check, trading
+from mockexchange.registry.deribit import KIT
 from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.server import MockServer
 from mockexchange.venues.deribit import methods
@@ -78,6 +79,11 @@ def test_the_mock_passes_for_every_method_it_serves(mock: MockServer) -> None:
         "user.orders.{kind}.{currency}.{interval}", "user.trades.{kind}.{currency}.{interval}",
     ):  # fmt: skip
         assert found[f"notification {template}"].startswith("PASS"), result.stdout
+
+
+def test_each_write_of_the_deribit_registration_is_run_by_one_plan() -> None:
+    # The check passes over the registration's writes among the reads: account.py or trading.py must run each, once.
+    assert sorted([*account.WRITES, *trading.WRITES]) == sorted(KIT.writes)
 
 
 def test_a_broken_server_fails_naming_the_method_and_the_field() -> None:

@@ -12,8 +12,8 @@ import pytest
 from kalshi_sources import load_source, source_spec
 
 from mockexchange.cli import main
-from mockexchange.contract.drift import diff_asyncapi, diff_openapi
-from mockexchange.contract.slicing import parsed_once, source_of
+from mockexchange.contract.kalshi.drift import diff_asyncapi, diff_openapi
+from mockexchange.contract.kalshi.slicing import parsed_once, source_of
 from mockexchange.schema.specs import kalshi_slice_path
 
 

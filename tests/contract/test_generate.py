@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
+from mockexchange.contract.kalshi.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.schema.fields import response_errors
 from mockexchange.schema.refs import operations_by_id
 from mockexchange.venues.kalshi.generate import (

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.auths import AuthContext, set_on_case
 
 from mockexchange.app import build_app
-from mockexchange.contract import suite
-from mockexchange.contract.account import seed, signer, values
+from mockexchange.contract.kalshi import suite
+from mockexchange.contract.kalshi.account import seed, signer, values
 
 STATEFUL = settings(max_examples=40, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck))
 SETTLEMENTS = "/trade-api/v2/portfolio/settlements"

@@ -17,8 +17,8 @@ from broken_server import serving_through
 from schemathesis.core.failures import FailureGroup
 
 from mockexchange.app import build_app
-from mockexchange.contract import suite
-from mockexchange.contract.account import (
+from mockexchange.contract.kalshi import suite
+from mockexchange.contract.kalshi.account import (
     GROUPS_TO_DELETE,
     KEY_ID,
     ORDER_GROUPS,
@@ -29,7 +29,7 @@ from mockexchange.contract.account import (
     signer,
     values,
 )
-from mockexchange.contract.orders import KIT_GROUPS, RESTING_ORDERS
+from mockexchange.contract.kalshi.orders import KIT_GROUPS, RESTING_ORDERS
 from mockexchange.schema.write_rules import GROUP_WRITES
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset

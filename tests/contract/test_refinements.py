@@ -12,8 +12,8 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
 from mockexchange.app import build_app
-from mockexchange.contract import suite
-from mockexchange.contract.account import seed, signer, values
+from mockexchange.contract.kalshi import suite
+from mockexchange.contract.kalshi.account import seed, signer, values
 from mockexchange.schema.refinements import PAGINATED, describe, refine, without_alternatives
 from mockexchange.schema.refs import resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_spec

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mockexchange.contract.report import Run, translate
+from mockexchange.contract.kalshi.report import Run, translate
 
 RUN = Run("my-key", Path("keys/my key.pem"), Path("/tmp/mockexchange-check-abc"), None)
 SIGNED = (

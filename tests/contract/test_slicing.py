@@ -13,7 +13,7 @@ import pytest
 import schemathesis
 from kalshi_sources import REPO, load_source, recorded_sha256, source_spec
 
-from mockexchange.contract.slicing import KALSHI_CHANNELS, KALSHI_OPERATIONS, parsed_once, slice_openapi
+from mockexchange.contract.kalshi.slicing import KALSHI_CHANNELS, KALSHI_OPERATIONS, parsed_once, slice_openapi
 from mockexchange.schema.specs import kalshi_slice_path
 
 SLICES = ("openapi.yaml", "asyncapi.yaml")

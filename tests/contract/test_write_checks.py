@@ -15,8 +15,8 @@ from broken_writes import BrokenWrites
 from schemathesis.core.failures import FailureGroup
 
 from mockexchange.app import build_app
-from mockexchange.contract import suite
-from mockexchange.contract.account import seed, seed_writes, signer, values
+from mockexchange.contract.kalshi import suite
+from mockexchange.contract.kalshi.account import seed, seed_writes, signer, values
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 

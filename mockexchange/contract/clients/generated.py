@@ -15,12 +15,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mockexchange.contract.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
 from mockexchange.contract.clients.checks import compact_error, start_mock
 from mockexchange.contract.clients.dialects import Dialect
 from mockexchange.contract.clients.libraries import ClientSpec
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.portfolio import Key
+from mockexchange.contract.kalshi.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
 from mockexchange.server import MockServer
 from mockexchange.venues.kalshi.generated_mode import Served
 

@@ -12,7 +12,7 @@ from functools import cache
 from cryptography.hazmat.primitives import serialization
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem, public_key_pem
-from mockexchange.contract.orders import place_resting, values_for
+from mockexchange.contract.kalshi.orders import place_resting, values_for
 from mockexchange.control import Control
 from mockexchange.schema.write_rules import NUMBERED_SUBACCOUNTS, AccountValues
 from mockexchange.testing.signing import KalshiSigner
@@ -151,8 +151,8 @@ def seed_market_data(control: Control) -> None:
 
 
 def seed_orders(control: Control) -> dict[str, tuple]:
-    """After `seed`: the kit's resting orders (contract/orders.py's `RESTING`, placed as a client places them) on the
-    first order market; the order fields of `values` naming them and the order markets."""
+    """After `seed`: the kit's resting orders (contract/kalshi/orders.py's `RESTING`, placed as a client places them)
+    on the first order market; the order fields of `values` naming them and the order markets."""
     placed = place_resting(lambda body: control.place_order(MEMBER, **body)["order_id"], ORDER_MARKETS[0])
     return values_for(ORDER_MARKETS, 0, (), placed)
 

@@ -4,7 +4,7 @@ schemathesis' positive-data acceptance takes a 404, 409, 429 or 3xx for a schema
 answers every `GET /markets` with a 404 would pass it, and the response checks would have no answer to judge. The
 kit draws the market data reads' valid requests from what the exchange lists (refinements.MARKET_VALUES), so a
 faithful server accepts them: at the end of the run, each of these operations that answered valid requests must have
-accepted (2xx) at least one. 401 and 403 are the auth verdict's (contract/verdict.py: an operation that only ever
+accepted (2xx) at least one. 401 and 403 are the auth verdict's (contract/kalshi/verdict.py: an operation that only ever
 answered them), 5xx the server-error check's; an operation whose valid requests the kit could not draw (write_rules.
 ACCEPTANCE: nothing listed to name) is passed over.
 """
@@ -18,7 +18,7 @@ from schemathesis import Case, CheckContext, Response
 from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import RejectedPositiveData
 
-from mockexchange.contract.refusals import drawn_valid
+from mockexchange.contract.kalshi.refusals import drawn_valid
 from mockexchange.schema.refinements import ACCEPTING_READS
 from mockexchange.schema.write_rules import ACCEPTANCE
 

@@ -22,9 +22,9 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err
 from schemathesis.hooks import HookContext
 
-from mockexchange.contract import acceptance  # noqa: F401 (registers the kit's ReadAcceptance check)
-from mockexchange.contract.refusals import checks_config, note_drawn, served_from
-from mockexchange.contract.slicing import committed_openapi
+from mockexchange.contract.kalshi import acceptance  # noqa: F401 (registers the kit's ReadAcceptance check)
+from mockexchange.contract.kalshi.refusals import checks_config, note_drawn, served_from
+from mockexchange.contract.kalshi.slicing import committed_openapi
 from mockexchange.schema.fields import MAX_LISTED, response_errors
 from mockexchange.schema.refinements import PAGINATED, refine, valid_combination, without_alternatives
 from mockexchange.schema.write_rules import AccountValues

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import orjson
 
-from mockexchange.contract.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
+from mockexchange.contract.kalshi.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
 from mockexchange.settings import DEFAULT_PROFILE, Settings
 from mockexchange.venues.kalshi.generated_mode import GENERATED_HEADER, Served
 from mockexchange.venues.kalshi.profiles import PROFILES

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from mockexchange.contract.preflight import TIMEOUT
+from mockexchange.contract.kalshi.preflight import TIMEOUT
 from mockexchange.schema.refinements import MARKET_VALUES
 from mockexchange.testing.signing import KalshiSigner
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from mockexchange.contract.slicing import (
+from mockexchange.contract.kalshi.slicing import (
     KALSHI_CHANNELS,
     KALSHI_OPERATIONS,
     parsed_once,

@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from mockexchange.contract.preflight import TIMEOUT
+from mockexchange.contract.kalshi.preflight import TIMEOUT
 from mockexchange.schema.frames import PROFILES, validate_ws_frame
 from mockexchange.testing.signing import KalshiSigner
 

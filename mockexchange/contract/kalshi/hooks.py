@@ -8,8 +8,8 @@ from pathlib import Path
 
 import schemathesis
 
-from mockexchange.contract.check import BASE_PATH_ENV, KEY_ID_ENV, PRIVATE_KEY_ENV
-from mockexchange.contract.suite import BASE_PATH, signing_auth
+from mockexchange.contract.kalshi.check import BASE_PATH_ENV, KEY_ID_ENV, PRIVATE_KEY_ENV
+from mockexchange.contract.kalshi.suite import BASE_PATH, signing_auth
 from mockexchange.testing.signing import KalshiSigner
 
 _signer = KalshiSigner.from_pem_file(os.environ[KEY_ID_ENV], Path(os.environ[PRIVATE_KEY_ENV]))

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from mockexchange.contract.preflight import TIMEOUT
+from mockexchange.contract.kalshi.preflight import TIMEOUT
 from mockexchange.testing.signing import KalshiSigner
 
 RESTING_ORDERS = 12

@@ -21,12 +21,12 @@ import yaml
 
 from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.contract import extra
-from mockexchange.contract.discovery import Listed, discover, needed
-from mockexchange.contract.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders
-from mockexchange.contract.preflight import Unreachable, preflight
-from mockexchange.contract.report import Run, Warnings, translate
-from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES, committed_openapi
-from mockexchange.contract.verdict import read_events
+from mockexchange.contract.kalshi.discovery import Listed, discover, needed
+from mockexchange.contract.kalshi.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders
+from mockexchange.contract.kalshi.preflight import Unreachable, preflight
+from mockexchange.contract.kalshi.report import Run, Warnings, translate
+from mockexchange.contract.kalshi.slicing import KALSHI_OPERATIONS, KALSHI_WRITES, committed_openapi
+from mockexchange.contract.kalshi.verdict import read_events
 from mockexchange.schema.refinements import ORDER_READS, PAGINATED
 from mockexchange.schema.refs import operations_by_id
 from mockexchange.schema.specs import SpecError, load_spec
@@ -187,7 +187,7 @@ def _run_schemathesis(
 ) -> tuple[int, Warnings]:
     """schemathesis' runner in a child process, its report shown as it comes with our hints; its exit status and the
     warnings its report gave."""
-    from mockexchange.contract.refusals import checks_config_toml  # imports schemathesis: the extra is there
+    from mockexchange.contract.kalshi.refusals import checks_config_toml  # imports schemathesis: the extra is there
 
     schema_path = tmp / "openapi.yaml"
     # libyaml's emitter where it is there (the same document, in a fraction of the time): schemathesis reads it back.
@@ -221,7 +221,7 @@ def _run_schemathesis(
         command += ["--report", "junit", "--report-junit-path", str(args.junit_xml.resolve())]
     env = {
         **os.environ,
-        "SCHEMATHESIS_HOOKS": "mockexchange.contract.hooks",
+        "SCHEMATHESIS_HOOKS": "mockexchange.contract.kalshi.hooks",
         KEY_ID_ENV: args.key_id,
         PRIVATE_KEY_ENV: str(args.private_key.resolve()),
         BASE_PATH_ENV: urlsplit(args.base_url).path.rstrip("/"),
