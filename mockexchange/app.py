@@ -154,6 +154,7 @@ def build_app(
         venue.configure(control, settings)
     scenarios = Scenarios(control, Steps.of(venues))
     served = {venue.name: venue.serve(control, parts) for venue in venues if venue.serve is not None}
+    journal.judges = {name: door.judge for name, door in served.items() if door.judge is not None}
     route_list = [route for door in served.values() for route in door.routes]
     venue_of = _venue_of(served)
     middleware = [

@@ -49,15 +49,18 @@ class Served:
     """What a venue serves once the app has made it: its context (the venue's own object, which the inspector's panel
     reads through), its routes (REST and websocket), and which requests are its own (`owns`: the name the journal
     gives a request of it, None for another's; a venue answering under several names, as Deribit's SignalPlus gateway,
-    says which). A fault rule's status is answered by `refuse` (the ASGI scope and receive, the status, the diagnosis,
-    the name `owns` gave) in the venue's error shape; `faulted` marks a request a fault rule took before the venue saw
-    it (the journal's note of it)."""
+    says which), and how the journal judges a request of it (`judge`). A fault rule's status is answered by `refuse`
+    (the ASGI scope and receive, the status, the diagnosis, the name `owns` gave) in the venue's error shape; `faulted`
+    marks a request a fault rule took before the venue saw it (the journal's note of it)."""
 
     context: Any
     routes: list[Any]
     owns: Callable[[Any], str | None]
     refuse: Callable[[Any, Any, int, str, str], Awaitable[Any]]
     faulted: Callable[[Any], None] = lambda scope: None
+    # The journal's judge of a request of it that its routes left no note on, when the entry is first read
+    # (journal/judging.py's `Judge`: Kalshi's REST requests against its slice); None: its routes note every request.
+    judge: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ import orjson
 from mockexchange.core.clock import Clock
 from mockexchange.journal import refusal
 from mockexchange.journal.entries import BODY_BYTES, HttpExchange, JournalEntry, JournalNote, ReplyCheck, as_text
-from mockexchange.journal.judging import check_command, judge, judged_reply, unrouted
+from mockexchange.journal.judging import Judge, check_command, judge, judged_reply, kalshi_rules, unrouted
 from mockexchange.schema.requests import Problem
 from mockexchange.settings import DEFAULT_JOURNAL_MAX_BYTES
 
@@ -71,14 +71,18 @@ class Journal:
         venue: str = "kalshi",
         *,
         max_bytes: int | None = DEFAULT_MAX_BYTES,
+        judges: Mapping[str, Judge] | None = None,
     ) -> None:
-        """`size` entries at most, of at most `max_bytes` together (None: no bound in bytes)."""
+        """`size` entries at most, of at most `max_bytes` together (None: no bound in bytes); `judges`: each venue's
+        judge of its entries no route left a note on (by default Kalshi's: its REST requests against the slice), and
+        the venues a read may filter by are those and `VENUES`."""
         if size < 0:
             raise ValueError("journal_size must be >= 0")
         if max_bytes is not None and max_bytes < 0:
             raise ValueError("journal_max_bytes must be >= 0")
         self.wall_clock = wall_clock
         self.venue = venue
+        self.judges: Mapping[str, Judge] = {"kalshi": kalshi_rules} if judges is None else judges
         self.max_entries = size
         self.max_bytes = max_bytes
         self._entries: deque[JournalEntry] = deque()
@@ -174,7 +178,7 @@ class Journal:
         if (note := exchange.note) is not None:
             entry.operation, entry.problems, entry.not_judged = note.operation, note.problems, note.not_judged
             entry.key_id = note.key_id or exchange.key_id
-        elif venue != "kalshi":
+        elif venue not in self.judges:
             entry.problems = unrouted(method, path, status)
         sent, answer = exchange.request_body, exchange.response_body
         entry.request_body, entry.response_body = as_text(sent) if sent else None, as_text(answer) if answer else None
@@ -254,8 +258,9 @@ class Journal:
         limit: int | None = None,
         seq: int | None = None,
     ) -> tuple[list[JournalEntry], int]:
-        if venue is not None and venue not in VENUES:
-            raise ValueError(f"venue must be one of {', '.join(VENUES)}")
+        known = (*VENUES, *(name for name in self.judges if name not in VENUES))
+        if venue is not None and venue not in known:
+            raise ValueError(f"venue must be one of {', '.join(known)}")
         if transport is not None and transport not in TRANSPORTS:
             raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
         if limit is not None and limit < 0:
@@ -270,7 +275,7 @@ class Journal:
                 entries = [e for e in entries if getattr(e, name) == wanted]
         unchecked = [e for e in entries if e.problems is None]
         for entry in unchecked:
-            judge(entry)
+            judge(entry, self.judges)
         if unchecked:
             self._recount(unchecked)
         if operation is not None:

@@ -1,13 +1,14 @@
-"""What a journal entry breaks, found where it can be: a Kalshi REST request judged against the OpenAPI slice when it
-is first read (`judge`; a 401 the mock's signature check refused is `auth.signature`), a Kalshi websocket command when
-it arrives (`check_command`), a request no route of a venue judged by its routes answered (`unrouted`), a reply by the
-check its venue's note names (`judged_reply`). Committed slices that cannot be found are `schema.unavailable`; a bug of
-the checks is logged and said (`journal.unjudged`), never raised: the journal still reads, and the reply still goes
-out."""
+"""What a journal entry breaks, found where it can be: a request its venue's routes left no note on judged by its
+venue's judge when it is first read (`judge`: Kalshi's REST request against the OpenAPI slice, `kalshi_rules`; a 401 the mock's
+signature check refused is `auth.signature`), a Kalshi websocket command when it arrives (`check_command`), a request no
+route of a venue judged by its routes answered (`unrouted`), a reply by the check its venue's note names
+(`judged_reply`). Committed slices that cannot be found are `schema.unavailable`; a bug of the checks is logged and said
+(`journal.unjudged`), never raised: the journal still reads, and the reply still goes out."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,17 +19,30 @@ from mockexchange.schema.specs import SpecError
 log = logging.getLogger(__name__)
 
 
-def judge(entry: JournalEntry) -> None:
-    """Fill in `operation` and `problems` (once; both are functions of what was recorded)."""
+# A venue's judge of an entry its routes left no note on, when the entry is first read: its operation and problems
+Judge = Callable[[JournalEntry], tuple[str | None, list[Problem]]]
+
+
+def kalshi_rules(entry: JournalEntry) -> tuple[str | None, list[Problem]]:
+    """A Kalshi REST request against the OpenAPI slice; a websocket upgrade at the AsyncAPI's one endpoint."""
+    if entry.transport == "rest":
+        return kalshi_rest_rules().check(entry.method or "", unquote(entry.path), entry.query)
+    if unquote(entry.path) != kalshi_command_rules().path:
+        return None, [problem("operation.unknown", f"{entry.path}: no websocket endpoint of the schema is here")]
+    return None, []
+
+
+def judge(entry: JournalEntry, judges: Mapping[str, Judge]) -> None:
+    """Fill in `operation` and `problems` (once; both are functions of what was recorded), by the judge of the entry's
+    venue (none: nothing found)."""
     if entry.problems is not None:
         return
     operation: str | None = None
     problems: list[Problem] = []
+    found = judges.get(entry.venue)
     try:
-        if entry.transport == "rest":
-            operation, problems = kalshi_rest_rules().check(entry.method or "", unquote(entry.path), entry.query)
-        elif unquote(entry.path) != kalshi_command_rules().path:
-            problems = [problem("operation.unknown", f"{entry.path}: no websocket endpoint of the schema is here")]
+        if found is not None:
+            operation, problems = found(entry)
     except SpecError as exc:
         problems = [problem("schema.unavailable", str(exc))]
     except Exception as exc:  # a bug of the checks: the journal must still read, and say so

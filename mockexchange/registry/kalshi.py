@@ -29,6 +29,7 @@ from mockexchange.core.kalshi.handlers import add_kalshi_handlers
 from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
+from mockexchange.journal.judging import kalshi_rules
 from mockexchange.scenario.kalshi import steps
 from mockexchange.state import kalshi as kalshi_snapshot
 from mockexchange.venues.kalshi import profiles, table
@@ -185,7 +186,7 @@ def _serve(control: Any, parts: MockParts) -> Served:
     async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
         return status_error(status, why).response()
 
-    return Served(ctx, kalshi_routes.routes(ctx), _owns, refuse)
+    return Served(ctx, kalshi_routes.routes(ctx), _owns, refuse, judge=kalshi_rules)
 
 
 def _owns(scope: Any) -> str | None:
