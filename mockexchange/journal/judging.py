@@ -1,9 +1,9 @@
 """What a journal entry breaks, found where it can be: a request its venue's routes left no note on judged by its
-venue's judge when it is first read (`judge`: Kalshi's REST request against the OpenAPI slice, `kalshi_rules`; a 401 the mock's
-signature check refused is `auth.signature`), a Kalshi websocket command when it arrives (`check_command`), a request no
-route of a venue judged by its routes answered (`unrouted`), a reply by the check its venue's note names
-(`judged_reply`). Committed slices that cannot be found are `schema.unavailable`; a bug of the checks is logged and said
-(`journal.unjudged`), never raised: the journal still reads, and the reply still goes out."""
+venue's judge when it is first read (`judge`: Kalshi's REST request against the OpenAPI slice, `kalshi_rules`; a 401
+the mock's signature check refused is `auth.signature`), a Kalshi websocket command when it arrives
+(`check_command`), a request no route of a venue judged by its routes answered (`unrouted`), a reply by the check its
+venue's note names (`judged_reply`). Committed slices that cannot be found are `schema.unavailable`; a bug of the
+checks is logged and said (`journal.unjudged`), never raised: the journal still reads, and the reply still goes out."""
 
 from __future__ import annotations
 
