@@ -28,8 +28,8 @@ from mockexchange.registry import VENUES, mock_parts
 from mockexchange.replay.player import Refusals, ReplayMiddleware
 from mockexchange.replay.reel import Reel
 from mockexchange.replay.reel import load as load_tape
+from mockexchange.scenario.grammar import Grammar
 from mockexchange.scenario.operations import Scenarios
-from mockexchange.scenario.steps import Steps
 from mockexchange.settings import Settings
 from mockexchange.state import Persistence
 from mockexchange.venues.faults import FaultMiddleware
@@ -152,7 +152,7 @@ def build_app(
         persistence.attach(control, seed, journal=journal)
     for venue in venues:  # after a state file's commands, so what they made shows at once
         venue.configure(control, settings)
-    scenarios = Scenarios(control, Steps.of(venues))
+    scenarios = Scenarios(control, Grammar.of(venues))
     served = {venue.name: venue.serve(control, parts) for venue in venues if venue.serve is not None}
     journal.judges = {name: door.judge for name, door in served.items() if door.judge is not None}
     route_list = [route for door in served.values() for route in door.routes]

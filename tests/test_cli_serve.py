@@ -29,7 +29,7 @@ from mockexchange.cli.banner import counted
 from mockexchange.cli.progress import LoadProgress
 from mockexchange.contract.clients.libraries import CCXT, ensure_venv, venv_python
 from mockexchange.core.clock import ManualClock
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario.schema import load_document, load_file
 from mockexchange.server.addresses import http_url
 
@@ -254,7 +254,7 @@ def test_the_advertised_key_folder_maps_a_scenarios_keys(tmp_path):
 
 
 def test_a_scenarios_deribit_lines_follow_the_advertised_url_and_key_folder(tmp_path):
-    scenario = load_file("deribit-btc-book", steps=STEPS)
+    scenario = load_file("deribit-btc-book", grammar=GRAMMAR)
     mock = build_app(clock=ManualClock(scenario.start))
     loaded = mock.scenarios.load(scenario, run=False, key_dir=tmp_path)
     where = banner.Advertised("https://mock.example:9443", tmp_path, "/host/keys")
@@ -368,7 +368,7 @@ def test_counts_are_singular_for_one():
         "positions": [{"user_id": "alice", "ticker": "M-1", "side": "yes", "count": "1", "price": "0.50"}],
         "steps": [{"settle": {"ticker": "M-1", "result": "yes"}}],
     }
-    scenario = load_document(document, steps=STEPS)
+    scenario = load_document(document, grammar=GRAMMAR)
     loaded = build_app().scenarios.load(scenario, run=True)
     where = banner.Advertised("http://127.0.0.1:8000", Path("keys"))
     lines = banner.scenario(where, "3.34", "scenario 'one'", loaded, scenario, "ran at load")
@@ -439,7 +439,7 @@ def test_a_scenario_load_tells_its_progress_operation_by_operation():
     }
     stream = io.StringIO()
     progress = LoadProgress("scenario 'burst'", stream, clock=FakeClock(0.001))
-    build_app().scenarios.load(load_document(document, steps=STEPS), run=True, progress=progress)
+    build_app().scenarios.load(load_document(document, grammar=GRAMMAR), run=True, progress=progress)
     done = [re.search(r": ([\d,]+)/1,503 operations", line) for line in stream.getvalue().splitlines()[1:]]
     assert stream.getvalue().startswith("mockexchange: loading scenario 'burst': 1,503 operations\n")
     assert [int(m.group(1).replace(",", "")) for m in done if m] == [1000, 1053, 1203, 1353, 1503]  # 70%, 80%, ...

@@ -18,7 +18,7 @@ import websockets
 from deribit_rpc import Deribit, DeribitWs
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.registry import STEPS, control_plane
+from mockexchange.registry import GRAMMAR, control_plane
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"
@@ -167,6 +167,6 @@ def test_a_closing_orders_profit_loss_is_its_trades_to_their_places(mock):
 
 def test_the_step_takes_the_commands_fields():
     parameters = inspect.signature(control_plane().deribit_place_order).parameters
-    assert set(STEPS.specs["deribit_place_order"]) == {name for name in parameters if name != "self"}
+    assert set(GRAMMAR.specs["deribit_place_order"]) == {name for name in parameters if name != "self"}
     required = {name for name, p in parameters.items() if p.default is p.empty and name != "self"}
-    assert {name for name, (_, required) in STEPS.specs["deribit_place_order"].items() if required} == required
+    assert {name for name, (_, required) in GRAMMAR.specs["deribit_place_order"].items() if required} == required

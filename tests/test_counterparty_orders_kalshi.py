@@ -13,7 +13,7 @@ from kalshi_http import ok, signed
 from market_client import ClientBook, reading, signer_for, subscribe
 from order_channels import ALICE, BOB, M, channels_mock, order
 
-from mockexchange.registry import STEPS, control_plane
+from mockexchange.registry import GRAMMAR, control_plane
 from mockexchange.scenario.schema import ScenarioError, load_document
 
 mock = channels_mock()
@@ -86,12 +86,12 @@ def test_the_admin_call_takes_part_and_answers_what_it_did(mock):
 
 def test_the_step_takes_the_commands_fields_checked_when_the_file_is_read():
     parameters = inspect.signature(control_plane().place_order).parameters
-    assert list(STEPS.specs["place_order"]) == [name for name in parameters if name != "self"]
+    assert list(GRAMMAR.specs["place_order"]) == [name for name in parameters if name != "self"]
     required = {name for name, p in parameters.items() if p.default is p.empty and name != "self"}
-    assert {name for name, (_, required) in STEPS.specs["place_order"].items() if required} == required
+    assert {name for name, (_, required) in GRAMMAR.specs["place_order"].items() if required} == required
     with pytest.raises(ScenarioError) as wrong:
         load_document(
-            "steps:\n  - place_order: {user_id: b, ticker: M, side: up, count: 0.5, price: '0.45'}\n", steps=STEPS
+            "steps:\n  - place_order: {user_id: b, ticker: M, side: up, count: 0.5, price: '0.45'}\n", grammar=GRAMMAR
         )
     assert wrong.value.errors == [
         "<document>:2: steps[0].place_order.side: must be one of 'bid', 'ask', 'yes', 'no', not 'up'",

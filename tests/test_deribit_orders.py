@@ -20,7 +20,7 @@ from deribit_rpc import DeribitWs
 
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario.schema import ScenarioError, load_file
 from mockexchange.server import MockServer
 
@@ -452,7 +452,7 @@ def test_bad_order_steps_name_the_line_and_the_field(tmp_path: Path):
           - deribit_cancel_order: {}
         """))  # fmt: skip
     with pytest.raises(ScenarioError) as caught:
-        load_file(path, steps=STEPS)
+        load_file(path, grammar=GRAMMAR)
     errors = [e.removeprefix(f"{path}:") for e in caught.value.errors]
     assert errors == [
         '3: deribit.orders[0].price: must be a quoted decimal string: write "55000.5" (money is never a float; '

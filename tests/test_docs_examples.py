@@ -30,7 +30,7 @@ from doc_pages import Page, curl_problems, json_values, shell_text
 from mockexchange import MockServer
 from mockexchange.contract.clients.libraries import CLIENTS, ensure_venv, venv_python
 from mockexchange.core.clock import ManualClock
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario.schema import load_document
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
@@ -127,7 +127,7 @@ def check_yaml(block: Block, page: Page) -> None:
     document = yaml.safe_load(block.text)
     if not (isinstance(document, dict) and set(document) <= SCENARIO_KEYS):
         return  # YAML that is no scenario: read, which is all it claims
-    load_document(block.text, base_dir=page.folder, read_key_file=lambda path: PUBLIC_KEY, steps=STEPS)
+    load_document(block.text, base_dir=page.folder, read_key_file=lambda path: PUBLIC_KEY, grammar=GRAMMAR)
     if block.of_kind("parse-only"):
         return
     mock = MockServer(clock=ManualClock())

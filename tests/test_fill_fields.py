@@ -13,7 +13,7 @@ from mockexchange.core.commands import declared
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.filling import Filling
 from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
-from mockexchange.registry import STEPS, control_plane
+from mockexchange.registry import GRAMMAR, control_plane
 from mockexchange.server import MockServer
 
 
@@ -28,8 +28,8 @@ def test_every_door_takes_newfills_fields():
                                                                     "order_id", "client_order_id"]  # fmt: skip
     assert parameters(fill) == [field.name for field in declared(SeedFill)]  # generated from the command
     assert set(parameters(fill)) == set(NewFill._fields)
-    assert set(STEPS.specs["fill"]) == set(NewFill._fields)
-    assert {name for name, (_, required) in STEPS.specs["fill"].items() if required} == FILL_REQUIRED
+    assert set(GRAMMAR.specs["fill"]) == set(NewFill._fields)
+    assert {name for name, (_, required) in GRAMMAR.specs["fill"].items() if required} == FILL_REQUIRED
     assert {"user_id", "ticker", "side", "action", "count", "price"} == FILL_REQUIRED
 
 

@@ -19,7 +19,7 @@ from serve_process import Served, serving
 from state_sql import sql
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario.schema import load_file
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
@@ -158,7 +158,7 @@ def _killed(served: Served) -> None:
 def test_serve_killed_in_the_middle_of_a_scenario_comes_back_where_its_steps_left_it(tmp_path: Path):
     keys, state = tmp_path / "keys", str(tmp_path / "state.db")
     command = ("--scenario", "moving-book", "--step", "--state", state, "--seed", "7")
-    scenario = load_file("moving-book", steps=STEPS)
+    scenario = load_file("moving-book", grammar=GRAMMAR)
     with serving(keys, *command) as served:
         ran = _admin(served, "scenario/step", {"count": 5})["ran"]  # opened, the book set twice, alice's trade
         assert [step["kind"] for step in ran] == ["wait", "book", "wait", "fill", "book"]

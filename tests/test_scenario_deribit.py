@@ -17,7 +17,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
 from mockexchange.core.deribit.cash_commands import DeribitDeposit, DeribitWithdrawal
 from mockexchange.core.deribit.market_commands import SetIndexPrice, SetMarkPrice
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario.library import library_dir
 from mockexchange.scenario.schema import ScenarioError, load_file
 from mockexchange.server import MockServer
@@ -84,7 +84,7 @@ def errors_of(tmp_path: Path, text: str) -> list[str]:
     path = tmp_path / "s.yaml"
     path.write_text(dedent(text))
     with pytest.raises(ScenarioError) as caught:
-        load_file(path, steps=STEPS)
+        load_file(path, grammar=GRAMMAR)
     assert caught.value.status == 400
     return [e.removeprefix(f"{path}:") for e in caught.value.errors]
 
@@ -147,7 +147,7 @@ def test_each_deribit_op_is_made_into_its_command_when_read_refused_at_its_line(
             """
         )
     )
-    scenario = load_file(path, steps=STEPS)
+    scenario = load_file(path, grammar=GRAMMAR)
     index, account, subaccount = scenario.setup
     assert index.command == SetIndexPrice("btc_usd", Decimal(61000))  # an index lower-cased, as Deribit writes it
     assert account.command == CreateDeribitAccount("trader", (("BTC", Decimal("1.5")),))

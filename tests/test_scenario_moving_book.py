@@ -11,7 +11,7 @@ import httpx
 from market_client import ClientBook, reading, subscribe
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario.schema import load_file
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
@@ -38,7 +38,7 @@ def as_levels(side: list) -> dict[Decimal, Decimal]:
 
 
 def test_the_market_opens_its_book_moves_it_closes_and_settles_on_the_clock():
-    scenario = load_file("moving-book", steps=STEPS)
+    scenario = load_file("moving-book", grammar=GRAMMAR)
     with MockServer(clock=ManualClock(scenario.start), profile=scenario.profile) as mock:
         loaded = mock.load_scenario(path="moving-book", run=False)
         key = next(k for k in loaded["keys"] if k["key_id"] == "alice-key")

@@ -16,7 +16,7 @@ from serve_process import run_serve, serving
 from mockexchange.app import build_app
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario.generator import generate
 from mockexchange.scenario.library import library_dir
 from mockexchange.scenario.schema import load_file
@@ -305,7 +305,7 @@ def test_serve_scenario_runs_the_timeline_at_once_and_refuses_bad_files(tmp_path
 @pytest.mark.slow
 def test_a_load_reports_its_progress_operation_by_operation():
     mock = build_app(clock=ManualClock())
-    scenario = load_file("busy-market", steps=STEPS)
+    scenario = load_file("busy-market", grammar=GRAMMAR)
     told: list[tuple[int, int]] = []
     mock.scenarios.load(scenario, run=True, progress=lambda done, total: told.append((done, total)))
     # 8 set-up entries, then each of the 7,000 fills of the two bursts, the wait and the settlement

@@ -9,7 +9,7 @@ from textwrap import dedent
 import pytest
 
 from mockexchange.core.kalshi.fill_commands import SeedFill
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario.library import library_dir
 from mockexchange.scenario.schema import ScenarioError, load_document, load_file
 
@@ -20,7 +20,7 @@ def errors_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
     path = tmp_path / name
     path.write_text(dedent(text))
     with pytest.raises(ScenarioError) as caught:
-        load_file(path, steps=STEPS)
+        load_file(path, grammar=GRAMMAR)
     assert caught.value.status == 400
     prefix = f"{path}:"
     return [e.removeprefix(prefix) for e in caught.value.errors]
@@ -31,7 +31,7 @@ def errors_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
     ["fed-decision.yaml", "fcm-subtraders.yaml", "busy-market.yaml", "deribit-btc-book.yaml", "moving-book.yaml"],
 )
 def test_the_shipped_scenarios_are_valid(name):
-    scenario = load_file(FIXTURES / name, steps=STEPS)
+    scenario = load_file(FIXTURES / name, grammar=GRAMMAR)
     assert scenario.name == name.removesuffix(".yaml") and scenario.steps and scenario.start is not None
 
 
@@ -134,7 +134,7 @@ def test_yes_and_no_are_words_not_booleans_and_counts_may_be_integers(tmp_path):
         "  - fill: {user_id: no, ticker: M-1, side: no, action: sell, count: 10, price: '0.5', is_taker: no}\n"
         "  - settle: {ticker: M-1, result: yes}\n"
     )
-    fill, settle = load_file(path, steps=STEPS).steps
+    fill, settle = load_file(path, grammar=GRAMMAR).steps
     assert fill.args == {
         "user_id": "no", "ticker": "M-1", "side": "no", "action": "sell", "count": Decimal("10"),
         "price": Decimal("0.5"), "is_taker": False,
@@ -150,7 +150,7 @@ def test_key_files_are_read_relative_to_the_scenario(tmp_path):
     (tmp_path / "keys" / "private.pem").write_text((FIXTURES / "keys" / "bob.pem").read_text())
     (tmp_path / "keys" / "garbage.pem").write_text("garbage\n")
     (tmp_path / "good.yaml").write_text("users:\n  - user_id: a\n    keys: [{public_key_file: keys/a.pub.pem}]\n")
-    [_, key] = load_file(tmp_path / "good.yaml", steps=STEPS).setup
+    [_, key] = load_file(tmp_path / "good.yaml", grammar=GRAMMAR).setup
     assert key.args["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
     errors = errors_of(
         tmp_path,
@@ -185,21 +185,21 @@ def test_broken_yaml_a_missing_file_and_the_wrong_shape(tmp_path):
         "2: steps: must be a list",
     ]
     with pytest.raises(ScenarioError, match=r"nope\.yaml: cannot read the scenario file") as caught:
-        load_file(tmp_path / "nope.yaml", steps=STEPS)
+        load_file(tmp_path / "nope.yaml", grammar=GRAMMAR)
     assert caught.value.status == 404
 
 
 def test_inline_documents_yaml_json_and_mappings():
-    assert load_document('{"steps": [{"wait": 5}]}', steps=STEPS).steps[0].args == {"seconds": 5.0}
+    assert load_document('{"steps": [{"wait": 5}]}', grammar=GRAMMAR).steps[0].args == {"seconds": 5.0}
     with pytest.raises(ScenarioError) as caught:
-        load_document('{"steps": [{"settle": {"ticker": "M", "result": "maybe"}}]}', steps=STEPS)
+        load_document('{"steps": [{"settle": {"ticker": "M", "result": "maybe"}}]}', grammar=GRAMMAR)
     assert caught.value.errors == ["<document>:1: steps[0].settle.result: must be one of 'yes', 'no', not 'maybe'"]
     with pytest.raises(ScenarioError) as caught:
         load_document({"steps": [{"fill": {"user_id": "a", "ticker": "M", "side": "yes", "action": "buy",
-                                            "count": "1", "price": 0.5}}]}, steps=STEPS)  # fmt: skip
+                                            "count": "1", "price": 0.5}}]}, grammar=GRAMMAR)  # fmt: skip
     assert caught.value.errors == [
         '<document>: steps[0].fill.price: must be a quoted decimal string: write "0.5" (money is never a float; '
         "unquoted, YAML reads 0.5 as a binary float)"
     ]
     with pytest.raises(ScenarioError, match="the document is empty"):
-        load_document("", steps=STEPS)
+        load_document("", grammar=GRAMMAR)

@@ -1,10 +1,11 @@
 """A venue is a unit: one registration (control/registration.py's `Venue`) contributes its state, its typed command and
-handler, its control-plane operation, its admin path, its scenario step and its route, and build_app, the admin API,
-the scenario reader, the Python API and the state file take them from it. The toy venue here is registered in this
-file alone and served end to end, over real HTTP, beside the registered venues."""
+handler, its control-plane operation, its admin path, its scenario step and set-up section, and its route, and
+build_app, the admin API, the scenario reader, the Python API and the state file take them from it. The toy venue
+here is registered in this file alone and served end to end, over real HTTP, beside the registered venues."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,10 +18,13 @@ from starlette.routing import Route
 
 from mockexchange import MockServer
 from mockexchange.control.commands import as_is, operation
-from mockexchange.control.registration import MockParts, Served, Venue
+from mockexchange.control.registration import MockParts, ScenarioSetup, Served, Venue
 from mockexchange.core.commands import Command, Handlers, value
 from mockexchange.core.values import Integer, Text
 from mockexchange.registry import VENUES
+from mockexchange.scenario.model import Op
+from mockexchange.scenario.scalars import command_specs
+from mockexchange.scenario.schema import Reader, fields_of
 
 
 class Bell:
@@ -62,6 +66,13 @@ def serve(control: Any, parts: MockParts) -> Served:
     return Served(bell, [Route("/toy/bells/{user_id}", rings)], owns, refuse)
 
 
+def read_bells(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
+    """The set-up's `bells:`, each a ring made into its command when the file is read."""
+    fields = fields_of(command_specs(RingBell))
+    return [op for node, path in reader.items(top.get("bells"), "bells") for op in
+            reader.entry("bell", node, path, fields, {"bell": RingBell})]  # fmt: skip
+
+
 def add_handlers(handlers: Handlers, control: Any) -> None:
     handlers.add(RingBell, lambda command: ring(control.bell, command))
 
@@ -75,6 +86,7 @@ TOY = Venue(
     operations=BellOperations,
     admin={"toy/bells": "ring_bell"},
     steps={"ring": RingBell},
+    setup=ScenarioSetup(("bells",), read_bells, {}),
     serve=serve,
 )
 
@@ -98,7 +110,9 @@ def test_a_venue_registered_here_is_served_end_to_end(tmp_path: Path) -> None:
         assert refused.status_code == 400 and "times" in refused.json()["error"]
         # the Python API's method, and a scenario's step, are the same operation
         assert mock.ring_bell("bob") == {"user_id": "bob", "rings": 1}
-        mock.load_scenario(document={"steps": [{"ring": {"user_id": "bob", "times": 3}}]}, reset=False)
+        scenario = {"bells": [{"user_id": "carol", "times": 2}], "steps": [{"ring": {"user_id": "bob", "times": 3}}]}
+        mock.load_scenario(document=scenario, reset=False)
+        assert rings_served(mock, "carol") == 2  # its set-up section, read and run
         mock.step()
         assert rings_served(mock, "bob") == 4
         # the journal names its requests by the venue, and the admin API's document lists its path

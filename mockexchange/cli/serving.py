@@ -36,7 +36,7 @@ from mockexchange.control import Control, ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.rate_budgets import OFF
 from mockexchange.recording.records import TapeError
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario.generator import generate
 from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
 from mockexchange.scenario.model import Scenario
@@ -192,7 +192,7 @@ def _restored(mock: MockApp, where: banner.Advertised, scenario: str | None) -> 
 
 def _read_scenario(args: argparse.Namespace) -> Scenario:
     try:
-        scenario = load_file(args.scenario, steps=STEPS)
+        scenario = load_file(args.scenario, grammar=GRAMMAR)
     except ScenarioError as exc:
         problems = exc.errors
         raise Refused(

@@ -75,6 +75,17 @@ class Snapshotting:
 
 
 @dataclass(frozen=True, slots=True)
+class ScenarioSetup:
+    """What a scenario file's set-up says of a venue: the top-level sections it reads (`sections`), how (`read`: the
+    scenario reader, scenario/schema.py's `Reader`, and the document's top fields; answers the set-up's operations in
+    the order they run), and the control-plane operation of each set-up kind it makes no command of when read."""
+
+    sections: tuple[str, ...]
+    read: Callable[[Any, Mapping[str, Any]], list[Any]]
+    operations: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class Kit:
     """What the contract kit checks of a venue: the committed slices of its published schemas (files under
     mockexchange/schema/, package data), the operations it serves (each operationId or JSON-RPC method, from its
@@ -115,6 +126,8 @@ class Venue:
     # where they are not all its command's (scenario/scalars.py's `command_specs`).
     steps: Mapping[str, Callable[..., Command]] = field(default_factory=dict)
     step_specs: Mapping[str, Any] = field(default_factory=dict)
+    # Its scenario set-up sections (scenario/<venue>/setup.py).
+    setup: ScenarioSetup | None = None
     # The typed commands its clients may run through its routes, and the core's error it words in its own shape.
     commands: frozenset[type[Command]] = frozenset()
     refusal: type[Exception] = ValueError

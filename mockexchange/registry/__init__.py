@@ -16,19 +16,19 @@ from mockexchange.core.events import EventBus
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.registry import deribit, kalshi
-from mockexchange.scenario.steps import Steps
+from mockexchange.scenario.grammar import Grammar
 from mockexchange.settings import Settings
 
 VENUES: tuple[Venue, ...] = (
     kalshi.VENUE,
     deribit.VENUE,
 )
-# Every scenario step a file may take: each venue's, and the mock's own (scenario/steps.py)
-STEPS = Steps.of(VENUES)
+# What a scenario file may hold: each venue's set-up sections and steps, and the mock's own (scenario/grammar.py)
+GRAMMAR = Grammar.of(VENUES)
 # The inspector page's scripts of every venue's panel (a proxy's page loads them too)
 PANEL_ASSETS = {name: media for venue in VENUES for name, media in getattr(venue.panel, "assets", {}).items()}
 
-__all__ = ["PANEL_ASSETS", "STEPS", "VENUES", "Venue", "control_plane", "mock_parts"]
+__all__ = ["PANEL_ASSETS", "GRAMMAR", "VENUES", "Venue", "control_plane", "mock_parts"]
 
 
 def mock_parts(

@@ -14,7 +14,7 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control.deribit import keys
 from mockexchange.control.deribit.operations import DeribitOperations
 from mockexchange.control.deribit.seeded import reset_deribit
-from mockexchange.control.registration import Kit, MockParts, Served, Venue
+from mockexchange.control.registration import Kit, MockParts, ScenarioSetup, Served, Venue
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.deribit import account_commands, cash_commands, order_commands
@@ -26,7 +26,7 @@ from mockexchange.core.deribit.rate_budgets import deribit_budgets
 from mockexchange.core.mock_commands import ResetDeribit
 from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.middleware import JOURNAL_NOTE
-from mockexchange.scenario.deribit import steps
+from mockexchange.scenario.deribit import setup, steps
 from mockexchange.state import deribit as deribit_snapshot
 from mockexchange.venues.deribit import faults, journaling, table
 from mockexchange.venues.deribit import routes as deribit_routes
@@ -136,6 +136,7 @@ VENUE = Venue(
     admin=ADMIN,
     steps=steps.STEPS,
     step_specs=steps.SPECS,
+    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS),
     serve=_serve,
     budgets=deribit_budgets,
     snapshot=deribit_snapshot.SNAPSHOT,

@@ -12,7 +12,7 @@ from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control.kalshi import due_timer, keys, rest_lag
 from mockexchange.control.kalshi.operations import KalshiOperations
-from mockexchange.control.registration import Kit, MockParts, Served, Venue
+from mockexchange.control.registration import Kit, MockParts, ScenarioSetup, Served, Venue
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Handlers
@@ -30,7 +30,7 @@ from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
 from mockexchange.journal.judging import kalshi_rules
-from mockexchange.scenario.kalshi import steps
+from mockexchange.scenario.kalshi import setup, steps
 from mockexchange.state import kalshi as kalshi_snapshot
 from mockexchange.venues.kalshi import profiles, table
 from mockexchange.venues.kalshi import routes as kalshi_routes
@@ -209,6 +209,7 @@ VENUE = Venue(
     inspected={"rest_lag": "rest_lag"},
     steps=steps.STEPS,
     step_specs=steps.SPECS,
+    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS),
     serve=_serve,
     budgets=kalshi_budgets,
     snapshot=kalshi_snapshot.SNAPSHOT,

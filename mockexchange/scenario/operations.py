@@ -15,18 +15,19 @@ from mockexchange.control import Control, ControlError, clock_status
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.events import Change
 from mockexchange.scenario import schema
+from mockexchange.scenario.grammar import Grammar
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.runner import Progress, ScenarioSession
-from mockexchange.scenario.steps import Steps
 
 MAX_SPEED = 10**6  # a scenario played a million times faster than real time is a step-through already
 
 
 class Scenarios:
-    def __init__(self, control: Control, steps: Steps) -> None:
-        """`steps`: the step kinds a timeline may take (each venue's and the mock's own: the registry's `STEPS`)."""
+    def __init__(self, control: Control, grammar: Grammar) -> None:
+        """`grammar`: the steps and set-up sections a scenario may hold (each venue's and the mock's own: the
+        registry's `GRAMMAR`)."""
         self.control = control
-        self.steps = steps
+        self.grammar = grammar
         self._session: ScenarioSession | None = None
         self._lock = threading.Lock()
         # Told when the loaded scenario moves on by itself (a step of a play, its end): the inspector's feed.
@@ -64,9 +65,9 @@ class Scenarios:
             raise ControlError("reset and run must be true or false")
         if document is None:
             assert path is not None  # (one of the two, as checked above)
-            scenario = schema.load_file(path, read_key_file, steps=self.steps)
+            scenario = schema.load_file(path, read_key_file, grammar=self.grammar)
         else:
-            scenario = schema.load_document(document, read_key_file=read_key_file, steps=self.steps)
+            scenario = schema.load_document(document, read_key_file=read_key_file, grammar=self.grammar)
         return self.load(scenario, reset=reset, run=run, key_dir=key_dir)
 
     def load(
@@ -101,7 +102,9 @@ class Scenarios:
                     clock.set(scenario.start)  # a fresh ledger: exchange time may start anywhere, earlier included
                 else:
                     control.advance_clock(to=scenario.start.isoformat())
-            session = ScenarioSession(control, scenario, None if key_dir is None else Path(key_dir))
+            session = ScenarioSession(
+                control, scenario, self.grammar.operations, None if key_dir is None else Path(key_dir)
+            )
             session.on_change = self._changed
             if progress is not None:
                 total = len(scenario.setup) + (scenario.timeline_operations if run else 0)

@@ -18,7 +18,7 @@ import random
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,18 +40,6 @@ Pace = Callable[[float, bool], None]  # (seconds, pausable): waits them out; rai
 # Told (operations done, operations in all) after each operation: a set-up entry, a step, one fill of a burst.
 Progress = Callable[[int, int], None]
 _JOIN_TIMEOUT_S = 10.0
-# The `Control` method of each set-up kind that is not made into its command when read: a file's series, events and
-# markets (kept as written), and the demo generator's entries (generator.py; an instance transfer funds an index).
-SETUP_OPERATIONS = {
-    "account": "create_account",
-    "series": "set_series",
-    "event": "set_event",
-    "market": "create_market",
-    "position": "fill",
-    "intra_exchange_transfer": "intra_exchange_transfer",
-    "deribit_account": "create_deribit_account",
-    "deribit_position": "deribit_fill",
-}
 
 
 class _Stopped(Exception):
@@ -63,18 +51,15 @@ def _file_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
-def apply(control: Control, scenario: Scenario) -> ScenarioSession:
-    """Set the scenario up and run its whole timeline at once, on the current state (the demo generator's way)."""
-    session = ScenarioSession(control, scenario, None)
-    session.set_up()
-    session.run(None)
-    return session
-
-
 class ScenarioSession:
-    def __init__(self, control: Control, scenario: Scenario, key_dir: Path | None) -> None:
+    def __init__(
+        self, control: Control, scenario: Scenario, operations: Mapping[str, str], key_dir: Path | None
+    ) -> None:
+        """`operations`: the `Control` method of each set-up kind that is no command when read (a file's series,
+        events and markets, kept as written; the demo generator's entries), each venue's (grammar.py)."""
         self.control = control
         self.scenario = scenario
+        self.operations = operations
         self.key_dir = key_dir
         self.keys: list[dict[str, Any]] = []
         self.deribit_keys: list[dict[str, Any]] = []  # client id and secret of each `deribit.accounts[].keys[]`
@@ -116,7 +101,7 @@ class ScenarioSession:
             elif op.command is not None:  # made of its fields when the file was read
                 self._answered(op, op.command)
             else:
-                self._call(op, getattr(self.control, SETUP_OPERATIONS[op.kind]))
+                self._call(op, getattr(self.control, self.operations[op.kind]))
             self._done_one()
 
     def _key(self, op: Op) -> dict[str, Any]:

@@ -21,28 +21,19 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.core.commands import Command
-from mockexchange.core.deribit.kinds import BALANCES
 from mockexchange.core.faults import ClearFaults
-from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
-from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.money import MAX_COUNT
 from mockexchange.core.values import Refused
 from mockexchange.scenario import bounded_yaml, library
-from mockexchange.scenario.deribit import setup as deribit_steps
-from mockexchange.scenario.deribit import steps as deribit_timeline
-from mockexchange.scenario.kalshi import accounts as kalshi_steps
-from mockexchange.scenario.kalshi import markets as market_steps
+from mockexchange.scenario.grammar import Grammar
 from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.scalars import (
     Invalid,
     Specs,
     boolean,
-    command_specs,
-    instrument,
     integer,
     one_of,
     positive_seconds,
@@ -52,7 +43,6 @@ from mockexchange.scenario.scalars import (
     text,
     timestamp,
 )
-from mockexchange.scenario.steps import Steps, specs_of
 
 INLINE_SOURCE = "<document>"
 MAX_BURST_FILLS = 1_000_000  # one burst's fills, and all the bursts' of one document
@@ -77,7 +67,7 @@ class Field:
     default: Any = None
 
 
-def _fields(specs: Specs) -> dict[str, Field]:
+def fields_of(specs: Specs) -> dict[str, Field]:
     """The fields of a command's specs (scalars.command_specs): name -> (check, required)."""
     return {name: Field(check, required=required) for name, (check, required) in specs.items()}
 
@@ -90,62 +80,34 @@ ACTION = one_of("buy", "sell")
 # -- the schema ------------------------------------------------------------------------------------------------------
 
 
-# Deribit's steps' fields, which its set-up's entries take too (index prices, positions, orders, volatility, marks)
-DERIBIT_STEPS = {
-    kind: _fields(specs_of(kind, made, deribit_timeline.SPECS)) for kind, made in deribit_timeline.STEPS.items()
-}
-# A position is a fill (`SeedFill`, core/kalshi/fill_commands.py) booked without a book, made at load.
-POSITION = {**_fields(command_specs(SeedFill)), "action": Field(ACTION, default="buy")}
-_WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balances: `_Reader.balances`)
-# Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
-DERIBIT_KEY = _fields(deribit_steps.DERIBIT_KEY)
-DERIBIT_SUBACCOUNT = {**_fields(deribit_steps.SUBACCOUNT), "balances": _WALKED}
-DERIBIT_ACCOUNT = {**_fields(deribit_steps.ACCOUNT), "balances": _WALKED, "subaccounts": _WALKED, "keys": _WALKED}
-DERIBIT = dict.fromkeys(
-    ("index_prices", "instruments", "accounts", "positions", "orders", "volatility", "mark_prices"), _WALKED
-)
-
-KEY = _fields(kalshi_steps.KEY)
-USER = {
-    **_fields(kalshi_steps.ACCOUNT),
-    "keys": _WALKED,  # checked by _keys, which needs the user
-    "api_usage_level": Field(kalshi_steps.USAGE_LEVEL),  # a permanent manual grant on the Predictions instance
-}
-EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
-# Kalshi's markets (scenario/kalshi/markets.py): the set-up's series, events and markets, each field its command's, and
-# the steps that move markets; the `market` and `update_market` steps are made into their commands when read.
-SERIES = _fields(market_steps.SETUP["series"])
-EVENT = {
-    **_fields(market_steps.SETUP["event"]),
-    "exchange_index": Field(EXCHANGE_INDEX),
-    "markets": Field(lambda node: node, required=True),
-}
-MARKET = _fields(market_steps.SETUP["market"])
-# A Kalshi user's set-up, each a command of the core's made when the file is read
-SETUP_COMMANDS: Commands = {
-    "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": kalshi_steps.make_key, "position": SeedFill
-}  # fmt: skip
+WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balances: `Reader.balances`)
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
-TOP = {
-    "scenario": Field(text),
-    "description": Field(text),
-    **dict.fromkeys(("settings", "users", "series", "events", "markets", "positions", "deribit", "steps"), _WALKED),
-}
+
+def top_fields(grammar: Grammar) -> dict[str, Field]:
+    """A document's top: its name, description, settings and timeline, and each venue's set-up sections."""
+    sections = [name for setup in grammar.setups for name in setup.sections]
+    return {
+        "scenario": Field(text),
+        "description": Field(text),
+        **dict.fromkeys(("settings", *sections, "steps"), WALKED),
+    }
 
 
 # -- the walk --------------------------------------------------------------------------------------------------------
 
 
-class _Reader:
-    """Walks one document, collecting every problem (up to a limit) rather than stopping at the first; `steps`: the
-    step kinds its timeline may take (each venue's and the mock's own, steps.py)."""
+class Reader:
+    """Walks one document, collecting every problem (up to a limit) rather than stopping at the first; `grammar`: the
+    step kinds its timeline may take and the set-up sections it may hold (each venue's and the mock's own,
+    grammar.py); each venue's set-up reads its sections through it (scenario/kalshi/setup.py,
+    scenario/deribit/setup.py)."""
 
     def __init__(
-        self, source: str, base_dir: Path, steps: Steps, read_key_file: KeyFileReader = Path.read_text
+        self, source: str, base_dir: Path, grammar: Grammar, read_key_file: KeyFileReader = Path.read_text
     ) -> None:
         self.source = source
-        self.steps = steps
+        self.grammar = grammar
         self.base_dir = base_dir
         self.read_key_file = read_key_file
         self.errors: list[str] = []
@@ -224,7 +186,7 @@ class _Reader:
 
     def read(self, root: Node) -> Scenario:
         scenario = Scenario(self.source, self.base_dir)
-        top = self.fields(root, "", TOP)
+        top = self.fields(root, "", top_fields(self.grammar))
         if top is None:
             return scenario
         scenario.name = top.get("scenario")
@@ -233,43 +195,8 @@ class _Reader:
             settings = self.fields(top["settings"], "settings", SETTINGS) or {}
             scenario.profile = settings.get("profile")
             scenario.start = settings.get("start")
-        users = self.items(top.get("users"), "users")
-        keys: list[Op] = []
-        for node, path in users:
-            user, ok = self.partial_fields(node, path, USER)
-            key_list = user.pop("keys", None)
-            level = user.pop("api_usage_level", None)
-            if ok:
-                scenario.setup += self.made("account", user, self.origin(node, path), (node, path), SETUP_COMMANDS)
-            if ok and level is not None:
-                grant = {"user_id": user["user_id"], "level": level}
-                where = self.origin(node, f"{path}.api_usage_level")
-                scenario.setup += self.made("api_usage_level", grant, where, (node, path), SETUP_COMMANDS)
-            for key_node, key_path in self.items(key_list, f"{path}.keys"):
-                key = self.key(key_node, key_path)
-                if key is not None and "user_id" in user:
-                    args, where = {"user_id": user["user_id"], **key}, self.origin(key_node, key_path)
-                    keys += self.made("key", args, where, (key_node, key_path), SETUP_COMMANDS)
-        scenario.setup += keys
-        for node, path in self.items(top.get("series"), "series"):
-            scenario.setup += self.entry("series", node, path, SERIES, SETUP_COMMANDS)
-        for node, path in self.items(top.get("events"), "events"):
-            event, ok = self.partial_fields(node, path, EVENT)
-            fields = {k: v for k, v in event.items() if k not in ("markets", "exchange_index")}
-            if ok and len(fields) > 1:
-                scenario.setup.append(Op("event", fields, self.origin(node, path)))
-            for ticker_node, ticker_path in self.items(event.get("markets"), f"{path}.markets"):
-                ticker = self.value(text, ticker_node, ticker_path)
-                if ok and ticker is not None:
-                    args = {"ticker": ticker, "event_ticker": event["event_ticker"]}
-                    args["exchange_index"] = event.get("exchange_index", 0)
-                    scenario.setup.append(Op("market", args, self.origin(ticker_node, ticker_path)))
-        for node, path in self.items(top.get("markets"), "markets"):
-            scenario.setup += self.entry("market", node, path, MARKET, SETUP_COMMANDS)
-        for node, path in self.items(top.get("positions"), "positions"):
-            scenario.setup += self.entry("position", node, path, POSITION, SETUP_COMMANDS)
-        if "deribit" in top:
-            scenario.setup += self.deribit(top["deribit"], "deribit")
+        for setup in self.grammar.setups:
+            scenario.setup += setup.read(self, top)
         for node, path in self.items(top.get("steps"), "steps"):
             scenario.steps += self.step(node, path)
         fills = sum(step.args["fills"] for step in scenario.steps if step.kind == "burst")
@@ -277,33 +204,6 @@ class _Reader:
             why = f"the bursts make {fills:,} fills in all; at most {MAX_BURST_FILLS:,} (seed more with fills/batch)"
             self.error(top.get("steps"), "steps", why)
         return scenario
-
-    def key(self, node: Node, path: str) -> dict[str, Any] | None:
-        key = self.fields(node, path, KEY)
-        if key is None:
-            return None
-        if "public_key_file" in key and "generate" in key:
-            self.error(node, path, "give public_key_file or generate, not both")
-            return None
-        if "public_key_file" in key:
-            file = self.base_dir / key.pop("public_key_file")
-            try:
-                key["public_key_pem"] = self.read_key_file(file)
-            except OSError as exc:
-                self.error(node, f"{path}.public_key_file", f"cannot read {file}: {exc.strerror or exc}")
-                return None
-            if "PRIVATE KEY" in key["public_key_pem"]:
-                self.error(node, f"{path}.public_key_file", f"{file} holds a private key; give the public half")
-                return None
-            try:
-                load_public_key(key["public_key_pem"])
-            except PemError as exc:
-                why = f"{file} is not an RSA or Ed25519 public key in PEM ({exc})"
-                self.error(node, f"{path}.public_key_file", why)
-                return None
-        else:
-            key["key_type"] = key.pop("generate", "rsa")
-        return key
 
     def step(self, node: Node, path: str) -> list[Op]:
         hint = " (steps run in order; use a `wait: SECONDS` step between them)"
@@ -314,7 +214,7 @@ class _Reader:
             found = (
                 f" (found: {', '.join(str(k.value) for k, _ in node.value)})" if isinstance(node, MappingNode) else ""
             )
-            self.error(node, path, f"a step is a mapping with exactly one of: {', '.join(self.steps.kinds)}{found}")
+            self.error(node, path, f"a step is a mapping with exactly one of: {', '.join(self.grammar.kinds)}{found}")
             return []
         [(key_node, value_node)] = node.value
         kind = key_node.value if isinstance(key_node, ScalarNode) else None
@@ -322,8 +222,8 @@ class _Reader:
         if kind == "at":
             self.error(key_node, where, f"unknown field{hint}")
             return []
-        if kind not in self.steps.kinds:
-            self.error(key_node, path, f"unknown step {kind!r} (one of: {', '.join(self.steps.kinds)})")
+        if kind not in self.grammar.kinds:
+            self.error(key_node, path, f"unknown step {kind!r} (one of: {', '.join(self.grammar.kinds)})")
             return []
         origin = self.origin(node, path)
         if kind == "wait":
@@ -334,8 +234,8 @@ class _Reader:
             return [] if burst is None else [Op("burst", burst, origin)]
         if kind == "clear_faults" and tag_of(value_node) == "null":
             return [Op(kind, {}, origin, ClearFaults())]  # `- clear_faults:` takes nothing
-        schema = _fields(self.steps.specs[kind])
-        return self.entry(kind, value_node, where, schema, self.steps.commands, origin)
+        schema = fields_of(self.grammar.specs[kind])
+        return self.entry(kind, value_node, where, schema, self.grammar.commands, origin)
 
     def entry(
         self,
@@ -368,63 +268,6 @@ class _Reader:
             self.error(*at, str(exc))
             return []
 
-    # -- Deribit -----------------------------------------------------------------------------------------------------
-
-    def deribit(self, node: Node, path: str) -> list[Op]:
-        """The `deribit:` set-up, in the order it runs: index prices, instruments, accounts with their subaccounts,
-        keys, opening positions, volatility, pinned marks (deribit_steps.py's `SETUP_COMMANDS`)."""
-        section = self.fields(node, path, DERIBIT)
-        if section is None:
-            return []
-        ops: dict[str, list[Op]] = {kind: [] for kind in deribit_steps.SETUP_COMMANDS}
-        index_node = section.get("index_prices")
-        price = DERIBIT_STEPS["index_price"]["price"].check
-        for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
-            try:
-                args = {"index_name": deribit_steps.index_name(index_name), "price": price(value_node)}
-            except Invalid as exc:
-                self.error(value_node, where, str(exc))
-                continue
-            self.set_up(ops, "index_price", args, value_node, where)
-        for item, where in self.items(section.get("instruments"), f"{path}.instruments"):
-            name = self.value(instrument, item, where)
-            if name is not None:
-                self.set_up(ops, "deribit_instrument", {"instrument_name": name}, item, where)
-        for item, where in self.items(section.get("accounts"), f"{path}.accounts"):
-            self.deribit_account(item, where, ops)
-        for kind, name, schema in (
-            ("deribit_position", "positions", DERIBIT_STEPS["deribit_fill"]),
-            ("deribit_order", "orders", DERIBIT_STEPS["deribit_order"]),
-            ("volatility", "volatility", DERIBIT_STEPS["volatility"]),
-            ("mark_price", "mark_prices", DERIBIT_STEPS["mark_price"]),
-        ):
-            for item, where in self.items(section.get(name), f"{path}.{name}"):
-                ops[kind] += self.entry(kind, item, where, schema, deribit_steps.SETUP_COMMANDS)
-        return [op for kind_ops in ops.values() for op in kind_ops]
-
-    def set_up(self, ops: dict[str, list[Op]], kind: str, args: dict[str, Any], node: Node, path: str) -> None:
-        """A `deribit:` set-up op of `kind`, its command made when its kind is one (unless it refuses `args`)."""
-        ops[kind] += self.made(kind, args, self.origin(node, path), (node, path), deribit_steps.SETUP_COMMANDS)
-
-    def deribit_account(self, node: Node, path: str, ops: dict[str, list[Op]]) -> None:
-        account, ok = self.partial_fields(node, path, DERIBIT_ACCOUNT)
-        subaccounts, keys = account.pop("subaccounts", None), account.pop("keys", None)
-        balances = self.balances(account.pop("balances", None), f"{path}.balances")
-        user_id = account.get("user_id")
-        if ok and balances is not None:
-            self.set_up(ops, "deribit_account", {**account, "balances": balances}, node, path)
-        for item, where in self.items(subaccounts, f"{path}.subaccounts"):
-            sub, sub_ok = self.partial_fields(item, where, DERIBIT_SUBACCOUNT)
-            sub_balances = self.balances(sub.pop("balances", None), f"{where}.balances")
-            if sub_ok and sub_balances is not None and user_id is not None:
-                self.set_up(
-                    ops, "deribit_subaccount", {"user_id": user_id, **sub, "balances": sub_balances}, item, where
-                )
-        for item, where in self.items(keys, f"{path}.keys"):
-            key = self.fields(item, where, DERIBIT_KEY)
-            if key is not None and user_id is not None:
-                self.set_up(ops, "deribit_key", {"user_id": user_id, **key}, item, where)
-
     def entries(self, node: Node | None, path: str) -> dict[str, tuple[Node, str]]:
         """A mapping written in the file (`{BTC: "10"}`, `{btc_usd: "60000"}`): each key's value node and path."""
         if node is None:
@@ -442,20 +285,6 @@ class _Reader:
             else:
                 found[key] = (value_node, f"{path}.{key}")
         return found
-
-    def balances(self, node: Node | None, path: str) -> tuple[tuple[str, Decimal], ...] | None:
-        """Balances per currency (`{BTC: "10", USDC: "50000"}`), each amount read on its line, held as an account's
-        command holds them (core/deribit/kinds.py's `BALANCES`); None if any is wrong."""
-        balances: dict[str, Decimal] = {}
-        ok = True
-        for currency, (value_node, where) in self.entries(node, path).items():
-            balances[currency] = self.value(deribit_steps.BALANCE, value_node, where)
-            ok = ok and balances[currency] is not None
-        try:
-            return BALANCES.read(balances, "balances") if ok else None
-        except Refused as exc:
-            self.error(node, path, str(exc))
-            return None
 
     def burst(self, node: Node, path: str) -> dict[str, Any] | None:
         schema = {
@@ -535,17 +364,17 @@ def _parse(text_: str, source: str) -> Node:
     return root
 
 
-def _build(root: Node, source: str, base_dir: Path, steps: Steps, read_key_file: KeyFileReader) -> Scenario:
-    reader = _Reader(source, base_dir, steps, read_key_file)
+def _build(root: Node, source: str, base_dir: Path, grammar: Grammar, read_key_file: KeyFileReader) -> Scenario:
+    reader = Reader(source, base_dir, grammar, read_key_file)
     scenario = reader.read(root)
     if reader.errors:
         raise ScenarioError(reader.errors)
     return scenario
 
 
-def load_file(path: str | Path, read_key_file: KeyFileReader = Path.read_text, *, steps: Steps) -> Scenario:
+def load_file(path: str | Path, read_key_file: KeyFileReader = Path.read_text, *, grammar: Grammar) -> Scenario:
     """A scenario from a YAML (or JSON) file, or a shipped scenario by name (`fed-decision`); errors name the file
-    as given, or the shipped file. `steps`: the step kinds a timeline may take (the registry's `STEPS`).
+    as given, or the shipped file. `grammar`: the steps and set-up sections it may hold (the registry's `GRAMMAR`).
     `read_key_file` reads each `public_key_file` (an OSError is a problem of the scenario's: the admin API confines
     them)."""
     path = library.find(path)
@@ -556,7 +385,7 @@ def load_file(path: str | Path, read_key_file: KeyFileReader = Path.read_text, *
         raise ScenarioError(
             [f"{path}: cannot read the scenario file: {exc.strerror or exc} (shipped scenarios, by name: {names})"], 404
         ) from None
-    return _build(_parse(content, str(path)), str(path), path.resolve().parent, steps, read_key_file)
+    return _build(_parse(content, str(path)), str(path), path.resolve().parent, grammar, read_key_file)
 
 
 def load_document(
@@ -564,7 +393,7 @@ def load_document(
     base_dir: str | Path = ".",
     read_key_file: KeyFileReader = Path.read_text,
     *,
-    steps: Steps,
+    grammar: Grammar,
 ) -> Scenario:
     """A scenario from YAML or JSON text, or from an already parsed mapping (lines are then unknown)."""
     if isinstance(document, str):
@@ -577,4 +406,4 @@ def load_document(
             raise ScenarioError([message]) from None
     else:
         raise ScenarioError([f"{INLINE_SOURCE}: a scenario document is YAML or JSON text, or a mapping"])
-    return _build(root, INLINE_SOURCE, Path(base_dir).resolve(), steps, read_key_file)
+    return _build(root, INLINE_SOURCE, Path(base_dir).resolve(), grammar, read_key_file)

@@ -101,12 +101,12 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     scenario = None
     if scenario_path is not None:
         from mockexchange.core.clock import ManualClock
-        from mockexchange.registry import STEPS
+        from mockexchange.registry import GRAMMAR
         from mockexchange.scenario.schema import load_file
 
         path = Path(scenario_path)
         in_root = request.config.rootpath / path
-        scenario = load_file(in_root if not path.is_absolute() and in_root.exists() else path, steps=STEPS)
+        scenario = load_file(in_root if not path.is_absolute() and in_root.exists() else path, grammar=GRAMMAR)
         if "profile" not in settings and scenario.profile is not None:
             settings["profile"] = scenario.profile
         if "clock" in settings:  # the scenario's times are read against its own start

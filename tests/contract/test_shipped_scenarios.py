@@ -33,7 +33,7 @@ from kit_commands import (
 
 from mockexchange.cli import main
 from mockexchange.core.clock import ManualClock
-from mockexchange.registry import STEPS
+from mockexchange.registry import GRAMMAR
 from mockexchange.scenario import library
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.schema import load_file
@@ -57,7 +57,7 @@ def test_the_library_is_what_this_test_walks() -> None:
 def test_the_kits_checks_pass_against_each_shipped_scenario(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scenario = load_file(library.find(name), steps=STEPS)
+    scenario = load_file(library.find(name), grammar=GRAMMAR)
     settings = {"profile": scenario.profile} if scenario.profile else {}
     with MockServer(clock=ManualClock(scenario.start), **settings) as server:
         loaded = server.app.scenarios.load(scenario)

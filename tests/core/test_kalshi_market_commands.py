@@ -24,7 +24,7 @@ from mockexchange.core.kalshi.market_commands import (
 )
 from mockexchange.core.kalshi.markets import SettlementSource
 from mockexchange.core.values import Refused
-from mockexchange.registry import STEPS, control_plane
+from mockexchange.registry import GRAMMAR, control_plane
 from mockexchange.scenario.schema import load_document
 
 SERIES = {
@@ -135,7 +135,7 @@ steps:
   - book: {ticker: KXA-1, no: [["0.45", "3"]]}
   - close_time: {ticker: KXA-1, close_time: 2026-06-01T00:00:00-04:00}
 """,
-        steps=STEPS,
+        grammar=GRAMMAR,
     )
     [setup] = scenario.setup
     assert setup.command is None and setup.args == {"ticker": "KXA-1", "floor_strike": 4,
@@ -149,4 +149,4 @@ steps:
 
 def test_a_book_step_without_levels_is_refused_when_read():
     with pytest.raises(ControlError, match="give yes, no or both"):
-        load_document("steps:\n  - book: {ticker: KXA-1}\n", steps=STEPS)
+        load_document("steps:\n  - book: {ticker: KXA-1}\n", grammar=GRAMMAR)

@@ -1,17 +1,20 @@
-"""A scenario's timeline steps: each step kind is a command of the core's, its fields the command's own (or a
+"""What a scenario file may hold beside its name and settings: each venue's set-up sections (its registration's
+`setup`: scenario/kalshi/setup.py, scenario/deribit/setup.py) and the steps of its timeline.
+
+A timeline's step kind is a command of the core's, its fields the command's own (or a
 venue's `SPECS` for it), each read as its kind of value when the file is read and the command made there, so a value
 it does not take is refused naming its line; what only the state can say (an unknown user or market, a price off the
 market's levels, funds short) is refused when the step runs, naming its line too.
 
 Each venue's steps are its registration's (scenario/kalshi/steps.py, scenario/deribit/steps.py); the mock's own are
-here: a fault rule, clearing them, closing a user's websocket connections (docs/misbehaving.md). `Steps.of` joins them
+here: a fault rule, clearing them, closing a user's websocket connections (docs/misbehaving.md). `Grammar.of` joins them
 in the order the venues are registered, the mock's own first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mockexchange.core import faults
@@ -37,16 +40,28 @@ def specs_of(kind: str, made: Callable[..., Command], given: Mapping[str, Specs]
 
 
 @dataclass(frozen=True, slots=True)
-class Steps:
-    """Every step kind a timeline may take: what makes its command, and its fields' specs."""
+class Grammar:
+    """Every step kind a timeline may take (what makes its command, and its fields' specs), every venue's set-up
+    (control/registration.py's `ScenarioSetup`: the top-level sections it reads, and how) and the control-plane
+    operation of each set-up kind that is no command when read (`operations`)."""
 
     commands: Mapping[str, Callable[..., Command]]
     specs: Mapping[str, Specs]
+    setups: tuple[Any, ...] = ()
+    operations: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, venues: Iterable[Any]) -> Steps:
-        """The mock's own steps and each venue's (a registration's `steps` and `step_specs`); a kind two name is a
-        ValueError."""
+    def of(cls, venues: Iterable[Any]) -> Grammar:
+        """The mock's own steps and each venue's (a registration's `steps`, `step_specs` and `setup`); a step kind, a
+        section or a set-up kind two name is a ValueError."""
+        venues = tuple(venues)
+        setups = tuple(venue.setup for venue in venues if venue.setup is not None)
+        sections = [name for setup in setups for name in setup.sections]
+        kinds = [kind for setup in setups for kind in setup.operations]
+        for named, what in ((sections, "scenario set-up section"), (kinds, "scenario set-up kind")):
+            if twice := sorted({name for name in named if named.count(name) > 1}):
+                raise ValueError(f"two venues name the {what} {', '.join(twice)}")
+        operations = {kind: name for setup in setups for kind, name in setup.operations.items()}
         commands: dict[str, Callable[..., Command]] = {}
         specs: dict[str, Specs] = {}
         for table, own_specs in [(OWN, {}), *((venue.steps, venue.step_specs) for venue in venues)]:
@@ -55,7 +70,7 @@ class Steps:
                     raise ValueError(f"two venues name the scenario step {kind!r}")
                 commands[kind] = made
                 specs[kind] = specs_of(kind, made, own_specs)
-        return cls(commands, specs)
+        return cls(commands, specs, setups, operations)
 
     @property
     def kinds(self) -> tuple[str, ...]:
