@@ -33,9 +33,10 @@ class Op:
     """One thing to do: `kind` is a step kind, or a set-up kind of a venue's (`account` / `key` / `market` /
     `position`, scenario/kalshi/setup.py; Deribit's, scenario/deribit/setup.py's `SETUP_COMMANDS`) during set-up.
 
-    A step other than a wait or a burst is a command of the core's (a venue's steps, grammar.py), held made, its `args` its
-    fields' values, as are a file's account, key and usage level; a wait's `args` are its `seconds`, a burst's its
-    parameters, and a set-up entry without a command's are the keyword arguments of its `Control` method."""
+    A step other than a wait or a burst is a command of the core's (a venue's steps, grammar.py), held made, its
+    `args` its fields' values, as are a file's account, key and usage level; a wait's `args` are its `seconds`, a
+    burst's its parameters, and a set-up entry without a command's are the keyword arguments of its `Control`
+    method (its venue names which)."""
 
     kind: str
     args: dict[str, Any]
