@@ -61,7 +61,7 @@ class MockApp:
         return self.control.connections  # every venue's open websockets
 
     def __getattr__(self, name: str) -> Any:
-        # A venue's context by its name (`app.kalshi`, `app.deribit`), or a venue's state (`app.ledger`, `app.book`).
+        # A venue's context by its name (`app.kalshi`, `app.deribit`), or a venue's state (`app.ledger`, `app.exchange`).
         served = self.served if not name.startswith("__") else {}
         if name in served:
             return served[name].context

@@ -95,7 +95,7 @@ class Settings:
     deribit_timestamp_window_s: int = 60  # deri-hmac-sha256, client_signature and SignalPlus timestamps, each way
     # What each Deribit account (a main account and its subaccounts together) keeps of its past, of each kind: closed
     # orders, trades, transaction log entries, deposits and withdrawals, transfers; past it, its oldest of that kind
-    # are forgotten (open orders always stay). Each account's own (core/deribit/kept.py). At least 1.
+    # are forgotten (open orders always stay). Each account's own (core/deribit/wallet_history.py). At least 1.
     deribit_history_size: int = 10_000
     signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})
     # Connections (mockexchange.server): a request head must arrive whole within header_timeout_s of its first byte

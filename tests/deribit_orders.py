@@ -10,20 +10,20 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.core.deribit import order_entry
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.order_commands import EditDeribitOrder, PlaceDeribitOrder, SeedDeribitOrder
 from mockexchange.core.deribit.orders import ORDER_TYPES, TIMES_IN_FORCE, DerivativeOrder
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.values import Refused
 
-Placed = tuple[DerivativeOrder, list[Trade]]
+Placed = tuple[DerivativeOrder, list[DeribitTrade]]
 PARAMS = {"order_type": "type"}  # Deribit's param of a field, where its name differs
 
 
-def _refused(exc: Refused) -> BookError:
+def _refused(exc: Refused) -> ExchangeError:
     field = str(exc).split(" ", 1)[0]
-    return BookError(str(exc), param=PARAMS.get(field, field))
+    return ExchangeError(str(exc), param=PARAMS.get(field, field))
 
 
 def _seedable(terms: dict[str, Any]) -> bool:
@@ -35,7 +35,7 @@ def _seedable(terms: dict[str, Any]) -> bool:
 
 
 def submit_order(
-    book: DerivativesBook,
+    exchange: DeribitExchange,
     user_id: Any,
     instrument_name: Any,
     direction: Any,
@@ -50,12 +50,14 @@ def submit_order(
         order = cls(user_id, instrument_name, direction, amount, price, **terms)
     except Refused as exc:
         raise _refused(exc) from None
-    return order_entry.submit_order(book, order)
+    return order_entry.submit_order(exchange, order)
 
 
-def edit_order(book: DerivativesBook, order_id: str, amount: Decimal, price: Decimal | None, **terms: Any) -> Placed:
+def edit_order(
+    exchange: DeribitExchange, order_id: str, amount: Decimal, price: Decimal | None, **terms: Any
+) -> Placed:
     try:
         edit = EditDeribitOrder(order_id, amount, price, **terms)
     except Refused as exc:
         raise _refused(exc) from None
-    return order_entry.edit_order(book, edit)
+    return order_entry.edit_order(exchange, edit)

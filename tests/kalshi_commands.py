@@ -9,7 +9,7 @@ from typing import Any
 
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.order_commands import NO_EXPIRATION, AmendOrder, PlaceOrder
-from mockexchange.core.kalshi.orders import GTC, Done
+from mockexchange.core.kalshi.orders import GTC, OrderOutcome
 from mockexchange.core.kalshi.trading import KEEP
 
 
@@ -26,7 +26,7 @@ def placed(
     )  # fmt: skip
 
 
-def submit(ledger: Ledger, *args: Any, **options: Any) -> Done:
+def submit(ledger: Ledger, *args: Any, **options: Any) -> OrderOutcome:
     return ledger.trading.submit_order(placed(*args, **options))
 
 
@@ -34,7 +34,7 @@ def amend(
     ledger: Ledger, order_id: str, user_id: str, subaccount: int, ticker: str, side: str, action: str,
     yes_price: int, count: int, *, expiration_time: datetime | None | object = KEEP,
     exchange_index: int | None = None, **options: Any,
-) -> Done:  # fmt: skip
+) -> OrderOutcome:  # fmt: skip
     """`expiration_time` KEEP: as it is; None: none."""
     expiration = None if expiration_time is KEEP else NO_EXPIRATION if expiration_time is None else expiration_time
     command = AmendOrder(

@@ -25,7 +25,7 @@ from mockexchange.core.kalshi.market_changes import (
     BookMoved,
     Cause,
     Lifecycle,
-    MarketFigures,
+    MarketStats,
     Trade,
 )
 
@@ -63,10 +63,10 @@ class StandInMarkets:
     def book_clock(self, ticker: str) -> int:
         return self.clocks[ticker]
 
-    def figures(self, ticker: str) -> MarketFigures:
+    def stats(self, ticker: str) -> MarketStats:
         book, last = self.books[ticker], self.last.get(ticker)
         bid, ask = book.best(BID), book.best(ASK)
-        return MarketFigures(
+        return MarketStats(
             yes_bid=bid[0] if bid else None,
             yes_bid_size=bid[1] if bid else 0,
             yes_ask=ask[0] if ask else None,

@@ -211,7 +211,7 @@ def test_the_interuser_transfers_setting_is_kept_by_the_state_file(tmp_path: Pat
         mock.create_deribit_account("carol", balances={"BTC": "1"}, account_id=4001)
         mock.set_deribit_interuser_transfers("carol", False)
     with MockServer(state=path) as again:
-        with again.book.reading():
-            assert again.book.accounts.wallet("carol").interuser_transfers_enabled is False
+        with again.exchange.reading():
+            assert again.exchange.accounts.wallet("carol").interuser_transfers_enabled is False
         client = Deribit(again, again.create_deribit_key("carol"))
         assert client.result("private/get_account_summary", currency="BTC")["interuser_transfers_enabled"] is False

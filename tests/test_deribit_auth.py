@@ -18,7 +18,7 @@ import pytest
 from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
 from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
-from mockexchange.auth.deribit.signature import NonceCache, TimestampWindow
+from mockexchange.auth.deribit.signature import DeribitTimestampWindow, NonceCache
 from mockexchange.auth.deribit.tokens import TokenGrant, TokenStore, check_scope
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.core.clock import ManualClock
@@ -230,7 +230,7 @@ def test_the_timestamp_window_is_60_s_either_side(auth, key, offset_ms, ok):
 
 
 def test_the_window_is_configurable(clock, registry, key):
-    auth = DeribitAuth(registry, TokenStore(clock), window=TimestampWindow(past_ms=5_000, future_ms=1_000))
+    auth = DeribitAuth(registry, TokenStore(clock), window=DeribitTimestampWindow(past_ms=5_000, future_ms=1_000))
     headers, query = ccxt_headers("AAAAAAAA", "ABCD", VECTOR_TS - 6_000, POSITIONS, {"currency": "BTC"})
     failed(
         auth.authenticate_http(headers, "GET", POSITIONS, query),

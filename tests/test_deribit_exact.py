@@ -255,8 +255,8 @@ def test_random_fills_read_exactly_over_http(
         row = parse(r.text)["result"]
         assert_plain_numbers(row, POSITION_PLACES)
         assert Fraction(Decimal(row["size"])) == model.size
-        with mock.book.reading():
-            held = mock.book.valuation.position(user, market.name)
+        with mock.exchange.reading():
+            held = mock.exchange.valuation.position(user, market.name)
         assert_rounded("average_price", row["average_price"], model.average, PRICE, held.average_price)
         assert_rounded("realized_profit_loss", row["realized_profit_loss"], model.realized, POSITION,
                        held.realized_profit_loss)  # fmt: skip
@@ -288,8 +288,8 @@ def test_random_fills_read_exactly_over_http(
         assert_plain_numbers(summary, SUMMARY_PLACES, default=SUMMARY)
         roles = [role for role in ROLES if markets[role].currency == currency]
         balance = Fraction(BALANCES[currency]) + sum((exact[role].cash for role in roles), Fraction(0))
-        with mock.book.reading():
-            book = mock.book.valuation.account_summary(user, currency)
+        with mock.exchange.reading():
+            book = mock.exchange.valuation.account_summary(user, currency)
         assert_rounded(f"{currency} balance", summary["balance"], balance, SUMMARY, book.balance)
         if all(exact[role].size == 0 for role in roles):  # everything closed: nothing open to value or margin
             nil = ["initial_margin", "maintenance_margin", "options_value", "delta_total", "options_delta"]
@@ -311,8 +311,8 @@ def test_a_round_trip_whose_arithmetic_leaves_dust_reads_exactly_zero(mock: Mock
     key = mock.create_deribit_key("dust")
     for direction, price in (("buy", "50000"), ("buy", "40000"), ("sell", "50000"), ("sell", "40000")):
         mock.deribit_fill("dust", "BTC-PERPETUAL", direction, "10000", price)
-    with mock.book.reading():
-        assert mock.book.valuation.position("dust", "BTC-PERPETUAL").realized_profit_loss != 0  # the dust is there
+    with mock.exchange.reading():
+        assert mock.exchange.valuation.position("dust", "BTC-PERPETUAL").realized_profit_loss != 0  # the dust is there
     position = plain_http.get(
         mock.deribit_url + "/api/v2/private/get_position", params={"instrument_name": "BTC-PERPETUAL"},
         headers=auth(key), timeout=10,

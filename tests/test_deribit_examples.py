@@ -252,7 +252,9 @@ def test_history_replies_carry_every_field_of_deribits_examples(alice: JsonRpc, 
     assert_carries(alice.call("private/get_order_state", order_id="resting-1"), ORDER, "private/get_order_state")
     [option] = [row["instrument_name"] for row in trades if row["instrument_name"].count("-") == 3]
     listed = next(i for i in alice.call("public/get_instruments", currency="BTC") if i["instrument_name"] == option)
-    now_ms = unix_ms(mockexchange.book.state.clock.now())  # the exchange clock (public/get_time answers the wall clock)
+    now_ms = unix_ms(
+        mockexchange.exchange.state.clock.now()
+    )  # the exchange clock (public/get_time answers the wall clock)
     mockexchange.advance_clock(seconds=(listed["expiration_timestamp"] - now_ms) // 1000 + 1)  # delivered at expiry
     for method, params in (
         ("private/get_settlement_history_by_currency", {"currency": "BTC"}),

@@ -68,13 +68,13 @@ def open_positions(mock: MockServer) -> dict[str, Any]:
 @pytest.mark.slow
 def test_the_clock_passing_an_expiry_delivers_futures_and_options(mock: MockServer) -> None:
     key = open_positions(mock)
-    before = mock.book.accounts.wallet("alice").balance("BTC")
+    before = mock.exchange.accounts.wallet("alice").balance("BTC")
     mock.set_index_price("btc_usd", "66000")
     # passing the weekly expiry: only the weekly future is delivered, at the index in force then
     assert admin(mock, "clock", {"to": "2026-03-13T09:00:00Z"}).status_code == 200
     mock.set_index_price("btc_usd", "70000")  # after the expiry: too late to change the delivery
     weekly_pl = Decimal(1000) * (Decimal(66000) - Decimal(60000)) / (Decimal(60000) * Decimal(66000))
-    assert mock.book.accounts.wallet("alice").balance("BTC") == before + weekly_pl
+    assert mock.exchange.accounts.wallet("alice").balance("BTC") == before + weekly_pl
     (row,) = rpc(mock, key, "private/get_settlement_history_by_currency", currency="BTC")["settlements"]
     assert row == {
         "type": "delivery", "timestamp": unix_ms(WEEKLY_EXPIRY), "instrument_name": WEEKLY, "position": 1000,
@@ -93,13 +93,13 @@ def test_the_clock_passing_an_expiry_delivers_futures_and_options(mock: MockServ
     for name in (CALL, PUT):
         assert admin(mock, "deribit/settlement_prices", {"instrument_name": name, "price": "66000"}).status_code == 200
     btc_before, usdc_before = (
-        mock.book.accounts.wallet("alice").balance("BTC"),
-        mock.book.accounts.wallet("alice").balance("USDC"),
+        mock.exchange.accounts.wallet("alice").balance("BTC"),
+        mock.exchange.accounts.wallet("alice").balance("USDC"),
     )
     assert admin(mock, "clock", {"to": "2026-05-01T00:00:00Z"}).json()["exchange_time"] == "2026-05-01T00:00:00+00:00"
     monthly_pl = Decimal(-3000) * (Decimal(70000) - Decimal(62000)) / (Decimal(62000) * Decimal(70000))
     call_value = Decimal(6000) / Decimal(66000)  # BTC per option: (66000 - 60000) / 66000; the put pays nothing
-    assert mock.book.accounts.wallet("alice").balance("BTC") == btc_before + monthly_pl + 2 * call_value
+    assert mock.exchange.accounts.wallet("alice").balance("BTC") == btc_before + monthly_pl + 2 * call_value
     history = rpc(mock, key, "private/get_settlement_history_by_currency", currency="BTC")["settlements"]
     assert [r["instrument_name"] for r in history] == [PUT, CALL, MONTHLY, WEEKLY]  # newest first, by name at a tie
     call = history[1]
@@ -110,11 +110,11 @@ def test_the_clock_passing_an_expiry_delivers_futures_and_options(mock: MockServ
     )
     usdc = rpc(mock, key, "private/get_settlement_history_by_currency", currency="USDC")["settlements"]
     assert [r["instrument_name"] for r in usdc] == [LINEAR]
-    index_usdc = mock.book.market.index_price("btc_usdc")
+    index_usdc = mock.exchange.market.index_price("btc_usdc")
     linear_pl = Decimal("0.5") * (index_usdc - Decimal(61000))
     assert (
         usdc[0]["profit_loss"] == linear_pl
-        and mock.book.accounts.wallet("alice").balance("USDC") == usdc_before + linear_pl
+        and mock.exchange.accounts.wallet("alice").balance("USDC") == usdc_before + linear_pl
     )
     # the perpetual never expires
     perpetual = rpc(mock, key, "private/get_position", instrument_name="BTC-PERPETUAL")
@@ -185,8 +185,8 @@ def test_a_delivery_notifies_user_changes_and_portfolio(mock: MockServer) -> Non
     changes = got["user.changes.future.btc.raw"]
     assert changes["instrument_name"] == WEEKLY and changes["trades"] == [] and changes["orders"] == []
     assert [(p["instrument_name"], p["size"]) for p in changes["positions"]] == [(WEEKLY, 0)]
-    with mock.book.reading():
-        balance = mock.book.valuation.account_summary("alice", "BTC").balance
+    with mock.exchange.reading():
+        balance = mock.exchange.valuation.account_summary("alice", "BTC").balance
     assert got["user.portfolio.btc"]["balance"] == rounded(balance, SUMMARY)
     (delivered,) = got["private/get_settlement_history_by_currency"]["settlements"]
     assert (delivered["instrument_name"], delivered["index_price"]) == (WEEKLY, 66000)
@@ -201,7 +201,7 @@ def test_the_system_clock_moves_without_a_scenario_and_delivers(tmp_path: Path) 
     with MockServer(state=str(path)) as mock:
         mock.create_deribit_account("alice", balances={"BTC": "10"})
         key = mock.create_deribit_key("alice")
-        weekly = next(i for i in mock.book.market.instruments("BTC", "future") if not i.is_perpetual)
+        weekly = next(i for i in mock.exchange.market.instruments("BTC", "future") if not i.is_perpetual)
         mock.deribit_fill("alice", weekly.instrument_name, "buy", "1000", "60000")
         mock.set_index_price("btc_usd", "64000")
         assert weekly.expiration is not None
@@ -213,12 +213,12 @@ def test_the_system_clock_moves_without_a_scenario_and_delivers(tmp_path: Path) 
         assert [(s["instrument_name"], s["index_price"]) for s in history["settlements"]] == [
             (weekly.instrument_name, 64000)
         ]
-        balance = mock.book.accounts.wallet("alice").balance("BTC")
+        balance = mock.exchange.accounts.wallet("alice").balance("BTC")
         assert balance == Decimal(10) + Decimal(1000) * Decimal(4000) / (Decimal(60000) * Decimal(64000))
         ahead = datetime.fromisoformat(mock.clock()["exchange_time"]) - datetime.now(UTC)
     with MockServer(state=str(path)) as again:
         assert rpc(again, key, "private/get_settlement_history_by_currency", currency="BTC") == history
-        assert again.book.accounts.wallet("alice").balance("BTC") == balance
+        assert again.exchange.accounts.wallet("alice").balance("BTC") == balance
         assert datetime.fromisoformat(again.clock()["exchange_time"]) - datetime.now(UTC) > ahead - timedelta(60)
     db = sqlite3.connect(path)
     with db:
@@ -227,7 +227,7 @@ def test_the_system_clock_moves_without_a_scenario_and_delivers(tmp_path: Path) 
     time.sleep(0.01)
     with MockServer(state=str(path)) as replayed:
         assert rpc(replayed, key, "private/get_settlement_history_by_currency", currency="BTC") == history
-        assert replayed.book.accounts.wallet("alice").balance("BTC") == balance
+        assert replayed.exchange.accounts.wallet("alice").balance("BTC") == balance
         assert datetime.fromisoformat(replayed.clock()["exchange_time"]) - datetime.now(UTC) > ahead - timedelta(60)
 
 
@@ -265,7 +265,7 @@ def test_a_scenario_wait_delivers_and_its_withdrawal_step_is_listed() -> None:
         pl = Decimal(-6000) * (Decimal(50000) - Decimal(60000)) / (Decimal(60000) * Decimal(50000))
         assert delivery["index_price"] == 50000 and delivery["position"] == -6000
         assert delivery["profit_loss"] == rounded(pl, SUMMARY) == Decimal("0.02")  # the short gained
-        assert mock.book.accounts.wallet("trader").balance("BTC") == Decimal(10) - Decimal("1.5005") + pl
+        assert mock.exchange.accounts.wallet("trader").balance("BTC") == Decimal(10) - Decimal("1.5005") + pl
 
 
 def test_resting_orders_end_with_their_instrument(mock: MockServer) -> None:

@@ -301,10 +301,10 @@ def test_the_liquidation_price_counts_the_wallets_other_positions(mockexchange, 
     call held at their current values and margins (worked from the book's exact figures)."""
     key, _ = book
     row = call(mockexchange, "private/get_position", key, instrument_name="BTC-PERPETUAL")
-    with mockexchange.book.reading():
-        view = mockexchange.book.valuation.position("alice", "BTC-PERPETUAL")
-        summary = mockexchange.book.valuation.account_summary("alice", "BTC")
-        instrument = mockexchange.book.market.instrument("BTC-PERPETUAL")
+    with mockexchange.exchange.reading():
+        view = mockexchange.exchange.valuation.position("alice", "BTC-PERPETUAL")
+        summary = mockexchange.exchange.valuation.account_summary("alice", "BTC")
+        instrument = mockexchange.exchange.market.instrument("BTC-PERPETUAL")
     price = Decimal(str(row["estimated_liquidation_price"]))
     size, mark = view.size, view.mark_price
     _, rate = d.future_margin_rates(size / mark)

@@ -66,7 +66,7 @@ def test_trades_by_currency_carry_every_field_newest_first(mock: MockServer, ali
     ids = [t["trade_id"] for t in result["trades"]]
     assert ids == [made[3]["trade_id"], made[2]["trade_id"], made[1]["trade_id"], made[0]["trade_id"]]
     future = next(t for t in result["trades"] if t["instrument_name"] == FUTURE)
-    book = next(t for t in mock.book.state.trades if t.trade_id == made[1]["trade_id"])
+    book = next(t for t in mock.exchange.state.trades if t.trade_id == made[1]["trade_id"])
     assert future == {
         "trade_id": book.trade_id, "trade_seq": book.trade_seq, "instrument_name": FUTURE,
         "timestamp": unix_ms(START + timedelta(minutes=1)), "order_id": book.order_id, "order_type": "limit",
@@ -78,7 +78,7 @@ def test_trades_by_currency_carry_every_field_newest_first(mock: MockServer, ali
     option = next(t for t in result["trades"] if t["instrument_name"] == OPTION)
     assert option["iv"] == 50 and option["underlying_price"] == 60000 and option["contracts"] == Decimal("0.5")
     # the perpetual's sell realized a profit: the wire carries the book's Decimal
-    sell = next(t for t in mock.book.state.trades if t.trade_id == made[3]["trade_id"])
+    sell = next(t for t in mock.exchange.state.trades if t.trade_id == made[3]["trade_id"])
     assert result["trades"][0]["profit_loss"] == rounded(sell.profit_loss, SUMMARY) != 0
     eth = alice.result("private/get_user_trades_by_currency", currency="ETH")
     assert [t["trade_id"] for t in eth["trades"]] == [made[4]["trade_id"]]
@@ -239,7 +239,7 @@ def test_a_withdrawal_beyond_the_funds_is_refused_and_moves_nothing(mock: MockSe
     doge = admin(mock, "deribit/withdrawals", {"user_id": "alice", "currency": "DOGE", "amount": "1"})
     assert doge.status_code == 409 and "may withdraw 0" in doge.json()["error"]
     assert alice.result("private/get_withdrawals", currency="BTC") == {"count": 0, "data": []}
-    assert mock.book.accounts.wallet("alice").balance("BTC") == Decimal(10)
+    assert mock.exchange.accounts.wallet("alice").balance("BTC") == Decimal(10)
 
 
 def test_transfers_between_wallets_are_listed_on_both_sides(mock: MockServer, alice: Deribit) -> None:
@@ -257,8 +257,8 @@ def test_transfers_between_wallets_are_listed_on_both_sides(mock: MockServer, al
     assert main["data"][1]["created_timestamp"] == main["data"][1]["updated_timestamp"] == unix_ms(START)
     sub = alice.result("private/get_transfers", currency="BTC", subaccount_id=4242)
     assert [(t["direction"], t["other_side"]) for t in sub["data"]] == [("payment", "alice"), ("income", "alice")]
-    assert mock.book.accounts.wallet("alice").balance("BTC") == Decimal(9)
-    assert mock.book.accounts.wallet("alice", 4242).balance("BTC") == Decimal(1)
+    assert mock.exchange.accounts.wallet("alice").balance("BTC") == Decimal(9)
+    assert mock.exchange.accounts.wallet("alice", 4242).balance("BTC") == Decimal(1)
     assert admin(mock, "deribit/transfers", {"user_id": "alice", "currency": "BTC", "amount": "5",
                                              "from_subaccount_id": 4242}).status_code == 409  # fmt: skip
     assert admin(mock, "deribit/transfers", {"user_id": "alice", "currency": "BTC", "amount": "1"}).status_code == 400

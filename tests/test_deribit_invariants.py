@@ -101,22 +101,24 @@ class Trading:
     # -- what must hold ---------------------------------------------------------------------------------------------
 
     def _open_ids(self) -> list[str]:
-        kept = self.control.book.state.orders
+        kept = self.control.exchange.state.orders
         return [] if kept is None else sorted(i for ids in kept.open.values() for i in ids)
 
     def _wallets(self) -> list[tuple[str, int]]:
         """Each account's main wallet (the only one here) and its id."""
-        return [(account.user_id, account.main.id) for account in self.control.book.accounts.all()]
+        return [(account.user_id, account.main.id) for account in self.control.exchange.accounts.all()]
 
     def _state(self) -> tuple:
-        book = self.control.book
-        kept = book.state.orders
+        exchange = self.control.exchange
+        kept = exchange.state.orders
         orders = {} if kept is None else dict(kept.orders)
-        wallets = [dict(book.accounts.wallet(user, None).balances) for user, _ in self._wallets()]
+        wallets = [dict(exchange.accounts.wallet(user, None).balances) for user, _ in self._wallets()]
         sizes = [
-            book.valuation.position_state(user, name).position for user, _ in self._wallets() for name in INSTRUMENTS
+            exchange.valuation.position_state(user, name).position
+            for user, _ in self._wallets()
+            for name in INSTRUMENTS
         ]
-        return orders, wallets, sizes, len(book.state.trades)
+        return orders, wallets, sizes, len(exchange.state.trades)
 
     def check(self) -> None:
         self._no_book_is_crossed_at_rest()
@@ -124,19 +126,19 @@ class Trading:
         self._money_is_conserved_but_the_fees()
 
     def _no_book_is_crossed_at_rest(self) -> None:
-        kept = self.control.book.state.orders
+        kept = self.control.exchange.state.orders
         for book in [] if kept is None else kept.books.values():
             bid, ask = book.best(BID), book.best(ASK)
             assert bid is None or ask is None or bid[0] < ask[0], (bid, ask)
 
     def _positions_sum_to_zero_and_to_their_trades(self) -> None:
-        book = self.control.book
+        exchange = self.control.exchange
         for name in INSTRUMENTS:
             total = Decimal(0)
             for user, wallet in self._wallets():
-                size = book.valuation.position_state(user, name).position.size
+                size = exchange.valuation.position_state(user, name).position.size
                 traded = sum(
-                    (t.amount if t.direction == "buy" else -t.amount for t in book.state.trades
+                    (t.amount if t.direction == "buy" else -t.amount for t in exchange.state.trades
                      if t.account_id == wallet and t.instrument_name == name), Decimal(0),
                 )  # fmt: skip
                 assert size == traded, (user, name, size, traded)
@@ -144,13 +146,13 @@ class Trading:
             assert total == 0, (name, total)
 
     def _money_is_conserved_but_the_fees(self) -> None:
-        book = self.control.book
+        exchange = self.control.exchange
         held = Decimal(0)
         for user, _ in self._wallets():
-            wallet = book.accounts.wallet(user, None)
+            wallet = exchange.accounts.wallet(user, None)
             held += wallet.balances.get("BTC", Decimal(0)) + wallet.fees_paid.get("BTC", Decimal(0))
             for name in INSTRUMENTS:
-                position = book.valuation.position_state(user, name).position
+                position = exchange.valuation.position_state(user, name).position
                 if position.size:  # an inverse future's value at its own average price: size / average, in BTC
                     held += position.size / position.average_price
         assert abs(held - GIVEN * len(self._wallets())) < Decimal("1e-12"), held
@@ -166,5 +168,7 @@ def test_trading_keeps_its_invariants(data: st.DataObject, length: int) -> None:
     for _ in range(length):  # each step drawn on its own (a list strategy repeats its elements)
         trading.run(data.draw(STEP))
         trading.check()
-    trades = len(trading.control.book.state.trades)  # the sequences must trade (--hypothesis-show-statistics shows it)
+    trades = len(
+        trading.control.exchange.state.trades
+    )  # the sequences must trade (--hypothesis-show-statistics shows it)
     event(f"trades: {'none' if trades == 0 else 'fewer than 5' if trades < 5 else '5 or more'}")

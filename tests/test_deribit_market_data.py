@@ -72,7 +72,7 @@ def seed_book(mock: MockServer) -> dict[str, str]:
 
 def test_the_order_book_is_every_accounts_resting_orders_by_level(mock):
     seed_book(mock)
-    now_ms = int(mock.book.state.clock.now().timestamp() * 1000)
+    now_ms = int(mock.exchange.state.clock.now().timestamp() * 1000)
     book = result(mock, "public/get_order_book", {"instrument_name": PERP})
     assert book["bids"] == [[49990, 150], [Decimal("49980.5"), 30]]
     assert book["asks"] == [[Decimal("50010.5"), 70], [50020, 20]]
@@ -103,7 +103,7 @@ def test_a_book_moves_with_its_orders_and_an_empty_side_reads_zero(mock):
 def test_the_ticker_has_the_books_top_the_last_trade_and_the_days_stats(mock):
     seed_book(mock)
     mock.deribit_fill("alice", PERP, "buy", "1000", "50000")
-    mock.book.state.clock.advance(60)
+    mock.exchange.state.clock.advance(60)
     mock.deribit_fill("bob", PERP, "sell", "500", "50500")
     ticker = result(mock, "public/ticker", {"instrument_name": PERP})
     assert "bids" not in ticker and "change_id" not in ticker
@@ -114,7 +114,7 @@ def test_the_ticker_has_the_books_top_the_last_trade_and_the_days_stats(mock):
         "volume": Decimal("0.02990099"), "volume_usd": 1500, "price_change": 1, "low": 50000, "high": 50500,
     }  # fmt: skip
     assert ticker["open_interest"] == 1000  # alice's long (bob's short is the other side, off the mock's book)
-    mock.book.state.clock.advance(86_401)  # both trades over 24 hours old
+    mock.exchange.state.clock.advance(86_401)  # both trades over 24 hours old
     later = result(mock, "public/ticker", {"instrument_name": PERP})
     assert later["stats"]["volume"] is None and later["last_price"] == 50500
 

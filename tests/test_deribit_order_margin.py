@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.core.deribit.orders import DerivativeOrder, Lots, side_margin
-from mockexchange.core.deribit.records import Fill
+from mockexchange.core.deribit.records import DeribitFill
 from mockexchange.core.deribit.triggers import fire
 from mockexchange.server import MockServer
 
@@ -49,82 +49,84 @@ INDEX = st.tuples(st.just("index"), st.integers(0, 4))
 STEP = st.one_of(PLACE, PLACE, PLACE, PLACE, PLACE, EDIT, CANCEL, FILL, INDEX)
 
 
-def fresh_book() -> DerivativesBook:
-    book = DerivativesBook(clock=ManualClock(START))
-    book.market.set_index_price("btc_usd", Decimal(60_000))
-    book.market.set_index_price("btc_usdc", Decimal(60_000))
+def fresh_exchange() -> DeribitExchange:
+    exchange = DeribitExchange(clock=ManualClock(START))
+    exchange.market.set_index_price("btc_usd", Decimal(60_000))
+    exchange.market.set_index_price("btc_usdc", Decimal(60_000))
     for name in INSTRUMENTS:
-        book.market.list_instrument(name)
+        exchange.market.list_instrument(name)
     for user in USERS:
-        book.accounts.open_account(user, balances={"BTC": Decimal(100), "USDC": Decimal(10**7)})
-    return book
+        exchange.accounts.open_account(user, balances={"BTC": Decimal(100), "USDC": Decimal(10**7)})
+    return exchange
 
 
 def amount_of(name: str, pick: int) -> Decimal:
     return AMOUNTS.get(name, COINS)[pick]
 
 
-def run(book: DerivativesBook, step: tuple) -> None:
+def run(exchange: DeribitExchange, step: tuple) -> None:
     kind, *args = step
-    open_ids = [i for ids in book.state.orders.open.values() for i in ids] if book.state.orders is not None else []
-    with suppress(BookError):
+    open_ids = (
+        [i for ids in exchange.state.orders.open.values() for i in ids] if exchange.state.orders is not None else []
+    )
+    with suppress(ExchangeError):
         if kind == "place":
             user, name, direction, size, at, order_type, time_in_force, reduce_only = args
             price = INSTRUMENTS[name][at]
             waits = Decimal(61_000 if direction == "buy" else 59_000)  # a stop beyond the index: it waits
             trigger = {"trigger": "index_price", "trigger_price": waits} if order_type != "limit" else {}
-            submit_order(book, user, name, direction, amount_of(name, size), price, order_type=order_type,
+            submit_order(exchange, user, name, direction, amount_of(name, size), price, order_type=order_type,
                          time_in_force="good_til_cancelled" if trigger else time_in_force, reduce_only=reduce_only,
                          **trigger)  # fmt: skip
         elif kind == "edit" and open_ids:
-            order = book.state.orders.orders[open_ids[args[0] % len(open_ids)]]
+            order = exchange.state.orders.orders[open_ids[args[0] % len(open_ids)]]
             price = None if order.price is None else INSTRUMENTS[order.instrument_name][args[2]]
-            edit_order(book, order.order_id, order.filled_amount + amount_of(order.instrument_name, args[1]), price)
+            edit_order(exchange, order.order_id, order.filled_amount + amount_of(order.instrument_name, args[1]), price)
         elif kind == "cancel" and open_ids:
-            cancel_order(book, open_ids[args[0] % len(open_ids)])
+            cancel_order(exchange, open_ids[args[0] % len(open_ids)])
         elif kind == "fill":
             user, name, buy = args
-            book.trading.apply_trade(
-                Fill(user, name, "buy" if buy else "sell", amount_of(name, 0), INSTRUMENTS[name][2])
+            exchange.trading.apply_trade(
+                DeribitFill(user, name, "buy" if buy else "sell", amount_of(name, 0), INSTRUMENTS[name][2])
             )
         elif kind == "index":
-            book.market.set_index_price("btc_usd", Decimal(59_000 + 500 * args[0]))
-            fire(book)
+            exchange.market.set_index_price("btc_usd", Decimal(59_000 + 500 * args[0]))
+            fire(exchange)
 
 
-def rescan(book: DerivativesBook, user: str, wallet_id: int, name: str) -> Decimal:
+def rescan(exchange: DeribitExchange, user: str, wallet_id: int, name: str) -> Decimal:
     """The margin of the wallet's open orders on `name`, counted afresh from the orders: each side's open, not
     reduce-only orders with a price, its lots summed from nothing; the larger side's."""
-    orders: list[DerivativeOrder] = [o for o in book.state.orders.of_wallet(wallet_id) if o.instrument_name == name]
-    instrument = book.market.instrument(name)
-    size = book.valuation.position_state(user, name, wallet_id).position.size
+    orders: list[DerivativeOrder] = [o for o in exchange.state.orders.of_wallet(wallet_id) if o.instrument_name == name]
+    instrument = exchange.market.instrument(name)
+    size = exchange.valuation.position_state(user, name, wallet_id).position.size
     sides = []
     for side in ("buy", "sell"):
         held = [o for o in orders if o.direction == side and o.order_state == "open" and not o.reduce_only]
         lots = [(o.remaining, o.price) for o in held if o.price is not None]
-        sides.append(side_margin(book.market, instrument, size, Lots.of(lots), side))
+        sides.append(side_margin(exchange.market, instrument, size, Lots.of(lots), side))
     return max(sides)
 
 
 @settings(max_examples=60, deadline=None)
 @given(steps=st.lists(STEP, min_size=5, max_size=25))
 def test_the_margin_kept_is_a_rescan_of_the_open_orders(steps: list[tuple]) -> None:
-    book = fresh_book()
+    exchange = fresh_exchange()
     for step in steps:
-        run(book, step)
-        if book.state.orders is None:  # no order yet
+        run(exchange, step)
+        if exchange.state.orders is None:  # no order yet
             continue
-        with book.reading():
+        with exchange.reading():
             for user in USERS:
-                wallet_id = book.accounts.wallet(user).id
+                wallet_id = exchange.accounts.wallet(user).id
                 for name in INSTRUMENTS:
-                    held = book.state.orders.margin(book.market, book.valuation, user, wallet_id, name)
-                    assert held == rescan(book, user, wallet_id, name), step
+                    held = exchange.state.orders.margin(exchange.market, exchange.valuation, user, wallet_id, name)
+                    assert held == rescan(exchange, user, wallet_id, name), step
                 for currency in ("BTC", "USDC"):
-                    summed = sum((rescan(book, user, wallet_id, n) for n in INSTRUMENTS
-                                  if book.market.instrument(n).settlement_currency == currency),
+                    summed = sum((rescan(exchange, user, wallet_id, n) for n in INSTRUMENTS
+                                  if exchange.market.instrument(n).settlement_currency == currency),
                                  Decimal(0))  # fmt: skip
-                    assert book.valuation.orders_margin(user, wallet_id, currency=currency) == summed
+                    assert exchange.valuation.orders_margin(user, wallet_id, currency=currency) == summed
 
 
 @pytest.fixture

@@ -219,8 +219,8 @@ class OrderModel(RuleBasedStateMachine):
 
     @invariant()
     def the_engine_is_the_model(self) -> None:
-        book = self.control.book
-        kept = book.state.orders
+        exchange = self.control.exchange
+        kept = exchange.state.orders
         ticks = kept.books.get(PERP) if kept is not None else None
         for side in (BID, ASK):
             levels: dict[int, int] = {}
@@ -234,10 +234,12 @@ class OrderModel(RuleBasedStateMachine):
         for order in self.resting + self.waiting:
             engine = open_orders[order.order_id]
             assert (engine.amount, engine.filled_amount) == (order.amount * UNIT, order.filled * UNIT)
-        assert {u: book.valuation.position(u, PERP).size for u in USERS} == {
+        assert {u: exchange.valuation.position(u, PERP).size for u in USERS} == {
             u: n * UNIT for u, n in self.positions.items()
         }
-        fills = Counter((t.user_id, t.direction, int(t.price / TICK), int(t.amount / UNIT)) for t in book.state.trades)
+        fills = Counter(
+            (t.user_id, t.direction, int(t.price / TICK), int(t.amount / UNIT)) for t in exchange.state.trades
+        )
         assert fills == self.fills
 
 

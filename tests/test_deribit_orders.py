@@ -75,7 +75,7 @@ def test_an_order_seeded_over_the_admin_api_reads_back_with_deribits_fields(mock
     assert seeded.status_code == 200, seeded.text
     made = seeded.json()
     assert made["order_state"] == "open" and made["price"] == "3928.5" and made["account_id"] == 1001
-    now_ms = int(mock.book.state.clock.now().timestamp() * 1000)
+    now_ms = int(mock.exchange.state.clock.now().timestamp() * 1000)
 
     state = result(mock, "private/get_order_state", {"order_id": made["order_id"]})
     assert state == {

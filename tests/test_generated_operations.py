@@ -37,7 +37,7 @@ def test_a_wrong_call_is_pythons_type_error_and_runs_nothing(
 ) -> None:
     with pytest.raises(TypeError, match=words):
         control.deribit_deposit(*args, **kwargs)
-    assert control.book.accounts.wallet("alice").balance("BTC") == 10
+    assert control.exchange.accounts.wallet("alice").balance("BTC") == 10
 
 
 def test_a_value_the_command_does_not_take_is_a_control_error(control: Control) -> None:

@@ -262,9 +262,9 @@ def test_a_crossing_between_venues_is_found(tmp_path):
         (package / folder).mkdir(parents=True)
         (package / folder / "__init__.py").write_text("")
     (package / "__init__.py").write_text("")
-    (package / "core" / "deribit" / "book.py").write_text("")
-    (package / "core" / "kalshi" / "ledger.py").write_text("from mockexchange.core.deribit import book\n")
-    assert venue_crossings(package) == ["mockexchange/core/kalshi/ledger.py:1 mockexchange.core.deribit.book"]
+    (package / "core" / "deribit" / "exchange.py").write_text("")
+    (package / "core" / "kalshi" / "ledger.py").write_text("from mockexchange.core.deribit import exchange\n")
+    assert venue_crossings(package) == ["mockexchange/core/kalshi/ledger.py:1 mockexchange.core.deribit.exchange"]
 
 
 def _house_figures():

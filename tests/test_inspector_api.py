@@ -1,6 +1,6 @@
 """The inspector's admin reads over real HTTP (docs/admin-api.md, docs/inspector.md): GET /_admin/accounts,
 /_admin/accounts/{user_id} (its Kalshi positions byte for byte what GET /portfolio/positions serves, and a Kalshi
-account's insides what their endpoints serve), /_admin/connections (subscriptions and last frames), the live feed GET
+account's details what their endpoints serve), /_admin/connections (subscriptions and last frames), the live feed GET
 /_admin/events (server-sent events: hello, state, requests with latency and user, a change inside an account,
 heartbeats, a client that does not read dropped, the stream ended at shutdown), the scenario's pause, removing one fault
 rule, and GET /_inspector (its assets, its Content-Security-Policy, the admin API's access rules)."""
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
-import inspector_insides as insides
+import inspector_account_details as details
 import orjson
 import plain_http
 import pytest
@@ -153,15 +153,15 @@ def test_a_deribit_wallet_renders_as_private_get_positions(mock: MockServer) -> 
     assert sub["wallet_id"] == 4242 and sub["positions"] == [] and sub["trades"] == []
 
 
-# -- a Kalshi account's insides ---------------------------------------------------------------------------------------
+# -- a Kalshi account's details ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("profile", ["3.34", "legacy"])
-def test_a_kalshi_accounts_insides_are_what_rest_serves(profile: str) -> None:
+def test_a_kalshi_accounts_details_are_what_rest_serves(profile: str) -> None:
     clock = ManualClock()
-    with MockServer(clock=clock, profile=profile) as mock, insides.seed(mock, clock) as found:
+    with MockServer(clock=clock, profile=profile) as mock, details.seed(mock, clock) as found:
         user, desk = found.user, found.fcm
-        detail = admin(mock, f"accounts/{insides.USER}")
+        detail = admin(mock, f"accounts/{details.USER}")
         kalshi = detail.json()["kalshi"]
         reads = {
             "subaccount_balances": "/portfolio/subaccounts/balances",
@@ -182,12 +182,12 @@ def test_a_kalshi_accounts_insides_are_what_rest_serves(profile: str) -> None:
         assert kalshi["counts"] == {"subaccount_balances": 3, "netting_configs": 3, "subaccount_transfers": 2,
                                     "instance_transfers": 2, "api_keys": 2}  # fmt: skip
         assert "private_key" not in detail.text and "PRIVATE KEY" not in detail.text
-        member = admin(mock, f"accounts/{insides.FCM}").json()["kalshi"]
-        subtraders = insides.served(desk, "/fcm/subtraders")["subtraders"]
+        member = admin(mock, f"accounts/{details.FCM}").json()["kalshi"]
+        subtraders = details.served(desk, "/fcm/subtraders")["subtraders"]
         assert [s["subtrader"] for s in member["fcm"]["subtraders"]] == subtraders
         first, second = member["fcm"]["subtraders"]
-        assert first["daily_cap"] == insides.served(
-            desk, "/fcm/subtraders/event_contract_daily_cap", subtrader_id=f"{insides.FCM}_A"
+        assert first["daily_cap"] == details.served(
+            desk, "/fcm/subtraders/event_contract_daily_cap", subtrader_id=f"{details.FCM}_A"
         )
         assert second["daily_cap"] is None, "no cap: the venue's 404"
         assert (first["blocked_categories"], first["blocked_count"]) == (["Politics", "Sports"], 2)
@@ -209,24 +209,24 @@ def test_the_feed_tells_of_a_change_inside_an_account(mock: MockServer) -> None:
     named = lambda user: lambda d: d["users"] is not None and user in d["users"]["kalshi"]  # noqa: E731
     clock = mock.app.ledger.state.clock
     assert isinstance(clock, ManualClock)
-    with insides.seed(mock, clock) as found:
+    with details.seed(mock, clock) as found:
         events = Events(mock)
         try:
             events.wait_for("hello")
             body = {"client_transfer_id": "9a3e1f7c-2b4d-4c6e-8f10-a2b3c4d5e6f7", "from_subaccount": 0,
                     "to_subaccount": 2, "amount_cents": 100}  # fmt: skip
             assert found.user.post("/portfolio/subaccounts/transfer", json=body).status_code == 200
-            events.wait_for("state", named(insides.USER))
+            events.wait_for("state", named(details.USER))
             events.got.clear()
             assert found.user.delete(f"/api_keys/{found.bound_key_id}").status_code == 204
-            events.wait_for("state", named(insides.USER))
+            events.wait_for("state", named(details.USER))
             events.got.clear()
             mock.set_historical_cutoff(at="2026-11-02T15:30:00Z")  # the Python API: no admin route tells the feed
             events.wait_for("state", lambda d: d["users"] is None)
             events.got.clear()
-            cap = {"subtrader_id": f"{insides.FCM}_B", "limit": "75.5"}
+            cap = {"subtrader_id": f"{details.FCM}_B", "limit": "75.5"}
             assert found.fcm.put("/fcm/subtraders/event_contract_daily_cap", json=cap).status_code == 200
-            events.wait_for("state", named(f"{insides.FCM}_B"))  # the page reloads the member that has it
+            events.wait_for("state", named(f"{details.FCM}_B"))  # the page reloads the member that has it
         finally:
             events.close()
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import inspector_insides as insides
+import inspector_account_details as details
 import inspector_markets as markets
 import inspector_orders as orders
 import plain_http
@@ -259,35 +259,35 @@ def test_step_advances_the_scenario_and_the_page_follows_without_a_reload(sandbo
 
 
 @pytest.fixture
-def account_insides() -> Iterator[insides.Insides]:
-    """carol's subaccounts, transfers, keys and historical cutoff, and fcm-arnold's desk (inspector_insides.py)."""
+def account_details() -> Iterator[details.AccountDetails]:
+    """carol's subaccounts, transfers, keys and historical cutoff, and fcm-arnold's desk (inspector_account_details.py)."""
     clock = ManualClock()
-    with MockServer(clock=clock) as mock, insides.seed(mock, clock) as found:
+    with MockServer(clock=clock) as mock, details.seed(mock, clock) as found:
         yield found
 
 
-def test_an_accounts_insides_are_what_rest_serves_and_change_live(account_insides, page: Page) -> None:
-    found = account_insides
+def test_an_accounts_details_are_what_rest_serve_and_change_live(account_details, page: Page) -> None:
+    found = account_details
     mock, user = found.mock, found.user
     open_inspector(page, mock)
     page.evaluate("window.notReloaded = true")
-    select_account(page, f"kalshi:0:{insides.USER}")
+    select_account(page, f"kalshi:0:{details.USER}")
     expect(page.locator("#subaccounts-table")).to_be_visible(timeout=WAIT_MS)
-    assert table(page, "subaccounts-table") == insides.expected_subaccounts(user)
+    assert table(page, "subaccounts-table") == details.expected_subaccounts(user)
     page.locator("#tab-subaccount-transfers").click()
-    assert table(page, "subaccount-transfers-table") == insides.expected_subaccount_transfers(user)
+    assert table(page, "subaccount-transfers-table") == details.expected_subaccount_transfers(user)
     page.locator("#tab-instance-transfers").press("ArrowLeft")  # the tabs' arrows: back to the subaccounts'
     expect(page.locator("#tab-subaccount-transfers")).to_be_focused()
     page.keyboard.press("ArrowRight")
     expect(page.locator("#tab-instance-transfers")).to_have_attribute("aria-selected", "true")
-    assert table(page, "instance-transfers-table") == insides.expected_instance_transfers(user)
-    allocation = insides.served(user, "/portfolio/target_balance_allocation")
-    assert table(page, "allocation-table") == insides.rows(allocation["allocations"])
+    assert table(page, "instance-transfers-table") == details.expected_instance_transfers(user)
+    allocation = details.served(user, "/portfolio/target_balance_allocation")
+    assert table(page, "allocation-table") == details.rows(allocation["allocations"])
     expect(page.locator("#allocation-reservation")).to_have_text(allocation["resting_margin_reservation"])
-    assert table(page, "keys-table") == insides.expected_keys(user)
-    for name, when in insides.served(user, "/historical/cutoff").items():
+    assert table(page, "keys-table") == details.expected_keys(user)
+    for name, when in details.served(user, "/historical/cutoff").items():
         expect(page.locator(f"#cutoff-{name}")).to_have_text(when)
-    expect(page.locator("#historical-moved")).to_have_text(insides.moved_text(user))
+    expect(page.locator("#historical-moved")).to_have_text(details.moved_text(user))
     records = page.get_by_role("tablist", name="historical records")
     historical = {
         "positions": ("/historical/positions", {"subaccount": 0}, "market_positions"),
@@ -296,33 +296,33 @@ def test_an_accounts_insides_are_what_rest_serves_and_change_live(account_inside
     }
     for name, (path, params, listed) in historical.items():
         records.get_by_role("tab", name=f"{name.title()} (").click()
-        served = insides.served(user, path, limit=100, **params)[listed]
-        insides.shown_as(table(page, f"historical-{name}-table"), served)
-    select_account(page, f"kalshi:0:{insides.FCM}")
+        served = details.served(user, path, limit=100, **params)[listed]
+        details.shown_as(table(page, f"historical-{name}-table"), served)
+    select_account(page, f"kalshi:0:{details.FCM}")
     expect(page.locator("#fcm-table")).to_be_visible(timeout=WAIT_MS)
-    assert table(page, "fcm-table") == insides.expected_fcm_desk(found.fcm)
+    assert table(page, "fcm-table") == details.expected_fcm_desk(found.fcm)
     keep_screenshot(page, "inspector-fcm-desk")
 
     # Live: a client's own writes and a moved cutoff appear without a reload.
-    cap = {"subtrader_id": f"{insides.FCM}_B", "limit": "75.5"}
+    cap = {"subtrader_id": f"{details.FCM}_B", "limit": "75.5"}
     assert found.fcm.put("/fcm/subtraders/event_contract_daily_cap", json=cap).status_code == 200
     expect(page.locator("#fcm-table tbody tr").nth(1)).to_contain_text("75.500000", timeout=WAIT_MS)
-    assert table(page, "fcm-table") == insides.expected_fcm_desk(found.fcm)
-    select_account(page, f"kalshi:0:{insides.USER}")
+    assert table(page, "fcm-table") == details.expected_fcm_desk(found.fcm)
+    select_account(page, f"kalshi:0:{details.USER}")
     page.locator("#tab-subaccount-transfers").click()
     body = {"client_transfer_id": "9a3e1f7c-2b4d-4c6e-8f10-a2b3c4d5e6f7", "from_subaccount": 0, "to_subaccount": 2,
             "amount_cents": 1_999}  # fmt: skip
     assert user.post("/portfolio/subaccounts/transfer", json=body).status_code == 200
     expect(page.locator("#tab-subaccount-transfers")).to_have_text("Subaccount transfers (3)", timeout=WAIT_MS)
     expect(page.locator("#subaccount-transfers-table tbody tr").first).to_contain_text("$19.99")
-    assert table(page, "subaccount-transfers-table") == insides.expected_subaccount_transfers(user)
-    assert table(page, "subaccounts-table") == insides.expected_subaccounts(user)
+    assert table(page, "subaccount-transfers-table") == details.expected_subaccount_transfers(user)
+    assert table(page, "subaccounts-table") == details.expected_subaccounts(user)
     assert user.delete(f"/api_keys/{found.bound_key_id}").status_code == 204
     expect(page.locator("#keys-table tbody tr")).to_have_count(1, timeout=WAIT_MS)
-    assert table(page, "keys-table") == insides.expected_keys(user)
-    mock.set_historical_cutoff(at=(insides.T0 + timedelta(minutes=30)).isoformat())  # the live fill moves too
+    assert table(page, "keys-table") == details.expected_keys(user)
+    mock.set_historical_cutoff(at=(details.T0 + timedelta(minutes=30)).isoformat())  # the live fill moves too
     expect(page.locator("#historical-moved")).to_contain_text("3 fills", timeout=WAIT_MS)
-    expect(page.locator("#historical-moved")).to_have_text(insides.moved_text(user))
+    expect(page.locator("#historical-moved")).to_have_text(details.moved_text(user))
     assert page.evaluate("window.notReloaded") is True
     keep_screenshot(page, "inspector-insides")
 

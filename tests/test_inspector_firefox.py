@@ -3,7 +3,7 @@ it is missing), driven over WebDriver BiDi (`tests/bidi_firefox.py`) with real k
 
 The same sandbox as the Chromium tests (`test_inspector_browser.py`): a seeded account's positions and roll-ups with the
 numbers REST serves, a request refused for a signed query string showing that diagnosis as it happens, Step (the button
-and `s`) advancing the scenario with the page following without a reload, an account's insides (subaccounts, transfers,
+and `s`) advancing the scenario with the page following without a reload, an account's details (subaccounts, transfers,
 keys, what the historical cutoff moved) as REST serves them and a client's transfer and a moved cutoff shown as they
 happen, the markets and a book as REST serves them with a book change and a pause shown as they happen, a Deribit
 wallet's open orders and book (its own levels marked) following a counterparty's trade, its wide tables scrolling inside
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
-import inspector_insides as insides
+import inspector_account_details as details
 import inspector_markets as markets
 import inspector_orders as orders
 import plain_http
@@ -27,7 +27,7 @@ from bidi_firefox import Firefox, firefox_path
 from test_inspector_browser import (  # noqa: F401  (fixtures)
     ARTIFACTS,
     POSITIONS,
-    account_insides,
+    account_details,
     markets_sandbox,
     sandbox,
     shown,
@@ -146,22 +146,22 @@ def test_step_advances_the_scenario_and_the_page_follows_without_a_reload(sandbo
     keep_screenshot(page, "inspector-firefox-stepped")
 
 
-def test_an_accounts_insides_are_what_rest_serves_and_change_live(account_insides, page: Firefox) -> None:  # noqa: F811
-    found = account_insides
+def test_an_accounts_details_are_what_rest_serve_and_change_live(account_details, page: Firefox) -> None:  # noqa: F811
+    found = account_details
     mock, user = found.mock, found.user
     open_inspector(page, mock)
     page.evaluate("window.notReloaded = true")
-    select_account(page, f"kalshi:0:{insides.USER}")
+    select_account(page, f"kalshi:0:{details.USER}")
     page.wait_for("document.querySelector('#subaccounts-table tbody tr') !== null")
-    assert table(page, "subaccounts-table") == insides.expected_subaccounts(user)
-    assert table(page, "keys-table") == insides.expected_keys(user)
-    assert page.text("#historical-moved") == insides.moved_text(user)
+    assert table(page, "subaccounts-table") == details.expected_subaccounts(user)
+    assert table(page, "keys-table") == details.expected_keys(user)
+    assert page.text("#historical-moved") == details.moved_text(user)
     page.click("#tab-subaccount-transfers")
     page.wait_for("document.querySelector('#subaccount-transfers-table tbody tr') !== null")
-    assert table(page, "subaccount-transfers-table") == insides.expected_subaccount_transfers(user)
+    assert table(page, "subaccount-transfers-table") == details.expected_subaccount_transfers(user)
     page.press("\ue014")  # ArrowRight, as WebDriver names it: the focused tab's arrow selects the next tab
     page.wait_for("document.querySelector('#tab-instance-transfers').getAttribute('aria-selected') === 'true'")
-    assert table(page, "instance-transfers-table") == insides.expected_instance_transfers(user)
+    assert table(page, "instance-transfers-table") == details.expected_instance_transfers(user)
     body = {"client_transfer_id": "9a3e1f7c-2b4d-4c6e-8f10-a2b3c4d5e6f7", "from_subaccount": 0, "to_subaccount": 2,
             "amount_cents": 1_999}  # fmt: skip
     assert user.post("/portfolio/subaccounts/transfer", json=body).status_code == 200
@@ -169,10 +169,10 @@ def test_an_accounts_insides_are_what_rest_serves_and_change_live(account_inside
     page.wait_for("document.querySelector('#tab-subaccount-transfers').textContent === 'Subaccount transfers (3)'")
     # (the count comes with the feed's event; the table is drawn again from the account's read after it)
     page.wait_for("document.querySelectorAll('#subaccount-transfers-table tbody tr').length === 3")
-    assert table(page, "subaccount-transfers-table") == insides.expected_subaccount_transfers(user)
-    mock.set_historical_cutoff(at=(insides.T0 + timedelta(minutes=30)).isoformat())  # the live fill moves too
+    assert table(page, "subaccount-transfers-table") == details.expected_subaccount_transfers(user)
+    mock.set_historical_cutoff(at=(details.T0 + timedelta(minutes=30)).isoformat())  # the live fill moves too
     page.wait_for("document.querySelector('#historical-moved').textContent.includes('3 fills')")
-    assert page.text("#historical-moved") == insides.moved_text(user)
+    assert page.text("#historical-moved") == details.moved_text(user)
     assert page.evaluate("window.notReloaded") is True
     keep_screenshot(page, "inspector-firefox-insides")
 

@@ -16,7 +16,7 @@ from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FlatFee, QuadraticFee, schedule_for
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, MarketFigures
+from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, MarketStats
 from mockexchange.core.kalshi.market_commands import CreateMarket, SetEvent, SetSeries, UpdateMarket
 from mockexchange.core.kalshi.price_levels import is_level
 
@@ -183,22 +183,22 @@ def test_trades_print_on_the_tape_and_keep_the_figures():
         (1_000, 4_000, "yes"), (400, 4_500, "yes"), (300, 5_000, "no")
     ]  # fmt: skip
     assert trades[0].trade_id == book.state.fills[0].fill_id
-    figures = book.feed.figures(TICKER)
+    stats = book.feed.stats(TICKER)
     # u holds 7 YES, v holds 4 NO: 7 contracts open.
-    assert (figures.volume, figures.volume_24h, figures.open_interest) == (1_700, 1_700, 700)
-    assert (figures.last_price, figures.last_trade_size) == (5_000, 300)
-    assert (figures.previous_price, figures.previous_yes_bid) == (None, None)
+    assert (stats.volume, stats.volume_24h, stats.open_interest) == (1_700, 1_700, 700)
+    assert (stats.last_price, stats.last_trade_size) == (5_000, 300)
+    assert (stats.previous_price, stats.previous_yes_bid) == (None, None)
     book.state.clock.advance(3600)  # type: ignore[attr-defined]  # a new UTC day: the previous day's figures are the last
     book.filling.apply_fill("v", TICKER, "no", "buy", D(1), D("0.30"))
-    figures = book.feed.figures(TICKER)
-    assert (figures.previous_price, figures.last_price) == (5_000, 7_000)
+    stats = book.feed.stats(TICKER)
+    assert (stats.previous_price, stats.last_price) == (5_000, 7_000)
     book.state.clock.advance(23 * 3600)  # type: ignore[attr-defined]  # the first three trades age out of the day's volume
-    assert book.feed.figures(TICKER).volume_24h == 100 and book.feed.figures(TICKER).volume == 1_800
+    assert book.feed.stats(TICKER).volume_24h == 100 and book.feed.stats(TICKER).volume == 1_800
     assert book.state.trades.page("", 10)[0][0][1] is not None and len(book.state.trades.page("", 10)[0]) == 4
     book.filling.apply_fill("v", TICKER, "no", "buy", D(20), D("0.30"))  # v holds 25 NO: the larger side
-    assert book.feed.figures(TICKER).open_interest == 2_500
+    assert book.feed.stats(TICKER).open_interest == 2_500
     book.filling.apply_fill("v", TICKER, "no", "sell", D(10), D("0.30"))
-    assert book.feed.figures(TICKER).open_interest == 1_500
+    assert book.feed.stats(TICKER).open_interest == 1_500
 
 
 def test_the_market_feed_answers_for_unknown_markets():
@@ -206,9 +206,9 @@ def test_the_market_feed_answers_for_unknown_markets():
     feed = book.feed
     assert feed.market_id("NOPE") is None and feed.book_levels("NOPE") == ([], []) and feed.book_clock("NOPE") == 0
     with pytest.raises(LedgerError):
-        book.feed.figures("NOPE")
+        book.feed.stats("NOPE")
     book.catalogue.list_market("M-5")
-    assert book.feed.figures("M-5") == MarketFigures(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)
+    assert book.feed.stats("M-5") == MarketStats(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)
 
 
 def test_the_series_fee_type_picks_the_fee_a_fill_pays_when_it_states_none():

@@ -29,7 +29,7 @@ from mockexchange.server import MockServer
 from mockexchange.server.websocket_protocol import HeartbeatWebSocketProtocol, text_frame
 from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.deribit.envelope import notification
-from mockexchange.venues.fanout import Fanout, Handed
+from mockexchange.venues.fanout import Fanout, HandedChange
 
 WS_PATH = "/trade-api/ws/v2"
 PRIVATE_KEY = generate_private_key("rsa")
@@ -358,7 +358,7 @@ def test_deribit_notifications_reach_every_connection_of_the_user_with_its_own_c
                             subaccount_id=sub["id"])  # fmt: skip
     mock.create_deribit_account("bob", balances={"BTC": "10"})
     mock.create_deribit_key("bob", client_id="BobKey", client_secret="bob-secret")
-    bus = mock.app.book.state.bus
+    bus = mock.app.exchange.state.bus
     subscribers = bus.subscriber_count()
     plans = {
         "first": ("AliceKey", "alice-secret", ["user.changes.future.BTC.raw", "user.portfolio.btc"]),
@@ -422,7 +422,7 @@ def test_deribit_notifications_reach_every_connection_of_the_user_with_its_own_c
 
 def test_the_fanout_hands_changes_to_a_loop_once_and_only_to_the_users_connections():
     bus = EventBus()
-    batches: list[list[Handed[str]]] = []
+    batches: list[list[HandedChange[str]]] = []
     fanout: Fanout[str] = Fanout(bus, ("fill",), batches.append, limit=3)
     assert bus.subscriber_count() == 1
     loop = asyncio.new_event_loop()
@@ -436,7 +436,7 @@ def test_the_fanout_hands_changes_to_a_loop_once_and_only_to_the_users_connectio
         bus.publish(Change("fill", "c", "no connection of c"))
         bus.publish(changes[1])
         loop.run_until_complete(asyncio.sleep(0))
-        assert batches == [[Handed(changes[0], ("a1", "a2"), True), Handed(changes[1], ("a1", "a2"), True)]]
+        assert batches == [[HandedChange(changes[0], ("a1", "a2"), True), HandedChange(changes[1], ("a1", "a2"), True)]]
         # More than `limit` changes of one user before the loop runs: the rest are not kept.
         leave_a1()
         leave_a1()  # idempotent

@@ -41,8 +41,8 @@ from starlette.types import Receive, Scope, Send
 
 from mockexchange.admin.connections import ConnectionChanges, ConnectionReads
 from mockexchange.admin.guard import error
-from mockexchange.core.deribit.market_book import RESET as DERIBIT_RESET
 from mockexchange.core.deribit.orders import CHANGE as ORDER_CHANGE
+from mockexchange.core.deribit.public_levels import RESET as DERIBIT_RESET
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int

@@ -110,7 +110,7 @@ class AdminGuard:
         self.any_host = ANY_HOST in settings.allowed_hosts
         self.named = frozenset(split_host(h)[0] for h in settings.allowed_hosts if h != ANY_HOST)
         listening = split_host(settings.host)[0]
-        self.own_names = self.named | ({listening} if settings.host not in _WILDCARD_BINDS else set())
+        self.mock_names = self.named | ({listening} if settings.host not in _WILDCARD_BINDS else set())
         # Bytes, for hmac.compare_digest; an empty token is no token.
         self.token = settings.admin_token.encode() if settings.admin_token else None
 
@@ -132,7 +132,7 @@ class AdminGuard:
 
     def host_allowed(self, name: str) -> bool:
         # An IP address cannot be rebound: only a name a page's author controls can be pointed at loopback.
-        return self.any_host or is_loopback(name) or _address(name) is not None or name in self.own_names
+        return self.any_host or is_loopback(name) or _address(name) is not None or name in self.mock_names
 
     def _host(self, request: Request) -> Response | None:
         host = request.headers.get("host")

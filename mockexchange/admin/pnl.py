@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.markets import Settlement
@@ -59,7 +59,7 @@ def kalshi_series(fills: Iterable[Fill], settlements: Iterable[Settlement]) -> l
     return [{"market": ticker, "points": _thinned(points)} for ticker, points in series.items()]
 
 
-def deribit_series(trades: Iterable[Trade]) -> list[dict[str, Any]]:
+def deribit_series(trades: Iterable[DeribitTrade]) -> list[dict[str, Any]]:
     """Per instrument (in the order first traded): its points, from one wallet's trades, oldest first."""
     realized: dict[str, Decimal] = {}
     series: dict[str, list[dict[str, str]]] = {}

@@ -224,9 +224,9 @@ def restored(where: Advertised, mock: MockApp, scenario: str | None) -> list[str
 
 
 def _restored_deribit(where: Advertised, mock: MockApp) -> list[str]:
-    assert mock.book is not None
-    with mock.book.reading():
-        accounts, trades = len(mock.book.accounts.all()), len(mock.book.state.trades)
+    assert mock.exchange is not None
+    with mock.exchange.reading():
+        accounts, trades = len(mock.exchange.accounts.all()), len(mock.exchange.state.trades)
     kept = where.key_dir / DERIBIT_KEY
     keys = [_deribit_key(where, asdict(credential)) for credential in mock.control.deribit_keys.all()[:5]]
     keys += [f"  credentials kept in {where.key_path(kept)}"] if kept.exists() else []

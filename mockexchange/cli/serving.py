@@ -48,7 +48,7 @@ from mockexchange.state import StateError
 from mockexchange.venues.kalshi.profiles import PROFILES
 
 
-class Refused(Exception):
+class UserMistake(Exception):
     """A mistake of the user's, or of their machine's: said on stderr, exit status 2."""
 
 
@@ -57,7 +57,7 @@ def serve(args: argparse.Namespace) -> int:
         args.parser.error("--speed and --step pace a scenario: give --scenario FILE")
     try:
         return _serve(args)
-    except Refused as exc:
+    except UserMistake as exc:
         print(f"mockexchange: {exc}", file=sys.stderr)
         return 2
 
@@ -166,7 +166,7 @@ def _write_port_file(path: Path, bound: int) -> None:
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise Refused(f"the port cannot be written to {path}: {exc.strerror or exc}") from None
+        raise UserMistake(f"the port cannot be written to {path}: {exc.strerror or exc}") from None
 
 
 def _remove_port_file(port_file: str | None) -> None:
@@ -178,9 +178,9 @@ def _build(settings: Settings, **options: Any) -> MockApp:
     try:
         return build_app(settings, **options)
     except StateError as exc:
-        raise Refused(str(exc)) from None
+        raise UserMistake(str(exc)) from None
     except TapeError as exc:
-        raise Refused(f"the tape cannot be replayed: {exc}") from None
+        raise UserMistake(f"the tape cannot be replayed: {exc}") from None
 
 
 def _restored(mock: MockApp, where: banner.Advertised, scenario: str | None) -> list[str] | None:
@@ -195,13 +195,13 @@ def _read_scenario(args: argparse.Namespace) -> Scenario:
         scenario = load_file(args.scenario, grammar=GRAMMAR)
     except ScenarioError as exc:
         problems = exc.errors
-        raise Refused(
+        raise UserMistake(
             f"the scenario cannot be loaded: {problems[0]}"
             if len(problems) == 1
             else "the scenario cannot be loaded:\n" + "\n".join(problems)
         ) from None
     if args.profile is None and scenario.profile is not None and scenario.profile not in PROFILES:
-        raise Refused(f"{args.scenario}: settings.profile: unknown profile {scenario.profile!r}")
+        raise UserMistake(f"{args.scenario}: settings.profile: unknown profile {scenario.profile!r}")
     return scenario
 
 
@@ -209,22 +209,22 @@ def _check_writable(key_dir: Path) -> None:
     """Refuse a key folder that cannot be made or written, before anything is printed; a file is written and removed
     to know (permission bits do not tell root, a read-only mount or a full disk)."""
     if key_dir.exists() and not key_dir.is_dir():
-        raise Refused(f"the keys cannot be written to {key_dir}: it is a file, not a folder")
+        raise UserMistake(f"the keys cannot be written to {key_dir}: it is a file, not a folder")
     try:
         key_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=key_dir):
             pass
     except OSError as exc:
-        raise Refused(f"the keys cannot be written to {key_dir}: {exc.strerror or exc}") from None
+        raise UserMistake(f"the keys cannot be written to {key_dir}: {exc.strerror or exc}") from None
 
 
 def _listen(host: str, port: int) -> socket.socket:
     try:
         return listening_socket(host, port)
     except socket.gaierror as exc:
-        raise Refused(f"cannot listen on {host}:{port}: the host does not resolve ({exc.strerror})") from None
+        raise UserMistake(f"cannot listen on {host}:{port}: the host does not resolve ({exc.strerror})") from None
     except OSError as exc:
-        raise Refused(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise UserMistake(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def _address(sock: socket.socket) -> str:
@@ -260,9 +260,9 @@ def _demo_keys_refused(keys: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise Refused(f"the demo keys cannot be kept in {keys}: {exc}") from None
+        raise UserMistake(f"the demo keys cannot be kept in {keys}: {exc}") from None
     except (ControlError, KeyFileError) as exc:
-        raise Refused(f"the demo keys cannot be used: {exc}") from None
+        raise UserMistake(f"the demo keys cannot be used: {exc}") from None
 
 
 def _kept_pem(pem_path: Path) -> str | None:
@@ -306,9 +306,9 @@ def _scenario(
             scenario, reset=False, run=not paced, key_dir=args.key_dir, progress=LoadProgress(name)
         )
     except ControlError as exc:
-        raise Refused(f"the scenario failed: {exc}") from None
+        raise UserMistake(f"the scenario failed: {exc}") from None
     except OSError as exc:
-        raise Refused(f"the scenario's keys cannot be kept in {args.key_dir}: {exc}") from None
+        raise UserMistake(f"the scenario's keys cannot be kept in {args.key_dir}: {exc}") from None
     if args.speed is not None:
         timeline = f"playing at speed {args.speed:g} once ready"
     elif args.step:

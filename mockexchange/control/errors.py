@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mockexchange.auth.errors import KeyRegistrationError
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.faults import FaultError
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.values import Refused
@@ -26,7 +26,7 @@ def core_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     Deribit book's or the fault rules' a `ControlError` whose cause it is."""
     try:
         return method(*args, **kwargs)
-    except (LedgerError, BookError, FaultError) as exc:
+    except (LedgerError, ExchangeError, FaultError) as exc:
         raise ControlError(str(exc), exc.status) from exc
 
 

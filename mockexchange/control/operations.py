@@ -102,7 +102,7 @@ class Control:
     def run(self, command: Command) -> Any:
         """Run a typed command through its handler, what it draws at random drawn first (`Handlers.drawn`) and the
         command drawn kept by the state file if there is one; answers what the handler answers (an order command's
-        `Done`), the core's refusal a `ControlError` whose cause it is."""
+        `OrderOutcome`), the core's refusal a `ControlError` whose cause it is."""
         if not isinstance(command, Command):
             raise ControlError(f"run takes a command (core/commands.py), not {type(command).__name__}")
         command, aside = self.handlers.drawn(command)

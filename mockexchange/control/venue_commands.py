@@ -1,7 +1,7 @@
 """The commands a venue runs for its clients' writes (a venue never imports the control plane: the app hands it a
 `VenueCommands`, behind the venue context's protocol). They are the admin API's commands, run by `Control.run`, so a
 state file keeps what a client did as it keeps what was seeded. Each answers what its handler answers (an order
-command's `Done`, where the admin API shows plain values of it: the venue renders its own answer); a refusal is raised
+command's `OrderOutcome`, where the admin API shows plain values of it: the venue renders its own answer); a refusal is raised
 as the venue's core error (Kalshi's ledger's, Deribit's book's, their codes kept where the core gave one), which the
 venue words in its own shape. Which commands each venue runs, by their types, is its registration's (`commands`)."""
 
@@ -20,7 +20,7 @@ class VenueCommands:
         self.control, self.venue, self.types, self.refusal = control, venue.title, venue.commands, venue.refusal
 
     def execute(self, command: Command) -> Any:
-        """A typed command's answer (core/commands.py), as its handler gives it (an order's `Done`)."""
+        """A typed command's answer (core/commands.py), as its handler gives it (an order's `OrderOutcome`)."""
         if type(command) not in self.types:
             raise ValueError(f"{command.name!r} is not a command the {self.venue} venue runs")
         try:

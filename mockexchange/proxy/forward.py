@@ -20,7 +20,7 @@ from mockexchange.core.clock import monotonic
 from mockexchange.journal.entries import HttpExchange
 from mockexchange.proxy import judge
 from mockexchange.proxy.forwarder import Forwarder
-from mockexchange.proxy.messages import Seen, coding, headers, readable, seen
+from mockexchange.proxy.messages import BodySeen, coding, headers, readable, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
 from mockexchange.web.request_body import body_within, raw_header
@@ -179,8 +179,8 @@ def _query(scope: Scope) -> str:
 
 
 def _judge(
-    upstream: Upstream, scope: Scope, sent: Seen, status: int, answered: Seen | None, failed: str | None
-) -> judge.Verdict:
+    upstream: Upstream, scope: Scope, sent: BodySeen, status: int, answered: BodySeen | None, failed: str | None
+) -> judge.ProxyVerdict:
     method = scope["method"]
     if upstream.venue == "kalshi":
         pairs = parse_qsl(_query(scope), keep_blank_values=True)
@@ -199,7 +199,7 @@ def _judge(
     return verdict
 
 
-def deribit_call(scope: Scope, sent: Seen) -> tuple[str | None, Any]:
+def deribit_call(scope: Scope, sent: BodySeen) -> tuple[str | None, Any]:
     """A Deribit HTTP request's method and params: `/api/v2/<method>` with a query (its values read as JSON where
     they are, as Deribit reads them: `depth=5` is 5), or a JSON-RPC body."""
     body = sent.value if isinstance(sent.value, dict) else None
@@ -220,7 +220,7 @@ def _query_value(text: str) -> Any:
     return value if isinstance(value, bool | int | float) else text
 
 
-def _rpc_id(sent: Seen, scope: Scope) -> Any:
+def _rpc_id(sent: BodySeen, scope: Scope) -> Any:
     if isinstance(sent.value, dict):
         return sent.value.get("id")
     for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
@@ -229,7 +229,7 @@ def _rpc_id(sent: Seen, scope: Scope) -> Any:
     return None
 
 
-def _key_id(upstream: Upstream, request_headers: list[tuple[bytes, bytes]], sent: Seen, scope: Scope) -> str | None:
+def _key_id(upstream: Upstream, request_headers: list[tuple[bytes, bytes]], sent: BodySeen, scope: Scope) -> str | None:
     if upstream.venue == "kalshi":
         return raw_header(request_headers, _KEY_HEADER)
     _, params = deribit_call(scope, sent)
@@ -237,14 +237,14 @@ def _key_id(upstream: Upstream, request_headers: list[tuple[bytes, bytes]], sent
     return client_id if isinstance(client_id, str) else None
 
 
-def _bodies(sent: Seen, answered: Seen | None, body: bytes) -> tuple[bytes, bytes]:
+def _bodies(sent: BodySeen, answered: BodySeen | None, body: bytes) -> tuple[bytes, bytes]:
     """The request's and the answer's bodies for the journal (which keeps their first characters, and reads a
     refusal in the answer): as the proxy read them (decoded, redacted); the proxy's own answer as it is."""
     return sent.text.encode(), answered.text.encode() if answered is not None else body
 
 
 def request_record(
-    upstream: Upstream, scope: Scope, request_headers: list[tuple[bytes, bytes]], sent: Seen | None
+    upstream: Upstream, scope: Scope, request_headers: list[tuple[bytes, bytes]], sent: BodySeen | None
 ) -> dict[str, Any]:
     """A request as the tape holds it: as it went to the upstream (its end-to-end headers, Host the upstream's)."""
     kept = [(b"host", upstream.netloc.encode("latin-1")), *end_to_end(request_headers, frozenset({b"host"}))]

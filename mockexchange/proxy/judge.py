@@ -29,7 +29,7 @@ NOT_JSON = object()  # a body that is there but no JSON (`Body.value` of text or
 
 
 @dataclass(slots=True)
-class Verdict:
+class ProxyVerdict:
     operation: str | None = None
     problems: list[Problem] = field(default_factory=list)
     unjudged: list[str] = field(default_factory=list)
@@ -46,19 +46,19 @@ class Verdict:
 
 def kalshi_exchange(
     method: str, path: str, query: Sequence[tuple[str, str]], sent: Any, status: int | None, answered: Any
-) -> Verdict:
+) -> ProxyVerdict:
     """A Kalshi REST request (its JSON body, `NOT_JSON`, or None when empty) and its answer (None: none came)."""
     rules = published_rest_rules()
     operation_id, problems = rules.check(method, path, query)
     if operation_id is None:
         unknown = [p["detail"] for p in problems if p["rule"] in _UNKNOWN_OPERATION]
-        return Verdict(
+        return ProxyVerdict(
             None, [p for p in problems if p["rule"] not in _UNKNOWN_OPERATION], [f"{KALSHI_SPEC}: {u}" for u in unknown]
         )
     operation = rules.operation(method, path)
     assert operation is not None
     document = load_published_kalshi("openapi.yaml")
-    verdict = Verdict(operation_id, problems)
+    verdict = ProxyVerdict(operation_id, problems)
     if documents(document, operation.path, method, REQUEST) and sent is not None:
         if sent is NOT_JSON:
             verdict.problems.append(problem("request.json", f"{operation_id} takes a JSON body; this one is not JSON"))
@@ -75,22 +75,22 @@ def kalshi_exchange(
     return verdict
 
 
-def kalshi_client_frame(text: str) -> Verdict:
+def kalshi_client_frame(text: str) -> ProxyVerdict:
     name, problems = published_command_rules().check(text)
     if name is None and problems and problems[0]["rule"] == "command.unknown":
-        return Verdict(None, [], [f"Kalshi's AsyncAPI: {problems[0]['detail']}"])
-    return Verdict(name, problems)
+        return ProxyVerdict(None, [], [f"Kalshi's AsyncAPI: {problems[0]['detail']}"])
+    return ProxyVerdict(name, problems)
 
 
-def kalshi_upstream_frame(frame: Any) -> Verdict:
+def kalshi_upstream_frame(frame: Any) -> ProxyVerdict:
     """A frame Kalshi sent (parsed; `NOT_JSON` when it is not)."""
     if frame is NOT_JSON:
-        return Verdict(None, [problem("frame.json", "Kalshi's frames are JSON; this one is not")])
+        return ProxyVerdict(None, [problem("frame.json", "Kalshi's frames are JSON; this one is not")])
     kind = frame.get("type") if isinstance(frame, dict) else None
     lines = validate_ws_frame(frame, published=True)
     if lines and lines[0].startswith(NO_MESSAGE):
-        return Verdict(None, [], [f"Kalshi's AsyncAPI: {lines[0]}"])
-    verdict = Verdict(kind if isinstance(kind, str) else None)
+        return ProxyVerdict(None, [], [f"Kalshi's AsyncAPI: {lines[0]}"])
+    verdict = ProxyVerdict(kind if isinstance(kind, str) else None)
     for line in lines:  # `message: msg/market_positions/0/position_fp: problem`
         _, _, rest = line.partition(": ")
         where, _, _ = rest.partition(": ")
@@ -100,13 +100,13 @@ def kalshi_upstream_frame(frame: Any) -> Verdict:
     return verdict
 
 
-def deribit_call(method: str | None, params: Any, reply: Any) -> Verdict:
+def deribit_call(method: str | None, params: Any, reply: Any) -> ProxyVerdict:
     """A Deribit JSON-RPC call (over HTTP, or a request frame and its reply frame; `reply` None: not yet or none)."""
     if method is None:
-        return Verdict(None, [], [f"{DERIBIT_SPEC}: a request without a method"])
+        return ProxyVerdict(None, [], [f"{DERIBIT_SPEC}: a request without a method"])
     if method not in deribit_rpc.load()["methods"]:
-        return Verdict(method, [], [f"{DERIBIT_SPEC}: no method {method}"])
-    verdict = Verdict(method)
+        return ProxyVerdict(method, [], [f"{DERIBIT_SPEC}: no method {method}"])
+    verdict = ProxyVerdict(method)
     if params is not None:
         verdict.add("request.schema", deribit_rpc.params_problems(method, params))
     if reply is NOT_JSON:
@@ -116,11 +116,13 @@ def deribit_call(method: str | None, params: Any, reply: Any) -> Verdict:
     return verdict
 
 
-def deribit_notification(frame: Any) -> Verdict:
+def deribit_notification(frame: Any) -> ProxyVerdict:
     channel, lines = deribit_rpc.notification_problems(frame)
     if channel is None:
         what = frame.get("method") if isinstance(frame, dict) else None
-        return Verdict(None, [], [f"{DERIBIT_SPEC}: no notification or reply it describes ({what or 'no method'})"])
-    verdict = Verdict(channel)
+        return ProxyVerdict(
+            None, [], [f"{DERIBIT_SPEC}: no notification or reply it describes ({what or 'no method'})"]
+        )
+    verdict = ProxyVerdict(channel)
     verdict.add("frame.schema", lines)
     return verdict

@@ -28,7 +28,7 @@ _READ = frozenset({*_DECODERS, "identity"})
 
 
 @dataclass(frozen=True, slots=True)
-class Seen:
+class BodySeen:
     """A body as the proxy keeps it: `value` for the judge (JSON, redacted; `NOT_JSON`; None when empty or not
     read), `tape` as a tape holds it (redacted), `unread` why it could not be read (None: it was)."""
 
@@ -46,23 +46,25 @@ class Seen:
         return str(self.tape.get("text", self.tape.get("base64", "")))
 
 
-def seen(raw: bytes | str, encoding: str | None = None) -> Seen:
+def seen(raw: bytes | str, encoding: str | None = None) -> BodySeen:
     """A body (or a websocket frame's data) as sent, with its Content-Encoding."""
     data = (
         raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
     )  # (websockets hands a refusal's body over as a bytearray)
     if not data:
-        return Seen(None, None)
+        return BodySeen(None, None)
     codings = [
         coding for part in (encoding or "").split(",") if (coding := part.strip().lower()) not in ("", "identity")
     ]
     if len(codings) > MAX_CODINGS:
-        return Seen(None, _base64(data), f"the body is in {len(codings)} codings; the proxy reads up to {MAX_CODINGS}")
+        return BodySeen(
+            None, _base64(data), f"the body is in {len(codings)} codings; the proxy reads up to {MAX_CODINGS}"
+        )
     sent = data
     for coding in reversed(codings):  # listed in the order they were applied
         decoded = _decoded(data, coding)
         if isinstance(decoded, str):
-            return Seen(None, _base64(sent), decoded)
+            return BodySeen(None, _base64(sent), decoded)
         data = decoded
     while data[:2] == _GZIP_MAGIC and len(codings) < MAX_CODINGS:  # gzip in gzip, one of them not said: read on
         codings.append("gzip")
@@ -76,12 +78,12 @@ def seen(raw: bytes | str, encoding: str | None = None) -> Seen:
         pass
     else:
         kept = redact.json_value(value)[0]
-        return Seen(kept, {"json": kept})
+        return BodySeen(kept, {"json": kept})
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return Seen(NOT_JSON, _base64(data))
-    return Seen(NOT_JSON, {"text": redact.text(text)})
+        return BodySeen(NOT_JSON, _base64(data))
+    return BodySeen(NOT_JSON, {"text": redact.text(text)})
 
 
 def _base64(data: bytes) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from mockexchange.journal.entries import HttpExchange, JournalNote
 from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, aside, end_to_end, raw_target, request_record
 from mockexchange.proxy.forwarder import Forwarder
-from mockexchange.proxy.messages import Seen, coding, headers, seen
+from mockexchange.proxy.messages import BodySeen, coding, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
 from mockexchange.web.request_body import raw_header
@@ -200,14 +200,14 @@ class Socket:
             self.proxy.tape.write("ws_frame", self.upstream.venue, self.proxy.at(), connection=self.connection,
                                   direction=direction, offset_ms=offset, data=kept.tape)  # fmt: skip
 
-    def _judge(self, direction: str, kept: Seen) -> judge.Verdict:
+    def _judge(self, direction: str, kept: BodySeen) -> judge.ProxyVerdict:
         if self.upstream.venue == "kalshi":
             if direction == "client":
                 return judge.kalshi_client_frame(kept.text)
             return judge.kalshi_upstream_frame(kept.value)
         frame = kept.value
         if not isinstance(frame, dict):
-            return judge.Verdict(None, [], ["Deribit's JSON-RPC: a frame that is no JSON object"])
+            return judge.ProxyVerdict(None, [], ["Deribit's JSON-RPC: a frame that is no JSON object"])
         if direction == "client":
             method = frame.get("method") if isinstance(frame.get("method"), str) else None
             if "id" in frame and method is not None:

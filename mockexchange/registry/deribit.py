@@ -1,4 +1,4 @@
-"""Deribit's registration: its state (the derivatives book, the API credentials, the tokens), its commands' handlers,
+"""Deribit's registration: its state (the Deribit exchange, the API credentials, the tokens), its commands' handlers,
 its control-plane operations and their admin paths, its scenario steps, how it serves (JSON-RPC over HTTP and the
 websocket, and the SignalPlus gateway's dialect), its rate-limit budgets and the inspector's panel of it."""
 
@@ -9,7 +9,7 @@ from typing import Any
 from mockexchange.admin.deribit.panel import DeribitPanel
 from mockexchange.auth.deribit.authentication import DeribitAuth
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
-from mockexchange.auth.deribit.signature import TimestampWindow
+from mockexchange.auth.deribit.signature import DeribitTimestampWindow
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control.deribit import keys
 from mockexchange.control.deribit.operations import DeribitOperations
@@ -18,8 +18,8 @@ from mockexchange.control.registration import Kit, MockParts, ScenarioSetup, Ser
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.deribit import account_commands, cash_commands, order_commands
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.handlers import add_deribit_handlers
 from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.deribit.rate_budgets import deribit_budgets
@@ -79,24 +79,33 @@ KIT = Kit(
 
 
 def _state(parts: MockParts) -> dict[str, Any]:
-    book = DerivativesBook(clock=parts.clock, bus=parts.bus, history_size=parts.settings.deribit_history_size)
+    exchange = DeribitExchange(clock=parts.clock, bus=parts.bus, history_size=parts.settings.deribit_history_size)
     # Clients sign with their wall clock; tokens expire on it too
-    return {"book": book, "deribit_keys": DeribitCredentialRegistry(), "deribit_tokens": TokenStore(parts.wall_clock)}
+    return {
+        "exchange": exchange,
+        "book": exchange,  # (`mock.book`, the name docs/python-api.md gave it before: read only)
+        "deribit_keys": DeribitCredentialRegistry(),
+        "deribit_tokens": TokenStore(parts.wall_clock),
+    }
 
 
 def _handlers(handlers: Handlers, control: Any) -> None:
-    book, registry, tokens = control.book, control.deribit_keys, control.deribit_tokens
-    add_deribit_handlers(handlers, book)
-    handlers.add(CreateDeribitKey, lambda made, _: keys.create_credential(book, registry, made), keys.draw_credential)
-    handlers.add(ResetDeribit, lambda _: reset_deribit(book, registry, tokens))
+    exchange, registry, tokens = control.exchange, control.deribit_keys, control.deribit_tokens
+    add_deribit_handlers(handlers, exchange)
+    handlers.add(
+        CreateDeribitKey, lambda made, _: keys.create_credential(exchange, registry, made), keys.draw_credential
+    )
+    handlers.add(ResetDeribit, lambda _: reset_deribit(exchange, registry, tokens))
 
 
 def _serve(control: Any, parts: MockParts) -> Served:
     settings = parts.settings
     window_ms = settings.deribit_timestamp_window_s * 1000
-    auth = DeribitAuth(control.deribit_keys, control.deribit_tokens, window=TimestampWindow(window_ms, window_ms))
+    auth = DeribitAuth(
+        control.deribit_keys, control.deribit_tokens, window=DeribitTimestampWindow(window_ms, window_ms)
+    )
     ctx = DeribitContext(
-        book=control.book,
+        exchange=control.exchange,
         auth=auth,
         wall_clock=parts.wall_clock,
         testnet=settings.deribit_testnet,
@@ -127,11 +136,11 @@ VENUE = Venue(
     title="Deribit",
     state=_state,
     handlers=_handlers,
-    reset=lambda control: reset_deribit(control.book, control.deribit_keys, control.deribit_tokens),
-    on_clock=lambda control: control.book.expiry.expire_due(),
+    reset=lambda control: reset_deribit(control.exchange, control.deribit_keys, control.deribit_tokens),
+    on_clock=lambda control: control.exchange.expiry.expire_due(),
     fresh=lambda control: control.reset_deribit(),  # the default instruments and index prices
     commands=COMMANDS,
-    refusal=BookError,
+    refusal=ExchangeError,
     operations=DeribitOperations,
     admin=ADMIN,
     steps=steps.STEPS,

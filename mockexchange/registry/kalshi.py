@@ -89,7 +89,7 @@ ADMIN = {
     "order_groups/trigger": "trigger_order_group",
     "order_groups/reset": "reset_order_group",
     "order_groups/delete": "delete_order_group",
-    # An account's insides (control/kalshi/subaccounts.py)
+    # An account's details (control/kalshi/subaccounts.py)
     "subaccounts": "create_subaccount",
     "subaccounts/transfers": "subaccount_transfer",
     "subaccounts/netting": "set_subaccount_netting",

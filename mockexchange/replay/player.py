@@ -23,7 +23,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.journal.refusal import DIAGNOSIS_FIELD
 from mockexchange.recording.records import decode_body, encode_body
 from mockexchange.replay.matching import Shape, differences, frame_shape, nearest, shape
-from mockexchange.replay.reel import Connection, Reel, Segment
+from mockexchange.replay.reel import RecordedWebsocket, Reel, Segment
 from mockexchange.venues.deribit import envelope
 from mockexchange.venues.deribit.envelope import epoch_us
 from mockexchange.venues.deribit.errors import NOT_FOUND, TOO_LARGE, RpcError
@@ -191,7 +191,7 @@ class _Socket:
                 data = encode_body(text.encode() if text is not None else message.get("bytes") or b"")
                 await self._answer(recorded, data)
 
-    async def _answer(self, recorded: Connection, data: Mapping[str, Any] | None) -> None:
+    async def _answer(self, recorded: RecordedWebsocket, data: Mapping[str, Any] | None) -> None:
         live = frame_shape(data)
         command = (data or {}).get("json")
         live_id = command.get("id") if isinstance(command, dict) else None
@@ -220,7 +220,7 @@ class _Socket:
     async def _text(self, text: str) -> None:
         await self.send({"type": "websocket.send", "text": text})
 
-    async def _unmatched(self, recorded: Connection, live: Shape, live_id: Any) -> None:
+    async def _unmatched(self, recorded: RecordedWebsocket, live: Shape, live_id: Any) -> None:
         frames = [(s.client, s.seq) for s in recorded.segments if s.client is not None]
         found = nearest(live, frames)
         said = f"this frame is not on the tape's connection (record {recorded.seq})"

@@ -39,7 +39,7 @@ class Segment:
 
 
 @dataclass(slots=True)
-class Connection:
+class RecordedWebsocket:
     """One recorded websocket: its path and its frames cut at each client frame."""
 
     venue: str
@@ -58,20 +58,20 @@ class Reel:
         self._shapes: dict[str, tuple[Shape, int]] = {}
         self._by_path: dict[str, list[tuple[Shape, int]]] = defaultdict(list)
         self._served: dict[str, int] = defaultdict(int)
-        self._sockets: dict[str, list[Connection]] = defaultdict(list)
+        self._sockets: dict[str, list[RecordedWebsocket]] = defaultdict(list)
         self._opened: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         self._index(tape.records)
 
     def _index(self, records: tuple[Record, ...]) -> None:
-        open_by_number: dict[int, Connection] = {}
+        open_by_number: dict[int, RecordedWebsocket] = {}
         for record in records:
             if record.kind == "http":
                 self._add_http(record)
             elif record.kind == "ws_open":
                 request = record.request or {}
                 path = self.path(record.venue, str(request.get("path", "/")))
-                connection = Connection(record.venue, path, record.seq, [Segment(None, None, record.seq)])
+                connection = RecordedWebsocket(record.venue, path, record.seq, [Segment(None, None, record.seq)])
                 open_by_number[record.connection or 0] = connection
                 self._sockets[path].append(connection)
             elif record.kind == "ws_frame" and (opened := open_by_number.get(record.connection or 0)):
@@ -117,7 +117,7 @@ class Reel:
         found = self._by_path.get(live.path) or list(itertools.islice(self._shapes.values(), NEAREST_CANDIDATES))
         return found[:NEAREST_CANDIDATES]
 
-    def connection(self, path: str) -> Connection | None:
+    def connection(self, path: str) -> RecordedWebsocket | None:
         """The recorded websocket the next client on `path` replays: the first, then the next, the last repeating."""
         with self._lock:
             recorded = self._sockets.get(path)

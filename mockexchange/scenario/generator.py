@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from mockexchange.control.deribit.seeded import DEFAULT_INDEX_PRICES, default_instruments
-from mockexchange.core.deribit.book_state import DEFAULT_VOLATILITY
 from mockexchange.core.deribit.derivatives import option_mark, years_to_expiry
+from mockexchange.core.deribit.exchange_state import DEFAULT_VOLATILITY
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.operations import Scenarios
@@ -215,6 +215,6 @@ def portfolio_of(scenario: Scenario) -> Portfolio:
 def generate(scenarios: Scenarios, seed: int, progress: Progress | None = None, **sizes: Any) -> Portfolio:
     """Build the demo scenario from `seed` (`sizes`: see `demo_scenario`) at the exchange clock's time and load it
     on top of the current state, timeline run, like any scenario file; `progress` is told how the load goes."""
-    scenario = demo_scenario(seed, scenarios.control.book.state.clock.now(), **sizes)
+    scenario = demo_scenario(seed, scenarios.control.exchange.state.clock.now(), **sizes)
     scenarios.load(scenario, reset=False, run=True, progress=progress)
     return portfolio_of(scenario)

@@ -149,7 +149,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         required=True,
         from_request=False,
     ),
-    # An account's insides (issue 26).
+    # An account's details (issue 26).
     cursor_rule(("GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers")),
 )
 
@@ -327,7 +327,7 @@ STATUS_RULES: tuple[StatusRule, ...] = (
         "a key locked to one subaccount asking for another is a 403",
     ),
     StatusRule(("GetPortfolioRestingOrderTotalValue",), "403", "only FCM members may read it; others get a 403"),
-    # An account's insides (issue 26).
+    # An account's details (issue 26).
     StatusRule(("GetSubaccountTransfers",), "400", "a limit out of 1..1000 or a cursor not issued is a 400"),
     StatusRule(
         ("CreateSubaccount", "ApplySubaccountTransfer", "UpdateSubaccountNetting"),

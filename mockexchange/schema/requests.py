@@ -59,7 +59,7 @@ class Parameter:
 
 
 @dataclass(frozen=True, slots=True)
-class Operation:
+class SpecOperation:
     operation_id: str
     parameters: Mapping[str, Parameter]
     path: str = ""  # as the document spells it, without the server's base: `/portfolio/orders/{order_id}`
@@ -75,7 +75,7 @@ class RestRules:
             (operation_id, rule.name): rule for rule in PARAMETER_RULES if rule.from_request
             for operation_id in rule.operations
         }  # fmt: skip
-        self._paths: dict[str, dict[str, Operation]] = {}
+        self._paths: dict[str, dict[str, SpecOperation]] = {}
         for operation_id, (method, path, operation) in operations_by_id(openapi).items():
             parameters: dict[str, Parameter] = {}
             for node in operation.get("parameters", []):
@@ -92,7 +92,7 @@ class RestRules:
                     {**schema, **rule.schema} if rule else None,
                     rule.reason if rule else "",
                 )
-            found = Operation(operation_id, parameters, path)
+            found = SpecOperation(operation_id, parameters, path)
             self._paths.setdefault(self.base_path + path, {})[method.upper()] = found
         # A path with `{name}` segments matches any one segment there; a path the slice spells out wins over them
         # (`/portfolio/orders/queue_positions` is not the order `queue_positions`), then the fewest names.
@@ -103,14 +103,14 @@ class RestRules:
             for path in templated
         ]
 
-    def _methods(self, path: str) -> dict[str, Operation] | None:
+    def _methods(self, path: str) -> dict[str, SpecOperation] | None:
         methods = self._paths.get(path)
         if methods is not None:
             return methods
         found = next((template for pattern, template in self._templates if pattern.match(path)), None)
         return None if found is None else self._paths[found]
 
-    def operation(self, method: str, path: str) -> Operation | None:
+    def operation(self, method: str, path: str) -> SpecOperation | None:
         return (self._methods(path) or {}).get(method.upper())
 
     def check(self, method: str, path: str, query: Sequence[tuple[str, str]]) -> tuple[str | None, list[Problem]]:
@@ -125,7 +125,7 @@ class RestRules:
         return operation.operation_id, _check_query(operation, query)
 
 
-def _check_query(operation: Operation, query: Sequence[tuple[str, str]]) -> list[Problem]:
+def _check_query(operation: SpecOperation, query: Sequence[tuple[str, str]]) -> list[Problem]:
     op = operation.operation_id
     found: list[Problem] = []
     counts = Counter(name for name, _ in query)

@@ -1,4 +1,4 @@
-"""Deribit's part of a snapshot (state/snapshot.py; its registration's `snapshot`): the derivatives book's state fields
+"""Deribit's part of a snapshot (state/snapshot.py; its registration's `snapshot`): the Deribit exchange's state fields
 and the API keys, each client secret sealed (seal.py)."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from mockexchange.state.snapshot import fields
 
 
 def keep(control: Any, seal: Callable[[str], str]) -> dict[str, Any]:
-    book = control.book
-    with book.lock:
+    exchange = control.exchange
+    with exchange.lock:
         return {
-            "book": fields(book.state),
+            "exchange": fields(exchange.state),
             "deribit_keys": [
                 (key.client_id, seal(key.client_secret), key.user_id, key.subaccount_id, key.scope)
                 for key in control.deribit_keys.all()
@@ -33,7 +33,7 @@ def restore(control: Any, kept: dict[str, Any], unseal: Callable[[str, str], str
             credentials.append(DeribitCredential(client_id, secret, user_id, subaccount_id, scope))
 
     def put() -> None:
-        vars(control.book.state).update(kept["book"])
+        vars(control.exchange.state).update(kept["exchange"])
         control.deribit_keys.clear()
         for credential in credentials:
             control.deribit_keys.restore(credential)

@@ -40,7 +40,7 @@ MARK = "mark"  # meta: the id of the file's high-water mark (mark.py); none or "
 
 
 @dataclass
-class Verdict:
+class IntegrityVerdict:
     problems: list[str] = field(default_factory=list)  # one line each: what is damaged
     good: int = 0  # the last command of the unbroken run from #1 that checks: a recovery starts from it
     held: int = 0  # the last command the file holds
@@ -53,8 +53,8 @@ class Verdict:
         return self.pages and len(self.problems) == 1 and self.good == self.held
 
 
-def examine(file: StateFile, wal_found: bool) -> Verdict:
-    verdict = Verdict()
+def examine(file: StateFile, wal_found: bool) -> IntegrityVerdict:
+    verdict = IntegrityVerdict()
     meta = file.meta()
     left_open = meta.get(CLOSED) in LEFT_OPEN
     wal_found = wal_found or meta.get(CLOSED) == EMPTIED  # what it held is in the file now, checked like the rest
@@ -101,7 +101,7 @@ def examine(file: StateFile, wal_found: bool) -> Verdict:
     return verdict
 
 
-def _mark(file: StateFile, file_id: str, log_left: bool, verdict: Verdict) -> mark.Mark | None:
+def _mark(file: StateFile, file_id: str, log_left: bool, verdict: IntegrityVerdict) -> mark.Mark | None:
     """The file's high-water mark, if it has one that reads. One it should have and has not is a problem when the
     last mock did not close the file and left a log (`log_left`): whether the log is whole cannot be told then."""
     if not file_id:  # written before marks were kept, or its mark could not be made
@@ -135,7 +135,7 @@ def _written_checksum(file: StateFile, seq: int) -> int | None:
     return None if record is None else record.written_checksum()
 
 
-def _check_commands(file: StateFile, verdict: Verdict) -> None:
+def _check_commands(file: StateFile, verdict: IntegrityVerdict) -> None:
     """The unbroken run of commands from #1 that check; the first that does not is a problem."""
     good, problem = 0, None
     try:

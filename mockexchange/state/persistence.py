@@ -125,7 +125,7 @@ class Persistence:
                     self.file.set_meta(**{integrity.CLOSED: integrity.EMPTIED})
         self.file.close()
 
-    def _refuse(self, verdict: integrity.Verdict) -> None:
+    def _refuse(self, verdict: integrity.IntegrityVerdict) -> None:
         more = f" (and {len(verdict.problems) - 1} more)" if len(verdict.problems) > 1 else ""
         self._close_refused(verdict.meta_sound)
         dropped = verdict.held - verdict.good

@@ -24,7 +24,7 @@ from mockexchange.version import __version__
 # The shape of the state classes a snapshot holds (core's columns: kalshi/store.py, kalshi/fill_log.py) and where they
 # live. A snapshot of another shape, such as one taken by the same version before it changed, is ignored like one of
 # another version.
-# 3: the derivatives book keeps cash moves, wallet transfers, deliveries and the next expiry; a trade its volatility.
+# 3: the Deribit exchange keeps cash moves, wallet transfers, deliveries and the next expiry; a trade its volatility.
 # 4: a wallet keeps when it was opened, a deposit the address it came from.
 # 5: core split by venue: the state classes live in core/kalshi/ and core/deribit/.
 # 6: Kalshi's amounts are integers in fixed units (core/kalshi/units.py): position rows, the fill log, account cash.
@@ -35,7 +35,7 @@ from mockexchange.version import __version__
 #     book holds them; an account's cash is what is available (resting orders hold the rest).
 # 11: an order keeps its type (limit, or the legacy API's market).
 # 12: the ledger keeps order groups (core/kalshi/order_groups.py): each user's, and the groups an action tripped.
-# 13: the derivatives book keeps deposit addresses and a transaction log per wallet; a wallet its login flag, a
+# 13: the Deribit exchange keeps deposit addresses and a transaction log per wallet; a wallet its login flag, a
 #     withdrawal its nonce, a transfer the user it went to.
 # 14: an order keeps why it last changed (`last_update_reason`).
 # 15: a Deribit wallet keeps whether it may send to other users (`interuser_transfers_enabled`).
@@ -46,14 +46,14 @@ from mockexchange.version import __version__
 # 19: Kalshi's orders are kept per account up to a bound (core/kept_index.py's KeptIndex for the order index and the
 #     ended orders; an order keeps its sequence there, a group its orders by id); an account counts the contracts it
 #     filled and rests (the ledger no longer does). Deribit's book keeps each account's closed orders, trades, log
-#     entries, cash moves and transfers up to a bound (core/deribit/kept.py's Kept), each instrument's tape, what each
+#     entries, cash moves and transfers up to a bound (core/deribit/wallet_history.py's Kept), each instrument's tape, what each
 #     wallet traded, each wallet's positions; its orders the sums their margin reads and the waiting trigger orders.
 # 20: Deribit's keys are kept as plain fields, the client secret sealed (state/seal.py), not as DeribitCredential.
 # 21: an FCM desk keeps what each subtrader's daily cap counts as it changes (its fills' premium by New York date,
 #     its resting orders' sum and each one's share).
 # 22: an FCM desk keeps each member's position transfers' ids, oldest first (its latest 10,000 are kept).
 # 23: a Deribit trade keeps the label of the order that made it.
-# 24: the derivatives book keeps its state in one `BookState` (core/deribit/book_state.py), its parts around it.
+# 24: the Deribit exchange keeps its state in one `ExchangeState` (core/deribit/exchange_state.py), its parts around it.
 # 25: the Kalshi ledger keeps its state in one `LedgerState` (core/kalshi/ledger_state.py); an FCM desk's state lives
 #     in fcm_state.py, an order group in order_group_records.py.
 # 26: what the ledger keeps of subaccounts lives in core/kalshi/subaccount_records.py.

@@ -37,7 +37,7 @@ from mockexchange.core.events import Change, EventBus
 C = TypeVar("C")
 
 
-class Handed(NamedTuple, Generic[C]):
+class HandedChange(NamedTuple, Generic[C]):
     """One change handed to a loop, with its key's connections there when it was published; `kept` False: the
     inbox was full, the change was not kept (the connections it was for overflow)."""
 
@@ -46,7 +46,7 @@ class Handed(NamedTuple, Generic[C]):
     kept: bool
 
 
-Deliver = Callable[[list[Handed[C]]], None]
+Deliver = Callable[[list[HandedChange[C]]], None]
 _NOTHING = (0, 0)  # changes and bytes of a key an inbox holds
 Route = tuple[tuple["_Inbox[C]", tuple[C, ...]], ...]
 
@@ -60,7 +60,7 @@ class _Inbox(Generic[C]):
         self.limit = limit
         self.limit_bytes = limit_bytes
         self.keys = 0  # keys with connections on this loop
-        self._pending: list[Handed[C]] = []
+        self._pending: list[HandedChange[C]] = []
         self._per_key: dict[Hashable, tuple[int, int]] = {}  # changes and bytes kept per key since the last drain
         self._dropped: dict[Hashable, tuple[Change, tuple[C, ...]]] = {}  # per key: its last change not kept
         self._scheduled = False
@@ -75,7 +75,7 @@ class _Inbox(Generic[C]):
             held, held_bytes = self._per_key.get(key, _NOTHING)
             if held < self.limit and held_bytes + size <= self.limit_bytes:
                 self._per_key[key] = (held + 1, held_bytes + size)
-                self._pending.append(Handed(change, connections, True))
+                self._pending.append(HandedChange(change, connections, True))
             else:
                 self._per_key[key] = (self.limit, held_bytes)  # none kept after one was not (a smaller one, say)
                 before = self._dropped.get(key)
@@ -100,7 +100,7 @@ class _Inbox(Generic[C]):
             dropped, self._dropped = self._dropped, {}
             self._per_key.clear()
             self._scheduled = False
-        batch += [Handed(change, connections, False) for change, connections in dropped.values()]
+        batch += [HandedChange(change, connections, False) for change, connections in dropped.values()]
         if batch:
             self.deliver(batch)
 

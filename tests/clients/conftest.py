@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from mockexchange.contract.clients.history import History, make_history
+from mockexchange.contract.clients.history import HistorySeed, make_history
 from mockexchange.contract.clients.libraries import CLIENTS, ClientEnvError, ensure_venv
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME
-from mockexchange.contract.clients.portfolio import Portfolio, build_portfolio
+from mockexchange.contract.clients.portfolio import PortfolioSeed, build_portfolio
 from mockexchange.contract.clients.scenes.scene import Judge, Scene, play
 from mockexchange.server import MockServer
 
@@ -41,13 +41,13 @@ def client_venvs() -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portfolio]:
+def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortfolioSeed]:
     with MockServer() as mock:
         yield build_portfolio(mock, tmp_path_factory.mktemp("client-keys"))
 
 
 @pytest.fixture(scope="session")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HistorySeed]:
     """The portfolio for balance, fills, settlements, deposits, withdrawals and resting order value (profile 3.34)."""
     built = make_history(tmp_path_factory.mktemp("history-keys"))
     try:

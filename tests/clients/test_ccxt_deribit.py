@@ -3,7 +3,7 @@
 `watch_balance` receiving a fill made after its subscriptions were acknowledged.
 
 The script (contracts/clients/deribit/ccxt_client.py) reports what ccxt parsed and the raw HTTP bodies it received.
-Every value is checked against the derivatives book twice: the wire's JSON number, read as a Decimal, equals the
+Every value is checked against the Deribit exchange twice: the wire's JSON number, read as a Decimal, equals the
 book's Decimal exactly; ccxt's parsed float equals that number as a float (ccxt parses JSON into floats, so that is
 as exact as ccxt can be). The judging is mockexchange/contract/clients/ccxt_checks.py's, shared with the client
 matrix; the numbers worked out by hand below keep it honest.
@@ -115,15 +115,15 @@ def test_fetch_balance_equals_the_account_summaries(seeded: Seeded, tmp_path: Pa
     problems = balance_problems(mock, outcome, ["BTC", "ETH", "USDC"])
     assert not problems, "\n".join(problems)
     # By hand: ccxt's free = available_funds, used = maintenance_margin, total = equity.
-    with mock.book.reading():
-        eth = mock.book.valuation.account_summary(TRADER, "ETH")
+    with mock.exchange.reading():
+        eth = mock.exchange.valuation.account_summary(TRADER, "ETH")
     assert outcome["result"]["ETH"] == {  # at the 8 places Deribit sends a summary's amounts
         "free": float(at(eth.available_funds, 8)),
         "used": float(at(eth.maintenance_margin, 8)),
         "total": float(at(eth.equity, 8)),
     }
-    with mock.book.reading():
-        btc = mock.book.valuation.account_summary(TRADER, "BTC")
+    with mock.exchange.reading():
+        btc = mock.exchange.valuation.account_summary(TRADER, "BTC")
     assert btc.initial_margin > 0 and btc.equity != btc.balance  # positions moved it: not a bare deposit
 
 

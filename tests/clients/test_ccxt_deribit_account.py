@@ -41,8 +41,8 @@ def test_accounts_transfers_withdrawals_addresses_and_the_log(client_venvs: dict
         (withdrawal,) = rpc(mock, "private/get_withdrawals", currency="BTC")["data"]
         address = rpc(mock, "private/get_current_deposit_address", currency="BTC")
         log = rpc(mock, "private/get_transaction_log", **WINDOW)["logs"]
-        balances = {user: mock.book.accounts.wallet(user).balances["BTC"] for user in ("alice", "bob")}
-        sub_balance = mock.book.accounts.wallet("alice", sub).balances["BTC"]
+        balances = {user: mock.exchange.accounts.wallet(user).balances["BTC"] for user in ("alice", "bob")}
+        sub_balance = mock.exchange.accounts.wallet("alice", sub).balances["BTC"]
     finally:
         mock.stop()
     failed = {call: outcome["error"] for call, outcome in outcomes.items() if not outcome["ok"]}

@@ -1,6 +1,6 @@
 """ccxt 4.5.90 (its own venv, unmodified) reading a Deribit user's history from the mock: `fetch_my_trades` through
 each of private/get_user_trades_by_currency, _by_instrument and _by_currency_and_time, with a limit, and
-`fetch_deposits` / `fetch_withdrawals`, every value equal to the derivatives book's through the wire (the judging is
+`fetch_deposits` / `fetch_withdrawals`, every value equal to the Deribit exchange's through the wire (the judging is
 mockexchange/contract/clients/ccxt_checks.py's, shared with the client matrix); a few values worked by hand."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_fetch_my_trades_reads_every_form_of_get_user_trades(seeded: Seeded, tmp
     mock, perpetual = seeded.mock, seeded.names["perpetual"]
     mock.advance_clock(seconds=60)
     late = mock.deribit_fill(TRADER, perpetual, "buy", "2000", "61500", fee="0.00002")
-    since = unix_ms(mock.book.state.clock.now())
+    since = unix_ms(mock.exchange.state.clock.now())
     symbol = unified_symbol(mock, perpetual)
     calls = [
         {"id": "btc", "method": "fetch_my_trades"},
@@ -48,9 +48,9 @@ def test_fetch_my_trades_reads_every_form_of_get_user_trades(seeded: Seeded, tmp
         {"id": "limit", "method": "fetch_my_trades", "args": [symbol, None, 2]},
     ]
     outcomes = run_rest(seeded.plan(calls), tmp_path)
-    wallet = mock.book.accounts.wallet(TRADER).id
-    mine = [t for t in mock.book.state.trades if t.user_id == TRADER and t.account_id == wallet]
-    btc = [t for t in mine if mock.book.market.instrument(t.instrument_name).settlement_currency == "BTC"]
+    wallet = mock.exchange.accounts.wallet(TRADER).id
+    mine = [t for t in mock.exchange.state.trades if t.user_id == TRADER and t.account_id == wallet]
+    btc = [t for t in mine if mock.exchange.market.instrument(t.instrument_name).settlement_currency == "BTC"]
     perp = [t for t in mine if t.instrument_name == perpetual]
     newest = [t for t in mine if t.trade_id == late["trade_id"]]
     for call, path, want in [
@@ -83,7 +83,7 @@ def test_fetch_deposits_and_withdrawals_list_the_admin_moves(seeded: Seeded, tmp
         {"id": "none", "method": "fetch_withdrawals", "args": ["ETH"]},
     ]
     outcomes = run_rest(seeded.plan(calls), tmp_path)
-    moves = [m for m in mock.book.state.cash_moves if m.user_id == TRADER]
+    moves = [m for m in mock.exchange.state.cash_moves if m.user_id == TRADER]
     deposits = [m for m in moves if m.kind == "deposit"]
     withdrawals = [m for m in moves if m.kind == "withdrawal"]
     assert not transactions_problems(mock, outcomes["deposits"], DEPOSITS_PATH, deposits)

@@ -42,7 +42,7 @@ from mockexchange.contract.clients.history import (
     SAVER_SUB5_BALANCE,
     SAVER_WITHDRAWAL_STATUSES,
     SHARED_ORDER,
-    History,
+    HistorySeed,
     newest_first,
     portfolio_value,
 )
@@ -91,7 +91,7 @@ class Read:
         return self.args.get("limit", DEFAULT_LIMIT)
 
 
-def reads(history: History) -> list[Read]:
+def reads(history: HistorySeed) -> list[Read]:
     phase_2 = history.phase_windows[1]
     same_instant = history.settle_times[f"{EV_C}-M2"]  # EV_D-M1 settled in the same instant
     return [
@@ -133,11 +133,11 @@ def reads(history: History) -> list[Read]:
     ]
 
 
-def _with_key(call: dict, read: Read, history: History) -> dict:
+def _with_key(call: dict, read: Read, history: HistorySeed) -> dict:
     return {**call, **history.keys[read.who].plan_fields}
 
 
-def sdk_call(read: Read, history: History) -> dict:
+def sdk_call(read: Read, history: HistorySeed) -> dict:
     if read.endpoint in ("balance", "resting"):
         method = "portfolio.balance" if read.endpoint == "balance" else "portfolio.total_resting_order_value"
         call = {"id": read.id, "op": "call", "method": method, "args": read.args}
@@ -147,7 +147,7 @@ def sdk_call(read: Read, history: History) -> dict:
     return _with_key(call, read, history)
 
 
-def official_call(read: Read, history: History) -> dict:
+def official_call(read: Read, history: HistorySeed) -> dict:
     if read.endpoint in ("balance", "resting"):
         method = "get_balance" if read.endpoint == "balance" else "get_portfolio_resting_order_total_value"
         call = {"id": read.id, "op": "call", "method": method, "args": read.args}
@@ -164,7 +164,7 @@ def official_call(read: Read, history: History) -> dict:
 class Dialect:
     name: str
     spec: ClientSpec
-    make_call: Callable[[Read, History], dict]
+    make_call: Callable[[Read, HistorySeed], dict]
     fill: dict[str, str]  # our name -> the client's field
     settlement: dict[str, str]
     amount_type: str  # the Python type the client holds money and counts in
@@ -250,7 +250,7 @@ class Outcomes:
 
 
 @pytest.fixture(scope="module", params=DIALECTS, ids=lambda dialect: dialect.name)
-def client(request, client_venvs, history: History, tmp_path_factory: pytest.TempPathFactory) -> Outcomes:
+def client(request, client_venvs, history: HistorySeed, tmp_path_factory: pytest.TempPathFactory) -> Outcomes:
     dialect: Dialect = request.param
     plan = reads(history)
     calls = run_plan(
@@ -265,7 +265,7 @@ def client(request, client_venvs, history: History, tmp_path_factory: pytest.Tem
 # -- what the ledger holds ---------------------------------------------------------------------------------------
 
 
-def ledger_of(history: History) -> Ledger:
+def ledger_of(history: HistorySeed) -> Ledger:
     return history.mock.app.ledger
 
 
@@ -331,7 +331,7 @@ TRANSFER_FIELDS = {name: name for name in ("id", "status", "type", "amount_cents
 }
 
 
-def balance_values(history: History, user: str, subaccount: int = 0, exchange_index: int | None = None) -> dict:
+def balance_values(history: HistorySeed, user: str, subaccount: int = 0, exchange_index: int | None = None) -> dict:
     ledger = ledger_of(history)
     with ledger.reading():
         account = ledger.state.accounts[user]
@@ -457,7 +457,7 @@ def transfer_key(row: dict) -> str:
 # -- the oracle itself -------------------------------------------------------------------------------------------
 
 
-def test_ledger_agrees_with_hand_figures(history: History) -> None:
+def test_ledger_agrees_with_hand_figures(history: HistorySeed) -> None:
     """If the ledger were wrong, every comparison with it would pass for the wrong reason."""
     ledger = ledger_of(history)
     saver = ledger.state.accounts[SAVER]
@@ -499,7 +499,7 @@ def _balance(outcomes: Outcomes, read_id: str) -> dict:
     }
 
 
-def test_balance_equals_the_hand_computed_figures(client: Outcomes, history: History) -> None:
+def test_balance_equals_the_hand_computed_figures(client: Outcomes, history: HistorySeed) -> None:
     by_hand = {
         "bal_saver": (SAVER_BALANCE_CENTS, SAVER_BALANCE, 660, [(0, SAVER_INDEX_0), (1, SAVER_INDEX_1)]),
         "bal_saver_x0": (12463, SAVER_INDEX_0, 560, [(0, SAVER_INDEX_0)]),
@@ -535,7 +535,7 @@ def assert_balance(got: dict, expected: dict, read_id: str) -> None:
         assert abs(have - want) <= half, (read_id, got["balance_breakdown"], expected["balance_breakdown"])
 
 
-def test_balance_equals_the_ledger(client: Outcomes, history: History) -> None:
+def test_balance_equals_the_ledger(client: Outcomes, history: HistorySeed) -> None:
     for read_id in ("bal_hist", "bal_hist_sub3", "bal_hist_x1"):
         args = client.reads[read_id].args
         expected = balance_values(history, HIST, args.get("subaccount", 0), args.get("exchange_index"))
@@ -551,33 +551,33 @@ def _fills(client: Outcomes, read_id: str, expected: list[Fill]) -> None:
     assert_listing(client, read_id, values, client.dialect.fill, fill_key, "created")
 
 
-def test_fills_every_page(client: Outcomes, history: History) -> None:
+def test_fills_every_page(client: Outcomes, history: HistorySeed) -> None:
     every = newest_first(history, "fill_index", HIST)
     for read_id in ("fills_7", "fills_all_5", "fills_default"):
         _fills(client, read_id, every)
     assert client.calls["fills_7"]["pages"] == math.ceil(69 / 7)
 
 
-def test_fills_ticker_list(client: Outcomes, history: History) -> None:
+def test_fills_ticker_list(client: Outcomes, history: HistorySeed) -> None:
     expected = newest_first(history, "fill_index", HIST, lambda f: f.ticker in FILL_TICKERS)
     assert {f.subaccount for f in expected} == {0, 3}  # subaccount omitted: every subaccount
     _fills(client, "fills_tickers", expected)
 
 
-def test_fills_order_id(client: Outcomes, history: History) -> None:
+def test_fills_order_id(client: Outcomes, history: HistorySeed) -> None:
     expected = newest_first(history, "fill_index", HIST, lambda f: f.order_id == SHARED_ORDER)
     assert len(expected) == 4
     _fills(client, "fills_order", expected)
 
 
-def test_fills_time_window(client: Outcomes, history: History) -> None:
+def test_fills_time_window(client: Outcomes, history: HistorySeed) -> None:
     first, last = history.phase_windows[1]
     expected = newest_first(history, "fill_index", HIST, lambda f: first <= unix(f.created) <= last)
     assert len(expected) == PHASES[1]
     _fills(client, "fills_window", expected)
 
 
-def test_fills_subaccount_and_exchange_index(client: Outcomes, history: History) -> None:
+def test_fills_subaccount_and_exchange_index(client: Outcomes, history: HistorySeed) -> None:
     for read_id, keep in (
         ("fills_sub3", lambda f: f.subaccount == 3),
         ("fills_sub0", lambda f: f.subaccount == 0),
@@ -586,7 +586,7 @@ def test_fills_subaccount_and_exchange_index(client: Outcomes, history: History)
         _fills(client, read_id, newest_first(history, "fill_index", HIST, keep))
 
 
-def test_fills_are_per_user(client: Outcomes, history: History) -> None:
+def test_fills_are_per_user(client: Outcomes, history: HistorySeed) -> None:
     expected = newest_first(history, "fill_index", SAVER)
     assert {f.ticker for f in expected} == {"KXCASH-26DEC31-A", "KXCASH-26DEC31-B", "KXCASH-26DEC31-S"}
     _fills(client, "fills_saver", expected)
@@ -600,14 +600,14 @@ def _settlements(client: Outcomes, read_id: str, expected: list[Settlement]) -> 
     assert_listing(client, read_id, values, client.dialect.settlement, settlement_key, "settled")
 
 
-def test_settlements_every_page(client: Outcomes, history: History) -> None:
+def test_settlements_every_page(client: Outcomes, history: HistorySeed) -> None:
     every = newest_first(history, "settlements", HIST)
     for read_id in ("settlements_2", "settlements_all"):
         _settlements(client, read_id, every)
     assert client.calls["settlements_2"]["pages"] == 3
 
 
-def test_settlements_filters(client: Outcomes, history: History) -> None:
+def test_settlements_filters(client: Outcomes, history: HistorySeed) -> None:
     same_instant = history.settle_times[f"{EV_C}-M2"]
     for read_id, keep, count in (
         ("settlements_ticker", lambda s: s.ticker == f"{EV_C}-M1", 2),  # the primary's and subaccount 3's
@@ -620,7 +620,7 @@ def test_settlements_filters(client: Outcomes, history: History) -> None:
         _settlements(client, read_id, expected)
 
 
-def test_settlements_are_per_user(client: Outcomes, history: History) -> None:
+def test_settlements_are_per_user(client: Outcomes, history: HistorySeed) -> None:
     expected = newest_first(history, "settlements", SAVER)
     _settlements(client, "settlements_saver", expected)
     (row,) = client.ok("settlements_saver")["items"]
@@ -635,7 +635,7 @@ def _transfers(client: Outcomes, read_id: str, expected: list[Transfer]) -> None
     assert_listing(client, read_id, values, TRANSFER_FIELDS, transfer_key, "created_ts")
 
 
-def test_deposits_and_withdrawals_every_page_every_status(client: Outcomes, history: History) -> None:
+def test_deposits_and_withdrawals_every_page_every_status(client: Outcomes, history: HistorySeed) -> None:
     for read_ids, index in (
         (("deposits_3", "deposits_all"), "deposits"),
         (("withdrawals_2", "withdrawals_all"), "withdrawals"),
@@ -652,7 +652,7 @@ def test_deposits_and_withdrawals_every_page_every_status(client: Outcomes, hist
     assert client.calls["withdrawals_2"]["pages"] == math.ceil(9 / 2)
 
 
-def test_deposits_and_withdrawals_are_per_user(client: Outcomes, history: History) -> None:
+def test_deposits_and_withdrawals_are_per_user(client: Outcomes, history: HistorySeed) -> None:
     for read_id, index, statuses in (
         ("deposits_saver", "deposits", SAVER_DEPOSIT_STATUSES),
         ("withdrawals_saver", "withdrawals", SAVER_WITHDRAWAL_STATUSES),
@@ -664,7 +664,7 @@ def test_deposits_and_withdrawals_are_per_user(client: Outcomes, history: Histor
 # -- total resting order value ------------------------------------------------------------------------------------
 
 
-def test_resting_order_value_of_an_fcm_member(client: Outcomes, history: History) -> None:
+def test_resting_order_value_of_an_fcm_member(client: Outcomes, history: HistorySeed) -> None:
     result = client.ok("resting_fcm")["result"]
     breakdown = {
         entry["exchange_index"]: Decimal(entry["balance"]) for entry in result["resting_order_value_breakdown"]

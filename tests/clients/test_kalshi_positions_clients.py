@@ -27,7 +27,7 @@ from mockexchange.contract.clients.portfolio import (
     TRADER,
     UNSETTLED_ROWS,
     Key,
-    Portfolio,
+    PortfolioSeed,
     ledger_rows,
 )
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 
 def ledger_rollups(
-    portfolio: Portfolio, user: str, rows: dict[str, MarketPosition], subaccount: int = 0, status: str = "unsettled"
+    portfolio: PortfolioSeed, user: str, rows: dict[str, MarketPosition], subaccount: int = 0, status: str = "unsettled"
 ) -> dict[str, EventRollup]:
     """The ledger's own roll-up of each event among `rows`, checked against a sum of those rows first."""
     store = portfolio.mock.app.ledger.state.positions
@@ -239,7 +239,7 @@ def assert_hand_event(got: list[dict], event: str, totals: dict[str, str], diale
         assert Decimal(have) == Decimal(value), f"{event} {name}: client {have}, by hand {value}"
 
 
-def test_ledger_agrees_with_hand_computed_rows(portfolio: Portfolio) -> None:
+def test_ledger_agrees_with_hand_computed_rows(portfolio: PortfolioSeed) -> None:
     """The oracle itself: if the ledger is wrong, every comparison with it would pass for the wrong reason."""
     unsettled = ledger_rows(portfolio, TRADER)
     settled = ledger_rows(portfolio, TRADER, status="settled")
@@ -266,7 +266,7 @@ def test_ledger_agrees_with_hand_computed_rows(portfolio: Portfolio) -> None:
 POSITION_LISTS = ["market_positions", "event_positions"]
 
 
-def sdk_calls(portfolio: Portfolio) -> list[dict]:
+def sdk_calls(portfolio: PortfolioSeed) -> list[dict]:
     bound, unbound, trader = portfolio.keys["fcm_bound"], portfolio.keys["fcm"], portfolio.keys["trader"]
 
     def call(call_id: str, op: str, args: dict, key: Key | None = None, *, fcm: bool = False) -> dict:
@@ -303,7 +303,7 @@ def sdk_calls(portfolio: Portfolio) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def sdk(client_venvs, portfolio: Portfolio, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+def sdk(client_venvs, portfolio: PortfolioSeed, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     return run_plan(KALSHI_SDK, portfolio, sdk_calls(portfolio), tmp_path_factory.mktemp("kalshi-sdk"))
 
 
@@ -313,7 +313,7 @@ def _distinct_cursors(outcome: dict) -> list[str]:
     return cursors
 
 
-def test_sdk_single_page(sdk, portfolio: Portfolio) -> None:
+def test_sdk_single_page(sdk, portfolio: PortfolioSeed) -> None:
     page = ok(sdk["page"])
     expected = ledger_rows(portfolio, TRADER)
     rows = markets_of(page)
@@ -323,7 +323,7 @@ def test_sdk_single_page(sdk, portfolio: Portfolio) -> None:
     assert_event_rows(events_of(page), {e: events[e] for e in {expected[r["ticker"]].event_ticker for r in rows}}, SDK)
 
 
-def test_sdk_positions_all_lists_every_position_once(sdk, portfolio: Portfolio) -> None:
+def test_sdk_positions_all_lists_every_position_once(sdk, portfolio: PortfolioSeed) -> None:
     outcome = ok(sdk["all"])
     assert_market_rows(markets_of(outcome), ledger_rows(portfolio, TRADER), SDK)
     assert_hand_rows(markets_of(outcome), HAND_MARKETS, SDK)
@@ -333,7 +333,7 @@ def test_sdk_positions_all_lists_every_position_once(sdk, portfolio: Portfolio) 
     assert {r["query"].get("limit") for r in outcome["requests"]} == {None}
 
 
-def test_sdk_positions_all_with_small_pages(sdk, portfolio: Portfolio) -> None:
+def test_sdk_positions_all_with_small_pages(sdk, portfolio: PortfolioSeed) -> None:
     outcome = ok(sdk["all_7"])
     assert_market_rows(markets_of(outcome), ledger_rows(portfolio, TRADER), SDK)
     assert outcome["pages"] == math.ceil(UNSETTLED_ROWS / 7)  # no empty page after the last row
@@ -341,7 +341,7 @@ def test_sdk_positions_all_with_small_pages(sdk, portfolio: Portfolio) -> None:
     assert all(r["status"] == 200 and r["query"]["limit"] == "7" for r in outcome["requests"])
 
 
-def test_sdk_page_by_page_event_positions(sdk, portfolio: Portfolio) -> None:
+def test_sdk_page_by_page_event_positions(sdk, portfolio: PortfolioSeed) -> None:
     outcome = ok(sdk["pages_7"])
     expected = ledger_rows(portfolio, TRADER)
     assert_market_rows(markets_of(outcome), expected, SDK)
@@ -351,7 +351,7 @@ def test_sdk_page_by_page_event_positions(sdk, portfolio: Portfolio) -> None:
     _distinct_cursors(outcome)
 
 
-def test_sdk_ticker_filter(sdk, portfolio: Portfolio) -> None:
+def test_sdk_ticker_filter(sdk, portfolio: PortfolioSeed) -> None:
     ticker = f"{HAND_EVENT}-C"
     outcome = ok(sdk["ticker"])
     assert_market_rows(markets_of(outcome), {ticker: ledger_rows(portfolio, TRADER)[ticker]}, SDK)
@@ -361,7 +361,7 @@ def test_sdk_ticker_filter(sdk, portfolio: Portfolio) -> None:
     assert markets_of(ok(sdk["ticker_sub2_only"])) == []
 
 
-def test_sdk_event_ticker_filter(sdk, portfolio: Portfolio) -> None:
+def test_sdk_event_ticker_filter(sdk, portfolio: PortfolioSeed) -> None:
     outcome = ok(sdk["event"])
     everything = ledger_rows(portfolio, TRADER)
     expected = {t: row for t, row in everything.items() if row.event_ticker == portfolio.big_event}
@@ -371,7 +371,7 @@ def test_sdk_event_ticker_filter(sdk, portfolio: Portfolio) -> None:
     assert outcome["pages"] == math.ceil(len(expected) / 3)
 
 
-def test_sdk_count_filter(sdk, portfolio: Portfolio) -> None:
+def test_sdk_count_filter(sdk, portfolio: PortfolioSeed) -> None:
     everything = ledger_rows(portfolio, TRADER)
     held = {t: row for t, row in everything.items() if row.position != 0}
     assert portfolio.closed and not held.keys() & set(portfolio.closed)
@@ -382,7 +382,7 @@ def test_sdk_count_filter(sdk, portfolio: Portfolio) -> None:
     assert_market_rows(markets_of(ok(sdk["count_traded"])), everything, SDK)
 
 
-def test_sdk_settled_positions(sdk, portfolio: Portfolio) -> None:
+def test_sdk_settled_positions(sdk, portfolio: PortfolioSeed) -> None:
     expected = ledger_rows(portfolio, TRADER, status="settled")
     assert sorted(expected) == sorted(portfolio.settled)
     outcome = ok(sdk["settled"])
@@ -396,7 +396,7 @@ def test_sdk_settled_positions(sdk, portfolio: Portfolio) -> None:
     assert all_rows["pages"] == math.ceil((UNSETTLED_ROWS + len(expected)) / 40)
 
 
-def test_sdk_subaccount(sdk, portfolio: Portfolio) -> None:
+def test_sdk_subaccount(sdk, portfolio: PortfolioSeed) -> None:
     expected = ledger_rows(portfolio, TRADER, subaccount=2)
     assert len(expected) == 12
     outcome = ok(sdk["subaccount_2"])
@@ -405,13 +405,13 @@ def test_sdk_subaccount(sdk, portfolio: Portfolio) -> None:
     assert outcome["pages"] == math.ceil(12 / 5)
 
 
-def test_sdk_exchange_index_filter(sdk, portfolio: Portfolio) -> None:
+def test_sdk_exchange_index_filter(sdk, portfolio: PortfolioSeed) -> None:
     expected = {t: row for t, row in ledger_rows(portfolio, TRADER).items() if row.exchange_index == 1}
     assert sorted(expected) == sorted(portfolio.exchange_1)
     assert_market_rows(markets_of(ok(sdk["exchange_1"])), expected, SDK)
 
 
-def test_sdk_fcm_positions_with_a_bound_key(sdk, portfolio: Portfolio) -> None:
+def test_sdk_fcm_positions_with_a_bound_key(sdk, portfolio: PortfolioSeed) -> None:
     expected = ledger_rows(portfolio, SUB_1)
     assert len(expected) == 23
     pages = ok(sdk["fcm_bound_pages"])
@@ -424,7 +424,7 @@ def test_sdk_fcm_positions_with_a_bound_key(sdk, portfolio: Portfolio) -> None:
     assert all(r["path"] == "/trade-api/v2/fcm/positions" for r in every["requests"])
 
 
-def test_sdk_fcm_positions_with_an_unbound_key(sdk, portfolio: Portfolio) -> None:
+def test_sdk_fcm_positions_with_an_unbound_key(sdk, portfolio: PortfolioSeed) -> None:
     expected = ledger_rows(portfolio, SUB_2)
     outcome = ok(sdk["fcm_unbound"])
     assert_market_rows(markets_of(outcome), expected, SDK)
@@ -448,7 +448,7 @@ _FP = re.compile(r"^-?\d+\.\d{2}$")
 _DOLLARS = re.compile(r"^-?\d+\.\d{6}$")
 
 
-def official_calls(portfolio: Portfolio) -> list[dict]:
+def official_calls(portfolio: PortfolioSeed) -> list[dict]:
     bound, unbound, trader = portfolio.keys["fcm_bound"], portfolio.keys["fcm"], portfolio.keys["trader"]
 
     def call(call_id: str, op: str, args: dict, key: Key | None = None, *, fcm: bool = False) -> dict:
@@ -470,7 +470,9 @@ def official_calls(portfolio: Portfolio) -> list[dict]:
 
 
 @pytest.fixture(scope="module", params=[OFFICIAL_SYNC, OFFICIAL_ASYNC], ids=lambda spec: spec.name)
-def official(request, client_venvs, portfolio: Portfolio, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+def official(
+    request, client_venvs, portfolio: PortfolioSeed, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict]:
     spec = request.param
     return run_plan(spec, portfolio, official_calls(portfolio), tmp_path_factory.mktemp(spec.name))
 
@@ -487,7 +489,7 @@ def assert_wire_strings(outcome: dict) -> None:
             assert _DOLLARS.match(row[name]), (name, row)
 
 
-def test_official_cursor_walk_limit_100(official, portfolio: Portfolio) -> None:
+def test_official_cursor_walk_limit_100(official, portfolio: PortfolioSeed) -> None:
     outcome = ok(official["pages_100"])
     expected = ledger_rows(portfolio, TRADER)
     assert_market_rows(markets_of(outcome), expected, OFFICIAL)
@@ -499,7 +501,7 @@ def test_official_cursor_walk_limit_100(official, portfolio: Portfolio) -> None:
     assert_wire_strings(outcome)
 
 
-def test_official_cursor_walk_limit_1000(official, portfolio: Portfolio) -> None:
+def test_official_cursor_walk_limit_1000(official, portfolio: PortfolioSeed) -> None:
     outcome = ok(official["pages_1000"])
     expected = ledger_rows(portfolio, TRADER)
     assert_market_rows(markets_of(outcome), expected, OFFICIAL)
@@ -507,7 +509,7 @@ def test_official_cursor_walk_limit_1000(official, portfolio: Portfolio) -> None
     assert outcome["pages"] == 1 and outcome["cursors"] == [""]
 
 
-def test_official_settled_positions(official, portfolio: Portfolio) -> None:
+def test_official_settled_positions(official, portfolio: PortfolioSeed) -> None:
     expected = ledger_rows(portfolio, TRADER, status="settled")
     outcome = ok(official["settled"])
     assert_market_rows(markets_of(outcome), expected, OFFICIAL)
@@ -517,7 +519,7 @@ def test_official_settled_positions(official, portfolio: Portfolio) -> None:
     assert_wire_strings(outcome)
 
 
-def test_official_fcm_positions(official, portfolio: Portfolio) -> None:
+def test_official_fcm_positions(official, portfolio: PortfolioSeed) -> None:
     sub_1 = ledger_rows(portfolio, SUB_1)
     for call, pages in (("fcm_bound_implicit", 3), ("fcm_bound", 1)):  # subtrader_id left to the key, then given
         outcome = ok(official[call])

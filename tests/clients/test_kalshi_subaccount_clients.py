@@ -1,4 +1,4 @@
-"""An account's insides through the real clients, unmodified from PyPI in their own venvs, over real HTTP: the
+"""An account's details through the real clients, unmodified from PyPI in their own venvs, over real HTTP: the
 official SDKs (sync and async 3.34.0) and kalshi-sdk 22.4.0 call PortfolioApi's six subaccount operations, the three
 intra-exchange-instance transfer operations (kalshi-sdk from its perps client, the only one it sends the transfer from)
 and the target balance allocation pair. Each answer is compared with what was seeded and with the ledger after the

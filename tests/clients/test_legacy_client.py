@@ -23,7 +23,7 @@ from mockexchange.contract.clients.history import (
     SAVER,
     SAVER_BALANCE_CENTS,
     SAVER_PORTFOLIO_VALUE_CENTS,
-    History,
+    HistorySeed,
     make_history,
 )
 from mockexchange.contract.clients.libraries import OFFICIAL_SYNC_LEGACY
@@ -65,9 +65,9 @@ def whole(count: Decimal) -> int:
 
 
 @pytest.fixture(scope="module")
-def two_mocks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, History]]:
+def two_mocks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, HistorySeed]]:
     """The same history portfolio in each profile (same clock, same seed, same commands)."""
-    built: dict[str, History] = {}
+    built: dict[str, HistorySeed] = {}
     try:
         for profile in ("legacy", "3.34"):
             built[profile] = make_history(tmp_path_factory.mktemp(f"legacy-client-{profile}"), profile)
@@ -85,7 +85,7 @@ LEGACY_LISTS = {
 }
 
 
-def legacy_calls(two_mocks: dict[str, History]) -> list[dict]:
+def legacy_calls(two_mocks: dict[str, HistorySeed]) -> list[dict]:
     """The same calls against each mock, named `<call>@<profile>`: hist's lists, then saver's balance."""
     calls = []
     for profile, history in two_mocks.items():
@@ -99,7 +99,9 @@ def legacy_calls(two_mocks: dict[str, History]) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def legacy(client_venvs, two_mocks: dict[str, History], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+def legacy(
+    client_venvs, two_mocks: dict[str, HistorySeed], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict]:
     return run_plan(
         OFFICIAL_SYNC_LEGACY, two_mocks["legacy"], legacy_calls(two_mocks), tmp_path_factory.mktemp("legacy-client")
     )
@@ -156,7 +158,7 @@ def _compare_position(
     return _compare(what, got, exact, {f"{name}_dollars": getattr(want, name) for name in amounts})
 
 
-def primary_positions(history: History) -> dict[str, MarketPosition]:
+def primary_positions(history: HistorySeed) -> dict[str, MarketPosition]:
     ledger = history.mock.app.ledger
     with ledger.reading():
         return {

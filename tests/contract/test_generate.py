@@ -17,7 +17,7 @@ from mockexchange.schema.refs import operations_by_id
 from mockexchange.venues.kalshi.generate import (
     LONG_ROWS,
     PROFILES,
-    CursorError,
+    GeneratedCursorError,
     encode_cursor,
     generate,
     generate_response,
@@ -196,11 +196,11 @@ def test_cursor_chains_end_and_go_on_in_order(document: dict[str, Any], operatio
 
 
 def test_cursors_that_are_not_the_generators_are_refused(document: dict[str, Any]) -> None:
-    with pytest.raises(CursorError, match="not one"):
+    with pytest.raises(GeneratedCursorError, match="not one"):
         generate(document, "GetFills", 1, 0, {"cursor": "garbage!"})
-    with pytest.raises(CursorError, match="issued by GetDeposits"):
+    with pytest.raises(GeneratedCursorError, match="issued by GetDeposits"):
         generate(document, "GetFills", 1, 0, {"cursor": encode_cursor(1, "GetDeposits", 0, 1)})
-    with pytest.raises(CursorError, match="past the end"):
+    with pytest.raises(GeneratedCursorError, match="past the end"):
         generate(document, "GetFills", 1, 0, {"cursor": encode_cursor(1, "GetFills", 0, 40)})
 
 

@@ -78,7 +78,7 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("POST", "/api_keys"),
         ("POST", "/api_keys/generate"),
         ("DELETE", "/api_keys/{api_key}"),
-        # An account's insides (issue 26).
+        # An account's details (issue 26).
         ("POST", "/portfolio/subaccounts"),
         ("POST", "/portfolio/subaccounts/transfer"),
         ("GET", "/portfolio/subaccounts/balances"),

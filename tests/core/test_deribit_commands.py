@@ -18,8 +18,7 @@ from mockexchange.core.deribit.account_commands import (
     SetDeribitInteruserTransfers,
     SetDeribitSubaccountLogin,
 )
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.cash_commands import (
     CancelDeribitTransfer,
     CancelDeribitWithdrawal,
@@ -29,6 +28,7 @@ from mockexchange.core.deribit.cash_commands import (
     DeribitTransferToUser,
     DeribitWithdrawal,
 )
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.handlers import add_deribit_handlers
 from mockexchange.core.deribit.kinds import BALANCES, CURRENCY, INDEX
@@ -168,41 +168,41 @@ def test_a_commands_signature_is_the_control_planes_parameters() -> None:
 
 
 def test_each_command_is_dispatched_to_the_books_market() -> None:
-    book = DerivativesBook()
+    exchange = DeribitExchange()
     handlers = Handlers()
-    add_deribit_handlers(handlers, book)
+    add_deribit_handlers(handlers, exchange)
     listed = handlers.run(ListInstrument(PERP))
-    assert listed.instrument_name == PERP and book.market.instrument(PERP) is listed
+    assert listed.instrument_name == PERP and exchange.market.instrument(PERP) is listed
     handlers.run(SetIndexPrice("btc_usd", D(61000)))
-    assert book.market.index_price("btc_usd") == D(61000)
+    assert exchange.market.index_price("btc_usd") == D(61000)
     assert handlers.run(SetMarkPrice(PERP, D(60500))) == (SetMarkPrice(PERP, D(60500)), D(60500))
     assert handlers.run(SetMarkPrice(PERP))[1] == D(61000)  # unpinned: the index again
     handlers.run(SetSettlementPrice(PERP, D(62000)))
-    assert book.market.listing(PERP).settlement_price.value == D(62000)
+    assert exchange.market.listing(PERP).settlement_price.value == D(62000)
     handlers.run(SetVolatility(D("0.7"), currency="BTC"))
-    assert book.state.currency_volatility["BTC"] == D("0.7")
+    assert exchange.state.currency_volatility["BTC"] == D("0.7")
 
 
 def test_each_account_command_is_dispatched_to_the_books_accounts() -> None:
-    book = DerivativesBook()
+    exchange = DeribitExchange()
     handlers = Handlers()
-    add_deribit_handlers(handlers, book)
+    add_deribit_handlers(handlers, exchange)
     user, main = handlers.run(CreateDeribitAccount("alice", (("BTC", D(10)),), account_id=5))
     assert (user, main.id, main.username, main.balances) == ("alice", 5, "alice", {"BTC": D(10)})
     _, sub = handlers.run(CreateDeribitSubaccount("alice", (("ETH", D(3)),), subaccount_id=6, username="desk"))
-    assert book.accounts.wallet("alice", 6) is sub and sub.balances == {"ETH": D(3)}
+    assert exchange.accounts.wallet("alice", 6) is sub and sub.balances == {"ETH": D(3)}
     assert handlers.run(RenameDeribitSubaccount("alice", 6, "desk-2"))[1].username == "desk-2"
     assert handlers.run(SetDeribitSubaccountLogin("alice", 6, "enable"))[1].login_enabled is True
     assert handlers.run(SetDeribitInteruserTransfers("alice", False))[1] is main
     assert main.interuser_transfers_enabled is False and sub.interuser_transfers_enabled is True
-    with pytest.raises(BookError, match="already exists"):
+    with pytest.raises(ExchangeError, match="already exists"):
         handlers.run(CreateDeribitAccount("alice"))
 
 
 def test_each_cash_command_is_dispatched_to_the_books_cash() -> None:
-    book = DerivativesBook()
+    exchange = DeribitExchange()
     handlers = Handlers()
-    add_deribit_handlers(handlers, book)
+    add_deribit_handlers(handlers, exchange)
     handlers.run(CreateDeribitAccount("alice", (("BTC", D(10)),)))
     handlers.run(CreateDeribitAccount("bob"))
     _, sub = handlers.run(CreateDeribitSubaccount("alice", subaccount_id=8))
@@ -214,25 +214,29 @@ def test_each_cash_command_is_dispatched_to_the_books_cash() -> None:
     assert handlers.run(asked)[1] == move  # its nonce again: the same withdrawal, nothing moved
     assert handlers.run(CancelDeribitWithdrawal("alice", move.id)).state == "cancelled"
     made = handlers.run(DeribitTransfer("alice", "BTC", D(2), to_subaccount_id=8))
-    assert (made.from_account, made.to_account, sub.balances) == (book.accounts.wallet("alice").id, 8, {"BTC": D(2)})
+    assert (made.from_account, made.to_account, sub.balances) == (
+        exchange.accounts.wallet("alice").id,
+        8,
+        {"BTC": D(2)},
+    )
     to_bob = handlers.run(DeribitTransferToUser("alice", "BTC", D(1), "bob", from_subaccount_id=8))
-    assert (to_bob.to_user_id, book.accounts.wallet("bob").balance("BTC")) == ("bob", D(1))
-    with pytest.raises(BookError, match="only a prepared transfer can be cancelled"):
+    assert (to_bob.to_user_id, exchange.accounts.wallet("bob").balance("BTC")) == ("bob", D(1))
+    with pytest.raises(ExchangeError, match="only a prepared transfer can be cancelled"):
         handlers.run(CancelDeribitTransfer("alice", made.id))
     user, address = handlers.run(CreateDeribitDepositAddress("alice", "BTC", 8))
     assert (user, address.account_id, address.currency) == ("alice", 8, "BTC")
 
 
 def test_a_seeded_fill_is_dispatched_to_the_books_trading_once_its_index_has_a_price() -> None:
-    book = DerivativesBook()
+    exchange = DeribitExchange()
     handlers = Handlers()
-    add_deribit_handlers(handlers, book)
+    add_deribit_handlers(handlers, exchange)
     handlers.run(CreateDeribitAccount("alice", (("BTC", D(10)),)))
-    with pytest.raises(BookError, match="marked against the index 'btc_usd', which has no price") as caught:
+    with pytest.raises(ExchangeError, match="marked against the index 'btc_usd', which has no price") as caught:
         handlers.run(SeedDeribitFill("alice", PERP, "buy", D(10), D(60000)))
-    assert caught.value.status == 409 and book.market.instrument(PERP)  # listed, though no trade
+    assert caught.value.status == 409 and exchange.market.instrument(PERP)  # listed, though no trade
     handlers.run(SetIndexPrice("btc_usd", D(60000)))
     trade = handlers.run(SeedDeribitFill("alice", PERP, "buy", D(10), D(60000), fee=D("0.0001"), order_id="o-7"))
     assert (trade.user_id, trade.direction, trade.amount, trade.price) == ("alice", "buy", 10, 60000)
     assert trade.fee == D("0.0001")
-    assert trade.order_id == "o-7" and book.market.last_price(PERP) == D(60000)
+    assert trade.order_id == "o-7" and exchange.market.last_price(PERP) == D(60000)

@@ -1,4 +1,4 @@
-"""Deribit orders placed, edited, cancelled and read on the derivatives book (core/deribit/order_entry.py): an order's
+"""Deribit orders placed, edited, cancelled and read on the Deribit exchange (core/deribit/order_entry.py): an order's
 terms checked with the words and params the venue sends on, its id drawn or given, the order as it rests and the
 change published; an edit in place or re-entered; cancelling one or many by filter, past `DEEP` as a long command;
 the order history, an order's trades and the open orders read by filter."""
@@ -15,8 +15,8 @@ from deribit_orders import edit_order, submit_order
 from mockexchange.core import stepping
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import order_entry
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.order_commands import CancelDeribitOrders
 from mockexchange.core.deribit.order_entry import (
     cancel_order,
@@ -41,30 +41,30 @@ class Venue:
 
     def __init__(self) -> None:
         self.clock = ManualClock(START)
-        self.book = DerivativesBook(clock=self.clock)
-        self.book.accounts.open_account("alice", account_id=2001, balances={"BTC": D(10), "USDC": D(100_000)})
-        self.book.accounts.add_subaccount("alice", subaccount_id=2002)
-        self.book.accounts.open_account("bob", account_id=3001, balances={"BTC": D(10), "USDC": D(100_000)})
-        self.book.market.set_index_price("btc_usd", D(50_000))
+        self.exchange = DeribitExchange(clock=self.clock)
+        self.exchange.accounts.open_account("alice", account_id=2001, balances={"BTC": D(10), "USDC": D(100_000)})
+        self.exchange.accounts.add_subaccount("alice", subaccount_id=2002)
+        self.exchange.accounts.open_account("bob", account_id=3001, balances={"BTC": D(10), "USDC": D(100_000)})
+        self.exchange.market.set_index_price("btc_usd", D(50_000))
         self.published: list[Change] = []
-        self.book.state.bus.subscribe(self.published.append, ["derivatives.order"])
+        self.exchange.state.bus.subscribe(self.published.append, ["derivatives.order"])
 
     def place(self, direction: str, amount: str, price: str | None, name: str = PERP, **terms: Any) -> DerivativeOrder:
         user = terms.pop("user", "alice")
-        order, _ = submit_order(self.book, user, name, direction, D(amount), None if price is None else D(price),
+        order, _ = submit_order(self.exchange, user, name, direction, D(amount), None if price is None else D(price),
                                 **terms)  # fmt: skip
         return order
 
     def changes(self) -> list[tuple[str, str]]:
         return [(c.payload.order_id, c.payload.order_state) for c in self.published]
 
-    def refused(self, command: Any, *args: Any, **kwargs: Any) -> BookError:
+    def refused(self, command: Any, *args: Any, **kwargs: Any) -> ExchangeError:
         """The refusal of the command, which changes no order."""
-        orders = None if self.book.state.orders is None else dict(self.book.state.orders.orders)
+        orders = None if self.exchange.state.orders is None else dict(self.exchange.state.orders.orders)
         published = len(self.published)
-        with pytest.raises(BookError) as refusal:
-            command(self.book, *args, **kwargs)
-        assert (None if self.book.state.orders is None else dict(self.book.state.orders.orders)) == orders
+        with pytest.raises(ExchangeError) as refusal:
+            command(self.exchange, *args, **kwargs)
+        assert (None if self.exchange.state.orders is None else dict(self.exchange.state.orders.orders)) == orders
         assert len(self.published) == published
         return refusal.value
 
@@ -74,7 +74,7 @@ def venue() -> Venue:
     return Venue()
 
 
-def said(error: BookError) -> tuple[str, int, str | None, str | None]:
+def said(error: ExchangeError) -> tuple[str, int, str | None, str | None]:
     return str(error), error.status, error.reason, error.param
 
 
@@ -87,7 +87,7 @@ def test_a_limit_order_rests_with_its_terms(venue: Venue) -> None:
         "1", "alice", 2001, PERP, "buy", D(100), D(40000), "limit", "open", "good_til_cancelled", "mine", False, False,
         False, D(50), None, None, START, START,
     )  # fmt: skip
-    assert order_entry.find_order(venue.book, "1") == order and venue.changes() == [("1", "open")]
+    assert order_entry.find_order(venue.exchange, "1") == order and venue.changes() == [("1", "open")]
     assert venue.place("sell", "10", "60000", subaccount_id=2002).max_show == 10  # all of it shown
 
 
@@ -99,7 +99,7 @@ def test_a_stop_order_waits_untriggered(venue: Venue) -> None:
     )  # fmt: skip
     assert (order.time_in_force, order.reduce_only, order.created) == ("good_til_day", True, START)
     assert venue.changes() == [("1", "untriggered")] and venue.published[0].user_id == "alice"
-    assert venue.book.state.orders is not None and venue.book.state.orders.books == {}  # off the book
+    assert venue.exchange.state.orders is not None and venue.exchange.state.orders.books == {}  # off the book
 
 
 def test_order_ids_are_drawn_past_the_ones_given(venue: Venue) -> None:
@@ -207,7 +207,7 @@ def test_an_order_off_the_grid_or_past_its_expiry(venue: Venue) -> None:
     venue.clock.set(datetime(2026, 3, 27, 8, 0, tzinfo=UTC))
     assert terms_refused(venue, CALL, "buy", D(1), D("0.01")) == (f"{CALL} has expired", 409, None, None)
     venue.clock.set(datetime(2026, 3, 27, 7, 59, tzinfo=UTC))
-    venue.book.market.list_instrument("BTC-27MAR26-70000-C")
+    venue.exchange.market.list_instrument("BTC-27MAR26-70000-C")
     assert venue.place("buy", "1", "0.01", "BTC-27MAR26-70000-C").order_state == "open"
 
 
@@ -237,17 +237,19 @@ def test_an_order_made_smaller_at_its_price_keeps_its_place(venue: Venue) -> Non
     first = venue.place("buy", "100", "40000")
     venue.place("buy", "100", "40000", user="bob")
     venue.clock.set(LATER)
-    edited, trades = edit_order(venue.book, first.order_id, D(50), D(40000))
+    edited, trades = edit_order(venue.exchange, first.order_id, D(50), D(40000))
     assert trades == [] and (edited.amount, edited.max_show, edited.replaced, edited.updated) == (
         D(50),
         50,
         True,
         LATER,
     )
-    assert venue.book.state.orders is not None and venue.book.state.orders.books[PERP].levels("bid") == [(80000, 15)]
+    assert venue.exchange.state.orders is not None and venue.exchange.state.orders.books[PERP].levels("bid") == [
+        (80000, 15)
+    ]
     assert venue.changes()[-1] == (first.order_id, "open")
-    _, trades = submit_order(venue.book, "alice", PERP, "sell", D(50), D(40000), subaccount_id=2002)
-    assert [t.amount for t in trades] == [D(50)] and find_order(venue.book, first.order_id).order_state == "filled"
+    _, trades = submit_order(venue.exchange, "alice", PERP, "sell", D(50), D(40000), subaccount_id=2002)
+    assert [t.amount for t in trades] == [D(50)] and find_order(venue.exchange, first.order_id).order_state == "filled"
 
 
 @pytest.mark.parametrize(
@@ -256,46 +258,46 @@ def test_an_order_made_smaller_at_its_price_keeps_its_place(venue: Venue) -> Non
 def test_any_other_edit_goes_behind_the_others(venue: Venue, amount: str, terms: dict) -> None:
     first = venue.place("buy", "100", "40000")
     second = venue.place("buy", "100", "40000", user="bob")
-    edit_order(venue.book, first.order_id, D(amount), D(40000), **terms)
-    _, trades = submit_order(venue.book, "alice", PERP, "sell", D(100), D(40000), subaccount_id=2002)
+    edit_order(venue.exchange, first.order_id, D(amount), D(40000), **terms)
+    _, trades = submit_order(venue.exchange, "alice", PERP, "sell", D(100), D(40000), subaccount_id=2002)
     assert [(t.amount, t.price) for t in trades] == [(D(100), D(40000))]
-    assert find_order(venue.book, second.order_id).order_state == "filled"
-    assert find_order(venue.book, first.order_id).order_state == "open"
+    assert find_order(venue.exchange, second.order_id).order_state == "filled"
+    assert find_order(venue.exchange, first.order_id).order_state == "open"
 
 
 def test_an_edit_that_crosses_trades(venue: Venue) -> None:
     venue.place("sell", "100", "41000", user="bob")
     bid = venue.place("buy", "100", "40000")
-    edited, trades = edit_order(venue.book, bid.order_id, D(100), D(41000))
+    edited, trades = edit_order(venue.exchange, bid.order_id, D(100), D(41000))
     assert [(t.amount, t.price) for t in trades] == [(D(100), D(41000))] and edited.order_state == "filled"
 
 
 def test_a_hidden_order_stays_hidden_through_an_edit(venue: Venue) -> None:
     order = venue.place("buy", "100", "40000", max_show=D(30))
-    assert edit_order(venue.book, order.order_id, D(50), D(40000))[0].max_show == D(30)
-    assert edit_order(venue.book, order.order_id, D(20), D(40000))[0].max_show == D(20)
+    assert edit_order(venue.exchange, order.order_id, D(50), D(40000))[0].max_show == D(30)
+    assert edit_order(venue.exchange, order.order_id, D(20), D(40000))[0].max_show == D(20)
 
 
 def test_an_untriggered_order_changes_its_terms_in_place(venue: Venue) -> None:
     order = venue.place("sell", "10", "45000", order_type="stop_limit", trigger="index_price", trigger_price=D(46000))
-    edited, trades = edit_order(venue.book, order.order_id, D(20), D(44000), trigger_price=D(45000), reduce_only=True,
+    edited, trades = edit_order(venue.exchange, order.order_id, D(20), D(44000), trigger_price=D(45000), reduce_only=True,
                                 post_only=True, reject_post_only=True)  # fmt: skip
     assert trades == [] and edited.order_state == "untriggered"
     assert (edited.amount, edited.price, edited.trigger_price, edited.reduce_only) == (D(20), D(44000), 45000, True)
     assert (edited.post_only, edited.reject_post_only) == (True, True)
-    assert venue.book.state.orders is not None and venue.book.state.orders.waiting == {
+    assert venue.exchange.state.orders is not None and venue.exchange.state.orders.waiting == {
         (PERP, "index_price", False): [(D(-45000), START, order.order_id)]
     }  # fmt: skip
     error = venue.refused(edit_order, order.order_id, D(20), D(44000), trigger_price=D(10**7 + 1))
     assert said(error)[0].startswith("trigger_price must be from") and error.param == "trigger_price"
     limit = venue.place("buy", "10", "40000")
-    assert edit_order(venue.book, limit.order_id, D(10), D(40000), trigger_price=D(1))[0].trigger_price is None
+    assert edit_order(venue.exchange, limit.order_id, D(10), D(40000), trigger_price=D(1))[0].trigger_price is None
 
 
 def test_an_edit_is_refused(venue: Venue) -> None:
     assert said(venue.refused(edit_order, "9", D(10), D(1))) == ("unknown order_id '9'", 404, "order_not_found", None)
     order = venue.place("buy", "100", "40000")
-    submit_order(venue.book, "bob", PERP, "sell", D(30), D(40000))
+    submit_order(venue.exchange, "bob", PERP, "sell", D(30), D(40000))
     assert said(venue.refused(edit_order, "9", D(10), D(1)))[2] == "order_not_found"
     assert said(venue.refused(edit_order, order.order_id, D(30), D(40000))) == (
         "amount 30 is not more than the 30 filled already", 400, None, None
@@ -306,8 +308,8 @@ def test_an_edit_is_refused(venue: Venue) -> None:
     assert said(venue.refused(edit_order, order.order_id, D(0), D(40000)))[3] == "amount"
     assert said(venue.refused(edit_order, order.order_id, D(45), D(40000)))[2] == "invalid_amount"
     assert said(venue.refused(edit_order, order.order_id, D(40), D("40000.1")))[2] == "price_wrong_tick"
-    assert edit_order(venue.book, order.order_id, D(40), D(40000))[0].remaining == 10
-    cancel_order(venue.book, order.order_id)
+    assert edit_order(venue.exchange, order.order_id, D(40), D(40000))[0].remaining == 10
+    cancel_order(venue.exchange, order.order_id)
     assert said(venue.refused(edit_order, order.order_id, D(50), D(40000))) == (
         "order '1' is cancelled already", 409, "already_closed", None
     )  # fmt: skip
@@ -320,9 +322,9 @@ def test_cancelling_an_order(venue: Venue) -> None:
     assert said(venue.refused(cancel_order, "1")) == ("unknown order_id '1'", 404, "order_not_found", None)
     order = venue.place("buy", "100", "40000")
     venue.clock.set(LATER)
-    cancelled = cancel_order(venue.book, order.order_id)
+    cancelled = cancel_order(venue.exchange, order.order_id)
     assert (cancelled.order_state, cancelled.cancel_reason, cancelled.updated) == ("cancelled", "user_request", LATER)
-    assert find_order(venue.book, order.order_id) == cancelled and venue.changes()[-1] == ("1", "cancelled")
+    assert find_order(venue.exchange, order.order_id) == cancelled and venue.changes()[-1] == ("1", "cancelled")
     assert venue.published[-1].user_id == "alice"
     assert said(venue.refused(cancel_order, "1")) == ("order '1' is cancelled already", 409, "already_closed", None)
 
@@ -354,10 +356,10 @@ def placed_for_cancelling(venue: Venue) -> dict[str, str]:
 def test_cancelling_by_filter(venue: Venue, filters: dict, cancelled: list[str]) -> None:
     placed = placed_for_cancelling(venue)
     names = {order_id: name for name, order_id in placed.items()}
-    done = cancel_orders(venue.book, CancelDeribitOrders("alice", **filters))
+    done = cancel_orders(venue.exchange, CancelDeribitOrders("alice", **filters))
     assert [names[o.order_id] for o in done] == cancelled and all(o.order_state == "cancelled" for o in done)
     assert [names[i] for i, _ in venue.changes()[len(placed) :]] == cancelled
-    left = [names[o.order_id] for o in open_orders(venue.book, 2001)]
+    left = [names[o.order_id] for o in open_orders(venue.exchange, 2001)]
     assert left == [name for name in placed if name not in cancelled and name != "sub"]
 
 
@@ -365,91 +367,97 @@ def test_cancelling_many_runs_long(venue: Venue, monkeypatch: pytest.MonkeyPatch
     """Past `DEEP` orders, cancelling them is a long command: reads of other users go in between."""
     monkeypatch.setattr(order_entry, "DEEP", 2)
     long_at: list[bool] = []
-    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
+    venue.exchange.state.bus.subscribe(
+        lambda _: long_at.append(venue.exchange.lock.running_long), ["derivatives.order"]
+    )
     for _ in range(2):
         venue.place("buy", "10", "40000")
-    cancel_orders(venue.book, CancelDeribitOrders("alice"))
+    cancel_orders(venue.exchange, CancelDeribitOrders("alice"))
     assert long_at == [False, False, False, False]
     for _ in range(3):
         venue.place("buy", "10", "40000")
     long_at.clear()
-    assert len(cancel_orders(venue.book, CancelDeribitOrders("alice"))) == 3 and long_at == [True, True, True]
-    assert not venue.book.lock.running_long
+    assert len(cancel_orders(venue.exchange, CancelDeribitOrders("alice"))) == 3 and long_at == [True, True, True]
+    assert not venue.exchange.lock.running_long
 
 
 # -- reads ---------------------------------------------------------------------------------------------------------
 
 
 def test_the_order_history_and_an_orders_trades(venue: Venue) -> None:
-    assert order_history(venue.book, 2001) == [] and order_trades(venue.book, "1") == []
+    assert order_history(venue.exchange, 2001) == [] and order_trades(venue.exchange, "1") == []
     placed = placed_for_cancelling(venue)
-    submit_order(venue.book, "bob", PERP, "sell", D(20), D(40000))  # fills "perp" and "sub"
+    submit_order(venue.exchange, "bob", PERP, "sell", D(20), D(40000))  # fills "perp" and "sub"
     venue.clock.set(LATER)
-    submit_order(venue.book, "bob", LINEAR, "sell", D("0.5"), D(40000))  # half of "linear"
-    cancel_orders(venue.book, CancelDeribitOrders("alice"))
+    submit_order(venue.exchange, "bob", LINEAR, "sell", D("0.5"), D(40000))  # half of "linear"
+    cancel_orders(venue.exchange, CancelDeribitOrders("alice"))
     names = {order_id: name for name, order_id in placed.items()}
-    history = order_history(venue.book, 2001)
+    history = order_history(venue.exchange, 2001)
     assert [names[o.order_id] for o in history] == ["linear", "perp"]  # newest first; unfilled left out
-    every = order_history(venue.book, 2001, include_unfilled=True)
+    every = order_history(venue.exchange, 2001, include_unfilled=True)
     assert [names[o.order_id] for o in every] == ["call", "linear", "perp stop", "perp"]
-    assert [names[o.order_id] for o in order_history(venue.book, 2001, since=LATER)] == ["linear"]
-    assert [names[o.order_id] for o in order_history(venue.book, 2001, currency="USDC")] == ["linear"]
-    assert [names[o.order_id] for o in order_history(venue.book, 2001, kind="option", include_unfilled=True)] == [
+    assert [names[o.order_id] for o in order_history(venue.exchange, 2001, since=LATER)] == ["linear"]
+    assert [names[o.order_id] for o in order_history(venue.exchange, 2001, currency="USDC")] == ["linear"]
+    assert [names[o.order_id] for o in order_history(venue.exchange, 2001, kind="option", include_unfilled=True)] == [
         "call"
     ]  # fmt: skip
-    assert [names[o.order_id] for o in order_history(venue.book, 2001, instrument_name=PERP)] == ["perp"]
-    assert [names[o.order_id] for o in order_history(venue.book, 2002)] == ["sub"]
-    (fill,) = order_trades(venue.book, placed["perp"])
+    assert [names[o.order_id] for o in order_history(venue.exchange, 2001, instrument_name=PERP)] == ["perp"]
+    assert [names[o.order_id] for o in order_history(venue.exchange, 2002)] == ["sub"]
+    (fill,) = order_trades(venue.exchange, placed["perp"])
     assert (fill.order_id, fill.amount, fill.liquidity, fill.user_id) == (placed["perp"], D(10), "M", "alice")
-    assert order_trades(venue.book, placed["call"]) == [] and order_trades(venue.book, "nope") == []
+    assert order_trades(venue.exchange, placed["call"]) == [] and order_trades(venue.exchange, "nope") == []
 
 
 def test_open_orders_by_filter_with_a_step_each(venue: Venue) -> None:
-    assert open_orders(venue.book, 2001) == []
+    assert open_orders(venue.exchange, 2001) == []
     placed = placed_for_cancelling(venue)
     names = {order_id: name for name, order_id in placed.items()}
     steps: list[int] = []
-    found = open_orders(venue.book, 2001, currency="BTC", step=lambda: steps.append(1))
+    found = open_orders(venue.exchange, 2001, currency="BTC", step=lambda: steps.append(1))
     assert [names[o.order_id] for o in found] == ["perp", "perp stop", "call"] and len(steps) == 4
-    assert [names[o.order_id] for o in open_orders(venue.book, 2001, kind="future")] == ["perp", "perp stop", "linear"]
-    assert [names[o.order_id] for o in open_orders(venue.book, 2001, instrument_name=LINEAR)] == ["linear"]
-    assert [names[o.order_id] for o in open_orders(venue.book, 2002)] == ["sub"]
+    assert [names[o.order_id] for o in open_orders(venue.exchange, 2001, kind="future")] == [
+        "perp",
+        "perp stop",
+        "linear",
+    ]
+    assert [names[o.order_id] for o in open_orders(venue.exchange, 2001, instrument_name=LINEAR)] == ["linear"]
+    assert [names[o.order_id] for o in open_orders(venue.exchange, 2002)] == ["sub"]
 
 
 def test_reading_many_open_orders_is_long(venue: Venue, monkeypatch: pytest.MonkeyPatch) -> None:
-    with reading_open(venue.book, "alice", [2001]) as step:
+    with reading_open(venue.exchange, "alice", [2001]) as step:
         assert step is None  # no order yet
     monkeypatch.setattr(order_entry, "DEEP", 2)
     venue.place("buy", "10", "40000")
     venue.place("buy", "10", "40000", subaccount_id=2002)
-    with reading_open(venue.book, "alice", [2001, 2002]) as step:
-        assert step is None and not venue.book.lock.running_long
+    with reading_open(venue.exchange, "alice", [2001, 2002]) as step:
+        assert step is None and not venue.exchange.lock.running_long
     venue.place("buy", "1", "40000", LINEAR)
-    with reading_open(venue.book, "alice", [2001, 2002]) as step:
-        assert step == venue.book.lock.step and venue.book.lock.running_long
-    token = venue.book.lock.admit(lambda: stepping.Footprint.of())
+    with reading_open(venue.exchange, "alice", [2001, 2002]) as step:
+        assert step == venue.exchange.lock.step and venue.exchange.lock.running_long
+    token = venue.exchange.lock.admit(lambda: stepping.Footprint.of())
     assert token is not None
     try:
-        with pytest.raises(stepping.MustStep), reading_open(venue.book, "alice", [2001, 2002]):
+        with pytest.raises(stepping.MustStep), reading_open(venue.exchange, "alice", [2001, 2002]):
             pass
     finally:
-        venue.book.lock.discharge(token)
+        venue.exchange.lock.discharge(token)
 
 
 def test_reads_of_a_book_with_no_order_yet(venue: Venue) -> None:
-    assert find_order(venue.book, "1") is None and open_orders(venue.book, 2001) == []
+    assert find_order(venue.exchange, "1") is None and open_orders(venue.exchange, 2001) == []
 
 
 def test_the_history_since_a_time_holds_orders_closed_after_a_clock_set_back(venue: Venue) -> None:
     venue.clock.set(LATER)
     late = venue.place("buy", "10", "40000")
-    cancel_order(venue.book, late.order_id)
+    cancel_order(venue.exchange, late.order_id)
     venue.clock.set(START)  # back: the next order closes earlier than the last
     early = venue.place("buy", "10", "40000")
-    cancel_order(venue.book, early.order_id)
-    found = order_history(venue.book, 2001, include_unfilled=True, since=LATER)
+    cancel_order(venue.exchange, early.order_id)
+    found = order_history(venue.exchange, 2001, include_unfilled=True, since=LATER)
     assert [o.order_id for o in found] == [late.order_id]
-    every = order_history(venue.book, 2001, include_unfilled=True)
+    every = order_history(venue.exchange, 2001, include_unfilled=True)
     assert [o.order_id for o in every] == [late.order_id, early.order_id]  # by the time of their change
 
 

@@ -3,7 +3,7 @@ tests/test_kalshi_orders_core.py checks: cancel (one, or all of a user's), decre
 back of a level, crossing first), expiry on the exchange clock, a pause's and a market's end, and the ended orders an
 account keeps. Each command's refusals with their status, Kalshi's code and words (a refused command changes nothing),
 and what a command changes: the order (its counts, hold, reason, status), its owner's cash and resting contracts, the
-book and its place in the queue, and what the command answers (`Done`)."""
+book and its place in the queue, and what the command answers (`OrderOutcome`)."""
 
 from __future__ import annotations
 

@@ -212,7 +212,7 @@ class Probe:
     def _learn_withdrawals(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
         self._learn_transfer(answer)
 
-    # An account's insides: cash between its subaccounts, and out to (or back from) the margined instance.
+    # An account's details: cash between its subaccounts, and out to (or back from) the margined instance.
     def _learn_subaccounts(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
         self.kalshi[answer["user_id"]].cash.setdefault(answer["subaccount_number"], Decimal(0))
 
@@ -254,8 +254,8 @@ class Probe:
     def _learn_deliveries(self) -> None:
         """The deliveries made since the last call: an expiry the clock passed is delivered by the first call that
         touches the book after it (before that call's own cash moves), so they are taken in before its answer is."""
-        with self.mock.book.reading():
-            made = self.mock.book.state.deliveries[self.deliveries_seen :]
+        with self.mock.exchange.reading():
+            made = self.mock.exchange.state.deliveries[self.deliveries_seen :]
             self.deliveries_seen += len(made)
         for delivery in made:
             user = self.deribit.get(delivery.user_id)
@@ -375,8 +375,8 @@ class Probe:
                 summary = self.deribit_get(user, "private/get_account_summary", {"currency": currency, **wallet})
                 # The book holds the cash exactly; the wire at the 8 places Deribit sends (half away from zero).
                 exact = expected.get(currency, Decimal(0))
-                with self.mock.book.reading():
-                    held = self.mock.book.accounts.wallet(user.user_id, wallet_id).balance(currency)
+                with self.mock.exchange.reading():
+                    held = self.mock.exchange.accounts.wallet(user.user_id, wallet_id).balance(currency)
                 assert held == exact, (user.user_id, wallet_id, currency, held)
                 sent = exact.quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
                 assert summary["balance"] == sent, (user.user_id, wallet_id, summary)

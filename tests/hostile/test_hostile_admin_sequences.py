@@ -130,7 +130,7 @@ VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         st.sampled_from(KALSHI_USERS), CENTS, st.sampled_from(["applied", "pending", "returned"]),
         st.sampled_from(["w1", "w2"]),
     ),
-    # An account's insides: subaccounts, transfers inside an account, netting, the target balance allocation.
+    # An account's details: subaccounts, transfers inside an account, netting, the target balance allocation.
     "subaccounts": st.builds(
         lambda user, index: {"user_id": user, "exchange_index": index},
         st.sampled_from(KALSHI_USERS), st.sampled_from([0, 1, 2**31 - 1]),

@@ -14,10 +14,10 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit import trading as trading_module
 from mockexchange.core.deribit import wallets as wallets_module
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import parse_instrument_name
-from mockexchange.core.deribit.records import Fill
+from mockexchange.core.deribit.records import DeribitFill
 from mockexchange.core.kalshi import checks as checks_module
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
@@ -111,39 +111,45 @@ def test_a_fills_own_fee_is_bounded_by_its_contracts(ledger):
 
 
 @pytest.fixture
-def book() -> DerivativesBook:
-    book = DerivativesBook(clock=ManualClock(START))
-    book.market.set_index_price("btc_usd", D(60_000))
-    book.market.set_index_price("btc_usdc", D(60_000))
-    book.accounts.open_account("a", balances={"BTC": D(10), "USDC": D(1000)})
-    return book
+def exchange() -> DeribitExchange:
+    exchange = DeribitExchange(clock=ManualClock(START))
+    exchange.market.set_index_price("btc_usd", D(60_000))
+    exchange.market.set_index_price("btc_usdc", D(60_000))
+    exchange.accounts.open_account("a", balances={"BTC": D(10), "USDC": D(1000)})
+    return exchange
 
 
-def test_amounts_traded_by_one_account_are_bounded(book, monkeypatch):
+def test_amounts_traded_by_one_account_are_bounded(exchange, monkeypatch):
     monkeypatch.setattr(trading_module, "MAX_TRADED", D(100))  # where apply_trade reads it
-    book.accounts.open_account("b", balances={"BTC": D(10)})
-    book.trading.apply_trade(Fill("a", "BTC-PERPETUAL", "buy", D(100), D(60_000)))
-    with pytest.raises(BookError, match="amounts traded"):
-        book.trading.apply_trade(Fill("a", "BTC-PERPETUAL", "sell", D(10), D(60_000)))
-    book.trading.apply_trade(
-        Fill("b", "BTC-PERPETUAL", "sell", D(100), D(60_000))
+    exchange.accounts.open_account("b", balances={"BTC": D(10)})
+    exchange.trading.apply_trade(DeribitFill("a", "BTC-PERPETUAL", "buy", D(100), D(60_000)))
+    with pytest.raises(ExchangeError, match="amounts traded"):
+        exchange.trading.apply_trade(DeribitFill("a", "BTC-PERPETUAL", "sell", D(10), D(60_000)))
+    exchange.trading.apply_trade(
+        DeribitFill("b", "BTC-PERPETUAL", "sell", D(100), D(60_000))
     )  # another account's bound is its own
-    assert book.valuation.position("a", "BTC-PERPETUAL").size == 100 and book.state.traded == {1001: 100, 1002: 100}
+    assert exchange.valuation.position("a", "BTC-PERPETUAL").size == 100 and exchange.state.traded == {
+        1001: 100,
+        1002: 100,
+    }
 
 
-def test_a_wallets_balance_is_bounded_on_deposits_and_trades(book, monkeypatch):
+def test_a_wallets_balance_is_bounded_on_deposits_and_trades(exchange, monkeypatch):
     monkeypatch.setattr(wallets_module, "MAX_BALANCE", D(2000))  # where a balance after a move is checked
-    with pytest.raises(BookError, match="balance"):
-        book.cash.move_cash("a", "USDC", D(1001))
-    with pytest.raises(BookError, match="balance"):  # a premium of 2000 USDC in
-        book.trading.apply_trade(Fill("a", "BTC_USDC-26JUN26-60000-C", "sell", D(1), D(2000)))
-    assert book.accounts.account("a").main.balances == {"BTC": 10, "USDC": 1000} and book.valuation.positions("a") == []
+    with pytest.raises(ExchangeError, match="balance"):
+        exchange.cash.move_cash("a", "USDC", D(1001))
+    with pytest.raises(ExchangeError, match="balance"):  # a premium of 2000 USDC in
+        exchange.trading.apply_trade(DeribitFill("a", "BTC_USDC-26JUN26-60000-C", "sell", D(1), D(2000)))
+    assert (
+        exchange.accounts.account("a").main.balances == {"BTC": 10, "USDC": 1000}
+        and exchange.valuation.positions("a") == []
+    )
 
 
 @pytest.mark.parametrize("value,what", [(D("1e-9"), "8 decimal places"), (D(10**7) + 1, "10000000"), (D(0), "0.0")])
-def test_prices_have_bounds_and_places(book, value, what):
-    with pytest.raises(BookError, match=what):
-        book.market.set_index_price("btc_usd", value)
+def test_prices_have_bounds_and_places(exchange, value, what):
+    with pytest.raises(ExchangeError, match=what):
+        exchange.market.set_index_price("btc_usd", value)
 
 
 def test_black76_far_out_of_the_money_writes_short_numbers():

@@ -45,10 +45,10 @@ def sandbox() -> Iterator[MockServer]:
 def asks(mock: MockServer, instrument: str, price: int) -> None:
     """DEEP + 50 asks of 10 of the maker's on `instrument` at `price`: its main wallet's, then its subaccount's (a
     wallet holds at most 500 open orders on one instrument)."""
-    sub = next(iter(mock.book.accounts.account("maker").subaccounts))
+    sub = next(iter(mock.exchange.accounts.account("maker").subaccounts))
     for n in range(DEEP + 50):
         wallet = None if n < DEEP - 50 else sub
-        submit_order(mock.book, "maker", instrument, "sell", Decimal(10), Decimal(price), subaccount_id=wallet)
+        submit_order(mock.exchange, "maker", instrument, "sell", Decimal(10), Decimal(price), subaccount_id=wallet)
 
 
 def rpc(mock: MockServer, user: str | None, method: str, **params: object) -> dict:
@@ -77,7 +77,7 @@ def beside(
     ETH's book answer beside it as they did before it; the maker's positions and `swept`'s book wait for it and read
     its whole result. Answers its reply."""
     answered, (positions, book) = beside_a_pause(
-        mock.book.lock, mock.book.state.bus, [CHANGE], f"{mock.base_url}/_admin/health", command, first=first,
+        mock.exchange.lock, mock.exchange.state.bus, [CHANGE], f"{mock.base_url}/_admin/health", command, first=first,
         clear=lambda: reads(mock, "carol", OTHER),
         touching=[partial(rpc, mock, "maker", "private/get_positions", currency="BTC"),
                   partial(rpc, mock, None, "public/get_order_book", instrument_name=swept)],
@@ -100,5 +100,5 @@ def test_a_future_delivered_on_hundreds_of_orders_is_delivered_long_off_the_loop
     asks(mock, DATED, 61000)
     mock.set_index_price("btc_usd", "60000")
     book = beside(mock, lambda: rpc(mock, None, "public/get_order_book", instrument_name=DATED), DATED,
-                  first=lambda: mock.book.state.clock.set(T0 + timedelta(days=2)))  # fmt: skip
+                  first=lambda: mock.exchange.state.clock.set(T0 + timedelta(days=2)))  # fmt: skip
     assert book["result"]["state"] == "delivered", book

@@ -40,12 +40,12 @@ def sandbox() -> Iterator[MockServer]:
 
 def placed(mock: MockServer) -> tuple[int, list[str]]:
     """The maker's subaccount, and its bids' ids in the order placed."""
-    sub = next(iter(mock.book.accounts.account("maker").subaccounts))
+    sub = next(iter(mock.exchange.accounts.account("maker").subaccounts))
     ids = []
     for name, count in HELD.items():
         for n in range(count):
             order, _ = submit_order(
-                mock.book, "maker", name, "buy", Decimal(10), Decimal(40_000 + 5 * n), subaccount_id=sub
+                mock.exchange, "maker", name, "buy", Decimal(10), Decimal(40_000 + 5 * n), subaccount_id=sub
             )
             ids.append(order.order_id)
     return sub, ids
@@ -71,7 +71,7 @@ def test_a_read_of_many_open_orders_runs_long_beside_the_others(mock, monkeypatc
     maker = Deribit(mock, mock.create_deribit_key("maker"))
     carol = Deribit(mock, mock.create_deribit_key("carol"))
     carols = carol.result("private/get_positions", currency="ETH")
-    lock = mock.book.lock
+    lock = mock.exchange.lock
     inside, go_on, steps = held_at_its_steps(lock, monkeypatch)
     with ThreadPoolExecutor(2) as pool:
         reading = pool.submit(read, maker, sub)

@@ -30,7 +30,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.server import MockServer
 from mockexchange.settings import Settings
-from mockexchange.venues.fanout import Fanout, Handed
+from mockexchange.venues.fanout import Fanout, HandedChange
 from mockexchange.venues.kalshi.websocket import WRITE_BYTES
 from mockexchange.web.extensions import frame_writer
 
@@ -188,7 +188,7 @@ def test_a_loops_inbox_keeps_a_keys_changes_up_to_their_bytes():
     change that moved a thousand levels weighs a thousand levels), whatever their count: the rest are not kept, and
     the connections they were for overflow."""
     bus = EventBus()
-    batches: list[list[Handed[str]]] = []
+    batches: list[list[HandedChange[str]]] = []
     fanout: Fanout[str] = Fanout(bus, ("fill",), batches.append, 1_000, limit_bytes=100, weigh=lambda c: c.payload)
     loop = asyncio.new_event_loop()
     try:

@@ -10,7 +10,7 @@ says whether more follow.
 
 The book is the venue's answer to `public/get_order_book` for one instrument (the one asked for, or the first the wallet
 trades on: an open order's, a position's, a recent trade's), beside the wallet's own part of each level: what its open
-orders show there (`max_show` of what remains, as the book counts them, core/deribit/market_book.py) and their ids.
+orders show there (`max_show` of what remains, as the book counts them, core/deribit/public_levels.py) and their ids.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from typing import Any
 
 from mockexchange.admin.queries import HISTORY_ROWS
 from mockexchange.control import ControlError
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
-from mockexchange.core.deribit.market_book import shown
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.order_entry import order_history
 from mockexchange.core.deribit.orders import DerivativeOrder
+from mockexchange.core.deribit.public_levels import shown
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.deribit import market_data
 from mockexchange.venues.deribit.context import DeribitContext
-from mockexchange.venues.deribit.methods import Call
+from mockexchange.venues.deribit.methods import RpcCall
 from mockexchange.venues.deribit.orders import order_row
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.render import PRICE, number
@@ -47,26 +47,26 @@ DERIBIT_QUERIES = {
 }
 
 
-def orders(book: DerivativesBook, wallet_id: int) -> dict[str, Any]:
+def orders(exchange: DeribitExchange, wallet_id: int) -> dict[str, Any]:
     """The wallet's newest open orders and its most recent closed ones; under the book's lock (the caller holds it)."""
-    kept = book.state.orders
+    kept = exchange.state.orders
     open_ids = kept.open.get(wallet_id, {}) if kept is not None else {}
     newest = [kept.orders[order_id] for order_id in islice(reversed(open_ids), HISTORY_ROWS)] if kept else []
-    closed = order_history(book, wallet_id, include_unfilled=True)
+    closed = order_history(exchange, wallet_id, include_unfilled=True)
     return {
-        "open": {"orders": _rows(book, newest), "more": len(open_ids) > HISTORY_ROWS},
-        "history": {"orders": _rows(book, closed[:HISTORY_ROWS]), "more": len(closed) > HISTORY_ROWS},
+        "open": {"orders": _rows(exchange, newest), "more": len(open_ids) > HISTORY_ROWS},
+        "history": {"orders": _rows(exchange, closed[:HISTORY_ROWS]), "more": len(closed) > HISTORY_ROWS},
     }
 
 
-def _rows(book: DerivativesBook, found: list[DerivativeOrder]) -> list[Any]:
-    return [order_row(order, book.market.instrument(order.instrument_name)) for order in found]
+def _rows(exchange: DeribitExchange, found: list[DerivativeOrder]) -> list[Any]:
+    return [order_row(order, exchange.market.instrument(order.instrument_name)) for order in found]
 
 
-def instruments(book: DerivativesBook, wallet_id: int, positions: list[str], trades: list[str]) -> list[str]:
+def instruments(exchange: DeribitExchange, wallet_id: int, positions: list[str], trades: list[str]) -> list[str]:
     """The instruments the wallet trades on, at most `MAX_INSTRUMENTS`: its open orders' (newest placed first), then
     its positions', then its recent trades' (newest first)."""
-    kept = book.state.orders
+    kept = exchange.state.orders
     open_ids = kept.open.get(wallet_id, {}) if kept is not None else {}
     placed = (kept.orders[order_id].instrument_name for order_id in reversed(open_ids)) if kept else iter(())
     found: dict[str, None] = {}
@@ -80,18 +80,18 @@ def instruments(book: DerivativesBook, wallet_id: int, positions: list[str], tra
 def order_book(ctx: DeribitContext, wallet_id: int, name: str) -> dict[str, Any]:
     """The instrument's book as `public/get_order_book` answers it, and the wallet's own part of each level; under the
     book's lock (the caller holds it)."""
-    book = ctx.book
+    exchange = ctx.exchange
     try:
-        book.market.instrument(name)
-    except BookError:
+        exchange.market.instrument(name)
+    except ExchangeError:
         raise ControlError(f"unknown instrument {excerpt(name)}: no instrument listed has it", 404) from None
-    answer = market_data.public_get_order_book(Call(ctx, Params({"instrument_name": name, "depth": BOOK_DEPTH})))
-    return {"instrument_name": name, "order_book": answer, "own": _own(book, wallet_id, name)}
+    answer = market_data.public_get_order_book(RpcCall(ctx, Params({"instrument_name": name, "depth": BOOK_DEPTH})))
+    return {"instrument_name": name, "order_book": answer, "own": _wallet_levels(exchange, wallet_id, name)}
 
 
-def _own(book: DerivativesBook, wallet_id: int, name: str) -> dict[str, list[dict[str, Any]]]:
+def _wallet_levels(exchange: DeribitExchange, wallet_id: int, name: str) -> dict[str, list[dict[str, Any]]]:
     """What the wallet's open orders show at each level of the instrument, best first (bids from the highest price)."""
-    kept = book.state.orders
+    kept = exchange.state.orders
     held = kept.held.get(wallet_id, {}).get(name) if kept is not None else None
     levels: dict[str, dict[Decimal, list[Any]]] = {"buy": defaultdict(list), "sell": defaultdict(list)}
     if kept is not None and held is not None:

@@ -16,8 +16,8 @@ from mockexchange.admin.panels import JS, Panel
 from mockexchange.admin.queries import HISTORY_ROWS, MAX_LISTED, MAX_REPLAYED
 from mockexchange.control.answers import fields
 from mockexchange.control.errors import core_call
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_NAME, BookError
-from mockexchange.core.deribit.wallets import Account, Wallet
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_NAME, ExchangeError
+from mockexchange.core.deribit.wallets import DeribitAccount, Wallet
 from mockexchange.venues.deribit import render as deribit_render
 from mockexchange.venues.deribit.context import DeribitContext
 
@@ -27,7 +27,7 @@ def _wallet_json(wallet: Wallet, main: bool) -> dict[str, Any]:
     return {"id": wallet.id, "username": wallet.username, "main": main, "balances": balances}
 
 
-def _wallets(account: Account) -> list[dict[str, Any]]:
+def _wallets(account: DeribitAccount) -> list[dict[str, Any]]:
     return [_wallet_json(account.main, True), *(_wallet_json(w, False) for w in account.subaccounts.values())]
 
 
@@ -46,9 +46,9 @@ class DeribitPanel(Panel):
 
     def accounts(self) -> tuple[dict[str, Any], bool]:
         """Every Deribit account with its subaccounts (wallets) and their balances."""
-        book = self.deribit.book
-        with book.reading():
-            opened = book.accounts.all()
+        exchange = self.deribit.exchange
+        with exchange.reading():
+            opened = exchange.accounts.all()
             deribit = [self._deribit_row(account) for account in opened[:MAX_LISTED]]
         return {"deribit": deribit}, len(opened) > MAX_LISTED
 
@@ -59,7 +59,7 @@ class DeribitPanel(Panel):
         credential = self.deribit.auth.registry.get(key_id)
         return credential.user_id if credential is not None else None
 
-    def _deribit_row(self, account: Account) -> dict[str, Any]:
+    def _deribit_row(self, account: DeribitAccount) -> dict[str, Any]:
         return {
             "user_id": account.user_id,
             "wallets": _wallets(account),
@@ -67,26 +67,26 @@ class DeribitPanel(Panel):
         }
 
     def _deribit_account(self, user_id: str, wallet_id: int | None, instrument: str | None) -> dict[str, Any] | None:
-        book = self.deribit.book
-        with book.reading():
+        exchange = self.deribit.exchange
+        with exchange.reading():
             try:
-                account = book.accounts.account(user_id)
-            except BookError:
+                account = exchange.accounts.account(user_id)
+            except ExchangeError:
                 return None
-            wallet = core_call(book.accounts.wallet, user_id, wallet_id)
-            views = book.valuation.positions(user_id, subaccount_id=wallet.id)
+            wallet = core_call(exchange.accounts.wallet, user_id, wallet_id)
+            views = exchange.valuation.positions(user_id, subaccount_id=wallet.id)
             shown = [deribit_render.position(view) for view in views]
-            mine = [t for t in book.state.trades.of_wallet(wallet.id) if t.user_id == user_id]
+            mine = [t for t in exchange.state.trades.of_wallet(wallet.id) if t.user_id == user_id]
             trades = mine[-MAX_REPLAYED:]
             rendered = [
-                deribit_render.trade(t, book.market.instrument(t.instrument_name).contract_size)
+                deribit_render.trade(t, exchange.market.instrument(t.instrument_name).contract_size)
                 for t in reversed(trades[-HISTORY_ROWS:])
             ]
             wallets = _wallets(account)
             markets = pnl.deribit_series(trades)
-            shown_orders = deribit_orders.orders(book, wallet.id)
+            shown_orders = deribit_orders.orders(exchange, wallet.id)
             traded = [t.instrument_name for t in reversed(trades[-HISTORY_ROWS:])]
-            names = deribit_orders.instruments(book, wallet.id, [v.instrument_name for v in views], traded)
+            names = deribit_orders.instruments(exchange, wallet.id, [v.instrument_name for v in views], traded)
             instrument = instrument or (names[0] if names else None)
             order_book = None if instrument is None else deribit_orders.order_book(self.deribit, wallet.id, instrument)
         credentials = [fields(c, "client_id subaccount_id scope") for c in self.deribit.auth.registry.for_user(user_id)]

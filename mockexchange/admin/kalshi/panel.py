@@ -1,6 +1,6 @@
 """The inspector's Kalshi panel: its accounts in the list (each user with its subaccounts' balances, the house apart)
 and one account (`GET /_admin/accounts/{user_id}?subaccount=N`: keys, balances, positions, fills, settlements,
-transfers and the picture's points; its insides, insides.py, its orders, orders.py, and order groups,
+transfers and the picture's points; its insides, account_details.py, its orders, orders.py, and order groups,
 order_groups.py), and its markets (`GET /_admin/markets`, `GET /_admin/markets/{ticker}`: markets.py).
 
 Its numbers are the Kalshi venue's own answers: its operations (venues/kalshi: balance, positions, history) are called
@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 from mockexchange.admin import openapi, pnl
 from mockexchange.admin.guard import AdminGuard, error
 from mockexchange.admin.handling import guarded, off_the_loop, path_named
-from mockexchange.admin.kalshi.insides import INSIDES_QUERIES, SHOWN, insides
+from mockexchange.admin.kalshi.account_details import DETAILS_QUERIES, SHOWN, account_details
 from mockexchange.admin.kalshi.markets import MARKETS_QUERY, MarketReads
 from mockexchange.admin.kalshi.order_groups import GROUPS_QUERIES, order_groups
 from mockexchange.admin.kalshi.orders import ORDERS_QUERIES, orders
@@ -46,7 +46,7 @@ KALSHI_QUERIES = {
     "settlements": f"{API}/portfolio/settlements?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
     "deposits": f"{API}/portfolio/deposits?limit={HISTORY_ROWS}",
     "withdrawals": f"{API}/portfolio/withdrawals?limit={HISTORY_ROWS}",
-    **INSIDES_QUERIES,
+    **DETAILS_QUERIES,
     **ORDERS_QUERIES,
     **GROUPS_QUERIES,
 }
@@ -71,7 +71,7 @@ class KalshiPanel(Panel):
     labels = ("kalshi",)
     query = {"subaccount": {"type": "integer", "minimum": 0, "maximum": MAX_SUBACCOUNT, "default": 0}}
     assets = {
-        "inspector-kalshi.js": JS,  # a Kalshi account's insides, drawn for inspector.js
+        "inspector-kalshi.js": JS,  # a Kalshi account's details, drawn for inspector.js
         "inspector-markets.js": JS,  # Kalshi's markets and their books, for inspector.js
     }
 
@@ -130,7 +130,7 @@ class KalshiPanel(Panel):
                 [record for _, record in reversed(settlements) if isinstance(record, Settlement)],
             )  # (the indexes hold nothing else)
             row = {**_membership(account), "subaccounts": _subaccounts(account)}
-            inside = insides(ctx, account, subaccount)
+            details = account_details(ctx, account, subaccount)
             shown_orders = orders(ctx, user_id, subaccount)
             shown_groups = order_groups(ctx, user_id, subaccount)
         names = "key_id key_type subaccount subtrader_id name scopes"
@@ -143,7 +143,7 @@ class KalshiPanel(Panel):
             "profile": ctx.profile.name,
             "keys": keys,
             **answers,
-            **inside,
+            **details,
             "orders": shown_orders,
             "order_groups": shown_groups,
             "queries": queries,

@@ -27,9 +27,9 @@ from mockexchange.auth import redact
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason, unauthorized
 from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
 from mockexchange.auth.deribit.signature import (
+    DeribitTimestampWindow,
     NonceCache,
     SignatureEncoding,
-    TimestampWindow,
     check_timestamp,
     decode_basic,
     verify_client_signature,
@@ -71,13 +71,13 @@ class DeribitAuth:
         registry: DeribitCredentialRegistry,
         tokens: TokenStore,
         *,
-        window: TimestampWindow | None = None,
+        window: DeribitTimestampWindow | None = None,
         nonces: NonceCache | None = None,
         signalplus_encoding: SignatureEncoding = "base64",
     ) -> None:
         self.registry = registry
         self.tokens = tokens
-        self.window = window or TimestampWindow()
+        self.window = window or DeribitTimestampWindow()
         self.nonces = nonces or NonceCache()
         self.signalplus_encoding = signalplus_encoding
 

@@ -29,7 +29,7 @@ SignatureEncoding = Literal["hex", "base64"]
 
 
 @dataclass(frozen=True, slots=True)
-class TimestampWindow:
+class DeribitTimestampWindow:
     """How far a signed timestamp may lie from the mock's clock, in milliseconds each way."""
 
     past_ms: int = 60_000
@@ -66,7 +66,7 @@ def request_uri(raw_path: str, query: str) -> str:
     return f"{raw_path}?{query}" if query else raw_path
 
 
-def check_timestamp(value: object, now_ms: int, window: TimestampWindow) -> int | str:
+def check_timestamp(value: object, now_ms: int, window: DeribitTimestampWindow) -> int | str:
     """The timestamp in ms, or why it is refused. Accepts an int or a string of digits (some clients send one)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         return f"timestamp {redact.quoted(repr(value), excerpt)} is not an integer number of milliseconds"
@@ -94,7 +94,7 @@ class NonceCache:
         self._seen: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
-    def use(self, client_id: str, nonce: str, ts_ms: int, now_ms: int, window: TimestampWindow) -> bool:
+    def use(self, client_id: str, nonce: str, ts_ms: int, now_ms: int, window: DeribitTimestampWindow) -> bool:
         """Record a nonce; False if replay rejection is on and it was used already."""
         if not self.reject_replays:
             return True

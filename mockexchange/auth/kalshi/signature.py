@@ -5,10 +5,10 @@ SHA-256, MGF1(SHA-256), salt length 32 (what Kalshi documents); Ed25519 keys sig
 RSA-PSS signature of another salt length is accepted too unless the salt rule is `strict` (`Settings.kalshi_pss_salt`),
 as verifiers with an automatic salt length accept it; the success then carries a note naming the length.
 
-A failure says which rule was broken (`AuthFailure.reason`, which the venue turns into Kalshi's body) and what the
-client did wrong as far as one look tells (`AuthFailure.diagnosis`, sent in a header real clients ignore). A signature
+A failure says which rule was broken (`KalshiAuthFailure.reason`, which the venue turns into Kalshi's body) and what the
+client did wrong as far as one look tells (`KalshiAuthFailure.diagnosis`, sent in a header real clients ignore). A signature
 that does not verify costs at most two verifications here; the common mistakes it may show cost several more, so they
-are tried apart (`diagnosis.py`), within a budget, from what `AuthFailure.suspect` keeps.
+are tried apart (`diagnosis.py`), within a budget, from what `KalshiAuthFailure.suspect` keeps.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ PSS_SALT_STRICT = "strict"
 PSS_SALT_RULES = (PSS_SALT_ANY, PSS_SALT_STRICT)
 
 
-class Reason(Enum):
+class KalshiAuthReason(Enum):
     MISSING_KEY = "missing_key"
     MISSING_SIGNATURE = "missing_signature"
     MISSING_TIMESTAMP = "missing_timestamp"
@@ -74,14 +74,14 @@ class Suspect:
 
 
 @dataclass(frozen=True, slots=True)
-class AuthFailure:
-    reason: Reason
+class KalshiAuthFailure:
+    reason: KalshiAuthReason
     diagnosis: str
     suspect: Suspect | None = None  # a signature that does not verify, its common mistakes not yet tried
 
 
 @dataclass(frozen=True, slots=True)
-class Authenticated:
+class KalshiAuthenticated:
     key: ApiKey
     note: str | None = None  # what the client did that Kalshi does not document, though the mock accepts it
     # The signature as decoded: what a replay is recognised by, however its base64 was spelled (replays.py).
@@ -173,58 +173,62 @@ def authenticate(
     now_ms: int,
     window: TimestampWindow = TimestampWindow(),
     pss_salt: str = PSS_SALT_ANY,
-) -> Authenticated | AuthFailure:
+) -> KalshiAuthenticated | KalshiAuthFailure:
     """Check the three headers of one request; the key on success, the failure otherwise. `pss_salt`: which RSA-PSS
     salt lengths pass, any (`PSS_SALT_ANY`) or only 32 (`PSS_SALT_STRICT`)."""
     key_id = headers.get(KEY_HEADER)
     signature_b64 = headers.get(SIGNATURE_HEADER)
     ts = headers.get(TIMESTAMP_HEADER)
     if not key_id:
-        return AuthFailure(Reason.MISSING_KEY, f"{KEY_HEADER} header is missing")
+        return KalshiAuthFailure(KalshiAuthReason.MISSING_KEY, f"{KEY_HEADER} header is missing")
     if not signature_b64:
-        return AuthFailure(Reason.MISSING_SIGNATURE, f"{SIGNATURE_HEADER} header is missing")
+        return KalshiAuthFailure(KalshiAuthReason.MISSING_SIGNATURE, f"{SIGNATURE_HEADER} header is missing")
     if not ts:
-        return AuthFailure(Reason.MISSING_TIMESTAMP, f"{TIMESTAMP_HEADER} header is missing")
+        return KalshiAuthFailure(KalshiAuthReason.MISSING_TIMESTAMP, f"{TIMESTAMP_HEADER} header is missing")
     try:
         ts_ms = parse_int(ts, 0, INT64_MAX)
     except NotAnInteger:
         why = f"timestamp {redact.quoted(ts, excerpt)} is not an integer number of milliseconds"
-        return AuthFailure(Reason.TIMESTAMP_EXPIRED, why)
+        return KalshiAuthFailure(KalshiAuthReason.TIMESTAMP_EXPIRED, why)
     except OutOfRange:
-        return AuthFailure(Reason.TIMESTAMP_EXPIRED, f"timestamp {excerpt(ts)} is far outside any time window")
+        return KalshiAuthFailure(
+            KalshiAuthReason.TIMESTAMP_EXPIRED, f"timestamp {excerpt(ts)} is far outside any time window"
+        )
     if ts_ms < 100_000_000_000:  # before 1973 in ms, but a plausible date in seconds
-        return AuthFailure(Reason.TIMESTAMP_EXPIRED, "timestamp in seconds, expected milliseconds")
+        return KalshiAuthFailure(KalshiAuthReason.TIMESTAMP_EXPIRED, "timestamp in seconds, expected milliseconds")
     if ts_ms < now_ms - window.past_ms or ts_ms > now_ms + window.future_ms:
         skew = (ts_ms - now_ms) / 1000
-        return AuthFailure(
-            Reason.TIMESTAMP_EXPIRED,
+        return KalshiAuthFailure(
+            KalshiAuthReason.TIMESTAMP_EXPIRED,
             f"timestamp is {skew:+.1f}s from the mock's clock; "
             f"allowed -{window.past_ms / 1000:g}s..+{window.future_ms / 1000:g}s",
         )
     key = registry.get(key_id)
     if key is None:
         if redact.signature(key_id):  # not quoted back: it may be the signature, the two headers swapped
-            return AuthFailure(
-                Reason.UNKNOWN_KEY, f"{KEY_HEADER} holds a signature, not a key id: are the headers swapped?"
+            return KalshiAuthFailure(
+                KalshiAuthReason.UNKNOWN_KEY, f"{KEY_HEADER} holds a signature, not a key id: are the headers swapped?"
             )
-        return AuthFailure(Reason.UNKNOWN_KEY, f"no key with id {key_id!r}")
+        return KalshiAuthFailure(KalshiAuthReason.UNKNOWN_KEY, f"no key with id {key_id!r}")
     try:
         signature = base64.b64decode(signature_b64, validate=True)
     except (binascii.Error, ValueError):
-        return AuthFailure(Reason.BAD_SIGNATURE, "signature is not standard base64")
+        return KalshiAuthFailure(KalshiAuthReason.BAD_SIGNATURE, "signature is not standard base64")
     if (mistake := _length_mistake(key, signature)) is not None:
-        return AuthFailure(Reason.BAD_SIGNATURE, mistake)
+        return KalshiAuthFailure(KalshiAuthReason.BAD_SIGNATURE, mistake)
     message = f"{ts}{method}{raw_path}"
     if verifies(key, signature, message):  # the documented salt: one verification
-        return Authenticated(key, signature=signature)
+        return KalshiAuthenticated(key, signature=signature)
     salt = _other_salt(key, signature, message)
     if salt is None:
         suspect = Suspect(key, signature, ts, method, raw_path, query)
-        return AuthFailure(Reason.BAD_SIGNATURE, suspect.plain_diagnosis(), suspect)
+        return KalshiAuthFailure(KalshiAuthReason.BAD_SIGNATURE, suspect.plain_diagnosis(), suspect)
     used = f"RSA-PSS salt length {salt} (Kalshi documents 32)"
     if pss_salt == PSS_SALT_ANY:
-        return Authenticated(key, f"{used}: accepted; --pss-salt strict refuses it", signature)
-    return AuthFailure(Reason.BAD_SIGNATURE, f"{used}: refused by --pss-salt strict; sign with salt length 32")
+        return KalshiAuthenticated(key, f"{used}: accepted; --pss-salt strict refuses it", signature)
+    return KalshiAuthFailure(
+        KalshiAuthReason.BAD_SIGNATURE, f"{used}: refused by --pss-salt strict; sign with salt length 32"
+    )
 
 
 def pss_salt_rule(rule: str) -> str:

@@ -1,5 +1,5 @@
 """ccxt (its `deribit` class, and ccxt.pro's) against the mock's Deribit venue: the portfolio it is read against and
-how what ccxt parsed is judged against the derivatives book. Used by the client matrix's ccxt row and by
+how what ccxt parsed is judged against the Deribit exchange. Used by the client matrix's ccxt row and by
 tests/clients/test_ccxt_deribit.py.
 
 Every value is judged twice: the wire's JSON number, read as a Decimal, must equal the book's Decimal exactly (the
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from mockexchange.contract.clients.ccxt_run import CcxtRun, run_rest
-from mockexchange.contract.clients.checks import Verdict
+from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.core.clock import ManualClock, unix_ms
-from mockexchange.core.deribit.records import CashMove, Trade
+from mockexchange.core.deribit.records import CashMove, DeribitTrade
 from mockexchange.core.deribit.views import PositionView
 from mockexchange.server import MockServer
 from mockexchange.venues.deribit.render import POSITION, PRICE, SUMMARY
@@ -68,7 +68,7 @@ def deribit_mock() -> MockServer:
 
 def _listed(mock: MockServer, kind: str, settlement: str, **want: Any) -> str:
     """A listed instrument of a fresh mock with these facts (its defaults hold one of each role)."""
-    for item in mock.book.market.instruments():
+    for item in mock.exchange.market.instruments():
         if (item.kind, item.settlement_currency) == (kind, settlement) and all(
             getattr(item, name) == value for name, value in want.items()
         ):
@@ -107,7 +107,7 @@ def seed(mock: MockServer) -> Seeded:
 
 def unified_symbol(mock: MockServer, name: str) -> str:
     """ccxt's unified symbol, from the instrument's facts: BASE/QUOTE:SETTLE[-YYMMDD[-STRIKE-C|P]]."""
-    item = mock.book.market.instrument(name)
+    item = mock.exchange.market.instrument(name)
     symbol = f"{item.base_currency}/{item.counter_currency}:{item.settlement_currency}"
     if item.expiration is not None and not item.is_perpetual:
         symbol += "-" + item.expiration.strftime("%y%m%d")
@@ -117,8 +117,8 @@ def unified_symbol(mock: MockServer, name: str) -> str:
 
 
 def book_view(mock: MockServer, name: str, user: str = TRADER) -> PositionView:
-    with mock.book.reading():
-        return mock.book.valuation.position(user, name)
+    with mock.exchange.reading():
+        return mock.exchange.valuation.position(user, name)
 
 
 def wire_result(outcome: dict[str, Any], path: str) -> Any:
@@ -142,7 +142,7 @@ def position_problems(mock: MockServer, parsed: dict[str, Any], wire: dict[str, 
     """ccxt's position equals the book's, through the wire; the differences found."""
     name = wire["instrument_name"]
     view = book_view(mock, name)
-    item = mock.book.market.instrument(name)
+    item = mock.exchange.market.instrument(name)
     problems = []
     size_currency = None if view.size_currency is None else at(view.size_currency, POSITION)
     liquidation = view.estimated_liquidation_price
@@ -211,8 +211,8 @@ def balance_problems(mock: MockServer, outcome: dict[str, Any], codes: list[str]
     wire = {row["currency"]: row for row in wire_result(outcome, SUMMARIES_PATH)["summaries"]}
     problems = [] if sorted(wire) == sorted(codes) else [f"summaries {sorted(wire)}, book {sorted(codes)}"]
     for code in codes:
-        with mock.book.reading():
-            summary = mock.book.valuation.account_summary(TRADER, code)
+        with mock.exchange.reading():
+            summary = mock.exchange.valuation.account_summary(TRADER, code)
         book = {
             "free": at(summary.available_funds, SUMMARY), "used": at(summary.maintenance_margin, SUMMARY),
             "total": at(summary.equity, SUMMARY),
@@ -229,10 +229,10 @@ def balance_problems(mock: MockServer, outcome: dict[str, Any], codes: list[str]
 
 
 def trade_problems(
-    mock: MockServer, got: dict[str, Any], trade: Trade, wire: dict[str, Any] | None = None
+    mock: MockServer, got: dict[str, Any], trade: DeribitTrade, wire: dict[str, Any] | None = None
 ) -> list[str]:
     """ccxt's parsed trade equals the book's (and, given, the wire's row carries the book's exact Decimals)."""
-    item = mock.book.market.instrument(trade.instrument_name)
+    item = mock.exchange.market.instrument(trade.instrument_name)
     want = {
         "id": trade.trade_id,
         "order": trade.order_id,
@@ -257,7 +257,7 @@ def trade_problems(
     return problems
 
 
-def my_trades_problems(mock: MockServer, outcome: dict[str, Any], path: str, want: list[Trade]) -> list[str]:
+def my_trades_problems(mock: MockServer, outcome: dict[str, Any], path: str, want: list[DeribitTrade]) -> list[str]:
     """A fetch_my_trades answer holds exactly the trades `want` (by id), each equal to the book's, through the wire."""
     if not outcome["ok"]:
         return [f"raised {outcome['error']['type']}: {outcome['error']['message'][:200]}"]
@@ -333,12 +333,12 @@ def watch_problems(seeded: Seeded, watched: WatchRun) -> list[str]:
     auth = [m for m in done["sent"] if m.get("method") == "public/auth"]
     if len(auth) != 1 or auth[0]["params"].get("grant_type") != "client_signature":
         problems.append(f"authenticated with {auth}")
-    trade = next(t for t in mock.book.state.trades if t.trade_id == watched.trade_id)
+    trade = next(t for t in mock.exchange.state.trades if t.trade_id == watched.trade_id)
     if [t["id"] for t in done["my_trades"]] != [trade.trade_id]:
         return [*problems, f"trades {[t['id'] for t in done['my_trades']]}, book {[trade.trade_id]}"]
     problems += trade_problems(mock, done["my_trades"][0], trade)
-    with mock.book.reading():
-        summary = mock.book.valuation.account_summary(TRADER, trade.fee_currency)
+    with mock.exchange.reading():
+        summary = mock.exchange.valuation.account_summary(TRADER, trade.fee_currency)
     # ccxt.pro 4.5.90 keeps a whole parsed balance under the currency (handle_balance: `self.balance[code] =
     # self.parse_balance(data)`), so the figures sit one level down: balance['BTC']['BTC']['free'].
     code = trade.fee_currency
@@ -368,7 +368,7 @@ NA_REASONS = {
 NOT_YET_REASONS: dict[str, str] = {}
 
 
-def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
+def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
     """The capabilities ccxt reads over REST (`positions-pages`, `filters`, `balance`), judged in one run of the
     script against a fresh seeded mock, and `websocket` (ccxt.pro) in another."""
     verdicts = {}
@@ -378,7 +378,9 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
             seeded = seed(mock)
             problems = watch_problems(seeded, watch_a_fill(seeded, work_dir / "ws"))
         watched = "ccxt.pro watch_my_trades and watch_balance (client_signature auth) get a fill made once subscribed"
-        verdicts["websocket"] = Verdict(not problems, f"{watched}: " + ("; ".join(problems[:3]) or "equal to the book"))
+        verdicts["websocket"] = ClientVerdict(
+            not problems, f"{watched}: " + ("; ".join(problems[:3]) or "equal to the book")
+        )
     if "fills" in names or "transfers" in names:
         (work_dir / "history").mkdir()
         verdicts |= _history_verdicts([name for name in names if name in ("fills", "transfers")], work_dir / "history")
@@ -422,13 +424,13 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
         "balance": "fetch_balance (get_account_summaries: BTC, ETH, USDC)",
     }
     return verdicts | {
-        name: Verdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the book"))
+        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the book"))
         for name in names
         if name in judged
     }
 
 
-def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
+def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
     """`fills`: fetch_my_trades by currency, by symbol, since a time and with a limit; `transfers`: fetch_deposits
     and fetch_withdrawals after the admin API moved cash. One run of the script against a fresh seeded mock."""
     with deribit_mock() as mock:
@@ -438,7 +440,7 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
         mock.deribit_withdraw(TRADER, "BTC", "0.3", fee="0.0001", address="bc1qmockwithdrawal")
         mock.deribit_deposit(TRADER, "ETH", "2")
         perpetual = seeded.names["perpetual"]
-        since = unix_ms(mock.book.state.clock.now())
+        since = unix_ms(mock.exchange.state.clock.now())
         calls: list[dict[str, Any]] = [
             {"id": "btc", "method": "fetch_my_trades"},
             {"id": "symbol", "method": "fetch_my_trades", "args": [unified_symbol(mock, perpetual)]},
@@ -449,9 +451,9 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
             {"id": "eth-deposits", "method": "fetch_deposits", "args": ["ETH"]},
         ]
         outcomes = run_rest(seeded.plan(calls), work_dir)
-        wallet_id = mock.book.accounts.wallet(TRADER).id
-        mine = [t for t in mock.book.state.trades if t.user_id == TRADER and t.account_id == wallet_id]
-        btc = [t for t in mine if mock.book.market.instrument(t.instrument_name).settlement_currency == "BTC"]
+        wallet_id = mock.exchange.accounts.wallet(TRADER).id
+        mine = [t for t in mock.exchange.state.trades if t.user_id == TRADER and t.account_id == wallet_id]
+        btc = [t for t in mine if mock.exchange.market.instrument(t.instrument_name).settlement_currency == "BTC"]
         perp = [t for t in mine if t.instrument_name == perpetual]
         judged = {
             "fills": my_trades_problems(mock, outcomes["btc"], TRADES_PATHS["currency"], btc)
@@ -459,7 +461,7 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
             + my_trades_problems(mock, outcomes["since"], TRADES_PATHS["currency_and_time"], btc)
             + my_trades_problems(mock, outcomes["limit"], TRADES_PATHS["instrument"], perp[-1:]),
         }
-        moves = [m for m in mock.book.state.cash_moves if m.user_id == TRADER]
+        moves = [m for m in mock.exchange.state.cash_moves if m.user_id == TRADER]
         judged["transfers"] = (
             transactions_problems(mock, outcomes["deposits"], DEPOSITS_PATH,
                                   [m for m in moves if m.kind == "deposit" and m.currency == "BTC"])
@@ -473,6 +475,6 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
         "transfers": "fetch_deposits and fetch_withdrawals (BTC, ETH) after the admin API's deposits and withdrawal",
     }
     return {
-        name: Verdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the book"))
+        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the book"))
         for name in names
     }

@@ -21,20 +21,20 @@ import httpx
 
 from mockexchange.contract.clients.ccxt_checks import deribit_mock, unified_symbol
 from mockexchange.contract.clients.ccxt_run import CcxtRun, run_rest
-from mockexchange.contract.clients.checks import Verdict
+from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"
 
 
-class ApiKey(TypedDict):
+class DeribitApiKey(TypedDict):
     """A Deribit API key's credentials, as `create_deribit_key` and a plan take them."""
 
     client_id: str
     client_secret: str
 
 
-KEY: ApiKey = {"client_id": "AliceKey", "client_secret": "alice-secret"}
+KEY: DeribitApiKey = {"client_id": "AliceKey", "client_secret": "alice-secret"}
 STATUSES = {"open": "open", "untriggered": "open", "filled": "closed", "cancelled": "canceled", "rejected": "rejected"}
 COLUMNS = ("markets", "orders", "orderbook-ws")
 
@@ -287,7 +287,7 @@ def watch_book(work_dir: Path, until: dict[str, list[list[float]]]) -> tuple[dic
             channels = run.subscribed()["channels"]
             mock.deribit_order("bob", PERP, "buy", "50", "49990")
             mock.deribit_order("alice", PERP, "buy", "30", "49980.5")
-            kept = mock.book.state.orders
+            kept = mock.exchange.state.orders
             assert kept is not None  # made with the first order placed above
             ask = next(o for o in kept.orders.values() if o.direction == "sell")
             mock.deribit_cancel_order(ask.order_id)
@@ -317,7 +317,7 @@ def book_ws_problems(done: dict[str, Any], wire: dict[str, Any]) -> list[str]:
 # -- the matrix's cells ------------------------------------------------------------------------------------------------
 
 
-def trading_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
+def trading_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
     """The `markets`, `orders` and `orderbook-ws` cells of ccxt's row, each from its own fresh mock."""
     verdicts = {}
     if "markets" in names:
@@ -342,5 +342,5 @@ def trading_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
     return verdicts
 
 
-def _verdict(said: str, problems: list[str]) -> Verdict:
-    return Verdict(not problems, f"{said}: " + ("; ".join(problems[:3]) or "equal to the book"))
+def _verdict(said: str, problems: list[str]) -> ClientVerdict:
+    return ClientVerdict(not problems, f"{said}: " + ("; ".join(problems[:3]) or "equal to the book"))

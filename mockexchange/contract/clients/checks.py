@@ -1,7 +1,7 @@
 """What each capability of the client matrix asks a real client, and how its answer is judged against the ledger.
 
 A `Dialect` (dialects.py) says how one client family is called and under which names and units it hands values back.
-A capability is a list of `Read`s (`READS`), each one call of the
+A capability is a list of `ReadCheck`s (`READS`), each one call of the
 client-script plan format (contracts/clients/kalshi/client_harness.py) with what its outcome must be: every row the
 client parsed must be a row of the ledger (behind the mock) and no ledger row may be missing, field by field, in the
 client's units: Decimals for dollars and counts, truncated cents and whole contracts for the legacy integer fields,
@@ -34,7 +34,7 @@ from mockexchange.contract.clients.history import (
     HIST,
     SAVER,
     SHARED_ORDER,
-    History,
+    HistorySeed,
     newest_first,
     portfolio_value,
 )
@@ -44,7 +44,7 @@ from mockexchange.contract.clients.portfolio import (
     SUB_2,
     TRADER,
     Key,
-    Portfolio,
+    PortfolioSeed,
     ledger_rows,
 )
 from mockexchange.contract.clients.sdk_websocket import SdkWebsocketRun
@@ -148,7 +148,7 @@ def starting() -> threading.Lock:
 
 # -- reads and their verdicts ------------------------------------------------------------------------------------------
 
-Seeded = Portfolio | History  # a seeded mock and its keys
+Seeded = PortfolioSeed | HistorySeed  # a seeded mock and its keys
 
 
 @dataclass
@@ -156,8 +156,8 @@ class Mocks:
     """The fresh mocks one client's checks read: the positions portfolio in the client's own wire profile and the
     history portfolio in each profile."""
 
-    positions: Portfolio
-    history: dict[str, History]
+    positions: PortfolioSeed
+    history: dict[str, HistorySeed]
     profile: str  # the client's own wire profile
 
     def served(self, on: str) -> Seeded:
@@ -171,7 +171,7 @@ class Mocks:
 
 
 @dataclass(frozen=True)
-class Read:
+class ReadCheck:
     """One call of a plan and what its outcome must be.
 
     kind: `pages` (follow the cursor), `iterate` (the client's own iterator), `call` (one answer, judged by its
@@ -188,12 +188,12 @@ class Read:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ClientVerdict:
     passed: bool
     reason: str
 
 
-def read_call(dialect: Dialect, read: Read, mocks: Mocks) -> dict:
+def read_call(dialect: Dialect, read: ReadCheck, mocks: Mocks) -> dict:
     """The read as a call of the client script's plan (contracts/clients/kalshi/client_harness.py)."""
     served = mocks.served(read.on)
     call = {
@@ -229,7 +229,7 @@ def _raised(outcome: dict) -> list[str]:
     return [f"the client raised {outcome['error']['type']}: {compact_error(outcome['error']['message'])}"]
 
 
-def _judge_list(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) -> tuple[list[str], str]:
+def _judge_list(dialect: Dialect, read: ReadCheck, mocks: Mocks, outcome: dict) -> tuple[list[str], str]:
     assert read.rows is not None
     served, profile = mocks.served(read.on), mocks.profile_of(read.on)
     expected = read.rows(served)
@@ -274,7 +274,7 @@ _TIME_NAMES = {
 }
 
 
-def _judge_balance(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) -> tuple[list[str], str]:
+def _judge_balance(dialect: Dialect, read: ReadCheck, mocks: Mocks, outcome: dict) -> tuple[list[str], str]:
     user = SAVER if read.key == "saver" else HIST
     subaccount, index = read.args.get("subaccount", 0), read.args.get("exchange_index")
     ledger = mocks.served(read.on).mock.app.ledger
@@ -306,7 +306,7 @@ def resting_value_by_index(ledger: Any, member: str) -> dict[int, Decimal]:
     return by_index
 
 
-def _judge_resting(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) -> tuple[list[str], str]:
+def _judge_resting(dialect: Dialect, read: ReadCheck, mocks: Mocks, outcome: dict) -> tuple[list[str], str]:
     by_index = resting_value_by_index(mocks.served(read.on).mock.app.ledger, FCMH)
     result, problems = outcome["result"], []
     if result["total_resting_order_value"] != to_cents(sum(by_index.values(), Decimal(0))):
@@ -318,7 +318,7 @@ def _judge_resting(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) ->
     return problems, f"{read.id}: {result['total_resting_order_value']} cents over the member and its subtraders"
 
 
-def judge_read(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) -> tuple[list[str], str]:
+def judge_read(dialect: Dialect, read: ReadCheck, mocks: Mocks, outcome: dict) -> tuple[list[str], str]:
     """(what is wrong, a short summary of what was read)."""
     if read.kind == "refused":
         if outcome["ok"] or not dialect.refused(outcome["error"], 403):
@@ -332,7 +332,7 @@ def judge_read(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) -> tup
     return _judge_list(dialect, read, mocks, outcome)
 
 
-def verdict(dialect: Dialect, reads: list[Read], mocks: Mocks, outcomes: Mapping[str, dict]) -> Verdict:
+def verdict(dialect: Dialect, reads: list[ReadCheck], mocks: Mocks, outcomes: Mapping[str, dict]) -> ClientVerdict:
     """Pass when every read is as the ledger says; the reason lists what was read, or the first differences."""
     problems, summaries = [], []
     for read in reads:
@@ -340,14 +340,14 @@ def verdict(dialect: Dialect, reads: list[Read], mocks: Mocks, outcomes: Mapping
         problems += [f"{read.id}: {problem}" for problem in found]
         summaries.append(summary)
     if problems:
-        return Verdict(False, f"{_n(len(problems), 'problem')}: " + "; ".join(problems[:3]))
-    return Verdict(True, "; ".join(summaries) + "; equal to the ledger")
+        return ClientVerdict(False, f"{_n(len(problems), 'problem')}: " + "; ".join(problems[:3]))
+    return ClientVerdict(True, "; ".join(summaries) + "; equal to the ledger")
 
 
 # -- the capabilities' reads ---------------------------------------------------------------------------------------
 
 
-def usable(dialect: Dialect, reads: list[Read]) -> tuple[list[Read], list[str]]:
+def usable(dialect: Dialect, reads: list[ReadCheck]) -> tuple[list[ReadCheck], list[str]]:
     """The reads the client can make, and the parameters it cannot send (their reads left out)."""
     kept, lacked = [], set()
     for read in reads:
@@ -380,20 +380,20 @@ def _rollups(user: str, subaccount: int = 0, status: str = "unsettled"):
 
 def _records(index: str, user: str = HIST, keep: Callable[[Any], bool] = lambda _: True):
     def records(served: Seeded) -> list:
-        assert isinstance(served, History)
+        assert isinstance(served, HistorySeed)
         return newest_first(served, index, user, keep)
 
     return records
 
 
-def positions_pages(dialect: Dialect, mocks: Mocks) -> list[Read]:
-    reads = [Read("walk_7", "positions", {"limit": 7}, rows=_positions(TRADER), events=_rollups(TRADER))]
+def positions_pages(dialect: Dialect, mocks: Mocks) -> list[ReadCheck]:
+    reads = [ReadCheck("walk_7", "positions", {"limit": 7}, rows=_positions(TRADER), events=_rollups(TRADER))]
     if dialect.iterator:
-        reads.append(Read("own_iterator", "positions", kind="iterate", rows=_positions(TRADER)))
+        reads.append(ReadCheck("own_iterator", "positions", kind="iterate", rows=_positions(TRADER)))
     return reads
 
 
-def filters(dialect: Dialect, mocks: Mocks) -> list[Read]:
+def filters(dialect: Dialect, mocks: Mocks) -> list[ReadCheck]:
     big, hand = mocks.positions.big_event, f"{HAND_EVENT}-C"
     first, last = mocks.history[mocks.profile].phase_windows[1]
     pair = (f"{EV_C}-M1", f"{EV_D}-M2")
@@ -405,56 +405,56 @@ def filters(dialect: Dialect, mocks: Mocks) -> list[Read]:
         return _records("fill_index", keep=keep)
 
     return [
-        Read("ticker", "positions", {"ticker": hand}, rows=trader(keep=lambda r: r.ticker == hand)),
-        Read(
+        ReadCheck("ticker", "positions", {"ticker": hand}, rows=trader(keep=lambda r: r.ticker == hand)),
+        ReadCheck(
             "event_ticker",
             "positions",
             {"event_ticker": big, "limit": 3},
             rows=trader(keep=lambda r: r.event_ticker == big),
         ),
-        Read(
+        ReadCheck(
             "count_filter",
             "positions",
             {"count_filter": "position", "limit": 50},
             rows=trader(keep=lambda r: r.position != 0),
         ),
-        Read("settled", "positions", {"settlement_status": "settled"}, rows=trader(status="settled")),
-        Read("subaccount", "positions", {"subaccount": 2, "limit": 5}, rows=trader(subaccount=2)),
-        Read(
+        ReadCheck("settled", "positions", {"settlement_status": "settled"}, rows=trader(status="settled")),
+        ReadCheck("subaccount", "positions", {"subaccount": 2, "limit": 5}, rows=trader(subaccount=2)),
+        ReadCheck(
             "exchange_index",
             "positions",
             {"exchange_index": 1, "limit": 10},
             rows=trader(keep=lambda r: r.exchange_index == 1),
         ),
-        Read(
+        ReadCheck(
             "fills_tickers",
             "fills",
             {"ticker": ",".join(pair), "limit": 4},
             "history",
             rows=fills_where(lambda f: f.ticker in pair),
         ),
-        Read(
+        ReadCheck(
             "fills_order",
             "fills",
             {"order_id": SHARED_ORDER, "limit": 3},
             "history",
             rows=fills_where(lambda f: f.order_id == SHARED_ORDER),
         ),
-        Read(
+        ReadCheck(
             "fills_window",
             "fills",
             {"min_ts": first - 15, "max_ts": last + 15, "limit": 6},
             "history",
             rows=fills_where(lambda f: first <= unix_seconds(f.created) <= last),
         ),
-        Read(
+        ReadCheck(
             "fills_subaccount",
             "fills",
             {"subaccount": 3, "limit": 4},
             "history",
             rows=fills_where(lambda f: f.subaccount == 3),
         ),
-        Read(
+        ReadCheck(
             "settlements_event",
             "settlements",
             {"event_ticker": EV_D, "limit": 1},
@@ -464,9 +464,9 @@ def filters(dialect: Dialect, mocks: Mocks) -> list[Read]:
     ]
 
 
-def fcm(dialect: Dialect, mocks: Mocks) -> list[Read]:
+def fcm(dialect: Dialect, mocks: Mocks) -> list[ReadCheck]:
     return [
-        Read(
+        ReadCheck(
             "bound_key",
             "fcm_positions",
             {"subtrader_id": SUB_1, "limit": 10},  # kalshi-sdk and 3.2.0 require it even of a key bound to SUB_1
@@ -474,7 +474,7 @@ def fcm(dialect: Dialect, mocks: Mocks) -> list[Read]:
             rows=_positions(SUB_1),
             events=_rollups(SUB_1),
         ),
-        Read(
+        ReadCheck(
             "member_key",
             "fcm_positions",
             {"subtrader_id": SUB_2},
@@ -482,60 +482,62 @@ def fcm(dialect: Dialect, mocks: Mocks) -> list[Read]:
             rows=_positions(SUB_2),
             events=_rollups(SUB_2),
         ),
-        Read("non_member", "fcm_positions", {"subtrader_id": SUB_1}, kind="refused"),
+        ReadCheck("non_member", "fcm_positions", {"subtrader_id": SUB_1}, kind="refused"),
     ]
 
 
-def balance(dialect: Dialect, mocks: Mocks) -> list[Read]:
+def balance(dialect: Dialect, mocks: Mocks) -> list[ReadCheck]:
     return [
-        Read("saver", "balance", on="history", key="saver", kind="call"),
-        Read("saver_exchange_1", "balance", {"exchange_index": 1}, "history", key="saver", kind="call"),
-        Read("saver_subaccount_5", "balance", {"subaccount": 5}, "history", key="saver", kind="call"),
-        Read("trader_subaccount_3", "balance", {"subaccount": 3}, "history", kind="call"),
+        ReadCheck("saver", "balance", on="history", key="saver", kind="call"),
+        ReadCheck("saver_exchange_1", "balance", {"exchange_index": 1}, "history", key="saver", kind="call"),
+        ReadCheck("saver_subaccount_5", "balance", {"subaccount": 5}, "history", key="saver", kind="call"),
+        ReadCheck("trader_subaccount_3", "balance", {"subaccount": 3}, "history", kind="call"),
     ]
 
 
-def fills(dialect: Dialect, mocks: Mocks) -> list[Read]:
-    return [Read("fills", "fills", {"limit": 7}, "history", rows=_records("fill_index"))]
+def fills(dialect: Dialect, mocks: Mocks) -> list[ReadCheck]:
+    return [ReadCheck("fills", "fills", {"limit": 7}, "history", rows=_records("fill_index"))]
 
 
-def settlements(dialect: Dialect, mocks: Mocks) -> list[Read]:
-    return [Read("settlements", "settlements", {"limit": 2}, "history", rows=_records("settlements"))]
+def settlements(dialect: Dialect, mocks: Mocks) -> list[ReadCheck]:
+    return [ReadCheck("settlements", "settlements", {"limit": 2}, "history", rows=_records("settlements"))]
 
 
-def transfers(dialect: Dialect, mocks: Mocks) -> list[Read]:
+def transfers(dialect: Dialect, mocks: Mocks) -> list[ReadCheck]:
     return [
-        Read("deposits", "deposits", {"limit": 3}, "history", rows=_records("deposits")),
-        Read("withdrawals", "withdrawals", {"limit": 2}, "history", rows=_records("withdrawals")),
+        ReadCheck("deposits", "deposits", {"limit": 3}, "history", rows=_records("deposits")),
+        ReadCheck("withdrawals", "withdrawals", {"limit": 2}, "history", rows=_records("withdrawals")),
     ]
 
 
-def resting_value(dialect: Dialect, mocks: Mocks) -> list[Read]:
+def resting_value(dialect: Dialect, mocks: Mocks) -> list[ReadCheck]:
     return [
-        Read("member", "resting", on="history", key="fcm", kind="call"),
-        Read("non_member", "resting", on="history", kind="refused"),
-        Read("subtrader", "resting", on="history", key="fcm_sub", kind="refused"),
+        ReadCheck("member", "resting", on="history", key="fcm", kind="call"),
+        ReadCheck("non_member", "resting", on="history", kind="refused"),
+        ReadCheck("subtrader", "resting", on="history", key="fcm_sub", kind="refused"),
     ]
 
 
-def profile_reads(profile: str) -> Callable[[Dialect, Mocks], list[Read]]:
+def profile_reads(profile: str) -> Callable[[Dialect, Mocks], list[ReadCheck]]:
     """Positions, balance, fills and settlements of the history portfolio on one wire profile (the reads the old
     official client makes), ids prefixed with the profile."""
 
-    def reads(dialect: Dialect, mocks: Mocks) -> list[Read]:
+    def reads(dialect: Dialect, mocks: Mocks) -> list[ReadCheck]:
         name = profile.replace(".", "_")
         return [
-            Read(f"{name}_positions", "positions", {"limit": 2}, profile, rows=_positions(HIST), events=_rollups(HIST)),
-            Read(f"{name}_balance", "balance", on=profile, key="saver", kind="call"),
-            Read(f"{name}_fills", "fills", {"limit": 10}, profile, rows=_records("fill_index")),
-            Read(f"{name}_settlements", "settlements", {"limit": 2}, profile, rows=_records("settlements")),
+            ReadCheck(
+                f"{name}_positions", "positions", {"limit": 2}, profile, rows=_positions(HIST), events=_rollups(HIST)
+            ),
+            ReadCheck(f"{name}_balance", "balance", on=profile, key="saver", kind="call"),
+            ReadCheck(f"{name}_fills", "fills", {"limit": 10}, profile, rows=_records("fill_index")),
+            ReadCheck(f"{name}_settlements", "settlements", {"limit": 2}, profile, rows=_records("settlements")),
         ]
 
     return reads
 
 
 # capability -> its reads; the websocket check (below) and the generated responses (generated.py) run apart.
-READS: dict[str, Callable[[Dialect, Mocks], list[Read]]] = {
+READS: dict[str, Callable[[Dialect, Mocks], list[ReadCheck]]] = {
     "positions-pages": positions_pages,
     "filters": filters,
     "fcm": fcm,
@@ -569,7 +571,7 @@ _WS_POSITION: tuple[Field, ...] = (
 WS_EVENT = "KXWSM-26DEC31"
 
 
-def websocket_verdict(venv: Path, work_dir: Path) -> Verdict:
+def websocket_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
     """kalshi-sdk subscribes to `fill` and `market_positions` on a fresh mock; two fills (one a fractional maker NO)
     and a settlement must arrive as its typed messages, each equal to the ledger after that change."""
     with start_mock(MockServer()) as mock:
@@ -612,8 +614,8 @@ def websocket_verdict(venv: Path, work_dir: Path) -> Verdict:
     if report.done["reason"] != "count":
         problems.append(f"{len(got['fills'])} fill and {len(got['positions'])} position messages arrived of 2 and 3")
     if problems:
-        return Verdict(False, "; ".join(problems[:3]))
-    return Verdict(
+        return ClientVerdict(False, "; ".join(problems[:3]))
+    return ClientVerdict(
         True,
         f"{len(got['fills'])} FillMessage and {len(got['positions'])} MarketPositionsMessage (two fills, a settlement) "
         "typed and equal to the ledger",

@@ -22,7 +22,7 @@ from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.contract.kalshi.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
 from mockexchange.server import MockServer
-from mockexchange.venues.kalshi.generated_mode import Served
+from mockexchange.venues.kalshi.generated_mode import GeneratedAnswer
 
 # endpoint -> (the operation it calls, the plan op, its arguments)
 READS: dict[str, tuple[str, str, dict]] = {
@@ -89,7 +89,7 @@ def run_generated(spec: ClientSpec, dialect: Dialect, profile: str, seeds: list[
     key = Key(KEY_ID, str(pem))
     endpoints = [e for e in READS if not (e in TRANSFERS and "transfers" in dialect.lacks)]
     mocks: dict[int, MockServer] = {}
-    served: dict[int, list[Served]] = {}
+    served: dict[int, list[GeneratedAnswer]] = {}
     try:
         for number in seeds:
             mock = start_mock(MockServer(profile=profile, generated_responses=number))

@@ -77,7 +77,7 @@ FCM_RESTING_BREAKDOWN = {0: Decimal("5.50"), 1: Decimal("0.75")}
 
 
 @dataclass
-class History:
+class HistorySeed:
     """The mock and what the tests need to know about how its state was made."""
 
     mock: MockServer
@@ -97,7 +97,7 @@ def _pick_fill(rng: random.Random) -> tuple[str, str, str, str, bool]:
     return side, action, count, price, rng.random() < 0.7
 
 
-def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> History:
+def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> HistorySeed:
     def key(name: str, user: str, **binding: Any) -> Key:
         return Key.create(mock, key_dir, name, user, **binding)
 
@@ -106,7 +106,7 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
     mock.create_account(FCMH, fcm_member=True)
     mock.create_account(FCMH_A, subtrader_of=FCMH)
     mock.create_account(FCMH_B, subtrader_of=FCMH)
-    history = History(
+    history = HistorySeed(
         mock,
         clock,
         {
@@ -229,8 +229,8 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
     return history
 
 
-def make_history(tmp_dir: Path, profile: str = "3.34") -> History:
-    """The history portfolio on a started mock speaking `profile`; the caller stops `History.mock`."""
+def make_history(tmp_dir: Path, profile: str = "3.34") -> HistorySeed:
+    """The history portfolio on a started mock speaking `profile`; the caller stops `HistorySeed.mock`."""
     clock = ManualClock(T0)
     mock = MockServer(clock=clock, seed=SEED, profile=profile).start()
     try:

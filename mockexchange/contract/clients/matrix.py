@@ -35,7 +35,7 @@ from mockexchange.contract.clients.ccxt_trading import trading_verdicts
 from mockexchange.contract.clients.checks import (
     READS,
     Mocks,
-    Read,
+    ReadCheck,
     profile_reads,
     read_call,
     start_mock,
@@ -305,7 +305,7 @@ def _plan_cells(row: ClientRow, names: list[str], work_dir: Path) -> dict[str, C
             mock.stop()
 
 
-def _reads(row: ClientRow, names: list[str], mocks: Mocks) -> dict[str, tuple[list[Read], list[str]]]:
+def _reads(row: ClientRow, names: list[str], mocks: Mocks) -> dict[str, tuple[list[ReadCheck], list[str]]]:
     """Each read capability's reads the client can make, and the parameters it cannot send."""
     assert row.dialect is not None
     reads = {name: usable(row.dialect, READS[name](row.dialect, mocks)) for name in names if name in READS}
@@ -316,7 +316,7 @@ def _reads(row: ClientRow, names: list[str], mocks: Mocks) -> dict[str, tuple[li
 
 
 def _legacy_cell(
-    row: ClientRow, cell: Cell, reads: dict[str, tuple[list[Read], list[str]]], outcomes: dict[str, dict]
+    row: ClientRow, cell: Cell, reads: dict[str, tuple[list[ReadCheck], list[str]]], outcomes: dict[str, dict]
 ) -> Cell:
     """The legacy profile is the old client's: its verdict counts. For a 3.34-era client it is shown, as a note."""
     if row.profile != "legacy":
@@ -428,7 +428,7 @@ def _both(cell: Cell, more: Cell, what: str) -> Cell:
 
 def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
     """ccxt's row: Deribit's reads (mockexchange/contract/clients/ccxt_checks.py) and its books and orders
-    (ccxt_trading.py) against the derivatives book."""
+    (ccxt_trading.py) against the Deribit exchange."""
     assert row.spec is not None
     cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
     cells |= {name: Cell(NOT_YET, CCXT_NOT_YET[name]) for name in columns if name in CCXT_NOT_YET}

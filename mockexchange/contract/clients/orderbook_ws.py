@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mockexchange.contract.clients.checks import Verdict, start_mock
+from mockexchange.contract.clients.checks import ClientVerdict, start_mock
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.contract.clients.scenes.markets import Book, ledger_book, shown
 from mockexchange.contract.clients.sdk_websocket import MESSAGE_TIMEOUT_S, SdkWebsocketRun
@@ -44,7 +44,7 @@ def deltas(start: Sides, moves: tuple[Sides, ...]) -> list[int]:
     return changed
 
 
-def orderbook_ws_verdict(venv: Path, work_dir: Path) -> Verdict:
+def orderbook_ws_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
     counts = deltas(START, MOVES)
     frames = 1 + sum(counts)  # the snapshot, then the deltas
     with start_mock(MockServer()) as mock:
@@ -72,8 +72,8 @@ def orderbook_ws_verdict(venv: Path, work_dir: Path) -> Verdict:
     if seqs != list(range(1, len(seqs) + 1)):
         problems.append(f"orderbook_delta seq {seqs}: not 1, 2, ... without a gap")
     if problems:
-        return Verdict(False, "; ".join(problems[:3]))
-    return Verdict(
+        return ClientVerdict(False, "; ".join(problems[:3]))
+    return ClientVerdict(
         True,
         f"session.orderbook({TICKER}) rebuilt the book from the snapshot and {frames - 1} deltas (seq 1..{frames}, no "
         f"gap) while the house's levels moved {len(MOVES)} times: equal to the ledger's book when subscribed and after "

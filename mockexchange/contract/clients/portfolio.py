@@ -45,7 +45,7 @@ class Key:
 
 
 @dataclass
-class Portfolio:
+class PortfolioSeed:
     """The mock and what the tests need to know about how its state was made."""
 
     mock: MockServer
@@ -90,7 +90,7 @@ def _random_market(mock: MockServer, rng: random.Random, ticker: str, event: str
         raise ValueError(kind)
 
 
-def build_portfolio(mock: MockServer, key_dir: Path) -> Portfolio:
+def build_portfolio(mock: MockServer, key_dir: Path) -> PortfolioSeed:
     def key(name: str, user: str, **binding: Any) -> Key:
         return Key.create(mock, key_dir, name, user, **binding)
 
@@ -98,7 +98,7 @@ def build_portfolio(mock: MockServer, key_dir: Path) -> Portfolio:
     mock.create_account(FCM, fcm_member=True)
     mock.create_account(SUB_1, subtrader_of=FCM)
     mock.create_account(SUB_2, subtrader_of=FCM)
-    portfolio = Portfolio(
+    portfolio = PortfolioSeed(
         mock,
         {
             "trader": key("trader", TRADER),
@@ -171,7 +171,7 @@ def build_portfolio(mock: MockServer, key_dir: Path) -> Portfolio:
 
 
 class OnMock(Protocol):
-    """A portfolio on a mock (`Portfolio` here, `History` in history.py)."""
+    """A portfolio on a mock (`PortfolioSeed` here, `History` in history.py)."""
 
     mock: MockServer
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from mockexchange.contract.clients.checks import Verdict, compare_rows, start_mock
+from mockexchange.contract.clients.checks import ClientVerdict, compare_rows, start_mock
 from mockexchange.contract.clients.dialects import Field
 from mockexchange.contract.clients.plans import ClientRunError
 from mockexchange.contract.clients.portfolio import Key
@@ -63,7 +63,7 @@ _AMOUNTS = ("yes_price", "fill_count", "remaining_count", "initial_count", "take
 
 
 @dataclass(frozen=True)
-class Change:
+class OrderChange:
     """One change of the trader's orders: `make(mock, ids)` answers the id of the trader's order it changed (`ids`:
     the orders placed so far, by client_order_id)."""
 
@@ -87,14 +87,14 @@ def _maker_fill(mock: MockServer, ids: dict[str, str]) -> str:
 
 
 CHANGES = (
-    Change("a create crossing the asks (fills 5 at 0.45, rests 2 at 0.46)", _place("U-cross", "bid", "7", "0.46")),
-    Change("a resting create (3 at 0.30)", _place("U-rest", "bid", "3", "0.30")),
-    Change("an amend (6 at 0.35)", lambda m, ids: m.amend_order(TRADER, ids["U-rest"], MARKET, "bid", "0.35", "6")
+    OrderChange("a create crossing the asks (fills 5 at 0.45, rests 2 at 0.46)", _place("U-cross", "bid", "7", "0.46")),
+    OrderChange("a resting create (3 at 0.30)", _place("U-rest", "bid", "3", "0.30")),
+    OrderChange("an amend (6 at 0.35)", lambda m, ids: m.amend_order(TRADER, ids["U-rest"], MARKET, "bid", "0.35", "6")
            ["order_id"]),
-    Change("a decrease by 2", lambda m, ids: m.decrease_order(TRADER, ids["U-rest"], reduce_by="2")["order_id"]),
-    Change("another user's order filling U-cross as maker", _maker_fill),
-    Change("a cancel", lambda m, ids: m.cancel_user_order(TRADER, ids["U-rest"])["order_id"]),
-    Change("an immediate-or-cancel order crossing nothing", _place("U-ioc", "bid", "1", "0.10", IOC)),
+    OrderChange("a decrease by 2", lambda m, ids: m.decrease_order(TRADER, ids["U-rest"], reduce_by="2")["order_id"]),
+    OrderChange("another user's order filling U-cross as maker", _maker_fill),
+    OrderChange("a cancel", lambda m, ids: m.cancel_user_order(TRADER, ids["U-rest"])["order_id"]),
+    OrderChange("an immediate-or-cancel order crossing nothing", _place("U-ioc", "bid", "1", "0.10", IOC)),
 )  # fmt: skip
 # By hand (scenes/orders.py): the crossing create as its message must show it; U-cross after the maker fill.
 CROSSED = {"fill_count": Decimal(CROSS["fill_count"]), "remaining_count": Decimal(CROSS["remaining_count"]),
@@ -103,7 +103,7 @@ MADE = {"fill_count": Decimal(6), "remaining_count": Decimal(1), "maker_fill_cos
 BY_HAND = {0: CROSSED, 4: MADE}
 
 
-def user_orders_verdict(venv: Path, work_dir: Path) -> Verdict:
+def user_orders_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
     with start_mock(MockServer()) as mock:
         for user in (TRADER, OTHER):
             mock.create_account(user, balance_cents=10_000)
@@ -129,8 +129,10 @@ def user_orders_verdict(venv: Path, work_dir: Path) -> Verdict:
         problems.append(f"{len(frames)} user_order frames for {len(CHANGES)} changes")
     if problems:
         logged = [r["message"] for r in report.done["logs"] if r["level"] != "DEBUG"]
-        return Verdict(False, "; ".join(problems[:3]) + (f" (the SDK logged: {logged[0][:300]})" if logged else ""))
-    return Verdict(
+        return ClientVerdict(
+            False, "; ".join(problems[:3]) + (f" (the SDK logged: {logged[0][:300]})" if logged else "")
+        )
+    return ClientVerdict(
         True,
         f"subscribe_user_orders(): {len(CHANGES)} UserOrdersMessage ({', '.join(c.what for c in CHANGES)}), each "
         "equal to the ledger's order and book after its change",

@@ -73,16 +73,16 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-class Unreachable(Exception):
+class DeribitUnreachable(Exception):
     pass
 
 
-class Refused(Exception):
+class DeribitRefused(Exception):
     pass
 
 
 @dataclass
-class Verdict:
+class MethodVerdict:
     """What the calls of one method found."""
 
     calls: int = 0
@@ -118,8 +118,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     asked = [m for m in known if not args.method or m in args.method]
     root = args.base_url.rstrip("/")
-    verdicts: dict[str, Verdict] = {m: Verdict() for m in asked}
-    notifications: dict[str, Verdict] = {}
+    verdicts: dict[str, MethodVerdict] = {m: MethodVerdict() for m in asked}
+    notifications: dict[str, MethodVerdict] = {}
     try:
         with httpx.Client(timeout=TIMEOUT) as http:
             http_call = _http_caller(http, root)
@@ -129,10 +129,10 @@ def run(args: argparse.Namespace) -> int:
             _exercise("http", http_call, asked, context, verdicts)
         if not args.no_websocket:
             _websocket(root, client_id, secret, asked, context, verdicts, notifications, args)
-    except Unreachable as exc:
+    except DeribitUnreachable as exc:
         print(f"contract check-deribit: nothing answered at {root}: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
-    except Refused as exc:
+    except DeribitRefused as exc:
         print(f"contract check-deribit: public/auth refused the credentials: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     return _report(root, verdicts, notifications)
@@ -163,7 +163,7 @@ def _http_caller(http: httpx.Client, root: str, token: str | None = None) -> Cal
         try:
             response = http.post(root + "/api/v2", content=orjson.dumps(_request(method, params)), headers=headers)
         except httpx.HTTPError as exc:
-            raise Unreachable(f"{type(exc).__name__}: {exc}") from None
+            raise DeribitUnreachable(f"{type(exc).__name__}: {exc}") from None
         try:
             return orjson.loads(response.content)
         except orjson.JSONDecodeError:
@@ -172,14 +172,14 @@ def _http_caller(http: httpx.Client, root: str, token: str | None = None) -> Cal
     return call
 
 
-def _authenticate(call: Call, client_id: str, secret: str, verdicts: dict[str, Verdict], transport: str) -> str:
+def _authenticate(call: Call, client_id: str, secret: str, verdicts: dict[str, MethodVerdict], transport: str) -> str:
     params = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
     reply = call("public/auth", params)
     _judge("public/auth", transport, "valid", reply, verdicts)
     result = reply.get("result") if isinstance(reply, dict) else None
     token = result.get("access_token") if isinstance(result, dict) else None
     if not isinstance(token, str):
-        raise Refused(orjson.dumps(reply.get("error") if isinstance(reply, dict) else reply).decode()[:500])
+        raise DeribitRefused(orjson.dumps(reply.get("error") if isinstance(reply, dict) else reply).decode()[:500])
     return token
 
 
@@ -281,7 +281,9 @@ def _cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, dict[str, Any] |
     return cases
 
 
-def _exercise(transport: str, call: Call, asked: list[str], ctx: dict[str, Any], verdicts: dict[str, Verdict]) -> None:
+def _exercise(
+    transport: str, call: Call, asked: list[str], ctx: dict[str, Any], verdicts: dict[str, MethodVerdict]
+) -> None:
     for method in asked:
         if method == "public/auth" or method in KIT.writes:
             continue  # judged on the authentication itself; the writes (the registration's) run below
@@ -295,8 +297,8 @@ def _exercise(transport: str, call: Call, asked: list[str], ctx: dict[str, Any],
     trading.exercise_writes(transport, call, asked, ctx, verdicts, _judge)
 
 
-def _judge(method: str, transport: str, kind: str, reply: Any, verdicts: dict[str, Verdict]) -> None:
-    verdict = verdicts.setdefault(method, Verdict())
+def _judge(method: str, transport: str, kind: str, reply: Any, verdicts: dict[str, MethodVerdict]) -> None:
+    verdict = verdicts.setdefault(method, MethodVerdict())
     verdict.calls += 1
     where = f"{transport} {kind}"
     error = reply.get("error") if isinstance(reply, dict) else None
@@ -320,8 +322,8 @@ def _websocket(
     secret: str,
     asked: list[str],
     ctx: dict[str, Any],
-    verdicts: dict[str, Verdict],
-    notifications: dict[str, Verdict],
+    verdicts: dict[str, MethodVerdict],
+    notifications: dict[str, MethodVerdict],
     args: argparse.Namespace,
 ) -> None:
     from websockets.exceptions import WebSocketException
@@ -341,7 +343,7 @@ def _websocket(
                     if isinstance(frame, dict) and frame.get("id") == request["id"]:
                         return frame
                     pending.append(frame)
-                raise Unreachable(f"no websocket reply to {method} within 5 s")
+                raise DeribitUnreachable(f"no websocket reply to {method} within 5 s")
 
             _authenticate(call, client_id, secret, verdicts, "ws")
             _exercise("ws", call, asked, ctx, verdicts)
@@ -365,20 +367,20 @@ def _websocket(
                 except TimeoutError:
                     break
     except (OSError, WebSocketException, TimeoutError) as exc:
-        raise Unreachable(f"websocket {url}: {type(exc).__name__}: {exc}") from None
+        raise DeribitUnreachable(f"websocket {url}: {type(exc).__name__}: {exc}") from None
 
 
-def _judge_notification(frame: Any, notifications: dict[str, Verdict]) -> None:
+def _judge_notification(frame: Any, notifications: dict[str, MethodVerdict]) -> None:
     template, problems = deribit_rpc.notification_problems(frame)
     if template is None:
         return
-    verdict = notifications.setdefault(template, Verdict())
+    verdict = notifications.setdefault(template, MethodVerdict())
     verdict.calls += 1
     channel = frame.get("params", {}).get("channel", "?") if isinstance(frame, dict) else "?"
     verdict.violations += [f"{channel}: {found}" for found in problems]
 
 
-def _report(root: str, verdicts: dict[str, Verdict], notifications: dict[str, Verdict]) -> int:
+def _report(root: str, verdicts: dict[str, MethodVerdict], notifications: dict[str, MethodVerdict]) -> int:
     print(f"contract check-deribit: {root}")
     for method, verdict in verdicts.items():
         calls = f"{verdict.calls} call{'s' if verdict.calls != 1 else ''}"

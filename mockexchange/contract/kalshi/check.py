@@ -21,7 +21,7 @@ import yaml
 
 from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.contract import extra
-from mockexchange.contract.kalshi.discovery import Listed, discover, needed
+from mockexchange.contract.kalshi.discovery import Discovered, discover, needed
 from mockexchange.contract.kalshi.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders
 from mockexchange.contract.kalshi.preflight import Unreachable, preflight
 from mockexchange.contract.kalshi.report import Run, Warnings, translate
@@ -239,7 +239,7 @@ def _run_schemathesis(
     return child.returncode, warnings
 
 
-def _account_values(args: argparse.Namespace, listed: Listed | None, orders: OrderValues | None) -> AccountValues:
+def _account_values(args: argparse.Namespace, listed: Discovered | None, orders: OrderValues | None) -> AccountValues:
     """What the kit knows of the key's account (the subtraders named, a public key it made to upload, its orders) and
     of its exchange (what it found listed)."""
     upload = public_key_pem(generate_private_key("ed25519").public_key())
@@ -267,7 +267,7 @@ def _orders_line(orders: OrderValues) -> str:
     return line + "".join(f"; {problem}" for problem in orders.problems)
 
 
-def _listed_line(listed: Listed) -> str:
+def _listed_line(listed: Discovered) -> str:
     counts = {name: len(values) for name, values in listed.values.items()}
     line = (
         f"the exchange lists (for the market data reads): {counts['listed_markets']} markets, "

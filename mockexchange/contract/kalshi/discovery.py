@@ -23,7 +23,7 @@ LISTED = 100  # rows of each listing read
 
 
 @dataclass
-class Listed:
+class Discovered:
     """The values found (`AccountValues`' market data fields) and what could not be read."""
 
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -36,8 +36,8 @@ def needed(operations: list[str]) -> bool:
     return any(op in value.operations for value in MARKET_VALUES for op in operations)
 
 
-def discover(base_url: str, signer: KalshiSigner) -> Listed:
-    found = Listed()
+def discover(base_url: str, signer: KalshiSigner) -> Discovered:
+    found = Discovered()
     base_path = httpx.URL(base_url).path.rstrip("/")
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
 

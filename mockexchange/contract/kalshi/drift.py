@@ -56,7 +56,7 @@ Fields = dict[str, dict[str, Any]]  # a dotted path (`fills[].ticker`) -> its fa
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
+class SpecChange:
     mark: str  # + added, - removed, ~ changed, ! now required
     text: str
 
@@ -70,7 +70,7 @@ class Section:
 
     key: str  # an operationId, or channel/message
     title: str
-    changes: list[Change] = field(default_factory=list)
+    changes: list[SpecChange] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -129,9 +129,9 @@ def diff_openapi(
         method, path, _ = either
         section = Section(operation_id, f"{operation_id} ({method.upper()} {path})")
         if before is None:
-            section.changes.append(Change("+", "operation added"))
+            section.changes.append(SpecChange("+", "operation added"))
         elif after is None:
-            section.changes.append(Change("-", "operation removed"))
+            section.changes.append(SpecChange("-", "operation removed"))
         else:
             section.changes = _operation_changes(old, before, new_slice, after)
         report.sections.append(section)
@@ -152,16 +152,16 @@ def diff_asyncapi(
         if channel not in new_channels or channel not in old_channels:
             gone = channel not in new_channels
             report.sections.append(
-                Section(channel, f"{channel} channel", [Change("-" if gone else "+", f"channel {channel}")])
+                Section(channel, f"{channel} channel", [SpecChange("-" if gone else "+", f"channel {channel}")])
             )
             continue
         before, after = old_channels[channel].get("messages", {}), new_channels[channel].get("messages", {})
         for message in [*before, *(m for m in after if m not in before)]:
             section = Section(f"{channel}/{message}", f"{message} ({channel} channel)")
             if message not in after:
-                section.changes.append(Change("-", "message removed"))
+                section.changes.append(SpecChange("-", "message removed"))
             elif message not in before:
-                section.changes.append(Change("+", "message added"))
+                section.changes.append(SpecChange("+", "message added"))
             else:
                 section.changes = _compare(
                     _fields(old, resolve(old, before[message]).get("payload", {})),
@@ -180,15 +180,15 @@ def _operation_changes(
     old: tuple[str, str, dict[str, Any]],
     new_doc: Mapping[str, Any],
     new: tuple[str, str, dict[str, Any]],
-) -> list[Change]:
+) -> list[SpecChange]:
     (old_method, old_path, before), (new_method, new_path, after) = old, new
-    changes: list[Change] = []
+    changes: list[SpecChange] = []
     if (old_method, old_path) != (new_method, new_path):
-        changes.append(Change("~", f"moved: {old_method.upper()} {old_path} -> {new_method.upper()} {new_path}"))
+        changes.append(SpecChange("~", f"moved: {old_method.upper()} {old_path} -> {new_method.upper()} {new_path}"))
     if bool(before.get("deprecated")) != bool(after.get("deprecated")):
-        changes.append(Change("~", f"operation is {'now' if after.get('deprecated') else 'no longer'} deprecated"))
+        changes.append(SpecChange("~", f"operation is {'now' if after.get('deprecated') else 'no longer'} deprecated"))
     if _security(before) != _security(after):
-        changes.append(Change("~", f"security: {_security(before)} -> {_security(after)}"))
+        changes.append(SpecChange("~", f"security: {_security(before)} -> {_security(after)}"))
     changes += _compare(
         _parameters(old_doc, old_path, before), _parameters(new_doc, new_path, after), lambda name: f"parameter {name}"
     )
@@ -201,7 +201,7 @@ def _operation_changes(
     for code in [*old_responses, *(c for c in new_responses if c not in old_responses)]:
         prefix = "response" if code == "200" else f"response {code}"
         if code not in new_responses or code not in old_responses:
-            changes.append(Change("-" if code not in new_responses else "+", f"response {code}"))
+            changes.append(SpecChange("-" if code not in new_responses else "+", f"response {code}"))
             continue
         changes += _compare(
             _fields(old_doc, _json_schema(old_doc, old_responses[code])),
@@ -307,39 +307,39 @@ def _absorb(document: Mapping[str, Any], schema: Any, shape: _Shape, refs: froze
     return reached
 
 
-def _compare(old: Fields, new: Fields, label: Callable[[str], str]) -> list[Change]:
-    changes: list[Change] = []
+def _compare(old: Fields, new: Fields, label: Callable[[str], str]) -> list[SpecChange]:
+    changes: list[SpecChange] = []
     added = [path for path in new if path not in old]
     removed = [path for path in old if path not in new]
     # A new object's own fields are news of the object: say it once, at the top.
-    changes += [Change("+", f"{label(p)}: {_kind(new[p])}") for p in added if _parent(p) not in added]
-    changes += [Change("-", label(p)) for p in removed if _parent(p) not in removed]
+    changes += [SpecChange("+", f"{label(p)}: {_kind(new[p])}") for p in added if _parent(p) not in added]
+    changes += [SpecChange("-", label(p)) for p in removed if _parent(p) not in removed]
     for path in (p for p in old if p in new):
         changes += _facet_changes(label(path), old[path], new[path])
     return changes
 
 
-def _facet_changes(subject: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    changes: list[Change] = []
+def _facet_changes(subject: str, old: dict[str, Any], new: dict[str, Any]) -> list[SpecChange]:
+    changes: list[SpecChange] = []
     if old["required"] is not None and new["required"] is not None and old["required"] != new["required"]:
         now = "required" if new["required"] else "optional"
-        changes.append(Change("!" if new["required"] else "~", f"{subject} is now {now}"))
+        changes.append(SpecChange("!" if new["required"] else "~", f"{subject} is now {now}"))
     if (old.get("type"), old.get("format")) != (new.get("type"), new.get("format")):
-        changes.append(Change("~", f"{subject}: {_type(old)} -> {_type(new)}"))
+        changes.append(SpecChange("~", f"{subject}: {_type(old)} -> {_type(new)}"))
     for key in FACETS:
         before, after = old.get(key), new.get(key)
         if key in ("type", "format") or before == after:
             continue
         if key in STATES:
             if bool(before) != bool(after):
-                changes.append(Change("~", f"{subject} is {'now' if after else 'no longer'} {STATES[key]}"))
+                changes.append(SpecChange("~", f"{subject} is {'now' if after else 'no longer'} {STATES[key]}"))
         elif key == "enum" and isinstance(before, list) and isinstance(after, list):
             adds = [_show(v) for v in after if v not in before]
             drops = [_show(v) for v in before if v not in after]
             said = [f"adds {', '.join(adds)}"] * bool(adds) + [f"removes {', '.join(drops)}"] * bool(drops)
-            changes.append(Change("~", f"{subject}: enum {'; '.join(said) or 'reordered'}"))
+            changes.append(SpecChange("~", f"{subject}: enum {'; '.join(said) or 'reordered'}"))
         else:
-            changes.append(Change("~", f"{subject}: {key} {_show(before)} -> {_show(after)}"))
+            changes.append(SpecChange("~", f"{subject}: {key} {_show(before)} -> {_show(after)}"))
     return changes
 
 

@@ -32,7 +32,7 @@ import orjson
 
 from mockexchange.contract.kalshi.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
 from mockexchange.settings import DEFAULT_PROFILE, Settings
-from mockexchange.venues.kalshi.generated_mode import GENERATED_HEADER, Served
+from mockexchange.venues.kalshi.generated_mode import GENERATED_HEADER, GeneratedAnswer
 from mockexchange.venues.kalshi.profiles import PROFILES
 
 BODY_CHARS = 1500  # of each answer in the report
@@ -41,13 +41,13 @@ STDERR_LINES = 25
 
 
 @dataclass
-class Run:
+class FuzzRun:
     number: int
     seed: int
     status: int | None = None  # None: timed out
     stdout: str = ""
     stderr: str = ""
-    served: list[Served] = field(default_factory=list)
+    served: list[GeneratedAnswer] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     first_seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     print(f"fuzz-client: {args.runs} run(s) from seed {first_seed} of: {shlex.join(command)}", flush=True)
-    runs: list[Run] = []
+    runs: list[FuzzRun] = []
     settings = Settings(host="127.0.0.1", port=0, profile=args.profile)
     with tempfile.TemporaryDirectory(prefix="mockexchange-fuzz-") as folder, MockServer(settings) as mock:
         seed(mock.app.control)
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         }
         generated = mock.app.generated
         for i in range(args.runs):
-            current = Run(i + 1, first_seed + i)
+            current = FuzzRun(i + 1, first_seed + i)
             generated.reset(current.seed)
             stop = generated.listen(current.served.append)
             try:
@@ -147,7 +147,7 @@ def _status_text(status: int | None) -> str:
     return f"exit status {status}"
 
 
-def _report(failure: Run, command: list[str], args: argparse.Namespace) -> str:
+def _report(failure: FuzzRun, command: list[str], args: argparse.Namespace) -> str:
     lines = ["", f"== run {failure.number}, seed {failure.seed}: {_status_text(failure.status)}"]
     output, name = (failure.stderr, "stderr") if failure.stderr.strip() else (failure.stdout, "stdout")
     tail = output.rstrip().splitlines()[-STDERR_LINES:]

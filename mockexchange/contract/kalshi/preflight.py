@@ -54,7 +54,7 @@ class Unreachable(Exception):
 
 
 @dataclass
-class Refusal:
+class KeyRefusal:
     operation: str
     method: str
     url: str
@@ -74,7 +74,7 @@ class Refusal:
 @dataclass
 class Preflight:
     skipped: dict[str, str] = field(default_factory=dict)  # operation -> why
-    refusal: Refusal | None = None
+    refusal: KeyRefusal | None = None
 
 
 def preflight(
@@ -115,9 +115,9 @@ def preflight(
 _PATH_PARAMETER = re.compile(r"\{[^}/]+\}")
 
 
-def _refusal(operation: str, url: str, response: httpx.Response) -> Refusal:
+def _refusal(operation: str, url: str, response: httpx.Response) -> KeyRefusal:
     diagnosis = next((response.headers[h] for h in DIAGNOSIS_HEADERS if h in response.headers), None)
-    return Refusal(operation, "GET", url, response.status_code, _body(response), diagnosis, _advice(response))
+    return KeyRefusal(operation, "GET", url, response.status_code, _body(response), diagnosis, _advice(response))
 
 
 def _advice(response: httpx.Response) -> str:

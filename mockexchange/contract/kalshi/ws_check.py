@@ -74,7 +74,7 @@ class Stop(Exception):
 
 
 @dataclass
-class Seen:
+class FramesSeen:
     """What the server sent, and what is wrong with it, by subject (a frame type, a command, a channel)."""
 
     frames: list[dict[str, Any]] = field(default_factory=list)
@@ -141,11 +141,11 @@ def _markets(base_url: str, signer: KalshiSigner, status: str | None) -> list[st
     return [m["ticker"] for m in markets if isinstance(m, dict) and isinstance(m.get("ticker"), str)]
 
 
-def _session(url: str, signer: KalshiSigner, markets: list[str], listen: float, profile: str) -> Seen:
+def _session(url: str, signer: KalshiSigner, markets: list[str], listen: float, profile: str) -> FramesSeen:
     from websockets.exceptions import InvalidStatus, WebSocketException
     from websockets.sync.client import connect
 
-    seen = Seen()
+    seen = FramesSeen()
     headers = signer.headers("GET", httpx.URL(url).path)
     try:
         with connect(url, additional_headers=headers, open_timeout=5, close_timeout=2, max_size=2**24) as ws:
@@ -182,7 +182,7 @@ def _session(url: str, signer: KalshiSigner, markets: list[str], listen: float, 
     return seen
 
 
-def _ask(ws: Any, command: dict[str, Any], seen: Seen, profile: str) -> list[dict[str, Any]]:
+def _ask(ws: Any, command: dict[str, Any], seen: FramesSeen, profile: str) -> list[dict[str, Any]]:
     """Send a command; the replies carrying its id (the frames between are kept and judged too)."""
     ws.send(json.dumps(command))
     wanted = len(command.get("params", {}).get("channels", ())) or 1
@@ -198,13 +198,13 @@ def _ask(ws: Any, command: dict[str, Any], seen: Seen, profile: str) -> list[dic
     return replies
 
 
-def _listen(ws: Any, seconds: float, seen: Seen, profile: str) -> None:
+def _listen(ws: Any, seconds: float, seen: FramesSeen, profile: str) -> None:
     deadline = time.monotonic() + seconds
     while _receive(ws, deadline - time.monotonic(), seen, profile) is not None:
         pass
 
 
-def _receive(ws: Any, timeout: float, seen: Seen, profile: str) -> dict[str, Any] | None:
+def _receive(ws: Any, timeout: float, seen: FramesSeen, profile: str) -> dict[str, Any] | None:
     """The next frame, judged against the slice as it comes; None when none comes in time."""
     if timeout <= 0:
         return None
@@ -228,7 +228,7 @@ def _receive(ws: Any, timeout: float, seen: Seen, profile: str) -> dict[str, Any
 
 
 def _judge_replies(
-    replies: dict[int, list[dict[str, Any]]], sids: dict[str, int], markets: list[str], seen: Seen
+    replies: dict[int, list[dict[str, Any]]], sids: dict[str, int], markets: list[str], seen: FramesSeen
 ) -> None:
     for number, found in replies.items():
         for reply in found:
@@ -257,7 +257,7 @@ def _markets_listed(found: list[dict[str, Any]] | None) -> list[str] | None:
     return None if reply is None else reply["msg"].get("market_tickers")
 
 
-def _judge_books(seen: Seen, sid: int | None, markets: list[str]) -> None:
+def _judge_books(seen: FramesSeen, sid: int | None, markets: list[str]) -> None:
     """Each market's first frame on the book's subscription is its snapshot; both markets had one."""
     first: dict[str, str] = {}
     for frame in seen.frames:
@@ -269,7 +269,7 @@ def _judge_books(seen: Seen, sid: int | None, markets: list[str]) -> None:
             seen.wrong("orderbook_delta", f"{market}: no snapshot before its deltas ({said})")
 
 
-def _judge_seq(seen: Seen) -> None:
+def _judge_seq(seen: FramesSeen) -> None:
     """On each subscription the data messages' `seq` count 1, 2, 3, ...: alone, or with the replies that carry one
     on the same counter (the mock's way; what Kalshi numbers its replies by is unknown, docs/known-differences.md)."""
     every: dict[Any, list[Any]] = defaultdict(list)
@@ -284,7 +284,7 @@ def _judge_seq(seen: Seen) -> None:
             seen.wrong("seq", f"sid {sid}: seq {seqs[:20]} does not count 1, 2, 3, ... (a gap, a repeat or a restart)")
 
 
-def _report(seen: Seen) -> list[str]:
+def _report(seen: FramesSeen) -> list[str]:
     lines = [f"  frames: {', '.join(f'{n} {kind}' for kind, n in sorted(seen.counts.items()))}"]
     for subject in sorted(seen.violations):
         found = seen.violations[subject]

@@ -16,7 +16,7 @@ from mockexchange.auth.deribit.keys import (
     generate_client_secret,
 )
 from mockexchange.control.errors import refused_values
-from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.key_commands import CreateDeribitKey
 
 
@@ -28,10 +28,10 @@ def draw_credential(create: CreateDeribitKey) -> tuple[CreateDeribitKey, None]:
 
 
 def create_credential(
-    book: DerivativesBook, registry: DeribitCredentialRegistry, create: CreateDeribitKey
+    exchange: DeribitExchange, registry: DeribitCredentialRegistry, create: CreateDeribitKey
 ) -> DeribitCredential:
-    wallet = book.accounts.wallet(create.user_id, create.subaccount_id)
-    main = book.accounts.account(create.user_id).main
+    wallet = exchange.accounts.wallet(create.user_id, create.subaccount_id)
+    main = exchange.accounts.account(create.user_id).main
     with refused_values():
         return registry.add(
             create.user_id, client_id=create.client_id, client_secret=create.client_secret,

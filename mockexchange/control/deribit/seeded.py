@@ -19,11 +19,11 @@ from typing import Any
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control.answers import answer, fields
-from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.handlers import Deposited, Held, Marked, Withdrawn
 from mockexchange.core.deribit.instruments import instrument_name
 from mockexchange.core.deribit.market_commands import SetSettlementPrice
-from mockexchange.core.deribit.records import Trade, WalletTransfer
+from mockexchange.core.deribit.records import DeribitTrade, WalletTransfer
 
 # Index prices a fresh mock starts with (the mock's choice).
 DEFAULT_INDEX_PRICES = {
@@ -67,20 +67,20 @@ def default_instruments(today: date) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def seed_defaults(book: DerivativesBook) -> None:
+def seed_defaults(exchange: DeribitExchange) -> None:
     for index_name, price in DEFAULT_INDEX_PRICES.items():
-        book.market.set_index_price(index_name, price)
-    for name in default_instruments(book.state.clock.now().date()):
-        book.market.list_instrument(name)
+        exchange.market.set_index_price(index_name, price)
+    for name in default_instruments(exchange.state.clock.now().date()):
+        exchange.market.list_instrument(name)
 
 
-def reset_deribit(book: DerivativesBook, keys: DeribitCredentialRegistry, tokens: TokenStore | None) -> None:
+def reset_deribit(exchange: DeribitExchange, keys: DeribitCredentialRegistry, tokens: TokenStore | None) -> None:
     """`ResetDeribit`'s handler: the book, its credentials and tokens forgotten, the default instruments listed."""
-    book.reset()
+    exchange.reset()
     keys.clear()
     if tokens is not None:
         tokens.clear()
-    seed_defaults(book)
+    seed_defaults(exchange)
 
 
 instrument_json = answer(
@@ -89,7 +89,7 @@ instrument_json = answer(
 )
 
 
-def trade_json(trade: Trade) -> dict[str, Any]:
+def trade_json(trade: DeribitTrade) -> dict[str, Any]:
     names = (
         "trade_id trade_seq order_id user_id account_id instrument_name direction amount price fee fee_currency"
         " profit_loss post_size timestamp"

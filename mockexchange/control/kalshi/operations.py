@@ -66,20 +66,20 @@ class KalshiOperations:
     set_book = operation(market_commands.SetBook, kalshi_markets.book_json)
     set_exchange_status = operation(market_commands.SetExchangeStatus, kalshi_markets.status_json)
     # Orders, as a client places them
-    place_order = operation(order_commands.PlaceOrder, orders.done_json)
+    place_order = operation(order_commands.PlaceOrder, orders.outcome_json)
     place_orders = batch_operation(order_commands.PlaceOrders, orders.batch_json)
-    cancel_user_order = operation(order_commands.CancelOrder, orders.done_json)
+    cancel_user_order = operation(order_commands.CancelOrder, orders.outcome_json)
     cancel_user_orders = batch_operation(order_commands.CancelOrders, orders.batch_json)
     cancel_all_orders = operation(order_commands.CancelAllOrders, orders.batch_json)
-    amend_order = operation(order_commands.AmendOrder, orders.done_json)
-    decrease_order = operation(order_commands.DecreaseOrder, orders.done_json)
+    amend_order = operation(order_commands.AmendOrder, orders.outcome_json)
+    decrease_order = operation(order_commands.DecreaseOrder, orders.outcome_json)
     # Order groups
     create_order_group = operation(order_group_commands.CreateOrderGroup, kalshi_order_groups.group_json)
     trigger_order_group = operation(order_group_commands.TriggerOrderGroup, kalshi_order_groups.group_json)
     reset_order_group = operation(order_group_commands.ResetOrderGroup, kalshi_order_groups.group_json)
     delete_order_group = operation(order_group_commands.DeleteOrderGroup, kalshi_order_groups.group_json)
     set_order_group_limit = operation(order_group_commands.UpdateOrderGroupLimit, kalshi_order_groups.group_json)
-    # An account's insides: subaccounts, moves of cash inside it, its target allocation
+    # An account's details: subaccounts, moves of cash inside it, its target allocation
     create_subaccount = operation(subaccount_commands.CreateSubaccount, subaccounts.subaccount_json)
     subaccount_transfer = operation(subaccount_commands.ApplySubaccountTransfer, subaccounts.subaccount_transfer_json)
     set_subaccount_netting = operation(subaccount_commands.UpdateSubaccountNetting, subaccounts.netting_json)

@@ -6,11 +6,11 @@ names its `side` yes or no with an `action` buy or sell (its `price` still the Y
 clients (venues/kalshi/commands.py), so a state file keeps every order a client placed; the Python API and the admin
 API's callers may run them too.
 
-Each answers what the command did, in plain values (`done_json`): the order's id, client order id and status, what it
+Each answers what the command did, in plain values (`outcome_json`): the order's id, client order id and status, what it
 filled by this command (`filled`, their YES value `fill_value` and `fees`, dollars), what rests (`remaining`), what it
 took off what rested (`reduced`), and `ts_ms`, the exchange clock's milliseconds. Each is declared once, as a
 command of the ledger's (core/kalshi/order_commands.py), which a venue builds and runs itself (`Control.run`),
-rendering Kalshi's answer from the ledger's `Done`. A refusal is the ledger's (its Kalshi code kept,
+rendering Kalshi's answer from the ledger's `OrderOutcome`. A refusal is the ledger's (its Kalshi code kept,
 control/errors.py); an item of a batch refused answers its refusal in its place (`error`: status, code, message) and
 the others go on.
 """
@@ -22,12 +22,12 @@ from typing import Any
 from mockexchange.control.answers import fields
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.commands import ItemRefused
-from mockexchange.core.kalshi.orders import Done
+from mockexchange.core.kalshi.orders import OrderOutcome
 from mockexchange.core.kalshi.units import contracts, dollars
 from mockexchange.core.money import plain
 
 
-def done_json(done: Done) -> dict[str, Any]:
+def outcome_json(done: OrderOutcome) -> dict[str, Any]:
     order = done.order
     return fields(
         order,
@@ -42,6 +42,6 @@ def done_json(done: Done) -> dict[str, Any]:
     )
 
 
-def batch_json(items: list[Done | ItemRefused]) -> dict[str, Any]:
-    """A batch's answer in plain values: each item's `done_json`, or its refusal."""
-    return {"orders": [done_json(item) if isinstance(item, Done) else item.json() for item in items]}
+def batch_json(items: list[OrderOutcome | ItemRefused]) -> dict[str, Any]:
+    """A batch's answer in plain values: each item's `outcome_json`, or its refusal."""
+    return {"orders": [outcome_json(item) if isinstance(item, OrderOutcome) else item.json() for item in items]}

@@ -15,7 +15,7 @@ from typing import Any
 from mockexchange.control.answers import answer, fields
 from mockexchange.core.kalshi.account_handlers import Opened
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.orders import Done
+from mockexchange.core.kalshi.orders import OrderOutcome
 from mockexchange.core.money import plain
 
 
@@ -38,5 +38,5 @@ def fills_json(made: list[Fill]) -> dict[str, Any]:
     return {"count": len(made), "fill_ids": [fill.fill_id for fill in made]}
 
 
-def cancelled_json(done: Done) -> dict[str, Any]:
+def cancelled_json(done: OrderOutcome) -> dict[str, Any]:
     return {"order_id": done.order.order_id, "cancelled": True}

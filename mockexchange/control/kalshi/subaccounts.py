@@ -1,4 +1,4 @@
-"""Kalshi's operations on an account's insides: numbered subaccounts, transfers between them, netting settings,
+"""Kalshi's operations on an account's details: numbered subaccounts, transfers between them, netting settings,
 transfers between exchange instances and shards, and the target balance allocation.
 
 Each is a typed command declared once in the core (core/kalshi/subaccount_commands.py), so a state file keeps it: the

@@ -1,7 +1,7 @@
 """Deribit's account commands, declared once (core/commands.py): a main account opened and a subaccount added (each
 with its opening balances), a subaccount renamed and its website login switched, and whether a wallet may send to
 other users. The venue (private/create_subaccount, change_subaccount_name, toggle_subaccount_login), the admin API, the
-Python API, scenario files and the state file build these; the book's accounts (accounts.py) take their values
+Python API, scenario files and the state file build these; the exchange's accounts (accounts.py) take their values
 (handlers.py). The field names and their order are the control plane's parameters (a state file written before holds
 those names; a Python call gives them in that order).
 """

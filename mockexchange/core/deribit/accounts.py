@@ -1,4 +1,4 @@
-"""Deribit's accounts on the book: opening one and adding its subaccounts, finding a wallet (by its holder and integer
+"""Deribit's accounts on the exchange: opening one and adding its subaccounts, finding a wallet (by its holder and integer
 id, or by its username), and what the holder changes of its subaccounts: their names, their website login, and the
 setting that lets a wallet send to other users."""
 
@@ -7,18 +7,18 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from mockexchange.core.deribit.book_state import BookState
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_CASH, MAX_SUBACCOUNTS, ZERO, BookError, bounded
-from mockexchange.core.deribit.wallets import Account, Wallet
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_CASH, MAX_SUBACCOUNTS, ZERO, ExchangeError, bounded
+from mockexchange.core.deribit.exchange_state import ExchangeState
+from mockexchange.core.deribit.wallets import DeribitAccount, Wallet
 
 # The mock's rule for a username (Deribit states none): letters, digits, `_`, `-` and `.`, 1 to 64 of them.
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
 class Accounts:
-    """The book's accounts, each a main wallet and its subaccounts."""
+    """The exchange's accounts, each a main wallet and its subaccounts."""
 
-    def __init__(self, state: BookState) -> None:
+    def __init__(self, state: ExchangeState) -> None:
         self.state = state
 
     def open_account(
@@ -28,15 +28,15 @@ class Accounts:
         account_id: int | None = None,
         username: str | None = None,
         balances: dict[str, Decimal] | None = None,
-    ) -> Account:
+    ) -> DeribitAccount:
         if not isinstance(user_id, str) or not user_id.strip():
-            raise BookError("user_id must be a non-empty string")
+            raise ExchangeError("user_id must be a non-empty string")
         state = self.state
         with state.lock:
             if user_id in state.accounts:
-                raise BookError(f"account {user_id!r} already exists", status=409)
+                raise ExchangeError(f"account {user_id!r} already exists", status=409)
             wallet = self._new_wallet(user_id, account_id, username or user_id, balances)
-            account = Account(user_id, wallet)
+            account = DeribitAccount(user_id, wallet)
             state.accounts[user_id] = account
             state.publish("account", user_id, account)
             return account
@@ -52,7 +52,7 @@ class Accounts:
         with self.state.lock:
             account = self.account(user_id)
             if len(account.subaccounts) >= MAX_SUBACCOUNTS:
-                raise BookError(
+                raise ExchangeError(
                     f"{user_id!r} has {MAX_SUBACCOUNTS} subaccounts, the most the mock keeps", status=409,
                     reason="too_many_subaccounts",
                 )  # fmt: skip
@@ -74,23 +74,23 @@ class Accounts:
             while wallet_id in owners:
                 wallet_id = self.state.draw_wallet_id()
         elif isinstance(wallet_id, bool) or not isinstance(wallet_id, int) or not 0 < wallet_id <= MAX_ACCOUNT_ID:
-            raise BookError(f"account ids are integers from 1 to {MAX_ACCOUNT_ID}")
+            raise ExchangeError(f"account ids are integers from 1 to {MAX_ACCOUNT_ID}")
         elif wallet_id in owners:
-            raise BookError(f"account id {wallet_id} is taken", status=409)
+            raise ExchangeError(f"account id {wallet_id} is taken", status=409)
         for currency, amount in (balances or {}).items():
             bounded(amount, f"balances.{currency}", ZERO, MAX_CASH)
         owners[wallet_id] = user_id
         return Wallet(wallet_id, username, self.state.clock.now(), dict(balances or {}))
 
-    def all(self) -> list[Account]:
+    def all(self) -> list[DeribitAccount]:
         """Every account, in the order they were opened (a read: the inspector's list)."""
         with self.state.lock:
             return list(self.state.accounts.values())
 
-    def account(self, user_id: str) -> Account:
+    def account(self, user_id: str) -> DeribitAccount:
         account = self.state.accounts.get(user_id)
         if account is None:
-            raise BookError(f"unknown user_id {user_id!r}", status=404)
+            raise ExchangeError(f"unknown user_id {user_id!r}", status=404)
         return account
 
     def wallet(self, user_id: str, subaccount_id: int | None = None) -> Wallet:
@@ -100,7 +100,7 @@ class Accounts:
             return account.main
         wallet = account.subaccounts.get(subaccount_id)
         if wallet is None:
-            raise BookError(f"{user_id!r} has no subaccount {subaccount_id}", status=404)
+            raise ExchangeError(f"{user_id!r} has no subaccount {subaccount_id}", status=404)
         return wallet
 
     def wallet_by_username(self, username: str) -> tuple[str, Wallet]:
@@ -111,7 +111,7 @@ class Accounts:
                 for wallet in account.wallets():
                     if wallet.username == username:
                         return account.user_id, wallet
-        raise BookError(f"no account is named {username[:64]!r}", status=404, reason="user_not_found")
+        raise ExchangeError(f"no account is named {username[:64]!r}", status=404, reason="user_not_found")
 
     def username_of(self, wallet_id: int) -> str:
         """The username of any wallet by its id (the other side of a transfer); its id as text once unknown."""
@@ -130,17 +130,19 @@ class Accounts:
         account = self.account(user_id)
         wallet = account.subaccounts.get(subaccount_id)
         if wallet is None:
-            raise BookError(f"{user_id!r} has no subaccount {subaccount_id}", status=404)
+            raise ExchangeError(f"{user_id!r} has no subaccount {subaccount_id}", status=404)
         return wallet
 
     def rename_subaccount(self, user_id: str, subaccount_id: int, username: str) -> Wallet:
         """Give the subaccount a new username: one no other account holds (`wrong_subaccount_name` otherwise)."""
         if not isinstance(username, str) or USERNAME.fullmatch(username) is None:
-            raise BookError("a username is 1 to 64 letters, digits, '_', '-' or '.'", reason="wrong_subaccount_name")
+            raise ExchangeError(
+                "a username is 1 to 64 letters, digits, '_', '-' or '.'", reason="wrong_subaccount_name"
+            )
         with self.state.lock:
             wallet = self._subaccount(user_id, subaccount_id)
             if wallet.username != username and self._username_taken(username):
-                raise BookError(f"the username {username!r} is taken", status=409, reason="wrong_subaccount_name")
+                raise ExchangeError(f"the username {username!r} is taken", status=409, reason="wrong_subaccount_name")
             wallet.username = username
             self.state.publish("subaccount", user_id, wallet)
             return wallet

@@ -1,6 +1,6 @@
-"""The bounds of what the derivatives book takes (docs/admin-api.md, "Bounds"): every number it takes, and what they add
-up to, so that every figure a venue computes from the book is finite and a few dozen digits long at most; and
-`BookError`, a command the book refuses.
+"""The bounds of what the Deribit exchange takes (docs/admin-api.md, "Bounds"): every number it takes, and what they add
+up to, so that every figure a venue computes from the exchange is finite and a few dozen digits long at most; and
+`ExchangeError`, a command the exchange refuses.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from mockexchange.core.money import shown
 ZERO = Decimal(0)
 
 
-# The bounds of what the book takes.
+# The bounds of what the exchange takes.
 PLACES = 8  # decimal places of any amount, price or rate: the satoshi, the finest unit a coin amount has
 MAX_ACCOUNT_ID = 2**31 - 1  # account and subaccount ids: positive int32, what any client's integer holds
 MAX_NAME = 64  # characters of an instrument name (Deribit's are under 30)
@@ -30,7 +30,7 @@ MAX_SUBACCOUNTS = 100  # per account (Deribit refuses past its own limit with to
 MAX_DEPOSIT_ADDRESSES = 100  # per wallet and currency (Deribit: max_addr_count_exceeded)
 
 
-class BookError(ValueError):
+class ExchangeError(ValueError):
     """A command the book refuses; `status` is the HTTP status the control plane answers with, `reason` Deribit's
     error name for it where Deribit has one (`not_enough_funds`), which the venue sends with its code; `param` the
     Deribit param at fault, where one is (the venue names it in its -32602)."""
@@ -44,12 +44,12 @@ class BookError(ValueError):
 
 def bounded(value: object, what: str, least: Decimal, most: Decimal) -> Decimal:
     """A finite Decimal from `least` to `most` with at most `PLACES` places. Floats lose precision; refuse them so no
-    binary fraction enters the book."""
+    binary fraction enters the exchange."""
     if not isinstance(value, Decimal) or not value.is_finite():
-        raise BookError(f"{what} must be a finite Decimal", param=what)
+        raise ExchangeError(f"{what} must be a finite Decimal", param=what)
     exponent = value.as_tuple().exponent
     if not least <= value <= most or (isinstance(exponent, int) and -exponent > PLACES):
-        raise BookError(
+        raise ExchangeError(
             f"{what} must be from {least:f} to {most:f} with at most {PLACES} decimal places, not {shown(value)}",
             param=what,
         )

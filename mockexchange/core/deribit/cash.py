@@ -1,7 +1,7 @@
-"""Cash in and out of the book's wallets: deposits, withdrawals (and cancelling one not yet confirmed), transfers
+"""Cash in and out of the exchange's wallets: deposits, withdrawals (and cancelling one not yet confirmed), transfers
 between two wallets of one account and to another user's account. Each move is logged (`cash_log.py`) and published
 as a `cash` change of each wallet it moved. Each account keeps its newest `history_size` deposits and withdrawals,
-and transfers (kept.py): a withdrawal, a nonce or a transfer older than those is unknown."""
+and transfers (wallet_history.py): a withdrawal, a nonce or a transfer older than those is unknown."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from mockexchange.core.deribit.accounts import Accounts
-from mockexchange.core.deribit.book_state import BookState
-from mockexchange.core.deribit.bounds import MAX_CASH, SMALLEST, ZERO, BookError, bounded
+from mockexchange.core.deribit.bounds import MAX_CASH, SMALLEST, ZERO, ExchangeError, bounded
 from mockexchange.core.deribit.cash_log import CashLog
 from mockexchange.core.deribit.deposit_addresses import DepositAddresses
+from mockexchange.core.deribit.exchange_state import ExchangeState
 from mockexchange.core.deribit.expiry import Expiry
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
 from mockexchange.core.deribit.valuation import Valuation
@@ -44,7 +44,7 @@ class Cash:
 
     def __init__(
         self,
-        state: BookState,
+        state: ExchangeState,
         accounts: Accounts,
         expiry: Expiry,
         log: CashLog,
@@ -99,17 +99,19 @@ class Cash:
         bounded(amount, "amount", SMALLEST, MAX_CASH)
         bounded(fee, "fee", ZERO, MAX_CASH)
         if state not in WITHDRAWAL_STATES:
-            raise BookError(f"a withdrawal begins {' or '.join(WITHDRAWAL_STATES)}, not {state!r}")
+            raise ExchangeError(f"a withdrawal begins {' or '.join(WITHDRAWAL_STATES)}, not {state!r}")
         with self.state.lock:
             self.expiry.expire_due()
             wallet = self.accounts.wallet(user_id, subaccount_id)
-            if nonce is not None:  # the wallet's moves it keeps (kept.py): a nonce older than those is new again
+            if (
+                nonce is not None
+            ):  # the wallet's moves it keeps (wallet_history.py): a nonce older than those is new again
                 for made in self.state.cash_moves.of_wallet(wallet.id):
                     if made.nonce == nonce and made.kind == "withdrawal":
                         return made
             available = self.valuation.account_summary(user_id, currency, wallet.id).available_withdrawal_funds
             if amount + fee > available:
-                raise BookError(
+                raise ExchangeError(
                     f"withdrawing {amount + fee:f} {currency} (amount and fee) from account {wallet.id}, which may "
                     f"withdraw {available:f}",
                     status=409,
@@ -133,10 +135,10 @@ class Cash:
                 (i for i, move in enumerate(moves) if move.id == withdrawal_id and move.kind == "withdrawal"), None
             )
             if index is None:
-                raise BookError(f"account {wallet.id} has no withdrawal {withdrawal_id}", status=404)
+                raise ExchangeError(f"account {wallet.id} has no withdrawal {withdrawal_id}", status=404)
             move = moves[index]
             if move.state != "unconfirmed":
-                raise BookError(f"withdrawal {withdrawal_id} is {move.state}: only an unconfirmed one can be cancelled",
+                raise ExchangeError(f"withdrawal {withdrawal_id} is {move.state}: only an unconfirmed one can be cancelled",
                                 status=409)  # fmt: skip
             refund = move.amount + move.fee
             wallet.balances[move.currency] = _balance_after(wallet, move.currency, refund)
@@ -156,7 +158,7 @@ class Cash:
             self.expiry.expire_due()
             sender, receiver = self.accounts.wallet(user_id, source), self.accounts.wallet(user_id, destination)
             if sender.id == receiver.id:
-                raise BookError("a transfer needs two different wallets", reason="transfer_not_allowed")
+                raise ExchangeError("a transfer needs two different wallets", reason="transfer_not_allowed")
             return self._move_between(user_id, sender, None, receiver, currency, amount)
 
     def transfer_to_user(
@@ -171,13 +173,13 @@ class Cash:
             self.expiry.expire_due()
             sender = self.accounts.wallet(user_id, source)
             if not sender.interuser_transfers_enabled:
-                raise BookError(
+                raise ExchangeError(
                     f"account {sender.id} may not send to other users: its inter-user transfers are disabled",
                     reason="transfer_not_allowed",
                 )
             owner, receiver = self.accounts.wallet_by_username(destination)
             if owner == user_id:
-                raise BookError(
+                raise ExchangeError(
                     f"{destination!r} is a wallet of the same account: transfer to it as a subaccount",
                     reason="transfer_not_allowed",
                 )
@@ -188,7 +190,7 @@ class Cash:
     ) -> WalletTransfer:
         available = self.valuation.account_summary(user_id, currency, sender.id).available_withdrawal_funds
         if amount > available:
-            raise BookError(
+            raise ExchangeError(
                 f"transferring {amount:f} {currency} from account {sender.id}, which may transfer {available:f}",
                 status=409,
                 reason="not_enough_funds",
@@ -224,9 +226,9 @@ class Cash:
                 None,
             )  # fmt: skip
             if made is None:
-                raise BookError(f"account {wallet.id} sent no transfer {transfer_id}", status=404,
+                raise ExchangeError(f"account {wallet.id} sent no transfer {transfer_id}", status=404,
                                 reason="transfer_not_found")  # fmt: skip
-            raise BookError(f"transfer {transfer_id} is {made.state}: only a prepared transfer can be cancelled",
+            raise ExchangeError(f"transfer {transfer_id} is {made.state}: only a prepared transfer can be cancelled",
                             status=409)  # fmt: skip
 
     def _record_cash(self, wallet: Wallet, moved: Moved) -> CashMove:

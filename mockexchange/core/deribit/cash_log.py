@@ -1,7 +1,7 @@
-"""The transaction log of the derivatives book: one `LogEntry` for every move of a wallet's cash balance (a trade, a
+"""The transaction log of the Deribit exchange: one `LogEntry` for every move of a wallet's cash balance (a trade, a
 delivery, a deposit, a withdrawal or its refund, a transfer), kept per wallet in the order they were made, with the
 balance after each. What `private/get_transaction_log` reads. Each account keeps its newest `history_size` entries
-(kept.py); a wallet's `user_seq` counts on past the ones dropped."""
+(wallet_history.py); a wallet's `user_seq` counts on past the ones dropped."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 
-from mockexchange.core.deribit.book_state import BookState
 from mockexchange.core.deribit.bounds import ZERO
+from mockexchange.core.deribit.exchange_state import ExchangeState
 from mockexchange.core.deribit.records import LogEntry
 from mockexchange.core.deribit.wallets import Wallet
 
 
 class CashLog:
-    """The log's keeping and its read: every move of cash on the book calls `log`."""
+    """The log's keeping and its read: every move of cash on the exchange calls `log`."""
 
-    def __init__(self, state: BookState) -> None:
+    def __init__(self, state: ExchangeState) -> None:
         self.state = state
 
     def log(

@@ -6,15 +6,15 @@ same."""
 from __future__ import annotations
 
 from mockexchange.core.deribit.accounts import Accounts
-from mockexchange.core.deribit.book_state import BookState
-from mockexchange.core.deribit.bounds import MAX_DEPOSIT_ADDRESSES, BookError
+from mockexchange.core.deribit.bounds import MAX_DEPOSIT_ADDRESSES, ExchangeError
+from mockexchange.core.deribit.exchange_state import ExchangeState
 from mockexchange.core.deribit.records import DepositAddress
 
 
 class DepositAddresses:
-    """The book's deposit addresses, each of one of its wallets."""
+    """The exchange's deposit addresses, each of one of its wallets."""
 
-    def __init__(self, state: BookState, accounts: Accounts) -> None:
+    def __init__(self, state: ExchangeState, accounts: Accounts) -> None:
         self.state = state
         self.accounts = accounts
 
@@ -23,7 +23,7 @@ class DepositAddresses:
             wallet = self.accounts.wallet(user_id, subaccount_id)
             made = self.state.deposit_addresses.setdefault((wallet.id, currency), [])
             if len(made) >= MAX_DEPOSIT_ADDRESSES:
-                raise BookError(
+                raise ExchangeError(
                     f"account {wallet.id} has {len(made)} {currency} deposit addresses, the most the mock keeps",
                     status=409,
                     reason="max_addr_count_exceeded",

@@ -314,8 +314,8 @@ def estimated_liquidation_ratio(
         raise ValueError("inverse and linear futures settle in different currencies")
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        own = sum((margins(i, s, m, m, rates).maintenance_margin for i, s, m in moving), ZERO)
-        cushion = equity - (maintenance_margin - own)
+        futures_maintenance = sum((margins(i, s, m, m, rates).maintenance_margin for i, s, m in moving), ZERO)
+        cushion = equity - (maintenance_margin - futures_maintenance)
         held = [(s, m, future_margin_rates(size_currency(i, s, m), rates)[1]) for i, s, m in moving]
         if moving[0][0].is_inverse:
             numerator = sum(((s + r * abs(s)) / m for s, m, r in held), ZERO)

@@ -1,4 +1,4 @@
-"""The delivery of what expires: every future and option whose expiration the book's clock has passed closes at its
+"""The delivery of what expires: every future and option whose expiration the exchange's clock has passed closes at its
 delivery price, its resting orders end, and each position's P&L or value moves into its wallet's balance."""
 
 from __future__ import annotations
@@ -7,26 +7,26 @@ from contextlib import AbstractContextManager, nullcontext
 
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.accounts import Accounts
-from mockexchange.core.deribit.book_state import BookState
 from mockexchange.core.deribit.bounds import ZERO
 from mockexchange.core.deribit.cash_log import CashLog
+from mockexchange.core.deribit.exchange_state import ExchangeState
 from mockexchange.core.deribit.records import Delivery, PositionState, Price, _Listing
 from mockexchange.core.stepping import DEEP, Footprint, MustStep
 
 
 class Expiry:
-    """Delivers what is due: called on every read (the book's `reading`), before every change that depends on it, and
+    """Delivers what is due: called on every read (the exchange's `reading`), before every change that depends on it, and
     when the clock is moved."""
 
-    def __init__(self, state: BookState, accounts: Accounts, log: CashLog) -> None:
+    def __init__(self, state: ExchangeState, accounts: Accounts, log: CashLog) -> None:
         self.state = state
         self.accounts = accounts
         self.log = log
 
     def expire_due(self) -> list[Delivery]:
-        """Deliver every future and option whose expiration the book's clock has passed and that is not delivered
+        """Deliver every future and option whose expiration the exchange's clock has passed and that is not delivered
         yet, in expiration order: each open position closes at the delivery price (the settlement price set for the
-        instrument, else its index price now, which is the index in force at the expiry: every change to the book
+        instrument, else its index price now, which is the index in force at the expiry: every change to the exchange
         delivers what is due first), its P&L (futures) or its value (options) moves into the balance, and a
         `Delivery` is kept and published. Perpetuals never expire. Cheap when nothing is due."""
         state = self.state

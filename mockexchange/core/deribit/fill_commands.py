@@ -1,6 +1,6 @@
 """Deribit's seeded fill, declared once (core/commands.py): a trade booked for a user without a book (no order on its
 other side, no level taken), to seed a portfolio. The admin API, the Python API, scenario files (`deribit.positions`,
-the `deribit_fill` step) and the state file build it; the book's trading (trading.py) takes its values as a `Fill`
+the `deribit_fill` step) and the state file build it; the exchange's trading (trading.py) takes its values as a `Fill`
 (handlers.py). The field names and their order are the control plane's parameters (a state file written before holds
 those names; a Python call gives them in that order).
 """

@@ -1,4 +1,4 @@
-"""The derivatives book's handlers of Deribit's commands, by type: each takes its command and answers what the book
+"""The Deribit exchange's handlers of Deribit's commands, by type: each takes its command and answers what the book
 did. An order (order_commands.py) placed or edited answers itself and its trades (its own side of each) once what is
 due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled
 (or the orders). The market's commands (market_commands.py) answer what they set: a moved price fires what it makes
@@ -20,8 +20,7 @@ from mockexchange.core.deribit.account_commands import (
     SetDeribitInteruserTransfers,
     SetDeribitSubaccountLogin,
 )
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.cash_commands import (
     CancelDeribitTransfer,
     CancelDeribitWithdrawal,
@@ -31,6 +30,7 @@ from mockexchange.core.deribit.cash_commands import (
     DeribitTransferToUser,
     DeribitWithdrawal,
 )
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market_commands import (
@@ -49,10 +49,10 @@ from mockexchange.core.deribit.order_commands import (
     SeedDeribitOrder,
 )
 from mockexchange.core.deribit.orders import DerivativeOrder
-from mockexchange.core.deribit.records import CashMove, DepositAddress, Fill, Trade, WalletTransfer
+from mockexchange.core.deribit.records import CashMove, DepositAddress, DeribitFill, DeribitTrade, WalletTransfer
 from mockexchange.core.deribit.wallets import Wallet
 
-Placed = tuple[DerivativeOrder, list[Trade]]  # an order as placed or edited, and its trades (its side of each)
+Placed = tuple[DerivativeOrder, list[DeribitTrade]]  # an order as placed or edited, and its trades (its side of each)
 Marked = tuple[SetMarkPrice, Decimal]  # a mark pinned or unpinned, and the mark it reads then
 Held = tuple[str, Wallet]  # a wallet made or changed, and the user who holds it
 Deposited = tuple[DeribitDeposit, Decimal]  # a deposit, and the wallet's balance after it
@@ -60,40 +60,40 @@ Withdrawn = tuple[DeribitWithdrawal, CashMove, Decimal]  # a withdrawal asked, m
 Addressed = tuple[str, DepositAddress]  # a deposit address made, and the user whose wallet it is
 
 
-def fired(book: DerivativesBook, made: Placed) -> Placed:
+def fired(exchange: DeribitExchange, made: Placed) -> Placed:
     """The order and its trades as placed or edited, once what is due has fired: the order as it is then (as it
     was, if its account no longer keeps it)."""
     order, trades = made
-    triggers.fire(book)
-    with book.lock:
-        now = book.state.orders.orders.get(order.order_id) if book.state.orders is not None else None
+    triggers.fire(exchange)
+    with exchange.lock:
+        now = exchange.state.orders.orders.get(order.order_id) if exchange.state.orders is not None else None
     return (now or order), trades
 
 
-def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
+def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
     def place(order: DeribitOrder) -> Placed:
-        return fired(book, order_entry.submit_order(book, order))
+        return fired(exchange, order_entry.submit_order(exchange, order))
 
     def edit(edit: EditDeribitOrder) -> Placed:
-        return fired(book, order_entry.edit_order(book, edit))
+        return fired(exchange, order_entry.edit_order(exchange, edit))
 
     def cancel(cancel: CancelDeribitOrder) -> DerivativeOrder:
-        return order_entry.cancel_order(book, cancel.order_id)
+        return order_entry.cancel_order(exchange, cancel.order_id)
 
-    def seed_fill(seeded: SeedDeribitFill) -> Trade:
-        with book.reading():  # the index checked is the one the trade sees
-            index = book.market.list_instrument(seeded.instrument_name).price_index
-            if index not in book.market.index_prices():
-                raise BookError(
+    def seed_fill(seeded: SeedDeribitFill) -> DeribitTrade:
+        with exchange.reading():  # the index checked is the one the trade sees
+            index = exchange.market.list_instrument(seeded.instrument_name).price_index
+            if index not in exchange.market.index_prices():
+                raise ExchangeError(
                     f"{seeded.instrument_name} is marked against the index {index!r}, which has no price: set one "
                     "first (deribit/index_prices, set_index_price)",
                     409,
                 )
-            trade = book.trading.apply_trade(
-                Fill(seeded.user_id, seeded.instrument_name, seeded.direction, seeded.amount, seeded.price,
+            trade = exchange.trading.apply_trade(
+                DeribitFill(seeded.user_id, seeded.instrument_name, seeded.direction, seeded.amount, seeded.price,
                      subaccount_id=seeded.subaccount_id, fee=seeded.fee, order_id=seeded.order_id)
             )  # fmt: skip
-        triggers.fire(book)  # its price is the instrument's last
+        triggers.fire(exchange)  # its price is the instrument's last
         return trade
 
     handlers.add(SeedDeribitFill, seed_fill)
@@ -101,27 +101,27 @@ def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     handlers.add(PlaceDeribitOrder, place)
     handlers.add(EditDeribitOrder, edit)
     handlers.add(CancelDeribitOrder, cancel)
-    handlers.add(CancelDeribitOrders, lambda cancel: order_entry.cancel_orders(book, cancel))
-    _add_market_handlers(handlers, book)
-    _add_account_handlers(handlers, book)
-    _add_cash_handlers(handlers, book)
+    handlers.add(CancelDeribitOrders, lambda cancel: order_entry.cancel_orders(exchange, cancel))
+    _add_market_handlers(handlers, exchange)
+    _add_account_handlers(handlers, exchange)
+    _add_cash_handlers(handlers, exchange)
 
 
-def _add_market_handlers(handlers: Handlers, book: DerivativesBook) -> None:
-    market = book.market
+def _add_market_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
+    market = exchange.market
 
     def list_instrument(listed: ListInstrument) -> Instrument:
         return market.list_instrument(listed.instrument_name)
 
     def set_index_price(moved: SetIndexPrice) -> SetIndexPrice:
         market.set_index_price(moved.index_name, moved.price)
-        triggers.fire(book)
+        triggers.fire(exchange)
         return moved
 
     def set_mark_price(pinned: SetMarkPrice) -> Marked:
         market.set_mark_price(pinned.instrument_name, pinned.price)
         mark = market.mark_price(pinned.instrument_name)
-        triggers.fire(book)
+        triggers.fire(exchange)
         return pinned, mark
 
     def set_settlement_price(settled: SetSettlementPrice) -> SetSettlementPrice:
@@ -139,8 +139,8 @@ def _add_market_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     handlers.add(SetVolatility, set_volatility)
 
 
-def _add_account_handlers(handlers: Handlers, book: DerivativesBook) -> None:
-    accounts = book.accounts
+def _add_account_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
+    accounts = exchange.accounts
 
     def open_account(opened: CreateDeribitAccount) -> Held:
         account = accounts.open_account(
@@ -173,8 +173,8 @@ def _add_account_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     handlers.add(SetDeribitInteruserTransfers, set_interuser)
 
 
-def _add_cash_handlers(handlers: Handlers, book: DerivativesBook) -> None:
-    cash = book.cash
+def _add_cash_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
+    cash = exchange.cash
 
     def deposit(deposited: DeribitDeposit) -> Deposited:
         balance = cash.move_cash(
@@ -184,12 +184,12 @@ def _add_cash_handlers(handlers: Handlers, book: DerivativesBook) -> None:
         return deposited, balance
 
     def withdraw(asked: DeribitWithdrawal) -> Withdrawn:
-        with book.reading():  # the balance answered is the one the withdrawal left
+        with exchange.reading():  # the balance answered is the one the withdrawal left
             move = cash.withdraw(
                 asked.user_id, asked.currency, asked.amount, subaccount_id=asked.subaccount_id, fee=asked.fee,
                 address=asked.address, state=asked.state, nonce=asked.nonce,
             )  # fmt: skip
-            return asked, move, book.accounts.wallet(asked.user_id, asked.subaccount_id).balance(asked.currency)
+            return asked, move, exchange.accounts.wallet(asked.user_id, asked.subaccount_id).balance(asked.currency)
 
     def cancel_withdrawal(cancel: CancelDeribitWithdrawal) -> CashMove:
         return cash.cancel_withdrawal(cancel.user_id, cancel.withdrawal_id, subaccount_id=cancel.subaccount_id)
@@ -209,7 +209,7 @@ def _add_cash_handlers(handlers: Handlers, book: DerivativesBook) -> None:
         cash.cancel_transfer(cancel.user_id, cancel.transfer_id, subaccount_id=cancel.subaccount_id)
 
     def create_deposit_address(made: CreateDeribitDepositAddress) -> Addressed:
-        address = book.deposit_addresses.create_deposit_address(made.user_id, made.currency, made.subaccount_id)
+        address = exchange.deposit_addresses.create_deposit_address(made.user_id, made.currency, made.subaccount_id)
         return made.user_id, address
 
     handlers.add(DeribitDeposit, deposit)

@@ -1,4 +1,4 @@
-"""The kinds of value Deribit's commands take, in the one vocabulary (core/values.py) and within the book's bounds
+"""The kinds of value Deribit's commands take, in the one vocabulary (core/values.py) and within the exchange's bounds
 (bounds.py): the fields every Deribit command shares (a user, an instrument, a wallet's id, an amount, a price, cash),
 a currency code and a price index's name held as Deribit writes them, and a wallet's opening balances.
 

@@ -1,4 +1,4 @@
-"""Deribit's instruments on the book and their prices: listing one, the index prices, a mark or settlement price a
+"""Deribit's instruments on the exchange and their prices: listing one, the index prices, a mark or settlement price a
 scenario pins, the implied volatility of options, and the mark each read values positions at (a future's follows its
 index, an option's is Black-76 on the index, unless pinned)."""
 
@@ -8,27 +8,27 @@ from datetime import datetime
 from decimal import Decimal
 
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.book_state import BookState
 from mockexchange.core.deribit.bounds import (
     MAX_NAME,
     MAX_PRICE,
     MAX_VOLATILITY,
     MIN_PRICE,
     SMALLEST,
-    BookError,
+    ExchangeError,
     _price,
     bounded,
 )
+from mockexchange.core.deribit.exchange_state import ExchangeState
 from mockexchange.core.deribit.expiry import Expiry
 from mockexchange.core.deribit.instruments import Instrument, InstrumentError, parse_instrument_name
 from mockexchange.core.deribit.records import Price, _Listing
 
 
-class Market:
+class DeribitMarket:
     """The instruments listed and their prices (a move of an index or a settlement price delivers what is due
     first, at the prices in force when it expired)."""
 
-    def __init__(self, state: BookState, expiry: Expiry) -> None:
+    def __init__(self, state: ExchangeState, expiry: Expiry) -> None:
         self.state = state
         self.expiry = expiry
 
@@ -41,11 +41,11 @@ class Market:
         """The instrument, listed now if it is new (a name is parsed with the default contract facts)."""
         if isinstance(instrument, str):
             if len(instrument) > MAX_NAME:
-                raise BookError(f"instrument_name must be at most {MAX_NAME} characters")
+                raise ExchangeError(f"instrument_name must be at most {MAX_NAME} characters")
             try:
                 instrument = parse_instrument_name(instrument)
             except InstrumentError as error:
-                raise BookError(str(error)) from None
+                raise ExchangeError(str(error)) from None
         if instrument.strike is not None:
             bounded(instrument.strike, f"the strike of {instrument.instrument_name}", MIN_PRICE, MAX_PRICE)
         state = self.state
@@ -77,10 +77,10 @@ class Market:
         )
 
     def listing(self, name: str) -> _Listing:
-        """The instrument's listing: its prices as the book keeps them."""
+        """The instrument's listing: its prices as the exchange keeps them."""
         listing = self.state.listings.get(name)
         if listing is None:
-            raise BookError(f"unknown instrument {name!r}", status=404)
+            raise ExchangeError(f"unknown instrument {name!r}", status=404)
         return listing
 
     def set_index_price(self, index_name: str, price: Decimal) -> Price:
@@ -97,7 +97,7 @@ class Market:
     def index_price(self, index_name: str) -> Decimal:
         value = self.state.indexes.get(index_name.lower())
         if value is None:
-            raise BookError(f"no index price for {index_name.lower()!r}: set one first", status=409)
+            raise ExchangeError(f"no index price for {index_name.lower()!r}: set one first", status=409)
         return value.value
 
     def index_prices(self) -> dict[str, Price]:
@@ -159,7 +159,7 @@ class Market:
         """The mark, None while it cannot be valued (no index price yet)."""
         try:
             return self.mark_price(name)
-        except BookError:
+        except ExchangeError:
             return None
 
     def greeks(self, listing: _Listing, index: Decimal) -> d.OptionGreeks:

@@ -1,6 +1,6 @@
 """Deribit's market commands, declared once (core/commands.py): an instrument listed, a price index moved, an
 instrument's mark pinned (or unpinned) and its settlement price set, and the options' implied volatility. The admin
-API, the Python API, scenario files and the state file build these; the book's market (market.py) takes their values
+API, the Python API, scenario files and the state file build these; the exchange's market (market.py) takes their values
 (handlers.py). The field names and their order are the control plane's parameters (a state file written before holds
 those names; a Python call gives them in that order).
 """

@@ -1,14 +1,14 @@
-"""What Deribit's ticker says of one instrument, read from the book at one moment (`public/ticker`,
-`public/get_order_book`, the `ticker.*` channels): its state, best bid and ask (market_book.py), mark and index, the
+"""What Deribit's ticker says of one instrument, read from the exchange at one moment (`public/ticker`,
+`public/get_order_book`, the `ticker.*` channels): its state, best bid and ask (public_levels.py), mark and index, the
 last trade's price, the last 24 hours' statistics, the open interest, the price band, settlement or delivery price,
 and an option's greeks and volatility.
 
 The mock's rules where Deribit publishes none (docs/known-differences.md): the price band is the mark 5% either way,
 to the tick (never below one tick); the statistics count each trade id once (its price and amount), over the trades
-of the last 24 hours by the book's clock that the instrument's tape keeps (its newest 10,000: trading.py); an option's
+of the last 24 hours by the exchange's clock that the instrument's tape keeps (its newest 10,000: trading.py); an option's
 greeks are Black-76's at the mark's volatility (`rho` from the same model with no interest rate: minus the time left
 times the option's USD value, per 1%); the underlying is the index (no basis, no rates: `underlying_index`
-"index_price", `interest_rate` 0). Read with the book's lock held.
+"index_price", `interest_rate` 0). Read with the exchange's lock held.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import ZERO, BookError
+from mockexchange.core.deribit.bounds import ZERO, ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.market_book import BookView, MarketBooks
+from mockexchange.core.deribit.public_levels import LevelsView, PublicLevels
 from mockexchange.core.deribit.trading import DAY
 
 BAND = Decimal("0.05")  # the price band: the mark this share either way
@@ -53,7 +53,7 @@ class Ticker:
     instrument: Instrument
     state: str  # "open", or "delivered" once expired
     timestamp: datetime
-    book: BookView
+    levels: LevelsView
     mark_price: Decimal
     index_price: Decimal
     last_price: Decimal | None
@@ -67,32 +67,32 @@ class Ticker:
     mark_iv: Decimal | None = None  # options: the volatility in percent
 
 
-def ticker(book: DerivativesBook, market: MarketBooks, instrument_name: str, depth: int = 0) -> Ticker:
-    """The instrument's ticker (and its book to `depth` levels a side); `BookError` if it is not listed or its index
+def ticker(exchange: DeribitExchange, levels: PublicLevels, instrument_name: str, depth: int = 0) -> Ticker:
+    """The instrument's ticker (and its book to `depth` levels a side); `ExchangeError` if it is not listed or its index
     has no price."""
-    listing = book.market.listing(instrument_name)
+    listing = exchange.market.listing(instrument_name)
     instrument = listing.instrument
-    now = book.state.clock.now()
-    index = book.market.index_price(instrument.price_index)
-    mark = book.market.mark_price(instrument_name)
+    now = exchange.state.clock.now()
+    index = exchange.market.index_price(instrument.price_index)
+    mark = exchange.market.mark_price(instrument_name)
     expired = instrument.expiration is not None and now >= instrument.expiration
     settled = listing.settlement_price.value if listing.settlement_price is not None else None
-    greeks, mark_iv = _option_figures(book, instrument, index, now) if instrument.kind == "option" else (None, None)
+    greeks, mark_iv = _option_figures(exchange, instrument, index, now) if instrument.kind == "option" else (None, None)
     low, high = price_band(instrument, mark)
     return Ticker(
         instrument=instrument,
         state="delivered" if expired else "open",
         timestamp=now,
-        book=market.view(instrument_name, depth),
+        levels=levels.view(instrument_name, depth),
         mark_price=mark,
         index_price=index,
         last_price=listing.last_price,
-        open_interest=_open_interest(book, instrument_name),
+        open_interest=_open_interest(exchange, instrument_name),
         min_price=low,
         max_price=high,
         settlement_price=None if expired else settled,
         delivery_price=settled if expired else None,
-        stats=_stats(book, instrument, now),
+        stats=_stats(exchange, instrument, now),
         greeks=greeks,
         mark_iv=mark_iv,
     )
@@ -106,20 +106,20 @@ def price_band(instrument: Instrument, mark: Decimal) -> tuple[Decimal, Decimal]
     return low, high
 
 
-def _open_interest(book: DerivativesBook, instrument_name: str) -> Decimal:
+def _open_interest(exchange: DeribitExchange, instrument_name: str) -> Decimal:
     """The long side of every wallet's position (equal to the short side once trades match between accounts)."""
     total = ZERO
-    for account in book.accounts.all():
+    for account in exchange.accounts.all():
         for wallet in account.wallets():
-            size = book.valuation.position_state(account.user_id, instrument_name, wallet.id).position.size
+            size = exchange.valuation.position_state(account.user_id, instrument_name, wallet.id).position.size
             total += max(size, ZERO)
     return total
 
 
-def _stats(book: DerivativesBook, instrument: Instrument, now: datetime) -> Stats:
+def _stats(exchange: DeribitExchange, instrument: Instrument, now: datetime) -> Stats:
     prices: list[Decimal] = []  # newest first
     volume = volume_usd = ZERO
-    for trade in book.trading.tape_since(instrument.instrument_name, now - DAY):  # each trade id once
+    for trade in exchange.trading.instrument_trades_since(instrument.instrument_name, now - DAY):  # each trade id once
         prices.append(trade.price)
         if instrument.is_inverse and instrument.kind == "future":  # amounts in USD
             volume += trade.amount / trade.price
@@ -135,13 +135,13 @@ def _stats(book: DerivativesBook, instrument: Instrument, now: datetime) -> Stat
 
 
 def _option_figures(
-    book: DerivativesBook, instrument: Instrument, index: Decimal, now: datetime
+    exchange: DeribitExchange, instrument: Instrument, index: Decimal, now: datetime
 ) -> tuple[Greeks, Decimal]:
-    volatility = book.market.volatility(instrument.instrument_name)
+    volatility = exchange.market.volatility(instrument.instrument_name)
     years = d.years_to_expiry(instrument, now)
     try:
         quoted = d.option_greeks(instrument, index, years, volatility)
     except (ValueError, ArithmeticError) as error:
-        raise BookError(f"{instrument.instrument_name} cannot be priced: {error}", status=409) from None
+        raise ExchangeError(f"{instrument.instrument_name} cannot be priced: {error}", status=409) from None
     rho = -years * quoted.price_usd / HUNDRED
     return Greeks(quoted.delta, quoted.gamma, quoted.vega, quoted.theta, rho), volatility * HUNDRED

@@ -29,15 +29,15 @@ from typing import TYPE_CHECKING
 
 from mockexchange.core.book import ASK, BID, Matched, SelfTrade, Side, opposite
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, BookError
+from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, ExchangeError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders, instrument_margin
-from mockexchange.core.deribit.records import Fill, Trade
+from mockexchange.core.deribit.records import DeribitFill, DeribitTrade
 from mockexchange.core.events import Change
 from mockexchange.core.stepping import DEEP, Footprint
 
 if TYPE_CHECKING:
-    from mockexchange.core.deribit.book import DerivativesBook
+    from mockexchange.core.deribit.exchange import DeribitExchange
 
 SELF_TRADE: SelfTrade = (
     "cancel_taker"  # Deribit's default `reject_taker`: the taker's remainder goes where it meets its own
@@ -53,7 +53,7 @@ def price_ticks(instrument: Instrument, price: Decimal, what: str = "price") -> 
     """The price in ticks of the instrument; refused (`price_wrong_tick`) off the tick."""
     ticks = price / instrument.tick_size
     if ticks != ticks.to_integral_value() or ticks <= 0:
-        raise BookError(
+        raise ExchangeError(
             f"{what} {price:f} is not a multiple of {instrument.instrument_name}'s tick size {instrument.tick_size:f}",
             reason="price_wrong_tick",
         )
@@ -64,7 +64,7 @@ def amount_units(instrument: Instrument, amount: Decimal) -> int:
     """The amount in units of the instrument's minimum trade amount; refused (`invalid_amount`) off a unit."""
     units = amount / instrument.min_trade_amount
     if units != units.to_integral_value() or units <= 0:
-        raise BookError(
+        raise ExchangeError(
             f"amount {amount:f} is not a multiple of {instrument.instrument_name}'s minimum trade amount "
             f"{instrument.min_trade_amount:f}",
             reason="invalid_amount",
@@ -94,13 +94,13 @@ def side_of(order: DerivativeOrder) -> Side:
 
 
 def crossing(
-    book: DerivativesBook, instrument: Instrument, user_id: str, direction: str, amount: Decimal,
+    exchange: DeribitExchange, instrument: Instrument, user_id: str, direction: str, amount: Decimal,
     price: Decimal | None, fresh: bool = True,
 ) -> AbstractContextManager[None]:  # fmt: skip
     """Where an order's cross runs: long (core/stepping.py; `fresh`: nothing changed yet) if it may reach more than
     `DEEP` resting orders, else as the command runs. Its footprint: the instrument, the order's owner, and every
     account resting an order or holding a position there (a position's value follows the instrument's prices)."""
-    kept = book.state.orders
+    kept = exchange.state.orders
     ticks = kept.books.get(instrument.instrument_name) if kept is not None else None
     if kept is None or ticks is None:
         return nullcontext()
@@ -108,14 +108,14 @@ def crossing(
     limit = None if price is None else price_ticks(instrument, price)
     if ticks.reach(side, amount_units(instrument, amount), limit, SELF_TRADE, DEEP) <= DEEP:
         return nullcontext()
-    users = {user_id, *book.holders(instrument.instrument_name)}
+    users = {user_id, *exchange.holders(instrument.instrument_name)}
     users.update(kept.orders[resting.order_id].user_id for resting in ticks.orders())
-    return book.lock.long(Footprint.of(users, (instrument.instrument_name,)), fresh)
+    return exchange.lock.long(Footprint.of(users, (instrument.instrument_name,)), fresh)
 
 
-def _stepper(book: DerivativesBook) -> Callable[[], None] | None:
+def _stepper(exchange: DeribitExchange) -> Callable[[], None] | None:
     """What a long command calls as each of its steps ends; None if the command runs as usual."""
-    return book.lock.step if book.lock.running_long else None
+    return exchange.lock.step if exchange.lock.running_long else None
 
 
 class Crossing:
@@ -123,22 +123,24 @@ class Crossing:
     book's lock: `run` answers the order as it is after, and its trades (the taker's side of each)."""
 
     def __init__(
-        self, book: DerivativesBook, kept: DerivativeOrders, order: DerivativeOrder, instrument: Instrument
+        self, exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder, instrument: Instrument
     ) -> None:
-        self.book = book
+        self.exchange = exchange
         self.kept = kept
         self.order = order
         self.instrument = instrument
         self.ticks = kept.book_of(instrument.instrument_name)
 
-    def run(self, *, check_funds: bool, reject_post_only: bool) -> tuple[DerivativeOrder, list[Trade]]:
+    def run(self, *, check_funds: bool, reject_post_only: bool) -> tuple[DerivativeOrder, list[DeribitTrade]]:
         order = self.order
         # (Placed or edited: long already, if it is to be; triggered inside another command: long from here.)
-        long = crossing(self.book, self.instrument, order.user_id, order.direction, order.remaining, order.price, False)
+        long = crossing(
+            self.exchange, self.instrument, order.user_id, order.direction, order.remaining, order.price, False
+        )
         with long:
             return self._run(check_funds, reject_post_only)
 
-    def _run(self, check_funds: bool, reject_post_only: bool) -> tuple[DerivativeOrder, list[Trade]]:
+    def _run(self, check_funds: bool, reject_post_only: bool) -> tuple[DerivativeOrder, list[DeribitTrade]]:
         order, instrument = self.order, self.instrument
         side = side_of(order)
         size = amount_units(instrument, order.remaining)
@@ -149,7 +151,7 @@ class Crossing:
         # A reduce-only order takes no more than reduces the position; what is left of it may rest (holding no
         # margin), cut to what still reduces once it has taken (`_reduce_rest`, `_hold`).
         taking = min(size, self._reducible(order)) if order.reduce_only else size
-        step = _stepper(self.book)
+        step = _stepper(self.exchange)
         plan = self.ticks.plan(side, taking, limit, order.account_id, SELF_TRADE, step=step) if taking else Matched()
         if order.time_in_force == "fill_or_kill" and plan.filled < size:
             return self._end(order, "cancelled", "fill_or_kill"), []
@@ -184,7 +186,7 @@ class Crossing:
         assert best is not None
         limit = best[0] - 1 if side == BID else best[0] + 1
         if reject or limit <= 0:
-            raise BookError("a post_only order would take liquidity", status=409, reason="post_only_reject")
+            raise ExchangeError("a post_only order would take liquidity", status=409, reason="post_only_reject")
         return limit
 
     def _reducible(self, order: DerivativeOrder) -> int:
@@ -193,7 +195,9 @@ class Crossing:
 
     def _against(self, user_id: str, account_id: int, direction: str) -> int:
         """The units of the wallet's position an order in `direction` would reduce (0: none)."""
-        size = self.book.valuation.position_state(user_id, self.instrument.instrument_name, account_id).position.size
+        size = self.exchange.valuation.position_state(
+            user_id, self.instrument.instrument_name, account_id
+        ).position.size
         against = -size if direction == "buy" else size
         return int(against / self.instrument.min_trade_amount) if against > ZERO else 0
 
@@ -214,16 +218,22 @@ class Crossing:
             if held:
                 amount = resting.filled_amount + held * instrument.min_trade_amount
                 resting = replace(
-                    resting, amount=amount, max_show=min(resting.max_show, amount), updated=self.book.state.clock.now()
+                    resting,
+                    amount=amount,
+                    max_show=min(resting.max_show, amount),
+                    updated=self.exchange.state.clock.now(),
                 )
                 self.ticks.reduce(resting.order_id, held)
                 kept.put(resting)
             else:
                 resting = replace(
-                    resting, order_state="cancelled", cancel_reason="reduce_only", updated=self.book.state.clock.now()
+                    resting,
+                    order_state="cancelled",
+                    cancel_reason="reduce_only",
+                    updated=self.exchange.state.clock.now(),
                 )
-                kept.close(resting, self.book.state.history_size)
-            self.book.state.bus.publish(Change(CHANGE, resting.user_id, resting))
+                kept.close(resting, self.exchange.state.history_size)
+            self.exchange.state.bus.publish(Change(CHANGE, resting.user_id, resting))
         return room
 
     def _reduce_rest(self, order: DerivativeOrder, left: int, room: int) -> tuple[DerivativeOrder, int]:
@@ -240,13 +250,13 @@ class Crossing:
     def _check(self, order: DerivativeOrder, plan: Matched) -> list[tuple[Decimal, Decimal]]:
         """Each match's fees (taker, maker), once its fills are known to keep every bound: run through copies of the
         positions and balances they move, nothing changed."""
-        instrument, book = self.instrument, self.book
-        index = book.state.indexes.get(instrument.price_index)
+        instrument, exchange = self.instrument, self.exchange
+        index = exchange.state.indexes.get(instrument.price_index)
         index_value = index.value if index is not None else None
         positions: dict[int, d.Position] = {}
         balances: dict[int, Decimal] = {}
         fees = []
-        step = _stepper(book)
+        step = _stepper(exchange)
         for match in plan.matches:
             if step is not None:
                 step()
@@ -262,28 +272,28 @@ class Crossing:
         return fees
 
     def _try(self, who, direction, amount, price, charged, index, positions, balances) -> None:
-        book, instrument = self.book, self.instrument
+        exchange, instrument = self.exchange, self.instrument
         held = positions.get(who.account_id)
         if held is None:
-            held = book.valuation.position_state(who.user_id, who.instrument_name, who.account_id).position
+            held = exchange.valuation.position_state(who.user_id, who.instrument_name, who.account_id).position
         try:
             result = d.trade(instrument, held, direction, amount, price, index_price=index)
         except ValueError as error:
-            raise BookError(str(error)) from None
+            raise ExchangeError(str(error)) from None
         positions[who.account_id] = result.position
         currency = instrument.settlement_currency
         balance = balances.get(who.account_id)
         if balance is None:
-            balance = book.accounts.wallet(who.user_id, who.account_id).balance(currency)
+            balance = exchange.accounts.wallet(who.user_id, who.account_id).balance(currency)
         balance += result.cash - charged
         if abs(balance) > MAX_BALANCE:
-            raise BookError(f"this would take a {currency} balance past {MAX_BALANCE}", status=409)
+            raise ExchangeError(f"this would take a {currency} balance past {MAX_BALANCE}", status=409)
         balances[who.account_id] = balance
 
     def _check_funds(self, order: DerivativeOrder, plan: Matched, fees: list, limit: int | None) -> None:
         """The taker's available funds cover its fees and the initial margin the whole order holds (valued at its
         limit, a market order at its fills' prices): Deribit's `not_enough_funds` otherwise."""
-        instrument, book = self.instrument, self.book
+        instrument, exchange = self.instrument, self.exchange
         prices = [m.price for m in plan.matches]
         at = (
             limit
@@ -293,11 +303,11 @@ class Crossing:
         if not at:
             return  # a market order that takes nothing holds nothing
         held = replace(order, order_state="open", price=at_tick(instrument, at), reduce_only=False)
-        size = book.valuation.position_state(order.user_id, order.instrument_name, order.account_id).position.size
-        need = instrument_margin(book.market, instrument, size, [held]) + sum((t for t, _ in fees), ZERO)
-        summary = book.valuation.account_summary(order.user_id, instrument.settlement_currency, order.account_id)
+        size = exchange.valuation.position_state(order.user_id, order.instrument_name, order.account_id).position.size
+        need = instrument_margin(exchange.market, instrument, size, [held]) + sum((t for t, _ in fees), ZERO)
+        summary = exchange.valuation.account_summary(order.user_id, instrument.settlement_currency, order.account_id)
         if need > summary.available_funds:
-            raise BookError(
+            raise ExchangeError(
                 f"the order needs {need:f} {instrument.settlement_currency} of margin and fees; "
                 f"{summary.available_funds:f} is available",
                 reason="not_enough_funds",
@@ -307,24 +317,24 @@ class Crossing:
 
     def _fill(
         self, order: DerivativeOrder, plan: Matched, fees: list[tuple[Decimal, Decimal]]
-    ) -> tuple[DerivativeOrder, list[Trade]]:
+    ) -> tuple[DerivativeOrder, list[DeribitTrade]]:
         """Each match as one trade: the taker's fill, then the maker's sharing its id; each maker order's change
         published once, as it is after the crossing. Answers the taker's order after its fills, and its trades."""
-        instrument, book, kept = self.instrument, self.book, self.kept
-        trades: list[Trade] = []
+        instrument, exchange, kept = self.instrument, self.exchange, self.kept
+        trades: list[DeribitTrade] = []
         makers: dict[str, DerivativeOrder] = {}
-        step = _stepper(book)
+        step = _stepper(exchange)
         for match, (taker_fee, maker_fee) in zip(plan.matches, fees, strict=True):
             if step is not None:
                 step()
             price, amount = at_tick(instrument, match.price), match.size * instrument.min_trade_amount
             maker = makers.get(match.maker.order_id) or kept.orders[match.maker.order_id]
-            taken = book.trading.apply_trade(Fill(
+            taken = exchange.trading.apply_trade(DeribitFill(
                 order.user_id, instrument.instrument_name, order.direction, amount, price,
                 subaccount_id=order.account_id, fee=taker_fee, order_id=order.order_id, order_type=order.order_type,
                 label=order.label,
             ), reserved=True)  # fmt: skip
-            made = book.trading.apply_trade(Fill(
+            made = exchange.trading.apply_trade(DeribitFill(
                 maker.user_id, instrument.instrument_name, maker.direction, amount, price,
                 subaccount_id=maker.account_id, fee=maker_fee, order_id=maker.order_id, liquidity="M",
                 order_type=maker.order_type, label=maker.label,
@@ -337,27 +347,27 @@ class Crossing:
                 step()
             if maker.remaining == ZERO:
                 maker = replace(maker, order_state="filled")
-                kept.close(maker, book.state.history_size)
+                kept.close(maker, exchange.state.history_size)
             else:
                 kept.put(maker)
-            book.state.bus.publish(Change(CHANGE, maker.user_id, maker))
+            exchange.state.bus.publish(Change(CHANGE, maker.user_id, maker))
         return order, trades
 
     def _rest(self, order: DerivativeOrder, side: Side, limit: int, left: int) -> DerivativeOrder:
         order = replace(order, order_state="open")
         self.ticks.add(order.order_id, order.account_id, side, limit, left)
         self.kept.put(order)
-        self.book.state.bus.publish(Change(CHANGE, order.user_id, order))
+        self.exchange.state.bus.publish(Change(CHANGE, order.user_id, order))
         return order
 
     def _end(self, order: DerivativeOrder, state: str, reason: str | None) -> DerivativeOrder:
-        order = replace(order, order_state=state, cancel_reason=reason, updated=self.book.state.clock.now())
-        self.kept.close(order, self.book.state.history_size)
-        self.book.state.bus.publish(Change(CHANGE, order.user_id, order))
+        order = replace(order, order_state=state, cancel_reason=reason, updated=self.exchange.state.clock.now())
+        self.kept.close(order, self.exchange.state.history_size)
+        self.exchange.state.bus.publish(Change(CHANGE, order.user_id, order))
         return order
 
 
-def _filled(order: DerivativeOrder, trade: Trade) -> DerivativeOrder:
+def _filled(order: DerivativeOrder, trade: DeribitTrade) -> DerivativeOrder:
     """The order once `trade` (its fill) has traded."""
     filled = order.filled_amount + trade.amount
     average = ((order.average_price * order.filled_amount + trade.price * trade.amount) / filled).quantize(FEE_PLACE)

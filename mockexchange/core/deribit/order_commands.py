@@ -1,10 +1,10 @@
 """Deribit's order commands, declared once (core/commands.py): an order seeded by the control plane (`deribit_order`),
 a client's order placed (`deribit_place_order`: private/buy, private/sell, close_position), edited and cancelled (one,
 or every one a filter names). The venue (venues/deribit/order_writes.py), the admin API, the Python API, scenario steps
-and the state file build these; the book's handlers (handlers.py, order_entry.py) take them.
+and the state file build these; the exchange's handlers (handlers.py, order_entry.py) take them.
 
 The names say Deribit's: a buy and a sell are one order with its `direction`, as Deribit's order object has it. Amounts
-and prices are exact Decimals within the book's bounds (bounds.py); their plain values are decimal strings ("10",
+and prices are exact Decimals within the exchange's bounds (bounds.py); their plain values are decimal strings ("10",
 "0.5") or integers, as the control plane has always taken them. The field names and their order are the control
 plane's parameters (a state file written before holds those names; a Python call gives them in that order).
 """

@@ -1,6 +1,6 @@
 """Deribit orders placed, edited, cancelled and read: the control plane places them (its seeded orders and a client's
 through the venue's commands), the venue reads them. A limit or market order crosses its instrument's book first
-(matching.py); a stop or take order waits, untriggered. Each change of an order is published on the book's bus as one
+(matching.py); a stop or take order waits, untriggered. Each change of an order is published on the exchange's bus as one
 `Change` of kind `derivatives.order` (the order as it is now).
 """
 
@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import ZERO, BookError, bounded
+from mockexchange.core.deribit.bounds import ZERO, ExchangeError, bounded
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.matching import Crossing, amount_units, crossing, price_ticks
 from mockexchange.core.deribit.order_commands import CancelDeribitOrders, DeribitOrder, EditDeribitOrder
@@ -30,7 +30,7 @@ from mockexchange.core.deribit.orders import (
     DerivativeOrder,
     DerivativeOrders,
 )
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.events import Change
 from mockexchange.core.stepping import DEEP, Footprint, MustStep, restarting, stepping
 
@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 
 @restarting
-def submit_order(book: DerivativesBook, order: DeribitOrder) -> tuple[DerivativeOrder, list[Trade]]:
+def submit_order(exchange: DeribitExchange, order: DeribitOrder) -> tuple[DerivativeOrder, list[DeribitTrade]]:
     """An order for the user's (sub)account; the instrument is listed if new. A limit or market order crosses the
     book first (its fills at the resting prices), then what is left rests (a limit order good till cancelled or
     day) or is cancelled; a stop or take order rests untriggered. A client's order (`PlaceDeribitOrder.check_funds`)
@@ -48,32 +48,35 @@ def submit_order(book: DerivativesBook, order: DeribitOrder) -> tuple[Derivative
     _check_terms(order)
     order_type, amount, price, user_id = order.order_type, order.amount, order.price, order.user_id
     if order.post_only and (order_type in MARKET_TYPES or order_type == "market"):
-        raise BookError("post_only applies to orders with a price")
+        raise ExchangeError("post_only applies to orders with a price")
     shown = amount if order.max_show is None else bounded(order.max_show, "max_show", ZERO, amount)
-    with book.lock, ExitStack() as long:
-        wallet = book.accounts.wallet(user_id, order.subaccount_id)
-        instrument = book.market.list_instrument(order.instrument_name)
+    with exchange.lock, ExitStack() as long:
+        wallet = exchange.accounts.wallet(user_id, order.subaccount_id)
+        instrument = exchange.market.list_instrument(order.instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=order.trigger_price)
-        now = book.state.clock.now()
+        now = exchange.state.clock.now()
         expiration = instrument.expiration
         if expiration is not None and now >= expiration:
-            raise BookError(f"{instrument.instrument_name} has expired", status=409)
+            raise ExchangeError(f"{instrument.instrument_name} has expired", status=409)
         if order_type in TAKING_TYPES and not order.post_only:  # (decided before anything changes: it may start again)
-            long.enter_context(crossing(book, instrument, user_id, order.direction, amount, price))
-        kept = _kept(book)
+            long.enter_context(crossing(exchange, instrument, user_id, order.direction, amount, price))
+        kept = _kept(exchange)
         may_rest = order_type not in TAKING_TYPES or order.time_in_force in TIMES_IN_FORCE
         if may_rest and kept.open_on(wallet.id, instrument.instrument_name) >= MAX_OPEN_PER_INSTRUMENT:
-            raise BookError(
+            raise ExchangeError(
                 f"account {wallet.id} has {MAX_OPEN_PER_INSTRUMENT} open orders on {instrument.instrument_name}, the "
                 "most one account may", status=409, reason="max_open_orders_per_instrument",
             )  # fmt: skip
-        if may_rest and kept.open_in(w.id for w in book.accounts.account(user_id).wallets()) >= MAX_OPEN_PER_ACCOUNT:
-            raise BookError(
+        if (
+            may_rest
+            and kept.open_in(w.id for w in exchange.accounts.account(user_id).wallets()) >= MAX_OPEN_PER_ACCOUNT
+        ):
+            raise ExchangeError(
                 f"{user_id!r} has {MAX_OPEN_PER_ACCOUNT:,} open orders, its main account's and its subaccounts' "
                 "together, the most the mock keeps for one account: cancel some first", status=409,
                 reason="pme_max_total_open_orders",
             )  # fmt: skip
-        book.trading.check_traded(wallet.id, amount)
+        exchange.trading.check_traded(wallet.id, amount)
         order_id = order.order_id
         if order_id is None:
             while str(kept.next_id) in kept.orders:
@@ -81,7 +84,7 @@ def submit_order(book: DerivativesBook, order: DeribitOrder) -> tuple[Derivative
             order_id = str(kept.next_id)
             kept.next_id += 1
         elif order_id in kept.orders:
-            raise BookError(f"order id {order_id!r} is taken", status=409)
+            raise ExchangeError(f"order id {order_id!r} is taken", status=409)
         placed = DerivativeOrder(
             order_id=order_id,
             user_id=user_id,
@@ -105,11 +108,11 @@ def submit_order(book: DerivativesBook, order: DeribitOrder) -> tuple[Derivative
             reject_post_only=order.reject_post_only,
         )
         if order_type in TAKING_TYPES:
-            return Crossing(book, kept, placed, instrument).run(
+            return Crossing(exchange, kept, placed, instrument).run(
                 check_funds=order.check_funds, reject_post_only=order.reject_post_only
             )
         kept.put(placed)
-        book.state.bus.publish(Change(CHANGE, user_id, placed))
+        exchange.state.bus.publish(Change(CHANGE, user_id, placed))
         return placed, []
 
 
@@ -120,32 +123,32 @@ def _check_terms(order: DeribitOrder) -> None:
     allowed = ALL_TIMES_IN_FORCE if order_type in TAKING_TYPES else TIMES_IN_FORCE
     if order.time_in_force not in allowed:
         said = f"time_in_force must be one of {', '.join(allowed)} for a {order_type} order"
-        raise BookError(said, param="time_in_force")
+        raise ExchangeError(said, param="time_in_force")
     _check_price(order_type, order.price)
     if order_type in TAKING_TYPES:
         if order.trigger is not None or order.trigger_price is not None:
-            raise BookError(f"a {order_type} order has no trigger or trigger_price", param="trigger")
+            raise ExchangeError(f"a {order_type} order has no trigger or trigger_price", param="trigger")
     else:
         if order.trigger not in TRIGGERS:
-            raise BookError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}", param="trigger")
+            raise ExchangeError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}", param="trigger")
         if order.trigger_price is None:
-            raise BookError(f"a {order_type} order needs a trigger_price", param="trigger_price")
+            raise ExchangeError(f"a {order_type} order needs a trigger_price", param="trigger_price")
 
 
 def _check_price(order_type: str, price: Decimal | None) -> None:
     """A market, stop_market or take_market order has no price; any other needs one (its bounds are its kind's)."""
     if order_type in MARKET_TYPES or order_type == "market":
         if price is not None:
-            raise BookError(f"a {order_type} order has no price", param="price")
+            raise ExchangeError(f"a {order_type} order has no price", param="price")
     elif price is None:
-        raise BookError(f"a {order_type} order needs a price", param="price")
+        raise ExchangeError(f"a {order_type} order needs a price", param="price")
 
 
 def _on_the_grid(instrument: Instrument, amount: Decimal, **prices: Decimal | None) -> None:
     """The amount a multiple of the instrument's minimum (`invalid_amount`), each price given on its tick
     (`price_wrong_tick`), as Deribit checks an order when it is placed or edited."""
     if amount % instrument.min_trade_amount != ZERO:
-        raise BookError(
+        raise ExchangeError(
             f"amount must be a multiple of {instrument.min_trade_amount} for {instrument.instrument_name}",
             reason="invalid_amount",
         )
@@ -154,47 +157,47 @@ def _on_the_grid(instrument: Instrument, amount: Decimal, **prices: Decimal | No
             price_ticks(instrument, price, name)
 
 
-def _open_order(book: DerivativesBook, order_id: str) -> tuple[DerivativeOrders, DerivativeOrder]:
-    """The book's orders and the open order `order_id` (under the book's lock); refused if unknown or closed."""
-    kept = book.state.orders
+def _open_order(exchange: DeribitExchange, order_id: str) -> tuple[DerivativeOrders, DerivativeOrder]:
+    """The exchange's orders and the open order `order_id` (under the exchange's lock); refused if unknown or closed."""
+    kept = exchange.state.orders
     order = kept.orders.get(order_id) if kept is not None else None
     if kept is None or order is None:
-        raise BookError(f"unknown order_id {order_id!r}", status=404, reason="order_not_found")
+        raise ExchangeError(f"unknown order_id {order_id!r}", status=404, reason="order_not_found")
     if not order.is_open:
-        raise BookError(f"order {order_id!r} is {order.order_state} already", status=409, reason="already_closed")
+        raise ExchangeError(f"order {order_id!r} is {order.order_state} already", status=409, reason="already_closed")
     return kept, order
 
 
-def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
+def cancel_order(exchange: DeribitExchange, order_id: str) -> DerivativeOrder:
     """Cancel an open order (`cancel_reason` user_request); it stays readable by id while its account keeps it."""
-    with book.lock:
-        kept, order = _open_order(book, order_id)
+    with exchange.lock:
+        kept, order = _open_order(exchange, order_id)
         cancelled = replace(
-            order, order_state="cancelled", cancel_reason="user_request", updated=book.state.clock.now()
+            order, order_state="cancelled", cancel_reason="user_request", updated=exchange.state.clock.now()
         )
-        kept.close(cancelled, book.state.history_size)
-        book.state.bus.publish(Change(CHANGE, order.user_id, cancelled))
+        kept.close(cancelled, exchange.state.history_size)
+        exchange.state.bus.publish(Change(CHANGE, order.user_id, cancelled))
         return cancelled
 
 
 @restarting
-def edit_order(book: DerivativesBook, edit: EditDeribitOrder) -> tuple[DerivativeOrder, list[Trade]]:
+def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[DerivativeOrder, list[DeribitTrade]]:
     """Change an open order's amount (what it had filled stays filled) and price. A limit order made smaller at its
     price keeps its place in time; any other change takes it out of the book and enters it again (it may take what
     now crosses, then rests behind the others; the taker's available funds checked). An untriggered order changes its
     terms in place."""
     order_id, amount, price, trigger_price = edit.order_id, edit.amount, edit.price, edit.trigger_price
-    with book.lock, ExitStack() as long:
-        kept, order = _open_order(book, order_id)
+    with exchange.lock, ExitStack() as long:
+        kept, order = _open_order(exchange, order_id)
         if amount <= order.filled_amount:
-            raise BookError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
+            raise ExchangeError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
         _check_price(order.order_type, price)
-        book.trading.check_traded(order.account_id, amount - order.filled_amount, order.remaining)
-        instrument = book.market.instrument(order.instrument_name)
+        exchange.trading.check_traded(order.account_id, amount - order.filled_amount, order.remaining)
+        instrument = exchange.market.instrument(order.instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
         if order.order_state == "open":  # (decided before anything changes: it may start again)
             remaining = amount - order.filled_amount
-            long.enter_context(crossing(book, instrument, order.user_id, order.direction, remaining, price))
+            long.enter_context(crossing(exchange, instrument, order.user_id, order.direction, remaining, price))
         triggered_at = order.trigger_price
         if trigger_price is not None and order.trigger is not None:
             triggered_at = trigger_price
@@ -202,7 +205,7 @@ def edit_order(book: DerivativesBook, edit: EditDeribitOrder) -> tuple[Derivativ
         edited = replace(
             order, amount=amount, price=price, replaced=True,
             max_show=amount if order.max_show == order.amount else min(order.max_show, amount),  # hidden stays so
-            updated=book.state.clock.now(), trigger_price=triggered_at,
+            updated=exchange.state.clock.now(), trigger_price=triggered_at,
             post_only=order.post_only if edit.post_only is None else edit.post_only,
             reject_post_only=order.reject_post_only if edit.reject_post_only is None else edit.reject_post_only,
             reduce_only=order.reduce_only if edit.reduce_only is None else edit.reduce_only,
@@ -210,45 +213,47 @@ def edit_order(book: DerivativesBook, edit: EditDeribitOrder) -> tuple[Derivativ
         resting = kept.books.get(order.instrument_name)
         if order.order_state != "open" or resting is None or order_id not in resting:
             kept.put(edited)
-            book.state.bus.publish(Change(CHANGE, order.user_id, edited))
+            exchange.state.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         if price == order.price and amount <= order.amount and edited.post_only == order.post_only:
             resting.reduce(order_id, amount_units(instrument, edited.remaining))
             kept.put(edited)
-            book.state.bus.publish(Change(CHANGE, order.user_id, edited))
+            exchange.state.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         resting.cancel(order_id)
-        return Crossing(book, kept, edited, instrument).run(check_funds=True, reject_post_only=edited.reject_post_only)
+        return Crossing(exchange, kept, edited, instrument).run(
+            check_funds=True, reject_post_only=edited.reject_post_only
+        )
 
 
 @restarting
-def cancel_orders(book: DerivativesBook, cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
+def cancel_orders(exchange: DeribitExchange, cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
     """Cancel the wallet's open orders that match every filter the command gives; the cancelled, each published
     once."""
     types = cancel.order_types
-    with book.lock:
-        wallet = book.accounts.wallet(cancel.user_id, cancel.subaccount_id)
+    with exchange.lock:
+        wallet = exchange.accounts.wallet(cancel.user_id, cancel.subaccount_id)
         chosen = [
             order
-            for order in open_orders(book, wallet.id, currency=cancel.currency, kind=cancel.kind,
+            for order in open_orders(exchange, wallet.id, currency=cancel.currency, kind=cancel.kind,
                                      instrument_name=cancel.instrument_name)
             if cancel.label in (None, order.label) and (types is None or order.order_type in types)
         ]  # fmt: skip
         if len(chosen) <= DEEP:
-            return [cancel_order(book, order.order_id) for order in chosen]
+            return [cancel_order(exchange, order.order_id) for order in chosen]
         owners = {order.user_id for order in chosen}  # (many: long, core/stepping.py)
-        with book.lock.long(Footprint.of(owners, {order.instrument_name for order in chosen})):
-            return [_stepped(book, cancel_order, order.order_id) for order in chosen]
+        with exchange.lock.long(Footprint.of(owners, {order.instrument_name for order in chosen})):
+            return [_stepped(exchange, cancel_order, order.order_id) for order in chosen]
 
 
-def _stepped(book: DerivativesBook, change: Callable[..., T], *args: Any) -> T:
+def _stepped(exchange: DeribitExchange, change: Callable[..., T], *args: Any) -> T:
     """One step of a long command: the reads waiting beside it first."""
-    book.lock.step()
-    return change(book, *args)
+    exchange.lock.step()
+    return change(exchange, *args)
 
 
 def order_history(
-    book: DerivativesBook,
+    exchange: DeribitExchange,
     wallet_id: int,
     *,
     currency: str | None = None,
@@ -259,16 +264,16 @@ def order_history(
 ) -> list[DerivativeOrder]:
     """The wallet's closed orders it keeps (filled, and cancelled ones that filled something; every cancelled one with
     `include_unfilled`), closed at `since` or later if given, newest change first."""
-    with book.lock:
-        if book.state.orders is None:
+    with exchange.lock:
+        if exchange.state.orders is None:
             return []
         found = []
-        for order in reversed(book.state.orders.closed_of(wallet_id)):  # newest closed first
+        for order in reversed(exchange.state.orders.closed_of(wallet_id)):  # newest closed first
             if not include_unfilled and order.filled_amount == ZERO:
                 continue
             if since is not None and order.updated < since:
                 continue
-            instrument = book.market.instrument(order.instrument_name)
+            instrument = exchange.market.instrument(order.instrument_name)
             if (
                 instrument_name in (None, order.instrument_name)
                 and currency in (None, instrument.settlement_currency)
@@ -279,33 +284,33 @@ def order_history(
         return found
 
 
-def order_trades(book: DerivativesBook, order_id: str) -> list[Trade]:
+def order_trades(exchange: DeribitExchange, order_id: str) -> list[DeribitTrade]:
     """The fills of one order its wallet still keeps, oldest first."""
-    with book.lock:
-        order = book.state.orders.orders.get(order_id) if book.state.orders is not None else None
+    with exchange.lock:
+        order = exchange.state.orders.orders.get(order_id) if exchange.state.orders is not None else None
         if order is None:
             return []
-        return [trade for trade in book.state.trades.of_wallet(order.account_id) if trade.order_id == order_id]
+        return [trade for trade in exchange.state.trades.of_wallet(order.account_id) if trade.order_id == order_id]
 
 
-def _kept(book: DerivativesBook) -> DerivativeOrders:
-    if book.state.orders is None:
-        book.state.orders = DerivativeOrders()
-    return book.state.orders
+def _kept(exchange: DeribitExchange) -> DerivativeOrders:
+    if exchange.state.orders is None:
+        exchange.state.orders = DerivativeOrders()
+    return exchange.state.orders
 
 
 # -- reads ----------------------------------------------------------------------------------------------------------
 
 
-def find_order(book: DerivativesBook, order_id: str) -> DerivativeOrder | None:
-    """The order with this id, open or closed; None if the book has none (never placed, or its account no longer
+def find_order(exchange: DeribitExchange, order_id: str) -> DerivativeOrder | None:
+    """The order with this id, open or closed; None if the exchange has none (never placed, or its account no longer
     keeps it)."""
-    with book.lock:
-        return book.state.orders.orders.get(order_id) if book.state.orders is not None else None
+    with exchange.lock:
+        return exchange.state.orders.orders.get(order_id) if exchange.state.orders is not None else None
 
 
 def open_orders(
-    book: DerivativesBook,
+    exchange: DeribitExchange,
     wallet_id: int,
     *,
     currency: str | None = None,
@@ -315,30 +320,30 @@ def open_orders(
 ) -> list[DerivativeOrder]:
     """The wallet's open orders, in the order they were placed; `currency` filters on the settlement currency; `step`
     is called as each is passed (a long read's, `reading_open`)."""
-    with book.lock:
-        if book.state.orders is None:
+    with exchange.lock:
+        if exchange.state.orders is None:
             return []
         found = []
-        for order in stepping(book.state.orders.of_wallet(wallet_id, instrument_name), step):
-            instrument = book.market.instrument(order.instrument_name)
+        for order in stepping(exchange.state.orders.of_wallet(wallet_id, instrument_name), step):
+            instrument = exchange.market.instrument(order.instrument_name)
             if currency in (None, instrument.settlement_currency) and kind in (None, instrument.kind):
                 found.append(order)
         return found
 
 
 @contextmanager
-def reading_open(book: DerivativesBook, user_id: str, wallet_ids: list[int]) -> Iterator[Callable[[], None] | None]:
-    """The book held still (`reading`) for a read of the wallets' open orders, which yields what the read calls as it
+def reading_open(exchange: DeribitExchange, user_id: str, wallet_ids: list[int]) -> Iterator[Callable[[], None] | None]:
+    """The exchange held still (`reading`) for a read of the wallets' open orders, which yields what the read calls as it
     passes each order and each row it makes (None: nothing). Past `DEEP` open orders the read is long (core/stepping.py:
     inline on an event loop, `MustStep`), over the user and the instruments they rest on; as a long command it may
     raise `Restart` as it starts, so the read is `restarting`. Called without the lock held."""
-    with book.reading():
-        kept = book.state.orders
+    with exchange.reading():
+        kept = exchange.state.orders
         if kept is None or kept.open_in(wallet_ids) <= DEEP:
             yield None
             return
-        if book.lock.on_loop:
+        if exchange.lock.on_loop:
             raise MustStep()
         names = {name for wallet_id in wallet_ids for name in kept.held.get(wallet_id, ())}
-        with book.lock.long(Footprint.of((user_id,), names)):
-            yield book.lock.step
+        with exchange.lock.long(Footprint.of((user_id,), names)):
+            yield exchange.lock.step

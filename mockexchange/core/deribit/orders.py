@@ -1,8 +1,8 @@
-"""Resting Deribit orders, as the book keeps them, and the margin they hold.
+"""Resting Deribit orders, as the exchange keeps them, and the margin they hold.
 
-The book keeps them (`BookState.orders`, a `DerivativeOrders` made with the first order) and calls back here for
+The exchange keeps them (`ExchangeState.orders`, a `DerivativeOrders` made with the first order) and calls back here for
 the margin of a position's open orders and of a wallet's (reading the book through `Marks` and `Positions`); they are
-placed, cancelled and read through order_entry.py, under the book's lock.
+placed, cancelled and read through order_entry.py, under the exchange's lock.
 
 Limit and market orders match on the venue-neutral book (core/book.py; one `Book` per instrument in `books`, its prices
 in ticks and sizes in units of the instrument's minimum amount; matching.py). A limit order that rests stays `open`
@@ -10,7 +10,7 @@ until it is filled or cancelled; a stop or take order stays `untriggered` (outsi
 (triggers.py) or it is cancelled. A wallet holds at most `MAX_OPEN_PER_INSTRUMENT` open orders on one instrument.
 Filled, cancelled and rejected orders leave the open ones for the wallet's closed orders, readable by id
 (`private/get_order_state`) and in the order history while their account keeps them: each account (its main account
-and subaccounts together) keeps its newest `history_size` closed orders (the book's; kept.py), the oldest dropped.
+and subaccounts together) keeps its newest `history_size` closed orders (the book's; wallet_history.py), the oldest dropped.
 
 Open orders' margin (the mock's simple rule, docs/deribit.md "Margins and leverage"): per wallet and instrument, over
 its open limit orders that are not `reduce_only` (untriggered orders hold none), each side (buys, sells) holds the
@@ -38,8 +38,8 @@ from mockexchange.core.book import Book
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.bounds import ZERO
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.kept import Kept
 from mockexchange.core.deribit.records import PositionState
+from mockexchange.core.deribit.wallet_history import WalletHistory
 
 CHANGE = "derivatives.order"  # the kind of the Change each order change publishes
 ORDER_TYPES = ("limit", "stop_limit", "take_limit", "stop_market", "take_market")
@@ -54,7 +54,7 @@ MAX_LABEL = 64  # characters of a label (Deribit's limit)
 MAX_ORDER_ID = 64  # characters of an order id given by the caller
 # A wallet's open orders on one instrument: an order that may rest is refused past it, with the error clients report
 # from Deribit (11020 max_open_orders_per_instrument); Deribit's number is set per account and not published (500 is
-# what a Rust client library carries). Closed orders are kept per account up to the book's `history_size` (kept.py).
+# what a Rust client library carries). Closed orders are kept per account up to the exchange's `history_size` (wallet_history.py).
 MAX_OPEN_PER_INSTRUMENT = 500
 # An account's open orders, its main wallet's and its subaccounts' together on every instrument: the mock's own bound
 # (the per-instrument one above multiplies by the instruments listed and by the 100 subaccounts a client may open
@@ -75,7 +75,7 @@ def rises(order: DerivativeOrder) -> bool:
 
 
 class Marks(Protocol):
-    """What the margin of open orders reads of the book's market (market.py): instruments, marks, rates."""
+    """What the margin of open orders reads of the exchange's market (market.py): instruments, marks, rates."""
 
     @property
     def rates(self) -> d.MarginRates: ...
@@ -88,7 +88,7 @@ class Marks(Protocol):
 
 
 class Positions(Protocol):
-    """What the margin of a wallet's open orders reads of its positions (the book's valuation.py)."""
+    """What the margin of a wallet's open orders reads of its positions (the exchange's valuation.py)."""
 
     def position_state(self, user_id: str, instrument_name: str, subaccount_id: int | None = None) -> PositionState: ...
 
@@ -179,7 +179,9 @@ class DerivativeOrders:
     open: dict[int, dict[str, None]] = field(default_factory=dict)  # wallet id -> its open orders' ids, in order
     held: dict[int, dict[str, Held]] = field(default_factory=dict)  # wallet id -> instrument -> its open orders there
     reserved: dict[int, Decimal] = field(default_factory=dict)  # wallet id -> its open orders' remaining amounts
-    closed: Kept[str] = field(default_factory=Kept)  # each wallet's closed orders' ids, oldest closed first
+    closed: WalletHistory[str] = field(
+        default_factory=WalletHistory
+    )  # each wallet's closed orders' ids, oldest closed first
     # (instrument, trigger, rising) -> its untriggered orders as (the trigger price, negated if falling, created, id),
     # sorted: those whose watched price is reached come first (`due`), every account's
     waiting: dict[tuple[str, str, bool], list[tuple[Decimal, datetime, str]]] = field(default_factory=dict)
@@ -293,7 +295,7 @@ class DerivativeOrders:
         self, instrument_name: str, when: datetime, size: int, step: Callable[[], None] | None = None
     ) -> list[DerivativeOrder]:
         """Cancel the open orders on an instrument delivered at `when` (`cancel_reason` session_end: its last session
-        is over); the cancelled orders, for the book to publish. `step`: a long command's (core/stepping.py)."""
+        is over); the cancelled orders, for the exchange to publish. `step`: a long command's (core/stepping.py)."""
         ending = [
             self.orders[order_id]
             for instruments in self.held.values()
@@ -312,7 +314,7 @@ class DerivativeOrders:
 
     def margin(
         self,
-        book: Marks,
+        marks: Marks,
         positions: Positions,
         user_id: str,
         wallet_id: int,
@@ -320,7 +322,7 @@ class DerivativeOrders:
         currency: str | None = None,
     ) -> Decimal:
         """The initial margin the wallet's open orders hold: on one instrument, or on every instrument settled in
-        `currency` (the book's hooks: a position's `open_orders_margin`, the account summary's initial margin). One
+        `currency` (the exchange's hooks: a position's `open_orders_margin`, the account summary's initial margin). One
         step per instrument the wallet has open orders on, whatever their number."""
         instruments = self.held.get(wallet_id, {})
         names = instruments if instrument_name is None else (instrument_name,)
@@ -329,31 +331,31 @@ class DerivativeOrders:
             here = instruments.get(name)
             if here is None:
                 continue
-            instrument = book.instrument(name)
+            instrument = marks.instrument(name)
             if currency in (None, instrument.settlement_currency):
                 size = positions.position_state(user_id, name, wallet_id).position.size
-                total += lots_margin(book, instrument, size, here.buys, here.sells)
+                total += lots_margin(marks, instrument, size, here.buys, here.sells)
         return total
 
 
 # -- margin ---------------------------------------------------------------------------------------------------------
 
 
-def instrument_margin(book: Marks, instrument: Instrument, size: Decimal, orders: list[DerivativeOrder]) -> Decimal:
+def instrument_margin(marks: Marks, instrument: Instrument, size: Decimal, orders: list[DerivativeOrder]) -> Decimal:
     """`open_orders_margin` of one instrument's open orders, the position being `size` (module docstring), counted
     afresh from the orders."""
     held = [o for o in orders if o.order_state == "open" and not o.reduce_only and o.price is not None]
     buys = Lots.of((o.remaining, o.price) for o in held if o.direction == "buy" and o.price is not None)
     sells = Lots.of((o.remaining, o.price) for o in held if o.direction == "sell" and o.price is not None)
-    return lots_margin(book, instrument, size, buys, sells)
+    return lots_margin(marks, instrument, size, buys, sells)
 
 
-def lots_margin(book: Marks, instrument: Instrument, size: Decimal, buys: Lots, sells: Lots) -> Decimal:
+def lots_margin(marks: Marks, instrument: Instrument, size: Decimal, buys: Lots, sells: Lots) -> Decimal:
     """The larger side's margin."""
-    return max(side_margin(book, instrument, size, buys, "buy"), side_margin(book, instrument, size, sells, "sell"))
+    return max(side_margin(marks, instrument, size, buys, "buy"), side_margin(marks, instrument, size, sells, "sell"))
 
 
-def side_margin(book: Marks, instrument: Instrument, size: Decimal, lots: Lots, side: str) -> Decimal:
+def side_margin(marks: Marks, instrument: Instrument, size: Decimal, lots: Lots, side: str) -> Decimal:
     """The initial margin `lots` on one side hold with the position at `size`: that of the part that adds to the
     position (private/get_margins asks it of one lot)."""
     total = lots.amount
@@ -368,10 +370,10 @@ def side_margin(book: Marks, instrument: Instrument, size: Decimal, lots: Lots, 
         else:
             coins = excess
             notional = share * lots.value
-        initial_rate, _ = d.future_margin_rates(coins, book.rates)
+        initial_rate, _ = d.future_margin_rates(coins, marks.rates)
         return notional * initial_rate
     if side == "buy":
         return share * lots.value
-    mark = book.mark_price(instrument.instrument_name)
-    index = book.index_price(instrument.price_index)
-    return d.margins(instrument, -excess, mark, index, book.rates).initial_margin
+    mark = marks.mark_price(instrument.instrument_name)
+    index = marks.index_price(instrument.price_index)
+    return d.margins(instrument, -excess, mark, index, marks.rates).initial_margin

@@ -1,4 +1,4 @@
-"""What the derivatives book keeps: each listing's prices, trades, cash moves, wallet transfers, deliveries, and each
+"""What the Deribit exchange keeps: each listing's prices, trades, cash moves, wallet transfers, deliveries, and each
 position's state (the fills' result, not its valuation).
 """
 
@@ -15,11 +15,11 @@ from mockexchange.core.deribit.instruments import Instrument
 @dataclass(frozen=True, slots=True)
 class Price:
     value: Decimal
-    timestamp: datetime  # when it was set, from the book's clock
+    timestamp: datetime  # when it was set, from the exchange's clock
 
 
 @dataclass(frozen=True, slots=True)
-class Fill:
+class DeribitFill:
     """One side of a trade: `amount` (USD for inverse futures, the coin otherwise) bought or sold at `price` for the
     user's (sub)account, its `fee` in the settlement currency; the order that traded (`order_id`, its `order_type` and
     `label`, which the trade carries; none: a seeded fill) and its `liquidity`, T(aker) or M(aker)."""
@@ -38,7 +38,7 @@ class Fill:
 
 
 @dataclass(frozen=True, slots=True)
-class Trade:
+class DeribitTrade:
     trade_id: str
     trade_seq: int  # per instrument, from 1
     order_id: str
@@ -156,7 +156,7 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class PositionState:
-    """What the book stores for one (user, account, instrument): the fills' result, not its valuation."""
+    """What the exchange stores for one (user, account, instrument): the fills' result, not its valuation."""
 
     user_id: str
     account_id: int

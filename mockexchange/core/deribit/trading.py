@@ -1,7 +1,7 @@
-"""Trades on the book: the positions and balances they move.
+"""Trades on the exchange: the positions and balances they move.
 
-Each wallet's fills are kept in `trades` (its account's newest `history_size`, kept.py); each instrument's trades of
-the last 24 hours, once per trade id, in its `tape` (at most `TAPE_SIZE`: the ticker's statistics read them). What a
+Each wallet's fills are kept in `trades` (its account's newest `history_size`, wallet_history.py); each instrument's trades of
+the last 24 hours, once per trade id, in its `tape` (at most `INSTRUMENT_TRADES_SIZE`: the ticker's statistics read them). What a
 wallet has traded since the last reset, with what its open orders may still trade, stays within `MAX_TRADED`
 (`check_traded`): a bound per wallet, so one account that trades without end is refused alone.
 """
@@ -14,30 +14,43 @@ from decimal import Decimal
 
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.accounts import Accounts
-from mockexchange.core.deribit.book_state import BookState
-from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_FEE, MAX_TRADED, SMALLEST, ZERO, BookError, _price, bounded
+from mockexchange.core.deribit.bounds import (
+    MAX_AMOUNT,
+    MAX_FEE,
+    MAX_TRADED,
+    SMALLEST,
+    ZERO,
+    ExchangeError,
+    _price,
+    bounded,
+)
 from mockexchange.core.deribit.cash_log import CashLog
+from mockexchange.core.deribit.exchange_state import ExchangeState
 from mockexchange.core.deribit.expiry import Expiry
-from mockexchange.core.deribit.market import Market
-from mockexchange.core.deribit.records import Fill, PositionState, Trade
+from mockexchange.core.deribit.market import DeribitMarket
+from mockexchange.core.deribit.records import DeribitFill, DeribitTrade, PositionState
 from mockexchange.core.deribit.wallets import _balance_after
 
 DAY = timedelta(hours=24)  # what an instrument's tape keeps (the ticker's statistics are the last 24 hours')
-TAPE_SIZE = 10_000  # trades an instrument's tape keeps at most, every account's (the statistics' bound)
+INSTRUMENT_TRADES_SIZE = 10_000  # trades an instrument's tape keeps at most, every account's (the statistics' bound)
 
 
-class Trading:
-    """Fills on the book's instruments, each moving a wallet's position and balance."""
+class DeribitTrading:
+    """Fills on the exchange's instruments, each moving a wallet's position and balance."""
 
-    def __init__(self, state: BookState, accounts: Accounts, market: Market, expiry: Expiry, log: CashLog) -> None:
+    def __init__(
+        self, state: ExchangeState, accounts: Accounts, market: DeribitMarket, expiry: Expiry, log: CashLog
+    ) -> None:
         self.state = state
         self.accounts = accounts
         self.market = market
         self.expiry = expiry
         self.log = log
 
-    def apply_trade(self, fill: Fill, *, match: tuple[str, int] | None = None, reserved: bool = False) -> Trade:
-        """The fill of `amount` at `price` for the user's (sub)account (`Fill`). The instrument is listed if new; the
+    def apply_trade(
+        self, fill: DeribitFill, *, match: tuple[str, int] | None = None, reserved: bool = False
+    ) -> DeribitTrade:
+        """The fill of `amount` at `price` for the user's (sub)account (`DeribitFill`). The instrument is listed if new; the
         fee, in the settlement currency, comes off the balance. `match` is the trade id and sequence of the other side
         of a match (a maker's fill shares the taker's: one trade, two fills); None draws new ones. `reserved`: the
         fill of an open order, whose amount `check_traded` counted when the order was placed (a crossing's)."""
@@ -53,10 +66,10 @@ class Trading:
             now = self.state.clock.now()
             step = instrument.min_trade_amount
             if amount < step or amount % step != ZERO:
-                raise BookError(f"amount must be a multiple of {step} for {instrument.instrument_name}")
+                raise ExchangeError(f"amount must be a multiple of {step} for {instrument.instrument_name}")
             expiration = instrument.expiration
             if expiration is not None and now >= expiration:
-                raise BookError(f"{instrument.instrument_name} has expired", status=409)
+                raise ExchangeError(f"{instrument.instrument_name} has expired", status=409)
             index = self.state.indexes.get(instrument.price_index)
             index_value = index.value if index is not None else None
             key = (user_id, wallet.id, instrument.instrument_name)
@@ -67,7 +80,7 @@ class Trading:
                     index_price=index_value,
                 )  # fmt: skip
             except ValueError as error:
-                raise BookError(str(error)) from None
+                raise ExchangeError(str(error)) from None
             if not reserved:
                 self.check_traded(wallet.id, amount)
             currency = instrument.settlement_currency
@@ -81,7 +94,7 @@ class Trading:
                 match = (str(self.state.draw_trade_id()), listing.trade_seq)
             state = PositionState(user_id, wallet.id, instrument.instrument_name, result.position, now)
             self.state.positions[key] = self.state.wallet_positions.setdefault(wallet.id, {})[key[2]] = state
-            trade = Trade(
+            trade = DeribitTrade(
                 trade_id=match[0],
                 trade_seq=match[1],
                 order_id=fill.order_id or f"{instrument.base_currency}-{listing.trade_seq}",
@@ -105,7 +118,7 @@ class Trading:
             )
             self.state.trades.add(user_id, wallet.id, trade, self.state.history_size)
             if fresh:
-                self._on_tape(trade)
+                self._keep_instrument_trade(trade)
             opening = (held.position.size if held else ZERO) * (1 if direction == "buy" else -1) >= ZERO
             self.log.log(
                 wallet, user_id, currency, "trade", result.cash - fee, cashflow=result.cash, commission=fee,
@@ -122,32 +135,32 @@ class Trading:
         reserved = ZERO if self.state.orders is None else self.state.orders.reserved.get(wallet_id, ZERO)
         traded = self.state.traded.get(wallet_id, ZERO)
         if traded + reserved - freed + amount > MAX_TRADED:
-            raise BookError(
+            raise ExchangeError(
                 f"amount {amount:f} would take the amounts traded by account {wallet_id} ({traded:f}, and "
                 f"{reserved - freed:f} its open orders may trade) past {MAX_TRADED}, what one account trades between "
                 "resets",
                 status=409,
             )
 
-    def _on_tape(self, trade: Trade) -> None:
-        """Keep the trade on its instrument's tape: the trades of the last 24 hours, the newest `TAPE_SIZE`."""
-        tape = self.state.tape.setdefault(trade.instrument_name, deque())
-        tape.append(trade)
+    def _keep_instrument_trade(self, trade: DeribitTrade) -> None:
+        """Keep the trade on its instrument's tape: the trades of the last 24 hours, the newest `INSTRUMENT_TRADES_SIZE`."""
+        trades = self.state.instrument_trades.setdefault(trade.instrument_name, deque())
+        trades.append(trade)
         since = trade.timestamp - DAY
-        while tape and (len(tape) > TAPE_SIZE or tape[0].timestamp < since):
-            tape.popleft()
+        while trades and (len(trades) > INSTRUMENT_TRADES_SIZE or trades[0].timestamp < since):
+            trades.popleft()
 
-    def tape_since(self, instrument_name: str, since: datetime) -> list[Trade]:
+    def instrument_trades_since(self, instrument_name: str, since: datetime) -> list[DeribitTrade]:
         """The instrument's trades at `since` or later that its tape keeps, newest first."""
         found = []
-        for trade in reversed(self.state.tape.get(instrument_name, ())):
+        for trade in reversed(self.state.instrument_trades.get(instrument_name, ())):
             if trade.timestamp < since:
                 break
             found.append(trade)
         return found
 
 
-def _trade_details(trade: Trade, kind: str, opening: str) -> tuple[tuple[str, object], ...]:
+def _trade_details(trade: DeribitTrade, kind: str, opening: str) -> tuple[tuple[str, object], ...]:
     """What a trade's log entry adds: Deribit's `side` is `open buy`, `close sell` and so on."""
     return (
         ("instrument_name", trade.instrument_name), ("kind", kind), ("side", f"{opening} {trade.direction}"),

@@ -14,53 +14,53 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.matching import Crossing
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.events import Change
 
 
-def watched_price(book: DerivativesBook, instrument_name: str, trigger: str) -> Decimal | None:
+def watched_price(exchange: DeribitExchange, instrument_name: str, trigger: str) -> Decimal | None:
     """The price a trigger on the instrument watches, as it is now (None: none yet, e.g. no trade for `last_price`)."""
-    instrument = book.market.instrument(instrument_name)
+    instrument = exchange.market.instrument(instrument_name)
     try:
         if trigger == "index_price":
-            return book.market.index_price(instrument.price_index)
+            return exchange.market.index_price(instrument.price_index)
         if trigger == "mark_price":
-            return book.market.mark_price(instrument_name)
-    except BookError:  # no index price yet
+            return exchange.market.mark_price(instrument_name)
+    except ExchangeError:  # no index price yet
         return None
-    return book.market.last_price(instrument_name)
+    return exchange.market.last_price(instrument_name)
 
 
-def fire(book: DerivativesBook) -> list[tuple[DerivativeOrder, list[Trade]]]:
+def fire(exchange: DeribitExchange) -> list[tuple[DerivativeOrder, list[DeribitTrade]]]:
     """Trigger every untriggered order whose price is reached, oldest first, again after each one (its trades move
     the last price) until none is due; each triggered order as it ended up, with its trades. A look costs one step
     per instrument and trigger waited on, and one per order due (`DerivativeOrders.due`), however many wait."""
-    fired: list[tuple[DerivativeOrder, list[Trade]]] = []
-    with book.lock:
-        kept = book.state.orders
+    fired: list[tuple[DerivativeOrder, list[DeribitTrade]]] = []
+    with exchange.lock:
+        kept = exchange.state.orders
         if kept is None:  # no order yet
             return fired
-        while due := kept.due(lambda name, trigger: watched_price(book, name, trigger)):
-            fired.append(_trigger(book, min(due, key=lambda o: (o.created, o.order_id))))
+        while due := kept.due(lambda name, trigger: watched_price(exchange, name, trigger)):
+            fired.append(_trigger(exchange, min(due, key=lambda o: (o.created, o.order_id))))
     return fired
 
 
-def _trigger(book: DerivativesBook, order: DerivativeOrder) -> tuple[DerivativeOrder, list[Trade]]:
-    kept = book.state.orders
+def _trigger(exchange: DeribitExchange, order: DerivativeOrder) -> tuple[DerivativeOrder, list[DeribitTrade]]:
+    kept = exchange.state.orders
     assert kept is not None
-    triggered = replace(order, order_state="open", triggered=True, updated=book.state.clock.now())
+    triggered = replace(order, order_state="open", triggered=True, updated=exchange.state.clock.now())
     kept.put(triggered)
-    instrument = book.market.instrument(order.instrument_name)
+    instrument = exchange.market.instrument(order.instrument_name)
     try:
-        return Crossing(book, kept, triggered, instrument).run(
+        return Crossing(exchange, kept, triggered, instrument).run(
             check_funds=True, reject_post_only=triggered.reject_post_only
         )
-    except BookError as exc:  # its funds or its terms no longer hold: it ends, nothing traded
+    except ExchangeError as exc:  # its funds or its terms no longer hold: it ends, nothing traded
         ended = replace(triggered, order_state="rejected", cancel_reason=exc.reason or "rejected")
-        kept.close(ended, book.state.history_size)
-        book.state.bus.publish(Change(CHANGE, ended.user_id, ended))
+        kept.close(ended, exchange.state.history_size)
+        exchange.state.bus.publish(Change(CHANGE, ended.user_id, ended))
         return ended, []

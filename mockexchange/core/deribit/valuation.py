@@ -1,4 +1,4 @@
-"""The book's reads of positions and account summaries, valued at read time from the current marks (floating P&L,
+"""The exchange's reads of positions and account summaries, valued at read time from the current marks (floating P&L,
 margins, greeks, liquidation estimates).
 """
 
@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.accounts import Accounts
-from mockexchange.core.deribit.book_state import BookState
 from mockexchange.core.deribit.bounds import ZERO
+from mockexchange.core.deribit.exchange_state import ExchangeState
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.market import Market
+from mockexchange.core.deribit.market import DeribitMarket
 from mockexchange.core.deribit.records import PositionState
 from mockexchange.core.deribit.views import AccountSummary, PositionView
 
@@ -19,7 +19,7 @@ from mockexchange.core.deribit.views import AccountSummary, PositionView
 class Valuation:
     """Reads of positions and account summaries, valued at the market's marks."""
 
-    def __init__(self, state: BookState, accounts: Accounts, market: Market) -> None:
+    def __init__(self, state: ExchangeState, accounts: Accounts, market: DeribitMarket) -> None:
         self.state = state
         self.accounts = accounts
         self.market = market

@@ -1,4 +1,4 @@
-"""What the book's reads answer, valued at the current marks: a position (`PositionView`) and a wallet's summary in one
+"""What the exchange's reads answer, valued at the current marks: a position (`PositionView`) and a wallet's summary in one
 currency (`AccountSummary`).
 """
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, BookError
+from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, ExchangeError
 
 
 @dataclass(slots=True)
@@ -15,7 +15,7 @@ class Wallet:
 
     id: int
     username: str
-    created: datetime  # when it was opened, on the book's clock
+    created: datetime  # when it was opened, on the exchange's clock
     balances: dict[str, Decimal] = field(default_factory=dict)
     fees_paid: dict[str, Decimal] = field(default_factory=dict)
     login_enabled: bool = False  # Deribit's website login (a subaccount's, `private/toggle_subaccount_login`)
@@ -28,7 +28,7 @@ class Wallet:
 
 
 @dataclass(slots=True)
-class Account:
+class DeribitAccount:
     user_id: str  # who holds the keys (the auth registry's user)
     main: Wallet
     subaccounts: dict[int, Wallet] = field(default_factory=dict)
@@ -41,7 +41,7 @@ def _balance_after(wallet: Wallet, currency: str, amount: Decimal) -> Decimal:
     """The wallet's balance once `amount` moves in; refused past `MAX_BALANCE` either way, nothing moved."""
     balance = wallet.balance(currency) + amount
     if abs(balance) > MAX_BALANCE:
-        raise BookError(
+        raise ExchangeError(
             f"this would take the {currency} balance of account {wallet.id} to {balance:f}; a balance stays within "
             f"-{MAX_BALANCE} to {MAX_BALANCE}"
         )

@@ -1,5 +1,5 @@
 """A market's candlesticks (`GET /series/{series}/markets/{ticker}/candlesticks`, `/markets/candlesticks`), worked out
-from what the mock keeps: its tape (the trades' prices and counts, figures.py), the top of its book each time it moved
+from what the mock keeps: its tape (the trades' prices and counts, market_feed.py), the top of its book each time it moved
 (`Market.quotes`), and its holders' positions after each trade (each fill's post position).
 
 A candle covers one period of `period` seconds ending at a multiple of it (its `end_period_ts`); there is one for each
@@ -56,10 +56,12 @@ def _spread(bid: int, ask: int) -> tuple[int, int]:
     return (0 if bid < 0 else bid), (PRICE if ask < 0 else ask)
 
 
-def candles(market: Market, tape: TimeIndex, fills: FillLog, period: int, start: int, end: int) -> list[Candle]:
+def candles(
+    market: Market, market_trades: TimeIndex, fills: FillLog, period: int, start: int, end: int
+) -> list[Candle]:
     """The candles of periods of `period` seconds ending from `start` to `end` (Unix seconds, both included)."""
     step = period * _US
-    numbers = tape.numbers(market.ticker)
+    numbers = market_trades.numbers(market.ticker)
     trades = [] if numbers is None else list(numbers)
     times = fills.times
     ends = sorted({(times[n] - 1) // step * step + step for n in trades} |
@@ -103,10 +105,10 @@ def _walk(market: Market, trades: list[int], fills: FillLog, ends: list[int], st
         )  # fmt: skip
 
 
-def latest_before(market: Market, tape: TimeIndex, fills: FillLog, period: int, start: int) -> Candle | None:
+def latest_before(market: Market, market_trades: TimeIndex, fills: FillLog, period: int, start: int) -> Candle | None:
     """Kalshi's `include_latest_before_start`: the last candle ending before `start`, moved to the first period end
     at or after it, its prices null and its `previous` the close it had."""
-    before = candles(market, tape, fills, period, 0, start - 1)
+    before = candles(market, market_trades, fills, period, 0, start - 1)
     if not before:
         return None
     real = before[-1]

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FeeRule, schedule_for
-from mockexchange.core.kalshi.figures import day_end
 from mockexchange.core.kalshi.liquidity import check_book_fits
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle, MarketTerms
 from mockexchange.core.kalshi.market_commands import (
@@ -29,6 +28,7 @@ from mockexchange.core.kalshi.market_commands import (
     UpdateMarket,
     given,
 )
+from mockexchange.core.kalshi.market_feed import day_end
 from mockexchange.core.kalshi.markets import (
     Event,
     Market,

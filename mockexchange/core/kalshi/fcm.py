@@ -32,7 +32,7 @@ from mockexchange.core.kalshi.fcm_commands import (
     UpdateFCMSubtraderBlockedCategories,
 )
 from mockexchange.core.kalshi.fcm_state import PositionTransfer
-from mockexchange.core.kalshi.figures import hold
+from mockexchange.core.kalshi.market_feed import hold
 from mockexchange.core.kalshi.orders import RESTING
 from mockexchange.core.kalshi.subaccounts import MAX_KEPT_TRANSFERS
 from mockexchange.core.kalshi.units import CONTRACT, PRICE
@@ -268,7 +268,7 @@ class FcmDesk:
         """Write one leg: the row becomes `after` (opened if new), the account's cash on the market's index moves."""
         state = self.state
         store = state.positions
-        hold(market, store.cells(row)[0] if row is not None else 0, after[0])  # open interest (figures.py)
+        hold(market, store.cells(row)[0] if row is not None else 0, after[0])  # open interest (market_feed.py)
         state.market_changed(market)
         if row is None:
             snapshot = store.snapshot_of(store.open_handle(account.user_id, 0, market, now, after))

@@ -2,7 +2,7 @@
 many at once (`apply_fills`, seeding a large sandbox) or a side of a match (matching.py: `fill_of_order`) takes one road
 once it is checked: the caller works out what the fill does to its row (positions.fill) and checks it; `_make_fill`
 writes it: the row, its account's contracts, the cash, the market's last price, the ids, the fill log and its index,
-the trade it prints on the market's tape (figures.py); and its changes go to the subscribers that take them
+the trade it prints on the market's tape (market_feed.py); and its changes go to the subscribers that take them
 (`EventBus.takers`: none is made that nobody takes).
 
 A batch (`apply_fills`) is checked whole first (batch_checks.py: all or nothing), then each fill is made as
@@ -25,11 +25,11 @@ from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.batch_checks import check_batch
 from mockexchange.core.kalshi.checks import Terms, check_cash, check_contracts, fill_terms
 from mockexchange.core.kalshi.fcm import premium
-from mockexchange.core.kalshi.figures import hold, roll_day
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.footprints import trading_footprint
 from mockexchange.core.kalshi.lifecycle import tradable
+from mockexchange.core.kalshi.market_feed import hold, roll_day
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.new_fill import FillSpec, NewFill, fields_of, new_fills
 from mockexchange.core.kalshi.positions import Cells, fill
@@ -47,7 +47,7 @@ Takers = Sequence[Callable[[Change], None]]  # the subscribers that take a kind 
 class Filling:
     """Fills (`ledger.filling`; module docstring), under the ledger's lock. It takes the ledger's state and what it
     calls of the other parts: the catalogue (a fill's fee rule, the market it lists), the lifecycle's `due_until`
-    (the transitions due before a fill), the feed's `print_trade` (figures.py) and the FCM desk's count of what a
+    (the transitions due before a fill), the feed's `print_trade` (market_feed.py) and the FCM desk's count of what a
     subtrader's fill put at risk (`executed_moved`, fcm.py)."""
 
     def __init__(

@@ -16,7 +16,7 @@ resting contracts, the contracts an account filled or rests, or a subaccount's c
 so every figure a venue renders, sums over many positions included, fits its wire type (int32 contracts and int64 cents
 in the legacy profile, centi-cents on its websocket). Every bound is one account's (or one position's): what one
 account does never refuses another's. What an account's orders leave behind is bounded too: it keeps its resting
-orders and its `kept_ended` most recent ended ones (kept_orders.py), so a flood of orders keeps memory flat.
+orders and its `kept_ended` most recent ended ones (order_upkeep.py), so a flood of orders keeps memory flat.
 
 Lagged reads (`set_lag`, `as_of`): while a lag is set, the ledger keeps the changes of the last lag (core/versions.py)
 to what a venue's lagged reads show: every market position row, every account's cash and `updated` times, every
@@ -45,14 +45,14 @@ from mockexchange.core.kalshi.checks import (
 )
 from mockexchange.core.kalshi.fcm import FcmDesk
 from mockexchange.core.kalshi.fees import QuadraticFee
-from mockexchange.core.kalshi.figures import Feed
 from mockexchange.core.kalshi.filling import Filling
-from mockexchange.core.kalshi.kept_orders import KEPT_ENDED, KeptOrders
 from mockexchange.core.kalshi.ledger_state import LedgerState
 from mockexchange.core.kalshi.lifecycle import MarketLifecycle
 from mockexchange.core.kalshi.liquidity import Liquidity
+from mockexchange.core.kalshi.market_feed import LedgerFeed
 from mockexchange.core.kalshi.matching import Matching
 from mockexchange.core.kalshi.order_groups import OrderGroups
+from mockexchange.core.kalshi.order_upkeep import KEPT_ENDED, OrderUpkeep
 from mockexchange.core.kalshi.subaccounts import Subaccounts
 from mockexchange.core.kalshi.trading import Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, Transfer
@@ -80,9 +80,9 @@ class Ledger:
         )
         # Its parts, each over the state, taking the steps of the others it calls (none reaches another through the
         # ledger): what each owns is its module's.
-        self.feed = feed = Feed(state)  # the market data channels' reads (figures.py)
+        self.feed = feed = LedgerFeed(state)  # the market data channels' reads (market_feed.py)
         self.fcm = fcm = FcmDesk(state, self.open_account)  # the FCM members' desk (fcm.py)
-        kept = KeptOrders(state, fcm.rest_moved)  # what every change to an order keeps up, and its end
+        kept = OrderUpkeep(state, fcm.rest_moved)  # what every change to an order keeps up, and its end
         self.lifecycle = lifecycle = MarketLifecycle(
             state, kept.expire, kept.clear_book, kept.cancel_on_pause, fcm.executed_moved
         )  # the markets' and the exchange's statuses, and their schedule

@@ -45,7 +45,7 @@ class LedgerState:
     new_id: Callable[[], str]
     # Market ids from a generator of their own (catalogue.py), so the other ids stay what they were.
     market_ids: Callable[[], str]
-    # The orders kept (kept_orders.py): every resting one, and each account's `kept_ended` most recent ended ones (a
+    # The orders kept (order_upkeep.py): every resting one, and each account's `kept_ended` most recent ended ones (a
     # setting, not state: Settings.kalshi_ended_orders).
     kept_ended: int
     lock: StateLock = field(default_factory=StateLock)  # (core/stepping.py: long commands step aside for reads)
@@ -71,7 +71,7 @@ class LedgerState:
     positions: PositionStore = field(init=False)
     fills: FillLog = field(default_factory=FillLog)  # every fill, column by column; `fills[i]` reads as a Fill
     fill_index: TimeIndex = field(init=False)
-    tape: TimeIndex = field(init=False)  # each market's trades (figures.py): a trade is a fill
+    market_trades: TimeIndex = field(init=False)  # each market's trades (market_feed.py): a trade is a fill
     trades: TimeIndex = field(init=False)  # every market's trades, under ""
     settlements: TimeIndex = field(default_factory=TimeIndex)
     deposits: TimeIndex = field(default_factory=TimeIndex)
@@ -100,7 +100,7 @@ class LedgerState:
             raise ValueError(f"the ended orders an account keeps are an integer of at least 0, not {self.kept_ended!r}")
         self.positions = PositionStore(self.history)
         self.fill_index = TimeIndex(self.fills)
-        self.tape = TimeIndex(self.fills)
+        self.market_trades = TimeIndex(self.fills)
         self.trades = TimeIndex(self.fills)
 
     def market_changed(self, market: Market) -> None:
@@ -140,7 +140,14 @@ class LedgerState:
         self.due_at.clear()
         self.positions.clear()
         self.fills.clear()
-        for index in (self.fill_index, self.tape, self.trades, self.settlements, self.deposits, self.withdrawals):
+        for index in (
+            self.fill_index,
+            self.market_trades,
+            self.trades,
+            self.settlements,
+            self.deposits,
+            self.withdrawals,
+        ):
             index.clear()
         self.transfers.clear()
         for kept in (self.orders, self.all_orders, self.client_orders, self.expiries, self.order_groups,

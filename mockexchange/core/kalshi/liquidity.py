@@ -27,9 +27,9 @@ from mockexchange.core.columns import Column
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.checks import LedgerError
-from mockexchange.core.kalshi.figures import best, touch
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import BOOK, BookMoved, Cause
+from mockexchange.core.kalshi.market_feed import best, touch
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.price_levels import is_level
 from mockexchange.core.kalshi.units import PRICE, price

@@ -1,5 +1,5 @@
 """What a Kalshi market's public changes publish on the bus: its book's levels moved, a trade printed, its lifecycle
-moved, the clock moved its status; and what those who render them read of a market (`MarketFeed`, `MarketFigures`).
+moved, the clock moved its status; and what those who render them read of a market (`MarketFeed`, `MarketStats`).
 The market data channels (orderbook_delta, ticker, trade, market_lifecycle_v2), the inspector and the REST caches read
 these; nothing here knows how they are rendered.
 
@@ -117,7 +117,7 @@ class StatusMoved:
 
 
 @dataclass(frozen=True, slots=True)
-class MarketFigures:
+class MarketStats:
     """What a market read and the `ticker` channel show of a market at one moment, in the core's units (None: there
     is none: an empty side of the book, no trade yet). The `previous_*` are as of the end of the previous day."""
 
@@ -154,4 +154,4 @@ class MarketFeed(Protocol):
         """The market's book clock: the `clock` of its newest `BookMoved` (0: its book never moved)."""
         ...
 
-    def figures(self, ticker: str) -> MarketFigures: ...
+    def stats(self, ticker: str) -> MarketStats: ...

@@ -2,7 +2,7 @@
 and the record of what a market's settlement paid one position.
 
 A market's lifecycle (its status and the times that move it) is lifecycle.py's; its book and figures are kept on it
-(book.py's `Book`, figures.py); what the wire shows of each is the venue's. Amounts are in the core's units
+(book.py's `Book`, market_feed.py); what the wire shows of each is the venue's. Amounts are in the core's units
 (units.py): prices in ten-thousandths of a dollar, counts in hundredths; a strike or a fee multiplier, JSON numbers on
 the wire, is a `Decimal` kept exactly as given.
 """
@@ -138,7 +138,7 @@ class Market:
     # The top of its book each time it changed: (microseconds, best bid, best ask; -1 for an empty side), a row of
     # three cells each (candles.py reads them)
     quotes: Column | None = field(default=None, compare=False, repr=False)
-    # The figures trades and book changes keep (figures.py): counts in hundredths, prices in price units.
+    # The figures trades and book changes keep (market_feed.py): counts in hundredths, prices in price units.
     volume: int = 0
     volume_24h: int = 0
     window_from: int = 0  # the first of its trades (its tape's position) inside the last 24 hours

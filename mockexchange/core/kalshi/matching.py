@@ -33,8 +33,8 @@ from mockexchange.core.stepping import DEEP
 
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.filling import Filling
-    from mockexchange.core.kalshi.kept_orders import KeptOrders
     from mockexchange.core.kalshi.ledger_state import LedgerState
+    from mockexchange.core.kalshi.order_upkeep import OrderUpkeep
 
 
 class Planned(NamedTuple):
@@ -64,14 +64,14 @@ def house_terms(resting: Resting, count: int, yes_price: int, fee: int) -> Terms
 
 class Matching:
     """Crossing an order with its market's book (module docstring), under the ledger's lock: trading's (trading.py).
-    It takes the ledger's state and what it calls of the other parts: the kept orders (kept_orders.py: a maker's
+    It takes the ledger's state and what it calls of the other parts: the kept orders (order_upkeep.py: a maker's
     order follows its fill), the fills (filling.py: each side of a match written, `fill_of_order`, and the ids drawn,
     `drawn_id`), and an order group's count of what its orders matched (`group_matched`, order_groups.py)."""
 
     def __init__(
         self,
         state: LedgerState,
-        kept: KeptOrders,
+        kept: OrderUpkeep,
         filling: Filling,
         group_matched: Callable[[Order, int, datetime], None],
     ) -> None:

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from mockexchange.core.book import LevelChange, merged
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import Refusal
-from mockexchange.core.kalshi.figures import touch
 from mockexchange.core.kalshi.liquidity import book_moved
 from mockexchange.core.kalshi.market_changes import Cause
+from mockexchange.core.kalshi.market_feed import touch
 from mockexchange.core.kalshi.order_group_commands import (
     CreateOrderGroup,
     DeleteOrderGroup,
@@ -119,7 +119,7 @@ class OrderGroups:
         contracts_limit = update.limit
         with self.state.lock:
             self.run_due()
-            group = self._own_group(update.order_group_id, update.user_id, update.subaccount, update.exchange_index)
+            group = self._users_group(update.order_group_id, update.user_id, update.subaccount, update.exchange_index)
             now = self.state.clock.now()
             group.contracts_limit = contracts_limit
             self._group_event(group, LIMIT_UPDATED, now)
@@ -140,7 +140,7 @@ class OrderGroups:
             return group
 
     def _group_of(self, on: OnOrderGroup) -> OrderGroup:
-        return self._own_group(on.order_group_id, on.user_id, on.subaccount, on.exchange_index)
+        return self._users_group(on.order_group_id, on.user_id, on.subaccount, on.exchange_index)
 
     # -- reads -------------------------------------------------------------------------------------------------------
 
@@ -159,13 +159,13 @@ class OrderGroups:
     ) -> OrderGroup:
         """One of the user's groups (of that subaccount and exchange index, if given); 404 otherwise."""
         with self.state.lock:
-            return self._own_group(group_id, user_id, subaccount, exchange_index).copy()
+            return self._users_group(group_id, user_id, subaccount, exchange_index).copy()
 
     # -- what orders ask of their group (trading.py, matching.py) ------------------------------------------------------
 
     def group_for_order(self, group_id: str, user_id: str, subaccount: int, exchange_index: int) -> None:
         """An order may join the group: one of its owner's, of its subaccount and exchange index, not triggered."""
-        group = self._own_group(group_id, user_id, subaccount, None)
+        group = self._users_group(group_id, user_id, subaccount, None)
         if group.exchange_index != exchange_index:
             raise Refusal(
                 f"order group {group_id!r} is on exchange index {group.exchange_index}, the market on {exchange_index}",
@@ -198,7 +198,9 @@ class OrderGroups:
 
     # -- steps -------------------------------------------------------------------------------------------------------
 
-    def _own_group(self, group_id: str, user_id: str, subaccount: int | None, exchange_index: int | None) -> OrderGroup:
+    def _users_group(
+        self, group_id: str, user_id: str, subaccount: int | None, exchange_index: int | None
+    ) -> OrderGroup:
         group = self.state.order_groups.get(group_id) if isinstance(group_id, str) else None
         if (
             group is None

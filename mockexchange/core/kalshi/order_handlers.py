@@ -1,5 +1,5 @@
 """The ledger's handlers of the order commands (order_commands.py), by type: each takes its command and answers what
-the ledger did (an order command's `Done`; a batch's items, each a `Done` or its refusal in its place).
+the ledger did (an order command's `OrderOutcome`; a batch's items, each an `OrderOutcome` or its refusal in its place).
 
 Where a cancel, decrease or amend routes: the exchange index given, else the market's (`exchange_index` -1, or none
 with `market_ticker`), else 0.
@@ -23,14 +23,14 @@ from mockexchange.core.kalshi.order_commands import (
     DecreaseOrder,
     PlaceOrders,
 )
-from mockexchange.core.kalshi.orders import Done, Order
+from mockexchange.core.kalshi.orders import Order, OrderOutcome
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 
 LONG_BATCH = 20  # orders a batch holds before it runs as one long command (core/stepping.py)
 C = TypeVar("C", bound=Command)
 
 
-Item = Done | ItemRefused
+Item = OrderOutcome | ItemRefused
 
 
 def route(ledger: Ledger, exchange_index: int | None, market_ticker: str | None) -> int:
@@ -55,24 +55,24 @@ def seed_order(ledger: Ledger, seed: SeedOrder) -> Order:
     )  # fmt: skip
 
 
-def cancel_resting_order(ledger: Ledger, cancel: CancelRestingOrder) -> Done:
+def cancel_resting_order(ledger: Ledger, cancel: CancelRestingOrder) -> OrderOutcome:
     return ledger.trading.cancel_order(cancel.order_id)
 
 
-def cancel_order(ledger: Ledger, cancel: CancelOrder) -> Done:
+def cancel_order(ledger: Ledger, cancel: CancelOrder) -> OrderOutcome:
     index = route(ledger, cancel.exchange_index, cancel.market_ticker)
     return ledger.trading.cancel_order(cancel.order_id, cancel.user_id, cancel.subaccount, exchange_index=index)
 
 
-def cancel_all_orders(ledger: Ledger, cancel: CancelAllOrders) -> list[Done]:
+def cancel_all_orders(ledger: Ledger, cancel: CancelAllOrders) -> list[OrderOutcome]:
     return ledger.trading.cancel_orders(cancel.user_id, cancel.subaccount)
 
 
-def amend_order(ledger: Ledger, amend: AmendOrder) -> Done:
+def amend_order(ledger: Ledger, amend: AmendOrder) -> OrderOutcome:
     return ledger.trading.amend_order(amend, route(ledger, amend.exchange_index, amend.ticker))
 
 
-def decrease_order(ledger: Ledger, decrease: DecreaseOrder) -> Done:
+def decrease_order(ledger: Ledger, decrease: DecreaseOrder) -> OrderOutcome:
     index = route(ledger, decrease.exchange_index, decrease.market_ticker)
     return ledger.trading.decrease_order(
         decrease.order_id, decrease.user_id, decrease.subaccount, decrease.reduce_by, decrease.reduce_to,
@@ -95,7 +95,7 @@ def cancel_orders(ledger: Ledger, batch: CancelOrders) -> list[Item]:
     return [_each(lambda cancel: cancel_order(ledger, cancel), cancel) for cancel in batch.orders]
 
 
-def _each(handler: Callable[[C], Done], command: C) -> Item:
+def _each(handler: Callable[[C], OrderOutcome], command: C) -> Item:
     try:
         return handler(command)
     except LedgerError as exc:

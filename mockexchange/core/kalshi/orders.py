@@ -128,9 +128,9 @@ class Order:
 
     def terms(self, count: int, yes_price: int, fee: int) -> Terms:
         """A fill of `count` hundredths of this order at `yes_price`, paying `fee`, as the money road takes it."""
-        own = yes_price if self.side == "yes" else PRICE - yes_price
+        price = yes_price if self.side == "yes" else PRICE - yes_price
         paid = yes_price if self.buys_yes else PRICE - yes_price
-        return Terms(self.side, self.action, self.buys_yes, count, own, paid, yes_price, fee)
+        return Terms(self.side, self.action, self.buys_yes, count, price, paid, yes_price, fee)
 
     def maker_fee(self, count: int) -> int:
         """The fee of a maker fill of `count` hundredths now: the rise of the rounded fee of its maker run."""
@@ -171,7 +171,7 @@ def book_side(side: str, action: str) -> Side:
     return BID if (side == "yes") == (action == "buy") else ASK
 
 
-class Done(NamedTuple):
+class OrderOutcome(NamedTuple):
     """What one order command did: the order as it stands after it (`Order.answered`), the hundredths it filled,
     what those fills came to at their YES prices and paid in fees (micro-dollars: their average price and fee), the
     hundredths it took off what rested (a cancel, a decrease; an amend's is negative if it grew), and when, on the

@@ -1,9 +1,9 @@
 """The ledger's market position rows (`PositionStore`): the index behind every list of positions a venue pages.
 
 Market positions are kept per (user, subaccount, settlement state) in key order, (event_ticker, ticker): the owner's
-events in a sorted list, each event's tickers in a sorted list beside its running totals (books.py,
+events in a sorted list, each event's tickers in a sorted list beside its running totals (owner_rows.py,
 event_totals.py). A page is a seek to the key after the cursor plus a walk of at most `limit` matching rows
-(walks.py), so its cost does not grow with the size of the portfolio (only with how many rows a filter skips). The key
+(position_reads.py), so its cost does not grow with the size of the portfolio (only with how many rows a filter skips). The key
 of a row never changes, so a walk that resumes after a key neither repeats nor skips a row that existed for the whole
 walk, however many fills land between pages.
 
@@ -30,8 +30,9 @@ from sortedcontainers import SortedList
 
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import ODD
-from mockexchange.core.kalshi.books import _LONG_EVENT, _Book, _Event
 from mockexchange.core.kalshi.event_totals import Share, share, shift
+from mockexchange.core.kalshi.owner_rows import _LONG_EVENT, _EventRows, _OwnerRows
+from mockexchange.core.kalshi.position_reads import PositionReads
 from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells
 from mockexchange.core.kalshi.rows import MarketPosition, SettlementState
 from mockexchange.core.kalshi.stored_rows import (
@@ -43,14 +44,13 @@ from mockexchange.core.kalshi.stored_rows import (
     StoredPosition,
     StoredRows,
     _Place,
-    book_state,
+    settlement_state,
 )
 from mockexchange.core.kalshi.units import count_units, dollar_units
-from mockexchange.core.kalshi.walks import Walks
 from mockexchange.core.versions import ABSENT, History
 
 
-class PositionStore(Walks, StoredRows):
+class PositionStore(PositionReads, StoredRows):
     def __init__(self, history: History | None = None) -> None:
         # The ledger's history (shared with its accounts' and markets'); a store of its own keeps nothing.
         self.history = history if history is not None else History()
@@ -61,7 +61,7 @@ class PositionStore(Walks, StoredRows):
         super().__init__()  # the rows' columns (StoredRows)
         # Every account's row in a market (for settlement): its handle, or {owner: handle} once two accounts hold it.
         self._holders = {}
-        self._books = {}
+        self._owner_rows = {}
 
     def clear(self) -> None:
         self._owner_ids.clear()
@@ -72,7 +72,7 @@ class PositionStore(Walks, StoredRows):
         self._places.clear()
         self._odd.clear()
         self._holders.clear()
-        self._books.clear()
+        self._owner_rows.clear()
         self.version += 1  # every row gone: what was rendered from them is not the state any more
 
     def held(self, user_id: str, subaccount: int, ticker: str) -> tuple[int | None, Cells]:
@@ -258,32 +258,32 @@ class PositionStore(Walks, StoredRows):
         """How many events and rows the owner holds in one settlement state (the archived book, say): a sum over its
         events, never a walk of its rows. Current rows (not as of a lagged time)."""
         owner = self._owner_ids.get((user_id, subaccount))
-        book = None if owner is None else self._books.get((owner, state))
-        if not book:
+        owned = None if owner is None else self._owner_rows.get((owner, state))
+        if not owned:
             return 0, 0
-        return len(book.events), sum(len(event.tickers) for event in book.rows.values())
+        return len(owned.events), sum(len(event.tickers) for event in owned.rows.values())
 
     def all_rows(self) -> Iterator[StoredPosition]:
         return (StoredPosition(self, handle) for handle in range(len(self._places)))
 
     # -- the books: rows in key order, and each event's running totals ---------------------------------------------
 
-    def _event_of(self, handle: int) -> _Event:
-        state: SettlementState = book_state(self._flags[handle])
-        return self._books[(self._owner[handle], state)].rows[self._places[handle].event_ticker]
+    def _event_of(self, handle: int) -> _EventRows:
+        state: SettlementState = settlement_state(self._flags[handle])
+        return self._owner_rows[(self._owner[handle], state)].rows[self._places[handle].event_ticker]
 
-    def _file(self, handle: int) -> _Event:
+    def _file(self, handle: int) -> _EventRows:
         """Put a row into its owner's book of its settlement state; returns its event there."""
-        state: SettlementState = book_state(self._flags[handle])
+        state: SettlementState = settlement_state(self._flags[handle])
         key = (self._owner[handle], state)
-        book = self._books.get(key)
-        if book is None:
-            book = self._books[key] = _Book()
+        owned = self._owner_rows.get(key)
+        if owned is None:
+            owned = self._owner_rows[key] = _OwnerRows()
         event_ticker = self._places[handle].event_ticker
-        event = book.rows.get(event_ticker)
+        event = owned.rows.get(event_ticker)
         if event is None:
-            event = book.rows[event_ticker] = _Event()
-            book.events.add(event_ticker)
+            event = owned.rows[event_ticker] = _EventRows()
+            owned.events.add(event_ticker)
         tickers = event.tickers
         if isinstance(tickers, list):
             insort(tickers, self._places[handle].ticker)
@@ -295,17 +295,17 @@ class PositionStore(Walks, StoredRows):
 
     def _unfile(self, handle: int) -> None:
         """Take a row out of its book (its totals already taken out: `_count(handle, -1)`)."""
-        state: SettlementState = book_state(self._flags[handle])
-        book = self._books[(self._owner[handle], state)]
+        state: SettlementState = settlement_state(self._flags[handle])
+        owned = self._owner_rows[(self._owner[handle], state)]
         event_ticker, ticker = self._places[handle].event_ticker, self._places[handle].ticker
-        event = book.rows[event_ticker]
+        event = owned.rows[event_ticker]
         if isinstance(event.tickers, list):
             del event.tickers[bisect_left(event.tickers, ticker)]
         else:
             event.tickers.remove(ticker)
         if not event.tickers:
-            del book.rows[event_ticker]
-            book.events.remove(event_ticker)
+            del owned.rows[event_ticker]
+            owned.events.remove(event_ticker)
 
     def _share(self, handle: int) -> Share:
         """What a row adds to its event's running totals (event_totals.share)."""

@@ -50,7 +50,7 @@ _UNITS: tuple[Callable[[Decimal], int], ...] = (count_units,) + (dollar_units,) 
 _COMPARED = tuple(f.name for f in fields(MarketPosition) if f.compare)
 
 
-def book_state(flags: int) -> SettlementState:
+def settlement_state(flags: int) -> SettlementState:
     """The book a row of these flags is filed in: unsettled, settled, or archived (settled and past the cutoff)."""
     return "archived" if flags & _ARCHIVED else "settled" if flags & _SETTLED else "unsettled"
 

@@ -1,4 +1,4 @@
-"""The commands on a Kalshi account's insides, declared once (core/commands.py): a numbered subaccount made, cash moved
+"""The commands on a Kalshi account's details, declared once (core/commands.py): a numbered subaccount made, cash moved
 between subaccounts, a subaccount's netting set, cash moved between exchange instances and shards (and landed, when it
 was pending), and the target balance allocation. The venue's routes, the admin API, the Python API, scenario steps and
 the state file build these; the ledger's handlers (subaccounts.py) take them. Amounts in the wire's units: a subaccount

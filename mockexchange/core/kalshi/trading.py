@@ -1,6 +1,6 @@
 """Orders on the exchange (the ledger's `trading` part): placed by accounts (the venue's order API) or seeded by the
 control plane, crossed with the book (matching.py), rested, decreased, amended, cancelled, expired on the exchange
-clock, and ended with their market (what every change to an order keeps up, and its end: kept_orders.py).
+clock, and ended with their market (what every change to an order keeps up, and its end: order_upkeep.py).
 
 Every command is one exchange action under the ledger's lock: it is checked whole first (a refused command changes
 nothing), then the book moves once, published as one `BookMoved` (its cause the user whose command it was); each order
@@ -33,14 +33,14 @@ from mockexchange.core.ids import uuid_text
 from mockexchange.core.kalshi import units
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import MAX_RESTING_ORDERS, LedgerError, Refusal, check_contracts, check_trade
-from mockexchange.core.kalshi.figures import touch
-from mockexchange.core.kalshi.kept_orders import cause_of
 from mockexchange.core.kalshi.lifecycle import refusal, tradable
 from mockexchange.core.kalshi.liquidity import book_moved
 from mockexchange.core.kalshi.market_changes import Cause
+from mockexchange.core.kalshi.market_feed import touch
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.matching import Planned
 from mockexchange.core.kalshi.order_commands import NO_EXPIRATION, AmendOrder, PlaceOrder
+from mockexchange.core.kalshi.order_upkeep import cause_of
 from mockexchange.core.kalshi.orders import (
     AMEND,
     CANCELED,
@@ -55,8 +55,8 @@ from mockexchange.core.kalshi.orders import (
     RESTING,
     SELF_TRADE_CANCEL,
     TRADE,
-    Done,
     Order,
+    OrderOutcome,
     book_side,
     whole,
 )
@@ -67,10 +67,10 @@ from mockexchange.core.stepping import DEEP, Footprint, MustStep, restarting
 
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.catalogue import Catalogue
-    from mockexchange.core.kalshi.kept_orders import KeptOrders
     from mockexchange.core.kalshi.ledger_state import LedgerState
     from mockexchange.core.kalshi.matching import Matching
     from mockexchange.core.kalshi.order_groups import OrderGroups
+    from mockexchange.core.kalshi.order_upkeep import OrderUpkeep
 
 
 class _Keep(Enum):
@@ -88,7 +88,7 @@ def _invalid(message: str, code: str = "invalid_order") -> Refusal:
 
 class Trading:
     """The orders (`ledger.trading`; module docstring), under the ledger's lock. It takes the ledger's state and what
-    it calls of the other parts: the cross (matching.py), the orders kept (kept_orders.py), the catalogue (a market's
+    it calls of the other parts: the cross (matching.py), the orders kept (order_upkeep.py), the catalogue (a market's
     fee rule, a market a seeded order lists), the lifecycle's `run_due` (lifecycle.py's `run_due_now`), the
     subaccounts' `known` check (subaccounts.py), the order groups (order_groups.py) and the FCM desk's refusal of a
     subtrader's order (`fcm_refusal`, fcm.py's `order_refusal`)."""
@@ -97,7 +97,7 @@ class Trading:
         self,
         state: LedgerState,
         matching: Matching,
-        kept: KeptOrders,
+        kept: OrderUpkeep,
         catalogue: Catalogue,
         run_due: Callable[[], None],
         known: Callable[[Account, int, str], None],
@@ -117,7 +117,7 @@ class Trading:
     # -- placing -----------------------------------------------------------------------------------------------------
 
     @restarting
-    def submit_order(self, placed: PlaceOrder) -> Done:
+    def submit_order(self, placed: PlaceOrder) -> OrderOutcome:
         """An account's order (`PlaceOrder`): its count of its side at its YES price. It crosses what it can, then
         rests, ends, or is refused whole (`Refusal`, with Kalshi's code). A market order (the legacy API's) never rests;
         without a price it takes at any price (its limit the worst level of the book). `buy_max_cost` (a buy that does
@@ -198,7 +198,7 @@ class Trading:
 
     def _enter(
         self, order: Order, market: Market, account: Account, now: datetime, check_cash: bool, cap: int | None = None
-    ) -> Done:
+    ) -> OrderOutcome:
         """A new order, checked so far, onto the book: it crosses (checked whole first, cut to what `cap` pays for if
         given; long if it reaches deep), then rests what it may."""
         with self.matching.crossing(order, market, order.remaining):
@@ -206,7 +206,7 @@ class Trading:
 
     def _enter_book(
         self, order: Order, market: Market, account: Account, now: datetime, check_cash: bool, cap: int | None
-    ) -> Done:
+    ) -> OrderOutcome:
         state, matching, kept = self.state, self.matching, self.kept
         rule = self.catalogue.fee_rule_for(market.ticker, None)
         size = order.remaining
@@ -256,14 +256,14 @@ class Trading:
         if state.groups_due:
             self.groups.trip_groups(now)
         filled = crossed or (0, 0, 0)
-        return Done(order.answered(), filled[0], filled[1], filled[2], 0, now)
+        return OrderOutcome(order.answered(), filled[0], filled[1], filled[2], 0, now)
 
     # -- changing and ending ------------------------------------------------------------------------------------------
 
     def cancel_order(
         self, order_id: str, user_id: str | None = None, subaccount: int | None = None, *,
         exchange_index: int | None = None,
-    ) -> Done:  # fmt: skip
+    ) -> OrderOutcome:  # fmt: skip
         """End a resting order (`user_id`, `subaccount`, `exchange_index`: only if it is theirs, there; None: the
         control plane's cancel)."""
         with self.lock:
@@ -275,10 +275,10 @@ class Trading:
             reduced = order.remaining
             change = self.kept.end(order, CANCELED, now, market.book, reason=DECREASE)
             book_moved(self.state, market, [change] if change else [], now, cause_of(order) if user_id else None)
-            return Done(order.answered(), 0, 0, 0, reduced, now)
+            return OrderOutcome(order.answered(), 0, 0, 0, reduced, now)
 
     @restarting
-    def cancel_orders(self, user_id: str, subaccount: int | None = None) -> list[Done]:
+    def cancel_orders(self, user_id: str, subaccount: int | None = None) -> list[OrderOutcome]:
         """End every resting order of the user (of one subaccount, if given): one action per market; long
         (core/stepping.py) past `DEEP` orders."""
         with self.lock:
@@ -292,9 +292,9 @@ class Trading:
             with self.lock.long(Footprint.of((user_id,), by_market)) if many else nullcontext():
                 return self._cancel_each(by_market, user_id, now)
 
-    def _cancel_each(self, by_market: dict[str, list[Order]], user_id: str, now: datetime) -> list[Done]:
+    def _cancel_each(self, by_market: dict[str, list[Order]], user_id: str, now: datetime) -> list[OrderOutcome]:
         step = self.lock.stepper()
-        done: list[Done] = []
+        done: list[OrderOutcome] = []
         for ticker, orders in by_market.items():
             market = self.state.markets[ticker]
             touch(market, now)
@@ -305,14 +305,14 @@ class Trading:
                 reduced = order.remaining
                 change = self.kept.end(order, CANCELED, now, market.book, reason=DECREASE)
                 changes += [change] if change else []
-                done.append(Done(order.answered(), 0, 0, 0, reduced, now))
+                done.append(OrderOutcome(order.answered(), 0, 0, 0, reduced, now))
             book_moved(self.state, market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))
         return done
 
     def decrease_order(
         self, order_id: str, user_id: str, subaccount: int, reduce_by: int | None = None, reduce_to: int | None = None,
         *, exchange_index: int | None = None,
-    ) -> Done:  # fmt: skip
+    ) -> OrderOutcome:  # fmt: skip
         """Make a resting order smaller (hundredths: by `reduce_by` or to `reduce_to`, exactly one given); it keeps
         its place in the queue; to nothing, it ends (cancelled)."""
         if (reduce_by is None) == (reduce_to is None):
@@ -331,7 +331,7 @@ class Trading:
                 raise _invalid(f"reduce_to must be at most what rests ({units.contracts(order.remaining)} contracts)")
             reduced = order.remaining - target
             if not reduced:
-                return Done(order.answered(), 0, 0, 0, 0, now)
+                return OrderOutcome(order.answered(), 0, 0, 0, 0, now)
             touch(market, now)
             if not target:
                 change = self.kept.end(order, CANCELED, now, market.book, reason=DECREASE)
@@ -339,10 +339,10 @@ class Trading:
                 change = self._shrink(order, market, target, now)
                 self.kept.changed(order, DECREASE)
             book_moved(self.state, market, [change] if change else [], now, cause_of(order))
-            return Done(order.answered(), 0, 0, 0, reduced, now)
+            return OrderOutcome(order.answered(), 0, 0, 0, reduced, now)
 
     @restarting
-    def amend_order(self, amend: AmendOrder, exchange_index: int | None) -> Done:
+    def amend_order(self, amend: AmendOrder, exchange_index: int | None) -> OrderOutcome:
         """Change a resting order's price, its total count (what it filled plus what is to rest) and its expiration_time
         (None: none). Only the expiration_time, or a smaller count at the same price, keeps its place; a new price or a
         larger count puts it at the back of its level, crossing first what it now crosses. `exchange_index`: where
@@ -379,18 +379,18 @@ class Trading:
     def _amend_in_place(
         self, order: Order, market: Market, rest: int, expiration_time: Expiration, new_id: str | None, count: int,
         now: datetime,
-    ) -> Done:  # fmt: skip
+    ) -> OrderOutcome:  # fmt: skip
         reduced = order.remaining - rest
         touch(market, now)
         change = self._shrink(order, market, rest, now) if reduced else None
         self._amended(order, expiration_time, new_id, count, now)
         book_moved(self.state, market, [change] if change else [], now, cause_of(order))
-        return Done(order.answered(), 0, 0, 0, reduced, now)
+        return OrderOutcome(order.answered(), 0, 0, 0, reduced, now)
 
     def _amend_anew(
         self, order: Order, market: Market, yes_price: int, rest: int, expiration_time: Expiration, new_id: str | None,
         count: int, now: datetime,
-    ) -> Done:  # fmt: skip
+    ) -> OrderOutcome:  # fmt: skip
         book = market.book
         assert book is not None
         state, matching, kept = self.state, self.matching, self.kept
@@ -441,7 +441,7 @@ class Trading:
         if state.groups_due:
             self.groups.trip_groups(now)
         reduced = old_remaining - order.remaining
-        return Done(order.answered(), crossed.filled, crossed.yes_value, crossed.fees, reduced, now)
+        return OrderOutcome(order.answered(), crossed.filled, crossed.yes_value, crossed.fees, reduced, now)
 
     def _amended(
         self, order: Order, expiration_time: Expiration, new_id: str | None, count: int, now: datetime

@@ -33,7 +33,7 @@ STEPS: dict[str, Callable[..., Command]] = {
     "cancel_order": CancelRestingOrder,
     # A counterparty order, which trades as a client's
     "place_order": order_commands.PlaceOrder,
-    # An account's insides (core/kalshi/subaccount_commands.py)
+    # An account's details (core/kalshi/subaccount_commands.py)
     "subaccount": account.CreateSubaccount,
     "subaccount_transfer": account.ApplySubaccountTransfer,
     "subaccount_netting": account.UpdateSubaccountNetting,

@@ -84,7 +84,7 @@ def methods() -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class Channel:
+class ChannelSchema:
     template: str  # "user.changes.{kind}.{currency}.{interval}"
     pattern: re.Pattern[str]
     validator: jsonschema_rs.Validator
@@ -111,13 +111,13 @@ def _params_validator(method: str) -> jsonschema_rs.Validator:
 
 
 @cache
-def channels() -> tuple[Channel, ...]:
+def channels() -> tuple[ChannelSchema, ...]:
     found = []
     for template, entry in sorted(load()["notifications"].items()):
         regex = re.escape(template)
         for name in entry.get("parameters", {}):
             regex = regex.replace(re.escape("{" + name + "}"), r"[^.]+")
-        found.append(Channel(template, re.compile(f"^{regex}$"), _compile(entry["data"])))
+        found.append(ChannelSchema(template, re.compile(f"^{regex}$"), _compile(entry["data"])))
     return tuple(found)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import orjson
 
-from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 from mockexchange.venues.deribit.notifications import UserNotifications
@@ -24,7 +24,7 @@ class CashNotifications(UserNotifications[None]):
         self.user_id = user_id
         self.wallet_id, self.currency, _ = payload
 
-    def _instrument(self, book: DerivativesBook) -> None:
+    def _instrument(self, exchange: DeribitExchange) -> None:
         return None  # (a move of cash is of no instrument)
 
     def _ours(self, user_id: str, wallet_id: int) -> bool:
@@ -33,6 +33,6 @@ class CashNotifications(UserNotifications[None]):
     def _key(self, channel: Channel, instrument: None) -> str | None:
         return channel.family if channel.family == "portfolio" and channel.currency == self.currency else None
 
-    def _data_json(self, book: DerivativesBook, key: str, instrument: None) -> bytes:
-        summary = book.valuation.account_summary(self.user_id, self.currency, self.wallet_id)
+    def _data_json(self, exchange: DeribitExchange, key: str, instrument: None) -> bytes:
+        summary = exchange.valuation.account_summary(self.user_id, self.currency, self.wallet_id)
         return orjson.dumps(render.portfolio(summary))

@@ -1,4 +1,4 @@
-"""The one way a Deribit client's write changes state: the book's typed command (core/deribit/: order_commands.py,
+"""The one way a Deribit client's write changes state: the exchange's typed command (core/deribit/: order_commands.py,
 account_commands.py, cash_commands.py), made of the request's values (`make`) and run by the control plane
 (`execute`, through `DeribitContext.commands`; the venue imports no control code), so a state file keeps what a client
 did as it keeps what was seeded; and the one answer to a command's refusal, as Deribit's JSON-RPC error."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from mockexchange.core.commands import Command
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.values import Refused
 from mockexchange.venues.deribit.errors import ERROR, REASONS, RpcError, invalid_param
 
@@ -16,28 +16,28 @@ C = TypeVar("C", bound=Command)
 
 
 def execute(ctx: Any, command: Command, /, *, param: str | None = None) -> Any:
-    """What a typed command's handler answers (`DeribitCommands.execute`: the book's objects); its refusal as Deribit's
+    """What a typed command's handler answers (`DeribitCommands.execute`: the exchange's objects); its refusal as Deribit's
     error (`refused`, naming `param` for a 404 with no name of Deribit's: what the client named that is not there)."""
     if ctx.commands is None:
         raise RpcError(ERROR, "this mock's Deribit venue was built without the control plane's commands")
     try:
         return ctx.commands.execute(command)
-    except BookError as exc:
+    except ExchangeError as exc:
         raise refused(exc, param) from None
 
 
 def make(cls: type[C], /, *, param: str | None = None, **values: Any) -> C:
-    """The typed command of a request's values, read already into the book's units; a value its kind refuses (a
-    label of blanks) as the book's refusal of it would be (`refused`, naming `param`)."""
+    """The typed command of a request's values, read already into the exchange's units; a value its kind refuses (a
+    label of blanks) as the exchange's refusal of it would be (`refused`, naming `param`)."""
     try:
         return cls(**values)
     except Refused as exc:
-        raise refused(BookError(str(exc)), param) from None
+        raise refused(ExchangeError(str(exc)), param) from None
 
 
-def refused(exc: BookError, param: str | None = None) -> RpcError:
-    """Deribit's error for the book's refusal: by its name where the book gave one (`not_enough_funds`), else -32602
-    naming the param the book named, or `param`, for a bad value or something not found, else 10001 with the reason
+def refused(exc: ExchangeError, param: str | None = None) -> RpcError:
+    """Deribit's error for the exchange's refusal: by its name where the exchange gave one (`not_enough_funds`), else -32602
+    naming the param the exchange named, or `param`, for a bad value or something not found, else 10001 with the reason
     in the diagnosis."""
     if exc.reason is not None and exc.reason in REASONS:
         return RpcError(REASONS[exc.reason], str(exc))

@@ -1,4 +1,4 @@
-"""What a Deribit route needs from the rest of the mock: the derivatives book, the auth entry points, the wall clock
+"""What a Deribit route needs from the rest of the mock: the Deribit exchange, the auth entry points, the wall clock
 and the venue's settings. Also the one place a private call learns who is calling."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from mockexchange.auth.deribit.tokens import permits
 from mockexchange.core.clock import Clock
 from mockexchange.core.commands import Command
 from mockexchange.core.connections import LiveConnections
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.market_book import MarketBooks
+from mockexchange.core.deribit.exchange import DeribitExchange
+from mockexchange.core.deribit.public_levels import PublicLevels
 from mockexchange.core.faults import Fault, FaultRules
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.deribit.errors import FORBIDDEN, UNAUTHORIZED, RpcError, from_auth
@@ -25,7 +25,7 @@ WS_PATH = "/ws/api/v2"
 
 @dataclass(slots=True)
 class DeribitContext:
-    book: DerivativesBook
+    exchange: DeribitExchange
     auth: DeribitAuth
     wall_clock: Clock  # usIn/usOut and what signature timestamps are checked against (the auth's token clock)
     testnet: bool = True
@@ -47,17 +47,17 @@ class DeribitContext:
     # its registration's, mockexchange/registry/deribit.py). None: the writes answer 10001.
     commands: DeribitCommands | None = None
     # The public order books, derived from every account's resting orders (public/get_order_book, book.*): made with
-    # the context, so it follows the book's bus before the websocket's fan-outs do.
-    market: MarketBooks = field(init=False)
+    # the context, so it follows the exchange's bus before the websocket's fan-outs do.
+    levels: PublicLevels = field(init=False)
 
     def __post_init__(self) -> None:
-        self.market = MarketBooks(self.book)
+        self.levels = PublicLevels(self.exchange)
 
 
 class DeribitCommands(Protocol):
     def execute(self, command: Command) -> Any:
         """Run a typed command (core/deribit/: an order's, an account's, cash's), answering what its handler does (an
-        order placed and its trades, a withdrawal made); a refusal raises the book's `BookError`."""
+        order placed and its trades, a withdrawal made); a refusal raises the exchange's `ExchangeError`."""
         ...
 
 

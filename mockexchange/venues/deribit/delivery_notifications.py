@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import orjson
 
-from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.records import Delivery
 from mockexchange.venues.deribit import render
@@ -24,8 +24,8 @@ class DeliveryNotifications(UserNotifications[Instrument]):
         super().__init__()
         self.delivery = delivery
 
-    def _instrument(self, book: DerivativesBook) -> Instrument:
-        return book.market.instrument(self.delivery.instrument_name)
+    def _instrument(self, exchange: DeribitExchange) -> Instrument:
+        return exchange.market.instrument(self.delivery.instrument_name)
 
     def _ours(self, user_id: str, wallet_id: int) -> bool:
         return self.delivery.user_id == user_id and self.delivery.account_id == wallet_id
@@ -35,10 +35,10 @@ class DeliveryNotifications(UserNotifications[Instrument]):
             return channel.family if channel.currency == self.delivery.currency else None
         return channel.family if channel.family == "changes" and channel.carries(instrument) else None
 
-    def _data_json(self, book: DerivativesBook, key: str, instrument: Instrument) -> bytes:
+    def _data_json(self, exchange: DeribitExchange, key: str, instrument: Instrument) -> bytes:
         delivery = self.delivery
         if key == "portfolio":
-            summary = book.valuation.account_summary(delivery.user_id, delivery.currency, delivery.account_id)
+            summary = exchange.valuation.account_summary(delivery.user_id, delivery.currency, delivery.account_id)
             return orjson.dumps(render.portfolio(summary))
-        position = book.valuation.position(delivery.user_id, delivery.instrument_name, delivery.account_id)
+        position = exchange.valuation.position(delivery.user_id, delivery.instrument_name, delivery.account_id)
         return orjson.dumps(render.changes(delivery.instrument_name, position, [], []))

@@ -52,7 +52,7 @@ INVALID_PARAMS = (-32602, "Invalid params")
 PARSE_ERROR = (-32700, "Parse error")
 
 _AUTH_CODES = {10000, 13004, 13009}
-# The book's refusals by Deribit's name (core's `BookError.reason`) -> the error sent.
+# The exchange's refusals by Deribit's name (core's `ExchangeError.reason`) -> the error sent.
 REASONS = {
     error[1]: error
     for error in (NOT_ENOUGH_FUNDS, TRANSFER_NOT_FOUND, MAX_ADDR_COUNT_EXCEEDED, TOO_MANY_SUBACCOUNTS,

@@ -1,7 +1,7 @@
 """What a client reads of its past on Deribit: its trades (`private/get_user_trades_by_currency`, `_by_instrument`
 and their `_and_time` forms), its deposits, withdrawals and transfers (`private/get_deposits`, `get_withdrawals`,
 `get_transfers`) and the deliveries of its futures and options at expiry (`private/get_settlement_history_by_currency`,
-`_by_instrument`). Each reads the derivatives book under its lock and renders with `history_render`.
+`_by_instrument`). Each reads the Deribit exchange under its lock and renders with `history_render`.
 
 Trades page as Deribit pages them: `count` (default 10, at most 1000) trades, bounded by trade ids (`start_id`,
 `end_id`), per-instrument sequence numbers (`start_seq`, `end_seq`) or times (`start_timestamp`, `end_timestamp`), all
@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.records import CashMove, Delivery, Trade
+from mockexchange.core.deribit.records import CashMove, Delivery, DeribitTrade
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, parse_int
 from mockexchange.core.values import Choice, Integer
@@ -29,8 +29,8 @@ from mockexchange.venues.deribit import history_render as render
 from mockexchange.venues.deribit.errors import invalid_param
 from mockexchange.venues.deribit.methods import (
     ORDER_KIND,
-    Call,
     Method,
+    RpcCall,
     listed_instrument,
     subaccount_of,
     wallet_of,
@@ -46,16 +46,16 @@ RECENT_TRADES = timedelta(hours=24)  # Deribit's recent trades: what a read with
 CONTINUATION_PREFIX = "d"  # a settlement page's continuation: "d" and the index of the next (older) delivery
 
 
-def count_param(call: Call, default: int) -> int:
+def count_param(call: RpcCall, default: int) -> int:
     return call.params.read("count", COUNT, default, reason="must be between 1 and 1000")
 
 
-def offset_param(call: Call) -> int:
+def offset_param(call: RpcCall) -> int:
     said = "offset must be 0 or more, not {value}"
     return call.params.read("offset", OFFSET, 0, reason="must be non-negative", said=said)
 
 
-def _trade_id(call: Call, name: str) -> int | None:
+def _trade_id(call: RpcCall, name: str) -> int | None:
     """A trade id bound: an integer, or a string of one (Deribit's `"ETH-15"` form: the number after the last `-`)."""
     value = call.params.get(name)
     if value is None:
@@ -69,7 +69,7 @@ def _trade_id(call: Call, name: str) -> int | None:
     return call.params.read(name, INTEGER)
 
 
-def history_wallet(call: Call) -> tuple[str, Wallet]:
+def history_wallet(call: RpcCall) -> tuple[str, Wallet]:
     subaccount_id = subaccount_of(call)
     return wallet_user(call), wallet_of(call, subaccount_id)
 
@@ -77,7 +77,7 @@ def history_wallet(call: Call) -> tuple[str, Wallet]:
 # -- trades -----------------------------------------------------------------------------------------------------------
 
 
-def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
+def _trades(call: RpcCall, *, by_instrument: bool, by_time: bool) -> Any:
     params = call.params
     count = count_param(call, 10)
     sorting = params.read("sorting", SORTING)
@@ -95,14 +95,14 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
         kind = params.read("kind", ORDER_KIND)
         if not by_time:
             start, end = _trade_id(call, "start_id"), _trade_id(call, "end_id")
-    book = call.ctx.book
-    with book.reading():
+    exchange = call.ctx.exchange
+    with exchange.reading():
         if by_instrument:
             name = listed_instrument(call)
         user, wallet = history_wallet(call)
-        recent = None if historical else book.state.clock.now() - RECENT_TRADES
+        recent = None if historical else exchange.state.clock.now() - RECENT_TRADES
 
-        def position_of(trade: Trade) -> int:  # what the id or sequence bounds compare
+        def position_of(trade: DeribitTrade) -> int:  # what the id or sequence bounds compare
             return trade.trade_seq if by_instrument else int(trade.trade_id)
 
         if sorting == "asc":
@@ -111,10 +111,10 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
             ascending = False
         else:  # a start without its end: from the start onwards
             ascending = (start is not None and end is None) or (start_ts is not None and end_ts is None)
-        # The book keeps its trades in trade id order: walk them in the order asked and stop one past the page.
+        # The exchange keeps its trades in trade id order: walk them in the order asked and stop one past the page.
         kinds: dict[str, tuple[str, str]] = {}
-        chosen: list[Trade] = []
-        kept = book.state.trades.of_wallet(wallet.id)  # in trade id order
+        chosen: list[DeribitTrade] = []
+        kept = exchange.state.trades.of_wallet(wallet.id)  # in trade id order
         for trade in kept if ascending else reversed(kept):
             if trade.user_id != user or (recent is not None and trade.timestamp < recent):
                 continue
@@ -122,7 +122,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
                 continue
             facts = kinds.get(trade.instrument_name)
             if facts is None:
-                instrument = book.market.instrument(trade.instrument_name)
+                instrument = exchange.market.instrument(trade.instrument_name)
                 facts = kinds[trade.instrument_name] = (instrument.settlement_currency, instrument.kind)
             if currency is not None and facts[0] != currency:
                 continue
@@ -138,48 +138,48 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
             chosen.append(trade)
             if len(chosen) > count:
                 break
-        rows = [render.user_trade(trade, book.market.instrument(trade.instrument_name)) for trade in chosen[:count]]
+        rows = [render.user_trade(trade, exchange.market.instrument(trade.instrument_name)) for trade in chosen[:count]]
     return {"trades": rows, "has_more": len(chosen) > count}
 
 
 # -- deposits, withdrawals, transfers --------------------------------------------------------------------------------
 
 
-def _page(call: Call, rows: list[Any], render_row: Callable[[Any], Any]) -> Any:
+def _page(call: RpcCall, rows: list[Any], render_row: Callable[[Any], Any]) -> Any:
     offset, count = offset_param(call), count_param(call, 10)
     newest_first = rows[::-1]
     return {"count": len(rows), "data": [render_row(row) for row in newest_first[offset : offset + count]]}
 
 
-def _cash(call: Call, kind: str) -> Any:
+def _cash(call: RpcCall, kind: str) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    book = call.ctx.book
-    with book.reading():
+    exchange = call.ctx.exchange
+    with exchange.reading():
         user, wallet = history_wallet(call)
-        moves: Iterable[CashMove] = book.state.cash_moves.of_wallet(wallet.id)
+        moves: Iterable[CashMove] = exchange.state.cash_moves.of_wallet(wallet.id)
         found = [move for move in moves if move.kind == kind and move.user_id == user and move.currency == currency]
         render_row = render.deposit if kind == "deposit" else render.withdrawal
         return _page(call, found, render_row)
 
 
-def private_get_transfers(call: Call) -> Any:
+def private_get_transfers(call: RpcCall) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    book = call.ctx.book
-    with book.reading():
+    exchange = call.ctx.exchange
+    with exchange.reading():
         user, wallet = history_wallet(call)
         found = [
             made
-            for made in book.state.wallet_transfers.of_wallet(wallet.id)
+            for made in exchange.state.wallet_transfers.of_wallet(wallet.id)
             if made.currency == currency and wallet.id in (made.from_account, made.to_account)
             and user in (made.user_id, made.receiver)
         ]  # fmt: skip
-        return _page(call, found, lambda made: render.transfer(made, wallet.id, book.accounts.username_of))
+        return _page(call, found, lambda made: render.transfer(made, wallet.id, exchange.accounts.username_of))
 
 
 # -- settlements ------------------------------------------------------------------------------------------------------
 
 
-def _continuation(call: Call) -> int | None:
+def _continuation(call: RpcCall) -> int | None:
     value = call.params.get("continuation")
     if value is None or value == "none":
         return None
@@ -191,18 +191,18 @@ def _continuation(call: Call) -> int | None:
     raise invalid_param("continuation", "invalid continuation", "continuation must be one a previous page gave")
 
 
-def _settlements(call: Call, *, by_instrument: bool) -> Any:
+def _settlements(call: RpcCall, *, by_instrument: bool) -> Any:
     params = call.params
     kind = params.read("type", SETTLEMENT_TYPE, reason="invalid settlement type")
     count = count_param(call, 20)
     latest = params.read("search_start_timestamp", INTEGER)
     before = _continuation(call)
     currency = None if by_instrument else params.currency(allow_any=False, required=True)
-    book = call.ctx.book
-    with book.reading():
+    exchange = call.ctx.exchange
+    with exchange.reading():
         name = listed_instrument(call) if by_instrument else None
         user, wallet = history_wallet(call)
-        deliveries: list[Delivery] = book.state.deliveries
+        deliveries: list[Delivery] = exchange.state.deliveries
         end = len(deliveries) if before is None else min(before, len(deliveries))
         rows: list[dict[str, Any]] = []
         next_index = None

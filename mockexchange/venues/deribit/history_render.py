@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.records import CashMove, Delivery, Trade, WalletTransfer
+from mockexchange.core.deribit.records import CashMove, Delivery, DeribitTrade, WalletTransfer
 from mockexchange.venues.deribit import render
 from mockexchange.web.answers import json_number
 
@@ -18,7 +18,7 @@ HUNDRED = Decimal(100)
 WITHDRAWAL_PRIORITY = 1  # Deribit's "id of priority level"; the mock has one level
 
 
-def user_trade(trade: Trade, instrument: Instrument) -> Row:
+def user_trade(trade: DeribitTrade, instrument: Instrument) -> Row:
     """A trade as `private/get_user_trades_by_*` lists it: the notification's row, plus an option's `iv` (in percent,
     the volatility the option was marked with when it traded) and `underlying_price` (the index it was priced on)."""
     row = render.trade(trade, instrument.contract_size)

@@ -4,14 +4,14 @@
 Routing (`venues/fanout.py`, a second fan-out of the venue's, keyed by instrument): a connection is added under an
 instrument's key while one of its channels holds the instrument, and under its index's key (`("index", name)`) while a
 ticker channel does. A resting order's change (`orders.CHANGE`) is keyed by its instrument and, in the publishing
-thread, `derive`d into the move it made of the book (`MarketBooks.moved_by`, a `derivatives.book` change handed over
+thread, `derive`d into the move it made of the book (`PublicLevels.moved_by`, a `derivatives.book` change handed over
 right behind it; none when no level moved); a trade, a mark or settlement price by their instrument, an index by its
 key. On the loop each change becomes one item shared by that loop's connections, rendered once per shape.
 
 What a channel sends: `book.*.{interval}` a `snapshot` first (every level, each `["new", price, amount]`, the book's
 `change_id`), then each move as a `change` (`prev_change_id` the previous move's id; a move the snapshot holds already
 is not sent: the connection is added under the instrument before the snapshot is read, on the loop, and the snapshot is
-queued before any later move). A channel's first notification (`Initial`) is read from the book when the connection
+queued before any later move). A channel's first notification (`Initial`) is read from the exchange when the connection
 sends it, not when it subscribes: a request naming many deep books holds one snapshot at a time, however slowly its
 client reads. The grouped form sends the first `depth` levels, each `[price, amount]`, prices grouped
 down (bids) or up (asks) to a multiple of `group` (`none`: as they rest), at once and after every move. `ticker.*` its
@@ -31,11 +31,11 @@ from typing import Any
 import orjson
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
-from mockexchange.core.deribit.market_book import BookMoved, BookView, MarketBooks
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.market_stats import ticker
 from mockexchange.core.deribit.orders import CHANGE as ORDERS
+from mockexchange.core.deribit.public_levels import LevelsMoved, LevelsView, PublicLevels
 from mockexchange.core.events import Change
 from mockexchange.venues.deribit.channels import PUBLIC
 from mockexchange.venues.deribit.market_data import levels, ticker_row
@@ -76,7 +76,7 @@ class MarketChannel:
     depth: int = 0  # grouped: levels a side
 
 
-def parse_market_channel(name: str, book: DerivativesBook) -> MarketChannel | str:
+def parse_market_channel(name: str, exchange: DeribitExchange) -> MarketChannel | str:
     """The channel, or why the mock does not serve it (the instrument must be listed)."""
     parts = name.split(".")
     family = parts[0]
@@ -87,8 +87,8 @@ def parse_market_channel(name: str, book: DerivativesBook) -> MarketChannel | st
             f"{family}.* takes {'{instrument_name}.{interval}' if family == 'ticker' else 'an instrument and interval'}"
         )
     try:
-        book.market.instrument(instrument_name)
-    except BookError:
+        exchange.market.instrument(instrument_name)
+    except ExchangeError:
         return f"no listed instrument {instrument_name[:100]!r}"
     if len(parts) == 5:
         group, depth = parts[2], parts[3]
@@ -104,7 +104,7 @@ def parse_market_channel(name: str, book: DerivativesBook) -> MarketChannel | st
     return MarketChannel(name, family, instrument_name, interval)
 
 
-# -- the fan-out's routing (the publishing thread, the book's lock held) -------------------------------------------
+# -- the fan-out's routing (the publishing thread, the exchange's lock held) -------------------------------------------
 
 
 def change_bytes(change: Change) -> int:
@@ -124,11 +124,11 @@ def key_of(change: Change) -> Hashable:
     return change.payload[0]
 
 
-def deriver(market: MarketBooks) -> Callable[[Change], Change | None]:
+def deriver(levels: PublicLevels) -> Callable[[Change], Change | None]:
     def derive(change: Change) -> Change | None:
         if change.kind != ORDERS:
             return None
-        moved = market.moved_by(change)
+        moved = levels.moved_by(change)
         return None if moved is None else Change(BOOK, None, moved)
 
     return derive
@@ -143,7 +143,7 @@ class MarketItem(Shared):
     __slots__ = ("instrument_name", "index_name", "moved", "_data")
 
     def __init__(self, change: Change) -> None:
-        self.moved: BookMoved | None = change.payload if change.kind == BOOK else None
+        self.moved: LevelsMoved | None = change.payload if change.kind == BOOK else None
         self.size, self._holders = change_bytes(change), None  # (Shared's, set here: one call less per change)
         self.index_name: str | None = change.payload[0] if change.kind == INDEX else None
         if change.kind in (BOOK, TRADES):
@@ -175,9 +175,9 @@ class MarketSubscriptions:
     """One connection's market channels, the fan-out keys it is added under, and the last book move each book channel
     sent. Runs on the connection's loop."""
 
-    def __init__(self, book: DerivativesBook, market: MarketBooks, fanout: Fanout[Any] | None, owner: Any) -> None:
-        self.book = book
-        self.market = market
+    def __init__(self, exchange: DeribitExchange, levels: PublicLevels, fanout: Fanout[Any] | None, owner: Any) -> None:
+        self.exchange = exchange
+        self.levels = levels
         self.fanout = fanout
         self.owner = owner  # the connection the fan-out hands items to
         self.channels: dict[str, MarketChannel] = {}
@@ -197,13 +197,13 @@ class MarketSubscriptions:
         channel = initial.channel
         if self.channels.get(channel.name) is not channel:
             return []
-        with self.book.reading():
+        with self.exchange.reading():
             if channel.family == "ticker":
                 data = _data(self._ticker(channel.instrument_name))
                 return [(channel.name, frame(channel.name, data))] if data else []
-            view = self.market.view(channel.instrument_name, SNAPSHOT_DEPTH)
+            view = self.levels.view(channel.instrument_name, SNAPSHOT_DEPTH)
             grouped = channel.family == "grouped"
-            row = grouped_row(view, channel, self.book) if grouped else snapshot_row(view, self.book)
+            row = grouped_row(view, channel, self.exchange) if grouped else snapshot_row(view, self.exchange)
             self._sent[channel.name] = view.change_id
             return [(channel.name, frame(channel.name, _data(row)))]
 
@@ -235,7 +235,7 @@ class MarketSubscriptions:
     def frames(self, item: MarketItem) -> list[tuple[str, str]]:
         """(channel, frame text) of each channel the item is news to."""
         found = []
-        with self.book.reading():
+        with self.exchange.reading():
             for channel in list(self.channels.values()):
                 data = self._data(channel, item)
                 if data:
@@ -261,20 +261,20 @@ class MarketSubscriptions:
             return item.data("change", lambda: change_row(moved))
         return item.data(
             ("grouped", channel.group, channel.depth),
-            lambda: grouped_row(self.market.view(name, SNAPSHOT_DEPTH), channel, self.book),
+            lambda: grouped_row(self.levels.view(name, SNAPSHOT_DEPTH), channel, self.exchange),
         )
 
     def _index(self, instrument_name: str) -> str | None:
         try:
-            return self.book.market.instrument(instrument_name).price_index
-        except BookError:
+            return self.exchange.market.instrument(instrument_name).price_index
+        except ExchangeError:
             return None
 
     def _ticker(self, name: str) -> Any:
         """The ticker's row; None while it cannot be valued (its index has no price: after a reset)."""
         try:
-            return ticker_row(ticker(self.book, self.market, name))
-        except BookError:
+            return ticker_row(ticker(self.exchange, self.levels, name))
+        except ExchangeError:
             return None
 
     def close(self) -> None:
@@ -295,10 +295,10 @@ def _entries(entries: list[tuple[Decimal, Decimal]]) -> list[list[Any]]:
     return [["new", number(price, PRICE), json_number(amount)] for price, amount in entries]
 
 
-def snapshot_row(view: BookView, book: DerivativesBook) -> dict[str, Any]:
+def snapshot_row(view: LevelsView, exchange: DeribitExchange) -> dict[str, Any]:
     return {
         "type": "snapshot",
-        "timestamp": unix_ms(view.timestamp or book.state.clock.now()),
+        "timestamp": unix_ms(view.timestamp or exchange.state.clock.now()),
         "instrument_name": view.instrument_name,
         "change_id": view.change_id,
         "bids": _entries(view.bids),
@@ -306,7 +306,7 @@ def snapshot_row(view: BookView, book: DerivativesBook) -> dict[str, Any]:
     }
 
 
-def change_row(moved: BookMoved) -> dict[str, Any]:
+def change_row(moved: LevelsMoved) -> dict[str, Any]:
     def entries(side: tuple[tuple[str, Decimal, Decimal], ...]) -> list[list[Any]]:
         return [[action, number(price, PRICE), json_number(amount)] for action, price, amount in side]
 
@@ -321,9 +321,9 @@ def change_row(moved: BookMoved) -> dict[str, Any]:
     }
 
 
-def grouped_row(view: BookView, channel: MarketChannel, book: DerivativesBook) -> dict[str, Any]:
+def grouped_row(view: LevelsView, channel: MarketChannel, exchange: DeribitExchange) -> dict[str, Any]:
     return {
-        "timestamp": unix_ms(view.timestamp or book.state.clock.now()),
+        "timestamp": unix_ms(view.timestamp or exchange.state.clock.now()),
         "instrument_name": view.instrument_name,
         "change_id": view.change_id,
         "bids": levels(_grouped(view.bids, channel.group, ROUND_FLOOR)[: channel.depth]),

@@ -1,5 +1,5 @@
 """Deribit's public market data: `public/get_order_book` and `public/ticker`, read from every account's resting orders
-(`core/deribit/market_book.py`) and the book's prices and trades (`core/deribit/market_stats.py`), and their rows,
+(`core/deribit/public_levels.py`) and the exchange's prices and trades (`core/deribit/market_stats.py`), and their rows,
 which the `book.*` and `ticker.*` channels send too (`market_channels.py`).
 
 Field by field as Deribit's documentation and captured answers show them: prices to 8 places, amounts exact, an empty
@@ -16,10 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.market_book import BookView
 from mockexchange.core.deribit.market_stats import Stats, Ticker, ticker
+from mockexchange.core.deribit.public_levels import LevelsView
 from mockexchange.core.values import Integer
-from mockexchange.venues.deribit.methods import Call, Method, listed_instrument
+from mockexchange.venues.deribit.methods import Method, RpcCall, listed_instrument
 from mockexchange.venues.deribit.render import GREEK, PRICE, Row, number
 from mockexchange.web.answers import json_number
 
@@ -31,19 +31,19 @@ IV = 2  # places of the volatilities (percent)
 _ZERO = json_number(Decimal(0))
 
 
-def read_ticker(call: Call, name: str, depth: int = 0) -> Ticker:
-    book = call.ctx.book
-    with book.reading():
-        return ticker(book, call.ctx.market, name, depth)
+def read_ticker(call: RpcCall, name: str, depth: int = 0) -> Ticker:
+    exchange = call.ctx.exchange
+    with exchange.reading():
+        return ticker(exchange, call.ctx.levels, name, depth)
 
 
-def public_get_order_book(call: Call) -> Any:
+def public_get_order_book(call: RpcCall) -> Any:
     name = listed_instrument(call)
     depth = call.params.read("depth", DEPTH, DEFAULT_DEPTH)
     return order_book_row(read_ticker(call, name, depth))
 
 
-def public_ticker(call: Call) -> Any:
+def public_ticker(call: RpcCall) -> Any:
     return ticker_row(read_ticker(call, listed_instrument(call)))
 
 
@@ -63,9 +63,9 @@ def levels(entries: list[tuple[Decimal, Decimal]]) -> list[list[Any]]:
 def order_book_row(item: Ticker) -> Row:
     """`public/get_order_book`: the ticker's fields, the levels and the book's `change_id`."""
     row = _common(item)
-    row["bids"] = levels(item.book.bids)
-    row["asks"] = levels(item.book.asks)
-    row["change_id"] = item.book.change_id
+    row["bids"] = levels(item.levels.bids)
+    row["asks"] = levels(item.levels.asks)
+    row["change_id"] = item.levels.change_id
     return row
 
 
@@ -91,8 +91,8 @@ def _common(item: Ticker) -> Row:
         "instrument_name": instrument.instrument_name,
         "index_price": number(item.index_price, PRICE),
         "estimated_delivery_price": number(item.index_price, PRICE),
-        **_best("bid", item.book),
-        **_best("ask", item.book),
+        **_best("bid", item.levels),
+        **_best("ask", item.levels),
     }
     if item.delivery_price is not None:
         row["delivery_price"] = number(item.delivery_price, PRICE)
@@ -119,8 +119,8 @@ def _common(item: Ticker) -> Row:
     return row
 
 
-def _best(side: str, book: BookView) -> Row:
-    best = book.best_bid if side == "bid" else book.best_ask
+def _best(side: str, view: LevelsView) -> Row:
+    best = view.best_bid if side == "bid" else view.best_ask
     if best is None:
         return {f"best_{side}_price": _ZERO, f"best_{side}_amount": _ZERO}
     return {f"best_{side}_price": number(best[0], PRICE), f"best_{side}_amount": json_number(best[1])}

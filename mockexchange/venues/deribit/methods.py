@@ -1,4 +1,4 @@
-"""The method table of Deribit API v2 as the mock serves it: each method reads its params, asks the book, renders.
+"""The method table of Deribit API v2 as the mock serves it: each method reads its params, asks the exchange, renders.
 
 The same table answers HTTP and the websocket; a few methods exist on the websocket only (subscriptions and the
 heartbeat, in `websocket.py`). A private method gets the authenticated caller; the route has established it.
@@ -15,7 +15,7 @@ from typing import Any
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.clock import epoch_ms
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.stepping import EVERYTHING, Footprint
 from mockexchange.core.values import Choice
@@ -38,14 +38,14 @@ WS_ONLY = frozenset({
 
 
 @dataclass(slots=True)
-class Call:
+class RpcCall:
     ctx: DeribitContext
     params: Params
     caller: Authenticated | None = None
     connection_id: str | None = None  # the websocket's, None over HTTP
 
 
-Handler = Callable[[Call], Any]
+Handler = Callable[[RpcCall], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class Method:
     instrument: bool = False
 
 
-def book_error(error: BookError, param: str | None = None) -> RpcError:
+def book_error(error: ExchangeError, param: str | None = None) -> RpcError:
     if param is not None and error.status in (400, 404):
         return invalid_param(param, "invalid value", str(error))
     return RpcError(NOT_FOUND if error.status == 404 else ERROR, str(error))
@@ -69,17 +69,17 @@ def book_error(error: BookError, param: str | None = None) -> RpcError:
 # -- public ---------------------------------------------------------------------------------------------------------
 
 
-def public_test(call: Call) -> Any:
+def public_test(call: RpcCall) -> Any:
     if call.params.get("expected_result") == "exception":
         raise RpcError(ERROR, "public/test was asked for an exception (expected_result=exception)")
     return {"version": VERSION}
 
 
-def public_get_time(call: Call) -> Any:
+def public_get_time(call: RpcCall) -> Any:
     return epoch_ms(call.ctx.wall_clock)
 
 
-def public_auth(call: Call) -> Any:
+def public_auth(call: RpcCall) -> Any:
     grant = call.ctx.auth.public_auth(call.params.values, connection_id=call.connection_id)
     if isinstance(grant, AuthFailure):
         raise from_auth(grant)
@@ -96,30 +96,30 @@ def public_auth(call: Call) -> Any:
     return result
 
 
-def public_get_currencies(call: Call) -> Any:
+def public_get_currencies(call: RpcCall) -> Any:
     return [render.currency(facts) for facts in render.CURRENCY_FACTS]
 
 
-def public_get_instruments(call: Call) -> Any:
+def public_get_instruments(call: RpcCall) -> Any:
     # ccxt calls this without `currency` (all markets): a missing currency is `any`.
     currency = call.params.currency()
     kind = call.params.read("kind", INSTRUMENT_KIND)
     expired = call.params.read("expired", BOOLEAN, False)
-    book = call.ctx.book
-    with book.reading():
-        now = book.state.clock.now()
+    exchange = call.ctx.exchange
+    with exchange.reading():
+        now = exchange.state.clock.now()
         rows = []
-        for item in book.market.instruments(currency, kind):
+        for item in exchange.market.instruments(currency, kind):
             is_expired = item.expiration is not None and now >= item.expiration
             if is_expired == expired:
-                rows.append(render.instrument(item, book.market.listed_at(item.instrument_name), now))
+                rows.append(render.instrument(item, exchange.market.listed_at(item.instrument_name), now))
     return rows
 
 
 # -- private --------------------------------------------------------------------------------------------------------
 
 
-def subaccount_of(call: Call) -> int | None:
+def subaccount_of(call: RpcCall) -> int | None:
     """The wallet a call acts on: a subaccount key's own; a main key's, or the `subaccount_id` it names."""
     assert call.caller is not None
     credential = call.caller.credential
@@ -131,84 +131,84 @@ def subaccount_of(call: Call) -> int | None:
     return requested
 
 
-def wallet_of(call: Call, subaccount_id: int | None) -> Wallet:
+def wallet_of(call: RpcCall, subaccount_id: int | None) -> Wallet:
     assert call.caller is not None
     try:
-        return call.ctx.book.accounts.wallet(call.caller.credential.user_id, subaccount_id)
-    except BookError as error:
+        return call.ctx.exchange.accounts.wallet(call.caller.credential.user_id, subaccount_id)
+    except ExchangeError as error:
         if subaccount_id is not None:
             raise invalid_param("subaccount_id", "invalid subaccount", str(error)) from None
         raise RpcError(ERROR, f"{error}: the key's user has no Deribit account (create_deribit_account)") from None
 
 
 @contextmanager
-def reading_wallet(call: Call) -> Iterator[Wallet]:
-    """The wallet a call acts on (`subaccount_of`, read first), under the book's read lock."""
+def reading_wallet(call: RpcCall) -> Iterator[Wallet]:
+    """The wallet a call acts on (`subaccount_of`, read first), under the exchange's read lock."""
     subaccount_id = subaccount_of(call)
-    with call.ctx.book.reading():
+    with call.ctx.exchange.reading():
         yield wallet_of(call, subaccount_id)
 
 
-def source_of(call: Call) -> int | None:
+def source_of(call: RpcCall) -> int | None:
     """The wallet the key acts for (None: the main account), checked to exist before a command runs."""
     subaccount_id = subaccount_of(call)
-    with call.ctx.book.reading():
+    with call.ctx.exchange.reading():
         wallet_of(call, subaccount_id)
     return subaccount_id
 
 
-def wallet_user(call: Call) -> str:
+def wallet_user(call: RpcCall) -> str:
     assert call.caller is not None
     return call.caller.credential.user_id
 
 
-def listed_instrument(call: Call, name: str | None = None) -> str:
+def listed_instrument(call: RpcCall, name: str | None = None) -> str:
     """`instrument_name` (read from the call's params unless given), required and listed: -32602 for an instrument
     the book does not list, as Deribit refuses an unknown one."""
     if name is None:
         name = call.params.read("instrument_name", STRING, required=True)
     try:
-        return call.ctx.book.market.instrument(name).instrument_name
-    except BookError:
+        return call.ctx.exchange.market.instrument(name).instrument_name
+    except ExchangeError:
         raise invalid_param(
             "instrument_name", "instrument not found", f"no listed instrument {name[:64]!r} (list_instrument)"
         ) from None
 
 
-def private_get_positions(call: Call) -> Any:
+def private_get_positions(call: RpcCall) -> Any:
     currency = call.params.currency()
     kind = call.params.read("kind", INSTRUMENT_KIND)
     with reading_wallet(call) as wallet:
         if kind in UNLISTED_KINDS:
             return []  # the mock keeps no spot or combo positions
-        valuation = call.ctx.book.valuation
+        valuation = call.ctx.exchange.valuation
         views = valuation.positions(wallet_user(call), subaccount_id=wallet.id, currency=currency, kind=kind)
         return [render.position(view) for view in views]
 
 
-def private_get_position(call: Call) -> Any:
+def private_get_position(call: RpcCall) -> Any:
     name = call.params.read("instrument_name", STRING, required=True)
     with reading_wallet(call) as wallet:
         listed_instrument(call, name)
-        return render.position(call.ctx.book.valuation.position(wallet_user(call), name, wallet.id))
+        return render.position(call.ctx.exchange.valuation.position(wallet_user(call), name, wallet.id))
 
 
-def private_get_account_summary(call: Call) -> Any:
+def private_get_account_summary(call: RpcCall) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     with reading_wallet(call) as wallet:
-        summary = call.ctx.book.valuation.account_summary(wallet_user(call), currency, wallet.id)
+        summary = call.ctx.exchange.valuation.account_summary(wallet_user(call), currency, wallet.id)
         return render.account_summary(summary, render.account_fields(wallet, summary.account_type))
 
 
-def private_get_account_summaries(call: Call) -> Any:
+def private_get_account_summaries(call: RpcCall) -> Any:
     subaccount_id = subaccount_of(call)
-    book = call.ctx.book
-    with book.reading():
+    exchange = call.ctx.exchange
+    with exchange.reading():
         wallet = wallet_of(call, subaccount_id)
         held = [c for c in CURRENCIES if c in wallet.balances] or ["BTC"]
         summaries = []
         for code in held:
-            summary = book.valuation.account_summary(wallet_user(call), code, wallet.id)
+            summary = exchange.valuation.account_summary(wallet_user(call), code, wallet.id)
             # The account's own fields once, at the top; each currency's figures below.
             summaries.append(render.account_summary(summary))
         account_type = "main" if subaccount_id is None else "subaccount"
@@ -228,27 +228,27 @@ METHODS: dict[str, Method] = {
 }
 
 
-def run(method: Method, call: Call) -> Any:
+def run(method: Method, call: RpcCall) -> Any:
     if method.scope is not None:
         assert call.caller is not None
         require_scope(call.caller, method.scope)
     try:
         return method.handler(call)
-    except BookError as error:  # a book refusal inside any method (an index with no price, say): never a 500
+    except ExchangeError as error:  # an exchange refusal inside any method (an index with no price, say): never a 500
         raise book_error(error) from None
 
 
-async def answer(method: Method, call: Call) -> Any:
+async def answer(method: Method, call: RpcCall) -> Any:
     """`run` where the method runs: a write in a worker thread (its command may wait on the state file, and the
     loop serves every other connection meanwhile), a read on the loop; either once no long command meets what it
     reads (venues/admission.py)."""
-    lock, running = call.ctx.book.lock, partial(run, method, call)
+    lock, running = call.ctx.exchange.lock, partial(run, method, call)
     if method.write:
         return await admission.in_worker(lock, admission.everything, running)
     return await admission.inline(lock, partial(_footprint, method, call), running)
 
 
-def _footprint(method: Method, call: Call) -> Footprint:
+def _footprint(method: Method, call: RpcCall) -> Footprint:
     """What a read reads (`Method.instrument`), for a long command running beside it."""
     if method.scope is not None and call.caller is not None:
         return Footprint.of((call.caller.credential.user_id,))

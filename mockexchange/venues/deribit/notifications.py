@@ -15,16 +15,16 @@ from typing import Generic, TypeVar
 import orjson
 
 from mockexchange.auth.deribit.authentication import Authenticated
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 from mockexchange.venues.outbox import Shared
 
 _HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
-_NONE = b""  # a family with nothing to send for this change (the book refused a read while rendering it)
+_NONE = b""  # a family with nothing to send for this change (the exchange refused a read while rendering it)
 # What a change on its way holds before it is rendered, in bytes (an outbox counts it, venues/outbox.py): the object,
 # the bus's `Change` and its payload (a trade, an order: measured about 1,000), each rendering counted as it is kept.
 CHANGE_BYTES = 1536
@@ -43,16 +43,16 @@ class UserNotifications(Shared, Generic[Of]):
         self._data: dict[str, bytes] = {}  # key -> `,"data":...}}`: the rest of the frame after the channel name
 
     def frames(
-        self, book: DerivativesBook, caller: Authenticated, channels: Iterable[Channel]
+        self, exchange: DeribitExchange, caller: Authenticated, channels: Iterable[Channel]
     ) -> list[tuple[str, str]]:
         """(channel name, frame text) for each of `channels` this change is news to, for a connection bound to
         `caller`: nothing when the change is not of the caller's wallet."""
         frames = []
-        with book.reading():
+        with exchange.reading():
             try:
-                wallet = book.accounts.wallet(caller.credential.user_id, caller.credential.subaccount_id)
-                instrument = self._instrument(book)
-            except BookError:
+                wallet = exchange.accounts.wallet(caller.credential.user_id, caller.credential.subaccount_id)
+                instrument = self._instrument(exchange)
+            except ExchangeError:
                 return []
             if not self._ours(caller.credential.user_id, wallet.id):
                 return []
@@ -62,20 +62,20 @@ class UserNotifications(Shared, Generic[Of]):
                     continue
                 data = self._data.get(key)
                 if data is None:
-                    data = self._data[key] = self._render(book, key, instrument)
+                    data = self._data[key] = self._render(exchange, key, instrument)
                 if data:
                     frames.append((channel.name, (_HEAD + orjson.dumps(channel.name) + data).decode()))
         return frames
 
-    def _render(self, book: DerivativesBook, key: str, instrument: Of) -> bytes:
+    def _render(self, exchange: DeribitExchange, key: str, instrument: Of) -> bytes:
         try:
-            data = self._data_json(book, key, instrument)
-        except BookError:
+            data = self._data_json(exchange, key, instrument)
+        except ExchangeError:
             return _NONE
         # Concatenated: a copy of its own size (the bytes orjson returns keep a buffer of 4 KiB or more).
         return self.kept(b',"data":' + data + b"}}") if data else _NONE
 
-    def _instrument(self, book: DerivativesBook) -> Of:
+    def _instrument(self, exchange: DeribitExchange) -> Of:
         raise NotImplementedError
 
     def _ours(self, user_id: str, wallet_id: int) -> bool:
@@ -84,7 +84,7 @@ class UserNotifications(Shared, Generic[Of]):
     def _key(self, channel: Channel, instrument: Of) -> str | None:
         raise NotImplementedError
 
-    def _data_json(self, book: DerivativesBook, key: str, instrument: Of) -> bytes:
+    def _data_json(self, exchange: DeribitExchange, key: str, instrument: Of) -> bytes:
         raise NotImplementedError
 
 
@@ -93,13 +93,13 @@ class TradeNotifications(UserNotifications[Instrument]):
 
     __slots__ = ("trade", "_trade_row")
 
-    def __init__(self, trade: Trade) -> None:
+    def __init__(self, trade: DeribitTrade) -> None:
         super().__init__()
         self.trade = trade
         self._trade_row: bytes | None = None  # the trade's row as JSON, shared by `trades` and `changes`
 
-    def _instrument(self, book: DerivativesBook) -> Instrument:
-        return book.market.instrument(self.trade.instrument_name)
+    def _instrument(self, exchange: DeribitExchange) -> Instrument:
+        return exchange.market.instrument(self.trade.instrument_name)
 
     def _ours(self, user_id: str, wallet_id: int) -> bool:
         return self.trade.account_id == wallet_id
@@ -114,14 +114,16 @@ class TradeNotifications(UserNotifications[Instrument]):
             return None
         return channel.family
 
-    def _data_json(self, book: DerivativesBook, key: str, instrument: Instrument) -> bytes:
+    def _data_json(self, exchange: DeribitExchange, key: str, instrument: Instrument) -> bytes:
         trade = self.trade
         if key == "portfolio":
-            summary = book.valuation.account_summary(trade.user_id, instrument.settlement_currency, trade.account_id)
+            summary = exchange.valuation.account_summary(
+                trade.user_id, instrument.settlement_currency, trade.account_id
+            )
             return orjson.dumps(render.portfolio(summary))
         if self._trade_row is None:
             self._trade_row = self.kept(orjson.dumps(render.trade(trade, instrument.contract_size)))
         if key == "trades":
             return b"[" + self._trade_row + b"]"
-        position = book.valuation.position(trade.user_id, trade.instrument_name, trade.account_id)
+        position = exchange.valuation.position(trade.user_id, trade.instrument_name, trade.account_id)
         return orjson.dumps(render.changes(trade.instrument_name, position, [orjson.Fragment(self._trade_row)], []))

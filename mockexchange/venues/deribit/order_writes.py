@@ -4,7 +4,7 @@ and `private/close_position`. Each write makes its typed command (`PlaceDeribitO
 `CancelDeribitOrder`, `CancelDeribitOrders`: core/deribit/order_commands.py) and runs it (`commands.execute`), so a
 state file keeps it; the answer is rendered as the reads render it: `{order, trades}` for an order placed or edited
 (the objects the command answers: the order as it left it, its trades, its own side of each), the order for a cancel
-(read back from the book), the count for a cancel of several.
+(read back from the exchange), the count for a cancel of several.
 
 An order acts for the wallet the key acts for (a main key may name `subaccount_id`); an order of another wallet is as
 unknown as one never placed (10004 order_not_found).
@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from mockexchange.core.commands import kind_of
-from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.order_commands import (
     AMOUNT,
@@ -32,7 +32,7 @@ from mockexchange.core.deribit.order_commands import (
 )
 from mockexchange.core.deribit.order_entry import find_order, open_orders
 from mockexchange.core.deribit.orders import MAX_LABEL, DerivativeOrder
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.values import Choice, Text
 from mockexchange.venues.deribit import commands, history_render
 from mockexchange.venues.deribit.errors import (
@@ -46,8 +46,8 @@ from mockexchange.venues.deribit.errors import (
 from mockexchange.venues.deribit.methods import (
     ORDER_KIND,
     UNLISTED_KINDS,
-    Call,
     Method,
+    RpcCall,
     reading_wallet,
     source_of,
     wallet_user,
@@ -61,15 +61,15 @@ CLOSE_TYPE = Choice(("limit", "market"))
 LABEL_TEXT = Text(MAX_LABEL, blank=True)  # (an empty one, no label, is an order's own: `_label`)
 
 
-def _instrument(call: Call) -> Instrument:
+def _instrument(call: RpcCall) -> Instrument:
     name = call.params.read("instrument_name", STRING, required=True)
     try:
-        return call.ctx.book.market.instrument(name)
-    except BookError:
+        return call.ctx.exchange.market.instrument(name)
+    except ExchangeError:
         raise RpcError(INVALID_OR_UNSUPPORTED_INSTRUMENT, f"no listed instrument {name!r} (list_instrument)") from None
 
 
-def _size(call: Call, instrument: Instrument, required: bool = True) -> Decimal | None:
+def _size(call: RpcCall, instrument: Instrument, required: bool = True) -> Decimal | None:
     """`amount` (USD for inverse futures, the coin otherwise), or `contracts` times the contract size; both given, they
     must agree."""
     amount = call.params.read("amount", AMOUNT, required=True) if "amount" in call.params else None
@@ -85,28 +85,28 @@ def _size(call: Call, instrument: Instrument, required: bool = True) -> Decimal 
     return amount
 
 
-def _price(call: Call, name: str = "price") -> Decimal | None:
+def _price(call: RpcCall, name: str = "price") -> Decimal | None:
     return call.params.read(name, PRICE, required=True) if name in call.params else None
 
 
-def _label(call: Call, required: bool = False) -> str | None:
+def _label(call: RpcCall, required: bool = False) -> str | None:
     if call.params.get("label") == "" and not required:
         return ""
     return call.params.read("label", LABEL_TEXT, required=required)
 
 
-def _placed(call: Call, made: tuple[DerivativeOrder, list[Trade]]) -> dict[str, Any]:
+def _placed(call: RpcCall, made: tuple[DerivativeOrder, list[DeribitTrade]]) -> dict[str, Any]:
     """`{order, trades}` as Deribit answers a placed or edited order, from what the command answered (the order as it
     left it, and its trades: its own side of each)."""
     order, trades = made
-    book = call.ctx.book
-    with book.reading():
-        instrument = book.market.instrument(order.instrument_name)
+    exchange = call.ctx.exchange
+    with exchange.reading():
+        instrument = exchange.market.instrument(order.instrument_name)
         return {"order": order_row(order, instrument),
                 "trades": [history_render.user_trade(t, instrument) for t in trades]}  # fmt: skip
 
 
-def _place(call: Call, direction: str) -> Any:
+def _place(call: RpcCall, direction: str) -> Any:
     instrument = _instrument(call)
     order_type = call.params.read("type", ORDER_TYPE, "limit", reason="invalid order type")
     amount = _size(call, instrument)
@@ -125,18 +125,18 @@ def _place(call: Call, direction: str) -> Any:
     return _placed(call, commands.execute(call.ctx, placed, param="amount"))
 
 
-def _own_order(call: Call, order_id: str) -> DerivativeOrder:
+def _callers_order(call: RpcCall, order_id: str) -> DerivativeOrder:
     """The wallet's order `order_id`, open; else Deribit's refusal (another wallet's is unknown)."""
-    with call.ctx.book.reading():
+    with call.ctx.exchange.reading():
         order = owned_order(call, order_id)
         if not order.is_open:
             raise RpcError(NOT_OPEN_ORDER, f"order {order_id!r} is {order.order_state}: only an open order changes")
         return order
 
 
-def _edit(call: Call, order: DerivativeOrder) -> Any:
-    with call.ctx.book.reading():
-        instrument = call.ctx.book.market.instrument(order.instrument_name)
+def _edit(call: RpcCall, order: DerivativeOrder) -> Any:
+    with call.ctx.exchange.reading():
+        instrument = call.ctx.exchange.market.instrument(order.instrument_name)
     amount = _size(call, instrument)
     assert amount is not None
     flags = {name: call.params.read(name, BOOLEAN, False) for name in ("post_only", "reject_post_only", "reduce_only")
@@ -148,17 +148,17 @@ def _edit(call: Call, order: DerivativeOrder) -> Any:
     return _placed(call, commands.execute(call.ctx, edit, param="amount"))
 
 
-def private_edit(call: Call) -> Any:
+def private_edit(call: RpcCall) -> Any:
     order_id = call.params.read("order_id", STRING, required=True)
-    return _edit(call, _own_order(call, order_id))
+    return _edit(call, _callers_order(call, order_id))
 
 
-def private_edit_by_label(call: Call) -> Any:
+def private_edit_by_label(call: RpcCall) -> Any:
     """The one open order of the instrument with that label (Deribit edits by label only where it names one)."""
     label = _label(call, required=True)
     instrument = _instrument(call)
     with reading_wallet(call) as wallet:
-        named = open_orders(call.ctx.book, wallet.id, instrument_name=instrument.instrument_name)
+        named = open_orders(call.ctx.exchange, wallet.id, instrument_name=instrument.instrument_name)
         found = [order for order in named if order.label == label]
     if len(found) != 1:
         what = "no open order" if not found else f"{len(found)} open orders"
@@ -166,19 +166,19 @@ def private_edit_by_label(call: Call) -> Any:
     return _edit(call, found[0])
 
 
-def private_cancel(call: Call) -> Any:
+def private_cancel(call: RpcCall) -> Any:
     order_id = call.params.read("order_id", STRING, required=True)
-    order = _own_order(call, order_id)
+    order = _callers_order(call, order_id)
     cancel = commands.make(CancelDeribitOrder, param="order_id", order_id=order.order_id)
     made = commands.execute(call.ctx, cancel, param="order_id")
-    book = call.ctx.book
-    with book.reading():
-        cancelled = find_order(book, made.order_id)  # (read back: as the book keeps it now)
+    exchange = call.ctx.exchange
+    with exchange.reading():
+        cancelled = find_order(exchange, made.order_id)  # (read back: as the exchange keeps it now)
         assert cancelled is not None
-        return order_row(cancelled, book.market.instrument(cancelled.instrument_name))
+        return order_row(cancelled, exchange.market.instrument(cancelled.instrument_name))
 
 
-def _cancel_many(call: Call, **filters: Any) -> Any:
+def _cancel_many(call: RpcCall, **filters: Any) -> Any:
     _not_detailed(call)
     chosen = call.params.read("type", ORDER_FILTER, "all", reason="invalid order type")
     cancel = commands.make(
@@ -188,12 +188,12 @@ def _cancel_many(call: Call, **filters: Any) -> Any:
     return len(commands.execute(call.ctx, cancel))
 
 
-def _not_detailed(call: Call) -> None:
+def _not_detailed(call: RpcCall) -> None:
     if call.params.read("detailed", BOOLEAN, False):
         raise RpcError(NOT_IMPLEMENTED, "the mock answers a cancel of several with their count only: detailed=false")
 
 
-def private_cancel_all_by_currency(call: Call) -> Any:
+def private_cancel_all_by_currency(call: RpcCall) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     kind = call.params.read("kind", ORDER_KIND)
     if kind in UNLISTED_KINDS:
@@ -202,17 +202,17 @@ def private_cancel_all_by_currency(call: Call) -> Any:
     return _cancel_many(call, currency=currency, kind=None if kind == "any" else kind)
 
 
-def private_cancel_all_by_instrument(call: Call) -> Any:
+def private_cancel_all_by_instrument(call: RpcCall) -> Any:
     return _cancel_many(call, instrument_name=_instrument(call).instrument_name)
 
 
-def private_cancel_by_label(call: Call) -> Any:
+def private_cancel_by_label(call: RpcCall) -> Any:
     label = _label(call, required=True)
     currency = call.params.currency(allow_any=False)
     return _cancel_many(call, label=label, currency=currency)
 
 
-def private_close_position(call: Call) -> Any:
+def private_close_position(call: RpcCall) -> Any:
     """An order that closes the wallet's position in the instrument: the opposite direction, its size, reduce-only;
     `type` limit (at `price`) or market."""
     instrument = _instrument(call)
@@ -221,9 +221,11 @@ def private_close_position(call: Call) -> Any:
     if order_type == "limit" and price is None:
         raise invalid_param("price", "must be present", "a limit close_position needs a price")
     subaccount_id = source_of(call)
-    book = call.ctx.book
-    with book.reading():
-        size = book.valuation.position_state(wallet_user(call), instrument.instrument_name, subaccount_id).position.size
+    exchange = call.ctx.exchange
+    with exchange.reading():
+        size = exchange.valuation.position_state(
+            wallet_user(call), instrument.instrument_name, subaccount_id
+        ).position.size
     if size == 0:
         raise RpcError(INVALID_AMOUNT, f"no position in {instrument.instrument_name} to close")
     closing = commands.make(

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.order_entry import find_order, open_orders, reading_open
 from mockexchange.core.deribit.orders import DerivativeOrder
@@ -26,8 +26,8 @@ from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError
 from mockexchange.venues.deribit.methods import (
     ORDER_KIND,
     UNLISTED_KINDS,
-    Call,
     Method,
+    RpcCall,
     listed_instrument,
     reading_wallet,
     subaccount_of,
@@ -57,7 +57,7 @@ ORDER_FILTER = Choice(tuple(ORDER_FILTERS))
 Row = dict[str, Any]
 # Deribit's cancel_reason has no word for why an order's remainder ended unfilled (immediate_or_cancel, fill_or_kill,
 # a market order with no more to take, self-trade prevention, a reduce-only order with nothing left to reduce): those
-# show `user_request`, its default. An order cancelled by its instrument's expiry shows `settlement`. The book keeps
+# show `user_request`, its default. An order cancelled by its instrument's expiry shows `settlement`. The exchange keeps
 # its own word (docs/known-differences.md).
 CANCEL_REASONS = {
     "session_end": "settlement",
@@ -116,67 +116,67 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
 # -- methods --------------------------------------------------------------------------------------------------------
 
 
-def _order_types(call: Call) -> tuple[str, ...]:
+def _order_types(call: RpcCall) -> tuple[str, ...]:
     return ORDER_FILTERS[call.params.read("type", ORDER_FILTER, "all", reason="invalid order type")]
 
 
-def _kind(call: Call) -> str | None:
+def _kind(call: RpcCall) -> str | None:
     kind = call.params.read("kind", ORDER_KIND)
     return None if kind == "any" else kind
 
 
-def _rows(call: Call, *, currency: str | None = None, kind: str | None = None, name: str | None = None) -> list[Row]:
+def _rows(call: RpcCall, *, currency: str | None = None, kind: str | None = None, name: str | None = None) -> list[Row]:
     types = _order_types(call)
     with reading_wallet(call) as wallet:
         if name is not None:
             listed_instrument(call, name)
     if kind in UNLISTED_KINDS:
         return []  # the mock lists no spot or combo instruments
-    return _open_rows(call.ctx.book, wallet_user(call), wallet.id, types, currency, kind, name)
+    return _open_rows(call.ctx.exchange, wallet_user(call), wallet.id, types, currency, kind, name)
 
 
 @restarting
 def _open_rows(
-    book: DerivativesBook, user_id: str, wallet_id: int, types: tuple[str, ...], currency: str | None,
+    exchange: DeribitExchange, user_id: str, wallet_id: int, types: tuple[str, ...], currency: str | None,
     kind: str | None, name: str | None,
 ) -> list[Row]:  # fmt: skip
     """The wallet's open orders of `types`, as the wire shows them (a long read past many: `reading_open`)."""
-    with reading_open(book, user_id, [wallet_id]) as step:
-        found = open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=name, step=step)
-        return [order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
+    with reading_open(exchange, user_id, [wallet_id]) as step:
+        found = open_orders(exchange, wallet_id, currency=currency, kind=kind, instrument_name=name, step=step)
+        return [order_row(o, exchange.market.instrument(o.instrument_name)) for o in stepping(found, step)
                 if o.order_type in types]  # fmt: skip
 
 
-def private_get_open_orders_by_currency(call: Call) -> Any:
+def private_get_open_orders_by_currency(call: RpcCall) -> Any:
     currency = call.params.currency(required=True)
     return _rows(call, currency=currency, kind=_kind(call))
 
 
-def private_get_open_orders_by_instrument(call: Call) -> Any:
+def private_get_open_orders_by_instrument(call: RpcCall) -> Any:
     name = call.params.read("instrument_name", STRING, required=True)
     return _rows(call, name=name)
 
 
-def private_get_open_orders(call: Call) -> Any:
+def private_get_open_orders(call: RpcCall) -> Any:
     return _rows(call, kind=_kind(call))
 
 
-def owned_order(call: Call, order_id: str) -> DerivativeOrder:
-    """The order `order_id` of the wallet the call acts for, under the book's read lock; another wallet's is as
+def owned_order(call: RpcCall, order_id: str) -> DerivativeOrder:
+    """The order `order_id` of the wallet the call acts for, under the exchange's read lock; another wallet's is as
     unknown as one never placed (10004)."""
     wallet = wallet_of(call, subaccount_of(call))
-    order = find_order(call.ctx.book, order_id)
+    order = find_order(call.ctx.exchange, order_id)
     if order is None or order.account_id != wallet.id or order.user_id != wallet_user(call):
         raise RpcError(ORDER_NOT_FOUND, f"no order {order_id[:64]!r} for account {wallet.id}")
     return order
 
 
-def private_get_order_state(call: Call) -> Any:
+def private_get_order_state(call: RpcCall) -> Any:
     order_id = call.params.read("order_id", STRING, required=True)
-    book = call.ctx.book
-    with book.reading():
+    exchange = call.ctx.exchange
+    with exchange.reading():
         order = owned_order(call, order_id)
-        return order_row(order, book.market.instrument(order.instrument_name))
+        return order_row(order, exchange.market.instrument(order.instrument_name))
 
 
 METHODS: dict[str, Method] = {
@@ -202,8 +202,8 @@ class OrderNotifications(UserNotifications[Instrument]):
         super().__init__()
         self.order = order
 
-    def _instrument(self, book: DerivativesBook) -> Instrument:
-        return book.market.instrument(self.order.instrument_name)
+    def _instrument(self, exchange: DeribitExchange) -> Instrument:
+        return exchange.market.instrument(self.order.instrument_name)
 
     def _ours(self, user_id: str, wallet_id: int) -> bool:
         return self.order.account_id == wallet_id
@@ -214,12 +214,12 @@ class OrderNotifications(UserNotifications[Instrument]):
             return None
         return "changes" if channel.family == "changes" else "raw" if channel.name.endswith(".raw") else "list"
 
-    def _data_json(self, book: DerivativesBook, key: str, instrument: Instrument) -> bytes:
+    def _data_json(self, exchange: DeribitExchange, key: str, instrument: Instrument) -> bytes:
         order = self.order
         row = order_row(order, instrument)
         if key == "raw":
             return orjson.dumps(row)
         if key == "list":
             return orjson.dumps([row])
-        position = book.valuation.position(order.user_id, order.instrument_name, order.account_id)
+        position = exchange.valuation.position(order.user_id, order.instrument_name, order.account_id)
         return orjson.dumps(render.changes(order.instrument_name, position, [], [row]))

@@ -19,7 +19,7 @@ from typing import Any
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.rate_budgets import DERIBIT_BUDGETS
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.deribit.views import AccountSummary, PositionView
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.web.answers import json_number
@@ -29,14 +29,14 @@ Row = dict[str, Any]
 # Decimal places per kind of figure (Deribit's documented examples: a position's `initial_margin` 0.000197283 and
 # `size_currency` 10.646886321; a summary's `balance` 302.60065765, `delta_total_map` 31.594357699, `options_delta`
 # -1.01962, `options_theta` 15.97071, `options_gamma_map` 0.00001).
-PRICE = 8  # prices: average, mark, index, settlement, estimated liquidation (a satoshi, the book's finest)
+PRICE = 8  # prices: average, mark, index, settlement, estimated liquidation (a satoshi, the exchange's finest)
 POSITION = 9  # a position's amounts in the settlement currency (P&L, margins, size_currency, a future's delta)
 SUMMARY = 8  # an account summary's amounts (balance, equity, margins, P&L, options value)
 DELTA = 9  # an account summary's deltas (delta_total, delta_total_map)
 GREEK = 5  # option greeks: a position's delta, gamma, vega, theta; the summary's options_* greeks and their maps
 RATIO_MAP = 16  # estimated_liquidation_ratio_map (Deribit's example: 0.1009872222854525); the ratio itself is SUMMARY
 PLACES = {"price": PRICE, "position": POSITION, "summary": SUMMARY, "delta": DELTA, "greek": GREEK, "ratio": RATIO_MAP}
-_WIDE = Context(prec=60)  # quantize needs room for every digit of the result; the book's figures stay far below
+_WIDE = Context(prec=60)  # quantize needs room for every digit of the result; the exchange's figures stay far below
 
 
 def rounded(value: Decimal, places: int) -> Decimal:
@@ -131,7 +131,7 @@ def instrument(item: Instrument, listed: datetime, now: datetime) -> Row:
         "min_trade_amount": json_number(item.min_trade_amount),
         "kind": item.kind,
         "is_active": not expired,
-        "state": "delivered" if expired else "open",  # the book's state: expired instruments are delivered at once
+        "state": "delivered" if expired else "open",  # the exchange's state: expired instruments are delivered at once
         "instrument_name": item.instrument_name,
         "instrument_id": instrument_id(item.instrument_name),
         "expiration_timestamp": item.expiration_timestamp,
@@ -304,7 +304,7 @@ def account_summary(summary: AccountSummary, account: Row | None = None) -> Row:
 # -- trades ---------------------------------------------------------------------------------------------------------
 
 
-def trade(item: Trade, contract_size: Decimal) -> Row:
+def trade(item: DeribitTrade, contract_size: Decimal) -> Row:
     row: Row = {
         "trade_id": item.trade_id,
         "trade_seq": item.trade_seq,

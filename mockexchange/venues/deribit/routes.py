@@ -27,7 +27,7 @@ from mockexchange.venues.deribit.envelope import (
     reply,
 )
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, RpcError
-from mockexchange.venues.deribit.methods import WS_ONLY, Call, answer
+from mockexchange.venues.deribit.methods import WS_ONLY, RpcCall, answer
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
 from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_response
@@ -45,7 +45,7 @@ def _query_params(query: str) -> dict[str, str]:
 
 
 @dataclass(slots=True)
-class _Seen:
+class _Learned:
     """What the journal learns while a request is answered, however far it got."""
 
     method: str | None = None
@@ -55,7 +55,7 @@ class _Seen:
 
 
 async def _answer(
-    ctx: DeribitContext, request: Request, path_method: str | None, seen: _Seen
+    ctx: DeribitContext, request: Request, path_method: str | None, seen: _Learned
 ) -> tuple[Any, RpcRequest]:
     seen.method = path_method
     raw = seen.raw = await read_limited_body(request, ctx.max_body_bytes)
@@ -73,7 +73,7 @@ async def _answer(
     method = METHODS.get(name)
     if method is None:
         raise RpcError(METHOD_NOT_FOUND, f"the mock serves no method {name!r}; it serves {', '.join(METHODS)}")
-    call = Call(ctx, params)
+    call = RpcCall(ctx, params)
     if method.scope is not None:
         raw_path = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
         call.caller = http_caller(
@@ -98,7 +98,7 @@ def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
         path_method = None
         if with_method:
             path_method = f"{request.path_params['scope']}/{request.path_params['method']}"
-        seen = _Seen()
+        seen = _Learned()
         try:
             result, rpc = await _answer(ctx, request, path_method, seen)
             request_id = rpc.id
@@ -119,7 +119,7 @@ def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
     return handle
 
 
-def _note(ctx: DeribitContext, request: Request, seen: _Seen, error: RpcError | None) -> None:
+def _note(ctx: DeribitContext, request: Request, seen: _Learned, error: RpcError | None) -> None:
     key_id = journaling.client_id(request.headers, seen.params, seen.caller, ctx.auth.registry.get)
     journaling.note(request.scope, seen.method, key_id, error)
 

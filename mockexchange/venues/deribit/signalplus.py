@@ -23,7 +23,7 @@ from mockexchange.venues.deribit import journaling, rate_limits
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.envelope import load_json, read_limited_body
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, RpcError, from_auth
-from mockexchange.venues.deribit.methods import Call, answer
+from mockexchange.venues.deribit.methods import RpcCall, answer
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
 from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_response
@@ -54,7 +54,7 @@ def position(row: dict[str, Any]) -> dict[str, Any]:
     return {camel(k): int(v) if k == "leverage" else v for k, v in exact.items()}
 
 
-def _call(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, Any]) -> tuple[Any, str, Call]:
+def _call(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, Any]) -> tuple[Any, str, RpcCall]:
     """(rid, method, call) of a request, authenticated and charged."""
     document = load_json(raw) if raw.strip() else None
     if not isinstance(document, dict):
@@ -76,7 +76,7 @@ def _call(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, Any
     seen["key_id"] = caller.credential.client_id
     rate_limits.charge(ctx.rate_limits, method_name, rate_limits.subject_of(caller, None))
     translated = {_param(k): v for k, v in params.items()}
-    return rid, method_name, Call(ctx, Params(translated), caller)
+    return rid, method_name, RpcCall(ctx, Params(translated), caller)
 
 
 def route(ctx: DeribitContext) -> Route:

@@ -1,7 +1,7 @@
 """A Deribit account's subaccounts as its holder manages them: `private/get_subaccounts` (with each wallet's
 portfolio when asked), `private/get_subaccounts_details` (their positions and open orders in one currency),
 `private/create_subaccount`, `private/change_subaccount_name` and `private/toggle_subaccount_login`. The writes build
-the book's typed commands (core/deribit/account_commands.py) and run them (`commands.py`); a subaccount's key may read
+the exchange's typed commands (core/deribit/account_commands.py) and run them (`commands.py`); a subaccount's key may read
 only itself and change nothing here (`unavailable_in_subaccount`)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from mockexchange.core.deribit.account_commands import (
     RenameDeribitSubaccount,
     SetDeribitSubaccountLogin,
 )
-from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.order_commands import ACCOUNT_ID
 from mockexchange.core.deribit.order_entry import open_orders, reading_open
 from mockexchange.core.deribit.wallets import Wallet
@@ -21,7 +21,7 @@ from mockexchange.core.stepping import restarting, stepping
 from mockexchange.core.values import Choice
 from mockexchange.venues.deribit import commands, render
 from mockexchange.venues.deribit.errors import UNAVAILABLE_IN_SUBACCOUNT, RpcError
-from mockexchange.venues.deribit.methods import Call, Method, wallet_of, wallet_user
+from mockexchange.venues.deribit.methods import Method, RpcCall, wallet_of, wallet_user
 from mockexchange.venues.deribit.orders import order_row
 from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, STRING
 
@@ -34,18 +34,18 @@ PORTFOLIO_FIELDS = (
 )  # fmt: skip
 
 
-def _main_key(call: Call, method: str) -> None:
+def _main_key(call: RpcCall, method: str) -> None:
     """Refuse a subaccount's key: only the main account manages subaccounts."""
     assert call.caller is not None
     if call.caller.credential.subaccount_id is not None:
         raise RpcError(UNAVAILABLE_IN_SUBACCOUNT, f"{method} is for the main account's keys")
 
 
-def _portfolio(call: Call, wallet: Wallet) -> Row:
+def _portfolio(call: RpcCall, wallet: Wallet) -> Row:
     """Each currency's figures of the wallet, keyed by the currency in lower case (Deribit's `portfolio`)."""
     found: Row = {}
     for code in CURRENCIES:
-        summary = call.ctx.book.valuation.account_summary(wallet_user(call), code, wallet.id)
+        summary = call.ctx.exchange.valuation.account_summary(wallet_user(call), code, wallet.id)
         figures = render.portfolio(summary)
         found[code.lower()] = {"currency": code.lower(), **{name: figures[name] for name in PORTFOLIO_FIELDS}}
     return found
@@ -74,18 +74,18 @@ def subaccount_row(wallet: Wallet, account_type: str) -> Row:
     }
 
 
-def private_get_subaccounts(call: Call) -> Any:
+def private_get_subaccounts(call: RpcCall) -> Any:
     with_portfolio = call.params.read("with_portfolio", BOOLEAN, False)
     assert call.caller is not None
-    own = call.caller.credential.subaccount_id
-    book = call.ctx.book
-    with book.reading():
+    key_subaccount = call.caller.credential.subaccount_id
+    exchange = call.ctx.exchange
+    with exchange.reading():
         wallet_of(call, None)  # refuses a key whose user has no Deribit account
-        account = book.accounts.account(wallet_user(call))
+        account = exchange.accounts.account(wallet_user(call))
         listed = [(account.main, "main"), *((w, "subaccount") for w in account.subaccounts.values())]
         rows = []
         for wallet, account_type in listed:
-            if own is not None and wallet.id != own:
+            if key_subaccount is not None and wallet.id != key_subaccount:
                 continue  # a subaccount's key sees its own account only
             row = subaccount_row(wallet, account_type)
             if with_portfolio:
@@ -94,56 +94,58 @@ def private_get_subaccounts(call: Call) -> Any:
         return rows
 
 
-def private_get_subaccounts_details(call: Call) -> Any:
+def private_get_subaccounts_details(call: RpcCall) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     with_orders = call.params.read("with_open_orders", BOOLEAN, False)
     _main_key(call, "private/get_subaccounts_details")
-    book = call.ctx.book
-    with book.reading():
+    exchange = call.ctx.exchange
+    with exchange.reading():
         wallet_of(call, None)  # refuses a key whose user has no Deribit account
         user = wallet_user(call)
-        wallet_ids = list(book.accounts.account(user).subaccounts)
-    return _details(book, user, wallet_ids, currency, with_orders)
+        wallet_ids = list(exchange.accounts.account(user).subaccounts)
+    return _details(exchange, user, wallet_ids, currency, with_orders)
 
 
 @restarting
-def _details(book: DerivativesBook, user: str, wallet_ids: list[int], currency: str, with_orders: bool) -> list[Row]:
+def _details(
+    exchange: DeribitExchange, user: str, wallet_ids: list[int], currency: str, with_orders: bool
+) -> list[Row]:
     """Each subaccount's positions and (`with_orders`) open orders, read together (a long read past many open orders:
     `reading_open`)."""
-    with reading_open(book, user, wallet_ids if with_orders else []) as step:
+    with reading_open(exchange, user, wallet_ids if with_orders else []) as step:
         rows = []
         for wallet_id in wallet_ids:
-            positions = book.valuation.positions(user, subaccount_id=wallet_id, currency=currency)
+            positions = exchange.valuation.positions(user, subaccount_id=wallet_id, currency=currency)
             row: Row = {"uid": wallet_id, "positions": [render.position(view) for view in positions]}
             if with_orders:
-                found = open_orders(book, wallet_id, currency=currency, step=step)
+                found = open_orders(exchange, wallet_id, currency=currency, step=step)
                 row["open_orders"] = [
-                    order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
+                    order_row(o, exchange.market.instrument(o.instrument_name)) for o in stepping(found, step)
                 ]
             rows.append(row)
         return rows
 
 
-def private_create_subaccount(call: Call) -> Any:
+def private_create_subaccount(call: RpcCall) -> Any:
     _main_key(call, "private/create_subaccount")
     _, made = commands.execute(call.ctx, commands.make(CreateDeribitSubaccount, user_id=wallet_user(call)))
-    book = call.ctx.book
-    with book.reading():
-        wallet = book.accounts.wallet(wallet_user(call), made.id)
+    exchange = call.ctx.exchange
+    with exchange.reading():
+        wallet = exchange.accounts.wallet(wallet_user(call), made.id)
         row = subaccount_row(wallet, "subaccount")
         row["portfolio"] = _portfolio(call, wallet)
         row.update(disabled_trading_products=[], trading_products_details=[], referrals_count=0)
         return row
 
 
-def _sid(call: Call) -> int:
+def _sid(call: RpcCall) -> int:
     return call.params.read(
         "sid", ACCOUNT_ID, required="sid (the subaccount's id) is required", reason="invalid subaccount",
         said="sid must be a subaccount's id, not {value}",
     )  # fmt: skip
 
 
-def private_change_subaccount_name(call: Call) -> Any:
+def private_change_subaccount_name(call: RpcCall) -> Any:
     sid = _sid(call)
     name = call.params.read("name", STRING, required=True)
     _main_key(call, "private/change_subaccount_name")
@@ -154,7 +156,7 @@ def private_change_subaccount_name(call: Call) -> Any:
     return "ok"
 
 
-def private_toggle_subaccount_login(call: Call) -> Any:
+def private_toggle_subaccount_login(call: RpcCall) -> Any:
     sid = _sid(call)
     state = call.params.read("state", LOGIN_STATE, required=True)
     _main_key(call, "private/toggle_subaccount_login")

@@ -1,5 +1,5 @@
 """`private/get_transaction_log`: every move of a wallet's cash in one currency (trades, deliveries, deposits,
-withdrawals and their refunds, transfers), newest first, from the book's log (`core/deribit/cash_log.py`), paged by
+withdrawals and their refunds, transfers), newest first, from the exchange's log (`core/deribit/cash_log.py`), paged by
 `continuation` (the id of the next older entry), filtered by `query`'s keywords.
 
 Each entry carries Deribit's required fields (`id`, `currency`, `timestamp`, `user_id`, `username`, `user_seq`,
@@ -22,7 +22,7 @@ from mockexchange.core.numbers import INT64_MAX
 from mockexchange.core.values import Integer, Text
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.history import history_wallet
-from mockexchange.venues.deribit.methods import Call, Method
+from mockexchange.venues.deribit.methods import Method, RpcCall
 
 DEFAULT_COUNT, MAX_COUNT = 100, 250
 QUERY = Text(128, blank=True)  # `query`: at most 128 characters (the mock's bound)
@@ -35,7 +35,7 @@ INFO = frozenset({"address", "transaction_id", "state", "withdrawal_id", "fee", 
 MS = 1000  # milliseconds in a second: timestamps to datetimes without a float
 
 
-def _time(call: Call, name: str) -> datetime:
+def _time(call: RpcCall, name: str) -> datetime:
     value = call.params.read(
         name, TIMESTAMP, required=f"{name} (milliseconds since the epoch) is required",
         said="{name} must be from {least} to {most} (ms), not {value}",
@@ -60,13 +60,13 @@ def _keywords(entry: LogEntry) -> set[str]:
     return words
 
 
-def _query(call: Call) -> list[str] | None:
+def _query(call: RpcCall) -> list[str] | None:
     text = call.params.read("query", QUERY)
     return None if text is None else text.split()
 
 
 def _value(value: object) -> Any:
-    """A detail's number to the places the book keeps (8: a delivery's figures are computed, so may run longer)."""
+    """A detail's number to the places the exchange keeps (8: a delivery's figures are computed, so may run longer)."""
     return render.number(value, render.PRICE) if isinstance(value, Decimal) else value
 
 
@@ -102,7 +102,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
     return row
 
 
-def private_get_transaction_log(call: Call) -> Any:
+def private_get_transaction_log(call: RpcCall) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     start, end = _time(call, "start_timestamp"), _time(call, "end_timestamp")
     count = call.params.read("count", COUNT, DEFAULT_COUNT)
@@ -116,10 +116,10 @@ def private_get_transaction_log(call: Call) -> Any:
             found = _keywords(entry)
             return all(word in found and word not in NEVER_LOGGED for word in words)
 
-    book = call.ctx.book
-    with book.reading():
+    exchange = call.ctx.exchange
+    with exchange.reading():
         _, wallet = history_wallet(call)
-        page, continuation = book.cash_log.transaction_log(
+        page, continuation = exchange.cash_log.transaction_log(
             wallet.id, currency, start, end, count=count, before=before, wanted=wanted
         )
         return {"logs": [log_row(entry) for entry in page], "continuation": continuation}

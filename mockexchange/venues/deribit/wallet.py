@@ -1,9 +1,9 @@
 """What a Deribit client moves of its own money: transfers to a subaccount (`private/submit_transfer_to_subaccount`)
 and to another user (`private/submit_transfer_to_user`, by username), cancelling one
 (`private/cancel_transfer_by_id`), withdrawals (`private/withdraw`, `private/cancel_withdrawal`) and deposit addresses
-(`private/get_current_deposit_address`, `private/create_deposit_address`). Each write builds the book's typed command
+(`private/get_current_deposit_address`, `private/create_deposit_address`). Each write builds the exchange's typed command
 (core/deribit/cash_commands.py) and runs it (`commands.py`), so a state file keeps it; the answer is read back from the
-book and rendered as the reads render it.
+exchange and rendered as the reads render it.
 
 The money leaves the wallet the key acts for: a main key's main account, a subaccount key's subaccount.
 """
@@ -30,7 +30,7 @@ from mockexchange.core.deribit.kinds import ACCOUNT_ID, CASH
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
 from mockexchange.core.values import Choice, Text
 from mockexchange.venues.deribit import commands, history_render, render
-from mockexchange.venues.deribit.methods import Call, Method, reading_wallet, source_of, wallet_user
+from mockexchange.venues.deribit.methods import Method, RpcCall, reading_wallet, source_of, wallet_user
 
 PRIORITY = Choice(("insane", "extreme_high", "very_high", "high", "mid", "low", "very_low"))
 # What the wire reads before its command does (a blank text is the command's to refuse, in its words)
@@ -40,23 +40,23 @@ NONCE = Text(MAX_NONCE, MIN_NONCE, blank=True)
 USERNAME = Text(MAX_USERNAME, blank=True)
 
 
-def _currency_and_amount(call: Call) -> tuple[str, Any]:
+def _currency_and_amount(call: RpcCall) -> tuple[str, Any]:
     currency = call.params.currency(allow_any=False, required=True)
     return currency, call.params.read("amount", CASH, required=True)
 
 
-def _record_id(call: Call, name: str) -> int:
+def _record_id(call: RpcCall, name: str) -> int:
     return call.params.read(name, RECORD_ID, required=True)
 
 
-def _transfer_row(call: Call, made: WalletTransfer) -> Any:
+def _transfer_row(call: RpcCall, made: WalletTransfer) -> Any:
     """The transfer the key's wallet just sent, as its command answered it."""
-    book = call.ctx.book
-    with book.reading():
-        return history_render.transfer(made, made.from_account, book.accounts.username_of)
+    exchange = call.ctx.exchange
+    with exchange.reading():
+        return history_render.transfer(made, made.from_account, exchange.accounts.username_of)
 
 
-def private_submit_transfer_to_subaccount(call: Call) -> Any:
+def private_submit_transfer_to_subaccount(call: RpcCall) -> Any:
     currency, amount = _currency_and_amount(call)
     destination = call.params.read(
         "destination", ACCOUNT_ID, required="destination (the subaccount's id) is required",
@@ -70,7 +70,7 @@ def private_submit_transfer_to_subaccount(call: Call) -> Any:
     return _transfer_row(call, commands.execute(call.ctx, moved, param="destination"))
 
 
-def private_submit_transfer_to_user(call: Call) -> Any:
+def private_submit_transfer_to_user(call: RpcCall) -> Any:
     currency, amount = _currency_and_amount(call)
     destination = call.params.read(
         "destination", USERNAME, required=True, reason="invalid destination",
@@ -84,7 +84,7 @@ def private_submit_transfer_to_user(call: Call) -> Any:
     return _transfer_row(call, commands.execute(call.ctx, moved, param="destination"))
 
 
-def _cancel(call: Call, cls: type[Command], id_argument: str) -> Any:
+def _cancel(call: RpcCall, cls: type[Command], id_argument: str) -> Any:
     """Run the cancelling command `cls` for the record `id` of the key's wallet; its answer."""
     call.params.currency(allow_any=False, required=True)
     number = _record_id(call, "id")
@@ -93,17 +93,17 @@ def _cancel(call: Call, cls: type[Command], id_argument: str) -> Any:
     return commands.execute(call.ctx, cancel, param="id")
 
 
-def private_cancel_transfer_by_id(call: Call) -> Any:
+def private_cancel_transfer_by_id(call: RpcCall) -> Any:
     _cancel(call, CancelDeribitTransfer, "transfer_id")
     raise AssertionError("never reached: the mock's transfers are confirmed at once, so the command refuses")
 
 
-def _withdrawal_row(call: Call, move: CashMove) -> Any:
-    with call.ctx.book.reading():
+def _withdrawal_row(call: RpcCall, move: CashMove) -> Any:
+    with call.ctx.exchange.reading():
         return history_render.withdrawal(move)
 
 
-def private_withdraw(call: Call) -> Any:
+def private_withdraw(call: RpcCall) -> Any:
     currency, amount = _currency_and_amount(call)
     address = call.params.read("address", ADDRESS, required=True, reason="invalid address")
     call.params.read("priority", PRIORITY)  # one priority level in the mock (docs/deribit.md)
@@ -118,7 +118,7 @@ def private_withdraw(call: Call) -> Any:
     return _withdrawal_row(call, move)
 
 
-def private_cancel_withdrawal(call: Call) -> Any:
+def private_cancel_withdrawal(call: RpcCall) -> Any:
     return _withdrawal_row(call, _cancel(call, CancelDeribitWithdrawal, "withdrawal_id"))
 
 
@@ -133,13 +133,13 @@ def _address_row(address: Any) -> Any:
     }
 
 
-def private_get_current_deposit_address(call: Call) -> Any:
+def private_get_current_deposit_address(call: RpcCall) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     with reading_wallet(call) as wallet:
-        return _address_row(call.ctx.book.deposit_addresses.deposit_address(wallet_user(call), currency, wallet.id))
+        return _address_row(call.ctx.exchange.deposit_addresses.deposit_address(wallet_user(call), currency, wallet.id))
 
 
-def private_create_deposit_address(call: Call) -> Any:
+def private_create_deposit_address(call: RpcCall) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     source = source_of(call)
     made = commands.make(

@@ -1,14 +1,14 @@
 """Deribit's websocket, /ws/api/v2: JSON-RPC over text frames, connection-scoped auth, `user.*` subscriptions fed by
-the book's trades, and the heartbeat.
+the exchange's trades, and the heartbeat.
 
 `public/auth` on a connection binds it: later private requests need no `access_token` (ccxt.pro relies on this);
-a connection-scoped token dies with the connection. The book publishes a trade from whatever thread made it, with
+a connection-scoped token dies with the connection. The exchange publishes a trade from whatever thread made it, with
 its lock held; the venue's one bus subscriber (`venues/fanout.py`) hands it, once, to the event loop of the
 connections bound to its user, where each connection with a channel queues it; the notifications are rendered when
 the first of them sends (`notifications.py`: positions and summaries valued at that moment, each channel family once
 for all of them) and sent after any reply already being sent. A connection whose outbox holds `ws_queue_size`
 undelivered notifications, or `ws_queue_bytes` bytes of them (each counted at what it holds, its renderings as they
-are made: `venues/outbox.py`; a channel's first notification is read from the book when it is sent, so it waits
+are made: `venues/outbox.py`; a channel's first notification is read from the exchange when it is sent, so it waits
 nowhere), is closed (1008) at once, even while a send waits for a client that does not read (the close goes past the
 transport's flow control, `web.extensions.UNTHROTTLED`): memory never grows past the bound. A connection holds at
 most `ws_max_channels` channels (-32602 beyond). A request that is not JSON, or nested deeper than the mock reads, is
@@ -74,12 +74,12 @@ from mockexchange.venues.deribit.market_channels import (
     key_of,
     parse_market_channel,
 )
-from mockexchange.venues.deribit.methods import WS_ONLY, Call, answer
+from mockexchange.venues.deribit.methods import WS_ONLY, RpcCall, answer
 from mockexchange.venues.deribit.notifications import TradeNotifications
 from mockexchange.venues.deribit.orders import OrderNotifications
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
-from mockexchange.venues.fanout import Deliver, Fanout, Handed
+from mockexchange.venues.fanout import Deliver, Fanout, HandedChange
 from mockexchange.venues.outbox import Outbox
 from mockexchange.web.websocket import close_now, drop_now, next_message, until_first_ends
 
@@ -90,7 +90,7 @@ MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
 log = logging.getLogger(__name__)
 
 
-TRADES = "derivatives.trade"  # the book's change kinds the notifications come from
+TRADES = "derivatives.trade"  # the exchange's change kinds the notifications come from
 ORDERS = "derivatives.order"  # (core/derivative_orders.py's CHANGE)
 DELIVERIES = "derivatives.delivery"  # a future or option delivered at expiry (user.changes, user.portfolio)
 CASH = "derivatives.cash"  # a deposit, withdrawal or transfer (user.portfolio)
@@ -98,15 +98,15 @@ Notifications = TradeNotifications | OrderNotifications | DeliveryNotifications 
 Queued = Notifications | MarketItem | Initial  # what waits in a connection's outbox
 
 
-class Connection:
+class DeribitConnection:
     venue = "deribit"
 
     def __init__(
         self,
         ctx: DeribitContext,
         websocket: WebSocket,
-        fanout: Fanout[Connection] | None = None,
-        market_fanout: Fanout[Connection] | None = None,
+        fanout: Fanout[DeribitConnection] | None = None,
+        market_fanout: Fanout[DeribitConnection] | None = None,
     ) -> None:
         self.ctx = ctx
         self.websocket = websocket
@@ -119,7 +119,7 @@ class Connection:
         self._leave_fanout: Callable[[], None] | None = None  # while bound: the fan-out hands over its user's trades
         self._outbox: Outbox[Queued] = Outbox(ctx.ws_queue_size, ctx.ws_queue_bytes, self.overflow_now)
         self._ready = asyncio.Event()  # set when the outbox has something (the sender waits on an empty one)
-        self.market = MarketSubscriptions(ctx.book, ctx.market, market_fanout, self)  # book.*, ticker.*
+        self.market = MarketSubscriptions(ctx.exchange, ctx.levels, market_fanout, self)  # book.*, ticker.*
         self._replied = asyncio.Event()  # cleared while a subscription's first notifications wait for its reply
         self._replied.set()
         self._send_lock = asyncio.Lock()
@@ -303,9 +303,9 @@ class Connection:
         if method_name in ("subscribe", "unsubscribe", "unsubscribe_all") and scope in ("public", "private"):
             # public/subscribe to a user.* channel still needs the connection's auth.
             caller = self._caller(params) if name == "private/subscribe" else self.caller
-            # (it reads the book: once no long command runs over it, venues/admission.py)
+            # (it reads the exchange: once no long command runs over it, venues/admission.py)
             subscribing = partial(self._subscriptions, method_name, params, caller)
-            return await admission.inline(self.ctx.book.lock, admission.everything, subscribing)
+            return await admission.inline(self.ctx.exchange.lock, admission.everything, subscribing)
         if name == "public/set_heartbeat":
             return self._set_heartbeat(params)
         if name == "public/disable_heartbeat":
@@ -316,7 +316,7 @@ class Connection:
         method = METHODS.get(name)
         if method is None:
             raise RpcError(METHOD_NOT_FOUND, f"the mock serves no method {name!r}")
-        call = Call(self.ctx, params, connection_id=self.id)
+        call = RpcCall(self.ctx, params, connection_id=self.id)
         if method.scope is not None:
             call.caller = self._caller(params)
         result = await answer(method, call)
@@ -389,7 +389,7 @@ class Connection:
 
     def _subscribe_market(self, name: str, caller: Authenticated | None) -> None:
         """A book.* or ticker.* channel: held, and its first notification queued to follow the reply."""
-        channel = parse_market_channel(name, self.ctx.book)
+        channel = parse_market_channel(name, self.ctx.exchange)
         if isinstance(channel, str):
             raise invalid_param("channels", "invalid channel", f"{name}: {channel}")
         if channel.interval == "raw" and caller is None:
@@ -426,8 +426,10 @@ class Connection:
             await self._replied.wait()
             if self.caller is None and not isinstance(item, Initial | MarketItem):
                 continue
-            # Rendered from the book: beside a long command, once it no longer meets what the frames read.
-            frames = await admission.inline(self.ctx.book.lock, partial(self._reads, item), partial(self._frames, item))
+            # Rendered from the exchange: beside a long command, once it no longer meets what the frames read.
+            frames = await admission.inline(
+                self.ctx.exchange.lock, partial(self._reads, item), partial(self._frames, item)
+            )
             for channel, text in frames:
                 await self._delay(channel)
                 await self._send_text(text)
@@ -439,7 +441,7 @@ class Connection:
         if isinstance(item, MarketItem):
             return self.market.frames(item)
         assert self.caller is not None
-        return item.frames(self.ctx.book, self.caller, list(self.channels.values()))
+        return item.frames(self.ctx.exchange, self.caller, list(self.channels.values()))
 
     def _reads(self, item: Queued) -> Footprint:
         """What rendering an item reads: a channel's first notification or a move its instrument's, an account's
@@ -465,7 +467,7 @@ class Connection:
             await self.websocket.send_text(text)
 
 
-def deliver(batch: list[Handed[Connection]]) -> None:
+def deliver(batch: list[HandedChange[DeribitConnection]]) -> None:
     """The venue's share of the fan-out, on a loop: one `TradeNotifications` per trade, shared by the connections
     of its user there."""
     for change, connections, kept in batch:
@@ -486,7 +488,7 @@ def deliver(batch: list[Handed[Connection]]) -> None:
                 connection.overflow_now()
 
 
-def deliver_market(batch: list[Handed[Connection]]) -> None:
+def deliver_market(batch: list[HandedChange[DeribitConnection]]) -> None:
     """The market fan-out's share, on a loop: one `MarketItem` per change, shared by the connections there (an
     order's own change is only the key its derived book move rides behind)."""
     for change, connections, kept in batch:
@@ -501,30 +503,30 @@ def deliver_market(batch: list[Handed[Connection]]) -> None:
 
 
 def route(ctx: DeribitContext) -> WebSocketRoute:
-    hand_over: Deliver[Connection] = deliver
+    hand_over: Deliver[DeribitConnection] = deliver
     limit, limit_bytes = ctx.ws_queue_size, ctx.ws_queue_bytes
-    fanout: Fanout[Connection] = Fanout(
-        ctx.book.state.bus,
+    fanout: Fanout[DeribitConnection] = Fanout(
+        ctx.exchange.state.bus,
         (TRADES, ORDERS, DELIVERIES, CASH),
         hand_over,
         limit,
         limit_bytes=limit_bytes,
         weigh=change_bytes,
     )
-    market: Fanout[Connection] = Fanout(
-        ctx.book.state.bus,
+    market: Fanout[DeribitConnection] = Fanout(
+        ctx.exchange.state.bus,
         MARKET_KINDS,
         deliver_market,
         limit,
         limit_bytes=limit_bytes,
         weigh=change_bytes,
         key=key_of,
-        derive=deriver(ctx.market),
+        derive=deriver(ctx.levels),
     )
 
     async def endpoint(websocket: WebSocket) -> None:
         # Registered before the upgrade is answered, as Kalshi's: the control plane sees it once the client has its 101.
-        connection = Connection(ctx, websocket, fanout, market)
+        connection = DeribitConnection(ctx, websocket, fanout, market)
         unregister = ctx.connections.add(connection) if ctx.connections is not None else None
         try:
             await websocket.accept()

@@ -21,7 +21,7 @@ from mockexchange.core.kalshi.subaccount_commands import SUBACCOUNT
 from mockexchange.core.rate_budgets import TIERS
 from mockexchange.core.values import Choice, Listed
 from mockexchange.venues.kalshi import commands
-from mockexchange.venues.kalshi.bodies import Body, Field, bad_request, invalid, text
+from mockexchange.venues.kalshi.bodies import Body, BodyField, bad_request, invalid, text
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import forbidden, not_found
 from mockexchange.venues.kalshi.params import Param, parse_query
@@ -31,13 +31,15 @@ MAX_KEY_ID = 256
 UPLOAD_LEVEL = "premier"  # "users with Premier or Market Maker API usage levels" may upload a public key
 
 _SHARED = (
-    Field("name", text(MAX_NAME), required=True),
-    Field("scopes", Listed(Choice(SCOPES), len(SCOPES) * 2)),
-    Field("subaccount", SUBACCOUNT),
-    Field("fcm_subtrader_id", text(MAX_NAME)),
+    BodyField("name", text(MAX_NAME), required=True),
+    BodyField("scopes", Listed(Choice(SCOPES), len(SCOPES) * 2)),
+    BodyField("subaccount", SUBACCOUNT),
+    BodyField("fcm_subtrader_id", text(MAX_NAME)),
 )
-CREATE_BODY = Body("CreateApiKeyRequest", (_SHARED[0], Field("public_key", text(MAX_PEM), required=True), *_SHARED[1:]))
-GENERATE_BODY = Body("GenerateApiKeyRequest", (_SHARED[0], Field("key_type", Choice(KEY_TYPES)), *_SHARED[1:]))
+CREATE_BODY = Body(
+    "CreateApiKeyRequest", (_SHARED[0], BodyField("public_key", text(MAX_PEM), required=True), *_SHARED[1:])
+)
+GENERATE_BODY = Body("GenerateApiKeyRequest", (_SHARED[0], BodyField("key_type", Choice(KEY_TYPES)), *_SHARED[1:]))
 LIST_QUERY = [Param("fcm_subtrader_id", "FcmSubtraderId")]
 
 

@@ -63,7 +63,7 @@ STRING = text()
 
 
 @dataclass(frozen=True, slots=True)
-class Field:
+class BodyField:
     """A body field: its name in the JSON body (the Go struct field the validator names is its CamelCase, `go_name`),
     its kind from the one vocabulary (what the validator's tags check: an integer's bounds, a text's length, the
     options of a string or of each string of a list), and the Go type the decoder reads into where it is not the
@@ -88,7 +88,7 @@ class Field:
 @dataclass(frozen=True, slots=True)
 class Body:
     go: str  # the Go request type, as the decoder's and the validator's messages name it
-    fields: tuple[Field, ...]
+    fields: tuple[BodyField, ...]
     optional: bool = False  # an empty body is every field absent (CreateSubaccount's body is optional)
     max_bytes: int = MAX_BODY  # read within this (a batch's body is bigger)
 
@@ -153,7 +153,7 @@ def bad_request(details: str, diagnosis: str | None = None) -> KalshiError:
 def invalid(where: str, name: str, tag: str, diagnosis: str) -> KalshiError:
     """A failed validator tag on the body field `name` of the struct `where` (`CreateApiKeyRequest`), worded as Go's
     validator words it."""
-    go_name = Field(name).go_name
+    go_name = BodyField(name).go_name
     return bad_request(
         f"Key: '{where}.{go_name}' Error:Field validation for '{go_name}' failed on the '{tag}' tag", diagnosis
     )
@@ -211,7 +211,7 @@ def _read(body: Body, document: Any, go_path: str, key_path: str) -> tuple[dict[
     return values, refused
 
 
-def _objects(field: Field, value: Any, go_path: str, key_path: str) -> tuple[list[Any], KalshiError | None]:
+def _objects(field: BodyField, value: Any, go_path: str, key_path: str) -> tuple[list[Any], KalshiError | None]:
     """A list of objects decoded (Go's decoder error if it is not a list), and its items' first refusal."""
     assert field.items is not None
     where, each = f"{go_path}.{field.name}", f"{key_path}.{field.go_name}"
@@ -226,7 +226,7 @@ def _objects(field: Field, value: Any, go_path: str, key_path: str) -> tuple[lis
     return items, refused
 
 
-def _value(field: Field, value: Any, go_path: str) -> Any:
+def _value(field: BodyField, value: Any, go_path: str) -> Any:
     """A field's value decoded as Go decodes it (not null, not a list of objects); Go's decoder error if it does not
     fit. (Where it sits, `go_path.name`, is worded only for an error.)"""
     plain = field.kind.plain
@@ -274,7 +274,7 @@ def _uuid(text: str, name: str) -> str:
     return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
 
 
-def _type_error(field: Field, value: Any, where: str, go_type: str, number: str = "") -> KalshiError:
+def _type_error(field: BodyField, value: Any, where: str, go_type: str, number: str = "") -> KalshiError:
     kind = _JSON_KINDS.get(type(value), "null")
     shown = f"{kind} {number}" if number else kind
     return bad_request(
@@ -283,7 +283,7 @@ def _type_error(field: Field, value: Any, where: str, go_type: str, number: str 
     )
 
 
-def _refusal(field: Field, value: Any, key_path: str) -> KalshiError | None:
+def _refusal(field: BodyField, value: Any, key_path: str) -> KalshiError | None:
     """The validator's refusal of a field's decoded value (None: absent), as its tags check it: `required`, then its
     kind's; None if it passes."""
     if value is None or (value == "" and field.required):
@@ -297,7 +297,7 @@ def _refusal(field: Field, value: Any, key_path: str) -> KalshiError | None:
     return None
 
 
-def _tag(field: Field, why: str) -> tuple[str, str]:
+def _tag(field: BodyField, why: str) -> tuple[str, str]:
     """The validator tag a kind's refusal is, and its words: an integer's bounds (`range_tags`), a text's or a list's
     `max`, an option's `oneof`."""
     kind = field.kind
@@ -312,5 +312,5 @@ def _tag(field: Field, why: str) -> tuple[str, str]:
     return "oneof", f"must be one of {', '.join(item.options)}"
 
 
-def _failed(field: Field, key_path: str, tag: str, why: str) -> KalshiError:
+def _failed(field: BodyField, key_path: str, tag: str, why: str) -> KalshiError:
     return invalid(key_path, field.name, tag, f"{field.name} {why}")

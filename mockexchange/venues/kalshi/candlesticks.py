@@ -30,9 +30,11 @@ MAX_CANDLES = 10_000  # of one answer, over its markets (Kalshi's bound on the b
 def _candles(ledger: Ledger, ticker: str, values: dict[str, Any], most: int) -> list[Candle]:
     market = market_named(ledger, ticker)
     period = int(values["period_interval"]) * 60
-    found = candles(market, ledger.state.tape, ledger.state.fills, period, values["start_ts"], values["end_ts"])
+    found = candles(
+        market, ledger.state.market_trades, ledger.state.fills, period, values["start_ts"], values["end_ts"]
+    )
     if values["include_latest_before_start"]:
-        synthetic = latest_before(market, ledger.state.tape, ledger.state.fills, period, values["start_ts"])
+        synthetic = latest_before(market, ledger.state.market_trades, ledger.state.fills, period, values["start_ts"])
         found = ([synthetic] if synthetic is not None else []) + found
     return found[:most]
 

@@ -18,9 +18,9 @@ from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import (
     KEY_HEADER,
     PSS_SALT_ANY,
-    Authenticated,
-    AuthFailure,
-    Reason,
+    KalshiAuthenticated,
+    KalshiAuthFailure,
+    KalshiAuthReason,
     TimestampWindow,
     authenticate,
 )
@@ -72,7 +72,7 @@ class KalshiContext:
     # Runs a client's write, the typed command its route built (commands.py), as the control plane runs it, so a state
     # file keeps it; behind a protocol, as the venue does not know the control plane (the app gives
     # its registration's, mockexchange/registry/kalshi.py). None: the writes answer 500.
-    commands: VenueCommands | None = None
+    commands: KalshiCommands | None = None
     # Every write runs in a worker thread, not only those that may take long (`Operation.worker`): a state file is
     # kept, whose commit (an fsync when asked) or a snapshot being taken may hold a command.
     writes_in_worker: bool = False
@@ -81,11 +81,11 @@ class KalshiContext:
     markets: MarketFeed | None = None
 
 
-class VenueCommands(Protocol):
+class KalshiCommands(Protocol):
     def execute(self, command: Command) -> Any:
         """Run a typed command (core/commands.py: orders, order groups, subaccounts, transfers, netting, the allocation,
-        keys, the usage level, the FCM desk), answering what its handler does (an order's `Done`, a batch's items:
-        each a `Done` or its `ItemRefused`); a refusal raises the ledger's `LedgerError` with its HTTP status (and
+        keys, the usage level, the FCM desk), answering what its handler does (an order's `OrderOutcome`, a batch's items:
+        each an `OrderOutcome` or its `ItemRefused`); a refusal raises the ledger's `LedgerError` with its HTTP status (and
         Kalshi's code where the ledger gave one)."""
 
 
@@ -99,7 +99,7 @@ class ResponseGenerator(Protocol):
 
 async def authenticate_scope(
     scope: Scope, headers: Mapping[str, str], ctx: KalshiContext, method: str
-) -> Authenticated | AuthFailure:
+) -> KalshiAuthenticated | KalshiAuthFailure:
     """Check the signed headers of a request (or websocket upgrade) against its path as sent. The checks that decide
     take at most two verifications: on the event loop for a key of the standard policy (well under a millisecond), in
     a worker thread for a costly one. A signature that does not verify is then diagnosed in a worker thread, within the
@@ -111,14 +111,16 @@ async def authenticate_scope(
         result = await anyio.to_thread.run_sync(_checked, scope, headers, ctx, method, limiter=ctx.costly_checks)
     else:
         result = _checked(scope, headers, ctx, method)
-    if not isinstance(result, AuthFailure) or result.suspect is None:
+    if not isinstance(result, KalshiAuthFailure) or result.suspect is None:
         return result
     if not ctx.diagnoses.reserve():
-        return AuthFailure(result.reason, ctx.diagnoses.declined(result.suspect))
-    return AuthFailure(result.reason, await anyio.to_thread.run_sync(ctx.diagnoses.diagnose, result.suspect))
+        return KalshiAuthFailure(result.reason, ctx.diagnoses.declined(result.suspect))
+    return KalshiAuthFailure(result.reason, await anyio.to_thread.run_sync(ctx.diagnoses.diagnose, result.suspect))
 
 
-def _checked(scope: Scope, headers: Mapping[str, str], ctx: KalshiContext, method: str) -> Authenticated | AuthFailure:
+def _checked(
+    scope: Scope, headers: Mapping[str, str], ctx: KalshiContext, method: str
+) -> KalshiAuthenticated | KalshiAuthFailure:
     """The verdict on the signed headers, a replay refused; a bad signature's common mistakes not yet tried."""
     # raw_path is the path as sent (percent escapes untouched), which is what the client signed.
     raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -134,23 +136,23 @@ def _checked(scope: Scope, headers: Mapping[str, str], ctx: KalshiContext, metho
         ctx.pss_salt,
     )
     replayed = (
-        isinstance(result, Authenticated)
+        isinstance(result, KalshiAuthenticated)
         and ctx.replays is not None
         and not ctx.replays.first_use(result.key.key_id, result.signature, now_ms)
     )
     if replayed:
-        return AuthFailure(
-            Reason.REPLAYED,
+        return KalshiAuthFailure(
+            KalshiAuthReason.REPLAYED,
             "this signature was already used inside the timestamp window (the mock refuses replays: "
             "--reject-replays); sign each request anew",
         )
     return result
 
 
-async def authenticated_key(request: Request, ctx: KalshiContext) -> Authenticated:
+async def authenticated_key(request: Request, ctx: KalshiContext) -> KalshiAuthenticated:
     """The key that signed this request (and the mock's note on how), or a `KalshiError` with Kalshi's 401 body."""
     result = await authenticate_scope(request.scope, request.headers, ctx, request.scope["method"])
-    if isinstance(result, AuthFailure):
+    if isinstance(result, KalshiAuthFailure):
         raise auth_error(result)
     return result
 

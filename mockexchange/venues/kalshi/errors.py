@@ -9,27 +9,31 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from mockexchange.auth.kalshi.signature import AuthFailure, Reason
+from mockexchange.auth.kalshi.signature import KalshiAuthFailure, KalshiAuthReason
 from mockexchange.web.answers import AUTH_DIAGNOSIS_HEADER, DIAGNOSIS_HEADER, header_safe, json_response
 
-_AUTH_BODIES: dict[Reason, dict[str, str]] = {
+_AUTH_BODIES: dict[KalshiAuthReason, dict[str, str]] = {
     # Captured from Kalshi's demo environment.
-    Reason.BAD_SIGNATURE: {
+    KalshiAuthReason.BAD_SIGNATURE: {
         "code": "authentication_error",
         "message": "authentication_error",
         "details": "INCORRECT_API_KEY_SIGNATURE",
     },
-    Reason.UNKNOWN_KEY: {"code": "authentication_error", "message": "authentication_error", "details": "NOT_FOUND"},
-    Reason.MISSING_SIGNATURE: {
+    KalshiAuthReason.UNKNOWN_KEY: {
+        "code": "authentication_error",
+        "message": "authentication_error",
+        "details": "NOT_FOUND",
+    },
+    KalshiAuthReason.MISSING_SIGNATURE: {
         "code": "signature_is_missing_from_headers",
         "message": "signature is missing from headers",
     },
-    Reason.TIMESTAMP_EXPIRED: {"code": "header_timestamp_expired", "message": "header timestamp expired"},
+    KalshiAuthReason.TIMESTAMP_EXPIRED: {"code": "header_timestamp_expired", "message": "header timestamp expired"},
     # Kalshi is not known to refuse replays (docs/known-differences.md): its generic authentication error.
-    Reason.REPLAYED: {"code": "authentication_error", "message": "authentication_error"},
+    KalshiAuthReason.REPLAYED: {"code": "authentication_error", "message": "authentication_error"},
     # Not captured; named by analogy with the signature case.
-    Reason.MISSING_KEY: {"code": "key_is_missing_from_headers", "message": "key is missing from headers"},
-    Reason.MISSING_TIMESTAMP: {
+    KalshiAuthReason.MISSING_KEY: {"code": "key_is_missing_from_headers", "message": "key is missing from headers"},
+    KalshiAuthReason.MISSING_TIMESTAMP: {
         "code": "timestamp_is_missing_from_headers",
         "message": "timestamp is missing from headers",
     },
@@ -51,7 +55,7 @@ class KalshiError(Exception):
         return json_response(self.body, self.status, headers)
 
 
-def auth_error(failure: AuthFailure) -> KalshiError:
+def auth_error(failure: KalshiAuthFailure) -> KalshiError:
     return KalshiError(401, {"error": _AUTH_BODIES[failure.reason]}, failure.diagnosis, AUTH_DIAGNOSIS_HEADER)
 
 

@@ -24,7 +24,7 @@ from mockexchange.core.kalshi.units import dollars
 from mockexchange.core.money import FIXED_POINT, MoneyError, parse_decimal
 from mockexchange.core.values import FLAG
 from mockexchange.venues.kalshi import commands
-from mockexchange.venues.kalshi.bodies import Body, Field, invalid, text
+from mockexchange.venues.kalshi.bodies import Body, BodyField, invalid, text
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError, forbidden, not_found, param_error
 from mockexchange.venues.kalshi.params import Param, parse_query
@@ -95,7 +95,7 @@ def list_subtraders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     return {"subtraders": subtraders}
 
 
-CREATE_SUBTRADER = Body("CreateFCMSubtraderRequest", (Field("subtrader_suffix", required=True),))
+CREATE_SUBTRADER = Body("CreateFCMSubtraderRequest", (BodyField("subtrader_suffix", required=True),))
 
 
 def create_subtrader(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +116,8 @@ def _alphanumeric(value: str, most: int) -> bool:
 
 CAP_SUBTRADER = Param("subtrader_id", "SubtraderId")
 UPDATE_CAP = Body(
-    "UpdateFCMEventContractDailyCapRequest", (Field("subtrader_id", required=True), Field("limit", required=True))
+    "UpdateFCMEventContractDailyCapRequest",
+    (BodyField("subtrader_id", required=True), BodyField("limit", required=True)),
 )
 
 
@@ -184,8 +185,8 @@ CATEGORIES_SUBTRADER = Param("subtrader_id", "SubtraderId", required=True)
 CATEGORY = text(MAX_CATEGORY)
 UPDATE_CATEGORIES = Body(
     "UpdateFCMSubtraderBlockedCategoriesRequest",
-    (Field("subtrader_id", required=True), Field("category", CATEGORY, required=True),
-     Field("blocked", FLAG, required=True)),
+    (BodyField("subtrader_id", required=True), BodyField("category", CATEGORY, required=True),
+     BodyField("blocked", FLAG, required=True)),
 )  # fmt: skip
 
 
@@ -221,11 +222,11 @@ def update_blocked_categories(ctx: KalshiContext, key: ApiKey, values: dict[str,
 TRANSFER = Body(
     "CreateFCMPositionTransferRequest",
     (
-        Field("source_subtrader_id", required=True),
-        Field("target_subtrader_id", required=True),
-        Field("market_ticker", required=True),
-        Field("position_centicount", kind_of(CreateFCMPositionTransfer, "position_centicount"), True, go="int64"),
-        Field("price_centicents", kind_of(CreateFCMPositionTransfer, "price_centicents"), True, go="int64"),
+        BodyField("source_subtrader_id", required=True),
+        BodyField("target_subtrader_id", required=True),
+        BodyField("market_ticker", required=True),
+        BodyField("position_centicount", kind_of(CreateFCMPositionTransfer, "position_centicount"), True, go="int64"),
+        BodyField("price_centicents", kind_of(CreateFCMPositionTransfer, "price_centicents"), True, go="int64"),
     ),
 )
 

@@ -36,13 +36,13 @@ FCM_FILLS_PARAMS = [MIN_TS, MAX_TS, CURSOR]
 
 def fcm_fill(fill: Fill, subtrader_id: str) -> dict[str, Any]:
     """A subtrader's fill as the FCM sees it: the trade, with the subtrader's own side (maker or taker) named."""
-    own = outcome_side(fill)
+    fill_side = outcome_side(fill)
     role = "taker" if fill.is_taker else "maker"
     return {
         "fill_id": fill.fill_id,
         "exchange_index": fill.exchange_index,
         "ticker": fill.ticker,
-        "taker_outcome_side": own if fill.is_taker else ("no" if own == "yes" else "yes"),
+        "taker_outcome_side": fill_side if fill.is_taker else ("no" if fill_side == "yes" else "yes"),
         "count_fp": count_fp(fill.count),
         "yes_price_dollars": dollars4(fill.yes_price),
         "created_time": rfc3339(fill.created),

@@ -86,7 +86,7 @@ _UNUSUAL_SUFFIXES = ("B32.5", "T94999.99", "T-0.25", "S2026" + "9" * 60, "YES")
 Row = dict[str, Any]
 
 
-class CursorError(ValueError):
+class GeneratedCursorError(ValueError):
     """A cursor that is not one of this generator's (or belongs to another operation)."""
 
 
@@ -128,7 +128,7 @@ def generate(
         seed, origin, page = decode_cursor(values["cursor"], operation_id)
     plan = _plan(shape, seed, origin)
     if page >= plan.pages:
-        raise CursorError("cursor points past the end of its chain")
+        raise GeneratedCursorError("cursor points past the end of its chain")
     draw = _Draw(
         document=document,
         rng=random.Random(f"{seed}:{operation_id}:{origin}:{page}"),
@@ -167,17 +167,17 @@ def encode_cursor(seed: int, operation_id: str, origin: int, page: int) -> str:
 
 
 def decode_cursor(cursor: str, operation_id: str) -> tuple[int, int, int]:
-    """(seed, origin, page) of a generated cursor; `CursorError` says why a cursor is not one."""
+    """(seed, origin, page) of a generated cursor; `GeneratedCursorError` says why a cursor is not one."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, seed, operation, origin, page = text.split(":")
         numbers = parse_int(seed, signs="+-"), parse_int(origin), parse_int(page)
     except (binascii.Error, UnicodeDecodeError, ValueError):  # IntegerError is a ValueError
-        raise CursorError("cursor is not one the generated-responses mode issued") from None
+        raise GeneratedCursorError("cursor is not one the generated-responses mode issued") from None
     if prefix != _CURSOR_PREFIX:
-        raise CursorError("cursor is not one the generated-responses mode issued")
+        raise GeneratedCursorError("cursor is not one the generated-responses mode issued")
     if operation != operation_id:
-        raise CursorError(f"cursor was issued by {operation}, not {operation_id}")
+        raise GeneratedCursorError(f"cursor was issued by {operation}, not {operation_id}")
     return numbers
 
 
@@ -185,7 +185,7 @@ def decode_cursor(cursor: str, operation_id: str) -> tuple[int, int, int]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Shape:
+class _OperationShape:
     operation_id: str
     schema: Any  # the 200 response schema, $refs unresolved
     paginated: bool  # a top-level `cursor`
@@ -193,11 +193,11 @@ class _Shape:
     profiles: tuple[str, ...]
 
 
-_shapes: dict[tuple[int, str], _Shape] = {}
+_shapes: dict[tuple[int, str], _OperationShape] = {}
 _documents: dict[int, Mapping[str, Any]] = {}  # held, so the id() keys of the caches are never reused
 
 
-def _shape(document: Mapping[str, Any], operation_id: str) -> _Shape:
+def _shape(document: Mapping[str, Any], operation_id: str) -> _OperationShape:
     key = (id(document), operation_id)
     if key not in _shapes:
         _documents[id(document)] = document
@@ -224,7 +224,7 @@ def _shape(document: Mapping[str, Any], operation_id: str) -> _Shape:
             "pages": paginated,
         }
         profiles = tuple(p for p in PROFILES if wanted[p])
-        _shapes[key] = _Shape(operation_id, schema, paginated, "cursor" in top.get("required", []), profiles)
+        _shapes[key] = _OperationShape(operation_id, schema, paginated, "cursor" in top.get("required", []), profiles)
     return _shapes[key]
 
 
@@ -280,7 +280,7 @@ class _Plan:
     base_us: int  # the newest instant of a time-ordered chain
 
 
-def _plan(shape: _Shape, seed: int, origin: int) -> _Plan:
+def _plan(shape: _OperationShape, seed: int, origin: int) -> _Plan:
     # Profiles rotate with seed + n, so consecutive seeds (fuzz-client runs) meet every profile on their first request.
     profile = shape.profiles[(seed + origin) % len(shape.profiles)]
     rng = random.Random(f"{seed}:{shape.operation_id}:{origin}:plan")
@@ -359,7 +359,7 @@ class _Draw:
     events: dict[str, str] = field(default_factory=dict)  # market ticker -> event ticker
     markets: list[str] = field(default_factory=list)  # the markets fills are drawn from
 
-    def response(self, shape: _Shape) -> Row:
+    def response(self, shape: _OperationShape) -> Row:
         top, _ = _deref(self.document, shape.schema)
         body: Row = {}
         required = set(top.get("required", []))

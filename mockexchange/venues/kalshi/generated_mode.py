@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.venues.kalshi.errors import KalshiError, param_error
-from mockexchange.venues.kalshi.generate import CursorError, generate, kalshi_document
+from mockexchange.venues.kalshi.generate import GeneratedCursorError, generate, kalshi_document
 from mockexchange.web.answers import json_response
 
 GENERATE_HEADER = "X-Mockexchange-Generate"
@@ -31,7 +31,7 @@ SERVED_KEPT = 50  # the answers a failure report can list
 
 
 @dataclass(frozen=True, slots=True)
-class Served:
+class GeneratedAnswer:
     """One generated answer."""
 
     operation_id: str
@@ -47,7 +47,7 @@ class Served:
         return f"seed={self.seed} n={self.n} profile={self.profile}" + (f" page={self.page}" if self.page else "")
 
 
-Listener = Callable[[Served], None]
+Listener = Callable[[GeneratedAnswer], None]
 
 
 class GeneratedResponses:
@@ -58,7 +58,7 @@ class GeneratedResponses:
         self._seed = seed
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
-        self._served: deque[Served] = deque(maxlen=SERVED_KEPT)
+        self._served: deque[GeneratedAnswer] = deque(maxlen=SERVED_KEPT)
         self._listeners: list[Listener] = []
 
     @property
@@ -85,7 +85,7 @@ class GeneratedResponses:
 
         return stop
 
-    def served(self) -> list[Served]:
+    def served(self) -> list[GeneratedAnswer]:
         """The latest answers, oldest first."""
         with self._lock:
             return list(self._served)
@@ -113,10 +113,10 @@ class GeneratedResponses:
             self._counts[operation_id] = n + 1
         try:
             generated = generate(kalshi_document(), operation_id, seed, n, query, self.wire_profile)
-        except CursorError as exc:
+        except GeneratedCursorError as exc:
             raise param_error(operation_id, "Cursor", "cursor", str(exc)) from None
         multi = getattr(query, "multi_items", None)
-        served = Served(
+        served = GeneratedAnswer(
             operation_id,
             urlencode(multi() if multi else list(query.items())),
             seed,

@@ -29,7 +29,7 @@ from mockexchange.core.kalshi.subaccount_records import InstanceTransfer
 from mockexchange.core.kalshi.units import CENTI_CENT, dollars
 from mockexchange.core.values import Listed
 from mockexchange.venues.kalshi import commands, render
-from mockexchange.venues.kalshi.bodies import UUID, Body, Field
+from mockexchange.venues.kalshi.bodies import UUID, Body, BodyField
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, restricted
 from mockexchange.venues.kalshi.history import Listing, page
@@ -40,28 +40,28 @@ GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS = "GetIntraExchangeInstanceTransfers"
 TRANSFER_BODY = Body(
     "IntraExchangeInstanceTransferRequest",
     (
-        Field("client_transfer_id", go=UUID),
-        Field("source", INSTANCE, required=True),
-        Field("destination", INSTANCE, required=True),
-        Field("amount", kind_of(IntraExchangeInstanceTransfer, "amount"), required=True, go="int64"),
-        Field("source_exchange_shard", SHARD),
-        Field("destination_exchange_shard", SHARD),
-        Field("source_subaccount", SUBACCOUNT),
-        Field("destination_subaccount", SUBACCOUNT),
+        BodyField("client_transfer_id", go=UUID),
+        BodyField("source", INSTANCE, required=True),
+        BodyField("destination", INSTANCE, required=True),
+        BodyField("amount", kind_of(IntraExchangeInstanceTransfer, "amount"), required=True, go="int64"),
+        BodyField("source_exchange_shard", SHARD),
+        BodyField("destination_exchange_shard", SHARD),
+        BodyField("source_subaccount", SUBACCOUNT),
+        BodyField("destination_subaccount", SUBACCOUNT),
     ),
 )
 ALLOCATION = Body(
     "TargetBalanceAllocationInput",
     (
-        Field("exchange_index", INDEX, required=True),
-        Field("percent", PERCENT, required=True),
+        BodyField("exchange_index", INDEX, required=True),
+        BodyField("percent", PERCENT, required=True),
     ),
 )
 ALLOCATION_BODY = Body(
     "SetTargetBalanceAllocationRequest",
     (
-        Field("allocations", Listed(None, MAX_ALLOCATIONS), required=True, items=ALLOCATION),
-        Field("resting_margin_reservation", kind_of(SetTargetBalanceAllocation, "resting_margin_reservation")),
+        BodyField("allocations", Listed(None, MAX_ALLOCATIONS), required=True, items=ALLOCATION),
+        BodyField("resting_margin_reservation", kind_of(SetTargetBalanceAllocation, "resting_margin_reservation")),
     ),
 )
 _DEFAULTS = {"source_exchange_shard": 0, "destination_exchange_shard": 0, "source_subaccount": 0}
@@ -71,9 +71,9 @@ def intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, values: di
     arguments = {name: (value if value is not None else _DEFAULTS.get(name, 0)) for name, value in values.items()}
     arguments["client_transfer_id"] = values["client_transfer_id"]
     if key.subaccount is not None:
-        own = (key.subaccount, key.subaccount)
+        locked_pair = (key.subaccount, key.subaccount)
         contracts = values["source"] == values["destination"] == "event_contract"
-        if not contracts or (arguments["source_subaccount"], arguments["destination_subaccount"]) != own:
+        if not contracts or (arguments["source_subaccount"], arguments["destination_subaccount"]) != locked_pair:
             raise restricted(
                 f"key is locked to subaccount {key.subaccount}: it moves cash between event_contract shards with "
                 f"source_subaccount and destination_subaccount both {key.subaccount}"
@@ -83,10 +83,10 @@ def intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, values: di
 
 
 def _visible(key: ApiKey, record: InstanceTransfer) -> bool:
-    own = key.subaccount
-    return own is None or (
+    locked = key.subaccount
+    return locked is None or (
         record.source == record.destination == "event_contract"
-        and record.source_subaccount == record.destination_subaccount == own
+        and record.source_subaccount == record.destination_subaccount == locked
     )
 
 

@@ -15,7 +15,7 @@ fill-or-kill, as the client's model says of it. What the client's model and Kals
 docs/known-differences.md.
 
 Each answer carries the legacy `Order` (orders_render.order_legacy: cents and whole contracts beside the dollar
-strings) as the command left it (the ledger's `Done`).
+strings) as the command left it (the ledger's `OrderOutcome`).
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from mockexchange.core.kalshi.orders import (
     LIMIT,
     MARKET,
     MAX_BATCH,
-    Done,
+    OrderOutcome,
 )
 from mockexchange.core.kalshi.positions import SIDES
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.core.money import FIXED_POINT, ONE, MoneyError, parse_price, plain, to_whole_contracts
 from mockexchange.core.values import FLAG, Choice, Integer, Listed
 from mockexchange.venues.kalshi import commands, orders_render, wire_values
-from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, STRING, Body, Field, at_least
+from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, STRING, Body, BodyField, at_least
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_refusal
 from mockexchange.venues.kalshi.order_reads import owner
@@ -51,47 +51,52 @@ Row = dict[str, Any]
 CENTS = (("yes_price", "yes"), ("no_price", "no"))  # a price in cents, of a side
 DOLLARS = (("yes_price_dollars", "yes"), ("no_price_dollars", "no"))
 PRICE_CENTS = Integer(1, 99)
-_PRICES = (Field("yes_price", PRICE_CENTS), Field("no_price", PRICE_CENTS), Field("yes_price_dollars"),
-           Field("no_price_dollars"))  # fmt: skip
-_SIDE, _ACTION = Field("side", Choice(SIDES), required=True), Field("action", kind_of(PlaceOrder, "action"), True)
+_PRICES = (BodyField("yes_price", PRICE_CENTS), BodyField("no_price", PRICE_CENTS), BodyField("yes_price_dollars"),
+           BodyField("no_price_dollars"))  # fmt: skip
+_SIDE, _ACTION = (
+    BodyField("side", Choice(SIDES), required=True),
+    BodyField("action", kind_of(PlaceOrder, "action"), True),
+)
 ORDER = Body(
     "CreateOrderRequest",
     (
-        Field("ticker", required=True),
-        Field("client_order_id"),
+        BodyField("ticker", required=True),
+        BodyField("client_order_id"),
         _SIDE,
         _ACTION,
-        Field("count", at_least(1), required=True),
-        Field("type", kind_of(PlaceOrder, "order_type")),
+        BodyField("count", at_least(1), required=True),
+        BodyField("type", kind_of(PlaceOrder, "order_type")),
         *_PRICES,
-        Field("expiration_ts", INT64, go="int64"),
-        Field("time_in_force", kind_of(PlaceOrder, "time_in_force")),
-        Field("buy_max_cost", INT64, go="int64"),
-        Field("post_only", FLAG),
-        Field("reduce_only", FLAG),
-        Field("sell_position_floor", INT64, go="int64"),
-        Field("self_trade_prevention_type", kind_of(PlaceOrder, "self_trade_prevention_type")),
-        Field("order_group_id"),
-        Field("cancel_order_on_pause", FLAG),
+        BodyField("expiration_ts", INT64, go="int64"),
+        BodyField("time_in_force", kind_of(PlaceOrder, "time_in_force")),
+        BodyField("buy_max_cost", INT64, go="int64"),
+        BodyField("post_only", FLAG),
+        BodyField("reduce_only", FLAG),
+        BodyField("sell_position_floor", INT64, go="int64"),
+        BodyField("self_trade_prevention_type", kind_of(PlaceOrder, "self_trade_prevention_type")),
+        BodyField("order_group_id"),
+        BodyField("cancel_order_on_pause", FLAG),
     ),
 )
-BATCH_CREATE = Body("BatchCreateOrdersRequest", (Field("orders", BATCH, True, items=ORDER),), max_bytes=MAX_BATCH_BODY)
+BATCH_CREATE = Body(
+    "BatchCreateOrdersRequest", (BodyField("orders", BATCH, True, items=ORDER),), max_bytes=MAX_BATCH_BODY
+)
 BATCH_CANCEL = Body(
-    "BatchCancelOrdersRequest", (Field("ids", Listed(STRING, MAX_BATCH), True),), max_bytes=MAX_BATCH_BODY
+    "BatchCancelOrdersRequest", (BodyField("ids", Listed(STRING, MAX_BATCH), True),), max_bytes=MAX_BATCH_BODY
 )
 AMEND = Body(
     "AmendOrderRequest",
     (
-        Field("ticker", required=True),
+        BodyField("ticker", required=True),
         _SIDE,
         _ACTION,
-        Field("client_order_id"),
-        Field("updated_client_order_id"),
+        BodyField("client_order_id"),
+        BodyField("updated_client_order_id"),
         *_PRICES,
-        Field("count", at_least(1)),
+        BodyField("count", at_least(1)),
     ),
 )
-DECREASE = Body("DecreaseOrderRequest", (Field("reduce_by", at_least(1)), Field("reduce_to", at_least(0))))
+DECREASE = Body("DecreaseOrderRequest", (BodyField("reduce_by", at_least(1)), BodyField("reduce_to", at_least(0))))
 # The client order ids a body names (wire_values.py; its dollar prices are read as FIXED_POINT below)
 ORDER_TEXT: dict[str, wire_values.Text] = {"client_order_id": "client_order_id"}
 AMEND_TEXT: dict[str, wire_values.Text] = {**ORDER_TEXT, "updated_client_order_id": "client_order_id"}
@@ -149,7 +154,7 @@ def _order_fields(key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _order(ctx: KalshiContext, done: Done) -> Row:
+def _order(ctx: KalshiContext, done: OrderOutcome) -> Row:
     """The order as the command left it, in the profile's shape."""
     return ctx.profile.live_order(done.order)
 
@@ -173,10 +178,10 @@ def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
     asked = values["orders"]
     rows = []
     for item, done in zip(asked, place_each(ctx, key, asked, lambda item: _placed(key, item)), strict=True):
-        error = None if isinstance(done, Done) else done["error"]
+        error = None if isinstance(done, OrderOutcome) else done["error"]
         rows.append({
             "client_order_id": item["client_order_id"],
-            "order": _order(ctx, done) if isinstance(done, Done) else None,
+            "order": _order(ctx, done) if isinstance(done, OrderOutcome) else None,
             "error": orders_render.item_error(error) if error else None,
         })  # fmt: skip
     return {"orders": rows}
@@ -195,11 +200,11 @@ def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
     )  # fmt: skip
     rows = []
     for order_id, done in zip(ids, done_each, strict=True):
-        error = None if isinstance(done, Done) else done["error"]
+        error = None if isinstance(done, OrderOutcome) else done["error"]
         rows.append({
             "order_id": order_id,
-            "order": _order(ctx, done) if isinstance(done, Done) else None,
-            "reduced_by": _whole(done.reduced) if isinstance(done, Done) else 0,
+            "order": _order(ctx, done) if isinstance(done, OrderOutcome) else None,
+            "reduced_by": _whole(done.reduced) if isinstance(done, OrderOutcome) else 0,
             "error": orders_render.item_error(error) if error else None,
         })  # fmt: skip
     return {"orders": rows}

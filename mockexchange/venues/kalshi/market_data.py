@@ -2,7 +2,7 @@
 /markets/trades and /exchange/status.
 
 A book is read as it is at the read, at the book's clock the websocket's deltas count (REST and the `orderbook_delta`
-channel agree). Trades are the tape (core/kalshi/figures.py): newest first, keyset-paged over its time index, each
+channel agree). Trades are the tape (core/kalshi/market_feed.py): newest first, keyset-paged over its time index, each
 rendered once per profile (records never change). None of them lags (docs/known-differences.md).
 """
 
@@ -75,7 +75,7 @@ def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
     if values.pop("is_block_trade"):
         return {"trades": [], "cursor": ""}  # the mock prints no block trades
     ticker = values.pop("ticker")
-    index, owner = (ctx.ledger.state.tape, ticker) if ticker is not None else (ctx.ledger.state.trades, "")
+    index, owner = (ctx.ledger.state.market_trades, ticker) if ticker is not None else (ctx.ledger.state.trades, "")
     render = ctx.profile.trade
     return history.page(ctx, history.Listing(
         GET_TRADES, index, owner, values, None, lambda fill: render(trade_of(fill)), "trades",

@@ -26,9 +26,9 @@ import orjson
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, BookMoved, MarketFeed, MarketFigures
+from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, BookMoved, MarketFeed, MarketStats
 from mockexchange.venues.kalshi.frames import CHANGE_BYTES
-from mockexchange.venues.kalshi.market_messages import shown_figures
+from mockexchange.venues.kalshi.market_messages import shown_stats
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import Subscription
 from mockexchange.venues.outbox import Shared
@@ -67,7 +67,7 @@ class TickerMoved:
     """What a market's ticker shows moved (the venue's own change, derived from the book's and the tape's)."""
 
     ticker: str
-    figures: MarketFigures
+    stats: MarketStats
     at: datetime
 
 
@@ -137,7 +137,7 @@ class MarketFrames(Shared):
             return profile.ws_lifecycle(payload)
         market_id = self._ids(self.ticker) or NIL_UUID
         if self.kind == TICKER_MOVED:
-            return profile.ws_ticker(payload.ticker, market_id, payload.figures, payload.at)
+            return profile.ws_ticker(payload.ticker, market_id, payload.stats, payload.at)
         causer, yes_price = divmod(variant, 2)
         cause = payload.cause if causer else None
         level = payload.levels[index]
@@ -164,7 +164,7 @@ class TickerWatch:
             held = self._watchers.get(ticker, 0)
             self._watchers[ticker] = held + 1
             if not held and ticker is not None and feed is not None:
-                self._shown[ticker] = shown_figures(feed.figures(ticker))
+                self._shown[ticker] = shown_stats(feed.stats(ticker))
 
     def unwatch(self, ticker: str | None) -> None:
         with self._lock():
@@ -179,10 +179,10 @@ class TickerWatch:
         ticker = change.payload.ticker
         if feed is None or not (self._watchers.get(ticker) or self._watchers.get(None)):
             return None
-        figures = feed.figures(ticker)
-        shown = shown_figures(figures)
+        stats = feed.stats(ticker)
+        shown = shown_stats(stats)
         if self._shown.get(ticker) == shown:
             return None
         self._shown[ticker] = shown
         at = change.payload.at if change.kind == BOOK else change.payload.created
-        return Change(TICKER_MOVED, None, TickerMoved(ticker, figures, at))
+        return Change(TICKER_MOVED, None, TickerMoved(ticker, stats, at))

@@ -20,7 +20,7 @@ from typing import Any
 
 from mockexchange.core.book import BID, LevelChange
 from mockexchange.core.clock import unix_ms, unix_seconds
-from mockexchange.core.kalshi.market_changes import Cause, Lifecycle, MarketFigures, Trade
+from mockexchange.core.kalshi.market_changes import Cause, Lifecycle, MarketStats, Trade
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, contracts, price
 from mockexchange.web.answers import json_number
 
@@ -134,51 +134,51 @@ def orderbook_delta_legacy(
 NO_BID, NO_ASK, NO_PRICE = 0, PRICE, 0
 
 
-def ticker(market_ticker: str, market_id: str, figures: MarketFigures, at: datetime) -> Row:
+def ticker(market_ticker: str, market_id: str, stats: MarketStats, at: datetime) -> Row:
     """`dollar_volume` and `dollar_open_interest` are half the contracts in whole dollars (a contract pair is one
     dollar), as the spec's example has them."""
     return {
         "market_id": market_id,
         "market_ticker": market_ticker,
-        "price_dollars": dollars(_or(figures.last_price, NO_PRICE)),
-        "yes_bid_dollars": dollars(_or(figures.yes_bid, NO_BID)),
-        "yes_ask_dollars": dollars(_or(figures.yes_ask, NO_ASK)),
-        "volume_fp": count_fp(figures.volume),
-        "open_interest_fp": count_fp(figures.open_interest),
-        "dollar_volume": figures.volume // (2 * CONTRACT),
-        "dollar_open_interest": figures.open_interest // (2 * CONTRACT),
-        "yes_bid_size_fp": count_fp(figures.yes_bid_size),
-        "yes_ask_size_fp": count_fp(figures.yes_ask_size),
-        "last_trade_size_fp": count_fp(_or(figures.last_trade_size, 0)),
+        "price_dollars": dollars(_or(stats.last_price, NO_PRICE)),
+        "yes_bid_dollars": dollars(_or(stats.yes_bid, NO_BID)),
+        "yes_ask_dollars": dollars(_or(stats.yes_ask, NO_ASK)),
+        "volume_fp": count_fp(stats.volume),
+        "open_interest_fp": count_fp(stats.open_interest),
+        "dollar_volume": stats.volume // (2 * CONTRACT),
+        "dollar_open_interest": stats.open_interest // (2 * CONTRACT),
+        "yes_bid_size_fp": count_fp(stats.yes_bid_size),
+        "yes_ask_size_fp": count_fp(stats.yes_ask_size),
+        "last_trade_size_fp": count_fp(_or(stats.last_trade_size, 0)),
         "ts": unix_seconds(at),
         "ts_ms": unix_ms(at),
         "time": rfc3339_ms(at),
     }
 
 
-def ticker_legacy(market_ticker: str, market_id: str, figures: MarketFigures, at: datetime) -> Row:
+def ticker_legacy(market_ticker: str, market_id: str, stats: MarketStats, at: datetime) -> Row:
     return {
-        **ticker(market_ticker, market_id, figures, at),
-        "price": cents(_or(figures.last_price, NO_PRICE)),
-        "yes_bid": cents(_or(figures.yes_bid, NO_BID)),
-        "yes_ask": cents(_or(figures.yes_ask, NO_ASK)),
-        "volume": whole(figures.volume),
-        "open_interest": whole(figures.open_interest),
+        **ticker(market_ticker, market_id, stats, at),
+        "price": cents(_or(stats.last_price, NO_PRICE)),
+        "yes_bid": cents(_or(stats.yes_bid, NO_BID)),
+        "yes_ask": cents(_or(stats.yes_ask, NO_ASK)),
+        "volume": whole(stats.volume),
+        "open_interest": whole(stats.open_interest),
     }
 
 
-def shown_figures(figures: MarketFigures) -> tuple[int | None, ...]:
+def shown_stats(stats: MarketStats) -> tuple[int | None, ...]:
     """The figures a ticker message shows: a change of anything else (the previous day's, the 24 hours') sends
     none."""
     return (
-        figures.yes_bid,
-        figures.yes_bid_size,
-        figures.yes_ask,
-        figures.yes_ask_size,
-        figures.last_price,
-        figures.last_trade_size,
-        figures.volume,
-        figures.open_interest,
+        stats.yes_bid,
+        stats.yes_bid_size,
+        stats.yes_ask,
+        stats.yes_ask_size,
+        stats.last_price,
+        stats.last_trade_size,
+        stats.volume,
+        stats.open_interest,
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from mockexchange.core.kalshi.candles import Candle, Range
-from mockexchange.core.kalshi.market_changes import MarketFigures
+from mockexchange.core.kalshi.market_changes import MarketStats
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.price_levels import price_ranges
 from mockexchange.core.kalshi.units import PRICE, contracts, dollars, price
@@ -48,7 +48,7 @@ def _time(when: datetime | None) -> str | None:
 # -- markets ----------------------------------------------------------------------------------------------------------
 
 
-def quotes(f: MarketFigures) -> dict[str, int]:
+def quotes(f: MarketStats) -> dict[str, int]:
     """The market's prices as the wire names them, in price units: an empty side is a YES bid of 0 and a YES ask of 1
     (so a NO ask of 1 and a NO bid of 0), no trade a last price of 0."""
     yes_bid = f.yes_bid if f.yes_bid is not None else 0
@@ -61,7 +61,7 @@ def quotes(f: MarketFigures) -> dict[str, int]:
     }  # fmt: skip
 
 
-def market(m: Market, f: MarketFigures) -> Row:
+def market(m: Market, f: MarketStats) -> Row:
     """A 3.34 `Market` (every required field; the optional ones the mock knows)."""
     q = quotes(f)
     row: Row = {
@@ -105,7 +105,7 @@ def market(m: Market, f: MarketFigures) -> Row:
 _LEGACY_STATUS = {"inactive": "closed", "finalized": "settled", "disputed": "determined", "amended": "determined"}
 
 
-def market_legacy(m: Market, f: MarketFigures, category: str, levels: Levels) -> Row:
+def market_legacy(m: Market, f: MarketStats, category: str, levels: Levels) -> Row:
     row = market(m, f)
     cents = {name: units // 100 for name, units in quotes(f).items()}  # whole cents, toward zero
     liquidity = sum(p * s for p, s in levels[0]) + sum((PRICE - p) * s for p, s in levels[1])  # micro-dollars
@@ -121,12 +121,12 @@ def market_legacy(m: Market, f: MarketFigures, category: str, levels: Levels) ->
     return row
 
 
-def market_of(m: Market, f: MarketFigures, ledger: Any) -> Row:
+def market_of(m: Market, f: MarketStats, ledger: Any) -> Row:
     """`market`, in the profiles' signature (the ledger, under its lock, for what a shape reads beside)."""
     return market(m, f)
 
 
-def market_legacy_of(m: Market, f: MarketFigures, ledger: Any) -> Row:
+def market_legacy_of(m: Market, f: MarketStats, ledger: Any) -> Row:
     category = ledger.state.series[ledger.state.events[m.event_ticker].series_ticker].category
     return market_legacy(m, f, category, ledger.feed.book_levels(m.ticker))
 

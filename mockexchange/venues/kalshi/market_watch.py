@@ -16,14 +16,14 @@ import asyncio
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from mockexchange.core.kalshi.market_changes import MarketFigures
+from mockexchange.core.kalshi.market_changes import MarketStats
 from mockexchange.venues.fanout import Fanout
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.market_frames import NIL_UUID, TickerWatch, market_key
 from mockexchange.venues.kalshi.subscriptions import TICKER
 
 Envelope = dict[str, Any]
-_NO_FIGURES = MarketFigures(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)  # a market that has gone
+_NO_STATS = MarketStats(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)  # a market that has gone
 
 
 class MarketWatch:
@@ -128,6 +128,6 @@ class MarketWatch:
         assert feed is not None
         with self._ctx.ledger.reading():
             market_id = feed.market_id(ticker)
-            figures = feed.figures(ticker) if market_id is not None else _NO_FIGURES
+            stats = feed.stats(ticker) if market_id is not None else _NO_STATS
             now = self._ctx.ledger.state.clock.now()
-        return self._ctx.profile.ws_ticker(ticker, market_id or NIL_UUID, figures, now)
+        return self._ctx.profile.ws_ticker(ticker, market_id or NIL_UUID, stats, now)

@@ -125,14 +125,14 @@ def rendered_all(ctx: KalshiContext, markets: Iterable[Market]) -> list[orjson.F
     now_us = unix_us(now)
     cache = ctx.renders.of("markets", ctx.profile.name).bind(ledger)
     render = ctx.profile.market
-    age, figures_of = ledger.feed.age, ledger.feed.figures_of
+    age, stats_of = ledger.feed.age, ledger.feed.stats_of
     found = []
     for market in markets:
         age(market, now_us)  # (its 24-hour window aged to now: the key sees where it starts)
         key = (market.market_id, market.version, market.window_from, now >= market.day_ends)
         fragment = cache.get(key)
         if fragment is None:
-            fragment = cache.put(key, render(market, figures_of(market, now), ledger), slot=market.market_id)
+            fragment = cache.put(key, render(market, stats_of(market, now), ledger), slot=market.market_id)
         found.append(fragment)
     return found
 

@@ -27,17 +27,17 @@ from mockexchange.core.kalshi.order_group_commands import (
 from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.venues.kalshi import commands, wire_values
-from mockexchange.venues.kalshi.bodies import Body, Field, at_least
+from mockexchange.venues.kalshi.bodies import Body, BodyField, at_least
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import not_found
 from mockexchange.venues.kalshi.order_reads import owner
 from mockexchange.venues.kalshi.params import EXCHANGE_INDEX, SUBACCOUNT, Parts, parse_query
 from mockexchange.venues.kalshi.render import Row, count_fp
 
-_LIMIT_FIELDS = (Field("contracts_limit", at_least(1), go="int64"), Field("contracts_limit_fp"))
+_LIMIT_FIELDS = (BodyField("contracts_limit", at_least(1), go="int64"), BodyField("contracts_limit_fp"))
 CREATE = Body(
     "CreateOrderGroupRequest",
-    (Field("subaccount", at_least(0)), *_LIMIT_FIELDS, Field("exchange_index", at_least(0))),
+    (BodyField("subaccount", at_least(0)), *_LIMIT_FIELDS, BodyField("exchange_index", at_least(0))),
 )
 LIMIT = Body("UpdateOrderGroupLimitRequest", _LIMIT_FIELDS)
 EMPTY = Body("EmptyResponse", (), optional=True)  # the reset's and the trigger's optional body

@@ -71,7 +71,7 @@ def get_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     return history.page(ctx, listing)
 
 
-def _own(ctx: KalshiContext, key: ApiKey, order_id: str) -> Order:
+def _key_order(ctx: KalshiContext, key: ApiKey, order_id: str) -> Order:
     """The key's order of that id (a key locked to a subaccount: of its subaccount), still a live read's; 404 else."""
     order = ctx.ledger.state.all_orders.get(order_id)
     if (
@@ -86,13 +86,13 @@ def _own(ctx: KalshiContext, key: ApiKey, order_id: str) -> Order:
 
 def get_order(ctx: KalshiContext, key: ApiKey, values: Any) -> dict[str, Any]:
     with ctx.ledger.reading():
-        return {"order": ctx.profile.live_order(_own(ctx, key, values["order_id"]))}
+        return {"order": ctx.profile.live_order(_key_order(ctx, key, values["order_id"]))}
 
 
 def get_order_queue_position(ctx: KalshiContext, key: ApiKey, values: Any) -> dict[str, Any]:
     ledger = ctx.ledger
     with ledger.reading():
-        order = _own(ctx, key, values["order_id"])
+        order = _key_order(ctx, key, values["order_id"])
         if order.status != RESTING:
             raise not_found(f"order {order.order_id!r} is {order.status}: it has no place in a queue")
         ahead = ledger.trading.queue_position(order.order_id, order.user_id, order.subaccount)

@@ -31,62 +31,65 @@ from mockexchange.core.kalshi.order_commands import (
     PlaceOrder,
     PlaceOrders,
 )
-from mockexchange.core.kalshi.orders import MAX_BATCH, Done
+from mockexchange.core.kalshi.orders import MAX_BATCH, OrderOutcome
 from mockexchange.core.values import FLAG, Choice, Listed
 from mockexchange.venues.kalshi import commands, orders_render, wire_values
-from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field, at_least
+from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, BodyField, at_least
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError
 from mockexchange.venues.kalshi.params import SUBACCOUNT, Param, Parts, parse_query
 
 C = TypeVar("C", bound=Command)
-_INDEX = Field("exchange_index", EXCHANGE_INDEX)  # -1: route by the market's ticker
-_SUBACCOUNT, _EXPIRATION = Field("subaccount", at_least(0)), Field("expiration_time", at_least(0), go="int64")
-BOOK_SIDE = Field("side", Choice(tuple(BOOK_SIDES)), required=True)
+_INDEX = BodyField("exchange_index", EXCHANGE_INDEX)  # -1: route by the market's ticker
+_SUBACCOUNT, _EXPIRATION = BodyField("subaccount", at_least(0)), BodyField("expiration_time", at_least(0), go="int64")
+BOOK_SIDE = BodyField("side", Choice(tuple(BOOK_SIDES)), required=True)
 BATCH = Listed(None, MAX_BATCH)  # (the batch commands' bound)
 
 ORDER = Body(
     "CreateOrderV2Request",
     (
-        Field("ticker", required=True),
-        Field("client_order_id"),
+        BodyField("ticker", required=True),
+        BodyField("client_order_id"),
         BOOK_SIDE,
-        Field("count", required=True),
-        Field("price", required=True),
+        BodyField("count", required=True),
+        BodyField("price", required=True),
         _EXPIRATION,
-        Field("time_in_force", kind_of(PlaceOrder, "time_in_force"), required=True),
-        Field("post_only", FLAG),
-        Field("self_trade_prevention_type", kind_of(PlaceOrder, "self_trade_prevention_type"), required=True),
-        Field("cancel_order_on_pause", FLAG),
-        Field("reduce_only", FLAG),
+        BodyField("time_in_force", kind_of(PlaceOrder, "time_in_force"), required=True),
+        BodyField("post_only", FLAG),
+        BodyField("self_trade_prevention_type", kind_of(PlaceOrder, "self_trade_prevention_type"), required=True),
+        BodyField("cancel_order_on_pause", FLAG),
+        BodyField("reduce_only", FLAG),
         _SUBACCOUNT,
-        Field("order_group_id"),
+        BodyField("order_group_id"),
         _INDEX,
     ),
 )
 BATCH_CREATE = Body(
-    "BatchCreateOrdersV2Request", (Field("orders", BATCH, True, items=ORDER),), max_bytes=MAX_BATCH_BODY
+    "BatchCreateOrdersV2Request", (BodyField("orders", BATCH, True, items=ORDER),), max_bytes=MAX_BATCH_BODY
 )
 CANCEL = Body(
-    "BatchCancelOrdersV2RequestOrder", (Field("order_id", required=True), _SUBACCOUNT, _INDEX, Field("market_ticker"))
+    "BatchCancelOrdersV2RequestOrder",
+    (BodyField("order_id", required=True), _SUBACCOUNT, _INDEX, BodyField("market_ticker")),
 )
 BATCH_CANCEL = Body(
-    "BatchCancelOrdersV2Request", (Field("orders", BATCH, True, items=CANCEL),), max_bytes=MAX_BATCH_BODY
+    "BatchCancelOrdersV2Request", (BodyField("orders", BATCH, True, items=CANCEL),), max_bytes=MAX_BATCH_BODY
 )
 AMEND = Body(
     "AmendOrderV2Request",
     (
-        Field("ticker", required=True),
+        BodyField("ticker", required=True),
         BOOK_SIDE,
-        Field("price", required=True),
-        Field("count", required=True),
-        Field("client_order_id"),
-        Field("updated_client_order_id"),
+        BodyField("price", required=True),
+        BodyField("count", required=True),
+        BodyField("client_order_id"),
+        BodyField("updated_client_order_id"),
         _EXPIRATION,
         _INDEX,
     ),
 )
-DECREASE = Body("DecreaseOrderV2Request", (Field("reduce_by"), Field("reduce_to"), _INDEX, Field("market_ticker")))
+DECREASE = Body(
+    "DecreaseOrderV2Request", (BodyField("reduce_by"), BodyField("reduce_to"), _INDEX, BodyField("market_ticker"))
+)
 # The text of each body's fixed-point strings and client order ids (wire_values.py)
 ORDER_TEXT: dict[str, wire_values.Text] = {"price": "price", "count": "count", "client_order_id": "client_order_id"}
 AMEND_TEXT: dict[str, wire_values.Text] = {**ORDER_TEXT, "updated_client_order_id": "client_order_id"}
@@ -128,7 +131,7 @@ def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
 
 def place_each(
     ctx: KalshiContext, key: ApiKey, asked: list[dict[str, Any]], read: Callable[[dict[str, Any]], PlaceOrder]
-) -> list[Done | dict[str, Any]]:
+) -> list[OrderOutcome | dict[str, Any]]:
     """The orders of a batch, each read by `read` first, placed by one `PlaceOrders` command (`run_each`)."""
     return run_each(ctx, asked, read, lambda orders: PlaceOrders(_owner(key), orders, key.subtrader_id is not None))
 
@@ -136,7 +139,7 @@ def place_each(
 def run_each(
     ctx: KalshiContext, asked: list[dict[str, Any]], read: Callable[[dict[str, Any]], C],
     batch: Callable[[tuple[C, ...]], Command],
-) -> list[Done | dict[str, Any]]:  # fmt: skip
+) -> list[OrderOutcome | dict[str, Any]]:  # fmt: skip
     """A batch's items, each read by `read` first: the ones read run by one command (`batch` of them), in order; one
     `read` refuses (Kalshi's exchange error) answers its refusal in its place, as the command answers an item it
     refuses."""
@@ -153,7 +156,7 @@ def run_each(
     return [unread[i] if i in unread else _item(next(done)) for i in range(len(asked))]
 
 
-def _item(done: Done | ItemRefused) -> Done | dict[str, Any]:
+def _item(done: OrderOutcome | ItemRefused) -> OrderOutcome | dict[str, Any]:
     return done.json() if isinstance(done, ItemRefused) else done
 
 
@@ -201,7 +204,7 @@ def decrease_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, A
 def _change(
     ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: type[AmendOrder] | type[DecreaseOrder],
     texts: Mapping[str, wire_values.Text],
-) -> Done:  # fmt: skip
+) -> OrderOutcome:  # fmt: skip
     """A change of one resting order (the path's `order_id`, the query's `subaccount`) by the body's fields given."""
     values = parse_query(operation, [SUBACCOUNT], parts.query)
     body = wire_values.read(parts.body or {}, texts)

@@ -15,7 +15,7 @@ from typing import Any
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.kalshi.archive import EndedOrder
 from mockexchange.core.kalshi.order_group_records import GroupEvent
-from mockexchange.core.kalshi.orders import Done, Order
+from mockexchange.core.kalshi.orders import Order, OrderOutcome
 from mockexchange.core.kalshi.units import contracts, dollars, half_even, price
 from mockexchange.core.money import to_cents, to_whole_contracts
 from mockexchange.venues.kalshi.errors import exchange_error
@@ -77,18 +77,18 @@ def ended_order(ended: EndedOrder) -> Row:
     return order(ended.order)
 
 
-# -- the answers of the v2 order writes (venues/kalshi/orders.py), from what the command did (the ledger's `Done`) ----
+# -- the answers of the v2 order writes (venues/kalshi/orders.py), from what the command did (the ledger's `OrderOutcome`) ----
 
 _NO_FILL = {"average_fill_price": None, "average_fee_paid": None}
-Item = Done | dict[str, Any]  # an item of a batch command's answer: what it did, or {"error": its refusal}
+Item = OrderOutcome | dict[str, Any]  # an item of a batch command's answer: what it did, or {"error": its refusal}
 
 
-def _client_order_id(done: Done) -> Row:
+def _client_order_id(done: OrderOutcome) -> Row:
     client_order_id = done.order.client_order_id
     return {"client_order_id": client_order_id} if client_order_id else {}
 
 
-def _averages(done: Done) -> Row:
+def _averages(done: OrderOutcome) -> Row:
     """The fills' average YES price and fee a contract (4 places, half even), when the command filled any: micro-
     dollars over hundredths of a contract are ten-thousandths of a dollar a contract."""
     if not done.filled:
@@ -97,7 +97,7 @@ def _averages(done: Done) -> Row:
             "average_fee_paid": dollars4(price(half_even(done.fees, done.filled)))}  # fmt: skip
 
 
-def placed(done: Done) -> Row:
+def placed(done: OrderOutcome) -> Row:
     """CreateOrderV2Response."""
     row = {"order_id": done.order.order_id, **_client_order_id(done)}
     row["fill_count"] = count_fp(contracts(done.filled))
@@ -107,7 +107,7 @@ def placed(done: Done) -> Row:
 
 def placed_in_batch(item: Item, asked_client_order_id: str | None) -> Row:
     """An item of BatchCreateOrdersV2Response: the order placed, or the refusal of the order asked."""
-    if not isinstance(item, Done):
+    if not isinstance(item, OrderOutcome):
         return {"client_order_id": asked_client_order_id, "fill_count": None, "remaining_count": None, **_NO_FILL,
                 "ts_ms": None, "error": item_error(item["error"])}  # fmt: skip
     row = {"order_id": item.order.order_id, "client_order_id": item.order.client_order_id or None}
@@ -115,7 +115,7 @@ def placed_in_batch(item: Item, asked_client_order_id: str | None) -> Row:
     return {**row, **{name: row.get(name) for name in _NO_FILL}, "ts_ms": unix_ms(item.when), "error": None}
 
 
-def cancelled(done: Done) -> Row:
+def cancelled(done: OrderOutcome) -> Row:
     """CancelOrderV2Response."""
     row = {"order_id": done.order.order_id, **_client_order_id(done)}
     return row | {"reduced_by": count_fp(contracts(done.reduced)), "ts_ms": unix_ms(done.when)}
@@ -123,13 +123,13 @@ def cancelled(done: Done) -> Row:
 
 def cancelled_in_batch(item: Item, order_id: str) -> Row:
     """An item of BatchCancelOrdersV2Response: the cancel made, or its refusal (nothing reduced)."""
-    if not isinstance(item, Done):
+    if not isinstance(item, OrderOutcome):
         return {"order_id": order_id, "client_order_id": None, "reduced_by": "0.00", "ts_ms": None,
                 "error": item_error(item["error"])}  # fmt: skip
     return {**cancelled(item), "client_order_id": item.order.client_order_id or None, "error": None}
 
 
-def amended(done: Done) -> Row:
+def amended(done: OrderOutcome) -> Row:
     """AmendOrderV2Response: what rests and what filled when the amend filled or changed what rests (else null)."""
     changed = done.filled or done.reduced
     row = {"order_id": done.order.order_id, **_client_order_id(done)}
@@ -138,7 +138,7 @@ def amended(done: Done) -> Row:
     return row | _NO_FILL | _averages(done) | {"ts_ms": unix_ms(done.when)}
 
 
-def decreased(done: Done) -> Row:
+def decreased(done: OrderOutcome) -> Row:
     """DecreaseOrderV2Response."""
     row = {"order_id": done.order.order_id, **_client_order_id(done)}
     return row | {"remaining_count": count_fp(contracts(done.order.remaining)), "ts_ms": unix_ms(done.when)}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.market_changes import MarketFigures
+from mockexchange.core.kalshi.market_changes import MarketStats
 from mockexchange.core.kalshi.markets import Event, Market, Series, Settlement
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 from mockexchange.venues.kalshi import market_messages, market_render, orders_render, render
@@ -46,7 +46,7 @@ class Profile:
     # market data (market_render.py): a market (with its figures and the ledger, under its lock), an event, a series
     # (its volume, whether its product metadata shows), an order book and the key it is answered under, a trade, a
     # candlestick, the exchange's status; whether GET /markets/orderbooks is served
-    market: Callable[[Market, MarketFigures, Any], Row]
+    market: Callable[[Market, MarketStats, Any], Row]
     event: Callable[[Event], Row]
     series: Callable[[Series, int | None, bool], Row]
     orderbook: Callable[[market_render.Levels], Row]

@@ -29,7 +29,7 @@ from mockexchange.venues.kalshi import access, bodies, rate_limits, websocket
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.handling import handled, handled_public
 from mockexchange.venues.kalshi.params import Parts, Query, first_values
-from mockexchange.venues.kalshi.table import MARKET, OPERATIONS, OWN, Operation
+from mockexchange.venues.kalshi.table import ACCOUNT, MARKET, OPERATIONS, Operation
 from mockexchange.web.answers import json_response
 
 API_PREFIX = "/trade-api/v2"
@@ -51,7 +51,7 @@ def _response(operation: Operation, answered: Any) -> Response:
 
 def _footprint(operation: Operation, key: ApiKey | None, path: dict[str, Any]) -> Callable[[], Footprint]:
     """What the operation reads, for a long command running beside it (table.py's `reach`), worked out if asked."""
-    if operation.reach == OWN and key is not None:
+    if operation.reach == ACCOUNT and key is not None:
         return lambda: Footprint.of((key.user_id,) if key.subtrader_id is None else (key.user_id, key.subtrader_id))
     if operation.reach == MARKET:
         return lambda: Footprint.of(markets=(path["ticker"],))

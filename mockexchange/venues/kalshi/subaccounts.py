@@ -27,7 +27,7 @@ from mockexchange.core.kalshi.subaccounts import SUBACCOUNTS_FROM_TIER, tier_all
 from mockexchange.core.rate_budgets import OFF
 from mockexchange.core.values import FLAG
 from mockexchange.venues.kalshi import commands, render
-from mockexchange.venues.kalshi.bodies import UUID, Body, Field
+from mockexchange.venues.kalshi.bodies import UUID, Body, BodyField
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import forbidden, restricted
 from mockexchange.venues.kalshi.history import Listing, page
@@ -35,21 +35,21 @@ from mockexchange.venues.kalshi.params import CURSOR, LIMIT, parse_query
 
 GET_SUBACCOUNT_TRANSFERS = "GetSubaccountTransfers"
 
-EXCHANGE_INDEX = Field("exchange_index", INDEX)
+EXCHANGE_INDEX = BodyField("exchange_index", INDEX)
 CREATE_BODY = Body("CreateSubaccountRequest", (EXCHANGE_INDEX,), optional=True)
 TRANSFER_BODY = Body(
     "ApplySubaccountTransferRequest",
     (
-        Field("client_transfer_id", required=True, go=UUID),
-        Field("from_subaccount", SUBACCOUNT, required=True),
-        Field("to_subaccount", SUBACCOUNT, required=True),
-        Field("amount_cents", kind_of(ApplySubaccountTransfer, "amount_cents"), required=True, go="int64"),
+        BodyField("client_transfer_id", required=True, go=UUID),
+        BodyField("from_subaccount", SUBACCOUNT, required=True),
+        BodyField("to_subaccount", SUBACCOUNT, required=True),
+        BodyField("amount_cents", kind_of(ApplySubaccountTransfer, "amount_cents"), required=True, go="int64"),
         EXCHANGE_INDEX,
     ),
 )
 NETTING_BODY = Body(
     "UpdateSubaccountNettingRequest",
-    (Field("subaccount_number", SUBACCOUNT, required=True), Field("enabled", FLAG, required=True)),
+    (BodyField("subaccount_number", SUBACCOUNT, required=True), BodyField("enabled", FLAG, required=True)),
 )
 
 
@@ -112,8 +112,8 @@ def subaccount_transfer(record: SubaccountTransfer) -> dict[str, Any]:
 
 def get_subaccount_transfers(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     values = parse_query(GET_SUBACCOUNT_TRANSFERS, [LIMIT, CURSOR], query)
-    own = values["subaccount"] = key.subaccount  # a locked key sees the transfers of its subaccount
-    keep = None if own is None else (lambda t: own in (t.from_subaccount, t.to_subaccount))
+    locked = values["subaccount"] = key.subaccount  # a locked key sees the transfers of its subaccount
+    keep = None if locked is None else (lambda t: locked in (t.from_subaccount, t.to_subaccount))
     index = ctx.ledger.state.subaccount_state.transfers
     return page(
         ctx, Listing(GET_SUBACCOUNT_TRANSFERS, index, key.user_id, values, keep, subaccount_transfer, "transfers")

@@ -62,7 +62,7 @@ TRANSFER = ("write", "write::transfer")
 FCM_RISK = ("write", "write::fcm_risk")  # FCM subtrader creation, trading blocks, daily caps
 TRADE = ("write", "write::trade")  # orders
 LEGACY = ("legacy",)  # the profile of the operations 3.34.0 no longer has
-OWN, MARKET, ALL = "own", "market", "all"  # an operation's reach
+ACCOUNT, MARKET, ALL = "own", "market", "all"  # an operation's reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +113,8 @@ class Operation:
 
 OPERATIONS: tuple[Operation, ...] = (
     # the portfolio
-    Operation("GET", "/portfolio/positions", "GetPositions", positions.get_positions, READ, reach=OWN),
-    Operation("GET", "/portfolio/balance", "GetBalance", balance.get_balance, BALANCE, reach=OWN),
+    Operation("GET", "/portfolio/positions", "GetPositions", positions.get_positions, READ, reach=ACCOUNT),
+    Operation("GET", "/portfolio/balance", "GetBalance", balance.get_balance, BALANCE, reach=ACCOUNT),
     # orders (v2): placed, cancelled, amended, decreased (early: Starlette tries the routes in turn, and a trading
     # client places orders as often as it reads its positions)
     Operation("POST", "/portfolio/events/orders", "CreateOrderV2", orders.create_order, TRADE, body=orders.ORDER,
@@ -133,15 +133,15 @@ OPERATIONS: tuple[Operation, ...] = (
               body=orders.DECREASE, generated=False, parts=True),
     Operation("GET", "/portfolio/summary/total_resting_order_value", "GetPortfolioRestingOrderTotalValue",
               balance.get_resting_order_value, READ, member=True),
-    Operation("GET", "/portfolio/fills", "GetFills", history.get_fills, READ, reach=OWN),
-    Operation("GET", "/portfolio/settlements", "GetSettlements", history.get_settlements, READ, reach=OWN),
-    Operation("GET", "/portfolio/deposits", "GetDeposits", history.get_deposits, READ, reach=OWN),
-    Operation("GET", "/portfolio/withdrawals", "GetWithdrawals", history.get_withdrawals, READ, reach=OWN),
-    Operation("GET", "/portfolio/orders", "GetOrders", order_reads.get_orders, READ, generated=False, reach=OWN),
+    Operation("GET", "/portfolio/fills", "GetFills", history.get_fills, READ, reach=ACCOUNT),
+    Operation("GET", "/portfolio/settlements", "GetSettlements", history.get_settlements, READ, reach=ACCOUNT),
+    Operation("GET", "/portfolio/deposits", "GetDeposits", history.get_deposits, READ, reach=ACCOUNT),
+    Operation("GET", "/portfolio/withdrawals", "GetWithdrawals", history.get_withdrawals, READ, reach=ACCOUNT),
+    Operation("GET", "/portfolio/orders", "GetOrders", order_reads.get_orders, READ, generated=False, reach=ACCOUNT),
     Operation("GET", "/portfolio/orders/queue_positions", "GetOrderQueuePositions",
               order_reads.get_order_queue_positions, READ, generated=False),
     Operation("GET", "/portfolio/orders/{order_id}", "GetOrder", order_reads.get_order, READ, generated=False,
-              reach=OWN),
+              reach=ACCOUNT),
     Operation("GET", "/portfolio/orders/{order_id}/queue_position", "GetOrderQueuePosition",
               order_reads.get_order_queue_position, READ, generated=False),
     # subaccounts
@@ -150,40 +150,40 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/portfolio/subaccounts/transfer", "ApplySubaccountTransfer",
               subaccounts.apply_subaccount_transfer, TRANSFER, body=subaccounts.TRANSFER_BODY, whole_account=True),
     Operation("GET", "/portfolio/subaccounts/balances", "GetSubaccountBalances", subaccounts.get_subaccount_balances,
-              READ, reach=OWN),
+              READ, reach=ACCOUNT),
     Operation("GET", "/portfolio/subaccounts/transfers", "GetSubaccountTransfers",
-              subaccounts.get_subaccount_transfers, READ, reach=OWN),
+              subaccounts.get_subaccount_transfers, READ, reach=ACCOUNT),
     Operation("GET", "/portfolio/subaccounts/netting", "GetSubaccountNetting", subaccounts.get_subaccount_netting,
-              READ, reach=OWN),
+              READ, reach=ACCOUNT),
     Operation("PUT", "/portfolio/subaccounts/netting", "UpdateSubaccountNetting",
               subaccounts.update_subaccount_netting, WRITE, body=subaccounts.NETTING_BODY),
     # moves of cash between exchange instances and shards; the target balance allocation
     Operation("POST", "/portfolio/intra_exchange_instance_transfer", "IntraExchangeInstanceTransfer",
               instance_transfers.intra_exchange_instance_transfer, TRANSFER, body=instance_transfers.TRANSFER_BODY),
     Operation("GET", "/portfolio/intra_exchange_instance_transfers", "GetIntraExchangeInstanceTransfers",
-              instance_transfers.get_intra_exchange_instance_transfers, READ, reach=OWN),
+              instance_transfers.get_intra_exchange_instance_transfers, READ, reach=ACCOUNT),
     Operation("GET", "/portfolio/intra_exchange_instance_transfers/{transfer_id}", "GetIntraExchangeInstanceTransfer",
-              instance_transfers.get_intra_exchange_instance_transfer, READ, reach=OWN),
+              instance_transfers.get_intra_exchange_instance_transfer, READ, reach=ACCOUNT),
     Operation("GET", "/portfolio/target_balance_allocation", "GetTargetBalanceAllocation",
-              instance_transfers.get_target_balance_allocation, READ, whole_account=True, reach=OWN),
+              instance_transfers.get_target_balance_allocation, READ, whole_account=True, reach=ACCOUNT),
     Operation("POST", "/portfolio/target_balance_allocation", "SetTargetBalanceAllocation",
               instance_transfers.set_target_balance_allocation, WRITE, body=instance_transfers.ALLOCATION_BODY,
               whole_account=True),
     # the historical API
     Operation("GET", "/historical/cutoff", "GetHistoricalCutoff", historical.get_historical_cutoff, PUBLIC),
     Operation("GET", "/historical/positions", "GetHistoricalPositions", historical.get_historical_positions, READ,
-              reach=OWN),
-    Operation("GET", "/historical/fills", "GetFillsHistorical", historical.get_fills_historical, READ, reach=OWN),
-    Operation("GET", "/historical/orders", "GetHistoricalOrders", historical.get_historical_orders, READ, reach=OWN),
+              reach=ACCOUNT),
+    Operation("GET", "/historical/fills", "GetFillsHistorical", historical.get_fills_historical, READ, reach=ACCOUNT),
+    Operation("GET", "/historical/orders", "GetHistoricalOrders", historical.get_historical_orders, READ, reach=ACCOUNT),
     # AccountApi and ApiKeysApi: the ledger and the key registry answer them in every mode
-    Operation("GET", "/account/limits", "GetAccountApiLimits", account.get_limits, READ, generated=False, reach=OWN),
+    Operation("GET", "/account/limits", "GetAccountApiLimits", account.get_limits, READ, generated=False, reach=ACCOUNT),
     Operation("POST", "/account/api_usage_level/upgrade", "UpgradeAccountApiUsageLevel", account.upgrade, WRITE,
               status=201, generated=False),
     Operation("GET", "/account/api_usage_level/volume_progress", "GetAccountApiUsageLevelVolumeProgress",
-              account.get_volume_progress, READ, generated=False, reach=OWN),
+              account.get_volume_progress, READ, generated=False, reach=ACCOUNT),
     Operation("GET", "/account/endpoint_costs", "GetAccountEndpointCosts", account.get_endpoint_costs, PUBLIC,
               generated=False),
-    Operation("GET", "/api_keys", "GetApiKeys", api_keys.get_api_keys, READ, generated=False, reach=OWN),
+    Operation("GET", "/api_keys", "GetApiKeys", api_keys.get_api_keys, READ, generated=False, reach=ACCOUNT),
     Operation("POST", "/api_keys", "CreateApiKey", api_keys.create_api_key, WRITE, body=api_keys.CREATE_BODY,
               status=201, whole_account=True, generated=False),
     Operation("POST", "/api_keys/generate", "GenerateApiKey", api_keys.generate_api_key, WRITE,
@@ -239,11 +239,11 @@ OPERATIONS: tuple[Operation, ...] = (
               body=legacy_orders.DECREASE, generated=False, parts=True, profiles=LEGACY),
     # order groups: a contracts limit over orders, triggered (their orders cancelled) when it is passed
     Operation("GET", "/portfolio/order_groups", "GetOrderGroups", order_groups.get_order_groups, READ,
-              generated=False, reach=OWN),
+              generated=False, reach=ACCOUNT),
     Operation("POST", "/portfolio/order_groups/create", "CreateOrderGroup", order_groups.create_order_group, TRADE,
               body=order_groups.CREATE, status=201, generated=False),
     Operation("GET", "/portfolio/order_groups/{order_group_id}", "GetOrderGroup", order_groups.get_order_group, READ,
-              generated=False, parts=True, reach=OWN),
+              generated=False, parts=True, reach=ACCOUNT),
     Operation("DELETE", "/portfolio/order_groups/{order_group_id}", "DeleteOrderGroup",
               order_groups.changing(DeleteOrderGroup), TRADE, generated=False, parts=True, worker=True),
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/reset", "ResetOrderGroup",

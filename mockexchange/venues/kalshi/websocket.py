@@ -45,13 +45,13 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.auth.kalshi.signature import AuthFailure
+from mockexchange.auth.kalshi.signature import KalshiAuthFailure
 from mockexchange.core.bounded_json import parse_json
 from mockexchange.core.clock import epoch_ms
 from mockexchange.core.events import Change
 from mockexchange.venues import admission
 from mockexchange.venues.admission import everything
-from mockexchange.venues.fanout import Deliver, Fanout, Handed
+from mockexchange.venues.fanout import Deliver, Fanout, HandedChange
 from mockexchange.venues.kalshi.access import require_scope
 from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope
 from mockexchange.venues.kalshi.errors import KalshiError, auth_error
@@ -389,7 +389,7 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
         feed = ctx.markets
         return feed.market_id(ticker) if feed is not None else None
 
-    def hand_over(batch: list[Handed[Connection]]) -> None:
+    def hand_over(batch: list[HandedChange[Connection]]) -> None:
         profile = ctx.profile
         # One reading of the clock for the whole hand-over: it writes every connection's frames within a millisecond
         # or two, and a reading per connection was 14 % of it.
@@ -460,7 +460,7 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
     async def endpoint(websocket: WebSocket) -> None:
         # The upgrade is a GET: clients sign `timestamp + "GET" + "/trade-api/ws/v2"`.
         signed = await authenticate_scope(websocket.scope, websocket.headers, ctx, "GET")
-        if isinstance(signed, AuthFailure):
+        if isinstance(signed, KalshiAuthFailure):
             # Refused before the upgrade, with the REST body: Kalshi's answer is not documented.
             await websocket.send_denial_response(auth_error(signed).response())
             return

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from mockexchange.auth.kalshi.keys import generate_private_key, load_private_key, public_key_pem
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage
+from mockexchange.contract.clients.scenes.scene import Check, Judge, Scene, SceneCall, Stage
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
 from mockexchange.server import MockServer
 from mockexchange.venues.kalshi.account import endpoint_costs
@@ -50,19 +50,19 @@ def seed(key_dir: Path, profile: str) -> Stage:
         raise
 
 
-def calls(stage: Stage) -> list[Call]:
+def calls(stage: Stage) -> list[SceneCall]:
     doomed = {"api_key": stage.facts["doomed"]}
     return [
-        Call("limits", "GetAccountApiLimits"),
-        Call("costs", "GetAccountEndpointCosts"),
-        Call("progress", "GetAccountApiUsageLevelVolumeProgress"),
-        Call("upgrade", "UpgradeAccountApiUsageLevel"),
-        Call("generate", "GenerateApiKey", {"name": "sdk", "key_type": "ed25519", "scopes": ["read"]}),
-        Call("generate_rsa", "GenerateApiKey", {"name": "rsa"}),
-        Call("create", "CreateApiKey", {"name": "up", "public_key": UPLOADED}),
-        Call("delete", "DeleteApiKey", doomed),
-        Call("delete_again", "DeleteApiKey", doomed),
-        Call("list", "GetApiKeys"),
+        SceneCall("limits", "GetAccountApiLimits"),
+        SceneCall("costs", "GetAccountEndpointCosts"),
+        SceneCall("progress", "GetAccountApiUsageLevelVolumeProgress"),
+        SceneCall("upgrade", "UpgradeAccountApiUsageLevel"),
+        SceneCall("generate", "GenerateApiKey", {"name": "sdk", "key_type": "ed25519", "scopes": ["read"]}),
+        SceneCall("generate_rsa", "GenerateApiKey", {"name": "rsa"}),
+        SceneCall("create", "CreateApiKey", {"name": "up", "public_key": UPLOADED}),
+        SceneCall("delete", "DeleteApiKey", doomed),
+        SceneCall("delete_again", "DeleteApiKey", doomed),
+        SceneCall("list", "GetApiKeys"),
     ]
 
 

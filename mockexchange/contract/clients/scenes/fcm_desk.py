@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage, order_record
+from mockexchange.contract.clients.scenes.scene import Check, Judge, Scene, SceneCall, Stage, order_record
 from mockexchange.server import MockServer
 
 MARKET = "KXDESK-26-T1"
@@ -51,26 +51,26 @@ def seed(key_dir: Path, profile: str) -> Stage:
         raise
 
 
-def calls(stage: Stage) -> list[Call]:
+def calls(stage: Stage) -> list[SceneCall]:
     sub = {"subtrader_id": SUBTRADER}
     move = {
         "source_subtrader_id": SUBTRADER, "target_subtrader_id": TARGET, "market_ticker": MARKET,
         "position_centicount": 400, "price_centicents": 4500,
     }  # fmt: skip
     return [
-        Call("subtraders", "ListFCMSubtraders"),
-        Call("cap", "GetFCMEventContractDailyCap", sub),
-        Call("categories", "GetFCMSubtraderBlockedCategories", sub),
-        Call("fills", "GetFCMFills", {}, "pages", "fills"),
-        Call("orders", "GetFCMOrders", sub | {"limit": 1}, "pages", "orders"),
-        Call("not_member", "ListFCMSubtraders", key="subtrader"),
-        Call("create", "CreateFCMSubtrader", {"subtrader_suffix": "New1"}),
-        Call("set_cap", "UpdateFCMEventContractDailyCap", sub | {"limit": "300.25"}),
-        Call("cap_set", "GetFCMEventContractDailyCap", sub),
-        Call("block", "UpdateFCMSubtraderBlockedCategories", sub | {"category": "Crypto", "blocked": True}),
-        Call("transfer", "CreateFCMPositionTransfer", move),
-        Call("drop_cap", "DeleteFCMEventContractDailyCap", sub),
-        Call("cap_gone", "GetFCMEventContractDailyCap", sub),
+        SceneCall("subtraders", "ListFCMSubtraders"),
+        SceneCall("cap", "GetFCMEventContractDailyCap", sub),
+        SceneCall("categories", "GetFCMSubtraderBlockedCategories", sub),
+        SceneCall("fills", "GetFCMFills", {}, "pages", "fills"),
+        SceneCall("orders", "GetFCMOrders", sub | {"limit": 1}, "pages", "orders"),
+        SceneCall("not_member", "ListFCMSubtraders", key="subtrader"),
+        SceneCall("create", "CreateFCMSubtrader", {"subtrader_suffix": "New1"}),
+        SceneCall("set_cap", "UpdateFCMEventContractDailyCap", sub | {"limit": "300.25"}),
+        SceneCall("cap_set", "GetFCMEventContractDailyCap", sub),
+        SceneCall("block", "UpdateFCMSubtraderBlockedCategories", sub | {"category": "Crypto", "blocked": True}),
+        SceneCall("transfer", "CreateFCMPositionTransfer", move),
+        SceneCall("drop_cap", "DeleteFCMEventContractDailyCap", sub),
+        SceneCall("cap_gone", "GetFCMEventContractDailyCap", sub),
     ]
 
 

@@ -21,7 +21,7 @@ from mockexchange.contract.clients.checks import starting
 from mockexchange.contract.clients.dialects import POSITION_LISTS
 from mockexchange.contract.clients.history import EV_A, EV_C, EV_D, HIST, make_history, newest_first
 from mockexchange.contract.clients.portfolio import ledger_rows
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage, order_record
+from mockexchange.contract.clients.scenes.scene import Check, Judge, Scene, SceneCall, Stage, order_record
 
 # (ticker, side, action, count, price, subaccount) of hist's orders, ended 7 s apart in this order; the last rests.
 ORDERS = (
@@ -66,16 +66,16 @@ def _at(unix: int) -> datetime:
     return datetime.fromtimestamp(unix, tz=UTC)
 
 
-def calls(stage: Stage) -> list[Call]:
+def calls(stage: Stage) -> list[SceneCall]:
     return [
-        Call("cutoff", "GetHistoricalCutoff"),
-        Call("fills", "GetFillsHistorical", {"limit": 7}, "pages", "fills"),
-        Call("fills_sub3", "GetFillsHistorical", {"subaccount": 3, "limit": 2}, "pages", "fills"),
-        Call("live_fills", "fills", {"limit": 9}, "pages", "fills"),
-        Call("positions", "GetHistoricalPositions", {"limit": 1}, "pages", POSITION_LISTS),
-        Call("positions_sub3", "GetHistoricalPositions", {"subaccount": 3, "limit": 1}, "pages", POSITION_LISTS),
-        Call("live_settled", "positions", {"settlement_status": "settled", "limit": 1}, "pages", POSITION_LISTS),
-        Call("orders", "GetHistoricalOrders", {"limit": 2}, "pages", "orders"),
+        SceneCall("cutoff", "GetHistoricalCutoff"),
+        SceneCall("fills", "GetFillsHistorical", {"limit": 7}, "pages", "fills"),
+        SceneCall("fills_sub3", "GetFillsHistorical", {"subaccount": 3, "limit": 2}, "pages", "fills"),
+        SceneCall("live_fills", "fills", {"limit": 9}, "pages", "fills"),
+        SceneCall("positions", "GetHistoricalPositions", {"limit": 1}, "pages", POSITION_LISTS),
+        SceneCall("positions_sub3", "GetHistoricalPositions", {"subaccount": 3, "limit": 1}, "pages", POSITION_LISTS),
+        SceneCall("live_settled", "positions", {"settlement_status": "settled", "limit": 1}, "pages", POSITION_LISTS),
+        SceneCall("orders", "GetHistoricalOrders", {"limit": 2}, "pages", "orders"),
     ]
 
 

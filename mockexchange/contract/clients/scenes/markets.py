@@ -21,7 +21,7 @@ from typing import Any
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.dialects import MarketData
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage, Unmet
+from mockexchange.contract.clients.scenes.scene import Check, Judge, Scene, SceneCall, Stage, Unmet
 from mockexchange.core.kalshi.units import PRICE, contracts, price
 from mockexchange.server import MockServer
 
@@ -74,18 +74,18 @@ def seed(key_dir: Path, profile: str) -> Stage:
         raise
 
 
-def calls(stage: Stage) -> list[Call]:
+def calls(stage: Stage) -> list[SceneCall]:
     return [
-        Call("markets", "GetMarkets", {"event_ticker": EVENT, "limit": MARKETS_LIMIT}, "pages", "markets"),
-        Call("market", "GetMarket", {"ticker": BOOKED}),
-        Call("book", "GetMarketOrderbook", {"ticker": BOOKED}),
-        Call("books", "GetMarketOrderbooks", {"tickers": [BOOKED, THIN]}),
-        Call("trades", "GetTrades", {"ticker": BOOKED, "limit": TRADES_LIMIT}, "pages", "trades"),
-        Call("events", "GetEvents", {"series_ticker": SERIES, "limit": EVENTS_LIMIT}, "pages", "events"),
-        Call("event", "GetEvent", {"event_ticker": EVENT}),
-        Call("series", "GetSeries", {"series_ticker": SERIES}),
-        Call("series_list", "GetSeriesList"),
-        Call("status", "GetExchangeStatus"),
+        SceneCall("markets", "GetMarkets", {"event_ticker": EVENT, "limit": MARKETS_LIMIT}, "pages", "markets"),
+        SceneCall("market", "GetMarket", {"ticker": BOOKED}),
+        SceneCall("book", "GetMarketOrderbook", {"ticker": BOOKED}),
+        SceneCall("books", "GetMarketOrderbooks", {"tickers": [BOOKED, THIN]}),
+        SceneCall("trades", "GetTrades", {"ticker": BOOKED, "limit": TRADES_LIMIT}, "pages", "trades"),
+        SceneCall("events", "GetEvents", {"series_ticker": SERIES, "limit": EVENTS_LIMIT}, "pages", "events"),
+        SceneCall("event", "GetEvent", {"event_ticker": EVENT}),
+        SceneCall("series", "GetSeries", {"series_ticker": SERIES}),
+        SceneCall("series_list", "GetSeriesList"),
+        SceneCall("status", "GetExchangeStatus"),
     ]
 
 
@@ -116,17 +116,17 @@ def market_record(j: Judge, ticker: str) -> SimpleNamespace:
     """What a read of the market must show, from the ledger: an empty side reads as a YES bid of 0 and a YES ask of
     1, no trade as a last price of 0."""
     with j.ledger.reading() as ledger:
-        market, figures = ledger.state.markets[ticker], ledger.feed.figures(ticker)
-    bid = figures.yes_bid if figures.yes_bid is not None else 0
-    ask = figures.yes_ask if figures.yes_ask is not None else PRICE
+        market, stats = ledger.state.markets[ticker], ledger.feed.stats(ticker)
+    bid = stats.yes_bid if stats.yes_bid is not None else 0
+    ask = stats.yes_ask if stats.yes_ask is not None else PRICE
     return SimpleNamespace(
         ticker=market.ticker, event_ticker=market.event_ticker, status=market.status,
         legacy_status=LEGACY_STATUS.get(market.status, market.status), exchange_index=market.exchange_index,
         result=market.result or "", open_time=market.open_time, close_time=market.close_time,
         floor_strike=market.floor_strike, yes_bid=price(bid), yes_ask=price(ask), no_bid=price(PRICE - ask),
-        no_ask=price(PRICE - bid), last_price=price(figures.last_price or 0),
-        yes_bid_size=contracts(figures.yes_bid_size), yes_ask_size=contracts(figures.yes_ask_size),
-        volume=contracts(figures.volume), open_interest=contracts(figures.open_interest),
+        no_ask=price(PRICE - bid), last_price=price(stats.last_price or 0),
+        yes_bid_size=contracts(stats.yes_bid_size), yes_ask_size=contracts(stats.yes_ask_size),
+        volume=contracts(stats.volume), open_interest=contracts(stats.open_interest),
     )  # fmt: skip
 
 

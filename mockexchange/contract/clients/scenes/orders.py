@@ -22,7 +22,7 @@ from typing import Any
 
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage, Unmet
+from mockexchange.contract.clients.scenes.scene import Check, Judge, Scene, SceneCall, Stage, Unmet
 from mockexchange.core.kalshi.units import contracts, dollars, price
 from mockexchange.server import MockServer
 
@@ -81,26 +81,26 @@ def _order(cid: str | None, side: str, count: str, at: str, time_in_force: str =
             "self_trade_prevention_type": STP}  # fmt: skip
 
 
-def calls(stage: Stage) -> list[Call]:
+def calls(stage: Stage) -> list[SceneCall]:
     ids = stage.facts["ids"]
     batch = [_order("B-1", "bid", "1", "0.33"), _order("B-2", "bid", "1", "0.48", IOC)]
     amend = {"ticker": MARKET, "side": "bid", "price": "0.35", "count": "6"}
     return [
-        Call("cross", "CreateOrderV2", body=_order("C-cross", "bid", "7", "0.46")),
-        Call("queue", "CreateOrderV2", body=_order("C-queue", "bid", "2", "0.40")),
-        Call("unnamed", "CreateOrderV2", body=_order(None, "bid", "1", "0.10", IOC)),
-        Call("batch", "BatchCreateOrdersV2", body={"orders": batch}),
-        Call("amend", "AmendOrderV2", {"order_id": ids["S-amend"]}, body=amend),
-        Call("decrease", "DecreaseOrderV2", {"order_id": ids["S-decrease"]}, body={"reduce_by": "2"}),
-        Call("cancel", "CancelOrderV2", {"order_id": ids["S-cancel"]}),
-        Call("cancel_again", "CancelOrderV2", {"order_id": ids["S-cancel"]}),
-        Call("batch_cancel", "BatchCancelOrdersV2",
+        SceneCall("cross", "CreateOrderV2", body=_order("C-cross", "bid", "7", "0.46")),
+        SceneCall("queue", "CreateOrderV2", body=_order("C-queue", "bid", "2", "0.40")),
+        SceneCall("unnamed", "CreateOrderV2", body=_order(None, "bid", "1", "0.10", IOC)),
+        SceneCall("batch", "BatchCreateOrdersV2", body={"orders": batch}),
+        SceneCall("amend", "AmendOrderV2", {"order_id": ids["S-amend"]}, body=amend),
+        SceneCall("decrease", "DecreaseOrderV2", {"order_id": ids["S-decrease"]}, body={"reduce_by": "2"}),
+        SceneCall("cancel", "CancelOrderV2", {"order_id": ids["S-cancel"]}),
+        SceneCall("cancel_again", "CancelOrderV2", {"order_id": ids["S-cancel"]}),
+        SceneCall("batch_cancel", "BatchCancelOrdersV2",
              body={"orders": [{"order_id": ids["S-batch-1"]}, {"order_id": ids["S-batch-2"]}]}),
-        Call("list", "GetOrders", {"limit": LIST_LIMIT}, "pages", "orders"),
-        Call("order", "GetOrder", {"order_id": ids["S-amend"]}),
-        Call("queue_positions", "GetOrderQueuePositions", {"market_tickers": MARKET}),
-        Call("queue_position", "GetOrderQueuePosition", {"order_id": ids["S-queue"]}),
-        Call("balance", "balance"),
+        SceneCall("list", "GetOrders", {"limit": LIST_LIMIT}, "pages", "orders"),
+        SceneCall("order", "GetOrder", {"order_id": ids["S-amend"]}),
+        SceneCall("queue_positions", "GetOrderQueuePositions", {"market_tickers": MARKET}),
+        SceneCall("queue_position", "GetOrderQueuePosition", {"order_id": ids["S-queue"]}),
+        SceneCall("balance", "balance"),
     ]  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from mockexchange.contract.clients.checks import Verdict, compact_error, compare_rows
+from mockexchange.contract.clients.checks import ClientVerdict, compact_error, compare_rows
 from mockexchange.contract.clients.dialects import Dialect, Field
 from mockexchange.contract.clients.libraries import ClientSpec
 from mockexchange.contract.clients.plans import run_plan
@@ -44,7 +44,7 @@ class Stage:
 
 
 @dataclass(frozen=True)
-class Call:
+class SceneCall:
     id: str
     operation: str  # Kalshi's operationId, or an endpoint of the matrix's reads (`fills`, `positions`)
     args: Mapping[str, Any] = field(default_factory=dict)
@@ -65,7 +65,7 @@ class Check:
 class Scene:
     capability: str  # the matrix's column
     seed: Callable[[Path, str], Stage]  # (a folder for key files, the wire profile) -> a started, seeded mock
-    calls: Callable[[Stage], list[Call]]
+    calls: Callable[[Stage], list[SceneCall]]
     checks: tuple[Check, ...]
 
     def checks_for(self, dialect: Dialect) -> list[Check]:
@@ -91,7 +91,7 @@ class Unmet(Exception):
     """A call did not answer as a check needs; the message says how it answered."""
 
 
-def makes(dialect: Dialect, call: Call) -> bool:
+def makes(dialect: Dialect, call: SceneCall) -> bool:
     """Whether the client has the call's operation and can send its parameters."""
     lacked = dialect.lacks_params.get(call.operation, frozenset())
     return call.operation in dialect.methods and not set(call.args) & lacked
@@ -117,7 +117,7 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
     return calls
 
 
-def arguments(dialect: Dialect, call: Call) -> dict[str, Any]:
+def arguments(dialect: Dialect, call: SceneCall) -> dict[str, Any]:
     """The call's parameters, and its body as the client takes one: its fields as keyword arguments, or the whole under
     one argument (a model the client script builds)."""
     args = dict(call.args)
@@ -263,16 +263,18 @@ def noted(found: Mapping[str, Judge]) -> list[str]:
     return [note for judged in found.values() for note in judged.notes]
 
 
-def scene_verdict(scene: Scene, dialect: Dialect, found: Mapping[str, Judge]) -> Verdict:
+def scene_verdict(scene: Scene, dialect: Dialect, found: Mapping[str, Judge]) -> ClientVerdict:
     """A matrix cell: every check passed, or the first differences."""
     failed = [f"{name}: {problem}" for name, listed in problems(found).items() for problem in listed]
     if not found:
-        return Verdict(False, f"no check of {scene.capability} applies to the client (it has none of its operations)")
+        return ClientVerdict(
+            False, f"no check of {scene.capability} applies to the client (it has none of its operations)"
+        )
     if failed:
-        return Verdict(False, f"{_n(len(failed), 'problem')}: " + "; ".join(failed[:3]))
+        return ClientVerdict(False, f"{_n(len(failed), 'problem')}: " + "; ".join(failed[:3]))
     notes = noted(found)
     lacked = scene.lacked(dialect)
-    return Verdict(
+    return ClientVerdict(
         True,
         f"{_n(len(found), 'check')} ({', '.join(found)})"
         + "".join(f"; {note}" for note in notes)

@@ -1,4 +1,4 @@
-"""The `subaccounts` scene: a client manages an account's insides (PortfolioApi's subaccount operations, the
+"""The `subaccounts` scene: a client manages an account's details (PortfolioApi's subaccount operations, the
 intra-exchange-instance transfers and the target balance allocation).
 
 Stage (admin API): `trader` with 1,000.00, subaccount 1 made and paid 50.00 from the primary, its netting turned off,
@@ -18,7 +18,7 @@ from typing import Any
 
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage
+from mockexchange.contract.clients.scenes.scene import Check, Judge, Scene, SceneCall, Stage
 from mockexchange.core.clock import unix_seconds
 from mockexchange.server import MockServer
 
@@ -58,32 +58,32 @@ def seed(key_dir: Path, profile: str) -> Stage:
         raise
 
 
-def calls(stage: Stage) -> list[Call]:
+def calls(stage: Stage) -> list[SceneCall]:
     pay = {"client_transfer_id": CLIENT_TRANSFER, "from_subaccount": 0, "to_subaccount": 2, "amount_cents": 1234}
     move = {"source": "event_contract", "destination": "margined", "amount": 123_456}
     return [
-        Call("balances_seeded", "GetSubaccountBalances"),
-        Call("netting_seeded", "GetSubaccountNetting"),
-        Call("instance_seeded", "GetIntraExchangeInstanceTransfer", {"transfer_id": stage.facts["pending"]}),
-        Call("allocation_seeded", "GetTargetBalanceAllocation"),
-        Call("create", "CreateSubaccount"),
-        Call("transfer", "ApplySubaccountTransfer", pay),
-        Call("retry", "ApplySubaccountTransfer", pay),
-        Call("reused", "ApplySubaccountTransfer", pay | {"amount_cents": 999}),
-        Call("short", "ApplySubaccountTransfer",
+        SceneCall("balances_seeded", "GetSubaccountBalances"),
+        SceneCall("netting_seeded", "GetSubaccountNetting"),
+        SceneCall("instance_seeded", "GetIntraExchangeInstanceTransfer", {"transfer_id": stage.facts["pending"]}),
+        SceneCall("allocation_seeded", "GetTargetBalanceAllocation"),
+        SceneCall("create", "CreateSubaccount"),
+        SceneCall("transfer", "ApplySubaccountTransfer", pay),
+        SceneCall("retry", "ApplySubaccountTransfer", pay),
+        SceneCall("reused", "ApplySubaccountTransfer", pay | {"amount_cents": 999}),
+        SceneCall("short", "ApplySubaccountTransfer",
              {"client_transfer_id": SHORT_TRANSFER, "from_subaccount": 1, "to_subaccount": 0, "amount_cents": 5_001}),
-        Call("netting_set", "UpdateSubaccountNetting", {"subaccount_number": 2, "enabled": False}),
-        Call("netting", "GetSubaccountNetting"),
-        Call("instance", "IntraExchangeInstanceTransfer", move | {"client_transfer_id": INSTANCE_TRANSFER}),
-        Call("instance_reused", "IntraExchangeInstanceTransfer", move | {"client_transfer_id": INSTANCE_TRANSFER,
+        SceneCall("netting_set", "UpdateSubaccountNetting", {"subaccount_number": 2, "enabled": False}),
+        SceneCall("netting", "GetSubaccountNetting"),
+        SceneCall("instance", "IntraExchangeInstanceTransfer", move | {"client_transfer_id": INSTANCE_TRANSFER}),
+        SceneCall("instance_reused", "IntraExchangeInstanceTransfer", move | {"client_transfer_id": INSTANCE_TRANSFER,
                                                                          "amount": 1}),
-        Call("allocation_set", "SetTargetBalanceAllocation",
+        SceneCall("allocation_set", "SetTargetBalanceAllocation",
              {"allocations": NEW_ALLOCATION, "resting_margin_reservation": "none"}),
-        Call("allocation", "GetTargetBalanceAllocation"),
-        Call("balances", "GetSubaccountBalances"),
-        Call("transfers", "GetSubaccountTransfers", {"limit": 1}, "pages", "transfers"),
-        Call("instances", "GetIntraExchangeInstanceTransfers", {"limit": 1}, "pages", "transfers"),
-        Call("sixty_fourth", "CreateSubaccount", key="full"),
+        SceneCall("allocation", "GetTargetBalanceAllocation"),
+        SceneCall("balances", "GetSubaccountBalances"),
+        SceneCall("transfers", "GetSubaccountTransfers", {"limit": 1}, "pages", "transfers"),
+        SceneCall("instances", "GetIntraExchangeInstanceTransfers", {"limit": 1}, "pages", "transfers"),
+        SceneCall("sixty_fourth", "CreateSubaccount", key="full"),
     ]  # fmt: skip
 
 

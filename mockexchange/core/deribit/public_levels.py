@@ -1,13 +1,13 @@
 """Deribit's public order books, derived from every account's resting orders: per instrument, the amount resting at
 each price on each side, and the change that moved it (`public/get_order_book`, the `book.*` channels).
 
-`MarketBooks` follows the derivatives book's bus: each resting order's change (`orders.CHANGE`, one per change, the
-order as it is now) moves its instrument's levels, under the book's lock, in the publishing thread. An order counts
+`PublicLevels` follows the Deribit exchange's bus: each resting order's change (`orders.CHANGE`, one per change, the
+order as it is now) moves its instrument's levels, under the exchange's lock, in the publishing thread. An order counts
 while it is `open` with a price and something left: its shown part (`max_show`, capped by what remains); stop and take
 orders wait off the book (`untriggered`). Each move that changes a level draws the next `change_id` (one sequence for
 every instrument, so an instrument's ids only grow; its previous one is the move's `prev_change_id`) and is kept as
 the last move (`moved_by`), for the venue's fan-out to hand over behind the order's change. The levels are built afresh
-from the resting orders when the book's orders are not those last followed (a reset, a state file's snapshot loaded
+from the resting orders when the exchange's orders are not those last followed (a reset, a state file's snapshot loaded
 under it): a read never serves levels the orders do not hold.
 """
 
@@ -17,19 +17,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import ZERO
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders
 from mockexchange.core.events import Change
 
 RESET = "derivatives.reset"
 Entry = tuple[str, Decimal, Decimal]  # ("new" | "change" | "delete", price, amount): a move of one level
 _Held = tuple[str, str, Decimal, Decimal]  # an order's part of the book: instrument, direction, price, amount shown
-_UNSEEN = DerivativeOrders()  # no book's orders: the first read builds the levels
+_UNSEEN = DerivativeOrders()  # no orders followed yet: the first read builds the levels
 
 
 @dataclass(frozen=True, slots=True)
-class BookMoved:
+class LevelsMoved:
     """One move of an instrument's book: the levels it changed on each side."""
 
     instrument_name: str
@@ -41,7 +41,7 @@ class BookMoved:
 
 
 @dataclass(slots=True)
-class InstrumentBook:
+class InstrumentLevels:
     """The amount resting at each price of one instrument, and its last move's id and time (None: never moved)."""
 
     bids: dict[Decimal, Decimal] = field(default_factory=dict)
@@ -69,7 +69,7 @@ class InstrumentBook:
 
 
 @dataclass(frozen=True, slots=True)
-class BookView:
+class LevelsView:
     """An instrument's book as one read saw it: its levels to a depth, best first, and its last move."""
 
     instrument_name: str
@@ -91,25 +91,25 @@ def shown(order: DerivativeOrder) -> _Held | None:
     return order.instrument_name, order.direction, order.price, amount
 
 
-class MarketBooks:
-    """Every instrument's public book, kept current from the derivatives book's order changes (the module docstring).
-    Read it with the book's lock held (`view`, `moved_by`)."""
+class PublicLevels:
+    """Every instrument's public book, kept current from the Deribit exchange's order changes (the module docstring).
+    Read it with the exchange's lock held (`view`, `moved_by`)."""
 
-    def __init__(self, book: DerivativesBook) -> None:
-        self.book = book
-        self._books: dict[str, InstrumentBook] = {}
+    def __init__(self, exchange: DeribitExchange) -> None:
+        self.exchange = exchange
+        self._instruments: dict[str, InstrumentLevels] = {}
         self._held: dict[str, _Held] = {}  # order id -> its part of the book
-        self._source: DerivativeOrders | None = _UNSEEN  # the book's orders the levels were built from
+        self._source: DerivativeOrders | None = _UNSEEN  # the exchange's orders the levels were built from
         self._next_change_id = 1
-        self._last: tuple[Change, BookMoved | None] | None = None
-        book.state.bus.subscribe(self._on_change, (CHANGE, RESET))
+        self._last: tuple[Change, LevelsMoved | None] | None = None
+        exchange.state.bus.subscribe(self._on_change, (CHANGE, RESET))
 
-    # -- reads (the book's lock held) ---------------------------------------------------------------------------
+    # -- reads (the exchange's lock held) ---------------------------------------------------------------------------
 
-    def view(self, instrument_name: str, depth: int) -> BookView:
+    def view(self, instrument_name: str, depth: int) -> LevelsView:
         self._sync()
-        found = self._books.get(instrument_name) or InstrumentBook()
-        return BookView(
+        found = self._instruments.get(instrument_name) or InstrumentLevels()
+        return LevelsView(
             instrument_name,
             found.levels("buy", depth),
             found.levels("sell", depth),
@@ -119,12 +119,12 @@ class MarketBooks:
             found.timestamp,
         )
 
-    def moved_by(self, change: Change) -> BookMoved | None:
+    def moved_by(self, change: Change) -> LevelsMoved | None:
         """The move an order change made (None: it changed no level), while it is the last one published."""
         last = self._last
         return last[1] if last is not None and last[0] is change else None
 
-    # -- following the book (its lock held) ---------------------------------------------------------------------
+    # -- following the exchange (its lock held) ---------------------------------------------------------------------
 
     def _on_change(self, change: Change) -> None:
         if change.kind == RESET:
@@ -133,23 +133,25 @@ class MarketBooks:
             return
         order: DerivativeOrder = change.payload
         name = order.instrument_name
-        if self.book.state.orders is not self._source:  # the first order, or orders loaded under the book: built afresh
-            before = self._books.get(name) or InstrumentBook()
+        if (
+            self.exchange.state.orders is not self._source
+        ):  # the first order, or orders loaded under the exchange: built afresh
+            before = self._instruments.get(name) or InstrumentLevels()
             old_bids, old_asks = dict(before.bids), dict(before.asks)
             self._sync()
-            after = self._books.get(name) or InstrumentBook()
+            after = self._instruments.get(name) or InstrumentLevels()
             moved = self._moved(name, _diff(old_bids, after.bids), _diff(old_asks, after.asks))
         else:
             moved = self._apply(order)
         self._last = (change, moved)
 
-    def _apply(self, order: DerivativeOrder) -> BookMoved | None:
+    def _apply(self, order: DerivativeOrder) -> LevelsMoved | None:
         old = self._held.pop(order.order_id, None)
         new = shown(order)
         if new is not None:
             self._held[order.order_id] = new
         touched: dict[tuple[str, Decimal], Decimal] = {}  # (direction, price) -> the level's amount before
-        target = self._books.setdefault(order.instrument_name, InstrumentBook())
+        target = self._instruments.setdefault(order.instrument_name, InstrumentLevels())
         for held, sign in ((old, -1), (new, 1)):
             if held is None:
                 continue
@@ -168,23 +170,23 @@ class MarketBooks:
                 moves[direction].append(entry)
         return self._moved(order.instrument_name, moves["buy"], moves["sell"])
 
-    def _moved(self, name: str, bids: list[Entry], asks: list[Entry]) -> BookMoved | None:
+    def _moved(self, name: str, bids: list[Entry], asks: list[Entry]) -> LevelsMoved | None:
         if not bids and not asks:
             return None
-        target = self._books.setdefault(name, InstrumentBook())
+        target = self._instruments.setdefault(name, InstrumentLevels())
         previous, target.change_id = target.change_id, self._next_change_id
         self._next_change_id += 1
-        target.timestamp = self.book.state.clock.now()
-        return BookMoved(name, target.change_id, previous, target.timestamp, tuple(bids), tuple(asks))
+        target.timestamp = self.exchange.state.clock.now()
+        return LevelsMoved(name, target.change_id, previous, target.timestamp, tuple(bids), tuple(asks))
 
     def _sync(self) -> None:
         """Build the levels afresh from the resting orders if they are not those last followed."""
-        source = self.book.state.orders
+        source = self.exchange.state.orders
         if source is self._source:
             return
         self._source = source
         self._held.clear()
-        for kept in self._books.values():  # each instrument keeps its last change id: ids only grow
+        for kept in self._instruments.values():  # each instrument keeps its last change id: ids only grow
             kept.bids.clear()
             kept.asks.clear()
         if source is None:
@@ -196,7 +198,7 @@ class MarketBooks:
                     continue
                 self._held[order_id] = held
                 name, direction, price, amount = held
-                side = self._books.setdefault(name, InstrumentBook()).side(direction)
+                side = self._instruments.setdefault(name, InstrumentLevels()).side(direction)
                 side[price] = side.get(price, ZERO) + amount
 
 

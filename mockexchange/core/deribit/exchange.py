@@ -1,19 +1,19 @@
-"""The derivatives book: instruments, index/mark prices and volatility, accounts with per-currency balances and
+"""The Deribit exchange: instruments, index/mark prices and volatility, accounts with per-currency balances and
 integer-id subaccounts, trades and the positions they make, and the per-currency account summary.
 
 It is the state behind a derivatives venue (Deribit first), as `kalshi/ledger.py` is behind Kalshi. Every change goes
 through a method here, under one lock, and is published as one `Change` (kinds prefixed `derivatives.`) on the bus
 while the lock is held. Values that move with the market (floating P&L, margins, greeks) are not stored: they are
 computed at read time from the current marks, so a scenario that moves an index moves every position at once.
-The arithmetic lives in `derivatives.py`; what the book keeps is one `BookState` (book_state.py), which each of its
+The arithmetic lives in `derivatives.py`; what the exchange keeps is one `ExchangeState` (exchange_state.py), which each of its
 parts takes with the parts it calls: `accounts` (accounts.py), `market` (the instruments and prices, market.py),
 `cash_log`, `expiry` (deliveries), `valuation` (the reads that value positions), `deposit_addresses`, `cash` (deposits,
 withdrawals, transfers) and `trading` (fills). This module makes them and holds them together.
 
 Every number it takes is bounded (docs/admin-api.md, "Bounds"), and so is what they add up to: a wallet's balance and
-the amounts it traded since the last reset. So every figure a venue computes from the book (P&L, margins, greeks,
+the amounts it traded since the last reset. So every figure a venue computes from the exchange (P&L, margins, greeks,
 account summaries) is finite and a few dozen digits long at most, and a balance plus an 8-place amount is exact in
-`Decimal`'s 28 digits. What it keeps of each account's past is bounded per account (kept.py).
+`Decimal`'s 28 digits. What it keeps of each account's past is bounded per account (wallet_history.py).
 """
 
 from __future__ import annotations
@@ -25,19 +25,19 @@ from decimal import Decimal
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.accounts import Accounts
-from mockexchange.core.deribit.book_state import DEFAULT_VOLATILITY, BookState
 from mockexchange.core.deribit.cash import Cash
 from mockexchange.core.deribit.cash_log import CashLog
 from mockexchange.core.deribit.deposit_addresses import DepositAddresses
+from mockexchange.core.deribit.exchange_state import DEFAULT_VOLATILITY, ExchangeState
 from mockexchange.core.deribit.expiry import Expiry
-from mockexchange.core.deribit.kept import DEFAULT_HISTORY_SIZE
-from mockexchange.core.deribit.market import Market
-from mockexchange.core.deribit.trading import Trading
+from mockexchange.core.deribit.market import DeribitMarket
+from mockexchange.core.deribit.trading import DeribitTrading
 from mockexchange.core.deribit.valuation import Valuation
+from mockexchange.core.deribit.wallet_history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.events import EventBus
 
 
-class DerivativesBook:
+class DeribitExchange:
     def __init__(
         self,
         clock: Clock | None = None,
@@ -48,7 +48,7 @@ class DerivativesBook:
     ) -> None:
         if history_size < 1:
             raise ValueError(f"history_size must be 1 or more, not {history_size}")
-        self.state = state = BookState(
+        self.state = state = ExchangeState(
             clock or SystemClock(), bus or EventBus(), rates, default_volatility, history_size
         )
         # The state's lock, the book's: what its commands and reads hold (and a restarting command waits on,
@@ -57,15 +57,15 @@ class DerivativesBook:
         self.accounts = Accounts(state)
         self.cash_log = CashLog(state)
         self.expiry = Expiry(state, self.accounts, self.cash_log)
-        self.market = Market(state, self.expiry)
+        self.market = DeribitMarket(state, self.expiry)
         self.valuation = Valuation(state, self.accounts, self.market)
         self.deposit_addresses = DepositAddresses(state, self.accounts)
         self.cash = Cash(state, self.accounts, self.expiry, self.cash_log, self.valuation, self.deposit_addresses)
-        self.trading = Trading(state, self.accounts, self.market, self.expiry, self.cash_log)
+        self.trading = DeribitTrading(state, self.accounts, self.market, self.expiry, self.cash_log)
 
     @contextmanager
-    def reading(self) -> Iterator[DerivativesBook]:
-        """Hold the book still while a venue reads several things that must agree (what has expired by now is
+    def reading(self) -> Iterator[DeribitExchange]:
+        """Hold the exchange still while a venue reads several things that must agree (what has expired by now is
         delivered first, `expire_due`; not by a read beside a long command, which reads the state it began from)."""
         with self.lock:
             if not self.lock.beside_long:

@@ -11,24 +11,24 @@ from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from mockexchange.core.kalshi.books import _Book
 from mockexchange.core.kalshi.event_totals import rollup as part_rollup
+from mockexchange.core.kalshi.owner_rows import _OwnerRows
 from mockexchange.core.kalshi.row_filter import RowFilter
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition, PositionKey, SettlementState, SettlementStatus
-from mockexchange.core.kalshi.stored_rows import StoredPosition, StoredRows, book_state
+from mockexchange.core.kalshi.stored_rows import StoredPosition, StoredRows, settlement_state
 from mockexchange.core.versions import ABSENT, History
 
 # The rows of an owner changed since a time, (now, then) by event: now None if the row is gone, then ABSENT if new.
 ByEvent = dict[str, list[tuple[MarketPosition | None, Any]]]
 
 
-class Walks(StoredRows):
+class PositionReads(StoredRows):
     """Reads in key order, and of one row: a part of `PositionStore`, whose books and history (its `__init__` sets
     them) they read."""
 
     history: History
     _holders: dict[str, int | dict[int, int]]  # every account's row in a market: its handle, or {owner: handle}
-    _books: dict[tuple[int, SettlementState], _Book]
+    _owner_rows: dict[tuple[int, SettlementState], _OwnerRows]
     _by_event_memo: tuple[dict[Hashable, Any], ByEvent] | None
 
     def get(self, user_id: str, subaccount: int, ticker: str) -> StoredPosition | None:
@@ -108,21 +108,21 @@ class Walks(StoredRows):
             return iter(())
         streams: list[Iterator[MarketPosition]] = []
         for state in _states(status):
-            book = self._books.get((owner, state))
-            if not book:
+            owned = self._owner_rows.get((owner, state))
+            if not owned:
                 continue
             if ticker is not None:
                 # A ticker names at most one row; no range to walk.
                 handle = self._handle(user_id, subaccount, ticker)
                 if (
                     handle is not None
-                    and book_state(self._flags[handle]) == state
+                    and settlement_state(self._flags[handle]) == state
                     and (event_ticker is None or self._places[handle].event_ticker == event_ticker)
                     and (after is None or (self._places[handle].event_ticker, ticker) > after)
                 ):
                     streams.append(iter([StoredPosition(self, handle)]))
                 continue
-            streams.append(self._rows_of(owner, book, after, event_ticker))
+            streams.append(self._rows_of(owner, owned, after, event_ticker))
         if not streams:
             return iter(())
         if len(streams) == 1:
@@ -130,20 +130,20 @@ class Walks(StoredRows):
         return heapq.merge(*streams, key=_key)
 
     def _rows_of(
-        self, owner: int, book: _Book, after: PositionKey | None, event_ticker: str | None
+        self, owner: int, owned: _OwnerRows, after: PositionKey | None, event_ticker: str | None
     ) -> Iterator[MarketPosition]:
         """The book's rows strictly after `after` (of one event if `event_ticker`), in key order."""
         if event_ticker is not None:
             if after is not None and after[0] > event_ticker:
                 return
-            events: Iterator[str] = iter((event_ticker,) if event_ticker in book.rows else ())
+            events: Iterator[str] = iter((event_ticker,) if event_ticker in owned.rows else ())
         elif after is None:
-            events = iter(book.events)
+            events = iter(owned.events)
         else:
-            events = book.events.irange(minimum=after[0])
+            events = owned.events.irange(minimum=after[0])
         holders = self._holders
         for event in events:
-            tickers = book.rows[event].tickers
+            tickers = owned.rows[event].tickers
             if after is not None and event == after[0]:
                 if isinstance(tickers, list):
                     walked: Iterator[str] = itertools.islice(tickers, bisect_right(tickers, after[1]), None)
@@ -204,8 +204,8 @@ class Walks(StoredRows):
         states = _states(status)
         owner = self._owner_ids.get((user_id, subaccount))
         for state in states:
-            book = self._books.get((owner, state)) if owner is not None else None
-            event = book.rows.get(event_ticker) if book is not None else None
+            owned = self._owner_rows.get((owner, state)) if owner is not None else None
+            event = owned.rows.get(event_ticker) if owned is not None else None
             if event is None:
                 continue
             rollup = rollup.merged(part_rollup(event_ticker, event.totals, keep))

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 from mockexchange.core.book import Book, LevelChange, merged
 from mockexchange.core.clock import unix_us
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.figures import touch
 from mockexchange.core.kalshi.footprints import long_work
 from mockexchange.core.kalshi.lifecycle import schedule
 from mockexchange.core.kalshi.liquidity import book_moved
 from mockexchange.core.kalshi.market_changes import Cause
+from mockexchange.core.kalshi.market_feed import touch
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.orders import CANCELED, EXPIRY_CANCEL, HALT_CANCEL, ORDER, RESTING, Order
 
@@ -41,7 +41,7 @@ def cause_of(order: Order) -> Cause:
     return Cause(order.user_id, order.subaccount, order.client_order_id or None)
 
 
-class KeptOrders:
+class OrderUpkeep:
     """The orders the ledger keeps (module docstring), over its state. It takes what it calls of the FCM desk: the
     count a subtrader's daily cap keeps of its resting orders (`cap_rest_moved`, fcm.py's `rest_moved`)."""
 

@@ -9,7 +9,7 @@ from sortedcontainers import SortedList
 from mockexchange.core.columns import Column
 
 
-class _Event:
+class _EventRows:
     """One owner's rows of one event in one settlement state: their tickers in order, and their running totals."""
 
     __slots__ = ("tickers", "totals")
@@ -19,14 +19,14 @@ class _Event:
         self.totals = Column("q")  # the parts of its running totals (event_totals.py)
 
 
-class _Book:
+class _OwnerRows:
     """One owner's rows in one settlement state: events in order, and each event's rows."""
 
     __slots__ = ("events", "rows")
 
     def __init__(self) -> None:
         self.events = SortedList()
-        self.rows: dict[str, _Event] = {}
+        self.rows: dict[str, _EventRows] = {}
 
 
 _LONG_EVENT = 512  # tickers past which an event's list becomes a SortedList (inserts stay O(log n))

@@ -1,6 +1,6 @@
 """The tape and the figures of a market: every trade printed on it, and what trades and book changes keep of it
 (volume, 24-hour volume, open interest, the last trade, the previous day's bid, ask and price), read by the market
-reads and the `ticker` channel through the ledger's `feed` (`Feed`, the `MarketFeed` of market_changes.py).
+reads and the `ticker` channel through the ledger's `feed` (`LedgerFeed`, the `MarketFeed` of market_changes.py).
 
 The tape is no copy of the trades: a trade is a fill (a scripted fill; of a match, its taker's fill: the maker's is left
 out), so the tape is two time indexes over the fill log (core/time_index.py): the market's trades, and every market's
@@ -28,7 +28,7 @@ from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import unix_us
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import LedgerError
-from mockexchange.core.kalshi.market_changes import TRADE, MarketFigures, Trade
+from mockexchange.core.kalshi.market_changes import TRADE, MarketStats, Trade
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.units import price_units
 
@@ -77,7 +77,7 @@ def hold(market: Market, before: int, after: int) -> None:
     market.no_held += max(-after, 0) - max(-before, 0)
 
 
-class Feed:
+class LedgerFeed:
     """The ledger's markets as the market data channels read them (`ledger.feed`, the `MarketFeed` of
     market_changes.py): printing trades, and each market's figures, under the ledger's lock."""
 
@@ -92,7 +92,7 @@ class Feed:
         the YES side or not; its figures follow (the caller rolled the previous day's and set the last price), and its
         `Trade` goes to those who take them."""
         state = self.state
-        state.tape.add_position(market.ticker, now, at)
+        state.market_trades.add_position(market.ticker, now, at)
         state.trades.add_position("", now, at)
         market.volume += count
         market.volume_24h += count
@@ -111,7 +111,7 @@ class Feed:
         """Take the trades older than 24 hours at `now_us` out of the market's 24-hour volume (its `window_from` then
         names where the window starts, as a read's key needs)."""
         state = self.state
-        numbers = state.tape.numbers(market.ticker)
+        numbers = state.market_trades.numbers(market.ticker)
         if numbers is None:
             return
         fills = state.fills
@@ -150,21 +150,21 @@ class Feed:
         market = self.state.markets.get(ticker)
         return market.book_clock if market is not None else 0
 
-    def figures(self, ticker: str) -> MarketFigures:
+    def stats(self, ticker: str) -> MarketStats:
         market = self.state.markets.get(ticker)
         if market is None:
             raise LedgerError(f"unknown market {ticker!r}", status=404)
-        return self.figures_of(market)
+        return self.stats_of(market)
 
     def steady_until(self, markets: Iterable[Market], since: datetime) -> int | None:
         """The exchange time (Unix microseconds) at which the figures of any of these markets, as `figures_of` read
         them at `since` or later, next move with time alone: the next of their trades to leave a 24-hour window, or
         the end of a market's day still ahead at `since`; None: none will until a market changes."""
-        tape, times = self.state.tape, self.state.fills.times
+        market_trades, times = self.state.market_trades, self.state.fills.times
         ages: int | None = None
         ends: datetime | None = None
         for market in markets:
-            numbers = tape.numbers(market.ticker)
+            numbers = market_trades.numbers(market.ticker)
             if numbers is not None and market.window_from < len(numbers):
                 first = times[numbers[market.window_from]]
                 ages = first if ages is None or first < ages else ages
@@ -175,7 +175,7 @@ class Feed:
             return ages
         return unix_us(ends) if ages is None else min(ages, unix_us(ends))
 
-    def figures_of(self, market: Market, now: datetime | None = None) -> MarketFigures:
+    def stats_of(self, market: Market, now: datetime | None = None) -> MarketStats:
         """The market's figures now (the 24-hour window and the previous day read at the exchange clock's now, or at
         `now`, a read's)."""
         now = self.state.clock.now() if now is None else now
@@ -186,7 +186,7 @@ class Feed:
             previous = (bid, ask, last)
         else:
             previous = (market.previous_yes_bid, market.previous_yes_ask, market.previous_price)
-        return MarketFigures(
+        return MarketStats(
             bid, bid_size, ask, ask_size, last, market.last_trade_size, market.volume, market.volume_24h,
             max(market.yes_held, market.no_held), *previous,
         )  # fmt: skip

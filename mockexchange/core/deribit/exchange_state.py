@@ -1,4 +1,4 @@
-"""What the derivatives book keeps, held in one place: the book's parts (accounts, market, cash, trading, valuation,
+"""What the Deribit exchange keeps, held in one place: the exchange's parts (accounts, market, cash, trading, valuation,
 expiry, the transaction log, deposit addresses) each take it, and change it only under its `lock`.
 
 Its wiring (the clock, the bus, the lock, the margin rates, the default volatility, the history bound) is the mock's;
@@ -14,20 +14,20 @@ from decimal import Decimal
 
 from mockexchange.core.clock import Clock
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.kept import Kept
 from mockexchange.core.deribit.orders import DerivativeOrders
 from mockexchange.core.deribit.records import (
     CashMove,
     Delivery,
     DepositAddress,
+    DeribitTrade,
     LogEntry,
     PositionState,
     Price,
-    Trade,
     WalletTransfer,
     _Listing,
 )
-from mockexchange.core.deribit.wallets import Account
+from mockexchange.core.deribit.wallet_history import WalletHistory
+from mockexchange.core.deribit.wallets import DeribitAccount
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.stepping import StateLock
 
@@ -36,32 +36,40 @@ FIRST_ACCOUNT_ID = 1001  # Deribit account (and subaccount) ids are integers; th
 
 
 @dataclass(eq=False)
-class BookState:
+class ExchangeState:
     clock: Clock
     bus: EventBus
     rates: d.MarginRates
     default_volatility: Decimal
     # What each account keeps of its past, of each kind (closed orders, trades, transaction log entries, deposits and
-    # withdrawals, transfers): its newest this many (kept.py). The mock's setting, not state.
+    # withdrawals, transfers): its newest this many (wallet_history.py). The mock's setting, not state.
     history_size: int
     lock: StateLock = field(default_factory=StateLock)  # (core/stepping.py: long commands step aside for reads)
     listings: dict[str, _Listing] = field(default_factory=dict)
     indexes: dict[str, Price] = field(default_factory=dict)
     currency_volatility: dict[str, Decimal] = field(default_factory=dict)  # per base currency
-    accounts: dict[str, Account] = field(default_factory=dict)
+    accounts: dict[str, DeribitAccount] = field(default_factory=dict)
     wallet_owner: dict[int, str] = field(default_factory=dict)
     positions: dict[tuple[str, int, str], PositionState] = field(default_factory=dict)
     # the same, by wallet id and instrument
     wallet_positions: dict[int, dict[str, PositionState]] = field(default_factory=dict)
-    trades: Kept[Trade] = field(default_factory=Kept)  # each wallet's fills (trading.py)
-    tape: dict[str, deque[Trade]] = field(default_factory=dict)  # each instrument's trades of the last 24 hours
+    trades: WalletHistory[DeribitTrade] = field(default_factory=WalletHistory)  # each wallet's fills (trading.py)
+    instrument_trades: dict[str, deque[DeribitTrade]] = field(
+        default_factory=dict
+    )  # each instrument's trades of the last 24 hours
     traded: dict[int, Decimal] = field(default_factory=dict)  # wallet id -> the amounts it traded since the last reset
-    cash_moves: Kept[CashMove] = field(default_factory=Kept)  # each wallet's deposits and withdrawals, in order made
-    wallet_transfers: Kept[WalletTransfer] = field(default_factory=Kept)  # each wallet's transfers, out and in
+    cash_moves: WalletHistory[CashMove] = field(
+        default_factory=WalletHistory
+    )  # each wallet's deposits and withdrawals, in order made
+    wallet_transfers: WalletHistory[WalletTransfer] = field(
+        default_factory=WalletHistory
+    )  # each wallet's transfers, out and in
     deliveries: list[Delivery] = field(default_factory=list)  # in the order they were made
     # (wallet id, currency) -> its addresses, oldest first
     deposit_addresses: dict[tuple[int, str], list[DepositAddress]] = field(default_factory=dict)
-    cash_log: Kept[LogEntry] = field(default_factory=Kept)  # each wallet's transaction log, oldest first
+    cash_log: WalletHistory[LogEntry] = field(
+        default_factory=WalletHistory
+    )  # each wallet's transaction log, oldest first
     log_seq: dict[int, int] = field(default_factory=dict)  # wallet id -> its last entry's `user_seq`
     next_log_id: int = 1
     next_expiry: datetime | None = None  # the earliest expiration not yet delivered
@@ -87,10 +95,10 @@ class BookState:
         return self.next_transfer_id - 1
 
     def clear(self) -> None:
-        """Empty what the book holds; the ids drawn go on (an id names one thing over the mock's life)."""
+        """Empty what the exchange holds; the ids drawn go on (an id names one thing over the mock's life)."""
         for held in (
             self.listings, self.indexes, self.currency_volatility, self.accounts, self.wallet_owner, self.positions,
-            self.wallet_positions, self.trades, self.tape, self.traded, self.cash_moves, self.wallet_transfers,
+            self.wallet_positions, self.trades, self.instrument_trades, self.traded, self.cash_moves, self.wallet_transfers,
             self.deliveries, self.deposit_addresses, self.cash_log, self.log_seq,
         ):  # fmt: skip
             held.clear()

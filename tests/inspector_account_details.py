@@ -24,14 +24,14 @@ LIVE = "KXLIVE-26DEC-T2"
 
 
 @dataclass
-class Insides:
+class AccountDetails:
     mock: MockServer
     clock: ManualClock
     user: httpx.Client  # signed with carol's unrestricted key
     fcm: httpx.Client  # signed with the FCM member's key
     bound_key_id: str  # carol's key locked to subaccount 2
 
-    def __enter__(self) -> Insides:
+    def __enter__(self) -> AccountDetails:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -45,7 +45,7 @@ def _client(mock: MockServer, user_id: str, **key: Any) -> httpx.Client:
     return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
 
 
-def seed(mock: MockServer, clock: ManualClock) -> Insides:
+def seed(mock: MockServer, clock: ManualClock) -> AccountDetails:
     clock.set(T0)
     mock.create_account(USER, balance_cents=100_000)
     user = _client(mock, USER, name="desk bot")
@@ -78,7 +78,7 @@ def seed(mock: MockServer, clock: ManualClock) -> Insides:
     for category in ("Politics", "Sports"):
         mock.set_fcm_blocked_category(FCM, f"{FCM}_A", category, True)
     mock.create_key(FCM, key_type="ed25519", name="sub A trader", subtrader_id=f"{FCM}_A")
-    return Insides(mock, clock, user, fcm, bound["key_id"])
+    return AccountDetails(mock, clock, user, fcm, bound["key_id"])
 
 
 def served(client: httpx.Client, path: str, **params: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The public order books (core/deribit/market_book.py) under any sequence of orders placed and cancelled by several
+"""The public order books (core/deribit/public_levels.py) under any sequence of orders placed and cancelled by several
 accounts, with hostile amounts and prices: after every step each instrument's levels are the sum of the resting orders'
 shown parts, and the moves published so far, replayed from empty books, give the same levels, each move chaining from
 the instrument's previous one with a larger change id."""
@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
-from mockexchange.core.deribit.market_book import BookMoved, MarketBooks
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.core.deribit.orders import CHANGE
+from mockexchange.core.deribit.public_levels import LevelsMoved, PublicLevels
 
 USERS = ("alice", "bob", "carol")
 INSTRUMENTS = ("BTC-PERPETUAL", "ETH-PERPETUAL")
@@ -29,15 +29,15 @@ AMOUNTS = st.sampled_from([Decimal(a) for a in ("10", "20", "1000", "1000000000"
 class Books(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.book = DerivativesBook(clock=ManualClock())
+        self.exchange = DeribitExchange(clock=ManualClock())
         for user in USERS:
-            self.book.accounts.open_account(user, balances={"BTC": Decimal(10)})
-        self.market = MarketBooks(self.book)
-        self.moves: list[BookMoved] = []
-        self.book.state.bus.subscribe(self._record, (CHANGE,))
+            self.exchange.accounts.open_account(user, balances={"BTC": Decimal(10)})
+        self.levels = PublicLevels(self.exchange)
+        self.moves: list[LevelsMoved] = []
+        self.exchange.state.bus.subscribe(self._record, (CHANGE,))
 
     def _record(self, change) -> None:
-        moved = self.market.moved_by(change)
+        moved = self.levels.moved_by(change)
         if moved is not None:
             self.moves.append(moved)
 
@@ -47,26 +47,26 @@ class Books(RuleBasedStateMachine):
     )  # fmt: skip
     def place(self, user, name, direction, amount, price, show, stop) -> None:
         terms = {"order_type": "stop_limit", "trigger": "mark_price", "trigger_price": price} if stop else {}
-        with suppress(BookError):  # refused: nothing changed
-            submit_order(self.book, user, name, direction, amount, price, max_show=show, **terms)
+        with suppress(ExchangeError):  # refused: nothing changed
+            submit_order(self.exchange, user, name, direction, amount, price, max_show=show, **terms)
 
-    @precondition(lambda self: self.book.state.orders is not None and self.book.state.orders.open)
+    @precondition(lambda self: self.exchange.state.orders is not None and self.exchange.state.orders.open)
     @rule(pick=st.integers(min_value=0, max_value=10**6))
     def cancel(self, pick) -> None:
-        open_ids = [i for ids in self.book.state.orders.open.values() for i in ids]  # type: ignore[union-attr]
-        cancel_order(self.book, open_ids[pick % len(open_ids)])
+        open_ids = [i for ids in self.exchange.state.orders.open.values() for i in ids]  # type: ignore[union-attr]
+        cancel_order(self.exchange, open_ids[pick % len(open_ids)])
 
     @rule()
     def reset(self) -> None:
-        self.book.reset()
+        self.exchange.reset()
         for user in USERS:
-            self.book.accounts.open_account(user, balances={"BTC": Decimal(10)})
+            self.exchange.accounts.open_account(user, balances={"BTC": Decimal(10)})
         self.moves.clear()  # a reset publishes no move: the replay starts again from empty books
 
     @invariant()
     def levels_are_the_resting_orders(self) -> None:
         expected: dict[tuple[str, str], dict[Decimal, Decimal]] = {}
-        orders = self.book.state.orders
+        orders = self.exchange.state.orders
         for ids in orders.open.values() if orders is not None else ():
             for order_id in ids:
                 order = orders.orders[order_id]  # type: ignore[union-attr]
@@ -88,9 +88,9 @@ class Books(RuleBasedStateMachine):
                         del side[price]
                     else:
                         side[price] = amount
-        with self.book.lock:
+        with self.exchange.lock:
             for name in INSTRUMENTS:
-                view = self.market.view(name, 10_000)
+                view = self.levels.view(name, 10_000)
                 for direction, levels in (("buy", view.bids), ("sell", view.asks)):
                     want = expected.get((name, direction), {})
                     assert dict(levels) == want

@@ -20,7 +20,7 @@ DEFAULT_HISTORY_SIZE = 10_000  # records of each kind an account keeps unless th
 
 
 @dataclass(slots=True)
-class Kept(Generic[T]):
+class WalletHistory(Generic[T]):
     """Each wallet's records, oldest first; and for each account the wallet of each of its records, oldest first (what
     tells the account's oldest record, whichever wallet holds it)."""
 

@@ -1,9 +1,9 @@
-"""A Kalshi account's insides as the inspector shows them, a part of `GET /_admin/accounts/{user_id}`'s `kalshi`: its
+"""A Kalshi account's details as the inspector shows them, a part of `GET /_admin/accounts/{user_id}`'s `kalshi`: its
 subaccounts' balances per exchange index and their netting, the transfers between its subaccounts and between exchange
 instances, the target balance allocation, its API keys, the historical cutoff and what it moved, and for an FCM member
 its subtraders' daily caps and blocked categories.
 
-Each is the Kalshi venue's own answer to the query `INSIDES_QUERIES` names, called as an unrestricted key of the user
+Each is the Kalshi venue's own answer to the query `DETAILS_QUERIES` names, called as an unrestricted key of the user
 (kalshi_venue.py). Every list is bounded whatever the account holds: the time-ordered ones (transfers, historical fills
 and orders) are the venue's page of the newest `HISTORY_ROWS`; the others (balances and netting rows, keys, subtraders,
 blocked categories) the first `SHOWN` of the answer (`CATEGORIES_SHOWN` categories a subtrader); `counts` says how many
@@ -26,7 +26,7 @@ SHOWN = 100  # rows of an answer that is not paged (balances, netting, keys, sub
 CATEGORIES_SHOWN = 20  # a subtrader's blocked categories: the first this many
 
 # What each answer is: the venue's answer to this query (SUBACCOUNT: the subaccount shown; SUBTRADER: each subtrader).
-INSIDES_QUERIES = {
+DETAILS_QUERIES = {
     "subaccount_balances": f"{API}/portfolio/subaccounts/balances",
     "netting": f"{API}/portfolio/subaccounts/netting",
     "subaccount_transfers": f"{API}/portfolio/subaccounts/transfers?limit={HISTORY_ROWS}",
@@ -44,8 +44,8 @@ INSIDES_QUERIES = {
 _NEWEST = {"limit": str(HISTORY_ROWS)}
 
 
-def insides(ctx: KalshiContext, account: Account, subaccount: int) -> dict[str, Any]:
-    """The account's insides, `subaccount` the one shown; under the ledger's lock (the caller holds it), so they agree
+def account_details(ctx: KalshiContext, account: Account, subaccount: int) -> dict[str, Any]:
+    """The account's details, `subaccount` the one shown; under the ledger's lock (the caller holds it), so they agree
     with each other and with the rest of the account's read."""
     user_id = account.user_id
     state = ctx.ledger.state.subaccount_state
