@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import MemberDescriptorType
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import Column, Read
 from mockexchange.core.ids import uuid_int, uuid_text
+from mockexchange.core.kalshi.markets import Place
 from mockexchange.core.kalshi.units import PRICE, contracts, count_units, dollar_units, dollars, price, price_units
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -65,14 +66,6 @@ class Fill:
     @property
     def no_price(self) -> Decimal:
         return Decimal(1) - self.yes_price
-
-
-class Place(Protocol):
-    """Where a fill was made: the ledger's market (its ticker, event and exchange index never change)."""
-
-    ticker: str
-    event_ticker: str
-    exchange_index: int
 
 
 class _Rows:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from mockexchange.core.book import Book
 from mockexchange.core.columns import Column
@@ -86,6 +86,15 @@ class Event:
     def mutually_exclusive(self) -> bool:
         """Kalshi's: true exactly when the collateral return type is MECNET."""
         return self.collateral_return_type == "MECNET"
+
+
+class Place(Protocol):
+    """The market a fill was made in or a position row is in: the ledger's `Market`, or what names it as one does (its
+    ticker, event and exchange index never change)."""
+
+    ticker: str
+    event_ticker: str
+    exchange_index: int
 
 
 @dataclass(slots=True)

@@ -31,6 +31,7 @@ from sortedcontainers import SortedList
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import ODD
 from mockexchange.core.kalshi.event_totals import Share, share, shift
+from mockexchange.core.kalshi.markets import Place
 from mockexchange.core.kalshi.owner_rows import _LONG_EVENT, _EventRows, _OwnerRows
 from mockexchange.core.kalshi.position_reads import PositionReads
 from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells
@@ -40,7 +41,6 @@ from mockexchange.core.kalshi.stored_rows import (
     _ARCHIVED,
     _SETTLED,
     _UPDATED,
-    Place,
     StoredPosition,
     StoredRows,
     _Place,

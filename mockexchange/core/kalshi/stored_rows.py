@@ -10,21 +10,14 @@ from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import ODD, Column, Read, ReadWrite
+from mockexchange.core.kalshi.markets import Place
 from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.rows import COUNT_BITS, MarketPosition, PositionKey, SettlementState
 from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars
-
-
-class Place(Protocol):
-    """The market a row is in: the ledger's `Market` (its ticker, event and exchange index never change)."""
-
-    ticker: str
-    event_ticker: str
-    exchange_index: int
 
 
 class _Place:
