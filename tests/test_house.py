@@ -1,10 +1,12 @@
 """The rules of the house, checked: the floors of the packages (imports only go down, so no cycle), what `core` and
-the venues may not import, no floats in money code, and a ruff-clean tree. docs/architecture.md draws the floors."""
+the venues may not import, no floats in money code, no two classes of one name, and a ruff-clean tree.
+docs/architecture.md draws the floors."""
 
 from __future__ import annotations
 
 import ast
 import functools
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -328,3 +330,31 @@ def test_a_cycle_inside_a_package_is_found(tmp_path: Path):
     }.items():
         (package / path).write_text(text)
     assert cycles(module_imports(package)) == [["mockexchange.inner.a", "mockexchange.inner.b"]]
+
+
+CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.M)  # (a class statement starts its line: no parse needed)
+
+
+def shared_class_names(package: Path = PACKAGE) -> dict[str, list[str]]:
+    """Each name that two classes (or more) of the package have, nested ones too, with where each is defined."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for match in CLASS.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found[match.group(1)].append(f"{path.relative_to(package.parent)}:{line}")
+    return {name: where for name, where in found.items() if len(where) > 1}
+
+
+def test_no_two_classes_share_a_name():
+    """A class's name says which one it is (Kalshi's printed `Trade`, Deribit's `DeribitTrade`), the contract kit's
+    included: one name, one class."""
+    assert shared_class_names() == {}
+
+
+def test_two_classes_of_one_name_are_found(tmp_path: Path):
+    package = tmp_path / "mockexchange"
+    (package / "core").mkdir(parents=True)
+    (package / "core" / "a.py").write_text("class Trade:\n    pass\n\n\nclass Fill:\n    pass\n")
+    (package / "core" / "b.py").write_text("def f():\n    class Trade:\n        pass\n")
+    assert shared_class_names(package) == {"Trade": ["mockexchange/core/a.py:1", "mockexchange/core/b.py:2"]}
