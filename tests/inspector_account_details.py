@@ -1,4 +1,4 @@
-"""A Kalshi account with insides, for the inspector's tests (API, Chromium, Firefox): subaccounts with their own
+"""A Kalshi account with details to show, for the inspector's tests (API, Chromium, Firefox): subaccounts with their own
 balances and a netting setting, transfers between them and between exchange instances (one pending), a target balance
 allocation, keys bound and unbound, a historical cutoff that moved fills, an order and a settled event's position, and
 an FCM member whose subtraders have a daily cap and blocked categories. And what the page should show of each, read

@@ -260,7 +260,8 @@ def test_step_advances_the_scenario_and_the_page_follows_without_a_reload(sandbo
 
 @pytest.fixture
 def account_details() -> Iterator[details.AccountDetails]:
-    """carol's subaccounts, transfers, keys and historical cutoff, and fcm-arnold's desk (inspector_account_details.py)."""
+    """carol's subaccounts, transfers, keys and historical cutoff, and fcm-arnold's desk
+    (inspector_account_details.py)."""
     clock = ManualClock()
     with MockServer(clock=clock) as mock, details.seed(mock, clock) as found:
         yield found
