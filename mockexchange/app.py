@@ -17,7 +17,7 @@ from mockexchange.admin import routes as admin_routes
 from mockexchange.admin.frames import FrameTap
 from mockexchange.admin.views import Views
 from mockexchange.control import Control
-from mockexchange.control.registration import Served, Venue
+from mockexchange.control.registration import Venue, VenueServed
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.faults import FaultRules
@@ -28,7 +28,7 @@ from mockexchange.registry import VENUES, mock_parts
 from mockexchange.replay.player import Refusals, ReplayMiddleware
 from mockexchange.replay.reel import Reel
 from mockexchange.replay.reel import load as load_tape
-from mockexchange.scenario.grammar import Grammar
+from mockexchange.scenario.grammar import ScenarioGrammar
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
 from mockexchange.state import Persistence
@@ -43,7 +43,7 @@ class MockApp:
     scenarios: Scenarios
     asgi: Starlette
     journal: Journal  # every request the venues received (the admin API's are not)
-    served: dict[str, Served] = field(default_factory=dict)  # what each venue serves, by its name
+    served: dict[str, VenueServed] = field(default_factory=dict)  # what each venue serves, by its name
     persistence: Persistence | None = None  # the state file (Settings.state), if any
     views: Views | None = None  # the inspector's reads and live feed (None: no admin API)
     replay: Reel | None = None  # the tape the venues' paths answer from (Settings.replay), if any
@@ -61,7 +61,8 @@ class MockApp:
         return self.control.connections  # every venue's open websockets
 
     def __getattr__(self, name: str) -> Any:
-        # A venue's context by its name (`app.kalshi`, `app.deribit`), or a venue's state (`app.ledger`, `app.exchange`).
+        # A venue's context by its name (`app.kalshi`, `app.deribit`), or a venue's state (`app.ledger`,
+        # `app.exchange`).
         served = self.served if not name.startswith("__") else {}
         if name in served:
             return served[name].context
@@ -101,7 +102,7 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     return json_response({"error": {"code": "method_not_allowed", "message": "method not allowed"}}, 405, headers)
 
 
-def _venue_of(served: dict[str, Served]) -> Callable[[Scope], str | None]:
+def _venue_of(served: dict[str, VenueServed]) -> Callable[[Scope], str | None]:
     """Which venue's journal entry a request is (None: not journaled, e.g. the admin API)."""
     owners = [door.owns for door in served.values()]
 
@@ -152,7 +153,7 @@ def build_app(
         persistence.attach(control, seed, journal=journal)
     for venue in venues:  # after a state file's commands, so what they made shows at once
         venue.configure(control, settings)
-    scenarios = Scenarios(control, Grammar.of(venues))
+    scenarios = Scenarios(control, ScenarioGrammar.of(venues))
     served = {venue.name: venue.serve(control, parts) for venue in venues if venue.serve is not None}
     journal.judges = {name: door.judge for name, door in served.items() if door.judge is not None}
     route_list = [route for door in served.values() for route in door.routes]

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from mockexchange import MockServer
 from mockexchange.control.commands import as_is, operation
-from mockexchange.control.registration import MockParts, ScenarioSetup, Served, Venue
+from mockexchange.control.registration import MockParts, ScenarioSetup, Venue, VenueServed
 from mockexchange.core.commands import Command, Handlers, value
 from mockexchange.core.values import Integer, Text
 from mockexchange.registry import VENUES
@@ -52,7 +52,7 @@ class BellOperations:
     ring_bell = operation(RingBell, as_is)
 
 
-def serve(control: Any, parts: MockParts) -> Served:
+def serve(control: Any, parts: MockParts) -> VenueServed:
     bell: Bell = control.bell
 
     async def rings(request: Request) -> JSONResponse:
@@ -63,7 +63,7 @@ def serve(control: Any, parts: MockParts) -> Served:
         return JSONResponse({"refused": why}, status)
 
     owns = lambda scope: "toy" if scope["path"].startswith("/toy/") else None  # noqa: E731
-    return Served(bell, [Route("/toy/bells/{user_id}", rings)], owns, refuse)
+    return VenueServed(bell, [Route("/toy/bells/{user_id}", rings)], owns, refuse)
 
 
 def read_bells(reader: Reader, top: Mapping[str, Any]) -> list[Op]:

@@ -45,7 +45,7 @@ class MockParts:
 
 
 @dataclass(slots=True)
-class Served:
+class VenueServed:
     """What a venue serves once the app has made it: its context (the venue's own object, which the inspector's panel
     reads through), its routes (REST and websocket), and which requests are its own (`owns`: the name the journal
     gives a request of it, None for another's; a venue answering under several names, as Deribit's SignalPlus gateway,
@@ -132,7 +132,7 @@ class Venue:
     commands: frozenset[type[Command]] = frozenset()
     refusal: type[Exception] = ValueError
     # How it serves, given the control plane (with its state) and the app's parts: its context and routes.
-    serve: Callable[[Any, MockParts], Served] | None = None
+    serve: Callable[[Any, MockParts], VenueServed] | None = None
     # Its rate-limit buckets under a tier (core/rate_limits.py), by bucket name.
     budgets: Callable[[str], dict[str, Budget]] | None = None
     # The inspector's panel of it (admin/panels.py's `Panel`), made from what it serves.

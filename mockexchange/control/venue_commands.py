@@ -1,9 +1,10 @@
 """The commands a venue runs for its clients' writes (a venue never imports the control plane: the app hands it a
 `VenueCommands`, behind the venue context's protocol). They are the admin API's commands, run by `Control.run`, so a
 state file keeps what a client did as it keeps what was seeded. Each answers what its handler answers (an order
-command's `OrderOutcome`, where the admin API shows plain values of it: the venue renders its own answer); a refusal is raised
-as the venue's core error (Kalshi's ledger's, Deribit's book's, their codes kept where the core gave one), which the
-venue words in its own shape. Which commands each venue runs, by their types, is its registration's (`commands`)."""
+command's `OrderOutcome`, where the admin API shows plain values of it: the venue renders its own answer); a refusal is
+raised as the venue's core error (Kalshi's ledger's, Deribit's exchange's, their codes kept where the core gave one),
+which the venue words in its own shape. Which commands each venue runs, by their types, is its registration's
+(`commands`)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from mockexchange.core.events import EventBus
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.registry import deribit, kalshi
-from mockexchange.scenario.grammar import Grammar
+from mockexchange.scenario.grammar import ScenarioGrammar
 from mockexchange.settings import Settings
 
 VENUES: tuple[Venue, ...] = (
@@ -24,7 +24,7 @@ VENUES: tuple[Venue, ...] = (
     deribit.VENUE,
 )
 # What a scenario file may hold: each venue's set-up sections and steps, and the mock's own (scenario/grammar.py)
-GRAMMAR = Grammar.of(VENUES)
+GRAMMAR = ScenarioGrammar.of(VENUES)
 # The inspector page's scripts of every venue's panel (a proxy's page loads them too)
 PANEL_ASSETS = {name: media for venue in VENUES for name, media in getattr(venue.panel, "assets", {}).items()}
 

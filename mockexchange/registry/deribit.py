@@ -14,7 +14,7 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control.deribit import keys
 from mockexchange.control.deribit.operations import DeribitOperations
 from mockexchange.control.deribit.seeded import reset_deribit
-from mockexchange.control.registration import Kit, MockParts, ScenarioSetup, Served, Venue
+from mockexchange.control.registration import Kit, MockParts, ScenarioSetup, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.deribit import account_commands, cash_commands, order_commands
@@ -98,7 +98,7 @@ def _handlers(handlers: Handlers, control: Any) -> None:
     handlers.add(ResetDeribit, lambda _: reset_deribit(exchange, registry, tokens))
 
 
-def _serve(control: Any, parts: MockParts) -> Served:
+def _serve(control: Any, parts: MockParts) -> VenueServed:
     settings = parts.settings
     window_ms = settings.deribit_timestamp_window_s * 1000
     auth = DeribitAuth(
@@ -128,7 +128,7 @@ def _serve(control: Any, parts: MockParts) -> Served:
         # judged by the venue, which never saw it: no problems (a delayed one's route says)
         scope[JOURNAL_NOTE] = JournalNote(faults.operation(scope["path"]), None, [])
 
-    return Served(ctx, deribit_routes.routes(ctx), lambda scope: journaling.venue_of(ctx, scope), refuse, faulted)
+    return VenueServed(ctx, deribit_routes.routes(ctx), lambda scope: journaling.venue_of(ctx, scope), refuse, faulted)
 
 
 VENUE = Venue(

@@ -12,7 +12,7 @@ from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control.kalshi import due_timer, keys, rest_lag
 from mockexchange.control.kalshi.operations import KalshiOperations
-from mockexchange.control.registration import Kit, MockParts, ScenarioSetup, Served, Venue
+from mockexchange.control.registration import Kit, MockParts, ScenarioSetup, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Handlers
@@ -157,7 +157,7 @@ def _configure(control: Any, settings: Any) -> None:
     control.set_rest_lag(settings.rest_lag_ms)
 
 
-def _serve(control: Any, parts: MockParts) -> Served:
+def _serve(control: Any, parts: MockParts) -> VenueServed:
     settings, journal = parts.settings, parts.journal
     window_ms = int((settings.timestamp_past_s + settings.timestamp_future_s) * 1000)
     ctx = KalshiContext(
@@ -186,7 +186,7 @@ def _serve(control: Any, parts: MockParts) -> Served:
     async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
         return status_error(status, why).response()
 
-    return Served(ctx, kalshi_routes.routes(ctx), _owns, refuse, judge=kalshi_rules)
+    return VenueServed(ctx, kalshi_routes.routes(ctx), _owns, refuse, judge=kalshi_rules)
 
 
 def _owns(scope: Any) -> str | None:

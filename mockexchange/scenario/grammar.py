@@ -7,8 +7,8 @@ it does not take is refused naming its line; what only the state can say (an unk
 market's levels, funds short) is refused when the step runs, naming its line too.
 
 Each venue's steps are its registration's (scenario/kalshi/steps.py, scenario/deribit/steps.py); the mock's own are
-here: a fault rule, clearing them, closing a user's websocket connections (docs/misbehaving.md). `Grammar.of` joins them
-in the order the venues are registered, the mock's own first.
+here: a fault rule, clearing them, closing a user's websocket connections (docs/misbehaving.md). `ScenarioGrammar.of`
+joins them in the order the venues are registered, the mock's own first.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def specs_of(kind: str, made: Callable[..., Command], given: Mapping[str, Specs]
 
 
 @dataclass(frozen=True, slots=True)
-class Grammar:
+class ScenarioGrammar:
     """Every step kind a timeline may take (what makes its command, and its fields' specs), every venue's set-up
     (control/registration.py's `ScenarioSetup`: the top-level sections it reads, and how) and the control-plane
     operation of each set-up kind that is no command when read (`operations`)."""
@@ -51,7 +51,7 @@ class Grammar:
     operations: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, venues: Iterable[Any]) -> Grammar:
+    def of(cls, venues: Iterable[Any]) -> ScenarioGrammar:
         """The mock's own steps and each venue's (a registration's `steps`, `step_specs` and `setup`); a step kind, a
         section or a set-up kind two name is a ValueError."""
         venues = tuple(venues)

@@ -15,7 +15,7 @@ from mockexchange.control import Control, ControlError, clock_status
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.events import Change
 from mockexchange.scenario import schema
-from mockexchange.scenario.grammar import Grammar
+from mockexchange.scenario.grammar import ScenarioGrammar
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.runner import Progress, ScenarioSession
 
@@ -23,7 +23,7 @@ MAX_SPEED = 10**6  # a scenario played a million times faster than real time is 
 
 
 class Scenarios:
-    def __init__(self, control: Control, grammar: Grammar) -> None:
+    def __init__(self, control: Control, grammar: ScenarioGrammar) -> None:
         """`grammar`: the steps and set-up sections a scenario may hold (each venue's and the mock's own: the
         registry's `GRAMMAR`)."""
         self.control = control

@@ -28,7 +28,7 @@ from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.money import MAX_COUNT
 from mockexchange.core.values import Refused
 from mockexchange.scenario import bounded_yaml, library
-from mockexchange.scenario.grammar import Grammar
+from mockexchange.scenario.grammar import ScenarioGrammar
 from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.scalars import (
     Invalid,
@@ -84,7 +84,7 @@ WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balanc
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 
-def top_fields(grammar: Grammar) -> dict[str, Field]:
+def top_fields(grammar: ScenarioGrammar) -> dict[str, Field]:
     """A document's top: its name, description, settings and timeline, and each venue's set-up sections."""
     sections = [name for setup in grammar.setups for name in setup.sections]
     return {
@@ -104,7 +104,7 @@ class Reader:
     scenario/deribit/setup.py)."""
 
     def __init__(
-        self, source: str, base_dir: Path, grammar: Grammar, read_key_file: KeyFileReader = Path.read_text
+        self, source: str, base_dir: Path, grammar: ScenarioGrammar, read_key_file: KeyFileReader = Path.read_text
     ) -> None:
         self.source = source
         self.grammar = grammar
@@ -364,7 +364,7 @@ def _parse(text_: str, source: str) -> Node:
     return root
 
 
-def _build(root: Node, source: str, base_dir: Path, grammar: Grammar, read_key_file: KeyFileReader) -> Scenario:
+def _build(root: Node, source: str, base_dir: Path, grammar: ScenarioGrammar, read_key_file: KeyFileReader) -> Scenario:
     reader = Reader(source, base_dir, grammar, read_key_file)
     scenario = reader.read(root)
     if reader.errors:
@@ -372,7 +372,7 @@ def _build(root: Node, source: str, base_dir: Path, grammar: Grammar, read_key_f
     return scenario
 
 
-def load_file(path: str | Path, read_key_file: KeyFileReader = Path.read_text, *, grammar: Grammar) -> Scenario:
+def load_file(path: str | Path, read_key_file: KeyFileReader = Path.read_text, *, grammar: ScenarioGrammar) -> Scenario:
     """A scenario from a YAML (or JSON) file, or a shipped scenario by name (`fed-decision`); errors name the file
     as given, or the shipped file. `grammar`: the steps and set-up sections it may hold (the registry's `GRAMMAR`).
     `read_key_file` reads each `public_key_file` (an OSError is a problem of the scenario's: the admin API confines
@@ -393,7 +393,7 @@ def load_document(
     base_dir: str | Path = ".",
     read_key_file: KeyFileReader = Path.read_text,
     *,
-    grammar: Grammar,
+    grammar: ScenarioGrammar,
 ) -> Scenario:
     """A scenario from YAML or JSON text, or from an already parsed mapping (lines are then unknown)."""
     if isinstance(document, str):

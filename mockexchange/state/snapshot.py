@@ -46,7 +46,7 @@ from mockexchange.version import __version__
 # 19: Kalshi's orders are kept per account up to a bound (core/kept_index.py's KeptIndex for the order index and the
 #     ended orders; an order keeps its sequence there, a group its orders by id); an account counts the contracts it
 #     filled and rests (the ledger no longer does). Deribit's book keeps each account's closed orders, trades, log
-#     entries, cash moves and transfers up to a bound (core/deribit/wallet_history.py's Kept), each instrument's tape, what each
+#     entries, cash moves and transfers up to a bound (core/deribit/kept.py's Kept), each instrument's tape, what each
 #     wallet traded, each wallet's positions; its orders the sums their margin reads and the waiting trigger orders.
 # 20: Deribit's keys are kept as plain fields, the client secret sealed (state/seal.py), not as DeribitCredential.
 # 21: an FCM desk keeps what each subtrader's daily cap counts as it changes (its fills' premium by New York date,
@@ -57,7 +57,9 @@ from mockexchange.version import __version__
 # 25: the Kalshi ledger keeps its state in one `LedgerState` (core/kalshi/ledger_state.py); an FCM desk's state lives
 #     in fcm_state.py, an order group in order_group_records.py.
 # 26: what the ledger keeps of subaccounts lives in core/kalshi/subaccount_records.py.
-# 27: a snapshot holds each venue's part by its name (its registration's `snapshot`: state/kalshi.py, deribit.py).
+# 27: a snapshot holds each venue's part by its name (its registration's `snapshot`: state/kalshi.py, deribit.py);
+#     names that say one thing: Deribit's records are `DeribitAccount`, `DeribitTrade` and `WalletHistory`; each
+#     instrument's trades are the exchange state's `instrument_trades`, each market's the ledger's `market_trades`.
 LAYOUT = 27
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

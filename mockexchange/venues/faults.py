@@ -28,7 +28,7 @@ from mockexchange.web.extensions import DROPPED
 
 
 class Door(Protocol):
-    """What a venue serves, as the fault rules see it (the app's `Served`): which requests are its own, how it
+    """What a venue serves, as the fault rules see it (the app's `VenueServed`): which requests are its own, how it
     refuses one in its shape, and how it marks one taken before it saw it."""
 
     @property

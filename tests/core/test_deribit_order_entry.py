@@ -280,8 +280,8 @@ def test_a_hidden_order_stays_hidden_through_an_edit(venue: Venue) -> None:
 
 def test_an_untriggered_order_changes_its_terms_in_place(venue: Venue) -> None:
     order = venue.place("sell", "10", "45000", order_type="stop_limit", trigger="index_price", trigger_price=D(46000))
-    edited, trades = edit_order(venue.exchange, order.order_id, D(20), D(44000), trigger_price=D(45000), reduce_only=True,
-                                post_only=True, reject_post_only=True)  # fmt: skip
+    edited, trades = edit_order(venue.exchange, order.order_id, D(20), D(44000), trigger_price=D(45000),
+                                reduce_only=True, post_only=True, reject_post_only=True)  # fmt: skip
     assert trades == [] and edited.order_state == "untriggered"
     assert (edited.amount, edited.price, edited.trigger_price, edited.reduce_only) == (D(20), D(44000), 45000, True)
     assert (edited.post_only, edited.reject_post_only) == (True, True)

@@ -6,9 +6,9 @@ RSA-PSS signature of another salt length is accepted too unless the salt rule is
 as verifiers with an automatic salt length accept it; the success then carries a note naming the length.
 
 A failure says which rule was broken (`KalshiAuthFailure.reason`, which the venue turns into Kalshi's body) and what the
-client did wrong as far as one look tells (`KalshiAuthFailure.diagnosis`, sent in a header real clients ignore). A signature
-that does not verify costs at most two verifications here; the common mistakes it may show cost several more, so they
-are tried apart (`diagnosis.py`), within a budget, from what `KalshiAuthFailure.suspect` keeps.
+client did wrong as far as one look tells (`KalshiAuthFailure.diagnosis`, sent in a header real clients ignore). A
+signature that does not verify costs at most two verifications here; the common mistakes it may show cost several more,
+so they are tried apart (`diagnosis.py`), within a budget, from what `KalshiAuthFailure.suspect` keeps.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Deribit's accounts on the exchange: opening one and adding its subaccounts, finding a wallet (by its holder and integer
-id, or by its username), and what the holder changes of its subaccounts: their names, their website login, and the
-setting that lets a wallet send to other users."""
+"""Deribit's accounts on the exchange: opening one and adding its subaccounts, finding a wallet (by its holder and
+integer id, or by its username), and what the holder changes of its subaccounts: their names, their website login, and
+the setting that lets a wallet send to other users."""
 
 from __future__ import annotations
 

@@ -103,9 +103,8 @@ class Cash:
         with self.state.lock:
             self.expiry.expire_due()
             wallet = self.accounts.wallet(user_id, subaccount_id)
-            if (
-                nonce is not None
-            ):  # the wallet's moves it keeps (wallet_history.py): a nonce older than those is new again
+            # the wallet's moves it keeps (wallet_history.py): a nonce older than those is new again
+            if nonce is not None:
                 for made in self.state.cash_moves.of_wallet(wallet.id):
                     if made.nonce == nonce and made.kind == "withdrawal":
                         return made
@@ -138,8 +137,9 @@ class Cash:
                 raise ExchangeError(f"account {wallet.id} has no withdrawal {withdrawal_id}", status=404)
             move = moves[index]
             if move.state != "unconfirmed":
-                raise ExchangeError(f"withdrawal {withdrawal_id} is {move.state}: only an unconfirmed one can be cancelled",
-                                status=409)  # fmt: skip
+                raise ExchangeError(
+                    f"withdrawal {withdrawal_id} is {move.state}: only an unconfirmed one can be cancelled", status=409
+                )
             refund = move.amount + move.fee
             wallet.balances[move.currency] = _balance_after(wallet, move.currency, refund)
             cancelled = dataclasses.replace(move, state="cancelled", updated=self.state.clock.now())
@@ -227,9 +227,9 @@ class Cash:
             )  # fmt: skip
             if made is None:
                 raise ExchangeError(f"account {wallet.id} sent no transfer {transfer_id}", status=404,
-                                reason="transfer_not_found")  # fmt: skip
+                                    reason="transfer_not_found")  # fmt: skip
             raise ExchangeError(f"transfer {transfer_id} is {made.state}: only a prepared transfer can be cancelled",
-                            status=409)  # fmt: skip
+                                status=409)  # fmt: skip
 
     def _record_cash(self, wallet: Wallet, moved: Moved) -> CashMove:
         """The move numbered, dated and kept in the wallet's moves."""

@@ -5,10 +5,10 @@ It is the state behind a derivatives venue (Deribit first), as `kalshi/ledger.py
 through a method here, under one lock, and is published as one `Change` (kinds prefixed `derivatives.`) on the bus
 while the lock is held. Values that move with the market (floating P&L, margins, greeks) are not stored: they are
 computed at read time from the current marks, so a scenario that moves an index moves every position at once.
-The arithmetic lives in `derivatives.py`; what the exchange keeps is one `ExchangeState` (exchange_state.py), which each of its
-parts takes with the parts it calls: `accounts` (accounts.py), `market` (the instruments and prices, market.py),
-`cash_log`, `expiry` (deliveries), `valuation` (the reads that value positions), `deposit_addresses`, `cash` (deposits,
-withdrawals, transfers) and `trading` (fills). This module makes them and holds them together.
+The arithmetic lives in `derivatives.py`; what the exchange keeps is one `ExchangeState` (exchange_state.py), which
+each of its parts takes with the parts it calls: `accounts` (accounts.py), `market` (the instruments and prices,
+market.py), `cash_log`, `expiry` (deliveries), `valuation` (the reads that value positions), `deposit_addresses`, `cash`
+(deposits, withdrawals, transfers) and `trading` (fills). This module makes them and holds them together.
 
 Every number it takes is bounded (docs/admin-api.md, "Bounds"), and so is what they add up to: a wallet's balance and
 the amounts it traded since the last reset. So every figure a venue computes from the exchange (P&L, margins, greeks,
@@ -51,7 +51,7 @@ class DeribitExchange:
         self.state = state = ExchangeState(
             clock or SystemClock(), bus or EventBus(), rates, default_volatility, history_size
         )
-        # The state's lock, the book's: what its commands and reads hold (and a restarting command waits on,
+        # The state's lock, the exchange's: what its commands and reads hold (and a restarting command waits on,
         # core/stepping.py).
         self.lock = state.lock
         self.accounts = Accounts(state)

@@ -54,22 +54,16 @@ class ExchangeState:
     # the same, by wallet id and instrument
     wallet_positions: dict[int, dict[str, PositionState]] = field(default_factory=dict)
     trades: WalletHistory[DeribitTrade] = field(default_factory=WalletHistory)  # each wallet's fills (trading.py)
-    instrument_trades: dict[str, deque[DeribitTrade]] = field(
-        default_factory=dict
-    )  # each instrument's trades of the last 24 hours
+    # each instrument's trades of the last 24 hours (trading.py: the ticker's statistics read them)
+    instrument_trades: dict[str, deque[DeribitTrade]] = field(default_factory=dict)
     traded: dict[int, Decimal] = field(default_factory=dict)  # wallet id -> the amounts it traded since the last reset
-    cash_moves: WalletHistory[CashMove] = field(
-        default_factory=WalletHistory
-    )  # each wallet's deposits and withdrawals, in order made
-    wallet_transfers: WalletHistory[WalletTransfer] = field(
-        default_factory=WalletHistory
-    )  # each wallet's transfers, out and in
+    # each wallet's deposits and withdrawals, in order made
+    cash_moves: WalletHistory[CashMove] = field(default_factory=WalletHistory)
+    wallet_transfers: WalletHistory[WalletTransfer] = field(default_factory=WalletHistory)  # each wallet's, out and in
     deliveries: list[Delivery] = field(default_factory=list)  # in the order they were made
     # (wallet id, currency) -> its addresses, oldest first
     deposit_addresses: dict[tuple[int, str], list[DepositAddress]] = field(default_factory=dict)
-    cash_log: WalletHistory[LogEntry] = field(
-        default_factory=WalletHistory
-    )  # each wallet's transaction log, oldest first
+    cash_log: WalletHistory[LogEntry] = field(default_factory=WalletHistory)  # each wallet's transaction log, in order
     log_seq: dict[int, int] = field(default_factory=dict)  # wallet id -> its last entry's `user_seq`
     next_log_id: int = 1
     next_expiry: datetime | None = None  # the earliest expiration not yet delivered
@@ -98,8 +92,8 @@ class ExchangeState:
         """Empty what the exchange holds; the ids drawn go on (an id names one thing over the mock's life)."""
         for held in (
             self.listings, self.indexes, self.currency_volatility, self.accounts, self.wallet_owner, self.positions,
-            self.wallet_positions, self.trades, self.instrument_trades, self.traded, self.cash_moves, self.wallet_transfers,
-            self.deliveries, self.deposit_addresses, self.cash_log, self.log_seq,
+            self.wallet_positions, self.trades, self.instrument_trades, self.traded, self.cash_moves,
+            self.wallet_transfers, self.deliveries, self.deposit_addresses, self.cash_log, self.log_seq,
         ):  # fmt: skip
             held.clear()
         self.next_expiry = None

@@ -15,8 +15,8 @@ from mockexchange.core.stepping import DEEP, Footprint, MustStep
 
 
 class Expiry:
-    """Delivers what is due: called on every read (the exchange's `reading`), before every change that depends on it, and
-    when the clock is moved."""
+    """Delivers what is due: called on every read (the exchange's `reading`), before every change that depends on it,
+    and when the clock is moved."""
 
     def __init__(self, state: ExchangeState, accounts: Accounts, log: CashLog) -> None:
         self.state = state

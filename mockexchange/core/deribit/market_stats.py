@@ -5,9 +5,9 @@ and an option's greeks and volatility.
 
 The mock's rules where Deribit publishes none (docs/known-differences.md): the price band is the mark 5% either way,
 to the tick (never below one tick); the statistics count each trade id once (its price and amount), over the trades
-of the last 24 hours by the exchange's clock that the instrument's tape keeps (its newest 10,000: trading.py); an option's
-greeks are Black-76's at the mark's volatility (`rho` from the same model with no interest rate: minus the time left
-times the option's USD value, per 1%); the underlying is the index (no basis, no rates: `underlying_index`
+of the last 24 hours by the exchange's clock that are kept of the instrument (its newest 10,000: trading.py); an
+option's greeks are Black-76's at the mark's volatility (`rho` from the same model with no interest rate: minus the time
+left times the option's USD value, per 1%); the underlying is the index (no basis, no rates: `underlying_index`
 "index_price", `interest_rate` 0). Read with the exchange's lock held.
 """
 

@@ -1,7 +1,7 @@
 """Deribit orders placed, edited, cancelled and read: the control plane places them (its seeded orders and a client's
 through the venue's commands), the venue reads them. A limit or market order crosses its instrument's book first
-(matching.py); a stop or take order waits, untriggered. Each change of an order is published on the exchange's bus as one
-`Change` of kind `derivatives.order` (the order as it is now).
+(matching.py); a stop or take order waits, untriggered. Each change of an order is published on the exchange's bus as
+one `Change` of kind `derivatives.order` (the order as it is now).
 """
 
 from __future__ import annotations
@@ -333,10 +333,10 @@ def open_orders(
 
 @contextmanager
 def reading_open(exchange: DeribitExchange, user_id: str, wallet_ids: list[int]) -> Iterator[Callable[[], None] | None]:
-    """The exchange held still (`reading`) for a read of the wallets' open orders, which yields what the read calls as it
-    passes each order and each row it makes (None: nothing). Past `DEEP` open orders the read is long (core/stepping.py:
-    inline on an event loop, `MustStep`), over the user and the instruments they rest on; as a long command it may
-    raise `Restart` as it starts, so the read is `restarting`. Called without the lock held."""
+    """The exchange held still (`reading`) for a read of the wallets' open orders, which yields what the read calls as
+    it passes each order and each row it makes (None: nothing). Past `DEEP` open orders the read is long
+    (core/stepping.py: inline on an event loop, `MustStep`), over the user and the instruments they rest on; as a long
+    command it may raise `Restart` as it starts, so the read is `restarting`. Called without the lock held."""
     with exchange.reading():
         kept = exchange.state.orders
         if kept is None or kept.open_in(wallet_ids) <= DEEP:

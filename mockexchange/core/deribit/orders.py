@@ -1,8 +1,8 @@
 """Resting Deribit orders, as the exchange keeps them, and the margin they hold.
 
 The exchange keeps them (`ExchangeState.orders`, a `DerivativeOrders` made with the first order) and calls back here for
-the margin of a position's open orders and of a wallet's (reading the book through `Marks` and `Positions`); they are
-placed, cancelled and read through order_entry.py, under the exchange's lock.
+the margin of a position's open orders and of a wallet's (reading the exchange through `Marks` and `Positions`); they
+are placed, cancelled and read through order_entry.py, under the exchange's lock.
 
 Limit and market orders match on the venue-neutral book (core/book.py; one `Book` per instrument in `books`, its prices
 in ticks and sizes in units of the instrument's minimum amount; matching.py). A limit order that rests stays `open`
@@ -10,7 +10,8 @@ until it is filled or cancelled; a stop or take order stays `untriggered` (outsi
 (triggers.py) or it is cancelled. A wallet holds at most `MAX_OPEN_PER_INSTRUMENT` open orders on one instrument.
 Filled, cancelled and rejected orders leave the open ones for the wallet's closed orders, readable by id
 (`private/get_order_state`) and in the order history while their account keeps them: each account (its main account
-and subaccounts together) keeps its newest `history_size` closed orders (the book's; wallet_history.py), the oldest dropped.
+and subaccounts together) keeps its newest `history_size` closed orders (the exchange's; wallet_history.py), the
+oldest dropped.
 
 Open orders' margin (the mock's simple rule, docs/deribit.md "Margins and leverage"): per wallet and instrument, over
 its open limit orders that are not `reduce_only` (untriggered orders hold none), each side (buys, sells) holds the
@@ -54,7 +55,8 @@ MAX_LABEL = 64  # characters of a label (Deribit's limit)
 MAX_ORDER_ID = 64  # characters of an order id given by the caller
 # A wallet's open orders on one instrument: an order that may rest is refused past it, with the error clients report
 # from Deribit (11020 max_open_orders_per_instrument); Deribit's number is set per account and not published (500 is
-# what a Rust client library carries). Closed orders are kept per account up to the exchange's `history_size` (wallet_history.py).
+# what a Rust client library carries). Closed orders are kept per account up to the exchange's `history_size`
+# (wallet_history.py).
 MAX_OPEN_PER_INSTRUMENT = 500
 # An account's open orders, its main wallet's and its subaccounts' together on every instrument: the mock's own bound
 # (the per-instrument one above multiplies by the instruments listed and by the 100 subaccounts a client may open
@@ -179,9 +181,7 @@ class DerivativeOrders:
     open: dict[int, dict[str, None]] = field(default_factory=dict)  # wallet id -> its open orders' ids, in order
     held: dict[int, dict[str, Held]] = field(default_factory=dict)  # wallet id -> instrument -> its open orders there
     reserved: dict[int, Decimal] = field(default_factory=dict)  # wallet id -> its open orders' remaining amounts
-    closed: WalletHistory[str] = field(
-        default_factory=WalletHistory
-    )  # each wallet's closed orders' ids, oldest closed first
+    closed: WalletHistory[str] = field(default_factory=WalletHistory)  # each wallet's closed orders' ids, oldest first
     # (instrument, trigger, rising) -> its untriggered orders as (the trigger price, negated if falling, created, id),
     # sorted: those whose watched price is reached come first (`due`), every account's
     waiting: dict[tuple[str, str, bool], list[tuple[Decimal, datetime, str]]] = field(default_factory=dict)

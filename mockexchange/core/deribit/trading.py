@@ -1,9 +1,9 @@
 """Trades on the exchange: the positions and balances they move.
 
-Each wallet's fills are kept in `trades` (its account's newest `history_size`, wallet_history.py); each instrument's trades of
-the last 24 hours, once per trade id, in its `tape` (at most `INSTRUMENT_TRADES_SIZE`: the ticker's statistics read them). What a
-wallet has traded since the last reset, with what its open orders may still trade, stays within `MAX_TRADED`
-(`check_traded`): a bound per wallet, so one account that trades without end is refused alone.
+Each wallet's fills are kept in `trades` (its account's newest `history_size`, wallet_history.py); each instrument's
+trades of the last 24 hours, once per trade id, in `instrument_trades` (at most `INSTRUMENT_TRADES_SIZE`: the ticker's
+statistics read them). What a wallet has traded since the last reset, with what its open orders may still trade, stays
+within `MAX_TRADED` (`check_traded`): a bound per wallet, so one account that trades without end is refused alone.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from mockexchange.core.deribit.market import DeribitMarket
 from mockexchange.core.deribit.records import DeribitFill, DeribitTrade, PositionState
 from mockexchange.core.deribit.wallets import _balance_after
 
-DAY = timedelta(hours=24)  # what an instrument's tape keeps (the ticker's statistics are the last 24 hours')
-INSTRUMENT_TRADES_SIZE = 10_000  # trades an instrument's tape keeps at most, every account's (the statistics' bound)
+DAY = timedelta(hours=24)  # what is kept of an instrument's trades (the ticker's statistics are the last 24 hours')
+INSTRUMENT_TRADES_SIZE = 10_000  # trades kept of an instrument at most, every account's (the statistics' bound)
 
 
 class DeribitTrading:
@@ -50,9 +50,9 @@ class DeribitTrading:
     def apply_trade(
         self, fill: DeribitFill, *, match: tuple[str, int] | None = None, reserved: bool = False
     ) -> DeribitTrade:
-        """The fill of `amount` at `price` for the user's (sub)account (`DeribitFill`). The instrument is listed if new; the
-        fee, in the settlement currency, comes off the balance. `match` is the trade id and sequence of the other side
-        of a match (a maker's fill shares the taker's: one trade, two fills); None draws new ones. `reserved`: the
+        """The fill of `amount` at `price` for the user's (sub)account (`DeribitFill`). The instrument is listed if new;
+        the fee, in the settlement currency, comes off the balance. `match` is the trade id and sequence of the other
+        side of a match (a maker's fill shares the taker's: one trade, two fills); None draws new ones. `reserved`: the
         fill of an open order, whose amount `check_traded` counted when the order was placed (a crossing's)."""
         user_id, direction, amount, price, fee = fill.user_id, fill.direction, fill.amount, fill.price, fill.fee
         bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
@@ -143,7 +143,8 @@ class DeribitTrading:
             )
 
     def _keep_instrument_trade(self, trade: DeribitTrade) -> None:
-        """Keep the trade on its instrument's tape: the trades of the last 24 hours, the newest `INSTRUMENT_TRADES_SIZE`."""
+        """Keep the trade among its instrument's: the trades of the last 24 hours, the newest
+        `INSTRUMENT_TRADES_SIZE`."""
         trades = self.state.instrument_trades.setdefault(trade.instrument_name, deque())
         trades.append(trade)
         since = trade.timestamp - DAY
@@ -151,7 +152,7 @@ class DeribitTrading:
             trades.popleft()
 
     def instrument_trades_since(self, instrument_name: str, since: datetime) -> list[DeribitTrade]:
-        """The instrument's trades at `since` or later that its tape keeps, newest first."""
+        """The instrument's trades at `since` or later that are kept, newest first."""
         found = []
         for trade in reversed(self.state.instrument_trades.get(instrument_name, ())):
             if trade.timestamp < since:

@@ -1,5 +1,5 @@
-"""What the exchange's reads answer, valued at the current marks: a position (`PositionView`) and a wallet's summary in one
-currency (`AccountSummary`).
+"""What the exchange's reads answer, valued at the current marks: a position (`PositionView`) and a wallet's summary in
+one currency (`AccountSummary`).
 """
 
 from __future__ import annotations

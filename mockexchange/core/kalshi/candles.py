@@ -1,6 +1,6 @@
 """A market's candlesticks (`GET /series/{series}/markets/{ticker}/candlesticks`, `/markets/candlesticks`), worked out
-from what the mock keeps: its tape (the trades' prices and counts, market_feed.py), the top of its book each time it moved
-(`Market.quotes`), and its holders' positions after each trade (each fill's post position).
+from what the mock keeps: its trades (their prices and counts, market_feed.py), the top of its book each time it
+moved (`Market.quotes`), and its holders' positions after each trade (each fill's post position).
 
 A candle covers one period of `period` seconds ending at a multiple of it (its `end_period_ts`); there is one for each
 period in which something happened (a trade, or the top of the book moving), as the periods with no data are absent

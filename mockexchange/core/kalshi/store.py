@@ -3,9 +3,9 @@
 Market positions are kept per (user, subaccount, settlement state) in key order, (event_ticker, ticker): the owner's
 events in a sorted list, each event's tickers in a sorted list beside its running totals (owner_rows.py,
 event_totals.py). A page is a seek to the key after the cursor plus a walk of at most `limit` matching rows
-(position_reads.py), so its cost does not grow with the size of the portfolio (only with how many rows a filter skips). The key
-of a row never changes, so a walk that resumes after a key neither repeats nor skips a row that existed for the whole
-walk, however many fills land between pages.
+(position_reads.py), so its cost does not grow with the size of the portfolio (only with how many rows a filter skips).
+The key of a row never changes, so a walk that resumes after a key neither repeats nor skips a row that existed for the
+whole walk, however many fills land between pages.
 
 Rows are held column by column (stored_rows.py), their amounts as six integers (positions.Cells): the ledger reads a
 row's `cells` and writes new ones with `update`; the store hands out `StoredPosition`s, live views of one row that

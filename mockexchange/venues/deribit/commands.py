@@ -16,8 +16,9 @@ C = TypeVar("C", bound=Command)
 
 
 def execute(ctx: Any, command: Command, /, *, param: str | None = None) -> Any:
-    """What a typed command's handler answers (`DeribitCommands.execute`: the exchange's objects); its refusal as Deribit's
-    error (`refused`, naming `param` for a 404 with no name of Deribit's: what the client named that is not there)."""
+    """What a typed command's handler answers (`DeribitCommands.execute`: the exchange's objects); its refusal as
+    Deribit's error (`refused`, naming `param` for a 404 with no name of Deribit's: what the client named that is not
+    there)."""
     if ctx.commands is None:
         raise RpcError(ERROR, "this mock's Deribit venue was built without the control plane's commands")
     try:
@@ -36,9 +37,9 @@ def make(cls: type[C], /, *, param: str | None = None, **values: Any) -> C:
 
 
 def refused(exc: ExchangeError, param: str | None = None) -> RpcError:
-    """Deribit's error for the exchange's refusal: by its name where the exchange gave one (`not_enough_funds`), else -32602
-    naming the param the exchange named, or `param`, for a bad value or something not found, else 10001 with the reason
-    in the diagnosis."""
+    """Deribit's error for the exchange's refusal: by its name where the exchange gave one (`not_enough_funds`), else
+    -32602 naming the param the exchange named, or `param`, for a bad value or something not found, else 10001 with the
+    reason in the diagnosis."""
     if exc.reason is not None and exc.reason in REASONS:
         return RpcError(REASONS[exc.reason], str(exc))
     named = exc.param if exc.param is not None else param

@@ -1,8 +1,8 @@
 """A Deribit account's subaccounts as its holder manages them: `private/get_subaccounts` (with each wallet's
 portfolio when asked), `private/get_subaccounts_details` (their positions and open orders in one currency),
 `private/create_subaccount`, `private/change_subaccount_name` and `private/toggle_subaccount_login`. The writes build
-the exchange's typed commands (core/deribit/account_commands.py) and run them (`commands.py`); a subaccount's key may read
-only itself and change nothing here (`unavailable_in_subaccount`)."""
+the exchange's typed commands (core/deribit/account_commands.py) and run them (`commands.py`); a subaccount's key may
+read only itself and change nothing here (`unavailable_in_subaccount`)."""
 
 from __future__ import annotations
 

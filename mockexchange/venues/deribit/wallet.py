@@ -1,9 +1,9 @@
 """What a Deribit client moves of its own money: transfers to a subaccount (`private/submit_transfer_to_subaccount`)
 and to another user (`private/submit_transfer_to_user`, by username), cancelling one
 (`private/cancel_transfer_by_id`), withdrawals (`private/withdraw`, `private/cancel_withdrawal`) and deposit addresses
-(`private/get_current_deposit_address`, `private/create_deposit_address`). Each write builds the exchange's typed command
-(core/deribit/cash_commands.py) and runs it (`commands.py`), so a state file keeps it; the answer is read back from the
-exchange and rendered as the reads render it.
+(`private/get_current_deposit_address`, `private/create_deposit_address`). Each write builds the exchange's typed
+command (core/deribit/cash_commands.py) and runs it (`commands.py`), so a state file keeps it; the answer is read back
+from the exchange and rendered as the reads render it.
 
 The money leaves the wallet the key acts for: a main key's main account, a subaccount key's subaccount.
 """

@@ -84,9 +84,9 @@ class KalshiContext:
 class KalshiCommands(Protocol):
     def execute(self, command: Command) -> Any:
         """Run a typed command (core/commands.py: orders, order groups, subaccounts, transfers, netting, the allocation,
-        keys, the usage level, the FCM desk), answering what its handler does (an order's `OrderOutcome`, a batch's items:
-        each an `OrderOutcome` or its `ItemRefused`); a refusal raises the ledger's `LedgerError` with its HTTP status (and
-        Kalshi's code where the ledger gave one)."""
+        keys, the usage level, the FCM desk), answering what its handler does (an order's `OrderOutcome`, a batch's
+        items: each an `OrderOutcome` or its `ItemRefused`); a refusal raises the ledger's `LedgerError` with its HTTP
+        status (and Kalshi's code where the ledger gave one)."""
 
 
 class ResponseGenerator(Protocol):

@@ -77,7 +77,8 @@ def ended_order(ended: EndedOrder) -> Row:
     return order(ended.order)
 
 
-# -- the answers of the v2 order writes (venues/kalshi/orders.py), from what the command did (the ledger's `OrderOutcome`) ----
+# -- the answers of the v2 order writes (venues/kalshi/orders.py), from what the command did (the ledger's
+# `OrderOutcome`) ----
 
 _NO_FILL = {"average_fill_price": None, "average_fee_paid": None}
 Item = OrderOutcome | dict[str, Any]  # an item of a batch command's answer: what it did, or {"error": its refusal}

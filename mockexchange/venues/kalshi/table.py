@@ -62,7 +62,7 @@ TRANSFER = ("write", "write::transfer")
 FCM_RISK = ("write", "write::fcm_risk")  # FCM subtrader creation, trading blocks, daily caps
 TRADE = ("write", "write::trade")  # orders
 LEGACY = ("legacy",)  # the profile of the operations 3.34.0 no longer has
-ACCOUNT, MARKET, ALL = "own", "market", "all"  # an operation's reach
+ACCOUNT, MARKET, ALL = "account", "market", "all"  # an operation's reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class Operation:
     # A write whose work grows with what it names (a batch, every resting order) or that makes a key pair: it runs in
     # a worker thread, so the event loop answers others meanwhile; any other write runs on the event loop (routes.py).
     worker: bool = False
-    # What it reads, for a long command running beside it (core/stepping.py): OWN, the signing key's own account (its
+    # What it reads, for a long command running beside it (core/stepping.py): ACCOUNT, the signing key's account (its
     # user's and its subtrader's; a long command names every account with a row or an order in the markets it
     # trades); MARKET, the one market its path names; ALL (the rest), anything: it waits for the command's end.
     reach: str = ALL
@@ -174,9 +174,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/historical/positions", "GetHistoricalPositions", historical.get_historical_positions, READ,
               reach=ACCOUNT),
     Operation("GET", "/historical/fills", "GetFillsHistorical", historical.get_fills_historical, READ, reach=ACCOUNT),
-    Operation("GET", "/historical/orders", "GetHistoricalOrders", historical.get_historical_orders, READ, reach=ACCOUNT),
+    Operation("GET", "/historical/orders", "GetHistoricalOrders", historical.get_historical_orders, READ,
+              reach=ACCOUNT),
     # AccountApi and ApiKeysApi: the ledger and the key registry answer them in every mode
-    Operation("GET", "/account/limits", "GetAccountApiLimits", account.get_limits, READ, generated=False, reach=ACCOUNT),
+    Operation("GET", "/account/limits", "GetAccountApiLimits", account.get_limits, READ, generated=False,
+              reach=ACCOUNT),
     Operation("POST", "/account/api_usage_level/upgrade", "UpgradeAccountApiUsageLevel", account.upgrade, WRITE,
               status=201, generated=False),
     Operation("GET", "/account/api_usage_level/volume_progress", "GetAccountApiUsageLevelVolumeProgress",
