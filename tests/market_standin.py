@@ -4,7 +4,7 @@ the ledger's bus under the ledger's lock, as the core publishes them: one `BookM
 market's book clock + 1), one `Trade` per match, one `Lifecycle` per transition.
 
 Units are the core's: prices in ten-thousandths of a dollar on the YES book, sizes in hundredths of a contract. What
-the figures hold is the stand-in's own simple choice (open interest is the volume): the channels render what a feed
+the stats hold is the stand-in's own simple choice (open interest is the volume): the channels render what a feed
 answers, whatever it is.
 """
 

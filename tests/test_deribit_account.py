@@ -215,3 +215,10 @@ def test_the_interuser_transfers_setting_is_kept_by_the_state_file(tmp_path: Pat
             assert again.exchange.accounts.wallet("carol").interuser_transfers_enabled is False
         client = Deribit(again, again.create_deribit_key("carol"))
         assert client.result("private/get_account_summary", currency="BTC")["interuser_transfers_enabled"] is False
+
+
+def test_the_exchange_is_read_by_its_old_name_too() -> None:
+    """docs/python-api.md named Deribit's state `book` before `exchange`: that name still reads it, as the Deribit
+    registration names both (registry/deribit.py)."""
+    mock, old_name = MockServer(), "book"
+    assert getattr(mock, old_name) is mock.exchange is mock.app.exchange is mock.app.control.exchange

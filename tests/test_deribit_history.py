@@ -66,10 +66,10 @@ def test_trades_by_currency_carry_every_field_newest_first(mock: MockServer, ali
     ids = [t["trade_id"] for t in result["trades"]]
     assert ids == [made[3]["trade_id"], made[2]["trade_id"], made[1]["trade_id"], made[0]["trade_id"]]
     future = next(t for t in result["trades"] if t["instrument_name"] == FUTURE)
-    book = next(t for t in mock.exchange.state.trades if t.trade_id == made[1]["trade_id"])
+    kept = next(t for t in mock.exchange.state.trades if t.trade_id == made[1]["trade_id"])
     assert future == {
-        "trade_id": book.trade_id, "trade_seq": book.trade_seq, "instrument_name": FUTURE,
-        "timestamp": unix_ms(START + timedelta(minutes=1)), "order_id": book.order_id, "order_type": "limit",
+        "trade_id": kept.trade_id, "trade_seq": kept.trade_seq, "instrument_name": FUTURE,
+        "timestamp": unix_ms(START + timedelta(minutes=1)), "order_id": kept.order_id, "order_type": "limit",
         "direction": "sell", "price": Decimal("61000.5"), "amount": 2000, "contracts": 200,
         "fee": Decimal("0.00001"), "fee_currency": "BTC", "liquidity": "T", "state": "filled", "tick_direction": 0,
         "profit_loss": 0, "matching_id": None, "post_only": False, "reduce_only": False, "self_trade": False,

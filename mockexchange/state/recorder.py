@@ -1,7 +1,7 @@
 """Keeps a mock's commands in its state file, each written before it runs, and runs them again, in order, when the mock
 restarts.
 
-The state is derived from the commands: the ledger from the fills, settlements and transfers; the Deribit book from
+The state is derived from the commands: the ledger from the fills, settlements and transfers; the Deribit exchange from
 its trades and prices; the key registries from the keys created. So the file holds each command (`control.commands`)
 with its plain arguments and the exchange time it begins at, and a restart runs them again at those times: the same
 ids are drawn (the id generator's seed is kept), the same times read, so every answer is the same, byte for byte.

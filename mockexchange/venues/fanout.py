@@ -12,7 +12,7 @@ key on that loop when it was published (a connection opened later never sees an 
 Routing: by default a change goes to the connections added under its `user_id`. A venue may give `key` (the key of a
 change), `wide` (a second key whose connections take the change too: those subscribed to every market) and `derive`
 (a change made from one that some connection takes, in the publishing thread, handed over right behind it: Kalshi's
-ticker, worked out as the book or the tape moves). A connection added under both keys of a change gets it once.
+ticker, worked out as the book or the trades move). A connection added under both keys of a change gets it once.
 
 An inbox holds at most `limit` changes of one key, and `limit_bytes` of them as the venue's `weigh` counts a change
 (a venue passes its outbox bounds, `ws_queue_size` and `ws_queue_bytes`; a book change that moved a thousand levels

@@ -338,10 +338,10 @@ def expired() -> Cash:
 @pytest.mark.parametrize(
     "move",
     [
-        lambda book: book.cash.withdraw("alice", "BTC", D("10.1")),
-        lambda book: book.cash.transfer("alice", "BTC", D("10.1"), destination=2002),
-        lambda book: book.cash.transfer_to_user("alice", "BTC", D("10.1"), "bob"),
-        lambda book: book.cash.move_cash("alice", "BTC", D("-10.1")),
+        lambda exchange: exchange.cash.withdraw("alice", "BTC", D("10.1")),
+        lambda exchange: exchange.cash.transfer("alice", "BTC", D("10.1"), destination=2002),
+        lambda exchange: exchange.cash.transfer_to_user("alice", "BTC", D("10.1"), "bob"),
+        lambda exchange: exchange.cash.move_cash("alice", "BTC", D("-10.1")),
     ],
 )
 def test_each_move_counts_what_expired_before_it(move: Callable[[DeribitExchange], Any]) -> None:

@@ -171,7 +171,7 @@ def build_portfolio(mock: MockServer, key_dir: Path) -> PortfolioSeed:
 
 
 class OnMock(Protocol):
-    """A portfolio on a mock (`PortfolioSeed` here, `History` in history.py)."""
+    """A portfolio on a mock (`PortfolioSeed` here, `HistorySeed` in history.py)."""
 
     mock: MockServer
 

@@ -90,7 +90,7 @@ CHANGES = (
     OrderChange("a create crossing the asks (fills 5 at 0.45, rests 2 at 0.46)", _place("U-cross", "bid", "7", "0.46")),
     OrderChange("a resting create (3 at 0.30)", _place("U-rest", "bid", "3", "0.30")),
     OrderChange("an amend (6 at 0.35)", lambda m, ids: m.amend_order(TRADER, ids["U-rest"], MARKET, "bid", "0.35", "6")
-           ["order_id"]),
+                ["order_id"]),
     OrderChange("a decrease by 2", lambda m, ids: m.decrease_order(TRADER, ids["U-rest"], reduce_by="2")["order_id"]),
     OrderChange("another user's order filling U-cross as maker", _maker_fill),
     OrderChange("a cancel", lambda m, ids: m.cancel_user_order(TRADER, ids["U-rest"])["order_id"]),

@@ -31,7 +31,7 @@ MAX_DEPOSIT_ADDRESSES = 100  # per wallet and currency (Deribit: max_addr_count_
 
 
 class ExchangeError(ValueError):
-    """A command the book refuses; `status` is the HTTP status the control plane answers with, `reason` Deribit's
+    """A command the exchange refuses; `status` is the HTTP status the control plane answers with, `reason` Deribit's
     error name for it where Deribit has one (`not_enough_funds`), which the venue sends with its code; `param` the
     Deribit param at fault, where one is (the venue names it in its -32602)."""
 

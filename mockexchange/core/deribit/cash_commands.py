@@ -4,7 +4,7 @@ user's account (and cancelling a transfer), a new deposit address. The venue (pr
 submit_transfer_to_subaccount, submit_transfer_to_user, cancel_transfer_by_id, create_deposit_address), the admin API,
 the Python API, scenario files and the state file build these; the exchange's cash and deposit addresses (cash.py,
 deposit_addresses.py) take their values (handlers.py). Amounts are in the currency's coin, exact `Decimal`s within the
-book's bounds. The field names and their order are the control plane's parameters (a state file written before holds
+exchange's bounds. The field names and their order are the control plane's parameters (a state file written before holds
 those names; a Python call gives them in that order).
 """
 

@@ -1,4 +1,4 @@
-"""The Deribit exchange's handlers of Deribit's commands, by type: each takes its command and answers what the book
+"""The Deribit exchange's handlers of Deribit's commands, by type: each takes its command and answers what the exchange
 did. An order (order_commands.py) placed or edited answers itself and its trades (its own side of each) once what is
 due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled
 (or the orders). The market's commands (market_commands.py) answer what they set: a moved price fires what it makes
@@ -91,7 +91,7 @@ def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
                 )
             trade = exchange.trading.apply_trade(
                 DeribitFill(seeded.user_id, seeded.instrument_name, seeded.direction, seeded.amount, seeded.price,
-                     subaccount_id=seeded.subaccount_id, fee=seeded.fee, order_id=seeded.order_id)
+                            subaccount_id=seeded.subaccount_id, fee=seeded.fee, order_id=seeded.order_id)
             )  # fmt: skip
         triggers.fire(exchange)  # its price is the instrument's last
         return trade

@@ -120,7 +120,7 @@ def _stepper(exchange: DeribitExchange) -> Callable[[], None] | None:
 
 class Crossing:
     """One order entering its instrument's book (placed, or edited so that it must take its place again), under the
-    book's lock: `run` answers the order as it is after, and its trades (the taker's side of each)."""
+    exchange's lock: `run` answers the order as it is after, and its trades (the taker's side of each)."""
 
     def __init__(
         self, exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder, instrument: Instrument
@@ -195,9 +195,8 @@ class Crossing:
 
     def _against(self, user_id: str, account_id: int, direction: str) -> int:
         """The units of the wallet's position an order in `direction` would reduce (0: none)."""
-        size = self.exchange.valuation.position_state(
-            user_id, self.instrument.instrument_name, account_id
-        ).position.size
+        held = self.exchange.valuation.position_state(user_id, self.instrument.instrument_name, account_id)
+        size = held.position.size
         against = -size if direction == "buy" else size
         return int(against / self.instrument.min_trade_amount) if against > ZERO else 0
 
@@ -205,7 +204,7 @@ class Crossing:
         """The wallet's resting reduce-only orders on the instrument held together to what its position leaves to
         reduce, the oldest kept first: past it, the newest are cut, or cancelled (filled as makers, they would open or
         add to a position). Answers what each direction leaves to reduce beside them."""
-        instrument, kept = self.instrument, self.kept
+        instrument, kept, clock = self.instrument, self.kept, self.exchange.state.clock
         room = {direction: self._against(user_id, account_id, direction) for direction in ("buy", "sell")}
         for resting in kept.of_wallet(account_id, instrument.instrument_name):
             if not resting.reduce_only or resting.order_id not in self.ticks:
@@ -217,21 +216,11 @@ class Crossing:
                 continue
             if held:
                 amount = resting.filled_amount + held * instrument.min_trade_amount
-                resting = replace(
-                    resting,
-                    amount=amount,
-                    max_show=min(resting.max_show, amount),
-                    updated=self.exchange.state.clock.now(),
-                )
+                resting = replace(resting, amount=amount, max_show=min(resting.max_show, amount), updated=clock.now())
                 self.ticks.reduce(resting.order_id, held)
                 kept.put(resting)
             else:
-                resting = replace(
-                    resting,
-                    order_state="cancelled",
-                    cancel_reason="reduce_only",
-                    updated=self.exchange.state.clock.now(),
-                )
+                resting = replace(resting, order_state="cancelled", cancel_reason="reduce_only", updated=clock.now())
                 kept.close(resting, self.exchange.state.history_size)
             self.exchange.state.bus.publish(Change(CHANGE, resting.user_id, resting))
         return room

@@ -133,9 +133,8 @@ class PublicLevels:
             return
         order: DerivativeOrder = change.payload
         name = order.instrument_name
-        if (
-            self.exchange.state.orders is not self._source
-        ):  # the first order, or orders loaded under the exchange: built afresh
+        # the first order, or orders loaded under the exchange: built afresh
+        if self.exchange.state.orders is not self._source:
             before = self._instruments.get(name) or InstrumentLevels()
             old_bids, old_asks = dict(before.bids), dict(before.asks)
             self._sync()

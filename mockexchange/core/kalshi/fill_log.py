@@ -193,7 +193,7 @@ class FillLog:
         return found
 
     def count_units(self, index: int) -> int:
-        """Fill `index`'s count, in hundredths of a contract (what the tape sums)."""
+        """Fill `index`'s count, in hundredths of a contract (what a market's trades sum)."""
         return self._rows.units(index, 2)
 
     def view(self, index: int) -> LoggedFill:

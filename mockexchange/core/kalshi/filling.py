@@ -2,7 +2,7 @@
 many at once (`apply_fills`, seeding a large sandbox) or a side of a match (matching.py: `fill_of_order`) takes one road
 once it is checked: the caller works out what the fill does to its row (positions.fill) and checks it; `_make_fill`
 writes it: the row, its account's contracts, the cash, the market's last price, the ids, the fill log and its index,
-the trade it prints on the market's tape (market_feed.py); and its changes go to the subscribers that take them
+the trade it prints among the market's trades (market_feed.py); and its changes go to the subscribers that take them
 (`EventBus.takers`: none is made that nobody takes).
 
 A batch (`apply_fills`) is checked whole first (batch_checks.py: all or nothing), then each fill is made as
@@ -191,7 +191,7 @@ class Filling:
         """Write a checked fill whose row (its `handle`, as `PositionStore.held` answers it; None: the owner has none
         in `market` yet) becomes `after` and whose cash moves by `cash` (micro-dollars, its fee included). Answers the
         fill's index in the log and, if `snapshot`, the row's snapshot after it. `fill_id`: the trade's id (a match's
-        two fills share it; None: a new one); `prints`: the fill prints its trade on the tape (a match's maker fill does
+        two fills share it; None: a new one); `prints`: the fill prints its trade (a match's maker fill does
         not: the taker's prints it)."""
         state = self.state
         store = state.positions

@@ -3,7 +3,7 @@
 What it holds is one `LedgerState` (ledger_state.py); its parts, made here, each own one idea over that state and take
 the steps of the others they call: `catalogue` (series, events, markets, fees), `lifecycle` (the markets' and the
 exchange's statuses and their schedule), `trading` (orders), `filling` (fills), `subaccounts`, `groups` (order groups),
-`liquidity` (the house's levels), `feed` (market figures and trades), `fcm` (the FCM desk). Its own methods open
+`liquidity` (the house's levels), `feed` (market stats and trades), `fcm` (the FCM desk). Its own methods open
 accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
 
 Every change goes through a part's method or the ledger's, under one lock, and is published as one `Change` on the bus

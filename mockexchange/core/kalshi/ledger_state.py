@@ -140,14 +140,8 @@ class LedgerState:
         self.due_at.clear()
         self.positions.clear()
         self.fills.clear()
-        for index in (
-            self.fill_index,
-            self.market_trades,
-            self.trades,
-            self.settlements,
-            self.deposits,
-            self.withdrawals,
-        ):
+        indexes = (self.fill_index, self.market_trades, self.trades, self.settlements, self.deposits, self.withdrawals)
+        for index in indexes:
             index.clear()
         self.transfers.clear()
         for kept in (self.orders, self.all_orders, self.client_orders, self.expiries, self.order_groups,

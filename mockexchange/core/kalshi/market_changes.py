@@ -48,7 +48,7 @@ class BookMoved:
 
 @dataclass(frozen=True, slots=True)
 class Trade:
-    """One trade printed on a market's tape (`GET /markets/trades`, the `trade` channel)."""
+    """One trade printed on a market (`GET /markets/trades`, the `trade` channel)."""
 
     trade_id: str
     ticker: str

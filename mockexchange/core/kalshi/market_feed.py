@@ -1,19 +1,19 @@
-"""The tape and the figures of a market: every trade printed on it, and what trades and book changes keep of it
-(volume, 24-hour volume, open interest, the last trade, the previous day's bid, ask and price), read by the market
-reads and the `ticker` channel through the ledger's `feed` (`LedgerFeed`, the `MarketFeed` of market_changes.py).
+"""A market's trades and its stats: every trade printed on it, and what trades and book changes keep of it (volume,
+24-hour volume, open interest, the last trade, the previous day's bid, ask and price), read by the market reads and
+the `ticker` channel through the ledger's `feed` (`LedgerFeed`, the `MarketFeed` of market_changes.py).
 
-The tape is no copy of the trades: a trade is a fill (a scripted fill; of a match, its taker's fill: the maker's is left
-out), so the tape is two time indexes over the fill log (core/time_index.py): the market's trades, and every market's
-(`GET /markets/trades`). A trade costs each index a few bytes.
+The trades are no copy: a trade is a fill (a scripted fill; of a match, its taker's fill: the maker's is left out), so
+the trades are two time indexes over the fill log (core/time_index.py): each market's (`market_trades`), and every
+market's (`trades`, `GET /markets/trades`). A trade costs each index a few bytes.
 
-Each figure changes in O(1) as a trade prints or the book moves, never by a walk of the tape on a read:
+Each stat changes in O(1) as a trade prints or the book moves, never by a walk of the trades on a read:
 - volume: the contracts traded, ever;
 - the 24-hour volume, on the exchange clock: a running sum of the market's trades since now minus 24 hours, from which
-  the trades that age out are taken as time passes (the market keeps where its window starts on its tape);
+  the trades that age out are taken as time passes (the market keeps where its window starts among its trades);
 - open interest: the larger of the YES contracts held and the NO contracts held over all accounts (a fill moves one
   holder; the mock's accounts may be only one side of each trade, so the count of contracts open is whichever side
   the mock holds more of);
-- the previous day's figures: the best bid, best ask and last price as they stood at the end of the previous UTC day
+- the previous day's stats: the best bid, best ask and last price as they stood at the end of the previous UTC day
   of the exchange clock (the day of the last change, rolled forward when the first change of a later day comes, and
   on a read of a later day).
 """
@@ -59,14 +59,14 @@ def last_price(market: Market) -> int | None:
 
 def roll_day(market: Market, now: datetime) -> None:
     """Before a change at `now`, the first of a later UTC day than the last change's (`now >= market.day_ends`): the
-    previous day's figures become what stood until now (nothing changed since the last change's day ended)."""
+    previous day's stats become what stood until now (nothing changed since the last change's day ended)."""
     bid, _, ask, _ = best(market)
     market.previous_yes_bid, market.previous_yes_ask, market.previous_price = bid, ask, last_price(market)
     market.day_ends = day_end(now)
 
 
 def touch(market: Market, now: datetime) -> None:
-    """Before the book or the tape of `market` moves at `now`: the previous day's figures, if a day ended."""
+    """Before the book or the trades of `market` move at `now`: the previous day's stats, if a day ended."""
     if now >= market.day_ends:
         roll_day(market, now)
 
@@ -79,7 +79,7 @@ def hold(market: Market, before: int, after: int) -> None:
 
 class LedgerFeed:
     """The ledger's markets as the market data channels read them (`ledger.feed`, the `MarketFeed` of
-    market_changes.py): printing trades, and each market's figures, under the ledger's lock."""
+    market_changes.py): printing trades, and each market's stats, under the ledger's lock."""
 
     def __init__(self, state: LedgerState) -> None:
         self.state = state
@@ -89,7 +89,7 @@ class LedgerFeed:
 
     def print_trade(self, market: Market, at: int, count: int, yes_price: int, taker_yes: bool, now: datetime) -> None:
         """The fill the log holds `at` printed as a trade of `market`: `count` hundredths at `yes_price`, its taker on
-        the YES side or not; its figures follow (the caller rolled the previous day's and set the last price), and its
+        the YES side or not; its stats follow (the caller rolled the previous day's and set the last price), and its
         `Trade` goes to those who take them."""
         state = self.state
         state.market_trades.add_position(market.ticker, now, at)
@@ -157,7 +157,7 @@ class LedgerFeed:
         return self.stats_of(market)
 
     def steady_until(self, markets: Iterable[Market], since: datetime) -> int | None:
-        """The exchange time (Unix microseconds) at which the figures of any of these markets, as `figures_of` read
+        """The exchange time (Unix microseconds) at which the stats of any of these markets, as `stats_of` reads
         them at `since` or later, next move with time alone: the next of their trades to leave a 24-hour window, or
         the end of a market's day still ahead at `since`; None: none will until a market changes."""
         market_trades, times = self.state.market_trades, self.state.fills.times
@@ -176,13 +176,13 @@ class LedgerFeed:
         return unix_us(ends) if ages is None else min(ages, unix_us(ends))
 
     def stats_of(self, market: Market, now: datetime | None = None) -> MarketStats:
-        """The market's figures now (the 24-hour window and the previous day read at the exchange clock's now, or at
+        """The market's stats now (the 24-hour window and the previous day read at the exchange clock's now, or at
         `now`, a read's)."""
         now = self.state.clock.now() if now is None else now
         self.age(market, unix_us(now))
         bid, bid_size, ask, ask_size = best(market)
         last = last_price(market)
-        if now >= market.day_ends:  # no change since the previous day ended: the previous day's figures are now's
+        if now >= market.day_ends:  # no change since the previous day ended: the previous day's stats are now's
             previous = (bid, ask, last)
         else:
             previous = (market.previous_yes_bid, market.previous_yes_ask, market.previous_price)

@@ -1,7 +1,7 @@
 """Series, events and markets (every field of Kalshi 3.34.0's `Series`, `EventData` and `Market` the mock can know),
 and the record of what a market's settlement paid one position.
 
-A market's lifecycle (its status and the times that move it) is lifecycle.py's; its book and figures are kept on it
+A market's lifecycle (its status and the times that move it) is lifecycle.py's; its book and stats are kept on it
 (book.py's `Book`, market_feed.py); what the wire shows of each is the venue's. Amounts are in the core's units
 (units.py): prices in ten-thousandths of a dollar, counts in hundredths; a strike or a fee multiplier, JSON numbers on
 the wire, is a `Decimal` kept exactly as given.
@@ -147,14 +147,14 @@ class Market:
     # The top of its book each time it changed: (microseconds, best bid, best ask; -1 for an empty side), a row of
     # three cells each (candles.py reads them)
     quotes: Column | None = field(default=None, compare=False, repr=False)
-    # The figures trades and book changes keep (market_feed.py): counts in hundredths, prices in price units.
+    # The stats trades and book changes keep (market_feed.py): counts in hundredths, prices in price units.
     volume: int = 0
     volume_24h: int = 0
-    window_from: int = 0  # the first of its trades (its tape's position) inside the last 24 hours
+    window_from: int = 0  # the first of its trades (its position in `market_trades`) inside the last 24 hours
     last_trade_size: int | None = None
     yes_held: int = 0  # YES contracts held over all accounts
     no_held: int = 0  # NO contracts held over all accounts
-    day_ends: datetime = EPOCH  # the end of the UTC day of the last change the previous day's figures saw
+    day_ends: datetime = EPOCH  # the end of the UTC day of the last change the previous day's stats saw
     previous_yes_bid: int | None = None
     previous_yes_ask: int | None = None
     previous_price: int | None = None

@@ -3,7 +3,7 @@ made, both sides, down the one money road (filling.py).
 
 The book plans the match (core/book.py: price-time priority, each match at the resting price, self-trade prevention
 by the order's rule, its owner compared by user). Each match is one trade and two fills sharing its id: the incoming
-order's (the taker's: it prints the trade on the tape, taker fees by the market's schedule) and the resting order's
+order's (the taker's: it prints the trade, taker fees by the market's schedule) and the resting order's
 (the maker's: maker fees, as its order accumulates them, orders.py); the house's scripted liquidity (liquidity.py) is
 the maker's side of a match with it, under the house account, so every market's positions sum to zero. Before any
 fill is made, the fills are run through copies of what they change (batch_checks.py's bounds, the same words), and the

@@ -164,7 +164,7 @@ def wallet_user(call: RpcCall) -> str:
 
 def listed_instrument(call: RpcCall, name: str | None = None) -> str:
     """`instrument_name` (read from the call's params unless given), required and listed: -32602 for an instrument
-    the book does not list, as Deribit refuses an unknown one."""
+    the exchange does not list, as Deribit refuses an unknown one."""
     if name is None:
         name = call.params.read("instrument_name", STRING, required=True)
     try:

@@ -1,5 +1,5 @@
 """GET /series/{series_ticker}/markets/{ticker}/candlesticks and GET /markets/candlesticks: a market's candles from
-its tape and its book's moves (core/kalshi/candles.py), public, in each profile's shape (market_render.py)."""
+its trades and its book's moves (core/kalshi/candles.py), public, in each profile's shape (market_render.py)."""
 
 from __future__ import annotations
 

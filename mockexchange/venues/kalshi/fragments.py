@@ -224,7 +224,7 @@ class Pages:
     """Whole answers of one kind of read, as fragments, for one stamp of their source (the position store's version or
     a time index's, and the read's as-of time; the ledger's `markets_version` and the historical cutoff): a read asked
     again before anything changed is its bytes, without a walk. A new stamp drops them all; so does passing the
-    budget. Answers that time alone changes (a market's 24-hour volume, its previous day's figures) are kept for a span
+    budget. Answers that time alone changes (a market's 24-hour volume, its previous day's stats) are kept for a span
     of exchange time too: from the latest time one was rendered at until the earliest time one would read otherwise
     (`put`'s `now` and `until`); a read outside it (time ran on past it, or a clock was set back) drops them all."""
 

@@ -1,9 +1,9 @@
-"""Kalshi's public reads of the books, the tape and the exchange: GET /markets/{ticker}/orderbook, /markets/orderbooks,
-/markets/trades and /exchange/status.
+"""Kalshi's public reads of the books, the trades and the exchange: GET /markets/{ticker}/orderbook,
+/markets/orderbooks, /markets/trades and /exchange/status.
 
 A book is read as it is at the read, at the book's clock the websocket's deltas count (REST and the `orderbook_delta`
-channel agree). Trades are the tape (core/kalshi/market_feed.py): newest first, keyset-paged over its time index, each
-rendered once per profile (records never change). None of them lags (docs/known-differences.md).
+channel agree). Trades are the ledger's (core/kalshi/market_feed.py): newest first, keyset-paged over its time index,
+each rendered once per profile (records never change). None of them lags (docs/known-differences.md).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def get_market_orderbooks(ctx: KalshiContext, key: Any, values: Any) -> dict[str
 
 
 def trade_of(fill: Fill) -> Trade:
-    """A fill of the tape as the trade it printed: its taker took the fill's side if the fill took, else the other."""
+    """The trade a fill printed: its taker took the fill's side if the fill took, else the other."""
     buys = buys_yes(fill.side, fill.action)
     return Trade(
         fill.fill_id, fill.ticker, count_units(fill.count), price_units(fill.yes_price),

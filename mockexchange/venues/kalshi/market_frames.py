@@ -10,7 +10,7 @@ book clock is at or below the clock of the subscription's last snapshot of that 
 holds it already (a change published between the snapshot's read and the subscribe's reply).
 
 The ticker channel's changes are made here too (`TickerWatch`, the fan-out's `derive`): in the publishing thread, as
-a market's book or tape moves, its figures are read and, when what a ticker shows changed, a `TickerMoved` is handed
+a market's book or trades move, its stats are read and, when what a ticker shows changed, a `TickerMoved` is handed
 over behind the change.
 """
 
@@ -33,7 +33,7 @@ from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import Subscription
 from mockexchange.venues.outbox import Shared
 
-TICKER_MOVED = "market_ticker_moved"  # the venue's own change kind: a market's ticker figures moved (TickerMoved)
+TICKER_MOVED = "market_ticker_moved"  # the venue's own change kind: a market's ticker stats moved (TickerMoved)
 MARKET_KINDS = (BOOK, TRADE, LIFECYCLE)
 # Change kind -> the channel and message type its frames have
 CHANNEL_OF = {
@@ -64,7 +64,7 @@ def market_key(ticker: str | None) -> Hashable:
 
 @dataclass(frozen=True, slots=True)
 class TickerMoved:
-    """What a market's ticker shows moved (the venue's own change, derived from the book's and the tape's)."""
+    """What a market's ticker shows moved (the venue's own change, derived from the book's and the trades')."""
 
     ticker: str
     stats: MarketStats
@@ -147,7 +147,7 @@ class MarketFrames(Shared):
 class TickerWatch:
     """The fan-out's `derive`: in the publishing thread (the ledger's lock held), a `TickerMoved` when a book or
     trade change moved what the market's ticker shows, while a `ticker` subscription holds the market (or every
-    market). What it compares with is set anew when the first subscription starts to hold a market: the figures may
+    market). What it compares with is set anew when the first subscription starts to hold a market: the stats may
     have moved while nobody watched; a subscription of every market may get one ticker message of a market that did
     not move, the first time it moves while no subscription held it by name."""
 

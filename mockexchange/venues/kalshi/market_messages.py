@@ -168,7 +168,7 @@ def ticker_legacy(market_ticker: str, market_id: str, stats: MarketStats, at: da
 
 
 def shown_stats(stats: MarketStats) -> tuple[int | None, ...]:
-    """The figures a ticker message shows: a change of anything else (the previous day's, the 24 hours') sends
+    """The stats a ticker message shows: a change of anything else (the previous day's, the 24 hours') sends
     none."""
     return (
         stats.yes_bid,

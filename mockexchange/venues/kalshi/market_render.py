@@ -203,7 +203,7 @@ def orderbook_legacy(levels: Levels) -> Row:
 
 
 def trade(t: Any) -> Row:
-    """A 3.34 `Trade` from a printed trade (market_changes.Trade, or a fill of the tape read as one)."""
+    """A 3.34 `Trade` from a printed trade (market_changes.Trade, or a fill among the trades read as one)."""
     return {
         "trade_id": t.trade_id, "ticker": t.ticker, "count_fp": _count(t.count),
         "yes_price_dollars": _price(t.yes_price), "no_price_dollars": _price(PRICE - t.yes_price),

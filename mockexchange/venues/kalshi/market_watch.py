@@ -7,7 +7,7 @@ subscriptions holds that market (under `EVERY_MARKET` while one takes every mark
 read: a change published after the read reaches the connection, one published before it is in the snapshot, and
 one in between is both (its book clock tells the subscription to leave it out, market_frames.py). A snapshot is read
 when it is sent, so its market may have gone since the command named it (a reset): it is then empty, at clock 0, under
-the nil id, as a change rendered after its market has gone shows (market_frames.py); a ticker shows no figures.
+the nil id, as a change rendered after its market has gone shows (market_frames.py); a ticker shows no stats.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ serves them from /historical/markets), in the profiles that have the historical 
 
 Each market is rendered once per state and profile (the render cache, fragments.py), keyed by its id and `version`
 (bumped on every change that shows: a trade, a book change, a transition, its event or series changing), and by what
-time alone changes (the start of its 24-hour window, the day its previous-day figures are of). A whole page is kept
+time alone changes (the start of its 24-hour window, the day its previous-day stats are of). A whole page is kept
 too (`Pages`), for one `markets_version` of the ledger (any market's change, a listing, a reset) and historical cutoff,
-and for the span of exchange time its markets' figures stand still over (`ledger.feed.steady_until`): a page asked again
+and for the span of exchange time its markets' stats stand still over (`ledger.feed.steady_until`): a page asked again
 before anything changed is its bytes. Market data is not lagged (`Settings.rest_lag_ms` lags the portfolio's reads,
 not these: docs/known-differences.md).
 """

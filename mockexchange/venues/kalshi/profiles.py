@@ -43,7 +43,7 @@ class Profile:
     positions_event_ticker: Param
     positions_settlement_status: bool
     count_filter_values: tuple[str, ...]
-    # market data (market_render.py): a market (with its figures and the ledger, under its lock), an event, a series
+    # market data (market_render.py): a market (with its stats and the ledger, under its lock), an event, a series
     # (its volume, whether its product metadata shows), an order book and the key it is answered under, a trade, a
     # candlestick, the exchange's status; whether GET /markets/orderbooks is served
     market: Callable[[Market, MarketStats, Any], Row]

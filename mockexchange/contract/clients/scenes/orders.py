@@ -95,7 +95,7 @@ def calls(stage: Stage) -> list[SceneCall]:
         SceneCall("cancel", "CancelOrderV2", {"order_id": ids["S-cancel"]}),
         SceneCall("cancel_again", "CancelOrderV2", {"order_id": ids["S-cancel"]}),
         SceneCall("batch_cancel", "BatchCancelOrdersV2",
-             body={"orders": [{"order_id": ids["S-batch-1"]}, {"order_id": ids["S-batch-2"]}]}),
+                  body={"orders": [{"order_id": ids["S-batch-1"]}, {"order_id": ids["S-batch-2"]}]}),
         SceneCall("list", "GetOrders", {"limit": LIST_LIMIT}, "pages", "orders"),
         SceneCall("order", "GetOrder", {"order_id": ids["S-amend"]}),
         SceneCall("queue_positions", "GetOrderQueuePositions", {"market_tickers": MARKET}),
