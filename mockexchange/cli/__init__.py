@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except KeyboardInterrupt:  # Ctrl-C before the server runs (a long scenario load): no traceback
+    except KeyboardInterrupt:  # Ctrl-C (before the server runs, or the proxy it stopped): no traceback
         return 130
     except BrokenPipeError:
         # The reader of stdout went away (`| head`): stop quietly, and keep Python's exit flush from failing again.
