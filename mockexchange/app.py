@@ -165,7 +165,11 @@ def build_app(
     views = None
     if settings.admin:
         # The inspector's reads and live feed (admin/views.py), and the last frames of each websocket it shows.
-        panels = [venue.panel(served[venue.name].context) for venue in venues if venue.panel and venue.name in served]
+        panels = [
+            venue.panel(served[venue.name].context).named(venue.name, venue.title)
+            for venue in venues
+            if venue.panel is not None and venue.name in served
+        ]
         views = Views.of(control, scenarios, journal, panels, parts.connections)
         warnings = persistence.warnings if persistence is not None else None  # the state file's, for the health check
         route_list += admin_routes.routes(control, scenarios, journal, settings, views, warnings=warnings)

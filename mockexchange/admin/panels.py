@@ -9,7 +9,7 @@ admin/accounts.py joins every venue's panel; a venue with no panel is left out o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 from starlette.routing import BaseRoute
 
@@ -22,11 +22,17 @@ JS = "text/javascript; charset=utf-8"
 class Panel:
     """A panel that shows nothing: each venue's says what it shows (admin/kalshi/panel.py, admin/deribit/panel.py)."""
 
-    name = ""  # the venue's name: the key of its part of every answer
-    title = ""  # as a message names the venue ("no Kalshi or Deribit account has it")
+    # The venue's name (the key of its part of every answer) and its title ("no Kalshi or Deribit account has it"):
+    # its registration's, which `named` gives it.
+    name = ""
+    title = ""
     labels: tuple[str, ...] = ()  # the journal's names of the venue's requests (a gateway's too)
     query: Schemas = {}  # the query parameters of one account it reads, as JSON Schemas
     assets: Mapping[str, str] = {}  # the page's scripts that draw it: file name (admin/static/) -> media type
+
+    def named(self, name: str, title: str) -> Self:
+        self.name, self.title = name, title
+        return self
 
     def accounts(self) -> tuple[dict[str, Any], bool]:
         """Its part of the account list, and whether it left accounts out (more than it lists)."""

@@ -13,7 +13,7 @@ demo generator call them too. The work is done by `core`.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partialmethod
 from types import FunctionType
 from typing import Any
@@ -52,8 +52,8 @@ class Control:
                 self._take(venue.name, self._operations, _bound(venue.operations, self))
         self._add_mock_handlers()
 
-    def _take(self, venue: str, into: dict[str, Any], found: dict[str, Any] | Any) -> None:
-        for name, value in dict(found).items():
+    def _take(self, venue: str, into: dict[str, Any], found: Mapping[str, Any]) -> None:
+        for name, value in found.items():
             if name in into or hasattr(type(self), name):
                 raise ValueError(f"the venue {venue!r} names {name!r}, which the control plane has already")
             into[name] = value
@@ -79,7 +79,7 @@ class Control:
         add = self.handlers.add
         rules = self.fault_rules
         add(Reset, lambda _: self._reset())
-        add(AdvanceClock, lambda move: self._advance_clock(move))
+        add(AdvanceClock, self._advance_clock)
         add(FaultSpec, rules.add)
         add(RemoveFault, rules.remove)
         add(ClearFaults, rules.clear)

@@ -32,8 +32,6 @@ def _wallets(account: DeribitAccount) -> list[dict[str, Any]]:
 
 
 class DeribitPanel(Panel):
-    name = "deribit"
-    title = "Deribit"
     labels = ("deribit", "signalplus")  # the native API and the SignalPlus gateway's
     query = {
         "wallet": {"type": "integer", "minimum": 1, "maximum": MAX_ACCOUNT_ID},

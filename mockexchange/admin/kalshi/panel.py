@@ -66,8 +66,6 @@ def _balance_summary(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 class KalshiPanel(Panel):
-    name = "kalshi"
-    title = "Kalshi"
     labels = ("kalshi",)
     query = {"subaccount": {"type": "integer", "minimum": 0, "maximum": MAX_SUBACCOUNT, "default": 0}}
     assets = {
