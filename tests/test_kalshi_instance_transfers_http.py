@@ -169,7 +169,7 @@ def test_the_target_balance_allocation_is_replaced_whole(mock):
 def test_scenario_steps_seed_them(mock):
     user_id = "s0"
     document = {
-        "scenario": "account-insides",
+        "scenario": "account-details",
         "users": [{"user_id": user_id, "balance_cents": 10_000}],
         "steps": [
             {"subaccount": {"user_id": user_id}},

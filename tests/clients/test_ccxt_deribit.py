@@ -62,7 +62,7 @@ def test_fetch_positions_and_fetch_position_equal_the_book(seeded: Seeded, tmp_p
     outcomes = run_rest(seeded.plan(calls), tmp_path)
     assert all(outcome["ok"] for outcome in outcomes.values()), outcomes
 
-    # Every position, each one equal to the book's; load_markets first, as ccxt does.
+    # Every position, each one equal to the mock's records; load_markets first, as ccxt does.
     everything = outcomes["all"]
     assert [r["path"] for r in everything["requests"]] == [
         "/api/v2/public/get_currencies",

@@ -86,7 +86,7 @@ def test_the_matrix_has_no_failing_cell() -> None:
         for breakage in findings.broken:
             assert breakage.tag.startswith(f"seed={breakage.seed} n="), (client, breakage)
             assert matrix.cells[client]["generated"].status == FINDINGS
-    assert "equal to the book" in matrix.cells["ccxt"]["positions-pages"].reason, shown
+    assert "equal to the mock's records" in matrix.cells["ccxt"]["positions-pages"].reason, shown
     # kalshi-sdk's upgrade cannot parse the bodyless 201 the spec gives it: a finding the cell names (contract-kit.md)
     assert "upgrade raises JSONDecodeError" in matrix.cells["kalshi-sdk"]["account"].reason, shown
     # nor can its Market model parse a 3.34.0 market (it requires `liquidity_dollars`): another

@@ -194,7 +194,7 @@ def position_problems(mock: MockServer, parsed: dict[str, Any], wire: dict[str, 
 
 
 def positions_problems(seeded: Seeded, outcome: dict[str, Any], names: list[str]) -> list[str]:
-    """A fetch_positions answer holds exactly `names`, each equal to the book's."""
+    """A fetch_positions answer holds exactly `names`, each equal to the mock's records."""
     if not outcome["ok"]:
         return [f"raised {outcome['error']['type']}: {outcome['error']['message'][:200]}"]
     wire = {row["instrument_name"]: row for row in wire_result(outcome, POSITIONS_PATH)}
@@ -258,7 +258,7 @@ def trade_problems(
 
 
 def my_trades_problems(mock: MockServer, outcome: dict[str, Any], path: str, want: list[DeribitTrade]) -> list[str]:
-    """A fetch_my_trades answer holds exactly the trades `want` (by id), each equal to the book's, through the wire."""
+    """A fetch_my_trades answer holds exactly the trades `want` (by id), each equal to the mock's records, through the wire."""
     if not outcome["ok"]:
         return [f"raised {outcome['error']['type']}: {outcome['error']['message'][:200]}"]
     wire = {row["trade_id"]: row for row in wire_result(outcome, path)["trades"]}
@@ -379,7 +379,7 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
             problems = watch_problems(seeded, watch_a_fill(seeded, work_dir / "ws"))
         watched = "ccxt.pro watch_my_trades and watch_balance (client_signature auth) get a fill made once subscribed"
         verdicts["websocket"] = ClientVerdict(
-            not problems, f"{watched}: " + ("; ".join(problems[:3]) or "equal to the book")
+            not problems, f"{watched}: " + ("; ".join(problems[:3]) or "equal to the mock's records")
         )
     if "fills" in names or "transfers" in names:
         (work_dir / "history").mkdir()
@@ -424,7 +424,7 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
         "balance": "fetch_balance (get_account_summaries: BTC, ETH, USDC)",
     }
     return verdicts | {
-        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the book"))
+        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the mock's records"))
         for name in names
         if name in judged
     }
@@ -475,6 +475,6 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdi
         "transfers": "fetch_deposits and fetch_withdrawals (BTC, ETH) after the admin API's deposits and withdrawal",
     }
     return {
-        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the book"))
+        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the mock's records"))
         for name in names
     }

@@ -343,4 +343,4 @@ def trading_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdic
 
 
 def _verdict(said: str, problems: list[str]) -> ClientVerdict:
-    return ClientVerdict(not problems, f"{said}: " + ("; ".join(problems[:3]) or "equal to the book"))
+    return ClientVerdict(not problems, f"{said}: " + ("; ".join(problems[:3]) or "equal to the mock's records"))
