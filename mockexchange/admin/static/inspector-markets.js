@@ -1,5 +1,5 @@
-/* The sandbox inspector: Kalshi's markets (docs/inspector.md), drawn for inspector.js, which loads after it and starts
- * it with its own helpers (`ui`).
+/* The sandbox inspector: Kalshi's markets (docs/inspector.md), which Kalshi's section (inspector-kalshi.js) starts with
+ * inspector.js's helpers (`ui`) and tells of the live feed's `markets` event.
  *
  * The list is GET /_admin/markets, a page at a time (a search and a status narrow it; Next and Previous follow its
  * cursors); the market picked is GET /_admin/markets/{ticker}: its figures as GET /markets/{ticker} serves them, its
