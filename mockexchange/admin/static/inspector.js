@@ -421,6 +421,13 @@
     ]));
   }
 
+  /** The venues a fault rule may name (each registered venue) and the request filter's (the journal's names). */
+  function venueOptions() {
+    const option = (name) => el("option", {}, name);
+    $("fault-venue").append(...[...VENUES.keys()].map(option));
+    $("filter-venue").append(...[...VENUES].flatMap(([name, section]) => section.labels || [name]).map(option));
+  }
+
   function renderAccounts() {
     const accounts = state.accounts;
     if (!accounts) return;
@@ -1265,6 +1272,7 @@
   async function boot() {
     state.token = readToken();
     accountLists();
+    venueOptions();
     bind();
     try {
       state.proxy = (await api("/_admin/health")).proxy || null;
