@@ -1,7 +1,8 @@
 """A venue is a unit: one registration (control/registration.py's `Venue`) contributes its state, its typed command and
-handler, its control-plane operation, its admin path, its scenario step and set-up section, and its route, and
-build_app, the admin API, the scenario reader, the Python API and the state file take them from it. The toy venue
-here is registered in this file alone and served end to end, over real HTTP, beside the registered venues."""
+handler, its control-plane operation, its admin path, its scenario step and set-up section, its route and its
+inspector panel, and build_app, the admin API, the scenario reader, the Python API, the state file and the inspector
+(its account list, its live feed) take them from it. The toy venue here is registered in this file alone and served end
+to end, over real HTTP, beside the registered venues."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from test_inspector_api import Events
 
 from mockexchange import MockServer
+from mockexchange.admin.panels import Panel
 from mockexchange.control.commands import as_is, operation
 from mockexchange.control.registration import MockParts, ScenarioSetup, Venue, VenueServed
 from mockexchange.core.commands import Command, Handlers, value
+from mockexchange.core.events import Change, EventBus
 from mockexchange.core.values import Integer, Text
 from mockexchange.registry import VENUES
 from mockexchange.scenario.model import Op
@@ -28,10 +32,11 @@ from mockexchange.scenario.schema import Reader, fields_of
 
 
 class Bell:
-    """The toy venue's state: how often each user rang."""
+    """The toy venue's state: how often each user rang; each ring goes on the mock's bus."""
 
-    def __init__(self) -> None:
+    def __init__(self, bus: EventBus) -> None:
         self.rings: dict[str, int] = {}
+        self.bus = bus
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,7 @@ class RingBell(Command):
 
 def ring(bell: Bell, command: RingBell) -> dict[str, Any]:
     bell.rings[command.user_id] = bell.rings.get(command.user_id, 0) + command.times
+    bell.bus.publish(Change("toy.ring", command.user_id, command.times))
     return {"user_id": command.user_id, "rings": bell.rings[command.user_id]}
 
 
@@ -66,6 +72,24 @@ def serve(control: Any, parts: MockParts) -> VenueServed:
     return VenueServed(bell, [Route("/toy/bells/{user_id}", rings)], owns, refuse)
 
 
+class BellPanel(Panel):
+    """The inspector's panel of the toy venue: its users in the account list, one user's rings, and its changes on the
+    bus (`toy.` kinds) named as its users' in the live feed."""
+
+    labels = ("toy",)
+    kinds = "toy."
+
+    def __init__(self, bell: Bell) -> None:
+        self.bell = bell
+
+    def accounts(self) -> tuple[dict[str, Any], bool]:
+        return {"toy": [{"user_id": user, "rings": rings} for user, rings in sorted(self.bell.rings.items())]}, False
+
+    def account(self, user_id: str, query: dict[str, Any]) -> dict[str, Any] | None:
+        rings = self.bell.rings.get(user_id)
+        return None if rings is None else {"rings": rings}
+
+
 def read_bells(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
     """The set-up's `bells:`, each a ring made into its command when the file is read."""
     fields = fields_of(command_specs(RingBell))
@@ -80,7 +104,7 @@ def add_handlers(handlers: Handlers, control: Any) -> None:
 TOY = Venue(
     name="toy",
     title="Toy",
-    state=lambda parts: {"bell": Bell()},
+    state=lambda parts: {"bell": Bell(parts.bus)},
     handlers=add_handlers,
     reset=lambda control: control.bell.rings.clear(),
     operations=BellOperations,
@@ -88,6 +112,7 @@ TOY = Venue(
     steps={"ring": RingBell},
     setup=ScenarioSetup(("bells",), read_bells, {}),
     serve=serve,
+    panel=BellPanel,
 )
 
 
@@ -124,6 +149,25 @@ def test_a_venue_registered_here_is_served_end_to_end(tmp_path: Path) -> None:
     # the state file kept its commands: a restart answers the same
     with MockServer(venues=(*VENUES, TOY), state=str(state)) as again:
         assert rings_served(again, "alice") == 2 and rings_served(again, "bob") == 4
+
+
+def test_its_panel_shows_on_the_inspector() -> None:
+    with MockServer(venues=(*VENUES, TOY)) as mock:
+        events = Events(mock)
+        try:
+            events.wait_for("hello")
+            mock.ring_bell("alice", 2)
+            # the live feed names the user whose account its change moved, as the venue's, beside the others'
+            state = events.wait_for("state", lambda d: d["users"] is not None and d["users"].get("toy") == ["alice"])
+            assert state["users"] == {"kalshi": [], "deribit": [], "toy": ["alice"]}
+        finally:
+            events.close()
+        # its part of the account list, and of one account
+        listed = httpx.get(f"{mock.base_url}/_admin/accounts", timeout=10).json()
+        assert listed["toy"] == [{"user_id": "alice", "rings": 2}] and "kalshi" in listed
+        assert httpx.get(f"{mock.base_url}/_admin/accounts/alice", timeout=10).json()["toy"] == {"rings": 2}
+        unknown = httpx.get(f"{mock.base_url}/_admin/accounts/nobody", timeout=10)
+        assert unknown.status_code == 404 and "no Kalshi or Deribit or Toy account" in unknown.json()["error"]
 
 
 def test_without_its_registration_the_venue_is_not_served() -> None:
