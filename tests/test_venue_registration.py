@@ -1,8 +1,8 @@
 """A venue is a unit: one registration (control/registration.py's `Venue`) contributes its state, its typed command and
 handler, its control-plane operation, its admin path, its scenario step and set-up section, its route and its
 inspector panel, and build_app, the admin API, the scenario reader, the Python API, the state file and the inspector
-(its account list, its live feed) take them from it. The toy venue here is registered in this file alone and served end
-to end, over real HTTP, beside the registered venues."""
+(its account list, its live feed, its section of the page in Chromium) take them from it. The toy venue here is
+registered in this file alone and served end to end, over real HTTP, beside the registered venues."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from test_inspector_api import Events
+from test_inspector_browser import WAIT_MS, browser, open_inspector, page, select_account  # noqa: F401  (fixtures)
 
 from mockexchange import MockServer
-from mockexchange.admin.panels import Panel
+from mockexchange.admin import inspector
+from mockexchange.admin.panels import JS, Panel
 from mockexchange.control.commands import as_is, operation
 from mockexchange.control.registration import MockParts, ScenarioSetup, Venue, VenueServed
 from mockexchange.core.commands import Command, Handlers, value
@@ -29,6 +31,11 @@ from mockexchange.registry import VENUES
 from mockexchange.scenario.model import Op
 from mockexchange.scenario.scalars import command_specs
 from mockexchange.scenario.schema import Reader, fields_of
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # test_inspector_browser.py's `browser` fixture fails, saying what to install
+    Page = object  # type: ignore[assignment,misc]
 
 
 class Bell:
@@ -78,6 +85,7 @@ class BellPanel(Panel):
 
     labels = ("toy",)
     kinds = "toy."
+    assets = {"inspector-toy.js": JS}  # TOY_SCRIPT, which a test serves as the package would
 
     def __init__(self, bell: Bell) -> None:
         self.bell = bell
@@ -88,6 +96,21 @@ class BellPanel(Panel):
     def account(self, user_id: str, query: dict[str, Any]) -> dict[str, Any] | None:
         rings = self.bell.rings.get(user_id)
         return None if rings is None else {"rings": rings}
+
+
+# The toy's section of the inspector page: its users, each with its rings, and one user's rings.
+TOY_SCRIPT = b"""
+"use strict";
+window.inspector.venue("toy", {
+  title: "Toy",
+  items: (users, ui) => users.map((u) => ui.el("li", {},
+    ui.accountButton("toy", u.user_id, 0, u.user_id, `${u.rings} rings`, u.user_id))),
+  has: (users, selected) => users.some((u) => u.user_id === selected.user),
+  query: () => "",
+  detail: (user, part, ui) => [ui.fact("rings", String(part.rings), "toy-rings")],
+  owner: () => null,
+});
+"""
 
 
 def read_bells(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
@@ -185,3 +208,21 @@ def test_two_venues_naming_one_thing_are_refused() -> None:
     other = Venue(name="other", title="Other", state=lambda parts: {}, steps={"ring": RingBell})
     with pytest.raises(ValueError, match="ring"):
         MockServer(venues=(*VENUES, TOY, other))
+
+
+# Last in the module: the browser (a module fixture) is closed in its teardown, its cost its own.
+@pytest.mark.slow  # a browser: conftest.py's inner loop leaves it out
+def test_its_section_shows_on_the_inspector_page(page: Page, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    packaged = inspector.asset
+    monkeypatch.setattr(inspector, "asset", lambda name: TOY_SCRIPT if name == "inspector-toy.js" else packaged(name))
+    with MockServer(venues=(*VENUES, TOY)) as mock:
+        mock.ring_bell("alice", 2)
+        open_inspector(page, mock)
+        expect(page.locator("#toy-accounts")).to_have_attribute("aria-label", "Toy accounts")
+        expect(page.locator('[data-key="toy:0:alice"]')).to_contain_text("2 rings")
+        select_account(page, "toy:0:alice")
+        expect(page.locator("#toy-rings")).to_have_text("2")
+        mock.ring_bell("alice", 3)  # the live feed names alice as the toy's: the page reads her again
+        expect(page.locator("#toy-rings")).to_have_text("5")
+        expect(page.locator('[data-key="toy:0:alice"]')).to_contain_text("5 rings")
+        expect(page.locator("#filter-venue option")).to_have_text(["all", "kalshi", "deribit", "signalplus", "toy"])
