@@ -60,7 +60,8 @@
    *                          the hint in the empty middle column
    *   events                 the live feed's events of its own topics: name -> handler(data, shown, ui), `shown`
    *                          the selected account's part when it is the venue's, else null
-   *   start(ui), hello()     when the page starts (not a proxy's) and when the feed says hello
+   *   start(ui), hello()     when the page starts (not a proxy's: its own panels, `ui.panel`, and their shortcuts'
+   *                          help, `ui.help`, are added then) and when the feed says hello
    *   keys                   its keyboard shortcuts: key -> action */
   const VENUES = new Map();
   window.inspector = {
@@ -73,6 +74,10 @@
   const ui = {
     el, nodes, api, coalesced, dataTable, fact, tabbed, pnlPictures, dollars, more, accountButton, select,
     reload: () => loadDetail(),
+    panel: (node) => $("requests").before(node), // a venue's own panel (Kalshi's markets), above the requests
+    help(keys, what) { // a venue's own shortcut in the list of them
+      $("help-leave").before(el("dt", {}, keys), el("dd", {}, what));
+    },
     showWith(shown) { // the selected account again, with more said of how to show it (Deribit's instrument)
       Object.assign(state.selected, shown);
       loadDetail();
