@@ -177,10 +177,10 @@ class Feed:
             self.journal.watch(lambda entry: self.notify("requests" if entry is not None else "cleared"))
         )
 
-    def no_users(self) -> dict[str, set[str]]:
+    def _no_users(self) -> dict[str, set[str]]:
         return {venue: set() for venue in self.venues}
 
-    def no_names(self) -> dict[str, set[str] | None]:
+    def _no_names(self) -> dict[str, set[str] | None]:
         return {topic: set() for topic in self.moves}
 
     def _on_change(self, change: Change) -> None:
@@ -236,7 +236,9 @@ class Feed:
 
     def open(self, since: int | None) -> _Client:
         seq = self.journal.last_seq if since is None else since
-        client = _Client(asyncio.get_running_loop(), seq, self.connections.changes(), self.no_users(), self.no_names())
+        client = _Client(
+            asyncio.get_running_loop(), seq, self.connections.changes(), self._no_users(), self._no_names()
+        )
         if self.on_open is not None:
             self.on_open()
         with self._lock:
@@ -256,8 +258,8 @@ class Feed:
         with client.lock:
             topics, client.topics = client.topics, set()
             users, every = client.users, client.every_user
-            client.users, client.every_user = self.no_users(), False
-            names, client.names = client.names, self.no_names()
+            client.users, client.every_user = self._no_users(), False
+            names, client.names = client.names, self._no_names()
             client.scheduled = False
         if client.ended.is_set():
             return
