@@ -2,19 +2,20 @@
 mock as it changes, so a page shows it without asking again and again.
 
 Sources tell the feed a topic changed, from whatever thread they run on, without blocking: the request journal
-(`requests`), the ledger's and the book's bus (`state`, with the users whose accounts changed; `markets`, with the
-Kalshi markets whose book, trades or status moved; `instruments`, with the Deribit instruments an order change moved),
-the frame tap and the connection registry (`connections`), the admin operations and the scenario (`control`). Nothing is
-done for a topic while no client listens. Each client gathers its topics for `COALESCE_S` (one timer, on its loop), then
-its events are built there, once for the batch: `requests` carries the journal's new entries (each with the user its key
-belongs to), `state` the changed users, the clock and the scenario, `markets` the changed markets' tickers and
-`instruments` the changed instruments' names (a book that moves a thousand times a second is one small event a window:
-the page reads it again, at its own pace), `connections` what changed in the open websockets since this client was last
-told (admin/connections.py: the first lists them all; then a connection that moved frames is its counts and new frames,
-one whose subscriptions changed its description; at most `CONNECTIONS_EVENT_BYTES` an event, the rest in the next
-window), `control` the scenario, the fault rules, the rate limits and the REST lag. A flood of requests is one event per
-window, not one per request, and a flood of frames costs what the frames are, not the connections' whole description
-again.
+(`requests`), the mock's bus (`state`, with the users whose accounts changed, by venue; and each venue's own topics,
+its panel's `Moves`: Kalshi's `markets`, with the markets whose book, trades or status moved; Deribit's `instruments`,
+with the instruments an order change moved), the frame tap and the connection registry (`connections`), the admin
+operations and the scenario (`control`). Which venue a change is of, and what it moves, the venues' panels say
+(admin/panels.py): the feed names no venue. Nothing is done for a topic while no client listens. Each client gathers
+its topics for `COALESCE_S` (one timer, on its loop), then its events are built there, once for the batch: `requests`
+carries the journal's new entries (each with the user its key belongs to), `state` the changed users, the clock and the
+scenario, a venue's topic the things it moved (`markets`: the tickers; `instruments`: the names; a book that moves a
+thousand times a second is one small event a window: the page reads it again, at its own pace), `connections` what
+changed in the open websockets since this client was last told (admin/connections.py: the first lists them all; then a
+connection that moved frames is its counts and new frames, one whose subscriptions changed its description; at most
+`CONNECTIONS_EVENT_BYTES` an event, the rest in the next window), `control` the scenario, the fault rules, the rate
+limits and the REST lag. A flood of requests is one event per window, not one per request, and a flood of frames costs
+what the frames are, not the connections' whole description again.
 
 A client's events wait in its own queue, counted in bytes: an event is queued while less than `QUEUE_BYTES` wait, so a
 client that does not read fills it and is dropped (its connection closed at once, `web.extensions.DROPPED`): what the
@@ -31,7 +32,7 @@ import contextlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -41,10 +42,8 @@ from starlette.types import Receive, Scope, Send
 
 from mockexchange.admin.connections import ConnectionChanges, ConnectionReads
 from mockexchange.admin.guard import error
-from mockexchange.core.deribit.orders import CHANGE as ORDER_CHANGE
-from mockexchange.core.deribit.public_levels import RESET as DERIBIT_RESET
+from mockexchange.admin.panels import Moves, Panel
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.journal.journal import Journal
 from mockexchange.version import __version__
@@ -59,13 +58,10 @@ HEARTBEAT_S = 15.0
 COALESCE_S = 0.1  # a client's topics gathered this long before its events are built
 REQUESTS_PER_EVENT = 500  # journal entries in one `requests` event; older ones of a larger batch are skipped
 MAX_USERS_NAMED = 1_000  # changed users named in one `state` event; past it, `users` is null (every user)
-MAX_MARKETS_NAMED = 1_000  # changed markets (instruments) named in one `markets` (`instruments`) event; past it, null
-# The topics that name what changed, and the field of their event that lists it (null: every one).
-NAMED = {"markets": "tickers", "instruments": "instrument_names"}
-TOPICS = ("state", "markets", "instruments", "cleared", "requests", "connections", "control")  # a batch's events' order
-# A Kalshi market's public changes (each payload names its `ticker`): its listing, book, trades, lifecycle and status.
-MARKET_CHANGES = frozenset({"market", BOOK, TRADE, LIFECYCLE, STATUS})
-EVERY_MARKET_CHANGES = frozenset({"reset", "exchange_status"})  # what may change what every market shows
+MAX_MARKETS_NAMED = 1_000  # things (markets, instruments) named in one event of a venue's topic; past it, null
+# A batch's events' order: the venues' own topics (their panels' `Moves`) come after `state`.
+FIRST_TOPICS = ("state",)
+LAST_TOPICS = ("cleared", "requests", "connections", "control")
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
 
 Read = Callable[[], dict[str, Any]]
@@ -80,7 +76,14 @@ class _Client:
     """One listening page: its loop, its queue, the topics gathered since its last batch, and what it was told of the
     connections."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, seq: int, connections: ConnectionChanges) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        seq: int,
+        connections: ConnectionChanges,
+        users: dict[str, set[str]],
+        names: dict[str, set[str] | None],
+    ) -> None:
         self.loop = loop
         self.queue: deque[bytes] = deque()
         self.queued = 0  # bytes queued, and being sent
@@ -91,16 +94,16 @@ class _Client:
         self.dropped = False
         self.lock = threading.Lock()
         self.topics: set[str] = set()
-        self.users: dict[str, set[str]] = {"kalshi": set(), "deribit": set()}
+        self.users = users  # by venue
         self.every_user = False  # a reset, or more users than MAX_USERS_NAMED
-        # A named topic's names (None: every one: a reset, or more than MAX_MARKETS_NAMED).
-        self.names: dict[str, set[str] | None] = {topic: set() for topic in NAMED}
+        # A venue's topic's names (None: every one: a reset, or more than MAX_MARKETS_NAMED).
+        self.names = names
         self.scheduled = False
 
     def name(self, topic: str, venue: str | None, name: str | None, everyone: bool) -> None:
-        """Under `lock`: note whose change it is (`state`: a venue's user; `markets`: a market's ticker;
-        `instruments`: an instrument's name)."""
-        if topic in NAMED:
+        """Under `lock`: note whose change it is (`state`: a venue's user; a venue's topic: the thing it names, as
+        Kalshi's `markets` a market's ticker)."""
+        if topic in self.names:
             named = self.names[topic]
             if everyone or named is None:
                 self.names[topic] = None
@@ -111,7 +114,7 @@ class _Client:
             return
         if everyone:
             self.every_user = True
-        elif venue is not None and name is not None and not self.every_user:
+        elif venue in self.users and name is not None and not self.every_user:
             named = self.users[venue]
             named.add(name)
             if len(named) > MAX_USERS_NAMED:
@@ -135,7 +138,7 @@ class _Client:
 class Feed:
     """The live feed of one app. `reads` builds the events' data: "state" and "control" are reads without arguments;
     "requests" come from the journal with "user_of" (venue, key id), and "connections" from what `connections` reads
-    for each client."""
+    for each client. `panels`: the venues' (each names its change kinds and its own topics; none: a proxy's feed)."""
 
     def __init__(
         self,
@@ -143,11 +146,17 @@ class Feed:
         reads: Mapping[str, Read],
         user_of: Callable[[str, str | None], str | None],
         connections: ConnectionReads,
+        panels: Sequence[Panel] = (),
     ) -> None:
         self.journal = journal
         self.reads = reads
         self.user_of = user_of
         self.connections = connections
+        # The longest prefix first: a change's venue is the first whose kinds it begins with.
+        self.panels = sorted(panels, key=lambda panel: -len(panel.kinds))
+        self.venues = tuple(panel.name for panel in panels)
+        self.moves = {moves.topic: moves for panel in panels for moves in panel.moves}
+        self.topics = (*FIRST_TOPICS, *self.moves, *LAST_TOPICS)
         self._clients: tuple[_Client, ...] = ()
         self._lock = threading.Lock()
         self.on_open: Callable[[], None] | None = None  # told when a client opens (the frame tap starts recording)
@@ -168,24 +177,36 @@ class Feed:
             self.journal.watch(lambda entry: self.notify("requests" if entry is not None else "cleared"))
         )
 
+    def _no_users(self) -> dict[str, set[str]]:
+        return {venue: set() for venue in self.venues}
+
+    def _no_names(self) -> dict[str, set[str] | None]:
+        return {topic: set() for topic in self.moves}
+
     def _on_change(self, change: Change) -> None:
         if not self._clients:
             return
         kind = change.kind
-        if kind in MARKET_CHANGES:  # a market's, not an account's: its fills and settlements name their users
-            self.notify("markets", name=change.payload.ticker)
+        panel = next((panel for panel in self.panels if kind.startswith(panel.kinds)), None)
+        if panel is None:  # a venue the inspector does not show: its users are none of the page's
+            self.notify("state")
             return
-        if kind in EVERY_MARKET_CHANGES:
-            self.notify("markets", everyone=True)
-            if kind == "exchange_status":
-                return
-        if kind == ORDER_CHANGE:  # an order's change moves its instrument's book, and is its owner's
-            self.notify("instruments", name=change.payload.instrument_name)
-        elif kind == DERIBIT_RESET:
-            self.notify("instruments", everyone=True)
-        venue = "deribit" if kind.startswith("derivatives.") else "kalshi"
-        everyone = kind in ("reset", DERIBIT_RESET) or change.user_id is None
-        self.notify("state", venue, change.user_id, everyone=everyone)
+        alone = False
+        for moves in panel.moves:
+            alone = self._moved(moves, change) or alone
+        if alone:
+            return
+        everyone = kind in panel.everyone or change.user_id is None
+        self.notify("state", panel.name, change.user_id, everyone=everyone)
+
+    def _moved(self, moves: Moves, change: Change) -> bool:
+        """Tell what the change moved of the venue's topic; whether that is all it moved (no account's)."""
+        attribute = moves.named.get(change.kind)
+        if attribute is not None:
+            self.notify(moves.topic, name=getattr(change.payload, attribute))
+        elif change.kind in moves.every:
+            self.notify(moves.topic, everyone=True)
+        return change.kind in moves.only
 
     def notify(self, topic: str, venue: str | None = None, name: str | None = None, everyone: bool = False) -> None:
         """Tell every client that `topic` changed (`state`: whose account; `markets`: which market; `instruments`: which
@@ -215,7 +236,9 @@ class Feed:
 
     def open(self, since: int | None) -> _Client:
         seq = self.journal.last_seq if since is None else since
-        client = _Client(asyncio.get_running_loop(), seq, self.connections.changes())
+        client = _Client(
+            asyncio.get_running_loop(), seq, self.connections.changes(), self._no_users(), self._no_names()
+        )
         if self.on_open is not None:
             self.on_open()
         with self._lock:
@@ -235,12 +258,12 @@ class Feed:
         with client.lock:
             topics, client.topics = client.topics, set()
             users, every = client.users, client.every_user
-            client.users, client.every_user = {"kalshi": set(), "deribit": set()}, False
-            names, client.names = client.names, {topic: set() for topic in NAMED}
+            client.users, client.every_user = self._no_users(), False
+            names, client.names = client.names, self._no_names()
             client.scheduled = False
         if client.ended.is_set():
             return
-        for topic in TOPICS:
+        for topic in self.topics:
             if topic not in topics:
                 continue
             try:
@@ -259,9 +282,9 @@ class Feed:
     def _build(
         self, topic: str, client: _Client, users: dict[str, set[str]], every: bool, names: dict[str, set[str] | None]
     ) -> Any:
-        if topic in NAMED:
+        if topic in names:
             named = names[topic]
-            return {NAMED[topic]: None if named is None else sorted(named)}
+            return {self.moves[topic].field: None if named is None else sorted(named)}
         if topic == "requests":
             return self._requests(client)
         if topic == "cleared":

@@ -26,7 +26,8 @@ from mockexchange.admin.guard import AdminGuard, error
 
 INSPECTOR_PATH = "/_inspector"
 # name -> media type: the page's own; each venue's panel adds the scripts that draw it (admin/panels.py), loaded
-# before inspector.js, which calls them. Nothing else is served under /_inspector/.
+# after inspector.js, each registering its venue's section with it (`window.inspector.venue`). Nothing else is served
+# under /_inspector/.
 ASSETS = {
     "inspector.js": "text/javascript; charset=utf-8",
     "inspector.css": "text/css; charset=utf-8",

@@ -1,7 +1,9 @@
 """The inspector's panel of one venue (a registration's `panel`, made from what the venue serves): its part of the
 account list (`GET /_admin/accounts`), one account of it (`GET /_admin/accounts/{user_id}`, with the query parameters
-it reads), whose a key is (the live feed names a request's user), its own reads beside those (routes and their
-OpenAPI entries) and the page's scripts that draw it (served under /_inspector/).
+it reads), whose a key is (the live feed names a request's user), what its changes on the bus move (the live feed's
+`state` event names their users; `Moves`: a topic of its own, such as Kalshi's `markets`), its own reads beside those
+(routes and their OpenAPI entries) and the page's scripts that draw it (served under /_inspector/; each registers its
+section with the page, inspector.js's `window.inspector.venue`).
 
 admin/accounts.py joins every venue's panel; a venue with no panel is left out of the inspector.
 """
@@ -9,6 +11,7 @@ admin/accounts.py joins every venue's panel; a venue with no panel is left out o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Self
 
 from starlette.routing import BaseRoute
@@ -17,6 +20,19 @@ from mockexchange.admin.guard import AdminGuard
 
 Schemas = Mapping[str, Mapping[str, Any]]
 JS = "text/javascript; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class Moves:
+    """A live-feed topic of a venue's own (admin/feed.py): which of its change kinds move what the topic shows, each
+    naming one thing (`named`: kind -> the payload's attribute that names it) or every one (`every`); its event lists
+    the things moved in `field` (null: every one). A kind in `only` moves nothing else: no account's."""
+
+    topic: str
+    field: str
+    named: Mapping[str, str]
+    every: frozenset[str] = frozenset()
+    only: frozenset[str] = frozenset()
 
 
 class Panel:
@@ -29,6 +45,12 @@ class Panel:
     labels: tuple[str, ...] = ()  # the journal's names of the venue's requests (a gateway's too)
     query: Schemas = {}  # the query parameters of one account it reads, as JSON Schemas
     assets: Mapping[str, str] = {}  # the page's scripts that draw it: file name (admin/static/) -> media type
+    # The live feed (admin/feed.py): its change kinds on the bus begin with `kinds` (the longest prefix of every
+    # venue's a kind begins with names its venue); those of `everyone` change every user's account, as a change naming
+    # no user does; `moves`: its own topics beside the accounts.
+    kinds = ""
+    everyone: frozenset[str] = frozenset()
+    moves: tuple[Moves, ...] = ()
 
     def named(self, name: str, title: str) -> Self:
         self.name, self.title = name, title

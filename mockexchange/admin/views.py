@@ -56,7 +56,8 @@ class Views:
                 },
             }
 
-        feed = Feed(journal, {"state": state, "control": control_state}, accounts.user_of, connection_reads)
+        reads = {"state": state, "control": control_state}
+        feed = Feed(journal, reads, accounts.user_of, connection_reads, accounts.panels)
         feed.on_open = recording.start
         feed.watch(control.parts.bus.subscribe)  # every venue's changes (and the keys') go on the mock's one bus
         feed.watch_journal()

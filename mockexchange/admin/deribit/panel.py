@@ -12,11 +12,13 @@ from typing import Any
 
 from mockexchange.admin import pnl
 from mockexchange.admin.deribit import orders as deribit_orders
-from mockexchange.admin.panels import JS, Panel
+from mockexchange.admin.panels import JS, Moves, Panel
 from mockexchange.admin.queries import HISTORY_ROWS, MAX_LISTED, MAX_REPLAYED
 from mockexchange.control.answers import fields
 from mockexchange.control.errors import core_call
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_NAME, ExchangeError
+from mockexchange.core.deribit.orders import CHANGE as ORDER_CHANGE
+from mockexchange.core.deribit.public_levels import RESET
 from mockexchange.core.deribit.wallets import DeribitAccount, Wallet
 from mockexchange.venues.deribit import render as deribit_render
 from mockexchange.venues.deribit.context import DeribitContext
@@ -38,6 +40,10 @@ class DeribitPanel(Panel):
         "instrument": {"type": "string", "maxLength": MAX_NAME},
     }
     assets = {"inspector-deribit.js": JS}  # a Deribit wallet's orders and book, for inspector.js
+    kinds = "derivatives."
+    everyone = frozenset({RESET})
+    # The book shown: an order's change moves its instrument's book (and is its owner's)
+    moves = (Moves("instruments", "instrument_names", {ORDER_CHANGE: "instrument_name"}, frozenset({RESET})),)
 
     def __init__(self, deribit: DeribitContext) -> None:
         self.deribit = deribit

@@ -26,13 +26,14 @@ from mockexchange.admin.kalshi.markets import MARKETS_QUERY, MarketReads
 from mockexchange.admin.kalshi.order_groups import GROUPS_QUERIES, order_groups
 from mockexchange.admin.kalshi.orders import ORDERS_QUERIES, orders
 from mockexchange.admin.kalshi.venue import API, venue_answer
-from mockexchange.admin.panels import JS, Panel
+from mockexchange.admin.panels import JS, Moves, Panel
 from mockexchange.admin.queries import HISTORY_ROWS, MAX_LISTED, MAX_REPLAYED, checked_query
 from mockexchange.control import ControlError
 from mockexchange.control.answers import fields
 from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_log import Fill
+from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
 from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.kalshi import balance, history, positions
@@ -50,6 +51,10 @@ KALSHI_QUERIES = {
     **ORDERS_QUERIES,
     **GROUPS_QUERIES,
 }
+# A market's public changes (each payload names its `ticker`): its listing, book, trades, lifecycle and status; what
+# may change what every market shows.
+MARKET_CHANGES = frozenset({"market", BOOK, TRADE, LIFECYCLE, STATUS})
+EVERY_MARKET_CHANGES = frozenset({"reset", "exchange_status"})
 
 
 def _subaccounts(account: Account) -> list[int]:
@@ -72,6 +77,12 @@ class KalshiPanel(Panel):
         "inspector-kalshi.js": JS,  # a Kalshi account's details, drawn for inspector.js
         "inspector-markets.js": JS,  # Kalshi's markets and their books, for inspector.js
     }
+    everyone = frozenset({"reset"})  # its kinds carry no prefix
+    # The markets shown (a market's change is no account's: its fills and settlements name their users)
+    moves = (
+        Moves("markets", "tickers", dict.fromkeys(MARKET_CHANGES, "ticker"), EVERY_MARKET_CHANGES,
+              MARKET_CHANGES | {"exchange_status"}),
+    )  # fmt: skip
 
     def __init__(self, kalshi: KalshiContext) -> None:
         self.kalshi = kalshi

@@ -1,7 +1,9 @@
-/* The sandbox inspector: a Deribit wallet's orders and the book it trades on (docs/inspector.md), drawn for
- * inspector.js, which loads after it and calls it with its own helpers (`ui`).
+/* The sandbox inspector: Deribit's section (docs/inspector.md), registered with inspector.js
+ * (`window.inspector.venue`), which calls it with its own helpers (`ui`): its accounts in the list (each with its
+ * subaccounts' wallets), one wallet (its balances, client ids, positions, trades, orders and the book it trades on),
+ * whose client id a request carried, and the live feed's `instruments` event.
  *
- * Its open orders (the newest placed first) and its order history (the most recent change first), each order as
+ * A wallet's open orders (the newest placed first) and its order history (the most recent change first), each order as
  * private/get_open_orders and private/get_order_state serve it; the book of an instrument it trades on as
  * public/get_order_book serves it, each level beside what the wallet's own open orders show there, and a choice of
  * the instrument. GET /_admin/accounts/{user_id}'s `deribit` carries them (its `queries` name the requests); the live
@@ -9,7 +11,11 @@
  * page as text, never as markup. */
 "use strict";
 
-window.inspectorDeribit = (() => {
+(() => {
+  const POSITION_COLUMNS = ["instrument_name", "kind", "direction", "size", "average_price", "mark_price",
+    "index_price", "floating_profit_loss", "realized_profit_loss", "total_profit_loss", "delta", "initial_margin"];
+  const TRADE_COLUMNS = ["timestamp", "instrument_name", "direction", "amount", "price", "fee", "fee_currency",
+    "profit_loss", "trade_id"];
   // An order's columns: who it is, its terms, what filled, its state, when.
   const ORDER_COLUMNS = ["order_id", "label", "instrument_name", "direction", "order_type", "price", "amount",
     "filled_amount", "average_price", "order_state", "time_in_force", "post_only", "reduce_only", "max_show",
@@ -95,5 +101,81 @@ window.inspectorDeribit = (() => {
     return Boolean(d && d.book) && (names === null || names.includes(d.book.instrument_name));
   }
 
-  return { orders, book, moved };
+  function balancesText(balances) {
+    return Object.entries(balances).map(([code, amount]) => `${amount} ${code}`).join(", ");
+  }
+
+  /** The account list's items: each account's main wallet, its subaccounts' nested under it. */
+  function items(accounts, ui) {
+    const { el, accountButton } = ui;
+    return accounts.map((account) => {
+      const [main, ...subs] = account.wallets;
+      return el(
+        "li", {},
+        accountButton(NAME, account.user_id, main.id, account.user_id, balancesText(main.balances),
+          `${account.user_id}, main account ${main.id}`),
+        subs.length
+          ? el("ul", {}, subs.map((wallet) => el("li", {}, accountButton(NAME, account.user_id, wallet.id,
+            `${wallet.username} #${wallet.id}`, balancesText(wallet.balances), `subaccount ${wallet.id}`))))
+          : null,
+      );
+    });
+  }
+
+  /** One wallet, as GET /_admin/accounts/{user_id}?wallet=ID's `deribit` carries it. */
+  function detail(user, d, ui) {
+    const { el, dataTable, fact, pnlPictures, select } = ui;
+    const wallet = d.wallets.find((w) => w.id === d.wallet_id) || d.wallets[0];
+    const switcher = d.wallets.length > 1
+      ? el("div", { class: "buttons", role: "group", "aria-label": "wallets" },
+        d.wallets.map((w) => el("button", {
+          type: "button", id: `wallet-${w.id}`, "aria-pressed": w.id === d.wallet_id ? "true" : "false",
+          onclick: () => select(NAME, user, w.id),
+        }, `${w.main ? "main" : w.username} #${w.id}`)))
+      : null;
+    const trades = d.trades.map((t) => ({ ...t, timestamp: new Date(t.timestamp).toISOString() }));
+    return [
+      el("p", { class: "muted" }, `${wallet.main ? "main account" : "subaccount"} ${wallet.username} #${wallet.id}`),
+      switcher,
+      el("div", { class: "facts" }, Object.keys(wallet.balances).length
+        ? Object.entries(wallet.balances).map(([code, amount]) => fact(code, amount))
+        : fact("balances", "none")),
+      el("p", { class: "source" }, "client ids: ", d.keys.length
+        ? d.keys.map((key, i) => [i ? ", " : "", el("code", {}, key.client_id)]) : "none"),
+      el("h3", {}, "Positions"),
+      dataTable("deribit-positions-table", d.positions, POSITION_COLUMNS,
+        "as private/get_positions answers for this wallet"),
+      orders(d, ui),
+      book(d, ui, (name) => ui.showWith({ instrument: name })),
+      el("h3", {}, "Position and realized P&L over exchange time"),
+      pnlPictures(d.pnl),
+      el("h3", {}, "Trades"),
+      dataTable("trades-table", trades, TRADE_COLUMNS, "the newest 100"),
+    ];
+  }
+
+  const NAME = "deribit";
+  window.inspector.venue(NAME, {
+    title: "Deribit",
+    labels: [NAME, "signalplus"], // the native API and the SignalPlus gateway's
+    items,
+    has: (accounts, selected) => accounts.some((a) => a.user_id === selected.user
+      && a.wallets.some((w) => w.id === selected.sub)),
+    query(selected) {
+      const instrument = selected.instrument ? `&instrument=${encodeURIComponent(selected.instrument)}` : "";
+      return `wallet=${selected.sub}${instrument}`;
+    },
+    detail,
+    owner(accounts, keyId) {
+      const account = accounts.find((a) => a.client_ids.includes(keyId));
+      return account ? account.user_id : null;
+    },
+    make: "/_admin/deribit/accounts",
+    shows: "a Deribit wallet's order book, its own levels marked",
+    events: {
+      instruments(data, shown, ui) {
+        if (moved(shown, data.instrument_names)) ui.reload();
+      },
+    },
+  });
 })();

@@ -1,7 +1,10 @@
-/* The sandbox inspector: a Kalshi account's insides (docs/inspector.md), drawn for inspector.js, which loads after it
- * and calls it with its own helpers (`ui`).
+/* The sandbox inspector: Kalshi's section (docs/inspector.md), registered with inspector.js (`window.inspector.venue`),
+ * which calls it with its own helpers (`ui`): its accounts in the list (each FCM member with its subtraders nested, each
+ * user's subaccounts), the house (the mock's own liquidity) apart, one account, whose key a request carried, and its
+ * markets (inspector-markets.js) followed by the live feed's `markets` event.
  *
- * Its subaccounts (balance per exchange index, netting), the transfers between them and between exchange instances, the
+ * An account: its balance, positions and event roll-ups, its fills, settlements, deposits and withdrawals. Its
+ * subaccounts (balance per exchange index, netting), the transfers between them and between exchange instances, the
  * target balance allocation, its API keys, the historical cutoff and what it moved, an FCM member's subtraders: each is
  * the Kalshi venue's own answer that GET /_admin/accounts/{user_id} carries (its `queries` name the request), shown as
  * served. Its orders: the shown subaccount's resting ones and those that ended, most recent first, each as REST serves
@@ -10,7 +13,13 @@
  * into the page as text, never as markup. */
 "use strict";
 
-window.inspectorKalshi = (() => {
+(() => {
+  const PREFERRED = {
+    fills: ["created_time", "ticker", "side", "action", "count_fp", "count", "yes_price_dollars", "no_price_dollars",
+      "price", "fee_cost", "is_taker", "order_id", "subaccount_number"],
+    settlements: ["settled_time", "ticker", "market_result", "yes_count_fp", "yes_total_cost_dollars", "no_count_fp",
+      "no_total_cost_dollars", "revenue", "fee_cost"],
+  };
   const COLUMNS = {
     subaccountTransfers: ["created_ts", "transfer_id", "from_subaccount", "to_subaccount", "amount_cents", "dollars",
       "exchange_index"],
@@ -114,7 +123,7 @@ window.inspectorKalshi = (() => {
         { name: "historical-positions", label: "Positions", rows: found.positions.market_positions,
           total: moved.positions, preferred: null, query: q.historical_positions },
         { name: "historical-fills", label: "Fills", rows: found.fills.fills, total: moved.fills,
-          preferred: ui.PREFERRED.fills, query: q.historical_fills },
+          preferred: PREFERRED.fills, query: q.historical_fills },
         { name: "historical-orders", label: "Orders", rows: found.orders.orders, total: moved.orders,
           preferred: COLUMNS.orders, query: q.historical_orders },
       ]),
@@ -167,5 +176,111 @@ window.inspectorKalshi = (() => {
     ];
   }
 
-  return { subaccounts, orders, transferTabs, allocation, keys, historical, fcmDesk };
+  /** The account list's items: each user's subaccounts nested under it, an FCM member's subtraders under it. */
+  function items(users, ui) {
+    const { el, accountButton, dollars } = ui;
+    const byId = new Map(users.map((user) => [user.user_id, user]));
+    const item = (user) => {
+      const [primary, ...others] = user.subaccounts;
+      const badges = [user.fcm_member ? " \u00b7 FCM" : "", user.subtrader_of ? " \u00b7 subtrader" : ""].join("");
+      const nested = [
+        ...others.map((sub) =>
+          el("li", {}, accountButton(NAME, user.user_id, sub.subaccount, `subaccount ${sub.subaccount}`,
+            dollars(sub.balance_dollars), `${user.user_id}, subaccount ${sub.subaccount}`)),
+        ),
+        ...user.subtraders.filter((id) => byId.has(id)).map((id) => item(byId.get(id))),
+      ];
+      return el(
+        "li", {},
+        accountButton(NAME, user.user_id, 0, user.user_id + badges, dollars(primary && primary.balance_dollars),
+          `${user.user_id}${user.fcm_member ? ", FCM member" : ""}${user.subtrader_of ? ", subtrader of " + user.subtrader_of : ""}`),
+        nested.length ? el("ul", {}, nested) : null,
+      );
+    };
+    return users.filter((user) => !user.subtrader_of || !byId.has(user.subtrader_of)).map(item);
+  }
+
+  /** One account, as GET /_admin/accounts/{user_id}?subaccount=N's `kalshi` carries it. */
+  function detail(user, k, ui) {
+    const { el, dataTable, fact, tabbed, pnlPictures, dollars, more, select } = ui;
+    const balance = k.balance;
+    const about = [
+      k.fcm_member && k.subtraders.length
+        ? `FCM member of ${k.subtraders.slice(0, 10).join(", ")}${more(10, k.subtraders.length, "subtraders")}` : null,
+      k.fcm_member && !k.subtraders.length ? "FCM member" : null,
+      k.subtrader_of ? `subtrader of ${k.subtrader_of}` : null,
+      `profile ${k.profile}`,
+    ].filter(Boolean).join(" \u00b7 ");
+    const switcher = k.subaccounts.length > 1
+      ? el("div", { class: "buttons", role: "group", "aria-label": "subaccounts" },
+        k.subaccounts.map((sub) => el("button", {
+          type: "button", id: `sub-${sub}`, "aria-pressed": sub === k.subaccount ? "true" : "false",
+          onclick: () => select(NAME, user, sub),
+        }, `subaccount ${sub}`)))
+      : null;
+    const tabs = [
+      { name: "fills", label: "Fills", rows: k.fills.fills, preferred: PREFERRED.fills, query: k.queries.fills },
+      { name: "settlements", label: "Settlements", rows: k.settlements.settlements, preferred: PREFERRED.settlements,
+        query: k.queries.settlements },
+      { name: "deposits", label: "Deposits", rows: k.deposits.deposits, preferred: null, query: k.queries.deposits },
+      { name: "withdrawals", label: "Withdrawals", rows: k.withdrawals.withdrawals, preferred: null,
+        query: k.queries.withdrawals },
+      ...transferTabs(k),
+    ];
+    return [
+      el("p", { class: "muted" }, `subaccount ${k.subaccount} \u00b7 ${about}`),
+      switcher,
+      el("div", { class: "facts" },
+        fact("balance", dollars(balance.balance_dollars), "kalshi-balance"),
+        fact("balance (cents)", balance.balance),
+        fact("portfolio value (cents)", balance.portfolio_value),
+        fact("updated", new Date(balance.updated_ts * 1000).toISOString().replace(".000Z", "Z"))),
+      subaccounts(k, ui),
+      el("h3", {}, "Positions"),
+      dataTable("positions-table", k.positions.market_positions, null, `as ${k.queries.positions} answers`),
+      el("h3", {}, "Event roll-ups"),
+      dataTable("events-table", k.positions.event_positions, null, "event_positions of the same answer"),
+      orders(k, ui),
+      el("h3", {}, "Position and realized P&L over exchange time"),
+      pnlPictures(k.pnl),
+      tabbed("history", "history", tabs),
+      allocation(k, ui),
+      keys(k, ui),
+      historical(k, ui),
+      fcmDesk(k, ui),
+    ];
+  }
+
+  /** The house: the mock's own liquidity, no user, named apart with no balance. */
+  function house(accounts, ui) {
+    if (!accounts.house) return null;
+    return ui.el("div", { id: "house" },
+      ui.el("h3", {}, "The mock's liquidity"),
+      ui.el("p", { class: "source" }, ui.el("code", { id: "house-id" }, accounts.house.user_id),
+        " is the mock's own scripted liquidity (POST /_admin/books), no user: its levels show in each market's book, "
+        + "marked house; it holds no cash for them."));
+  }
+
+  const NAME = "kalshi";
+  window.inspector.venue(NAME, {
+    title: "Kalshi",
+    items,
+    apart: house,
+    has: (users, selected) => users.some((u) => u.user_id === selected.user),
+    query: (selected) => `subaccount=${selected.sub}`,
+    detail,
+    // An FCM member's subtraders: their daily caps and blocked categories are published as theirs.
+    watches: (k, user) => Boolean(k.fcm && k.subtraders.includes(user)),
+    owner(users, keyId) {
+      const user = users.find((u) => u.key_ids.includes(keyId));
+      return user ? user.user_id : null;
+    },
+    make: "/_admin/accounts",
+    python: "MockServer.create_account",
+    shows: "a Kalshi account's subaccounts, order groups, transfers, API keys, historical cutoff and FCM desk",
+    events: { markets: (data) => window.inspectorMarkets.changed(data.tickers) },
+    start: (ui) => window.inspectorMarkets.start(ui),
+    hello: () => window.inspectorMarkets.refresh(),
+    keys: { m: () => window.inspectorMarkets.focus() },
+  });
 })();

@@ -1,5 +1,5 @@
-/* The sandbox inspector: Kalshi's markets (docs/inspector.md), drawn for inspector.js, which loads after it and starts
- * it with its own helpers (`ui`).
+/* The sandbox inspector: Kalshi's markets (docs/inspector.md), which Kalshi's section (inspector-kalshi.js) starts with
+ * inspector.js's helpers (`ui`) and tells of the live feed's `markets` event.
  *
  * The list is GET /_admin/markets, a page at a time (a search and a status narrow it; Next and Previous follow its
  * cursors); the market picked is GET /_admin/markets/{ticker}: its figures as GET /markets/{ticker} serves them, its
@@ -27,8 +27,40 @@ window.inspectorMarkets = (() => {
 
   const $ = (id) => document.getElementById(id);
 
+  /** The markets' panel: the list (a search, a status, its pages) and the market picked. */
+  function panel() {
+    const statuses = ["initialized", "active", "inactive", "closed", "determined", "finalized"];
+    return el("section", { id: "kalshi-markets", class: "panel wide", "aria-labelledby": "markets-title" },
+      el("h2", { id: "markets-title" }, "Kalshi markets ", el("kbd", {}, "m"), " ",
+        el("span", { id: "market-count", class: "badge" }, "0")),
+      el("p", { id: "exchange-status", class: "muted" }),
+      el("form", { id: "market-filters", class: "row", role: "search", "aria-label": "search the markets" },
+        el("label", {}, "search ", el("input", { id: "market-search", type: "search", maxlength: "256",
+          placeholder: "ticker, event, series, title", "aria-keyshortcuts": "m" })),
+        " ",
+        el("label", {}, "status ", el("select", { id: "market-status" },
+          el("option", { value: "" }, "all"), statuses.map((status) => el("option", {}, status)))),
+        " ",
+        el("span", { class: "buttons" },
+          el("button", { type: "button", id: "markets-first" }, "First"), " ",
+          el("button", { type: "button", id: "markets-previous", disabled: true }, "Previous"), " ",
+          el("button", { type: "button", id: "markets-next", disabled: true }, "Next")),
+        " ",
+        el("span", { id: "markets-page", class: "muted", role: "status" })),
+      el("div", { class: "table-box" }, el("table", { id: "markets-table" },
+        el("thead", {}, el("tr", {}, COLUMNS.map((name) => el("th", { scope: "col" }, name)))),
+        el("tbody", { id: "markets-body" }))),
+      el("p", { class: "source" },
+        "Each row as GET /trade-api/v2/markets serves the market; a page of 50 in ticker order."),
+      el("h3", { id: "market-title" }, "Pick a market"),
+      el("div", { id: "market-detail" }, el("p", { class: "muted" }, "Pick a market in the list: its figures and its book.")));
+  }
+
   function start(helpers) {
     ui = helpers;
+    ui.panel(panel());
+    ui.help(ui.el("kbd", {}, "m"), ["search the markets (then ", ui.el("kbd", {}, "Tab"), " to the list, ",
+      ui.el("kbd", {}, "\u2193"), " ", ui.el("kbd", {}, "\u2191"), ", ", ui.el("kbd", {}, "Enter"), " picks one)"]);
     listReader = ui.coalesced(readList, LIST_GAP_MS);
     detailReader = ui.coalesced(readDetail, DETAIL_GAP_MS);
     $("market-filters").addEventListener("submit", (event) => event.preventDefault());
@@ -302,7 +334,8 @@ window.inspectorMarkets = (() => {
   }
 
   function focus() {
-    $("market-search").focus();
+    const search = $("market-search");
+    if (search) search.focus(); // a proxy's page has no markets
   }
 
   return { start, changed, refresh, focus };

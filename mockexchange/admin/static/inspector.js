@@ -1,9 +1,11 @@
 /* The sandbox inspector (docs/inspector.md): plain JavaScript, no framework, no build step, nothing from another host.
  *
  * It reads the admin API (GET /_admin/accounts, /_admin/accounts/{user_id}, /_admin/connections, /_admin/requests,
- * ...; Kalshi's markets in inspector-markets.js), follows the live feed GET /_admin/events (server-sent events, read
- * with fetch so that a token can go with it) and acts through the admin operations. Data goes into the page as text
- * (textContent), never as markup. The pictures are SVG drawn here. */
+ * ...), follows the live feed GET /_admin/events (server-sent events, read with fetch so that a token can go with it)
+ * and acts through the admin operations. Each venue's section (its accounts in the list, one account of it, what its
+ * own feed events move) is its panel's script's (inspector-kalshi.js, inspector-deribit.js, loaded after this one),
+ * registered with `window.inspector.venue`; the page iterates what is registered and names no venue. Data goes into
+ * the page as text (textContent), never as markup. The pictures are SVG drawn here. */
 "use strict";
 
 (() => {
@@ -22,7 +24,7 @@
     token: null,
     proxy: null, // GET /_admin/health's `proxy` when the page is a proxy's: its journal is all it shows
     accounts: null, // GET /_admin/accounts
-    selected: null, // {venue: "kalshi" | "deribit", user, sub}: sub is the Kalshi subaccount or the Deribit wallet id
+    selected: null, // {venue, user, sub}: sub is the venue's own (a Kalshi subaccount, a Deribit wallet id)
     detail: null, // GET /_admin/accounts/{user}
     tabs: {}, // tab group -> the tab chosen in it ("history": "fills", ...)
     requests: [], // journal entries, oldest first
@@ -42,6 +44,45 @@
   };
 
   const $ = (id) => document.getElementById(id);
+
+  /* The venues' sections, in the order registered: name -> section. A venue's script registers its own with
+   * `window.inspector.venue(name, section)`; each hook is given `ui` (the page's helpers, below):
+   *   title                  its name as the page shows it ("Kalshi"): its account list's heading
+   *   labels                 the journal's names of its requests (default: [name])
+   *   items(list, ui)        its account list's items, from its part of GET /_admin/accounts (rows with user_id)
+   *   apart(accounts, ui)    what it shows below the account lists (from the whole answer), or null
+   *   has(list, selected)    whether the selected account ({venue, user, sub, ...}) is still in its list
+   *   query(selected)        GET /_admin/accounts/{user_id}'s query for it
+   *   detail(user, part, ui) the selected account, from its part of that answer
+   *   watches(part, user)    whether a change of another user changes what the shown account shows (optional)
+   *   owner(list, keyId)     the user whose key (or client id) a request of it carried, or null
+   *   make, python, shows    how an account of it is made (its admin path, a Python method) and what one shows, for
+   *                          the hint in the empty middle column
+   *   events                 the live feed's events of its own topics: name -> handler(data, shown, ui), `shown`
+   *                          the selected account's part when it is the venue's, else null
+   *   start(ui), hello()     when the page starts (not a proxy's: its own panels, `ui.panel`, and their shortcuts'
+   *                          help, `ui.help`, are added then) and when the feed says hello
+   *   keys                   its keyboard shortcuts: key -> action */
+  const VENUES = new Map();
+  window.inspector = {
+    venue(name, section) {
+      VENUES.set(name, section);
+    },
+  };
+
+  /* The page's helpers, given to each venue's hooks. */
+  const ui = {
+    el, nodes, api, coalesced, dataTable, fact, tabbed, pnlPictures, dollars, more, accountButton, select,
+    reload: () => loadDetail(),
+    panel: (node) => $("requests").before(node), // a venue's own panel (Kalshi's markets), above the requests
+    help(keys, what) { // a venue's own shortcut in the list of them
+      $("help-leave").before(el("dt", {}, keys), el("dd", {}, what));
+    },
+    showWith(shown) { // the selected account again, with more said of how to show it (Deribit's instrument)
+      Object.assign(state.selected, shown);
+      loadDetail();
+    },
+  };
 
   /** An element with attributes (`class`, `data-*`, aria, ...) and children (strings become text). */
   function el(tag, attrs, ...children) {
@@ -207,10 +248,11 @@
       else if (field === "data") data.push(value);
       else if (field === "retry" && /^\d+$/.test(value)) state.retryMs = Number(value);
     }
-    const handler = EVENTS[name];
-    if (!handler || !data.length) return;
+    const handlers = EVENTS[name] ? [EVENTS[name]] : venueHandlers(name);
+    if (!handlers.length || !data.length) return;
     try {
-      handler(JSON.parse(data.join("\n")));
+      const parsed = JSON.parse(data.join("\n"));
+      for (const handler of handlers) handler(parsed);
     } catch (error) {
       notice(`the inspector could not show a ${name} event: ${error.message}`);
     }
@@ -229,27 +271,17 @@
       }
       if (state.proxy) return; // a proxy has no accounts, scenario or markets to read again
       refreshAll();
-      window.inspectorMarkets.refresh();
+      for (const section of VENUES.values()) if (section.hello) section.hello();
     },
     state(data) {
       showClock(data.clock);
       showScenario(data.scenario);
       const users = data.users;
-      const touched = users === null || users.kalshi.length > 0 || users.deribit.length > 0;
+      const touched = users === null || Object.values(users).some((named) => named.length > 0);
       if (!touched) return;
       const selected = state.selected;
-      wantDetail = wantDetail || (selected !== null && (users === null || users[selected.venue].some(watched)));
+      wantDetail = wantDetail || (selected !== null && (users === null || (users[selected.venue] || []).some(watched)));
       refreshAccounts();
-    },
-    markets(data) {
-      window.inspectorMarkets.changed(data.tickers);
-    },
-    instruments(data) {
-      const selected = state.selected;
-      const deribit = state.detail && state.detail.deribit;
-      if (selected && selected.venue === "deribit" && window.inspectorDeribit.moved(deribit, data.instrument_names)) {
-        loadDetail();
-      }
     },
     cleared() {
       state.requests = [];
@@ -271,19 +303,33 @@
     },
   };
 
+  /** A venue's own event (Kalshi's `markets`, Deribit's `instruments`): each handler of a venue that has one. */
+  function venueHandlers(name) {
+    return [...VENUES].filter(([, section]) => section.events && section.events[name])
+      .map(([venue, section]) => (data) => section.events[name](data, shownOf(venue), ui));
+  }
+
+  /** The selected account's part of the venue's answer, when the selected account is the venue's; else null. */
+  function shownOf(venue) {
+    const selected = state.selected;
+    if (!selected || selected.venue !== venue || !state.detail) return null;
+    return state.detail[venue] || null;
+  }
+
   async function refreshAll() {
     refreshAccounts();
     await refreshControl();
   }
 
-  /** Whether a change of `user` changes what the selected account shows: its own, or one of an FCM member's
-   * subtraders (their daily caps and blocked categories are published as theirs). */
+  /** Whether a change of `user` changes what the selected account shows: its own, or one its venue watches (an FCM
+   * member's subtraders). */
   function watched(user) {
     const selected = state.selected;
     if (!selected) return false;
     if (user === selected.user) return true;
-    const kalshi = selected.venue === "kalshi" && state.detail && state.detail.kalshi;
-    return Boolean(kalshi && kalshi.fcm && kalshi.subtraders.includes(user));
+    const section = VENUES.get(selected.venue);
+    const shown = shownOf(selected.venue);
+    return Boolean(section && section.watches && shown && section.watches(shown, user));
   }
 
   let wantDetail = false;
@@ -353,47 +399,6 @@
     return text === undefined || text === null ? "" : "$" + text;
   }
 
-  function kalshiItems(users) {
-    const byId = new Map(users.map((user) => [user.user_id, user]));
-    const item = (user) => {
-      const [primary, ...others] = user.subaccounts;
-      const badges = [user.fcm_member ? " \u00b7 FCM" : "", user.subtrader_of ? " \u00b7 subtrader" : ""].join("");
-      const nested = [
-        ...others.map((sub) =>
-          el("li", {}, accountButton("kalshi", user.user_id, sub.subaccount, `subaccount ${sub.subaccount}`,
-            dollars(sub.balance_dollars), `${user.user_id}, subaccount ${sub.subaccount}`)),
-        ),
-        ...user.subtraders.filter((id) => byId.has(id)).map((id) => item(byId.get(id))),
-      ];
-      return el(
-        "li", {},
-        accountButton("kalshi", user.user_id, 0, user.user_id + badges, dollars(primary && primary.balance_dollars),
-          `${user.user_id}${user.fcm_member ? ", FCM member" : ""}${user.subtrader_of ? ", subtrader of " + user.subtrader_of : ""}`),
-        nested.length ? el("ul", {}, nested) : null,
-      );
-    };
-    return users.filter((user) => !user.subtrader_of || !byId.has(user.subtrader_of)).map(item);
-  }
-
-  function balancesText(balances) {
-    return Object.entries(balances).map(([code, amount]) => `${amount} ${code}`).join(", ");
-  }
-
-  function deribitItems(accounts) {
-    return accounts.map((account) => {
-      const [main, ...subs] = account.wallets;
-      return el(
-        "li", {},
-        accountButton("deribit", account.user_id, main.id, account.user_id, balancesText(main.balances),
-          `${account.user_id}, main account ${main.id}`),
-        subs.length
-          ? el("ul", {}, subs.map((wallet) => el("li", {}, accountButton("deribit", account.user_id, wallet.id,
-            `${wallet.username} #${wallet.id}`, balancesText(wallet.balances), `subaccount ${wallet.id}`))))
-          : null,
-      );
-    });
-  }
-
   /** Replace a list's items only where they differ: focus and scroll stay where they were. */
   function fillList(list, items, empty) {
     const focused = document.activeElement && document.activeElement.dataset
@@ -409,14 +414,36 @@
     }
   }
 
+  /** Each registered venue's account list (and what it shows apart), in the order registered. */
+  function accountLists() {
+    const sections = [...VENUES];
+    $("account-lists").replaceChildren(...nodes([
+      sections.map(([name, section]) => [
+        el("h3", {}, section.title),
+        el("ul", { id: `${name}-accounts`, class: "accounts", "aria-label": `${section.title} accounts` }),
+      ]),
+      sections.filter(([, section]) => section.apart).map(([name]) => el("div", { id: `${name}-apart` })),
+    ]));
+  }
+
+  /** The venues a fault rule may name (each registered venue) and the request filter's (the journal's names). */
+  function venueOptions() {
+    const option = (name) => el("option", {}, name);
+    $("fault-venue").append(...[...VENUES.keys()].map(option));
+    $("filter-venue").append(...[...VENUES].flatMap(([name, section]) => section.labels || [name]).map(option));
+  }
+
   function renderAccounts() {
     const accounts = state.accounts;
     if (!accounts) return;
-    fillList($("kalshi-accounts"), kalshiItems(accounts.kalshi), "no account yet");
-    fillList($("deribit-accounts"), deribitItems(accounts.deribit), "no account yet");
-    // The house is the mock's own liquidity, no user: named apart, with no balance.
-    $("house").hidden = !accounts.house;
-    if (accounts.house) $("house-id").textContent = accounts.house.user_id;
+    for (const [name, section] of VENUES) {
+      fillList($(`${name}-accounts`), section.items(accounts[name] || [], ui), "no account yet");
+      if (!section.apart) continue;
+      const box = $(`${name}-apart`);
+      const shown = nodes([section.apart(accounts, ui)]);
+      const same = shown.length === box.children.length && shown.every((node, i) => node.isEqualNode(box.children[i]));
+      if (!same) box.replaceChildren(...shown);
+    }
     if (state.selected && !selectedExists()) {
       state.selected = null;
       state.detail = null;
@@ -425,10 +452,9 @@
   }
 
   function selectedExists() {
-    const { venue, user, sub } = state.selected;
-    if (!state.accounts) return false;
-    if (venue === "kalshi") return state.accounts.kalshi.some((u) => u.user_id === user);
-    return state.accounts.deribit.some((a) => a.user_id === user && a.wallets.some((w) => w.id === sub));
+    const section = VENUES.get(state.selected.venue);
+    if (!state.accounts || !section) return false;
+    return section.has(state.accounts[state.selected.venue] || [], state.selected);
   }
 
   function accountButtons() {
@@ -458,8 +484,7 @@
   const loadDetail = coalesced(async () => {
     const selected = state.selected;
     if (!selected || !selectedExists()) return;
-    const instrument = selected.instrument ? `&instrument=${encodeURIComponent(selected.instrument)}` : "";
-    const query = selected.venue === "kalshi" ? `subaccount=${selected.sub}` : `wallet=${selected.sub}${instrument}`;
+    const query = VENUES.get(selected.venue).query(selected);
     const detail = await api(`/_admin/accounts/${encodeURIComponent(selected.user)}?${query}`);
     if (state.selected !== selected) return; // another account was chosen meanwhile
     state.detail = detail;
@@ -467,17 +492,6 @@
   });
 
   // -- one account --------------------------------------------------------------------------------------------------
-
-  const PREFERRED = {
-    fills: ["created_time", "ticker", "side", "action", "count_fp", "count", "yes_price_dollars", "no_price_dollars",
-      "price", "fee_cost", "is_taker", "order_id", "subaccount_number"],
-    settlements: ["settled_time", "ticker", "market_result", "yes_count_fp", "yes_total_cost_dollars", "no_count_fp",
-      "no_total_cost_dollars", "revenue", "fee_cost"],
-    deribitPositions: ["instrument_name", "kind", "direction", "size", "average_price", "mark_price", "index_price",
-      "floating_profit_loss", "realized_profit_loss", "total_profit_loss", "delta", "initial_margin"],
-    trades: ["timestamp", "instrument_name", "direction", "amount", "price", "fee", "fee_currency", "profit_loss",
-      "trade_id"],
-  };
 
   function columnsOf(rows, preferred) {
     const seen = [];
@@ -532,10 +546,9 @@
       body.replaceChildren(...nodes(whatToDo()));
       return;
     }
-    if (selected.venue === "kalshi" && detail.kalshi) body.replaceChildren(...nodes(kalshiDetail(detail.user_id, detail.kalshi)));
-    else if (selected.venue === "deribit" && detail.deribit) {
-      body.replaceChildren(...nodes(deribitDetail(detail.user_id, detail.deribit)));
-    }
+    const section = VENUES.get(selected.venue);
+    const part = detail[selected.venue];
+    if (section && part) body.replaceChildren(...nodes(section.detail(detail.user_id, part, ui)));
     title.textContent = "";
     title.append(detail.user_id, " ", el("span", { class: `badge ${selected.venue}` }, selected.venue));
     if (focusedId && $(focusedId)) $(focusedId).focus();
@@ -544,105 +557,22 @@
   /** The empty column: what to do, with no account chosen (or none yet). */
   function whatToDo() {
     const accounts = state.accounts;
-    if (accounts && !accounts.kalshi.length && !accounts.deribit.length) {
+    const sections = [...VENUES.values()];
+    if (accounts && [...VENUES.keys()].every((name) => !(accounts[name] || []).length)) {
+      const made = sections.filter((section) => section.make);
+      const pythons = sections.filter((section) => section.python).map((section) => section.python);
       return [
         el("p", { id: "what-to-do" }, "No account yet. Load a scenario (on the right), or make one: POST ",
-          el("code", {}, "/_admin/accounts"), " (Kalshi) or ", el("code", {}, "/_admin/deribit/accounts"),
-          " (Deribit) with a ", el("code", {}, "user_id"), ", or MockServer.create_account in Python. It shows on the "
-          + "left as it is made."),
+          made.map((section, i) => [i ? " or " : "", el("code", {}, section.make), ` (${section.title})`]),
+          " with a ", el("code", {}, "user_id"), pythons.length ? `, or ${pythons.join(" or ")} in Python` : "",
+          ". It shows on the left as it is made."),
       ];
     }
+    const shows = sections.filter((section) => section.shows).map((section) => "; " + section.shows);
     return [
       el("p", { id: "what-to-do" }, "Pick an account on the left (", el("kbd", {}, "j"), " / ", el("kbd", {}, "k"),
         " move through them): its balances, positions, orders and fills as the venue serves them, and its position and "
-        + "realized P&L per market over exchange time; a Kalshi account's subaccounts, order groups, transfers, API "
-        + "keys, historical cutoff and FCM desk; a Deribit wallet's order book, its own levels marked."),
-    ];
-  }
-
-  function kalshiDetail(user, k) {
-    const balance = k.balance;
-    const about = [
-      k.fcm_member && k.subtraders.length
-        ? `FCM member of ${k.subtraders.slice(0, 10).join(", ")}${more(10, k.subtraders.length, "subtraders")}` : null,
-      k.fcm_member && !k.subtraders.length ? "FCM member" : null,
-      k.subtrader_of ? `subtrader of ${k.subtrader_of}` : null,
-      `profile ${k.profile}`,
-    ].filter(Boolean).join(" \u00b7 ");
-    const subaccounts = k.subaccounts.length > 1
-      ? el("div", { class: "buttons", role: "group", "aria-label": "subaccounts" },
-        k.subaccounts.map((sub) => el("button", {
-          type: "button", id: `sub-${sub}`, "aria-pressed": sub === k.subaccount ? "true" : "false",
-          onclick: () => select("kalshi", user, sub),
-        }, `subaccount ${sub}`)))
-      : null;
-    const insides = window.inspectorKalshi;
-    const ui = { el, dataTable, fact, tabbed, PREFERRED };
-    const tabs = [
-      { name: "fills", label: "Fills", rows: k.fills.fills, preferred: PREFERRED.fills, query: k.queries.fills },
-      { name: "settlements", label: "Settlements", rows: k.settlements.settlements, preferred: PREFERRED.settlements,
-        query: k.queries.settlements },
-      { name: "deposits", label: "Deposits", rows: k.deposits.deposits, preferred: null, query: k.queries.deposits },
-      { name: "withdrawals", label: "Withdrawals", rows: k.withdrawals.withdrawals, preferred: null,
-        query: k.queries.withdrawals },
-      ...insides.transferTabs(k),
-    ];
-    return [
-      el("p", { class: "muted" }, `subaccount ${k.subaccount} \u00b7 ${about}`),
-      subaccounts,
-      el("div", { class: "facts" },
-        fact("balance", dollars(balance.balance_dollars), "kalshi-balance"),
-        fact("balance (cents)", balance.balance),
-        fact("portfolio value (cents)", balance.portfolio_value),
-        fact("updated", new Date(balance.updated_ts * 1000).toISOString().replace(".000Z", "Z"))),
-      insides.subaccounts(k, ui),
-      el("h3", {}, "Positions"),
-      dataTable("positions-table", k.positions.market_positions, null, `as ${k.queries.positions} answers`),
-      el("h3", {}, "Event roll-ups"),
-      dataTable("events-table", k.positions.event_positions, null, "event_positions of the same answer"),
-      insides.orders(k, ui),
-      el("h3", {}, "Position and realized P&L over exchange time"),
-      pnlPictures(k.pnl),
-      tabbed("history", "history", tabs),
-      insides.allocation(k, ui),
-      insides.keys(k, ui),
-      insides.historical(k, ui),
-      insides.fcmDesk(k, ui),
-    ];
-  }
-
-  function deribitDetail(user, d) {
-    const wallet = d.wallets.find((w) => w.id === d.wallet_id) || d.wallets[0];
-    const switcher = d.wallets.length > 1
-      ? el("div", { class: "buttons", role: "group", "aria-label": "wallets" },
-        d.wallets.map((w) => el("button", {
-          type: "button", id: `wallet-${w.id}`, "aria-pressed": w.id === d.wallet_id ? "true" : "false",
-          onclick: () => select("deribit", user, w.id),
-        }, `${w.main ? "main" : w.username} #${w.id}`)))
-      : null;
-    const trades = d.trades.map((t) => ({ ...t, timestamp: new Date(t.timestamp).toISOString() }));
-    const orders = window.inspectorDeribit;
-    const ui = { el, dataTable, fact, tabbed, PREFERRED };
-    return [
-      el("p", { class: "muted" }, `${wallet.main ? "main account" : "subaccount"} ${wallet.username} #${wallet.id}`),
-      switcher,
-      el("div", { class: "facts" }, Object.keys(wallet.balances).length
-        ? Object.entries(wallet.balances).map(([code, amount]) => fact(code, amount))
-        : fact("balances", "none")),
-      el("p", { class: "source" }, "client ids: ", d.keys.length
-        ? d.keys.map((key, i) => [i ? ", " : "", el("code", {}, key.client_id)]) : "none"),
-      el("h3", {}, "Positions"),
-      dataTable("deribit-positions-table", d.positions, PREFERRED.deribitPositions,
-        "as private/get_positions answers for this wallet"),
-      orders.orders(d, ui),
-      orders.book(d, ui, (name) => {
-        state.selected.instrument = name;
-        loadDetail();
-      }),
-      el("h3", {}, "Position and realized P&L over exchange time"),
-      pnlPictures(d.pnl),
-      el("h3", {}, "Trades"),
-      dataTable("trades-table", trades, PREFERRED.trades, "the newest 100"),
+        + "realized P&L per market over exchange time" + shows.join("") + "."),
     ];
   }
 
@@ -762,12 +692,10 @@
     if (entry.user_id !== undefined) return entry.user_id;
     const accounts = state.accounts;
     if (!accounts || !entry.key_id) return null;
-    if (entry.venue === "kalshi") {
-      const user = accounts.kalshi.find((u) => u.key_ids.includes(entry.key_id));
-      return user ? user.user_id : null;
+    for (const [name, section] of VENUES) {
+      if ((section.labels || [name]).includes(entry.venue)) return section.owner(accounts[name] || [], entry.key_id);
     }
-    const account = accounts.deribit.find((a) => a.client_ids.includes(entry.key_id));
-    return account ? account.user_id : null;
+    return null;
   }
 
   function addRequests(entries) {
@@ -1004,8 +932,9 @@
   function renderUserFilter() {
     const select = $("filter-user");
     const users = new Set();
-    for (const user of (state.accounts && state.accounts.kalshi) || []) users.add(user.user_id);
-    for (const account of (state.accounts && state.accounts.deribit) || []) users.add(account.user_id);
+    for (const name of VENUES.keys()) {
+      for (const row of (state.accounts && state.accounts[name]) || []) users.add(row.user_id);
+    }
     const wanted = ["", "\u0000", ...[...users].sort()];
     const have = [...select.options].map((o) => o.value);
     if (wanted.length === have.length && wanted.every((v, i) => v === have[i])) return;
@@ -1321,14 +1250,17 @@
         break;
       }
       case "f": $("fault-path").focus(); break;
-      case "m": window.inspectorMarkets.focus(); break;
       case "s": if (!$("scenario-step").disabled) step(); break;
       case "p":
         if (scenario && scenario.playing) {
           if (!$("scenario-pause").disabled) pause();
         } else if (!$("scenario-play").disabled) play();
         break;
-      default: return;
+      default: {
+        const action = [...VENUES.values()].map((section) => section.keys && section.keys[event.key]).find(Boolean);
+        if (!action) return;
+        action();
+      }
     }
     event.preventDefault();
   }
@@ -1344,6 +1276,8 @@
 
   async function boot() {
     state.token = readToken();
+    accountLists();
+    venueOptions();
     bind();
     try {
       state.proxy = (await api("/_admin/health")).proxy || null;
@@ -1351,7 +1285,7 @@
       state.proxy = null; // told below, by the journal's read
     }
     if (state.proxy) showProxy(state.proxy);
-    else window.inspectorMarkets.start({ el, api, coalesced, fact });
+    else for (const section of VENUES.values()) if (section.start) section.start(ui);
     try {
       const journal = await api(`/_admin/requests?limit=${SHOW_REQUESTS}`);
       state.lastSeq = journal.last_seq;
@@ -1368,5 +1302,5 @@
     follow();
   }
 
-  boot();
+  document.addEventListener("DOMContentLoaded", boot); // once the venues' scripts, loaded after this one, registered
 })();
