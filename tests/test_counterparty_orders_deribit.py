@@ -169,4 +169,4 @@ def test_the_step_takes_the_commands_fields():
     parameters = inspect.signature(control_plane().deribit_place_order).parameters
     assert set(GRAMMAR.specs["deribit_place_order"]) == {name for name in parameters if name != "self"}
     required = {name for name, p in parameters.items() if p.default is p.empty and name != "self"}
-    assert {name for name, (_, required) in GRAMMAR.specs["deribit_place_order"].items() if required} == required
+    assert {name for name, field in GRAMMAR.specs["deribit_place_order"].items() if field.required} == required

@@ -88,7 +88,7 @@ def test_the_step_takes_the_commands_fields_checked_when_the_file_is_read():
     parameters = inspect.signature(control_plane().place_order).parameters
     assert list(GRAMMAR.specs["place_order"]) == [name for name in parameters if name != "self"]
     required = {name for name, p in parameters.items() if p.default is p.empty and name != "self"}
-    assert {name for name, (_, required) in GRAMMAR.specs["place_order"].items() if required} == required
+    assert {name for name, field in GRAMMAR.specs["place_order"].items() if field.required} == required
     with pytest.raises(ScenarioError) as wrong:
         load_document(
             "steps:\n  - place_order: {user_id: b, ticker: M, side: up, count: 0.5, price: '0.45'}\n", grammar=GRAMMAR

@@ -29,7 +29,7 @@ def test_every_door_takes_newfills_fields():
     assert parameters(fill) == [field.name for field in declared(SeedFill)]  # generated from the command
     assert set(parameters(fill)) == set(NewFill._fields)
     assert set(GRAMMAR.specs["fill"]) == set(NewFill._fields)
-    assert {name for name, (_, required) in GRAMMAR.specs["fill"].items() if required} == FILL_REQUIRED
+    assert {name for name, field in GRAMMAR.specs["fill"].items() if field.required} == FILL_REQUIRED
     assert {"user_id", "ticker", "side", "action", "count", "price"} == FILL_REQUIRED
 
 

@@ -17,13 +17,13 @@ from mockexchange.app import build_app
 from mockexchange.server import serving
 from mockexchange.server.addresses import listening_socket
 
-class Served:  # uvicorn's server, standing in: what the collector is when serving starts
-    def __init__(self, config):
-        self.startup, self.shutdown = None, None
+class Served:  # the foreground server, standing in: what the collector is when serving starts
+    def __init__(self, config, on_ready, on_stop):
+        self.interrupted = False
     def run(self, sockets):
         print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
 
-serving.uvicorn.Server = Served
+serving.Foreground = Served
 serving.serve_forever(build_app(), listening_socket("127.0.0.1", 0))
 """
 PROBE = """

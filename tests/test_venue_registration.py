@@ -30,7 +30,7 @@ from mockexchange.core.values import Integer, Text
 from mockexchange.registry import VENUES
 from mockexchange.scenario.model import Op
 from mockexchange.scenario.scalars import command_specs
-from mockexchange.scenario.schema import Reader, fields_of
+from mockexchange.scenario.schema import Reader
 
 try:
     from playwright.sync_api import Page, expect
@@ -115,7 +115,7 @@ window.inspector.venue("toy", {
 
 def read_bells(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
     """The set-up's `bells:`, each a ring made into its command when the file is read."""
-    fields = fields_of(command_specs(RingBell))
+    fields = command_specs(RingBell)
     return [op for node, path in reader.items(top.get("bells"), "bells") for op in
             reader.entry("bell", node, path, fields, {"bell": RingBell})]  # fmt: skip
 

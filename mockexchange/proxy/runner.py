@@ -4,10 +4,8 @@ neither."""
 
 from __future__ import annotations
 
-import signal
 import socket
 from collections.abc import Callable
-from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -16,6 +14,7 @@ from mockexchange.proxy import DEFAULT_TIMEOUT_S
 from mockexchange.proxy.app import ProxyApp
 from mockexchange.proxy.sockets import MAX_FRAME_BYTES
 from mockexchange.server.http_protocol import GuardedH11Protocol
+from mockexchange.server.serving import Foreground
 from mockexchange.server.thread import InThread, ThreadRunner
 from mockexchange.server.websocket_protocol import GuardedWebSocketProtocol
 
@@ -36,28 +35,11 @@ def config(app: ProxyApp, **overrides: Any) -> uvicorn.Config:
     return uvicorn.Config(app, **(options | overrides))
 
 
-class _ReadyServer(uvicorn.Server):
-    """A uvicorn server that runs `on_ready` once it accepts connections, and says whether a SIGINT stopped it."""
-
-    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
-        super().__init__(config)
-        self._on_ready = on_ready
-        self.interrupted = False
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self.interrupted = self.interrupted or sig == signal.SIGINT
-        super().handle_exit(sig, frame)
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        self._on_ready()
-
-
 def serve_forever(app: ProxyApp, sock: socket.socket, *, log_level: str = "info", on_ready: Callable[[], None]) -> None:
-    """Serve until SIGINT or SIGTERM; `on_ready` runs once it accepts connections. Stopped by SIGINT, it raises
-    KeyboardInterrupt (the command's exit status 130): uvicorn raises the signal again as it returns, which asyncio's
-    runner turns into KeyboardInterrupt only if the server's task had not already ended, so it is raised here too."""
-    server = _ReadyServer(config(app, log_level=log_level), on_ready)
+    """Serve until SIGINT or SIGTERM (server/serving.py's `Foreground`); `on_ready` runs once it accepts connections.
+    Stopped by SIGINT, it raises KeyboardInterrupt (the command's exit status 130), which uvicorn's raising the signal
+    again does not always do."""
+    server = Foreground(config(app, log_level=log_level), on_ready, None)
     try:
         server.run(sockets=[sock])
     finally:

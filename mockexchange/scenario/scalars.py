@@ -1,10 +1,12 @@
 """The scalar checks of a scenario document: each takes a YAML node (composed, so it still holds its line and its
 text) and answers a plain value, or raises `Invalid` saying why. Money is never a float: an unquoted decimal is
-refused with the quoted spelling to use. `schema.py` says which field takes which check."""
+refused with the quoted spelling to use. A mapping's `Field`s say which of its fields takes which check (a command's:
+`command_specs`); schema.py's `Reader` reads a mapping by them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, get_args, get_origin
 
@@ -19,7 +21,18 @@ from mockexchange.core.values import Kind, Refused, Text, UnixTime
 
 _TAG = "tag:yaml.org,2002:"
 Check = Callable[[Node], Any]
-Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is required; schema.py makes them `Field`s
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A field of a scenario's mapping: its check, whether the mapping must give it, and what it is if it does not."""
+
+    check: Check
+    required: bool = False
+    default: Any = None
+
+
+Specs = dict[str, Field]  # a mapping's fields, by name (schema.py's `Reader.fields` reads a mapping by them)
 
 
 class Invalid(Exception):
@@ -230,8 +243,8 @@ def command_specs(cls: type[Command], *leave: str, required: tuple[str, ...] = (
     unknown kind of name refused when the file is read). `leave`: fields the step has not (its own words for them, or
     the runner's); `required`: optional fields a file must give."""
     return {
-        field.name: (_OWN_CHECKS.get(field.name) or (of_kind(field.kind, field.name) if held else _given(field)),
-                     field.required or field.name in required)
+        field.name: Field(_OWN_CHECKS.get(field.name) or (of_kind(field.kind, field.name) if held else _given(field)),
+                          field.required or field.name in required)
         for field in declared(cls)
         if field.name not in leave
     }  # fmt: skip

@@ -13,7 +13,6 @@ most `MAX_BURST_FILLS` fills in all.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,8 +30,8 @@ from mockexchange.scenario import bounded_yaml, library
 from mockexchange.scenario.grammar import ScenarioGrammar
 from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.scalars import (
+    Field,
     Invalid,
-    Specs,
     boolean,
     integer,
     one_of,
@@ -58,18 +57,6 @@ class ScenarioError(ControlError):
     def __init__(self, errors: list[str], status: int = 400) -> None:
         super().__init__("\n".join(errors), status)
         self.errors = errors
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    check: Callable[[Node], Any]
-    required: bool = False
-    default: Any = None
-
-
-def fields_of(specs: Specs) -> dict[str, Field]:
-    """The fields of a command's specs (scalars.command_specs): name -> (check, required)."""
-    return {name: Field(check, required=required) for name, (check, required) in specs.items()}
 
 
 SUBACCOUNT = integer(0, MAX_SUBACCOUNT)
@@ -234,8 +221,7 @@ class Reader:
             return [] if burst is None else [Op("burst", burst, origin)]
         if kind == "clear_faults" and tag_of(value_node) == "null":
             return [Op(kind, {}, origin, ClearFaults())]  # `- clear_faults:` takes nothing
-        schema = fields_of(self.grammar.specs[kind])
-        return self.entry(kind, value_node, where, schema, self.grammar.commands, origin)
+        return self.entry(kind, value_node, where, self.grammar.specs[kind], self.grammar.commands, origin)
 
     def entry(
         self,

@@ -1,12 +1,14 @@
 """A mock served by uvicorn: its configuration (the mock's protocols, their limits from the settings, the bound on a
 request head: `uvicorn_config`), and the foreground server of `mockexchange serve` (`serve_forever`), which tunes the
-process's garbage collector for serving (`tune_collector`)."""
+process's garbage collector for serving (`tune_collector`) and runs as the proxy's does (`Foreground`)."""
 
 from __future__ import annotations
 
 import gc
+import signal
 import socket
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -44,30 +46,46 @@ def serve_forever(
 ) -> None:
     """Serve `app` on the listening `sock` in the foreground until SIGINT or SIGTERM; `on_ready` runs once it
     accepts connections. The app is closed (its state file snapshot and closed), then `on_stop` runs, once
-    connections are shut, before uvicorn raises the signal that stopped it again (SIGTERM's then ends the process
-    without unwinding: what must happen at exit happens here)."""
+    connections are shut (`Foreground`)."""
     tune_collector()
-    server = uvicorn.Server(uvicorn_config(app, log_level=log_level))
-    original_startup, original_shutdown = server.startup, server.shutdown
 
-    async def shutdown(sockets: list[socket.socket] | None = None) -> None:
+    def stopped() -> None:
+        app.close()
+        if on_stop is not None:
+            on_stop()
+
+    Foreground(uvicorn_config(app, log_level=log_level), on_ready, stopped).run(sockets=[sock])
+
+
+class Foreground(uvicorn.Server):
+    """A uvicorn server in the foreground (a mock's, the proxy's) until SIGINT or SIGTERM: it runs `on_ready` once it
+    accepts connections, `on_stop` once they are shut, before uvicorn raises the signal that stopped it again
+    (SIGTERM's then ends the process without unwinding: what must happen at exit happens there), and says whether a
+    SIGINT stopped it (`interrupted`: asyncio's runner turns the signal raised again into KeyboardInterrupt only if
+    the server's task had not ended yet)."""
+
+    def __init__(
+        self, config: uvicorn.Config, on_ready: Callable[[], None] | None, on_stop: Callable[[], None] | None
+    ) -> None:
+        super().__init__(config)
+        self.on_ready, self.on_stop = on_ready, on_stop
+        self.interrupted = False
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.on_ready is not None:
+            self.on_ready()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         try:
-            await original_shutdown(sockets)
+            await super().shutdown(sockets)
         finally:
-            app.close()
-            if on_stop is not None:
-                on_stop()
+            if self.on_stop is not None:
+                self.on_stop()
 
-    # (the instance's methods, not a subclass's: tests/test_server_collector.py stands a fake in for uvicorn.Server)
-    server.shutdown = shutdown  # type: ignore[method-assign]  # (this server's own: see above)
-
-    async def startup(sockets: list[socket.socket] | None = None) -> None:
-        await original_startup(sockets)
-        if on_ready is not None:
-            on_ready()
-
-    server.startup = startup  # type: ignore[method-assign]  # (as shutdown above)
-    server.run(sockets=[sock])
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.interrupted = self.interrupted or sig == signal.SIGINT
+        super().handle_exit(sig, frame)
 
 
 # A request head (line and headers) of up to this many bytes is read whole however the network splits it; h11's own

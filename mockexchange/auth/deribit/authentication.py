@@ -146,10 +146,7 @@ class DeribitAuth:
 
     def authenticate_token(self, access_token: str, *, connection_id: str | None = None) -> Authenticated | AuthFailure:
         """An `access_token` param (websocket or HTTP), checked against the connection it arrives on."""
-        token = self.tokens.access(access_token, connection_id=connection_id)
-        if isinstance(token, AuthFailure):
-            return token
-        return Authenticated(token.credential, token.scope, "access_token", token)
+        return _holding(self.tokens.access(access_token, connection_id=connection_id), "access_token")
 
     def authenticate_http(
         self, headers: Mapping[str, str], method: str, raw_path: str, query: str, body: str = ""
@@ -168,10 +165,7 @@ class DeribitAuth:
             case "bearer":
                 if not rest:
                     return _unreadable("Bearer without a token")
-                token = self.tokens.access(rest)
-                if isinstance(token, AuthFailure):
-                    return token
-                return Authenticated(token.credential, token.scope, "bearer", token)
+                return _holding(self.tokens.access(rest), "bearer")
             case "basic":
                 return self._basic(rest)
             case "deri-hmac-sha256":
@@ -311,6 +305,10 @@ def _credentials(reason: Reason, diagnosis: str) -> AuthFailure:
 
 def _authenticated(found: DeribitCredential | AuthFailure, scheme: Scheme) -> Authenticated | AuthFailure:
     return found if isinstance(found, AuthFailure) else Authenticated(found, found.scope, scheme)
+
+
+def _holding(token: AccessToken | AuthFailure, scheme: Scheme) -> Authenticated | AuthFailure:
+    return token if isinstance(token, AuthFailure) else Authenticated(token.credential, token.scope, scheme, token)
 
 
 def _unreadable(diagnosis: str) -> AuthFailure:

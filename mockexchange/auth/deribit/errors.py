@@ -15,7 +15,6 @@ class DeribitError(Enum):
     AUTHORIZATION_REQUIRED = (10000, "authorization_required")
     INVALID_CREDENTIALS = (13004, "invalid_credentials")
     UNAUTHORIZED = (13009, "unauthorized")
-    FORBIDDEN = (13021, "forbidden")
     INVALID_PARAMS = (-32602, "Invalid params")
 
     @property
@@ -36,7 +35,6 @@ class DeribitError(Enum):
 
 class Reason(Enum):
     MISSING_AUTHORIZATION = "missing_authorization"
-    UNSUPPORTED_SCHEME = "unsupported_scheme"
     MALFORMED_AUTHORIZATION = "malformed_authorization"
     MISSING_PARAM = "missing_param"
     INVALID_PARAM = "invalid_param"
@@ -49,7 +47,6 @@ class Reason(Enum):
     EXPIRED_TOKEN = "expired_token"
     ROTATED_TOKEN = "rotated_token"
     OTHER_CONNECTION = "other_connection"
-    SCOPE_INSUFFICIENT = "scope_insufficient"
 
 
 @dataclass(frozen=True, slots=True)

@@ -357,12 +357,3 @@ def _record(token: AccessToken | _RefreshToken, kept: tuple[str, ...]) -> dict[s
 
 def _expired(what: str, expires_ms: int, now: int) -> str:
     return f"{what} expired {(now - expires_ms) / 1000:g}s ago (at {expires_ms} ms); get a new one with public/auth"
-
-
-def check_scope(token: AccessToken, required: str) -> AuthFailure | None:
-    """13021 when a token lacks the scope a method needs (e.g. `trade:read` for `private/get_positions`)."""
-    if permits(token.scope, required):
-        return None
-    return AuthFailure(
-        DeribitError.FORBIDDEN, Reason.SCOPE_INSUFFICIENT, f"method needs {required}; token scope is {token.scope!r}"
-    )

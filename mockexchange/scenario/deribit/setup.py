@@ -28,7 +28,7 @@ from mockexchange.scenario.deribit import steps as deribit_timeline
 from mockexchange.scenario.grammar import specs_of
 from mockexchange.scenario.model import Op
 from mockexchange.scenario.scalars import Invalid, command_specs, instrument, of_kind
-from mockexchange.scenario.schema import WALKED, Reader, fields_of
+from mockexchange.scenario.schema import WALKED, Reader
 
 # A Deribit account's key (its `keys[]`), beside its account's user
 KEY = command_specs(CreateDeribitKey, "user_id")
@@ -66,12 +66,9 @@ SECTIONS = ("deribit",)
 # The `Control` method of each set-up kind that is not made into its command when read
 OPERATIONS = {"deribit_account": "create_deribit_account", "deribit_position": "deribit_fill"}
 # Deribit's steps' fields, which its set-up's entries take too (index prices, positions, orders, volatility, marks)
-STEP_FIELDS = {
-    kind: fields_of(specs_of(kind, made, deribit_timeline.SPECS)) for kind, made in deribit_timeline.STEPS.items()
-}
-KEY_FIELDS = fields_of(KEY)
-SUBACCOUNT_FIELDS = {**fields_of(SUBACCOUNT), "balances": WALKED}
-ACCOUNT_FIELDS = {**fields_of(ACCOUNT), "balances": WALKED, "subaccounts": WALKED, "keys": WALKED}
+STEP_FIELDS = {kind: specs_of(kind, made, deribit_timeline.SPECS) for kind, made in deribit_timeline.STEPS.items()}
+SUBACCOUNT_FIELDS = {**SUBACCOUNT, "balances": WALKED}
+ACCOUNT_FIELDS = {**ACCOUNT, "balances": WALKED, "subaccounts": WALKED, "keys": WALKED}
 SECTION_FIELDS = dict.fromkeys(
     ("index_prices", "instruments", "accounts", "positions", "orders", "volatility", "mark_prices"), WALKED
 )
@@ -135,7 +132,7 @@ def _account(reader: Reader, node: Node, path: str, ops: dict[str, list[Op]]) ->
                 reader, ops, "deribit_subaccount", {"user_id": user_id, **sub, "balances": sub_balances}, item, where
             )
     for item, where in reader.items(keys, f"{path}.keys"):
-        key = reader.fields(item, where, KEY_FIELDS)
+        key = reader.fields(item, where, KEY)
         if key is not None and user_id is not None:
             _set_up(reader, ops, "deribit_key", {"user_id": user_id, **key}, item, where)
 

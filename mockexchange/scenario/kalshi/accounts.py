@@ -13,7 +13,7 @@ from typing import Any
 from mockexchange.core.commands import kind_of, read
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.key_commands import CreateApiKey
-from mockexchange.scenario.scalars import Specs, command_specs, of_kind, text
+from mockexchange.scenario.scalars import Field, Specs, command_specs, of_kind, text
 
 # A user's account, beside its keys and usage level (schema.py's USER); its usage level, a permanent manual grant on
 # the Predictions instance (`GrantApiUsageLevel`'s defaults)
@@ -24,7 +24,7 @@ USAGE_LEVEL = of_kind(kind_of(GrantApiUsageLevel, "level"), "level")
 _KEY = command_specs(CreateApiKey, "user_id", "public_key_pem")
 KEY: Specs = {
     "key_id": _KEY["key_id"], "name": _KEY["name"], "scopes": _KEY["scopes"],
-    "public_key_file": (text, False), "generate": _KEY["key_type"],
+    "public_key_file": Field(text), "generate": _KEY["key_type"],
     "subaccount": _KEY["subaccount"], "subtrader_id": _KEY["subtrader_id"],
 }  # fmt: skip
 

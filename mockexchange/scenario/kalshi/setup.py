@@ -18,8 +18,8 @@ from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.scenario.kalshi import accounts, markets
 from mockexchange.scenario.model import Op
-from mockexchange.scenario.scalars import command_specs, integer, one_of, text
-from mockexchange.scenario.schema import WALKED, Commands, Field, Reader, fields_of
+from mockexchange.scenario.scalars import Field, command_specs, integer, one_of, text
+from mockexchange.scenario.schema import WALKED, Commands, Reader
 
 SECTIONS = ("users", "series", "events", "markets", "positions")
 # The `Control` method of each set-up kind that is not made into its command when read: a file's series, events and
@@ -34,24 +34,23 @@ OPERATIONS = {
 }
 ACTION = one_of("buy", "sell")
 # A position is a fill (`SeedFill`, core/kalshi/fill_commands.py) booked without a book, made at load.
-POSITION = {**fields_of(command_specs(SeedFill)), "action": Field(ACTION, default="buy")}
+POSITION = {**command_specs(SeedFill), "action": Field(ACTION, default="buy")}
 _WALKED = WALKED
-KEY = fields_of(accounts.KEY)
 USER = {
-    **fields_of(accounts.ACCOUNT),
+    **accounts.ACCOUNT,
     "keys": _WALKED,  # checked by _keys, which needs the user
     "api_usage_level": Field(accounts.USAGE_LEVEL),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
 # Kalshi's markets (scenario/kalshi/markets.py): the set-up's series, events and markets, each field its command's, and
 # the steps that move markets; the `market` and `update_market` steps are made into their commands when read.
-SERIES = fields_of(markets.SETUP["series"])
+SERIES = markets.SETUP["series"]
 EVENT = {
-    **fields_of(markets.SETUP["event"]),
+    **markets.SETUP["event"],
     "exchange_index": Field(EXCHANGE_INDEX),
     "markets": Field(lambda node: node, required=True),
 }
-MARKET = fields_of(markets.SETUP["market"])
+MARKET = markets.SETUP["market"]
 # A Kalshi user's set-up, each a command of the core's made when the file is read
 SETUP_COMMANDS: Commands = {
     "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": accounts.make_key, "position": SeedFill
@@ -101,7 +100,7 @@ def read(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
 
 
 def _key(reader: Reader, node: Node, path: str) -> dict[str, Any] | None:
-    key = reader.fields(node, path, KEY)
+    key = reader.fields(node, path, accounts.KEY)
     if key is None:
         return None
     if "public_key_file" in key and "generate" in key:
