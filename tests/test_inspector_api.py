@@ -25,7 +25,7 @@ from websockets.sync.client import connect
 from mockexchange.admin import feed as feed_module
 from mockexchange.admin.inspector import ASSETS, CONTENT_SECURITY_POLICY
 from mockexchange.core.clock import ManualClock
-from mockexchange.registry import PANEL_ASSETS
+from mockexchange.registry import PANELS
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
@@ -530,7 +530,7 @@ def test_the_page_and_its_assets_are_served_from_the_package_under_a_strict_poli
     html = page.text
     assert "http://" not in html and "https://" not in html, "nothing from another host"
     assert "<script>" not in html and " style=" not in html, "no inline script or style: the policy forbids them"
-    for name, media_type in {**ASSETS, **PANEL_ASSETS}.items():
+    for name, media_type in {**ASSETS, **{n: m for panel in PANELS for n, m in panel.assets.items()}}.items():
         asset = plain_http.get(f"{mock.base_url}/_inspector/{name}", timeout=10)
         assert asset.status_code == 200 and asset.headers["content-type"] == media_type, name
         assert f"/_inspector/{name}" in html

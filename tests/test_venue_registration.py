@@ -20,7 +20,6 @@ from test_inspector_api import Events
 from test_inspector_browser import WAIT_MS, browser, open_inspector, page, select_account  # noqa: F401  (fixtures)
 
 from mockexchange import MockServer
-from mockexchange.admin import inspector
 from mockexchange.admin.panels import JS, Panel
 from mockexchange.control.commands import as_is, operation
 from mockexchange.control.registration import MockParts, ScenarioSetup, Venue, VenueServed
@@ -85,7 +84,11 @@ class BellPanel(Panel):
 
     labels = ("toy",)
     kinds = "toy."
-    assets = {"inspector-toy.js": JS}  # TOY_SCRIPT, which a test serves as the package would
+    assets = {"inspector-toy.js": JS}
+
+    @classmethod
+    def asset(cls, name: str) -> bytes:
+        return TOY_SCRIPT  # (a venue's package would hold it in its static/ folder)
 
     def __init__(self, bell: Bell) -> None:
         self.bell = bell
@@ -212,9 +215,7 @@ def test_two_venues_naming_one_thing_are_refused() -> None:
 
 # Last in the module: the browser (a module fixture) is closed in its teardown, its cost its own.
 @pytest.mark.slow  # a browser: conftest.py's inner loop leaves it out
-def test_its_section_shows_on_the_inspector_page(page: Page, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    packaged = inspector.asset
-    monkeypatch.setattr(inspector, "asset", lambda name: TOY_SCRIPT if name == "inspector-toy.js" else packaged(name))
+def test_its_section_shows_on_the_inspector_page(page: Page) -> None:  # noqa: F811
     with MockServer(venues=(*VENUES, TOY)) as mock:
         mock.ring_bell("alice", 2)
         open_inspector(page, mock)

@@ -168,14 +168,14 @@ def test_the_inspector_and_its_assets_are_served_from_the_wheel(installed: Insta
         from importlib import resources
         from mockexchange import MockServer
         from mockexchange.admin.inspector import ASSETS
-        from mockexchange.registry import PANEL_ASSETS
+        from mockexchange.registry import PANELS
 
         out = {"static": str(resources.files("mockexchange.admin").joinpath("static"))}
         with MockServer() as mock:
             page = httpx.get(mock.base_url + "/_inspector")
             out["page"] = [page.status_code, page.headers.get("content-security-policy"), len(page.text)]
             out["assets"] = {}
-            for name in {**ASSETS, **PANEL_ASSETS}:
+            for name in {**ASSETS, **{n: m for panel in PANELS for n, m in panel.assets.items()}}:
                 asset = httpx.get(mock.base_url + "/_inspector/" + name)
                 out["assets"][name] = [asset.status_code, asset.headers["content-type"], len(asset.content)]
             events = httpx.get(mock.base_url + "/_admin/events")

@@ -21,7 +21,6 @@ class AccountReads:
         # GET /_admin/accounts/{user_id}'s query, as JSON Schemas: each panel's parameters (the route checks each
         # value against its own, and the OpenAPI document says them)
         self.query: Schemas = {name: schema for panel in self.panels for name, schema in panel.query.items()}
-        self.assets = {name: media for panel in self.panels for name, media in panel.assets.items()}
 
     def accounts(self) -> dict[str, Any]:
         """Every account of every venue with its balances (each venue's part of the answer is its panel's);

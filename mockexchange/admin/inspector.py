@@ -14,7 +14,7 @@ every read and operation the page makes carries it (`/_inspector#token=TOKEN`: t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
 
@@ -23,11 +23,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.admin.guard import AdminGuard, error
+from mockexchange.admin.panels import Panel
 
 INSPECTOR_PATH = "/_inspector"
-# name -> media type: the page's own; each venue's panel adds the scripts that draw it (admin/panels.py), loaded
-# after inspector.js, each registering its venue's section with it (`window.inspector.venue`). Nothing else is served
-# under /_inspector/.
+# name -> media type: the page's own; each venue's panel adds the scripts that draw it (admin/panels.py; files of its
+# own package's static/ folder), loaded after inspector.js, each registering its venue's section with it
+# (`window.inspector.venue`). Nothing else is served under /_inspector/.
 ASSETS = {
     "inspector.js": "text/javascript; charset=utf-8",
     "inspector.css": "text/css; charset=utf-8",
@@ -59,10 +60,14 @@ def page_with(scripts: Iterable[str]) -> bytes:
     return asset(PAGE).replace(VENUE_SCRIPTS, tags)
 
 
-def routes(guard: AdminGuard, venue_assets: Mapping[str, str]) -> list[BaseRoute]:
-    """The page and its assets; `venue_assets`: each venue's panel's scripts (name -> media type)."""
-    served = {**ASSETS, **venue_assets}
-    shown = page_with(venue_assets)
+def routes(guard: AdminGuard, panels: Iterable[type[Panel] | Panel]) -> list[BaseRoute]:
+    """The page and its assets, with each venue's panel's scripts (read from the panel's own package)."""
+    read: dict[str, Callable[[str], bytes]] = dict.fromkeys(ASSETS, asset)
+    served = dict(ASSETS)
+    for panel in panels:
+        read |= dict.fromkeys(panel.assets, panel.asset)
+        served |= panel.assets
+    shown = page_with(name for name in served if name not in ASSETS)
 
     async def page(request: Request) -> Response:
         if (refused := guard.refusal(request, token=False)) is not None:
@@ -76,7 +81,7 @@ def routes(guard: AdminGuard, venue_assets: Mapping[str, str]) -> list[BaseRoute
         media_type = served.get(name)
         if media_type is None:
             return error(f"the inspector has no asset {name[:80]!r}", 404, HEADERS)
-        return Response(asset(name), media_type=media_type, headers=HEADERS)
+        return Response(read[name](name), media_type=media_type, headers=HEADERS)
 
     return [
         Route(INSPECTOR_PATH, page, methods=["GET"]),

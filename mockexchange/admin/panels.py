@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any, Self
 
 from starlette.routing import BaseRoute
@@ -44,13 +46,20 @@ class Panel:
     title = ""
     labels: tuple[str, ...] = ()  # the journal's names of the venue's requests (a gateway's too)
     query: Schemas = {}  # the query parameters of one account it reads, as JSON Schemas
-    assets: Mapping[str, str] = {}  # the page's scripts that draw it: file name (admin/static/) -> media type
+    # The page's scripts that draw it: file name -> media type; each is a file of the `static/` folder beside the
+    # panel's module (package data), served under /_inspector/ (`asset`)
+    assets: Mapping[str, str] = {}
     # The live feed (admin/feed.py): its change kinds on the bus begin with `kinds` (the longest prefix of every
     # venue's a kind begins with names its venue); those of `everyone` change every user's account, as a change naming
     # no user does; `moves`: its own topics beside the accounts.
     kinds = ""
     everyone: frozenset[str] = frozenset()
     moves: tuple[Moves, ...] = ()
+
+    @classmethod
+    def asset(cls, name: str) -> bytes:
+        """One of its `assets`, as the installed package holds it."""
+        return _packaged(cls.__module__.rpartition(".")[0], name)
 
     def named(self, name: str, title: str) -> Self:
         self.name, self.title = name, title
@@ -75,3 +84,8 @@ class Panel:
     def paths(self, prefix: str) -> dict[str, dict[str, Any]]:
         """The OpenAPI entries of its own reads."""
         return {}
+
+
+@cache
+def _packaged(package: str, name: str) -> bytes:
+    return resources.files(package).joinpath("static", name).read_bytes()

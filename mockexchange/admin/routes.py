@@ -210,7 +210,7 @@ def _inspector_routes(views: Views, guard: AdminGuard) -> list[BaseRoute]:
         Route(f"{ADMIN_PREFIX}/accounts/{{user_id:path}}", guarded(guard, _account_route(views)), methods=["GET"]),
         *(route for panel in views.accounts.panels for route in panel.routes(guard, ADMIN_PREFIX)),
         Route(f"{ADMIN_PREFIX}/events", guarded(guard, views.feed.endpoint), methods=["GET"]),
-        *inspector.routes(guard, views.accounts.assets),
+        *inspector.routes(guard, views.accounts.panels),
     ]
 
 

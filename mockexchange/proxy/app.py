@@ -29,7 +29,7 @@ from mockexchange.proxy.forward import forward_http
 from mockexchange.proxy.sockets import forward_websocket
 from mockexchange.proxy.upstreams import Upstream
 from mockexchange.recording.writer import TapeWriter
-from mockexchange.registry import PANEL_ASSETS
+from mockexchange.registry import PANELS
 from mockexchange.settings import Settings
 from mockexchange.version import __version__
 from mockexchange.web.answers import json_line_response
@@ -69,7 +69,7 @@ class ProxyApp:
             *journal_routes(self.journal, guard), Route(f"{ADMIN_PREFIX}/health", self._health),
             Route(f"{ADMIN_PREFIX}/events", guarded(guard, self.feed.endpoint), methods=["GET"]),
         ])  # fmt: skip
-        self._inspector = Router(inspector.routes(guard, PANEL_ASSETS))
+        self._inspector = Router(inspector.routes(guard, PANELS))
         self._client: httpx.AsyncClient | None = None
         self._connections = itertools.count(1)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mockexchange.admin.panels import Panel
 from mockexchange.control import Control
 from mockexchange.control.registration import MockParts, Venue
 from mockexchange.core.clock import Clock, SystemClock
@@ -25,10 +26,10 @@ VENUES: tuple[Venue, ...] = (
 )
 # What a scenario file may hold: each venue's set-up sections and steps, and the mock's own (scenario/grammar.py)
 GRAMMAR = ScenarioGrammar.of(VENUES)
-# The inspector page's scripts of every venue's panel (a proxy's page loads them too)
-PANEL_ASSETS = {name: media for venue in VENUES for name, media in getattr(venue.panel, "assets", {}).items()}
+# Every venue's inspector panel (a proxy's page loads their scripts too)
+PANELS: tuple[type[Panel], ...] = tuple(venue.panel for venue in VENUES if isinstance(venue.panel, type))
 
-__all__ = ["PANEL_ASSETS", "GRAMMAR", "VENUES", "Venue", "control_plane", "mock_parts"]
+__all__ = ["PANELS", "GRAMMAR", "VENUES", "Venue", "control_plane", "mock_parts"]
 
 
 def mock_parts(

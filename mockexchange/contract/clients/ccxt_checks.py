@@ -37,6 +37,7 @@ TRADES_PATHS = {
 DEPOSITS_PATH = "/api/v2/private/get_deposits"
 WITHDRAWALS_PATH = "/api/v2/private/get_withdrawals"
 HELD = ("perpetual", "future", "option", "linear")
+AGREES = "equal to the mock's records"  # a check's reason when the client's answer agrees with what the mock holds
 # ccxt.pro 4.5.90's watch_balance subscribes one channel per code in options['currencies'].
 PORTFOLIO_CHANNELS = ("user.portfolio.BTC", "user.portfolio.ETH", "user.portfolio.SOL", "user.portfolio.USDC")
 
@@ -258,7 +259,8 @@ def trade_problems(
 
 
 def my_trades_problems(mock: MockServer, outcome: dict[str, Any], path: str, want: list[DeribitTrade]) -> list[str]:
-    """A fetch_my_trades answer holds exactly the trades `want` (by id), each equal to the mock's records, through the wire."""
+    """A fetch_my_trades answer holds exactly the trades `want` (by id), each equal to the mock's records, through the
+    wire."""
     if not outcome["ok"]:
         return [f"raised {outcome['error']['type']}: {outcome['error']['message'][:200]}"]
     wire = {row["trade_id"]: row for row in wire_result(outcome, path)["trades"]}
@@ -378,9 +380,7 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
             seeded = seed(mock)
             problems = watch_problems(seeded, watch_a_fill(seeded, work_dir / "ws"))
         watched = "ccxt.pro watch_my_trades and watch_balance (client_signature auth) get a fill made once subscribed"
-        verdicts["websocket"] = ClientVerdict(
-            not problems, f"{watched}: " + ("; ".join(problems[:3]) or "equal to the mock's records")
-        )
+        verdicts["websocket"] = ClientVerdict(not problems, f"{watched}: " + ("; ".join(problems[:3]) or AGREES))
     if "fills" in names or "transfers" in names:
         (work_dir / "history").mkdir()
         verdicts |= _history_verdicts([name for name in names if name in ("fills", "transfers")], work_dir / "history")
@@ -424,7 +424,7 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
         "balance": "fetch_balance (get_account_summaries: BTC, ETH, USDC)",
     }
     return verdicts | {
-        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the mock's records"))
+        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or AGREES))
         for name in names
         if name in judged
     }
@@ -475,6 +475,6 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdi
         "transfers": "fetch_deposits and fetch_withdrawals (BTC, ETH) after the admin API's deposits and withdrawal",
     }
     return {
-        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the mock's records"))
+        name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or AGREES))
         for name in names
     }

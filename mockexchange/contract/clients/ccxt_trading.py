@@ -19,7 +19,7 @@ from typing import Any, TypedDict
 
 import httpx
 
-from mockexchange.contract.clients.ccxt_checks import deribit_mock, unified_symbol
+from mockexchange.contract.clients.ccxt_checks import AGREES, deribit_mock, unified_symbol
 from mockexchange.contract.clients.ccxt_run import CcxtRun, run_rest
 from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.server import MockServer
@@ -343,4 +343,4 @@ def trading_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdic
 
 
 def _verdict(said: str, problems: list[str]) -> ClientVerdict:
-    return ClientVerdict(not problems, f"{said}: " + ("; ".join(problems[:3]) or "equal to the mock's records"))
+    return ClientVerdict(not problems, f"{said}: " + ("; ".join(problems[:3]) or AGREES))
