@@ -215,7 +215,7 @@ def test_a_proxys_inspector_shows_what_passes_live_judged_by_field(page: Page) -
         page.goto(f"{proxy.base_url}/_inspector")
         expect(page.locator("#live")).to_have_text("live", timeout=WAIT_MS)
         expect(page.locator("#proxy")).to_have_text(f"proxy to kalshi {base}/trade-api/v2", timeout=WAIT_MS)
-        for hidden in ("#accounts", "#scenario", "#kalshi-markets"):  # a proxy has none of these
+        for hidden in ("#accounts", "#scenario", "#venue-panels"):  # a proxy has none of these
             expect(page.locator(hidden)).to_be_hidden()
         assert plain_http.get(proxy.kalshi_url + "/portfolio/balance", timeout=10).status_code == 200
         row = page.locator("#requests-body tr.entry").filter(has_text="/portfolio/balance")

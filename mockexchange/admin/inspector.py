@@ -23,19 +23,19 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.admin.guard import AdminGuard, error
-from mockexchange.admin.panels import Panel
+from mockexchange.admin.panels import CSS, JS, Panel
 
 INSPECTOR_PATH = "/_inspector"
 # name -> media type: the page's own; each venue's panel adds the scripts that draw it (admin/panels.py; files of its
 # own package's static/ folder), loaded after inspector.js, each registering its venue's section with it
 # (`window.inspector.venue`). Nothing else is served under /_inspector/.
 ASSETS = {
-    "inspector.js": "text/javascript; charset=utf-8",
-    "inspector.css": "text/css; charset=utf-8",
+    "inspector.js": JS,
+    "inspector.css": CSS,
     "favicon.svg": "image/svg+xml",
 }
 PAGE = "inspector.html"
-VENUE_SCRIPTS = b"<!-- venue scripts -->\n"  # where the page loads the venues' scripts
+VENUE_SCRIPTS = b"<!-- venue scripts -->\n"  # where the page loads the venues' scripts and style sheets
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -54,10 +54,14 @@ def asset(name: str) -> bytes:
     return resources.files("mockexchange.admin").joinpath("static", name).read_bytes()
 
 
-def page_with(scripts: Iterable[str]) -> bytes:
-    """The page, loading each venue's `scripts` where it says."""
-    tags = b"".join(f'<script src="{INSPECTOR_PATH}/{name}" defer></script>\n'.encode() for name in scripts)
-    return asset(PAGE).replace(VENUE_SCRIPTS, tags)
+def page_with(assets: Iterable[str]) -> bytes:
+    """The page, loading each venue's scripts and style sheets (`assets`, by name) where it says."""
+    tags = "".join(
+        f'<link rel="stylesheet" href="{INSPECTOR_PATH}/{name}">\n' if name.endswith(".css")
+        else f'<script src="{INSPECTOR_PATH}/{name}" defer></script>\n'
+        for name in assets
+    )  # fmt: skip
+    return asset(PAGE).replace(VENUE_SCRIPTS, tags.encode())
 
 
 def routes(guard: AdminGuard, panels: Iterable[type[Panel] | Panel]) -> list[BaseRoute]:

@@ -22,6 +22,7 @@ from mockexchange.admin.guard import AdminGuard
 
 Schemas = Mapping[str, Mapping[str, Any]]
 JS = "text/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +47,8 @@ class Panel:
     title = ""
     labels: tuple[str, ...] = ()  # the journal's names of the venue's requests (a gateway's too)
     query: Schemas = {}  # the query parameters of one account it reads, as JSON Schemas
-    # The page's scripts that draw it: file name -> media type; each is a file of the `static/` folder beside the
-    # panel's module (package data), served under /_inspector/ (`asset`)
+    # The page's scripts and style sheets that draw it: file name -> media type; each a file of the `static/` folder
+    # beside the panel's module (package data), served under /_inspector/ (`asset`)
     assets: Mapping[str, str] = {}
     # The live feed (admin/feed.py): its change kinds on the bus begin with `kinds` (the longest prefix of every
     # venue's a kind begins with names its venue); those of `everyone` change every user's account, as a change naming

@@ -12,7 +12,7 @@ from typing import Any
 
 from mockexchange.admin import pnl
 from mockexchange.admin.deribit import orders as deribit_orders
-from mockexchange.admin.panels import JS, Moves, Panel
+from mockexchange.admin.panels import CSS, JS, Moves, Panel
 from mockexchange.admin.queries import HISTORY_ROWS, MAX_LISTED, MAX_REPLAYED
 from mockexchange.control.answers import fields
 from mockexchange.control.errors import core_call
@@ -39,7 +39,10 @@ class DeribitPanel(Panel):
         "wallet": {"type": "integer", "minimum": 1, "maximum": MAX_ACCOUNT_ID},
         "instrument": {"type": "string", "maxLength": MAX_NAME},
     }
-    assets = {"inspector-deribit.js": JS}  # a Deribit wallet's orders and book, for inspector.js
+    assets = {
+        "inspector-deribit.js": JS,  # a Deribit wallet's orders and book, for inspector.js
+        "inspector-deribit.css": CSS,  # its badge
+    }
     kinds = "derivatives."
     everyone = frozenset({RESET})
     # The book shown: an order's change moves its instrument's book (and is its owner's)

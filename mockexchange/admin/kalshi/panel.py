@@ -26,7 +26,7 @@ from mockexchange.admin.kalshi.markets import MARKETS_QUERY, MarketReads
 from mockexchange.admin.kalshi.order_groups import GROUPS_QUERIES, order_groups
 from mockexchange.admin.kalshi.orders import ORDERS_QUERIES, orders
 from mockexchange.admin.kalshi.venue import API, venue_answer
-from mockexchange.admin.panels import JS, Moves, Panel
+from mockexchange.admin.panels import CSS, JS, Moves, Panel
 from mockexchange.admin.queries import HISTORY_ROWS, MAX_LISTED, MAX_REPLAYED, checked_query
 from mockexchange.control import ControlError
 from mockexchange.control.answers import fields
@@ -76,6 +76,7 @@ class KalshiPanel(Panel):
     assets = {
         "inspector-kalshi.js": JS,  # a Kalshi account's details, drawn for inspector.js
         "inspector-markets.js": JS,  # Kalshi's markets and their books, for inspector.js
+        "inspector-kalshi.css": CSS,  # its badge and its markets' panel
     }
     everyone = frozenset({"reset"})  # its kinds carry no prefix
     # The markets shown (a market's change is no account's: its fills and settlements name their users)

@@ -74,7 +74,7 @@
   const ui = {
     el, nodes, api, coalesced, dataTable, fact, tabbed, pnlPictures, dollars, more, accountButton, select,
     reload: () => loadDetail(),
-    panel: (node) => $("requests").before(node), // a venue's own panel (Kalshi's markets), above the requests
+    panel: (node) => $("venue-panels").append(node), // a venue's own panel (Kalshi's markets), above the requests
     help(keys, what) { // a venue's own shortcut in the list of them
       $("help-leave").before(el("dt", {}, keys), el("dd", {}, what));
     },
