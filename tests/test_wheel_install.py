@@ -194,6 +194,8 @@ def test_the_inspector_and_its_assets_are_served_from_the_wheel(installed: Insta
         "inspector-kalshi.js",
         "inspector-deribit.js",
         "inspector-markets.js",
+        "inspector-kalshi.css",
+        "inspector-deribit.css",
         "inspector.css",
         "favicon.svg",
     }
