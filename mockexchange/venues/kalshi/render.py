@@ -43,6 +43,12 @@ def count_fp(value: Decimal) -> str:
     return fixed(value, 2)
 
 
+def omitempty(row: Row, name: str, value: Any) -> None:
+    """Kalshi's `omitempty`: a field without a value is left out."""
+    if value is not None:
+        row[name] = value
+
+
 # -- positions --------------------------------------------------------------------------------------------------------
 
 
@@ -106,12 +112,6 @@ def book_side(outcome: str) -> str:
     return "bid" if outcome == "yes" else "ask"
 
 
-def _with_client_order_id(row: Row, f: Fill) -> Row:
-    if f.client_order_id is not None:
-        row["client_order_id"] = f.client_order_id
-    return row
-
-
 def fill(f: Fill, dollars=dollars6) -> Row:
     outcome = outcome_side(f)
     row: Row = {
@@ -134,7 +134,8 @@ def fill(f: Fill, dollars=dollars6) -> Row:
         "ts": unix_seconds(f.created),
         "subaccount_number": f.subaccount,
     }
-    return _with_client_order_id(row, f)
+    omitempty(row, "client_order_id", f.client_order_id)
+    return row
 
 
 def fill_legacy(f: Fill) -> Row:
@@ -210,8 +211,7 @@ def balance(cash: Decimal, portfolio_value: Decimal, updated: datetime, breakdow
         "portfolio_value": to_cents(portfolio_value),
         "updated_ts": unix_seconds(updated),
     }
-    if breakdown is not None:
-        row["balance_breakdown"] = indexed_balances(breakdown)
+    omitempty(row, "balance_breakdown", None if breakdown is None else indexed_balances(breakdown))
     return row
 
 
@@ -283,7 +283,8 @@ def ws_fill(f: Fill, dollars=dollars6) -> Row:
         "book_side": book_side(outcome),
         "subaccount": f.subaccount,
     }
-    return _with_client_order_id(row, f)
+    omitempty(row, "client_order_id", f.client_order_id)
+    return row
 
 
 def ws_fill_legacy(f: Fill) -> Row:
