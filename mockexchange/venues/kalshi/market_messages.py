@@ -15,14 +15,14 @@ price shown to the highest, as Kalshi's examples list them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from mockexchange.core.book import BID, LevelChange
 from mockexchange.core.clock import unix_ms, unix_seconds
 from mockexchange.core.kalshi.market_changes import Cause, Lifecycle, MarketStats, Trade
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, contracts, price
-from mockexchange.venues.kalshi.render import omitempty
+from mockexchange.venues.kalshi.render import omitempty, rfc3339
 from mockexchange.web.answers import json_number
 
 Row = dict[str, Any]
@@ -49,11 +49,6 @@ def cents(units: int) -> int:
 def whole(units: int) -> int:
     """A count in whole contracts, toward zero (the legacy twins)."""
     return units // CONTRACT if units >= 0 else -(-units // CONTRACT)
-
-
-def rfc3339_ms(when: datetime) -> str:
-    """RFC 3339 to the millisecond with `Z`, as Kalshi writes a delta's `ts` and a ticker's `time`."""
-    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 # -- orderbook ---------------------------------------------------------------------------------------------------------
@@ -109,7 +104,7 @@ def orderbook_delta(
         "price_dollars": dollars(shown_price(change.side, change.price, yes_price)),
         "delta_fp": count_fp(change.after - change.before),
         "side": wire_side(change.side),
-        "ts": rfc3339_ms(at),
+        "ts": rfc3339(at, "milliseconds"),
         "ts_ms": unix_ms(at),
     }
     if cause is not None:
@@ -153,7 +148,7 @@ def ticker(market_ticker: str, market_id: str, stats: MarketStats, at: datetime)
         "last_trade_size_fp": count_fp(_or(stats.last_trade_size, 0)),
         "ts": unix_seconds(at),
         "ts_ms": unix_ms(at),
-        "time": rfc3339_ms(at),
+        "time": rfc3339(at, "milliseconds"),
     }
 
 

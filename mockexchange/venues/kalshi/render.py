@@ -26,9 +26,10 @@ from mockexchange.web.answers import json_number
 Row = dict[str, Any]
 
 
-def rfc3339(when: datetime) -> str:
-    """RFC 3339 with microseconds and `Z`, as Kalshi prints `last_updated_ts`, `created_time`, `settled_time`."""
-    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+def rfc3339(when: datetime, timespec: str = "microseconds") -> str:
+    """RFC 3339 with `Z`, as Kalshi prints `last_updated_ts`, `created_time`, `settled_time` (with microseconds), a
+    delta's `ts` and a ticker's `time` (milliseconds)."""
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
 
 
 def dollars6(value: Decimal) -> str:
