@@ -274,9 +274,7 @@ class FcmDesk:
             snapshot = store.snapshot_of(store.open_handle(account.user_id, 0, market, now, after))
         else:
             snapshot = store.update(row, now, after)
-        if state.history.keeping:
-            state.remember_cash(account, now)
-        account.move_cash(0, market.exchange_index, cash, now)
+        state.move_cash(account, 0, market.exchange_index, cash, now)
         return snapshot
 
 
