@@ -212,9 +212,7 @@ class FcmDesk:
             receiver = state.accounts.get(target)
             if receiver is not None and receiver.subtrader_of != error:
                 raise LedgerError(f"{target!r} is not a subtrader of the error account {error!r}")
-            market = state.markets.get(ticker)
-            if market is None:
-                raise LedgerError(f"unknown market {ticker!r}", status=404)
+            market = state.market(ticker)
             if market.result is not None:
                 raise LedgerError(f"market {ticker!r} is settled", status=409)
             moved = abs(count)
