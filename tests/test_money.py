@@ -16,7 +16,6 @@ from mockexchange.core.money import (
     from_cents,
     parse_count,
     parse_decimal,
-    parse_dollars,
     parse_fee,
     parse_price,
     parse_price_units,
@@ -28,14 +27,14 @@ from mockexchange.core.money import (
 
 
 @pytest.mark.parametrize("text,value", [("0.56", D("0.56")), ("0.5600", D("0.56")), (" 1 ", D(1)), (3, D(3))])
-def test_parse_dollars(text, value):
-    assert parse_dollars(text) == value
+def test_parse_decimal_reads_dollars(text, value):
+    assert parse_decimal(text, "amount", 6) == value
 
 
 @pytest.mark.parametrize("bad", [0.5, True, "", "abc", "1e400x", "Infinity", "NaN", "0.0000001", None, [1]])
-def test_parse_dollars_refuses(bad):
+def test_parse_decimal_refuses(bad):
     with pytest.raises(MoneyError):
-        parse_dollars(bad)
+        parse_decimal(bad, "amount", 6)
 
 
 @pytest.mark.parametrize(
@@ -43,12 +42,12 @@ def test_parse_dollars_refuses(bad):
 )
 def test_a_decimal_string_is_plain_ascii_digits(bad):
     with pytest.raises(MoneyError, match="not a decimal number"):
-        parse_dollars(bad)
+        parse_decimal(bad, "amount", 6)
 
 
 @pytest.mark.parametrize("text,value", [("+5", D(5)), (".5", D("0.5")), ("5.", D(5)), ("-0", D(0)), ("007", D(7))])
 def test_a_decimal_string_may_have_a_sign_and_a_bare_point(text, value):
-    assert parse_dollars(text) == value
+    assert parse_decimal(text, "amount", 6) == value
 
 
 def test_counts_and_fees_have_bounds_that_the_refusal_names():

@@ -160,11 +160,6 @@ def _said(what: str, accepted: str) -> str:
     return f" ({what}: {accepted})" if accepted else ""
 
 
-def parse_dollars(text: str | int | Decimal, what: str = "amount", max_places: int = 6) -> Decimal:
-    """A dollars amount such as "0.56" or "12.340000"."""
-    return parse_decimal(text, what, max_places)
-
-
 def parse_count(text: str | int | Decimal, what: str = "count") -> Decimal:
     """A contract count: "10", "10.5", "10.00" (at most 2 places), from 0.01 to `MAX_COUNT`."""
     accepted = f"0.01 to {MAX_COUNT} contracts, at most 2 places"

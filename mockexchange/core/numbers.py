@@ -11,7 +11,6 @@ from __future__ import annotations
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-UINT64_MAX = 2**64 - 1
 _EXCERPT_CHARS = 40  # of the text quoted in an error message
 
 

@@ -43,10 +43,16 @@ def diagnosis(fault: Fault) -> str:
     return f"{fault.describe()}: the mock misbehaves on purpose (GET /_admin/faults lists the rules)"
 
 
-async def pause(fault: Fault) -> None:
+async def pause(fault: Fault | None) -> None:
     """Wait out a rule's delay on the loop (other connections are served meanwhile)."""
-    if fault.delay_ms:
+    if fault is not None and fault.delay_ms:
         await asyncio.sleep(fault.delay_ms / 1000)
+
+
+async def delay_message(rules: FaultRules | None, venue: str, channel: str) -> None:
+    """Wait out a fault rule's delay of the venue's websocket messages on `channel`, if one matches."""
+    if rules is not None:
+        await pause(rules.message(venue, channel))
 
 
 class FaultMiddleware:

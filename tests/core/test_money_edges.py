@@ -18,7 +18,6 @@ from mockexchange.core.money import (
     from_cents,
     parse_count,
     parse_decimal,
-    parse_dollars,
     parse_fee,
     parse_price,
     parse_price_units,
@@ -107,9 +106,9 @@ def test_a_refusal_of_a_string_quotes_it_and_ends_with_the_callers_range():
 
 
 def test_each_parser_names_its_amount_unless_told():
-    assert refusal(parse_dollars, "x").startswith("amount is not a decimal number: 'x';")
-    assert refusal(parse_dollars, "0.0000001") == "amount has more than 6 decimal places: '0.0000001'"
-    assert parse_dollars("0.000001", max_places=6) == D("0.000001")
+    assert refusal(parse_decimal, "x", "amount", 6).startswith("amount is not a decimal number: 'x';")
+    assert refusal(parse_decimal, "0.0000001", "amount", 6) == "amount has more than 6 decimal places: '0.0000001'"
+    assert parse_decimal("0.000001", "amount", 6) == D("0.000001")
     assert refusal(parse_count, "0").startswith("count must be positive")
     assert refusal(parse_price, "1").startswith("price must be between 0 and 1")
     assert refusal(parse_price_units, "1").startswith("price must be between 0 and 1")

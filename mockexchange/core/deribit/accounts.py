@@ -98,10 +98,7 @@ class Accounts:
         account = self.account(user_id)
         if subaccount_id is None or subaccount_id == account.main.id:
             return account.main
-        wallet = account.subaccounts.get(subaccount_id)
-        if wallet is None:
-            raise ExchangeError(f"{user_id!r} has no subaccount {subaccount_id}", status=404)
-        return wallet
+        return self._subaccount(user_id, subaccount_id)
 
     def wallet_by_username(self, username: str) -> tuple[str, Wallet]:
         """(the user who holds it, the wallet) of the main account or subaccount named `username`; 404

@@ -65,9 +65,7 @@ def fired(exchange: DeribitExchange, made: Placed) -> Placed:
     was, if its account no longer keeps it)."""
     order, trades = made
     triggers.fire(exchange)
-    with exchange.lock:
-        now = exchange.state.orders.orders.get(order.order_id) if exchange.state.orders is not None else None
-    return (now or order), trades
+    return (order_entry.find_order(exchange, order.order_id) or order), trades
 
 
 def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:

@@ -287,7 +287,7 @@ def order_history(
 def order_trades(exchange: DeribitExchange, order_id: str) -> list[DeribitTrade]:
     """The fills of one order its wallet still keeps, oldest first."""
     with exchange.lock:
-        order = exchange.state.orders.orders.get(order_id) if exchange.state.orders is not None else None
+        order = find_order(exchange, order_id)
         if order is None:
             return []
         return [trade for trade in exchange.state.trades.of_wallet(order.account_id) if trade.order_id == order_id]

@@ -212,9 +212,7 @@ class FcmDesk:
             receiver = state.accounts.get(target)
             if receiver is not None and receiver.subtrader_of != error:
                 raise LedgerError(f"{target!r} is not a subtrader of the error account {error!r}")
-            market = state.markets.get(ticker)
-            if market is None:
-                raise LedgerError(f"unknown market {ticker!r}", status=404)
+            market = state.market(ticker)
             if market.result is not None:
                 raise LedgerError(f"market {ticker!r} is settled", status=409)
             moved = abs(count)
@@ -274,9 +272,7 @@ class FcmDesk:
             snapshot = store.snapshot_of(store.open_handle(account.user_id, 0, market, now, after))
         else:
             snapshot = store.update(row, now, after)
-        if state.history.keeping:
-            state.remember_cash(account, now)
-        account.move_cash(0, market.exchange_index, cash, now)
+        state.move_cash(account, 0, market.exchange_index, cash, now)
         return snapshot
 
 

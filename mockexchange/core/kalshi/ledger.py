@@ -250,9 +250,7 @@ class Ledger:
                 moved = existing.cash_effect if status == "applied" else -existing.cash_effect
                 if status == "applied" or existing.status == "applied":
                     check_cash(account, 0, 0, moved)
-                    if state.history.keeping:
-                        state.remember_cash(account, now)
-                    account.move_cash(0, 0, moved, now)
+                    state.move_cash(account, 0, 0, moved, now)
                 existing.status = status
                 existing.finalized = now
                 state.bus.publish(Change(kind, user_id, existing))
@@ -275,8 +273,6 @@ class Ledger:
             state.transfers[record.id] = record
             (state.deposits if kind == "deposit" else state.withdrawals).add(user_id, now, record)
             if status == "applied":
-                if state.history.keeping:
-                    state.remember_cash(account, now)
-                account.move_cash(0, 0, record.cash_effect, now)
+                state.move_cash(account, 0, 0, record.cash_effect, now)
             state.bus.publish(Change(kind, user_id, record))
             return record

@@ -115,6 +115,12 @@ class LedgerState:
         funds = Account(account.user_id, cash=dict(account.cash), updated=dict(account.updated))
         self.history.record("accounts", account.user_id, funds, when)
 
+    def move_cash(self, account: Account, subaccount: int, exchange_index: int, amount: int, when: datetime) -> None:
+        """Move the account's cash (micro-dollars) at `when`, what it was kept first while the history keeps."""
+        if self.history.keeping:
+            self.remember_cash(account, when)
+        account.move_cash(subaccount, exchange_index, amount, when)
+
     def account(self, user_id: str) -> Account:
         """The open account `user_id` (a 404 refusal if there is none)."""
         account = self.accounts.get(user_id)

@@ -249,9 +249,7 @@ class MarketLifecycle:
             record = _settlement(row, market, cells, payout, when)
             store.update(row, when, after, snapshot=False)
             holder = state.accounts[row.user_id]
-            if state.history.keeping:
-                state.remember_cash(holder, when)
-            holder.move_cash(row.subaccount, market.exchange_index, payout, when)
+            state.move_cash(holder, row.subaccount, market.exchange_index, payout, when)
             store.mark_settled(row, when)
             state.settlements.add(row.user_id, when, record)
             if holder.subtrader_of is not None:  # (its daily cap counts what the settlement paid: fcm.py)

@@ -97,9 +97,7 @@ class Liquidity:
             book_moved(state, market, changes, now)
             return market
 
-    def _check_uncrossed(
-        self, book: Book, house: Mapping[tuple[str, int], str], wanted: Mapping[Side, dict[int, int]]
-    ) -> None:
+    def _check_uncrossed(self, book: Book, house: House, wanted: Wanted) -> None:
         """Refuse levels that would leave the book crossed (its best bid at or above its best ask)."""
         best: dict[Side, int | None] = {}
         for side in (BID, ASK):
@@ -184,9 +182,7 @@ def _best_not_house(book: Book, house: House, side: Side) -> int | None:
     return None
 
 
-def _replace(
-    market: Market, book: Book, house: dict[tuple[str, int], str], wanted: Mapping[Side, dict[int, int]]
-) -> list[LevelChange]:
+def _replace(market: Market, book: Book, house: dict[tuple[str, int], str], wanted: Wanted) -> list[LevelChange]:
     """Make the house's levels of each side in `wanted` those sizes; answers each level that moved, once."""
     moved: list[LevelChange] = []
     adds: list[tuple[Side, int, int]] = []

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import unix_us
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.market_changes import TRADE, MarketStats, Trade
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.units import price_units
@@ -151,10 +150,7 @@ class LedgerFeed:
         return market.book_clock if market is not None else 0
 
     def stats(self, ticker: str) -> MarketStats:
-        market = self.state.markets.get(ticker)
-        if market is None:
-            raise LedgerError(f"unknown market {ticker!r}", status=404)
-        return self.stats_of(market)
+        return self.stats_of(self.state.market(ticker))
 
     def steady_until(self, markets: Iterable[Market], since: datetime) -> int | None:
         """The exchange time (Unix microseconds) at which the stats of any of these markets, as `stats_of` reads

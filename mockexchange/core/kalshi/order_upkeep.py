@@ -94,9 +94,7 @@ class OrderUpkeep:
             return
         state = self.state
         account = state.accounts[order.user_id]
-        if state.history.keeping:
-            state.remember_cash(account, now)
-        account.move_cash(order.subaccount, order.exchange_index, -delta, now)
+        state.move_cash(account, order.subaccount, order.exchange_index, -delta, now)
         order.held += delta
 
     def changed(self, order: Order, reason: str | None) -> None:

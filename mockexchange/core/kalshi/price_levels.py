@@ -23,7 +23,6 @@ STRUCTURES: dict[str, tuple[PriceRange, ...]] = {
     "deci_cent": (PriceRange(0, PRICE, 10),),
     "tapered_deci_cent": (PriceRange(0, 1_000, 10), PriceRange(1_000, 9_000, 100), PriceRange(9_000, PRICE, 10)),
 }
-DEFAULT_STRUCTURE = "linear_cent"
 
 
 def _on(ranges: tuple[PriceRange, ...], price: int) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.core.commands import Command
 from mockexchange.core.deribit.account_commands import (
     CreateDeribitSubaccount,
     RenameDeribitSubaccount,
@@ -148,21 +149,20 @@ def _sid(call: RpcCall) -> int:
 def private_change_subaccount_name(call: RpcCall) -> Any:
     sid = _sid(call)
     name = call.params.read("name", STRING, required=True)
-    _main_key(call, "private/change_subaccount_name")
-    renamed = commands.make(
-        RenameDeribitSubaccount, param="sid", user_id=wallet_user(call), subaccount_id=sid, username=name
-    )
-    commands.execute(call.ctx, renamed, param="sid")
-    return "ok"
+    return _change(call, "private/change_subaccount_name", RenameDeribitSubaccount, sid, username=name)
 
 
 def private_toggle_subaccount_login(call: RpcCall) -> Any:
     sid = _sid(call)
     state = call.params.read("state", LOGIN_STATE, required=True)
-    _main_key(call, "private/toggle_subaccount_login")
-    login = commands.make(SetDeribitSubaccountLogin, param="sid", user_id=wallet_user(call), subaccount_id=sid,
-                          state=state)  # fmt: skip
-    commands.execute(call.ctx, login, param="sid")
+    return _change(call, "private/toggle_subaccount_login", SetDeribitSubaccountLogin, sid, state=state)
+
+
+def _change(call: RpcCall, method: str, cls: type[Command], sid: int, **fields: Any) -> str:
+    """Run `cls` (a main key's change of its subaccount `sid`, by `fields`); Deribit answers "ok"."""
+    _main_key(call, method)
+    change = commands.make(cls, param="sid", user_id=wallet_user(call), subaccount_id=sid, **fields)
+    commands.execute(call.ctx, change, param="sid")
     return "ok"
 
 

@@ -49,25 +49,13 @@ def _record_id(call: RpcCall, name: str) -> int:
     return call.params.read(name, RECORD_ID, required=True)
 
 
-def _transfer_row(call: RpcCall, made: WalletTransfer) -> Any:
-    """The transfer the key's wallet just sent, as its command answered it."""
-    exchange = call.ctx.exchange
-    with exchange.reading():
-        return history_render.transfer(made, made.from_account, exchange.accounts.username_of)
-
-
 def private_submit_transfer_to_subaccount(call: RpcCall) -> Any:
     currency, amount = _currency_and_amount(call)
     destination = call.params.read(
         "destination", ACCOUNT_ID, required="destination (the subaccount's id) is required",
         reason="invalid subaccount", said="destination must be an account id, not {value}",
     )  # fmt: skip
-    source = source_of(call)
-    moved = commands.make(
-        DeribitTransfer, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
-        from_subaccount_id=source, to_subaccount_id=destination,
-    )  # fmt: skip
-    return _transfer_row(call, commands.execute(call.ctx, moved, param="destination"))
+    return _transfer(call, DeribitTransfer, currency=currency, amount=amount, to_subaccount_id=destination)
 
 
 def private_submit_transfer_to_user(call: RpcCall) -> Any:
@@ -76,12 +64,17 @@ def private_submit_transfer_to_user(call: RpcCall) -> Any:
         "destination", USERNAME, required=True, reason="invalid destination",
         said="destination must be a username of 64 characters at most",
     )  # fmt: skip
+    return _transfer(call, DeribitTransferToUser, currency=currency, amount=amount, destination=destination)
+
+
+def _transfer(call: RpcCall, cls: type[DeribitTransfer | DeribitTransferToUser], **fields: Any) -> Any:
+    """Run the transfer `cls` of `fields` from the key's wallet; the transfer it sent, as the reads render it."""
     source = source_of(call)
-    moved = commands.make(
-        DeribitTransferToUser, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
-        destination=destination, from_subaccount_id=source,
-    )  # fmt: skip
-    return _transfer_row(call, commands.execute(call.ctx, moved, param="destination"))
+    moved = commands.make(cls, param="destination", user_id=wallet_user(call), from_subaccount_id=source, **fields)
+    made: WalletTransfer = commands.execute(call.ctx, moved, param="destination")
+    exchange = call.ctx.exchange
+    with exchange.reading():
+        return history_render.transfer(made, made.from_account, exchange.accounts.username_of)
 
 
 def _cancel(call: RpcCall, cls: type[Command], id_argument: str) -> Any:

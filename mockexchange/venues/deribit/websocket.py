@@ -80,6 +80,7 @@ from mockexchange.venues.deribit.orders import OrderNotifications
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
 from mockexchange.venues.fanout import Deliver, Fanout, HandedChange
+from mockexchange.venues.faults import delay_message, diagnosis, pause
 from mockexchange.venues.outbox import Outbox
 from mockexchange.web.websocket import close_now, drop_now, next_message, until_first_ends
 
@@ -283,14 +284,12 @@ class DeribitConnection:
             return False
         self.fault = fault
         if fault.delay_ms is not None:
-            if fault.delay_ms:
-                await asyncio.sleep(fault.delay_ms / 1000)
+            await pause(fault)
             return False
         if fault.drop:
             return True
         assert fault.status is not None
-        why = f"{fault.describe()}: the mock misbehaves on purpose (GET /_admin/faults lists the rules)"
-        raise faults.status_error(fault.status, why)
+        raise faults.status_error(fault.status, diagnosis(fault))
 
     def _reply(self, request_id: Any, us_in: int, **outcome: Any) -> dict[str, Any]:
         us_out = epoch_us(self.ctx.wall_clock)
@@ -431,7 +430,7 @@ class DeribitConnection:
                 self.ctx.exchange.lock, partial(self._reads, item), partial(self._frames, item)
             )
             for channel, text in frames:
-                await self._delay(channel)
+                await delay_message(self.ctx.faults, "deribit", channel)
                 await self._send_text(text)
 
     def _frames(self, item: Queued) -> list[tuple[str, str]]:
@@ -452,12 +451,6 @@ class DeribitConnection:
             return EVERYTHING if item.instrument_name is None else Footprint.of(markets=(item.instrument_name,))
         assert self.caller is not None
         return Footprint.of((self.caller.credential.user_id,))
-
-    async def _delay(self, channel: str) -> None:
-        """Wait out a fault rule's delay of the channel's messages, if one matches."""
-        fault = self.ctx.faults.message("deribit", channel) if self.ctx.faults is not None else None
-        if fault is not None and fault.delay_ms:
-            await asyncio.sleep(fault.delay_ms / 1000)
 
     async def _send(self, message: dict[str, Any]) -> None:
         await self._send_text(orjson.dumps(message).decode())

@@ -153,16 +153,15 @@ def update_daily_cap(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) ->
         raise invalid(UPDATE_CAP.go, "limit", "fixed_point_dollars", str(exc)) from None
     if limit < 0:
         raise invalid(UPDATE_CAP.go, "limit", "gte", "limit must be >= 0")
-    with ctx.ledger.reading():
-        member, subtrader_id = fcm_subtrader(
-            ctx, key, "UpdateFCMEventContractDailyCap", values["subtrader_id"], bound_ok=False
-        )
-    _set_cap(ctx, member.user_id, subtrader_id, limit)
+    _set_cap(ctx, key, "UpdateFCMEventContractDailyCap", values["subtrader_id"], limit)
     return {}
 
 
-def _set_cap(ctx: KalshiContext, fcm_user_id: str, subtrader_id: str | None, limit: Any) -> None:
-    cap = {"fcm_user_id": fcm_user_id, "subtrader_id": subtrader_id, "limit": limit}
+def _set_cap(ctx: KalshiContext, key: ApiKey, operation: str, subtrader: Any, limit: Any) -> None:
+    """The member's daily cap of one subtrader set (None: taken away), the subtrader read as `operation` reads it."""
+    with ctx.ledger.reading():
+        member, subtrader_id = fcm_subtrader(ctx, key, operation, subtrader, bound_ok=False)
+    cap = {"fcm_user_id": member.user_id, "subtrader_id": subtrader_id, "limit": limit}
     commands.execute(ctx, commands.read(UpdateFCMEventContractDailyCap, cap))
 
 
@@ -171,11 +170,7 @@ DELETE_CAP_SUBTRADER = Param("subtrader_id", "SubtraderId", required=True)
 
 def delete_daily_cap(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     values = parse_query("DeleteFCMEventContractDailyCap", [DELETE_CAP_SUBTRADER], query)
-    with ctx.ledger.reading():
-        member, subtrader_id = fcm_subtrader(
-            ctx, key, "DeleteFCMEventContractDailyCap", values["subtrader_id"], bound_ok=False
-        )
-    _set_cap(ctx, member.user_id, subtrader_id, None)
+    _set_cap(ctx, key, "DeleteFCMEventContractDailyCap", values["subtrader_id"], None)
     return {}
 
 

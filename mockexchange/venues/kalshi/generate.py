@@ -47,6 +47,7 @@ from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.schema.refs import operations_by_id, resolve
 from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
 from mockexchange.venues.kalshi import render
+from mockexchange.venues.kalshi.params import first_of
 
 PROFILES: tuple[str, ...] = ("typical", "empty", "long", "sparse", "amounts", "strings", "nulls", "pages")
 LONG_ROWS = 300  # a "long" page: `limit` rows, but no more than this (a few hundred is enough to break length checks)
@@ -122,7 +123,7 @@ def generate(
     if wire_profile not in WIRE_PROFILES:
         raise ValueError(f"unknown wire profile {wire_profile!r}; known: {', '.join(WIRE_PROFILES)}")
     shape = _shape(document, operation_id)
-    values = _first_values(query or {})
+    values = first_of(query or {})
     origin, page = n, 0
     if shape.paginated and values.get("cursor"):
         seed, origin, page = decode_cursor(values["cursor"], operation_id)
@@ -330,17 +331,6 @@ def _int(text: str | None) -> int | None:
         return parse_int(text, signs="+-") if text else None
     except IntegerError:
         return None
-
-
-def _first_values(query: Mapping[str, str]) -> dict[str, str]:
-    """Each parameter's first value, as Kalshi's Go server reads a repeated one (Starlette's `.get` gives the last)."""
-    multi = getattr(query, "multi_items", None)
-    if multi is None:
-        return dict(query)
-    first: dict[str, str] = {}
-    for name, value in multi():
-        first.setdefault(name, value)
-    return first
 
 
 @dataclass

@@ -92,8 +92,7 @@ def _visible(key: ApiKey, record: InstanceTransfer) -> bool:
 
 def instance_transfer(record: InstanceTransfer) -> dict[str, Any]:
     row: dict[str, Any] = {"transfer_id": record.transfer_id}
-    if record.client_transfer_id is not None:
-        row["client_transfer_id"] = record.client_transfer_id
+    render.omitempty(row, "client_transfer_id", record.client_transfer_id)
     row.update(
         source=record.source,
         destination=record.destination,

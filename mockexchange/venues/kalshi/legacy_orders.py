@@ -44,7 +44,7 @@ from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, STRING, Body, Body
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_refusal
 from mockexchange.venues.kalshi.order_reads import owner
-from mockexchange.venues.kalshi.orders import BATCH, cancel_of, place_each, run_each
+from mockexchange.venues.kalshi.orders import BATCH, cancel_of, place_each, placed_by, run_each
 from mockexchange.venues.kalshi.params import INT64, Parts
 
 Row = dict[str, Any]
@@ -165,8 +165,7 @@ def _whole(count: int) -> int:
 
 def _placed(key: ApiKey, values: dict[str, Any]) -> PlaceOrder:
     """A CreateOrderRequest as the key's `PlaceOrder`."""
-    fields = {**_order_fields(key, values), "user_id": owner(key), "fcm_bound": key.subtrader_id is not None}
-    return commands.read(PlaceOrder, fields)
+    return placed_by(key, _order_fields(key, values))
 
 
 def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
@@ -176,15 +175,9 @@ def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row
 def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
     """Each order placed in turn, or its refusal in its place (one the mock refuses to read, too)."""
     asked = values["orders"]
-    rows = []
-    for item, done in zip(asked, place_each(ctx, key, asked, lambda item: _placed(key, item)), strict=True):
-        error = None if isinstance(done, OrderOutcome) else done["error"]
-        rows.append({
-            "client_order_id": item["client_order_id"],
-            "order": _order(ctx, done) if isinstance(done, OrderOutcome) else None,
-            "error": orders_render.item_error(error) if error else None,
-        })  # fmt: skip
-    return {"orders": rows}
+    placed = place_each(ctx, key, asked, lambda item: _placed(key, item))
+    return {"orders": [_item(ctx, done, client_order_id=item["client_order_id"])
+                       for item, done in zip(asked, placed, strict=True)]}  # fmt: skip
 
 
 def cancel_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
@@ -198,16 +191,20 @@ def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
         ctx, ids, lambda order_id: cancel_of(key, order_id, None, None, None),
         lambda cancels: CancelOrders(owner(key), cancels),
     )  # fmt: skip
-    rows = []
-    for order_id, done in zip(ids, done_each, strict=True):
-        error = None if isinstance(done, OrderOutcome) else done["error"]
-        rows.append({
-            "order_id": order_id,
-            "order": _order(ctx, done) if isinstance(done, OrderOutcome) else None,
-            "reduced_by": _whole(done.reduced) if isinstance(done, OrderOutcome) else 0,
-            "error": orders_render.item_error(error) if error else None,
-        })  # fmt: skip
-    return {"orders": rows}
+    return {"orders": [_item(ctx, done, order_id=order_id, reduced=True)
+                       for order_id, done in zip(ids, done_each, strict=True)]}  # fmt: skip
+
+
+def _item(ctx: KalshiContext, done: OrderOutcome | dict[str, Any], reduced: bool = False, **named: Any) -> Row:
+    """A batch's item in its place: what names it, then the order (and, for a cancel, what it `reduced`) or the
+    refusal."""
+    if isinstance(done, OrderOutcome):
+        answer: Row = {"order": _order(ctx, done), "reduced_by": _whole(done.reduced), "error": None}
+    else:
+        answer = {"order": None, "reduced_by": 0, "error": orders_render.item_error(done["error"])}
+    if not reduced:
+        del answer["reduced_by"]
+    return {**named, **answer}
 
 
 def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> Row:

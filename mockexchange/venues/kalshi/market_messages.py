@@ -15,13 +15,14 @@ price shown to the highest, as Kalshi's examples list them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from mockexchange.core.book import BID, LevelChange
 from mockexchange.core.clock import unix_ms, unix_seconds
 from mockexchange.core.kalshi.market_changes import Cause, Lifecycle, MarketStats, Trade
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, contracts, price
+from mockexchange.venues.kalshi.render import omitempty, rfc3339
 from mockexchange.web.answers import json_number
 
 Row = dict[str, Any]
@@ -48,11 +49,6 @@ def cents(units: int) -> int:
 def whole(units: int) -> int:
     """A count in whole contracts, toward zero (the legacy twins)."""
     return units // CONTRACT if units >= 0 else -(-units // CONTRACT)
-
-
-def rfc3339_ms(when: datetime) -> str:
-    """RFC 3339 to the millisecond with `Z`, as Kalshi writes a delta's `ts` and a ticker's `time`."""
-    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 # -- orderbook ---------------------------------------------------------------------------------------------------------
@@ -108,7 +104,7 @@ def orderbook_delta(
         "price_dollars": dollars(shown_price(change.side, change.price, yes_price)),
         "delta_fp": count_fp(change.after - change.before),
         "side": wire_side(change.side),
-        "ts": rfc3339_ms(at),
+        "ts": rfc3339(at, "milliseconds"),
         "ts_ms": unix_ms(at),
     }
     if cause is not None:
@@ -152,7 +148,7 @@ def ticker(market_ticker: str, market_id: str, stats: MarketStats, at: datetime)
         "last_trade_size_fp": count_fp(_or(stats.last_trade_size, 0)),
         "ts": unix_seconds(at),
         "ts_ms": unix_ms(at),
-        "time": rfc3339_ms(at),
+        "time": rfc3339(at, "milliseconds"),
     }
 
 
@@ -229,8 +225,7 @@ def lifecycle(event: Lifecycle) -> Row:
         row["close_ts"] = unix_seconds(event.close_time)
     if event.event_type == "determined":
         row["determination_ts"] = unix_seconds(event.at)
-        if event.result is not None:
-            row["result"] = event.result
+        omitempty(row, "result", event.result)
         if event.settlement_value is not None:
             row["settlement_value"] = dollars(event.settlement_value)
     elif event.event_type == "settled":
@@ -239,8 +234,7 @@ def lifecycle(event: Lifecycle) -> Row:
         row["is_deactivated"] = event.event_type == "deactivated"
     if event.terms is not None:
         row["additional_metadata"] = _metadata(event)
-    if event.price_level_structure is not None:
-        row["price_level_structure"] = event.price_level_structure
+    omitempty(row, "price_level_structure", event.price_level_structure)
     if event.price_ranges is not None:
         row["price_ranges"] = _ranges((r.start, r.end, r.step) for r in event.price_ranges)
     return row
@@ -260,14 +254,10 @@ def _metadata(event: Lifecycle) -> Row:
         "event_ticker": terms.event_ticker,
         "expected_expiration_ts": unix_seconds(terms.expected_expiration),
     }
-    if terms.strike_type is not None:
-        row["strike_type"] = terms.strike_type
-    if terms.floor_strike is not None:
-        row["floor_strike"] = json_number(terms.floor_strike)
-    if terms.cap_strike is not None:
-        row["cap_strike"] = json_number(terms.cap_strike)
-    if terms.custom_strike is not None:
-        row["custom_strike"] = terms.custom_strike
+    omitempty(row, "strike_type", terms.strike_type)
+    omitempty(row, "floor_strike", None if terms.floor_strike is None else json_number(terms.floor_strike))
+    omitempty(row, "cap_strike", None if terms.cap_strike is None else json_number(terms.cap_strike))
+    omitempty(row, "custom_strike", terms.custom_strike)
     return row
 
 

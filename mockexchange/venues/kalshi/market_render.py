@@ -20,7 +20,7 @@ from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.price_levels import price_ranges
 from mockexchange.core.kalshi.units import PRICE, contracts, dollars, price
 from mockexchange.core.money import to_cents, to_whole_contracts
-from mockexchange.venues.kalshi.render import count_fp, dollars4, rfc3339
+from mockexchange.venues.kalshi.render import count_fp, dollars4, omitempty, rfc3339
 from mockexchange.web.answers import json_number
 
 Row = dict[str, Any]
@@ -33,12 +33,6 @@ def _price(units: int) -> str:
 
 def _count(units: int | None) -> str:
     return count_fp(contracts(units or 0))
-
-
-def _optional(row: Row, name: str, value: Any) -> None:
-    """Kalshi's `omitempty`: a field without a value is left out."""
-    if value is not None:
-        row[name] = value
 
 
 def _time(when: datetime | None) -> str | None:
@@ -84,19 +78,19 @@ def market(m: Market, f: MarketStats) -> Row:
         "price_level_structure": m.price_level_structure, "price_ranges": ranges(m.price_level_structure),
         "settlement_bounds_type": m.settlement_bounds_type, "occurrence_datetime": _time(m.occurrence_datetime),
     }  # fmt: skip
-    _optional(row, "expected_expiration_time", _time(m.expected_expiration_time))
-    _optional(row, "strike_type", m.strike_type)
-    _optional(row, "floor_strike", None if m.floor_strike is None else json_number(m.floor_strike))
-    _optional(row, "cap_strike", None if m.cap_strike is None else json_number(m.cap_strike))
-    _optional(row, "functional_strike", m.functional_strike)
-    _optional(row, "custom_strike", m.custom_strike)
-    _optional(row, "early_close_condition", m.early_close_condition)
-    _optional(row, "fee_waiver_expiration_time", _time(m.fee_waiver_expiration_time))
-    _optional(row, "primary_participant_key", m.primary_participant_key)
+    omitempty(row, "expected_expiration_time", _time(m.expected_expiration_time))
+    omitempty(row, "strike_type", m.strike_type)
+    omitempty(row, "floor_strike", None if m.floor_strike is None else json_number(m.floor_strike))
+    omitempty(row, "cap_strike", None if m.cap_strike is None else json_number(m.cap_strike))
+    omitempty(row, "functional_strike", m.functional_strike)
+    omitempty(row, "custom_strike", m.custom_strike)
+    omitempty(row, "early_close_condition", m.early_close_condition)
+    omitempty(row, "fee_waiver_expiration_time", _time(m.fee_waiver_expiration_time))
+    omitempty(row, "primary_participant_key", m.primary_participant_key)
     if m.is_provisional:
         row["is_provisional"] = True
-    _optional(row, "settlement_value_dollars", None if m.settlement_value is None else _price(m.settlement_value))
-    _optional(row, "settlement_ts", _time(m.settled_time))
+    omitempty(row, "settlement_value_dollars", None if m.settlement_value is None else _price(m.settlement_value))
+    omitempty(row, "settlement_ts", _time(m.settled_time))
     return row
 
 
@@ -149,12 +143,12 @@ def event(e: Event) -> Row:
         "category": e.category, "settlement_sources": _sources(e.settlement_sources),
         "exchange_index": e.exchange_index, "last_updated_ts": rfc3339(e.last_updated),
     }  # fmt: skip
-    _optional(row, "strike_date", _time(e.strike_date))
-    _optional(row, "strike_period", e.strike_period)
-    _optional(row, "fee_type_override", e.fee_type_override)
-    _optional(row, "fee_multiplier_override", None if e.fee_multiplier_override is None else
+    omitempty(row, "strike_date", _time(e.strike_date))
+    omitempty(row, "strike_period", e.strike_period)
+    omitempty(row, "fee_type_override", e.fee_type_override)
+    omitempty(row, "fee_multiplier_override", None if e.fee_multiplier_override is None else
               json_number(e.fee_multiplier_override))  # fmt: skip
-    _optional(row, "product_metadata", e.product_metadata)
+    omitempty(row, "product_metadata", e.product_metadata)
     return row
 
 
@@ -171,9 +165,8 @@ def series(s: Series, volume: int | None = None, metadata: bool = False) -> Row:
         "last_updated_ts": rfc3339(s.last_updated),
     }  # fmt: skip
     if metadata:
-        _optional(row, "product_metadata", s.product_metadata)
-    if volume is not None:
-        row["volume_fp"] = _count(volume)
+        omitempty(row, "product_metadata", s.product_metadata)
+    omitempty(row, "volume_fp", None if volume is None else _count(volume))
     return row
 
 

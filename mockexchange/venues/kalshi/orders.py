@@ -37,6 +37,7 @@ from mockexchange.venues.kalshi import commands, orders_render, wire_values
 from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, BodyField, at_least
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError
+from mockexchange.venues.kalshi.order_reads import owner
 from mockexchange.venues.kalshi.params import SUBACCOUNT, Param, Parts, parse_query
 
 C = TypeVar("C", bound=Command)
@@ -101,17 +102,17 @@ ROUTE = [SUBACCOUNT, Param("exchange_index", "ExchangeIndex", EXCHANGE_INDEX),
          Param("market_ticker", "MarketTicker")]  # fmt: skip
 
 
-def _owner(key: ApiKey) -> str:
-    """Whose orders a key places: its user's, or the subtrader's an FCM member's key is bound to."""
-    return key.subtrader_id or key.user_id
-
-
 def _order(key: ApiKey, values: dict[str, Any]) -> PlaceOrder:
     """A CreateOrderV2Request as the key's `PlaceOrder` (what is absent left to its defaults)."""
     values = wire_values.read(values, ORDER_TEXT)
     fields = {name: value for name, value in values.items() if value is not None}
     fields["subaccount"] = subaccount_for(key, values["subaccount"]) or 0
-    return commands.read(PlaceOrder, {**fields, "user_id": _owner(key), "fcm_bound": key.subtrader_id is not None})
+    return placed_by(key, fields)
+
+
+def placed_by(key: ApiKey, fields: dict[str, Any]) -> PlaceOrder:
+    """The key's `PlaceOrder` of an order's fields: its user's, or the subtrader's an FCM member's key is bound to."""
+    return commands.read(PlaceOrder, {**fields, "user_id": owner(key), "fcm_bound": key.subtrader_id is not None})
 
 
 def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +134,7 @@ def place_each(
     ctx: KalshiContext, key: ApiKey, asked: list[dict[str, Any]], read: Callable[[dict[str, Any]], PlaceOrder]
 ) -> list[OrderOutcome | dict[str, Any]]:
     """The orders of a batch, each read by `read` first, placed by one `PlaceOrders` command (`run_each`)."""
-    return run_each(ctx, asked, read, lambda orders: PlaceOrders(_owner(key), orders, key.subtrader_id is not None))
+    return run_each(ctx, asked, read, lambda orders: PlaceOrders(owner(key), orders, key.subtrader_id is not None))
 
 
 def run_each(
@@ -162,7 +163,7 @@ def _item(done: OrderOutcome | ItemRefused) -> OrderOutcome | dict[str, Any]:
 
 def cancel_of(key: ApiKey, order_id: Any, subaccount: int | None, index: int | None, ticker: str | None) -> CancelOrder:
     return commands.read(CancelOrder, {
-        "user_id": _owner(key), "order_id": order_id, "subaccount": subaccount_for(key, subaccount) or 0,
+        "user_id": owner(key), "order_id": order_id, "subaccount": subaccount_for(key, subaccount) or 0,
         "exchange_index": index, "market_ticker": ticker,
     })  # fmt: skip
 
@@ -179,7 +180,7 @@ def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
     done = run_each(
         ctx, asked, lambda item: cancel_of(key, item["order_id"], item["subaccount"], item["exchange_index"],
                                          item["market_ticker"]),
-        lambda cancels: CancelOrders(_owner(key), cancels),
+        lambda cancels: CancelOrders(owner(key), cancels),
     )  # fmt: skip
     return {
         "orders": [
@@ -190,7 +191,7 @@ def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
 
 def cancel_all_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> None:
     values = parse_query(CANCEL_ALL_ORDERS, [SUBACCOUNT], query)
-    commands.execute(ctx, CancelAllOrders(_owner(key), subaccount_for(key, values["subaccount"])))
+    commands.execute(ctx, CancelAllOrders(owner(key), subaccount_for(key, values["subaccount"])))
 
 
 def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
@@ -210,6 +211,6 @@ def _change(
     body = wire_values.read(parts.body or {}, texts)
     fields = {name: value for name, value in body.items() if value is not None}
     return commands.execute(ctx, commands.read(command, {
-        **fields, "user_id": _owner(key), "order_id": parts.query["order_id"],
+        **fields, "user_id": owner(key), "order_id": parts.query["order_id"],
         "subaccount": subaccount_for(key, values["subaccount"]) or 0,
     }))  # fmt: skip

@@ -96,7 +96,7 @@ class Param:
 
 def parse_query(operation: str, params: Sequence[Param], query: Mapping[str, str]) -> dict[str, Any]:
     """Every declared parameter, parsed; the first failure raises a `KalshiError` with Kalshi's 400 body."""
-    first = _first_values(query)
+    first = first_of(query)
     values: dict[str, Any] = {}
     for param in params:
         raw = first.get(param.name)
@@ -125,7 +125,7 @@ class Query(dict):
     a repeated one kept (`every`: an array parameter of `explode` form, `tickers=A&tickers=B`)."""
 
     def __init__(self, query: Mapping[str, str], path: Mapping[str, str]) -> None:
-        super().__init__(_first_values(query))
+        super().__init__(first_of(query))
         self.update(path)
         multi = getattr(query, "multi_items", None)
         self._items: list[tuple[str, str]] = list(multi()) if multi is not None else list(query.items())
@@ -142,7 +142,7 @@ class Parts(NamedTuple):
     query: Query
 
 
-def _first_values(query: Mapping[str, str]) -> Mapping[str, str]:
+def first_of(query: Mapping[str, str]) -> Mapping[str, str]:
     """Each parameter's first value, as Go's `url.Values.Get` reads it (Starlette's `.get` gives the last)."""
     multi = getattr(query, "multi_items", None)
     if multi is None:

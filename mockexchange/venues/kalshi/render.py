@@ -26,9 +26,10 @@ from mockexchange.web.answers import json_number
 Row = dict[str, Any]
 
 
-def rfc3339(when: datetime) -> str:
-    """RFC 3339 with microseconds and `Z`, as Kalshi prints `last_updated_ts`, `created_time`, `settled_time`."""
-    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+def rfc3339(when: datetime, timespec: str = "microseconds") -> str:
+    """RFC 3339 with `Z`, as Kalshi prints `last_updated_ts`, `created_time`, `settled_time` (with microseconds), a
+    delta's `ts` and a ticker's `time` (milliseconds)."""
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
 
 
 def dollars6(value: Decimal) -> str:
@@ -41,6 +42,12 @@ def dollars4(value: Decimal) -> str:
 
 def count_fp(value: Decimal) -> str:
     return fixed(value, 2)
+
+
+def omitempty(row: Row, name: str, value: Any) -> None:
+    """Kalshi's `omitempty`: a field without a value is left out."""
+    if value is not None:
+        row[name] = value
 
 
 # -- positions --------------------------------------------------------------------------------------------------------
@@ -106,12 +113,6 @@ def book_side(outcome: str) -> str:
     return "bid" if outcome == "yes" else "ask"
 
 
-def _with_client_order_id(row: Row, f: Fill) -> Row:
-    if f.client_order_id is not None:
-        row["client_order_id"] = f.client_order_id
-    return row
-
-
 def fill(f: Fill, dollars=dollars6) -> Row:
     outcome = outcome_side(f)
     row: Row = {
@@ -134,7 +135,8 @@ def fill(f: Fill, dollars=dollars6) -> Row:
         "ts": unix_seconds(f.created),
         "subaccount_number": f.subaccount,
     }
-    return _with_client_order_id(row, f)
+    omitempty(row, "client_order_id", f.client_order_id)
+    return row
 
 
 def fill_legacy(f: Fill) -> Row:
@@ -210,8 +212,7 @@ def balance(cash: Decimal, portfolio_value: Decimal, updated: datetime, breakdow
         "portfolio_value": to_cents(portfolio_value),
         "updated_ts": unix_seconds(updated),
     }
-    if breakdown is not None:
-        row["balance_breakdown"] = indexed_balances(breakdown)
+    omitempty(row, "balance_breakdown", None if breakdown is None else indexed_balances(breakdown))
     return row
 
 
@@ -283,7 +284,8 @@ def ws_fill(f: Fill, dollars=dollars6) -> Row:
         "book_side": book_side(outcome),
         "subaccount": f.subaccount,
     }
-    return _with_client_order_id(row, f)
+    omitempty(row, "client_order_id", f.client_order_id)
+    return row
 
 
 def ws_fill_legacy(f: Fill) -> Row:

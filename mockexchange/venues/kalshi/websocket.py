@@ -52,6 +52,7 @@ from mockexchange.core.events import Change
 from mockexchange.venues import admission
 from mockexchange.venues.admission import everything
 from mockexchange.venues.fanout import Deliver, Fanout, HandedChange
+from mockexchange.venues.faults import delay_message
 from mockexchange.venues.kalshi.access import require_scope
 from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope
 from mockexchange.venues.kalshi.errors import KalshiError, auth_error
@@ -266,7 +267,7 @@ class Connection:
                 parts = item.parts(self.subscriptions.matching(item.channel, item.ticker), self.key)
                 if not parts:
                     continue
-                await self._delay(item.channel)
+                await delay_message(self.ctx.faults, "kalshi", item.channel)
                 # (as in `accept`: the item frames its own kind of part, which the union of the two cannot pair)
                 in_a_row = await self._send_frames(item.frame, parts, in_a_row)  # type: ignore[arg-type]
 
@@ -303,12 +304,6 @@ class Connection:
                 await asyncio.sleep(0)  # let the loop serve other connections
                 in_a_row = 0
         return in_a_row
-
-    async def _delay(self, channel: str) -> None:
-        """Wait out a fault rule's delay of the channel's messages, if one matches."""
-        fault = self.ctx.faults.message("kalshi", channel) if self.ctx.faults is not None else None
-        if fault is not None and fault.delay_ms:
-            await asyncio.sleep(fault.delay_ms / 1000)
 
     def _answer(self, command: str | bytes) -> list[Reply]:
         """The replies to a command; a bug of the mock's (or of the journal's) is an error 1 reply and a log line,
