@@ -69,6 +69,7 @@ def seed_positions(
     seed: int = 7,
     progress: Callable[[int, float], None] | None = None,
     progress_every: int = 100_000,
+    holders: int = 1,
 ) -> int:
     """`n` market positions for an existing account, through `apply_fill` (the path every fill takes).
 
@@ -78,7 +79,7 @@ def seed_positions(
     fills = 0
     started = time.perf_counter()
     apply_fill = part(ledger, "filling").apply_fill
-    for i, made in position_fills(user_id, n, prefix, markets_per_event, closed_every, seed):
+    for i, made in position_fills(user_id, n, prefix, markets_per_event, closed_every, seed, holders):
         for user, ticker, side, action, count, price, _, is_taker, event, _, _, _ in made:
             apply_fill(user, ticker, side, action, count, price, event_ticker=event, is_taker=is_taker)
         fills += len(made)
@@ -87,19 +88,29 @@ def seed_positions(
     return fills
 
 
+def holder_ids(user_id: str, holders: int) -> list[str]:
+    """The accounts `position_fills` spreads positions over: `user_id` alone, or `holders` accounts named after it."""
+    return [user_id] if holders == 1 else [f"{user_id}-{k}" for k in range(holders)]
+
+
 def position_fills(
-    user_id: str, n: int, prefix: str, markets_per_event: int, closed_every: int, seed: int
+    user_id: str, n: int, prefix: str, markets_per_event: int, closed_every: int, seed: int, holders: int = 1
 ) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
     """The fills of `seed_positions`, position by position: (its index, its one or two fills as tuples in `NewFill`'s
-    order), drawn the same way whichever path applies them, so both paths build the same state."""
+    order), drawn the same way whichever path applies them, so both paths build the same state. With `holders` above
+    one, each market has that many positions, one in each of `holder_ids`' accounts in turn."""
     rng = random.Random(seed)
     event = ""
+    users = holder_ids(user_id, holders)
     for i in range(n):
         # position_key, with each event's ticker made once (the bench's own cost, not the mock's)
-        market = i % markets_per_event
-        if not market or not event:
-            event = position_key(prefix, i, markets_per_event)[0]
-        ticker = f"{event}-T{market:07d}"
+        k = i // holders
+        user_id = users[i % holders]
+        market = k % markets_per_event
+        if i % holders == 0:
+            if not market or not event:
+                event = position_key(prefix, k, markets_per_event)[0]
+            ticker = f"{event}-T{market:07d}"
         side = "yes" if rng.random() < 0.5 else "no"
         count = rng.choice(_COUNTS)
         price = rng.choice(_PRICES)

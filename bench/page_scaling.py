@@ -5,6 +5,7 @@
     .venv/bin/python bench/page_scaling.py --full     # 1k vs 1M, 1000 repetitions
     .venv/bin/python bench/page_scaling.py --profile  # and cProfile listings of the slowest paths
     .venv/bin/python bench/page_scaling.py --memory-breakdown 100000   # where a position's bytes go (tracemalloc)
+    .venv/bin/python bench/page_scaling.py --memory-breakdown 100000 --holders 100   # 100 positions a market
     .venv/bin/python bench/page_scaling.py --build-only      # build the accounts, report memory and time, stop
     .venv/bin/python bench/page_scaling.py --build-only --seed fill   # the same, one apply_fill call per fill
 
@@ -286,6 +287,7 @@ def seed_in_batches(
     progress_every: int = 100_000,
     batch: int = 10_000,
     in_mock: list[float] | None = None,
+    holders: int = 1,
 ) -> int:
     """`benchlib.seed_positions`' fills (the same draws, so the same state), handed to `apply_fills`
     `batch` fills at a time, as a user seeding a large sandbox would. Returns the number of fills applied; adds the
@@ -303,7 +305,7 @@ def seed_in_batches(
         pending = []
         return done
 
-    for i, made in benchlib.position_fills(user_id, n, prefix, markets_per_event, closed_every, seed):
+    for i, made in benchlib.position_fills(user_id, n, prefix, markets_per_event, closed_every, seed, holders):
         pending += made
         if len(pending) >= batch:
             fills += apply()
@@ -348,20 +350,24 @@ def floor_timings(bench: Bench, size: int) -> list[float]:
         bench.loop.run_until_complete(client.aclose())
 
 
-def memory_breakdown(n: int, how: str, top: int = 15) -> None:
+def memory_breakdown(n: int, how: str, holders: int = 1, top: int = 15) -> None:
     import linecache
     import tracemalloc
 
     app = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
-    app.control.create_account("memory", balance_cents=10**12)
+    for user_id in benchlib.holder_ids("memory", holders):
+        app.control.create_account(user_id, balance_cents=10**12)
     tracemalloc.start(1)
-    seed = benchlib.seed_positions if how == "fill" else seed_in_batches
-    seed(app.ledger, "memory", n, prefix="KXMEM", closed_every=CLOSED_EVERY)
+    if how == "fill":
+        benchlib.seed_positions(app.ledger, "memory", n, prefix="KXMEM", closed_every=CLOSED_EVERY, holders=holders)
+    else:
+        seed_in_batches(app.ledger, "memory", n, prefix="KXMEM", closed_every=CLOSED_EVERY, holders=holders)
     gc.collect()
     stats = tracemalloc.take_snapshot().statistics("lineno")
     tracemalloc.stop()
     total = sum(stat.size for stat in stats)
-    print(f"{n:,} positions: {total / 2**20:,.0f} MiB traced, {total / n:,.0f} bytes per position; top sites:")
+    shared = f" ({holders} a market)" if holders > 1 else ""
+    print(f"{n:,} positions{shared}: {total / 2**20:,.0f} MiB traced, {total / n:,.0f} bytes per position; top sites:")
     for stat in stats[:top]:
         frame = stat.traceback[0]
         where = f"{Path(frame.filename).name}:{frame.lineno}"
@@ -404,6 +410,12 @@ def main() -> None:
     )
     p.add_argument("--batch", type=int, default=10_000, help="fills per apply_fills call (default 10,000)")
     p.add_argument(
+        "--holders",
+        type=int,
+        default=1,
+        help="with --memory-breakdown: positions a market (one in each of that many accounts; default 1)",
+    )
+    p.add_argument(
         "--build-only",
         action="store_true",
         help="build the small and large accounts (no one-event accounts), report RSS and build time, and stop",
@@ -416,7 +428,7 @@ def main() -> None:
     )
     opts = p.parse_args()
     if opts.memory_breakdown:
-        return memory_breakdown(opts.memory_breakdown, opts.seed)
+        return memory_breakdown(opts.memory_breakdown, opts.seed, opts.holders)
     opts.large = opts.large or (100_000 if opts.quick else 1_000_000)
     opts.reps = opts.reps or (100 if opts.quick else 1000 if opts.full else 200)
     if opts.wide is None:

@@ -60,7 +60,8 @@ from mockexchange.version import __version__
 # 27: a snapshot holds each venue's part by its name (its registration's `snapshot`: state/kalshi.py, deribit.py);
 #     names that say one thing: Deribit's records are `DeribitAccount`, `DeribitTrade` and `WalletHistory`; each
 #     instrument's trades are the exchange state's `instrument_trades`, each market's the ledger's `market_trades`.
-LAYOUT = 27
+# 28: a Kalshi market keeps its terms, outcome and previous day's figures as shared parts (core/kalshi/markets.py).
+LAYOUT = 28
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from mockexchange.core.events import Change
@@ -42,6 +43,12 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.ledger_state import LedgerState
 
 DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
+
+
+@lru_cache(maxsize=4)
+def default_close(listed: datetime) -> datetime:
+    """When a market listed at `listed` closes unless told: one object for the markets listed at one instant."""
+    return listed + DEFAULT_LIFETIME
 
 
 class Catalogue:
@@ -204,11 +211,11 @@ class Catalogue:
         event = events.get(event_ticker)
         if event is None:
             event = self._new_event(event_ticker, None, exchange_index, now)
-        short = ticker.rsplit("-", 1)[-1]
+        short, closes = ticker.rsplit("-", 1)[-1], default_close(now)
         market = Market(
             ticker, event.event_ticker, exchange_index, market_id=state.market_ids(),
             title=ticker, yes_sub_title=short, no_sub_title=short, created_time=now, updated_time=now, open_time=now,
-            close_time=now + DEFAULT_LIFETIME, latest_expiration_time=now + DEFAULT_LIFETIME, day_ends=day_end(now),
+            close_time=closes, latest_expiration_time=closes, day_ends=day_end(now),
         )  # fmt: skip
         if fields:
             for name, value in fields.items():

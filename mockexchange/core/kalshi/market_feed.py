@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from mockexchange.core.book import ASK, BID
@@ -40,8 +41,13 @@ WINDOW_US = 24 * 3600 * 1_000_000  # the 24-hour volume's window, microseconds
 
 
 def day_end(when: datetime) -> datetime:
-    """The end of `when`'s UTC day (the next midnight, UTC)."""
-    return _EPOCH + ((when - _EPOCH) // _DAY + 1) * _DAY
+    """The end of `when`'s UTC day (the next midnight, UTC): one object a day, which the day's markets share."""
+    return _midnight_after((when - _EPOCH) // _DAY)
+
+
+@lru_cache(maxsize=16)
+def _midnight_after(day: int) -> datetime:
+    return _EPOCH + (day + 1) * _DAY
 
 
 def best(market: Market) -> tuple[int | None, int, int | None, int]:

@@ -9,10 +9,10 @@ the wire, is a `Decimal` kept exactly as given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar, overload
 
 from mockexchange.core.book import Book
 from mockexchange.core.columns import Column
@@ -97,28 +97,18 @@ class Place(Protocol):
     exchange_index: int
 
 
-@dataclass(slots=True)
-class Market:
-    ticker: str
-    event_ticker: str
-    exchange_index: int = 0
-    result: str | None = None  # "yes" or "no" once determined
-    settled_time: datetime | None = None  # when its positions were paid (status finalized)
-    last_yes_price: Decimal | None = None  # the last fill's YES price: what positions are marked at
-    market_id: str = ""
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """What a market's contract says that most markets leave as Kalshi's defaults: one shared instance (`TERMS`) until a
+    market sets one of these, and then one of its own."""
+
     market_type: str = "binary"
-    title: str = ""
     subtitle: str = ""
-    yes_sub_title: str = ""
-    no_sub_title: str = ""
-    created_time: datetime = EPOCH
-    updated_time: datetime = EPOCH  # the last change of what is not trading (Kalshi's `updated_time`)
-    open_time: datetime = EPOCH
-    close_time: datetime = EPOCH
     expected_expiration_time: datetime | None = None
-    latest_expiration_time: datetime = EPOCH
     settlement_timer_seconds: int = 300
-    status: str = "active"
     can_close_early: bool = True
     early_close_condition: str | None = None
     expiration_value: str = ""
@@ -135,9 +125,76 @@ class Market:
     occurrence_datetime: datetime | None = None
     primary_participant_key: str | None = None
     is_provisional: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a market ended: nothing (`UNDETERMINED`, shared) until it is determined."""
+
+    result: str | None = None  # "yes" or "no" once determined
+    settled_time: datetime | None = None  # when its positions were paid (status finalized)
     determined_time: datetime | None = None
     settles_at: datetime | None = None  # when a determined market's positions are paid (its settlement timer)
     settlement_value: int | None = None  # the YES side's value once determined, price units
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousDay:
+    """The previous UTC day's last quotes and price (market_feed.py rolls them): none (`NO_DAY`, shared) at first."""
+
+    previous_yes_bid: int | None = None
+    previous_yes_ask: int | None = None
+    previous_price: int | None = None
+
+
+TERMS, UNDETERMINED, NO_DAY = Contract(), Outcome(), PreviousDay()
+
+
+class _Kept(Generic[T]):
+    """A market's field kept in one of its parts (`part`, a frozen dataclass most markets share): read through the
+    part, written as a new part. Markets are many and most never set these, so a market holds one reference for each
+    part, not a slot for each field (bench/README.md, "Fills at scale")."""
+
+    __slots__ = ("part", "name")
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, market: None, owner: type) -> _Kept[T]: ...
+    @overload
+    def __get__(self, market: object, owner: type | None = None) -> T: ...
+    def __get__(self, market: object, owner: type | None = None) -> T | _Kept[T]:
+        if market is None:
+            return self
+        return getattr(getattr(market, self.part), self.name)
+
+    def __set__(self, market: object, value: T) -> None:
+        setattr(market, self.part, replace(getattr(market, self.part), **{self.name: value}))
+
+
+@dataclass(slots=True)
+class Market:
+    ticker: str
+    event_ticker: str
+    exchange_index: int = 0
+    last_yes_price: Decimal | None = None  # the last fill's YES price: what positions are marked at
+    market_id: str = ""
+    title: str = ""
+    yes_sub_title: str = ""
+    no_sub_title: str = ""
+    created_time: datetime = EPOCH
+    updated_time: datetime = EPOCH  # the last change of what is not trading (Kalshi's `updated_time`)
+    open_time: datetime = EPOCH
+    close_time: datetime = EPOCH
+    latest_expiration_time: datetime = EPOCH
+    status: str = "active"
+    terms: Contract = TERMS
+    outcome: Outcome = UNDETERMINED
     # The book (scripted liquidity and, later, resting orders) on the YES side, made on first use; its clock counts
     # the exchange actions that changed it (Kalshi's `clock`); `house` maps (side, price) to the house's order there.
     book: Book | None = field(default=None, compare=False, repr=False)
@@ -155,13 +212,40 @@ class Market:
     yes_held: int = 0  # YES contracts held over all accounts
     no_held: int = 0  # NO contracts held over all accounts
     day_ends: datetime = EPOCH  # the end of the UTC day of the last change the previous day's stats saw
-    previous_yes_bid: int | None = None
-    previous_yes_ask: int | None = None
-    previous_price: int | None = None
+    previous_day: PreviousDay = NO_DAY
     version: int = 0  # bumped on every change to what a read of the market shows (the venues' render cache)
     fee_rule: tuple[Any, Any] | None = field(
         default=None, compare=False, repr=False
     )  # (the ledger's base schedule, the rule its fills pay), worked out once
+
+    market_type = _Kept[str]("terms")
+    subtitle = _Kept[str]("terms")
+    expected_expiration_time = _Kept[datetime | None]("terms")
+    settlement_timer_seconds = _Kept[int]("terms")
+    can_close_early = _Kept[bool]("terms")
+    early_close_condition = _Kept[str | None]("terms")
+    expiration_value = _Kept[str]("terms")
+    rules_primary = _Kept[str]("terms")
+    rules_secondary = _Kept[str]("terms")
+    price_level_structure = _Kept[str]("terms")
+    settlement_bounds_type = _Kept[str]("terms")
+    strike_type = _Kept[str | None]("terms")
+    floor_strike = _Kept[Decimal | None]("terms")
+    cap_strike = _Kept[Decimal | None]("terms")
+    functional_strike = _Kept[str | None]("terms")
+    custom_strike = _Kept[dict[str, Any] | None]("terms")
+    fee_waiver_expiration_time = _Kept[datetime | None]("terms")
+    occurrence_datetime = _Kept[datetime | None]("terms")
+    primary_participant_key = _Kept[str | None]("terms")
+    is_provisional = _Kept[bool | None]("terms")
+    result = _Kept[str | None]("outcome")
+    settled_time = _Kept[datetime | None]("outcome")
+    determined_time = _Kept[datetime | None]("outcome")
+    settles_at = _Kept[datetime | None]("outcome")
+    settlement_value = _Kept[int | None]("outcome")
+    previous_yes_bid = _Kept[int | None]("previous_day")
+    previous_yes_ask = _Kept[int | None]("previous_day")
+    previous_price = _Kept[int | None]("previous_day")
 
     @property
     def finalized(self) -> bool:
