@@ -24,21 +24,21 @@ T0 = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
 TICKER = "KXFED-26DEC-T4.00"
 
 
-def ledger(**kwargs) -> Ledger:
+def new_ledger(**kwargs) -> Ledger:
     made = Ledger(clock=ManualClock(T0), ids=IdFactory(5), **kwargs)
     made.open_account("u", balance=D(10_000))
     made.open_account("v", balance=D(10_000))
     return made
 
 
-def changes(book: Ledger, *kinds: str) -> list:
+def changes(ledger: Ledger, *kinds: str) -> list:
     seen: list = []
-    book.state.bus.subscribe(lambda change: seen.append(change.payload), kinds)
+    ledger.state.bus.subscribe(lambda change: seen.append(change.payload), kinds)
     return seen
 
 
 def test_a_market_a_fill_lists_is_active_with_derived_defaults_and_its_own_ids():
-    one, two = ledger(), ledger()
+    one, two = new_ledger(), new_ledger()
     fill = one.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     two.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     market = one.state.markets[TICKER]
@@ -60,108 +60,108 @@ def test_a_market_a_fill_lists_is_active_with_derived_defaults_and_its_own_ids()
 
 
 def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_finds_them_due():
-    book = ledger()
-    published = changes(book, LIFECYCLE)
-    book.catalogue.create_market(
+    ledger = new_ledger()
+    published = changes(ledger, LIFECYCLE)
+    ledger.catalogue.create_market(
         CreateMarket("M-1", open_time=T0 + timedelta(hours=1), close_time=T0 + timedelta(hours=2))
     )
-    market = book.state.markets["M-1"]
-    assert market.status == "initialized" and book.lifecycle.next_due() == T0 + timedelta(hours=1)
+    market = ledger.state.markets["M-1"]
+    assert market.status == "initialized" and ledger.lifecycle.next_due() == T0 + timedelta(hours=1)
     with pytest.raises(LedgerError, match="not open yet") as refused:
-        book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
+        ledger.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
     assert refused.value.status == 409
-    book.state.clock.set(T0 + timedelta(hours=1, minutes=30))  # type: ignore[attr-defined]
-    with book.reading():
+    ledger.state.clock.set(T0 + timedelta(hours=1, minutes=30))  # type: ignore[attr-defined]
+    with ledger.reading():
         assert market.status == "active"
-    book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
-    book.state.clock.set(T0 + timedelta(hours=5))  # type: ignore[attr-defined]
+    ledger.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
+    ledger.state.clock.set(T0 + timedelta(hours=5))  # type: ignore[attr-defined]
     with pytest.raises(LedgerError, match="is closed"):
-        book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
-    assert market.status == "closed" and book.lifecycle.next_due() is None
-    book.state.clock.set(T0)  # type: ignore[attr-defined]  # a clock set back opens nothing again
-    with book.reading():
+        ledger.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
+    assert market.status == "closed" and ledger.lifecycle.next_due() is None
+    ledger.state.clock.set(T0)  # type: ignore[attr-defined]  # a clock set back opens nothing again
+    with ledger.reading():
         assert market.status == "closed"
     # Kalshi publishes no event for the clock's opening and closing: only the creation.
     assert [event.event_type for event in published] == ["created"]
 
 
 def test_determining_closes_early_publishes_and_pays_when_the_settlement_timer_ends():
-    book = ledger()
-    book.catalogue.create_market(CreateMarket("M-2", settlement_timer_seconds=60))
-    book.filling.apply_fill("u", "M-2", "yes", "buy", D(10), D("0.4"), fee=D(0))
-    published = changes(book, LIFECYCLE)
-    book.state.clock.advance(10)  # type: ignore[attr-defined]
-    market = book.lifecycle.determine_market("M-2", "yes")
+    ledger = new_ledger()
+    ledger.catalogue.create_market(CreateMarket("M-2", settlement_timer_seconds=60))
+    ledger.filling.apply_fill("u", "M-2", "yes", "buy", D(10), D("0.4"), fee=D(0))
+    published = changes(ledger, LIFECYCLE)
+    ledger.state.clock.advance(10)  # type: ignore[attr-defined]
+    market = ledger.lifecycle.determine_market("M-2", "yes")
     closed = T0 + timedelta(seconds=10)
     assert (market.status, market.close_time, market.settlement_value) == ("determined", closed, 10_000)
-    assert book.state.account("u").balance() == D(9_996)
-    book.state.clock.advance(59)  # type: ignore[attr-defined]
-    with book.reading():
+    assert ledger.state.account("u").balance() == D(9_996)
+    ledger.state.clock.advance(59)  # type: ignore[attr-defined]
+    with ledger.reading():
         assert market.status == "determined"
-    book.state.clock.advance(1)  # type: ignore[attr-defined]
-    with book.reading():
+    ledger.state.clock.advance(1)  # type: ignore[attr-defined]
+    with ledger.reading():
         assert market.status == "finalized" and market.settled_time == T0 + timedelta(seconds=70)
-    assert book.state.account("u").balance() == D(10_006)
+    assert ledger.state.account("u").balance() == D(10_006)
     assert [(e.event_type, e.at) for e in published] == [
         ("close_date_updated", T0 + timedelta(seconds=10)),
         ("determined", T0 + timedelta(seconds=10)),
         ("settled", T0 + timedelta(seconds=70)),
     ]
     with pytest.raises(LedgerError, match="already"):
-        book.lifecycle.determine_market("M-2", "no")
+        ledger.lifecycle.determine_market("M-2", "no")
 
 
 def test_pause_resume_close_and_reopen():
-    book = ledger()
-    book.catalogue.list_market("M-3")
-    published = changes(book, LIFECYCLE)
-    book.lifecycle.pause_market("M-3")
+    ledger = new_ledger()
+    ledger.catalogue.list_market("M-3")
+    published = changes(ledger, LIFECYCLE)
+    ledger.lifecycle.pause_market("M-3")
     with pytest.raises(LedgerError, match="is paused"):
-        book.filling.apply_fill("u", "M-3", "yes", "buy", D(1), D("0.5"))
-    book.lifecycle.resume_market("M-3")
-    book.lifecycle.set_close_time("M-3", T0)  # now: closes at once
-    assert book.state.markets["M-3"].status == "closed"
-    book.lifecycle.set_close_time("M-3", T0 + timedelta(days=1))  # later: opens again
-    assert book.state.markets["M-3"].status == "active"
+        ledger.filling.apply_fill("u", "M-3", "yes", "buy", D(1), D("0.5"))
+    ledger.lifecycle.resume_market("M-3")
+    ledger.lifecycle.set_close_time("M-3", T0)  # now: closes at once
+    assert ledger.state.markets["M-3"].status == "closed"
+    ledger.lifecycle.set_close_time("M-3", T0 + timedelta(days=1))  # later: opens again
+    assert ledger.state.markets["M-3"].status == "active"
     assert [e.event_type for e in published] == [
         "deactivated", "activated", "close_date_updated", "close_date_updated", "activated",
     ]  # fmt: skip
-    book.catalogue.update_market(UpdateMarket("M-3", can_close_early=False))
+    ledger.catalogue.update_market(UpdateMarket("M-3", can_close_early=False))
     with pytest.raises(LedgerError, match="cannot close early"):
-        book.lifecycle.set_close_time("M-3", T0 + timedelta(hours=1))
+        ledger.lifecycle.set_close_time("M-3", T0 + timedelta(hours=1))
     with pytest.raises(LedgerError, match="only a paused market"):
-        book.lifecycle.resume_market("M-3")
+        ledger.lifecycle.resume_market("M-3")
 
 
 def test_the_house_sets_levels_in_one_action_that_never_crosses():
-    book = ledger()
-    book.catalogue.list_market("M-4")
-    moved = changes(book, BOOK)
-    book.liquidity.set_levels("M-4", yes=[(4_000, 1_000), (3_900, 500)], no=[(5_500, 200)])
-    market = book.state.markets["M-4"]
-    assert book.feed.book_levels("M-4") == ([(4_000, 1_000), (3_900, 500)], [(4_500, 200)])
-    assert book.feed.book_clock("M-4") == 1 and HOUSE in book.state.accounts
+    ledger = new_ledger()
+    ledger.catalogue.list_market("M-4")
+    moved = changes(ledger, BOOK)
+    ledger.liquidity.set_levels("M-4", yes=[(4_000, 1_000), (3_900, 500)], no=[(5_500, 200)])
+    market = ledger.state.markets["M-4"]
+    assert ledger.feed.book_levels("M-4") == ([(4_000, 1_000), (3_900, 500)], [(4_500, 200)])
+    assert ledger.feed.book_clock("M-4") == 1 and HOUSE in ledger.state.accounts
     assert moved[-1].clock == 1 and set(moved[-1].levels) == {
         LevelChange(BID, 4_000, 0, 1_000), LevelChange(BID, 3_900, 0, 500), LevelChange(ASK, 4_500, 0, 200)
     }  # fmt: skip
     with pytest.raises(LedgerError, match="never cross"):
-        book.liquidity.set_levels("M-4", yes=[(4_500, 100)], no=None)  # a YES bid at the YES ask (NO bid 0.55)
+        ledger.liquidity.set_levels("M-4", yes=[(4_500, 100)], no=None)  # a YES bid at the YES ask (NO bid 0.55)
     with pytest.raises(LedgerError, match="not a level"):
-        book.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=None)  # linear_cent: cents only
-    assert book.feed.book_clock("M-4") == 1  # refused: nothing changed
-    book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # smaller, and 0.39 gone; NO side as it was
+        ledger.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=None)  # linear_cent: cents only
+    assert ledger.feed.book_clock("M-4") == 1  # refused: nothing changed
+    ledger.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # smaller, and 0.39 gone; NO side as it was
     assert moved[-1].levels == (LevelChange(BID, 3_900, 500, 0), LevelChange(BID, 4_000, 1_000, 400))
-    book.liquidity.set_levels("M-4", yes=[(4_000, 500), (3_800, 10)], no=None)  # 0.40 again, grown: anew, behind
-    book.liquidity.set_levels("M-4", yes=[(4_000, 400), (3_800, 10)], no=None)
+    ledger.liquidity.set_levels("M-4", yes=[(4_000, 500), (3_800, 10)], no=None)  # 0.40 again, grown: anew, behind
+    ledger.liquidity.set_levels("M-4", yes=[(4_000, 400), (3_800, 10)], no=None)
     assert moved[-1].levels == (LevelChange(BID, 4_000, 500, 400),)
-    book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)
-    book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # nothing moves: no action
-    assert book.feed.book_clock("M-4") == 5 and len(moved) == 5
-    book.catalogue.update_market(UpdateMarket("M-4", price_level_structure="deci_cent"))
-    book.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=[])
-    assert book.feed.book_levels("M-4") == ([(4_050, 100)], [])
-    book.lifecycle.set_close_time("M-4", T0)  # closing clears the book
-    assert book.feed.book_levels("M-4") == ([], []) and moved[-1].levels == (LevelChange(BID, 4_050, 100, 0),)
+    ledger.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)
+    ledger.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # nothing moves: no action
+    assert ledger.feed.book_clock("M-4") == 5 and len(moved) == 5
+    ledger.catalogue.update_market(UpdateMarket("M-4", price_level_structure="deci_cent"))
+    ledger.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=[])
+    assert ledger.feed.book_levels("M-4") == ([(4_050, 100)], [])
+    ledger.lifecycle.set_close_time("M-4", T0)  # closing clears the book
+    assert ledger.feed.book_levels("M-4") == ([], []) and moved[-1].levels == (LevelChange(BID, 4_050, 100, 0),)
     assert market.book_clock == 7
 
 
@@ -173,65 +173,65 @@ def test_price_level_structures():
 
 
 def test_trades_print_on_the_tape_and_keep_the_figures():
-    book = ledger()
-    trades = changes(book, TRADE)
-    book.filling.apply_fill("u", TICKER, "yes", "buy", D(10), D("0.40"))
+    ledger = new_ledger()
+    trades = changes(ledger, TRADE)
+    ledger.filling.apply_fill("u", TICKER, "yes", "buy", D(10), D("0.40"))
     # YES at 0.45; the taker bought YES
-    book.filling.apply_fill("v", TICKER, "no", "buy", D(4), D("0.55"), is_taker=False)
-    book.filling.apply_fill("u", TICKER, "yes", "sell", D(3), D("0.50"))
+    ledger.filling.apply_fill("v", TICKER, "no", "buy", D(4), D("0.55"), is_taker=False)
+    ledger.filling.apply_fill("u", TICKER, "yes", "sell", D(3), D("0.50"))
     assert [(t.count, t.yes_price, t.taker_outcome_side) for t in trades] == [
         (1_000, 4_000, "yes"), (400, 4_500, "yes"), (300, 5_000, "no")
     ]  # fmt: skip
-    assert trades[0].trade_id == book.state.fills[0].fill_id
-    stats = book.feed.stats(TICKER)
+    assert trades[0].trade_id == ledger.state.fills[0].fill_id
+    stats = ledger.feed.stats(TICKER)
     # u holds 7 YES, v holds 4 NO: 7 contracts open.
     assert (stats.volume, stats.volume_24h, stats.open_interest) == (1_700, 1_700, 700)
     assert (stats.last_price, stats.last_trade_size) == (5_000, 300)
     assert (stats.previous_price, stats.previous_yes_bid) == (None, None)
-    book.state.clock.advance(3600)  # type: ignore[attr-defined]  # a new UTC day: the previous day's figures are the last
-    book.filling.apply_fill("v", TICKER, "no", "buy", D(1), D("0.30"))
-    stats = book.feed.stats(TICKER)
+    ledger.state.clock.advance(3600)  # type: ignore[attr-defined]  # a new UTC day: the previous day's figures are the last
+    ledger.filling.apply_fill("v", TICKER, "no", "buy", D(1), D("0.30"))
+    stats = ledger.feed.stats(TICKER)
     assert (stats.previous_price, stats.last_price) == (5_000, 7_000)
-    book.state.clock.advance(23 * 3600)  # type: ignore[attr-defined]  # the first three trades age out of the day's volume
-    assert book.feed.stats(TICKER).volume_24h == 100 and book.feed.stats(TICKER).volume == 1_800
-    assert book.state.trades.page("", 10)[0][0][1] is not None and len(book.state.trades.page("", 10)[0]) == 4
-    book.filling.apply_fill("v", TICKER, "no", "buy", D(20), D("0.30"))  # v holds 25 NO: the larger side
-    assert book.feed.stats(TICKER).open_interest == 2_500
-    book.filling.apply_fill("v", TICKER, "no", "sell", D(10), D("0.30"))
-    assert book.feed.stats(TICKER).open_interest == 1_500
+    ledger.state.clock.advance(23 * 3600)  # type: ignore[attr-defined]  # the first three trades age out of the day's volume
+    assert ledger.feed.stats(TICKER).volume_24h == 100 and ledger.feed.stats(TICKER).volume == 1_800
+    assert ledger.state.trades.page("", 10)[0][0][1] is not None and len(ledger.state.trades.page("", 10)[0]) == 4
+    ledger.filling.apply_fill("v", TICKER, "no", "buy", D(20), D("0.30"))  # v holds 25 NO: the larger side
+    assert ledger.feed.stats(TICKER).open_interest == 2_500
+    ledger.filling.apply_fill("v", TICKER, "no", "sell", D(10), D("0.30"))
+    assert ledger.feed.stats(TICKER).open_interest == 1_500
 
 
 def test_the_market_feed_answers_for_unknown_markets():
-    book = ledger()
-    feed = book.feed
+    ledger = new_ledger()
+    feed = ledger.feed
     assert feed.market_id("NOPE") is None and feed.book_levels("NOPE") == ([], []) and feed.book_clock("NOPE") == 0
     with pytest.raises(LedgerError):
-        book.feed.stats("NOPE")
-    book.catalogue.list_market("M-5")
-    assert book.feed.stats("M-5") == MarketStats(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)
+        ledger.feed.stats("NOPE")
+    ledger.catalogue.list_market("M-5")
+    assert ledger.feed.stats("M-5") == MarketStats(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)
 
 
 def test_the_series_fee_type_picks_the_fee_a_fill_pays_when_it_states_none():
-    book = ledger(fee_schedule=QuadraticFee(maker_rate=D("0.01")))
-    book.catalogue.put_series(SetSeries("FLAT", fee_type="flat", fee_multiplier=D(2)))
-    book.catalogue.put_series(SetSeries("MAKER", fee_type="quadratic_with_maker_fees"))
-    fill = book.filling.apply_fill
+    ledger = new_ledger(fee_schedule=QuadraticFee(maker_rate=D("0.01")))
+    ledger.catalogue.put_series(SetSeries("FLAT", fee_type="flat", fee_multiplier=D(2)))
+    ledger.catalogue.put_series(SetSeries("MAKER", fee_type="quadratic_with_maker_fees"))
+    fill = ledger.filling.apply_fill
     assert fill("u", "FLAT-1-A", "yes", "buy", D("1.5"), D("0.5")).fee == D("0.03")  # 2 cents a contract
     assert fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0044")
     assert fill("u", "PLAIN-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0025")
-    book.catalogue.put_event(SetEvent("MAKER-1", fee_type_override="quadratic", fee_multiplier_override=D("0.5")))
+    ledger.catalogue.put_event(SetEvent("MAKER-1", fee_type_override="quadratic", fee_multiplier_override=D("0.5")))
     assert fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5")).fee == D("0.0088")  # 0.035 x 0.25
     assert schedule_for(QuadraticFee(), "flat", D(1)) == FlatFee(D("0.01"))
     assert schedule_for(QuadraticFee(), "quadratic", D(1)) == QuadraticFee()
 
 
 def test_the_exchange_switches_trading_off_and_on():
-    book = ledger()
-    book.lifecycle.set_exchange_status(trading_active=False)
+    ledger = new_ledger()
+    ledger.lifecycle.set_exchange_status(trading_active=False)
     with pytest.raises(LedgerError, match="trading is paused on the exchange"):
-        book.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
-    assert TICKER not in book.state.markets
-    book.lifecycle.set_exchange_status(trading_active=True)
-    book.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+        ledger.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+    assert TICKER not in ledger.state.markets
+    ledger.lifecycle.set_exchange_status(trading_active=True)
+    ledger.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     with pytest.raises(LedgerError, match="house"):
-        book.open_account(HOUSE)
+        ledger.open_account(HOUSE)

@@ -11,7 +11,7 @@ from decimal import Decimal as D
 
 import pytest
 from kalshi_commands import amend, submit
-from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels, position
+from test_kalshi_orders_core import T0, M, ask, bid, cash, levels, new_ledger, position
 
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.kalshi import footprints, matching
@@ -29,14 +29,14 @@ DOLLAR = 1_000_000  # micro-dollars
 LEAST_CAP = 10_000  # the least buy_max_cost an order command takes: a cent
 
 
-def taker_fee(book: Ledger, count: int, yes_price: int) -> int:
-    return book.catalogue.fee_rule_for(M, None).fee_units(count, yes_price, True)
+def taker_fee(ledger: Ledger, count: int, yes_price: int) -> int:
+    return ledger.catalogue.fee_rule_for(M, None).fee_units(count, yes_price, True)
 
 
-def fills_of(book: Ledger, user: str) -> list[tuple]:
+def fills_of(ledger: Ledger, user: str) -> list[tuple]:
     return [
         (f.side, f.action, f.count, f.price, f.yes_price, f.fee, f.is_taker)
-        for f in book.state.fills
+        for f in ledger.state.fills
         if f.user_id == user
     ]
 
@@ -51,184 +51,188 @@ def refusal(command, *args, **options) -> LedgerError:
 
 
 def test_the_house_sells_or_buys_yes_at_the_match_price_and_pays_its_maker_fees():
-    book = ledger("a")
-    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
-    book.liquidity.set_levels(M, [(4000, 300)], [(5500, 500)])  # the house bids YES 0.40 x3 and asks YES 0.45 x5
-    bid(book, "a", 45, 2, time_in_force=IOC)  # the house sells 2 YES at 0.45 (it buys NO at 0.55)
-    ask(book, "a", 40, 1, time_in_force=IOC)  # the house buys 1 YES at 0.40
-    rule = book.catalogue.fee_rule_for(M, None)
+    ledger = new_ledger("a")
+    ledger.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    ledger.liquidity.set_levels(M, [(4000, 300)], [(5500, 500)])  # the house bids YES 0.40 x3 and asks YES 0.45 x5
+    bid(ledger, "a", 45, 2, time_in_force=IOC)  # the house sells 2 YES at 0.45 (it buys NO at 0.55)
+    ask(ledger, "a", 40, 1, time_in_force=IOC)  # the house buys 1 YES at 0.40
+    rule = ledger.catalogue.fee_rule_for(M, None)
     sold_fee, bought_fee = rule.fee_units(200, 4500, False), rule.fee_units(100, 4000, False)
     assert sold_fee and bought_fee  # this schedule charges makers
-    assert fills_of(book, HOUSE) == [
+    assert fills_of(ledger, HOUSE) == [
         ("yes", "sell", D("2.00"), D("0.4500"), D("0.4500"), D(sold_fee) / DOLLAR, False),
         ("yes", "buy", D("1.00"), D("0.4000"), D("0.4000"), D(bought_fee) / DOLLAR, False),
     ]
     # Long 2 NO at 0.55, then 1 YES bought at 0.40 closes one pair (paying back $1).
-    assert cash(book, HOUSE) == -2 * 550_000 - sold_fee - 400_000 + DOLLAR - bought_fee
-    assert position(book, HOUSE) == -100 and position(book, "a") == 100
-    assert sorted(f.fill_id for f in book.state.fills if f.user_id == HOUSE) == sorted(
-        f.fill_id for f in book.state.fills if f.user_id == "a")  # fmt: skip
+    assert cash(ledger, HOUSE) == -2 * 550_000 - sold_fee - 400_000 + DOLLAR - bought_fee
+    assert position(ledger, HOUSE) == -100 and position(ledger, "a") == 100
+    assert sorted(f.fill_id for f in ledger.state.fills if f.user_id == HOUSE) == sorted(
+        f.fill_id for f in ledger.state.fills if f.user_id == "a")  # fmt: skip
     # The levels the house still rests stay its own; one taken whole goes.
-    assert book.state.markets[M].house is not None and set(book.state.markets[M].house) == {(BID, 4000), (ASK, 4500)}
-    bid(book, "a", 45, 3, time_in_force=IOC)
-    assert set(book.state.markets[M].house) == {(BID, 4000)}
+    assert ledger.state.markets[M].house is not None and set(ledger.state.markets[M].house) == {
+        (BID, 4000),
+        (ASK, 4500),
+    }
+    bid(ledger, "a", 45, 3, time_in_force=IOC)
+    assert set(ledger.state.markets[M].house) == {(BID, 4000)}
 
 
 def test_a_market_without_a_book_crosses_nothing():
-    book = ledger("a")
-    assert book.state.markets[M].book is None
-    done = bid(book, "a", 50, 2, time_in_force=IOC)
-    assert (done.filled, done.order.status, done.order.remaining, book.state.markets[M].book) == (
+    ledger = new_ledger("a")
+    assert ledger.state.markets[M].book is None
+    done = bid(ledger, "a", 50, 2, time_in_force=IOC)
+    assert (done.filled, done.order.status, done.order.remaining, ledger.state.markets[M].book) == (
         0,
         "canceled",
         0,
         None,
     )
-    assert cash(book, "a") == 1_000 * DOLLAR and not list(book.state.fills)
+    assert cash(ledger, "a") == 1_000 * DOLLAR and not list(ledger.state.fills)
 
 
 def test_each_fill_names_its_own_order_and_client_order_id_and_the_taker_keeps_its_cost_and_fees():
-    book = ledger("m", "t")
-    rest = ask(book, "m", 45, 2, client_order_id="m-1")
-    ask(book, "m", 46, 3)
-    done = bid(book, "t", 46, 4, time_in_force=IOC)
-    assert sorted((f.user_id, f.order_id, f.client_order_id) for f in book.state.fills if f.yes_price == D("0.45")) == [
+    ledger = new_ledger("m", "t")
+    rest = ask(ledger, "m", 45, 2, client_order_id="m-1")
+    ask(ledger, "m", 46, 3)
+    done = bid(ledger, "t", 46, 4, time_in_force=IOC)
+    at_45 = [f for f in ledger.state.fills if f.yes_price == D("0.45")]
+    assert sorted((f.user_id, f.order_id, f.client_order_id) for f in at_45) == [
         ("m", rest.order.order_id, "m-1"), ("t", done.order.order_id, None)]  # fmt: skip
-    fees = taker_fee(book, 200, 4500) + taker_fee(book, 200, 4600)
+    fees = taker_fee(ledger, 200, 4500) + taker_fee(ledger, 200, 4600)
     assert (done.filled, done.yes_value, done.fees) == (400, 200 * 4500 + 200 * 4600, fees)
     assert (done.order.taker_cost, done.order.taker_fees, done.order.filled) == (200 * 4500 + 200 * 4600, fees, 400)
-    assert cash(book, "t") == 1_000 * DOLLAR - 200 * 4500 - 200 * 4600 - fees
+    assert cash(ledger, "t") == 1_000 * DOLLAR - 200 * 4500 - 200 * 4600 - fees
     # A sell's figures: what it filled at the YES prices, what it paid for the NO it bought.
-    bid(book, "m", 30, 1)
-    sold = ask(book, "t", 30, 1, time_in_force=IOC)  # t sells 1 of its 4 YES
+    bid(ledger, "m", 30, 1)
+    sold = ask(ledger, "t", 30, 1, time_in_force=IOC)  # t sells 1 of its 4 YES
     assert (sold.yes_value, sold.order.taker_cost) == (100 * 3000, 100 * 7000)
 
 
 def test_a_maker_keeps_its_fills_figures_and_rests_and_holds_what_is_left():
-    book = ledger("m", "t")
-    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    ledger = new_ledger("m", "t")
+    ledger.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     seen: list = []
-    book.state.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
-    rest = bid(book, "m", 40, 5)
-    book.state.clock.advance(seconds=3)
-    ask(book, "t", 40, 2, time_in_force=IOC)
-    order = book.state.orders[rest.order.order_id]
-    fee = book.catalogue.fee_rule_for(M, None).fee_units(200, 4000, False)
+    ledger.state.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
+    rest = bid(ledger, "m", 40, 5)
+    ledger.state.clock.advance(seconds=3)
+    ask(ledger, "t", 40, 2, time_in_force=IOC)
+    order = ledger.state.orders[rest.order.order_id]
+    fee = ledger.catalogue.fee_rule_for(M, None).fee_units(200, 4000, False)
     assert (order.remaining, order.filled, order.maker_cost, order.maker_fees, order.maker_run) == (
         300, 200, 200 * 4000, fee, 200)  # fmt: skip
     assert order.updated == T0 + timedelta(seconds=3) and order.status == "resting"
-    assert order.held == 300 * 4000 + book.catalogue.fee_rule_for(M, None).fee_units(500, 4000, False) - fee
-    assert book.state.positions.get("m", 0, M).resting_orders_count == 3 and book.state.accounts["m"].resting == 3
+    assert order.held == 300 * 4000 + ledger.catalogue.fee_rule_for(M, None).fee_units(500, 4000, False) - fee
+    assert ledger.state.positions.get("m", 0, M).resting_orders_count == 3 and ledger.state.accounts["m"].resting == 3
     assert [(c.payload.remaining, c.payload.last_update_reason) for c in seen if c.user_id == "m"][-1] == (300, "Trade")
-    assert book.state.accounts["m"].updated[0] == T0 + timedelta(seconds=3)  # its hold moved then
-    ask(book, "t", 40, 3, time_in_force=IOC)
-    ended = book.state.all_orders[rest.order.order_id]
+    assert ledger.state.accounts["m"].updated[0] == T0 + timedelta(seconds=3)  # its hold moved then
+    ask(ledger, "t", 40, 3, time_in_force=IOC)
+    ended = ledger.state.all_orders[rest.order.order_id]
     assert (ended.status, ended.remaining, ended.held, ended.last_update_reason) == ("executed", 0, 0, "Trade")
-    total_fee = book.catalogue.fee_rule_for(M, None).fee_units(500, 4000, False)
+    total_fee = ledger.catalogue.fee_rule_for(M, None).fee_units(500, 4000, False)
     assert (ended.filled, ended.maker_cost, ended.maker_fees, ended.maker_run) == (500, 500 * 4000, total_fee, 500)
-    assert book.state.positions.get("m", 0, M).resting_orders_count == 0 and book.state.accounts["m"].resting == 0
+    assert ledger.state.positions.get("m", 0, M).resting_orders_count == 0 and ledger.state.accounts["m"].resting == 0
 
 
 def test_a_no_buyers_resting_order_fills_at_its_no_price_and_pays_the_rise_of_its_rounded_maker_fees():
-    book = ledger("m", "t")
-    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
-    rest = submit(book, "m", M, "no", "buy", 200, 4500)  # a YES ask at 0.45: NO bought at 0.55
+    ledger = new_ledger("m", "t")
+    ledger.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    rest = submit(ledger, "m", M, "no", "buy", 200, 4500)  # a YES ask at 0.45: NO bought at 0.55
     for _ in range(2):
-        bid(book, "t", 45, 1, time_in_force=IOC)
-    rule = book.catalogue.fee_rule_for(M, None)
+        bid(ledger, "t", 45, 1, time_in_force=IOC)
+    rule = ledger.catalogue.fee_rule_for(M, None)
     one, two = rule.fee_units(100, 4500, False), rule.fee_units(200, 4500, False)
     assert two < 2 * one  # rounded once for both, not once each
-    made = [(f.side, f.action, f.price, f.fee) for f in book.state.fills if f.user_id == "m"]
+    made = [(f.side, f.action, f.price, f.fee) for f in ledger.state.fills if f.user_id == "m"]
     assert made == [("no", "buy", D("0.5500"), D(one) / DOLLAR), ("no", "buy", D("0.5500"), D(two - one) / DOLLAR)]
-    assert book.state.all_orders[rest.order.order_id].maker_fees == two
+    assert ledger.state.all_orders[rest.order.order_id].maker_fees == two
 
 
 def test_each_fill_of_a_match_and_each_row_it_moves_is_handed_to_who_takes_them():
-    book = ledger("m", "t")
+    ledger = new_ledger("m", "t")
     handed: list = []
-    book.state.bus.subscribe(handed.append, ["fill", "position"], wants=lambda: True)
-    ask(book, "m", 45, 2)
+    ledger.state.bus.subscribe(handed.append, ["fill", "position"], wants=lambda: True)
+    ask(ledger, "m", 45, 2)
     handed.clear()
-    bid(book, "t", 45, 2, time_in_force=IOC)
+    bid(ledger, "t", 45, 2, time_in_force=IOC)
     assert sorted((c.kind, c.user_id) for c in handed) == [("fill", "m"), ("fill", "t"), ("position", "m"),
                                                             ("position", "t")]  # fmt: skip
 
 
 def test_a_self_trade_cancel_ends_the_makers_order_for_that_reason_and_gives_its_hold_back():
-    book = ledger("a", "b")
-    mine = ask(book, "a", 50, 2)
-    ask(book, "b", 51, 1)
-    done = bid(book, "a", 51, 1, self_trade_prevention_type="maker", time_in_force=IOC)
-    cancelled = book.state.all_orders[mine.order.order_id]
+    ledger = new_ledger("a", "b")
+    mine = ask(ledger, "a", 50, 2)
+    ask(ledger, "b", 51, 1)
+    done = bid(ledger, "a", 51, 1, self_trade_prevention_type="maker", time_in_force=IOC)
+    cancelled = ledger.state.all_orders[mine.order.order_id]
     assert (cancelled.status, cancelled.last_update_reason, cancelled.held) == ("canceled", "SelfTradeCancel", 0)
-    assert done.filled == 100 and cash(book, "a") == 1_000 * DOLLAR - 5100 * 100 - taker_fee(book, 100, 5100)
+    assert done.filled == 100 and cash(ledger, "a") == 1_000 * DOLLAR - 5100 * 100 - taker_fee(ledger, 100, 5100)
 
 
 def test_the_orders_of_a_group_count_what_they_match_as_taker_and_as_maker():
-    book = ledger("a", "b")
-    group = book.groups.create_order_group(CreateOrderGroup("a", contracts_limit=100))
-    bid(book, "a", 40, 3, order_group_id=group.group_id)
-    ask(book, "b", 40, 2, time_in_force=IOC)  # a's order matches 2 as maker
-    ask(book, "b", 45, 4)
-    bid(book, "a", 45, 1, order_group_id=group.group_id, time_in_force=IOC)  # and 1 as taker
-    bid(book, "a", 45, 1, time_in_force=IOC)  # not in the group
-    assert book.groups.order_group(group.group_id, "a", 0, 0).total(book.state.clock.now()) == 300
+    ledger = new_ledger("a", "b")
+    group = ledger.groups.create_order_group(CreateOrderGroup("a", contracts_limit=100))
+    bid(ledger, "a", 40, 3, order_group_id=group.group_id)
+    ask(ledger, "b", 40, 2, time_in_force=IOC)  # a's order matches 2 as maker
+    ask(ledger, "b", 45, 4)
+    bid(ledger, "a", 45, 1, order_group_id=group.group_id, time_in_force=IOC)  # and 1 as taker
+    bid(ledger, "a", 45, 1, time_in_force=IOC)  # not in the group
+    assert ledger.groups.order_group(group.group_id, "a", 0, 0).total(ledger.state.clock.now()) == 300
 
 
 # -- a cost cap ---------------------------------------------------------------------------------------------------
 
 
-def most_bought(budget: int, most: int, yes_price: int, book: Ledger) -> int:
+def most_bought(budget: int, most: int, yes_price: int, ledger: Ledger) -> int:
     """The most hundredths up to `most` bought at `yes_price` with their fee within `budget`, counted one by one."""
-    return max(n for n in range(most + 1) if n * yes_price + taker_fee(book, n, yes_price) <= budget)
+    return max(n for n in range(most + 1) if n * yes_price + taker_fee(ledger, n, yes_price) <= budget)
 
 
 @pytest.fixture(name="capped")
 def capped_book() -> Ledger:
     """YES asks of the house: 0.45 x2, 0.47 x3."""
-    book = ledger("a")
-    book.liquidity.set_levels(M, None, [(5500, 200), (5300, 300)])
-    return book
+    ledger = new_ledger("a")
+    ledger.liquidity.set_levels(M, None, [(5500, 200), (5300, 300)])
+    return ledger
 
 
 def test_a_cap_that_pays_for_whole_levels_exactly_buys_them_and_a_micro_dollar_less_buys_less(capped: Ledger):
     two_levels = 200 * 4500 + taker_fee(capped, 200, 4500) + 300 * 4700 + taker_fee(capped, 300, 4700)
     whole = bid(capped, "a", 47, 5, time_in_force=IOC, buy_max_cost=two_levels)
     assert (whole.filled, whole.order.status) == (500, "executed")
-    book = ledger("a")
-    book.liquidity.set_levels(M, None, [(5500, 200), (5300, 300)])
-    first = 200 * 4500 + taker_fee(book, 200, 4500)
-    cut = bid(book, "a", 47, 5, time_in_force=IOC, buy_max_cost=two_levels - 1)
-    assert cut.filled == 200 + most_bought(two_levels - 1 - first, 300, 4700, book) < 500
-    assert cash(book, "a") >= 1_000 * DOLLAR - (two_levels - 1)
+    ledger = new_ledger("a")
+    ledger.liquidity.set_levels(M, None, [(5500, 200), (5300, 300)])
+    first = 200 * 4500 + taker_fee(ledger, 200, 4500)
+    cut = bid(ledger, "a", 47, 5, time_in_force=IOC, buy_max_cost=two_levels - 1)
+    assert cut.filled == 200 + most_bought(two_levels - 1 - first, 300, 4700, ledger) < 500
+    assert cash(ledger, "a") >= 1_000 * DOLLAR - (two_levels - 1)
 
 
 def test_a_cap_over_three_levels_buys_two_whole_and_what_it_pays_for_of_the_third():
-    book = ledger("a")
-    book.liquidity.set_levels(M, None, [(5500, 200), (5300, 300), (5000, 400)])  # YES asks 0.45 x2, 0.47 x3, 0.50 x4
-    whole = 200 * 4500 + taker_fee(book, 200, 4500) + 300 * 4700 + taker_fee(book, 300, 4700)
-    budget = whole + 250 * 5000 + taker_fee(book, 250, 5000)
-    done = bid(book, "a", 50, 9, time_in_force=IOC, buy_max_cost=budget)
-    assert done.filled == 200 + 300 + most_bought(budget - whole, 400, 5000, book) == 750
+    ledger = new_ledger("a")
+    ledger.liquidity.set_levels(M, None, [(5500, 200), (5300, 300), (5000, 400)])  # YES asks 0.45 x2, 0.47 x3, 0.50 x4
+    whole = 200 * 4500 + taker_fee(ledger, 200, 4500) + 300 * 4700 + taker_fee(ledger, 300, 4700)
+    budget = whole + 250 * 5000 + taker_fee(ledger, 250, 5000)
+    done = bid(ledger, "a", 50, 9, time_in_force=IOC, buy_max_cost=budget)
+    assert done.filled == 200 + 300 + most_bought(budget - whole, 400, 5000, ledger) == 750
 
 
 def test_a_cap_within_one_level_buys_the_most_hundredths_it_pays_for():
     budgets = [LEAST_CAP, 100 * 4500 + 7_000, 150 * 4500]  # the least: 2 hundredths and their fee cost 0.0094
     for count in (3, 4, 37, 99, 100, 101, 150, 199, 200):
-        exact = count * 4500 + taker_fee(ledger(), count, 4500)
+        exact = count * 4500 + taker_fee(new_ledger(), count, 4500)
         budgets += [exact - 1, exact]
     for budget in budgets:
-        book = ledger("a")
-        book.liquidity.set_levels(M, None, [(5500, 200), (5300, 300)])
-        done = bid(book, "a", 45, 5, time_in_force=IOC, buy_max_cost=budget)
-        assert done.filled == most_bought(budget, 200, 4500, book), budget
-        assert 1_000 * DOLLAR - cash(book, "a") <= budget
+        ledger = new_ledger("a")
+        ledger.liquidity.set_levels(M, None, [(5500, 200), (5300, 300)])
+        done = bid(ledger, "a", 45, 5, time_in_force=IOC, buy_max_cost=budget)
+        assert done.filled == most_bought(budget, 200, 4500, ledger), budget
+        assert 1_000 * DOLLAR - cash(ledger, "a") <= budget
 
 
 def test_a_cap_that_affords_nothing_fills_nothing_and_a_fill_or_kill_fills_whole_within_it_or_not_at_all(
     capped: Ledger,
 ):
-    dear = ledger("a")
+    dear = new_ledger("a")
     dear.catalogue.update_market(UpdateMarket(M, price_level_structure="deci_cent"))
     dear.liquidity.set_levels(M, None, [(10, 200)])  # a YES ask at 0.999: a hundredth and its fee cost more than a cent
     assert 9990 + taker_fee(dear, 1, 9990) > LEAST_CAP
@@ -245,9 +249,9 @@ def test_a_cap_that_affords_nothing_fills_nothing_and_a_fill_or_kill_fills_whole
 
 
 def test_an_order_may_hold_all_the_available_cash_but_not_a_micro_dollar_more():
-    book = ledger("a", cents=500)
-    assert bid(book, "a", 50, 10).order.held == 5 * DOLLAR and cash(book, "a") == 0
-    poorer = ledger("a", cents=499)
+    ledger = new_ledger("a", cents=500)
+    assert bid(ledger, "a", 50, 10).order.held == 5 * DOLLAR and cash(ledger, "a") == 0
+    poorer = new_ledger("a", cents=499)
     refused = refusal(bid, poorer, "a", 50, 10)
     assert (refused.status, refused.code, str(refused)) == (
         400, "insufficient_balance",
@@ -258,22 +262,22 @@ def test_an_order_may_hold_all_the_available_cash_but_not_a_micro_dollar_more():
 
 def funded(micro: int, *others: str) -> Ledger:
     """A ledger (tests/test_kalshi_orders_core.py's) with "a" holding exactly `micro` micro-dollars."""
-    book = ledger(*others)
-    book.open_account("a", balance=D(micro) / DOLLAR)
-    return book
+    ledger = new_ledger(*others)
+    ledger.open_account("a", balance=D(micro) / DOLLAR)
+    return ledger
 
 
 def test_a_taker_may_spend_its_cash_to_the_micro_dollar_on_fills_and_what_rests():
     cost = 200 * 4500 + 100 * 4500  # 2 taken from the house at 0.45, 1 to rest at 0.45
-    fee = taker_fee(ledger(), 200, 4500)
+    fee = taker_fee(new_ledger(), 200, 4500)
     for spare in (0, -1):
-        book = funded(cost + fee + spare)
-        book.liquidity.set_levels(M, None, [(5500, 200)])
+        ledger = funded(cost + fee + spare)
+        ledger.liquidity.set_levels(M, None, [(5500, 200)])
         if not spare:
-            done = bid(book, "a", 45, 3)
-            assert (done.filled, done.order.remaining, cash(book, "a")) == (200, 100, 0)
+            done = bid(ledger, "a", 45, 3)
+            assert (done.filled, done.order.remaining, cash(ledger, "a")) == (200, 100, 0)
             continue
-        refused = refusal(bid, book, "a", 45, 3)
+        refused = refusal(bid, ledger, "a", 45, 3)
         assert (refused.code, str(refused)) == ("insufficient_balance", (
             f"insufficient balance: the order needs {cost + fee} micro-dollars of subaccount 0's cash, which has "
             f"{cost + fee - 1} available"))  # fmt: skip
@@ -281,69 +285,69 @@ def test_a_taker_may_spend_its_cash_to_the_micro_dollar_on_fills_and_what_rests(
 
 def test_a_taker_over_two_matches_needs_what_both_cost_where_it_pays_the_most():
     cost = 100 * 8000 + 100 * 8100  # YES bought at 0.80 and 0.81 (their makers pay 0.20 and 0.19)
-    fee = taker_fee(ledger(), 100, 8000) + taker_fee(ledger(), 100, 8100)
+    fee = taker_fee(new_ledger(), 100, 8000) + taker_fee(new_ledger(), 100, 8100)
     for spare in (0, -1):
-        book = funded(cost + fee + spare, "b", "c")
-        ask(book, "b", 80, 1)
-        ask(book, "c", 81, 1)
+        ledger = funded(cost + fee + spare, "b", "c")
+        ask(ledger, "b", 80, 1)
+        ask(ledger, "c", 81, 1)
         if not spare:
-            assert bid(book, "a", 81, 2, time_in_force=IOC).filled == 200 and cash(book, "a") == 0
+            assert bid(ledger, "a", 81, 2, time_in_force=IOC).filled == 200 and cash(ledger, "a") == 0
         else:
-            assert refusal(bid, book, "a", 81, 2, time_in_force=IOC).code == "insufficient_balance"
+            assert refusal(bid, ledger, "a", 81, 2, time_in_force=IOC).code == "insufficient_balance"
 
 
 def test_a_taker_closing_a_position_is_paid_for_it_before_what_it_opens_costs():
     # a holds 5 YES and sells 10: 5 to b at 0.40 close its YES (paying in), 5 to c at 0.39 open NO at 0.61.
-    paid_in = 500 * 4000 - taker_fee(ledger(), 500, 4000)
-    opened = 500 * 6100 + taker_fee(ledger(), 500, 3900)
+    paid_in = 500 * 4000 - taker_fee(new_ledger(), 500, 4000)
+    opened = 500 * 6100 + taker_fee(new_ledger(), 500, 3900)
     for spare in (0, -1):
-        book = funded(500 * 5000 + taker_fee(ledger(), 500, 5000) + opened - paid_in + spare, "b", "c", "d")
-        ask(book, "d", 50, 5)
-        bid(book, "a", 50, 5, time_in_force=IOC)
-        bid(book, "b", 40, 5)
-        bid(book, "c", 39, 5)
+        ledger = funded(500 * 5000 + taker_fee(new_ledger(), 500, 5000) + opened - paid_in + spare, "b", "c", "d")
+        ask(ledger, "d", 50, 5)
+        bid(ledger, "a", 50, 5, time_in_force=IOC)
+        bid(ledger, "b", 40, 5)
+        bid(ledger, "c", 39, 5)
         if not spare:
-            assert ask(book, "a", 39, 10, time_in_force=IOC).filled == 1_000 and cash(book, "a") == 0
-            assert position(book, "a") == -500
+            assert ask(ledger, "a", 39, 10, time_in_force=IOC).filled == 1_000 and cash(ledger, "a") == 0
+            assert position(ledger, "a") == -500
         else:
-            refused = refusal(ask, book, "a", 39, 10, time_in_force=IOC)
+            refused = refusal(ask, ledger, "a", 39, 10, time_in_force=IOC)
             assert str(refused) == (f"insufficient balance: the order needs {opened - paid_in} micro-dollars of "
                                     f"subaccount 0's cash, which has {opened - paid_in - 1} available")  # fmt: skip
 
 
 def test_an_order_on_an_exchange_index_without_the_users_cash_there_has_none_available():
-    book = ledger("a")
-    book.catalogue.list_market("KXORD-26NOV-X1", exchange_index=1)
-    book.liquidity.set_levels("KXORD-26NOV-X1", None, [(5500, 100)])
+    ledger = new_ledger("a")
+    ledger.catalogue.list_market("KXORD-26NOV-X1", exchange_index=1)
+    ledger.liquidity.set_levels("KXORD-26NOV-X1", None, [(5500, 100)])
     for options in ({}, {"time_in_force": IOC}):
         with pytest.raises(LedgerError) as refused:
-            submit(book, "a", "KXORD-26NOV-X1", "yes", "buy", 100, 4500, **options)
-        needs = 100 * 4500 + taker_fee(book, 100, 4500)  # (the house's ask at 0.45 taken)
+            submit(ledger, "a", "KXORD-26NOV-X1", "yes", "buy", 100, 4500, **options)
+        needs = 100 * 4500 + taker_fee(ledger, 100, 4500)  # (the house's ask at 0.45 taken)
         assert str(refused.value).endswith(f"needs {needs} micro-dollars of subaccount 0's cash, which has 0 available")
 
 
 def test_a_cross_is_refused_with_the_words_of_the_bound_a_fill_would_pass():
-    book = ledger()
+    ledger = new_ledger()
     for user in ("a", "b"):
-        book.open_account(user, balance=D(10**12))
+        ledger.open_account(user, balance=D(10**12))
     most = 10**9 * 100  # the most one order may be: 1,000,000,000 contracts
     for _ in range(2):
-        ask(book, "b", 1, 10**9)
-        assert bid(book, "a", 1, 10**9, time_in_force=IOC).filled == most
-    ask(book, "b", 1, 10**9)
-    refused = refusal(bid, book, "a", 1, 10**9, time_in_force=IOC)
+        ask(ledger, "b", 1, 10**9)
+        assert bid(ledger, "a", 1, 10**9, time_in_force=IOC).filled == most
+    ask(ledger, "b", 1, 10**9)
+    refused = refusal(bid, ledger, "a", 1, 10**9, time_in_force=IOC)
     assert (refused.status, str(refused)) == (400, (
         "count 1000000000.00 would take this market position's volume to 3000000000.00 contracts; it may reach "
         "2000000000 (the legacy profile's int32 contract fields)"))  # fmt: skip
 
 
 def test_an_amend_may_leave_a_negative_available_balance_as_it_was_but_not_take_it_lower():
-    book = ledger("a", cents=200)
-    rest = bid(book, "a", 40, 5)  # holds all $2
-    book.transfer("a", "withdrawal", 100)  # available: -$1
-    same_hold = amend(book, rest.order.order_id, "a", 0, M, "yes", "buy", 5000, 400)  # 4 at 0.50: $2 again
-    assert same_hold.order.held == 2 * DOLLAR and cash(book, "a") == -DOLLAR
-    refused = refusal(amend, book, rest.order.order_id, "a", 0, M, "yes", "buy", 5100, 400)
+    ledger = new_ledger("a", cents=200)
+    rest = bid(ledger, "a", 40, 5)  # holds all $2
+    ledger.transfer("a", "withdrawal", 100)  # available: -$1
+    same_hold = amend(ledger, rest.order.order_id, "a", 0, M, "yes", "buy", 5000, 400)  # 4 at 0.50: $2 again
+    assert same_hold.order.held == 2 * DOLLAR and cash(ledger, "a") == -DOLLAR
+    refused = refusal(amend, ledger, rest.order.order_id, "a", 0, M, "yes", "buy", 5100, 400)
     assert str(refused) == (
         "insufficient balance: the order needs 2040000 micro-dollars of subaccount 0's cash, which has -1000000 "
         "available")  # fmt: skip
@@ -362,22 +366,22 @@ def shallow_book(monkeypatch: pytest.MonkeyPatch) -> Ledger:
     """A ledger of users a, b and c where a cross runs long past 2 resting orders (`DEEP` made 2 for the match), and
     b rests 1-contract YES asks at 0.50, 0.51 and 0.52."""
     monkeypatch.setattr(matching, "DEEP", 2)
-    book = ledger("a", "b", "c")
+    ledger = new_ledger("a", "b", "c")
     for cents in (50, 51, 52):
-        ask(book, "b", cents, 1)
-    return book
+        ask(ledger, "b", cents, 1)
+    return ledger
 
 
-def long_over(book: Ledger) -> list[frozenset[str] | None]:
+def long_over(ledger: Ledger) -> list[frozenset[str] | None]:
     """As each order changes from now on: None if no long command runs, else the probes its footprint meets."""
     seen: list[frozenset[str] | None] = []
 
     def probe(_change: object) -> None:
-        lock = book.state.lock
+        lock = ledger.state.lock
         met = (name for name, footprint in PROBES.items() if not lock.when_clear(footprint, lambda: None))
         seen.append(frozenset(met) if lock.running_long else None)
 
-    book.state.bus.subscribe(probe, [ORDER], wants=lambda: True)
+    ledger.state.bus.subscribe(probe, [ORDER], wants=lambda: True)
     return seen
 
 
@@ -401,14 +405,14 @@ def test_a_cross_reaching_more_than_deep_resting_orders_runs_long_over_its_marke
 
 def test_a_cross_counts_a_level_whole_when_self_trade_prevention_cancels_makers(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(matching, "DEEP", 2)
-    book = ledger("a", "b")
+    ledger = new_ledger("a", "b")
     for _ in range(3):
-        ask(book, "b", 50, 1)
-    seen = long_over(book)
-    submit(book, "a", M, "yes", "buy", 2, 5000, time_in_force=IOC)  # 2 hundredths: 2 orders of the 3
+        ask(ledger, "b", 50, 1)
+    seen = long_over(ledger)
+    submit(ledger, "a", M, "yes", "buy", 2, 5000, time_in_force=IOC)  # 2 hundredths: 2 orders of the 3
     assert seen and set(seen) == {None}
     seen.clear()
-    submit(book, "a", M, "yes", "buy", 2, 5000, time_in_force=IOC, self_trade_prevention_type="maker")
+    submit(ledger, "a", M, "yes", "buy", 2, 5000, time_in_force=IOC, self_trade_prevention_type="maker")
     assert seen and None not in seen
 
 
@@ -445,12 +449,12 @@ def test_a_cross_runs_long_if_the_group_of_its_order_or_of_a_maker_it_reaches_ma
 def test_ending_a_book_of_more_than_deep_orders_runs_long(monkeypatch: pytest.MonkeyPatch, resting: int, long: bool):
     monkeypatch.setattr(matching, "DEEP", 2)
     monkeypatch.setattr(footprints, "DEEP", 2)  # (what ending many orders runs long past)
-    book = ledger("a")
+    ledger = new_ledger("a")
     for cents in range(40, 40 + resting):
-        bid(book, "a", cents, 1)
-    seen = long_over(book)
-    book.lifecycle.pause_market(M)
-    book.lifecycle.resume_market(M)  # resuming clears the book
+        bid(ledger, "a", cents, 1)
+    seen = long_over(ledger)
+    ledger.lifecycle.pause_market(M)
+    ledger.lifecycle.resume_market(M)  # resuming clears the book
     assert len(seen) == resting and set(seen) == ({frozenset({"a", "house", "market"})} if long else {None})
 
 
@@ -459,29 +463,29 @@ def test_a_deep_book_ended_in_a_command_an_event_loop_runs_inline_ends_as_the_co
 ):
     monkeypatch.setattr(matching, "DEEP", 2)
     monkeypatch.setattr(footprints, "DEEP", 2)  # (what ending many orders runs long past)
-    book = ledger("a")
+    ledger = new_ledger("a")
     for cents in (40, 41, 42):
-        bid(book, "a", cents, 1)
-    book.lifecycle.pause_market(M)
-    token = book.state.lock.admit(lambda: Footprint.of(("a",), (M,)))  # as an event loop admits what it runs inline
+        bid(ledger, "a", cents, 1)
+    ledger.lifecycle.pause_market(M)
+    token = ledger.state.lock.admit(lambda: Footprint.of(("a",), (M,)))  # as an event loop admits what it runs inline
     assert token is not None
     try:
-        book.lifecycle.resume_market(
+        ledger.lifecycle.resume_market(
             M
         )  # changed things before the book ends: it may not be sent to run again elsewhere
     finally:
-        book.state.lock.discharge(token)
-    assert not book.state.orders and levels(book) == ([], [])
+        ledger.state.lock.discharge(token)
+    assert not ledger.state.orders and levels(ledger) == ([], [])
 
 
 def test_trading_in_a_market_touches_its_users_the_house_and_whoever_rests_or_holds_a_position_there():
-    book = ledger("a", "b", "c", "d")
-    book.catalogue.list_market("KXORD-26NOV-B")
-    ask(book, "a", 50, 2)
-    bid(book, "b", 50, 1)  # b holds a position, a rests and holds one
-    bid(book, "c", 30, 1)
-    ask(book, "d", 70, 1)
-    assert trading_footprint(book.state, [M], "x") == Footprint.of({"x", HOUSE, "a", "b", "c", "d"}, {M})
-    assert trading_footprint(book.state, ["KXORD-26NOV-B", "UNLISTED"]) == Footprint.of(
+    ledger = new_ledger("a", "b", "c", "d")
+    ledger.catalogue.list_market("KXORD-26NOV-B")
+    ask(ledger, "a", 50, 2)
+    bid(ledger, "b", 50, 1)  # b holds a position, a rests and holds one
+    bid(ledger, "c", 30, 1)
+    ask(ledger, "d", 70, 1)
+    assert trading_footprint(ledger.state, [M], "x") == Footprint.of({"x", HOUSE, "a", "b", "c", "d"}, {M})
+    assert trading_footprint(ledger.state, ["KXORD-26NOV-B", "UNLISTED"]) == Footprint.of(
         {HOUSE}, {"KXORD-26NOV-B", "UNLISTED"}
     )
