@@ -126,12 +126,40 @@ def test_a_venue_registered_here_is_served_end_to_end(tmp_path: Path) -> None:
         assert rings_served(again, "alice") == 2 and rings_served(again, "bob") == 4
 
 
+def test_a_fault_rule_names_the_venue_by_its_registration() -> None:
+    with MockServer(venues=(*VENUES, TOY)) as mock:
+        # a rule of the toy venue alone fires on its route, answered in its shape, and not on another venue's
+        added = httpx.post(f"{mock.base_url}/_admin/faults", json={"path": "/", "venue": "toy", "status": 503})
+        assert added.status_code == 200 and added.json()["venue"] == "toy"
+        faulted = httpx.get(f"{mock.base_url}/toy/bells/alice", timeout=10)
+        assert faulted.status_code == 503 and "fault rule 1" in faulted.json()["refused"]
+        assert httpx.get(f"{mock.kalshi_url}/exchange/status", timeout=10).status_code == 200
+        assert mock.faults()["faults"][0]["fired"] == 1
+        # it has no channel a rule may delay; a close of its connections is taken, and the refusals list it
+        with pytest.raises(ValueError, match="the venue 'toy' has no channel"):
+            mock.add_fault(channel="fill", venue="toy", delay_ms=5)
+        assert mock.close_websockets(4001, user_id="alice", venue="toy") == {"closed": 0}
+        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', 'toy', not 'bell'"):
+            mock.add_fault(path="/", venue="bell", status=503)
+        # a scenario's fault step takes it too
+        mock.load_scenario(document={"steps": [{"fault": {"path": "/toy/", "venue": "toy", "drop": True}}]})
+        mock.step()
+        assert [rule["venue"] for rule in mock.faults()["faults"]] == ["toy"]
+
+
 def test_without_its_registration_the_venue_is_not_served() -> None:
     with MockServer() as mock:
         assert httpx.get(f"{mock.base_url}/toy/bells/alice", timeout=10).status_code == 404
         assert httpx.post(f"{mock.base_url}/_admin/toy/bells", json={"user_id": "a"}, timeout=10).status_code == 404
         with pytest.raises(AttributeError):
             mock.ring_bell("alice")
+        # nor may a fault rule, a websocket close or a scenario name it
+        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', not 'toy'"):
+            mock.add_fault(path="/toy/", venue="toy", status=503)
+        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', not 'toy'"):
+            mock.close_websockets(4001, user_id="alice", venue="toy")
+        with pytest.raises(ValueError, match="venue: must be one of 'kalshi', 'deribit', not 'toy'"):
+            mock.load_scenario(document={"steps": [{"fault": {"path": "/toy/", "venue": "toy", "drop": True}}]})
 
 
 def test_two_venues_naming_one_thing_are_refused() -> None:

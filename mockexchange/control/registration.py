@@ -20,7 +20,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.commands import Command, Handlers
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.events import EventBus
-from mockexchange.core.faults import FaultRules
+from mockexchange.core.faults import Channels, FaultRules
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.core.token_bucket import Budget
@@ -142,3 +142,5 @@ class Venue:
     # Its state in a state file's snapshot; None: a state file holding it takes no snapshot (a restart runs every
     # command again).
     snapshot: Snapshotting | None = None
+    # Its websocket channels a channel fault rule may delay (core/faults.py's `Channels`); None: it has none.
+    channels: Channels | None = None

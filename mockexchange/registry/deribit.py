@@ -30,6 +30,7 @@ from mockexchange.scenario.deribit import setup, steps
 from mockexchange.state import deribit as deribit_snapshot
 from mockexchange.venues.deribit import faults, journaling, table
 from mockexchange.venues.deribit import routes as deribit_routes
+from mockexchange.venues.deribit.channels import FAULT_CHANNELS
 from mockexchange.venues.deribit.context import DeribitContext
 
 NAME = "deribit"
@@ -151,4 +152,5 @@ VENUE = Venue(
     snapshot=deribit_snapshot.SNAPSHOT,
     kit=KIT,
     panel=DeribitPanel,
+    channels=FAULT_CHANNELS,
 )

@@ -37,6 +37,7 @@ from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.faults import status_error
 from mockexchange.venues.kalshi.generated_mode import GeneratedResponses
+from mockexchange.venues.kalshi.subscriptions import FAULT_CHANNELS
 from mockexchange.venues.kalshi.websocket import WS_PATH
 
 NAME = "kalshi"
@@ -215,4 +216,5 @@ VENUE = Venue(
     snapshot=kalshi_snapshot.SNAPSHOT,
     kit=KIT,
     panel=KalshiPanel,
+    channels=FAULT_CHANNELS,
 )

@@ -7,8 +7,9 @@ it does not take is refused naming its line; what only the state can say (an unk
 market's levels, funds short) is refused when the step runs, naming its line too.
 
 Each venue's steps are its registration's (scenario/kalshi/steps.py, scenario/deribit/steps.py); the mock's own are
-here: a fault rule, clearing them, closing a user's websocket connections (docs/misbehaving.md). `ScenarioGrammar.of`
-joins them in the order the venues are registered, the mock's own first.
+here: a fault rule, clearing them, closing a user's websocket connections (docs/misbehaving.md), whose `venue` (and a
+rule's channel) is checked against the venues registered when the file is read. `ScenarioGrammar.of` joins them in the
+order the venues are registered, the mock's own first.
 """
 
 from __future__ import annotations
@@ -20,13 +21,8 @@ from typing import Any
 from mockexchange.core import faults
 from mockexchange.core.commands import Command
 from mockexchange.core.connections import CloseWebsockets
-from mockexchange.scenario.scalars import Specs, command_specs
+from mockexchange.scenario.scalars import Specs, command_specs, of_kind
 
-OWN: dict[str, Callable[..., Command]] = {
-    "fault": faults.FaultSpec,
-    "clear_faults": faults.ClearFaults,
-    "ws_close": CloseWebsockets,
-}
 RUNNERS = ("wait", "burst")  # the runner's own kinds, which are no command
 
 
@@ -37,6 +33,21 @@ def specs_of(kind: str, made: Callable[..., Command], given: Mapping[str, Specs]
     if not isinstance(made, type):
         raise ValueError(f"the scenario step {kind!r} makes its command by a call: give its specs")
     return command_specs(made)
+
+
+def own_steps(venues: faults.FaultVenues) -> tuple[dict[str, Callable[..., Command]], dict[str, Specs]]:
+    """The mock's own steps (a fault rule, clearing them, closing websockets), each `venue` one of `venues` and a
+    rule's channel one of its venue's, refused when the file is read as the control plane would refuse it."""
+
+    def fault(**fields: Any) -> faults.FaultSpec:
+        spec = faults.FaultSpec(**fields)
+        venues.check(spec)
+        return spec
+
+    venue = {"venue": (of_kind(venues.kind, "venue"), False)}
+    commands = {"fault": fault, "clear_faults": faults.ClearFaults, "ws_close": CloseWebsockets}
+    specs = {"fault": command_specs(faults.FaultSpec) | venue, "ws_close": command_specs(CloseWebsockets) | venue}
+    return commands, specs
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +75,7 @@ class ScenarioGrammar:
         operations = {kind: name for setup in setups for kind, name in setup.operations.items()}
         commands: dict[str, Callable[..., Command]] = {}
         specs: dict[str, Specs] = {}
-        for table, own_specs in [(OWN, {}), *((venue.steps, venue.step_specs) for venue in venues)]:
+        for table, own_specs in [own_steps(faults.FaultVenues.of(venues)), *((v.steps, v.step_specs) for v in venues)]:
             for kind, made in table.items():
                 if kind in commands or kind in RUNNERS:
                     raise ValueError(f"two venues name the scenario step {kind!r}")
