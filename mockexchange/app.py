@@ -138,6 +138,7 @@ def build_app(
             synchronous=settings.state_synchronous,
             journal=settings.state_journal,
             recover=settings.state_recover,
+            sealed=" or ".join(v.snapshot.sealed for v in venues if v.snapshot and v.snapshot.sealed) or "API key",
         )
         seed, clock = persistence.seed(seed), persistence.clock(clock)
     wall_clock = wall_clock or SystemClock()

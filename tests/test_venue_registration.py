@@ -1,11 +1,13 @@
 """A venue is a unit: one registration (control/registration.py's `Venue`) contributes its state, its typed command and
-handler, its control-plane operation, its admin path, its scenario step and set-up section, and its route, and
-build_app, the admin API, the scenario reader, the Python API and the state file take them from it. The toy venue
-here is registered in this file alone and served end to end, over real HTTP, beside the registered venues."""
+handler, its control-plane operation, its admin path, its scenario step and set-up section, its route, its name (which
+fault rules and the journal's filter take) and what a state file keeps of it record by record, and build_app, the
+admin API, the scenario reader, the Python API, the fault rules, the journal and the state file take them from it.
+The toy venue here is registered in this file alone and served end to end, over real HTTP, beside the registered
+venues."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,7 +20,7 @@ from starlette.routing import Route
 
 from mockexchange import MockServer
 from mockexchange.control.commands import as_is, operation
-from mockexchange.control.registration import MockParts, ScenarioSetup, Venue, VenueServed
+from mockexchange.control.registration import KeptRecords, MockParts, ScenarioSetup, Venue, VenueServed
 from mockexchange.core.commands import Command, Handlers, value
 from mockexchange.core.values import Integer, Text
 from mockexchange.registry import VENUES
@@ -28,10 +30,18 @@ from mockexchange.scenario.schema import Reader, fields_of
 
 
 class Bell:
-    """The toy venue's state: how often each user rang."""
+    """The toy venue's state: how often each user rang; and the passes its route hands out, which are no command (a
+    state file keeps them record by record, as Deribit's tokens): `listener` hears each."""
 
     def __init__(self) -> None:
         self.rings: dict[str, int] = {}
+        self.passes: set[str] = set()
+        self.listener: Callable[[str, str, dict[str, Any] | None], None] | None = None
+
+    def hand_out(self, name: str) -> None:
+        self.passes.add(name)
+        if self.listener is not None:
+            self.listener("toy_pass", name, {"name": name})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +69,17 @@ def serve(control: Any, parts: MockParts) -> VenueServed:
         user_id = request.path_params["user_id"]
         return JSONResponse({"user_id": user_id, "rings": bell.rings.get(user_id, 0)})
 
+    async def passes(request: Request) -> JSONResponse:
+        if request.method == "POST":
+            bell.hand_out(request.path_params["name"])
+        return JSONResponse({"known": request.path_params["name"] in bell.passes})
+
     async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
         return JSONResponse({"refused": why}, status)
 
     owns = lambda scope: "toy" if scope["path"].startswith("/toy/") else None  # noqa: E731
-    return VenueServed(bell, [Route("/toy/bells/{user_id}", rings)], owns, refuse)
+    routes = [Route("/toy/bells/{user_id}", rings), Route("/toy/passes/{name}", passes, methods=["GET", "POST"])]
+    return VenueServed(bell, routes, owns, refuse)
 
 
 def read_bells(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
@@ -77,6 +93,16 @@ def add_handlers(handlers: Handlers, control: Any) -> None:
     handlers.add(RingBell, lambda command: ring(control.bell, command))
 
 
+def watch_passes(control: Any, keep: Callable[[str, str, dict[str, Any] | None], None]) -> None:
+    control.bell.listener = keep
+
+
+def restore_pass(control: Any, kind: str, name: str, record: dict[str, Any]) -> None:
+    control.bell.passes.add(record["name"])
+
+
+PASSES = KeptRecords(("toy_pass",), watch_passes, restore_pass, "toy pass changes", "toy passes")
+
 TOY = Venue(
     name="toy",
     title="Toy",
@@ -88,6 +114,7 @@ TOY = Venue(
     steps={"ring": RingBell},
     setup=ScenarioSetup(("bells",), read_bells, {}),
     serve=serve,
+    kept_records=PASSES,
 )
 
 
@@ -124,6 +151,32 @@ def test_a_venue_registered_here_is_served_end_to_end(tmp_path: Path) -> None:
     # the state file kept its commands: a restart answers the same
     with MockServer(venues=(*VENUES, TOY), state=str(state)) as again:
         assert rings_served(again, "alice") == 2 and rings_served(again, "bob") == 4
+
+
+def test_what_the_state_file_keeps_of_the_venue_record_by_record_survives_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with MockServer(venues=(*VENUES, TOY), state=str(state)) as mock:
+        assert httpx.post(f"{mock.base_url}/toy/passes/gold", timeout=10).json() == {"known": True}
+        # Deribit's tokens share the file's rows of such records: neither venue's takes the other's, nor clears them
+        mock.reset_deribit()  # (every Deribit token forgotten)
+        mock.create_deribit_account("d1")
+        key = mock.create_deribit_key("d1")
+        grant = {
+            "grant_type": "client_credentials",
+            "client_id": key["client_id"],
+            "client_secret": key["client_secret"],
+        }
+        token = httpx.get(f"{mock.deribit_url}/api/v2/public/auth", params=grant, timeout=10).json()["result"][
+            "access_token"
+        ]
+    with MockServer(venues=(*VENUES, TOY), state=str(state)) as again:
+        assert httpx.get(f"{again.base_url}/toy/passes/gold", timeout=10).json() == {"known": True}
+        assert httpx.get(f"{again.base_url}/toy/passes/lead", timeout=10).json() == {"known": False}
+        bearer = {"Authorization": f"Bearer {token}"}
+        answer = httpx.get(
+            f"{again.deribit_url}/api/v2/private/get_account_summary", params={"currency": "BTC"}, headers=bearer
+        )
+        assert answer.status_code == 200, answer.text
 
 
 def test_a_fault_rule_names_the_venue_by_its_registration() -> None:

@@ -72,6 +72,24 @@ class Snapshotting:
 
     keep: Callable[[Any, Callable[[str], str]], Any]
     restore: Callable[[Any, Any, Callable[[str, str], str | None]], Callable[[], None]]
+    # Whose secrets it seals, as a state file's messages name one ("Deribit API key"); "": it seals none.
+    sealed: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KeptRecords:
+    """What a state file keeps of a venue beside its commands and snapshot, record by record as it changes (Deribit's
+    tokens, each by its digest: never a secret in plain text), in its rows of the file's `tokens` table: `kinds`, the
+    kinds of record it keeps (the rows of them are its); `watch(control, keep)` has the venue tell `keep(kind, key,
+    record)` each change (record None: that one forgotten; kind "clear": all of them); `restore(control, kind, key,
+    record)` takes one back once the commands ran (ValueError, TypeError, KeyError or AttributeError: one it cannot
+    read, set aside). `changes` and `held` name them in warnings ("Deribit token changes", "Deribit tokens")."""
+
+    kinds: tuple[str, ...]
+    watch: Callable[[Any, Callable[[str, str, dict[str, Any] | None], None]], None]
+    restore: Callable[[Any, str, str, dict[str, Any]], None]
+    changes: str
+    held: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +162,5 @@ class Venue:
     snapshot: Snapshotting | None = None
     # Its websocket channels a channel fault rule may delay (core/faults.py's `Channels`); None: it has none.
     channels: Channels | None = None
+    # What a state file keeps of it record by record beside its commands and snapshot (Deribit's tokens); None: nothing.
+    kept_records: KeptRecords | None = None

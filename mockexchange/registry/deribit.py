@@ -153,4 +153,5 @@ VENUE = Venue(
     kit=KIT,
     panel=DeribitPanel,
     channels=FAULT_CHANNELS,
+    kept_records=deribit_snapshot.TOKENS,
 )

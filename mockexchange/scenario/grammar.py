@@ -45,7 +45,11 @@ def own_steps(venues: faults.FaultVenues) -> tuple[dict[str, Callable[..., Comma
         return spec
 
     venue = {"venue": (of_kind(venues.kind, "venue"), False)}
-    commands = {"fault": fault, "clear_faults": faults.ClearFaults, "ws_close": CloseWebsockets}
+    commands: dict[str, Callable[..., Command]] = {
+        "fault": fault,
+        "clear_faults": faults.ClearFaults,
+        "ws_close": CloseWebsockets,
+    }
     specs = {"fault": command_specs(faults.FaultSpec) | venue, "ws_close": command_specs(CloseWebsockets) | venue}
     return commands, specs
 
