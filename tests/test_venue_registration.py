@@ -79,7 +79,7 @@ def serve(control: Any, parts: MockParts) -> VenueServed:
 
     owns = lambda scope: "toy" if scope["path"].startswith("/toy/") else None  # noqa: E731
     routes = [Route("/toy/bells/{user_id}", rings), Route("/toy/passes/{name}", passes, methods=["GET", "POST"])]
-    return VenueServed(bell, routes, owns, refuse)
+    return VenueServed(bell, routes, owns, refuse, key_header=b"toy-key")
 
 
 def read_bells(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
@@ -142,8 +142,13 @@ def test_a_venue_registered_here_is_served_end_to_end(tmp_path: Path) -> None:
         assert rings_served(mock, "carol") == 2  # its set-up section, read and run
         mock.step()
         assert rings_served(mock, "bob") == 4
-        # the journal names its requests by the venue, and the admin API's document lists its path
+        # the journal names its requests by the venue, filters by its name, keeps the key its header names, and the
+        # admin API's document lists its path
         assert [entry["venue"] for entry in mock.requests(operation=None)][-1:] == ["toy"]
+        httpx.get(f"{mock.base_url}/toy/bells/alice", headers={"toy-key": "k-alice"}, timeout=10)
+        toy = mock.requests(venue="toy")
+        assert {entry["venue"] for entry in toy} == {"toy"} and toy[-1]["key_id"] == "k-alice"
+        assert all(entry["venue"] != "toy" for entry in mock.requests(venue="kalshi"))
         described = httpx.get(f"{mock.base_url}/_admin/openapi.json", timeout=10).json()
         assert "/_admin/toy/bells" in described["paths"]
         # the Kalshi venue still serves beside it

@@ -61,6 +61,9 @@ class VenueServed:
     # The journal's judge of a request of it that its routes left no note on, when the entry is first read
     # (journal/judging.py's `Judge`: Kalshi's REST requests against its slice); None: its routes note every request.
     judge: Callable[[Any], Any] | None = None
+    # The header its requests name their key in (Kalshi's `KALSHI-ACCESS-KEY`), which the journal keeps of a request
+    # (its `key_id`); None: its routes' notes name the key.
+    key_header: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,3 +167,6 @@ class Venue:
     channels: Channels | None = None
     # What a state file keeps of it record by record beside its commands and snapshot (Deribit's tokens); None: nothing.
     kept_records: KeptRecords | None = None
+    # The other names the journal gives its requests (what its `serve`'s `owns` may answer beside `name`: Deribit's
+    # SignalPlus gateway, "signalplus"), which a read of the journal may filter by.
+    dialects: tuple[str, ...] = ()

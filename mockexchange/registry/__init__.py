@@ -30,7 +30,13 @@ GRAMMAR = ScenarioGrammar.of(VENUES)
 # The inspector page's scripts of every venue's panel (a proxy's page loads them too)
 PANEL_ASSETS = {name: media for venue in VENUES for name, media in getattr(venue.panel, "assets", {}).items()}
 
-__all__ = ["PANEL_ASSETS", "GRAMMAR", "VENUES", "Venue", "control_plane", "mock_parts"]
+__all__ = ["PANEL_ASSETS", "GRAMMAR", "VENUES", "Venue", "control_plane", "journal_names", "mock_parts"]
+
+
+def journal_names(venues: Sequence[Venue]) -> dict[str, Venue]:
+    """Each name the journal gives a venue's requests (its `name` and its `dialects`), in the order registered, and
+    the venue it is of."""
+    return {name: venue for venue in venues for name in (venue.name, *venue.dialects)}
 
 
 def mock_parts(

@@ -123,7 +123,7 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
     ctx.commands = VenueCommands(control, VENUE)  # a client's writes, kept as commands
 
     async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
-        return await faults.http_answer(ctx, scope, receive, status, why, gateway=owner == "signalplus")
+        return await faults.http_answer(ctx, scope, receive, status, why, gateway=owner == journaling.SIGNALPLUS)
 
     def faulted(scope: Any) -> None:
         # judged by the venue, which never saw it: no problems (a delayed one's route says)
@@ -154,4 +154,5 @@ VENUE = Venue(
     panel=DeribitPanel,
     channels=FAULT_CHANNELS,
     kept_records=deribit_snapshot.TOKENS,
+    dialects=(journaling.SIGNALPLUS,),
 )
