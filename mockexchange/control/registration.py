@@ -13,6 +13,7 @@ no venue.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,3 +171,6 @@ class Venue:
     # The other names the journal gives its requests (what its `serve`'s `owns` may answer beside `name`: Deribit's
     # SignalPlus gateway, "signalplus"), which a read of the journal may filter by.
     dialects: tuple[str, ...] = ()
+    # Given, once a state file keeps the commands, the hold under which no command runs (`StateRecorder.holding`): what
+    # the venue runs between commands takes it (Kalshi's transitions a read finds due).
+    kept_between: Callable[[Any, Callable[[], AbstractContextManager[object]]], None] = lambda control, holding: None

@@ -158,6 +158,11 @@ def _configure(control: Any, settings: Any) -> None:
     control.set_rest_lag(settings.rest_lag_ms)
 
 
+def _kept_between(control: Any, holding: Any) -> None:
+    # A transition a read finds due runs between commands, never inside one's instant (docs/persistence.md).
+    control.ledger.state.due_guard = holding
+
+
 def _serve(control: Any, parts: MockParts) -> VenueServed:
     settings, journal = parts.settings, parts.journal
     window_ms = int((settings.timestamp_past_s + settings.timestamp_future_s) * 1000)
@@ -219,4 +224,5 @@ VENUE = Venue(
     kit=KIT,
     panel=KalshiPanel,
     channels=FAULT_CHANNELS,
+    kept_between=_kept_between,
 )

@@ -235,8 +235,8 @@ class Persistence:
         observers = self.observers = ObserverWrites(self.file)
         for records in kept:
             records.watch(control, _keeper(observers, records))
-        # A transition a read finds due runs between commands, never inside one's instant (docs/persistence.md).
-        control.ledger.state.due_guard = recorder.holding
+        for venue in control.venues:  # (Kalshi: a transition a read finds due runs between commands)
+            venue.kept_between(control, recorder.holding)
         if journal is not None and self.keep_journal:
             size = journal.max_entries
             journal.listener = lambda entry: observers.put(JOURNAL, _journal(entry, size))
