@@ -97,6 +97,18 @@ class KeptRecords:
 
 
 @dataclass(frozen=True, slots=True)
+class ScenarioKeys:
+    """How a scenario's set-up makes a venue's keys of one set-up kind (scenario/kalshi/keys.py, deribit/keys.py):
+    `answer`, the field of a load's answer listing them ("keys", "deribit_keys"); `make(session, op, n)`, the key of
+    the set-up's `op`, its user's `n`th of the kind (the scenario runner's session, its key folder if any);
+    `writes(op)`, whether loading it into a key folder writes a file there."""
+
+    answer: str
+    make: Callable[[Any, Any, int], dict[str, Any]]
+    writes: Callable[[Any], bool]
+
+
+@dataclass(frozen=True, slots=True)
 class ScenarioSetup:
     """What a scenario file's set-up says of a venue: the top-level sections it reads (`sections`), how (`read`: the
     scenario reader, scenario/schema.py's `Reader`, and the document's top fields; answers the set-up's operations in
@@ -105,6 +117,8 @@ class ScenarioSetup:
     sections: tuple[str, ...]
     read: Callable[[Any, Mapping[str, Any]], list[Any]]
     operations: Mapping[str, str]
+    # How each set-up kind of its keys is made as the set-up runs (with what a client configures: a private key).
+    keys: Mapping[str, ScenarioKeys] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,13 +57,15 @@ def own_steps(venues: faults.FaultVenues) -> tuple[dict[str, Callable[..., Comma
 @dataclass(frozen=True, slots=True)
 class ScenarioGrammar:
     """Every step kind a timeline may take (what makes its command, and its fields' specs), every venue's set-up
-    (control/registration.py's `ScenarioSetup`: the top-level sections it reads, and how) and the control-plane
-    operation of each set-up kind that is no command when read (`operations`)."""
+    (control/registration.py's `ScenarioSetup`: the top-level sections it reads, and how), the control-plane
+    operation of each set-up kind that is no command when read (`operations`) and how each set-up kind of key is made
+    (`keys`: its `ScenarioKeys`)."""
 
     commands: Mapping[str, Callable[..., Command]]
     specs: Mapping[str, Specs]
     setups: tuple[Any, ...] = ()
     operations: Mapping[str, str] = field(default_factory=dict)
+    keys: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, venues: Iterable[Any]) -> ScenarioGrammar:
@@ -72,7 +74,7 @@ class ScenarioGrammar:
         venues = tuple(venues)
         setups = tuple(venue.setup for venue in venues if venue.setup is not None)
         sections = [name for setup in setups for name in setup.sections]
-        kinds = [kind for setup in setups for kind in setup.operations]
+        kinds = [kind for setup in setups for kind in (*setup.operations, *setup.keys)]
         for named, what in ((sections, "scenario set-up section"), (kinds, "scenario set-up kind")):
             if twice := sorted({name for name in named if named.count(name) > 1}):
                 raise ValueError(f"two venues name the {what} {', '.join(twice)}")
@@ -85,7 +87,13 @@ class ScenarioGrammar:
                     raise ValueError(f"two venues name the scenario step {kind!r}")
                 commands[kind] = made
                 specs[kind] = specs_of(kind, made, own_specs)
-        return cls(commands, specs, setups, operations)
+        keys = {kind: made for setup in setups for kind, made in setup.keys.items()}
+        return cls(commands, specs, setups, operations, keys)
+
+    def writes_keys(self, scenario: Any) -> bool:
+        """Whether loading `scenario` (scenario/model.py's `Scenario`) into a key folder writes key files there (a
+        generated Kalshi key's private PEM, a Deribit key's credentials without a fixed secret)."""
+        return any(op.kind in self.keys and self.keys[op.kind].writes(op) for op in scenario.setup)
 
     @property
     def kinds(self) -> tuple[str, ...]:
