@@ -188,10 +188,11 @@ class FaultVenues:
         owners = [name for name, served in self.channels.items() if served is not None and served.owns(spec.channel)]
         if owners and spec.venue in (None, *owners):
             return
-        if spec.venue is not None and self.channels[spec.venue] is None:
-            raise Refused(f"channel must be none: the venue {spec.venue!r} has no channel a rule may delay")
         named = [spec.venue] if spec.venue is not None else list(self.channels)
         allowed = [served.described for name in named if (served := self.channels[name]) is not None]
+        if not allowed:
+            whose = f"the venue {spec.venue!r} has no channel" if spec.venue is not None else "no venue has a channel"
+            raise Refused(f"channel must be none: {whose} a rule may delay")
         raise Refused(f"channel must be {' or '.join(allowed)}, not {shown(spec.channel)}")
 
 
