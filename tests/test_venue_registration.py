@@ -1,12 +1,13 @@
 """A venue is a unit: one registration (control/registration.py's `Venue`) contributes its state, its typed command and
-handler, its control-plane operation, its admin path, its scenario step and set-up section, its route and its
-inspector panel, and build_app, the admin API, the scenario reader, the Python API, the state file and the inspector
-(its account list, its live feed, its section of the page in Chromium) take them from it. The toy venue here is
-registered in this file alone and served end to end, over real HTTP, beside the registered venues."""
+handler, its control-plane operation, its admin path, its scenario step and set-up section, its route, its inspector
+panel, its name (which fault rules and the journal's filter take) and what a state file keeps of it record by record,
+and build_app, the admin API, the scenario reader, the Python API, the fault rules, the journal, the state file and the
+inspector (its account list, its live feed, its section of the page in Chromium) take them from it. The toy venue here
+is registered in this file alone and served end to end, over real HTTP, beside the registered venues."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ from test_inspector_browser import WAIT_MS, browser, open_inspector, page, selec
 from mockexchange import MockServer
 from mockexchange.admin.panels import JS, Panel
 from mockexchange.control.commands import as_is, operation
-from mockexchange.control.registration import MockParts, ScenarioSetup, Venue, VenueServed
+from mockexchange.control.registration import KeptRecords, MockParts, ScenarioSetup, Venue, VenueServed
 from mockexchange.core.commands import Command, Handlers, value
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.values import Integer, Text
@@ -38,11 +39,20 @@ except ImportError:  # test_inspector_browser.py's `browser` fixture fails, sayi
 
 
 class Bell:
-    """The toy venue's state: how often each user rang; each ring goes on the mock's bus."""
+    """The toy venue's state: how often each user rang (each ring goes on the mock's bus); and the passes its route
+    hands out, which are no command (a state file keeps them record by record, as Deribit's tokens): `listener` hears
+    each."""
 
     def __init__(self, bus: EventBus) -> None:
         self.rings: dict[str, int] = {}
         self.bus = bus
+        self.passes: set[str] = set()
+        self.listener: Callable[[str, str, dict[str, Any] | None], None] | None = None
+
+    def hand_out(self, name: str) -> None:
+        self.passes.add(name)
+        if self.listener is not None:
+            self.listener("toy_pass", name, {"name": name})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +81,17 @@ def serve(control: Any, parts: MockParts) -> VenueServed:
         user_id = request.path_params["user_id"]
         return JSONResponse({"user_id": user_id, "rings": bell.rings.get(user_id, 0)})
 
+    async def passes(request: Request) -> JSONResponse:
+        if request.method == "POST":
+            bell.hand_out(request.path_params["name"])
+        return JSONResponse({"known": request.path_params["name"] in bell.passes})
+
     async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
         return JSONResponse({"refused": why}, status)
 
     owns = lambda scope: "toy" if scope["path"].startswith("/toy/") else None  # noqa: E731
-    return VenueServed(bell, [Route("/toy/bells/{user_id}", rings)], owns, refuse)
+    routes = [Route("/toy/bells/{user_id}", rings), Route("/toy/passes/{name}", passes, methods=["GET", "POST"])]
+    return VenueServed(bell, routes, owns, refuse, key_header=b"toy-key")
 
 
 class BellPanel(Panel):
@@ -127,6 +143,16 @@ def add_handlers(handlers: Handlers, control: Any) -> None:
     handlers.add(RingBell, lambda command: ring(control.bell, command))
 
 
+def watch_passes(control: Any, keep: Callable[[str, str, dict[str, Any] | None], None]) -> None:
+    control.bell.listener = keep
+
+
+def restore_pass(control: Any, kind: str, name: str, record: dict[str, Any]) -> None:
+    control.bell.passes.add(record["name"])
+
+
+PASSES = KeptRecords(("toy_pass",), watch_passes, restore_pass, "toy pass changes", "toy passes")
+
 TOY = Venue(
     name="toy",
     title="Toy",
@@ -139,6 +165,7 @@ TOY = Venue(
     setup=ScenarioSetup(("bells",), read_bells, {}),
     serve=serve,
     panel=BellPanel,
+    kept_records=PASSES,
 )
 
 
@@ -166,8 +193,13 @@ def test_a_venue_registered_here_is_served_end_to_end(tmp_path: Path) -> None:
         assert rings_served(mock, "carol") == 2  # its set-up section, read and run
         mock.step()
         assert rings_served(mock, "bob") == 4
-        # the journal names its requests by the venue, and the admin API's document lists its path
+        # the journal names its requests by the venue, filters by its name, keeps the key its header names, and the
+        # admin API's document lists its path
         assert [entry["venue"] for entry in mock.requests(operation=None)][-1:] == ["toy"]
+        httpx.get(f"{mock.base_url}/toy/bells/alice", headers={"toy-key": "k-alice"}, timeout=10)
+        toy = mock.requests(venue="toy")
+        assert {entry["venue"] for entry in toy} == {"toy"} and toy[-1]["key_id"] == "k-alice"
+        assert all(entry["venue"] != "toy" for entry in mock.requests(venue="kalshi"))
         described = httpx.get(f"{mock.base_url}/_admin/openapi.json", timeout=10).json()
         assert "/_admin/toy/bells" in described["paths"]
         # the Kalshi venue still serves beside it
@@ -196,12 +228,66 @@ def test_its_panel_shows_on_the_inspector() -> None:
         assert unknown.status_code == 404 and "no Kalshi or Deribit or Toy account" in unknown.json()["error"]
 
 
+def test_what_the_state_file_keeps_of_the_venue_record_by_record_survives_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with MockServer(venues=(*VENUES, TOY), state=str(state)) as mock:
+        assert httpx.post(f"{mock.base_url}/toy/passes/gold", timeout=10).json() == {"known": True}
+        # Deribit's tokens share the file's rows of such records: neither venue's takes the other's, nor clears them
+        mock.reset_deribit()  # (every Deribit token forgotten)
+        mock.create_deribit_account("d1")
+        key = mock.create_deribit_key("d1")
+        grant = {
+            "grant_type": "client_credentials",
+            "client_id": key["client_id"],
+            "client_secret": key["client_secret"],
+        }
+        token = httpx.get(f"{mock.deribit_url}/api/v2/public/auth", params=grant, timeout=10).json()["result"][
+            "access_token"
+        ]
+    with MockServer(venues=(*VENUES, TOY), state=str(state)) as again:
+        assert httpx.get(f"{again.base_url}/toy/passes/gold", timeout=10).json() == {"known": True}
+        assert httpx.get(f"{again.base_url}/toy/passes/lead", timeout=10).json() == {"known": False}
+        bearer = {"Authorization": f"Bearer {token}"}
+        answer = httpx.get(
+            f"{again.deribit_url}/api/v2/private/get_account_summary", params={"currency": "BTC"}, headers=bearer
+        )
+        assert answer.status_code == 200, answer.text
+
+
+def test_a_fault_rule_names_the_venue_by_its_registration() -> None:
+    with MockServer(venues=(*VENUES, TOY)) as mock:
+        # a rule of the toy venue alone fires on its route, answered in its shape, and not on another venue's
+        added = httpx.post(f"{mock.base_url}/_admin/faults", json={"path": "/", "venue": "toy", "status": 503})
+        assert added.status_code == 200 and added.json()["venue"] == "toy"
+        faulted = httpx.get(f"{mock.base_url}/toy/bells/alice", timeout=10)
+        assert faulted.status_code == 503 and "fault rule 1" in faulted.json()["refused"]
+        assert httpx.get(f"{mock.kalshi_url}/exchange/status", timeout=10).status_code == 200
+        assert mock.faults()["faults"][0]["fired"] == 1
+        # it has no channel a rule may delay; a close of its connections is taken, and the refusals list it
+        with pytest.raises(ValueError, match="the venue 'toy' has no channel"):
+            mock.add_fault(channel="fill", venue="toy", delay_ms=5)
+        assert mock.close_websockets(4001, user_id="alice", venue="toy") == {"closed": 0}
+        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', 'toy', not 'bell'"):
+            mock.add_fault(path="/", venue="bell", status=503)
+        # a scenario's fault step takes it too
+        mock.load_scenario(document={"steps": [{"fault": {"path": "/toy/", "venue": "toy", "drop": True}}]})
+        mock.step()
+        assert [rule["venue"] for rule in mock.faults()["faults"]] == ["toy"]
+
+
 def test_without_its_registration_the_venue_is_not_served() -> None:
     with MockServer() as mock:
         assert httpx.get(f"{mock.base_url}/toy/bells/alice", timeout=10).status_code == 404
         assert httpx.post(f"{mock.base_url}/_admin/toy/bells", json={"user_id": "a"}, timeout=10).status_code == 404
         with pytest.raises(AttributeError):
             mock.ring_bell("alice")
+        # nor may a fault rule, a websocket close or a scenario name it
+        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', not 'toy'"):
+            mock.add_fault(path="/toy/", venue="toy", status=503)
+        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', not 'toy'"):
+            mock.close_websockets(4001, user_id="alice", venue="toy")
+        with pytest.raises(ValueError, match="venue: must be one of 'kalshi', 'deribit', not 'toy'"):
+            mock.load_scenario(document={"steps": [{"fault": {"path": "/toy/", "venue": "toy", "drop": True}}]})
 
 
 def test_two_venues_naming_one_thing_are_refused() -> None:

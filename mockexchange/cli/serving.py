@@ -66,7 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
     started = time.monotonic()
     scenario = None if args.scenario is None else _read_scenario(args)
     key_dir = Path(args.key_dir)
-    if scenario is None or scenario.writes_keys:
+    if scenario is None or GRAMMAR.writes_keys(scenario):
         _check_writable(key_dir)
     sock = _listen(args.host, args.port)
     try:

@@ -13,6 +13,7 @@ no venue.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.commands import Command, Handlers
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.events import EventBus
-from mockexchange.core.faults import FaultRules
+from mockexchange.core.faults import Channels, FaultRules
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.core.token_bucket import Budget
@@ -61,6 +62,9 @@ class VenueServed:
     # The journal's judge of a request of it that its routes left no note on, when the entry is first read
     # (journal/judging.py's `Judge`: Kalshi's REST requests against its slice); None: its routes note every request.
     judge: Callable[[Any], Any] | None = None
+    # The header its requests name their key in (Kalshi's `KALSHI-ACCESS-KEY`), which the journal keeps of a request
+    # (its `key_id`); None: its routes' notes name the key.
+    key_header: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,36 @@ class Snapshotting:
 
     keep: Callable[[Any, Callable[[str], str]], Any]
     restore: Callable[[Any, Any, Callable[[str, str], str | None]], Callable[[], None]]
+    # Whose secrets it seals, as a state file's messages name one ("Deribit API key"); "": it seals none.
+    sealed: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KeptRecords:
+    """What a state file keeps of a venue beside its commands and snapshot, record by record as it changes (Deribit's
+    tokens, each by its digest: never a secret in plain text), in its rows of the file's `tokens` table: `kinds`, the
+    kinds of record it keeps (the rows of them are its); `watch(control, keep)` has the venue tell `keep(kind, key,
+    record)` each change (record None: that one forgotten; kind "clear": all of them); `restore(control, kind, key,
+    record)` takes one back once the commands ran (ValueError, TypeError, KeyError or AttributeError: one it cannot
+    read, set aside). `changes` and `held` name them in warnings ("Deribit token changes", "Deribit tokens")."""
+
+    kinds: tuple[str, ...]
+    watch: Callable[[Any, Callable[[str, str, dict[str, Any] | None], None]], None]
+    restore: Callable[[Any, str, str, dict[str, Any]], None]
+    changes: str
+    held: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioKeys:
+    """How a scenario's set-up makes a venue's keys of one set-up kind (scenario/kalshi/keys.py, deribit/keys.py):
+    `answer`, the field of a load's answer listing them ("keys", "deribit_keys"); `make(session, op, n)`, the key of
+    the set-up's `op`, its user's `n`th of the kind (the scenario runner's session, its key folder if any);
+    `writes(op)`, whether loading it into a key folder writes a file there."""
+
+    answer: str
+    make: Callable[[Any, Any, int], dict[str, Any]]
+    writes: Callable[[Any], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +117,8 @@ class ScenarioSetup:
     sections: tuple[str, ...]
     read: Callable[[Any, Mapping[str, Any]], list[Any]]
     operations: Mapping[str, str]
+    # How each set-up kind of its keys is made as the set-up runs (with what a client configures: a private key).
+    keys: Mapping[str, ScenarioKeys] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +178,13 @@ class Venue:
     # Its state in a state file's snapshot; None: a state file holding it takes no snapshot (a restart runs every
     # command again).
     snapshot: Snapshotting | None = None
+    # Its websocket channels a channel fault rule may delay (core/faults.py's `Channels`); None: it has none.
+    channels: Channels | None = None
+    # What a state file keeps of it record by record beside its commands and snapshot (Deribit's tokens); None: nothing.
+    kept_records: KeptRecords | None = None
+    # The other names the journal gives its requests (what its `serve`'s `owns` may answer beside `name`: Deribit's
+    # SignalPlus gateway, "signalplus"), which a read of the journal may filter by.
+    dialects: tuple[str, ...] = ()
+    # Given, once a state file keeps the commands, the hold under which no command runs (`StateRecorder.holding`): what
+    # the venue runs between commands takes it (Kalshi's transitions a read finds due).
+    kept_between: Callable[[Any, Callable[[], AbstractContextManager[object]]], None] = lambda control, holding: None

@@ -1,4 +1,4 @@
-"""The websocket connections open on one mock, both venues', so the control plane can close a user's connections
+"""The websocket connections open on one mock, every venue's, so the control plane can close a user's connections
 with a close code of its choosing (a fault: `close_websockets`, docs/misbehaving.md).
 
 A connection registers itself once it is accepted and leaves when it ends. It is anything with a `venue`, the
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from mockexchange.core.commands import Command, value
+from mockexchange.core.faults import VENUE_NAME, FaultError, FaultVenues
 from mockexchange.core.money import shown
-from mockexchange.core.values import Choice, Kind, Refused, Text
+from mockexchange.core.values import Kind, Refused, Text
 
-VENUES = ("kalshi", "deribit")
 MAX_CLOSE_REASON_BYTES = 123  # what fits in a close frame (RFC 6455: 125 bytes of payload, 2 of them the code)
 # Close codes a server may send (RFC 6455 and IANA's registry): 1004-1006 and 1015 never go on the wire.
 CLOSE_CODES = (1000, 1001, 1002, 1003, *range(1007, 1015))
@@ -64,14 +64,14 @@ class _CloseReason(Kind[str]):
 @dataclass(frozen=True, slots=True)
 class CloseWebsockets(Command):
     """Close the open websocket connections of a user (or a key: Deribit's client id) with a close `code` and
-    `reason`, on one venue or both; answers how many were closed."""
+    `reason`, on one venue or every one; answers how many were closed."""
 
     name: ClassVar[str] = "close_websockets"
     kept: ClassVar[bool] = False  # (a connection is not state: a restart has none open)
     code: int = value(_CloseCode())
     user_id: str | None = value(Text(), None)
     key_id: str | None = value(Text(), None)
-    venue: str | None = value(Choice(VENUES), None)
+    venue: str | None = value(VENUE_NAME, None)  # None: every venue's
     reason: str = value(_CloseReason(), "")
 
     def check(self) -> None:
@@ -101,7 +101,8 @@ class LiveConnection(Protocol):
 class LiveConnections:
     """Thread-safe: connections come and go on the server's loop while a test's thread asks to close them."""
 
-    def __init__(self) -> None:
+    def __init__(self, venues: FaultVenues | None = None) -> None:
+        self.venues = venues or FaultVenues({})  # the venues a close may name
         self._open: dict[int, LiveConnection] = {}
         self._lock = threading.Lock()
 
@@ -118,12 +119,16 @@ class LiveConnections:
         return remove
 
     def listed(self, venue: str | None = None) -> list[LiveConnection]:
-        """The open connections of `venue` (None: both), in the order they opened (a read: the inspector's)."""
+        """The open connections of `venue` (None: every venue's), in the order they opened (a read: the inspector's)."""
         with self._lock:
             return [c for c in self._open.values() if venue in (None, c.venue)]
 
     def close_websockets(self, close: CloseWebsockets) -> dict[str, int]:
-        """Ask the connections `close` names to close; how many were asked."""
+        """Ask the connections `close` names to close; how many were asked (a venue this mock has not is refused)."""
+        try:
+            self.venues.check_venue(close.venue)
+        except Refused as exc:
+            raise FaultError(str(exc)) from None
         closed = self.close(close.code, close.reason, venue=close.venue, user_id=close.user_id, key_id=close.key_id)
         return {"closed": closed}
 
@@ -134,7 +139,7 @@ class LiveConnections:
     def close(
         self, code: int, reason: str, *, venue: str | None = None, user_id: str | None = None, key_id: str | None = None
     ) -> int:
-        """Close every open connection of `venue` (None: either) acting for `user_id` and `key_id` (each None: any);
+        """Close every open connection of `venue` (None: any) acting for `user_id` and `key_id` (each None: any);
         the number asked to close."""
         with self._lock:
             found = [

@@ -10,19 +10,19 @@ were added; the first that matches and has not run out fires, alone.
 
 Transport-free: the venues' doors (`venues/faults.py`, the websockets) ask `request` or `message` and act on the
 answer; a rule asked for is a command (`FaultSpec`, its kinds checking what a user asks for), which the control plane
-runs by its handler, `add`.
+runs by its handler, `add`. Core names no venue: the venues a rule may name, and the channels of each, are given when
+the rules are made (`FaultVenues`, from the registrations: each one's name and `channels`).
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from mockexchange.core.commands import Command, value
-from mockexchange.core.connections import VENUES
 from mockexchange.core.money import shown
 from mockexchange.core.values import FLAG, Choice, Integer, Kind, Refused, Text
 
@@ -33,10 +33,6 @@ MAX_RULE_ID = 2**63 - 1  # rule ids go on across clears; a larger one names no r
 MAX_PATH = 1_024
 # The methods a request to the mock can have; a rule for another (a typo) would never fire.
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-# The channels a Kalshi connection serves (venues/kalshi/subscriptions.py SERVED_CHANNELS; tests hold them equal) and
-# the prefix every Deribit channel the mock serves starts with (venues/deribit/channels.py).
-KALSHI_CHANNELS = ("market_positions", "fill", "user_orders", "order_group_updates")
-DERIBIT_CHANNEL_PREFIX = "user."
 _ADMIN = "/_admin"
 
 
@@ -137,6 +133,70 @@ DELAY = _Delay()
 
 
 @dataclass(frozen=True, slots=True)
+class _VenueName(Kind[str]):
+    """A venue's name, as a string: which venues there are is the mock's (`FaultVenues`, checked when a rule is
+    added), not the command's."""
+
+    plain = str
+
+    def read(self, value: Any, name: str) -> str:
+        if not isinstance(value, str):
+            raise Refused(f"{name} must be a venue's name, not {shown(value)}")
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string"}
+
+
+VENUE_NAME = _VenueName()
+
+
+@dataclass(frozen=True, slots=True)
+class Channels:
+    """A venue's websocket channels as a channel rule names them: whether a channel (as a client subscribes it) is
+    one of its own a rule may delay (`owns`), and how a refusal names them (`described`: "Kalshi's fill or ...")."""
+
+    owns: Callable[[str], bool]
+    described: str
+
+
+class FaultVenues:
+    """The venues one mock serves, as a fault rule or a websocket close names them (`venue`): each venue's name, in
+    the order registered, and its channels a rule may delay (None: it has none). Given when the rules are made (the
+    registry's `mock_parts`, from each registration's `name` and `channels`)."""
+
+    def __init__(self, channels: Mapping[str, Channels | None]) -> None:
+        self.channels = dict(channels)
+        self.kind = Choice(tuple(self.channels))  # (a venue's name as its registration has it, nothing else)
+
+    @classmethod
+    def of(cls, venues: Iterable[Any]) -> FaultVenues:
+        """The venues of these registrations (control/registration.py's `Venue`: its `name` and `channels`)."""
+        return cls({venue.name: venue.channels for venue in venues})
+
+    def check_venue(self, venue: str | None, name: str = "venue") -> None:
+        """Refused unless `venue` is None (every venue) or a venue's name."""
+        if venue is not None:
+            self.kind.read(venue, name)
+
+    def check(self, spec: FaultSpec) -> None:
+        """Refused unless the rule's venue is one of these and its channel, if it has one, a channel of it (or, with
+        no venue named, of any)."""
+        self.check_venue(spec.venue)
+        if spec.channel is None:
+            return
+        owners = [name for name, served in self.channels.items() if served is not None and served.owns(spec.channel)]
+        if owners and spec.venue in (None, *owners):
+            return
+        named = [spec.venue] if spec.venue is not None else list(self.channels)
+        allowed = [served.described for name in named if (served := self.channels[name]) is not None]
+        if not allowed:
+            whose = f"the venue {spec.venue!r} has no channel" if spec.venue is not None else "no venue has a channel"
+            raise Refused(f"channel must be none: {whose} a rule may delay")
+        raise Refused(f"channel must be {' or '.join(allowed)}, not {shown(spec.channel)}")
+
+
+@dataclass(frozen=True, slots=True)
 class FaultSpec(Command):
     """A fault rule, as asked for (`add_fault`): requests under a `path` prefix (or messages of a websocket `channel`)
     get a `status` in the venue's error shape, a `delay_ms` (or a [low, high] range), or a `drop`, `times` times
@@ -146,7 +206,7 @@ class FaultSpec(Command):
     kept: ClassVar[bool] = False  # (the mock's misbehaviour: a restart starts without it)
     path: str | None = value(_Path(), None)
     method: str | None = value(_Method(), None)  # None: any (a rule naming one applies to HTTP requests only)
-    venue: str | None = value(Choice(VENUES), None)  # "kalshi" or "deribit" (and its SignalPlus dialect); None: either
+    venue: str | None = value(VENUE_NAME, None)  # a venue's name ("kalshi", "deribit"); None: every venue
     status: int | None = value(Integer(400, 599), None)
     delay_ms: tuple[int, int] | None = value(DELAY, None)  # (low, high) inclusive; equal for a fixed delay
     drop: bool | None = value(FLAG, None)  # (false is no fault, as if left out)
@@ -169,7 +229,6 @@ class FaultSpec(Command):
                 raise Refused("a channel rule delays messages: give delay_ms (status and drop are for paths)")
             if self.method is not None:
                 raise Refused("method is for path rules (HTTP requests); a channel rule takes none")
-            _check_channel(self.channel, self.venue)
 
     def to_json(self) -> dict[str, Any]:
         where = {"path": self.path} if self.path is not None else {"channel": self.channel}
@@ -181,18 +240,6 @@ class FaultSpec(Command):
         else:
             effect = {"drop": True}
         return {**where, "method": self.method, "venue": self.venue, **effect, "times": self.times}
-
-
-def _check_channel(channel: str, venue: str | None) -> None:
-    kalshi = channel in KALSHI_CHANNELS
-    deribit = channel.casefold().startswith(DERIBIT_CHANNEL_PREFIX)
-    if (venue == "kalshi" and not kalshi) or (venue == "deribit" and not deribit) or not (kalshi or deribit):
-        served = {
-            "kalshi": f"Kalshi's {' or '.join(KALSHI_CHANNELS)}",
-            "deribit": f"a prefix of a Deribit channel starting with {DERIBIT_CHANNEL_PREFIX!r} (user.portfolio)",
-        }
-        allowed = [served[venue]] if venue is not None else list(served.values())
-        raise Refused(f"channel must be {' or '.join(allowed)}, not {shown(channel)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +297,10 @@ class _Rule:
 class FaultRules:
     """Thread-safe: the server's loop asks while an admin call or a test's thread adds and clears."""
 
-    def __init__(self, rng: random.Random | None = None, max_rules: int = MAX_RULES) -> None:
+    def __init__(
+        self, venues: FaultVenues | None = None, rng: random.Random | None = None, max_rules: int = MAX_RULES
+    ) -> None:
+        self.venues = venues or FaultVenues({})  # (none: a rule naming a venue or a channel is refused)
         self.max_rules = max_rules
         self._random = rng or random.Random()
         self._rules: list[_Rule] = []
@@ -263,6 +313,10 @@ class FaultRules:
         return bool(self._rules)
 
     def add(self, spec: FaultSpec) -> dict[str, Any]:
+        try:
+            self.venues.check(spec)
+        except Refused as exc:
+            raise FaultError(str(exc)) from None
         with self._lock:
             if len(self._rules) >= self.max_rules:
                 held = len(self._rules)
@@ -292,7 +346,7 @@ class FaultRules:
             return {"cleared": cleared}
 
     def request(self, venue: str, method: str | None, path: str) -> Fault | None:
-        """The fault for a request of `venue` ("kalshi" or "deribit") at `path`; `method` is the HTTP method, None for
+        """The fault for a request of `venue` (its registration's name) at `path`; `method` is the HTTP method, None for
         a JSON-RPC call over a websocket (which rules naming a method do not match)."""
         return self._first(
             venue, lambda spec: spec.path is not None and spec.method in (None, method) and path.startswith(spec.path)
@@ -307,7 +361,7 @@ class FaultRules:
         return self._first(venue, lambda spec: spec.channel is not None and folded.startswith(spec.channel.casefold()))
 
     def _first(self, venue: str, matches: Callable[[FaultSpec], bool]) -> Fault | None:
-        """The fault of the first rule of `venue` (or of both) not spent that `matches`; it fires."""
+        """The fault of the first rule of `venue` (or of every venue) not spent that `matches`; it fires."""
         if not self._rules:
             return None
         with self._lock:

@@ -51,14 +51,13 @@ import orjson
 from mockexchange.core.clock import Clock
 from mockexchange.journal import refusal
 from mockexchange.journal.entries import BODY_BYTES, HttpExchange, JournalEntry, JournalNote, ReplyCheck, as_text
-from mockexchange.journal.judging import Judge, check_command, judge, judged_reply, kalshi_rules, unrouted
+from mockexchange.journal.judging import Judge, judge, judged_reply, unrouted
 from mockexchange.schema.requests import Problem
 from mockexchange.settings import DEFAULT_JOURNAL_MAX_BYTES
 
 DEFAULT_SIZE = 10_000
 DEFAULT_MAX_BYTES = DEFAULT_JOURNAL_MAX_BYTES  # 10,000 ordinary entries fit (~600 bytes each); a flood stops here
 TRANSPORTS = ("rest", "ws")
-VENUES = ("kalshi", "deribit", "signalplus")
 
 
 class Journal:
@@ -68,21 +67,24 @@ class Journal:
         self,
         wall_clock: Clock,
         size: int = DEFAULT_SIZE,
-        venue: str = "kalshi",
+        venue: str = "",
         *,
         max_bytes: int | None = DEFAULT_MAX_BYTES,
         judges: Mapping[str, Judge] | None = None,
+        venues: Sequence[str] = (),
     ) -> None:
-        """`size` entries at most, of at most `max_bytes` together (None: no bound in bytes); `judges`: each venue's
-        judge of its entries no route left a note on (by default Kalshi's: its REST requests against the slice), and
-        the venues a read may filter by are those and `VENUES`."""
+        """`size` entries at most, of at most `max_bytes` together (None: no bound in bytes); `venue`: the venue of an
+        exchange that names none; `judges`: each venue's judge of its entries no route left a note on (its
+        registration's); the venues a read may filter by are `venues` (each name the journal gives a venue's requests,
+        from the registrations) and the judges'."""
         if size < 0:
             raise ValueError("journal_size must be >= 0")
         if max_bytes is not None and max_bytes < 0:
             raise ValueError("journal_max_bytes must be >= 0")
         self.wall_clock = wall_clock
         self.venue = venue
-        self.judges: Mapping[str, Judge] = {"kalshi": kalshi_rules} if judges is None else judges
+        self.judges: Mapping[str, Judge] = {} if judges is None else judges
+        self.venues = tuple(venues)
         self.max_entries = size
         self.max_bytes = max_bytes
         self._entries: deque[JournalEntry] = deque()
@@ -188,14 +190,21 @@ class Journal:
         return entry
 
     def record_command(
-        self, path: str, key_id: str | None, text: str | bytes, replies: Sequence[Mapping[str, Any]]
+        self,
+        venue: str,
+        path: str,
+        key_id: str | None,
+        text: str | bytes,
+        replies: Sequence[Mapping[str, Any]],
+        note: JournalNote,
     ) -> None:
-        operation, problems = check_command(text)
-        entry = JournalEntry(0, self.wall_clock.now(), self.venue, "ws", None, path, "", key_id, None)
+        """A websocket command of a venue and its replies (Kalshi's), judged by the venue as it arrived (`note`: its
+        operation, problems, refusal and the mock's diagnosis of it)."""
+        entry = JournalEntry(0, self.wall_clock.now(), venue, "ws", None, path, "", key_id, None)
         entry.command, entry.replies = as_text(text), [_reply(r) for r in replies]
-        entry.operation, entry.problems = operation, problems
+        entry.operation, entry.problems = note.operation, note.problems
         entry.response_body = _envelopes(replies)
-        entry.refusal, entry.diagnosis = refusal.of_kalshi_replies(replies)
+        entry.refusal, entry.diagnosis = note.refusal, note.diagnosis
         self._add(entry)
 
     def record_message(
@@ -258,7 +267,7 @@ class Journal:
         limit: int | None = None,
         seq: int | None = None,
     ) -> tuple[list[JournalEntry], int]:
-        known = (*VENUES, *(name for name in self.judges if name not in VENUES))
+        known = (*self.venues, *(name for name in self.judges if name not in self.venues))
         if venue is not None and venue not in known:
             raise ValueError(f"venue must be one of {', '.join(known)}")
         if transport is not None and transport not in TRANSPORTS:

@@ -1,19 +1,19 @@
 """What a journal entry breaks, found where it can be: a request its venue's routes left no note on judged by its
-venue's judge when it is first read (`judge`: Kalshi's REST request against the OpenAPI slice, `kalshi_rules`; a 401
-the mock's signature check refused is `auth.signature`), a Kalshi websocket command when it arrives
-(`check_command`), a request no route of a venue judged by its routes answered (`unrouted`), a reply by the check its
-venue's note names (`judged_reply`). Committed slices that cannot be found are `schema.unavailable`; a bug of the
-checks is logged and said (`journal.unjudged`), never raised: the journal still reads, and the reply still goes out."""
+venue's judge when it is first read (`judge`: the judge its registration's `serve` gives, such as Kalshi's REST request
+against the OpenAPI slice, venues/kalshi/journaling.py; a 401 the mock's signature check refused is `auth.signature`),
+a request no route of a venue judged by its routes answered (`unrouted`), a reply by the check its venue's note names
+(`judged_reply`); a venue's websocket command is judged by the venue as it arrives (its note). Committed slices that
+cannot be found are `schema.unavailable`; a bug of the checks is logged and said (`journal.unjudged`), never raised:
+the journal still reads, and the reply still goes out."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import unquote
 
 from mockexchange.journal.entries import JournalEntry, ReplyCheck
-from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
+from mockexchange.schema.requests import Problem, problem
 from mockexchange.schema.specs import SpecError
 
 log = logging.getLogger(__name__)
@@ -21,15 +21,6 @@ log = logging.getLogger(__name__)
 
 # A venue's judge of an entry its routes left no note on, when the entry is first read: its operation and problems
 Judge = Callable[[JournalEntry], tuple[str | None, list[Problem]]]
-
-
-def kalshi_rules(entry: JournalEntry) -> tuple[str | None, list[Problem]]:
-    """A Kalshi REST request against the OpenAPI slice; a websocket upgrade at the AsyncAPI's one endpoint."""
-    if entry.transport == "rest":
-        return kalshi_rest_rules().check(entry.method or "", unquote(entry.path), entry.query)
-    if unquote(entry.path) != kalshi_command_rules().path:
-        return None, [problem("operation.unknown", f"{entry.path}: no websocket endpoint of the schema is here")]
-    return None, []
 
 
 def judge(entry: JournalEntry, judges: Mapping[str, Judge]) -> None:
@@ -69,10 +60,3 @@ def unrouted(method: str | None, path: str, status: int | None) -> list[Problem]
     if status == 405:
         return [problem("operation.method", f"{method} {path}: the venue's endpoint here does not take {method}")]
     return []
-
-
-def check_command(text: str | bytes) -> tuple[str | None, list[Problem]]:
-    try:
-        return kalshi_command_rules().check(text)
-    except SpecError as exc:
-        return None, [problem("schema.unavailable", str(exc))]

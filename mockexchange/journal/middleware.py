@@ -6,7 +6,7 @@ arrived whole."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -26,7 +26,6 @@ from mockexchange.web.request_body import raw_header
 JOURNAL_NOTE = "mockexchange.journal"  # the ASGI scope key of a venue's `JournalNote`
 # The ASGI scope key of what a fault rule did to the request (`core.faults.Fault.describe()`), left by venues/faults.py.
 JOURNAL_FAULT = "mockexchange.fault"
-_KEY_HEADER = b"kalshi-access-key"
 _AUTH_HEADER = b"x-mockexchange-auth"
 _DIAGNOSIS_HEADER = DIAGNOSIS_HEADER.lower().encode()
 
@@ -51,30 +50,28 @@ async def client_gone(request: Request, exc: Exception) -> Response:
 
 class JournalMiddleware:
     """Records each HTTP request and websocket upgrade of a venue when its response's body ends (before the client can
-    have it whole). `venue_of` names the venue of a request (None: not journaled); by default Kalshi's, under `prefix`.
-    Anything else (the admin API) passes untouched."""
+    have it whole). `venue_of` names the venue of a request (None: not journaled: the admin API, which passes
+    untouched); `key_headers`, by that name, the header a venue's request names its key in (its registration's `serve`:
+    Kalshi's; a venue without one has its routes' notes name the key)."""
 
     def __init__(
         self,
         app: ASGIApp,
         journal: Journal,
-        prefix: str = "/trade-api/",
-        venue_of: Callable[[Scope], str | None] | None = None,
+        venue_of: Callable[[Scope], str | None],
+        key_headers: Mapping[str, bytes] | None = None,
     ) -> None:
         self.app = app
         self.journal = journal
-        self.prefix = prefix
-        self.venue_of = venue_of or self._kalshi
-
-    def _kalshi(self, scope: Scope) -> str | None:
-        return "kalshi" if scope["path"].startswith(self.prefix) else None
+        self.venue_of = venue_of
+        self.key_headers = dict(key_headers or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         venue = self.venue_of(scope) if scope["type"] in ("http", "websocket") else None
         if venue is None:
             await self.app(scope, receive, send)
             return
-        exchange = _Exchange(self.journal, scope, venue, receive, send)
+        exchange = _Exchange(self.journal, scope, venue, self.key_headers.get(venue), receive, send)
         # (a websocket's messages are recorded by its venue: only an HTTP request's body is read here)
         try:
             await self.app(scope, exchange.receive if scope["type"] == "http" else receive, exchange.send)
@@ -88,11 +85,14 @@ class _Exchange:
     """One HTTP request or websocket upgrade on its way through the middleware: the first `BODY_BYTES` of the body it
     sent, its answer's start, then its answer's body, at whose end (before the client has it) it is recorded."""
 
-    __slots__ = ("answer", "arrived", "journal", "keep", "recorded", "scope", "send_on", "sent", "started", "take_from",
-                 "venue")  # fmt: skip
+    __slots__ = ("answer", "arrived", "journal", "keep", "key_header", "recorded", "scope", "send_on", "sent",
+                 "started", "take_from", "venue")  # fmt: skip
 
-    def __init__(self, journal: Journal, scope: Scope, venue: str, receive: Receive, send: Send) -> None:
+    def __init__(
+        self, journal: Journal, scope: Scope, venue: str, key_header: bytes | None, receive: Receive, send: Send
+    ) -> None:
         self.journal, self.scope, self.venue, self.take_from, self.send_on = journal, scope, venue, receive, send
+        self.key_header = key_header
         self.arrived = monotonic()
         self.recorded = False
         self.sent = b""
@@ -165,7 +165,7 @@ class _Exchange:
         return self.journal.record_http(HttpExchange(
             "rest" if scope["type"] == "http" else "ws", scope.get("method", "GET"),  # a websocket upgrade is a GET
             raw_path.decode("latin-1").split("?", 1)[0], scope.get("query_string", b"").decode("latin-1"),
-            raw_header(scope.get("headers"), _KEY_HEADER) if self.venue == "kalshi" else None, status,
+            raw_header(scope.get("headers"), self.key_header) if self.key_header else None, status,
             raw_header(headers, _AUTH_HEADER),  # a 401's diagnosis, or the note on one accepted
             self.venue, scope.get(JOURNAL_NOTE), scope.get(JOURNAL_FAULT), latency_us,
             request_body=self.sent, response_body=answer, diagnosis=raw_header(headers, _DIAGNOSIS_HEADER),

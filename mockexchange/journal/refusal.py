@@ -8,7 +8,7 @@ words), its flat 400 `{"msg"}` (a parameter's: no code), its websocket error `{"
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -42,14 +42,6 @@ def of_answer(body: bytes) -> dict[str, Any] | None:
     if isinstance(error, dict):
         return refused(error.get("code"), error.get("message"))
     return refused(None, document["msg"]) if isinstance(document.get("msg"), str) else None
-
-
-def of_kalshi_replies(replies: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any] | None, str | None]:
-    """The refusal among Kalshi's replies to a websocket command (its first error), and the mock's diagnosis of it."""
-    for reply in replies:
-        if reply.get("type") == "error":
-            return of_frame(reply)
-    return None, None
 
 
 def of_frame(frame: Any) -> tuple[dict[str, Any] | None, str | None]:

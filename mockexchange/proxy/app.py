@@ -29,7 +29,7 @@ from mockexchange.proxy.forward import forward_http
 from mockexchange.proxy.sockets import forward_websocket
 from mockexchange.proxy.upstreams import Upstream
 from mockexchange.recording.writer import TapeWriter
-from mockexchange.registry import PANELS
+from mockexchange.registry import PANELS, VENUES, journal_names
 from mockexchange.settings import Settings
 from mockexchange.version import __version__
 from mockexchange.web.answers import json_line_response
@@ -57,7 +57,10 @@ class ProxyApp:
         self.clock = clock or SystemClock()
         self.timeout_s = timeout_s
         self.settings = settings or Settings(host="127.0.0.1", port=0)
-        self.journal = Journal(self.clock, journal_size, next(iter(self.upstreams)), max_bytes=DEFAULT_MAX_BYTES)
+        self.journal = Journal(
+            self.clock, journal_size, next(iter(self.upstreams)), max_bytes=DEFAULT_MAX_BYTES,
+            venues=tuple(journal_names(VENUES)),
+        )  # fmt: skip
         self.tape = TapeWriter(record, {v: u.url for v, u in self.upstreams.items()}) if record else None
         guard = AdminGuard(self.settings)
         # The inspector's live feed: the journal's entries only (a proxy has no accounts, scenario or connections of

@@ -13,7 +13,9 @@ from mockexchange.admin.panels import Panel
 from mockexchange.control import Control
 from mockexchange.control.registration import MockParts, Venue
 from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.connections import LiveConnections
 from mockexchange.core.events import EventBus
+from mockexchange.core.faults import FaultRules, FaultVenues
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.registry import deribit, kalshi
@@ -29,18 +31,29 @@ GRAMMAR = ScenarioGrammar.of(VENUES)
 # Every venue's inspector panel (a proxy's page loads their scripts too)
 PANELS: tuple[type[Panel], ...] = tuple(venue.panel for venue in VENUES if isinstance(venue.panel, type))
 
-__all__ = ["PANELS", "GRAMMAR", "VENUES", "Venue", "control_plane", "mock_parts"]
+__all__ = ["PANELS", "GRAMMAR", "VENUES", "Venue", "control_plane", "journal_names", "mock_parts"]
+
+
+def journal_names(venues: Sequence[Venue]) -> dict[str, Venue]:
+    """Each name the journal gives a venue's requests (its `name` and its `dialects`), in the order registered, and
+    the venue it is of."""
+    return {name: venue for venue in venues for name in (venue.name, *venue.dialects)}
 
 
 def mock_parts(
     settings: Settings, venues: Sequence[Venue], clock: Clock | None, wall_clock: Clock, seed: int | None
 ) -> MockParts:
     """What the venues of one mock share: the exchange clock (the system clock unless given), the wall clock, one bus,
-    the ids from `seed`, and the rate limits under the settings' tier, each venue's budgets its registration's."""
+    the ids from `seed`, the rate limits under the settings' tier, each venue's budgets its registration's, and the
+    fault rules and open connections, which name the venues (and their channels) as the registrations do."""
     tables = {venue.name: venue.budgets for venue in venues if venue.budgets is not None}
     # Rate limits refill on the wall clock: a test's ManualClock refills them when it moves. ValueError: unknown tier.
     limits = RateLimits(wall_clock, settings.rate_limit_tier, tables=tables)
-    return MockParts(settings, clock or SystemClock(), wall_clock, EventBus(), IdFactory(seed), limits)
+    named = FaultVenues.of(venues)
+    return MockParts(
+        settings, clock or SystemClock(), wall_clock, EventBus(), IdFactory(seed), limits,
+        faults=FaultRules(named), connections=LiveConnections(named),
+    )  # fmt: skip
 
 
 def control_plane(

@@ -26,10 +26,12 @@ from mockexchange.core.deribit.rate_budgets import deribit_budgets
 from mockexchange.core.mock_commands import ResetDeribit
 from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.middleware import JOURNAL_NOTE
+from mockexchange.scenario.deribit import keys as scenario_keys
 from mockexchange.scenario.deribit import setup, steps
 from mockexchange.state import deribit as deribit_snapshot
 from mockexchange.venues.deribit import faults, journaling, table
 from mockexchange.venues.deribit import routes as deribit_routes
+from mockexchange.venues.deribit.channels import FAULT_CHANNELS
 from mockexchange.venues.deribit.context import DeribitContext
 
 NAME = "deribit"
@@ -122,7 +124,7 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
     ctx.commands = VenueCommands(control, VENUE)  # a client's writes, kept as commands
 
     async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
-        return await faults.http_answer(ctx, scope, receive, status, why, gateway=owner == "signalplus")
+        return await faults.http_answer(ctx, scope, receive, status, why, gateway=owner == journaling.SIGNALPLUS)
 
     def faulted(scope: Any) -> None:
         # judged by the venue, which never saw it: no problems (a delayed one's route says)
@@ -145,10 +147,13 @@ VENUE = Venue(
     admin=ADMIN,
     steps=steps.STEPS,
     step_specs=steps.SPECS,
-    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS),
+    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS, scenario_keys.KEYS),
     serve=_serve,
     budgets=deribit_budgets,
     snapshot=deribit_snapshot.SNAPSHOT,
     kit=KIT,
     panel=DeribitPanel,
+    channels=FAULT_CHANNELS,
+    kept_records=deribit_snapshot.TOKENS,
+    dialects=(journaling.SIGNALPLUS,),
 )

@@ -29,7 +29,7 @@ from mockexchange.core.kalshi.handlers import add_kalshi_handlers
 from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
-from mockexchange.journal.judging import kalshi_rules
+from mockexchange.scenario.kalshi import keys as scenario_keys
 from mockexchange.scenario.kalshi import setup, steps
 from mockexchange.state import kalshi as kalshi_snapshot
 from mockexchange.venues.kalshi import profiles, table
@@ -37,6 +37,8 @@ from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.faults import status_error
 from mockexchange.venues.kalshi.generated_mode import GeneratedResponses
+from mockexchange.venues.kalshi.journaling import KEY_HEADER, command_note, kalshi_rules
+from mockexchange.venues.kalshi.subscriptions import FAULT_CHANNELS
 from mockexchange.venues.kalshi.websocket import WS_PATH
 
 NAME = "kalshi"
@@ -157,6 +159,11 @@ def _configure(control: Any, settings: Any) -> None:
     control.set_rest_lag(settings.rest_lag_ms)
 
 
+def _kept_between(control: Any, holding: Any) -> None:
+    # A transition a read finds due runs between commands, never inside one's instant (docs/persistence.md).
+    control.ledger.state.due_guard = holding
+
+
 def _serve(control: Any, parts: MockParts) -> VenueServed:
     settings, journal = parts.settings, parts.journal
     window_ms = int((settings.timestamp_past_s + settings.timestamp_future_s) * 1000)
@@ -171,7 +178,9 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
         ws_queue_bytes=settings.ws_queue_bytes,
         ws_max_subscriptions=settings.ws_max_subscriptions,
         ws_max_markets=settings.ws_max_markets,
-        on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
+        on_command=lambda key_id, text, replies: journal.record_command(
+            NAME, WS_PATH, key_id, text, replies, command_note(text, replies)
+        ),
         generated=control.generated,
         # a signature is remembered as long as it can pass: the timestamp window's width
         replays=SeenSignatures(window_ms) if settings.kalshi_reject_replays else None,
@@ -186,7 +195,7 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
     async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
         return status_error(status, why).response()
 
-    return VenueServed(ctx, kalshi_routes.routes(ctx), _owns, refuse, judge=kalshi_rules)
+    return VenueServed(ctx, kalshi_routes.routes(ctx), _owns, refuse, judge=kalshi_rules, key_header=KEY_HEADER)
 
 
 def _owns(scope: Any) -> str | None:
@@ -209,10 +218,12 @@ VENUE = Venue(
     inspected={"rest_lag": "rest_lag"},
     steps=steps.STEPS,
     step_specs=steps.SPECS,
-    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS),
+    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS, scenario_keys.KEYS),
     serve=_serve,
     budgets=kalshi_budgets,
     snapshot=kalshi_snapshot.SNAPSHOT,
     kit=KIT,
     panel=KalshiPanel,
+    channels=FAULT_CHANNELS,
+    kept_between=_kept_between,
 )

@@ -7,8 +7,9 @@ it does not take is refused naming its line; what only the state can say (an unk
 market's levels, funds short) is refused when the step runs, naming its line too.
 
 Each venue's steps are its registration's (scenario/kalshi/steps.py, scenario/deribit/steps.py); the mock's own are
-here: a fault rule, clearing them, closing a user's websocket connections (docs/misbehaving.md). `ScenarioGrammar.of`
-joins them in the order the venues are registered, the mock's own first.
+here: a fault rule, clearing them, closing a user's websocket connections (docs/misbehaving.md), whose `venue` (and a
+rule's channel) is checked against the venues registered when the file is read. `ScenarioGrammar.of` joins them in the
+order the venues are registered, the mock's own first.
 """
 
 from __future__ import annotations
@@ -20,13 +21,8 @@ from typing import Any
 from mockexchange.core import faults
 from mockexchange.core.commands import Command
 from mockexchange.core.connections import CloseWebsockets
-from mockexchange.scenario.scalars import Specs, command_specs
+from mockexchange.scenario.scalars import Field, Specs, command_specs, of_kind
 
-OWN: dict[str, Callable[..., Command]] = {
-    "fault": faults.FaultSpec,
-    "clear_faults": faults.ClearFaults,
-    "ws_close": CloseWebsockets,
-}
 RUNNERS = ("wait", "burst")  # the runner's own kinds, which are no command
 
 
@@ -39,16 +35,37 @@ def specs_of(kind: str, made: Callable[..., Command], given: Mapping[str, Specs]
     return command_specs(made)
 
 
+def own_steps(venues: faults.FaultVenues) -> tuple[dict[str, Callable[..., Command]], dict[str, Specs]]:
+    """The mock's own steps (a fault rule, clearing them, closing websockets), each `venue` one of `venues` and a
+    rule's channel one of its venue's, refused when the file is read as the control plane would refuse it."""
+
+    def fault(**fields: Any) -> faults.FaultSpec:
+        spec = faults.FaultSpec(**fields)
+        venues.check(spec)
+        return spec
+
+    venue = {"venue": Field(of_kind(venues.kind, "venue"))}
+    commands: dict[str, Callable[..., Command]] = {
+        "fault": fault,
+        "clear_faults": faults.ClearFaults,
+        "ws_close": CloseWebsockets,
+    }
+    specs = {"fault": command_specs(faults.FaultSpec) | venue, "ws_close": command_specs(CloseWebsockets) | venue}
+    return commands, specs
+
+
 @dataclass(frozen=True, slots=True)
 class ScenarioGrammar:
     """Every step kind a timeline may take (what makes its command, and its fields' specs), every venue's set-up
-    (control/registration.py's `ScenarioSetup`: the top-level sections it reads, and how) and the control-plane
-    operation of each set-up kind that is no command when read (`operations`)."""
+    (control/registration.py's `ScenarioSetup`: the top-level sections it reads, and how), the control-plane
+    operation of each set-up kind that is no command when read (`operations`) and how each set-up kind of key is made
+    (`keys`: its `ScenarioKeys`)."""
 
     commands: Mapping[str, Callable[..., Command]]
     specs: Mapping[str, Specs]
     setups: tuple[Any, ...] = ()
     operations: Mapping[str, str] = field(default_factory=dict)
+    keys: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, venues: Iterable[Any]) -> ScenarioGrammar:
@@ -57,20 +74,26 @@ class ScenarioGrammar:
         venues = tuple(venues)
         setups = tuple(venue.setup for venue in venues if venue.setup is not None)
         sections = [name for setup in setups for name in setup.sections]
-        kinds = [kind for setup in setups for kind in setup.operations]
+        kinds = [kind for setup in setups for kind in (*setup.operations, *setup.keys)]
         for named, what in ((sections, "scenario set-up section"), (kinds, "scenario set-up kind")):
             if twice := sorted({name for name in named if named.count(name) > 1}):
                 raise ValueError(f"two venues name the {what} {', '.join(twice)}")
         operations = {kind: name for setup in setups for kind, name in setup.operations.items()}
         commands: dict[str, Callable[..., Command]] = {}
         specs: dict[str, Specs] = {}
-        for table, own_specs in [(OWN, {}), *((venue.steps, venue.step_specs) for venue in venues)]:
+        for table, own_specs in [own_steps(faults.FaultVenues.of(venues)), *((v.steps, v.step_specs) for v in venues)]:
             for kind, made in table.items():
                 if kind in commands or kind in RUNNERS:
                     raise ValueError(f"two venues name the scenario step {kind!r}")
                 commands[kind] = made
                 specs[kind] = specs_of(kind, made, own_specs)
-        return cls(commands, specs, setups, operations)
+        keys = {kind: made for setup in setups for kind, made in setup.keys.items()}
+        return cls(commands, specs, setups, operations, keys)
+
+    def writes_keys(self, scenario: Any) -> bool:
+        """Whether loading `scenario` (scenario/model.py's `Scenario`) into a key folder writes key files there (a
+        generated Kalshi key's private PEM, a Deribit key's credentials without a fixed secret)."""
+        return any(op.kind in self.keys and self.keys[op.kind].writes(op) for op in scenario.setup)
 
     @property
     def kinds(self) -> tuple[str, ...]:

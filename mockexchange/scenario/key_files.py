@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 
 class KeyFileError(ValueError):
     """A key file that is there but cannot be read back: the message names it and says what is wrong."""
+
+
+def file_name(name: str) -> str:
+    """`name` with what a file name should not hold (a path separator, spaces) as `_`."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
 def write_private(path: Path, text: str) -> None:

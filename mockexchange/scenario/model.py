@@ -69,13 +69,3 @@ class Scenario:
     def timeline_operations(self) -> int:
         """The operations the timeline runs: one a step, but one a fill for a burst (a line can be 5,000 fills)."""
         return sum(op.args["fills"] if op.kind == "burst" else 1 for op in self.steps)
-
-    @property
-    def writes_keys(self) -> bool:
-        """Whether loading it into a key folder writes key files: a Kalshi key without a public PEM (generated, its
-        PEM saved), a Deribit key without a fixed secret (its credentials kept)."""
-        return any(
-            (op.kind == "key" and "public_key_pem" not in op.args)
-            or (op.kind == "deribit_key" and not op.args.get("client_secret"))
-            for op in self.setup
-        )

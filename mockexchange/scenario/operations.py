@@ -102,9 +102,8 @@ class Scenarios:
                     clock.set(scenario.start)  # a fresh ledger: exchange time may start anywhere, earlier included
                 else:
                     control.advance_clock(to=scenario.start.isoformat())
-            session = ScenarioSession(
-                control, scenario, self.grammar.operations, None if key_dir is None else Path(key_dir)
-            )
+            key_folder = None if key_dir is None else Path(key_dir)
+            session = ScenarioSession(control, scenario, self.grammar.operations, key_folder, self.grammar.keys)
             session.on_change = self._changed
             if progress is not None:
                 total = len(scenario.setup) + (scenario.timeline_operations if run else 0)
@@ -115,7 +114,7 @@ class Scenarios:
             ran = session.run(None) if run else []
         finally:
             session.report_progress(None)  # the load is over: a later step or play is not part of it
-        return {**session.status(), "keys": session.keys, "deribit_keys": session.deribit_keys, "ran_steps": len(ran)}
+        return {**session.status(), **session.keys_made, "ran_steps": len(ran)}
 
     def step(self, count: int = 1) -> dict[str, Any]:
         """Run the next `count` steps of the loaded scenario's timeline (fewer if fewer are left)."""

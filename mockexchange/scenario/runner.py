@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import functools
 import random
-import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -25,15 +24,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mockexchange.control import ControlError, clock_status
 from mockexchange.core.commands import Command
-from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.kalshi.fill_commands import SeedFill
-from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.core.values import Refused
-from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
 from mockexchange.scenario.model import Op, Scenario
 
 if TYPE_CHECKING:
     from mockexchange.control import Control
+    from mockexchange.control.registration import ScenarioKeys
 
 C = TypeVar("C", bound=Command)
 Pace = Callable[[float, bool], None]  # (seconds, pausable): waits them out; raises _Stopped when stopped
@@ -46,23 +43,26 @@ class _Stopped(Exception):
     """The session was stopped (reset, another scenario loaded) while a step was pacing."""
 
 
-def _file_name(name: str) -> str:
-    """`name` with what a file name should not hold (a path separator, spaces) as `_`."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
-
-
 class ScenarioSession:
     def __init__(
-        self, control: Control, scenario: Scenario, operations: Mapping[str, str], key_dir: Path | None
+        self,
+        control: Control,
+        scenario: Scenario,
+        operations: Mapping[str, str],
+        key_dir: Path | None,
+        keys: Mapping[str, ScenarioKeys] | None = None,
     ) -> None:
         """`operations`: the `Control` method of each set-up kind that is no command when read (a file's series,
-        events and markets, kept as written; the demo generator's entries), each venue's (grammar.py)."""
+        events and markets, kept as written; the demo generator's entries), each venue's (grammar.py); `keys`: how
+        each venue's set-up kind of key is made (its registration's), the keys made listed by its answer's field."""
         self.control = control
         self.scenario = scenario
         self.operations = operations
         self.key_dir = key_dir
-        self.keys: list[dict[str, Any]] = []
-        self.deribit_keys: list[dict[str, Any]] = []  # client id and secret of each `deribit.accounts[].keys[]`
+        self.key_kinds = dict(keys or {})
+        # The keys made, by the field a load's answer lists them in ("keys": Kalshi's; "deribit_keys": each client id
+        # and secret of `deribit.accounts[].keys[]`).
+        self.keys_made: dict[str, list[dict[str, Any]]] = {made.answer: [] for made in self.key_kinds.values()}
         self.next_step = 0
         self.error: str | None = None
         self.speed: float | None = None
@@ -91,65 +91,23 @@ class ScenarioSession:
     # -- set-up ------------------------------------------------------------------------------------------------------
 
     def set_up(self) -> None:
-        deribit_keys_of: Counter[str] = Counter()  # a user's Deribit keys so far: the next one's index in its `keys`
+        keys_of: Counter[tuple[str, str]] = Counter()  # a user's keys of a kind so far: the next one's index
         for op in self.scenario.setup:
-            if op.kind == "key":
-                self.keys.append(self._key(op))
-            elif op.kind == "deribit_key":
-                self.deribit_keys.append(self._deribit_key(op, deribit_keys_of[op.args["user_id"]]))
-                deribit_keys_of[op.args["user_id"]] += 1
+            if (key := self.key_kinds.get(op.kind)) is not None:
+                user = (op.kind, op.args["user_id"])
+                self.keys_made[key.answer].append(key.make(self, op, keys_of[user]))
+                keys_of[user] += 1
             elif op.command is not None:  # made of its fields when the file was read
-                self._answered(op, op.command)
+                self.answered(op, op.command)
             else:
                 self._call(op, getattr(self.control, self.operations[op.kind]))
             self._done_one()
 
-    def _key(self, op: Op) -> dict[str, Any]:
-        create = op.command
-        assert isinstance(create, CreateApiKey)  # (schema.py makes a key's)
-        if create.public_key_pem is not None:
-            return self._answered(op, create)
-        pem_path = self._pem_path(create.user_id, create.key_id)
-        if pem_path is not None and create.key_id and pem_path.exists():
-            # A fixed key id whose private key was written before: reuse it, so clients keep their configuration.
-            pem = pem_path.read_text()
-            answer = self._answered(op, self._changed_command(op, create, public_key_pem=pem))
-            return {**answer, "private_key_pem": pem, "private_key_path": str(pem_path.resolve())}
-        answer = self._answered(op, create)
-        if self.key_dir is not None:
-            pem_path = self._pem_path(create.user_id, answer["key_id"])
-            assert pem_path is not None
-            write_private(pem_path, answer["private_key_pem"])
-            answer["private_key_path"] = str(pem_path.resolve())
-        return answer
-
-    def _pem_path(self, user_id: str, key_id: str | None) -> Path | None:
-        if self.key_dir is None or key_id is None:
-            return None
-        return self.key_dir / _file_name(f"{user_id}-{key_id}.pem")
-
-    def _deribit_key(self, op: Op, n: int) -> dict[str, Any]:
-        """The account's `keys[n]`; with a key folder, generated credentials are kept there as
-        `<user_id>-deribit-<n>.json` and taken from there on the next load (a key whose secret the scenario fixes
-        has nothing to keep)."""
-        create = op.command
-        assert isinstance(create, CreateDeribitKey)  # (schema.py makes a Deribit key's)
-        path = None
-        if self.key_dir is not None and not create.client_secret:
-            path = self.key_dir / _file_name(f"{create.user_id}-deribit-{n}.json")
-        try:
-            kept = kept_deribit_key(dict(op.args), path)
-            credentials = {name: kept.get(name) for name in ("client_id", "client_secret")}
-            answer = self._answered(op, self._changed_command(op, create, **credentials))
-            return keep_deribit_key(answer, path)
-        except KeyFileError as exc:
-            raise ControlError(f"{op.origin}: {exc}", 409) from None
-
-    def _answered(self, op: Op, command: Command) -> dict[str, Any]:
+    def answered(self, op: Op, command: Command) -> dict[str, Any]:
         """What the command answers in plain values (`Control.answer`); its refusal named by the operation's origin."""
         return self._origin(op, functools.partial(self.control.answer, command))
 
-    def _changed_command(self, op: Op, command: C, **changes: Any) -> C:
+    def changed_command(self, op: Op, command: C, **changes: Any) -> C:
         """The operation's command with `changes`; one it does not take refused, named by the operation's origin."""
         try:
             return dataclasses.replace(command, **changes)

@@ -1,5 +1,6 @@
-"""Deribit's part of a snapshot (state/snapshot.py; its registration's `snapshot`): the Deribit exchange's state fields
-and the API keys, each client secret sealed (seal.py)."""
+"""Deribit's part of a state file: its part of a snapshot (state/snapshot.py; its registration's `snapshot`), the
+Deribit exchange's state fields and the API keys, each client secret sealed (seal.py); and its tokens, kept beside the
+commands as they are granted and forgotten, each by its digest (its registration's `kept_records`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mockexchange.auth.deribit.keys import DeribitCredential
-from mockexchange.control.registration import Snapshotting
+from mockexchange.control.registration import KeptRecords, Snapshotting
 from mockexchange.state.snapshot import fields
 
 
@@ -41,4 +42,17 @@ def restore(control: Any, kept: dict[str, Any], unseal: Callable[[str, str], str
     return put
 
 
-SNAPSHOT = Snapshotting(keep, restore)
+SNAPSHOT = Snapshotting(keep, restore, sealed="Deribit API key")
+
+
+def _watch(control: Any, keep: Callable[[str, str, dict[str, Any] | None], None]) -> None:
+    control.deribit_tokens.listener = keep
+
+
+def _restore_token(control: Any, kind: str, found: str, record: dict[str, Any]) -> None:
+    control.deribit_tokens.restore(kind, found, record, control.deribit_keys)  # (a token of a key gone is dropped)
+
+
+TOKENS = KeptRecords(
+    ("access", "refresh", "rotated"), _watch, _restore_token, "Deribit token changes", "Deribit tokens"
+)

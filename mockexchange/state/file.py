@@ -1,5 +1,6 @@
 """The state file: one SQLite database (standard library `sqlite3`) holding the commands a mock ran, in order, and the
-few things that are not commands (Deribit's tokens, as their digests; the request journal when asked; snapshots).
+few things that are not commands (what a venue keeps record by record, Deribit's tokens as their digests; the request
+journal when asked; snapshots).
 
 Its identity is in SQLite's own header: `application_id` says the file is mockexchange's, `user_version` which format
 it is in. A file that is not SQLite, is another program's database, or is in another format is refused with a
@@ -415,10 +416,11 @@ def journal_cleared() -> list[Statement]:
     return [("DELETE FROM journal", ())]
 
 
-def token_statements(kind: str, found: str, record: str | None) -> list[Statement]:
-    """A token granted (its record), forgotten (None), or every token forgotten (kind "clear"); by its digest."""
+def token_statements(kind: str, found: str, record: str | None, kinds: tuple[str, ...] = ()) -> list[Statement]:
+    """A venue's record kept (a token granted: its record) or forgotten (None), by its key (a token's digest), or every
+    one of its `kinds` forgotten (kind "clear"): the `tokens` table holds each venue's `kept_records`."""
     if kind == "clear":
-        return [("DELETE FROM tokens", ())]
+        return [(f"DELETE FROM tokens WHERE kind IN ({', '.join('?' * len(kinds))})", kinds)]
     if record is None:
         return [("DELETE FROM tokens WHERE kind = ? AND digest = ?", (kind, found))]
     return [("INSERT OR REPLACE INTO tokens (kind, digest, record) VALUES (?, ?, ?)", (kind, found, record))]

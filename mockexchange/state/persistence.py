@@ -2,8 +2,8 @@
 generator's seed and, unless one is given, the clock) and checked whole (`integrity.py`: damage stops the start, or
 `recover` starts from the last command that checks), its sealing key read (seal.py: a missing or other key stops the
 start while secrets sealed with it are kept, or `recover` gives them up); attached once the control exists (it
-restores what the file holds, then keeps every command, and through the observers' writer Deribit's tokens and, when
-asked, the journal).
+restores what the file holds, then keeps every command, and through the observers' writer what each venue keeps record
+by record (its registration's `kept_records`: Deribit's tokens) and, when asked, the journal).
 
 What a start had to say (a snapshot set aside, a recovery) and what the observers could not keep are warnings: each is
 said once on stderr (the `mockexchange.state` logger) and listed by `GET /_admin/health`, without the file's path.
@@ -22,9 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
-from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control import Control
+from mockexchange.control.registration import KeptRecords
 from mockexchange.core.clock import Clock, ManualClock, monotonic
 from mockexchange.journal.entries import JournalEntry, entry_from_record, entry_record
 from mockexchange.journal.journal import Journal
@@ -48,15 +47,22 @@ from mockexchange.version import __version__
 
 log = logging.getLogger("mockexchange.state")
 
-JOURNAL = "request journal entries"  # the observers, in words (stderr, health)
-TOKENS = "Deribit token changes"
+JOURNAL = "request journal entries"  # the observers, in words (stderr, health; a venue's records: their `changes`)
 
 
 class Persistence:
     def __init__(
-        self, path: str | Path, *, synchronous: str = "normal", journal: bool = False, recover: bool = False
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "normal",
+        journal: bool = False,
+        recover: bool = False,
+        sealed: str = "API key",
     ) -> None:
+        """`sealed`: whose client secrets the file seals, as its messages name one (the registrations' `snapshot`)."""
         path = Path(path)
+        self.sealed = sealed
         self.notes: list[str] = []  # what the start had to say, without the path
         wal_found = wal_path(path).exists()
         # Before SQLite reads the log: it would drop what follows a damaged frame, lay an older log over the file, and
@@ -150,7 +156,7 @@ class Persistence:
         held = 0 if named is None else self.file.sealed_with(named)
         if held and not recover:
             self._close_refused()
-            keys = f"{held:,} Deribit API key{'s' if held != 1 else ''}"
+            keys = f"{held:,} {self.sealed}{'s' if held != 1 else ''}"
             raise StateError(
                 f"{self.file.path}: its sealing key {name} {why}: the client secrets of {keys} are sealed with it; put "
                 f"it back beside the file (a copy takes {self.file.path.name}, its -mark and -key together), or "
@@ -192,8 +198,7 @@ class Persistence:
         """Restore what the file holds into a freshly built mock (a new file: seed each venue's defaults, kept as the
         first commands), then keep what changes from now on."""
         clock = control.parts.clock
-        tokens: TokenStore = control.deribit_tokens  # (Deribit's tokens and credentials are kept beside the commands)
-        credentials: DeribitCredentialRegistry = control.deribit_keys
+        kept = [venue.kept_records for venue in control.venues if venue.kept_records is not None]
         recorder = self.recorder = StateRecorder(self.file, clock, self.sealer)
         self.control = control
         control.recorder = recorder
@@ -207,7 +212,7 @@ class Persistence:
                 clock="manual" if isinstance(clock, ManualClock) else "system",
             )
             for venue in control.venues:
-                venue.fresh(control)  # Deribit's default instruments and index prices: the first commands
+                venue.fresh(control)  # what a new mock holds (Deribit's instruments): the first commands
         else:
             killed = self.meta.get(integrity.CLOSED) in integrity.LEFT_OPEN
             try:
@@ -215,7 +220,7 @@ class Persistence:
             except BaseException:  # a command refused now: the start stops
                 self._close_refused()
                 raise
-            self._restore_tokens(tokens, credentials)
+            self._restore_records(control, kept)
             if journal is not None and self.keep_journal:
                 self._restore_journal(journal)
             self._say_keys_dropped()
@@ -228,15 +233,16 @@ class Persistence:
         self.file.checkpoint()
         self.restore_seconds = monotonic() - started
         observers = self.observers = ObserverWrites(self.file)
-        tokens.listener = lambda kind, found, record: observers.put(TOKENS, _token(kind, found, record))
-        # A transition a read finds due runs between commands, never inside one's instant (docs/persistence.md).
-        control.ledger.state.due_guard = recorder.holding
+        for records in kept:
+            records.watch(control, _keeper(observers, records))
+        for venue in control.venues:  # (Kalshi: a transition a read finds due runs between commands)
+            venue.kept_between(control, recorder.holding)
         if journal is not None and self.keep_journal:
             size = journal.max_entries
             journal.listener = lambda entry: observers.put(JOURNAL, _journal(entry, size))
 
     def _say_keys_dropped(self) -> None:
-        """A recovery that gave up a sealing key says which Deribit keys it started without (later starts drop them
+        """A recovery that gave up a sealing key says which keys it started without (later starts drop them
         without a word: the loss was said)."""
         if self._key_lost is None:
             return
@@ -244,7 +250,7 @@ class Persistence:
         dropped = list(dict.fromkeys(client for key, client in self.sealer.dropped if key == given_up))
         which = ", ".join(dropped) if dropped else "none is held now"
         name = seal.key_path(self.file.path).name
-        self._note(f"--state-recover: its sealing key {name} {why}: started without the Deribit API keys whose client "
+        self._note(f"--state-recover: its sealing key {name} {why}: started without the {self.sealed}s whose client "
                    f"secrets it sealed ({which}); a new key seals from now on")  # fmt: skip
 
     def _open_mark(self) -> str:
@@ -291,18 +297,27 @@ class Persistence:
         self.snapshot_seq = seq
         return seq
 
-    def _restore_tokens(self, tokens: TokenStore, credentials: DeribitCredentialRegistry) -> None:
-        unread = 0
+    def _restore_records(self, control: Control, kept: list[KeptRecords]) -> None:
+        """What each venue kept record by record, taken back by its venue (the rows of a kind no venue keeps stay)."""
+        if not kept:
+            return
+        owner = {kind: records for records in kept for kind in records.kinds}
+        unread = dict.fromkeys(kept, 0)
         try:
-            for kind, found, record in self.file.tokens():
-                try:
-                    tokens.restore(kind, found, json.loads(record), credentials)
-                except (ValueError, TypeError, KeyError, AttributeError):
-                    unread += 1
+            rows = self.file.tokens()
         except StateError as exc:
-            self._note(f"its Deribit tokens cannot be read ({exc.reason}): set aside")
-        if unread:
-            self._note(f"{unread:,} of its Deribit tokens cannot be read (damaged): set aside")
+            for records in kept:
+                self._note(f"its {records.held} cannot be read ({exc.reason}): set aside")
+            return
+        for kind, found, record in rows:
+            if (of := owner.get(kind)) is not None:
+                try:
+                    of.restore(control, kind, found, json.loads(record))
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    unread[of] += 1
+        for records, count in unread.items():
+            if count:
+                self._note(f"{count:,} of its {records.held} cannot be read (damaged): set aside")
 
     def _restore_journal(self, journal: Journal) -> None:
         entries, unread = [], 0
@@ -370,9 +385,17 @@ class Persistence:
         self.file.close()
 
 
-def _token(kind: str, found: str, record: dict[str, Any] | None) -> Callable[[], list[Statement]]:
-    """A token kept (or dropped) by its digest `found`."""
-    return lambda: token_statements(kind, found, None if record is None else json.dumps(record))
+def _keeper(observers: ObserverWrites, records: KeptRecords) -> Callable[[str, str, dict[str, Any] | None], None]:
+    """What a venue tells of each record it keeps (or drops) by its key `found` (a token's digest), handed to the
+    observers' writer."""
+
+    def keep(kind: str, found: str, record: dict[str, Any] | None) -> None:
+        def statements() -> list[Statement]:  # (made on the writer's thread)
+            return token_statements(kind, found, None if record is None else json.dumps(record), records.kinds)
+
+        observers.put(records.changes, statements)
+
+    return keep
 
 
 def _journal(entry: JournalEntry | None, size: int) -> Callable[[], list[Statement]]:

@@ -12,10 +12,10 @@ import pytest
 from hostile_wire import KALSHI_WS, journal, rpc, send
 from websockets.sync.client import connect
 
-from mockexchange.journal import judging
 from mockexchange.journal.entries import PROBLEMS_KEPT, TEXT_CHARS
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
+from mockexchange.venues.kalshi import journaling
 
 POSITIONS = "/trade-api/v2/portfolio/positions"
 NINES_5000 = "9" * 5000
@@ -141,7 +141,7 @@ def test_a_check_that_breaks_does_not_break_the_read(mock, monkeypatch):
         raise RuntimeError("a bug in the checks")
 
     assert send(mock, "GET", f"{POSITIONS}?limit=5").status == 401
-    monkeypatch.setattr(judging, "kalshi_rest_rules", broken)
+    monkeypatch.setattr(journaling, "kalshi_rest_rules", broken)
     [entry] = journal(mock)
     assert rules(entry) == ["journal.unjudged", "auth.signature"]
     assert entry["problems"][0]["detail"] == "the mock could not judge this request: RuntimeError"

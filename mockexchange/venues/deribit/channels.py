@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.faults import Channels
 from mockexchange.venues.deribit.methods import POSITION_KINDS
 from mockexchange.venues.deribit.params import CURRENCIES
 
@@ -19,6 +20,12 @@ INTERVALS = ("raw", "100ms", "agg2")
 PRIVATE = ("user.orders.*", "user.trades.*", "user.changes.*", "user.portfolio.*")
 PUBLIC = ("book.*", "ticker.*")
 SERVED = PRIVATE + PUBLIC
+# The channels a fault rule may delay: a prefix of a private one's name, in any case (docs/misbehaving.md).
+_PRIVATE_PREFIX = "user."
+FAULT_CHANNELS = Channels(
+    lambda channel: channel.casefold().startswith(_PRIVATE_PREFIX),
+    f"a prefix of a Deribit channel starting with {_PRIVATE_PREFIX!r} (user.portfolio)",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,13 +66,17 @@ _RULES = {
 }
 
 
+# The name the journal gives a request of the SignalPlus gateway's (its registration's dialect), beside "deribit".
+SIGNALPLUS = "signalplus"
+
+
 def venue_of(ctx: DeribitContext, scope: Scope) -> str | None:
     """The venue of a request: `deribit` (the native API and its websocket), `signalplus` (the gateway), or None."""
     path = scope["path"]
     if scope["type"] == "websocket":
         return "deribit" if path == WS_PATH else None
     if path == ctx.signalplus_prefix:
-        return "signalplus"
+        return SIGNALPLUS
     return "deribit" if path == API_PREFIX or path.startswith(API_PREFIX + "/") else None
 
 

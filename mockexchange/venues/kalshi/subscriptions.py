@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeGuard
 import orjson
 
 from mockexchange.core.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
+from mockexchange.core.faults import Channels
 from mockexchange.core.numbers import excerpt
 from mockexchange.journal.refusal import DIAGNOSIS_FIELD
 
@@ -34,6 +35,8 @@ Envelope = dict[str, Any]
 USER_ORDERS = "user_orders"
 ORDER_GROUPS = "order_group_updates"
 PRIVATE_CHANNELS = ("market_positions", "fill", USER_ORDERS, ORDER_GROUPS)
+# The channels a fault rule may delay: the private ones (the market data channels are not delayed; docs/misbehaving.md).
+FAULT_CHANNELS = Channels(PRIVATE_CHANNELS.__contains__, f"Kalshi's {' or '.join(PRIVATE_CHANNELS)}")
 ORDERBOOK = "orderbook_delta"
 TICKER = "ticker"
 TRADE = "trade"
