@@ -1,6 +1,8 @@
 """A fill's road, two trees side by side: a fill applied alone (`apply_fill`, the ledger's `filling`), a fill inside a
 batch (`apply_fills`, batches of 10,000), the memory a position takes, and a signed 100-row positions page against a
-bare route answering as many bytes; each figure for this tree and for another one (`--before`), with the ratios.
+bare route answering as many bytes; each figure for this tree and for another one (`--before`), with the ratios; and
+a fill's time over a fixed pure-Python workload timed in the same process (`reference`), a ratio the machine's load
+moves far less than the microseconds.
 
     git archive e056015 | tar -x -C /tmp/before                      # the tree before the one money path (issue 25)
     .venv/bin/python bench/fill_paths.py --before /tmp/before        # 200,000 positions, 3 rounds (about 6 minutes)
@@ -35,6 +37,12 @@ USER = "bench"
 BATCH = 10_000
 PAGE_POSITIONS = 10_000
 PAGE_REPS = 200
+# A position's wire fields: the reference workload copies them, JSON-encodes them and multiplies two Decimals, per fill
+REFERENCE_ROW = {
+    "ticker": "KXBENCH-0000001-T0000001", "total_traded_dollars": "0.500000", "position_fp": "1.00",
+    "market_exposure_dollars": "0.500000", "realized_pnl_dollars": "0.000000", "resting_orders_count": 0,
+    "fees_paid_dollars": "0.010000", "last_updated_ts": "2026-01-01T00:00:00Z", "total_traded": 50, "position": 1,
+}  # fmt: skip
 
 
 def build(n: int, how: str) -> tuple[Any, float]:
@@ -70,15 +78,30 @@ def build(n: int, how: str) -> tuple[Any, float]:
     return app, spent
 
 
+def reference(fills: int) -> float:
+    """A fixed pure-Python workload, per fill (microseconds): copy a position's 10 wire fields, JSON-encode them,
+    multiply two Decimals. Timed in the process that seeded, after it, as a yardstick of what a microsecond buys on
+    the machine and heap at hand."""
+    a, b = Decimal("0.5500"), Decimal("3.00")
+    started = time.perf_counter()
+    for _ in range(fills):
+        json.dumps(dict(REFERENCE_ROW))
+        a * b
+    return (time.perf_counter() - started) / fills * 1e6
+
+
 def seeding(n: int, how: str) -> dict[str, float]:
     gc.collect()
     before, _ = benchlib.rss_mb()
     app, spent = build(n, how)
     gc.collect()
     after, _ = benchlib.rss_mb()
+    fills = len(benchlib.state_of(app.ledger).fills)
+    us_per_fill = spent / fills * 1e6
     return {
-        "us_per_fill": spent / len(benchlib.state_of(app.ledger).fills) * 1e6,
+        "us_per_fill": us_per_fill,
         "bytes_per_position": (after - before) * 2**20 / n,
+        "over_reference": us_per_fill / reference(fills),
     }
 
 
@@ -166,6 +189,8 @@ def report(figures: dict[tuple[str, str], list[dict[str, float]]], positions: in
         ("memory per position, batch-seeded (bytes)", "batch", "bytes_per_position"),
         ("memory per position, fill by fill (bytes)", "single", "bytes_per_position"),
         ("signed 100-row page / bare route", "page", "page_over_floor"),
+        ("a fill alone / the reference workload", "single", "over_reference"),
+        ("a fill in a batch / the reference workload", "batch", "over_reference"),
     ]
     for label, what, key in rows:
         before, after = median("before", what, key), median("after", what, key)
