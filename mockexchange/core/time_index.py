@@ -61,9 +61,9 @@ class TimeIndex:
     def __init__(self, log: Any = None) -> None:
         self._records: Any = log if log is not None else []
         self._times: Column | None = Column("q") if log is None else None  # the own records' times (microseconds)
-        # user -> record numbers, in (time, sequence) order; a user of one record holds its number alone (a column is
-        # about 100 bytes, and most of a market index's keys are markets traded once)
-        self._by_user: dict[str, Column | int] = {}
+        # user -> record numbers, in (time, sequence) order; a user of one record holds a tuple of its number (a column
+        # is about 100 bytes, and most of a market index's keys are markets traded once)
+        self._by_user: dict[str, Column | tuple[int]] = {}
         # Never reused within one index, not even after `clear`: the Kalshi venue's render cache (fragments.py) keys
         # each fill's and settlement's rendered bytes on it.
         self._seq = 0
@@ -111,11 +111,11 @@ class TimeIndex:
         at = times[number]
         refs = self._by_user.get(user_id)
         if refs is None:
-            self._by_user[user_id] = number
+            self._by_user[user_id] = (number,)
             return (at, self._seq)
-        if isinstance(refs, int):
-            code = "I" if refs <= 0xFFFFFFFF else "q"  # 32 bits; 64 past four billion records
-            refs = self._by_user[user_id] = Column(code, array(code, (refs,)).tobytes())
+        if isinstance(refs, tuple):
+            code = "I" if refs[0] <= 0xFFFFFFFF else "q"  # 32 bits; 64 past four billion records
+            refs = self._by_user[user_id] = Column(code, array(code, refs).tobytes())
         if number > 0xFFFFFFFF and refs.typecode == "I":
             refs = self._by_user[user_id] = Column("q", array("q", refs).tobytes())
         if not refs or times[refs[-1]] <= at:
@@ -127,18 +127,17 @@ class TimeIndex:
     def numbers(self, user_id: str) -> Sequence[int] | None:
         """The user's record numbers (positions in the log), in (time, sequence) order; None: it has none. Do not
         change them."""
-        refs = self._by_user.get(user_id)
-        return (refs,) if isinstance(refs, int) else refs
+        return self._by_user.get(user_id)
 
     def records(self, user_id: str) -> Iterator[object]:
-        refs = self.numbers(user_id)
+        refs = self._by_user.get(user_id)
         records = self._records
         return (records[ref] for ref in refs) if refs is not None else iter(())
 
     def count(self, user_id: str, *, until_us: int | None = None) -> int:
         """How many of the user's records there are (made before `until_us`, Unix microseconds, if given): a seek, never
         a walk."""
-        refs = self.numbers(user_id)
+        refs = self._by_user.get(user_id)
         if not refs:
             return 0
         return len(refs) if until_us is None else bisect_left(refs, until_us, key=self._times_column().__getitem__)
@@ -160,7 +159,7 @@ class TimeIndex:
         from `min_ts` to `max_ts` inclusive, and none after `as_of` (records are never changed: a lagged read is a
         cut in time); and whether more follow. `from_us` and `until_us` (Unix microseconds) bound the times too, at
         and before: a cutoff that splits the records in two (a bound costs a seek, not a walk)."""
-        refs = self.numbers(user_id)
+        refs = self._by_user.get(user_id)
         if not refs:
             return [], False
         times, records, first = self._times_column(), self._records, self._first

@@ -29,7 +29,7 @@ from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import unix_us
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.market_changes import TRADE, MarketStats, Trade
-from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.markets import Market, PreviousDay
 from mockexchange.core.kalshi.units import price_units
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def roll_day(market: Market, now: datetime) -> None:
     """Before a change at `now`, the first of a later UTC day than the last change's (`now >= market.day_ends`): the
     previous day's stats become what stood until now (nothing changed since the last change's day ended)."""
     bid, _, ask, _ = best(market)
-    market.previous_yes_bid, market.previous_yes_ask, market.previous_price = bid, ask, last_price(market)
+    market.previous_day = PreviousDay(bid, ask, last_price(market))
     market.day_ends = day_end(now)
 
 
@@ -187,7 +187,8 @@ class LedgerFeed:
         if now >= market.day_ends:  # no change since the previous day ended: the previous day's stats are now's
             previous = (bid, ask, last)
         else:
-            previous = (market.previous_yes_bid, market.previous_yes_ask, market.previous_price)
+            day = market.previous_day
+            previous = (day.previous_yes_bid, day.previous_yes_ask, day.previous_price)
         return MarketStats(
             bid, bid_size, ask, ask_size, last, market.last_trade_size, market.volume, market.volume_24h,
             max(market.yes_held, market.no_held), *previous,

@@ -249,7 +249,7 @@ class Market:
 
     @property
     def finalized(self) -> bool:
-        return self.settled_time is not None
+        return self.outcome.settled_time is not None
 
 
 @dataclass(frozen=True, slots=True)

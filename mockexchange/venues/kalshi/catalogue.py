@@ -50,7 +50,7 @@ def _markets(ctx: KalshiContext, ledger: Ledger, event: Event) -> list[Market]:
     """The event's markets GET /markets would show (those settled before the historical cutoff are not)."""
     cutoff = ledger.state.archive.cutoffs[MARKETS] if ctx.profile.historical else None
     found = [ledger.state.markets[t] for t in sorted(event.markets)]
-    return [m for m in found if cutoff is None or m.settled_time is None or m.settled_time >= cutoff]
+    return [m for m in found if cutoff is None or m.outcome.settled_time is None or m.outcome.settled_time >= cutoff]
 
 
 def event_status(ledger: Ledger, event: Event) -> str:

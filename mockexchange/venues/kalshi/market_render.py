@@ -58,14 +58,15 @@ def quotes(f: MarketStats) -> dict[str, int]:
 def market(m: Market, f: MarketStats) -> Row:
     """A 3.34 `Market` (every required field; the optional ones the mock knows)."""
     q = quotes(f)
+    t, o = m.terms, m.outcome  # (read as parts: each field through the market is a call)
     row: Row = {
-        "ticker": m.ticker, "event_ticker": m.event_ticker, "market_type": m.market_type, "title": m.title,
-        "subtitle": m.subtitle, "yes_sub_title": m.yes_sub_title, "no_sub_title": m.no_sub_title,
+        "ticker": m.ticker, "event_ticker": m.event_ticker, "market_type": t.market_type, "title": m.title,
+        "subtitle": t.subtitle, "yes_sub_title": m.yes_sub_title, "no_sub_title": m.no_sub_title,
         "created_time": rfc3339(m.created_time), "updated_time": rfc3339(m.updated_time),
         "open_time": rfc3339(m.open_time), "close_time": rfc3339(m.close_time),
         "expiration_time": rfc3339(m.latest_expiration_time),
         "latest_expiration_time": rfc3339(m.latest_expiration_time),
-        "settlement_timer_seconds": m.settlement_timer_seconds, "status": m.status, "exchange_index": m.exchange_index,
+        "settlement_timer_seconds": t.settlement_timer_seconds, "status": m.status, "exchange_index": m.exchange_index,
         "notional_value_dollars": _price(PRICE),
         **{f"{name}_dollars": _price(q[name]) for name in ("yes_bid", "yes_ask", "no_bid", "no_ask")},
         "yes_bid_size_fp": _count(f.yes_bid_size), "yes_ask_size_fp": _count(f.yes_ask_size),
@@ -73,24 +74,24 @@ def market(m: Market, f: MarketStats) -> Row:
                                                            "previous_price")},
         "volume_fp": _count(f.volume), "volume_24h_fp": _count(f.volume_24h),
         "open_interest_fp": _count(f.open_interest),
-        "result": m.result or "", "can_close_early": m.can_close_early, "expiration_value": m.expiration_value,
-        "rules_primary": m.rules_primary, "rules_secondary": m.rules_secondary,
-        "price_level_structure": m.price_level_structure, "price_ranges": ranges(m.price_level_structure),
-        "settlement_bounds_type": m.settlement_bounds_type, "occurrence_datetime": _time(m.occurrence_datetime),
+        "result": o.result or "", "can_close_early": t.can_close_early, "expiration_value": t.expiration_value,
+        "rules_primary": t.rules_primary, "rules_secondary": t.rules_secondary,
+        "price_level_structure": t.price_level_structure, "price_ranges": ranges(t.price_level_structure),
+        "settlement_bounds_type": t.settlement_bounds_type, "occurrence_datetime": _time(t.occurrence_datetime),
     }  # fmt: skip
-    omitempty(row, "expected_expiration_time", _time(m.expected_expiration_time))
-    omitempty(row, "strike_type", m.strike_type)
-    omitempty(row, "floor_strike", None if m.floor_strike is None else json_number(m.floor_strike))
-    omitempty(row, "cap_strike", None if m.cap_strike is None else json_number(m.cap_strike))
-    omitempty(row, "functional_strike", m.functional_strike)
-    omitempty(row, "custom_strike", m.custom_strike)
-    omitempty(row, "early_close_condition", m.early_close_condition)
-    omitempty(row, "fee_waiver_expiration_time", _time(m.fee_waiver_expiration_time))
-    omitempty(row, "primary_participant_key", m.primary_participant_key)
-    if m.is_provisional:
+    omitempty(row, "expected_expiration_time", _time(t.expected_expiration_time))
+    omitempty(row, "strike_type", t.strike_type)
+    omitempty(row, "floor_strike", None if t.floor_strike is None else json_number(t.floor_strike))
+    omitempty(row, "cap_strike", None if t.cap_strike is None else json_number(t.cap_strike))
+    omitempty(row, "functional_strike", t.functional_strike)
+    omitempty(row, "custom_strike", t.custom_strike)
+    omitempty(row, "early_close_condition", t.early_close_condition)
+    omitempty(row, "fee_waiver_expiration_time", _time(t.fee_waiver_expiration_time))
+    omitempty(row, "primary_participant_key", t.primary_participant_key)
+    if t.is_provisional:
         row["is_provisional"] = True
-    omitempty(row, "settlement_value_dollars", None if m.settlement_value is None else _price(m.settlement_value))
-    omitempty(row, "settlement_ts", _time(m.settled_time))
+    omitempty(row, "settlement_value_dollars", None if o.settlement_value is None else _price(o.settlement_value))
+    omitempty(row, "settlement_ts", _time(o.settled_time))
     return row
 
 

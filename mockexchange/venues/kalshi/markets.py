@@ -157,7 +157,7 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | or
         found = (
             m for m in _candidates(ledger, values, after[0] if after else None)
             if (statuses is None or m.status in statuses) and all(test(m) for test in keep)
-            and (cutoff is None or m.settled_time is None or m.settled_time >= cutoff)
+            and (cutoff is None or m.outcome.settled_time is None or m.outcome.settled_time >= cutoff)
         )  # fmt: skip
         page = list(islice(found, limit + 1))
         more = len(page) > limit
