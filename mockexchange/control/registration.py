@@ -3,11 +3,11 @@
 A registration names each of the venue's pieces, whatever floor it stands on: its state and the handlers of its typed
 commands (core), its table of control-plane operations (control), its scenario steps, the admin API's paths of its
 operations, how it serves (its context, routes and websocket channels; venues), its rate-limit budgets and the
-inspector's panel of it (admin), its part of a state file's snapshot and what the contract kit checks of
-it. The registrations themselves are made above all of those (mockexchange/registry/),
-and the parts that take them (the control plane, the scenario reader, the admin API, the inspector, build_app and the
-kit) iterate them, so a venue is a package and one registration line. This module holds only the shape: it imports
-no venue.
+inspector's panel of it (admin), its part of a state file's snapshot, what the contract kit checks of it and how
+the proxy forwards to it (`Proxied`). The registrations themselves are made above all of those (mockexchange/registry/),
+and the parts that take them (the control plane, the scenario reader, the admin API, the inspector, build_app, the
+kit, the proxy and the replay) iterate them, so a venue is a package and one registration line. This module holds
+only the shape: it imports no venue.
 """
 
 from __future__ import annotations
