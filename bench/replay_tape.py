@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mockexchange.recording.records import encode_body
 from mockexchange.recording.writer import TapeWriter
+from mockexchange.registry import TAPE_VENUES, VENUES, proxied
 from mockexchange.replay.matching import nearest, shape
 from mockexchange.replay.reel import MAX_TAPE_BYTES, load
 
@@ -25,7 +26,7 @@ PATH = "/trade-api/v2/portfolio/positions"
 
 
 def write(path: Path, size: int) -> int:
-    writer = TapeWriter(path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"})
+    writer = TapeWriter(path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"}, TAPE_VENUES)
     body = encode_body(json.dumps({"market_positions": [ROW] * 3, "cursor": ""}).encode())
     count = 0
     while path.stat().st_size < size - 4096:
@@ -46,7 +47,7 @@ def main() -> None:
         count = write(path, args.megabytes * 2**20)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
-        reel = load(path)
+        reel = load(path, proxied(VENUES))
         took = time.perf_counter() - started
         grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
         size = path.stat().st_size / 2**20

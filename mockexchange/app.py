@@ -24,7 +24,7 @@ from mockexchange.core.faults import FaultRules
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.journal.journal import Journal
 from mockexchange.journal.middleware import JournalMiddleware, client_gone
-from mockexchange.registry import VENUES, journal_names, mock_parts
+from mockexchange.registry import VENUES, journal_names, mock_parts, proxied
 from mockexchange.replay.player import Refusals, ReplayMiddleware
 from mockexchange.replay.reel import Reel
 from mockexchange.replay.reel import load as load_tape
@@ -134,7 +134,7 @@ def build_app(
     settings = settings or Settings()
     venues = VENUES if venues is None else tuple(venues)
     # A tape to replay is read first: one that is not a tape is refused (TapeError) before a state file is opened.
-    replay = None if settings.replay is None else load_tape(settings.replay)
+    replay = None if settings.replay is None else load_tape(settings.replay, proxied(venues))
     # A state file decides the ids' seed and, unless given, the clock: its commands ran with them (StateError if the
     # file cannot be used).
     persistence = None
@@ -188,7 +188,7 @@ def build_app(
         middleware.append(tap)
     if replay is not None:  # innermost: journaled, fault rules and the frame tap apply to what it answers
         parts.bus.subscribe(lambda _: replay.rewind(), ("reset",))  # a reset replays the tape from its start
-        refusals = Refusals(wall_clock, settings.deribit_testnet)
+        refusals = Refusals(wall_clock, settings.deribit_testnet, proxied(venues))
         middleware.append(Middleware(ReplayMiddleware, reel=replay, refusals=refusals))
     asgi = Starlette(
         routes=route_list,

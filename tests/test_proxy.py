@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket
 from mockexchange.cli import main
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.recording.reader import read_tape
+from mockexchange.registry import TAPE_VENUES
 from mockexchange.server import MockServer
 from mockexchange.server.addresses import http_url, listening_socket
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
@@ -87,7 +88,7 @@ def test_a_signed_kalshi_client_gets_through_the_proxy_what_it_gets_directly(moc
     ]
     assert entries[0]["query"] == [["limit", "5"], ["settlement_status", "all"]]
     assert "not_judged" not in entries[0]
-    records = read_tape(tape).records
+    records = read_tape(tape, TAPE_VENUES).records
     assert [(r.kind, r.venue, r.request["path"], r.response["status"]) for r in records] == [
         ("http", "kalshi", POSITIONS, 200),
         ("http", "kalshi", "/trade-api/v2/portfolio/balance", 200),
@@ -105,7 +106,7 @@ def test_a_deribit_json_rpc_call_passes_whole_and_its_reply_is_judged(mock, prox
     assert through.json()["id"] == 7 and isinstance(through.json()["result"], int)
     (entry,) = proxy.requests(venue="deribit")
     assert (entry["operation"], entry["problems"]) == ("public/get_time", [])
-    (record,) = read_tape(tape).records
+    (record,) = read_tape(tape, TAPE_VENUES).records
     assert record.request["body"] == {"json": body}
 
 
@@ -173,7 +174,7 @@ def test_an_unreachable_upstream_is_a_502_in_each_venues_shape(tape) -> None:
     assert {"usIn", "usOut", "usDiff", "testnet"} <= set(reply)
     assert [e["status"] for e in entries] == [502, 502]
     assert all("none from the upstream" in e["not_judged"] for e in entries)
-    assert read_tape(tape).records == (), "the upstream said nothing: nothing is recorded"
+    assert read_tape(tape, TAPE_VENUES).records == (), "the upstream said nothing: nothing is recorded"
 
 
 def test_an_upstream_that_fails_mid_answer_is_a_502() -> None:
@@ -330,7 +331,7 @@ def test_a_body_over_the_proxys_bound_is_refused_in_the_venues_shape_and_not_for
     assert kalshi.status_code == 400 and kalshi.json()["details"] == "http: request body too large"
     assert deribit.status_code == 413 and deribit.json()["error"]["code"] == -32600
     assert [e["status"] for e in proxy.requests()] == [400, 413]
-    assert read_tape(tape).records == ()
+    assert read_tape(tape, TAPE_VENUES).records == ()
 
 
 def test_the_command_refuses_no_upstream_and_a_bad_one(capsys) -> None:
@@ -384,11 +385,11 @@ def until_closed(tape: Path) -> tuple[Any, ...]:
     """The tape's records once its websocket's close is on it: the proxy writes it when the client's close reaches it,
     after the client has gone on."""
     for _ in range(500):
-        records = read_tape(tape).records
+        records = read_tape(tape, TAPE_VENUES).records
         if records and records[-1].kind == "ws_close":
             return records
         time.sleep(0.01)
-    return read_tape(tape).records
+    return read_tape(tape, TAPE_VENUES).records
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket
 from test_proxy import WS_PATH, serving
 
 from mockexchange.recording.reader import read_tape
+from mockexchange.registry import TAPE_VENUES
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
@@ -71,5 +72,5 @@ def test_a_client_leaving_mid_stream_ends_its_connection_without_a_task_exceptio
         printed = "\n".join(proxy.err)
     assert "never retrieved" not in printed and "Traceback" not in printed and "Error" not in printed, printed
     assert proxy.proc.returncode == 130, "it stopped on SIGINT (not killed), no connection left behind to wait for"
-    closes = [record.code for record in read_tape(tape).records if record.kind == "ws_close"]
+    closes = [record.code for record in read_tape(tape, TAPE_VENUES).records if record.kind == "ws_close"]
     assert closes == [1005 if abruptly else 1000 for abruptly in leaving]  # 1005: none received

@@ -15,6 +15,7 @@ from test_proxy import serving, stored
 
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.recording.reader import read_tape
+from mockexchange.registry import TAPE_VENUES
 
 SESSION = "s3ss10n-4bc123def456"  # what the upstream's session cookie carries
 REMEMBER = "r3memb3r-789xyz"
@@ -42,6 +43,6 @@ def test_set_cookie_and_cookie_pass_through_and_neither_value_is_kept(tmp_path: 
     assert again.status_code == 200 and seen["cookie"] == f"session={SESSION}; remember={REMEMBER}"
     # What the proxy keeps holds neither value, in any of its copies.
     assert SESSION.encode() not in kept and REMEMBER.encode() not in kept
-    answered, asked = read_tape(tape).records
+    answered, asked = read_tape(tape, TAPE_VENUES).records
     assert answered.response["headers"]["set-cookie"] == ["[redacted]", "[redacted]"]
     assert asked.request["headers"]["cookie"] == "[redacted]"

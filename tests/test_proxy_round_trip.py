@@ -20,6 +20,7 @@ from serve_process import running
 from mockexchange.cli import main
 from mockexchange.core.clock import ManualClock
 from mockexchange.recording.reader import read_tape
+from mockexchange.registry import TAPE_VENUES
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
@@ -119,7 +120,7 @@ def test_the_proxy_command_forwards_signed_calls_unchanged_and_judges_them(recor
 
 def test_the_tape_holds_every_exchange_and_no_secret(recorded: Recorded) -> None:
     text = recorded.tape.read_text()
-    records = read_tape(recorded.tape).records
+    records = read_tape(recorded.tape, TAPE_VENUES).records
     assert len(records) == CALLS
     assert [secret for secret in recorded.secrets if secret in text] == []
     journal = json.dumps(recorded.journal)

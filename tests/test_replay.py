@@ -18,6 +18,7 @@ from websockets.sync.client import connect
 from mockexchange import MockServer
 from mockexchange.recording.records import TapeError, encode_body
 from mockexchange.recording.writer import TapeWriter
+from mockexchange.registry import TAPE_VENUES, VENUES, proxied
 from mockexchange.replay.player import MAX_BODY_BYTES
 from mockexchange.replay.reel import MAX_TAPE_BYTES, load
 
@@ -36,7 +37,7 @@ def _response(status: int, body: Any, **headers: str) -> dict[str, Any]:
 
 
 def _tape(path: Path) -> Path:
-    writer = TapeWriter(path, {"kalshi": KALSHI, "deribit": "https://test.deribit.com"})
+    writer = TapeWriter(path, {"kalshi": KALSHI, "deribit": "https://test.deribit.com"}, TAPE_VENUES)
 
     def http(request: dict[str, Any], response: dict[str, Any], venue: str = "kalshi") -> None:
         writer.write("http", venue, AT, request=request, response=response, elapsed_ms=3.0)
@@ -165,9 +166,9 @@ def test_a_malformed_tape_is_refused_naming_its_line(tmp_path: Path) -> None:
 def test_a_tape_over_the_bound_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = _tape(tmp_path / "t.tape")
     with pytest.raises(TapeError, match="at most 100"):
-        load(path, limit=100)
+        load(path, proxied(VENUES), limit=100)
     with pytest.raises(TapeError, match="not a regular file"):
-        load(tmp_path)
+        load(tmp_path, proxied(VENUES))
 
 
 # -- the command line: `serve --replay TAPE` -------------------------------------------------------------------------
@@ -234,7 +235,7 @@ def test_frames_that_are_no_command_get_an_error_frame_and_the_connection_lives(
 
 
 def test_deribit_websockets_replay_connection_by_connection_with_the_live_ids(tmp_path: Path) -> None:
-    writer = TapeWriter(tmp_path / "d.tape", {"deribit": "https://test.deribit.com"})
+    writer = TapeWriter(tmp_path / "d.tape", {"deribit": "https://test.deribit.com"}, TAPE_VENUES)
     subscribe = {
         "jsonrpc": "2.0",
         "id": 1,

@@ -10,11 +10,12 @@ import pytest
 from mockexchange.recording.reader import read_tape
 from mockexchange.recording.records import Record, TapeError, check_record, decode_body, encode_body
 from mockexchange.recording.writer import TapeWriter
+from mockexchange.registry import TAPE_VENUES
 
 
 def test_records_written_read_back_in_order_one_line_each(tmp_path: Path) -> None:
     path = tmp_path / "t.tape"
-    writer = TapeWriter(path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"})
+    writer = TapeWriter(path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"}, TAPE_VENUES)
     request = {"method": "GET", "path": "/portfolio/balance", "query": "", "headers": {}, "body": None}
     response = {"status": 200, "headers": {"content-type": "application/json"}, "body": encode_body(b'{"balance":5}')}
     first = writer.write("http", "kalshi", "2026-11-24T10:00:00.000Z", request=request, response=response,
@@ -23,7 +24,7 @@ def test_records_written_read_back_in_order_one_line_each(tmp_path: Path) -> Non
     writer.write("ws_frame", "kalshi", "2026-11-24T10:00:01.100Z", connection=1, direction="upstream",
                  offset_ms=100.0, data=encode_body("{\"type\":\"fill\",\"msg\":\"é\"}".encode()))  # fmt: skip
     writer.close()
-    tape = read_tape(path)
+    tape = read_tape(path, TAPE_VENUES)
     assert tape.upstreams == {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"}
     assert [r.seq for r in tape.records] == [1, 2, 3]
     assert tape.records[0] == first
@@ -61,9 +62,9 @@ def test_what_is_not_a_tape_is_refused_naming_the_line(tmp_path: Path, text: str
     path = tmp_path / "bad.tape"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(TapeError, match=said):
-        read_tape(path)
+        read_tape(path, TAPE_VENUES)
 
 
 def test_the_writer_refuses_what_the_format_has_not() -> None:
     with pytest.raises(TapeError, match="venue"):
-        check_record(Record(seq=1, kind="http", venue="binance", at="x", request={}, response={}), 1)
+        check_record(Record(seq=1, kind="http", venue="binance", at="x", request={}, response={}), 1, TAPE_VENUES)

@@ -19,6 +19,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.recording.reader import read_tape
 from mockexchange.recording.records import encode_body
 from mockexchange.recording.writer import TapeWriter
+from mockexchange.registry import TAPE_VENUES
 from mockexchange.scenario.from_tape import dumps, scenario_from_tape
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
@@ -72,13 +73,13 @@ SEEDED = {
 
 def test_a_tape_of_reads_round_trips_to_a_mock_answering_the_same_portfolio(tmp_path: Path) -> None:
     tape = tmp_path / "t.tape"
-    writer = TapeWriter(tape, {"kalshi": "http://127.0.0.1/trade-api/v2"})
+    writer = TapeWriter(tape, {"kalshi": "http://127.0.0.1/trade-api/v2"}, TAPE_VENUES)
     with MockServer(clock=ManualClock()) as mock:
         mock.load_scenario(document=SEEDED, run=True)
         with _client(mock, "alice") as client:
             before = _record_reads(client, writer)
     writer.close()
-    converted = scenario_from_tape(read_tape(tape), user_id="alice")
+    converted = scenario_from_tape(read_tape(tape, TAPE_VENUES), user_id="alice")
     scenario = tmp_path / "s.yaml"
     scenario.write_text(dumps(converted.document))
     with MockServer(clock=ManualClock()) as fresh:
@@ -90,7 +91,7 @@ def test_a_tape_of_reads_round_trips_to_a_mock_answering_the_same_portfolio(tmp_
 
 
 def _write(path: Path, reads: list[tuple[str, str, Any]]) -> Path:
-    writer = TapeWriter(path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"})
+    writer = TapeWriter(path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"}, TAPE_VENUES)
     for at, where, reply in reads:
         request = {"method": "GET", "path": where, "query": "", "headers": {"KALSHI-ACCESS-KEY": "desk"}, "body": None}
         response = {"status": 200, "headers": {}, "body": encode_body(json.dumps(reply).encode())}
@@ -118,7 +119,7 @@ def test_later_fills_and_settlements_become_steps_and_disagreements_are_named(tm
         ("2026-11-24T12:00:00.000Z", "/portfolio/fills", {"fills": [fill, early]}),
         ("2026-11-24T12:00:01.000Z", "/portfolio/settlements", {"settlements": [settled]}),
     ])  # fmt: skip
-    converted = scenario_from_tape(read_tape(tape))
+    converted = scenario_from_tape(read_tape(tape, TAPE_VENUES))
     document = converted.document
     assert document["settings"] == {"start": "2026-11-24T10:01:01Z"}
     assert document["users"] == [{"user_id": "trader", "balance_cents": 201, "keys": [{"key_id": "desk"}]}]
@@ -203,7 +204,7 @@ def _deribit_reads(mock: MockServer, client_id: str, secret: str, writer: TapeWr
 
 def test_a_deribit_tape_round_trips_positions_and_balances(tmp_path: Path) -> None:
     tape = tmp_path / "t.tape"
-    writer = TapeWriter(tape, {"deribit": "http://127.0.0.1"})
+    writer = TapeWriter(tape, {"deribit": "http://127.0.0.1"}, TAPE_VENUES)
     with MockServer() as mock:
         mock.create_deribit_account("t", balances={"BTC": "10", "ETH": "5"})
         key = mock.create_deribit_key("t")
@@ -212,7 +213,7 @@ def test_a_deribit_tape_round_trips_positions_and_balances(tmp_path: Path) -> No
         mock.deribit_fill("t", "ETH-PERPETUAL", "sell", "300", "3000")
         before = _deribit_reads(mock, key["client_id"], key["client_secret"], writer)
     writer.close()
-    converted = scenario_from_tape(read_tape(tape), user_id="t")
+    converted = scenario_from_tape(read_tape(tape, TAPE_VENUES), user_id="t")
     assert "users" not in converted.document and converted.notes == []
     with MockServer(clock=ManualClock()) as fresh:
         loaded = fresh.load_scenario(document=converted.document, run=True)
@@ -221,7 +222,7 @@ def test_a_deribit_tape_round_trips_positions_and_balances(tmp_path: Path) -> No
 
 
 def test_deribit_reads_over_the_websocket_count_and_later_trades_become_fills(tmp_path: Path) -> None:
-    writer = TapeWriter(tmp_path / "t.tape", {"deribit": "https://test.deribit.com"})
+    writer = TapeWriter(tmp_path / "t.tape", {"deribit": "https://test.deribit.com"}, TAPE_VENUES)
     at = "2026-11-24T10:00:00.000Z"
     row = {"instrument_name": "BTC-PERPETUAL", "size": -500, "average_price": 61000, "kind": "future"}
     trade = {"trade_id": "T1", "instrument_name": "BTC-PERPETUAL", "direction": "buy", "amount": 100, "price": 62000,
@@ -243,7 +244,7 @@ def test_deribit_reads_over_the_websocket_count_and_later_trades_become_fills(tm
         writer.write("ws_frame", "deribit", at, connection=1, direction=direction, offset_ms=1.0,
                      data=encode_body(json.dumps(data).encode()))  # fmt: skip
     writer.close()
-    document = scenario_from_tape(read_tape(tmp_path / "t.tape")).document
+    document = scenario_from_tape(read_tape(tmp_path / "t.tape", TAPE_VENUES)).document
     assert document["deribit"]["accounts"][0]["balances"] == {"BTC": "1.5"}
     assert document["deribit"]["positions"] == [
         {

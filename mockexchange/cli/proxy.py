@@ -46,6 +46,13 @@ def proxy(args: argparse.Namespace) -> int:
     from mockexchange.proxy.runner import serve_forever
     from mockexchange.server.addresses import bound_port, http_url, listening_socket
 
+    if not (args.upstream or args.deribit_upstream):
+        print(
+            "mockexchange proxy: a proxy needs an upstream: Kalshi's (--upstream), Deribit's (--deribit-upstream), "
+            "or both",
+            file=sys.stderr,
+        )
+        return 2
     try:
         app = ProxyApp(
             {"kalshi": args.upstream, "deribit": args.deribit_upstream}, record=args.record, timeout_s=args.timeout

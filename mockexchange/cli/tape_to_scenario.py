@@ -34,10 +34,11 @@ def add_command(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mockexchange.scenario.from_tape import dumps, scenario_from_tape  # this command's, not the parser's
+    from mockexchange.registry import TAPE_VENUES  # this command's, not the parser's
+    from mockexchange.scenario.from_tape import dumps, scenario_from_tape
 
     try:
-        tape = read_bounded(args.tape)
+        tape = read_bounded(args.tape, TAPE_VENUES)
     except TapeError as exc:
         print(f"mockexchange: the tape cannot be read: {exc}", file=sys.stderr)
         return 2

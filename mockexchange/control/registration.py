@@ -3,11 +3,11 @@
 A registration names each of the venue's pieces, whatever floor it stands on: its state and the handlers of its typed
 commands (core), its table of control-plane operations (control), its scenario steps, the admin API's paths of its
 operations, how it serves (its context, routes and websocket channels; venues), its rate-limit budgets and the
-inspector's panel of it (admin), its part of a state file's snapshot and what the contract kit checks of
-it. The registrations themselves are made above all of those (mockexchange/registry/),
-and the parts that take them (the control plane, the scenario reader, the admin API, the inspector, build_app and the
-kit) iterate them, so a venue is a package and one registration line. This module holds only the shape: it imports
-no venue.
+inspector's panel of it (admin), its part of a state file's snapshot, what the contract kit checks of it and how
+the proxy forwards to it (`Proxied`). The registrations themselves are made above all of those (mockexchange/registry/),
+and the parts that take them (the control plane, the scenario reader, the admin API, the inspector, build_app, the
+kit, the proxy and the replay) iterate them, so a venue is a package and one registration line. This module holds
+only the shape: it imports no venue.
 """
 
 from __future__ import annotations
@@ -133,6 +133,28 @@ class Kit:
 
 
 @dataclass(frozen=True, slots=True)
+class Proxied:
+    """How the proxy (proxy/) forwards to a venue's upstream and a replay of its tape (replay/) answers for it, the
+    upstream and the tape naming it by the venue's `name`: the paths its clients call (`serves`; a path no venue
+    serves goes to the first registered venue's upstream); the key a request names (`key_id(headers, exchange)`;
+    exchange None: a websocket's upgrade); how an exchange is judged against its published schema (`judge`, given
+    venues/proxied.py's `Exchange`; `frames()`, one judge per websocket connection, given a frame's direction and the
+    frame as read); and the venue's own error body of what the proxy or a replay answers itself (`refuse(status, why,
+    request_id, now_us, testnet)` -> the status and body; `refuse_frame(request_id, why, now_us, testnet)` -> a
+    websocket error frame). `json_rpc`: its requests carry an `id` that such an answer repeats; `live_host`: its live
+    server's host (an answer the proxy makes of another upstream says it is a test server)."""
+
+    serves: Callable[[str], bool]
+    key_id: Callable[[list[tuple[bytes, bytes]], Any], str | None]
+    judge: Callable[[Any], Any]
+    frames: Callable[[], Callable[[str, Any, str], Any]]
+    refuse: Callable[[int, str, Any, int, bool], tuple[int, dict[str, Any]]]
+    refuse_frame: Callable[[Any, str, int, bool], dict[str, Any]]
+    json_rpc: bool = False
+    live_host: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Venue:
     """One venue's registration. Only `name`, `title` and `state` are required: a venue may contribute no routes (a
     control plane alone), no steps or no panel."""
@@ -188,3 +210,5 @@ class Venue:
     # Given, once a state file keeps the commands, the hold under which no command runs (`StateRecorder.holding`): what
     # the venue runs between commands takes it (Kalshi's transitions a read finds due).
     kept_between: Callable[[Any, Callable[[], AbstractContextManager[object]]], None] = lambda control, holding: None
+    # How the proxy forwards to it, records it and a replay of its tape answers for it; None: it is not proxied.
+    proxied: Proxied | None = None

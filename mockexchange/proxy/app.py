@@ -6,7 +6,7 @@ the tape."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,16 @@ from mockexchange.proxy.forward import forward_http
 from mockexchange.proxy.sockets import forward_websocket
 from mockexchange.proxy.upstreams import Upstream
 from mockexchange.recording.writer import TapeWriter
-from mockexchange.registry import PANELS, VENUES, journal_names
+from mockexchange.registry import VENUES, Venue, journal_names, panels, proxied
 from mockexchange.settings import Settings
 from mockexchange.version import __version__
 from mockexchange.web.answers import json_line_response
 
 
 class ProxyApp:
-    """`upstreams`: {"kalshi": URL, "deribit": URL}, either or both; `record`: the tape's path (None: no tape)."""
+    """`upstreams`: a proxied venue's name -> its upstream's URL ({"kalshi": URL, "deribit": URL}), one or more (a None
+    URL: none); `record`: the tape's path (None: no tape); `venues`: the registered venues (the registry's unless
+    given), those with a `proxied` part the proxy may forward to."""
 
     def __init__(
         self,
@@ -47,21 +49,28 @@ class ProxyApp:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         settings: Settings | None = None,
         journal_size: int = DEFAULT_SIZE,
+        venues: Sequence[Venue] = VENUES,
     ) -> None:
-        """Raises ValueError for an upstream URL that is none, or for no upstream at all."""
-        self.upstreams = {venue: Upstream.parse(venue, url) for venue, url in upstreams.items() if url}
+        """Raises ValueError for an upstream URL that is none, for a venue not proxied, or for no upstream at all."""
+        sides = proxied(venues)
+        unknown = [name for name, url in upstreams.items() if url and name not in sides]
+        if unknown:
+            raise ValueError(f"no venue {unknown[0]!r} to forward to (the proxied venues: {', '.join(sides)})")
+        # In the order registered: a path no venue serves goes to the first (upstreams.route)
+        self.upstreams = {
+            name: Upstream.parse(name, url, side) for name, side in sides.items() if (url := upstreams.get(name))
+        }
         if not self.upstreams:
-            raise ValueError(
-                "a proxy needs an upstream: Kalshi's (--upstream), Deribit's (--deribit-upstream), or both"
-            )
+            raise ValueError(f"a proxy needs an upstream: {', '.join(sides)}, or several")
         self.clock = clock or SystemClock()
         self.timeout_s = timeout_s
         self.settings = settings or Settings(host="127.0.0.1", port=0)
         self.journal = Journal(
             self.clock, journal_size, next(iter(self.upstreams)), max_bytes=DEFAULT_MAX_BYTES,
-            venues=tuple(journal_names(VENUES)),
+            venues=tuple(journal_names(venues)),
         )  # fmt: skip
-        self.tape = TapeWriter(record, {v: u.url for v, u in self.upstreams.items()}) if record else None
+        urls = {name: upstream.url for name, upstream in self.upstreams.items()}
+        self.tape = TapeWriter(record, urls, tuple(sides)) if record else None
         guard = AdminGuard(self.settings)
         # The inspector's live feed: the journal's entries only (a proxy has no accounts, scenario or connections of
         # its own; the page, told by /_admin/health that it is a proxy's, shows the requests alone).
@@ -72,7 +81,7 @@ class ProxyApp:
             *journal_routes(self.journal, guard), Route(f"{ADMIN_PREFIX}/health", self._health),
             Route(f"{ADMIN_PREFIX}/events", guarded(guard, self.feed.endpoint), methods=["GET"]),
         ])  # fmt: skip
-        self._inspector = Router(inspector.routes(guard, PANELS))
+        self._inspector = Router(inspector.routes(guard, panels(venues)))
         self._client: httpx.AsyncClient | None = None
         self._connections = itertools.count(1)
 

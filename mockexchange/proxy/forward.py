@@ -6,7 +6,6 @@ journal and record the exchange before the client has the answer."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote
@@ -18,11 +17,11 @@ from starlette.types import Receive, Scope, Send
 from mockexchange.auth import redact
 from mockexchange.core.clock import monotonic
 from mockexchange.journal.entries import HttpExchange
-from mockexchange.proxy import judge
 from mockexchange.proxy.forwarder import Forwarder
 from mockexchange.proxy.messages import BodySeen, coding, headers, readable, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
+from mockexchange.venues.proxied import Exchange, ProxyVerdict, query_value
 from mockexchange.web.request_body import body_within, raw_header
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a client's body the proxy holds to forward (Kalshi's own bound is 64 KiB)
@@ -38,7 +37,6 @@ HOP_BY_HOP = frozenset(
 )  # fmt: skip
 _LENGTH = frozenset({b"content-length"})
 _NOT_FORWARDED = HOP_BY_HOP | {b"host"} | _LENGTH
-_KEY_HEADER = b"kalshi-access-key"
 _ACCEPT_ENCODING = b"accept-encoding"  # sent on with the codings the proxy reads only (messages.readable)
 _AUTH_HEADER = b"x-mockexchange-auth"  # the mock's diagnosis, when the upstream is a mock
 _DIAGNOSIS_HEADER = b"x-mockexchange-diagnosis"  # the same of another refusal (the proxy's own answers say it too)
@@ -72,22 +70,26 @@ async def forward_http(proxy: Forwarder, scope: Scope, receive: Receive, send: S
     request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
     sent = await aside(len(raw or b""), seen, raw or b"", coding(request_headers))
     if failed is not None:
-        status, answer_headers, body = failure(upstream, 400, failed, proxy.clock, _rpc_id(sent, scope))
+        status, answer_headers, body = failure(upstream, 400, failed, proxy.clock, _rpc_id(upstream, sent, scope))
     elif raw is None:
         failed = f"the request's body is over the proxy's {MAX_REQUEST_BYTES:,} bytes; it was not forwarded"
-        status, answer_headers, body = failure(upstream, 413, failed, proxy.clock, _rpc_id(sent, scope))
+        status, answer_headers, body = failure(upstream, 413, failed, proxy.clock, _rpc_id(upstream, sent, scope))
     else:
         assert url is not None  # (None only when the target was refused: `failed`)
         try:
             status, answer_headers, body = await _exchange(proxy, upstream, url, scope["method"], request_headers, raw)
         except UpstreamFailed as exc:
             failed = str(exc)
-            status, answer_headers, body = failure(upstream, 502, failed, proxy.clock, _rpc_id(sent, scope))
+            status, answer_headers, body = failure(upstream, 502, failed, proxy.clock, _rpc_id(upstream, sent, scope))
     answered = await aside(len(body), seen, body, coding(answer_headers)) if failed is None else None
-    verdict = await aside(len(body), _judge, upstream, scope, sent, status, answered, failed)
+    exchange = Exchange(
+        scope["method"], unquote(_path(scope)), parse_qsl(_query(scope), keep_blank_values=True), sent.value,
+        None if failed else status, answered.value if answered else None,
+    )  # fmt: skip
+    verdict = await aside(len(body), _judge, upstream, exchange, sent, answered, failed)
     latency_us = int((monotonic() - arrived) * 1_000_000)
     request_body, response_body = await aside(len(raw or b"") + len(body), _bodies, sent, answered, body)
-    key_id = _key_id(upstream, request_headers, sent, scope)
+    key_id = upstream.side.key_id(request_headers, exchange)
     proxy.journal.record_http(HttpExchange(
         "rest", scope["method"], _path(scope), _query(scope), key_id, status, raw_header(answer_headers, _AUTH_HEADER),
         upstream.venue, verdict.note(key_id), latency_us=latency_us, request_body=request_body,
@@ -179,17 +181,9 @@ def _query(scope: Scope) -> str:
 
 
 def _judge(
-    upstream: Upstream, scope: Scope, sent: BodySeen, status: int, answered: BodySeen | None, failed: str | None
-) -> judge.ProxyVerdict:
-    method = scope["method"]
-    if upstream.venue == "kalshi":
-        pairs = parse_qsl(_query(scope), keep_blank_values=True)
-        verdict = judge.kalshi_exchange(
-            method, unquote(_path(scope)), pairs, sent.value, None if failed else status, answered and answered.value
-        )
-    else:
-        rpc_method, params = deribit_call(scope, sent)
-        verdict = judge.deribit_call(rpc_method, params, answered.value if answered else None)
+    upstream: Upstream, exchange: Exchange, sent: BodySeen, answered: BodySeen | None, failed: str | None
+) -> ProxyVerdict:
+    verdict: ProxyVerdict = upstream.side.judge(exchange)
     if failed is not None:
         verdict.unjudged.append(f"reply: none from the upstream ({failed})")
     elif answered is not None and answered.unread is not None:
@@ -199,42 +193,16 @@ def _judge(
     return verdict
 
 
-def deribit_call(scope: Scope, sent: BodySeen) -> tuple[str | None, Any]:
-    """A Deribit HTTP request's method and params: `/api/v2/<method>` with a query (its values read as JSON where
-    they are, as Deribit reads them: `depth=5` is 5), or a JSON-RPC body."""
-    body = sent.value if isinstance(sent.value, dict) else None
-    path = unquote(_path(scope))
-    method = path.removeprefix("/api/v2/") if path.startswith("/api/v2/") else None
-    if body is not None:
-        method = body.get("method") if isinstance(body.get("method"), str) else method
-        return (method.lstrip("/") if method else None), body.get("params", {})
-    params = {name: _query_value(value) for name, value in parse_qsl(_query(scope), keep_blank_values=True)}
-    return method, params
-
-
-def _query_value(text: str) -> Any:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    return value if isinstance(value, bool | int | float) else text
-
-
-def _rpc_id(sent: BodySeen, scope: Scope) -> Any:
+def _rpc_id(upstream: Upstream, sent: BodySeen, scope: Scope) -> Any:
+    """The id of a JSON-RPC call, which the proxy's own answer to it repeats (None: the venue's calls have none)."""
+    if not upstream.side.json_rpc:
+        return None
     if isinstance(sent.value, dict):
         return sent.value.get("id")
     for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
         if name == "id":
-            return _query_value(value)
+            return query_value(value)
     return None
-
-
-def _key_id(upstream: Upstream, request_headers: list[tuple[bytes, bytes]], sent: BodySeen, scope: Scope) -> str | None:
-    if upstream.venue == "kalshi":
-        return raw_header(request_headers, _KEY_HEADER)
-    _, params = deribit_call(scope, sent)
-    client_id = params.get("client_id") if isinstance(params, dict) else None
-    return client_id if isinstance(client_id, str) else None
 
 
 def _bodies(sent: BodySeen, answered: BodySeen | None, body: bytes) -> tuple[bytes, bytes]:

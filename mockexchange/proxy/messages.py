@@ -18,7 +18,7 @@ import orjson
 
 from mockexchange.auth import redact
 from mockexchange.core.bounded_json import JsonTooDeep, parse_json
-from mockexchange.proxy.judge import NOT_JSON
+from mockexchange.venues.proxied import NOT_JSON
 
 MAX_DECODED_BYTES = 64 * 1024 * 1024  # what a compressed body is read up to, decoded
 MAX_CODINGS = 4  # content codings of one body read in turn (each bounded as above)

@@ -5,7 +5,7 @@ neither."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import uvicorn
@@ -13,6 +13,7 @@ import uvicorn
 from mockexchange.proxy import DEFAULT_TIMEOUT_S
 from mockexchange.proxy.app import ProxyApp
 from mockexchange.proxy.sockets import MAX_FRAME_BYTES
+from mockexchange.registry import VENUES, Venue
 from mockexchange.server.http_protocol import GuardedH11Protocol
 from mockexchange.server.serving import Foreground
 from mockexchange.server.thread import InThread, ThreadRunner
@@ -65,7 +66,12 @@ class ProxyServer(InThread):
         host: str = "127.0.0.1",
         port: int = 0,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        upstreams: Mapping[str, str] | None = None,
+        venues: Sequence[Venue] = VENUES,
     ) -> None:
-        app = ProxyApp({"kalshi": upstream, "deribit": deribit_upstream}, record=record, timeout_s=timeout_s)
+        """`upstream`, `deribit_upstream`: Kalshi's and Deribit's base URLs; `upstreams`: any proxied venue's, by name
+        (of `venues`, the registry's unless given)."""
+        named = {"kalshi": upstream, "deribit": deribit_upstream, **(upstreams or {})}
+        app = ProxyApp(named, record=record, timeout_s=timeout_s, venues=venues)
         runner = ThreadRunner(lambda: config(app), host, port, name="mockexchange-proxy", on_stop=app.close)
         super().__init__(app, runner)

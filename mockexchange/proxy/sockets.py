@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -20,17 +20,15 @@ from mockexchange.auth import redact
 from mockexchange.core.clock import monotonic
 from mockexchange.journal import refusal
 from mockexchange.journal.entries import HttpExchange, JournalNote
-from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, aside, end_to_end, raw_target, request_record
 from mockexchange.proxy.forwarder import Forwarder
-from mockexchange.proxy.messages import BodySeen, coding, headers, seen
+from mockexchange.proxy.messages import coding, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
-from mockexchange.web.request_body import raw_header
+from mockexchange.venues.proxied import ProxyVerdict
 from mockexchange.web.websocket import GONE
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # a message from the upstream (websockets' own default is 1 MiB)
-PENDING_CALLS = 10_000  # Deribit request ids waiting for their reply, per connection (the oldest forgotten first)
 # The upgrade's own headers: the proxy's client library makes them for its own handshake.
 _HANDSHAKE = frozenset(
     {b"host", b"content-length", b"sec-websocket-key", b"sec-websocket-version", b"sec-websocket-extensions",
@@ -53,8 +51,8 @@ class Socket:
         self.request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
         self.path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         self.query = redact.query(scope.get("query_string", b"").decode("latin-1"))
-        self.key_id = raw_header(self.request_headers, b"kalshi-access-key") if upstream.venue == "kalshi" else None
-        self.pending: OrderedDict[Any, str] = OrderedDict()  # Deribit: request id -> method, for the reply
+        self.key_id = upstream.side.key_id(self.request_headers, None)
+        self.judge: Callable[[str, Any, str], ProxyVerdict] = upstream.side.frames()  # this connection's frames
         self.connection = 0
         self.opened = 0.0
 
@@ -188,7 +186,7 @@ class Socket:
 
     async def _frame(self, direction: str, data: str | bytes) -> None:
         kept = await aside(len(data), seen, data)  # (a frame's order in its direction kept: it waits for this)
-        verdict = self._judge(direction, kept)
+        verdict = self.judge(direction, kept.value, kept.text)
         note = verdict.note(self.key_id)
         if direction == "upstream":  # an error the venue sent: its refusal
             note.refusal, note.diagnosis = refusal.of_frame(kept.value)
@@ -200,26 +198,6 @@ class Socket:
             self.proxy.tape.write("ws_frame", self.upstream.venue, self.proxy.at(), connection=self.connection,
                                   direction=direction, offset_ms=offset, data=kept.tape)  # fmt: skip
 
-    def _judge(self, direction: str, kept: BodySeen) -> judge.ProxyVerdict:
-        if self.upstream.venue == "kalshi":
-            if direction == "client":
-                return judge.kalshi_client_frame(kept.text)
-            return judge.kalshi_upstream_frame(kept.value)
-        frame = kept.value
-        if not isinstance(frame, dict):
-            return judge.ProxyVerdict(None, [], ["Deribit's JSON-RPC: a frame that is no JSON object"])
-        if direction == "client":
-            method = frame.get("method") if isinstance(frame.get("method"), str) else None
-            if "id" in frame and method is not None:
-                self.pending[_hashable(frame["id"])] = method.lstrip("/")
-                while len(self.pending) > PENDING_CALLS:
-                    self.pending.popitem(last=False)
-            return judge.deribit_call(method.lstrip("/") if method else None, frame.get("params", {}), None)
-        method = self.pending.pop(_hashable(frame.get("id")), None) if "id" in frame else None
-        if method is not None:
-            return judge.deribit_call(method, None, frame)
-        return judge.deribit_notification(frame)
-
     def _closed(self, code: int | None) -> None:
         if self.proxy.tape is not None:
             offset = round((monotonic() - self.opened) * 1000, 3)
@@ -228,7 +206,3 @@ class Socket:
 
 
 _GONE = (ConnectionClosed, *GONE)
-
-
-def _hashable(value: Any) -> Any:
-    return value if isinstance(value, int | str) else repr(value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from mockexchange.core.bounded_json import MAX_JSON_DEPTH, parse_json
-from mockexchange.recording.records import FIELDS, FORMAT, VENUES, VERSION, Record, Tape, TapeError, check_record
+from mockexchange.recording.records import FIELDS, FORMAT, VERSION, Record, Tape, TapeError, check_record
 
 _LINE_DEPTH = MAX_JSON_DEPTH + 3  # a body's JSON (the proxy reads it within MAX_JSON_DEPTH) in its record and message
 _MAX_NUMBER = 2**63 - 1  # a seq or a connection
@@ -28,8 +28,9 @@ _FIELD_VALUE = re.compile(r"(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x
 _BODIES = ("json", "text", "base64")
 
 
-def read_tape(path: str | Path) -> Tape:
-    """The tape at `path`; a `TapeError` naming the line if it is not one, or holds an entry that is not one."""
+def read_tape(path: str | Path, venues: Collection[str]) -> Tape:
+    """The tape at `path`, of `venues` (their names); a `TapeError` naming the line if it is not one, or holds an
+    entry that is not one."""
     lines = _lines(Path(path))
     try:
         number, first = next(lines)
@@ -41,10 +42,10 @@ def read_tape(path: str | Path) -> Tape:
     if header.get("version") != VERSION:
         raise TapeError(f"line {number}: tape version {header.get('version')!r}; this mock reads version {VERSION}")
     upstreams = header.get("upstreams", {})
-    _check_upstreams(upstreams, number)
+    _check_upstreams(upstreams, number, venues)
     records: list[Record] = []
     for number, text in lines:
-        record = _record(_json(text, number), number)
+        record = _record(_json(text, number), number, venues)
         if records and record.seq <= records[-1].seq:
             raise TapeError(f"line {number}: seq {record.seq} after {records[-1].seq}; a tape's seq only grows")
         records.append(record)
@@ -74,12 +75,12 @@ def _json(line: bytes, number: int) -> Any:
         raise TapeError(f"line {number}: not JSON ({wrong})") from None
 
 
-def _check_upstreams(upstreams: Any, number: int) -> None:
+def _check_upstreams(upstreams: Any, number: int, venues: Collection[str]) -> None:
     if not isinstance(upstreams, dict):
         raise TapeError(f"line {number}: upstreams is not an object")
     for venue, url in upstreams.items():
-        if venue not in VENUES:
-            raise TapeError(f"line {number}: upstreams names {venue!r}, none of {', '.join(VENUES)}")
+        if venue not in venues:
+            raise TapeError(f"line {number}: upstreams names {venue!r}, none of {', '.join(venues)}")
         try:
             scheme = urlsplit(url).scheme if isinstance(url, str) else None
         except ValueError:
@@ -88,7 +89,7 @@ def _check_upstreams(upstreams: Any, number: int) -> None:
             raise TapeError(f"line {number}: upstreams.{venue} {url!r} is no http(s) URL")
 
 
-def _record(value: Any, number: int) -> Record:
+def _record(value: Any, number: int, venues: Collection[str]) -> Record:
     if not isinstance(value, dict):
         raise TapeError(f"line {number}: a record is a JSON object")
     unknown = sorted(set(value) - set(FIELDS))
@@ -98,7 +99,7 @@ def _record(value: Any, number: int) -> Record:
         record = Record(**value)
     except TypeError as wrong:
         raise TapeError(f"line {number}: {wrong}") from None
-    check_record(record, number)
+    check_record(record, number, venues)
     problem = _entry_problem(record)
     if problem is not None:
         raise TapeError(f"line {number}: {problem}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,6 @@ FORMAT = "mockexchange"
 VERSION = 1
 KINDS = ("http", "ws_open", "ws_frame", "ws_close")
 DIRECTIONS = ("client", "upstream")
-VENUES = ("kalshi", "deribit")
 # The order of a record's keys on its line (those a kind does not have are left out).
 FIELDS = ("seq", "kind", "venue", "at", "connection", "direction", "offset_ms", "elapsed_ms", "code", "request",
           "response", "data")  # fmt: skip
@@ -94,17 +93,17 @@ def decode_body(body: Mapping[str, Any] | None) -> bytes:
     return base64.b64decode(str(body["base64"]))
 
 
-def check_record(record: Record, where: int) -> None:
-    """A record's kind, venue and the parts its kind has, or a `TapeError` naming `where` (a line, or the seq of a
-    record being written)."""
+def check_record(record: Record, where: int, venues: Collection[str]) -> None:
+    """A record's kind, venue (one of `venues`: the names of the venues a proxy forwards to, which the registry gives)
+    and the parts its kind has, or a `TapeError` naming `where` (a line, or the seq of a record being written)."""
 
     def wrong(what: str) -> TapeError:
         return TapeError(f"line {where}: {what}")
 
     if record.kind not in KINDS:
         raise wrong(f"kind {record.kind!r} is none of {', '.join(KINDS)}")
-    if record.venue not in VENUES:
-        raise wrong(f"venue {record.venue!r} is none of {', '.join(VENUES)}")
+    if record.venue not in venues:
+        raise wrong(f"venue {record.venue!r} is none of {', '.join(venues)}")
     if record.kind == "http" and not (isinstance(record.request, dict) and isinstance(record.response, dict)):
         raise wrong("an http record has a request and a response, each an object")
     if record.kind.startswith("ws_") and not isinstance(record.connection, int):

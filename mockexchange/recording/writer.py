@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,12 +13,14 @@ from mockexchange.recording.records import FORMAT, VERSION, Record, check_record
 
 
 class TapeWriter:
-    """Appends records to a tape file as they happen, one flushed line each, from any thread."""
+    """Appends records to a tape file as they happen, one flushed line each, from any thread: records of `venues`
+    (their names, which the registry gives), the header naming the `upstreams` they went to."""
 
-    def __init__(self, path: str | Path, upstreams: Mapping[str, str]) -> None:
+    def __init__(self, path: str | Path, upstreams: Mapping[str, str], venues: Collection[str]) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._seq = 0
+        self._venues = tuple(venues)
         self._file: IO[str] = self.path.open("w", encoding="utf-8")
         header = {"tape": FORMAT, "version": VERSION, "upstreams": dict(upstreams)}
         self._write(json.dumps(header, ensure_ascii=False, separators=(", ", ": ")))
@@ -28,7 +30,7 @@ class TapeWriter:
         with self._lock:
             self._seq += 1
             record = Record(seq=self._seq, kind=kind, venue=venue, at=at, **fields)
-            check_record(record, self._seq)
+            check_record(record, self._seq, self._venues)
             self._write(record.line())
             return record
 

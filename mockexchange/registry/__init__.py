@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from mockexchange.admin.panels import Panel
 from mockexchange.control import Control
-from mockexchange.control.registration import MockParts, Venue
+from mockexchange.control.registration import MockParts, Proxied, Venue
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.events import EventBus
@@ -28,10 +28,26 @@ VENUES: tuple[Venue, ...] = (
 )
 # What a scenario file may hold: each venue's set-up sections and steps, and the mock's own (scenario/grammar.py)
 GRAMMAR = ScenarioGrammar.of(VENUES)
-# Every venue's inspector panel (a proxy's page loads their scripts too)
-PANELS: tuple[type[Panel], ...] = tuple(venue.panel for venue in VENUES if isinstance(venue.panel, type))
 
-__all__ = ["PANELS", "GRAMMAR", "VENUES", "Venue", "control_plane", "journal_names", "mock_parts"]
+
+def panels(venues: Sequence[Venue]) -> tuple[type[Panel], ...]:
+    """Each venue's inspector panel (a proxy's page loads their scripts too)."""
+    return tuple(venue.panel for venue in venues if isinstance(venue.panel, type))
+
+
+def proxied(venues: Sequence[Venue]) -> dict[str, Proxied]:
+    """Each venue the proxy forwards to, by its name (its upstream's and a tape's), in the order registered."""
+    return {venue.name: venue.proxied for venue in venues if venue.proxied is not None}
+
+
+PANELS = panels(VENUES)
+# The venues a tape may hold records of (recording/ is given them: it stands below the registry)
+TAPE_VENUES = tuple(proxied(VENUES))
+
+__all__ = [
+    "PANELS", "GRAMMAR", "TAPE_VENUES", "VENUES", "Venue", "control_plane", "journal_names", "mock_parts", "panels",
+    "proxied",
+]  # fmt: skip
 
 
 def journal_names(venues: Sequence[Venue]) -> dict[str, Venue]:

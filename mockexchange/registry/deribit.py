@@ -1,6 +1,7 @@
 """Deribit's registration: its state (the Deribit exchange, the API credentials, the tokens), its commands' handlers,
 its control-plane operations and their admin paths, its scenario steps, how it serves (JSON-RPC over HTTP and the
-websocket, and the SignalPlus gateway's dialect), its rate-limit budgets and the inspector's panel of it."""
+websocket, and the SignalPlus gateway's dialect), its rate-limit budgets, the inspector's panel of it and how the proxy
+forwards to it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control.deribit import keys
 from mockexchange.control.deribit.operations import DeribitOperations
 from mockexchange.control.deribit.seeded import reset_deribit
-from mockexchange.control.registration import Kit, MockParts, ScenarioSetup, Venue, VenueServed
+from mockexchange.control.registration import Kit, MockParts, Proxied, ScenarioSetup, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.deribit import account_commands, cash_commands, order_commands
@@ -30,6 +31,7 @@ from mockexchange.scenario.deribit import keys as scenario_keys
 from mockexchange.scenario.deribit import setup, steps
 from mockexchange.state import deribit as deribit_snapshot
 from mockexchange.venues.deribit import faults, journaling, table
+from mockexchange.venues.deribit import proxied as deribit_proxied
 from mockexchange.venues.deribit import routes as deribit_routes
 from mockexchange.venues.deribit.channels import FAULT_CHANNELS
 from mockexchange.venues.deribit.context import DeribitContext
@@ -156,4 +158,14 @@ VENUE = Venue(
     channels=FAULT_CHANNELS,
     kept_records=deribit_snapshot.TOKENS,
     dialects=(journaling.SIGNALPLUS,),
+    proxied=Proxied(
+        serves=deribit_proxied.serves,
+        key_id=deribit_proxied.key_id,
+        judge=deribit_proxied.exchange,
+        frames=deribit_proxied.DeribitFrames,
+        refuse=deribit_proxied.refuse,
+        refuse_frame=deribit_proxied.refuse_frame,
+        json_rpc=True,
+        live_host=deribit_proxied.LIVE_DERIBIT,
+    ),
 )

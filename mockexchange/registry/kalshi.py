@@ -1,6 +1,7 @@
 """Kalshi's registration: its state (the ledger, the key registry, the generated-responses mode), its commands'
 handlers, its control-plane operations and their admin paths, its scenario steps, how it serves (REST under
-/trade-api/v2 and the websocket), its rate-limit budgets and the inspector's panel of it."""
+/trade-api/v2 and the websocket), its rate-limit budgets, the inspector's panel of it and how the proxy forwards to
+it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control.kalshi import due_timer, keys, rest_lag
 from mockexchange.control.kalshi.operations import KalshiOperations
-from mockexchange.control.registration import Kit, MockParts, ScenarioSetup, Venue, VenueServed
+from mockexchange.control.registration import Kit, MockParts, Proxied, ScenarioSetup, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Handlers
@@ -33,6 +34,7 @@ from mockexchange.scenario.kalshi import keys as scenario_keys
 from mockexchange.scenario.kalshi import setup, steps
 from mockexchange.state import kalshi as kalshi_snapshot
 from mockexchange.venues.kalshi import profiles, table
+from mockexchange.venues.kalshi import proxied as kalshi_proxied
 from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.faults import status_error
@@ -226,4 +228,12 @@ VENUE = Venue(
     panel=KalshiPanel,
     channels=FAULT_CHANNELS,
     kept_between=_kept_between,
+    proxied=Proxied(
+        serves=kalshi_proxied.serves,
+        key_id=kalshi_proxied.key_id,
+        judge=kalshi_proxied.exchange,
+        frames=lambda: kalshi_proxied.frame,  # (a frame's judging needs no state of its connection)
+        refuse=kalshi_proxied.refuse,
+        refuse_frame=kalshi_proxied.refuse_frame,
+    ),
 )

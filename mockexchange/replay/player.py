@@ -15,23 +15,20 @@ import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockexchange.core.clock import Clock
-from mockexchange.journal.refusal import DIAGNOSIS_FIELD
+from mockexchange.core.clock import Clock, unix_us
 from mockexchange.recording.records import decode_body, encode_body
 from mockexchange.replay.matching import Shape, differences, frame_shape, nearest, shape
 from mockexchange.replay.reel import RecordedWebsocket, Reel, Segment
-from mockexchange.venues.deribit import envelope
-from mockexchange.venues.deribit.envelope import epoch_us
-from mockexchange.venues.deribit.errors import NOT_FOUND, TOO_LARGE, RpcError
-from mockexchange.venues.kalshi import errors as kalshi_errors
-from mockexchange.venues.kalshi.bodies import bad_request
 from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe
 from mockexchange.web.request_body import body_within
 from mockexchange.web.websocket import GONE
+
+if TYPE_CHECKING:  # (the parser of the command line reads tapes without the control plane's imports)
+    from mockexchange.control.registration import Proxied
 
 MAX_BODY_BYTES = 64 * 1024  # a replayed request's body (Kalshi's own bound; Deribit's is 32 KiB)
 MOCK_OWN = ("/_admin", "/_inspector")
@@ -45,21 +42,30 @@ HOP_BY_HOP = frozenset(
 )  # fmt: skip
 
 
-def venue_of(path: str) -> str:
-    return "deribit" if path == "/api" or path.startswith(("/api/", "/ws/api/")) else "kalshi"
-
-
 @dataclass(frozen=True, slots=True)
 class Refusals:
-    """What a Deribit error the replay makes says besides the error: `testnet` and the `usIn`/`usOut` clock."""
+    """How the replay answers what the tape cannot: in the error shape of the venue a path is of (`venues`, by name,
+    their registrations' `Proxied`: the first that serves it, else the first), saying besides `testnet` (Deribit's)
+    and the time (`clock`)."""
 
     clock: Clock
-    testnet: bool = True
+    testnet: bool
+    venues: Mapping[str, Proxied]
 
-    def deribit(self, request_id: Any, error: tuple[int, str], diagnosis: str) -> dict[str, Any]:
-        now = epoch_us(self.clock)
-        failed = RpcError(error, diagnosis, {"reason": diagnosis})
-        return envelope.reply(request_id, us_in=now, us_out=now, testnet=self.testnet, error=failed)
+    def venue_of(self, path: str) -> str:
+        return next((name for name, side in self.venues.items() if side.serves(path)), next(iter(self.venues)))
+
+    def body(self, venue: str, status: int, request_id: Any, diagnosis: str) -> tuple[int, bytes]:
+        """The venue's error for a request the tape cannot answer (404) or whose body it will not read (413, as the
+        venue refuses one: Kalshi's 400 `http: request body too large`, Deribit's -32600)."""
+        status, body = self.venues[venue].refuse(status, diagnosis, request_id, self._now_us(), self.testnet)
+        return status, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def frame(self, venue: str, request_id: Any, diagnosis: str) -> dict[str, Any]:
+        return self.venues[venue].refuse_frame(request_id, diagnosis, self._now_us(), self.testnet)
+
+    def _now_us(self) -> int:
+        return unix_us(self.clock.now())
 
 
 class ReplayMiddleware:
@@ -78,36 +84,27 @@ class ReplayMiddleware:
             await _Socket(self.reel, self.refusals, scope, receive, send).run()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path, venue = scope["path"], venue_of(scope["path"])
+        path, venue = scope["path"], self.refusals.venue_of(scope["path"])
         raw = await body_within(receive, MAX_BODY_BYTES)
         if raw is None:
             diagnosis = f"a body over {MAX_BODY_BYTES:,} bytes is not replayed"
-            status, body = self._refusal(venue, 413, None, diagnosis)
+            status, body = self.refusals.body(venue, 413, None, diagnosis)
             await _respond(send, status, [], body, diagnosis)
             return
         query = scope.get("query_string", b"").decode("latin-1")
         sent = encode_body(raw)
         live = shape(scope["method"], path, query, sent)
-        request_id = _request_id(sent, query) if venue == "deribit" else None
+        request_id = _request_id(sent, query) if self.refusals.venues[venue].json_rpc else None
         found = self.reel.answer(live)
         if found is None:
             diagnosis = _diagnosis(live, self.reel)
-            status, body = self._refusal(venue, 404, request_id, diagnosis)
+            status, body = self.refusals.body(venue, 404, request_id, diagnosis)
             await _respond(send, status, [], body, diagnosis)
             return
         record, which, recorded = found
         status, headers, out = _replayed(record.response or {}, request_id)
         said = f"record {record.seq}, answer {which} of {recorded}"  # which recorded answer this is, as WireMock says
         await _respond(send, status, [*headers, (REPLAYED_HEADER.lower().encode(), said.encode())], out, None)
-
-    def _refusal(self, venue: str, status: int, request_id: Any, diagnosis: str) -> tuple[int, bytes]:
-        """The venue's error for a request the tape cannot answer (404) or whose body it will not read (413: Kalshi's
-        400 `http: request body too large`, Deribit's -32600, as each venue answers it)."""
-        if venue == "kalshi":
-            error = bad_request("http: request body too large") if status == 413 else kalshi_errors.not_found(diagnosis)
-            return error.status, json.dumps(error.body, separators=(",", ":")).encode()
-        reply = self.refusals.deribit(request_id, TOO_LARGE if status == 413 else NOT_FOUND, diagnosis)
-        return status, json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _replayed(response: Mapping[str, Any], request_id: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -173,7 +170,7 @@ class _Socket:
 
     def __init__(self, reel: Reel, refusals: Refusals, scope: Scope, receive: Receive, send: Send) -> None:
         self.reel, self.refusals, self.scope, self.receive, self.send = reel, refusals, scope, receive, send
-        self.venue = venue_of(scope["path"])
+        self.venue = refusals.venue_of(scope["path"])
         self.served: set[int] = set()  # the segments a client frame has matched
 
     async def run(self) -> None:
@@ -226,11 +223,7 @@ class _Socket:
         said = f"this frame is not on the tape's connection (record {recorded.seq})"
         if found is not None:
             said += f"; nearest: record {found[1]}, which differs in {'; '.join(differences(live, found[0]))}"
-        if self.venue == "deribit":
-            reply = self.refusals.deribit(live_id, NOT_FOUND, said)
-        else:
-            reply = {"id": live_id, "type": "error", "msg": {"code": 1, "msg": "Unable to process message",
-                                                           DIAGNOSIS_FIELD: said}}  # fmt: skip
+        reply = self.refusals.frame(self.venue, live_id, said)
         await self._text(json.dumps(reply, ensure_ascii=False, separators=(",", ":")))
 
     async def _refuse(self) -> None:

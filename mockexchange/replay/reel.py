@@ -12,20 +12,21 @@ import itertools
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mockexchange.recording.reader import read_tape
 from mockexchange.recording.records import Record, Tape, TapeError
 from mockexchange.replay.matching import Shape, frame_shape, shape
 
+if TYPE_CHECKING:  # (the parser of the command line reads tapes without the control plane's imports)
+    from mockexchange.control.registration import Proxied
+
 MAX_TAPE_BYTES = 64 * 1024 * 1024
 NEAREST_CANDIDATES = 2_000  # the recorded requests a 404's diagnosis compares: those of its path, else the first
-# The paths a venue's client calls under the mock; a recorded path under none of them is relative to the upstream.
-VENUE_ROOTS = {"kalshi": ("/trade-api/",), "deribit": ("/api/", "/ws/api/")}
 
 
 @dataclass(slots=True)
@@ -51,8 +52,9 @@ class RecordedWebsocket:
 class Reel:
     """What a replay answers from. `answer` hands out a request's recorded answers in order, the last repeating."""
 
-    def __init__(self, tape: Tape, source: str = "") -> None:
+    def __init__(self, tape: Tape, venues: Mapping[str, Proxied], source: str = "") -> None:
         self.source = source
+        self.venues = venues  # a recorded path none of them serves (their `serves`) is relative to its upstream
         self.upstreams = dict(tape.upstreams)
         self._answers: dict[str, list[Record]] = defaultdict(list)
         self._shapes: dict[str, tuple[Shape, int]] = {}
@@ -94,7 +96,7 @@ class Reel:
 
     def path(self, venue: str, path: str) -> str:
         """The path a client of the mock calls for a recorded one."""
-        if any(path.startswith(root) for root in VENUE_ROOTS.get(venue, ())):
+        if self.venues[venue].serves(path):
             return path
         base = urlsplit(self.upstreams.get(venue, "")).path.rstrip("/")
         return f"{base}{path}" if base else path
@@ -144,8 +146,9 @@ class Reel:
         return {"exchanges": sum(map(len, answers)), "requests": len(answers), "websockets": len(sockets)}
 
 
-def read_bounded(path: str | os.PathLike[str], limit: int = MAX_TAPE_BYTES) -> Tape:
-    """The tape at `path`; TapeError if it is no tape (naming the line), no regular file, or over `limit` bytes."""
+def read_bounded(path: str | os.PathLike[str], venues: Collection[str], limit: int = MAX_TAPE_BYTES) -> Tape:
+    """The tape at `path`, of `venues` (read_tape's); TapeError if it is no tape (naming the line), no regular file, or
+    over `limit` bytes."""
     where = Path(path)
     try:
         status = where.stat()
@@ -155,9 +158,10 @@ def read_bounded(path: str | os.PathLike[str], limit: int = MAX_TAPE_BYTES) -> T
         raise TapeError(f"{where}: not a regular file; a tape is one")
     if status.st_size > limit:
         raise TapeError(f"{where}: {status.st_size:,} bytes; a tape is read whole into memory, at most {limit:,}")
-    return read_tape(where)
+    return read_tape(where, venues)
 
 
-def load(path: str | os.PathLike[str], limit: int = MAX_TAPE_BYTES) -> Reel:
-    """The tape at `path` ready to replay (read_bounded's refusals)."""
-    return Reel(read_bounded(path, limit), str(path))
+def load(path: str | os.PathLike[str], venues: Mapping[str, Proxied], limit: int = MAX_TAPE_BYTES) -> Reel:
+    """The tape at `path` ready to replay, of `venues` (by name, their registrations' `Proxied`; read_bounded's
+    refusals)."""
+    return Reel(read_bounded(path, tuple(venues), limit), venues, str(path))

@@ -20,6 +20,7 @@ from hostile_wire import UPGRADE
 
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.recording.reader import read_tape
+from mockexchange.registry import TAPE_VENUES
 from mockexchange.server.addresses import listening_socket
 from mockexchange.server.thread import InThread, ThreadRunner
 
@@ -178,4 +179,4 @@ def test_a_refused_target_on_deribits_root_is_deribits_bad_request_and_nothing_i
     assert (reply["error"]["code"], reply["error"]["message"]) == (11050, "bad_request")
     assert "would reach the upstream changed, as '/x'" in reply["error"]["data"]["reason"]
     assert (entry["path"], entry["status"]) == ("/api/v2/../../x", 400)
-    assert read_tape(tape).records == ()
+    assert read_tape(tape, TAPE_VENUES).records == ()

@@ -16,6 +16,7 @@ from hostile_wire import KALSHI_WS, UPGRADE
 
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.recording.reader import read_tape
+from mockexchange.registry import TAPE_VENUES
 
 
 class RawUpstream:
@@ -78,7 +79,7 @@ def test_an_upstream_status_past_599_is_a_502_in_the_venues_shape_and_not_record
         assert reply["error"]["code"] == "bad_gateway" and said in reply["error"]["details"]
     else:
         assert reply["error"]["code"] == 10001 and said in reply["error"]["data"]["reason"]
-    assert read_tape(tape).records == ()
+    assert read_tape(tape, TAPE_VENUES).records == ()
 
 
 @pytest.mark.parametrize("venue", ["kalshi", "deribit"])
@@ -92,7 +93,7 @@ def test_an_answer_in_chunks_that_also_states_a_length_is_passed_on_framed_by_it
     tape = tmp_path / "t.tape"
     got, headers, body = proxied(answer, tape, venue, request_head("GET", REST[venue], {"Connection": "close"}))
     assert (got, headers["content-length"], body) == (200, "11", b"hello world")
-    (record,) = read_tape(tape).records
+    (record,) = read_tape(tape, TAPE_VENUES).records
     assert record.response["body"] == {"text": "hello world"}  # type: ignore[index]
 
 
@@ -105,4 +106,4 @@ def test_an_interim_status_to_a_websocket_upgrade_is_a_502_and_not_recorded(tmp_
     assert got == 502, body
     said = f"answered status {status}, which no final HTTP answer has (200 to 599)"
     assert said in json.loads(body)["error"]["details"]
-    assert read_tape(tape).records == ()
+    assert read_tape(tape, TAPE_VENUES).records == ()

@@ -18,6 +18,7 @@ from websockets.sync.client import connect as ws_connect
 from mockexchange import MockServer
 from mockexchange.recording.records import encode_body
 from mockexchange.recording.writer import TapeWriter
+from mockexchange.registry import TAPE_VENUES
 
 AT = "2026-11-24T10:00:00.000Z"
 RPC = {"jsonrpc": "2.0", "id": 7, "method": "public/test", "params": {}}
@@ -31,7 +32,9 @@ def _message(path: str, body: object, **fields: object) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
     path = tmp_path_factory.mktemp("replay") / "t.tape"
-    writer = TapeWriter(path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2", "deribit": "https://x.test"})
+    writer = TapeWriter(
+        path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2", "deribit": "https://x.test"}, TAPE_VENUES
+    )
     reply = {"status": 200, "headers": {}, "body": encode_body(b'{"jsonrpc":"2.0","id":7,"result":{}}')}
     request = _message("/api/v2/public/test", RPC, method="POST", query="")
     writer.write("http", "deribit", AT, request=request, response=reply, elapsed_ms=1.0)

@@ -33,6 +33,7 @@ from mockexchange.proxy.runner import ProxyServer
 from mockexchange.recording.reader import read_tape
 from mockexchange.recording.records import encode_body
 from mockexchange.recording.writer import TapeWriter
+from mockexchange.registry import TAPE_VENUES
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
@@ -185,7 +186,7 @@ def test_no_planted_secret_in_these_spellings_reaches_the_proxys_journal_or_tape
 def unpacked(tape: Path) -> bytes:
     """The tape, and each body in it decoded from base64 and from every gzip or zlib layer it is packed in."""
     kept = [tape.read_bytes()]
-    for record in read_tape(tape).records:
+    for record in read_tape(tape, TAPE_VENUES).records:
         for body in ((record.request or {}).get("body"), (record.response or {}).get("body"), record.data):
             data = base64.b64decode(body["base64"]) if isinstance(body, dict) and "base64" in body else b""
             while data:
@@ -209,7 +210,7 @@ def test_the_proxy_reads_a_form_body_of_many_names_on_one_line_in_linear_time(pr
 
 def test_a_query_value_holding_a_credential_replays_as_it_was_recorded(tmp_path: Path) -> None:
     path = tmp_path / "t.tape"
-    writer = TapeWriter(path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"})
+    writer = TapeWriter(path, {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"}, TAPE_VENUES)
     recorded = "next=%2Fauth%3Fpassword%3D%5Bredacted%5D"  # as the proxy keeps it
     request = {"method": "GET", "path": POSITIONS, "query": recorded, "headers": {}, "body": None}
     answer = {"status": 200, "headers": {}, "body": encode_body(b'{"market_positions": [], "cursor": ""}')}
@@ -223,7 +224,7 @@ def test_a_query_value_holding_a_credential_replays_as_it_was_recorded(tmp_path:
 def test_tape_to_scenario_keeps_no_credential_an_older_tape_holds_as_a_key_id_or_client_id(tmp_path: Path) -> None:
     signature = base64.b64encode(b"\x03" * 64).decode().rstrip("=")  # unpadded: an older proxy kept it
     secret = planted("swappedsecret")  # a Deribit client secret sent as the client id
-    writer = TapeWriter(tmp_path / "t.tape", {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"})
+    writer = TapeWriter(tmp_path / "t.tape", {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"}, TAPE_VENUES)
     at = "2026-11-24T10:00:00.000Z"
     request = {"method": "GET", "path": "/portfolio/balance", "query": "", "headers": {"KALSHI-ACCESS-KEY": signature},
                "body": None}  # fmt: skip
@@ -267,6 +268,6 @@ def test_the_proxy_asks_the_upstream_for_no_coding_it_cannot_read(tmp_path: Path
             headers = {"Accept-Encoding": accepted}
             assert plain_http.post(f"{proxy.base_url}/api/v2", content=b"{}", headers=headers).status_code == 200
     assert asked == ["identity", "gzip", "deflate"]
-    answers = [record.response["body"] for record in read_tape(tape).records if record.response]
+    answers = [record.response["body"] for record in read_tape(tape, TAPE_VENUES).records if record.response]
     assert [body["json"]["result"]["access_token"] for body in answers] == ["[redacted]"] * 3
     assert token.encode() not in tape.read_bytes()

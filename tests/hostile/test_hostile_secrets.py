@@ -23,6 +23,7 @@ from websockets.sync.client import connect
 from mockexchange.auth.kalshi.keys import generate_private_key, load_private_key, private_key_pem, public_key_pem
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.recording.reader import read_tape
+from mockexchange.registry import TAPE_VENUES
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
@@ -212,7 +213,7 @@ def proxied(tmp_path: Path) -> Iterator[tuple[MockServer, ProxyServer, Path]]:
 def tape_bytes(tape: Path) -> bytes:
     """A tape's lines, and each base64 body or frame decoded (a secret in base64 is still kept)."""
     decoded = []
-    for record in read_tape(tape).records:
+    for record in read_tape(tape, TAPE_VENUES).records:
         for body in ((record.request or {}).get("body"), (record.response or {}).get("body"), record.data):
             if isinstance(body, dict) and "base64" in body:
                 decoded.append(base64.b64decode(body["base64"]))

@@ -17,6 +17,7 @@ import pytest
 from mockexchange import MockServer
 from mockexchange.cli import main
 from mockexchange.recording.records import TapeError
+from mockexchange.registry import VENUES, proxied
 from mockexchange.replay.reel import load
 
 HEADER = {"tape": "mockexchange", "version": 1, "upstreams": {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"}}
@@ -115,7 +116,7 @@ def test_an_entry_that_could_not_go_on_the_wire_is_refused_at_load_naming_its_li
 ) -> None:
     path = tape_of(tmp_path / "bad.tape", json.dumps(GOOD), line)
     with pytest.raises(TapeError) as refused:
-        load(path)
+        load(path, proxied(VENUES))
     assert str(refused.value).startswith("line 3: ") and said in str(refused.value)
     assert main(["tape-to-scenario", str(path)]) == 2
     err = capsys.readouterr().err
@@ -128,7 +129,7 @@ def test_a_header_naming_upstreams_that_are_none_is_refused_at_load(
 ) -> None:
     path = tape_of(tmp_path / "bad.tape", json.dumps(GOOD), header={**HEADER, "upstreams": upstreams})
     with pytest.raises(TapeError) as refused:
-        load(path)
+        load(path, proxied(VENUES))
     assert str(refused.value).startswith(said)
 
 
