@@ -149,7 +149,11 @@ def build_app(
         seed, clock = persistence.seed(seed), persistence.clock(clock)
     wall_clock = wall_clock or SystemClock()
     names = journal_names(venues)  # each name the journal gives a venue's requests, and the venue
-    journal = Journal(wall_clock, settings.journal_size, max_bytes=settings.journal_max_bytes, venues=tuple(names))
+    in_body = [name for name, venue in names.items() if venue.operation_in_body]
+    journal = Journal(
+        wall_clock, settings.journal_size, max_bytes=settings.journal_max_bytes, venues=tuple(names),
+        operation_in_body=in_body,
+    )  # fmt: skip
     parts = mock_parts(settings, venues, clock, wall_clock, seed)
     parts.journal = journal
     control = Control(venues, parts)  # every venue's state and its commands' handlers

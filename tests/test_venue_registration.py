@@ -8,7 +8,7 @@ is registered in this file alone and served end to end, over real HTTP, beside t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,10 +27,13 @@ from mockexchange.control.registration import KeptRecords, MockParts, ScenarioSe
 from mockexchange.core.commands import Command, Handlers, value
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.values import Integer, Text
+from mockexchange.journal.entries import JournalNote
+from mockexchange.journal.middleware import JOURNAL_NOTE
 from mockexchange.registry import VENUES
 from mockexchange.scenario.model import Op
 from mockexchange.scenario.scalars import command_specs
 from mockexchange.scenario.schema import Reader
+from mockexchange.testing.plugin import _fail_on_invalid_requests
 
 try:
     from playwright.sync_api import Page, expect
@@ -79,6 +82,7 @@ def serve(control: Any, parts: MockParts) -> VenueServed:
 
     async def rings(request: Request) -> JSONResponse:
         user_id = request.path_params["user_id"]
+        request.scope[JOURNAL_NOTE] = JournalNote("bell.rings", None, [])  # (its operation, as a JSON-RPC method)
         return JSONResponse({"user_id": user_id, "rings": bell.rings.get(user_id, 0)})
 
     async def passes(request: Request) -> JSONResponse:
@@ -166,6 +170,7 @@ TOY = Venue(
     serve=serve,
     panel=BellPanel,
     kept_records=PASSES,
+    operation_in_body=True,
 )
 
 
@@ -207,6 +212,35 @@ def test_a_venue_registered_here_is_served_end_to_end(tmp_path: Path) -> None:
     # the state file kept its commands: a restart answers the same
     with MockServer(venues=(*VENUES, TOY), state=str(state)) as again:
         assert rings_served(again, "alice") == 2 and rings_served(again, "bob") == 4
+
+
+def test_the_journal_describes_its_requests_as_its_registration_says() -> None:
+    with MockServer(venues=(*VENUES, TOY)) as mock:
+        httpx.get(f"{mock.base_url}/toy/bells/alice", timeout=10)
+        httpx.get(f"{mock.base_url}/toy/nowhere", timeout=10)  # no route answers it: invalid
+        httpx.get(f"{mock.kalshi_url}/exchange/status", timeout=10)
+        entries = mock.app.journal.entries()
+        # its operation is in the line (its requests name it in their body, its registration says), Kalshi's is not
+        assert [entry.describe() for entry in entries] == [
+            "GET /toy/bells/alice bell.rings -> 200",
+            "GET /toy/nowhere -> 404",
+            "GET /trade-api/v2/exchange/status -> 200",
+        ]
+        # its routes judge its requests (it has no journal judge): the strict plugin's failure says the venue may
+        with pytest.raises(pytest.fail.Exception, match=r"1 request\(s\) the schema or the venue does not allow"):
+            _fail_on_invalid_requests(mock)
+    # a venue whose requests a journal judge judges (against its schema, as Kalshi's) is said to be the schema's
+    judged = replace(TOY, serve=lambda control, parts: replace(serve(control, parts), judge=judge_by_slice))
+    with MockServer(venues=(*VENUES, judged)) as mock:
+        httpx.get(f"{mock.base_url}/toy/nowhere", timeout=10)
+        with pytest.raises(pytest.fail.Exception, match=r"1 request\(s\) the schema does not allow"):
+            _fail_on_invalid_requests(mock)
+
+
+def judge_by_slice(entry: Any) -> tuple[str | None, list[Any]]:
+    """A toy journal judge: a path its slice does not have."""
+    known = entry.path.startswith("/toy/bells/")
+    return None, [] if known else [{"rule": "operation.unknown", "detail": entry.path}]
 
 
 def test_its_panel_shows_on_the_inspector() -> None:

@@ -188,3 +188,6 @@ class Venue:
     # Given, once a state file keeps the commands, the hold under which no command runs (`StateRecorder.holding`): what
     # the venue runs between commands takes it (Kalshi's transitions a read finds due).
     kept_between: Callable[[Any, Callable[[], AbstractContextManager[object]]], None] = lambda control, holding: None
+    # Its requests name their operation in their body, not in their path (a JSON-RPC method: Deribit's), so the
+    # journal's one line of a request (`JournalEntry.describe`) names it after the path.
+    operation_in_body: bool = False

@@ -156,4 +156,5 @@ VENUE = Venue(
     channels=FAULT_CHANNELS,
     kept_records=deribit_snapshot.TOKENS,
     dialects=(journaling.SIGNALPLUS,),
+    operation_in_body=True,  # POST /api/v2 (and the SignalPlus gateway's POST) hide the JSON-RPC method
 )
