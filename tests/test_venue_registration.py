@@ -19,20 +19,23 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from test_inspector_api import Events
 from test_inspector_browser import WAIT_MS, browser, open_inspector, page, select_account  # noqa: F401  (fixtures)
+from test_replay import _tape
 
 from mockexchange import MockServer
 from mockexchange.admin.panels import JS, Panel
+from mockexchange.cli import banner
 from mockexchange.control.commands import as_is, operation
-from mockexchange.control.registration import KeptRecords, MockParts, ScenarioSetup, Venue, VenueServed
+from mockexchange.control.registration import Banner, KeptRecords, MockParts, ScenarioSetup, Venue, VenueServed
 from mockexchange.core.commands import Command, Handlers, value
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.values import Integer, Text
 from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.middleware import JOURNAL_NOTE
 from mockexchange.registry import VENUES
+from mockexchange.scenario.grammar import ScenarioGrammar
 from mockexchange.scenario.model import Op
 from mockexchange.scenario.scalars import command_specs
-from mockexchange.scenario.schema import Reader
+from mockexchange.scenario.schema import Reader, load_document
 from mockexchange.testing.plugin import _fail_on_invalid_requests
 
 try:
@@ -155,6 +158,20 @@ def restore_pass(control: Any, kind: str, name: str, record: dict[str, Any]) -> 
     control.bell.passes.add(record["name"])
 
 
+def bells_line(where: Any, what: str, rings: int) -> str:
+    return f"mockexchange: Toy bells {where.base_url}/toy/bells ({what}): {rings} rings"
+
+
+# Its section of `serve`'s banner: where its bells answer, and how often they rang (the demo's: what it `made`).
+TOY_BANNER = Banner(
+    url=lambda where: f"{where.base_url}/toy",
+    websocket=lambda where: f"{where.websocket_url}/toy/ws",
+    demo=lambda where, what, portfolio, made: [bells_line(where, what, made)],
+    scenario=lambda where, what, loaded, read: [bells_line(where, what, read.count("bell"))],
+    restored=lambda where, what, mock, said: [bells_line(where, what, sum(mock.control.bell.rings.values())), *said],
+    snippet=lambda where, made: f"curl {where.base_url}/toy/bells/alice  # {made} rings",
+)
+
 PASSES = KeptRecords(("toy_pass",), watch_passes, restore_pass, "toy pass changes", "toy passes")
 
 TOY = Venue(
@@ -171,6 +188,7 @@ TOY = Venue(
     panel=BellPanel,
     kept_records=PASSES,
     operation_in_body=True,
+    banner=TOY_BANNER,
 )
 
 
@@ -241,6 +259,46 @@ def judge_by_slice(entry: Any) -> tuple[str | None, list[Any]]:
     """A toy journal judge: a path its slice does not have."""
     known = entry.path.startswith("/toy/bells/")
     return None, [] if known else [{"rule": "operation.unknown", "detail": entry.path}]
+
+
+def test_serve_banners_carry_its_section_after_the_registered_venues(tmp_path: Path) -> None:
+    where = banner.Advertised("https://mock.example:9443", tmp_path)
+    venues = (*VENUES, TOY)
+    # the demo's: its section from what the demo made of it, the admin API, then its snippet
+    assert banner.demo(where, "3.34", 7, portfolio=None, made={"toy": 3}, venues=(TOY,)) == [
+        "mockexchange: Toy bells https://mock.example:9443/toy/bells (profile 3.34, seed 7): 3 rings",
+        "mockexchange: admin API: https://mock.example:9443/_admin/...; inspector: https://mock.example:9443/_inspector",
+        "",
+        "curl https://mock.example:9443/toy/bells/alice  # 3 rings",
+    ]
+    # a scenario's: after Kalshi's section (and Deribit's, when the scenario holds an account of it)
+    read = load_document({"bells": [{"user_id": "carol", "times": 2}]}, grammar=ScenarioGrammar.of(venues))
+    with MockServer(venues=venues, state=str(tmp_path / "state.db")) as mock:
+        loaded = mock.app.scenarios.load(read, run=True)
+    lines = banner.scenario(where, "3.34", "scenario 'x'", loaded, read, "ran at load", venues=venues)
+    toy = lines.index(
+        "mockexchange: Toy bells https://mock.example:9443/toy/bells (profile 3.34, scenario 'x'): 1 rings"
+    )
+    assert lines[toy - 1].startswith("  websocket: wss://mock.example:9443/trade-api/ws/v2")
+    assert not any("Deribit" in line for line in lines)  # it holds no Deribit account
+    assert lines[toy + 1].startswith("mockexchange: timeline: 0 steps")
+    # a restored mock's: the state file's lines go in the first venue's section, its own after Deribit's
+    with MockServer(venues=venues, state=str(tmp_path / "state.db")) as again:
+        lines = banner.restored(where, again.app, None, venues=venues)
+    assert lines[-2:] == [
+        "mockexchange: Toy bells https://mock.example:9443/toy/bells (profile 3.34): 2 rings",
+        "mockexchange: admin API: https://mock.example:9443/_admin/...; inspector: https://mock.example:9443/_inspector",
+    ]
+    assert lines[2].startswith("  state restored from ") and lines[-3].startswith("  SignalPlus gateway: ")
+    # a replay's: what the tape holds of it, where it answers
+    with MockServer(venues=venues, replay=str(_tape(tmp_path / "t.tape"))) as replaying:
+        assert replaying.app.replay is not None
+        lines = banner.replay(where, replaying.app.replay, "the demo portfolio", venues=venues)
+    assert lines[3] == (
+        "  Toy API https://mock.example:9443/toy (websocket wss://mock.example:9443/toy/ws): 0 HTTP exchanges of "
+        "0 requests, 0 websockets"
+    )
+    assert lines[1].startswith("  Kalshi API ") and lines[2].startswith("  Deribit API ")
 
 
 def test_its_panel_shows_on_the_inspector() -> None:

@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from mockexchange.admin.deribit.banner import KEY_FILE as DERIBIT_KEY
 from mockexchange.admin.guard import allowed_host_names, exposure_warning
+from mockexchange.admin.kalshi.banner import DEMO_PEM, FCM_PEM
 from mockexchange.app import MockApp, build_app
 from mockexchange.auth.kalshi.keys import (
     EXPECTED_PRIVATE_KEY,
@@ -240,18 +242,19 @@ def _demo(
         return mock, lines, None
     keys = where.key_dir
     with _demo_keys_refused(keys):  # the kept key files are read first: a broken one is refused before the load
-        pems = {name: _kept_pem(keys / name) for name in (banner.DEMO_PEM, banner.FCM_PEM)}
-        deribit_args = kept_deribit_key({}, keys / banner.DERIBIT_KEY)
+        pems = {name: _kept_pem(keys / name) for name in (DEMO_PEM, FCM_PEM)}
+        deribit_args = kept_deribit_key({}, keys / DERIBIT_KEY)
     portfolio = generate(mock.scenarios, args.seed, progress=LoadProgress("the demo portfolio"))
     demo_key, fcm_key = (str(uuid.UUID(int=args.seed + n, version=4)) for n in (0, 1))
     control = mock.control
     with _demo_keys_refused(keys):
-        _demo_key(control, portfolio.users[0], keys / banner.DEMO_PEM, pems[banner.DEMO_PEM], demo_key)
+        _demo_key(control, portfolio.users[0], keys / DEMO_PEM, pems[DEMO_PEM], demo_key)
         assert portfolio.fcm_member is not None
-        _demo_key(control, portfolio.fcm_member, keys / banner.FCM_PEM, pems[banner.FCM_PEM], fcm_key)
+        _demo_key(control, portfolio.fcm_member, keys / FCM_PEM, pems[FCM_PEM], fcm_key)
         made = control.create_deribit_key(**deribit_args, user_id=portfolio.users[0])
-        deribit = keep_deribit_key(made, keys / banner.DERIBIT_KEY)
-    return mock, banner.demo(where, settings.profile, args.seed, portfolio, (demo_key, fcm_key), deribit), None
+        deribit = keep_deribit_key(made, keys / DERIBIT_KEY)
+    made_of = {"kalshi": (demo_key, fcm_key), "deribit": deribit}  # what the demo made of each venue, by its name
+    return mock, banner.demo(where, settings.profile, args.seed, portfolio, made_of), None
 
 
 @contextlib.contextmanager

@@ -1,11 +1,13 @@
 """Deribit's registration: its state (the Deribit exchange, the API credentials, the tokens), its commands' handlers,
 its control-plane operations and their admin paths, its scenario steps, how it serves (JSON-RPC over HTTP and the
-websocket, and the SignalPlus gateway's dialect), its rate-limit budgets and the inspector's panel of it."""
+websocket, and the SignalPlus gateway's dialect), its rate-limit budgets, the inspector's panel of it and its
+section of `serve`'s banner."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.admin.deribit.banner import BANNER
 from mockexchange.admin.deribit.panel import DeribitPanel
 from mockexchange.auth.deribit.authentication import DeribitAuth
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
@@ -157,4 +159,5 @@ VENUE = Venue(
     kept_records=deribit_snapshot.TOKENS,
     dialects=(journaling.SIGNALPLUS,),
     operation_in_body=True,  # POST /api/v2 (and the SignalPlus gateway's POST) hide the JSON-RPC method
+    banner=BANNER,
 )

@@ -1,11 +1,13 @@
 """Kalshi's registration: its state (the ledger, the key registry, the generated-responses mode), its commands'
 handlers, its control-plane operations and their admin paths, its scenario steps, how it serves (REST under
-/trade-api/v2 and the websocket), its rate-limit budgets and the inspector's panel of it."""
+/trade-api/v2 and the websocket), its rate-limit budgets, the inspector's panel of it and its section of `serve`'s
+banner."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.admin.kalshi.banner import BANNER
 from mockexchange.admin.kalshi.panel import KalshiPanel
 from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
@@ -226,4 +228,5 @@ VENUE = Venue(
     panel=KalshiPanel,
     channels=FAULT_CHANNELS,
     kept_between=_kept_between,
+    banner=BANNER,
 )
