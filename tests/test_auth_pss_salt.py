@@ -18,8 +18,8 @@ from waits import HANG_S
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from mockexchange.admin.kalshi.banner import DEMO_PEM
 from mockexchange.auth.kalshi import pss
+from mockexchange.scenario.kalshi.demo_keys import DEMO_PEM
 from mockexchange.server import MockServer
 from mockexchange.settings import DEFAULT_SEED
 from mockexchange.testing.signing import KalshiSigner

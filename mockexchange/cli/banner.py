@@ -60,9 +60,8 @@ def demo(
     made: Mapping[str, Any],
     venues: Sequence[Venue] = VENUES,
 ) -> list[str]:
-    """The demo's banner: each venue's section, from what the demo `made` of it (by its name: Kalshi's key ids, its
-    first user's and its FCM member's; Deribit's `create_deribit_key` answer, with the `credentials_path` keeping
-    it), then the admin API and each venue's snippet."""
+    """The demo's banner: each venue's section, from what the demo `made` of it (by its name: what its registration's
+    `demo_keys` answered), then the admin API and each venue's snippet."""
     what = f"profile {profile}, seed {seed}"
     shown = [(venue.banner, made.get(venue.name)) for venue in venues if venue.banner is not None]
     snippets = [part.snippet(where, held) for part, held in shown if part.snippet is not None]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mockexchange.core.clock import Clock
@@ -213,3 +214,7 @@ class Venue:
     operation_in_body: bool = False
     # Its section of `mockexchange serve`'s banner (admin/<venue>/banner.py); None: the banner says nothing of it.
     banner: Banner | None = None
+    # The demo's keys of it (`serve` without a scenario, scenario/<venue>/demo_keys.py): given the key folder, it reads
+    # what is kept there (refusing a broken file before the load) and answers what makes them once the demo portfolio
+    # is loaded (the control plane, the portfolio, the seed), answering what its `banner.demo` takes.
+    demo_keys: Callable[[Path], Callable[[Any, Any, int], Any]] | None = None

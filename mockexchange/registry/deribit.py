@@ -30,6 +30,7 @@ from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.middleware import JOURNAL_NOTE
 from mockexchange.scenario.deribit import keys as scenario_keys
 from mockexchange.scenario.deribit import setup, steps
+from mockexchange.scenario.deribit.demo_keys import demo_keys
 from mockexchange.state import deribit as deribit_snapshot
 from mockexchange.venues.deribit import faults, journaling, table
 from mockexchange.venues.deribit import routes as deribit_routes
@@ -160,4 +161,5 @@ VENUE = Venue(
     dialects=(journaling.SIGNALPLUS,),
     operation_in_body=True,  # POST /api/v2 (and the SignalPlus gateway's POST) hide the JSON-RPC method
     banner=BANNER,
+    demo_keys=demo_keys,
 )

@@ -33,6 +33,7 @@ from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
 from mockexchange.scenario.kalshi import keys as scenario_keys
 from mockexchange.scenario.kalshi import setup, steps
+from mockexchange.scenario.kalshi.demo_keys import demo_keys
 from mockexchange.state import kalshi as kalshi_snapshot
 from mockexchange.venues.kalshi import profiles, table
 from mockexchange.venues.kalshi import routes as kalshi_routes
@@ -229,4 +230,5 @@ VENUE = Venue(
     channels=FAULT_CHANNELS,
     kept_between=_kept_between,
     banner=BANNER,
+    demo_keys=demo_keys,
 )

@@ -9,9 +9,9 @@ from typing import Any
 
 from mockexchange.admin.banners import counted
 from mockexchange.control.registration import Banner
+from mockexchange.scenario.deribit.demo_keys import KEY_FILE
 from mockexchange.venues.deribit.channels import SERVED
 
-KEY_FILE = "deribit-key.json"  # the demo's Deribit client id and secret (scenario/key_files.py)
 TRADES = (
     "  trading: orders rest on the instruments' books and match (buy, sell, edit, cancel, close_position); "
     "order books, tickers"

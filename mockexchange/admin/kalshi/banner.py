@@ -11,10 +11,9 @@ from typing import Any
 from mockexchange.admin.banners import counted
 from mockexchange.control.registration import Banner
 from mockexchange.core.kalshi.accounts import HOUSE
+from mockexchange.scenario.kalshi.demo_keys import DEMO_PEM, FCM_PEM
 from mockexchange.venues.kalshi.subscriptions import SERVED_CHANNELS
 
-DEMO_PEM = "demo-key.pem"
-FCM_PEM = "fcm-key.pem"
 TRADES = (
     "  trading: orders rest on the markets' books and match (place, amend, decrease, cancel, order groups); "
     "order books, trades, tickers"
