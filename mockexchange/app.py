@@ -24,7 +24,7 @@ from mockexchange.core.faults import FaultRules
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.journal.journal import Journal
 from mockexchange.journal.middleware import JournalMiddleware, client_gone
-from mockexchange.registry import VENUES, journal_names, mock_parts, proxied
+from mockexchange.registry import VENUES, journal_names, journal_venues, mock_parts, proxied
 from mockexchange.replay.player import Refusals, ReplayMiddleware
 from mockexchange.replay.reel import Reel
 from mockexchange.replay.reel import load as load_tape
@@ -115,8 +115,9 @@ def _venue_of(served: dict[str, VenueServed]) -> Callable[[Scope], str | None]:
     return venue_of
 
 
-def _key_headers(names: dict[str, Venue], served: dict[str, VenueServed]) -> dict[str, bytes]:
+def _key_headers(venues: Sequence[Venue], served: dict[str, VenueServed]) -> dict[str, bytes]:
     """The header each venue's requests name their key in, by each name the journal gives them."""
+    names = journal_names(venues)
     headers = {name: served[venue.name].key_header for name, venue in names.items() if venue.name in served}
     return {name: header for name, header in headers.items() if header is not None}
 
@@ -148,8 +149,9 @@ def build_app(
         )
         seed, clock = persistence.seed(seed), persistence.clock(clock)
     wall_clock = wall_clock or SystemClock()
-    names = journal_names(venues)  # each name the journal gives a venue's requests, and the venue
-    journal = Journal(wall_clock, settings.journal_size, max_bytes=settings.journal_max_bytes, venues=tuple(names))
+    journal = Journal(
+        wall_clock, settings.journal_size, max_bytes=settings.journal_max_bytes, **journal_venues(venues)
+    )  # fmt: skip
     parts = mock_parts(settings, venues, clock, wall_clock, seed)
     parts.journal = journal
     control = Control(venues, parts)  # every venue's state and its commands' handlers
@@ -167,7 +169,7 @@ def build_app(
     route_list = [route for door in served.values() for route in door.routes]
     venue_of = _venue_of(served)
     middleware = [
-        Middleware(JournalMiddleware, journal=journal, venue_of=venue_of, key_headers=_key_headers(names, served)),
+        Middleware(JournalMiddleware, journal=journal, venue_of=venue_of, key_headers=_key_headers(venues, served)),
         Middleware(FaultMiddleware, rules=parts.faults, doors=list(served.items())),
     ]
     views = None

@@ -19,7 +19,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from mockexchange.auth.kalshi import pss
-from mockexchange.cli.banner import DEMO_PEM
+from mockexchange.scenario.kalshi.demo_keys import DEMO_PEM
 from mockexchange.server import MockServer
 from mockexchange.settings import DEFAULT_SEED
 from mockexchange.testing.signing import KalshiSigner

@@ -106,6 +106,8 @@ def test_a_deribit_json_rpc_call_passes_whole_and_its_reply_is_judged(mock, prox
     assert through.json()["id"] == 7 and isinstance(through.json()["result"], int)
     (entry,) = proxy.requests(venue="deribit")
     assert (entry["operation"], entry["problems"]) == ("public/get_time", [])
+    (held,) = proxy.app.journal.entries(venue="deribit")
+    assert held.describe() == "POST /api/v2 public/get_time -> 200"  # the method the POST's body hid, named
     (record,) = read_tape(tape, TAPE_VENUES).records
     assert record.request["body"] == {"json": body}
 

@@ -8,7 +8,7 @@ is registered in this file alone and served end to end, over real HTTP, beside t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,18 +19,24 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from test_inspector_api import Events
 from test_inspector_browser import WAIT_MS, browser, open_inspector, page, select_account  # noqa: F401  (fixtures)
+from test_replay import _tape
 
 from mockexchange import MockServer
 from mockexchange.admin.panels import JS, Panel
+from mockexchange.cli import banner
 from mockexchange.control.commands import as_is, operation
-from mockexchange.control.registration import KeptRecords, MockParts, ScenarioSetup, Venue, VenueServed
+from mockexchange.control.registration import Banner, KeptRecords, MockParts, ScenarioSetup, Venue, VenueServed
 from mockexchange.core.commands import Command, Handlers, value
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.values import Integer, Text
+from mockexchange.journal.entries import JournalNote
+from mockexchange.journal.middleware import JOURNAL_NOTE
 from mockexchange.registry import VENUES
+from mockexchange.scenario.grammar import ScenarioGrammar
 from mockexchange.scenario.model import Op
 from mockexchange.scenario.scalars import command_specs
-from mockexchange.scenario.schema import Reader
+from mockexchange.scenario.schema import Reader, load_document
+from mockexchange.testing.plugin import _fail_on_invalid_requests
 
 try:
     from playwright.sync_api import Page, expect
@@ -79,6 +85,7 @@ def serve(control: Any, parts: MockParts) -> VenueServed:
 
     async def rings(request: Request) -> JSONResponse:
         user_id = request.path_params["user_id"]
+        request.scope[JOURNAL_NOTE] = JournalNote("bell.rings", None, [])  # (its operation, as a JSON-RPC method)
         return JSONResponse({"user_id": user_id, "rings": bell.rings.get(user_id, 0)})
 
     async def passes(request: Request) -> JSONResponse:
@@ -151,6 +158,20 @@ def restore_pass(control: Any, kind: str, name: str, record: dict[str, Any]) -> 
     control.bell.passes.add(record["name"])
 
 
+def bells_line(where: Any, what: str, rings: int) -> str:
+    return f"mockexchange: Toy bells {where.base_url}/toy/bells ({what}): {rings} rings"
+
+
+# Its section of `serve`'s banner: where its bells answer, and how often they rang (the demo's: what it `made`).
+TOY_BANNER = Banner(
+    url=lambda where: f"{where.base_url}/toy",
+    websocket=lambda where: f"{where.websocket_url}/toy/ws",
+    demo=lambda where, what, portfolio, made: [bells_line(where, what, made)],
+    scenario=lambda where, what, loaded, read: [bells_line(where, what, read.count("bell"))],
+    restored=lambda where, what, mock, said: [bells_line(where, what, sum(mock.control.bell.rings.values())), *said],
+    snippet=lambda where, made: f"curl {where.base_url}/toy/bells/alice  # {made} rings",
+)
+
 PASSES = KeptRecords(("toy_pass",), watch_passes, restore_pass, "toy pass changes", "toy passes")
 
 TOY = Venue(
@@ -166,6 +187,8 @@ TOY = Venue(
     serve=serve,
     panel=BellPanel,
     kept_records=PASSES,
+    operation_in_body=True,
+    banner=TOY_BANNER,
 )
 
 
@@ -207,6 +230,75 @@ def test_a_venue_registered_here_is_served_end_to_end(tmp_path: Path) -> None:
     # the state file kept its commands: a restart answers the same
     with MockServer(venues=(*VENUES, TOY), state=str(state)) as again:
         assert rings_served(again, "alice") == 2 and rings_served(again, "bob") == 4
+
+
+def test_the_journal_describes_its_requests_as_its_registration_says() -> None:
+    with MockServer(venues=(*VENUES, TOY)) as mock:
+        httpx.get(f"{mock.base_url}/toy/bells/alice", timeout=10)
+        httpx.get(f"{mock.base_url}/toy/nowhere", timeout=10)  # no route answers it: invalid
+        httpx.get(f"{mock.kalshi_url}/exchange/status", timeout=10)
+        entries = mock.app.journal.entries()
+        # its operation is in the line (its requests name it in their body, its registration says), Kalshi's is not
+        assert [entry.describe() for entry in entries] == [
+            "GET /toy/bells/alice bell.rings -> 200",
+            "GET /toy/nowhere -> 404",
+            "GET /trade-api/v2/exchange/status -> 200",
+        ]
+        # its routes judge its requests (it has no journal judge): the strict plugin's failure says the venue may
+        with pytest.raises(pytest.fail.Exception, match=r"1 request\(s\) the schema or the venue does not allow"):
+            _fail_on_invalid_requests(mock)
+    # a venue whose requests a journal judge judges (against its schema, as Kalshi's) is said to be the schema's
+    judged = replace(TOY, serve=lambda control, parts: replace(serve(control, parts), judge=judge_by_slice))
+    with MockServer(venues=(*VENUES, judged)) as mock:
+        httpx.get(f"{mock.base_url}/toy/nowhere", timeout=10)
+        with pytest.raises(pytest.fail.Exception, match=r"1 request\(s\) the schema does not allow"):
+            _fail_on_invalid_requests(mock)
+
+
+def judge_by_slice(entry: Any) -> tuple[str | None, list[Any]]:
+    """A toy journal judge: a path its slice does not have."""
+    known = entry.path.startswith("/toy/bells/")
+    return None, [] if known else [{"rule": "operation.unknown", "detail": entry.path}]
+
+
+def test_serve_banners_carry_its_section_after_the_registered_venues(tmp_path: Path) -> None:
+    where = banner.Advertised("https://mock.example:9443", tmp_path)
+    venues = (*VENUES, TOY)
+    # the demo's: its section from what the demo made of it, the admin API, then its snippet
+    assert banner.demo(where, "3.34", 7, portfolio=None, made={"toy": 3}, venues=(TOY,)) == [
+        "mockexchange: Toy bells https://mock.example:9443/toy/bells (profile 3.34, seed 7): 3 rings",
+        "mockexchange: admin API: https://mock.example:9443/_admin/...; inspector: https://mock.example:9443/_inspector",
+        "",
+        "curl https://mock.example:9443/toy/bells/alice  # 3 rings",
+    ]
+    # a scenario's: after Kalshi's section (and Deribit's, when the scenario holds an account of it)
+    read = load_document({"bells": [{"user_id": "carol", "times": 2}]}, grammar=ScenarioGrammar.of(venues))
+    with MockServer(venues=venues, state=str(tmp_path / "state.db")) as mock:
+        loaded = mock.app.scenarios.load(read, run=True)
+    lines = banner.scenario(where, "3.34", "scenario 'x'", loaded, read, "ran at load", venues=venues)
+    toy = lines.index(
+        "mockexchange: Toy bells https://mock.example:9443/toy/bells (profile 3.34, scenario 'x'): 1 rings"
+    )
+    assert lines[toy - 1].startswith("  websocket: wss://mock.example:9443/trade-api/ws/v2")
+    assert not any("Deribit" in line for line in lines)  # it holds no Deribit account
+    assert lines[toy + 1].startswith("mockexchange: timeline: 0 steps")
+    # a restored mock's: the state file's lines go in the first venue's section, its own after Deribit's
+    with MockServer(venues=venues, state=str(tmp_path / "state.db")) as again:
+        lines = banner.restored(where, again.app, None, venues=venues)
+    assert lines[-2:] == [
+        "mockexchange: Toy bells https://mock.example:9443/toy/bells (profile 3.34): 2 rings",
+        "mockexchange: admin API: https://mock.example:9443/_admin/...; inspector: https://mock.example:9443/_inspector",
+    ]
+    assert lines[2].startswith("  state restored from ") and lines[-3].startswith("  SignalPlus gateway: ")
+    # a replay's: what the tape holds of it, where it answers
+    with MockServer(venues=venues, replay=str(_tape(tmp_path / "t.tape"))) as replaying:
+        assert replaying.app.replay is not None
+        lines = banner.replay(where, replaying.app.replay, "the demo portfolio", venues=venues)
+    assert lines[3] == (
+        "  Toy API https://mock.example:9443/toy (websocket wss://mock.example:9443/toy/ws): 0 HTTP exchanges of "
+        "0 requests, 0 websockets"
+    )
+    assert lines[1].startswith("  Kalshi API ") and lines[2].startswith("  Deribit API ")
 
 
 def test_its_panel_shows_on_the_inspector() -> None:
@@ -313,3 +405,4 @@ def test_its_section_shows_on_the_inspector_page(page: Page) -> None:  # noqa: F
         expect(page.locator("#toy-rings")).to_have_text("5")
         expect(page.locator('[data-key="toy:0:alice"]')).to_contain_text("5 rings")
         expect(page.locator("#filter-venue option")).to_have_text(["all", "kalshi", "deribit", "signalplus", "toy"])
+        page.goto("about:blank")  # the page leaves before the mock stops: its live feed would fail to reconnect

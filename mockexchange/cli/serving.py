@@ -16,29 +16,21 @@ import socket
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from mockexchange.admin.guard import allowed_host_names, exposure_warning
 from mockexchange.app import MockApp, build_app
-from mockexchange.auth.kalshi.keys import (
-    EXPECTED_PRIVATE_KEY,
-    PemError,
-    generate_private_key,
-    load_private_key,
-    private_key_pem,
-)
 from mockexchange.cli import banner
 from mockexchange.cli.progress import LoadProgress
-from mockexchange.control import Control, ControlError
+from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.rate_budgets import OFF
 from mockexchange.recording.records import TapeError
-from mockexchange.registry import GRAMMAR
+from mockexchange.registry import GRAMMAR, VENUES
 from mockexchange.scenario.generator import generate
-from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
+from mockexchange.scenario.key_files import KeyFileError
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.schema import ScenarioError, load_file
 from mockexchange.server.addresses import bound_port, http_url, listening_socket
@@ -240,18 +232,11 @@ def _demo(
         return mock, lines, None
     keys = where.key_dir
     with _demo_keys_refused(keys):  # the kept key files are read first: a broken one is refused before the load
-        pems = {name: _kept_pem(keys / name) for name in (banner.DEMO_PEM, banner.FCM_PEM)}
-        deribit_args = kept_deribit_key({}, keys / banner.DERIBIT_KEY)
+        makers = {venue.name: venue.demo_keys(keys) for venue in VENUES if venue.demo_keys is not None}
     portfolio = generate(mock.scenarios, args.seed, progress=LoadProgress("the demo portfolio"))
-    demo_key, fcm_key = (str(uuid.UUID(int=args.seed + n, version=4)) for n in (0, 1))
-    control = mock.control
     with _demo_keys_refused(keys):
-        _demo_key(control, portfolio.users[0], keys / banner.DEMO_PEM, pems[banner.DEMO_PEM], demo_key)
-        assert portfolio.fcm_member is not None
-        _demo_key(control, portfolio.fcm_member, keys / banner.FCM_PEM, pems[banner.FCM_PEM], fcm_key)
-        made = control.create_deribit_key(**deribit_args, user_id=portfolio.users[0])
-        deribit = keep_deribit_key(made, keys / banner.DERIBIT_KEY)
-    return mock, banner.demo(where, settings.profile, args.seed, portfolio, (demo_key, fcm_key), deribit), None
+        made = {name: make(mock.control, portfolio, args.seed) for name, make in makers.items()}
+    return mock, banner.demo(where, settings.profile, args.seed, portfolio, made), None
 
 
 @contextlib.contextmanager
@@ -263,32 +248,6 @@ def _demo_keys_refused(keys: Path) -> Iterator[None]:
         raise UserMistake(f"the demo keys cannot be kept in {keys}: {exc}") from None
     except (ControlError, KeyFileError) as exc:
         raise UserMistake(f"the demo keys cannot be used: {exc}") from None
-
-
-def _kept_pem(pem_path: Path) -> str | None:
-    """The private key kept at `pem_path` (None: none is; a new one is made), so a restarted mock keeps working with
-    the same client config."""
-    if not pem_path.exists():
-        return None
-    pem = pem_path.read_text()
-    try:
-        load_private_key(pem)  # the file is the client's private key: say so when it is not one
-    except PemError as exc:
-        raise ControlError(
-            f"{pem_path} is not {EXPECTED_PRIVATE_KEY} ({exc}); remove it to have a new one made"
-        ) from None
-    return pem
-
-
-def _demo_key(control: Control, user_id: str, pem_path: Path, pem: str | None, key_id: str) -> None:
-    """The demo user's key from the kept PEM, or from a new one written to `pem_path`."""
-    if pem is None:
-        pem = private_key_pem(generate_private_key("rsa"))
-        write_private(pem_path, pem)
-    try:
-        control.create_key(user_id, public_key_pem=pem, key_id=key_id)
-    except ControlError as exc:
-        raise ControlError(f"{pem_path}: {exc}; remove it to have a new one made") from None
 
 
 def _scenario(

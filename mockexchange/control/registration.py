@@ -2,19 +2,20 @@
 
 A registration names each of the venue's pieces, whatever floor it stands on: its state and the handlers of its typed
 commands (core), its table of control-plane operations (control), its scenario steps, the admin API's paths of its
-operations, how it serves (its context, routes and websocket channels; venues), its rate-limit budgets and the
-inspector's panel of it (admin), its part of a state file's snapshot, what the contract kit checks of it and how
-the proxy forwards to it (`Proxied`). The registrations themselves are made above all of those (mockexchange/registry/),
-and the parts that take them (the control plane, the scenario reader, the admin API, the inspector, build_app, the
-kit, the proxy and the replay) iterate them, so a venue is a package and one registration line. This module holds
-only the shape: it imports no venue.
+operations, how it serves (its context, routes and websocket channels; venues), its rate-limit budgets, the
+inspector's panel of it and its section of `serve`'s banner (admin), its part of a state file's snapshot, what the
+contract kit checks of it and how the proxy forwards to it (`Proxied`). The registrations themselves are made above
+all of those (mockexchange/registry/), and the parts that take them (the control plane, the scenario reader, the admin
+API, the inspector, build_app, the kit, the proxy and the replay) iterate them, so a venue is a package and one
+registration line. This module holds only the shape: it imports no venue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mockexchange.core.clock import Clock
@@ -155,6 +156,26 @@ class Proxied:
 
 
 @dataclass(frozen=True, slots=True)
+class Banner:
+    """What `mockexchange serve` prints of a venue (cli/banner.py puts the venues' sections together), each given
+    where clients reach the mock (`where`: cli/banner.py's `Advertised`, its base and websocket URLs and a key file's
+    path as clients see it) and, for a section, what serves it (`what`: the profile, and the demo's seed or the
+    scenario). `url` and `websocket`: where its API and its websocket answer (a replay's banner names them);
+    `demo(where, what, portfolio, made)`: its section of the demo's (`made`: what the demo made of it);
+    `scenario(where, what, loaded, read)`: a scenario's, from the load's answer and the scenario read ([]: the
+    scenario holds none of it); `restored(where, what, mock, said)`: a mock restored from its state file's (`said`:
+    the file's own lines, which the first venue's section carries); `snippet(where, made)`: the demo's snippet of a
+    client calling it, if it gives one."""
+
+    url: Callable[[Any], str]
+    websocket: Callable[[Any], str]
+    demo: Callable[[Any, str, Any, Any], list[str]]
+    scenario: Callable[[Any, str, Mapping[str, Any], Any], list[str]]
+    restored: Callable[[Any, str, Any, Sequence[str]], list[str]]
+    snippet: Callable[[Any, Any], str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Venue:
     """One venue's registration. Only `name`, `title` and `state` are required: a venue may contribute no routes (a
     control plane alone), no steps or no panel."""
@@ -212,3 +233,12 @@ class Venue:
     kept_between: Callable[[Any, Callable[[], AbstractContextManager[object]]], None] = lambda control, holding: None
     # How the proxy forwards to it, records it and a replay of its tape answers for it; None: it is not proxied.
     proxied: Proxied | None = None
+    # Its requests name their operation in their body, not in their path (a JSON-RPC method: Deribit's), so the
+    # journal's one line of a request (`JournalEntry.describe`) names it after the path.
+    operation_in_body: bool = False
+    # Its section of `mockexchange serve`'s banner (admin/<venue>/banner.py); None: the banner says nothing of it.
+    banner: Banner | None = None
+    # The demo's keys of it (`serve` without a scenario, scenario/<venue>/demo_keys.py): given the key folder, it reads
+    # what is kept there (refusing a broken file before the load) and answers what makes them once the demo portfolio
+    # is loaded (the control plane, the portfolio, the seed), answering what its `banner.demo` takes.
+    demo_keys: Callable[[Path], Callable[[Any, Any, int], Any]] | None = None

@@ -104,6 +104,9 @@ class JournalEntry:
     # envelope, a snapshot by its type). TEXT_CHARS of each, "..." past them; listed by `detail` only.
     request_body: str | None = None
     response_body: str | None = None
+    # Its venue's requests name their operation in their body, not in their path (a JSON-RPC method), so `describe`
+    # names it; the journal says so as it holds the entry (its venue's registration), never kept in a record.
+    operation_in_body: bool = False
 
     @property
     def query(self) -> list[tuple[str, str]]:
@@ -116,7 +119,7 @@ class JournalEntry:
         if self.command is not None:
             return f"ws command {self.command} -> {', '.join(self.replies or []) or 'no reply'}"
         query = f"?{self.query_string}" if self.query_string else ""
-        rpc = f" {self.operation}" if self.venue != "kalshi" and self.operation else ""  # POST /api/v2 hides it
+        rpc = f" {self.operation}" if self.operation_in_body and self.operation else ""  # POST /api/v2 hides it
         cut = " (truncated)" if self.truncated else ""
         fault = f" [{self.fault}]" if self.fault else ""
         status = "dropped" if self.status is None else self.status  # a fault rule dropped the connection

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -72,11 +72,13 @@ class Journal:
         max_bytes: int | None = DEFAULT_MAX_BYTES,
         judges: Mapping[str, Judge] | None = None,
         venues: Sequence[str] = (),
+        operation_in_body: Collection[str] = (),
     ) -> None:
         """`size` entries at most, of at most `max_bytes` together (None: no bound in bytes); `venue`: the venue of an
         exchange that names none; `judges`: each venue's judge of its entries no route left a note on (its
         registration's); the venues a read may filter by are `venues` (each name the journal gives a venue's requests,
-        from the registrations) and the judges'."""
+        from the registrations) and the judges'; `operation_in_body`: those of them whose requests name their operation
+        in their body (a JSON-RPC method), which an entry's one line names (its registration's)."""
         if size < 0:
             raise ValueError("journal_size must be >= 0")
         if max_bytes is not None and max_bytes < 0:
@@ -85,6 +87,7 @@ class Journal:
         self.venue = venue
         self.judges: Mapping[str, Judge] = {} if judges is None else judges
         self.venues = tuple(venues)
+        self.operation_in_body = frozenset(operation_in_body)
         self.max_entries = size
         self.max_bytes = max_bytes
         self._entries: deque[JournalEntry] = deque()
@@ -103,6 +106,7 @@ class Journal:
 
     def _add(self, entry: JournalEntry) -> None:
         """Hold a new entry, cut to size and redacted, then let the oldest go while the journal is over either bound."""
+        entry.operation_in_body = entry.venue in self.operation_in_body
         entry.cut()  # first: redacting reads only what is kept (a value cut short is still found by its name)
         if entry.redact():
             entry.cut()  # a redacted value may be longer than the secret it hides
@@ -134,6 +138,7 @@ class Journal:
         """Hold entries kept from an earlier run (their seq numbers go on)."""
         with self._lock:
             for entry in entries:
+                entry.operation_in_body = entry.venue in self.operation_in_body
                 entry.redact()  # kept by a version that did not hide every spelling
                 entry.held_bytes = entry.measure()
                 self._entries.append(entry)

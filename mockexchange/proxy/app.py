@@ -29,7 +29,7 @@ from mockexchange.proxy.forward import forward_http
 from mockexchange.proxy.sockets import forward_websocket
 from mockexchange.proxy.upstreams import Upstream
 from mockexchange.recording.writer import TapeWriter
-from mockexchange.registry import VENUES, Venue, journal_names, panels, proxied
+from mockexchange.registry import VENUES, Venue, journal_venues, panels, proxied
 from mockexchange.settings import Settings
 from mockexchange.version import __version__
 from mockexchange.web.answers import json_line_response
@@ -67,7 +67,7 @@ class ProxyApp:
         self.settings = settings or Settings(host="127.0.0.1", port=0)
         self.journal = Journal(
             self.clock, journal_size, next(iter(self.upstreams)), max_bytes=DEFAULT_MAX_BYTES,
-            venues=tuple(journal_names(venues)),
+            **journal_venues(venues),
         )  # fmt: skip
         urls = {name: upstream.url for name, upstream in self.upstreams.items()}
         self.tape = TapeWriter(record, urls, tuple(sides)) if record else None

@@ -8,6 +8,7 @@ Stands above every floor a registration names a piece of (core up to admin/) and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from mockexchange.admin.panels import Panel
 from mockexchange.control import Control
@@ -45,8 +46,8 @@ PANELS = panels(VENUES)
 TAPE_VENUES = tuple(proxied(VENUES))
 
 __all__ = [
-    "PANELS", "GRAMMAR", "TAPE_VENUES", "VENUES", "Venue", "control_plane", "journal_names", "mock_parts", "panels",
-    "proxied",
+    "PANELS", "GRAMMAR", "TAPE_VENUES", "VENUES", "Venue", "control_plane", "journal_names", "journal_venues",
+    "mock_parts", "panels", "proxied",
 ]  # fmt: skip
 
 
@@ -54,6 +55,13 @@ def journal_names(venues: Sequence[Venue]) -> dict[str, Venue]:
     """Each name the journal gives a venue's requests (its `name` and its `dialects`), in the order registered, and
     the venue it is of."""
     return {name: venue for venue in venues for name in (venue.name, *venue.dialects)}
+
+
+def journal_venues(venues: Sequence[Venue]) -> dict[str, Any]:
+    """What a `Journal` takes of the venues: the names a read may filter by, and those whose requests name their
+    operation in their body (the journal's line names it after the path)."""
+    names = journal_names(venues)
+    return {"venues": tuple(names), "operation_in_body": [name for name, v in names.items() if v.operation_in_body]}
 
 
 def mock_parts(

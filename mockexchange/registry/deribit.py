@@ -1,12 +1,13 @@
 """Deribit's registration: its state (the Deribit exchange, the API credentials, the tokens), its commands' handlers,
 its control-plane operations and their admin paths, its scenario steps, how it serves (JSON-RPC over HTTP and the
-websocket, and the SignalPlus gateway's dialect), its rate-limit budgets, the inspector's panel of it and how the proxy
-forwards to it."""
+websocket, and the SignalPlus gateway's dialect), its rate-limit budgets, the inspector's panel of it, its
+section of `serve`'s banner and how the proxy forwards to it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.admin.deribit.banner import BANNER
 from mockexchange.admin.deribit.panel import DeribitPanel
 from mockexchange.auth.deribit.authentication import DeribitAuth
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
@@ -29,6 +30,7 @@ from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.middleware import JOURNAL_NOTE
 from mockexchange.scenario.deribit import keys as scenario_keys
 from mockexchange.scenario.deribit import setup, steps
+from mockexchange.scenario.deribit.demo_keys import demo_keys
 from mockexchange.state import deribit as deribit_snapshot
 from mockexchange.venues.deribit import faults, journaling, table
 from mockexchange.venues.deribit import proxied as deribit_proxied
@@ -168,4 +170,7 @@ VENUE = Venue(
         json_rpc=True,
         live_host=deribit_proxied.LIVE_DERIBIT,
     ),
+    operation_in_body=True,  # POST /api/v2 (and the SignalPlus gateway's POST) hide the JSON-RPC method
+    banner=BANNER,
+    demo_keys=demo_keys,
 )

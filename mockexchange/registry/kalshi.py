@@ -1,12 +1,13 @@
 """Kalshi's registration: its state (the ledger, the key registry, the generated-responses mode), its commands'
 handlers, its control-plane operations and their admin paths, its scenario steps, how it serves (REST under
-/trade-api/v2 and the websocket), its rate-limit budgets, the inspector's panel of it and how the proxy forwards to
-it."""
+/trade-api/v2 and the websocket), its rate-limit budgets, the inspector's panel of it, its section of `serve`'s
+banner and how the proxy forwards to it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.admin.kalshi.banner import BANNER
 from mockexchange.admin.kalshi.panel import KalshiPanel
 from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
@@ -32,6 +33,7 @@ from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
 from mockexchange.scenario.kalshi import keys as scenario_keys
 from mockexchange.scenario.kalshi import setup, steps
+from mockexchange.scenario.kalshi.demo_keys import demo_keys
 from mockexchange.state import kalshi as kalshi_snapshot
 from mockexchange.venues.kalshi import profiles, table
 from mockexchange.venues.kalshi import proxied as kalshi_proxied
@@ -236,4 +238,6 @@ VENUE = Venue(
         refuse=kalshi_proxied.refuse,
         refuse_frame=kalshi_proxied.refuse_frame,
     ),
+    banner=BANNER,
+    demo_keys=demo_keys,
 )

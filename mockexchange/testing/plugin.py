@@ -143,8 +143,10 @@ def _fail_on_invalid_requests(server: MockServer) -> None:
     invalid = server.app.journal.entries(invalid=True)
     if not invalid:
         return
-    # Kalshi's requests are judged by the schema slices, Deribit's by what the venue refused.
-    judge = "the schema" if all(e.venue == "kalshi" for e in invalid) else "the schema or the venue"
+    # A venue with a journal judge (its registration's: Kalshi's) has its requests judged by its schema slices; one
+    # without (Deribit) by what its routes refused too.
+    judges = server.app.journal.judges
+    judge = "the schema" if all(e.venue in judges for e in invalid) else "the schema or the venue"
     lines = [f"mockexchange: the client sent {len(invalid)} request(s) {judge} does not allow:"]
     for entry in invalid:
         lines.append(f"  {entry.describe()}")
