@@ -19,7 +19,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.recording.reader import read_tape
 from mockexchange.recording.records import encode_body
 from mockexchange.recording.writer import TapeWriter
-from mockexchange.registry import TAPE_VENUES
+from mockexchange.registry import TAPE_READERS, TAPE_VENUES
 from mockexchange.scenario.from_tape import dumps, scenario_from_tape
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
@@ -79,7 +79,7 @@ def test_a_tape_of_reads_round_trips_to_a_mock_answering_the_same_portfolio(tmp_
         with _client(mock, "alice") as client:
             before = _record_reads(client, writer)
     writer.close()
-    converted = scenario_from_tape(read_tape(tape, TAPE_VENUES), user_id="alice")
+    converted = scenario_from_tape(read_tape(tape, TAPE_VENUES), TAPE_READERS, user_id="alice")
     scenario = tmp_path / "s.yaml"
     scenario.write_text(dumps(converted.document))
     with MockServer(clock=ManualClock()) as fresh:
@@ -119,7 +119,7 @@ def test_later_fills_and_settlements_become_steps_and_disagreements_are_named(tm
         ("2026-11-24T12:00:00.000Z", "/portfolio/fills", {"fills": [fill, early]}),
         ("2026-11-24T12:00:01.000Z", "/portfolio/settlements", {"settlements": [settled]}),
     ])  # fmt: skip
-    converted = scenario_from_tape(read_tape(tape, TAPE_VENUES))
+    converted = scenario_from_tape(read_tape(tape, TAPE_VENUES), TAPE_READERS)
     document = converted.document
     assert document["settings"] == {"start": "2026-11-24T10:01:01Z"}
     assert document["users"] == [{"user_id": "trader", "balance_cents": 201, "keys": [{"key_id": "desk"}]}]
@@ -213,7 +213,7 @@ def test_a_deribit_tape_round_trips_positions_and_balances(tmp_path: Path) -> No
         mock.deribit_fill("t", "ETH-PERPETUAL", "sell", "300", "3000")
         before = _deribit_reads(mock, key["client_id"], key["client_secret"], writer)
     writer.close()
-    converted = scenario_from_tape(read_tape(tape, TAPE_VENUES), user_id="t")
+    converted = scenario_from_tape(read_tape(tape, TAPE_VENUES), TAPE_READERS, user_id="t")
     assert "users" not in converted.document and converted.notes == []
     with MockServer(clock=ManualClock()) as fresh:
         loaded = fresh.load_scenario(document=converted.document, run=True)
@@ -244,7 +244,7 @@ def test_deribit_reads_over_the_websocket_count_and_later_trades_become_fills(tm
         writer.write("ws_frame", "deribit", at, connection=1, direction=direction, offset_ms=1.0,
                      data=encode_body(json.dumps(data).encode()))  # fmt: skip
     writer.close()
-    document = scenario_from_tape(read_tape(tmp_path / "t.tape", TAPE_VENUES)).document
+    document = scenario_from_tape(read_tape(tmp_path / "t.tape", TAPE_VENUES), TAPE_READERS).document
     assert document["deribit"]["accounts"][0]["balances"] == {"BTC": "1.5"}
     assert document["deribit"]["positions"] == [
         {

@@ -1,13 +1,14 @@
 """A venue is a unit: one registration (control/registration.py's `Venue`) contributes its state, its typed command and
 handler, its control-plane operation, its admin path, its scenario step and set-up section, its route, its inspector
-panel, its name (which fault rules and the journal's filter take) and what a state file keeps of it record by record,
-and build_app, the admin API, the scenario reader, the Python API, the fault rules, the journal, the state file and the
-inspector (its account list, its live feed, its section of the page in Chromium) take them from it. The toy venue here
+panel, its name (which fault rules and the journal's filter take), what a state file keeps of it record by record and
+its reader of a tape, and build_app, the admin API, the scenario reader, the Python API, the fault rules, the journal,
+the state file, a scenario made from a tape and the inspector (its account list, its live feed, its section of the
+page in Chromium) take them from it. The toy venue here
 is registered in this file alone and served end to end, over real HTTP, beside the registered venues."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,17 +26,29 @@ from mockexchange import MockServer
 from mockexchange.admin.panels import JS, Panel
 from mockexchange.cli import banner
 from mockexchange.control.commands import as_is, operation
-from mockexchange.control.registration import Banner, KeptRecords, MockParts, ScenarioSetup, Venue, VenueServed
+from mockexchange.control.registration import (
+    Banner,
+    KeptRecords,
+    MockParts,
+    ScenarioSetup,
+    TapeSeen,
+    Venue,
+    VenueServed,
+)
+from mockexchange.core.clock import ManualClock
 from mockexchange.core.commands import Command, Handlers, value
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.values import Integer, Text
 from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.middleware import JOURNAL_NOTE
-from mockexchange.registry import VENUES
+from mockexchange.recording.records import Record, Tape
+from mockexchange.registry import VENUES, tape_readers
+from mockexchange.scenario.from_tape import dumps, scenario_from_tape
 from mockexchange.scenario.grammar import ScenarioGrammar
 from mockexchange.scenario.model import Op
 from mockexchange.scenario.scalars import command_specs
 from mockexchange.scenario.schema import Reader, load_document
+from mockexchange.scenario.tape_values import dated_after
 from mockexchange.testing.plugin import _fail_on_invalid_requests
 
 try:
@@ -158,6 +171,30 @@ def restore_pass(control: Any, kind: str, name: str, record: dict[str, Any]) -> 
     control.bell.passes.add(record["name"])
 
 
+def read_toy_tape(records: Sequence[Record], user_id: str, notes: list[str]) -> TapeSeen:
+    """The toy's reader of a tape: the last read of the user's bells (`GET /toy/bells/{user}`) as the set-up's
+    `bells:`, and the rings its log lists (`GET /toy/log`) after that as `ring` steps; a ring without a time, a note."""
+    rings, at, log = None, "", []
+    for record in records:
+        if record.venue != "toy" or record.kind != "http":
+            continue
+        path, reply = (record.request or {})["path"], (record.response or {})["body"]["json"]
+        if path.startswith("/toy/bells/"):
+            rings, at = reply["rings"], record.at
+        elif path == "/toy/log":
+            for rung in reply["rings"]:
+                if rung.get("at"):
+                    log.append((rung["at"], {"ring": {"user_id": user_id, "times": rung["times"]}}))
+                else:
+                    notes.append(f"toy: a ring of record {record.seq} has no time; left out")
+    return TapeSeen(
+        rings is not None,
+        at,
+        lambda: ({"bells": [{"user_id": user_id, "times": rings}]}, []),
+        lambda after: [step for step in log if dated_after(step[0], after)],
+    )
+
+
 def bells_line(where: Any, what: str, rings: int) -> str:
     return f"mockexchange: Toy bells {where.base_url}/toy/bells ({what}): {rings} rings"
 
@@ -183,7 +220,7 @@ TOY = Venue(
     operations=BellOperations,
     admin={"toy/bells": "ring_bell"},
     steps={"ring": RingBell},
-    setup=ScenarioSetup(("bells",), read_bells, {}),
+    setup=ScenarioSetup(("bells",), read_bells, {}, from_tape=read_toy_tape),
     serve=serve,
     panel=BellPanel,
     kept_records=PASSES,
@@ -344,6 +381,44 @@ def test_what_the_state_file_keeps_of_the_venue_record_by_record_survives_a_rest
             f"{again.deribit_url}/api/v2/private/get_account_summary", params={"currency": "BTC"}, headers=bearer
         )
         assert answer.status_code == 200, answer.text
+
+
+def _read(seq: int, venue: str, at: str, path: str, reply: Any) -> Record:
+    request = {"method": "GET", "path": path, "query": "", "headers": {}, "body": None}
+    return Record(seq, "http", venue, at, request=request, response={"status": 200, "body": {"json": reply}})
+
+
+def test_a_scenario_made_from_a_tape_holds_what_its_reader_saw(tmp_path: Path) -> None:
+    log = {"rings": [{"at": "2026-11-24T10:00:01Z", "times": 1}, {"at": "2026-11-24T10:01:05Z", "times": 2}, {}]}
+    records = (
+        _read(1, "kalshi", "2026-11-24T10:00:00.000Z", "/trade-api/v2/portfolio/balance", {"balance": 500}),
+        _read(2, "toy", "2026-11-24T10:00:05.000Z", "/toy/bells/alice", {"rings": 3}),
+        _read(3, "toy", "2026-11-24T10:09:00.000Z", "/toy/log", log),
+    )
+    readers = tape_readers((*VENUES, TOY))
+    converted = scenario_from_tape(Tape({"toy": "http://toy.test"}, records), readers, user_id="alice")
+    document = converted.document
+    # its section beside Kalshi's, the scenario starting at the last read of either, its later rings as steps
+    assert list(document) == ["description", "settings", "users", "positions", "bells", "steps"]
+    assert document["settings"] == {"start": "2026-11-24T10:00:05Z"} and document["bells"] == [
+        {"user_id": "alice", "times": 3}
+    ]
+    assert document["steps"] == [
+        {"deposit": {"user_id": "alice", "amount_cents": 500}},
+        {"wait": 60.0},
+        {"ring": {"user_id": "alice", "times": 2}},
+    ]
+    assert converted.notes == ["toy: a ring of record 3 has no time; left out"]
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(dumps(document))
+    with MockServer(venues=(*VENUES, TOY), clock=ManualClock()) as mock:
+        mock.load_scenario(path=str(scenario), run=True)
+        assert rings_served(mock, "alice") == 5
+    # a tape of its reads alone: the scenario holds its part and no other venue's empty account
+    alone = scenario_from_tape(Tape({}, records[1:]), readers, user_id="alice")
+    assert "users" not in alone.document and alone.document["bells"] == [{"user_id": "alice", "times": 3}]
+    # the registered venues' readers alone leave it out
+    assert "bells" not in scenario_from_tape(Tape({}, records), tape_readers(VENUES)).document
 
 
 def test_a_fault_rule_names_the_venue_by_its_registration() -> None:

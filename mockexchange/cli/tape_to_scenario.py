@@ -34,7 +34,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mockexchange.registry import TAPE_VENUES  # this command's, not the parser's
+    from mockexchange.registry import TAPE_READERS, TAPE_VENUES  # this command's, not the parser's
     from mockexchange.scenario.from_tape import dumps, scenario_from_tape
 
     try:
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"mockexchange: the tape cannot be read: {exc}", file=sys.stderr)
         return 2
     try:
-        converted = scenario_from_tape(tape, user_id=args.user_id)
+        converted = scenario_from_tape(tape, TAPE_READERS, user_id=args.user_id)
     except TapeError as exc:
         print(f"mockexchange: the tape cannot be made a scenario: {exc}", file=sys.stderr)
         return 2

@@ -110,6 +110,26 @@ class ScenarioKeys:
 
 
 @dataclass(frozen=True, slots=True)
+class TapeSeen:
+    """What a venue's tape reader saw of the scenario's user (`mockexchange tape-to-scenario`, scenario/from_tape.py):
+    whether it `read` the account (its positions or balance), the last time it did (`at`, "" if never);
+    `opening()`, its part of the scenario (its set-up sections) and the steps making the state it observed, which the
+    scenario holds when it read the account (or when no venue did, the first registered venue's, an empty account);
+    and `later(after)`, what the tape saw happen to the account after `after` as steps, each with its time. Its notes
+    (what it read differently, what a scenario cannot carry) go on the list its reader is given."""
+
+    read: bool
+    at: str
+    opening: Callable[[], tuple[dict[str, Any], list[dict[str, Any]]]]
+    later: Callable[[str], list[tuple[str, dict[str, Any]]]]
+
+
+# A venue's reader of a tape: what its records (the tape's) saw of a user (the scenario's user id), its notes said on
+# the list given.
+TapeReader = Callable[[Sequence[Any], str, list[str]], TapeSeen]
+
+
+@dataclass(frozen=True, slots=True)
 class ScenarioSetup:
     """What a scenario file's set-up says of a venue: the top-level sections it reads (`sections`), how (`read`: the
     scenario reader, scenario/schema.py's `Reader`, and the document's top fields; answers the set-up's operations in
@@ -120,6 +140,9 @@ class ScenarioSetup:
     operations: Mapping[str, str]
     # How each set-up kind of its keys is made as the set-up runs (with what a client configures: a private key).
     keys: Mapping[str, ScenarioKeys] = field(default_factory=dict)
+    # Its reader of a tape (`mockexchange tape-to-scenario`; scenario/<venue>/from_tape.py); None: a scenario made
+    # from a tape holds none of it.
+    from_tape: TapeReader | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from mockexchange.admin.panels import Panel
 from mockexchange.control import Control
-from mockexchange.control.registration import MockParts, Proxied, Venue
+from mockexchange.control.registration import MockParts, Proxied, TapeReader, Venue
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.events import EventBus
@@ -41,13 +41,20 @@ def proxied(venues: Sequence[Venue]) -> dict[str, Proxied]:
     return {venue.name: venue.proxied for venue in venues if venue.proxied is not None}
 
 
+def tape_readers(venues: Sequence[Venue]) -> tuple[TapeReader, ...]:
+    """Each venue's reader of a tape (its `setup.from_tape`), in the order registered: what `tape-to-scenario` makes
+    a scenario of (scenario/from_tape.py is given them: it stands below the registry)."""
+    return tuple(venue.setup.from_tape for venue in venues if venue.setup is not None and venue.setup.from_tape)
+
+
 PANELS = panels(VENUES)
 # The venues a tape may hold records of (recording/ is given them: it stands below the registry)
 TAPE_VENUES = tuple(proxied(VENUES))
+TAPE_READERS = tape_readers(VENUES)
 
 __all__ = [
-    "PANELS", "GRAMMAR", "TAPE_VENUES", "VENUES", "Venue", "control_plane", "journal_names", "journal_venues",
-    "mock_parts", "panels", "proxied",
+    "PANELS", "GRAMMAR", "TAPE_READERS", "TAPE_VENUES", "VENUES", "Venue", "control_plane", "journal_names",
+    "journal_venues", "mock_parts", "panels", "proxied", "tape_readers",
 ]  # fmt: skip
 
 

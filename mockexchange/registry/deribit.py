@@ -28,8 +28,8 @@ from mockexchange.core.deribit.rate_budgets import deribit_budgets
 from mockexchange.core.mock_commands import ResetDeribit
 from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.middleware import JOURNAL_NOTE
+from mockexchange.scenario.deribit import from_tape, setup, steps
 from mockexchange.scenario.deribit import keys as scenario_keys
-from mockexchange.scenario.deribit import setup, steps
 from mockexchange.scenario.deribit.demo_keys import demo_keys
 from mockexchange.state import deribit as deribit_snapshot
 from mockexchange.venues.deribit import faults, journaling, table
@@ -151,7 +151,7 @@ VENUE = Venue(
     admin=ADMIN,
     steps=steps.STEPS,
     step_specs=steps.SPECS,
-    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS, scenario_keys.KEYS),
+    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS, scenario_keys.KEYS, from_tape.read),
     serve=_serve,
     budgets=deribit_budgets,
     snapshot=deribit_snapshot.SNAPSHOT,

@@ -31,8 +31,8 @@ from mockexchange.core.kalshi.handlers import add_kalshi_handlers
 from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
+from mockexchange.scenario.kalshi import from_tape, setup, steps
 from mockexchange.scenario.kalshi import keys as scenario_keys
-from mockexchange.scenario.kalshi import setup, steps
 from mockexchange.scenario.kalshi.demo_keys import demo_keys
 from mockexchange.state import kalshi as kalshi_snapshot
 from mockexchange.venues.kalshi import profiles, table
@@ -222,7 +222,7 @@ VENUE = Venue(
     inspected={"rest_lag": "rest_lag"},
     steps=steps.STEPS,
     step_specs=steps.SPECS,
-    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS, scenario_keys.KEYS),
+    setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS, scenario_keys.KEYS, from_tape.read),
     serve=_serve,
     budgets=kalshi_budgets,
     snapshot=kalshi_snapshot.SNAPSHOT,

@@ -1,8 +1,8 @@
-"""The amounts and times a scenario made from a tape reads in the venues' replies (from_tape.py,
-deribit_from_tape.py), checked as they are read: one that is no finite number a scenario can carry (NaN, Infinity,
-`1e999999999`, text that is no number, more places than the field has) or no time is refused with a `TapeError`
-naming its record and field, which `tape-to-scenario` says in one line (exit status 2). A tape's own lines were
-checked when it was read (recording/reader.py); what the venues answered inside them is checked here."""
+"""The amounts and times a scenario made from a tape reads in the venues' replies (scenario/<venue>/from_tape.py),
+checked as they are read: one that is no finite number a scenario can carry (NaN, Infinity, `1e999999999`, text that
+is no number, more places than the field has) or no time is refused with a `TapeError` naming its record and field,
+which `tape-to-scenario` says in one line (exit status 2). A tape's own lines were checked when it was read
+(recording/reader.py); what the venues answered inside them is checked here. And how the times compare."""
 
 from __future__ import annotations
 
@@ -44,6 +44,24 @@ def epoch_ms(value: Any, name: str, seq: int) -> str:
         raise TapeError(f"record {seq}: {name} {_shown(value)} is no time in milliseconds since 1970")
     moment = datetime.fromtimestamp(value / 1000, UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 time with its zone; ValueError for one without (it cannot be set beside the tape's)."""
+    found = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if found.tzinfo is None:
+        raise ValueError(f"{text!r} has no zone")
+    return found
+
+
+def dated_after(when: str, after: str) -> bool:
+    """Whether the time `when` is after `after` (any time is, when `after` is ""); False for no time."""
+    if not when:
+        return False
+    try:
+        return not after or moment(when) > moment(after)
+    except ValueError:
+        return False
 
 
 def _places(amount: Decimal) -> int:

@@ -1,23 +1,24 @@
-"""The Deribit part of a scenario made from a tape (scenario/from_tape.py): the last `private/get_positions` reply per
-currency as opening trades at their average price (fee 0), the last `private/get_account_summary` balance per currency
-as the account's balance (less what opening option trades pay or take in premium, so the balance after them is the
-one observed), and trades (`private/get_user_trades_by_*`) dated after those reads as `deribit_fill` steps. Reads over
-HTTP (GET or POST) and over the websocket (a client request and the reply carrying its id) count alike; a request's
-`params` that are no object count as none. Amounts and times are read through tape_values.py (a refusal names the
-record).
+"""The Deribit part of a scenario made from a tape (scenario/from_tape.py; its registration's `setup.from_tape`): the
+last `private/get_positions` reply per currency as opening trades at their average price (fee 0), the last
+`private/get_account_summary` balance per currency as the account's balance (less what opening option trades pay or
+take in premium, so the balance after them is the one observed), and trades (`private/get_user_trades_by_*`) dated
+after those reads as `deribit_fill` steps. Reads over HTTP (GET or POST) and over the websocket (a client request and
+the reply carrying its id) count alike; a request's `params` that are no object count as none. Amounts and times are
+read through tape_values.py (a refusal names the record).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
 from mockexchange.auth import redact
+from mockexchange.control.registration import TapeSeen
 from mockexchange.recording.records import Record
-from mockexchange.scenario.tape_values import epoch_ms, number, plain
+from mockexchange.scenario.tape_values import dated_after, epoch_ms, number, plain
 
 _TRADES = tuple(
     f"private/get_user_trades_by_{by}" for by in ("currency", "instrument", "currency_and_time", "instrument_and_time")
@@ -166,14 +167,14 @@ class DeribitSeen:
         section.update(accounts=[account], positions=opening)
         return section
 
-    def later_fills(self, after: str, later: Any) -> list[tuple[str, dict[str, Any]]]:
-        """Trades dated after `after` as `deribit_fill` steps (time, step); `later(when, after)` compares times."""
+    def later_fills(self, after: str) -> list[tuple[str, dict[str, Any]]]:
+        """Trades dated after `after` as `deribit_fill` steps (time, step)."""
         steps = []
         for trade, seq in self.trades.values():
             if trade.get("timestamp") is None:
                 continue
             when = epoch_ms(trade["timestamp"], "timestamp", seq)
-            if later(when, after):
+            if dated_after(when, after):
                 fill = {"user_id": self.user_id, "instrument_name": trade.get("instrument_name"),
                         "direction": trade.get("direction"),
                         "amount": plain(number(trade.get("amount") or 0, "amount", seq)),
@@ -182,6 +183,15 @@ class DeribitSeen:
                     fill["fee"] = plain(number(trade["fee"], "fee", seq))
                 steps.append((when, {"deribit_fill": fill}))
         return steps
+
+
+def read(records: Sequence[Record], user_id: str, notes: list[str]) -> TapeSeen:
+    """What the tape's Deribit calls saw of the account, as `user_id`'s: its `deribit:` section, made (and its notes
+    said) as the tape is read."""
+    seen = DeribitSeen(user_id, notes).read(records)
+    section = seen.section()
+    opening: dict[str, Any] = {} if section is None else {"deribit": section}
+    return TapeSeen(section is not None, seen.last_read_at(), lambda: (opening, []), seen.later_fills)
 
 
 def _client_id(value: Any) -> bool:
