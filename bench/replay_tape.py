@@ -17,7 +17,7 @@ from pathlib import Path
 from mockexchange.recording.records import encode_body
 from mockexchange.recording.writer import TapeWriter
 from mockexchange.registry import TAPE_VENUES, VENUES, proxied
-from mockexchange.replay.matching import nearest, shape
+from mockexchange.replay.matching import nearest
 from mockexchange.replay.reel import MAX_TAPE_BYTES, load
 
 ROW = {"ticker": "KXFED-26DEC-T4.00", "position_fp": "10.00", "market_exposure_dollars": "4.567000",
@@ -52,12 +52,12 @@ def main() -> None:
         grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
         size = path.stat().st_size / 2**20
         print(f"tape {size:.1f} MiB, {count:,} records: load {took:.2f} s, peak RSS +{grown:.0f} MiB")
-    live = shape("GET", PATH, f"limit={count // 2}", None)
+    live = reel.matcher.shape("GET", PATH, f"limit={count // 2}", None)
     started = time.perf_counter()
     for _ in range(10_000):
         reel.answer(live)
     print(f"a recorded request's look-up: {(time.perf_counter() - started) / 10_000 * 1e6:.1f} us")
-    missed = shape("GET", PATH, "limit=x", None)
+    missed = reel.matcher.shape("GET", PATH, "limit=x", None)
     started = time.perf_counter()
     nearest(missed, reel.candidates(missed))
     print(f"a 404's nearest among {count:,} recorded requests: {(time.perf_counter() - started) * 1000:.0f} ms")

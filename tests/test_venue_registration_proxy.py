@@ -1,7 +1,7 @@
 """A venue is a unit through the proxy too: the toy venue (test_venue_registration.py's), given a `proxied` part here
 alone, is forwarded to by the proxy beside Kalshi, judged and journaled by its own judge with the key its own header
-names, recorded on a tape, answered from that tape by a replay, and refused in its own shape where the proxy or the
-replay answers itself."""
+names, recorded on a tape, answered from that tape by a replay (leaving out of a match the fields its registration
+names), and refused in its own shape where the proxy or the replay answers itself."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from mockexchange import MockServer
 from mockexchange.control.registration import Proxied
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.recording.reader import read_tape
-from mockexchange.recording.records import TapeError
+from mockexchange.recording.records import TapeError, encode_body
+from mockexchange.recording.writer import TapeWriter
 from mockexchange.registry import VENUES, proxied
 from mockexchange.venues.proxied import Exchange, ProxyVerdict
 
@@ -45,6 +46,7 @@ PROXIED = Proxied(
     frames=lambda: lambda direction, value, text: ProxyVerdict(None, [], ["the toy has no websocket"]),
     refuse=refuse,
     refuse_frame=lambda request_id, why, now_us, testnet: {"toy_error": 404, "why": why},
+    ignored=frozenset({"toy_nonce"}),  # made afresh by its clients each run
 )
 VENUES_AND_TOY = (*VENUES, dataclasses.replace(TOY, proxied=PROXIED))
 
@@ -83,6 +85,28 @@ def test_the_proxy_forwards_records_and_judges_a_venue_registered_in_a_test(tmp_
     assert again.status_code == 200 and again.json() == {"user_id": "alice", "rings": 2}
     assert missing.status_code == 404 and missing.json()["toy_error"] == 404
     assert "/toy/bells/bob is not on the tape" in missing.json()["why"]
+
+
+def test_a_replay_leaves_out_of_a_match_the_fields_its_registration_names(tmp_path: Path) -> None:
+    tape = tmp_path / "toy.tape"
+    writer = TapeWriter(tape, {"toy": "http://toy.test"}, tuple(proxied(VENUES_AND_TOY)))
+    sent = {"ring": {"times": 1, "toy_nonce": "a"}}
+    request = {"method": "POST", "path": "/toy/bells/alice", "query": "toy_nonce=1", "headers": {},
+               "body": {"json": sent}}  # fmt: skip
+    response = {"status": 200, "headers": {}, "body": encode_body(b'{"rings": 7}')}
+    writer.write("http", "toy", "2026-11-24T10:00:00.000Z", request=request, response=response, elapsed_ms=1.0)
+    writer.close()
+    live = {"ring": {"times": 1, "toy_nonce": "b"}}
+    with MockServer(venues=VENUES_AND_TOY, replay=str(tape)) as replay:
+        again = httpx.post(f"{replay.base_url}/toy/bells/alice?toy_nonce=2", json=live, timeout=10)
+        other = httpx.post(f"{replay.base_url}/toy/bells/alice", json={"ring": {"times": 2}}, timeout=10)
+    assert again.status_code == 200 and again.json() == {"rings": 7}
+    assert other.status_code == 404 and "body.ring.times: 2, recorded 1" in other.json()["why"]
+    # without its registration naming it, the field is matched as any other
+    plain = (*VENUES, dataclasses.replace(TOY, proxied=dataclasses.replace(PROXIED, ignored=frozenset())))
+    with MockServer(venues=plain, replay=str(tape)) as replay:
+        missed = httpx.post(f"{replay.base_url}/toy/bells/alice?toy_nonce=2", json=live, timeout=10)
+    assert missed.status_code == 404 and "query toy_nonce: 2, recorded 1" in missed.json()["why"]
 
 
 def test_an_upstream_of_the_venue_that_cannot_be_reached_is_refused_in_its_shape() -> None:

@@ -166,7 +166,9 @@ class Proxied:
     frame as read); and the venue's own error body of what the proxy or a replay answers itself (`refuse(status, why,
     request_id, now_us, testnet)` -> the status and body; `refuse_frame(request_id, why, now_us, testnet)` -> a
     websocket error frame). `json_rpc`: its requests carry an `id` that such an answer repeats; `live_host`: its live
-    server's host (an answer the proxy makes of another upstream says it is a test server)."""
+    server's host (an answer the proxy makes of another upstream says it is a test server); `ignored`: the fields of
+    its requests a replay's match leaves out wherever they are (replay/matching.py's `Matcher`: what its clients make
+    afresh each run, or who asks)."""
 
     serves: Callable[[str], bool]
     key_id: Callable[[list[tuple[bytes, bytes]], Any], str | None]
@@ -176,6 +178,7 @@ class Proxied:
     refuse_frame: Callable[[Any, str, int, bool], dict[str, Any]]
     json_rpc: bool = False
     live_host: str | None = None
+    ignored: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,6 +169,7 @@ VENUE = Venue(
         refuse_frame=deribit_proxied.refuse_frame,
         json_rpc=True,
         live_host=deribit_proxied.LIVE_DERIBIT,
+        ignored=deribit_proxied.IGNORED,
     ),
     operation_in_body=True,  # POST /api/v2 (and the SignalPlus gateway's POST) hide the JSON-RPC method
     banner=BANNER,

@@ -237,6 +237,7 @@ VENUE = Venue(
         frames=lambda: kalshi_proxied.frame,  # (a frame's judging needs no state of its connection)
         refuse=kalshi_proxied.refuse,
         refuse_frame=kalshi_proxied.refuse_frame,
+        ignored=kalshi_proxied.IGNORED,
     ),
     banner=BANNER,
     demo_keys=demo_keys,

@@ -1,11 +1,12 @@
 """Which recorded request a live one is: method, path, query and body, with what changes from run to run left out.
 
 Left out of a match: every header (signatures, Kalshi's timestamp and key, `Authorization`); in a query or a JSON body
-at any depth the fields in `IGNORED` (client-made ids, auth timestamps, nonces) and every credential the tape holds
-redacted (`mockexchange.auth.redact`: signatures, secrets, tokens, in any spelling); a query's values and a body, JSON
-or text, as the tape holds them, redacted; and a JSON-RPC body's or websocket command's own `id` (`IGNORED_TOP`). A live
-request and a recorded one match when their `Shape`s' keys are equal; `differences` names what sets two shapes apart,
-for the 404's diagnosis.
+at any depth the fields the replayed venues name (a `Matcher`'s `ignored`, each registration's `Proxied.ignored`:
+client-made ids, auth timestamps, nonces, who asks; of every venue's requests alike) and every credential the tape
+holds redacted (`mockexchange.auth.redact`: signatures, secrets, tokens, in any spelling); a query's values and a body,
+JSON or text, as the tape holds them, redacted; and a JSON-RPC body's or websocket command's own `id`
+(`IGNORED_TOP`). A live request and a recorded one match when their `Shape`s' keys are equal; `differences` names what
+sets two shapes apart, for the 404's diagnosis.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from mockexchange.auth import redact
 
-# Made by the client afresh each run, or who asks (Deribit's `client_id`, as Kalshi's key header is left out: a replay
-# in CI signs with another key than the recording did): never part of a match, nor are the secrets the tape holds
-# redacted (`redact.secret_name`).
-IGNORED = frozenset({"client_order_id", "client_transfer_id", "timestamp", "nonce", "client_id"})
+if TYPE_CHECKING:  # (the parser of the command line reads tapes without the control plane's imports)
+    from mockexchange.control.registration import Proxied
+
 IGNORED_TOP = frozenset({"id"})  # a JSON-RPC request's id, a websocket command's id: the reply carries the live one
 _SHOWN = 60  # characters of a value a diagnosis quotes
 
@@ -44,40 +44,49 @@ class Shape:
         return f"{self.method} {self.path}{query}"
 
 
-def shape(method: str, path: str, query: str, body: Mapping[str, Any] | None) -> Shape:
-    """The shape of a request: `query` as the URL's text, `body` as a tape holds one (tape.encode_body)."""
-    read = parse_qsl(redact.query(query), keep_blank_values=True)  # as the tape holds it: a value's credential redacted
-    pairs = tuple(sorted((k, v) for k, v in read if not _ignored(k, top=True)))
-    kept = _body(body)
-    key = json.dumps([method.upper(), path, pairs, kept], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return Shape(method.upper(), path, pairs, kept, key)
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """The shapes of a replay's requests, `ignored` left out of each (never part of a match, nor are the secrets the
+    tape holds redacted, `redact.secret_name`)."""
 
+    ignored: frozenset[str] = frozenset()
 
-def frame_shape(data: Mapping[str, Any] | None) -> Shape:
-    """A websocket client frame's shape (as a tape holds it): its JSON without the command's id."""
-    return shape("FRAME", "", "", data)
+    @classmethod
+    def of(cls, venues: Iterable[Proxied]) -> Matcher:
+        """What the venues' requests leave out (their registrations' `Proxied.ignored`)."""
+        return cls(frozenset().union(*(venue.ignored for venue in venues)))
 
+    def shape(self, method: str, path: str, query: str, body: Mapping[str, Any] | None) -> Shape:
+        """The shape of a request: `query` as the URL's text, `body` as a tape holds one (tape.encode_body)."""
+        # as the tape holds it: a value's credential redacted
+        read = parse_qsl(redact.query(query), keep_blank_values=True)
+        pairs = tuple(sorted((k, v) for k, v in read if not self._ignored(k, top=True)))
+        kept = self._body(body)
+        key = json.dumps([method.upper(), path, pairs, kept], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return Shape(method.upper(), path, pairs, kept, key)
 
-def _body(body: Mapping[str, Any] | None) -> Any:
-    if not body:
-        return None
-    if "json" in body:
-        return _kept(redact.json_value(body["json"])[0], top=True)
-    if "text" in body:
-        return {"text": redact.text(str(body["text"]))}
-    return {"base64": body.get("base64")}
+    def frame_shape(self, data: Mapping[str, Any] | None) -> Shape:
+        """A websocket client frame's shape (as a tape holds it): its JSON without the command's id."""
+        return self.shape("FRAME", "", "", data)
 
+    def _body(self, body: Mapping[str, Any] | None) -> Any:
+        if not body:
+            return None
+        if "json" in body:
+            return self._kept(redact.json_value(body["json"])[0], top=True)
+        if "text" in body:
+            return {"text": redact.text(str(body["text"]))}
+        return {"base64": body.get("base64")}
 
-def _ignored(name: str, *, top: bool) -> bool:
-    return name in IGNORED or (top and name in IGNORED_TOP) or redact.secret_name(name)
+    def _ignored(self, name: str, *, top: bool) -> bool:
+        return name in self.ignored or (top and name in IGNORED_TOP) or redact.secret_name(name)
 
-
-def _kept(value: Any, *, top: bool = False) -> Any:
-    if isinstance(value, dict):
-        return {k: _kept(v) for k, v in value.items() if not _ignored(k, top=top)}
-    if isinstance(value, list):
-        return [_kept(v) for v in value]
-    return value
+    def _kept(self, value: Any, *, top: bool = False) -> Any:
+        if isinstance(value, dict):
+            return {k: self._kept(v) for k, v in value.items() if not self._ignored(k, top=top)}
+        if isinstance(value, list):
+            return [self._kept(v) for v in value]
+        return value
 
 
 def _leaves(value: Any, name: str, depth: int = 0) -> Iterable[tuple[str, str]]:

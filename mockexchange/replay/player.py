@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockexchange.core.clock import Clock, unix_us
 from mockexchange.recording.records import decode_body, encode_body
-from mockexchange.replay.matching import Shape, differences, frame_shape, nearest, shape
+from mockexchange.replay.matching import Shape, differences, nearest
 from mockexchange.replay.reel import RecordedWebsocket, Reel, Segment
 from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe
 from mockexchange.web.request_body import body_within
@@ -93,7 +93,7 @@ class ReplayMiddleware:
             return
         query = scope.get("query_string", b"").decode("latin-1")
         sent = encode_body(raw)
-        live = shape(scope["method"], path, query, sent)
+        live = self.reel.matcher.shape(scope["method"], path, query, sent)
         request_id = _request_id(sent, query) if self.refusals.venues[venue].json_rpc else None
         found = self.reel.answer(live)
         if found is None:
@@ -189,7 +189,7 @@ class _Socket:
                 await self._answer(recorded, data)
 
     async def _answer(self, recorded: RecordedWebsocket, data: Mapping[str, Any] | None) -> None:
-        live = frame_shape(data)
+        live = self.reel.matcher.frame_shape(data)
         command = (data or {}).get("json")
         live_id = command.get("id") if isinstance(command, dict) else None
         matching = [n for n, s in enumerate(recorded.segments) if s.client is not None and s.client.key == live.key]

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from mockexchange.recording.reader import read_tape
 from mockexchange.recording.records import Record, Tape, TapeError
-from mockexchange.replay.matching import Shape, frame_shape, shape
+from mockexchange.replay.matching import Matcher, Shape
 
 if TYPE_CHECKING:  # (the parser of the command line reads tapes without the control plane's imports)
     from mockexchange.control.registration import Proxied
@@ -55,6 +55,7 @@ class Reel:
     def __init__(self, tape: Tape, venues: Mapping[str, Proxied], source: str = "") -> None:
         self.source = source
         self.venues = venues  # a recorded path none of them serves (their `serves`) is relative to its upstream
+        self.matcher = Matcher.of(venues.values())  # what a match leaves out of their requests (live ones too)
         self.upstreams = dict(tape.upstreams)
         self._answers: dict[str, list[Record]] = defaultdict(list)
         self._shapes: dict[str, tuple[Shape, int]] = {}
@@ -81,14 +82,16 @@ class Reel:
                 if record.direction == "client":
                     command = data.get("json")
                     ident = command.get("id") if isinstance(command, dict) else None
-                    opened.segments.append(Segment(frame_shape(data), ident, record.seq))
+                    opened.segments.append(Segment(self.matcher.frame_shape(data), ident, record.seq))
                 else:
                     opened.segments[-1].replies.append(data)
 
     def _add_http(self, record: Record) -> None:
         request = record.request or {}
         path = self.path(record.venue, str(request.get("path", "/")))
-        found = shape(str(request.get("method", "GET")), path, str(request.get("query") or ""), request.get("body"))
+        found = self.matcher.shape(
+            str(request.get("method", "GET")), path, str(request.get("query") or ""), request.get("body")
+        )
         self._answers[found.key].append(record)
         if found.key not in self._shapes:
             self._shapes[found.key] = (found, record.seq)

@@ -1,7 +1,7 @@
 """Deribit through the proxy (what its registration's `Proxied` names): its clients' paths (`/api/...`, `/ws/api/...`),
 the key a call names (its `client_id`), each JSON-RPC call (over HTTP, or a request frame and the reply its `id` asks)
 and each notification judged against Deribit's committed JSON-RPC slice (`schema/deribit/rpc.py`), and Deribit's
-JSON-RPC errors for what the proxy or a replay answers itself."""
+JSON-RPC errors for what the proxy or a replay answers itself, and what a replay's match leaves out."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from mockexchange.venues.proxied import NOT_JSON, Exchange, ProxyVerdict, query_
 
 DERIBIT_SPEC = "Deribit's JSON-RPC slice"
 LIVE_DERIBIT = "www.deribit.com"
+# An auth's timestamp and nonce, made afresh each run, and who asks (a replay in CI signs with another key than the
+# recording did): never part of a replay's match.
+IGNORED = frozenset({"timestamp", "nonce", "client_id"})
 PENDING_CALLS = 10_000  # request ids waiting for their reply, per connection (the oldest forgotten first)
 _ERRORS = {400: BAD_REQUEST, 404: NOT_FOUND, 413: TOO_LARGE}  # else 10001 `error`, a 502
 

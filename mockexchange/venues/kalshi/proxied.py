@@ -2,7 +2,7 @@
 request names (`KALSHI-ACCESS-KEY`), each exchange judged against Kalshi's whole published OpenAPI 3.34.0 and AsyncAPI
 documents (package data, `schema/published/kalshi/`; the checks are the kit's and the journal's own:
 `schema/requests.py` for a query and a command, `schema/fields.py` for a body, `schema/frames.py` for a frame), and
-Kalshi's error bodies for what the proxy or a replay answers itself."""
+Kalshi's error bodies for what the proxy or a replay answers itself, and what a replay's match leaves out."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from mockexchange.venues.proxied import NOT_JSON, Exchange, ProxyVerdict
 from mockexchange.web.request_body import raw_header
 
 KALSHI_SPEC = "Kalshi's OpenAPI 3.34.0"
+# Made by the client afresh each run: never part of a replay's match (its key's header is left out with every header).
+IGNORED = frozenset({"client_order_id", "client_transfer_id"})
 _UNKNOWN_OPERATION = ("operation.unknown", "operation.method")
 
 
