@@ -146,6 +146,7 @@ def build_app(
             journal=settings.state_journal,
             recover=settings.state_recover,
             sealed=" or ".join(v.snapshot.sealed for v in venues if v.snapshot and v.snapshot.sealed) or "API key",
+            kept=[venue.kept_records for venue in venues if venue.kept_records is not None],
         )
         seed, clock = persistence.seed(seed), persistence.clock(clock)
     wall_clock = wall_clock or SystemClock()

@@ -8,6 +8,8 @@ is registered in this file alone and served end to end, over real HTTP, beside t
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -168,7 +170,7 @@ def watch_passes(control: Any, keep: Callable[[str, str, dict[str, Any] | None],
 
 
 def restore_pass(control: Any, kind: str, name: str, record: dict[str, Any]) -> None:
-    control.bell.passes.add(record["name"])
+    control.bell.passes.add(name)
 
 
 def read_toy_tape(records: Sequence[Record], user_id: str, notes: list[str]) -> TapeSeen:
@@ -209,7 +211,8 @@ TOY_BANNER = Banner(
     snippet=lambda where, made: f"curl {where.base_url}/toy/bells/alice  # {made} rings",
 )
 
-PASSES = KeptRecords(("toy_pass",), watch_passes, restore_pass, "toy pass changes", "toy passes")
+# (A file of format 2 kept a pass by its name in capitals: upgraded, each is kept by its name.)
+PASSES = KeptRecords(("toy_pass",), watch_passes, restore_pass, "toy pass changes", "toy passes", str.lower)
 
 TOY = Venue(
     name="toy",
@@ -227,6 +230,9 @@ TOY = Venue(
     operation_in_body=True,
     banner=TOY_BANNER,
 )
+
+
+FORMAT_2 = Path(__file__).parent / "data" / "state-main-e056015.db"  # (written by main at e056015)
 
 
 def rings_served(mock: MockServer, user_id: str) -> int:
@@ -419,6 +425,20 @@ def test_a_scenario_made_from_a_tape_holds_what_its_reader_saw(tmp_path: Path) -
     assert "users" not in alone.document and alone.document["bells"] == [{"user_id": "alice", "times": 3}]
     # the registered venues' readers alone leave it out
     assert "bells" not in scenario_from_tape(Tape({}, records), tape_readers(VENUES)).document
+
+
+def test_a_file_of_an_older_format_keeps_its_records_as_the_venue_upgrades_them(tmp_path: Path) -> None:
+    """A file of format 2 (tests/data's, Deribit's tokens kept in clear) holding a toy pass as that format kept it: on
+    opening, each venue's records are upgraded by its own registration (Deribit's tokens to their digests)."""
+    state = tmp_path / "state.db"
+    state.write_bytes(FORMAT_2.read_bytes())
+    with contextlib.closing(sqlite3.connect(state)) as db, db:
+        db.execute("INSERT INTO tokens (kind, token, record) VALUES ('toy_pass', 'GOLD', '{}')")
+    with MockServer(venues=(*VENUES, TOY), state=str(state), seed=25) as mock:
+        assert httpx.get(f"{mock.base_url}/toy/passes/gold", timeout=10).json() == {"known": True}
+    with contextlib.closing(sqlite3.connect(state)) as db:
+        kept = dict(db.execute("SELECT kind, digest FROM tokens WHERE kind IN ('toy_pass', 'access')").fetchall())
+    assert kept["toy_pass"] == "gold" and len(kept["access"]) == 64  # (a token's digest: SHA-256 in hex)
 
 
 def test_a_fault_rule_names_the_venue_by_its_registration() -> None:

@@ -95,6 +95,9 @@ class KeptRecords:
     restore: Callable[[Any, str, str, dict[str, Any]], None]
     changes: str
     held: str
+    # A record's key as a state file of format 2 (or 1) kept it, as kept now, when the file is upgraded on opening
+    # (Deribit's tokens were kept in clear: each becomes its digest); None: kept as it was.
+    upgraded: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Deribit's part of a state file: its part of a snapshot (state/snapshot.py; its registration's `snapshot`), the
 Deribit exchange's state fields and the API keys, each client secret sealed (seal.py); and its tokens, kept beside the
-commands as they are granted and forgotten, each by its digest (its registration's `kept_records`)."""
+commands as they are granted and forgotten, each by its digest (its registration's `kept_records`; one a file of
+format 2 kept in clear becomes its digest as the file is upgraded)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mockexchange.auth.deribit.keys import DeribitCredential
+from mockexchange.auth.deribit.tokens import digest
 from mockexchange.control.registration import KeptRecords, Snapshotting
 from mockexchange.state.snapshot import fields
 
@@ -53,6 +55,7 @@ def _restore_token(control: Any, kind: str, found: str, record: dict[str, Any]) 
     control.deribit_tokens.restore(kind, found, record, control.deribit_keys)  # (a token of a key gone is dropped)
 
 
+# (A file of format 2 kept each token in clear: upgraded, each is kept by its digest.)
 TOKENS = KeptRecords(
-    ("access", "refresh", "rotated"), _watch, _restore_token, "Deribit token changes", "Deribit tokens"
+    ("access", "refresh", "rotated"), _watch, _restore_token, "Deribit token changes", "Deribit tokens", digest
 )

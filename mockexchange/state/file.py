@@ -23,12 +23,11 @@ import json
 import sqlite3
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from mockexchange.auth.deribit.tokens import digest
 from mockexchange.settings import SYNCHRONOUS
 from mockexchange.state.mark import MarkWriter
 
@@ -67,11 +66,12 @@ DROP TABLE commands_format_1;
 DROP TABLE snapshots;
 {_SNAPSHOTS}
 """
-# Format 2 kept tokens and client secrets in clear: its tokens become their digests, its snapshot (which held the
-# secrets) goes; its commands are kept as they read (their secrets in clear, the truth), and new ones are sealed.
+# Format 2 kept tokens and client secrets in clear: the key of each venue's record becomes what the venue keeps now
+# (`upgraded_key`, its `kept_records.upgraded`: Deribit's tokens, their digests), its snapshot (which held the secrets)
+# goes; its commands are kept as they read (their secrets in clear, the truth), and new ones are sealed.
 _UPGRADE_2 = f"""
 ALTER TABLE tokens RENAME COLUMN token TO digest;
-UPDATE tokens SET digest = token_digest(digest);
+UPDATE tokens SET digest = upgraded_key(kind, digest);
 DROP TABLE snapshots;
 {_SNAPSHOTS}
 """
@@ -150,11 +150,20 @@ class CommandRecord:
 
 
 class StateFile:
-    def __init__(self, path: str | Path, *, synchronous: str = "normal") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "normal",
+        upgrades: Mapping[str, Callable[[str], str]] | None = None,
+    ) -> None:
+        """`upgrades`: how a record's key a file of format 2 kept (of a kind, in its `tokens` table) reads now, by
+        kind (the venues' `kept_records.upgraded`); one of another kind is kept as it was."""
         if synchronous not in SYNCHRONOUS:
             raise StateError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
         self.path = Path(path)
         self.synchronous = synchronous
+        self.upgrades = upgrades or {}
         self._lock = threading.Lock()  # innermost: held only while SQLite runs
         self._refused: CommandRecord | None = None  # the last command, refused, written as accepted so far
         self.mark: MarkWriter | None = None  # the high-water mark, once the file is checked (Persistence.attach)
@@ -162,7 +171,7 @@ class StateFile:
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.create_function("row_checksum", 5, row_checksum, deterministic=True)
-            self._db.create_function("token_digest", 1, digest, deterministic=True)
+            self._db.create_function("upgraded_key", 2, self._upgraded_key, deterministic=True)
         except sqlite3.Error as exc:
             raise StateError(f"{self.path}: cannot open the state file: {exc}") from None
         try:
@@ -174,6 +183,10 @@ class StateFile:
         except StateError:
             self._db.close()
             raise
+
+    def _upgraded_key(self, kind: str, key: str) -> str:
+        upgraded = self.upgrades.get(kind)
+        return key if upgraded is None else upgraded(key)
 
     def _open(self, synchronous: str) -> None:
         db = self._db

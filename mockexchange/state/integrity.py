@@ -183,7 +183,7 @@ def rebuild(file: StateFile, good: int, synchronous: str) -> tuple[StateFile, Pa
     fresh, damaged = path.with_name(path.name + ".rebuilt"), path.with_name(path.name + ".damaged")
     for stale in (fresh, wal_path(fresh)):
         stale.unlink(missing_ok=True)
-    new = StateFile(fresh, synchronous=synchronous)
+    new = StateFile(fresh, synchronous=synchronous, upgrades=file.upgrades)
     try:
         new.set_meta(**{key: value for key, value in file.meta().items() if key != CHECKSUM})
         new.copy_commands(file.commands(upto=good))
@@ -205,4 +205,4 @@ def rebuild(file: StateFile, good: int, synchronous: str) -> tuple[StateFile, Pa
         os.replace(fresh, path)
     except OSError as exc:
         raise StateError(f"{path}: cannot write the file anew beside it: {exc.strerror or exc}") from None
-    return StateFile(path, synchronous=synchronous), damaged
+    return StateFile(path, synchronous=synchronous, upgrades=file.upgrades), damaged

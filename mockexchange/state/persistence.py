@@ -17,7 +17,7 @@ import logging
 import os
 import pickle
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -59,8 +59,11 @@ class Persistence:
         journal: bool = False,
         recover: bool = False,
         sealed: str = "API key",
+        kept: Sequence[KeptRecords] = (),
     ) -> None:
-        """`sealed`: whose client secrets the file seals, as its messages name one (the registrations' `snapshot`)."""
+        """`sealed`: whose client secrets the file seals, as its messages name one (the registrations' `snapshot`);
+        `kept`: what the venues keep record by record (their registrations' `kept_records`), whose keys an older file
+        kept otherwise are upgraded as they say."""
         path = Path(path)
         self.sealed = sealed
         self.notes: list[str] = []  # what the start had to say, without the path
@@ -75,7 +78,8 @@ class Persistence:
         if damage is not None and damage.older is not None:  # recover: the file without it
             said, wal_found = f"{damage.describe(wal_path(path))}: set aside as {_set_aside(wal_path(path))}", False
         self._wal_found = wal_found
-        self.file = StateFile(path, synchronous=synchronous)
+        upgrades = {kind: records.upgraded for records in kept if records.upgraded for kind in records.kinds}
+        self.file = StateFile(path, synchronous=synchronous, upgrades=upgrades)
         if not self.file.created:
             self._check(wal_found, said, recover)
         self.meta = {} if self.file.created else self.file.meta()
