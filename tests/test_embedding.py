@@ -158,7 +158,7 @@ def test_serve_refuses_a_negative_journal_size(tmp_path: Path):
 
 
 def test_serve_reuses_the_demo_key_across_restarts(tmp_path: Path):
-    from mockexchange.cli.serving import _demo_key, _kept_pem
+    from mockexchange.scenario.kalshi.demo_keys import _demo_key, _kept_pem
 
     pem_path = tmp_path / "demo-key.pem"
     first = build_app()

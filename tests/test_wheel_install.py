@@ -3,7 +3,8 @@ whole product. The plain install: the request journal checks against the slices,
 scenario served by name, the pytest fixtures in a user's pytest run (which loads neither the contract kit's plugins
 nor the server until a fixture asks), `contract drift`, `contract check-deribit`, the client matrix and the
 inspector's page (their data is package data, not the checkout's); `contract check` says it needs the kit's extra.
-Then the `contract` extra, installed into the same venv: its pytest plugins registered, `contract check` runs."""
+Then the `contract` extra, installed into a venv of its own: its pytest plugins registered, `contract check` runs. Each
+venv is made once in the session, whichever worker asks first."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,31 +45,60 @@ def pip_install(install: Install, *requirements: str) -> None:
     subprocess.run([*command, *requirements], check=True, cwd=install.work, env=_env(), timeout=900)
 
 
+def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's temporary root: under xdist the folder every worker's own root is in, which they share."""
+    basetemp = tmp_path_factory.getbasetemp()
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder `name`, made by `make` once in the session, by whichever worker asks first; the others wait for it
+    and use it. (A module fixture is made again in every xdist worker its tests are spread over: a wheel and a venv
+    each, some 15 CPU-seconds a time.)"""
+    root = session_root(tmp_path_factory)
+    folder = root / name
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".made").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def build(folder: Path) -> None:
+        command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q", "-w"]
+        subprocess.run([*command, str(folder), str(ROOT)], check=True, cwd=folder, env=_env(), timeout=600)
+
+    (wheel,) = made_once(tmp_path_factory, "wheel", build).glob("mockexchange-*.whl")
+    return wheel
+
+
+def venv_with(tmp_path_factory: pytest.TempPathFactory, name: str, wanted: str) -> Install:
+    """A fresh venv, made once in the session, with the wheel (`wanted`: as pip names it, an extra too) and pytest;
+    and a working directory of this worker's own, outside the checkout."""
+    wheel = built_wheel(tmp_path_factory)
+
+    def make(folder: Path) -> None:
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, timeout=300)
+        pip_install(Install(folder / "bin", folder, wheel), wanted.format(wheel=wheel), "pytest")
+
+    venv = made_once(tmp_path_factory, name, make)
+    return Install(venv / "bin", tmp_path_factory.mktemp("elsewhere"), wheel)
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
-    """The plain install (and pytest, for a user's test run). The tests that use it come before the ones that add the
-    contract extra to the same venv (`with_kit`), so each half is set up once."""
-    root = tmp_path_factory.mktemp("wheel")
-    dist = root / "dist"
-    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q", "-w", str(dist)]
-    # One build of the checkout at a time: each writes its build/ and egg-info folders there, and two xdist workers
-    # building at once break each other's (the lock's file is in the session's temporary root, which workers share).
-    with (tmp_path_factory.getbasetemp().parent / "wheel-build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        subprocess.run([*build, str(ROOT)], check=True, cwd=root, env=_env(), timeout=600)
-    (wheel,) = dist.glob("mockexchange-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True, timeout=300)
-    work = root / "elsewhere"
-    work.mkdir()
-    install = Install(root / "venv" / "bin", work, wheel)
-    pip_install(install, str(wheel), "pytest")
-    return install
+    """The plain install (and pytest, for a user's test run)."""
+    return venv_with(tmp_path_factory, "venv-plain", "{wheel}")
 
 
 @pytest.fixture(scope="module")
-def with_kit(installed: Install) -> Install:
-    pip_install(installed, f"{installed.wheel}[contract]")
-    return installed
+def with_kit(tmp_path_factory: pytest.TempPathFactory) -> Install:
+    """The install with the contract extra, a venv of its own."""
+    return venv_with(tmp_path_factory, "venv-kit", "{wheel}[contract]")
 
 
 def run(installed: Install, *argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
