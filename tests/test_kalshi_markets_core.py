@@ -235,3 +235,14 @@ def test_the_exchange_switches_trading_off_and_on():
     ledger.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     with pytest.raises(LedgerError, match="house"):
         ledger.open_account(HOUSE)
+
+
+def test_markets_listed_at_one_instant_share_their_close_time_in_their_own_zone():
+    from datetime import timezone
+
+    from mockexchange.core.kalshi.catalogue import DEFAULT_LIFETIME, default_close
+
+    utc = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    paris = utc.astimezone(timezone(timedelta(hours=1)))  # the same instant, another zone
+    assert default_close(utc) is default_close(utc) and default_close(utc) == utc + DEFAULT_LIFETIME
+    assert default_close(paris).utcoffset() == timedelta(hours=1) and default_close(paris) == default_close(utc)

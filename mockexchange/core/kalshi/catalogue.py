@@ -12,7 +12,7 @@ the general fee schedule. Each new market draws its id (a UUID, Kalshi's `market
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -45,9 +45,14 @@ if TYPE_CHECKING:
 DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
 
 
-@lru_cache(maxsize=4)
 def default_close(listed: datetime) -> datetime:
-    """When a market listed at `listed` closes unless told: one object for the markets listed at one instant."""
+    """When a market listed at `listed` closes unless told: one object for the markets listed at one instant (in its
+    time zone: equal instants in two zones are two keys, as a datetime's equality would make them one)."""
+    return _close_after(listed, listed.tzinfo)
+
+
+@lru_cache(maxsize=4)
+def _close_after(listed: datetime, zone: tzinfo | None) -> datetime:
     return listed + DEFAULT_LIFETIME
 
 
