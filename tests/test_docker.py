@@ -15,7 +15,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import plain_http
 import pytest
+from held_port import held_port
 from serve_process import serving
 
 from mockexchange.cli import build_parser
@@ -217,8 +217,7 @@ def test_the_image_serves_as_uid_1000_on_a_root_owned_key_folder_and_its_health_
         served.proc.wait(timeout=30)
     assert not port_file.exists(), "serve removes its port file when it stops"
     assert healthcheck(port_file).returncode == 1
-    with socket.socket() as closed:  # a port file left behind, naming a port nothing listens on
-        closed.bind(("127.0.0.1", 0))
-        port_file.write_text(f"{closed.getsockname()[1]}\n")
-    health = healthcheck(port_file)
+    with held_port() as port:  # a port file left behind, naming a port nothing listens on
+        port_file.write_text(f"{port}\n")
+        health = healthcheck(port_file)
     assert health.returncode == 1 and "Connection refused" in health.stderr

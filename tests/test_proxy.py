@@ -15,6 +15,7 @@ import httpx
 import plain_http
 import pytest
 import websockets
+from held_port import held_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -150,21 +151,15 @@ def test_the_request_reaches_the_upstream_as_sent_and_its_answer_comes_back_as_s
 # -- the 502s ----------------------------------------------------------------------------------------------------------
 
 
-def closed_port() -> str:
-    sock = listening_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    sock.close()
-    return http_url("127.0.0.1", port)
-
-
 def test_an_unreachable_upstream_is_a_502_in_each_venues_shape(tape) -> None:
-    down = closed_port()
-    with ProxyServer(down + "/trade-api/v2", down, record=str(tape)) as proxy:
-        kalshi = plain_http.get(proxy.base_url + POSITIONS)
-        deribit = plain_http.post(
-            proxy.base_url + "/api/v2", json={"jsonrpc": "2.0", "id": 42, "method": "public/test"}
-        )
-        entries = proxy.requests()
+    with held_port() as port:
+        down = http_url("127.0.0.1", port)
+        with ProxyServer(down + "/trade-api/v2", down, record=str(tape)) as proxy:
+            kalshi = plain_http.get(proxy.base_url + POSITIONS)
+            deribit = plain_http.post(
+                proxy.base_url + "/api/v2", json={"jsonrpc": "2.0", "id": 42, "method": "public/test"}
+            )
+            entries = proxy.requests()
     assert kalshi.status_code == 502
     error = kalshi.json()["error"]
     assert (error["code"], error["message"]) == ("bad_gateway", "bad gateway")

@@ -6,12 +6,12 @@ names), and refused in its own shape where the proxy or the replay answers itsel
 from __future__ import annotations
 
 import dataclasses
-import socket
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from held_port import held_port
 from test_venue_registration import TOY
 
 from mockexchange import MockServer
@@ -49,12 +49,6 @@ PROXIED = Proxied(
     ignored=frozenset({"toy_nonce"}),  # made afresh by its clients each run
 )
 VENUES_AND_TOY = (*VENUES, dataclasses.replace(TOY, proxied=PROXIED))
-
-
-def free_port() -> int:
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        return int(unused.getsockname()[1])
 
 
 def test_the_proxy_forwards_records_and_judges_a_venue_registered_in_a_test(tmp_path: Path) -> None:
@@ -110,8 +104,10 @@ def test_a_replay_leaves_out_of_a_match_the_fields_its_registration_names(tmp_pa
 
 
 def test_an_upstream_of_the_venue_that_cannot_be_reached_is_refused_in_its_shape() -> None:
-    gone = f"http://127.0.0.1:{free_port()}"
-    with ProxyServer(upstreams={"toy": gone}, venues=VENUES_AND_TOY, timeout_s=5) as proxy:
+    with (
+        held_port() as port,
+        ProxyServer(upstreams={"toy": f"http://127.0.0.1:{port}"}, venues=VENUES_AND_TOY, timeout_s=5) as proxy,
+    ):
         answer = httpx.get(f"{proxy.base_url}/toy/bells/alice", timeout=10)
         (entry,) = proxy.requests()
     assert answer.status_code == 502

@@ -20,6 +20,7 @@ import kit_commands
 import plain_http
 import pytest
 from broken_server import REPEATED_CURSOR, broken_server
+from held_port import held_port
 from kit_commands import Checked
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
@@ -255,10 +256,8 @@ def _failed(case: ElementTree.Element) -> bool:
 
 
 def test_nothing_listening_is_one_line_within_ten_seconds(pem: Path) -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    status, out, err, elapsed = contract_check(f"http://127.0.0.1:{port}/trade-api/v2", pem)
+    with held_port() as port:
+        status, out, err, elapsed = contract_check(f"http://127.0.0.1:{port}/trade-api/v2", pem)
     assert elapsed < 10
     assert status == 3
     assert err.strip().count("\n") == 0, err

@@ -6,7 +6,6 @@ key and nothing listening stop it at once."""
 from __future__ import annotations
 
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from broken_server import BrokenBookFrames, serving_through
+from held_port import held_port
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.cli import main
@@ -112,9 +112,14 @@ def test_a_refused_key_and_nothing_listening_stop_the_check(capsys, tmp_path: Pa
         seed(server)
         status, out = check(capsys, server, other)
     assert status == 4 and "the upgrade got 401" in out, out
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    argv = ["contract", "check-websocket", "--base-url", f"http://127.0.0.1:{port}/trade-api/v2", "--key-id", KEY_ID]
-    assert main([*argv, "--private-key", str(other)]) == 3
+    with held_port() as port:
+        argv = [
+            "contract",
+            "check-websocket",
+            "--base-url",
+            f"http://127.0.0.1:{port}/trade-api/v2",
+            "--key-id",
+            KEY_ID,
+        ]
+        assert main([*argv, "--private-key", str(other)]) == 3
     assert "cannot reach" in capsys.readouterr().err
