@@ -387,6 +387,20 @@ def test_the_feed_tells_what_changes_as_it_changes(mock: MockServer) -> None:
         events.close()
 
 
+def test_a_page_opened_after_fills_made_for_nobody_is_told_of_the_next(mock: MockServer) -> None:
+    """Fills made while no page listens make no change for the feed; a page that opens after them is told of the
+    next one."""
+    mock.create_account("alice", balance_cents=100_000)
+    mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "10", "0.56")  # nobody listens
+    events = Events(mock)
+    try:
+        events.wait_for("hello")
+        mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "1", "0.50")
+        events.wait_for("state", lambda d: d["users"] and "alice" in d["users"]["kalshi"])
+    finally:
+        events.close()
+
+
 def test_a_reconnecting_client_gets_what_it_missed(mock: MockServer) -> None:
     signer = seed(mock)
     with httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10) as client:

@@ -279,6 +279,20 @@ def test_changes_before_subscribing_are_not_sent_and_unsubscribing_stops_message
         ws.quiet()
 
 
+def test_a_connection_opened_after_fills_made_for_nobody_gets_the_next_fills():
+    """A fill made while no connection is open makes no change for the channels; the first connection to open after
+    it gets the next fill, and after the last closes fills are again made for nobody, and so on."""
+    with running() as mock:
+        alice = signer_for(mock, "alice")
+        mock.fill("alice", FED, "yes", "buy", "1", "0.50")  # nobody connected: no fill change is made
+        for round_count in ("2", "3"):
+            with session(mock, alice) as ws:
+                ws.subscribe(channels=["fill"])
+                mock.fill("alice", FED, "yes", "buy", round_count, "0.50")
+                assert ws.recv()["msg"]["count_fp"] == f"{round_count}.00"
+            mock.fill("alice", FED, "yes", "buy", "1", "0.50")  # the connection closed: made for nobody again
+
+
 # -- agreement with REST --------------------------------------------------------------------------------------------
 
 

@@ -43,7 +43,7 @@ from starlette.types import Receive, Scope, Send
 from mockexchange.admin.connections import ConnectionChanges, ConnectionReads
 from mockexchange.admin.guard import error
 from mockexchange.admin.panels import Moves, Panel
-from mockexchange.core.events import Change
+from mockexchange.core.events import Change, Subscribed
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.journal.journal import Journal
 from mockexchange.version import __version__
@@ -161,13 +161,16 @@ class Feed:
         self._lock = threading.Lock()
         self.on_open: Callable[[], None] | None = None  # told when a client opens (the frame tap starts recording)
         self._stop_watching: list[Callable[[], None]] = []
+        self._wants_changed: list[Callable[[], None]] = []  # each watched bus's, called as clients come and go
 
     # -- the sources (any thread; never blocks) -------------------------------------------------------------------
 
-    def watch(self, subscribe: Callable[..., Callable[[], None]]) -> None:
+    def watch(self, subscribe: Callable[..., Subscribed]) -> None:
         """Follow a bus (`EventBus.subscribe`): its changes are `state` (and the users they name); while no client
         listens, it wants none (a batch of fills makes none for it)."""
-        self._stop_watching.append(subscribe(self._on_change, wants=self._listened))
+        subscription = subscribe(self._on_change, wants=self._listened)
+        self._stop_watching.append(subscription)
+        self._wants_changed.append(subscription.wants_changed)
 
     def _listened(self) -> bool:
         return bool(self._clients)
@@ -243,11 +246,18 @@ class Feed:
             self.on_open()
         with self._lock:
             self._clients = (*self._clients, client)
+        self._listening_moved()
         return client
 
     def close(self, client: _Client) -> None:
         with self._lock:
             self._clients = tuple(c for c in self._clients if c is not client)
+        self._listening_moved()
+
+    def _listening_moved(self) -> None:
+        """Whether a client listens may have changed: the buses it watches ask `_listened` again."""
+        for changed in self._wants_changed:
+            changed()
 
     @property
     def listening(self) -> int:

@@ -42,14 +42,40 @@ _set_user_id: Callable[[Change, str | None], None] = vars(Change)["user_id"].__s
 _set_payload: Callable[[Change, Any], None] = vars(Change)["payload"].__set__
 
 
+class Subscribed:
+    """What `EventBus.subscribe` answers: call it to unsubscribe (idempotent); a subscriber with `wants` calls
+    `wants_changed` whenever its answer may have changed (its first connection came, its last went)."""
+
+    __slots__ = ("_bus", "_entry")
+
+    def __init__(self, bus: EventBus, entry: _Entry) -> None:
+        self._bus, self._entry = bus, entry
+
+    def __call__(self) -> None:
+        bus = self._bus
+        with bus._lock:
+            bus._subscribers = [s for s in bus._subscribers if s is not self._entry]
+            bus._routes, bus._taking = {}, {}
+
+    def wants_changed(self) -> None:
+        bus = self._bus
+        with bus._lock:
+            bus._taking = {}
+
+
+_Entry = tuple[Subscriber, frozenset[str] | None, Callable[[], bool] | None]
+
+
 class EventBus:
     def __init__(self) -> None:
         # (subscriber, the kinds it takes or None for every kind, its `wants` or None), in the order they subscribed
-        self._subscribers: list[tuple[Subscriber, frozenset[str] | None, Callable[[], bool] | None]] = []
+        self._subscribers: list[_Entry] = []
         # kind -> the subscribers that take it, in that order: worked out on first use, dropped on every (un)subscribe
         self._routes: dict[str, tuple[Subscriber, ...]] = {}
-        # kind -> (subscriber, its `wants`) of those that take it, for `takers`; dropped with `_routes`
-        self._wanting: dict[str, tuple[tuple[Subscriber, Callable[[], bool] | None], ...]] = {}
+        # kind -> those of its subscribers that want changes now (`takers`): worked out under the lock on first use,
+        # dropped on every (un)subscribe and every `wants_changed`, which a subscriber calls after its answer moved
+        # (so a stale answer worked out meanwhile is dropped too)
+        self._taking: dict[str, tuple[Subscriber, ...]] = {}
         self._lock = threading.Lock()
 
     def subscribe(
@@ -58,22 +84,17 @@ class EventBus:
         kinds: Collection[str] | None = None,
         *,
         wants: Callable[[], bool] | None = None,
-    ) -> Callable[[], None]:
+    ) -> Subscribed:
         """Call `subscriber` with every change published from now on (only those of `kinds`, if given: a change of
         another kind is not handed to it at all); call the answer to stop. `wants`, if given, says whether the
         subscriber does anything with a change at the moment (a fan-out with no connection, a feed with no page):
-        `takers` leaves it out while it answers False."""
+        `takers` leaves it out while it answers False; the subscriber calls the answer's `wants_changed` when that
+        may have changed."""
         entry = (subscriber, None if kinds is None else frozenset(kinds), wants)
         with self._lock:
             self._subscribers = [*self._subscribers, entry]
-            self._routes, self._wanting = {}, {}
-
-        def unsubscribe() -> None:
-            with self._lock:
-                self._subscribers = [s for s in self._subscribers if s is not entry]
-                self._routes, self._wanting = {}, {}
-
-        return unsubscribe
+            self._routes, self._taking = {}, {}
+        return Subscribed(self, entry)
 
     def subscriber_count(self) -> int:
         return len(self._subscribers)
@@ -90,15 +111,14 @@ class EventBus:
         """`subscribers(kind)` that want changes now (see `subscribe`): a publisher (`ledger.filling.apply_fill`, and
         `apply_fills` for every change of its instant) calls these, and makes no change of that kind if there are
         none."""
-        route = self._wanting.get(kind)
-        if route is None:
-            route = self._wanting[kind] = tuple(
-                (s, wants) for s, kinds, wants in self._subscribers if kinds is None or kind in kinds
-            )
-        found: tuple[Subscriber, ...] = ()
-        for subscriber, wants in route:
-            if wants is None or wants():
-                found += (subscriber,)
+        found = self._taking.get(kind)
+        if found is None:
+            with self._lock:
+                found = self._taking[kind] = tuple(
+                    s
+                    for s, kinds, wants in self._subscribers
+                    if (kinds is None or kind in kinds) and (wants is None or wants())
+                )
         return found
 
     def publish(self, change: Change) -> None:

@@ -91,38 +91,41 @@ class TimeIndex:
         self.version += 1
 
     def add(self, user_id: str, when: datetime, record: object) -> tuple[int, int]:
+        """Keep and index `record`, made at `when`; answers its key (time in microseconds, sequence)."""
         if self._times is None:
             raise TypeError("an index over a log indexes the log's records: add_position")
         self._records.append(record)
-        self._times.append(unix_us(when))
-        return self._index(user_id, len(self._records) - 1, self._times)
+        times = self._times
+        times.append(unix_us(when))
+        self._index(user_id, len(self._records) - 1, times)
+        return (times[-1], self._seq)
 
-    def add_position(self, user_id: str, when: datetime, position: int) -> tuple[int, int]:
+    def add_position(self, user_id: str, when: datetime, position: int) -> None:
         """Index the record the log took at `position`, one after the last this index took (`when` is its time)."""
         if self._times is not None or position < self._seq - self._first:
             raise ValueError(f"record {position} is not after the last record this index took of its log")
         self._seq = self._first + position  # (`_index` counts it: its sequence is first + position + 1)
-        return self._index(user_id, position, self._records.times)
+        self._index(user_id, position, self._records.times)
 
-    def _index(self, user_id: str, number: int, times: Column) -> tuple[int, int]:
+    def _index(self, user_id: str, number: int, times: Column) -> None:
         """Index record `number`, whose time is in `times` (the index's own column, or its log's)."""
         self._seq += 1
         self.version += 1
-        at = times[number]
-        refs = self._by_user.get(user_id)
+        by_user = self._by_user
+        refs = by_user.get(user_id)
         if refs is None:
-            self._by_user[user_id] = (number,)
-            return (at, self._seq)
+            by_user[user_id] = (number,)
+            return
         if isinstance(refs, tuple):
             code = "I" if refs[0] <= 0xFFFFFFFF else "q"  # 32 bits; 64 past four billion records
-            refs = self._by_user[user_id] = Column(code, array(code, refs).tobytes())
+            refs = by_user[user_id] = Column(code, array(code, refs).tobytes())
         if number > 0xFFFFFFFF and refs.typecode == "I":
-            refs = self._by_user[user_id] = Column("q", array("q", refs).tobytes())
+            refs = by_user[user_id] = Column("q", array("q", refs).tobytes())
+        at = times[number]
         if not refs or times[refs[-1]] <= at:
             refs.append(number)
         else:  # the clock was set back: after the records of the same instant, which are older
             refs.insert(bisect_right(refs, at, key=times.__getitem__), number)
-        return (at, self._seq)
 
     def numbers(self, user_id: str) -> Sequence[int] | None:
         """The user's record numbers (positions in the log), in (time, sequence) order; None: it has none. Do not

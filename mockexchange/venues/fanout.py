@@ -136,7 +136,7 @@ class Fanout(Generic[C]):
         self._inboxes: dict[asyncio.AbstractEventLoop, _Inbox[C]] = {}
         self._lock = threading.Lock()
         # The bus hands it no change of another kind, and a batch of fills makes none while no connection is open.
-        bus.subscribe(self._on_change, self.kinds, wants=self._connected)
+        self._subscription = bus.subscribe(self._on_change, self.kinds, wants=self._connected)
 
     def add(self, key: Hashable, connection: C, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
         """Hand `key`'s changes to `connection` (on `loop`) from now on; call the answer to stop (idempotent)."""
@@ -180,10 +180,13 @@ class Fanout(Generic[C]):
         by_inbox: dict[_Inbox[C], list[C]] = {}
         for connection, inbox in self._members.get(key, {}).items():
             by_inbox.setdefault(inbox, []).append(connection)
+        was_connected = bool(self._routes)
         if by_inbox:
             self._routes[key] = tuple((inbox, tuple(conns)) for inbox, conns in by_inbox.items())
         else:
             self._routes.pop(key, None)
+        if bool(self._routes) != was_connected:
+            self._subscription.wants_changed()
 
     def _on_change(self, change: Change) -> None:
         """The bus callback: the publishing thread, its lock held."""

@@ -32,7 +32,7 @@ from mockexchange.core.kalshi.lifecycle import tradable
 from mockexchange.core.kalshi.market_feed import hold, roll_day
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.new_fill import FillSpec, NewFill, fields_of, new_fills
-from mockexchange.core.kalshi.positions import Cells, fill
+from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells, fill
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.units import price
 from mockexchange.core.stepping import DEEP
@@ -63,6 +63,11 @@ class Filling:
         self.due_until = due_until
         self.print_trade = print_trade
         self.executed_moved = executed_moved
+        # A new id (a trade's, a fill's, an order's) as the fill log keeps it: its UUID integer where the ids come from
+        # an `IdFactory`, else the text the ledger's `new_id` makes (the same draw either way). The state keeps one
+        # `new_id` for its life (a snapshot restores where it stands, not another).
+        new_id = state.new_id
+        self.drawn_id: Callable[[], str | int] = new_id.uuid_int if isinstance(new_id, IdFactory) else new_id
 
     # -- one fill ------------------------------------------------------------------------------------------------
 
@@ -152,6 +157,7 @@ class Filling:
         log = state.fills
         start = len(log)
         make, step, holding, list_checked = self._make_fill, fill, store.held, self.catalogue.list_checked
+        handing, snapshot = bool(to_fill or to_position), bool(to_position)
         pause = state.lock.stepper()
         for spec, checked in zip(batch, terms, strict=True):
             if pause is not None:
@@ -160,13 +166,16 @@ class Filling:
             market = markets.get(ticker)
             if market is None:
                 market = list_checked(ticker, event_ticker, to_market, now=now)
-            handle, cells = holding(user_id, subaccount, ticker)  # (none yet in a market just listed)
+                handle, cells = None, ZERO_CELLS  # (none yet in a market just listed)
+            else:
+                handle, cells = holding(user_id, subaccount, ticker)
             after, cash = step(cells, checked.buys, checked.count, checked.paid, checked.fee)
             at, changed = make(
                 accounts[user_id], market, handle, after, cash, checked, subaccount, is_taker, order_id,
-                client_order_id, now, bool(to_position),
+                client_order_id, now, snapshot,
             )  # fmt: skip
-            hand_over(to_fill, to_position, user_id, log, at, changed)
+            if handing:
+                hand_over(to_fill, to_position, user_id, log, at, changed)
         return log.span(start, len(log))
 
     # -- the road every fill takes ---------------------------------------------------------------------------------
@@ -251,12 +260,6 @@ class Filling:
             bool(takers[1]), fill_id, is_taker,
         )  # fmt: skip
         hand_over(takers[0], takers[1], account.user_id, state.fills, at, changed)
-
-    def drawn_id(self) -> str | int:
-        """A new id (a trade's, a fill's, an order's) as the fill log keeps it: its UUID integer where the ids come
-        from an `IdFactory`, else the text the ledger's `new_id` makes (the same draw either way)."""
-        new_id = self.state.new_id
-        return new_id.uuid_int() if isinstance(new_id, IdFactory) else new_id()
 
 
 def hand_over(
