@@ -63,7 +63,8 @@ def well_within(
     account_most, position_most, cash_most = bounds()
     accounts, volume_most = state.accounts, position_most - contracts
     filled_most = account_most - contracts
-    held, read = state.positions.held, {} if rows is None else rows
+    held, read, markets = state.positions.held, {} if rows is None else rows, state.markets
+    owners: set[tuple[str, int]] = set()
     step = state.lock.stepper()
     for place in places:
         if step is not None:
@@ -71,11 +72,16 @@ def well_within(
         if place in read:
             continue
         user_id, ticker, subaccount = place
-        row = read[place] = held(user_id, subaccount, ticker)
+        if ticker in markets:  # (a market not listed yet holds no row)
+            row = read[place] = held(user_id, subaccount, ticker)
+            if row[1][5] > volume_most and user_id != HOUSE:  # (its volume)
+                return False
+        owner = (user_id, subaccount)
+        if owner in owners:
+            continue
+        owners.add(owner)
         account = accounts[user_id]
-        if (row[1][5] > volume_most and user_id != HOUSE) or account.filled > filled_most:  # (its volume)
-            return False
-        if account.cash_spread(subaccount) + moved > cash_most:
+        if account.filled > filled_most or account.cash_spread(subaccount) + moved > cash_most:
             return False
     return True
 
