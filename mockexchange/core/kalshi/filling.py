@@ -93,7 +93,10 @@ class Filling:
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
             account = state.account(user_id)
             listed = tradable(state, ticker)
-            handle, cells = state.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
+            if listed is None:  # (an unlisted market holds no row)
+                handle, cells = None, ZERO_CELLS
+            else:
+                handle, cells = state.positions.held(user_id, subaccount, ticker)
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
             check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
             check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
