@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mockexchange.core.events import Change
-from mockexchange.core.ids import IdFactory
+from mockexchange.core.ids import drawn
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.batch_checks import check_batch
@@ -255,8 +255,7 @@ class Filling:
     def drawn_id(self) -> str | int:
         """A new id (a trade's, a fill's, an order's) as the fill log keeps it: its UUID integer where the ids come
         from an `IdFactory`, else the text the ledger's `new_id` makes (the same draw either way)."""
-        new_id = self.state.new_id
-        return new_id.uuid_int() if isinstance(new_id, IdFactory) else new_id()
+        return drawn(self.state.new_id)
 
 
 def hand_over(
