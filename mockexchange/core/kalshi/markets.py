@@ -113,8 +113,12 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class Contract:
     """What a market's contract says that most markets leave as Kalshi's defaults: one shared instance (`TERMS`) until a
-    market sets one of these, and then one of its own."""
+    market sets one of these, and then one of its own. Its title and its sides' short titles are None until given: the
+    market's ticker (the title) and its last part (`short_title`) say them."""
 
+    title: str | None = None
+    yes_sub_title: str | None = None
+    no_sub_title: str | None = None
     market_type: str = "binary"
     subtitle: str = ""
     expected_expiration_time: datetime | None = None
@@ -158,16 +162,6 @@ class PreviousDay:
 
 
 @dataclass(frozen=True, slots=True)
-class Titles:
-    """A market's title and its sides' short titles as given: none (`UNTITLED`, shared) until one is; one not given
-    reads as the market's ticker (the title) or its last part (`short_title`)."""
-
-    title: str | None = None
-    yes_sub_title: str | None = None
-    no_sub_title: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Times:
     """When a market was listed, last changed other than by trading (Kalshi's `updated_time`), opens, closes and
     expires at the latest: one instance for the markets listed at one instant (catalogue.py), until one of them
@@ -180,7 +174,7 @@ class Times:
     latest_expiration_time: datetime = EPOCH
 
 
-TERMS, UNDETERMINED, NO_DAY, UNTITLED, NOT_LISTED = Contract(), Outcome(), PreviousDay(), Titles(), Times()
+TERMS, UNDETERMINED, NO_DAY, NOT_LISTED = Contract(), Outcome(), PreviousDay(), Times()
 
 
 class _Kept(Generic[T]):
@@ -211,13 +205,13 @@ class _Kept(Generic[T]):
 
 
 class _Titled(_Kept[str]):
-    """A market's title kept in its `titles`; one not given is the one its ticker makes (`made`): no market holds a
+    """A market's title kept in its `terms`; one not given is the one its ticker makes (`made`): no market holds a
     string of its own for what its ticker says already."""
 
     __slots__ = ("made",)
 
     def __init__(self, made: Callable[[str], str]) -> None:
-        super().__init__("titles")
+        super().__init__("terms")
         self.made = made
 
     @overload
@@ -227,7 +221,7 @@ class _Titled(_Kept[str]):
     def __get__(self, market: Any, owner: type | None = None) -> str | _Titled:
         if market is None:
             return self
-        given: str | None = getattr(market.titles, self.name)
+        given: str | None = getattr(market.terms, self.name)
         return self.made(market.ticker) if given is None else given
 
 
@@ -240,7 +234,6 @@ class Market:
     # Its id (Kalshi's `market_id`, a UUID) as kept: the UUID's integer where the ids come from an `IdFactory` (the
     # text, 36 characters, is written where it is read: `market_id`), else the text the ledger's generator made.
     kept_id: int | str = ""
-    titles: Titles = UNTITLED
     times: Times = NOT_LISTED
     status: str = "active"
     terms: Contract = TERMS
