@@ -249,7 +249,7 @@ class Market:
     quotes: Column | None = field(default=None, compare=False, repr=False)
     # The stats trades and book changes keep (market_feed.py): counts in hundredths, prices in price units.
     volume: int = 0
-    volume_24h: int = 0
+    volume_aged: int = 0  # of its volume, what traded before the last 24 hours (its 24-hour volume is the rest)
     window_from: int = 0  # the first of its trades (its position in `market_trades`) inside the last 24 hours
     last_trade_size: int | None = None
     yes_held: int = 0  # YES contracts held over all accounts
