@@ -246,3 +246,28 @@ def test_markets_listed_at_one_instant_share_their_close_time_in_their_own_zone(
     paris = utc.astimezone(timezone(timedelta(hours=1)))  # the same instant, another zone
     assert default_close(utc) is default_close(utc) and default_close(utc) == utc + DEFAULT_LIFETIME
     assert default_close(paris).utcoffset() == timedelta(hours=1) and default_close(paris) == default_close(utc)
+
+
+def test_markets_listed_at_one_instant_share_their_times_and_titles_until_one_changes():
+    ledger = new_ledger()
+    for ticker in ("S-1-A", "S-1-B"):
+        ledger.filling.apply_fill("u", ticker, "yes", "buy", D(1), D("0.5"))
+    a, b = ledger.state.markets["S-1-A"], ledger.state.markets["S-1-B"]
+    assert a.times is b.times and (a.title, a.yes_sub_title, b.title, b.no_sub_title) == ("S-1-A", "A", "S-1-B", "B")
+    later = ledger.state.clock.advance(60)
+    ledger.catalogue.update_market(UpdateMarket("S-1-A", title="Above", no_sub_title="Below"))
+    ledger.lifecycle.set_close_time("S-1-A", later + timedelta(days=1))
+    assert (a.title, a.yes_sub_title, a.no_sub_title, a.updated_time, a.close_time) == (
+        "Above", "A", "Below", later, later + timedelta(days=1)
+    )  # fmt: skip
+    assert (b.title, b.no_sub_title, b.updated_time, b.close_time) == ("S-1-B", "B", T0, T0 + timedelta(days=3650))
+
+
+def test_a_series_new_fee_type_reaches_every_market_of_its_events_listed_or_not():
+    ledger = new_ledger()
+    fill = ledger.filling.apply_fill
+    for _ in range(2):  # (listed by the first, the second its market's)
+        assert fill("u", "S-1-A", "yes", "buy", D(1), D("0.5")).fee == D("0.0175")  # the general schedule
+    ledger.catalogue.put_series(SetSeries("S", fee_type="flat", fee_multiplier=D(2)))
+    assert fill("u", "S-1-A", "yes", "buy", D(1), D("0.5")).fee == D("0.02")  # 2 cents a contract
+    assert fill("u", "S-1-B", "yes", "buy", D(1), D("0.5")).fee == D("0.02")  # listed by this fill, in its event

@@ -5,6 +5,7 @@ state file's snapshot keeps where it stands), and a UUID's integer written as te
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 # A version 4 UUID's fixed bits: the variant (10) and the version (4), as `uuid.UUID(int=..., version=4)` sets them.
 _UUID_CLEAR = ~(0xC000 << 48) & ~(0xF000 << 64)
@@ -45,6 +46,17 @@ class IdFactory:
 
     def resume(self, position: tuple) -> None:
         self._random.setstate(position)
+
+
+def drawer(ids: Callable[[], str]) -> Callable[[], int | str]:
+    """What draws a new id from `ids` as the ledger keeps it: its UUID integer where `ids` is an `IdFactory` (the text
+    is written where it is read: `uuid_text`), else the text `ids` makes (the same draw either way)."""
+    return ids.uuid_int if isinstance(ids, IdFactory) else ids
+
+
+def drawn(ids: Callable[[], str]) -> int | str:
+    """A new id from `ids`, as `drawer` draws it."""
+    return drawer(ids)()
 
 
 def uuid_text(value: int) -> str:

@@ -61,7 +61,10 @@ from mockexchange.version import __version__
 #     names that say one thing: Deribit's records are `DeribitAccount`, `DeribitTrade` and `WalletHistory`; each
 #     instrument's trades are the exchange state's `instrument_trades`, each market's the ledger's `market_trades`.
 # 28: a Kalshi market keeps its terms, outcome and previous day's figures as shared parts (core/kalshi/markets.py).
-LAYOUT = 28
+# 29: a Kalshi market keeps its id as the UUID's integer (`kept_id`), its titles in its terms, its times as a shared
+#     part; an event the fee schedule its markets pay (`fee_rule`, a market no longer).
+# 30: a Kalshi market keeps what of its volume aged out of the last 24 hours (`volume_aged`), not its 24-hour volume.
+LAYOUT = 30
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -296,11 +296,11 @@ class OrderInvariants(RuleBasedStateMachine):
     # -- how a step is made and judged -------------------------------------------------------------------------
 
     def _state(self) -> bytes:
-        """The state as the state file keeps it, less the fee schedule each market caches (`Market.fee_rule`, not
+        """The state as the state file keeps it, less the fee schedule each event caches (`Event.fee_rule`, not
         compared: a refused fill may work it out first)."""
         with self.ledger.state.lock:
-            for market in self.ledger.state.markets.values():
-                market.fee_rule = None
+            for event in self.ledger.state.events.values():
+                event.fee_rule = None
             return snapshot.take(self.mock.app.control)
 
     def write(self, user: str, sub: int, op: str, method: str, path: str, **request: Any) -> Answer:

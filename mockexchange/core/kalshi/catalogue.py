@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from mockexchange.core.events import Change
+from mockexchange.core.ids import drawn
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FeeRule, schedule_for
 from mockexchange.core.kalshi.liquidity import check_book_fits
@@ -34,6 +35,7 @@ from mockexchange.core.kalshi.markets import (
     Event,
     Market,
     Series,
+    Times,
     event_of,
     series_of,
 )
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.ledger_state import LedgerState
 
 DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
+_GENERAL = ("quadratic", Decimal(1))  # the fee schedule of a market in no series: the general one
 
 
 def default_close(listed: datetime) -> datetime:
@@ -54,6 +57,18 @@ def default_close(listed: datetime) -> datetime:
 @lru_cache(maxsize=4)
 def _close_after(listed: datetime, zone: tzinfo | None) -> datetime:
     return listed + DEFAULT_LIFETIME
+
+
+def listing_times(listed: datetime) -> tuple[Times, datetime]:
+    """The times of a market listed at `listed` that states none (it opens then and closes at `default_close`), and
+    the end of its day (`day_end`): one of each for the markets listed at one instant (in its time zone)."""
+    return _listed_at(listed, listed.tzinfo)
+
+
+@lru_cache(maxsize=4)
+def _listed_at(listed: datetime, zone: tzinfo | None) -> tuple[Times, datetime]:
+    closes = default_close(listed)
+    return Times(listed, listed, listed, closes, closes), day_end(listed)
 
 
 class Catalogue:
@@ -75,38 +90,42 @@ class Catalogue:
 
     def fee_rule_for(self, ticker: str, event_ticker: str | None) -> FeeRule:
         """The schedule a fill in `ticker` pays when it states no fee (the market need not be listed yet: then that of
-        the event it would be listed in)."""
+        the event it would be listed in), kept on the event: its markets pay one schedule."""
         state = self.state
         base = state.fee_schedule
         if type(ticker) is not str:
             return base  # (the fill is refused for its ticker)
         market = state.markets.get(ticker)
-        if market is None:
-            return self._event_fee(event_ticker if type(event_ticker) is str and event_ticker else event_of(ticker))
-        cached = market.fee_rule
+        if market is not None:
+            event_ticker = market.event_ticker
+        elif type(event_ticker) is not str or not event_ticker:
+            event_ticker = event_of(ticker)
+        event = state.events.get(event_ticker)
+        if event is None:
+            return self._event_fee(event_ticker, None)
+        cached = event.fee_rule
         if cached is None or cached[0] is not base:
-            cached = market.fee_rule = (base, self._event_fee(market.event_ticker))
+            cached = event.fee_rule = (base, self._event_fee(event_ticker, event))
         return cached[1]
 
-    def _event_fee(self, event_ticker: str) -> FeeRule:
+    def _event_fee(self, event_ticker: str, event: Event | None) -> FeeRule:
+        """The schedule of the event `event_ticker` (`event`; None: not listed yet, in the series it would be)."""
         state = self.state
-        base = state.fee_schedule
-        event = state.events.get(event_ticker)
         series = state.series.get(event.series_ticker if event is not None else series_of(event_ticker))
-        fee_type, multiplier = ("quadratic", Decimal(1)) if series is None else (series.fee_type, series.fee_multiplier)
+        fee_type, multiplier = _GENERAL if series is None else (series.fee_type, series.fee_multiplier)
         if event is not None and event.fee_type_override is not None:
             fee_type = event.fee_type_override
             if event.fee_multiplier_override is not None:
                 multiplier = event.fee_multiplier_override
-        return schedule_for(base, fee_type, multiplier)
+        return schedule_for(state.fee_schedule, fee_type, multiplier)
 
     def _forget_fees(self, event_tickers: Sequence[str]) -> None:
         """The markets of these events pay another schedule from now on."""
         state = self.state
         for event_ticker in event_tickers:
             event = state.events.get(event_ticker)
-            for ticker in event.markets if event is not None else ():
-                state.markets[ticker].fee_rule = None
+            if event is not None:
+                event.fee_rule = None
 
     # -- series and events -----------------------------------------------------------------------------------------
 
@@ -216,12 +235,10 @@ class Catalogue:
         event = events.get(event_ticker)
         if event is None:
             event = self._new_event(event_ticker, None, exchange_index, now)
-        short, closes = ticker.rsplit("-", 1)[-1], default_close(now)
+        times, day_ends = listing_times(now)
         market = Market(
-            ticker, event.event_ticker, exchange_index, market_id=state.market_ids(),
-            title=ticker, yes_sub_title=short, no_sub_title=short, created_time=now, updated_time=now, open_time=now,
-            close_time=closes, latest_expiration_time=closes, day_ends=day_end(now),
-        )  # fmt: skip
+            ticker, event.event_ticker, exchange_index, kept_id=drawn(state.market_ids), times=times, day_ends=day_ends
+        )
         if fields:
             for name, value in fields.items():
                 setattr(market, name, value)
@@ -233,9 +250,10 @@ class Catalogue:
         state.exchange_indexes.add(exchange_index)
         event.markets.append(ticker)
         self.schedule_listing(market, now)
-        change = Change("market", None, market)
-        for take in to_market:
-            take(change)
+        if to_market:
+            change = Change("market", None, market)
+            for take in to_market:
+                take(change)
         bus = state.bus
         if bus.takers(LIFECYCLE):
             bus.publish(Change(LIFECYCLE, None, created(market, now)))

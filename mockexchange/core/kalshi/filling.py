@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mockexchange.core.events import Change
-from mockexchange.core.ids import IdFactory
+from mockexchange.core.ids import drawer
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.batch_checks import check_batch
@@ -63,11 +63,9 @@ class Filling:
         self.due_until = due_until
         self.print_trade = print_trade
         self.executed_moved = executed_moved
-        # A new id (a trade's, a fill's, an order's) as the fill log keeps it: its UUID integer where the ids come from
-        # an `IdFactory`, else the text the ledger's `new_id` makes (the same draw either way). The state keeps one
+        # A new id (a trade's, a fill's, an order's) as the fill log keeps it (ids.drawer). The state keeps one
         # `new_id` for its life (a snapshot restores where it stands, not another).
-        new_id = state.new_id
-        self.drawn_id: Callable[[], str | int] = new_id.uuid_int if isinstance(new_id, IdFactory) else new_id
+        self.drawn_id = drawer(state.new_id)
 
     # -- one fill ------------------------------------------------------------------------------------------------
 

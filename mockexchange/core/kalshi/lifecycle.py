@@ -129,12 +129,12 @@ class MarketLifecycle:
 
     def schedule_listing(self, market: Market, now: datetime) -> None:
         """A new market's status from its times, and its transitions scheduled."""
-        state = self.state
-        if market.open_time > now:
+        state, times = self.state, market.times  # (read as a part: each time through the market is a call)
+        if times.open_time > now:
             market.status = "initialized"
-            schedule(state, market.open_time, market.ticker)
-        schedule(state, market.close_time, market.ticker)
-        if market.close_time <= now:
+            schedule(state, times.open_time, market.ticker)
+        schedule(state, times.close_time, market.ticker)
+        if times.close_time <= now:
             self._advance(market, now)
 
     def run_due(self) -> None:

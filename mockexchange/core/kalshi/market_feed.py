@@ -100,7 +100,6 @@ class LedgerFeed:
         state.market_trades.add_position(market.ticker, now, at)
         state.trades.add_position("", now, at)
         market.volume += count
-        market.volume_24h += count
         market.last_trade_size = count
         state.market_changed(market)
         self.age(market, unix_us(now))
@@ -113,8 +112,8 @@ class LedgerFeed:
                 take(change)
 
     def age(self, market: Market, now_us: int) -> None:
-        """Take the trades older than 24 hours at `now_us` out of the market's 24-hour volume (its `window_from` then
-        names where the window starts, as a read's key needs)."""
+        """Count the trades older than 24 hours at `now_us` as aged out of the market's 24-hour volume (its
+        `volume_aged`; its `window_from` then names where the window starts, as a read's key needs)."""
         state = self.state
         numbers = state.market_trades.numbers(market.ticker)
         if numbers is None:
@@ -123,7 +122,7 @@ class LedgerFeed:
         times = fills.times
         cut, i = now_us - WINDOW_US, market.window_from
         while i < len(numbers) and times[numbers[i]] <= cut:
-            market.volume_24h -= fills.count_units(numbers[i])
+            market.volume_aged += fills.count_units(numbers[i])
             i += 1
         market.window_from = i
 
@@ -189,7 +188,8 @@ class LedgerFeed:
         else:
             day = market.previous_day
             previous = (day.previous_yes_bid, day.previous_yes_ask, day.previous_price)
+        volume = market.volume
         return MarketStats(
-            bid, bid_size, ask, ask_size, last, market.last_trade_size, market.volume, market.volume_24h,
+            bid, bid_size, ask, ask_size, last, market.last_trade_size, volume, volume - market.volume_aged,
             max(market.yes_held, market.no_held), *previous,
         )  # fmt: skip

@@ -9,6 +9,7 @@ the wire, is a `Decimal` kept exactly as given.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar, overload
 
 from mockexchange.core.book import Book
 from mockexchange.core.columns import Column
+from mockexchange.core.ids import uuid_text
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a time not set yet (a market made directly, not listed by the ledger)
 
@@ -32,6 +34,12 @@ def event_of(ticker: str) -> str:
     """The event a market belongs to when nobody says: its ticker without the last dash-separated part, as in Kalshi's
     naming (KXFED-26DEC-T4.00 belongs to KXFED-26DEC); a ticker without a dash is its own event."""
     return ticker.rsplit("-", 1)[0] if "-" in ticker else ticker
+
+
+def short_title(ticker: str) -> str:
+    """A market's YES and NO short titles when nobody says: its ticker's last dash-separated part (T4.00 for
+    KXFED-26DEC-T4.00)."""
+    return ticker.rsplit("-", 1)[-1]
 
 
 def series_of(event_ticker: str) -> str:
@@ -81,6 +89,8 @@ class Event:
     product_metadata: dict[str, Any] | None = None
     exchange_index: int = 0
     last_updated: datetime = EPOCH
+    # (the ledger's base schedule, the rule its markets' fills pay), worked out once (catalogue.py's `fee_rule_for`)
+    fee_rule: tuple[Any, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def mutually_exclusive(self) -> bool:
@@ -103,8 +113,12 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class Contract:
     """What a market's contract says that most markets leave as Kalshi's defaults: one shared instance (`TERMS`) until a
-    market sets one of these, and then one of its own."""
+    market sets one of these, and then one of its own. Its title and its sides' short titles are None until given: the
+    market's ticker (the title) and its last part (`short_title`) say them."""
 
+    title: str | None = None
+    yes_sub_title: str | None = None
+    no_sub_title: str | None = None
     market_type: str = "binary"
     subtitle: str = ""
     expected_expiration_time: datetime | None = None
@@ -147,7 +161,20 @@ class PreviousDay:
     previous_price: int | None = None
 
 
-TERMS, UNDETERMINED, NO_DAY = Contract(), Outcome(), PreviousDay()
+@dataclass(frozen=True, slots=True)
+class Times:
+    """When a market was listed, last changed other than by trading (Kalshi's `updated_time`), opens, closes and
+    expires at the latest: one instance for the markets listed at one instant (catalogue.py), until one of them
+    changes one of these; `NOT_LISTED` (shared) for a market made directly, not listed by the ledger."""
+
+    created_time: datetime = EPOCH
+    updated_time: datetime = EPOCH
+    open_time: datetime = EPOCH
+    close_time: datetime = EPOCH
+    latest_expiration_time: datetime = EPOCH
+
+
+TERMS, UNDETERMINED, NO_DAY, NOT_LISTED = Contract(), Outcome(), PreviousDay(), Times()
 
 
 class _Kept(Generic[T]):
@@ -177,21 +204,37 @@ class _Kept(Generic[T]):
         setattr(market, self.part, replace(getattr(market, self.part), **{self.name: value}))
 
 
+class _Titled(_Kept[str]):
+    """A market's title kept in its `terms`; one not given is the one its ticker makes (`made`): no market holds a
+    string of its own for what its ticker says already."""
+
+    __slots__ = ("made",)
+
+    def __init__(self, made: Callable[[str], str]) -> None:
+        super().__init__("terms")
+        self.made = made
+
+    @overload
+    def __get__(self, market: None, owner: type) -> _Titled: ...
+    @overload
+    def __get__(self, market: object, owner: type | None = None) -> str: ...
+    def __get__(self, market: Any, owner: type | None = None) -> str | _Titled:
+        if market is None:
+            return self
+        given: str | None = getattr(market.terms, self.name)
+        return self.made(market.ticker) if given is None else given
+
+
 @dataclass(slots=True)
 class Market:
     ticker: str
     event_ticker: str
     exchange_index: int = 0
     last_yes_price: Decimal | None = None  # the last fill's YES price: what positions are marked at
-    market_id: str = ""
-    title: str = ""
-    yes_sub_title: str = ""
-    no_sub_title: str = ""
-    created_time: datetime = EPOCH
-    updated_time: datetime = EPOCH  # the last change of what is not trading (Kalshi's `updated_time`)
-    open_time: datetime = EPOCH
-    close_time: datetime = EPOCH
-    latest_expiration_time: datetime = EPOCH
+    # Its id (Kalshi's `market_id`, a UUID) as kept: the UUID's integer where the ids come from an `IdFactory` (the
+    # text, 36 characters, is written where it is read: `market_id`), else the text the ledger's generator made.
+    kept_id: int | str = ""
+    times: Times = NOT_LISTED
     status: str = "active"
     terms: Contract = TERMS
     outcome: Outcome = UNDETERMINED
@@ -206,7 +249,7 @@ class Market:
     quotes: Column | None = field(default=None, compare=False, repr=False)
     # The stats trades and book changes keep (market_feed.py): counts in hundredths, prices in price units.
     volume: int = 0
-    volume_24h: int = 0
+    volume_aged: int = 0  # of its volume, what traded before the last 24 hours (its 24-hour volume is the rest)
     window_from: int = 0  # the first of its trades (its position in `market_trades`) inside the last 24 hours
     last_trade_size: int | None = None
     yes_held: int = 0  # YES contracts held over all accounts
@@ -214,10 +257,15 @@ class Market:
     day_ends: datetime = EPOCH  # the end of the UTC day of the last change the previous day's stats saw
     previous_day: PreviousDay = NO_DAY
     version: int = 0  # bumped on every change to what a read of the market shows (the venues' render cache)
-    fee_rule: tuple[Any, Any] | None = field(
-        default=None, compare=False, repr=False
-    )  # (the ledger's base schedule, the rule its fills pay), worked out once
 
+    title = _Titled(lambda ticker: ticker)
+    yes_sub_title = _Titled(short_title)
+    no_sub_title = _Titled(short_title)
+    created_time = _Kept[datetime]("times")
+    updated_time = _Kept[datetime]("times")  # the last change of what is not trading (Kalshi's `updated_time`)
+    open_time = _Kept[datetime]("times")
+    close_time = _Kept[datetime]("times")
+    latest_expiration_time = _Kept[datetime]("times")
     market_type = _Kept[str]("terms")
     subtitle = _Kept[str]("terms")
     expected_expiration_time = _Kept[datetime | None]("terms")
@@ -246,6 +294,12 @@ class Market:
     previous_yes_bid = _Kept[int | None]("previous_day")
     previous_yes_ask = _Kept[int | None]("previous_day")
     previous_price = _Kept[int | None]("previous_day")
+
+    @property
+    def market_id(self) -> str:
+        """Kalshi's `market_id`: the UUID as text."""
+        kept = self.kept_id
+        return kept if isinstance(kept, str) else uuid_text(kept)
 
     @property
     def finalized(self) -> bool:

@@ -58,14 +58,14 @@ def quotes(f: MarketStats) -> dict[str, int]:
 def market(m: Market, f: MarketStats) -> Row:
     """A 3.34 `Market` (every required field; the optional ones the mock knows)."""
     q = quotes(f)
-    t, o = m.terms, m.outcome  # (read as parts: each field through the market is a call)
+    t, o, times = m.terms, m.outcome, m.times  # (read as parts: each field through the market is a call)
     row: Row = {
         "ticker": m.ticker, "event_ticker": m.event_ticker, "market_type": t.market_type, "title": m.title,
         "subtitle": t.subtitle, "yes_sub_title": m.yes_sub_title, "no_sub_title": m.no_sub_title,
-        "created_time": rfc3339(m.created_time), "updated_time": rfc3339(m.updated_time),
-        "open_time": rfc3339(m.open_time), "close_time": rfc3339(m.close_time),
-        "expiration_time": rfc3339(m.latest_expiration_time),
-        "latest_expiration_time": rfc3339(m.latest_expiration_time),
+        "created_time": rfc3339(times.created_time), "updated_time": rfc3339(times.updated_time),
+        "open_time": rfc3339(times.open_time), "close_time": rfc3339(times.close_time),
+        "expiration_time": rfc3339(times.latest_expiration_time),
+        "latest_expiration_time": rfc3339(times.latest_expiration_time),
         "settlement_timer_seconds": t.settlement_timer_seconds, "status": m.status, "exchange_index": m.exchange_index,
         "notional_value_dollars": _price(PRICE),
         **{f"{name}_dollars": _price(q[name]) for name in ("yes_bid", "yes_ask", "no_bid", "no_ask")},
