@@ -21,6 +21,7 @@ from mockexchange.core.kalshi.checks import (
     bounds,
     check_cash,
     check_contracts,
+    check_ticker,
     fill_terms,
 )
 from mockexchange.core.kalshi.fees import FeeRule
@@ -103,8 +104,7 @@ def _batch_terms(state: LedgerState, rule_for: FeeRuleFor, batch: list[FillSpec]
                 raise LedgerError("user_id must be a non-empty string")
             if user_id not in accounts:
                 state.account(user_id)
-            if type(ticker) is not str:
-                raise LedgerError("ticker must be a non-empty string")
+            check_ticker(ticker)
             if event_ticker is not None and type(event_ticker) is not str:
                 raise LedgerError("event_ticker must be a string")
             market = markets.get(ticker)
@@ -117,8 +117,6 @@ def _batch_terms(state: LedgerState, rule_for: FeeRuleFor, batch: list[FillSpec]
             else:
                 event = listed.get(ticker)
                 if event is None:
-                    if not ticker.strip():
-                        raise LedgerError("ticker must be a non-empty string")
                     listed[ticker] = event_ticker or event_of(ticker)
                 elif event_ticker is not None and event_ticker != event:
                     raise LedgerError(f"market {ticker!r} belongs to event {event!r}", status=409)

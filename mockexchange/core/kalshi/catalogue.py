@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockexchange.core.events import Change
 from mockexchange.core.ids import drawn
-from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.checks import LedgerError, check_ticker
 from mockexchange.core.kalshi.fees import FeeRule, schedule_for
 from mockexchange.core.kalshi.liquidity import check_book_fits
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle, MarketTerms
@@ -200,8 +200,7 @@ class Catalogue:
         """The market `ticker`, listed now if it is new (with `fields` over the defaults). Without an event, the event
         is the ticker minus its last dash-separated part, as in Kalshi's naming (KXFED-26DEC-T4.00 belongs to
         KXFED-26DEC). A market listed already is answered as it is (when no field is given)."""
-        if not isinstance(ticker, str) or not ticker.strip():
-            raise LedgerError("ticker must be a non-empty string")
+        check_ticker(ticker)
         state = self.state
         with state.lock:
             self.run_due()

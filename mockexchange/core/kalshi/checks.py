@@ -150,6 +150,12 @@ def fill_terms(
     )  # fmt: skip
 
 
+def check_ticker(ticker: object) -> None:
+    """A ticker to list a market by: a non-empty string."""
+    if not isinstance(ticker, str) or not ticker.strip():
+        raise LedgerError("ticker must be a non-empty string")
+
+
 def check_subaccount(subaccount: int) -> None:
     if isinstance(subaccount, bool) or not isinstance(subaccount, int) or not 0 <= subaccount <= MAX_SUBACCOUNT:
         raise LedgerError(f"subaccount must be an integer from 0 to {MAX_SUBACCOUNT}")

@@ -23,7 +23,7 @@ from mockexchange.core.ids import drawer
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.batch_checks import check_batch
-from mockexchange.core.kalshi.checks import Terms, check_cash, check_contracts, fill_terms
+from mockexchange.core.kalshi.checks import Terms, check_cash, check_contracts, check_ticker, fill_terms
 from mockexchange.core.kalshi.fcm import premium
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
@@ -98,11 +98,14 @@ class Filling:
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
             check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
             check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
-            if listed is not None and (event_ticker is None or event_ticker == listed.event_ticker):
+            bus = state.bus
+            if listed is None:
+                check_ticker(ticker)
+                market = self.catalogue.list_checked(ticker, event_ticker, bus.takers("market"), now=now)
+            elif event_ticker is None or event_ticker == listed.event_ticker:
                 market = listed
             else:
-                market = self.catalogue.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
-            bus = state.bus
+                market = self.catalogue.list_market(ticker, event_ticker)  # (refuses: the market is another event's)
             to_fill, to_position = bus.takers("fill"), bus.takers("position")
             at, changed = self._make_fill(
                 account, market, handle, after, cash, terms, subaccount, fill.is_taker, fill.order_id,
