@@ -29,6 +29,7 @@ from mockexchange.testing.signing import KalshiSigner
 if TYPE_CHECKING:  # (only for hints: a bench run against another tree, fill_paths.py's, imports no module they moved)
     from mockexchange.app import MockApp
     from mockexchange.core.kalshi.ledger import Ledger
+    from mockexchange.settings import Settings
     from mockexchange.venues.kalshi.context import KalshiContext
 
 POSITIONS_PATH = "/trade-api/v2/portfolio/positions"
@@ -39,6 +40,14 @@ BATCH = 50  # requests timed together; the least a batch took is the figure (wha
 
 _COUNTS = [Decimal(n) for n in range(1, 51)]
 _PRICES = [Decimal(n) / 100 for n in range(2, 99)]
+
+
+def quiet_settings(**fields: Any) -> Settings:
+    """The settings a bench measures the mock with: no state file (none is named) and the request journal off
+    (`journal_size=0`: it records nothing), so a figure is the mock's own work; `fields` as `Settings` takes them."""
+    from mockexchange.settings import Settings  # (the tree on PYTHONPATH's: a bench's `--before` runs another)
+
+    return Settings(**{"journal_size": 0, **fields})
 
 
 def part(ledger: Ledger, name: str) -> Any:

@@ -14,7 +14,12 @@ so noise on a shared machine falls on both alike; the medians are reported. The 
 fill), the same draws whichever path applies them. Times are inside the ledger's calls only (not the drawing of the
 fills). Memory: the process's RSS after the account is built less before, per position, after a full collection. The
 page: the median of 200 signed GETs through httpx's ASGITransport, first page of a 10,000-position account, divided
-by the median of the same transport into a bare Starlette route answering the same number of bytes.
+by the median of the same transport into a bare Starlette route answering the same number of bytes, asked with the
+same request, signed just before it is sent as the page's is, its headers sent and ignored (`page_over_floor`, like
+for like); and by the bare route asked unsigned, without headers (`page_over_unsigned_floor`, the one figure before:
+it charges the page with the client's signing and headers, bench/README.md, "The positions page"). The mock runs
+without a state file and with its request journal off (`benchlib.quiet_settings`: `journal_size=0`, which in a tree
+from before issue 50 still recorded each request, keeping none).
 """
 
 from __future__ import annotations
@@ -73,9 +78,8 @@ def build(n: int, how: str) -> tuple[Any, float, float]:
     ledger's calls, and those the collector spent outside them (`Collector`)."""
     from mockexchange.app import build_app
     from mockexchange.core.clock import ManualClock
-    from mockexchange.settings import Settings
 
-    app = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
+    app = build_app(benchlib.quiet_settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
     ledger = app.ledger
     ledger.open_account(USER, balance=Decimal(10**9))
     filling = benchlib.part(ledger, "filling")  # (the ledger's own methods in a tree from before its parts)
@@ -139,7 +143,8 @@ def seeding(n: int, how: str) -> dict[str, float]:
 
 
 def page() -> dict[str, float]:
-    """The signed first page (limit 100) against the bare route of the same size."""
+    """The signed first page (limit 100) against the bare route of the same size, asked with the same signed request
+    (the bare route ignores its headers) and, as before issue 50's page step, with none."""
     import httpx
     from starlette.applications import Starlette
     from starlette.responses import Response
@@ -172,11 +177,15 @@ def page() -> dict[str, float]:
 
     bare = Starlette(routes=[Route(benchlib.POSITIONS_PATH, bare_page, methods=["GET"])])
     floor_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=bare), base_url="http://127.0.0.1")
-    floor, _ = timed(floor_client, False)
+    floor, _ = timed(floor_client, True)
+    unsigned, _ = timed(floor_client, False)
     for client in (mock, floor_client):
         loop.run_until_complete(client.aclose())
     loop.close()
-    return {"page_ms": served * 1e3, "floor_ms": floor * 1e3, "page_over_floor": served / floor}
+    return {
+        "page_ms": served * 1e3, "floor_ms": floor * 1e3, "page_over_floor": served / floor,
+        "unsigned_floor_ms": unsigned * 1e3, "page_over_unsigned_floor": served / unsigned,
+    }  # fmt: skip
 
 
 def child(opts: argparse.Namespace) -> None:
@@ -221,7 +230,8 @@ def report(figures: dict[tuple[str, str], list[dict[str, float]]], positions: in
         ("a fill in a batch, apply_fills (us/fill)", "batch", "us_per_fill"),
         ("memory per position, batch-seeded (bytes)", "batch", "bytes_per_position"),
         ("memory per position, fill by fill (bytes)", "single", "bytes_per_position"),
-        ("signed 100-row page / bare route", "page", "page_over_floor"),
+        ("signed 100-row page / bare route, same request", "page", "page_over_floor"),
+        ("signed 100-row page / bare route, unsigned", "page", "page_over_unsigned_floor"),
         ("a fill alone / the reference workload", "single", "over_reference"),
         ("a fill in a batch / the reference workload", "batch", "over_reference"),
     ]

@@ -9,7 +9,8 @@
     .venv/bin/python bench/page_scaling.py --build-only      # build the accounts, report memory and time, stop
     .venv/bin/python bench/page_scaling.py --build-only --seed fill   # the same, one apply_fill call per fill
 
-One in-process mock (`build_app`, exchange clock held still). Accounts are filled through `apply_fills` (the ledger's
+One in-process mock (`build_app`, exchange clock held still, no state file, the request journal off:
+`benchlib.quiet_settings`). Accounts are filled through `apply_fills` (the ledger's
 `filling`) in batches of 10,000 (`--seed fill`: one `apply_fill` call per fill; the same fills, the same state), one
 fill per position and a closing fill for every 10th, 10 markets per event, keys in index order. Each page is timed
 at three layers of the same request:
@@ -59,7 +60,6 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.row_filter import RowFilter
-from mockexchange.settings import Settings
 from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.fragments import RenderCache
@@ -101,7 +101,7 @@ class Case:
 class Bench:
     def __init__(self, opts: argparse.Namespace) -> None:
         self.opts = opts
-        self.app: MockApp = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
+        self.app: MockApp = build_app(benchlib.quiet_settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
         self.ctx = benchlib.kalshi_context(self.app)
         if opts.cache != "full":
             self.ctx.renders = RenderCache({"pages": 0}) if opts.cache == "fragments" else RenderCache.disabled()
@@ -354,7 +354,7 @@ def memory_breakdown(n: int, how: str, holders: int = 1, top: int = 15) -> None:
     import linecache
     import tracemalloc
 
-    app = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
+    app = build_app(benchlib.quiet_settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
     for user_id in benchlib.holder_ids("memory", holders):
         app.control.create_account(user_id, balance_cents=10**12)
     tracemalloc.start(1)

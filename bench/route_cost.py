@@ -19,7 +19,8 @@ through the control plane (`benchlib.seed_markets`: series, events, markets with
 books, fills of another account over two days of the exchange clock), and the page is their first 100 (a tree without
 markets measures none). The figure is the process's CPU time per request
 (every thread's: a write runs in a worker thread) in the least disturbed batch of 50, which a loaded machine disturbs
-less than wall time. Each request type is signed once, just before its run (the mock keeps no replay cache unless
+less than wall time. The mock runs without a state file and with its request journal off (`benchlib.quiet_settings`).
+Each request type is signed once, just before its run (the mock keeps no replay cache unless
 told to). The floor is a bare Starlette route answering the same bytes (for the write: reading the body first).
 """
 
@@ -60,10 +61,9 @@ def bench_app(markets: int, public_pem: str) -> Any:
     listed (none in a tree without markets)."""
     from mockexchange.app import build_app
     from mockexchange.core.clock import ManualClock
-    from mockexchange.settings import Settings
 
     clock = ManualClock(benchlib.FIXED_TIME)
-    app = build_app(Settings(), clock=clock, seed=7)
+    app = build_app(benchlib.quiet_settings(), clock=clock, seed=7)
     app.ledger.open_account(USER, balance=Decimal(10**6))
     benchlib.seed_positions(app.ledger, USER, 1_000, prefix="KXBENCH")
     if markets > 0 and hasattr(app.control, "set_book"):

@@ -169,10 +169,12 @@ def build_app(
     journal.judges = {name: door.judge for name, door in served.items() if door.judge is not None}
     route_list = [route for door in served.values() for route in door.routes]
     venue_of = _venue_of(served)
-    middleware = [
-        Middleware(JournalMiddleware, journal=journal, venue_of=venue_of, key_headers=_key_headers(venues, served)),
-        Middleware(FaultMiddleware, rules=parts.faults, doors=list(served.items())),
-    ]
+    middleware = [Middleware(FaultMiddleware, rules=parts.faults, doors=list(served.items()))]
+    if journal.keeps:  # (a journal that keeps nothing records nothing: no middleware to pass through)
+        journaled = Middleware(
+            JournalMiddleware, journal=journal, venue_of=venue_of, key_headers=_key_headers(venues, served)
+        )
+        middleware.insert(0, journaled)
     views = None
     if settings.admin:
         # The inspector's reads and live feed (admin/views.py), and the last frames of each websocket it shows.

@@ -401,6 +401,25 @@ def test_a_page_opened_after_fills_made_for_nobody_is_told_of_the_next(mock: Moc
         events.close()
 
 
+def test_the_feed_shows_no_requests_when_the_journal_is_off() -> None:
+    # journal_size=0: the feed shows what the journal holds, which is nothing; the rest of it goes on.
+    with MockServer(clock=ManualClock(), journal_size=0) as mock:
+        signer = seed(mock)
+        plain_http.get(mock.kalshi_url + "/portfolio/positions", auth=KalshiAuth(signer), timeout=10)
+        events = Events(mock)
+        try:
+            assert events.wait_for("hello")["last_seq"] == 0
+            answer = plain_http.get(mock.kalshi_url + "/portfolio/positions", auth=KalshiAuth(signer), timeout=10)
+            assert answer.status_code == 200
+            mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "1", "0.50")
+            events.wait_for("state", lambda d: d["users"] and "alice" in d["users"]["kalshi"])
+            plain_http.post(f"{mock.base_url}/_admin/faults", json={"path": "/nowhere/", "status": 503}, timeout=10)
+            events.wait_for("control", lambda d: d["faults"])  # a window's last topic: any requests event came first
+            assert "requests" not in [name for name, _ in events.got]
+        finally:
+            events.close()
+
+
 def test_a_reconnecting_client_gets_what_it_missed(mock: MockServer) -> None:
     signer = seed(mock)
     with httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10) as client:

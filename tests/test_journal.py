@@ -359,6 +359,33 @@ def test_the_journal_keeps_the_newest_journal_size_entries() -> None:
     assert [e["query"] for e in body["requests"]] == [[["limit", "3"]], [["limit", "4"]], [["limit", "5"]]]
 
 
+def test_a_journal_of_size_0_is_off_and_the_mock_answers_as_with_one() -> None:
+    # journal_size=0 records nothing (no entry, no seq taken: last_seq stays 0) and answers every request alike.
+    subscribe = '{"id": 1, "cmd": "subscribe", "params": {"channels": ["fill"]}}'
+    rpc = '{"jsonrpc": "2.0", "id": 3, "method": "public/test"}'
+    answers = {}
+    for size in (10_000, 0):
+        with MockServer(journal_size=size, clock=ManualClock(datetime(2026, 3, 2, tzinfo=UTC))) as mock:
+            mock.create_account("alice", balance_cents=100_000)
+            mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "10", "0.56")
+            signer = key_pair(ALICE_KEY).register(mock, "alice")
+            with httpx.Client(base_url=mock.base_url, auth=KalshiAuth(signer), timeout=10) as client:
+                page, refused = client.get(POSITIONS), client.get(f"{POSITIONS}?limit=5000")
+            unsigned = plain_http.get(mock.base_url + POSITIONS, timeout=10)
+            with connect(mock.deribit_ws_url, open_timeout=5) as ws:
+                ws.send(rpc)
+                deribit = json.loads(ws.recv(timeout=5))
+            answers[size] = (
+                (page.status_code, page.content), (refused.status_code, refused.content), unsigned.status_code,
+                [f["type"] for f in ws_exchange(mock, signer, subscribe)], (deribit["id"], deribit["result"]),
+            )  # fmt: skip
+            read, kept = journal(mock), mock.requests()
+            assert (read["last_seq"], len(kept)) == ((0, 0) if size == 0 else (7, 7)), (size, read, kept)
+            assert read["requests"] == kept
+    assert answers[0] == answers[10_000]
+    assert [a if isinstance(a, int | list) else a[0] for a in answers[0]] == [200, 400, 401, ["subscribed"], 3]
+
+
 def test_the_admin_journal_answers_loopback_only(mock) -> None:
     # The same guard as every admin route: a client that is not loopback is refused.
     async def remote_calls() -> list[int]:

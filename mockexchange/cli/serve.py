@@ -206,7 +206,7 @@ def _state_options(p: argparse._ArgumentGroup) -> None:
     )  # fmt: skip
     p.add_argument(
         "--journal-size", type=non_negative_int, default=10_000, metavar="N",
-        help="requests the journal keeps for GET /_admin/requests, the newest; 0 keeps none (default: %(default)s)",
+        help="requests the journal keeps for GET /_admin/requests, the newest; 0: off (default: %(default)s)",
     )  # fmt: skip
     p.add_argument(
         "--journal-max-bytes", type=non_negative_int, default=DEFAULT_JOURNAL_MAX_BYTES, metavar="N",

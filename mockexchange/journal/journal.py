@@ -36,6 +36,10 @@ in any spelling; a diagnosis quoting one), so neither a reader, the live feed no
 An HTTP request or websocket upgrade says its latency (`latency_us`: from its arrival at the middleware to its
 response's start, on the monotonic clock). Besides the state file's `listener`, watchers (`watch`: the inspector's live
 feed, admin/feed.py) are told of each entry as it is held.
+
+A journal that keeps nothing (`journal_size=0`, or `journal_max_bytes=0`: `keeps` is false) records nothing: no entry
+is made, no seq number taken, no listener or watcher told; the app leaves its middleware out and the venues their
+websocket recorders, so such a journal costs a request nothing.
 """
 
 from __future__ import annotations
@@ -98,6 +102,11 @@ class Journal:
         self.listener: Callable[[JournalEntry | None], None] | None = None
         # Told the same, after the listener: the inspector's live feed (`watch`); copied on write, called unlocked.
         self._watchers: tuple[Callable[[JournalEntry | None], None], ...] = ()
+
+    @property
+    def keeps(self) -> bool:
+        """Whether the journal keeps any entry: one that keeps none records nothing (and the app does not ask it to)."""
+        return self.max_entries > 0 and self.max_bytes != 0
 
     @property
     def held_bytes(self) -> int:
@@ -176,8 +185,11 @@ class Journal:
         """The seq of the newest entry ever recorded (0: none); `since=last_seq` then reads only what comes after."""
         return self._seq
 
-    def record_http(self, exchange: HttpExchange) -> JournalEntry:
-        """Hold the entry of `exchange`: judged by its note, or by its venue's slice when first read."""
+    def record_http(self, exchange: HttpExchange) -> JournalEntry | None:
+        """Hold the entry of `exchange`: judged by its note, or by its venue's slice when first read (None: the journal
+        keeps nothing)."""
+        if not self.keeps:
+            return None
         venue, method, path, status = exchange.venue or self.venue, exchange.method, exchange.path, exchange.status
         entry = JournalEntry(0, self.wall_clock.now(), venue, exchange.transport, method, path, exchange.query_string,
                              exchange.key_id, status, exchange.auth, fault=exchange.fault)  # fmt: skip
@@ -205,6 +217,8 @@ class Journal:
     ) -> None:
         """A websocket command of a venue and its replies (Kalshi's), judged by the venue as it arrived (`note`: its
         operation, problems, refusal and the mock's diagnosis of it)."""
+        if not self.keeps:
+            return
         entry = JournalEntry(0, self.wall_clock.now(), venue, "ws", None, path, "", key_id, None)
         entry.command, entry.replies = as_text(text), [_reply(r) for r in replies]
         entry.operation, entry.problems = note.operation, note.problems
@@ -228,6 +242,8 @@ class Journal:
         """A websocket message of a venue judged by its own validation (Deribit's JSON-RPC over the websocket); the
         proxy's frames say their `direction`. `answered`: its reply is the next frame this task sends, which the
         middleware keeps as the entry's answer (and judges, by the note's `reply_check`)."""
+        if not self.keeps:
+            return
         entry = JournalEntry(0, self.wall_clock.now(), venue, "ws", None, path, "", note.key_id or key_id, None)
         entry.fault, entry.direction, entry.not_judged = fault, direction, note.not_judged
         entry.command, entry.replies = as_text(text), replies

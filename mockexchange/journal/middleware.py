@@ -145,7 +145,7 @@ class _Exchange:
         answer = b"".join(self.answer)
         entry = self.record(*self.started, answer)
         note = self.scope.get(JOURNAL_NOTE)
-        if note is not None and note.reply_check is not None:
+        if entry is not None and note is not None and note.reply_check is not None:
             self.journal.add_problems(entry, judged_reply(entry, note.reply_check, answer))
 
     def end(self, *, failed: bool) -> None:
@@ -158,7 +158,7 @@ class _Exchange:
         elif failed and self.scope["type"] == "http":
             self.record(500, None, self._latency())
 
-    def record(self, status: int | None, headers: Any, latency_us: int, answer: bytes = b"") -> JournalEntry:
+    def record(self, status: int | None, headers: Any, latency_us: int, answer: bytes = b"") -> JournalEntry | None:
         self.recorded = True
         scope = self.scope
         raw_path = scope.get("raw_path") or scope["path"].encode()

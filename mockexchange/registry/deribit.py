@@ -124,7 +124,8 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
         faults=parts.faults,
         connections=parts.connections,
     )
-    ctx.on_message = journaling.message_recorder(parts.journal, control.deribit_keys.get)
+    if parts.journal.keeps:  # (one that keeps nothing: no message is judged for it)
+        ctx.on_message = journaling.message_recorder(parts.journal, control.deribit_keys.get)
     ctx.commands = VenueCommands(control, VENUE)  # a client's writes, kept as commands
 
     async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:

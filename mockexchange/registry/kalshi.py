@@ -5,6 +5,7 @@ banner and how the proxy forwards to it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mockexchange.admin.kalshi.banner import BANNER
@@ -31,6 +32,7 @@ from mockexchange.core.kalshi.handlers import add_kalshi_handlers
 from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
+from mockexchange.journal.journal import Journal
 from mockexchange.scenario.kalshi import from_tape, setup, steps
 from mockexchange.scenario.kalshi import keys as scenario_keys
 from mockexchange.scenario.kalshi.demo_keys import demo_keys
@@ -168,6 +170,15 @@ def _kept_between(control: Any, holding: Any) -> None:
     control.ledger.state.due_guard = holding
 
 
+def _command_recorder(journal: Journal) -> Callable[[str, str | bytes, list[dict[str, Any]]], None] | None:
+    """Each websocket command into the journal, judged as it arrives; none when the journal keeps nothing."""
+    if not journal.keeps:
+        return None
+    return lambda key_id, text, replies: journal.record_command(
+        NAME, WS_PATH, key_id, text, replies, command_note(text, replies)
+    )
+
+
 def _serve(control: Any, parts: MockParts) -> VenueServed:
     settings, journal = parts.settings, parts.journal
     window_ms = int((settings.timestamp_past_s + settings.timestamp_future_s) * 1000)
@@ -182,9 +193,7 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
         ws_queue_bytes=settings.ws_queue_bytes,
         ws_max_subscriptions=settings.ws_max_subscriptions,
         ws_max_markets=settings.ws_max_markets,
-        on_command=lambda key_id, text, replies: journal.record_command(
-            NAME, WS_PATH, key_id, text, replies, command_note(text, replies)
-        ),
+        on_command=_command_recorder(journal),
         generated=control.generated,
         # a signature is remembered as long as it can pass: the timestamp window's width
         replays=SeenSignatures(window_ms) if settings.kalshi_reject_replays else None,

@@ -38,9 +38,16 @@ class ApiKey:
     # A key the standard policy refuses (only `--key-policy any` registers one): each verification may take
     # milliseconds, so the venue checks its signatures off the event loop.
     costly: bool = field(init=False, default=False, compare=False)
+    # How long its signatures are, in bytes: an Ed25519 one 64, an RSA one as long as the modulus (every request's
+    # signature is held to it before it is verified: signature.py).
+    signature_size: int = field(init=False, default=0, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "costly", policy_refusal(self.public_key, KEY_POLICY_STANDARD) is not None)
+        public = self.public_key
+        object.__setattr__(self, "costly", policy_refusal(public, KEY_POLICY_STANDARD) is not None)
+        # (an Ed25519 key's: 64; the inspector's own key holds none and is never verified)
+        size = (public.key_size + 7) // 8 if isinstance(public, rsa.RSAPublicKey) else 64
+        object.__setattr__(self, "signature_size", size)
 
     def grants(self, any_of: tuple[str, ...]) -> bool:
         """Whether the key holds one of these scopes (a parent, `write`, or the child of an endpoint group)."""

@@ -33,6 +33,7 @@ TIMESTAMP_HEADER = "KALSHI-ACCESS-TIMESTAMP"
 SIGNATURE_HEADER = "KALSHI-ACCESS-SIGNATURE"
 API_PREFIX = "/trade-api/v2"
 
+_SHA256 = hashes.SHA256()  # (one for every verification: it holds nothing of one)
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
 _PSS_ANY_SALT = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
 # What an RSA-PSS signature's salt length may be (Settings.kalshi_pss_salt): any, or only Kalshi's documented 32.
@@ -126,7 +127,7 @@ def verifies(key: ApiKey, signature: bytes, message: str, scheme: str = "pss") -
 
 def _rsa_verifies(public: rsa.RSAPublicKey, signature: bytes, data: bytes, pad: padding.AsymmetricPadding) -> bool:
     try:
-        public.verify(signature, data, pad, hashes.SHA256())
+        public.verify(signature, data, pad, _SHA256)
     except (InvalidSignature, ValueError):
         return False
     return True
@@ -136,14 +137,12 @@ def _length_mistake(key: ApiKey, signature: bytes) -> str | None:
     """Why a signature of this length cannot be one under `key`, if it cannot. An RSA signature is as long as the
     modulus (RFC 8017, 8.1.2; Go's rsa.VerifyPSS refuses any other length): OpenSSL would take one cut short of
     its leading zero bytes, another spelling of the same signature that replay protection would not recognise."""
-    public = key.public_key
-    if isinstance(public, ed25519.Ed25519PublicKey):
-        if len(signature) == 64:
-            return None
-        return f"signature is {len(signature)} bytes; an Ed25519 signature is 64"
-    size = (public.key_size + 7) // 8
+    size = key.signature_size
     if len(signature) == size:
         return None
+    public = key.public_key
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        return f"signature is {len(signature)} bytes; an Ed25519 signature is 64"
     pad = "; pad it on the left with zero bytes" if len(signature) < size else ""
     return f"signature is {len(signature)} bytes; an RSA signature under this {public.key_size}-bit key is {size}{pad}"
 

@@ -27,8 +27,7 @@ asks `as_of()` (now minus the lag, on the exchange clock) and reads `positions.p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -109,13 +108,10 @@ class Ledger:
         """Whole contracts resting now, over every account (each account's bound counts its own)."""
         return Decimal(sum(account.resting for account in self.state.accounts.values()))
 
-    @contextmanager
-    def reading(self) -> Iterator[Ledger]:
+    def reading(self) -> Reading:
         """Hold the ledger still while a venue reads several things that must agree (every lifecycle transition due
-        by now made first)."""
-        self.lifecycle.run_due()
-        with self.state.lock:
-            yield self
+        by now made first): `with ledger.reading() as ledger:`."""
+        return Reading(self)
 
     # -- set-up -------------------------------------------------------------------------------------------------
 
@@ -276,3 +272,22 @@ class Ledger:
                 state.move_cash(account, 0, 0, record.cash_effect, now)
             state.bus.publish(Change(kind, user_id, record))
             return record
+
+
+class Reading:
+    """`Ledger.reading()`: its lock held, every transition due made first. A class, not a generator's context manager:
+    every read of a venue takes one, and a generator's costs it several times as much."""
+
+    __slots__ = ("ledger",)
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def __enter__(self) -> Ledger:
+        ledger = self.ledger
+        ledger.lifecycle.run_due()
+        ledger.state.lock.__enter__()
+        return ledger
+
+    def __exit__(self, *exc: object) -> None:
+        self.ledger.state.lock.__exit__(*exc)

@@ -92,9 +92,9 @@ class GeneratedResponses:
 
     def seed_for(self, headers: Mapping[str, str]) -> int | None:
         """The seed a request is answered under: its header's, else the app's; None for ledger data."""
-        raw = headers.get(GENERATE_HEADER)
-        if raw is None:
+        if GENERATE_HEADER not in headers:  # (the common case: `get` would raise and catch a KeyError to say so)
             return self._seed
+        raw = headers[GENERATE_HEADER]
         text = raw.strip()
         if text.lower() in OFF:
             return None
