@@ -245,14 +245,19 @@ class PositionStore(PositionReads, StoredRows):
         handles = [held] if isinstance(held, int) else list(held.values())
         return [StoredPosition(self, handle) for handle in handles]
 
-    def holders(self, ticker: str) -> set[str]:
-        """The users holding a row in one market (a long command's footprint), without a view of any."""
-        held = self._holders.get(ticker)
-        if held is None:
-            return set()
-        keys = self._owner_keys
-        owners = [self._owner[held]] if isinstance(held, int) else held
-        return {keys[owner][0] for owner in owners}
+    def holders(self, *tickers: str) -> set[str]:
+        """The users holding a row in any of these markets (a long command's footprint), without a view of any."""
+        users: set[str] = set()
+        keys, owners, holders = self._owner_keys, self._owner, self._holders
+        for ticker in tickers:
+            held = holders.get(ticker)
+            if held is None:
+                continue
+            if isinstance(held, int):
+                users.add(keys[owners[held]][0])
+            else:
+                users.update([keys[owner][0] for owner in held])
+        return users
 
     def count(self, user_id: str, subaccount: int, state: SettlementState) -> tuple[int, int]:
         """How many events and rows the owner holds in one settlement state (the archived book, say): a sum over its
