@@ -61,7 +61,8 @@ from mockexchange.version import __version__
 #     names that say one thing: Deribit's records are `DeribitAccount`, `DeribitTrade` and `WalletHistory`; each
 #     instrument's trades are the exchange state's `instrument_trades`, each market's the ledger's `market_trades`.
 # 28: a Kalshi market keeps its terms, outcome and previous day's figures as shared parts (core/kalshi/markets.py).
-LAYOUT = 28
+# 29: a Kalshi position owner's event rows are the Column of their running totals, each part keyed by one cell.
+LAYOUT = 29
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -100,7 +100,7 @@ class PositionStore(PositionReads, StoredRows):
             row.user_id, row.subaccount, _Place(row.ticker, row.event_ticker, row.exchange_index), row.last_updated,
             cells, row.resting_orders_count, row.settled, when,
         )  # fmt: skip
-        shift(self._file(handle).totals, None, self._share(handle))
+        shift(self._file(handle), None, self._share(handle))
         self._stamp(handle)
         return StoredPosition(self, handle)
 
@@ -115,7 +115,7 @@ class PositionStore(PositionReads, StoredRows):
     def open_handle(self, user_id: str, subaccount: int, place: Place, when: datetime, cells: Cells) -> int:
         """`open`, answering the new row's handle (for `snapshot_of`), not a view of it."""
         handle = self._append(user_id, subaccount, place, when, cells, 0, False)
-        shift(self._file(handle).totals, None, share(cells, 0, place.exchange_index))
+        shift(self._file(handle), None, share(cells, 0, place.exchange_index))
         self._stamp(handle)
         return handle
 
@@ -196,7 +196,7 @@ class PositionStore(PositionReads, StoredRows):
         base = _AMOUNT_CELLS * handle
         resting, exchange_index = self._resting[handle], self._places[handle].exchange_index
         before = share(self._amounts[base : base + _AMOUNT_CELLS], resting, exchange_index)
-        shift(self._event_of(handle).totals, before, share(cells, resting, exchange_index))
+        shift(self._event_of(handle), before, share(cells, resting, exchange_index))
         self._amounts[base : base + _AMOUNT_CELLS] = array("q", cells)
         self._set_time(handle, when)
         self._stamp(handle)
@@ -209,10 +209,10 @@ class PositionStore(PositionReads, StoredRows):
         if self.history.keeping:
             self._remember(row, when)
         held = self._share(handle)
-        shift(self._event_of(handle).totals, held, None)
+        shift(self._event_of(handle), held, None)
         self._unfile(handle)
         self._flags[handle] |= _SETTLED
-        shift(self._file(handle).totals, None, held)
+        shift(self._file(handle), None, held)
         self._stamp(handle)
 
     def set_archived(self, row: StoredPosition, archived: bool) -> None:
@@ -223,10 +223,10 @@ class PositionStore(PositionReads, StoredRows):
         if not flags & _SETTLED or bool(flags & _ARCHIVED) == archived:
             return
         held = self._share(handle)
-        shift(self._event_of(handle).totals, held, None)
+        shift(self._event_of(handle), held, None)
         self._unfile(handle)
         self._flags[handle] = flags | _ARCHIVED if archived else flags & ~_ARCHIVED
-        shift(self._file(handle).totals, None, held)
+        shift(self._file(handle), None, held)
         self._stamp(handle)
 
     def _stamp(self, handle: int) -> None:
@@ -339,5 +339,5 @@ class _Changing:
     def __exit__(self, *exc: object) -> None:
         store = self.store
         handle = self.row._handle
-        shift(store._event_of(handle).totals, self.before, store._share(handle))
+        shift(store._event_of(handle), self.before, store._share(handle))
         store._stamp(handle)
