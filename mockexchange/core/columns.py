@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from copy import deepcopy
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, overload
 
 ODD = -(1 << 63)  # a cell whose value no cell holds (a time not in UTC): its owner keeps the value beside the column
@@ -51,20 +52,24 @@ else:
 class Column(_Integers):
     """An array of machine integers (or bytes) that pickles as its bytes, and reads back on either byte order."""
 
-    def __new__(cls, typecode: str = "q", data: bytes = b"", byteorder: str = sys.byteorder) -> Column:
+    __slots__ = ()  # (no attribute dictionary: 80 bytes a column, not 96, where there is one an event or a user)
+
+    def __new__(cls, typecode: str = "q", data: bytes = b"", byteorder: str = sys.byteorder) -> Self:
         column = super().__new__(cls, typecode, data)
         if byteorder != sys.byteorder:
             column.byteswap()
         return column
 
-    def __reduce_ex__(self, protocol: object) -> tuple[type[Column], tuple[str, bytes, str]]:
+    def __reduce_ex__(self, protocol: object) -> tuple[type[Column], tuple[Any, ...]]:
         return type(self), (self.typecode, self.tobytes(), sys.byteorder)
 
-    def __reduce__(self) -> tuple[type[Column], tuple[str, bytes, str]]:
+    def __reduce__(self) -> tuple[type[Column], tuple[Any, ...]]:
         return self.__reduce_ex__(None)
 
     def __copy__(self) -> Column:
-        return type(self)(self.typecode, self.tobytes())
+        cls, args = self.__reduce_ex__(None)
+        return cls(*args)
 
-    def __deepcopy__(self, memo: object) -> Column:
-        return self.__copy__()
+    def __deepcopy__(self, memo: dict[int, Any]) -> Column:
+        cls, args = self.__reduce_ex__(None)
+        return cls(*deepcopy(args, memo))

@@ -489,3 +489,13 @@ def test_trading_in_a_market_touches_its_users_the_house_and_whoever_rests_or_ho
     assert trading_footprint(ledger.state, ["KXORD-26NOV-B", "UNLISTED"]) == Footprint.of(
         {HOUSE}, {"KXORD-26NOV-B", "UNLISTED"}
     )
+
+
+def test_a_row_its_market_alone_holds_puts_its_owner_in_trading_there():
+    ledger = new_ledger("a", "b")
+    ledger.catalogue.list_market("KXORD-26NOV-B")
+    ledger.filling.apply_fill("a", M, "yes", "buy", D(2), D("0.40"))  # a holds the market's one row, rests nothing
+    ledger.filling.apply_fill("b", "KXORD-26NOV-B", "no", "buy", D(1), D("0.30"))
+    assert trading_footprint(ledger.state, [M], "x") == Footprint.of({"x", HOUSE, "a"}, {M})
+    both = trading_footprint(ledger.state, [M, "KXORD-26NOV-B", "UNLISTED"])
+    assert both == Footprint.of({HOUSE, "a", "b"}, {M, "KXORD-26NOV-B", "UNLISTED"})

@@ -17,11 +17,14 @@ if TYPE_CHECKING:
 def trading_footprint(state: LedgerState, tickers: Iterable[str], *users: str) -> Footprint:
     """What trading in `tickers` may read or change: those markets, `users`, the house, and every account resting
     an order or holding a row there (a row's value follows its market's price)."""
-    touched = {*users, HOUSE}
+    tickers = tuple(tickers)
+    touched = state.positions.holders(*tickers)
+    touched.update(users)
+    touched.add(HOUSE)
     markets = state.markets
     for ticker in tickers:
-        touched |= state.positions.holders(ticker)
-        book = markets[ticker].book if ticker in markets else None
+        market = markets.get(ticker)
+        book = market.book if market is not None else None
         if book is not None:
             touched.update(resting.owner for resting in book.orders())
     return Footprint.of(touched, tickers)

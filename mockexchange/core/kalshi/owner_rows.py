@@ -4,19 +4,35 @@ beside the event's running totals (event_totals.py).
 
 from __future__ import annotations
 
+import sys
+from typing import Any, Self
+
 from sortedcontainers import SortedList
 
 from mockexchange.core.columns import Column
 
 
-class _EventRows:
-    """One owner's rows of one event in one settlement state: their tickers in order, and their running totals."""
+class _EventRows(Column):
+    """One owner's rows of one event in one settlement state: their running totals, which this Column holds (the
+    parts event_totals.py keeps), and their tickers in order beside them (one object an event, not three)."""
 
-    __slots__ = ("tickers", "totals")
+    __slots__ = ("tickers",)
+    tickers: list[str] | SortedList  # a SortedList once it is long
 
-    def __init__(self) -> None:
-        self.tickers: list[str] | SortedList = []  # a SortedList once it is long
-        self.totals = Column("q")  # the parts of its running totals (event_totals.py)
+    def __new__(
+        cls, typecode: str = "q", data: bytes = b"", byteorder: str = sys.byteorder, tickers: Any = None
+    ) -> Self:
+        event = super().__new__(cls, typecode, data, byteorder)
+        event.tickers = [] if tickers is None else tickers
+        return event
+
+    @property
+    def totals(self) -> Column:
+        """The event's running totals (event_totals.py): the Column itself."""
+        return self
+
+    def __reduce_ex__(self, protocol: object) -> tuple[type[Column], tuple[Any, ...]]:
+        return type(self), (self.typecode, self.tobytes(), sys.byteorder, self.tickers)
 
 
 class _OwnerRows:

@@ -36,9 +36,11 @@ class PositionReads(StoredRows):
         return None if handle is None else StoredPosition(self, handle)
 
     def _handle(self, user_id: str, subaccount: int, ticker: str) -> int | None:
-        owner = self._owner_ids.get((user_id, subaccount))
         held = self._holders.get(ticker)
-        if owner is None or held is None:
+        if held is None:  # (no row in the market: the owner is not looked up)
+            return None
+        owner = self._owner_ids.get((user_id, subaccount))
+        if owner is None:
             return None
         if isinstance(held, int):
             return held if self._owner[held] == owner else None

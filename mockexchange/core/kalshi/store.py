@@ -19,7 +19,6 @@ since.
 
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_left, insort
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -37,13 +36,15 @@ from mockexchange.core.kalshi.position_reads import PositionReads
 from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells
 from mockexchange.core.kalshi.rows import MarketPosition, SettlementState
 from mockexchange.core.kalshi.stored_rows import (
-    _AMOUNT_CELLS,
     _ARCHIVED,
+    _ROW,
     _SETTLED,
+    _STATE_OF,
     _UPDATED,
     StoredPosition,
     StoredRows,
     _Place,
+    _read_cells,
     settlement_state,
 )
 from mockexchange.core.kalshi.units import count_units, dollar_units
@@ -100,8 +101,6 @@ class PositionStore(PositionReads, StoredRows):
             row.user_id, row.subaccount, _Place(row.ticker, row.event_ticker, row.exchange_index), row.last_updated,
             cells, row.resting_orders_count, row.settled, when,
         )  # fmt: skip
-        shift(self._file(handle).totals, None, self._share(handle))
-        self._stamp(handle)
         return StoredPosition(self, handle)
 
     def open(
@@ -114,10 +113,7 @@ class PositionStore(PositionReads, StoredRows):
 
     def open_handle(self, user_id: str, subaccount: int, place: Place, when: datetime, cells: Cells) -> int:
         """`open`, answering the new row's handle (for `snapshot_of`), not a view of it."""
-        handle = self._append(user_id, subaccount, place, when, cells, 0, False)
-        shift(self._file(handle).totals, None, share(cells, 0, place.exchange_index))
-        self._stamp(handle)
-        return handle
+        return self._append(user_id, subaccount, place, when, cells, 0, False)
 
     def snapshot_of(self, handle: int) -> MarketPosition:
         """The row of this handle, as a detached `MarketPosition`."""
@@ -134,7 +130,8 @@ class PositionStore(PositionReads, StoredRows):
         settled: bool,
         when: datetime | None = None,
     ) -> int:
-        """The cells of a new row, and its place among its market's holders; returns its handle."""
+        """A new row: its cells, its place among its market's holders and in its owner's book, and its share of its
+        event's totals; stamped. Returns its handle."""
         owner_key = (user_id, subaccount)
         ticker = place.ticker
         if self.history.keeping:
@@ -145,23 +142,26 @@ class PositionStore(PositionReads, StoredRows):
             self._owner_keys.append(owner_key)
         handle = len(self._places)
         self._owner.append(owner)
-        self._flags.append(_SETTLED if settled else 0)
+        flags = _SETTLED if settled else 0
+        self._flags.append(flags)
         self._resting.append(resting)
-        self._versions.append(0)
-        self._amounts.extend(cells)
+        self.version += 1  # (the new row's stamp, as `_stamp` gives one)
+        self._versions.append(self.version)
+        self._amounts.frombytes(_ROW.pack(*cells))
         if last_updated.tzinfo is UTC:
             self._updated.append(unix_us(last_updated))
         else:
             self._updated.append(ODD)
             self._odd[(handle, _UPDATED)] = last_updated
         self._places.append(place)  # last: the row's handle is taken
-        held = self._holders.get(ticker)
-        if held is None:
-            self._holders[ticker] = handle
-        elif isinstance(held, int):
-            self._holders[ticker] = {self._owner[held]: held, owner: handle}
-        else:
-            held[owner] = handle
+        held = self._holders.setdefault(ticker, handle)
+        if held is not handle:
+            if isinstance(held, int):
+                self._holders[ticker] = {self._owner[held]: held, owner: handle}
+            else:
+                held[owner] = handle
+        event = self._file(owner, _STATE_OF[flags], place)
+        shift(event, None, share(cells, resting, place.exchange_index))
         return handle
 
     def changing(self, row: StoredPosition, when: datetime | None = None) -> _Changing:
@@ -193,11 +193,11 @@ class PositionStore(PositionReads, StoredRows):
         """`update` of the row of a handle `held` answered."""
         if self.history.keeping:
             self._remember(StoredPosition(self, handle), when)
-        base = _AMOUNT_CELLS * handle
+        at = _ROW.size * handle
         resting, exchange_index = self._resting[handle], self._places[handle].exchange_index
-        before = share(self._amounts[base : base + _AMOUNT_CELLS], resting, exchange_index)
-        shift(self._event_of(handle).totals, before, share(cells, resting, exchange_index))
-        self._amounts[base : base + _AMOUNT_CELLS] = array("q", cells)
+        before = share(_read_cells(self._amounts, at), resting, exchange_index)
+        shift(self._event_of(handle), before, share(cells, resting, exchange_index))
+        _ROW.pack_into(self._amounts, at, *cells)
         self._set_time(handle, when)
         self._stamp(handle)
         return self._snapshot(handle) if snapshot else None
@@ -209,10 +209,10 @@ class PositionStore(PositionReads, StoredRows):
         if self.history.keeping:
             self._remember(row, when)
         held = self._share(handle)
-        shift(self._event_of(handle).totals, held, None)
+        shift(self._event_of(handle), held, None)
         self._unfile(handle)
-        self._flags[handle] |= _SETTLED
-        shift(self._file(handle).totals, None, held)
+        self._flags[handle] = flags = self._flags[handle] | _SETTLED
+        shift(self._file(self._owner[handle], _STATE_OF[flags], self._places[handle]), None, held)
         self._stamp(handle)
 
     def set_archived(self, row: StoredPosition, archived: bool) -> None:
@@ -223,10 +223,10 @@ class PositionStore(PositionReads, StoredRows):
         if not flags & _SETTLED or bool(flags & _ARCHIVED) == archived:
             return
         held = self._share(handle)
-        shift(self._event_of(handle).totals, held, None)
+        shift(self._event_of(handle), held, None)
         self._unfile(handle)
-        self._flags[handle] = flags | _ARCHIVED if archived else flags & ~_ARCHIVED
-        shift(self._file(handle).totals, None, held)
+        self._flags[handle] = flags = flags | _ARCHIVED if archived else flags & ~_ARCHIVED
+        shift(self._file(self._owner[handle], _STATE_OF[flags], self._places[handle]), None, held)
         self._stamp(handle)
 
     def _stamp(self, handle: int) -> None:
@@ -245,14 +245,19 @@ class PositionStore(PositionReads, StoredRows):
         handles = [held] if isinstance(held, int) else list(held.values())
         return [StoredPosition(self, handle) for handle in handles]
 
-    def holders(self, ticker: str) -> set[str]:
-        """The users holding a row in one market (a long command's footprint), without a view of any."""
-        held = self._holders.get(ticker)
-        if held is None:
-            return set()
-        keys = self._owner_keys
-        owners = [self._owner[held]] if isinstance(held, int) else held
-        return {keys[owner][0] for owner in owners}
+    def holders(self, *tickers: str) -> set[str]:
+        """The users holding a row in any of these markets (a long command's footprint), without a view of any."""
+        users: set[str] = set()
+        keys, owners, holders = self._owner_keys, self._owner, self._holders
+        for ticker in tickers:
+            held = holders.get(ticker)
+            if held is None:
+                continue
+            if isinstance(held, int):
+                users.add(keys[owners[held]][0])
+            else:
+                users.update([keys[owner][0] for owner in held])
+        return users
 
     def count(self, user_id: str, subaccount: int, state: SettlementState) -> tuple[int, int]:
         """How many events and rows the owner holds in one settlement state (the archived book, say): a sum over its
@@ -269,28 +274,28 @@ class PositionStore(PositionReads, StoredRows):
     # -- the books: rows in key order, and each event's running totals ---------------------------------------------
 
     def _event_of(self, handle: int) -> _EventRows:
-        state: SettlementState = settlement_state(self._flags[handle])
-        return self._owner_rows[(self._owner[handle], state)].rows[self._places[handle].event_ticker]
+        return self._owner_rows[(self._owner[handle], _STATE_OF[self._flags[handle]])].rows[
+            self._places[handle].event_ticker
+        ]
 
-    def _file(self, handle: int) -> _EventRows:
-        """Put a row into its owner's book of its settlement state; returns its event there."""
-        state: SettlementState = settlement_state(self._flags[handle])
-        key = (self._owner[handle], state)
+    def _file(self, owner: int, state: SettlementState, place: Place) -> _EventRows:
+        """Put a row (of `owner`, in `place`) into its owner's book of its settlement state; returns its event there."""
+        key = (owner, state)
         owned = self._owner_rows.get(key)
         if owned is None:
             owned = self._owner_rows[key] = _OwnerRows()
-        event_ticker = self._places[handle].event_ticker
+        event_ticker = place.event_ticker
         event = owned.rows.get(event_ticker)
         if event is None:
             event = owned.rows[event_ticker] = _EventRows()
             owned.events.add(event_ticker)
         tickers = event.tickers
         if isinstance(tickers, list):
-            insort(tickers, self._places[handle].ticker)
+            insort(tickers, place.ticker)
             if len(tickers) > _LONG_EVENT:
                 event.tickers = SortedList(tickers)
         else:
-            tickers.add(self._places[handle].ticker)
+            tickers.add(place.ticker)
         return event
 
     def _unfile(self, handle: int) -> None:
@@ -309,10 +314,7 @@ class PositionStore(PositionReads, StoredRows):
 
     def _share(self, handle: int) -> Share:
         """What a row adds to its event's running totals (event_totals.share)."""
-        base = _AMOUNT_CELLS * handle
-        return share(
-            self._amounts[base : base + _AMOUNT_CELLS], self._resting[handle], self._places[handle].exchange_index
-        )
+        return share(self._cells(handle), self._resting[handle], self._places[handle].exchange_index)
 
 
 class _Changing:
@@ -334,5 +336,5 @@ class _Changing:
     def __exit__(self, *exc: object) -> None:
         store = self.store
         handle = self.row._handle
-        shift(store._event_of(handle).totals, self.before, store._share(handle))
+        shift(store._event_of(handle), self.before, store._share(handle))
         store._stamp(handle)
