@@ -99,11 +99,9 @@ def parse_scaled(text: str | int | Decimal, what: str, places: int, accepted: st
     before the point, which only a number given as a number can be, is answered as the largest such value of its
     sign: past every bound a caller checks."""
     if isinstance(text, str):
-        written = _written(text, what, places, accepted, LENIENT)
-        negative = written[0] == "-"
-        whole, _, part = written.lstrip("+-").partition(".")
-        units = int(whole or "0") * 10**places + (int(part.ljust(places, "0")) if part else 0)
-        return -units if negative else units
+        # Its digits with the places filled in, as one integer (its sign, if any, leads: "-.5" is "-5000" at 4)
+        whole, _, part = _written(text, what, places, accepted, LENIENT).partition(".")
+        return int(whole + part.ljust(places, "0"))
     sign, digits, exponent = _given(text, what, places, accepted).as_tuple()
     assert isinstance(exponent, int)  # (and exponent + places >= 0: the places are checked)
     if len(digits) + exponent > MAX_DECIMAL_CHARS:
