@@ -19,7 +19,7 @@ from mockexchange.core.kalshi.orders import Order, OrderOutcome
 from mockexchange.core.kalshi.units import contracts, dollars, half_even, price
 from mockexchange.core.money import to_cents, to_whole_contracts
 from mockexchange.venues.kalshi.errors import exchange_error
-from mockexchange.venues.kalshi.render import Row, count_fp, dollars4, dollars6, rfc3339
+from mockexchange.venues.kalshi.render import Row, count_fp, count_text, dollars4, dollars6, price_text, rfc3339
 
 _ONE = Decimal(1)
 
@@ -94,15 +94,15 @@ def _averages(done: OrderOutcome) -> Row:
     dollars over hundredths of a contract are ten-thousandths of a dollar a contract."""
     if not done.filled:
         return {}
-    return {"average_fill_price": dollars4(price(half_even(done.yes_value, done.filled))),
-            "average_fee_paid": dollars4(price(half_even(done.fees, done.filled)))}  # fmt: skip
+    return {"average_fill_price": price_text(half_even(done.yes_value, done.filled)),
+            "average_fee_paid": price_text(half_even(done.fees, done.filled))}  # fmt: skip
 
 
 def placed(done: OrderOutcome) -> Row:
     """CreateOrderV2Response."""
     row = {"order_id": done.order.order_id, **_client_order_id(done)}
-    row["fill_count"] = count_fp(contracts(done.filled))
-    row["remaining_count"] = count_fp(contracts(done.order.remaining))
+    row["fill_count"] = count_text(done.filled)
+    row["remaining_count"] = count_text(done.order.remaining)
     return row | _averages(done) | {"ts_ms": unix_ms(done.when)}
 
 
@@ -119,7 +119,7 @@ def placed_in_batch(item: Item, asked_client_order_id: str | None) -> Row:
 def cancelled(done: OrderOutcome) -> Row:
     """CancelOrderV2Response."""
     row = {"order_id": done.order.order_id, **_client_order_id(done)}
-    return row | {"reduced_by": count_fp(contracts(done.reduced)), "ts_ms": unix_ms(done.when)}
+    return row | {"reduced_by": count_text(done.reduced), "ts_ms": unix_ms(done.when)}
 
 
 def cancelled_in_batch(item: Item, order_id: str) -> Row:
@@ -134,15 +134,15 @@ def amended(done: OrderOutcome) -> Row:
     """AmendOrderV2Response: what rests and what filled when the amend filled or changed what rests (else null)."""
     changed = done.filled or done.reduced
     row = {"order_id": done.order.order_id, **_client_order_id(done)}
-    row["remaining_count"] = count_fp(contracts(done.order.remaining)) if changed else None
-    row["fill_count"] = count_fp(contracts(done.filled)) if changed else None
+    row["remaining_count"] = count_text(done.order.remaining) if changed else None
+    row["fill_count"] = count_text(done.filled) if changed else None
     return row | _NO_FILL | _averages(done) | {"ts_ms": unix_ms(done.when)}
 
 
 def decreased(done: OrderOutcome) -> Row:
     """DecreaseOrderV2Response."""
     row = {"order_id": done.order.order_id, **_client_order_id(done)}
-    return row | {"remaining_count": count_fp(contracts(done.order.remaining)), "ts_ms": unix_ms(done.when)}
+    return row | {"remaining_count": count_text(done.order.remaining), "ts_ms": unix_ms(done.when)}
 
 
 def item_error(error: dict[str, Any]) -> Row:

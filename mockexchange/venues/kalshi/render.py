@@ -10,6 +10,7 @@ Two generations of shapes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 from mockexchange.core.kalshi.transfers import Transfer
+from mockexchange.core.kalshi.units import contracts, price
 from mockexchange.core.money import ZERO, fixed, to_centi_cents, to_cents, to_whole_contracts, truncate
 from mockexchange.web.answers import json_number
 
@@ -42,6 +44,28 @@ def dollars4(value: Decimal) -> str:
 
 def count_fp(value: Decimal) -> str:
     return fixed(value, 2)
+
+
+_KEPT = 1 << 12  # texts kept per unit, at most (then forgotten and written again)
+
+
+def _kept(write: Callable[[int], str]) -> Callable[[int], str]:
+    """`write` of an amount in its unit, each text kept by the amount (an order's answers repeat a few amounts)."""
+    kept: dict[int, str] = {}
+
+    def text(units: int) -> str:
+        found = kept.get(units)
+        if found is None:
+            if len(kept) >= _KEPT:
+                kept.clear()
+            found = kept[units] = write(units)
+        return found
+
+    return text
+
+
+count_text = _kept(lambda units: count_fp(contracts(units)))  # hundredths of a contract, as `count_fp` writes them
+price_text = _kept(lambda units: dollars4(price(units)))  # ten-thousandths of a dollar, as `dollars4` writes them
 
 
 def omitempty(row: Row, name: str, value: Any) -> None:
