@@ -237,13 +237,12 @@ class Trading:
             order.order_id = uuid_text(logged_id) if isinstance(logged_id, int) else logged_id
         kept.register(order)
         touch(market, now)
-        changes: list[LevelChange] = []
         crossed = matching.make_cross(order, market, planned, now, logged_id) if planned is not None else None
-        if planned is not None:
-            changes += planned.plan.changes
+        changes: list[LevelChange] = planned.plan.changes if planned is not None else []  # (a level once: Book.apply)
         if rests:
             book = market.book = market.book if market.book is not None else Book()
-            changes.append(book.add(order.order_id, order.user_id, order.book_side, order.yes_price, left, order))
+            added = book.add(order.order_id, order.user_id, order.book_side, order.yes_price, left, order)
+            changes = merged([*changes, added])
             state.orders[order.order_id] = order
             kept.rest_moved(order, 0, now)
             kept.hold(order, now)
@@ -252,7 +251,7 @@ class Trading:
         else:
             executed = order.filled and order.filled == order.initial
             kept.end(order, EXECUTED if executed else CANCELED, now, None, 0, reason=_ended_placed(order, planned))
-        book_moved(state, market, merged(changes), now, cause_of(order))
+        book_moved(state, market, changes, now, cause_of(order))
         if state.groups_due:
             self.groups.trip_groups(now)
         filled = crossed or (0, 0, 0)
