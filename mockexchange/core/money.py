@@ -89,7 +89,7 @@ def parse_decimal(
     float or a bool: floats lose cents, so no binary fraction ever enters the state. `accepted` (the caller's range,
     in words) ends every refusal, so a message says what would have been taken."""
     if isinstance(text, str):  # the common case first
-        return Decimal(_written(text, what, max_places, accepted, grammar))  # (the grammar admits only finite values)
+        return Decimal(written(text, what, max_places, grammar, accepted))  # (the grammar admits only finite values)
     return _given(text, what, max_places, accepted)
 
 
@@ -100,7 +100,7 @@ def parse_scaled(text: str | int | Decimal, what: str, places: int, accepted: st
     sign: past every bound a caller checks."""
     if isinstance(text, str):
         # Its digits with the places filled in, as one integer (its sign, if any, leads: "-.5" is "-5000" at 4)
-        whole, _, part = _written(text, what, places, accepted, LENIENT).partition(".")
+        whole, _, part = written(text, what, places, LENIENT, accepted).partition(".")
         return int(whole + part.ljust(places, "0"))
     sign, digits, exponent = _given(text, what, places, accepted).as_tuple()
     assert isinstance(exponent, int)  # (and exponent + places >= 0: the places are checked)
@@ -111,27 +111,22 @@ def parse_scaled(text: str | int | Decimal, what: str, places: int, accepted: st
     return -units if sign else units
 
 
-def written(text: str, what: str, max_places: int, grammar: Grammar = LENIENT) -> str:
+def written(text: str, what: str, max_places: int, grammar: Grammar = LENIENT, accepted: str = "") -> str:
     """A decimal string as written in `grammar`, at most `max_places` places (blanks gone if it takes them), refused
-    in `parse_decimal`'s words: for a caller that checks text it hands on, not its value."""
-    return _written(text, what, max_places, "", grammar)
-
-
-def _written(text: str, what: str, max_places: int, accepted: str, grammar: Grammar) -> str:
-    """A decimal string as written (in `grammar`, at most `max_places` places), blanks around it gone if the grammar
-    takes them; its refusal's words are built only if it is refused."""
-    written = text.strip(" \t\r\n") if grammar.blanks else text
-    if not written or len(written) > MAX_DECIMAL_CHARS or not grammar.pattern.fullmatch(written):
+    in `parse_decimal`'s words (`accepted`, the caller's range, ending them): for a caller that checks text it hands
+    on, not its value; the words of a refusal are built only if it is refused."""
+    bare = text.strip(" \t\r\n") if grammar.blanks else text
+    if not bare or len(bare) > MAX_DECIMAL_CHARS or not grammar.pattern.fullmatch(bare):
         if not text.strip():
             raise MoneyError(f"{what} must be a decimal string, not {shown(text)}{_said(what, accepted)}")
         raise MoneyError(
             f"{what} is not a decimal number: {shown(text)}; write {grammar.words}, no exponent, at most "
             f'{MAX_DECIMAL_CHARS} characters, e.g. "0.56"{_said(what, accepted)}'
         )
-    point = written.find(".")  # (by the grammar, the digits after the point are the places: no as_tuple)
-    if point >= 0 and len(written) - point - 1 > max_places:
+    point = bare.find(".")  # (by the grammar, the digits after the point are the places: no as_tuple)
+    if point >= 0 and len(bare) - point - 1 > max_places:
         raise _too_fine(text, what, max_places, accepted)
-    return written
+    return bare
 
 
 def _given(value: object, what: str, max_places: int, accepted: str) -> Decimal:
