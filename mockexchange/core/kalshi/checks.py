@@ -166,9 +166,17 @@ def check_subaccount(subaccount: int) -> None:
 
 def bounds() -> tuple[int, int, int]:
     """The bounds as `check_contracts` and `check_cash` read them now, in units: the contracts an account filled, a
-    position's volume (hundredths), a subaccount's cash (micro-dollars)."""
-    account_most = _most(MAX_ACCOUNT_CONTRACTS, CONTRACT)
-    return account_most, _most(MAX_POSITION_CONTRACTS, CONTRACT), _most(MAX_BALANCE, DOLLAR)
+    position's volume (hundredths), a subaccount's cash (micro-dollars); worked out again only when one was set."""
+    global _BOUNDS
+    found = _BOUNDS
+    if found[0] is not MAX_ACCOUNT_CONTRACTS or found[1] is not MAX_POSITION_CONTRACTS or found[2] is not MAX_BALANCE:
+        most = (
+            _most(MAX_ACCOUNT_CONTRACTS, CONTRACT),
+            _most(MAX_POSITION_CONTRACTS, CONTRACT),
+            _most(MAX_BALANCE, DOLLAR),
+        )
+        found = _BOUNDS = (MAX_ACCOUNT_CONTRACTS, MAX_POSITION_CONTRACTS, MAX_BALANCE, most)
+    return found[3]
 
 
 def check_contracts(held: int, count: int, what: str, account_total: int, counted: str, per: int = CONTRACT) -> None:
@@ -199,6 +207,7 @@ def check_cash(account: Account, subaccount: int, exchange_index: int, amount: i
 
 
 _MOSTS: dict[tuple[int, int], tuple[Decimal, int]] = {}
+_BOUNDS: tuple[Decimal | None, Decimal | None, Decimal | None, tuple[int, int, int]] = (None, None, None, (0, 0, 0))
 
 
 def _shown(amount: int, per: int) -> str:

@@ -15,7 +15,7 @@ and fee out of what the order holds, gives the rest of that back, and ends the o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -30,8 +30,6 @@ from mockexchange.core.kalshi.orders import BOOK_RULES, CANCELED, EXECUTED, SELF
 from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.units import PRICE
 from mockexchange.core.stepping import DEEP
-
-_INLINE = nullcontext()  # where a cross runs as its command runs (it holds nothing: one serves every cross)
 
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.filling import Filling
@@ -84,14 +82,15 @@ class Matching:
         self.drawn_id = filling.drawn_id
         self.group_matched = group_matched
 
-    def crossing(
+    def long_cross(
         self, order: Order, market: Market, size: int, yes_price: int | None = None
-    ) -> AbstractContextManager[None]:
+    ) -> AbstractContextManager[None] | None:
         """Where the cross of `size` hundredths of `order` (at `yes_price`, else its own) runs: long
-        (core/stepping.py) if it may reach more than `DEEP` resting orders, else as the command runs."""
+        (core/stepping.py: the context to run it in) if it may reach more than `DEEP` resting orders, else (None) as
+        the command runs."""
         book = market.book
         if book is None or not size:
-            return _INLINE
+            return None
         state, side = self.state, order.book_side
         stp = BOOK_RULES[order.self_trade_prevention_type] if order.self_trade_prevention_type is not None else None
         limit = order.yes_price if yes_price is None else yes_price
@@ -99,7 +98,7 @@ class Matching:
         if book.reach(side, size, limit, stp, DEEP) <= DEEP and not (
             groups and _trips_many(groups, order, book.reached(side, size, limit))
         ):
-            return _INLINE
+            return None
         return state.lock.long(trading_footprint(state, [market.ticker], order.user_id))
 
     def plan_cross(self, order: Order, market: Market, size: int, rule: FeeRule) -> Planned:

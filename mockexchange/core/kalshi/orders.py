@@ -128,9 +128,10 @@ class Order:
 
     def terms(self, count: int, yes_price: int, fee: int) -> Terms:
         """A fill of `count` hundredths of this order at `yes_price`, paying `fee`, as the money road takes it."""
+        buys = self.buys_yes
         price = yes_price if self.side == "yes" else PRICE - yes_price
-        paid = yes_price if self.buys_yes else PRICE - yes_price
-        return Terms(self.side, self.action, self.buys_yes, count, price, paid, yes_price, fee)
+        paid = yes_price if buys else PRICE - yes_price
+        return Terms(self.side, self.action, buys, count, price, paid, yes_price, fee)
 
     def maker_fee(self, count: int) -> int:
         """The fee of a maker fill of `count` hundredths now: the rise of the rounded fee of its maker run."""
