@@ -31,6 +31,7 @@ MAX_COUNT = Decimal(1_000_000_000)  # contracts in one fill or order: far above 
 MAX_FEE_PER_CONTRACT = ONE  # a fill's own fee: Kalshi's schedule never charges more than 2 cents a contract
 MAX_CENTS = 10**14  # one balance, deposit, withdrawal or transfer fee: $1 trillion, cents well within int64
 MAX_DECIMAL_CHARS = 64  # longer than any amount within the bounds, leading zeros included
+_KEPT_TEXTS = 1 << 12  # texts a grammar keeps as read, at most (then forgotten and read again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class Grammar:
     bare_point: bool
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     words: str = field(init=False, repr=False, compare=False)  # what to write, as a refusal says it
+    # The texts read in it, each as written (`written`), by (text, places): the amounts clients send repeat
+    kept: dict[tuple[str, int], str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         sign = f"[{re.escape(self.signs)}]?" if self.signs else ""
@@ -53,6 +56,7 @@ class Grammar:
         words += "" if self.blanks else ", no blanks"
         object.__setattr__(self, "pattern", re.compile(sign + number))
         object.__setattr__(self, "words", words)
+        object.__setattr__(self, "kept", {})
 
 
 LENIENT = Grammar("+-", blanks=True, bare_point=True)  # the control plane's: the admin API, scenarios, Python calls
@@ -114,7 +118,12 @@ def parse_scaled(text: str | int | Decimal, what: str, places: int, accepted: st
 def written(text: str, what: str, max_places: int, grammar: Grammar = LENIENT, accepted: str = "") -> str:
     """A decimal string as written in `grammar`, at most `max_places` places (blanks gone if it takes them), refused
     in `parse_decimal`'s words (`accepted`, the caller's range, ending them): for a caller that checks text it hands
-    on, not its value; the words of a refusal are built only if it is refused."""
+    on, not its value; the words of a refusal are built only if it is refused. A text read once is kept (a few
+    thousand, at most `MAX_DECIMAL_CHARS` characters each): read again, it is looked up."""
+    kept = grammar.kept
+    found = kept.get((text, max_places))
+    if found is not None:
+        return found
     bare = text.strip(" \t\r\n") if grammar.blanks else text
     if not bare or len(bare) > MAX_DECIMAL_CHARS or not grammar.pattern.fullmatch(bare):
         if not text.strip():
@@ -126,6 +135,10 @@ def written(text: str, what: str, max_places: int, grammar: Grammar = LENIENT, a
     point = bare.find(".")  # (by the grammar, the digits after the point are the places: no as_tuple)
     if point >= 0 and len(bare) - point - 1 > max_places:
         raise _too_fine(text, what, max_places, accepted)
+    if len(text) <= MAX_DECIMAL_CHARS:  # (blanks around a text may make it long: only a short one is kept)
+        if len(kept) >= _KEPT_TEXTS:
+            kept.clear()
+        kept[(text, max_places)] = bare
     return bare
 
 
