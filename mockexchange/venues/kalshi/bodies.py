@@ -189,7 +189,7 @@ async def read(request: Request, body: Body) -> bytes:
 def decode(body: Body, raw: bytes) -> dict[str, Any]:
     """The body's declared fields (absent and null ones as None), decoded then checked; a `KalshiError` with Kalshi's
     400 for the first problem."""
-    if not raw.strip():
+    if not raw or raw.isspace():
         if body.optional:
             return dict.fromkeys(f.name for f in body.fields)
         raise bad_request("EOF", "the request needs a JSON body")
@@ -214,17 +214,21 @@ def _read(body: Body, document: Any, go_path: str, key_path: str) -> tuple[dict[
         kind = _JSON_KINDS.get(type(document), "null")
         raise bad_request(f"json: cannot unmarshal {kind} into Go value of type {body.go}", "the body is not an object")
     get = body.given(document).get
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = dict.fromkeys(body.names)  # (a field not given stays None)
     refused: KalshiError | None = None
     for field in body.fields:
         value, inner = get(field.name), None
-        if value is not None and value.__class__ is not field.taken:
+        if value is None:
+            if field.required and refused is None:
+                refused = _refusal(field, None, key_path)
+            continue
+        if value.__class__ is not field.taken:
             if field.items is not None:
                 value, inner = _objects(field, value, go_path, key_path)
             else:
                 value = _value(field, value, go_path)
         values[field.name] = value
-        if refused is None and (field.checked or not value) and (value is not None or field.required):
+        if refused is None and (field.checked or not value):
             refused = _refusal(field, value, key_path) or inner
     return values, refused
 
