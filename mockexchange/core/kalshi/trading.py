@@ -142,7 +142,8 @@ class Trading:
             if placed.order_group_id is not None:
                 self.groups.group_for_order(placed.order_group_id, user_id, subaccount, market.exchange_index)
             client_order_id = placed.client_order_id or ""
-            self._check_unnamed((user_id, client_order_id))
+            if client_order_id:
+                self._check_unnamed((user_id, client_order_id))
             order = Order(
                 "", user_id, subaccount, placed.ticker, market.exchange_index, side, action, yes_price, count, count,
                 now, now, client_order_id, placed.time_in_force, placed.expiration_time, placed.post_only,
