@@ -151,14 +151,15 @@ class Matching:
         taker = (order.user_id, order.ticker, order.subaccount)
         step = state.lock.stepper()
         most = 0  # the most the fills can cost the taker: each its count at the price paid and its fee
-        for match, (taker_terms, maker_terms) in zip(planned.plan.matches, planned.terms, strict=True):
+        for match, pair in zip(planned.plan.matches, planned.terms, strict=True):
             if step is not None:
                 step()
             maker: Order | None = match.maker.data
             owner = (HOUSE, order.ticker, 0) if maker is None else (maker.user_id, order.ticker, maker.subaccount)
-            places += [taker, owner]
-            terms += [taker_terms, maker_terms]
-            most += taker_terms.count * taker_terms.paid + taker_terms.fee
+            places += (taker, owner)
+            terms += pair  # (the taker's terms, then the maker's)
+            taken = pair[0]
+            most += taken.count * taken.paid + taken.fee
         where = (order.subaccount, order.exchange_index)
         now_cash = account.cash.get(where, 0) + credit
         moved = 0
