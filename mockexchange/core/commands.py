@@ -96,7 +96,6 @@ _NAMES: dict[type[Command], frozenset[str]] = {}
 # read (every write a client makes) looks nothing up by name.
 _Reading = tuple[str, Callable[[Any, Any], None], Callable[[Any, str], Any], Any, bool, bool]
 _READING: dict[type[Command], tuple[_Reading, ...]] = {}
-_ABSENT = object()
 
 
 def declared(cls: type[Command]) -> tuple[Declared, ...]:
@@ -142,15 +141,14 @@ def read(cls: type[C], plain: Mapping[str, Any]) -> C:
         unknown = next(key for key in plain if key not in names)
         raise Refused(f"{cls.name} has no field {unknown!r}; its fields: {', '.join(sorted(names))}")
     command = object.__new__(cls)  # (each value read is checked: only what they ask of each other is left)
-    given = plain.get
     for name, put, read_kind, default, required, takes_null in reading:
-        value = given(name, _ABSENT)
-        if value is _ABSENT:
-            if required:
-                raise Refused(f"{name} is required")
-            put(command, default)
-        else:
+        if name in plain:  # (`in`, then the value: a third cheaper than a `get` call)
+            value = plain[name]
             put(command, None if value is None and takes_null else read_kind(value, name))
+        elif required:
+            raise Refused(f"{name} is required")
+        else:
+            put(command, default)
     command.check()
     return command
 
