@@ -19,7 +19,7 @@ from mockexchange.core.kalshi.orders import Order, OrderOutcome
 from mockexchange.core.kalshi.units import contracts, dollars, half_even, price
 from mockexchange.core.money import to_cents, to_whole_contracts
 from mockexchange.venues.kalshi.errors import exchange_error
-from mockexchange.venues.kalshi.render import Row, count_fp, count_text, dollars4, dollars6, price_text, rfc3339
+from mockexchange.venues.kalshi.render import Row, count_fp, count_texts, dollars4, dollars6, price_texts, rfc3339
 
 _ONE = Decimal(1)
 
@@ -96,15 +96,15 @@ def _averages(row: Row, done: OrderOutcome) -> None:
     """The fills' average YES price and fee a contract (4 places, half even) into `row`, when the command filled any:
     micro-dollars over hundredths of a contract are ten-thousandths of a dollar a contract."""
     if done.filled:
-        row["average_fill_price"] = price_text(half_even(done.yes_value, done.filled))
-        row["average_fee_paid"] = price_text(half_even(done.fees, done.filled))
+        row["average_fill_price"] = price_texts[half_even(done.yes_value, done.filled)]
+        row["average_fee_paid"] = price_texts[half_even(done.fees, done.filled)]
 
 
 def placed(done: OrderOutcome) -> Row:
     """CreateOrderV2Response."""
     row = _answer(done)
-    row["fill_count"] = count_text(done.filled)
-    row["remaining_count"] = count_text(done.order.remaining)
+    row["fill_count"] = count_texts[done.filled]
+    row["remaining_count"] = count_texts[done.order.remaining]
     _averages(row, done)
     row["ts_ms"] = unix_ms(done.when)
     return row
@@ -123,7 +123,7 @@ def placed_in_batch(item: Item, asked_client_order_id: str | None) -> Row:
 def cancelled(done: OrderOutcome) -> Row:
     """CancelOrderV2Response."""
     row = _answer(done)
-    row["reduced_by"] = count_text(done.reduced)
+    row["reduced_by"] = count_texts[done.reduced]
     row["ts_ms"] = unix_ms(done.when)
     return row
 
@@ -140,8 +140,8 @@ def amended(done: OrderOutcome) -> Row:
     """AmendOrderV2Response: what rests and what filled when the amend filled or changed what rests (else null)."""
     changed = done.filled or done.reduced
     row = _answer(done)
-    row["remaining_count"] = count_text(done.order.remaining) if changed else None
-    row["fill_count"] = count_text(done.filled) if changed else None
+    row["remaining_count"] = count_texts[done.order.remaining] if changed else None
+    row["fill_count"] = count_texts[done.filled] if changed else None
     row |= _NO_FILL
     _averages(row, done)
     row["ts_ms"] = unix_ms(done.when)
@@ -151,7 +151,7 @@ def amended(done: OrderOutcome) -> Row:
 def decreased(done: OrderOutcome) -> Row:
     """DecreaseOrderV2Response."""
     row = _answer(done)
-    row["remaining_count"] = count_text(done.order.remaining)
+    row["remaining_count"] = count_texts[done.order.remaining]
     row["ts_ms"] = unix_ms(done.when)
     return row
 

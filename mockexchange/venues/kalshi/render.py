@@ -46,26 +46,26 @@ def count_fp(value: Decimal) -> str:
     return fixed(value, 2)
 
 
-_KEPT = 1 << 12  # texts kept per unit, at most (then forgotten and written again)
+class Texts(dict[int, str]):
+    """An amount's text as `write` writes it, kept by the amount in its unit (`texts[units]`; a few thousand, then
+    forgotten and written again): an order's answers repeat a few amounts, and one found is a lookup, not a call."""
+
+    __slots__ = ("write",)
+    MOST = 1 << 12
+
+    def __init__(self, write: Callable[[int], str]) -> None:
+        super().__init__()
+        self.write = write
+
+    def __missing__(self, units: int) -> str:
+        if len(self) >= self.MOST:
+            self.clear()
+        text = self[units] = self.write(units)
+        return text
 
 
-def _kept(write: Callable[[int], str]) -> Callable[[int], str]:
-    """`write` of an amount in its unit, each text kept by the amount (an order's answers repeat a few amounts)."""
-    kept: dict[int, str] = {}
-
-    def text(units: int) -> str:
-        found = kept.get(units)
-        if found is None:
-            if len(kept) >= _KEPT:
-                kept.clear()
-            found = kept[units] = write(units)
-        return found
-
-    return text
-
-
-count_text = _kept(lambda units: count_fp(contracts(units)))  # hundredths of a contract, as `count_fp` writes them
-price_text = _kept(lambda units: dollars4(price(units)))  # ten-thousandths of a dollar, as `dollars4` writes them
+count_texts = Texts(lambda units: count_fp(contracts(units)))  # hundredths of a contract, as `count_fp` writes them
+price_texts = Texts(lambda units: dollars4(price(units)))  # ten-thousandths of a dollar, as `dollars4` writes them
 
 
 def omitempty(row: Row, name: str, value: Any) -> None:
