@@ -61,8 +61,10 @@ class LevelChange(NamedTuple):
     after: int  # and after it (0: the level is gone)
 
 
-class Match(NamedTuple):
-    """One trade of the incoming order with one resting order, at the resting order's price."""
+@dataclass(slots=True)
+class Match:
+    """One trade of the incoming order with one resting order, at the resting order's price. (A slotted class: its
+    fields are read many times a match, each a descriptor's call on a NamedTuple.)"""
 
     maker: Resting  # the resting order (once applied, its `size` is what this match left of it)
     price: int

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.order_upkeep import OrderUpkeep
 
 
-class Planned(NamedTuple):
+@dataclass(slots=True)
+class Planned:
     """A match planned and checked: the book's plan, each match's two fills' terms (taker, maker), and the rows the
     check read, by place (user, ticker, subaccount): a fill takes its row from here the first time its place fills
     (nothing moves a row's amounts between the check and the fills), and reads it again after."""

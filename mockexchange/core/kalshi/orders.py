@@ -23,7 +23,6 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
-from typing import NamedTuple
 
 from mockexchange.core.book import ASK, BID, SelfTrade, Side
 from mockexchange.core.kalshi.checks import Terms
@@ -172,11 +171,12 @@ def book_side(side: str, action: str) -> Side:
     return BID if (side == "yes") == (action == "buy") else ASK
 
 
-class OrderOutcome(NamedTuple):
+@dataclass(slots=True)
+class OrderOutcome:
     """What one order command did: the order as it stands after it (`Order.answered`), the hundredths it filled,
     what those fills came to at their YES prices and paid in fees (micro-dollars: their average price and fee), the
     hundredths it took off what rested (a cancel, a decrease; an amend's is negative if it grew), and when, on the
-    exchange clock."""
+    exchange clock. (A slotted class: an answer reads its fields, each a descriptor's call on a NamedTuple.)"""
 
     order: Order
     filled: int
