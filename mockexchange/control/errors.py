@@ -21,11 +21,11 @@ class ControlError(ValueError):
         self.status = status
 
 
-def core_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def core_call(method: Callable[..., Any], *args: Any) -> Any:
     """Either core's answer (a typed command's handler, `Control.run`); a refusal of the Kalshi ledger's, the
     Deribit book's or the fault rules' a `ControlError` whose cause it is."""
     try:
-        return method(*args, **kwargs)
+        return method(*args)
     except (LedgerError, ExchangeError, FaultError) as exc:
         raise ControlError(str(exc), exc.status) from exc
 

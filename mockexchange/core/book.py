@@ -61,8 +61,10 @@ class LevelChange(NamedTuple):
     after: int  # and after it (0: the level is gone)
 
 
-class Match(NamedTuple):
-    """One trade of the incoming order with one resting order, at the resting order's price."""
+@dataclass(slots=True)
+class Match:
+    """One trade of the incoming order with one resting order, at the resting order's price. (A slotted class: its
+    fields are read many times a match, each a descriptor's call on a NamedTuple.)"""
 
     maker: Resting  # the resting order (once applied, its `size` is what this match left of it)
     price: int
@@ -335,14 +337,14 @@ class Book:
         """Make what `plan` answered happen (nothing in the book may have changed since): each match takes from its
         maker (a maker's `size` then is what is left of it), each self-trade cancellation leaves; the levels changed,
         each once, go to `planned.changes`. Answers `planned`. `step` as `plan`'s."""
-        before: dict[tuple[Side, int], int] = {}
+        before: dict[tuple[Side, int], tuple[_Level, int]] = {}  # each level moved, and its size before
         for order, taken in planned.steps:
             if step is not None:
                 step()
             levels = self._sides[order.side]
             key = _key(order.side, order.price)
             level = levels.at[key]
-            before.setdefault((order.side, order.price), level.size)
+            before.setdefault((order.side, order.price), (level, level.size))
             if taken:
                 level.size -= taken
                 order.size -= taken
@@ -353,7 +355,8 @@ class Book:
                 self._drop(level, order)
             if not level.orders:
                 levels.close(key)
-        planned.changes = [LevelChange(s, p, size, self.size_at(s, p)) for (s, p), size in before.items()]
+        # (a level closed holds nothing: its size is 0)
+        planned.changes = [LevelChange(s, p, size, level.size) for (s, p), (level, size) in before.items()]
         planned.steps = []
         return planned
 

@@ -92,6 +92,10 @@ class UserCommand(Command):
 
 _DECLARED: dict[type[Command], tuple[Declared, ...]] = {}
 _NAMES: dict[type[Command], frozenset[str]] = {}
+# A field as `read` walks it: its name, its slot's setter, its kind's read, its default, required, takes_null; so a
+# read (every write a client makes) looks nothing up by name.
+_Reading = tuple[str, Callable[[Any, Any], None], Callable[[Any, str], Any], Any, bool, bool]
+_READING: dict[type[Command], tuple[_Reading, ...]] = {}
 
 
 def declared(cls: type[Command]) -> tuple[Declared, ...]:
@@ -100,6 +104,10 @@ def declared(cls: type[Command]) -> tuple[Declared, ...]:
     if fields is None:
         fields = _DECLARED[cls] = _declared(cls)
         _NAMES[cls] = frozenset(field.name for field in fields)
+        _READING[cls] = tuple(
+            (f.name, getattr(cls, f.attribute).__set__, f.kind.read, f.default, f.required, f.takes_null)
+            for f in fields
+        )
     return fields
 
 
@@ -124,20 +132,23 @@ def kind_of(cls: type[Command], name: str) -> Kind[Any]:
 def read(cls: type[C], plain: Mapping[str, Any]) -> C:
     """The command of plain JSON-like values, each read by its field's kind; `Refused` for the first it does not take,
     in the order declared, or for a field it does not have or a required one missing."""
-    fields = declared(cls)
+    reading = _READING.get(cls)
+    if reading is None:
+        declared(cls)
+        reading = _READING[cls]
     names = _NAMES[cls]
-    unknown = [key for key in plain if key not in names]
-    if unknown:
-        raise Refused(f"{cls.name} has no field {unknown[0]!r}; its fields: {', '.join(sorted(names))}")
+    if not names.issuperset(plain):
+        unknown = next(key for key in plain if key not in names)
+        raise Refused(f"{cls.name} has no field {unknown!r}; its fields: {', '.join(sorted(names))}")
     command = object.__new__(cls)  # (each value read is checked: only what they ask of each other is left)
-    for field in fields:
-        if field.name in plain:
-            held = field.read(plain[field.name])
-        elif field.required:
-            raise Refused(f"{field.name} is required")
+    for name, put, read_kind, default, required, takes_null in reading:
+        if name in plain:  # (`in`, then the value: a third cheaper than a `get` call)
+            value = plain[name]
+            put(command, None if value is None and takes_null else read_kind(value, name))
+        elif required:
+            raise Refused(f"{name} is required")
         else:
-            held = field.default
-        object.__setattr__(command, field.attribute, held)
+            put(command, default)
     command.check()
     return command
 

@@ -31,6 +31,7 @@ MAX_COUNT = Decimal(1_000_000_000)  # contracts in one fill or order: far above 
 MAX_FEE_PER_CONTRACT = ONE  # a fill's own fee: Kalshi's schedule never charges more than 2 cents a contract
 MAX_CENTS = 10**14  # one balance, deposit, withdrawal or transfer fee: $1 trillion, cents well within int64
 MAX_DECIMAL_CHARS = 64  # longer than any amount within the bounds, leading zeros included
+_KEPT_TEXTS = 1 << 12  # texts a grammar keeps as read, at most (then forgotten and read again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class Grammar:
     bare_point: bool
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     words: str = field(init=False, repr=False, compare=False)  # what to write, as a refusal says it
+    # The texts read in it, each as written (`written`), by (text, places): the amounts clients send repeat
+    kept: dict[tuple[str, int], str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         sign = f"[{re.escape(self.signs)}]?" if self.signs else ""
@@ -53,6 +56,7 @@ class Grammar:
         words += "" if self.blanks else ", no blanks"
         object.__setattr__(self, "pattern", re.compile(sign + number))
         object.__setattr__(self, "words", words)
+        object.__setattr__(self, "kept", {})
 
 
 LENIENT = Grammar("+-", blanks=True, bare_point=True)  # the control plane's: the admin API, scenarios, Python calls
@@ -89,7 +93,7 @@ def parse_decimal(
     float or a bool: floats lose cents, so no binary fraction ever enters the state. `accepted` (the caller's range,
     in words) ends every refusal, so a message says what would have been taken."""
     if isinstance(text, str):  # the common case first
-        return Decimal(_written(text, what, max_places, accepted, grammar))  # (the grammar admits only finite values)
+        return Decimal(written(text, what, max_places, grammar, accepted))  # (the grammar admits only finite values)
     return _given(text, what, max_places, accepted)
 
 
@@ -99,11 +103,9 @@ def parse_scaled(text: str | int | Decimal, what: str, places: int, accepted: st
     before the point, which only a number given as a number can be, is answered as the largest such value of its
     sign: past every bound a caller checks."""
     if isinstance(text, str):
-        written = _written(text, what, places, accepted, LENIENT)
-        negative = written[0] == "-"
-        whole, _, part = written.lstrip("+-").partition(".")
-        units = int(whole or "0") * 10**places + (int(part.ljust(places, "0")) if part else 0)
-        return -units if negative else units
+        # Its digits with the places filled in, as one integer (its sign, if any, leads: "-.5" is "-5000" at 4)
+        whole, _, part = written(text, what, places, LENIENT, accepted).partition(".")
+        return int(whole + part.ljust(places, "0"))
     sign, digits, exponent = _given(text, what, places, accepted).as_tuple()
     assert isinstance(exponent, int)  # (and exponent + places >= 0: the places are checked)
     if len(digits) + exponent > MAX_DECIMAL_CHARS:
@@ -113,27 +115,31 @@ def parse_scaled(text: str | int | Decimal, what: str, places: int, accepted: st
     return -units if sign else units
 
 
-def written(text: str, what: str, max_places: int, grammar: Grammar = LENIENT) -> str:
+def written(text: str, what: str, max_places: int, grammar: Grammar = LENIENT, accepted: str = "") -> str:
     """A decimal string as written in `grammar`, at most `max_places` places (blanks gone if it takes them), refused
-    in `parse_decimal`'s words: for a caller that checks text it hands on, not its value."""
-    return _written(text, what, max_places, "", grammar)
-
-
-def _written(text: str, what: str, max_places: int, accepted: str, grammar: Grammar) -> str:
-    """A decimal string as written (in `grammar`, at most `max_places` places), blanks around it gone if the grammar
-    takes them; its refusal's words are built only if it is refused."""
-    written = text.strip(" \t\r\n") if grammar.blanks else text
-    if not written or len(written) > MAX_DECIMAL_CHARS or not grammar.pattern.fullmatch(written):
+    in `parse_decimal`'s words (`accepted`, the caller's range, ending them): for a caller that checks text it hands
+    on, not its value; the words of a refusal are built only if it is refused. A text read once is kept (a few
+    thousand, at most `MAX_DECIMAL_CHARS` characters each): read again, it is looked up."""
+    kept = grammar.kept
+    found = kept.get((text, max_places))
+    if found is not None:
+        return found
+    bare = text.strip(" \t\r\n") if grammar.blanks else text
+    if not bare or len(bare) > MAX_DECIMAL_CHARS or not grammar.pattern.fullmatch(bare):
         if not text.strip():
             raise MoneyError(f"{what} must be a decimal string, not {shown(text)}{_said(what, accepted)}")
         raise MoneyError(
             f"{what} is not a decimal number: {shown(text)}; write {grammar.words}, no exponent, at most "
             f'{MAX_DECIMAL_CHARS} characters, e.g. "0.56"{_said(what, accepted)}'
         )
-    point = written.find(".")  # (by the grammar, the digits after the point are the places: no as_tuple)
-    if point >= 0 and len(written) - point - 1 > max_places:
+    point = bare.find(".")  # (by the grammar, the digits after the point are the places: no as_tuple)
+    if point >= 0 and len(bare) - point - 1 > max_places:
         raise _too_fine(text, what, max_places, accepted)
-    return written
+    if len(text) <= MAX_DECIMAL_CHARS:  # (blanks around a text may make it long: only a short one is kept)
+        if len(kept) >= _KEPT_TEXTS:
+            kept.clear()
+        kept[(text, max_places)] = bare
+    return bare
 
 
 def _given(value: object, what: str, max_places: int, accepted: str) -> Decimal:

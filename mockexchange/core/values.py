@@ -38,6 +38,7 @@ LATEST_SECONDS = int(LATEST_EXCHANGE_TIME.timestamp())
 # `least`, above its `most`; longer than its `most` (characters of a text, items of a list); none of its options; an
 # item of a list refused (`Refused.given`: the item).
 FORM, BELOW, ABOVE, LONG, UNLISTED, ITEM = "form", "below", "above", "long", "unlisted", "item"
+_KEPT_TEXTS = 1 << 12  # texts an amount's kind keeps as read, at most (then forgotten and read again)
 
 
 class Refused(ValueError):
@@ -91,7 +92,7 @@ class Text(Kind[str]):
         if (
             not isinstance(value, str)
             or len(value) < self.least
-            or not (self.blank or value.strip())
+            or not (self.blank or (value and not value.isspace()))  # (blanks only: no stripped copy made)
             or (self.pattern is not None and not self.pattern.fullmatch(value))
         ):
             raise Refused(self._words(name, value))
@@ -166,7 +167,8 @@ class Choice(Kind[str]):
 class Scaled(Kind[int]):
     """An amount written as a decimal string ("10", "0.56"), held as an integer of its unit (`places` finer than
     the whole: hundredths of a contract, ten-thousandths of a dollar), from `least` to `most` units. `parse` reads the
-    text (core/money.py's, its `MoneyError` a refusal with `code`); `words` say the range."""
+    text (core/money.py's, its `MoneyError` a refusal with `code`); `words` say the range. A text it took is kept
+    with its units (a few thousand, each at most `MAX_DECIMAL_CHARS` characters): the amounts clients send repeat."""
 
     parse: Callable[[Any, str], int]
     places: int
@@ -174,15 +176,26 @@ class Scaled(Kind[int]):
     most: int
     words: str
     code: str | None = None
+    kept: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     plain = str
 
     def read(self, value: Any, name: str) -> int:
+        text = value.__class__ is str
+        if text:
+            found = self.kept.get(value)
+            if found is not None:
+                return found
         try:
             units = self.parse(value, name)
         except MoneyError as exc:
             raise Refused(str(exc), self.code) from None
         if not self.least <= units <= self.most:
             raise Refused(f"{name} must be {self.words}, not {shown(value)}", self.code, _side(units < self.least))
+        if text and len(value) <= MAX_DECIMAL_CHARS:
+            kept = self.kept
+            if len(kept) >= _KEPT_TEXTS:
+                kept.clear()
+            kept[value] = units
         return units
 
     def write(self, value: int) -> str:

@@ -6,8 +6,9 @@ fee and subaccount).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.fees import FeeRule
@@ -112,14 +113,17 @@ def check_fee(fee: Decimal, count: Decimal) -> int:
         raise LedgerError("fee has more than 6 decimal places") from None
 
 
-class Terms(NamedTuple):
+@dataclass(slots=True)
+class Terms:
     """A checked fill's terms in units: its side and action, whether it buys YES, its count (hundredths), its price,
-    the price of the side it buys and the YES price (price units), and its fee (micro-dollars)."""
+    the price of the side it buys and the YES price (price units), and its fee (micro-dollars). (A slotted class, not
+    a NamedTuple: the fill road reads its fields a dozen times a fill, and a tuple's field is read through a
+    descriptor's call; not frozen, whose making costs a call a field. Nobody changes one.)"""
 
     side: str
     action: str
     buys: bool
-    count: int  # type: ignore[assignment]  # shadows tuple.count: the fill's name for it (mypy issue 3950)
+    count: int
     price: int
     paid: int
     yes: int
@@ -166,9 +170,17 @@ def check_subaccount(subaccount: int) -> None:
 
 def bounds() -> tuple[int, int, int]:
     """The bounds as `check_contracts` and `check_cash` read them now, in units: the contracts an account filled, a
-    position's volume (hundredths), a subaccount's cash (micro-dollars)."""
-    account_most = _most(MAX_ACCOUNT_CONTRACTS, CONTRACT)
-    return account_most, _most(MAX_POSITION_CONTRACTS, CONTRACT), _most(MAX_BALANCE, DOLLAR)
+    position's volume (hundredths), a subaccount's cash (micro-dollars); worked out again only when one was set."""
+    global _BOUNDS
+    found = _BOUNDS
+    if found[0] is not MAX_ACCOUNT_CONTRACTS or found[1] is not MAX_POSITION_CONTRACTS or found[2] is not MAX_BALANCE:
+        most = (
+            _most(MAX_ACCOUNT_CONTRACTS, CONTRACT),
+            _most(MAX_POSITION_CONTRACTS, CONTRACT),
+            _most(MAX_BALANCE, DOLLAR),
+        )
+        found = _BOUNDS = (MAX_ACCOUNT_CONTRACTS, MAX_POSITION_CONTRACTS, MAX_BALANCE, most)
+    return found[3]
 
 
 def check_contracts(held: int, count: int, what: str, account_total: int, counted: str, per: int = CONTRACT) -> None:
@@ -199,6 +211,7 @@ def check_cash(account: Account, subaccount: int, exchange_index: int, amount: i
 
 
 _MOSTS: dict[tuple[int, int], tuple[Decimal, int]] = {}
+_BOUNDS: tuple[Decimal | None, Decimal | None, Decimal | None, tuple[int, int, int]] = (None, None, None, (0, 0, 0))
 
 
 def _shown(amount: int, per: int) -> str:

@@ -47,6 +47,8 @@ class QuadraticFee:
         """The fee of `count` hundredths at `price` (price units), in micro-dollars: worked out exactly, then rounded
         up to the centi-cent."""
         numerator, denominator = _ratio(self.taker_rate if is_taker else self.maker_rate)
+        if not numerator:  # (a rate of 0: most markets' makers)
+            return 0
         # rate x (count / 100) x (price / 10^4) x ((10^4 - price) / 10^4) dollars, in centi-cents (x 10^4)
         centi_cents = ceiling(numerator * count * price * (PRICE - price), denominator * 10**6)
         return centi_cents * CENTI_CENT

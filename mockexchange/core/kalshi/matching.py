@@ -15,7 +15,8 @@ and fee out of what the order holds, gives the rest of that back, and ends the o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -34,10 +35,12 @@ from mockexchange.core.stepping import DEEP
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.filling import Filling
     from mockexchange.core.kalshi.ledger_state import LedgerState
+    from mockexchange.core.kalshi.order_group_records import OrderGroup
     from mockexchange.core.kalshi.order_upkeep import OrderUpkeep
 
 
-class Planned(NamedTuple):
+@dataclass(slots=True)
+class Planned:
     """A match planned and checked: the book's plan, each match's two fills' terms (taker, maker), and the rows the
     check read, by place (user, ticker, subaccount): a fill takes its row from here the first time its place fills
     (nothing moves a row's amounts between the check and the fills), and reads it again after."""
@@ -81,36 +84,24 @@ class Matching:
         self.drawn_id = filling.drawn_id
         self.group_matched = group_matched
 
-    def crossing(
+    def long_cross(
         self, order: Order, market: Market, size: int, yes_price: int | None = None
-    ) -> AbstractContextManager[None]:
+    ) -> AbstractContextManager[None] | None:
         """Where the cross of `size` hundredths of `order` (at `yes_price`, else its own) runs: long
-        (core/stepping.py) if it may reach more than `DEEP` resting orders, else as the command runs."""
+        (core/stepping.py: the context to run it in) if it may reach more than `DEEP` resting orders, else (None) as
+        the command runs."""
         book = market.book
+        if book is None or not size:
+            return None
+        state, side = self.state, order.book_side
         stp = BOOK_RULES[order.self_trade_prevention_type] if order.self_trade_prevention_type is not None else None
         limit = order.yes_price if yes_price is None else yes_price
-        if book is None or not size:
-            return nullcontext()
-        deep = book.reach(order.book_side, size, limit, stp, DEEP) > DEEP
-        if not deep and not self._trips_many(order, book.reached(order.book_side, size, limit)):
-            return nullcontext()
-        state = self.state
+        groups = state.order_groups
+        if book.reach(side, size, limit, stp, DEEP) <= DEEP and not (
+            groups and _trips_many(groups, order, book.reached(side, size, limit))
+        ):
+            return None
         return state.lock.long(trading_footprint(state, [market.ticker], order.user_id))
-
-    def _trips_many(self, order: Order, reached: Iterable[Resting]) -> bool:
-        """Whether the cross may trigger an order group (the order's, or a maker's it reaches) that cancels more than
-        `DEEP` orders as it is triggered."""
-        groups = self.state.order_groups
-        if not groups:
-            return False
-
-        def many(group_id: str | None) -> bool:
-            group = groups.get(group_id) if group_id is not None else None
-            return group is not None and len(group.orders) > DEEP
-
-        return many(order.order_group_id) or any(
-            resting.data is not None and many(resting.data.order_group_id) for resting in reached
-        )
 
     def plan_cross(self, order: Order, market: Market, size: int, rule: FeeRule) -> Planned:
         """What crossing `size` hundredths of `order` (at its price) with the book would do, and the terms of each
@@ -161,21 +152,22 @@ class Matching:
         terms: list[Terms] = []
         taker = (order.user_id, order.ticker, order.subaccount)
         step = state.lock.stepper()
-        for match, (taker_terms, maker_terms) in zip(planned.plan.matches, planned.terms, strict=True):
+        most = 0  # the most the fills can cost the taker: each its count at the price paid and its fee
+        for match, pair in zip(planned.plan.matches, planned.terms, strict=True):
             if step is not None:
                 step()
             maker: Order | None = match.maker.data
             owner = (HOUSE, order.ticker, 0) if maker is None else (maker.user_id, order.ticker, maker.subaccount)
-            places += [taker, owner]
-            terms += [taker_terms, maker_terms]
+            places += (taker, owner)
+            terms += pair  # (the taker's terms, then the maker's)
+            taken = pair[0]
+            most += taken.count * taken.paid + taken.fee
         where = (order.subaccount, order.exchange_index)
         now_cash = account.cash.get(where, 0) + credit
         moved = 0
         if places:
             # Nothing to run through copies if the fills are far within every bound, none of them fills from the
-            # taker's own cash, and its cash covers the most they can cost it (each its count at the price paid and
-            # its fee: closing a position pays in).
-            most = sum(t.count * t.paid + t.fee for t in terms[::2])
+            # taker's own cash, and its cash covers the most they can cost it (closing a position pays in).
             if (
                 (not check_cash or now_cash - most - holds >= 0)
                 and taker not in places[1::2]
@@ -268,6 +260,19 @@ class Matching:
         kept.rest_moved(maker, before, now)
         kept.hold(maker, now)
         kept.changed(maker, TRADE)
+
+
+def _trips_many(groups: dict[str, OrderGroup], order: Order, reached: Iterable[Resting]) -> bool:
+    """Whether the cross may trigger an order group (the order's, or a maker's it reaches) that cancels more than
+    `DEEP` orders as it is triggered."""
+
+    def many(group_id: str | None) -> bool:
+        group = groups.get(group_id) if group_id is not None else None
+        return group is not None and len(group.orders) > DEEP
+
+    return many(order.order_group_id) or any(
+        resting.data is not None and many(resting.data.order_group_id) for resting in reached
+    )
 
 
 def _most_within(budget: int, most: int, paid: int, yes_price: int, rule: FeeRule) -> int:

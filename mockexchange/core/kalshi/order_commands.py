@@ -92,7 +92,8 @@ class Sided:
     def sides(self) -> tuple[str, str]:
         """The legacy side and action the order names."""
         if self.action is None:
-            return BOOK_SIDES[_BOOK_SIDE.read(self.side, "side")]
+            found = BOOK_SIDES.get(self.side)
+            return found if found is not None else BOOK_SIDES[_BOOK_SIDE.read(self.side, "side")]
         return _LEGACY_SIDE.read(self.side, "side"), self.action
 
 

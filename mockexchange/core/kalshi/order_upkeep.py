@@ -120,7 +120,8 @@ class OrderUpkeep:
         order.updated = now
         order.maker_rule = None
         self.rest_moved(order, was, now)
-        self.hold(order, now)
+        if order.held:  # (what it holds now is nothing: only what it held goes back)
+            self.hold(order, now)
         self.state.orders.pop(order.order_id, None)
         self.changed(order, reason)
         self._keep_ended(order, now)

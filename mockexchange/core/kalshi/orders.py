@@ -23,7 +23,6 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
-from typing import NamedTuple
 
 from mockexchange.core.book import ASK, BID, SelfTrade, Side
 from mockexchange.core.kalshi.checks import Terms
@@ -128,9 +127,10 @@ class Order:
 
     def terms(self, count: int, yes_price: int, fee: int) -> Terms:
         """A fill of `count` hundredths of this order at `yes_price`, paying `fee`, as the money road takes it."""
+        buys = self.buys_yes
         price = yes_price if self.side == "yes" else PRICE - yes_price
-        paid = yes_price if self.buys_yes else PRICE - yes_price
-        return Terms(self.side, self.action, self.buys_yes, count, price, paid, yes_price, fee)
+        paid = yes_price if buys else PRICE - yes_price
+        return Terms(self.side, self.action, buys, count, price, paid, yes_price, fee)
 
     def maker_fee(self, count: int) -> int:
         """The fee of a maker fill of `count` hundredths now: the rise of the rounded fee of its maker run."""
@@ -171,11 +171,12 @@ def book_side(side: str, action: str) -> Side:
     return BID if (side == "yes") == (action == "buy") else ASK
 
 
-class OrderOutcome(NamedTuple):
+@dataclass(slots=True)
+class OrderOutcome:
     """What one order command did: the order as it stands after it (`Order.answered`), the hundredths it filled,
     what those fills came to at their YES prices and paid in fees (micro-dollars: their average price and fee), the
     hundredths it took off what rested (a cancel, a decrease; an amend's is negative if it grew), and when, on the
-    exchange clock."""
+    exchange clock. (A slotted class: an answer reads its fields, each a descriptor's call on a NamedTuple.)"""
 
     order: Order
     filled: int

@@ -142,7 +142,8 @@ class Trading:
             if placed.order_group_id is not None:
                 self.groups.group_for_order(placed.order_group_id, user_id, subaccount, market.exchange_index)
             client_order_id = placed.client_order_id or ""
-            self._check_unnamed((user_id, client_order_id))
+            if client_order_id:
+                self._check_unnamed((user_id, client_order_id))
             order = Order(
                 "", user_id, subaccount, placed.ticker, market.exchange_index, side, action, yes_price, count, count,
                 now, now, client_order_id, placed.time_in_force, placed.expiration_time, placed.post_only,
@@ -201,7 +202,10 @@ class Trading:
     ) -> OrderOutcome:
         """A new order, checked so far, onto the book: it crosses (checked whole first, cut to what `cap` pays for if
         given; long if it reaches deep), then rests what it may."""
-        with self.matching.crossing(order, market, order.remaining):
+        long = self.matching.long_cross(order, market, order.remaining)
+        if long is None:
+            return self._enter_book(order, market, account, now, check_cash, cap)
+        with long:
             return self._enter_book(order, market, account, now, check_cash, cap)
 
     def _enter_book(
@@ -228,7 +232,7 @@ class Trading:
             check_contracts(held, whole(left), "resting contracts", account.resting, "resting", per=1)
             self._check_resting_orders(order.user_id)
         if planned is not None:
-            matching.check_cross(order, account, planned, order.holds(), 0, check_cash)
+            matching.check_cross(order, account, planned, order.holds() if rests else 0, 0, check_cash)
         # Checked: from here on nothing is refused (and only now is an id drawn: a refusal draws none). A drawn id's
         # integer goes to the fill log as it is, never read back from its text.
         logged_id: str | int = order.order_id
@@ -237,13 +241,12 @@ class Trading:
             order.order_id = uuid_text(logged_id) if isinstance(logged_id, int) else logged_id
         kept.register(order)
         touch(market, now)
-        changes: list[LevelChange] = []
         crossed = matching.make_cross(order, market, planned, now, logged_id) if planned is not None else None
-        if planned is not None:
-            changes += planned.plan.changes
+        changes: list[LevelChange] = planned.plan.changes if planned is not None else []  # (a level once: Book.apply)
         if rests:
             book = market.book = market.book if market.book is not None else Book()
-            changes.append(book.add(order.order_id, order.user_id, order.book_side, order.yes_price, left, order))
+            added = book.add(order.order_id, order.user_id, order.book_side, order.yes_price, left, order)
+            changes = merged([*changes, added])
             state.orders[order.order_id] = order
             kept.rest_moved(order, 0, now)
             kept.hold(order, now)
@@ -252,7 +255,7 @@ class Trading:
         else:
             executed = order.filled and order.filled == order.initial
             kept.end(order, EXECUTED if executed else CANCELED, now, None, 0, reason=_ended_placed(order, planned))
-        book_moved(state, market, merged(changes), now, cause_of(order))
+        book_moved(state, market, changes, now, cause_of(order))
         if state.groups_due:
             self.groups.trip_groups(now)
         filled = crossed or (0, 0, 0)
@@ -371,7 +374,7 @@ class Trading:
             rest = count - order.filled
             if yes_price == order.yes_price and rest <= order.remaining:
                 return self._amend_in_place(order, market, rest, expiration_time, updated_client_order_id, count, now)
-            with self.matching.crossing(order, market, rest, yes_price):
+            with self.matching.long_cross(order, market, rest, yes_price) or nullcontext():
                 return self._amend_anew(
                     order, market, yes_price, rest, expiration_time, updated_client_order_id, count, now
                 )
@@ -596,7 +599,8 @@ def _check_order_terms(placed: PlaceOrder, action: str) -> None:
     time_in_force = placed.time_in_force
     if placed.price is None and placed.order_type != MARKET:
         raise _invalid("a limit order needs a price", "invalid_price")
-    _check_cap(action, time_in_force, placed.buy_max_cost)
+    if placed.buy_max_cost is not None:
+        _check_cap(action, time_in_force, placed.buy_max_cost)
     if placed.order_type == MARKET and time_in_force == GTC:
         raise _invalid("a market order never rests: immediate_or_cancel or fill_or_kill")
     if placed.reduce_only and time_in_force != IOC:
@@ -607,10 +611,8 @@ def _check_order_terms(placed: PlaceOrder, action: str) -> None:
         raise _invalid("only a good_till_canceled order takes an expiration_time", "invalid_expiration_time")
 
 
-def _check_cap(action: str, time_in_force: str, buy_max_cost: int | None) -> None:
+def _check_cap(action: str, time_in_force: str, buy_max_cost: int) -> None:
     """`buy_max_cost` caps a buy that does not rest (what rests would spend past the cap later), in micro-dollars."""
-    if buy_max_cost is None:
-        return
     if action != "buy":
         raise _invalid("buy_max_cost caps what a buy spends: a sell takes none")
     if time_in_force == GTC:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from dataclasses import field as declared
 from typing import Any
 
 import orjson
@@ -75,6 +76,15 @@ class BodyField:
     go: str = ""
     range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of an integer's bounds
     items: Body | None = None
+    # The JSON type the decoder takes as it is (a string or a bool; None: an integer's range, a list, a UUID are read)
+    taken: type | None = declared(init=False, repr=False, compare=False)
+    checked: bool = declared(init=False, repr=False, compare=False)  # whether the validator checks more than `required`
+
+    def __post_init__(self) -> None:
+        plain = self.kind.plain
+        whole = self.items is None and not isinstance(self.kind, Listed) and self.go != UUID
+        object.__setattr__(self, "taken", plain if whole and plain in (str, bool) else None)
+        object.__setattr__(self, "checked", self.kind is not STRING)
 
     @property
     def go_name(self) -> str:
@@ -91,14 +101,18 @@ class Body:
     fields: tuple[BodyField, ...]
     optional: bool = False  # an empty body is every field absent (CreateSubaccount's body is optional)
     max_bytes: int = MAX_BODY  # read within this (a batch's body is bigger)
+    names: dict[str, BodyField] = declared(init=False, repr=False, compare=False)  # the fields by name
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", {field.name: field for field in self.fields})
 
     def given(self, document: dict[str, Any]) -> dict[str, Any]:
         """The value each field is given (absent: not given), as Go's decoder matches an object's keys to the fields:
         whatever their case (`_folded`), in the order the object holds them, the last counting; a `null` after a
         value leaves a required field as it was (Go decodes it into a value, a `null` into which does nothing)."""
-        names = {field.name: field for field in self.fields}
+        names = self.names
         pairs = document.pairs if isinstance(document, Repeated) else None
-        if pairs is None and all(key in names for key in document):  # (the usual body: each key a field's own, once)
+        if pairs is None and names.keys() >= document.keys():  # (the usual body: each key a field's own, once)
             return document
         given: dict[str, Any] = {}
         for key, value in pairs or document.items():
@@ -135,6 +149,10 @@ def _parsed(raw: bytes) -> Any:
     `Repeated`. orjson keeps one value a key: read again, in order, only when the text holds more places that may end
     a key (a quote, then a colon: each key's, and an escaped quote before a colon) than the objects hold keys."""
     document = parse_json(raw)
+    # (Each place that may end a key holds a colon, and an object holds as many keys as it has: text of no more colons
+    # than the document's outer object has keys spells none twice.)
+    if isinstance(document, dict) and raw.count(b":") <= len(document):
+        return document
     if len(_KEY_ENDS.findall(raw)) > _keys(document):
         return json.loads(raw, object_pairs_hook=_objects_of)
     return document
@@ -171,7 +189,7 @@ async def read(request: Request, body: Body) -> bytes:
 def decode(body: Body, raw: bytes) -> dict[str, Any]:
     """The body's declared fields (absent and null ones as None), decoded then checked; a `KalshiError` with Kalshi's
     400 for the first problem."""
-    if not raw.strip():
+    if not raw or raw.isspace():
         if body.optional:
             return dict.fromkeys(f.name for f in body.fields)
         raise bad_request("EOF", "the request needs a JSON body")
@@ -196,17 +214,21 @@ def _read(body: Body, document: Any, go_path: str, key_path: str) -> tuple[dict[
         kind = _JSON_KINDS.get(type(document), "null")
         raise bad_request(f"json: cannot unmarshal {kind} into Go value of type {body.go}", "the body is not an object")
     get = body.given(document).get
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = dict.fromkeys(body.names)  # (a field not given stays None)
     refused: KalshiError | None = None
     for field in body.fields:
         value, inner = get(field.name), None
-        if value is not None:
+        if value is None:
+            if field.required and refused is None:
+                refused = _refusal(field, None, key_path)
+            continue
+        if value.__class__ is not field.taken:
             if field.items is not None:
                 value, inner = _objects(field, value, go_path, key_path)
             else:
                 value = _value(field, value, go_path)
         values[field.name] = value
-        if refused is None and (value is not None or field.required):
+        if refused is None and (field.checked or not value):
             refused = _refusal(field, value, key_path) or inner
     return values, refused
 

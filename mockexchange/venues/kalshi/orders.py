@@ -111,8 +111,10 @@ def _order(key: ApiKey, values: dict[str, Any]) -> PlaceOrder:
 
 
 def placed_by(key: ApiKey, fields: dict[str, Any]) -> PlaceOrder:
-    """The key's `PlaceOrder` of an order's fields: its user's, or the subtrader's an FCM member's key is bound to."""
-    return commands.read(PlaceOrder, {**fields, "user_id": owner(key), "fcm_bound": key.subtrader_id is not None})
+    """The key's `PlaceOrder` of an order's fields (a dict of the caller's own, which takes the user): its user's, or
+    the subtrader's an FCM member's key is bound to."""
+    fields["user_id"], fields["fcm_bound"] = owner(key), key.subtrader_id is not None
+    return commands.read(PlaceOrder, fields)
 
 
 def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:

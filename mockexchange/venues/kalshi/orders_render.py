@@ -19,7 +19,7 @@ from mockexchange.core.kalshi.orders import Order, OrderOutcome
 from mockexchange.core.kalshi.units import contracts, dollars, half_even, price
 from mockexchange.core.money import to_cents, to_whole_contracts
 from mockexchange.venues.kalshi.errors import exchange_error
-from mockexchange.venues.kalshi.render import Row, count_fp, dollars4, dollars6, rfc3339
+from mockexchange.venues.kalshi.render import Row, count_fp, count_texts, dollars4, dollars6, price_texts, rfc3339
 
 _ONE = Decimal(1)
 
@@ -84,26 +84,30 @@ _NO_FILL = {"average_fill_price": None, "average_fee_paid": None}
 Item = OrderOutcome | dict[str, Any]  # an item of a batch command's answer: what it did, or {"error": its refusal}
 
 
-def _client_order_id(done: OrderOutcome) -> Row:
-    client_order_id = done.order.client_order_id
-    return {"client_order_id": client_order_id} if client_order_id else {}
+def _answer(done: OrderOutcome) -> Row:
+    """An answer's first fields: the order's id, and its client order id if it has one."""
+    order = done.order
+    if order.client_order_id:
+        return {"order_id": order.order_id, "client_order_id": order.client_order_id}
+    return {"order_id": order.order_id}
 
 
-def _averages(done: OrderOutcome) -> Row:
-    """The fills' average YES price and fee a contract (4 places, half even), when the command filled any: micro-
-    dollars over hundredths of a contract are ten-thousandths of a dollar a contract."""
-    if not done.filled:
-        return {}
-    return {"average_fill_price": dollars4(price(half_even(done.yes_value, done.filled))),
-            "average_fee_paid": dollars4(price(half_even(done.fees, done.filled)))}  # fmt: skip
+def _averages(row: Row, done: OrderOutcome) -> None:
+    """The fills' average YES price and fee a contract (4 places, half even) into `row`, when the command filled any:
+    micro-dollars over hundredths of a contract are ten-thousandths of a dollar a contract."""
+    if done.filled:
+        row["average_fill_price"] = price_texts[half_even(done.yes_value, done.filled)]
+        row["average_fee_paid"] = price_texts[half_even(done.fees, done.filled)]
 
 
 def placed(done: OrderOutcome) -> Row:
     """CreateOrderV2Response."""
-    row = {"order_id": done.order.order_id, **_client_order_id(done)}
-    row["fill_count"] = count_fp(contracts(done.filled))
-    row["remaining_count"] = count_fp(contracts(done.order.remaining))
-    return row | _averages(done) | {"ts_ms": unix_ms(done.when)}
+    row = _answer(done)
+    row["fill_count"] = count_texts[done.filled]
+    row["remaining_count"] = count_texts[done.order.remaining]
+    _averages(row, done)
+    row["ts_ms"] = unix_ms(done.when)
+    return row
 
 
 def placed_in_batch(item: Item, asked_client_order_id: str | None) -> Row:
@@ -118,8 +122,10 @@ def placed_in_batch(item: Item, asked_client_order_id: str | None) -> Row:
 
 def cancelled(done: OrderOutcome) -> Row:
     """CancelOrderV2Response."""
-    row = {"order_id": done.order.order_id, **_client_order_id(done)}
-    return row | {"reduced_by": count_fp(contracts(done.reduced)), "ts_ms": unix_ms(done.when)}
+    row = _answer(done)
+    row["reduced_by"] = count_texts[done.reduced]
+    row["ts_ms"] = unix_ms(done.when)
+    return row
 
 
 def cancelled_in_batch(item: Item, order_id: str) -> Row:
@@ -133,16 +139,21 @@ def cancelled_in_batch(item: Item, order_id: str) -> Row:
 def amended(done: OrderOutcome) -> Row:
     """AmendOrderV2Response: what rests and what filled when the amend filled or changed what rests (else null)."""
     changed = done.filled or done.reduced
-    row = {"order_id": done.order.order_id, **_client_order_id(done)}
-    row["remaining_count"] = count_fp(contracts(done.order.remaining)) if changed else None
-    row["fill_count"] = count_fp(contracts(done.filled)) if changed else None
-    return row | _NO_FILL | _averages(done) | {"ts_ms": unix_ms(done.when)}
+    row = _answer(done)
+    row["remaining_count"] = count_texts[done.order.remaining] if changed else None
+    row["fill_count"] = count_texts[done.filled] if changed else None
+    row |= _NO_FILL
+    _averages(row, done)
+    row["ts_ms"] = unix_ms(done.when)
+    return row
 
 
 def decreased(done: OrderOutcome) -> Row:
     """DecreaseOrderV2Response."""
-    row = {"order_id": done.order.order_id, **_client_order_id(done)}
-    return row | {"remaining_count": count_fp(contracts(done.order.remaining)), "ts_ms": unix_ms(done.when)}
+    row = _answer(done)
+    row["remaining_count"] = count_texts[done.order.remaining]
+    row["ts_ms"] = unix_ms(done.when)
+    return row
 
 
 def item_error(error: dict[str, Any]) -> Row:

@@ -10,6 +10,7 @@ Two generations of shapes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 from mockexchange.core.kalshi.transfers import Transfer
+from mockexchange.core.kalshi.units import contracts, price
 from mockexchange.core.money import ZERO, fixed, to_centi_cents, to_cents, to_whole_contracts, truncate
 from mockexchange.web.answers import json_number
 
@@ -42,6 +44,28 @@ def dollars4(value: Decimal) -> str:
 
 def count_fp(value: Decimal) -> str:
     return fixed(value, 2)
+
+
+class Texts(dict[int, str]):
+    """An amount's text as `write` writes it, kept by the amount in its unit (`texts[units]`; a few thousand, then
+    forgotten and written again): an order's answers repeat a few amounts, and one found is a lookup, not a call."""
+
+    __slots__ = ("write",)
+    MOST = 1 << 12
+
+    def __init__(self, write: Callable[[int], str]) -> None:
+        super().__init__()
+        self.write = write
+
+    def __missing__(self, units: int) -> str:
+        if len(self) >= self.MOST:
+            self.clear()
+        text = self[units] = self.write(units)
+        return text
+
+
+count_texts = Texts(lambda units: count_fp(contracts(units)))  # hundredths of a contract, as `count_fp` writes them
+price_texts = Texts(lambda units: dollars4(price(units)))  # ten-thousandths of a dollar, as `dollars4` writes them
 
 
 def omitempty(row: Row, name: str, value: Any) -> None:
