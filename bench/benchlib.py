@@ -6,6 +6,7 @@ directory), so `import benchlib` works when they are run as `python bench/<scrip
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import math
@@ -334,6 +335,20 @@ def tree_env(tree: Path) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(Path(__file__).resolve().parent)])}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
+
+
+def comparing(doc: str | None, rounds: int) -> argparse.ArgumentParser:
+    """A two-tree bench's command line: `--before` (the other tree), `--rounds`, and its hidden `--child`."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--before", type=Path, help="another tree to compare this one with (a worktree or a `git archive`)")
+    p.add_argument("--rounds", type=int, default=rounds, help=f"measurements per tree ({rounds})")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    return p
+
+
+def compared(opts: argparse.Namespace, tree: Path) -> dict[str, Path]:
+    """The trees `comparing`'s options name: this one (`tree`), after the other if `--before` was given."""
+    return {"after": tree} if opts.before is None else {"before": opts.before.resolve(), "after": tree}
 
 
 def run_in_tree(script: str, tree: Path, arguments: list[str]) -> dict[str, Any]:

@@ -19,7 +19,6 @@ rounds reported. A tree without `private/buy` measures the positions read alone.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 from datetime import timedelta
@@ -124,16 +123,13 @@ def report(figures: dict[str, list[dict[str, Any]]]) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--before", type=Path, help="another tree to compare this one with (a worktree or a `git archive`)")
-    p.add_argument("--rounds", type=int, default=5, help="measurements per tree (5)")
+    p = benchlib.comparing(__doc__, 5)
     p.add_argument("--requests", type=int, default=300, help="requests per figure in one measurement (300)")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     opts = p.parse_args()
     if opts.child:
         print(json.dumps(measure(opts.requests)))
         return
-    trees = {"after": TREE} if opts.before is None else {"before": opts.before.resolve(), "after": TREE}
+    trees = benchlib.compared(opts, TREE)
     run = lambda tree: benchlib.run_in_tree(__file__, tree, ["--child", "--requests", str(opts.requests)])  # noqa: E731
     report(benchlib.in_rounds(trees, opts.rounds, run))
 

@@ -12,7 +12,6 @@ Nothing is asserted.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import statistics
@@ -55,16 +54,13 @@ def measure(n: int) -> dict[str, float]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--before", type=Path, help="another tree to compare this one with (a worktree or a `git archive`)")
-    p.add_argument("--rounds", type=int, default=3, help="measurements per tree (3)")
+    p = benchlib.comparing(__doc__, 3)
     p.add_argument("--markets", type=int, default=100_000, help="markets listed (100,000)")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     opts = p.parse_args()
     if opts.child:
         print(json.dumps(measure(opts.markets)))
         return
-    trees = {"after": TREE} if opts.before is None else {"before": opts.before.resolve(), "after": TREE}
+    trees = benchlib.compared(opts, TREE)
     arguments = ["--child", "--markets", str(opts.markets)]
     figures = benchlib.in_rounds(trees, opts.rounds, lambda tree: benchlib.run_in_tree(__file__, tree, arguments))
     print(f"\nmedians of {opts.rounds} rounds, {opts.markets:,} markets:")
