@@ -52,15 +52,10 @@ class Subscribed:
         self._bus, self._entry = bus, entry
 
     def __call__(self) -> None:
-        bus = self._bus
-        with bus._lock:
-            bus._subscribers = [s for s in bus._subscribers if s is not self._entry]
-            bus._routes, bus._taking = {}, {}
+        self._bus._drop(self._entry)
 
     def wants_changed(self) -> None:
-        bus = self._bus
-        with bus._lock:
-            bus._taking = {}
+        self._bus._forget_takers()
 
 
 _Entry = tuple[Subscriber, frozenset[str] | None, Callable[[], bool] | None]
@@ -95,6 +90,15 @@ class EventBus:
             self._subscribers = [*self._subscribers, entry]
             self._routes, self._taking = {}, {}
         return Subscribed(self, entry)
+
+    def _drop(self, entry: _Entry) -> None:
+        with self._lock:
+            self._subscribers = [s for s in self._subscribers if s is not entry]
+            self._routes, self._taking = {}, {}
+
+    def _forget_takers(self) -> None:
+        with self._lock:
+            self._taking = {}
 
     def subscriber_count(self) -> int:
         return len(self._subscribers)
