@@ -106,14 +106,18 @@ def _order(key: ApiKey, values: dict[str, Any]) -> PlaceOrder:
     """A CreateOrderV2Request as the key's `PlaceOrder` (what is absent left to its defaults)."""
     values = wire_values.read(values, ORDER_TEXT)
     fields = {name: value for name, value in values.items() if value is not None}
-    fields["subaccount"] = subaccount_for(key, values["subaccount"]) or 0
+    subaccount = subaccount_for(key, values["subaccount"])
+    if subaccount:  # (else the command's own default, the primary)
+        fields["subaccount"] = subaccount
     return placed_by(key, fields)
 
 
 def placed_by(key: ApiKey, fields: dict[str, Any]) -> PlaceOrder:
     """The key's `PlaceOrder` of an order's fields (a dict of the caller's own, which takes the user): its user's, or
-    the subtrader's an FCM member's key is bound to."""
-    fields["user_id"], fields["fcm_bound"] = owner(key), key.subtrader_id is not None
+    the subtrader's an FCM member's key is bound to (`fcm_bound`; else the command's default, False)."""
+    fields["user_id"] = owner(key)
+    if key.subtrader_id is not None:
+        fields["fcm_bound"] = True
     return commands.read(PlaceOrder, fields)
 
 
