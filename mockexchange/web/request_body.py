@@ -36,7 +36,7 @@ class BodyCut(ClientDisconnect):
 def raw_header(raw: Iterable[tuple[bytes, bytes]] | None, name: bytes) -> str | None:
     """The first value of the header `name` (lower case) among raw headers (ASGI's, httpx's), as Latin-1 text."""
     for key, value in raw or ():
-        if key.lower() == name:
+        if len(key) == len(name) and key.lower() == name:  # (a name of another length is not lowered to be told)
             return value.decode("latin-1")
     return None
 
