@@ -61,9 +61,9 @@ class TimeIndex:
     def __init__(self, log: Any = None) -> None:
         self._records: Any = log if log is not None else []
         self._times: Column | None = Column("q") if log is None else None  # the own records' times (microseconds)
-        # user -> record numbers, in (time, sequence) order; a user of one record holds a tuple of its number (a column
-        # is about 100 bytes, and most of a market index's keys are markets traded once)
-        self._by_user: dict[str, Column | tuple[int]] = {}
+        # user -> record numbers, in (time, sequence) order; a user of one record holds its number alone (a column is
+        # about 100 bytes, a tuple of one 48, and most of a market index's keys are markets traded once)
+        self._by_user: dict[str, Column | int] = {}
         # Never reused within one index, not even after `clear`: the Kalshi venue's render cache (fragments.py) keys
         # each fill's and settlement's rendered bytes on it.
         self._seq = 0
@@ -114,11 +114,11 @@ class TimeIndex:
         by_user = self._by_user
         refs = by_user.get(user_id)
         if refs is None:
-            by_user[user_id] = (number,)
+            by_user[user_id] = number
             return
-        if isinstance(refs, tuple):
-            code = "I" if refs[0] <= 0xFFFFFFFF else "q"  # 32 bits; 64 past four billion records
-            refs = by_user[user_id] = Column(code, array(code, refs).tobytes())
+        if type(refs) is int:
+            code = "I" if refs <= 0xFFFFFFFF else "q"  # 32 bits; 64 past four billion records
+            refs = by_user[user_id] = Column(code, array(code, (refs,)).tobytes())
         if number > 0xFFFFFFFF and refs.typecode == "I":
             refs = by_user[user_id] = Column("q", array("q", refs).tobytes())
         at = times[number]
@@ -130,17 +130,18 @@ class TimeIndex:
     def numbers(self, user_id: str) -> Sequence[int] | None:
         """The user's record numbers (positions in the log), in (time, sequence) order; None: it has none. Do not
         change them."""
-        return self._by_user.get(user_id)
+        refs = self._by_user.get(user_id)
+        return (refs,) if type(refs) is int else refs
 
     def records(self, user_id: str) -> Iterator[object]:
-        refs = self._by_user.get(user_id)
+        refs = self.numbers(user_id)
         records = self._records
         return (records[ref] for ref in refs) if refs is not None else iter(())
 
     def count(self, user_id: str, *, until_us: int | None = None) -> int:
         """How many of the user's records there are (made before `until_us`, Unix microseconds, if given): a seek, never
         a walk."""
-        refs = self._by_user.get(user_id)
+        refs = self.numbers(user_id)
         if not refs:
             return 0
         return len(refs) if until_us is None else bisect_left(refs, until_us, key=self._times_column().__getitem__)
@@ -162,7 +163,7 @@ class TimeIndex:
         from `min_ts` to `max_ts` inclusive, and none after `as_of` (records are never changed: a lagged read is a
         cut in time); and whether more follow. `from_us` and `until_us` (Unix microseconds) bound the times too, at
         and before: a cutoff that splits the records in two (a bound costs a seek, not a walk)."""
-        refs = self._by_user.get(user_id)
+        refs = self.numbers(user_id)
         if not refs:
             return [], False
         times, records, first = self._times_column(), self._records, self._first
