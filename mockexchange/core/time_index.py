@@ -116,7 +116,7 @@ class TimeIndex:
         if refs is None:
             by_user[user_id] = number
             return
-        if type(refs) is int:
+        if isinstance(refs, int):
             code = "I" if refs <= 0xFFFFFFFF else "q"  # 32 bits; 64 past four billion records
             refs = by_user[user_id] = Column(code, array(code, (refs,)).tobytes())
         if number > 0xFFFFFFFF and refs.typecode == "I":
@@ -131,7 +131,7 @@ class TimeIndex:
         """The user's record numbers (positions in the log), in (time, sequence) order; None: it has none. Do not
         change them."""
         refs = self._by_user.get(user_id)
-        return (refs,) if type(refs) is int else refs
+        return (refs,) if isinstance(refs, int) else refs
 
     def records(self, user_id: str) -> Iterator[object]:
         refs = self.numbers(user_id)
