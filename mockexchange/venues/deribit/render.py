@@ -320,7 +320,7 @@ def trade(item: DeribitTrade, contract_size: Decimal) -> Row:
         "fee_currency": item.fee_currency,
         "liquidity": item.liquidity,  # M: its order rested, T: it took
         "state": "filled",
-        "tick_direction": 0,
+        "tick_direction": item.tick_direction,
         "profit_loss": number(item.profit_loss, SUMMARY),
         "matching_id": None,
         "post_only": False,
