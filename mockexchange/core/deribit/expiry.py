@@ -143,7 +143,7 @@ class Expiry:
             state.publish("delivery", held.user_id, delivery)
             state.publish("position", held.user_id, flat)
         state.instrument_deliveries.append(InstrumentDelivery(
-            name, instrument.price_index, expiration, price, index_value,
+            name, instrument.price_index, instrument.settlement_currency, expiration, price, index_value,
             price if instrument.kind == "future" else value, delivered, realized_all,
         ))  # fmt: skip
         return made

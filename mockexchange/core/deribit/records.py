@@ -164,6 +164,7 @@ class InstrumentDelivery:
 
     instrument_name: str
     price_index: str
+    currency: str  # the settlement currency
     timestamp: datetime  # the instrument's expiration
     delivery_price: Decimal
     index_price: Decimal
