@@ -119,25 +119,24 @@ def ticker(exchange: DeribitExchange, levels: PublicLevels, instrument_name: str
 def summaries(exchange: DeribitExchange, levels: PublicLevels, instruments: Iterable[Instrument]) -> list[Summary]:
     """The instruments' summaries now, the open interest of all of them from one look at every position; an instrument
     whose index has no price yet, which cannot be valued, is left out."""
-    market = exchange.market
-    now = exchange.state.clock.now()
+    market, state = exchange.market, exchange.state
+    now = state.clock.now()
     interest: dict[str, Decimal] = {}
-    for (_, _, name), held in exchange.state.positions.items():
+    for (_, _, name), held in state.positions.items():
         if held.position.size > ZERO:
             interest[name] = interest.get(name, ZERO) + held.position.size
     found = []
     for instrument in instruments:
         name = instrument.instrument_name
-        index = market.state.indexes.get(instrument.price_index)
+        index = state.indexes.get(instrument.price_index)
         if index is None:
             continue
-        listing = market.listing(name)
-        view = levels.view(name, 0)
+        listing = state.listings[name]
+        bid, ask = levels.best(name)
         option = instrument.kind == "option"
         found.append(Summary(
-            instrument, listing.listed, view.best_bid[0] if view.best_bid else None,
-            view.best_ask[0] if view.best_ask else None, market.mark_price(name), index.value, listing.last_price,
-            interest.get(name, ZERO), _stats(exchange, instrument, now),
+            instrument, listing.listed, bid, ask, market.mark_of(listing, index.value), index.value,
+            listing.last_price, interest.get(name, ZERO), _stats(exchange, instrument, now),
             market.volatility(name) * HUNDRED if option else None,
         ))  # fmt: skip
     return found

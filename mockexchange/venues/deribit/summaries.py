@@ -29,8 +29,10 @@ from mockexchange.venues.deribit.params import INTEGER
 from mockexchange.web.answers import json_number
 
 Row = render.Row
-_ZERO = json_number(Decimal(0))
+_NONE = Decimal(0)
+_ZERO = json_number(_NONE)
 _TWO = Decimal(2)
+PRICE = render.PRICE
 
 
 def public_get_book_summary_by_currency(call: RpcCall) -> Any:
@@ -40,12 +42,10 @@ def public_get_book_summary_by_currency(call: RpcCall) -> Any:
         return []
     exchange = call.ctx.exchange
     with exchange.reading():
-        now = exchange.state.clock.now()
-        listed = [
-            item for item in exchange.market.instruments(currency, kind)
-            if item.expiration is None or now < item.expiration
-        ]  # fmt: skip
-        return [book_summary_row(item) for item in summaries(exchange, call.ctx.levels, listed)]
+        now_ms = unix_ms(exchange.state.clock.now())  # (a perpetual's expiration is in the year 3000)
+        listed = [item for item in exchange.market.instruments(currency, kind) if now_ms < item.expiration_timestamp]
+        numbers = render.Numbers()
+        return [book_summary_row(item, numbers) for item in summaries(exchange, call.ctx.levels, listed)]
 
 
 def public_get_book_summary_by_instrument(call: RpcCall) -> Any:
@@ -55,35 +55,36 @@ def public_get_book_summary_by_instrument(call: RpcCall) -> Any:
         found = summaries(exchange, call.ctx.levels, [instrument])
         if not found:  # its index has no price: the exchange's refusal, as the ticker's
             exchange.market.index_price(instrument.price_index)
-        return [book_summary_row(item) for item in found]
+        return [book_summary_row(item, render.Numbers()) for item in found]
 
 
-def book_summary_row(item: Summary) -> Row:
+def book_summary_row(item: Summary, numbers: render.Numbers) -> Row:
     """One instrument's book summary: the best bid and ask and their mid (null for a side with no order), the mark, the
     last trade's price (null before any), the 24 hours' volumes (0 without a trade) and high, low and change (null
     then), the open interest; a future's `volume_notional`, a perpetual's funding (0: the ticker's), an option's
-    volatility, interest rate and underlying (the ticker's)."""
+    volatility, interest rate and underlying (the ticker's). `numbers`: what the read rendered already."""
     instrument, stats = item.instrument, item.stats
     bid, ask = item.best_bid, item.best_ask
-    volume = stats.volume if stats.volume is not None else Decimal(0)
-    volume_usd = stats.volume_usd if stats.volume_usd is not None else Decimal(0)
+    volume = stats.volume if stats.volume is not None else _NONE
+    volume_usd = stats.volume_usd if stats.volume_usd is not None else _NONE
+    index = numbers[item.index_price, PRICE]
     row: Row = {
-        "volume": render.number(volume, VOLUME),
-        "volume_usd": render.number(volume_usd, VOLUME),
+        "volume": numbers[volume, VOLUME],
+        "volume_usd": numbers[volume_usd, VOLUME],
         "quote_currency": instrument.quote_currency,
-        "price_change": None if stats.price_change is None else render.number(stats.price_change, CHANGE),
+        "price_change": None if stats.price_change is None else numbers[stats.price_change, CHANGE],
         "open_interest": json_number(item.open_interest),
-        "mid_price": None if bid is None or ask is None else render.number((bid + ask) / _TWO, render.PRICE),
-        "mark_price": render.number(item.mark_price, render.PRICE),
-        "low": _price(stats.low),
-        "last": _price(item.last_price),
+        "mid_price": None if bid is None or ask is None else numbers[(bid + ask) / _TWO, PRICE],
+        "mark_price": numbers[item.mark_price, PRICE],
+        "low": None if stats.low is None else numbers[stats.low, PRICE],
+        "last": None if item.last_price is None else numbers[item.last_price, PRICE],
         "instrument_name": instrument.instrument_name,
-        "high": _price(stats.high),
-        "estimated_delivery_price": render.number(item.index_price, render.PRICE),
+        "high": None if stats.high is None else numbers[stats.high, PRICE],
+        "estimated_delivery_price": index,
         "creation_timestamp": unix_ms(item.listed),
-        "bid_price": _price(bid),
+        "bid_price": None if bid is None else numbers[bid, PRICE],
         "base_currency": instrument.base_currency,
-        "ask_price": _price(ask),
+        "ask_price": None if ask is None else numbers[ask, PRICE],
     }
     if instrument.kind == "future":
         row["volume_notional"] = row["volume_usd"]  # a future's volume in its quote currency: USD, or USDC
@@ -92,16 +93,10 @@ def book_summary_row(item: Summary) -> Row:
             row["funding_8h"] = _ZERO
     elif item.mark_iv is not None:
         row.update({
-            "underlying_price": render.number(item.index_price, render.PRICE),
-            "underlying_index": "index_price",
-            "interest_rate": _ZERO,
-            "mark_iv": render.number(item.mark_iv, IV),
+            "underlying_price": index, "underlying_index": "index_price", "interest_rate": _ZERO,
+            "mark_iv": numbers[item.mark_iv, IV],
         })  # fmt: skip
     return row
-
-
-def _price(value: Decimal | None) -> Any:
-    return None if value is None else render.number(value, render.PRICE)
 
 
 def public_get_order_book_by_instrument_id(call: RpcCall) -> Any:
