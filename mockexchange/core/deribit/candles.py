@@ -29,7 +29,7 @@ ZERO = Decimal(0)
 
 
 @dataclass(slots=True)
-class Candle:
+class DeribitCandle:
     tick: int  # the period's start, ms since the epoch
     open: Decimal
     high: Decimal
@@ -39,11 +39,11 @@ class Candle:
     cost: Decimal  # in the quote currency
 
 
-def _tick(candle: Candle) -> int:
+def _tick(candle: DeribitCandle) -> int:
     return candle.tick
 
 
-def roll(series: list[list[Candle]], at_ms: int, price: Decimal, volume: Decimal, cost: Decimal) -> None:
+def roll(series: list[list[DeribitCandle]], at_ms: int, price: Decimal, volume: Decimal, cost: Decimal) -> None:
     """Add one trade to an instrument's candles (`series`: one list a resolution, oldest first; made if empty)."""
     if not series:
         series.extend([] for _ in RESOLUTIONS)
@@ -53,7 +53,7 @@ def roll(series: list[list[Candle]], at_ms: int, price: Decimal, volume: Decimal
         if last is not None and last.tick == tick:
             _add(last, price, volume, cost)
         elif last is None or last.tick < tick:
-            candles.append(Candle(tick, price, price, price, price, volume, cost))
+            candles.append(DeribitCandle(tick, price, price, price, price, volume, cost))
             if len(candles) > CANDLES_KEPT:
                 del candles[0]
         else:  # an earlier period (the clock was set back): its candle, made if it has none
@@ -61,10 +61,10 @@ def roll(series: list[list[Candle]], at_ms: int, price: Decimal, volume: Decimal
             if candles[place].tick == tick:
                 _add(candles[place], price, volume, cost, last_trade=False)
             elif place > 0 or len(candles) < CANDLES_KEPT:  # (older than every kept candle at the bound: forgotten)
-                candles.insert(place, Candle(tick, price, price, price, price, volume, cost))
+                candles.insert(place, DeribitCandle(tick, price, price, price, price, volume, cost))
 
 
-def _add(candle: Candle, price: Decimal, volume: Decimal, cost: Decimal, *, last_trade: bool = True) -> None:
+def _add(candle: DeribitCandle, price: Decimal, volume: Decimal, cost: Decimal, *, last_trade: bool = True) -> None:
     if price > candle.high:
         candle.high = price
     elif price < candle.low:
@@ -81,8 +81,8 @@ def resolution_index(minutes: int) -> int:
 
 
 def chart(
-    series: list[list[Candle]], minutes: int, start_ms: int, end_ms: int, now_ms: int, limit: int
-) -> Iterator[Candle]:
+    series: list[list[DeribitCandle]], minutes: int, start_ms: int, end_ms: int, now_ms: int, limit: int
+) -> Iterator[DeribitCandle]:
     """The candles of the periods that start from `start_ms` to `end_ms` (and no later than the clock's current one),
     oldest first, the newest `limit` of them: those kept, and a period with no trade after the first kept, one with
     the close before it for its four prices and no volume."""
@@ -107,4 +107,4 @@ def chart(
             close = candle.close
             yield candle
         elif close is not None:
-            yield Candle(tick, close, close, close, close, ZERO, ZERO)
+            yield DeribitCandle(tick, close, close, close, close, ZERO, ZERO)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from mockexchange.core.clock import Clock
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.candles import Candle
+from mockexchange.core.deribit.candles import DeribitCandle
 from mockexchange.core.deribit.orders import DerivativeOrders
 from mockexchange.core.deribit.records import (
     CashMove,
@@ -58,7 +58,7 @@ class ExchangeState:
     trades: WalletHistory[DeribitTrade] = field(default_factory=WalletHistory)  # each wallet's fills (trading.py)
     # each instrument's newest trades, each trade id once (trading.py: its public trades and the ticker's statistics)
     instrument_trades: dict[str, deque[DeribitTrade]] = field(default_factory=dict)
-    candles: dict[str, list[list[Candle]]] = field(default_factory=dict)  # each instrument's, a list a resolution
+    candles: dict[str, list[list[DeribitCandle]]] = field(default_factory=dict)  # each instrument's (candles.py)
     traded: dict[int, Decimal] = field(default_factory=dict)  # wallet id -> the amounts it traded since the last reset
     # each wallet's deposits and withdrawals, in order made
     cash_moves: WalletHistory[CashMove] = field(default_factory=WalletHistory)

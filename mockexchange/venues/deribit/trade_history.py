@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.candles import MINUTE_MS, RESOLUTIONS, Candle, chart
+from mockexchange.core.deribit.candles import MINUTE_MS, RESOLUTIONS, DeribitCandle, chart
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.records import DeribitTrade
@@ -130,7 +130,7 @@ def public_get_tradingview_chart_data(call: RpcCall) -> Any:
         return chart_row(chart(series, minutes, start_ms, end_ms, now_ms, MAX_CANDLES))
 
 
-def chart_row(candles: Iterable[Candle]) -> Row:
+def chart_row(candles: Iterable[DeribitCandle]) -> Row:
     """`public/get_tradingview_chart_data`: the candles as columns, `status` `no_data` when there is none."""
     ticks: list[int] = []
     opens: list[Any] = []
@@ -154,7 +154,7 @@ def chart_row(candles: Iterable[Candle]) -> Row:
     }  # fmt: skip
 
 
-def candle_figures(candle: Candle) -> tuple[int, Any, Any, Any, Any, Any, Any]:
+def candle_figures(candle: DeribitCandle) -> tuple[int, Any, Any, Any, Any, Any, Any]:
     """A candle's tick and JSON numbers: its prices as traded, its volume to `VOLUME` places, its cost exact."""
     number = json_number
     return (
@@ -203,7 +203,7 @@ def _volumes(exchange: DeribitExchange, currency: str, extended: bool) -> Row:
     return row
 
 
-def _volume_since(hours: list[Candle], start_ms: int) -> Decimal:
+def _volume_since(hours: list[DeribitCandle], start_ms: int) -> Decimal:
     """The volume of the hourly candles of the hours that end after `start_ms`."""
     total = Decimal(0)
     for candle in reversed(hours):
