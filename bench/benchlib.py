@@ -12,6 +12,7 @@ import json
 import math
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -373,6 +374,18 @@ def in_rounds(
             figures[name].append(measured)
             print(f"round {round_ + 1} {name:6} " + " ".join(f"{k}={v:.2f}" for k, v in measured.items()), flush=True)
     return figures
+
+
+def report_medians(figures: dict[str, list[dict[str, Any]]], rows: list[tuple[str, str]]) -> None:
+    """Each row's figure (label, key) as the median of its tree's rounds, a tree a column (and after/before of two)."""
+    names = list(figures)
+    print(f"\nmedians of {len(figures[names[0]])} rounds:")
+    print(f"{'figure':45}" + "".join(f"{n:>10}" for n in names) + ("       after/before" if len(names) == 2 else ""))
+    for label, key in rows:
+        values = [statistics.median(f) if (f := [m[key] for m in figures[n] if key in m]) else None for n in names]
+        cells = "".join(f"{v:>10.2f}" if v is not None else f"{'-':>10}" for v in values)
+        ratio = f"{values[1] / values[0]:>19.2f}" if len(values) == 2 and None not in values else ""
+        print(f"{label:45}{cells}{ratio}")
 
 
 def answer(obj: Any) -> None:

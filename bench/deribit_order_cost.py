@@ -20,11 +20,9 @@ rounds reported. A tree without `private/buy` measures the positions read alone.
 from __future__ import annotations
 
 import json
-import statistics
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import benchlib
 
@@ -111,17 +109,6 @@ ROWS = [
 ]
 
 
-def report(figures: dict[str, list[dict[str, Any]]]) -> None:
-    names = list(figures)
-    print(f"\nmedians of {len(figures[names[0]])} rounds:")
-    print(f"{'figure':45}" + "".join(f"{n:>10}" for n in names) + ("       after/before" if len(names) == 2 else ""))
-    for label, key in ROWS:
-        values = [statistics.median(f) if (f := [m[key] for m in figures[n] if key in m]) else None for n in names]
-        cells = "".join(f"{v:>10.2f}" if v is not None else f"{'-':>10}" for v in values)
-        ratio = f"{values[1] / values[0]:>19.2f}" if len(values) == 2 and None not in values else ""
-        print(f"{label:45}{cells}{ratio}")
-
-
 def main() -> None:
     p = benchlib.comparing(__doc__, 5)
     p.add_argument("--requests", type=int, default=300, help="requests per figure in one measurement (300)")
@@ -131,7 +118,7 @@ def main() -> None:
         return
     trees = benchlib.compared(opts, TREE)
     run = lambda tree: benchlib.run_in_tree(__file__, tree, ["--child", "--requests", str(opts.requests)])  # noqa: E731
-    report(benchlib.in_rounds(trees, opts.rounds, run))
+    benchlib.report_medians(benchlib.in_rounds(trees, opts.rounds, run), ROWS)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,9 @@ from mockexchange.version import __version__
 # 30: a Kalshi market keeps what of its volume aged out of the last 24 hours (`volume_aged`), not its 24-hour volume.
 # 31: a Kalshi position owner's event rows are the Column of their running totals, each part keyed by one cell.
 # 32: a time index keeps a key of one record as its number alone, not a tuple of it.
-LAYOUT = 32
+# 33: the Deribit exchange keeps each instrument's candles and its deliveries (every wallet's together), each
+#     instrument's newest trades whatever their age; a trade and a listing their tick direction.
+LAYOUT = 33
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

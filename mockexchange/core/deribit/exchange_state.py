@@ -14,12 +14,14 @@ from decimal import Decimal
 
 from mockexchange.core.clock import Clock
 from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.candles import DeribitCandle
 from mockexchange.core.deribit.orders import DerivativeOrders
 from mockexchange.core.deribit.records import (
     CashMove,
     Delivery,
     DepositAddress,
     DeribitTrade,
+    InstrumentDelivery,
     LogEntry,
     PositionState,
     Price,
@@ -54,13 +56,15 @@ class ExchangeState:
     # the same, by wallet id and instrument
     wallet_positions: dict[int, dict[str, PositionState]] = field(default_factory=dict)
     trades: WalletHistory[DeribitTrade] = field(default_factory=WalletHistory)  # each wallet's fills (trading.py)
-    # each instrument's trades of the last 24 hours (trading.py: the ticker's statistics read them)
+    # each instrument's newest trades, each trade id once (trading.py: its public trades and the ticker's statistics)
     instrument_trades: dict[str, deque[DeribitTrade]] = field(default_factory=dict)
+    candles: dict[str, list[list[DeribitCandle]]] = field(default_factory=dict)  # each instrument's (candles.py)
     traded: dict[int, Decimal] = field(default_factory=dict)  # wallet id -> the amounts it traded since the last reset
     # each wallet's deposits and withdrawals, in order made
     cash_moves: WalletHistory[CashMove] = field(default_factory=WalletHistory)
     wallet_transfers: WalletHistory[WalletTransfer] = field(default_factory=WalletHistory)  # each wallet's, out and in
     deliveries: list[Delivery] = field(default_factory=list)  # in the order they were made
+    instrument_deliveries: list[InstrumentDelivery] = field(default_factory=list)  # each instrument's, in order made
     # (wallet id, currency) -> its addresses, oldest first
     deposit_addresses: dict[tuple[int, str], list[DepositAddress]] = field(default_factory=dict)
     cash_log: WalletHistory[LogEntry] = field(default_factory=WalletHistory)  # each wallet's transaction log, in order
@@ -92,8 +96,9 @@ class ExchangeState:
         """Empty what the exchange holds; the ids drawn go on (an id names one thing over the mock's life)."""
         for held in (
             self.listings, self.indexes, self.currency_volatility, self.accounts, self.wallet_owner, self.positions,
-            self.wallet_positions, self.trades, self.instrument_trades, self.traded, self.cash_moves,
-            self.wallet_transfers, self.deliveries, self.deposit_addresses, self.cash_log, self.log_seq,
+            self.wallet_positions, self.trades, self.instrument_trades, self.candles, self.traded, self.cash_moves,
+            self.wallet_transfers, self.deliveries, self.instrument_deliveries, self.deposit_addresses, self.cash_log,
+            self.log_seq,
         ):  # fmt: skip
             held.clear()
         self.next_expiry = None

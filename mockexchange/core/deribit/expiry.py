@@ -1,5 +1,6 @@
 """The delivery of what expires: every future and option whose expiration the exchange's clock has passed closes at its
-delivery price, its resting orders end, and each position's P&L or value moves into its wallet's balance."""
+delivery price, its resting orders end, and each position's P&L or value moves into its wallet's balance; the
+instrument's delivery, every wallet's together, is kept for the public reads (`InstrumentDelivery`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from mockexchange.core.deribit.accounts import Accounts
 from mockexchange.core.deribit.bounds import ZERO
 from mockexchange.core.deribit.cash_log import CashLog
 from mockexchange.core.deribit.exchange_state import ExchangeState
-from mockexchange.core.deribit.records import Delivery, PositionState, Price, _Listing
+from mockexchange.core.deribit.records import Delivery, InstrumentDelivery, PositionState, Price, _Listing
 from mockexchange.core.stepping import DEEP, Footprint, MustStep
 
 
@@ -104,6 +105,7 @@ class Expiry:
             intrinsic = max(ZERO, price - strike) if instrument.option_type == "call" else max(ZERO, strike - price)
             value = intrinsic / price if instrument.is_inverse else intrinsic
         made = []
+        delivered = realized_all = ZERO
         for key, held in list(state.positions.items()):
             position = held.position
             if key[2] != name or position.size == ZERO:
@@ -130,6 +132,8 @@ class Expiry:
             )  # fmt: skip
             state.deliveries.append(delivery)
             made.append(delivery)
+            delivered += max(position.size, ZERO)
+            realized_all += realized
             self.log.log(wallet, held.user_id, currency, "delivery", cash, details=(
                 ("instrument_name", name), ("kind", instrument.kind),
                 ("side", "close sell" if position.size > ZERO else "close buy"), ("amount", abs(position.size)),
@@ -138,4 +142,8 @@ class Expiry:
             ))  # fmt: skip
             state.publish("delivery", held.user_id, delivery)
             state.publish("position", held.user_id, flat)
+        state.instrument_deliveries.append(InstrumentDelivery(
+            name, instrument.price_index, instrument.settlement_currency, expiration, price, index_value,
+            price if instrument.kind == "future" else value, delivered, realized_all,
+        ))  # fmt: skip
         return made

@@ -149,9 +149,13 @@ class DeribitMarket:
         listing = self.listing(instrument_name)
         if listing.mark is not None:
             return listing.mark.value
-        instrument = listing.instrument
-        index = self.index_price(instrument.price_index)
-        if instrument.kind == "future":
+        return self.mark_of(listing, self.index_price(listing.instrument.price_index))
+
+    def mark_of(self, listing: _Listing, index: Decimal) -> Decimal:
+        """A listing's mark when its index is `index` (`mark_price`'s rule, for a read that has the index at hand)."""
+        if listing.mark is not None:
+            return listing.mark.value
+        if listing.instrument.kind == "future":
             return index
         return self.greeks(listing, index).mark_price
 

@@ -1,7 +1,8 @@
 """What Deribit's ticker says of one instrument, read from the exchange at one moment (`public/ticker`,
 `public/get_order_book`, the `ticker.*` channels): its state, best bid and ask (public_levels.py), mark and index, the
 last trade's price, the last 24 hours' statistics, the open interest, the price band, settlement or delivery price,
-and an option's greeks and volatility.
+and an option's greeks and volatility; and the part of it a book summary shows (`public/get_book_summary_by_*`),
+read for many instruments at once (`summaries`).
 
 The mock's rules where Deribit publishes none (docs/known-differences.md): the price band is the mark 5% either way,
 to the tick (never below one tick); the statistics count each trade id once (its price and amount), over the trades
@@ -13,6 +14,7 @@ left times the option's USD value, per 1%); the underlying is the index (no basi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -67,6 +69,22 @@ class Ticker:
     mark_iv: Decimal | None = None  # options: the volatility in percent
 
 
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a book summary shows of one instrument: its ticker's prices and statistics, no greeks or book."""
+
+    instrument: Instrument
+    listed: datetime
+    best_bid: Decimal | None
+    best_ask: Decimal | None
+    mark_price: Decimal
+    index_price: Decimal
+    last_price: Decimal | None
+    open_interest: Decimal
+    stats: Stats
+    mark_iv: Decimal | None = None  # options: the volatility in percent
+
+
 def ticker(exchange: DeribitExchange, levels: PublicLevels, instrument_name: str, depth: int = 0) -> Ticker:
     """The instrument's ticker (and its book to `depth` levels a side); `ExchangeError` if it is not listed or its index
     has no price."""
@@ -96,6 +114,32 @@ def ticker(exchange: DeribitExchange, levels: PublicLevels, instrument_name: str
         greeks=greeks,
         mark_iv=mark_iv,
     )
+
+
+def summaries(exchange: DeribitExchange, levels: PublicLevels, instruments: Iterable[Instrument]) -> list[Summary]:
+    """The instruments' summaries now, the open interest of all of them from one look at every position; an instrument
+    whose index has no price yet, which cannot be valued, is left out."""
+    market, state = exchange.market, exchange.state
+    now = state.clock.now()
+    interest: dict[str, Decimal] = {}
+    for (_, _, name), held in state.positions.items():
+        if held.position.size > ZERO:
+            interest[name] = interest.get(name, ZERO) + held.position.size
+    found = []
+    for instrument in instruments:
+        name = instrument.instrument_name
+        index = state.indexes.get(instrument.price_index)
+        if index is None:
+            continue
+        listing = state.listings[name]
+        bid, ask = levels.best(name)
+        option = instrument.kind == "option"
+        found.append(Summary(
+            instrument, listing.listed, bid, ask, market.mark_of(listing, index.value), index.value,
+            listing.last_price, interest.get(name, ZERO), _stats(exchange, instrument, now),
+            market.volatility(name) * HUNDRED if option else None,
+        ))  # fmt: skip
+    return found
 
 
 def price_band(instrument: Instrument, mark: Decimal) -> tuple[Decimal, Decimal]:

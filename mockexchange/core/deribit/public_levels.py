@@ -119,6 +119,14 @@ class PublicLevels:
             found.timestamp,
         )
 
+    def best(self, instrument_name: str) -> tuple[Decimal | None, Decimal | None]:
+        """The instrument's best bid and ask prices (None: a side with no order)."""
+        self._sync()
+        found = self._instruments.get(instrument_name)
+        if found is None:
+            return None, None
+        return (max(found.bids) if found.bids else None), (min(found.asks) if found.asks else None)
+
     def moved_by(self, change: Change) -> LevelsMoved | None:
         """The move an order change made (None: it changed no level), while it is the last one published."""
         last = self._last

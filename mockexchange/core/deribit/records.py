@@ -59,6 +59,9 @@ class DeribitTrade:
     liquidity: str = "T"  # M: its order rested (the maker), T: its order took (a seeded fill is the taker's)
     order_type: str = "limit"  # the type of the order that traded
     label: str = ""  # the label of the order that traded ("": none; Deribit shows it only when the order had one)
+    # Deribit's tick: 0 above the instrument's previous trade's price (or its first trade), 2 below it; at the same
+    # price 1 after a rise, 3 after a fall (both sides of a match carry the taker's)
+    tick_direction: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +158,22 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class InstrumentDelivery:
+    """A future or option delivered at its expiry, every wallet's position in it together (the public settlements'
+    `delivery`; `public/get_delivery_prices` reads its price by index and day)."""
+
+    instrument_name: str
+    price_index: str
+    currency: str  # the settlement currency
+    timestamp: datetime  # the instrument's expiration
+    delivery_price: Decimal
+    index_price: Decimal
+    mark_price: Decimal  # as each wallet's `Delivery` has it
+    position: Decimal  # the long side delivered (every wallet's positive sizes): the open interest at the expiry
+    profit_loss: Decimal  # every wallet's realized by the delivery, together
+
+
+@dataclass(frozen=True, slots=True)
 class PositionState:
     """What the exchange stores for one (user, account, instrument): the fills' result, not its valuation."""
 
@@ -174,4 +193,5 @@ class _Listing:
     volatility: Decimal | None = None  # per instrument, over the currency's
     last_price: Decimal | None = None
     trade_seq: int = 0
+    tick_direction: int = 0  # the last trade's (DeribitTrade's)
     delivered: bool = False  # expired and delivered (expire_due)

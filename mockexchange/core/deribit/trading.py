@@ -1,9 +1,11 @@
 """Trades on the exchange: the positions and balances they move.
 
 Each wallet's fills are kept in `trades` (its account's newest `history_size`, wallet_history.py); each instrument's
-trades of the last 24 hours, once per trade id, in `instrument_trades` (at most `INSTRUMENT_TRADES_SIZE`: the ticker's
-statistics read them). What a wallet has traded since the last reset, with what its open orders may still trade, stays
-within `MAX_TRADED` (`check_traded`): a bound per wallet, so one account that trades without end is refused alone.
+newest `INSTRUMENT_TRADES_SIZE` trades, once per trade id (the taker's side), in `instrument_trades` (its public trades
+and the ticker's statistics of the last 24 hours read them), and rolled up into its candles as they happen
+(candles.py), which outlive the trades kept. What a wallet has traded since the last reset, with what its open orders
+may still trade, stays within `MAX_TRADED` (`check_traded`): a bound per wallet, so one account that trades without end
+is refused alone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections import deque
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.accounts import Accounts
 from mockexchange.core.deribit.bounds import (
@@ -24,15 +27,17 @@ from mockexchange.core.deribit.bounds import (
     _price,
     bounded,
 )
+from mockexchange.core.deribit.candles import roll
 from mockexchange.core.deribit.cash_log import CashLog
 from mockexchange.core.deribit.exchange_state import ExchangeState
 from mockexchange.core.deribit.expiry import Expiry
+from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market import DeribitMarket
-from mockexchange.core.deribit.records import DeribitFill, DeribitTrade, PositionState
+from mockexchange.core.deribit.records import DeribitFill, DeribitTrade, PositionState, _Listing
 from mockexchange.core.deribit.wallets import _balance_after
 
-DAY = timedelta(hours=24)  # what is kept of an instrument's trades (the ticker's statistics are the last 24 hours')
-INSTRUMENT_TRADES_SIZE = 10_000  # trades kept of an instrument at most, every account's (the statistics' bound)
+DAY = timedelta(hours=24)  # the ticker's statistics are the last 24 hours'
+INSTRUMENT_TRADES_SIZE = 10_000  # trades kept of an instrument, its newest, every account's
 
 
 class DeribitTrading:
@@ -87,11 +92,12 @@ class DeribitTrading:
             wallet.balances[currency] = _balance_after(wallet, currency, result.cash - fee)
             self.state.traded[wallet.id] = self.state.traded.get(wallet.id, ZERO) + amount
             wallet.fees_paid[currency] = wallet.fees_paid.get(currency, ZERO) + fee
-            listing.last_price = price
             fresh = match is None  # a new trade id: the taker's side, or a seeded fill (a maker's shares it)
             if match is None:
                 listing.trade_seq += 1
+                listing.tick_direction = _tick_direction(listing, price)
                 match = (str(self.state.draw_trade_id()), listing.trade_seq)
+            listing.last_price = price
             state = PositionState(user_id, wallet.id, instrument.instrument_name, result.position, now)
             self.state.positions[key] = self.state.wallet_positions.setdefault(wallet.id, {})[key[2]] = state
             trade = DeribitTrade(
@@ -115,10 +121,11 @@ class DeribitTrading:
                 liquidity=fill.liquidity,
                 order_type=fill.order_type,
                 label=fill.label,
+                tick_direction=listing.tick_direction,
             )
             self.state.trades.add(user_id, wallet.id, trade, self.state.history_size)
             if fresh:
-                self._keep_instrument_trade(trade)
+                self._keep_instrument_trade(trade, instrument)
             opening = (held.position.size if held else ZERO) * (1 if direction == "buy" else -1) >= ZERO
             self.log.log(
                 wallet, user_id, currency, "trade", result.cash - fee, cashflow=result.cash, commission=fee,
@@ -142,14 +149,19 @@ class DeribitTrading:
                 status=409,
             )
 
-    def _keep_instrument_trade(self, trade: DeribitTrade) -> None:
-        """Keep the trade among its instrument's: the trades of the last 24 hours, the newest
-        `INSTRUMENT_TRADES_SIZE`."""
-        trades = self.state.instrument_trades.setdefault(trade.instrument_name, deque())
+    def _keep_instrument_trade(self, trade: DeribitTrade, instrument: Instrument) -> None:
+        """Keep the trade among its instrument's newest `INSTRUMENT_TRADES_SIZE`, and in its candles."""
+        name = trade.instrument_name
+        trades = self.state.instrument_trades.get(name)
+        if trades is None:
+            trades = self.state.instrument_trades[name] = deque(maxlen=INSTRUMENT_TRADES_SIZE)
         trades.append(trade)
-        since = trade.timestamp - DAY
-        while trades and (len(trades) > INSTRUMENT_TRADES_SIZE or trades[0].timestamp < since):
-            trades.popleft()
+        amount, price = trade.amount, trade.price
+        if instrument.is_inverse and instrument.kind == "future":  # amounts in USD
+            volume, cost = amount / price, amount
+        else:
+            volume, cost = amount, amount * price
+        roll(self.state.candles.setdefault(name, []), unix_ms(trade.timestamp), price, volume, cost)
 
     def instrument_trades_since(self, instrument_name: str, since: datetime) -> list[DeribitTrade]:
         """The instrument's trades at `since` or later that are kept, newest first."""
@@ -159,6 +171,16 @@ class DeribitTrading:
                 break
             found.append(trade)
         return found
+
+
+def _tick_direction(listing: _Listing, price: Decimal) -> int:
+    """Deribit's tick of a new trade at `price` against the instrument's previous one (0 for its first)."""
+    last = listing.last_price
+    if last is None or price > last:
+        return 0
+    if price < last:
+        return 2
+    return 1 if listing.tick_direction in (0, 1) else 3
 
 
 def _trade_details(trade: DeribitTrade, kind: str, opening: str) -> tuple[tuple[str, object], ...]:

@@ -15,12 +15,14 @@ mock's `deribit_history_size`). Deposits, withdrawals and transfers page by `off
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
+from mockexchange.core.deribit.market import DeribitMarket
 from mockexchange.core.deribit.records import CashMove, Delivery, DeribitTrade
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, parse_int
@@ -77,16 +79,68 @@ def history_wallet(call: RpcCall) -> tuple[str, Wallet]:
 # -- trades -----------------------------------------------------------------------------------------------------------
 
 
-def _trades(call: RpcCall, *, by_instrument: bool, by_time: bool) -> Any:
+@dataclass(frozen=True, slots=True)
+class TradeBounds:
+    """What a read of trades asks for (a user's or the public's): `count` of them, in trade id order (`ascending`) or
+    the other way, within every bound given: ids or per-instrument sequence numbers (`start`, `end`), times in ms, a
+    currency and kind. All inclusive."""
+
+    count: int
+    ascending: bool
+    by_instrument: bool  # `start` and `end` are sequence numbers (else trade ids)
+    start: int | None = None
+    end: int | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+    currency: str | None = None
+    kind: str | None = None
+
+    def page(self, trades: Iterable[DeribitTrade], market: DeribitMarket) -> tuple[list[DeribitTrade], bool]:
+        """The first `count` of `trades` (walked in the order asked) within the bounds, and whether more were."""
+        start, end, start_ms, end_ms, currency, kind = (
+            self.start, self.end, self.start_ms, self.end_ms, self.currency, self.kind
+        )  # fmt: skip
+        kinds: dict[str, tuple[str, str]] = {}
+        chosen: list[DeribitTrade] = []
+        for trade in trades:
+            if currency is not None or kind not in (None, "any"):
+                facts = kinds.get(trade.instrument_name)
+                if facts is None:
+                    instrument = market.instrument(trade.instrument_name)
+                    facts = kinds[trade.instrument_name] = (instrument.settlement_currency, instrument.kind)
+                if currency is not None and facts[0] != currency:
+                    continue
+                if kind not in (None, "any") and facts[1] != kind:
+                    continue  # spot and combos match nothing: the mock trades neither
+            if start_ms is not None or end_ms is not None:
+                at = unix_ms(trade.timestamp)
+                if (start_ms is not None and at < start_ms) or (end_ms is not None and at > end_ms):
+                    continue
+            if start is not None or end is not None:
+                where = trade.trade_seq if self.by_instrument else int(trade.trade_id)
+                if (start is not None and where < start) or (end is not None and where > end):
+                    continue
+            chosen.append(trade)
+            if len(chosen) > self.count:
+                break
+        return chosen[: self.count], len(chosen) > self.count
+
+
+def trade_bounds(
+    call: RpcCall, *, by_instrument: bool, by_time: bool, then: Callable[[], object] = tuple
+) -> TradeBounds:
+    """A read of trades' bounds from its params, in Deribit's words: `count` (default 10, at most 1000), `sorting`,
+    `start_timestamp`/`end_timestamp` (the `_and_time` forms need one), by instrument `start_seq`/`end_seq`, by
+    currency `currency` (required), `kind`, `start_id`/`end_id`; `then` reads what a method adds, in its place."""
     params = call.params
     count = count_param(call, 10)
     sorting = params.read("sorting", SORTING)
-    historical = params.read("historical", BOOLEAN, False)
-    start_ts, end_ts = params.read("start_timestamp", INTEGER), params.read("end_timestamp", INTEGER)
-    if by_time and start_ts is None and end_ts is None:
+    then()
+    start_ms, end_ms = params.read("start_timestamp", INTEGER), params.read("end_timestamp", INTEGER)
+    if by_time and start_ms is None and end_ms is None:
         raise invalid_param("end_timestamp", "must be present", "give start_timestamp, end_timestamp or both")
     start = end = None  # id or sequence bounds
-    currency = kind = name = None
+    currency = kind = None
     if by_instrument:
         if not by_time:
             start, end = params.read("start_seq", INTEGER), params.read("end_seq", INTEGER)
@@ -95,51 +149,37 @@ def _trades(call: RpcCall, *, by_instrument: bool, by_time: bool) -> Any:
         kind = params.read("kind", ORDER_KIND)
         if not by_time:
             start, end = _trade_id(call, "start_id"), _trade_id(call, "end_id")
+    if sorting in ("asc", "desc"):
+        ascending = sorting == "asc"
+    else:  # a start without its end: from the start onwards
+        ascending = (start is not None and end is None) or (start_ms is not None and end_ms is None)
+    return TradeBounds(count, ascending, by_instrument, start, end, start_ms, end_ms, currency, kind)
+
+
+def _trades(call: RpcCall, *, by_instrument: bool, by_time: bool) -> Any:
+    historical = False
+
+    def read_historical() -> None:
+        nonlocal historical
+        historical = call.params.read("historical", BOOLEAN, False)
+
+    bounds = trade_bounds(call, by_instrument=by_instrument, by_time=by_time, then=read_historical)
     exchange = call.ctx.exchange
     with exchange.reading():
-        if by_instrument:
-            name = listed_instrument(call)
+        name = listed_instrument(call) if by_instrument else None
         user, wallet = history_wallet(call)
         recent = None if historical else exchange.state.clock.now() - RECENT_TRADES
-
-        def position_of(trade: DeribitTrade) -> int:  # what the id or sequence bounds compare
-            return trade.trade_seq if by_instrument else int(trade.trade_id)
-
-        if sorting == "asc":
-            ascending = True
-        elif sorting == "desc":
-            ascending = False
-        else:  # a start without its end: from the start onwards
-            ascending = (start is not None and end is None) or (start_ts is not None and end_ts is None)
-        # The exchange keeps its trades in trade id order: walk them in the order asked and stop one past the page.
-        kinds: dict[str, tuple[str, str]] = {}
-        chosen: list[DeribitTrade] = []
-        kept = exchange.state.trades.of_wallet(wallet.id)  # in trade id order
-        for trade in kept if ascending else reversed(kept):
-            if trade.user_id != user or (recent is not None and trade.timestamp < recent):
-                continue
-            if name is not None and trade.instrument_name != name:
-                continue
-            facts = kinds.get(trade.instrument_name)
-            if facts is None:
-                instrument = exchange.market.instrument(trade.instrument_name)
-                facts = kinds[trade.instrument_name] = (instrument.settlement_currency, instrument.kind)
-            if currency is not None and facts[0] != currency:
-                continue
-            if kind not in (None, "any") and facts[1] != kind:
-                continue  # spot and combos match nothing: the mock trades neither
-            if start_ts is not None or end_ts is not None:
-                at = unix_ms(trade.timestamp)
-                if (start_ts is not None and at < start_ts) or (end_ts is not None and at > end_ts):
-                    continue
-            where = position_of(trade)
-            if (start is not None and where < start) or (end is not None and where > end):
-                continue
-            chosen.append(trade)
-            if len(chosen) > count:
-                break
-        rows = [render.user_trade(trade, exchange.market.instrument(trade.instrument_name)) for trade in chosen[:count]]
-    return {"trades": rows, "has_more": len(chosen) > count}
+        # The exchange keeps a wallet's trades in trade id order: walk them in the order asked, up to one past the page.
+        kept = exchange.state.trades.of_wallet(wallet.id)
+        mine = (
+            trade
+            for trade in (kept if bounds.ascending else reversed(kept))
+            if trade.user_id == user and (recent is None or trade.timestamp >= recent)
+            and (name is None or trade.instrument_name == name)
+        )  # fmt: skip
+        chosen, more = bounds.page(mine, exchange.market)
+        rows = [render.user_trade(trade, exchange.market.instrument(trade.instrument_name)) for trade in chosen]
+    return {"trades": rows, "has_more": more}
 
 
 # -- deposits, withdrawals, transfers --------------------------------------------------------------------------------
@@ -191,7 +231,17 @@ def _continuation(call: RpcCall) -> int | None:
     raise invalid_param("continuation", "invalid continuation", "continuation must be one a previous page gave")
 
 
-def _settlements(call: RpcCall, *, by_instrument: bool) -> Any:
+def settlement_page(
+    call: RpcCall,
+    *,
+    by_instrument: bool,
+    source: Callable[[], tuple[Sequence[Any], Callable[[Any], bool]]],
+    row: Callable[[Any], Any],
+) -> Any:
+    """A page of settlements, newest first, by `continuation` (`"d"` and the index of the next, older, record): from
+    the records `source` gives (read under the exchange's lock, in the order made) with what it takes of them, those
+    of the instrument or currency named, no later than `search_start_timestamp`, each rendered by `row`; the mock
+    makes only deliveries (`type` `settlement` or `bankruptcy` finds none)."""
     params = call.params
     kind = params.read("type", SETTLEMENT_TYPE, reason="invalid settlement type")
     count = count_param(call, 20)
@@ -201,25 +251,32 @@ def _settlements(call: RpcCall, *, by_instrument: bool) -> Any:
     exchange = call.ctx.exchange
     with exchange.reading():
         name = listed_instrument(call) if by_instrument else None
-        user, wallet = history_wallet(call)
-        deliveries: list[Delivery] = exchange.state.deliveries
-        end = len(deliveries) if before is None else min(before, len(deliveries))
+        made, takes = source()
+        end = len(made) if before is None else min(before, len(made))
         rows: list[dict[str, Any]] = []
         next_index = None
         for index in range(end - 1, -1, -1):  # newest first
-            delivery = deliveries[index]
-            if delivery.user_id != user or delivery.account_id != wallet.id or kind not in (None, "delivery"):
+            record = made[index]
+            if kind not in (None, "delivery") or (name is not None and record.instrument_name != name):
                 continue
-            if (name is not None and delivery.instrument_name != name) or currency not in (None, delivery.currency):
+            if currency not in (None, record.currency) or (latest is not None and unix_ms(record.timestamp) > latest):
                 continue
-            if latest is not None and unix_ms(delivery.timestamp) > latest:
+            if not takes(record):
                 continue
             if len(rows) == count:
                 next_index = index + 1
                 break
-            rows.append(render.delivery(delivery))
+            rows.append(row(record))
         continuation = None if next_index is None else f"{CONTINUATION_PREFIX}{next_index}"
         return {"settlements": rows, "continuation": continuation}
+
+
+def _settlements(call: RpcCall, *, by_instrument: bool) -> Any:
+    def wallets() -> tuple[list[Delivery], Callable[[Delivery], bool]]:
+        user, wallet = history_wallet(call)
+        return call.ctx.exchange.state.deliveries, lambda made: made.user_id == user and made.account_id == wallet.id
+
+    return settlement_page(call, by_instrument=by_instrument, source=wallets, row=render.delivery)
 
 
 def _read(read: Callable[..., Any], scope: str, **how: Any) -> Method:

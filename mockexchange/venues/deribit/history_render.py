@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.records import CashMove, Delivery, DeribitTrade, WalletTransfer
+from mockexchange.core.deribit.records import CashMove, Delivery, DeribitTrade, InstrumentDelivery, WalletTransfer
 from mockexchange.venues.deribit import render
 from mockexchange.web.answers import json_number
 
@@ -83,7 +83,9 @@ def transfer(made: WalletTransfer, wallet_id: int, username_of: Callable[[int], 
     }
 
 
-def delivery(item: Delivery) -> Row:
+def delivery(item: Delivery | InstrumentDelivery) -> Row:
+    """A delivery at expiry as a settlement: a wallet's (`private/get_settlement_history_by_*`) or an instrument's,
+    every wallet's together (`public/get_last_settlements_by_*`)."""
     return {
         "type": "delivery",
         "timestamp": unix_ms(item.timestamp),

@@ -37,16 +37,26 @@ GREEK = 5  # option greeks: a position's delta, gamma, vega, theta; the summary'
 RATIO_MAP = 16  # estimated_liquidation_ratio_map (Deribit's example: 0.1009872222854525); the ratio itself is SUMMARY
 PLACES = {"price": PRICE, "position": POSITION, "summary": SUMMARY, "delta": DELTA, "greek": GREEK, "ratio": RATIO_MAP}
 _WIDE = Context(prec=60)  # quantize needs room for every digit of the result; the exchange's figures stay far below
+_QUANTA = [Decimal(1).scaleb(-places) for places in range(RATIO_MAP + 1)]  # 1, 0.1, ... by places
 
 
 def rounded(value: Decimal, places: int) -> Decimal:
     """`value` to `places` decimal places, half away from zero (0.0000000005 -> 0.000000001)."""
-    return value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, _WIDE)
+    return value.quantize(_QUANTA[places], ROUND_HALF_UP, _WIDE)
 
 
 def number(value: Decimal, places: int) -> Any:
     """The JSON number of `value` rounded to `places` (trailing zeros dropped, never `-0`, never an exponent)."""
-    return json_number(rounded(value, places))
+    return json_number(value.quantize(_QUANTA[places], ROUND_HALF_UP, _WIDE))
+
+
+class Numbers(dict[tuple[Decimal, int], Any]):
+    """The JSON numbers one read renders, by value and places (`numbers[price, PRICE]`): a read of many rows that
+    share figures (an index, a mark, a price level) renders each once."""
+
+    def __missing__(self, key: tuple[Decimal, int]) -> Any:
+        found = self[key] = number(*key)
+        return found
 
 
 def _put(row: Row, name: str, value: Decimal | int | None, places: int | None = None) -> None:
@@ -320,7 +330,7 @@ def trade(item: DeribitTrade, contract_size: Decimal) -> Row:
         "fee_currency": item.fee_currency,
         "liquidity": item.liquidity,  # M: its order rested, T: it took
         "state": "filled",
-        "tick_direction": 0,
+        "tick_direction": item.tick_direction,
         "profit_loss": number(item.profit_loss, SUMMARY),
         "matching_id": None,
         "post_only": False,

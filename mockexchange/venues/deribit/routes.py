@@ -72,7 +72,7 @@ async def _answer(
         raise RpcError(METHOD_NOT_FOUND, f"{name} is served on the websocket ({API_PREFIX} is HTTP)")
     method = METHODS.get(name)
     if method is None:
-        raise RpcError(METHOD_NOT_FOUND, f"the mock serves no method {name!r}; it serves {', '.join(METHODS)}")
+        raise RpcError(METHOD_NOT_FOUND, f"the mock serves no method {name!r}; {_served(name)}")
     call = RpcCall(ctx, params)
     if method.scope is not None:
         raw_path = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
@@ -137,3 +137,11 @@ def routes(ctx: DeribitContext) -> list[BaseRoute]:
         websocket.route(ctx),
         signalplus.route(ctx),
     ]
+
+
+def _served(name: str) -> str:
+    """The methods served of the scope `name` names (`public/`, `private/`; every one for another), so a diagnosis
+    stays short as the table grows."""
+    scope = name.split("/", 1)[0] + "/"
+    alike = [method for method in METHODS if method.startswith(scope)] or list(METHODS)
+    return f"of {scope} it serves {', '.join(alike)}" if len(alike) < len(METHODS) else f"it serves {', '.join(alike)}"

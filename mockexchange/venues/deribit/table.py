@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from mockexchange.venues.deribit import (
     history,
+    instrument_reads,
     margins,
     market_data,
     methods,
     order_history,
     order_writes,
     orders,
+    settlements,
     subaccounts,
+    summaries,
+    trade_history,
     transaction_log,
     wallet,
 )
@@ -20,5 +24,6 @@ from mockexchange.venues.deribit.methods import Method
 METHODS: dict[str, Method] = {
     **methods.METHODS, **orders.METHODS, **order_writes.METHODS, **order_history.METHODS, **history.METHODS,
     **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
-    **margins.METHODS,
+    **margins.METHODS, **trade_history.METHODS, **summaries.METHODS, **instrument_reads.METHODS,
+    **settlements.METHODS,
 }  # fmt: skip

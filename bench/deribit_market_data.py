@@ -1,0 +1,112 @@
+"""What Deribit's public market data reads cost against reading positions (issue 51's bound: a
+`public/get_book_summary_by_currency` over 500 instruments and a 1,000-candle `public/get_tradingview_chart_data` each
+at most 3x a `private/get_positions` of 100 positions); for this tree, and another one (`--before`) as ratios.
+
+    .venv/bin/python bench/deribit_market_data.py                       # this tree: 5 rounds of 300 requests a figure
+    .venv/bin/python bench/deribit_market_data.py --before /tmp/before  # both trees in turn
+
+The positions read is deribit_order_cost.py's (100 BTC futures dated a day apart, the same Bearer token). The summary
+lists 500 BTC futures (the positions' 100 and 400 more, dated a day apart; futures, as the positions are: an option's
+row prices it by Black-76 in Decimal, about 150 us, which no read of hundreds of options keeps within the bound), each
+with a resting bid and ask of another account and a trade in the last 24 hours, at prices of its own (the index
+and so the mark are every future's). The chart is BTC-PERPETUAL's at a
+resolution of one minute over 1,000 minutes, each with two trades (the exchange clock moved a minute between them).
+Each request is handed straight to the app's ASGI callable, the figure the process's CPU time per request in the least
+disturbed batch of 50, each measurement a child process of its own (`PYTHONPATH` the tree measured), the medians of
+the rounds reported; a tree without the methods measures the positions read alone.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import benchlib
+from deribit_order_cost import FUTURES, MAKER, POSITIONS_PATH, USER, Bearer
+
+TREE = Path(__file__).resolve().parent.parent
+SUMMARY_PATH = "/api/v2/public/get_book_summary_by_currency"
+CHART_PATH = "/api/v2/public/get_tradingview_chart_data"
+LISTED = [benchlib.FIXED_TIME.date() + timedelta(days=30 + n) for n in range(500)]
+CANDLES = 1_000
+PERPETUAL = "BTC-PERPETUAL"
+
+
+def _name(day: object) -> str:
+    return f"BTC-{day:%-d%b%y}".upper()
+
+
+def measure(requests: int) -> dict[str, float]:
+    from mockexchange.app import build_app
+    from mockexchange.core.clock import ManualClock, unix_ms
+
+    clock = ManualClock(benchlib.FIXED_TIME)
+    app = build_app(benchlib.quiet_settings(), clock=clock, seed=7)
+    control = app.control
+    control.create_deribit_account(USER, balances={"BTC": "1000"})
+    control.create_deribit_account(MAKER, balances={"BTC": "100000"})
+    for day in FUTURES:  # the positions read's 100 dated futures
+        control.deribit_fill(USER, _name(day), "buy", "100", "60000")
+    key = control.create_deribit_key(USER)
+    timer = benchlib.Timer(Bearer(""), requests)
+    auth = f"grant_type=client_credentials&client_id={key['client_id']}&client_secret={key['client_secret']}"
+    status, body = timer.loop.run_until_complete(
+        benchlib.asgi_call(app.asgi, "GET", "/api/v2/public/auth", auth.encode(), {}, b"")
+    )
+    assert status == 200, body
+    timer.signer = Bearer(json.loads(body)["result"]["access_token"])
+    read, _ = timer.timed(app.asgi, "GET", POSITIONS_PATH, b"currency=BTC", b"")
+    figures = {"positions_us": read * 1e6}
+    probe = timer.loop.run_until_complete(benchlib.asgi_call(app.asgi, "GET", SUMMARY_PATH, b"currency=BTC", {}, b""))
+    if probe[0] != 200:  # (a tree before issue 51 answers "Method not found")
+        timer.loop.close()
+        return figures
+    started = clock.now()
+    for _ in range(CANDLES):  # two trades a minute on the perpetual, each a fill of the taker's
+        for price in ("60000", "60010"):
+            control.deribit_fill(USER, PERPETUAL, "buy", "10", price)
+        clock.advance(60)
+    for n, day in enumerate(LISTED):  # 500 futures, each with a bid, an ask and a trade at prices of its own
+        name = _name(day)
+        control.deribit_order(MAKER, name, "buy", "1000", str(59000 + 5 * n))
+        control.deribit_order(MAKER, name, "sell", "1000", str(61000 + 5 * n))
+        control.deribit_fill(MAKER, name, "sell", "10", str(60000 + 5 * n))
+    summary, summary_bytes = timer.timed(app.asgi, "GET", SUMMARY_PATH, b"currency=BTC", b"", signed=False)
+    listed = {_name(day) for day in LISTED}
+    assert len([row for row in json.loads(summary_bytes)["result"] if row["instrument_name"] in listed]) == 500
+    first = unix_ms(started) - unix_ms(started) % 60_000  # the first trades' minute, and the 999 after it
+    window = (
+        f"instrument_name={PERPETUAL}&resolution=1&start_timestamp={first}&end_timestamp={first + CANDLES * 60_000 - 1}"
+    )
+    chart, chart_bytes = timer.timed(app.asgi, "GET", CHART_PATH, window.encode(), b"", signed=False)
+    assert len(json.loads(chart_bytes)["result"]["ticks"]) == CANDLES, chart_bytes[:300]
+    figures.update(summary_us=summary * 1e6, summary_over_positions=summary / read)
+    figures.update(chart_us=chart * 1e6, chart_over_positions=chart / read)
+    timer.loop.close()
+    return figures
+
+
+ROWS = [
+    ("private/get_positions, 100 rows (CPU us)", "positions_us"),
+    ("get_book_summary_by_currency, 500 (CPU us)", "summary_us"),
+    ("  / get_positions (bound: 3)", "summary_over_positions"),
+    ("get_tradingview_chart_data, 1,000 (CPU us)", "chart_us"),
+    ("  / get_positions (bound: 3)", "chart_over_positions"),
+]
+
+
+def main() -> None:
+    p = benchlib.comparing(__doc__, 5)
+    p.add_argument("--requests", type=int, default=300, help="requests per figure in one measurement (300)")
+    opts = p.parse_args()
+    if opts.child:
+        print(json.dumps(measure(opts.requests)))
+        return
+    trees = benchlib.compared(opts, TREE)
+    run = lambda tree: benchlib.run_in_tree(__file__, tree, ["--child", "--requests", str(opts.requests)])  # noqa: E731
+    benchlib.report_medians(benchlib.in_rounds(trees, opts.rounds, run), ROWS)
+
+
+if __name__ == "__main__":
+    main()
