@@ -9,8 +9,9 @@ its HTTP JSON-RPC (the websocket passes untouched).
   required field dropped, a field of the wrong type or outside its enum, an error in the wrong shape.
 - The trading methods (`TRADING_DEFECTS`), one defect each: an order's state outside its enum, a number as a string,
   a required field dropped, a result of the wrong type.
-- The market data methods (`MARKET_DEFECTS`): the order book's levels with their prices as strings, the ticker without
-  its best bid.
+- The market data methods (`MARKET_DEFECTS`), one defect each: the order book's levels with their prices as strings,
+  the ticker without its best bid, a book summary's volume as a string, a trade's tick direction or direction outside
+  its enum, the expirations as an array, a settlement page's continuation a number, ...
 """
 
 from __future__ import annotations
@@ -92,6 +93,11 @@ def _result(value: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _trades(trade_change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """A defect applied to each trade of a last trades page."""
+    return _each(lambda r: [trade_change(trade) for trade in r.get("trades", [])])
+
+
 def _error_code_text(reply: dict[str, Any]) -> None:
     if isinstance(reply.get("error"), dict):
         reply["error"]["code"] = str(reply["error"]["code"])
@@ -149,13 +155,46 @@ MARKET_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         'result.bids[0][0]: "49990" is not of type "number"',
     ),
     "public/ticker": (_each(lambda r: r.pop("best_bid_price")), '"best_bid_price" is a required property'),
-}
+    "public/get_order_book_by_instrument_id": (_each(lambda r: r.pop("stats")), '"stats" is a required property'),
+    "public/get_book_summary_by_currency": (
+        _each(lambda r: r.update(volume=str(r["volume"]))), 'result[0].volume: "',
+    ),
+    "public/get_book_summary_by_instrument": (
+        _each(lambda r: r.pop("instrument_name")), '"instrument_name" is a required property',
+    ),
+    "public/get_last_trades_by_instrument": (
+        _trades(lambda t: t.update(tick_direction=4)), "result.trades[0].tick_direction: 4 is not one of",
+    ),
+    "public/get_last_trades_by_instrument_and_time": (
+        _trades(lambda t: t.update(direction="long")), 'result.trades[0].direction: "long" is not one of',
+    ),
+    "public/get_last_trades_by_currency": (_each(lambda r: r.pop("has_more")), '"has_more" is a required property'),
+    "public/get_last_trades_by_currency_and_time": (
+        _trades(lambda t: t.update(trade_seq=str(t["trade_seq"]))), 'result.trades[0].trade_seq: "',
+    ),
+    "public/get_tradingview_chart_data": (
+        _each(lambda r: r.update(status="done")), 'result.status: "done" is not one of',
+    ),
+    "public/get_trade_volumes": (_each(lambda r: r.pop("currency")), '"currency" is a required property'),
+    "public/get_instrument": (
+        _each(lambda r: r.update(is_active="yes")), 'result.is_active: "yes" is not of type "boolean"',
+    ),
+    "public/get_contract_size": (_result({"contract_size": "10"}), 'result.contract_size: "10" is not of type'),
+    "public/get_expirations": (_result([]), 'result: [] is not of type "object"'),
+    "public/get_delivery_prices": (_each(lambda r: r.pop("records_total")), '"records_total" is a required property'),
+    "public/get_last_settlements_by_currency": (
+        _each(lambda r: r.update(continuation=5)), 'result.continuation: 5 is not of types',
+    ),
+    "public/get_last_settlements_by_instrument": (
+        _each(lambda r: r.pop("settlements")), '"settlements" is a required property',
+    ),
+}  # fmt: skip
 
 
 def _times() -> dict[str, Any]:
     return {"usIn": 1, "usOut": 2, "usDiff": 1, "testnet": True}
 
 
-def broken_deribit() -> MockServer:
-    """A `MockServer` (not started) whose Deribit HTTP answers go through `BrokenDeribit`."""
-    return serving_through(BrokenDeribit)
+def broken_deribit(**options: Any) -> MockServer:
+    """A `MockServer` (not started, made with `options`) whose Deribit HTTP answers go through `BrokenDeribit`."""
+    return serving_through(BrokenDeribit, **options)

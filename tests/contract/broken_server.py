@@ -206,9 +206,9 @@ async def send_json(send: Any, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def serving_through(middleware: Any) -> MockServer:
-    """A `MockServer` (not started) whose HTTP answers go through `middleware(app)`."""
-    server = MockServer()
+def serving_through(middleware: Any, **options: Any) -> MockServer:
+    """A `MockServer` (not started, made with `options`) whose HTTP answers go through `middleware(app)`."""
+    server = MockServer(**options)
     server.app = dataclasses.replace(server.app, asgi=middleware(server.app.asgi))
     return server
 

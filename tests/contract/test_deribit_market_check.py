@@ -1,20 +1,30 @@
 """`contract check-deribit` on the market data: public/get_order_book, public/ticker and the book.* and ticker.*
-channels pass against the mock; a server answering the wrong shape fails, named by method and field; a notification
-of the wrong shape breaks the slice."""
+channels pass against the mock, and so does every public market data read (book summaries, last trades, the chart,
+volumes, an instrument, the expirations, delivery prices, settlements) with trades, candles and a delivery behind it;
+a server answering the wrong shape fails, each method named with its field; a notification of the wrong shape breaks
+the slice."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import kit_commands
+import plain_http
 import pytest
 from broken_deribit import MARKET_DEFECTS, broken_deribit
 from kit_commands import verdicts
 
+from mockexchange.core.clock import ManualClock
 from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.server import MockServer
 
 SECRET = "alice-secret"
 PERP = "BTC-PERPETUAL"
+FUTURE = "BTC-25JAN30"  # expires 25 Jan 2030 08:00 UTC
+START = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 MARKET = ("--method", "public/get_order_book", "--method", "public/ticker", "--instrument", PERP)
+EVERY_READ = tuple(arg for method in MARKET_DEFECTS for arg in ("--method", method))  # every market data read
 
 
 def seed(server: MockServer) -> None:
@@ -23,6 +33,28 @@ def seed(server: MockServer) -> None:
     server.set_index_price("btc_usd", "50000")
     server.deribit_order("alice", PERP, "buy", "100", "49990")
     server.deribit_order("alice", PERP, "sell", "100", "50010")
+
+
+def seed_history(server: MockServer) -> None:
+    """`seed`, with a future bought of bob and delivered, then the perpetual traded: trades, candles, volumes, a
+    delivery price and a settlement for every read to answer."""
+    seed(server)
+    server.create_deribit_account("bob", balances={"BTC": "10"})
+    server.list_instrument(FUTURE)
+    trade(server, FUTURE, "100", "50000")
+    server.set_settlement_price(FUTURE, "51000")
+    server.advance_clock(to="2030-01-25T09:00:00Z")  # past the future's expiry: delivered
+    trade(server, PERP, "20", "50005")
+
+
+def public(server: MockServer, method: str, **params: Any) -> Any:
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    return plain_http.post(f"{server.deribit_url}/api/v2", json=body, timeout=10).json()["result"]
+
+
+def trade(server: MockServer, name: str, amount: str, price: str) -> None:
+    server.deribit_order("bob", name, "sell", amount, price)
+    server.deribit_order("alice", name, "buy", amount, price)
 
 
 @pytest.mark.slow
@@ -42,9 +74,10 @@ def test_the_mock_passes_the_market_data_and_its_channels() -> None:
 
 
 def test_a_server_answering_the_wrong_shape_fails() -> None:
-    with broken_deribit() as server:
-        seed(server)
-        result = kit_commands.check_deribit(server.deribit_url, "AliceKey", SECRET, "--no-websocket", *MARKET)
+    with broken_deribit(clock=ManualClock(START)) as server:
+        seed_history(server)
+        result = kit_commands.check_deribit_here(server.deribit_url, "AliceKey", SECRET, "--no-websocket",
+                                                 "--instrument", PERP, *EVERY_READ)  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     found = verdicts(result.stdout)
     for method, (_, said) in MARKET_DEFECTS.items():
@@ -71,3 +104,22 @@ def test_a_book_notification_of_the_wrong_shape_breaks_the_slice() -> None:
     grouped = {"timestamp": 1, "instrument_name": PERP, "change_id": 3, "bids": [["new", 1, 2]], "asks": []}
     _, problems = deribit_rpc.notification_problems(frame(f"book.{PERP}.none.10.100ms", grouped))
     assert problems, "a grouped book's levels are [price, amount]"
+
+
+def test_the_mock_passes_every_market_data_read_with_history_behind_it() -> None:
+    with MockServer(clock=ManualClock(START)) as server:
+        seed_history(server)
+        result = kit_commands.check_deribit_here(server.deribit_url, "AliceKey", SECRET, "--instrument", PERP,
+                                                 "--listen", "0.1", *EVERY_READ)  # fmt: skip
+        journaled = server.requests(venue="deribit", invalid=True)  # (the invalid calls' refusals among them)
+        settled = public(server, "public/get_last_settlements_by_currency", currency="BTC")
+        trades = public(server, "public/get_last_trades_by_instrument", instrument_name=PERP)
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = verdicts(result.stdout)
+    for method in MARKET_DEFECTS:
+        assert found[method].startswith("PASS") and "note:" not in found[method], (method, found[method])
+    # the journal judged every reply by the same slice as it went out: none broke it
+    assert [p for entry in journaled for p in entry["problems"] if p["rule"] == "reply.schema"] == []
+    # what was judged had rows: a delivery, the perpetual's trade
+    assert FUTURE in [row["instrument_name"] for row in settled["settlements"]]
+    assert [row["amount"] for row in trades["trades"]] == [20]

@@ -113,6 +113,12 @@ def test_the_account_methods_come_from_their_own_source_through_refs(tmp_path: P
     changed = copy.deepcopy(source)
     changed["components"]["schemas"]["_private_withdraw"]["properties"]["result"]["required"].remove("address")
     assert compare(raw, changed, account=True) == ["private/withdraw: result differs from the source"]
+    # a method listed for this source that the slice lacks is named too
+    lost = {**raw, "methods": {m: e for m, e in raw["methods"].items() if m != "public/get_expirations"}}
+    assert compare(lost, source, account=True) == [
+        "public/get_expirations: listed under x-mockexchange-account-source but not in the slice (derive it with "
+        "--write)"
+    ]
     # --write derives the account methods afresh: a slice that lost one gets it back, the rest untouched.
     spoiled = copy.deepcopy(raw)
     spoiled["methods"]["private/get_transaction_log"]["params"] = {"type": "object"}

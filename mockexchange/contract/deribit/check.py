@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import orjson
 
-from mockexchange.contract.deribit import account, trading
+from mockexchange.contract.deribit import account, market, trading
 from mockexchange.contract.deribit.writes import NOT_A_CURRENCY, NOT_AN_INSTRUMENT
 from mockexchange.registry.deribit import KIT
 from mockexchange.schema.deribit import rpc as deribit_rpc
@@ -202,20 +202,25 @@ def _writes_context(args: argparse.Namespace, amount: orjson.Fragment) -> dict[s
 
 
 def _context(call: Call, args: argparse.Namespace) -> dict[str, Any]:
-    """What the valid calls need: a currency, an instrument, an order id and a time window."""
+    """What the valid calls need: a currency, an instrument (and its row of `public/get_instruments`: its id and
+    index), an order id and a time window."""
+    reply = call("public/get_instruments", {"currency": args.currency})
+    listed = reply.get("result") if isinstance(reply, dict) else None
+    rows = [row for row in listed if isinstance(row, dict)] if isinstance(listed, list) else []
     instrument = args.instrument
-    if instrument is None:
-        reply = call("public/get_instruments", {"currency": args.currency})
-        rows = reply.get("result") if isinstance(reply, dict) else None
-        if isinstance(rows, list) and rows and isinstance(rows[0], dict):
-            instrument = rows[0].get("instrument_name")
+    if instrument is None and rows:
+        instrument = rows[0].get("instrument_name")
+    row = next((r for r in rows if r.get("instrument_name") == instrument), {})  # its id and index, if listed
     order_id = None
     reply = call("private/get_open_orders_by_currency", {"currency": args.currency})
     orders = reply.get("result") if isinstance(reply, dict) else None
     if isinstance(orders, list) and orders and isinstance(orders[0], dict):
         order_id = orders[0].get("order_id")
     now_ms = _window_end(call, args)
-    found = {"currency": args.currency, "instrument": instrument, "order_id": order_id, "now_ms": now_ms}
+    found = {
+        "currency": args.currency, "instrument": instrument, "instrument_row": row, "order_id": order_id,
+        "now_ms": now_ms,
+    }  # fmt: skip
     return {**found, **trading.order_context(call, found)}
 
 
@@ -265,13 +270,8 @@ def _cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, dict[str, Any] |
         "private/get_open_orders_by_currency": ({"currency": currency}, {"currency": NOT_A_CURRENCY}),
         "private/get_open_orders_by_instrument": (by_instrument, {"instrument_name": NOT_AN_INSTRUMENT}),
         "private/get_order_state": ({"order_id": ctx["order_id"]} if ctx["order_id"] else None, {"order_id": 42}),
-        "public/get_order_book": (
-            {**by_instrument, "depth": 5} if by_instrument else None,
-            {"instrument_name": NOT_AN_INSTRUMENT},
-        ),
-        "public/ticker": (by_instrument, {"instrument_name": NOT_AN_INSTRUMENT}),
     }
-    reads = account.read_cases(method, ctx) or trading.read_cases(method, ctx)
+    reads = account.read_cases(method, ctx) or trading.read_cases(method, ctx) or market.read_cases(method, ctx)
     if reads is not None:
         return reads
     valid, invalid = table.get(method, (None, None))

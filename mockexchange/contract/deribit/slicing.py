@@ -130,7 +130,11 @@ def compare(raw: dict[str, Any], source: dict[str, Any], account: bool = False) 
     entries = {m: e for m, e in raw["methods"].items() if (m in chosen) == account}
     channels = {} if account else raw["notifications"]
     derived = derive(source, sorted(entries), sorted(channels))
-    differences = []
+    differences = [
+        f"{method}: listed under {ACCOUNT_SOURCE} but not in the slice (derive it with --write)"
+        for method in sorted(chosen - set(raw["methods"]))
+        if account
+    ]
     for method, entry in sorted(entries.items()):
         theirs = derived["methods"].get(method)
         if theirs is None:

@@ -52,8 +52,7 @@ def order_context(call: Call, ctx: dict[str, Any]) -> dict[str, Any]:
     instrument = ctx["instrument"]
     if instrument is None:
         return {"smallest": None}
-    rows = _result(call("public/get_instruments", {"currency": ctx["currency"]}))
-    row = next((r for r in rows or () if isinstance(r, dict) and r.get("instrument_name") == instrument), {})
+    row = ctx["instrument_row"]
     ticker = _result(call("public/ticker", {"instrument_name": instrument}))
     ticker = ticker if isinstance(ticker, dict) else {}
     position = _result(call("private/get_position", {"instrument_name": instrument}))
