@@ -67,7 +67,7 @@ def deribit_mock() -> MockServer:
     return MockServer(clock=ManualClock())
 
 
-def _listed(mock: MockServer, kind: str, settlement: str, **want: Any) -> str:
+def listed_name(mock: MockServer, kind: str, settlement: str, **want: Any) -> str:
     """A listed instrument of a fresh mock with these facts (its defaults hold one of each role)."""
     for item in mock.exchange.market.instruments():
         if (item.kind, item.settlement_currency) == (kind, settlement) and all(
@@ -86,10 +86,10 @@ def seed(mock: MockServer) -> Seeded:
     key = mock.create_deribit_key(TRADER)
     names = {
         "perpetual": "BTC-PERPETUAL",
-        "future": _listed(mock, "future", "ETH", is_perpetual=False),
-        "option": _listed(mock, "option", "BTC", strike=Decimal(60000), option_type="call"),
-        "linear": _listed(mock, "future", "USDC", is_perpetual=True, base_currency="BTC"),
-        "flat": _listed(mock, "future", "BTC", is_perpetual=False),
+        "future": listed_name(mock, "future", "ETH", is_perpetual=False),
+        "option": listed_name(mock, "option", "BTC", strike=Decimal(60000), option_type="call"),
+        "linear": listed_name(mock, "future", "USDC", is_perpetual=True, base_currency="BTC"),
+        "flat": listed_name(mock, "future", "BTC", is_perpetual=False),
     }
     mock.deribit_fill(TRADER, names["perpetual"], "buy", "25000", "58000.5", fee="0.00012")
     mock.deribit_fill(TRADER, names["perpetual"], "sell", "5000", "59000")

@@ -1,7 +1,8 @@
 """ccxt trading and reading books on the mock's Deribit venue, judged against the book: the client matrix's `markets`
-(`fetch_order_book`, `fetch_ticker`), `orders` (`create_order` resting and crossing, `edit_order`, `cancel_order`,
-`fetch_closed_orders`, `fetch_order_trades`, `cancel_all_orders`, then ccxt.pro's `watch_orders`) and `orderbook-ws`
-(ccxt.pro's `watch_order_book`) cells of ccxt's row, and tests/clients/test_ccxt_deribit_orders.py and
+(`fetch_order_book`, `fetch_ticker`, and in the same run ccxt_market_data.py's public reads), `orders`
+(`create_order` resting and crossing, `edit_order`, `cancel_order`, `fetch_closed_orders`, `fetch_order_trades`,
+`cancel_all_orders`, then ccxt.pro's `watch_orders`) and `orderbook-ws` (ccxt.pro's `watch_order_book`) cells of
+ccxt's row, and tests/clients/test_ccxt_deribit_orders.py, test_ccxt_deribit_market_data.py and
 test_ccxt_deribit_book.py, which assert the same plays and a few values worked by hand.
 
 The book is read back over the wire as the account's own key reads it (`private/get_order_state`,
@@ -20,6 +21,13 @@ from typing import Any, TypedDict
 import httpx
 
 from mockexchange.contract.clients.ccxt_checks import AGREES, deribit_mock, unified_symbol
+from mockexchange.contract.clients.ccxt_market_data import (
+    MarketRecords,
+    market_data_calls,
+    market_data_problems,
+    market_records,
+    seed_market_data,
+)
 from mockexchange.contract.clients.ccxt_run import CcxtRun, run_rest
 from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.server import MockServer
@@ -241,27 +249,46 @@ def seed_book(mock: MockServer) -> None:
     mock.deribit_order("bob", PERP, "buy", "50", "49980.5")
 
 
-def play_markets(work_dir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """fetch_order_book (every level, and limit 1) and fetch_ticker of the perpetual; the book read after."""
+@dataclass
+class MarketsPlay:
+    """What ccxt answered to each market data call, the book read after them and what the exchange keeps."""
+
+    outcomes: dict[str, dict[str, Any]]
+    wire: dict[str, Any]  # public/get_order_book of the perpetual
+    kept: MarketRecords
+    flagged: list[str]  # what the request journal found in the mock's answers against the kit's Deribit slice
+
+
+def play_markets(work_dir: Path) -> MarketsPlay:
+    """One run of ccxt's script: fetch_order_book (every level, and limit 1) and fetch_ticker of the perpetual, then
+    the public reads of ccxt_market_data.py (tickers, candles, trades, the option chain) over the trades it seeded;
+    the book read after, what the exchange keeps, and what the journal found in the answers."""
     mock = seeded_mock()
     try:
+        option = seed_market_data(mock)
         seed_book(mock)
         symbol = unified_symbol(mock, PERP)
         calls: list[dict[str, Any]] = [
             {"id": "book", "method": "fetch_order_book", "args": [symbol]},
             {"id": "top", "method": "fetch_order_book", "args": [symbol, 1]},
             {"id": "ticker", "method": "fetch_ticker", "args": [symbol]},
+            *market_data_calls(mock, option),
         ]
-        return run_rest(plan(mock, calls), work_dir), wire_book(mock)
+        outcomes = run_rest(plan(mock, calls), work_dir)
+        journaled = mock.requests(venue="deribit", invalid=True)
+        flagged = [p["detail"] for entry in journaled for p in entry["problems"] if p["rule"] == "reply.schema"]
+        return MarketsPlay(outcomes, wire_book(mock), market_records(mock, option), flagged)
     finally:
         mock.stop()
 
 
-def markets_problems(outcomes: dict[str, dict[str, Any]], wire: dict[str, Any]) -> list[str]:
-    problems = [f"{call} raised {o['error']['type']}" for call, o in outcomes.items() if not o["ok"]]
+def markets_problems(played: MarketsPlay) -> list[str]:
+    outcomes, wire = played.outcomes, played.wire
+    book_calls = ("book", "top", "ticker")
+    problems = [f"{call} raised {outcomes[call]['error']['type']}" for call in book_calls if not outcomes[call]["ok"]]
     if problems:
         return problems
-    book, top, ticker = (outcomes[call]["result"] for call in ("book", "top", "ticker"))
+    book, top, ticker = (outcomes[call]["result"] for call in book_calls)
     if (book["bids"], book["asks"]) != (as_floats(wire["bids"]), as_floats(wire["asks"])):
         problems.append(f"fetch_order_book: ccxt {book['bids']} / {book['asks']}, the book {wire}")
     if book["nonce"] != wire["change_id"]:
@@ -272,7 +299,8 @@ def markets_problems(outcomes: dict[str, dict[str, Any]], wire: dict[str, Any]) 
             float(wire["best_ask_amount"]))  # fmt: skip
     if (ticker["bid"], ticker["bidVolume"], ticker["ask"], ticker["askVolume"]) != best:
         problems.append(f"fetch_ticker's best bid and ask {ticker['bid']}, {ticker['ask']}, the book {best}")
-    return problems
+    problems += [f"the answer breaks the slice: {detail}" for detail in played.flagged]
+    return problems + market_data_problems(outcomes, played.kept)
 
 
 def watch_book(work_dir: Path, until: dict[str, list[list[float]]]) -> tuple[dict[str, Any], list[str], Any]:
@@ -322,8 +350,12 @@ def trading_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdic
     verdicts = {}
     if "markets" in names:
         (work_dir / "markets").mkdir()
-        problems = markets_problems(*play_markets(work_dir / "markets"))
-        said = "fetch_order_book (every level, limit 1) and fetch_ticker (public/get_order_book, public/ticker)"
+        problems = markets_problems(play_markets(work_dir / "markets"))
+        said = (
+            "fetch_order_book (every level, limit 1) and fetch_ticker (public/get_order_book, public/ticker), "
+            "fetch_tickers (get_book_summary_by_currency), fetch_ohlcv (1m, 5m: get_tradingview_chart_data), "
+            "fetch_trades (get_last_trades_by_instrument, and _and_time since a trade), fetch_option_chain"
+        )
         verdicts["markets"] = _verdict(said, problems)
     if "orders" in names:
         (work_dir / "orders").mkdir()
