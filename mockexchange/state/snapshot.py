@@ -65,7 +65,9 @@ from mockexchange.version import __version__
 #     part; an event the fee schedule its markets pay (`fee_rule`, a market no longer).
 # 30: a Kalshi market keeps what of its volume aged out of the last 24 hours (`volume_aged`), not its 24-hour volume.
 # 31: a Kalshi position owner's event rows are the Column of their running totals, each part keyed by one cell.
-LAYOUT = 31
+# 32: a Deribit index's price is its path over the exchange clock (core/deribit/price_path.py's `PricePath`), its
+#     history beside the point in force.
+LAYOUT = 32
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -2,13 +2,14 @@
 (`operation`: its plain values read into the command, run by `Control.run`, answered in plain values), which `Control`
 takes as its own, so the admin API, the Python API (`MockServer`) and scenarios call it by its name. What each answers
 is its area's: accounts, credentials, fills, cash and prices (deribit.py), subaccounts and transfers
-(deribit_account.py), orders (deribit_orders.py).
+(deribit_account.py), orders (deribit_orders.py), an index's path (feeds.py).
 """
 
 from __future__ import annotations
 
 from mockexchange.control.commands import operation
 from mockexchange.control.deribit import account as deribit_account
+from mockexchange.control.deribit import feeds
 from mockexchange.control.deribit import orders as deribit_orders
 from mockexchange.control.deribit import seeded as deribit
 from mockexchange.core import mock_commands
@@ -49,6 +50,7 @@ class DeribitOperations:
     # Instruments and prices
     list_instrument = operation(market_commands.ListInstrument, deribit.instrument_json)
     set_index_price = operation(market_commands.SetIndexPrice, deribit.index_price_json)
+    set_index_path = operation(market_commands.SetIndexPath, feeds.index_path_json)
     set_mark_price = operation(market_commands.SetMarkPrice, deribit.mark_price_json)
     set_settlement_price = operation(market_commands.SetSettlementPrice, deribit.settlement_price_json)
     set_volatility = operation(market_commands.SetVolatility, deribit.volatility_json)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from mockexchange.core.clock import Clock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.orders import DerivativeOrders
+from mockexchange.core.deribit.price_path import PricePath
 from mockexchange.core.deribit.records import (
     CashMove,
     Delivery,
@@ -22,7 +23,6 @@ from mockexchange.core.deribit.records import (
     DeribitTrade,
     LogEntry,
     PositionState,
-    Price,
     WalletTransfer,
     _Listing,
 )
@@ -46,7 +46,9 @@ class ExchangeState:
     history_size: int
     lock: StateLock = field(default_factory=StateLock)  # (core/stepping.py: long commands step aside for reads)
     listings: dict[str, _Listing] = field(default_factory=dict)
-    indexes: dict[str, Price] = field(default_factory=dict)
+    # each price index's price over the exchange clock (price_path.py): the point in force now is its price, the
+    # points before it its history
+    indexes: dict[str, PricePath] = field(default_factory=dict)
     currency_volatility: dict[str, Decimal] = field(default_factory=dict)  # per base currency
     accounts: dict[str, DeribitAccount] = field(default_factory=dict)
     wallet_owner: dict[int, str] = field(default_factory=dict)
@@ -75,6 +77,11 @@ class ExchangeState:
 
     def publish(self, kind: str, user_id: str | None, payload: object) -> None:
         self.bus.publish(Change(f"derivatives.{kind}", user_id, payload))
+
+    def index_at(self, index_name: str, when: datetime) -> Decimal | None:
+        """The index's price at `when` (None: none set by then)."""
+        path = self.indexes.get(index_name)
+        return None if path is None else path.value_at(when)
 
     def draw_wallet_id(self) -> int:
         self.next_wallet_id += 1

@@ -35,6 +35,7 @@ from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market_commands import (
     ListInstrument,
+    SetIndexPath,
     SetIndexPrice,
     SetMarkPrice,
     SetSettlementPrice,
@@ -49,7 +50,15 @@ from mockexchange.core.deribit.order_commands import (
     SeedDeribitOrder,
 )
 from mockexchange.core.deribit.orders import DerivativeOrder
-from mockexchange.core.deribit.records import CashMove, DepositAddress, DeribitFill, DeribitTrade, WalletTransfer
+from mockexchange.core.deribit.price_path import resolved
+from mockexchange.core.deribit.records import (
+    CashMove,
+    DepositAddress,
+    DeribitFill,
+    DeribitTrade,
+    Price,
+    WalletTransfer,
+)
 from mockexchange.core.deribit.wallets import Wallet
 
 Placed = tuple[DerivativeOrder, list[DeribitTrade]]  # an order as placed or edited, and its trades (its side of each)
@@ -58,6 +67,8 @@ Held = tuple[str, Wallet]  # a wallet made or changed, and the user who holds it
 Deposited = tuple[DeribitDeposit, Decimal]  # a deposit, and the wallet's balance after it
 Withdrawn = tuple[DeribitWithdrawal, CashMove, Decimal]  # a withdrawal asked, made (or made before), the balance after
 Addressed = tuple[str, DepositAddress]  # a deposit address made, and the user whose wallet it is
+# a path set: what it is of, its value now (None: none yet), its points
+Pathed = tuple[str, Decimal | None, list[Price]]
 
 
 def fired(exchange: DeribitExchange, made: Placed) -> Placed:
@@ -116,6 +127,12 @@ def _add_market_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
         triggers.fire(exchange)
         return moved
 
+    def set_index_path(moved: SetIndexPath) -> Pathed:
+        points = resolved(moved.path, exchange.state.clock.now())
+        now = market.set_index_path(moved.index_name, points)
+        triggers.fire(exchange)
+        return moved.index_name, None if now is None else now.value, points
+
     def set_mark_price(pinned: SetMarkPrice) -> Marked:
         market.set_mark_price(pinned.instrument_name, pinned.price)
         mark = market.mark_price(pinned.instrument_name)
@@ -132,6 +149,7 @@ def _add_market_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
 
     handlers.add(ListInstrument, list_instrument)
     handlers.add(SetIndexPrice, set_index_price)
+    handlers.add(SetIndexPath, set_index_path)
     handlers.add(SetMarkPrice, set_mark_price)
     handlers.add(SetSettlementPrice, set_settlement_price)
     handlers.add(SetVolatility, set_volatility)

@@ -26,6 +26,8 @@ STEPS: dict[str, Callable[..., Command]] = {
     "index_price": deribit_market.SetIndexPrice,
     "mark_price": deribit_market.SetMarkPrice,
     "volatility": deribit_market.SetVolatility,
+    # a path's points at times from the step's (`seconds`) or at given ones (`at`)
+    "index_path": deribit_market.SetIndexPath,
 }
 SPECS = {
     # A withdrawal in a file is done at once (`state` and `nonce` are a client's, private/withdraw)

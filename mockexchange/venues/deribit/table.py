@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from mockexchange.venues.deribit import (
     history,
+    index_data,
     margins,
     market_data,
     methods,
@@ -20,5 +21,5 @@ from mockexchange.venues.deribit.methods import Method
 METHODS: dict[str, Method] = {
     **methods.METHODS, **orders.METHODS, **order_writes.METHODS, **order_history.METHODS, **history.METHODS,
     **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
-    **margins.METHODS,
+    **margins.METHODS, **index_data.METHODS,
 }  # fmt: skip

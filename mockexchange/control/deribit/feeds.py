@@ -1,0 +1,24 @@
+"""The answers of what the Deribit mock has no source for (an index's path), in plain values: a path set (what it is
+of, its value now, each point at its exchange time)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockexchange.control.answers import digits
+from mockexchange.core.deribit.handlers import Pathed
+
+
+def pathed(key: str, field: str) -> Callable[[Pathed], dict[str, Any]]:
+    """A path's answer: `{key: its name, field: its value now (null: none yet), "points": [{"at", field}, ...]}`."""
+
+    def written(made: Pathed) -> dict[str, Any]:
+        name, now, points = made
+        shown = [{"at": point.timestamp.isoformat(), field: digits(point.value)} for point in points]
+        return {key: name, field: None if now is None else digits(now), "points": shown}
+
+    return written
+
+
+index_path_json = pathed("index_name", "price")
