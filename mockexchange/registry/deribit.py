@@ -74,6 +74,9 @@ ADMIN = {
     "deribit/mark_prices": "set_mark_price",
     "deribit/volatility": "set_volatility",
     "deribit/index_paths": "set_index_path",
+    "deribit/funding_rates": "set_deribit_funding_rate",
+    "deribit/historical_volatility": "set_deribit_historical_volatility",
+    "deribit/apr": "set_deribit_apr",
 }
 
 

@@ -1,5 +1,5 @@
-"""The answers of what the Deribit mock has no source for (an index's path), in plain values: a path set (what it is
-of, its value now, each point at its exchange time)."""
+"""The answers of Deribit's inputs the mock has no source for (core/deribit/feed_commands.py, and an index's path), in
+plain values: a path set (what it is of, its value now, each point at its exchange time)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,6 @@ def pathed(key: str, field: str) -> Callable[[Pathed], dict[str, Any]]:
 
 
 index_path_json = pathed("index_name", "price")
+funding_json = pathed("instrument_name", "rate")
+historical_volatility_json = pathed("currency", "volatility")
+apr_json = pathed("currency", "apr")

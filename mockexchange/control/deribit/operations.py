@@ -2,7 +2,7 @@
 (`operation`: its plain values read into the command, run by `Control.run`, answered in plain values), which `Control`
 takes as its own, so the admin API, the Python API (`MockServer`) and scenarios call it by its name. What each answers
 is its area's: accounts, credentials, fills, cash and prices (deribit.py), subaccounts and transfers
-(deribit_account.py), orders (deribit_orders.py), an index's path (feeds.py).
+(deribit_account.py), orders (deribit_orders.py), what the mock has no source for (feeds.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from mockexchange.core import mock_commands
 from mockexchange.core.deribit import (
     account_commands,
     cash_commands,
+    feed_commands,
     fill_commands,
     key_commands,
     market_commands,
@@ -54,6 +55,12 @@ class DeribitOperations:
     set_mark_price = operation(market_commands.SetMarkPrice, deribit.mark_price_json)
     set_settlement_price = operation(market_commands.SetSettlementPrice, deribit.settlement_price_json)
     set_volatility = operation(market_commands.SetVolatility, deribit.volatility_json)
+    # What the mock has no source for: funding, historical volatility, APR
+    set_deribit_funding_rate = operation(feed_commands.SetDeribitFundingRate, feeds.funding_json)
+    set_deribit_historical_volatility = operation(
+        feed_commands.SetDeribitHistoricalVolatility, feeds.historical_volatility_json
+    )
+    set_deribit_apr = operation(feed_commands.SetDeribitApr, feeds.apr_json)
     # Orders
     deribit_order = operation(order_commands.SeedDeribitOrder, deribit_orders.seeded_json)
     deribit_place_order = operation(order_commands.PlaceDeribitOrder, deribit_orders.placed_json)

@@ -50,6 +50,11 @@ class ExchangeState:
     # points before it its history
     indexes: dict[str, PricePath] = field(default_factory=dict)
     currency_volatility: dict[str, Decimal] = field(default_factory=dict)  # per base currency
+    # What the mock has no source for, each over the exchange clock: a perpetual's funding rate for 8 hours (by its
+    # name: funding.py), a currency's historical volatility (volatility.py), a yield token's APR (apr.py)
+    funding: dict[str, PricePath] = field(default_factory=dict)
+    historical_volatility: dict[str, PricePath] = field(default_factory=dict)
+    apr: dict[str, PricePath] = field(default_factory=dict)
     accounts: dict[str, DeribitAccount] = field(default_factory=dict)
     wallet_owner: dict[int, str] = field(default_factory=dict)
     positions: dict[tuple[str, int, str], PositionState] = field(default_factory=dict)
@@ -100,7 +105,8 @@ class ExchangeState:
         for held in (
             self.listings, self.indexes, self.currency_volatility, self.accounts, self.wallet_owner, self.positions,
             self.wallet_positions, self.trades, self.instrument_trades, self.traded, self.cash_moves,
-            self.wallet_transfers, self.deliveries, self.deposit_addresses, self.cash_log, self.log_seq,
+            self.wallet_transfers, self.deliveries, self.deposit_addresses, self.cash_log, self.log_seq, self.funding,
+            self.historical_volatility, self.apr,
         ):  # fmt: skip
             held.clear()
         self.next_expiry = None

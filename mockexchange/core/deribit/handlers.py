@@ -31,6 +31,11 @@ from mockexchange.core.deribit.cash_commands import (
     DeribitWithdrawal,
 )
 from mockexchange.core.deribit.exchange import DeribitExchange
+from mockexchange.core.deribit.feed_commands import (
+    SetDeribitApr,
+    SetDeribitFundingRate,
+    SetDeribitHistoricalVolatility,
+)
 from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market_commands import (
@@ -114,6 +119,7 @@ def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
     _add_market_handlers(handlers, exchange)
     _add_account_handlers(handlers, exchange)
     _add_cash_handlers(handlers, exchange)
+    _add_feed_handlers(handlers, exchange)
 
 
 def _add_market_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
@@ -235,3 +241,24 @@ def _add_cash_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
     handlers.add(DeribitTransferToUser, transfer_to_user)
     handlers.add(CancelDeribitTransfer, cancel_transfer)
     handlers.add(CreateDeribitDepositAddress, create_deposit_address)
+
+
+def _add_feed_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
+    """What the mock has no source for: each path's points at their times from the clock's now (price_path.py)."""
+    now = exchange.state.clock.now
+
+    def funding(given: SetDeribitFundingRate) -> Pathed:
+        points = resolved(given.path, now())
+        return given.instrument_name, exchange.funding.set_rates(given.instrument_name, points), points
+
+    def historical(given: SetDeribitHistoricalVolatility) -> Pathed:
+        points = resolved(given.path, now())
+        return given.currency, exchange.historical_volatility.set_path(given.currency, points), points
+
+    def apr(given: SetDeribitApr) -> Pathed:
+        points = resolved(given.path, now())
+        return given.currency, exchange.apr.set_path(given.currency, points), points
+
+    handlers.add(SetDeribitFundingRate, funding)
+    handlers.add(SetDeribitHistoricalVolatility, historical)
+    handlers.add(SetDeribitApr, apr)

@@ -4,6 +4,7 @@ each serve a part of the API (the websocket-only methods are in `websocket.py`).
 from __future__ import annotations
 
 from mockexchange.venues.deribit import (
+    funding_data,
     history,
     index_data,
     margins,
@@ -21,5 +22,5 @@ from mockexchange.venues.deribit.methods import Method
 METHODS: dict[str, Method] = {
     **methods.METHODS, **orders.METHODS, **order_writes.METHODS, **order_history.METHODS, **history.METHODS,
     **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
-    **margins.METHODS, **index_data.METHODS,
+    **margins.METHODS, **index_data.METHODS, **funding_data.METHODS,
 }  # fmt: skip

@@ -1,0 +1,205 @@
+"""Deribit's funding over real HTTP: a perpetual's funding rate set through the admin API along a path and read as what
+it accrued (public/get_funding_rate_value, _history, get_funding_chart_data); defaults, empty answers and
+bad params in Deribit's -32602. Then a scenario that sets what the mock has no source for on the exchange clock, read at
+times of a manual clock, and a state file that keeps it across a restart (with its snapshot, and from its commands
+alone)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from deribit_public import START, admin, error, move_clock, ms, refused, result, started
+from state_sql import sql
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+
+PERP = "BTC-PERPETUAL"
+HOUR = timedelta(hours=1)
+# The BTC index and the perpetual's rate over the 10 hours before `START`: the rate 0.0001 from 04:00, -0.0002 from
+# 08:00; the index 60000 from 02:00, 61000 from 10:00
+INDEX_PATH = [{"seconds": -36000, "price": "60000"}, {"seconds": -7200, "price": "61000"}]
+RATES = [{"seconds": -28800, "rate": "0.0001"}, {"seconds": -14400, "rate": "-0.0002"}]
+
+
+@pytest.fixture
+def mock():
+    with started() as server:
+        yield server
+
+
+def set_funding(mock: MockServer) -> None:
+    admin(mock, "deribit/index_paths", {"index_name": "btc_usd", "path": INDEX_PATH})
+    made = admin(mock, "deribit/funding_rates", {"instrument_name": PERP, "path": RATES})
+    assert made == {"instrument_name": PERP, "rate": "-0.0002", "points": [
+        {"at": (START - 8 * HOUR).isoformat(), "rate": "0.0001"},
+        {"at": (START - 4 * HOUR).isoformat(), "rate": "-0.0002"},
+    ]}  # fmt: skip
+
+
+def span(start: timedelta, end: timedelta) -> dict[str, int]:
+    return {"start_timestamp": ms(start), "end_timestamp": ms(end)}
+
+
+# -- funding -----------------------------------------------------------------------------------------------------------
+
+
+def test_a_funding_rate_accrues_over_a_span_as_a_share_of_8_hours(mock):
+    set_funding(mock)
+    value = result(mock, "public/get_funding_rate_value", instrument_name=PERP, **span(-8 * HOUR, timedelta(0)))
+    assert value == Decimal("-0.00005")  # 4 hours at 0.0001 and 4 at -0.0002, over 8
+    assert result(mock, "public/get_funding_rate_value", instrument_name=PERP, **span(-HOUR, HOUR)) == Decimal(
+        "-0.000025"
+    )  # (up to now: the exchange clock's)
+    assert result(mock, "public/get_funding_rate_value", instrument_name=PERP, **span(-10 * HOUR, -9 * HOUR)) == 0
+
+
+def test_the_funding_history_is_hourly_with_the_index_then(mock):
+    set_funding(mock)
+    rows = result(mock, "public/get_funding_rate_history", instrument_name=PERP, **span(-9 * HOUR, timedelta(0)))
+    assert [row["timestamp"] for row in rows] == [ms(-h * HOUR) for h in range(8, -1, -1)]  # from the rate's start
+    assert rows[0] == {"timestamp": ms(-8 * HOUR), "index_price": 60000, "prev_index_price": 60000,
+                       "interest_1h": 0, "interest_8h": 0}  # fmt: skip
+    assert rows[1]["interest_1h"] == rows[1]["interest_8h"] == Decimal("0.0000125")
+    assert rows[6] == {"timestamp": ms(-2 * HOUR), "index_price": 61000, "prev_index_price": 60000,
+                       "interest_1h": Decimal("-0.000025"), "interest_8h": Decimal("0")}  # fmt: skip
+    assert rows[-1] == {"timestamp": ms(START), "index_price": 61000, "prev_index_price": 61000,
+                        "interest_1h": Decimal("-0.000025"), "interest_8h": Decimal("-0.00005")}  # fmt: skip
+    assert result(mock, "public/get_funding_rate_history", instrument_name=PERP, **span(-3 * HOUR, -2 * HOUR)) == [
+        rows[5], rows[6],
+    ]  # fmt: skip
+
+
+def test_the_funding_chart_shows_the_rate_now_and_its_last_8_hours(mock):
+    set_funding(mock)
+    chart = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="8h")
+    assert (chart["current_interest"], chart["interest_8h"]) == (Decimal("-0.0002"), Decimal("-0.00005"))
+    assert len(chart["data"]) == 97  # every 5 minutes over 8 hours, both ends
+    assert chart["data"][0] == {"timestamp": ms(-8 * HOUR), "index_price": 60000, "interest_8h": 0}
+    assert chart["data"][-1] == {"timestamp": ms(START), "index_price": 61000, "interest_8h": Decimal("-0.00005")}
+    admin(mock, "deribit/funding_rates", {"instrument_name": PERP, "path": [{"seconds": 3600, "rate": "0.0003"}]})
+    move_clock(mock, 3600)
+    month = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="1m")
+    assert month["current_interest"] == Decimal("0.0003")
+    assert [point["timestamp"] for point in month["data"]] == [ms(-4 * HOUR)]  # at 00:00, 08:00, 16:00, once set
+
+
+def test_no_funding_set_reads_zero_and_no_rows(mock):
+    for name in ("ETH-PERPETUAL", next(i.instrument_name for i in mock.exchange.market.instruments("BTC", "future")
+                                       if not i.is_perpetual)):  # fmt: skip
+        assert result(mock, "public/get_funding_rate_value", instrument_name=name, **span(-HOUR, timedelta(0))) == 0
+        assert result(mock, "public/get_funding_rate_history", instrument_name=name, **span(-HOUR, timedelta(0))) == []
+        assert result(mock, "public/get_funding_chart_data", instrument_name=name, length="24h") == {
+            "current_interest": 0, "interest_8h": 0, "data": [],
+        }  # fmt: skip
+
+
+def test_only_a_perpetual_takes_a_funding_rate(mock):
+    weekly = next(i.instrument_name for i in mock.exchange.market.instruments("BTC", "future") if not i.is_perpetual)
+    status, why = refused(mock, "deribit/funding_rates", {"instrument_name": weekly, "path": [{"rate": "0.0001"}]})
+    assert status == 400 and "not a perpetual" in why
+    assert refused(mock, "deribit/funding_rates", {"instrument_name": "BTC-1JAN99", "path": [{"rate": "0"}]})[0] == 404
+    assert refused(mock, "deribit/funding_rates", {"instrument_name": PERP, "path": [{"rate": "1.5"}]})[0] == 400
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "data"),
+    [
+        ("public/get_funding_rate_value", {"end_timestamp": 1},
+         {"reason": "must be present", "param": "start_timestamp"}),
+        ("public/get_funding_rate_history", {"start_timestamp": 0},
+         {"reason": "must be present", "param": "end_timestamp"}),
+        ("public/get_funding_rate_history", {"start_timestamp": "x", "end_timestamp": 1},
+         {"reason": "must be an integer", "param": "start_timestamp"}),
+        ("public/get_funding_chart_data", {"length": "2h"}, {"reason": "invalid length", "param": "length"}),
+        ("public/get_funding_chart_data", {}, {"reason": "must be present", "param": "length"}),
+        ("public/get_funding_chart_data", {"length": "8h", "instrument_name": "BTC-1JAN99"},
+         {"reason": "instrument not found", "param": "instrument_name"}),
+    ],
+)  # fmt: skip
+def test_bad_funding_params_are_refused(mock, method, params, data):
+    assert error(mock, method, **({"instrument_name": PERP} | params)) == (-32602, data)
+
+
+# -- a scenario on the exchange clock; a state file -------------------------------------------------------------------
+
+SCENARIO = f"""
+settings:
+  start: "{START.isoformat()}"
+steps:
+  - index_path:
+      index_name: btc_usd
+      path:
+        - {{seconds: -3600, price: "59000"}}
+        - {{price: "60000"}}
+        - {{seconds: 60, price: "61000"}}
+        - {{at: "{(START + 2 * HOUR).isoformat()}", price: "63000"}}
+  - deribit_funding_rate:
+      instrument_name: {PERP}
+      path: [{{seconds: -3600, rate: "0.0008"}}, {{seconds: 3600, rate: "0"}}]
+  - deribit_historical_volatility: {{currency: BTC, path: [{{seconds: -3600, volatility: "42"}}]}}
+  - deribit_apr: {{currency: steth, path: [{{seconds: -172800, apr: "2.75"}}]}}
+  - wait: 30
+"""
+
+
+def test_a_scenario_sets_the_paths_on_the_exchange_clock(mock):
+    loaded = mock.load_scenario(document=SCENARIO, run=True)
+    assert loaded["error"] is None and loaded["steps_left"] == 0
+    assert result(mock, "public/get_index_price", index_name="btc_usd")["index_price"] == 60000  # at START + 30 s
+    assert result(mock, "public/get_funding_rate_value", instrument_name=PERP, **span(-HOUR, HOUR)) == Decimal(
+        "0.0001008333333333"
+    )  # 3630 s at 0.0008, up to now
+    move_clock(mock, 30)
+    assert result(mock, "public/get_index_price", index_name="btc_usd")["index_price"] == 61000
+    move_clock(mock, 2 * 3600)
+    assert result(mock, "public/get_index_price", index_name="btc_usd")["index_price"] == 63000
+    assert result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="8h")["current_interest"] == 0
+    assert result(mock, "public/get_historical_volatility", currency="BTC") == [[ms(-HOUR), 42]]
+    assert [day["apr"] for day in result(mock, "public/get_apr_history", currency="steth")["data"]] == [
+        Decimal("2.75"), Decimal("2.75"),
+    ]  # fmt: skip
+
+
+READS = [
+    ("public/get_index_price", {"index_name": "btc_usd"}),
+    ("public/get_index_price_names", {}),
+    ("public/get_funding_rate_history", {"instrument_name": PERP, **span(-3 * HOUR, 3 * HOUR)}),
+    ("public/get_funding_chart_data", {"instrument_name": PERP, "length": "24h"}),
+    ("public/ticker", {"instrument_name": PERP}),
+    ("public/get_historical_volatility", {"currency": "BTC"}),
+    ("public/get_apr_history", {"currency": "steth"}),
+    ("public/get_volatility_index_data", {"currency": "BTC", "resolution": "60", **span(-HOUR, 3 * HOUR)}),
+]
+
+
+def _answers(mock: MockServer) -> dict[str, object]:
+    return {method: result(mock, method, **params) for method, params in READS}
+
+
+@pytest.mark.parametrize("snapshot", [True, False])
+def test_a_restart_answers_what_was_set(tmp_path: Path, snapshot: bool) -> None:
+    path = tmp_path / "state.db"
+    with MockServer(state=str(path), clock=ManualClock(START)) as mock:
+        mock.load_scenario(document=SCENARIO, run=True)
+        admin(mock, "deribit/index_paths", {"index_name": "btcdvol_usdc", "path": [
+            {"seconds": -600, "price": "51"}, {"price": "52"}, {"seconds": 7200, "price": "53"}]})  # fmt: skip
+        before = _answers(mock)
+    kept = {name for (name,) in sql(path, "SELECT name FROM commands")}
+    assert {
+        "set_index_path",
+        "set_deribit_funding_rate",
+        "set_deribit_historical_volatility",
+        "set_deribit_apr",
+    } <= kept
+    assert before["public/get_volatility_index_data"]["data"]  # something to compare
+    if not snapshot:
+        sql(path, "DELETE FROM snapshots")
+    with MockServer(state=str(path)) as again:
+        assert _answers(again) == before
+        move_clock(again, 2 * 3600 + 60)  # what was set for later comes due after the restart too
+        assert result(again, "public/get_index_price", index_name="btc_usd")["index_price"] == 63000
+        assert result(again, "public/get_index_price", index_name="btcdvol_usdc")["index_price"] == 53
