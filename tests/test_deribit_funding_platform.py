@@ -1,5 +1,5 @@
 """Deribit's funding over real HTTP: a perpetual's funding rate set through the admin API along a path and read as what
-it accrued (public/get_funding_rate_value, _history, get_funding_chart_data); defaults, empty answers and
+it accrued (public/get_funding_rate_value, _history, get_funding_chart_data, the ticker); defaults, empty answers and
 bad params in Deribit's -32602. Then a scenario that sets what the mock has no source for on the exchange clock, read at
 times of a manual clock, and a state file that keeps it across a restart (with its snapshot, and from its commands
 alone)."""
@@ -73,17 +73,19 @@ def test_the_funding_history_is_hourly_with_the_index_then(mock):
     ]  # fmt: skip
 
 
-def test_the_funding_chart_shows_the_rate_now_and_its_last_8_hours(mock):
+def test_the_funding_chart_and_the_ticker_show_the_rate_now_and_its_last_8_hours(mock):
     set_funding(mock)
     chart = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="8h")
     assert (chart["current_interest"], chart["interest_8h"]) == (Decimal("-0.0002"), Decimal("-0.00005"))
     assert len(chart["data"]) == 97  # every 5 minutes over 8 hours, both ends
     assert chart["data"][0] == {"timestamp": ms(-8 * HOUR), "index_price": 60000, "interest_8h": 0}
     assert chart["data"][-1] == {"timestamp": ms(START), "index_price": 61000, "interest_8h": Decimal("-0.00005")}
+    ticker = result(mock, "public/ticker", instrument_name=PERP)
+    assert (ticker["current_funding"], ticker["funding_8h"]) == (Decimal("-0.0002"), Decimal("-0.00005"))
     admin(mock, "deribit/funding_rates", {"instrument_name": PERP, "path": [{"seconds": 3600, "rate": "0.0003"}]})
     move_clock(mock, 3600)
+    assert result(mock, "public/ticker", instrument_name=PERP)["current_funding"] == Decimal("0.0003")
     month = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="1m")
-    assert month["current_interest"] == Decimal("0.0003")
     assert [point["timestamp"] for point in month["data"]] == [ms(-4 * HOUR)]  # at 00:00, 08:00, 16:00, once set
 
 
@@ -95,6 +97,8 @@ def test_no_funding_set_reads_zero_and_no_rows(mock):
         assert result(mock, "public/get_funding_chart_data", instrument_name=name, length="24h") == {
             "current_interest": 0, "interest_8h": 0, "data": [],
         }  # fmt: skip
+    ticker = result(mock, "public/ticker", instrument_name="ETH-PERPETUAL")
+    assert (ticker["current_funding"], ticker["funding_8h"]) == (0, 0)
 
 
 def test_only_a_perpetual_takes_a_funding_rate(mock):
@@ -157,7 +161,7 @@ def test_a_scenario_sets_the_paths_on_the_exchange_clock(mock):
     assert result(mock, "public/get_index_price", index_name="btc_usd")["index_price"] == 61000
     move_clock(mock, 2 * 3600)
     assert result(mock, "public/get_index_price", index_name="btc_usd")["index_price"] == 63000
-    assert result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="8h")["current_interest"] == 0
+    assert result(mock, "public/ticker", instrument_name=PERP)["current_funding"] == 0
     assert result(mock, "public/get_historical_volatility", currency="BTC") == [[ms(-HOUR), 42]]
     assert [day["apr"] for day in result(mock, "public/get_apr_history", currency="steth")["data"]] == [
         Decimal("2.75"), Decimal("2.75"),

@@ -1,7 +1,7 @@
 """What Deribit's ticker says of one instrument, read from the exchange at one moment (`public/ticker`,
 `public/get_order_book`, the `ticker.*` channels): its state, best bid and ask (public_levels.py), mark and index, the
 last trade's price, the last 24 hours' statistics, the open interest, the price band, settlement or delivery price,
-and an option's greeks and volatility.
+an option's greeks and volatility, and a perpetual's funding (funding.py).
 
 The mock's rules where Deribit publishes none (docs/known-differences.md): the price band is the mark 5% either way,
 to the tick (never below one tick); the statistics count each trade id once (its price and amount), over the trades
@@ -20,6 +20,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.bounds import ZERO, ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
+from mockexchange.core.deribit.funding import EIGHT_HOURS
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.public_levels import LevelsView, PublicLevels
 from mockexchange.core.deribit.trading import DAY
@@ -65,6 +66,8 @@ class Ticker:
     stats: Stats
     greeks: Greeks | None = None  # options
     mark_iv: Decimal | None = None  # options: the volatility in percent
+    # perpetuals: the funding rate in force and what it accrued over the last 8 hours (funding.py)
+    funding: tuple[Decimal, Decimal] | None = None
 
 
 def ticker(exchange: DeribitExchange, levels: PublicLevels, instrument_name: str, depth: int = 0) -> Ticker:
@@ -95,7 +98,15 @@ def ticker(exchange: DeribitExchange, levels: PublicLevels, instrument_name: str
         stats=_stats(exchange, instrument, now),
         greeks=greeks,
         mark_iv=mark_iv,
+        funding=_funding(exchange, instrument, now),
     )
+
+
+def _funding(exchange: DeribitExchange, instrument: Instrument, now: datetime) -> tuple[Decimal, Decimal] | None:
+    if not instrument.is_perpetual:
+        return None
+    name = instrument.instrument_name
+    return exchange.funding.rate(name), exchange.funding.accrued(name, now - EIGHT_HOURS, now)
 
 
 def price_band(instrument: Instrument, mark: Decimal) -> tuple[Decimal, Decimal]:
