@@ -1,17 +1,20 @@
-"""Deribit's funding over real HTTP: a perpetual's funding rate set through the admin API along a path and read as what
-it accrued (public/get_funding_rate_value, _history, get_funding_chart_data, the ticker); defaults, empty answers and
-bad params in Deribit's -32602. Then a scenario that sets what the mock has no source for on the exchange clock, read at
-times of a manual clock, and a state file that keeps it across a restart (with its snapshot, and from its commands
-alone)."""
+"""Deribit's funding, platform status, hello and announcements over real HTTP (and the websocket): a perpetual's funding
+rate set through the admin API along a path and read as what it accrued (public/get_funding_rate_value, _history,
+get_funding_chart_data, the ticker); the platform's locks and announcements; defaults, empty answers and bad params in
+Deribit's -32602. Then a scenario that sets these on the exchange clock, read at times of a manual clock, and a state
+file that keeps them across a restart (with its snapshot, and from its commands alone)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import websockets
 from deribit_public import START, admin, error, move_clock, ms, refused, result, started
+from deribit_rpc import DeribitWs
 from state_sql import sql
 
 from mockexchange.core.clock import ManualClock
@@ -128,6 +131,72 @@ def test_bad_funding_params_are_refused(mock, method, params, data):
     assert error(mock, method, **({"instrument_name": PERP} | params)) == (-32602, data)
 
 
+# -- the platform: status, hello, announcements ------------------------------------------------------------------------
+
+
+def test_the_platform_status_reports_the_indices_locked(mock):
+    assert result(mock, "public/status") == {"locked": "false", "locked_indices": []}
+    made = admin(mock, "deribit/platform_status", {"locked_indices": ["BTC_USD", "btc_usd"]})
+    assert made == {"locked": "partial", "locked_indices": ["btc_usd"]}
+    assert result(mock, "public/status") == made
+    every = ["btc_usd", "btc_usdc", "eth_usd", "eth_usdc"]
+    assert admin(mock, "deribit/platform_status", {"locked_indices": every}) == {
+        "locked": "true",
+        "locked_indices": every,
+    }
+    assert result(mock, "public/status") == {"locked": "true", "locked_indices": every}
+    admin(mock, "deribit/platform_status", {"locked_indices": []})
+    assert result(mock, "public/status") == {"locked": "false", "locked_indices": []}
+    assert refused(mock, "deribit/platform_status", {"locked_indices": "btc_usd"})[0] == 400
+
+
+def test_hello_answers_the_version_over_http_and_the_websocket(mock):
+    assert result(mock, "public/hello", client_name="bot", client_version="1.0") == {"version": "1.2.26"}
+    assert error(mock, "public/hello", client_name="bot") == (
+        -32602, {"reason": "must be present", "param": "client_version"},
+    )  # fmt: skip
+
+    async def over_the_websocket() -> list[dict]:
+        async with websockets.connect(mock.deribit_ws_url) as ws:
+            client = DeribitWs(ws)
+            return [
+                await client.call("public/hello", {"client_name": "bot", "client_version": "1.0"}),
+                await client.call("public/status"),
+                await client.call("public/get_index_price", {"index_name": "btc_usd"}),
+            ]
+
+    hello, status, index = asyncio.run(over_the_websocket())
+    assert hello["result"] == {"version": "1.2.26"}
+    assert status["result"] == {"locked": "false", "locked_indices": []}
+    assert index["result"] == {"index_price": 60000, "estimated_delivery_price": 60000}
+
+
+def test_announcements_are_read_newest_first_by_their_publication_time(mock):
+    assert result(mock, "public/get_announcements") == []
+    earlier = admin(mock, "deribit/announcements", {"title": "Earlier", "body": "<p>a</p>",
+                                                    "publication_time": (START - 2 * HOUR).isoformat()})  # fmt: skip
+    assert earlier == {"id": 1, "title": "Earlier", "body": "<p>a</p>", "important": False, "confirmation": False,
+                       "publication_time": (START - 2 * HOUR).isoformat()}  # fmt: skip
+    admin(mock, "deribit/announcements", {"title": "Now", "body": "b", "important": True, "confirmation": True})
+    admin(
+        mock, "deribit/announcements", {"title": "Later", "body": "c", "publication_time": (START + HOUR).isoformat()}
+    )
+    found = result(mock, "public/get_announcements")
+    assert found == [
+        {"title": "Now", "publication_timestamp": ms(START), "important": True, "id": 2, "confirmation": True,
+         "body": "b"},
+        {"title": "Earlier", "publication_timestamp": ms(-2 * HOUR), "important": False, "id": 1, "confirmation": False,
+         "body": "<p>a</p>"},
+    ]  # fmt: skip
+    assert result(mock, "public/get_announcements", count=1) == found[:1]
+    assert result(mock, "public/get_announcements", start_timestamp=ms(-HOUR)) == found[1:]
+    move_clock(mock, 3600)
+    assert [item["title"] for item in result(mock, "public/get_announcements")] == ["Later", "Now", "Earlier"]
+    for params, reason in (({"count": 0}, "out of range"), ({"count": 51}, "out of range"),
+                           ({"start_timestamp": "soon"}, "must be an integer")):  # fmt: skip
+        assert error(mock, "public/get_announcements", **params) == (-32602, {"reason": reason, "param": [*params][0]})
+
+
 # -- a scenario on the exchange clock; a state file -------------------------------------------------------------------
 
 SCENARIO = f"""
@@ -146,6 +215,8 @@ steps:
       path: [{{seconds: -3600, rate: "0.0008"}}, {{seconds: 3600, rate: "0"}}]
   - deribit_historical_volatility: {{currency: BTC, path: [{{seconds: -3600, volatility: "42"}}]}}
   - deribit_apr: {{currency: steth, path: [{{seconds: -172800, apr: "2.75"}}]}}
+  - deribit_platform_status: {{locked_indices: [eth_usd]}}
+  - deribit_announcement: {{title: Maintenance, body: "<b>soon</b>", important: true}}
   - wait: 30
 """
 
@@ -166,6 +237,8 @@ def test_a_scenario_sets_the_paths_on_the_exchange_clock(mock):
     assert [day["apr"] for day in result(mock, "public/get_apr_history", currency="steth")["data"]] == [
         Decimal("2.75"), Decimal("2.75"),
     ]  # fmt: skip
+    assert result(mock, "public/status") == {"locked": "partial", "locked_indices": ["eth_usd"]}
+    assert [item["title"] for item in result(mock, "public/get_announcements")] == ["Maintenance"]
 
 
 READS = [
@@ -177,6 +250,8 @@ READS = [
     ("public/get_historical_volatility", {"currency": "BTC"}),
     ("public/get_apr_history", {"currency": "steth"}),
     ("public/get_volatility_index_data", {"currency": "BTC", "resolution": "60", **span(-HOUR, 3 * HOUR)}),
+    ("public/status", {}),
+    ("public/get_announcements", {"count": 50}),
 ]
 
 
@@ -191,14 +266,15 @@ def test_a_restart_answers_what_was_set(tmp_path: Path, snapshot: bool) -> None:
         mock.load_scenario(document=SCENARIO, run=True)
         admin(mock, "deribit/index_paths", {"index_name": "btcdvol_usdc", "path": [
             {"seconds": -600, "price": "51"}, {"price": "52"}, {"seconds": 7200, "price": "53"}]})  # fmt: skip
+        admin(
+            mock,
+            "deribit/announcements",
+            {"title": "Later", "body": "x", "publication_time": (START + HOUR).isoformat()},
+        )
         before = _answers(mock)
     kept = {name for (name,) in sql(path, "SELECT name FROM commands")}
-    assert {
-        "set_index_path",
-        "set_deribit_funding_rate",
-        "set_deribit_historical_volatility",
-        "set_deribit_apr",
-    } <= kept
+    assert {"set_index_path", "set_deribit_funding_rate", "set_deribit_historical_volatility", "set_deribit_apr",
+            "set_deribit_platform_status", "add_deribit_announcement"} <= kept  # fmt: skip
     assert before["public/get_volatility_index_data"]["data"]  # something to compare
     if not snapshot:
         sql(path, "DELETE FROM snapshots")
@@ -207,3 +283,4 @@ def test_a_restart_answers_what_was_set(tmp_path: Path, snapshot: bool) -> None:
         move_clock(again, 2 * 3600 + 60)  # what was set for later comes due after the restart too
         assert result(again, "public/get_index_price", index_name="btc_usd")["index_price"] == 63000
         assert result(again, "public/get_index_price", index_name="btcdvol_usdc")["index_price"] == 53
+        assert len(result(again, "public/get_announcements")) == 2

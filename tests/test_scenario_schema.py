@@ -63,8 +63,8 @@ def test_a_price_written_as_a_yaml_float_is_refused_with_the_spelling_to_use(tmp
 # Every kind of step a timeline takes, as a refusal lists them
 STEP_KINDS = (
     "book, burst, cancel_order, clear_faults, close_market, close_time, complete_intra_exchange_transfer, deposit, "
-    "deribit_apr, deribit_cancel_order, deribit_deposit, deribit_fill, deribit_funding_rate, "
-    "deribit_historical_volatility, deribit_order, deribit_place_order, deribit_withdrawal, "
+    "deribit_announcement, deribit_apr, deribit_cancel_order, deribit_deposit, deribit_fill, deribit_funding_rate, "
+    "deribit_historical_volatility, deribit_order, deribit_place_order, deribit_platform_status, deribit_withdrawal, "
     "determine, exchange_status, fault, fcm_blocked_category, fcm_daily_cap, fcm_error_account, "
     "fcm_position_transfer, fcm_subtrader, fill, historical_cutoff, index_path, index_price, intra_exchange_transfer, "
     "mark_price, market, order, pause_market, place_order, resume_market, settle, subaccount, subaccount_netting, "

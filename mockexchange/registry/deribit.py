@@ -77,6 +77,8 @@ ADMIN = {
     "deribit/funding_rates": "set_deribit_funding_rate",
     "deribit/historical_volatility": "set_deribit_historical_volatility",
     "deribit/apr": "set_deribit_apr",
+    "deribit/platform_status": "set_deribit_platform_status",
+    "deribit/announcements": "add_deribit_announcement",
 }
 
 

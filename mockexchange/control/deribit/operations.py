@@ -55,12 +55,14 @@ class DeribitOperations:
     set_mark_price = operation(market_commands.SetMarkPrice, deribit.mark_price_json)
     set_settlement_price = operation(market_commands.SetSettlementPrice, deribit.settlement_price_json)
     set_volatility = operation(market_commands.SetVolatility, deribit.volatility_json)
-    # What the mock has no source for: funding, historical volatility, APR
+    # What the mock has no source for: funding, historical volatility, APR, the platform's status and announcements
     set_deribit_funding_rate = operation(feed_commands.SetDeribitFundingRate, feeds.funding_json)
     set_deribit_historical_volatility = operation(
         feed_commands.SetDeribitHistoricalVolatility, feeds.historical_volatility_json
     )
     set_deribit_apr = operation(feed_commands.SetDeribitApr, feeds.apr_json)
+    set_deribit_platform_status = operation(feed_commands.SetDeribitPlatformStatus, feeds.status_json)
+    add_deribit_announcement = operation(feed_commands.AddDeribitAnnouncement, feeds.announcement_json)
     # Orders
     deribit_order = operation(order_commands.SeedDeribitOrder, deribit_orders.seeded_json)
     deribit_place_order = operation(order_commands.PlaceDeribitOrder, deribit_orders.placed_json)

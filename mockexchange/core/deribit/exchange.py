@@ -9,8 +9,8 @@ The arithmetic lives in `derivatives.py`; what the exchange keeps is one `Exchan
 each of its parts takes with the parts it calls: `accounts` (accounts.py), `market` (the instruments and prices,
 market.py), `cash_log`, `expiry` (deliveries), `valuation` (the reads that value positions), `deposit_addresses`, `cash`
 (deposits, withdrawals, transfers), `trading` (fills), and what the mock has no source for, set through the control
-plane: `funding` (perpetuals' funding rates), `historical_volatility` and `apr` (yield tokens'). This module makes them
-and holds them together.
+plane: `funding` (perpetuals' funding rates), `historical_volatility`, `apr` (yield tokens') and `platform` (its locks
+and announcements). This module makes them and holds them together.
 
 Every number it takes is bounded (docs/admin-api.md, "Bounds"), and so is what they add up to: a wallet's balance and
 the amounts it traded since the last reset. So every figure a venue computes from the exchange (P&L, margins, greeks,
@@ -35,6 +35,7 @@ from mockexchange.core.deribit.exchange_state import DEFAULT_VOLATILITY, Exchang
 from mockexchange.core.deribit.expiry import Expiry
 from mockexchange.core.deribit.funding import Funding
 from mockexchange.core.deribit.market import DeribitMarket
+from mockexchange.core.deribit.platform import Platform
 from mockexchange.core.deribit.trading import DeribitTrading
 from mockexchange.core.deribit.valuation import Valuation
 from mockexchange.core.deribit.volatility import HistoricalVolatility
@@ -71,6 +72,7 @@ class DeribitExchange:
         self.funding = Funding(state, self.market)
         self.historical_volatility = HistoricalVolatility(state)
         self.apr = Apr(state)
+        self.platform = Platform(state)
 
     @contextmanager
     def reading(self) -> Iterator[DeribitExchange]:

@@ -17,6 +17,7 @@ from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.orders import DerivativeOrders
 from mockexchange.core.deribit.price_path import PricePath
 from mockexchange.core.deribit.records import (
+    Announcement,
     CashMove,
     Delivery,
     DepositAddress,
@@ -55,6 +56,8 @@ class ExchangeState:
     funding: dict[str, PricePath] = field(default_factory=dict)
     historical_volatility: dict[str, PricePath] = field(default_factory=dict)
     apr: dict[str, PricePath] = field(default_factory=dict)
+    locked_indices: list[str] = field(default_factory=list)  # the indices the platform is locked in (platform.py)
+    announcements: list[Announcement] = field(default_factory=list)  # by publication, the newest kept (platform.py)
     accounts: dict[str, DeribitAccount] = field(default_factory=dict)
     wallet_owner: dict[int, str] = field(default_factory=dict)
     positions: dict[tuple[str, int, str], PositionState] = field(default_factory=dict)
@@ -74,6 +77,7 @@ class ExchangeState:
     log_seq: dict[int, int] = field(default_factory=dict)  # wallet id -> its last entry's `user_seq`
     next_log_id: int = 1
     next_expiry: datetime | None = None  # the earliest expiration not yet delivered
+    next_announcement_id: int = 1
     next_transfer_id: int = 1
     # The next account id and trade id to hand out (plain numbers, so a snapshot holds them).
     next_wallet_id: int = FIRST_ACCOUNT_ID
@@ -106,7 +110,7 @@ class ExchangeState:
             self.listings, self.indexes, self.currency_volatility, self.accounts, self.wallet_owner, self.positions,
             self.wallet_positions, self.trades, self.instrument_trades, self.traded, self.cash_moves,
             self.wallet_transfers, self.deliveries, self.deposit_addresses, self.cash_log, self.log_seq, self.funding,
-            self.historical_volatility, self.apr,
+            self.historical_volatility, self.apr, self.locked_indices, self.announcements,
         ):  # fmt: skip
             held.clear()
         self.next_expiry = None

@@ -32,9 +32,11 @@ from mockexchange.core.deribit.cash_commands import (
 )
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.feed_commands import (
+    AddDeribitAnnouncement,
     SetDeribitApr,
     SetDeribitFundingRate,
     SetDeribitHistoricalVolatility,
+    SetDeribitPlatformStatus,
 )
 from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.instruments import Instrument
@@ -57,6 +59,7 @@ from mockexchange.core.deribit.order_commands import (
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.deribit.price_path import resolved
 from mockexchange.core.deribit.records import (
+    Announcement,
     CashMove,
     DepositAddress,
     DeribitFill,
@@ -74,6 +77,7 @@ Withdrawn = tuple[DeribitWithdrawal, CashMove, Decimal]  # a withdrawal asked, m
 Addressed = tuple[str, DepositAddress]  # a deposit address made, and the user whose wallet it is
 # a path set: what it is of, its value now (None: none yet), its points
 Pathed = tuple[str, Decimal | None, list[Price]]
+Status = tuple[str, list[str]]  # the platform's status (`locked`: "true", "partial", "false") and its locked indices
 
 
 def fired(exchange: DeribitExchange, made: Placed) -> Placed:
@@ -259,6 +263,17 @@ def _add_feed_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
         points = resolved(given.path, now())
         return given.currency, exchange.apr.set_path(given.currency, points), points
 
+    def status(given: SetDeribitPlatformStatus) -> Status:
+        exchange.platform.set_locked(given.locked_indices)
+        return exchange.platform.status()
+
+    def announce(given: AddDeribitAnnouncement) -> Announcement:
+        return exchange.platform.announce(
+            given.title, given.body, given.important, given.confirmation, given.publication_time
+        )
+
     handlers.add(SetDeribitFundingRate, funding)
     handlers.add(SetDeribitHistoricalVolatility, historical)
     handlers.add(SetDeribitApr, apr)
+    handlers.add(SetDeribitPlatformStatus, status)
+    handlers.add(AddDeribitAnnouncement, announce)

@@ -32,6 +32,8 @@ STEPS: dict[str, Callable[..., Command]] = {
     "deribit_funding_rate": feed_commands.SetDeribitFundingRate,
     "deribit_historical_volatility": feed_commands.SetDeribitHistoricalVolatility,
     "deribit_apr": feed_commands.SetDeribitApr,
+    "deribit_platform_status": feed_commands.SetDeribitPlatformStatus,
+    "deribit_announcement": feed_commands.AddDeribitAnnouncement,
 }
 SPECS = {
     # A withdrawal in a file is done at once (`state` and `nonce` are a client's, private/withdraw)

@@ -13,6 +13,7 @@ from mockexchange.venues.deribit import (
     order_history,
     order_writes,
     orders,
+    platform_data,
     subaccounts,
     transaction_log,
     wallet,
@@ -22,5 +23,5 @@ from mockexchange.venues.deribit.methods import Method
 METHODS: dict[str, Method] = {
     **methods.METHODS, **orders.METHODS, **order_writes.METHODS, **order_history.METHODS, **history.METHODS,
     **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
-    **margins.METHODS, **index_data.METHODS, **funding_data.METHODS,
+    **margins.METHODS, **index_data.METHODS, **funding_data.METHODS, **platform_data.METHODS,
 }  # fmt: skip
