@@ -87,7 +87,8 @@ def test_the_funding_chart_and_the_ticker_show_the_rate_now_and_its_last_8_hours
     assert (ticker["current_funding"], ticker["funding_8h"]) == (Decimal("-0.0002"), Decimal("-0.00005"))
     admin(mock, "deribit/funding_rates", {"instrument_name": PERP, "path": [{"seconds": 3600, "rate": "0.0003"}]})
     move_clock(mock, 3600)
-    assert result(mock, "public/ticker", instrument_name=PERP)["current_funding"] == Decimal("0.0003")
+    ticker = result(mock, "public/ticker", instrument_name=PERP)  # the last 8 hours: 3 at 0.0001, 5 at -0.0002
+    assert (ticker["current_funding"], ticker["funding_8h"]) == (Decimal("0.0003"), Decimal("-0.0000875"))
     month = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="1m")
     assert [point["timestamp"] for point in month["data"]] == [ms(-4 * HOUR)]  # at 00:00, 08:00, 16:00, once set
 

@@ -212,9 +212,9 @@ def test_an_options_mark_history_is_the_marks_its_ticker_showed(mock):
     assert len(set(marks)) == 3
     admin(mock, "deribit/mark_prices", {"instrument_name": call, "price": "0.1"})  # pinned: from its time on
     move_clock(mock, 300)
-    newest = result(mock, "public/get_mark_price_history", instrument_name=call, start_timestamp=ms(10 * MINUTE),
+    pinned = result(mock, "public/get_mark_price_history", instrument_name=call, start_timestamp=ms(START),
                     end_timestamp=ms(HOUR))  # fmt: skip
-    assert newest == [[ms(15 * MINUTE), Decimal("0.1")], [ms(10 * MINUTE), Decimal("0.1")]]
+    assert pinned == [[ms(15 * MINUTE), Decimal("0.1")], [ms(10 * MINUTE), Decimal("0.1")], *history[1:]]
 
 
 def test_a_futures_mark_history_is_empty_as_deribit_keeps_none(mock):
