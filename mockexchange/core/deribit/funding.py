@@ -70,15 +70,15 @@ class Funding:
         """Set a listed perpetual's rate path; answers the rate in force now."""
         state = self.state
         with state.lock:
-            if not self.perpetual(instrument_name).is_perpetual:
+            if not self.instrument(instrument_name).is_perpetual:
                 raise ExchangeError(f"{instrument_name} is not a perpetual: only a perpetual has a funding rate")
             put(state.funding, instrument_name, points, state.clock.now())
             rate = self.rate(instrument_name)
             state.publish("funding", None, (instrument_name, rate))
             return rate
 
-    def perpetual(self, instrument_name: str) -> Instrument:
-        """The listed instrument (404 if it is not); whether it is a perpetual is the caller's to say."""
+    def instrument(self, instrument_name: str) -> Instrument:
+        """The listed instrument (404 if it is not)."""
         return self.market.instrument(instrument_name)
 
     def path(self, instrument_name: str) -> PricePath | None:
@@ -100,7 +100,7 @@ class Funding:
     def hours(self, instrument_name: str, start: datetime, end: datetime) -> list[FundingHour]:
         """The rows at each whole hour from `start` to `end` (up to now) once a rate was set and the index had a
         price an hour before: the newest `MAX_HOURS`, oldest first."""
-        path, index = self.path(instrument_name), self.perpetual(instrument_name).price_index
+        path, index = self.path(instrument_name), self.instrument(instrument_name).price_index
         if path is None or not path.points:
             return []
         first = path.points[0].timestamp
@@ -121,7 +121,7 @@ class Funding:
         once a rate was set and the index had a price."""
         span, step = CHART[length]
         now, path = self.state.clock.now(), self.path(instrument_name)
-        index = self.perpetual(instrument_name).price_index
+        index = self.instrument(instrument_name).price_index
         data = []
         if path is not None and path.points:
             at = grid(now - span, step)
