@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit import triggers
+from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.price_path import PricePath, grid
 from mockexchange.core.deribit.records import Price
@@ -101,6 +102,9 @@ def mark_history(
             if index is None:
                 break
             years = d.years_to_expiry(instrument, at)
-            found.append(Price(d.option_mark(instrument, index, years, volatility), at))
+            try:
+                found.append(Price(d.option_mark(instrument, index, years, volatility), at))
+            except (ValueError, ArithmeticError) as error:  # (as the ticker words it)
+                raise ExchangeError(f"{instrument_name} cannot be priced: {error}", status=409) from None
         at -= MARK_STEP
     return found
