@@ -85,6 +85,8 @@ def test_the_funding_chart_and_the_ticker_show_the_rate_now_and_its_last_8_hours
     assert chart["data"][-1] == {"timestamp": ms(START), "index_price": 61000, "interest_8h": Decimal("-0.00005")}
     ticker = result(mock, "public/ticker", instrument_name=PERP)
     assert (ticker["current_funding"], ticker["funding_8h"]) == (Decimal("-0.0002"), Decimal("-0.00005"))
+    (summary,) = result(mock, "public/get_book_summary_by_instrument", instrument_name=PERP)
+    assert (summary["current_funding"], summary["funding_8h"]) == (Decimal("-0.0002"), Decimal("-0.00005"))
     admin(mock, "deribit/funding_rates", {"instrument_name": PERP, "path": [{"seconds": 3600, "rate": "0.0003"}]})
     move_clock(mock, 3600)
     ticker = result(mock, "public/ticker", instrument_name=PERP)  # the last 8 hours: 3 at 0.0001, 5 at -0.0002
