@@ -47,7 +47,8 @@ from mockexchange.web.answers import json_number
 
 BOOK = "derivatives.book"  # the move an order change made (derived, never published on the bus)
 TRADES = "derivatives.trade"
-PRICES = ("derivatives.mark_price", "derivatives.settlement_price")  # payload (instrument name, price)
+# payload (instrument name, price or a perpetual's funding rate)
+PRICES = ("derivatives.mark_price", "derivatives.settlement_price", "derivatives.funding")
 INDEX = "derivatives.index_price"  # payload (index name, price)
 KINDS = (ORDERS, TRADES, INDEX, *PRICES)
 INTERVALS = ("raw", "100ms", "agg2")
