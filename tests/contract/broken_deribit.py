@@ -11,7 +11,8 @@ its HTTP JSON-RPC (the websocket passes untouched).
   a required field dropped, a result of the wrong type.
 - The market data methods (`MARKET_DEFECTS`), one defect each: the order book's levels with their prices as strings,
   the ticker without its best bid, a book summary's volume as a string, a trade's tick direction or direction outside
-  its enum, the expirations as an array, a settlement page's continuation a number, ...
+  its enum, the expirations as an array, a settlement page's continuation a number, the historical volatility's
+  rows as objects, the platform's `locked` a boolean, ...
 """
 
 from __future__ import annotations
@@ -188,6 +189,28 @@ MARKET_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "public/get_last_settlements_by_instrument": (
         _each(lambda r: r.pop("settlements")), '"settlements" is a required property',
     ),
+    "public/get_index_price": (
+        _each(lambda r: r.pop("estimated_delivery_price")), '"estimated_delivery_price" is a required property',
+    ),
+    "public/get_index_price_names": (_each(lambda r: r.update(name=5)), 'result[0].name: 5 is not of type "string"'),
+    "public/get_mark_price_history": (_result({"marks": []}), 'result: {"marks":[]} is not of type "array"'),
+    "public/get_funding_rate_value": (_result("0.0001"), 'result: "0.0001" is not of type "number"'),
+    "public/get_funding_rate_history": (
+        _each(lambda r: r.update(interest_8h=str(r["interest_8h"]))), 'result[0].interest_8h: "',
+    ),
+    "public/get_funding_chart_data": (
+        _each(lambda r: r.pop("current_interest")), '"current_interest" is a required property',
+    ),
+    "public/get_historical_volatility": (
+        _result([{"timestamp": 1, "value": 50}]), 'result[0]: {"timestamp":1,"value":50} is not of type "array"',
+    ),
+    "public/get_volatility_index_data": (
+        _each(lambda r: r.update(continuation="more")), 'result.continuation: "more" is not of types',
+    ),
+    "public/get_apr_history": (_each(lambda r: r.pop("data")), '"data" is a required property'),
+    "public/status": (_each(lambda r: r.update(locked=True)), 'result.locked: true is not of type "string"'),
+    "public/hello": (_result({"version": 1}), 'result.version: 1 is not of type "string"'),
+    "public/get_announcements": (_each(lambda r: r.pop("id")), '"id" is a required property'),
 }  # fmt: skip
 
 

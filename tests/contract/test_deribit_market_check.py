@@ -7,10 +7,9 @@ the slice."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
+import deribit_public
 import kit_commands
-import plain_http
 import pytest
 from broken_deribit import MARKET_DEFECTS, broken_deribit
 from kit_commands import verdicts
@@ -25,6 +24,23 @@ FUTURE = "BTC-25JAN30"  # expires 25 Jan 2030 08:00 UTC
 START = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 MARKET = ("--method", "public/get_order_book", "--method", "public/ticker", "--instrument", PERP)
 EVERY_READ = tuple(arg for method in MARKET_DEFECTS for arg in ("--method", method))  # every market data read
+CALL = "BTC-27DEC30-60000-C"
+OPTION_READS = ("--method", "public/get_mark_price_history", "--method", "public/get_book_summary_by_instrument")
+HOUR_MS = 3_600_000
+NOW_MS = int(datetime(2030, 1, 25, 9, tzinfo=UTC).timestamp() * 1000)  # the clock once the future is delivered
+LAST_HOUR = {"start_timestamp": NOW_MS - HOUR_MS, "end_timestamp": NOW_MS}
+ANSWERED = {  # reads whose answers must hold rows for the check to judge
+    "public/get_last_settlements_by_currency": {"currency": "BTC"},
+    "public/get_last_trades_by_instrument": {"instrument_name": PERP},
+    "public/get_funding_rate_history": {"instrument_name": PERP, "start_timestamp": NOW_MS - 8 * HOUR_MS,
+                                        "end_timestamp": NOW_MS},
+    "public/get_historical_volatility": {"currency": "BTC"},
+    "public/get_mark_price_history": {"instrument_name": CALL, **LAST_HOUR},
+    "public/get_announcements": {},
+    "public/get_volatility_index_data": {"currency": "BTC", "resolution": "3600",
+                                         "start_timestamp": NOW_MS - 24 * HOUR_MS, "end_timestamp": NOW_MS},
+    "public/get_apr_history": {"currency": "usde"},
+}  # fmt: skip
 
 
 def seed(server: MockServer) -> None:
@@ -36,20 +52,25 @@ def seed(server: MockServer) -> None:
 
 
 def seed_history(server: MockServer) -> None:
-    """`seed`, with a future bought of bob and delivered, then the perpetual traded: trades, candles, volumes, a
-    delivery price and a settlement for every read to answer."""
+    """`seed`, with a future bought of bob and delivered, then the perpetual traded, and the feeds set: trades,
+    candles, volumes, a delivery price, a settlement, funding, volatility, APR and an announcement for every read to
+    answer."""
     seed(server)
     server.create_deribit_account("bob", balances={"BTC": "10"})
-    server.list_instrument(FUTURE)
+    for name in (FUTURE, CALL):
+        server.list_instrument(name)
     trade(server, FUTURE, "100", "50000")
     server.set_settlement_price(FUTURE, "51000")
     server.advance_clock(to="2030-01-25T09:00:00Z")  # past the future's expiry: delivered
     trade(server, PERP, "20", "50005")
-
-
-def public(server: MockServer, method: str, **params: Any) -> Any:
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return plain_http.post(f"{server.deribit_url}/api/v2", json=body, timeout=10).json()["result"]
+    # what the mock has no source for, set along paths on the exchange clock
+    server.set_deribit_funding_rate(
+        PERP, [{"seconds": -28_800, "rate": "0.0001"}, {"seconds": -7_200, "rate": "-0.0002"}]
+    )
+    server.set_deribit_historical_volatility("btc", [{"seconds": -7_200, "volatility": "50"}, {"volatility": "55"}])
+    server.set_deribit_apr("usde", [{"seconds": -5 * 86_400, "apr": "4.5"}, {"seconds": -2 * 86_400, "apr": "5"}])
+    server.set_index_path("btcdvol_usdc", [{"seconds": -6_000, "price": "51"}, {"seconds": -600, "price": "52"}])
+    server.add_deribit_announcement("Maintenance", "the platform pauses", important=True)
 
 
 def trade(server: MockServer, name: str, amount: str, price: str) -> None:
@@ -111,15 +132,23 @@ def test_the_mock_passes_every_market_data_read_with_history_behind_it() -> None
         seed_history(server)
         result = kit_commands.check_deribit_here(server.deribit_url, "AliceKey", SECRET, "--instrument", PERP,
                                                  "--listen", "0.1", *EVERY_READ)  # fmt: skip
+        # and an option's own reads (its mark history; the perpetual has none)
+        option = kit_commands.check_deribit_here(server.deribit_url, "AliceKey", SECRET, "--instrument", CALL,
+                                                 "--no-websocket", *OPTION_READS)  # fmt: skip
         journaled = server.requests(venue="deribit", invalid=True)  # (the invalid calls' refusals among them)
-        settled = public(server, "public/get_last_settlements_by_currency", currency="BTC")
-        trades = public(server, "public/get_last_trades_by_instrument", instrument_name=PERP)
+        answered = {method: deribit_public.result(server, method, **params) for method, params in ANSWERED.items()}
     assert result.returncode == 0, result.stdout + result.stderr
     found = verdicts(result.stdout)
     for method in MARKET_DEFECTS:
         assert found[method].startswith("PASS") and "note:" not in found[method], (method, found[method])
     # the journal judged every reply by the same slice as it went out: none broke it
     assert [p for entry in journaled for p in entry["problems"] if p["rule"] == "reply.schema"] == []
-    # what was judged had rows: a delivery, the perpetual's trade
-    assert FUTURE in [row["instrument_name"] for row in settled["settlements"]]
-    assert [row["amount"] for row in trades["trades"]] == [20]
+    assert option.returncode == 0, option.stdout + option.stderr
+    # what was judged had rows: a delivery, the perpetual's trade, the feeds set, the option's marks
+    assert FUTURE in [
+        row["instrument_name"] for row in answered["public/get_last_settlements_by_currency"]["settlements"]
+    ]
+    assert [row["amount"] for row in answered["public/get_last_trades_by_instrument"]["trades"]] == [20]
+    for method in ("_funding_rate_history", "_historical_volatility", "_mark_price_history", "_announcements"):
+        assert answered[f"public/get{method}"], method
+    assert answered["public/get_volatility_index_data"]["data"] and answered["public/get_apr_history"]["data"]
