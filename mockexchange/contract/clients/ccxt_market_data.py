@@ -13,6 +13,7 @@ the kept figure at the places Deribit sends it, and ccxt's parsed float is that 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +33,7 @@ CHART_PATH = "/api/v2/public/get_tradingview_chart_data"
 TRADES_PATHS = ("/api/v2/public/get_last_trades_by_instrument", "/api/v2/public/get_last_trades_by_instrument_and_time")
 TIMEFRAMES = {"1m": 1, "5m": 5}  # ccxt's timeframe -> Deribit's resolution in minutes
 CANDLES = 10  # fetch_ohlcv's limit
-FIVE_MINUTES = 5 * MINUTE_MS
+HOUR_MS = 60 * MINUTE_MS
 CALLS = ("tickers", "ohlcv-1m", "ohlcv-5m", "trades", "trades-since", "chain")
 Figures = dict[str, tuple[str, Decimal | None]]  # ccxt's field -> (the wire's field, the kept figure as sent)
 
@@ -54,14 +55,17 @@ class MarketRecords:
 
 
 def seed_market_data(mock: MockServer) -> str:
-    """From the next 5 minutes' start: trades of the perpetual in its first and third minute (seeded fills, which leave
-    the book alone) and of a BTC call, which gets a bid and an ask too; the exchange's clock then stands 5 seconds
-    into the next 5 minutes. Answers the call's name."""
+    """From 5 seconds past the next whole hour `H` (the candles' and funding hours' grid; a whole millisecond, as the
+    wire's times): the BTC index's last 10 hours (60000 from H-10h, 61000 from H-2h, 61234.5 now: ccxt_feeds.py's
+    funding history reads them), trades of the perpetual in its first and third minute (seeded fills, which leave the
+    book alone) and of a BTC call, which gets a bid and an ask too; the exchange's clock then stands 5 seconds into
+    the next 5 minutes. Answers the call's name."""
     option = listed_name(mock, "option", "BTC", strike=Decimal(60000), option_type="call")
     now_ms = unix_ms(mock.exchange.state.clock.now())
-    start = now_ms - now_ms % FIVE_MINUTES + FIVE_MINUTES
-    mock.advance_clock(seconds=(start - now_ms + 5_000) / 1000)
-    mock.set_index_price("btc_usd", "61234.5")
+    hour = now_ms - now_ms % HOUR_MS + HOUR_MS
+    mock.advance_clock(to=iso(hour + 5_000))
+    index = [{"at": iso(hour - 10 * HOUR_MS), "price": "60000"}, {"at": iso(hour - 2 * HOUR_MS), "price": "61000"}]
+    mock.set_index_path("btc_usd", [*index, {"price": "61234.5"}])
     mock.deribit_fill("alice", PERP, "buy", "1000", "50000")
     mock.advance_clock(seconds=30)
     mock.deribit_fill("bob", PERP, "sell", "2000", "50100.5")
@@ -72,6 +76,11 @@ def seed_market_data(mock: MockServer) -> str:
     mock.deribit_order("bob", option, "buy", "1", "0.04")
     mock.deribit_order("alice", option, "sell", "1.5", "0.05")
     return option
+
+
+def iso(ms: int) -> str:
+    """An exchange time in milliseconds as the control plane takes it."""
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat()
 
 
 def market_data_calls(mock: MockServer, option: str) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """ccxt trading and reading books on the mock's Deribit venue, judged against the book: the client matrix's `markets`
-(`fetch_order_book`, `fetch_ticker`, and in the same run ccxt_market_data.py's public reads), `orders`
+(`fetch_order_book`, `fetch_ticker`, and in the same run ccxt_market_data.py's and ccxt_feeds.py's public reads),
+`orders`
 (`create_order` resting and crossing, `edit_order`, `cancel_order`, `fetch_closed_orders`, `fetch_order_trades`,
 `cancel_all_orders`, then ccxt.pro's `watch_orders`) and `orderbook-ws` (ccxt.pro's `watch_order_book`) cells of
 ccxt's row, and tests/clients/test_ccxt_deribit_orders.py, test_ccxt_deribit_market_data.py and
@@ -21,6 +22,7 @@ from typing import Any, TypedDict
 import httpx
 
 from mockexchange.contract.clients.ccxt_checks import AGREES, deribit_mock, unified_symbol
+from mockexchange.contract.clients.ccxt_feeds import FeedRecords, feed_calls, feed_records, feeds_problems, seed_feeds
 from mockexchange.contract.clients.ccxt_market_data import (
     MarketRecords,
     market_data_calls,
@@ -256,28 +258,33 @@ class MarketsPlay:
     outcomes: dict[str, dict[str, Any]]
     wire: dict[str, Any]  # public/get_order_book of the perpetual
     kept: MarketRecords
+    feeds: FeedRecords
     flagged: list[str]  # what the request journal found in the mock's answers against the kit's Deribit slice
 
 
 def play_markets(work_dir: Path) -> MarketsPlay:
     """One run of ccxt's script: fetch_order_book (every level, and limit 1) and fetch_ticker of the perpetual, then
-    the public reads of ccxt_market_data.py (tickers, candles, trades, the option chain) over the trades it seeded;
-    the book read after, what the exchange keeps, and what the journal found in the answers."""
+    the public reads of ccxt_market_data.py (tickers, candles, trades, the option chain) over the trades it seeded
+    and ccxt_feeds.py's (funding, volatility, status) over what it set; the book read after, what the exchange keeps,
+    and what the journal found in the answers."""
     mock = seeded_mock()
     try:
         option = seed_market_data(mock)
         seed_book(mock)
+        seed_feeds(mock)
         symbol = unified_symbol(mock, PERP)
         calls: list[dict[str, Any]] = [
             {"id": "book", "method": "fetch_order_book", "args": [symbol]},
             {"id": "top", "method": "fetch_order_book", "args": [symbol, 1]},
             {"id": "ticker", "method": "fetch_ticker", "args": [symbol]},
             *market_data_calls(mock, option),
+            *feed_calls(mock),
         ]
         outcomes = run_rest(plan(mock, calls), work_dir)
         journaled = mock.requests(venue="deribit", invalid=True)
         flagged = [p["detail"] for entry in journaled for p in entry["problems"] if p["rule"] == "reply.schema"]
-        return MarketsPlay(outcomes, wire_book(mock), market_records(mock, option), flagged)
+        kept = market_records(mock, option)
+        return MarketsPlay(outcomes, wire_book(mock), kept, feed_records(mock), flagged)
     finally:
         mock.stop()
 
@@ -300,7 +307,7 @@ def markets_problems(played: MarketsPlay) -> list[str]:
     if (ticker["bid"], ticker["bidVolume"], ticker["ask"], ticker["askVolume"]) != best:
         problems.append(f"fetch_ticker's best bid and ask {ticker['bid']}, {ticker['ask']}, the book {best}")
     problems += [f"the answer breaks the slice: {detail}" for detail in played.flagged]
-    return problems + market_data_problems(outcomes, played.kept)
+    return problems + market_data_problems(outcomes, played.kept) + feeds_problems(outcomes, played.feeds)
 
 
 def watch_book(work_dir: Path, until: dict[str, list[list[float]]]) -> tuple[dict[str, Any], list[str], Any]:
@@ -354,7 +361,8 @@ def trading_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdic
         said = (
             "fetch_order_book (every level, limit 1) and fetch_ticker (public/get_order_book, public/ticker), "
             "fetch_tickers (get_book_summary_by_currency), fetch_ohlcv (1m, 5m: get_tradingview_chart_data), "
-            "fetch_trades (get_last_trades_by_instrument, and _and_time since a trade), fetch_option_chain"
+            "fetch_trades (get_last_trades_by_instrument, and _and_time since a trade), fetch_option_chain, "
+            "fetch_funding_rate, fetch_funding_rate_history, fetch_volatility_history, fetch_status"
         )
         verdicts["markets"] = _verdict(said, problems)
     if "orders" in names:
