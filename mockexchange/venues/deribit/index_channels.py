@@ -1,0 +1,128 @@
+"""Deribit's public channels of a price index: `deribit_price_index.{index_name}` (the index's price, as it is set on
+the exchange clock) and `markprice.options.{index_name}` (the mark and volatility of every option marked against the
+index that has not expired, as `public/ticker` values them).
+
+Each sends what it tells at once when there is something (an index with a price; options of it listed), then after
+each move: the index's price; for the marks, the index's price, an option's mark pinned or unpinned and a volatility
+set (each option's mark, its `iv` the volatility it is valued with, a fraction: 0.5 is 50%), valued when the first
+connection sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from decimal import Decimal
+
+from mockexchange.core.clock import unix_ms
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.exchange import DeribitExchange
+from mockexchange.core.deribit.records import Price
+from mockexchange.venues.deribit.public_channels import (
+    INDEX,
+    MARK,
+    VOLATILITY,
+    ChannelContext,
+    ChannelFamily,
+    MarketChannel,
+    MarketItem,
+    data_bytes,
+    index_base,
+    index_refused,
+    one,
+)
+from mockexchange.venues.deribit.render import PRICE, Row, number
+
+IV = 4  # places of a mark's volatility (a fraction: the ticker's `mark_iv` in percent has 2)
+
+
+class PriceIndexChannels(ChannelFamily):
+    prefixes = ("deribit_price_index.",)
+
+    def parse(self, name: str, parts: list[str], exchange: DeribitExchange) -> MarketChannel | str:
+        if len(parts) != 2:
+            return "deribit_price_index.* takes {index_name}"
+        return index_refused(parts[1]) or MarketChannel(name, "deribit_price_index", index_name=parts[1])
+
+    def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
+        return (("index", channel.index_name),)
+
+    def first(self, channel: MarketChannel, held: ChannelContext) -> bytes | None:
+        assert channel.index_name is not None
+        price = held.exchange.market.index_prices().get(channel.index_name)
+        return None if price is None else data_bytes(index_row(channel.index_name, price))
+
+    def news(self, channel: MarketChannel, item: MarketItem, held: ChannelContext) -> tuple[bytes, ...]:
+        if item.kind != INDEX or item.payload[0] != channel.index_name:
+            return ()
+        name, price = item.payload
+        return one(item.data("index", lambda: index_row(name, price)))
+
+
+def index_row(index_name: str, price: Price) -> Row:
+    return {"timestamp": unix_ms(price.timestamp), "price": number(price.value, PRICE), "index_name": index_name}
+
+
+class OptionMarksChannels(ChannelFamily):
+    prefixes = ("markprice.options.",)
+    reads_many = True
+
+    def parse(self, name: str, parts: list[str], exchange: DeribitExchange) -> MarketChannel | str:
+        if len(parts) != 3:
+            return "markprice.options.* takes {index_name}"
+        return index_refused(parts[2]) or MarketChannel(name, "markprice", index_name=parts[2])
+
+    def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
+        assert channel.index_name is not None
+        return ("index", channel.index_name), ("vol", index_base(channel.index_name))
+
+    def first(self, channel: MarketChannel, held: ChannelContext) -> bytes | None:
+        assert channel.index_name is not None
+        return data_bytes(marks_row(held.exchange, channel.index_name)) or None
+
+    def news(self, channel: MarketChannel, item: MarketItem, held: ChannelContext) -> tuple[bytes, ...]:
+        index_name = channel.index_name
+        assert index_name is not None
+        if not _moves_marks(item, index_name, held.exchange):
+            return ()
+        return one(item.data(("marks", index_name), lambda: marks_row(held.exchange, index_name)))
+
+
+def _moves_marks(item: MarketItem, index_name: str, exchange: DeribitExchange) -> bool:
+    kind, payload = item.kind, item.payload
+    if kind == INDEX:
+        return payload[0] == index_name
+    if kind not in (MARK, VOLATILITY):
+        return False
+    try:
+        instrument = exchange.market.instrument(payload[0])
+    except ExchangeError:  # a currency's volatility (or an instrument no longer listed)
+        return kind == VOLATILITY and payload[0] == index_base(index_name)
+    return instrument.kind == "option" and instrument.price_index == index_name
+
+
+def marks_row(exchange: DeribitExchange, index_name: str) -> list[Row] | None:
+    """Each option of the index not expired, by name: its mark and volatility now (None: the index has no price, or
+    no such option is listed)."""
+    market = exchange.market
+    index = market.index_prices().get(index_name)
+    if index is None:
+        return None
+    now = exchange.state.clock.now()
+    at = unix_ms(now)
+    rows: list[Row] = []
+    for instrument in market.instruments(kind="option"):
+        expiration = instrument.expiration
+        if instrument.price_index != index_name or expiration is not None and expiration <= now:
+            continue
+        name = instrument.instrument_name
+        try:
+            mark = market.mark_of(market.listing(name), index.value)
+        except (ValueError, ArithmeticError):  # (an option Black-76 cannot price: the ticker refuses it too)
+            continue
+        rows.append(_mark_row(at, mark, market.volatility(name), name))
+    return rows or None
+
+
+def _mark_row(at: int, mark: Decimal, volatility: Decimal, instrument_name: str) -> Row:
+    return {"timestamp": at, "mark_price": number(mark, PRICE), "iv": number(volatility, IV),
+            "instrument_name": instrument_name}  # fmt: skip
