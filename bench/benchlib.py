@@ -388,6 +388,22 @@ def report_medians(figures: dict[str, list[dict[str, Any]]], rows: list[tuple[st
         print(f"{label:45}{cells}{ratio}")
 
 
+def request_bench(
+    doc: str | None, script: str, measure: Callable[[int], dict[str, float]], rows: list[tuple[str, str]]
+) -> None:
+    """A two-tree bench of requests, run from its `main`: `--requests` a figure, each tree's child run answering
+    `measure(requests)`'s figures; the parent reports `rows`' medians, a tree a column."""
+    p = comparing(doc, 5)
+    p.add_argument("--requests", type=int, default=300, help="requests per figure in one measurement (300)")
+    opts = p.parse_args()
+    if opts.child:
+        print(json.dumps(measure(opts.requests)))
+        return
+    trees = compared(opts, Path(script).resolve().parent.parent)
+    arguments = ["--child", "--requests", str(opts.requests)]
+    report_medians(in_rounds(trees, opts.rounds, lambda tree: run_in_tree(script, tree, arguments)), rows)
+
+
 def answer(obj: Any) -> None:
     """One JSON line to the parent process (a bench server process's stdout)."""
     sys.stdout.write(json.dumps(obj) + "\n")

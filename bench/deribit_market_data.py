@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import benchlib
 from deribit_order_cost import FUTURES, MAKER, POSITIONS_PATH, USER, Bearer
 
-TREE = Path(__file__).resolve().parent.parent
 SUMMARY_PATH = "/api/v2/public/get_book_summary_by_currency"
 CHART_PATH = "/api/v2/public/get_tradingview_chart_data"
 LISTED = [benchlib.FIXED_TIME.date() + timedelta(days=30 + n) for n in range(500)]
@@ -96,17 +94,5 @@ ROWS = [
 ]
 
 
-def main() -> None:
-    p = benchlib.comparing(__doc__, 5)
-    p.add_argument("--requests", type=int, default=300, help="requests per figure in one measurement (300)")
-    opts = p.parse_args()
-    if opts.child:
-        print(json.dumps(measure(opts.requests)))
-        return
-    trees = benchlib.compared(opts, TREE)
-    run = lambda tree: benchlib.run_in_tree(__file__, tree, ["--child", "--requests", str(opts.requests)])  # noqa: E731
-    benchlib.report_medians(benchlib.in_rounds(trees, opts.rounds, run), ROWS)
-
-
 if __name__ == "__main__":
-    main()
+    benchlib.request_bench(__doc__, __file__, measure, ROWS)

@@ -22,11 +22,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import benchlib
 
-TREE = Path(__file__).resolve().parent.parent
 USER, MAKER = "bench", "bench-maker"
 POSITIONS_PATH = "/api/v2/private/get_positions"
 BUY_PATH = "/api/v2/private/buy"
@@ -109,17 +107,5 @@ ROWS = [
 ]
 
 
-def main() -> None:
-    p = benchlib.comparing(__doc__, 5)
-    p.add_argument("--requests", type=int, default=300, help="requests per figure in one measurement (300)")
-    opts = p.parse_args()
-    if opts.child:
-        print(json.dumps(measure(opts.requests)))
-        return
-    trees = benchlib.compared(opts, TREE)
-    run = lambda tree: benchlib.run_in_tree(__file__, tree, ["--child", "--requests", str(opts.requests)])  # noqa: E731
-    benchlib.report_medians(benchlib.in_rounds(trees, opts.rounds, run), ROWS)
-
-
 if __name__ == "__main__":
-    main()
+    benchlib.request_bench(__doc__, __file__, measure, ROWS)

@@ -20,6 +20,16 @@ import plain_http
 from mockexchange.server import MockServer
 
 
+def public_rpc(mock: MockServer, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A call with no credentials, POSTed to the method's own path, its numbers read as Decimals: the reply whole (a
+    result answers 200, an error 400)."""
+    body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
+    response = plain_http.post(f"{mock.deribit_url}/api/v2/{method}", json=body, timeout=10)
+    reply = json.loads(response.text, parse_float=Decimal)
+    assert response.status_code == (200 if "result" in reply else 400), response.text
+    return reply
+
+
 class Deribit:
     def __init__(self, mock: MockServer, key: dict[str, Any]) -> None:
         self.mock = mock

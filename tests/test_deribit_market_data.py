@@ -5,7 +5,6 @@ each move with its change ids); hostile params refused with Deribit's JSON-RPC e
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import threading
 from contextlib import closing
@@ -15,7 +14,7 @@ from typing import Any
 import plain_http
 import pytest
 import websockets
-from deribit_rpc import DeribitWs
+from deribit_rpc import DeribitWs, public_rpc
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -36,12 +35,7 @@ def mock():
         yield server
 
 
-def rpc(mock: MockServer, method: str, params: dict) -> dict:
-    body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
-    response = plain_http.post(f"{mock.deribit_url}/api/v2/{method}", json=body, timeout=10)
-    reply = json.loads(response.text, parse_float=Decimal)
-    assert response.status_code == (200 if "result" in reply else 400), response.text
-    return reply
+rpc = public_rpc
 
 
 def result(mock: MockServer, method: str, params: dict) -> Any:

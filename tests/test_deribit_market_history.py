@@ -7,16 +7,14 @@ Deribit's -32602; what a state file's restart answers again."""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import plain_http
 import pytest
 import websockets
-from deribit_rpc import Deribit, DeribitWs
+from deribit_rpc import Deribit, DeribitWs, public_rpc
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -44,12 +42,7 @@ def _seed(server: MockServer) -> None:
         server.list_instrument(name)
 
 
-def rpc(mock: MockServer, method: str, params: dict) -> dict:
-    body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
-    response = plain_http.post(f"{mock.deribit_url}/api/v2/{method}", json=body, timeout=10)
-    reply = json.loads(response.text, parse_float=Decimal)
-    assert response.status_code == (200 if "result" in reply else 400), response.text
-    return reply
+rpc = public_rpc
 
 
 def result(mock: MockServer, method: str, **params: Any) -> Any:

@@ -101,9 +101,12 @@ def test_a_deribit_wallets_orders_and_book_show_as_served_and_follow_live(mock: 
         ["bid", "58500", "200", "", False],
     ]
     expect(page.locator("#deribit-order-history-table")).to_have_text("none")
+    expect(page.locator("#deribit-instrument-trades-table")).to_have_text("none")
+    expect(page.locator("#deribit-candles")).to_have_text("no trade in the last hour")
 
     mock.deribit_place_order("eve", PERP, "sell", "10", price="59000")  # the other side of dan's trade
     expect(page.locator("#deribit-book-table tr.own.bid td[data-field=own_amount]")).to_have_text("90", timeout=WAIT_MS)
+    shows_the_instruments_trades_and_candles(page, dan)
     dan.result("private/cancel", order_id=ask["order"]["order_id"])
     expect(page.locator("#deribit-order-history-table td[data-field=order_state]")).to_have_text(
         ["cancelled"], timeout=WAIT_MS
@@ -117,6 +120,31 @@ def test_a_deribit_wallets_orders_and_book_show_as_served_and_follow_live(mock: 
     page.select_option("#deribit-book-instrument", "ETH-PERPETUAL")
     expect(page.locator("#deribit-book-table")).to_have_text("empty", timeout=WAIT_MS)
     expect(page.locator("#deribit-book-instrument")).to_have_value("ETH-PERPETUAL")
+
+
+def shows_the_instruments_trades_and_candles(tab: Page, dan: Deribit) -> None:
+    """The perpetual's trades as public/get_last_trades_by_instrument answers them, and a candle a minute of the last
+    hour as public/get_tradingview_chart_data answers it (one minute: the manual clock has not moved)."""
+    served = dan.result("public/get_last_trades_by_instrument", instrument_name=PERP, count=20)["trades"]
+    expect(tab.locator("#deribit-instrument-trades-table tbody tr")).to_have_count(len(served), timeout=WAIT_MS)
+    shown = table(tab, "deribit-instrument-trades-table")
+    assert (
+        [(r["trade_id"], r["direction"], r["price"], r["amount"]) for r in shown]
+        == [(t["trade_id"], t["direction"], str(t["price"]), str(t["amount"])) for t in served]
+        == [(served[0]["trade_id"], "sell", "59000", "10")]
+    )
+    now = served[0]["timestamp"]
+    chart = dan.result(
+        "public/get_tradingview_chart_data", instrument_name=PERP, resolution="1", start_timestamp=now - 3_600_000,
+        end_timestamp=now,
+    )  # fmt: skip
+    candles = tab.eval_on_selector_all(
+        "#deribit-candles g.candle", "(gs) => gs.map((g) => [Number(g.dataset.tick), g.classList.contains('up')])"
+    )
+    assert candles == [
+        [tick, close >= open_] for tick, open_, close in zip(chart["ticks"], chart["open"], chart["close"], strict=True)
+    ]
+    assert len(candles) == 1
 
 
 def overflowing(tab: Page, table_id: str) -> dict[str, bool]:

@@ -70,6 +70,13 @@ def test_the_book_is_the_venues_with_the_wallets_own_levels_beside_it(mock: Mock
         "asks": [{"price": 61_000, "amount": 50, "orders": 1, "order_ids": [ask_id]}],
     }
     assert deribit["queries"]["order_book"] == f"public/get_order_book?instrument_name={PERP}"
+    trades = dan.result("public/get_last_trades_by_instrument", instrument_name=PERP, count=20)["trades"]
+    assert book["trades"] == trades and [(t["price"], t["amount"]) for t in trades] == [(59_000, 10)]
+    now = trades[0]["timestamp"]  # (the manual clock has not moved)
+    window = {"start_timestamp": now - 3_600_000, "end_timestamp": now}
+    chart = dan.result("public/get_tradingview_chart_data", instrument_name=PERP, resolution="1", **window)
+    assert book["chart"] == chart and (chart["status"], chart["close"]) == ("ok", [59_000])
+    assert chart["volume"] == [0.00016949]  # (in BTC: 10 USD at 59,000)
     eve = inspected(mock, "eve").json()["deribit"]["book"]
     assert eve["own"]["bids"][0]["amount"] == 200 and eve["own"]["asks"] == []
 
@@ -93,7 +100,7 @@ def test_a_wallet_that_never_traded_shows_no_book(mock: MockServer) -> None:
     assert deribit["orders"]["open"] == {"orders": [], "more": False}
 
 
-def test_the_feed_names_the_instrument_an_order_moved(mock: MockServer) -> None:
+def test_the_feed_names_the_instrument_an_order_or_a_trade_moved(mock: MockServer) -> None:
     mock.create_deribit_account("eve", balances={"ETH": "10"})
     events = Events(mock)
     try:
@@ -101,6 +108,8 @@ def test_the_feed_names_the_instrument_an_order_moved(mock: MockServer) -> None:
         mock.deribit_place_order("eve", "ETH-PERPETUAL", "buy", "10", price="3000")
         moved = events.wait_for("instruments", lambda d: d["instrument_names"])
         assert moved == {"instrument_names": ["ETH-PERPETUAL"]}
+        mock.deribit_fill("eve", "BTC-PERPETUAL", "buy", "10", "60000")  # a trade with no order: it moves the trades
+        moved = events.wait_for("instruments", lambda d: d["instrument_names"] == ["BTC-PERPETUAL"])
         plain_http.post(f"{mock.base_url}/_admin/reset", json={}, timeout=10)
         events.wait_for("instruments", lambda d: d["instrument_names"] is None)
     finally:

@@ -60,6 +60,18 @@ def test_a_price_written_as_a_yaml_float_is_refused_with_the_spelling_to_use(tmp
     ]
 
 
+# Every kind of step a timeline takes, as a refusal lists them
+STEP_KINDS = (
+    "book, burst, cancel_order, clear_faults, close_market, close_time, complete_intra_exchange_transfer, deposit, "
+    "deribit_announcement, deribit_apr, deribit_cancel_order, deribit_deposit, deribit_fill, deribit_funding_rate, "
+    "deribit_historical_volatility, deribit_order, deribit_place_order, deribit_platform_status, deribit_withdrawal, "
+    "determine, exchange_status, fault, fcm_blocked_category, fcm_daily_cap, fcm_error_account, "
+    "fcm_position_transfer, fcm_subtrader, fill, historical_cutoff, index_path, index_price, intra_exchange_transfer, "
+    "mark_price, market, order, pause_market, place_order, resume_market, settle, subaccount, subaccount_netting, "
+    "subaccount_transfer, target_balance_allocation, update_market, volatility, wait, withdrawal, ws_close"
+)
+
+
 def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
     errors = errors_of(
         tmp_path,
@@ -102,13 +114,7 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "places), not 0",
         "16: steps[0].settle.result: required",
         "17: steps[1].at: unknown field (steps run in order; use a `wait: SECONDS` step between them)",
-        "18: steps[2]: unknown step 'fil' (one of: book, burst, cancel_order, clear_faults, close_market, "
-        "close_time, complete_intra_exchange_transfer, deposit, deribit_cancel_order, deribit_deposit, deribit_fill, "
-        "deribit_order, deribit_place_order, deribit_withdrawal, determine, exchange_status, fault, "
-        "fcm_blocked_category, fcm_daily_cap, fcm_error_account, fcm_position_transfer, fcm_subtrader, fill, "
-        "historical_cutoff, index_price, intra_exchange_transfer, mark_price, market, order, pause_market, "
-        "place_order, resume_market, settle, subaccount, subaccount_netting, subaccount_transfer, "
-        "target_balance_allocation, update_market, volatility, wait, withdrawal, ws_close)",
+        f"18: steps[2]: unknown step 'fil' (one of: {STEP_KINDS})",
         '19: steps[3].fill.count: must be a quoted decimal string: write "1.5" (money is never a float; unquoted, '
         "YAML reads 1.5 as a binary float)",
         "19: steps[3].fill.price: must be between 0 and 1 dollars exclusive (0.0001 to 0.9999 dollars, at most 4 "
@@ -117,13 +123,7 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "21: steps[5].deposit.id: given twice",
         "22: steps[6].burst.fills: must be an integer from 1 to 1000000, not 0",
         "22: steps[6].burst.users: must be a non-empty list",
-        "23: steps[7]: a step is a mapping with exactly one of: book, burst, cancel_order, clear_faults, "
-        "close_market, close_time, complete_intra_exchange_transfer, deposit, deribit_cancel_order, deribit_deposit, "
-        "deribit_fill, deribit_order, deribit_place_order, deribit_withdrawal, determine, exchange_status, fault, "
-        "fcm_blocked_category, fcm_daily_cap, fcm_error_account, fcm_position_transfer, fcm_subtrader, fill, "
-        "historical_cutoff, index_price, intra_exchange_transfer, mark_price, market, order, pause_market, "
-        "place_order, resume_market, settle, subaccount, subaccount_netting, subaccount_transfer, "
-        "target_balance_allocation, update_market, volatility, wait, withdrawal, ws_close (found: wait, settle)",
+        f"23: steps[7]: a step is a mapping with exactly one of: {STEP_KINDS} (found: wait, settle)",
     ]
 
 

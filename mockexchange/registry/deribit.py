@@ -19,7 +19,7 @@ from mockexchange.control.deribit.seeded import reset_deribit
 from mockexchange.control.registration import Kit, MockParts, Proxied, ScenarioSetup, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
-from mockexchange.core.deribit import account_commands, cash_commands, order_commands
+from mockexchange.core.deribit import account_commands, cash_commands, index_history, order_commands
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.handlers import add_deribit_handlers
@@ -73,6 +73,12 @@ ADMIN = {
     "deribit/index_prices": "set_index_price",
     "deribit/mark_prices": "set_mark_price",
     "deribit/volatility": "set_volatility",
+    "deribit/index_paths": "set_index_path",
+    "deribit/funding_rates": "set_deribit_funding_rate",
+    "deribit/historical_volatility": "set_deribit_historical_volatility",
+    "deribit/apr": "set_deribit_apr",
+    "deribit/platform_status": "set_deribit_platform_status",
+    "deribit/announcements": "add_deribit_announcement",
 }
 
 
@@ -144,7 +150,7 @@ VENUE = Venue(
     state=_state,
     handlers=_handlers,
     reset=lambda control: reset_deribit(control.exchange, control.deribit_keys, control.deribit_tokens),
-    on_clock=lambda control: control.exchange.expiry.expire_due(),
+    on_clock=lambda control: index_history.clock_moved(control.exchange),  # deliveries, index points reached
     fresh=lambda control: control.reset_deribit(),  # the default instruments and index prices
     commands=COMMANDS,
     refusal=ExchangeError,

@@ -68,7 +68,10 @@ from mockexchange.version import __version__
 # 32: a time index keeps a key of one record as its number alone, not a tuple of it.
 # 33: the Deribit exchange keeps each instrument's candles and its deliveries (every wallet's together), each
 #     instrument's newest trades whatever their age; a trade and a listing their tick direction.
-LAYOUT = 33
+# 34: a Deribit index's price is its path over the exchange clock (core/deribit/price_path.py's `PricePath`), its
+#     history beside the point in force; the exchange keeps perpetuals' funding rates, historical volatility, APR,
+#     the platform's locked indices and announcements.
+LAYOUT = 34
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -11,6 +11,8 @@ says whether more follow.
 The book is the venue's answer to `public/get_order_book` for one instrument (the one asked for, or the first the wallet
 trades on: an open order's, a position's, a recent trade's), beside the wallet's own part of each level: what its open
 orders show there (`max_show` of what remains, as the book counts them, core/deribit/public_levels.py) and their ids.
+Beside it, the instrument's newest public trades as `public/get_last_trades_by_instrument` answers them and its last
+hour's one-minute candles as `public/get_tradingview_chart_data` answers them.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from typing import Any
 
 from mockexchange.admin.queries import HISTORY_ROWS
 from mockexchange.control import ControlError
+from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.order_entry import order_history
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.deribit.public_levels import shown
 from mockexchange.core.numbers import excerpt
-from mockexchange.venues.deribit import market_data
+from mockexchange.venues.deribit import market_data, trade_history
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.methods import RpcCall
 from mockexchange.venues.deribit.orders import order_row
@@ -39,11 +42,16 @@ from mockexchange.web.answers import json_number
 BOOK_DEPTH = market_data.DEFAULT_DEPTH  # levels a side: what a client gets without `depth`
 MAX_INSTRUMENTS = 50  # instruments offered to pick a book from
 OWN_ORDERS = 20  # order ids named at one own level (the oldest placed); `orders` counts them all
+RECENT_TRADES = 20  # the instrument's newest public trades shown beside its book
+CHART_MINUTES = 60  # its one-minute candles shown: the last hour's
+LAST_TRADES = "public/get_last_trades_by_instrument"
 DERIBIT_QUERIES = {
     "open_orders": "private/get_open_orders (each open order as it lists it; the newest placed first)",
     "order_history": "private/get_order_history_by_currency?include_unfilled=true&historical=true (every currency "
     "together, newest change first)",
     "order_book": "public/get_order_book?instrument_name=INSTRUMENT",
+    "last_trades": f"{LAST_TRADES}?instrument_name=INSTRUMENT&count={RECENT_TRADES}",
+    "chart": "public/get_tradingview_chart_data?instrument_name=INSTRUMENT&resolution=1 (the last hour)",
 }
 
 
@@ -78,15 +86,28 @@ def instruments(exchange: DeribitExchange, wallet_id: int, positions: list[str],
 
 
 def order_book(ctx: DeribitContext, wallet_id: int, name: str) -> dict[str, Any]:
-    """The instrument's book as `public/get_order_book` answers it, and the wallet's own part of each level; under the
-    book's lock (the caller holds it)."""
+    """The instrument's book as `public/get_order_book` answers it, and the wallet's own part of each level; its newest
+    trades and its last hour's candles, as the venue's methods answer them; under the book's lock (the caller holds
+    it)."""
     exchange = ctx.exchange
     try:
         exchange.market.instrument(name)
     except ExchangeError:
         raise ControlError(f"unknown instrument {excerpt(name)}: no instrument listed has it", 404) from None
-    answer = market_data.public_get_order_book(RpcCall(ctx, Params({"instrument_name": name, "depth": BOOK_DEPTH})))
-    return {"instrument_name": name, "order_book": answer, "own": _wallet_levels(exchange, wallet_id, name)}
+
+    def call(**params: Any) -> RpcCall:
+        return RpcCall(ctx, Params({"instrument_name": name, **params}))
+
+    now_ms = unix_ms(exchange.state.clock.now())
+    return {
+        "instrument_name": name,
+        "order_book": market_data.public_get_order_book(call(depth=BOOK_DEPTH)),
+        "own": _wallet_levels(exchange, wallet_id, name),
+        "trades": trade_history.METHODS[LAST_TRADES].handler(call(count=RECENT_TRADES))["trades"],
+        "chart": trade_history.public_get_tradingview_chart_data(
+            call(resolution="1", start_timestamp=now_ms - CHART_MINUTES * 60_000, end_timestamp=now_ms)
+        ),
+    }
 
 
 def _wallet_levels(exchange: DeribitExchange, wallet_id: int, name: str) -> dict[str, list[dict[str, Any]]]:

@@ -22,6 +22,7 @@ from mockexchange.core.deribit.public_levels import RESET
 from mockexchange.core.deribit.wallets import DeribitAccount, Wallet
 from mockexchange.venues.deribit import render as deribit_render
 from mockexchange.venues.deribit.context import DeribitContext
+from mockexchange.venues.deribit.market_channels import TRADES
 
 
 def _wallet_json(wallet: Wallet, main: bool) -> dict[str, Any]:
@@ -45,8 +46,11 @@ class DeribitPanel(Panel):
     }
     kinds = "derivatives."
     everyone = frozenset({RESET})
-    # The book shown: an order's change moves its instrument's book (and is its owner's)
-    moves = (Moves("instruments", "instrument_names", {ORDER_CHANGE: "instrument_name"}, frozenset({RESET})),)
+    # The book shown: an order's change moves its instrument's book (and is its owner's), a trade its trades and candles
+    moves = (
+        Moves("instruments", "instrument_names", {ORDER_CHANGE: "instrument_name", TRADES: "instrument_name"},
+              frozenset({RESET})),
+    )  # fmt: skip
 
     def __init__(self, deribit: DeribitContext) -> None:
         self.deribit = deribit

@@ -72,7 +72,7 @@
 
   /* The page's helpers, given to each venue's hooks. */
   const ui = {
-    el, nodes, api, coalesced, dataTable, fact, tabbed, pnlPictures, dollars, more, accountButton, select,
+    el, svg, nodes, api, coalesced, dataTable, fact, tabbed, pnlPictures, dollars, more, accountButton, select,
     reload: () => loadDetail(),
     panel: (node) => $("venue-panels").append(node), // a venue's own panel (Kalshi's markets), above the requests
     help(keys, what) { // a venue's own shortcut in the list of them

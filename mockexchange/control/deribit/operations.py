@@ -2,19 +2,21 @@
 (`operation`: its plain values read into the command, run by `Control.run`, answered in plain values), which `Control`
 takes as its own, so the admin API, the Python API (`MockServer`) and scenarios call it by its name. What each answers
 is its area's: accounts, credentials, fills, cash and prices (deribit.py), subaccounts and transfers
-(deribit_account.py), orders (deribit_orders.py).
+(deribit_account.py), orders (deribit_orders.py), what the mock has no source for (feeds.py).
 """
 
 from __future__ import annotations
 
 from mockexchange.control.commands import operation
 from mockexchange.control.deribit import account as deribit_account
+from mockexchange.control.deribit import feeds
 from mockexchange.control.deribit import orders as deribit_orders
 from mockexchange.control.deribit import seeded as deribit
 from mockexchange.core import mock_commands
 from mockexchange.core.deribit import (
     account_commands,
     cash_commands,
+    feed_commands,
     fill_commands,
     key_commands,
     market_commands,
@@ -49,9 +51,18 @@ class DeribitOperations:
     # Instruments and prices
     list_instrument = operation(market_commands.ListInstrument, deribit.instrument_json)
     set_index_price = operation(market_commands.SetIndexPrice, deribit.index_price_json)
+    set_index_path = operation(market_commands.SetIndexPath, feeds.index_path_json)
     set_mark_price = operation(market_commands.SetMarkPrice, deribit.mark_price_json)
     set_settlement_price = operation(market_commands.SetSettlementPrice, deribit.settlement_price_json)
     set_volatility = operation(market_commands.SetVolatility, deribit.volatility_json)
+    # What the mock has no source for: funding, historical volatility, APR, the platform's status and announcements
+    set_deribit_funding_rate = operation(feed_commands.SetDeribitFundingRate, feeds.funding_json)
+    set_deribit_historical_volatility = operation(
+        feed_commands.SetDeribitHistoricalVolatility, feeds.historical_volatility_json
+    )
+    set_deribit_apr = operation(feed_commands.SetDeribitApr, feeds.apr_json)
+    set_deribit_platform_status = operation(feed_commands.SetDeribitPlatformStatus, feeds.status_json)
+    add_deribit_announcement = operation(feed_commands.AddDeribitAnnouncement, feeds.announcement_json)
     # Orders
     deribit_order = operation(order_commands.SeedDeribitOrder, deribit_orders.seeded_json)
     deribit_place_order = operation(order_commands.PlaceDeribitOrder, deribit_orders.placed_json)

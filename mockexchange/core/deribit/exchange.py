@@ -8,7 +8,9 @@ computed at read time from the current marks, so a scenario that moves an index 
 The arithmetic lives in `derivatives.py`; what the exchange keeps is one `ExchangeState` (exchange_state.py), which
 each of its parts takes with the parts it calls: `accounts` (accounts.py), `market` (the instruments and prices,
 market.py), `cash_log`, `expiry` (deliveries), `valuation` (the reads that value positions), `deposit_addresses`, `cash`
-(deposits, withdrawals, transfers) and `trading` (fills). This module makes them and holds them together.
+(deposits, withdrawals, transfers), `trading` (fills), and what the mock has no source for, set through the control
+plane: `funding` (perpetuals' funding rates), `historical_volatility`, `apr` (yield tokens') and `platform` (its locks
+and announcements). This module makes them and holds them together.
 
 Every number it takes is bounded (docs/admin-api.md, "Bounds"), and so is what they add up to: a wallet's balance and
 the amounts it traded since the last reset. So every figure a venue computes from the exchange (P&L, margins, greeks,
@@ -25,14 +27,18 @@ from decimal import Decimal
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.accounts import Accounts
+from mockexchange.core.deribit.apr import Apr
 from mockexchange.core.deribit.cash import Cash
 from mockexchange.core.deribit.cash_log import CashLog
 from mockexchange.core.deribit.deposit_addresses import DepositAddresses
 from mockexchange.core.deribit.exchange_state import DEFAULT_VOLATILITY, ExchangeState
 from mockexchange.core.deribit.expiry import Expiry
+from mockexchange.core.deribit.funding import Funding
 from mockexchange.core.deribit.market import DeribitMarket
+from mockexchange.core.deribit.platform import Platform
 from mockexchange.core.deribit.trading import DeribitTrading
 from mockexchange.core.deribit.valuation import Valuation
+from mockexchange.core.deribit.volatility import HistoricalVolatility
 from mockexchange.core.deribit.wallet_history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.events import EventBus
 
@@ -62,6 +68,11 @@ class DeribitExchange:
         self.deposit_addresses = DepositAddresses(state, self.accounts)
         self.cash = Cash(state, self.accounts, self.expiry, self.cash_log, self.valuation, self.deposit_addresses)
         self.trading = DeribitTrading(state, self.accounts, self.market, self.expiry, self.cash_log)
+        # What the mock has no source for, set through the control plane
+        self.funding = Funding(state, self.market)
+        self.historical_volatility = HistoricalVolatility(state)
+        self.apr = Apr(state)
+        self.platform = Platform(state)
 
     @contextmanager
     def reading(self) -> Iterator[DeribitExchange]:

@@ -16,7 +16,9 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.candles import DeribitCandle
 from mockexchange.core.deribit.orders import DerivativeOrders
+from mockexchange.core.deribit.price_path import PricePath
 from mockexchange.core.deribit.records import (
+    Announcement,
     CashMove,
     Delivery,
     DepositAddress,
@@ -24,7 +26,6 @@ from mockexchange.core.deribit.records import (
     InstrumentDelivery,
     LogEntry,
     PositionState,
-    Price,
     WalletTransfer,
     _Listing,
 )
@@ -48,8 +49,17 @@ class ExchangeState:
     history_size: int
     lock: StateLock = field(default_factory=StateLock)  # (core/stepping.py: long commands step aside for reads)
     listings: dict[str, _Listing] = field(default_factory=dict)
-    indexes: dict[str, Price] = field(default_factory=dict)
+    # each price index's price over the exchange clock (price_path.py): the point in force now is its price, the
+    # points before it its history
+    indexes: dict[str, PricePath] = field(default_factory=dict)
     currency_volatility: dict[str, Decimal] = field(default_factory=dict)  # per base currency
+    # What the mock has no source for, each over the exchange clock: a perpetual's funding rate for 8 hours (by its
+    # name: funding.py), a currency's historical volatility (volatility.py), a yield token's APR (apr.py)
+    funding: dict[str, PricePath] = field(default_factory=dict)
+    historical_volatility: dict[str, PricePath] = field(default_factory=dict)
+    apr: dict[str, PricePath] = field(default_factory=dict)
+    locked_indices: list[str] = field(default_factory=list)  # the indices the platform is locked in (platform.py)
+    announcements: list[Announcement] = field(default_factory=list)  # by publication, the newest kept (platform.py)
     accounts: dict[str, DeribitAccount] = field(default_factory=dict)
     wallet_owner: dict[int, str] = field(default_factory=dict)
     positions: dict[tuple[str, int, str], PositionState] = field(default_factory=dict)
@@ -71,6 +81,7 @@ class ExchangeState:
     log_seq: dict[int, int] = field(default_factory=dict)  # wallet id -> its last entry's `user_seq`
     next_log_id: int = 1
     next_expiry: datetime | None = None  # the earliest expiration not yet delivered
+    next_announcement_id: int = 1
     next_transfer_id: int = 1
     # The next account id and trade id to hand out (plain numbers, so a snapshot holds them).
     next_wallet_id: int = FIRST_ACCOUNT_ID
@@ -79,6 +90,11 @@ class ExchangeState:
 
     def publish(self, kind: str, user_id: str | None, payload: object) -> None:
         self.bus.publish(Change(f"derivatives.{kind}", user_id, payload))
+
+    def index_at(self, index_name: str, when: datetime) -> Decimal | None:
+        """The index's price at `when` (None: none set by then)."""
+        path = self.indexes.get(index_name)
+        return None if path is None else path.value_at(when)
 
     def draw_wallet_id(self) -> int:
         self.next_wallet_id += 1
@@ -98,7 +114,7 @@ class ExchangeState:
             self.listings, self.indexes, self.currency_volatility, self.accounts, self.wallet_owner, self.positions,
             self.wallet_positions, self.trades, self.instrument_trades, self.candles, self.traded, self.cash_moves,
             self.wallet_transfers, self.deliveries, self.instrument_deliveries, self.deposit_addresses, self.cash_log,
-            self.log_seq,
+            self.log_seq, self.funding, self.historical_volatility, self.apr, self.locked_indices, self.announcements,
         ):  # fmt: skip
             held.clear()
         self.next_expiry = None

@@ -92,17 +92,17 @@ class Expiry:
         ending = state.orders.expire(name, expiration, state.history_size, step) if state.orders is not None else ()
         for order in ending:
             state.publish("order", order.user_id, order)  # resting orders end with the instrument
-        index = state.indexes.get(instrument.price_index)
+        index = state.index_at(instrument.price_index, expiration)  # the index in force when it expired
         if listing.settlement_price is not None:
             price = listing.settlement_price.value
         elif index is not None:
-            price = index.value
+            price = index
         elif listing.last_price is not None and instrument.kind == "future":
             price = listing.last_price
         else:
             return []  # no price to deliver at, so never traded: nothing open
         listing.settlement_price = Price(price, expiration)
-        index_value = index.value if index is not None else price
+        index_value = index if index is not None else price
         value = ZERO
         if instrument.kind == "option":
             strike = instrument.strike or ZERO

@@ -31,10 +31,18 @@ from mockexchange.core.deribit.cash_commands import (
     DeribitWithdrawal,
 )
 from mockexchange.core.deribit.exchange import DeribitExchange
+from mockexchange.core.deribit.feed_commands import (
+    AddDeribitAnnouncement,
+    SetDeribitApr,
+    SetDeribitFundingRate,
+    SetDeribitHistoricalVolatility,
+    SetDeribitPlatformStatus,
+)
 from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market_commands import (
     ListInstrument,
+    SetIndexPath,
     SetIndexPrice,
     SetMarkPrice,
     SetSettlementPrice,
@@ -49,7 +57,16 @@ from mockexchange.core.deribit.order_commands import (
     SeedDeribitOrder,
 )
 from mockexchange.core.deribit.orders import DerivativeOrder
-from mockexchange.core.deribit.records import CashMove, DepositAddress, DeribitFill, DeribitTrade, WalletTransfer
+from mockexchange.core.deribit.price_path import resolved
+from mockexchange.core.deribit.records import (
+    Announcement,
+    CashMove,
+    DepositAddress,
+    DeribitFill,
+    DeribitTrade,
+    Price,
+    WalletTransfer,
+)
 from mockexchange.core.deribit.wallets import Wallet
 
 Placed = tuple[DerivativeOrder, list[DeribitTrade]]  # an order as placed or edited, and its trades (its side of each)
@@ -58,6 +75,9 @@ Held = tuple[str, Wallet]  # a wallet made or changed, and the user who holds it
 Deposited = tuple[DeribitDeposit, Decimal]  # a deposit, and the wallet's balance after it
 Withdrawn = tuple[DeribitWithdrawal, CashMove, Decimal]  # a withdrawal asked, made (or made before), the balance after
 Addressed = tuple[str, DepositAddress]  # a deposit address made, and the user whose wallet it is
+# a path set: what it is of, its value now (None: none yet), its points
+Pathed = tuple[str, Decimal | None, list[Price]]
+Status = tuple[str, list[str]]  # the platform's status (`locked`: "true", "partial", "false") and its locked indices
 
 
 def fired(exchange: DeribitExchange, made: Placed) -> Placed:
@@ -103,6 +123,7 @@ def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
     _add_market_handlers(handlers, exchange)
     _add_account_handlers(handlers, exchange)
     _add_cash_handlers(handlers, exchange)
+    _add_feed_handlers(handlers, exchange)
 
 
 def _add_market_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
@@ -115,6 +136,12 @@ def _add_market_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
         market.set_index_price(moved.index_name, moved.price)
         triggers.fire(exchange)
         return moved
+
+    def set_index_path(moved: SetIndexPath) -> Pathed:
+        points = resolved(moved.path, exchange.state.clock.now())
+        now = market.set_index_path(moved.index_name, points)
+        triggers.fire(exchange)
+        return moved.index_name, None if now is None else now.value, points
 
     def set_mark_price(pinned: SetMarkPrice) -> Marked:
         market.set_mark_price(pinned.instrument_name, pinned.price)
@@ -132,6 +159,7 @@ def _add_market_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
 
     handlers.add(ListInstrument, list_instrument)
     handlers.add(SetIndexPrice, set_index_price)
+    handlers.add(SetIndexPath, set_index_path)
     handlers.add(SetMarkPrice, set_mark_price)
     handlers.add(SetSettlementPrice, set_settlement_price)
     handlers.add(SetVolatility, set_volatility)
@@ -217,3 +245,35 @@ def _add_cash_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
     handlers.add(DeribitTransferToUser, transfer_to_user)
     handlers.add(CancelDeribitTransfer, cancel_transfer)
     handlers.add(CreateDeribitDepositAddress, create_deposit_address)
+
+
+def _add_feed_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
+    """What the mock has no source for: each path's points at their times from the clock's now (price_path.py)."""
+    now = exchange.state.clock.now
+
+    def funding(given: SetDeribitFundingRate) -> Pathed:
+        points = resolved(given.path, now())
+        return given.instrument_name, exchange.funding.set_rates(given.instrument_name, points), points
+
+    def historical(given: SetDeribitHistoricalVolatility) -> Pathed:
+        points = resolved(given.path, now())
+        return given.currency, exchange.historical_volatility.set_path(given.currency, points), points
+
+    def apr(given: SetDeribitApr) -> Pathed:
+        points = resolved(given.path, now())
+        return given.currency, exchange.apr.set_path(given.currency, points), points
+
+    def status(given: SetDeribitPlatformStatus) -> Status:
+        exchange.platform.set_locked(given.locked_indices)
+        return exchange.platform.status()
+
+    def announce(given: AddDeribitAnnouncement) -> Announcement:
+        return exchange.platform.announce(
+            given.title, given.body, given.important, given.confirmation, given.publication_time
+        )
+
+    handlers.add(SetDeribitFundingRate, funding)
+    handlers.add(SetDeribitHistoricalVolatility, historical)
+    handlers.add(SetDeribitApr, apr)
+    handlers.add(SetDeribitPlatformStatus, status)
+    handlers.add(AddDeribitAnnouncement, announce)

@@ -21,6 +21,7 @@ from mockexchange.core.deribit.bounds import (
 from mockexchange.core.deribit.exchange_state import ExchangeState
 from mockexchange.core.deribit.expiry import Expiry
 from mockexchange.core.deribit.instruments import Instrument, InstrumentError, parse_instrument_name
+from mockexchange.core.deribit.price_path import PricePath, put
 from mockexchange.core.deribit.records import Price, _Listing
 
 
@@ -84,25 +85,50 @@ class DeribitMarket:
         return listing
 
     def set_index_price(self, index_name: str, price: Decimal) -> Price:
-        """Move an index (`btc_usd`, `eth_usdc`): every futures mark that follows it and every option moves too."""
-        _price(price, "index price")
+        """Move an index (`btc_usd`, `eth_usdc`) now: every futures mark that follows it and every option moves too;
+        a point its path held for later is gone (price_path.py)."""
+        now = self.set_index_path(index_name, [Price(price, self.state.clock.now())])
+        assert now is not None
+        return now
+
+    def set_index_path(self, index_name: str, points: list[Price]) -> Price | None:
+        """Set an index's path (its points in time order): the price in force now is published (`None` if none yet:
+        the path starts later); a later point is published as the clock reaches it (index_history.py)."""
+        for point in points:
+            _price(point.value, "index price")
         state = self.state
+        name = index_name.lower()
         with state.lock:
             self.expiry.expire_due()  # delivered at the index in force when they expired
-            value = Price(price, state.clock.now())
-            state.indexes[index_name.lower()] = value
-            state.publish("index_price", None, (index_name.lower(), value))
+            path = put(state.indexes, name, points, state.clock.now())
+            value = path.announced = path.current(state.clock)
+            if value is not None:
+                state.publish("index_price", None, (name, value))
             return value
 
     def index_price(self, index_name: str) -> Decimal:
-        value = self.state.indexes.get(index_name.lower())
+        value = self.index_or_none(index_name)
         if value is None:
             raise ExchangeError(f"no index price for {index_name.lower()!r}: set one first", status=409)
-        return value.value
+        return value
+
+    def index_or_none(self, index_name: str) -> Decimal | None:
+        """The index's price now (None: none set by now)."""
+        path = self.state.indexes.get(index_name.lower())
+        found = None if path is None else path.current(self.state.clock)
+        return None if found is None else found.value
+
+    def index_path(self, index_name: str) -> PricePath | None:
+        """The index's path: its price now and its history (None: never set)."""
+        return self.state.indexes.get(index_name.lower())
 
     def index_prices(self) -> dict[str, Price]:
-        with self.state.lock:
-            return dict(self.state.indexes)
+        """Each index's price now (an index whose path starts later has none yet)."""
+        state = self.state
+        with state.lock:
+            now = state.clock.now()
+            found = {name: path.at(now) for name, path in state.indexes.items()}
+        return {name: price for name, price in found.items() if price is not None}
 
     def set_mark_price(self, instrument_name: str, price: Decimal | None) -> None:
         """Pin an instrument's mark (None unpins it: the mark follows the index, or Black-76, again)."""

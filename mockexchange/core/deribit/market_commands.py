@@ -1,8 +1,8 @@
-"""Deribit's market commands, declared once (core/commands.py): an instrument listed, a price index moved, an
-instrument's mark pinned (or unpinned) and its settlement price set, and the options' implied volatility. The admin
-API, the Python API, scenario files and the state file build these; the exchange's market (market.py) takes their values
-(handlers.py). The field names and their order are the control plane's parameters (a state file written before holds
-those names; a Python call gives them in that order).
+"""Deribit's market commands, declared once (core/commands.py): an instrument listed, a price index moved (now, or along
+a path of prices at times), an instrument's mark pinned (or unpinned) and its settlement price set, and the options'
+implied volatility. The admin API, the Python API, scenario files and the state file build these; the exchange's market
+(market.py) takes their values (handlers.py). The field names and their order are the control plane's parameters (a
+state file written before holds those names; a Python call gives them in that order).
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from typing import ClassVar
 from mockexchange.core.commands import Command, value
 from mockexchange.core.deribit.bounds import MAX_VOLATILITY, PLACES, SMALLEST
 from mockexchange.core.deribit.kinds import CURRENCY, INDEX, INSTRUMENT, PRICE
+from mockexchange.core.deribit.price_path import PathKind, Point
 from mockexchange.core.values import Decimals, Refused
 
 VOLATILITY = Decimals(SMALLEST, MAX_VOLATILITY, PLACES)  # 0.5 = 50%
+PRICE_PATH = PathKind(PRICE, "price")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,16 @@ class SetIndexPrice(Command):
     name: ClassVar[str] = "set_index_price"
     index_name: str = value(INDEX)
     price: Decimal = value(PRICE)
+
+
+@dataclass(frozen=True, slots=True)
+class SetIndexPath(Command):
+    """A price index's path: its price at each point's time (`at`, or `seconds` from now), from the first point on
+    in place of what was set for then (core/deribit/price_path.py)."""
+
+    name: ClassVar[str] = "set_index_path"
+    index_name: str = value(INDEX)
+    path: tuple[Point, ...] = value(PRICE_PATH)
 
 
 @dataclass(frozen=True, slots=True)

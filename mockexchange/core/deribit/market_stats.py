@@ -1,8 +1,8 @@
 """What Deribit's ticker says of one instrument, read from the exchange at one moment (`public/ticker`,
 `public/get_order_book`, the `ticker.*` channels): its state, best bid and ask (public_levels.py), mark and index, the
 last trade's price, the last 24 hours' statistics, the open interest, the price band, settlement or delivery price,
-and an option's greeks and volatility; and the part of it a book summary shows (`public/get_book_summary_by_*`),
-read for many instruments at once (`summaries`).
+an option's greeks and volatility, and a perpetual's funding (funding.py); and the part of it a book summary shows
+(`public/get_book_summary_by_*`), read for many instruments at once (`summaries`).
 
 The mock's rules where Deribit publishes none (docs/known-differences.md): the price band is the mark 5% either way,
 to the tick (never below one tick); the statistics count each trade id once (its price and amount), over the trades
@@ -22,6 +22,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.bounds import ZERO, ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
+from mockexchange.core.deribit.funding import EIGHT_HOURS
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.public_levels import LevelsView, PublicLevels
 from mockexchange.core.deribit.trading import DAY
@@ -67,6 +68,8 @@ class Ticker:
     stats: Stats
     greeks: Greeks | None = None  # options
     mark_iv: Decimal | None = None  # options: the volatility in percent
+    # perpetuals: the funding rate in force and what it accrued over the last 8 hours (funding.py)
+    funding: tuple[Decimal, Decimal] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,7 @@ class Summary:
     open_interest: Decimal
     stats: Stats
     mark_iv: Decimal | None = None  # options: the volatility in percent
+    funding: tuple[Decimal, Decimal] | None = None  # perpetuals: as the ticker's
 
 
 def ticker(exchange: DeribitExchange, levels: PublicLevels, instrument_name: str, depth: int = 0) -> Ticker:
@@ -113,6 +117,7 @@ def ticker(exchange: DeribitExchange, levels: PublicLevels, instrument_name: str
         stats=_stats(exchange, instrument, now),
         greeks=greeks,
         mark_iv=mark_iv,
+        funding=_funding(exchange, instrument, now),
     )
 
 
@@ -128,18 +133,25 @@ def summaries(exchange: DeribitExchange, levels: PublicLevels, instruments: Iter
     found = []
     for instrument in instruments:
         name = instrument.instrument_name
-        index = state.indexes.get(instrument.price_index)
+        index = market.index_or_none(instrument.price_index)
         if index is None:
             continue
         listing = state.listings[name]
         bid, ask = levels.best(name)
         option = instrument.kind == "option"
         found.append(Summary(
-            instrument, listing.listed, bid, ask, market.mark_of(listing, index.value), index.value,
+            instrument, listing.listed, bid, ask, market.mark_of(listing, index), index,
             listing.last_price, interest.get(name, ZERO), _stats(exchange, instrument, now),
-            market.volatility(name) * HUNDRED if option else None,
+            market.volatility(name) * HUNDRED if option else None, _funding(exchange, instrument, now),
         ))  # fmt: skip
     return found
+
+
+def _funding(exchange: DeribitExchange, instrument: Instrument, now: datetime) -> tuple[Decimal, Decimal] | None:
+    if not instrument.is_perpetual:
+        return None
+    name = instrument.instrument_name
+    return exchange.funding.rate(name), exchange.funding.accrued(name, now - EIGHT_HOURS, now)
 
 
 def price_band(instrument: Instrument, mark: Decimal) -> tuple[Decimal, Decimal]:

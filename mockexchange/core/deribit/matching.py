@@ -240,8 +240,7 @@ class Crossing:
         """Each match's fees (taker, maker), once its fills are known to keep every bound: run through copies of the
         positions and balances they move, nothing changed."""
         instrument, exchange = self.instrument, self.exchange
-        index = exchange.state.indexes.get(instrument.price_index)
-        index_value = index.value if index is not None else None
+        index_value = exchange.market.index_or_none(instrument.price_index)
         positions: dict[int, d.Position] = {}
         balances: dict[int, Decimal] = {}
         fees = []

@@ -1,5 +1,5 @@
-"""What the Deribit exchange keeps: each listing's prices, trades, cash moves, wallet transfers, deliveries, and each
-position's state (the fills' result, not its valuation).
+"""What the Deribit exchange keeps: each listing's prices, trades, cash moves, wallet transfers, deliveries, each
+position's state (the fills' result, not its valuation) and the platform's announcements.
 """
 
 from __future__ import annotations
@@ -182,6 +182,19 @@ class PositionState:
     instrument_name: str
     position: d.Position
     updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """An announcement of the platform's (`public/get_announcements`), published at `published` by the exchange
+    clock."""
+
+    id: int  # from 1, in the order made
+    title: str
+    body: str
+    important: bool
+    confirmation: bool
+    published: datetime
 
 
 @dataclass(slots=True)

@@ -75,8 +75,7 @@ class DeribitTrading:
             expiration = instrument.expiration
             if expiration is not None and now >= expiration:
                 raise ExchangeError(f"{instrument.instrument_name} has expired", status=409)
-            index = self.state.indexes.get(instrument.price_index)
-            index_value = index.value if index is not None else None
+            index_value = self.market.index_or_none(instrument.price_index)
             key = (user_id, wallet.id, instrument.instrument_name)
             held = self.state.positions.get(key)
             try:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockexchange.core.commands import Command
-from mockexchange.core.deribit import cash_commands, order_commands
+from mockexchange.core.deribit import cash_commands, feed_commands, order_commands
 from mockexchange.core.deribit import market_commands as deribit_market
 from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.scenario.scalars import command_specs
 
-# A timeline's steps (docs/scenarios.md): seeded beside the book, counterparty orders, cash, prices
+# A timeline's steps (docs/scenarios.md): seeded beside the book, counterparty orders, cash, prices, what the mock has
+# no source for
 STEPS: dict[str, Callable[..., Command]] = {
     "deribit_fill": SeedDeribitFill,
     "deribit_order": order_commands.SeedDeribitOrder,
@@ -26,6 +27,13 @@ STEPS: dict[str, Callable[..., Command]] = {
     "index_price": deribit_market.SetIndexPrice,
     "mark_price": deribit_market.SetMarkPrice,
     "volatility": deribit_market.SetVolatility,
+    # What the mock has no source for: a path's points at times from the step's (`seconds`) or at given ones (`at`)
+    "index_path": deribit_market.SetIndexPath,
+    "deribit_funding_rate": feed_commands.SetDeribitFundingRate,
+    "deribit_historical_volatility": feed_commands.SetDeribitHistoricalVolatility,
+    "deribit_apr": feed_commands.SetDeribitApr,
+    "deribit_platform_status": feed_commands.SetDeribitPlatformStatus,
+    "deribit_announcement": feed_commands.AddDeribitAnnouncement,
 }
 SPECS = {
     # A withdrawal in a file is done at once (`state` and `nonce` are a client's, private/withdraw)

@@ -9,9 +9,9 @@ queued before any later move). A channel's first notification is read from the e
 not when it subscribes: a request naming many deep books holds one snapshot at a time, however slowly its client
 reads. The grouped form sends the first `depth` levels, each `[price, amount]`, prices grouped down (bids) or up (asks)
 to a multiple of `group` (`none`: as they rest), at once and after every move. `ticker.*` its ticker at once and after
-every move of the book, trade, mark, settlement or index price of its instrument, an option's volatility and its
-expiry, valued when the first connection sends it. Every interval sends every change (the mock does not batch `100ms`
-or `agg2`); a `raw` channel needs an authorized connection (13778), as Deribit's.
+every move of the book, trade, mark, settlement or index price of its instrument, a perpetual's funding rate, an
+option's volatility and its expiry, valued when the first connection sends it. Every interval sends every change (the
+mock does not batch `100ms` or `agg2`); a `raw` channel needs an authorized connection (13778), as Deribit's.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from mockexchange.venues.deribit.market_data import levels, ticker_row
 from mockexchange.venues.deribit.public_channels import (
     BOOK,
     EXPIRED,
+    FUNDING,
     INDEX,
     MARK,
     SETTLEMENT,
@@ -50,7 +51,7 @@ GROUPED_INTERVALS = ("100ms", "agg2")
 GROUPS = ("none", "1", "2", "5", "10", "25", "100", "250")
 GROUPED_DEPTHS = ("1", "10", "20")
 SNAPSHOT_DEPTH = 10_000  # levels a side in a snapshot (Deribit's deepest book read)
-TICKER_KINDS = (BOOK, TRADES, MARK, SETTLEMENT, EXPIRED)  # what moves the ticker of the instrument they are of
+TICKER_KINDS = (BOOK, TRADES, MARK, SETTLEMENT, FUNDING, EXPIRED)  # what moves the ticker of the instrument they are of
 
 
 class BookChannels(ChannelFamily):

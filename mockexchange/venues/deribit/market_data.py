@@ -5,10 +5,11 @@ which the `book.*`, `ticker.*`, `quote.*` and `incremental_ticker.*` channels se
 
 Field by field as Deribit's documentation and captured answers show them: prices to 8 places, amounts exact, an empty
 side's best price and amount 0, `last_price` null before the first trade, the statistics null without a trade in 24
-hours; futures carry `settlement_price` (perpetuals `funding_8h`, `current_funding` and, on the ticker,
-`interest_value`: 0, the mock has no funding), options `underlying_price`, `underlying_index`, `interest_rate`, the
-volatilities (`bid_iv`, `ask_iv` 0: the mock does not solve for them) and `greeks`; an expired instrument
-`delivery_price` instead of `settlement_price`, state `delivered`.
+hours; futures carry `settlement_price` (perpetuals `current_funding`, the funding rate in force, `funding_8h`, what it
+accrued over the last 8 hours, core/deribit/funding.py, and, on the ticker, `interest_value` 0: the mock pays no
+funding), options `underlying_price`, `underlying_index`, `interest_rate`, the volatilities (`bid_iv`, `ask_iv` 0: the
+mock does not solve for them) and `greeks`; an expired instrument `delivery_price` instead of `settlement_price`, state
+`delivered`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.market_stats import Stats, Ticker, ticker
 from mockexchange.core.deribit.public_levels import LevelsView
 from mockexchange.core.values import Integer
+from mockexchange.venues.deribit.funding_data import INTEREST
 from mockexchange.venues.deribit.methods import Method, RpcCall, listed_instrument
 from mockexchange.venues.deribit.render import GREEK, PRICE, Row, number
 from mockexchange.web.answers import json_number
@@ -78,6 +80,13 @@ def ticker_row(item: Ticker) -> Row:
     return row
 
 
+def funding_fields(funding: tuple[Decimal, Decimal]) -> Row:
+    """A perpetual's funding as its ticker and book summary show it: the rate in force and what it accrued over the
+    last 8 hours (core/deribit/funding.py)."""
+    current, last_8h = funding
+    return {"funding_8h": number(last_8h, INTEREST), "current_funding": number(current, INTEREST)}
+
+
 def _common(item: Ticker) -> Row:
     instrument = item.instrument
     row: Row = {
@@ -99,9 +108,8 @@ def _common(item: Ticker) -> Row:
         row["delivery_price"] = number(item.delivery_price, PRICE)
     elif item.settlement_price is not None:
         row["settlement_price"] = number(item.settlement_price, PRICE)
-    if instrument.kind == "future" and instrument.is_perpetual:
-        row["funding_8h"] = _ZERO
-        row["current_funding"] = _ZERO
+    if item.funding is not None:
+        row.update(funding_fields(item.funding))
     if item.greeks is not None and item.mark_iv is not None:
         greeks = item.greeks
         row.update({

@@ -8,6 +8,7 @@ ignored, as Deribit does."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, TypeVar, overload
 
@@ -24,6 +25,8 @@ STRING = Text(None, blank=True)  # a non-empty string (its decoding refuses an e
 INTEGER = Integer(INT64_MIN, INT64_MAX)
 BOOLEAN = Flag()
 _CURRENCY = Choice(CURRENCIES)
+TIMESTAMP = Integer(0, 253402300799999)  # milliseconds since the epoch, up to the year 9999: what a datetime holds
+MS = 1000  # milliseconds in a second: a timestamp to a datetime without a float
 
 
 class Params:
@@ -101,6 +104,18 @@ class Params:
             except orjson.JSONDecodeError:
                 raise invalid_param(name, "must be an array", f"{name} is not a JSON array") from None
         return value
+
+    def time(self, name: str, default: datetime | None = None) -> datetime:
+        """A time in milliseconds since the epoch, as the exchange's time; required unless it has a `default`."""
+        required = False if default is not None else f"{name} (milliseconds since the epoch) is required"
+        value = self.read(
+            name, TIMESTAMP, required=required, said="{name} must be from {least} to {most} (ms), not {value}"
+        )
+        if value is None:
+            assert default is not None
+            return default
+        seconds, ms = divmod(value, MS)
+        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=ms * MS)
 
     @overload
     def currency(self, name: str = ..., *, allow_any: Literal[False], required: Literal[True]) -> str: ...

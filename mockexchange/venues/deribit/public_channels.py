@@ -4,12 +4,13 @@ tells it), the change on its way to a loop's connections (`MarketItem`, each sha
 the routing of the exchange's changes through the venue's market fan-out (`Routing`).
 
 Routing (`venues/fanout.py`, a fan-out keyed by what a change is of): a change is keyed by its instrument (an order's,
-a trade's, a mark or settlement price's, a listing's, an expiry's), an index's by `("index", name)`, a volatility's by
-`("vol", base currency)`; a trade is also handed to the connections under `("trades", settlement currency)` (a
-`trades.{kind}.{currency}` channel), a listing or an expiry to those under `("instruments", settlement currency)`, an
-option's mark to those under its index's key (`markprice.options`). In the publishing thread an order's change is
-`derive`d into the move it made of the book (`PublicLevels.moved_by`) and a trade into the public trade when it is
-the one its instrument keeps (the taker's side, or a seeded fill: each trade id once, as the last trades list it).
+a trade's, a mark or settlement price's, a funding rate's, a listing's, an expiry's), an index's by `("index", name)`,
+a volatility's by `("vol", base currency)`; a trade is also handed to the connections under `("trades", settlement
+currency)` (a `trades.{kind}.{currency}` channel), a listing or an expiry to those under `("instruments", settlement
+currency)`, an option's mark to those under its index's key (`markprice.options`). In the publishing thread an order's
+change is `derive`d into the move it made of the book (`PublicLevels.moved_by`) and a trade into the public trade when
+it is the one its instrument keeps (the taker's side, or a seeded fill: each trade id once, as the last trades list
+it).
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ PUBLIC_TRADE = "derivatives.public_trade"  # a trade as its instrument keeps it 
 TRADES = "derivatives.trade"  # either side of a trade: payload its `DeribitTrade`
 MARK = "derivatives.mark_price"  # payload (instrument name, price or None)
 SETTLEMENT = "derivatives.settlement_price"  # payload (instrument name, price)
+FUNDING = "derivatives.funding"  # payload (a perpetual's name, its funding rate now)
 INDEX = "derivatives.index_price"  # payload (index name, price)
 VOLATILITY = "derivatives.volatility"  # payload (a base currency or an option's name, volatility)
 LISTED = "derivatives.instrument"  # payload the instrument listed
 EXPIRED = "derivatives.expired"  # payload the instrument expired and delivered
-KINDS = (ORDERS, TRADES, INDEX, MARK, SETTLEMENT, VOLATILITY, LISTED, EXPIRED)
+KINDS = (ORDERS, TRADES, INDEX, MARK, SETTLEMENT, FUNDING, VOLATILITY, LISTED, EXPIRED)
 INTERVALS = ("raw", "100ms", "agg2")
 SETTLEMENT_CURRENCIES = (*INVERSE_BASES, LINEAR_QUOTE)  # every currency an instrument the mock lists settles in
 ENTRY_BYTES = 256  # what one level a move changed holds (its action, price and amount), in bytes
@@ -191,7 +193,7 @@ class Routing:
         if kind == VOLATILITY:
             listing = self.state.listings.get(payload[0])
             return ("vol", listing.instrument.base_currency if listing is not None else payload[0].upper())
-        return payload[0]  # a mark or settlement price: its instrument
+        return payload[0]  # a mark or settlement price, a funding rate: its instrument
 
     def wide(self, change: Change) -> Hashable | None:
         kind = change.kind
@@ -267,7 +269,7 @@ def _instrument_of(change: Change) -> str | None:
     kind, payload = change.kind, change.payload
     if kind in (BOOK, TRADES, PUBLIC_TRADE, LISTED, EXPIRED):
         return payload.instrument_name
-    if kind in (MARK, SETTLEMENT):
+    if kind in (MARK, SETTLEMENT, FUNDING):
         return payload[0]
     return None
 

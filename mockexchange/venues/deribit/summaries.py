@@ -21,6 +21,7 @@ from mockexchange.venues.deribit.market_data import (
     DEPTH,
     IV,
     VOLUME,
+    funding_fields,
     order_book_row,
     read_ticker,
 )
@@ -61,7 +62,7 @@ def public_get_book_summary_by_instrument(call: RpcCall) -> Any:
 def book_summary_row(item: Summary, numbers: render.Numbers) -> Row:
     """One instrument's book summary: the best bid and ask and their mid (null for a side with no order), the mark, the
     last trade's price (null before any), the 24 hours' volumes (0 without a trade) and high, low and change (null
-    then), the open interest; a future's `volume_notional`, a perpetual's funding (0: the ticker's), an option's
+    then), the open interest; a future's `volume_notional`, a perpetual's funding (the ticker's), an option's
     volatility, interest rate and underlying (the ticker's). `numbers`: what the read rendered already."""
     instrument, stats = item.instrument, item.stats
     bid, ask = item.best_bid, item.best_ask
@@ -88,9 +89,8 @@ def book_summary_row(item: Summary, numbers: render.Numbers) -> Row:
     }
     if instrument.kind == "future":
         row["volume_notional"] = row["volume_usd"]  # a future's volume in its quote currency: USD, or USDC
-        if instrument.is_perpetual:
-            row["current_funding"] = _ZERO
-            row["funding_8h"] = _ZERO
+        if item.funding is not None:
+            row.update(funding_fields(item.funding))
     elif item.mark_iv is not None:
         row.update({
             "underlying_price": index, "underlying_index": "index_price", "interest_rate": _ZERO,

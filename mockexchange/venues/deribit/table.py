@@ -4,7 +4,9 @@ each serve a part of the API (the websocket-only methods are in `websocket.py`).
 from __future__ import annotations
 
 from mockexchange.venues.deribit import (
+    funding_data,
     history,
+    index_data,
     instrument_reads,
     margins,
     market_data,
@@ -12,6 +14,7 @@ from mockexchange.venues.deribit import (
     order_history,
     order_writes,
     orders,
+    platform_data,
     settlements,
     subaccounts,
     summaries,
@@ -25,5 +28,5 @@ METHODS: dict[str, Method] = {
     **methods.METHODS, **orders.METHODS, **order_writes.METHODS, **order_history.METHODS, **history.METHODS,
     **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
     **margins.METHODS, **trade_history.METHODS, **summaries.METHODS, **instrument_reads.METHODS,
-    **settlements.METHODS,
+    **settlements.METHODS, **index_data.METHODS, **funding_data.METHODS, **platform_data.METHODS,
 }  # fmt: skip

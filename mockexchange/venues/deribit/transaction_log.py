@@ -12,7 +12,6 @@ the equity of every moment.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,21 +26,10 @@ from mockexchange.venues.deribit.methods import Method, RpcCall
 DEFAULT_COUNT, MAX_COUNT = 100, 250
 QUERY = Text(128, blank=True)  # `query`: at most 128 characters (the mock's bound)
 COUNT, CONTINUATION = Integer(1, MAX_COUNT), Integer(1, INT64_MAX)
-TIMESTAMP = Integer(0, 253402300799999)  # milliseconds up to the year 9999, what a datetime holds
 # Keywords Deribit documents for `query` that name something the mock never logs: they match nothing.
 NEVER_LOGGED = frozenset({"liquidation", "settlement", "correction", "block_trade", "swap", "maker"})
 INFO = frozenset({"address", "transaction_id", "state", "withdrawal_id", "fee", "transfer_id", "other_side",
                   "transfer_type"})  # fmt: skip
-MS = 1000  # milliseconds in a second: timestamps to datetimes without a float
-
-
-def _time(call: RpcCall, name: str) -> datetime:
-    value = call.params.read(
-        name, TIMESTAMP, required=f"{name} (milliseconds since the epoch) is required",
-        said="{name} must be from {least} to {most} (ms), not {value}",
-    )  # fmt: skip
-    seconds, ms = divmod(value, MS)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=ms * MS)
 
 
 def _keywords(entry: LogEntry) -> set[str]:
@@ -104,7 +92,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
 
 def private_get_transaction_log(call: RpcCall) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    start, end = _time(call, "start_timestamp"), _time(call, "end_timestamp")
+    start, end = call.params.time("start_timestamp"), call.params.time("end_timestamp")
     count = call.params.read("count", COUNT, DEFAULT_COUNT)
     said = "continuation must be one a previous page gave"
     before = call.params.read("continuation", CONTINUATION, reason="invalid continuation", said=said)

@@ -6,14 +6,18 @@
  * A wallet's open orders (the newest placed first) and its order history (the most recent change first), each order as
  * private/get_open_orders and private/get_order_state serve it; the book of an instrument it trades on as
  * public/get_order_book serves it, each level beside what the wallet's own open orders show there, and a choice of
- * the instrument. GET /_admin/accounts/{user_id}'s `deribit` carries them (its `queries` name the requests); the live
- * feed's `instruments` event names the books that moved, and the page reads the shown one again. Data goes into the
+ * the instrument, with the instrument's newest public trades (public/get_last_trades_by_instrument) and its last hour's
+ * one-minute candles (public/get_tradingview_chart_data). GET /_admin/accounts/{user_id}'s `deribit` carries them (its
+ * `queries` name the requests); the live feed's `instruments` event names the books an order or a trade moved, and the
+ * page reads the shown one again. Data goes into the
  * page as text, never as markup. */
 "use strict";
 
 (() => {
   const POSITION_COLUMNS = ["instrument_name", "kind", "direction", "size", "average_price", "mark_price",
     "index_price", "floating_profit_loss", "realized_profit_loss", "total_profit_loss", "delta", "initial_margin"];
+  const PUBLIC_TRADE_COLUMNS = ["timestamp", "trade_seq", "direction", "price", "amount", "tick_direction",
+    "mark_price", "index_price", "trade_id"];
   const TRADE_COLUMNS = ["timestamp", "instrument_name", "direction", "amount", "price", "fee", "fee_currency",
     "profit_loss", "trade_id"];
   // An order's columns: who it is, its terms, what filled, its state, when.
@@ -84,6 +88,55 @@
     ];
   }
 
+  /** The instrument's newest public trades, and its last hour's candles as a picture (a wick from low to high, a body
+   * from open to close; green where it closed at or above its open). */
+  function market(d, ui) {
+    const shown = d.book;
+    if (!shown) return [];
+    const trades = shown.trades.map((t) => ({ ...t, timestamp: new Date(t.timestamp).toISOString() }));
+    return [
+      ui.el("h3", {}, `Recent trades of ${shown.instrument_name}`),
+      ui.dataTable("deribit-instrument-trades-table", trades, PUBLIC_TRADE_COLUMNS,
+        `as ${d.queries.last_trades} answers`),
+      ui.el("h3", {}, `Candles of ${shown.instrument_name}`),
+      candles(shown.chart, ui),
+      ui.el("p", { class: "source" }, `as ${d.queries.chart} answers`),
+    ];
+  }
+
+  function candles(chart, ui) {
+    if (chart.status !== "ok") return ui.el("p", { class: "muted", id: "deribit-candles" }, "no trade in the last hour");
+    const { svg } = ui;
+    const width = 520;
+    const height = 120;
+    const pad = 6;
+    const low = Math.min(...chart.low);
+    const high = Math.max(...chart.high);
+    const y = (v) => pad + (high > low ? (1 - (v - low) / (high - low)) : 0.5) * (height - 2 * pad);
+    const step = (width - 2 * pad) / Math.max(chart.ticks.length, 1);
+    const bars = chart.ticks.map((tick, i) => {
+      const x = pad + step * i + step / 2;
+      const [open, close] = [chart.open[i], chart.close[i]];
+      const top = y(Math.max(open, close));
+      const title = `${new Date(tick).toISOString().slice(11, 16)}: open ${open}, high ${chart.high[i]}, low `
+        + `${chart.low[i]}, close ${close}, volume ${chart.volume[i]}`;
+      return svg("g", { class: `candle ${close >= open ? "up" : "down"}`, "data-tick": tick },
+        svg("title", {}, title),
+        svg("line", { x1: x.toFixed(1), x2: x.toFixed(1), y1: y(chart.high[i]).toFixed(1),
+          y2: y(chart.low[i]).toFixed(1) }),
+        svg("rect", { x: (x - step * 0.35).toFixed(1), width: (step * 0.7).toFixed(1), y: top.toFixed(1),
+          height: Math.max(y(Math.min(open, close)) - top, 1).toFixed(1) }));
+    });
+    const summary = `${chart.ticks.length} one-minute candles, low ${low}, high ${high}, last close `
+      + `${chart.close[chart.close.length - 1]}`;
+    return ui.el("div", { class: "svg-box", id: "deribit-candles" },
+      svg("svg", { viewBox: `0 0 ${width} ${height + 14}`, role: "img", "aria-label": summary },
+        svg("title", {}, summary), bars,
+        svg("text", { x: pad, y: height + 12 }, new Date(chart.ticks[0]).toISOString().slice(11, 16)),
+        svg("text", { x: width - pad, y: height + 12, "text-anchor": "end" },
+          new Date(chart.ticks[chart.ticks.length - 1]).toISOString().slice(11, 16))));
+  }
+
   function ownOrders(part) {
     const more = part.orders > part.order_ids.length ? ` (+${part.orders - part.order_ids.length} more)` : "";
     return part.order_ids.join(" ") + more;
@@ -147,6 +200,7 @@
         "as private/get_positions answers for this wallet"),
       orders(d, ui),
       book(d, ui, (name) => ui.showWith({ instrument: name })),
+      market(d, ui),
       el("h3", {}, "Position and realized P&L over exchange time"),
       pnlPictures(d.pnl),
       el("h3", {}, "Trades"),
@@ -171,7 +225,7 @@
       return account ? account.user_id : null;
     },
     make: "/_admin/deribit/accounts",
-    shows: "a Deribit wallet's order book, its own levels marked",
+    shows: "a Deribit wallet's order book, its own levels marked, and the instrument's trades and candles",
     events: {
       instruments(data, shown, ui) {
         if (moved(shown, data.instrument_names)) ui.reload();

@@ -1,0 +1,191 @@
+"""A value over the exchange clock, for what the Deribit mock has no source of its own for (an index's price, a
+perpetual's funding rate, a currency's historical volatility, a yield token's APR): the points set, each the value from
+its time on, kept oldest first and bounded (`PricePath`); and the kind a command gives a path in (`PathKind`).
+
+A path set anew replaces what was kept from its first point on (the points before it stay): a point at the clock's
+time now, what `set_index_price` sets, ends every point set for later. A point's time is given as `at` (an ISO 8601
+time) or `seconds` from the time its command runs (negative: the past; neither: now), so a scenario's step and a
+state file's replay of it set the same times. A read sees the points up to the clock's time now, never a later one.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any
+
+from mockexchange.core.clock import Clock
+from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.records import Price
+from mockexchange.core.money import shown
+from mockexchange.core.values import ITEM, Decimals, Integer, IsoTime, Kind, Refused
+
+MAX_POINTS = 10_000  # what one path keeps (its oldest dropped first), and what one command may set
+MAX_OFFSET = 100 * 366 * 86_400  # a point's `seconds`: a century either way
+_TIME = attrgetter("timestamp")
+_AT = IsoTime()
+_SECONDS = Integer(-MAX_OFFSET, MAX_OFFSET)
+_ZERO = Decimal(0)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+When = datetime | int  # a point's time as given: an exchange time, or seconds from its command's
+Point = tuple[When, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class PathKind(Kind[tuple[Point, ...]]):
+    """A path as a command takes it: a list of 1 to `MAX_POINTS` objects, each its time (`at` or `seconds`, or
+    neither: now) and its value as `field` names it (`{"seconds": 60, "price": "61000"}`), held as (time, value)."""
+
+    value: Decimals
+    field: str
+    plain = list[dict[str, Any]]
+
+    def read(self, value: Any, name: str) -> tuple[Point, ...]:
+        if not isinstance(value, list) or not 1 <= len(value) <= MAX_POINTS:
+            raise Refused(f"{name} must be a list of 1 to {MAX_POINTS} points, not {shown(value)}")
+        return tuple(self._point(item, f"{name}[{i}]") for i, item in enumerate(value))
+
+    def _point(self, item: Any, name: str) -> Point:
+        words = f'an object of "at" (ISO 8601) or "seconds" (from now), and "{self.field}"'
+        if not isinstance(item, dict) or self.field not in item or not set(item) <= {"at", "seconds", self.field}:
+            raise Refused(f"{name} must be {words}, not {shown(item)}", why=ITEM, given=item)
+        if "at" in item and "seconds" in item:
+            raise Refused(f"{name} gives both at and seconds: give one", why=ITEM, given=item)
+        try:
+            value = self.value.read(item[self.field], f"{name}.{self.field}")
+            if "at" in item:
+                return _AT.read(item["at"], f"{name}.at"), value
+            return _SECONDS.read(item.get("seconds", 0), f"{name}.seconds"), value
+        except Refused as exc:
+            raise Refused(str(exc), exc.code, ITEM, item) from None
+
+    def write(self, value: tuple[Point, ...]) -> list[dict[str, Any]]:
+        return [
+            {("at" if isinstance(when, datetime) else "seconds"): _AT.write(when) if isinstance(when, datetime)
+             else when, self.field: self.value.write(amount)}
+            for when, amount in value
+        ]  # fmt: skip
+
+    def check(self, value: tuple[Point, ...], name: str) -> None:
+        if not isinstance(value, tuple):
+            raise Refused(f"{name} must be a tuple of (time, value) points, not {shown(value)}")
+        self.read(self.write(value), name)
+
+    def schema(self) -> dict[str, Any]:
+        point = {
+            "type": "object",
+            "properties": {"at": _AT.schema(), "seconds": _SECONDS.schema(), self.field: self.value.schema()},
+            "required": [self.field],
+            "additionalProperties": False,
+        }
+        return {"type": "array", "minItems": 1, "maxItems": MAX_POINTS, "items": point}
+
+
+def resolved(points: tuple[Point, ...], now: datetime) -> list[Price]:
+    """The points at their exchange times (`seconds` from `now`), in time order; two at one instant are refused."""
+    made = []
+    for when, amount in points:
+        at = when if isinstance(when, datetime) else now + timedelta(seconds=when)
+        try:
+            _AT.check(at, "a point's time")
+        except Refused as exc:
+            raise ExchangeError(str(exc)) from None
+        made.append(Price(amount, at))
+    made.sort(key=_TIME)
+    for before, after in zip(made, made[1:], strict=False):
+        if before.timestamp == after.timestamp:
+            raise ExchangeError(f"a path has two points at {after.timestamp.isoformat()}: give one")
+    return made
+
+
+class PricePath:
+    """One value's points over the exchange clock, oldest first (at most `MAX_POINTS`); `ahead`: whether its last point
+    was later than the clock when last looked at (else the last point is in force from now on, the clock never
+    running back); `announced`: the point last published as the value in force (an index's: index_history.py
+    publishes each as the clock reaches it)."""
+
+    __slots__ = ("points", "ahead", "announced")
+
+    def __init__(self) -> None:
+        self.points: list[Price] = []
+        self.ahead = False
+        self.announced: Price | None = None
+
+    def set(self, points: list[Price], now: datetime) -> None:
+        """Put `points` (in time order) in place of what was kept from the first of them on."""
+        kept = self.points
+        del kept[bisect_left(kept, points[0].timestamp, key=_TIME) :]
+        kept.extend(points)
+        if len(kept) > MAX_POINTS:
+            del kept[: len(kept) - MAX_POINTS]
+        self.ahead = kept[-1].timestamp > now
+
+    def current(self, clock: Clock) -> Price | None:
+        """The point in force at the clock's time now: the last once the clock has reached it, without reading the
+        clock again (a mark, a margin, a ticker read it many times a read)."""
+        points = self.points
+        if not self.ahead:
+            return points[-1] if points else None
+        found = self.at(clock.now())
+        if found is points[-1]:
+            self.ahead = False
+        return found
+
+    def at(self, when: datetime) -> Price | None:
+        """The point in force at `when` (the last at or before it); None before the first."""
+        points = self.points
+        if points and points[-1].timestamp <= when:  # (the value now, the common read)
+            return points[-1]
+        found = bisect_right(points, when, key=_TIME)
+        return points[found - 1] if found else None
+
+    def value_at(self, when: datetime) -> Decimal | None:
+        point = self.at(when)
+        return None if point is None else point.value
+
+    def between(self, start: datetime, end: datetime) -> list[Price]:
+        """The points from `start` to `end`, both included, oldest first."""
+        points = self.points
+        return points[bisect_left(points, start, key=_TIME) : bisect_right(points, end, key=_TIME)]
+
+    def until(self, when: datetime) -> list[Price]:
+        """The points at or before `when`, oldest first."""
+        points = self.points
+        if points and points[-1].timestamp <= when:
+            return list(points)
+        return points[: bisect_right(points, when, key=_TIME)]
+
+    def accrued(self, start: datetime, end: datetime) -> Decimal:
+        """The sum of the value over time from `start` to `end`, in value x milliseconds (0 before the first point)."""
+        if end <= start:
+            return _ZERO
+        total, held, since = _ZERO, self.value_at(start), start
+        for point in self.between(start, end):
+            if held is not None:
+                total += held * _ms(point.timestamp - since)
+            held, since = point.value, max(point.timestamp, start)
+        if held is not None:
+            total += held * _ms(end - since)
+        return total
+
+
+def grid(when: datetime, step: timedelta) -> datetime:
+    """The last time at or before `when` on the epoch's grid of `step` (a candle's, an hour's, a day's start)."""
+    return when - (when - EPOCH) % step
+
+
+def put(paths: dict[str, PricePath], key: str, points: list[Price], now: datetime) -> PricePath:
+    """Set `points` (in time order) on the path kept under `key`, made if new."""
+    path = paths.get(key)
+    if path is None:
+        path = paths[key] = PricePath()
+    path.set(points, now)
+    return path
+
+
+def _ms(span: timedelta) -> int:
+    return (span.days * 86_400 + span.seconds) * 1000 + span.microseconds // 1000

@@ -1,0 +1,41 @@
+"""A currency's volatility as Deribit's public reads show it: its historical volatility
+(`public/get_historical_volatility`, in percent), set through the control plane over the exchange clock (a path,
+price_path.py), and the name of its volatility index (DVOL: `btcdvol_usdc`), an index whose price is set as any
+index's is (market.py) and whose candles `public/get_volatility_index_data` reads (index_history.py).
+
+The implied volatility options are marked with is the market's (market.py's `set_volatility`), not this.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from mockexchange.core.deribit.exchange_state import ExchangeState
+from mockexchange.core.deribit.price_path import put
+from mockexchange.core.deribit.records import Price
+
+
+def volatility_index(currency: str) -> str:
+    """The price index of a currency's volatility index (Deribit's `btcdvol_usdc`, `ethdvol_usdc`)."""
+    return f"{currency.lower()}dvol_usdc"
+
+
+class HistoricalVolatility:
+    """Each currency's historical volatility (the state's `historical_volatility`, by upper-case code)."""
+
+    def __init__(self, state: ExchangeState) -> None:
+        self.state = state
+
+    def set_path(self, currency: str, points: list[Price]) -> Decimal | None:
+        """Set the currency's path; answers its value now (None: none yet)."""
+        state = self.state
+        with state.lock:
+            when = state.clock.now()
+            now = put(state.historical_volatility, currency, points, when).value_at(when)
+            state.publish("historical_volatility", None, (currency, now))
+            return now
+
+    def history(self, currency: str) -> list[Price]:
+        """The points set up to now, oldest first (none: nothing set)."""
+        path = self.state.historical_volatility.get(currency)
+        return [] if path is None else path.until(self.state.clock.now())
