@@ -1,8 +1,9 @@
 """Deribit's public channels beyond the book and the ticker, over a real websocket: trades.* (by instrument, by kind
-and currency), chart.trades.*, quote.*, incremental_ticker.*, instrument.state.*, deribit_price_index.* and
-markprice.options.*; each channel's first notification and the next after a trade, a move of the book or a price, a
-listing or an expiry, compared with what REST reads at the same moment (the exchange clock stands still); bad channel
-names; raw needs an authorized connection; unsubscribing."""
+and currency), chart.trades.*, quote.*, incremental_ticker.*, instrument.state.*, deribit_price_index.*,
+markprice.options.*, perpetual.*, platform_state and announcements; each channel's first notification and the next
+after a trade, a move of the book or a price, a listing or an expiry, a funding rate, a lock, an announcement,
+compared with what REST reads at the same moment (the exchange clock stands still); bad channel names; raw needs an
+authorized connection; unsubscribing."""
 
 from __future__ import annotations
 
@@ -322,6 +323,70 @@ def test_option_marks_follow_the_index_the_volatility_and_a_pinned_mark(mock):
     run(mock, body)
 
 
+# -- perpetual, platform_state, announcements --------------------------------------------------------------------------
+
+
+def test_perpetual_sends_the_funding_rate_and_the_index_as_either_moves(mock):
+    async def body(client: DeribitWs) -> None:
+        await subscribe(client, f"perpetual.{PERP}.100ms", f"perpetual.{FUTURE}.100ms")
+        at_ms = int(START.timestamp() * 1000)
+        assert await data(client, f"perpetual.{PERP}.100ms") == {
+            "timestamp": at_ms,
+            "interest": 0,
+            "index_price": 50000,
+        }
+        assert await client.quiet()  # a dated future has no funding: nothing
+        await act(mock.set_deribit_funding_rate, PERP, [{"rate": "0.0001"}, {"seconds": 3600, "rate": "-0.0002"}])
+        assert (await data(client, f"perpetual.{PERP}.100ms"))["interest"] == Decimal("0.0001")
+        await act(mock.set_index_price, "btc_usd", "50500")
+        indexed = await data(client, f"perpetual.{PERP}.100ms")
+        assert indexed == {"timestamp": at_ms, "interest": Decimal("0.0001"), "index_price": 50500}
+        await act(mock.advance_clock, seconds=3600)  # the path's next rate
+        later = await data(client, f"perpetual.{PERP}.100ms")
+        chart = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="8h")
+        assert later["interest"] == chart["current_interest"] == Decimal("-0.0002")
+        assert later["index_price"] == result(mock, "public/ticker", instrument_name=PERP)["index_price"]
+        assert await client.quiet()
+
+    run(mock, body)
+
+
+def test_platform_state_tells_each_index_locked_and_unlocked(mock):
+    async def body(client: DeribitWs) -> None:
+        await subscribe(client, "platform_state")
+        assert await client.quiet()
+        await act(mock.set_deribit_platform_status, ["btc_usd", "eth_usd"])
+        locked = [await data(client, "platform_state") for _ in range(2)]
+        assert locked == [{"price_index": "btc_usd", "locked": True}, {"price_index": "eth_usd", "locked": True}]
+        await act(mock.set_deribit_platform_status, ["eth_usd", "sol_usdc"])
+        moved = [await data(client, "platform_state") for _ in range(2)]
+        assert moved == [{"price_index": "sol_usdc", "locked": True}, {"price_index": "btc_usd", "locked": False}]
+        assert result(mock, "public/status")["locked_indices"] == ["eth_usd", "sol_usdc"]
+        assert await client.quiet()
+
+    run(mock, body)
+
+
+def test_an_announcement_reaches_subscribers_when_it_is_published(mock):
+    later = datetime(2030, 1, 2, 4, tzinfo=UTC)
+
+    async def body(client: DeribitWs) -> None:
+        await subscribe(client, "announcements")
+        await act(mock.add_deribit_announcement, "Maintenance", "<p>Soon</p>", important=True)
+        now = await data(client, "announcements")
+        assert now.pop("action") == "new" and [now] == result(mock, "public/get_announcements")
+        await act(mock.add_deribit_announcement, "Later", "b", publication_time=later.isoformat())
+        assert await client.quiet()  # not published yet: nor does the REST read show it
+        await act(mock.advance_clock, to=later.isoformat())
+        told = await data(client, "announcements")
+        assert told["title"] == "Later" and told["publication_timestamp"] == int(later.timestamp() * 1000)
+        assert told.pop("action") == "new" and told == result(mock, "public/get_announcements")[0]
+        await act(mock.advance_clock, seconds=60)
+        assert await client.quiet()  # each told once
+
+    run(mock, body)
+
+
 # -- names, unsubscribing ----------------------------------------------------------------------------------------------
 
 
@@ -335,6 +400,7 @@ def test_option_marks_follow_the_index_the_volatility_and_a_pinned_mark(mock):
         f"incremental_ticker.{PERP}.raw", "instrument.state.any", "instrument.state.swap.BTC",
         "instrument.state.any.any.raw", "deribit_price_index.BTC_USD", "deribit_price_index.btcusd",
         "deribit_price_index.btc_usd.raw", "markprice.options.x", "markprice.options", "quote." + "x" * 5000,
+        f"perpetual.{PERP}", "perpetual.NOT-LISTED.100ms", f"perpetual.{PERP}.1s",
     ],
 )  # fmt: skip
 def test_bad_channel_names_are_invalid_params(mock, channel):
@@ -350,17 +416,20 @@ def test_bad_channel_names_are_invalid_params(mock, channel):
 def test_unsubscribed_channels_send_nothing_more(mock):
     mock.deribit_order("bob", PERP, "sell", "70", "50010.5")
     names = [f"trades.{PERP}.100ms", f"chart.trades.{PERP}.5", f"quote.{PERP}", f"incremental_ticker.{PERP}",
-             "instrument.state.any.any", "deribit_price_index.btc_usd", "markprice.options.btc_usd"]  # fmt: skip
+             "instrument.state.any.any", "deribit_price_index.btc_usd", "markprice.options.btc_usd",
+             f"perpetual.{PERP}.agg2", "platform_state", "announcements"]  # fmt: skip
 
     async def body(client: DeribitWs) -> None:
         await subscribe(client, *names)
-        for _ in range(4):  # the quote, the ticker, the index and the marks at once
+        for _ in range(5):  # the quote, the ticker, the index, the marks and the perpetual at once
             await client.notification()
         assert (await client.call("public/unsubscribe", {"channels": names[:4]}))["result"] == names[:4]
         assert (await client.call("public/unsubscribe", {"channels": names[4:]}))["result"] == names[4:]
         await act(mock.deribit_place_order, "alice", PERP, "buy", "70", "50010.5")
         await act(mock.set_index_price, "btc_usd", "51000")
         await act(mock.list_instrument, PUT)
+        await act(mock.set_deribit_platform_status, ["btc_usd"])
+        await act(mock.add_deribit_announcement, "Gone", "b")
         assert await client.quiet()
 
     run(mock, body)

@@ -20,7 +20,7 @@ INTERVALS = ("raw", "100ms", "agg2")
 PRIVATE = ("user.orders.*", "user.trades.*", "user.changes.*", "user.portfolio.*")
 PUBLIC = (
     "book.*", "ticker.*", "quote.*", "incremental_ticker.*", "trades.*", "chart.trades.*", "instrument.state.*",
-    "deribit_price_index.*", "markprice.options.*",
+    "deribit_price_index.*", "markprice.options.*", "perpetual.*", "platform_state", "announcements",
 )  # fmt: skip
 SERVED = PRIVATE + PUBLIC
 # The channels a fault rule may delay: a prefix of a private one's name, in any case (docs/misbehaving.md).

@@ -1,11 +1,15 @@
 """Deribit's public channels of a price index: `deribit_price_index.{index_name}` (the index's price, as it is set on
-the exchange clock) and `markprice.options.{index_name}` (the mark and volatility of every option marked against the
-index that has not expired, as `public/ticker` values them).
+the exchange clock), `markprice.options.{index_name}` (the mark and volatility of every option marked against the
+index that has not expired, as `public/ticker` values them) and `perpetual.{instrument_name}.{interval}` (a
+perpetual's funding rate in force and its index, as `public/get_funding_chart_data`'s `current_interest` and the
+ticker's `index_price` read them).
 
-Each sends what it tells at once when there is something (an index with a price; options of it listed), then after
-each move: the index's price; for the marks, the index's price, an option's mark pinned or unpinned and a volatility
-set (each option's mark, its `iv` the volatility it is valued with, a fraction: 0.5 is 50%), valued when the first
-connection sends it.
+Each sends what it tells at once when there is something (an index with a price; options of it listed; a perpetual
+whose index has a price), then after each move: the index's price; for the marks, the index's price, an option's mark
+pinned or unpinned and a volatility set (each option's mark, its `iv` the volatility it is valued with, a fraction: 0.5
+is 50%); for a perpetual, its index's price and its funding rate (set, or a point of its path the clock reaches),
+valued when the first connection sends it. A `perpetual.*` channel of another listed instrument sends nothing, as
+Deribit's; its interval is any of Deribit's (every move is sent; `raw` needs an authorized connection).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.records import Price
+from mockexchange.venues.deribit.funding_data import INTEREST
 from mockexchange.venues.deribit.public_channels import (
+    FUNDING,
     INDEX,
     MARK,
     VOLATILITY,
@@ -28,6 +34,8 @@ from mockexchange.venues.deribit.public_channels import (
     data_bytes,
     index_base,
     index_refused,
+    interval_refused,
+    listed,
     one,
 )
 from mockexchange.venues.deribit.render import PRICE, Row, number
@@ -126,3 +134,54 @@ def marks_row(exchange: DeribitExchange, index_name: str) -> list[Row] | None:
 def _mark_row(at: int, mark: Decimal, volatility: Decimal, instrument_name: str) -> Row:
     return {"timestamp": at, "mark_price": number(mark, PRICE), "iv": number(volatility, IV),
             "instrument_name": instrument_name}  # fmt: skip
+
+
+class PerpetualChannels(ChannelFamily):
+    prefixes = ("perpetual.",)
+
+    def parse(self, name: str, parts: list[str], exchange: DeribitExchange) -> MarketChannel | str:
+        if len(parts) != 3:
+            return "perpetual.* takes {instrument_name}.{interval}"
+        refused = listed(parts[1], exchange) or interval_refused(parts[2])
+        return refused or MarketChannel(name, "perpetual", parts[1], parts[2])
+
+    def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
+        assert channel.instrument_name is not None
+        index = _index_of(exchange, channel.instrument_name)
+        return (channel.instrument_name,) if index is None else (channel.instrument_name, ("index", index))
+
+    def first(self, channel: MarketChannel, held: ChannelContext) -> bytes | None:
+        assert channel.instrument_name is not None
+        return data_bytes(perpetual_row(held.exchange, channel.instrument_name)) or None
+
+    def news(self, channel: MarketChannel, item: MarketItem, held: ChannelContext) -> tuple[bytes, ...]:
+        name = channel.instrument_name
+        assert name is not None
+        if item.kind == FUNDING:
+            moved = item.payload[0] == name
+        else:
+            moved = item.kind == INDEX and _index_of(held.exchange, name) == item.payload[0]
+        return one(item.data(("perpetual", name), lambda: perpetual_row(held.exchange, name))) if moved else ()
+
+
+def perpetual_row(exchange: DeribitExchange, instrument_name: str) -> Row | None:
+    """A perpetual's funding rate in force and its index now (None: no perpetual, or its index has no price)."""
+    try:
+        instrument = exchange.market.instrument(instrument_name)
+    except ExchangeError:  # (no longer listed: a reset)
+        return None
+    index = exchange.market.index_or_none(instrument.price_index)
+    if not instrument.is_perpetual or index is None:
+        return None
+    return {
+        "timestamp": unix_ms(exchange.state.clock.now()),
+        "interest": number(exchange.funding.rate(instrument_name), INTEREST),
+        "index_price": number(index, PRICE),
+    }
+
+
+def _index_of(exchange: DeribitExchange, instrument_name: str) -> str | None:
+    try:
+        return exchange.market.instrument(instrument_name).price_index
+    except ExchangeError:  # (no longer listed: a reset)
+        return None

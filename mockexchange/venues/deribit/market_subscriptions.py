@@ -12,7 +12,7 @@ from typing import Any
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.public_levels import PublicLevels
 from mockexchange.core.stepping import EVERYTHING, Footprint
-from mockexchange.venues.deribit.index_channels import OptionMarksChannels, PriceIndexChannels
+from mockexchange.venues.deribit.index_channels import OptionMarksChannels, PerpetualChannels, PriceIndexChannels
 from mockexchange.venues.deribit.market_channels import BookChannels, TickerChannels
 from mockexchange.venues.deribit.public_channels import (
     ChannelContext,
@@ -22,7 +22,11 @@ from mockexchange.venues.deribit.public_channels import (
     MarketItem,
     frame,
 )
-from mockexchange.venues.deribit.state_channels import InstrumentStateChannels
+from mockexchange.venues.deribit.state_channels import (
+    AnnouncementChannels,
+    InstrumentStateChannels,
+    PlatformStateChannels,
+)
 from mockexchange.venues.deribit.ticker_channels import IncrementalTickerChannels, QuoteChannels
 from mockexchange.venues.deribit.trade_channels import ChartChannels, TradesChannels
 from mockexchange.venues.fanout import Fanout
@@ -33,7 +37,8 @@ FAMILIES: dict[str, ChannelFamily] = {
     "book": _BOOK, "grouped": _BOOK, "ticker": TickerChannels(), "quote": QuoteChannels(),
     "incremental_ticker": IncrementalTickerChannels(), "trades": TradesChannels(), "chart": ChartChannels(),
     "instrument.state": InstrumentStateChannels(), "deribit_price_index": PriceIndexChannels(),
-    "markprice": OptionMarksChannels(),
+    "markprice": OptionMarksChannels(), "perpetual": PerpetualChannels(), "platform_state": PlatformStateChannels(),
+    "announcements": AnnouncementChannels(),
 }  # fmt: skip
 _PREFIXES = tuple((prefix, family) for family in dict.fromkeys(FAMILIES.values()) for prefix in family.prefixes)
 _NAMES = {name: family for family in FAMILIES.values() for name in family.names}

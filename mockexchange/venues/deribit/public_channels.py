@@ -3,14 +3,14 @@ them (`ChannelFamily`: how its names read, the fan-out keys a channel needs, its
 tells it), the change on its way to a loop's connections (`MarketItem`, each shape rendered once for all of them), and
 the routing of the exchange's changes through the venue's market fan-out (`Routing`).
 
-Routing (`venues/fanout.py`, a fan-out keyed by what a change is of): a change is keyed by its instrument (an order's,
-a trade's, a mark or settlement price's, a funding rate's, a listing's, an expiry's), an index's by `("index", name)`,
-a volatility's by `("vol", base currency)`; a trade is also handed to the connections under `("trades", settlement
-currency)` (a `trades.{kind}.{currency}` channel), a listing or an expiry to those under `("instruments", settlement
-currency)`, an option's mark to those under its index's key (`markprice.options`). In the publishing thread an order's
-change is `derive`d into the move it made of the book (`PublicLevels.moved_by`) and a trade into the public trade when
-it is the one its instrument keeps (the taker's side, or a seeded fill: each trade id once, as the last trades list
-it).
+Routing (`venues/fanout.py`, a fan-out keyed by what a change is of): a change is keyed by its instrument (an order's, a
+trade's, a mark or settlement price's, a funding rate's, a listing's, an expiry's), an index's by `("index", name)`, a
+volatility's by `("vol", base currency)`, the platform's locks and announcements by their kind; a trade is also handed
+to the connections under `("trades", settlement currency)` (a `trades.{kind}.{currency}` channel), a listing or an
+expiry to those under `("instruments", settlement currency)`, an option's mark to those under its index's key
+(`markprice.options`). In the publishing thread an order's change is `derive`d into the move it made of the book
+(`PublicLevels.moved_by`) and a trade into the public trade when it is the one its instrument keeps (the taker's side,
+or a seeded fill: each trade id once, as the last trades list it).
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ INDEX = "derivatives.index_price"  # payload (index name, price)
 VOLATILITY = "derivatives.volatility"  # payload (a base currency or an option's name, volatility)
 LISTED = "derivatives.instrument"  # payload the instrument listed
 EXPIRED = "derivatives.expired"  # payload the instrument expired and delivered
-KINDS = (ORDERS, TRADES, INDEX, MARK, SETTLEMENT, FUNDING, VOLATILITY, LISTED, EXPIRED)
+PLATFORM = "derivatives.platform_state"  # payload (the indices locked before, and after)
+ANNOUNCEMENT = "derivatives.announcement"  # payload the announcement, once its publication time is reached
+KINDS = (ORDERS, TRADES, INDEX, MARK, SETTLEMENT, FUNDING, VOLATILITY, LISTED, EXPIRED, PLATFORM, ANNOUNCEMENT)
 INTERVALS = ("raw", "100ms", "agg2")
 SETTLEMENT_CURRENCIES = (*INVERSE_BASES, LINEAR_QUOTE)  # every currency an instrument the mock lists settles in
 ENTRY_BYTES = 256  # what one level a move changed holds (its action, price and amount), in bytes
@@ -190,6 +192,8 @@ class Routing:
             return payload.instrument_name
         if kind == INDEX:
             return ("index", payload[0])
+        if kind in (PLATFORM, ANNOUNCEMENT):
+            return (kind,)
         if kind == VOLATILITY:
             listing = self.state.listings.get(payload[0])
             return ("vol", listing.instrument.base_currency if listing is not None else payload[0].upper())

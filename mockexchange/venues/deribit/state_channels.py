@@ -1,11 +1,19 @@
 """Deribit's public channels of the exchange's own state: `instrument.state.{kind}.{currency}` (an instrument's
-lifecycle as the exchange lists it and delivers it at expiry).
+lifecycle as the exchange lists it and delivers it at expiry), `platform_state` (the platform locked or unlocked in a
+price index, as `public/status` reports it) and `announcements` (each announcement as `public/get_announcements`
+lists it, once its publication time is reached).
 
 `instrument.state.*` sends nothing at once; an instrument listed is `created` then `started` (the mock lists an
 instrument tradable at once), both at its listing time; one delivered at expiry (core/deribit/expiry.py, when the
 exchange clock passes its expiration) is `settled`, `closed` then `terminated`, each at its expiration, as
 `public/get_instruments` then lists it among the expired. `kind` and `currency` may be `any`; the currency is the one
 the instrument settles in.
+
+`platform_state` sends nothing at once; each lock set sends `{price_index, locked: true}` for each index it locks that
+was not locked, then `{price_index, locked: false}` for each it no longer locks (the mock always allows unauthenticated
+public requests, so it never sends `allow_unauthenticated_public_requests`). `announcements` sends nothing at once,
+then each announcement with `action` `new` when its publication time is reached (at once when it is added with a time
+the clock has reached; else at the first announcement added or clock move after it: core/deribit/platform.py).
 """
 
 from __future__ import annotations
@@ -18,14 +26,18 @@ from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.venues.deribit.platform_data import announcement_row
 from mockexchange.venues.deribit.public_channels import (
+    ANNOUNCEMENT,
     EXPIRED,
     LISTED,
+    PLATFORM,
     ChannelContext,
     ChannelFamily,
     MarketChannel,
     MarketItem,
     kind_and_currency,
+    one,
 )
 from mockexchange.venues.deribit.render import Row
 
@@ -68,3 +80,42 @@ def _listed_at(held: ChannelContext, instrument: Instrument) -> datetime:
         return held.exchange.market.listed_at(instrument.instrument_name)
     except ExchangeError:  # (no longer listed: a reset since)
         return held.exchange.state.clock.now()
+
+
+class _Named(ChannelFamily):
+    """A channel named by one word, with no parameter: the changes of one kind (its fan-out key)."""
+
+    kind = ""
+
+    def parse(self, name: str, parts: list[str], exchange: DeribitExchange) -> MarketChannel | str:
+        return MarketChannel(name, name)
+
+    def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
+        return ((self.kind,),)
+
+
+class PlatformStateChannels(_Named):
+    names = ("platform_state",)
+    kind = PLATFORM
+
+    def news(self, channel: MarketChannel, item: MarketItem, held: ChannelContext) -> tuple[bytes, ...]:
+        if item.kind != PLATFORM:
+            return ()
+        before, after = item.payload
+        moved = [(index, True) for index in after if index not in before]
+        moved += [(index, False) for index in before if index not in after]
+        return tuple(item.data(("platform", index), partial(lock_row, index, locked)) for index, locked in moved)
+
+
+def lock_row(index_name: str, locked: bool) -> Row:
+    return {"price_index": index_name, "locked": locked}
+
+
+class AnnouncementChannels(_Named):
+    names = ("announcements",)
+    kind = ANNOUNCEMENT
+
+    def news(self, channel: MarketChannel, item: MarketItem, held: ChannelContext) -> tuple[bytes, ...]:
+        if item.kind != ANNOUNCEMENT:
+            return ()
+        return one(item.data("announcement", lambda: {"action": "new", **announcement_row(item.payload)}))
