@@ -18,7 +18,6 @@ from collections.abc import Hashable
 from decimal import Decimal
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.records import Price
 from mockexchange.venues.deribit.funding_data import INTEREST
@@ -34,6 +33,7 @@ from mockexchange.venues.deribit.public_channels import (
     data_bytes,
     index_base,
     index_refused,
+    instrument_of,
     interval_refused,
     listed,
     one,
@@ -101,9 +101,8 @@ def _moves_marks(item: MarketItem, index_name: str, exchange: DeribitExchange) -
         return payload[0] == index_name
     if kind not in (MARK, VOLATILITY):
         return False
-    try:
-        instrument = exchange.market.instrument(payload[0])
-    except ExchangeError:  # a currency's volatility (or an instrument no longer listed)
+    instrument = instrument_of(exchange, payload[0])
+    if instrument is None:  # a currency's volatility (or an instrument no longer listed)
         return kind == VOLATILITY and payload[0] == index_base(index_name)
     return instrument.kind == "option" and instrument.price_index == index_name
 
@@ -166,12 +165,11 @@ class PerpetualChannels(ChannelFamily):
 
 def perpetual_row(exchange: DeribitExchange, instrument_name: str) -> Row | None:
     """A perpetual's funding rate in force and its index now (None: no perpetual, or its index has no price)."""
-    try:
-        instrument = exchange.market.instrument(instrument_name)
-    except ExchangeError:  # (no longer listed: a reset)
+    instrument = instrument_of(exchange, instrument_name)
+    if instrument is None or not instrument.is_perpetual:
         return None
     index = exchange.market.index_or_none(instrument.price_index)
-    if not instrument.is_perpetual or index is None:
+    if index is None:
         return None
     return {
         "timestamp": unix_ms(exchange.state.clock.now()),
@@ -181,7 +179,5 @@ def perpetual_row(exchange: DeribitExchange, instrument_name: str) -> Row | None
 
 
 def _index_of(exchange: DeribitExchange, instrument_name: str) -> str | None:
-    try:
-        return exchange.market.instrument(instrument_name).price_index
-    except ExchangeError:  # (no longer listed: a reset)
-        return None
+    instrument = instrument_of(exchange, instrument_name)
+    return None if instrument is None else instrument.price_index

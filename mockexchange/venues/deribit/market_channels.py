@@ -40,6 +40,7 @@ from mockexchange.venues.deribit.public_channels import (
     MarketChannel,
     MarketItem,
     data_bytes,
+    instrument_of,
     interval_refused,
     listed,
     one,
@@ -135,9 +136,8 @@ class TickerChannels(ChannelFamily):
 def ticker_keys(channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
     """A ticker's keys: its instrument's, its index's and, an option's, its base currency's volatility."""
     assert channel.instrument_name is not None
-    try:
-        instrument = exchange.market.instrument(channel.instrument_name)
-    except ExchangeError:  # (no longer listed: a reset)
+    instrument = instrument_of(exchange, channel.instrument_name)
+    if instrument is None:
         return (channel.instrument_name,)
     keys: tuple[Hashable, ...] = (channel.instrument_name, ("index", instrument.price_index))
     return (*keys, ("vol", instrument.base_currency)) if instrument.kind == "option" else keys
@@ -148,11 +148,8 @@ def moves_ticker(item: MarketItem, instrument_name: str, exchange: DeribitExchan
     kind = item.kind
     if kind in TICKER_KINDS:
         return item.instrument_name == instrument_name
-    if kind not in (INDEX, VOLATILITY):
-        return False
-    try:
-        instrument = exchange.market.instrument(instrument_name)
-    except ExchangeError:
+    instrument = instrument_of(exchange, instrument_name) if kind in (INDEX, VOLATILITY) else None
+    if instrument is None:
         return False
     if kind == INDEX:
         return item.payload[0] == instrument.price_index

@@ -132,11 +132,17 @@ class ChannelFamily:
 # -- reading names ----------------------------------------------------------------------------------------------------
 
 
+def instrument_of(exchange: DeribitExchange, instrument_name: str) -> Instrument | None:
+    """The instrument, if it is listed (a channel's may be gone since it was read: a reset)."""
+    try:
+        return exchange.market.instrument(instrument_name)
+    except ExchangeError:
+        return None
+
+
 def listed(instrument_name: str, exchange: DeribitExchange) -> str | None:
     """Why a channel of this instrument is refused (None: it is listed)."""
-    try:
-        exchange.market.instrument(instrument_name)
-    except ExchangeError:
+    if instrument_of(exchange, instrument_name) is None:
         return f"no listed instrument {instrument_name[:100]!r}"
     return None
 

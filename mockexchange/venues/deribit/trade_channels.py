@@ -16,10 +16,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.candles import MINUTE_MS, chart
 from mockexchange.core.deribit.exchange import DeribitExchange
-from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.venues.deribit.public_channels import (
     PUBLIC_TRADE,
     ChannelContext,
@@ -27,6 +25,7 @@ from mockexchange.venues.deribit.public_channels import (
     MarketChannel,
     MarketItem,
     data_bytes,
+    instrument_of,
     interval_refused,
     kind_and_currency,
     listed,
@@ -62,7 +61,7 @@ class TradesChannels(ChannelFamily):
         trade = item.payload
         if channel.instrument_name not in (None, trade.instrument_name):
             return ()
-        instrument = _instrument(held, trade.instrument_name)
+        instrument = instrument_of(held.exchange, trade.instrument_name)
         if instrument is None or channel.instrument_name is None and not channel.carries(instrument):
             return ()
         return one(item.data("trades", lambda: [public_trade(trade, instrument)]))
@@ -104,10 +103,3 @@ def _candle(held: ChannelContext, instrument_name: str, minutes: int, at_ms: int
     series = held.exchange.state.candles.get(instrument_name, [])
     found = next(chart(series, minutes, tick, at_ms, at_ms, 1), None)
     return None if found is None else candle_row(found)
-
-
-def _instrument(held: ChannelContext, name: str) -> Instrument | None:
-    try:
-        return held.exchange.market.instrument(name)
-    except ExchangeError:  # (no longer listed: a reset since the trade)
-        return None
