@@ -71,7 +71,8 @@ from mockexchange.version import __version__
 # 34: a Deribit index's price is its path over the exchange clock (core/deribit/price_path.py's `PricePath`), its
 #     history beside the point in force; the exchange keeps perpetuals' funding rates, historical volatility, APR,
 #     the platform's locked indices and announcements.
-LAYOUT = 34
+# 35: the Deribit exchange keeps the clock's time up to which its announcements were told (`announced_until`).
+LAYOUT = 35
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

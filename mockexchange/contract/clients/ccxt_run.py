@@ -1,6 +1,6 @@
 """Running ccxt's Deribit classes (contracts/clients/deribit/ccxt_client.py) in ccxt's own venv against a mock, as a
-live subprocess: its REST calls first, then, when the plan asks, ccxt.pro's `watch_my_trades` and `watch_balance`, or
-its `watch_order_book`.
+live subprocess: its REST calls first, then, when the plan asks, ccxt.pro's `watch_my_trades` and `watch_balance`, its
+`watch_order_book`, or its `watch_trades`, `watch_ohlcv` and `watch_ticker`.
 
 The script prints one JSON object per line; a reader thread turns the lines into events so a caller waits for one
 with a timeout (`rest`, then `subscribed`: make the fills now, then `done`) instead of blocking on the pipe.
@@ -19,6 +19,7 @@ from mockexchange.schema.specs import package_path
 SCRIPT_NAME = "ccxt_client.py"
 REST_TIMEOUT_S = 120.0  # interpreter start, importing ccxt (large), load_markets and the calls
 WATCH_TIMEOUT_S = 15.0  # for the subscriptions to be acknowledged, then again for the notifications
+WATCHES = ("watch", "book", "market")  # the parts of a plan that run ccxt.pro after the REST calls (one at most)
 
 
 def ccxt_script() -> Path:
@@ -29,7 +30,7 @@ class CcxtRun(LiveScript):
     """The script following `plan` (see its docstring); a context manager: leaving it kills the script if it runs."""
 
     def __init__(self, plan: dict[str, Any], tmp_dir: Path) -> None:
-        for part in ("watch", "book"):
+        for part in WATCHES:
             if part in plan:
                 plan = {**plan, part: {"timeout_s": WATCH_TIMEOUT_S, **plan[part]}}
         super().__init__(venv_python(ensure_venv(CCXT)), ccxt_script(), plan, tmp_dir, "ccxt")
@@ -43,7 +44,7 @@ class CcxtRun(LiveScript):
 
     def finish(self) -> dict[str, Any]:
         """The `done` event, once the script has exited cleanly."""
-        part = next((p for p in ("watch", "book") if p in self.plan), None)
+        part = next((p for p in WATCHES if p in self.plan), None)
         done = self.wait_for("done", self.plan[part]["timeout_s"] + 30) if part is not None else {}
         code = self.process.wait(timeout=30)
         if code != 0:

@@ -65,6 +65,7 @@ class Dialect:
     bodyless_breaks: frozenset[str] = frozenset()
     lacks_params: Mapping[str, frozenset[str]] = field(default_factory=dict)  # endpoint -> parameters it cannot send
     lacks: Mapping[str, str] = field(default_factory=dict)  # capability -> why it does not apply
+    not_played: Mapping[str, str] = field(default_factory=dict)  # capability the matrix does not play yet -> why
     market_data: MarketData | None = None  # the `markets` scene's reads
     body: str | None = None  # the argument a request body goes under (None: its fields are keyword arguments)
     # a scene's call id -> (the exception the client raises, why): what it does with a correct request, a finding
@@ -308,6 +309,7 @@ SDK = Dialect(
             "makes optional: it raises before sending",
         )
     },
+    not_played={"market-ws": "the matrix does not play kalshi-sdk's ticker and trade subscriptions yet"},
 )
 
 _OFFICIAL_METHODS = {
@@ -370,7 +372,7 @@ OFFICIAL = Dialect(
         ("last_update", "last_update_time", "time"),
     ),
     errors=_OFFICIAL_ERRORS,
-    lacks={"websocket": _NO_WEBSOCKET, "orderbook-ws": _NO_WEBSOCKET},
+    lacks={"websocket": _NO_WEBSOCKET, "orderbook-ws": _NO_WEBSOCKET, "market-ws": _NO_WEBSOCKET},
     market_data=_WIRE_MARKET_DATA,
 )
 
@@ -448,6 +450,7 @@ OFFICIAL_3_2 = Dialect(
     lacks={
         "websocket": _NO_WEBSOCKET,
         "orderbook-ws": _NO_WEBSOCKET,
+        "market-ws": _NO_WEBSOCKET,
         "transfers": "3.2.0 has no get_deposits or get_withdrawals",
         "subaccounts": "3.2.0 has none of the subaccount, instance transfer or target allocation operations",
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",

@@ -5,7 +5,8 @@ whether what the client parsed equals the ledger, and why.
 Cells: PASS and FAIL (the client's reads against the mock: equal to the ledger, or not, or the client could not run:
 a missing interpreter or a venv that cannot be built is a FAIL, never a skip); `n/a` (the client has no such thing,
 e.g. no websocket client, or a Kalshi-only capability in ccxt's Deribit row); `not yet` (what the mock's Deribit
-venue does not serve yet for ccxt); `note` (a 3.34-era client read against the legacy profile, which is not theirs:
+venue does not serve yet for ccxt, or a column the matrix does not play for a client yet: its dialect's
+`not_played`); `note` (a 3.34-era client read against the legacy profile, which is not theirs:
 what it does is shown, it does not fail the matrix). The `generated` column runs the generated-responses mode against
 each client (generated.py): what breaks a client is a finding about that client, reported but never a failure.
 Exit status: 0 when no cell is FAIL, 1 otherwise, 2 on usage errors.
@@ -30,6 +31,7 @@ from xml.etree import ElementTree
 from mockexchange.contract.clients.ccxt_checks import NA_REASONS as CCXT_NA
 from mockexchange.contract.clients.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
 from mockexchange.contract.clients.ccxt_checks import ccxt_verdicts
+from mockexchange.contract.clients.ccxt_market_ws import market_ws_verdict
 from mockexchange.contract.clients.ccxt_trading import COLUMNS as TRADING_COLUMNS
 from mockexchange.contract.clients.ccxt_trading import trading_verdicts
 from mockexchange.contract.clients.checks import (
@@ -67,6 +69,7 @@ from mockexchange.contract.clients.user_orders_ws import user_orders_verdict
 from mockexchange.server import MockServer
 
 PASS, FAIL, NA, NOT_YET, NOTE = "PASS", "FAIL", "n/a", "not yet", "note"
+MARKET_WS = "market-ws"  # ccxt's: ccxt.pro's watch_trades, watch_ohlcv and watch_ticker (ccxt_market_ws.py)
 FINDINGS, CLEAN = "findings", "clean"
 DEFAULT_SEEDS = 10
 
@@ -105,6 +108,8 @@ CAPABILITIES = (
                "client with a websocket client also follows user_orders, live"),
     Capability("orderbook-ws", "book-ws", "orderbook_delta through the client's own book keeper while the house's "
                "levels move"),
+    Capability("market-ws", "mkt-ws", "the public market data channels beyond the book (trades, candles, the "
+               "ticker) through the client's websocket client while trades print"),
 )  # fmt: skip
 GENERATED = Capability("generated", "generated", "generated responses: runs that broke the client (findings)")
 BY_NAME = {capability.name: capability for capability in CAPABILITIES}
@@ -381,6 +386,7 @@ def _row_cells(
         return _ccxt_cells(row, columns, work_dir), None
     assert row.spec is not None and row.dialect is not None
     cells = {name: Cell(NA, row.dialect.lacks[name]) for name in columns if name in row.dialect.lacks}
+    cells |= {name: Cell(NOT_YET, row.dialect.not_played[name]) for name in columns if name in row.dialect.not_played}
     decided(cells)
     todo = [name for name in columns if name not in cells]
     try:
@@ -427,16 +433,19 @@ def _both(cell: Cell, more: Cell, what: str) -> Cell:
 
 
 def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
-    """ccxt's row: Deribit's reads (mockexchange/contract/clients/ccxt_checks.py) and its books and orders
-    (ccxt_trading.py) against the Deribit exchange."""
+    """ccxt's row: Deribit's reads (mockexchange/contract/clients/ccxt_checks.py), its books and orders
+    (ccxt_trading.py) and its public channels (ccxt_market_ws.py) against the Deribit exchange."""
     assert row.spec is not None
     cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
     cells |= {name: Cell(NOT_YET, CCXT_NOT_YET[name]) for name in columns if name in CCXT_NOT_YET}
     todo = [name for name in columns if name not in cells]
     try:
         ensure_venv(row.spec)
-        reads = [name for name in todo if name not in TRADING_COLUMNS]
+        reads = [name for name in todo if name not in TRADING_COLUMNS and name != MARKET_WS]
         judged = ccxt_verdicts(reads, work_dir) | trading_verdicts([n for n in todo if n in TRADING_COLUMNS], work_dir)
+        if MARKET_WS in todo:
+            (work_dir / MARKET_WS).mkdir()
+            judged[MARKET_WS] = market_ws_verdict(work_dir / MARKET_WS)
     except (ClientEnvError, ClientRunError) as exc:
         return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
     return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}

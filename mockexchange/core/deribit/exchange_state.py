@@ -60,6 +60,8 @@ class ExchangeState:
     apr: dict[str, PricePath] = field(default_factory=dict)
     locked_indices: list[str] = field(default_factory=list)  # the indices the platform is locked in (platform.py)
     announcements: list[Announcement] = field(default_factory=list)  # by publication, the newest kept (platform.py)
+    # the exchange clock's time up to which the announcements' publication was told (platform.py's `tell_due`)
+    announced_until: datetime | None = None
     accounts: dict[str, DeribitAccount] = field(default_factory=dict)
     wallet_owner: dict[int, str] = field(default_factory=dict)
     positions: dict[tuple[str, int, str], PositionState] = field(default_factory=dict)
@@ -118,4 +120,5 @@ class ExchangeState:
         ):  # fmt: skip
             held.clear()
         self.next_expiry = None
+        self.announced_until = None
         self.orders = None

@@ -29,7 +29,8 @@ class Expiry:
         yet, in expiration order: each open position closes at the delivery price (the settlement price set for the
         instrument, else its index price now, which is the index in force at the expiry: every change to the exchange
         delivers what is due first), its P&L (futures) or its value (options) moves into the balance, and a
-        `Delivery` is kept and published. Perpetuals never expire. Cheap when nothing is due."""
+        `Delivery` is kept and published; then the instrument itself is published as expired. Perpetuals never expire.
+        Cheap when nothing is due."""
         state = self.state
         with state.lock:
             due_at = state.next_expiry
@@ -46,8 +47,11 @@ class Expiry:
                 if expiration <= now:
                     due.append(listing)
             due.sort(key=lambda listing: (listing.instrument.expiration, listing.instrument.instrument_name))
+            made: list[Delivery] = []
             with self._delivering([listing.instrument.instrument_name for listing in due]):
-                made = [delivery for listing in due for delivery in self._deliver(listing)]
+                for listing in due:
+                    made += self._deliver(listing)
+                    state.publish("expired", None, listing.instrument)  # (the instrument.state channels)
             pending = [
                 listing.instrument.expiration
                 for listing in state.listings.values()

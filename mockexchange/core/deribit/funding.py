@@ -72,7 +72,8 @@ class Funding:
         with state.lock:
             if not self.instrument(instrument_name).is_perpetual:
                 raise ExchangeError(f"{instrument_name} is not a perpetual: only a perpetual has a funding rate")
-            put(state.funding, instrument_name, points, state.clock.now())
+            path = put(state.funding, instrument_name, points, state.clock.now())
+            path.announced = path.current(state.clock)  # (a later point: published as the clock reaches it)
             rate = self.rate(instrument_name)
             state.publish("funding", None, (instrument_name, rate))
             return rate

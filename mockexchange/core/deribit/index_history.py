@@ -35,7 +35,8 @@ class IndexCandle:
 
 def clock_moved(exchange: DeribitExchange) -> None:
     """What falls due as the clock moves: what expired delivered (at the index in force when it expired), each
-    index's point the clock has reached published as its price, and the orders the moves make due fired."""
+    index's point the clock has reached published as its price, and the orders the moves make due fired; each
+    perpetual's funding rate the clock has reached published, and each announcement whose time it has reached."""
     exchange.expiry.expire_due()
     state = exchange.state
     moved = False
@@ -47,6 +48,12 @@ def clock_moved(exchange: DeribitExchange) -> None:
                 path.announced = point
                 state.publish("index_price", None, (name, point))
                 moved = True
+        for name, path in state.funding.items():
+            point = path.at(now)
+            if point is not None and point != path.announced:
+                path.announced = point
+                state.publish("funding", None, (name, point.value))
+        exchange.platform.tell_due()
     if moved:
         triggers.fire(exchange)
 

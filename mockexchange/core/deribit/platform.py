@@ -1,6 +1,10 @@
 """The Deribit platform's own news, set through the control plane: the price indices it is locked in
 (`public/status`) and its announcements (`public/get_announcements`). A lock is reported, as Deribit's status reports
 it; the mock's matching does not stop for it (docs/known-differences.md).
+
+Each is published on the exchange's bus for the `platform_state` and `announcements` channels: a lock set with the
+indices locked before and after it; an announcement once its publication time is reached by the exchange clock (at
+once when it is added, else at the first announcement added or clock move after it: `tell_due`).
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ class Platform:
         """Lock the platform in `indices` from now on, and in no other (each named once); answers them."""
         state = self.state
         with state.lock:
+            before = list(state.locked_indices)
             state.locked_indices[:] = dict.fromkeys(indices)
-            state.publish("platform_state", None, list(state.locked_indices))
+            state.publish("platform_state", None, (before, list(state.locked_indices)))
             return list(state.locked_indices)
 
     def status(self) -> tuple[str, list[str]]:
@@ -51,12 +56,27 @@ class Platform:
                 state.next_announcement_id, title, body, important, confirmation, published or state.clock.now()
             )
             state.next_announcement_id += 1
+            self.tell_due()
             kept = state.announcements
             kept.append(made)
             kept.sort(key=lambda item: (item.published, item.id))
             del kept[: max(0, len(kept) - MAX_ANNOUNCEMENTS)]
-            state.publish("announcement", None, made)
+            if made.published <= state.clock.now():  # (one for later: told when the clock reaches it)
+                state.publish("announcement", None, made)
             return made
+
+    def tell_due(self) -> None:
+        """Publish each announcement whose publication time the clock has reached since this was last asked (none the
+        first time: each is published at once when added with a time reached)."""
+        state = self.state
+        with state.lock:
+            now, since = state.clock.now(), state.announced_until
+            state.announced_until = now
+            if since is None or since >= now:
+                return
+            for item in state.announcements:
+                if since < item.published <= now:
+                    state.publish("announcement", None, item)
 
     def announcements(self, latest: datetime, count: int) -> list[Announcement]:
         """The newest `count` published at or before `latest` (and by now), newest first."""

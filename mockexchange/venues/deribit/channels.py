@@ -16,9 +16,12 @@ from mockexchange.venues.deribit.params import CURRENCIES
 
 INTERVALS = ("raw", "100ms", "agg2")
 # The channels served, by family, as a refusal of another and the serve banner name them: the account's own, and the
-# public market data (market_channels.py).
+# public market data (public_channels.py and the families' modules).
 PRIVATE = ("user.orders.*", "user.trades.*", "user.changes.*", "user.portfolio.*")
-PUBLIC = ("book.*", "ticker.*")
+PUBLIC = (
+    "book.*", "ticker.*", "quote.*", "incremental_ticker.*", "trades.*", "chart.trades.*", "instrument.state.*",
+    "deribit_price_index.*", "markprice.options.*", "perpetual.*", "platform_state", "announcements",
+)  # fmt: skip
 SERVED = PRIVATE + PUBLIC
 # The channels a fault rule may delay: a prefix of a private one's name, in any case (docs/misbehaving.md).
 _PRIVATE_PREFIX = "user."
@@ -42,15 +45,15 @@ class Channel:
         return self.kind in (None, instrument.kind) and self.currency in (None, instrument.settlement_currency)
 
 
-def _is_currency(text: str) -> bool:
+def is_currency(text: str) -> bool:
     """A coin code or `any`. Any coin code: ccxt.pro's watch_balance subscribes user.portfolio.SOL too, beyond the
     AsyncAPI's enum."""
     upper = text.upper()
     return upper == "ANY" or (upper.isalpha() and upper.isascii() and 2 <= len(upper) <= 10)
 
 
-def _currency(text: str) -> str | None:
-    """The code a channel names (one `_is_currency` took); None for `any`."""
+def currency_of(text: str) -> str | None:
+    """The code a channel names (one `is_currency` took); None for `any`."""
     upper = text.upper()
     return None if upper == "ANY" else upper
 
@@ -62,7 +65,7 @@ def parse_channel(name: str) -> Channel | str:
         return f"the mock serves {', '.join(SERVED)} only"
     family = parts[1]
     if family == "portfolio":
-        currency = _currency(parts[2]) if len(parts) == 3 and _is_currency(parts[2]) else None
+        currency = currency_of(parts[2]) if len(parts) == 3 and is_currency(parts[2]) else None
         if currency is None:
             return "user.portfolio.{currency} takes one currency"
         return Channel(name, family, currency=currency)
@@ -74,9 +77,9 @@ def parse_channel(name: str) -> Channel | str:
         kind = None if parts[2] == "any" else parts[2]
         if kind is not None and kind not in POSITION_KINDS:
             return f"kind {parts[2]!r} is not one of {', '.join(POSITION_KINDS)}, any"
-        if not _is_currency(parts[3]):
+        if not is_currency(parts[3]):
             return f"currency {parts[3]!r} is not a currency code ({', '.join(CURRENCIES)}, ...) or any"
-        return Channel(name, family, kind=kind, currency=_currency(parts[3]))
+        return Channel(name, family, kind=kind, currency=currency_of(parts[3]))
     if len(parts) == 4:
         return Channel(name, family, instrument_name=parts[2])
     return "malformed channel name"

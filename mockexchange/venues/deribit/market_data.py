@@ -1,6 +1,7 @@
 """Deribit's public market data: `public/get_order_book` and `public/ticker`, read from every account's resting orders
 (`core/deribit/public_levels.py`) and the exchange's prices and trades (`core/deribit/market_stats.py`), and their rows,
-which the `book.*` and `ticker.*` channels send too (`market_channels.py`).
+which the `book.*`, `ticker.*`, `quote.*` and `incremental_ticker.*` channels send too (`market_channels.py`,
+`ticker_channels.py`).
 
 Field by field as Deribit's documentation and captured answers show them: prices to 8 places, amounts exact, an empty
 side's best price and amount 0, `last_price` null before the first trade, the statistics null without a trade in 24
@@ -100,8 +101,8 @@ def _common(item: Ticker) -> Row:
         "instrument_name": instrument.instrument_name,
         "index_price": number(item.index_price, PRICE),
         "estimated_delivery_price": number(item.index_price, PRICE),
-        **_best("bid", item.levels),
-        **_best("ask", item.levels),
+        **best_row("bid", item.levels),
+        **best_row("ask", item.levels),
     }
     if item.delivery_price is not None:
         row["delivery_price"] = number(item.delivery_price, PRICE)
@@ -127,7 +128,8 @@ def _common(item: Ticker) -> Row:
     return row
 
 
-def _best(side: str, view: LevelsView) -> Row:
+def best_row(side: str, view: LevelsView) -> Row:
+    """A side's best price and amount (0 and 0 for an empty side): the ticker's and the `quote.*` channel's."""
     best = view.best_bid if side == "bid" else view.best_ask
     if best is None:
         return {f"best_{side}_price": _ZERO, f"best_{side}_amount": _ZERO}

@@ -2,7 +2,7 @@
 `_by_currency` and their `_and_time` forms), the candles (`public/get_tradingview_chart_data`) and the volumes
 (`public/get_trade_volumes`), read from the trades each instrument keeps (core/deribit/trading.py: its newest 10,000,
 each trade id once, with the taker's direction) and its candles (core/deribit/candles.py); and their rows, which the
-`trades.*` and `chart.trades.*` channels will send too.
+`trades.*` and `chart.trades.*` channels send too (trade_channels.py).
 
 The last trades page as a user's trades do (history.py's `TradeBounds`): `count`, `sorting`, sequence numbers or trade
 ids, times, all inclusive, and `has_more`; by currency, every instrument settled in it, in trade id order.
@@ -152,6 +152,12 @@ def chart_row(candles: Iterable[DeribitCandle]) -> Row:
         "volume": volumes, "cost": costs, "ticks": ticks, "status": "ok" if ticks else "no_data", "open": opens,
         "low": lows, "high": highs, "close": closes,
     }  # fmt: skip
+
+
+def candle_row(candle: DeribitCandle) -> Row:
+    """One candle as the `chart.trades.*` channel sends it."""
+    tick, open_, high, low, close, volume, cost = candle_figures(candle)
+    return {"volume": volume, "tick": tick, "open": open_, "low": low, "high": high, "cost": cost, "close": close}
 
 
 def candle_figures(candle: DeribitCandle) -> tuple[int, Any, Any, Any, Any, Any, Any]:

@@ -41,7 +41,7 @@ from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.faults import Fault
 from mockexchange.core.numbers import INT64_MAX
-from mockexchange.core.stepping import EVERYTHING, Footprint
+from mockexchange.core.stepping import Footprint
 from mockexchange.core.values import Integer
 from mockexchange.venues import admission
 from mockexchange.venues.deribit import faults, rate_limits
@@ -61,23 +61,13 @@ from mockexchange.venues.deribit.errors import (
     from_auth,
     invalid_param,
 )
-from mockexchange.venues.deribit.market_channels import (
-    KINDS as MARKET_KINDS,
-)
-from mockexchange.venues.deribit.market_channels import (
-    Initial,
-    MarketItem,
-    MarketSubscriptions,
-    change_bytes,
-    deriver,
-    is_market,
-    key_of,
-    parse_market_channel,
-)
+from mockexchange.venues.deribit.market_subscriptions import MarketSubscriptions, is_market, parse_market_channel
 from mockexchange.venues.deribit.methods import WS_ONLY, RpcCall, answer
 from mockexchange.venues.deribit.notifications import TradeNotifications
 from mockexchange.venues.deribit.orders import OrderNotifications
 from mockexchange.venues.deribit.params import Params
+from mockexchange.venues.deribit.public_channels import KINDS as MARKET_KINDS
+from mockexchange.venues.deribit.public_channels import Initial, MarketItem, Routing, change_bytes
 from mockexchange.venues.deribit.table import METHODS
 from mockexchange.venues.fanout import Deliver, Fanout, HandedChange
 from mockexchange.venues.faults import delay_message, diagnosis, pause
@@ -120,7 +110,7 @@ class DeribitConnection:
         self._leave_fanout: Callable[[], None] | None = None  # while bound: the fan-out hands over its user's trades
         self._outbox: Outbox[Queued] = Outbox(ctx.ws_queue_size, ctx.ws_queue_bytes, self.overflow_now)
         self._ready = asyncio.Event()  # set when the outbox has something (the sender waits on an empty one)
-        self.market = MarketSubscriptions(ctx.exchange, ctx.levels, market_fanout, self)  # book.*, ticker.*
+        self.market = MarketSubscriptions(ctx.exchange, ctx.levels, market_fanout, self)  # the public channels
         self._replied = asyncio.Event()  # cleared while a subscription's first notifications wait for its reply
         self._replied.set()
         self._send_lock = asyncio.Lock()
@@ -387,7 +377,7 @@ class DeribitConnection:
             )
 
     def _subscribe_market(self, name: str, caller: Authenticated | None) -> None:
-        """A book.* or ticker.* channel: held, and its first notification queued to follow the reply."""
+        """A public channel: held, and its first notification queued to follow the reply."""
         channel = parse_market_channel(name, self.ctx.exchange)
         if isinstance(channel, str):
             raise invalid_param("channels", "invalid channel", f"{name}: {channel}")
@@ -443,12 +433,10 @@ class DeribitConnection:
         return item.frames(self.ctx.exchange, self.caller, list(self.channels.values()))
 
     def _reads(self, item: Queued) -> Footprint:
-        """What rendering an item reads: a channel's first notification or a move its instrument's, an account's
-        change its own account's; an index's move anything (every ticker on it)."""
-        if isinstance(item, Initial):
-            return Footprint.of(markets=(item.channel.instrument_name,))
-        if isinstance(item, MarketItem):
-            return EVERYTHING if item.instrument_name is None else Footprint.of(markets=(item.instrument_name,))
+        """What rendering an item reads: a public channel's (`MarketSubscriptions.reads`), an account's change its own
+        account's."""
+        if isinstance(item, Initial | MarketItem):
+            return self.market.reads(item)
         assert self.caller is not None
         return Footprint.of((self.caller.credential.user_id,))
 
@@ -506,6 +494,7 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
         limit_bytes=limit_bytes,
         weigh=change_bytes,
     )
+    routing = Routing(ctx.exchange, ctx.levels)
     market: Fanout[DeribitConnection] = Fanout(
         ctx.exchange.state.bus,
         MARKET_KINDS,
@@ -513,8 +502,9 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
         limit,
         limit_bytes=limit_bytes,
         weigh=change_bytes,
-        key=key_of,
-        derive=deriver(ctx.levels),
+        key=routing.key,
+        wide=routing.wide,
+        derive=routing.derive,
     )
 
     async def endpoint(websocket: WebSocket) -> None:

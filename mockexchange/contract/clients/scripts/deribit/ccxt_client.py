@@ -5,10 +5,10 @@ Deribit venue: REST calls (`fetch_positions`, `fetch_balance`, `create_order`, .
 
 Like the Kalshi scripts it runs isolated (`python -I`, see contracts/clients/kalshi/client_harness.py) and imports
 only the client library and the standard library. ccxt is pointed at the mock the documented way, through
-`urls['api']` (`rest`, and `ws` for ccxt.pro). The two small subclasses below change nothing ccxt sends or parses:
+`urls['api']` (`rest`, and `ws` for ccxt.pro). The small subclasses below change nothing ccxt sends or parses:
 `fetch` and `handle_message` are overridden only to note each HTTP request (path, query, status, raw body) and each
-websocket message, so a test can compare ccxt's parsed values with the exact wire, and know when the mock has
-acknowledged a subscription.
+websocket message (and what ccxt parsed of a public market data message), so a test can compare ccxt's parsed values
+with the exact wire, and know when the mock has acknowledged a subscription.
 
 Plan (a JSON file named by argv[1]):
   {"rest_url": "http://127.0.0.1:PORT", "ws_url"?: "ws://127.0.0.1:PORT/ws/api/v2",
@@ -20,6 +20,12 @@ watch_balance and, with `orders`, K order updates from watch_orders (or the time
   "book"?: {"symbol": "...", "limit"?: N, "until": {"bids": [[price, amount], ...], "asks": [...]}, "timeout_s": T}
 `book` runs ccxt.pro's watch_order_book instead, once `book.{instrument}.100ms` is acknowledged, until the book it
 keeps equals `until` (or the timeout): then {"event": "done", "reason", "book": {"bids", "asks", "nonce"}, ...}.
+  "market"?: {"symbol": "...", "timeframe"?: "1m", "trades": N, "last": P, "timeout_s": T}
+`market` runs ccxt.pro's watch_trades, watch_ohlcv and watch_ticker on one connection instead (no key: public
+channels), once `trades.{instrument}.100ms`, `chart.trades.{instrument}.{resolution}` and `ticker.{instrument}.100ms`
+are acknowledged, until ccxt has parsed N distinct trades and both the newest candle's close and the ticker's `last`
+are P (or the timeout): then {"event": "done", "reason", "trades": [...], "ohlcv": [[t, o, h, l, c, v], ...],
+"ticker": {...}, ...}: what ccxt parsed of each message into its caches, noted as it was handled.
 `method` is any method of `ccxt.deribit` (fetch_positions, fetch_position, fetch_balance, load_markets, ...); a call
 with its own `secret` uses a client built with that secret (the bad-secret check).
 
@@ -169,28 +175,11 @@ async def run_ws(plan: dict[str, Any]) -> None:
         watched = ["watch_my_trades", "watch_balance", *(["watch_orders"] if "orders" in watch else [])]
         answers: dict[str, list[Any]] = {method: [] for method in watched}
 
-        async def keep(method: str) -> None:
-            while True:
-                try:
-                    answers[method].append(await getattr(pro, method)())
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # ccxt.pro raises a websocket error reply here
-                    errors.append({"watch": method, **error_outcome(exc)["error"]})
-                    return
-
-        tasks = [asyncio.create_task(keep(method)) for method in watched]
+        tasks = [asyncio.create_task(keep_watching(pro, method, [], answers[method])) for method in watched]
         channels = ["user.trades.any.any.raw", *(f"user.portfolio.{code}" for code in pro.options["currencies"])]
         if "orders" in watch:
             channels.append("user.orders.any.any.raw")
-        deadline = time.monotonic() + watch["timeout_s"]
-        while not set(channels) <= pro.acknowledged:
-            if errors or time.monotonic() > deadline or all(task.done() for task in tasks):
-                emit({"event": "not_subscribed", "acknowledged": sorted(pro.acknowledged), "errors": errors,
-                      "received": pro.received, "sent": pro.sent})  # fmt: skip
-                raise SystemExit(3)
-            await asyncio.sleep(0.01)
-        emit({"event": "subscribed", "channels": channels})
+        await until_acknowledged(pro, channels, watch["timeout_s"], tasks)
 
         def my_trades() -> list[dict[str, Any]]:
             by_id = {trade["id"]: trade for answer in answers["watch_my_trades"] for trade in answer}
@@ -236,6 +225,33 @@ async def run_ws(plan: dict[str, Any]) -> None:
         await pro.close()
 
 
+async def until_acknowledged(
+    pro: RecordingProDeribit, channels: list[str], timeout_s: float, tasks: list[asyncio.Task[None]]
+) -> None:
+    """Wait until the mock has acknowledged every channel, then print `subscribed`; exit 3 (printing what was
+    acknowledged) on an error reply, the timeout, or every watch task ended."""
+    deadline = time.monotonic() + timeout_s
+    while not set(channels) <= pro.acknowledged:
+        if pro.errors or time.monotonic() > deadline or all(task.done() for task in tasks):
+            emit({"event": "not_subscribed", "acknowledged": sorted(pro.acknowledged), "errors": pro.errors,
+                  "received": pro.received, "sent": pro.sent})  # fmt: skip
+            raise SystemExit(3)
+        await asyncio.sleep(0.01)
+    emit({"event": "subscribed", "channels": channels})
+
+
+async def keep_watching(pro: RecordingProDeribit, method: str, args: list[Any], answers: list[Any]) -> None:
+    """Call a watch method again and again, keeping each answer; a websocket error reply it raises is noted."""
+    while True:
+        try:
+            answers.append(await getattr(pro, method)(*args))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # ccxt.pro raises a websocket error reply here
+            pro.errors.append({"watch": method, **error_outcome(exc)["error"]})
+            return
+
+
 def pro_client(plan: dict[str, Any]) -> RecordingProDeribit:
     urls = {"rest": plan["rest_url"], "ws": plan["ws_url"]}
     return RecordingProDeribit({"apiKey": plan["client_id"], "secret": plan["client_secret"], "urls": {"api": urls}})
@@ -263,15 +279,7 @@ async def run_book(plan: dict[str, Any]) -> None:
                 latest["book"] = {**sides, "nonce": book["nonce"]}
 
         task = asyncio.create_task(keep())
-        channel = f"book.{pro.market(watch['symbol'])['id']}.100ms"
-        deadline = time.monotonic() + watch["timeout_s"]
-        while channel not in pro.acknowledged:
-            if errors or time.monotonic() > deadline or task.done():
-                emit({"event": "not_subscribed", "acknowledged": sorted(pro.acknowledged), "errors": errors,
-                      "received": pro.received, "sent": pro.sent})  # fmt: skip
-                raise SystemExit(3)
-            await asyncio.sleep(0.01)
-        emit({"event": "subscribed", "channels": [channel]})
+        await until_acknowledged(pro, [f"book.{pro.market(watch['symbol'])['id']}.100ms"], watch["timeout_s"], [task])
         until, reason = watch["until"], "timeout"
         deadline = time.monotonic() + watch["timeout_s"]
         while time.monotonic() < deadline and not errors:
@@ -284,6 +292,70 @@ async def run_book(plan: dict[str, Any]) -> None:
         await asyncio.gather(task, return_exceptions=True)
         emit({"event": "done", "reason": reason, "book": latest.get("book"), "received": pro.received,
               "sent": pro.sent, "errors": errors})  # fmt: skip
+    finally:
+        await pro.close()
+
+
+class MarketRecordingProDeribit(RecordingProDeribit):
+    """ccxt.pro.deribit noting, after each public trades, candle or ticker message, what ccxt parsed of it into its
+    own caches. (ccxt.pro 4.5.90 keeps a fresh trades and candle cache per message: `safe_dict` of the list it
+    kept is None; and a message that comes before a watch call is waiting again resolves nothing.)"""
+
+    def __init__(self, config: dict[str, Any], symbol: str, timeframe: str) -> None:
+        super().__init__(config)
+        self.watched = (symbol, timeframe)  # (ccxt has methods named symbol and timeframe)
+        self.parsed_trades: dict[str, Any] = {}  # by id, as they came
+        self.parsed_candles: dict[int, list[Any]] = {}  # by time
+        self.parsed_ticker: dict[str, Any] | None = None
+
+    def handle_message(self, client, message):
+        handled = super().handle_message(client, message)
+        channel = message.get("params", {}).get("channel", "") if isinstance(message, dict) else ""
+        if channel.startswith("trades."):
+            self.parsed_trades.update((trade["id"], trade) for trade in self.trades.get(self.watched[0], []))
+        elif channel.startswith("chart.trades."):
+            for candle in self.ohlcvs.get(self.watched[0], {}).get(self.watched[1], []):
+                self.parsed_candles[candle[0]] = list(candle)
+        elif channel.startswith("ticker."):
+            self.parsed_ticker = self.tickers.get(self.watched[0])
+        return handled
+
+
+async def run_market(plan: dict[str, Any]) -> None:
+    watch = plan["market"]
+    symbol, timeframe = watch["symbol"], watch.get("timeframe", "1m")
+    urls = {"rest": plan["rest_url"], "ws": plan["ws_url"]}
+    pro = MarketRecordingProDeribit({"urls": {"api": urls}}, symbol, timeframe)
+    calls = {"watch_trades": [symbol], "watch_ohlcv": [symbol, timeframe], "watch_ticker": [symbol]}
+    try:
+        await pro.load_markets()
+        tasks = [asyncio.create_task(keep_watching(pro, method, args, [])) for method, args in calls.items()]
+        market_id = pro.market(symbol)["id"]
+        channels = [f"trades.{market_id}.100ms", f"chart.trades.{market_id}.{pro.timeframes[timeframe]}",
+                    f"ticker.{market_id}.100ms"]  # fmt: skip
+        await until_acknowledged(pro, channels, watch["timeout_s"], tasks)
+        reason, last = "timeout", watch["last"]
+        deadline = time.monotonic() + watch["timeout_s"]
+        while time.monotonic() < deadline and not pro.errors:
+            newest = pro.parsed_candles[max(pro.parsed_candles)] if pro.parsed_candles else None
+            ticker = pro.parsed_ticker or {}
+            if (
+                len(pro.parsed_trades) >= watch["trades"]
+                and ticker.get("last") == last
+                and newest
+                and newest[4] == last
+            ):
+                reason = "count"
+                break
+            await asyncio.sleep(0.01)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        emit(json.loads(json.dumps({
+            "event": "done", "reason": reason, "trades": list(pro.parsed_trades.values()),
+            "ohlcv": [pro.parsed_candles[at] for at in sorted(pro.parsed_candles)], "ticker": pro.parsed_ticker,
+            "received": pro.received, "sent": pro.sent, "errors": pro.errors,
+        }, default=str)))  # fmt: skip
     finally:
         await pro.close()
 
@@ -303,6 +375,8 @@ def main() -> None:
         asyncio.run(run_ws(plan))
     elif plan.get("book"):
         asyncio.run(run_book(plan))
+    elif plan.get("market"):
+        asyncio.run(run_market(plan))
 
 
 if __name__ == "__main__":
