@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from mockexchange.core.deribit.exchange_state import ExchangeState
-from mockexchange.core.deribit.price_path import EPOCH, put
-from mockexchange.core.deribit.records import Price
+from mockexchange.core.deribit.path_feed import PathFeed
+from mockexchange.core.deribit.price_path import EPOCH
 
 DAY = timedelta(days=1)
 _LAST_INSTANT = timedelta(microseconds=1)
@@ -23,20 +22,10 @@ class AprDay:
     apr: Decimal  # in percent
 
 
-class Apr:
+class Apr(PathFeed):
     """Each yield token's APR (the state's `apr`, by Deribit's lower-case code)."""
 
-    def __init__(self, state: ExchangeState) -> None:
-        self.state = state
-
-    def set_path(self, currency: str, points: list[Price]) -> Decimal | None:
-        """Set the currency's path; answers its value now (None: none yet)."""
-        state = self.state
-        with state.lock:
-            when = state.clock.now()
-            now = put(state.apr, currency, points, when).value_at(when)
-            state.publish("apr", None, (currency, now))
-            return now
+    name = "apr"
 
     def days(self, currency: str, limit: int, before: int | None = None) -> tuple[list[AprDay], int | None]:
         """The full days before the day `before` (every full day if None), newest first, at most `limit`; and the day

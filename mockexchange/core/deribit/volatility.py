@@ -8,10 +8,7 @@ The implied volatility options are marked with is the market's (market.py's `set
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from mockexchange.core.deribit.exchange_state import ExchangeState
-from mockexchange.core.deribit.price_path import put
+from mockexchange.core.deribit.path_feed import PathFeed
 from mockexchange.core.deribit.records import Price
 
 
@@ -20,20 +17,10 @@ def volatility_index(currency: str) -> str:
     return f"{currency.lower()}dvol_usdc"
 
 
-class HistoricalVolatility:
+class HistoricalVolatility(PathFeed):
     """Each currency's historical volatility (the state's `historical_volatility`, by upper-case code)."""
 
-    def __init__(self, state: ExchangeState) -> None:
-        self.state = state
-
-    def set_path(self, currency: str, points: list[Price]) -> Decimal | None:
-        """Set the currency's path; answers its value now (None: none yet)."""
-        state = self.state
-        with state.lock:
-            when = state.clock.now()
-            now = put(state.historical_volatility, currency, points, when).value_at(when)
-            state.publish("historical_volatility", None, (currency, now))
-            return now
+    name = "historical_volatility"
 
     def history(self, currency: str) -> list[Price]:
         """The points set up to now, oldest first (none: nothing set)."""
