@@ -33,9 +33,8 @@ from mockexchange.venues.deribit.public_channels import (
     data_bytes,
     index_base,
     index_refused,
+    instrument_channel,
     instrument_of,
-    interval_refused,
-    listed,
     one,
 )
 from mockexchange.venues.deribit.render import PRICE, Row, number
@@ -139,10 +138,7 @@ class PerpetualChannels(ChannelFamily):
     prefixes = ("perpetual.",)
 
     def parse(self, name: str, parts: list[str], exchange: DeribitExchange) -> MarketChannel | str:
-        if len(parts) != 3:
-            return "perpetual.* takes {instrument_name}.{interval}"
-        refused = listed(parts[1], exchange) or interval_refused(parts[2])
-        return refused or MarketChannel(name, "perpetual", parts[1], parts[2])
+        return instrument_channel("perpetual", name, parts, exchange)
 
     def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
         assert channel.instrument_name is not None

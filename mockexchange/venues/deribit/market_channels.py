@@ -40,6 +40,7 @@ from mockexchange.venues.deribit.public_channels import (
     MarketChannel,
     MarketItem,
     data_bytes,
+    instrument_channel,
     instrument_of,
     interval_refused,
     listed,
@@ -113,10 +114,7 @@ class TickerChannels(ChannelFamily):
     prefixes = ("ticker.",)
 
     def parse(self, name: str, parts: list[str], exchange: DeribitExchange) -> MarketChannel | str:
-        if len(parts) != 3:
-            return "ticker.* takes {instrument_name}.{interval}"
-        refused = listed(parts[1], exchange) or interval_refused(parts[2])
-        return refused or MarketChannel(name, "ticker", parts[1], parts[2])
+        return instrument_channel("ticker", name, parts, exchange)
 
     def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
         return ticker_keys(channel, exchange)

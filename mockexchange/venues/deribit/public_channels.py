@@ -151,6 +151,14 @@ def interval_refused(interval: str) -> str | None:
     return None if interval in INTERVALS else f"interval must be one of {', '.join(INTERVALS)}"
 
 
+def instrument_channel(family: str, name: str, parts: list[str], exchange: DeribitExchange) -> MarketChannel | str:
+    """`{family}.{instrument_name}.{interval}` of a listed instrument, or why it is refused."""
+    if len(parts) != 3:
+        return f"{family}.* takes {{instrument_name}}.{{interval}}"
+    refused = listed(parts[1], exchange) or interval_refused(parts[2])
+    return refused or MarketChannel(name, family, parts[1], parts[2])
+
+
 def kind_and_currency(kind: str, currency: str) -> tuple[str | None, str | None] | str:
     """A channel's `{kind}.{currency}` (each None for `any`), or why not: a kind Deribit names, a coin code."""
     if kind not in ORDER_KIND.options:

@@ -25,6 +25,7 @@ from mockexchange.venues.deribit.public_channels import (
     MarketChannel,
     MarketItem,
     data_bytes,
+    instrument_channel,
     instrument_of,
     interval_refused,
     kind_and_currency,
@@ -39,8 +40,7 @@ class TradesChannels(ChannelFamily):
 
     def parse(self, name: str, parts: list[str], exchange: DeribitExchange) -> MarketChannel | str:
         if len(parts) == 3:
-            refused = listed(parts[1], exchange) or interval_refused(parts[2])
-            return refused or MarketChannel(name, "trades", parts[1], parts[2])
+            return instrument_channel("trades", name, parts, exchange)
         if len(parts) != 4:
             return "trades.* takes {instrument_name}.{interval} or {kind}.{currency}.{interval}"
         read = kind_and_currency(parts[1], parts[2])
