@@ -19,7 +19,6 @@ from mockexchange.contract.clients.matrix import (
     FINDINGS,
     GENERATED,
     NA,
-    NOT_YET,
     NOTE,
     PASS,
     Cell,
@@ -35,9 +34,8 @@ SEEDS = 3  # the generated column: a few seeds keep the run short (10, the comma
 EVERY = {capability.name: PASS for capability in CAPABILITIES}
 NO_WEBSOCKET = {"websocket": NA, "orderbook-ws": NA, "market-ws": NA}  # the official packages have no websocket client
 EXPECTED = {
-    # the legacy profile is not kalshi-sdk's: its models keep the integer twins, shown as a note (docs/contract-kit.md);
-    # its ticker and trade subscriptions are not played yet
-    "kalshi-sdk": EVERY | {"legacy-profile": NOTE, "market-ws": NOT_YET},
+    # the legacy profile is not kalshi-sdk's: its models keep the integer twins, shown as a note (docs/contract-kit.md)
+    "kalshi-sdk": EVERY | {"legacy-profile": NOTE},
     "kalshi-python-sync": EVERY | NO_WEBSOCKET,
     "kalshi-python-async": EVERY | NO_WEBSOCKET,
     # 3.2.0 has none of the subaccount or historical operations (tests/clients/test_client_dialects.py), and its order
@@ -101,6 +99,8 @@ def test_the_matrix_has_no_failing_cell() -> None:
     assert (
         "user_orders: PASS subscribe_user_orders(): 7 UserOrdersMessage" in matrix.cells["kalshi-sdk"]["orders"].reason
     )
+    # and follows the public ticker and trade channels, each message equal to the market's REST reads
+    assert "subscribe_ticker() and subscribe_trade()" in matrix.cells["kalshi-sdk"]["market-ws"].reason, shown
 
 
 def test_a_missing_interpreter_fails_the_cells_and_the_exit_status(

@@ -309,7 +309,6 @@ SDK = Dialect(
             "makes optional: it raises before sending",
         )
     },
-    not_played={"market-ws": "the matrix does not play kalshi-sdk's ticker and trade subscriptions yet"},
 )
 
 _OFFICIAL_METHODS = {

@@ -65,11 +65,14 @@ from mockexchange.contract.clients.portfolio import build_portfolio
 from mockexchange.contract.clients.scenes import SCENES
 from mockexchange.contract.clients.scenes.scene import judge, scene_verdict
 from mockexchange.contract.clients.scenes.scene import plan as scene_plan
+from mockexchange.contract.clients.sdk_market_ws import market_ws_verdict as sdk_market_ws_verdict
 from mockexchange.contract.clients.user_orders_ws import user_orders_verdict
 from mockexchange.server import MockServer
 
 PASS, FAIL, NA, NOT_YET, NOTE = "PASS", "FAIL", "n/a", "not yet", "note"
-MARKET_WS = "market-ws"  # ccxt's: ccxt.pro's watch_trades, watch_ohlcv and watch_ticker (ccxt_market_ws.py)
+# ccxt.pro's watch_trades, watch_ohlcv and watch_ticker (ccxt_market_ws.py); kalshi-sdk's subscribe_ticker and
+# subscribe_trade (sdk_market_ws.py)
+MARKET_WS = "market-ws"
 FINDINGS, CLEAN = "findings", "clean"
 DEFAULT_SEEDS = 10
 
@@ -401,7 +404,11 @@ def _row_cells(
             followed = _live_cell(user_orders_verdict, venv, work_dir / "user_orders")
             cells["orders"] = _both(cells["orders"], followed, "user_orders")
         decided(cells)
-    for name, live in (("websocket", websocket_verdict), ("orderbook-ws", orderbook_ws_verdict)):
+    for name, live in (
+        ("websocket", websocket_verdict),
+        ("orderbook-ws", orderbook_ws_verdict),
+        (MARKET_WS, sdk_market_ws_verdict),
+    ):
         if name in todo:
             cells[name] = _live_cell(live, venv, work_dir / name)
             decided(cells)

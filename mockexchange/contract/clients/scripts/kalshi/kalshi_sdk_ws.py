@@ -9,11 +9,13 @@ imports only the client library, the standard library and the stdlib-only harnes
 How the SDK is driven: `AsyncKalshiClient(key_id=..., private_key_path=..., config=KalshiConfig(base_url=...,
 ws_base_url=..., max_retries=0, ws_max_retries=0, ws_json_loads=..., ws_json_dumps=...))`, then `async with
 client.ws.connect() as session`, then `await session.subscribe_market_positions()` / `await session.subscribe_fill()` /
-`await session.subscribe_user_orders()` (or the generic `await session.subscribe(channel, params=...)` when a
-subscription names params or another channel), each answering an async iterator of typed models once the server
-acknowledged the subscribe. `ws_json_loads` / `ws_json_dumps` are the SDK's public hooks for the JSON codec; here they
-also note every frame received and sent, so that a message the SDK drops (it logs and skips a frame it cannot parse,
-it never raises) shows up as a frame without a typed message.
+`await session.subscribe_user_orders()`, `await session.subscribe_ticker(tickers=...)` / `await
+session.subscribe_trade(tickers=...)` (their only param, `market_tickers`, is the helpers' `tickers`), or the generic
+`await session.subscribe(channel, params=...)` when a subscription names other params or another channel, each
+answering an async iterator of typed models once the server acknowledged the subscribe. `ws_json_loads` /
+`ws_json_dumps` are the SDK's public hooks for the JSON codec; here they also note every frame received and sent, so
+that a message the SDK drops (it logs and skips a frame it cannot parse, it never raises) shows up as a frame without
+a typed message.
 
 A book (`books` in the plan) is the SDK's `session.orderbook(ticker)`: it subscribes to `orderbook_delta` (with the
 initial snapshot) and yields the whole book its `OrderbookManager` keeps after each snapshot and delta, rebuilt by
@@ -125,6 +127,9 @@ def describe_book(book: Any) -> dict[str, Any]:
 
 
 async def subscribe(session: Any, channel: str, params: dict | None) -> Any:
+    if channel in ("ticker", "trade") and set(params or {}) <= {"market_tickers"}:
+        typed = session.subscribe_ticker if channel == "ticker" else session.subscribe_trade
+        return await typed(tickers=(params or {}).get("market_tickers"))
     if params:
         return await session.subscribe(channel, params=params)
     if channel == "market_positions":
