@@ -154,6 +154,30 @@ def test_a_book_notification_of_the_wrong_shape_breaks_the_slice() -> None:
     assert problems, "a grouped book's levels are [price, amount]"
 
 
+def test_the_public_channels_shapes_the_mock_does_not_send_are_judged_too() -> None:
+    """What the slice allows and refuses beyond the mock's own frames: an incremental ticker's change carries only what
+    moved; the platform's state is either field; trades and marks come as arrays."""
+
+    def judged(channel: str, data: object) -> tuple[str | None, list[str]]:
+        frame = {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": channel, "data": data}}
+        return deribit_rpc.notification_problems(frame)
+
+    change = {"type": "change", "timestamp": 1, "instrument_name": PERP, "last_price": 50005}
+    assert judged(f"incremental_ticker.{PERP}", change) == ("incremental_ticker.{instrument_name}", [])
+    _, problems = judged(f"incremental_ticker.{PERP}", {k: v for k, v in change.items() if k != "type"})
+    assert problems == ['data: "type" is a required property']
+    assert judged("platform_state", {"allow_unauthenticated_public_requests": True}) == ("platform_state", [])
+    _, problems = judged("platform_state", {"allow_unauthenticated_public_requests": "yes"})
+    assert problems == ['data.allow_unauthenticated_public_requests: "yes" is not of type "boolean"']
+    mark = {"instrument_name": CALL, "iv": 0.5, "mark_price": 0.03, "timestamp": 1}
+    assert judged("markprice.options.btc_usd", [mark]) == ("markprice.options.{index_name}", [])
+    _, problems = judged("markprice.options.btc_usd", mark)
+    assert problems and problems[0].startswith("data: ") and 'is not of type "array"' in problems[0]
+    template, problems = judged("trades.option.BTC.raw", [{"trade_id": "1"}])
+    assert template == "trades.{kind}.{currency}.{interval}"
+    assert any('"trade_seq" is a required property' in line for line in problems), problems
+
+
 def test_the_mock_passes_every_market_data_read_with_history_behind_it() -> None:
     with MockServer(clock=ManualClock(START)) as server:
         seed_history(server)
