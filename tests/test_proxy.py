@@ -288,6 +288,28 @@ def test_deribit_websocket_calls_are_judged_with_their_replies(mock, proxy) -> N
     ]
 
 
+def test_deribit_public_channel_notifications_are_judged_by_their_channel(mock, proxy) -> None:
+    """A public channel's notification is judged by the slice's schema of its channel, named by its template (before
+    the slice had it, none described it)."""
+    mock.set_index_price("btc_usd", "50000")  # what deribit_price_index.btc_usd tells at once
+    channels = ["deribit_price_index.btc_usd"]
+    subscribe = {"jsonrpc": "2.0", "id": 4, "method": "public/subscribe", "params": {"channels": channels}}
+
+    async def session() -> dict[str, Any]:
+        async with websockets.connect(proxy.deribit_ws_url, open_timeout=10) as ws:
+            await ws.send(json.dumps(subscribe))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["result"] == channels
+            return json.loads(await asyncio.wait_for(ws.recv(), 10))
+
+    assert asyncio.run(session())["params"]["data"]["index_name"] == "btc_usd"
+    for _ in range(500):  # the proxy journals a frame once it has passed it on
+        heard = [e for e in proxy.requests(transport="ws") if e.get("operation") == "deribit_price_index.{index_name}"]
+        if heard:
+            break
+        time.sleep(0.01)
+    assert [(e["direction"], e["problems"]) for e in heard] == [("upstream", [])]
+
+
 def test_a_broken_websocket_upstream_is_flagged_by_field_and_junk_passes_on_judged() -> None:
     async def feed(websocket: WebSocket) -> None:
         await websocket.accept()

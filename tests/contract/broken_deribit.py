@@ -1,5 +1,5 @@
 """A deliberately broken Deribit server for testing `contract check-deribit`: the mock, with defects wired in front of
-its HTTP JSON-RPC (the websocket passes untouched).
+its HTTP JSON-RPC and of its websocket's notifications (the websocket's replies pass untouched).
 
 - `private/get_positions`: every row lacks `instrument_name` (a required field dropped).
 - `private/get_account_summary`: `balance` is a JSON string, not a number.
@@ -13,6 +13,9 @@ its HTTP JSON-RPC (the websocket passes untouched).
   the ticker without its best bid, a book summary's volume as a string, a trade's tick direction or direction outside
   its enum, the expirations as an array, a settlement page's continuation a number, the historical volatility's
   rows as objects, the platform's `locked` a boolean, ...
+- The public channels' notifications (`NOTIFICATION_DEFECTS`, by the slice's channel), one defect per family: a trade's
+  direction outside its enum, a candle without its tick, a number as a string, an incremental ticker's type outside
+  its enum, a mark without its volatility, the platform's `locked` a string, an announcement without its title.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from typing import Any
 import orjson
 from broken_server import capture, send_json, serving_through
 
+from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.server import MockServer
+from mockexchange.web.extensions import FRAME_WRITER
 
 
 class BrokenDeribit:
@@ -31,6 +36,9 @@ class BrokenDeribit:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http" or not scope["path"].startswith("/api/v2"):
             await self.app(scope, receive, send)
             return
@@ -72,6 +80,23 @@ class BrokenDeribit:
         elif method in TRADING_DEFECTS:
             TRADING_DEFECTS[method][0](reply)
         await send_json(send, status, reply)
+
+    async def _websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The socket's frames through ASGI (the venue's own frame writer taken out of the scope), each notification
+        of a channel in `NOTIFICATION_DEFECTS` broken."""
+        extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != FRAME_WRITER}
+
+        async def breaking(message: dict[str, Any]) -> None:
+            text = message.get("text") if message["type"] == "websocket.send" else None
+            if text and '"method":"subscription"' in text:
+                frame = orjson.loads(text)
+                template, _ = deribit_rpc.notification_problems(frame)
+                if template in NOTIFICATION_DEFECTS:
+                    NOTIFICATION_DEFECTS[template][0](frame["params"]["data"])
+                    message = {**message, "text": orjson.dumps(frame).decode()}
+            await send(message)
+
+        await self.app({**scope, "extensions": extensions}, receive, breaking)
 
 
 def _each(result_change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
@@ -211,6 +236,42 @@ MARKET_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "public/status": (_each(lambda r: r.update(locked=True)), 'result.locked: true is not of type "string"'),
     "public/hello": (_result({"version": 1}), 'result.version: 1 is not of type "string"'),
     "public/get_announcements": (_each(lambda r: r.pop("id")), '"id" is a required property'),
+}  # fmt: skip
+
+
+def _rows(change: Callable[[dict[str, Any]], Any]) -> Callable[[Any], None]:
+    """A defect applied to a notification's data: the object, or each row of an array."""
+
+    def apply(data: Any) -> None:
+        for row in data if isinstance(data, list) else [data]:
+            if isinstance(row, dict):
+                change(row)
+
+    return apply
+
+
+def _text(name: str) -> Callable[[Any], None]:
+    """A defect writing a field of the data (when there) as a JSON string."""
+    return _rows(lambda row: row.update({name: str(row[name])}) if name in row else None)
+
+
+# the slice's channel -> (the defect on a notification's data, a line the check's report must hold)
+NOTIFICATION_DEFECTS: dict[str, tuple[Callable[[Any], None], str]] = {
+    "trades.{instrument_name}.{interval}": (
+        _rows(lambda t: t.update(direction="long")), 'data[0].direction: "long" is not one of',
+    ),
+    "trades.{kind}.{currency}.{interval}": (_rows(lambda t: t.pop("trade_id")), '"trade_id" is a required property'),
+    "chart.trades.{instrument_name}.{resolution}": (_rows(lambda c: c.pop("tick")), '"tick" is a required property'),
+    "quote.{instrument_name}": (_text("best_ask_price"), 'data.best_ask_price: "'),
+    "incremental_ticker.{instrument_name}": (
+        _rows(lambda t: t.update(type="full")), 'data.type: "full" is not one of',
+    ),
+    "instrument.state.{kind}.{currency}": (_text("timestamp"), 'data.timestamp: "'),
+    "deribit_price_index.{index_name}": (_text("price"), 'data.price: "'),
+    "markprice.options.{index_name}": (_rows(lambda m: m.pop("iv")), '"iv" is a required property'),
+    "perpetual.{instrument_name}.{interval}": (_text("interest"), 'data.interest: "'),
+    "platform_state": (_rows(lambda p: p.update(locked="true")), 'data.locked: "true" is not of type "boolean"'),
+    "announcements": (_rows(lambda a: a.pop("title")), '"title" is a required property'),
 }  # fmt: skip
 
 

@@ -5,9 +5,11 @@ It authenticates with `public/auth` (client_credentials) on each transport; the 
 read from `$MOCKEXCHANGE_DERIBIT_CLIENT_SECRET` or a file (`--client-secret-file`), never from the command line. Each
 method gets a valid call (its reply must be a result matching the slice) and, where one can be made, an invalid one
 (its reply must be an error in Deribit's shape). A method answered `Method not found` on every call is reported as
-`not served`, a verdict, not a failure. Then it subscribes to the user channels and checks every notification that
-arrives within `--listen` seconds. Only reads are sent, unless `--account-writes` asks for the account's writes too
-(`account.py`), and `--order-writes` the orders' (`trading.py`).
+`not served`, a verdict, not a failure. Then it subscribes to the user channels and the public ones (each family: the
+book, the ticker, trades, candles, quotes, instrument states, index prices, options' marks, perpetuals, the platform's
+state, announcements) and checks every notification that arrives within `--listen` seconds. Only reads are sent,
+unless `--account-writes` asks for the account's writes too (`account.py`), and `--order-writes` the orders'
+(`trading.py`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 CHANNELS = (
     "user.portfolio.{currency}", "user.changes.any.any.raw", "user.orders.any.any.raw", "user.trades.any.any.raw",
     "book.{instrument}.100ms", "book.{instrument}.none.10.100ms", "ticker.{instrument}.100ms",
+    "trades.{instrument}.100ms", "trades.any.{currency}.100ms", "chart.trades.{instrument}.1", "quote.{instrument}",
+    "incremental_ticker.{instrument}", "instrument.state.any.{currency}", "deribit_price_index.{index}",
+    "markprice.options.{index}", "perpetual.{instrument}.100ms", "platform_state", "announcements",
 )  # fmt: skip
 
 
@@ -65,7 +70,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--channel", action="append", metavar="CHANNEL",
         help=f"subscribe to these channels (repeatable; default {', '.join(CHANNELS)}; {{currency}} is --currency, "
-        "{instrument} --instrument)",
+        "{instrument} --instrument, {index} its price index)",
     )  # fmt: skip
     p.add_argument("--listen", type=float, default=2.0, metavar="SECONDS", help="how long to take notifications")
     account.add_arguments(p)
@@ -349,7 +354,7 @@ def _websocket(
             _exercise("ws", call, asked, ctx, verdicts)
             instrument = ctx["instrument"]
             channels = [
-                c.format(currency=ctx["currency"], instrument=instrument)
+                c.format(currency=ctx["currency"], instrument=instrument, index=_index(ctx))
                 for c in args.channel or CHANNELS
                 if instrument is not None or "{instrument}" not in c
             ]
@@ -368,6 +373,12 @@ def _websocket(
                     break
     except (OSError, WebSocketException, TimeoutError) as exc:
         raise DeribitUnreachable(f"websocket {url}: {type(exc).__name__}: {exc}") from None
+
+
+def _index(ctx: dict[str, Any]) -> str:
+    """The price index of the instrument asked about (its `public/get_instruments` row's), else the currency's USD."""
+    index = ctx["instrument_row"].get("price_index")
+    return index if isinstance(index, str) else f"{ctx['currency'].lower()}_usd"
 
 
 def _judge_notification(frame: Any, notifications: dict[str, MethodVerdict]) -> None:
