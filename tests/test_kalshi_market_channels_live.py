@@ -73,3 +73,28 @@ def test_a_fill_reaches_trade_and_ticker_and_the_lifecycle_commands_reach_market
             assert events[:4] == ["deactivated", "activated", "close_date_updated", "determined"]
             ticker = [f["msg"] for f in frames if f["type"] == "ticker"][-1]
             assert ticker["market_ticker"] == FED and ticker["volume_fp"] == "3.00"
+
+
+def test_a_trade_that_closes_both_sides_brings_one_ticker_with_the_open_interest_after_both():
+    gtc = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}
+    ioc = {"time_in_force": "immediate_or_cancel", "self_trade_prevention_type": "taker_at_cross"}
+    with MockServer(clock=ManualClock(START)) as mock:
+        for user in ("alice", "bob"):
+            mock.create_account(user, balance_cents=1_000_000)
+        mock.create_market(FED)
+        mock.fill("alice", FED, "yes", "buy", "5", "0.40")  # alice +5 YES, bob 5 NO: an open interest of 5
+        mock.fill("bob", FED, "no", "buy", "5", "0.60")
+        mock.place_order("bob", FED, "bid", "3", "0.45", **gtc)  # bob's bid closes 3 of his NO when it fills
+        with reading(mock, signer_for(mock, "alice")) as client:
+            client.ask(subscribe(["ticker"], market_tickers=[FED]), 1)
+            mock.place_order("alice", FED, "ask", "3", "0.45", **ioc)  # alice sells 3 YES into it: both close 3
+            mock.place_order("bob", FED, "bid", "1", "0.50", **gtc)  # a better bid: the next ticker
+            frames = client.wait(lambda f: any(x.get("msg", {}).get("yes_bid_dollars") == "0.5000" for x in f))
+        tickers = [f["msg"] for f in frames if f["type"] == "ticker"]
+        market = plain_http.get(f"{mock.kalshi_url}/markets/{FED}", timeout=10).json()["market"]
+        # the trade's one ticker shows the market after both sides, as REST does; then the new bid's
+        assert [(t["volume_fp"], t["open_interest_fp"], t["last_trade_size_fp"]) for t in tickers] == [
+            ("13.00", "2.00", "3.00"),
+            ("13.00", "2.00", "3.00"),
+        ]
+        assert market["open_interest_fp"] == "2.00" and market["volume_fp"] == "13.00"

@@ -46,7 +46,7 @@ def test_ticker_and_trade_messages_equal_the_markets_rest_reads(watched_once: Wa
         (1, "TradeMessage", 1, "count", "2.40"),
         (2, "TradeMessage", 0, "taker_book_side", "bid"),
         (3, "TickerMessage", 0, "yes_bid_size", "7.00"),
-        (2, "TickerMessage", 1, "open_interest", "12.50"),  # the step's last ticker: the open interest after it
+        (2, "TickerMessage", 0, "open_interest", "12.50"),  # the trade's ticker: the open interest after both sides
         (1, "TickerMessage", 0, "volume", "12.50"),  # the first trade's ticker: the volume through that trade
         (0, "TickerMessage", 0, "market_id", "00000000-0000-0000-0000-000000000000"),
     ],
@@ -68,7 +68,7 @@ def test_a_missing_message_is_named(watched_once: Watched) -> None:
     problems = market_ws_problems(wrong)
     assert problems[0].endswith("1 TradeMessages and 2 TickerMessages, for 2 trades on GET /markets/trades and 2 "
                                 "tickers"), problems  # fmt: skip
-    assert problems[-1] == "10 ticker and trade frames arrived, 9 typed messages", problems
+    assert problems[-1] == "9 ticker and trade frames arrived, 8 typed messages", problems
 
 
 def fields(watched: Watched, step: int, cls: str, nth: int) -> dict[str, Any]:

@@ -56,8 +56,8 @@ STEPS = (
     Step("the taker buys 4 YES at 0.56, part of the maker's ask", TAKER, "bid", "4", "0.56", 1, 1),
     # a ticker per trade (both open positions: the open interest moves with each)
     Step("the taker buys 8.5 YES up to 0.58: the rest at 0.56 and 2.5 at 0.58", TAKER, "bid", "8.5", "0.58", 2, 2),
-    # the trade's ticker, then the open interest falling as both sides close
-    Step("the taker sells 3 YES into the maker's bid at 0.40", TAKER, "ask", "3", "0.40", 1, 2),
+    # one ticker: the trade's, its open interest already fallen as both sides close (the trade prints once both are)
+    Step("the taker sells 3 YES into the maker's bid at 0.40", TAKER, "ask", "3", "0.40", 1, 1),
     Step("the maker bids 2 at 0.45: the book alone moves", MAKER, "bid", "2", "0.45", 0, 1, GTC),
 )
 PLAN = {

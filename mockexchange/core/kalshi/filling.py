@@ -251,19 +251,26 @@ class Filling:
         fill_id: str | int,
         takers: tuple[Takers, Takers],
         checked: dict[tuple[str, str, int], tuple[int | None, Cells]],
-    ) -> None:
+    ) -> int:
         """One side of a match, checked already, down the same road: its row (as the check read it, `checked`, if its
-        place has not filled since; else read now) moves (positions.fill), it is written (`_make_fill`; the taker's
-        side prints the trade) and handed to those who take fills and rows (`takers`)."""
+        place has not filled since; else read now) moves (positions.fill), it is written (`_make_fill`) and handed to
+        those who take fills and rows (`takers`). Answers its index in the log. It prints no trade: the match prints it
+        once both sides are written (`print_match`), so what the trade shows (the market's open interest) is whole."""
         held = checked.pop((account.user_id, market.ticker, subaccount), None)
         state = self.state
         handle, cells = held or state.positions.held(account.user_id, subaccount, market.ticker)
         after, cash = fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
         at, changed = self._make_fill(
             account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
-            bool(takers[1]), fill_id, is_taker,
+            bool(takers[1]), fill_id, False,
         )  # fmt: skip
         hand_over(takers[0], takers[1], account.user_id, state.fills, at, changed)
+        return at
+
+    def print_match(self, market: Market, taker_at: int, terms: Terms, now: datetime) -> None:
+        """The trade of a match whose two sides are written, printed as its taker's fill (`taker_at` in the log, of
+        these terms) as `_make_fill` prints a fill's own."""
+        self.print_trade(market, taker_at, terms.count, terms.yes, terms.buys, now)
 
 
 def hand_over(

@@ -68,8 +68,9 @@ def house_terms(resting: Resting, count: int, yes_price: int, fee: int) -> Terms
 class Matching:
     """Crossing an order with its market's book (module docstring), under the ledger's lock: trading's (trading.py).
     It takes the ledger's state and what it calls of the other parts: the kept orders (order_upkeep.py: a maker's
-    order follows its fill), the fills (filling.py: each side of a match written, `fill_of_order`, and the ids drawn,
-    `drawn_id`), and an order group's count of what its orders matched (`group_matched`, order_groups.py)."""
+    order follows its fill), the fills (filling.py: each side of a match written, `fill_of_order`, its trade printed
+    once both are, `print_match`, and the ids drawn, `drawn_id`), and an order group's count of what its orders
+    matched (`group_matched`, order_groups.py)."""
 
     def __init__(
         self,
@@ -81,6 +82,7 @@ class Matching:
         self.state = state
         self.kept = kept
         self.fill_of_order = filling.fill_of_order
+        self.print_match = filling.print_match
         self.drawn_id = filling.drawn_id
         self.group_matched = group_matched
 
@@ -208,7 +210,7 @@ class Matching:
             if step is not None:
                 step()
             trade_id = drawn_id()
-            fill(
+            taker_at = fill(
                 account, market, order.subaccount, taker_terms, True, logged_id or order.order_id, client_order_id, now,
                 trade_id, takers, rows,
             )  # fmt: skip
@@ -226,6 +228,7 @@ class Matching:
                     maker.client_order_id or None, now, trade_id, takers, rows,
                 )  # fmt: skip
                 self._maker_filled(maker, maker_terms, now)
+            self.print_match(market, taker_at, taker_terms, now)
             filled += match.size
             yes_value += match.size * match.price
             fees += taker_terms.fee
