@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import websockets
 from deribit_public import START, admin, error, move_clock, ms, refused, result, started
-from deribit_rpc import DeribitWs
+from deribit_rpc import Deribit, DeribitWs
 from state_sql import sql
 
 from mockexchange.core.clock import ManualClock
@@ -151,6 +151,20 @@ def test_the_platform_status_reports_the_indices_locked(mock):
     admin(mock, "deribit/platform_status", {"locked_indices": []})
     assert result(mock, "public/status") == {"locked": "false", "locked_indices": []}
     assert refused(mock, "deribit/platform_status", {"locked_indices": "btc_usd"})[0] == 400
+
+
+def test_a_locked_index_takes_no_order_on_its_instruments_until_unlocked(mock):
+    mock.create_deribit_account("alice", balances={"BTC": "10", "ETH": "100"})
+    alice = Deribit(mock, mock.create_deribit_key("alice"))
+    admin(mock, "deribit/platform_status", {"locked_indices": ["btc_usd"]})
+    buy = {"instrument_name": PERP, "amount": 10, "type": "limit", "price": 50_000}
+    locked = alice.rpc("private/buy", **buy)
+    assert (locked["error"]["code"], locked["error"]["message"]) == (10019, "locked_by_admin"), locked
+    assert alice.result("private/get_open_orders") == []  # nothing taken
+    placed = alice.result("private/buy", instrument_name="ETH-PERPETUAL", amount=1, type="limit", price=2_000)
+    assert placed["order"]["order_state"] == "open"  # another index trades on
+    admin(mock, "deribit/platform_status", {"locked_indices": []})
+    assert alice.result("private/buy", **buy)["order"]["order_state"] == "open"
 
 
 def test_hello_answers_the_version_over_http_and_the_websocket(mock):

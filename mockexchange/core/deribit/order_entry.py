@@ -58,6 +58,11 @@ def submit_order(exchange: DeribitExchange, order: DeribitOrder) -> tuple[Deriva
         expiration = instrument.expiration
         if expiration is not None and now >= expiration:
             raise ExchangeError(f"{instrument.instrument_name} has expired", status=409)
+        if instrument.price_index in exchange.state.locked_indices:  # (platform.py: the platform's status locks it)
+            raise ExchangeError(
+                f"trading on the index {instrument.price_index} is locked (public/status): no order is taken on "
+                f"{instrument.instrument_name} until it is unlocked", status=409, reason="locked_by_admin",
+            )  # fmt: skip
         if order_type in TAKING_TYPES and not order.post_only:  # (decided before anything changes: it may start again)
             long.enter_context(crossing(exchange, instrument, user_id, order.direction, amount, price))
         kept = _kept(exchange)

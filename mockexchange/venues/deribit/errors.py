@@ -19,6 +19,7 @@ TOO_MANY_REQUESTS = (10028, "too_many_requests")
 RETRY = (10040, "retry")
 BAD_REQUEST = (11050, "bad_request")
 ORDER_NOT_FOUND = (10004, "order_not_found")
+LOCKED_BY_ADMIN = (10019, "locked_by_admin")
 NOT_ENOUGH_FUNDS = (10009, "not_enough_funds")
 ALREADY_CLOSED = (10010, "already_closed")
 INVALID_OR_UNSUPPORTED_INSTRUMENT = (10020, "invalid_or_unsupported_instrument")
@@ -58,7 +59,7 @@ REASONS = {
     for error in (NOT_ENOUGH_FUNDS, TRANSFER_NOT_FOUND, MAX_ADDR_COUNT_EXCEEDED, TOO_MANY_SUBACCOUNTS,
                   WRONG_SUBACCOUNT_NAME, TRANSFER_NOT_ALLOWED, USER_NOT_FOUND, ORDER_NOT_FOUND, ALREADY_CLOSED,
                   INVALID_AMOUNT, PRICE_WRONG_TICK, POST_ONLY_REJECT, MAX_OPEN_ORDERS_PER_INSTRUMENT,
-                  PME_MAX_TOTAL_OPEN_ORDERS)
+                  PME_MAX_TOTAL_OPEN_ORDERS, LOCKED_BY_ADMIN)
 }  # fmt: skip
 
 
