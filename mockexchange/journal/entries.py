@@ -129,23 +129,9 @@ class JournalEntry:
         return {
             "seq": self.seq,
             "time": self.time.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "venue": self.venue,
-            "transport": self.transport,
-            "method": self.method,
-            "path": self.path,
+            **{name: getattr(self, name) for name in ("venue", "transport", "method", "path")},
             "query": [list(pair) for pair in self.query],
-            "operation": self.operation,
-            "key_id": self.key_id,
-            "status": self.status,
-            "auth": self.auth,
-            "command": self.command,
-            "replies": self.replies,
-            "problems": self.problems,
-            "truncated": self.truncated,
-            "fault": self.fault,
-            "latency_us": self.latency_us,
-            "refusal": self.refusal,
-            "diagnosis": self.diagnosis,
+            **{name: getattr(self, name) for name in _SHOWN},
         } | {name: getattr(self, name) for name in ("direction", "not_judged") if getattr(self, name) is not None}
 
     def detail(self) -> dict[str, Any]:
@@ -163,22 +149,11 @@ class JournalEntry:
         self.path = redact.text(self.path)
         self.query_string = redact.query(self.query_string)
         self.key_id = redact.key_id(self.key_id)
-        if self.auth is not None:
-            self.auth = redact.text(self.auth)
-        if self.command is not None:
-            self.command = redact.frame(self.command)
-        if self.operation is not None:  # a JSON-RPC method or a command's name, as the client spelt it
-            self.operation = redact.text(self.operation)
-        if self.not_judged is not None:  # the proxy's: may name the path, its escapes undone
-            self.not_judged = redact.text(self.not_judged)
-        if self.diagnosis is not None:
-            self.diagnosis = redact.text(self.diagnosis)
+        for name, hide in _REDACTED:
+            if (text := getattr(self, name)) is not None:
+                setattr(self, name, hide(text))
         if self.refusal is not None:  # a flat 400's message quotes the value
             self.refusal = {name: _each_text(said, redact.text) for name, said in self.refusal.items()}
-        if self.request_body is not None:  # JSON, a form or text
-            self.request_body = redact.frame(self.request_body)
-        if self.response_body is not None:
-            self.response_body = redact.frame(self.response_body)
         if self.problems:
             self.problems = _redacted_problems(self.problems)
         return texts != self._texts() or bool(self.problems)
@@ -226,6 +201,15 @@ class JournalEntry:
         return held
 
 
+# The texts an entry may hold (None: it holds none) and how each is redacted: `operation` is a JSON-RPC method or a
+# command's name as the client spelt it, `not_judged` (the proxy's) may name the path with its escapes undone, a body
+# is JSON, a form or text.
+_REDACTED: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("auth", redact.text), ("command", redact.frame), ("operation", redact.text), ("not_judged", redact.text),
+    ("diagnosis", redact.text), ("request_body", redact.frame), ("response_body", redact.frame),
+)  # fmt: skip
+
+
 def _redacted_problems(problems: list[Problem]) -> list[Problem]:
     """Problems whose details quote no credential (a schema's message may quote the value it judged)."""
     return [{name: redact.text(text) for name, text in found.items()} for found in problems]
@@ -250,6 +234,11 @@ def _each_text(said: Any, change: Callable[[str], str]) -> Any:
     return change(said) if isinstance(said, str) else said
 
 
+# What `to_json` shows after the query, in its order (the proxy's fields only when set).
+_SHOWN = (
+    "operation", "key_id", "status", "auth", "command", "replies", "problems", "truncated", "fault", "latency_us",
+    "refusal", "diagnosis",
+)  # fmt: skip
 _KEPT_FIELDS = (
     "seq", "venue", "transport", "method", "path", "query_string", "key_id", "status", "auth", "command", "replies",
     "operation", "problems", "truncated", "fault",
