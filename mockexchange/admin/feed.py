@@ -311,10 +311,9 @@ class Feed:
         entries, last_seq = read["requests"], read["last_seq"]
         skipped = max(0, len(entries) - REQUESTS_PER_EVENT)
         entries = entries[skipped:]
-        if not entries:
-            client.seq = last_seq
-            return None
         client.seq = last_seq
+        if not entries:
+            return None
         for entry in entries:
             entry["user_id"] = self.user_of(entry["venue"], entry["key_id"])
         return {"requests": entries, "last_seq": last_seq, "skipped": skipped}

@@ -245,15 +245,11 @@ def document(
     """The document of the routes: `operations` (POST {prefix}/name), `reads` (GET {prefix}/name), `deletes` (DELETE
     {prefix}/name, no arguments), the journal's (read, clear, its filters' types), and `extra` paths as they are."""
     paths: dict[str, dict[str, Any]] = {}
-    for name, method in operations.items():
-        path = f"{prefix}/{name}"
-        paths.setdefault(path, {})["post"] = _post(path, method)
-    for name, method in reads.items():
-        path = f"{prefix}/{name}"
-        paths.setdefault(path, {})["get"] = _get(path, method)
-    for name, method in (deletes or {}).items():
-        path = f"{prefix}/{name}"
-        paths.setdefault(path, {})["delete"] = _delete(path, method)
+    tables = (("post", operations, _post), ("get", reads, _get), ("delete", deletes or {}, _delete))
+    for verb, table, described in tables:
+        for name, method in table.items():
+            path = f"{prefix}/{name}"
+            paths.setdefault(path, {})[verb] = described(path, method)
     read, clear, filters = journal
     requests, clear_path = f"{prefix}/requests", f"{prefix}/requests/clear"
     # Clearing reads no body, so a body's content type is all it can be refused for besides the guard.

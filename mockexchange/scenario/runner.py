@@ -100,7 +100,7 @@ class ScenarioSession:
             elif op.command is not None:  # made of its fields when the file was read
                 self.answered(op, op.command)
             else:
-                self._call(op, getattr(self.control, self.operations[op.kind]))
+                self._origin(op, functools.partial(getattr(self.control, self.operations[op.kind]), **op.args))
             self._done_one()
 
     def answered(self, op: Op, command: Command) -> dict[str, Any]:
@@ -113,9 +113,6 @@ class ScenarioSession:
             return dataclasses.replace(command, **changes)
         except Refused as exc:
             raise ControlError(f"{op.origin}: {exc}") from None
-
-    def _call(self, op: Op, method: Callable[..., dict[str, Any]], **args: Any) -> dict[str, Any]:
-        return self._origin(op, lambda: method(**(args or op.args)))
 
     def _origin(self, op: Op, call: Callable[[], Any]) -> Any:
         """What `call` answers; its refusal named by the operation's origin."""

@@ -18,8 +18,8 @@ from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.scenario.kalshi import accounts, markets
 from mockexchange.scenario.model import Op
-from mockexchange.scenario.scalars import Field, command_specs, integer, one_of, text
-from mockexchange.scenario.schema import WALKED, Commands, Reader
+from mockexchange.scenario.scalars import Field, command_specs, integer, text
+from mockexchange.scenario.schema import ACTION, WALKED, Commands, Reader
 
 SECTIONS = ("users", "series", "events", "markets", "positions")
 # The `Control` method of each set-up kind that is not made into its command when read: a file's series, events and
@@ -32,13 +32,11 @@ OPERATIONS = {
     "position": "fill",
     "intra_exchange_transfer": "intra_exchange_transfer",
 }
-ACTION = one_of("buy", "sell")
 # A position is a fill (`SeedFill`, core/kalshi/fill_commands.py) booked without a book, made at load.
 POSITION = {**command_specs(SeedFill), "action": Field(ACTION, default="buy")}
-_WALKED = WALKED
 USER = {
     **accounts.ACCOUNT,
-    "keys": _WALKED,  # checked by _keys, which needs the user
+    "keys": WALKED,  # checked by _keys, which needs the user
     "api_usage_level": Field(accounts.USAGE_LEVEL),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
