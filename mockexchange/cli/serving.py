@@ -115,38 +115,31 @@ def _beneath(args: argparse.Namespace, mock: MockApp) -> str:
     return f"the demo portfolio (seed {args.seed})" if args.scenario is None else f"the scenario {args.scenario}"
 
 
+# The options named as the settings they set, which take them as given.
+_AS_GIVEN = (
+    "host admin_open admin_token kalshi_ended_orders deribit_history_size rest_lag_ms rate_limit_tier state "
+    "state_journal state_recover journal_size journal_max_bytes generated_responses max_connections replay"
+)
+
+
 def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -> Settings:
     return Settings(
-        host=args.host,
+        **{name: getattr(args, name) for name in _AS_GIVEN.split()},
         port=bound,
         profile=args.profile or (scenario.profile if scenario and scenario.profile else DEFAULT_PROFILE),
         timestamp_past_s=args.timestamp_window,
         timestamp_future_s=args.timestamp_window,
-        admin_open=args.admin_open,
         allowed_hosts=allowed_host_names(args.allowed_host),
-        admin_token=args.admin_token,
         scenario_dirs=tuple(args.scenario_dir),
         key_dirs=(args.key_dir,),  # admin calls may write keys under the folder the user gave
         kalshi_reject_replays=args.reject_replays,
         kalshi_pss_salt=args.pss_salt,
         kalshi_key_policy=args.key_policy,
-        rest_lag_ms=args.rest_lag_ms,
-        kalshi_ended_orders=args.kalshi_ended_orders,
-        deribit_history_size=args.deribit_history_size,
-        rate_limit_tier=args.rate_limit_tier,
-        state=args.state,
         state_synchronous=args.state_sync,
-        state_journal=args.state_journal,
-        state_recover=args.state_recover,
-        journal_size=args.journal_size,
-        journal_max_bytes=args.journal_max_bytes,
-        generated_responses=args.generated_responses,
         header_timeout_s=args.header_timeout,
         body_timeout_s=args.body_timeout,
         keep_alive_timeout_s=args.keep_alive_timeout,
-        max_connections=args.max_connections,
         ws_per_message_deflate=args.ws_deflate,
-        replay=args.replay,
     )
 
 
