@@ -8,12 +8,9 @@ A kind of `notifications.UserNotifications`, so the websocket's sender treats ev
 
 from __future__ import annotations
 
-import orjson
-
 from mockexchange.core.deribit.exchange import DeribitExchange
-from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
-from mockexchange.venues.deribit.notifications import UserNotifications
+from mockexchange.venues.deribit.notifications import UserNotifications, portfolio_json
 
 
 class CashNotifications(UserNotifications[None]):
@@ -34,5 +31,4 @@ class CashNotifications(UserNotifications[None]):
         return channel.family if channel.family == "portfolio" and channel.currency == self.currency else None
 
     def _data_json(self, exchange: DeribitExchange, key: str, instrument: None) -> bytes:
-        summary = exchange.valuation.account_summary(self.user_id, self.currency, self.wallet_id)
-        return orjson.dumps(render.portfolio(summary))
+        return portfolio_json(exchange, self.user_id, self.currency, self.wallet_id)

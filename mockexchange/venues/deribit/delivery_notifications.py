@@ -14,7 +14,7 @@ from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.records import Delivery
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
-from mockexchange.venues.deribit.notifications import UserNotifications
+from mockexchange.venues.deribit.notifications import UserNotifications, portfolio_json
 
 
 class DeliveryNotifications(UserNotifications[Instrument]):
@@ -38,7 +38,6 @@ class DeliveryNotifications(UserNotifications[Instrument]):
     def _data_json(self, exchange: DeribitExchange, key: str, instrument: Instrument) -> bytes:
         delivery = self.delivery
         if key == "portfolio":
-            summary = exchange.valuation.account_summary(delivery.user_id, delivery.currency, delivery.account_id)
-            return orjson.dumps(render.portfolio(summary))
+            return portfolio_json(exchange, delivery.user_id, delivery.currency, delivery.account_id)
         position = exchange.valuation.position(delivery.user_id, delivery.instrument_name, delivery.account_id)
         return orjson.dumps(render.changes(delivery.instrument_name, position, [], []))

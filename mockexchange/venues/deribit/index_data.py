@@ -29,7 +29,7 @@ from mockexchange.venues.deribit.render import PRICE, Row, number
 MAX_MARKS = 1_000  # an option's marks one read answers, the newest (the mock's bound)
 MAX_CANDLES = 1_000  # volatility index candles a read answers, the newest; `continuation` asks for the ones before
 # public/get_volatility_index_data's `resolution` (Deribit's: seconds, or 1D) -> the span of a candle
-RESOLUTIONS = {"1": 1, "60": 60, "3600": 3600, "43200": 43200, "1D": 86400}
+RESOLUTIONS = {**{text: timedelta(seconds=int(text)) for text in ("1", "60", "3600", "43200")}, "1D": timedelta(days=1)}
 DAYS = Integer(1, 365)  # `limit` of public/get_apr_history (Deribit's default and maximum: 365)
 
 
@@ -71,25 +71,14 @@ def public_get_historical_volatility(call: RpcCall) -> Any:
 def public_get_volatility_index_data(call: RpcCall) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     start, end = call.params.time("start_timestamp"), call.params.time("end_timestamp")
-    span = resolution(call)
+    # a candle's span: seconds Deribit takes (a JSON number, or its text) or `1D`
+    span = call.params.named("resolution", RESOLUTIONS, "resolution must be one of {allowed}, not {value}")
     exchange = call.ctx.exchange
     with exchange.reading():
         path = exchange.market.index_path(volatility_index(currency))
         now = exchange.state.clock.now()
         made, more = ([], None) if path is None else index_history.candles(path, span, start, end, now, MAX_CANDLES)
     return {"data": [candle_row(candle) for candle in made], "continuation": None if more is None else unix_ms(more)}
-
-
-def resolution(call: RpcCall) -> timedelta:
-    """`resolution`, a candle's span: seconds Deribit takes (a JSON number, or its text) or `1D`."""
-    given = call.params.get("resolution")
-    if given is None:
-        raise invalid_param("resolution", "must be present", "resolution is required")
-    text = str(given) if isinstance(given, int) and not isinstance(given, bool) else given
-    if not isinstance(text, str) or text not in RESOLUTIONS:
-        allowed = ", ".join(RESOLUTIONS)
-        raise invalid_param("resolution", "invalid resolution", f"resolution must be one of {allowed}, not {given!r}")
-    return timedelta(seconds=RESOLUTIONS[text])
 
 
 def public_get_apr_history(call: RpcCall) -> Any:

@@ -79,9 +79,6 @@ class BookChannels(ChannelFamily):
             return MarketChannel(name, "grouped", instrument_name, interval, step, int(depth))
         return interval_refused(interval) or MarketChannel(name, "book", instrument_name, interval)
 
-    def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
-        return (channel.instrument_name,)
-
     def first(self, channel: MarketChannel, held: ChannelContext) -> bytes | None:
         """The snapshot; the channel holds the book's `change_id` from now on: a move it holds is not sent after it."""
         assert channel.instrument_name is not None

@@ -88,6 +88,11 @@ class UserNotifications(Shared, Generic[Of]):
         raise NotImplementedError
 
 
+def portfolio_json(exchange: DeribitExchange, user_id: str, currency: str, wallet_id: int) -> bytes:
+    """`user.portfolio.{currency}`'s data: the wallet's figures in the currency now."""
+    return orjson.dumps(render.portfolio(exchange.valuation.account_summary(user_id, currency, wallet_id)))
+
+
 class TradeNotifications(UserNotifications[Instrument]):
     """One trade on its way to the connections of its user: each family's data kept under its name."""
 
@@ -117,10 +122,7 @@ class TradeNotifications(UserNotifications[Instrument]):
     def _data_json(self, exchange: DeribitExchange, key: str, instrument: Instrument) -> bytes:
         trade = self.trade
         if key == "portfolio":
-            summary = exchange.valuation.account_summary(
-                trade.user_id, instrument.settlement_currency, trade.account_id
-            )
-            return orjson.dumps(render.portfolio(summary))
+            return portfolio_json(exchange, trade.user_id, instrument.settlement_currency, trade.account_id)
         if self._trade_row is None:
             self._trade_row = self.kept(orjson.dumps(render.trade(trade, instrument.contract_size)))
         if key == "trades":

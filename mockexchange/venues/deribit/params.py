@@ -117,6 +117,18 @@ class Params:
         seconds, ms = divmod(value, MS)
         return datetime.fromtimestamp(seconds, UTC).replace(microsecond=ms * MS)
 
+    def named(self, name: str, table: Mapping[str, T], said: str) -> T:
+        """The entry of `table` a required param names by its text or, a JSON integer, by its digits (Deribit's
+        `resolution`: `"60"` or 60); refused `invalid {name}` otherwise, in the words of `said` (a format string of
+        `value`, what was given as Python writes it, and `allowed`)."""
+        value = self.values.get(name)
+        if value is None:
+            raise invalid_param(name, "must be present", f"{name} is required")
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(text, str) or text not in table:
+            raise invalid_param(name, f"invalid {name}", said.format(value=repr(value), allowed=", ".join(table)))
+        return table[text]
+
     @overload
     def currency(self, name: str = ..., *, allow_any: Literal[False], required: Literal[True]) -> str: ...
 

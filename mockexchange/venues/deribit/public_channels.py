@@ -108,9 +108,10 @@ class ChannelContext:
 class ChannelFamily:
     """One family of public channels. Its names start with one of `prefixes` (or are one of `names`); `parse` reads a
     name split at its dots into the channel, or says why the mock does not serve it; `keys` are the fan-out keys the
-    channel needs; `first` is the data of its first notification, read when it is sent (None: it has none); `news`
-    the data of each notification a change makes of it (none: the change is no news to it). `reads_many`: rendering
-    a change reads more than the change's instrument (a long command beside it must have ended)."""
+    channel needs (an instrument's channel, by default: its instrument); `first` is the data of its first
+    notification, read when it is sent (None: it has none); `news` the data of each notification a change makes of it
+    (none: the change is no news to it). `reads_many`: rendering a change reads more than the change's instrument (a
+    long command beside it must have ended)."""
 
     prefixes: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
@@ -120,7 +121,7 @@ class ChannelFamily:
         raise NotImplementedError
 
     def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
-        raise NotImplementedError
+        return (channel.instrument_name,)
 
     def first(self, channel: MarketChannel, held: ChannelContext) -> bytes | None:
         return None
@@ -200,9 +201,7 @@ class Routing:
 
     def key(self, change: Change) -> Hashable:
         kind, payload = change.kind, change.payload
-        if kind in (ORDERS, TRADES):
-            return payload.instrument_name
-        if kind in (LISTED, EXPIRED):
+        if kind in (ORDERS, TRADES, LISTED, EXPIRED):
             return payload.instrument_name
         if kind == INDEX:
             return ("index", payload[0])

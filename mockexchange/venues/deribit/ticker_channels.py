@@ -51,9 +51,6 @@ class QuoteChannels(_OneInstrumentChannels):
     prefixes = ("quote.",)
     family = "quote"
 
-    def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
-        return (channel.instrument_name,)
-
     def first(self, channel: MarketChannel, held: ChannelContext) -> bytes | None:
         assert channel.instrument_name is not None
         row = quote_row(held.levels.view(channel.instrument_name, 0), held.exchange)

@@ -78,9 +78,6 @@ class ChartChannels(ChannelFamily):
             return f"resolution must be one of {', '.join(RESOLUTION)}"
         return listed(parts[2], exchange) or MarketChannel(name, "chart", parts[2], resolution=minutes)
 
-    def keys(self, channel: MarketChannel, exchange: DeribitExchange) -> tuple[Hashable, ...]:
-        return (channel.instrument_name,)
-
     def first(self, channel: MarketChannel, held: ChannelContext) -> bytes | None:
         assert channel.instrument_name is not None
         now = unix_ms(held.exchange.state.clock.now())

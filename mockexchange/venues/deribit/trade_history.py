@@ -23,7 +23,6 @@ from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.deribit.trading import DAY
 from mockexchange.venues.deribit import render
-from mockexchange.venues.deribit.errors import invalid_param
 from mockexchange.venues.deribit.history import trade_bounds
 from mockexchange.venues.deribit.market_data import VOLUME  # (places: the ticker's volumes')
 from mockexchange.venues.deribit.methods import Method, RpcCall, listed_instrument
@@ -102,27 +101,13 @@ def public_trade(trade: DeribitTrade, instrument: Instrument) -> Row:
 # -- candles ----------------------------------------------------------------------------------------------------------
 
 
-def _resolution(call: RpcCall) -> int:
-    """`resolution`: minutes (`"60"`, or the number 60) or `"1D"`, one of those Deribit charts; in minutes."""
-    value = call.params.get("resolution")
-    if value is None:
-        raise invalid_param("resolution", "must be present", "resolution is required")
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    minutes = RESOLUTION.get(text) if isinstance(text, str) else None
-    if minutes is None:
-        shown = repr(value)[:40]
-        raise invalid_param(
-            "resolution", "invalid resolution", f"resolution {shown} is not one of {', '.join(RESOLUTION)}"
-        )
-    return minutes
-
-
 def public_get_tradingview_chart_data(call: RpcCall) -> Any:
     name = listed_instrument(call)
     params = call.params
     start_ms = params.read("start_timestamp", INTEGER, required=True)
     end_ms = params.read("end_timestamp", INTEGER, required=True)
-    minutes = _resolution(call)
+    # minutes (`"60"`, or the number 60) or `"1D"`, one of those Deribit charts
+    minutes = params.named("resolution", RESOLUTION, "resolution {value:.40} is not one of {allowed}")
     exchange = call.ctx.exchange
     with exchange.reading():
         series = exchange.state.candles.get(name, [])

@@ -9,7 +9,6 @@ else `closed` (docs/known-differences.md). The series list is not paged, as Kals
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import islice
 from typing import Any
 
 from mockexchange.core.clock import unix_us
@@ -96,9 +95,7 @@ def get_events(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
                                         for t in e.markets))
             and (updated is None or unix_us(e.last_updated) >= (updated + 1) * _SECOND_US)
         )  # fmt: skip
-        page = list(islice(found, values["limit"] + 1))
-        more = len(page) > values["limit"]
-        page = page[: values["limit"]]
+        page, more = cursors.one_page(found, values["limit"])
         answer: dict[str, Any] = {
             "events": [_event(ctx, ledger, e, values["with_nested_markets"]) for e in page],
             "cursor": cursors.encode((page[-1].event_ticker,), filters) if more else "",

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from itertools import islice
+from typing import Any, TypeVar
 
 import orjson
 
@@ -22,10 +23,20 @@ from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.venues.kalshi.errors import param_error
 
 _VERSION = 1
+T = TypeVar("T")
 
 
 class CursorError(ValueError):
     pass
+
+
+def one_page(found: Iterable[T], limit: int) -> tuple[list[T], bool]:
+    """The first `limit` of `found` (read one past them, no further), and whether more were."""
+    page = list(islice(found, limit + 1))
+    more = len(page) > limit
+    if more:
+        del page[limit]
+    return page, more
 
 
 def encode(key: tuple[str, ...], filters: Mapping[str, Any]) -> str:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -53,6 +53,7 @@ DEFAULT_BUDGETS = {
     "markets": 16 * MIB, "trades": 8 * MIB,
 }  # fmt: skip
 
+K = TypeVar("K", "Fragments", "Rollups", "Pages")
 _VERSION = operator.attrgetter("version")
 _FIRST = operator.itemgetter(0)
 _SECOND = operator.itemgetter(1)
@@ -301,22 +302,20 @@ class RenderCache:
 
     def of(self, kind: str, profile: str) -> Fragments:
         """The fragments of positions, fills or settlements for a profile."""
-        found = self._kinds.get((kind, profile))
-        if found is None:
-            found = self._kinds[(kind, profile)] = Fragments(self.budgets[kind])
-        return found
+        return self._kept((kind, profile), Fragments, kind)
 
     def rollups(self, profile: str) -> Rollups:
-        found = self._kinds.get(("rollups", profile))
-        if found is None:
-            found = self._kinds[("rollups", profile)] = Rollups(self.budgets["rollups"])
-        return found
+        return self._kept(("rollups", profile), Rollups, "rollups")
 
     def pages(self, kind: str, profile: str) -> Pages:
         """Whole pages of positions, fills or settlements for a profile."""
-        found = self._kinds.get(("pages", kind, profile))
+        return self._kept(("pages", kind, profile), Pages, "pages")
+
+    def _kept(self, key: tuple[str, ...], make: Callable[[int], K], budget: str) -> K:
+        """What is kept under `key`, made on first use with the budget of its kind."""
+        found = self._kinds.get(key)
         if found is None:
-            found = self._kinds[("pages", kind, profile)] = Pages(self.budgets["pages"])
+            found = self._kinds[key] = make(self.budgets[budget])
         return found
 
     @property

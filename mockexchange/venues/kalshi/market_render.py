@@ -237,10 +237,7 @@ def exchange_status_legacy(status: Any, indexes: Sequence[int]) -> Row:
 
 
 def _range(r: Range, legacy: bool) -> Row:
-    row = {f"{name}_dollars": _price(getattr(r, name)) for name in ("open", "low", "high", "close")}
-    if legacy:
-        row.update({name: getattr(r, name) // 100 for name in ("open", "low", "high", "close")})
-    return row
+    return _prices({name: getattr(r, name) for name in ("open", "low", "high", "close")}, legacy)
 
 
 def _trade_prices(c: Candle, legacy: bool) -> Row:
@@ -250,6 +247,11 @@ def _trade_prices(c: Candle, legacy: bool) -> Row:
         "open": first, "low": low, "high": high, "close": last, "mean": c.mean, "previous": c.previous, "min": low,
         "max": high,
     }  # fmt: skip
+    return _prices(values, legacy)
+
+
+def _prices(values: dict[str, int | None], legacy: bool) -> Row:
+    """Prices by name (None: none) as `{name}_dollars`, and the legacy profile's whole cents beside them."""
     row: Row = {f"{name}_dollars": None if units is None else _price(units) for name, units in values.items()}
     if legacy:
         row.update({name: None if units is None else units // 100 for name, units in values.items()})

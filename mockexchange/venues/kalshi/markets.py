@@ -20,7 +20,6 @@ not these: docs/known-differences.md).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from typing import Any
 
 import orjson
@@ -159,9 +158,7 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | or
             if (statuses is None or m.status in statuses) and all(test(m) for test in keep)
             and (cutoff is None or m.outcome.settled_time is None or m.outcome.settled_time >= cutoff)
         )  # fmt: skip
-        page = list(islice(found, limit + 1))
-        more = len(page) > limit
-        page = page[:limit]
+        page, more = cursors.one_page(found, limit)
         cursor = cursors.encode((page[-1].ticker,), filters) if more else ""
         markets = rendered_all(ctx, page)
         # Kept from when the last market was read until time alone would move one of them (the clock may run on).

@@ -84,30 +84,32 @@ _NO_FILL = {"average_fill_price": None, "average_fee_paid": None}
 Item = OrderOutcome | dict[str, Any]  # an item of a batch command's answer: what it did, or {"error": its refusal}
 
 
-def _answer(done: OrderOutcome) -> Row:
-    """An answer's first fields: the order's id, and its client order id if it has one."""
+def _answer(done: OrderOutcome, fields: Row) -> Row:
+    """An answer: the order's id (and its client order id if it has one), `fields`, then when the command ran."""
     order = done.order
+    row: Row = {"order_id": order.order_id}
     if order.client_order_id:
-        return {"order_id": order.order_id, "client_order_id": order.client_order_id}
-    return {"order_id": order.order_id}
+        row["client_order_id"] = order.client_order_id
+    row.update(fields)
+    row["ts_ms"] = unix_ms(done.when)
+    return row
 
 
-def _averages(row: Row, done: OrderOutcome) -> None:
-    """The fills' average YES price and fee a contract (4 places, half even) into `row`, when the command filled any:
+def _averages(done: OrderOutcome) -> Row:
+    """The fills' average YES price and fee a contract (4 places, half even), when the command filled any:
     micro-dollars over hundredths of a contract are ten-thousandths of a dollar a contract."""
-    if done.filled:
-        row["average_fill_price"] = price_texts[half_even(done.yes_value, done.filled)]
-        row["average_fee_paid"] = price_texts[half_even(done.fees, done.filled)]
+    if not done.filled:
+        return {}
+    return {
+        "average_fill_price": price_texts[half_even(done.yes_value, done.filled)],
+        "average_fee_paid": price_texts[half_even(done.fees, done.filled)],
+    }
 
 
 def placed(done: OrderOutcome) -> Row:
     """CreateOrderV2Response."""
-    row = _answer(done)
-    row["fill_count"] = count_texts[done.filled]
-    row["remaining_count"] = count_texts[done.order.remaining]
-    _averages(row, done)
-    row["ts_ms"] = unix_ms(done.when)
-    return row
+    counts = {"fill_count": count_texts[done.filled], "remaining_count": count_texts[done.order.remaining]}
+    return _answer(done, counts | _averages(done))
 
 
 def placed_in_batch(item: Item, asked_client_order_id: str | None) -> Row:
@@ -122,10 +124,7 @@ def placed_in_batch(item: Item, asked_client_order_id: str | None) -> Row:
 
 def cancelled(done: OrderOutcome) -> Row:
     """CancelOrderV2Response."""
-    row = _answer(done)
-    row["reduced_by"] = count_texts[done.reduced]
-    row["ts_ms"] = unix_ms(done.when)
-    return row
+    return _answer(done, {"reduced_by": count_texts[done.reduced]})
 
 
 def cancelled_in_batch(item: Item, order_id: str) -> Row:
@@ -139,21 +138,16 @@ def cancelled_in_batch(item: Item, order_id: str) -> Row:
 def amended(done: OrderOutcome) -> Row:
     """AmendOrderV2Response: what rests and what filled when the amend filled or changed what rests (else null)."""
     changed = done.filled or done.reduced
-    row = _answer(done)
-    row["remaining_count"] = count_texts[done.order.remaining] if changed else None
-    row["fill_count"] = count_texts[done.filled] if changed else None
-    row |= _NO_FILL
-    _averages(row, done)
-    row["ts_ms"] = unix_ms(done.when)
-    return row
+    counts = {
+        "remaining_count": count_texts[done.order.remaining] if changed else None,
+        "fill_count": count_texts[done.filled] if changed else None,
+    }
+    return _answer(done, counts | _NO_FILL | _averages(done))
 
 
 def decreased(done: OrderOutcome) -> Row:
     """DecreaseOrderV2Response."""
-    row = _answer(done)
-    row["remaining_count"] = count_texts[done.order.remaining]
-    row["ts_ms"] = unix_ms(done.when)
-    return row
+    return _answer(done, {"remaining_count": count_texts[done.order.remaining]})
 
 
 def item_error(error: dict[str, Any]) -> Row:

@@ -6,7 +6,6 @@ Rows and event roll-ups are served from the context's render cache (fragments.py
 
 from __future__ import annotations
 
-from itertools import islice
 from typing import Any
 
 import orjson
@@ -49,11 +48,7 @@ def _rows(
     """`PositionStore.page` without its snapshots: the rows themselves (current rows, or as they were then), read and
     rendered under the ledger's lock."""
     walked = store.walk(*owner, status, after=after, event_ticker=event_ticker, ticker=ticker, as_of=as_of)
-    rows = list(islice(walked if keep is None else filter(keep, walked), limit + 1))
-    more = len(rows) > limit
-    if more:
-        del rows[limit]
-    return rows, more
+    return cursors.one_page(walked if keep is None else filter(keep, walked), limit)
 
 
 def _page(

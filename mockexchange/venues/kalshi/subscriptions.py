@@ -557,39 +557,15 @@ def _params(command: dict[str, Any]) -> dict[str, Any]:
 
 def _market_ids(params: dict[str, Any], allowed: bool) -> list[str] | None:
     """The market ids named by `market_id` or `market_ids` (the ticker channel's alone); None when neither is."""
-    one, many = params.get("market_id"), params.get("market_ids")
-    if one is None and many is None:
-        return None
-    if not allowed:
+    if not allowed and (params.get("market_id") is not None or params.get("market_ids") is not None):
         raise CommandError(INVALID_PARAMETER, "market_id(s) are for the ticker channel alone; use market_ticker(s)")
-    if one is not None and many is not None:
-        raise CommandError(INVALID_PARAMETER, "market_id and market_ids are mutually exclusive")
-    if one is not None:
-        if not isinstance(one, str):
-            raise CommandError(UNABLE_TO_PROCESS, "market_id must be a string")
-        return [one]
-    if not isinstance(many, list) or not all(isinstance(i, str) for i in many):
-        raise CommandError(UNABLE_TO_PROCESS, "market_ids must be an array of strings")
-    if not many:
-        raise CommandError(INVALID_PARAMETER, "market_ids must not be empty")
-    return many
+    return _one_or_many(params, "market_id", "market_ids")
 
 
 def _market_filter(params: dict[str, Any]) -> list[str] | None:
     """The tickers named by `market_ticker` or `market_tickers` (never both); None when neither is given."""
-    one, many = params.get("market_ticker"), params.get("market_tickers")
-    if one is not None and many is not None:
-        raise CommandError(INVALID_PARAMETER, "market_ticker and market_tickers are mutually exclusive")
-    if one is not None:
-        if not isinstance(one, str):
-            raise CommandError(UNABLE_TO_PROCESS, "market_ticker must be a string")
-        many = [one]
-    elif many is not None:
-        if not isinstance(many, list) or not all(isinstance(t, str) for t in many):
-            raise CommandError(UNABLE_TO_PROCESS, "market_tickers must be an array of strings")
-        if not many:
-            raise CommandError(INVALID_PARAMETER, "market_tickers must not be empty")
-    else:
+    many = _one_or_many(params, "market_ticker", "market_tickers")
+    if many is None:
         return None
     if not all(many):
         raise CommandError(INVALID_PARAMETER, "a market ticker must not be empty")
@@ -599,4 +575,23 @@ def _market_filter(params: dict[str, Any]) -> list[str] | None:
                 INVALID_PARAMETER,
                 f"a market ticker has at most {MAX_TICKER_CHARS} characters, not {excerpt(ticker)}; nothing changed",
             )
+    return many
+
+
+def _one_or_many(params: dict[str, Any], one_name: str, many_name: str) -> list[str] | None:
+    """The strings named by the param `one_name` (a string) or `many_name` (a non-empty array of them), never both;
+    None when neither is given."""
+    one, many = params.get(one_name), params.get(many_name)
+    if one is not None and many is not None:
+        raise CommandError(INVALID_PARAMETER, f"{one_name} and {many_name} are mutually exclusive")
+    if one is not None:
+        if not isinstance(one, str):
+            raise CommandError(UNABLE_TO_PROCESS, f"{one_name} must be a string")
+        return [one]
+    if many is None:
+        return None
+    if not isinstance(many, list) or not all(isinstance(item, str) for item in many):
+        raise CommandError(UNABLE_TO_PROCESS, f"{many_name} must be an array of strings")
+    if not many:
+        raise CommandError(INVALID_PARAMETER, f"{many_name} must not be empty")
     return many
