@@ -16,6 +16,7 @@ from test_kalshi_orders_core import T0, M, ask, bid, cash, levels, new_ledger
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi import trading
+from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMSubtrader,
@@ -364,7 +365,7 @@ def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_d
     ledger = new_ledger()
     ledger.open_account("fcm", fcm_member=True)
     sub = ledger.fcm.create_subtrader(CreateFCMSubtrader("fcm", "s1")).user_id
-    ledger.transfer(sub, "deposit", 10_000)
+    ledger.transfer(SeedTransfer("deposit", sub, 10_000))
     ledger.catalogue.put_event(SetEvent("KXORD-26NOV", category="Sports"))
     ledger.fcm.block_category(UpdateFCMSubtraderBlockedCategories("fcm", sub, "Sports", True))
 
