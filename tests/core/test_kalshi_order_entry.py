@@ -24,7 +24,7 @@ from mockexchange.core.kalshi.fcm_commands import (
     UpdateFCMSubtraderBlockedCategories,
 )
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.market_commands import SetEvent, SetSeries
+from mockexchange.core.kalshi.market_commands import SetEvent, SetExchangeStatus, SetSeries
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.core.values import Refused
@@ -154,12 +154,12 @@ def test_a_client_order_id_names_one_order_of_the_users_and_others_may_use_it(le
 
 
 def test_an_order_is_refused_while_its_market_or_the_exchange_takes_no_trading(ledger: Ledger):
-    ledger.lifecycle.set_exchange_status(trading_active=False)
+    ledger.lifecycle.set_exchange_status(SetExchangeStatus(trading_active=False))
     assert refused(ledger) == (409, "exchange_closed", "trading is paused on the exchange: it takes no orders")
-    ledger.lifecycle.set_exchange_status(trading_active=True, exchange_active=False)
+    ledger.lifecycle.set_exchange_status(SetExchangeStatus(trading_active=True, exchange_active=False))
     assert refused(ledger)[1:] == ("exchange_closed", "the exchange is not active (maintenance): it takes no trading: "
                                  "it takes no orders")  # fmt: skip
-    ledger.lifecycle.set_exchange_status(exchange_active=True)
+    ledger.lifecycle.set_exchange_status(SetExchangeStatus(exchange_active=True))
     ledger.lifecycle.pause_market(M)
     assert refused(ledger) == (409, "market_closed", "market 'KXORD-26NOV-A' is paused: it takes no orders")
 
