@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 
@@ -73,7 +74,7 @@ def test_balance_reconciles_with_every_cash_flow(sequence, opening_cents):
             ledger.lifecycle.settle_market(ticker, result)
         elif step[0] == "transfer":
             _, kind, amount, fee, status = step
-            t = ledger.transfer("u", kind, amount, fee_cents=fee, status=status)
+            t = ledger.transfer(SeedTransfer(kind, "u", amount, fee_cents=fee, status=status))
             transfer_ids.append(t.id)
         else:
             _, which, status = step
@@ -81,7 +82,7 @@ def test_balance_reconciles_with_every_cash_flow(sequence, opening_cents):
                 continue
             chosen = ledger.state.transfers[transfer_ids[which % len(transfer_ids)]]
             with contextlib.suppress(LedgerError):  # a transition that is not allowed changes nothing
-                ledger.transfer("u", chosen.kind, 1, status=status, transfer_id=chosen.id)
+                ledger.transfer(SeedTransfer(chosen.kind, "u", 1, status=status, id=chosen.id))
     for t in ledger.state.transfers.values():
         if t.status == "applied":
             if t.kind == "deposit":

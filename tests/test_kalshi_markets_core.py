@@ -17,7 +17,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FlatFee, QuadraticFee, schedule_for
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, MarketStats
-from mockexchange.core.kalshi.market_commands import CreateMarket, SetEvent, SetSeries, UpdateMarket
+from mockexchange.core.kalshi.market_commands import CreateMarket, SetEvent, SetExchangeStatus, SetSeries, UpdateMarket
 from mockexchange.core.kalshi.price_levels import is_level
 
 T0 = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
@@ -227,11 +227,11 @@ def test_the_series_fee_type_picks_the_fee_a_fill_pays_when_it_states_none():
 
 def test_the_exchange_switches_trading_off_and_on():
     ledger = new_ledger()
-    ledger.lifecycle.set_exchange_status(trading_active=False)
+    ledger.lifecycle.set_exchange_status(SetExchangeStatus(trading_active=False))
     with pytest.raises(LedgerError, match="trading is paused on the exchange"):
         ledger.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     assert TICKER not in ledger.state.markets
-    ledger.lifecycle.set_exchange_status(trading_active=True)
+    ledger.lifecycle.set_exchange_status(SetExchangeStatus(trading_active=True))
     ledger.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     with pytest.raises(LedgerError, match="house"):
         ledger.open_account(HOUSE)

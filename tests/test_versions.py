@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.row_filter import RowFilter
@@ -51,7 +52,7 @@ def run(ledger: Ledger, clock: ManualClock, s: tuple[Any, ...]) -> None:
         elif s[0] == "settle":
             ledger.lifecycle.settle_market(s[1], s[2])
         elif s[0] == "deposit":
-            ledger.transfer(s[1], "deposit", s[2])
+            ledger.transfer(SeedTransfer("deposit", s[1], s[2]))
         elif s[0] == "advance":
             clock.advance(delta=timedelta(milliseconds=s[1]))
     except LedgerError:

@@ -16,9 +16,11 @@ import pytest
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.bounds import MAX_BALANCE, MAX_CASH, ExchangeError
+from mockexchange.core.deribit.cash_commands import DeribitTransfer, DeribitTransferToUser, DeribitWithdrawal
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.records import CashMove, DeribitFill, WalletTransfer
 from mockexchange.core.events import Change
+from mockexchange.core.values import Refused
 
 D = Decimal
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -140,8 +142,10 @@ def test_a_move_of_cash_is_bounded(cash: Cash) -> None:
 
 def test_a_client_withdrawal_takes_its_amount_and_fee(cash: Cash) -> None:
     cash.clock.set(LATER)
-    made = cash.exchange.cash.withdraw("alice", "BTC", D(2), fee=D("0.0001"), address="bc1qdest", state="unconfirmed",
-                              nonce="n-1")  # fmt: skip
+    asked = DeribitWithdrawal(
+        "alice", "BTC", D(2), fee=D("0.0001"), address="bc1qdest", state="unconfirmed", nonce="n-1"
+    )
+    made = cash.exchange.cash.withdraw(asked)
     assert made == CashMove(1, "withdrawal", "alice", 2001, "BTC", D(2), D("0.0001"), "bc1qdest",
                             transaction_hash("withdrawal:1:2001:BTC:2:0.0001"), "unconfirmed", LATER, LATER, None,
                             "n-1")  # fmt: skip
@@ -151,28 +155,28 @@ def test_a_client_withdrawal_takes_its_amount_and_fee(cash: Cash) -> None:
     assert cash.log(2001) == [("withdrawal", D("-2.0001"), D("7.9999"), details)]
     assert cash.cash() == [("alice", (2001, "BTC", D("-2.0001")))]
     # Its nonce answers it again, moving nothing; another nonce is another withdrawal.
-    assert cash.exchange.cash.withdraw("alice", "BTC", D(2), fee=D("0.0001"), nonce="n-1") == made
+    assert cash.exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D(2), fee=D("0.0001"), nonce="n-1")) == made
     assert cash.balances()[0] == D("7.9999") and len(cash.published) == 1
-    other = cash.exchange.cash.withdraw("alice", "BTC", D(1), nonce="n-2")
+    other = cash.exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D(1), nonce="n-2"))
     assert (other.id, other.nonce, other.state, other.address) == (2, "n-2", "completed", "mock-btc-2001")
     assert cash.balances()[0] == D("6.9999")
 
 
 def test_a_nonce_names_only_a_withdrawal_of_the_same_wallet(cash: Cash) -> None:
     cash.exchange.cash.move_cash("alice", "BTC", D(1))  # a deposit: it has no nonce
-    cash.exchange.cash.withdraw("alice", "BTC", D(1), subaccount_id=None, nonce="n-1")
+    cash.exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D(1), subaccount_id=None, nonce="n-1"))
     cash.exchange.cash.move_cash("alice", "BTC", D(5), subaccount_id=2002)
-    mine = cash.exchange.cash.withdraw("alice", "BTC", D(1), subaccount_id=2002, nonce="n-1")
+    mine = cash.exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D(1), subaccount_id=2002, nonce="n-1"))
     assert (mine.id, mine.account_id) == (4, 2002)
     assert cash.balances() == [D(10), D(4), D(1)]
 
 
 def test_a_withdrawal_may_take_all_the_wallet_may_withdraw_and_no_more(cash: Cash) -> None:
-    error = cash.refused(cash.exchange.cash.withdraw, "bob", "BTC", D("0.9"), fee=D("0.10000001"))
+    error = cash.refused(cash.exchange.cash.withdraw, DeribitWithdrawal("bob", "BTC", D("0.9"), fee=D("0.10000001")))
     assert said(error) == (
         "withdrawing 1.00000001 BTC (amount and fee) from account 3001, which may withdraw 1", 409, "not_enough_funds"
     )  # fmt: skip
-    cash.exchange.cash.withdraw("bob", "BTC", D("0.9"), fee=D("0.1"))
+    cash.exchange.cash.withdraw(DeribitWithdrawal("bob", "BTC", D("0.9"), fee=D("0.1")))
     assert cash.balances()[2] == 0
 
 
@@ -183,16 +187,18 @@ def test_a_withdrawal_may_take_all_the_wallet_may_withdraw_and_no_more(cash: Cas
         (MAX_CASH + 1, D(0), "completed", "amount must be from 0.00000001 to 1000000000000 with at most 8 decimal"),
         (D(1), D(-1), "completed", "fee must be from 0 to 1000000000000 with at most 8 decimal places, not -1"),
         (D(1), MAX_CASH + 1, "completed", "fee must be from 0 to 1000000000000 with at most 8 decimal places"),
-        (D(1), D(0), "cancelled", "a withdrawal begins completed or unconfirmed, not 'cancelled'"),
+        (D(1), D(0), "cancelled", "state must be one of 'completed', 'unconfirmed', not 'cancelled'"),
     ],
 )
-def test_a_withdrawals_terms_are_checked(cash: Cash, amount: Decimal, fee: Decimal, state: str, message: str) -> None:
-    error = cash.refused(cash.exchange.cash.withdraw, "alice", "BTC", amount, fee=fee, state=state)
-    assert str(error).startswith(message) and error.status == 400
+def test_a_withdrawals_terms_are_checked(amount: Decimal, fee: Decimal, state: str, message: str) -> None:
+    """Its command refuses them, as every edge builds it before the cash moves."""
+    with pytest.raises(Refused) as refusal:
+        DeribitWithdrawal("alice", "BTC", amount, fee=fee, state=state)
+    assert str(refusal.value).startswith(message)
 
 
 def test_the_least_withdrawal_and_one_without_a_fee(cash: Cash) -> None:
-    cash.exchange.cash.withdraw("bob", "BTC", D("0.00000001"))
+    cash.exchange.cash.withdraw(DeribitWithdrawal("bob", "BTC", D("0.00000001")))
     assert cash.balances()[2] == D("0.99999999")
 
 
@@ -200,7 +206,9 @@ def test_the_least_withdrawal_and_one_without_a_fee(cash: Cash) -> None:
 
 
 def test_cancelling_an_unconfirmed_withdrawal_refunds_it(cash: Cash) -> None:
-    made = cash.exchange.cash.withdraw("alice", "BTC", D(3), fee=D("0.5"), address="bc1q", state="unconfirmed")
+    made = cash.exchange.cash.withdraw(
+        DeribitWithdrawal("alice", "BTC", D(3), fee=D("0.5"), address="bc1q", state="unconfirmed")
+    )
     cash.exchange.cash.move_cash("alice", "BTC", D(1))
     cash.clock.set(LATER)
     cancelled = cash.exchange.cash.cancel_withdrawal("alice", made.id)
@@ -220,10 +228,10 @@ def test_cancelling_an_unconfirmed_withdrawal_refunds_it(cash: Cash) -> None:
 
 
 def test_only_the_wallets_own_unconfirmed_withdrawal_can_be_cancelled(cash: Cash) -> None:
-    done = cash.exchange.cash.withdraw("alice", "BTC", D(1))
+    done = cash.exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D(1)))
     deposit_id = 2
     cash.exchange.cash.move_cash("alice", "BTC", D(1))
-    waiting = cash.exchange.cash.withdraw("alice", "BTC", D(1), state="unconfirmed")
+    waiting = cash.exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D(1), state="unconfirmed"))
     error = cash.refused(cash.exchange.cash.cancel_withdrawal, "alice", done.id)
     assert said(error) == ("withdrawal 1 is completed: only an unconfirmed one can be cancelled", 409, None)
     error = cash.refused(cash.exchange.cash.cancel_withdrawal, "alice", deposit_id)
@@ -239,7 +247,9 @@ def test_only_the_wallets_own_unconfirmed_withdrawal_can_be_cancelled(cash: Cash
 def test_a_transfer_between_two_wallets_of_the_account(cash: Cash) -> None:
     cash.exchange.cash.move_cash("alice", "BTC", D(1))  # id 1: one sequence for deposits, withdrawals and transfers
     cash.clock.set(LATER)
-    made = cash.exchange.cash.transfer("alice", "BTC", D(11), destination=2002)  # all the main account may withdraw
+    made = cash.exchange.cash.transfer(
+        DeribitTransfer("alice", "BTC", D(11), to_subaccount_id=2002)
+    )  # all the main account may withdraw
     assert made == WalletTransfer(2, "alice", 2001, 2002, "BTC", D(11), "confirmed", LATER, None)
     assert cash.balances() == [D(0), D(11), D(1)]
     assert (
@@ -252,64 +262,84 @@ def test_a_transfer_between_two_wallets_of_the_account(cash: Cash) -> None:
     into = {"transfer_id": 2, "other_side": "alice", "transfer_type": "subaccount"}
     assert cash.log(2002) == [("transfer", D(11), D(11), into)]
     assert cash.cash()[1:] == [("alice", (2001, "BTC", D(-11))), ("alice", (2002, "BTC", D(11)))]
-    back = cash.exchange.cash.transfer("alice", "BTC", D(1), source=2002, destination=None)
+    back = cash.exchange.cash.transfer(
+        DeribitTransfer("alice", "BTC", D(1), from_subaccount_id=2002, to_subaccount_id=None)
+    )
     assert (back.id, back.from_account, back.to_account) == (3, 2002, 2001)
     assert cash.balances() == [D(1), D(10), D(1)]
 
 
 def test_a_transfer_needs_two_wallets_and_the_funds(cash: Cash) -> None:
-    error = cash.refused(cash.exchange.cash.transfer, "alice", "BTC", D(1), source=2001, destination=None)
+    error = cash.refused(
+        cash.exchange.cash.transfer,
+        DeribitTransfer("alice", "BTC", D(1), from_subaccount_id=2001, to_subaccount_id=None),
+    )
     assert said(error) == ("a transfer needs two different wallets", 400, "transfer_not_allowed")
-    error = cash.refused(cash.exchange.cash.transfer, "alice", "BTC", D("10.00000001"), destination=2002)
+    error = cash.refused(
+        cash.exchange.cash.transfer, DeribitTransfer("alice", "BTC", D("10.00000001"), to_subaccount_id=2002)
+    )
     assert said(error) == (
         "transferring 10.00000001 BTC from account 2001, which may transfer 10", 409, "not_enough_funds"
     )  # fmt: skip
-    error = cash.refused(cash.exchange.cash.transfer, "alice", "BTC", D(0), destination=2002)
-    assert str(error).startswith("amount must be from 0.00000001 to 1000000000000 with")
-    error = cash.refused(cash.exchange.cash.transfer_to_user, "alice", "BTC", D(0), "bob")
-    assert str(error).startswith("amount must be from 0.00000001 to 1000000000000 with")
-    assert cash.exchange.cash.transfer("alice", "BTC", D("0.00000001"), destination=2002).amount == D("0.00000001")
+    with pytest.raises(Refused, match="^amount must be from 0.00000001 to 1000000000000 with"):
+        DeribitTransfer(
+            "alice", "BTC", D(0), to_subaccount_id=2002
+        )  # (its command refuses it, as every edge builds it)
+    with pytest.raises(Refused, match="^amount must be from 0.00000001 to 1000000000000 with"):
+        DeribitTransferToUser("alice", "BTC", D(0), "bob")
+    assert cash.exchange.cash.transfer(
+        DeribitTransfer("alice", "BTC", D("0.00000001"), to_subaccount_id=2002)
+    ).amount == D("0.00000001")
 
 
 def test_a_transfer_that_would_overfill_the_receiver_moves_nothing(cash: Cash) -> None:
     cash.exchange.accounts.wallet("bob").balances["BTC"] = MAX_BALANCE  # as a thousand deposits would leave it
-    error = cash.refused(cash.exchange.cash.transfer_to_user, "alice", "BTC", D(1), "bob")
+    error = cash.refused(cash.exchange.cash.transfer_to_user, DeribitTransferToUser("alice", "BTC", D(1), "bob"))
     assert str(error).startswith("this would take the BTC balance of account 3001 to")
 
 
 def test_a_transfer_to_another_user(cash: Cash) -> None:
-    made = cash.exchange.cash.transfer_to_user("alice", "BTC", D(2), "bob", source=2001)
+    made = cash.exchange.cash.transfer_to_user(
+        DeribitTransferToUser("alice", "BTC", D(2), "bob", from_subaccount_id=2001)
+    )
     assert made == WalletTransfer(1, "alice", 2001, 3001, "BTC", D(2), "confirmed", START, "bob")
     assert cash.balances() == [D(8), D(0), D(3)]
     assert list(cash.exchange.state.wallet_transfers.of_wallet(3001)) == [made]
     assert cash.log(3001) == [("transfer", D(2), D(3), {"transfer_id": 1, "other_side": "alice",
                                                        "transfer_type": "user"})]  # fmt: skip
     assert cash.cash() == [("alice", (2001, "BTC", D(-2))), ("bob", (3001, "BTC", D(2)))]
-    assert cash.exchange.cash.transfer_to_user("alice", "BTC", D(8), "bob").amount == D(8)  # all it may withdraw
+    assert cash.exchange.cash.transfer_to_user(DeribitTransferToUser("alice", "BTC", D(8), "bob")).amount == D(
+        8
+    )  # all it may withdraw
 
 
 def test_a_transfer_to_a_user_is_refused(cash: Cash) -> None:
-    error = cash.refused(cash.exchange.cash.transfer_to_user, "alice", "BTC", D(1), "nobody")
+    error = cash.refused(cash.exchange.cash.transfer_to_user, DeribitTransferToUser("alice", "BTC", D(1), "nobody"))
     assert said(error) == ("no account is named 'nobody'", 404, "user_not_found")
-    error = cash.refused(cash.exchange.cash.transfer_to_user, "alice", "BTC", D(1), "alice_sub")
+    error = cash.refused(cash.exchange.cash.transfer_to_user, DeribitTransferToUser("alice", "BTC", D(1), "alice_sub"))
     assert said(error) == ("'alice_sub' is a wallet of the same account: transfer to it as a subaccount", 400,
                            "transfer_not_allowed")  # fmt: skip
-    error = cash.refused(cash.exchange.cash.transfer_to_user, "bob", "BTC", D("1.00000001"), "alice")
+    error = cash.refused(
+        cash.exchange.cash.transfer_to_user, DeribitTransferToUser("bob", "BTC", D("1.00000001"), "alice")
+    )
     assert said(error) == (
         "transferring 1.00000001 BTC from account 3001, which may transfer 1", 409, "not_enough_funds"
     )  # fmt: skip
     cash.exchange.accounts.set_interuser_transfers("alice", False)
-    error = cash.refused(cash.exchange.cash.transfer_to_user, "alice", "BTC", D(1), "bob")
+    error = cash.refused(cash.exchange.cash.transfer_to_user, DeribitTransferToUser("alice", "BTC", D(1), "bob"))
     assert said(error) == ("account 2001 may not send to other users: its inter-user transfers are disabled", 400,
                            "transfer_not_allowed")  # fmt: skip
-    cash.exchange.cash.transfer("alice", "BTC", D(1), destination=2002)
+    cash.exchange.cash.transfer(DeribitTransfer("alice", "BTC", D(1), to_subaccount_id=2002))
     assert (
-        cash.exchange.cash.transfer_to_user("alice", "BTC", D(1), "bob", source=2002).amount == 1
+        cash.exchange.cash.transfer_to_user(
+            DeribitTransferToUser("alice", "BTC", D(1), "bob", from_subaccount_id=2002)
+        ).amount
+        == 1
     )  # the subaccount's own
 
 
 def test_a_confirmed_transfer_cannot_be_cancelled(cash: Cash) -> None:
-    made = cash.exchange.cash.transfer_to_user("alice", "BTC", D(1), "bob")
+    made = cash.exchange.cash.transfer_to_user(DeribitTransferToUser("alice", "BTC", D(1), "bob"))
     error = cash.refused(cash.exchange.cash.cancel_transfer, "alice", made.id)
     assert said(error) == ("transfer 1 is confirmed: only a prepared transfer can be cancelled", 409, None)
     for user, wallet, transfer_id in (("bob", None, made.id), ("alice", 2002, made.id), ("alice", None, 9)):
@@ -338,9 +368,9 @@ def expired() -> Cash:
 @pytest.mark.parametrize(
     "move",
     [
-        lambda exchange: exchange.cash.withdraw("alice", "BTC", D("10.1")),
-        lambda exchange: exchange.cash.transfer("alice", "BTC", D("10.1"), destination=2002),
-        lambda exchange: exchange.cash.transfer_to_user("alice", "BTC", D("10.1"), "bob"),
+        lambda exchange: exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D("10.1"))),
+        lambda exchange: exchange.cash.transfer(DeribitTransfer("alice", "BTC", D("10.1"), to_subaccount_id=2002)),
+        lambda exchange: exchange.cash.transfer_to_user(DeribitTransferToUser("alice", "BTC", D("10.1"), "bob")),
         lambda exchange: exchange.cash.move_cash("alice", "BTC", D("-10.1")),
     ],
 )
@@ -354,7 +384,7 @@ def test_each_move_counts_what_expired_before_it(move: Callable[[DeribitExchange
 def test_cancelling_a_withdrawal_delivers_what_expired_first() -> None:
     made = expired()
     made.clock.set(START)
-    waiting = made.exchange.cash.withdraw("alice", "BTC", D(1), state="unconfirmed")
+    waiting = made.exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D(1), state="unconfirmed"))
     made.clock.set(EXPIRY)
     made.exchange.cash.cancel_withdrawal("alice", waiting.id)
     assert [entry[0] for entry in made.log(2001)] == ["trade", "withdrawal", "delivery", "withdrawal"]
@@ -370,14 +400,14 @@ def test_an_account_keeps_its_newest_moves_and_transfers(cash: Cash) -> None:
     ]  # by wallet: the main account's, then 2002's
     assert [m.amount for m in small.exchange.state.cash_moves.of_wallet(2001)] == [D(3)]
     for amount in (1, 2, 3):
-        small.exchange.cash.transfer_to_user("alice", "BTC", D(amount), "bob")
+        small.exchange.cash.transfer_to_user(DeribitTransferToUser("alice", "BTC", D(amount), "bob"))
     assert [t.amount for t in small.exchange.state.wallet_transfers.of_wallet(2001)] == [D(2), D(3)]
     assert [t.amount for t in small.exchange.state.wallet_transfers.of_wallet(3001)] == [D(2), D(3)]
-    old = small.exchange.cash.withdraw("bob", "BTC", D(1), state="unconfirmed", nonce="n")
+    old = small.exchange.cash.withdraw(DeribitWithdrawal("bob", "BTC", D(1), state="unconfirmed", nonce="n"))
     small.exchange.cash.move_cash("bob", "BTC", D(1))
     small.exchange.cash.move_cash("bob", "BTC", D(1))
     assert (
-        small.exchange.cash.withdraw("bob", "BTC", D(1), nonce="n").id != old.id
+        small.exchange.cash.withdraw(DeribitWithdrawal("bob", "BTC", D(1), nonce="n")).id != old.id
     )  # a nonce no longer kept is new again
     error = small.refused(small.exchange.cash.cancel_withdrawal, "bob", old.id)
     assert said(error) == (f"account 3001 has no withdrawal {old.id}", 404, None)
@@ -393,8 +423,8 @@ def test_each_account_keeps_its_own_newest(cash: Cash) -> None:
     assert [m.amount for m in small.exchange.state.cash_moves.of_wallet(3001)] == [D(1), D(2)]
     assert [e[1] for e in small.log(3001)] == [D(1), D(2)]
     for amount in (1, 2):
-        small.exchange.cash.transfer_to_user("alice", "BTC", D(amount), "bob")
-    small.exchange.cash.transfer("alice", "BTC", D(3), destination=2002)
+        small.exchange.cash.transfer_to_user(DeribitTransferToUser("alice", "BTC", D(amount), "bob"))
+    small.exchange.cash.transfer(DeribitTransfer("alice", "BTC", D(3), to_subaccount_id=2002))
     kept = small.exchange.state.wallet_transfers
     assert [t.amount for t in kept.of_wallet(3001)] == [D(1), D(2)]  # bob's account: what it received
     assert [t.amount for t in kept.of_wallet(2001)] == [D(3)] and [t.amount for t in kept.of_wallet(2002)] == [D(3)]
@@ -402,7 +432,7 @@ def test_each_account_keeps_its_own_newest(cash: Cash) -> None:
 
 def test_a_log_entry_is_its_wallet_holders(cash: Cash) -> None:
     cash.exchange.cash.move_cash("alice", "BTC", D(1))
-    cash.exchange.cash.transfer_to_user("alice", "BTC", D(1), "bob")
+    cash.exchange.cash.transfer_to_user(DeribitTransferToUser("alice", "BTC", D(1), "bob"))
     entries = [cash.exchange.cash_log.transaction_log(w, "BTC", START, FAR, count=10)[0] for w in (2001, 3001)]
     assert [[e.user_id for e in found] for found in entries] == [["alice", "alice"], ["bob"]]
 
@@ -412,7 +442,7 @@ def test_a_withdrawal_without_an_address_goes_to_the_wallets_own(cash: Cash) -> 
     # the current one: mock-btc-2001-2, where deposits arrive
     cash.exchange.deposit_addresses.create_deposit_address("alice", "BTC")
     cash.exchange.cash.move_cash("alice", "BTC", D(-1))
-    cash.exchange.cash.withdraw("alice", "BTC", D(1))
+    cash.exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D(1)))
     cash.exchange.cash.move_cash("alice", "BTC", D(1))
     assert [(m.kind, m.address) for m in cash.exchange.state.cash_moves] == [
         ("withdrawal", "mock-btc-2001"), ("withdrawal", "mock-btc-2001"), ("deposit", "mock-btc-2001-2")
@@ -420,9 +450,11 @@ def test_a_withdrawal_without_an_address_goes_to_the_wallets_own(cash: Cash) -> 
 
 
 def test_a_subaccount_withdraws_what_it_holds(cash: Cash) -> None:
-    cash.exchange.cash.transfer("alice", "BTC", D(4), destination=2002)  # the main account keeps 6
-    error = cash.refused(cash.exchange.cash.withdraw, "alice", "BTC", D(5), subaccount_id=2002)
+    cash.exchange.cash.transfer(
+        DeribitTransfer("alice", "BTC", D(4), to_subaccount_id=2002)
+    )  # the main account keeps 6
+    error = cash.refused(cash.exchange.cash.withdraw, DeribitWithdrawal("alice", "BTC", D(5), subaccount_id=2002))
     assert said(error) == (
         "withdrawing 5 BTC (amount and fee) from account 2002, which may withdraw 4", 409, "not_enough_funds"
     )  # fmt: skip
-    assert cash.exchange.cash.withdraw("alice", "BTC", D(4), subaccount_id=2002).account_id == 2002
+    assert cash.exchange.cash.withdraw(DeribitWithdrawal("alice", "BTC", D(4), subaccount_id=2002)).account_id == 2002

@@ -15,6 +15,7 @@ from test_kalshi_orders_core import T0, M, ask, bid, cash, levels, new_ledger, p
 
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.kalshi import footprints, matching
+from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.footprints import trading_footprint
@@ -344,7 +345,7 @@ def test_a_cross_is_refused_with_the_words_of_the_bound_a_fill_would_pass():
 def test_an_amend_may_leave_a_negative_available_balance_as_it_was_but_not_take_it_lower():
     ledger = new_ledger("a", cents=200)
     rest = bid(ledger, "a", 40, 5)  # holds all $2
-    ledger.transfer("a", "withdrawal", 100)  # available: -$1
+    ledger.transfer(SeedTransfer("withdrawal", "a", 100))  # available: -$1
     same_hold = amend(ledger, rest.order.order_id, "a", 0, M, "yes", "buy", 5000, 400)  # 4 at 0.50: $2 again
     assert same_hold.order.held == 2 * DOLLAR and cash(ledger, "a") == -DOLLAR
     refused = refusal(amend, ledger, rest.order.order_id, "a", 0, M, "yes", "buy", 5100, 400)

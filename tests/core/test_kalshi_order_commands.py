@@ -20,7 +20,7 @@ from mockexchange.core.kalshi import trading
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import BOOK
-from mockexchange.core.kalshi.market_commands import SetSeries
+from mockexchange.core.kalshi.market_commands import SetExchangeStatus, SetSeries
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.core.kalshi.subaccount_commands import ApplySubaccountTransfer, CreateSubaccount
@@ -401,7 +401,7 @@ def test_a_pause_ends_the_orders_that_asked_in_every_market_it_pauses_in_one_act
     asked = submit(ledger, "a", N, "yes", "buy", 100, 4000, cancel_order_on_pause=True)
     asked_too = submit(ledger, "b", N, "yes", "sell", 100, 6000, cancel_order_on_pause=True)
     moved = len(desk.moves)
-    ledger.lifecycle.set_exchange_status(trading_active=False)
+    ledger.lifecycle.set_exchange_status(SetExchangeStatus(trading_active=False))
     assert desk.last_reason(asked) == desk.last_reason(asked_too) == ("canceled", "HaltCancel", 0)
     assert set(ledger.state.orders) == {kept.order.order_id} and len(desk.moves) == moved + 1
     assert [cash(ledger, u) for u in "ab"] == [FUNDS, FUNDS]

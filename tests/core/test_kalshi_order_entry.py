@@ -16,6 +16,7 @@ from test_kalshi_orders_core import T0, M, ask, bid, cash, levels, new_ledger
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi import trading
+from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMSubtrader,
@@ -23,7 +24,7 @@ from mockexchange.core.kalshi.fcm_commands import (
     UpdateFCMSubtraderBlockedCategories,
 )
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.market_commands import SetEvent, SetSeries
+from mockexchange.core.kalshi.market_commands import SetEvent, SetExchangeStatus, SetSeries
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.core.values import Refused
@@ -153,12 +154,12 @@ def test_a_client_order_id_names_one_order_of_the_users_and_others_may_use_it(le
 
 
 def test_an_order_is_refused_while_its_market_or_the_exchange_takes_no_trading(ledger: Ledger):
-    ledger.lifecycle.set_exchange_status(trading_active=False)
+    ledger.lifecycle.set_exchange_status(SetExchangeStatus(trading_active=False))
     assert refused(ledger) == (409, "exchange_closed", "trading is paused on the exchange: it takes no orders")
-    ledger.lifecycle.set_exchange_status(trading_active=True, exchange_active=False)
+    ledger.lifecycle.set_exchange_status(SetExchangeStatus(trading_active=True, exchange_active=False))
     assert refused(ledger)[1:] == ("exchange_closed", "the exchange is not active (maintenance): it takes no trading: "
                                  "it takes no orders")  # fmt: skip
-    ledger.lifecycle.set_exchange_status(exchange_active=True)
+    ledger.lifecycle.set_exchange_status(SetExchangeStatus(exchange_active=True))
     ledger.lifecycle.pause_market(M)
     assert refused(ledger) == (409, "market_closed", "market 'KXORD-26NOV-A' is paused: it takes no orders")
 
@@ -364,7 +365,7 @@ def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_d
     ledger = new_ledger()
     ledger.open_account("fcm", fcm_member=True)
     sub = ledger.fcm.create_subtrader(CreateFCMSubtrader("fcm", "s1")).user_id
-    ledger.transfer(sub, "deposit", 10_000)
+    ledger.transfer(SeedTransfer("deposit", sub, 10_000))
     ledger.catalogue.put_event(SetEvent("KXORD-26NOV", category="Sports"))
     ledger.fcm.block_category(UpdateFCMSubtraderBlockedCategories("fcm", sub, "Sports", True))
 

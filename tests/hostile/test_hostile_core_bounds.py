@@ -19,6 +19,7 @@ from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.core.deribit.records import DeribitFill
 from mockexchange.core.kalshi import checks as checks_module
+from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.web.answers import json_number
@@ -89,13 +90,13 @@ def test_a_crossing_order_meets_the_bounds_as_they_stand_when_it_is_checked(ledg
 def test_a_subaccounts_cash_is_bounded_on_every_movement_but_settlement(ledger, monkeypatch):
     monkeypatch.setattr(checks_module, "MAX_BALANCE", D(1100))
     ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(100), D("0.01"), fee=D(0))  # 1 dollar out: 999
-    ledger.transfer("u", "deposit", 10_100, transfer_id="t1")  # 1100
+    ledger.transfer(SeedTransfer("deposit", "u", 10_100, id="t1"))  # 1100
     with pytest.raises(LedgerError, match="cash"):
-        ledger.transfer("u", "deposit", 1, transfer_id="t2")
+        ledger.transfer(SeedTransfer("deposit", "u", 1, id="t2"))
     assert "t2" not in ledger.state.transfers and ledger.state.accounts["u"].balance() == 1100
-    ledger.transfer("u", "deposit", 1, status="pending", transfer_id="t3")  # a pending deposit moves no cash...
+    ledger.transfer(SeedTransfer("deposit", "u", 1, status="pending", id="t3"))  # a pending deposit moves no cash...
     with pytest.raises(LedgerError, match="cash"):
-        ledger.transfer("u", "deposit", 1, status="applied", transfer_id="t3")  # ...applying it would
+        ledger.transfer(SeedTransfer("deposit", "u", 1, status="applied", id="t3"))  # ...applying it would
     assert ledger.state.transfers["t3"].status == "pending"
     with pytest.raises(LedgerError, match="cash"):  # selling the position at 0.99 would pay 99 in
         ledger.filling.apply_fill("u", "EV-A", "yes", "sell", D(100), D("0.99"), fee=D(0))

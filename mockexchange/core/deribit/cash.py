@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from mockexchange.core.deribit.accounts import Accounts
-from mockexchange.core.deribit.bounds import MAX_CASH, SMALLEST, ZERO, ExchangeError, bounded
+from mockexchange.core.deribit.bounds import MAX_CASH, ZERO, ExchangeError, bounded
+from mockexchange.core.deribit.cash_commands import DeribitTransfer, DeribitTransferToUser, DeribitWithdrawal
 from mockexchange.core.deribit.cash_log import CashLog
 from mockexchange.core.deribit.deposit_addresses import DepositAddresses
 from mockexchange.core.deribit.exchange_state import ExchangeState
@@ -19,8 +20,6 @@ from mockexchange.core.deribit.expiry import Expiry
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
 from mockexchange.core.deribit.valuation import Valuation
 from mockexchange.core.deribit.wallets import Wallet, _balance_after
-
-WITHDRAWAL_STATES = ("completed", "unconfirmed")  # how a withdrawal begins: done at once, or awaiting confirmation
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,29 +79,15 @@ class Cash:
             self.state.publish("cash", user_id, (wallet.id, currency, amount))
             return wallet.balances[currency]
 
-    def withdraw(
-        self,
-        user_id: str,
-        currency: str,
-        amount: Decimal,
-        *,
-        subaccount_id: int | None = None,
-        fee: Decimal = ZERO,
-        address: str | None = None,
-        state: str = "completed",
-        nonce: str | None = None,
-    ) -> CashMove:
+    def withdraw(self, asked: DeribitWithdrawal) -> CashMove:
         """A withdrawal of `amount` plus `fee` out of the wallet, taken at once, `completed` or (a client's) left
         `unconfirmed` until cancelled; refused (409, `not_enough_funds`) beyond what the wallet may withdraw (its
         `available_withdrawal_funds`). A `nonce` the wallet gave before answers that withdrawal again, moving
         nothing."""
-        bounded(amount, "amount", SMALLEST, MAX_CASH)
-        bounded(fee, "fee", ZERO, MAX_CASH)
-        if state not in WITHDRAWAL_STATES:
-            raise ExchangeError(f"a withdrawal begins {' or '.join(WITHDRAWAL_STATES)}, not {state!r}")
+        user_id, currency, amount, fee, nonce = asked.user_id, asked.currency, asked.amount, asked.fee, asked.nonce
         with self.state.lock:
             self.expiry.expire_due()
-            wallet = self.accounts.wallet(user_id, subaccount_id)
+            wallet = self.accounts.wallet(user_id, asked.subaccount_id)
             # the wallet's moves it keeps (wallet_history.py): a nonce older than those is new again
             if nonce is not None:
                 for made in self.state.cash_moves.of_wallet(wallet.id):
@@ -117,7 +102,9 @@ class Cash:
                     reason="not_enough_funds",
                 )
             wallet.balances[currency] = _balance_after(wallet, currency, -(amount + fee))
-            moved = Moved("withdrawal", user_id, currency, amount, fee=fee, address=address, state=state, nonce=nonce)
+            moved = Moved(
+                "withdrawal", user_id, currency, amount, fee=fee, address=asked.address, state=asked.state, nonce=nonce
+            )
             move = self._record_cash(wallet, moved)
             self._log_move(wallet, move, -(amount + fee))
             self.state.publish("cash", user_id, (wallet.id, currency, -(amount + fee)))
@@ -148,30 +135,27 @@ class Cash:
             self.state.publish("cash", user_id, (wallet.id, move.currency, refund))
             return cancelled
 
-    def transfer(
-        self, user_id: str, currency: str, amount: Decimal, *, source: int | None = None, destination: int | None
-    ) -> WalletTransfer:
+    def transfer(self, moved: DeribitTransfer) -> WalletTransfer:
         """Move `amount` between two wallets of the user's account (None: the main account), within what the source
         may withdraw."""
-        bounded(amount, "amount", SMALLEST, MAX_CASH)
+        user_id = moved.user_id
         with self.state.lock:
             self.expiry.expire_due()
-            sender, receiver = self.accounts.wallet(user_id, source), self.accounts.wallet(user_id, destination)
+            sender = self.accounts.wallet(user_id, moved.from_subaccount_id)
+            receiver = self.accounts.wallet(user_id, moved.to_subaccount_id)
             if sender.id == receiver.id:
                 raise ExchangeError("a transfer needs two different wallets", reason="transfer_not_allowed")
-            return self._move_between(user_id, sender, None, receiver, currency, amount)
+            return self._move_between(user_id, sender, None, receiver, moved.currency, moved.amount)
 
-    def transfer_to_user(
-        self, user_id: str, currency: str, amount: Decimal, destination: str, *, source: int | None = None
-    ) -> WalletTransfer:
+    def transfer_to_user(self, moved: DeribitTransferToUser) -> WalletTransfer:
         """Move `amount` from one of the user's wallets to the wallet of another user's account named by its username
         (Deribit's `submit_transfer_to_user`), within what the source may withdraw. Refused for an unknown username
         (404, `user_not_found`), for a wallet of the user's own account (`transfer_not_allowed`: that is a
         transfer to a subaccount) and from a wallet whose inter-user transfers are disabled (`transfer_not_allowed`)."""
-        bounded(amount, "amount", SMALLEST, MAX_CASH)
+        user_id, destination = moved.user_id, moved.destination
         with self.state.lock:
             self.expiry.expire_due()
-            sender = self.accounts.wallet(user_id, source)
+            sender = self.accounts.wallet(user_id, moved.from_subaccount_id)
             if not sender.interuser_transfers_enabled:
                 raise ExchangeError(
                     f"account {sender.id} may not send to other users: its inter-user transfers are disabled",
@@ -183,7 +167,7 @@ class Cash:
                     f"{destination!r} is a wallet of the same account: transfer to it as a subaccount",
                     reason="transfer_not_allowed",
                 )
-            return self._move_between(user_id, sender, owner, receiver, currency, amount)
+            return self._move_between(user_id, sender, owner, receiver, moved.currency, moved.amount)
 
     def _move_between(
         self, user_id: str, sender: Wallet, owner: str | None, receiver: Wallet, currency: str, amount: Decimal

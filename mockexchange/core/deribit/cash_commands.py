@@ -3,9 +3,9 @@ withdrawal and cancelling one not yet confirmed, a transfer between two wallets 
 user's account (and cancelling a transfer), a new deposit address. The venue (private/withdraw, cancel_withdrawal,
 submit_transfer_to_subaccount, submit_transfer_to_user, cancel_transfer_by_id, create_deposit_address), the admin API,
 the Python API, scenario files and the state file build these; the exchange's cash and deposit addresses (cash.py,
-deposit_addresses.py) take their values (handlers.py). Amounts are in the currency's coin, exact `Decimal`s within the
-exchange's bounds. The field names and their order are the control plane's parameters (a state file written before holds
-those names; a Python call gives them in that order).
+deposit_addresses.py) take them, or a deposit's values (handlers.py). Amounts are in the currency's coin, exact
+`Decimal`s within the exchange's bounds. The field names and their order are the control plane's parameters (a state
+file written before holds those names; a Python call gives them in that order).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import ClassVar
 
 from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.deribit.bounds import MAX_CASH, MAX_NAME, PLACES
-from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
 from mockexchange.core.deribit.kinds import ACCOUNT_ID, BALANCE, CASH, CURRENCY
 from mockexchange.core.values import Choice, Decimals, Integer, Refused, Text
 
@@ -28,6 +27,7 @@ MAX_RECORD_ID = 2**63 - 1  # a transfer's or withdrawal's id: any int64 a client
 MOVED = Decimals(-MAX_CASH, MAX_CASH, PLACES)  # a deposit: negative withdraws
 ADDRESS = Text(MAX_ADDRESS)
 RECORD_ID = Integer(1, MAX_RECORD_ID)
+WITHDRAWAL_STATES = ("completed", "unconfirmed")  # how a withdrawal begins: done at once, or awaiting confirmation
 
 
 @dataclass(frozen=True, slots=True)

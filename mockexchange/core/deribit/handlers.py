@@ -65,7 +65,6 @@ from mockexchange.core.deribit.records import (
     DeribitFill,
     DeribitTrade,
     Price,
-    WalletTransfer,
 )
 from mockexchange.core.deribit.wallets import Wallet
 
@@ -211,25 +210,11 @@ def _add_cash_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
 
     def withdraw(asked: DeribitWithdrawal) -> Withdrawn:
         with exchange.reading():  # the balance answered is the one the withdrawal left
-            move = cash.withdraw(
-                asked.user_id, asked.currency, asked.amount, subaccount_id=asked.subaccount_id, fee=asked.fee,
-                address=asked.address, state=asked.state, nonce=asked.nonce,
-            )  # fmt: skip
+            move = cash.withdraw(asked)
             return asked, move, exchange.accounts.wallet(asked.user_id, asked.subaccount_id).balance(asked.currency)
 
     def cancel_withdrawal(cancel: CancelDeribitWithdrawal) -> CashMove:
         return cash.cancel_withdrawal(cancel.user_id, cancel.withdrawal_id, subaccount_id=cancel.subaccount_id)
-
-    def transfer(moved: DeribitTransfer) -> WalletTransfer:
-        return cash.transfer(
-            moved.user_id, moved.currency, moved.amount, source=moved.from_subaccount_id,
-            destination=moved.to_subaccount_id,
-        )  # fmt: skip
-
-    def transfer_to_user(moved: DeribitTransferToUser) -> WalletTransfer:
-        return cash.transfer_to_user(
-            moved.user_id, moved.currency, moved.amount, moved.destination, source=moved.from_subaccount_id
-        )
 
     def cancel_transfer(cancel: CancelDeribitTransfer) -> None:
         cash.cancel_transfer(cancel.user_id, cancel.transfer_id, subaccount_id=cancel.subaccount_id)
@@ -241,8 +226,8 @@ def _add_cash_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
     handlers.add(DeribitDeposit, deposit)
     handlers.add(DeribitWithdrawal, withdraw)
     handlers.add(CancelDeribitWithdrawal, cancel_withdrawal)
-    handlers.add(DeribitTransfer, transfer)
-    handlers.add(DeribitTransferToUser, transfer_to_user)
+    handlers.add(DeribitTransfer, cash.transfer)
+    handlers.add(DeribitTransferToUser, cash.transfer_to_user)
     handlers.add(CancelDeribitTransfer, cancel_transfer)
     handlers.add(CreateDeribitDepositAddress, create_deposit_address)
 

@@ -11,7 +11,6 @@ from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel, SeedTransfer
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.kalshi.usage_levels import Grant
 from mockexchange.core.money import from_cents
 
@@ -33,13 +32,6 @@ def open_account(ledger: Ledger, create: CreateAccount) -> Opened:
     return Opened(create, account)
 
 
-def transfer(ledger: Ledger, seed: SeedTransfer) -> Transfer:
-    return ledger.transfer(
-        seed.user_id, seed.kind, seed.amount_cents, status=seed.status, type=seed.type, fee_cents=seed.fee_cents,
-        transfer_id=seed.id,
-    )  # fmt: skip
-
-
 def grant_usage_level(ledger: Ledger, grant: GrantApiUsageLevel) -> str:
     """The user granted the level (whose tier and grants the answer reads)."""
     expires = None if grant.expires_ts is None else datetime.fromtimestamp(grant.expires_ts, UTC)
@@ -53,5 +45,5 @@ def grant_usage_level(ledger: Ledger, grant: GrantApiUsageLevel) -> str:
 
 def add_account_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(CreateAccount, lambda create: open_account(ledger, create))
-    handlers.add(SeedTransfer, lambda seed: transfer(ledger, seed))
+    handlers.add(SeedTransfer, ledger.transfer)
     handlers.add(GrantApiUsageLevel, lambda grant: grant_usage_level(ledger, grant))

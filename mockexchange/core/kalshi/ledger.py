@@ -34,6 +34,7 @@ from decimal import Decimal
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.ids import IdFactory
+from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.catalogue import Catalogue
 from mockexchange.core.kalshi.checks import (
@@ -218,19 +219,10 @@ class Ledger:
 
     # -- cash transfers -------------------------------------------------------------------------------------------
 
-    def transfer(
-        self,
-        user_id: str,
-        kind: str,
-        amount_cents: int,
-        *,
-        status: str = "applied",
-        type: str = "ach",
-        fee_cents: int = 0,
-        transfer_id: str | None = None,
-    ) -> Transfer:
-        """Record a deposit or withdrawal, or move an existing one to a new status; cash moves while it is applied.
-        The values are `SeedTransfer`'s, its kinds checked."""
+    def transfer(self, seed: SeedTransfer) -> Transfer:
+        """Record a deposit or withdrawal (`SeedTransfer`), or move an existing one to a new status; cash moves while it
+        is applied."""
+        user_id, kind, status, transfer_id = seed.user_id, seed.kind, seed.status, seed.id
         state = self.state
         with state.lock:
             account = state.account(user_id)
@@ -257,9 +249,9 @@ class Ledger:
                 id=transfer_id or state.new_id(),
                 user_id=user_id,
                 kind=kind,
-                type=type,
-                amount_cents=amount_cents,
-                fee_cents=fee_cents,
+                type=seed.type,
+                amount_cents=seed.amount_cents,
+                fee_cents=seed.fee_cents,
                 status=status,
                 created=now,
                 finalized=None if status == "pending" else now,

@@ -38,6 +38,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.footprints import long_work
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, STATUS, Lifecycle, StatusMoved
+from mockexchange.core.kalshi.market_commands import SetExchangeStatus
 from mockexchange.core.kalshi.markets import Market, Settlement
 from mockexchange.core.kalshi.orders import CLOSE_CANCEL, HALT_CANCEL
 from mockexchange.core.kalshi.rows import MarketPosition
@@ -357,23 +358,18 @@ class MarketLifecycle:
             self._finalize(market, now)
         return market
 
-    def set_exchange_status(
-        self,
-        exchange_active: bool | None = None,
-        trading_active: bool | None = None,
-        estimated_resume_time: datetime | None = None,
-    ) -> ExchangeStatus:
+    def set_exchange_status(self, given: SetExchangeStatus) -> ExchangeStatus:
         """Switch the exchange (exchange.py) on or off, and its trading; what is not given stays. The estimated resume
         time is set as given (None clears it). Trading paused, the orders that asked end (`cancel_order_on_pause`)."""
         state = self.state
         with state.lock:
             status = state.exchange
             trading = status.trading
-            if exchange_active is not None:
-                status.exchange_active = exchange_active
-            if trading_active is not None:
-                status.trading_active = trading_active
-            status.estimated_resume_time = estimated_resume_time
+            if given.exchange_active is not None:
+                status.exchange_active = given.exchange_active
+            if given.trading_active is not None:
+                status.trading_active = given.trading_active
+            status.estimated_resume_time = given.exchange_estimated_resume_time
             if trading and not status.trading:
                 self.cancel_on_pause(state.markets.values(), state.clock.now())
             state.bus.publish(Change("exchange_status", None, status))

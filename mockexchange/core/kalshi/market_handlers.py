@@ -1,7 +1,7 @@
 """The ledger's handlers of the market commands (market_commands.py), by type: the catalogue's methods take its
-commands (a series, an event, a market listed or changed); the lifecycle's (a market settled among them), the house's
-book and the exchange's status take the command's values. Each answers what the ledger did: the record set, the market
-moved, the book set with its levels (`BookSet`), the exchange's status.
+commands (a series, an event, a market listed or changed), as the exchange's status does; the lifecycle's (a market
+settled among them) and the house's book take the command's values. Each answers what the ledger did: the record set,
+the market moved, the book set with its levels (`BookSet`), the exchange's status.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from mockexchange.core.commands import Handlers
-from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_commands import (
     CloseMarket,
@@ -43,12 +42,6 @@ def set_book(ledger: Ledger, book: SetBook) -> BookSet:
     return BookSet(market, *ledger.feed.book_levels(book.ticker))
 
 
-def set_exchange_status(ledger: Ledger, status: SetExchangeStatus) -> ExchangeStatus:
-    return ledger.lifecycle.set_exchange_status(
-        status.exchange_active, status.trading_active, status.exchange_estimated_resume_time
-    )
-
-
 def add_market_handlers(handlers: Handlers, ledger: Ledger) -> None:
     catalogue, lifecycle = ledger.catalogue, ledger.lifecycle
     handlers.add(SetSeries, catalogue.put_series)
@@ -62,4 +55,4 @@ def add_market_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(DetermineMarket, lambda determined: lifecycle.determine_market(determined.ticker, determined.result))
     handlers.add(SettleMarket, lambda settle: lifecycle.settle_market(settle.ticker, settle.result))
     handlers.add(SetBook, lambda book: set_book(ledger, book))
-    handlers.add(SetExchangeStatus, lambda status: set_exchange_status(ledger, status))
+    handlers.add(SetExchangeStatus, lifecycle.set_exchange_status)
