@@ -320,6 +320,18 @@ def test_black76_agrees_to_the_last_digit_with_every_term_its_own(rate):
                     assert (b.price, b.delta, b.gamma, b.vega, b.theta) == expected, (strike, years, vol, option_type)
 
 
+def test_an_option_is_valued_once_for_one_set_of_inputs_and_again_when_any_moves():
+    years = d.years_to_expiry(BTC_CALL, datetime(2024, 12, 20, 3, 4, 5, 678901, tzinfo=UTC))
+    first = d.option_greeks(BTC_CALL, D(60_000), years, D("0.5"))
+    assert d.option_greeks(BTC_CALL, D(60_000), years, D("0.5")) is first  # remembered
+    a_microsecond_on = d.years_to_expiry(BTC_CALL, datetime(2024, 12, 20, 3, 4, 5, 678902, tzinfo=UTC))
+    assert a_microsecond_on < years
+    for moved in ((BTC_CALL, D(60_000), a_microsecond_on, D("0.5")), (BTC_CALL, D("59999.99"), years, D("0.5"))):
+        assert d.option_greeks(*moved).mark_price < first.mark_price
+    assert d.option_greeks(BTC_CALL, D(60_000), years, D("0.51")).mark_price > first.mark_price
+    assert d.option_mark(BTC_CALL, D(60_000), years, D("0.5")) == first.mark_price
+
+
 # -- properties ---------------------------------------------------------------------------------------------------
 
 PRICES = st.integers(min_value=1_000, max_value=200_000).map(D)

@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 from typing import Literal
 
+from mockexchange.core.clock import unix_us
 from mockexchange.core.deribit.instruments import Instrument, OptionType
 
 ZERO = Decimal(0)
@@ -48,6 +49,9 @@ with localcontext() as _ctx:  # what every density divides by, made once (at the
 _SERIES_END = Decimal(10) ** -(_PRECISION + 5)  # the CDF's series stops at a term this small against its sum
 _SECONDS_PER_YEAR = 365 * 24 * 3600  # time to expiry in years of 365 days, as Deribit's greeks count it
 _MICROS = 1_000_000
+# Option valuations remembered: a book summary of every option listed, a position read's and a liquidation estimate's
+# of each option held (a few hundred bytes each, so at most a megabyte or two).
+_VALUED = 4096
 
 
 # -- fills -> position --------------------------------------------------------------------------------------------
@@ -450,11 +454,10 @@ def black76(
 
 def years_to_expiry(instrument: Instrument, now: datetime) -> Decimal:
     """Time left, in years of 365 days, from the clock's `now`; 0 once expired. Integer microseconds, no floats."""
-    expiration = instrument.expiration
-    if expiration is None:
+    if instrument.is_perpetual:
         raise ValueError(f"{instrument.instrument_name} does not expire")
-    left = expiration - now
-    micros = (left.days * 86_400 + left.seconds) * _MICROS + left.microseconds
+    # (`expiration - now` in whole microseconds: its second, as `Instrument.expiration` floors it, less now's)
+    micros = instrument.expiration_timestamp // 1000 * _MICROS - unix_us(now)
     if micros <= 0:
         return ZERO
     return Decimal(micros) / Decimal(_SECONDS_PER_YEAR * _MICROS)
@@ -474,10 +477,15 @@ class OptionGreeks:
     theta: Decimal
 
 
+@lru_cache(maxsize=_VALUED)
 def option_greeks(
     instrument: Instrument, underlying_price: Decimal, years: Decimal, volatility: Decimal
 ) -> OptionGreeks:
-    """Black-76 on the underlying price (the mock takes the index as the forward: no basis, no rates)."""
+    """Black-76 on the underlying price (the mock takes the index as the forward: no basis, no rates).
+
+    Remembered (the last `_VALUED` valuations): a pure function of its arguments, so every read that shows an option's
+    mark or greeks (its ticker, a position, a book summary, the mark channel, a margin) values it once for one set of
+    inputs, and again as soon as any moves: the index, the volatility, or the clock (`years`, to the microsecond)."""
     if instrument.kind != "option" or instrument.strike is None or instrument.option_type is None:
         raise ValueError(f"{instrument.instrument_name} is not an option")
     b = black76(underlying_price, instrument.strike, years, volatility, instrument.option_type)
@@ -486,8 +494,6 @@ def option_greeks(
     return OptionGreeks(mark, b.price, b.delta, b.gamma, b.vega / 100, b.theta / 365)
 
 
-@lru_cache(maxsize=4096)
 def option_mark(instrument: Instrument, underlying_price: Decimal, years: Decimal, volatility: Decimal) -> Decimal:
-    """`option_greeks(...).mark_price`, remembered: a pure function of its arguments, so a read that values one option
-    many times (a liquidation estimate for each futures position of a wallet) prices it once."""
+    """`option_greeks(...).mark_price` (remembered with them)."""
     return option_greeks(instrument, underlying_price, years, volatility).mark_price
