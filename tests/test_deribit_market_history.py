@@ -17,6 +17,7 @@ import websockets
 from deribit_rpc import Deribit, DeribitWs, public_rpc
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.deribit.derivatives import option_greeks
 from mockexchange.server import MockServer
 
 START = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -205,6 +206,26 @@ def test_a_trade_is_in_the_days_volumes_and_the_book_summary(mock):
     assert CALL in {row["instrument_name"] for row in options} and all(r["instrument_name"].endswith(("-C", "-P"))
                                                                       for r in options)  # fmt: skip
     assert result(mock, "public/get_book_summary_by_currency", currency="BTC", kind="spot") == []
+
+
+def test_a_summary_values_an_option_once_for_unchanged_inputs_and_follows_each_that_moves(mock):
+    def marks() -> tuple[Any, Any]:
+        row = result(mock, "public/get_book_summary_by_instrument", instrument_name=CALL)[0]
+        return row["mark_price"], result(mock, "public/ticker", instrument_name=CALL)["mark_price"]
+
+    seen = marks()
+    assert seen[0] == seen[1]
+    valued = option_greeks.cache_info().misses
+    assert marks() == seen and option_greeks.cache_info().misses == valued  # read again: no Black-76 at all
+    for move in (
+        lambda: mock.advance_clock(seconds=3600),  # an hour less to expiry
+        lambda: mock.set_index_price("btc_usd", "50001"),
+        lambda: mock.set_volatility("0.51", currency="BTC"),
+    ):
+        move()
+        moved = marks()
+        assert moved[0] == moved[1] != seen[0]
+        seen = moved
 
 
 # -- instruments, expirations, the book by id -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
+from decimal import localcontext
 
 import pytest
 from hypothesis import given, settings
@@ -263,6 +264,72 @@ def test_option_greeks_in_deribit_units():
     assert abs(float(g.mark_price) - math.erf(0.1 / math.sqrt(2))) < 1e-15
     linear = d.option_greeks(USDC_CALL, D(60_000), D(1), D("0.2"))
     assert linear.mark_price == b.price
+
+
+def _textbook_black76(forward: D, strike: D, years: D, vol: D, call: bool, rate: D) -> tuple[D, ...]:
+    """Black-76 as the mock first wrote it, every term its own: each N(x) its own density, exp(-rT) even at r = 0,
+    sqrt(2 pi) made again for each density (the oracle the shared terms must agree with to the last digit)."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        pi = D("3.14159265358979323846264338327950288419716939937510582097494")
+
+        def pdf(x: D) -> D:
+            return D(0) if abs(x) > 12 else (-(x * x) / 2).exp() / (2 * pi).sqrt()
+
+        def cdf(x: D) -> D:
+            if abs(x) > 12:
+                return D(1) if x > 0 else D(0)
+            ax = term = total = abs(x)
+            k, square = 1, ax * ax
+            while term > D(10) ** -55 * total:
+                term = term * square / (2 * k + 1)
+                total += term
+                k += 1
+            upper = D("0.5") + pdf(ax) * total
+            return upper if x >= 0 else 1 - upper
+
+        root_t = years.sqrt()
+        spread = vol * root_t
+        d1 = ((forward / strike).ln() + vol * vol * years / 2) / spread
+        d2 = d1 - spread
+        discount = (-rate * years).exp()
+        if call:
+            price = discount * (forward * cdf(d1) - strike * cdf(d2))
+            delta = discount * cdf(d1)
+        else:
+            price = discount * (strike * cdf(-d2) - forward * cdf(-d1))
+            delta = -discount * cdf(-d1)
+        density = pdf(d1)
+        gamma = discount * density / (forward * spread)
+        vega = discount * forward * density * root_t
+        theta = rate * price - discount * forward * density * vol / (2 * root_t)
+    return +price, +delta, +gamma, +vega, +theta
+
+
+@pytest.mark.parametrize("rate", [D(0), D("0.05")])
+def test_black76_agrees_to_the_last_digit_with_every_term_its_own(rate):
+    # Strikes deep in and far out of the money (|d| past the CDF's cut-off), expiries from a second to years, vols
+    # from 1% to 500%: every output equal, all 28 digits.
+    for strike in ("1000", "30000", "59000", "60000", "60000.5", "61000", "90000", "1000000"):
+        for years in ("0.00000003", "0.0027397260273972602739726027", "0.0833", "0.5", "2.5"):
+            for vol in ("0.01", "0.3", "0.8", "5"):
+                for option_type in ("call", "put"):
+                    args = (D(60_000), D(strike), D(years), D(vol))
+                    b = d.black76(*args, option_type, rate)
+                    expected = _textbook_black76(*args, option_type == "call", rate)
+                    assert (b.price, b.delta, b.gamma, b.vega, b.theta) == expected, (strike, years, vol, option_type)
+
+
+def test_an_option_is_valued_once_for_one_set_of_inputs_and_again_when_any_moves():
+    years = d.years_to_expiry(BTC_CALL, datetime(2024, 12, 20, 3, 4, 5, 678901, tzinfo=UTC))
+    first = d.option_greeks(BTC_CALL, D(60_000), years, D("0.5"))
+    assert d.option_greeks(BTC_CALL, D(60_000), years, D("0.5")) is first  # remembered
+    a_microsecond_on = d.years_to_expiry(BTC_CALL, datetime(2024, 12, 20, 3, 4, 5, 678902, tzinfo=UTC))
+    assert a_microsecond_on < years
+    for moved in ((BTC_CALL, D(60_000), a_microsecond_on, D("0.5")), (BTC_CALL, D("59999.99"), years, D("0.5"))):
+        assert d.option_greeks(*moved).mark_price < first.mark_price
+    assert d.option_greeks(BTC_CALL, D(60_000), years, D("0.51")).mark_price > first.mark_price
+    assert d.option_mark(BTC_CALL, D(60_000), years, D("0.5")) == first.mark_price
 
 
 # -- properties ---------------------------------------------------------------------------------------------------

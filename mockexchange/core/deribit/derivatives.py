@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 from typing import Literal
 
+from mockexchange.core.clock import unix_us
 from mockexchange.core.deribit.instruments import Instrument, OptionType
 
 ZERO = Decimal(0)
@@ -42,8 +43,15 @@ _PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494")
 # |x| beyond this: N(x) is 0 or 1 to within 2e-33, and n(x) is 0 to within 3e-32. Cutting n(x) there too keeps greeks
 # a few dozen digits long: exp(-x^2/2) of a far-out d1 is a valid Decimal with up to a million zeros after the point.
 _CDF_CUTOFF = Decimal(12)
+with localcontext() as _ctx:  # what every density divides by, made once (at the 50 digits of Black-76)
+    _ctx.prec = _PRECISION
+    _ROOT_TAU = (TWO * _PI).sqrt()
+_SERIES_END = Decimal(10) ** -(_PRECISION + 5)  # the CDF's series stops at a term this small against its sum
 _SECONDS_PER_YEAR = 365 * 24 * 3600  # time to expiry in years of 365 days, as Deribit's greeks count it
 _MICROS = 1_000_000
+# Option valuations remembered: a book summary of every option listed, a position read's and a liquidation estimate's
+# of each option held (about 1.2 kB each with its key: 5 MB when full).
+_VALUED = 4096
 
 
 # -- fills -> position --------------------------------------------------------------------------------------------
@@ -362,13 +370,13 @@ def normal_pdf(x: Decimal) -> Decimal:
         return ZERO
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        value = (-(x * x) / TWO).exp() / (TWO * _PI).sqrt()
+        value = (-(x * x) / TWO).exp() / _ROOT_TAU
     return +value
 
 
-def normal_cdf(x: Decimal) -> Decimal:
+def normal_cdf(x: Decimal, density: Decimal | None = None) -> Decimal:
     """N(x), by the series N(x) = 1/2 + n(x) * sum x^(2k+1) / (1*3*...*(2k+1)) (all terms of one sign, so no
-    cancellation), at 50 digits; good to far below 1e-12 for every x."""
+    cancellation), at 50 digits; good to far below 1e-12 for every x. `density`: n(x), when the caller has it."""
     if x > _CDF_CUTOFF:
         return ONE
     if x < -_CDF_CUTOFF:
@@ -380,12 +388,11 @@ def normal_cdf(x: Decimal) -> Decimal:
         total = ax
         k = 1
         square = ax * ax
-        tiny = Decimal(10) ** -(_PRECISION + 5)
-        while term > tiny * total:
+        while term > _SERIES_END * total:
             term = term * square / (2 * k + 1)
             total += term
             k += 1
-        upper = HALF + normal_pdf(ax) * total
+        upper = HALF + (normal_pdf(ax) if density is None else density) * total
         value = upper if x >= ZERO else ONE - upper
     return +value
 
@@ -429,14 +436,16 @@ def black76(
         spread = volatility * root_t
         d1 = ((forward / strike).ln() + volatility * volatility * years / TWO) / spread
         d2 = d1 - spread
-        discount = (-rate * years).exp()
-        density = normal_pdf(d1)
+        discount = (-rate * years).exp() if rate else ONE
+        density = normal_pdf(d1)  # n(d1) = n(-d1): the series of N(d1) or N(-d1) and the greeks share it
         if call:
-            price = discount * (forward * normal_cdf(d1) - strike * normal_cdf(d2))
-            delta = discount * normal_cdf(d1)
+            forward_weight = normal_cdf(d1, density)
+            price = discount * (forward * forward_weight - strike * normal_cdf(d2))
+            delta = discount * forward_weight
         else:
-            price = discount * (strike * normal_cdf(-d2) - forward * normal_cdf(-d1))
-            delta = -discount * normal_cdf(-d1)
+            forward_weight = normal_cdf(-d1, density)
+            price = discount * (strike * normal_cdf(-d2) - forward * forward_weight)
+            delta = -discount * forward_weight
         gamma = discount * density / (forward * spread)
         vega = discount * forward * density * root_t
         theta = rate * price - discount * forward * density * volatility / (TWO * root_t)
@@ -445,11 +454,10 @@ def black76(
 
 def years_to_expiry(instrument: Instrument, now: datetime) -> Decimal:
     """Time left, in years of 365 days, from the clock's `now`; 0 once expired. Integer microseconds, no floats."""
-    expiration = instrument.expiration
-    if expiration is None:
+    if instrument.is_perpetual:
         raise ValueError(f"{instrument.instrument_name} does not expire")
-    left = expiration - now
-    micros = (left.days * 86_400 + left.seconds) * _MICROS + left.microseconds
+    # (`expiration - now` in whole microseconds: its second, as `Instrument.expiration` floors it, less now's)
+    micros = instrument.expiration_timestamp // 1000 * _MICROS - unix_us(now)
     if micros <= 0:
         return ZERO
     return Decimal(micros) / Decimal(_SECONDS_PER_YEAR * _MICROS)
@@ -469,10 +477,15 @@ class OptionGreeks:
     theta: Decimal
 
 
+@lru_cache(maxsize=_VALUED)
 def option_greeks(
     instrument: Instrument, underlying_price: Decimal, years: Decimal, volatility: Decimal
 ) -> OptionGreeks:
-    """Black-76 on the underlying price (the mock takes the index as the forward: no basis, no rates)."""
+    """Black-76 on the underlying price (the mock takes the index as the forward: no basis, no rates).
+
+    Remembered (the last `_VALUED` valuations): a pure function of its arguments, so every read that shows an option's
+    mark or greeks (its ticker, a position, a book summary, the mark channel, a margin) values it once for one set of
+    inputs, and again as soon as any moves: the index, the volatility, or the clock (`years`, to the microsecond)."""
     if instrument.kind != "option" or instrument.strike is None or instrument.option_type is None:
         raise ValueError(f"{instrument.instrument_name} is not an option")
     b = black76(underlying_price, instrument.strike, years, volatility, instrument.option_type)
@@ -481,8 +494,6 @@ def option_greeks(
     return OptionGreeks(mark, b.price, b.delta, b.gamma, b.vega / 100, b.theta / 365)
 
 
-@lru_cache(maxsize=4096)
 def option_mark(instrument: Instrument, underlying_price: Decimal, years: Decimal, volatility: Decimal) -> Decimal:
-    """`option_greeks(...).mark_price`, remembered: a pure function of its arguments, so a read that values one option
-    many times (a liquidation estimate for each futures position of a wallet) prices it once."""
+    """`option_greeks(...).mark_price` (remembered with them)."""
     return option_greeks(instrument, underlying_price, years, volatility).mark_price

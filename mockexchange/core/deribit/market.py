@@ -161,7 +161,9 @@ class DeribitMarket:
             self.state.publish("volatility", None, (currency or instrument_name, volatility))
 
     def volatility(self, instrument_name: str) -> Decimal:
-        listing = self.listing(instrument_name)
+        return self.volatility_of(self.listing(instrument_name))
+
+    def volatility_of(self, listing: _Listing) -> Decimal:
         if listing.volatility is not None:
             return listing.volatility
         return self.state.currency_volatility.get(listing.instrument.base_currency, self.state.default_volatility)
@@ -193,5 +195,6 @@ class DeribitMarket:
             return None
 
     def greeks(self, listing: _Listing, index: Decimal) -> d.OptionGreeks:
+        """An option's model values when its index is `index`, now (remembered: derivatives.py's `option_greeks`)."""
         years = d.years_to_expiry(listing.instrument, self.state.clock.now())
-        return d.option_greeks(listing.instrument, index, years, self.volatility(listing.instrument.instrument_name))
+        return d.option_greeks(listing.instrument, index, years, self.volatility_of(listing))

@@ -142,7 +142,7 @@ def summaries(exchange: DeribitExchange, levels: PublicLevels, instruments: Iter
         found.append(Summary(
             instrument, listing.listed, bid, ask, market.mark_of(listing, index), index,
             listing.last_price, interest.get(name, ZERO), _stats(exchange, instrument, now),
-            market.volatility(name) * HUNDRED if option else None, _funding(exchange, instrument, now),
+            market.volatility_of(listing) * HUNDRED if option else None, _funding(exchange, instrument, now),
         ))  # fmt: skip
     return found
 
