@@ -99,7 +99,8 @@ class LedgerFeed:
         state = self.state
         state.market_trades.add_position(market.ticker, now, at)
         state.trades.add_position("", now, at)
-        market.volume += count
+        # (`+=` on a volume of 0 makes an integer object of its own: a market traded once holds the count it was given)
+        market.volume = market.volume + count if market.volume else count
         market.last_trade_size = count
         state.market_changed(market)
         self.age(market, unix_us(now))
