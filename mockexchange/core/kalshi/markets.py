@@ -257,6 +257,9 @@ class Market:
     day_ends: datetime = EPOCH  # the end of the UTC day of the last change the previous day's stats saw
     previous_day: PreviousDay = NO_DAY
     version: int = 0  # bumped on every change to what a read of the market shows (the venues' render cache)
+    # Its trades' positions in the fill log, in time order (market_trades.py): a column, or the number alone while it
+    # has one; None: none.
+    trades: Column | int | None = field(default=None, compare=False, repr=False)
 
     title = _Titled(lambda ticker: ticker)
     yes_sub_title = _Titled(short_title)
