@@ -47,6 +47,34 @@ def seek(
     return low, high
 
 
+Numbers = Column | int  # a key's record numbers: a column, or the number alone for a key of one record
+
+
+def with_number(refs: Numbers | None, number: int, times: Column) -> Numbers | None:
+    """A key's record numbers `refs` (None: none yet) with `number` added in (time, sequence) order, its time in
+    `times`: what to keep in their place, or None (added to their column in place)."""
+    if refs is None:
+        return number
+    if isinstance(refs, int):
+        code = "I" if refs <= 0xFFFFFFFF else "q"  # 32 bits; 64 past four billion records
+        refs = grown = Column(code, array(code, (refs,)).tobytes())
+    else:
+        grown = None
+    if number > 0xFFFFFFFF and refs.typecode == "I":
+        refs = grown = Column("q", array("q", refs).tobytes())
+    at = times[number]
+    if not refs or times[refs[-1]] <= at:
+        refs.append(number)
+    else:  # the clock was set back: after the records of the same instant, which are older
+        refs.insert(bisect_right(refs, at, key=times.__getitem__), number)
+    return grown
+
+
+def numbers_of(refs: Numbers | None) -> Sequence[int] | None:
+    """A key's record numbers as a sequence (None: it has none)."""
+    return (refs,) if isinstance(refs, int) else refs
+
+
 class TimeIndex:
     """Records of one kind (fills, settlements, transfers) per user, ordered by (time, sequence), served newest first.
 
@@ -63,7 +91,7 @@ class TimeIndex:
         self._times: Column | None = Column("q") if log is None else None  # the own records' times (microseconds)
         # user -> record numbers, in (time, sequence) order; a user of one record holds its number alone (a column is
         # about 100 bytes, a tuple of one 48, and most of a market index's keys are markets traded once)
-        self._by_user: dict[str, Column | int] = {}
+        self._by_user: dict[str, Numbers] = {}
         # Never reused within one index, not even after `clear`: the Kalshi venue's render cache (fragments.py) keys
         # each fill's and settlement's rendered bytes on it.
         self._seq = 0
@@ -102,36 +130,32 @@ class TimeIndex:
 
     def add_position(self, user_id: str, when: datetime, position: int) -> None:
         """Index the record the log took at `position`, one after the last this index took (`when` is its time)."""
+        self._take(position)
+        by_user = self._by_user
+        grown = with_number(by_user.get(user_id), position, self._records.times)
+        if grown is not None:
+            by_user[user_id] = grown
+
+    def _take(self, position: int) -> None:
+        """Count the log's record at `position` as this index's next (its sequence is first + position + 1)."""
         if self._times is not None or position < self._seq - self._first:
             raise ValueError(f"record {position} is not after the last record this index took of its log")
-        self._seq = self._first + position  # (`_index` counts it: its sequence is first + position + 1)
-        self._index(user_id, position, self._records.times)
+        self._seq = self._first + position + 1
+        self.version += 1
 
     def _index(self, user_id: str, number: int, times: Column) -> None:
-        """Index record `number`, whose time is in `times` (the index's own column, or its log's)."""
+        """Index record `number` of the index's own, whose time is in `times`."""
         self._seq += 1
         self.version += 1
         by_user = self._by_user
-        refs = by_user.get(user_id)
-        if refs is None:
-            by_user[user_id] = number
-            return
-        if isinstance(refs, int):
-            code = "I" if refs <= 0xFFFFFFFF else "q"  # 32 bits; 64 past four billion records
-            refs = by_user[user_id] = Column(code, array(code, (refs,)).tobytes())
-        if number > 0xFFFFFFFF and refs.typecode == "I":
-            refs = by_user[user_id] = Column("q", array("q", refs).tobytes())
-        at = times[number]
-        if not refs or times[refs[-1]] <= at:
-            refs.append(number)
-        else:  # the clock was set back: after the records of the same instant, which are older
-            refs.insert(bisect_right(refs, at, key=times.__getitem__), number)
+        grown = with_number(by_user.get(user_id), number, times)
+        if grown is not None:
+            by_user[user_id] = grown
 
     def numbers(self, user_id: str) -> Sequence[int] | None:
         """The user's record numbers (positions in the log), in (time, sequence) order; None: it has none. Do not
         change them."""
-        refs = self._by_user.get(user_id)
-        return (refs,) if isinstance(refs, int) else refs
+        return numbers_of(self._by_user.get(user_id))
 
     def records(self, user_id: str) -> Iterator[object]:
         refs = self.numbers(user_id)

@@ -24,6 +24,7 @@ from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import FillLog
+from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.orders import Order
@@ -71,7 +72,7 @@ class LedgerState:
     positions: PositionStore = field(init=False)
     fills: FillLog = field(default_factory=FillLog)  # every fill, column by column; `fills[i]` reads as a Fill
     fill_index: TimeIndex = field(init=False)
-    market_trades: TimeIndex = field(init=False)  # each market's trades (market_feed.py): a trade is a fill
+    market_trades: MarketTrades = field(init=False)  # each market's trades (market_feed.py): a trade is a fill
     trades: TimeIndex = field(init=False)  # every market's trades, under ""
     settlements: TimeIndex = field(default_factory=TimeIndex)
     deposits: TimeIndex = field(default_factory=TimeIndex)
@@ -100,7 +101,7 @@ class LedgerState:
             raise ValueError(f"the ended orders an account keeps are an integer of at least 0, not {self.kept_ended!r}")
         self.positions = PositionStore(self.history)
         self.fill_index = TimeIndex(self.fills)
-        self.market_trades = TimeIndex(self.fills)
+        self.market_trades = MarketTrades(self.fills, self.markets)
         self.trades = TimeIndex(self.fills)
 
     def market_changed(self, market: Market) -> None:

@@ -30,7 +30,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import BOOK, BookMoved, Cause
 from mockexchange.core.kalshi.market_feed import best, touch
-from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.markets import BookKeeping, Market
 from mockexchange.core.kalshi.price_levels import is_level
 from mockexchange.core.kalshi.units import PRICE, price
 
@@ -91,7 +91,8 @@ class Liquidity:
             self._check_uncrossed(book, house, wanted)
             now = state.clock.now()
             self._house_account(now)
-            market.book, market.house = book, house
+            market.book = book
+            market.keeping().house = house
             touch(market, now)
             changes = _replace(market, book, house, wanted)
             book_moved(state, market, changes, now)
@@ -132,12 +133,13 @@ def book_moved(
     exchange's, the house's): the book's clock counts it, and it is published."""
     if not changes:
         return
-    market.book_clock += 1
+    kept = market.keeping()
+    kept.clock += 1
     state.market_changed(market)
-    _quote(market, when)
+    _quote(market, kept, when)
     bus = state.bus
     if bus.takers(BOOK):
-        moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when, cause)
+        moved = BookMoved(market.ticker, kept.clock, tuple(changes), when, cause)
         bus.publish(Change(BOOK, None, moved))
 
 
@@ -155,13 +157,13 @@ def check_book_fits(market: Market, structure: str) -> None:
                 )
 
 
-def _quote(market: Market, when: datetime) -> None:
-    """Keep the top of the book if it moved (candles.py's bid and ask history)."""
+def _quote(market: Market, kept: BookKeeping, when: datetime) -> None:
+    """Keep the top of the book if it moved (candles.py's bid and ask history), in what `kept` keeps of it."""
     bid, _, ask, _ = best(market)
     top = (-1 if bid is None else bid, -1 if ask is None else ask)
-    quotes = market.quotes
+    quotes = kept.quotes
     if quotes is None:
-        quotes = market.quotes = Column("q")
+        quotes = kept.quotes = Column("q")
     elif quotes and quotes[-2] == top[0] and quotes[-1] == top[1]:  # (whole rows of 3 values: a time, the top)
         return
     quotes.extend((unix_us(when), *top))
@@ -200,9 +202,10 @@ def _replace(market: Market, book: Book, house: dict[tuple[str, int], str], want
             if resting is not None:
                 moved.append(book.cancel(house.pop((side, at)))[1])
             adds.append((side, at, size))
+    kept = market.keeping()
     for side, at, size in adds:  # after every level that went or shrank: never a cross on the way
-        market.house_orders += 1
-        order_id = f"house-{market.house_orders}"
+        kept.house_orders += 1
+        order_id = f"house-{kept.house_orders}"
         house[(side, at)] = order_id
         moved.append(book.add(order_id, HOUSE, side, at, size))
     return merged(moved)

@@ -97,9 +97,10 @@ class LedgerFeed:
         the YES side or not; its stats follow (the caller rolled the previous day's and set the last price), and its
         `Trade` goes to those who take them."""
         state = self.state
-        state.market_trades.add_position(market.ticker, now, at)
+        state.market_trades.add_trade(market, at)
         state.trades.add_position("", now, at)
-        market.volume += count
+        # (`+=` on a volume of 0 makes an integer object of its own: a market traded once holds the count it was given)
+        market.volume = market.volume + count if market.volume else count
         market.last_trade_size = count
         state.market_changed(market)
         self.age(market, unix_us(now))

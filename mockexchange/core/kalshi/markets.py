@@ -161,6 +161,20 @@ class PreviousDay:
     previous_price: int | None = None
 
 
+@dataclass(slots=True)
+class BookKeeping:
+    """What a market keeps of its book beside its levels, one part made with the book's first change, not four slots
+    on every market (most never have a book): its clock (Kalshi's `clock`: the exchange actions that changed it), the
+    house's orders in it ((side, price) -> order id) and how many the house made there (their ids), and the top of the
+    book each time it moved: (microseconds, best bid, best ask; -1 for an empty side), a row of three cells each
+    (candles.py reads them)."""
+
+    clock: int = 0
+    house: dict[tuple[str, int], str] | None = None
+    house_orders: int = 0
+    quotes: Column | None = field(default=None, compare=False, repr=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Times:
     """When a market was listed, last changed other than by trading (Kalshi's `updated_time`), opens, closes and
@@ -238,15 +252,10 @@ class Market:
     status: str = "active"
     terms: Contract = TERMS
     outcome: Outcome = UNDETERMINED
-    # The book (scripted liquidity and, later, resting orders) on the YES side, made on first use; its clock counts
-    # the exchange actions that changed it (Kalshi's `clock`); `house` maps (side, price) to the house's order there.
+    # The book (scripted liquidity and, later, resting orders) on the YES side, made on first use, and what is kept
+    # of it beside its levels, made with its first change (`keeping`).
     book: Book | None = field(default=None, compare=False, repr=False)
-    book_clock: int = 0
-    house: dict[tuple[str, int], str] | None = None
-    house_orders: int = 0  # the house's orders made in this book so far (their ids)
-    # The top of its book each time it changed: (microseconds, best bid, best ask; -1 for an empty side), a row of
-    # three cells each (candles.py reads them)
-    quotes: Column | None = field(default=None, compare=False, repr=False)
+    book_keeping: BookKeeping | None = None
     # The stats trades and book changes keep (market_feed.py): counts in hundredths, prices in price units.
     volume: int = 0
     volume_aged: int = 0  # of its volume, what traded before the last 24 hours (its 24-hour volume is the rest)
@@ -257,6 +266,9 @@ class Market:
     day_ends: datetime = EPOCH  # the end of the UTC day of the last change the previous day's stats saw
     previous_day: PreviousDay = NO_DAY
     version: int = 0  # bumped on every change to what a read of the market shows (the venues' render cache)
+    # Its trades' positions in the fill log, in time order (market_trades.py): a column, or the number alone while it
+    # has one; None: none.
+    trades: Column | int | None = field(default=None, compare=False, repr=False)
 
     title = _Titled(lambda ticker: ticker)
     yes_sub_title = _Titled(short_title)
@@ -294,6 +306,29 @@ class Market:
     previous_yes_bid = _Kept[int | None]("previous_day")
     previous_yes_ask = _Kept[int | None]("previous_day")
     previous_price = _Kept[int | None]("previous_day")
+
+    def keeping(self) -> BookKeeping:
+        """What is kept of its book beside its levels (made on first use: most markets never have a book)."""
+        kept = self.book_keeping
+        if kept is None:
+            kept = self.book_keeping = BookKeeping()
+        return kept
+
+    @property
+    def book_clock(self) -> int:
+        """Kalshi's `clock` of its book: the exchange actions that changed it."""
+        kept = self.book_keeping
+        return 0 if kept is None else kept.clock
+
+    @property
+    def house(self) -> dict[tuple[str, int], str] | None:
+        kept = self.book_keeping
+        return None if kept is None else kept.house
+
+    @property
+    def quotes(self) -> Column | None:
+        kept = self.book_keeping
+        return None if kept is None else kept.quotes
 
     @property
     def market_id(self) -> str:

@@ -208,5 +208,5 @@ class OrderUpkeep:
                 if resting.data is not None:
                     self.end(resting.data, CANCELED, when, None, reason=reason)
         changes = book.clear()
-        market.house = None
+        market.keeping().house = None
         book_moved(state, market, changes, when)
