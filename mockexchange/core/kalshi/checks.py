@@ -187,12 +187,16 @@ def check_contracts(held: int, count: int, what: str, account_total: int, counte
     """`count` more contracts fit the position's bound (its `what`, now `held`; the house's positions have none:
     their callers give 0) and its account's (`account_total` of them `counted`: filled, resting); amounts in `per` of a
     contract (hundredths; 1: whole contracts, as resting ones are counted)."""
-    if held + count > _most(MAX_POSITION_CONTRACTS, per):
+    if per == CONTRACT:  # (a fill's: the bounds as `bounds` keeps them, one call for both)
+        account_most, position_most, _ = bounds()
+    else:
+        account_most, position_most = _most(MAX_ACCOUNT_CONTRACTS, per), _most(MAX_POSITION_CONTRACTS, per)
+    if held + count > position_most:
         raise LedgerError(
             f"count {_shown(count, per)} would take this market position's {what} to {_shown(held + count, per)} "
             f"contracts; it may reach {MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
         )
-    if account_total + count > _most(MAX_ACCOUNT_CONTRACTS, per):
+    if account_total + count > account_most:
         raise LedgerError(
             f"count {_shown(count, per)} would take this account's contracts {counted} to "
             f"{_shown(account_total + count, per)}; an account may reach {MAX_ACCOUNT_CONTRACTS} (reset to start "
@@ -203,7 +207,7 @@ def check_contracts(held: int, count: int, what: str, account_total: int, counte
 def check_cash(account: Account, subaccount: int, exchange_index: int, amount: int) -> None:
     """`amount` micro-dollars more keep the subaccount's cash within its bound."""
     spread = account.cash_spread(subaccount, exchange_index, amount)
-    if spread > _most(MAX_BALANCE, DOLLAR):
+    if spread > bounds()[2]:
         raise LedgerError(
             f"this would take the cash of {account.user_id!r} (subaccount {subaccount}) to {dollars(spread):f} "
             f"dollars in all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from struct import Struct
 from types import MemberDescriptorType
 from typing import Any, TypeVar, overload
 
@@ -36,6 +37,8 @@ _US = timedelta(microseconds=1)
 _SIDE_YES, _BUY, _TAKER, _ZONED, _SUB_SHIFT = 1, 2, 4, 8, 4  # _ZONED: `created` kept whole (not in UTC)
 _AMOUNTS = 4  # cells per fill: count, price, fee, post_position
 _IDS = 4  # cells per fill: fill id (high, low 64 bits), order id (high, low)
+# A row's id and amount cells written at once: an array's `extend` converts its items one by one, a Struct in one call
+_ID_CELLS, _AMOUNT_CELLS = Struct(f"{_IDS}Q"), Struct(f"{_AMOUNTS}i")
 _LOW = (1 << 64) - 1
 _ODD32 = -(1 << 31)  # an amount cell whose units do not fit 32 bits: they are kept whole beside the columns
 _TOP32 = 1 << 31  # (units from _ODD32 + 1 to _TOP32 - 1 fit a 32-bit cell)
@@ -160,14 +163,16 @@ class FillLog:
         i = rows.length
         fill_id = fill_id if isinstance(fill_id, int) else self._id_cells(fill_id)
         order_id = order_id if isinstance(order_id, int) else self._id_cells(order_id)
-        rows.ids.extend((fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW))
-        cells = [count, price, fee, post_position]
-        if not (_ODD32 < count < _TOP32 and _ODD32 < fee < _TOP32 and _ODD32 < post_position < _TOP32):
+        rows.ids.frombytes(_ID_CELLS.pack(fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW))
+        if _ODD32 < count < _TOP32 and _ODD32 < fee < _TOP32 and _ODD32 < post_position < _TOP32:
+            rows.amounts.frombytes(_AMOUNT_CELLS.pack(count, price, fee, post_position))
+        else:
+            cells = [count, price, fee, post_position]
             for cell, units in enumerate(cells):
                 if not _ODD32 < units < _TOP32:
                     rows.odd[(i, cell + 2)] = units
                     cells[cell] = _ODD32
-        rows.amounts.extend(cells)
+            rows.amounts.frombytes(_AMOUNT_CELLS.pack(*cells))
         rows.created.append(unix_us(created))
         zoned = created.tzinfo is not UTC
         if zoned:
