@@ -72,7 +72,8 @@ from mockexchange.version import __version__
 #     history beside the point in force; the exchange keeps perpetuals' funding rates, historical volatility, APR,
 #     the platform's locked indices and announcements.
 # 35: the Deribit exchange keeps the clock's time up to which its announcements were told (`announced_until`).
-LAYOUT = 35
+# 36: a snapshot holds the perps exchange's part (state/perps.py: core/perps's state).
+LAYOUT = 36
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
