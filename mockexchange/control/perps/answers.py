@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.control.answers import fields
+from mockexchange.control.errors import refused_values
 from mockexchange.core.commands import Command, write
 from mockexchange.core.perps import units
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.markets import PerpMarket
+from mockexchange.core.perps.order_commands import SUBACCOUNT
 from mockexchange.core.perps.trading import PerpOutcome
+from mockexchange.core.values import TEXT
 
 
 def market_json(market: PerpMarket) -> dict[str, Any]:
@@ -45,6 +48,9 @@ def cancelled_json(outcome: PerpOutcome | None) -> dict[str, Any]:
 
 def perps_account(control: Any, user_id: str, subaccount: int = 0) -> dict[str, Any]:
     """A user's perps account at the marks now: its cash (the margined instance's), equity, margin and positions."""
+    with refused_values():  # (read as the commands read them)
+        TEXT.read(user_id, "user_id")
+        SUBACCOUNT.read(subaccount, "subaccount")
     exchange: PerpsExchange = control.perps
     with exchange.lock:
         account = exchange.account(user_id, subaccount)
