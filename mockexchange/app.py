@@ -102,9 +102,15 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     return json_response({"error": {"code": "method_not_allowed", "message": "method not allowed"}}, 405, headers)
 
 
+def _doors(served: dict[str, VenueServed]) -> list[tuple[str, VenueServed]]:
+    """Each venue and what it serves, in the order a request's owner is asked: the last registered first, as a venue
+    may serve paths under an earlier one's (Kalshi's perps under Kalshi's /trade-api/)."""
+    return list(served.items())[::-1]
+
+
 def _venue_of(served: dict[str, VenueServed]) -> Callable[[Scope], str | None]:
     """Which venue's journal entry a request is (None: not journaled, e.g. the admin API)."""
-    owners = [door.owns for door in served.values()]
+    owners = [door.owns for _, door in _doors(served)]
 
     def venue_of(scope: Scope) -> str | None:
         for owns in owners:
@@ -165,11 +171,14 @@ def build_app(
     for venue in venues:  # after a state file's commands, so what they made shows at once
         venue.configure(control, settings)
     scenarios = Scenarios(control, ScenarioGrammar.of(venues))
-    served = {venue.name: venue.serve(control, parts) for venue in venues if venue.serve is not None}
+    served = parts.served  # (each venue's as it is made: a venue may stand on one registered before it)
+    for venue in venues:
+        if venue.serve is not None:
+            served[venue.name] = venue.serve(control, parts)
     journal.judges = {name: door.judge for name, door in served.items() if door.judge is not None}
     route_list = [route for door in served.values() for route in door.routes]
     venue_of = _venue_of(served)
-    middleware = [Middleware(FaultMiddleware, rules=parts.faults, doors=list(served.items()))]
+    middleware = [Middleware(FaultMiddleware, rules=parts.faults, doors=_doors(served))]
     if journal.keeps:  # (a journal that keeps nothing records nothing: no middleware to pass through)
         journaled = Middleware(
             JournalMiddleware, journal=journal, venue_of=venue_of, key_headers=_key_headers(venues, served)

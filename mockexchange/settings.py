@@ -98,6 +98,9 @@ class Settings:
     # are forgotten (open orders always stay). Each account's own (core/deribit/wallet_history.py). At least 1.
     deribit_history_size: int = 10_000
     signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})
+    # Kalshi's perps (margin) exchange, under /trade-api/v2/margin (docs/perps.md); False: not served (its state and
+    # control-plane operations stay).
+    perps: bool = True
     # Connections (mockexchange.server): a request head must arrive whole within header_timeout_s of its first byte
     # (or of the connection's start), else 408 and close; its body (any framing) within body_timeout_s of the head's
     # end, else 408 and close; an idle keep-alive connection is closed after keep_alive_timeout_s (uvicorn's default,

@@ -454,7 +454,7 @@ def test_a_fault_rule_names_the_venue_by_its_registration() -> None:
         with pytest.raises(ValueError, match="the venue 'toy' has no channel"):
             mock.add_fault(channel="fill", venue="toy", delay_ms=5)
         assert mock.close_websockets(4001, user_id="alice", venue="toy") == {"closed": 0}
-        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', 'toy', not 'bell'"):
+        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', 'perps', 'toy', not 'bell'"):
             mock.add_fault(path="/", venue="bell", status=503)
         # a scenario's fault step takes it too
         mock.load_scenario(document={"steps": [{"fault": {"path": "/toy/", "venue": "toy", "drop": True}}]})
@@ -469,11 +469,11 @@ def test_without_its_registration_the_venue_is_not_served() -> None:
         with pytest.raises(AttributeError):
             mock.ring_bell("alice")
         # nor may a fault rule, a websocket close or a scenario name it
-        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', not 'toy'"):
+        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', 'perps', not 'toy'"):
             mock.add_fault(path="/toy/", venue="toy", status=503)
-        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', not 'toy'"):
+        with pytest.raises(ValueError, match="venue must be one of 'kalshi', 'deribit', 'perps', not 'toy'"):
             mock.close_websockets(4001, user_id="alice", venue="toy")
-        with pytest.raises(ValueError, match="venue: must be one of 'kalshi', 'deribit', not 'toy'"):
+        with pytest.raises(ValueError, match="venue: must be one of 'kalshi', 'deribit', 'perps', not 'toy'"):
             mock.load_scenario(document={"steps": [{"fault": {"path": "/toy/", "venue": "toy", "drop": True}}]})
 
 

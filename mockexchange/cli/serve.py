@@ -236,6 +236,10 @@ def _connection_options(p: argparse._ArgumentGroup) -> None:
         help="answer 503 and close connections beyond N open at once, websockets included (default: %(default)s)",
     )  # fmt: skip
     p.add_argument(
+        "--no-perps", dest="perps", action="store_false",
+        help="do not serve Kalshi's perps (margin) exchange under /trade-api/v2/margin (default: served)",
+    )  # fmt: skip
+    p.add_argument(
         "--ws-deflate", action="store_true",
         help="negotiate permessage-deflate on both venues' websockets when a client offers it; whether Kalshi or "
         "Deribit do is not known, and on loopback it costs more CPU than it saves (default: off)",

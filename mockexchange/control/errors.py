@@ -12,6 +12,7 @@ from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.faults import FaultError
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.perps.errors import PerpsError
 from mockexchange.core.values import Refused
 
 
@@ -22,11 +23,11 @@ class ControlError(ValueError):
 
 
 def core_call(method: Callable[..., Any], *args: Any) -> Any:
-    """Either core's answer (a typed command's handler, `Control.run`); a refusal of the Kalshi ledger's, the
-    Deribit book's or the fault rules' a `ControlError` whose cause it is."""
+    """A core's answer (a typed command's handler, `Control.run`); a refusal of the Kalshi ledger's, the Deribit
+    book's, the perps exchange's or the fault rules' a `ControlError` whose cause it is."""
     try:
         return method(*args)
-    except (LedgerError, ExchangeError, FaultError) as exc:
+    except (LedgerError, ExchangeError, PerpsError, FaultError) as exc:
         raise ControlError(str(exc), exc.status) from exc
 
 

@@ -33,7 +33,7 @@ from mockexchange.settings import Settings
 class MockParts:
     """What every venue of one mock shares: its settings, the exchange clock and the wall clock, the bus its changes
     go on, the id generator, the rate limits, the fault rules and the open connections; `journal` is the request
-    journal once the app has one (None for a control plane alone)."""
+    journal once the app has one (None for a control plane alone), `served` what each venue serves once made."""
 
     settings: Settings
     clock: Clock
@@ -44,6 +44,9 @@ class MockParts:
     faults: FaultRules = field(default_factory=FaultRules)
     connections: LiveConnections = field(default_factory=LiveConnections)
     journal: Any = None
+    # What each venue serves, by its name, as the app makes them in the order registered: a venue may stand on one
+    # registered before it (the perps venue signs with Kalshi's venue's keys and window).
+    served: dict[str, VenueServed] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -19,13 +19,14 @@ from mockexchange.core.events import EventBus
 from mockexchange.core.faults import FaultRules, FaultVenues
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.rate_limits import RateLimits
-from mockexchange.registry import deribit, kalshi
+from mockexchange.registry import deribit, kalshi, perps
 from mockexchange.scenario.grammar import ScenarioGrammar
 from mockexchange.settings import Settings
 
 VENUES: tuple[Venue, ...] = (
     kalshi.VENUE,
     deribit.VENUE,
+    perps.VENUE,  # (after Kalshi's: it signs with Kalshi's keys, its cash is Kalshi's margined instance's)
 )
 # What a scenario file may hold: each venue's set-up sections and steps, and the mock's own (scenario/grammar.py)
 GRAMMAR = ScenarioGrammar.of(VENUES)

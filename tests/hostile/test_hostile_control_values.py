@@ -160,6 +160,28 @@ VALID: dict[str, dict[str, Any]] = {
     "set_book": {"ticker": "EV-A", "yes": [["0.40", "10"]], "no": [["0.55", "2.5"]]},
     "set_exchange_status": {"exchange_active": True, "trading_active": False,
                             "exchange_estimated_resume_time": "2026-06-26T08:00:00Z"},
+    # Kalshi's perps exchange (control/perps/operations.py): BTC-PERP listed, k1's margined cash funded
+    "list_perp_market": {"ticker": "ETH-PERP", "mark_price": "3000", "title": "E", "tick_size": "0.01",
+                         "contract_size": "1", "underlying_multiplier": "1", "fractional_trading_enabled": True,
+                         "exchange_index": 0, "asset_class": "Crypto", "reference_price": None,
+                         "maintenance_margin_rate": "0.05", "initial_margin_multiplier": "2", "funding_deadband": "0",
+                         "funding_cap": "4", "funding_limit_unit": "percentage",
+                         "funding_invalid_premium_handling": "dampen", "status": "active"},
+    "set_perp_marks": {"ticker": "BTC-PERP", "mark_price": "101000", "liquidation_mark_price": None,
+                       "settlement_mark_price": None, "reference_price": "100500"},
+    "update_perp_market": {"ticker": "BTC-PERP", "status": "active", "market_version": 2},
+    "set_perps_exchange_status": {"exchange_active": True, "trading_active": False},
+    "set_perps_risk_parameters": {"liquidation_margin_ratio_threshold": "1",
+                                  "queue_entry_margin_ratio_threshold": "1.5"},
+    "set_perps_enabled": {"user_id": "k1", "enabled": False},
+    "set_perps_fee_tier": {"user_id": "k1", "tier": 1},
+    "place_perp_order": {"user_id": "k1", "ticker": "BTC-PERP", "side": "bid", "count": "0.01", "price": "99000",
+                         "client_order_id": "p1", "time_in_force": "good_till_canceled",
+                         "self_trade_prevention_type": "taker_at_cross", "expiration_time": None, "post_only": False,
+                         "reduce_only": False, "cancel_order_on_pause": False, "subaccount": 0, "order_group_id": None,
+                         "market_version": 0},
+    "cancel_perp_orders": {"user_id": "k1", "subaccount": None},
+    "perps_account": {"user_id": "k1", "subaccount": 0},
 }  # fmt: skip
 # Operations on a market paused first.
 ON_A_PAUSED_MARKET = {"resume_market": {"ticker": "EV-A"}}
@@ -176,7 +198,13 @@ ON_A_SUBTRADER = {
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
 NO_ARGUMENTS |= {"historical_cutoff", "exchange_status"}
 # Takes an id the ledger drew (at random here): its hostile values are tried by the test below.
-DRAWN_IDS = {"complete_intra_exchange_transfer", "delete_key"}
+DRAWN_IDS = {
+    "complete_intra_exchange_transfer",
+    "delete_key",
+    "cancel_perp_order",
+    "decrease_perp_order",
+    "amend_perp_order",
+}
 
 
 @pytest.fixture
@@ -197,6 +225,8 @@ def seed_users(control: Control) -> None:
     control.create_deribit_subaccount("d1", subaccount_id=79)
     control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
     seed_deribit(control)
+    control.intra_exchange_transfer("k1", "event_contract", "margined", 10_000_000)  # $1,000 of perps cash
+    control.list_perp_market("BTC-PERP", "100000")
 
 
 def seed_deribit(control: Control) -> None:
@@ -278,6 +308,21 @@ def test_completing_an_instance_transfer_takes_its_id_or_refuses_with_a_control_
         with pytest.raises(ControlError):
             control.complete_intra_exchange_transfer(value)
     assert control.complete_intra_exchange_transfer(made["transfer_id"])["status"] == "complete"
+
+
+def test_a_perps_order_write_takes_its_order_id_or_refuses_with_a_control_error(control):
+    placed = control.place_perp_order("k1", "BTC-PERP", "bid", "0.02", "99000", "p1")
+    writes = {
+        "cancel_perp_order": {},
+        "decrease_perp_order": {"reduce_by": "0.01"},
+        "amend_perp_order": {"ticker": "BTC-PERP", "side": "bid", "price": "98000", "count": "0.01"},
+    }
+    for operation, rest in writes.items():
+        for value in HOSTILE:
+            with pytest.raises(ControlError):
+                getattr(control, operation)("k1", value, **rest)
+    assert control.decrease_perp_order("k1", placed["order_id"], reduce_to="0.01")["remaining_count"] == "0.01"
+    assert control.cancel_perp_order("k1", placed["order_id"])["reduced_by"] == "0.01"
 
 
 @pytest.mark.parametrize("operation", sorted(VALID))

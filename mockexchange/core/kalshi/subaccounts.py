@@ -251,6 +251,13 @@ class Subaccounts:
         """The user's margined cash on `shard`, in micro-dollars."""
         return self.state.subaccount_state.margined.get((user_id, shard), 0)
 
+    def move_margined(self, user_id: str, change: int, shard: int = 0) -> None:
+        """Add `change` micro-dollars to the user's margined cash on `shard` (what its perps trading realized, less
+        fees: the perps exchange's one cash is this one, under the ledger's lock)."""
+        with self.state.lock:
+            margined = self.state.subaccount_state.margined
+            margined[(user_id, shard)] = margined.get((user_id, shard), 0) + change
+
     def set_target_balance_allocation(self, allocation: SetTargetBalanceAllocation) -> SetTargetBalanceAllocation:
         """Replace the allocation: percentages of sweepable balance per exchange index, 100 in all (none: no
         automatic rebalancing)."""

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from decimal import Context, Decimal
 
+from mockexchange.core.rounding import ceiling, half_even  # noqa: F401  (the ledger rounds with these)
+
 CONTRACT = 100  # hundredths of a contract in a contract
 PRICE = 10_000  # a price's units in a dollar: one contract's payout at settlement, in price units
 DOLLAR = 1_000_000  # micro-dollars in a dollar
@@ -115,17 +117,3 @@ def dollars(units: int) -> Decimal:
     """Micro-dollars as a Decimal of 6 places ("2.500000")."""
     value = _dollars.get(units)
     return value if value is not None else _made(units, DOLLAR_PLACES, _dollars)
-
-
-def half_even(numerator: int, denominator: int) -> int:
-    """numerator / denominator to the nearest integer, a tie to the even one (denominator > 0)."""
-    quotient, rest = divmod(numerator, denominator)
-    twice = 2 * rest
-    if twice > denominator or (twice == denominator and quotient & 1):
-        quotient += 1
-    return quotient
-
-
-def ceiling(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded up (denominator > 0)."""
-    return -(-numerator // denominator)

@@ -1,0 +1,74 @@
+"""The perps operations' answers in plain values (control/answers.py's `fields`): a market, an order as a command left
+it, an account's margin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.control.answers import fields
+from mockexchange.control.errors import refused_values
+from mockexchange.core.commands import Command, write
+from mockexchange.core.perps import units
+from mockexchange.core.perps.exchange import PerpsExchange
+from mockexchange.core.perps.markets import PerpMarket
+from mockexchange.core.perps.order_commands import SUBACCOUNT
+from mockexchange.core.perps.trading import PerpOutcome
+from mockexchange.core.values import TEXT
+
+
+def market_json(market: PerpMarket) -> dict[str, Any]:
+    return fields(
+        market, "ticker market_id status market_version exchange_index",
+        tick_size=units.price(market.tick),
+        mark_price=units.price(market.liquidation_mark.price),
+        settlement_mark_price=units.price(market.settlement_mark.price),
+        reference_price=units.price(market.reference.price),
+    )  # fmt: skip
+
+
+def order_json(outcome: PerpOutcome) -> dict[str, Any]:
+    order = outcome.order
+    return fields(
+        order, "order_id user_id subaccount ticker client_order_id side status last_update_reason",
+        price=units.price(order.price), count=units.contracts(order.count),
+        fill_count=units.contracts(order.filled), remaining_count=units.contracts(order.remaining),
+        filled_now=units.contracts(outcome.filled), fees_now=units.dollars(outcome.fees),
+        reduced_by=units.contracts(outcome.reduced_by),
+    )  # fmt: skip
+
+
+def setting_json(command: Command) -> dict[str, Any]:
+    """A setting's answer: the setting as it stands (the command's plain values)."""
+    return write(command)
+
+
+def cancelled_json(outcome: PerpOutcome | None) -> dict[str, Any]:
+    return {"cancelled": [] if outcome is None else [order.order_id for order in outcome.cancelled]}
+
+
+def perps_account(control: Any, user_id: str, subaccount: int = 0) -> dict[str, Any]:
+    """A user's perps account at the marks now: its cash (the margined instance's), equity, margin and positions."""
+    with refused_values():  # (read as the commands read them)
+        TEXT.read(user_id, "user_id")
+        SUBACCOUNT.read(subaccount, "subaccount")
+    exchange: PerpsExchange = control.perps
+    with exchange.lock:
+        account = exchange.account(user_id, subaccount)
+        return {
+            "user_id": user_id,
+            "subaccount": subaccount,
+            "cash": str(units.dollars(account.cash)),
+            "equity": str(units.dollars(account.equity)),
+            "maintenance_margin": str(units.dollars(account.maintenance)),
+            "initial_margin": str(units.dollars(account.initial)),
+            "positions": [
+                {
+                    "ticker": held.market.ticker,
+                    "position": str(units.contracts(held.position.size)),
+                    "entry_cost": str(units.dollars(held.position.entry_cost)),
+                    "realized_pnl": str(units.dollars(held.position.realized)),
+                    "unrealized_pnl": str(units.dollars(held.unrealized)),
+                }
+                for held in account.held()
+            ],
+        }

@@ -1,0 +1,30 @@
+"""The perps exchange's operations on the control plane, a line each: the method of a command declared once in
+core/perps (`operation`: its plain values read into the command, run by `Control.run`, answered in plain values),
+which `Control` binds as its own, so the admin API, the Python API (`MockServer`) and scenarios call each by its name;
+and its reads."""
+
+from __future__ import annotations
+
+from mockexchange.control.commands import operation
+from mockexchange.control.perps import answers
+from mockexchange.core.perps import account_commands, market_commands, order_commands
+
+
+class PerpsOperations:
+    # Markets and the exchange
+    list_perp_market = operation(market_commands.ListPerpMarket, answers.market_json)
+    set_perp_marks = operation(market_commands.SetPerpMarks, answers.market_json)
+    update_perp_market = operation(market_commands.UpdatePerpMarket, answers.market_json)
+    set_perps_exchange_status = operation(account_commands.SetPerpsExchangeStatus, answers.setting_json)
+    set_perps_risk_parameters = operation(account_commands.SetPerpsRiskParameters, answers.setting_json)
+    # An account's settings
+    set_perps_enabled = operation(account_commands.SetPerpsEnabled, answers.setting_json)
+    set_perps_fee_tier = operation(account_commands.SetPerpsFeeTier, answers.setting_json)
+    # Orders (a client's, placed for it: the other side of a bot's trade)
+    place_perp_order = operation(order_commands.PlacePerpOrder, answers.order_json)
+    cancel_perp_order = operation(order_commands.CancelPerpOrder, answers.order_json)
+    cancel_perp_orders = operation(order_commands.CancelPerpOrders, answers.cancelled_json)
+    decrease_perp_order = operation(order_commands.DecreasePerpOrder, answers.order_json)
+    amend_perp_order = operation(order_commands.AmendPerpOrder, answers.order_json)
+    # Reads
+    perps_account = answers.perps_account

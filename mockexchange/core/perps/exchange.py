@@ -1,0 +1,72 @@
+"""The perps exchange, one object: its state (state.py) and its parts over it (the markets' `listing`, the orders'
+`trading`, the fills' `filling`), its cash the margined instance's (`use_cash`: the registration hands it over), and
+the reads the venue renders (an account's margin, a market's 24-hour volume)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import timedelta
+from typing import Any
+
+from mockexchange.core.clock import Clock
+from mockexchange.core.events import EventBus
+from mockexchange.core.perps import margin
+from mockexchange.core.perps.cash import MarginCash
+from mockexchange.core.perps.filling import PerpFilling
+from mockexchange.core.perps.listing import PerpListing
+from mockexchange.core.perps.markets import PerpMarket
+from mockexchange.core.perps.state import PerpsState
+from mockexchange.core.perps.trading import PerpTrading
+from mockexchange.core.perps.units import notional
+
+DAY = timedelta(days=1)
+
+
+class _NoCash:
+    """A perps exchange's cash before the registration shares the margined instance's: none, and nothing moves it."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock = lock
+
+    def balance(self, user_id: str) -> int:
+        return 0
+
+    def move(self, user_id: str, change: int) -> None:
+        raise RuntimeError("the perps exchange has no cash: its registration shares the margined instance's")
+
+
+class PerpsExchange:
+    def __init__(self, clock: Clock, bus: EventBus, ids: Any) -> None:
+        self.state = PerpsState(clock, bus, ids)
+        self.listing = PerpListing(self.state)
+        self.use_cash(_NoCash(self.state.lock))
+
+    def use_cash(self, cash: MarginCash) -> None:
+        """Take `cash` as the exchange's (the margined instance's) and run under its lock."""
+        self.cash = cash
+        self.state.lock = cash.lock
+        self.filling = PerpFilling(self.state, cash)
+        self.trading = PerpTrading(self.state, self.listing, self.filling, cash)
+
+    @property
+    def lock(self) -> Any:
+        return self.state.lock
+
+    def reset(self) -> None:
+        with self.state.lock:
+            self.state.clear()
+
+    def account(self, user_id: str, subaccount: int = 0) -> margin.PerpAccount:
+        """The account's margin at the marks now (its cash the margined instance's, for the primary subaccount)."""
+        cash = self.cash.balance(user_id) if subaccount == 0 else 0
+        return margin.account(self.state, cash, user_id, subaccount)
+
+    def volume_24h(self, market: PerpMarket) -> tuple[int, int]:
+        """The market's volume (hundredths) and its notional (micro-dollars) over the last 24 hours."""
+        trades = self.state.trades[market.ticker]
+        since = self.state.clock.now() - DAY
+        first = bisect_left(trades, since, key=lambda trade: trade.created)
+        recent = trades[first:]
+        before = self.state.volume_before[market.ticker]
+        volume = market.volume - before[first] if first < len(before) else 0
+        return volume, sum(notional(trade.count, trade.price) for trade in recent)

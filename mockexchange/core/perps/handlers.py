@@ -1,0 +1,25 @@
+"""The perps exchange's handlers, one per typed command (core/commands.py's dispatch by type): its part's method."""
+
+from __future__ import annotations
+
+from mockexchange.core.commands import Handlers
+from mockexchange.core.perps import account_commands, market_commands, order_commands
+from mockexchange.core.perps.exchange import PerpsExchange
+
+
+def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
+    # (each reaches its part when it runs: the parts are made again when the cash is shared)
+    listing = exchange.listing
+    add = handlers.add
+    add(market_commands.ListPerpMarket, listing.list_market)
+    add(market_commands.SetPerpMarks, listing.set_marks)
+    add(market_commands.UpdatePerpMarket, listing.update_market)
+    add(account_commands.SetPerpsExchangeStatus, listing.set_exchange_status)
+    add(account_commands.SetPerpsEnabled, listing.set_enabled)
+    add(account_commands.SetPerpsFeeTier, listing.set_fee_tier)
+    add(account_commands.SetPerpsRiskParameters, listing.set_risk_parameters)
+    add(order_commands.PlacePerpOrder, lambda placed: exchange.trading.place(placed))
+    add(order_commands.CancelPerpOrder, lambda cancel: exchange.trading.cancel(cancel))
+    add(order_commands.CancelPerpOrders, lambda cancel: exchange.trading.cancel_all(cancel))
+    add(order_commands.DecreasePerpOrder, lambda decrease: exchange.trading.decrease(decrease))
+    add(order_commands.AmendPerpOrder, lambda amend: exchange.trading.amend(amend))

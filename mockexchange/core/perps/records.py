@@ -1,0 +1,38 @@
+"""What trading leaves behind: each side's fill (a user's record, with the P&L it realized) and the market's public
+trade."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PerpFill:
+    fill_id: str
+    trade_id: str
+    order_id: str
+    user_id: str
+    subaccount: int
+    ticker: str
+    side: str
+    is_taker: bool
+    count: int  # hundredths
+    price: int  # price units
+    entry_cost: int  # the position's entry price this fill's P&L is reckoned from: its cost (micro-dollars) ...
+    entry_size: int  # ... over its size (hundredths), as positions.py keeps them
+    fee: int  # micro-dollars
+    realized_pnl: int  # micro-dollars
+    created: datetime
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class PerpTrade:
+    trade_id: str
+    ticker: str
+    count: int
+    price: int
+    taker_side: str
+    created: datetime
+    seq: int

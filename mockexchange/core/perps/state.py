@@ -1,0 +1,59 @@
+"""Everything the perps exchange holds, in one object (what a state file's snapshot keeps of it, its wiring aside:
+the clock, the bus, the lock, the id generator). Its parts (listing.py, trading.py, margin.py) read and change it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from mockexchange.core.book import Book
+from mockexchange.core.clock import Clock
+from mockexchange.core.events import EventBus
+from mockexchange.core.perps.markets import PerpMarket
+from mockexchange.core.perps.orders import PerpOrder
+from mockexchange.core.perps.positions import PerpPosition
+from mockexchange.core.perps.records import PerpFill, PerpTrade
+from mockexchange.core.stepping import StateLock
+
+# The risk parameters' defaults (millionths of a margin ratio: equity over maintenance margin)
+DEFAULT_LIQUIDATION_THRESHOLD = 1_000_000
+DEFAULT_QUEUE_THRESHOLD = 1_200_000
+
+
+class PerpsState:
+    def __init__(self, clock: Clock, bus: EventBus, ids: Callable[[], str]) -> None:
+        self.clock, self.bus = clock, bus
+        self.ids = ids  # (state: a snapshot keeps where it stands, so ids go on after a restart)
+        self.lock: Any = StateLock()  # (the margined cash's once the registration shares it: cash.py)
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every market, order, position and setting (a reset)."""
+        self.markets: dict[str, PerpMarket] = {}
+        self.by_market_id: dict[str, str] = {}  # market_id -> ticker
+        self.books: dict[str, Book] = {}
+        self.orders: dict[str, PerpOrder] = {}
+        self.user_orders: dict[str, list[PerpOrder]] = {}  # each user's orders, as placed
+        self.resting: dict[str, set[str]] = {}  # each user's resting orders
+        self.client_ids: dict[tuple[str, str], str] = {}  # (user, client_order_id) -> a resting order's id
+        # each account's (user, subaccount) positions by ticker (one flat gone back to 0 stays, flat)
+        self.positions: dict[tuple[str, int], dict[str, PerpPosition]] = {}
+        self.fills: dict[str, list[PerpFill]] = {}  # each user's, oldest first
+        self.trades: dict[str, list[PerpTrade]] = {}  # each market's, oldest first
+        self.volume_before: dict[str, list[int]] = {}  # each market's volume before each of its trades
+        self.expiries: list[tuple[datetime, int, str]] = []  # a heap: (when, seq, order_id) of resting orders
+        self.fee_tiers: dict[str, int] = {}  # by user; absent: tier 0
+        self.disabled: set[str] = set()  # users margin trading is not enabled for
+        self.exchange_active = True
+        self.trading_active = True
+        self.liquidation_threshold = DEFAULT_LIQUIDATION_THRESHOLD
+        self.queue_threshold = DEFAULT_QUEUE_THRESHOLD
+        self.seq = 0  # orders, fills and trades, counted together
+
+    def new_id(self) -> str:
+        return self.ids()
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq

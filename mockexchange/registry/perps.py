@@ -1,0 +1,109 @@
+"""Kalshi's perps (margin) exchange's registration: its state (the perps exchange, whose cash is Kalshi's margined
+instance's), its commands' handlers, its control-plane operations and their admin paths, how it serves (REST under
+/trade-api/v2/margin, signed with Kalshi's keys through Kalshi's venue, which it is registered after), its part of a
+state file's snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.control.perps.operations import PerpsOperations
+from mockexchange.control.registration import MockParts, Venue, VenueServed
+from mockexchange.control.venue_commands import VenueCommands
+from mockexchange.core.commands import Handlers
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.perps import order_commands
+from mockexchange.core.perps.errors import PerpsError
+from mockexchange.core.perps.exchange import PerpsExchange
+from mockexchange.core.perps.handlers import add_perps_handlers
+from mockexchange.state import perps as perps_snapshot
+from mockexchange.venues.kalshi.faults import status_error
+from mockexchange.venues.perps import routes
+from mockexchange.venues.perps.context import PerpsContext
+
+NAME = "perps"
+KALSHI = "kalshi"  # the venue it stands on: its users, keys and margined cash
+# What a perps client may change through the venue: its orders.
+COMMANDS = frozenset({
+    order_commands.PlacePerpOrder, order_commands.CancelPerpOrder, order_commands.CancelPerpOrders,
+    order_commands.DecreasePerpOrder, order_commands.AmendPerpOrder,
+})  # fmt: skip
+# `POST /_admin/<path>` -> its operation (docs/admin-api.md)
+ADMIN = {
+    "perps/markets": "list_perp_market",
+    "perps/markets/marks": "set_perp_marks",
+    "perps/markets/update": "update_perp_market",
+    "perps/exchange_status": "set_perps_exchange_status",
+    "perps/risk_parameters": "set_perps_risk_parameters",
+    "perps/enabled": "set_perps_enabled",
+    "perps/fee_tiers": "set_perps_fee_tier",
+    "perps/orders/place": "place_perp_order",  # a client's order (the other side of a bot's trade)
+    "perps/orders/cancel": "cancel_perp_order",
+    "perps/orders/cancel_all": "cancel_perp_orders",
+    "perps/orders/decrease": "decrease_perp_order",
+    "perps/orders/amend": "amend_perp_order",
+}
+# The perps venue's paths (under Kalshi's /trade-api/: it is asked first whose a request is)
+MARGIN_PATHS = ("/trade-api/v2/margin/",)
+
+
+class KalshiMarginCash:
+    """The perps exchange's cash: Kalshi's margined instance's, shard 0, under the ledger's lock."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    @property
+    def lock(self) -> Any:
+        return self.ledger.state.lock
+
+    def balance(self, user_id: str) -> int:
+        return self.ledger.subaccounts.margined_balance(user_id)
+
+    def move(self, user_id: str, change: int) -> None:
+        self.ledger.subaccounts.move_margined(user_id, change)
+
+
+def _handlers(handlers: Handlers, control: Any) -> None:
+    control.perps.use_cash(KalshiMarginCash(control.ledger))
+    add_perps_handlers(handlers, control.perps)
+
+
+def _on_clock(control: Any) -> None:
+    with control.perps.lock:
+        control.perps.trading.expire_due()  # resting orders whose expiration time the clock passed
+
+
+def _serve(control: Any, parts: MockParts) -> VenueServed:
+    kalshi = parts.served.get(KALSHI)
+    if kalshi is None:
+        raise ValueError("the perps venue signs with Kalshi's keys: register Kalshi's venue before it")
+    ctx = PerpsContext(control.perps, kalshi.context)
+    ctx.commands = VenueCommands(control, VENUE)  # a client's writes, kept as commands
+
+    async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
+        return status_error(status, why).response()
+
+    if not parts.settings.perps:  # (off: nothing served, nothing owned)
+        return VenueServed(ctx, [], lambda scope: None, refuse)
+    return VenueServed(ctx, routes.routes(ctx), _owns, refuse)
+
+
+def _owns(scope: Any) -> str | None:
+    return NAME if scope["path"].startswith(MARGIN_PATHS) else None
+
+
+VENUE = Venue(
+    name=NAME,
+    title="Kalshi perps",
+    state=lambda parts: {"perps": PerpsExchange(parts.clock, parts.bus, parts.ids.derived(NAME))},
+    handlers=_handlers,
+    reset=lambda control: control.perps.reset(),
+    on_clock=_on_clock,
+    commands=COMMANDS,
+    refusal=PerpsError,
+    operations=PerpsOperations,
+    admin=ADMIN,
+    serve=_serve,
+    snapshot=perps_snapshot.SNAPSHOT,
+)

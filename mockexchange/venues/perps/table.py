@@ -1,0 +1,57 @@
+"""Every REST operation the perps venue serves, declared once: method, path (under /trade-api/v2), operationId, the
+function that answers, whether it is signed (market data is public) and the JSON body it takes, its success status.
+routes.py builds the routes from it; an operation of the spec not listed here is not served yet (the mock's 404):
+docs/perps.md lists which."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mockexchange.venues.kalshi.bodies import Body
+from mockexchange.venues.perps import markets, orders, portfolio
+
+PREFIX = "/margin"
+
+
+@dataclass(frozen=True, slots=True)
+class PerpOperation:
+    method: str
+    path: str
+    operation_id: str
+    answer: Callable[..., Any]
+    signed: bool = True
+    body: Body | None = None
+    status: int = 200
+
+    @property
+    def write(self) -> bool:
+        return self.method != "GET"
+
+
+OPERATIONS = (
+    PerpOperation("GET", "/margin/exchange/status", "GetMarginExchangeStatus", markets.exchange_status, signed=False),
+    PerpOperation("GET", "/margin/risk_parameters", "GetMarginRiskParameters", markets.risk_parameters, signed=False),
+    PerpOperation("GET", "/margin/enabled", "GetMarginEnabled", portfolio.enabled),
+    PerpOperation("GET", "/margin/markets", "GetMarginMarkets", markets.markets, signed=False),
+    PerpOperation("GET", "/margin/markets/orderbooks", "GetMarginMarketOrderbooks", markets.orderbooks, signed=False),
+    PerpOperation("GET", "/margin/markets/{ticker}", "GetMarginMarket", markets.market, signed=False),
+    PerpOperation(
+        "GET", "/margin/markets/{ticker}/orderbook", "GetMarginMarketOrderbook", markets.orderbook, signed=False
+    ),
+    PerpOperation("GET", "/margin/trades", "GetMarginTrades", markets.trades, signed=False),
+    PerpOperation("POST", "/margin/orders", "CreateMarginOrder", orders.create, body=orders.ORDER, status=201),
+    PerpOperation("GET", "/margin/orders", "GetMarginOrders", orders.listed),
+    PerpOperation("DELETE", "/margin/orders", "CancelAllMarginOrders", orders.cancel_all, status=204),
+    PerpOperation("GET", "/margin/orders/{order_id}", "GetMarginOrder", orders.get),
+    PerpOperation("DELETE", "/margin/orders/{order_id}", "CancelMarginOrder", orders.cancel),
+    PerpOperation(
+        "POST", "/margin/orders/{order_id}/decrease", "DecreaseMarginOrder", orders.decrease, body=orders.DECREASE
+    ),
+    PerpOperation("POST", "/margin/orders/{order_id}/amend", "AmendMarginOrder", orders.amend, body=orders.AMEND),
+    PerpOperation("GET", "/margin/fills", "GetMarginFills", portfolio.fills),
+    PerpOperation("GET", "/margin/positions", "GetMarginPositions", portfolio.positions),
+    PerpOperation("GET", "/margin/balance", "GetMarginBalance", portfolio.balance),
+    PerpOperation("GET", "/margin/risk", "GetMarginRisk", portfolio.risk),
+)

@@ -1,0 +1,70 @@
+"""What the tests of the perps venue over HTTP share: a signed client of a user whose every answer is checked against
+the spec's schema (a slice of perps_openapi.yaml, tests/data/), funding a user's margined cash, an order body, and
+the exchange's state whole (to see that a refusal changed nothing)."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from mockexchange.schema.fields import response_errors
+from mockexchange.server import MockServer
+from mockexchange.state.snapshot import fields
+from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+
+SLICE = yaml.safe_load((Path(__file__).parent / "data" / "perps_openapi_slice.yaml").read_text())
+TEMPLATES = [
+    (re.compile("^/trade-api/v2" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in SLICE["paths"]
+]
+
+
+def template(path: str) -> str:
+    """The spec's path of a request's path (`/margin/markets/{ticker}` of `/trade-api/v2/margin/markets/BTC`)."""
+    return next(spec for pattern, spec in TEMPLATES if pattern.match(path))
+
+
+def check(response: httpx.Response, *_: Any) -> None:
+    """Every answer as the spec's schema says: the operation's documented body for its status."""
+    response.read()
+    request = response.request
+    if not response.content:
+        assert response.status_code == 204, response.status_code
+        return
+    problems = response_errors(SLICE, template(request.url.path), request.method, response.status_code, response.json())
+    assert problems == [], f"{request.method} {request.url.path} -> {response.status_code}: {problems}"
+
+
+def signed(mock: MockServer, user_id: str) -> httpx.Client:
+    key = mock.create_key(user_id)
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    hooks = {"response": [check]}
+    return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10, event_hooks=hooks)
+
+
+def public(mock: MockServer) -> httpx.Client:
+    return httpx.Client(base_url=mock.kalshi_url, timeout=10, event_hooks={"response": [check]})
+
+
+def fund(mock: MockServer, user_id: str, dollars: int) -> None:
+    """A Kalshi account of the user, `dollars` moved to its margined instance (the perps exchange's cash)."""
+    mock.create_account(user_id, balance_cents=dollars * 100)
+    mock.intra_exchange_transfer(user_id, "event_contract", "margined", dollars * 10_000)
+
+
+def order(ticker: str, side: str, count: str, price: str, **fields: Any) -> dict[str, Any]:
+    """A CreateMarginOrderRequest: good till cancelled, the taker cancelled at a cross, `fields` over it."""
+    named = f"{side}-{count}-{price}".replace(".", "_")
+    body = {"ticker": ticker, "client_order_id": named, "side": side, "count": count, "price": price,
+            "time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
+    return body | fields
+
+
+def whole(mock: MockServer) -> bytes:
+    """The perps exchange's state and the margined cash, as bytes: equal bytes, equal state."""
+    ledger = mock.app.control.ledger.state.subaccount_state
+    return pickle.dumps((fields(mock.app.control.perps.state), dict(ledger.margined)))
