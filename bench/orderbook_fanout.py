@@ -77,7 +77,7 @@ async def build(connections: int) -> tuple[Any, list[Any], list[Writer]]:
     from mockexchange.settings import Settings
     from mockexchange.venues.fanout import Fanout
     from mockexchange.venues.kalshi.market_frames import CHANNEL_OF, MARKET_KINDS, TickerWatch
-    from mockexchange.venues.kalshi.websocket import Connection, deliver, route_key, wide_key
+    from mockexchange.venues.kalshi.websocket import Connection, deliver, kalshi_socket, route_key, wide_key
 
     app = build_app(Settings(), seed=7)
     app.control.create_market(BOOK_MARKET)
@@ -99,7 +99,7 @@ async def build(connections: int) -> tuple[Any, list[Any], list[Writer]]:
     for i in range(connections):
         writer = Writer(text_frame)
         key = ApiKey(f"k{i}", "u", None)  # type: ignore[arg-type]  # (no signature is checked here)
-        connection = Connection(ctx, key, Socket(writer), fanout, tickers)  # type: ignore[arg-type]
+        connection = Connection(ctx, key, Socket(writer), kalshi_socket(ctx, fanout, tickers))  # type: ignore[arg-type]
         command = subscribe % BOOK_MARKET.encode()
         connection._note_interest(command)
         connection.subscriptions.handle(command)

@@ -288,7 +288,7 @@ def _house_figures():
 
 # The redesign's ceilings (scripts/house-figures names what each counts): each only comes down, toward at most 3
 # functions of 10 or more parameters, 3 taking `client_order_id`, no class of five or more bases, 20 `type: ignore`.
-CEILINGS = {"many_parameters": 3, "client_order_id": 3, "many_bases": 0, "ignores": 10}
+CEILINGS = {"many_parameters": 3, "client_order_id": 3, "many_bases": 0, "ignores": 8}
 
 
 @pytest.mark.slow

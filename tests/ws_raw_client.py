@@ -32,15 +32,15 @@ class RawClient:
     """A websocket client at the frame level (websockets' sans-I/O protocol on a plain socket): it sees pings and
     answers them only when told to."""
 
-    def __init__(self, mock: MockServer, signer: KalshiSigner, rcvbuf: int | None = None) -> None:
+    def __init__(self, mock: MockServer, signer: KalshiSigner, rcvbuf: int | None = None, path: str = WS_PATH) -> None:
         self.sock = socket.socket()
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.connect((mock.host, mock.port))
         self.profile = mock.app.settings.profile
-        self.protocol = ClientProtocol(parse_uri(mock.kalshi_ws_url))
+        self.protocol = ClientProtocol(parse_uri(mock.kalshi_ws_url.removesuffix(WS_PATH) + path))
         request = self.protocol.connect()
-        request.headers.update(signer.headers("GET", WS_PATH))
+        request.headers.update(signer.headers("GET", path))
         self.protocol.send_request(request)
         self.flush()
         self.pending: list[Any] = []

@@ -81,9 +81,15 @@ class ChangeFrames(Shared):
 
     def frame(self, sub: Subscription, sending_ts_ms: int) -> bytes:
         """The frame for one subscription, its next `seq` taken if its channel is sequenced."""
-        if sub.sequenced:
-            return b'%b%d,"seq":%d%b%d}\n' % (_HEADS[self.kind], sub.sid, sub.next_seq(), self.middle, sending_ts_ms)
-        return b"%b%d%b%d}\n" % (_HEADS[self.kind], sub.sid, self.middle, sending_ts_ms)
+        return spliced(_HEADS[self.kind], sub, self.middle, sending_ts_ms)
+
+
+def spliced(head: bytes, sub: Subscription, middle: bytes, sending_ts_ms: int) -> bytes:
+    """A data message's frame: its head (`{"type":...,"sid":`), the subscription's sid and, if its channel is
+    sequenced, its next `seq`, the rendered `middle` (`,"msg":{...},"sending_ts_ms":`) and the sending time."""
+    if sub.sequenced:
+        return b'%b%d,"seq":%d%b%d}\n' % (head, sub.sid, sub.next_seq(), middle, sending_ts_ms)
+    return b"%b%d%b%d}\n" % (head, sub.sid, middle, sending_ts_ms)
 
 
 def reply_frame(envelope: Envelope, sending_ts_ms: int) -> bytes:

@@ -34,5 +34,10 @@ def command_note(text: str | bytes, replies: Sequence[Mapping[str, Any]]) -> Jou
         operation, problems = kalshi_command_rules().check(text)
     except SpecError as exc:
         operation, problems = None, [problem("schema.unavailable", str(exc))]
-    refusal, diagnosis = next((of_frame(reply) for reply in replies if reply.get("type") == "error"), (None, None))
+    refusal, diagnosis = command_refusal(replies)
     return JournalNote(operation, None, problems, refusal=refusal, diagnosis=diagnosis)
+
+
+def command_refusal(replies: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any] | None, str | None]:
+    """A websocket command's refusal (its replies' first error) and the mock's diagnosis of it."""
+    return next((of_frame(reply) for reply in replies if reply.get("type") == "error"), (None, None))

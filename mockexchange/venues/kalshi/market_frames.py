@@ -27,7 +27,7 @@ import orjson
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, BookMoved, MarketFeed, MarketStats
-from mockexchange.venues.kalshi.frames import CHANGE_BYTES
+from mockexchange.venues.kalshi.frames import CHANGE_BYTES, spliced
 from mockexchange.venues.kalshi.market_messages import shown_stats
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import Subscription
@@ -121,9 +121,7 @@ class MarketFrames(Shared):
         middle = self._middles.get(slot)
         if middle is None:
             middle = self._middles[slot] = self._render(*divmod(slot, 4))
-        if sub.sequenced:
-            return b'%b%d,"seq":%d%b%d}\n' % (self._head, sub.sid, sub.next_seq(), middle, sending_ts_ms)
-        return b"%b%d%b%d}\n" % (self._head, sub.sid, middle, sending_ts_ms)
+        return spliced(self._head, sub, middle, sending_ts_ms)
 
     def _render(self, index: int, variant: int) -> bytes:
         """`,"msg":{...},"sending_ts_ms":` of one message (a copy of its own size, as frames.py keeps)."""
@@ -144,27 +142,35 @@ class MarketFrames(Shared):
         return profile.ws_orderbook_delta(payload.ticker, market_id, payload.clock, level, payload.at, cause, yes_price)
 
 
-class TickerWatch:
-    """The fan-out's `derive`: in the publishing thread (the ledger's lock held), a `TickerMoved` when a book or
-    trade change moved what the market's ticker shows, while a `ticker` subscription holds the market (or every
-    market). What it compares with is set anew when the first subscription starts to hold a market: the stats may
-    have moved while nobody watched; a subscription of every market may get one ticker message of a market that did
-    not move, the first time it moves while no subscription held it by name."""
+class QuoteWatch:
+    """The fan-out's `derive` for a venue's ticker channel: in the publishing thread (the state's lock held), a change
+    of its own when one of `kinds` moved what a market's ticker shows, while a `ticker` subscription holds the market
+    (or every market). What it compares with is set anew when the first subscription starts to hold a market: the
+    stats may have moved while nobody watched; a subscription of every market may get one ticker message of a market
+    that did not move, the first time it moves while no subscription held it by name. A venue says what a market's
+    ticker shows now (`shown`) and the change that tells it (`moved`)."""
 
-    def __init__(self, feed: Callable[[], MarketFeed | None], lock: Callable[[], AbstractContextManager[Any]]) -> None:
-        self._feed = feed
-        self._lock = lock  # the ledger's: the publishers hold it, so a change sees the watch as it was when made
-        self._shown: dict[str, tuple[int | None, ...]] = {}  # per market: what its last ticker showed
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, lock: Callable[[], AbstractContextManager[Any]]) -> None:
+        self._lock = lock  # the state's: the publishers hold it, so a change sees the watch as it was when made
+        self._shown: dict[str, Any] = {}  # per market: what its last ticker showed
         self._watchers: dict[str | None, int] = {}  # ticker subscriptions per market held (None: every market)
+
+    def shown(self, ticker: str) -> tuple[Any, Any] | None:
+        """What the market's ticker shows now (compared), and what its change carries; None: no market feed."""
+        raise NotImplementedError
+
+    def moved(self, change: Change, carried: Any) -> Change:
+        raise NotImplementedError
 
     def watch(self, ticker: str | None) -> None:
         """A ticker subscription holds the market (None: every market). Any thread."""
-        feed = self._feed()
         with self._lock():
             held = self._watchers.get(ticker, 0)
             self._watchers[ticker] = held + 1
-            if not held and ticker is not None and feed is not None:
-                self._shown[ticker] = shown_stats(feed.stats(ticker))
+            if not held and ticker is not None and (now := self.shown(ticker)) is not None:
+                self._shown[ticker] = now[0]
 
     def unwatch(self, ticker: str | None) -> None:
         with self._lock():
@@ -173,16 +179,34 @@ class TickerWatch:
                 self._watchers[ticker] = held - 1
 
     def __call__(self, change: Change) -> Change | None:
-        if change.kind not in (BOOK, TRADE):
+        if change.kind not in self.kinds:
             return None
-        feed = self._feed()
         ticker = change.payload.ticker
-        if feed is None or not (self._watchers.get(ticker) or self._watchers.get(None)):
+        if not (self._watchers.get(ticker) or self._watchers.get(None)):
+            return None
+        now = self.shown(ticker)
+        if now is None or self._shown.get(ticker) == now[0]:
+            return None
+        self._shown[ticker] = now[0]
+        return self.moved(change, now[1])
+
+
+class TickerWatch(QuoteWatch):
+    """Kalshi's: a `TickerMoved` when a book or trade change moved the market's stats as its ticker shows them."""
+
+    kinds = (BOOK, TRADE)
+
+    def __init__(self, feed: Callable[[], MarketFeed | None], lock: Callable[[], AbstractContextManager[Any]]) -> None:
+        super().__init__(lock)
+        self._feed = feed
+
+    def shown(self, ticker: str) -> tuple[Any, Any] | None:
+        feed = self._feed()
+        if feed is None:
             return None
         stats = feed.stats(ticker)
-        shown = shown_stats(stats)
-        if self._shown.get(ticker) == shown:
-            return None
-        self._shown[ticker] = shown
+        return shown_stats(stats), stats
+
+    def moved(self, change: Change, carried: Any) -> Change:
         at = change.payload.at if change.kind == BOOK else change.payload.created
-        return Change(TICKER_MOVED, None, TickerMoved(ticker, stats, at))
+        return Change(TICKER_MOVED, None, TickerMoved(change.payload.ticker, carried, at))

@@ -19,7 +19,7 @@ from typing import Any
 from mockexchange.core.kalshi.market_changes import MarketStats
 from mockexchange.venues.fanout import Fanout
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.market_frames import NIL_UUID, TickerWatch, market_key
+from mockexchange.venues.kalshi.market_frames import NIL_UUID, QuoteWatch, market_key
 from mockexchange.venues.kalshi.subscriptions import TICKER
 
 Envelope = dict[str, Any]
@@ -33,7 +33,7 @@ class MarketWatch:
         self,
         ctx: KalshiContext,
         fanout: Fanout[Any],
-        tickers: TickerWatch,
+        tickers: QuoteWatch,
         connection: Any,
         loop: asyncio.AbstractEventLoop,
     ) -> None:

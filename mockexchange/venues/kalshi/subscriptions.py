@@ -7,7 +7,9 @@ time however slowly its client reads). Served: the private channels
 `market_positions`, `fill`, `user_orders` and `order_group_updates`, and the market data channels `orderbook_delta`,
 `ticker`, `trade` and `market_lifecycle_v2`, which read the markets through `Markets` (the connection's window on the
 market feed and the fan-out, market_watch.py). What the mock chose where Kalshi's behaviour is not documented is listed
-in docs/known-differences.md. A connection holds at most `max_subscriptions` subscriptions (error 27 beyond) and
+in docs/known-differences.md. Another venue's channels on the same commands (the perps exchange's) are its
+`ChannelRules`, which a connection's `Subscriptions` is given (Kalshi's by default). A connection holds at most
+`max_subscriptions` subscriptions (error 27 beyond) and
 `max_markets` market tickers over all of them (error 26 beyond), each at most `MAX_TICKER_CHARS` long (error 11 beyond),
 so a change's fan-out and the memory a connection holds stay bounded.
 
@@ -72,6 +74,29 @@ KALSHI_CHANNELS = (
 UPDATE_ACTIONS = ("add_markets", "delete_markets", "get_snapshot")
 # The subscribe and update flags the mock reads (each a boolean): Kalshi's others are ignored.
 FLAGS = ("send_initial_snapshot", "skip_ticker_ack", "use_yes_price")
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRules:
+    """A venue's channels as its subscriptions treat them (Kalshi's below; its perps exchange's,
+    venues/perps/websocket.py): the commands and their errors are the same, the channels differ."""
+
+    venue: str  # whose channels they are, as a refusal names it
+    served: tuple[str, ...]
+    known: tuple[str, ...]  # every channel the venue's AsyncAPI file lists: the others are refused as unknown
+    market: frozenset[str]  # read through `Markets` and watched in the fan-out by market
+    sequenced: frozenset[str]  # their data messages carry `seq`
+    unfiltered: frozenset[str]  # they take no market filter: a subscription gets every change
+    fixed: frozenset[str]  # `update_subscription` does not change them (error 13)
+    listed: frozenset[str]  # their market filter names markets that must exist
+    flags: tuple[str, ...]  # the subscribe and update flags read (each a boolean); the others are ignored
+    market_ids: bool  # the ticker channel may name its markets by id (`market_id(s)`)
+
+
+KALSHI_RULES = ChannelRules(
+    "Kalshi", SERVED_CHANNELS, KALSHI_CHANNELS, frozenset(MARKET_CHANNELS), SEQUENCED_CHANNELS, UNFILTERED_CHANNELS,
+    FIXED_CHANNELS, LISTED_CHANNELS, FLAGS, market_ids=True,
+)  # fmt: skip
 
 # Error codes and texts of Kalshi's AsyncAPI file.
 UNABLE_TO_PROCESS = 1
@@ -202,17 +227,13 @@ class Subscription:
     sid: int
     channel: str
     tickers: dict[str, None] | None  # an ordered set; None: every market
+    sequenced: bool = False  # its frames carry `seq` (a channel of its rules' `sequenced`)
     seq: int = field(default=0)
     yes_price: bool = False  # orderbook: NO levels at their YES price (`use_yes_price`)
     skip_ack: bool = False  # `ok` replies without the market lists (`skip_ticker_ack`)
     by_ids: bool = False  # ticker: subscribed by market id (`ok` replies list the ids too)
     # orderbook: the book clock of each market's last snapshot; a delta at or below it is in the snapshot already
     clocks: dict[str, int] = field(default_factory=dict)
-
-    sequenced: bool = field(init=False)  # its frames carry `seq` (a channel of SEQUENCED_CHANNELS)
-
-    def __post_init__(self) -> None:
-        self.sequenced = self.channel in SEQUENCED_CHANNELS
 
     def wants(self, ticker: str) -> bool:
         return self.tickers is None or ticker in self.tickers
@@ -272,7 +293,9 @@ class Subscriptions:
         max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS,
         max_markets: int = DEFAULT_MAX_MARKETS,
         markets: Markets | None = None,
+        rules: ChannelRules = KALSHI_RULES,
     ) -> None:
+        self.rules = rules
         self._by_sid: dict[int, Subscription] = {}
         self._next_sid = 1
         self.max_subscriptions = max_subscriptions
@@ -338,16 +361,18 @@ class Subscriptions:
             raise CommandError(CHANNELS_REQUIRED, "params.channels is missing or empty")
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             raise CommandError(UNABLE_TO_PROCESS, "params.channels must be an array of strings")
+        rules = self.rules
         for channel in channels:
-            if channel not in SERVED_CHANNELS:
-                why = "the mock does not serve it" if channel in KALSHI_CHANNELS else "Kalshi has no such channel"
-                raise CommandError(UNKNOWN_CHANNEL, f"channel {channel!r}: {why}; served: {', '.join(SERVED_CHANNELS)}")
+            if channel not in rules.served:
+                known = channel in rules.known
+                why = "the mock does not serve it" if known else f"{rules.venue} has no such channel"
+                raise CommandError(UNKNOWN_CHANNEL, f"channel {channel!r}: {why}; served: {', '.join(rules.served)}")
         new = list(dict.fromkeys(channels))
-        wanted = self._filter(params, ids_allowed=set(new) == {TICKER})
+        wanted = self._filter(params, ids_allowed=rules.market_ids and set(new) == {TICKER})
         if ORDERBOOK in new and wanted.tickers is None:
             raise CommandError(MARKET_TICKER_REQUIRED, "orderbook_delta needs params.market_ticker or market_tickers")
         unique = None if wanted.tickers is None else dict.fromkeys(wanted.tickers)
-        if unique is not None and LISTED_CHANNELS.intersection(new):
+        if unique is not None and rules.listed.intersection(new):
             self._known(list(unique))
         if len(self._by_sid) + len(new) > self.max_subscriptions:
             raise CommandError(
@@ -355,15 +380,16 @@ class Subscriptions:
                 f"this connection holds {len(self._by_sid)} subscriptions; {len(new)} more would pass the mock's "
                 f"limit of {self.max_subscriptions} per connection (Settings.ws_max_subscriptions)",
             )
-        held = [c for c in new if c not in UNFILTERED_CHANNELS]  # those take no filter: they get every market
+        held = [c for c in new if c not in rules.unfiltered]  # those take no filter: they get every market
         self._add_markets(len(held) * len(unique or ()))
         replies: list[Reply] = []
         for channel in new:
-            tickers = None if unique is None or channel in UNFILTERED_CHANNELS else dict(unique)
+            tickers = None if unique is None or channel in rules.unfiltered else dict(unique)
             sub = Subscription(
                 self._next_sid,
                 channel,
                 tickers,
+                channel in rules.sequenced,
                 yes_price=channel == ORDERBOOK and wanted.flags.get("use_yes_price", False),
                 skip_ack=wanted.flags.get("skip_ticker_ack", False),
                 by_ids=wanted.by_ids,
@@ -371,7 +397,7 @@ class Subscriptions:
             self._next_sid += 1
             self._by_sid[sub.sid] = sub
             replies.append(_reply("subscribed", command_id, msg={"channel": channel, "sid": sub.sid}))
-            if channel in MARKET_CHANNELS:
+            if channel in rules.market:
                 for ticker in tickers or (None,):
                     self.markets.watch(ticker, channel)
                 replies += self._initial(sub, list(tickers or ()), wanted.flags, None)
@@ -408,7 +434,7 @@ class Subscriptions:
     def _drop(self, sub: Subscription) -> None:
         del self._by_sid[sub.sid]
         self._markets -= len(sub.tickers or ())
-        if sub.channel in MARKET_CHANNELS:
+        if sub.channel in self.rules.market:
             for ticker in sub.tickers if sub.tickers is not None else (None,):
                 self.markets.unwatch(ticker, sub.channel)
 
@@ -426,11 +452,11 @@ class Subscriptions:
         sub = self._one_subscription(params)
         if action not in UPDATE_ACTIONS:
             raise CommandError(UNSUPPORTED_ACTION, f"action {action!r} is not one of {', '.join(UPDATE_ACTIONS)}")
-        if sub.channel in FIXED_CHANNELS:
+        if sub.channel in self.rules.fixed:
             raise CommandError(UNSUPPORTED_ACTION, f"{sub.channel} subscriptions cannot be updated; resubscribe")
         if action == "get_snapshot" and sub.channel != ORDERBOOK:
             raise CommandError(UNSUPPORTED_ACTION, f"get_snapshot is not supported on {sub.channel}")
-        wanted = self._filter(params, ids_allowed=sub.channel == TICKER)
+        wanted = self._filter(params, ids_allowed=self.rules.market_ids and sub.channel == TICKER)
         if wanted.tickers is None:
             raise CommandError(MARKET_TICKER_REQUIRED, "give params.market_ticker or params.market_tickers")
         if sub.tickers is None:
@@ -446,11 +472,11 @@ class Subscriptions:
     def _add_to(self, command_id: int | None, sub: Subscription, wanted: _Filter) -> list[Reply]:
         assert sub.tickers is not None and wanted.tickers is not None
         added = list(dict.fromkeys(t for t in wanted.tickers if t not in sub.tickers))
-        if sub.channel in LISTED_CHANNELS:
+        if sub.channel in self.rules.listed:
             self._known(added)
         self._add_markets(len(added))
         sub.tickers.update(dict.fromkeys(added))
-        if sub.channel in MARKET_CHANNELS:
+        if sub.channel in self.rules.market:
             for ticker in added:
                 self.markets.watch(ticker, sub.channel)
         return [self._ok(command_id, sub), *self._initial(sub, added, wanted.flags, None)]
@@ -461,7 +487,7 @@ class Subscriptions:
             if sub.tickers.pop(ticker, ...) is None:  # it held the ticker (the set's value is None)
                 self._markets -= 1
                 sub.clocks.pop(ticker, None)
-                if sub.channel in MARKET_CHANNELS:
+                if sub.channel in self.rules.market:
                     self.markets.unwatch(ticker, sub.channel)
         return self._ok(command_id, sub)
 
@@ -510,7 +536,7 @@ class Subscriptions:
     def _filter(self, params: dict[str, Any], ids_allowed: bool) -> _Filter:
         """The command's market filter and flags, checked; market ids turned into tickers (the ticker channel's)."""
         flags = {}
-        for name in FLAGS:
+        for name in self.rules.flags:
             value = params.get(name)
             if value is not None and not isinstance(value, bool):
                 raise CommandError(UNABLE_TO_PROCESS, f"params.{name} must be a boolean")

@@ -36,9 +36,10 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from itertools import islice
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from starlette.routing import WebSocketRoute
@@ -69,10 +70,13 @@ from mockexchange.venues.kalshi.market_watch import MarketWatch
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import (
     BUFFER_OVERFLOW,
-    SERVED_CHANNELS,
+    KALSHI_RULES,
     UNABLE_TO_PROCESS,
+    ChannelRules,
     Envelope,
+    Markets,
     Reply,
+    Subscription,
     Subscriptions,
     error,
 )
@@ -98,23 +102,66 @@ FAIR_SHARE = 32
 log = logging.getLogger(__name__)
 
 P = TypeVar("P")
-Item = ChangeFrames | MarketFrames  # a change in a connection's outbox
+CommandRecorder = Callable[[str, str | bytes, list[dict[str, Any]]], None]  # (key id, the command, its replies)
+
+
+class Item(Protocol):
+    """A change in a connection's outbox, rendered once for all the connections it goes to (frames.py,
+    market_frames.py; the perps exchange's venues/perps/ws_frames.py): one frame per part."""
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def ticker(self) -> str: ...
+
+    def visible_to(self, key: ApiKey) -> bool: ...
+
+    def parts(self, subs: list[Subscription], key: ApiKey) -> Sequence[Any]: ...
+
+    def frame(self, part: Any, sending_ts_ms: int) -> bytes: ...
+
+
+class Watch(Markets, Protocol):
+    """A connection's window on its venue's markets (market_watch.py), which it leaves when it ends."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SocketVenue:
+    """A venue served by this module's connections (Kalshi's; its perps exchange's, venues/perps/websocket.py): its
+    name (the fault rules' and the connections' registry's), its channels' rules, and each connection's window on its
+    markets (made for the connection, on its loop)."""
+
+    name: str
+    rules: ChannelRules
+    watch: Callable[[Any, asyncio.AbstractEventLoop], Watch]
+    on_command: CommandRecorder | None  # each command and its replies, for the journal (None: not kept)
+
+
+def kalshi_socket(ctx: KalshiContext, fanout: Fanout[Connection], tickers: TickerWatch) -> SocketVenue:
+    return SocketVenue(
+        "kalshi",
+        KALSHI_RULES,
+        lambda connection, loop: MarketWatch(ctx, fanout, tickers, connection, loop),
+        ctx.on_command,
+    )
 
 
 class Connection:
     """One authenticated client: its subscriptions, its outbox, and the task that sends what waits there."""
 
-    venue = "kalshi"
-
-    def __init__(
-        self, ctx: KalshiContext, key: ApiKey, websocket: WebSocket, fanout: Fanout[Connection], tickers: TickerWatch
-    ) -> None:
+    def __init__(self, ctx: KalshiContext, key: ApiKey, websocket: WebSocket, venue: SocketVenue) -> None:
         self.ctx = ctx
         self.key = key
         self.websocket = websocket
+        self.venue = venue.name
+        self.rules = venue.rules
+        self.on_command = venue.on_command
         self.loop = asyncio.get_running_loop()
-        self.markets = MarketWatch(ctx, fanout, tickers, self, self.loop)
-        self.subscriptions = Subscriptions(ctx.ws_max_subscriptions, ctx.ws_max_markets, self.markets)
+        self.markets = venue.watch(self, self.loop)
+        self.subscriptions = Subscriptions(ctx.ws_max_subscriptions, ctx.ws_max_markets, self.markets, venue.rules)
         self._writer = frame_writer(websocket)  # None under a server other than the mock's: every frame via ASGI
         # touched on the loop only
         self._outbox: Outbox[Item | str | bytes] = Outbox(ctx.ws_queue_size, ctx.ws_queue_bytes, self.overflow_now)
@@ -192,8 +239,7 @@ class Connection:
                     break
                 frame = item.frame
                 for part in parts:  # (a loop, not a comprehension: this runs per frame)
-                    # (each kind of item frames its own kind of part, a pairing the union of the two cannot say)
-                    frames.append(frame(part, sending_ts_ms))  # type: ignore[arg-type]
+                    frames.append(frame(part, sending_ts_ms))
                 written += 1
             if frames:
                 writer.write_texts(frames)
@@ -248,7 +294,8 @@ class Connection:
         params = command.get("params") if isinstance(command, dict) and command.get("cmd") == "subscribe" else None
         channels = params.get("channels") if isinstance(params, dict) else None
         if isinstance(channels, list):
-            self._interest = self._interest | {c for c in channels if c in SERVED_CHANNELS}
+            served = self.rules.served
+            self._interest = self._interest | {c for c in channels if c in served}
 
     async def _send_all(self) -> None:
         in_a_row = 0
@@ -267,9 +314,8 @@ class Connection:
                 parts = item.parts(self.subscriptions.matching(item.channel, item.ticker), self.key)
                 if not parts:
                     continue
-                await delay_message(self.ctx.faults, "kalshi", item.channel)
-                # (as in `accept`: the item frames its own kind of part, which the union of the two cannot pair)
-                in_a_row = await self._send_frames(item.frame, parts, in_a_row)  # type: ignore[arg-type]
+                await delay_message(self.ctx.faults, self.venue, item.channel)
+                in_a_row = await self._send_frames(item.frame, parts, in_a_row)
 
     async def _send_replies(self, command: str | bytes, in_a_row: int) -> int:
         """Answer a command. It reads the ledger (its snapshots now, as they are sent): beside a long command, only once
@@ -313,11 +359,11 @@ class Connection:
         except Exception as exc:
             log.exception("websocket command of key %s failed", self.key.key_id)
             replies = [error(UNABLE_TO_PROCESS, diagnosis=f"the mock failed on this command: {exc!r}")]
-        if self.ctx.on_command is not None:
+        if self.on_command is not None:
             try:
                 # (a snapshot not read yet: its type is what the journal keeps of a reply)
                 kinds = [r if isinstance(r, dict) else {"type": r.type} for r in replies]
-                self.ctx.on_command(self.key.key_id, command, kinds)
+                self.on_command(self.key.key_id, command, kinds)
             except Exception:
                 log.exception("the request journal failed on a websocket command of key %s", self.key.key_id)
         return replies
@@ -374,9 +420,8 @@ def _write_now(writer: FrameWriter, make: Callable[[P, int], bytes], parts: Sequ
     return len(frames)
 
 
-def deliver(ctx: KalshiContext) -> Deliver[Connection]:
-    """The venue's share of the fan-out, on a loop: each change rendered once (on first use) for every connection
-    of its key there, and handed to those that want it, one list per connection."""
+def kalshi_items(ctx: KalshiContext) -> Callable[[Change], Item]:
+    """A Kalshi change as the frames it makes, rendered once on first use (in the context's profile)."""
 
     def market_id(ticker: str) -> str | None:
         # Read without the lock: a market's id never changes once it is listed, a look-up by ticker is one step, and
@@ -384,8 +429,15 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
         feed = ctx.markets
         return feed.market_id(ticker) if feed is not None else None
 
+    return lambda change: _item(change, ctx.profile, market_id)
+
+
+def deliver(ctx: KalshiContext, items: Callable[[Change], Item] | None = None) -> Deliver[Connection]:
+    """The venue's share of the fan-out, on a loop: each change rendered once (on first use) for every connection
+    of its key there (`items`: Kalshi's unless given), and handed to those that want it, one list per connection."""
+    item_of = kalshi_items(ctx) if items is None else items
+
     def hand_over(batch: list[HandedChange[Connection]]) -> None:
-        profile = ctx.profile
         # One reading of the clock for the whole hand-over: it writes every connection's frames within a millisecond
         # or two, and a reading per connection was 14 % of it.
         sending_ts_ms = epoch_ms(ctx.wall_clock)
@@ -395,7 +447,7 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
             # a connection was given outlives its turn (a collection during the hand-over would promote a list per
             # connection, and the oldest generation's full collections stop the loop).
             change, connections, _ = batch[0]
-            item = _item(change, profile, market_id)
+            item = item_of(change)
             items = [item]  # (accept only reads it)
             for connection in connections:
                 if connection.wants(item):
@@ -408,7 +460,7 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
                     if connection.listens():
                         connection.overflow_now()
                 continue
-            item = _item(change, profile, market_id)
+            item = item_of(change)
             for connection in connections:
                 if not connection.wants(item):
                     continue
@@ -422,7 +474,7 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
     return hand_over
 
 
-def _item(change: Change, profile: Profile, market_id: Callable[[str], str | None]) -> Item:
+def _item(change: Change, profile: Profile, market_id: Callable[[str], str | None]) -> ChangeFrames | MarketFrames:
     """A change as the frames it makes, rendered once on first use."""
     if change.kind in CHANNEL_OF:
         return ChangeFrames(change, profile)
@@ -452,36 +504,42 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
         derive=tickers,
     )
 
-    async def endpoint(websocket: WebSocket) -> None:
-        # The upgrade is a GET: clients sign `timestamp + "GET" + "/trade-api/ws/v2"`.
-        signed = await authenticate_scope(websocket.scope, websocket.headers, ctx, "GET")
-        if isinstance(signed, KalshiAuthFailure):
-            # Refused before the upgrade, with the REST body: Kalshi's answer is not documented.
-            await websocket.send_denial_response(auth_error(signed).response())
-            return
-        key = signed.key
-        try:
-            require_scope(key, READ, "the websocket")  # every channel is a read
-        except KalshiError as refused:
-            await websocket.send_denial_response(refused.response())
-            return
-        # Registered before the upgrade is answered: once the client has its 101, the control plane can close the
-        # connection (close_soon before `run` ends it as soon as it starts).
-        connection = Connection(ctx, key, websocket, fanout, tickers)
-        leave = fanout.add(key.user_id, connection, connection.loop)
-        unregister = ctx.connections.add(connection) if ctx.connections is not None else None
-        try:
-            # An upgrade accepted though not signed as Kalshi documents says so, as a REST answer does.
-            note = [] if signed.note is None else [(AUTH_DIAGNOSIS_HEADER.encode(), header_safe(signed.note).encode())]
-            await websocket.accept(headers=note)
-            try:
-                await connection.run()
-            except Exception:
-                log.exception("websocket connection of key %s failed", key.key_id)
-        finally:
-            if unregister is not None:
-                unregister()
-            leave()
-            connection.close()
+    venue = kalshi_socket(ctx, fanout, tickers)
+    return WebSocketRoute(WS_PATH, lambda websocket: serve_socket(ctx, websocket, fanout, venue))
 
-    return WebSocketRoute(WS_PATH, endpoint)
+
+async def serve_socket(
+    ctx: KalshiContext, websocket: WebSocket, fanout: Fanout[Connection], venue: SocketVenue
+) -> None:
+    """One connection of the venue, from its signed upgrade to its end: signed as Kalshi's are, a read key at
+    least, added under its user in the fan-out."""
+    # The upgrade is a GET: clients sign `timestamp + "GET" + path` (the websocket's path).
+    signed = await authenticate_scope(websocket.scope, websocket.headers, ctx, "GET")
+    if isinstance(signed, KalshiAuthFailure):
+        # Refused before the upgrade, with the REST body: Kalshi's answer is not documented.
+        await websocket.send_denial_response(auth_error(signed).response())
+        return
+    key = signed.key
+    try:
+        require_scope(key, READ, "the websocket")  # every channel is a read
+    except KalshiError as refused:
+        await websocket.send_denial_response(refused.response())
+        return
+    # Registered before the upgrade is answered: once the client has its 101, the control plane can close the
+    # connection (close_soon before `run` ends it as soon as it starts).
+    connection = Connection(ctx, key, websocket, venue)
+    leave = fanout.add(key.user_id, connection, connection.loop)
+    unregister = ctx.connections.add(connection) if ctx.connections is not None else None
+    try:
+        # An upgrade accepted though not signed as Kalshi documents says so, as a REST answer does.
+        note = [] if signed.note is None else [(AUTH_DIAGNOSIS_HEADER.encode(), header_safe(signed.note).encode())]
+        await websocket.accept(headers=note)
+        try:
+            await connection.run()
+        except Exception:
+            log.exception("websocket connection of key %s failed", key.key_id)
+    finally:
+        if unregister is not None:
+            unregister()
+        leave()
+        connection.close()
