@@ -5,12 +5,14 @@ fill takes; what an order did comes back as an `PerpOutcome`."""
 from __future__ import annotations
 
 import heapq
+from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from mockexchange.core.book import ASK, BID, Matched, Side
 from mockexchange.core.events import Change
 from mockexchange.core.perps import margin
+from mockexchange.core.perps.book_changes import BookClock
 from mockexchange.core.perps.cash import MarginCash
 from mockexchange.core.perps.errors import PerpsError, not_found
 from mockexchange.core.perps.filling import PerpFilling
@@ -56,6 +58,7 @@ class PerpOutcome:
 class PerpTrading:
     def __init__(self, state: PerpsState, listing: PerpListing, filling: PerpFilling, cash: MarginCash) -> None:
         self.state, self.listing, self.filling, self.cash = state, listing, filling, cash
+        self.book_clock = BookClock()
 
     # -- placing -------------------------------------------------------------------------------------------------
 
@@ -99,7 +102,7 @@ class PerpTrading:
                 self._cross(order, outcome)
             else:
                 order.status = "canceled"
-            state.bus.publish(Change("perps.order", order.user_id, order))
+            _told(state, order)
             return outcome
 
     def _tradable(self, user_id: str, ticker: str, subaccount: int) -> PerpMarket:
@@ -147,12 +150,14 @@ class PerpTrading:
         if order.time_in_force == "fill_or_kill" and (planned.stopped or planned.left):
             self._end(order, order.last_update_reason)
             return
-        self._fill(order, book.apply(planned), outcome)
+        self.book_clock.moved(state, order, book.apply(planned).changes)
+        self._fill(order, planned, outcome)
         if planned.stopped:
             self._end(order, SELF_TRADE_CANCEL)
         elif order.remaining and order.time_in_force == "good_till_canceled":
-            book.add(order.order_id, order.user_id, _side(order), order.price, order.remaining, order)
+            rested = book.add(order.order_id, order.user_id, _side(order), order.price, order.remaining, order)
             self._rest(order)
+            self.book_clock.moved(state, order, (rested,))
         elif order.remaining:
             self._end(order, order.last_update_reason)
 
@@ -164,6 +169,8 @@ class PerpTrading:
             self.filling.trade(order, maker, match.size, match.price, outcome)
             if not maker.remaining:
                 self._end(maker, TRADE)
+            else:
+                _told(self.state, maker)
         if matched.matches:
             order.last_update_reason = TRADE
             if not order.remaining:
@@ -186,8 +193,9 @@ class PerpTrading:
         """The order rests no more: out of the book (if it was in it) and of its account's resting orders."""
         state = self.state
         book = state.books[order.ticker]
-        if order.order_id in book:
-            book.cancel(order.order_id)
+        resting = order.order_id in book
+        if resting:
+            _, change = book.cancel(order.order_id)
         state.resting.get(order.user_id, set()).discard(order.order_id)
         if state.client_ids.get((order.user_id, order.client_order_id)) == order.order_id:
             del state.client_ids[(order.user_id, order.client_order_id)]
@@ -195,7 +203,9 @@ class PerpTrading:
         order.remaining = 0 if order.status == "canceled" else order.remaining
         order.last_update_reason = reason
         order.updated = state.clock.now()
-        state.bus.publish(Change("perps.order", order.user_id, order))
+        if resting:
+            self.book_clock.moved(state, order, (change,))
+        _told(state, order)
 
     def _owned(self, user_id: str, order_id: str, subaccount: int) -> PerpOrder:
         order = self.state.orders.get(order_id)
@@ -246,10 +256,11 @@ class PerpTrading:
         if not left:
             self._end(order, reason)
             return PerpOutcome(order, reduced_by=reduced)
-        self.state.books[order.ticker].reduce(order.order_id, left)
+        change = self.state.books[order.ticker].reduce(order.order_id, left)
         order.remaining, order.count = left, order.count - reduced
         order.last_update_reason, order.updated = reason, self.state.clock.now()
-        self.state.bus.publish(Change("perps.order", order.user_id, order))
+        self.book_clock.moved(self.state, order, (change,))
+        _told(self.state, order)
         return PerpOutcome(order, reduced_by=reduced, resized=True)
 
     def amend(self, amend: AmendPerpOrder) -> PerpOutcome:
@@ -284,15 +295,16 @@ class PerpTrading:
                 return outcome
             moved = replace(order, price=amend.price, remaining=left, count=amend.count)
             self._check_margin(moved, without=order.order_id)
-            state.books[order.ticker].cancel(order.order_id)
+            _, change = state.books[order.ticker].cancel(order.order_id)
             state.resting[order.user_id].discard(order.order_id)
-            order.price, order.remaining, order.count = amend.price, left, amend.count
             order.last_update_reason, order.updated = AMEND, state.clock.now()
+            self.book_clock.moved(state, order, (change,))
+            order.price, order.remaining, order.count = amend.price, left, amend.count
             outcome = PerpOutcome(order, resized=True)
             self._cross(order, outcome)
             if order.status == "resting" and order.last_update_reason == TRADE:
                 order.last_update_reason = AMEND
-            state.bus.publish(Change("perps.order", order.user_id, order))
+            _told(state, order)
             return outcome
 
     def _rename(self, order: PerpOrder, renamed: str) -> None:
@@ -317,6 +329,11 @@ class PerpTrading:
 def _expiry(seconds: int) -> datetime | None:
     """An amend's expiration time (0: none)."""
     return UnixTime().read(seconds, "expiration_time") if seconds else None
+
+
+def _told(state: PerpsState, order: PerpOrder) -> None:
+    """Publish the order as it is now (a copy: the websocket renders it after the command has gone on)."""
+    state.bus.publish(Change("perps.order", order.user_id, copy(order)))
 
 
 def _side(order: PerpOrder) -> Side:
