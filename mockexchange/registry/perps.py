@@ -16,9 +16,13 @@ from mockexchange.core.perps import order_commands
 from mockexchange.core.perps.errors import PerpsError
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.handlers import add_perps_handlers
+from mockexchange.journal.entries import JournalNote
+from mockexchange.journal.journal import Journal
 from mockexchange.state import perps as perps_snapshot
 from mockexchange.venues.kalshi.faults import status_error
-from mockexchange.venues.perps import routes
+from mockexchange.venues.kalshi.journaling import command_refusal
+from mockexchange.venues.kalshi.websocket import CommandRecorder
+from mockexchange.venues.perps import routes, websocket
 from mockexchange.venues.perps.context import PerpsContext
 
 NAME = "perps"
@@ -45,6 +49,8 @@ ADMIN = {
 }
 # The perps venue's paths (under Kalshi's /trade-api/: it is asked first whose a request is)
 MARGIN_PATHS = ("/trade-api/v2/margin/",)
+OWNED_PATHS = (*MARGIN_PATHS, websocket.WS_PATH)  # and its websocket (Kalshi's is /trade-api/ws/v2)
+UNJUDGED = "the perps websocket's commands are not judged against a schema yet"
 
 
 class KalshiMarginCash:
@@ -86,11 +92,26 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
 
     if not parts.settings.perps:  # (off: nothing served, nothing owned)
         return VenueServed(ctx, [], lambda scope: None, refuse)
-    return VenueServed(ctx, routes.routes(ctx), _owns, refuse)
+    served = [*routes.routes(ctx), websocket.route(ctx, _command_recorder(parts.journal))]
+    return VenueServed(ctx, served, _owns, refuse)
+
+
+def _command_recorder(journal: Journal) -> CommandRecorder | None:
+    """Each websocket command into the journal with its refusal (not judged: the kit has no perps slice yet); none
+    when the journal keeps nothing."""
+    if not journal.keeps:
+        return None
+
+    def record(key_id: str, text: str | bytes, replies: list[dict[str, Any]]) -> None:
+        refusal, diagnosis = command_refusal(replies)
+        note = JournalNote(None, None, [], not_judged=UNJUDGED, refusal=refusal, diagnosis=diagnosis)
+        journal.record_command(NAME, websocket.WS_PATH, key_id, text, replies, note)
+
+    return record
 
 
 def _owns(scope: Any) -> str | None:
-    return NAME if scope["path"].startswith(MARGIN_PATHS) else None
+    return NAME if scope["path"].startswith(OWNED_PATHS) else None
 
 
 VENUE = Venue(
@@ -106,4 +127,5 @@ VENUE = Venue(
     admin=ADMIN,
     serve=_serve,
     snapshot=perps_snapshot.SNAPSHOT,
+    channels=websocket.FAULT_CHANNELS,
 )

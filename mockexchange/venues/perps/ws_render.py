@@ -1,0 +1,105 @@
+"""The perps websocket's messages (`msg`), each as perps_asyncapi.yaml's payload schema names and types its fields:
+prices in dollars of 4 places, counts of 2, money of 6, times in milliseconds since the epoch, a field the schema
+leaves optional omitted when the exchange has nothing for it. The same numbers REST renders (render.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockexchange.core.book import LevelChange
+from mockexchange.core.clock import unix_ms
+from mockexchange.core.perps.book_changes import BookCause, PerpBookMoved
+from mockexchange.core.perps.orders import PerpOrder
+from mockexchange.core.perps.records import PerpFill, PerpTrade
+from mockexchange.venues.kalshi.render import omitempty
+from mockexchange.venues.perps.render import count, money, price
+
+Msg = dict[str, Any]
+USER = "user"  # every order the mock trades is its user's (`system`: liquidations and exit triggers, not made yet)
+
+
+def levels(book: list[tuple[int, int]]) -> list[list[str]]:
+    """A snapshot side: [price, count] pairs, best first."""
+    return [[price(at), count(size)] for at, size in book]
+
+
+def snapshot(ticker: str, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> Msg:
+    """An orderbook_snapshot's msg (a side with no level is left out, as the schema allows)."""
+    msg: Msg = {"market_ticker": ticker}
+    omitempty(msg, "bid", levels(bids) or None)
+    omitempty(msg, "ask", levels(asks) or None)
+    return msg
+
+
+def delta(moved: PerpBookMoved, level: LevelChange, cause: BookCause | None) -> Msg:
+    """An orderbook_delta's msg; `cause` given for the user whose order made it (its client id, subaccount and
+    reason)."""
+    msg: Msg = {
+        "market_ticker": moved.ticker, "price": price(level.price), "delta": count(level.after - level.before),
+        "side": level.side,
+    }  # fmt: skip
+    if cause is not None:
+        omitempty(msg, "last_update_reason", cause.reason or None)
+        msg["client_order_id"] = cause.client_order_id
+    msg["ts_ms"] = unix_ms(moved.at)
+    if cause is not None:
+        msg["subaccount"] = cause.subaccount
+    return msg
+
+
+def trade(t: PerpTrade) -> Msg:
+    return {
+        "trade_id": t.trade_id, "market_ticker": t.ticker, "price": price(t.price), "count": count(t.count),
+        "taker_side": t.taker_side, "ts_ms": unix_ms(t.created),
+    }  # fmt: skip
+
+
+def post_position(f: PerpFill) -> int:
+    """The position after the fill (hundredths, signed). Its entry size is the position's after it where the fill only
+    adds (the same sign as the fill's direction), before it where it reduces (positions.py)."""
+    signed = f.count if f.side == "bid" else -f.count
+    return f.entry_size if (f.entry_size > 0) == (signed > 0) else f.entry_size + signed
+
+
+def fill(f: PerpFill, client_ids: Callable[[str], str | None]) -> Msg:
+    """A fill's msg, its order's client id (`client_ids`: by order id) beside it."""
+    msg: Msg = {"trade_id": f.trade_id, "order_id": f.order_id}
+    omitempty(msg, "client_order_id", client_ids(f.order_id))
+    return msg | {
+        "market_ticker": f.ticker, "is_taker": f.is_taker, "side": f.side, "ts_ms": unix_ms(f.created),
+        "price": price(f.price), "count": count(f.count), "fee_cost": money(f.fee),
+        "post_position": count(post_position(f)), "subaccount": f.subaccount, "order_source": USER,
+    }  # fmt: skip
+
+
+def user_order(o: PerpOrder) -> Msg:
+    msg: Msg = {
+        "order_id": o.order_id, "user_id": o.user_id, "client_order_id": o.client_order_id, "ticker": o.ticker,
+        "side": o.side, "price": price(o.price), "fill_count": count(o.filled), "remaining_count": count(o.remaining),
+        "self_trade_prevention_type": o.self_trade_prevention_type,
+    }  # fmt: skip
+    omitempty(msg, "expiration_ts_ms", None if o.expiration is None else unix_ms(o.expiration))
+    msg |= {"created_ts_ms": unix_ms(o.created), "last_updated_ts_ms": unix_ms(o.updated)}
+    omitempty(msg, "last_update_reason", o.last_update_reason or None)
+    return msg | {"subaccount_number": o.subaccount, "order_source": USER}
+
+
+# The fields a ticker shows of the market's REST row (render.market), in the schema's order; a price, bid or ask
+# REST leaves out (none yet) is "0.0000" here, where the schema requires it.
+TICKER_FIELDS = (
+    "price", "bid", "ask", "bid_size_fp", "ask_size_fp", "volume", "volume_notional_value_dollars", "volume_24h",
+    "volume_24h_notional_value_dollars", "open_interest", "open_interest_notional_value_dollars", "reference_price",
+    "settlement_mark_price", "liquidation_mark_price",
+)  # fmt: skip
+NO_PRICE = price(0)
+
+
+def ticker(row: Msg, last_trade: PerpTrade | None) -> Msg:
+    """A ticker's msg but its `ts_ms` (what it shows: compared to tell whether it moved), from the market's REST row
+    and its last trade."""
+    msg: Msg = {"market_ticker": row["ticker"]}
+    for name in TICKER_FIELDS:
+        msg[name] = row.get(name, NO_PRICE)
+    msg["last_trade_size_fp"] = count(last_trade.count if last_trade is not None else 0)
+    return msg
