@@ -77,14 +77,14 @@ class Session:
         self.pending += firsts
         return sids
 
-    def until_quiet(self, seconds: float = 0.15) -> list[dict[str, Any]]:
-        """Every frame that comes until none comes for `seconds`."""
+    def settled(self) -> list[dict[str, Any]]:
+        """Every frame sent before the reply to a `list_subscriptions` sent now: the connection's frames keep the
+        order the exchange made them in, and what a REST call changed was handed over before its answer came."""
+        asked = self.send("list_subscriptions")
         frames = []
-        while True:
-            try:
-                frames.append(self.recv(seconds))
-            except TimeoutError:
-                return frames
+        while (frame := self.recv()).get("id") != asked or frame["type"] != "ok":
+            frames.append(frame)
+        return frames
 
 
 @contextmanager

@@ -70,7 +70,7 @@ def test_every_channel_follows_the_exchange_as_rest_shows_it(mock: MockServer) -
         channels = ["orderbook_delta", "ticker", "trade", "fill", "user_orders"]
         alice.subscribe(channels=channels, market_tickers=[BTC], send_initial_snapshot=True)
         book = LocalBook()
-        first = alice.until_quiet()
+        first = alice.settled()
         assert [f["type"] for f in first] == ["orderbook_snapshot", "ticker"]
         book.take(first[0])
         assert first[0]["msg"] == {"market_ticker": BTC}  # (an empty book: no side)
@@ -80,14 +80,14 @@ def test_every_channel_follows_the_exchange_as_rest_shows_it(mock: MockServer) -
         book_of_bob.take(bob.recv())
 
         rested = bob_rest.post("/margin/orders", json=order(BTC, "ask", "0.10", "100000")).json()
-        seen = by_type(alice.until_quiet())
+        seen = by_type(alice.settled())
         assert set(seen) == {"orderbook_delta", "ticker"}  # Bob's order is not Alice's
         (delta,) = seen["orderbook_delta"]
         assert delta["msg"] == {"market_ticker": BTC, "price": "100000.0000", "delta": "0.10", "side": "ask",
                                 "ts_ms": 1793631600000}  # fmt: skip
         book.take(delta)
         assert (seen["ticker"][0]["msg"]["ask"], seen["ticker"][0]["msg"]["ask_size_fp"]) == ("100000.0000", "0.10")
-        mine = by_type(bob.until_quiet())  # the owner's delta names its order
+        mine = by_type(bob.settled())  # the owner's delta names its order
         assert mine["orderbook_delta"][0]["msg"]["client_order_id"] == rested["client_order_id"]
         assert mine["orderbook_delta"][0]["msg"]["subaccount"] == 0
         assert mine["user_order"][0]["msg"]["remaining_count"] == "0.10"
@@ -96,7 +96,7 @@ def test_every_channel_follows_the_exchange_as_rest_shows_it(mock: MockServer) -
         taken = alice_rest.post(
             "/margin/orders", json=order(BTC, "bid", "0.04", "100000", time_in_force="immediate_or_cancel")
         ).json()
-        seen = by_type(alice.until_quiet())
+        seen = by_type(alice.settled())
         (fill,) = seen["fill"]
         (rest_fill,) = alice_rest.get("/margin/fills").json()["fills"]
         assert fill["msg"]["order_id"] == rest_fill["order_id"] == taken["order_id"]
@@ -121,7 +121,7 @@ def test_every_channel_follows_the_exchange_as_rest_shows_it(mock: MockServer) -
             assert shown[name] == market[name], name
         assert shown["last_trade_size_fp"] == "0.04"
 
-        maker = by_type(bob.until_quiet())  # Bob's resting order filled in part
+        maker = by_type(bob.settled())  # Bob's resting order filled in part
         assert maker["user_order"][-1]["msg"]["fill_count"] == "0.04"
         assert maker["user_order"][-1]["msg"]["remaining_count"] == "0.06"
         for delta in maker["orderbook_delta"]:
@@ -130,19 +130,19 @@ def test_every_channel_follows_the_exchange_as_rest_shows_it(mock: MockServer) -
 
         # the marks move: the ticker shows them, as the market does
         mock.set_perp_marks(BTC, mark_price="101000")
-        (moved,) = alice.until_quiet()
+        (moved,) = alice.settled()
         assert moved["msg"]["liquidation_mark_price"]["price"] == "101000.0000"
         assert moved["msg"]["open_interest_notional_value_dollars"] == "4040.000000"
         # a cancel: the owner's delta and order say why
         bob_rest.delete(f"/margin/orders/{rested['order_id']}")
-        cancelled = by_type(bob.until_quiet())
+        cancelled = by_type(bob.settled())
         assert cancelled["orderbook_delta"][0]["msg"]["last_update_reason"] == "Decrease"
         assert cancelled["user_order"][0]["msg"]["remaining_count"] == "0.00"
-        assert {f["type"] for f in alice.until_quiet()} == {"orderbook_delta", "ticker"}
+        assert {f["type"] for f in alice.settled()} == {"orderbook_delta", "ticker"}
         # a fill that reduces the position: the position after it, as REST holds it
         bob_rest.post("/margin/orders", json=order(BTC, "bid", "0.01", "99000"))
         alice_rest.post("/margin/orders", json=order(BTC, "ask", "0.01", "99000", time_in_force="immediate_or_cancel"))
-        (fill,) = by_type(alice.until_quiet())["fill"]
+        (fill,) = by_type(alice.settled())["fill"]
         (held,) = alice_rest.get("/margin/positions").json()["positions"]
         assert fill["msg"]["post_position"] == held["position"] == "0.03"
 
@@ -170,7 +170,7 @@ def test_snapshot_and_deltas_rebuild_the_book_through_random_orders(mock: MockSe
                 if i % 7 == 0:
                     client.delete("/margin/orders", params={"ticker": ETH})
             client.delete(f"/margin/orders/{rest_order['order_id']}")
-            for frame in watcher.until_quiet():
+            for frame in watcher.settled():
                 if frame["type"] == "trade":
                     trades += 1
                     assert frame["seq"] == trades
@@ -207,7 +207,7 @@ def test_commands_answer_as_kalshis_do_and_refuse_in_its_words(mock: MockServer)
         with signed(mock, ALICE) as alice_rest:
             alice_rest.post("/margin/orders", json=order(BTC, "bid", "0.10", "90000"))
             alice_rest.post("/margin/orders", json=order(ETH, "bid", "1", "2900"))
-        (update,) = [f for f in ws.until_quiet() if f["type"] == "user_order"]
+        (update,) = [f for f in ws.settled() if f["type"] == "user_order"]
         assert (update["sid"], update["msg"]["ticker"]) == (2, ETH)
         asked = ws.send("unsubscribe", sids=[1, 9])
         assert [plain(ws.recv()), plain(ws.recv())] == [
@@ -253,7 +253,7 @@ def test_a_client_that_does_not_read_overflows_and_is_closed_while_others_go_on(
                 alice_rest.delete(f"/margin/orders/{placed.json()['order_id']}")
                 updates += len([f for f in (good.recv(), good.recv()) if f["type"] == "user_order"])
             assert updates == 400
-            good.until_quiet(0.1)
+            good.settled()
         texts, close = slow.read_to_close(checked=False)
         assert (close.code, close.reason) == (1008, "Subscription buffer overflow")
         for text in texts:

@@ -40,6 +40,8 @@ from mockexchange.core.perps.state import PerpsState
 from mockexchange.core.perps.units import CONTRACT
 from mockexchange.core.values import UnixTime
 
+ORDER_CHANGE = "perps.order"
+
 
 @dataclass(slots=True)
 class PerpOutcome:
@@ -332,8 +334,10 @@ def _expiry(seconds: int) -> datetime | None:
 
 
 def _told(state: PerpsState, order: PerpOrder) -> None:
-    """Publish the order as it is now (a copy: the websocket renders it after the command has gone on)."""
-    state.bus.publish(Change("perps.order", order.user_id, copy(order)))
+    """Publish the order as it is now (a copy: the websocket renders it after the command has gone on), if someone
+    takes it."""
+    if state.bus.takers(ORDER_CHANGE):
+        state.bus.publish(Change(ORDER_CHANGE, order.user_id, copy(order)))
 
 
 def _side(order: PerpOrder) -> Side:
