@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.control.perps.operations import PerpsOperations
-from mockexchange.control.registration import MockParts, Venue, VenueServed
+from mockexchange.control.registration import Kit, MockParts, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi.ledger import Ledger
@@ -18,8 +18,10 @@ from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.handlers import add_perps_handlers
 from mockexchange.state import perps as perps_snapshot
 from mockexchange.venues.kalshi.faults import status_error
-from mockexchange.venues.perps import routes
+from mockexchange.venues.kalshi.journaling import KEY_HEADER
+from mockexchange.venues.perps import routes, table
 from mockexchange.venues.perps.context import PerpsContext
+from mockexchange.venues.perps.journaling import perps_rules
 
 NAME = "perps"
 KALSHI = "kalshi"  # the venue it stands on: its users, keys and margined cash
@@ -43,6 +45,12 @@ ADMIN = {
     "perps/orders/decrease": "decrease_perp_order",
     "perps/orders/amend": "amend_perp_order",
 }
+# The kit's slices of the perps specs hold every operation of them; it checks those the route table serves.
+KIT = Kit(
+    slices=("perps/openapi.yaml", "perps/asyncapi.yaml"),
+    operations=tuple(operation.operation_id for operation in table.OPERATIONS),
+    writes=frozenset(operation.operation_id for operation in table.OPERATIONS if operation.write),
+)
 # The perps venue's paths (under Kalshi's /trade-api/: it is asked first whose a request is)
 MARGIN_PATHS = ("/trade-api/v2/margin/",)
 
@@ -86,7 +94,7 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
 
     if not parts.settings.perps:  # (off: nothing served, nothing owned)
         return VenueServed(ctx, [], lambda scope: None, refuse)
-    return VenueServed(ctx, routes.routes(ctx), _owns, refuse)
+    return VenueServed(ctx, routes.routes(ctx), _owns, refuse, judge=perps_rules, key_header=KEY_HEADER)
 
 
 def _owns(scope: Any) -> str | None:
@@ -106,4 +114,5 @@ VENUE = Venue(
     admin=ADMIN,
     serve=_serve,
     snapshot=perps_snapshot.SNAPSHOT,
+    kit=KIT,
 )
