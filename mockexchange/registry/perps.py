@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.admin.perps.banner import BANNER
 from mockexchange.control.perps.operations import PerpsOperations
 from mockexchange.control.registration import Kit, MockParts, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
@@ -16,6 +17,7 @@ from mockexchange.core.perps import order_commands
 from mockexchange.core.perps.errors import PerpsError
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.handlers import add_perps_handlers
+from mockexchange.scenario.perps.demo import demo_perps
 from mockexchange.state import perps as perps_snapshot
 from mockexchange.venues.kalshi.faults import status_error
 from mockexchange.venues.kalshi.journaling import KEY_HEADER
@@ -115,4 +117,6 @@ VENUE = Venue(
     serve=_serve,
     snapshot=perps_snapshot.SNAPSHOT,
     kit=KIT,
+    banner=BANNER,
+    demo_keys=demo_perps,  # (the demo's markets and margin cash: its keys are Kalshi's)
 )
