@@ -1,23 +1,23 @@
 """What the tests of the perps venue over HTTP share: a signed client of a user whose every answer is checked against
-the spec's schema (a slice of perps_openapi.yaml, tests/data/), funding a user's margined cash, an order body, and
-the exchange's state whole (to see that a refusal changed nothing)."""
+the spec's schema (the kit's slice of perps_openapi.yaml, mockexchange/schema/perps/), funding a user's margined cash,
+an order body, and the exchange's state whole (to see that a refusal changed nothing)."""
 
 from __future__ import annotations
 
 import pickle
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
 from mockexchange.schema.fields import response_errors
+from mockexchange.schema.specs import perps_slice_path
 from mockexchange.server import MockServer
 from mockexchange.state.snapshot import fields
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
-SLICE = yaml.safe_load((Path(__file__).parent / "data" / "perps_openapi_slice.yaml").read_text())
+SLICE = yaml.safe_load(perps_slice_path("openapi.yaml").read_text())
 TEMPLATES = [
     (re.compile("^/trade-api/v2" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in SLICE["paths"]
 ]

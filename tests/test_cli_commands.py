@@ -24,6 +24,8 @@ REQUIRED = {
     "contract check": KALSHI_CHECK,
     "contract check-websocket": KALSHI_CHECK,
     "contract check-deribit": ["--base-url", "http://127.0.0.1:9"],
+    "contract slice-perps": ["--openapi", "perps_openapi.yaml", "--asyncapi", "perps_asyncapi.yaml"],
+    "contract check-perps": KALSHI_CHECK,
     "contract fuzz-client": [],
     "contract clients": [],
 }

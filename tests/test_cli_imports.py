@@ -67,5 +67,7 @@ def test_a_declared_parser_lists_the_kit_s_commands() -> None:
     contract = build_parser()._subparsers._group_actions[0].choices["contract"]  # type: ignore[union-attr]
     assert isinstance(contract, CommandParser)
     # each venue's, in the registry's order, then the client matrix's
-    listed = "{slice,drift,check,check-websocket,fuzz-client,slice-deribit,check-deribit,clients}"
+    listed = (
+        "{slice,drift,check,check-websocket,fuzz-client,slice-deribit,check-deribit,slice-perps,check-perps,clients}"
+    )
     assert listed in contract.format_help()

@@ -332,16 +332,18 @@ def test_serve_banners_carry_its_section_after_the_registered_venues(tmp_path: P
         "mockexchange: Toy bells https://mock.example:9443/toy/bells (profile 3.34): 2 rings",
         "mockexchange: admin API: https://mock.example:9443/_admin/...; inspector: https://mock.example:9443/_inspector",
     ]
-    assert lines[2].startswith("  state restored from ") and lines[-3].startswith("  SignalPlus gateway: ")
+    assert lines[2].startswith("  state restored from ") and lines[-6].startswith("  SignalPlus gateway: ")
+    assert lines[-5].startswith("mockexchange: Kalshi perps API ") and lines[-3] == "  0 markets, 0 resting orders"
     # a replay's: what the tape holds of it, where it answers
     with MockServer(venues=venues, replay=str(_tape(tmp_path / "t.tape"))) as replaying:
         assert replaying.app.replay is not None
         lines = banner.replay(where, replaying.app.replay, "the demo portfolio", venues=venues)
-    assert lines[3] == (
+    assert lines[4] == (
         "  Toy API https://mock.example:9443/toy (websocket wss://mock.example:9443/toy/ws): 0 HTTP exchanges of "
         "0 requests, 0 websockets"
     )
     assert lines[1].startswith("  Kalshi API ") and lines[2].startswith("  Deribit API ")
+    assert lines[3].startswith("  Kalshi perps API ")
 
 
 def test_its_panel_shows_on_the_inspector() -> None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.admin.perps.banner import BANNER
 from mockexchange.control.perps.operations import PerpsOperations
-from mockexchange.control.registration import MockParts, Venue, VenueServed
+from mockexchange.control.registration import Kit, MockParts, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi.ledger import Ledger
@@ -18,12 +19,14 @@ from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.handlers import add_perps_handlers
 from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.journal import Journal
+from mockexchange.scenario.perps.demo import demo_perps
 from mockexchange.state import perps as perps_snapshot
 from mockexchange.venues.kalshi.faults import status_error
-from mockexchange.venues.kalshi.journaling import command_refusal
+from mockexchange.venues.kalshi.journaling import KEY_HEADER, command_refusal
 from mockexchange.venues.kalshi.websocket import CommandRecorder
-from mockexchange.venues.perps import routes, websocket
+from mockexchange.venues.perps import routes, table, websocket
 from mockexchange.venues.perps.context import PerpsContext
+from mockexchange.venues.perps.journaling import perps_rules
 
 NAME = "perps"
 KALSHI = "kalshi"  # the venue it stands on: its users, keys and margined cash
@@ -47,6 +50,12 @@ ADMIN = {
     "perps/orders/decrease": "decrease_perp_order",
     "perps/orders/amend": "amend_perp_order",
 }
+# The kit's slices of the perps specs hold every operation of them; it checks those the route table serves.
+KIT = Kit(
+    slices=("perps/openapi.yaml", "perps/asyncapi.yaml"),
+    operations=tuple(operation.operation_id for operation in table.OPERATIONS),
+    writes=frozenset(operation.operation_id for operation in table.OPERATIONS if operation.write),
+)
 # The perps venue's paths (under Kalshi's /trade-api/: it is asked first whose a request is)
 MARGIN_PATHS = ("/trade-api/v2/margin/",)
 OWNED_PATHS = (*MARGIN_PATHS, websocket.WS_PATH)  # and its websocket (Kalshi's is /trade-api/ws/v2)
@@ -93,11 +102,11 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
     if not parts.settings.perps:  # (off: nothing served, nothing owned)
         return VenueServed(ctx, [], lambda scope: None, refuse)
     served = [*routes.routes(ctx), websocket.route(ctx, _command_recorder(parts.journal))]
-    return VenueServed(ctx, served, _owns, refuse)
+    return VenueServed(ctx, served, _owns, refuse, judge=perps_rules, key_header=KEY_HEADER)
 
 
 def _command_recorder(journal: Journal) -> CommandRecorder | None:
-    """Each websocket command into the journal with its refusal (not judged: the kit has no perps slice yet); none
+    """Each websocket command into the journal with its refusal (not judged: its commands are not checked against the AsyncAPI slice yet); none
     when the journal keeps nothing."""
     if not journal.keeps:
         return None
@@ -128,4 +137,7 @@ VENUE = Venue(
     serve=_serve,
     snapshot=perps_snapshot.SNAPSHOT,
     channels=websocket.FAULT_CHANNELS,
+    kit=KIT,
+    banner=BANNER,
+    demo_keys=demo_perps,  # (the demo's markets and margin cash: its keys are Kalshi's)
 )

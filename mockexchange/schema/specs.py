@@ -55,19 +55,25 @@ def parse_spec_text(text: str, source: str, what: str = "YAML or JSON") -> dict[
     return document
 
 
-def slices_root() -> Path:
-    """The folder of the committed Kalshi slices: `$MOCKEXCHANGE_CONTRACTS/kalshi` if set, else the package's own
-    `schema/kalshi/` (package data: present in a checkout and in an installed wheel alike)."""
+def slices_root(folder: str = "kalshi") -> Path:
+    """The folder of the committed Kalshi slices (`folder` "perps": the perps exchange's): `$MOCKEXCHANGE_CONTRACTS/
+    kalshi` if set, else the package's own `schema/kalshi/` (package data: present in a checkout and in an installed
+    wheel alike)."""
     configured = os.environ.get(CONTRACTS_ENV)
-    root = Path(configured) / "kalshi" if configured else package_path("mockexchange.schema", "kalshi")
+    root = Path(configured) / folder if configured else package_path("mockexchange.schema", folder)
     if not root.is_dir():
-        raise SpecError(f"no schema slices under {root}: {CONTRACTS_ENV} names a folder without kalshi/")
+        raise SpecError(f"no schema slices under {root}: {CONTRACTS_ENV} names a folder without {folder}/")
     return root
 
 
 def kalshi_slice_path(name: str) -> Path:
     """A committed Kalshi slice: `openapi.yaml` or `asyncapi.yaml`."""
     return slices_root() / name
+
+
+def perps_slice_path(name: str) -> Path:
+    """A committed slice of Kalshi's perps (margin) specs: `openapi.yaml` or `asyncapi.yaml`."""
+    return slices_root("perps") / name
 
 
 PUBLISHED_KALSHI = ("openapi.yaml", "asyncapi.yaml")

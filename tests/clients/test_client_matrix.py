@@ -33,15 +33,17 @@ SEEDS = 3  # the generated column: a few seeds keep the run short (10, the comma
 # What each row must show. Anything else, FAIL above all, fails the test with the matrix printed.
 EVERY = {capability.name: PASS for capability in CAPABILITIES}
 NO_WEBSOCKET = {"websocket": NA, "orderbook-ws": NA, "market-ws": NA}  # the official packages have no websocket client
+NO_PERPS = {"perps": NA}  # nor a perps client: kalshi-sdk's PerpsClient is the published one
 EXPECTED = {
     # the legacy profile is not kalshi-sdk's: its models keep the integer twins, shown as a note (docs/contract-kit.md)
     "kalshi-sdk": EVERY | {"legacy-profile": NOTE},
-    "kalshi-python-sync": EVERY | NO_WEBSOCKET,
-    "kalshi-python-async": EVERY | NO_WEBSOCKET,
+    "kalshi-python-sync": EVERY | NO_WEBSOCKET | NO_PERPS,
+    "kalshi-python-async": EVERY | NO_WEBSOCKET | NO_PERPS,
     # 3.2.0 has none of the subaccount or historical operations (tests/clients/test_client_dialects.py), and its order
     # writes are the legacy routes' (tests/clients/test_legacy_orders_client.py)
     "kalshi-python-sync-3.2.0": EVERY
     | NO_WEBSOCKET
+    | NO_PERPS
     | dict.fromkeys(("transfers", "subaccounts", "historical", "orders"), NA),
     # Deribit through ccxt: Kalshi-only capabilities are n/a
     "ccxt": {
@@ -65,6 +67,7 @@ EXPECTED = {
         "orders": PASS,
         # its public channels (mockexchange/contract/clients/ccxt_market_ws.py)
         "market-ws": PASS,
+        "perps": NA,
     },
 }
 

@@ -61,6 +61,15 @@ def source_spec(name: str) -> Path:
     )
 
 
+def perps_source(name: str) -> Path:
+    """The perps spec a committed perps slice (`openapi.yaml` or `asyncapi.yaml`) was cut from, `perps_<name>`: in a
+    folder's `perps/` (shared/specs/kalshi/perps/), else from the sdist, which vendors it too."""
+    source = f"perps_{name}"
+    folders = [folder / "perps" / source for folder in _folders()]
+    found = next((path for path in folders if path.is_file()), None)
+    return found or _from_sdist(source)
+
+
 def _folders() -> list[Path]:
     configured = os.environ.get(SHARED_SPECS_ENV)
     folders = [Path(configured)] if configured else []
@@ -86,7 +95,7 @@ def _from_sdist(name: str) -> Path:
         return target  # not there: the caller says what was tried
     [archive] = cache.glob("*.tar.gz")
     with tarfile.open(archive) as sdist:
-        for member in ("openapi.yaml", "asyncapi.yaml"):
+        for member in ("openapi.yaml", "asyncapi.yaml", "perps_openapi.yaml", "perps_asyncapi.yaml"):
             extracted = sdist.extractfile(f"{SDIST_SPECS}/{member}")
             assert extracted is not None
             (cache / member).write_bytes(extracted.read())

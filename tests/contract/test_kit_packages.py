@@ -26,7 +26,7 @@ def declared(venues: Sequence[Venue] | None = None) -> list[str]:
 
 def test_each_registered_venue_s_kit_declares_its_commands_then_the_matrix_s() -> None:
     kalshi = ["slice", "drift", "check", "check-websocket", "fuzz-client"]
-    assert declared() == [*kalshi, "slice-deribit", "check-deribit", "clients"]
+    assert declared() == [*kalshi, "slice-deribit", "check-deribit", "slice-perps", "check-perps", "clients"]
     assert declared([venue for venue in VENUES if venue.name == "deribit"]) == [
         "slice-deribit",
         "check-deribit",

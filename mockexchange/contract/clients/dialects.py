@@ -328,6 +328,7 @@ _OFFICIAL_LISTS: dict[str, str | list[str]] = {
     **{name: name for name in ("fills", "settlements", "deposits", "withdrawals")},
 }
 _NO_WEBSOCKET = "the package has no websocket client (REST only)"
+_NO_PERPS = "the package has no client of the perps exchange (kalshi-sdk's PerpsClient is the published one)"
 # 3.2.0 has the portfolio reads but deposits and withdrawals; of the account's operations the keys and one FCM read
 # (no AccountApi, subaccounts, transfers, history).
 _HAS_3_2 = ("positions", "fcm_positions", "balance", "fills", "settlements", "resting")
@@ -371,7 +372,7 @@ OFFICIAL = Dialect(
         ("last_update", "last_update_time", "time"),
     ),
     errors=_OFFICIAL_ERRORS,
-    lacks={"websocket": _NO_WEBSOCKET, "orderbook-ws": _NO_WEBSOCKET, "market-ws": _NO_WEBSOCKET},
+    lacks={"websocket": _NO_WEBSOCKET, "orderbook-ws": _NO_WEBSOCKET, "market-ws": _NO_WEBSOCKET, "perps": _NO_PERPS},
     market_data=_WIRE_MARKET_DATA,
 )
 
@@ -450,6 +451,7 @@ OFFICIAL_3_2 = Dialect(
         "websocket": _NO_WEBSOCKET,
         "orderbook-ws": _NO_WEBSOCKET,
         "market-ws": _NO_WEBSOCKET,
+        "perps": _NO_PERPS,
         "transfers": "3.2.0 has no get_deposits or get_withdrawals",
         "subaccounts": "3.2.0 has none of the subaccount, instance transfer or target allocation operations",
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",

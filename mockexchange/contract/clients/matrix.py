@@ -60,6 +60,7 @@ from mockexchange.contract.clients.libraries import (
     ensure_venv,
 )
 from mockexchange.contract.clients.orderbook_ws import orderbook_ws_verdict
+from mockexchange.contract.clients.perps_client import perps_verdict
 from mockexchange.contract.clients.plans import ClientRunError, run_plan
 from mockexchange.contract.clients.portfolio import build_portfolio
 from mockexchange.contract.clients.scenes import SCENES
@@ -113,6 +114,8 @@ CAPABILITIES = (
                "levels move"),
     Capability("market-ws", "mkt-ws", "the public market data channels beyond the book (trades, candles, the "
                "ticker) through the client's websocket client while trades print"),
+    Capability("perps", "perps", "Kalshi's perps exchange through the client's perps client: the exchange, markets "
+               "and books, order writes and reads, positions, fills, trades, balance, risk, an instance transfer"),
 )  # fmt: skip
 GENERATED = Capability("generated", "generated", "generated responses: runs that broke the client (findings)")
 BY_NAME = {capability.name: capability for capability in CAPABILITIES}
@@ -408,6 +411,7 @@ def _row_cells(
         ("websocket", websocket_verdict),
         ("orderbook-ws", orderbook_ws_verdict),
         (MARKET_WS, sdk_market_ws_verdict),
+        ("perps", perps_verdict),
     ):
         if name in todo:
             cells[name] = _live_cell(live, venv, work_dir / name)

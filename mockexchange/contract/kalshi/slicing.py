@@ -176,10 +176,11 @@ def slice_asyncapi(
     return {"asyncapi": document.pop("asyncapi"), "info": _info(spec, source_text), **document}
 
 
-def dump(document: Mapping[str, Any], what: str, name: str) -> str:
-    """The YAML text of a slice with its generated-file header: the same document always gives the same bytes."""
+def dump(document: Mapping[str, Any], what: str, name: str, header: str = HEADER) -> str:
+    """The YAML text of a slice with its generated-file header (`header`, formatted with `what`, `name` and `field`):
+    the same document always gives the same bytes."""
     body = yaml.dump(dict(document), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
-    return HEADER.format(what=what, name=name, field=SOURCE_FIELD) + body
+    return header.format(what=what, name=name, field=SOURCE_FIELD) + body
 
 
 def committed_openapi() -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Kalshi perps' section of `mockexchange serve`'s banner (banner.py)."""

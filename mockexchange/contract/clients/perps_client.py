@@ -1,0 +1,256 @@
+"""The client matrix's `perps` column: kalshi-sdk 22.4.0's `PerpsClient`, unmodified, through every resource of it the
+mock serves (exchange, markets, orders, portfolio, margin, transfers), on a mock of its own; each value the client
+parsed is compared with the perps exchange's state (core/perps: its markets, book, orders, positions, fills and the
+margined cash, in the core's units), never with the mock's own wire.
+
+The plan runs in one run of the client's script (scripts/kalshi/kalshi_sdk.py, whose `perps.` methods are the SDK's
+`PerpsClient` on the same key and base URL: it takes the mock's loopback host as it is). The writes come first (a
+create that crosses the maker's ask, an amend, a decrease and a cancel of orders of the trader's resting on the book,
+a move of cash into the margined instance), then the reads, so each read is judged against the state the run left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from mockexchange.contract.clients.checks import ClientVerdict
+from mockexchange.contract.clients.dialects import SDK
+from mockexchange.contract.clients.libraries import KALSHI_SDK
+from mockexchange.contract.clients.plans import run_plan
+from mockexchange.contract.clients.portfolio import Key
+from mockexchange.contract.clients.scenes.scene import Judge, Stage, Unmet
+from mockexchange.core.perps import units
+from mockexchange.server import MockServer
+
+BTC, ETH = "BTC-PERP", "ETH-PERP"
+TRADER, MAKER = "perps-trader", "perps-maker"
+FUNDED_CENTI_CENTS = 10_000_000_000  # $1,000,000 of margin cash each user is seeded with
+MOVED_CENTI_CENTS = 5_000_000  # $500 moved into the margined instance by the client
+
+
+def seed(key_dir: Path) -> Stage:
+    """A started mock: BTC-PERP (tick 0.5, 0.001 BTC a contract) and ETH-PERP listed, the maker's ask and bid resting
+    on BTC-PERP, the trader's two resting bids (one to amend and decrease, one to cancel), both funded."""
+    mock = MockServer()
+    mock.start()
+    try:
+        for user in (TRADER, MAKER):
+            mock.create_account(user, balance_cents=200_000_000)
+            mock.intra_exchange_transfer(user, "event_contract", "margined", FUNDED_CENTI_CENTS)
+        mock.list_perp_market(BTC, "100000", tick_size="0.5", contract_size="0.001")
+        mock.list_perp_market(ETH, "3000", tick_size="0.01", fractional_trading_enabled=False)
+        mock.set_perp_marks(BTC, mark_price="100250")
+        for side, price in (("ask", "100000.5"), ("bid", "99000")):
+            mock.place_perp_order(MAKER, ticker=BTC, side=side, count="1.00", price=price,
+                                  client_order_id=f"maker-{side}")  # fmt: skip
+        orders = {}  # what each of the trader's resting orders is for -> its id
+        for use, price in (("amended", "98000"), ("cancelled", "97000")):
+            placed = mock.place_perp_order(TRADER, ticker=BTC, side="bid", count="0.50", price=price,
+                                           client_order_id=f"trader-{use}")  # fmt: skip
+            orders[use] = placed["order_id"]
+        return Stage(mock, {"trader": Key.create(mock, key_dir, "perps-trader", TRADER)}, facts={"orders": orders})
+    except BaseException:
+        mock.stop()
+        raise
+
+
+def calls(stage: Stage) -> list[dict[str, Any]]:
+    """The plan: the writes, then every read, each a `perps.` method of the SDK."""
+    amended, cancelled = stage.facts["orders"]["amended"], stage.facts["orders"]["cancelled"]
+    cross = {"ticker": BTC, "client_order_id": "client-cross", "side": "bid", "count": "0.30", "price": "100000.5",
+             "time_in_force": "immediate_or_cancel", "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
+    planned = [
+        ("create", "perps.orders.create", cross),
+        ("amend", "perps.orders.amend", {"order_id": amended, "ticker": BTC, "side": "bid", "price": "98500",
+                                         "count": "0.80"}),  # fmt: skip
+        ("decrease", "perps.orders.decrease", {"order_id": amended, "reduce_by": "0.20"}),
+        ("cancel", "perps.orders.cancel", {"order_id": cancelled}),
+        ("transfer", "perps.transfers.transfer_instance",
+         {"source": "event_contract", "destination": "margined", "amount": MOVED_CENTI_CENTS}),
+        ("status", "perps.exchange.status", {}),
+        ("enabled", "perps.exchange.enabled", {}),
+        ("risk_parameters", "perps.exchange.risk_parameters", {}),
+        ("markets", "perps.markets.list", {}),
+        ("market", "perps.markets.get", {"ticker": BTC}),
+        ("book", "perps.markets.orderbook", {"ticker": BTC}),
+        ("books", "perps.markets.bulk_orderbooks", {"tickers": [BTC, ETH]}),
+        ("order", "perps.orders.get", {"order_id": amended}),
+        ("orders", "perps.orders.list", {}),
+        ("positions", "perps.portfolio.positions", {}),
+        ("fills", "perps.portfolio.fills", {}),
+        ("trades", "perps.portfolio.trades", {"ticker": BTC}),
+        ("balance", "perps.margin.balance", {"compute_available_balance": True}),
+        ("risk", "perps.margin.risk", {}),
+    ]  # fmt: skip
+    return [{"id": id_, "op": "call", "method": method, "args": args} for id_, method, args in planned]
+
+
+def amount(judge: Judge, what: str, got: Any, want: Decimal | None) -> None:
+    """A number the client parsed equal to the state's (`Judge.amount`), or both absent."""
+    if want is None:
+        judge.same(what, got, None)
+    else:
+        judge.amount(what, got, want)
+
+
+def perps_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
+    """The `perps` cell: kalshi-sdk's PerpsClient through the plan on a fresh mock, judged against its state."""
+    stage = seed(work_dir)
+    try:
+        outcomes = run_plan(KALSHI_SDK, stage, calls(stage), work_dir)
+        return judged(stage, outcomes)
+    finally:
+        stage.mock.stop()
+
+
+def judged(stage: Stage, outcomes: Mapping[str, dict]) -> ClientVerdict:
+    """Every check of the outcomes against the stage's state: the verdict, naming what differs."""
+    judge = Judge(SDK, stage, outcomes)
+    for check in CHECKS:
+        try:
+            with stage.mock.app.control.perps.lock:
+                check(judge)
+        except Unmet as unmet:
+            judge.problems.append(str(unmet))
+    if judge.problems:
+        return ClientVerdict(False, f"{len(judge.problems)} problem(s): " + "; ".join(judge.problems[:3]))
+    made = list(outcomes)
+    return ClientVerdict(True, f"{len(made)} calls ({', '.join(made)}), each value equal to the exchange's state")
+
+
+# -- the checks: each reads the state under the exchange's lock -------------------------------------------------------
+
+
+def _state(judge: Judge) -> Any:
+    return judge.stage.mock.app.control.perps.state
+
+
+def _writes(judge: Judge) -> None:
+    state, orders = _state(judge), judge.facts["orders"]
+    created = judge.answer("create")
+    held = state.orders[created["order_id"]]
+    amount(judge, "create: fill_count", created["fill_count"], units.contracts(held.filled))
+    amount(judge, "create: remaining_count", created["remaining_count"], units.contracts(held.remaining))
+    amended = state.orders[orders["amended"]]
+    judge.same("amend: order_id", judge.answer("amend")["order_id"], amended.order_id)
+    judge.same("amend: the order's price", units.price(amended.price), Decimal("98500"))
+    decreased = judge.answer("decrease")
+    amount(judge, "decrease: remaining_count", decreased["remaining_count"], units.contracts(amended.remaining))
+    cancelled = judge.answer("cancel")
+    judge.same("cancel: order_id", cancelled["order_id"], orders["cancelled"])
+    amount(judge, "cancel: reduced_by", cancelled["reduced_by"], Decimal("0.50"))
+    judge.same("cancel: resting", orders["cancelled"] in state.resting.get(TRADER, set()), False)
+    judge.answer("transfer")
+    fees = sum(fill.fee for fill in state.fills[TRADER])
+    funded = FUNDED_CENTI_CENTS + MOVED_CENTI_CENTS  # centi-cents: 100 micro-dollars each
+    judge.same("transfer: the margined cash", judge.stage.mock.app.control.perps.cash.balance(TRADER),
+               funded * 100 - fees)  # fmt: skip
+
+
+def _exchange(judge: Judge) -> None:
+    state = _state(judge)
+    status = judge.answer("status")
+    judge.same("status: exchange_active", status["exchange_active"], state.exchange_active)
+    judge.same("status: trading_active", status["trading_active"], state.trading_active)
+    judge.same("enabled", judge.answer("enabled")["enabled"], TRADER not in state.disabled)
+    multipliers = judge.answer("risk_parameters")["initial_margin_multiplier"]
+    judge.same("risk_parameters: markets", sorted(multipliers), sorted(state.markets))
+    for ticker, multiplier in multipliers.items():
+        amount(judge, f"risk_parameters: {ticker}", multiplier, units.rate(state.markets[ticker].initial_multiplier))
+
+
+def _markets(judge: Judge) -> None:
+    state = _state(judge)
+    listed = judge.answer("markets")
+    judge.same("markets: tickers", [m["ticker"] for m in listed], list(state.markets))
+    for row in [*listed, judge.answer("market")]:
+        market = state.markets[row["ticker"]]
+        what = f"market {market.ticker}"
+        judge.same(f"{what}: market_id", row["market_id"], market.market_id)
+        judge.same(f"{what}: market_version", row["market_version"], market.market_version)
+        amount(judge, f"{what}: tick_size", row["tick_size"], units.price(market.tick))
+        amount(judge, f"{what}: contract_size", row["contract_size"], Decimal(market.contract_size))
+        last = None if market.last_price is None else units.price(market.last_price)
+        amount(judge, f"{what}: price", row["price"], last)
+        amount(judge, f"{what}: volume", row["volume"], units.contracts(market.volume))
+        amount(judge, f"{what}: open_interest", row["open_interest"], units.contracts(market.open_interest))
+        amount(judge, f"{what}: liquidation_mark_price", row["liquidation_mark_price"]["price"],
+                     units.price(market.liquidation_mark.price))  # fmt: skip
+
+
+def _books(judge: Judge) -> None:
+    state = _state(judge)
+    books = [judge.answer("book"), *judge.answer("books")]
+    for book in books:
+        ticker = book["ticker"]
+        for side, wire in (("bid", "bids"), ("ask", "asks")):
+            levels = [[units.price(p), units.contracts(c)] for p, c in state.books[ticker].levels(side)]
+            got = [[Decimal(str(p)), Decimal(str(c))] for p, c in _levels(book[wire])]
+            judge.same(f"orderbook {ticker}: {wire}", got, levels)
+
+
+def _levels(rows: list[Any]) -> list[tuple[Any, Any]]:
+    # the SDK makes each [price, count] pair of the wire a level model (`price`, `quantity`)
+    return [(row["price"], row["quantity"]) for row in rows]
+
+
+def _orders(judge: Judge) -> None:
+    state = _state(judge)
+    listed = judge.answer("orders")["orders"]
+    mine = [o.order_id for o in state.user_orders[TRADER]]
+    judge.same("orders: ids", sorted(row["order_id"] for row in listed), sorted(mine))
+    for row in [judge.answer("order"), *listed]:
+        held = state.orders[row["order_id"]]
+        what = f"order {row['client_order_id']}"
+        judge.same(f"{what}: side", row["side"], held.side)
+        amount(judge, f"{what}: price", row["price"], units.price(held.price))
+        amount(judge, f"{what}: fill_count", row["fill_count"], units.contracts(held.filled))
+        amount(judge, f"{what}: remaining_count", row["remaining_count"], units.contracts(held.remaining))
+
+
+def _portfolio(judge: Judge) -> None:
+    state, perps = _state(judge), judge.stage.mock.app.control.perps
+    account = perps.account(TRADER)
+    positions = judge.answer("positions")["positions"]
+    held = {row["market_ticker"]: row for row in positions}
+    for ticker, position in state.positions[(TRADER, 0)].items():
+        if position.size == 0:
+            continue
+        row = held.get(ticker)
+        if row is None:
+            judge.problems.append(f"positions: {ticker} missing")
+            continue
+        amount(judge, f"position {ticker}: position", row["position"], units.contracts(position.size))
+        amount(judge, f"position {ticker}: entry_price", row["entry_price"], _entry(position))
+    fills = judge.answer("fills")["items"]
+    judge.same("fills: ids", sorted(f["fill_id"] for f in fills), sorted(f.fill_id for f in state.fills[TRADER]))
+    for row in fills:
+        fill = next(f for f in state.fills[TRADER] if f.fill_id == row["fill_id"])
+        amount(judge, f"fill {fill.fill_id}: count", row["count"], units.contracts(fill.count))
+        amount(judge, f"fill {fill.fill_id}: price", row["price"], units.price(fill.price))
+        amount(judge, f"fill {fill.fill_id}: fees", row["fees"], units.dollars(fill.fee))
+    trades = judge.answer("trades")["items"]
+    judge.same("trades: ids", sorted(t["trade_id"] for t in trades), sorted(t.trade_id for t in state.trades[BTC]))
+    [balance] = judge.answer("balance")["subaccount_balances"]
+    amount(judge, "balance: account_equity", balance["account_equity"], units.dollars(account.equity))
+    amount(judge, "balance: maintenance_margin", balance["maintenance_margin"], units.dollars(account.maintenance))
+    amount(judge, "balance: available_balance", balance["available_balance"], units.dollars(account.available))
+    amount(judge, "balance: settled_funds", judge.answer("balance")["settled_funds"], units.dollars(account.cash))
+    risk = judge.answer("risk")
+    amount(
+        judge, "risk: total_maintenance_margin", risk["total_maintenance_margin"], units.dollars(account.maintenance)
+    )
+    for row in risk["positions"]:
+        market = state.markets[row["market_ticker"]]
+        amount(judge, f"risk {market.ticker}: mark_price", row["mark_price"], units.price(market.mark))
+
+
+def _entry(position: Any) -> Decimal | None:
+    price = position.entry_price()
+    return None if price is None else units.exact_dollars(price).quantize(Decimal("0.000001"))
+
+
+CHECKS: tuple[Callable[[Judge], None], ...] = (_writes, _exchange, _markets, _books, _orders, _portfolio)

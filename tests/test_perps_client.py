@@ -1,0 +1,35 @@
+"""kalshi-sdk 22.4.0's `PerpsClient`, unmodified from PyPI in its own venv (python 3.12), through the client matrix's
+`perps` cell (mockexchange/contract/clients/perps_client.py): every resource of it the mock serves, each value it
+parsed equal to the perps exchange's state; and the same cell failing on a broken server, naming the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockexchange.contract.clients.libraries import KALSHI_SDK, ensure_venv
+from mockexchange.contract.clients.perps_client import perps_verdict
+from mockexchange.venues.perps import render
+
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
+
+
+def test_the_perps_client_reads_what_the_exchange_holds(tmp_path: Path) -> None:
+    judged = perps_verdict(ensure_venv(KALSHI_SDK), tmp_path)
+    assert judged.passed, judged.reason
+    for call in ("create", "amend", "decrease", "cancel", "transfer", "markets", "books", "positions", "risk"):
+        assert call in judged.reason
+
+
+def test_a_broken_server_fails_the_cell_naming_the_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = render.position
+
+    def broken(held: Any, subaccount: int) -> dict[str, Any]:
+        return made(held, subaccount) | {"entry_price": "1.000000"}  # a wrong entry price, well formed
+
+    monkeypatch.setattr(render, "position", broken)
+    judged = perps_verdict(ensure_venv(KALSHI_SDK), tmp_path)
+    assert not judged.passed
+    assert "position BTC-PERP: entry_price: Decimal('1.000000')" in judged.reason, judged.reason
