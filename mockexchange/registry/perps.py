@@ -106,8 +106,8 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
 
 
 def _command_recorder(journal: Journal) -> CommandRecorder | None:
-    """Each websocket command into the journal with its refusal (not judged: its commands are not checked against the AsyncAPI slice yet); none
-    when the journal keeps nothing."""
+    """Each websocket command into the journal with its refusal (not judged: its commands are not checked against
+    the AsyncAPI slice yet); none when the journal keeps nothing."""
     if not journal.keeps:
         return None
 
