@@ -74,7 +74,9 @@ from mockexchange.version import __version__
 # 35: the Deribit exchange keeps the clock's time up to which its announcements were told (`announced_until`).
 # 36: a market keeps its trades' numbers (`Market.trades`), not the ledger's `market_trades` map by ticker.
 # 37: what a Kalshi market keeps of its book beside its levels (clock, house orders, quotes) is one part, `BookKeeping`.
-LAYOUT = 37
+# 38: a Kalshi market keeps its holders' rows (`Market.holders`), not the position store's map by ticker, and not
+#     its last trade's size (the fill log holds it).
+LAYOUT = 38
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
