@@ -141,15 +141,15 @@ def run_bounds(
         if step is not None:
             step()
         key = (user_id, subaccount, ticker)
+        market = markets.get(ticker)
         cells = rows.get(key)
-        if cells is None:
-            cells = store.held(user_id, subaccount, ticker)[1]
+        if cells is None:  # (the ledger's rows are in listed markets: one not listed yet holds none)
+            cells = store.held_in(user_id, subaccount, market)[1] if market is not None else positions.ZERO_CELLS
         after, cash = positions.fill(cells, t.buys, t.count, t.paid, t.fee)
         account = funds.get(user_id)
         if account is None:
             held = state.accounts[user_id]
             account = funds[user_id] = Account(user_id, cash=dict(held.cash), filled=held.filled)
-        market = markets.get(ticker)
         exchange_index = market.exchange_index if market is not None else 0
         volume = cells[5] if user_id != HOUSE else 0  # (the house's positions have no bound: no wire shows them)
         try:

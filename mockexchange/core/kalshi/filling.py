@@ -94,7 +94,7 @@ class Filling:
             if listed is None:  # (an unlisted market holds no row)
                 handle, cells = None, ZERO_CELLS
             else:
-                handle, cells = state.positions.held(user_id, subaccount, ticker)
+                handle, cells = state.positions.held_in(user_id, subaccount, listed)
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
             check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
             check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
@@ -160,7 +160,7 @@ class Filling:
         now = state.clock.now()
         log = state.fills
         start = len(log)
-        make, step, holding, list_checked = self._make_fill, fill, store.held, self.catalogue.list_checked
+        make, step, holding, list_checked = self._make_fill, fill, store.held_in, self.catalogue.list_checked
         handing, snapshot = bool(to_fill or to_position), bool(to_position)
         pause = state.lock.stepper()
         for spec, checked in zip(batch, terms, strict=True):
@@ -172,7 +172,7 @@ class Filling:
                 market = list_checked(ticker, event_ticker, to_market, now=now)
                 handle, cells = None, ZERO_CELLS  # (none yet in a market just listed)
             else:
-                handle, cells = holding(user_id, subaccount, ticker)
+                handle, cells = holding(user_id, subaccount, market)
             after, cash = step(cells, checked.buys, checked.count, checked.paid, checked.fee)
             at, changed = make(
                 accounts[user_id], market, handle, after, cash, checked, subaccount, is_taker, order_id,
@@ -258,7 +258,7 @@ class Filling:
         once both sides are written (`print_match`), so what the trade shows (the market's open interest) is whole."""
         held = checked.pop((account.user_id, market.ticker, subaccount), None)
         state = self.state
-        handle, cells = held or state.positions.held(account.user_id, subaccount, market.ticker)
+        handle, cells = held or state.positions.held_in(account.user_id, subaccount, market)
         after, cash = fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
         at, changed = self._make_fill(
             account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,

@@ -99,7 +99,7 @@ class LedgerState:
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
             raise ValueError(f"the ended orders an account keeps are an integer of at least 0, not {self.kept_ended!r}")
-        self.positions = PositionStore(self.history)
+        self.positions = PositionStore(self.history, self.markets)
         self.fill_index = TimeIndex(self.fills)
         self.market_trades = MarketTrades(self.fills, self.markets)
         self.trades = TimeIndex(self.fills)

@@ -7,7 +7,7 @@ the trades are two time indexes over the fill log (core/time_index.py): each mar
 market's (`trades`, `GET /markets/trades`). A trade costs each index a few bytes.
 
 Each stat changes in O(1) as a trade prints or the book moves, never by a walk of the trades on a read:
-- volume: the contracts traded, ever;
+- volume: the contracts traded, ever (the last trade's size is the fill log's: `last_trade_size`);
 - the 24-hour volume, on the exchange clock: a running sum of the market's trades since now minus 24 hours, from which
   the trades that age out are taken as time passes (the market keeps where its window starts among its trades);
 - open interest: the larger of the YES contracts held and the NO contracts held over all accounts (a fill moves one
@@ -101,7 +101,6 @@ class LedgerFeed:
         state.trades.add_position("", now, at)
         # (`+=` on a volume of 0 makes an integer object of its own: a market traded once holds the count it was given)
         market.volume = market.volume + count if market.volume else count
-        market.last_trade_size = count
         state.market_changed(market)
         self.age(market, unix_us(now))
         to_trade = state.bus.takers(TRADE)
@@ -116,7 +115,7 @@ class LedgerFeed:
         """Count the trades older than 24 hours at `now_us` as aged out of the market's 24-hour volume (its
         `volume_aged`; its `window_from` then names where the window starts, as a read's key needs)."""
         state = self.state
-        numbers = state.market_trades.numbers(market.ticker)
+        numbers = state.market_trades.numbers_in(market)
         if numbers is None:
             return
         fills = state.fills
@@ -126,6 +125,12 @@ class LedgerFeed:
             market.volume_aged += fills.count_units(numbers[i])
             i += 1
         market.window_from = i
+
+    def last_trade_size(self, market: Market) -> int | None:
+        """The count of the market's last trade (hundredths; None: none yet), read from the fill log, which holds it."""
+        state = self.state
+        numbers = state.market_trades.numbers_in(market)
+        return state.fills.count_units(numbers[-1]) if numbers else None
 
     # -- the MarketFeed (market_changes.py) --------------------------------------------------------------------------
 
@@ -166,7 +171,7 @@ class LedgerFeed:
         ages: int | None = None
         ends: datetime | None = None
         for market in markets:
-            numbers = market_trades.numbers(market.ticker)
+            numbers = market_trades.numbers_in(market)
             if numbers is not None and market.window_from < len(numbers):
                 first = times[numbers[market.window_from]]
                 ages = first if ages is None or first < ages else ages
@@ -191,6 +196,6 @@ class LedgerFeed:
             previous = (day.previous_yes_bid, day.previous_yes_ask, day.previous_price)
         volume = market.volume
         return MarketStats(
-            bid, bid_size, ask, ask_size, last, market.last_trade_size, volume, volume - market.volume_aged,
+            bid, bid_size, ask, ask_size, last, self.last_trade_size(market), volume, volume - market.volume_aged,
             max(market.yes_held, market.no_held), *previous,
         )  # fmt: skip

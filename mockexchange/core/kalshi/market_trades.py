@@ -35,6 +35,10 @@ class MarketTrades(TimeIndex):
         market = self._markets.get(user_id)
         return None if market is None else numbers_of(market.trades)
 
+    def numbers_in(self, market: Market) -> Sequence[int] | None:
+        """`numbers` of the market in hand (no look-up by ticker)."""
+        return numbers_of(market.trades)
+
     def clear(self) -> None:
         for market in self._markets.values():
             market.trades = None

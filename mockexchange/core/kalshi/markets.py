@@ -107,6 +107,18 @@ class Place(Protocol):
     exchange_index: int
 
 
+# Every account's row in a market (the position store's, for settlement and a fill's look-up): its handle, or
+# {owner: handle} once two accounts hold one; None: no row.
+Holders = int | dict[int, int] | None
+
+
+class HeldMarket(Protocol):
+    """What the position store files a market's rows on (the ledger's `Market`, or a place of the store's own for a
+    ticker the catalogue does not list): its holders."""
+
+    holders: Holders
+
+
 T = TypeVar("T")
 
 
@@ -260,7 +272,6 @@ class Market:
     volume: int = 0
     volume_aged: int = 0  # of its volume, what traded before the last 24 hours (its 24-hour volume is the rest)
     window_from: int = 0  # the first of its trades (its position in `market_trades`) inside the last 24 hours
-    last_trade_size: int | None = None
     yes_held: int = 0  # YES contracts held over all accounts
     no_held: int = 0  # NO contracts held over all accounts
     day_ends: datetime = EPOCH  # the end of the UTC day of the last change the previous day's stats saw
@@ -269,6 +280,8 @@ class Market:
     # Its trades' positions in the fill log, in time order (market_trades.py): a column, or the number alone while it
     # has one; None: none.
     trades: Column | int | None = field(default=None, compare=False, repr=False)
+    # Its holders' rows (the position store's: store.py), kept here rather than in a map by ticker beside the catalogue.
+    holders: Holders = field(default=None, compare=False, repr=False)
 
     title = _Titled(lambda ticker: ticker)
     yes_sub_title = _Titled(short_title)

@@ -7,15 +7,16 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_right
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from mockexchange.core.kalshi.event_totals import rollup as part_rollup
+from mockexchange.core.kalshi.markets import HeldMarket
 from mockexchange.core.kalshi.owner_rows import _OwnerRows
 from mockexchange.core.kalshi.row_filter import RowFilter
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition, PositionKey, SettlementState, SettlementStatus
-from mockexchange.core.kalshi.stored_rows import StoredPosition, StoredRows, settlement_state
+from mockexchange.core.kalshi.stored_rows import StoredPosition, StoredRows, _Place, settlement_state
 from mockexchange.core.versions import ABSENT, History
 
 # The rows of an owner changed since a time, (now, then) by event: now None if the row is gone, then ABSENT if new.
@@ -27,7 +28,10 @@ class PositionReads(StoredRows):
     them) they read."""
 
     history: History
-    _holders: dict[str, int | dict[int, int]]  # every account's row in a market: its handle, or {owner: handle}
+    # Every account's row in a market (its holders) is kept on the market (`HeldMarket`): the catalogue's
+    # (`_listed`), or for a ticker it does not list, a place of the store's own (`_unlisted`).
+    _listed: Mapping[str, HeldMarket]
+    _unlisted: dict[str, _Place]
     _owner_rows: dict[tuple[int, SettlementState], _OwnerRows]
     _by_event_memo: tuple[dict[Hashable, Any], ByEvent] | None
 
@@ -35,8 +39,16 @@ class PositionReads(StoredRows):
         handle = self._handle(user_id, subaccount, ticker)
         return None if handle is None else StoredPosition(self, handle)
 
+    def _held_in(self, ticker: str) -> HeldMarket | None:
+        """What holds the market's holders (None: no row of the store was ever in it)."""
+        return self._listed.get(ticker) or self._unlisted.get(ticker)
+
     def _handle(self, user_id: str, subaccount: int, ticker: str) -> int | None:
-        held = self._holders.get(ticker)
+        market = self._held_in(ticker)
+        return None if market is None else self._handle_in(user_id, subaccount, market)
+
+    def _handle_in(self, user_id: str, subaccount: int, market: HeldMarket) -> int | None:
+        held = market.holders
         if held is None:  # (no row in the market: the owner is not looked up)
             return None
         owner = self._owner_ids.get((user_id, subaccount))
@@ -143,7 +155,7 @@ class PositionReads(StoredRows):
             events = iter(owned.events)
         else:
             events = owned.events.irange(minimum=after[0])
-        holders = self._holders
+        listed, unlisted = self._listed, self._unlisted
         for event in events:
             tickers = owned.rows[event].tickers
             if after is not None and event == after[0]:
@@ -154,7 +166,8 @@ class PositionReads(StoredRows):
             else:
                 walked = iter(tickers)
             for ticker in walked:
-                held = holders[ticker]
+                held = (listed.get(ticker) or unlisted[ticker]).holders
+                assert held is not None  # (its market holds the row)
                 yield StoredPosition(self, held if isinstance(held, int) else held[owner])
 
     def page(

@@ -20,7 +20,7 @@ since.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal, overload
@@ -30,7 +30,7 @@ from sortedcontainers import SortedList
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import ODD
 from mockexchange.core.kalshi.event_totals import Share, share, shift
-from mockexchange.core.kalshi.markets import Place
+from mockexchange.core.kalshi.markets import HeldMarket, Place
 from mockexchange.core.kalshi.owner_rows import _LONG_EVENT, _EventRows, _OwnerRows
 from mockexchange.core.kalshi.position_reads import PositionReads
 from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells
@@ -52,7 +52,7 @@ from mockexchange.core.versions import ABSENT, History
 
 
 class PositionStore(PositionReads, StoredRows):
-    def __init__(self, history: History | None = None) -> None:
+    def __init__(self, history: History | None = None, listed: Mapping[str, HeldMarket] | None = None) -> None:
         # The ledger's history (shared with its accounts' and markets'); a store of its own keeps nothing.
         self.history = history if history is not None else History()
         self._by_event_memo = None
@@ -60,8 +60,10 @@ class PositionStore(PositionReads, StoredRows):
         # `MarketPosition.version`: while it is unchanged, no row and no event total of this store has changed.
         self.version = 0
         super().__init__()  # the rows' columns (StoredRows)
-        # Every account's row in a market (for settlement): its handle, or {owner: handle} once two accounts hold it.
-        self._holders = {}
+        # Every account's row in a market (for settlement) is kept on the market: the catalogue's (`listed`, the
+        # ledger's markets by ticker), or a place of the store's own for a ticker it does not list.
+        self._listed = listed if listed is not None else {}
+        self._unlisted = {}
         self._owner_rows = {}
 
     def clear(self) -> None:
@@ -72,14 +74,24 @@ class PositionStore(PositionReads, StoredRows):
         del self._versions[:]
         self._places.clear()
         self._odd.clear()
-        self._holders.clear()
+        for market in (*self._listed.values(), *self._unlisted.values()):
+            market.holders = None
+        self._unlisted.clear()
         self._owner_rows.clear()
         self.version += 1  # every row gone: what was rendered from them is not the state any more
 
     def held(self, user_id: str, subaccount: int, ticker: str) -> tuple[int | None, Cells]:
         """The owner's row in the market as a fill reads it: its handle (None: it has none) and its six amounts
         (positions.Cells; zeros if none), with no view of it made."""
-        handle = self._handle(user_id, subaccount, ticker)
+        market = self._held_in(ticker)
+        handle = None if market is None else self._handle_in(user_id, subaccount, market)
+        if handle is None:
+            return None, ZERO_CELLS
+        return handle, self._cells(handle)
+
+    def held_in(self, user_id: str, subaccount: int, market: HeldMarket) -> tuple[int | None, Cells]:
+        """`held`, in the ledger's market itself (no look-up by ticker)."""
+        handle = self._handle_in(user_id, subaccount, market)
         if handle is None:
             return None, ZERO_CELLS
         return handle, self._cells(handle)
@@ -154,12 +166,16 @@ class PositionStore(PositionReads, StoredRows):
             self._updated.append(ODD)
             self._odd[(handle, _UPDATED)] = last_updated
         self._places.append(place)  # last: the row's handle is taken
-        held = self._holders.setdefault(ticker, handle)
-        if held is not handle:
-            if isinstance(held, int):
-                self._holders[ticker] = {self._owner[held]: held, owner: handle}
-            else:
-                held[owner] = handle
+        market = self._listed.get(ticker) or self._unlisted.get(ticker)
+        if market is None:
+            market = self._unlisted[ticker] = _Place(ticker, place.event_ticker, place.exchange_index)
+        held = market.holders
+        if held is None:
+            market.holders = handle
+        elif isinstance(held, int):
+            market.holders = {self._owner[held]: held, owner: handle}
+        else:
+            held[owner] = handle
         event = self._file(owner, _STATE_OF[flags], place)
         shift(event, None, share(cells, resting, place.exchange_index))
         return handle
@@ -239,7 +255,8 @@ class PositionStore(PositionReads, StoredRows):
 
     def of_market(self, ticker: str) -> list[StoredPosition]:
         """Every account's row in one market, without walking the whole store."""
-        held = self._holders.get(ticker)
+        market = self._held_in(ticker)
+        held = None if market is None else market.holders
         if held is None:
             return []
         handles = [held] if isinstance(held, int) else list(held.values())
@@ -248,9 +265,10 @@ class PositionStore(PositionReads, StoredRows):
     def holders(self, *tickers: str) -> set[str]:
         """The users holding a row in any of these markets (a long command's footprint), without a view of any."""
         users: set[str] = set()
-        keys, owners, holders = self._owner_keys, self._owner, self._holders
+        keys, owners, listed, unlisted = self._owner_keys, self._owner, self._listed, self._unlisted
         for ticker in tickers:
-            held = holders.get(ticker)
+            market = listed.get(ticker) or unlisted.get(ticker)
+            held = None if market is None else market.holders
             if held is None:
                 continue
             if isinstance(held, int):

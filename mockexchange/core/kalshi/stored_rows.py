@@ -15,19 +15,21 @@ from typing import Any, TypeVar
 
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import ODD, Column, Read, ReadWrite
-from mockexchange.core.kalshi.markets import Place
+from mockexchange.core.kalshi.markets import Holders, Place
 from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.rows import COUNT_BITS, MarketPosition, PositionKey, SettlementState
 from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars
 
 
 class _Place:
-    """A place for a row `add`ed from a `MarketPosition`."""
+    """A place for a row `add`ed from a `MarketPosition`; one the store keeps for a ticker the catalogue does not list
+    also holds that market's holders (`HeldMarket`)."""
 
-    __slots__ = ("ticker", "event_ticker", "exchange_index")
+    __slots__ = ("ticker", "event_ticker", "exchange_index", "holders")
 
     def __init__(self, ticker: str, event_ticker: str, exchange_index: int) -> None:
         self.ticker, self.event_ticker, self.exchange_index = ticker, event_ticker, exchange_index
+        self.holders: Holders = None
 
 
 # A row's amounts, in the order of its cells (`_AMOUNT_CELLS` cells per row); cell 6 names `last_updated` in `_odd`.
