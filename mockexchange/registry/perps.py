@@ -13,6 +13,7 @@ from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.perps import order_commands
+from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.core.perps.errors import PerpsError
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.handlers import add_perps_handlers
@@ -27,6 +28,8 @@ KALSHI = "kalshi"  # the venue it stands on: its users, keys and margined cash
 COMMANDS = frozenset({
     order_commands.PlacePerpOrder, order_commands.CancelPerpOrder, order_commands.CancelPerpOrders,
     order_commands.DecreasePerpOrder, order_commands.AmendPerpOrder,
+    groups.CreatePerpOrderGroup, groups.TriggerPerpOrderGroup, groups.ResetPerpOrderGroup,
+    groups.DeletePerpOrderGroup, groups.UpdatePerpOrderGroupLimit,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -42,6 +45,11 @@ ADMIN = {
     "perps/orders/cancel_all": "cancel_perp_orders",
     "perps/orders/decrease": "decrease_perp_order",
     "perps/orders/amend": "amend_perp_order",
+    "perps/order_groups": "create_perp_order_group",
+    "perps/order_groups/limit": "set_perp_order_group_limit",
+    "perps/order_groups/trigger": "trigger_perp_order_group",
+    "perps/order_groups/reset": "reset_perp_order_group",
+    "perps/order_groups/delete": "delete_perp_order_group",
 }
 # The perps venue's paths (under Kalshi's /trade-api/: it is asked first whose a request is)
 MARGIN_PATHS = ("/trade-api/v2/margin/",)

@@ -181,6 +181,13 @@ VALID: dict[str, dict[str, Any]] = {
                          "reduce_only": False, "cancel_order_on_pause": False, "subaccount": 0, "order_group_id": None,
                          "market_version": 0},
     "cancel_perp_orders": {"user_id": "k1", "subaccount": None},
+    "create_perp_order_group": {"user_id": "k1", "contracts_limit": 5, "contracts_limit_fp": "5.00", "subaccount": 0,
+                                "exchange_index": 0, "order_group_id": "pg9"},
+    "trigger_perp_order_group": {"user_id": "k1", "order_group_id": "pg1", "subaccount": 0},
+    "reset_perp_order_group": {"user_id": "k1", "order_group_id": "pg1", "subaccount": 0},
+    "delete_perp_order_group": {"user_id": "k1", "order_group_id": "pg1", "subaccount": 0},
+    "set_perp_order_group_limit": {"user_id": "k1", "order_group_id": "pg1", "contracts_limit": 7,
+                                   "contracts_limit_fp": "7.00", "subaccount": 0},
     "perps_account": {"user_id": "k1", "subaccount": 0},
 }  # fmt: skip
 # Operations on a market paused first.
@@ -227,6 +234,7 @@ def seed_users(control: Control) -> None:
     seed_deribit(control)
     control.intra_exchange_transfer("k1", "event_contract", "margined", 10_000_000)  # $1,000 of perps cash
     control.list_perp_market("BTC-PERP", "100000")
+    control.create_perp_order_group("k1", contracts_limit=5, order_group_id="pg1")
 
 
 def seed_deribit(control: Control) -> None:

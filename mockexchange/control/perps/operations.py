@@ -6,8 +6,10 @@ and its reads."""
 from __future__ import annotations
 
 from mockexchange.control.commands import operation
+from mockexchange.control.kalshi.order_groups import group_json
 from mockexchange.control.perps import answers
 from mockexchange.core.perps import account_commands, market_commands, order_commands
+from mockexchange.core.perps import order_group_commands as groups
 
 
 class PerpsOperations:
@@ -26,5 +28,11 @@ class PerpsOperations:
     cancel_perp_orders = operation(order_commands.CancelPerpOrders, answers.cancelled_json)
     decrease_perp_order = operation(order_commands.DecreasePerpOrder, answers.order_json)
     amend_perp_order = operation(order_commands.AmendPerpOrder, answers.order_json)
+    # Order groups (the answer as Kalshi's groups': control/kalshi/order_groups.py)
+    create_perp_order_group = operation(groups.CreatePerpOrderGroup, group_json)
+    trigger_perp_order_group = operation(groups.TriggerPerpOrderGroup, group_json)
+    reset_perp_order_group = operation(groups.ResetPerpOrderGroup, group_json)
+    delete_perp_order_group = operation(groups.DeletePerpOrderGroup, group_json)
+    set_perp_order_group_limit = operation(groups.UpdatePerpOrderGroupLimit, group_json)
     # Reads
     perps_account = answers.perps_account

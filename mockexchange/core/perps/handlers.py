@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mockexchange.core.commands import Handlers
 from mockexchange.core.perps import account_commands, market_commands, order_commands
+from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.core.perps.exchange import PerpsExchange
 
 
@@ -23,3 +24,8 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     add(order_commands.CancelPerpOrders, lambda cancel: exchange.trading.cancel_all(cancel))
     add(order_commands.DecreasePerpOrder, lambda decrease: exchange.trading.decrease(decrease))
     add(order_commands.AmendPerpOrder, lambda amend: exchange.trading.amend(amend))
+    add(groups.CreatePerpOrderGroup, lambda create: exchange.trading.groups.create(create))
+    add(groups.TriggerPerpOrderGroup, lambda on: exchange.trading.groups.trigger(on))
+    add(groups.ResetPerpOrderGroup, lambda on: exchange.trading.groups.reset(on))
+    add(groups.DeletePerpOrderGroup, lambda on: exchange.trading.groups.delete(on))
+    add(groups.UpdatePerpOrderGroupLimit, lambda update: exchange.trading.groups.set_limit(update))

@@ -10,6 +10,7 @@ from typing import Any
 from mockexchange.core.book import Book
 from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
+from mockexchange.core.order_groups import OrderGroup
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.orders import PerpOrder
 from mockexchange.core.perps.positions import PerpPosition
@@ -43,6 +44,9 @@ class PerpsState:
         self.trades: dict[str, list[PerpTrade]] = {}  # each market's, oldest first
         self.volume_before: dict[str, list[int]] = {}  # each market's volume before each of its trades
         self.expiries: list[tuple[datetime, int, str]] = []  # a heap: (when, seq, order_id) of resting orders
+        self.order_groups: dict[str, OrderGroup] = {}
+        self.user_groups: dict[str, dict[str, None]] = {}  # each user's group ids, as made
+        self.groups_due: list[str] = []  # groups a command's matches took past their limit (order_groups.py's trip)
         self.fee_tiers: dict[str, int] = {}  # by user; absent: tier 0
         self.disabled: set[str] = set()  # users margin trading is not enabled for
         self.exchange_active = True

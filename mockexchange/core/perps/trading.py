@@ -23,6 +23,7 @@ from mockexchange.core.perps.order_commands import (
     DecreasePerpOrder,
     PlacePerpOrder,
 )
+from mockexchange.core.perps.order_groups import PerpOrderGroups
 from mockexchange.core.perps.orders import (
     AMEND,
     BOOK_RULE,
@@ -56,6 +57,7 @@ class PerpOutcome:
 class PerpTrading:
     def __init__(self, state: PerpsState, listing: PerpListing, filling: PerpFilling, cash: MarginCash) -> None:
         self.state, self.listing, self.filling, self.cash = state, listing, filling, cash
+        self.groups = PerpOrderGroups(state, self.known, self._end)
 
     # -- placing -------------------------------------------------------------------------------------------------
 
@@ -74,8 +76,6 @@ class PerpTrading:
                                  "invalid_price")  # fmt: skip
             if not market.fractional and placed.count % CONTRACT:
                 raise PerpsError("this market trades whole contracts only", 400, "invalid_order")
-            if placed.order_group_id is not None:
-                raise not_found(f"order group {placed.order_group_id!r}")
             now = state.clock.now()
             if placed.expiration_time is not None and placed.expiration_time <= now:
                 raise PerpsError("expiration_time must be in the future", 400, "invalid_expiration_time")
@@ -87,6 +87,10 @@ class PerpTrading:
                 placed.price, placed.count, placed.time_in_force, placed.self_trade_prevention_type, now, now,
                 0, remaining=placed.count, post_only=placed.post_only, reduce_only=placed.reduce_only,
                 cancel_order_on_pause=placed.cancel_order_on_pause, expiration=placed.expiration_time,
+                order_group_id=placed.order_group_id,
+            )  # fmt: skip
+            group = None if placed.order_group_id is None else self.groups.join(
+                order, placed.order_group_id, market.exchange_index
             )  # fmt: skip
             if placed.reduce_only:
                 self._cap_reduce_only(order)
@@ -94,12 +98,15 @@ class PerpTrading:
                 self._check_margin(order)
             order.order_id, order.seq = state.new_id(), state.next_seq()  # (accepted: a refusal draws nothing)
             self._keep(order)
+            if group is not None:
+                group.orders[order.order_id] = None
             outcome = PerpOutcome(order)
             if order.remaining:
                 self._cross(order, outcome)
             else:
                 order.status = "canceled"
             state.bus.publish(Change("perps.order", order.user_id, order))
+            self.groups.trip()
             return outcome
 
     def _tradable(self, user_id: str, ticker: str, subaccount: int) -> PerpMarket:
@@ -108,12 +115,16 @@ class PerpTrading:
             raise PerpsError("margin trading is not enabled for this user", 403, "margin_not_enabled")
         if not (state.exchange_active and state.trading_active):
             raise PerpsError("the perps exchange is not trading", 400, "exchange_closed")
-        if subaccount:
-            raise not_found(f"margin subaccount {subaccount}")
+        self.known(user_id, subaccount)
         market = self.listing.market(ticker)
         if market.status != "active":
             raise PerpsError(f"market {ticker!r} is {market.status}", 400, "market_closed")
         return market
+
+    def known(self, user_id: str, subaccount: int) -> None:
+        """Refuse a subaccount the user does not have (404)."""
+        if subaccount:
+            raise not_found(f"margin subaccount {subaccount}")
 
     def _cap_reduce_only(self, order: PerpOrder) -> None:
         """A reduce-only order is capped at what it can close of the position."""
@@ -162,6 +173,9 @@ class PerpTrading:
         for match in matched.matches:
             maker: PerpOrder = match.maker.data
             self.filling.trade(order, maker, match.size, match.price, outcome)
+            now = self.state.clock.now()
+            self.groups.matched(order, match.size, now)
+            self.groups.matched(maker, match.size, now)
             if not maker.remaining:
                 self._end(maker, TRADE)
         if matched.matches:
@@ -293,6 +307,7 @@ class PerpTrading:
             if order.status == "resting" and order.last_update_reason == TRADE:
                 order.last_update_reason = AMEND
             state.bus.publish(Change("perps.order", order.user_id, order))
+            self.groups.trip()
             return outcome
 
     def _rename(self, order: PerpOrder, renamed: str) -> None:

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.venues.kalshi.bodies import Body
-from mockexchange.venues.perps import markets, orders, portfolio
+from mockexchange.venues.perps import markets, order_groups, orders, portfolio
 
 PREFIX = "/margin"
 
@@ -54,4 +55,41 @@ OPERATIONS = (
     PerpOperation("GET", "/margin/positions", "GetMarginPositions", portfolio.positions),
     PerpOperation("GET", "/margin/balance", "GetMarginBalance", portfolio.balance),
     PerpOperation("GET", "/margin/risk", "GetMarginRisk", portfolio.risk),
+    PerpOperation("GET", "/margin/order_groups", "GetMarginOrderGroups", order_groups.listed),
+    PerpOperation(
+        "POST",
+        "/margin/order_groups/create",
+        "CreateMarginOrderGroup",
+        order_groups.create,
+        body=order_groups.CREATE,
+        status=201,
+    ),  # fmt: skip
+    PerpOperation("GET", "/margin/order_groups/{order_group_id}", "GetMarginOrderGroup", order_groups.get),
+    PerpOperation(
+        "DELETE",
+        "/margin/order_groups/{order_group_id}",
+        "DeleteMarginOrderGroup",
+        order_groups.changing(groups.DeletePerpOrderGroup, "DeleteMarginOrderGroup"),
+    ),  # fmt: skip
+    PerpOperation(
+        "PUT",
+        "/margin/order_groups/{order_group_id}/reset",
+        "ResetMarginOrderGroup",
+        order_groups.changing(groups.ResetPerpOrderGroup, "ResetMarginOrderGroup"),
+        body=order_groups.EMPTY,
+    ),  # fmt: skip
+    PerpOperation(
+        "PUT",
+        "/margin/order_groups/{order_group_id}/trigger",
+        "TriggerMarginOrderGroup",
+        order_groups.changing(groups.TriggerPerpOrderGroup, "TriggerMarginOrderGroup"),
+        body=order_groups.EMPTY,
+    ),  # fmt: skip
+    PerpOperation(
+        "PUT",
+        "/margin/order_groups/{order_group_id}/limit",
+        "UpdateMarginOrderGroupLimit",
+        order_groups.changing(groups.UpdatePerpOrderGroupLimit, "UpdateMarginOrderGroupLimit"),
+        body=order_groups.LIMIT,
+    ),  # fmt: skip
 )
