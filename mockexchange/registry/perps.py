@@ -36,6 +36,7 @@ ADMIN = {
     "perps/markets": "list_perp_market",
     "perps/markets/marks": "set_perp_marks",
     "perps/markets/update": "update_perp_market",
+    "perps/corporate_actions": "set_perp_corporate_action",
     "perps/exchange_status": "set_perps_exchange_status",
     "perps/risk_parameters": "set_perps_risk_parameters",
     "perps/enabled": "set_perps_enabled",

@@ -17,6 +17,7 @@ class PerpsOperations:
     list_perp_market = operation(market_commands.ListPerpMarket, answers.market_json)
     set_perp_marks = operation(market_commands.SetPerpMarks, answers.market_json)
     update_perp_market = operation(market_commands.UpdatePerpMarket, answers.market_json)
+    set_perp_corporate_action = operation(market_commands.SetPerpCorporateAction, answers.corporate_action_json)
     set_perps_exchange_status = operation(account_commands.SetPerpsExchangeStatus, answers.setting_json)
     set_perps_risk_parameters = operation(account_commands.SetPerpsRiskParameters, answers.setting_json)
     # An account's settings

@@ -12,6 +12,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
 from mockexchange.core.perps import margin
 from mockexchange.core.perps.cash import MarginCash
+from mockexchange.core.perps.corporate_actions import PerpCorporateActions
 from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.markets import PerpMarket
@@ -39,6 +40,7 @@ class PerpsExchange:
     def __init__(self, clock: Clock, bus: EventBus, ids: Any) -> None:
         self.state = PerpsState(clock, bus, ids)
         self.listing = PerpListing(self.state)
+        self.corporate_actions = PerpCorporateActions(self.state, self.listing)
         self.use_cash(_NoCash(self.state.lock))
 
     def use_cash(self, cash: MarginCash) -> None:

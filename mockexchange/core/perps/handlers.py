@@ -15,6 +15,7 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     add(market_commands.ListPerpMarket, listing.list_market)
     add(market_commands.SetPerpMarks, listing.set_marks)
     add(market_commands.UpdatePerpMarket, listing.update_market)
+    add(market_commands.SetPerpCorporateAction, exchange.corporate_actions.set)
     add(account_commands.SetPerpsExchangeStatus, listing.set_exchange_status)
     add(account_commands.SetPerpsEnabled, listing.set_enabled)
     add(account_commands.SetPerpsFeeTier, listing.set_fee_tier)

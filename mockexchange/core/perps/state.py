@@ -14,7 +14,7 @@ from mockexchange.core.order_groups import OrderGroup
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.orders import PerpOrder
 from mockexchange.core.perps.positions import PerpPosition
-from mockexchange.core.perps.records import PerpFill, PerpTrade
+from mockexchange.core.perps.records import PerpCorporateAction, PerpFill, PerpTrade
 from mockexchange.core.stepping import StateLock
 
 # The risk parameters' defaults (millionths of a margin ratio: equity over maintenance margin)
@@ -47,6 +47,8 @@ class PerpsState:
         self.order_groups: dict[str, OrderGroup] = {}
         self.user_groups: dict[str, dict[str, None]] = {}  # each user's group ids, as made
         self.groups_due: list[str] = []  # groups a command's matches took past their limit (order_groups.py's trip)
+        # corporate action notices by id, oldest set first (corporate_actions.py's)
+        self.corporate_actions: dict[str, PerpCorporateAction] = {}
         self.fee_tiers: dict[str, int] = {}  # by user; absent: tier 0
         self.disabled: set[str] = set()  # users margin trading is not enabled for
         self.exchange_active = True

@@ -12,7 +12,7 @@ from mockexchange.core.book import ASK, BID, Matched, Side
 from mockexchange.core.events import Change
 from mockexchange.core.perps import margin
 from mockexchange.core.perps.cash import MarginCash
-from mockexchange.core.perps.errors import PerpsError, not_found
+from mockexchange.core.perps.errors import PerpsError, not_enabled, not_found
 from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.markets import PerpMarket
@@ -112,7 +112,7 @@ class PerpTrading:
     def _tradable(self, user_id: str, ticker: str, subaccount: int) -> PerpMarket:
         state = self.state
         if user_id in state.disabled:
-            raise PerpsError("margin trading is not enabled for this user", 403, "margin_not_enabled")
+            raise not_enabled()
         if not (state.exchange_active and state.trading_active):
             raise PerpsError("the perps exchange is not trading", 400, "exchange_closed")
         self.known(user_id, subaccount)

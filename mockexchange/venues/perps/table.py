@@ -11,7 +11,7 @@ from typing import Any
 
 from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.venues.kalshi.bodies import Body
-from mockexchange.venues.perps import markets, order_groups, orders, portfolio
+from mockexchange.venues.perps import corporate_actions, fees, markets, order_groups, orders, portfolio
 
 PREFIX = "/margin"
 
@@ -91,5 +91,14 @@ OPERATIONS = (
         "UpdateMarginOrderGroupLimit",
         order_groups.changing(groups.UpdatePerpOrderGroupLimit, "UpdateMarginOrderGroupLimit"),
         body=order_groups.LIMIT,
+    ),  # fmt: skip
+    PerpOperation("GET", "/margin/fee_tiers", "GetMarginFeeTiers", fees.fee_tiers),
+    PerpOperation("GET", "/margin/fee_tier_rates", "GetMarginFeeTierRates", fees.fee_tier_rates),
+    PerpOperation(
+        "GET",
+        "/margin/corporate_actions",
+        "GetMarginCorporateActions",
+        corporate_actions.corporate_actions,
+        signed=False,
     ),  # fmt: skip
 )

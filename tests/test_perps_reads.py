@@ -1,0 +1,86 @@
+"""The perps exchange's reads of what the control plane sets, over real HTTP: the fee rates of a user's tier in each
+market and the schedule's tiers, the corporate action notices (their terms by type, changed in place, filtered by
+market). Every answer is checked against the spec's schema (perps_http.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from perps_http import BTC, ETH, T0, public, ready, signed, whole
+
+from mockexchange.control.errors import ControlError
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+
+
+@pytest.fixture(scope="module", name="server")
+def module_server() -> Iterator[MockServer]:
+    with MockServer(clock=ManualClock(T0)) as mock:
+        yield mock
+
+
+@pytest.fixture(name="mock")
+def fresh(server: MockServer) -> MockServer:
+    return ready(server)
+
+
+@pytest.fixture(name="alice")
+def alice_client(mock: MockServer) -> Iterator[httpx.Client]:
+    with signed(mock, "alice") as client:
+        yield client
+
+
+def test_fee_reads_follow_the_users_tier(mock: MockServer, alice: httpx.Client) -> None:
+    tiers = alice.get("/margin/fee_tiers").json()
+    assert tiers == {"maker_fee_rates": {BTC: 0.0002, ETH: 0.0002}, "taker_fee_rates": {BTC: 0.0005, ETH: 0.0005}}
+    mock.set_perps_fee_tier("alice", 2)
+    tiers = alice.get("/margin/fee_tiers").json()
+    assert tiers == {"maker_fee_rates": {BTC: 0, ETH: 0}, "taker_fee_rates": {BTC: 0.0003, ETH: 0.0003}}
+    rates = alice.get("/margin/fee_tier_rates").json()["fee_tier_rates"]
+    assert [(r["fee_schedule"], r["tier"], r["maker_fee_rate"], r["taker_fee_rate"]) for r in rates] == [
+        ("kalshi_prime", 0, 0.0002, 0.0005), ("kalshi_prime", 1, 0.0001, 0.0004), ("kalshi_prime", 2, 0, 0.0003),
+    ]  # fmt: skip
+    mock.set_perps_enabled("alice", False)
+    refused = alice.get("/margin/fee_tier_rates")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "margin_not_enabled"
+
+
+def test_corporate_actions_are_what_the_control_plane_set(mock: MockServer) -> None:
+    anyone = public(mock)
+    assert anyone.get("/margin/corporate_actions").json() == {"corporate_actions": []}
+    split = mock.set_perp_corporate_action(BTC, "stock_split", ratio_old="1", ratio_new="2", ex_date="2026-12-01",
+                                           execution_time="2026-12-01T14:30:00Z")  # fmt: skip
+    mock.app.control.parts.clock.set(T0 + timedelta(minutes=5))
+    mock.set_perp_corporate_action(ETH, "cash_dividend", action_id="div-1", cash_per_share="0.56")
+    btc_id = mock.app.control.perps.state.markets[BTC].market_id
+    rows = anyone.get("/margin/corporate_actions").json()["corporate_actions"]
+    assert rows == [
+        {"id": split["action_id"], "market_id": btc_id, "market_ticker": BTC, "type": "stock_split",
+         "status": "scheduled", "updated_ts": "2026-11-02T15:00:00.000000Z",
+         "execution_time": "2026-12-01T14:30:00.000000Z",
+         "split": {"ratio_old": "1", "ratio_new": "2", "ex_date": "2026-12-01"}},
+        {"id": "div-1", "market_id": rows[1]["market_id"], "market_ticker": ETH, "type": "cash_dividend",
+         "status": "scheduled", "updated_ts": "2026-11-02T15:05:00.000000Z", "cash": {"cash_per_share": "0.5600"}},
+    ]  # fmt: skip
+    assert [r["id"] for r in anyone.get("/margin/corporate_actions", params={"ticker": ETH}).json()[
+        "corporate_actions"]] == ["div-1"]  # fmt: skip
+    by_id = anyone.get("/margin/corporate_actions", params={"market_id": btc_id}).json()["corporate_actions"]
+    assert [r["id"] for r in by_id] == [split["action_id"]]
+    # the same id changes the notice in place: cancelled, it has no terms
+    mock.set_perp_corporate_action(ETH, "cash_dividend", action_id="div-1", status="cancelled")
+    cancelled = anyone.get("/margin/corporate_actions", params={"ticker": ETH}).json()["corporate_actions"]
+    assert [(r["status"], "cash" in r) for r in cancelled] == [("cancelled", False)]
+    # terms not of the type, or missing, are refused and change nothing
+    before = whole(mock)
+    for wrong in (
+        {"type": "stock_split", "ratio_old": "1"},
+        {"type": "spin_off", "cash_per_share": "1"},
+        {"type": "cash_dividend", "ex_date": "2026-13-01"},
+        {"type": "ticker_change", "old_ticker": "A"},
+    ):
+        with pytest.raises(ControlError):
+            mock.set_perp_corporate_action(BTC, **wrong)
+    assert whole(mock) == before
