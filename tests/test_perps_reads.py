@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from perps_http import BTC, ETH, T0, public, ready, signed, whole
+from perps_http import BTC, ETH, T0, order, placed, public, ready, signed, whole
 
 from mockexchange.control.errors import ControlError
 from mockexchange.core.clock import ManualClock
@@ -84,3 +84,26 @@ def test_corporate_actions_are_what_the_control_plane_set(mock: MockServer) -> N
         with pytest.raises(ControlError):
             mock.set_perp_corporate_action(BTC, **wrong)
     assert whole(mock) == before
+
+
+def test_each_user_and_market_keeps_a_bounded_past() -> None:
+    """With perps_history_size 3: a user's newest 3 fills and ended orders, a market's newest 3 trades; its resting
+    orders always; a forgotten order's id is 404 and it leaves its group."""
+    with MockServer(clock=ManualClock(T0), perps_history_size=3) as mock:
+        ready(mock)
+        with signed(mock, "alice") as alice, signed(mock, "bob") as bob:
+            group_id = alice.post("/margin/order_groups/create", json={"contracts_limit": 100}).json()["order_group_id"]
+            rest = placed(alice, **order(ETH, "bid", "1", "2900", client_order_id="rest"))["order_id"]
+            ids = []
+            for n in range(5):
+                ids.append(placed(alice, **order(ETH, "bid", "1", "3000", client_order_id=f"b{n}",
+                                                 order_group_id=group_id))["order_id"])  # fmt: skip
+                placed(bob, **order(ETH, "ask", "1", "3000", client_order_id=f"a{n}"))
+            orders = [o["order_id"] for o in alice.get("/margin/orders").json()["orders"]]
+            assert orders == [*reversed(ids[2:]), rest]
+            assert alice.get(f"/margin/orders/{ids[1]}").status_code == 404
+            assert alice.get(f"/margin/order_groups/{group_id}").json()["orders"] == ids[2:]
+            assert [f["order_id"] for f in alice.get("/margin/fills").json()["fills"]] == list(reversed(ids[2:]))
+            assert len(public(mock).get("/margin/trades", params={"ticker": ETH}).json()["trades"]) == 3
+            # the market's own figures count every trade
+            assert public(mock).get(f"/margin/markets/{ETH}").json()["market"]["volume"] == "5.00"

@@ -105,7 +105,11 @@ def _owns(scope: Any) -> str | None:
 VENUE = Venue(
     name=NAME,
     title="Kalshi perps",
-    state=lambda parts: {"perps": PerpsExchange(parts.clock, parts.bus, parts.ids.derived(NAME))},
+    state=lambda parts: {
+        "perps": PerpsExchange(
+            parts.clock, parts.bus, parts.ids.derived(NAME), history_size=parts.settings.perps_history_size
+        )
+    },
     handlers=_handlers,
     reset=lambda control: control.perps.reset(),
     on_clock=_on_clock,

@@ -75,7 +75,9 @@ from mockexchange.version import __version__
 # 36: a market keeps its trades' numbers (`Market.trades`), not the ledger's `market_trades` map by ticker.
 # 37: what a Kalshi market keeps of its book beside its levels (clock, house orders, quotes) is one part, `BookKeeping`.
 # 38: a snapshot holds the perps exchange's part (state/perps.py: core/perps's state).
-LAYOUT = 38
+# 39: an order group is venue-neutral (core/order_groups.py's `OrderGroup`); the perps exchange keeps its groups,
+#     its corporate action notices and each user's ended orders as they ended (a perps order names its group).
+LAYOUT = 39
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

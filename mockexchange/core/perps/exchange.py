@@ -14,6 +14,7 @@ from mockexchange.core.perps import margin
 from mockexchange.core.perps.cash import MarginCash
 from mockexchange.core.perps.corporate_actions import PerpCorporateActions
 from mockexchange.core.perps.filling import PerpFilling
+from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.state import PerpsState
@@ -37,8 +38,8 @@ class _NoCash:
 
 
 class PerpsExchange:
-    def __init__(self, clock: Clock, bus: EventBus, ids: Any) -> None:
-        self.state = PerpsState(clock, bus, ids)
+    def __init__(self, clock: Clock, bus: EventBus, ids: Any, history_size: int = DEFAULT_HISTORY_SIZE) -> None:
+        self.state = PerpsState(clock, bus, ids, history_size)
         self.listing = PerpListing(self.state)
         self.corporate_actions = PerpCorporateActions(self.state, self.listing)
         self.use_cash(_NoCash(self.state.lock))

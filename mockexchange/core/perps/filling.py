@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from mockexchange.core.events import Change
-from mockexchange.core.perps import positions
+from mockexchange.core.perps import history, positions
 from mockexchange.core.perps.cash import MarginCash
 from mockexchange.core.perps.fees import TIERS, fee
 from mockexchange.core.perps.markets import PerpMarket
@@ -32,8 +32,7 @@ class PerpFilling:
         taken = self._side(market, taker, True, count, price, trade_id, now, seq)
         self._side(market, maker, False, count, price, trade_id, now, seq)
         trade = PerpTrade(trade_id, market.ticker, count, price, taker.side, now, seq)
-        state.volume_before[market.ticker].append(market.volume)
-        state.trades[market.ticker].append(trade)
+        history.keep_trade(state, trade, market.volume)
         value = notional(count, price)
         market.last_price = price
         market.volume += count
@@ -67,6 +66,6 @@ class PerpFilling:
             state.new_id(), trade_id, order.order_id, order.user_id, order.subaccount, market.ticker, order.side,
             is_taker, count, price, effect.entry_cost, effect.entry_size, paid, effect.realized, now, seq,
         )  # fmt: skip
-        state.fills.setdefault(order.user_id, []).append(made)
+        history.keep_fill(state, made)
         state.bus.publish(Change("perps.fill", order.user_id, made))
         return made

@@ -23,8 +23,11 @@ DEFAULT_QUEUE_THRESHOLD = 1_200_000
 
 
 class PerpsState:
-    def __init__(self, clock: Clock, bus: EventBus, ids: Callable[[], str]) -> None:
+    def __init__(self, clock: Clock, bus: EventBus, ids: Callable[[], str], history_size: int) -> None:
         self.clock, self.bus = clock, bus
+        if history_size < 1:
+            raise ValueError(f"the perps history size must be at least 1, not {history_size}")
+        self.history_size = history_size  # (a setting: history.py's bound, not state)
         self.ids = ids  # (state: a snapshot keeps where it stands, so ids go on after a restart)
         self.lock: Any = StateLock()  # (the margined cash's once the registration shares it: cash.py)
         self.clear()
@@ -37,6 +40,7 @@ class PerpsState:
         self.orders: dict[str, PerpOrder] = {}
         self.user_orders: dict[str, list[PerpOrder]] = {}  # each user's orders, as placed
         self.resting: dict[str, set[str]] = {}  # each user's resting orders
+        self.ended: dict[str, dict[str, None]] = {}  # each user's ended orders kept, by id, as they ended (history.py)
         self.client_ids: dict[tuple[str, str], str] = {}  # (user, client_order_id) -> a resting order's id
         # each account's (user, subaccount) positions by ticker (one flat gone back to 0 stays, flat)
         self.positions: dict[tuple[str, int], dict[str, PerpPosition]] = {}

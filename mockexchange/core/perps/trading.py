@@ -10,7 +10,7 @@ from datetime import datetime
 
 from mockexchange.core.book import ASK, BID, Matched, Side
 from mockexchange.core.events import Change
-from mockexchange.core.perps import margin
+from mockexchange.core.perps import history, margin
 from mockexchange.core.perps.cash import MarginCash
 from mockexchange.core.perps.errors import PerpsError, not_enabled, not_found
 from mockexchange.core.perps.filling import PerpFilling
@@ -105,6 +105,7 @@ class PerpTrading:
                 self._cross(order, outcome)
             else:
                 order.status = "canceled"
+                history.ended(state, order)
             state.bus.publish(Change("perps.order", order.user_id, order))
             self.groups.trip()
             return outcome
@@ -182,6 +183,7 @@ class PerpTrading:
             order.last_update_reason = TRADE
             if not order.remaining:
                 order.status = "executed"
+                history.ended(self.state, order)
 
     # -- what rests ----------------------------------------------------------------------------------------------
 
@@ -209,6 +211,7 @@ class PerpTrading:
         order.remaining = 0 if order.status == "canceled" else order.remaining
         order.last_update_reason = reason
         order.updated = state.clock.now()
+        history.ended(state, order)
         state.bus.publish(Change("perps.order", order.user_id, order))
 
     def _owned(self, user_id: str, order_id: str, subaccount: int) -> PerpOrder:
