@@ -11,9 +11,11 @@ from mockexchange.control.perps.operations import PerpsOperations
 from mockexchange.control.registration import MockParts, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
+from mockexchange.core.kalshi.fcm_commands import CreateFCMSubtrader
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.perps import order_commands
 from mockexchange.core.perps import order_group_commands as groups
+from mockexchange.core.perps import risk_limit_commands as limits
 from mockexchange.core.perps.errors import PerpsError
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.handlers import add_perps_handlers
@@ -30,6 +32,8 @@ COMMANDS = frozenset({
     order_commands.DecreasePerpOrder, order_commands.AmendPerpOrder,
     groups.CreatePerpOrderGroup, groups.TriggerPerpOrderGroup, groups.ResetPerpOrderGroup,
     groups.DeletePerpOrderGroup, groups.UpdatePerpOrderGroupLimit,
+    limits.SetPerpsMemberNotionalLimit, limits.SetPerpsImCap,
+    CreateFCMSubtrader,  # (Kalshi's: a subtrader is the same account on both exchanges)
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -41,6 +45,9 @@ ADMIN = {
     "perps/risk_parameters": "set_perps_risk_parameters",
     "perps/enabled": "set_perps_enabled",
     "perps/fee_tiers": "set_perps_fee_tier",
+    "perps/notional_limits": "set_perps_notional_limit",
+    "perps/fcm/notional_limit": "set_perps_member_notional_limit",
+    "perps/fcm/im_caps": "set_perps_im_cap",
     "perps/orders/place": "place_perp_order",  # a client's order (the other side of a bot's trade)
     "perps/orders/cancel": "cancel_perp_order",
     "perps/orders/cancel_all": "cancel_perp_orders",
@@ -73,8 +80,23 @@ class KalshiMarginCash:
         self.ledger.subaccounts.move_margined(user_id, change)
 
 
+class KalshiMembers:
+    """Who of Kalshi's users are FCM members, and whose subtrader a user is (the perps exchange's risk limits)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.accounts = ledger.state.accounts
+
+    def fcm_member(self, user_id: str) -> bool:
+        account = self.accounts.get(user_id)
+        return account is not None and account.fcm_member
+
+    def subtrader_of(self, user_id: str) -> str | None:
+        account = self.accounts.get(user_id)
+        return None if account is None else account.subtrader_of
+
+
 def _handlers(handlers: Handlers, control: Any) -> None:
-    control.perps.use_cash(KalshiMarginCash(control.ledger))
+    control.perps.use_cash(KalshiMarginCash(control.ledger), KalshiMembers(control.ledger))
     add_perps_handlers(handlers, control.perps)
 
 

@@ -181,6 +181,8 @@ VALID: dict[str, dict[str, Any]] = {
                                   "queue_entry_margin_ratio_threshold": "1.5"},
     "set_perps_enabled": {"user_id": "k1", "enabled": False},
     "set_perps_fee_tier": {"user_id": "k1", "tier": 1},
+    "set_perps_notional_limit": {"user_id": "k1", "limit": "5000", "level": "market", "ticker": "BTC-PERP"},
+    "set_perps_member_notional_limit": {"user_id": "k1", "limit": "5000.5"},
     "place_perp_order": {"user_id": "k1", "ticker": "BTC-PERP", "side": "bid", "count": "0.01", "price": "99000",
                          "client_order_id": "p1", "time_in_force": "good_till_canceled",
                          "self_trade_prevention_type": "taker_at_cross", "expiration_time": None, "post_only": False,
@@ -202,6 +204,8 @@ ON_A_PAUSED_MARKET = {"resume_market": {"ticker": "EV-A"}}
 FCM_SUBTRADER = "(the subtrader made first)"
 ON_A_SUBTRADER = {
     "set_fcm_daily_cap": {"fcm_user_id": "k1", "subtrader_id": FCM_SUBTRADER, "limit": "100"},
+    "set_perps_im_cap": {"user_id": "k1", "subtrader_id": FCM_SUBTRADER, "im_cap": "100", "market_ticker": "BTC-PERP",
+                         "asset_class": None},
     "set_fcm_blocked_category": {"fcm_user_id": "k1", "subtrader_id": FCM_SUBTRADER, "category": "Sports",
                                  "blocked": True},
     "fcm_position_transfer": {"fcm_user_id": "k1", "source_subtrader_id": FCM_SUBTRADER,

@@ -10,6 +10,7 @@ from mockexchange.control.kalshi.order_groups import group_json
 from mockexchange.control.perps import answers
 from mockexchange.core.perps import account_commands, market_commands, order_commands
 from mockexchange.core.perps import order_group_commands as groups
+from mockexchange.core.perps import risk_limit_commands as limits
 
 
 class PerpsOperations:
@@ -23,6 +24,9 @@ class PerpsOperations:
     # An account's settings
     set_perps_enabled = operation(account_commands.SetPerpsEnabled, answers.setting_json)
     set_perps_fee_tier = operation(account_commands.SetPerpsFeeTier, answers.setting_json)
+    set_perps_notional_limit = operation(limits.SetPerpsNotionalLimit, answers.setting_json)
+    set_perps_member_notional_limit = operation(limits.SetPerpsMemberNotionalLimit, answers.setting_json)
+    set_perps_im_cap = operation(limits.SetPerpsImCap, answers.setting_json)
     # Orders (a client's, placed for it: the other side of a bot's trade)
     place_perp_order = operation(order_commands.PlacePerpOrder, answers.order_json)
     cancel_perp_order = operation(order_commands.CancelPerpOrder, answers.order_json)

@@ -17,6 +17,7 @@ from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.markets import PerpMarket
+from mockexchange.core.perps.risk_limits import Members, NoMembers
 from mockexchange.core.perps.state import PerpsState
 from mockexchange.core.perps.trading import PerpTrading
 from mockexchange.core.perps.units import notional
@@ -42,14 +43,15 @@ class PerpsExchange:
         self.state = PerpsState(clock, bus, ids, history_size)
         self.listing = PerpListing(self.state)
         self.corporate_actions = PerpCorporateActions(self.state, self.listing)
-        self.use_cash(_NoCash(self.state.lock))
+        self.use_cash(_NoCash(self.state.lock), NoMembers())
 
-    def use_cash(self, cash: MarginCash) -> None:
-        """Take `cash` as the exchange's (the margined instance's) and run under its lock."""
+    def use_cash(self, cash: MarginCash, members: Members) -> None:
+        """Take `cash` as the exchange's (the margined instance's) and run under its lock; `members`, who of Kalshi's
+        users are FCM members and subtraders."""
         self.cash = cash
         self.state.lock = cash.lock
         self.filling = PerpFilling(self.state, cash)
-        self.trading = PerpTrading(self.state, self.listing, self.filling, cash)
+        self.trading = PerpTrading(self.state, self.listing, self.filling, cash, members)
 
     @property
     def lock(self) -> Any:

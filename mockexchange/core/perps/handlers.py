@@ -5,6 +5,7 @@ from __future__ import annotations
 from mockexchange.core.commands import Handlers
 from mockexchange.core.perps import account_commands, market_commands, order_commands
 from mockexchange.core.perps import order_group_commands as groups
+from mockexchange.core.perps import risk_limit_commands as limits
 from mockexchange.core.perps.exchange import PerpsExchange
 
 
@@ -30,3 +31,6 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     add(groups.ResetPerpOrderGroup, lambda on: exchange.trading.groups.reset(on))
     add(groups.DeletePerpOrderGroup, lambda on: exchange.trading.groups.delete(on))
     add(groups.UpdatePerpOrderGroupLimit, lambda update: exchange.trading.groups.set_limit(update))
+    add(limits.SetPerpsNotionalLimit, lambda set_: exchange.trading.limits.set_notional_limit(set_))
+    add(limits.SetPerpsMemberNotionalLimit, lambda set_: exchange.trading.limits.set_member_limit(set_))
+    add(limits.SetPerpsImCap, lambda set_: exchange.trading.limits.set_im_cap(set_))

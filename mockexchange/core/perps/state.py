@@ -53,6 +53,13 @@ class PerpsState:
         self.groups_due: list[str] = []  # groups a command's matches took past their limit (order_groups.py's trip)
         # corporate action notices by id, oldest set first (corporate_actions.py's)
         self.corporate_actions: dict[str, PerpCorporateAction] = {}
+        # risk limits (risk_limits.py), micro-dollars: Kalshi's on a user (each market's default, a market's own, the
+        # account's), a member's own account limit, a subtrader's initial margin caps by scope
+        self.notional_defaults: dict[str, int] = {}
+        self.notional_markets: dict[str, dict[str, int]] = {}
+        self.notional_accounts: dict[str, int] = {}
+        self.member_limits: dict[str, int] = {}
+        self.im_caps: dict[str, dict[tuple[str, str], int]] = {}
         self.fee_tiers: dict[str, int] = {}  # by user; absent: tier 0
         self.disabled: set[str] = set()  # users margin trading is not enabled for
         self.exchange_active = True

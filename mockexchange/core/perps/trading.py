@@ -35,6 +35,7 @@ from mockexchange.core.perps.orders import (
     TRADE,
     PerpOrder,
 )
+from mockexchange.core.perps.risk_limits import Members, PerpRiskLimits
 from mockexchange.core.perps.state import PerpsState
 from mockexchange.core.perps.units import CONTRACT
 from mockexchange.core.values import UnixTime
@@ -55,9 +56,12 @@ class PerpOutcome:
 
 
 class PerpTrading:
-    def __init__(self, state: PerpsState, listing: PerpListing, filling: PerpFilling, cash: MarginCash) -> None:
+    def __init__(
+        self, state: PerpsState, listing: PerpListing, filling: PerpFilling, cash: MarginCash, members: Members
+    ) -> None:
         self.state, self.listing, self.filling, self.cash = state, listing, filling, cash
         self.groups = PerpOrderGroups(state, self.known, self._end)
+        self.limits = PerpRiskLimits(state, members, self._end)
 
     # -- placing -------------------------------------------------------------------------------------------------
 
@@ -146,6 +150,7 @@ class PerpTrading:
                 f"the order needs {after.initial - before.initial} micro-dollars of initial margin; "
                 f"{max(before.equity - before.initial, 0)} are free", 400, "insufficient_balance",
             )  # fmt: skip
+        self.limits.check(order, before, after)
 
     def _cross(self, order: PerpOrder, outcome: PerpOutcome) -> None:
         """Trade the order with what rests across it, then rest what is left (good_till_canceled) or cancel it."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.venues.kalshi.bodies import Body
-from mockexchange.venues.perps import corporate_actions, fees, markets, order_groups, orders, portfolio
+from mockexchange.venues.perps import corporate_actions, fcm, fees, markets, order_groups, orders, portfolio
 
 PREFIX = "/margin"
 
@@ -101,4 +101,32 @@ OPERATIONS = (
         corporate_actions.corporate_actions,
         signed=False,
     ),  # fmt: skip
+    PerpOperation("GET", "/margin/notional_risk_limit", "GetMarginNotionalRiskLimit", fcm.notional_risk_limit),
+    PerpOperation(
+        "PUT",
+        "/margin/fcm/notional_risk_limit",
+        "UpdateFCMNotionalRiskLimit",
+        fcm.set_member_limit,
+        body=fcm.MEMBER_LIMIT,
+    ),  # fmt: skip
+    PerpOperation("DELETE", "/margin/fcm/notional_risk_limit", "DeleteFCMNotionalRiskLimit", fcm.delete_member_limit),
+    PerpOperation(
+        "POST",
+        "/margin/fcm/subtraders",
+        "CreateMarginFCMSubtrader",
+        fcm.create_subtrader,
+        body=fcm.SUBTRADER,
+        status=201,
+    ),  # fmt: skip
+    PerpOperation("GET", "/margin/fcm/subtraders/risk_controls", "GetFCMSubtraderRiskControls", fcm.risk_controls),
+    PerpOperation(
+        "PUT",
+        "/margin/fcm/subtraders/risk_controls",
+        "UpdateFCMSubtraderRiskControls",
+        fcm.set_im_cap,
+        body=fcm.IM_CAP,
+    ),  # fmt: skip
+    PerpOperation(
+        "DELETE", "/margin/fcm/subtraders/risk_controls", "DeleteFCMSubtraderRiskControls", fcm.delete_im_cap
+    ),
 )
