@@ -131,3 +131,22 @@ def test_an_fcm_members_subtraders_caps_and_own_limit(mock: MockServer, alice: h
         assert alice.put("/margin/fcm/notional_risk_limit", json={"notional_value_risk_limit": "1"}).status_code == 403
         for bad in ({"notional_value_risk_limit": "1.23456"}, {"notional_value_risk_limit": "-1"}, {}):
             assert fcm.put("/margin/fcm/notional_risk_limit", json=bad).status_code == 400, bad
+
+
+def test_perps_requests_spend_the_margined_instances_own_buckets(mock: MockServer, alice: httpx.Client) -> None:
+    """Under the basic tier each request costs 10 tokens: 20 reads a second and 10 writes, apart from Kalshi's."""
+    limits = alice.get("/account/limits/perps").json()
+    assert (limits["usage_tier"], limits["grants"]) == ("basic", [])
+    mock.grant_api_usage_level("alice", "premier", exchange_instance="margined")
+    limits = alice.get("/account/limits/perps").json()
+    assert limits["usage_tier"] == "premier" and limits["write"] == {"refill_rate": 1000, "bucket_capacity": 2000}
+    assert [g["exchange_instance"] for g in limits["grants"]] == ["margined"]
+    mock.set_rate_limit_tier("basic")
+    try:
+        with signed(mock, "bob") as bob:
+            answers = [bob.delete("/margin/orders").status_code for _ in range(11)]
+            assert answers[:10] == [204] * 10 and answers[10] == 429
+            assert bob.delete("/margin/orders").json() == {"error": "too many requests"}
+            assert bob.get("/margin/balance").status_code == 200  # (the read bucket is its own)
+    finally:
+        mock.set_rate_limit_tier("off")

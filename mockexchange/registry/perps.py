@@ -23,6 +23,7 @@ from mockexchange.state import perps as perps_snapshot
 from mockexchange.venues.kalshi.faults import status_error
 from mockexchange.venues.perps import routes
 from mockexchange.venues.perps.context import PerpsContext
+from mockexchange.venues.perps.rate_limits import perps_budgets
 
 NAME = "perps"
 KALSHI = "kalshi"  # the venue it stands on: its users, keys and margined cash
@@ -60,7 +61,7 @@ ADMIN = {
     "perps/order_groups/delete": "delete_perp_order_group",
 }
 # The perps venue's paths (under Kalshi's /trade-api/: it is asked first whose a request is)
-MARGIN_PATHS = ("/trade-api/v2/margin/",)
+MARGIN_PATHS = ("/trade-api/v2/margin/", "/trade-api/v2/account/limits/perps")
 
 
 class KalshiMarginCash:
@@ -141,4 +142,5 @@ VENUE = Venue(
     admin=ADMIN,
     serve=_serve,
     snapshot=perps_snapshot.SNAPSHOT,
+    budgets=perps_budgets,
 )

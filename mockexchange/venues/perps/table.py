@@ -11,7 +11,16 @@ from typing import Any
 
 from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.venues.kalshi.bodies import Body
-from mockexchange.venues.perps import corporate_actions, fcm, fees, markets, order_groups, orders, portfolio
+from mockexchange.venues.perps import (
+    corporate_actions,
+    fcm,
+    fees,
+    markets,
+    order_groups,
+    orders,
+    portfolio,
+    rate_limits,
+)
 
 PREFIX = "/margin"
 
@@ -129,4 +138,5 @@ OPERATIONS = (
     PerpOperation(
         "DELETE", "/margin/fcm/subtraders/risk_controls", "DeleteFCMSubtraderRiskControls", fcm.delete_im_cap
     ),
+    PerpOperation("GET", "/account/limits/perps", "GetPerpsAccountApiLimits", rate_limits.account_limits),
 )
