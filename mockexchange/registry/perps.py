@@ -11,7 +11,6 @@ from mockexchange.control.perps.operations import PerpsOperations
 from mockexchange.control.registration import MockParts, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
-from mockexchange.core.kalshi.fcm_commands import CreateFCMSubtrader
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.perps import order_commands
 from mockexchange.core.perps import order_group_commands as groups
@@ -34,7 +33,6 @@ COMMANDS = frozenset({
     groups.CreatePerpOrderGroup, groups.TriggerPerpOrderGroup, groups.ResetPerpOrderGroup,
     groups.DeletePerpOrderGroup, groups.UpdatePerpOrderGroupLimit,
     limits.SetPerpsMemberNotionalLimit, limits.SetPerpsImCap,
-    CreateFCMSubtrader,  # (Kalshi's: a subtrader is the same account on both exchanges)
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -46,6 +44,8 @@ ADMIN = {
     "perps/risk_parameters": "set_perps_risk_parameters",
     "perps/enabled": "set_perps_enabled",
     "perps/fee_tiers": "set_perps_fee_tier",
+    "perps/subaccounts": "create_margin_subaccount",
+    "perps/subaccounts/transfer": "margin_subaccount_transfer",
     "perps/notional_limits": "set_perps_notional_limit",
     "perps/fcm/notional_limit": "set_perps_member_notional_limit",
     "perps/fcm/im_caps": "set_perps_im_cap",
@@ -61,11 +61,11 @@ ADMIN = {
     "perps/order_groups/delete": "delete_perp_order_group",
 }
 # The perps venue's paths (under Kalshi's /trade-api/: it is asked first whose a request is)
-MARGIN_PATHS = ("/trade-api/v2/margin/", "/trade-api/v2/account/limits/perps")
+MARGIN_PATHS = ("/trade-api/v2/margin/", "/trade-api/v2/account/limits/perps", "/trade-api/v2/portfolio/margin/")
 
 
 class KalshiMarginCash:
-    """The perps exchange's cash: Kalshi's margined instance's, shard 0, under the ledger's lock."""
+    """The perps exchange's cash: Kalshi's margined instance's, shard 0, per subaccount, under the ledger's lock."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
@@ -74,11 +74,14 @@ class KalshiMarginCash:
     def lock(self) -> Any:
         return self.ledger.state.lock
 
-    def balance(self, user_id: str) -> int:
-        return self.ledger.subaccounts.margined_balance(user_id)
+    def balance(self, user_id: str, subaccount: int) -> int:
+        return self.ledger.subaccounts.margined_balance(user_id, subaccount)
 
-    def move(self, user_id: str, change: int) -> None:
-        self.ledger.subaccounts.move_margined(user_id, change)
+    def move(self, user_id: str, change: int, subaccount: int) -> None:
+        self.ledger.subaccounts.move_margined(user_id, change, subaccount)
+
+    def subaccounts(self, user_id: str) -> int:
+        return self.ledger.subaccounts.margin_subaccounts(user_id)
 
 
 class KalshiMembers:

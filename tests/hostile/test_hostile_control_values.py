@@ -119,6 +119,9 @@ VALID: dict[str, dict[str, Any]] = {
     "subaccount_transfer": {"user_id": "k1", "client_transfer_id": "c1", "from_subaccount": 0, "to_subaccount": 1,
                             "amount_cents": 100, "exchange_index": 0},
     "set_subaccount_netting": {"user_id": "k1", "subaccount": 0, "enabled": False},
+    "create_margin_subaccount": {"user_id": "k1"},
+    "margin_subaccount_transfer": {"user_id": "k1", "client_transfer_id": "c1", "from_subaccount": 0,
+                                   "to_subaccount": 1, "amount_cents": 100},
     "intra_exchange_transfer": {"user_id": "k1", "source": "event_contract", "destination": "margined", "amount": 100,
                                 "source_exchange_shard": 0, "destination_exchange_shard": 0, "source_subaccount": 0,
                                 "destination_subaccount": 0, "client_transfer_id": None, "status": "pending"},
@@ -245,6 +248,7 @@ def seed_users(control: Control) -> None:
     control.intra_exchange_transfer("k1", "event_contract", "margined", 10_000_000)  # $1,000 of perps cash
     control.list_perp_market("BTC-PERP", "100000")
     control.create_perp_order_group("k1", contracts_limit=5, order_group_id="pg1")
+    control.create_margin_subaccount("k1")
 
 
 def seed_deribit(control: Control) -> None:

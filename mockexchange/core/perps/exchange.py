@@ -31,11 +31,14 @@ class _NoCash:
     def __init__(self, lock: Any) -> None:
         self.lock = lock
 
-    def balance(self, user_id: str) -> int:
+    def balance(self, user_id: str, subaccount: int) -> int:
         return 0
 
-    def move(self, user_id: str, change: int) -> None:
+    def move(self, user_id: str, change: int, subaccount: int) -> None:
         raise RuntimeError("the perps exchange has no cash: its registration shares the margined instance's")
+
+    def subaccounts(self, user_id: str) -> int:
+        return 0
 
 
 class PerpsExchange:
@@ -62,9 +65,8 @@ class PerpsExchange:
             self.state.clear()
 
     def account(self, user_id: str, subaccount: int = 0) -> margin.PerpAccount:
-        """The account's margin at the marks now (its cash the margined instance's, for the primary subaccount)."""
-        cash = self.cash.balance(user_id) if subaccount == 0 else 0
-        return margin.account(self.state, cash, user_id, subaccount)
+        """The account's margin at the marks now (its cash the margined instance's)."""
+        return margin.account(self.state, self.cash.balance(user_id, subaccount), user_id, subaccount)
 
     def volume_24h(self, market: PerpMarket) -> tuple[int, int]:
         """The market's volume (hundredths) and its notional (micro-dollars) over the last 24 hours."""

@@ -56,7 +56,7 @@ class PerpFilling:
         paid = fee(value, tier.taker if is_taker else tier.maker)
         position.fees = position.fees + paid if position.size else 0  # (the fees of the position open now)
         market.open_interest += max(position.size, 0) - max(before, 0)
-        self.cash.move(order.user_id, effect.realized - paid)
+        self.cash.move(order.user_id, effect.realized - paid, order.subaccount)
         order.filled += count
         order.remaining -= count
         order.filled_value += value

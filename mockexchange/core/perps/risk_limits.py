@@ -50,10 +50,14 @@ class NoMembers:
 
 
 class PerpRiskLimits:
-    """Under the exchange's lock. `end` ends a resting order (trading.py's)."""
+    """Under the exchange's lock. `subaccounts`, the highest numbered subaccount of a user (the cash's); `end` ends a
+    resting order (trading.py's)."""
 
-    def __init__(self, state: PerpsState, members: Members, end: Callable[[PerpOrder, str], None]) -> None:
-        self.state, self.members, self.end = state, members, end
+    def __init__(
+        self, state: PerpsState, members: Members, subaccounts: Callable[[str], int],
+        end: Callable[[PerpOrder, str], None],
+    ) -> None:  # fmt: skip
+        self.state, self.members, self.subaccounts, self.end = state, members, subaccounts, end
 
     # -- commands ------------------------------------------------------------------------------------------------
 
@@ -144,7 +148,7 @@ class PerpRiskLimits:
         """Refuse an order that raises a usage or an initial margin above its limit or cap (`before` and `after`:
         the order's account without it and with it)."""
         user_id, ticker = order.user_id, order.ticker
-        others = [account for account in self._accounts(user_id) if account.subaccount != order.subaccount]
+        others = self._accounts(user_id, skip=order.subaccount)
         was, now = _usage([before, *others]), _usage([after, *others])
         if now.get(ticker, 0) > max(was.get(ticker, 0), self.market_limit(user_id, ticker)):
             raise PerpsError(f"the order takes the notional in {ticker} past the limit", 400,
@@ -161,10 +165,12 @@ class PerpRiskLimits:
 
     # -- steps ---------------------------------------------------------------------------------------------------
 
-    def _accounts(self, user_id: str) -> list[PerpAccount]:
+    def _accounts(self, user_id: str, skip: int | None = None) -> list[PerpAccount]:
+        """The user's subaccounts holding a position or a resting order (the primary always), but `skip`."""
         state = self.state
         numbers = {0} | {state.orders[order_id].subaccount for order_id in state.resting.get(user_id, ())}
-        return [margin.account(state, 0, user_id, number) for number in sorted(numbers)]
+        numbers |= {sub for sub in range(1, self.subaccounts(user_id) + 1) if (user_id, sub) in state.positions}
+        return [margin.account(state, 0, user_id, number) for number in sorted(numbers) if number != skip]
 
     def _bring_within(self, user_id: str) -> None:
         """Cancel the user's resting orders, newest first, while its usage passes a limit they add to."""

@@ -61,7 +61,7 @@ class PerpTrading:
     ) -> None:
         self.state, self.listing, self.filling, self.cash = state, listing, filling, cash
         self.groups = PerpOrderGroups(state, self.known, self._end)
-        self.limits = PerpRiskLimits(state, members, self._end)
+        self.limits = PerpRiskLimits(state, members, cash.subaccounts, self._end)
 
     # -- placing -------------------------------------------------------------------------------------------------
 
@@ -128,7 +128,7 @@ class PerpTrading:
 
     def known(self, user_id: str, subaccount: int) -> None:
         """Refuse a subaccount the user does not have (404)."""
-        if subaccount:
+        if not 0 <= subaccount <= self.cash.subaccounts(user_id):
             raise not_found(f"margin subaccount {subaccount}")
 
     def _cap_reduce_only(self, order: PerpOrder) -> None:
@@ -142,7 +142,7 @@ class PerpTrading:
 
     def _check_margin(self, order: PerpOrder, without: str | None = None) -> None:
         """Refuse an order that raises the account's initial margin above its equity (a reducing one never does)."""
-        state, cash = self.state, self.cash.balance(order.user_id)
+        state, cash = self.state, self.cash.balance(order.user_id, order.subaccount)
         before = margin.account(state, cash, order.user_id, order.subaccount, without=without)
         after = margin.account(state, cash, order.user_id, order.subaccount, order, without)
         if after.initial > before.initial and after.initial > after.equity:

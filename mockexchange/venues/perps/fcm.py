@@ -91,7 +91,7 @@ def delete_member_limit(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[st
 
 def create_subtrader(ctx: PerpsContext, key: ApiKey, query: Query, values: dict[str, Any]) -> dict[str, Any]:
     fields = {"fcm_user_id": key.user_id, "subtrader_suffix": values["subtrader_suffix"]}
-    execute(ctx, commands.read(CreateFCMSubtrader, fields))
+    commands.execute(ctx.kalshi, commands.read(CreateFCMSubtrader, fields))  # (Kalshi's, through its venue)
     return {"subtrader_id": f"{key.user_id}_{values['subtrader_suffix']}"}
 
 

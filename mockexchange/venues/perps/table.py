@@ -20,6 +20,7 @@ from mockexchange.venues.perps import (
     orders,
     portfolio,
     rate_limits,
+    subaccounts,
 )
 
 PREFIX = "/margin"
@@ -139,4 +140,12 @@ OPERATIONS = (
         "DELETE", "/margin/fcm/subtraders/risk_controls", "DeleteFCMSubtraderRiskControls", fcm.delete_im_cap
     ),
     PerpOperation("GET", "/account/limits/perps", "GetPerpsAccountApiLimits", rate_limits.account_limits),
+    PerpOperation("POST", "/portfolio/margin/subaccounts", "CreateMarginSubaccount", subaccounts.create, status=201),
+    PerpOperation(
+        "POST",
+        "/portfolio/margin/subaccounts/transfer",
+        "ApplyMarginSubaccountTransfer",
+        subaccounts.transfer,
+        body=subaccounts.TRANSFER_BODY,
+    ),  # fmt: skip
 )
