@@ -107,3 +107,42 @@ def test_each_user_and_market_keeps_a_bounded_past() -> None:
             assert len(public(mock).get("/margin/trades", params={"ticker": ETH}).json()["trades"]) == 3
             # the market's own figures count every trade
             assert public(mock).get(f"/margin/markets/{ETH}").json()["market"]["volume"] == "5.00"
+
+
+def test_candlesticks_are_the_markets_trades_and_book_moves(mock: MockServer) -> None:
+    clock = mock.app.control.parts.clock
+    with signed(mock, "alice") as alice, signed(mock, "bob") as bob:
+        placed(alice, **order(BTC, "bid", "0.10", "99000"))
+        placed(bob, **order(BTC, "ask", "0.20", "101000"))
+        clock.set(T0 + timedelta(seconds=30))
+        placed(bob, **order(BTC, "ask", "0.10", "99000", client_order_id="hit"))  # takes the bid whole
+        clock.set(T0 + timedelta(seconds=90))
+        placed(alice, **order(BTC, "bid", "0.05", "101000", client_order_id="lift"))
+        start = int(T0.timestamp())
+        asked = {"start_ts": start, "end_ts": start + 3600, "period_interval": 1}
+        answer = public(mock).get(f"/margin/markets/{BTC}/candlesticks", params=asked).json()
+    assert answer["ticker"] == BTC
+    opening, first, second = answer["candlesticks"]  # (the orders rested at the start: the period ending then)
+    assert (opening["end_period_ts"], opening["bid"]["close"], opening["price"]["close"]) == (start, "99000.0000", None)
+    assert first == {
+        "end_period_ts": start + 60,
+        "bid": {"open": "99000.0000", "low": "0.0000", "high": "99000.0000", "close": "0.0000"},
+        "ask": {"open": "101000.0000", "low": "101000.0000", "high": "101000.0000", "close": "101000.0000"},
+        "price": {"open": "99000.0000", "low": "99000.0000", "high": "99000.0000", "close": "99000.0000",
+                  "mean": "99000.0000", "previous": None},
+        "volume": "0.10", "volume_notional_value_dollars": "9900.000000", "open_interest": "0.10",
+        "open_interest_notional_value_dollars": "9900.000000",
+    }  # fmt: skip
+    assert (second["end_period_ts"], second["price"]["close"], second["price"]["previous"]) == (
+        start + 120, "101000.0000", "99000.0000")  # fmt: skip
+    assert (second["volume"], second["open_interest"]) == ("0.05", "0.15")
+    # the latest candle before a start is moved to it, its prices null; a bad interval is 400, an unknown market 404
+    later = public(mock).get(f"/margin/markets/{BTC}/candlesticks", params=asked | {
+        "start_ts": start + 600, "include_latest_before_start": "true"}).json()["candlesticks"]  # fmt: skip
+    assert [(c["end_period_ts"], c["price"]["close"], c["price"]["previous"]) for c in later] == [
+        (start + 600, None, "101000.0000")]  # fmt: skip
+    assert (
+        public(mock).get(f"/margin/markets/{BTC}/candlesticks", params=asked | {"period_interval": 5}).status_code
+        == 400
+    )
+    assert public(mock).get("/margin/markets/NOPE/candlesticks", params=asked).status_code == 404

@@ -37,6 +37,7 @@ class Candle:
     previous: int | None  # the last trade's price before the period
     volume: int
     open_interest: int
+    value: int = 0  # the sum of its trades' price times count (the venue's units multiplied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,7 @@ def walk(
         yield Candle(
             end // US, Range(bids[0], min(bids), max(bids), bids[-1]), Range(asks[0], min(asks), max(asks), asks[-1]),
             Range(prices[0], min(prices), max(prices), prices[-1]) if prices else None,
-            half_even(paid, volume) if volume else None, previous, volume, trades.open_interest(),
+            half_even(paid, volume) if volume else None, previous, volume, trades.open_interest(), paid,
         )  # fmt: skip
 
 
@@ -103,4 +104,4 @@ def latest_before(before: list[Candle], period: int, start: int) -> Candle | Non
     if moved_to > INT64_MAX:
         return None  # a period ending past int64 seconds: no wire carries it (a `start_ts` near the int64 bound)
     previous = real.price.close if real.price is not None else real.previous
-    return replace(real, end_period_ts=moved_to, price=None, mean=None, previous=previous, volume=0)
+    return replace(real, end_period_ts=moved_to, price=None, mean=None, previous=previous, volume=0, value=0)

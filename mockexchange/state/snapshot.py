@@ -76,7 +76,8 @@ from mockexchange.version import __version__
 # 37: what a Kalshi market keeps of its book beside its levels (clock, house orders, quotes) is one part, `BookKeeping`.
 # 38: a snapshot holds the perps exchange's part (state/perps.py: core/perps's state).
 # 39: an order group is venue-neutral (core/order_groups.py's `OrderGroup`); the perps exchange keeps its groups,
-#     its corporate action notices and each user's ended orders as they ended (a perps order names its group).
+#     its corporate action notices, each user's ended orders as they ended, each market's quotes (a perps order names
+#     its group, a trade the open interest it left); Kalshi's margined cash is kept per (user, shard, subaccount).
 LAYOUT = 39
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

@@ -31,7 +31,7 @@ class PerpFilling:
         market = state.markets[taker.ticker]
         taken = self._side(market, taker, True, count, price, trade_id, now, seq)
         self._side(market, maker, False, count, price, trade_id, now, seq)
-        trade = PerpTrade(trade_id, market.ticker, count, price, taker.side, now, seq)
+        trade = PerpTrade(trade_id, market.ticker, count, price, taker.side, now, seq, market.open_interest)
         history.keep_trade(state, trade, market.volume)
         value = notional(count, price)
         market.last_price = price

@@ -1,12 +1,15 @@
 """What the perps exchange keeps of its past, bounded so that no client grows memory without bound: each user's newest
-`history_size` fills and ended (cancelled or executed) orders, each market's newest `history_size` trades (a setting,
-`Settings.perps_history_size`). Past the bound the oldest is forgotten by every read (an order's id then 404, and it
-leaves its group's list); resting orders are always kept. Each user's and market's bound is its own."""
+`history_size` fills and ended (cancelled or executed) orders, each market's newest `history_size` trades and moves
+of the top of its book (a setting, `Settings.perps_history_size`). Past the bound the oldest is forgotten by every
+read (an order's id then 404, and it leaves its group's list); resting orders are always kept. Each user's and
+market's bound is its own."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
 
+from mockexchange.core.book import ASK, BID
+from mockexchange.core.clock import unix_us
 from mockexchange.core.perps.orders import PerpOrder
 from mockexchange.core.perps.records import PerpFill, PerpTrade
 from mockexchange.core.perps.state import PerpsState
@@ -28,6 +31,19 @@ def keep_trade(state: PerpsState, trade: PerpTrade, volume_before: int) -> None:
     before.append(volume_before)
     if len(trades) > state.history_size:
         del trades[0], before[0]
+
+
+def quote(state: PerpsState, ticker: str) -> None:
+    """The market's book may have moved: its top kept if it did (the market's newest `history_size` kept)."""
+    book = state.books[ticker]
+    bid, ask = book.best(BID), book.best(ASK)
+    top = (-1 if bid is None else bid[0], -1 if ask is None else ask[0])
+    quotes = state.quotes.setdefault(ticker, [])
+    if quotes and quotes[-1][1:] == top:
+        return
+    quotes.append((unix_us(state.clock.now()), *top))
+    if len(quotes) > state.history_size:
+        del quotes[0]
 
 
 def ended(state: PerpsState, order: PerpOrder) -> None:

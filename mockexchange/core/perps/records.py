@@ -38,6 +38,7 @@ class PerpTrade:
     taker_side: str
     created: datetime
     seq: int
+    open_interest: int = 0  # hundredths: the market's after it (its candles')
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,9 @@ class PerpsState:
         self.fills: dict[str, list[PerpFill]] = {}  # each user's, oldest first
         self.trades: dict[str, list[PerpTrade]] = {}  # each market's, oldest first
         self.volume_before: dict[str, list[int]] = {}  # each market's volume before each of its trades
+        # each market's top of the book each time it moved: (Unix microseconds, best bid, best ask; -1: none), oldest
+        # first (history.py's `quote`: its candles')
+        self.quotes: dict[str, list[tuple[int, int, int]]] = {}
         self.expiries: list[tuple[datetime, int, str]] = []  # a heap: (when, seq, order_id) of resting orders
         self.order_groups: dict[str, OrderGroup] = {}
         self.user_groups: dict[str, dict[str, None]] = {}  # each user's group ids, as made

@@ -172,6 +172,7 @@ class PerpTrading:
             self._rest(order)
         elif order.remaining:
             self._end(order, order.last_update_reason)
+        history.quote(state, order.ticker)
 
     def _fill(self, order: PerpOrder, matched: Matched, outcome: PerpOutcome) -> None:
         for gone in matched.cancelled:
@@ -217,6 +218,7 @@ class PerpTrading:
         order.last_update_reason = reason
         order.updated = state.clock.now()
         history.ended(state, order)
+        history.quote(state, order.ticker)
         state.bus.publish(Change("perps.order", order.user_id, order))
 
     def _owned(self, user_id: str, order_id: str, subaccount: int) -> PerpOrder:
@@ -271,6 +273,7 @@ class PerpTrading:
         self.state.books[order.ticker].reduce(order.order_id, left)
         order.remaining, order.count = left, order.count - reduced
         order.last_update_reason, order.updated = reason, self.state.clock.now()
+        history.quote(self.state, order.ticker)
         self.state.bus.publish(Change("perps.order", order.user_id, order))
         return PerpOutcome(order, reduced_by=reduced, resized=True)
 

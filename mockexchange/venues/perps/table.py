@@ -22,6 +22,7 @@ from mockexchange.venues.perps import (
     rate_limits,
     subaccounts,
 )
+from mockexchange.venues.perps.candlesticks import candlesticks
 
 PREFIX = "/margin"
 
@@ -52,6 +53,9 @@ OPERATIONS = (
         "GET", "/margin/markets/{ticker}/orderbook", "GetMarginMarketOrderbook", markets.orderbook, signed=False
     ),
     PerpOperation("GET", "/margin/trades", "GetMarginTrades", markets.trades, signed=False),
+    PerpOperation(
+        "GET", "/margin/markets/{ticker}/candlesticks", "GetMarginMarketCandlesticks", candlesticks, signed=False
+    ),
     PerpOperation("POST", "/margin/orders", "CreateMarginOrder", orders.create, body=orders.ORDER, status=201),
     PerpOperation("GET", "/margin/orders", "GetMarginOrders", orders.listed),
     PerpOperation("DELETE", "/margin/orders", "CancelAllMarginOrders", orders.cancel_all, status=204),
