@@ -148,18 +148,19 @@ class PerpRiskLimits:
         """Refuse an order that raises a usage or an initial margin above its limit or cap (`before` and `after`:
         the order's account without it and with it)."""
         user_id, ticker = order.user_id, order.ticker
-        others = self._accounts(user_id, skip=order.subaccount)
-        was, now = _usage([before, *others]), _usage([after, *others])
-        if now.get(ticker, 0) > max(was.get(ticker, 0), self.market_limit(user_id, ticker)):
+        # (the user's other subaccounts count too; a user with the primary alone has none)
+        others = self._accounts(user_id, skip=order.subaccount) if self.subaccounts(user_id) else []
+        was, now = [before, *others], [after, *others]
+        used = _used(now, ticker)  # (the usual case, within the limit, reads no usage before the order)
+        if used > self.market_limit(user_id, ticker) and used > _used(was, ticker):
             raise PerpsError(f"the order takes the notional in {ticker} past the limit", 400,
                              "notional_risk_limit_exceeded")  # fmt: skip
         limit = self.account_limit(user_id)
-        if limit is not None and sum(now.values()) > max(sum(was.values()), limit):
+        if limit is not None and _used(now) > limit and _used(now) > _used(was):
             raise PerpsError("the order takes the account's notional past its limit", 400,
                              "notional_risk_limit_exceeded")  # fmt: skip
         for scope, cap in self.caps(user_id).items():
-            held = [before, *others], [after, *others]
-            old, new = (sum(h.initial for h in _markets(accounts) if _in(scope, h.market)) for accounts in held)
+            old, new = (sum(h.initial for h in _markets(accounts) if _in(scope, h.market)) for accounts in (was, now))
             if new > max(old, cap):
                 raise PerpsError("the order takes the initial margin past its cap", 400, "im_cap_exceeded")
 
@@ -208,6 +209,11 @@ def _in(scope: tuple[str, str], market: Any) -> bool:
 
 def _markets(accounts: list[PerpAccount]) -> Iterator[margin.PerpMarketRisk]:
     return (held for account in accounts for held in account.markets)
+
+
+def _used(accounts: list[PerpAccount], ticker: str | None = None) -> int:
+    """The accounts' notional usage in one market (None: in all)."""
+    return sum(held.usage for held in _markets(accounts) if ticker is None or held.market.ticker == ticker)
 
 
 def _usage(accounts: list[PerpAccount]) -> dict[str, int]:
