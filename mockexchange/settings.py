@@ -97,6 +97,9 @@ class Settings:
     # orders, trades, transaction log entries, deposits and withdrawals, transfers; past it, its oldest of that kind
     # are forgotten (open orders always stay). Each account's own (core/deribit/wallet_history.py). At least 1.
     deribit_history_size: int = 10_000
+    # What the perps exchange keeps of its past: each user's newest fills and ended orders, each market's newest
+    # trades, this many of each; past it the oldest is forgotten (resting orders always stay). At least 1.
+    perps_history_size: int = 10_000
     signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})
     # Kalshi's perps (margin) exchange, under /trade-api/v2/margin (docs/perps.md); False: not served (its state and
     # control-plane operations stay).

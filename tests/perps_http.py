@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from mockexchange.server import MockServer
 from mockexchange.state.snapshot import fields
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
+T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 SLICE = yaml.safe_load(perps_slice_path("openapi.yaml").read_text())
 TEMPLATES = [
     (re.compile("^/trade-api/v2" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in SLICE["paths"]
@@ -56,12 +58,34 @@ def fund(mock: MockServer, user_id: str, dollars: int) -> None:
     mock.intra_exchange_transfer(user_id, "event_contract", "margined", dollars * 10_000)
 
 
+BTC, ETH = "BTC-PERP", "ETH-PERP"
+
+
+def ready(mock: MockServer) -> MockServer:
+    """The mock as a test starts: alice and bob with $10,000 each in the margined instance, BTC-PERP marked at
+    100,000 (tick 0.5) and ETH-PERP at 3,000 (whole contracts only), no order."""
+    mock.reset()
+    mock.app.control.parts.clock.set(T0)
+    for user in ("alice", "bob"):
+        fund(mock, user, 10_000)
+    mock.list_perp_market(BTC, "100000", tick_size="0.5", contract_size="0.001")
+    mock.list_perp_market(ETH, "3000", tick_size="0.01", fractional_trading_enabled=False)
+    return mock
+
+
 def order(ticker: str, side: str, count: str, price: str, **fields: Any) -> dict[str, Any]:
     """A CreateMarginOrderRequest: good till cancelled, the taker cancelled at a cross, `fields` over it."""
     named = f"{side}-{count}-{price}".replace(".", "_")
     body = {"ticker": ticker, "client_order_id": named, "side": side, "count": count, "price": price,
             "time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
     return body | fields
+
+
+def placed(client: httpx.Client, status: int = 201, **body: object) -> dict:
+    """A CreateMarginOrder's answer, whose status must be `status`."""
+    answer = client.post("/margin/orders", json=body)
+    assert answer.status_code == status, answer.text
+    return answer.json()
 
 
 def whole(mock: MockServer) -> bytes:

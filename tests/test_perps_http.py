@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
-from perps_http import fund, order, public, signed, whole
+from perps_http import BTC, ETH, T0, fund, order, placed, public, ready, signed, whole
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-
-T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-BTC = "BTC-PERP"
-ETH = "ETH-PERP"
 
 
 @pytest.fixture(scope="module", name="server")
@@ -32,15 +28,8 @@ def module_server() -> Iterator[MockServer]:
 
 @pytest.fixture(name="mock")
 def fresh(server: MockServer) -> MockServer:
-    """The module's mock as each test starts: alice and bob with $10,000 each in the margined instance, BTC-PERP
-    marked at 100,000 (tick 0.5) and ETH-PERP at 3,000 (whole contracts only), no order."""
-    server.reset()
-    server.app.control.parts.clock.set(T0)
-    for user in ("alice", "bob"):
-        fund(server, user, 10_000)
-    server.list_perp_market(BTC, "100000", tick_size="0.5", contract_size="0.001")
-    server.list_perp_market(ETH, "3000", tick_size="0.01", fractional_trading_enabled=False)
-    return server
+    """The module's mock as each test starts (perps_http.py's `ready`)."""
+    return ready(server)
 
 
 @pytest.fixture(name="alice")
@@ -53,12 +42,6 @@ def alice_client(mock: MockServer) -> Iterator[httpx.Client]:
 def bob_client(mock: MockServer) -> Iterator[httpx.Client]:
     with signed(mock, "bob") as client:
         yield client
-
-
-def placed(client: httpx.Client, status: int = 201, **body: object) -> dict:
-    answer = client.post("/margin/orders", json=body)
-    assert answer.status_code == status, answer.text
-    return answer.json()
 
 
 def position(client: httpx.Client, ticker: str = BTC) -> dict | None:

@@ -338,7 +338,7 @@ def test_the_admin_api_reads_the_levels_and_changes_the_tier(mock, clock, http, 
 
     changed = http.post(mock.base_url + "/_admin/rate_limits", json={"tier": "advanced"})
     assert changed.status_code == 200 and changed.json()["tier"] == "advanced"
-    assert changed.json()["buckets"] == {"kalshi": {}, "deribit": {}}  # a new tier: every bucket full
+    assert changed.json()["buckets"] == {"kalshi": {}, "deribit": {}, "perps": {}}  # a new tier: every bucket full
     assert statuses([kalshi_get(http, mock, clock, signer) for _ in range(31)]) == [200] * 30 + [429]
 
     assert http.post(mock.base_url + "/_admin/rate_limits", json={"tier": "off"}).json()["tier"] == "off"

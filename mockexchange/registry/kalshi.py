@@ -59,6 +59,8 @@ COMMANDS = frozenset({
     subaccount_commands.CreateSubaccount, subaccount_commands.ApplySubaccountTransfer,
     subaccount_commands.UpdateSubaccountNetting, subaccount_commands.IntraExchangeInstanceTransfer,
     subaccount_commands.SetTargetBalanceAllocation,
+    # (the margined instance's subaccounts, which the perps venue's routes make and fund)
+    subaccount_commands.CreateMarginSubaccount, subaccount_commands.ApplyMarginSubaccountTransfer,
     key_commands.CreateApiKey, key_commands.DeleteApiKey, account_commands.GrantApiUsageLevel,
     fcm_commands.CreateFCMSubtrader, fcm_commands.UpdateFCMEventContractDailyCap,
     fcm_commands.UpdateFCMSubtraderBlockedCategories, fcm_commands.CreateFCMPositionTransfer,

@@ -14,6 +14,8 @@ from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.perps import order_commands
+from mockexchange.core.perps import order_group_commands as groups
+from mockexchange.core.perps import risk_limit_commands as limits
 from mockexchange.core.perps.errors import PerpsError
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.handlers import add_perps_handlers
@@ -27,6 +29,7 @@ from mockexchange.venues.kalshi.websocket import CommandRecorder
 from mockexchange.venues.perps import routes, table, websocket
 from mockexchange.venues.perps.context import PerpsContext
 from mockexchange.venues.perps.journaling import perps_rules
+from mockexchange.venues.perps.rate_limits import perps_budgets
 
 NAME = "perps"
 KALSHI = "kalshi"  # the venue it stands on: its users, keys and margined cash
@@ -34,21 +37,35 @@ KALSHI = "kalshi"  # the venue it stands on: its users, keys and margined cash
 COMMANDS = frozenset({
     order_commands.PlacePerpOrder, order_commands.CancelPerpOrder, order_commands.CancelPerpOrders,
     order_commands.DecreasePerpOrder, order_commands.AmendPerpOrder,
+    groups.CreatePerpOrderGroup, groups.TriggerPerpOrderGroup, groups.ResetPerpOrderGroup,
+    groups.DeletePerpOrderGroup, groups.UpdatePerpOrderGroupLimit,
+    limits.SetPerpsMemberNotionalLimit, limits.SetPerpsImCap,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
     "perps/markets": "list_perp_market",
     "perps/markets/marks": "set_perp_marks",
     "perps/markets/update": "update_perp_market",
+    "perps/corporate_actions": "set_perp_corporate_action",
     "perps/exchange_status": "set_perps_exchange_status",
     "perps/risk_parameters": "set_perps_risk_parameters",
     "perps/enabled": "set_perps_enabled",
     "perps/fee_tiers": "set_perps_fee_tier",
+    "perps/subaccounts": "create_margin_subaccount",
+    "perps/subaccounts/transfer": "margin_subaccount_transfer",
+    "perps/notional_limits": "set_perps_notional_limit",
+    "perps/fcm/notional_limit": "set_perps_member_notional_limit",
+    "perps/fcm/im_caps": "set_perps_im_cap",
     "perps/orders/place": "place_perp_order",  # a client's order (the other side of a bot's trade)
     "perps/orders/cancel": "cancel_perp_order",
     "perps/orders/cancel_all": "cancel_perp_orders",
     "perps/orders/decrease": "decrease_perp_order",
     "perps/orders/amend": "amend_perp_order",
+    "perps/order_groups": "create_perp_order_group",
+    "perps/order_groups/limit": "set_perp_order_group_limit",
+    "perps/order_groups/trigger": "trigger_perp_order_group",
+    "perps/order_groups/reset": "reset_perp_order_group",
+    "perps/order_groups/delete": "delete_perp_order_group",
 }
 # The kit's slices of the perps specs hold every operation of them; it checks those the route table serves.
 KIT = Kit(
@@ -57,13 +74,13 @@ KIT = Kit(
     writes=frozenset(operation.operation_id for operation in table.OPERATIONS if operation.write),
 )
 # The perps venue's paths (under Kalshi's /trade-api/: it is asked first whose a request is)
-MARGIN_PATHS = ("/trade-api/v2/margin/",)
+MARGIN_PATHS = ("/trade-api/v2/margin/", "/trade-api/v2/account/limits/perps", "/trade-api/v2/portfolio/margin/")
 OWNED_PATHS = (*MARGIN_PATHS, websocket.WS_PATH)  # and its websocket (Kalshi's is /trade-api/ws/v2)
 UNJUDGED = "the perps websocket's commands are not judged against a schema yet"
 
 
 class KalshiMarginCash:
-    """The perps exchange's cash: Kalshi's margined instance's, shard 0, under the ledger's lock."""
+    """The perps exchange's cash: Kalshi's margined instance's, shard 0, per subaccount, under the ledger's lock."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
@@ -72,15 +89,33 @@ class KalshiMarginCash:
     def lock(self) -> Any:
         return self.ledger.state.lock
 
-    def balance(self, user_id: str) -> int:
-        return self.ledger.subaccounts.margined_balance(user_id)
+    def balance(self, user_id: str, subaccount: int) -> int:
+        return self.ledger.subaccounts.margined_balance(user_id, subaccount)
 
-    def move(self, user_id: str, change: int) -> None:
-        self.ledger.subaccounts.move_margined(user_id, change)
+    def move(self, user_id: str, change: int, subaccount: int) -> None:
+        self.ledger.subaccounts.move_margined(user_id, change, subaccount)
+
+    def subaccounts(self, user_id: str) -> int:
+        return self.ledger.subaccounts.margin_subaccounts(user_id)
+
+
+class KalshiMembers:
+    """Who of Kalshi's users are FCM members, and whose subtrader a user is (the perps exchange's risk limits)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.accounts = ledger.state.accounts
+
+    def fcm_member(self, user_id: str) -> bool:
+        account = self.accounts.get(user_id)
+        return account is not None and account.fcm_member
+
+    def subtrader_of(self, user_id: str) -> str | None:
+        account = self.accounts.get(user_id)
+        return None if account is None else account.subtrader_of
 
 
 def _handlers(handlers: Handlers, control: Any) -> None:
-    control.perps.use_cash(KalshiMarginCash(control.ledger))
+    control.perps.use_cash(KalshiMarginCash(control.ledger), KalshiMembers(control.ledger))
     add_perps_handlers(handlers, control.perps)
 
 
@@ -126,7 +161,11 @@ def _owns(scope: Any) -> str | None:
 VENUE = Venue(
     name=NAME,
     title="Kalshi perps",
-    state=lambda parts: {"perps": PerpsExchange(parts.clock, parts.bus, parts.ids.derived(NAME))},
+    state=lambda parts: {
+        "perps": PerpsExchange(
+            parts.clock, parts.bus, parts.ids.derived(NAME), history_size=parts.settings.perps_history_size
+        )
+    },
     handlers=_handlers,
     reset=lambda control: control.perps.reset(),
     on_clock=_on_clock,
@@ -140,4 +179,5 @@ VENUE = Venue(
     kit=KIT,
     banner=BANNER,
     demo_keys=demo_perps,  # (the demo's markets and margin cash: its keys are Kalshi's)
+    budgets=perps_budgets,
 )

@@ -77,7 +77,10 @@ from mockexchange.version import __version__
 # 38: a snapshot holds the perps exchange's part (state/perps.py: core/perps's state).
 # 39: a Kalshi market keeps its holders' rows (`Market.holders`), not the position store's map by ticker, and not
 #     its last trade's size (the fill log holds it).
-LAYOUT = 39
+# 40: an order group is venue-neutral (core/order_groups.py's `OrderGroup`); the perps exchange keeps its groups,
+#     its corporate action notices, each user's ended orders as they ended, each market's quotes (a perps order names
+#     its group, a trade the open interest it left); Kalshi's margined cash is kept per (user, shard, subaccount).
+LAYOUT = 40
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

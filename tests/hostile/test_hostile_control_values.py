@@ -119,6 +119,9 @@ VALID: dict[str, dict[str, Any]] = {
     "subaccount_transfer": {"user_id": "k1", "client_transfer_id": "c1", "from_subaccount": 0, "to_subaccount": 1,
                             "amount_cents": 100, "exchange_index": 0},
     "set_subaccount_netting": {"user_id": "k1", "subaccount": 0, "enabled": False},
+    "create_margin_subaccount": {"user_id": "k1"},
+    "margin_subaccount_transfer": {"user_id": "k1", "client_transfer_id": "c1", "from_subaccount": 0,
+                                   "to_subaccount": 1, "amount_cents": 100},
     "intra_exchange_transfer": {"user_id": "k1", "source": "event_contract", "destination": "margined", "amount": 100,
                                 "source_exchange_shard": 0, "destination_exchange_shard": 0, "source_subaccount": 0,
                                 "destination_subaccount": 0, "client_transfer_id": None, "status": "pending"},
@@ -170,17 +173,32 @@ VALID: dict[str, dict[str, Any]] = {
     "set_perp_marks": {"ticker": "BTC-PERP", "mark_price": "101000", "liquidation_mark_price": None,
                        "settlement_mark_price": None, "reference_price": "100500"},
     "update_perp_market": {"ticker": "BTC-PERP", "status": "active", "market_version": 2},
+    "set_perp_corporate_action": {"ticker": "BTC-PERP", "type": "stock_split", "status": "scheduled",
+                                  "action_id": "ca1", "execution_time": "2026-12-01T14:30:00Z",
+                                  "cash_per_share": None, "cash_per_contract": None, "ex_date": "2026-12-01",
+                                  "ratio_old": "1", "ratio_new": "2", "reason": None,
+                                  "settlement_price_per_share": None, "settlement_price_per_contract": None,
+                                  "old_ticker": None, "new_ticker": None},
     "set_perps_exchange_status": {"exchange_active": True, "trading_active": False},
     "set_perps_risk_parameters": {"liquidation_margin_ratio_threshold": "1",
                                   "queue_entry_margin_ratio_threshold": "1.5"},
     "set_perps_enabled": {"user_id": "k1", "enabled": False},
     "set_perps_fee_tier": {"user_id": "k1", "tier": 1},
+    "set_perps_notional_limit": {"user_id": "k1", "limit": "5000", "level": "market", "ticker": "BTC-PERP"},
+    "set_perps_member_notional_limit": {"user_id": "k1", "limit": "5000.5"},
     "place_perp_order": {"user_id": "k1", "ticker": "BTC-PERP", "side": "bid", "count": "0.01", "price": "99000",
                          "client_order_id": "p1", "time_in_force": "good_till_canceled",
                          "self_trade_prevention_type": "taker_at_cross", "expiration_time": None, "post_only": False,
                          "reduce_only": False, "cancel_order_on_pause": False, "subaccount": 0, "order_group_id": None,
                          "market_version": 0},
     "cancel_perp_orders": {"user_id": "k1", "subaccount": None},
+    "create_perp_order_group": {"user_id": "k1", "contracts_limit": 5, "contracts_limit_fp": "5.00", "subaccount": 0,
+                                "exchange_index": 0, "order_group_id": "pg9"},
+    "trigger_perp_order_group": {"user_id": "k1", "order_group_id": "pg1", "subaccount": 0},
+    "reset_perp_order_group": {"user_id": "k1", "order_group_id": "pg1", "subaccount": 0},
+    "delete_perp_order_group": {"user_id": "k1", "order_group_id": "pg1", "subaccount": 0},
+    "set_perp_order_group_limit": {"user_id": "k1", "order_group_id": "pg1", "contracts_limit": 7,
+                                   "contracts_limit_fp": "7.00", "subaccount": 0},
     "perps_account": {"user_id": "k1", "subaccount": 0},
 }  # fmt: skip
 # Operations on a market paused first.
@@ -189,6 +207,8 @@ ON_A_PAUSED_MARKET = {"resume_market": {"ticker": "EV-A"}}
 FCM_SUBTRADER = "(the subtrader made first)"
 ON_A_SUBTRADER = {
     "set_fcm_daily_cap": {"fcm_user_id": "k1", "subtrader_id": FCM_SUBTRADER, "limit": "100"},
+    "set_perps_im_cap": {"user_id": "k1", "subtrader_id": FCM_SUBTRADER, "im_cap": "100", "market_ticker": "BTC-PERP",
+                         "asset_class": None},
     "set_fcm_blocked_category": {"fcm_user_id": "k1", "subtrader_id": FCM_SUBTRADER, "category": "Sports",
                                  "blocked": True},
     "fcm_position_transfer": {"fcm_user_id": "k1", "source_subtrader_id": FCM_SUBTRADER,
@@ -227,6 +247,8 @@ def seed_users(control: Control) -> None:
     seed_deribit(control)
     control.intra_exchange_transfer("k1", "event_contract", "margined", 10_000_000)  # $1,000 of perps cash
     control.list_perp_market("BTC-PERP", "100000")
+    control.create_perp_order_group("k1", contracts_limit=5, order_group_id="pg1")
+    control.create_margin_subaccount("k1")
 
 
 def seed_deribit(control: Control) -> None:

@@ -19,8 +19,8 @@ from typing import Any
 
 from mockexchange.admin.kalshi.venue import API, venue_answer
 from mockexchange.admin.queries import HISTORY_ROWS
-from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.units import contracts
+from mockexchange.core.order_groups import OrderGroup
 from mockexchange.venues.kalshi import order_groups as venue_groups
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.params import Parts, Query

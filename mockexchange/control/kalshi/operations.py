@@ -83,6 +83,11 @@ class KalshiOperations:
     create_subaccount = operation(subaccount_commands.CreateSubaccount, subaccounts.subaccount_json)
     subaccount_transfer = operation(subaccount_commands.ApplySubaccountTransfer, subaccounts.subaccount_transfer_json)
     set_subaccount_netting = operation(subaccount_commands.UpdateSubaccountNetting, subaccounts.netting_json)
+    # (the margined instance's subaccounts: the perps exchange's cash)
+    create_margin_subaccount = operation(subaccount_commands.CreateMarginSubaccount, subaccounts.margin_subaccount_json)
+    margin_subaccount_transfer = operation(
+        subaccount_commands.ApplyMarginSubaccountTransfer, subaccounts.subaccount_transfer_json
+    )
     intra_exchange_transfer = operation(
         subaccount_commands.IntraExchangeInstanceTransfer, subaccounts.instance_transfer_json
     )

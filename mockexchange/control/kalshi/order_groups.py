@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.core.kalshi.order_group_records import OrderGroup
+from mockexchange.core.order_groups import OrderGroup
 
 
 def group_json(group: OrderGroup) -> dict[str, Any]:

@@ -32,6 +32,10 @@ def instance_transfer_json(record: InstanceTransfer) -> dict[str, Any]:
     return fields(record, names, created_time=record.created)
 
 
+def margin_subaccount_json(number: int) -> dict[str, Any]:
+    return {"subaccount_number": number}
+
+
 def subaccount_json(made: tuple[CreateSubaccount, int]) -> dict[str, Any]:
     create, number = made
     return {"user_id": create.user_id, "subaccount_number": number, "exchange_index": create.exchange_index}

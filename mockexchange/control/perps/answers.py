@@ -12,6 +12,7 @@ from mockexchange.core.perps import units
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.order_commands import SUBACCOUNT
+from mockexchange.core.perps.records import PerpCorporateAction
 from mockexchange.core.perps.trading import PerpOutcome
 from mockexchange.core.values import TEXT
 
@@ -24,6 +25,12 @@ def market_json(market: PerpMarket) -> dict[str, Any]:
         settlement_mark_price=units.price(market.settlement_mark.price),
         reference_price=units.price(market.reference.price),
     )  # fmt: skip
+
+
+def corporate_action_json(action: PerpCorporateAction) -> dict[str, Any]:
+    """A notice: its id and market, when it was set, and the command's plain values that set it."""
+    return {"action_id": action.action_id, "market_id": action.market_id, "updated": action.updated.isoformat(),
+            **write(action.terms)}  # fmt: skip
 
 
 def order_json(outcome: PerpOutcome) -> dict[str, Any]:

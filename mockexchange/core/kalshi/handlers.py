@@ -35,8 +35,10 @@ from mockexchange.core.kalshi.order_group_commands import (
 )
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.core.kalshi.subaccount_commands import (
+    ApplyMarginSubaccountTransfer,
     ApplySubaccountTransfer,
     CompleteInstanceTransfer,
+    CreateMarginSubaccount,
     CreateSubaccount,
     IntraExchangeInstanceTransfer,
     SetTargetBalanceAllocation,
@@ -78,6 +80,8 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(CreateFCMPositionTransfer, ledger.fcm.transfer_position)
     handlers.add(CreateSubaccount, lambda create: (create, ledger.subaccounts.create_subaccount(create)))
     handlers.add(ApplySubaccountTransfer, ledger.subaccounts.subaccount_transfer)
+    handlers.add(CreateMarginSubaccount, ledger.subaccounts.create_margin_subaccount)
+    handlers.add(ApplyMarginSubaccountTransfer, ledger.subaccounts.margin_subaccount_transfer)
     handlers.add(UpdateSubaccountNetting, ledger.subaccounts.set_subaccount_netting)
     handlers.add(IntraExchangeInstanceTransfer, ledger.subaccounts.instance_transfer)
     handlers.add(CompleteInstanceTransfer, ledger.subaccounts.complete_instance_transfer)

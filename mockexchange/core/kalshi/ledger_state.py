@@ -26,13 +26,13 @@ from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
-from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.subaccount_records import SubaccountState
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.kalshi.usage_levels import UsageLevels
 from mockexchange.core.kept_index import KeptIndex
+from mockexchange.core.order_groups import OrderGroup
 from mockexchange.core.stepping import StateLock
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import History

@@ -35,8 +35,8 @@ from mockexchange.core.stepping import DEEP
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.filling import Filling
     from mockexchange.core.kalshi.ledger_state import LedgerState
-    from mockexchange.core.kalshi.order_group_records import OrderGroup
     from mockexchange.core.kalshi.order_upkeep import OrderUpkeep
+    from mockexchange.core.order_groups import OrderGroup
 
 
 @dataclass(slots=True)

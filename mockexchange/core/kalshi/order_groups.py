@@ -35,10 +35,11 @@ from mockexchange.core.kalshi.order_group_commands import (
     TriggerOrderGroup,
     UpdateOrderGroupLimit,
 )
-from mockexchange.core.kalshi.order_group_records import (
+from mockexchange.core.kalshi.order_group_records import GROUP
+from mockexchange.core.kalshi.orders import CANCELED, DECREASE, Order
+from mockexchange.core.order_groups import (
     CREATED,
     DELETED,
-    GROUP,
     LIMIT_UPDATED,
     MAX_GROUPS,
     RESET,
@@ -46,7 +47,6 @@ from mockexchange.core.kalshi.order_group_records import (
     GroupEvent,
     OrderGroup,
 )
-from mockexchange.core.kalshi.orders import CANCELED, DECREASE, Order
 from mockexchange.core.stepping import DEEP, Footprint
 
 if TYPE_CHECKING:
@@ -108,9 +108,7 @@ class OrderGroups:
         """The group's count back to zero and its trigger ended: it takes orders again."""
         with self.state.lock:
             group = self._group_of(on)
-            group.matched.clear()
-            group.in_window = 0
-            group.triggered = False
+            group.reset()
             self._group_event(group, RESET, self.state.clock.now())
             return group
 
@@ -123,7 +121,7 @@ class OrderGroups:
             now = self.state.clock.now()
             group.contracts_limit = contracts_limit
             self._group_event(group, LIMIT_UPDATED, now)
-            if not group.triggered and group.total(now) > contracts_limit:
+            if group.passed(now):
                 self._trigger(group, now)
             return group
 
@@ -183,9 +181,7 @@ class OrderGroups:
         group = self.state.order_groups.get(group_id) if group_id is not None else None
         if group is None:  # deleted since the order was placed
             return
-        group.matched.append((now, count))
-        group.in_window += count
-        if not group.triggered and group.total(now) > group.contracts_limit:
+        if group.count(count, now):
             self.state.groups_due.append(group.group_id)
 
     def trip_groups(self, now: datetime) -> None:
@@ -243,11 +239,6 @@ class OrderGroups:
     def _group_event(self, group: OrderGroup, event_type: str, now: datetime) -> None:
         takers = self.state.bus.takers(GROUP)
         if takers:
-            limit = group.contracts_limit if event_type in (CREATED, LIMIT_UPDATED) else None
-            change = Change(
-                GROUP,
-                group.user_id,
-                GroupEvent(event_type, group.group_id, group.user_id, group.subaccount, limit, now),
-            )
+            change = Change(GROUP, group.user_id, GroupEvent.of(group, event_type, now))
             for take in takers:
                 take(change)

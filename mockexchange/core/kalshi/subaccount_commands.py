@@ -75,6 +75,25 @@ class ApplySubaccountTransfer(UserCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class CreateMarginSubaccount(UserCommand):
+    """The user's next numbered subaccount of the margined instance (1 to 63: the perps exchange's)."""
+
+    name: ClassVar[str] = "create_margin_subaccount"
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyMarginSubaccountTransfer(UserCommand):
+    """Move `amount_cents` of the margined instance's cash between two of the user's subaccounts there (0: the
+    primary); the same `client_transfer_id` with the same terms answers the transfer already made (409 with others)."""
+
+    name: ClassVar[str] = "margin_subaccount_transfer"
+    client_transfer_id: str = value(TEXT)
+    from_subaccount: int = value(SUBACCOUNT)
+    to_subaccount: int = value(SUBACCOUNT)
+    amount_cents: int = value(Integer(1, MAX_CENTS))
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateSubaccountNetting(UserCommand):
     """Record the subaccount's netting setting (the ledger nets YES against NO either way)."""
 

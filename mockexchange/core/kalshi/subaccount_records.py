@@ -42,6 +42,7 @@ class AccountSetup:
     """What a user set about its subaccounts: how many it created, netting, the target balance allocation."""
 
     created: int = 0  # the highest numbered subaccount created
+    margined: int = 0  # the highest numbered subaccount of the margined instance created (the perps exchange's)
     netting: dict[int, bool] = field(default_factory=dict)  # by subaccount; absent: enabled
     allocations: tuple[tuple[int, int], ...] = ()  # (exchange index, percent)
     reservation: str = "sum"
@@ -55,7 +56,11 @@ class SubaccountState:
     instance_transfers: KeptIndex[InstanceTransfer] = field(default_factory=KeptIndex)  # by user (the kept ones)
     instance_by_id: dict[str, InstanceTransfer] = field(default_factory=dict)
     instance_client_ids: set[tuple[str, str, int, str]] = field(default_factory=set)  # user, source, shard, id
-    margined: dict[tuple[str, int], int] = field(default_factory=dict)  # (user, shard) -> micro-dollars
+    # The margined instance's cash: (user, shard, subaccount) -> micro-dollars; its subaccount transfers kept, as the
+    # event_contract instance's are
+    margined: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    margined_transfers: KeptIndex[SubaccountTransfer] = field(default_factory=KeptIndex)
+    margined_by_client_id: dict[tuple[str, str], SubaccountTransfer] = field(default_factory=dict)
 
     def clear(self) -> None:
         for kept in fields(self):

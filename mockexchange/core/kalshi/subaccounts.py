@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT, Refusal, check_cash
 from mockexchange.core.kalshi.subaccount_commands import (
+    ApplyMarginSubaccountTransfer,
     ApplySubaccountTransfer,
     CompleteInstanceTransfer,
+    CreateMarginSubaccount,
     CreateSubaccount,
     IntraExchangeInstanceTransfer,
     SetTargetBalanceAllocation,
@@ -30,6 +32,7 @@ from mockexchange.core.kalshi.subaccount_commands import (
 )
 from mockexchange.core.kalshi.subaccount_records import AccountSetup, InstanceTransfer, SubaccountTransfer
 from mockexchange.core.kalshi.units import CENT, CENTI_CENT
+from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.rate_budgets import OFF, TIERS
 
 if TYPE_CHECKING:
@@ -117,17 +120,12 @@ class Subaccounts:
         with self.state.lock:
             account = self.state.account(user_id)
             kept = self.state.subaccount_state
-            made = kept.by_client_id.get((user_id, client_transfer_id))
+            made = _made(kept.by_client_id, transfer, exchange_index)
             if made is not None:
-                terms = (made.from_subaccount, made.to_subaccount, made.amount_cents, made.exchange_index)
-                if terms != (from_subaccount, to_subaccount, amount_cents, exchange_index):
-                    raise Refusal(f"client_transfer_id {client_transfer_id!r} was used for another transfer", 409,
-                                  "conflict")  # fmt: skip
                 return made
             record = self._subaccount_move(
                 account, from_subaccount, to_subaccount, amount_cents, exchange_index, client_transfer_id
             )
-            kept.by_client_id[(user_id, client_transfer_id)] = record
             return record
 
     def _subaccount_move(
@@ -143,13 +141,55 @@ class Subaccounts:
             transfer_id or self.state.new_id(), account.user_id, source, destination, cents, index, now, client_id
         )
         kept = self.state.subaccount_state
-        kept.transfers.add(account.user_id, now, record)
-        for gone in kept.transfers.trim(account.user_id, MAX_KEPT_TRANSFERS):
-            named = (account.user_id, gone.client_transfer_id or "")
-            if gone.client_transfer_id is not None and kept.by_client_id.get(named) is gone:
-                del kept.by_client_id[named]
+        _keep(kept.transfers, kept.by_client_id, record)
         self.state.bus.publish(Change("subaccount_transfer", account.user_id, record))
         return record
+
+    # -- the margined instance's subaccounts (the perps exchange's cash) ------------------------------------------
+
+    def create_margin_subaccount(self, create: CreateMarginSubaccount) -> int:
+        """The next numbered subaccount of the margined instance (1-63)."""
+        with self.state.lock:
+            self.state.account(create.user_id)
+            setup = self._setup_for_change(create.user_id)
+            if setup.margined >= MAX_SUBACCOUNT:
+                raise Refusal(f"{create.user_id!r} has {MAX_SUBACCOUNT} numbered margin subaccounts, the most there "
+                              "may be")  # fmt: skip
+            setup.margined += 1
+            self.state.bus.publish(Change("margin_subaccount", create.user_id, setup.margined))
+            return setup.margined
+
+    def margin_subaccounts(self, user_id: str) -> int:
+        """The highest numbered margin subaccount the user created (0: the primary alone)."""
+        setup = self.state.subaccount_state.setups.get(user_id)
+        return setup.margined if setup else 0
+
+    def margin_subaccount_transfer(self, transfer: ApplyMarginSubaccountTransfer) -> SubaccountTransfer:
+        """Move margined cash between two of the user's margin subaccounts (shard 0); the same `client_transfer_id`
+        again with the same terms answers the transfer made, with other terms a 409."""
+        user_id, source, destination = transfer.user_id, transfer.from_subaccount, transfer.to_subaccount
+        if source == destination:
+            raise Refusal("from_subaccount and to_subaccount must differ")
+        with self.state.lock:
+            self.state.account(user_id)
+            kept = self.state.subaccount_state
+            made = _made(kept.margined_by_client_id, transfer, 0)
+            if made is not None:
+                return made
+            for name, number in (("from_subaccount", source), ("to_subaccount", destination)):
+                if number > self.margin_subaccounts(user_id):
+                    raise Refusal(f"{name} {number} is not a margin subaccount of {user_id!r} (create it first)")
+            amount = transfer.amount_cents * CENT
+            if self.margined_balance(user_id, source) < amount:
+                raise Refusal("insufficient balance", 400, "insufficient_balance")
+            self.move_margined(user_id, -amount, source)
+            self.move_margined(user_id, amount, destination)
+            now = self.state.clock.now()
+            record = SubaccountTransfer(self.state.new_id(), user_id, source, destination, transfer.amount_cents, 0,
+                                        now, transfer.client_transfer_id)  # fmt: skip
+            _keep(kept.margined_transfers, kept.margined_by_client_id, record)
+            self.state.bus.publish(Change("margin_subaccount_transfer", user_id, record))
+            return record
 
     def set_subaccount_netting(self, netting: UpdateSubaccountNetting) -> UpdateSubaccountNetting:
         user_id, subaccount, enabled = netting.user_id, netting.subaccount, netting.enabled
@@ -227,7 +267,7 @@ class Subaccounts:
         amount = record.amount * CENTI_CENT
         moves: list[tuple[int, int, int]] = []  # on event_contract: (subaccount, shard, micro-dollars)
         margined = self.state.subaccount_state.margined
-        deltas: dict[tuple[str, int], int] = {}
+        deltas: dict[tuple[str, int, int], int] = {}
         sides = (
             (ends[0], record.source, record.source_exchange_shard, record.source_subaccount, -amount),
             (ends[1], record.destination, record.destination_exchange_shard, record.destination_subaccount, amount),
@@ -238,7 +278,7 @@ class Subaccounts:
             if instance == "event_contract":
                 moves.append((subaccount, shard, change))
             else:
-                key = (account.user_id, shard)
+                key = (account.user_id, shard, subaccount)
                 deltas[key] = deltas.get(key, 0) + change
                 if margined.get(key, 0) + deltas[key] < 0:
                     raise Refusal("insufficient balance", 400, "insufficient_balance")
@@ -247,16 +287,17 @@ class Subaccounts:
         for key, change in deltas.items():
             margined[key] = margined.get(key, 0) + change
 
-    def margined_balance(self, user_id: str, shard: int = 0) -> int:
-        """The user's margined cash on `shard`, in micro-dollars."""
-        return self.state.subaccount_state.margined.get((user_id, shard), 0)
+    def margined_balance(self, user_id: str, subaccount: int = 0, shard: int = 0) -> int:
+        """The user's margined cash in a subaccount on `shard`, in micro-dollars."""
+        return self.state.subaccount_state.margined.get((user_id, shard, subaccount), 0)
 
-    def move_margined(self, user_id: str, change: int, shard: int = 0) -> None:
-        """Add `change` micro-dollars to the user's margined cash on `shard` (what its perps trading realized, less
-        fees: the perps exchange's one cash is this one, under the ledger's lock)."""
+    def move_margined(self, user_id: str, change: int, subaccount: int = 0, shard: int = 0) -> None:
+        """Add `change` micro-dollars to the user's margined cash in a subaccount on `shard` (what its perps trading
+        realized, less fees: the perps exchange's one cash is this one, under the ledger's lock)."""
         with self.state.lock:
             margined = self.state.subaccount_state.margined
-            margined[(user_id, shard)] = margined.get((user_id, shard), 0) + change
+            key = (user_id, shard, subaccount)
+            margined[key] = margined.get(key, 0) + change
 
     def set_target_balance_allocation(self, allocation: SetTargetBalanceAllocation) -> SetTargetBalanceAllocation:
         """Replace the allocation: percentages of sweepable balance per exchange index, 100 in all (none: no
@@ -277,3 +318,32 @@ class Subaccounts:
             setup.reservation = reservation
             self.state.bus.publish(Change("target_balance_allocation", user_id, setup))
         return allocation
+
+
+def _made(
+    by_client_id: dict[tuple[str, str], SubaccountTransfer],
+    transfer: ApplySubaccountTransfer | ApplyMarginSubaccountTransfer, exchange_index: int,
+) -> SubaccountTransfer | None:  # fmt: skip
+    """The transfer a `client_transfer_id` already made with these terms (None: none); 409 if with others."""
+    made = by_client_id.get((transfer.user_id, transfer.client_transfer_id))
+    if made is None:
+        return None
+    terms = (made.from_subaccount, made.to_subaccount, made.amount_cents, made.exchange_index)
+    if terms != (transfer.from_subaccount, transfer.to_subaccount, transfer.amount_cents, exchange_index):
+        raise Refusal(f"client_transfer_id {transfer.client_transfer_id!r} was used for another transfer", 409,
+                      "conflict")  # fmt: skip
+    return made
+
+
+def _keep(
+    transfers: KeptIndex[SubaccountTransfer], by_client_id: dict[tuple[str, str], SubaccountTransfer],
+    record: SubaccountTransfer,
+) -> None:  # fmt: skip
+    """Keep a transfer (and its client id) among the account's latest `MAX_KEPT_TRANSFERS`."""
+    transfers.add(record.user_id, record.created, record)
+    if record.client_transfer_id is not None:
+        by_client_id[(record.user_id, record.client_transfer_id)] = record
+    for gone in transfers.trim(record.user_id, MAX_KEPT_TRANSFERS):
+        named = (record.user_id, gone.client_transfer_id or "")
+        if gone.client_transfer_id is not None and by_client_id.get(named) is gone:
+            del by_client_id[named]

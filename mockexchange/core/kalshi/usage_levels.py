@@ -25,6 +25,7 @@ BASIC = LEVELS[0]
 ADVANCED = LEVELS[1]
 EXCHANGE_INSTANCES = ("event_contract", "margined")
 PREDICTIONS = "event_contract"  # the lane /account/limits reports
+MARGINED = "margined"  # the perps exchange's lane (/account/limits/perps)
 GRANT_SOURCES = ("volume", "manual")
 VOLUME_WINDOW = timedelta(days=30)
 # Each volume-based level's goals in contracts: (earned at, kept at) over the trailing 30 days. The mock's choice.
@@ -76,12 +77,12 @@ class UsageLevels:
         live = [g for g in held if g.live(now)]
         return sorted(live, key=lambda g: (EXCHANGE_INSTANCES.index(g.exchange_instance), LEVELS.index(g.level)))
 
-    def tier(self, user_id: str, base: str, now: datetime) -> str:
-        """The user's effective Predictions tier: the highest of `base` (the mock's tier; basic when it is off) and its
-        live event_contract grants."""
+    def tier(self, user_id: str, base: str, now: datetime, instance: str = PREDICTIONS) -> str:
+        """The user's effective tier on an exchange instance (Predictions unless named): the highest of `base` (the
+        mock's tier; basic when it is off) and its live grants on that instance."""
         found = BASIC if base == OFF else base
         for grant in self.grants(user_id, now):
-            if grant.exchange_instance == PREDICTIONS:
+            if grant.exchange_instance == instance:
                 found = higher(found, grant.level)
         return found
 

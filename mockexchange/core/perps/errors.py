@@ -14,3 +14,8 @@ class PerpsError(ValueError):
 
 def not_found(what: str) -> PerpsError:
     return PerpsError(f"{what} not found", 404, "not_found")
+
+
+def not_enabled() -> PerpsError:
+    """A user margin trading is not enabled for (set_perps_enabled)."""
+    return PerpsError("margin trading is not enabled for this user", 403, "margin_not_enabled")

@@ -12,9 +12,12 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
 from mockexchange.core.perps import margin
 from mockexchange.core.perps.cash import MarginCash
+from mockexchange.core.perps.corporate_actions import PerpCorporateActions
 from mockexchange.core.perps.filling import PerpFilling
+from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.markets import PerpMarket
+from mockexchange.core.perps.risk_limits import Members, NoMembers
 from mockexchange.core.perps.state import PerpsState
 from mockexchange.core.perps.trading import PerpTrading
 from mockexchange.core.perps.units import notional
@@ -28,25 +31,30 @@ class _NoCash:
     def __init__(self, lock: Any) -> None:
         self.lock = lock
 
-    def balance(self, user_id: str) -> int:
+    def balance(self, user_id: str, subaccount: int) -> int:
         return 0
 
-    def move(self, user_id: str, change: int) -> None:
+    def move(self, user_id: str, change: int, subaccount: int) -> None:
         raise RuntimeError("the perps exchange has no cash: its registration shares the margined instance's")
+
+    def subaccounts(self, user_id: str) -> int:
+        return 0
 
 
 class PerpsExchange:
-    def __init__(self, clock: Clock, bus: EventBus, ids: Any) -> None:
-        self.state = PerpsState(clock, bus, ids)
+    def __init__(self, clock: Clock, bus: EventBus, ids: Any, history_size: int = DEFAULT_HISTORY_SIZE) -> None:
+        self.state = PerpsState(clock, bus, ids, history_size)
         self.listing = PerpListing(self.state)
-        self.use_cash(_NoCash(self.state.lock))
+        self.corporate_actions = PerpCorporateActions(self.state, self.listing)
+        self.use_cash(_NoCash(self.state.lock), NoMembers())
 
-    def use_cash(self, cash: MarginCash) -> None:
-        """Take `cash` as the exchange's (the margined instance's) and run under its lock."""
+    def use_cash(self, cash: MarginCash, members: Members) -> None:
+        """Take `cash` as the exchange's (the margined instance's) and run under its lock; `members`, who of Kalshi's
+        users are FCM members and subtraders."""
         self.cash = cash
         self.state.lock = cash.lock
         self.filling = PerpFilling(self.state, cash)
-        self.trading = PerpTrading(self.state, self.listing, self.filling, cash)
+        self.trading = PerpTrading(self.state, self.listing, self.filling, cash, members)
 
     @property
     def lock(self) -> Any:
@@ -57,9 +65,8 @@ class PerpsExchange:
             self.state.clear()
 
     def account(self, user_id: str, subaccount: int = 0) -> margin.PerpAccount:
-        """The account's margin at the marks now (its cash the margined instance's, for the primary subaccount)."""
-        cash = self.cash.balance(user_id) if subaccount == 0 else 0
-        return margin.account(self.state, cash, user_id, subaccount)
+        """The account's margin at the marks now (its cash the margined instance's)."""
+        return margin.account(self.state, self.cash.balance(user_id, subaccount), user_id, subaccount)
 
     def volume_24h(self, market: PerpMarket) -> tuple[int, int]:
         """The market's volume (hundredths) and its notional (micro-dollars) over the last 24 hours."""

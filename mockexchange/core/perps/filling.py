@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from mockexchange.core.events import Change
-from mockexchange.core.perps import positions
+from mockexchange.core.perps import history, positions
 from mockexchange.core.perps.cash import MarginCash
 from mockexchange.core.perps.fees import TIERS, fee
 from mockexchange.core.perps.markets import PerpMarket
@@ -31,9 +31,8 @@ class PerpFilling:
         market = state.markets[taker.ticker]
         taken = self._side(market, taker, True, count, price, trade_id, now, seq)
         self._side(market, maker, False, count, price, trade_id, now, seq)
-        trade = PerpTrade(trade_id, market.ticker, count, price, taker.side, now, seq)
-        state.volume_before[market.ticker].append(market.volume)
-        state.trades[market.ticker].append(trade)
+        trade = PerpTrade(trade_id, market.ticker, count, price, taker.side, now, seq, market.open_interest)
+        history.keep_trade(state, trade, market.volume)
         value = notional(count, price)
         market.last_price = price
         market.volume += count
@@ -57,7 +56,7 @@ class PerpFilling:
         paid = fee(value, tier.taker if is_taker else tier.maker)
         position.fees = position.fees + paid if position.size else 0  # (the fees of the position open now)
         market.open_interest += max(position.size, 0) - max(before, 0)
-        self.cash.move(order.user_id, effect.realized - paid)
+        self.cash.move(order.user_id, effect.realized - paid, order.subaccount)
         order.filled += count
         order.remaining -= count
         order.filled_value += value
@@ -67,6 +66,6 @@ class PerpFilling:
             state.new_id(), trade_id, order.order_id, order.user_id, order.subaccount, market.ticker, order.side,
             is_taker, count, price, effect.entry_cost, effect.entry_size, paid, effect.realized, now, seq,
         )  # fmt: skip
-        state.fills.setdefault(order.user_id, []).append(made)
+        history.keep_fill(state, made)
         state.bus.publish(Change("perps.fill", order.user_id, made))
         return made

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from mockexchange.core.commands import Handlers
 from mockexchange.core.perps import account_commands, market_commands, order_commands
+from mockexchange.core.perps import order_group_commands as groups
+from mockexchange.core.perps import risk_limit_commands as limits
 from mockexchange.core.perps.exchange import PerpsExchange
 
 
@@ -14,6 +16,7 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     add(market_commands.ListPerpMarket, listing.list_market)
     add(market_commands.SetPerpMarks, listing.set_marks)
     add(market_commands.UpdatePerpMarket, listing.update_market)
+    add(market_commands.SetPerpCorporateAction, exchange.corporate_actions.set)
     add(account_commands.SetPerpsExchangeStatus, listing.set_exchange_status)
     add(account_commands.SetPerpsEnabled, listing.set_enabled)
     add(account_commands.SetPerpsFeeTier, listing.set_fee_tier)
@@ -23,3 +26,11 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     add(order_commands.CancelPerpOrders, lambda cancel: exchange.trading.cancel_all(cancel))
     add(order_commands.DecreasePerpOrder, lambda decrease: exchange.trading.decrease(decrease))
     add(order_commands.AmendPerpOrder, lambda amend: exchange.trading.amend(amend))
+    add(groups.CreatePerpOrderGroup, lambda create: exchange.trading.groups.create(create))
+    add(groups.TriggerPerpOrderGroup, lambda on: exchange.trading.groups.trigger(on))
+    add(groups.ResetPerpOrderGroup, lambda on: exchange.trading.groups.reset(on))
+    add(groups.DeletePerpOrderGroup, lambda on: exchange.trading.groups.delete(on))
+    add(groups.UpdatePerpOrderGroupLimit, lambda update: exchange.trading.groups.set_limit(update))
+    add(limits.SetPerpsNotionalLimit, lambda set_: exchange.trading.limits.set_notional_limit(set_))
+    add(limits.SetPerpsMemberNotionalLimit, lambda set_: exchange.trading.limits.set_member_limit(set_))
+    add(limits.SetPerpsImCap, lambda set_: exchange.trading.limits.set_im_cap(set_))

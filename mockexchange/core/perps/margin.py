@@ -46,11 +46,15 @@ class PerpMarketRisk:
         return ceiling(self.notional * self.market.maintenance_rate, MILLION)
 
     @property
-    def initial(self) -> int:
+    def usage(self) -> int:
+        """Its risk notional: the larger of its long side (a long position at the mark plus the resting bids at their
+        prices) and its short side."""
         size, mark = self.position.size, self.market.mark
-        long = notional(max(size, 0), mark) + self.bids
-        short = notional(max(-size, 0), mark) + self.asks
-        return self._initial(max(long, short))
+        return max(notional(max(size, 0), mark) + self.bids, notional(max(-size, 0), mark) + self.asks)
+
+    @property
+    def initial(self) -> int:
+        return self._initial(self.usage)
 
     @property
     def positions_initial(self) -> int:

@@ -44,6 +44,7 @@ class PerpOrder:
     last_update_reason: str = ""
     filled_value: int = 0  # micro-dollars: the sum of each fill's count times its price
     fees: int = 0  # micro-dollars paid on its fills
+    order_group_id: str | None = None
 
     @property
     def buys(self) -> bool:

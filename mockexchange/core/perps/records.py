@@ -1,10 +1,12 @@
 """What trading leaves behind: each side's fill (a user's record, with the P&L it realized) and the market's public
-trade."""
+trade; and a market's corporate action notice."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from mockexchange.core.perps.market_commands import SetPerpCorporateAction
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +38,15 @@ class PerpTrade:
     taker_side: str
     created: datetime
     seq: int
+    open_interest: int = 0  # hundredths: the market's after it (its candles')
+
+
+@dataclass(frozen=True, slots=True)
+class PerpCorporateAction:
+    """A notice: the command that last set it (its ticker, type, status, execution time and terms), its market's id
+    and when it was set."""
+
+    action_id: str
+    market_id: str
+    updated: datetime
+    terms: SetPerpCorporateAction

@@ -10,10 +10,11 @@ from typing import Any
 from mockexchange.core.book import Book
 from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
+from mockexchange.core.order_groups import OrderGroup
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.orders import PerpOrder
 from mockexchange.core.perps.positions import PerpPosition
-from mockexchange.core.perps.records import PerpFill, PerpTrade
+from mockexchange.core.perps.records import PerpCorporateAction, PerpFill, PerpTrade
 from mockexchange.core.stepping import StateLock
 
 # The risk parameters' defaults (millionths of a margin ratio: equity over maintenance margin)
@@ -22,8 +23,11 @@ DEFAULT_QUEUE_THRESHOLD = 1_200_000
 
 
 class PerpsState:
-    def __init__(self, clock: Clock, bus: EventBus, ids: Callable[[], str]) -> None:
+    def __init__(self, clock: Clock, bus: EventBus, ids: Callable[[], str], history_size: int) -> None:
         self.clock, self.bus = clock, bus
+        if history_size < 1:
+            raise ValueError(f"the perps history size must be at least 1, not {history_size}")
+        self.history_size = history_size  # (a setting: history.py's bound, not state)
         self.ids = ids  # (state: a snapshot keeps where it stands, so ids go on after a restart)
         self.lock: Any = StateLock()  # (the margined cash's once the registration shares it: cash.py)
         self.clear()
@@ -36,13 +40,29 @@ class PerpsState:
         self.orders: dict[str, PerpOrder] = {}
         self.user_orders: dict[str, list[PerpOrder]] = {}  # each user's orders, as placed
         self.resting: dict[str, set[str]] = {}  # each user's resting orders
+        self.ended: dict[str, dict[str, None]] = {}  # each user's ended orders kept, by id, as they ended (history.py)
         self.client_ids: dict[tuple[str, str], str] = {}  # (user, client_order_id) -> a resting order's id
         # each account's (user, subaccount) positions by ticker (one flat gone back to 0 stays, flat)
         self.positions: dict[tuple[str, int], dict[str, PerpPosition]] = {}
         self.fills: dict[str, list[PerpFill]] = {}  # each user's, oldest first
         self.trades: dict[str, list[PerpTrade]] = {}  # each market's, oldest first
         self.volume_before: dict[str, list[int]] = {}  # each market's volume before each of its trades
+        # each market's top of the book each time it moved: (Unix microseconds, best bid, best ask; -1: none), oldest
+        # first (history.py's `quote`: its candles')
+        self.quotes: dict[str, list[tuple[int, int, int]]] = {}
         self.expiries: list[tuple[datetime, int, str]] = []  # a heap: (when, seq, order_id) of resting orders
+        self.order_groups: dict[str, OrderGroup] = {}
+        self.user_groups: dict[str, dict[str, None]] = {}  # each user's group ids, as made
+        self.groups_due: list[str] = []  # groups a command's matches took past their limit (order_groups.py's trip)
+        # corporate action notices by id, oldest set first (corporate_actions.py's)
+        self.corporate_actions: dict[str, PerpCorporateAction] = {}
+        # risk limits (risk_limits.py), micro-dollars: Kalshi's on a user (each market's default, a market's own, the
+        # account's), a member's own account limit, a subtrader's initial margin caps by scope
+        self.notional_defaults: dict[str, int] = {}
+        self.notional_markets: dict[str, dict[str, int]] = {}
+        self.notional_accounts: dict[str, int] = {}
+        self.member_limits: dict[str, int] = {}
+        self.im_caps: dict[str, dict[tuple[str, str], int]] = {}
         self.fee_tiers: dict[str, int] = {}  # by user; absent: tier 0
         self.disabled: set[str] = set()  # users margin trading is not enabled for
         self.exchange_active = True

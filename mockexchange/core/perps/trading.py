@@ -11,10 +11,10 @@ from datetime import datetime
 
 from mockexchange.core.book import ASK, BID, Matched, Side
 from mockexchange.core.events import Change
-from mockexchange.core.perps import margin
+from mockexchange.core.perps import history, margin
 from mockexchange.core.perps.book_changes import BookClock
 from mockexchange.core.perps.cash import MarginCash
-from mockexchange.core.perps.errors import PerpsError, not_found
+from mockexchange.core.perps.errors import PerpsError, not_enabled, not_found
 from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.markets import PerpMarket
@@ -25,6 +25,7 @@ from mockexchange.core.perps.order_commands import (
     DecreasePerpOrder,
     PlacePerpOrder,
 )
+from mockexchange.core.perps.order_groups import PerpOrderGroups
 from mockexchange.core.perps.orders import (
     AMEND,
     BOOK_RULE,
@@ -36,6 +37,7 @@ from mockexchange.core.perps.orders import (
     TRADE,
     PerpOrder,
 )
+from mockexchange.core.perps.risk_limits import Members, PerpRiskLimits
 from mockexchange.core.perps.state import PerpsState
 from mockexchange.core.perps.units import CONTRACT
 from mockexchange.core.values import UnixTime
@@ -58,9 +60,13 @@ class PerpOutcome:
 
 
 class PerpTrading:
-    def __init__(self, state: PerpsState, listing: PerpListing, filling: PerpFilling, cash: MarginCash) -> None:
+    def __init__(
+        self, state: PerpsState, listing: PerpListing, filling: PerpFilling, cash: MarginCash, members: Members
+    ) -> None:
         self.state, self.listing, self.filling, self.cash = state, listing, filling, cash
         self.book_clock = BookClock()
+        self.groups = PerpOrderGroups(state, self.known, self._end)
+        self.limits = PerpRiskLimits(state, members, cash.subaccounts, self._end)
 
     # -- placing -------------------------------------------------------------------------------------------------
 
@@ -79,8 +85,6 @@ class PerpTrading:
                                  "invalid_price")  # fmt: skip
             if not market.fractional and placed.count % CONTRACT:
                 raise PerpsError("this market trades whole contracts only", 400, "invalid_order")
-            if placed.order_group_id is not None:
-                raise not_found(f"order group {placed.order_group_id!r}")
             now = state.clock.now()
             if placed.expiration_time is not None and placed.expiration_time <= now:
                 raise PerpsError("expiration_time must be in the future", 400, "invalid_expiration_time")
@@ -92,6 +96,10 @@ class PerpTrading:
                 placed.price, placed.count, placed.time_in_force, placed.self_trade_prevention_type, now, now,
                 0, remaining=placed.count, post_only=placed.post_only, reduce_only=placed.reduce_only,
                 cancel_order_on_pause=placed.cancel_order_on_pause, expiration=placed.expiration_time,
+                order_group_id=placed.order_group_id,
+            )  # fmt: skip
+            group = None if placed.order_group_id is None else self.groups.join(
+                order, placed.order_group_id, market.exchange_index
             )  # fmt: skip
             if placed.reduce_only:
                 self._cap_reduce_only(order)
@@ -99,26 +107,34 @@ class PerpTrading:
                 self._check_margin(order)
             order.order_id, order.seq = state.new_id(), state.next_seq()  # (accepted: a refusal draws nothing)
             self._keep(order)
+            if group is not None:
+                group.orders[order.order_id] = None
             outcome = PerpOutcome(order)
             if order.remaining:
                 self._cross(order, outcome)
             else:
                 order.status = "canceled"
+                history.ended(state, order)
             _told(state, order)
+            self.groups.trip()
             return outcome
 
     def _tradable(self, user_id: str, ticker: str, subaccount: int) -> PerpMarket:
         state = self.state
         if user_id in state.disabled:
-            raise PerpsError("margin trading is not enabled for this user", 403, "margin_not_enabled")
+            raise not_enabled()
         if not (state.exchange_active and state.trading_active):
             raise PerpsError("the perps exchange is not trading", 400, "exchange_closed")
-        if subaccount:
-            raise not_found(f"margin subaccount {subaccount}")
+        self.known(user_id, subaccount)
         market = self.listing.market(ticker)
         if market.status != "active":
             raise PerpsError(f"market {ticker!r} is {market.status}", 400, "market_closed")
         return market
+
+    def known(self, user_id: str, subaccount: int) -> None:
+        """Refuse a subaccount the user does not have (404)."""
+        if not 0 <= subaccount <= self.cash.subaccounts(user_id):
+            raise not_found(f"margin subaccount {subaccount}")
 
     def _cap_reduce_only(self, order: PerpOrder) -> None:
         """A reduce-only order is capped at what it can close of the position."""
@@ -131,7 +147,7 @@ class PerpTrading:
 
     def _check_margin(self, order: PerpOrder, without: str | None = None) -> None:
         """Refuse an order that raises the account's initial margin above its equity (a reducing one never does)."""
-        state, cash = self.state, self.cash.balance(order.user_id)
+        state, cash = self.state, self.cash.balance(order.user_id, order.subaccount)
         before = margin.account(state, cash, order.user_id, order.subaccount, without=without)
         after = margin.account(state, cash, order.user_id, order.subaccount, order, without)
         if after.initial > before.initial and after.initial > after.equity:
@@ -139,6 +155,7 @@ class PerpTrading:
                 f"the order needs {after.initial - before.initial} micro-dollars of initial margin; "
                 f"{max(before.equity - before.initial, 0)} are free", 400, "insufficient_balance",
             )  # fmt: skip
+        self.limits.check(order, before, after)
 
     def _cross(self, order: PerpOrder, outcome: PerpOutcome) -> None:
         """Trade the order with what rests across it, then rest what is left (good_till_canceled) or cancel it."""
@@ -162,6 +179,7 @@ class PerpTrading:
             self.book_clock.moved(state, order, (rested,))
         elif order.remaining:
             self._end(order, order.last_update_reason)
+        history.quote(state, order.ticker)
 
     def _fill(self, order: PerpOrder, matched: Matched, outcome: PerpOutcome) -> None:
         for gone in matched.cancelled:
@@ -169,6 +187,9 @@ class PerpTrading:
         for match in matched.matches:
             maker: PerpOrder = match.maker.data
             self.filling.trade(order, maker, match.size, match.price, outcome)
+            now = self.state.clock.now()
+            self.groups.matched(order, match.size, now)
+            self.groups.matched(maker, match.size, now)
             if not maker.remaining:
                 self._end(maker, TRADE)
             else:
@@ -177,6 +198,7 @@ class PerpTrading:
             order.last_update_reason = TRADE
             if not order.remaining:
                 order.status = "executed"
+                history.ended(self.state, order)
 
     # -- what rests ----------------------------------------------------------------------------------------------
 
@@ -207,6 +229,8 @@ class PerpTrading:
         order.updated = state.clock.now()
         if resting:
             self.book_clock.moved(state, order, (change,))
+        history.ended(state, order)
+        history.quote(state, order.ticker)
         _told(state, order)
 
     def _owned(self, user_id: str, order_id: str, subaccount: int) -> PerpOrder:
@@ -262,6 +286,7 @@ class PerpTrading:
         order.remaining, order.count = left, order.count - reduced
         order.last_update_reason, order.updated = reason, self.state.clock.now()
         self.book_clock.moved(self.state, order, (change,))
+        history.quote(self.state, order.ticker)
         _told(self.state, order)
         return PerpOutcome(order, reduced_by=reduced, resized=True)
 
@@ -307,6 +332,7 @@ class PerpTrading:
             if order.status == "resting" and order.last_update_reason == TRADE:
                 order.last_update_reason = AMEND
             _told(state, order)
+            self.groups.trip()
             return outcome
 
     def _rename(self, order: PerpOrder, renamed: str) -> None:

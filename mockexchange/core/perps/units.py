@@ -39,6 +39,13 @@ REMAINING = Scaled(_parser(COUNT_PLACES), COUNT_PLACES, 0, MAX_COUNT_UNITS, "a c
 PRICE_KIND = Scaled(
     _parser(PRICE_PLACES), PRICE_PLACES, 1, MAX_PRICE_UNITS, "a price above 0 of at most 4 places", "invalid_price"
 )
+LIMIT_DOLLARS = Scaled(
+    lambda value, name: _parser(PRICE_PLACES)(value, name) * (DOLLAR // PRICE),
+    DOLLAR_PLACES,
+    0,
+    MAX_PRICE_UNITS * MAX_COUNT_UNITS,
+    "dollars from 0 with at most 4 places",
+)  # (a risk limit or cap: written with a price's 4 places, held in micro-dollars)
 RATE = Scaled(_parser(RATE_PLACES), RATE_PLACES, 0, MAX_RATE_UNITS, "a rate from 0 with at most 6 places")
 
 

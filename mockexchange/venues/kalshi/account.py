@@ -33,7 +33,8 @@ from mockexchange.venues.kalshi.rate_limits import ENDPOINT_COSTS
 from mockexchange.venues.kalshi.render import count_fp
 
 
-def _bucket(budget: Budget) -> dict[str, int]:
+def bucket_limit(budget: Budget) -> dict[str, int]:
+    """A BucketLimit."""
     return {"refill_rate": budget.refill_per_second, "bucket_capacity": budget.capacity}
 
 
@@ -45,8 +46,8 @@ def get_limits(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     budgets = kalshi_budgets(tier)
     return {
         "usage_tier": tier,
-        "read": _bucket(budgets["read"]),
-        "write": _bucket(budgets["write"]),
+        "read": bucket_limit(budgets["read"]),
+        "write": bucket_limit(budgets["write"]),
         "grants": [grant.as_wire() for grant in levels.grants(key.user_id, now)],
     }
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.core.kalshi.candles import Candle, candles, latest_before
+from mockexchange.core.candles import Candle
+from mockexchange.core.kalshi.candles import candles, latest_before
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.numbers import INT32_MAX
 from mockexchange.core.values import FLAG, Choice, Integer

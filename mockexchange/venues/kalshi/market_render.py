@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from mockexchange.core.kalshi.candles import Candle, Range
+from mockexchange.core.candles import Candle, Range
 from mockexchange.core.kalshi.market_changes import MarketStats
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.price_levels import price_ranges
@@ -260,14 +260,14 @@ def _prices(values: dict[str, int | None], legacy: bool) -> Row:
 
 def candlestick(c: Candle) -> Row:
     return {
-        "end_period_ts": c.end_period_ts, "yes_bid": _range(c.yes_bid, False), "yes_ask": _range(c.yes_ask, False),
+        "end_period_ts": c.end_period_ts, "yes_bid": _range(c.bid, False), "yes_ask": _range(c.ask, False),
         "price": _trade_prices(c, False), "volume_fp": _count(c.volume), "open_interest_fp": _count(c.open_interest),
     }  # fmt: skip
 
 
 def candlestick_legacy(c: Candle) -> Row:
     return {
-        **candlestick(c), "yes_bid": _range(c.yes_bid, True), "yes_ask": _range(c.yes_ask, True),
+        **candlestick(c), "yes_bid": _range(c.bid, True), "yes_ask": _range(c.ask, True),
         "price": _trade_prices(c, True), "volume": to_whole_contracts(contracts(c.volume)),
         "open_interest": to_whole_contracts(contracts(c.open_interest)),
     }  # fmt: skip

@@ -24,8 +24,8 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.order_group_commands import (
     CreateOrderGroup,
 )
-from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.units import contracts
+from mockexchange.core.order_groups import OrderGroup
 from mockexchange.venues.kalshi import commands, wire_values
 from mockexchange.venues.kalshi.bodies import Body, BodyField, at_least
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for

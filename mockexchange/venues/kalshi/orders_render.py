@@ -14,10 +14,10 @@ from typing import Any
 
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.kalshi.archive import EndedOrder
-from mockexchange.core.kalshi.order_group_records import GroupEvent
 from mockexchange.core.kalshi.orders import Order, OrderOutcome
 from mockexchange.core.kalshi.units import contracts, dollars, half_even, price
 from mockexchange.core.money import to_cents, to_whole_contracts
+from mockexchange.core.order_groups import GroupEvent
 from mockexchange.venues.kalshi.errors import exchange_error
 from mockexchange.venues.kalshi.render import Row, count_fp, count_texts, dollars4, dollars6, price_texts, rfc3339
 

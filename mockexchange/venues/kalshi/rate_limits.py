@@ -107,21 +107,40 @@ def charge_public(ctx: KalshiContext, headers: Mapping[str, str], client: Any, o
     limits = ctx.rate_limits
     if limits is None or not limits.enabled:
         return
-    key = ctx.keys.get(headers.get(KEY_HEADER) or "")
-    if key is not None:
-        charge(ctx, key.user_id, operation_id)
+    user_id = named_user(ctx, headers)
+    if user_id is not None:
+        charge(ctx, user_id, operation_id)
         return
-    address = client[0] if client else "unknown"
-    _take(ctx, f"address:{address}", f"the address {address}", operation_id, 1, limits.tier)
+    _take(ctx, address_of(client), f"the address {client_address(client)}", operation_id, 1, limits.tier)
+
+
+def named_user(ctx: KalshiContext, headers: Mapping[str, str]) -> str | None:
+    """The user of the key a public request names, if the mock knows it (its signature is not checked)."""
+    key = ctx.keys.get(headers.get(KEY_HEADER) or "")
+    return None if key is None else key.user_id
+
+
+def client_address(client: Any) -> str:
+    return client[0] if client else "unknown"
+
+
+def address_of(client: Any) -> str:
+    """The subject an anonymous request is charged as: its client's address."""
+    return f"address:{client_address(client)}"
 
 
 def _take(ctx: KalshiContext, subject: str, who: str, operation_id: str, items: int, tier: str) -> None:
+    take(ctx, KALSHI, subject, who, bucket_of(operation_id), cost_of(operation_id, items), tier)
+
+
+def take(ctx: KalshiContext, venue: str, subject: str, who: str, bucket: str, cost: int | None, tier: str) -> None:
+    """Take `cost` from the subject's `bucket` at `venue` (Kalshi's, or its perps exchange's) under `tier`, or raise
+    Kalshi's 429 (the perps exchange's too)."""
     limits = ctx.rate_limits
     assert limits is not None
-    bucket = bucket_of(operation_id)
-    if limits.take(KALSHI, subject, bucket, cost_of(operation_id, items), tier=tier):
+    if limits.take(venue, subject, bucket, cost, tier=tier):
         return
-    shape = limits.describe(KALSHI, bucket, tier)
+    shape = limits.describe(venue, bucket, tier)
     raise KalshiError(
         429,
         dict(TOO_MANY_REQUESTS),

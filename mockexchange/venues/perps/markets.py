@@ -36,7 +36,7 @@ def risk_parameters(ctx: PerpsContext, key: Any, query: Any) -> dict[str, Any]:
     }
 
 
-def _market(ctx: PerpsContext, ticker: str) -> PerpMarket:
+def market_named(ctx: PerpsContext, ticker: str) -> PerpMarket:
     market = ctx.exchange.state.markets.get(ticker)
     if market is None:
         raise refused(not_found(f"margin market {ticker!r}"))
@@ -55,7 +55,7 @@ def markets(ctx: PerpsContext, key: Any, query: Any) -> dict[str, Any]:
 
 
 def market(ctx: PerpsContext, key: Any, query: Any) -> dict[str, Any]:
-    return {"market": _row(ctx, _market(ctx, query["ticker"]))}
+    return {"market": _row(ctx, market_named(ctx, query["ticker"]))}
 
 
 def _levels(ctx: PerpsContext, ticker: str, depth: int, bucket: int | None) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def _bucket(side: Side, price: int, bucket: int) -> int:
 def orderbook(ctx: PerpsContext, key: Any, query: Any) -> dict[str, Any]:
     operation = "GetMarginMarketOrderbook"
     asked = parse_query(operation, (DEPTH, AGGREGATION), query)
-    market = _market(ctx, query["ticker"])
+    market = market_named(ctx, query["ticker"])
     return {"orderbook": _levels(ctx, market.ticker, asked["depth"], _aggregation(operation, asked))}
 
 
@@ -96,7 +96,7 @@ def _aggregation(operation: str, asked: dict[str, Any]) -> int | None:
 
 def orderbooks(ctx: PerpsContext, key: Any, query: Any) -> dict[str, Any]:
     tickers = parse_query("GetMarginMarketOrderbooks", (TICKERS,), query)["tickers"]
-    found = [_market(ctx, ticker).ticker for ticker in tickers]
+    found = [market_named(ctx, ticker).ticker for ticker in tickers]
     return {"orderbooks": [{"ticker": ticker, "orderbook": _levels(ctx, ticker, 0, None)} for ticker in found]}
 
 

@@ -47,12 +47,10 @@ def fills(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[str, Any]:
 
 
 def _accounts(ctx: PerpsContext, key: ApiKey, asked: int | None) -> list[PerpAccount]:
-    """The key's accounts a read covers: the subaccount asked for (or the key's own), else each the user trades in
-    (the primary always)."""
+    """The key's accounts a read covers: the subaccount asked for (or the key's own), else each the user has (the
+    primary and its numbered ones)."""
     subaccount = subaccount_for(key, asked)
-    state = ctx.exchange.state
-    numbers = {0} | {sub for user, sub in state.positions if user == key.user_id}
-    chosen = sorted(numbers) if subaccount is None else [subaccount]
+    chosen = range(ctx.exchange.cash.subaccounts(key.user_id) + 1) if subaccount is None else [subaccount]
     return [ctx.exchange.account(key.user_id, number) for number in chosen]
 
 

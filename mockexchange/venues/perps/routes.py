@@ -18,6 +18,7 @@ from mockexchange.venues.kalshi.handling import handled, handled_public
 from mockexchange.venues.kalshi.params import Query
 from mockexchange.venues.kalshi.routes import API_PREFIX, Endpoint
 from mockexchange.venues.kalshi.routes import _by_method as by_method
+from mockexchange.venues.perps import rate_limits
 from mockexchange.venues.perps.context import PerpsContext
 from mockexchange.venues.perps.table import OPERATIONS, PerpOperation
 from mockexchange.web.answers import json_response
@@ -34,6 +35,10 @@ def _endpoint(ctx: PerpsContext, operation: PerpOperation) -> Endpoint:
     run = admission.in_worker if operation.write and ctx.kalshi.writes_in_worker else admission.inline
 
     async def answered(request: Request, key: ApiKey | None) -> Response:
+        if key is None:
+            rate_limits.charge_public(ctx, request.headers, request.client)
+        else:
+            rate_limits.charge(ctx, key.user_id, operation.write)
         query = Query(request.query_params, request.path_params)
         if body is None:
             call = lambda: answer(ctx, key, query)  # noqa: E731

@@ -9,8 +9,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.venues.kalshi.bodies import Body
-from mockexchange.venues.perps import markets, orders, portfolio
+from mockexchange.venues.perps import (
+    corporate_actions,
+    fcm,
+    fees,
+    markets,
+    order_groups,
+    orders,
+    portfolio,
+    rate_limits,
+    subaccounts,
+)
+from mockexchange.venues.perps.candlesticks import candlesticks
 
 PREFIX = "/margin"
 
@@ -41,6 +53,9 @@ OPERATIONS = (
         "GET", "/margin/markets/{ticker}/orderbook", "GetMarginMarketOrderbook", markets.orderbook, signed=False
     ),
     PerpOperation("GET", "/margin/trades", "GetMarginTrades", markets.trades, signed=False),
+    PerpOperation(
+        "GET", "/margin/markets/{ticker}/candlesticks", "GetMarginMarketCandlesticks", candlesticks, signed=False
+    ),
     PerpOperation("POST", "/margin/orders", "CreateMarginOrder", orders.create, body=orders.ORDER, status=201),
     PerpOperation("GET", "/margin/orders", "GetMarginOrders", orders.listed),
     PerpOperation("DELETE", "/margin/orders", "CancelAllMarginOrders", orders.cancel_all, status=204),
@@ -54,4 +69,87 @@ OPERATIONS = (
     PerpOperation("GET", "/margin/positions", "GetMarginPositions", portfolio.positions),
     PerpOperation("GET", "/margin/balance", "GetMarginBalance", portfolio.balance),
     PerpOperation("GET", "/margin/risk", "GetMarginRisk", portfolio.risk),
+    PerpOperation("GET", "/margin/order_groups", "GetMarginOrderGroups", order_groups.listed),
+    PerpOperation(
+        "POST",
+        "/margin/order_groups/create",
+        "CreateMarginOrderGroup",
+        order_groups.create,
+        body=order_groups.CREATE,
+        status=201,
+    ),  # fmt: skip
+    PerpOperation("GET", "/margin/order_groups/{order_group_id}", "GetMarginOrderGroup", order_groups.get),
+    PerpOperation(
+        "DELETE",
+        "/margin/order_groups/{order_group_id}",
+        "DeleteMarginOrderGroup",
+        order_groups.changing(groups.DeletePerpOrderGroup, "DeleteMarginOrderGroup"),
+    ),  # fmt: skip
+    PerpOperation(
+        "PUT",
+        "/margin/order_groups/{order_group_id}/reset",
+        "ResetMarginOrderGroup",
+        order_groups.changing(groups.ResetPerpOrderGroup, "ResetMarginOrderGroup"),
+        body=order_groups.EMPTY,
+    ),  # fmt: skip
+    PerpOperation(
+        "PUT",
+        "/margin/order_groups/{order_group_id}/trigger",
+        "TriggerMarginOrderGroup",
+        order_groups.changing(groups.TriggerPerpOrderGroup, "TriggerMarginOrderGroup"),
+        body=order_groups.EMPTY,
+    ),  # fmt: skip
+    PerpOperation(
+        "PUT",
+        "/margin/order_groups/{order_group_id}/limit",
+        "UpdateMarginOrderGroupLimit",
+        order_groups.changing(groups.UpdatePerpOrderGroupLimit, "UpdateMarginOrderGroupLimit"),
+        body=order_groups.LIMIT,
+    ),  # fmt: skip
+    PerpOperation("GET", "/margin/fee_tiers", "GetMarginFeeTiers", fees.fee_tiers),
+    PerpOperation("GET", "/margin/fee_tier_rates", "GetMarginFeeTierRates", fees.fee_tier_rates),
+    PerpOperation(
+        "GET",
+        "/margin/corporate_actions",
+        "GetMarginCorporateActions",
+        corporate_actions.corporate_actions,
+        signed=False,
+    ),  # fmt: skip
+    PerpOperation("GET", "/margin/notional_risk_limit", "GetMarginNotionalRiskLimit", fcm.notional_risk_limit),
+    PerpOperation(
+        "PUT",
+        "/margin/fcm/notional_risk_limit",
+        "UpdateFCMNotionalRiskLimit",
+        fcm.set_member_limit,
+        body=fcm.MEMBER_LIMIT,
+    ),  # fmt: skip
+    PerpOperation("DELETE", "/margin/fcm/notional_risk_limit", "DeleteFCMNotionalRiskLimit", fcm.delete_member_limit),
+    PerpOperation(
+        "POST",
+        "/margin/fcm/subtraders",
+        "CreateMarginFCMSubtrader",
+        fcm.create_subtrader,
+        body=fcm.SUBTRADER,
+        status=201,
+    ),  # fmt: skip
+    PerpOperation("GET", "/margin/fcm/subtraders/risk_controls", "GetFCMSubtraderRiskControls", fcm.risk_controls),
+    PerpOperation(
+        "PUT",
+        "/margin/fcm/subtraders/risk_controls",
+        "UpdateFCMSubtraderRiskControls",
+        fcm.set_im_cap,
+        body=fcm.IM_CAP,
+    ),  # fmt: skip
+    PerpOperation(
+        "DELETE", "/margin/fcm/subtraders/risk_controls", "DeleteFCMSubtraderRiskControls", fcm.delete_im_cap
+    ),
+    PerpOperation("GET", "/account/limits/perps", "GetPerpsAccountApiLimits", rate_limits.account_limits),
+    PerpOperation("POST", "/portfolio/margin/subaccounts", "CreateMarginSubaccount", subaccounts.create, status=201),
+    PerpOperation(
+        "POST",
+        "/portfolio/margin/subaccounts/transfer",
+        "ApplyMarginSubaccountTransfer",
+        subaccounts.transfer,
+        body=subaccounts.TRANSFER_BODY,
+    ),  # fmt: skip
 )

@@ -209,7 +209,7 @@ def instance_moved(j: Judge) -> None:
         record = state.instance_by_id.get(made)
         terms = record and (record.client_transfer_id, record.amount, record.status)
         j.same("instance: the ledger's transfer", terms, (INSTANCE_TRANSFER, 123_456, "complete"))
-        j.same("the margined balance (micro-dollars)", state.margined.get((TRADER, 0)), 12_345_600)
+        j.same("the margined balance (micro-dollars)", state.margined.get((TRADER, 0, 0)), 12_345_600)
 
 
 def instances_listed(j: Judge) -> None:
