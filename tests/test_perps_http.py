@@ -7,41 +7,30 @@ against the spec's schema (perps_http.py)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import pytest
-from perps_http import BTC, ETH, T0, fund, order, placed, public, ready, signed, whole
+from perps_http import (  # noqa: F401  (fixtures)
+    BTC,
+    ETH,
+    T0,
+    alice_client,
+    bob_client,
+    fresh,
+    fund,
+    module_server,
+    order,
+    placed,
+    public,
+    ready,
+    signed,
+    whole,
+)
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-
-
-@pytest.fixture(scope="module", name="server")
-def module_server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        yield mock
-
-
-@pytest.fixture(name="mock")
-def fresh(server: MockServer) -> MockServer:
-    """The module's mock as each test starts (perps_http.py's `ready`)."""
-    return ready(server)
-
-
-@pytest.fixture(name="alice")
-def alice_client(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "alice") as client:
-        yield client
-
-
-@pytest.fixture(name="bob")
-def bob_client(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "bob") as client:
-        yield client
 
 
 def position(client: httpx.Client, ticker: str = BTC) -> dict | None:

@@ -5,38 +5,12 @@ account limit under Kalshi's. Every answer is checked against the spec's schema 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from perps_http import BTC, T0, order, placed, ready, signed, whole
+from perps_http import BTC, T0, alice_client, bob_client, fresh, module_server, order, placed, ready, signed, whole  # noqa: F401  (fixtures)
 
 from mockexchange.control.errors import ControlError
-from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-
-
-@pytest.fixture(scope="module", name="server")
-def module_server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        yield mock
-
-
-@pytest.fixture(name="mock")
-def fresh(server: MockServer) -> MockServer:
-    return ready(server)
-
-
-@pytest.fixture(name="alice")
-def alice_client(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "alice") as client:
-        yield client
-
-
-@pytest.fixture(name="bob")
-def bob_client(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "bob") as client:
-        yield client
 
 
 def limits(client: httpx.Client) -> dict:

@@ -4,33 +4,15 @@ market). Every answer is checked against the spec's schema (perps_http.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
 import pytest
-from perps_http import BTC, ETH, T0, order, placed, public, ready, signed, whole
+from perps_http import BTC, ETH, T0, alice_client, fresh, module_server, order, placed, public, ready, signed, whole  # noqa: F401  (fixtures)
 
 from mockexchange.control.errors import ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-
-
-@pytest.fixture(scope="module", name="server")
-def module_server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        yield mock
-
-
-@pytest.fixture(name="mock")
-def fresh(server: MockServer) -> MockServer:
-    return ready(server)
-
-
-@pytest.fixture(name="alice")
-def alice_client(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "alice") as client:
-        yield client
 
 
 def test_fee_reads_follow_the_users_tier(mock: MockServer, alice: httpx.Client) -> None:

@@ -5,28 +5,14 @@ margin, orders, positions and balance on the perps exchange. Every answer is che
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import httpx
-import pytest
-from perps_http import BTC, T0, order, placed, ready, signed, whole
+from perps_http import BTC, T0, fresh, module_server, order, placed, ready, signed, whole  # noqa: F401  (fixtures)
 
-from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 
 ID = "0b3a1f4e-6c2d-4b8a-9e1f-2a3b4c5d6e7f"
-
-
-@pytest.fixture(scope="module", name="server")
-def module_server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        yield mock
-
-
-@pytest.fixture(name="mock")
-def fresh(server: MockServer) -> MockServer:
-    return ready(server)
 
 
 def move(client: httpx.Client, source: int, target: int, cents: int, transfer_id: str = ID) -> httpx.Response:
