@@ -1,6 +1,6 @@
 """What the tests of the perps websocket share: a signed session at /trade-api/ws/v2/margin whose every frame is
-checked against the payload schemas of perps_asyncapi.yaml (a slice of it, tests/data/), and a local book built from
-a subscription's snapshot and deltas, as a client keeps one."""
+checked against the payload schemas of perps_asyncapi.yaml (the package's slice of it, schema/perps/), and a local
+book built from a subscription's snapshot and deltas, as a client keeps one."""
 
 from __future__ import annotations
 
@@ -8,21 +8,23 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import yaml
 from websockets.sync.client import connect
 
 from mockexchange.schema.frames import message_payloads, payload_validator
+from mockexchange.schema.specs import perps_slice_path
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
 WS_PATH = "/trade-api/ws/v2/margin"
-SLICE = yaml.safe_load((Path(__file__).parent / "data" / "perps_asyncapi_slice.yaml").read_text())
+SLICE = yaml.safe_load(perps_slice_path("asyncapi.yaml").read_text())
 # frame type -> the validators of the messages of that type (`ok` is an update's or a list's)
 VALIDATORS: dict[str, list[Any]] = {}
 for _name, _payload in message_payloads(SLICE, "send"):
+    if "$ref" not in _payload:
+        continue  # (the control frames' ping and pong: not JSON messages)
     _schema = SLICE["components"]["schemas"][_payload["$ref"].rsplit("/", 1)[-1]]
     VALIDATORS.setdefault(_schema["properties"]["type"]["const"], []).append(payload_validator(SLICE, _payload))
 

@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 def test_the_perps_client_reads_what_the_exchange_holds(tmp_path: Path) -> None:
     judged = perps_verdict(ensure_venv(KALSHI_SDK), tmp_path)
     assert judged.passed, judged.reason
-    for call in ("create", "amend", "decrease", "cancel", "transfer", "markets", "books", "positions", "risk"):
+    for call in ("create", "amend", "decrease", "cancel", "transfer", "markets", "books", "positions", "risk",
+                 "subaccount_transfer", "group_create", "group_limit", "group_trigger", "group_delete", "groups",
+                 "fee_tier_rates", "notional_limit", "corporate_actions", "candles"):  # fmt: skip
         assert call in judged.reason
 
 

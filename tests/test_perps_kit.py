@@ -45,8 +45,17 @@ def test_the_slice_holds_every_served_operation_at_its_route() -> None:
     assert {op.operation_id: (op.method.lower(), op.path) for op in OPERATIONS} == {
         op: by_id[op][:2] for op in KIT.operations
     }
-    assert KIT.writes == {"CreateMarginOrder", "CancelAllMarginOrders", "CancelMarginOrder", "DecreaseMarginOrder",
-                          "AmendMarginOrder"} & set(KIT.operations)  # fmt: skip
+    assert KIT.writes == ORDER_WRITES | NAMED_ONLY
+    assert set(perps_check.ORDER_WRITES) == ORDER_WRITES
+
+
+# the writes `--orders` runs on the kit's own order and group, and those that run only when named
+ORDER_WRITES = {"CreateMarginOrder", "AmendMarginOrder", "DecreaseMarginOrder", "CancelMarginOrder",
+                "CreateMarginOrderGroup", "UpdateMarginOrderGroupLimit", "TriggerMarginOrderGroup",
+                "ResetMarginOrderGroup", "DeleteMarginOrderGroup"}  # fmt: skip
+NAMED_ONLY = {"CancelAllMarginOrders", "CreateMarginSubaccount", "ApplyMarginSubaccountTransfer",
+              "CreateMarginFCMSubtrader", "UpdateFCMNotionalRiskLimit", "DeleteFCMNotionalRiskLimit",
+              "UpdateFCMSubtraderRiskControls", "DeleteFCMSubtraderRiskControls"}  # fmt: skip
 
 
 @pytest.fixture(scope="module", name="mock")
@@ -77,9 +86,19 @@ def test_the_mock_passes_every_read_and_the_order_writes(mock: MockServer, key: 
         # the kit's own order: placed, amended to 3, decreased by 1, cancelled
         listed = http.get("/margin/orders").json()["orders"]
         [kits] = [o for o in listed if o["price"] == "0.5000"]
-    assert set(verdicts) == set(KIT.operations) - {"CancelAllMarginOrders"}
+        # the kit's group (its life ends deleted), read among the calls once made
+        groups = http.get("/margin/order_groups").json()["order_groups"]
+    assert set(verdicts) == set(KIT.operations) - NAMED_ONLY
     assert {op: v.state for op, v in verdicts.items()} == dict.fromkeys(verdicts, "PASS"), perps_check.report(verdicts)
+    assert (verdicts["GetMarginOrderGroup"].calls, groups) == (1, [])
     assert (kits["last_update_reason"], kits["fill_count"], kits["remaining_count"]) == ("Decrease", "0.00", "0.00")
+
+
+def test_the_reads_check_the_accounts_first_group(mock: MockServer, key: dict[str, Any]) -> None:
+    with client(mock, key) as http:
+        assert perps_check.check(http, ["GetMarginOrderGroup"])["GetMarginOrderGroup"].state == "skipped"
+        assert http.post("/margin/order_groups/create", json={"contracts_limit": 3}).status_code == 201
+        assert perps_check.check(http, ["GetMarginOrderGroup"])["GetMarginOrderGroup"].state == "PASS"
 
 
 def broken(mock: MockServer, key: dict[str, Any], path: str, change: Callable[[dict[str, Any]], None]) -> Any:

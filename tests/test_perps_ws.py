@@ -1,6 +1,7 @@
 """The perps websocket over a real connection, signed as Kalshi's: every channel it serves follows the exchange and
 shows the numbers REST shows at that point (fills and positions, orders, trades, the book, the ticker and its marks),
-a subscription's snapshot and deltas rebuild the book REST serves with no gap in `seq`, the commands and their
+a subscription's snapshot and deltas rebuild the book REST serves with no gap in `seq`, order group updates and
+corporate action notices reach those subscribed to them as REST shows them, the commands and their
 errors, a client that does not read overflows and is closed while another goes on. Every frame is checked against
 perps_asyncapi.yaml's payload schemas (perps_ws.py)."""
 
@@ -191,6 +192,54 @@ def plain(frame: dict) -> dict:
     return {k: v for k, v in frame.items() if k not in ("sending_ts_ms", "mockexchange_diagnosis")}
 
 
+def test_order_groups_and_corporate_actions_reach_their_subscribers(mock: MockServer) -> None:
+    ms = int(T0.timestamp() * 1000)
+    with session(mock, signer_of(mock, ALICE)) as ws, session(mock, signer_of(mock, BOB)) as other:
+        groups, notices = ws.subscribe(channels=["order_group_updates", "corporate_actions"])
+        (others,) = other.subscribe(channels=["order_group_updates"])
+        with signed(mock, ALICE) as alice:
+            made = alice.post("/margin/order_groups/create", json={"contracts_limit": 5}).json()["order_group_id"]
+            path = f"/margin/order_groups/{made}"
+            alice.put(f"{path}/limit", json={"contracts_limit_fp": "7.00"})
+            alice.put(f"{path}/trigger", json={})
+            alice.put(f"{path}/reset", json={})
+            alice.delete(path)
+        split = mock.set_perp_corporate_action(BTC, "stock_split", ratio_old="1", ratio_new="4")["action_id"]
+        mock.set_perp_corporate_action(BTC, "cash_dividend", cash_per_share="0.25")  # (REST's alone: not sent)
+        mock.set_perp_corporate_action(ETH, "final_settlement", reason="delisting", settlement_price_per_contract="2.5")
+        mock.set_perp_corporate_action(ETH, "ticker_change", old_ticker=ETH, new_ticker="ETH2-PERP")
+        mock.set_perp_corporate_action(BTC, "stock_split", status="cancelled", action_id=split)
+        found = by_type(ws.settled())
+        assert [f for f in other.settled() if f["sid"] == others] == []  # (another user's groups)
+    assert [(f["sid"], f["seq"], f["msg"]) for f in found["order_group_updates"]] == [
+        (groups, 1, {"event_type": "created", "order_group_id": made, "contracts_limit_fp": "5.00", "ts_ms": ms}),
+        (groups, 2, {"event_type": "limit_updated", "order_group_id": made, "contracts_limit_fp": "7.00", "ts_ms": ms}),
+        (groups, 3, {"event_type": "triggered", "order_group_id": made, "ts_ms": ms}),
+        (groups, 4, {"event_type": "reset", "order_group_id": made, "ts_ms": ms}),
+        (groups, 5, {"event_type": "deleted", "order_group_id": made, "ts_ms": ms}),
+    ]
+    with public(mock) as anyone:
+        rest = {n["id"]: n for n in anyone.get("/margin/corporate_actions").json()["corporate_actions"]}
+    sent = found["corporate_actions_delta"]
+    assert [(f["sid"], f["seq"]) for f in sent] == [(notices, seq) for seq in range(1, 5)]
+    actions = [f["msg"]["corporate_action"] for f in sent]
+    for action in actions:
+        held = rest[action["id"]]
+        assert (action["market_id"], action["market_ticker"], action["ts_ms"]) == (
+            held["market_id"],
+            held["market_ticker"],
+            ms,
+        )
+    assert [(a["market_ticker"], a["type"]) for a in actions] == [
+        (BTC, "stock_split"), (ETH, "final_settlement"), (ETH, "ticker_change"), (BTC, "stock_split")
+    ]  # fmt: skip
+    assert actions[0]["split"] == {"ratio_old": "1", "ratio_new": "4", "pre_split_mark_price": "100000.0000",
+                                   "post_split_mark_price": "25000.0000"}  # fmt: skip
+    assert actions[1]["final_settlement"] == {"settlement_price_per_contract": "2.5000"}
+    assert actions[2]["ticker_change"] == {"old_ticker": ETH, "new_ticker": "ETH2-PERP"}
+    assert (actions[3]["id"], "split" in actions[3], rest[split]["status"]) == (split, False, "cancelled")
+
+
 def test_commands_answer_as_kalshis_do_and_refuse_in_its_words(mock: MockServer) -> None:
     with session(mock, signer_of(mock, ALICE)) as ws:
         assert ws.subscribe(channels=["fill", "user_orders", "corporate_actions"], market_tickers=[BTC]) == [1, 2, 3]
@@ -215,7 +264,6 @@ def test_commands_answer_as_kalshis_do_and_refuse_in_its_words(mock: MockServer)
             {"type": "error", "id": asked, "msg": {"code": 7, "msg": "Unknown subscription ID"}},
         ]
         refusals = [
-            ({"channels": ["order_group_updates"]}, 8),  # (no order groups yet: not served)
             ({"channels": ["market_positions"]}, 8),  # (Kalshi's, not the perps exchange's)
             ({"channels": ["orderbook_delta"]}, 14),
             ({"channels": ["trade"], "market_ticker": "NOPE-PERP"}, 11),

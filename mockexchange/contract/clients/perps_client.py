@@ -1,12 +1,15 @@
 """The client matrix's `perps` column: kalshi-sdk 22.4.0's `PerpsClient`, unmodified, through every resource of it the
 mock serves (exchange, markets, orders, portfolio, margin, transfers), on a mock of its own; each value the client
-parsed is compared with the perps exchange's state (core/perps: its markets, book, orders, positions, fills and the
-margined cash, in the core's units), never with the mock's own wire.
+parsed is compared with the perps exchange's state (core/perps: its markets, book, orders, positions, fills, order
+groups, fee tiers, notional limits, corporate action notices, candles and the margined cash of each subaccount, in the
+core's units), never with the mock's own wire.
 
 The plan runs in one run of the client's script (scripts/kalshi/kalshi_sdk.py, whose `perps.` methods are the SDK's
 `PerpsClient` on the same key and base URL: it takes the mock's loopback host as it is). The writes come first (a
 create that crosses the maker's ask, an amend, a decrease and a cancel of orders of the trader's resting on the book,
-a move of cash into the margined instance), then the reads, so each read is judged against the state the run left.
+a move of cash into the margined instance, a subaccount made and funded from the primary, an order group made and
+three seeded ones reset and given a new limit, triggered, deleted), then the reads, so each read is judged against the
+state the run left.
 """
 
 from __future__ import annotations
@@ -22,13 +25,18 @@ from mockexchange.contract.clients.libraries import KALSHI_SDK
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.contract.clients.scenes.scene import Judge, Stage, Unmet
-from mockexchange.core.perps import units
+from mockexchange.core.order_groups import HUNDREDTHS
+from mockexchange.core.perps import candles, units
+from mockexchange.core.perps.fees import SCHEDULE, TIERS
 from mockexchange.server import MockServer
 
 BTC, ETH = "BTC-PERP", "ETH-PERP"
 TRADER, MAKER = "perps-trader", "perps-maker"
 FUNDED_CENTI_CENTS = 10_000_000_000  # $1,000,000 of margin cash each user is seeded with
 MOVED_CENTI_CENTS = 5_000_000  # $500 moved into the margined instance by the client
+SUBACCOUNT_CENTS = 1_000  # $10 moved by the client from the primary to the subaccount it makes
+MICRO_PER_CENT = 10_000
+HOUR = 3600
 
 
 def seed(key_dir: Path) -> Stage:
@@ -51,7 +59,17 @@ def seed(key_dir: Path) -> Stage:
             placed = mock.place_perp_order(TRADER, ticker=BTC, side="bid", count="0.50", price=price,
                                            client_order_id=f"trader-{use}")  # fmt: skip
             orders[use] = placed["order_id"]
-        return Stage(mock, {"trader": Key.create(mock, key_dir, "perps-trader", TRADER)}, facts={"orders": orders})
+        # the trader's groups the client changes: `kept` triggered (the client resets it and sets its limit),
+        # `tripped` (the client triggers it), `gone` (the client deletes it)
+        groups = {use: mock.create_perp_order_group(TRADER, contracts_limit=4)["order_group_id"]
+                  for use in ("kept", "tripped", "gone")}  # fmt: skip
+        mock.trigger_perp_order_group(TRADER, order_group_id=groups["kept"])
+        mock.set_perps_fee_tier(TRADER, tier=1)
+        mock.set_perps_notional_limit(TRADER, "250000", level="market", ticker=BTC)
+        mock.set_perp_corporate_action(BTC, "cash_dividend", cash_per_share="0.25", ex_date="2026-12-01")
+        now = int(mock.app.control.perps.state.clock.now().timestamp())
+        facts = {"orders": orders, "groups": groups, "candles": (now - HOUR, now + HOUR)}
+        return Stage(mock, {"trader": Key.create(mock, key_dir, "perps-trader", TRADER)}, facts=facts)
     except BaseException:
         mock.stop()
         raise
@@ -60,6 +78,7 @@ def seed(key_dir: Path) -> Stage:
 def calls(stage: Stage) -> list[dict[str, Any]]:
     """The plan: the writes, then every read, each a `perps.` method of the SDK."""
     amended, cancelled = stage.facts["orders"]["amended"], stage.facts["orders"]["cancelled"]
+    groups, (start, end) = stage.facts["groups"], stage.facts["candles"]
     cross = {"ticker": BTC, "client_order_id": "client-cross", "side": "bid", "count": "0.30", "price": "100000.5",
              "time_in_force": "immediate_or_cancel", "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
     planned = [
@@ -70,6 +89,15 @@ def calls(stage: Stage) -> list[dict[str, Any]]:
         ("cancel", "perps.orders.cancel", {"order_id": cancelled}),
         ("transfer", "perps.transfers.transfer_instance",
          {"source": "event_contract", "destination": "margined", "amount": MOVED_CENTI_CENTS}),
+        ("subaccount", "perps.transfers.create_subaccount", {}),
+        ("subaccount_transfer", "perps.transfers.transfer_subaccount",
+         {"client_transfer_id": "6f1c2a9e-0d4b-4c1e-9a57-3b8e2f7d1c40", "from_subaccount": 0, "to_subaccount": 1,
+          "amount_cents": SUBACCOUNT_CENTS}),
+        ("group_create", "perps.order_groups.create", {"contracts_limit": 5}),
+        ("group_reset", "perps.order_groups.reset", {"order_group_id": groups["kept"]}),
+        ("group_limit", "perps.order_groups.update_limit", {"order_group_id": groups["kept"], "contracts_limit": 8}),
+        ("group_trigger", "perps.order_groups.trigger", {"order_group_id": groups["tripped"]}),
+        ("group_delete", "perps.order_groups.delete", {"order_group_id": groups["gone"]}),
         ("status", "perps.exchange.status", {}),
         ("enabled", "perps.exchange.enabled", {}),
         ("risk_parameters", "perps.exchange.risk_parameters", {}),
@@ -84,6 +112,14 @@ def calls(stage: Stage) -> list[dict[str, Any]]:
         ("trades", "perps.portfolio.trades", {"ticker": BTC}),
         ("balance", "perps.margin.balance", {"compute_available_balance": True}),
         ("risk", "perps.margin.risk", {}),
+        ("groups", "perps.order_groups.list", {}),
+        ("group", "perps.order_groups.get", {"order_group_id": groups["kept"]}),
+        ("fee_tiers", "perps.margin.fee_tiers", {}),
+        ("fee_tier_rates", "perps.margin.fee_tier_rates", {}),
+        ("notional_limit", "perps.margin.notional_risk_limit", {}),
+        ("corporate_actions", "perps.margin.corporate_actions", {}),
+        ("candles", "perps.markets.candlesticks",
+         {"ticker": BTC, "start_ts": start, "end_ts": end, "period_interval": 60}),
     ]  # fmt: skip
     return [{"id": id_, "op": "call", "method": method, "args": args} for id_, method, args in planned]
 
@@ -146,8 +182,12 @@ def _writes(judge: Judge) -> None:
     judge.answer("transfer")
     fees = sum(fill.fee for fill in state.fills[TRADER])
     funded = FUNDED_CENTI_CENTS + MOVED_CENTI_CENTS  # centi-cents: 100 micro-dollars each
-    judge.same("transfer: the margined cash", judge.stage.mock.app.control.perps.cash.balance(TRADER),
-               funded * 100 - fees)  # fmt: skip
+    cash, moved = judge.stage.mock.app.control.perps.cash, SUBACCOUNT_CENTS * MICRO_PER_CENT
+    judge.same("transfer: the margined cash", cash.balance(TRADER, 0), funded * 100 - fees - moved)
+    judge.same("subaccount: subaccount_number", judge.answer("subaccount")["subaccount_number"],
+               cash.subaccounts(TRADER))  # fmt: skip
+    judge.answer("subaccount_transfer")
+    judge.same("subaccount_transfer: the subaccount's cash", cash.balance(TRADER, 1), moved)
 
 
 def _exchange(judge: Judge) -> None:
@@ -234,11 +274,12 @@ def _portfolio(judge: Judge) -> None:
         amount(judge, f"fill {fill.fill_id}: fees", row["fees"], units.dollars(fill.fee))
     trades = judge.answer("trades")["items"]
     judge.same("trades: ids", sorted(t["trade_id"] for t in trades), sorted(t.trade_id for t in state.trades[BTC]))
-    [balance] = judge.answer("balance")["subaccount_balances"]
+    [balance] = [row for row in judge.answer("balance")["subaccount_balances"] if row["subaccount"] == 0]
     amount(judge, "balance: account_equity", balance["account_equity"], units.dollars(account.equity))
     amount(judge, "balance: maintenance_margin", balance["maintenance_margin"], units.dollars(account.maintenance))
     amount(judge, "balance: available_balance", balance["available_balance"], units.dollars(account.available))
-    amount(judge, "balance: settled_funds", judge.answer("balance")["settled_funds"], units.dollars(account.cash))
+    settled = sum(perps.account(TRADER, n).cash for n in range(perps.cash.subaccounts(TRADER) + 1))  # every one's
+    amount(judge, "balance: settled_funds", judge.answer("balance")["settled_funds"], units.dollars(settled))
     risk = judge.answer("risk")
     amount(
         judge, "risk: total_maintenance_margin", risk["total_maintenance_margin"], units.dollars(account.maintenance)
@@ -253,4 +294,71 @@ def _entry(position: Any) -> Decimal | None:
     return None if price is None else units.exact_dollars(price).quantize(Decimal("0.000001"))
 
 
-CHECKS: tuple[Callable[[Judge], None], ...] = (_writes, _exchange, _markets, _books, _orders, _portfolio)
+def _groups(judge: Judge) -> None:
+    state, seeded = _state(judge), judge.facts["groups"]
+    made = judge.answer("group_create")["order_group_id"]
+    for call in ("group_reset", "group_limit", "group_trigger", "group_delete"):
+        judge.answer(call)
+    judge.same("group_delete: the group", seeded["gone"] in state.order_groups, False)
+    listed = judge.answer("groups")
+    judge.same("groups: ids", sorted(row["id"] for row in listed), sorted(state.user_groups.get(TRADER, {})))
+    judge.same("groups: the client's", made in state.order_groups, True)
+    for row in [*listed, {"id": seeded["kept"]} | judge.answer("group")]:
+        group = state.order_groups[row["id"]]
+        judge.same(f"group {row['id']}: is_auto_cancel_enabled", row["is_auto_cancel_enabled"], group.triggered)
+        limit = units.contracts(group.contracts_limit)
+        amount(judge, f"group {row['id']}: contracts_limit", row["contracts_limit"], limit)
+    kept = state.order_groups[seeded["kept"]]
+    judge.same("group kept: reset and its limit set", (kept.triggered, kept.contracts_limit), (False, 8 * HUNDREDTHS))
+    judge.same("group tripped: triggered", state.order_groups[seeded["tripped"]].triggered, True)
+    judge.same("group orders", judge.answer("group")["orders"], list(kept.orders))
+
+
+def _account_settings(judge: Judge) -> None:
+    state, perps = _state(judge), judge.stage.mock.app.control.perps
+    tier = TIERS[state.fee_tiers.get(TRADER, 0)]
+    tiers = judge.answer("fee_tiers")
+    for ticker in state.markets:
+        amount(judge, f"fee_tiers {ticker}: maker", tiers["maker_fee_rates"][ticker], units.rate(tier.maker))
+        amount(judge, f"fee_tiers {ticker}: taker", tiers["taker_fee_rates"][ticker], units.rate(tier.taker))
+    rates = judge.answer("fee_tier_rates")["fee_tier_rates"]
+    judge.same("fee_tier_rates: tiers", [row["tier"] for row in rates], [t.tier for t in SCHEDULE])
+    for row, held in zip(rates, SCHEDULE, strict=False):
+        amount(judge, f"fee_tier_rates {held.tier}: maker", row["maker_fee_rate"], units.rate(held.maker))
+        amount(judge, f"fee_tier_rates {held.tier}: taker", row["taker_fee_rate"], units.rate(held.taker))
+    limits, usage = perps.trading.limits, perps.trading.limits.usage(TRADER)
+    got = judge.answer("notional_limit")
+    amount(judge, "notional_limit: default", got["default_notional_value_risk_limit"],
+           units.dollars(limits.default_limit(TRADER)))  # fmt: skip
+    amount(judge, f"notional_limit: {BTC}", got["notional_value_risk_limits_by_market_ticker"][BTC],
+           units.dollars(limits.market_limit(TRADER, BTC)))  # fmt: skip
+    amount(judge, "notional_limit: total_current_usage", got["total_current_usage"], units.dollars(sum(usage.values())))
+    for ticker, used in usage.items():
+        amount(judge, f"notional_limit: usage {ticker}", got["current_usage_by_market_ticker"][ticker],
+               units.dollars(used))  # fmt: skip
+
+
+def _market_history(judge: Judge) -> None:
+    state = _state(judge)
+    notices = judge.answer("corporate_actions")["corporate_actions"]
+    judge.same("corporate_actions: ids", [row["id"] for row in notices], list(state.corporate_actions))
+    for row in notices:
+        held = state.corporate_actions[row["id"]]
+        judge.same(f"corporate_action {held.action_id}: type", row["type"], held.terms.type)
+        judge.same(f"corporate_action {held.action_id}: status", row["status"], held.terms.status)
+        judge.same(f"corporate_action {held.action_id}: market_id", row["market_id"], held.market_id)
+        amount(judge, f"corporate_action {held.action_id}: cash_per_share", row["cash"]["cash_per_share"],
+               units.price(held.terms.cash_per_share or 0))  # fmt: skip
+    start, end = judge.facts["candles"]
+    held_candles = candles.candles(state, BTC, HOUR, start, end)
+    got = judge.answer("candles")
+    judge.same("candles: end_period_ts", [c["end_period_ts"] for c in got], [c.end_period_ts for c in held_candles])
+    for row, candle in zip(got, held_candles, strict=False):
+        amount(judge, f"candle {candle.end_period_ts}: volume", row["volume"], units.contracts(candle.volume))
+        close = None if candle.price is None else units.price(candle.price.close)
+        amount(judge, f"candle {candle.end_period_ts}: close", row["price"]["close"], close)
+
+
+CHECKS: tuple[Callable[[Judge], None], ...] = (
+    _writes, _exchange, _markets, _books, _orders, _portfolio, _groups, _account_settings, _market_history,
+)  # fmt: skip

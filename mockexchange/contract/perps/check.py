@@ -6,7 +6,9 @@ Each operation the mock serves (`registry.perps.KIT`) gets one call, its path an
 from what the server lists (the first market, the account's first order). The answer's status must be one the
 operation documents and its body the schema of that status; an operation answered 404 on every call is `not served`,
 a verdict, not a failure. Only reads are sent unless asked: `--orders` also places a resting bid of the kit's own at
-the market's lowest price, reads, amends, decreases and cancels it; CancelAllMarginOrders runs only when named.
+the market's lowest price, reads, amends, decreases and cancels it, then makes an order group of its own, reads it,
+changes its limit, triggers, resets and deletes it; the other writes (CancelAllMarginOrders, subaccounts, FCM) run only
+when named.
 """
 
 from __future__ import annotations
@@ -35,8 +37,12 @@ EXIT_USAGE = 2  # an unreadable key or slice, a bad option
 EXIT_UNREACHABLE = 3  # nothing answered
 EXIT_REFUSED = 4  # the key was refused
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-# The order writes `--orders` runs on the kit's own order, in this order; the others run only when named.
-ORDER_WRITES = ("CreateMarginOrder", "AmendMarginOrder", "DecreaseMarginOrder", "CancelMarginOrder")
+# The writes `--orders` runs on the kit's own order and order group, in this order; the others run only when named.
+ORDER_WRITES = ("CreateMarginOrder", "AmendMarginOrder", "DecreaseMarginOrder", "CancelMarginOrder",
+                "CreateMarginOrderGroup", "UpdateMarginOrderGroupLimit", "TriggerMarginOrderGroup",
+                "ResetMarginOrderGroup", "DeleteMarginOrderGroup")  # fmt: skip
+# The calls after the reads, in this order: the kit's group is read once made
+SEQUENCE = ORDER_WRITES[:5] + ("GetMarginOrderGroup",) + ORDER_WRITES[5:] + ("CancelAllMarginOrders",)
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
@@ -52,7 +58,10 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--operation", action="append", choices=KIT.operations, metavar="OPERATION_ID",
         help="check only these operations (repeatable; default every read, and with --orders the order writes)",
     )  # fmt: skip
-    p.add_argument("--orders", action="store_true", help="also place, amend, decrease and cancel an order of the kit's")
+    p.add_argument(
+        "--orders", action="store_true",
+        help="also place, amend, decrease and cancel an order of the kit's, and make, change and delete a group of its",
+    )  # fmt: skip
     p.add_argument("--ticker", help="the market to ask about (default: the first listed)")
     p.set_defaults(func=run)
 
@@ -120,19 +129,20 @@ def check(
     call = _caller(http, slice_, by_id)
     verdicts = {op: OperationVerdict() for op in wanted}
     values = _discover(http, ticker)
-    for operation_id in sorted(wanted, key=_order):
+    for operation_id in sorted(wanted, key=_order(wanted)):
         body = _body(operation_id, values)
         answer = call(operation_id, verdicts[operation_id], values, body)
-        if operation_id == "CreateMarginOrder" and isinstance(answer, dict) and "order_id" in answer:
-            values["order_id"] = answer["order_id"]  # the kit's own order, for the writes after it
+        made = {"CreateMarginOrder": "order_id", "CreateMarginOrderGroup": "order_group_id"}.get(operation_id)
+        if made and isinstance(answer, dict) and made in answer:
+            values[made] = answer[made]  # the kit's own order or group, for the writes after it
     return verdicts
 
 
-def _order(operation_id: str) -> int:
-    # the reads first, then the kit's order made, changed and cancelled, the cancel of all last
-    if operation_id in ORDER_WRITES:
-        return 1 + ORDER_WRITES.index(operation_id)
-    return 9 if operation_id == "CancelAllMarginOrders" else 0
+def _order(wanted: list[str]) -> Callable[[str], int]:
+    """The reads first, then the kit's order made, changed and cancelled, its group's life, the cancel of all last; a
+    group is read among the reads (the account's first) when the kit makes none."""
+    sequence = [op for op in SEQUENCE if op != "GetMarginOrderGroup" or "CreateMarginOrderGroup" in wanted]
+    return lambda operation_id: 1 + sequence.index(operation_id) if operation_id in sequence else 0
 
 
 Call = Callable[[str, OperationVerdict, dict[str, str], dict[str, Any] | None], Any]
@@ -204,11 +214,16 @@ def _discover(http: httpx.Client, ticker: str | None) -> dict[str, str]:
     listed = found.json().get("orders") or [] if found.is_success else []
     if listed:
         values["order_id"] = listed[0]["order_id"]
+    found = http.get("/margin/order_groups")
+    groups = found.json().get("order_groups") or [] if found.is_success else []
+    if groups:
+        values["order_group_id"] = groups[0]["id"]
     return values
 
 
 def _body(operation_id: str, values: dict[str, str]) -> dict[str, Any] | None:
-    """The JSON body of a write on the kit's own order: a bid of 2 contracts at the lowest price, resting."""
+    """The JSON body of a write on the kit's own order (a bid of 2 contracts at the lowest price, resting) or group (a
+    limit of 5 contracts, then 7)."""
     ticker, price = values.get("ticker"), values.get("tick_size")
     if operation_id == "CreateMarginOrder":
         return {"ticker": ticker, "client_order_id": str(uuid.uuid4()), "side": "bid", "count": "2", "price": price,
@@ -218,4 +233,8 @@ def _body(operation_id: str, values: dict[str, str]) -> dict[str, Any] | None:
         return {"ticker": ticker, "side": "bid", "price": price, "count": "3"}
     if operation_id == "DecreaseMarginOrder":
         return {"reduce_by": "1"}
+    if operation_id in {"CreateMarginOrderGroup", "UpdateMarginOrderGroupLimit"}:
+        return {"contracts_limit_fp": "5.00" if operation_id == "CreateMarginOrderGroup" else "7.00"}
+    if operation_id in {"TriggerMarginOrderGroup", "ResetMarginOrderGroup"}:
+        return {}
     return None

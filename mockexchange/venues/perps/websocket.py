@@ -3,9 +3,9 @@ the signed upgrade, a connection's bounded outbox, its commands, the fan-out's h
 the channels of perps_asyncapi.yaml, fed by the perps exchange's changes (ws_frames.py) and its markets (ws_markets.py).
 
 Served: `orderbook_delta` (a snapshot, then a delta per level moved, sequenced), `ticker` (when what it shows moved,
-`send_initial_snapshot` for one now), `trade` (sequenced), `fill` and `user_orders` (the user's own), and
-`corporate_actions` (sequenced; the exchange applies none, so none is sent). `order_group_updates` is refused as not
-served (error 8): the exchange has no order groups yet. The commands are Kalshi's (subscribe, unsubscribe,
+`send_initial_snapshot` for one now), `trade` (sequenced), `fill`, `user_orders` and `order_group_updates` (the user's
+own; the groups' sequenced), and `corporate_actions` (sequenced: each change of a market's notice of a type the
+channel's schema has). The commands are Kalshi's (subscribe, unsubscribe,
 list_subscriptions, update_subscription with `sid` or `sids` and add_markets, delete_markets, get_snapshot), as are
 the errors and the bounds on a connection's subscriptions, markets and outbox (the same settings). Ping and pong are
 the server's (`server/`)."""
@@ -32,7 +32,7 @@ FILL = "fill"
 CORPORATE_ACTIONS = "corporate_actions"
 PRIVATE_CHANNELS = (FILL, USER_ORDERS)
 MARKET_CHANNELS = (ORDERBOOK, TICKER, TRADE, CORPORATE_ACTIONS)
-SERVED_CHANNELS = PRIVATE_CHANNELS + MARKET_CHANNELS
+SERVED_CHANNELS = PRIVATE_CHANNELS + MARKET_CHANNELS + (ORDER_GROUPS,)
 # Every channel perps_asyncapi.yaml lists
 PERPS_CHANNELS = (ORDERBOOK, TICKER, TRADE, FILL, USER_ORDERS, ORDER_GROUPS, CORPORATE_ACTIONS)
 PERPS_RULES = ChannelRules(
@@ -64,10 +64,14 @@ def route(ctx: PerpsContext, on_command: CommandRecorder | None) -> WebSocketRou
         order = state.orders.get(order_id)  # (a look-up: an order, once made, stays until a reset)
         return None if order is None else order.client_order_id
 
+    def mark(ticker: str) -> int | None:
+        market = state.markets.get(ticker)  # (a look-up, as the client id's)
+        return None if market is None else market.mark
+
     fanout: Fanout[Connection] = Fanout(
         state.bus,
         KINDS,
-        deliver(kalshi, lambda change: PerpsFrames(change, client_id)),
+        deliver(kalshi, lambda change: PerpsFrames(change, client_id, mark)),
         kalshi.ws_queue_size,
         limit_bytes=kalshi.ws_queue_bytes,
         weigh=change_bytes,

@@ -5,13 +5,15 @@ leaves optional omitted when the exchange has nothing for it. The same numbers R
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from mockexchange.core.book import LevelChange
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.perps.book_changes import BookCause, PerpBookMoved
 from mockexchange.core.perps.orders import PerpOrder
-from mockexchange.core.perps.records import PerpFill, PerpTrade
+from mockexchange.core.perps.records import PerpCorporateAction, PerpFill, PerpTrade
 from mockexchange.venues.kalshi.render import omitempty
 from mockexchange.venues.perps.render import count, money, price
 
@@ -103,3 +105,28 @@ def ticker(row: Msg, last_trade: PerpTrade | None) -> Msg:
         msg[name] = row.get(name, NO_PRICE)
     msg["last_trade_size_fp"] = count(last_trade.count if last_trade is not None else 0)
     return msg
+
+
+# The notice types the `corporate_actions` channel's schema has (the others are REST's alone)
+NOTICE_TYPES = frozenset({"stock_split", "final_settlement", "ticker_change"})
+
+
+def corporate_action(action: PerpCorporateAction, mark: int | None) -> Msg:
+    """A corporate_actions_delta's msg: the notice as it stands (no status: the schema has none), its terms but for a
+    cancelled one's. A split's marks are the market's mark now (`mark`) and that times ratio_old / ratio_new, rounded
+    down to the price unit; a final settlement without its price per contract (the schema requires it) has no terms."""
+    terms = action.terms
+    notice: Msg = {"id": action.action_id, "market_id": action.market_id, "market_ticker": terms.ticker,
+                   "type": terms.type, "ts_ms": unix_ms(action.updated)}  # fmt: skip
+    if terms.status == "cancelled":
+        return {"corporate_action": notice}
+    if terms.type == "stock_split" and terms.ratio_old and terms.ratio_new:
+        ratio = Fraction(Decimal(terms.ratio_old)) / Fraction(Decimal(terms.ratio_new))
+        before = mark or 0
+        marks = {"pre_split_mark_price": price(before), "post_split_mark_price": price(int(before * ratio))}
+        notice["split"] = {"ratio_old": terms.ratio_old, "ratio_new": terms.ratio_new} | marks
+    elif terms.type == "final_settlement" and terms.settlement_price_per_contract is not None:
+        notice["final_settlement"] = {"settlement_price_per_contract": price(terms.settlement_price_per_contract)}
+    elif terms.type == "ticker_change":
+        notice["ticker_change"] = {"old_ticker": terms.old_ticker, "new_ticker": terms.new_ticker}
+    return {"corporate_action": notice}
