@@ -57,6 +57,8 @@ def bench_app(public_pem: str) -> object:
                                  client_order_id=f"seed-ask-{ticker}")  # fmt: skip
         control.place_perp_order(USER, ticker=ticker, side="bid", count="1", price="100000",
                                  client_order_id=f"seed-bid-{ticker}", time_in_force="immediate_or_cancel")  # fmt: skip
+    # (its ask's $10,000,000 and its short past the default notional limit a market)
+    control.set_perps_notional_limit(MAKER, "20000000", level="market", ticker=TICKER)
     control.place_perp_order(MAKER, ticker=TICKER, side="ask", count="100", price="100000",
                              client_order_id="resting-ask")  # fmt: skip
     control.create_key(USER, public_key_pem=public_pem, key_id=benchlib.KEY_ID)
