@@ -265,6 +265,7 @@ def group_exists(body: Mapping[str, Any], account: AccountView) -> str | None:
 
 NOT_EMPTY = "Go's `required` validator refuses an empty string"
 KEY_WRITES = ("CreateApiKey", "GenerateApiKey")
+NOT_NULL = {"not": {"type": "null"}}  # a value given, not null (a null is absent to Go's decoder)
 SUBACCOUNT_WRITES = ("CreateSubaccount", "ApplySubaccountTransfer", "UpdateSubaccountNetting")
 INSTANCE_WRITES = ("IntraExchangeInstanceTransfer", "SetTargetBalanceAllocation")
 FCM_WRITES = (
@@ -322,8 +323,10 @@ BODY_RULES: tuple[BodyRule, ...] = (
              bounds(Text())),
     BodyRule(KEY_WRITES, "scopes", "at most 16 scopes (the mock's bound: each of the eight twice)",
              {"maxItems": declared_bounds(CreateApiKey, "scopes")["maxItems"]}),
+    # (a null is absent, as Go's decoder reads it into a nil pointer: both given, neither null, is refused)
     BodyRule(KEY_WRITES, "", "subaccount and fcm_subtrader_id are mutually exclusive",
-             {"not": {"required": ["subaccount", "fcm_subtrader_id"]}}),
+             {"not": {"required": ["subaccount", "fcm_subtrader_id"],
+                      "properties": {"subaccount": NOT_NULL, "fcm_subtrader_id": NOT_NULL}}}),
     BodyRule(("CreateApiKey",), "public_key", NOT_EMPTY, {"minLength": 1}),
     BodyRule(("CreateFCMSubtrader",), "subtrader_suffix", "1-16 ASCII letters and digits",
              {"pattern": "^[A-Za-z0-9]{1,16}$"}),
