@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import pickle
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 import yaml
 
-from mockexchange.core.clock import ManualClock
 from mockexchange.schema.fields import response_errors
 from mockexchange.schema.specs import perps_slice_path
 from mockexchange.server import MockServer
@@ -95,30 +92,3 @@ def whole(mock: MockServer) -> bytes:
     """The perps exchange's state and the margined cash, as bytes: equal bytes, equal state."""
     ledger = mock.app.control.ledger.state.subaccount_state
     return pickle.dumps((fields(mock.app.control.perps.state), dict(ledger.margined)))
-
-
-# -- the fixtures each perps test module imports: one mock a module, made ready before each test ------------------
-
-
-@pytest.fixture(scope="module", name="server")
-def module_server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        yield mock
-
-
-@pytest.fixture(name="mock")
-def fresh(server: MockServer) -> MockServer:
-    """The module's mock as each test starts (`ready`)."""
-    return ready(server)
-
-
-@pytest.fixture(name="alice")
-def alice_client(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "alice") as client:
-        yield client
-
-
-@pytest.fixture(name="bob")
-def bob_client(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "bob") as client:
-        yield client

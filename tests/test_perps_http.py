@@ -12,22 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-from perps_http import (  # noqa: F401  (fixtures)
-    BTC,
-    ETH,
-    T0,
-    alice_client,
-    bob_client,
-    fresh,
-    fund,
-    module_server,
-    order,
-    placed,
-    public,
-    ready,
-    signed,
-    whole,
-)
+from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
+from perps_http import BTC, ETH, T0, fund, order, placed, public, signed, whole
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer

@@ -5,12 +5,18 @@ account limit under Kalshi's. Every answer is checked against the spec's schema 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
 import httpx
 import pytest
-from perps_http import BTC, T0, alice_client, bob_client, fresh, module_server, order, placed, ready, signed, whole  # noqa: F401  (fixtures)
+from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
+from perps_http import BTC, T0, check, order, placed, ready, signed, whole
 
 from mockexchange.control.errors import ControlError
+from mockexchange.core.clock import ManualClock, epoch_ms
 from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiSigner
 
 
 def limits(client: httpx.Client) -> dict:
@@ -107,20 +113,44 @@ def test_an_fcm_members_subtraders_caps_and_own_limit(mock: MockServer, alice: h
             assert fcm.put("/margin/fcm/notional_risk_limit", json=bad).status_code == 400, bad
 
 
-def test_perps_requests_spend_the_margined_instances_own_buckets(mock: MockServer, alice: httpx.Client) -> None:
-    """Under the basic tier each request costs 10 tokens: 20 reads a second and 10 writes, apart from Kalshi's."""
-    limits = alice.get("/account/limits/perps").json()
-    assert (limits["usage_tier"], limits["grants"]) == ("basic", [])
-    mock.grant_api_usage_level("alice", "premier", exchange_instance="margined")
-    limits = alice.get("/account/limits/perps").json()
-    assert limits["usage_tier"] == "premier" and limits["write"] == {"refill_rate": 1000, "bucket_capacity": 2000}
-    assert [g["exchange_instance"] for g in limits["grants"]] == ["margined"]
-    mock.set_rate_limit_tier("basic")
-    try:
-        with signed(mock, "bob") as bob:
+class _WallAuth(httpx.Auth):
+    """Kalshi's signature at the time of the mock's wall clock (a ManualClock: its buckets refill only when moved)."""
+
+    def __init__(self, signer: KalshiSigner, wall: ManualClock) -> None:
+        self.signer, self.wall = signer, wall
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers.update(self.signer.headers(request.method, request.url.raw_path.decode(), epoch_ms(self.wall)))
+        yield request
+
+
+def test_perps_requests_spend_the_margined_instances_own_buckets() -> None:
+    """Under the basic tier each request costs 10 tokens: 20 reads a second and 10 writes, apart from Kalshi's; the
+    limiters read the mock's wall clock, a ManualClock here, so no bucket refills while the test runs."""
+    wall = ManualClock(datetime.now(UTC))
+    with MockServer(clock=ManualClock(T0), wall_clock=wall) as mock:
+        ready(mock)
+
+        def client(user_id: str) -> httpx.Client:
+            key = mock.create_key(user_id)
+            auth = _WallAuth(KalshiSigner.from_pem(key["key_id"], key["private_key_pem"]), wall)
+            return httpx.Client(base_url=mock.kalshi_url, auth=auth, timeout=10, event_hooks={"response": [check]})
+
+        with client("alice") as alice:
+            limits = alice.get("/account/limits/perps").json()
+            assert (limits["usage_tier"], limits["grants"]) == ("basic", [])
+            mock.grant_api_usage_level("alice", "premier", exchange_instance="margined")
+            limits = alice.get("/account/limits/perps").json()
+            assert limits["usage_tier"] == "premier" and limits["write"] == {
+                "refill_rate": 1000,
+                "bucket_capacity": 2000,
+            }
+            assert [g["exchange_instance"] for g in limits["grants"]] == ["margined"]
+        mock.set_rate_limit_tier("basic")
+        with client("bob") as bob:
             answers = [bob.delete("/margin/orders").status_code for _ in range(11)]
             assert answers[:10] == [204] * 10 and answers[10] == 429
             assert bob.delete("/margin/orders").json() == {"error": "too many requests"}
             assert bob.get("/margin/balance").status_code == 200  # (the read bucket is its own)
-    finally:
-        mock.set_rate_limit_tier("off")
+            wall.advance(0.1)  # one write's tokens back
+            assert [bob.delete("/margin/orders").status_code for _ in range(2)] == [204, 429]

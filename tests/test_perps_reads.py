@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from perps_http import BTC, ETH, T0, alice_client, fresh, module_server, order, placed, public, ready, signed, whole  # noqa: F401  (fixtures)
+from perps_fixtures import alice_client, fresh, module_server  # noqa: F401  (fixtures)
+from perps_http import BTC, ETH, T0, order, placed, public, ready, signed, whole
 
 from mockexchange.control.errors import ControlError
 from mockexchange.core.clock import ManualClock

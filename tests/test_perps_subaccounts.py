@@ -8,7 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import httpx
-from perps_http import BTC, T0, fresh, module_server, order, placed, ready, signed, whole  # noqa: F401  (fixtures)
+from perps_fixtures import fresh, module_server  # noqa: F401  (fixtures)
+from perps_http import BTC, order, placed, signed, whole
 
 from mockexchange.server import MockServer
 
