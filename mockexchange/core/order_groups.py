@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.money import MoneyError, parse_decimal, shown
 from mockexchange.core.values import Integer, Refused, Scaled
 
@@ -113,3 +114,20 @@ def group_limit(contracts_limit: int | None, contracts_limit_fp: int | None) -> 
             f"contracts_limit {contracts_limit} and contracts_limit_fp {contracts_limit_fp // HUNDREDTHS} must match"
         )
     return contracts_limit_fp
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLimitCommand(UserCommand):
+    """A new group's command with its contracts limit (Kalshi's CreateOrderGroup, the perps exchange's): the limit given
+    whole or in hundredths (`contracts_limit`, `contracts_limit_fp`), held in hundredths (`limit`). Each venue's command
+    adds its own fields after these."""
+
+    contracts_limit: int | None = value(LIMIT, None)
+    contracts_limit_fp: int | None = value(LIMIT_FP, None)
+
+    def check(self) -> None:
+        group_limit(self.contracts_limit, self.contracts_limit_fp)
+
+    @property
+    def limit(self) -> int:
+        return group_limit(self.contracts_limit, self.contracts_limit_fp)

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
-from mockexchange.core.order_groups import LIMIT, LIMIT_FP, group_limit
+from mockexchange.core.order_groups import LIMIT, LIMIT_FP, GroupLimitCommand, group_limit
 from mockexchange.core.values import TEXT, Integer
 
 SUBACCOUNT = Integer(0, MAX_SUBACCOUNT)
@@ -20,23 +20,14 @@ INDEX = Integer(0, MAX_EXCHANGE_INDEX)
 
 
 @dataclass(frozen=True, slots=True)
-class CreateOrderGroup(UserCommand):
+class CreateOrderGroup(GroupLimitCommand):
     """A new order group of the user's subaccount (Kalshi's CreateOrderGroup); answers its id (`order_group_id`: one
     of the caller's choosing, for seeding; a client's is drawn)."""
 
     name: ClassVar[str] = "create_order_group"
-    contracts_limit: int | None = value(LIMIT, None)
-    contracts_limit_fp: int | None = value(LIMIT_FP, None)
     subaccount: int = value(SUBACCOUNT, 0)
     exchange_index: int = value(INDEX, 0)
     order_group_id: str | None = value(TEXT, None)
-
-    def check(self) -> None:
-        group_limit(self.contracts_limit, self.contracts_limit_fp)
-
-    @property
-    def limit(self) -> int:
-        return group_limit(self.contracts_limit, self.contracts_limit_fp)
 
 
 @dataclass(frozen=True, slots=True)

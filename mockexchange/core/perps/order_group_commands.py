@@ -8,30 +8,21 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from mockexchange.core.commands import UserCommand, value
-from mockexchange.core.order_groups import LIMIT, LIMIT_FP, group_limit
+from mockexchange.core.order_groups import LIMIT, LIMIT_FP, GroupLimitCommand, group_limit
 from mockexchange.core.perps.market_commands import MAX_EXCHANGE_INDEX
 from mockexchange.core.perps.order_commands import SUBACCOUNT
 from mockexchange.core.values import TEXT, Integer
 
 
 @dataclass(frozen=True, slots=True)
-class CreatePerpOrderGroup(UserCommand):
+class CreatePerpOrderGroup(GroupLimitCommand):
     """A new order group of the user's subaccount on an exchange index, with its contracts limit (`order_group_id`:
     one of the caller's choosing, for seeding; a client's is drawn)."""
 
     name: ClassVar[str] = "create_perp_order_group"
-    contracts_limit: int | None = value(LIMIT, None)
-    contracts_limit_fp: int | None = value(LIMIT_FP, None)
     subaccount: int = value(SUBACCOUNT, 0)
     exchange_index: int = value(Integer(0, MAX_EXCHANGE_INDEX), 0)
     order_group_id: str | None = value(TEXT, None)
-
-    def check(self) -> None:
-        group_limit(self.contracts_limit, self.contracts_limit_fp)
-
-    @property
-    def limit(self) -> int:
-        return group_limit(self.contracts_limit, self.contracts_limit_fp)
 
 
 @dataclass(frozen=True, slots=True)
