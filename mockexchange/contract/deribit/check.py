@@ -20,7 +20,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import orjson
 
 from mockexchange.contract.deribit import account, market, trading
 from mockexchange.contract.deribit.writes import NOT_A_CURRENCY, NOT_AN_INSTRUMENT
+from mockexchange.contract.verdicts import CallVerdict
 from mockexchange.registry.deribit import KIT
 from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.schema.specs import SpecError
@@ -86,24 +86,6 @@ class DeribitRefused(Exception):
     pass
 
 
-@dataclass
-class MethodVerdict:
-    """What the calls of one method found."""
-
-    calls: int = 0
-    not_found: int = 0
-    violations: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def state(self) -> str:
-        if self.violations:
-            return "FAIL"
-        if self.calls and self.not_found == self.calls:
-            return "not served"
-        return "PASS" if self.calls else "skipped"
-
-
 Call = Callable[[str, dict[str, Any]], Any]
 
 
@@ -123,8 +105,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     asked = [m for m in known if not args.method or m in args.method]
     root = args.base_url.rstrip("/")
-    verdicts: dict[str, MethodVerdict] = {m: MethodVerdict() for m in asked}
-    notifications: dict[str, MethodVerdict] = {}
+    verdicts: dict[str, CallVerdict] = {m: CallVerdict() for m in asked}
+    notifications: dict[str, CallVerdict] = {}
     try:
         with httpx.Client(timeout=TIMEOUT) as http:
             http_call = _http_caller(http, root)
@@ -177,7 +159,7 @@ def _http_caller(http: httpx.Client, root: str, token: str | None = None) -> Cal
     return call
 
 
-def _authenticate(call: Call, client_id: str, secret: str, verdicts: dict[str, MethodVerdict], transport: str) -> str:
+def _authenticate(call: Call, client_id: str, secret: str, verdicts: dict[str, CallVerdict], transport: str) -> str:
     params = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
     reply = call("public/auth", params)
     _judge("public/auth", transport, "valid", reply, verdicts)
@@ -287,7 +269,7 @@ def _cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, dict[str, Any] |
 
 
 def _exercise(
-    transport: str, call: Call, asked: list[str], ctx: dict[str, Any], verdicts: dict[str, MethodVerdict]
+    transport: str, call: Call, asked: list[str], ctx: dict[str, Any], verdicts: dict[str, CallVerdict]
 ) -> None:
     for method in asked:
         if method == "public/auth" or method in KIT.writes:
@@ -302,8 +284,8 @@ def _exercise(
     trading.exercise_writes(transport, call, asked, ctx, verdicts, _judge)
 
 
-def _judge(method: str, transport: str, kind: str, reply: Any, verdicts: dict[str, MethodVerdict]) -> None:
-    verdict = verdicts.setdefault(method, MethodVerdict())
+def _judge(method: str, transport: str, kind: str, reply: Any, verdicts: dict[str, CallVerdict]) -> None:
+    verdict = verdicts.setdefault(method, CallVerdict())
     verdict.calls += 1
     where = f"{transport} {kind}"
     error = reply.get("error") if isinstance(reply, dict) else None
@@ -327,8 +309,8 @@ def _websocket(
     secret: str,
     asked: list[str],
     ctx: dict[str, Any],
-    verdicts: dict[str, MethodVerdict],
-    notifications: dict[str, MethodVerdict],
+    verdicts: dict[str, CallVerdict],
+    notifications: dict[str, CallVerdict],
     args: argparse.Namespace,
 ) -> None:
     from websockets.exceptions import WebSocketException
@@ -381,17 +363,17 @@ def _index(ctx: dict[str, Any]) -> str:
     return index if isinstance(index, str) else f"{ctx['currency'].lower()}_usd"
 
 
-def _judge_notification(frame: Any, notifications: dict[str, MethodVerdict]) -> None:
+def _judge_notification(frame: Any, notifications: dict[str, CallVerdict]) -> None:
     template, problems = deribit_rpc.notification_problems(frame)
     if template is None:
         return
-    verdict = notifications.setdefault(template, MethodVerdict())
+    verdict = notifications.setdefault(template, CallVerdict())
     verdict.calls += 1
     channel = frame.get("params", {}).get("channel", "?") if isinstance(frame, dict) else "?"
     verdict.violations += [f"{channel}: {found}" for found in problems]
 
 
-def _report(root: str, verdicts: dict[str, MethodVerdict], notifications: dict[str, MethodVerdict]) -> int:
+def _report(root: str, verdicts: dict[str, CallVerdict], notifications: dict[str, CallVerdict]) -> int:
     print(f"contract check-deribit: {root}")
     for method, verdict in verdicts.items():
         calls = f"{verdict.calls} call{'s' if verdict.calls != 1 else ''}"

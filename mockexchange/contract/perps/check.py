@@ -18,13 +18,13 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from mockexchange.contract.kalshi.slicing import parsed_once
+from mockexchange.contract.verdicts import CallVerdict
 from mockexchange.registry.perps import KIT
 from mockexchange.schema.fields import response_errors
 from mockexchange.schema.refs import operations_by_id, resolve
@@ -66,23 +66,6 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-@dataclass
-class OperationVerdict:
-    """What the calls of one operation found."""
-
-    calls: int = 0
-    not_found: int = 0
-    violations: list[str] = field(default_factory=list)
-
-    @property
-    def state(self) -> str:
-        if self.violations:
-            return "FAIL"
-        if self.calls and self.not_found == self.calls:
-            return "not served"
-        return "PASS" if self.calls else "skipped"
-
-
 class KeyRefused(Exception):
     """The server refused the key (401)."""
 
@@ -108,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if any(v.state == "FAIL" for v in verdicts.values()) else EXIT_OK
 
 
-def report(verdicts: dict[str, OperationVerdict]) -> str:
+def report(verdicts: dict[str, CallVerdict]) -> str:
     """One line per operation, then its violations, each naming the field."""
     lines = []
     for operation_id, verdict in verdicts.items():
@@ -119,7 +102,7 @@ def report(verdicts: dict[str, OperationVerdict]) -> str:
 
 def check(
     http: httpx.Client, asked: list[str] | None = None, *, orders: bool = False, ticker: str | None = None
-) -> dict[str, OperationVerdict]:
+) -> dict[str, CallVerdict]:
     """Each asked operation (default: every read, and with `orders` the order writes) called once through `http` (its
     base URL the API root, signing each request), its verdict by operationId."""
     slice_ = parsed_once(perps_slice_path("openapi.yaml"))
@@ -127,7 +110,7 @@ def check(
     reads = [op for op in KIT.operations if op not in KIT.writes]
     wanted = asked or reads + [op for op in ORDER_WRITES if orders and op in KIT.operations]
     call = _caller(http, slice_, by_id)
-    verdicts = {op: OperationVerdict() for op in wanted}
+    verdicts = {op: CallVerdict() for op in wanted}
     values = _discover(http, ticker)
     for operation_id in sorted(wanted, key=_order(wanted)):
         body = _body(operation_id, values)
@@ -145,11 +128,11 @@ def _order(wanted: list[str]) -> Callable[[str], int]:
     return lambda operation_id: 1 + sequence.index(operation_id) if operation_id in sequence else 0
 
 
-Call = Callable[[str, OperationVerdict, dict[str, str], dict[str, Any] | None], Any]
+Call = Callable[[str, CallVerdict, dict[str, str], dict[str, Any] | None], Any]
 
 
 def _caller(http: httpx.Client, slice_: dict[str, Any], by_id: dict[str, Any]) -> Call:
-    def call(operation_id: str, verdict: OperationVerdict, values: dict[str, str], body: dict[str, Any] | None) -> Any:
+    def call(operation_id: str, verdict: CallVerdict, values: dict[str, str], body: dict[str, Any] | None) -> Any:
         method, path, operation = by_id[operation_id]
         filled = _fill(slice_, path, operation, values)
         if filled is None:
