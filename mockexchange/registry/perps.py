@@ -120,8 +120,7 @@ def _handlers(handlers: Handlers, control: Any) -> None:
 
 
 def _on_clock(control: Any) -> None:
-    with control.perps.lock:
-        control.perps.trading.expire_due()  # resting orders whose expiration time the clock passed
+    control.perps.run_due()  # what the clock passed: resting orders' expiration times
 
 
 def _serve(control: Any, parts: MockParts) -> VenueServed:

@@ -80,7 +80,9 @@ from mockexchange.version import __version__
 # 40: an order group is venue-neutral (core/order_groups.py's `OrderGroup`); the perps exchange keeps its groups,
 #     its corporate action notices, each user's ended orders as they ended, each market's quotes (a perps order names
 #     its group, a trade the open interest it left); Kalshi's margined cash is kept per (user, shard, subaccount).
-LAYOUT = 40
+# 41: a perps order and fill name who placed it (`source`: its user, or the exchange's liquidations and exit triggers);
+#     the perps exchange keeps what falls due on its clock (funding, mark paths) and its exit triggers.
+LAYOUT = 41
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -16,6 +16,7 @@ from mockexchange.core.perps.corporate_actions import PerpCorporateActions
 from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.perps.listing import PerpListing
+from mockexchange.core.perps.market_commands import SetPerpMarks
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.risk_limits import Members, NoMembers
 from mockexchange.core.perps.state import PerpsState
@@ -46,6 +47,7 @@ class PerpsExchange:
         self.state = PerpsState(clock, bus, ids, history_size)
         self.listing = PerpListing(self.state)
         self.corporate_actions = PerpCorporateActions(self.state, self.listing)
+        self._running_due = False
         self.use_cash(_NoCash(self.state.lock), NoMembers())
 
     def use_cash(self, cash: MarginCash, members: Members) -> None:
@@ -55,6 +57,36 @@ class PerpsExchange:
         self.state.lock = cash.lock
         self.filling = PerpFilling(self.state, cash)
         self.trading = PerpTrading(self.state, self.listing, self.filling, cash, members)
+        self.trading.run_due = self.run_due
+
+    # -- time and marks ------------------------------------------------------------------------------------------
+
+    def run_due(self) -> None:
+        """Make what the exchange clock has reached, in time order (under the lock: every command calls it first, a
+        move of the clock too): resting orders' expiries. Once at a time: what it sets off (an order a trigger
+        places) does not run it again."""
+        state = self.state
+        with state.lock:
+            if self._running_due:
+                return
+            self._running_due = True
+            try:
+                self.trading.expire_due()
+            finally:
+                self._running_due = False
+
+    def set_marks(self, marks: SetPerpMarks) -> PerpMarket:
+        """Set a market's marks now (what fell due before comes first, at the marks it fell due at), then what the
+        move sets off (`marks_moved`)."""
+        with self.state.lock:
+            self.run_due()
+            market = self.listing.set_marks(marks)
+            self.marks_moved((market.ticker,))
+            return market
+
+    def marks_moved(self, tickers: tuple[str, ...]) -> None:
+        """What a move of the marks of `tickers` sets off, in this order: the exit triggers it reaches fire, then the
+        accounts it takes past the liquidation threshold are liquidated."""
 
     @property
     def lock(self) -> Any:

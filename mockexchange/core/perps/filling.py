@@ -64,7 +64,7 @@ class PerpFilling:
         order.updated = now
         made = PerpFill(
             state.new_id(), trade_id, order.order_id, order.user_id, order.subaccount, market.ticker, order.side,
-            is_taker, count, price, effect.entry_cost, effect.entry_size, paid, effect.realized, now, seq,
+            is_taker, count, price, effect.entry_cost, effect.entry_size, paid, effect.realized, now, seq, order.source,
         )  # fmt: skip
         history.keep_fill(state, made)
         state.bus.publish(Change("perps.fill", order.user_id, made))

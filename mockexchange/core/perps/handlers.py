@@ -14,7 +14,7 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     listing = exchange.listing
     add = handlers.add
     add(market_commands.ListPerpMarket, listing.list_market)
-    add(market_commands.SetPerpMarks, listing.set_marks)
+    add(market_commands.SetPerpMarks, exchange.set_marks)
     add(market_commands.UpdatePerpMarket, listing.update_market)
     add(market_commands.SetPerpCorporateAction, exchange.corporate_actions.set)
     add(account_commands.SetPerpsExchangeStatus, listing.set_exchange_status)

@@ -17,6 +17,8 @@ STATUSES = ("resting", "canceled", "executed")
 TRADE, DECREASE, AMEND = "Trade", "Decrease", "Amend"
 SELF_TRADE_CANCEL, EXPIRY_CANCEL = "SelfTradeCancel", "ExpiryCancel"
 POST_ONLY_CANCEL, REDUCE_ONLY_CANCEL = "PostOnlyCrossCancel", "ReduceOnlyCancel"
+# Who placed an order (the websocket's `order_source`): its user, or the exchange (a liquidation, an exit trigger)
+USER, SYSTEM = "user", "system"
 
 
 @dataclass(slots=True)
@@ -45,6 +47,7 @@ class PerpOrder:
     filled_value: int = 0  # micro-dollars: the sum of each fill's count times its price
     fees: int = 0  # micro-dollars paid on its fills
     order_group_id: str | None = None
+    source: str = USER
 
     @property
     def buys(self) -> bool:

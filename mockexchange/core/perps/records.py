@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mockexchange.core.perps.market_commands import SetPerpCorporateAction
+from mockexchange.core.perps.orders import USER
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class PerpFill:
     realized_pnl: int  # micro-dollars
     created: datetime
     seq: int
+    source: str = USER  # its order's (orders.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ fill takes; what an order did comes back as an `PerpOutcome`."""
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -64,6 +65,8 @@ class PerpTrading:
         self, state: PerpsState, listing: PerpListing, filling: PerpFilling, cash: MarginCash, members: Members
     ) -> None:
         self.state, self.listing, self.filling, self.cash = state, listing, filling, cash
+        # What falls due on the exchange clock, made before each command (the exchange's `run_due`; alone: expiries)
+        self.run_due: Callable[[], None] = self.expire_due
         self.book_clock = BookClock()
         self.groups = PerpOrderGroups(state, self.known, self._end)
         self.limits = PerpRiskLimits(state, members, cash.subaccounts, self._end)
@@ -73,7 +76,7 @@ class PerpTrading:
     def place(self, placed: PlacePerpOrder) -> PerpOutcome:
         state = self.state
         with state.lock:
-            self.expire_due()
+            self.run_due()
             market = self._tradable(placed.user_id, placed.ticker, placed.subaccount)
             if placed.market_version and placed.market_version != market.market_version:
                 raise PerpsError(
@@ -249,7 +252,7 @@ class PerpTrading:
 
     def cancel(self, cancel: CancelPerpOrder) -> PerpOutcome:
         with self.state.lock:
-            self.expire_due()
+            self.run_due()
             order = self._resting(cancel.user_id, cancel.order_id, cancel.subaccount)
             left = order.remaining
             self._end(order, DECREASE)
@@ -258,7 +261,7 @@ class PerpTrading:
     def cancel_all(self, cancel: CancelPerpOrders) -> PerpOutcome | None:
         state = self.state
         with state.lock:
-            self.expire_due()
+            self.run_due()
             ids = sorted(state.resting.get(cancel.user_id, ()), key=lambda order_id: state.orders[order_id].seq)
             orders = [state.orders[order_id] for order_id in ids]
             cancelled = [o for o in orders if cancel.subaccount is None or o.subaccount == cancel.subaccount]
@@ -268,7 +271,7 @@ class PerpTrading:
 
     def decrease(self, decrease: DecreasePerpOrder) -> PerpOutcome:
         with self.state.lock:
-            self.expire_due()
+            self.run_due()
             order = self._resting(decrease.user_id, decrease.order_id, decrease.subaccount)
             left = order.remaining - decrease.reduce_by if decrease.reduce_by is not None else decrease.reduce_to
             assert left is not None  # (the command has one of them)
@@ -293,7 +296,7 @@ class PerpTrading:
     def amend(self, amend: AmendPerpOrder) -> PerpOutcome:
         state = self.state
         with state.lock:
-            self.expire_due()
+            self.run_due()
             order = self._resting(amend.user_id, amend.order_id, amend.subaccount)
             if amend.ticker != order.ticker or amend.side != order.side:
                 raise PerpsError("an amend keeps the order's ticker and side", 400, "invalid_order")

@@ -104,7 +104,7 @@ def order(o: PerpOrder) -> Row:
         "expiration_time": None if o.expiration is None else rfc3339(o.expiration),
         "created_time": rfc3339(o.created), "last_update_time": rfc3339(o.updated),
         "self_trade_prevention_type": o.self_trade_prevention_type,
-        "cancel_order_on_pause": o.cancel_order_on_pause, "order_source": "user",
+        "cancel_order_on_pause": o.cancel_order_on_pause, "order_source": o.source,
     }  # fmt: skip
 
 
@@ -114,7 +114,7 @@ def fill(f: PerpFill) -> Row:
         "fill_id": f.fill_id, "order_id": f.order_id, "is_taker": f.is_taker, "side": f.side, "count": count(f.count),
         "created_time": rfc3339(f.created), "ticker": f.ticker, "price": price(f.price),
         "entry_price": average(entry_price(f.entry_cost, f.entry_size)), "fees": money(f.fee),
-        "realized_pnl": money(f.realized_pnl), "order_source": "user",
+        "realized_pnl": money(f.realized_pnl), "order_source": f.source,
     }  # fmt: skip
 
 

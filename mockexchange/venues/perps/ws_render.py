@@ -18,7 +18,6 @@ from mockexchange.venues.kalshi.render import omitempty
 from mockexchange.venues.perps.render import count, money, price
 
 Msg = dict[str, Any]
-USER = "user"  # every order the mock trades is its user's (`system`: liquidations and exit triggers, not made yet)
 
 
 def levels(book: list[tuple[int, int]]) -> list[list[str]]:
@@ -71,7 +70,7 @@ def fill(f: PerpFill, client_ids: Callable[[str], str | None]) -> Msg:
     return msg | {
         "market_ticker": f.ticker, "is_taker": f.is_taker, "side": f.side, "ts_ms": unix_ms(f.created),
         "price": price(f.price), "count": count(f.count), "fee_cost": money(f.fee),
-        "post_position": count(post_position(f)), "subaccount": f.subaccount, "order_source": USER,
+        "post_position": count(post_position(f)), "subaccount": f.subaccount, "order_source": f.source,
     }  # fmt: skip
 
 
@@ -84,7 +83,7 @@ def user_order(o: PerpOrder) -> Msg:
     omitempty(msg, "expiration_ts_ms", None if o.expiration is None else unix_ms(o.expiration))
     msg |= {"created_ts_ms": unix_ms(o.created), "last_updated_ts_ms": unix_ms(o.updated)}
     omitempty(msg, "last_update_reason", o.last_update_reason or None)
-    return msg | {"subaccount_number": o.subaccount, "order_source": USER}
+    return msg | {"subaccount_number": o.subaccount, "order_source": o.source}
 
 
 # The fields a ticker shows of the market's REST row (render.market), in the schema's order; a price, bid or ask
