@@ -36,6 +36,7 @@ from mockexchange.core.perps.orders import (
     REDUCE_ONLY_CANCEL,
     SELF_TRADE_CANCEL,
     TRADE,
+    USER,
     PerpOrder,
 )
 from mockexchange.core.perps.risk_limits import Members, PerpRiskLimits
@@ -73,7 +74,8 @@ class PerpTrading:
 
     # -- placing -------------------------------------------------------------------------------------------------
 
-    def place(self, placed: PlacePerpOrder) -> PerpOutcome:
+    def place(self, placed: PlacePerpOrder, source: str = USER) -> PerpOutcome:
+        """Place an order (`source` SYSTEM: the exchange's own, a liquidation's or an exit trigger's)."""
         state = self.state
         with state.lock:
             self.run_due()
@@ -99,7 +101,7 @@ class PerpTrading:
                 placed.price, placed.count, placed.time_in_force, placed.self_trade_prevention_type, now, now,
                 0, remaining=placed.count, post_only=placed.post_only, reduce_only=placed.reduce_only,
                 cancel_order_on_pause=placed.cancel_order_on_pause, expiration=placed.expiration_time,
-                order_group_id=placed.order_group_id,
+                order_group_id=placed.order_group_id, source=source,
             )  # fmt: skip
             group = None if placed.order_group_id is None else self.groups.join(
                 order, placed.order_group_id, market.exchange_index
