@@ -171,7 +171,7 @@ def _trade_problems(message: dict[str, Any], row: dict[str, Any]) -> list[str]:
     made = datetime.fromisoformat(row["created_time"])
     want: dict[str, Any] = {name: row[name] for name in TRADE_TEXTS}
     want |= {"market_ticker": row["ticker"], "ts": unix_seconds(made), "ts_ms": unix_ms(made)}
-    return _differences(message, "TradeMessage", row["trade_id"], want, {k: row[v] for k, v in TRADE_AMOUNTS.items()})
+    return differences(message, "TradeMessage", row["trade_id"], want, {k: row[v] for k, v in TRADE_AMOUNTS.items()})
 
 
 def _ticker_problems(message: dict[str, Any], seen: Seen, nth: int, last: bool) -> list[str]:
@@ -192,10 +192,10 @@ def _ticker_problems(message: dict[str, Any], seen: Seen, nth: int, last: bool) 
         want |= {"dollar_volume": volume // 2, "dollar_open_interest": interest // 2}  # a contract pair is a dollar
         if seen.last_trade is not None:
             amounts["last_trade_size"] = seen.last_trade["count_fp"]
-    return _differences(message, "TickerMessage", f"ticker at {want['ts_ms']}", want, amounts)
+    return differences(message, "TickerMessage", f"ticker at {want['ts_ms']}", want, amounts)
 
 
-def _differences(
+def differences(
     message: dict[str, Any], cls: str, named: str, want: dict[str, Any], amounts: dict[str, Any]
 ) -> list[str]:
     """The message's fields that differ from `want` (exactly) and from `amounts` (as Decimals, parsed as such)."""

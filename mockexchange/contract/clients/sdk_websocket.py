@@ -1,6 +1,6 @@
-"""Running kalshi-sdk's websocket client (contracts/clients/kalshi/kalshi_sdk_ws.py) as a live subprocess that a test
-(or the client matrix) talks to while it runs: start it, wait until it says its subscriptions are acknowledged, change
-the ledger, then collect the typed messages it printed.
+"""Running kalshi-sdk's websocket client (scripts/kalshi/kalshi_sdk_ws.py; the perps exchange's, kalshi_sdk_perps_ws.py)
+as a live subprocess that a test (or the client matrix) talks to while it runs: start it, wait until it says its
+subscriptions are acknowledged, change the ledger, then collect the typed messages it printed.
 
 The script prints one JSON object per line (see its docstring); a reader thread turns the lines into events so the
 test can wait for one with a timeout instead of blocking on the pipe.
@@ -66,18 +66,21 @@ class WsReport:
 
 
 class SdkWebsocketRun(LiveScript):
-    """The script, running against `mock` with `key`, following `plan`. A context manager: leaving it kills the
-    script if it still runs."""
+    """The script (`script`: the perps exchange's, kalshi_sdk_perps_ws.py, on `ws_url`, its websocket), running
+    against `mock` with `key`, following `plan`. A context manager: leaving it kills the script if it still runs."""
 
-    def __init__(self, venv: Path, mock: MockServer, key: Key, plan: dict[str, Any], tmp_dir: Path) -> None:
+    def __init__(
+        self, venv: Path, mock: MockServer, key: Key, plan: dict[str, Any], tmp_dir: Path, script: str = SCRIPT_NAME,
+        ws_url: str | None = None,
+    ) -> None:  # fmt: skip
         env = {
             "MOCKEXCHANGE_BASE_URL": mock.kalshi_url,
-            "MOCKEXCHANGE_WS_URL": mock.kalshi_ws_url,
+            "MOCKEXCHANGE_WS_URL": ws_url or mock.kalshi_ws_url,
             "MOCKEXCHANGE_KEY_ID": key.key_id,
             "MOCKEXCHANGE_PEM_PATH": key.pem_path,
         }
         plan = {"timeout_s": MESSAGE_TIMEOUT_S, **plan}
-        super().__init__(venv_python(venv), kalshi_scripts() / SCRIPT_NAME, plan, tmp_dir, "ws", env)
+        super().__init__(venv_python(venv), kalshi_scripts() / script, plan, tmp_dir, "ws", env)
 
     def report(self) -> WsReport:
         return WsReport(self.events, self.stderr_text())
@@ -94,5 +97,5 @@ class SdkWebsocketRun(LiveScript):
         code = self.process.wait(timeout=15)
         report = self.report()
         if code != 0:
-            raise ClientRunError(f"{SCRIPT_NAME} exited {code}\n{report.diagnosis()}")
+            raise ClientRunError(f"{self.script_name} exited {code}\n{report.diagnosis()}")
         return report

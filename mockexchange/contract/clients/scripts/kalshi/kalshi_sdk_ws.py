@@ -4,7 +4,8 @@ book keeper, say so, then print every typed message and every book the SDK deliv
 
 The test that starts this script applies fills to the mock once it reads the `subscribed` line, then reads the
 messages (tests/clients/test_kalshi_sdk_websocket.py). Like the other scripts it runs isolated (`python -I`) and
-imports only the client library, the standard library and the stdlib-only harness beside it (see client_harness.py).
+imports only the client library, the standard library and the stdlib-only harness beside it (client_harness.py;
+ws_harness.py, what it shares with the perps exchange's script, kalshi_sdk_perps_ws.py).
 
 How the SDK is driven: `AsyncKalshiClient(key_id=..., private_key_path=..., config=KalshiConfig(base_url=...,
 ws_base_url=..., max_retries=0, ws_max_retries=0, ws_json_loads=..., ws_json_dumps=...))`, then `async with
@@ -57,7 +58,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -68,57 +68,7 @@ from kalshi import AsyncKalshiClient, KalshiConfig
 
 sys.path.append(str(Path(__file__).resolve().parent))  # after the client library: see client_harness.py
 import client_harness
-
-
-def emit(event: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
-
-
-class Frames:
-    """The SDK's JSON codec hooks, noting every frame as it passes."""
-
-    def __init__(self) -> None:
-        self.received: list[str] = []
-        self.sent: list[str] = []
-
-    def loads(self, raw: bytes | str) -> Any:
-        self.received.append(raw.decode() if isinstance(raw, bytes) else raw)
-        return json.loads(raw)
-
-    def dumps(self, command: Any) -> str:
-        text = json.dumps(command)
-        self.sent.append(text)
-        return text
-
-
-class LogRecorder(logging.Handler):
-    """What the SDK logs on `kalshi.ws`: where it says it skipped a frame."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[dict[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            message += f" | {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
-        self.records.append({"level": record.levelname, "logger": record.name, "message": message[:3000]})
-
-
-def describe(name: str, message: Any) -> dict[str, Any]:
-    payload = message.msg
-    fields = {field: getattr(payload, field) for field in type(payload).model_fields}
-    return {
-        "event": "message",
-        "subscription": name,
-        "class": type(message).__name__,
-        "payload_class": type(payload).__name__,
-        "envelope": {"type": message.type, "sid": message.sid, "seq": message.seq},
-        "fields": client_harness.plain(fields),
-        "types": {field: type(value).__name__ for field, value in fields.items()},
-        "extra": client_harness.plain(payload.model_extra or {}),
-    }
+from ws_harness import Frames, LogRecorder, describe, emit, follow
 
 
 def describe_book(book: Any) -> dict[str, Any]:
@@ -142,10 +92,7 @@ async def subscribe(session: Any, channel: str, params: dict | None) -> Any:
 
 
 async def main(plan: dict) -> None:
-    logs = LogRecorder()
-    sdk_log = logging.getLogger("kalshi.ws")
-    sdk_log.addHandler(logs)
-    sdk_log.setLevel(logging.DEBUG)
+    logs = LogRecorder("kalshi.ws")
     frames = Frames()
     config = KalshiConfig(
         base_url=os.environ["MOCKEXCHANGE_BASE_URL"],
@@ -155,9 +102,6 @@ async def main(plan: dict) -> None:
         ws_json_loads=frames.loads,
         ws_json_dumps=frames.dumps,
     )
-    expect = plan["expect"]
-    received = 0
-    enough = asyncio.Event()
     async with (
         AsyncKalshiClient(
             key_id=os.environ["MOCKEXCHANGE_KEY_ID"],
@@ -186,38 +130,10 @@ async def main(plan: dict) -> None:
             streams.append((f"book {ticker}", await session.orderbook(ticker)))
         emit({"event": "subscribed", "names": [name for name, _ in streams]})
 
-        async def drain(name: str, stream: Any) -> None:
-            nonlocal received
-            try:
-                async for message in stream:
-                    emit(describe_book(message) if name.startswith("book ") else describe(name, message))
-                    received += 1
-                    if received >= expect:
-                        enough.set()
-            except Exception as exc:  # the SDK ends an iterator with an error it wants the consumer to see
-                emit({"event": "stream_error", "subscription": name, **client_harness.error_outcome(exc)})
-            else:
-                emit({"event": "stream_closed", "subscription": name})
+        def shown(name: str, message: Any) -> list[dict[str, Any]]:
+            return [describe_book(message) if name.startswith("book ") else describe(name, message)]
 
-        tasks = [asyncio.create_task(drain(name, stream)) for name, stream in streams]
-        try:
-            await asyncio.wait_for(enough.wait(), timeout=plan["timeout_s"])
-            reason = "count"
-        except TimeoutError:
-            reason = "timeout"
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    emit(
-        {
-            "event": "done",
-            "reason": reason,
-            "messages": received,
-            "received": frames.received,
-            "sent": frames.sent,
-            "logs": logs.records,
-        }
-    )
+        await follow(streams, plan, frames, logs, shown)
 
 
 if __name__ == "__main__":
