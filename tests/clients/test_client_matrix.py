@@ -33,7 +33,7 @@ SEEDS = 3  # the generated column: a few seeds keep the run short (10, the comma
 # What each row must show. Anything else, FAIL above all, fails the test with the matrix printed.
 EVERY = {capability.name: PASS for capability in CAPABILITIES}
 NO_WEBSOCKET = {"websocket": NA, "orderbook-ws": NA, "market-ws": NA}  # the official packages have no websocket client
-NO_PERPS = {"perps": NA}  # nor a perps client: kalshi-sdk's PerpsClient is the published one
+NO_PERPS = {"perps": NA, "perps-ws": NA}  # nor a perps client: kalshi-sdk's PerpsClient is the published one
 EXPECTED = {
     # the legacy profile is not kalshi-sdk's: its models keep the integer twins, shown as a note (docs/contract-kit.md)
     "kalshi-sdk": EVERY | {"legacy-profile": NOTE},
@@ -68,6 +68,7 @@ EXPECTED = {
         # its public channels (mockexchange/contract/clients/ccxt_market_ws.py)
         "market-ws": PASS,
         "perps": NA,
+        "perps-ws": NA,
     },
 }
 
@@ -104,6 +105,8 @@ def test_the_matrix_has_no_failing_cell() -> None:
     )
     # and follows the public ticker and trade channels, each message equal to the market's REST reads
     assert "subscribe_ticker() and subscribe_trade()" in matrix.cells["kalshi-sdk"]["market-ws"].reason, shown
+    # and the perps exchange's channels through its perps websocket client, each message equal to the exchange's state
+    assert "subscribe_orderbook_delta" in matrix.cells["kalshi-sdk"]["perps-ws"].reason, shown
 
 
 def test_a_missing_interpreter_fails_the_cells_and_the_exit_status(

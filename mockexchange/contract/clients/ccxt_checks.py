@@ -357,6 +357,7 @@ def watch_problems(seeded: Seeded, watched: WatchRun) -> list[str]:
 NA_REASONS = {
     "fcm": "Deribit has no FCM",
     "perps": "Kalshi's perps exchange: ccxt's Deribit is not a client of it",
+    "perps-ws": "Kalshi's perps exchange's websocket: ccxt's Deribit is not a client of it",
     "settlements": "ccxt has no unified method for Deribit's settlement history (only the raw private API)",
     "resting-value": "Kalshi's resting order value: no Deribit counterpart",
     "legacy-profile": "Kalshi's legacy wire profile",

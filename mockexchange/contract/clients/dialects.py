@@ -372,7 +372,13 @@ OFFICIAL = Dialect(
         ("last_update", "last_update_time", "time"),
     ),
     errors=_OFFICIAL_ERRORS,
-    lacks={"websocket": _NO_WEBSOCKET, "orderbook-ws": _NO_WEBSOCKET, "market-ws": _NO_WEBSOCKET, "perps": _NO_PERPS},
+    lacks={
+        "websocket": _NO_WEBSOCKET,
+        "orderbook-ws": _NO_WEBSOCKET,
+        "market-ws": _NO_WEBSOCKET,
+        "perps": _NO_PERPS,
+        "perps-ws": _NO_PERPS,
+    },
     market_data=_WIRE_MARKET_DATA,
 )
 
@@ -452,6 +458,7 @@ OFFICIAL_3_2 = Dialect(
         "orderbook-ws": _NO_WEBSOCKET,
         "market-ws": _NO_WEBSOCKET,
         "perps": _NO_PERPS,
+        "perps-ws": _NO_PERPS,
         "transfers": "3.2.0 has no get_deposits or get_withdrawals",
         "subaccounts": "3.2.0 has none of the subaccount, instance transfer or target allocation operations",
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",

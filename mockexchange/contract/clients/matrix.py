@@ -61,6 +61,7 @@ from mockexchange.contract.clients.libraries import (
 )
 from mockexchange.contract.clients.orderbook_ws import orderbook_ws_verdict
 from mockexchange.contract.clients.perps_client import perps_verdict
+from mockexchange.contract.clients.perps_ws import perps_ws_verdict
 from mockexchange.contract.clients.plans import ClientRunError, run_plan
 from mockexchange.contract.clients.portfolio import build_portfolio
 from mockexchange.contract.clients.scenes import SCENES
@@ -116,6 +117,8 @@ CAPABILITIES = (
                "ticker) through the client's websocket client while trades print"),
     Capability("perps", "perps", "Kalshi's perps exchange through the client's perps client: the exchange, markets "
                "and books, order writes and reads, positions, fills, trades, balance, risk, an instance transfer"),
+    Capability("perps-ws", "perps-ws", "Kalshi's perps exchange's websocket through the client's perps websocket "
+               "client: its book keeper, tickers, trades, fills and orders while the exchange trades"),
 )  # fmt: skip
 GENERATED = Capability("generated", "generated", "generated responses: runs that broke the client (findings)")
 BY_NAME = {capability.name: capability for capability in CAPABILITIES}
@@ -412,6 +415,7 @@ def _row_cells(
         ("orderbook-ws", orderbook_ws_verdict),
         (MARKET_WS, sdk_market_ws_verdict),
         ("perps", perps_verdict),
+        ("perps-ws", perps_ws_verdict),
     ):
         if name in todo:
             cells[name] = _live_cell(live, venv, work_dir / name)
