@@ -361,6 +361,7 @@ def _ticker_problems(message: dict[str, Any], seen: PerpSeen, nth: int) -> list[
     volume = sum(trade.count for trade in through)
     interest = last.open_interest if last is not None else 0
     want: dict[str, Any] = {"market_ticker": BTC, "ts_ms": unix_ms(after.at)}
+    # (the clock moves a second a step: every trade is of the last 24 hours, the day's volume all of it)
     amounts: dict[str, Any] = {
         "price": units.price(last.price if last else 0), "last_trade_size": units.contracts(last.count if last else 0),
         "volume": units.contracts(volume), "volume_24h": units.contracts(volume),

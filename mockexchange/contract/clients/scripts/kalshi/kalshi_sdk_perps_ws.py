@@ -11,8 +11,8 @@ base_url=..., ws_base_url=...: the mock's loopback host, which the config takes 
 ws_max_retries=0, ws_json_loads=..., ws_json_dumps=...))`, then `async with ws.connect() as session`, then per
 subscription `await session.subscribe_orderbook_delta(tickers=...)` (the snapshot first, then deltas, applied by the
 SDK's `PerpsOrderbookManager` before they are delivered) / `subscribe_ticker` / `subscribe_trade` / `subscribe_fill`
-/ `subscribe_user_orders` (each with `tickers=...`) / `subscribe_order_group()`, each answering an async iterator of
-typed models once the server acknowledged the subscribe.
+/ `subscribe_user_orders` (each with `tickers=...`), each answering an async iterator of typed models once the server
+acknowledged the subscribe.
 
 The book the SDK keeps: a snapshot message's `msg.bid` / `msg.ask` are, after its dispatch, the live maps of the
 SDK's `PerpsOrderbookManager` (price -> count), which every later delta of the market mutates (the SDK says so on
@@ -62,8 +62,6 @@ BOOK_TYPES = ("orderbook_snapshot", "orderbook_delta")
 
 async def subscribe(session: Any, channel: str, tickers: list[str] | None) -> Any:
     """The SDK's typed helper for the channel."""
-    if channel == "order_group_updates":
-        return await session.subscribe_order_group()
     helpers = {
         "orderbook_delta": session.subscribe_orderbook_delta,
         "ticker": session.subscribe_ticker,
