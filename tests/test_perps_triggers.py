@@ -3,16 +3,22 @@ position's cross and isolated slots with their refusals (in Kalshi's shape, chan
 the control plane moves the mark past it (the position closed through the book by the exchange's own order, its fill
 `order_source: system`), again at the next move when the book took less; a trailing stop ratcheting then firing; an
 anchored bracket pending, then armed by its order's fill; a position flipped, then closed by the user ending its
-triggers on both slots. Every answer is checked against the spec's schema (perps_http.py)."""
+triggers on both slots; a random sequence keeping the exchange's invariants; a restart from the state file. Every
+answer is checked against the spec's schema (perps_http.py)."""
 
 from __future__ import annotations
 
+import random
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
-from perps_http import BTC, ETH, order, placed, whole
+from perps_http import BTC, ETH, T0, fund, order, placed, ready, signed, whole
 
+from mockexchange.control import ControlError
+from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 
 CROSS = f"/margin/cross/positions/{ETH}/exit_trigger"
@@ -218,3 +224,68 @@ def test_the_users_trading_ends_triggers_and_the_isolated_slot(
     closed = put(alice, CROSS, count="1", client_trigger_id="c2", take_profit_price="1")
     assert (closed["status"], closed["status_reason"]) == ("canceled", "position_closed")
     assert alice.delete(ISOLATED).status_code == 204
+
+
+def test_a_random_sequence_with_triggers_and_marks_keeps_the_invariants(mock: MockServer) -> None:
+    """Orders, exit triggers and moves of the mark at random between four users (the Python API's, the venue's
+    commands): cash plus the positions' value is what was funded less the fees, positions sum to zero, and every live
+    trigger protects its open position's side (or waits on its anchor order), within a slot's bounds."""
+    users = ("alice", "bob", "carol", "dave")
+    for user in users[2:]:
+        fund(mock, user, 10_000)
+    draw = random.Random(53)
+    for n in range(250):
+        user, roll = draw.choice(users), draw.random()
+        mark = Decimal(3000) + draw.randint(-40, 40)
+        try:
+            if roll < 0.6:
+                tif = draw.choice(("good_till_canceled", "immediate_or_cancel"))
+                mock.place_perp_order(user, ETH, draw.choice(("bid", "ask")), str(draw.randint(1, 4)),
+                                      str(mark + draw.randint(-10, 10)), f"o{n}", tif)  # fmt: skip
+            elif roll < 0.8:
+                legs = {"stop_loss_price": str(mark - draw.randint(-5, 30)),
+                        "take_profit_price": str(mark + draw.randint(-5, 30))}  # fmt: skip
+                how = draw.choice(({}, {"kind": "trailing", "trail_bps": draw.randint(1, 60)},
+                                   {"count": "1", "client_trigger_id": f"t{n}"}))  # fmt: skip
+                mock.set_perp_exit_trigger(user, ETH, slot=draw.choice(("cross", "isolated")) if not how.get(
+                    "count") else "cross", **(how if how.get("kind") else legs | how))  # fmt: skip
+            else:
+                mock.set_perp_marks(ETH, mark_price=str(mark))
+        except ControlError as exc:  # a refusal (margin, no position to protect, a count that does not fit)
+            assert any(word in str(exc) for word in ("margin", "position", "exclude")), exc
+    accounts = [mock.perps_account(user) for user in users]
+    sizes = [Decimal(p["position"]) for a in accounts for p in a["positions"]]
+    assert sum(sizes) == 0
+    signed_cost = sum(Decimal(p["entry_cost"]) * (1 if Decimal(p["position"]) > 0 else -1)
+                      for a in accounts for p in a["positions"])  # fmt: skip
+    cash = sum(Decimal(a["cash"]) for a in accounts)
+    fills = [f for user in users for f in mock.app.control.perps.state.fills.get(user, [])]
+    assert cash - signed_cost == 4 * 10_000 - sum(Decimal(f.fee) / 1_000_000 for f in fills)
+    assert any(f.source == "system" for f in fills)  # (triggers fired)
+    held = {a["user_id"]: {p["ticker"]: Decimal(p["position"]) for p in a["positions"]} for a in accounts}
+    for slots in mock.app.control.perps.state.exit_triggers.values():
+        for (user, _, _), triggers in slots.items():
+            assert sum(t.kind == "bracket" for t in triggers.values()) <= 20
+            assert sum(t.kind == "trailing" for t in triggers.values()) <= 1
+            for trigger in triggers.values():
+                size = held[user].get(ETH, Decimal(0))
+                assert trigger.status in ("active", "pending_on_entry")
+                assert size and (size > 0) == trigger.long, (trigger, size)
+
+
+def test_a_restart_from_the_state_file_keeps_the_triggers(tmp_path: Path) -> None:
+    state = str(tmp_path / "state.db")
+    reads = (CROSS, ISOLATED, "/margin/positions", "/margin/fills")
+    with MockServer(clock=ManualClock(T0), state=state) as mock:
+        ready(mock)
+        with signed(mock, "alice") as alice, signed(mock, "bob") as bob:
+            long_eth(alice, bob, "3")
+            placed(bob, **order(ETH, "bid", "1", "2900", client_order_id="b1"))
+            put(alice, CROSS, count="2", client_trigger_id="k", stop_loss_price="2950")
+            put(alice, ISOLATED, kind="trailing", trail_amount="80")
+            mock.set_perp_marks(ETH, mark_price="3050")
+            mock.set_perp_marks(ETH, mark_price="2940")  # the bracket fires (1 of 2 taken)
+            before = {path: alice.get(path).json() for path in reads}
+    with MockServer(clock=ManualClock(T0), state=state) as again, signed(again, "alice") as alice:
+        assert {path: alice.get(path).json() for path in reads} == before
+        assert before[CROSS]["exit_triggers"][0]["filled_count"] == "1.00"
