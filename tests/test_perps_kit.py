@@ -52,7 +52,9 @@ def test_the_slice_holds_every_served_operation_at_its_route() -> None:
 # the writes `--orders` runs on the kit's own order and group, and those that run only when named
 ORDER_WRITES = {"CreateMarginOrder", "AmendMarginOrder", "DecreaseMarginOrder", "CancelMarginOrder",
                 "CreateMarginOrderGroup", "UpdateMarginOrderGroupLimit", "TriggerMarginOrderGroup",
-                "ResetMarginOrderGroup", "DeleteMarginOrderGroup"}  # fmt: skip
+                "ResetMarginOrderGroup", "DeleteMarginOrderGroup", "SetCrossMarginExitTrigger",
+                "UpdateCrossMarginExitTrigger", "DeleteCrossMarginExitTriggerById", "DeleteCrossMarginExitTrigger",
+                "SetIsolatedMarginExitTrigger", "DeleteIsolatedMarginExitTrigger"}  # fmt: skip
 NAMED_ONLY = {"CancelAllMarginOrders", "CreateMarginSubaccount", "ApplyMarginSubaccountTransfer",
               "CreateMarginFCMSubtrader", "UpdateFCMNotionalRiskLimit", "DeleteFCMNotionalRiskLimit",
               "UpdateFCMSubtraderRiskControls", "DeleteFCMSubtraderRiskControls"}  # fmt: skip
@@ -92,6 +94,10 @@ def test_the_mock_passes_every_read_and_the_order_writes(mock: MockServer, key: 
     assert {op: v.state for op, v in verdicts.items()} == dict.fromkeys(verdicts, "PASS"), perps_check.report(verdicts)
     assert (verdicts["GetMarginOrderGroup"].calls, groups) == (1, [])
     assert (kits["last_update_reason"], kits["fill_count"], kits["remaining_count"]) == ("Decrease", "0.00", "0.00")
+    # its exit triggers: anchored to its order, updated and cancelled; the isolated stop-loss set and cancelled
+    calls = {op: verdicts[op].calls for op in verdicts if "ExitTrigger" in op}
+    assert calls == dict.fromkeys(calls, 1) and len(calls) == 8
+    assert mock.app.control.perps.state.exit_triggers == {}
 
 
 def test_the_reads_check_the_accounts_first_group(mock: MockServer, key: dict[str, Any]) -> None:
@@ -122,6 +128,8 @@ def broken(mock: MockServer, key: dict[str, Any], path: str, change: Callable[[d
         ("/margin/balance", lambda b: b["subaccount_balances"][0].update(account_equity=12.5), "GetMarginBalance",
          "subaccount_balances[0].account_equity"),
         ("/margin/markets", lambda b: b["markets"][0].pop("tick_size"), "GetMarginMarkets", "markets[0]"),
+        (f"/margin/cross/positions/{BTC}/exit_trigger", lambda b: b.update(exit_triggers="none"),
+         "GetCrossMarginExitTriggers", "exit_triggers"),
     ],
 )  # fmt: skip
 def test_a_broken_server_fails_naming_the_field(mock, key, path, change, operation, field) -> None:

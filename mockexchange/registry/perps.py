@@ -13,6 +13,7 @@ from mockexchange.control.registration import Kit, MockParts, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.perps import exit_trigger_commands as exits
 from mockexchange.core.perps import order_commands
 from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.core.perps import risk_limit_commands as limits
@@ -40,6 +41,7 @@ COMMANDS = frozenset({
     groups.CreatePerpOrderGroup, groups.TriggerPerpOrderGroup, groups.ResetPerpOrderGroup,
     groups.DeletePerpOrderGroup, groups.UpdatePerpOrderGroupLimit,
     limits.SetPerpsMemberNotionalLimit, limits.SetPerpsImCap,
+    exits.SetPerpExitTrigger, exits.UpdatePerpExitTrigger, exits.CancelPerpExitTrigger, exits.CancelPerpExitTriggers,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -66,6 +68,10 @@ ADMIN = {
     "perps/order_groups/trigger": "trigger_perp_order_group",
     "perps/order_groups/reset": "reset_perp_order_group",
     "perps/order_groups/delete": "delete_perp_order_group",
+    "perps/exit_triggers": "set_perp_exit_trigger",
+    "perps/exit_triggers/update": "update_perp_exit_trigger",
+    "perps/exit_triggers/cancel": "cancel_perp_exit_trigger",
+    "perps/exit_triggers/cancel_all": "cancel_perp_exit_triggers",
 }
 # The kit's slices of the perps specs hold every operation of them; it checks those the route table serves.
 KIT = Kit(

@@ -215,6 +215,19 @@ ON_A_SUBTRADER = {
                               "target_subtrader_id": FCM_SUBTRADER, "market_ticker": "EV-A", "position_centicount": 100,
                               "price_centicents": 5000},
 }  # fmt: skip
+# A perps position's exit trigger operations, on k1's long in BTC-PERP (bought from k2) and a bracket set on it first
+THE_BRACKET = "(the bracket set first)"
+ON_A_POSITION = {
+    "set_perp_exit_trigger": {"user_id": "k1", "ticker": "BTC-PERP", "subaccount": 0, "slot": "cross",
+                              "kind": "bracket", "stop_loss_price": "90000", "take_profit_price": None,
+                              "trail_amount": None, "trail_bps": None, "count": None, "anchor_order_id": None,
+                              "client_trigger_id": None},
+    "update_perp_exit_trigger": {"user_id": "k1", "ticker": "BTC-PERP", "trigger_id": THE_BRACKET, "subaccount": 0,
+                                 "stop_loss_price": "91000", "take_profit_price": None},
+    "cancel_perp_exit_trigger": {"user_id": "k1", "ticker": "BTC-PERP", "trigger_id": THE_BRACKET, "subaccount": 0},
+    "cancel_perp_exit_triggers": {"user_id": "k1", "ticker": "BTC-PERP", "subaccount": 0, "slot": "cross",
+                                  "kind": None},
+}  # fmt: skip
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
 NO_ARGUMENTS |= {"historical_cutoff", "exchange_status"}
 # Takes an id the ledger drew (at random here): its hostile values are tried by the test below.
@@ -269,7 +282,7 @@ def test_every_public_operation_is_covered():
     public = {*control_plane().operations(), "run", "answer"}
     assert public == (
         set(VALID) | NO_ARGUMENTS | DRAWN_IDS | set(ON_A_SUBTRADER) | set(ON_A_PAUSED_MARKET) | set(ALWAYS_REFUSED)
-        | TYPED
+        | TYPED | set(ON_A_POSITION)
     )  # fmt: skip
 
 
@@ -307,6 +320,24 @@ def test_an_fcm_desk_operation_takes_each_argument_or_refuses_it_with_a_control_
     subtrader = control.create_fcm_subtrader("k1", "a1")["subtrader_id"]
     valid = {k: subtrader if v == FCM_SUBTRADER else v for k, v in ON_A_SUBTRADER[operation].items()}
     method = getattr(control, operation)
+    for name in valid:
+        for value in HOSTILE:
+            try:
+                method(**{**valid, name: value})
+            except ControlError as exc:
+                assert str(exc) and len(str(exc)) < 1000, (operation, name, str(exc)[:200])
+
+
+@pytest.mark.parametrize("operation", sorted(ON_A_POSITION))
+def test_an_exit_trigger_operation_takes_each_argument_or_refuses_it_with_a_control_error(control, operation):
+    control.create_account("k2", balance_cents=1_000_000)
+    control.intra_exchange_transfer("k2", "event_contract", "margined", 10_000_000)
+    control.place_perp_order("k2", "BTC-PERP", "ask", "0.02", "100000", "k2a")
+    control.place_perp_order("k1", "BTC-PERP", "bid", "0.02", "100000", "k1b", time_in_force="immediate_or_cancel")
+    bracket = control.set_perp_exit_trigger("k1", "BTC-PERP", stop_loss_price="90000")["trigger_id"]
+    valid = {k: bracket if v == THE_BRACKET else v for k, v in ON_A_POSITION[operation].items()}
+    method = getattr(control, operation)
+    assert method(**valid) is not None  # the baseline succeeds
     for name in valid:
         for value in HOSTILE:
             try:

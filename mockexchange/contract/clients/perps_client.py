@@ -8,8 +8,9 @@ The plan runs in one run of the client's script (scripts/kalshi/kalshi_sdk.py, w
 `PerpsClient` on the same key and base URL: it takes the mock's loopback host as it is). The writes come first (a
 create that crosses the maker's ask, an amend, a decrease and a cancel of orders of the trader's resting on the book,
 a move of cash into the margined instance, a subaccount made and funded from the primary, an order group made and
-three seeded ones reset and given a new limit, triggered, deleted), then the reads, so each read is judged against the
-state the run left.
+three seeded ones reset and given a new limit, triggered, deleted, exit triggers set on the cross and isolated slots,
+a seeded bracket updated and another cancelled, a kind cancelled on each slot), then the reads, so each read is
+judged against the state the run left.
 """
 
 from __future__ import annotations
@@ -67,8 +68,15 @@ def seed(key_dir: Path) -> Stage:
         mock.set_perps_fee_tier(TRADER, tier=1)
         mock.set_perps_notional_limit(TRADER, "250000", level="market", ticker=BTC)
         mock.set_perp_corporate_action(BTC, "cash_dividend", cash_per_share="0.25", ex_date="2026-12-01")
+        # the trader's long of 3 ETH-PERP and two brackets of 1 on it (the client updates one, cancels the other)
+        mock.place_perp_order(MAKER, ticker=ETH, side="ask", count="3", price="3000", client_order_id="maker-eth")
+        mock.place_perp_order(TRADER, ticker=ETH, side="bid", count="3", price="3000", client_order_id="trader-eth",
+                              time_in_force="immediate_or_cancel")  # fmt: skip
+        triggers = {use: mock.set_perp_exit_trigger(TRADER, ETH, count="1", client_trigger_id=f"seed-{use}",
+                                                    stop_loss_price="2500")["trigger_id"]
+                    for use in ("updated", "cancelled")}  # fmt: skip
         now = int(mock.app.control.perps.state.clock.now().timestamp())
-        facts = {"orders": orders, "groups": groups, "candles": (now - HOUR, now + HOUR)}
+        facts = {"orders": orders, "groups": groups, "triggers": triggers, "candles": (now - HOUR, now + HOUR)}
         return Stage(mock, {"trader": Key.create(mock, key_dir, "perps-trader", TRADER)}, facts=facts)
     except BaseException:
         mock.stop()
@@ -78,7 +86,7 @@ def seed(key_dir: Path) -> Stage:
 def calls(stage: Stage) -> list[dict[str, Any]]:
     """The plan: the writes, then every read, each a `perps.` method of the SDK."""
     amended, cancelled = stage.facts["orders"]["amended"], stage.facts["orders"]["cancelled"]
-    groups, (start, end) = stage.facts["groups"], stage.facts["candles"]
+    groups, (start, end), triggers = stage.facts["groups"], stage.facts["candles"], stage.facts["triggers"]
     cross = {"ticker": BTC, "client_order_id": "client-cross", "side": "bid", "count": "0.30", "price": "100000.5",
              "time_in_force": "immediate_or_cancel", "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
     planned = [
@@ -98,6 +106,22 @@ def calls(stage: Stage) -> list[dict[str, Any]]:
         ("group_limit", "perps.order_groups.update_limit", {"order_group_id": groups["kept"], "contracts_limit": 8}),
         ("group_trigger", "perps.order_groups.trigger", {"order_group_id": groups["tripped"]}),
         ("group_delete", "perps.order_groups.delete", {"order_group_id": groups["gone"]}),
+        ("trigger_set", "perps.portfolio.set_cross_exit_trigger",
+         {"ticker": BTC, "request": {"stop_loss_price": "90000", "take_profit_price": "120000"}}),
+        ("trigger_trailing", "perps.portfolio.set_cross_exit_trigger",
+         {"ticker": BTC, "request": {"kind": "trailing", "trail_bps": 250}}),
+        ("trigger_trailing_cancel", "perps.portfolio.cancel_cross_exit_triggers", {"ticker": BTC, "kind": "trailing"}),
+        ("trigger_count", "perps.portfolio.set_cross_exit_trigger",
+         {"ticker": ETH, "request": {"count": "1", "client_trigger_id": "client-count", "take_profit_price": "3600"}}),
+        ("trigger_update", "perps.portfolio.update_cross_exit_trigger",
+         {"ticker": ETH, "trigger_id": triggers["updated"], "request": {"take_profit_price": "3400"}}),
+        ("trigger_cancel", "perps.portfolio.cancel_cross_exit_trigger",
+         {"ticker": ETH, "trigger_id": triggers["cancelled"]}),
+        ("isolated_trailing", "perps.portfolio.set_isolated_exit_trigger",
+         {"ticker": ETH, "request": {"kind": "trailing", "trail_amount": "50"}}),
+        ("isolated_bracket", "perps.portfolio.set_isolated_exit_trigger",
+         {"ticker": ETH, "request": {"stop_loss_price": "2000"}}),
+        ("isolated_cancel", "perps.portfolio.cancel_isolated_exit_triggers", {"ticker": ETH, "kind": "bracket"}),
         ("status", "perps.exchange.status", {}),
         ("enabled", "perps.exchange.enabled", {}),
         ("risk_parameters", "perps.exchange.risk_parameters", {}),
@@ -118,6 +142,9 @@ def calls(stage: Stage) -> list[dict[str, Any]]:
         ("fee_tier_rates", "perps.margin.fee_tier_rates", {}),
         ("notional_limit", "perps.margin.notional_risk_limit", {}),
         ("corporate_actions", "perps.margin.corporate_actions", {}),
+        ("triggers_btc", "perps.portfolio.cross_exit_triggers", {"ticker": BTC}),
+        ("triggers_eth", "perps.portfolio.cross_exit_triggers", {"ticker": ETH}),
+        ("triggers_isolated", "perps.portfolio.isolated_exit_triggers", {"ticker": ETH}),
         ("candles", "perps.markets.candlesticks",
          {"ticker": BTC, "start_ts": start, "end_ts": end, "period_interval": 60}),
     ]  # fmt: skip
@@ -359,6 +386,42 @@ def _market_history(judge: Judge) -> None:
         amount(judge, f"candle {candle.end_period_ts}: close", row["price"]["close"], close)
 
 
+def _exit_triggers(judge: Judge) -> None:
+    """The triggers the client set, updated and cancelled, and each live one it read, against the exchange's."""
+    triggers, seeded = judge.stage.mock.app.control.perps.exit_triggers, judge.facts["triggers"]
+    for call in ("trigger_trailing_cancel", "trigger_cancel", "isolated_cancel"):
+        judge.empty(call)
+    written = {call: judge.answer(call) for call in ("trigger_set", "trigger_count", "trigger_update",
+                                                     "isolated_trailing", "isolated_bracket")}  # fmt: skip
+    for call, slot, ticker in (("triggers_btc", "cross", BTC), ("triggers_eth", "cross", ETH),
+                               ("triggers_isolated", "isolated", ETH)):  # fmt: skip
+        live = triggers.live((TRADER, 0, slot), ticker)
+        rows = judge.answer(call)["exit_triggers"]
+        judge.same(f"{call}: ids", [row["id"] for row in rows], [trigger.trigger_id for trigger in live])
+        for row, held in zip(rows, live, strict=False):
+            _exit_trigger(judge, f"{call} {held.trigger_id}", row, held)
+    judge.same("trigger_set: live", written["trigger_set"]["id"] in [t.trigger_id for t in triggers.live(
+        (TRADER, 0, "cross"), BTC, "bracket")], True)  # fmt: skip
+    judge.same("trigger_update: its id", written["trigger_update"]["id"], seeded["updated"])
+    judge.same("trigger_cancel: not live", seeded["cancelled"] in [t.trigger_id for t in triggers.live(
+        (TRADER, 0, "cross"), ETH)], False)  # fmt: skip
+    judge.same("isolated_cancel: the trailing stop left", [t.kind for t in triggers.live((TRADER, 0, "isolated"), ETH)],
+               ["trailing"])  # fmt: skip
+
+
+def _exit_trigger(judge: Judge, what: str, row: dict[str, Any], held: Any) -> None:
+    judge.same(f"{what}: kind", row["kind"], held.kind)
+    judge.same(f"{what}: status", row["status"], held.status)
+    judge.same(f"{what}: client_trigger_id", row["client_trigger_id"], held.client_trigger_id)
+    judge.same(f"{what}: trail_bps", row["trail_bps"], held.trail_bps)
+    amount(judge, f"{what}: count", row["count"], units.contracts(held.count))
+    amount(judge, f"{what}: filled_count", row["filled_count"], units.contracts(held.filled))
+    for name, value in (("stop_loss_price", held.stop_loss), ("take_profit_price", held.take_profit),
+                        ("trail_amount", held.trail_amount), ("watermark_price", held.watermark)):  # fmt: skip
+        amount(judge, f"{what}: {name}", row[name], None if value is None else units.price(value))
+
+
 CHECKS: tuple[Callable[[Judge], None], ...] = (
     _writes, _exchange, _markets, _books, _orders, _portfolio, _groups, _account_settings, _market_history,
+    _exit_triggers,
 )  # fmt: skip

@@ -6,9 +6,11 @@ Each operation the mock serves (`registry.perps.KIT`) gets one call, its path an
 from what the server lists (the first market, the account's first order). The answer's status must be one the
 operation documents and its body the schema of that status; an operation answered 404 on every call is `not served`,
 a verdict, not a failure. Only reads are sent unless asked: `--orders` also places a resting bid of the kit's own at
-the market's lowest price, reads, amends, decreases and cancels it, then makes an order group of its own, reads it,
-changes its limit, triggers, resets and deletes it; the other writes (CancelAllMarginOrders, subaccounts, FCM) run only
-when named.
+the market's lowest price, reads, amends and decreases it, sets an exit trigger anchored to it (a stop-loss at the
+lowest price), updates and cancels it by id, cancels the position's cross triggers, sets and cancels an isolated
+stop-loss at that price (a position's: refused without one), cancels the order, then makes an order group of its own,
+reads it, changes its limit, triggers, resets and deletes it; the other writes (CancelAllMarginOrders, subaccounts,
+FCM) run only when named.
 """
 
 from __future__ import annotations
@@ -38,11 +40,16 @@ EXIT_UNREACHABLE = 3  # nothing answered
 EXIT_REFUSED = 4  # the key was refused
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 # The writes `--orders` runs on the kit's own order and order group, in this order; the others run only when named.
-ORDER_WRITES = ("CreateMarginOrder", "AmendMarginOrder", "DecreaseMarginOrder", "CancelMarginOrder",
+ORDER_WRITES = ("CreateMarginOrder", "AmendMarginOrder", "DecreaseMarginOrder", "SetCrossMarginExitTrigger",
+                "UpdateCrossMarginExitTrigger", "DeleteCrossMarginExitTriggerById", "DeleteCrossMarginExitTrigger",
+                "SetIsolatedMarginExitTrigger", "DeleteIsolatedMarginExitTrigger", "CancelMarginOrder",
                 "CreateMarginOrderGroup", "UpdateMarginOrderGroupLimit", "TriggerMarginOrderGroup",
                 "ResetMarginOrderGroup", "DeleteMarginOrderGroup")  # fmt: skip
+# What a write makes that the writes after it address: its answer's field, and the parameter it fills
+MADE = {"CreateMarginOrder": ("order_id", "order_id"), "CreateMarginOrderGroup": ("order_group_id", "order_group_id"),
+        "SetCrossMarginExitTrigger": ("id", "trigger_id")}  # fmt: skip
 # The calls after the reads, in this order: the kit's group is read once made
-SEQUENCE = ORDER_WRITES[:5] + ("GetMarginOrderGroup",) + ORDER_WRITES[5:] + ("CancelAllMarginOrders",)
+SEQUENCE = ORDER_WRITES[:11] + ("GetMarginOrderGroup",) + ORDER_WRITES[11:] + ("CancelAllMarginOrders",)
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
@@ -115,9 +122,9 @@ def check(
     for operation_id in sorted(wanted, key=_order(wanted)):
         body = _body(operation_id, values)
         answer = call(operation_id, verdicts[operation_id], values, body)
-        made = {"CreateMarginOrder": "order_id", "CreateMarginOrderGroup": "order_group_id"}.get(operation_id)
-        if made and isinstance(answer, dict) and made in answer:
-            values[made] = answer[made]  # the kit's own order or group, for the writes after it
+        field, name = MADE.get(operation_id, ("", ""))
+        if field and isinstance(answer, dict) and field in answer:
+            values[name] = answer[field]  # the kit's own order, trigger or group, for the writes after it
     return verdicts
 
 
@@ -205,8 +212,8 @@ def _discover(http: httpx.Client, ticker: str | None) -> dict[str, str]:
 
 
 def _body(operation_id: str, values: dict[str, str]) -> dict[str, Any] | None:
-    """The JSON body of a write on the kit's own order (a bid of 2 contracts at the lowest price, resting) or group (a
-    limit of 5 contracts, then 7)."""
+    """The JSON body of a write on the kit's own order (a bid of 2 contracts at the lowest price, resting), its exit
+    trigger (a stop-loss at that price) or group (a limit of 5 contracts, then 7)."""
     ticker, price = values.get("ticker"), values.get("tick_size")
     if operation_id == "CreateMarginOrder":
         return {"ticker": ticker, "client_order_id": str(uuid.uuid4()), "side": "bid", "count": "2", "price": price,
@@ -220,4 +227,9 @@ def _body(operation_id: str, values: dict[str, str]) -> dict[str, Any] | None:
         return {"contracts_limit_fp": "5.00" if operation_id == "CreateMarginOrderGroup" else "7.00"}
     if operation_id in {"TriggerMarginOrderGroup", "ResetMarginOrderGroup"}:
         return {}
+    if operation_id == "SetCrossMarginExitTrigger":
+        return {"anchor_order_id": values.get("order_id"), "client_trigger_id": str(uuid.uuid4()),
+                "stop_loss_price": price}  # fmt: skip
+    if operation_id in {"UpdateCrossMarginExitTrigger", "SetIsolatedMarginExitTrigger"}:
+        return {"stop_loss_price": price}
     return None

@@ -10,6 +10,7 @@ from mockexchange.control.errors import refused_values
 from mockexchange.core.commands import Command, write
 from mockexchange.core.perps import units
 from mockexchange.core.perps.exchange import PerpsExchange
+from mockexchange.core.perps.exit_trigger_records import PerpExitTrigger
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.order_commands import SUBACCOUNT
 from mockexchange.core.perps.records import PerpCorporateAction
@@ -79,3 +80,22 @@ def perps_account(control: Any, user_id: str, subaccount: int = 0) -> dict[str, 
                 for held in account.held()
             ],
         }
+
+
+def exit_trigger_json(trigger: PerpExitTrigger) -> dict[str, Any]:
+    """An exit trigger as the command left it (prices and counts as decimals; a leg not set: None)."""
+
+    def price(units_: int | None) -> Any:
+        return None if units_ is None else units.price(units_)
+
+    return fields(
+        trigger, "trigger_id user_id subaccount ticker slot kind status reason triggered_leg triggered_order_id "
+        "anchor_order_id client_trigger_id trail_bps created updated",
+        count=units.contracts(trigger.count), filled_count=units.contracts(trigger.filled),
+        stop_loss_price=price(trigger.stop_loss), take_profit_price=price(trigger.take_profit),
+        trail_amount=price(trigger.trail_amount), watermark_price=price(trigger.watermark),
+    )  # fmt: skip
+
+
+def exit_triggers_json(triggers: list[PerpExitTrigger]) -> dict[str, Any]:
+    return {"cancelled": [trigger.trigger_id for trigger in triggers]}

@@ -9,6 +9,7 @@ from mockexchange.control.commands import operation
 from mockexchange.control.kalshi.order_groups import group_json
 from mockexchange.control.perps import answers
 from mockexchange.core.perps import account_commands, market_commands, order_commands
+from mockexchange.core.perps import exit_trigger_commands as exits
 from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.core.perps import risk_limit_commands as limits
 
@@ -39,5 +40,10 @@ class PerpsOperations:
     reset_perp_order_group = operation(groups.ResetPerpOrderGroup, group_json)
     delete_perp_order_group = operation(groups.DeletePerpOrderGroup, group_json)
     set_perp_order_group_limit = operation(groups.UpdatePerpOrderGroupLimit, group_json)
+    # Exit triggers (a client's, set for it)
+    set_perp_exit_trigger = operation(exits.SetPerpExitTrigger, answers.exit_trigger_json)
+    update_perp_exit_trigger = operation(exits.UpdatePerpExitTrigger, answers.exit_trigger_json)
+    cancel_perp_exit_trigger = operation(exits.CancelPerpExitTrigger, answers.exit_trigger_json)
+    cancel_perp_exit_triggers = operation(exits.CancelPerpExitTriggers, answers.exit_triggers_json)
     # Reads
     perps_account = answers.perps_account

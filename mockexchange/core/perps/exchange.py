@@ -13,6 +13,7 @@ from mockexchange.core.events import EventBus
 from mockexchange.core.perps import margin
 from mockexchange.core.perps.cash import MarginCash
 from mockexchange.core.perps.corporate_actions import PerpCorporateActions
+from mockexchange.core.perps.exit_triggers import PerpExitTriggers
 from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.perps.listing import PerpListing
@@ -58,6 +59,9 @@ class PerpsExchange:
         self.filling = PerpFilling(self.state, cash)
         self.trading = PerpTrading(self.state, self.listing, self.filling, cash, members)
         self.trading.run_due = self.run_due
+        self.exit_triggers = PerpExitTriggers(self.state, self.listing, self.trading)
+        self.filling.on_fill = self.exit_triggers.filled
+        self.trading.on_end = self.exit_triggers.ended
 
     # -- time and marks ------------------------------------------------------------------------------------------
 
@@ -87,6 +91,7 @@ class PerpsExchange:
     def marks_moved(self, tickers: tuple[str, ...]) -> None:
         """What a move of the marks of `tickers` sets off, in this order: the exit triggers it reaches fire, then the
         accounts it takes past the liquidation threshold are liquidated."""
+        self.exit_triggers.marks_moved(tickers)
 
     @property
     def lock(self) -> Any:

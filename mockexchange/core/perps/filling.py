@@ -4,6 +4,7 @@ and its fill record; the market's trade, last price, volume and open interest.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,8 @@ from mockexchange.core.perps.units import notional
 class PerpFilling:
     def __init__(self, state: PerpsState, cash: MarginCash) -> None:
         self.state, self.cash = state, cash
+        # What a fill of an order that moved its account's position from a size tells (the exchange's exit triggers)
+        self.on_fill: Callable[[PerpOrder, int], None] = lambda order, before: None
 
     def trade(self, taker: PerpOrder, maker: PerpOrder, count: int, price: int, outcome: Any) -> None:
         """One match: `count` at `price` between the incoming order and a resting one (`outcome`, the incoming
@@ -68,4 +71,5 @@ class PerpFilling:
         )  # fmt: skip
         history.keep_fill(state, made)
         state.bus.publish(Change("perps.fill", order.user_id, made))
+        self.on_fill(order, before)
         return made

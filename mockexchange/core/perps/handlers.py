@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mockexchange.core.commands import Handlers
 from mockexchange.core.perps import account_commands, market_commands, order_commands
+from mockexchange.core.perps import exit_trigger_commands as exits
 from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.core.perps import risk_limit_commands as limits
 from mockexchange.core.perps.exchange import PerpsExchange
@@ -34,3 +35,7 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     add(limits.SetPerpsNotionalLimit, lambda set_: exchange.trading.limits.set_notional_limit(set_))
     add(limits.SetPerpsMemberNotionalLimit, lambda set_: exchange.trading.limits.set_member_limit(set_))
     add(limits.SetPerpsImCap, lambda set_: exchange.trading.limits.set_im_cap(set_))
+    add(exits.SetPerpExitTrigger, lambda set_: exchange.exit_triggers.set(set_))
+    add(exits.UpdatePerpExitTrigger, lambda update: exchange.exit_triggers.update(update))
+    add(exits.CancelPerpExitTrigger, lambda cancel: exchange.exit_triggers.cancel(cancel))
+    add(exits.CancelPerpExitTriggers, lambda cancel: exchange.exit_triggers.cancel_all(cancel))

@@ -11,6 +11,7 @@ from mockexchange.core.book import Book
 from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
 from mockexchange.core.order_groups import OrderGroup
+from mockexchange.core.perps.exit_trigger_records import PerpExitTrigger
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.orders import PerpOrder
 from mockexchange.core.perps.positions import PerpPosition
@@ -70,6 +71,10 @@ class PerpsState:
         self.liquidation_threshold = DEFAULT_LIQUIDATION_THRESHOLD
         self.queue_threshold = DEFAULT_QUEUE_THRESHOLD
         self.seq = 0  # orders, fills and trades, counted together
+        # exit triggers (exit_triggers.py): each market's live ones by (user, subaccount, slot), as set; each user's
+        # client_trigger_id keys, oldest first (its newest MAX_TRIGGER_KEYS)
+        self.exit_triggers: dict[str, dict[tuple[str, int, str], dict[str, PerpExitTrigger]]] = {}
+        self.trigger_keys: dict[str, dict[str, PerpExitTrigger]] = {}
 
     def new_id(self) -> str:
         return self.ids()

@@ -68,6 +68,8 @@ class PerpTrading:
         self.state, self.listing, self.filling, self.cash = state, listing, filling, cash
         # What falls due on the exchange clock, made before each command (the exchange's `run_due`; alone: expiries)
         self.run_due: Callable[[], None] = self.expire_due
+        # What an order that rests no more tells (the exchange's exit triggers: one anchored to it)
+        self.on_end: Callable[[PerpOrder], None] = lambda order: None
         self.book_clock = BookClock()
         self.groups = PerpOrderGroups(state, self.known, self._end)
         self.limits = PerpRiskLimits(state, members, cash.subaccounts, self._end)
@@ -108,7 +110,7 @@ class PerpTrading:
             )  # fmt: skip
             if placed.reduce_only:
                 self._cap_reduce_only(order)
-            if order.remaining:
+            if order.remaining and source == USER:  # (the exchange's own only close, and never rest)
                 self._check_margin(order)
             order.order_id, order.seq = state.new_id(), state.next_seq()  # (accepted: a refusal draws nothing)
             self._keep(order)
@@ -237,6 +239,7 @@ class PerpTrading:
         history.ended(state, order)
         history.quote(state, order.ticker)
         _told(state, order)
+        self.on_end(order)
 
     def _owned(self, user_id: str, order_id: str, subaccount: int) -> PerpOrder:
         order = self.state.orders.get(order_id)

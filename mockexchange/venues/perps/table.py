@@ -13,6 +13,7 @@ from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.venues.kalshi.bodies import Body
 from mockexchange.venues.perps import (
     corporate_actions,
+    exit_triggers,
     fcm,
     fees,
     markets,
@@ -25,6 +26,8 @@ from mockexchange.venues.perps import (
 from mockexchange.venues.perps.candlesticks import candlesticks
 
 PREFIX = "/margin"
+CROSS = "/margin/cross/positions/{ticker}/exit_trigger"  # a position's exit triggers (and one by id below it)
+ISOLATED = "/margin/isolated/positions/{ticker}/exit_trigger"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,4 +155,22 @@ OPERATIONS = (
         subaccounts.transfer,
         body=subaccounts.TRANSFER_BODY,
     ),  # fmt: skip
+    PerpOperation("PUT", CROSS, "SetCrossMarginExitTrigger", exit_triggers.set_cross, body=exit_triggers.SET_CROSS),
+    PerpOperation("GET", CROSS, "GetCrossMarginExitTriggers", exit_triggers.cross_listed),
+    PerpOperation("DELETE", CROSS, "DeleteCrossMarginExitTrigger", exit_triggers.cancel_cross, status=204),
+    PerpOperation(
+        "PUT", CROSS + "/{trigger_id}", "UpdateCrossMarginExitTrigger", exit_triggers.update, body=exit_triggers.UPDATE
+    ),
+    PerpOperation(
+        "DELETE", CROSS + "/{trigger_id}", "DeleteCrossMarginExitTriggerById", exit_triggers.cancel_one, status=204
+    ),
+    PerpOperation(
+        "PUT",
+        ISOLATED,
+        "SetIsolatedMarginExitTrigger",
+        exit_triggers.set_isolated,
+        body=exit_triggers.SET_ISOLATED,
+    ),  # fmt: skip
+    PerpOperation("GET", ISOLATED, "GetIsolatedMarginExitTriggers", exit_triggers.isolated_listed),
+    PerpOperation("DELETE", ISOLATED, "DeleteIsolatedMarginExitTrigger", exit_triggers.cancel_isolated, status=204),
 )
