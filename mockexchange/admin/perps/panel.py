@@ -26,6 +26,7 @@ from mockexchange.core.perps import units
 from mockexchange.core.perps.book_changes import BOOK
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.margin import PerpAccount, PerpMarketRisk
+from mockexchange.core.perps.state import PerpsState
 from mockexchange.core.rounding import half_even
 from mockexchange.venues.perps import render
 from mockexchange.venues.perps.context import PerpsContext
@@ -39,7 +40,7 @@ MARKET = "perps.market"  # a market listed, its marks or status set: the ticker 
 QUIET = frozenset({MARKET, BOOK, "perps.trade", "perps.corporate_action"})
 PERPS_QUERIES = {
     "balance": f"{API}/margin/balance?compute_available_balance=true (the subaccount's row)",
-    "positions": f"{API}/margin/positions and /margin/risk (the subaccount's rows), at the liquidation mark",
+    "positions": f"{API}/margin/positions and /margin/risk (the subaccount's rows; mark_price: the liquidation mark)",
     "orders": f"{API}/margin/orders (the subaccount's resting orders, newest placed first)",
     "fills": f"{API}/margin/fills?subaccount=SUBACCOUNT&limit={HISTORY_ROWS}",
 }
@@ -47,14 +48,16 @@ PERPS_QUERIES = {
 
 @dataclass(frozen=True, slots=True)
 class PerpHeld:
-    """One position of an account, as its row is read: the account, the market's risk in it, the threshold."""
+    """One position of an account, as its row is read: the account, the market's risk in it, and the exchange's state
+    (its risk parameters and whatever else a column reads)."""
 
     account: PerpAccount
     held: PerpMarketRisk
-    threshold: int  # the liquidation margin ratio threshold, millionths
+    state: PerpsState
 
     def liquidation_price(self) -> str | None:
-        found = self.account.liquidation_price(self.held.market.ticker, self.threshold)
+        """At the state's liquidation margin ratio threshold."""
+        found = self.account.liquidation_price(self.held.market.ticker, self.state.liquidation_threshold)
         return None if found is None else render.average(found)
 
 
@@ -149,7 +152,7 @@ class PerpsPanel(Panel):
             account = exchange.account(user_id, subaccount)
             threshold = exchange.state.liquidation_threshold
             positions = [
-                {name: cell(PerpHeld(account, held, threshold)) for name, cell in POSITION_COLUMNS.items()}
+                {name: cell(PerpHeld(account, held, exchange.state)) for name, cell in POSITION_COLUMNS.items()}
                 for held in account.held()
             ]
             resting = self._resting(user_id, subaccount)

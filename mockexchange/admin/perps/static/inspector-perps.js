@@ -57,8 +57,8 @@
       el("p", { class: "source" }, `as ${d.queries.balance} serves it; the margin ratio is the equity over the `
         + "maintenance margin, liquidated at the threshold"),
       el("h3", {}, "Positions"),
-      dataTable("perps-positions-table", d.positions, d.position_columns, `at the liquidation mark (mark_price), `
-        + `as ${d.queries.positions}; realized P&L and fees over the position's life`),
+      dataTable("perps-positions-table", d.positions, d.position_columns, `as ${d.queries.positions} serve them; `
+        + "realized_pnl over the position's life, fees while it is open"),
       el("h3", {}, "Resting orders"),
       dataTable("perps-orders-table", d.orders.orders, ORDER_COLUMNS,
         `${d.orders.more ? "the newest 100 (more rest), " : ""}as ${d.queries.orders}`),
