@@ -354,7 +354,7 @@ def test_its_panel_shows_on_the_inspector() -> None:
             mock.ring_bell("alice", 2)
             # the live feed names the user whose account its change moved, as the venue's, beside the others'
             state = events.wait_for("state", lambda d: d["users"] is not None and d["users"].get("toy") == ["alice"])
-            assert state["users"] == {"kalshi": [], "deribit": [], "toy": ["alice"]}
+            assert state["users"] == {"kalshi": [], "deribit": [], "perps": [], "toy": ["alice"]}
         finally:
             events.close()
         # its part of the account list, and of one account
@@ -362,7 +362,8 @@ def test_its_panel_shows_on_the_inspector() -> None:
         assert listed["toy"] == [{"user_id": "alice", "rings": 2}] and "kalshi" in listed
         assert httpx.get(f"{mock.base_url}/_admin/accounts/alice", timeout=10).json()["toy"] == {"rings": 2}
         unknown = httpx.get(f"{mock.base_url}/_admin/accounts/nobody", timeout=10)
-        assert unknown.status_code == 404 and "no Kalshi or Deribit or Toy account" in unknown.json()["error"]
+        assert unknown.status_code == 404
+        assert "no Kalshi or Deribit or Kalshi perps or Toy account" in unknown.json()["error"]
 
 
 def test_what_the_state_file_keeps_of_the_venue_record_by_record_survives_a_restart(tmp_path: Path) -> None:
@@ -501,5 +502,7 @@ def test_its_section_shows_on_the_inspector_page(page: Page) -> None:  # noqa: F
         mock.ring_bell("alice", 3)  # the live feed names alice as the toy's: the page reads her again
         expect(page.locator("#toy-rings")).to_have_text("5")
         expect(page.locator('[data-key="toy:0:alice"]')).to_contain_text("5 rings")
-        expect(page.locator("#filter-venue option")).to_have_text(["all", "kalshi", "deribit", "signalplus", "toy"])
+        expect(page.locator("#filter-venue option")).to_have_text(
+            ["all", "kalshi", "deribit", "signalplus", "perps", "toy"]
+        )
         page.goto("about:blank")  # the page leaves before the mock stops: its live feed would fail to reconnect

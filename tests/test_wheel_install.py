@@ -228,6 +228,8 @@ def test_the_inspector_and_its_assets_are_served_from_the_wheel(installed: Insta
         "inspector-markets.js",
         "inspector-kalshi.css",
         "inspector-deribit.css",
+        "inspector-perps.js",
+        "inspector-perps.css",
         "inspector.css",
         "favicon.svg",
     }

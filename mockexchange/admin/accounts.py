@@ -34,14 +34,15 @@ class AccountReads:
         return {**answer, "truncated": truncated}
 
     def account(self, user_id: str, **query: Any) -> dict[str, Any]:
-        """One account of either venue or both (a user id may name one of each): its keys and balances, its positions
-        (Kalshi: GET /portfolio/positions' answer; Deribit: private/get_positions'), its latest fills, settlements and
-        transfers, and the points of position and realized P&L per market over exchange time; a Kalshi account's
-        subaccounts, transfers between them and between exchange instances, allocation, API keys, historical cutoff,
-        FCM desk, and the shown subaccount's resting and ended orders and order groups; a Deribit wallet's open and
-        closed orders and the book of an instrument it trades on, its own levels marked. `subaccount`: the Kalshi
-        subaccount shown; `wallet`: the Deribit wallet shown (None: the main one); `instrument`: the Deribit
-        instrument whose book is shown (None: the first the wallet trades on)."""
+        """One account of each venue that has the user (a user id may name one of each): its keys and balances, its
+        positions (Kalshi: GET /portfolio/positions' answer; Deribit: private/get_positions'), its latest fills,
+        settlements and transfers, and the points of position and realized P&L per market over exchange time; a Kalshi
+        account's subaccounts, transfers between them and between exchange instances, allocation, API keys, historical
+        cutoff, FCM desk, and the shown subaccount's resting and ended orders and order groups; a Deribit wallet's open
+        and closed orders and the book of an instrument it trades on, its own levels marked. `subaccount`: the Kalshi
+        subaccount shown; `wallet`: the Deribit wallet shown (None: the main one); `instrument`: the Deribit instrument
+        whose book is shown (None: the first the wallet trades on); a Kalshi perps margin subaccount's margin, positions
+        at the mark, resting orders and fills (`margin_subaccount`: the one shown, 0 unless given)."""
         found = {panel.name: panel.account(user_id, query) for panel in self.panels}
         if all(part is None for part in found.values()):
             venues = " or ".join(panel.title for panel in self.panels)

@@ -193,7 +193,7 @@ def inspector_paths(
     one = [_named("user_id"), *(_query(name, schema) for name, schema in account_query.items())]
     reading = _GUARD_STATUSES | {
         "400": "an unknown or malformed query parameter",
-        "404": "no Kalshi or Deribit account has this user id, or no such Deribit wallet or instrument",
+        "404": "no venue has an account of this user id, or no such Deribit wallet or instrument or margin subaccount",
         "409": "the venue refused the read (the inspector's own query)",
     }
     since = _query("since", {"type": "integer", "minimum": 0})

@@ -1,13 +1,14 @@
 """Kalshi's perps (margin) exchange's registration: its state (the perps exchange, whose cash is Kalshi's margined
 instance's), its commands' handlers, its control-plane operations and their admin paths, how it serves (REST under
 /trade-api/v2/margin, signed with Kalshi's keys through Kalshi's venue, which it is registered after), its part of a
-state file's snapshot."""
+state file's snapshot, the inspector's panel of it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from mockexchange.admin.perps.banner import BANNER
+from mockexchange.admin.perps.panel import PerpsPanel
 from mockexchange.control.perps.operations import PerpsOperations
 from mockexchange.control.registration import Kit, MockParts, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
@@ -185,4 +186,5 @@ VENUE = Venue(
     banner=BANNER,
     demo_keys=demo_perps,  # (the demo's markets and margin cash: its keys are Kalshi's)
     budgets=perps_budgets,
+    panel=PerpsPanel,
 )

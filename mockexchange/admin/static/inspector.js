@@ -55,6 +55,8 @@
    *   query(selected)        GET /_admin/accounts/{user_id}'s query for it
    *   detail(user, part, ui) the selected account, from its part of that answer
    *   watches(part, user)    whether a change of another user changes what the shown account shows (optional)
+   *   movedBy                the venues whose change of the user moves its account too (optional: the perps
+   *                          exchange's cash is Kalshi's margined instance's)
    *   owner(list, keyId)     the user whose key (or client id) a request of it carried, or null
    *   make, python, shows    how an account of it is made (its admin path, a Python method) and what one shows, for
    *                          the hint in the empty middle column
@@ -280,7 +282,8 @@
       const touched = users === null || Object.values(users).some((named) => named.length > 0);
       if (!touched) return;
       const selected = state.selected;
-      wantDetail = wantDetail || (selected !== null && (users === null || (users[selected.venue] || []).some(watched)));
+      wantDetail = wantDetail || (selected !== null && (users === null || movers(selected.venue)
+        .some((venue) => (users[venue] || []).some(watched))));
       refreshAccounts();
     },
     cleared() {
@@ -302,6 +305,12 @@
       renderControl();
     },
   };
+
+  /** The venues whose changes move an account of `venue`: its own, and those it names (`movedBy`). */
+  function movers(venue) {
+    const section = VENUES.get(venue);
+    return [venue, ...((section && section.movedBy) || [])];
+  }
 
   /** A venue's own event (Kalshi's `markets`, Deribit's `instruments`): each handler of a venue that has one. */
   function venueHandlers(name) {
