@@ -97,6 +97,8 @@ def shows_a_trade_and_a_mark_move(page: Page, mock: MockServer) -> None:  # noqa
         expect(page.locator("#perps-positions-table td[data-field=position]")).to_have_text("-0.50")
         before = assert_shows_as_served(page, bob)
 
+        bracket = {"stop_loss_price": "105000", "take_profit_price": "90000"}  # out of the move's reach
+        assert bob.put(f"/margin/cross/positions/{BTC}/exit_trigger", json=bracket).status_code == 200
         answer = plain_http.post(
             f"{mock.base_url}/_admin/perps/markets/marks", json={"ticker": BTC, "mark_price": "98000"}, timeout=10
         )
@@ -104,6 +106,9 @@ def shows_a_trade_and_a_mark_move(page: Page, mock: MockServer) -> None:  # noqa
         expect(page.locator("#perps-positions-table td[data-field=mark_price]")).to_have_text("98000.0000")
         expect(page.locator("#perps-positions-table td[data-field=unrealized_pnl]")).to_have_text("1000.000000")
         after = assert_shows_as_served(page, bob)
+        assert after["exit_triggers"] == (
+            "cross bracket (active): count 0.00, stop_loss_price 105000.0000, take_profit_price 90000.0000"
+        )
         assert after["estimated_liquidation_price"] == before["estimated_liquidation_price"]  # equity and size alike
         assert after["margin_used"] != before["margin_used"]
         keep_screenshot(page, "inspector-perps")

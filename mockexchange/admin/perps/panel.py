@@ -25,15 +25,19 @@ from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.perps import units
 from mockexchange.core.perps.book_changes import BOOK
 from mockexchange.core.perps.exchange import PerpsExchange
+from mockexchange.core.perps.exit_trigger_commands import CROSS, ISOLATED
 from mockexchange.core.perps.margin import PerpAccount, PerpMarketRisk
 from mockexchange.core.perps.state import PerpsState
 from mockexchange.core.rounding import half_even
 from mockexchange.venues.perps import render
 from mockexchange.venues.perps.context import PerpsContext
+from mockexchange.venues.perps.exit_triggers import exit_trigger
 
 API = "/trade-api/v2"
 RATIO_PLACES = 4
 RATIO_SCALE = 10**RATIO_PLACES
+# An exit trigger's fields the panel shows of it, as the venue renders them
+TRIGGER_LEGS = ("count", "stop_loss_price", "take_profit_price", "trail_amount", "trail_bps", "effective_stop_price")
 MARKET = "perps.market"  # a market listed, its marks or status set: the ticker it names
 # What moves no account: a market's listing, marks and status (the topic names it), its book, trades and notices
 # (a user's own orders and fills are published as theirs)
@@ -60,6 +64,20 @@ class PerpHeld:
         found = self.account.liquidation_price(self.held.market.ticker, self.state.liquidation_threshold)
         return None if found is None else render.average(found)
 
+    def exit_triggers(self) -> str:
+        """The position's live exit triggers (its cross slot's, and on the primary the isolated slot's), each its slot,
+        kind and the legs the venue renders (GET .../exit_trigger's rows)."""
+        user, subaccount, ticker = self.account.user_id, self.account.subaccount, self.held.market.ticker
+        slots = self.state.exit_triggers.get(ticker, {})
+        keys = [(user, subaccount, CROSS)] + ([(user, 0, ISOLATED)] if subaccount == 0 else [])
+        shown = []
+        for key in keys:
+            for trigger in slots.get(key, {}).values():
+                row = exit_trigger(trigger)
+                legs = ", ".join(f"{name} {row[name]}" for name in TRIGGER_LEGS if name in row)
+                shown.append(f"{key[2]} {trigger.kind} ({trigger.status}): {legs}")
+        return "; ".join(shown)
+
 
 # A position's columns, in the order shown (the page draws what it is given): a column is one line here, named by its
 # wire field where the venue serves one (MarginPosition, MarginRiskPosition).
@@ -76,6 +94,7 @@ POSITION_COLUMNS: Mapping[str, Callable[[PerpHeld], Any]] = {
     "margin_used": lambda h: render.money(h.held.maintenance),
     "initial_margin": lambda h: render.money(h.held.positions_initial),
     "position_leverage": lambda h: ratio(h.held.notional, h.held.maintenance),
+    "exit_triggers": PerpHeld.exit_triggers,
 }
 
 

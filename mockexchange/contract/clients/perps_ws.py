@@ -115,7 +115,7 @@ PLAN = {
 
 
 @dataclass
-class PerpHeld:
+class ExchangeMoment:
     """What the exchange holds of the market and the watcher at one moment (copies, read under its lock)."""
 
     at: datetime
@@ -128,7 +128,7 @@ class PerpHeld:
     orders: dict[str, PerpOrder]  # the watcher's, by id
 
 
-def held(mock: MockServer) -> PerpHeld:
+def held(mock: MockServer) -> ExchangeMoment:
     perps = mock.app.control.perps
     state = perps.state
     with perps.lock:
@@ -136,7 +136,7 @@ def held(mock: MockServer) -> PerpHeld:
         book = state.books[BTC]
         levels: Levels = {(side, price): size for side in (BID, ASK) for price, size in book.levels(side)}
         position = state.positions.get((WATCHER, 0), {}).get(BTC)
-        return PerpHeld(
+        return ExchangeMoment(
             state.clock.now(), market, levels, list(state.trades[BTC]), perps.volume_24h(market),
             list(state.fills.get(WATCHER, [])), 0 if position is None else position.size,
             {order.order_id: copy(order) for order in state.user_orders.get(WATCHER, [])},
@@ -148,8 +148,8 @@ class PerpSeen:
     """One step: the exchange before and after it, the watcher's order it changed, and what the SDK printed."""
 
     step: PerpStep
-    before: PerpHeld
-    after: PerpHeld
+    before: ExchangeMoment
+    after: ExchangeMoment
     order_id: str | None
     events: list[dict[str, Any]]  # messages and books, as printed
 
@@ -162,7 +162,7 @@ class PerpSeen:
 
 @dataclass
 class PerpWatched:
-    start: PerpHeld
+    start: ExchangeMoment
     snapshot: list[dict[str, Any]]  # the snapshot's message and book
     seen: list[PerpSeen]
     report: WsReport
@@ -265,7 +265,7 @@ def _trade_problems(message: dict[str, Any], trade: PerpTrade) -> list[str]:
     return differences(message, "MarginTradeMessage", trade.trade_id, want, amounts)
 
 
-def _fill_problems(message: dict[str, Any], fill: PerpFill, after: PerpHeld) -> list[str]:
+def _fill_problems(message: dict[str, Any], fill: PerpFill, after: ExchangeMoment) -> list[str]:
     """A fill as the exchange keeps it; its `post_position` the watcher's fills summed through it (the watcher starts
     flat), the last one's the watcher's position after the step."""
     through = after.fills[: after.fills.index(fill) + 1]
