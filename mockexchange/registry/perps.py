@@ -66,6 +66,7 @@ ADMIN = {
     "perps/order_groups/trigger": "trigger_perp_order_group",
     "perps/order_groups/reset": "reset_perp_order_group",
     "perps/order_groups/delete": "delete_perp_order_group",
+    "perps/liquidations": "perps_liquidations",  # a read: a user's liquidations and liquidation queue
 }
 # The kit's slices of the perps specs hold every operation of them; it checks those the route table serves.
 KIT = Kit(

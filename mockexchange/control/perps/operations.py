@@ -41,3 +41,4 @@ class PerpsOperations:
     set_perp_order_group_limit = operation(groups.UpdatePerpOrderGroupLimit, group_json)
     # Reads
     perps_account = answers.perps_account
+    perps_liquidations = answers.perps_liquidations

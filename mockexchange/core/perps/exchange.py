@@ -15,6 +15,7 @@ from mockexchange.core.perps.cash import MarginCash
 from mockexchange.core.perps.corporate_actions import PerpCorporateActions
 from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
+from mockexchange.core.perps.liquidation import PerpLiquidations
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.market_commands import SetPerpMarks
 from mockexchange.core.perps.markets import PerpMarket
@@ -58,6 +59,7 @@ class PerpsExchange:
         self.filling = PerpFilling(self.state, cash)
         self.trading = PerpTrading(self.state, self.listing, self.filling, cash, members)
         self.trading.run_due = self.run_due
+        self.liquidations = PerpLiquidations(self.state, self.trading, cash, self.account)
 
     # -- time and marks ------------------------------------------------------------------------------------------
 
@@ -87,6 +89,7 @@ class PerpsExchange:
     def marks_moved(self, tickers: tuple[str, ...]) -> None:
         """What a move of the marks of `tickers` sets off, in this order: the exit triggers it reaches fire, then the
         accounts it takes past the liquidation threshold are liquidated."""
+        self.liquidations.run(tickers)
 
     @property
     def lock(self) -> Any:

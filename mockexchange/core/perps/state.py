@@ -14,7 +14,7 @@ from mockexchange.core.order_groups import OrderGroup
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.orders import PerpOrder
 from mockexchange.core.perps.positions import PerpPosition
-from mockexchange.core.perps.records import PerpCorporateAction, PerpFill, PerpTrade
+from mockexchange.core.perps.records import PerpCorporateAction, PerpFill, PerpLiquidation, PerpTrade
 from mockexchange.core.stepping import StateLock
 
 # The risk parameters' defaults (millionths of a margin ratio: equity over maintenance margin)
@@ -70,6 +70,10 @@ class PerpsState:
         self.liquidation_threshold = DEFAULT_LIQUIDATION_THRESHOLD
         self.queue_threshold = DEFAULT_QUEUE_THRESHOLD
         self.seq = 0  # orders, fills and trades, counted together
+        # liquidations (liquidation.py): each user's records, oldest first (its newest history_size kept), and the
+        # accounts (user, subaccount) in the liquidation queue, since when
+        self.liquidations: dict[str, list[PerpLiquidation]] = {}
+        self.liquidation_queue: dict[tuple[str, int], datetime] = {}
 
     def new_id(self) -> str:
         return self.ids()
