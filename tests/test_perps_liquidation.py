@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import httpx
 from perps_fixtures import bob_client, fresh, module_server  # noqa: F401
-from perps_http import ETH, fund, order, placed, signed
+from perps_http import BTC, ETH, fund, order, placed, signed
 from perps_ws import session, signer_of
 
 from mockexchange.core.perps.liquidation import BACKSTOP, HOUSE, INSURANCE_FUND
@@ -136,3 +136,31 @@ def _liquidated_end_to_end(mock: MockServer, alice: httpx.Client, bob: httpx.Cli
     assert Decimal(second["deficit_covered"]) == deficit and second["covered_by"] == INSURANCE_FUND
     assert mock.perps_account(ERIN)["cash"] == "0.000000"
     assert Decimal(mock.perps_account(INSURANCE_FUND)["cash"]) == -deficit
+
+
+def test_a_move_of_one_market_liquidates_at_the_threshold_across_the_accounts_markets(mock: MockServer) -> None:
+    """Setting the thresholds liquidates no one; a move of ETH's mark (to where it is) then liquidates alice, whose
+    ratio is exactly the threshold, closing her BTC position too (cross margin); bob, above it and below the queue's
+    threshold, enters the queue."""
+    mock.place_perp_order("bob", ETH, "ask", "10", "3000", "b1")
+    mock.place_perp_order("alice", ETH, "bid", "10", "3000", "a1", "immediate_or_cancel")
+    mock.place_perp_order("bob", BTC, "ask", "0.50", "100000", "b2")
+    mock.place_perp_order("alice", BTC, "bid", "0.50", "100000", "a2", "immediate_or_cancel")
+    # alice: 10,000 - 40 of taker fees over 5% of 30,000 + 50,000 = 2.49; bob: 10,000 - 16 of maker fees = 2.496
+    mock.set_perps_risk_parameters(liquidation_margin_ratio_threshold="2.49", queue_entry_margin_ratio_threshold="3")
+    assert mock.perps_liquidations("alice") == {"liquidations": [], "queue": []}
+    mock.set_perp_marks(ETH, mark_price="3000")
+    (record,) = mock.perps_liquidations("alice")["liquidations"]
+    assert (record["equity"], record["maintenance_margin"]) == ("9960.000000", "4000.000000")
+    closed = [
+        (c["ticker"], c["position"], c["book_count"], c["backstop_count"], c["backstop_price"])
+        for c in record["closes"]
+    ]
+    assert closed == [(BTC, "0.50", "0.00", "0.50", "100000.0000"), (ETH, "10.00", "0.00", "10.00", "3000.0000")]
+    assert mock.perps_account("alice")["positions"] == [] and record["deficit_covered"] == "0.000000"
+    held = {p["ticker"]: p["position"] for p in mock.perps_account(BACKSTOP)["positions"]}
+    assert held == {BTC: "0.50", ETH: "10.00"}
+    bob = mock.perps_liquidations("bob")
+    assert bob["liquidations"] == [] and [(q["subaccount"], q["margin_ratio"]) for q in bob["queue"]] == [
+        (0, "2.496000")
+    ]
