@@ -71,11 +71,11 @@ class PerpLiquidations:
         queue."""
         state = self.state
         account = self.account(*key)
-        if account.maintenance and account.equity * MILLION <= state.liquidation_threshold * account.maintenance:
+        if _at_or_below(account, state.liquidation_threshold):
             state.liquidation_queue.pop(key, None)
             self._liquidate(account)
             return True
-        if account.maintenance and account.equity * MILLION <= state.queue_threshold * account.maintenance:
+        if _at_or_below(account, state.queue_threshold):
             state.liquidation_queue.setdefault(key, state.clock.now())
         else:
             state.liquidation_queue.pop(key, None)
@@ -127,6 +127,11 @@ class PerpLiquidations:
         return PerpClose(market.ticker, size, book_count, book_value, rest, mark)
 
 
+def _at_or_below(account: PerpAccount, threshold: int) -> bool:
+    """Whether the account holds a position and its margin ratio is at or below `threshold` (millionths)."""
+    return bool(account.maintenance) and account.equity * MILLION <= threshold * account.maintenance
+
+
 def _closing(user_id: str, subaccount: int, ticker: str, side: str, count: int, price: int, tag: str) -> PlacePerpOrder:
     return PlacePerpOrder(
         user_id, ticker, side, count, price, f"liquidation-{tag}"[:64], "immediate_or_cancel", reduce_only=True,
@@ -136,8 +141,8 @@ def _closing(user_id: str, subaccount: int, ticker: str, side: str, count: int, 
 
 def _bankruptcy_price(market: PerpMarket, size: int, equity: int) -> int | None:
     """The worst price (price units, on the tick) the account's position of `size` may close at through the book: the
-    price x at which its equity would reach zero (equity + size x (x - mark) = 0), rounded to the tick towards the
-    mark; None where no price the exchange takes is that good."""
+    price x at which its equity would reach zero (equity + size x (x - mark) = 0), rounded to the tick on the side
+    that is no worse (a sale's up, a purchase's down); None where no price the exchange takes is that good."""
     tick, mark = market.tick, market.mark
     if size > 0:  # a sale: at or above x
         price = ceiling(ceiling(mark * size - equity, size), tick) * tick
