@@ -5,16 +5,24 @@ API. Every answer and frame is checked against the spec's schemas (perps_http.py
 
 from __future__ import annotations
 
+import itertools
 import random
+import threading
 from decimal import Decimal
 
 import httpx
 from perps_fixtures import bob_client, fresh, module_server  # noqa: F401
-from perps_http import BTC, ETH, fund, order, placed, signed
+from perps_http import BTC, ETH, T0, fund, order, placed, signed
 from perps_ws import session, signer_of
 
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.events import EventBus
+from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.liquidation import BACKSTOP, HOUSE, INSURANCE_FUND
-from mockexchange.core.perps.units import DOLLAR
+from mockexchange.core.perps.market_commands import ListPerpMarket, SetPerpMarks
+from mockexchange.core.perps.order_commands import PlacePerpOrder
+from mockexchange.core.perps.risk_limits import NoMembers
+from mockexchange.core.perps.units import DOLLAR, PRICE
 from mockexchange.server import MockServer
 
 USERS = ("alice", "bob", "carol", "dave")
@@ -164,3 +172,40 @@ def test_a_move_of_one_market_liquidates_at_the_threshold_across_the_accounts_ma
     assert bob["liquidations"] == [] and [(q["subaccount"], q["margin_ratio"]) for q in bob["queue"]] == [
         (0, "2.496000")
     ]
+
+
+class _Cash:
+    """A margined cash of the test's own (the registration hands the exchange Kalshi's)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.held: dict[tuple[str, int], int] = {}
+
+    def balance(self, user_id: str, subaccount: int) -> int:
+        return self.held.get((user_id, subaccount), 0)
+
+    def move(self, user_id: str, change: int, subaccount: int) -> None:
+        self.held[(user_id, subaccount)] = self.balance(user_id, subaccount) + change
+
+    def subaccounts(self, user_id: str) -> int:
+        return 0
+
+
+def test_a_users_liquidation_records_are_bounded_by_the_history_size() -> None:
+    """The exchange's core alone, its history size 2: three liquidations of a user keep the newest two."""
+    ids = itertools.count()
+    exchange = PerpsExchange(ManualClock(T0), EventBus(), lambda: f"id-{next(ids)}", history_size=2)
+    cash = _Cash()
+    exchange.use_cash(cash, NoMembers())
+    exchange.listing.list_market(ListPerpMarket(ETH, 3000 * PRICE))
+    seen = []
+    for n in range(3):
+        cash.move("alice", 1_000 * DOLLAR, 0)
+        cash.move("bob", 1_000 * DOLLAR, 0)
+        exchange.set_marks(SetPerpMarks(ETH, mark_price=3000 * PRICE))
+        exchange.trading.place(PlacePerpOrder("bob", ETH, "ask", 300, 3000 * PRICE, f"b{n}"))
+        exchange.trading.place(PlacePerpOrder("alice", ETH, "bid", 300, 3000 * PRICE, f"a{n}", "immediate_or_cancel"))
+        exchange.set_marks(SetPerpMarks(ETH, mark_price=2700 * PRICE))  # (alice: 1,000 - 900 of 405 maintenance)
+        seen.append(exchange.state.liquidations["alice"][-1].liquidation_id)
+    assert len(set(seen)) == 3
+    assert [record.liquidation_id for record in exchange.state.liquidations["alice"]] == seen[1:]
