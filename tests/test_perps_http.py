@@ -223,11 +223,15 @@ def test_a_restart_from_the_state_file_answers_the_same(tmp_path: Path) -> None:
             placed(alice, **order(BTC, "bid", "0.03", "100000"))
             placed(bob, **order(BTC, "ask", "0.01", "99000"))
             mock.set_perp_marks(BTC, mark_price="101000")
+            mock.set_perp_marks(BTC, mark_price="700000")  # (bob, short, is liquidated: a deficit covered)
             before = {path: alice.get(path).json() for path in reads}
             market = bob.get(f"/margin/markets/{BTC}").json()
+            liquidated = mock.perps_liquidations("bob")
+            assert liquidated["liquidations"][0]["deficit_covered"] != "0.000000"
     with MockServer(clock=ManualClock(T0), state=state) as again, signed(again, "alice") as alice:
         assert {path: alice.get(path).json() for path in reads} == before
         assert alice.get(f"/margin/markets/{BTC}").json() == market
+        assert again.perps_liquidations("bob") == liquidated
 
 
 def test_a_random_sequence_conserves_money_and_positions(mock: MockServer) -> None:

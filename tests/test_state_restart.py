@@ -316,6 +316,7 @@ NOT_COMMANDS = {
     "api_usage_level": "a read",
     "exchange_status": "a read",
     "perps_account": "a read",
+    "perps_liquidations": "a read",
 }
 
 

@@ -73,6 +73,7 @@ ADMIN = {
     "perps/exit_triggers/update": "update_perp_exit_trigger",
     "perps/exit_triggers/cancel": "cancel_perp_exit_trigger",
     "perps/exit_triggers/cancel_all": "cancel_perp_exit_triggers",
+    "perps/liquidations": "perps_liquidations",  # a read: a user's liquidations and liquidation queue
 }
 # The kit's slices of the perps specs hold every operation of them; it checks those the route table serves.
 KIT = Kit(

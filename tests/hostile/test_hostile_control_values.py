@@ -200,6 +200,7 @@ VALID: dict[str, dict[str, Any]] = {
     "set_perp_order_group_limit": {"user_id": "k1", "order_group_id": "pg1", "contracts_limit": 7,
                                    "contracts_limit_fp": "7.00", "subaccount": 0},
     "perps_account": {"user_id": "k1", "subaccount": 0},
+    "perps_liquidations": {"user_id": "k1", "subaccount": 0},
 }  # fmt: skip
 # Operations on a market paused first.
 ON_A_PAUSED_MARKET = {"resume_market": {"ticker": "EV-A"}}

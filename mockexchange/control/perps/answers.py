@@ -3,6 +3,7 @@ it, an account's margin."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from mockexchange.control.answers import fields
@@ -11,9 +12,11 @@ from mockexchange.core.commands import Command, write
 from mockexchange.core.perps import units
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.exit_trigger_records import PerpExitTrigger
+from mockexchange.core.perps.liquidation import INSURANCE_FUND
+from mockexchange.core.perps.margin import PerpAccount
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.order_commands import SUBACCOUNT
-from mockexchange.core.perps.records import PerpCorporateAction
+from mockexchange.core.perps.records import PerpCorporateAction, PerpLiquidation
 from mockexchange.core.perps.trading import PerpOutcome
 from mockexchange.core.values import TEXT
 
@@ -99,3 +102,57 @@ def exit_trigger_json(trigger: PerpExitTrigger) -> dict[str, Any]:
 
 def exit_triggers_json(triggers: list[PerpExitTrigger]) -> dict[str, Any]:
     return {"cancelled": [trigger.trigger_id for trigger in triggers]}
+
+
+def perps_liquidations(control: Any, user_id: str, subaccount: int | None = None) -> dict[str, Any]:
+    """A user's liquidations (of one subaccount, if given), oldest first, each with who bore what; and its accounts
+    in the liquidation queue, with their margin ratio now."""
+    with refused_values():
+        TEXT.read(user_id, "user_id")
+        if subaccount is not None:
+            SUBACCOUNT.read(subaccount, "subaccount")
+    exchange: PerpsExchange = control.perps
+    with exchange.lock:
+        state = exchange.state
+        records = [r for r in state.liquidations.get(user_id, ()) if subaccount in (None, r.subaccount)]
+        queued = sorted((key, since) for key, since in state.liquidation_queue.items() if key[0] == user_id)
+        return {
+            "liquidations": [_liquidation_json(record) for record in records],
+            "queue": [
+                {"subaccount": sub, "since": since.isoformat(), "margin_ratio": _ratio(exchange.account(user_id, sub))}
+                for (_, sub), since in queued
+                if subaccount in (None, sub)
+            ],
+        }
+
+
+def _liquidation_json(record: PerpLiquidation) -> dict[str, Any]:
+    return {
+        "liquidation_id": record.liquidation_id,
+        "user_id": record.user_id,
+        "subaccount": record.subaccount,
+        "created": record.created.isoformat(),
+        "equity": str(units.dollars(record.equity)),
+        "maintenance_margin": str(units.dollars(record.maintenance)),
+        "cancelled_orders": list(record.cancelled),
+        "closes": [
+            {
+                "ticker": close.ticker,
+                "position": str(units.contracts(close.size)),
+                "book_count": str(units.contracts(close.book_count)),
+                "book_value": str(units.dollars(close.book_value)),
+                "backstop_count": str(units.contracts(close.backstop_count)),
+                "backstop_price": str(units.price(close.backstop_price)),
+            }
+            for close in record.closes
+        ],
+        "deficit_covered": str(units.dollars(record.deficit)),
+        "covered_by": INSURANCE_FUND if record.deficit else None,
+    }
+
+
+def _ratio(account: PerpAccount) -> str | None:
+    """Equity over maintenance margin, to 6 places (None without a position)."""
+    if not account.maintenance:
+        return None
+    return str(units.exact_dollars(Fraction(account.equity, account.maintenance)))

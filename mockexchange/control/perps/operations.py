@@ -47,3 +47,4 @@ class PerpsOperations:
     cancel_perp_exit_triggers = operation(exits.CancelPerpExitTriggers, answers.exit_triggers_json)
     # Reads
     perps_account = answers.perps_account
+    perps_liquidations = answers.perps_liquidations

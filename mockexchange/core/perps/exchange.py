@@ -16,6 +16,7 @@ from mockexchange.core.perps.corporate_actions import PerpCorporateActions
 from mockexchange.core.perps.exit_triggers import PerpExitTriggers
 from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
+from mockexchange.core.perps.liquidation import PerpLiquidations
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.market_commands import SetPerpMarks
 from mockexchange.core.perps.markets import PerpMarket
@@ -62,6 +63,7 @@ class PerpsExchange:
         self.exit_triggers = PerpExitTriggers(self.state, self.listing, self.trading)
         self.filling.on_fill = self.exit_triggers.filled
         self.trading.on_end = self.exit_triggers.ended
+        self.liquidations = PerpLiquidations(self.state, self.trading, cash, self.account)
 
     # -- time and marks ------------------------------------------------------------------------------------------
 
@@ -92,6 +94,7 @@ class PerpsExchange:
         """What a move of the marks of `tickers` sets off, in this order: the exit triggers it reaches fire, then the
         accounts it takes past the liquidation threshold are liquidated."""
         self.exit_triggers.marks_moved(tickers)
+        self.liquidations.run(tickers)
 
     @property
     def lock(self) -> Any:

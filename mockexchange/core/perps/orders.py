@@ -17,6 +17,7 @@ STATUSES = ("resting", "canceled", "executed")
 TRADE, DECREASE, AMEND = "Trade", "Decrease", "Amend"
 SELF_TRADE_CANCEL, EXPIRY_CANCEL = "SelfTradeCancel", "ExpiryCancel"
 POST_ONLY_CANCEL, REDUCE_ONLY_CANCEL = "PostOnlyCrossCancel", "ReduceOnlyCancel"
+MARGIN_CANCEL = "MarginCancel"  # cancelled by a liquidation
 # Who placed an order (the websocket's `order_source`): its user, or the exchange (a liquidation, an exit trigger)
 USER, SYSTEM = "user", "system"
 

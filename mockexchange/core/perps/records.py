@@ -52,3 +52,33 @@ class PerpCorporateAction:
     market_id: str
     updated: datetime
     terms: SetPerpCorporateAction
+
+
+@dataclass(frozen=True, slots=True)
+class PerpClose:
+    """One position a liquidation closed: its signed size, what the book took of it (count and value) and what the
+    backstop took over at the liquidation mark."""
+
+    ticker: str
+    size: int  # hundredths, signed: the position as the liquidation found it
+    book_count: int  # hundredths
+    book_value: int  # micro-dollars
+    backstop_count: int  # hundredths
+    backstop_price: int  # price units: the liquidation mark
+
+
+@dataclass(frozen=True, slots=True)
+class PerpLiquidation:
+    """A liquidation of an account (a user's subaccount): its equity and maintenance margin at the liquidation marks
+    that set it off, the resting orders it cancelled, the positions it closed, and the deficit the insurance fund
+    paid to bring its cash back to zero (who bore the loss)."""
+
+    liquidation_id: str
+    user_id: str
+    subaccount: int
+    created: datetime
+    equity: int  # micro-dollars
+    maintenance: int  # micro-dollars
+    cancelled: tuple[str, ...]  # order ids
+    closes: tuple[PerpClose, ...]
+    deficit: int  # micro-dollars the insurance fund paid (0: none)

@@ -15,7 +15,7 @@ from mockexchange.core.perps.exit_trigger_records import PerpExitTrigger
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.orders import PerpOrder
 from mockexchange.core.perps.positions import PerpPosition
-from mockexchange.core.perps.records import PerpCorporateAction, PerpFill, PerpTrade
+from mockexchange.core.perps.records import PerpCorporateAction, PerpFill, PerpLiquidation, PerpTrade
 from mockexchange.core.stepping import StateLock
 
 # The risk parameters' defaults (millionths of a margin ratio: equity over maintenance margin)
@@ -75,6 +75,10 @@ class PerpsState:
         # client_trigger_id keys, oldest first (its newest MAX_TRIGGER_KEYS)
         self.exit_triggers: dict[str, dict[tuple[str, int, str], dict[str, PerpExitTrigger]]] = {}
         self.trigger_keys: dict[str, dict[str, PerpExitTrigger]] = {}
+        # liquidations (liquidation.py): each user's records, oldest first (its newest history_size kept), and the
+        # accounts (user, subaccount) in the liquidation queue, since when
+        self.liquidations: dict[str, list[PerpLiquidation]] = {}
+        self.liquidation_queue: dict[tuple[str, int], datetime] = {}
 
     def new_id(self) -> str:
         return self.ids()

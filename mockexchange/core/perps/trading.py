@@ -32,9 +32,11 @@ from mockexchange.core.perps.orders import (
     BOOK_RULE,
     DECREASE,
     EXPIRY_CANCEL,
+    MARGIN_CANCEL,
     POST_ONLY_CANCEL,
     REDUCE_ONLY_CANCEL,
     SELF_TRADE_CANCEL,
+    SYSTEM,
     TRADE,
     USER,
     PerpOrder,
@@ -98,19 +100,13 @@ class PerpTrading:
             if (placed.user_id, placed.client_order_id) in state.client_ids:
                 raise PerpsError(f"client_order_id {placed.client_order_id!r} names a resting order", 409,
                                  "order_already_exists")  # fmt: skip
-            order = PerpOrder(
-                "", placed.user_id, placed.subaccount, market.ticker, placed.client_order_id, placed.side,
-                placed.price, placed.count, placed.time_in_force, placed.self_trade_prevention_type, now, now,
-                0, remaining=placed.count, post_only=placed.post_only, reduce_only=placed.reduce_only,
-                cancel_order_on_pause=placed.cancel_order_on_pause, expiration=placed.expiration_time,
-                order_group_id=placed.order_group_id, source=source,
-            )  # fmt: skip
+            order = _order(placed, now, source)
             group = None if placed.order_group_id is None else self.groups.join(
                 order, placed.order_group_id, market.exchange_index
             )  # fmt: skip
             if placed.reduce_only:
                 self._cap_reduce_only(order)
-            if order.remaining and source == USER:  # (the exchange's own only close, and never rest)
+            if order.remaining and not (source == SYSTEM and order.reduce_only):  # (the exchange's close: never)
                 self._check_margin(order)
             order.order_id, order.seq = state.new_id(), state.next_seq()  # (accepted: a refusal draws nothing)
             self._keep(order)
@@ -124,6 +120,25 @@ class PerpTrading:
                 history.ended(state, order)
             _told(state, order)
             self.groups.trip()
+            return outcome
+
+    def fill_off_book(self, taker: PlacePerpOrder, maker: PlacePerpOrder, price: int) -> PerpOutcome:
+        """Fill two of the exchange's own orders with each other, `taker.count` at `price`, off the book (a
+        liquidation's rest taken over by the backstop): each kept as an order, filled by the one fill road, executed.
+        The taker's outcome."""
+        state = self.state
+        with state.lock:
+            now = state.clock.now()
+            orders = [_order(placed, now, SYSTEM) for placed in (taker, maker)]
+            for order in orders:
+                order.order_id, order.seq = state.new_id(), state.next_seq()
+                self._keep(order)
+            outcome = PerpOutcome(orders[0])
+            self.filling.trade(orders[0], orders[1], taker.count, price, outcome)
+            for order in orders:
+                order.status, order.last_update_reason = "executed", TRADE
+                history.ended(state, order)
+                _told(state, order)
             return outcome
 
     def _tradable(self, user_id: str, ticker: str, subaccount: int) -> PerpMarket:
@@ -267,12 +282,23 @@ class PerpTrading:
         state = self.state
         with state.lock:
             self.run_due()
-            ids = sorted(state.resting.get(cancel.user_id, ()), key=lambda order_id: state.orders[order_id].seq)
-            orders = [state.orders[order_id] for order_id in ids]
-            cancelled = [o for o in orders if cancel.subaccount is None or o.subaccount == cancel.subaccount]
-            for order in cancelled:
-                self._end(order, DECREASE)
+            cancelled = self._cancel_resting(cancel.user_id, cancel.subaccount, DECREASE)
             return PerpOutcome(cancelled[0], cancelled=cancelled) if cancelled else None
+
+    def margin_cancel(self, user_id: str, subaccount: int) -> list[PerpOrder]:
+        """Cancel every resting order of the account (`MarginCancel`: a liquidation's first step)."""
+        with self.state.lock:
+            return self._cancel_resting(user_id, subaccount, MARGIN_CANCEL)
+
+    def _cancel_resting(self, user_id: str, subaccount: int | None, reason: str) -> list[PerpOrder]:
+        """Cancel the user's resting orders (of one subaccount, if given), oldest first; answer them."""
+        state = self.state
+        ids = sorted(state.resting.get(user_id, ()), key=lambda order_id: state.orders[order_id].seq)
+        orders = [state.orders[order_id] for order_id in ids]
+        cancelled = [o for o in orders if subaccount is None or o.subaccount == subaccount]
+        for order in cancelled:
+            self._end(order, reason)
+        return cancelled
 
     def decrease(self, decrease: DecreasePerpOrder) -> PerpOutcome:
         with self.state.lock:
@@ -360,6 +386,16 @@ class PerpTrading:
             order = state.orders.get(order_id)
             if order is not None and order.status == "resting" and order.expiration == when:
                 self._end(order, EXPIRY_CANCEL)
+
+
+def _order(placed: PlacePerpOrder, now: datetime, source: str) -> PerpOrder:
+    """The order `placed` asks for, as placed now (no id yet: drawn once it is accepted)."""
+    return PerpOrder(
+        "", placed.user_id, placed.subaccount, placed.ticker, placed.client_order_id, placed.side, placed.price,
+        placed.count, placed.time_in_force, placed.self_trade_prevention_type, now, now, 0, remaining=placed.count,
+        post_only=placed.post_only, reduce_only=placed.reduce_only, cancel_order_on_pause=placed.cancel_order_on_pause,
+        expiration=placed.expiration_time, order_group_id=placed.order_group_id, source=source,
+    )  # fmt: skip
 
 
 def _expiry(seconds: int) -> datetime | None:
