@@ -5,6 +5,7 @@ state file's snapshot."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from mockexchange.admin.perps.banner import BANNER
@@ -45,6 +46,7 @@ COMMANDS = frozenset({
 ADMIN = {
     "perps/markets": "list_perp_market",
     "perps/markets/marks": "set_perp_marks",
+    "perps/markets/mark_path": "set_perp_mark_path",
     "perps/markets/update": "update_perp_market",
     "perps/corporate_actions": "set_perp_corporate_action",
     "perps/exchange_status": "set_perps_exchange_status",
@@ -162,7 +164,11 @@ VENUE = Venue(
     title="Kalshi perps",
     state=lambda parts: {
         "perps": PerpsExchange(
-            parts.clock, parts.bus, parts.ids.derived(NAME), history_size=parts.settings.perps_history_size
+            parts.clock,
+            parts.bus,
+            parts.ids.derived(NAME),
+            history_size=parts.settings.perps_history_size,
+            funding_interval=timedelta(seconds=parts.settings.perps_funding_interval_s),
         )
     },
     handlers=_handlers,

@@ -5,21 +5,22 @@ the reads the venue renders (an account's margin, a market's 24-hour volume)."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
-from mockexchange.core.perps import margin
+from mockexchange.core.perps import funding, margin, mark_path
 from mockexchange.core.perps.cash import MarginCash
 from mockexchange.core.perps.corporate_actions import PerpCorporateActions
 from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.perps.listing import PerpListing
+from mockexchange.core.perps.mark_path import SetPerpMarkPath
 from mockexchange.core.perps.market_commands import SetPerpMarks
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.risk_limits import Members, NoMembers
-from mockexchange.core.perps.state import PerpsState
+from mockexchange.core.perps.state import DEFAULT_FUNDING_INTERVAL, PerpsState
 from mockexchange.core.perps.trading import PerpTrading
 from mockexchange.core.perps.units import notional
 
@@ -43,8 +44,11 @@ class _NoCash:
 
 
 class PerpsExchange:
-    def __init__(self, clock: Clock, bus: EventBus, ids: Any, history_size: int = DEFAULT_HISTORY_SIZE) -> None:
-        self.state = PerpsState(clock, bus, ids, history_size)
+    def __init__(
+        self, clock: Clock, bus: EventBus, ids: Any, history_size: int = DEFAULT_HISTORY_SIZE,
+        funding_interval: timedelta = DEFAULT_FUNDING_INTERVAL,
+    ) -> None:  # fmt: skip
+        self.state = PerpsState(clock, bus, ids, history_size, funding_interval)
         self.listing = PerpListing(self.state)
         self.corporate_actions = PerpCorporateActions(self.state, self.listing)
         self._running_due = False
@@ -63,17 +67,67 @@ class PerpsExchange:
 
     def run_due(self) -> None:
         """Make what the exchange clock has reached, in time order (under the lock: every command calls it first, a
-        move of the clock too): resting orders' expiries. Once at a time: what it sets off (an order a trigger
-        places) does not run it again."""
+        move of the clock too): the marks' points of a path and the funding times, each at its own time (a point at a
+        funding time first), each followed by what its move of the marks sets off; then resting orders' expiries.
+        Once at a time: what it sets off (an order a trigger places) does not run it again."""
         state = self.state
         with state.lock:
             if self._running_due:
                 return
             self._running_due = True
             try:
+                self._run_timed()
                 self.trading.expire_due()
             finally:
                 self._running_due = False
+
+    def _run_timed(self) -> None:
+        state = self.state
+        funding.start_listed(state)
+        while True:
+            now = state.clock.now()
+            point, due = mark_path.next_point(state.mark_paths), state.funding_due
+            if point is not None and point.at <= now and (due is None or point.at <= due):
+                mark_path.take(state.mark_paths, point)
+                self.listing.set_marks(point.marks, point.at)
+                self.marks_moved((point.marks.ticker,))
+            elif due is not None and due <= now:
+                self.marks_moved(funding.fund_due(state, self.cash))
+            else:
+                return
+
+    def next_due(self) -> datetime | None:
+        """When something next falls due on the exchange clock: a path's point, a funding time or an order's expiry
+        (None: nothing)."""
+        state = self.state
+        with state.lock:
+            funding.start_listed(state)
+            point = mark_path.next_point(state.mark_paths)
+            times = [point.at if point else None, state.funding_due, state.expiries[0][0] if state.expiries else None]
+            return min((when for when in times if when is not None), default=None)
+
+    def set_mark_path(self, path: SetPerpMarkPath) -> PerpMarket:
+        """Hold a market's marks for later along a path (mark_path.py), after what fell due before; a point at or
+        before now is set at once, and what its move sets off follows."""
+        state = self.state
+        with state.lock:
+            self.run_due()
+            market = self.listing.market(path.ticker)
+            now = state.clock.now()
+            points = mark_path.resolved(path, now)
+            for point in points:
+                self.listing.check_marks(market, point.marks)
+            mark_path.hold(state.mark_paths, market.ticker, [point for point in points if point.at > now])
+            for point in points:
+                if point.at <= now:
+                    self.set_marks(point.marks)
+            return market
+
+    def funding_estimate(self, market: PerpMarket) -> funding.PerpFundingEstimate:
+        """The market's in-progress funding period as it stands (what fell due made first)."""
+        with self.state.lock:
+            self.run_due()
+            return funding.estimate(self.state, market)
 
     def set_marks(self, marks: SetPerpMarks) -> PerpMarket:
         """Set a market's marks now (what fell due before comes first, at the marks it fell due at), then what the
