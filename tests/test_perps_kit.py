@@ -122,6 +122,8 @@ def broken(mock: MockServer, key: dict[str, Any], path: str, change: Callable[[d
         ("/margin/balance", lambda b: b["subaccount_balances"][0].update(account_equity=12.5), "GetMarginBalance",
          "subaccount_balances[0].account_equity"),
         ("/margin/markets", lambda b: b["markets"][0].pop("tick_size"), "GetMarginMarkets", "markets[0]"),
+        ("/margin/funding_rates/estimate", lambda b: b.update(funding_rate="0.001"), "GetMarginFundingRateEstimate",
+         "funding_rate"),
     ],
 )  # fmt: skip
 def test_a_broken_server_fails_naming_the_field(mock, key, path, change, operation, field) -> None:

@@ -82,16 +82,19 @@ def rate_of(market: PerpMarket, average: Fraction, mark: int) -> int:
 
 
 def estimate(state: PerpsState, market: PerpMarket) -> PerpFundingEstimate:
-    """The market's in-progress period now: its whole bars so far."""
-    now = state.clock.now()
-    start = unix_us(state.funding_start.get(market.ticker) or market.listed or now)
+    """The market's in-progress period now: its whole bars so far. (While a move of the clock is made, a period not
+    paid yet is estimated at its end, not past it.)"""
+    begun = state.funding_start.get(market.ticker) or market.listed or state.clock.now()
+    ends = next_time(state, begun)
+    now = min(state.clock.now(), ends)
+    start = unix_us(begun)
     second = unix_us(now) // premium.SECOND * premium.SECOND  # (the bar in progress: not whole yet)
     mark = market.settlement_mark.price
     rate = rate_of(market, premium.average(state, market, start, second), mark)
     last = second - premium.SECOND
     measured = premium.at_second(state, market.ticker, last) if last >= start else None
     at = EPOCH + timedelta(microseconds=last) if measured is not None else None
-    return PerpFundingEstimate(market.ticker, now, rate, next_time(state, now), mark, measured, at)
+    return PerpFundingEstimate(market.ticker, now, rate, ends, mark, measured, at)
 
 
 def fund_due(state: PerpsState, cash: MarginCash) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from mockexchange.venues.perps import (
     corporate_actions,
     fcm,
     fees,
+    funding,
     markets,
     order_groups,
     orders,
@@ -151,5 +152,23 @@ OPERATIONS = (
         "ApplyMarginSubaccountTransfer",
         subaccounts.transfer,
         body=subaccounts.TRANSFER_BODY,
+    ),  # fmt: skip
+    PerpOperation("GET", "/margin/funding_history", "GetMarginFundingHistory", funding.history),
+    PerpOperation(
+        "GET",
+        "/margin/funding_rates/historical",
+        "GetMarginHistoricalFundingRates",
+        funding.historical_rates,
+        signed=False,
+    ),  # fmt: skip
+    PerpOperation(
+        "GET", "/margin/funding_rates/estimate", "GetMarginFundingRateEstimate", funding.estimate, signed=False
+    ),
+    PerpOperation(
+        "GET",
+        "/margin/funding_rates/premium_index",
+        "GetMarginPremiumIndex",
+        funding.premium_index_points,
+        signed=False,
     ),  # fmt: skip
 )
