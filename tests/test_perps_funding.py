@@ -8,10 +8,12 @@ and funding) and positions (summing to zero)."""
 from __future__ import annotations
 
 import random
+import threading
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 
 import httpx
 from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401
@@ -19,6 +21,12 @@ from perps_http import BTC, ETH, T0, order, placed, public
 from perps_ws import session, signer_of
 
 from mockexchange.control.errors import ControlError
+from mockexchange.core.clock import SystemClock
+from mockexchange.core.events import EventBus
+from mockexchange.core.perps.exchange import PerpsExchange
+from mockexchange.core.perps.mark_path import SetPerpMarkPath
+from mockexchange.core.perps.market_commands import ListPerpMarket
+from mockexchange.registry import perps as perps_registry
 from mockexchange.server import MockServer
 
 HOUR = timedelta(hours=1)
@@ -185,3 +193,20 @@ def test_money_is_conserved_apart_from_fees_and_funding(mock: MockServer) -> Non
         cash = sum(_cash(mock, user) for user in users)
         assert cash * 1_000_000 + value == (funded * 1_000_000) - fees + paid_in, step
     assert mock.app.control.perps.state.funding_payments  # (the sequence did pay funding)
+
+
+def test_a_running_clock_makes_path_points_and_funding_when_they_fall_due() -> None:
+    """On the system clock, with nobody reading or writing: a path's point is set, and a funding time (every second
+    here) paid, by the due timer at its time."""
+    bus = EventBus()
+    exchange = PerpsExchange(SystemClock(), bus, lambda: "id", funding_interval=timedelta(seconds=1))
+    perps_registry._configure(SimpleNamespace(perps=exchange), None)
+    moved, funded = threading.Event(), threading.Event()
+    bus.subscribe(lambda change: moved.set() if change.payload.mark == 1010000 else None, ["perps.market"])
+    exchange.list_market(ListPerpMarket(BTC, 1_000_000))
+    soon = exchange.state.clock.now() + timedelta(milliseconds=200)
+    exchange.set_mark_path(SetPerpMarkPath(BTC, ((soon, (1_010_000, None, None, None)),)))
+    assert moved.wait(10)
+    bus.subscribe(lambda change: funded.set() if exchange.state.funding_rates else None, ["perps.market"])
+    assert funded.wait(10)
+    assert exchange.state.markets[BTC].liquidation_mark.at == soon  # (set at its own time)

@@ -9,9 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from mockexchange.admin.perps.banner import BANNER
+from mockexchange.control import due_timer
 from mockexchange.control.perps.operations import PerpsOperations
 from mockexchange.control.registration import Kit, MockParts, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
+from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.perps import order_commands
@@ -122,7 +124,14 @@ def _handlers(handlers: Handlers, control: Any) -> None:
 
 
 def _on_clock(control: Any) -> None:
-    control.perps.run_due()  # what the clock passed: resting orders' expiration times
+    control.perps.run_due()  # what the clock passed: marks' paths, funding times, resting orders' expiration times
+
+
+def _configure(control: Any, settings: Any) -> None:
+    exchange = control.perps
+    if isinstance(exchange.state.clock, SystemClock):  # (path points and funding times at their time: due_timer.py)
+        exchange.on_schedule = due_timer.wake
+        due_timer.watch(exchange, PerpsExchange.run_due, PerpsExchange.next_due, lambda part: part.state.clock.now())
 
 
 def _serve(control: Any, parts: MockParts) -> VenueServed:
@@ -174,6 +183,7 @@ VENUE = Venue(
     handlers=_handlers,
     reset=lambda control: control.perps.reset(),
     on_clock=_on_clock,
+    configure=_configure,
     commands=COMMANDS,
     refusal=PerpsError,
     operations=PerpsOperations,

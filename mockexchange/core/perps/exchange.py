@@ -5,6 +5,7 @@ the reads the venue renders (an account's margin, a market's 24-hour volume)."""
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.mark_path import SetPerpMarkPath
-from mockexchange.core.perps.market_commands import SetPerpMarks
+from mockexchange.core.perps.market_commands import ListPerpMarket, SetPerpMarks
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.risk_limits import Members, NoMembers
 from mockexchange.core.perps.state import DEFAULT_FUNDING_INTERVAL, PerpsState
@@ -52,6 +53,7 @@ class PerpsExchange:
         self.listing = PerpListing(self.state)
         self.corporate_actions = PerpCorporateActions(self.state, self.listing)
         self._running_due = False
+        self.on_schedule: Callable[[], None] | None = None  # told when `next_due` may have come sooner (a timer's)
         self.use_cash(_NoCash(self.state.lock), NoMembers())
 
     def use_cash(self, cash: MarginCash, members: Members) -> None:
@@ -118,10 +120,21 @@ class PerpsExchange:
             for point in points:
                 self.listing.check_marks(market, point.marks)
             mark_path.hold(state.mark_paths, market.ticker, [point for point in points if point.at > now])
+            self._scheduled()
             for point in points:
                 if point.at <= now:
                     self.set_marks(point.marks)
             return market
+
+    def list_market(self, listed: ListPerpMarket) -> PerpMarket:
+        """List a market (listing.py): its first funding time may be sooner than any due."""
+        market = self.listing.list_market(listed)
+        self._scheduled()
+        return market
+
+    def _scheduled(self) -> None:
+        if self.on_schedule is not None:
+            self.on_schedule()
 
     def funding_estimate(self, market: PerpMarket) -> funding.PerpFundingEstimate:
         """The market's in-progress funding period as it stands (what fell due made first)."""

@@ -13,7 +13,7 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     # (each reaches its part when it runs: the parts are made again when the cash is shared)
     listing = exchange.listing
     add = handlers.add
-    add(market_commands.ListPerpMarket, listing.list_market)
+    add(market_commands.ListPerpMarket, exchange.list_market)
     add(market_commands.SetPerpMarks, exchange.set_marks)
     add(mark_path.SetPerpMarkPath, exchange.set_mark_path)
     add(market_commands.UpdatePerpMarket, listing.update_market)
