@@ -210,3 +210,36 @@ def test_a_running_clock_makes_path_points_and_funding_when_they_fall_due() -> N
     bus.subscribe(lambda change: funded.set() if exchange.state.funding_rates else None, ["perps.market"])
     assert funded.wait(10)
     assert exchange.state.markets[BTC].liquidation_mark.at == soon  # (set at its own time)
+
+
+SCENARIO = """
+settings:
+  start: "2026-11-02T15:00:00Z"
+users:
+  - {user_id: alice, balance_cents: 100000}
+  - {user_id: bob, balance_cents: 100000}
+steps:
+  - intra_exchange_transfer: {user_id: alice, source: event_contract, destination: margined, amount: 10000000}
+  - intra_exchange_transfer: {user_id: bob, source: event_contract, destination: margined, amount: 10000000}
+  - perp_market: {ticker: SOL-PERP, mark_price: "150", fractional_trading_enabled: false}
+  - perp_risk_parameters: {liquidation_margin_ratio_threshold: "1", queue_entry_margin_ratio_threshold: "1.5"}
+  - perp_place_order: {user_id: alice, ticker: SOL-PERP, side: bid, count: "10", price: "150", client_order_id: a1}
+  - perp_place_order: {user_id: bob, ticker: SOL-PERP, side: ask, count: "10", price: "150", client_order_id: b1}
+  - perp_place_order: {user_id: alice, ticker: SOL-PERP, side: bid, count: "1", price: "150.15", client_order_id: a2}
+  - perp_place_order: {user_id: bob, ticker: SOL-PERP, side: ask, count: "1", price: "151", client_order_id: b2}
+  - perp_mark_path: {ticker: SOL-PERP, path: [{seconds: 1800, mark_price: "152"}]}
+  - perp_corporate_action: {ticker: SOL-PERP, type: spin_off}
+  - perp_update_market: {ticker: SOL-PERP, market_version: 2}
+  - perp_marks: {ticker: SOL-PERP, reference_price: "150"}
+  - wait: 3600
+"""
+
+
+def test_a_scenario_drives_the_marks_and_funding(mock: MockServer) -> None:
+    mock.load_scenario(document=SCENARIO, run=True)
+    state = mock.app.control.perps.state
+    market = state.markets["SOL-PERP"]
+    assert (market.mark, market.market_version, state.queue_threshold) == (1_520_000, 2, 1_500_000)
+    (paid,) = state.funding_payments["alice"]
+    # a premium of 0.15 / 150 over the hour (the book 150.15 bid, 151 asked), paid at the mark of 152
+    assert (paid.funding.rate, paid.amount) == (10**9, -1_520_000)

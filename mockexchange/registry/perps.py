@@ -24,6 +24,7 @@ from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.handlers import add_perps_handlers
 from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.journal import Journal
+from mockexchange.scenario.perps import steps
 from mockexchange.scenario.perps.demo import demo_perps
 from mockexchange.state import perps as perps_snapshot
 from mockexchange.venues.kalshi.faults import status_error
@@ -188,6 +189,7 @@ VENUE = Venue(
     refusal=PerpsError,
     operations=PerpsOperations,
     admin=ADMIN,
+    steps=steps.STEPS,
     serve=_serve,
     snapshot=perps_snapshot.SNAPSHOT,
     channels=websocket.FAULT_CHANNELS,
