@@ -21,7 +21,8 @@ def test_the_perps_client_reads_what_the_exchange_holds(tmp_path: Path) -> None:
     assert judged.passed, judged.reason
     for call in ("create", "amend", "decrease", "cancel", "transfer", "markets", "books", "positions", "risk",
                  "subaccount_transfer", "group_create", "group_limit", "group_trigger", "group_delete", "groups",
-                 "fee_tier_rates", "notional_limit", "corporate_actions", "candles"):  # fmt: skip
+                 "fee_tier_rates", "notional_limit", "corporate_actions", "candles", "funding_history", "funding_rates",
+                 "funding_estimate", "premium_index"):  # fmt: skip
         assert call in judged.reason
 
 
