@@ -18,7 +18,7 @@ from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.mark_path import SetPerpMarkPath
-from mockexchange.core.perps.market_commands import ListPerpMarket, SetPerpMarks
+from mockexchange.core.perps.market_commands import ListPerpMarket, SetPerpMarks, UpdatePerpMarket
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.risk_limits import Members, NoMembers
 from mockexchange.core.perps.state import DEFAULT_FUNDING_INTERVAL, PerpsState
@@ -127,10 +127,19 @@ class PerpsExchange:
             return market
 
     def list_market(self, listed: ListPerpMarket) -> PerpMarket:
-        """List a market (listing.py): its first funding time may be sooner than any due."""
-        market = self.listing.list_market(listed)
+        """List a market (listing.py) after what fell due before: its first funding time may be sooner than any due."""
+        with self.state.lock:
+            self.run_due()
+            market = self.listing.list_market(listed)
         self._scheduled()
         return market
+
+    def update_market(self, update: UpdatePerpMarket) -> PerpMarket:
+        """Change a market's status or version (listing.py) after what fell due before (its premium's history stays
+        in time order)."""
+        with self.state.lock:
+            self.run_due()
+            return self.listing.update_market(update)
 
     def _scheduled(self) -> None:
         if self.on_schedule is not None:

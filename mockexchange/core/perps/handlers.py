@@ -16,7 +16,7 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     add(market_commands.ListPerpMarket, exchange.list_market)
     add(market_commands.SetPerpMarks, exchange.set_marks)
     add(mark_path.SetPerpMarkPath, exchange.set_mark_path)
-    add(market_commands.UpdatePerpMarket, listing.update_market)
+    add(market_commands.UpdatePerpMarket, exchange.update_market)
     add(market_commands.SetPerpCorporateAction, exchange.corporate_actions.set)
     add(account_commands.SetPerpsExchangeStatus, listing.set_exchange_status)
     add(account_commands.SetPerpsEnabled, listing.set_enabled)
