@@ -21,8 +21,9 @@ from perps_http import BTC, ETH, T0, order, placed, public
 from perps_ws import session, signer_of
 
 from mockexchange.control.errors import ControlError
-from mockexchange.core.clock import SystemClock
+from mockexchange.core.clock import ManualClock, SystemClock
 from mockexchange.core.events import EventBus
+from mockexchange.core.perps import funding, premium
 from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.mark_path import SetPerpMarkPath
 from mockexchange.core.perps.market_commands import ListPerpMarket
@@ -121,13 +122,15 @@ def test_funding_is_paid_at_each_time_at_the_marks_then(
         assert [p["premium_index"] for p in points] == ["0.001", "0.001", *[f"{after:.12f}".rstrip("0")] * 2]
 
         # the ticker's funding_rate moved at each funding time: the next time and the new period's rate
-        funding = [frame["msg"]["funding_rate"] for frame in ws.settled() if frame["type"] == "ticker"]
-        assert {rate["next_funding_time_ms"] for rate in funding} >= {
+        shown = [frame["msg"]["funding_rate"] for frame in ws.settled() if frame["type"] == "ticker"]
+        assert {rate["next_funding_time_ms"] for rate in shown} >= {
             _ts(T0 + 2 * HOUR) * 1000, _ts(T0 + 3 * HOUR) * 1000
         }  # fmt: skip
-        assert funding[-1]["next_funding_time_ms"] == _ts(T0 + 3 * HOUR) * 1000
+        # (the last as the new period began, at its funding time: no whole bar yet)
+        assert shown[-1] == {"rate": 0, "next_funding_time_ms": _ts(T0 + 3 * HOUR) * 1000,
+                               "ts_ms": _ts(T0 + 2 * HOUR) * 1000}  # fmt: skip
         estimate = anyone.get("/margin/funding_rates/estimate", params={"ticker": BTC}).json()
-        assert Decimal(str(funding[-1]["rate"])) == Decimal(str(estimate["funding_rate"]))
+        assert Decimal(str(estimate["funding_rate"])) == _rate(Fraction(50, 100050))  # 30 whole bars since
 
 
 def test_the_funding_reads_refuse_bad_input(mock: MockServer, alice: httpx.Client) -> None:
@@ -243,3 +246,24 @@ def test_a_scenario_drives_the_marks_and_funding(mock: MockServer) -> None:
     (paid,) = state.funding_payments["alice"]
     # a premium of 0.15 / 150 over the hour (the book 150.15 bid, 151 asked), paid at the mark of 152
     assert (paid.funding.rate, paid.amount) == (10**9, -1_520_000)
+
+
+def test_an_estimate_while_the_clock_is_caught_up_is_the_period_summed_anew() -> None:
+    """What a change sets off while `run_due` makes a path's points (a ticker's estimate, summed on from the last)
+    ends as the estimate of the whole period summed at once: each estimate stops at the point being made."""
+    clock = ManualClock(T0)
+    exchange = PerpsExchange(clock, EventBus(), lambda: "id")
+    market = exchange.list_market(ListPerpMarket(BTC, 1_000_000))
+    exchange.state.quotes[BTC] = [(_ts(T0) * 1_000_000, 1_001_000, 1_002_000)]  # (the top of its book, kept)
+    points = ((600, (None, None, None, 1_000_500)), (1200, (None, None, None, 999_000)))
+    exchange.set_mark_path(SetPerpMarkPath(BTC, points))
+    seen = []
+    exchange.state.bus.subscribe(lambda change: seen.append(exchange.funding_estimate(market, made=False).rate),
+                                 ["perps.market"])  # fmt: skip
+    clock.set(T0 + timedelta(minutes=30))
+    now = exchange.funding_estimate(market)
+    start, end = _ts(T0) * 1_000_000, _ts(clock.now()) * 1_000_000
+    exact = premium.average(exchange.state, market, start, end)
+    assert now.rate == funding.rate_of(market, exact, 1_000_000) and len(seen) == 2
+    thirds = Fraction(1_000, 1_000_000) + Fraction(500, 1_000_500) + Fraction(2_000, 999_000)
+    assert exact == thirds / 3  # (10 minutes at each reference price)

@@ -54,6 +54,7 @@ class PerpsExchange:
         self.corporate_actions = PerpCorporateActions(self.state, self.listing)
         self._running_due = False
         self.on_schedule: Callable[[], None] | None = None  # told when `next_due` may have come sooner (a timer's)
+        self.making: datetime | None = None  # the time `run_due` is making what fell due at, while it does
         self.use_cash(_NoCash(self.state.lock), NoMembers())
 
     def use_cash(self, cash: MarginCash, members: Members) -> None:
@@ -89,14 +90,19 @@ class PerpsExchange:
         while True:
             now = state.clock.now()
             point, due = mark_path.next_point(state.mark_paths), state.funding_due
-            if point is not None and point.at <= now and (due is None or point.at <= due):
-                mark_path.take(state.mark_paths, point)
-                self.listing.set_marks(point.marks, point.at)
-                self.marks_moved((point.marks.ticker,))
-            elif due is not None and due <= now:
-                self.marks_moved(funding.fund_due(state, self.cash))
-            else:
-                return
+            try:
+                if point is not None and point.at <= now and (due is None or point.at <= due):
+                    self.making = point.at
+                    mark_path.take(state.mark_paths, point)
+                    self.listing.set_marks(point.marks, point.at)
+                    self.marks_moved((point.marks.ticker,))
+                elif due is not None and due <= now:
+                    self.making = due
+                    self.marks_moved(funding.fund_due(state, self.cash))
+                else:
+                    return
+            finally:
+                self.making = None
 
     def next_due(self) -> datetime | None:
         """When something next falls due on the exchange clock: a path's point, a funding time or an order's expiry
@@ -145,11 +151,13 @@ class PerpsExchange:
         if self.on_schedule is not None:
             self.on_schedule()
 
-    def funding_estimate(self, market: PerpMarket) -> funding.PerpFundingEstimate:
-        """The market's in-progress funding period as it stands (what fell due made first)."""
+    def funding_estimate(self, market: PerpMarket, made: bool = True) -> funding.PerpFundingEstimate:
+        """The market's in-progress funding period as it stands (what fell due made first; `made` False: as it is,
+        at the time what fell due is being made at, for what a change sets off)."""
         with self.state.lock:
-            self.run_due()
-            return funding.estimate(self.state, market)
+            if made:
+                self.run_due()
+            return funding.estimate(self.state, market, self.making)
 
     def set_marks(self, marks: SetPerpMarks) -> PerpMarket:
         """Set a market's marks now (what fell due before comes first, at the marks it fell due at), then what the

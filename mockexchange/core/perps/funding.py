@@ -11,6 +11,7 @@ micro-dollar (a tie to the even one), into its cash through the one money road (
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -81,20 +82,42 @@ def rate_of(market: PerpMarket, average: Fraction, mark: int) -> int:
     return half_even(clamped.numerator * RATE, clamped.denominator)
 
 
-def estimate(state: PerpsState, market: PerpMarket) -> PerpFundingEstimate:
-    """The market's in-progress period now: its whole bars so far. (While a move of the clock is made, a period not
-    paid yet is estimated at its end, not past it.)"""
-    begun = state.funding_start.get(market.ticker) or market.listed or state.clock.now()
+def estimate(state: PerpsState, market: PerpMarket, at: datetime | None = None) -> PerpFundingEstimate:
+    """The market's in-progress period now (or `at`, the time a move of the clock is being made at: what falls due
+    later is not made yet): its whole bars so far."""
+    now = at or state.clock.now()
+    begun = state.funding_start.get(market.ticker) or market.listed or now
     ends = next_time(state, begun)
-    now = min(state.clock.now(), ends)
+    now = min(now, ends)
     start = unix_us(begun)
     second = unix_us(now) // premium.SECOND * premium.SECOND  # (the bar in progress: not whole yet)
     mark = market.settlement_mark.price
-    rate = rate_of(market, premium.average(state, market, start, second), mark)
+    total, counted = _summed(state, market, start, second)
+    rate = rate_of(market, total / counted if counted else Fraction(0), mark)
     last = second - premium.SECOND
     measured = premium.at_second(state, market.ticker, last) if last >= start else None
     at = EPOCH + timedelta(microseconds=last) if measured is not None else None
     return PerpFundingEstimate(market.ticker, now, rate, ends, mark, measured, at)
+
+
+# What an estimate summed of a market's period so far, by state and ticker: (the market, the period's start, the end
+# summed to, the sum, the bars counted). A whole bar's premium never changes once the clock has passed it (what moves
+# the prices is kept at the clock's time), so the next estimate sums the bars since, not the period again: a ticker
+# subscription estimates at each move of the book. (Not state: a memo, held weakly by the state it sums.)
+_SUMS: weakref.WeakKeyDictionary[PerpsState, dict[str, tuple[PerpMarket, int, int, Fraction, int]]]
+_SUMS = weakref.WeakKeyDictionary()
+
+
+def _summed(state: PerpsState, market: PerpMarket, start: int, end: int) -> tuple[Fraction, int]:
+    kept = _SUMS.setdefault(state, {})
+    held = kept.get(market.ticker)
+    if held is not None and held[0] is market and held[1] == start and held[2] <= end:
+        total, counted = premium.summed(state, market, held[2], end)
+        total, counted = total + held[3], counted + held[4]
+    else:
+        total, counted = premium.summed(state, market, start, end)
+    kept[market.ticker] = (market, start, end, total, counted)
+    return total, counted
 
 
 def fund_due(state: PerpsState, cash: MarginCash) -> tuple[str, ...]:

@@ -12,7 +12,6 @@ from typing import Any
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.events import Change
-from mockexchange.core.perps import funding
 from mockexchange.core.perps.book_changes import BOOK
 from mockexchange.venues.fanout import Fanout
 from mockexchange.venues.kalshi.market_frames import QuoteWatch
@@ -33,7 +32,7 @@ def ticker_shown(ctx: PerpsContext, ticker: str) -> Envelope | None:
         return None
     trades = state.trades[ticker]
     shown = ws_render.ticker(market_row(ctx, market), trades[-1] if trades else None)
-    shown["funding_rate"] = ws_render.funding(funding.estimate(state, market))
+    shown["funding_rate"] = ws_render.funding(ctx.exchange.funding_estimate(market, made=False))
     return shown
 
 
