@@ -7,7 +7,7 @@ string of at most 12 places."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -36,7 +36,6 @@ WINDOW_TS = Param("start_ts", "StartTs", Integer(0, INT64.most), required=True)
 WINDOW_END = Param("end_ts", "EndTs", Integer(0, INT64.most), required=True)
 REQUIRED_TICKER = Param("ticker", "Ticker", required=True)
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def premium_index(measured: Fraction | None) -> str:
@@ -150,7 +149,10 @@ def premium_index_points(ctx: PerpsContext, key: Any, query: Query) -> dict[str,
     points = premium.seconds(state, market.ticker, first, until) if first < until else iter(())
     return {
         "points": [
-            {"second_ts": rfc3339(EPOCH + timedelta(microseconds=second)), "premium_index": premium_index(measured)}
+            {
+                "second_ts": rfc3339(funding.EPOCH + timedelta(microseconds=second)),
+                "premium_index": premium_index(measured),
+            }
             for second, measured in points
         ]
     }
