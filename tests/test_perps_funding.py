@@ -2,7 +2,8 @@
 path moving the marks, the clock moved past two funding times: each payment exactly as the formula (computed here on
 its own), the cash moved by it, the funding history, the historical rates, the estimate between funding times, the
 premium index and the ticker's `funding_rate`, every answer checked against the spec's schema (perps_http.py's
-`check`); the reads' refusals; and a random sequence of marks, clock moves and trades keeping money (apart from fees
+`check`); the reads' refusals; a restart keeping what was paid and the points ahead; a running clock and a scenario
+making them; and a random sequence of marks, clock moves and trades keeping money (apart from fees
 and funding) and positions (summing to zero)."""
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401
-from perps_http import BTC, ETH, T0, order, placed, public
+from perps_http import BTC, ETH, T0, order, placed, public, ready, signed
 from perps_ws import session, signer_of
 
 from mockexchange.control.errors import ControlError
@@ -267,3 +269,25 @@ def test_an_estimate_while_the_clock_is_caught_up_is_the_period_summed_anew() ->
     assert now.rate == funding.rate_of(market, exact, 1_000_000) and len(seen) == 2
     thirds = Fraction(1_000, 1_000_000) + Fraction(500, 1_000_500) + Fraction(2_000, 999_000)
     assert exact == thirds / 3  # (10 minutes at each reference price)
+
+
+def test_a_restart_keeps_the_funding_paid_and_the_points_ahead(tmp_path: Path) -> None:
+    state = str(tmp_path / "state.db")
+    reads = (("/margin/funding_history", {"start_date": "2026-11-02", "end_date": "2026-11-02"}),
+             ("/margin/funding_rates/historical", {}), ("/margin/funding_rates/estimate", {"ticker": BTC}))  # fmt: skip
+    with MockServer(clock=ManualClock(T0), state=state) as mock:
+        ready(mock)
+        with signed(mock, "alice") as alice, signed(mock, "bob") as bob:
+            placed(alice, **order(BTC, "bid", "0.1", "100000"))
+            placed(bob, **order(BTC, "ask", "0.1", "100000"))
+            placed(alice, **order(BTC, "bid", "0.1", "100100"))
+            mock.set_perp_mark_path(BTC, [{"seconds": 1800, "mark_price": "101000"},
+                                          {"seconds": 3 * 3600, "mark_price": "102000"}])  # fmt: skip
+            mock.advance_clock(seconds=2 * 3600 + 10)
+            before = [alice.get(path, params=params).json() for path, params in reads]
+    assert before[0]["funding_history"] and before[1]["funding_rates"]
+    with MockServer(clock=ManualClock(T0), state=state) as again, signed(again, "alice") as alice:
+        assert [alice.get(path, params=params).json() for path, params in reads] == before
+        again.advance_clock(seconds=3600)  # (the point held for 18:00, then the funding time)
+        assert again.app.control.perps.state.markets[BTC].mark == 1_020_000_000
+        assert len(alice.get(reads[0][0], params=reads[0][1]).json()["funding_history"]) == 3
