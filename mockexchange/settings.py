@@ -100,6 +100,9 @@ class Settings:
     # What the perps exchange keeps of its past: each user's newest fills and ended orders, each market's newest
     # trades, this many of each; past it the oldest is forgotten (resting orders always stay). At least 1.
     perps_history_size: int = 10_000
+    # The perps exchange's funding times: every this many seconds of the exchange clock from the epoch (3,600: on the
+    # hour), from 1 to 86,400 (core/perps/funding.py).
+    perps_funding_interval_s: int = 3_600
     signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})
     # Kalshi's perps (margin) exchange, under /trade-api/v2/margin (docs/perps.md); False: not served (its state and
     # control-plane operations stay).

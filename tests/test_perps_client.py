@@ -22,8 +22,8 @@ def test_the_perps_client_reads_what_the_exchange_holds(tmp_path: Path) -> None:
     for call in ("create", "amend", "decrease", "cancel", "transfer", "markets", "books", "positions", "risk",
                  "subaccount_transfer", "group_create", "group_limit", "group_trigger", "group_delete", "groups",
                  "fee_tier_rates", "notional_limit", "corporate_actions", "candles", "trigger_set", "trigger_update",
-                 "trigger_cancel", "isolated_trailing", "isolated_cancel", "triggers_eth",
-                 "triggers_isolated"):  # fmt: skip
+                 "trigger_cancel", "isolated_trailing", "isolated_cancel", "triggers_eth", "triggers_isolated",
+                 "funding_history", "funding_rates", "funding_estimate", "premium_index"):  # fmt: skip
         assert call in judged.reason
 
 

@@ -130,6 +130,8 @@ def broken(mock: MockServer, key: dict[str, Any], path: str, change: Callable[[d
         ("/margin/markets", lambda b: b["markets"][0].pop("tick_size"), "GetMarginMarkets", "markets[0]"),
         (f"/margin/cross/positions/{BTC}/exit_trigger", lambda b: b.update(exit_triggers="none"),
          "GetCrossMarginExitTriggers", "exit_triggers"),
+        ("/margin/funding_rates/estimate", lambda b: b.update(funding_rate="0.001"), "GetMarginFundingRateEstimate",
+         "funding_rate"),
     ],
 )  # fmt: skip
 def test_a_broken_server_fails_naming_the_field(mock, key, path, change, operation, field) -> None:

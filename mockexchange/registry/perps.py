@@ -5,13 +5,16 @@ state file's snapshot, the inspector's panel of it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from mockexchange.admin.perps.banner import BANNER
 from mockexchange.admin.perps.panel import PerpsPanel
+from mockexchange.control import due_timer
 from mockexchange.control.perps.operations import PerpsOperations
 from mockexchange.control.registration import Kit, MockParts, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
+from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.perps import exit_trigger_commands as exits
@@ -23,6 +26,7 @@ from mockexchange.core.perps.exchange import PerpsExchange
 from mockexchange.core.perps.handlers import add_perps_handlers
 from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.journal import Journal
+from mockexchange.scenario.perps import steps
 from mockexchange.scenario.perps.demo import demo_perps
 from mockexchange.state import perps as perps_snapshot
 from mockexchange.venues.kalshi.faults import status_error
@@ -48,6 +52,7 @@ COMMANDS = frozenset({
 ADMIN = {
     "perps/markets": "list_perp_market",
     "perps/markets/marks": "set_perp_marks",
+    "perps/markets/mark_path": "set_perp_mark_path",
     "perps/markets/update": "update_perp_market",
     "perps/corporate_actions": "set_perp_corporate_action",
     "perps/exchange_status": "set_perps_exchange_status",
@@ -128,7 +133,14 @@ def _handlers(handlers: Handlers, control: Any) -> None:
 
 
 def _on_clock(control: Any) -> None:
-    control.perps.run_due()  # what the clock passed: resting orders' expiration times
+    control.perps.run_due()  # what the clock passed: marks' paths, funding times, resting orders' expiration times
+
+
+def _configure(control: Any, settings: Any) -> None:
+    exchange = control.perps
+    if isinstance(exchange.state.clock, SystemClock):  # (path points and funding times at their time: due_timer.py)
+        exchange.on_schedule = due_timer.wake
+        due_timer.watch(exchange, PerpsExchange.run_due, PerpsExchange.next_due, lambda part: part.state.clock.now())
 
 
 def _serve(control: Any, parts: MockParts) -> VenueServed:
@@ -170,16 +182,22 @@ VENUE = Venue(
     title="Kalshi perps",
     state=lambda parts: {
         "perps": PerpsExchange(
-            parts.clock, parts.bus, parts.ids.derived(NAME), history_size=parts.settings.perps_history_size
+            parts.clock,
+            parts.bus,
+            parts.ids.derived(NAME),
+            history_size=parts.settings.perps_history_size,
+            funding_interval=timedelta(seconds=parts.settings.perps_funding_interval_s),
         )
     },
     handlers=_handlers,
     reset=lambda control: control.perps.reset(),
     on_clock=_on_clock,
+    configure=_configure,
     commands=COMMANDS,
     refusal=PerpsError,
     operations=PerpsOperations,
     admin=ADMIN,
+    steps=steps.STEPS,
     serve=_serve,
     snapshot=perps_snapshot.SNAPSHOT,
     channels=websocket.FAULT_CHANNELS,

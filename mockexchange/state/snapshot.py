@@ -81,7 +81,8 @@ from mockexchange.version import __version__
 #     its corporate action notices, each user's ended orders as they ended, each market's quotes (a perps order names
 #     its group, a trade the open interest it left); Kalshi's margined cash is kept per (user, shard, subaccount).
 # 41: a perps order and fill name who placed it (`source`: its user, or the exchange's liquidations and exit triggers);
-#     the perps exchange keeps what falls due on its clock (funding, mark paths) and its exit triggers.
+#     the perps exchange keeps what falls due on its clock (funding, mark paths), its exit triggers and liquidations; a
+#     perps position what funding it was paid.
 LAYOUT = 41
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

@@ -172,6 +172,8 @@ VALID: dict[str, dict[str, Any]] = {
                          "funding_invalid_premium_handling": "dampen", "status": "active"},
     "set_perp_marks": {"ticker": "BTC-PERP", "mark_price": "101000", "liquidation_mark_price": None,
                        "settlement_mark_price": None, "reference_price": "100500"},
+    "set_perp_mark_path": {"ticker": "BTC-PERP", "path": [{"seconds": -60, "reference_price": "100500"},
+                                                          {"seconds": 60, "mark_price": "101000"}]},
     "update_perp_market": {"ticker": "BTC-PERP", "status": "active", "market_version": 2},
     "set_perp_corporate_action": {"ticker": "BTC-PERP", "type": "stock_split", "status": "scheduled",
                                   "action_id": "ca1", "execution_time": "2026-12-01T14:30:00Z",

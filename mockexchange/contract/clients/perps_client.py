@@ -1,8 +1,8 @@
 """The client matrix's `perps` column: kalshi-sdk 22.4.0's `PerpsClient`, unmodified, through every resource of it the
 mock serves (exchange, markets, orders, portfolio, margin, transfers), on a mock of its own; each value the client
 parsed is compared with the perps exchange's state (core/perps: its markets, book, orders, positions, fills, order
-groups, fee tiers, notional limits, corporate action notices, candles and the margined cash of each subaccount, in the
-core's units), never with the mock's own wire.
+groups, fee tiers, notional limits, corporate action notices, candles, funding payments and rates, the premium its
+kept history makes and the margined cash of each subaccount, in the core's units), never with the mock's own wire.
 
 The plan runs in one run of the client's script (scripts/kalshi/kalshi_sdk.py, whose `perps.` methods are the SDK's
 `PerpsClient` on the same key and base URL: it takes the mock's loopback host as it is). The writes come first (a
@@ -16,7 +16,9 @@ judged against the state the run left.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,11 @@ from mockexchange.contract.clients.libraries import KALSHI_SDK
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.contract.clients.scenes.scene import Judge, Stage, Unmet
+from mockexchange.core.clock import unix_us
 from mockexchange.core.order_groups import HUNDREDTHS
-from mockexchange.core.perps import candles, units
+from mockexchange.core.perps import candles, funding, premium, units
 from mockexchange.core.perps.fees import SCHEDULE, TIERS
+from mockexchange.core.rounding import half_even
 from mockexchange.server import MockServer
 
 BTC, ETH = "BTC-PERP", "ETH-PERP"
@@ -75,8 +79,12 @@ def seed(key_dir: Path) -> Stage:
         triggers = {use: mock.set_perp_exit_trigger(TRADER, ETH, count="1", client_trigger_id=f"seed-{use}",
                                                     stop_loss_price="2500")["trigger_id"]
                     for use in ("updated", "cancelled")}  # fmt: skip
+        for side, price in (("bid", "3001"), ("ask", "3002")):  # ETH-PERP's book above its index: a premium
+            mock.place_perp_order(MAKER, ticker=ETH, side=side, count="1", price=price, client_order_id=f"eth-{side}")
         now = int(mock.app.control.perps.state.clock.now().timestamp())
-        facts = {"orders": orders, "groups": groups, "triggers": triggers, "candles": (now - HOUR, now + HOUR)}
+        today = datetime.fromtimestamp(now, UTC).date()
+        facts = {"orders": orders, "groups": groups, "triggers": triggers, "candles": (now - HOUR, now + HOUR),
+                 "premium": (now - 60, now + 60), "dates": (str(today - timedelta(days=1)), str(today))}  # fmt: skip
         return Stage(mock, {"trader": Key.create(mock, key_dir, "perps-trader", TRADER)}, facts=facts)
     except BaseException:
         mock.stop()
@@ -147,6 +155,12 @@ def calls(stage: Stage) -> list[dict[str, Any]]:
         ("triggers_isolated", "perps.portfolio.isolated_exit_triggers", {"ticker": ETH}),
         ("candles", "perps.markets.candlesticks",
          {"ticker": BTC, "start_ts": start, "end_ts": end, "period_interval": 60}),
+        ("funding_history", "perps.funding.history",
+         {"start_date": stage.facts["dates"][0], "end_date": stage.facts["dates"][1]}),
+        ("funding_rates", "perps.funding.historical_rates", {}),
+        ("funding_estimate", "perps.funding.rate_estimate", {"ticker": ETH}),
+        ("premium_index", "perps.funding.premium_index",
+         {"ticker": ETH, "start_ts": stage.facts["premium"][0], "end_ts": stage.facts["premium"][1]}),
     ]  # fmt: skip
     return [{"id": id_, "op": "call", "method": method, "args": args} for id_, method, args in planned]
 
@@ -421,7 +435,59 @@ def _exit_trigger(judge: Judge, what: str, row: dict[str, Any], held: Any) -> No
         amount(judge, f"{what}: {name}", row[name], None if value is None else units.price(value))
 
 
+def _funding(judge: Judge) -> None:
+    """The funding reads: each payment and rate the client parsed is one the exchange keeps (a funding time may fall
+    in the run: the state may hold more), the estimate and the premium index as the kept history makes them."""
+    state = _state(judge)
+    paid = {(p.funding.ticker, p.funding.funded, p.subaccount): p for p in state.funding_payments.get(TRADER, [])}
+    for row in judge.answer("funding_history"):
+        held = paid.get((row["market_ticker"], datetime.fromisoformat(row["funding_time"]), row["subaccount_number"]))
+        if held is None:
+            judge.problems.append(f"funding_history: {row} is no payment of the exchange's")
+            continue
+        amount(judge, "funding_history: funding_amount", row["funding_amount"], units.dollars(held.amount))
+        amount(judge, "funding_history: quantity", row["quantity"], units.contracts(held.size))
+        amount(judge, "funding_history: funding_rate", row["funding_rate"], _rate(held.funding.rate))
+    rates = {(r.ticker, r.funded): r for kept in state.funding_rates.values() for r in kept}
+    for row in judge.answer("funding_rates"):
+        rate = rates.get((row["market_ticker"], datetime.fromisoformat(row["funding_time"])))
+        if rate is None:
+            judge.problems.append(f"funding_rates: {row} is no rate of the exchange's")
+            continue
+        amount(judge, f"funding_rates {rate.ticker}: funding_rate", row["funding_rate"], _rate(rate.rate))
+        amount(judge, f"funding_rates {rate.ticker}: mark_price", row["mark_price"], units.price(rate.mark))
+    market, estimate = state.markets[ETH], judge.answer("funding_estimate")
+    computed = datetime.fromisoformat(estimate["computed_time"])
+    start = unix_us(state.funding_start[ETH])
+    if start <= unix_us(computed):  # (else a funding time came since: its period is another)
+        second = unix_us(computed) // premium.SECOND * premium.SECOND
+        made = funding.rate_of(market, premium.average(state, market, start, second), market.settlement_mark.price)
+        amount(judge, "funding_estimate: funding_rate", estimate["funding_rate"], _rate(made))
+        judge.same("funding_estimate: next_funding_time", datetime.fromisoformat(estimate["next_funding_time"]),
+                   funding.next_time(state, state.funding_start[ETH]))  # fmt: skip
+    amount(judge, "funding_estimate: mark_price", estimate["mark_price"], units.price(market.settlement_mark.price))
+    if estimate.get("premium_index_ts") is not None:
+        measured = premium.at_second(state, ETH, unix_us(datetime.fromisoformat(estimate["premium_index_ts"])))
+        amount(judge, "funding_estimate: premium_index", estimate["premium_index"], _premium(measured))
+    points = judge.answer("premium_index")
+    judge.same("premium_index: points", bool(points), True)
+    for row in points:
+        measured = premium.at_second(state, ETH, unix_us(datetime.fromisoformat(row["second_ts"])))
+        amount(judge, f"premium_index {row['second_ts']}", row["premium_index"], _premium(measured))
+
+
+def _rate(rate: int) -> Decimal:
+    return Decimal(rate).scaleb(-funding.RATE_PLACES)
+
+
+def _premium(measured: Fraction | None) -> Decimal:
+    """A premium to 12 places, a tie to the even one (0: none)."""
+    if measured is None:
+        return Decimal(0)
+    return _rate(half_even(measured.numerator * funding.RATE, measured.denominator))
+
+
 CHECKS: tuple[Callable[[Judge], None], ...] = (
     _writes, _exchange, _markets, _books, _orders, _portfolio, _groups, _account_settings, _market_history,
-    _exit_triggers,
+    _exit_triggers, _funding,
 )  # fmt: skip

@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -193,9 +194,11 @@ def _fill(
 
 def _discover(http: httpx.Client, ticker: str | None) -> dict[str, str]:
     """The values the calls fill parameters with: a market (the one asked, else the first listed), its lowest price,
-    the account's first order if any, the last hour."""
+    the account's first order if any, the last hour, the last week's dates."""
     now = int(time.time())
     values = {"start_ts": str(now - 3600), "end_ts": str(now), "period_interval": "60"}
+    today = datetime.fromtimestamp(now, UTC).date()
+    values |= {"start_date": str(today - timedelta(days=7)), "end_date": str(today)}  # (funding history: a week)
     markets = http.get("/margin/markets").json().get("markets") or []
     market = next((m for m in markets if ticker in (None, m.get("ticker"))), None)
     if market is not None:

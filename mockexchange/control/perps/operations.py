@@ -8,7 +8,7 @@ from __future__ import annotations
 from mockexchange.control.commands import operation
 from mockexchange.control.kalshi.order_groups import group_json
 from mockexchange.control.perps import answers
-from mockexchange.core.perps import account_commands, market_commands, order_commands
+from mockexchange.core.perps import account_commands, mark_path, market_commands, order_commands
 from mockexchange.core.perps import exit_trigger_commands as exits
 from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.core.perps import risk_limit_commands as limits
@@ -18,6 +18,7 @@ class PerpsOperations:
     # Markets and the exchange
     list_perp_market = operation(market_commands.ListPerpMarket, answers.market_json)
     set_perp_marks = operation(market_commands.SetPerpMarks, answers.market_json)
+    set_perp_mark_path = operation(mark_path.SetPerpMarkPath, answers.market_json)
     update_perp_market = operation(market_commands.UpdatePerpMarket, answers.market_json)
     set_perp_corporate_action = operation(market_commands.SetPerpCorporateAction, answers.corporate_action_json)
     set_perps_exchange_status = operation(account_commands.SetPerpsExchangeStatus, answers.setting_json)

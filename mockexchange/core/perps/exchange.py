@@ -5,12 +5,13 @@ the reads the venue renders (an account's margin, a market's 24-hour volume)."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
-from mockexchange.core.perps import margin
+from mockexchange.core.perps import funding, margin, mark_path
 from mockexchange.core.perps.cash import MarginCash
 from mockexchange.core.perps.corporate_actions import PerpCorporateActions
 from mockexchange.core.perps.exit_triggers import PerpExitTriggers
@@ -18,10 +19,11 @@ from mockexchange.core.perps.filling import PerpFilling
 from mockexchange.core.perps.history import DEFAULT_HISTORY_SIZE
 from mockexchange.core.perps.liquidation import PerpLiquidations
 from mockexchange.core.perps.listing import PerpListing
-from mockexchange.core.perps.market_commands import SetPerpMarks
+from mockexchange.core.perps.mark_path import SetPerpMarkPath
+from mockexchange.core.perps.market_commands import ListPerpMarket, SetPerpMarks, UpdatePerpMarket
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.risk_limits import Members, NoMembers
-from mockexchange.core.perps.state import PerpsState
+from mockexchange.core.perps.state import DEFAULT_FUNDING_INTERVAL, PerpsState
 from mockexchange.core.perps.trading import PerpTrading
 from mockexchange.core.perps.units import notional
 
@@ -45,11 +47,16 @@ class _NoCash:
 
 
 class PerpsExchange:
-    def __init__(self, clock: Clock, bus: EventBus, ids: Any, history_size: int = DEFAULT_HISTORY_SIZE) -> None:
-        self.state = PerpsState(clock, bus, ids, history_size)
+    def __init__(
+        self, clock: Clock, bus: EventBus, ids: Any, history_size: int = DEFAULT_HISTORY_SIZE,
+        funding_interval: timedelta = DEFAULT_FUNDING_INTERVAL,
+    ) -> None:  # fmt: skip
+        self.state = PerpsState(clock, bus, ids, history_size, funding_interval)
         self.listing = PerpListing(self.state)
         self.corporate_actions = PerpCorporateActions(self.state, self.listing)
         self._running_due = False
+        self.on_schedule: Callable[[], None] | None = None  # told when `next_due` may have come sooner (a timer's)
+        self.making: datetime | None = None  # the time `run_due` is making what fell due at, while it does
         self.use_cash(_NoCash(self.state.lock), NoMembers())
 
     def use_cash(self, cash: MarginCash, members: Members) -> None:
@@ -69,17 +76,94 @@ class PerpsExchange:
 
     def run_due(self) -> None:
         """Make what the exchange clock has reached, in time order (under the lock: every command calls it first, a
-        move of the clock too): resting orders' expiries. Once at a time: what it sets off (an order a trigger
-        places) does not run it again."""
+        move of the clock too): the marks' points of a path and the funding times, each at its own time (a point at a
+        funding time first), each followed by what its move of the marks sets off; then resting orders' expiries.
+        Once at a time: what it sets off (an order a trigger places) does not run it again."""
         state = self.state
         with state.lock:
             if self._running_due:
                 return
             self._running_due = True
             try:
+                self._run_timed()
                 self.trading.expire_due()
             finally:
                 self._running_due = False
+
+    def _run_timed(self) -> None:
+        state = self.state
+        funding.start_listed(state)
+        while True:
+            now = state.clock.now()
+            point, due = mark_path.next_point(state.mark_paths), state.funding_due
+            try:
+                if point is not None and point.at <= now and (due is None or point.at <= due):
+                    self.making = point.at
+                    mark_path.take(state.mark_paths, point)
+                    self.listing.set_marks(point.marks, point.at)
+                    self.marks_moved((point.marks.ticker,))
+                elif due is not None and due <= now:
+                    self.making = due
+                    self.marks_moved(funding.fund_due(state, self.cash))
+                else:
+                    return
+            finally:
+                self.making = None
+
+    def next_due(self) -> datetime | None:
+        """When something next falls due on the exchange clock: a path's point, a funding time or an order's expiry
+        (None: nothing)."""
+        state = self.state
+        with state.lock:
+            funding.start_listed(state)
+            point = mark_path.next_point(state.mark_paths)
+            times = [point.at if point else None, state.funding_due, state.expiries[0][0] if state.expiries else None]
+            return min((when for when in times if when is not None), default=None)
+
+    def set_mark_path(self, path: SetPerpMarkPath) -> PerpMarket:
+        """Hold a market's marks for later along a path (mark_path.py), after what fell due before; a point at or
+        before now is set at once, and what its move sets off follows."""
+        state = self.state
+        with state.lock:
+            self.run_due()
+            market = self.listing.market(path.ticker)
+            now = state.clock.now()
+            points = mark_path.resolved(path, now)
+            for point in points:
+                self.listing.check_marks(market, point.marks)
+            mark_path.hold(state.mark_paths, market.ticker, [point for point in points if point.at > now])
+            self._scheduled()
+            for point in points:
+                if point.at <= now:
+                    self.set_marks(point.marks)
+            return market
+
+    def list_market(self, listed: ListPerpMarket) -> PerpMarket:
+        """List a market (listing.py) after what fell due before: its first funding time may be sooner than any due."""
+        with self.state.lock:
+            self.run_due()
+            market = self.listing.list_market(listed)
+        self._scheduled()
+        return market
+
+    def update_market(self, update: UpdatePerpMarket) -> PerpMarket:
+        """Change a market's status or version (listing.py) after what fell due before (its premium's history stays
+        in time order)."""
+        with self.state.lock:
+            self.run_due()
+            return self.listing.update_market(update)
+
+    def _scheduled(self) -> None:
+        if self.on_schedule is not None:
+            self.on_schedule()
+
+    def funding_estimate(self, market: PerpMarket, made: bool = True) -> funding.PerpFundingEstimate:
+        """The market's in-progress funding period as it stands (what fell due made first; `made` False: as it is,
+        at the time what fell due is being made at, for what a change sets off)."""
+        with self.state.lock:
+            if made:
+                self.run_due()
+            return funding.estimate(self.state, market, self.making)
 
     def set_marks(self, marks: SetPerpMarks) -> PerpMarket:
         """Set a market's marks now (what fell due before comes first, at the marks it fell due at), then what the

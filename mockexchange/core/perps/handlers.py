@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mockexchange.core.commands import Handlers
-from mockexchange.core.perps import account_commands, market_commands, order_commands
+from mockexchange.core.perps import account_commands, mark_path, market_commands, order_commands
 from mockexchange.core.perps import exit_trigger_commands as exits
 from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.core.perps import risk_limit_commands as limits
@@ -14,9 +14,10 @@ def add_perps_handlers(handlers: Handlers, exchange: PerpsExchange) -> None:
     # (each reaches its part when it runs: the parts are made again when the cash is shared)
     listing = exchange.listing
     add = handlers.add
-    add(market_commands.ListPerpMarket, listing.list_market)
+    add(market_commands.ListPerpMarket, exchange.list_market)
     add(market_commands.SetPerpMarks, exchange.set_marks)
-    add(market_commands.UpdatePerpMarket, listing.update_market)
+    add(mark_path.SetPerpMarkPath, exchange.set_mark_path)
+    add(market_commands.UpdatePerpMarket, exchange.update_market)
     add(market_commands.SetPerpCorporateAction, exchange.corporate_actions.set)
     add(account_commands.SetPerpsExchangeStatus, listing.set_exchange_status)
     add(account_commands.SetPerpsEnabled, listing.set_enabled)

@@ -3,8 +3,11 @@ risk read them), their status and version changed; and the exchange's own settin
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from mockexchange.core.book import Book
 from mockexchange.core.events import Change
+from mockexchange.core.perps import funding, premium
 from mockexchange.core.perps.account_commands import (
     SetPerpsEnabled,
     SetPerpsExchangeStatus,
@@ -48,29 +51,38 @@ class PerpListing:
             state.markets[market.ticker] = market
             state.by_market_id[market.market_id] = market.ticker
             state.books[market.ticker] = Book()
+            premium.record(state, market, now)
+            funding.start(state, market)
             state.trades[market.ticker] = []
             state.volume_before[market.ticker] = []
             state.bus.publish(Change("perps.market", None, market))
             return market
 
-    def set_marks(self, marks: SetPerpMarks) -> PerpMarket:
+    def set_marks(self, marks: SetPerpMarks, at: datetime | None = None) -> PerpMarket:
+        """Set the market's marks now (or at `at`, a path's point's time, which the clock has reached)."""
         state = self.state
         with state.lock:
             market = self.market(marks.ticker)
-            now = state.clock.now()
-            liquidation = marks.mark_price or marks.liquidation_mark_price
-            settlement = marks.mark_price or marks.settlement_mark_price
-            for price in (liquidation, settlement, marks.reference_price):
-                if price is not None and price % market.tick:
-                    raise Refused(f"a mark must be a multiple of the market's tick ({market.tick} ten-thousandths)")
+            now = at or state.clock.now()
+            liquidation, settlement = self.check_marks(market, marks)
             if liquidation is not None:
                 market.liquidation_mark = PerpMark(liquidation, now)
             if settlement is not None:
                 market.settlement_mark = PerpMark(settlement, now)
             if marks.reference_price is not None:
                 market.reference = PerpMark(marks.reference_price, now)
+                premium.record(state, market, now)
             state.bus.publish(Change("perps.market", None, market))
             return market
+
+    def check_marks(self, market: PerpMarket, marks: SetPerpMarks) -> tuple[int | None, int | None]:
+        """Refuse a mark off the market's tick; answer the liquidation and settlement marks `marks` sets."""
+        liquidation = marks.mark_price or marks.liquidation_mark_price
+        settlement = marks.mark_price or marks.settlement_mark_price
+        for price in (liquidation, settlement, marks.reference_price):
+            if price is not None and price % market.tick:
+                raise Refused(f"a mark must be a multiple of the market's tick ({market.tick} ten-thousandths)")
+        return liquidation, settlement
 
     def update_market(self, update: UpdatePerpMarket) -> PerpMarket:
         state = self.state
@@ -80,6 +92,7 @@ class PerpListing:
                 market.status = update.status
             if update.market_version is not None:
                 market.market_version = update.market_version
+            premium.record(state, market, state.clock.now())
             state.bus.publish(Change("perps.market", None, market))
             return market
 

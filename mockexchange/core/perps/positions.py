@@ -25,6 +25,7 @@ class PerpPosition:
     entry_cost: int = 0  # micro-dollars the open contracts cost (never negative)
     fees: int = 0  # micro-dollars paid while it is open (0 again once it closes)
     realized: int = 0  # micro-dollars realized over its life
+    funding: int = 0  # micro-dollars of funding over its life, as its cash moved: received above 0, paid below
 
     def entry_price(self) -> Fraction | None:
         """Dollars a contract the open contracts cost, exactly; None when flat."""

@@ -1,5 +1,6 @@
 """What trading leaves behind: each side's fill (a user's record, with the P&L it realized) and the market's public
-trade; and a market's corporate action notice."""
+trade; a market's corporate action notice; what funding leaves: a market's rate of a period and an account's
+payment."""
 
 from __future__ import annotations
 
@@ -82,3 +83,26 @@ class PerpLiquidation:
     cancelled: tuple[str, ...]  # order ids
     closes: tuple[PerpClose, ...]
     deficit: int  # micro-dollars the insurance fund paid (0: none)
+
+
+@dataclass(frozen=True, slots=True)
+class PerpFundingRate:
+    """A market's funding at a funding time (MarginFundingRate): the period's rate (funding.py's units) and the
+    settlement mark it was paid at (price units)."""
+
+    ticker: str
+    funded: datetime
+    rate: int
+    mark: int
+
+
+@dataclass(frozen=True, slots=True)
+class PerpFundingPayment:
+    """What an account's position in a market was paid at a funding time (MarginFundingHistoryEntry): `amount`
+    micro-dollars into its cash (below 0: paid), its size then (hundredths)."""
+
+    user_id: str
+    subaccount: int
+    funding: PerpFundingRate
+    size: int
+    amount: int

@@ -4,7 +4,7 @@ the clock, the bus, the lock, the id generator). Its parts (listing.py, trading.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mockexchange.core.book import Book
@@ -12,23 +12,38 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
 from mockexchange.core.order_groups import OrderGroup
 from mockexchange.core.perps.exit_trigger_records import PerpExitTrigger
+from mockexchange.core.perps.mark_path import PerpMarkPoint
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.orders import PerpOrder
 from mockexchange.core.perps.positions import PerpPosition
-from mockexchange.core.perps.records import PerpCorporateAction, PerpFill, PerpLiquidation, PerpTrade
+from mockexchange.core.perps.records import (
+    PerpCorporateAction,
+    PerpFill,
+    PerpFundingPayment,
+    PerpFundingRate,
+    PerpLiquidation,
+    PerpTrade,
+)
 from mockexchange.core.stepping import StateLock
 
 # The risk parameters' defaults (millionths of a margin ratio: equity over maintenance margin)
 DEFAULT_LIQUIDATION_THRESHOLD = 1_000_000
 DEFAULT_QUEUE_THRESHOLD = 1_200_000
+DEFAULT_FUNDING_INTERVAL = timedelta(hours=1)  # funding times: every hour on the hour of the exchange clock
 
 
 class PerpsState:
-    def __init__(self, clock: Clock, bus: EventBus, ids: Callable[[], str], history_size: int) -> None:
+    def __init__(
+        self, clock: Clock, bus: EventBus, ids: Callable[[], str], history_size: int,
+        funding_interval: timedelta = DEFAULT_FUNDING_INTERVAL,
+    ) -> None:  # fmt: skip
         self.clock, self.bus = clock, bus
         if history_size < 1:
             raise ValueError(f"the perps history size must be at least 1, not {history_size}")
+        if not timedelta(seconds=1) <= funding_interval <= timedelta(days=1) or funding_interval.microseconds:
+            raise ValueError(f"the funding interval must be whole seconds from 1 to a day, not {funding_interval}")
         self.history_size = history_size  # (a setting: history.py's bound, not state)
+        self.funding_interval = funding_interval  # (a setting: funding times are its multiples from the epoch)
         self.ids = ids  # (state: a snapshot keeps where it stands, so ids go on after a restart)
         self.lock: Any = StateLock()  # (the margined cash's once the registration shares it: cash.py)
         self.clear()
@@ -79,6 +94,17 @@ class PerpsState:
         # accounts (user, subaccount) in the liquidation queue, since when
         self.liquidations: dict[str, list[PerpLiquidation]] = {}
         self.liquidation_queue: dict[tuple[str, int], datetime] = {}
+        # Funding (premium.py, funding.py): each market's reference price and whether it trades, each time either
+        # changed ((Unix microseconds, reference, active), oldest first, its newest `history_size`), the start of
+        # its funding period now, its rates (oldest first, its newest `history_size`); each user's payments (oldest
+        # first, its newest `history_size`); the next funding time (None: none listed yet)
+        self.premium_inputs: dict[str, list[tuple[int, int, bool]]] = {}
+        self.funding_start: dict[str, datetime] = {}
+        self.funding_rates: dict[str, list[PerpFundingRate]] = {}
+        self.funding_payments: dict[str, list[PerpFundingPayment]] = {}
+        self.funding_due: datetime | None = None
+        # Marks set for later (mark_path.py): each market's points ahead of the clock, in time order
+        self.mark_paths: dict[str, list[PerpMarkPoint]] = {}
 
     def new_id(self) -> str:
         return self.ids()

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.perps import units
+from mockexchange.core.perps import funding, units
 from mockexchange.core.perps.margin import PerpAccount, PerpMarketRisk
 from mockexchange.core.perps.markets import PerpMark, PerpMarket
 from mockexchange.core.perps.orders import PerpOrder
@@ -54,6 +54,11 @@ def number_of(numerator: int, denominator: int) -> Any:
 
 def rate(millionths: int) -> Any:
     return json_number(units.rate(millionths))
+
+
+def funding_rate(rate: int) -> Any:
+    """A funding rate (core/perps/funding.py's units) as the spec's double, from its exact digits."""
+    return json_number(Decimal(rate).scaleb(-funding.RATE_PLACES))
 
 
 def ticker_price(mark: PerpMark) -> Row:

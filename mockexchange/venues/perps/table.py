@@ -16,6 +16,7 @@ from mockexchange.venues.perps import (
     exit_triggers,
     fcm,
     fees,
+    funding,
     markets,
     order_groups,
     orders,
@@ -173,4 +174,22 @@ OPERATIONS = (
     ),  # fmt: skip
     PerpOperation("GET", ISOLATED, "GetIsolatedMarginExitTriggers", exit_triggers.isolated_listed),
     PerpOperation("DELETE", ISOLATED, "DeleteIsolatedMarginExitTrigger", exit_triggers.cancel_isolated, status=204),
+    PerpOperation("GET", "/margin/funding_history", "GetMarginFundingHistory", funding.history),
+    PerpOperation(
+        "GET",
+        "/margin/funding_rates/historical",
+        "GetMarginHistoricalFundingRates",
+        funding.historical_rates,
+        signed=False,
+    ),  # fmt: skip
+    PerpOperation(
+        "GET", "/margin/funding_rates/estimate", "GetMarginFundingRateEstimate", funding.estimate, signed=False
+    ),
+    PerpOperation(
+        "GET",
+        "/margin/funding_rates/premium_index",
+        "GetMarginPremiumIndex",
+        funding.premium_index_points,
+        signed=False,
+    ),  # fmt: skip
 )

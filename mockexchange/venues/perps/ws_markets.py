@@ -31,7 +31,9 @@ def ticker_shown(ctx: PerpsContext, ticker: str) -> Envelope | None:
     if market is None:
         return None
     trades = state.trades[ticker]
-    return ws_render.ticker(market_row(ctx, market), trades[-1] if trades else None)
+    shown = ws_render.ticker(market_row(ctx, market), trades[-1] if trades else None)
+    shown["funding_rate"] = ws_render.funding(ctx.exchange.funding_estimate(market, made=False))
+    return shown
 
 
 class PerpTickerWatch(QuoteWatch):
@@ -45,7 +47,10 @@ class PerpTickerWatch(QuoteWatch):
 
     def shown(self, ticker: str) -> tuple[Any, Any] | None:
         shown = ticker_shown(self._ctx, ticker)
-        return None if shown is None else (shown, shown)
+        if shown is None:
+            return None
+        rate = shown["funding_rate"]  # (compared but its time: the estimate's moves, not the clock's)
+        return shown | {"funding_rate": (rate["rate"], rate["next_funding_time_ms"])}, shown
 
     def moved(self, change: Change, carried: Any) -> Change:
         payload = change.payload

@@ -12,10 +12,11 @@ from typing import Any
 from mockexchange.core.book import LevelChange
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.perps.book_changes import BookCause, PerpBookMoved
+from mockexchange.core.perps.funding import PerpFundingEstimate
 from mockexchange.core.perps.orders import PerpOrder
 from mockexchange.core.perps.records import PerpCorporateAction, PerpFill, PerpTrade
 from mockexchange.venues.kalshi.render import omitempty
-from mockexchange.venues.perps.render import count, money, price
+from mockexchange.venues.perps.render import count, funding_rate, money, price
 
 Msg = dict[str, Any]
 
@@ -104,6 +105,12 @@ def ticker(row: Msg, last_trade: PerpTrade | None) -> Msg:
         msg[name] = row.get(name, NO_PRICE)
     msg["last_trade_size_fp"] = count(last_trade.count if last_trade is not None else 0)
     return msg
+
+
+def funding(estimate: PerpFundingEstimate) -> Msg:
+    """A ticker's `funding_rate`: the in-progress period's rate now (core/perps/funding.py's estimate)."""
+    return {"rate": funding_rate(estimate.rate), "next_funding_time_ms": unix_ms(estimate.next_funding),
+            "ts_ms": unix_ms(estimate.computed)}  # fmt: skip
 
 
 # The notice types the `corporate_actions` channel's schema has (the others are REST's alone)
