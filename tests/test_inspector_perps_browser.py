@@ -113,6 +113,15 @@ def shows_a_trade_and_a_mark_move(page: Page, mock: MockServer) -> None:  # noqa
         assert after["margin_used"] != before["margin_used"]
         keep_screenshot(page, "inspector-perps")
 
+        # an ask below the index (the listing's mark) makes a premium below 0: at the funding time the short pays
+        placed(bob, **order(BTC, "ask", "0.1", "99500"))
+        mock.advance_clock(seconds=3600)
+        day = str(T0.date())
+        paid = bob.get("/margin/funding_history", params={"start_date": day, "end_date": day}).json()
+        (payment,) = paid["funding_history"]
+        assert Decimal(payment["funding_amount"]) < 0
+        expect(page.locator("#perps-positions-table td[data-field=funding]")).to_have_text(payment["funding_amount"])
+
         cash = page.locator("#perps-cash").text_content()
         mock.intra_exchange_transfer("bob", "margined", "event_contract", 1_000_000)  # $100 out, on Kalshi's side
         expect(page.locator("#perps-cash")).not_to_have_text(cash or "")

@@ -90,6 +90,7 @@ POSITION_COLUMNS: Mapping[str, Callable[[PerpHeld], Any]] = {
     "unrealized_pnl": lambda h: render.money(h.held.unrealized),
     "realized_pnl": lambda h: render.money(h.held.position.realized),
     "fees": lambda h: render.money(h.held.position.fees),
+    "funding": lambda h: render.money(h.held.position.funding),  # received over its life (below 0: paid)
     "position_notional": lambda h: render.money(h.held.notional),
     "margin_used": lambda h: render.money(h.held.maintenance),
     "initial_margin": lambda h: render.money(h.held.positions_initial),
