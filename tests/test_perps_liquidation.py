@@ -1,6 +1,6 @@
-"""Liquidation on the perps exchange (core/perps/liquidation.py): a random sequence of orders and mark moves keeps its
-invariants (money conserved apart from fees, the house's accounts included; positions sum to zero; no account below
-zero without a record), and one liquidation end to end over HTTP and the websocket, its marks set through the admin
+"""Liquidation on the perps exchange (core/perps/liquidation.py): a random sequence of orders, exit triggers, mark
+moves and funding times keeps its invariants (money conserved apart from fees and funding, the house's accounts
+included; positions sum to zero; no account below zero without a record), and one liquidation end to end over HTTP and the websocket, its marks set through the admin
 API. Every answer and frame is checked against the spec's schemas (perps_http.py, perps_ws.py)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from perps_fixtures import bob_client, fresh, module_server  # noqa: F401
 from perps_http import BTC, ETH, T0, fund, order, placed, signed
 from perps_ws import session, signer_of
 
+from mockexchange.control.errors import ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.events import EventBus
 from mockexchange.core.perps.exchange import PerpsExchange
@@ -29,11 +30,12 @@ USERS = ("alice", "bob", "carol", "dave")
 ERIN = "e1e00000-0000-4000-8000-000000000005"  # (the websocket's user_id is a uuid)
 
 
-def test_a_random_sequence_of_marks_and_orders_keeps_the_invariants(mock: MockServer) -> None:
-    """Orders at random between four users and the mark on a random walk: after each step no account but the house's
-    is below zero, the positions (the backstop's too) sum to zero, and the cash of every account (the backstop's and
-    the insurance fund's too) less the positions' signed entry cost is what was funded less the fees paid; liquidations
-    happen, through the book and the backstop, and the insurance fund covers a deficit."""
+def test_a_random_sequence_of_marks_funding_triggers_and_orders_keeps_the_invariants(mock: MockServer) -> None:
+    """Orders and exit triggers at random between four users, the mark on a random walk and the clock moving past
+    funding times: after each step no account but the house's is below zero, the positions (the backstop's too) sum to
+    zero, and the cash of every account (the backstop's and the insurance fund's too) less the positions' signed entry
+    cost is what was funded less the fees paid plus the funding received; liquidations happen, through the book and
+    the backstop, the insurance fund covers a deficit, triggers fire and funding is paid."""
     for user in USERS[2:]:
         fund(mock, user, 10_000)
     exchange = mock.app.control.perps
@@ -42,17 +44,27 @@ def test_a_random_sequence_of_marks_and_orders_keeps_the_invariants(mock: MockSe
     draw = random.Random(53)
     mark = 3000
     for n in range(400):
-        if draw.random() < 0.25:
+        roll = draw.random()
+        if roll < 0.2:
             gap = 500 if draw.random() < 0.15 else 150  # (a gap takes an account below zero)
             mark = max(1000, mark + draw.randint(-gap, gap) + (3000 - mark) // 10)
             mock.set_perp_marks(ETH, mark_price=str(mark))
+        elif roll < 0.27:
+            mock.advance_clock(seconds=draw.choice((600, 1800, 3600)))  # (funding times pass: every hour)
+        elif roll < 0.37:
+            legs = {"stop_loss_price": str(mark - draw.randint(-20, 120)),
+                    "take_profit_price": str(mark + draw.randint(-20, 120))}  # fmt: skip
+            try:
+                mock.set_perp_exit_trigger(draw.choice(USERS), ETH, **legs)
+            except ControlError as exc:  # no position to protect
+                assert "position" in str(exc), exc
         else:
             user, side = draw.choice(USERS), draw.choice(("bid", "ask"))
             tif = draw.choice(("good_till_canceled", "immediate_or_cancel"))
             price = str(mark + draw.randint(-40, 40))
             try:
                 mock.place_perp_order(user, ETH, side, str(draw.randint(1, 30)), price, f"o{n}", tif)
-            except Exception as exc:  # a refusal (margin, mostly) changes nothing
+            except ControlError as exc:  # a refusal (margin, mostly) changes nothing
                 assert "margin" in str(exc), exc
         for user in USERS:  # (a liquidated account is funded again, so the sequence goes on trading)
             if cash.balance(user, 0) < 2_000 * DOLLAR:
@@ -65,13 +77,18 @@ def test_a_random_sequence_of_marks_and_orders_keeps_the_invariants(mock: MockSe
         assert sum(position.size for position in held) == 0
         signed_cost = sum(p.entry_cost if p.size > 0 else -p.entry_cost for p in held if p.size)
         fees = sum(fill.fee for fills in state.fills.values() for fill in fills)
-        assert sum(cash.balance(user, 0) for user in (*USERS, *HOUSE)) - signed_cost == funded - fees, n
+        received = sum(payment.amount for payments in state.funding_payments.values() for payment in payments)
+        everyone = sum(cash.balance(user, 0) for user in (*USERS, *HOUSE))
+        assert everyone - signed_cost == funded - fees + received, n
     records = [record for user in USERS for record in state.liquidations.get(user, ())]
     closes = [close for record in records for close in record.closes]
     assert any(close.book_count for close in closes) and any(close.backstop_count for close in closes)
     assert any(record.deficit for record in records)
     assert -cash.balance(INSURANCE_FUND, 0) == sum(record.deficit for record in records)
     assert all(record.equity * 1_000_000 <= record.maintenance * state.liquidation_threshold for record in records)
+    fills = [fill for user in USERS for fill in state.fills.get(user, ())]
+    assert any(fill.source == "system" for fill in fills)  # (triggers fired, liquidations closed through the book)
+    assert any(payment.amount for payments in state.funding_payments.values() for payment in payments)
 
 
 def test_a_liquidation_end_to_end(mock: MockServer, bob: httpx.Client) -> None:
