@@ -159,7 +159,7 @@ def test_the_journal_judges_perps_requests_against_the_slice(mock: MockServer, k
     with client(mock, key) as http:
         assert http.get("/margin/positions", params={"ticker": BTC}).status_code == 200
         http.get("/margin/markets", params={"foo": "1", "status": "nope"})
-        http.get("/margin/funding_history")  # an operation of the spec the venue does not serve (yet)
+        http.get("/margin/funding_history")  # its required dates missing
         assert http.get("/margin/nothing").status_code == 404
     judged = httpx.get(f"{mock.base_url}/_admin/requests", params={"venue": "perps", "since": last}).json()
     seen = [

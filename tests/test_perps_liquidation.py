@@ -1,7 +1,8 @@
 """Liquidation on the perps exchange (core/perps/liquidation.py): a random sequence of orders, exit triggers, mark
 moves and funding times keeps its invariants (money conserved apart from fees and funding, the house's accounts
-included; positions sum to zero; no account below zero without a record), and one liquidation end to end over HTTP and the websocket, its marks set through the admin
-API. Every answer and frame is checked against the spec's schemas (perps_http.py, perps_ws.py)."""
+included; positions sum to zero; no account below zero without a record), and one liquidation end to end over HTTP
+and the websocket, its marks set through the admin API. Every answer and frame is checked against the spec's schemas
+(perps_http.py, perps_ws.py)."""
 
 from __future__ import annotations
 

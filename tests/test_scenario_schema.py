@@ -67,9 +67,10 @@ STEP_KINDS = (
     "deribit_historical_volatility, deribit_order, deribit_place_order, deribit_platform_status, deribit_withdrawal, "
     "determine, exchange_status, fault, fcm_blocked_category, fcm_daily_cap, fcm_error_account, "
     "fcm_position_transfer, fcm_subtrader, fill, historical_cutoff, index_path, index_price, intra_exchange_transfer, "
-    "mark_price, market, order, pause_market, perp_cancel_order, perp_corporate_action, perp_mark_path, perp_market, "
-    "perp_marks, perp_place_order, perp_risk_parameters, perp_update_market, place_order, resume_market, settle, "
-    "subaccount, subaccount_netting, subaccount_transfer, target_balance_allocation, update_market, volatility, wait, "
+    "mark_price, market, order, pause_market, perp_cancel_order, perp_corporate_action, perp_exit_trigger, "
+    "perp_mark_path, perp_market, perp_marks, perp_place_order, perp_risk_parameters, perp_update_market, "
+    "place_order, resume_market, settle, subaccount, subaccount_netting, subaccount_transfer, "
+    "target_balance_allocation, update_market, volatility, wait, "
     "withdrawal, ws_close"
 )
 

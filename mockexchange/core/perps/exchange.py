@@ -5,7 +5,8 @@ the reads the venue renders (an account's margin, a market's 24-hour volume)."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +45,16 @@ class _NoCash:
 
     def subaccounts(self, user_id: str) -> int:
         return 0
+
+
+class _Fixed:
+    """The exchange clock as what falls due at one time reads it (`PerpsExchange._at`)."""
+
+    def __init__(self, when: datetime) -> None:
+        self.when = when
+
+    def now(self) -> datetime:
+        return self.when
 
 
 class PerpsExchange:
@@ -96,19 +107,27 @@ class PerpsExchange:
         while True:
             now = state.clock.now()
             point, due = mark_path.next_point(state.mark_paths), state.funding_due
-            try:
-                if point is not None and point.at <= now and (due is None or point.at <= due):
-                    self.making = point.at
+            if point is not None and point.at <= now and (due is None or point.at <= due):
+                with self._at(point.at):
                     mark_path.take(state.mark_paths, point)
                     self.listing.set_marks(point.marks, point.at)
                     self.marks_moved((point.marks.ticker,))
-                elif due is not None and due <= now:
-                    self.making = due
+            elif due is not None and due <= now:
+                with self._at(due):
                     self.marks_moved(funding.fund_due(state, self.cash))
-                else:
-                    return
-            finally:
-                self.making = None
+            else:
+                return
+
+    @contextmanager
+    def _at(self, when: datetime) -> Iterator[None]:
+        """Make what fell due at `when` at that time: every time the exchange reads meanwhile (a fill's, a trigger's, a
+        liquidation's record) is `when`, not the time the clock has moved on to."""
+        state, clock = self.state, self.state.clock
+        self.making, state.clock = when, _Fixed(when)
+        try:
+            yield
+        finally:
+            self.making, state.clock = None, clock
 
     def next_due(self) -> datetime | None:
         """When something next falls due on the exchange clock: a path's point, a funding time or an order's expiry
