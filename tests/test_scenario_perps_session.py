@@ -43,6 +43,14 @@ def open_positions(client: httpx.Client) -> list[str]:
     return [p["position"] for p in client.get("/margin/positions").json()["positions"] if Decimal(p["position"])]
 
 
+def reasons(client: httpx.Client) -> list[str]:
+    """The reasons of the user's orders the exchange placed (REST's order_reason; a user's own have none)."""
+    orders = client.get("/margin/orders").json()["orders"]
+    return [o["order_reason"] for o in orders if o["order_source"] == "system"] + [
+        o["order_reason"] for o in orders if o["order_source"] == "user" and "order_reason" in o
+    ]
+
+
 def test_the_session_funds_fires_a_stop_and_liquidates_on_the_clock(tmp_path: Path, capsys) -> None:
     scenario = load_file("perps-session", grammar=GRAMMAR)
     with MockServer(clock=ManualClock(scenario.start), profile=scenario.profile) as mock:
@@ -79,12 +87,14 @@ def test_the_session_funds_fires_a_stop_and_liquidates_on_the_clock(tmp_path: Pa
             assert fill["ts_ms"] == int(scenario.start.timestamp() * 1000) + 9000 * 1000  # at 17:30, not 18:00
             assert open_positions(alice) == []
             assert alice.get(f"/margin/cross/positions/{SOL}/exit_trigger").json()["exit_triggers"] == []
+            assert reasons(alice) == ["take_profit_stop_loss"]
         # 18:15 the mark 130: bob liquidated (the book's 10 left at 149.5, then the backstop's 30 at 130)
         mock.step()
         fills = bob.get("/margin/fills", params={"ticker": SOL}).json()["fills"]
         system = sorted((f["count"], f["price"]) for f in fills if f["order_source"] == "system")
         assert system == [("10.00", "149.5000"), ("30.00", "130.0000")]
         assert open_positions(bob) == []
+        assert reasons(bob) == ["liquidation", "liquidation"]  # (the book's close, the backstop's)
         (balance,) = bob.get("/margin/balance").json()["subaccount_balances"]
         assert Decimal(balance["account_equity"]) == 0
         (record,) = mock.perps_liquidations("bob")["liquidations"]

@@ -8,12 +8,13 @@ evaluates the active triggers against its liquidation mark: a long's stop-loss f
 at mark >= take, a short's the reverse; a trailing stop's watermark follows the best mark and it fires when the mark
 reaches the watermark less the trail (a short's: plus). A trigger set when the mark is past it fires at once.
 
-Firing places the exchange's own reduce-only immediate-or-cancel order (`SYSTEM`) at the worst price allowed (a sell
-at one tick, a buy at the highest multiple of the tick), so it takes the book at the resting orders' prices. The
-trigger is `filled` once what it covers is closed; what the book could not take leaves it active, to fire again at
-the next move; a refused order leaves it `failed` (`order_rejected`). A fill of other trading that closes the position
-ends its armed triggers (`position_closed`), one that flips it those of the other side (`position_flipped`); an
-anchored trigger's count follows its order's fills, and ends (`entry_not_filled`) if the order ends unfilled."""
+Firing places the exchange's own reduce-only immediate-or-cancel order (its reason `take_profit_stop_loss`) at the
+worst price allowed (a sell at one tick, a buy at the highest multiple of the tick), so it takes the book at the
+resting orders' prices. The trigger is `filled` once what it covers is closed; what the book could not take leaves it
+active, to fire again at the next move; a refused order leaves it `failed` (`order_rejected`). A fill of other trading
+that closes the position ends its armed triggers (`position_closed`), one that flips it those of the other side
+(`position_flipped`); an anchored trigger's count follows its order's fills, and ends (`entry_not_filled`) if the
+order ends unfilled."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ from mockexchange.core.perps.exit_trigger_records import (
 from mockexchange.core.perps.listing import PerpListing
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.order_commands import PlacePerpOrder
-from mockexchange.core.perps.orders import SYSTEM, PerpOrder
+from mockexchange.core.perps.orders import TAKE_PROFIT_STOP_LOSS, PerpOrder
 from mockexchange.core.perps.state import PerpsState
 from mockexchange.core.perps.trading import PerpTrading
 from mockexchange.core.perps.units import DOLLAR, MAX_PRICE_UNITS, PRICE
@@ -204,7 +205,7 @@ class PerpExitTriggers:
         )  # fmt: skip
         self._firing = trigger
         try:
-            outcome = self.trading.place(placed, source=SYSTEM)
+            outcome = self.trading.place(placed, TAKE_PROFIT_STOP_LOSS)
         except PerpsError:
             self._end(trigger, FAILED, ORDER_REJECTED)
             return

@@ -22,7 +22,7 @@ from mockexchange.core.perps.errors import PerpsError
 from mockexchange.core.perps.margin import PerpAccount
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.order_commands import PlacePerpOrder
-from mockexchange.core.perps.orders import SYSTEM
+from mockexchange.core.perps.orders import LIQUIDATION
 from mockexchange.core.perps.records import PerpClose, PerpLiquidation
 from mockexchange.core.perps.state import PerpsState
 from mockexchange.core.perps.trading import PerpTrading
@@ -112,7 +112,7 @@ class PerpLiquidations:
         if bound is not None:
             try:
                 outcome = self.trading.place(
-                    _closing(user_id, subaccount, market.ticker, side, abs(size), bound, liquidation_id), SYSTEM
+                    _closing(user_id, subaccount, market.ticker, side, abs(size), bound, liquidation_id), LIQUIDATION
                 )
                 book_count, book_value = outcome.filled, outcome.value
             except PerpsError:  # (the market or the exchange not trading, the user not enabled: the backstop's all)

@@ -18,8 +18,10 @@ TRADE, DECREASE, AMEND = "Trade", "Decrease", "Amend"
 SELF_TRADE_CANCEL, EXPIRY_CANCEL = "SelfTradeCancel", "ExpiryCancel"
 POST_ONLY_CANCEL, REDUCE_ONLY_CANCEL = "PostOnlyCrossCancel", "ReduceOnlyCancel"
 MARGIN_CANCEL = "MarginCancel"  # cancelled by a liquidation
-# Who placed an order (the websocket's `order_source`): its user, or the exchange (a liquidation, an exit trigger)
+# Who placed an order (its `order_source`): its user, or the exchange (a liquidation, an exit trigger)
 USER, SYSTEM = "user", "system"
+# Why the exchange placed one (OrderReason)
+LIQUIDATION, TAKE_PROFIT_STOP_LOSS = "liquidation", "take_profit_stop_loss"
 
 
 @dataclass(slots=True)
@@ -48,7 +50,11 @@ class PerpOrder:
     filled_value: int = 0  # micro-dollars: the sum of each fill's count times its price
     fees: int = 0  # micro-dollars paid on its fills
     order_group_id: str | None = None
-    source: str = USER
+    reason: str | None = None  # why the exchange placed it (OrderReason; None: its user did)
+
+    @property
+    def source(self) -> str:
+        return USER if self.reason is None else SYSTEM
 
     @property
     def buys(self) -> bool:

@@ -32,13 +32,12 @@ from mockexchange.core.perps.orders import (
     BOOK_RULE,
     DECREASE,
     EXPIRY_CANCEL,
+    LIQUIDATION,
     MARGIN_CANCEL,
     POST_ONLY_CANCEL,
     REDUCE_ONLY_CANCEL,
     SELF_TRADE_CANCEL,
-    SYSTEM,
     TRADE,
-    USER,
     PerpOrder,
 )
 from mockexchange.core.perps.risk_limits import Members, PerpRiskLimits
@@ -78,8 +77,8 @@ class PerpTrading:
 
     # -- placing -------------------------------------------------------------------------------------------------
 
-    def place(self, placed: PlacePerpOrder, source: str = USER) -> PerpOutcome:
-        """Place an order (`source` SYSTEM: the exchange's own, a liquidation's or an exit trigger's)."""
+    def place(self, placed: PlacePerpOrder, reason: str | None = None) -> PerpOutcome:
+        """Place an order (with a `reason`: the exchange's own, a liquidation's or an exit trigger's)."""
         state = self.state
         with state.lock:
             self.run_due()
@@ -100,13 +99,13 @@ class PerpTrading:
             if (placed.user_id, placed.client_order_id) in state.client_ids:
                 raise PerpsError(f"client_order_id {placed.client_order_id!r} names a resting order", 409,
                                  "order_already_exists")  # fmt: skip
-            order = _order(placed, now, source)
+            order = _order(placed, now, reason)
             group = None if placed.order_group_id is None else self.groups.join(
                 order, placed.order_group_id, market.exchange_index
             )  # fmt: skip
             if placed.reduce_only:
                 self._cap_reduce_only(order)
-            if order.remaining and not (source == SYSTEM and order.reduce_only):  # (the exchange's close: never)
+            if order.remaining and not (reason and order.reduce_only):  # (the exchange's close: never)
                 self._check_margin(order)
             order.order_id, order.seq = state.new_id(), state.next_seq()  # (accepted: a refusal draws nothing)
             self._keep(order)
@@ -129,7 +128,7 @@ class PerpTrading:
         state = self.state
         with state.lock:
             now = state.clock.now()
-            orders = [_order(placed, now, SYSTEM) for placed in (taker, maker)]
+            orders = [_order(placed, now, LIQUIDATION) for placed in (taker, maker)]
             for order in orders:
                 order.order_id, order.seq = state.new_id(), state.next_seq()
                 self._keep(order)
@@ -388,13 +387,13 @@ class PerpTrading:
                 self._end(order, EXPIRY_CANCEL)
 
 
-def _order(placed: PlacePerpOrder, now: datetime, source: str) -> PerpOrder:
+def _order(placed: PlacePerpOrder, now: datetime, reason: str | None) -> PerpOrder:
     """The order `placed` asks for, as placed now (no id yet: drawn once it is accepted)."""
     return PerpOrder(
         "", placed.user_id, placed.subaccount, placed.ticker, placed.client_order_id, placed.side, placed.price,
         placed.count, placed.time_in_force, placed.self_trade_prevention_type, now, now, 0, remaining=placed.count,
         post_only=placed.post_only, reduce_only=placed.reduce_only, cancel_order_on_pause=placed.cancel_order_on_pause,
-        expiration=placed.expiration_time, order_group_id=placed.order_group_id, source=source,
+        expiration=placed.expiration_time, order_group_id=placed.order_group_id, reason=reason,
     )  # fmt: skip
 
 

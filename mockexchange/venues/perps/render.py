@@ -101,8 +101,8 @@ def market(m: PerpMarket, best: tuple[tuple[int, int] | None, tuple[int, int] | 
 
 
 def order(o: PerpOrder) -> Row:
-    """A MarginOrder."""
-    return {
+    """A MarginOrder (`order_reason` only on the exchange's own)."""
+    row = {
         "order_id": o.order_id, "user_id": o.user_id, "client_order_id": o.client_order_id, "ticker": o.ticker,
         "side": o.side, "last_update_reason": o.last_update_reason, "price": price(o.price),
         "fill_count": count(o.filled), "remaining_count": count(o.remaining),
@@ -111,6 +111,8 @@ def order(o: PerpOrder) -> Row:
         "self_trade_prevention_type": o.self_trade_prevention_type,
         "cancel_order_on_pause": o.cancel_order_on_pause, "order_source": o.source,
     }  # fmt: skip
+    omitempty(row, "order_reason", o.reason)
+    return row
 
 
 def fill(f: PerpFill) -> Row:
