@@ -16,7 +16,8 @@ from typing import Any
 
 from schemathesis.generation.hypothesis import builder
 
-_add_coverage = builder.add_coverage
+# Schemathesis' own, even where this module is imported a second time under another name (it is then patched already).
+_add_coverage = getattr(builder.add_coverage, "__wrapped__", builder.add_coverage)
 
 
 class ExamplesMadeWhenRead(list):
@@ -62,4 +63,5 @@ def add_coverage_when_run(test: Callable, *args: Any, **kwargs: Any) -> Callable
     return test
 
 
+add_coverage_when_run.__dict__["__wrapped__"] = _add_coverage
 builder.add_coverage = add_coverage_when_run
