@@ -37,8 +37,9 @@ import mockexchange.control.kalshi.keys
 import mockexchange.testing.signing
 from mockexchange.auth.kalshi.keys import PrivateKey, generate_private_key, load_private_key
 
-# Each test's CPU, measured in every test directory's tests (contracts/ too): tests/cpu_cost.py.
-pytest_plugins = ["tests.cpu_cost"]
+# Each test's CPU, measured in every test directory's tests (contracts/ too): tests/cpu_cost.py. The schemathesis
+# tests' coverage cases, made where the test runs rather than in every worker that collects it: tests/coverage_cases.py.
+pytest_plugins = ["tests.cpu_cost", "tests.coverage_cases"]
 
 # Every module of the package, once: the pool of constants Hypothesis draws from is then the same whatever runs.
 for _module in pkgutil.walk_packages(mockexchange.__path__, "mockexchange."):
