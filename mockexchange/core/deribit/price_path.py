@@ -20,86 +20,52 @@ from typing import Any
 from mockexchange.core.clock import Clock
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.records import Price
-from mockexchange.core.money import shown
-from mockexchange.core.values import ITEM, Decimals, Integer, IsoTime, Kind, Refused
+from mockexchange.core.timed_points import TimedPointsKind, When, timed
+from mockexchange.core.values import Decimals, Refused
 
 MAX_POINTS = 10_000  # what one path keeps (its oldest dropped first), and what one command may set
-MAX_OFFSET = 100 * 366 * 86_400  # a point's `seconds`: a century either way
 _TIME = attrgetter("timestamp")
-_AT = IsoTime()
-_SECONDS = Integer(-MAX_OFFSET, MAX_OFFSET)
 _ZERO = Decimal(0)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-When = datetime | int  # a point's time as given: an exchange time, or seconds from its command's
 Point = tuple[When, Decimal]
 
 
 @dataclass(frozen=True, slots=True)
-class PathKind(Kind[tuple[Point, ...]]):
+class PathKind(TimedPointsKind[Decimal]):
     """A path as a command takes it: a list of 1 to `MAX_POINTS` objects, each its time (`at` or `seconds`, or
     neither: now) and its value as `field` names it (`{"seconds": 60, "price": "61000"}`), held as (time, value)."""
 
     value: Decimals
     field: str
-    plain = list[dict[str, Any]]
 
-    def read(self, value: Any, name: str) -> tuple[Point, ...]:
-        if not isinstance(value, list) or not 1 <= len(value) <= MAX_POINTS:
-            raise Refused(f"{name} must be a list of 1 to {MAX_POINTS} points, not {shown(value)}")
-        return tuple(self._point(item, f"{name}[{i}]") for i, item in enumerate(value))
+    def most(self) -> int:
+        return MAX_POINTS
 
-    def _point(self, item: Any, name: str) -> Point:
-        words = f'an object of "at" (ISO 8601) or "seconds" (from now), and "{self.field}"'
-        if not isinstance(item, dict) or self.field not in item or not set(item) <= {"at", "seconds", self.field}:
-            raise Refused(f"{name} must be {words}, not {shown(item)}", why=ITEM, given=item)
-        if "at" in item and "seconds" in item:
-            raise Refused(f"{name} gives both at and seconds: give one", why=ITEM, given=item)
-        try:
-            value = self.value.read(item[self.field], f"{name}.{self.field}")
-            if "at" in item:
-                return _AT.read(item["at"], f"{name}.at"), value
-            return _SECONDS.read(item.get("seconds", 0), f"{name}.seconds"), value
-        except Refused as exc:
-            raise Refused(str(exc), exc.code, ITEM, item) from None
+    def fields(self) -> tuple[str, ...]:
+        return (self.field,)
 
-    def write(self, value: tuple[Point, ...]) -> list[dict[str, Any]]:
-        return [
-            {("at" if isinstance(when, datetime) else "seconds"): _AT.write(when) if isinstance(when, datetime)
-             else when, self.field: self.value.write(amount)}
-            for when, amount in value
-        ]  # fmt: skip
+    required = fields
 
-    def check(self, value: tuple[Point, ...], name: str) -> None:
-        if not isinstance(value, tuple):
-            raise Refused(f"{name} must be a tuple of (time, value) points, not {shown(value)}")
-        self.read(self.write(value), name)
+    def said(self) -> str:
+        return f'"{self.field}"'
 
-    def schema(self) -> dict[str, Any]:
-        point = {
-            "type": "object",
-            "properties": {"at": _AT.schema(), "seconds": _SECONDS.schema(), self.field: self.value.schema()},
-            "required": [self.field],
-            "additionalProperties": False,
-        }
-        return {"type": "array", "minItems": 1, "maxItems": MAX_POINTS, "items": point}
+    def read_value(self, item: dict[str, Any], name: str) -> Decimal:
+        return self.value.read(item[self.field], f"{name}.{self.field}")
+
+    def write_value(self, value: Decimal) -> dict[str, Any]:
+        return {self.field: self.value.write(value)}
+
+    def value_schema(self) -> dict[str, Any]:
+        return {self.field: self.value.schema()}
 
 
 def resolved(points: tuple[Point, ...], now: datetime) -> list[Price]:
     """The points at their exchange times (`seconds` from `now`), in time order; two at one instant are refused."""
-    made = []
-    for when, amount in points:
-        at = when if isinstance(when, datetime) else now + timedelta(seconds=when)
-        try:
-            _AT.check(at, "a point's time")
-        except Refused as exc:
-            raise ExchangeError(str(exc)) from None
-        made.append(Price(amount, at))
-    made.sort(key=_TIME)
-    for before, after in zip(made, made[1:], strict=False):
-        if before.timestamp == after.timestamp:
-            raise ExchangeError(f"a path has two points at {after.timestamp.isoformat()}: give one")
-    return made
+    try:
+        return [Price(amount, at) for at, amount in timed(points, now)]
+    except Refused as exc:
+        raise ExchangeError(str(exc)) from None
 
 
 class PricePath:

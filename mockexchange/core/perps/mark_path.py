@@ -13,23 +13,19 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 
 from mockexchange.core.commands import Command, value
-from mockexchange.core.money import shown
 from mockexchange.core.perps.errors import PerpsError
 from mockexchange.core.perps.market_commands import SetPerpMarks
 from mockexchange.core.perps.units import PRICE_KIND
-from mockexchange.core.values import ITEM, TEXT, Integer, IsoTime, Kind, Refused
+from mockexchange.core.timed_points import TimedPointsKind, When, timed
+from mockexchange.core.values import TEXT, Refused
 
 MAX_POINTS = 1_000  # what a command may give, and what a market holds ahead
-MAX_OFFSET = 100 * 366 * 86_400  # a point's `seconds`: a century either way
 MARKS = ("mark_price", "liquidation_mark_price", "settlement_mark_price", "reference_price")
-_AT = IsoTime()
-_SECONDS = Integer(-MAX_OFFSET, MAX_OFFSET)
 
-When = datetime | int  # a point's time as given: an exchange time, or seconds from its command's
 Marks = tuple[int | None, int | None, int | None, int | None]  # as MARKS names them, price units
 Point = tuple[When, Marks]
 
@@ -50,54 +46,33 @@ def marks_of(ticker: str, marks: Marks) -> SetPerpMarks:
 
 
 @dataclass(frozen=True, slots=True)
-class MarkPathKind(Kind[tuple[Point, ...]]):
+class MarkPathKind(TimedPointsKind[Marks]):
     """A path as a command takes it: a list of 1 to `MAX_POINTS` objects, each its time (`at` or `seconds`, or neither:
     now) and its marks (`{"seconds": 60, "mark_price": "101.5"}`), held as (time, marks)."""
 
-    plain = list[dict[str, Any]]
+    def most(self) -> int:
+        return MAX_POINTS
 
-    def read(self, value: Any, name: str) -> tuple[Point, ...]:
-        if not isinstance(value, list) or not 1 <= len(value) <= MAX_POINTS:
-            raise Refused(f"{name} must be a list of 1 to {MAX_POINTS} points, not {shown(value)}")
-        return tuple(self._point(item, f"{name}[{i}]") for i, item in enumerate(value))
+    def fields(self) -> tuple[str, ...]:
+        return MARKS
 
-    def _point(self, item: Any, name: str) -> Point:
-        words = 'an object of "at" (ISO 8601) or "seconds" (from now), and marks (mark_price, ...)'
-        if not isinstance(item, dict) or not set(item) <= {"at", "seconds", *MARKS}:
-            raise Refused(f"{name} must be {words}, not {shown(item)}", why=ITEM, given=item)
-        if "at" in item and "seconds" in item:
-            raise Refused(f"{name} gives both at and seconds: give one", why=ITEM, given=item)
+    def said(self) -> str:
+        return "marks (mark_price, ...)"
+
+    def read_value(self, item: dict[str, Any], name: str) -> Marks:
+        given = [None if item.get(m) is None else PRICE_KIND.read(item[m], f"{name}.{m}") for m in MARKS]
+        marks: Marks = (given[0], given[1], given[2], given[3])
         try:
-            given = [None if item.get(m) is None else PRICE_KIND.read(item[m], f"{name}.{m}") for m in MARKS]
-            marks: Marks = (given[0], given[1], given[2], given[3])
             marks_of("-", marks)  # (checked as a command of any market checks them)
-            if "at" in item:
-                return _AT.read(item["at"], f"{name}.at"), marks
-            return _SECONDS.read(item.get("seconds", 0), f"{name}.seconds"), marks
         except Refused as exc:
-            raise Refused(f"{name}: {exc}", exc.code, ITEM, item) from None
+            raise Refused(f"{name}: {exc}", exc.code) from None
+        return marks
 
-    def write(self, value: tuple[Point, ...]) -> list[dict[str, Any]]:
-        written = []
-        for when, marks in value:
-            point: dict[str, Any] = {"at": _AT.write(when)} if isinstance(when, datetime) else {"seconds": when}
-            point.update({mark: PRICE_KIND.write(price) for mark, price in zip(MARKS, marks, strict=True) if price})
-            written.append(point)
-        return written
+    def write_value(self, value: Marks) -> dict[str, Any]:
+        return {mark: PRICE_KIND.write(price) for mark, price in zip(MARKS, value, strict=True) if price}
 
-    def check(self, value: tuple[Point, ...], name: str) -> None:
-        if not isinstance(value, tuple):
-            raise Refused(f"{name} must be a tuple of (time, marks) points, not {shown(value)}")
-        self.read(self.write(value), name)
-
-    def schema(self) -> dict[str, Any]:
-        point = {
-            "type": "object",
-            "properties": {"at": _AT.schema(), "seconds": _SECONDS.schema()}
-            | {mark: PRICE_KIND.schema() for mark in MARKS},
-            "additionalProperties": False,
-        }
-        return {"type": "array", "minItems": 1, "maxItems": MAX_POINTS, "items": point}
+    def value_schema(self) -> dict[str, Any]:
+        return {mark: PRICE_KIND.schema() for mark in MARKS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +88,10 @@ class SetPerpMarkPath(Command):
 def resolved(path: SetPerpMarkPath, now: datetime) -> list[PerpMarkPoint]:
     """The path's points at their exchange times (`seconds` from `now`), in time order; two at one instant are
     refused."""
-    made = []
-    for when, marks in path.path:
-        at = when if isinstance(when, datetime) else now + timedelta(seconds=when)
-        try:
-            _AT.check(at, "a point's time")
-        except Refused as exc:
-            raise PerpsError(str(exc)) from None
-        made.append(PerpMarkPoint(at, marks_of(path.ticker, marks)))
-    made.sort(key=lambda point: point.at)
-    for before, after in zip(made, made[1:], strict=False):
-        if before.at == after.at:
-            raise PerpsError(f"a path has two points at {after.at.isoformat()}: give one")
-    return made
+    try:
+        return [PerpMarkPoint(at, marks_of(path.ticker, marks)) for at, marks in timed(path.path, now)]
+    except Refused as exc:
+        raise PerpsError(str(exc)) from None
 
 
 def hold(held: dict[str, list[PerpMarkPoint]], ticker: str, points: list[PerpMarkPoint]) -> None:
