@@ -26,7 +26,7 @@ def test_the_perps_client_reads_what_the_exchange_holds(tmp_path: Path) -> None:
                  "trigger_cancel", "isolated_trailing", "isolated_cancel", "triggers_eth", "triggers_isolated",
                  "funding_history", "funding_rates", "funding_estimate", "premium_index", "fcm_subtrader",
                  "fcm_cap_market", "fcm_cap_delete", "fcm_limit", "fcm_limit_delete", "fcm_risk_controls",
-                 "fcm_notional_limit"):  # fmt: skip
+                 "fcm_risk_controls_held", "fcm_notional_limit"):  # fmt: skip
         assert call in judged.reason
 
 

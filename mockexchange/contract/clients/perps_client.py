@@ -13,8 +13,9 @@ a move of cash into the margined instance, a subaccount made and funded from the
 three seeded ones reset and given a new limit, triggered, deleted, exit triggers set on the cross and isolated slots,
 a seeded bracket updated and another cancelled, a kind cancelled on each slot; on a key of an FCM member's, a subtrader
 made, initial margin caps on it set over every market, one market and one asset class and the last deleted, the
-member's own account limit set below its resting bid's notional, which cancels the bid, and deleted), then the reads,
-so each read is judged against the state the run left.
+member's own account limit set below its resting bid's notional, which cancels the bid, and deleted), then the reads
+(the risk controls of a second, seeded subtrader too: a cap and Kalshi's limits on its resting bid), so each read is
+judged against the state the run left.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ from mockexchange.server import MockServer
 BTC, ETH = "BTC-PERP", "ETH-PERP"
 TRADER, MAKER = "perps-trader", "perps-maker"
 MEMBER = "perps-fcm"  # an FCM member, on a key of its own: the client makes its subtrader and sets its limits
-SUBTRADER = f"{MEMBER}_desk"
+SUBTRADER = f"{MEMBER}_desk"  # the subtrader the client makes
+HELD = f"{MEMBER}_held"  # one seeded with a resting bid, a cap of its member's and Kalshi's limits on it
 FUNDED_CENTI_CENTS = 10_000_000_000  # $1,000,000 of margin cash each user is seeded with
 MOVED_CENTI_CENTS = 5_000_000  # $500 moved into the margined instance by the client
 SUBACCOUNT_CENTS = 1_000  # $10 moved by the client from the primary to the subaccount it makes
@@ -70,6 +72,12 @@ def seed(key_dir: Path) -> Stage:
         member_bid = mock.place_perp_order(MEMBER, ticker=BTC, side="bid", count="1.00", price="95000",
                                            client_order_id="member-bid")["order_id"]  # fmt: skip
         mock.set_perps_notional_limit(MEMBER, "200000", level="account")
+        mock.create_account(HELD, balance_cents=200_000, subtrader_of=MEMBER)
+        mock.intra_exchange_transfer(HELD, "event_contract", "margined", 10_000_000)  # $1,000 of margin cash
+        mock.place_perp_order(HELD, ticker=BTC, side="bid", count="0.05", price="94000", client_order_id="held-bid")
+        for level, limit, ticker in (("account", "20000", None), ("market", "15000", BTC)):
+            mock.set_perps_notional_limit(HELD, limit, level=level, ticker=ticker)
+        mock.set_perps_im_cap(MEMBER, HELD, "1000", market_ticker=BTC)
         for side, price in (("ask", "100000.5"), ("bid", "99000")):
             mock.place_perp_order(MAKER, ticker=BTC, side=side, count="1.00", price=price,
                                   client_order_id=f"maker-{side}")  # fmt: skip
@@ -189,6 +197,7 @@ def calls(stage: Stage) -> list[dict[str, Any]]:
         ("premium_index", "perps.funding.premium_index",
          {"ticker": ETH, "start_ts": stage.facts["premium"][0], "end_ts": stage.facts["premium"][1]}),
         ("fcm_risk_controls", "perps.fcm.risk_controls", {"subtrader_id": SUBTRADER}),
+        ("fcm_risk_controls_held", "perps.fcm.risk_controls", {"subtrader_id": HELD}),
         ("fcm_notional_limit", "perps.margin.notional_risk_limit", {}),
     ]  # fmt: skip
     member = stage.keys["member"].plan_fields
@@ -411,29 +420,17 @@ def _account_settings(judge: Judge) -> None:
 
 
 def _fcm(judge: Judge) -> None:
-    """The FCM member's desk: the subtrader it made (Kalshi's account), its initial margin caps as the exchange keeps
-    them, and the member's own account limit set (cancelling its bid past it) and deleted (Kalshi's left)."""
+    """The FCM member's desk: the subtrader it made (Kalshi's account), the caps and limits on its subtraders as the
+    exchange keeps them, and the member's own account limit set (cancelling its bid past it) and deleted (Kalshi's
+    left)."""
     state, limits = _state(judge), judge.stage.mock.app.control.perps.trading.limits
     made = judge.answer("fcm_subtrader")["subtrader_id"]
     account = judge.ledger.state.accounts.get(made)
     judge.same("fcm_subtrader: subtrader_id's member", None if account is None else account.subtrader_of, MEMBER)
     for call in ("fcm_cap_all", "fcm_cap_market", "fcm_cap_class", "fcm_cap_delete", "fcm_limit", "fcm_limit_delete"):
         judge.empty(call)
-    controls = judge.answer("fcm_risk_controls")
-    caps = state.im_caps.get(SUBTRADER, {})
-    scopes = [_cap_scope(row) for row in controls["risk_controls"]]
-    judge.same("fcm_risk_controls: scopes", sorted(scopes), sorted(caps))
-    for row, scope in zip(controls["risk_controls"], scopes, strict=True):
-        what = f"fcm_risk_controls {' '.join(scope) or 'all'}"
-        judge.same(f"{what}: subtrader_id", row["subtrader_id"], SUBTRADER)
-        amount(judge, f"{what}: im_cap", row["im_cap"], units.dollars(caps[scope]) if scope in caps else None)
-        amount(judge, f"{what}: current_im", row["current_im"], units.dollars(limits.initial_in(SUBTRADER, scope)))
-    kalshis = {None: state.notional_accounts.get(SUBTRADER), **state.notional_markets.get(SUBTRADER, {})}
-    got = [
-        (row["market_ticker"], Decimal(str(row["notional_value_risk_limit"]))) for row in controls["notional_limits"]
-    ]
-    held = [(ticker, units.dollars(limit)) for ticker, limit in kalshis.items() if limit is not None]
-    judge.same("fcm_risk_controls: notional_limits", got, held)
+    _risk_controls(judge, "fcm_risk_controls", SUBTRADER)
+    _risk_controls(judge, "fcm_risk_controls_held", HELD)
     judge.same("fcm_limit: the member's bid resting", judge.facts["orders"]["member"] in state.resting.get(MEMBER, ()),
                False)  # fmt: skip
     own = judge.answer("fcm_notional_limit")
@@ -446,6 +443,30 @@ def _fcm(judge: Judge) -> None:
            None if effective is None else units.dollars(effective))  # fmt: skip
     amount(judge, "fcm_notional_limit: total_current_usage", own["total_current_usage"],
            units.dollars(sum(limits.usage(MEMBER).values())))  # fmt: skip
+
+
+def _risk_controls(judge: Judge, call: str, subtrader: str) -> None:
+    """A subtrader's risk controls as the client parsed them: its member's initial margin caps with the initial margin
+    in each one's scope, and Kalshi's notional limits on it (its account's first, then its markets') with the usage."""
+    state, limits = _state(judge), judge.stage.mock.app.control.perps.trading.limits
+    controls, caps, usage = judge.answer(call), state.im_caps.get(subtrader, {}), limits.usage(subtrader)
+    scopes = [_cap_scope(row) for row in controls["risk_controls"]]
+    judge.same(f"{call}: scopes", sorted(scopes), sorted(caps))
+    for row, scope in zip(controls["risk_controls"], scopes, strict=True):
+        what = f"{call} {' '.join(scope) or 'all'}"
+        judge.same(f"{what}: subtrader_id", row["subtrader_id"], subtrader)
+        amount(judge, f"{what}: im_cap", row["im_cap"], units.dollars(caps[scope]) if scope in caps else None)
+        amount(judge, f"{what}: current_im", row["current_im"], units.dollars(limits.initial_in(subtrader, scope)))
+    kalshis = {None: state.notional_accounts.get(subtrader), **state.notional_markets.get(subtrader, {})}
+    held = [(ticker, limit) for ticker, limit in kalshis.items() if limit is not None]
+    rows = controls["notional_limits"]
+    judge.same(f"{call}: notional_limits", [row["market_ticker"] for row in rows], [ticker for ticker, _ in held])
+    for row, (ticker, limit) in zip(rows, held, strict=False):
+        what = f"{call} notional {ticker or 'account'}"
+        judge.same(f"{what}: subtrader_id", row["subtrader_id"], subtrader)
+        amount(judge, f"{what}: notional_value_risk_limit", row["notional_value_risk_limit"], units.dollars(limit))
+        used = sum(usage.values()) if ticker is None else usage.get(ticker, 0)
+        amount(judge, f"{what}: current_notional", row["current_notional"], units.dollars(used))
 
 
 def _cap_scope(row: dict[str, Any]) -> tuple[str, str]:
