@@ -116,7 +116,8 @@ CAPABILITIES = (
     Capability("market-ws", "mkt-ws", "the public market data channels beyond the book (trades, candles, the "
                "ticker) through the client's websocket client while trades print"),
     Capability("perps", "perps", "Kalshi's perps exchange through the client's perps client: the exchange, markets "
-               "and books, order writes and reads, positions, fills, trades, balance, risk, an instance transfer"),
+               "and books, order writes and reads, positions, fills, trades, balance, risk, an instance transfer, "
+               "an FCM member's subtrader, its caps and the member's own limit"),
     Capability("perps-ws", "perps-ws", "Kalshi's perps exchange's websocket through the client's perps websocket "
                "client: its book keeper, tickers, trades, fills and orders while the exchange trades"),
 )  # fmt: skip

@@ -1,15 +1,20 @@
 """The client matrix's `perps` column: kalshi-sdk 22.4.0's `PerpsClient`, unmodified, through every resource of it the
-mock serves (exchange, markets, orders, portfolio, margin, transfers), on a mock of its own; each value the client
-parsed is compared with the perps exchange's state (core/perps: its markets, book, orders, positions, fills, order
-groups, fee tiers, notional limits, corporate action notices, candles, funding payments and rates, the premium its
-kept history makes and the margined cash of each subaccount, in the core's units), never with the mock's own wire.
+mock serves (exchange, markets, orders, order groups, portfolio, margin, funding reads, transfers, FCM), on a mock of
+its own; each value the client parsed is compared with the perps exchange's state (core/perps: its markets, book,
+orders, positions, fills, order groups, fee tiers, notional limits, an FCM member's caps on its subtrader and its own
+limit, corporate action notices, candles, funding payments and rates, the premium its kept history makes and the
+margined cash of each subaccount, in the core's units) or, for the subtrader, Kalshi's accounts, never with the mock's
+own wire.
 
 The plan runs in one run of the client's script (scripts/kalshi/kalshi_sdk.py, whose `perps.` methods are the SDK's
 `PerpsClient` on the same key and base URL: it takes the mock's loopback host as it is). The writes come first (a
 create that crosses the maker's ask, an amend, a decrease and a cancel of orders of the trader's resting on the book,
 a move of cash into the margined instance, a subaccount made and funded from the primary, an order group made and
 three seeded ones reset and given a new limit, triggered, deleted, exit triggers set on the cross and isolated slots,
-a seeded bracket updated and another cancelled, a kind cancelled on each slot), then the reads, so each read is
+a seeded bracket updated and another cancelled, a kind cancelled on each slot; on a key of an FCM member's, a subtrader
+made, initial margin caps on it set over every market, one market and one asset class and the last deleted, the
+member's own account limit set below its resting bid's notional, which cancels the bid, and deleted), then the reads
+(the risk controls of a second, seeded subtrader too: a cap and Kalshi's limits on its resting bid), so each read is
 judged against the state the run left.
 """
 
@@ -32,11 +37,15 @@ from mockexchange.core.clock import unix_us
 from mockexchange.core.order_groups import HUNDREDTHS
 from mockexchange.core.perps import candles, funding, premium, units
 from mockexchange.core.perps.fees import SCHEDULE, TIERS
+from mockexchange.core.perps.risk_limits import ALL
 from mockexchange.core.rounding import half_even
 from mockexchange.server import MockServer
 
 BTC, ETH = "BTC-PERP", "ETH-PERP"
 TRADER, MAKER = "perps-trader", "perps-maker"
+MEMBER = "perps-fcm"  # an FCM member, on a key of its own: the client makes its subtrader and sets its limits
+SUBTRADER = f"{MEMBER}_desk"  # the subtrader the client makes
+HELD = f"{MEMBER}_held"  # one seeded with a resting bid, a cap of its member's and Kalshi's limits on it
 FUNDED_CENTI_CENTS = 10_000_000_000  # $1,000,000 of margin cash each user is seeded with
 MOVED_CENTI_CENTS = 5_000_000  # $500 moved into the margined instance by the client
 SUBACCOUNT_CENTS = 1_000  # $10 moved by the client from the primary to the subaccount it makes
@@ -56,6 +65,19 @@ def seed(key_dir: Path) -> Stage:
         mock.list_perp_market(BTC, "100000", tick_size="0.5", contract_size="0.001")
         mock.list_perp_market(ETH, "3000", tick_size="0.01", fractional_trading_enabled=False)
         mock.set_perp_marks(BTC, mark_price="100250")
+        mock.create_account(MEMBER, balance_cents=200_000_000, fcm_member=True)
+        mock.intra_exchange_transfer(MEMBER, "event_contract", "margined", FUNDED_CENTI_CENTS)
+        # the member's bid (95,000 dollars of notional) the client's own account limit of 50,000 cancels; Kalshi's
+        # limit, above it, stays
+        member_bid = mock.place_perp_order(MEMBER, ticker=BTC, side="bid", count="1.00", price="95000",
+                                           client_order_id="member-bid")["order_id"]  # fmt: skip
+        mock.set_perps_notional_limit(MEMBER, "200000", level="account")
+        mock.create_account(HELD, balance_cents=200_000, subtrader_of=MEMBER)
+        mock.intra_exchange_transfer(HELD, "event_contract", "margined", 10_000_000)  # $1,000 of margin cash
+        mock.place_perp_order(HELD, ticker=BTC, side="bid", count="0.05", price="94000", client_order_id="held-bid")
+        for level, limit, ticker in (("account", "20000", None), ("market", "15000", BTC)):
+            mock.set_perps_notional_limit(HELD, limit, level=level, ticker=ticker)
+        mock.set_perps_im_cap(MEMBER, HELD, "1000", market_ticker=BTC)
         for side, price in (("ask", "100000.5"), ("bid", "99000")):
             mock.place_perp_order(MAKER, ticker=BTC, side=side, count="1.00", price=price,
                                   client_order_id=f"maker-{side}")  # fmt: skip
@@ -83,16 +105,20 @@ def seed(key_dir: Path) -> Stage:
             mock.place_perp_order(MAKER, ticker=ETH, side=side, count="1", price=price, client_order_id=f"eth-{side}")
         now = int(mock.app.control.perps.state.clock.now().timestamp())
         today = datetime.fromtimestamp(now, UTC).date()
+        orders["member"] = member_bid
         facts = {"orders": orders, "groups": groups, "triggers": triggers, "candles": (now - HOUR, now + HOUR),
                  "premium": (now - 60, now + 60), "dates": (str(today - timedelta(days=1)), str(today))}  # fmt: skip
-        return Stage(mock, {"trader": Key.create(mock, key_dir, "perps-trader", TRADER)}, facts=facts)
+        keys = {"trader": Key.create(mock, key_dir, "perps-trader", TRADER),
+                "member": Key.create(mock, key_dir, "perps-fcm", MEMBER)}  # fmt: skip
+        return Stage(mock, keys, facts=facts)
     except BaseException:
         mock.stop()
         raise
 
 
 def calls(stage: Stage) -> list[dict[str, Any]]:
-    """The plan: the writes, then every read, each a `perps.` method of the SDK."""
+    """The plan: the writes, then every read, each a `perps.` method of the SDK; the FCM desk's (`fcm_`) sign with
+    the member's key."""
     amended, cancelled = stage.facts["orders"]["amended"], stage.facts["orders"]["cancelled"]
     groups, (start, end), triggers = stage.facts["groups"], stage.facts["candles"], stage.facts["triggers"]
     cross = {"ticker": BTC, "client_order_id": "client-cross", "side": "bid", "count": "0.30", "price": "100000.5",
@@ -130,6 +156,15 @@ def calls(stage: Stage) -> list[dict[str, Any]]:
         ("isolated_bracket", "perps.portfolio.set_isolated_exit_trigger",
          {"ticker": ETH, "request": {"stop_loss_price": "2000"}}),
         ("isolated_cancel", "perps.portfolio.cancel_isolated_exit_triggers", {"ticker": ETH, "kind": "bracket"}),
+        ("fcm_subtrader", "perps.fcm.create_subtrader", {"subtrader_suffix": "desk", "require_category_cap": False}),
+        ("fcm_cap_all", "perps.fcm.update_risk_controls", {"subtrader_id": SUBTRADER, "im_cap": "300"}),
+        ("fcm_cap_market", "perps.fcm.update_risk_controls",
+         {"subtrader_id": SUBTRADER, "market_ticker": BTC, "im_cap": "100.5"}),
+        ("fcm_cap_class", "perps.fcm.update_risk_controls",
+         {"subtrader_id": SUBTRADER, "asset_class": "Crypto", "im_cap": "200"}),
+        ("fcm_cap_delete", "perps.fcm.delete_risk_controls", {"subtrader_id": SUBTRADER, "asset_class": "Crypto"}),
+        ("fcm_limit", "perps.fcm.update_notional_risk_limit", {"notional_value_risk_limit": "50000"}),
+        ("fcm_limit_delete", "perps.fcm.delete_notional_risk_limit", {}),
         ("status", "perps.exchange.status", {}),
         ("enabled", "perps.exchange.enabled", {}),
         ("risk_parameters", "perps.exchange.risk_parameters", {}),
@@ -161,8 +196,13 @@ def calls(stage: Stage) -> list[dict[str, Any]]:
         ("funding_estimate", "perps.funding.rate_estimate", {"ticker": ETH}),
         ("premium_index", "perps.funding.premium_index",
          {"ticker": ETH, "start_ts": stage.facts["premium"][0], "end_ts": stage.facts["premium"][1]}),
+        ("fcm_risk_controls", "perps.fcm.risk_controls", {"subtrader_id": SUBTRADER}),
+        ("fcm_risk_controls_held", "perps.fcm.risk_controls", {"subtrader_id": HELD}),
+        ("fcm_notional_limit", "perps.margin.notional_risk_limit", {}),
     ]  # fmt: skip
-    return [{"id": id_, "op": "call", "method": method, "args": args} for id_, method, args in planned]
+    member = stage.keys["member"].plan_fields
+    return [{"id": id_, "op": "call", "method": method, "args": args, **(member if id_.startswith("fcm_") else {})}
+            for id_, method, args in planned]  # fmt: skip
 
 
 def amount(judge: Judge, what: str, got: Any, want: Decimal | None) -> None:
@@ -379,6 +419,63 @@ def _account_settings(judge: Judge) -> None:
                units.dollars(used))  # fmt: skip
 
 
+def _fcm(judge: Judge) -> None:
+    """The FCM member's desk: the subtrader it made (Kalshi's account), the caps and limits on its subtraders as the
+    exchange keeps them, and the member's own account limit set (cancelling its bid past it) and deleted (Kalshi's
+    left)."""
+    state, limits = _state(judge), judge.stage.mock.app.control.perps.trading.limits
+    made = judge.answer("fcm_subtrader")["subtrader_id"]
+    account = judge.ledger.state.accounts.get(made)
+    judge.same("fcm_subtrader: subtrader_id's member", None if account is None else account.subtrader_of, MEMBER)
+    for call in ("fcm_cap_all", "fcm_cap_market", "fcm_cap_class", "fcm_cap_delete", "fcm_limit", "fcm_limit_delete"):
+        judge.empty(call)
+    _risk_controls(judge, "fcm_risk_controls", SUBTRADER)
+    _risk_controls(judge, "fcm_risk_controls_held", HELD)
+    judge.same("fcm_limit: the member's bid resting", judge.facts["orders"]["member"] in state.resting.get(MEMBER, ()),
+               False)  # fmt: skip
+    own = judge.answer("fcm_notional_limit")
+    member = state.member_limits.get(MEMBER)
+    amount(judge, "fcm_notional_limit: member_notional_value_risk_limit", own["member_notional_value_risk_limit"],
+           None if member is None else units.dollars(member))  # fmt: skip
+    effective = limits.account_limit(MEMBER)
+    amount(judge, "fcm_notional_limit: effective_account_notional_value_risk_limit",
+           own["effective_account_notional_value_risk_limit"],
+           None if effective is None else units.dollars(effective))  # fmt: skip
+    amount(judge, "fcm_notional_limit: total_current_usage", own["total_current_usage"],
+           units.dollars(sum(limits.usage(MEMBER).values())))  # fmt: skip
+
+
+def _risk_controls(judge: Judge, call: str, subtrader: str) -> None:
+    """A subtrader's risk controls as the client parsed them: its member's initial margin caps with the initial margin
+    in each one's scope, and Kalshi's notional limits on it (its account's first, then its markets') with the usage."""
+    state, limits = _state(judge), judge.stage.mock.app.control.perps.trading.limits
+    controls, caps, usage = judge.answer(call), state.im_caps.get(subtrader, {}), limits.usage(subtrader)
+    scopes = [_cap_scope(row) for row in controls["risk_controls"]]
+    judge.same(f"{call}: scopes", sorted(scopes), sorted(caps))
+    for row, scope in zip(controls["risk_controls"], scopes, strict=True):
+        what = f"{call} {' '.join(scope) or 'all'}"
+        judge.same(f"{what}: subtrader_id", row["subtrader_id"], subtrader)
+        amount(judge, f"{what}: im_cap", row["im_cap"], units.dollars(caps[scope]) if scope in caps else None)
+        amount(judge, f"{what}: current_im", row["current_im"], units.dollars(limits.initial_in(subtrader, scope)))
+    kalshis = {None: state.notional_accounts.get(subtrader), **state.notional_markets.get(subtrader, {})}
+    held = [(ticker, limit) for ticker, limit in kalshis.items() if limit is not None]
+    rows = controls["notional_limits"]
+    judge.same(f"{call}: notional_limits", [row["market_ticker"] for row in rows], [ticker for ticker, _ in held])
+    for row, (ticker, limit) in zip(rows, held, strict=False):
+        what = f"{call} notional {ticker or 'account'}"
+        judge.same(f"{what}: subtrader_id", row["subtrader_id"], subtrader)
+        amount(judge, f"{what}: notional_value_risk_limit", row["notional_value_risk_limit"], units.dollars(limit))
+        used = sum(usage.values()) if ticker is None else usage.get(ticker, 0)
+        amount(judge, f"{what}: current_notional", row["current_notional"], units.dollars(used))
+
+
+def _cap_scope(row: dict[str, Any]) -> tuple[str, str]:
+    """A cap row's scope in the exchange's terms (risk_limits.py's `ALL`, a market or an asset class)."""
+    if row["market_ticker"] is not None:
+        return ("market", row["market_ticker"])
+    return ALL if row["asset_class"] is None else ("asset_class", row["asset_class"])
+
+
 def _market_history(judge: Judge) -> None:
     state = _state(judge)
     notices = judge.answer("corporate_actions")["corporate_actions"]
@@ -488,6 +585,6 @@ def _premium(measured: Fraction | None) -> Decimal:
 
 
 CHECKS: tuple[Callable[[Judge], None], ...] = (
-    _writes, _exchange, _markets, _books, _orders, _portfolio, _groups, _account_settings, _market_history,
+    _writes, _exchange, _markets, _books, _orders, _portfolio, _groups, _account_settings, _fcm, _market_history,
     _exit_triggers, _funding,
 )  # fmt: skip
