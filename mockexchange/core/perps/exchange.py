@@ -67,7 +67,6 @@ class PerpsExchange:
         self.corporate_actions = PerpCorporateActions(self.state, self.listing)
         self._running_due = False
         self.on_schedule: Callable[[], None] | None = None  # told when `next_due` may have come sooner (a timer's)
-        self.making: datetime | None = None  # the time `run_due` is making what fell due at, while it does
         self.use_cash(_NoCash(self.state.lock), NoMembers())
 
     def use_cash(self, cash: MarginCash, members: Members) -> None:
@@ -123,11 +122,11 @@ class PerpsExchange:
         """Make what fell due at `when` at that time: every time the exchange reads meanwhile (a fill's, a trigger's, a
         liquidation's record) is `when`, not the time the clock has moved on to."""
         state, clock = self.state, self.state.clock
-        self.making, state.clock = when, _Fixed(when)
+        state.clock = _Fixed(when)
         try:
             yield
         finally:
-            self.making, state.clock = None, clock
+            state.clock = clock
 
     def next_due(self) -> datetime | None:
         """When something next falls due on the exchange clock: a path's point, a funding time or an order's expiry
@@ -182,7 +181,7 @@ class PerpsExchange:
         with self.state.lock:
             if made:
                 self.run_due()
-            return funding.estimate(self.state, market, self.making)
+            return funding.estimate(self.state, market)
 
     def set_marks(self, marks: SetPerpMarks) -> PerpMarket:
         """Set a market's marks now (what fell due before comes first, at the marks it fell due at), then what the

@@ -82,10 +82,10 @@ def rate_of(market: PerpMarket, average: Fraction, mark: int) -> int:
     return half_even(clamped.numerator * RATE, clamped.denominator)
 
 
-def estimate(state: PerpsState, market: PerpMarket, at: datetime | None = None) -> PerpFundingEstimate:
-    """The market's in-progress period now (or `at`, the time a move of the clock is being made at: what falls due
-    later is not made yet): its whole bars so far."""
-    now = at or state.clock.now()
+def estimate(state: PerpsState, market: PerpMarket) -> PerpFundingEstimate:
+    """The market's in-progress period at the exchange's time now (while what fell due is made, the time it fell due
+    at: what falls due later is not made yet): its whole bars so far."""
+    now = state.clock.now()
     begun = state.funding_start.get(market.ticker) or market.listed or now
     ends = next_time(state, begun)
     now = min(now, ends)
