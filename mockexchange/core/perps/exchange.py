@@ -102,7 +102,6 @@ class PerpsExchange:
 
     def _run_timed(self) -> None:
         state = self.state
-        funding.start_listed(state)
         while True:
             now = state.clock.now()
             point, due = mark_path.next_point(state.mark_paths), state.funding_due
@@ -133,7 +132,6 @@ class PerpsExchange:
         (None: nothing)."""
         state = self.state
         with state.lock:
-            funding.start_listed(state)
             point = mark_path.next_point(state.mark_paths)
             times = [point.at if point else None, state.funding_due, state.expiries[0][0] if state.expiries else None]
             return min((when for when in times if when is not None), default=None)

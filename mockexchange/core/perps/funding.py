@@ -62,15 +62,6 @@ def start(state: PerpsState, market: PerpMarket) -> None:
         state.funding_due = due
 
 
-def start_listed(state: PerpsState) -> None:
-    """A market listed without a period (a snapshot's of before funding) starts one at its listing."""
-    if len(state.funding_start) == len(state.markets):
-        return
-    for market in state.markets.values():
-        if market.ticker not in state.funding_start:
-            start(state, market)
-
-
 def rate_of(market: PerpMarket, average: Fraction, mark: int) -> int:
     """A period's rate from its average premium: clamped by the market's limits, rounded to `RATE_PLACES` places."""
     if market.funding_limit_unit == "percentage":
@@ -86,7 +77,7 @@ def estimate(state: PerpsState, market: PerpMarket) -> PerpFundingEstimate:
     """The market's in-progress period at the exchange's time now (while what fell due is made, the time it fell due
     at: what falls due later is not made yet): its whole bars so far."""
     now = state.clock.now()
-    begun = state.funding_start.get(market.ticker) or market.listed or now
+    begun = state.funding_start[market.ticker]
     ends = next_time(state, begun)
     now = min(now, ends)
     start = unix_us(begun)
@@ -127,8 +118,8 @@ def fund_due(state: PerpsState, cash: MarginCash) -> tuple[str, ...]:
     assert due is not None
     funded = []
     for market in state.markets.values():
-        start = state.funding_start.get(market.ticker)
-        if start is None or start >= due:
+        start = state.funding_start[market.ticker]
+        if start >= due:
             continue
         mark = market.settlement_mark.price
         rate = rate_of(market, premium.average(state, market, unix_us(start), unix_us(due)), mark)
