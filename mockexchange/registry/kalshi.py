@@ -21,6 +21,7 @@ from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi import (
     account_commands,
+    block_trade_commands,
     fcm_commands,
     key_commands,
     order_commands,
@@ -49,7 +50,7 @@ from mockexchange.venues.kalshi.websocket import WS_PATH
 
 NAME = "kalshi"
 # What a Kalshi client may change through the venue: its orders and order groups, its subaccounts and the moves of
-# cash inside its account, its API keys and usage level, an FCM member's desk.
+# cash inside its account, its API keys and usage level, an FCM member's desk, its block trade proposals.
 COMMANDS = frozenset({
     order_commands.PlaceOrder, order_commands.PlaceOrders, order_commands.CancelOrder, order_commands.CancelOrders,
     order_commands.CancelAllOrders, order_commands.AmendOrder, order_commands.DecreaseOrder,
@@ -64,6 +65,7 @@ COMMANDS = frozenset({
     key_commands.CreateApiKey, key_commands.DeleteApiKey, account_commands.GrantApiUsageLevel,
     fcm_commands.CreateFCMSubtrader, fcm_commands.UpdateFCMEventContractDailyCap,
     fcm_commands.UpdateFCMSubtraderBlockedCategories, fcm_commands.CreateFCMPositionTransfer,
+    block_trade_commands.ProposeBlockTrade, block_trade_commands.AcceptBlockTradeProposal,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -114,6 +116,10 @@ ADMIN = {
     "fcm/blocked_categories": "set_fcm_blocked_category",
     "fcm/error_accounts": "set_fcm_error_account",
     "fcm/position_transfers": "fcm_position_transfer",
+    # Block trade proposals (control/kalshi/block_trades.py)
+    "block_trade_proposals": "propose_block_trade",
+    "block_trade_proposals/accept": "accept_block_trade_proposal",
+    "block_trade_proposals/show": "block_trade_proposals",
 }
 ADMIN_READS = {"rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status"}
 

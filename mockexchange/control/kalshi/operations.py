@@ -4,7 +4,8 @@ which `Control` binds as its own (the venue's registration names this table), so
 (`MockServer`) and scenarios call each by its name. What each answers
 is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.py), markets (kalshi_markets.py),
 orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
-subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py).
+subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py),
+block trade proposals (block_trades.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
+from mockexchange.control.kalshi import block_trades, historical, rest_lag
 from mockexchange.control.kalshi import fcm as kalshi_fcm
-from mockexchange.control.kalshi import historical, rest_lag
 from mockexchange.control.kalshi import markets as kalshi_markets
 from mockexchange.control.kalshi import order_groups as kalshi_order_groups
 from mockexchange.control.kalshi import orders as orders
@@ -24,6 +25,7 @@ from mockexchange.control.kalshi import subaccounts as subaccounts
 from mockexchange.core.kalshi import (
     account_commands,
     archive_commands,
+    block_trade_commands,
     fcm_commands,
     fill_commands,
     key_commands,
@@ -111,6 +113,9 @@ class KalshiOperations:
     )
     set_fcm_error_account = operation(fcm_commands.SetFCMErrorAccount, kalshi_fcm.error_account_json)
     fcm_position_transfer = operation(fcm_commands.CreateFCMPositionTransfer, kalshi_fcm.transfer_json)
+    # Block trade proposals: proposed by one side, accepted by the other (executed then)
+    propose_block_trade = operation(block_trade_commands.ProposeBlockTrade, block_trades.proposal_json)
+    accept_block_trade_proposal = operation(block_trade_commands.AcceptBlockTradeProposal, block_trades.proposal_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 
@@ -127,6 +132,10 @@ class KalshiOperations:
     def historical_cutoff(control: Any) -> dict[str, Any]:
         """Kalshi's four historical cutoffs (ISO 8601), and the events whose positions are archived."""
         return historical.historical_cutoff(control.ledger)
+
+    def block_trade_proposals(control: Any, user_id: str) -> dict[str, Any]:
+        """The block trade proposals the user is a party to, newest first."""
+        return block_trades.proposals_json(control.ledger, user_id)
 
     def api_usage_level(control: Any, user_id: str) -> dict[str, Any]:
         """The user's Kalshi Predictions tier (as GET /account/limits reports it) and live grants."""

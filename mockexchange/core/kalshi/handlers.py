@@ -7,6 +7,7 @@ from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi import order_handlers as orders
 from mockexchange.core.kalshi.account_handlers import add_account_handlers
 from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
+from mockexchange.core.kalshi.block_trade_commands import AcceptBlockTradeProposal, ProposeBlockTrade
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMPositionTransfer,
     CreateFCMSubtrader,
@@ -86,3 +87,5 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(IntraExchangeInstanceTransfer, ledger.subaccounts.instance_transfer)
     handlers.add(CompleteInstanceTransfer, ledger.subaccounts.complete_instance_transfer)
     handlers.add(SetTargetBalanceAllocation, ledger.subaccounts.set_target_balance_allocation)
+    handlers.add(ProposeBlockTrade, ledger.block_trades.propose)
+    handlers.add(AcceptBlockTradeProposal, ledger.block_trades.accept)

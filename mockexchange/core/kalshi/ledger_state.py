@@ -19,6 +19,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.archive import Archive
+from mockexchange.core.kalshi.block_trade_records import BlockTradeState
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm_state import FcmState
@@ -95,6 +96,7 @@ class LedgerState:
     subaccount_state: SubaccountState = field(default_factory=SubaccountState)
     archive: Archive = field(default_factory=Archive)  # the historical cutoff, the ended orders, the archived events
     fcm_state: FcmState = field(default_factory=FcmState)  # FCM members' subtrader settings and position transfers
+    block_trades: BlockTradeState = field(default_factory=BlockTradeState)  # block trade proposals (block_trades.py)
 
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
@@ -159,6 +161,7 @@ class LedgerState:
         self.subaccount_state.clear()
         self.archive.clear()
         self.fcm_state.clear()
+        self.block_trades.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()
