@@ -35,7 +35,7 @@ class Party:
 class BlockTradeProposal:
     """One proposal: `count` hundredths of `market_ticker` at YES price `price`, the buyer buying YES from the seller.
     Pending until both sides accepted (then executed at once, or failed if a side could not pay) or until it
-    expires at `expiration_ts`."""
+    expires at `expiration_ts` (`status_at`: the status is kept `pending` then, and read as expired)."""
 
     proposal_id: str
     proposer_user_id: str
@@ -69,19 +69,16 @@ class BlockTradeProposal:
 @dataclass(eq=False)
 class BlockTradeState:
     """The proposals the ledger keeps (one object on `LedgerState`): by id, and each party's ids in the order they
-    were proposed (a user's list pages over it), and the pending ones' ids (what may expire)."""
+    were proposed (a user's list pages over it)."""
 
     proposals: dict[str, BlockTradeProposal] = field(default_factory=dict)
     by_user: dict[str, list[str]] = field(default_factory=dict)
-    pending: dict[str, None] = field(default_factory=dict)  # the pending proposals' ids
 
     def add(self, proposal: BlockTradeProposal) -> None:
         self.proposals[proposal.proposal_id] = proposal
-        self.pending[proposal.proposal_id] = None
         for user_id in dict.fromkeys((proposal.buyer.user_id, proposal.seller.user_id)):
             self.by_user.setdefault(user_id, []).append(proposal.proposal_id)
 
     def clear(self) -> None:
         self.proposals.clear()
         self.by_user.clear()
-        self.pending.clear()

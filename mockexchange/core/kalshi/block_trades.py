@@ -8,8 +8,9 @@ price, the seller sells it; `maker_side` says whose fill is the maker's (yes: th
 fee schedule as maker or taker. Both fills are checked first against every bound and each side's cash (run through
 copies, batch_checks.py's `run_bounds`); a side that cannot pay fails the proposal and moves nothing.
 
-A pending proposal expires at its `expiration_ts` on the exchange clock: a read shows it expired from then on
-(`status_at`), and every command of this part first marks the ones due, each dated at its own expiration.
+A pending proposal expires at its `expiration_ts` on the exchange clock: it is expired to every read and command from
+then on (`status_at`: worked out from the clock, not kept, so a refused accept changes nothing and a state file replays
+to the same answers).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from mockexchange.core.kalshi.batch_checks import run_bounds
 from mockexchange.core.kalshi.block_trade_commands import AcceptBlockTradeProposal, ProposeBlockTrade
 from mockexchange.core.kalshi.block_trade_records import (
     EXECUTED,
-    EXPIRED,
     FAILED,
     PENDING,
     BlockTradeProposal,
@@ -108,8 +108,9 @@ class BlockTrading:
         with state.lock:
             now = self._begin()
             proposal = self.proposal_for(command.user_id, command.block_trade_proposal_id)
-            if proposal.status != PENDING:
-                raise Refusal(f"block trade proposal {proposal.proposal_id!r} is {proposal.status}",
+            status = proposal.status_at(now)
+            if status != PENDING:
+                raise Refusal(f"block trade proposal {proposal.proposal_id!r} is {status}",
                               code="invalid_parameters")  # fmt: skip
             side = next((s for s in proposal.party_of(command.user_id) if _accepted(proposal, s) is None), None)
             if side is None:
@@ -129,20 +130,9 @@ class BlockTrading:
             return proposal
 
     def _begin(self) -> datetime:
-        """Now, every transition and expiry due by now made first (under the lock)."""
+        """Now, every market transition due by now made first (under the lock)."""
         self.run_due()
-        now = self.state.clock.now()
-        self.expire_due(now)
-        return now
-
-    def expire_due(self, now: datetime) -> None:
-        """Every pending proposal whose expiration is due by `now` expired, dated at its expiration."""
-        blocks = self.state.block_trades
-        for proposal_id in list(blocks.pending):
-            proposal = blocks.proposals[proposal_id]
-            if proposal.expiration_ts <= now:
-                proposal.status, proposal.updated_ts = EXPIRED, proposal.expiration_ts
-                del blocks.pending[proposal_id]
+        return self.state.clock.now()
 
     def _party(self, user_id: str, subtrader_id: str | None, subaccount: int | None, named: str) -> Party:
         """A side of a trade: the user's account (refused if none), as its FCM subtrader or its subaccount."""
@@ -170,7 +160,6 @@ class BlockTrading:
         """The trade of a proposal both sides accepted, or its failure (nothing moved) if a bound or a side's cash
         refuses it, or its market takes no trading now."""
         state = self.state
-        del state.block_trades.pending[proposal.proposal_id]
         count, price = proposal.count, proposal.price
         buyer, seller = proposal.buyer, proposal.seller
         try:
