@@ -138,6 +138,10 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("PUT", "/portfolio/order_groups/{order_group_id}/reset"),
         ("PUT", "/portfolio/order_groups/{order_group_id}/trigger"),
         ("PUT", "/portfolio/order_groups/{order_group_id}/limit"),
+        # Block trade proposals (issue 54)
+        ("GET", "/communications/block-trade-proposals"),
+        ("POST", "/communications/block-trade-proposals"),
+        ("POST", "/communications/block-trade-proposals/{block_trade_proposal_id}/accept"),
     }
 
 

@@ -33,6 +33,7 @@ from mockexchange.venues.kalshi import (
     account,
     api_keys,
     balance,
+    block_trades,
     candlesticks,
     catalogue,
     fcm,
@@ -61,6 +62,8 @@ BALANCE = ("read", "read::portfolio_balance")
 TRANSFER = ("write", "write::transfer")
 FCM_RISK = ("write", "write::fcm_risk")  # FCM subtrader creation, trading blocks, daily caps
 TRADE = ("write", "write::trade")  # orders
+BLOCK_READ = ("read", "read::block_trade_accept")  # block trade proposals
+BLOCK_ACCEPT = ("write", "write::block_trade_accept")
 LEGACY = ("legacy",)  # the profile of the operations 3.34.0 no longer has
 ACCOUNT, MARKET, ALL = "account", "market", "all"  # an operation's reach
 
@@ -256,6 +259,14 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/limit", "UpdateOrderGroupLimit",
               order_groups.changing(UpdateOrderGroupLimit), TRADE, body=order_groups.LIMIT, generated=False, parts=True,
               worker=True),  # (a limit below the window triggers the group: every one of its orders cancelled)
+    # communications: block trade proposals, proposed by one side and accepted by the other
+    Operation("GET", "/communications/block-trade-proposals", "GetBlockTradeProposals", block_trades.get_proposals,
+              BLOCK_READ, generated=False, reach=ACCOUNT),
+    Operation("POST", "/communications/block-trade-proposals", "ProposeBlockTrade", block_trades.propose, WRITE,
+              body=block_trades.PROPOSE, status=201, generated=False),
+    Operation("POST", "/communications/block-trade-proposals/{block_trade_proposal_id}/accept",
+              "AcceptBlockTradeProposal", block_trades.accept, BLOCK_ACCEPT, body=block_trades.ACCEPT, status=204,
+              generated=False, parts=True),
 )  # fmt: skip
 
 BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}
