@@ -284,8 +284,8 @@ def test_refusals_of_the_flow_are_kalshis_and_change_nothing(mock, users):
     alice, bob, carol = users
     rfq_id = ask(alice)
     assert alice.post(RFQS, json={"market_ticker": M, "contracts": 1, "rest_remainder": False}).status_code == 409
-    assert alice.post(QUOTES, json={"rfq_id": rfq_id, "yes_bid": "0.4", "no_bid": "0.5",
-                                    "rest_remainder": False}).status_code == 400  # fmt: skip  (its own RFQ)
+    own = {"rfq_id": rfq_id, "yes_bid": "0.4", "no_bid": "0.5", "rest_remainder": False}
+    assert alice.post(QUOTES, json=own).status_code == 400  # its own RFQ: a self trade
     quote_id = quote(bob, rfq_id)
     before = state(mock)
     kalshi_400(alice.put(f"{QUOTES}/{quote_id}/accept", json={"accepted_side": "maybe"}))
