@@ -46,6 +46,11 @@ class Settings:
     # Ended (cancelled or executed) Kalshi orders each account keeps, for GET /portfolio/orders and /historical/orders;
     # past it, its oldest (by when it ended) are forgotten. Resting orders are always kept. Each account's own.
     kalshi_ended_orders: int = 10_000
+    # Kalshi's RFQ timers on the exchange clock (core/kalshi/communications.py): an accepted quote its maker has not
+    # confirmed within the window is voided; a confirmed one executes when the execution timer ends (Kalshi's RFQ
+    # guide: 30 s and 15 s; the mock has no high-volatility markets, whose are 3 s and 1 s).
+    kalshi_rfq_confirm_window_s: float = 30.0
+    kalshi_rfq_execution_delay_s: float = 15.0
     # Kalshi's REST portfolio reads (positions, balance, fills, settlements) answer with the state of this many
     # milliseconds ago on the exchange clock, as production lags fills by about a second; the websocket stays
     # immediate. 0: no lag (nothing extra is kept). Changed at run time with POST /_admin/rest_lag (docs/kalshi.md).

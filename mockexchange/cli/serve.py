@@ -164,6 +164,13 @@ def _behaviour_options(p: argparse._ArgumentGroup) -> None:
         help="ended Kalshi orders each account keeps for its order reads; past N its oldest are forgotten (resting "
         "orders always stay; default: %(default)s)",
     )  # fmt: skip
+    for timer, words in (("confirm_window", "the time a maker has to confirm an accepted Kalshi RFQ quote"),
+                         ("execution_delay", "the time from a quote's confirmation to its execution")):  # fmt: skip
+        option = f"kalshi_rfq_{timer}_s"
+        p.add_argument(
+            "--" + option.replace("_", "-"), type=positive_float, default=getattr(Settings(), option), metavar="S",
+            help=f"{words}, in seconds of the exchange clock (default: %(default)s)",
+        )  # fmt: skip
     p.add_argument(
         "--deribit-history-size", type=positive_int, default=Settings().deribit_history_size, metavar="N",
         help="closed Deribit orders, trades, transaction log entries, deposits and withdrawals, and transfers each "

@@ -117,7 +117,8 @@ def _beneath(args: argparse.Namespace, mock: MockApp) -> str:
 
 # The options named as the settings they set, which take them as given.
 _AS_GIVEN = (
-    "host admin_open admin_token kalshi_ended_orders deribit_history_size rest_lag_ms rate_limit_tier state "
+    "host admin_open admin_token kalshi_ended_orders kalshi_rfq_confirm_window_s kalshi_rfq_execution_delay_s "
+    "deribit_history_size rest_lag_ms rate_limit_tier state "
     "state_journal state_recover journal_size journal_max_bytes generated_responses max_connections replay perps"
 )
 

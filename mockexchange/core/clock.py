@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -85,6 +85,30 @@ class SystemClock:
             yield when
         finally:
             self._pin.at = previous
+
+
+class FixedClock:
+    """A clock that reads one instant: the exchange clock as what falls due at that time reads it (a part swaps it in
+    while it makes what fell due, so every record made meanwhile is dated then)."""
+
+    __slots__ = ("when",)
+
+    def __init__(self, when: datetime) -> None:
+        self.when = when
+
+    def now(self) -> datetime:
+        return self.when
+
+
+@contextmanager
+def fixed_at(holder: Any, when: datetime) -> Iterator[None]:
+    """`holder.clock` reads `when` meanwhile (a `FixedClock`): what falls due at `when` is made at that time."""
+    clock = holder.clock
+    holder.clock = FixedClock(when)
+    try:
+        yield
+    finally:
+        holder.clock = clock
 
 
 class ManualClock:

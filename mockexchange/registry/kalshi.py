@@ -6,6 +6,7 @@ banner and how the proxy forwards to it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from mockexchange.admin.kalshi.banner import BANNER
@@ -25,6 +26,7 @@ from mockexchange.core.kalshi import (
     key_commands,
     order_commands,
     order_group_commands,
+    rfq_commands,
     subaccount_commands,
 )
 from mockexchange.core.kalshi.checks import LedgerError
@@ -49,7 +51,7 @@ from mockexchange.venues.kalshi.websocket import WS_PATH
 
 NAME = "kalshi"
 # What a Kalshi client may change through the venue: its orders and order groups, its subaccounts and the moves of
-# cash inside its account, its API keys and usage level, an FCM member's desk.
+# cash inside its account, its API keys and usage level, an FCM member's desk, its RFQs and quotes.
 COMMANDS = frozenset({
     order_commands.PlaceOrder, order_commands.PlaceOrders, order_commands.CancelOrder, order_commands.CancelOrders,
     order_commands.CancelAllOrders, order_commands.AmendOrder, order_commands.DecreaseOrder,
@@ -64,6 +66,8 @@ COMMANDS = frozenset({
     key_commands.CreateApiKey, key_commands.DeleteApiKey, account_commands.GrantApiUsageLevel,
     fcm_commands.CreateFCMSubtrader, fcm_commands.UpdateFCMEventContractDailyCap,
     fcm_commands.UpdateFCMSubtraderBlockedCategories, fcm_commands.CreateFCMPositionTransfer,
+    rfq_commands.CreateRfq, rfq_commands.DeleteRfq, rfq_commands.CreateQuote, rfq_commands.DeleteQuote,
+    rfq_commands.AcceptQuote, rfq_commands.ConfirmQuote,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -114,6 +118,16 @@ ADMIN = {
     "fcm/blocked_categories": "set_fcm_blocked_category",
     "fcm/error_accounts": "set_fcm_error_account",
     "fcm/position_transfers": "fcm_position_transfer",
+    # RFQs and quotes (control/kalshi/communications.py), and their reads
+    "rfqs": "create_rfq",
+    "rfqs/delete": "delete_rfq",
+    "quotes": "create_quote",
+    "quotes/delete": "delete_quote",
+    "quotes/accept": "accept_quote",
+    "quotes/confirm": "confirm_quote",
+    "rfqs/show": "rfqs",
+    "quotes/show": "quotes",
+    "communications_id/show": "communications_id",
 }
 ADMIN_READS = {"rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status"}
 
@@ -129,7 +143,11 @@ KIT = Kit(
 
 def _state(parts: MockParts) -> dict[str, Any]:
     settings = parts.settings
-    ledger = Ledger(clock=parts.clock, bus=parts.bus, ids=parts.ids, kept_ended=settings.kalshi_ended_orders)
+    confirm_window = timedelta(seconds=settings.kalshi_rfq_confirm_window_s)
+    rfq_timers = (confirm_window, timedelta(seconds=settings.kalshi_rfq_execution_delay_s))
+    ledger = Ledger(
+        clock=parts.clock, bus=parts.bus, ids=parts.ids, kept_ended=settings.kalshi_ended_orders, rfq_timers=rfq_timers
+    )
     # ValueError: an unknown policy. Its keys' changes go on the bus (the inspector's feed follows them).
     registry = KeyRegistry(settings.kalshi_key_policy, bus=parts.bus)
     # Generated, parser-breaking answers instead of ledger data: the seed, the numbering, what was served.

@@ -83,8 +83,10 @@ from mockexchange.version import __version__
 # 41: a perps order and fill name who placed it (`source`: its user, or the exchange's liquidations and exit triggers);
 #     the perps exchange keeps what falls due on its clock (funding, mark paths), its exit triggers and liquidations; a
 #     perps position what funding it was paid.
-# 42: the Kalshi ledger keeps the rules RFQ makers quote by (`rfq_makers`).
-LAYOUT = 42
+# 42: the Kalshi ledger keeps its RFQs and quotes (`communications`), and its schedule holds their timers beside
+#     the markets' tickers (core/kalshi/due.py's `Timer`).
+# 43: the Kalshi ledger keeps the rules RFQ makers quote by (`rfq_makers`).
+LAYOUT = 43
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

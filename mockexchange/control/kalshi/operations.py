@@ -4,7 +4,8 @@ which `Control` binds as its own (the venue's registration names this table), so
 (`MockServer`) and scenarios call each by its name. What each answers
 is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.py), markets (kalshi_markets.py),
 orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
-subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py).
+subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py), RFQs
+and quotes (communications.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
+from mockexchange.control.kalshi import communications, historical, rest_lag
 from mockexchange.control.kalshi import fcm as kalshi_fcm
-from mockexchange.control.kalshi import historical, rest_lag
 from mockexchange.control.kalshi import markets as kalshi_markets
 from mockexchange.control.kalshi import order_groups as kalshi_order_groups
 from mockexchange.control.kalshi import orders as orders
@@ -31,6 +32,7 @@ from mockexchange.core.kalshi import (
     market_commands,
     order_commands,
     order_group_commands,
+    rfq_commands,
     seeded_order_commands,
     subaccount_commands,
 )
@@ -111,6 +113,13 @@ class KalshiOperations:
     )
     set_fcm_error_account = operation(fcm_commands.SetFCMErrorAccount, kalshi_fcm.error_account_json)
     fcm_position_transfer = operation(fcm_commands.CreateFCMPositionTransfer, kalshi_fcm.transfer_json)
+    # RFQs and quotes
+    create_rfq = operation(rfq_commands.CreateRfq, communications.rfq_json)
+    delete_rfq = operation(rfq_commands.DeleteRfq, communications.rfq_json)
+    create_quote = operation(rfq_commands.CreateQuote, communications.quote_json)
+    delete_quote = operation(rfq_commands.DeleteQuote, communications.quote_json)
+    accept_quote = operation(rfq_commands.AcceptQuote, communications.quote_json)
+    confirm_quote = operation(rfq_commands.ConfirmQuote, communications.quote_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 
@@ -131,3 +140,30 @@ class KalshiOperations:
     def api_usage_level(control: Any, user_id: str) -> dict[str, Any]:
         """The user's Kalshi Predictions tier (as GET /account/limits reports it) and live grants."""
         return kalshi_account.api_usage_level(control.ledger, control.rate_limiter.tier, user_id)
+
+    def rfqs(
+        control: Any,
+        status: str | None = None,
+        market_ticker: str | None = None,
+        event_ticker: str | None = None,
+        user_id: str | None = None,
+        subaccount: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The RFQs that match every filter given, newest first (every user may read every RFQ)."""
+        return communications.rfqs(control.ledger, status, market_ticker, event_ticker, user_id, subaccount)
+
+    def quotes(
+        control: Any,
+        user_id: str,
+        rfq_id: str | None = None,
+        status: str | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The quotes the user made or was offered that match every filter given (`min_ts`, `max_ts`: Unix seconds
+        its last update is within), newest first."""
+        return communications.quotes(control.ledger, user_id, rfq_id, status, min_ts, max_ts)
+
+    def communications_id(control: Any, user_id: str) -> dict[str, Any]:
+        """The user's communications id (Kalshi's GET /communications/id), drawn at its first need."""
+        return communications.communications_id(control.ledger, user_id)

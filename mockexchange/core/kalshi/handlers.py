@@ -33,6 +33,14 @@ from mockexchange.core.kalshi.order_group_commands import (
     TriggerOrderGroup,
     UpdateOrderGroupLimit,
 )
+from mockexchange.core.kalshi.rfq_commands import (
+    AcceptQuote,
+    ConfirmQuote,
+    CreateQuote,
+    CreateRfq,
+    DeleteQuote,
+    DeleteRfq,
+)
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.core.kalshi.subaccount_commands import (
     ApplyMarginSubaccountTransfer,
@@ -86,3 +94,10 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(IntraExchangeInstanceTransfer, ledger.subaccounts.instance_transfer)
     handlers.add(CompleteInstanceTransfer, ledger.subaccounts.complete_instance_transfer)
     handlers.add(SetTargetBalanceAllocation, ledger.subaccounts.set_target_balance_allocation)
+    # (RFQs and quotes: core/kalshi/communications.py)
+    handlers.add(CreateRfq, ledger.communications.create_rfq)
+    handlers.add(DeleteRfq, ledger.communications.delete_rfq)
+    handlers.add(CreateQuote, ledger.communications.create_quote)
+    handlers.add(DeleteQuote, ledger.communications.delete_quote)
+    handlers.add(AcceptQuote, ledger.communications.accept_quote)
+    handlers.add(ConfirmQuote, ledger.communications.confirm_quote)

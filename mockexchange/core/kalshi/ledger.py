@@ -3,7 +3,8 @@
 What it holds is one `LedgerState` (ledger_state.py); its parts, made here, each own one idea over that state and take
 the steps of the others they call: `catalogue` (series, events, markets, fees), `lifecycle` (the markets' and the
 exchange's statuses and their schedule), `trading` (orders), `filling` (fills), `subaccounts`, `groups` (order groups),
-`liquidity` (the house's levels), `feed` (market stats and trades), `fcm` (the FCM desk). Its own methods open
+`liquidity` (the house's levels), `feed` (market stats and trades), `fcm` (the FCM desk), `communications` (RFQs and
+quotes, their timers on the lifecycle's schedule). Its own methods open
 accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
 
 Every change goes through a part's method or the ledger's, under one lock, and is published as one `Change` on the bus
@@ -43,6 +44,13 @@ from mockexchange.core.kalshi.checks import (
     LedgerError,
     check_cash,
 )
+from mockexchange.core.kalshi.communications import (
+    CONFIRM_DUE,
+    CONFIRM_WINDOW,
+    EXECUTE_DUE,
+    EXECUTION_DELAY,
+    Communications,
+)
 from mockexchange.core.kalshi.fcm import FcmDesk
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.filling import Filling
@@ -53,6 +61,7 @@ from mockexchange.core.kalshi.market_feed import LedgerFeed
 from mockexchange.core.kalshi.matching import Matching
 from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.order_upkeep import KEPT_ENDED, OrderUpkeep
+from mockexchange.core.kalshi.rfq_execution import QuoteExecution
 from mockexchange.core.kalshi.subaccounts import Subaccounts
 from mockexchange.core.kalshi.trading import Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, Transfer
@@ -68,6 +77,7 @@ class Ledger:
         fee_schedule: QuadraticFee | None = None,
         ids: Callable[[], str] | None = None,
         kept_ended: int = KEPT_ENDED,
+        rfq_timers: tuple[timedelta, timedelta] = (CONFIRM_WINDOW, EXECUTION_DELAY),
     ) -> None:
         new_id: Callable[[], str] = ids or IdFactory()
         self.state = state = LedgerState(
@@ -94,10 +104,16 @@ class Ledger:
         self.filling = filling = Filling(
             state, catalogue, lifecycle.due_until, feed.print_trade, fcm.executed_moved
         )  # fills: one, a batch, a match's sides
-        self.trading = Trading(
+        self.trading = trading = Trading(
             state, Matching(state, kept, filling, groups.group_matched), kept, catalogue, run_due, subaccounts.known,
             groups, fcm.order_refusal,
         )  # fmt: skip
+        execution = QuoteExecution(state, trading.submit_order, trading.cancel_order, catalogue.fee_rule_for)
+        self.communications = communications = Communications(
+            state, run_due, subaccounts.known, catalogue.fee_rule_for, execution, *rfq_timers
+        )  # RFQs and quotes; their timers and a market's close come through the lifecycle's schedule
+        lifecycle.timers.update({CONFIRM_DUE: communications.confirm_due, EXECUTE_DUE: communications.execute_due})
+        lifecycle.on_close.append(communications.market_closed)
 
     @property
     def contracts_filled(self) -> Decimal:

@@ -20,6 +20,7 @@ from mockexchange.core.events import EventBus
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.archive import Archive
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.due import Due
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
@@ -28,6 +29,7 @@ from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
+from mockexchange.core.kalshi.rfq_state import CommunicationsState
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.subaccount_records import SubaccountState
 from mockexchange.core.kalshi.transfers import Transfer
@@ -65,7 +67,7 @@ class LedgerState:
     exchange: ExchangeStatus = field(default_factory=ExchangeStatus)
     # The lifecycle's schedule (lifecycle.py) and its wiring: the app's timer and, with a state file, its lock.
     due_times: list[datetime] = field(default_factory=list)
-    due_at: dict[datetime, list[str]] = field(default_factory=dict)
+    due_at: dict[datetime, list[Due]] = field(default_factory=dict)  # tickers, and the parts' timers (due.py)
     on_schedule: Callable[[], None] | None = None
     due_guard: Callable[[], AbstractContextManager[object]] | None = None
     # The recent past of what lagged reads show, while a lag is set (`set_lag`); shared with the position store.
@@ -98,6 +100,7 @@ class LedgerState:
     fcm_state: FcmState = field(default_factory=FcmState)  # FCM members' subtrader settings and position transfers
     # the rules RFQ makers quote by, by name, in the order first set (rfq_makers.py)
     rfq_makers: dict[str, SetRfqMaker] = field(default_factory=dict)
+    communications: CommunicationsState = field(default_factory=CommunicationsState)  # RFQs, quotes (rfq_state.py)
 
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
@@ -163,6 +166,7 @@ class LedgerState:
         self.archive.clear()
         self.fcm_state.clear()
         self.rfq_makers.clear()
+        self.communications.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()

@@ -22,6 +22,11 @@ then `activated`); a result `determined`; the payout `settled`. Closing and resu
 resting orders on reactivation), as determining and settling do;
 pausing cancels the orders placed with `cancel_order_on_pause`; an order's expiration is one more due time of its
 market.
+
+The same schedule holds the other parts' timers (one heap of due times): an entry is a market's ticker (a `str`) or a
+`Timer` (due.py), whose `kind` names the part's handler registered in `timers` (the communications part's quote timers,
+communications.py), made at its due time as a transition is. A market that closes tells the parts that asked
+(`on_close`: its open RFQs close), at the time it closes.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from typing import TYPE_CHECKING
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.due import Due, Timer
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.footprints import long_work
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, STATUS, Lifecycle, StatusMoved
@@ -87,9 +93,9 @@ def tradable(state: LedgerState, ticker: str) -> Market | None:
     return market
 
 
-def schedule(state: LedgerState, when: datetime, ticker: str) -> None:
-    """The market `ticker` is looked at when `when` comes (its transition, or an order's expiry, may fall due then);
-    the app's timer is told if that is the schedule's earliest time."""
+def schedule(state: LedgerState, when: datetime, ticker: Due) -> None:
+    """The market `ticker` (or a part's `Timer`) is looked at when `when` comes (its transition, or an order's expiry,
+    may fall due then); the app's timer is told if that is the schedule's earliest time."""
     tickers = state.due_at.get(when)
     if tickers is not None:
         tickers.append(ticker)
@@ -120,6 +126,9 @@ class MarketLifecycle:
         self.clear_book = clear_book
         self.cancel_on_pause = cancel_on_pause
         self.executed_moved = executed_moved
+        # The other parts' timers by kind, and what a market's close tells them: set by the ledger as it makes them.
+        self.timers: dict[str, Callable[[str, datetime], None]] = {}
+        self.on_close: list[Callable[[Market, datetime], None]] = []
 
     # -- the schedule ----------------------------------------------------------------------------------------------
 
@@ -168,9 +177,11 @@ class MarketLifecycle:
             if when > now:
                 continue
             for ticker in state.due_at.get(when, ()):
-                market = state.markets.get(ticker)
+                market = state.markets.get(ticker) if isinstance(ticker, str) else None
                 if market is not None:
-                    work += (len(market.book) if market.book is not None else 0) + len(state.positions.holders(ticker))
+                    work += (len(market.book) if market.book is not None else 0) + len(
+                        state.positions.holders(market.ticker)
+                    )
         return work
 
     def due_until(self, now: datetime) -> None:
@@ -180,6 +191,9 @@ class MarketLifecycle:
         while heap and heap[0] <= now:
             when = heapq.heappop(heap)
             for ticker in due_at.pop(when):
+                if isinstance(ticker, Timer):
+                    self.timers[ticker.kind](ticker.key, when)
+                    continue
                 market = markets.get(ticker)
                 if market is not None:
                     self._advance(market, when)
@@ -219,6 +233,8 @@ class MarketLifecycle:
         else:
             self._status_moved(market, when)
         self.clear_book(market, when, CLOSE_CANCEL)
+        for closed in self.on_close:
+            closed(market, when)
 
     def _finalize(self, market: Market, when: datetime) -> None:
         """Pay the determined market's positions (winners a dollar a contract); its resting orders are cancelled."""

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from mockexchange.core.clock import Clock
+from mockexchange.core.clock import Clock, fixed_at
 from mockexchange.core.events import EventBus
 from mockexchange.core.perps import funding, margin, mark_path
 from mockexchange.core.perps.cash import MarginCash
@@ -45,16 +45,6 @@ class _NoCash:
 
     def subaccounts(self, user_id: str) -> int:
         return 0
-
-
-class _Fixed:
-    """The exchange clock as what falls due at one time reads it (`PerpsExchange._at`)."""
-
-    def __init__(self, when: datetime) -> None:
-        self.when = when
-
-    def now(self) -> datetime:
-        return self.when
 
 
 class PerpsExchange:
@@ -120,12 +110,8 @@ class PerpsExchange:
     def _at(self, when: datetime) -> Iterator[None]:
         """Make what fell due at `when` at that time: every time the exchange reads meanwhile (a fill's, a trigger's, a
         liquidation's record) is `when`, not the time the clock has moved on to."""
-        state, clock = self.state, self.state.clock
-        state.clock = _Fixed(when)
-        try:
+        with fixed_at(self.state, when):
             yield
-        finally:
-            state.clock = clock
 
     def next_due(self) -> datetime | None:
         """When something next falls due on the exchange clock: a path's point, a funding time or an order's expiry
