@@ -315,6 +315,7 @@ NOT_COMMANDS = {
     "withdrawal": "transfer('withdrawal', ...)",
     "api_usage_level": "a read",
     "exchange_status": "a read",
+    "rfq_makers": "a read",
     "perps_account": "a read",
     "perps_liquidations": "a read",
 }

@@ -41,6 +41,7 @@ from mockexchange.core.kalshi.rfq_commands import (
     DeleteQuote,
     DeleteRfq,
 )
+from mockexchange.core.kalshi.rfq_maker_commands import RemoveRfqMaker, SetRfqMaker
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.core.kalshi.subaccount_commands import (
     ApplyMarginSubaccountTransfer,
@@ -101,3 +102,6 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(DeleteQuote, ledger.communications.delete_quote)
     handlers.add(AcceptQuote, ledger.communications.accept_quote)
     handlers.add(ConfirmQuote, ledger.communications.confirm_quote)
+    # (market makers that quote RFQs by a rule: core/kalshi/rfq_makers.py)
+    handlers.add(SetRfqMaker, ledger.rfq_makers.set_rule)
+    handlers.add(RemoveRfqMaker, ledger.rfq_makers.remove_rule)
