@@ -315,6 +315,11 @@ NOT_COMMANDS = {
     "withdrawal": "transfer('withdrawal', ...)",
     "api_usage_level": "a read",
     "exchange_status": "a read",
+    "rfqs": "a read",
+    "quotes": "a read",
+    # a read; a user's id drawn at its first need is drawn from a seeded mock's seed and the user, whichever need
+    # came first, and a snapshot keeps it
+    "communications_id": "a read",
     "rfq_makers": "a read",
     "perps_account": "a read",
     "perps_liquidations": "a read",
