@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import plain_http
 import pytest
+from kalshi_http import ok
+from module_mocks import fresh, module_mock, signed
 from state_sql import sql
 
 from mockexchange.core.book import ASK, BID, Book
@@ -56,10 +58,12 @@ def seeded(mock: MockServer) -> MockServer:
     return mock
 
 
+server_fixture = module_mock("server", T0)
+
+
 @pytest.fixture
-def mock():
-    with MockServer(clock=ManualClock(T0)) as server:
-        yield seeded(server)
+def mock(server: MockServer) -> MockServer:
+    return seeded(fresh(server, T0))
 
 
 def quotes_of(mock: MockServer, user_id: str = "bot") -> list[dict]:
@@ -100,6 +104,34 @@ def test_a_bots_rfq_loop_runs_unattended_against_the_rule(mock: MockServer) -> N
     executed = quotes_of(mock)[0]
     assert executed["status"] == "executed" and executed["executed_ts"] == "2026-11-02T15:00:18+00:00"
     assert (position(mock, "bot"), position(mock, "desk")) == ("10.00", "-10.00")
+
+
+def test_a_bots_signed_rfq_loop_over_kalshis_rest_runs_unattended(mock: MockServer) -> None:
+    """The bot speaks only Kalshi's REST (signed); the maker is the rule; the clock moves through the admin API."""
+    done(mock, "rfq_makers", {"user_id": "desk", "rule": "fed", "spread": "0.04", "quote_delay_s": 1,
+                              "confirm_delay_s": 2})  # fmt: skip
+    with signed(mock, "bot") as bot, signed(mock, "desk") as desk:
+        r = bot.post("/communications/rfqs", json={"market_ticker": M, "contracts_fp": "4.00", "rest_remainder": False})
+        assert r.status_code == 201, r.text
+        rfq_id = r.json()["id"]
+        assert ok(bot, "/communications/quotes", rfq_id=rfq_id)["quotes"] == []
+        wait(mock, 1)
+        (quote,) = ok(bot, "/communications/quotes", rfq_id=rfq_id)["quotes"]
+        assert (quote["yes_bid_dollars"], quote["no_bid_dollars"], quote["status"]) == ("0.4300", "0.5300", "open")
+        r = bot.put(f"/communications/rfqs/{rfq_id}/quotes/{quote['id']}/accept", json={"accepted_side": "yes"})
+        assert r.status_code == 204, r.text
+        wait(mock, 2)
+        assert ok(desk, f"/communications/quotes/{quote['id']}")["quote"]["status"] == "confirmed"
+        wait(mock, 15)
+        executed = ok(bot, f"/communications/quotes/{quote['id']}")["quote"]
+        assert executed["status"] == "executed"
+        # the maker bought YES at 0.43, the bot sold it (bought NO at 0.57)
+        held = {name: ok(client, "/portfolio/positions", ticker=M)["market_positions"]
+                for name, client in (("bot", bot), ("desk", desk))}  # fmt: skip
+        assert [row["position_fp"] for row in held["desk"]] == ["4.00"]
+        assert [row["position_fp"] for row in held["bot"]] == ["-4.00"]
+        fills = ok(bot, "/portfolio/fills", ticker=M)["fills"]
+        assert {fill["order_id"] for fill in fills} == {executed["rfq_creator_order_id"]}
 
 
 def test_the_rule_quotes_at_its_due_time_even_when_the_clock_jumps_past_it(mock: MockServer) -> None:
