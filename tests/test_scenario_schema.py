@@ -28,7 +28,14 @@ def errors_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
 
 @pytest.mark.parametrize(
     "name",
-    ["fed-decision.yaml", "fcm-subtraders.yaml", "busy-market.yaml", "deribit-btc-book.yaml", "moving-book.yaml"],
+    [
+        "fed-decision.yaml",
+        "fcm-subtraders.yaml",
+        "busy-market.yaml",
+        "deribit-btc-book.yaml",
+        "moving-book.yaml",
+        "rfq-desk.yaml",
+    ],
 )
 def test_the_shipped_scenarios_are_valid(name):
     scenario = load_file(FIXTURES / name, grammar=GRAMMAR)
