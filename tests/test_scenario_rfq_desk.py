@@ -54,7 +54,8 @@ def test_a_bots_rfq_loop_runs_against_the_desk_as_the_file_says() -> None:
             assert quoted(bot, rfq_id)[0]["status"] == "executed"
             # the desk bought NO at 0.53; the bot YES at 0.47
             positions = bot.get("/portfolio/positions", params={"ticker": T400}).json()["market_positions"]
-            assert [(row["position_fp"], row["market_exposure_dollars"]) for row in positions] == [("10.00", "4.700000")]
+            held = [(row["position_fp"], row["market_exposure_dollars"]) for row in positions]
+            assert held == [("10.00", "4.700000")]
             mock.step(2)  # 30 minutes on, the book moves: mid 0.53
             rfq_id = ask(bot, "5")
             assert quoted(bot, rfq_id) == []
