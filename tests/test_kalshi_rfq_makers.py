@@ -214,12 +214,7 @@ def test_the_bids_a_rule_quotes(rule, structure, book, last, quoted) -> None:
 # -- kept, and refused ---------------------------------------------------------------------------------------------
 
 
-# The communications part holds the state's RFQs as it was made (`Communications.kept`), not as a snapshot restores it:
-# a restart from a snapshot reads no RFQ until that is mended in the part.
-STALE_PART = pytest.mark.xfail(reason="the communications part keeps the RFQs it was made with", strict=True)
-
-
-@pytest.mark.parametrize("snapshot", [pytest.param(True, marks=STALE_PART), False], ids=["snapshot", "commands"])
+@pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "commands"])
 def test_a_state_files_restart_keeps_the_rule(tmp_path: Path, snapshot: bool) -> None:
     path = tmp_path / "state.db"
     with MockServer(state=str(path), clock=ManualClock(T0)) as mock:
