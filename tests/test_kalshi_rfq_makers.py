@@ -163,6 +163,17 @@ def test_what_a_rule_ignores(mock: MockServer) -> None:
     }
 
 
+def test_a_target_costs_rfq_is_measured_by_what_either_side_would_offer(mock: MockServer) -> None:
+    # bids 0.44 and 0.54 on both markets (M's mid, OTHER's fair price): the bot pays 0.56 or 0.46 a contract
+    mock.set_rfq_maker("desk", "fed", fair_price="0.45", max_contracts="5")
+    small = mock.create_rfq("bot", M, False, target_cost="2.00")  # at most 4.34 on NO
+    mock.create_rfq("bot", OTHER, False, target_cost="3.00")  # some 6.3 on NO: over 5
+    wait(mock, 0)
+    (quote,) = quotes_of(mock)
+    assert quote["rfq_id"] == small["rfq_id"]
+    assert "0" < quote["yes_contracts"] < quote["no_contracts"] <= "5.00"
+
+
 def test_removing_the_rule_stops_it(mock: MockServer) -> None:
     mock.set_rfq_maker("desk", "fed", quote_delay_s=5)
     mock.create_rfq("bot", M, False, contracts="1")

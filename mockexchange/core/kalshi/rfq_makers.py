@@ -140,7 +140,8 @@ class RfqMakers:
                 schedule(self.state, rfq.created_ts + rule.quote_delay_s, Timer(MAKER_QUOTE_DUE, key))
 
     def quote_due(self, key: str, when: datetime) -> None:
-        """A rule's delay after an RFQ ended at `when`: its maker quotes the RFQ, if the rule still takes it."""
+        """A rule's delay after an RFQ was created ended at `when`: its maker quotes the RFQ, if the rule (as it is now)
+        still takes it."""
         rfq_id, name = json.loads(key)
         state = self.state
         rule = state.rfq_makers.get(name)
