@@ -28,7 +28,14 @@ def errors_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
 
 @pytest.mark.parametrize(
     "name",
-    ["fed-decision.yaml", "fcm-subtraders.yaml", "busy-market.yaml", "deribit-btc-book.yaml", "moving-book.yaml"],
+    [
+        "fed-decision.yaml",
+        "fcm-subtraders.yaml",
+        "busy-market.yaml",
+        "deribit-btc-book.yaml",
+        "moving-book.yaml",
+        "rfq-desk.yaml",
+    ],
 )
 def test_the_shipped_scenarios_are_valid(name):
     scenario = load_file(FIXTURES / name, grammar=GRAMMAR)
@@ -69,7 +76,8 @@ STEP_KINDS = (
     "fcm_position_transfer, fcm_subtrader, fill, historical_cutoff, index_path, index_price, intra_exchange_transfer, "
     "mark_price, market, order, pause_market, perp_cancel_order, perp_corporate_action, perp_exit_trigger, "
     "perp_mark_path, perp_market, perp_marks, perp_place_order, perp_risk_parameters, perp_update_market, "
-    "place_order, resume_market, settle, subaccount, subaccount_netting, subaccount_transfer, "
+    "place_order, remove_rfq_maker, resume_market, rfq_maker, settle, subaccount, subaccount_netting, "
+    "subaccount_transfer, "
     "target_balance_allocation, update_market, volatility, wait, "
     "withdrawal, ws_close"
 )
@@ -181,7 +189,7 @@ def test_broken_yaml_a_missing_file_and_the_wrong_shape(tmp_path):
     ]
     assert errors_of(tmp_path, "- a list\n") == [
         "1: must be a mapping with fields scenario, description, settings, users, series, events, markets, "
-        "positions, deribit, steps"
+        "positions, rfq_makers, deribit, steps"
     ]
     assert errors_of(tmp_path, "users: {user_id: a}\nsteps: 3\n") == [
         "1: users: must be a list",

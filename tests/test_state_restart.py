@@ -321,6 +321,7 @@ NOT_COMMANDS = {
     # a read; a user's id drawn at its first need is drawn from a seeded mock's seed and the user, whichever need
     # came first, and a snapshot keeps it
     "communications_id": "a read",
+    "rfq_makers": "a read",
     "perps_account": "a read",
     "perps_liquidations": "a read",
 }

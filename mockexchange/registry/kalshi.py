@@ -135,8 +135,14 @@ ADMIN = {
     "block_trade_proposals": "propose_block_trade",
     "block_trade_proposals/accept": "accept_block_trade_proposal",
     "block_trade_proposals/show": "block_trade_proposals",
+    # Market makers that quote RFQs by a rule (control/kalshi/rfq_makers.py)
+    "rfq_makers": "set_rfq_maker",
+    "rfq_makers/remove": "remove_rfq_maker",
 }
-ADMIN_READS = {"rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status"}
+ADMIN_READS = {
+    "rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status",
+    "rfq_makers": "rfq_makers",
+}  # fmt: skip
 
 
 # The kit's slices of Kalshi's published specs hold every operation the current profile serves (the route table's).

@@ -84,7 +84,8 @@ from mockexchange.version import __version__
 #     the perps exchange keeps what falls due on its clock (funding, mark paths), its exit triggers and liquidations; a
 #     perps position what funding it was paid.
 # 42: the Kalshi ledger keeps its RFQs and quotes (`communications`), and its schedule holds their timers beside
-#     the markets' tickers (core/kalshi/due.py's `Timer`); it keeps its block trade proposals (`block_trades`).
+#     the markets' tickers (core/kalshi/due.py's `Timer`); it keeps its block trade proposals (`block_trades`) and
+#     the rules RFQ makers quote by (`rfq_makers`).
 LAYOUT = 42
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

@@ -76,6 +76,10 @@ VALID: dict[str, dict[str, Any]] = {
                    "id": "w9"},
     "transfer": {"kind": "deposit", "user_id": "k1", "amount_cents": 100},
     "settle": {"ticker": "EV-A", "result": "yes"},
+    "set_rfq_maker": {"user_id": "k1", "rule": "r9", "markets": ["EV"], "price_from": "mid", "fair_price": "0.50",
+                      "spread": "0.02", "max_contracts": "10", "quote_delay_s": 1, "confirm": True,
+                      "confirm_delay_s": 0.5, "rest_remainder": False, "subaccount": 0},
+    "remove_rfq_maker": {"rule": "r1"},
     "advance_clock": {"seconds": 60},
     "create_deribit_account": {"user_id": "dn", "balances": {"BTC": "1"}, "account_id": 77, "username": "dn"},
     "create_deribit_subaccount": {"user_id": "d1", "balances": {"BTC": "1"}, "subaccount_id": 78, "username": "s"},
@@ -253,7 +257,7 @@ ON_A_POSITION = {
                                   "kind": None},
 }  # fmt: skip
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
-NO_ARGUMENTS |= {"historical_cutoff", "exchange_status"}
+NO_ARGUMENTS |= {"historical_cutoff", "exchange_status", "rfq_makers"}
 # Takes an id the ledger drew (at random here): its hostile values are tried by the test below.
 DRAWN_IDS = {
     "complete_intra_exchange_transfer",
@@ -271,6 +275,7 @@ def control() -> Control:
     control.add_fault(path="/trade-api/v2/portfolio/fills", status=503)  # rule 1, for remove_fault
     control.create_subaccount("k1")  # subaccount 1, for subaccount_transfer
     control.create_order_group("k1", contracts_limit=5, order_group_id="g1")
+    control.set_rfq_maker("k1", "r1")  # for remove_rfq_maker
     return control
 
 

@@ -1,7 +1,8 @@
 """The inspector's Kalshi panel: its accounts in the list (each user with its subaccounts' balances, the house apart)
 and one account (`GET /_admin/accounts/{user_id}?subaccount=N`: keys, balances, positions, fills, settlements,
-transfers and the picture's points; its insides, account_details.py, its orders, orders.py, and order groups,
-order_groups.py), and its markets (`GET /_admin/markets`, `GET /_admin/markets/{ticker}`: markets.py).
+transfers and the picture's points; its insides, account_details.py, its orders, orders.py, order groups,
+order_groups.py, and RFQs and quotes, communications.py), and its markets (`GET /_admin/markets`,
+`GET /_admin/markets/{ticker}`: markets.py).
 
 Its numbers are the Kalshi venue's own answers: its operations (venues/kalshi: balance, positions, history) are called
 as a key of the user with the query a client would send (`KALSHI_QUERIES`, venue.py), so `positions` is, byte for
@@ -22,6 +23,7 @@ from mockexchange.admin import openapi, pnl
 from mockexchange.admin.guard import AdminGuard, error
 from mockexchange.admin.handling import guarded, off_the_loop, path_named
 from mockexchange.admin.kalshi.account_details import DETAILS_QUERIES, SHOWN, account_details
+from mockexchange.admin.kalshi.communications import COMMUNICATIONS_QUERIES, communications
 from mockexchange.admin.kalshi.markets import MARKETS_QUERY, MarketReads
 from mockexchange.admin.kalshi.order_groups import GROUPS_QUERIES, order_groups
 from mockexchange.admin.kalshi.orders import ORDERS_QUERIES, orders
@@ -50,6 +52,7 @@ KALSHI_QUERIES = {
     **DETAILS_QUERIES,
     **ORDERS_QUERIES,
     **GROUPS_QUERIES,
+    **COMMUNICATIONS_QUERIES,
 }
 # A market's public changes (each payload names its `ticker`): its listing, book, trades, lifecycle and status; what
 # may change what every market shows.
@@ -143,6 +146,7 @@ class KalshiPanel(Panel):
             details = account_details(ctx, account, subaccount)
             shown_orders = orders(ctx, user_id, subaccount)
             shown_groups = order_groups(ctx, user_id, subaccount)
+            shown_communications = communications(ctx, user_id)
         names = "key_id key_type subaccount subtrader_id name scopes"
         keys = [fields(k, names, scopes=list(k.scopes)) for k in ctx.keys.for_user(user_id)[:SHOWN]]
         queries = {name: text.replace("SUBACCOUNT", str(subaccount)) for name, text in KALSHI_QUERIES.items()}
@@ -156,6 +160,7 @@ class KalshiPanel(Panel):
             **details,
             "orders": shown_orders,
             "order_groups": shown_groups,
+            "communications": shown_communications,
             "queries": queries,
             "pnl": {"markets": markets, "complete": replayed},
         }

@@ -5,7 +5,7 @@ which `Control` binds as its own (the venue's registration names this table), so
 is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.py), markets (kalshi_markets.py),
 orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
 subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py), RFQs
-and quotes (communications.py), block trade proposals (block_trades.py).
+and quotes (communications.py), block trade proposals (block_trades.py), the rules of RFQ makers (rfq_makers.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
-from mockexchange.control.kalshi import block_trades, communications, historical, rest_lag
+from mockexchange.control.kalshi import block_trades, communications, historical, rest_lag, rfq_makers
 from mockexchange.control.kalshi import fcm as kalshi_fcm
 from mockexchange.control.kalshi import markets as kalshi_markets
 from mockexchange.control.kalshi import order_groups as kalshi_order_groups
@@ -34,6 +34,7 @@ from mockexchange.core.kalshi import (
     order_commands,
     order_group_commands,
     rfq_commands,
+    rfq_maker_commands,
     seeded_order_commands,
     subaccount_commands,
 )
@@ -124,6 +125,9 @@ class KalshiOperations:
     # Block trade proposals: proposed by one side, accepted by the other (executed then)
     propose_block_trade = operation(block_trade_commands.ProposeBlockTrade, block_trades.proposal_json)
     accept_block_trade_proposal = operation(block_trade_commands.AcceptBlockTradeProposal, block_trades.proposal_json)
+    # Market makers that quote RFQs by a rule (control/kalshi/rfq_makers.py)
+    set_rfq_maker = operation(rfq_maker_commands.SetRfqMaker, rfq_makers.rule_json)
+    remove_rfq_maker = operation(rfq_maker_commands.RemoveRfqMaker, rfq_makers.rule_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 
@@ -132,6 +136,10 @@ class KalshiOperations:
     def rest_lag(control: Any) -> dict[str, Any]:
         """The REST lag in ms, and the exchange time Kalshi's lagged REST reads answer as of now (null: no lag)."""
         return rest_lag.rest_lag(control.ledger)
+
+    def rfq_makers(control: Any) -> list[dict[str, Any]]:
+        """The rules RFQ makers quote by, in the order first set."""
+        return rfq_makers.rules_json(control.ledger)
 
     def exchange_status(control: Any) -> dict[str, Any]:
         """Whether Kalshi's exchange is active and trades (`GET /exchange/status`'s figures)."""

@@ -42,6 +42,7 @@ from mockexchange.core.kalshi.rfq_commands import (
     DeleteQuote,
     DeleteRfq,
 )
+from mockexchange.core.kalshi.rfq_maker_commands import RemoveRfqMaker, SetRfqMaker
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.core.kalshi.subaccount_commands import (
     ApplyMarginSubaccountTransfer,
@@ -104,3 +105,6 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(ConfirmQuote, ledger.communications.confirm_quote)
     handlers.add(ProposeBlockTrade, ledger.block_trades.propose)
     handlers.add(AcceptBlockTradeProposal, ledger.block_trades.accept)
+    # (market makers that quote RFQs by a rule: core/kalshi/rfq_makers.py)
+    handlers.add(SetRfqMaker, ledger.rfq_makers.set_rule)
+    handlers.add(RemoveRfqMaker, ledger.rfq_makers.remove_rule)

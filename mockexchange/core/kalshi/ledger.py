@@ -4,7 +4,7 @@ What it holds is one `LedgerState` (ledger_state.py); its parts, made here, each
 the steps of the others they call: `catalogue` (series, events, markets, fees), `lifecycle` (the markets' and the
 exchange's statuses and their schedule), `trading` (orders), `filling` (fills), `subaccounts`, `groups` (order groups),
 `liquidity` (the house's levels), `feed` (market stats and trades), `fcm` (the FCM desk), `communications` (RFQs and
-quotes, their timers on the lifecycle's schedule). Its own methods open
+quotes, their timers on the lifecycle's schedule), `rfq_makers` (makers that quote RFQs by a rule). Its own methods open
 accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
 
 Every change goes through a part's method or the ledger's, under one lock, and is published as one `Change` on the bus
@@ -63,6 +63,7 @@ from mockexchange.core.kalshi.matching import Matching
 from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.order_upkeep import KEPT_ENDED, OrderUpkeep
 from mockexchange.core.kalshi.rfq_execution import QuoteExecution
+from mockexchange.core.kalshi.rfq_makers import MAKER_CONFIRM_DUE, MAKER_QUOTE_DUE, RfqMakers
 from mockexchange.core.kalshi.subaccounts import Subaccounts
 from mockexchange.core.kalshi.trading import Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, Transfer
@@ -118,6 +119,10 @@ class Ledger:
         )  # RFQs and quotes; their timers and a market's close come through the lifecycle's schedule
         lifecycle.timers.update({CONFIRM_DUE: communications.confirm_due, EXECUTE_DUE: communications.execute_due})
         lifecycle.on_close.append(communications.market_closed)
+        self.rfq_makers = makers = RfqMakers(
+            state, communications.create_quote, communications.confirm_quote, catalogue.fee_rule_for
+        )  # makers that quote RFQs by a rule, on the same schedule
+        lifecycle.timers.update({MAKER_QUOTE_DUE: makers.quote_due, MAKER_CONFIRM_DUE: makers.confirm_due})
 
     @property
     def contracts_filled(self) -> Decimal:

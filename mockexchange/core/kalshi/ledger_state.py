@@ -29,6 +29,7 @@ from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.orders import Order
+from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
 from mockexchange.core.kalshi.rfq_state import CommunicationsState
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.subaccount_records import SubaccountState
@@ -98,6 +99,8 @@ class LedgerState:
     subaccount_state: SubaccountState = field(default_factory=SubaccountState)
     archive: Archive = field(default_factory=Archive)  # the historical cutoff, the ended orders, the archived events
     fcm_state: FcmState = field(default_factory=FcmState)  # FCM members' subtrader settings and position transfers
+    # the rules RFQ makers quote by, by name, in the order first set (rfq_makers.py)
+    rfq_makers: dict[str, SetRfqMaker] = field(default_factory=dict)
     communications: CommunicationsState = field(default_factory=CommunicationsState)  # RFQs, quotes (rfq_state.py)
     block_trades: BlockTradeState = field(default_factory=BlockTradeState)  # block trade proposals (block_trades.py)
 
@@ -164,6 +167,7 @@ class LedgerState:
         self.subaccount_state.clear()
         self.archive.clear()
         self.fcm_state.clear()
+        self.rfq_makers.clear()
         self.communications.clear()
         self.block_trades.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once

@@ -38,6 +38,17 @@ def is_level(structure: str, price: int) -> bool:
     return price in _LEVELS[structure]
 
 
+def level_at_or_below(structure: str, price: int) -> int:
+    """The highest level of the structure's book at or below `price` (0: none is)."""
+    found = 0
+    for start, end, step in STRUCTURES[structure]:
+        if price > start:
+            at = start + (min(price, end, PRICE - 1) - start) // step * step
+            if at > found:
+                found = at
+    return found
+
+
 def price_ranges(structure: str) -> tuple[PriceRange, ...]:
     return STRUCTURES[structure]
 

@@ -9,7 +9,8 @@
  * the Kalshi venue's own answer that GET /_admin/accounts/{user_id} carries (its `queries` name the request), shown as
  * served. Its orders: the shown subaccount's resting ones and those that ended, most recent first, each as REST serves
  * it with what it holds, its time in force and whether it is post-only; its order groups as REST serves them, with
- * what their orders matched in the window and how many rest. Lists are the newest (or first) 100 of what there is, with how many there are (`counts`, `moved`). Data goes
+ * what their orders matched in the window and how many rest. Its RFQs, the quotes it made and the quotes offered to
+ * it, every subaccount's, each as REST serves the user. Lists are the newest (or first) 100 of what there is, with how many there are (`counts`, `moved`). Data goes
  * into the page as text, never as markup. */
 "use strict";
 
@@ -42,6 +43,11 @@
   function centsInDollars(cents) {
     const digits = String(Math.abs(cents)).padStart(3, "0");
     return `${cents < 0 ? "-" : ""}$${digits.slice(0, -2)}.${digits.slice(-2)}`;
+  }
+
+  /** A list's caption's start: "the newest 100 (more follow), " when more follow. */
+  function newest(list) {
+    return list.more ? "the newest 100 (more follow), " : "";
   }
 
   /** "1 key", "3 keys". */
@@ -155,17 +161,16 @@
   /** The shown subaccount's resting orders and its ended ones (the newest 100 of each), and its order groups. */
   function orders(k, ui) {
     const { resting, ended } = k.orders;
-    const more = (list) => (list.more ? "the newest 100 (more follow), " : "");
     const groups = k.order_groups;
     // A group's orders as one cell of ids (the latest 20 placed, in the order placed).
     const groupRows = groups.order_groups.map((group) => ({ ...group, orders: group.orders.join(" ") }));
     return [
       ui.el("h3", {}, "Resting orders"),
-      ui.dataTable("resting-orders-table", resting.orders, ORDER_COLUMNS, `${more(resting)}newest placed first, as `
+      ui.dataTable("resting-orders-table", resting.orders, ORDER_COLUMNS, `${newest(resting)}newest placed first, as `
         + `${k.queries.resting_orders} answers, with what each holds of the account's cash (held_dollars), its time in `
         + "force and post_only"),
       ui.el("h3", {}, "Ended orders"),
-      ui.dataTable("ended-orders-table", ended.orders, ORDER_COLUMNS, `${more(ended)}executed or canceled, the most `
+      ui.dataTable("ended-orders-table", ended.orders, ORDER_COLUMNS, `${newest(ended)}executed or canceled, the most `
         + `recent first, each as ${k.queries.ended_orders}`),
       ui.el("h3", {}, "Order groups"),
       ui.dataTable("order-groups-table", groupRows, GROUP_COLUMNS,
@@ -173,6 +178,22 @@
         + `them (is_auto_cancel_enabled: triggered), each one's latest 20 orders as ${k.queries.order_group} lists `
         + "them, with the contracts its orders matched in the rolling 15 s window (matched_fp), how many orders it has "
         + "(orders_count) and how many rest (resting_count)"),
+    ];
+  }
+
+  /** The user's RFQs, the quotes it made and those offered to it (every subaccount's), newest first. */
+  function communications(k, ui) {
+    const c = k.communications;
+    const q = k.queries;
+    return [
+      ui.el("h3", {}, "RFQs"),
+      ui.dataTable("rfqs-table", c.rfqs.rfqs, null, `${newest(c.rfqs)}newest first, as ${q.rfqs} answers`),
+      ui.el("h3", {}, "Quotes made"),
+      ui.dataTable("quotes-made-table", c.quotes_made.quotes, null,
+        `${newest(c.quotes_made)}newest first, as ${q.quotes_made} answers`),
+      ui.el("h3", {}, "Quotes offered"),
+      ui.dataTable("quotes-offered-table", c.quotes_offered.quotes, null,
+        `${newest(c.quotes_offered)}on the user's RFQs, newest first, as ${q.quotes_offered} answers`),
     ];
   }
 
@@ -241,6 +262,7 @@
       el("h3", {}, "Event roll-ups"),
       dataTable("events-table", k.positions.event_positions, null, "event_positions of the same answer"),
       orders(k, ui),
+      communications(k, ui),
       el("h3", {}, "Position and realized P&L over exchange time"),
       pnlPictures(k.pnl),
       tabbed("history", "history", tabs),
@@ -277,7 +299,8 @@
     },
     make: "/_admin/accounts",
     python: "MockServer.create_account",
-    shows: "a Kalshi account's subaccounts, order groups, transfers, API keys, historical cutoff and FCM desk",
+    shows: "a Kalshi account's subaccounts, order groups, RFQs and quotes, transfers, API keys, historical cutoff and "
+      + "FCM desk",
     events: { markets: (data) => window.inspectorMarkets.changed(data.tickers) },
     start: (ui) => window.inspectorMarkets.start(ui),
     hello: () => window.inspectorMarkets.refresh(),

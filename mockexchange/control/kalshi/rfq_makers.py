@@ -1,0 +1,22 @@
+"""Market makers that quote RFQs by a rule on the control plane: a rule set or removed (core/kalshi/
+rfq_maker_commands.py), answered as the rule's plain values, and the rules read. The admin API, the Python API and
+scenarios call them; a state file keeps the commands, so a restart keeps the rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.core.commands import declared
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
+
+
+def rule_json(rule: SetRfqMaker) -> dict[str, Any]:
+    """A rule as the plain values of its command, every field (a default too; null: not given)."""
+    return {field.name: field.write(getattr(rule, field.attribute)) for field in declared(SetRfqMaker)}
+
+
+def rules_json(ledger: Ledger) -> list[dict[str, Any]]:
+    """Every rule, in the order first set."""
+    return [rule_json(rule) for rule in ledger.rfq_makers.rules()]
