@@ -76,10 +76,21 @@ def touch(market: Market, now: datetime) -> None:
         roll_day(market, now)
 
 
-def hold(market: Market, before: int, after: int) -> None:
-    """One holder's position in the market moved from `before` to `after` (hundredths; + YES, - NO)."""
-    market.yes_held += max(after, 0) - max(before, 0)
-    market.no_held += max(-after, 0) - max(-before, 0)
+def hold(market: Market, before: int, after: int, count: int = 0) -> None:
+    """One holder's position in the market moved from `before` to `after` (hundredths; + YES, - NO), by a fill of
+    `count` hundredths if given."""
+    yes = max(after, 0) - max(before, 0)
+    if yes:
+        market.yes_held = _held(market.yes_held, yes, count)
+    no = max(-after, 0) - max(-before, 0)
+    if no:
+        market.no_held = _held(market.no_held, no, count)
+
+
+def _held(held: int, moved: int, count: int) -> int:
+    # (a side that held none and moves by the whole fill holds the fill's count, an integer the units keep, shared:
+    # `+` on 0 makes an integer object a market, as a side left as it was would by adding 0)
+    return count if not held and moved == count else held + moved
 
 
 class LedgerFeed:
