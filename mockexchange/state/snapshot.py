@@ -83,7 +83,8 @@ from mockexchange.version import __version__
 # 41: a perps order and fill name who placed it (`source`: its user, or the exchange's liquidations and exit triggers);
 #     the perps exchange keeps what falls due on its clock (funding, mark paths), its exit triggers and liquidations; a
 #     perps position what funding it was paid.
-LAYOUT = 41
+# 42: a Kalshi market keeps the end of its last change's day in its previous day's part (`PreviousDay.day_ends`).
+LAYOUT = 42
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
