@@ -34,6 +34,7 @@ from mockexchange.core.kalshi.market_feed import day_end
 from mockexchange.core.kalshi.markets import (
     Event,
     Market,
+    PreviousDay,
     Series,
     Times,
     event_of,
@@ -59,16 +60,17 @@ def _close_after(listed: datetime, zone: tzinfo | None) -> datetime:
     return listed + DEFAULT_LIFETIME
 
 
-def listing_times(listed: datetime) -> tuple[Times, datetime]:
+def listing_times(listed: datetime) -> tuple[Times, PreviousDay]:
     """The times of a market listed at `listed` that states none (it opens then and closes at `default_close`), and
-    the end of its day (`day_end`): one of each for the markets listed at one instant (in its time zone)."""
+    its previous day (none, its day ending at `day_end`): one of each for the markets listed at one instant (in its
+    time zone)."""
     return _listed_at(listed, listed.tzinfo)
 
 
 @lru_cache(maxsize=4)
-def _listed_at(listed: datetime, zone: tzinfo | None) -> tuple[Times, datetime]:
+def _listed_at(listed: datetime, zone: tzinfo | None) -> tuple[Times, PreviousDay]:
     closes = default_close(listed)
-    return Times(listed, listed, listed, closes, closes), day_end(listed)
+    return Times(listed, listed, listed, closes, closes), PreviousDay(day_ends=day_end(listed))
 
 
 class Catalogue:
@@ -234,10 +236,11 @@ class Catalogue:
         event = events.get(event_ticker)
         if event is None:
             event = self._new_event(event_ticker, None, exchange_index, now)
-        times, day_ends = listing_times(now)
+        times, first_day = listing_times(now)
         market = Market(
-            ticker, event.event_ticker, exchange_index, kept_id=drawn(state.market_ids), times=times, day_ends=day_ends
-        )
+            ticker, event.event_ticker, exchange_index, kept_id=drawn(state.market_ids), times=times,
+            previous_day=first_day,
+        )  # fmt: skip
         if fields:
             for name, value in fields.items():
                 setattr(market, name, value)

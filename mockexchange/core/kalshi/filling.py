@@ -218,10 +218,10 @@ class Filling:
             state.remember_cash(account, now)
             state.history.record("prices", market.ticker, market.last_yes_price, now)
         account.move_cash(subaccount, market.exchange_index, cash, now)
-        if now >= market.day_ends:
+        if now >= market.previous_day.day_ends:
             roll_day(market, now)  # (before the last price moves: the previous day's is the one before)
         market.last_yes_price = price(terms.yes)
-        hold(market, after[0] - (terms.count if terms.buys else -terms.count), after[0])
+        hold(market, after[0] - (terms.count if terms.buys else -terms.count), after[0], terms.count)
         if fill_id is None:  # (a new fill's id first, then its order's if it has none)
             fill_id = self.drawn_id()
         if order_id is None:

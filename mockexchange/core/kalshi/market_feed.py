@@ -63,23 +63,34 @@ def last_price(market: Market) -> int | None:
 
 
 def roll_day(market: Market, now: datetime) -> None:
-    """Before a change at `now`, the first of a later UTC day than the last change's (`now >= market.day_ends`): the
-    previous day's stats become what stood until now (nothing changed since the last change's day ended)."""
+    """Before a change at `now`, the first of a later UTC day than the last change's (`now >= day_ends` of its
+    `previous_day`): the previous day's stats become what stood until now (nothing changed since the last change's day
+    ended)."""
     bid, _, ask, _ = best(market)
-    market.previous_day = PreviousDay(bid, ask, last_price(market))
-    market.day_ends = day_end(now)
+    market.previous_day = PreviousDay(bid, ask, last_price(market), day_end(now))
 
 
 def touch(market: Market, now: datetime) -> None:
     """Before the book or the trades of `market` move at `now`: the previous day's stats, if a day ended."""
-    if now >= market.day_ends:
+    if now >= market.previous_day.day_ends:
         roll_day(market, now)
 
 
-def hold(market: Market, before: int, after: int) -> None:
-    """One holder's position in the market moved from `before` to `after` (hundredths; + YES, - NO)."""
-    market.yes_held += max(after, 0) - max(before, 0)
-    market.no_held += max(-after, 0) - max(-before, 0)
+def hold(market: Market, before: int, after: int, count: int = 0) -> None:
+    """One holder's position in the market moved from `before` to `after` (hundredths; + YES, - NO), by a fill of
+    `count` hundredths if given."""
+    yes = max(after, 0) - max(before, 0)
+    if yes:
+        market.yes_held = _held(market.yes_held, yes, count)
+    no = max(-after, 0) - max(-before, 0)
+    if no:
+        market.no_held = _held(market.no_held, no, count)
+
+
+def _held(held: int, moved: int, count: int) -> int:
+    # (a side that held none and moves by the whole fill holds the fill's count, an integer the units keep, shared:
+    # `+` on 0 makes an integer object a market, as a side left as it was would by adding 0)
+    return count if not held and moved == count else held + moved
 
 
 class LedgerFeed:
@@ -175,8 +186,9 @@ class LedgerFeed:
             if numbers is not None and market.window_from < len(numbers):
                 first = times[numbers[market.window_from]]
                 ages = first if ages is None or first < ages else ages
-            if market.day_ends > since and (ends is None or market.day_ends < ends):
-                ends = market.day_ends
+            day_ends = market.previous_day.day_ends
+            if day_ends > since and (ends is None or day_ends < ends):
+                ends = day_ends
         ages = None if ages is None else ages + WINDOW_US
         if ends is None:
             return ages
@@ -189,10 +201,10 @@ class LedgerFeed:
         self.age(market, unix_us(now))
         bid, bid_size, ask, ask_size = best(market)
         last = last_price(market)
-        if now >= market.day_ends:  # no change since the previous day ended: the previous day's stats are now's
+        day = market.previous_day
+        if now >= day.day_ends:  # no change since the previous day ended: the previous day's stats are now's
             previous = (bid, ask, last)
         else:
-            day = market.previous_day
             previous = (day.previous_yes_bid, day.previous_yes_ask, day.previous_price)
         volume = market.volume
         return MarketStats(

@@ -166,11 +166,14 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class PreviousDay:
-    """The previous UTC day's last quotes and price (market_feed.py rolls them): none (`NO_DAY`, shared) at first."""
+    """The previous UTC day's last quotes and price (market_feed.py rolls them), and the end of the UTC day of the last
+    change they saw: none (`NO_DAY`, shared) at first, or the day's end of the markets listed at one instant (one for
+    them all: catalogue.py)."""
 
     previous_yes_bid: int | None = None
     previous_yes_ask: int | None = None
     previous_price: int | None = None
+    day_ends: datetime = EPOCH
 
 
 @dataclass(slots=True)
@@ -274,8 +277,7 @@ class Market:
     window_from: int = 0  # the first of its trades (its position in `market_trades`) inside the last 24 hours
     yes_held: int = 0  # YES contracts held over all accounts
     no_held: int = 0  # NO contracts held over all accounts
-    day_ends: datetime = EPOCH  # the end of the UTC day of the last change the previous day's stats saw
-    previous_day: PreviousDay = NO_DAY
+    previous_day: PreviousDay = NO_DAY  # (and the end of the day of its last change: `previous_day.day_ends`)
     version: int = 0  # bumped on every change to what a read of the market shows (the venues' render cache)
     # Its trades' positions in the fill log, in time order (market_trades.py): a column, or the number alone while it
     # has one; None: none.
