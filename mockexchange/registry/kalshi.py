@@ -22,6 +22,7 @@ from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi import (
     account_commands,
+    block_trade_commands,
     fcm_commands,
     key_commands,
     order_commands,
@@ -51,7 +52,8 @@ from mockexchange.venues.kalshi.websocket import WS_PATH
 
 NAME = "kalshi"
 # What a Kalshi client may change through the venue: its orders and order groups, its subaccounts and the moves of
-# cash inside its account, its API keys and usage level, an FCM member's desk, its RFQs and quotes.
+# cash inside its account, its API keys and usage level, an FCM member's desk, its RFQs and quotes, its block trade
+# proposals.
 COMMANDS = frozenset({
     order_commands.PlaceOrder, order_commands.PlaceOrders, order_commands.CancelOrder, order_commands.CancelOrders,
     order_commands.CancelAllOrders, order_commands.AmendOrder, order_commands.DecreaseOrder,
@@ -68,6 +70,7 @@ COMMANDS = frozenset({
     fcm_commands.UpdateFCMSubtraderBlockedCategories, fcm_commands.CreateFCMPositionTransfer,
     rfq_commands.CreateRfq, rfq_commands.DeleteRfq, rfq_commands.CreateQuote, rfq_commands.DeleteQuote,
     rfq_commands.AcceptQuote, rfq_commands.ConfirmQuote,
+    block_trade_commands.ProposeBlockTrade, block_trade_commands.AcceptBlockTradeProposal,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -128,6 +131,10 @@ ADMIN = {
     "rfqs/show": "rfqs",
     "quotes/show": "quotes",
     "communications_id/show": "communications_id",
+    # Block trade proposals (control/kalshi/block_trades.py)
+    "block_trade_proposals": "propose_block_trade",
+    "block_trade_proposals/accept": "accept_block_trade_proposal",
+    "block_trade_proposals/show": "block_trade_proposals",
 }
 ADMIN_READS = {"rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status"}
 

@@ -85,6 +85,7 @@ from mockexchange.version import __version__
 #     perps position what funding it was paid.
 # 42: the Kalshi ledger keeps its RFQs and quotes (`communications`), and its schedule holds their timers beside
 #     the markets' tickers (core/kalshi/due.py's `Timer`).
+#     And its block trade proposals (`LedgerState.block_trades`, block_trade_records.py).
 LAYOUT = 42
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

@@ -5,7 +5,7 @@ which `Control` binds as its own (the venue's registration names this table), so
 is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.py), markets (kalshi_markets.py),
 orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
 subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py), RFQs
-and quotes (communications.py).
+and quotes (communications.py), block trade proposals (block_trades.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
-from mockexchange.control.kalshi import communications, historical, rest_lag
+from mockexchange.control.kalshi import block_trades, communications, historical, rest_lag
 from mockexchange.control.kalshi import fcm as kalshi_fcm
 from mockexchange.control.kalshi import markets as kalshi_markets
 from mockexchange.control.kalshi import order_groups as kalshi_order_groups
@@ -25,6 +25,7 @@ from mockexchange.control.kalshi import subaccounts as subaccounts
 from mockexchange.core.kalshi import (
     account_commands,
     archive_commands,
+    block_trade_commands,
     fcm_commands,
     fill_commands,
     key_commands,
@@ -120,6 +121,9 @@ class KalshiOperations:
     delete_quote = operation(rfq_commands.DeleteQuote, communications.quote_json)
     accept_quote = operation(rfq_commands.AcceptQuote, communications.quote_json)
     confirm_quote = operation(rfq_commands.ConfirmQuote, communications.quote_json)
+    # Block trade proposals: proposed by one side, accepted by the other (executed then)
+    propose_block_trade = operation(block_trade_commands.ProposeBlockTrade, block_trades.proposal_json)
+    accept_block_trade_proposal = operation(block_trade_commands.AcceptBlockTradeProposal, block_trades.proposal_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 
@@ -136,6 +140,10 @@ class KalshiOperations:
     def historical_cutoff(control: Any) -> dict[str, Any]:
         """Kalshi's four historical cutoffs (ISO 8601), and the events whose positions are archived."""
         return historical.historical_cutoff(control.ledger)
+
+    def block_trade_proposals(control: Any, user_id: str) -> dict[str, Any]:
+        """The block trade proposals the user is a party to, newest first."""
+        return block_trades.proposals_json(control.ledger, user_id)
 
     def api_usage_level(control: Any, user_id: str) -> dict[str, Any]:
         """The user's Kalshi Predictions tier (as GET /account/limits reports it) and live grants."""

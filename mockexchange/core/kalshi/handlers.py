@@ -7,6 +7,7 @@ from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi import order_handlers as orders
 from mockexchange.core.kalshi.account_handlers import add_account_handlers
 from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
+from mockexchange.core.kalshi.block_trade_commands import AcceptBlockTradeProposal, ProposeBlockTrade
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMPositionTransfer,
     CreateFCMSubtrader,
@@ -101,3 +102,5 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(DeleteQuote, ledger.communications.delete_quote)
     handlers.add(AcceptQuote, ledger.communications.accept_quote)
     handlers.add(ConfirmQuote, ledger.communications.confirm_quote)
+    handlers.add(ProposeBlockTrade, ledger.block_trades.propose)
+    handlers.add(AcceptBlockTradeProposal, ledger.block_trades.accept)

@@ -19,6 +19,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.archive import Archive
+from mockexchange.core.kalshi.block_trade_records import BlockTradeState
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.due import Due
 from mockexchange.core.kalshi.exchange import ExchangeStatus
@@ -98,6 +99,7 @@ class LedgerState:
     archive: Archive = field(default_factory=Archive)  # the historical cutoff, the ended orders, the archived events
     fcm_state: FcmState = field(default_factory=FcmState)  # FCM members' subtrader settings and position transfers
     communications: CommunicationsState = field(default_factory=CommunicationsState)  # RFQs, quotes (rfq_state.py)
+    block_trades: BlockTradeState = field(default_factory=BlockTradeState)  # block trade proposals (block_trades.py)
 
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
@@ -163,6 +165,7 @@ class LedgerState:
         self.archive.clear()
         self.fcm_state.clear()
         self.communications.clear()
+        self.block_trades.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()

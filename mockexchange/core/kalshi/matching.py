@@ -58,11 +58,15 @@ class Crossed(NamedTuple):
     fees: int
 
 
-def house_terms(resting: Resting, count: int, yes_price: int, fee: int) -> Terms:
-    """The house's side of a match with its resting order `resting` (a bid buys YES, an ask sells it)."""
-    buys = resting.side == BID
+def yes_terms(buys: bool, count: int, yes_price: int, fee: int) -> Terms:
+    """A fill's terms that buy (or sell) YES at `yes_price`: the house's side of a match, a block trade's sides."""
     paid = yes_price if buys else PRICE - yes_price
     return Terms("yes", "buy" if buys else "sell", buys, count, yes_price, paid, yes_price, fee)
+
+
+def house_terms(resting: Resting, count: int, yes_price: int, fee: int) -> Terms:
+    """The house's side of a match with its resting order `resting` (a bid buys YES, an ask sells it)."""
+    return yes_terms(resting.side == BID, count, yes_price, fee)
 
 
 class Matching:

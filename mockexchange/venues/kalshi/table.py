@@ -34,6 +34,7 @@ from mockexchange.venues.kalshi import (
     account,
     api_keys,
     balance,
+    block_trades,
     candlesticks,
     catalogue,
     communications,
@@ -63,6 +64,8 @@ BALANCE = ("read", "read::portfolio_balance")
 TRANSFER = ("write", "write::transfer")
 FCM_RISK = ("write", "write::fcm_risk")  # FCM subtrader creation, trading blocks, daily caps
 TRADE = ("write", "write::trade")  # orders
+BLOCK_READ = ("read", "read::block_trade_accept")  # block trade proposals
+BLOCK_ACCEPT = ("write", "write::block_trade_accept")
 LEGACY = ("legacy",)  # the profile of the operations 3.34.0 no longer has
 ACCOUNT, MARKET, ALL = "account", "market", "all"  # an operation's reach
 
@@ -290,6 +293,14 @@ OPERATIONS: tuple[Operation, ...] = (
               generated=False, parts=True),
     Operation("PUT", "/communications/quotes/{quote_id}/confirm", "ConfirmQuote",
               communications.on_quote(ConfirmQuote, "ConfirmQuote"), TRADE, body=communications.CONFIRM, status=204,
+              generated=False, parts=True),
+    # communications: block trade proposals, proposed by one side and accepted by the other
+    Operation("GET", "/communications/block-trade-proposals", "GetBlockTradeProposals", block_trades.get_proposals,
+              BLOCK_READ, generated=False, reach=ACCOUNT),
+    Operation("POST", "/communications/block-trade-proposals", "ProposeBlockTrade", block_trades.propose, WRITE,
+              body=block_trades.PROPOSE, status=201, generated=False),
+    Operation("POST", "/communications/block-trade-proposals/{block_trade_proposal_id}/accept",
+              "AcceptBlockTradeProposal", block_trades.accept, BLOCK_ACCEPT, body=block_trades.ACCEPT, status=204,
               generated=False, parts=True),
 )  # fmt: skip
 
