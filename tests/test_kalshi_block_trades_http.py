@@ -77,7 +77,7 @@ def money(client: httpx.Client) -> tuple[int, list[tuple[str, str]], list[tuple[
     )
 
 
-# -- the whole flow ------------------------------------------------------------------------------------------------------
+# -- the whole flow ----------------------------------------------------------------------------------------------------
 
 
 def test_a_proposal_accepted_by_the_other_side_trades_a_fill_of_each(mock, alice, bob):
@@ -109,7 +109,7 @@ def test_the_maker_side_no_makes_the_seller_the_maker(mock, alice, bob):
     assert money(bob)[2][0][3] is False and money(alice)[2][0][3] is True
 
 
-# -- who sees what -------------------------------------------------------------------------------------------------------
+# -- who sees what -----------------------------------------------------------------------------------------------------
 
 
 def test_each_party_sees_its_own_ids_and_not_the_others(mock, alice, bob):
@@ -128,7 +128,7 @@ def test_each_party_sees_its_own_ids_and_not_the_others(mock, alice, bob):
         assert state(mock) == before
 
 
-# -- pages and filters ---------------------------------------------------------------------------------------------------
+# -- pages and filters -------------------------------------------------------------------------------------------------
 
 
 def test_the_list_pages_newest_first_and_filters_by_market_and_status(mock, alice, bob):
@@ -152,7 +152,7 @@ def test_the_list_pages_newest_first_and_filters_by_market_and_status(mock, alic
     assert alice.get(PROPOSALS, params={"limit": 101}).status_code == 400
 
 
-# -- expiry --------------------------------------------------------------------------------------------------------------
+# -- expiry ------------------------------------------------------------------------------------------------------------
 
 
 def test_a_proposal_expires_on_the_exchange_clock_and_cannot_be_accepted_then(mock, alice, bob):
@@ -167,7 +167,7 @@ def test_a_proposal_expires_on_the_exchange_clock_and_cannot_be_accepted_then(mo
     assert listed(alice)[0]["status"] == "expired"
 
 
-# -- failure -------------------------------------------------------------------------------------------------------------
+# -- failure -----------------------------------------------------------------------------------------------------------
 
 
 def test_a_side_that_cannot_pay_fails_the_proposal_and_moves_nothing(mock, alice, bob):
@@ -178,7 +178,7 @@ def test_a_side_that_cannot_pay_fails_the_proposal_and_moves_nothing(mock, alice
     assert (money(alice), money(bob)) == before
 
 
-# -- refusals ------------------------------------------------------------------------------------------------------------
+# -- refusals ----------------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

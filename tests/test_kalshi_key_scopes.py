@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,6 +37,10 @@ PUBLIC_PEM = public_key_pem(generate_private_key("ed25519").public_key())
 ORDER = {"ticker": "KXH-1", "side": "bid", "count": "1", "price": "0.10", "time_in_force": "good_till_canceled",
          "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
 LEGACY_ORDER = {"ticker": "KXH-1", "side": "yes", "action": "buy", "count": 1, "yes_price": 10}
+
+
+def _in_an_hour() -> str:
+    return (datetime.now(UTC) + timedelta(hours=1)).isoformat()
 
 
 def _bodies() -> dict[str, Any]:
@@ -66,6 +71,9 @@ def _bodies() -> dict[str, Any]:
                                       "market_ticker": "KXH-1", "position_centicount": 100, "price_centicents": 5000},
         "CreateOrderGroup": {"contracts_limit": 5},
         "UpdateOrderGroupLimit": {"contracts_limit_fp": "7"},
+        "ProposeBlockTrade": {"buyer_user_id": "alice", "seller_user_id": "fcm", "market_ticker": "KXH-1",
+                              "price_centi_cents": 4000, "centicount": 100, "maker_side": "yes",
+                              "expiration_ts": _in_an_hour()},
     }  # fmt: skip
 
 
@@ -137,6 +145,9 @@ def path_of(mock: MockServer, op: Operation) -> str:
         path = path.replace("{order_id}", mock.create_order("alice", "KXH-1", "yes", "buy", "1", "0.10")["order_id"])
     if "{order_group_id}" in path:  # a group of alice's
         path = path.replace("{order_group_id}", mock.create_order_group("alice", contracts_limit=5)["order_group_id"])
+    if "{block_trade_proposal_id}" in path:  # a proposal of fcm's, alice the other side
+        proposal = mock.propose_block_trade("fcm", "alice", "fcm", "KXH-1", 4000, 100, "yes", _in_an_hour())
+        path = path.replace("{block_trade_proposal_id}", proposal["block_trade_proposal_id"])
     if "{api_key}" in path:
         path = path.replace("{api_key}", mock.create_key(owner(op), key_type="ed25519")["key_id"])
     return path
@@ -187,8 +198,10 @@ def test_read_grants_every_read(mock):
 
 
 @pytest.mark.parametrize(
-    ("scope", "user"), [("write::transfer", "alice"), ("read::portfolio_balance", "alice"), ("write::fcm_risk", "fcm")]
-)
+    ("scope", "user"),
+    [("write::transfer", "alice"), ("read::portfolio_balance", "alice"), ("write::fcm_risk", "fcm"),
+     ("read::block_trade_accept", "alice"), ("write::block_trade_accept", "alice")],
+)  # fmt: skip
 def test_a_child_scope_grants_exactly_its_group(each_mock, scope, user):
     mock = each_mock
     granted = [op.operation_id for op in served(mock, SIGNED) if scope in op.scopes]

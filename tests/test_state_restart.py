@@ -314,6 +314,7 @@ NOT_COMMANDS = {
     "deposit": "transfer('deposit', ...)",
     "withdrawal": "transfer('withdrawal', ...)",
     "api_usage_level": "a read",
+    "block_trade_proposals": "a read",
     "exchange_status": "a read",
     "rfqs": "a read",
     "quotes": "a read",
