@@ -154,7 +154,7 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("DELETE", "/communications/quotes/{quote_id}"),
         ("PUT", "/communications/quotes/{quote_id}/accept"),
         ("PUT", "/communications/quotes/{quote_id}/confirm"),
-        # block trade proposals (issue 54)
+        # Block trade proposals (issue 54)
         ("GET", "/communications/block-trade-proposals"),
         ("POST", "/communications/block-trade-proposals"),
         ("POST", "/communications/block-trade-proposals/{block_trade_proposal_id}/accept"),

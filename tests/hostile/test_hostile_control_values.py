@@ -214,6 +214,14 @@ VALID: dict[str, dict[str, Any]] = {
     "delete_perp_order_group": {"user_id": "k1", "order_group_id": "pg1", "subaccount": 0},
     "set_perp_order_group_limit": {"user_id": "k1", "order_group_id": "pg1", "contracts_limit": 7,
                                    "contracts_limit_fp": "7.00", "subaccount": 0},
+    "propose_block_trade": {"user_id": "k1", "buyer_user_id": "k1", "seller_user_id": "k9", "market_ticker": "EV-A",
+                            "price_centi_cents": 4000, "centicount": 100, "maker_side": "yes",
+                            "expiration_ts": "2026-01-02T13:00:00+00:00", "buyer_subtrader_id": None,
+                            "buyer_subaccount": None, "seller_subtrader_id": None, "seller_subaccount": None,
+                            "block_trade_proposal_id": "b9"},
+    "accept_block_trade_proposal": {"user_id": "k1", "block_trade_proposal_id": "b1", "subtrader_id": None,
+                                    "subaccount": None},
+    "block_trade_proposals": {"user_id": "k1"},
     "perps_account": {"user_id": "k1", "subaccount": 0},
     "perps_liquidations": {"user_id": "k1", "subaccount": 0},
 }  # fmt: skip
@@ -267,9 +275,13 @@ def control() -> Control:
 
 
 def seed_users(control: Control) -> None:
-    """k1 with resting order o1, d1 with subaccount 79 and order do1, and what seed_deribit adds."""
+    """k1 with resting order o1, k9 and its block trade proposal b1 to k1, d1 with subaccount 79 and order do1, and
+    what seed_deribit adds."""
     control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
     control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
+    control.create_account("k9", balance_cents=1_000_000)
+    control.propose_block_trade("k9", "k1", "k9", "EV-A", 4000, 100, "yes", "2026-01-02T13:00:00+00:00",
+                                block_trade_proposal_id="b1")  # fmt: skip
     control.create_deribit_account("d1", balances={"BTC": "10"})
     control.create_deribit_subaccount("d1", subaccount_id=79)
     control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")

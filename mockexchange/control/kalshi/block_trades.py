@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.control.errors import core_call, refused_values
 from mockexchange.core.kalshi.block_trade_records import BlockTradeProposal
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.values import TEXT
 
 
 def proposal_json(proposal: BlockTradeProposal) -> dict[str, Any]:
@@ -36,9 +38,13 @@ def _json(proposal: BlockTradeProposal, status: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def proposals_json(ledger: Ledger, user_id: str) -> dict[str, Any]:
-    """Every proposal the user is a party to, newest first, each with its status as a read shows it now."""
+def proposals_json(ledger: Ledger, user_id: Any) -> dict[str, Any]:
+    """Every proposal the user (an account's) is a party to, newest first, each with its status as a read shows it
+    now."""
+    with refused_values():
+        user_id = TEXT.read(user_id, "user_id")
     with ledger.reading():
+        core_call(ledger.state.account, user_id)  # (a user without an account: the ledger's 404)
         now = ledger.state.clock.now()
         found = ledger.block_trades.proposals_of(user_id, None, None, None)
         return {"block_trade_proposals": [_json(proposal, proposal.status_at(now)) for _, proposal in found]}
