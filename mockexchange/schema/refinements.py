@@ -240,6 +240,13 @@ MARKET_VALUES: tuple[AccountValue, ...] = (
     AccountValue(("GetMarketCandlesticks",), "path:ticker", "candle_markets",
                  "a market of that series (another series' market is a 404)"),
 )  # fmt: skip
+# The communications API's ids: what the account can see (contract/kalshi/discovery.py finds them).
+COMMUNICATIONS_VALUES: tuple[AccountValue, ...] = (
+    AccountValue(("GetRFQ",), "path:rfq_id", "rfq_ids", "an RFQ the exchange lists"),
+    AccountValue(("GetQuote",), "path:quote_id", "quote_ids", "a quote the account made or was offered"),
+    AccountValue(("GetRFQQuote",), "path:rfq_id", "quoted_rfq_ids", "the RFQ of a quote the account may read"),
+    AccountValue(("GetRFQQuote",), "path:quote_id", "rfq_quote_ids", "that quote (another RFQ's quote is a 404)"),
+)  # fmt: skip
 # Reads whose valid requests a faithful server answers 2xx: a run in which one of them answered valid requests
 # and accepted none fails (contract/kalshi/acceptance.py), as a server that refuses every request, however it words
 # it, must.
@@ -367,6 +374,26 @@ STATUS_RULES += (
         "a subaccount or exchange_index out of range, or a body that is not JSON, is a 400, as on the other operations",
     ),
 )
+# The communications API's lists and query ids (issue 54): cursors as every list's; an id the spec calls a UUID
+# ("malformed IDs return HTTP 400") in one of the forms Go's google/uuid parses (a user id may also be one the
+# server knows by name, as the mock's users are: the kit draws UUIDs).
+COMMUNICATIONS_LISTS = ("GetRFQs", "GetQuotes", "GetBlockTradeProposals")
+_HEX = "[0-9a-fA-F]"
+_UUID36 = f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}"
+# (the braced form's two ends are any one byte: printable ASCII here)
+GO_UUID = rf"^$|^({_UUID36}|{_HEX}{{32}}|[uU][rR][nN]:[uU][uU][iI][dD]:{_UUID36}|[ -~]{_UUID36}[ -~])$"
+PARAMETER_RULES += (
+    cursor_rule(COMMUNICATIONS_LISTS),
+    subaccount_rule(("GetRFQs",)),
+    *(
+        ParameterRule((operation,), name, "a UUID (Go's google/uuid forms), empty as absent; otherwise a 400",
+                      {"pattern": GO_UUID})
+        for operation, name in (
+            ("GetRFQs", "creator_user_id"), ("GetQuotes", "rfq_id"), ("GetQuotes", "quote_creator_user_id"),
+            ("GetQuotes", "rfq_creator_user_id"),
+        )
+    ),
+)  # fmt: skip
 STATUS_RULES += (
     StatusRule(HISTORICAL_READS, "403", "a key locked to one subaccount asking for another is a 403"),
     StatusRule(("DeleteApiKey",), "403", "a key locked to one subaccount may not delete keys"),
@@ -396,6 +423,7 @@ PAGINATED: tuple[str, ...] = (
 PAGINATED += HISTORICAL_READS
 PAGINATED += ("GetMarkets", "GetEvents", "GetTrades")
 PAGINATED += ("GetOrders",)
+PAGINATED += COMMUNICATIONS_LISTS
 
 
 def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> dict[str, Any]:
@@ -441,6 +469,7 @@ def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> 
             _add_next_page_link(spec, operation)
     _draw_from(spec, operations, account, MARKET_VALUES)
     _draw_from(spec, operations, account, ORDER_VALUES)
+    _draw_from(spec, operations, account, COMMUNICATIONS_VALUES)
     _refine_writes(spec, operations, account)
     return spec
 
@@ -454,6 +483,7 @@ def describe() -> list[str]:
     lines += [f"{', '.join(r.operations)}: status {r.status}: {r.reason}" for r in STATUS_RULES]
     lines += value_lines(MARKET_VALUES, "what the kit found listed")
     lines += value_lines(ORDER_VALUES, "the orders the kit found or placed")
+    lines += value_lines(COMMUNICATIONS_VALUES, "the RFQs and quotes the kit found")
     lines.append(f"{', '.join(ACCEPTING_READS)}: {ACCEPTING}")
     return lines + describe_writes()
 

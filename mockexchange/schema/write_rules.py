@@ -80,6 +80,13 @@ class AccountValues:
     resting_order_sides: tuple[str, ...] = ()
     order_group_ids: tuple[str, ...] = ()
     deletable_order_group_ids: tuple[str, ...] = ()
+    # The communications API (refinements.COMMUNICATIONS_VALUES): the RFQs the exchange lists (every user sees every
+    # RFQ), the quotes the account may read (it made them, or they are on its RFQs), and one quote with its RFQ, for
+    # a path that names both.
+    rfq_ids: tuple[str, ...] = ()
+    quote_ids: tuple[str, ...] = ()
+    quoted_rfq_ids: tuple[str, ...] = ()  # the RFQ of `rfq_quote_ids`' quote
+    rfq_quote_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

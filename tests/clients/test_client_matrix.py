@@ -19,6 +19,7 @@ from mockexchange.contract.clients.matrix import (
     FINDINGS,
     GENERATED,
     NA,
+    NOT_YET,
     NOTE,
     PASS,
     Cell,
@@ -53,7 +54,8 @@ EXPECTED = {
     "kalshi-python-sync-3.2.0": EVERY
     | NO_WEBSOCKET
     | NO_PERPS
-    | dict.fromkeys(("transfers", "subaccounts", "historical", "orders"), NA),
+    | dict.fromkeys(("transfers", "subaccounts", "historical", "orders"), NA)
+    | {"rfqs": NOT_YET},
     # Deribit through ccxt: Kalshi-only capabilities are n/a
     "ccxt": {
         "positions-pages": PASS,
@@ -70,6 +72,7 @@ EXPECTED = {
         "subaccounts": NA,
         "historical": NA,
         "fcm-desk": NA,
+        "rfqs": NA,
         # Deribit's books and orders (mockexchange/contract/clients/ccxt_trading.py)
         "markets": PASS,
         "orderbook-ws": PASS,

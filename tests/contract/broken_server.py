@@ -16,6 +16,13 @@
 `delta_fp` a JSON number (`defect="number"`), or every third one not sent (`defect="gap"`). It takes the server's
 frame writer out of the scope, so the venue sends every frame through ASGI, where it rewrites them.
 
+`BrokenCommunications` breaks the communications API's reads instead:
+
+- `GET /communications/rfqs`: every RFQ's `contracts_fp` is a JSON number, not a fixed-point string.
+- `GET /communications/rfqs/{rfq_id}/quotes/{quote_id}`: the quote's `rfq_id` is named `rfqId` (a required field
+  missing).
+- `GET /communications/id`: `communications_id` is a JSON number.
+
 `RefusingMarkets` answers every market data read with Kalshi's 404 `not_found`, discovery's reads included; with
 `listings=True`, all but the two listings (`GET /markets` and `GET /events`), so the kit knows what to name.
 """
@@ -96,6 +103,37 @@ def _break_markets(path: str, body: bytes) -> bytes:
                 level[1] = float(level[1])
     elif tail.startswith("/markets/") and "market" in data:  # GET /markets/{ticker}
         data["market"]["exchange_index"] = str(data["market"]["exchange_index"])
+    else:
+        return body
+    return orjson.dumps(data)
+
+
+class BrokenCommunications:
+    """ASGI middleware that breaks the wrapped mock's communications reads as listed above."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or "/communications/" not in scope["path"]:
+            await self.app(scope, receive, send)
+            return
+        status, headers, body = await capture(self.app, scope, receive)
+        if status == 200:
+            body = _break_communications(scope["path"], body)
+        await send_bytes(send, status, headers, body)
+
+
+def _break_communications(path: str, body: bytes) -> bytes:
+    data = orjson.loads(body)
+    tail = path.split("/trade-api/v2", 1)[-1]
+    if tail == "/communications/rfqs":
+        for rfq in data["rfqs"]:
+            rfq["contracts_fp"] = float(rfq["contracts_fp"])
+    elif tail.startswith("/communications/rfqs/") and "/quotes/" in tail:
+        data["quote"]["rfqId"] = data["quote"].pop("rfq_id")
+    elif tail == "/communications/id":
+        data["communications_id"] = 7
     else:
         return body
     return orjson.dumps(data)

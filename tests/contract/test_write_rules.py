@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mockexchange.schema.refinements import MARKET_VALUES, ORDER_VALUES, refine
+from mockexchange.schema.refinements import COMMUNICATIONS_VALUES, MARKET_VALUES, ORDER_VALUES, refine
 from mockexchange.schema.refs import operations_by_id, resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.schema.write_rules import (
@@ -38,7 +38,8 @@ FULL = AccountValues(
     candle_series=("S",), candle_markets=("M-1",), order_markets=("M-1", "M-2"), order_exchange_indexes=(0, -1),
     resting_order_exchange_indexes=(0,), order_ids=("o-1", "o-2"), resting_order_ids=("o-2",),
     resting_order_markets=("M-1",), resting_order_sides=("bid",), order_group_ids=("g-1",),
-    deletable_order_group_ids=("g-2",),
+    deletable_order_group_ids=("g-2",), rfq_ids=("r-1", "r-2"), quote_ids=("q-1",), quoted_rfq_ids=("r-1",),
+    rfq_quote_ids=("q-1",),
 )  # fmt: skip
 
 
@@ -75,7 +76,9 @@ def test_refining_changes_no_shared_component_and_not_the_slice() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ACCOUNT_VALUES + MARKET_VALUES + ORDER_VALUES, ids=lambda v: f"{'+'.join(v.operations)}.{v.field}"
+    "value",
+    ACCOUNT_VALUES + MARKET_VALUES + ORDER_VALUES + COMMUNICATIONS_VALUES,
+    ids=lambda v: f"{'+'.join(v.operations)}.{v.field}",
 )
 def test_account_values_are_drawn_when_given_and_their_absence_is_said(value) -> None:
     given, bare = refine(PUBLISHED, account=FULL), refine(PUBLISHED)

@@ -366,6 +366,7 @@ NA_REASONS = {
     "subaccounts": "Kalshi's subaccounts, instance transfers and target allocation (Deribit's are not in this column)",
     "historical": "Kalshi's historical API (a cutoff): Deribit has none",
     "fcm-desk": "Deribit has no FCM",
+    "rfqs": "Kalshi's RFQs, quotes and block trades: ccxt has no unified methods for Deribit's block RFQs",
 }
 # What the mock's Deribit venue does not serve yet for a column of ccxt's row: nothing since its books and orders
 # (ccxt_trading.py plays them).

@@ -178,9 +178,27 @@ _SDK_OPERATIONS = {
     "GetOrderQueuePositions": "orders.queue_positions",
     "GetOrderQueuePosition": "orders.queue_position",
 }
+# The communications API (the `rfqs` scene): RFQs, quotes and block trade proposals, under `communications`.
+_SDK_COMMUNICATIONS = {
+    "GetCommunicationsID": "communications.get_id",
+    "CreateRFQ": "communications.rfqs.create",
+    "GetRFQs": "communications.rfqs.list",
+    "GetRFQ": "communications.rfqs.get",
+    "CreateQuote": "communications.quotes.create",
+    "GetQuotes": "communications.quotes.list",
+    "GetQuote": "communications.quotes.get",
+    "GetRFQQuote": "communications.quotes.get_for_rfq",
+    "AcceptRFQQuote": "communications.quotes.accept_for_rfq",
+    "ConfirmRFQQuote": "communications.quotes.confirm_for_rfq",
+    "ProposeBlockTrade": "communications.block_trade_proposals.create",
+    "GetBlockTradeProposals": "communications.block_trade_proposals.list",
+    "AcceptBlockTradeProposal": "communications.block_trade_proposals.accept",
+}
+_SDK_OPERATIONS |= _SDK_COMMUNICATIONS
 _SDK_PAGES = (  # answered as the SDK's `Page`, its list under `items`
     "fills", "settlements", "deposits", "withdrawals", "GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers",
     "GetFillsHistorical", "GetHistoricalOrders", "GetFCMOrders", "GetMarkets", "GetTrades", "GetEvents", "GetOrders",
+    "GetRFQs", "GetQuotes", "GetBlockTradeProposals",
 )  # fmt: skip
 _SDK_ORDER: tuple[Field, ...] = (
     *_ORDER_SAME,
@@ -300,6 +318,9 @@ SDK = Dialect(
         "taker_fees_dollars": "taker_fees",
         "taker_fill_cost_dollars": "taker_fill_cost",
         "queue_position_fp": "queue_position",
+        "contracts_fp": "contracts",
+        "yes_bid_dollars": "yes_bid",
+        "no_bid_dollars": "no_bid",
     },
     body="request",  # its order writes take the body as its request model only
     findings={
@@ -313,6 +334,13 @@ SDK = Dialect(
 
 _OFFICIAL_METHODS = {
     **{operation: _snake(operation) for operation in _SDK_OPERATIONS},
+    # (`_snake` splits an acronym's plural: the SDK keeps `rfqs` whole)
+    "GetRFQs": "get_rfqs",
+    "CreateRFQ": "create_rfq",
+    "GetRFQ": "get_rfq",
+    "GetRFQQuote": "get_rfq_quote",
+    "AcceptRFQQuote": "accept_rfq_quote",
+    "ConfirmRFQQuote": "confirm_rfq_quote",
     "positions": "get_positions",
     "fcm_positions": "get_fcm_positions",
     "balance": "get_balance",
@@ -339,6 +367,8 @@ _OPERATIONS_3_2 += (  # the market data reads but GetMarketOrderbooks (Kalshi ad
 )  # fmt: skip
 # the order reads; its order writes are the legacy ones (the `orders` scene places v2 orders: n/a)
 _OPERATIONS_3_2 += ("GetOrders", "GetOrder", "GetOrderQueuePositions", "GetOrderQueuePosition")
+# the RFQs and quotes by the quote alone (none of the RFQ-scoped quote operations, nor block trades)
+_OPERATIONS_3_2 += ("GetCommunicationsID", "CreateRFQ", "GetRFQs", "GetRFQ", "CreateQuote", "GetQuotes", "GetQuote")
 
 # kalshi_python_sync / kalshi_python_async 3.34.0: the wire's names, amounts kept as the wire's strings.
 OFFICIAL = Dialect(
@@ -463,5 +493,10 @@ OFFICIAL_3_2 = Dialect(
         "subaccounts": "3.2.0 has none of the subaccount, instance transfer or target allocation operations",
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",
         "orders": "3.2.0 has the legacy order routes only, gone from 3.34 (tests/clients/test_legacy_orders_client.py)",
+    },
+    not_played={
+        "rfqs": "the mock renders RFQs and quotes in 3.34's shapes on every profile; 3.2.0's models require the "
+        "integer twins of late 2025 (contracts, yes_bid and no_bid in cents), which the legacy profile does not add "
+        "to them yet",
     },
 )

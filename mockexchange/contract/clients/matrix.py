@@ -111,6 +111,9 @@ CAPABILITIES = (
     Capability("orders", "orders", "the v2 order writes (create crossing and resting, batch create, amend, decrease, "
                "cancel, batch cancel) and reads (GetOrders, GetOrder, queue positions), with the balance after; a "
                "client with a websocket client also follows user_orders, live"),
+    Capability("rfqs", "rfqs", "the communications API on two keys: an RFQ asked, listed and read, a maker's quote, "
+               "accepted, confirmed and executed (both sides' fills), the refusals; a block trade proposed and "
+               "accepted"),
     Capability("orderbook-ws", "book-ws", "orderbook_delta through the client's own book keeper while the house's "
                "levels move"),
     Capability("market-ws", "mkt-ws", "the public market data channels beyond the book (trades, candles, the "

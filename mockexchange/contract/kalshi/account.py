@@ -34,6 +34,11 @@ TRANSFER_MARKETS = tuple(f"KXCONTRACT-{e:02d}-T{m}" for e in (4, 6) for m in ran
 SERIES = "KXCONTRACT"
 EVENTS = tuple(f"{SERIES}-{e:02d}" for e in range(9))
 MARKETS = tuple(f"{event}-T{m}" for event in EVENTS[:8] for m in range(5)) + (f"{EVENTS[8]}-T0",)
+# The communications API (seed_communications): another user's RFQ the member quotes, and the member's RFQ that user
+# quotes, each an id of a UUID's form (Kalshi's, which the reads' paths take).
+ASKER = "contract-asker"
+RFQ_IDS = ("0c0a7f0e-0000-4000-8000-000000000001", "0c0a7f0e-0000-4000-8000-000000000002")
+QUOTE_IDS = ("0c0a7f0e-0000-4000-8000-0000000000a1", "0c0a7f0e-0000-4000-8000-0000000000a2")
 
 
 _key_lock = threading.Lock()
@@ -77,6 +82,10 @@ def values(**orders: tuple) -> AccountValues:
         candle_markets=MARKETS,
         order_group_ids=ORDER_GROUPS,
         deletable_order_group_ids=GROUPS_TO_DELETE,
+        rfq_ids=RFQ_IDS,
+        quote_ids=QUOTE_IDS,
+        quoted_rfq_ids=RFQ_IDS[:1],
+        rfq_quote_ids=QUOTE_IDS[:1],
     )
 
 
@@ -119,6 +128,7 @@ def seed(control: Control) -> None:
     control.set_fcm_daily_cap(MEMBER, SUBTRADERS[0], "500")
     control.set_fcm_blocked_category(MEMBER, SUBTRADERS[0], "Politics")
     seed_market_data(control)
+    seed_communications(control)
     public_pem = (
         signer()
         .private_key.public_key()
@@ -148,6 +158,19 @@ def seed_market_data(control: Control) -> None:
     control.set_book("KXCONTRACT-08-T0", yes=[["0.055", "2"]], no=[["0.9", "1"]])
     control.pause_market("KXCONTRACT-07-T4")
     control.determine_market("KXCONTRACT-08-T0", "yes")
+
+
+def seed_communications(control: Control) -> None:
+    """Two open RFQs, each quoted by the other side: the member reads both, and the quote it made and the one it was
+    offered (`RFQ_IDS`, `QUOTE_IDS`: the first quote is the member's, on the asker's RFQ)."""
+    control.create_account(ASKER, balance_cents=100_000)
+    for (rfq_id, asker, market), (quote_id, maker) in zip(
+        ((RFQ_IDS[0], ASKER, ORDER_MARKETS[1]), (RFQ_IDS[1], MEMBER, ORDER_MARKETS[2])),
+        ((QUOTE_IDS[0], MEMBER), (QUOTE_IDS[1], ASKER)),
+        strict=True,
+    ):
+        control.create_rfq(asker, market, False, contracts="10", rfq_id=rfq_id)
+        control.create_quote(maker, rfq_id, "0.30", "0.60", False, quote_id=quote_id)
 
 
 def seed_orders(control: Control) -> dict[str, tuple]:

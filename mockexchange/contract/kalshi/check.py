@@ -21,7 +21,13 @@ import yaml
 
 from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.contract import extra
-from mockexchange.contract.kalshi.discovery import Discovered, discover, needed
+from mockexchange.contract.kalshi.discovery import (
+    Discovered,
+    discover,
+    find_communications,
+    needed,
+    needs_communications,
+)
 from mockexchange.contract.kalshi.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders
 from mockexchange.contract.kalshi.preflight import Unreachable, preflight
 from mockexchange.contract.kalshi.report import Run, Warnings, translate
@@ -149,8 +155,10 @@ def run(args: argparse.Namespace) -> int:
     grouping = bool(set(operations) & set(NAMED_GROUP_WRITES))
     markets = listed.markets if listed else []
     orders = find_orders(args.base_url, signer, markets, place=placing, groups=grouping) if ordering else None
+    talking = needs_communications(operations) and not args.published_only
+    comms = find_communications(args.base_url, signer) if talking else None
     if not args.published_only:
-        spec = refine(spec, account=_account_values(args, listed, orders))
+        spec = refine(spec, account=_account_values(args, listed, orders, comms))
     print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
     for operation, why in first.skipped.items():
         print(f"  skipped {operation}: {why}")
@@ -164,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {_listed_line(listed)}")
         if orders is not None:
             print(f"  {_orders_line(orders)}")
+        if comms is not None:
+            print(f"  {_communications_line(comms)}")
         for operation, why in _not_expected_to_accept(spec, operations).items():
             print(f"  {operation}: no valid request can be drawn ({why}); refusals judged, no acceptance required")
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
@@ -239,11 +249,17 @@ def _run_schemathesis(
     return child.returncode, warnings
 
 
-def _account_values(args: argparse.Namespace, listed: Discovered | None, orders: OrderValues | None) -> AccountValues:
-    """What the kit knows of the key's account (the subtraders named, a public key it made to upload, its orders) and
-    of its exchange (what it found listed)."""
+def _account_values(
+    args: argparse.Namespace, listed: Discovered | None, orders: OrderValues | None, comms: Discovered | None
+) -> AccountValues:
+    """What the kit knows of the key's account (the subtraders named, a public key it made to upload, its orders, the
+    quotes it may read) and of its exchange (what it found listed, its RFQs)."""
     upload = public_key_pem(generate_private_key("ed25519").public_key())
-    found = {**(listed.values if listed is not None else {}), **(orders.values if orders is not None else {})}
+    found = {
+        **(listed.values if listed is not None else {}),
+        **(orders.values if orders is not None else {}),
+        **(comms.values if comms is not None else {}),
+    }
     return AccountValues(subtrader_ids=tuple(args.subtrader_id), public_keys=(upload,), **found)
 
 
@@ -265,6 +281,15 @@ def _orders_line(orders: OrderValues) -> str:
             f"{len(values['deletable_order_group_ids'])} to delete) to limit, trigger, reset and delete"
         )
     return line + "".join(f"; {problem}" for problem in orders.problems)
+
+
+def _communications_line(comms: Discovered) -> str:
+    values = comms.values
+    line = (
+        f"the communications API (for the RFQ and quote reads): {len(values['rfq_ids'])} RFQs listed, "
+        f"{len(values['quote_ids'])} quotes the account may read"
+    )
+    return line + "".join(f"; {problem}" for problem in comms.problems)
 
 
 def _listed_line(listed: Discovered) -> str:

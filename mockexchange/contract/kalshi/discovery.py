@@ -2,6 +2,10 @@
 the market data reads must name to be valid (refinements.MARKET_VALUES). Without them a drawn ticker names nothing and
 every answer is a 404: the response checks would never see a market, a book or a candle.
 
+The communications reads that name an RFQ or a quote (refinements.COMMUNICATIONS_VALUES) draw theirs from what the
+account can see (`find_communications`): `GET /communications/rfqs` (every user sees every RFQ) and its quotes, made
+(`user_filter=self`) and offered (`rfq_user_filter=self`), a page of each.
+
 Three public reads, signed as the rest (a public route takes a signature too): `GET /markets` and `GET /events` (a
 page of each, at most `LISTED` rows), and `GET /events/{event_ticker}` of the first market's event when the events'
 page does not hold it, for the series a candlestick path names with that market. A read that fails leaves its values
@@ -16,7 +20,7 @@ from typing import Any
 import httpx
 
 from mockexchange.contract.kalshi.preflight import TIMEOUT
-from mockexchange.schema.refinements import MARKET_VALUES
+from mockexchange.schema.refinements import COMMUNICATIONS_VALUES, MARKET_VALUES
 from mockexchange.testing.signing import KalshiSigner
 
 LISTED = 100  # rows of each listing read
@@ -36,26 +40,56 @@ def needed(operations: list[str]) -> bool:
     return any(op in value.operations for value in MARKET_VALUES for op in operations)
 
 
+def needs_communications(operations: list[str]) -> bool:
+    """Whether any of the operations names an RFQ or a quote the account can see."""
+    return any(op in value.operations for value in COMMUNICATIONS_VALUES for op in operations)
+
+
+def _reader(client: httpx.Client, base_url: str, signer: KalshiSigner, found: Discovered) -> Any:
+    """`read(path, params, listed)`: the list (or record) `listed` of a signed GET's 200 answer, or None with the
+    problem noted in `found`."""
+    base_path = httpx.URL(base_url).path.rstrip("/")
+
+    def read(path: str, params: dict[str, Any], listed: str) -> Any:
+        url = base_url.rstrip("/") + path
+        try:
+            response = client.get(url, params=params, headers=signer.headers("GET", base_path + path))
+            body = response.json() if response.status_code == 200 else None
+            rows = body[listed] if isinstance(body, dict) else None
+        except (httpx.HTTPError, ValueError, KeyError):
+            rows = None
+            response = None
+        if not isinstance(rows, list | dict):
+            status = response.status_code if response is not None else "no answer"
+            found.problems.append(f"GET {path} ({status}) listed no {listed}")
+            return None
+        return rows
+
+    return read
+
+
+def find_communications(base_url: str, signer: KalshiSigner) -> Discovered:
+    """The RFQs the exchange lists and the quotes the account may read (`AccountValues`' communications fields)."""
+    found = Discovered()
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+        read = _reader(client, base_url, signer, found)
+        rfqs = _rows(read("/communications/rfqs", {"limit": LISTED}, "rfqs"), "id", "market_ticker")
+        quotes = []
+        for mine in ("user_filter", "rfq_user_filter"):
+            quotes += _rows(read("/communications/quotes", {mine: "self", "limit": LISTED}, "quotes"), "id", "rfq_id")
+    found.values = {
+        "rfq_ids": tuple(dict.fromkeys(rfq_id for rfq_id, _ in rfqs)),
+        "quote_ids": tuple(dict.fromkeys(quote_id for quote_id, _ in quotes)),
+        "quoted_rfq_ids": tuple(rfq_id for _, rfq_id in quotes[:1]),
+        "rfq_quote_ids": tuple(quote_id for quote_id, _ in quotes[:1]),
+    }
+    return found
+
+
 def discover(base_url: str, signer: KalshiSigner) -> Discovered:
     found = Discovered()
-    base_path = httpx.URL(base_url).path.rstrip("/")
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-
-        def read(path: str, params: dict[str, Any], listed: str) -> Any:
-            url = base_url.rstrip("/") + path
-            try:
-                response = client.get(url, params=params, headers=signer.headers("GET", base_path + path))
-                body = response.json() if response.status_code == 200 else None
-                rows = body[listed] if isinstance(body, dict) else None
-            except (httpx.HTTPError, ValueError, KeyError):
-                rows = None
-                response = None
-            if not isinstance(rows, list | dict):
-                status = response.status_code if response is not None else "no answer"
-                found.problems.append(f"GET {path} ({status}) listed no {listed}")
-                return None
-            return rows
-
+        read = _reader(client, base_url, signer, found)
         found.markets = list(read("/markets", {"limit": LISTED}, "markets") or ())
         markets = _rows(found.markets, "ticker", "event_ticker")
         events = _rows(read("/events", {"limit": LISTED}, "events"), "event_ticker", "series_ticker")

@@ -54,6 +54,10 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetEvents": {"events": ("event_ticker",)},
     "GetTrades": {"trades": ("trade_id",)},
     "GetOrders": {"orders": ("order_id",)},
+    # the communications API
+    "GetRFQs": {"rfqs": ("id",)},
+    "GetQuotes": {"quotes": ("id",)},
+    "GetBlockTradeProposals": {"block_trade_proposals": ("id",)},
 }
 # Cursors remembered with the filters of the page that issued them (the oldest forgotten first).
 MAX_ISSUED_CURSORS = 4096

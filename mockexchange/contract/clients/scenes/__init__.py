@@ -6,9 +6,10 @@ from mockexchange.contract.clients.scenes.fcm_desk import FCM_DESK
 from mockexchange.contract.clients.scenes.historical import HISTORICAL
 from mockexchange.contract.clients.scenes.markets import MARKETS_SCENE
 from mockexchange.contract.clients.scenes.orders import ORDERS
+from mockexchange.contract.clients.scenes.rfqs import RFQS
 from mockexchange.contract.clients.scenes.scene import Scene
 from mockexchange.contract.clients.scenes.subaccounts import SUBACCOUNTS
 
 SCENES: dict[str, Scene] = {
-    scene.capability: scene for scene in (ACCOUNT, SUBACCOUNTS, HISTORICAL, FCM_DESK, MARKETS_SCENE, ORDERS)
+    scene.capability: scene for scene in (ACCOUNT, SUBACCOUNTS, HISTORICAL, FCM_DESK, MARKETS_SCENE, ORDERS, RFQS)
 }

@@ -1,5 +1,5 @@
 """A scene: one capability of the client matrix that writes as well as reads (the account and its keys, subaccounts
-and transfers, the historical reads after a cutoff, the FCM desk).
+and transfers, the historical reads after a cutoff, the FCM desk, RFQs and quotes on two keys).
 
 A `Scene` seeds a fresh mock (`seed`), lists the calls one client makes on it in order (`calls`: reads of what was
 seeded, the client's own writes, reads of what they changed, the refusals it must raise) and holds the `checks` of
@@ -107,7 +107,7 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
             "id": prefix + call.id,
             "op": call.op,
             "method": dialect.methods[call.operation],
-            "args": arguments(dialect, call),
+            "args": _prefixed(arguments(dialect, call), prefix),
             "base_url": stage.mock.kalshi_url,
             **stage.keys[call.key].plan_fields,
         }
@@ -115,6 +115,17 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
             entry["items"] = dialect.lists.get(call.operation, call.items)
         calls.append(entry)
     return calls
+
+
+def _prefixed(value: Any, prefix: str) -> Any:
+    """The value with each earlier call it names (client_harness.py's `{"$answer": call id, ...}`) named as planned."""
+    if isinstance(value, dict) and "$answer" in value:
+        return {**value, "$answer": prefix + value["$answer"]}
+    if isinstance(value, dict):
+        return {name: _prefixed(item, prefix) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_prefixed(item, prefix) for item in value]
+    return value
 
 
 def arguments(dialect: Dialect, call: SceneCall) -> dict[str, Any]:

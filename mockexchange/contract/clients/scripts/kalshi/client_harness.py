@@ -33,6 +33,10 @@ Reads
     {"calls": [{"id": "...", "op": "...", "method": "...", "args": {...}, "items"?: "fills",
                 "key_id"?: "...", "pem_path"?: "...", "base_url"?: "..."}]}
 
+An argument may be a value an earlier call answered: `{"$answer": "<call id>", "field": "id"}` is that call's `result`
+field (the id the server drew for what it made, which a later call names); a call whose earlier call failed or lacks
+the field fails itself, with the reason.
+
 `method` is a dotted path on the client (`portfolio.fills`, `get_fills`). ops:
   call     one call; its answer (a model) is reported as `result`
   page     one call of a list method, reported as a walk of one page
@@ -179,6 +183,25 @@ async def walk_pages(fetch, args: dict, names: list[str], wire_names: bool, firs
     return {**listing(lists, wire_names), "pages": len(cursors), "cursors": cursors, "has_next": more}
 
 
+class Unanswered(Exception):
+    """An argument names an earlier call's answer that is not there."""
+
+
+def answered(value, outcomes: dict[str, dict]):
+    """The value with each `{"$answer": call id, "field": name}` in it replaced by that call's answered field."""
+    if isinstance(value, dict) and "$answer" in value:
+        earlier = outcomes.get(value["$answer"], {})
+        result = earlier.get("result") if earlier.get("ok") else None
+        if not isinstance(result, dict) or value["field"] not in result:
+            raise Unanswered(f"{value['$answer']} answered no {value['field']!r}: {earlier.get('error') or result!r}")
+        return result[value["field"]]
+    if isinstance(value, dict):
+        return {name: answered(item, outcomes) for name, item in value.items()}
+    if isinstance(value, list):
+        return [answered(item, outcomes) for item in value]
+    return value
+
+
 async def run_call(client, call: dict, family: Family) -> dict:
     op = call["op"]
     if op == "has":
@@ -222,6 +245,7 @@ async def run_plan(family: Family, plan: dict) -> dict[str, dict]:
             first = len(log) if log is not None else 0
             started = time.monotonic()
             try:
+                call = {**call, "args": answered(call.get("args", {}), outcomes)}
                 outcome = await run_call(client, call, family)
             except Exception as exc:  # the client's own error is the observation
                 outcome = error_outcome(exc)
