@@ -138,6 +138,22 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("PUT", "/portfolio/order_groups/{order_group_id}/reset"),
         ("PUT", "/portfolio/order_groups/{order_group_id}/trigger"),
         ("PUT", "/portfolio/order_groups/{order_group_id}/limit"),
+        # RFQs and quotes (issue 54)
+        ("GET", "/communications/id"),
+        ("GET", "/communications/rfqs"),
+        ("POST", "/communications/rfqs"),
+        ("GET", "/communications/rfqs/{rfq_id}"),
+        ("DELETE", "/communications/rfqs/{rfq_id}"),
+        ("GET", "/communications/rfqs/{rfq_id}/quotes/{quote_id}"),
+        ("DELETE", "/communications/rfqs/{rfq_id}/quotes/{quote_id}"),
+        ("PUT", "/communications/rfqs/{rfq_id}/quotes/{quote_id}/accept"),
+        ("PUT", "/communications/rfqs/{rfq_id}/quotes/{quote_id}/confirm"),
+        ("GET", "/communications/quotes"),
+        ("POST", "/communications/quotes"),
+        ("GET", "/communications/quotes/{quote_id}"),
+        ("DELETE", "/communications/quotes/{quote_id}"),
+        ("PUT", "/communications/quotes/{quote_id}/accept"),
+        ("PUT", "/communications/quotes/{quote_id}/confirm"),
     }
 
 

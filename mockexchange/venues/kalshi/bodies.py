@@ -271,27 +271,34 @@ def _value(field: BodyField, value: Any, go_path: str) -> Any:
 
 
 def _uuid(text: str, name: str) -> str:
+    """A UUID field's text as Go's google/uuid reads it (`uuid_of`); Kalshi's 400 in its words otherwise."""
+    try:
+        return uuid_of(text)
+    except ValueError as exc:
+        raise bad_request(str(exc), f"{name} must be a UUID") from None
+
+
+def uuid_of(text: str) -> str:
     """A UUID as Go's google/uuid parses one (`ParseBytes`: 36 characters with dashes; 32 hex digits; the 36 after
     `urn:uuid:`, or between two characters it does not read, `{...}`), written as it writes one back (lower case,
-    with its dashes); Kalshi's 400 in its words otherwise (by the text's length in bytes, as Go counts it)."""
+    with its dashes); a ValueError in its words otherwise (by the text's length in bytes, as Go counts it)."""
     raw = text.encode("utf-8", "surrogatepass")
     size = len(raw)
     if size == 45:
         if raw[:9].lower() != b"urn:uuid:":
-            prefix = raw[:9].decode("utf-8", "replace")
-            raise bad_request(f'invalid urn prefix: "{prefix}"', f"{name} must be a UUID")
+            raise ValueError(f'invalid urn prefix: "{raw[:9].decode("utf-8", "replace")}"')
         raw = raw[9:]
     elif size == 38:
         raw = raw[1:37]
     elif size not in (32, 36):
-        raise bad_request(f"invalid UUID length: {size}", f"{name} must be a UUID")
+        raise ValueError(f"invalid UUID length: {size}")
     digits = (
         raw
         if size == 32
         else b"".join(raw[start:end] for start, end in ((0, 8), (9, 13), (14, 18), (19, 23), (24, 36)))
     )
     if (size != 32 and any(raw[at] != 0x2D for at in _UUID_DASHES)) or not _HEX.fullmatch(digits):
-        raise bad_request("invalid UUID format", f"{name} must be a UUID")
+        raise ValueError("invalid UUID format")
     hex_ = digits.decode("ascii").lower()
     return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
 

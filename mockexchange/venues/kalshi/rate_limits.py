@@ -28,7 +28,7 @@ WRITE_OPERATIONS = frozenset({
     "CreateOrder", "CreateOrderV2", "AmendOrder", "DecreaseOrder", "CancelOrder", "CancelOrderV2", "CancelAllOrders",
     "BatchCreateOrders", "BatchCreateOrdersV2", "BatchCancelOrders", "BatchCancelOrdersV2",
     "CreateOrderGroup", "DeleteOrderGroup", "ResetOrderGroup", "TriggerOrderGroup", "UpdateOrderGroupLimit",
-    "CreateQuote", "DeleteQuote", "AcceptQuote", "ConfirmQuote",
+    "CreateQuote", "DeleteQuote", "AcceptQuote", "ConfirmQuote", "DeleteRFQQuote", "AcceptRFQQuote", "ConfirmRFQQuote",
     "UpgradeAccountApiUsageLevel",  # "uses the Predictions Write bucket" (3.34)
 })  # fmt: skip
 

@@ -29,12 +29,14 @@ from mockexchange.core.kalshi.order_group_commands import (
     TriggerOrderGroup,
     UpdateOrderGroupLimit,
 )
+from mockexchange.core.kalshi.rfq_commands import AcceptQuote, ConfirmQuote, DeleteQuote
 from mockexchange.venues.kalshi import (
     account,
     api_keys,
     balance,
     candlesticks,
     catalogue,
+    communications,
     fcm,
     fcm_lists,
     historical,
@@ -256,6 +258,39 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/limit", "UpdateOrderGroupLimit",
               order_groups.changing(UpdateOrderGroupLimit), TRADE, body=order_groups.LIMIT, generated=False, parts=True,
               worker=True),  # (a limit below the window triggers the group: every one of its orders cancelled)
+    # RFQs and quotes (the communications API): a requester's RFQ, makers' quotes, accepted and confirmed
+    Operation("GET", "/communications/id", "GetCommunicationsID", communications.get_communications_id, READ,
+              generated=False),
+    Operation("GET", "/communications/rfqs", "GetRFQs", communications.get_rfqs, READ, generated=False),
+    Operation("POST", "/communications/rfqs", "CreateRFQ", communications.create_rfq, TRADE,
+              body=communications.CREATE_RFQ, status=201, generated=False),
+    Operation("GET", "/communications/rfqs/{rfq_id}", "GetRFQ", communications.get_rfq, READ, generated=False),
+    Operation("DELETE", "/communications/rfqs/{rfq_id}", "DeleteRFQ", communications.delete_rfq, TRADE, status=204,
+              generated=False, parts=True),
+    Operation("GET", "/communications/rfqs/{rfq_id}/quotes/{quote_id}", "GetRFQQuote", communications.get_rfq_quote,
+              READ, generated=False),
+    Operation("DELETE", "/communications/rfqs/{rfq_id}/quotes/{quote_id}", "DeleteRFQQuote",
+              communications.on_quote(DeleteQuote, "DeleteRFQQuote"), TRADE, status=204, generated=False, parts=True),
+    Operation("PUT", "/communications/rfqs/{rfq_id}/quotes/{quote_id}/accept", "AcceptRFQQuote",
+              communications.on_quote(AcceptQuote, "AcceptRFQQuote"), TRADE, body=communications.ACCEPT, status=204,
+              generated=False, parts=True),
+    Operation("PUT", "/communications/rfqs/{rfq_id}/quotes/{quote_id}/confirm", "ConfirmRFQQuote",
+              communications.on_quote(ConfirmQuote, "ConfirmRFQQuote"), TRADE, body=communications.CONFIRM,
+              status=204, generated=False, parts=True),
+    Operation("GET", "/communications/quotes", "GetQuotes", communications.get_quotes, READ, generated=False),
+    Operation("POST", "/communications/quotes", "CreateQuote", communications.create_quote, TRADE,
+              body=communications.CREATE_QUOTE, status=201, generated=False),
+    # (the deprecated four: the same answers, the quote named alone)
+    Operation("GET", "/communications/quotes/{quote_id}", "GetQuote", communications.get_quote, READ,
+              generated=False),
+    Operation("DELETE", "/communications/quotes/{quote_id}", "DeleteQuote",
+              communications.on_quote(DeleteQuote, "DeleteQuote"), TRADE, status=204, generated=False, parts=True),
+    Operation("PUT", "/communications/quotes/{quote_id}/accept", "AcceptQuote",
+              communications.on_quote(AcceptQuote, "AcceptQuote"), TRADE, body=communications.ACCEPT, status=204,
+              generated=False, parts=True),
+    Operation("PUT", "/communications/quotes/{quote_id}/confirm", "ConfirmQuote",
+              communications.on_quote(ConfirmQuote, "ConfirmQuote"), TRADE, body=communications.CONFIRM, status=204,
+              generated=False, parts=True),
 )  # fmt: skip
 
 BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}

@@ -1,0 +1,107 @@
+"""Kalshi's `RFQ` and `Quote` as a caller sees them: every field of the spec's schemas from the core's records
+(core/kalshi/rfq_records.py), counts with 2 places, bids with 4, a target cost with 6, times in RFC 3339.
+
+Who sees what (docs/known-differences.md): every user reads every RFQ (RFQs are broadcast to all makers), but only
+its creator the private fields (`creator_user_id`, `creator_subaccount`), and an RFQ of `obscure_creator_id` shows
+the shared placeholder for its creator's communications id to everyone else. A quote is its maker's and the RFQ
+creator's alone (`visible`); each sees its own side's private fields (user id, subaccount, order id; the maker its
+`post_only`), and the maker sees the RFQ creator's id obscured, as the RFQ says, until the quote executes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from mockexchange.core.kalshi.rfq_records import OBSCURED_ID, QUOTE_EXECUTED, Quote, Rfq
+from mockexchange.core.kalshi.units import dollars
+from mockexchange.venues.kalshi.render import Row, count_texts, dollars6, price_texts, rfc3339
+
+
+def _times(row: Row, **times: datetime | None) -> None:
+    """Each time that is set, in RFC 3339 (one not set is left out, as Kalshi's `omitempty`)."""
+    for name, when in times.items():
+        if when is not None:
+            row[name] = rfc3339(when)
+
+
+def _target_cost(units: int) -> str:
+    return dollars6(dollars(units))
+
+
+def rfq_row(rfq: Rfq, viewer: str, ids: Mapping[str, str]) -> Row:
+    """Kalshi's `RFQ` as `viewer` (a user id) sees it; `ids` are the users' communications ids."""
+    own = viewer == rfq.user_id
+    row: Row = {
+        "id": rfq.rfq_id,
+        "creator_id": ids.get(rfq.user_id, "") if own or not rfq.obscure_creator_id else OBSCURED_ID,
+        "market_ticker": rfq.market_ticker,
+        # (sized by a target cost: no count of its own; each quote's sides carry theirs)
+        "contracts_fp": count_texts[rfq.contracts or 0],
+        "status": rfq.status,
+        "created_ts": rfc3339(rfq.created_ts),
+        "rest_remainder": rfq.rest_remainder,
+    }
+    if rfq.target_cost is not None:
+        row["target_cost_dollars"] = _target_cost(rfq.target_cost)
+        row["target_cost_excludes_fees"] = rfq.target_cost_excludes_fees
+    if rfq.cancellation_reason:
+        row["cancellation_reason"] = rfq.cancellation_reason
+    if own:
+        row["creator_user_id"] = rfq.user_id
+        row["creator_subaccount"] = rfq.subaccount
+    _times(row, cancelled_ts=rfq.cancelled_ts, updated_ts=rfq.updated_ts)
+    return row
+
+
+def visible(quote: Quote, viewer: str) -> bool:
+    """Whether `viewer` may read the quote: its maker and the RFQ's creator only."""
+    return viewer == quote.user_id or viewer == quote.rfq_user_id
+
+
+def quote_row(quote: Quote, rfq: Rfq, viewer: str, ids: Mapping[str, str]) -> Row:
+    """Kalshi's `Quote` as `viewer` (its maker or its RFQ's creator: `visible`) sees it."""
+    maker, requester = viewer == quote.user_id, viewer == quote.rfq_user_id
+    shown = requester or not rfq.obscure_creator_id or quote.status == QUOTE_EXECUTED
+    count = rfq.contracts
+    if count is None:  # sized by a target cost: the count of the side accepted, once one is
+        count = quote.contracts_on(quote.accepted_side) if quote.accepted_side else 0
+    row: Row = {
+        "id": quote.quote_id,
+        "rfq_id": quote.rfq_id,
+        "creator_id": ids.get(quote.user_id, ""),
+        "rfq_creator_id": ids.get(quote.rfq_user_id, "") if shown else OBSCURED_ID,
+        "market_ticker": quote.market_ticker,
+        "contracts_fp": count_texts[count],
+        "yes_bid_dollars": price_texts[quote.yes_bid],
+        "no_bid_dollars": price_texts[quote.no_bid],
+        "created_ts": rfc3339(quote.created_ts),
+        "updated_ts": rfc3339(quote.updated_ts),
+        "status": quote.status,
+        "rest_remainder": quote.rest_remainder,
+        "yes_contracts_fp": count_texts[quote.yes_contracts],
+        "no_contracts_fp": count_texts[quote.no_contracts],
+    }
+    if quote.accepted_side is not None:
+        row["accepted_side"] = quote.accepted_side
+    _times(row, accepted_ts=quote.accepted_ts, confirmed_ts=quote.confirmed_ts, executed_ts=quote.executed_ts,
+           cancelled_ts=quote.cancelled_ts)  # fmt: skip
+    if quote.cancellation_reason:
+        row["cancellation_reason"] = quote.cancellation_reason
+    if rfq.target_cost is not None:
+        row["rfq_target_cost_dollars"] = _target_cost(rfq.target_cost)
+        row["target_cost_excludes_fees"] = rfq.target_cost_excludes_fees
+    if maker:
+        _private(row, "creator", quote.user_id, quote.subaccount, quote.creator_order_id)
+        row["post_only"] = quote.post_only
+    if requester:
+        _private(row, "rfq_creator", quote.rfq_user_id, quote.rfq_subaccount, quote.rfq_creator_order_id)
+    return row
+
+
+def _private(row: Row, side: str, user_id: str, subaccount: int, order_id: str) -> None:
+    """One side's private fields (`creator` the maker's, `rfq_creator` the requester's): shown to that side only."""
+    row[f"{side}_user_id"] = user_id
+    row[f"{side}_subaccount"] = subaccount
+    if order_id:
+        row[f"{side}_order_id"] = order_id
