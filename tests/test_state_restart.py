@@ -320,6 +320,9 @@ NOT_COMMANDS = {
     # a read; a user's id drawn at its first need is drawn from a seeded mock's seed and the user, whichever need
     # came first, and a snapshot keeps it
     "communications_id": "a read",
+    "rfq_batches": "a read",
+    "rfq_batch_best_quotes": "a read",
+    "batch_quotes": "a read",
     "perps_account": "a read",
     "perps_liquidations": "a read",
 }

@@ -85,7 +85,8 @@ from mockexchange.version import __version__
 #     perps position what funding it was paid.
 # 42: the Kalshi ledger keeps its RFQs and quotes (`communications`), and its schedule holds their timers beside
 #     the markets' tickers (core/kalshi/due.py's `Timer`).
-LAYOUT = 42
+# 43: the Kalshi ledger keeps its RFQ batches and batch quotes (`rfq_batches`), their timers in its schedule.
+LAYOUT = 43
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

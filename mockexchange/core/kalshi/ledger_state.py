@@ -28,6 +28,7 @@ from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.orders import Order
+from mockexchange.core.kalshi.rfq_batch_state import RfqBatchState
 from mockexchange.core.kalshi.rfq_state import CommunicationsState
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.subaccount_records import SubaccountState
@@ -98,6 +99,7 @@ class LedgerState:
     archive: Archive = field(default_factory=Archive)  # the historical cutoff, the ended orders, the archived events
     fcm_state: FcmState = field(default_factory=FcmState)  # FCM members' subtrader settings and position transfers
     communications: CommunicationsState = field(default_factory=CommunicationsState)  # RFQs, quotes (rfq_state.py)
+    rfq_batches: RfqBatchState = field(default_factory=RfqBatchState)  # RFQ batches, batch quotes (rfq_batch_state.py)
 
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
@@ -163,6 +165,7 @@ class LedgerState:
         self.archive.clear()
         self.fcm_state.clear()
         self.communications.clear()
+        self.rfq_batches.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()
