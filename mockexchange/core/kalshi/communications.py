@@ -114,13 +114,17 @@ class Communications:
         execution_delay: timedelta = EXECUTION_DELAY,
     ) -> None:
         self.state = state
-        self.kept: CommunicationsState = state.communications
         self.run_due = run_due
         self.known = known
         self.fee_rule_for = fee_rule_for
         self.execution = execution
         self.confirm_window = confirm_window
         self.execution_delay = execution_delay
+
+    @property
+    def kept(self) -> CommunicationsState:
+        """What the part keeps (read each time: a snapshot's restore puts the state's fields anew)."""
+        return self.state.communications
 
     # -- commands: RFQs ----------------------------------------------------------------------------------------------
 
