@@ -16,16 +16,18 @@ its subtraders in an RFQ's `subtrader_id`). Lists are newest first, keyset-paged
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.core.clock import unix_seconds
 from mockexchange.core.commands import Command
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.communications import Communications
 from mockexchange.core.kalshi.rfq_commands import SIDE, TARGET_COST, CreateQuote, CreateRfq, DeleteRfq
-from mockexchange.core.kalshi.rfq_records import Quote, Rfq
+from mockexchange.core.kalshi.rfq_records import Quote
 from mockexchange.core.numbers import INT64_MIN
 from mockexchange.core.values import FLAG, Choice, Integer, Refused
 from mockexchange.venues.kalshi import commands, cursors, wire_values
@@ -44,11 +46,13 @@ from mockexchange.venues.kalshi.params import (
     Parts,
     parse_query,
 )
-from mockexchange.venues.kalshi.rfq_render import quote_row, rfq_row, visible
+from mockexchange.venues.kalshi.rfq_render import quote_row, rfq_row
 
 T = TypeVar("T")
 GET_RFQS, GET_QUOTES = "GetRFQs", "GetQuotes"
 ANY_INT = at_least(INT64_MIN)  # an integer whose range is the command's to check
+# The first and last seconds of years 1 to 9999 (the times Python holds)
+_EARLIEST, _LATEST = -62135596800, 253402300799
 
 CREATE_RFQ = Body("CreateRFQRequest", (
     BodyField("market_ticker", required=True),
@@ -126,71 +130,74 @@ def _user(ctx: KalshiContext, operation: str, name: str, raw: str | None) -> str
 
 
 def get_communications_id(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
-    return {"communications_id": ctx.ledger.communications.communications_id(owner(key))}
+    """GetCommunicationsIDResponse: the caller's communications id (drawn at its first need)."""
+    with ctx.ledger.reading():
+        return {"communications_id": ctx.ledger.communications.communications_id_of(owner(key))}
+
+
+# -- the lists ------------------------------------------------------------------------------------------------------
+
+
+def _page(
+    operation: str, found: list[T], made: Mapping[str, object], values: dict[str, Any], filters: dict[str, Any],
+    id_of: Callable[[T], str],
+) -> tuple[list[T], str]:  # fmt: skip
+    """One page of `found` (newest first, as made: `made` holds every record's id in the order made) after the one
+    the cursor names, and the cursor of the next ("" on the last). A cursor naming no record is a 400."""
+    last = cursors.decode_param(operation, values["cursor"], filters, 1)
+    if last is not None:
+        order = {record_id: at for at, record_id in enumerate(made)}
+        before = order.get(last[0])
+        if before is None:
+            raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (unknown record)")
+        found = [record for record in found if order[id_of(record)] < before]
+    page, more = cursors.one_page(found, values["limit"])
+    return page, cursors.encode((id_of(page[-1]),), filters) if more else ""
+
+
+def _either(first: str | None, second: str | None) -> str | None:
+    """Two filters on one user id: the one given, or both if they agree ("" matches nobody when they do not)."""
+    if first is None or second is None:
+        return first if second is None else second
+    return first if first == second else ""
+
+
+def _self(user_filter: str | None, viewer: str) -> str | None:
+    """Kalshi's UserFilter: `self` the caller, else no filter."""
+    return viewer if user_filter else None
 
 
 # -- RFQs -----------------------------------------------------------------------------------------------------------
 
 
-def _newest_after(operation: str, records: dict[str, T], cursor: str | None, filters: dict[str, Any]) -> Iterator[T]:
-    """The records newest first (a dict keeps them oldest first), after the one the cursor names; a cursor that names
-    none of them is a 400, as `cursors` says."""
-    last = cursors.decode_param(operation, cursor, filters, 1)
-    ordered: Iterable[T] = reversed(records.values())
-    if last is not None:
-        if last[0] not in records:
-            raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (unknown record)")
-        ids = reversed(records)
-        for record_id in ids:
-            if record_id == last[0]:
-                break
-        ordered = (records[record_id] for record_id in ids)
-    return iter(ordered)
-
-
-def _page(
-    operation: str, records: dict[str, T], values: dict[str, Any], filters: dict[str, Any],
-    keep: Callable[[T], bool], row: Callable[[T], dict[str, Any]], id_of: Callable[[T], str], name: str,
-) -> dict[str, Any]:  # fmt: skip
-    """One page of the records `keep` keeps, newest first, and the cursor of the next ("" on the last)."""
-    found = (record for record in _newest_after(operation, records, values["cursor"], filters) if keep(record))
-    page, more = cursors.one_page(found, values["limit"])
-    return {name: [row(record) for record in page],
-            "cursor": cursors.encode((id_of(page[-1]),), filters) if more else ""}  # fmt: skip
-
-
 def get_rfqs(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
-    """GetRFQsResponse: every user's RFQs (broadcast to all), filtered; `subaccount` keeps the caller's own RFQs of
-    that subaccount (another user's subaccount is private)."""
+    """GetRFQsResponse: every user's RFQs (broadcast to all), filtered, newest first; `subaccount` keeps the caller's
+    own RFQs of that subaccount (another user's subaccount is private)."""
     values = parse_query(GET_RFQS, RFQ_PARAMS, query)
     viewer = owner(key)
     subaccount = subaccount_for(key, values["subaccount"]) if values["subaccount"] is not None else None
     with ctx.ledger.reading():
-        state = ctx.ledger.state.communications
+        comms = ctx.ledger.communications
         creator = _user(ctx, GET_RFQS, "creator_user_id", values["creator_user_id"])
-        if values["user_filter"]:
-            creator = viewer if creator in (None, viewer) else ""  # (another creator and self: none)
-        market, event, status = values["market_ticker"], values["event_ticker"], values["status"]
-
-        def keep(rfq: Rfq) -> bool:
-            return ((market is None or rfq.market_ticker == market) and (event is None or rfq.event_ticker == event)
-                    and (status is None or rfq.status == status) and (creator is None or rfq.user_id == creator)
-                    and (subaccount is None or (rfq.user_id == viewer and rfq.subaccount == subaccount)))  # fmt: skip
-
-        filters = {"market_ticker": market, "event_ticker": event, "status": status, "creator": creator,
-                   "subaccount": subaccount, "viewer": viewer}  # fmt: skip
-        return _page(GET_RFQS, state.rfqs, values, filters, keep, lambda rfq: rfq_row(rfq, viewer, state.ids),
-                     lambda rfq: rfq.rfq_id, "rfqs")  # fmt: skip
+        creator = _either(_either(creator, _self(values["user_filter"], viewer)),
+                          None if subaccount is None else viewer)  # fmt: skip
+        filters = {"status": values["status"], "market_ticker": values["market_ticker"],
+                   "event_ticker": values["event_ticker"], "user_id": creator, "subaccount": subaccount}  # fmt: skip
+        found = comms.rfqs(**filters)
+        page, cursor = _page(GET_RFQS, found, comms.kept.rfqs, values, filters, lambda rfq: rfq.rfq_id)
+        return {"rfqs": [rfq_row(rfq, viewer, comms.rfq_creator_id(rfq, viewer)) for rfq in page], "cursor": cursor}
 
 
 def get_rfq(ctx: KalshiContext, key: ApiKey, path: dict[str, str]) -> dict[str, Any]:
     rfq_id = _id("GetRFQ", "rfq_id", path["rfq_id"])
+    viewer = owner(key)
     with ctx.ledger.reading():
-        state = ctx.ledger.state.communications
-        rfq = state.rfqs.get(rfq_id)
-        if rfq is None:
-            raise not_found(f"no RFQ {rfq_id}")
-        return {"rfq": rfq_row(rfq, owner(key), state.ids)}
+        comms = ctx.ledger.communications
+        try:
+            rfq = comms.rfq(rfq_id)
+        except LedgerError as exc:
+            raise not_found(str(exc)) from None
+        return {"rfq": rfq_row(rfq, viewer, comms.rfq_creator_id(rfq, viewer))}
 
 
 def _acting(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> tuple[str, int]:
@@ -251,40 +258,37 @@ def delete_rfq(ctx: KalshiContext, key: ApiKey, parts: Parts) -> None:
 
 
 def get_quotes(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
-    """GetQuotesResponse: the quotes the caller may read (its own, and those on its RFQs), filtered."""
+    """GetQuotesResponse: the quotes the caller may read (its own, and those on its RFQs), filtered, newest first."""
     values = parse_query(GET_QUOTES, QUOTE_PARAMS, query)
     viewer = owner(key)
     rfq_id = None if values["rfq_id"] is None else _id(GET_QUOTES, "rfq_id", values["rfq_id"])
-    least, most, status = values["min_ts"], values["max_ts"], values["status"]
     with ctx.ledger.reading():
-        state = ctx.ledger.state.communications
+        comms = ctx.ledger.communications
         maker = _user(ctx, GET_QUOTES, "quote_creator_user_id", values["quote_creator_user_id"])
         requester = _user(ctx, GET_QUOTES, "rfq_creator_user_id", values["rfq_creator_user_id"])
-        subtrader = values["rfq_creator_subtrader_id"]
-        maker = _self(maker, values["user_filter"], viewer)
-        requester = _self(requester, values["rfq_user_filter"], viewer)
-
-        def keep(quote: Quote) -> bool:
-            updated = unix_seconds(quote.updated_ts)
-            return (visible(quote, viewer) and (rfq_id is None or quote.rfq_id == rfq_id)
-                    and (status is None or quote.status == status) and (maker is None or quote.user_id == maker)
-                    and (requester is None or quote.rfq_user_id == requester)
-                    and (subtrader is None or quote.rfq_user_id == subtrader)
-                    and (least is None or updated >= least) and (most is None or updated <= most))  # fmt: skip
-
-        filters = {"rfq_id": rfq_id, "status": status, "maker": maker, "requester": requester, "subtrader": subtrader,
-                   "min_ts": least, "max_ts": most, "viewer": viewer}  # fmt: skip
-        rfqs, ids = state.rfqs, state.ids
-        return _page(GET_QUOTES, state.quotes, values, filters, keep,
-                     lambda quote: quote_row(quote, rfqs[quote.rfq_id], viewer, ids), lambda quote: quote.quote_id,
-                     "quotes")  # fmt: skip
+        requester = _either(requester, values["rfq_creator_subtrader_id"])
+        filters = {
+            "rfq_id": rfq_id, "status": values["status"],
+            "quote_creator": _either(maker, _self(values["user_filter"], viewer)),
+            "rfq_creator": _either(requester, _self(values["rfq_user_filter"], viewer)),
+            "min_ts": _when(values["min_ts"]), "max_ts": _when(values["max_ts"]),
+        }  # fmt: skip
+        found = comms.quotes(viewer, **filters)
+        page, cursor = _page(GET_QUOTES, found, comms.kept.quotes, values, {**filters, "min_ts": values["min_ts"],
+                             "max_ts": values["max_ts"]}, lambda quote: quote.quote_id)  # fmt: skip
+        return {"quotes": [_quote_row(comms, quote, viewer) for quote in page], "cursor": cursor}
 
 
-def _self(named: str | None, user_filter: str | None, viewer: str) -> str | None:
-    """A user filter with `self` (UserFilter) over it: the caller, unless another user is named too (then none)."""
-    if not user_filter:
-        return named
-    return viewer if named in (None, viewer) else ""
+def _when(seconds: int | None) -> datetime | None:
+    """A Unix time of the query (any int64) as a time, within the times Python holds."""
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(min(max(seconds, _EARLIEST), _LATEST), UTC)
+
+
+def _quote_row(comms: Communications, quote: Quote, viewer: str) -> dict[str, Any]:
+    return quote_row(quote, comms.rfq(quote.rfq_id), viewer, comms.communications_id_of(quote.user_id),
+                     comms.quote_rfq_creator_id(quote, viewer))  # fmt: skip
 
 
 def get_quote(ctx: KalshiContext, key: ApiKey, path: dict[str, str], operation: str = "GetQuote") -> dict[str, Any]:
@@ -293,11 +297,12 @@ def get_quote(ctx: KalshiContext, key: ApiKey, path: dict[str, str], operation: 
     rfq_id = _id(operation, "rfq_id", path["rfq_id"]) if "rfq_id" in path else None
     viewer = owner(key)
     with ctx.ledger.reading():
-        state = ctx.ledger.state.communications
-        quote = state.quotes.get(quote_id)
-        if quote is None or not visible(quote, viewer) or rfq_id not in (None, quote.rfq_id):
-            raise not_found(f"no quote {quote_id} the caller may read" + (f" on RFQ {rfq_id}" if rfq_id else ""))
-        return {"quote": quote_row(quote, state.rfqs[quote.rfq_id], viewer, state.ids)}
+        comms = ctx.ledger.communications
+        try:
+            quote = comms.quote(quote_id, viewer, rfq_id)
+        except LedgerError as exc:
+            raise not_found(str(exc)) from None
+        return {"quote": _quote_row(comms, quote, viewer)}
 
 
 def get_rfq_quote(ctx: KalshiContext, key: ApiKey, path: dict[str, str]) -> dict[str, Any]:

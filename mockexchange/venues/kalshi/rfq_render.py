@@ -4,16 +4,16 @@
 Who sees what (docs/known-differences.md): every user reads every RFQ (RFQs are broadcast to all makers), but only
 its creator the private fields (`creator_user_id`, `creator_subaccount`), and an RFQ of `obscure_creator_id` shows
 the shared placeholder for its creator's communications id to everyone else. A quote is its maker's and the RFQ
-creator's alone (`visible`); each sees its own side's private fields (user id, subaccount, order id; the maker its
-`post_only`), and the maker sees the RFQ creator's id obscured, as the RFQ says, until the quote executes.
+creator's alone; each sees its own side's private fields (user id, subaccount, order id; the maker its `post_only`),
+and the maker sees the RFQ creator's id obscured, as the RFQ says, until the quote executes. Which ids a caller sees,
+and which quotes, are the ledger's communications part's to say (core/kalshi/communications.py); these only render.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
-from mockexchange.core.kalshi.rfq_records import OBSCURED_ID, QUOTE_EXECUTED, Quote, Rfq
+from mockexchange.core.kalshi.rfq_records import Quote, Rfq
 from mockexchange.core.kalshi.units import dollars
 from mockexchange.venues.kalshi.render import Row, count_texts, dollars6, price_texts, rfc3339
 
@@ -29,12 +29,13 @@ def _target_cost(units: int) -> str:
     return dollars6(dollars(units))
 
 
-def rfq_row(rfq: Rfq, viewer: str, ids: Mapping[str, str]) -> Row:
-    """Kalshi's `RFQ` as `viewer` (a user id) sees it; `ids` are the users' communications ids."""
+def rfq_row(rfq: Rfq, viewer: str, creator_id: str) -> Row:
+    """Kalshi's `RFQ` as `viewer` (a user id) sees it, its creator's communications id (or the placeholder) as the
+    viewer sees it."""
     own = viewer == rfq.user_id
     row: Row = {
         "id": rfq.rfq_id,
-        "creator_id": ids.get(rfq.user_id, "") if own or not rfq.obscure_creator_id else OBSCURED_ID,
+        "creator_id": creator_id,
         "market_ticker": rfq.market_ticker,
         # (sized by a target cost: no count of its own; each quote's sides carry theirs)
         "contracts_fp": count_texts[rfq.contracts or 0],
@@ -54,23 +55,18 @@ def rfq_row(rfq: Rfq, viewer: str, ids: Mapping[str, str]) -> Row:
     return row
 
 
-def visible(quote: Quote, viewer: str) -> bool:
-    """Whether `viewer` may read the quote: its maker and the RFQ's creator only."""
-    return viewer == quote.user_id or viewer == quote.rfq_user_id
-
-
-def quote_row(quote: Quote, rfq: Rfq, viewer: str, ids: Mapping[str, str]) -> Row:
-    """Kalshi's `Quote` as `viewer` (its maker or its RFQ's creator: `visible`) sees it."""
+def quote_row(quote: Quote, rfq: Rfq, viewer: str, creator_id: str, rfq_creator_id: str) -> Row:
+    """Kalshi's `Quote` as `viewer` (its maker or its RFQ's creator) sees it, with the two parties' communications
+    ids as the viewer sees them."""
     maker, requester = viewer == quote.user_id, viewer == quote.rfq_user_id
-    shown = requester or not rfq.obscure_creator_id or quote.status == QUOTE_EXECUTED
     count = rfq.contracts
     if count is None:  # sized by a target cost: the count of the side accepted, once one is
         count = quote.contracts_on(quote.accepted_side) if quote.accepted_side else 0
     row: Row = {
         "id": quote.quote_id,
         "rfq_id": quote.rfq_id,
-        "creator_id": ids.get(quote.user_id, ""),
-        "rfq_creator_id": ids.get(quote.rfq_user_id, "") if shown else OBSCURED_ID,
+        "creator_id": creator_id,
+        "rfq_creator_id": rfq_creator_id,
         "market_ticker": quote.market_ticker,
         "contracts_fp": count_texts[count],
         "yes_bid_dollars": price_texts[quote.yes_bid],
