@@ -2,7 +2,8 @@
 AsyncAPI slice (`contracts/kalshi/asyncapi.yaml`).
 
 Frames are told apart by their `type`: the channels' messages (`fill`, `market_position`, `orderbook_snapshot`,
-`orderbook_delta`, `ticker`, `trade`, `market_lifecycle_v2`) and the replies to commands (`subscribed`,
+`orderbook_delta`, `ticker`, `trade`, `market_lifecycle_v2`, `user_order`, `order_group_updates`, and the
+`communications` channel's `rfq_*` and `quote_*`) and the replies to commands (`subscribed`,
 `unsubscribed`, `ok`, `error`). A type that more than one message carries (`ok` answers both `update_subscription`
 and `list_subscriptions`) passes when it matches any of them.
 

@@ -46,6 +46,7 @@ def received(profile: str) -> Frames:
             [unsubscribed] = ask({"id": 6, "cmd": "unsubscribe", "params": {"sids": [2]}})
             market = market_frames(mock, ask, lambda: json.loads(ws.recv(timeout=5)))
         orders = order_frames(mock)
+        communications = communication_frames(mock)
     return {
         "subscribed": subscribed,
         "fill": changes["fill"],
@@ -56,6 +57,7 @@ def received(profile: str) -> Frames:
         "unsubscribed": unsubscribed,
         **market,
         **orders,
+        **communications,
     }
 
 
@@ -77,6 +79,25 @@ def order_frames(mock: MockServer) -> Frames:
         mock.place_order(TRADER, "M-ORD", "bid", "2", "0.30", "good_till_canceled", "taker_at_cross",
                          order_group_id=group, expiration_time=4_000_000_000)  # fmt: skip
         return {frame["type"]: frame for frame in (json.loads(ws.recv(timeout=5)) for _ in range(2))}
+
+
+def communication_frames(mock: MockServer) -> Frames:
+    """One frame of each `communications` message, as the RFQ's creator sees them: its RFQ created, a quote made,
+    accepted, confirmed and executed (the execution timer run out), the RFQ closed."""
+    mock.create_account("maker", balance_cents=1_000_000)
+    mock.create_market("M-RFQ")
+    key = mock.create_key("alice", key_type="ed25519")
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH), open_timeout=5) as ws:
+        ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": ["communications"]}}))
+        json.loads(ws.recv(timeout=5))
+        rfq = mock.create_rfq("alice", "M-RFQ", False, target_cost="3.5")
+        quote = mock.create_quote("maker", rfq["rfq_id"], "0.40", "0.55", False)
+        mock.accept_quote("alice", quote["quote_id"], "no")
+        mock.confirm_quote("maker", quote["quote_id"])
+        mock.advance_clock(seconds=mock.app.settings.kalshi_rfq_execution_delay_s)
+        mock.rfqs()  # (a read makes what is due: the execution)
+        return {frame["type"]: frame for frame in (json.loads(ws.recv(timeout=5)) for _ in range(5))}
 
 
 def market_frames(mock: MockServer, ask: Callable[..., Any], recv: Callable[[], Any]) -> Frames:

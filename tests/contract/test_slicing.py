@@ -168,12 +168,17 @@ def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_o
         "fill",
         "market_positions",
         "market_lifecycle_v2",
+        "communications",
         "order_group_updates",
         "user_orders",
     ]
     assert set(KALSHI_CHANNELS) < set(document["channels"])
     # market_lifecycle_v2 cut to the message the mock sends (no event lifecycle, fee or metadata update)
     assert list(document["channels"]["market_lifecycle_v2"]["messages"]) == ["marketLifecycleV2"]
+    # communications cut to single RFQs' and quotes' messages (no RFQ batches)
+    assert list(document["channels"]["communications"]["messages"]) == [
+        "rfqCreated", "rfqDeleted", "quoteCreated", "quoteAccepted", "quoteExecuted",
+    ]  # fmt: skip
     payloads = document["components"]["schemas"]
     assert {"fillPayload", "marketPositionPayload", "errorResponsePayload", "subscribedResponsePayload"} <= set(
         payloads

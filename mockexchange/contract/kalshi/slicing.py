@@ -53,10 +53,12 @@ KALSHI_CHANNELS: tuple[str, ...] = (
     "market_lifecycle_v2",
     "user_orders",
     "order_group_updates",
+    "communications",
 )
 # Channels cut down to the messages the mock speaks: the connection-level ones every subscription goes through (the
-# CF Benchmarks and Pyth commands and replies belong to channels the mock does not serve), and market_lifecycle_v2
-# (the mock has no events, so it sends no event lifecycle, fee update or metadata update).
+# CF Benchmarks and Pyth commands and replies belong to channels the mock does not serve), market_lifecycle_v2
+# (the mock has no events, so it sends no event lifecycle, fee update or metadata update), and communications (single
+# RFQs and quotes: not RFQ batches yet).
 KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
     "root": (
         "subscribeCommand",
@@ -73,6 +75,7 @@ KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
     ),
     "control_frames": ("incomingPing", "incomingPong", "outgoingPing", "outgoingPong"),
     "market_lifecycle_v2": ("marketLifecycleV2",),
+    "communications": ("rfqCreated", "rfqDeleted", "quoteCreated", "quoteAccepted", "quoteExecuted"),
 }
 
 SOURCE_FIELD = "x-mockexchange-source"

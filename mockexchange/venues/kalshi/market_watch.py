@@ -5,7 +5,8 @@ The feed is the context's `markets` (a `MarketFeed`, core/kalshi/market_changes.
 without one, no market exists. A connection is added to the fan-out under a market's key while at least one of its
 subscriptions holds that market (under `EVERY_MARKET` while one takes every market), before any snapshot of it is
 read: a change published after the read reaches the connection, one published before it is in the snapshot, and
-one in between is both (its book clock tells the subscription to leave it out, market_frames.py). A snapshot is read
+one in between is both (its book clock tells the subscription to leave it out, market_frames.py). A `communications`
+subscription is added under the channel's own key (communications_frames.py), whatever market. A snapshot is read
 when it is sent, so its market may have gone since the command named it (a reset): it is then empty, at clock 0, under
 the nil id, as a change rendered after its market has gone shows (market_frames.py); a ticker shows no stats.
 """
@@ -18,12 +19,19 @@ from typing import Any
 
 from mockexchange.core.kalshi.market_changes import MarketStats
 from mockexchange.venues.fanout import Fanout
+from mockexchange.venues.kalshi.communications_frames import COMMUNICATIONS_KEY
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.market_frames import NIL_UUID, QuoteWatch, market_key
-from mockexchange.venues.kalshi.subscriptions import TICKER
+from mockexchange.venues.kalshi.subscriptions import COMMUNICATIONS, TICKER
 
 Envelope = dict[str, Any]
 _NO_STATS = MarketStats(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)  # a market that has gone
+
+
+def _key(ticker: str | None, channel: str) -> Hashable:
+    """The fan-out key a subscription of `channel` holding the market is added under: the market's, but for the
+    `communications` channel, whose subscriptions take every user's RFQs under a key of its own."""
+    return COMMUNICATIONS_KEY if channel == COMMUNICATIONS else market_key(ticker)
 
 
 class MarketWatch:
@@ -48,7 +56,7 @@ class MarketWatch:
     # -- the fan-out --------------------------------------------------------------------------------------------------
 
     def watch(self, ticker: str | None, channel: str) -> None:
-        key = market_key(ticker)
+        key = _key(ticker, channel)
         held = self._held.get(key)
         if held is None:
             self._held[key] = (1, self._fanout.add(key, self._connection, self._loop))
@@ -59,7 +67,7 @@ class MarketWatch:
             self._ticker_watches.append(ticker)
 
     def unwatch(self, ticker: str | None, channel: str) -> None:
-        key = market_key(ticker)
+        key = _key(ticker, channel)
         count, leave = self._held[key]
         if count > 1:
             self._held[key] = (count - 1, leave)

@@ -4,9 +4,11 @@ No I/O here: `Subscriptions.handle` takes one client message and returns the rep
 `ok`, `error`, and the `orderbook_snapshot` and `ticker` messages a command asks for: each a `FirstMessage`, read from
 the market by `read` when the connection sends it, so a command naming thousands of deep books holds one snapshot at a
 time however slowly its client reads). Served: the private channels
-`market_positions`, `fill`, `user_orders` and `order_group_updates`, and the market data channels `orderbook_delta`,
+`market_positions`, `fill`, `user_orders` and `order_group_updates`, the market data channels `orderbook_delta`,
 `ticker`, `trade` and `market_lifecycle_v2`, which read the markets through `Markets` (the connection's window on the
-market feed and the fan-out, market_watch.py). What the mock chose where Kalshi's behaviour is not documented is listed
+market feed and the fan-out, market_watch.py), and `communications` (RFQs and quotes, communications_frames.py: every
+connection's, whatever its user, so it is watched in the fan-out as a market is; its subscribe reads `user_filter` and
+the sharding, `shard_factor` and `shard_key`). What the mock chose where Kalshi's behaviour is not documented is listed
 in docs/known-differences.md. Another venue's channels on the same commands (the perps exchange's) are its
 `ChannelRules`, which a connection's `Subscriptions` is given (Kalshi's by default). A connection holds at most
 `max_subscriptions` subscriptions (error 27 beyond) and
@@ -14,8 +16,8 @@ in docs/known-differences.md. Another venue's channels on the same commands (the
 so a change's fan-out and the memory a connection holds stay bounded.
 
 `seq` counts the frames of one subscription that carry it, from 1 and with no gap: a sequenced channel's data messages
-(`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`, `order_group_updates`) and every
-subscription's `ok`, `unsubscribed` and subscription-scoped errors. A client that misses one sees the gap.
+(`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`, `order_group_updates`, `communications`)
+and every subscription's `ok`, `unsubscribed` and subscription-scoped errors. A client that misses one sees the gap.
 """
 
 from __future__ import annotations
@@ -44,14 +46,17 @@ TICKER = "ticker"
 TRADE = "trade"
 LIFECYCLE = "market_lifecycle_v2"
 MARKET_CHANNELS = (ORDERBOOK, TICKER, TRADE, LIFECYCLE)
-SERVED_CHANNELS = PRIVATE_CHANNELS + MARKET_CHANNELS
+COMMUNICATIONS = "communications"
+SERVED_CHANNELS = PRIVATE_CHANNELS + MARKET_CHANNELS + (COMMUNICATIONS,)
 # Channels whose data messages carry `seq` (Kalshi's spec: not `fill`, `market_position`, `user_order` nor `ticker`).
-SEQUENCED_CHANNELS = frozenset({ORDERBOOK, TRADE, LIFECYCLE, ORDER_GROUPS})
+SEQUENCED_CHANNELS = frozenset({ORDERBOOK, TRADE, LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS})
 # Channels that take no market filter: a subscription of one gets every change (Kalshi: "market specification
-# ignored" on order_group_updates).
-UNFILTERED_CHANNELS = frozenset({LIFECYCLE, ORDER_GROUPS})
+# ignored" on order_group_updates and communications).
+UNFILTERED_CHANNELS = frozenset({LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS})
 # Channels whose subscriptions `update_subscription` does not change (error 13).
-FIXED_CHANNELS = frozenset({"market_positions", LIFECYCLE, ORDER_GROUPS})
+FIXED_CHANNELS = frozenset({"market_positions", LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS})
+# The most shards a subscription may split a channel's messages into (Kalshi's `shard_factor`, 1-100).
+MOST_SHARDS = 100
 # Channels whose market filter names markets that must exist (the private ones name a user's markets, which a fill
 # lists by itself; `market_lifecycle_v2` takes no filter: it gets every market).
 LISTED_CHANNELS = frozenset({ORDERBOOK, TICKER, TRADE})
@@ -91,11 +96,13 @@ class ChannelRules:
     listed: frozenset[str]  # their market filter names markets that must exist
     flags: tuple[str, ...]  # the subscribe and update flags read (each a boolean); the others are ignored
     market_ids: bool  # the ticker channel may name its markets by id (`market_id(s)`)
+    # they read `user_filter` and the sharding (`shard_factor`, `shard_key`) of a subscribe
+    audience: frozenset[str] = frozenset()
 
 
 KALSHI_RULES = ChannelRules(
-    "Kalshi", SERVED_CHANNELS, KALSHI_CHANNELS, frozenset(MARKET_CHANNELS), SEQUENCED_CHANNELS, UNFILTERED_CHANNELS,
-    FIXED_CHANNELS, LISTED_CHANNELS, FLAGS, market_ids=True,
+    "Kalshi", SERVED_CHANNELS, KALSHI_CHANNELS, frozenset((*MARKET_CHANNELS, COMMUNICATIONS)), SEQUENCED_CHANNELS,
+    UNFILTERED_CHANNELS, FIXED_CHANNELS, LISTED_CHANNELS, FLAGS, market_ids=True, audience=frozenset({COMMUNICATIONS}),
 )  # fmt: skip
 
 # Error codes and texts of Kalshi's AsyncAPI file.
@@ -111,6 +118,10 @@ EXACTLY_ONE_SID = 12
 UNSUPPORTED_ACTION = 13
 MARKET_TICKER_REQUIRED = 14
 ACTION_REQUIRED = 15
+SHARD_FACTOR_LOW = 19
+SHARD_FACTOR_MISSING = 20
+SHARD_KEY_OUTSIDE = 21
+SHARD_FACTOR_HIGH = 22
 BUFFER_OVERFLOW = 25
 MARKET_LIMIT = 26  # Kalshi: "Adding markets would exceed the per-subscription market limit"
 TOO_MANY_REQUESTS = 27  # Kalshi: a command rate limit; the mock's answer to too many subscriptions on a connection
@@ -127,6 +138,10 @@ ERROR_TEXTS = {
     UNSUPPORTED_ACTION: "Unsupported action",
     MARKET_TICKER_REQUIRED: "Market Ticker required",
     ACTION_REQUIRED: "Action required",
+    SHARD_FACTOR_LOW: "shard_factor must be > 0",
+    SHARD_FACTOR_MISSING: "shard_factor is required when shard_key is set",
+    SHARD_KEY_OUTSIDE: "shard_key must be >= 0 and < shard_factor",
+    SHARD_FACTOR_HIGH: "shard_factor must be <= 100",
     BUFFER_OVERFLOW: "Subscription buffer overflow",
     MARKET_LIMIT: "Subscription market limit exceeded",
     TOO_MANY_REQUESTS: "Too many requests",
@@ -232,6 +247,9 @@ class Subscription:
     yes_price: bool = False  # orderbook: NO levels at their YES price (`use_yes_price`)
     skip_ack: bool = False  # `ok` replies without the market lists (`skip_ticker_ack`)
     by_ids: bool = False  # ticker: subscribed by market id (`ok` replies list the ids too)
+    # communications: the RFQs of the connection's user only (`user_filter: "self"`), and its shard (factor, key)
+    own_only: bool = False
+    shard: tuple[int, int] | None = None
     # orderbook: the book clock of each market's last snapshot; a delta at or below it is in the snapshot already
     clocks: dict[str, int] = field(default_factory=dict)
 
@@ -285,6 +303,14 @@ class _Filter:
     tickers: list[str] | None
     by_ids: bool = False
     flags: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Audience:
+    """A subscribe's `user_filter` and sharding, for the channels of the rules' `audience`."""
+
+    own_only: bool = False
+    shard: tuple[int, int] | None = None
 
 
 class Subscriptions:
@@ -369,6 +395,7 @@ class Subscriptions:
                 raise CommandError(UNKNOWN_CHANNEL, f"channel {channel!r}: {why}; served: {', '.join(rules.served)}")
         new = list(dict.fromkeys(channels))
         wanted = self._filter(params, ids_allowed=rules.market_ids and set(new) == {TICKER})
+        audience = _audience(params) if rules.audience.intersection(new) else _Audience()
         if ORDERBOOK in new and wanted.tickers is None:
             raise CommandError(MARKET_TICKER_REQUIRED, "orderbook_delta needs params.market_ticker or market_tickers")
         unique = None if wanted.tickers is None else dict.fromkeys(wanted.tickers)
@@ -394,6 +421,8 @@ class Subscriptions:
                 skip_ack=wanted.flags.get("skip_ticker_ack", False),
                 by_ids=wanted.by_ids,
             )
+            if channel in rules.audience:
+                sub.own_only, sub.shard = audience.own_only, audience.shard
             self._next_sid += 1
             self._by_sid[sub.sid] = sub
             replies.append(_reply("subscribed", command_id, msg={"channel": channel, "sid": sub.sid}))
@@ -579,6 +608,32 @@ def _params(command: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise CommandError(UNABLE_TO_PROCESS, "params must be a JSON object")
     return params
+
+
+def _audience(params: dict[str, Any]) -> _Audience:
+    """`user_filter` ("" or absent: every user's RFQs; "self": the connection's own) and the shard, `shard_key` of
+    `shard_factor` (the key 0 when only the factor is given), refused in the AsyncAPI's codes."""
+    user_filter = params.get("user_filter")
+    if user_filter is not None and not isinstance(user_filter, str):
+        raise CommandError(UNABLE_TO_PROCESS, "params.user_filter must be a string")
+    if user_filter not in (None, "", "self"):
+        raise CommandError(INVALID_PARAMETER, f'user_filter {excerpt(user_filter)} is not one of "", "self"')
+    factor, key = params.get("shard_factor"), params.get("shard_key")
+    for name, value in (("shard_factor", factor), ("shard_key", key)):
+        if value is not None and not _is_int(value):
+            raise CommandError(UNABLE_TO_PROCESS, f"params.{name} must be an integer")
+    if factor is None:
+        if key is not None:
+            raise CommandError(SHARD_FACTOR_MISSING, "params.shard_key needs params.shard_factor")
+        return _Audience(user_filter == "self")
+    if factor <= 0:
+        raise CommandError(SHARD_FACTOR_LOW, f"params.shard_factor is {factor}")
+    if factor > MOST_SHARDS:
+        raise CommandError(SHARD_FACTOR_HIGH, f"params.shard_factor is {factor}")
+    key = 0 if key is None else key
+    if not 0 <= key < factor:
+        raise CommandError(SHARD_KEY_OUTSIDE, f"params.shard_key is {key}, with shard_factor {factor}")
+    return _Audience(user_filter == "self", (factor, key))
 
 
 def _market_ids(params: dict[str, Any], allowed: bool) -> list[str] | None:

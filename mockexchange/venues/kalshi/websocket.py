@@ -1,11 +1,13 @@
 """Kalshi's websocket, /trade-api/ws/v2: authentication of the upgrade, and each connection's share of the venue's
-fan-out of ledger changes to its `market_positions`, `fill`, `user_orders` and `order_group_updates` subscriptions and
-of market changes to its `orderbook_delta`, `ticker`, `trade` and `market_lifecycle_v2` subscriptions.
+fan-out of ledger changes to its `market_positions`, `fill`, `user_orders` and `order_group_updates` subscriptions, of
+market changes to its `orderbook_delta`, `ticker`, `trade` and `market_lifecycle_v2` subscriptions, and of RFQs' and
+quotes' changes to its `communications` subscriptions.
 
 The ledger publishes a change from whatever thread made it, holding its lock; the venue's one bus subscriber
 (`venues/fanout.py`) hands it to the event loop of the connections of its key, once: a private change's user, a market
-change's market (and those watching every market). There, each change is rendered once for all of them (`frames.py`,
-`market_frames.py`: its `msg` as JSON, each subscription's `sid`, `seq` where the channel has one, and the
+change's market (and those watching every market), an RFQ's every `communications` subscriber, a quote's two
+sides. There, each change is rendered once for all of them (`frames.py`, `market_frames.py`,
+`communications_frames.py`: its `msg` as JSON, each subscription's `sid`, `seq` where the channel has one, and the
 `sending_ts_ms` spliced in), and each connection that wants it (a channel it asked for, its subaccount for a
 subaccount-locked key) takes its share: written at once, in one write of the connection's frames, when nothing waits
 before them in its outbox, the client reads (the transport's buffer is under its high-water mark) and no fault rule
@@ -54,7 +56,14 @@ from mockexchange.venues import admission
 from mockexchange.venues.admission import everything
 from mockexchange.venues.fanout import Deliver, Fanout, HandedChange
 from mockexchange.venues.faults import delay_message
+from mockexchange.venues.kalshi import communications_frames
 from mockexchange.venues.kalshi.access import require_scope
+from mockexchange.venues.kalshi.communications_frames import (
+    COMMUNICATION_KINDS,
+    CommunicationsFrames,
+    Directory,
+    LedgerDirectory,
+)
 from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope
 from mockexchange.venues.kalshi.errors import KalshiError, auth_error
 from mockexchange.venues.kalshi.frames import CHANNEL_OF, ChangeFrames, reply_frame
@@ -429,7 +438,8 @@ def kalshi_items(ctx: KalshiContext) -> Callable[[Change], Item]:
         feed = ctx.markets
         return feed.market_id(ticker) if feed is not None else None
 
-    return lambda change: _item(change, ctx.profile, market_id)
+    directory = LedgerDirectory(ctx.ledger)
+    return lambda change: _item(change, ctx.profile, market_id, directory)
 
 
 def deliver(ctx: KalshiContext, items: Callable[[Change], Item] | None = None) -> Deliver[Connection]:
@@ -474,19 +484,28 @@ def deliver(ctx: KalshiContext, items: Callable[[Change], Item] | None = None) -
     return hand_over
 
 
-def _item(change: Change, profile: Profile, market_id: Callable[[str], str | None]) -> ChangeFrames | MarketFrames:
+def _item(change: Change, profile: Profile, market_id: Callable[[str], str | None], directory: Directory) -> Item:
     """A change as the frames it makes, rendered once on first use."""
     if change.kind in CHANNEL_OF:
         return ChangeFrames(change, profile)
+    if change.kind in COMMUNICATION_KINDS:
+        return CommunicationsFrames(change, directory)
     return MarketFrames(change, profile, market_id)
 
 
 def route_key(change: Change) -> Hashable:
-    """A private change goes to its user's connections, a market's to those watching its market."""
-    return change.user_id if change.kind in CHANNEL_OF else market_key(change.payload.ticker)
+    """A private change goes to its user's connections, a market's to those watching its market, an RFQ's or a
+    quote's as communications_frames.py routes them."""
+    if change.kind in CHANNEL_OF:
+        return change.user_id
+    if change.kind in COMMUNICATION_KINDS:
+        return communications_frames.route_key(change)
+    return market_key(change.payload.ticker)
 
 
 def wide_key(change: Change) -> Hashable | None:
+    if change.kind in COMMUNICATION_KINDS:
+        return communications_frames.wide_key(change)
     return EVERY_MARKET if change.kind in MARKET_KINDS else None
 
 
@@ -494,7 +513,7 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
     tickers = TickerWatch(lambda: ctx.markets, ctx.ledger.reading)
     fanout: Fanout[Connection] = Fanout(
         ctx.ledger.state.bus,
-        (*CHANNEL_OF, *MARKET_KINDS),
+        (*CHANNEL_OF, *MARKET_KINDS, *COMMUNICATION_KINDS),
         deliver(ctx),
         ctx.ws_queue_size,
         limit_bytes=ctx.ws_queue_bytes,
