@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.fees import FeeRule
     from mockexchange.core.kalshi.ledger_state import LedgerState
     from mockexchange.core.kalshi.markets import Market
+    from mockexchange.core.kalshi.rfq_batch_state import RfqBatchState
     from mockexchange.core.kalshi.rfq_execution import QuoteExecution
     from mockexchange.core.kalshi.rfq_state import CommunicationsState
 
@@ -130,12 +131,20 @@ class RfqBatches:
         fee_rule_for: Callable[[str, str | None], FeeRule],
     ) -> None:
         self.state = state
-        self.kept = state.rfq_batches
-        self.rfqs: CommunicationsState = state.communications
         self.run_due = run_due
         self.communications = communications
         self.execution = execution
         self.fee_rule_for = fee_rule_for
+
+    @property
+    def kept(self) -> RfqBatchState:
+        """What the part keeps (read each time: a snapshot's restore puts the state's fields anew)."""
+        return self.state.rfq_batches
+
+    @property
+    def rfqs(self) -> CommunicationsState:
+        """The communications part's state, which keeps the batches' children."""
+        return self.state.communications
 
     # -- commands: batches -------------------------------------------------------------------------------------------
 
