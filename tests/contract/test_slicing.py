@@ -154,6 +154,17 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("DELETE", "/communications/quotes/{quote_id}"),
         ("PUT", "/communications/quotes/{quote_id}/accept"),
         ("PUT", "/communications/quotes/{quote_id}/confirm"),
+        # RFQ batches (issue 54)
+        ("GET", "/communications/rfq_batches"),
+        ("POST", "/communications/rfq_batches"),
+        ("GET", "/communications/rfq_batches/{rfq_batch_id}"),
+        ("DELETE", "/communications/rfq_batches/{rfq_batch_id}"),
+        ("GET", "/communications/rfq_batches/{rfq_batch_id}/best_quotes"),
+        ("PUT", "/communications/rfq_batches/{rfq_batch_id}/accept"),
+        ("GET", "/communications/rfq_batches/{rfq_batch_id}/quotes"),
+        ("POST", "/communications/rfq_batches/{rfq_batch_id}/quotes"),
+        ("DELETE", "/communications/rfq_batches/{rfq_batch_id}/quotes/{batch_quote_id}"),
+        ("PUT", "/communications/rfq_batches/{rfq_batch_id}/quotes/{batch_quote_id}/confirm"),
     }
 
 
