@@ -186,9 +186,11 @@ def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_o
     assert set(KALSHI_CHANNELS) < set(document["channels"])
     # market_lifecycle_v2 cut to the message the mock sends (no event lifecycle, fee or metadata update)
     assert list(document["channels"]["market_lifecycle_v2"]["messages"]) == ["marketLifecycleV2"]
-    # communications cut to single RFQs' and quotes' messages (no RFQ batches)
+    # communications: RFQs', quotes', RFQ batches' and batch quotes' messages
     assert list(document["channels"]["communications"]["messages"]) == [
-        "rfqCreated", "rfqDeleted", "quoteCreated", "quoteAccepted", "quoteExecuted",
+        "rfqCreated", "rfqDeleted", "quoteCreated", "quoteAccepted", "quoteExecuted", "rfqBatchCreated",
+        "rfqBatchDeleted", "batchQuoteCreated", "rfqBatchBestQuotes", "batchQuoteAccepted", "rfqBatchExecuted",
+        "batchQuoteExecuted",
     ]  # fmt: skip
     payloads = document["components"]["schemas"]
     assert {"fillPayload", "marketPositionPayload", "errorResponsePayload", "subscribedResponsePayload"} <= set(
