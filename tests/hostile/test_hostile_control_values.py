@@ -51,6 +51,19 @@ VALID: dict[str, dict[str, Any]] = {
                     "exchange_index": None},
     "decrease_order": {"user_id": "k1", "order_id": "o1", "subaccount": 0, "reduce_by": "0.5", "reduce_to": None,
                        "exchange_index": None, "market_ticker": None},
+    # RFQs and quotes: q1's rfq1 on EV-A with k1's open quote qt1, its rfq2 on EV-R with k1's accepted quote qt2
+    "create_rfq": {"user_id": "k1", "market_ticker": "EV-A", "rest_remainder": False, "contracts": "2",
+                   "target_cost": None, "target_cost_excludes_fees": False, "obscure_creator_id": False,
+                   "replace_existing": False, "subaccount": 0, "rfq_id": "rfq9"},
+    "delete_rfq": {"user_id": "q1", "rfq_id": "rfq1"},
+    "create_quote": {"user_id": "k1", "rfq_id": "rfq1", "yes_bid": "0.41", "no_bid": "0.5", "rest_remainder": False,
+                     "post_only": False, "subaccount": 0, "quote_id": "qt9"},
+    "delete_quote": {"user_id": "k1", "quote_id": "qt1", "rfq_id": None},
+    "accept_quote": {"user_id": "q1", "quote_id": "qt1", "accepted_side": "yes", "rfq_id": None},
+    "confirm_quote": {"user_id": "k1", "quote_id": "qt2", "rfq_id": None},
+    "rfqs": {"status": None, "market_ticker": None, "event_ticker": None, "user_id": None, "subaccount": None},
+    "quotes": {"user_id": "k1", "rfq_id": None, "status": None, "min_ts": None, "max_ts": None},
+    "communications_id": {"user_id": "k1"},
     "create_order_group": {"user_id": "k1", "contracts_limit": 5, "contracts_limit_fp": "5.00", "subaccount": 0,
                            "exchange_index": 0, "order_group_id": "g9"},
     "trigger_order_group": {"user_id": "k1", "order_group_id": "g1", "subaccount": 0, "exchange_index": 0},
@@ -265,6 +278,13 @@ def seed_users(control: Control) -> None:
     control.list_perp_market("BTC-PERP", "100000")
     control.create_perp_order_group("k1", contracts_limit=5, order_group_id="pg1")
     control.create_margin_subaccount("k1")
+    control.create_account("q1", balance_cents=1_000_000)
+    control.create_market("EV-R")
+    control.create_rfq("q1", "EV-A", rest_remainder=False, contracts="1", rfq_id="rfq1")
+    control.create_quote("k1", "rfq1", yes_bid="0.40", no_bid="0.50", rest_remainder=False, quote_id="qt1")
+    control.create_rfq("q1", "EV-R", rest_remainder=False, contracts="1", rfq_id="rfq2")
+    control.create_quote("k1", "rfq2", yes_bid="0.40", no_bid="0.50", rest_remainder=False, quote_id="qt2")
+    control.accept_quote("q1", "qt2", "yes")
 
 
 def seed_deribit(control: Control) -> None:

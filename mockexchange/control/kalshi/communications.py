@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from mockexchange.control.answers import fields
-from mockexchange.control.errors import core_call, refused_values
+from mockexchange.control.errors import ControlError, core_call, refused_values
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rfq_records import Quote, Rfq
 from mockexchange.core.kalshi.units import contracts, dollars, price
@@ -80,6 +80,8 @@ def quotes(ledger: Ledger, user_id: str, rfq_id: str | None, status: str | None,
 
 
 def communications_id(ledger: Ledger, user_id: str) -> dict[str, Any]:
+    if not isinstance(user_id, str):
+        raise ControlError(f"user_id must be a string, not {type(user_id).__name__}")
     with ledger.reading():
         core_call(ledger.state.account, user_id)
         return {"user_id": user_id, "communications_id": ledger.communications.communications_id_of(user_id)}

@@ -27,4 +27,4 @@ class CommunicationsState:
     def quotes_of(self, rfq_id: str) -> list[Quote]:
         """The RFQ's quotes, oldest first."""
         quotes = self.quotes
-        return [quotes[quote_id] for quote_id in self.rfq_quotes.get(rfq_id, ())]
+        return [quotes[quote_id] for quote_id in self.rfq_quotes.get(rfq_id, ())] if isinstance(rfq_id, str) else []
