@@ -30,6 +30,7 @@ from mockexchange.venues.kalshi.table import OPERATIONS, Operation
 WRITES = [op for op in OPERATIONS if op.write]
 SIGNED = [op for op in OPERATIONS if not op.public]
 NO_SCOPE = {"error": {"code": "forbidden", "message": "insufficient API key scope"}}
+BOBS_RFQ = "7d1e0a52-3b4c-4e5f-8a9b-0c1d2e3f4a5b"  # an RFQ of bob's that alice quotes (seeded with its id)
 PUBLIC_PEM = public_key_pem(generate_private_key("ed25519").public_key())
 
 
@@ -66,6 +67,10 @@ def _bodies() -> dict[str, Any]:
                                       "market_ticker": "KXH-1", "position_centicount": 100, "price_centicents": 5000},
         "CreateOrderGroup": {"contracts_limit": 5},
         "UpdateOrderGroupLimit": {"contracts_limit_fp": "7"},
+        "CreateRFQ": {"market_ticker": "KXH-1", "contracts": 1, "rest_remainder": False, "replace_existing": True},
+        "CreateQuote": {"rfq_id": BOBS_RFQ, "yes_bid": "0.40", "no_bid": "0.50", "rest_remainder": False},
+        "AcceptRFQQuote": {"accepted_side": "yes"},
+        "AcceptQuote": {"accepted_side": "yes"},
     }  # fmt: skip
 
 
@@ -107,6 +112,8 @@ def _seeded(server: MockServer) -> MockServer:
     server.grant_api_usage_level("alice", "premier")
     open_fcm_desk(server)
     server.set_fcm_daily_cap("fcm", "fcm_A", "50")
+    server.create_account("bob", balance_cents=100_000)
+    server.create_rfq("bob", "KXH-1", False, contracts="1", rfq_id=BOBS_RFQ)
     return server
 
 
@@ -137,9 +144,29 @@ def path_of(mock: MockServer, op: Operation) -> str:
         path = path.replace("{order_id}", mock.create_order("alice", "KXH-1", "yes", "buy", "1", "0.10")["order_id"])
     if "{order_group_id}" in path:  # a group of alice's
         path = path.replace("{order_group_id}", mock.create_order_group("alice", contracts_limit=5)["order_group_id"])
+    if "{quote_id}" in path:
+        path = _quote_path(mock, op, path)
+    elif "{rfq_id}" in path:  # an RFQ of alice's
+        rfq = mock.create_rfq("alice", "KXH-1", False, contracts="1", replace_existing=True)
+        path = path.replace("{rfq_id}", rfq["rfq_id"])
     if "{api_key}" in path:
         path = path.replace("{api_key}", mock.create_key(owner(op), key_type="ed25519")["key_id"])
     return path
+
+
+def _quote_path(mock: MockServer, op: Operation, path: str) -> str:
+    """A quote the operation may act on as alice, on a market of its own: bob's on her RFQ to accept; else hers on
+    bob's RFQ, accepted by bob to confirm."""
+    ticker = mock.create_market(f"KXQ-{uuid.uuid4().hex[:8].upper()}")["ticker"]
+    if "Accept" in op.operation_id:
+        rfq_id = mock.create_rfq("alice", ticker, False, contracts="1")["rfq_id"]
+        made = mock.create_quote("bob", rfq_id, "0.40", "0.50", False)
+    else:
+        rfq_id = mock.create_rfq("bob", ticker, False, contracts="1")["rfq_id"]
+        made = mock.create_quote("alice", rfq_id, "0.40", "0.50", False)
+        if "Confirm" in op.operation_id:
+            mock.accept_quote("bob", made["quote_id"], "yes")
+    return path.replace("{rfq_id}", rfq_id).replace("{quote_id}", made["quote_id"])
 
 
 def call(c: httpx.Client, op: Operation, path: str, content: bytes | None = None) -> httpx.Response:
