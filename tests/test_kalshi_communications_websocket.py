@@ -48,7 +48,7 @@ def kinds(reader: Reader) -> list[str]:
     return [f["type"] for f in data(reader)]
 
 
-def settle(readers: dict[str, Reader], seconds: float = 0.4) -> None:
+def settle(readers: dict[str, Reader], seconds: float = 0.25) -> None:
     time.sleep(seconds)  # anything sent twice, or to the wrong user, would have come by now
     for reader in readers.values():
         frames = data(reader)

@@ -116,9 +116,10 @@ def wide_key(change: Change) -> Hashable | None:
     return change.payload.rfq_user_id if change.kind == QUOTE_CHANGE else None
 
 
-def shard_of(ticker: str, factor: int) -> int:
-    """The shard of a market's messages among `factor` (stable across runs and processes, unlike `hash`)."""
-    return crc32(ticker.encode()) % factor
+def shard_of(partition: str, factor: int) -> int:
+    """The shard of a market's messages (`partition`: its ticker) among `factor`: stable across runs and processes,
+    unlike `hash`."""
+    return crc32(partition.encode()) % factor
 
 
 def _side(quote: Quote, key: ApiKey) -> int | None:
@@ -133,13 +134,14 @@ def _side(quote: Quote, key: ApiKey) -> int | None:
 class CommunicationsFrames(Shared):
     """One change of an RFQ or a quote on its way to the connections that may see it: what they all share."""
 
-    __slots__ = ("change", "channel", "ticker", "type", "_directory", "_middles")
+    __slots__ = ("change", "channel", "ticker", "partition", "type", "_directory", "_middles")
 
     def __init__(self, change: Change, directory: Directory) -> None:
         self.size, self._holders = CHANGE_BYTES, None  # (Shared's, set here: one call less per change)
         self.change = change
         self.channel = COMMUNICATIONS
         self.ticker: str = change.payload.market_ticker
+        self.partition = self.ticker  # what its shard is drawn from (an RFQ batch's messages: the batch's id)
         self.type = message_type(change)
         self._directory = directory
         self._middles: dict[int, bytes] = {}
@@ -162,11 +164,11 @@ class CommunicationsFrames(Shared):
             if side is None:
                 return []
             variant = side
-        ticker = self.ticker
+        partition = self.partition
         return [
             (sub, variant)
             for sub in subs
-            if (own or not sub.own_only) and (sub.shard is None or shard_of(ticker, sub.shard[0]) == sub.shard[1])
+            if (own or not sub.own_only) and (sub.shard is None or shard_of(partition, sub.shard[0]) == sub.shard[1])
         ]
 
     def frame(self, part: Part, sending_ts_ms: int) -> bytes:
