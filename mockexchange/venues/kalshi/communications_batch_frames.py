@@ -100,13 +100,15 @@ class BatchDirectory:
 class BatchFrames(Shared):
     """One change of a batch, a batch quote or a batch's best bids on its way to the connections that may see it."""
 
-    __slots__ = ("change", "channel", "ticker", "type", "_directory", "_middles")
+    __slots__ = ("change", "channel", "ticker", "partition", "type", "_directory", "_middles")
 
     def __init__(self, change: Change, directory: BatchDirectory) -> None:
         self.size, self._holders = CHANGE_BYTES, None  # (Shared's, set here: one call less per change)
         self.change = change
         self.channel = COMMUNICATIONS
-        self.ticker: str = change.payload.rfq_batch_id  # (its shard's key)
+        # (no one market: the channel takes no market filter) and what its shard is drawn from: the batch's id
+        self.ticker: str = change.payload.rfq_batch_id
+        self.partition = self.ticker
         self.type = message_type(change)
         self._directory = directory
         self._middles: dict[int, bytes] = {}
@@ -127,11 +129,11 @@ class BatchFrames(Shared):
         if self.type is None or not self.visible_to(key):
             return []
         own = self.change.user_id == key.user_id
-        ticker = self.ticker
+        partition = self.partition
         return [
             (sub, CREATOR if own else OTHER)
             for sub in subs
-            if (own or not sub.own_only) and (sub.shard is None or shard_of(ticker, sub.shard[0]) == sub.shard[1])
+            if (own or not sub.own_only) and (sub.shard is None or shard_of(partition, sub.shard[0]) == sub.shard[1])
         ]
 
     def frame(self, part: Part, sending_ts_ms: int) -> bytes:
