@@ -25,11 +25,13 @@ CLIENT_BATCH_ID = Text(64, 0, blank=True)  # Kalshi's maxLength ("": none given)
 
 
 class Child(NamedTuple):
-    """One child of a batch: its market, and its own size if it has one (else the batch's)."""
+    """One child of a batch: its market, its own size if it has one (else the batch's), and its RFQ's id if given
+    (for seeding; else one is drawn)."""
 
     market_ticker: str
     contracts: int | None = None
     target_cost: int | None = None
+    rfq_id: str | None = None
 
 
 class QuoteEntry(NamedTuple):
@@ -89,8 +91,8 @@ class Entries(Kind[tuple[Any, ...]]):
         return {"type": "array", "minItems": self.least, "maxItems": self.most, "items": {"type": "object"}}
 
 
-CHILDREN = Entries(Child, {"market_ticker": TEXT, "contracts": COUNT, "target_cost": TARGET_COST}, MAX_OPEN_RFQS,
-                   "children")  # fmt: skip
+CHILDREN = Entries(Child, {"market_ticker": TEXT, "contracts": COUNT, "target_cost": TARGET_COST, "rfq_id": TEXT},
+                   MAX_OPEN_RFQS, "children")  # fmt: skip
 QUOTE_ENTRIES = Entries(QuoteEntry, {"rfq_id": TEXT, "yes_bid": BID, "no_bid": BID}, MAX_OPEN_RFQS, "quotes")
 MIN_BIDS = Entries(MinBid, {"rfq_id": TEXT, "bid": BID}, MAX_OPEN_RFQS, "min bids")
 
@@ -128,6 +130,9 @@ class CreateRfqBatch(UserCommand):
         tickers = [child.market_ticker for child in self.children]
         if len(set(tickers)) != len(tickers):
             raise Refused("the children must be distinct markets")
+        given = [child.rfq_id for child in self.children if child.rfq_id is not None]
+        if len(set(given)) != len(given):
+            raise Refused("the children's rfq_ids must be distinct")
 
     def sizes(self, child: Child) -> tuple[int | None, int | None]:
         """The child's count and target cost: its own, else the batch's (exactly one of them set, once checked)."""

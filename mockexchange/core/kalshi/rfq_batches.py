@@ -94,6 +94,7 @@ from mockexchange.core.kalshi.rfq_records import (
 )
 from mockexchange.core.kalshi.rfq_sizing import side_counts
 from mockexchange.core.kalshi.units import price
+from mockexchange.core.money import shown
 
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.communications import Communications
@@ -163,6 +164,8 @@ class RfqBatches:
                 raise _refused(f"client_batch_id {create.client_batch_id!r} is in use already", "conflict", 409)
             markets = [talk._open_market(child.market_ticker) for child in create.children]
             talk._check_new_id(create.rfq_batch_id, kept.batches, "RFQ batch")
+            for child in create.children:
+                talk._check_new_id(child.rfq_id, self.rfqs.rfqs, "RFQ")
             closing = self._room(user_id, len(create.children), create.replace_existing)
             # Checked: from here on nothing is refused.
             now = state.clock.now()
@@ -174,8 +177,8 @@ class RfqBatches:
             for child, market in zip(create.children, markets, strict=True):
                 count, cost = create.sizes(child)
                 rfq = Rfq(
-                    state.new_id(), user_id, create.subaccount, market.ticker, market.event_ticker, count, cost,
-                    create.target_cost_excludes_fees, False, create.obscure_creator_id, now, now,
+                    child.rfq_id or state.new_id(), user_id, create.subaccount, market.ticker, market.event_ticker,
+                    count, cost, create.target_cost_excludes_fees, False, create.obscure_creator_id, now, now,
                     rfq_batch_id=batch_id,
                 )  # fmt: skip
                 self.rfqs.rfqs[rfq.rfq_id] = rfq
@@ -227,7 +230,7 @@ class RfqBatches:
             self.run_due()
             batch = kept.batches.get(create.rfq_batch_id)
             if batch is None:
-                raise _refused(f"no RFQ batch {create.rfq_batch_id!r}", "not_found", 404)
+                raise _refused(f"no RFQ batch {shown(create.rfq_batch_id)}", "not_found", 404)
             if batch.status != BATCH_OPEN:
                 raise _refused(f"RFQ batch {batch.rfq_batch_id!r} is {batch.status}", "rfq_closed", 409)
             if batch.user_id == user_id:
@@ -452,7 +455,7 @@ class RfqBatches:
         with self.state.lock:
             batch = self.kept.batches.get(rfq_batch_id) if isinstance(rfq_batch_id, str) else None
             if batch is None:
-                raise _refused(f"no RFQ batch {rfq_batch_id!r}", "not_found", 404)
+                raise _refused(f"no RFQ batch {shown(rfq_batch_id)}", "not_found", 404)
             return replace(batch)
 
     def children(self, batch: RfqBatch) -> list[Rfq]:
@@ -479,7 +482,7 @@ class RfqBatches:
         with self.state.lock:
             batch = self.kept.batches.get(rfq_batch_id) if isinstance(rfq_batch_id, str) else None
             if batch is None:
-                raise _refused(f"no RFQ batch {rfq_batch_id!r}", "not_found", 404)
+                raise _refused(f"no RFQ batch {shown(rfq_batch_id)}", "not_found", 404)
             if batch.user_id != caller:
                 raise _refused("only the batch's creator may read its best quotes", "forbidden", 403)
             return self._snapshot(batch)
@@ -490,7 +493,7 @@ class RfqBatches:
         with self.state.lock:
             batch = self.kept.batches.get(rfq_batch_id) if isinstance(rfq_batch_id, str) else None
             if batch is None:
-                raise _refused(f"no RFQ batch {rfq_batch_id!r}", "not_found", 404)
+                raise _refused(f"no RFQ batch {shown(rfq_batch_id)}", "not_found", 404)
             creator = caller == batch.user_id and batch.accepted_ts is not None
             return [self._copy(made) for made in self.kept.quotes_of(rfq_batch_id)
                     if made.user_id == caller or (creator and made.batch_quote_id in batch.winners)]  # fmt: skip
