@@ -32,6 +32,9 @@ WRITES = [op for op in OPERATIONS if op.write]
 SIGNED = [op for op in OPERATIONS if not op.public]
 NO_SCOPE = {"error": {"code": "forbidden", "message": "insufficient API key scope"}}
 BOBS_RFQ = "7d1e0a52-3b4c-4e5f-8a9b-0c1d2e3f4a5b"  # an RFQ of bob's that alice quotes (seeded with its id)
+# an RFQ batch of bob's that alice quotes, its one child; the child of alice's batch she accepts (seeded with its id)
+BOBS_BATCH, BOBS_CHILD = "5a6b7c8d-1e2f-4a3b-9c4d-5e6f7a8b9c0d", "6b7c8d9e-2f3a-4b4c-8d5e-6f7a8b9c0d1e"
+ALICES_CHILD = "8d9e0f1a-4b5c-4d6e-9f7a-8b9c0d1e2f3a"
 PUBLIC_PEM = public_key_pem(generate_private_key("ed25519").public_key())
 
 
@@ -79,6 +82,10 @@ def _bodies() -> dict[str, Any]:
         "CreateQuote": {"rfq_id": BOBS_RFQ, "yes_bid": "0.40", "no_bid": "0.50", "rest_remainder": False},
         "AcceptRFQQuote": {"accepted_side": "yes"},
         "AcceptQuote": {"accepted_side": "yes"},
+        "CreateRFQBatch": {"children": [{"market_ticker": "KXH-1"}], "contracts_fp": "1"},
+        "CreateRFQBatchQuote": {"quotes": [{"rfq_id": BOBS_CHILD, "yes_bid": "0.40", "no_bid": "0.50"}],
+                                "rest_remainder": False},
+        "AcceptRFQBatch": {"accepted_side": "yes", "min_bids": [{"rfq_id": ALICES_CHILD, "bid_dollars": "0.40"}]},
     }  # fmt: skip
 
 
@@ -122,6 +129,8 @@ def _seeded(server: MockServer) -> MockServer:
     server.set_fcm_daily_cap("fcm", "fcm_A", "50")
     server.create_account("bob", balance_cents=100_000)
     server.create_rfq("bob", "KXH-1", False, contracts="1", rfq_id=BOBS_RFQ)
+    server.create_rfq_batch("bob", [{"market_ticker": "KXH-1", "rfq_id": BOBS_CHILD}], contracts="1",
+                            rfq_batch_id=BOBS_BATCH)  # fmt: skip
     return server
 
 
@@ -155,6 +164,8 @@ def path_of(mock: MockServer, op: Operation) -> str:
     if "{block_trade_proposal_id}" in path:  # a proposal of fcm's, alice the other side
         proposal = mock.propose_block_trade("fcm", "alice", "fcm", "KXH-1", 4000, 100, "yes", _in_an_hour())
         path = path.replace("{block_trade_proposal_id}", proposal["block_trade_proposal_id"])
+    if "{rfq_batch_id}" in path:
+        path = _batch_path(mock, op, path)
     if "{quote_id}" in path:
         path = _quote_path(mock, op, path)
     elif "{rfq_id}" in path:  # an RFQ of alice's
@@ -178,6 +189,27 @@ def _quote_path(mock: MockServer, op: Operation, path: str) -> str:
         if "Confirm" in op.operation_id:
             mock.accept_quote("bob", made["quote_id"], "yes")
     return path.replace("{rfq_id}", rfq_id).replace("{quote_id}", made["quote_id"])
+
+
+def _batch_path(mock: MockServer, op: Operation, path: str) -> str:
+    """A batch the operation may act on as alice: bob's to quote; bob's quoted by her (accepted, to confirm) for her
+    batch quote; else hers (quoted by bob, to accept, its child seeded)."""
+    if op.operation_id == "CreateRFQBatchQuote":
+        return path.replace("{rfq_batch_id}", BOBS_BATCH)
+    ticker = mock.create_market(f"KXB-{uuid.uuid4().hex[:8].upper()}")["ticker"]
+    if "{batch_quote_id}" in path:
+        batch = mock.create_rfq_batch("bob", [{"market_ticker": ticker}], contracts="1")
+        child = batch["rfqs"][0]["rfq_id"]
+        made = mock.create_batch_quote("alice", batch["rfq_batch_id"], [{"rfq_id": child, "yes_bid": "0.40",
+                                                                          "no_bid": "0.50"}], False)  # fmt: skip
+        if "Confirm" in op.operation_id:
+            mock.accept_rfq_batch("bob", batch["rfq_batch_id"], "yes", [{"rfq_id": child, "bid": "0.40"}])
+        return path.replace("{rfq_batch_id}", batch["rfq_batch_id"]).replace("{batch_quote_id}", made["batch_quote_id"])
+    child = ALICES_CHILD if op.operation_id == "AcceptRFQBatch" else None
+    batch = mock.create_rfq_batch("alice", [{"market_ticker": ticker, "rfq_id": child}], contracts="1")
+    mock.create_batch_quote("bob", batch["rfq_batch_id"], [{"rfq_id": batch["rfqs"][0]["rfq_id"], "yes_bid": "0.40",
+                                                            "no_bid": "0.50"}], False)  # fmt: skip
+    return path.replace("{rfq_batch_id}", batch["rfq_batch_id"])
 
 
 def call(c: httpx.Client, op: Operation, path: str, content: bytes | None = None) -> httpx.Response:

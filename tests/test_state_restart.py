@@ -322,6 +322,9 @@ NOT_COMMANDS = {
     # came first, and a snapshot keeps it
     "communications_id": "a read",
     "rfq_makers": "a read",
+    "rfq_batches": "a read",
+    "rfq_batch_best_quotes": "a read",
+    "batch_quotes": "a read",
     "perps_account": "a read",
     "perps_liquidations": "a read",
 }

@@ -27,6 +27,7 @@ from mockexchange.core.kalshi import (
     key_commands,
     order_commands,
     order_group_commands,
+    rfq_batch_commands,
     rfq_commands,
     subaccount_commands,
 )
@@ -71,6 +72,9 @@ COMMANDS = frozenset({
     rfq_commands.CreateRfq, rfq_commands.DeleteRfq, rfq_commands.CreateQuote, rfq_commands.DeleteQuote,
     rfq_commands.AcceptQuote, rfq_commands.ConfirmQuote,
     block_trade_commands.ProposeBlockTrade, block_trade_commands.AcceptBlockTradeProposal,
+    rfq_commands.AcceptQuote, rfq_commands.ConfirmQuote, rfq_batch_commands.CreateRfqBatch,
+    rfq_batch_commands.DeleteRfqBatch, rfq_batch_commands.CreateBatchQuote, rfq_batch_commands.DeleteBatchQuote,
+    rfq_batch_commands.AcceptRfqBatch, rfq_batch_commands.ConfirmBatchQuote,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -138,6 +142,16 @@ ADMIN = {
     # Market makers that quote RFQs by a rule (control/kalshi/rfq_makers.py)
     "rfq_makers": "set_rfq_maker",
     "rfq_makers/remove": "remove_rfq_maker",
+    # RFQ batches (control/kalshi/rfq_batches.py), and their reads
+    "rfq_batches": "create_rfq_batch",
+    "rfq_batches/delete": "delete_rfq_batch",
+    "batch_quotes": "create_batch_quote",
+    "batch_quotes/delete": "delete_batch_quote",
+    "rfq_batches/accept": "accept_rfq_batch",
+    "batch_quotes/confirm": "confirm_batch_quote",
+    "rfq_batches/show": "rfq_batches",
+    "rfq_batches/best_quotes/show": "rfq_batch_best_quotes",
+    "batch_quotes/show": "batch_quotes",
 }
 ADMIN_READS = {
     "rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status",

@@ -86,7 +86,8 @@ from mockexchange.version import __version__
 # 42: the Kalshi ledger keeps its RFQs and quotes (`communications`), and its schedule holds their timers beside
 #     the markets' tickers (core/kalshi/due.py's `Timer`); it keeps its block trade proposals (`block_trades`) and
 #     the rules RFQ makers quote by (`rfq_makers`); a market keeps the end of its last change's day in its previous
-#     day's part (`PreviousDay.day_ends`).
+#     day's part (`PreviousDay.day_ends`); it keeps its RFQ batches and batch quotes (`rfq_batches`), their timers
+#     in its schedule.
 LAYOUT = 42
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

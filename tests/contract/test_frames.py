@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -47,6 +48,7 @@ def received(profile: str) -> Frames:
             market = market_frames(mock, ask, lambda: json.loads(ws.recv(timeout=5)))
         orders = order_frames(mock)
         communications = communication_frames(mock)
+        batches = batch_frames(mock)
     return {
         "subscribed": subscribed,
         "fill": changes["fill"],
@@ -58,6 +60,7 @@ def received(profile: str) -> Frames:
         **market,
         **orders,
         **communications,
+        **batches,
     }
 
 
@@ -98,6 +101,36 @@ def communication_frames(mock: MockServer) -> Frames:
         mock.advance_clock(seconds=mock.app.settings.kalshi_rfq_execution_delay_s)
         mock.rfqs()  # (a read makes what is due: the execution)
         return {frame["type"]: frame for frame in (json.loads(ws.recv(timeout=5)) for _ in range(5))}
+
+
+def batch_frames(mock: MockServer) -> Frames:
+    """One frame of each RFQ batch message: the creator's (its batch created, its best quotes, executed; another batch
+    deleted) and the maker's (its batch quote created, accepted and executed)."""
+    mock.create_account("batcher", balance_cents=1_000_000)
+    mock.create_market("M-BAT")
+    readers = {}
+    with ExitStack() as stack:
+        for user in ("batcher", "maker"):
+            key = mock.create_key(user, key_type="ed25519")
+            signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+            ws = stack.enter_context(connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH),
+                                             open_timeout=5))  # fmt: skip
+            ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": ["communications"]}}))
+            json.loads(ws.recv(timeout=5))
+            readers[user] = ws
+        batch = mock.create_rfq_batch("batcher", [{"market_ticker": "M-BAT"}], contracts="2")
+        child = batch["rfqs"][0]["rfq_id"]
+        made = mock.create_batch_quote("maker", batch["rfq_batch_id"], [{"rfq_id": child, "yes_bid": "0.4",
+                                                                         "no_bid": "0.5"}], False)  # fmt: skip
+        mock.accept_rfq_batch("batcher", batch["rfq_batch_id"], "no", [{"rfq_id": child, "bid": "0.5"}])
+        mock.confirm_batch_quote("maker", batch["rfq_batch_id"], made["batch_quote_id"])
+        mock.advance_clock(seconds=mock.app.settings.kalshi_rfq_execution_delay_s)
+        mock.rfq_batches()  # (a read makes what is due: the execution)
+        other = mock.create_rfq_batch("batcher", [{"market_ticker": "M-BAT"}], contracts="1")
+        mock.delete_rfq_batch("batcher", other["rfq_batch_id"])
+        got = [json.loads(readers["batcher"].recv(timeout=5)) for _ in range(6)]
+        got += [json.loads(readers["maker"].recv(timeout=5)) for _ in range(7)]
+    return {frame["type"]: frame for frame in got if frame["type"] != "quote_executed"}
 
 
 def market_frames(mock: MockServer, ask: Callable[..., Any], recv: Callable[[], Any]) -> Frames:

@@ -158,6 +158,17 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("DELETE", "/communications/quotes/{quote_id}"),
         ("PUT", "/communications/quotes/{quote_id}/accept"),
         ("PUT", "/communications/quotes/{quote_id}/confirm"),
+        # RFQ batches (issue 54)
+        ("GET", "/communications/rfq_batches"),
+        ("POST", "/communications/rfq_batches"),
+        ("GET", "/communications/rfq_batches/{rfq_batch_id}"),
+        ("DELETE", "/communications/rfq_batches/{rfq_batch_id}"),
+        ("GET", "/communications/rfq_batches/{rfq_batch_id}/best_quotes"),
+        ("PUT", "/communications/rfq_batches/{rfq_batch_id}/accept"),
+        ("GET", "/communications/rfq_batches/{rfq_batch_id}/quotes"),
+        ("POST", "/communications/rfq_batches/{rfq_batch_id}/quotes"),
+        ("DELETE", "/communications/rfq_batches/{rfq_batch_id}/quotes/{batch_quote_id}"),
+        ("PUT", "/communications/rfq_batches/{rfq_batch_id}/quotes/{batch_quote_id}/confirm"),
     }
 
 
@@ -179,9 +190,11 @@ def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_o
     assert set(KALSHI_CHANNELS) < set(document["channels"])
     # market_lifecycle_v2 cut to the message the mock sends (no event lifecycle, fee or metadata update)
     assert list(document["channels"]["market_lifecycle_v2"]["messages"]) == ["marketLifecycleV2"]
-    # communications cut to single RFQs' and quotes' messages (no RFQ batches)
+    # communications: RFQs', quotes', RFQ batches' and batch quotes' messages
     assert list(document["channels"]["communications"]["messages"]) == [
-        "rfqCreated", "rfqDeleted", "quoteCreated", "quoteAccepted", "quoteExecuted",
+        "rfqCreated", "rfqDeleted", "quoteCreated", "quoteAccepted", "quoteExecuted", "rfqBatchCreated",
+        "rfqBatchDeleted", "batchQuoteCreated", "rfqBatchBestQuotes", "batchQuoteAccepted", "rfqBatchExecuted",
+        "batchQuoteExecuted",
     ]  # fmt: skip
     payloads = document["components"]["schemas"]
     assert {"fillPayload", "marketPositionPayload", "errorResponsePayload", "subscribedResponsePayload"} <= set(

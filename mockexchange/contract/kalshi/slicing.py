@@ -57,8 +57,8 @@ KALSHI_CHANNELS: tuple[str, ...] = (
 )
 # Channels cut down to the messages the mock speaks: the connection-level ones every subscription goes through (the
 # CF Benchmarks and Pyth commands and replies belong to channels the mock does not serve), market_lifecycle_v2
-# (the mock has no events, so it sends no event lifecycle, fee update or metadata update), and communications (single
-# RFQs and quotes: not RFQ batches yet).
+# (the mock has no events, so it sends no event lifecycle, fee update or metadata update), and communications (RFQs,
+# quotes, RFQ batches and batch quotes: every message of the channel).
 KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
     "root": (
         "subscribeCommand",
@@ -75,7 +75,20 @@ KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
     ),
     "control_frames": ("incomingPing", "incomingPong", "outgoingPing", "outgoingPong"),
     "market_lifecycle_v2": ("marketLifecycleV2",),
-    "communications": ("rfqCreated", "rfqDeleted", "quoteCreated", "quoteAccepted", "quoteExecuted"),
+    "communications": (
+        "rfqCreated",
+        "rfqDeleted",
+        "quoteCreated",
+        "quoteAccepted",
+        "quoteExecuted",
+        "rfqBatchCreated",
+        "rfqBatchDeleted",
+        "batchQuoteCreated",
+        "rfqBatchBestQuotes",
+        "batchQuoteAccepted",
+        "rfqBatchExecuted",
+        "batchQuoteExecuted",
+    ),  # fmt: skip
 }
 
 SOURCE_FIELD = "x-mockexchange-source"

@@ -5,7 +5,8 @@ which `Control` binds as its own (the venue's registration names this table), so
 is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.py), markets (kalshi_markets.py),
 orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
 subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py), RFQs
-and quotes (communications.py), block trade proposals (block_trades.py), the rules of RFQ makers (rfq_makers.py).
+and quotes (communications.py), RFQ batches (rfq_batches.py), block trade proposals (block_trades.py), the rules of RFQ
+makers (rfq_makers.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
-from mockexchange.control.kalshi import block_trades, communications, historical, rest_lag, rfq_makers
+from mockexchange.control.kalshi import block_trades, communications, historical, rest_lag, rfq_batches, rfq_makers
 from mockexchange.control.kalshi import fcm as kalshi_fcm
 from mockexchange.control.kalshi import markets as kalshi_markets
 from mockexchange.control.kalshi import order_groups as kalshi_order_groups
@@ -33,6 +34,7 @@ from mockexchange.core.kalshi import (
     market_commands,
     order_commands,
     order_group_commands,
+    rfq_batch_commands,
     rfq_commands,
     rfq_maker_commands,
     seeded_order_commands,
@@ -128,6 +130,13 @@ class KalshiOperations:
     # Market makers that quote RFQs by a rule (control/kalshi/rfq_makers.py)
     set_rfq_maker = operation(rfq_maker_commands.SetRfqMaker, rfq_makers.rule_json)
     remove_rfq_maker = operation(rfq_maker_commands.RemoveRfqMaker, rfq_makers.rule_json)
+    # RFQ batches
+    create_rfq_batch = operation(rfq_batch_commands.CreateRfqBatch, rfq_batches.answer_batch, reads=True)
+    delete_rfq_batch = operation(rfq_batch_commands.DeleteRfqBatch, rfq_batches.answer_batch, reads=True)
+    create_batch_quote = operation(rfq_batch_commands.CreateBatchQuote, rfq_batches.batch_quote_json)
+    delete_batch_quote = operation(rfq_batch_commands.DeleteBatchQuote, rfq_batches.batch_quote_json)
+    accept_rfq_batch = operation(rfq_batch_commands.AcceptRfqBatch, rfq_batches.quotes_json)
+    confirm_batch_quote = operation(rfq_batch_commands.ConfirmBatchQuote, rfq_batches.batch_quote_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 
@@ -183,3 +192,16 @@ class KalshiOperations:
     def communications_id(control: Any, user_id: str) -> dict[str, Any]:
         """The user's communications id (Kalshi's GET /communications/id), drawn at its first need."""
         return communications.communications_id(control.ledger, user_id)
+
+    def rfq_batches(control: Any, status: str | None = None, user_id: str | None = None) -> list[dict[str, Any]]:
+        """The RFQ batches that match every filter given, with their children, most recently updated first."""
+        return rfq_batches.rfq_batches(control.ledger, status, user_id)
+
+    def rfq_batch_best_quotes(control: Any, rfq_batch_id: str) -> dict[str, Any]:
+        """The batch's best bids across makers as its creator is shown them (none once it is not open)."""
+        return rfq_batches.best_quotes(control.ledger, rfq_batch_id)
+
+    def batch_quotes(control: Any, rfq_batch_id: str, user_id: str) -> list[dict[str, Any]]:
+        """The batch quotes on the batch the user may read: its own, and as the batch's creator once it is accepted,
+        the winners' (each with the children it won)."""
+        return rfq_batches.batch_quotes(control.ledger, rfq_batch_id, user_id)

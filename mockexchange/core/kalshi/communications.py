@@ -172,6 +172,8 @@ class Communications:
             rfq = self.kept.rfqs.get(delete.rfq_id)
             if rfq is None or rfq.user_id != delete.user_id:
                 raise _refused(f"no RFQ {delete.rfq_id!r} of this user", "not_found", 404)
+            if rfq.rfq_batch_id is not None:  # (a batch's child closes with its batch: rfq_batches.py)
+                raise _refused(f"RFQ {rfq.rfq_id!r} is a child of RFQ batch {rfq.rfq_batch_id!r}", "conflict", 409)
             if rfq.status != RFQ_OPEN:
                 raise _refused(f"RFQ {rfq.rfq_id!r} is closed", "rfq_closed", 409)
             self._check_closable(rfq)
@@ -192,6 +194,9 @@ class Communications:
                 raise _refused(f"no RFQ {create.rfq_id!r}", "not_found", 404)
             if rfq.status != RFQ_OPEN:
                 raise _refused(f"RFQ {rfq.rfq_id!r} is closed", "rfq_closed", 409)
+            if rfq.rfq_batch_id is not None:  # (a batch's child is quoted through its batch: rfq_batches.py)
+                raise _refused(f"RFQ {rfq.rfq_id!r} is a child of RFQ batch {rfq.rfq_batch_id!r}: quote the batch",
+                               "invalid_parameters")  # fmt: skip
             if rfq.user_id == user_id:
                 raise _refused("a user cannot quote its own RFQ (a self trade)", "self_trade")
             account = state.account(user_id)

@@ -34,6 +34,14 @@ from mockexchange.core.kalshi.order_group_commands import (
     TriggerOrderGroup,
     UpdateOrderGroupLimit,
 )
+from mockexchange.core.kalshi.rfq_batch_commands import (
+    AcceptRfqBatch,
+    ConfirmBatchQuote,
+    CreateBatchQuote,
+    CreateRfqBatch,
+    DeleteBatchQuote,
+    DeleteRfqBatch,
+)
 from mockexchange.core.kalshi.rfq_commands import (
     AcceptQuote,
     ConfirmQuote,
@@ -108,3 +116,10 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     # (market makers that quote RFQs by a rule: core/kalshi/rfq_makers.py)
     handlers.add(SetRfqMaker, ledger.rfq_makers.set_rule)
     handlers.add(RemoveRfqMaker, ledger.rfq_makers.remove_rule)
+    # (RFQ batches: core/kalshi/rfq_batches.py)
+    handlers.add(CreateRfqBatch, ledger.rfq_batches.create_rfq_batch)
+    handlers.add(DeleteRfqBatch, ledger.rfq_batches.delete_rfq_batch)
+    handlers.add(CreateBatchQuote, ledger.rfq_batches.create_batch_quote)
+    handlers.add(DeleteBatchQuote, ledger.rfq_batches.delete_batch_quote)
+    handlers.add(AcceptRfqBatch, ledger.rfq_batches.accept_rfq_batch)
+    handlers.add(ConfirmBatchQuote, ledger.rfq_batches.confirm_batch_quote)

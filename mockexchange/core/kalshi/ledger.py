@@ -4,8 +4,9 @@ What it holds is one `LedgerState` (ledger_state.py); its parts, made here, each
 the steps of the others they call: `catalogue` (series, events, markets, fees), `lifecycle` (the markets' and the
 exchange's statuses and their schedule), `trading` (orders), `filling` (fills), `subaccounts`, `groups` (order groups),
 `liquidity` (the house's levels), `feed` (market stats and trades), `fcm` (the FCM desk), `communications` (RFQs and
-quotes, their timers on the lifecycle's schedule), `rfq_makers` (makers that quote RFQs by a rule). Its own methods open
-accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
+quotes, their timers on the lifecycle's schedule), `rfq_batches` (RFQ batches and batch quotes, likewise),
+`rfq_makers` (makers that quote RFQs by a rule). Its own methods open accounts, move cash in and out (`transfer`), and
+serve lagged reads; `reading()` holds it still for a venue's read.
 
 Every change goes through a part's method or the ledger's, under one lock, and is published as one `Change` on the bus
 while the lock is held; reads take the same lock, so a reader never sees half a fill. Amounts are integers in fixed
@@ -62,6 +63,12 @@ from mockexchange.core.kalshi.market_feed import LedgerFeed
 from mockexchange.core.kalshi.matching import Matching
 from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.order_upkeep import KEPT_ENDED, OrderUpkeep
+from mockexchange.core.kalshi.rfq_batches import (
+    BATCH_CONFIRM_DUE,
+    BATCH_EXECUTE_DUE,
+    BATCH_LAPSE_DUE,
+    RfqBatches,
+)
 from mockexchange.core.kalshi.rfq_execution import QuoteExecution
 from mockexchange.core.kalshi.rfq_makers import MAKER_CONFIRM_DUE, MAKER_QUOTE_DUE, RfqMakers
 from mockexchange.core.kalshi.subaccounts import Subaccounts
@@ -117,8 +124,11 @@ class Ledger:
         self.communications = communications = Communications(
             state, run_due, subaccounts.known, catalogue.fee_rule_for, execution, *rfq_timers
         )  # RFQs and quotes; their timers and a market's close come through the lifecycle's schedule
-        lifecycle.timers.update({CONFIRM_DUE: communications.confirm_due, EXECUTE_DUE: communications.execute_due})
-        lifecycle.on_close.append(communications.market_closed)
+        self.rfq_batches = batches = RfqBatches(state, run_due, communications, execution, catalogue.fee_rule_for)
+        lifecycle.timers.update({CONFIRM_DUE: communications.confirm_due, EXECUTE_DUE: communications.execute_due,
+                                 BATCH_CONFIRM_DUE: batches.confirm_due, BATCH_EXECUTE_DUE: batches.execute_due,
+                                 BATCH_LAPSE_DUE: batches.lapse_due})  # fmt: skip
+        lifecycle.on_close.extend((communications.market_closed, batches.market_closed))
         self.rfq_makers = makers = RfqMakers(
             state, communications.create_quote, communications.confirm_quote, catalogue.fee_rule_for
         )  # makers that quote RFQs by a rule, on the same schedule

@@ -29,6 +29,7 @@ from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.orders import Order
+from mockexchange.core.kalshi.rfq_batch_state import RfqBatchState
 from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
 from mockexchange.core.kalshi.rfq_state import CommunicationsState
 from mockexchange.core.kalshi.store import PositionStore
@@ -103,6 +104,7 @@ class LedgerState:
     rfq_makers: dict[str, SetRfqMaker] = field(default_factory=dict)
     communications: CommunicationsState = field(default_factory=CommunicationsState)  # RFQs, quotes (rfq_state.py)
     block_trades: BlockTradeState = field(default_factory=BlockTradeState)  # block trade proposals (block_trades.py)
+    rfq_batches: RfqBatchState = field(default_factory=RfqBatchState)  # RFQ batches, batch quotes (rfq_batch_state.py)
 
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
@@ -170,6 +172,7 @@ class LedgerState:
         self.rfq_makers.clear()
         self.communications.clear()
         self.block_trades.clear()
+        self.rfq_batches.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()

@@ -50,6 +50,7 @@ from mockexchange.venues.kalshi import (
     order_reads,
     orders,
     positions,
+    rfq_batches,
     subaccounts,
 )
 from mockexchange.venues.kalshi.bodies import Body
@@ -301,6 +302,29 @@ OPERATIONS: tuple[Operation, ...] = (
               generated=False, parts=True),
     Operation("PUT", "/communications/quotes/{quote_id}/confirm", "ConfirmQuote",
               communications.on_quote(ConfirmQuote, "ConfirmQuote"), TRADE, body=communications.CONFIRM, status=204,
+              generated=False, parts=True),
+    # RFQ batches: a requester's batch of child RFQs, makers' batch quotes, the best quotes accepted and confirmed
+    Operation("GET", "/communications/rfq_batches", "GetRFQBatches", rfq_batches.get_rfq_batches, READ,
+              generated=False),
+    Operation("POST", "/communications/rfq_batches", "CreateRFQBatch", rfq_batches.create_rfq_batch, TRADE,
+              body=rfq_batches.CREATE_BATCH, status=201, generated=False),
+    Operation("GET", "/communications/rfq_batches/{rfq_batch_id}", "GetRFQBatch", rfq_batches.get_rfq_batch, READ,
+              generated=False),
+    Operation("DELETE", "/communications/rfq_batches/{rfq_batch_id}", "DeleteRFQBatch", rfq_batches.delete_rfq_batch,
+              TRADE, status=204, generated=False, parts=True),
+    Operation("GET", "/communications/rfq_batches/{rfq_batch_id}/best_quotes", "GetRFQBatchBestQuotes",
+              rfq_batches.get_best_quotes, READ, generated=False),
+    Operation("PUT", "/communications/rfq_batches/{rfq_batch_id}/accept", "AcceptRFQBatch",
+              rfq_batches.accept_rfq_batch, TRADE, body=rfq_batches.ACCEPT_BATCH, generated=False, parts=True),
+    Operation("GET", "/communications/rfq_batches/{rfq_batch_id}/quotes", "GetRFQBatchQuotes",
+              rfq_batches.get_batch_quotes, READ, generated=False),
+    Operation("POST", "/communications/rfq_batches/{rfq_batch_id}/quotes", "CreateRFQBatchQuote",
+              rfq_batches.create_batch_quote, TRADE, body=rfq_batches.CREATE_BATCH_QUOTE, status=201,
+              generated=False, parts=True),
+    Operation("DELETE", "/communications/rfq_batches/{rfq_batch_id}/quotes/{batch_quote_id}", "DeleteRFQBatchQuote",
+              rfq_batches.DELETE_BATCH_QUOTE, TRADE, status=204, generated=False, parts=True),
+    Operation("PUT", "/communications/rfq_batches/{rfq_batch_id}/quotes/{batch_quote_id}/confirm",
+              "ConfirmRFQBatchQuote", rfq_batches.CONFIRM_BATCH_QUOTE, TRADE, body=rfq_batches.CONFIRM, status=204,
               generated=False, parts=True),
 )  # fmt: skip
 

@@ -56,8 +56,9 @@ from mockexchange.venues import admission
 from mockexchange.venues.admission import everything
 from mockexchange.venues.fanout import Deliver, Fanout, HandedChange
 from mockexchange.venues.faults import delay_message
-from mockexchange.venues.kalshi import communications_frames
+from mockexchange.venues.kalshi import communications_batch_frames, communications_frames
 from mockexchange.venues.kalshi.access import require_scope
+from mockexchange.venues.kalshi.communications_batch_frames import BATCH_KINDS, BatchDirectory, BatchFrames
 from mockexchange.venues.kalshi.communications_frames import (
     COMMUNICATION_KINDS,
     CommunicationsFrames,
@@ -438,8 +439,8 @@ def kalshi_items(ctx: KalshiContext) -> Callable[[Change], Item]:
         feed = ctx.markets
         return feed.market_id(ticker) if feed is not None else None
 
-    directory = LedgerDirectory(ctx.ledger)
-    return lambda change: _item(change, ctx.profile, market_id, directory)
+    directory, batches = LedgerDirectory(ctx.ledger), BatchDirectory(ctx.ledger)
+    return lambda change: _item(change, ctx.profile, market_id, directory, batches)
 
 
 def deliver(ctx: KalshiContext, items: Callable[[Change], Item] | None = None) -> Deliver[Connection]:
@@ -484,12 +485,17 @@ def deliver(ctx: KalshiContext, items: Callable[[Change], Item] | None = None) -
     return hand_over
 
 
-def _item(change: Change, profile: Profile, market_id: Callable[[str], str | None], directory: Directory) -> Item:
+def _item(
+    change: Change, profile: Profile, market_id: Callable[[str], str | None], directory: Directory,
+    batches: BatchDirectory,
+) -> Item:  # fmt: skip
     """A change as the frames it makes, rendered once on first use."""
     if change.kind in CHANNEL_OF:
         return ChangeFrames(change, profile)
     if change.kind in COMMUNICATION_KINDS:
         return CommunicationsFrames(change, directory)
+    if change.kind in BATCH_KINDS:
+        return BatchFrames(change, batches)
     return MarketFrames(change, profile, market_id)
 
 
@@ -500,6 +506,8 @@ def route_key(change: Change) -> Hashable:
         return change.user_id
     if change.kind in COMMUNICATION_KINDS:
         return communications_frames.route_key(change)
+    if change.kind in BATCH_KINDS:
+        return communications_batch_frames.route_key(change)
     return market_key(change.payload.ticker)
 
 
@@ -513,7 +521,7 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
     tickers = TickerWatch(lambda: ctx.markets, ctx.ledger.reading)
     fanout: Fanout[Connection] = Fanout(
         ctx.ledger.state.bus,
-        (*CHANNEL_OF, *MARKET_KINDS, *COMMUNICATION_KINDS),
+        (*CHANNEL_OF, *MARKET_KINDS, *COMMUNICATION_KINDS, *BATCH_KINDS),
         deliver(ctx),
         ctx.ws_queue_size,
         limit_bytes=ctx.ws_queue_bytes,

@@ -1,0 +1,209 @@
+"""Kalshi's RFQ batch commands, declared once (core/commands.py): a batch asked and deleted, a maker's batch quote
+made and deleted, the batch accepted on one side by its creator and each winner's batch quote confirmed. The venue's
+RFQ batch routes, the admin API, the Python API, scenario steps and the state file build these; the ledger's
+`rfq_batches` part takes them.
+
+Amounts are the core's units, as rfq_commands.py's: a count in hundredths, a bid in ten-thousandths of a dollar, a
+target cost in micro-dollars. A list of objects (a batch's children, a batch quote's bids, an accept's min bids) is
+read by `Entries`. An id given (`rfq_batch_id`, `batch_quote_id`) is for seeding; a client's is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
+
+from mockexchange.core.commands import UserCommand, value
+from mockexchange.core.kalshi.communications import MAX_OPEN_RFQS
+from mockexchange.core.kalshi.order_commands import COUNT
+from mockexchange.core.kalshi.rfq_commands import BID, SIDE, SUBACCOUNT, TARGET_COST, CreateQuote
+from mockexchange.core.money import shown
+from mockexchange.core.values import FLAG, TEXT, Kind, Refused, Text
+
+CLIENT_BATCH_ID = Text(64, 0, blank=True)  # Kalshi's maxLength ("": none given)
+
+
+class Child(NamedTuple):
+    """One child of a batch: its market, its own size if it has one (else the batch's), and its RFQ's id if given
+    (for seeding; else one is drawn)."""
+
+    market_ticker: str
+    contracts: int | None = None
+    target_cost: int | None = None
+    rfq_id: str | None = None
+
+
+class QuoteEntry(NamedTuple):
+    """A batch quote's bids on one child."""
+
+    rfq_id: str
+    yes_bid: int
+    no_bid: int
+
+
+class MinBid(NamedTuple):
+    """An accept's price protection on one child: the least bid it takes on the accepted side."""
+
+    rfq_id: str
+    bid: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entries(Kind[tuple[Any, ...]]):
+    """A list of `least` to `most` objects, each read into an `entry` (a NamedTuple) by its fields' kinds (`kinds`: a
+    field's plain name -> its kind; one whose entry default is None is optional)."""
+
+    entry: Any  # the NamedTuple's class
+    kinds: Mapping[str, Kind[Any]]
+    most: int
+    noun: str
+    least: int = 1
+    plain = list[dict[str, Any]]
+
+    def read(self, value: Any, name: str) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple) or not self.least <= len(value) <= self.most:
+            raise Refused(f"{name} must be a list of {self.least} to {self.most} {self.noun}, not {shown(value)}")
+        return tuple(self._entry(item, f"{name}[{i}]") for i, item in enumerate(value))
+
+    def _entry(self, item: Any, where: str) -> Any:
+        if not isinstance(item, dict) or not item.keys() <= self.kinds.keys():
+            raise Refused(f"{where} must be an object of {', '.join(self.kinds)}, not {shown(item)}")
+        optional = self.entry._field_defaults
+        values = {}
+        for field_name, kind in self.kinds.items():
+            given = item.get(field_name)
+            if given is None and field_name not in optional:
+                raise Refused(f"{where}.{field_name} is required")
+            values[field_name] = None if given is None else kind.read(given, f"{where}.{field_name}")
+        return self.entry(**values)
+
+    def write(self, value: tuple[Any, ...]) -> list[dict[str, Any]]:
+        return [{name: self.kinds[name].write(held) for name, held in entry._asdict().items() if held is not None}
+                for entry in value]  # fmt: skip
+
+    def check(self, value: tuple[Any, ...], name: str) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(entry, self.entry) for entry in value):
+            raise Refused(f"{name} must be a tuple of {self.entry.__name__}s")
+        self.read(self.write(value), name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "minItems": self.least, "maxItems": self.most, "items": {"type": "object"}}
+
+
+CHILDREN = Entries(Child, {"market_ticker": TEXT, "contracts": COUNT, "target_cost": TARGET_COST, "rfq_id": TEXT},
+                   MAX_OPEN_RFQS, "children")  # fmt: skip
+QUOTE_ENTRIES = Entries(QuoteEntry, {"rfq_id": TEXT, "yes_bid": BID, "no_bid": BID}, MAX_OPEN_RFQS, "quotes")
+MIN_BIDS = Entries(MinBid, {"rfq_id": TEXT, "bid": BID}, MAX_OPEN_RFQS, "min bids")
+
+
+@dataclass(frozen=True, slots=True)
+class CreateRfqBatch(UserCommand):
+    """A new RFQ batch of the user's subaccount (Kalshi's CreateRFQBatchRequest): one child RFQ a market, each sized
+    by its own count or target cost or else the batch's, all the same way; `replace_existing` closes the user's oldest
+    open batches as needed to stay within its open RFQs."""
+
+    name: ClassVar[str] = "create_rfq_batch"
+    children: tuple[Child, ...] = value(CHILDREN)
+    contracts: int | None = value(COUNT, None)
+    target_cost: int | None = value(TARGET_COST, None)
+    target_cost_excludes_fees: bool = value(FLAG, False)
+    rest_remainder: bool = value(FLAG, False)
+    replace_existing: bool = value(FLAG, False)
+    obscure_creator_id: bool = value(FLAG, False)
+    client_batch_id: str = value(CLIENT_BATCH_ID, "")
+    subaccount: int = value(SUBACCOUNT, 0)
+    rfq_batch_id: str | None = value(TEXT, None)
+
+    def check(self) -> None:
+        if self.rest_remainder:
+            raise Refused("rest_remainder must be false: a batch executes as one fill-or-kill")
+        if self.contracts is not None and self.target_cost is not None:
+            raise Refused("a batch is sized by contracts or by target_cost_dollars, not both")
+        sized = [self.sizes(child) for child in self.children]
+        if any(count is None and cost is None for count, cost in sized):
+            raise Refused("every child needs a size: its own contracts or target_cost_dollars, or the batch's")
+        if len({count is None for count, _ in sized}) > 1:
+            raise Refused("every child must be sized the same way, by contracts or by target cost")
+        if self.target_cost_excludes_fees and sized[0][1] is None:
+            raise Refused("target_cost_excludes_fees needs the children sized by target cost")
+        tickers = [child.market_ticker for child in self.children]
+        if len(set(tickers)) != len(tickers):
+            raise Refused("the children must be distinct markets")
+        given = [child.rfq_id for child in self.children if child.rfq_id is not None]
+        if len(set(given)) != len(given):
+            raise Refused("the children's rfq_ids must be distinct")
+
+    def sizes(self, child: Child) -> tuple[int | None, int | None]:
+        """The child's count and target cost: its own, else the batch's (exactly one of them set, once checked)."""
+        if child.contracts is not None or child.target_cost is not None:
+            return child.contracts, child.target_cost
+        return self.contracts, self.target_cost
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRfqBatch(UserCommand):
+    """Close one of the user's open RFQ batches and its children; its open batch quotes are cancelled."""
+
+    name: ClassVar[str] = "delete_rfq_batch"
+    rfq_batch_id: str = value(TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateBatchQuote(UserCommand):
+    """A maker's bids on every child of another user's open RFQ batch (Kalshi's CreateRFQBatchQuoteRequest); it
+    replaces the maker's open batch quote on the batch."""
+
+    name: ClassVar[str] = "create_batch_quote"
+    rfq_batch_id: str = value(TEXT)
+    quotes: tuple[QuoteEntry, ...] = value(QUOTE_ENTRIES)
+    rest_remainder: bool = value(FLAG)
+    post_only: bool = value(FLAG, False)
+    subaccount: int = value(SUBACCOUNT, 0)
+    batch_quote_id: str | None = value(TEXT, None)
+
+    def check(self) -> None:
+        for entry in self.quotes:  # (each child's bids as a single quote's: CreateQuote's own checks)
+            CreateQuote(self.user_id, entry.rfq_id, entry.yes_bid, entry.no_bid, self.rest_remainder)
+        rfq_ids = [entry.rfq_id for entry in self.quotes]
+        if len(set(rfq_ids)) != len(rfq_ids):
+            raise Refused("a batch quote prices each child once")
+
+
+@dataclass(frozen=True, slots=True)
+class OnBatchQuote(UserCommand):
+    """A command on one batch quote of the batch the route names."""
+
+    rfq_batch_id: str = value(TEXT)
+    batch_quote_id: str = value(TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteBatchQuote(OnBatchQuote):
+    """The maker withdraws its open batch quote."""
+
+    name: ClassVar[str] = "delete_batch_quote"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmBatchQuote(OnBatchQuote):
+    """A winning maker confirms the children its batch quote won; the last winner's confirmation starts the execution
+    timer."""
+
+    name: ClassVar[str] = "confirm_batch_quote"
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptRfqBatch(UserCommand):
+    """The batch's creator accepts every child on one side, each from the maker bidding best on it; `min_bids`, one a
+    child, the least bid it takes on each."""
+
+    name: ClassVar[str] = "accept_rfq_batch"
+    rfq_batch_id: str = value(TEXT)
+    accepted_side: str = value(SIDE)
+    min_bids: tuple[MinBid, ...] = value(MIN_BIDS)
+
+    def check(self) -> None:
+        rfq_ids = [entry.rfq_id for entry in self.min_bids]
+        if len(set(rfq_ids)) != len(rfq_ids):
+            raise Refused("min_bids names each child once")
