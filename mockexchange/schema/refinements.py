@@ -42,7 +42,7 @@ COUNT_FILTER_VALUES = ("position", "total_traded")
 
 @dataclass(frozen=True, slots=True)
 class ParameterRule:
-    """A query parameter constrained beyond the published schema."""
+    """A query parameter (or a path's, `location`) constrained beyond the published schema."""
 
     operations: tuple[str, ...]
     name: str
@@ -52,6 +52,7 @@ class ParameterRule:
     # False: whether a value breaks it depends on the server's state (cursors it issued, the key's binding), so the
     # request journal cannot judge a request by it; the contract check still generates inputs by it.
     from_request: bool = True
+    location: str = "query"
 
 
 def subaccount_rule(operations: tuple[str, ...], tag: str = " (lte)") -> ParameterRule:
@@ -382,6 +383,16 @@ _HEX = "[0-9a-fA-F]"
 _UUID36 = f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}"
 # (the braced form's two ends are any one byte: printable ASCII here)
 GO_UUID = rf"^$|^({_UUID36}|{_HEX}{{32}}|[uU][rR][nN]:[uU][uU][iI][dD]:{_UUID36}|[ -~]{_UUID36}[ -~])$"
+GO_UUID_PATH = rf"^({_UUID36}|{_HEX}{{32}})$"  # (in a path: the plain forms, no byte a URL would escape)
+# The path ids the spec calls UUIDs, by the operations that take them: drawn from what the account can see where it
+# found one (COMMUNICATIONS_VALUES), else UUIDs (a 404), never a text a faithful server refuses as malformed.
+_RFQ_OPS = ("GetRFQ", "DeleteRFQ", "GetRFQQuote", "DeleteRFQQuote", "AcceptRFQQuote", "ConfirmRFQQuote")
+_QUOTE_OPS = ("GetQuote", "DeleteQuote", "AcceptQuote", "ConfirmQuote", "GetRFQQuote", "DeleteRFQQuote",
+              "AcceptRFQQuote", "ConfirmRFQQuote")  # fmt: skip
+_BATCH_OPS = ("GetRFQBatch", "DeleteRFQBatch", "GetRFQBatchBestQuotes", "AcceptRFQBatch", "GetRFQBatchQuotes",
+              "CreateRFQBatchQuote", "DeleteRFQBatchQuote", "ConfirmRFQBatchQuote")  # fmt: skip
+COMMUNICATIONS_PATHS = {"rfq_id": _RFQ_OPS, "quote_id": _QUOTE_OPS, "rfq_batch_id": _BATCH_OPS,
+                        "batch_quote_id": ("DeleteRFQBatchQuote", "ConfirmRFQBatchQuote")}  # fmt: skip
 PARAMETER_RULES += (
     cursor_rule(COMMUNICATIONS_LISTS),
     subaccount_rule(("GetRFQs",)),
@@ -392,6 +403,11 @@ PARAMETER_RULES += (
             ("GetRFQs", "creator_user_id"), ("GetQuotes", "rfq_id"), ("GetQuotes", "quote_creator_user_id"),
             ("GetQuotes", "rfq_creator_user_id"),
         )
+    ),
+    *(
+        ParameterRule(COMMUNICATIONS_PATHS[name], name, "a UUID (Go's google/uuid forms); a malformed one is a 400",
+                      {"pattern": GO_UUID_PATH}, location="path")
+        for name in COMMUNICATIONS_PATHS
     ),
 )  # fmt: skip
 STATUS_RULES += (
@@ -452,7 +468,7 @@ def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> 
             operation = operations.get(operation_id)
             if operation is None:
                 continue
-            parameter = _inline_parameter(spec, operation, rule.name)
+            parameter = _inline_parameter(spec, operation, rule.name, rule.location)
             if parameter is None:
                 continue
             parameter["schema"] = {**_resolve(spec, parameter.get("schema", {})), **rule.schema}
