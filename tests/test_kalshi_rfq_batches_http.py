@@ -59,9 +59,9 @@ def bid(c: httpx.Client, batch: dict, *yes_bids: str) -> str:
     return r.json()["id"]
 
 
-def accept(c: httpx.Client, batch: dict, *least: str) -> httpx.Response:
+def accept(c: httpx.Client, batch: dict, *least: str, **body: Any) -> httpx.Response:
     mins = [{"rfq_id": child["id"], "bid_dollars": price} for child, price in zip(batch["rfqs"], least, strict=True)]
-    return c.put(f"{BATCHES}/{batch['id']}/accept", json={"accepted_side": "yes", "min_bids": mins})
+    return c.put(f"{BATCHES}/{batch['id']}/accept", json={"accepted_side": "yes", "min_bids": mins, **body})
 
 
 def test_two_makers_win_a_child_each_confirm_and_the_children_trade(mock, users):
@@ -92,6 +92,37 @@ def test_two_makers_win_a_child_each_confirm_and_the_children_trade(mock, users)
     assert got(bob, "/portfolio/balance")["balance"] == 10_000 - 460
     # the creator sees the winners' batch quotes once accepted, each with the children it won
     assert {row["id"] for row in got(alice, f"{BATCHES}/{batch['id']}/quotes")["batch_quotes"]} == {one, two}
+
+
+def test_an_accept_retried_with_its_client_order_id_answers_the_first_accept(mock, users):
+    alice, bob, carol, _ = users
+    batch = ask(alice)
+    one, two = bid(bob, batch, "0.46", "0.30"), bid(carol, batch, "0.45", "0.31")
+    first = accept(alice, batch, "0.46", "0.31", client_order_id="take-1")
+    assert first.status_code == 200, first.text
+    assert accept(alice, batch, "0.46", "0.31").status_code == 409  # no key: the batch is accepted already
+    assert accept(alice, batch, "0.46", "0.31", client_order_id="take-2").status_code == 409
+    other_terms = accept(alice, batch, "0.40", "0.31", client_order_id="take-1")
+    assert other_terms.status_code == 409 and other_terms.json()["error"]["code"] == "conflict"
+    assert accept(alice, batch, "0.46", "0.31", client_order_id="take-1").json() == first.json()
+    assert bob.put(f"{BATCHES}/{batch['id']}/quotes/{one}/confirm").status_code == 204
+    assert carol.put(f"{BATCHES}/{batch['id']}/quotes/{two}/confirm").status_code == 204
+    again = accept(alice, batch, "0.46", "0.31", client_order_id="take-1")
+    assert (again.status_code, again.json()) == (200, first.json())
+    mock.advance_clock(seconds=15)
+    assert got(alice, f"{BATCHES}/{batch['id']}")["rfq_batch"]["close_reason"] == "executed"
+    fills, balance = got(alice, "/portfolio/fills")["fills"], got(alice, "/portfolio/balance")["balance"]
+    # min_bids in another order are the same terms; the retry after execution trades nothing again
+    reversed_batch = {"id": batch["id"], "rfqs": batch["rfqs"][::-1]}
+    again = accept(alice, reversed_batch, "0.31", "0.46", client_order_id="take-1")
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert [row["status"] for row in again.json()["quotes"]] == ["accepted", "accepted"]
+    assert got(alice, "/portfolio/fills")["fills"] == fills and got(alice, "/portfolio/balance")["balance"] == balance
+    # the key is the batch's: on another batch it is that batch's own accept
+    later = ask(alice)
+    bid(bob, later, "0.40", "0.30")
+    r = accept(alice, later, "0.40", "0.30", client_order_id="take-1")
+    assert r.status_code == 200 and r.json()["quotes"][0]["rfq_id"] == later["rfqs"][0]["id"]
 
 
 def test_a_best_bid_moved_below_min_bids_refuses_the_accept_and_changes_nothing(mock, users):

@@ -2,7 +2,7 @@
 confirmation window running), another confirmed by every winner (its execution timer running) and a third open with
 batch quotes counting (their eligibility running) reaches, once the clock moves past every timer, the same batches,
 batch quotes, cash and positions as the mock that never stopped, whether the snapshot or the commands alone bring the
-state back."""
+state back; a retry of the accept by its client_order_id answers the first accept there too."""
 
 from __future__ import annotations
 
@@ -28,12 +28,13 @@ def _quote(mock: MockServer, maker: str, made: dict, *bids: str) -> str:
     return mock.create_batch_quote(maker, made["rfq_batch_id"], quotes, False)["batch_quote_id"]
 
 
-def _accept(mock: MockServer, made: dict, *bids: str) -> None:
+def _accept(mock: MockServer, made: dict, *bids: str, key: str | None = None) -> list:
     least = [{"rfq_id": child["rfq_id"], "bid": bid} for child, bid in zip(made["rfqs"], bids, strict=True)]
-    mock.accept_rfq_batch("req", made["rfq_batch_id"], "yes", least)
+    return mock.accept_rfq_batch("req", made["rfq_batch_id"], "yes", least, client_order_id=key)
 
 
-def _populate(mock: MockServer) -> None:
+def _populate(mock: MockServer) -> tuple[dict, list]:
+    """The batch executing and its accept's answer (its client_order_id "take-1")."""
     for user in USERS:
         mock.create_account(user, balance_cents=100_000)
     for ticker in MARKETS:
@@ -49,9 +50,10 @@ def _populate(mock: MockServer) -> None:
     _accept(mock, missed, "0.40", "0.31")
     mock.confirm_batch_quote("mk1", missed["rfq_batch_id"], one)
     mock.advance_clock(seconds=5)
-    _accept(mock, executes, "0.50", "0.20")
+    accepted = _accept(mock, executes, "0.50", "0.20", key="take-1")
     mock.confirm_batch_quote("mk1", executes["rfq_batch_id"], two)
     mock.advance_clock(seconds=3)
+    return executes, accepted
 
 
 def _state(mock: MockServer) -> dict:
@@ -91,10 +93,11 @@ def test_a_restarted_mock_reaches_the_same_end_of_its_rfq_batches(tmp_path: Path
     reasons = sorted(batch["close_reason"] for batch in expected["batches"])
     assert reasons == ["", "confirmation window expired", "executed"]  # (the third still open)
     with MockServer(state=str(path), clock=ManualClock(T0)) as mock:
-        _populate(mock)
+        executes, accepted = _populate(mock)
         mid = _state(mock)
     if not snapshot:
         sql(path, "DELETE FROM snapshots")
     with MockServer(state=str(path)) as again:
         assert _state(again) == mid
+        assert _accept(again, executes, "0.50", "0.20", key="take-1") == accepted  # the accept's key kept
         assert _end(again) == expected

@@ -281,15 +281,20 @@ def test_a_random_walk_conserves_money_but_fees_and_executes_no_quote_twice():
         assert state.all_orders[done.rfq_creator_order_id].user_id == done.rfq_user_id
         placed |= {done.creator_order_id, done.rfq_creator_order_id}
     assert len(placed) == 2 * len(executed) and len(executed) >= 5
-    # every pair of a YES and a NO contract outstanding was paid a dollar between its two sides: the cash, what
-    # resting orders hold, the fees and the pairs add up to the cash the walk began with
+    assert money(ledger, tickers) == total
+
+
+def money(ledger: Ledger, tickers: list[str]) -> int:
+    """The cash of every account, what resting orders hold, the fees paid and a dollar a pair of a YES and a NO
+    contract outstanding (paid between its two sides): what the accounts began with, whatever trades."""
+    state = ledger.state
     fees = sum(dollar_units(state.fills[i].fee) for i in range(len(state.fills)))
     cash_now = sum(sum(account.cash.values()) for account in state.accounts.values())
     held = sum(order.held for order in state.orders.values())
     pairs = sum(
         max(state.positions.cells(row)[0], 0) for ticker in tickers for row in state.positions.of_market(ticker)
     )
-    assert cash_now + held + fees + pairs * (DOLLAR // CONTRACT) == total
+    return cash_now + held + fees + pairs * (DOLLAR // CONTRACT)
 
 
 def _step(ledger: Ledger, rng: random.Random, user: str, tickers: list[str]) -> None:

@@ -88,7 +88,9 @@ from mockexchange.version import __version__
 #     the rules RFQ makers quote by (`rfq_makers`); a market keeps the end of its last change's day in its previous
 #     day's part (`PreviousDay.day_ends`); it keeps its RFQ batches and batch quotes (`rfq_batches`), their timers
 #     in its schedule.
-LAYOUT = 42
+# 43: an RFQ batch keeps its accept's idempotency key, min bids and accepted quotes (`accept_key`, `accept_min_bids`,
+#     `accepted_quotes`).
+LAYOUT = 43
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -196,12 +196,14 @@ class ConfirmBatchQuote(OnBatchQuote):
 @dataclass(frozen=True, slots=True)
 class AcceptRfqBatch(UserCommand):
     """The batch's creator accepts every child on one side, each from the maker bidding best on it; `min_bids`, one a
-    child, the least bid it takes on each."""
+    child, the least bid it takes on each. `client_order_id` (None: none) is the accept's idempotency key: a retry
+    with it answers the accept it made."""
 
     name: ClassVar[str] = "accept_rfq_batch"
     rfq_batch_id: str = value(TEXT)
     accepted_side: str = value(SIDE)
     min_bids: tuple[MinBid, ...] = value(MIN_BIDS)
+    client_order_id: str | None = value(TEXT, None)
 
     def check(self) -> None:
         rfq_ids = [entry.rfq_id for entry in self.min_bids]

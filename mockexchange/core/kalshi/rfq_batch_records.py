@@ -54,6 +54,11 @@ class RfqBatch:
     failed_rfq_ids: tuple[str, ...] = ()  # and those that did not
     best_version: int = 0  # `BestQuotes.version` of its last snapshot
     best_updated_ts: datetime | None = None
+    # The accept's idempotency key (its client_order_id, "": none), the min bids it was asked with (child RFQ id ->
+    # bid) and its answer, the child quotes as they were accepted: a retry with the key answers them again.
+    accept_key: str = ""
+    accept_min_bids: tuple[tuple[str, int], ...] = ()
+    accepted_quotes: tuple[Quote, ...] = ()
 
 
 @dataclass(slots=True, eq=False)

@@ -297,10 +297,12 @@ class RfqBatches:
         with state.lock:
             self.run_due()
             batch = self._own_batch(accept.rfq_batch_id, accept.user_id)
+            least = {entry.rfq_id: entry.bid for entry in accept.min_bids}
+            if accept.client_order_id is not None and accept.client_order_id == batch.accept_key:
+                return self._accepted_again(batch, accept.accepted_side, least)
             if batch.status != BATCH_OPEN:
                 code = "conflict" if batch.status == BATCH_ACCEPTED else "rfq_closed"
                 raise _refused(f"RFQ batch {batch.rfq_batch_id!r} is {batch.status}, not open", code, 409)
-            least = {entry.rfq_id: entry.bid for entry in accept.min_bids}
             if least.keys() != set(batch.rfq_ids):
                 raise _refused("min_bids has exactly one entry a child RFQ of the batch", "invalid_parameters")
             side, now = accept.accepted_side, state.clock.now()
@@ -324,6 +326,8 @@ class RfqBatches:
                 made.won = tuple(quote.rfq_id for owner, quote in won if owner is made)
             for _, quote in won:
                 quote.status, quote.accepted_side, quote.accepted_ts, quote.updated_ts = QUOTE_ACCEPTED, side, now, now
+            batch.accept_key, batch.accept_min_bids = accept.client_order_id or "", tuple(least.items())
+            batch.accepted_quotes = tuple(replace(quote) for _, quote in won)
             for other in kept.quotes_of(batch.rfq_batch_id):
                 if other.status == BATCH_QUOTE_OPEN:
                     self._cancel(other, now, NOT_WON)
@@ -332,7 +336,15 @@ class RfqBatches:
             for made in winners:
                 self._publish(BATCH_QUOTE_CHANGE, made)
             self._publish(RFQ_BATCH_CHANGE, batch)
-            return [replace(quote) for _, quote in won]
+            return [replace(quote) for quote in batch.accepted_quotes]
+
+    def _accepted_again(self, batch: RfqBatch, side: str, least: dict[str, int]) -> list[Quote]:
+        """A retry of the batch's accept by its idempotency key: the quotes it accepted, as they were then, whatever
+        the batch is now; the key on other terms (side or min bids) is a conflict, as a reused transfer id is."""
+        if side != batch.accepted_side or least != dict(batch.accept_min_bids):
+            raise _refused(f"client_order_id {batch.accept_key!r} accepted RFQ batch {batch.rfq_batch_id!r} on other "
+                           "terms", "conflict", 409)  # fmt: skip
+        return [replace(quote) for quote in batch.accepted_quotes]
 
     def _check_cash(self, batch: RfqBatch, quotes: list[Quote], side: str) -> None:
         """The creator's cash covers every child's cost on `side`, with its taker fee (by exchange)."""

@@ -200,15 +200,17 @@ def get_best_quotes(ctx: KalshiContext, key: ApiKey, path: dict[str, str]) -> di
 
 
 def accept_rfq_batch(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    """AcceptRFQBatchResponse: the side, and the quote each child was accepted from, in batch order."""
+    """AcceptRFQBatchResponse: the side, and the quote each child was accepted from, in batch order (a retry with the
+    accept's client_order_id: its quotes as they were accepted)."""
     batch_id = _path_id(parts.query, "AcceptRFQBatch")
     body = parts.body or {}
-    wire_values.read(body, {"client_order_id": "client_order_id"})
+    key_given = wire_values.read(body, {"client_order_id": "client_order_id"}).get("client_order_id")
     least = [{"rfq_id": entry["rfq_id"], "bid": wire_values.read(entry, {"bid_dollars": "price"})["bid_dollars"]}
              for entry in body["min_bids"]]  # fmt: skip
     viewer = owner(key)
     accepted = commands.execute(ctx, commands.read(AcceptRfqBatch, {
         "user_id": viewer, "rfq_batch_id": batch_id, "accepted_side": body["accepted_side"], "min_bids": least,
+        **({"client_order_id": key_given} if key_given else {}),
     }))  # fmt: skip
     with ctx.ledger.reading():
         comms = ctx.ledger.communications
