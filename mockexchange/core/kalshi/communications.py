@@ -217,6 +217,8 @@ class Communications:
                 create.quote_id or state.new_id(), rfq.rfq_id, user_id, create.subaccount, rfq.user_id,
                 rfq.subaccount, rfq.market_ticker, create.yes_bid, create.no_bid, yes_contracts, no_contracts,
                 create.rest_remainder, create.post_only, now, now, rfq_batch_id=rfq.rfq_batch_id,
+                rfq_obscure_creator_id=rfq.obscure_creator_id, rfq_contracts=rfq.contracts,
+                rfq_target_cost=rfq.target_cost, rfq_target_cost_excludes_fees=rfq.target_cost_excludes_fees,
             )  # fmt: skip
             kept.quotes[quote.quote_id] = quote
             kept.rfq_quotes.setdefault(rfq.rfq_id, []).append(quote.quote_id)
@@ -399,10 +401,9 @@ class Communications:
     def quote_rfq_creator_id(self, quote: Quote, viewer: str | None) -> str:
         """A quote's `rfq_creator_id` as `viewer` sees it: obscured (if the RFQ asked) to the maker until the quote
         executes."""
-        rfq = self.kept.rfqs[quote.rfq_id]
-        if rfq.obscure_creator_id and viewer != rfq.user_id and quote.status != QUOTE_EXECUTED:
+        if quote.rfq_obscure_creator_id and viewer != quote.rfq_user_id and quote.status != QUOTE_EXECUTED:
             return OBSCURED_ID
-        return self.communications_id_of(rfq.user_id)
+        return self.communications_id_of(quote.rfq_user_id)
 
     # -- steps -------------------------------------------------------------------------------------------------------
 
