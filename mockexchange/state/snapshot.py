@@ -86,7 +86,8 @@ from mockexchange.version import __version__
 # 42: the Kalshi ledger keeps its RFQs and quotes (`communications`), and its schedule holds their timers beside
 #     the markets' tickers (core/kalshi/due.py's `Timer`); it keeps its block trade proposals (`block_trades`) and
 #     the rules RFQ makers quote by (`rfq_makers`).
-# 43: a quote keeps its RFQ's terms it shows (`obscure_creator_id`, its size).
+# 43: a quote keeps its RFQ's terms it shows (`obscure_creator_id`, its size); the communications part keeps its
+#     makers' live quotes and each user's latest closed RFQs and ended quotes (kept indexes: the older forgotten).
 LAYOUT = 43
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
