@@ -486,17 +486,11 @@ class Communications:
         """The quote ended at `now`: its maker's ended quotes keep it; past the bound the maker's oldest is forgotten
         (from its RFQ's quotes too)."""
         kept = self.kept
-        live = kept.live_quotes[quote.user_id]
-        del live[quote.quote_id]
-        if not live:
-            del kept.live_quotes[quote.user_id]
+        _unlist(kept.live_quotes, quote.user_id, quote.quote_id)
         kept.ended_quotes.add(quote.user_id, now, quote)
         for gone in kept.ended_quotes.trim(quote.user_id, self.state.kept_ended):
-            del kept.quotes[gone.quote_id]
-            of_rfq = kept.rfq_quotes[gone.rfq_id]
-            del of_rfq[gone.quote_id]
-            if not of_rfq:
-                del kept.rfq_quotes[gone.rfq_id]
+            kept.quotes.pop(gone.quote_id, None)
+            _unlist(kept.rfq_quotes, gone.rfq_id, gone.quote_id)
 
     def _close_rfq(self, rfq: Rfq, now: datetime, reason: str, quotes_reason: str) -> None:
         """Close the RFQ (`reason`: why, "" when its quote executed); its live quotes are cancelled first."""
@@ -525,3 +519,12 @@ class Communications:
         bus = self.state.bus
         if bus.takers(QUOTE_CHANGE):
             bus.publish(Change(QUOTE_CHANGE, quote.user_id, replace(quote)))
+
+
+def _unlist(lists: dict[str, dict[str, None]], key: str, item: str) -> None:
+    """`item` off the list of `key`, the list gone once empty (a quote made elsewhere, an RFQ batch's, is on none)."""
+    held = lists.get(key)
+    if held is not None:
+        held.pop(item, None)
+        if not held:
+            del lists[key]
