@@ -87,10 +87,10 @@ from mockexchange.version import __version__
 #     the markets' tickers (core/kalshi/due.py's `Timer`); it keeps its block trade proposals (`block_trades`) and
 #     the rules RFQ makers quote by (`rfq_makers`); a market keeps the end of its last change's day in its previous
 #     day's part (`PreviousDay.day_ends`); it keeps its RFQ batches and batch quotes (`rfq_batches`), their timers
-#     in its schedule.
-# 43: an RFQ batch keeps its accept's idempotency key, min bids and accepted quotes (`accept_key`, `accept_min_bids`,
-#     `accepted_quotes`).
-LAYOUT = 43
+#     in its schedule; an RFQ batch keeps its accept's idempotency key, min bids and accepted quotes; a quote keeps
+#     its RFQ's terms it shows (`obscure_creator_id`, its size); the communications part keeps its makers' live quotes
+#     and each user's latest closed RFQs and ended quotes (kept indexes: the older forgotten).
+LAYOUT = 42
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

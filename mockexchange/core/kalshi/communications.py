@@ -18,6 +18,8 @@ Each command is one action under the ledger's lock, checked whole first: a refus
 - `self_trade` (400): quoting one's own RFQ;
 - `forbidden` (403): accepting a quote as its maker, confirming or deleting it as the RFQ's creator;
 - `too_many_rfqs` (409): the user has `MAX_OPEN_RFQS` open RFQs;
+- `too_many_quotes` (409): the maker has `MAX_LIVE_QUOTES` quotes open, accepted or confirmed (a new quote that
+  replaces its open one on the same RFQ is taken);
 - `market_closed` (409): the market does not trade now (not open yet, paused, closed), or `exchange_closed`;
 - `insufficient_balance` (400): the RFQ creator's cash does not cover the accepted side (its cost and taker fee).
 
@@ -28,6 +30,12 @@ What is published (core/events.py's `Change`, payload a copy of the record as it
   its RFQ closed, voided when its confirmation window ends, refused at execution) and executed. A quote's execution
   publishes the two orders' changes and fills first (trading.py), then the quote executed, then the RFQ closed: a
   client sees its fills before `quote_executed`. An RFQ that closes publishes its quotes' cancellations first.
+
+What a user keeps: its open RFQs and live quotes, and its latest closed RFQs and ended quotes (executed or cancelled),
+at most the ledger's `kept_ended` of each (Settings.kalshi_ended_orders, the ended orders' bound): past it the user's
+oldest (by when it ended) is forgotten, as an order is (order_upkeep.py). A quote outlives its forgotten RFQ (it keeps
+what it shows of it); an executed quote's orders are the orders' own. What goes follows from the order things ended
+in, so a state file's replay forgets what the first run forgot.
 
 Timers, on the exchange clock (the lifecycle's schedule, one heap with the markets' transitions: lifecycle.py's
 `Timer`s of kinds `CONFIRM_DUE` and `EXECUTE_DUE`): an accepted quote not confirmed within `confirm_window` is voided
@@ -83,6 +91,7 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.rfq_state import CommunicationsState
 
 MAX_OPEN_RFQS = 100  # a user's open RFQs at once (Kalshi's RFQ guide)
+MAX_LIVE_QUOTES = 1_000  # a maker's quotes open, accepted or confirmed at once (the mock's bound; Kalshi states none)
 CONFIRM_WINDOW = timedelta(seconds=30)  # Kalshi's confirmation window (Settings.kalshi_rfq_confirm_window_s)
 EXECUTION_DELAY = timedelta(seconds=15)  # Kalshi's execution timer (Settings.kalshi_rfq_execution_delay_s)
 CONFIRM_DUE, EXECUTE_DUE = "rfq_confirm", "rfq_execute"  # the schedule's timer kinds
@@ -210,6 +219,9 @@ class Communications:
             if previous is not None and previous.status != QUOTE_OPEN:
                 raise _refused(f"the user's quote {previous.quote_id!r} on this RFQ is {previous.status}", "conflict",
                                409)  # fmt: skip
+            if previous is None and len(kept.live_quotes.get(user_id, ())) >= MAX_LIVE_QUOTES:
+                raise _refused(f"a user has at most {MAX_LIVE_QUOTES} live quotes (delete one first)",
+                               "too_many_quotes", 409)  # fmt: skip
             self._check_new_id(create.quote_id, kept.quotes, "quote")
             rule = self.fee_rule_for(market.ticker, None)
             yes_contracts, no_contracts = side_counts(rfq, create.yes_bid, create.no_bid, rule)
@@ -222,9 +234,12 @@ class Communications:
                 create.quote_id or state.new_id(), rfq.rfq_id, user_id, create.subaccount, rfq.user_id,
                 rfq.subaccount, rfq.market_ticker, create.yes_bid, create.no_bid, yes_contracts, no_contracts,
                 create.rest_remainder, create.post_only, now, now, rfq_batch_id=rfq.rfq_batch_id,
+                rfq_obscure_creator_id=rfq.obscure_creator_id, rfq_contracts=rfq.contracts,
+                rfq_target_cost=rfq.target_cost, rfq_target_cost_excludes_fees=rfq.target_cost_excludes_fees,
             )  # fmt: skip
             kept.quotes[quote.quote_id] = quote
-            kept.rfq_quotes.setdefault(rfq.rfq_id, []).append(quote.quote_id)
+            kept.rfq_quotes.setdefault(rfq.rfq_id, {})[quote.quote_id] = None
+            kept.live_quotes.setdefault(user_id, {})[quote.quote_id] = None
             self._publish_quote(quote)
             return replace(quote)
 
@@ -305,6 +320,7 @@ class Communications:
             return
         quote.status, quote.executed_ts, quote.updated_ts = QUOTE_EXECUTED, when, when
         self._publish_quote(quote)
+        self._quote_ended(quote, when)
         self._close_rfq(rfq, when, "", RFQ_DELETED)
 
     def market_closed(self, market: Market, when: datetime) -> None:
@@ -404,10 +420,9 @@ class Communications:
     def quote_rfq_creator_id(self, quote: Quote, viewer: str | None) -> str:
         """A quote's `rfq_creator_id` as `viewer` sees it: obscured (if the RFQ asked) to the maker until the quote
         executes."""
-        rfq = self.kept.rfqs[quote.rfq_id]
-        if rfq.obscure_creator_id and viewer != rfq.user_id and quote.status != QUOTE_EXECUTED:
+        if quote.rfq_obscure_creator_id and viewer != quote.rfq_user_id and quote.status != QUOTE_EXECUTED:
             return OBSCURED_ID
-        return self.communications_id_of(rfq.user_id)
+        return self.communications_id_of(quote.rfq_user_id)
 
     # -- steps -------------------------------------------------------------------------------------------------------
 
@@ -470,6 +485,17 @@ class Communications:
         quote.status, quote.cancellation_reason = QUOTE_CANCELLED, reason
         quote.cancelled_ts = quote.updated_ts = now
         self._publish_quote(quote)
+        self._quote_ended(quote, now)
+
+    def _quote_ended(self, quote: Quote, now: datetime) -> None:
+        """The quote ended at `now`: its maker's ended quotes keep it; past the bound the maker's oldest is forgotten
+        (from its RFQ's quotes too)."""
+        kept = self.kept
+        _unlist(kept.live_quotes, quote.user_id, quote.quote_id)
+        kept.ended_quotes.add(quote.user_id, now, quote)
+        for gone in kept.ended_quotes.trim(quote.user_id, self.state.kept_ended):
+            kept.quotes.pop(gone.quote_id, None)
+            _unlist(kept.rfq_quotes, gone.rfq_id, gone.quote_id)
 
     def _close_rfq(self, rfq: Rfq, now: datetime, reason: str, quotes_reason: str) -> None:
         """Close the RFQ (`reason`: why, "" when its quote executed); its live quotes are cancelled first."""
@@ -484,6 +510,10 @@ class Communications:
         if not held:
             del self.kept.open_rfqs[rfq.user_id]
         self._publish_rfq(rfq)
+        closed = self.kept.closed_rfqs
+        closed.add(rfq.user_id, now, rfq)
+        for gone in closed.trim(rfq.user_id, self.state.kept_ended):  # its creator's oldest closed RFQ forgotten
+            del self.kept.rfqs[gone.rfq_id]
 
     def _publish_rfq(self, rfq: Rfq) -> None:
         bus = self.state.bus
@@ -494,3 +524,12 @@ class Communications:
         bus = self.state.bus
         if bus.takers(QUOTE_CHANGE):
             bus.publish(Change(QUOTE_CHANGE, quote.user_id, replace(quote)))
+
+
+def _unlist(lists: dict[str, dict[str, None]], key: str, item: str) -> None:
+    """`item` off the list of `key`, the list gone once empty (a quote made elsewhere, an RFQ batch's, is on none)."""
+    held = lists.get(key)
+    if held is not None:
+        held.pop(item, None)
+        if not held:
+            del lists[key]

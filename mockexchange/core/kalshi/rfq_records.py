@@ -83,6 +83,11 @@ class Quote:
     rfq_creator_order_id: str = ""  # the RFQ creator's order, once executed
     rfq_creator_client_order_id: str = ""
     rfq_batch_id: str | None = None  # a quote on a batch's child: the batch's id
+    # its RFQ's terms it shows (`obscure_creator_id`, its size), so it shows them after its RFQ is forgotten
+    rfq_obscure_creator_id: bool = False
+    rfq_contracts: int | None = None
+    rfq_target_cost: int | None = None
+    rfq_target_cost_excludes_fees: bool = False
 
     def contracts_on(self, side: str) -> int:
         """The count that trades if `side` is accepted."""

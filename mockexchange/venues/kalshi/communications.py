@@ -287,7 +287,7 @@ def _when(seconds: int | None) -> datetime | None:
 
 
 def _quote_row(comms: Communications, quote: Quote, viewer: str) -> dict[str, Any]:
-    return quote_row(quote, comms.rfq(quote.rfq_id), viewer, comms.communications_id_of(quote.user_id),
+    return quote_row(quote, comms.kept.rfqs.get(quote.rfq_id), viewer, comms.communications_id_of(quote.user_id),
                      comms.quote_rfq_creator_id(quote, viewer))  # fmt: skip
 
 

@@ -55,11 +55,14 @@ def rfq_row(rfq: Rfq, viewer: str, creator_id: str) -> Row:
     return row
 
 
-def quote_row(quote: Quote, rfq: Rfq, viewer: str, creator_id: str, rfq_creator_id: str) -> Row:
+def quote_row(quote: Quote, rfq: Rfq | None, viewer: str, creator_id: str, rfq_creator_id: str) -> Row:
     """Kalshi's `Quote` as `viewer` (its maker or its RFQ's creator) sees it, with the two parties' communications
-    ids as the viewer sees them."""
+    ids as the viewer sees them; its RFQ's terms the quote's own copy of them if the RFQ is forgotten (None)."""
     maker, requester = viewer == quote.user_id, viewer == quote.rfq_user_id
-    count = rfq.contracts
+    count, target_cost, excludes_fees = (
+        (quote.rfq_contracts, quote.rfq_target_cost, quote.rfq_target_cost_excludes_fees) if rfq is None
+        else (rfq.contracts, rfq.target_cost, rfq.target_cost_excludes_fees)
+    )  # fmt: skip
     if count is None:  # sized by a target cost: the count of the side accepted, once one is
         count = quote.contracts_on(quote.accepted_side) if quote.accepted_side else 0
     row: Row = {
@@ -84,9 +87,9 @@ def quote_row(quote: Quote, rfq: Rfq, viewer: str, creator_id: str, rfq_creator_
            cancelled_ts=quote.cancelled_ts)  # fmt: skip
     if quote.cancellation_reason:
         row["cancellation_reason"] = quote.cancellation_reason
-    if rfq.target_cost is not None:
-        row["rfq_target_cost_dollars"] = _target_cost(rfq.target_cost)
-        row["target_cost_excludes_fees"] = rfq.target_cost_excludes_fees
+    if target_cost is not None:
+        row["rfq_target_cost_dollars"] = _target_cost(target_cost)
+        row["target_cost_excludes_fees"] = excludes_fees
     if maker:
         _private(row, "creator", quote.user_id, quote.subaccount, quote.creator_order_id)
         row["post_only"] = quote.post_only

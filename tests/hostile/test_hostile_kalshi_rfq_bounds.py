@@ -1,0 +1,173 @@
+"""One Kalshi user must not grow the mock without end through its RFQs, quotes and block trade proposals, over signed
+HTTP: a flood of RFQs created and deleted, of quotes replaced, of proposals made, keeps only the user's latest ended
+ones (the ended orders' bound, set small here), what is forgotten answers 404 and breaks nothing that named it, and
+another user's records and reads are untouched; the caps on live quotes and pending proposals refuse in Kalshi's shape
+and change nothing; a restart from the state file keeps the same records."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from kalshi_http import ok
+from kalshi_orders import T0, M, N, client_of, fresh, module_server, refused, state
+from state_sql import sql
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi import communications as communications_module
+from mockexchange.server import MockServer
+
+KEPT = 3  # ended records of each kind a user keeps, in this module's mock
+RFQS, QUOTES = "/communications/rfqs", "/communications/quotes"
+
+server_fixture = module_server(kalshi_ended_orders=KEPT)
+
+
+@pytest.fixture
+def mock(server: MockServer) -> MockServer:
+    fresh(server).create_account("carol", balance_cents=10_000)
+    return server
+
+
+alice_client, bob_client, carol_client = client_of("alice"), client_of("bob"), client_of("carol")
+
+
+def ask(c: httpx.Client, ticker: str = M) -> str:
+    r = c.post(RFQS, json={"market_ticker": ticker, "contracts_fp": "10.00", "rest_remainder": False})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def quote(c: httpx.Client, rfq_id: str, yes_bid: str = "0.40") -> httpx.Response:
+    return c.post(QUOTES, json={"rfq_id": rfq_id, "yes_bid": yes_bid, "no_bid": "0.55", "rest_remainder": False})
+
+
+def quoted(c: httpx.Client, rfq_id: str, yes_bid: str = "0.40") -> str:
+    r = quote(c, rfq_id, yes_bid)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def kept(mock: MockServer, user: str) -> tuple[int, int, int, int]:
+    """What the ledger keeps of the user's: closed RFQs (indexed, and held by id), ended quotes (likewise)."""
+    comms = mock.ledger.state.communications
+    return (
+        comms.closed_rfqs.count(user), sum(r.user_id == user and r.status == "closed" for r in comms.rfqs.values()),
+        comms.ended_quotes.count(user), sum(q.user_id == user and q.status != "open" for q in comms.quotes.values()),
+    )  # fmt: skip
+
+
+def test_a_flood_of_rfqs_created_and_deleted_keeps_the_users_latest_and_touches_no_one_else(mock, alice, bob, carol):
+    """Bob asks an RFQ; Alice creates and deletes twice her bound of RFQs: she keeps her latest closed ones (404 for
+    the older, from every list too), and Bob's RFQ, read by Carol, and his list stay as they were."""
+    bobs = ask(bob, N)
+    before = ok(carol, f"{RFQS}/{bobs}")
+    made = []
+    for _ in range(2 * KEPT):
+        mock.advance_clock(seconds=1)
+        made.append(ask(alice))
+        assert alice.delete(f"{RFQS}/{made[-1]}").status_code == 204
+    gone, latest = made[:KEPT], made[KEPT:]
+    assert kept(mock, "alice")[:2] == (KEPT, KEPT)
+    for rfq_id in gone:
+        assert carol.get(f"{RFQS}/{rfq_id}").status_code == 404
+    assert ok(carol, f"{RFQS}/{latest[0]}")["rfq"]["status"] == "closed"
+    assert [r["id"] for r in ok(alice, RFQS, creator_user_id="alice")["rfqs"]] == list(reversed(latest))
+    assert ok(carol, f"{RFQS}/{bobs}") == before
+    assert [r["id"] for r in ok(carol, RFQS, creator_user_id="bob")["rfqs"]] == [bobs]
+
+
+def test_quotes_replaced_keep_the_makers_latest_and_a_forgotten_rfq_breaks_none_of_its_quotes(mock, alice, bob, carol):
+    """Bob replaces his quote on Alice's RFQ twice his bound of times: he keeps his live quote and his latest ended
+    ones, the older 404; Carol's quote on it stays open. Alice's RFQ executes Bob's quote, then Alice's flood forgets
+    the RFQ: Bob's executed quote and his cancelled one still read (the executed quote's order too) and list by the
+    RFQ's id."""
+    rfq_id = ask(alice)
+    carols = quoted(carol, rfq_id, "0.30")
+    bobs = []
+    for step in range(2 * KEPT + 1):
+        mock.advance_clock(seconds=1)
+        bobs.append(quoted(bob, rfq_id, f"0.{31 + step}"))
+    assert kept(mock, "bob")[2:] == (KEPT, KEPT)
+    for quote_id in bobs[:KEPT]:
+        assert bob.get(f"{QUOTES}/{quote_id}").status_code == 404
+    assert ok(bob, f"{QUOTES}/{bobs[KEPT]}")["quote"]["status"] == "cancelled"
+    assert ok(carol, f"{QUOTES}/{carols}")["quote"]["status"] == "open"
+    live = bobs[-1]
+    path = f"{RFQS}/{rfq_id}/quotes/{live}"
+    assert alice.put(f"{path}/accept", json={"accepted_side": "yes"}).status_code == 204
+    assert bob.put(f"{path}/confirm").status_code == 204
+    mock.advance_clock(seconds=15)  # the execution timer: the quote executes, the RFQ closes
+    for _ in range(KEPT):
+        mock.advance_clock(seconds=1)
+        assert alice.delete(f"{RFQS}/{ask(alice)}").status_code == 204
+    assert alice.get(f"{RFQS}/{rfq_id}").status_code == 404
+    executed = ok(bob, f"{QUOTES}/{live}")["quote"]
+    assert executed["status"] == "executed" and ok(alice, f"{QUOTES}/{live}")["quote"]["rfq_id"] == rfq_id
+    assert ok(bob, f"/portfolio/orders/{executed['creator_order_id']}")["order"]["status"] == "executed"
+    assert ok(carol, f"{QUOTES}/{carols}")["quote"]["status"] == "cancelled"
+    listed = [q["id"] for q in ok(bob, QUOTES, rfq_id=rfq_id, quote_creator_user_id="bob")["quotes"]]
+    assert listed == list(reversed(bobs[-KEPT:]))
+
+
+def test_the_live_quotes_cap_refuses_in_kalshis_shape_only_the_maker_that_reaches_it(mock, alice, bob, carol,
+                                                                                      monkeypatch):  # fmt: skip
+    """With 2 live quotes a maker: Bob's third quote is refused (409), changing nothing, while his quote replacing his
+    own is taken and Carol still quotes; once Bob deletes one he quotes again."""
+    monkeypatch.setattr(communications_module, "MAX_LIVE_QUOTES", 2)
+    on_m, on_n, carols = ask(alice, M), ask(alice, N), ask(carol, M)
+    first = quoted(bob, on_m)
+    quoted(bob, on_n)
+    before = state(mock)
+    refused(quote(bob, carols), 409, "too_many_quotes")
+    assert state(mock) == before
+    replaced = quoted(bob, on_m, "0.41")
+    quoted(carol, on_m)
+    assert bob.delete(f"{QUOTES}/{replaced}").status_code == 204
+    quoted(bob, carols)
+    assert bob.get(f"{QUOTES}/{first}").status_code == 200
+
+
+def _flood(mock: MockServer) -> None:
+    """alice's RFQs created and deleted, bob's quotes replaced on carol's RFQ: past the bound."""
+    for user in ("alice", "bob", "carol"):
+        mock.create_account(user, balance_cents=10_000)
+    mock.create_market(M)
+    carols = mock.create_rfq("carol", M, rest_remainder=False, contracts="10")["rfq_id"]
+    for step in range(2 * KEPT):
+        mock.advance_clock(seconds=1)
+        rfq_id = mock.create_rfq("alice", M, rest_remainder=False, contracts="10")["rfq_id"]
+        mock.delete_rfq("alice", rfq_id)
+        mock.create_quote("bob", carols, yes_bid=f"0.{31 + step}", no_bid="0.55", rest_remainder=False)
+
+
+def _kept_ids(mock: MockServer) -> tuple[list[str], list[str]]:
+    comms = mock.ledger.state.communications
+    return list(comms.rfqs), list(comms.quotes)
+
+
+@pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "commands"])
+def test_a_restart_from_the_state_file_keeps_the_same_records(tmp_path: Path, snapshot: bool) -> None:
+    path = tmp_path / "state.db"
+    with MockServer(state=str(path), clock=ManualClock(T0), kalshi_ended_orders=KEPT) as first:
+        _flood(first)
+        expected = _kept_ids(first)
+    assert len(expected[0]) == KEPT + 1 and len(expected[1]) == KEPT + 1
+    if not snapshot:
+        sql(path, "DELETE FROM snapshots")
+    with MockServer(state=str(path), kalshi_ended_orders=KEPT) as again:
+        assert _kept_ids(again) == expected
+
+
+def test_the_clock_set_back_still_forgets_the_oldest(mock, alice):
+    """Closed RFQs are kept by when they closed: one closed after the clock was set back is the oldest, and goes
+    first."""
+    made = []
+    for back in (0, 10, 0, 0):
+        mock.ledger.state.clock.set(T0 + timedelta(seconds=20 - back + len(made)))
+        made.append(ask(alice))
+        assert alice.delete(f"{RFQS}/{made[-1]}").status_code == 204
+    assert alice.get(f"{RFQS}/{made[1]}").status_code == 404
+    assert all(alice.get(f"{RFQS}/{rfq_id}").status_code == 200 for rfq_id in (made[0], *made[2:]))
