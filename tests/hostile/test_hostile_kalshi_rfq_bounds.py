@@ -12,15 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 from kalshi_http import ok
-from kalshi_orders import T0, M, N, client_of, fresh, module_server, refused, state
+from kalshi_orders import T0, M, N, client_of, fresh, module_server, refused, signed, state
 from state_sql import sql
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi import block_trades as block_trades_module
 from mockexchange.core.kalshi import communications as communications_module
 from mockexchange.server import MockServer
 
 KEPT = 3  # ended records of each kind a user keeps, in this module's mock
 RFQS, QUOTES = "/communications/rfqs", "/communications/quotes"
+PROPOSALS = "/communications/block-trade-proposals"
 
 server_fixture = module_server(kalshi_ended_orders=KEPT)
 
@@ -130,6 +132,65 @@ def test_the_live_quotes_cap_refuses_in_kalshis_shape_only_the_maker_that_reache
     assert bob.get(f"{QUOTES}/{first}").status_code == 200
 
 
+def propose(c: httpx.Client, buyer: str, seller: str, mock: MockServer, seconds: int = 1) -> httpx.Response:
+    """A proposal of 1 of M at 0.40 between `buyer` and `seller`, expiring `seconds` from the mock's now."""
+    expires = mock.ledger.state.clock.now() + timedelta(seconds=seconds)
+    return c.post(PROPOSALS, json={
+        "buyer_user_id": buyer, "seller_user_id": seller, "market_ticker": M, "price_centi_cents": 4000,
+        "centicount": 100, "maker_side": "yes", "expiration_ts": expires.isoformat().replace("+00:00", "Z"),
+    })  # fmt: skip
+
+
+def proposed(c: httpx.Client, buyer: str, seller: str, mock: MockServer, seconds: int = 1) -> str:
+    r = propose(c, buyer, seller, mock, seconds)
+    assert r.status_code == 201, r.text
+    return r.json()["block_trade_proposal_id"]
+
+
+def listed(c: httpx.Client, **params: object) -> list[str]:
+    return [p["id"] for p in ok(c, PROPOSALS, **params)["block_trade_proposals"]]
+
+
+def test_a_flood_of_proposals_keeps_the_proposers_latest_ended_and_touches_no_one_else(mock, alice, bob, carol):
+    """Bob proposes to Carol; Alice proposes to Bob twice her bound of times, each expiring, the last accepted and
+    executed: she keeps her latest ended ones (the older gone from both parties' lists, an accept of one 404), and a
+    cursor into her list stays good across a forgetting; Bob's proposal to Carol stays as it was."""
+    bobs = proposed(bob, "carol", "bob", mock, 3600)
+    before = ok(carol, PROPOSALS)
+    made = []
+    for _ in range(2 * KEPT - 1):
+        made.append(proposed(alice, "alice", "bob", mock))
+        mock.advance_clock(seconds=2)  # it expires
+    page = ok(alice, PROPOSALS, limit=1)
+    made.append(proposed(alice, "alice", "bob", mock, 60))
+    assert bob.post(f"{PROPOSALS}/{made[-1]}/accept", json={}).status_code == 204
+    blocks = mock.ledger.state.block_trades
+    assert blocks.ended.count("alice") == KEPT
+    assert sum(p.proposer_user_id == "alice" for p in blocks.proposals.values()) == KEPT
+    latest = list(reversed(made[KEPT:]))
+    assert listed(alice) == latest and listed(bob) == [*latest, bobs]
+    assert ok(alice, PROPOSALS, status="executed")["block_trade_proposals"][0]["id"] == made[-1]
+    refused(bob.post(f"{PROPOSALS}/{made[0]}/accept", json={}), 404, "not_found")
+    assert listed(alice, cursor=page["cursor"]) == list(reversed(made[KEPT : 2 * KEPT - 2]))
+    assert ok(carol, PROPOSALS) == before and listed(bob, status="pending") == [bobs]
+
+
+def test_the_pending_proposals_cap_refuses_in_kalshis_shape_only_the_proposer_that_reaches_it(
+    mock, alice, bob, carol, monkeypatch
+):
+    """With 2 pending proposals a proposer: Alice's third is refused (409), changing nothing, while Bob still
+    proposes to her; once one of hers expires she proposes again."""
+    monkeypatch.setattr(block_trades_module, "MAX_PENDING", 2)
+    proposed(alice, "alice", "bob", mock, 10)
+    proposed(alice, "alice", "carol", mock, 60)
+    before = state(mock)
+    refused(propose(alice, "alice", "bob", mock, 60), 409, "too_many_block_trade_proposals")
+    assert state(mock) == before
+    proposed(bob, "alice", "bob", mock, 60)
+    mock.advance_clock(seconds=10)
+    proposed(alice, "alice", "bob", mock, 60)
+
+
 def _flood(mock: MockServer) -> None:
     """alice's RFQs created and deleted, bob's quotes replaced on carol's RFQ: past the bound."""
     for user in ("alice", "bob", "carol"):
@@ -141,11 +202,15 @@ def _flood(mock: MockServer) -> None:
         rfq_id = mock.create_rfq("alice", M, rest_remainder=False, contracts="10")["rfq_id"]
         mock.delete_rfq("alice", rfq_id)
         mock.create_quote("bob", carols, yes_bid=f"0.{31 + step}", no_bid="0.55", rest_remainder=False)
+    with signed(mock, "alice") as alice:
+        for _ in range(2 * KEPT):
+            proposed(alice, "alice", "bob", mock)
+            mock.advance_clock(seconds=2)
 
 
-def _kept_ids(mock: MockServer) -> tuple[list[str], list[str]]:
-    comms = mock.ledger.state.communications
-    return list(comms.rfqs), list(comms.quotes)
+def _kept_ids(mock: MockServer) -> tuple[list[str], list[str], list[str]]:
+    comms, blocks = mock.ledger.state.communications, mock.ledger.state.block_trades
+    return list(comms.rfqs), list(comms.quotes), list(blocks.proposals)
 
 
 @pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "commands"])
@@ -154,7 +219,7 @@ def test_a_restart_from_the_state_file_keeps_the_same_records(tmp_path: Path, sn
     with MockServer(state=str(path), clock=ManualClock(T0), kalshi_ended_orders=KEPT) as first:
         _flood(first)
         expected = _kept_ids(first)
-    assert len(expected[0]) == KEPT + 1 and len(expected[1]) == KEPT + 1
+    assert len(expected[0]) == KEPT + 1 and len(expected[1]) == KEPT + 1 and len(expected[2]) == KEPT
     if not snapshot:
         sql(path, "DELETE FROM snapshots")
     with MockServer(state=str(path), kalshi_ended_orders=KEPT) as again:
