@@ -45,7 +45,9 @@ class Settings:
     kalshi_key_policy: str = "standard"
     # Ended (cancelled or executed) Kalshi orders each account keeps, for GET /portfolio/orders and /historical/orders;
     # past it, its oldest (by when it ended) are forgotten. Resting orders are always kept. Each account's own. The same
-    # bound holds each user's closed RFQs and its ended quotes (core/kalshi/communications.py), each kind apart.
+    # bound holds each user's closed RFQs and its ended quotes (core/kalshi/communications.py), its closed RFQ batches
+    # and ended batch quotes (rfq_batches.py) and the block trade proposals it made that ended (block_trades.py), each
+    # kind apart.
     kalshi_ended_orders: int = 10_000
     # Kalshi's RFQ timers on the exchange clock (core/kalshi/communications.py): an accepted quote its maker has not
     # confirmed within the window is voided; a confirmed one executes when the execution timer ends (Kalshi's RFQ

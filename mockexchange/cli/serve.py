@@ -162,7 +162,8 @@ def _behaviour_options(p: argparse._ArgumentGroup) -> None:
     p.add_argument(
         "--kalshi-ended-orders", type=non_negative_int, default=Settings().kalshi_ended_orders, metavar="N",
         help="ended Kalshi orders each account keeps for its order reads; past N its oldest are forgotten (resting "
-        "orders always stay; default: %(default)s); the same bound holds each user's closed RFQs and ended quotes",
+        "orders always stay; default: %(default)s); the same bound holds each user's closed RFQs, ended quotes, "
+        "closed RFQ batches, ended batch quotes and ended block trade proposals",
     )  # fmt: skip
     for timer, words in (("confirm_window", "the time a maker has to confirm an accepted Kalshi RFQ quote"),
                          ("execution_delay", "the time from a quote's confirmation to its execution")):  # fmt: skip

@@ -89,7 +89,10 @@ from mockexchange.version import __version__
 #     day's part (`PreviousDay.day_ends`); it keeps its RFQ batches and batch quotes (`rfq_batches`), their timers
 #     in its schedule; an RFQ batch keeps its accept's idempotency key, min bids and accepted quotes; a quote keeps
 #     its RFQ's terms it shows (`obscure_creator_id`, its size); the communications part keeps its makers' live quotes
-#     and each user's latest closed RFQs and ended quotes (kept indexes: the older forgotten).
+#     and each user's latest closed RFQs and ended quotes (kept indexes: the older forgotten); the block trade
+#     proposals are listed by a kept index, each proposer's pending and latest ended ones apart (the older forgotten);
+#     the RFQ batches part keeps its makers' live batch quotes and each user's latest closed batches and ended batch
+#     quotes (kept indexes: the older forgotten), a batch its `number` (a list's tiebreak).
 LAYOUT = 42
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

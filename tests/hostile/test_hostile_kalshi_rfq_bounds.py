@@ -12,15 +12,18 @@ from pathlib import Path
 import httpx
 import pytest
 from kalshi_http import ok
-from kalshi_orders import T0, M, N, client_of, fresh, module_server, refused, state
+from kalshi_orders import T0, M, N, client_of, fresh, module_server, refused, signed, state
 from state_sql import sql
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi import block_trades as block_trades_module
 from mockexchange.core.kalshi import communications as communications_module
+from mockexchange.core.kalshi import rfq_batches as rfq_batches_module
 from mockexchange.server import MockServer
 
 KEPT = 3  # ended records of each kind a user keeps, in this module's mock
 RFQS, QUOTES = "/communications/rfqs", "/communications/quotes"
+PROPOSALS, BATCHES = "/communications/block-trade-proposals", "/communications/rfq_batches"
 
 server_fixture = module_server(kalshi_ended_orders=KEPT)
 
@@ -130,6 +133,147 @@ def test_the_live_quotes_cap_refuses_in_kalshis_shape_only_the_maker_that_reache
     assert bob.get(f"{QUOTES}/{first}").status_code == 200
 
 
+def propose(c: httpx.Client, buyer: str, seller: str, mock: MockServer, seconds: int = 1) -> httpx.Response:
+    """A proposal of 1 of M at 0.40 between `buyer` and `seller`, expiring `seconds` from the mock's now."""
+    expires = mock.ledger.state.clock.now() + timedelta(seconds=seconds)
+    return c.post(PROPOSALS, json={
+        "buyer_user_id": buyer, "seller_user_id": seller, "market_ticker": M, "price_centi_cents": 4000,
+        "centicount": 100, "maker_side": "yes", "expiration_ts": expires.isoformat().replace("+00:00", "Z"),
+    })  # fmt: skip
+
+
+def proposed(c: httpx.Client, buyer: str, seller: str, mock: MockServer, seconds: int = 1) -> str:
+    r = propose(c, buyer, seller, mock, seconds)
+    assert r.status_code == 201, r.text
+    return r.json()["block_trade_proposal_id"]
+
+
+def listed(c: httpx.Client, **params: object) -> list[str]:
+    return [p["id"] for p in ok(c, PROPOSALS, **params)["block_trade_proposals"]]
+
+
+def test_a_flood_of_proposals_keeps_the_proposers_latest_ended_and_touches_no_one_else(mock, alice, bob, carol):
+    """Bob proposes to Carol; Alice proposes to Bob twice her bound of times, each expiring, the last accepted and
+    executed: she keeps her latest ended ones (the older gone from both parties' lists, an accept of one 404), and a
+    cursor into her list stays good across a forgetting; Bob's proposal to Carol stays as it was."""
+    bobs = proposed(bob, "carol", "bob", mock, 3600)
+    before = ok(carol, PROPOSALS)
+    made = []
+    for _ in range(2 * KEPT - 1):
+        made.append(proposed(alice, "alice", "bob", mock))
+        mock.advance_clock(seconds=2)  # it expires
+    page = ok(alice, PROPOSALS, limit=1)
+    made.append(proposed(alice, "alice", "bob", mock, 60))
+    assert bob.post(f"{PROPOSALS}/{made[-1]}/accept", json={}).status_code == 204
+    blocks = mock.ledger.state.block_trades
+    assert blocks.ended.count("alice") == KEPT
+    assert sum(p.proposer_user_id == "alice" for p in blocks.proposals.values()) == KEPT
+    latest = list(reversed(made[KEPT:]))
+    assert listed(alice) == latest and listed(bob) == [*latest, bobs]
+    assert ok(alice, PROPOSALS, status="executed")["block_trade_proposals"][0]["id"] == made[-1]
+    refused(bob.post(f"{PROPOSALS}/{made[0]}/accept", json={}), 404, "not_found")
+    assert listed(alice, cursor=page["cursor"]) == list(reversed(made[KEPT : 2 * KEPT - 2]))
+    assert ok(carol, PROPOSALS) == before and listed(bob, status="pending") == [bobs]
+
+
+def test_the_pending_proposals_cap_refuses_in_kalshis_shape_only_the_proposer_that_reaches_it(
+    mock, alice, bob, carol, monkeypatch
+):
+    """With 2 pending proposals a proposer: Alice's third is refused (409), changing nothing, while Bob still
+    proposes to her; once one of hers expires she proposes again."""
+    monkeypatch.setattr(block_trades_module, "MAX_PENDING", 2)
+    proposed(alice, "alice", "bob", mock, 10)
+    proposed(alice, "alice", "carol", mock, 60)
+    before = state(mock)
+    refused(propose(alice, "alice", "bob", mock, 60), 409, "too_many_block_trade_proposals")
+    assert state(mock) == before
+    proposed(bob, "alice", "bob", mock, 60)
+    mock.advance_clock(seconds=10)
+    proposed(alice, "alice", "bob", mock, 60)
+
+
+def batch(c: httpx.Client) -> dict:
+    """A batch of a child on M and one on N, 10 contracts each."""
+    r = c.post(BATCHES, json={"children": [{"market_ticker": M}, {"market_ticker": N}], "contracts_fp": "10"})
+    assert r.status_code == 201, r.text
+    return r.json()["rfq_batch"]
+
+
+def bid(c: httpx.Client, on: dict, yes_bid: str = "0.40") -> httpx.Response:
+    quotes = [{"rfq_id": child["id"], "yes_bid": yes_bid, "no_bid": "0"} for child in on["rfqs"]]
+    return c.post(f"{BATCHES}/{on['id']}/quotes", json={"quotes": quotes, "rest_remainder": False})
+
+
+def bidded(c: httpx.Client, on: dict, yes_bid: str = "0.40") -> str:
+    r = bid(c, on, yes_bid)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def batch_quotes(c: httpx.Client, on: dict) -> list[str]:
+    return [made["id"] for made in ok(c, f"{BATCHES}/{on['id']}/quotes")["batch_quotes"]]
+
+
+def test_a_flood_of_batches_made_and_deleted_keeps_the_users_latest_and_touches_no_one_else(mock, alice, bob, carol):
+    """Carol's batch is quoted by Bob; Alice makes twice her bound of batches, each quoted by Bob and deleted: she
+    keeps her latest closed batches with their children and batch quotes (the older, and their children, 404; a
+    cursor into her list stays good across a forgetting); Carol's batch and Bob's quote on it stay as they were."""
+    carols = batch(carol)
+    bobs = bidded(bob, carols)
+    before = ok(alice, f"{BATCHES}/{carols['id']}")
+    made, pages = [], []
+    for _ in range(2 * KEPT):
+        mock.advance_clock(seconds=1)
+        made.append(batch(alice))
+        bidded(bob, made[-1])
+        assert alice.delete(f"{BATCHES}/{made[-1]['id']}").status_code == 204
+        pages.append(ok(alice, BATCHES, user_filter="self", limit=1))
+    kept = mock.ledger.state.rfq_batches
+    assert kept.closed.count("alice") == KEPT and sum(b.user_id == "alice" for b in kept.batches.values()) == KEPT
+    assert kept.ended_quotes.count("bob") == KEPT and len(kept.batch_quotes) == KEPT + 1
+    children = mock.ledger.state.communications.rfqs
+    for gone in made[:KEPT]:
+        assert carol.get(f"{BATCHES}/{gone['id']}").status_code == 404
+        assert all(carol.get(f"{RFQS}/{child['id']}").status_code == 404 for child in gone["rfqs"])
+        assert not any(child["id"] in children for child in gone["rfqs"])
+    latest = made[KEPT:]
+    assert [b["id"] for b in ok(alice, BATCHES, user_filter="self")["rfq_batches"]] == [b["id"] for b in latest][::-1]
+    assert len(batch_quotes(bob, latest[0])) == 1 and ok(carol, f"{RFQS}/{latest[0]['rfqs'][0]['id']}")
+    after = ok(alice, BATCHES, user_filter="self", cursor=pages[-2]["cursor"])["rfq_batches"]
+    assert [b["id"] for b in after] == [latest[0]["id"]]
+    assert ok(alice, f"{BATCHES}/{carols['id']}") == before and batch_quotes(bob, carols) == [bobs]
+
+
+def test_batch_quotes_replaced_keep_the_makers_latest(mock, alice, bob, carol):
+    """Bob replaces his batch quote on Alice's batch twice his bound of times: he keeps his live one and his latest
+    ended ones; Carol's stays open."""
+    on = batch(alice)
+    carols = bidded(carol, on, "0.30")
+    bobs = []
+    for step in range(2 * KEPT + 1):
+        mock.advance_clock(seconds=1)
+        bobs.append(bidded(bob, on, f"0.{31 + step}"))
+    assert mock.ledger.state.rfq_batches.ended_quotes.count("bob") == KEPT
+    assert batch_quotes(bob, on) == bobs[-KEPT - 1 :]
+    assert batch_quotes(carol, on) == [carols]
+
+
+def test_the_live_batch_quotes_cap_refuses_in_kalshis_shape_only_the_maker_that_reaches_it(mock, alice, bob, carol,
+                                                                                            monkeypatch):  # fmt: skip
+    """With 1 live batch quote a maker: Bob's second is refused (409), changing nothing, while his batch quote
+    replacing his own is taken and Carol still quotes; once Bob deletes his, he quotes again."""
+    monkeypatch.setattr(rfq_batches_module, "MAX_LIVE_BATCH_QUOTES", 1)
+    alices, carols = batch(alice), batch(carol)
+    bidded(bob, alices)
+    before = state(mock)
+    refused(bid(bob, carols), 409, "too_many_quotes")
+    assert state(mock) == before
+    replaced = bidded(bob, alices, "0.41")
+    bidded(carol, alices)
+    assert bob.delete(f"{BATCHES}/{alices['id']}/quotes/{replaced}").status_code == 204
+    bidded(bob, carols)
+
+
 def _flood(mock: MockServer) -> None:
     """alice's RFQs created and deleted, bob's quotes replaced on carol's RFQ: past the bound."""
     for user in ("alice", "bob", "carol"):
@@ -141,11 +285,29 @@ def _flood(mock: MockServer) -> None:
         rfq_id = mock.create_rfq("alice", M, rest_remainder=False, contracts="10")["rfq_id"]
         mock.delete_rfq("alice", rfq_id)
         mock.create_quote("bob", carols, yes_bid=f"0.{31 + step}", no_bid="0.55", rest_remainder=False)
+    mock.create_market(N)
+    with signed(mock, "alice") as alice, signed(mock, "bob") as bob:
+        for _ in range(2 * KEPT):
+            proposed(alice, "alice", "bob", mock)
+            mock.advance_clock(seconds=2)
+            made = batch(alice)
+            bidded(bob, made)
+            assert alice.delete(f"{BATCHES}/{made['id']}").status_code == 204
 
 
-def _kept_ids(mock: MockServer) -> tuple[list[str], list[str]]:
-    comms = mock.ledger.state.communications
-    return list(comms.rfqs), list(comms.quotes)
+def _kept_ids(mock: MockServer) -> tuple[list[str], ...]:
+    comms, blocks, batches = (
+        mock.ledger.state.communications,
+        mock.ledger.state.block_trades,
+        mock.ledger.state.rfq_batches,
+    )
+    return (
+        list(comms.rfqs),
+        list(comms.quotes),
+        list(blocks.proposals),
+        list(batches.batches),
+        list(batches.batch_quotes),
+    )
 
 
 @pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "commands"])
@@ -154,7 +316,7 @@ def test_a_restart_from_the_state_file_keeps_the_same_records(tmp_path: Path, sn
     with MockServer(state=str(path), clock=ManualClock(T0), kalshi_ended_orders=KEPT) as first:
         _flood(first)
         expected = _kept_ids(first)
-    assert len(expected[0]) == KEPT + 1 and len(expected[1]) == KEPT + 1
+    assert [len(ids) for ids in expected] == [KEPT + 1 + 2 * KEPT, KEPT + 1, KEPT, KEPT, KEPT]
     if not snapshot:
         sql(path, "DELETE FROM snapshots")
     with MockServer(state=str(path), kalshi_ended_orders=KEPT) as again:

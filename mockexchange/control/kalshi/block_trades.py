@@ -46,5 +46,5 @@ def proposals_json(ledger: Ledger, user_id: Any) -> dict[str, Any]:
     with ledger.reading():
         core_call(ledger.state.account, user_id)  # (a user without an account: the ledger's 404)
         now = ledger.state.clock.now()
-        found = ledger.block_trades.proposals_of(user_id, None, None, None)
+        found, _ = ledger.block_trades.proposals_of(user_id, None, None, None, len(ledger.state.block_trades.proposals))
         return {"block_trade_proposals": [_json(proposal, proposal.status_at(now)) for _, proposal in found]}

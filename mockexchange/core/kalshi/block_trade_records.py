@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mockexchange.core.kept_index import KeptIndex
+
 # A proposal's statuses (Kalshi's BlockTradeProposal.status, a free string in the spec: the mock's words)
 PENDING, EXECUTED, EXPIRED, FAILED = "pending", "executed", "expired", "failed"
 STATUSES = (PENDING, EXECUTED, EXPIRED, FAILED)
@@ -68,17 +70,44 @@ class BlockTradeProposal:
 
 @dataclass(eq=False)
 class BlockTradeState:
-    """The proposals the ledger keeps (one object on `LedgerState`): by id, and each party's ids in the order they
-    were proposed (a user's list pages over it)."""
+    """The proposals the ledger keeps (one object on `LedgerState`): by id; each party's in the order they were
+    proposed (`listed`: a user's list pages over it); each proposer's pending ones (at most block_trades.py's
+    `MAX_PENDING`) and its latest ended ones (`ended`, by when they ended: past the bound the oldest is forgotten, by
+    both parties)."""
 
     proposals: dict[str, BlockTradeProposal] = field(default_factory=dict)
-    by_user: dict[str, list[str]] = field(default_factory=dict)
+    listed: KeptIndex[BlockTradeProposal] = field(default_factory=KeptIndex)  # party -> its proposals, by creation
+    keys: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)  # proposal id -> party -> listed key
+    pending: dict[str, dict[str, None]] = field(default_factory=dict)  # proposer -> its pending proposals' ids
+    ended: KeptIndex[BlockTradeProposal] = field(default_factory=KeptIndex)  # proposer -> its kept ended ones
 
     def add(self, proposal: BlockTradeProposal) -> None:
         self.proposals[proposal.proposal_id] = proposal
-        for user_id in dict.fromkeys((proposal.buyer.user_id, proposal.seller.user_id)):
-            self.by_user.setdefault(user_id, []).append(proposal.proposal_id)
+        self.keys[proposal.proposal_id] = {
+            user_id: self.listed.add(user_id, proposal.created_ts, proposal)
+            for user_id in dict.fromkeys((proposal.buyer.user_id, proposal.seller.user_id))
+        }
+        self.pending.setdefault(proposal.proposer_user_id, {})[proposal.proposal_id] = None
+
+    def end(self, proposal: BlockTradeProposal, when: datetime, most: int) -> None:
+        """The proposal ended at `when`: its proposer's ended ones keep it; past `most` the proposer's oldest is
+        forgotten (from its parties' lists too). One ended already keeps its place."""
+        proposer = proposal.proposer_user_id
+        held = self.pending.get(proposer, {})
+        if proposal.proposal_id not in held:  # ended already: it expired, then the clock was set back before it
+            return
+        del held[proposal.proposal_id]
+        if not held:
+            del self.pending[proposer]
+        self.ended.add(proposer, when, proposal)
+        for gone in self.ended.trim(proposer, most):
+            del self.proposals[gone.proposal_id]
+            for user_id, key in self.keys.pop(gone.proposal_id).items():
+                self.listed.drop(user_id, key)
 
     def clear(self) -> None:
         self.proposals.clear()
-        self.by_user.clear()
+        self.listed.clear()
+        self.keys.clear()
+        self.pending.clear()
+        self.ended.clear()

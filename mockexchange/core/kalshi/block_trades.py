@@ -11,11 +11,17 @@ copies, batch_checks.py's `run_bounds`); a side that cannot pay fails the propos
 A pending proposal expires at its `expiration_ts` on the exchange clock: it is expired to every read and command from
 then on (`status_at`: worked out from the clock, not kept, so a refused accept changes nothing and a state file replays
 to the same answers).
+
+What a user keeps: a proposer has at most `MAX_PENDING` pending proposals (one more is refused, 409
+`too_many_block_trade_proposals`), and keeps its latest ended ones (executed, failed, expired) up to the ledger's
+`kept_ended` (Settings.kalshi_ended_orders, the ended orders' bound): past it its oldest, by when it ended (an expired
+one at its `expiration_ts`, a `Timer` of kind `EXPIRE_DUE` on the lifecycle's schedule), is forgotten, for both parties.
+A proposal counts against its proposer alone, so one user's flood forgets only proposals it made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -30,7 +36,8 @@ from mockexchange.core.kalshi.block_trade_records import (
     Party,
 )
 from mockexchange.core.kalshi.checks import LedgerError, Refusal
-from mockexchange.core.kalshi.lifecycle import tradable
+from mockexchange.core.kalshi.due import Timer
+from mockexchange.core.kalshi.lifecycle import schedule, tradable
 from mockexchange.core.kalshi.matching import yes_terms
 
 if TYPE_CHECKING:
@@ -41,6 +48,8 @@ if TYPE_CHECKING:
 
 # The latest a proposal may expire: a day after it is made (the mock's bound; Kalshi states none).
 MOST_EXPIRY = timedelta(hours=24)
+MAX_PENDING = 100  # a proposer's pending proposals at once (the mock's bound, as Kalshi's on open RFQs)
+EXPIRE_DUE = "block_trade_expire"  # the schedule's timer kind: a pending proposal's expiration
 
 
 class BlockTrading:
@@ -88,6 +97,9 @@ class BlockTrading:
             except LedgerError as exc:
                 raise Refusal(str(exc), code="invalid_parameters") from None
             blocks = state.block_trades
+            if len(blocks.pending.get(proposer, ())) >= MAX_PENDING:
+                raise Refusal(f"a user has at most {MAX_PENDING} pending block trade proposals",
+                              409, "too_many_block_trade_proposals")  # fmt: skip
             proposal_id = command.block_trade_proposal_id or state.new_id()
             if proposal_id in blocks.proposals:
                 raise LedgerError(f"block trade proposal {proposal_id!r} exists already", status=409)
@@ -100,6 +112,7 @@ class BlockTrading:
             else:
                 proposal.seller_accepted_ts = now
             blocks.add(proposal)
+            schedule(state, proposal.expiration_ts, Timer(EXPIRE_DUE, proposal_id))
             return proposal
 
     def accept(self, command: AcceptBlockTradeProposal) -> BlockTradeProposal:
@@ -127,7 +140,15 @@ class BlockTrading:
                 proposal.seller_accepted_ts = now
             proposal.updated_ts = now
             self._execute(proposal, now)
+            state.block_trades.end(proposal, now, state.kept_ended)
             return proposal
+
+    def expire_due(self, proposal_id: str, when: datetime) -> None:
+        """A proposal's expiration came at `when`: if still pending, it ended then (its status is read from the
+        clock)."""
+        proposal = self.state.block_trades.proposals.get(proposal_id)
+        if proposal is not None and proposal.status == PENDING and proposal.expiration_ts <= when:
+            self.state.block_trades.end(proposal, proposal.expiration_ts, self.state.kept_ended)
 
     def _begin(self) -> datetime:
         """Now, every market transition due by now made first (under the lock)."""
@@ -204,21 +225,17 @@ class BlockTrading:
         return proposal
 
     def proposals_of(
-        self, user_id: str, market_ticker: str | None, status: str | None, before: int | None
-    ) -> Iterator[tuple[int, BlockTradeProposal]]:
-        """The user's proposals, newest first, each with its place in the user's list (a page's key), from the one
-        before place `before` (None: the newest), of the market and showing the status given (None: any). Read under
-        the ledger's lock (`Ledger.reading`)."""
-        state = self.state
-        ids = state.block_trades.by_user.get(user_id, [])
-        proposals, now = state.block_trades.proposals, state.clock.now()
-        for place in range(min(len(ids), len(ids) if before is None else before) - 1, -1, -1):
-            proposal = proposals[ids[place]]
-            if market_ticker is not None and proposal.market_ticker != market_ticker:
-                continue
-            if status is not None and proposal.status_at(now) != status:
-                continue
-            yield place, proposal
+        self, user_id: str, market_ticker: str | None, status: str | None, before: tuple[int, int] | None, limit: int
+    ) -> tuple[list[tuple[tuple[int, int], BlockTradeProposal]], bool]:
+        """Up to `limit` of the user's proposals, newest first, each with its key in the user's list (a page's key),
+        from the one before key `before` (None: the newest), of the market and showing the status given (None: any);
+        and whether more follow. Read under the ledger's lock (`Ledger.reading`)."""
+        now = self.state.clock.now()
+
+        def keep(proposal: BlockTradeProposal) -> bool:
+            return market_ticker in (None, proposal.market_ticker) and status in (None, proposal.status_at(now))
+
+        return self.state.block_trades.listed.page(user_id, limit, before=before, keep=keep)
 
 
 def _accepted(proposal: BlockTradeProposal, side: str) -> datetime | None:

@@ -491,11 +491,11 @@ class Communications:
         """The quote ended at `now`: its maker's ended quotes keep it; past the bound the maker's oldest is forgotten
         (from its RFQ's quotes too)."""
         kept = self.kept
-        _unlist(kept.live_quotes, quote.user_id, quote.quote_id)
+        unlist(kept.live_quotes, quote.user_id, quote.quote_id)
         kept.ended_quotes.add(quote.user_id, now, quote)
         for gone in kept.ended_quotes.trim(quote.user_id, self.state.kept_ended):
             kept.quotes.pop(gone.quote_id, None)
-            _unlist(kept.rfq_quotes, gone.rfq_id, gone.quote_id)
+            unlist(kept.rfq_quotes, gone.rfq_id, gone.quote_id)
 
     def _close_rfq(self, rfq: Rfq, now: datetime, reason: str, quotes_reason: str) -> None:
         """Close the RFQ (`reason`: why, "" when its quote executed); its live quotes are cancelled first."""
@@ -526,8 +526,9 @@ class Communications:
             bus.publish(Change(QUOTE_CHANGE, quote.user_id, replace(quote)))
 
 
-def _unlist(lists: dict[str, dict[str, None]], key: str, item: str) -> None:
-    """`item` off the list of `key`, the list gone once empty (a quote made elsewhere, an RFQ batch's, is on none)."""
+def unlist(lists: dict[str, dict[str, None]], key: str, item: str) -> None:
+    """`item` off the list of `key`, the list gone once empty (a quote made elsewhere, an RFQ batch's, is on none;
+    the RFQ batches part's lists are the same kind)."""
     held = lists.get(key)
     if held is not None:
         held.pop(item, None)

@@ -38,7 +38,7 @@ from mockexchange.core.events import Change, EventBus
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.accounts import HOUSE, Account
-from mockexchange.core.kalshi.block_trades import BlockTrading
+from mockexchange.core.kalshi.block_trades import EXPIRE_DUE, BlockTrading
 from mockexchange.core.kalshi.catalogue import Catalogue
 from mockexchange.core.kalshi.checks import (
     MAX_BALANCE,
@@ -116,6 +116,7 @@ class Ledger:
         self.block_trades = BlockTrading(
             state, run_due, catalogue, filling, subaccounts.known
         )  # block trade proposals, executed off the book
+        lifecycle.timers[EXPIRE_DUE] = self.block_trades.expire_due
         self.trading = trading = Trading(
             state, Matching(state, kept, filling, groups.group_matched), kept, catalogue, run_due, subaccounts.known,
             groups, fcm.order_refusal,

@@ -59,6 +59,7 @@ class RfqBatch:
     accept_key: str = ""
     accept_min_bids: tuple[tuple[str, int], ...] = ()
     accepted_quotes: tuple[Quote, ...] = ()
+    number: int = 0  # its place among the batches made (a list's tiebreak: it stays when older ones are forgotten)
 
 
 @dataclass(slots=True, eq=False)

@@ -11,8 +11,10 @@ Each command is one action under the ledger's lock, checked whole first: a refus
 - `rfq_batch_quotes_changed` (409): a child's best bid on the accepted side is now below its `min_bids` entry (or
   gone); the message names the children;
 - `forbidden` (403): reading a batch's best quotes as anyone but its creator;
-- `conflict` (409) also: a `client_batch_id` the user used already; deleting an accepted batch; accepting one that is
-  not open; deleting a batch quote that is not open, confirming one that is not accepted.
+- `too_many_quotes` (409): the maker has `MAX_LIVE_BATCH_QUOTES` batch quotes open, accepted or confirmed (a new
+  one that replaces its open one on the same batch is taken);
+- `conflict` (409) also: a `client_batch_id` the user used already (on a batch it keeps); deleting an accepted batch;
+  accepting one that is not open; deleting a batch quote that is not open, confirming one that is not accepted.
 
 What is published (core/events.py's `Change`, payload a copy of the record as it is after the change):
 - `RFQ_BATCH_CHANGE` (user: its creator) when a batch is created, accepted and closed (deleted, replaced, its market
@@ -25,6 +27,11 @@ What is published (core/events.py's `Change`, payload a copy of the record as it
   a child's quote is otherwise only seen inside its batch quote.
 The children execute first, then their batch quotes, then the batch: a client sees every child's `quote_executed`
 before `batch_quote_executed` and `rfq_batch_executed`.
+
+What a user keeps: its open and accepted batches and live batch quotes, and its latest closed batches and ended batch
+quotes (cancelled, executed, partially executed), at most the ledger's `kept_ended` of each (Settings.
+kalshi_ended_orders, the ended orders' bound), as the single RFQs and quotes (communications.py): past it the user's
+oldest (by when it ended) is forgotten; a batch forgotten takes its children RFQs and its batch quotes with it.
 
 Timers, on the exchange clock (the lifecycle's one schedule, as the single quotes'): a batch quote counts for
 `ELIGIBLE` after it was sent (the lapse re-shows the best bids); an accepted batch whose winners have not all confirmed
@@ -42,7 +49,7 @@ from typing import TYPE_CHECKING
 
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import Refusal
-from mockexchange.core.kalshi.communications import MAX_OPEN_RFQS
+from mockexchange.core.kalshi.communications import MAX_OPEN_RFQS, unlist
 from mockexchange.core.kalshi.due import Timer
 from mockexchange.core.kalshi.lifecycle import refusal, schedule
 from mockexchange.core.kalshi.price_levels import is_level
@@ -105,6 +112,7 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.rfq_execution import QuoteExecution
     from mockexchange.core.kalshi.rfq_state import CommunicationsState
 
+MAX_LIVE_BATCH_QUOTES = 1_000  # a maker's batch quotes open, accepted or confirmed at once (the mock's bound)
 ELIGIBLE = timedelta(seconds=30)  # a batch quote counts this long after it was sent (Kalshi's AsyncAPI)
 BATCH_CONFIRM_DUE, BATCH_EXECUTE_DUE, BATCH_LAPSE_DUE = "rfq_batch_confirm", "rfq_batch_execute", "rfq_batch_lapse"
 DELETED, REPLACED, NOT_WON = "deleted by its creator", "replaced", "rfq batch accepted"
@@ -183,8 +191,9 @@ class RfqBatches:
                 )  # fmt: skip
                 self.rfqs.rfqs[rfq.rfq_id] = rfq
                 rfq_ids.append(rfq.rfq_id)
+            kept.made += 1
             batch = RfqBatch(batch_id, user_id, create.subaccount, tuple(rfq_ids), create.client_batch_id,
-                             create.obscure_creator_id, now, now)  # fmt: skip
+                             create.obscure_creator_id, now, now, number=kept.made)  # fmt: skip
             kept.batches[batch_id] = batch
             kept.best[batch_id] = self._best_children(batch, now)
             self._publish(RFQ_BATCH_CHANGE, batch)
@@ -245,6 +254,9 @@ class RfqBatches:
                 _on_grid(talk._open_market(rfq.market_ticker), entries[rfq.rfq_id].yes_bid, entries[rfq.rfq_id].no_bid)
             previous = next((held for held in kept.quotes_of(batch.rfq_batch_id)
                              if held.user_id == user_id and held.status == BATCH_QUOTE_OPEN), None)  # fmt: skip
+            if previous is None and len(kept.live_quotes.get(user_id, ())) >= MAX_LIVE_BATCH_QUOTES:
+                raise _refused(f"a user has at most {MAX_LIVE_BATCH_QUOTES} live batch quotes (delete one first)",
+                               "too_many_quotes", 409)  # fmt: skip
             talk._check_new_id(create.batch_quote_id, kept.batch_quotes, "batch quote")
             # Checked: from here on nothing is refused.
             now = state.clock.now()
@@ -270,7 +282,8 @@ class RfqBatches:
                 priority,
             )  # fmt: skip
             kept.batch_quotes[made.batch_quote_id] = made
-            kept.of_batch.setdefault(batch.rfq_batch_id, []).append(made.batch_quote_id)
+            kept.of_batch.setdefault(batch.rfq_batch_id, {})[made.batch_quote_id] = None
+            kept.live_quotes.setdefault(user_id, {})[made.batch_quote_id] = None
             schedule(state, now + ELIGIBLE, Timer(BATCH_LAPSE_DUE, batch.rfq_batch_id))
             self._publish(BATCH_QUOTE_CHANGE, made)
             self._show_best(batch, now)
@@ -426,6 +439,7 @@ class RfqBatches:
             if not made.executed_rfq_ids:
                 made.cancelled_ts, made.cancellation_reason = when, EXECUTION_FAILED
             self._publish(BATCH_QUOTE_CHANGE, made)
+            self._quote_ended(made, when)
         batch.executed_rfq_ids = tuple(rfq_id for rfq_id in batch.rfq_ids if rfq_id not in failed)
         batch.failed_rfq_ids = tuple(rfq_id for rfq_id in batch.rfq_ids if rfq_id in failed)
         reason = EXECUTED if not failed else PARTIALLY_EXECUTED if batch.executed_rfq_ids else EXECUTION_FAILED
@@ -481,8 +495,8 @@ class RfqBatches:
         among those updated at once)."""
         with self.state.lock:
             found = [
-                (batch.updated_ts, place, batch)
-                for place, batch in enumerate(self.kept.batches.values())
+                (batch.updated_ts, batch.number, batch)
+                for batch in self.kept.batches.values()
                 if status in (None, batch.status)
                 and user_id in (None, batch.user_id)
                 and subaccount in (None, batch.subaccount)
@@ -581,6 +595,17 @@ class RfqBatches:
                 quote.status, quote.cancellation_reason = QUOTE_CANCELLED, reason
                 quote.cancelled_ts = quote.updated_ts = now
         self._publish(BATCH_QUOTE_CHANGE, made)
+        self._quote_ended(made, now)
+
+    def _quote_ended(self, made: BatchQuote, now: datetime) -> None:
+        """The batch quote ended at `now`: its maker's ended ones keep it; past the bound the maker's oldest is
+        forgotten (from its batch's batch quotes too)."""
+        kept = self.kept
+        unlist(kept.live_quotes, made.user_id, made.batch_quote_id)
+        kept.ended_keys[made.batch_quote_id] = kept.ended_quotes.add(made.user_id, now, made)
+        for gone in kept.ended_quotes.trim(made.user_id, self.state.kept_ended):
+            del kept.ended_keys[gone.batch_quote_id], kept.batch_quotes[gone.batch_quote_id]
+            unlist(kept.of_batch, gone.rfq_batch_id, gone.batch_quote_id)
 
     def _close(self, batch: RfqBatch, now: datetime, reason: str) -> None:
         """Close the batch (`reason`: why) and its children (those that did not trade cancelled); its live batch
@@ -595,8 +620,24 @@ class RfqBatches:
                 if rfq_id not in batch.executed_rfq_ids:
                     rfq.cancellation_reason, rfq.cancelled_ts = reason, now
         batch.status, batch.closed_ts, batch.updated_ts, batch.close_reason = BATCH_CLOSED, now, now, reason
-        self.kept.best[batch.rfq_batch_id] = self._best_children(batch, now)
+        kept = self.kept
+        kept.best[batch.rfq_batch_id] = self._best_children(batch, now)
         self._publish(RFQ_BATCH_CHANGE, batch)
+        kept.closed.add(batch.user_id, now, batch)
+        for gone in kept.closed.trim(batch.user_id, self.state.kept_ended):  # its creator's oldest closed batch
+            self._forget(gone)
+
+    def _forget(self, batch: RfqBatch) -> None:
+        """A closed batch forgotten, with its children and its batch quotes (all ended)."""
+        kept = self.kept
+        del kept.batches[batch.rfq_batch_id], kept.best[batch.rfq_batch_id]
+        for rfq_id in batch.rfq_ids:
+            self.rfqs.rfqs.pop(rfq_id, None)
+        for quote_id in kept.of_batch.pop(batch.rfq_batch_id, ()):
+            made = kept.batch_quotes.pop(quote_id)
+            key = kept.ended_keys.pop(quote_id, None)
+            if key is not None:
+                kept.ended_quotes.drop(made.user_id, key)
 
     def _copy(self, made: BatchQuote) -> BatchQuote:
         return replace(made, quotes=tuple(replace(quote) for quote in made.quotes), priority=dict(made.priority))

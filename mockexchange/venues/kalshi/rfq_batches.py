@@ -122,10 +122,9 @@ def get_rfq_batches(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, An
     with ctx.ledger.reading():
         parts, comms = ctx.ledger.rfq_batches, ctx.ledger.communications
         found = parts.batches(**filters)
-        place = {batch_id: at for at, batch_id in enumerate(parts.kept.batches)}
 
         def key_of(batch: RfqBatch) -> tuple[str, str]:
-            return batch.updated_ts.isoformat(), f"{place[batch.rfq_batch_id]:012d}"
+            return batch.updated_ts.isoformat(), f"{batch.number:012d}"
 
         last = cursors.decode_param(GET_BATCHES, values["cursor"], filters, 2)
         if last is not None:
@@ -215,7 +214,7 @@ def accept_rfq_batch(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str,
     with ctx.ledger.reading():
         comms = ctx.ledger.communications
         creator_id = batch_creator_id(comms, ctx.ledger.rfq_batches.batch(batch_id), viewer)
-        rows = [quote_row(quote, comms.kept.rfqs[quote.rfq_id], viewer, comms.communications_id_of(quote.user_id),
+        rows = [quote_row(quote, comms.kept.rfqs.get(quote.rfq_id), viewer, comms.communications_id_of(quote.user_id),
                           creator_id) for quote in accepted]  # fmt: skip
     return {"accepted_side": body["accepted_side"], "quotes": rows}
 
