@@ -50,7 +50,7 @@ EXPECTED = {
     "kalshi-python-async": EVERY | NO_WEBSOCKET | NO_PERPS,
     # 3.2.0 has none of the subaccount or historical operations (tests/clients/test_client_dialects.py), and its order
     # writes are the legacy routes' (tests/clients/test_legacy_orders_client.py); its rfqs cell passes with a finding
-    # (it cannot accept a quote: tests/clients/test_kalshi_rfq_clients.py)
+    # (it cannot accept a quote: the rfqs cell names the finding, below)
     "kalshi-python-sync-3.2.0": EVERY
     | NO_WEBSOCKET
     | NO_PERPS
@@ -126,6 +126,16 @@ def test_the_matrix_has_no_failing_cell() -> None:
     perps = matrix.cells["kalshi-sdk"]["perps"].reason
     for call in PERPS_CALLS:
         assert call in perps, (call, shown)
+    # Each Kalshi client runs an RFQ with two keys through every check of the scene, each answer equal to the ledger's
+    # RFQ, quote and fills (mockexchange/contract/clients/scenes/rfqs.py); 3.2.0, on the legacy profile by the quote's
+    # id, has no block trades and cannot accept (its AcceptQuoteRequest takes accepted_side as 'true' or 'false'): a
+    # finding the cell names
+    every = "6 checks (communications id, RFQs, quotes, refusals, the trade, block trades)"
+    for client in ("kalshi-sdk", "kalshi-python-sync", "kalshi-python-async"):
+        assert every in matrix.cells[client]["rfqs"].reason, (client, shown)
+    legacy = matrix.cells["kalshi-python-sync-3.2.0"]["rfqs"].reason
+    assert "5 checks (communications id, RFQs, quotes, refusals, the trade)" in legacy, shown
+    assert "accept raises ValidationError" in legacy, shown
 
 
 def test_a_missing_interpreter_fails_the_cells_and_the_exit_status(
