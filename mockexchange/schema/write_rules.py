@@ -28,6 +28,7 @@ from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.core.kalshi.order_commands import CancelOrder, PlaceOrder
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import MAX_BATCH
+from mockexchange.core.kalshi.rfq_batch_commands import CreateBatchQuote, CreateRfqBatch
 from mockexchange.core.kalshi.subaccount_commands import (
     ApplySubaccountTransfer,
     IntraExchangeInstanceTransfer,
@@ -597,6 +598,33 @@ STATE_REFUSALS += (
                  f"a body past {BODY_BOUND} bytes (the mock's bound on a batch's body; Kalshi's is unknown) "
                  "(judged from the body's size)", batch_within_bound),
     StateRefusal(ORDER_WRITES, 403, "forbidden", LOCKED_KEY + "; an FCM subtrader's blocked category or daily cap"),
+)  # fmt: skip
+
+# -- RFQ batches (issue 54) -------------------------------------------------------------------------------------------
+# An id the body decodes as Go's uuid.UUID (google/uuid's ParseBytes): the 36-character form, 32 hex digits, the
+# urn:uuid: form or the braced one (any byte at each end: printable ASCII here); empty or another text is a 400.
+HEX = "[0-9a-fA-F]"
+UUID36 = f"{HEX}{{8}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{12}}"
+GO_UUID_FORMS = f"{UUID36}|{HEX}{{32}}|[uU][rR][nN]:[uU][uU][iI][dD]:{UUID36}|[ -~]{UUID36}[ -~]"
+# A bid the kit's markets (linear_cent) take, below 0.50 so that a quote's two bids never pass $1 (a 400).
+LOW_BID = r"^0\.(0[1-9]|[1-4][0-9]?)0{0,2}$"
+BATCH_CHILD_ID = "a child RFQ's id: a UUID in a form Go's google/uuid decodes (empty or another text: a 400)"
+BODY_RULES += (
+    BodyRule(("CreateRFQBatch",), "children[]", "a child names its market by market_ticker: the mock has no "
+             "multivariate collection to look selected_markets' legs up in (a 404, as Kalshi's unknown collection)",
+             {"required": ["market_ticker"]}),
+    BodyRule(("CreateRFQBatch",), "children[].selected_markets", "left out (the child names its market_ticker)",
+             {"not": {}}),
+    BodyRule(("CreateRFQBatch",), "children[].market_ticker", NOT_EMPTY, {"minLength": 1}),
+    *(BodyRule((operation,), "subaccount", "subaccounts are numbered 0..63", declared_bounds(command, "subaccount"))
+      for operation, command in (("CreateRFQBatch", CreateRfqBatch), ("CreateRFQBatchQuote", CreateBatchQuote))),
+    BodyRule(("AcceptRFQBatch",), "min_bids[].rfq_id", BATCH_CHILD_ID, {"pattern": f"^({GO_UUID_FORMS})$"}),
+    BodyRule(("CreateRFQBatchQuote",), "quotes[].rfq_id", BATCH_CHILD_ID, {"pattern": f"^({GO_UUID_FORMS})$"}),
+    BodyRule(("AcceptRFQBatch",), "min_bids[].bid_dollars", "whole cents between 0 and 1 exclusive (a price the "
+             "kit's markets take; another text is 400 invalid_price)", {"pattern": WHOLE_CENTS}),
+    *(BodyRule(("CreateRFQBatchQuote",), f"quotes[].{name}", "whole cents from 0.01 to 0.49 (a price the kit's "
+               "markets take, and a pair whose sum stays within $1: a larger sum is a 400)", {"pattern": LOW_BID})
+      for name in ("yes_bid", "no_bid")),
 )  # fmt: skip
 
 # Marks an operation whose valid requests need values the kit was not given (says which): it is not expected to
