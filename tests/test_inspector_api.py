@@ -401,6 +401,21 @@ def test_a_page_opened_after_fills_made_for_nobody_is_told_of_the_next(mock: Moc
         events.close()
 
 
+def test_a_quote_moves_the_account_of_the_rfq_it_answers_too(mock: MockServer) -> None:
+    """A quote is offered to the RFQ's creator: a page showing the creator's account is told, not only the maker's."""
+    for user in ("alice", "bob"):
+        mock.create_account(user, balance_cents=100_000)
+    ticker = mock.create_market("KXRFQFEED-1")["ticker"]
+    rfq = mock.create_rfq("alice", ticker, False, contracts="5")
+    events = Events(mock)
+    try:
+        events.wait_for("hello")
+        mock.create_quote("bob", rfq["rfq_id"], "0.40", "0.50", False)
+        events.wait_for("state", lambda d: d["users"] and {"alice", "bob"} <= set(d["users"]["kalshi"]))
+    finally:
+        events.close()
+
+
 def test_the_feed_shows_no_requests_when_the_journal_is_off() -> None:
     # journal_size=0: the feed shows what the journal holds, which is nothing; the rest of it goes on.
     with MockServer(clock=ManualClock(), journal_size=0) as mock:

@@ -234,8 +234,10 @@ def test_accepting_twice_or_ones_own_side_is_refused(mock, alice, bob):
     refused(accept(bob, "no-such-proposal"), 404, "not_found")
     refused(accept(bob, proposal_id, subaccount=3), 400, "invalid_parameters")  # not the side the proposal names
     assert accept(bob, proposal_id, subtrader_id="x", subaccount=0).status_code == 400
+    assert accept(bob, proposal_id, subtrader_id="x" * 257).status_code == 400  # no subtrader id is that long
     assert state(mock) == before
-    assert accept(bob, proposal_id, subaccount=0).status_code == 204
+    # an empty subtrader id is none (Go's field is no pointer), with a subaccount or alone
+    assert accept(bob, proposal_id, subtrader_id="", subaccount=0).status_code == 204
     refused(accept(bob, proposal_id), 400, "invalid_parameters")
 
 

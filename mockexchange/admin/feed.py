@@ -201,6 +201,9 @@ class Feed:
             return
         everyone = kind in panel.everyone or change.user_id is None
         self.notify("state", panel.name, change.user_id, everyone=everyone)
+        party = panel.parties.get(kind)
+        if party is not None:
+            self.notify("state", panel.name, getattr(change.payload, party))
 
     def _moved(self, moves: Moves, change: Change) -> bool:
         """Tell what the change moved of the venue's topic; whether that is all it moved (no account's)."""

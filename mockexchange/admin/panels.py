@@ -56,6 +56,9 @@ class Panel:
     kinds = ""
     everyone: frozenset[str] = frozenset()
     moves: tuple[Moves, ...] = ()
+    # kind -> the payload's attribute naming one more user whose account the change moves (a quote's RFQ creator
+    # sees the quote offered, as its maker does)
+    parties: Mapping[str, str] = {}
 
     @classmethod
     def asset(cls, name: str) -> bytes:

@@ -432,6 +432,17 @@ UNKNOWN_PARAMETERS = (
     "encoding/json ignore it), so the suites never send one as invalid input"
 )
 
+# The communications writes (write_rules.COMMUNICATION_WRITES): Kalshi's RFQ guide lists a 409 for an RFQ closed
+# or open already on the market, the answer of a quote not in the state a write needs; a quote's other party is 403.
+QUOTE_WRITES = ("AcceptQuote", "AcceptRFQQuote", "ConfirmQuote", "ConfirmRFQQuote", "DeleteQuote", "DeleteRFQQuote")
+STATUS_RULES += (
+    StatusRule(("DeleteRFQ", "CreateQuote", *QUOTE_WRITES), "409", "an RFQ closed, or a quote not open (accepting, "
+               "deleting) or not accepted (confirming), is a 409 (Kalshi's RFQ guide: 409 Conflict, RFQ_CLOSED)"),
+    StatusRule(("CreateRFQ", "CreateQuote"), "404", "an unknown market, RFQ or subtrader is a 404"),
+    StatusRule(("CreateRFQ",), "403", "a subtrader_id from a key that is no FCM member's is a 403"),
+    StatusRule(QUOTE_WRITES, "403", "a quote's write by the party that may not make it (accepting one's own quote) is "
+               "a 403"),
+)  # fmt: skip
 # Paginated operations: their 200 responses link to the next page (the cursor), so stateful runs walk cursors.
 PAGINATED: tuple[str, ...] = (
     "GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals",

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from mockexchange.core.commands import Command, kind_of
+from mockexchange.core.kalshi.block_trade_commands import ProposeBlockTrade
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
 from mockexchange.core.kalshi.fcm_commands import UpdateFCMSubtraderBlockedCategories
 from mockexchange.core.kalshi.key_commands import CreateApiKey
@@ -29,6 +30,7 @@ from mockexchange.core.kalshi.order_commands import CancelOrder, PlaceOrder
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import MAX_BATCH
 from mockexchange.core.kalshi.rfq_batch_commands import CreateBatchQuote, CreateRfqBatch
+from mockexchange.core.kalshi.rfq_commands import CreateRfq
 from mockexchange.core.kalshi.subaccount_commands import (
     ApplySubaccountTransfer,
     IntraExchangeInstanceTransfer,
@@ -88,6 +90,27 @@ class AccountValues:
     quote_ids: tuple[str, ...] = ()
     quoted_rfq_ids: tuple[str, ...] = ()  # the RFQ of `rfq_quote_ids`' quote
     rfq_quote_ids: tuple[str, ...] = ()
+    # The communications writes (`contract check --communications`; contract/kalshi/rfq_setup.py): the kit's own RFQs
+    # to delete, and, with another user's key, that user's RFQs to quote, the quotes it offers on the kit's RFQs (to
+    # accept), the kit's quotes on its RFQs (to delete) and those it accepted (to confirm), each write with records of
+    # its own; a `pair_` field names one quote with its RFQ for a path that names both. The block trades: the two
+    # users' ids, a proposal of the other user's to the account, an expiration within a day of the exchange's now.
+    rfq_markets: tuple[str, ...] = ()  # order markets the account has asked for no RFQ on
+    deletable_rfq_ids: tuple[str, ...] = ()
+    quotable_rfq_ids: tuple[str, ...] = ()
+    offered_quote_ids: tuple[str, ...] = ()
+    offered_pair_rfq_ids: tuple[str, ...] = ()
+    offered_pair_quote_ids: tuple[str, ...] = ()
+    own_quote_ids: tuple[str, ...] = ()
+    own_pair_rfq_ids: tuple[str, ...] = ()
+    own_pair_quote_ids: tuple[str, ...] = ()
+    accepted_quote_ids: tuple[str, ...] = ()
+    accepted_pair_rfq_ids: tuple[str, ...] = ()
+    accepted_pair_quote_ids: tuple[str, ...] = ()
+    own_user_ids: tuple[str, ...] = ()
+    counterparty_user_ids: tuple[str, ...] = ()
+    block_trade_proposal_ids: tuple[str, ...] = ()
+    block_trade_expirations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +140,10 @@ class AccountView(Protocol):
     def group(self, order_group_id: str, subaccount: int) -> Mapping[str, Any] | None:
         """The account's order group of that id in that subaccount as GetOrderGroup shows it (None: the server has
         none there, or it could not be read)."""
+
+    def quote(self, quote_id: str) -> Mapping[str, Any] | None:
+        """The quote of that id as GetQuote shows it to the account (None: the server shows none, or it could not be
+        read)."""
 
 
 # Why a declared refusal cannot be right for this body on this account (None: it can be).
@@ -600,14 +627,145 @@ STATE_REFUSALS += (
     StateRefusal(ORDER_WRITES, 403, "forbidden", LOCKED_KEY + "; an FCM subtrader's blocked category or daily cap"),
 )  # fmt: skip
 
+# -- the communications writes (issue 54) --------------------------------------------------------------------------
+QUOTE_ACCEPTS = ("AcceptQuote", "AcceptRFQQuote")
+QUOTE_CONFIRMS = ("ConfirmQuote", "ConfirmRFQQuote")
+QUOTE_DELETES = ("DeleteQuote", "DeleteRFQQuote")
+BLOCK_TRADE_WRITES = ("ProposeBlockTrade", "AcceptBlockTradeProposal")
+# The writes that need another user (an RFQ to quote, a quote to accept, an acceptance to confirm, a trade's other
+# side): `contract check` runs them only with that user's key, and says so.
+TWO_PARTY_WRITES = ("CreateQuote", *QUOTE_ACCEPTS, *QUOTE_CONFIRMS, *QUOTE_DELETES, *BLOCK_TRADE_WRITES)
+COMMUNICATION_WRITES = ("CreateRFQ", "DeleteRFQ", *TWO_PARTY_WRITES)
+# A bid of the kit's quotes: whole cents from $0.01 to $0.49 a side, so the two never add up past $1 (refused).
+QUOTE_BID = r"^0\.(0[1-9]|[1-4][0-9])0{0,2}$"
+# A target cost: dollars above 0 with up to 4 places.
+TARGET_COST_DOLLARS = r"^([1-9][0-9]{0,6}(\.[0-9]{1,4})?|0\.[0-9]{0,3}[1-9])$"
+SIZED = (GIVEN("contracts_fp", "string"), GIVEN("contracts", "integer"))
+COSTED = (GIVEN("target_cost_dollars", "string"), GIVEN("target_cost_centi_cents", "integer"))
+EXCLUDES_FEES = {
+    "required": ["target_cost_excludes_fees"],
+    "properties": {"target_cost_excludes_fees": {"enum": [True]}},
+}
+
+BODY_RULES += (
+    BodyRule(("CreateRFQ",), "contracts_fp", "contracts with at most 2 places, at least 0.01", {"pattern": COUNT}),
+    BodyRule(("CreateRFQ",), "contracts", "at least one contract (0 is no size)", {"minimum": 1, "maximum": 10**9}),
+    BodyRule(("CreateRFQ",), "target_cost_dollars", "dollars above 0 with up to 4 places",
+             {"pattern": TARGET_COST_DOLLARS}),
+    BodyRule(("CreateRFQ",), "target_cost_centi_cents", "above 0", {"minimum": 1, "maximum": 10**11}),
+    BodyRule(("CreateRFQ",), "", "sized by contracts (contracts_fp or contracts) or by a target cost "
+             "(target_cost_dollars or target_cost_centi_cents), not both, and target_cost_excludes_fees only with a "
+             "target cost (400 otherwise)",
+             {"type": "object", "oneOf": [{"anyOf": [*SIZED]}, {"anyOf": [*COSTED]}],
+              "anyOf": [{"not": EXCLUDES_FEES}, *COSTED]}),
+    BodyRule(("CreateRFQ", "CreateQuote"), "subaccount", "subaccounts are numbered 0..63",
+             declared_bounds(CreateRfq, "subaccount")),
+    *(BodyRule(("CreateQuote",), name, "whole cents from $0.01 to $0.49 (on the kit's markets' grid; the two bids "
+               "add up to at most $1, or 400)", {"pattern": QUOTE_BID}) for name in ("yes_bid", "no_bid")),
+    BodyRule(("ProposeBlockTrade",), "price_centi_cents", "a YES price inside (0, 1) dollar",
+             declared_bounds(ProposeBlockTrade, "price_centi_cents")),
+    BodyRule(("ProposeBlockTrade",), "centicount", "at most the contracts a position may hold",
+             declared_bounds(ProposeBlockTrade, "centicount")),
+)  # fmt: skip
+
+ACCOUNT_VALUES += (
+    AccountValue(("CreateRFQ",), "market_ticker", "rfq_markets", "an open market on whole cents without the account's "
+                 "RFQ (the kit asked for none there)"),
+    AccountValue(("ProposeBlockTrade",), "market_ticker", "order_markets", "an open market on whole cents"),
+    AccountValue(("DeleteRFQ",), "path:rfq_id", "deletable_rfq_ids", "an RFQ the kit asked to be deleted"),
+    AccountValue(("CreateQuote",), "rfq_id", "quotable_rfq_ids", "an open RFQ of the other user's"),
+    AccountValue(QUOTE_ACCEPTS[:1], "path:quote_id", "offered_quote_ids", "the other user's quote on a kit's RFQ"),
+    AccountValue(QUOTE_ACCEPTS[1:], "path:rfq_id", "offered_pair_rfq_ids", "a kit's RFQ the other user quoted"),
+    AccountValue(QUOTE_ACCEPTS[1:], "path:quote_id", "offered_pair_quote_ids", "that quote"),
+    AccountValue(QUOTE_DELETES[:1], "path:quote_id", "own_quote_ids", "the kit's quote on the other user's RFQ"),
+    AccountValue(QUOTE_DELETES[1:], "path:rfq_id", "own_pair_rfq_ids", "an RFQ of the other user's the kit quoted"),
+    AccountValue(QUOTE_DELETES[1:], "path:quote_id", "own_pair_quote_ids", "that quote"),
+    AccountValue(QUOTE_CONFIRMS[:1], "path:quote_id", "accepted_quote_ids", "the kit's quote the other user accepted"),
+    AccountValue(QUOTE_CONFIRMS[1:], "path:rfq_id", "accepted_pair_rfq_ids",
+                 "an RFQ of the other user's whose quote by the kit it accepted"),
+    AccountValue(QUOTE_CONFIRMS[1:], "path:quote_id", "accepted_pair_quote_ids", "that quote"),
+    AccountValue(("ProposeBlockTrade",), "buyer_user_id", "own_user_ids", "the account's user id (the proposer buys)"),
+    AccountValue(("ProposeBlockTrade",), "seller_user_id", "counterparty_user_ids", "the other user's id"),
+    AccountValue(("ProposeBlockTrade",), "expiration_ts", "block_trade_expirations",
+                 "within a day after the exchange's now"),
+    AccountValue(BLOCK_TRADE_WRITES[1:], "path:block_trade_proposal_id", "block_trade_proposal_ids",
+                 "the other user's proposal to the account"),
+)  # fmt: skip
+
+
+def twins_disagree(body: Mapping[str, Any], account: AccountView) -> str | None:
+    """contracts and contracts_fp, or target_cost_dollars and target_cost_centi_cents, both given and unequal (or
+    a subtrader_id with a subaccount): a 400 for a body without either is wrong."""
+    try:
+        count, whole = (
+            Decimal(v) if v is not None else None for v in (body.get("contracts_fp"), body.get("contracts"))
+        )
+        cost, centi = body.get("target_cost_dollars"), body.get("target_cost_centi_cents")
+        costs = (Decimal(cost), Decimal(centi).scaleb(-4)) if cost is not None and centi is not None else None
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    if (count is not None and whole is not None and count != whole) or (costs and costs[0] != costs[1]):
+        return None
+    return None if body.get("subtrader_id") and body.get("subaccount") else "the body's twins agree"
+
+
+def _quote_status(body: Mapping[str, Any], account: AccountView, *statuses: str) -> str | None:
+    """The quote the path names reads one of `statuses` (GetQuote says so): a refusal that needs another is wrong."""
+    quote_id = body.get("quote_id")
+    quote = account.quote(quote_id) if isinstance(quote_id, str) else None
+    status = None if quote is None else quote.get("status")
+    return f"quote {quote_id} is {status} (GetQuote says so)" if status in statuses else None
+
+
+def quote_open(body: Mapping[str, Any], account: AccountView) -> str | None:
+    return _quote_status(body, account, "open")
+
+
+def quote_accepted(body: Mapping[str, Any], account: AccountView) -> str | None:
+    return _quote_status(body, account, "accepted")
+
+
+def quote_withdrawable(body: Mapping[str, Any], account: AccountView) -> str | None:
+    return _quote_status(body, account, "open", "accepted")
+
+
+CLOSED = "a market or an exchange that takes no RFQs or quotes now (paused, closed)"
+STATE_REFUSALS += (
+    StateRefusal(("CreateRFQ",), 409, "conflict", "an open RFQ of the account's on that market already (Kalshi's RFQ "
+                 "guide: 409)"),
+    StateRefusal(("CreateRFQ",), 409, "too_many_rfqs", "the account's 100 open RFQs"),
+    StateRefusal(("CreateRFQ",), 400, "bad_request", "contracts and contracts_fp, or the two target costs, that do "
+                 "not match (judged from the body), or a subtrader_id with a subaccount", twins_disagree),
+    StateRefusal(("CreateRFQ",), 404, "not_found", "a subtrader_id that is no subtrader of the FCM member's"),
+    StateRefusal(("CreateRFQ",), 403, "forbidden", "a subtrader_id from a key that is no FCM member's"),
+    StateRefusal(("CreateRFQ", "CreateQuote"), 400, "invalid_parameters", "a subaccount the account has not created "
+                 "(judged)", order_subaccount_unknown),
+    StateRefusal(("DeleteRFQ",), 409, "rfq_closed", "an RFQ closed already (the run deleted it)"),
+    StateRefusal(("CreateQuote",), 400, "self_trade", "the account's own RFQ (a self trade)"),
+    StateRefusal(("CreateQuote", *QUOTE_ACCEPTS), 409, "rfq_closed", "an RFQ closed already"),
+    StateRefusal(("CreateQuote",), 409, "conflict", "the account's quote on that RFQ is accepted or confirmed"),
+    StateRefusal(QUOTE_ACCEPTS, 409, "conflict", "a quote no longer open, or another quote of its RFQ accepted "
+                 "(judged)", quote_open),
+    StateRefusal(QUOTE_ACCEPTS + BLOCK_TRADE_WRITES[1:], 400, "insufficient_balance",
+                 "the account cannot pay its side"),
+    StateRefusal(QUOTE_CONFIRMS, 409, "conflict", "a quote not accepted: confirmed already, or its confirmation window "
+                 "ended (judged)", quote_accepted),
+    StateRefusal(QUOTE_DELETES, 409, "conflict", "a quote neither open nor accepted: withdrawn already (judged)",
+                 quote_withdrawable),
+    StateRefusal(BLOCK_TRADE_WRITES[1:], 400, "invalid_parameters", "a proposal accepted already, or no longer "
+                 "pending, or a subtrader or subaccount the proposal does not name for the account's side"),
+    StateRefusal(BLOCK_TRADE_WRITES[:1], 400, "invalid_parameters", "a subtrader or subaccount the party does not "
+                 "have"),
+    *(StateRefusal(("CreateRFQ", "CreateQuote", *QUOTE_ACCEPTS), 409, code, CLOSED)
+      for code in ("market_closed", "exchange_closed")),
+)  # fmt: skip
+
 # -- RFQ batches (issue 54) -------------------------------------------------------------------------------------------
 # An id the body decodes as Go's uuid.UUID (google/uuid's ParseBytes): the 36-character form, 32 hex digits, the
 # urn:uuid: form or the braced one (any byte at each end: printable ASCII here); empty or another text is a 400.
 HEX = "[0-9a-fA-F]"
 UUID36 = f"{HEX}{{8}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{12}}"
 GO_UUID_FORMS = f"{UUID36}|{HEX}{{32}}|[uU][rR][nN]:[uU][uU][iI][dD]:{UUID36}|[ -~]{UUID36}[ -~]"
-# A bid the kit's markets (linear_cent) take, below 0.50 so that a quote's two bids never pass $1 (a 400).
-LOW_BID = r"^0\.(0[1-9]|[1-4][0-9]?)0{0,2}$"
 BATCH_CHILD_ID = "a child RFQ's id: a UUID in a form Go's google/uuid decodes (empty or another text: a 400)"
 BODY_RULES += (
     BodyRule(("CreateRFQBatch",), "children[]", "a child names its market by market_ticker: the mock has no "
@@ -622,8 +780,8 @@ BODY_RULES += (
     BodyRule(("CreateRFQBatchQuote",), "quotes[].rfq_id", BATCH_CHILD_ID, {"pattern": f"^({GO_UUID_FORMS})$"}),
     BodyRule(("AcceptRFQBatch",), "min_bids[].bid_dollars", "whole cents between 0 and 1 exclusive (a price the "
              "kit's markets take; another text is 400 invalid_price)", {"pattern": WHOLE_CENTS}),
-    *(BodyRule(("CreateRFQBatchQuote",), f"quotes[].{name}", "whole cents from 0.01 to 0.49 (a price the kit's "
-               "markets take, and a pair whose sum stays within $1: a larger sum is a 400)", {"pattern": LOW_BID})
+    *(BodyRule(("CreateRFQBatchQuote",), f"quotes[].{name}", "whole cents from $0.01 to $0.49 (on the kit's "
+               "markets' grid; a child's two bids add up to at most $1, or 400)", {"pattern": QUOTE_BID})
       for name in ("yes_bid", "no_bid")),
 )  # fmt: skip
 

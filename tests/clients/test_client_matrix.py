@@ -19,7 +19,6 @@ from mockexchange.contract.clients.matrix import (
     FINDINGS,
     GENERATED,
     NA,
-    NOT_YET,
     NOTE,
     PASS,
     Cell,
@@ -50,12 +49,12 @@ EXPECTED = {
     "kalshi-python-sync": EVERY | NO_WEBSOCKET | NO_PERPS,
     "kalshi-python-async": EVERY | NO_WEBSOCKET | NO_PERPS,
     # 3.2.0 has none of the subaccount or historical operations (tests/clients/test_client_dialects.py), and its order
-    # writes are the legacy routes' (tests/clients/test_legacy_orders_client.py)
+    # writes are the legacy routes' (tests/clients/test_legacy_orders_client.py); its rfqs cell passes with a finding
+    # (it cannot accept a quote: tests/clients/test_kalshi_rfq_clients.py)
     "kalshi-python-sync-3.2.0": EVERY
     | NO_WEBSOCKET
     | NO_PERPS
-    | dict.fromkeys(("transfers", "subaccounts", "historical", "orders"), NA)
-    | {"rfqs": NOT_YET},
+    | dict.fromkeys(("transfers", "subaccounts", "historical", "orders"), NA),
     # Deribit through ccxt: Kalshi-only capabilities are n/a
     "ccxt": {
         "positions-pages": PASS,

@@ -39,7 +39,12 @@ FULL = AccountValues(
     resting_order_exchange_indexes=(0,), order_ids=("o-1", "o-2"), resting_order_ids=("o-2",),
     resting_order_markets=("M-1",), resting_order_sides=("bid",), order_group_ids=("g-1",),
     deletable_order_group_ids=("g-2",), rfq_ids=("r-1", "r-2"), quote_ids=("q-1",), quoted_rfq_ids=("r-1",),
-    rfq_quote_ids=("q-1",),
+    rfq_quote_ids=("q-1",), rfq_markets=("M-2",), deletable_rfq_ids=("r-3",), quotable_rfq_ids=("r-4",),
+    offered_quote_ids=("q-2",), offered_pair_rfq_ids=("r-5",), offered_pair_quote_ids=("q-3",),
+    own_quote_ids=("q-4",), own_pair_rfq_ids=("r-6",), own_pair_quote_ids=("q-5",), accepted_quote_ids=("q-6",),
+    accepted_pair_rfq_ids=("r-7",), accepted_pair_quote_ids=("q-7",), own_user_ids=("u-1",),
+    counterparty_user_ids=("u-2",), block_trade_proposal_ids=("b-1",),
+    block_trade_expirations=("2026-01-02T03:04:05Z",),
 )  # fmt: skip
 
 

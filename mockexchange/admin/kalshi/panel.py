@@ -37,6 +37,8 @@ from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
 from mockexchange.core.kalshi.markets import Settlement
+from mockexchange.core.kalshi.rfq_batch_records import BATCH_QUOTE_CHANGE
+from mockexchange.core.kalshi.rfq_records import QUOTE_CHANGE
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.kalshi import balance, history, positions
 from mockexchange.venues.kalshi.context import KalshiContext
@@ -82,6 +84,7 @@ class KalshiPanel(Panel):
         "inspector-kalshi.css": CSS,  # its badge and its markets' panel
     }
     everyone = frozenset({"reset"})  # its kinds carry no prefix
+    parties = {QUOTE_CHANGE: "rfq_user_id", BATCH_QUOTE_CHANGE: "rfq_user_id"}  # the RFQ's creator is offered it
     # The markets shown (a market's change is no account's: its fills and settlements name their users)
     moves = (
         Moves("markets", "tickers", dict.fromkeys(MARKET_CHANGES, "ticker"), EVERY_MARKET_CHANGES,

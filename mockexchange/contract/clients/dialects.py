@@ -341,6 +341,9 @@ _OFFICIAL_METHODS = {
     "GetRFQQuote": "get_rfq_quote",
     "AcceptRFQQuote": "accept_rfq_quote",
     "ConfirmRFQQuote": "confirm_rfq_quote",
+    # the deprecated routes by the quote's id (the `rfqs` scene calls them only for a client without the scoped ones)
+    "AcceptQuote": "accept_quote",
+    "ConfirmQuote": "confirm_quote",
     "positions": "get_positions",
     "fcm_positions": "get_fcm_positions",
     "balance": "get_balance",
@@ -369,6 +372,7 @@ _OPERATIONS_3_2 += (  # the market data reads but GetMarketOrderbooks (Kalshi ad
 _OPERATIONS_3_2 += ("GetOrders", "GetOrder", "GetOrderQueuePositions", "GetOrderQueuePosition")
 # the RFQs and quotes by the quote alone (none of the RFQ-scoped quote operations, nor block trades)
 _OPERATIONS_3_2 += ("GetCommunicationsID", "CreateRFQ", "GetRFQs", "GetRFQ", "CreateQuote", "GetQuotes", "GetQuote")
+_OPERATIONS_3_2 += ("AcceptQuote", "ConfirmQuote")
 
 # kalshi_python_sync / kalshi_python_async 3.34.0: the wire's names, amounts kept as the wire's strings.
 OFFICIAL = Dialect(
@@ -494,9 +498,12 @@ OFFICIAL_3_2 = Dialect(
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",
         "orders": "3.2.0 has the legacy order routes only, gone from 3.34 (tests/clients/test_legacy_orders_client.py)",
     },
-    not_played={
-        "rfqs": "the mock renders RFQs and quotes in 3.34's shapes on every profile; 3.2.0's models require the "
-        "integer twins of late 2025 (contracts, yes_bid and no_bid in cents), which the legacy profile does not add "
-        "to them yet",
+    renamed={"contracts_fp": "contracts"},  # an RFQ's and a quote's whole contracts (the legacy profile's twins)
+    findings={
+        "accept": (
+            "ValidationError",
+            "its AcceptQuoteRequest takes accepted_side only as 'true' or 'false' (the spec's yes and no read as YAML "
+            "booleans; Kalshi takes yes or no): it raises before sending, and cannot accept a quote",
+        )
     },
 )

@@ -28,9 +28,10 @@ from mockexchange.contract.kalshi.discovery import (
     needed,
     needs_communications,
 )
-from mockexchange.contract.kalshi.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders
+from mockexchange.contract.kalshi.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders, order_markets
 from mockexchange.contract.kalshi.preflight import Unreachable, preflight
 from mockexchange.contract.kalshi.report import Run, Warnings, translate
+from mockexchange.contract.kalshi.rfq_setup import RfqValues, prepare
 from mockexchange.contract.kalshi.slicing import KALSHI_OPERATIONS, KALSHI_WRITES, committed_openapi
 from mockexchange.contract.kalshi.verdict import read_events
 from mockexchange.schema.refinements import ORDER_READS, PAGINATED
@@ -38,9 +39,11 @@ from mockexchange.schema.refs import operations_by_id
 from mockexchange.schema.specs import SpecError, load_spec
 from mockexchange.schema.write_rules import (
     ACCEPTANCE,
+    COMMUNICATION_WRITES,
     GROUP_WRITES,
     NAMED_GROUP_WRITES,
     ORDER_WRITES,
+    TWO_PARTY_WRITES,
     AccountValues,
 )
 from mockexchange.testing.signing import KalshiSigner
@@ -84,6 +87,18 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "making, limiting, triggering, resetting and deleting groups: it changes the account, and CancelAllOrders "
         "cancels every resting order of it); the kit places its own resting orders and makes its own groups first",
     )  # fmt: skip
+    p.add_argument(
+        "--communications", action="store_true",
+        help="also check the RFQ, quote and block trade writes (asking for, quoting, accepting and confirming RFQs: "
+        "a confirmed quote trades one contract, a block trade proposal too); the kit makes its own RFQs, quotes and "
+        "proposals first; the writes that need another user run only with its key (--counterparty-key-id)",
+    )  # fmt: skip
+    p.add_argument(
+        "--counterparty-key-id",
+        metavar="KEY_ID",
+        help="another user's API key id: the other side of the quote and block trade writes",
+    )
+    p.add_argument("--counterparty-private-key", type=Path, metavar="PEM", help="that key's private key PEM file")
     p.add_argument("--max-examples", type=int, default=50, metavar="N", help="generated cases per operation")
     p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
     p.add_argument(
@@ -121,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         signer = KalshiSigner.from_pem_file(args.key_id, args.private_key)
+        counterparty = _counterparty(args)
         spec = load_spec(str(args.slice)) if args.slice else committed_openapi()
     except (OSError, ValueError, TypeError, AssertionError, SpecError) as exc:
         print(f"contract check: {exc}", file=sys.stderr)
@@ -136,6 +152,10 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     asked = args.operation or [op for op in OPERATIONS if op not in KALSHI_WRITES]
     asked += [op for op in ACCOUNT_TRADING if args.orders and op not in asked]
+    asked += [op for op in COMMUNICATION_WRITES if args.communications and op not in asked]
+    alone = {op: "it needs another user: pass its key (--counterparty-key-id, --counterparty-private-key)"
+             for op in TWO_PARTY_WRITES if op in asked and counterparty is None}  # fmt: skip
+    asked = [op for op in asked if op not in alone]
     try:
         first = preflight(
             args.base_url, signer, spec, asked, explicit=bool(args.operation), subtrader_ids=args.subtrader_id
@@ -146,9 +166,12 @@ def run(args: argparse.Namespace) -> int:
     if first.refusal is not None:
         print(f"contract check: {first.refusal.describe()}", file=sys.stderr)
         return EXIT_REFUSED
+    first.skipped.update(alone)
     operations = [op for op in asked if op not in first.skipped]
     ordering = not args.published_only and bool(set(operations) & set(ORDER_OPERATIONS))
-    listed = discover(args.base_url, signer) if (needed(operations) or ordering) and not args.published_only else None
+    asking = not args.published_only and bool(set(operations) & set(COMMUNICATION_WRITES))
+    wanted = needed(operations) or ordering or asking
+    listed = discover(args.base_url, signer) if wanted and not args.published_only else None
     # The kit's own resting orders and groups, placed and made only when a write that changes one runs: those writes
     # change no order or group it had.
     placing = bool(set(operations) & set(ORDER_WRITES))
@@ -157,8 +180,9 @@ def run(args: argparse.Namespace) -> int:
     orders = find_orders(args.base_url, signer, markets, place=placing, groups=grouping) if ordering else None
     talking = needs_communications(operations) and not args.published_only
     comms = find_communications(args.base_url, signer) if talking else None
+    rfqs = prepare(args.base_url, signer, counterparty, order_markets(markets)[0]) if asking else None
     if not args.published_only:
-        spec = refine(spec, account=_account_values(args, listed, orders, comms))
+        spec = refine(spec, account=_account_values(args, listed, orders, comms, rfqs))
     print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
     for operation, why in first.skipped.items():
         print(f"  skipped {operation}: {why}")
@@ -174,6 +198,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {_orders_line(orders)}")
         if comms is not None:
             print(f"  {_communications_line(comms)}")
+        if rfqs is not None:
+            print(f"  {_rfqs_line(rfqs)}")
         for operation, why in _not_expected_to_accept(spec, operations).items():
             print(f"  {operation}: no valid request can be drawn ({why}); refusals judged, no acceptance required")
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
@@ -249,8 +275,22 @@ def _run_schemathesis(
     return child.returncode, warnings
 
 
+def _counterparty(args: argparse.Namespace) -> KalshiSigner | None:
+    """The other user's signer, when its key is given (both options, or neither)."""
+    given = (args.counterparty_key_id, args.counterparty_private_key)
+    if given == (None, None):
+        return None
+    if None in given:
+        raise ValueError("--counterparty-key-id and --counterparty-private-key go together")
+    return KalshiSigner.from_pem_file(args.counterparty_key_id, args.counterparty_private_key)
+
+
 def _account_values(
-    args: argparse.Namespace, listed: Discovered | None, orders: OrderValues | None, comms: Discovered | None
+    args: argparse.Namespace,
+    listed: Discovered | None,
+    orders: OrderValues | None,
+    comms: Discovered | None,
+    rfqs: RfqValues | None,
 ) -> AccountValues:
     """What the kit knows of the key's account (the subtraders named, a public key it made to upload, its orders, the
     quotes it may read) and of its exchange (what it found listed, its RFQs)."""
@@ -259,6 +299,7 @@ def _account_values(
         **(listed.values if listed is not None else {}),
         **(orders.values if orders is not None else {}),
         **(comms.values if comms is not None else {}),
+        **(rfqs.values if rfqs is not None else {}),
     }
     return AccountValues(subtrader_ids=tuple(args.subtrader_id), public_keys=(upload,), **found)
 
@@ -290,6 +331,11 @@ def _communications_line(comms: Discovered) -> str:
         f"{len(values['quote_ids'])} quotes the account may read"
     )
     return line + "".join(f"; {problem}" for problem in comms.problems)
+
+
+def _rfqs_line(rfqs: RfqValues) -> str:
+    line = f"the communications writes: the kit made {', '.join(rfqs.made)}"
+    return line + "".join(f"; {problem}" for problem in rfqs.problems)
 
 
 def _listed_line(listed: Discovered) -> str:

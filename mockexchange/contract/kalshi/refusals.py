@@ -7,8 +7,8 @@ the balance), and it passes a server that refuses every write with a 409. For th
 
 - each answer to valid data is a 2xx, or a refusal declared for the operation (status and Kalshi's error `code`)
   that its judge, if it has one, does not rule out: a refusal of a transfer the source holds fails, read back from
-  the server (GetSubaccountBalances; an order's GetOrder, a group's GetOrderGroup) when the refusal is judged; a 401
-  is the auth checks' and a 429 or 5xx the other checks' concern;
+  the server (GetSubaccountBalances; an order's GetOrder, a group's GetOrderGroup, a quote's GetQuote) when the
+  refusal is judged; a 401 is the auth checks' and a 429 or 5xx the other checks' concern;
 - at the end of the run, every such operation that answered valid data must have accepted some (unless the kit
   lacked the values its valid requests need, write_rules.ACCEPTANCE): a server that refuses every write, with
   declared codes or not, fails.
@@ -31,6 +31,7 @@ from mockexchange.schema.write_rules import ACCEPTANCE, judged_operations, refus
 BALANCES = "GetSubaccountBalances"
 ORDER = "GetOrder"
 GROUP = "GetOrderGroup"
+QUOTE = "GetQuote"
 ACCEPTED = range(200, 300)
 NOT_OURS = frozenset({401, 429})  # refused keys are the auth verdict's; rate limits say nothing about the schema
 # Whether each recent case was drawn as valid data, by case id (the latest 4,096): by the time this check runs, the
@@ -184,6 +185,7 @@ class ServerAccount:
         self._read = False
         self._orders: dict[str, dict[str, Any] | None] = {}
         self._groups: dict[tuple[str, int], dict[str, Any] | None] = {}
+        self._quotes: dict[str, dict[str, Any] | None] = {}
 
     def balance(self, subaccount: int, exchange_index: int) -> Decimal | None:
         balances = self._read_balances()
@@ -204,6 +206,11 @@ class ServerAccount:
             path, query = {"order_group_id": order_group_id}, {"subaccount": subaccount}
             self._groups[key] = _read_one(self._case, self._base_url, GROUP, path, query, None)
         return self._groups[key]
+
+    def quote(self, quote_id: str) -> dict[str, Any] | None:
+        if quote_id not in self._quotes:
+            self._quotes[quote_id] = _read_one(self._case, self._base_url, QUOTE, {"quote_id": quote_id}, {}, "quote")
+        return self._quotes[quote_id]
 
     @property
     def unread(self) -> bool:

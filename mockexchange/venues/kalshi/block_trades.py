@@ -39,8 +39,11 @@ LIST_PARAMS = [
 
 def _field(name: str, required: bool = False, go: str = "") -> BodyField:
     """A body field of the command's field of that name, of its kind (a time is read as text here, then by the
-    command, which refuses it in the exchange's words)."""
-    command = AcceptBlockTradeProposal if name in ("subtrader_id", "subaccount") else ProposeBlockTrade
+    command, which refuses it in the exchange's words). A subtrader id is any string: Go's field is no pointer, so
+    "" is none (the handlers drop it), and the command reads what is left."""
+    if name.endswith("subtrader_id"):
+        return BodyField(name)
+    command = AcceptBlockTradeProposal if name == "subaccount" else ProposeBlockTrade
     return BodyField(name, kind_of(command, name), required, go)
 
 

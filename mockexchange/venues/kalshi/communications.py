@@ -46,7 +46,6 @@ from mockexchange.venues.kalshi.params import (
     Parts,
     parse_query,
 )
-from mockexchange.venues.kalshi.rfq_render import quote_row, rfq_row
 
 T = TypeVar("T")
 GET_RFQS, GET_QUOTES = "GetRFQs", "GetQuotes"
@@ -185,7 +184,8 @@ def get_rfqs(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
                    "event_ticker": values["event_ticker"], "user_id": creator, "subaccount": subaccount}  # fmt: skip
         found = comms.rfqs(**filters)
         page, cursor = _page(GET_RFQS, found, comms.kept.rfqs, values, filters, lambda rfq: rfq.rfq_id)
-        return {"rfqs": [rfq_row(rfq, viewer, comms.rfq_creator_id(rfq, viewer)) for rfq in page], "cursor": cursor}
+        rows = [ctx.profile.rfq(rfq, viewer, comms.rfq_creator_id(rfq, viewer)) for rfq in page]
+        return {"rfqs": rows, "cursor": cursor}
 
 
 def get_rfq(ctx: KalshiContext, key: ApiKey, path: dict[str, str]) -> dict[str, Any]:
@@ -197,7 +197,7 @@ def get_rfq(ctx: KalshiContext, key: ApiKey, path: dict[str, str]) -> dict[str, 
             rfq = comms.rfq(rfq_id)
         except LedgerError as exc:
             raise not_found(str(exc)) from None
-        return {"rfq": rfq_row(rfq, viewer, comms.rfq_creator_id(rfq, viewer))}
+        return {"rfq": ctx.profile.rfq(rfq, viewer, comms.rfq_creator_id(rfq, viewer))}
 
 
 def _acting(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> tuple[str, int]:
@@ -276,7 +276,7 @@ def get_quotes(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
         found = comms.quotes(viewer, **filters)
         page, cursor = _page(GET_QUOTES, found, comms.kept.quotes, values, {**filters, "min_ts": values["min_ts"],
                              "max_ts": values["max_ts"]}, lambda quote: quote.quote_id)  # fmt: skip
-        return {"quotes": [_quote_row(comms, quote, viewer) for quote in page], "cursor": cursor}
+        return {"quotes": [_quote_row(ctx, comms, quote, viewer) for quote in page], "cursor": cursor}
 
 
 def _when(seconds: int | None) -> datetime | None:
@@ -286,9 +286,10 @@ def _when(seconds: int | None) -> datetime | None:
     return datetime.fromtimestamp(min(max(seconds, _EARLIEST), _LATEST), UTC)
 
 
-def _quote_row(comms: Communications, quote: Quote, viewer: str) -> dict[str, Any]:
-    return quote_row(quote, comms.kept.rfqs.get(quote.rfq_id), viewer, comms.communications_id_of(quote.user_id),
-                     comms.quote_rfq_creator_id(quote, viewer))  # fmt: skip
+def _quote_row(ctx: KalshiContext, comms: Communications, quote: Quote, viewer: str) -> dict[str, Any]:
+    rfq = comms.kept.rfqs.get(quote.rfq_id)  # (None: forgotten; the quote keeps the terms it shows)
+    return ctx.profile.quote(quote, rfq, viewer, comms.communications_id_of(quote.user_id),
+                             comms.quote_rfq_creator_id(quote, viewer))  # fmt: skip
 
 
 def get_quote(ctx: KalshiContext, key: ApiKey, path: dict[str, str], operation: str = "GetQuote") -> dict[str, Any]:
@@ -302,7 +303,7 @@ def get_quote(ctx: KalshiContext, key: ApiKey, path: dict[str, str], operation: 
             quote = comms.quote(quote_id, viewer, rfq_id)
         except LedgerError as exc:
             raise not_found(str(exc)) from None
-        return {"quote": _quote_row(comms, quote, viewer)}
+        return {"quote": _quote_row(ctx, comms, quote, viewer)}
 
 
 def get_rfq_quote(ctx: KalshiContext, key: ApiKey, path: dict[str, str]) -> dict[str, Any]:

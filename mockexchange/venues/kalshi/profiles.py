@@ -4,7 +4,8 @@
 - `legacy`: the shapes of November 2025 that older clients (official SDK 3.2.0) still parse: integer twins beside the
   dollar strings, `event_ticker` as a comma list of at most 10 on /portfolio/positions, no `settlement_status` there
   (unsettled positions only), and `count_filter` also taking `resting_order_count`; no historical API (/historical/*
-  answers 404, and the historical cutoff moves nothing out of its live reads).
+  answers 404, and the historical cutoff moves nothing out of its live reads); an RFQ and a quote with their integer
+  twins (whole `contracts`, bids in cents, target costs in centi-cents).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import MarketStats
 from mockexchange.core.kalshi.markets import Event, Market, Series, Settlement
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
-from mockexchange.venues.kalshi import market_messages, market_render, orders_render, render
+from mockexchange.venues.kalshi import market_messages, market_render, orders_render, render, rfq_render
 from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param, listed
 
 Row = dict[str, Any]
@@ -62,6 +63,9 @@ class Profile:
     # websocket `msg` of `user_order` and `order_group_updates` (the 3.34 shapes in every profile)
     ws_user_order: Callable[[Any], Row] = orders_render.ws_user_order
     ws_order_group: Callable[[Any], Row] = orders_render.ws_order_group
+    # the communications API's RFQ and quote (rfq_render.py; the channel's messages are 3.34's in every profile)
+    rfq: Callable[..., Row] = rfq_render.rfq_row
+    quote: Callable[..., Row] = rfq_render.quote_row
 
 
 PROFILES: dict[str, Profile] = {
@@ -119,6 +123,8 @@ PROFILES: dict[str, Profile] = {
         exchange_status=market_render.exchange_status_legacy,
         market_orderbooks=False,
         live_order=orders_render.order_legacy,
+        rfq=rfq_render.rfq_row_legacy,
+        quote=rfq_render.quote_row_legacy,
     ),
 }
 

@@ -7,14 +7,20 @@ the shared placeholder for its creator's communications id to everyone else. A q
 creator's alone; each sees its own side's private fields (user id, subaccount, order id; the maker its `post_only`),
 and the maker sees the RFQ creator's id obscured, as the RFQ says, until the quote executes. Which ids a caller sees,
 and which quotes, are the ledger's communications part's to say (core/kalshi/communications.py); these only render.
+
+The legacy profile (`rfq_row_legacy`, `quote_row_legacy`) adds to the same rows the integer twins of late 2025 that
+kalshi_python_sync 3.2.0's models require: whole `contracts`, `yes_bid` and `no_bid` in cents, a target cost in
+centi-cents (`target_cost_centi_cents`, `rfq_target_cost_centi_cents`), each truncated toward zero.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from mockexchange.core.kalshi.rfq_records import Quote, Rfq
-from mockexchange.core.kalshi.units import dollars
+from mockexchange.core.kalshi.units import contracts, dollars, price
+from mockexchange.core.money import to_centi_cents, to_cents, to_whole_contracts
 from mockexchange.venues.kalshi.render import Row, count_texts, dollars6, price_texts, rfc3339
 
 
@@ -104,3 +110,24 @@ def _private(row: Row, side: str, user_id: str, subaccount: int, order_id: str) 
     row[f"{side}_subaccount"] = subaccount
     if order_id:
         row[f"{side}_order_id"] = order_id
+
+
+# -- the legacy profile: the integer twins beside the same rows ----------------------------------------------------
+
+
+def rfq_row_legacy(rfq: Rfq, viewer: str, creator_id: str) -> Row:
+    row = rfq_row(rfq, viewer, creator_id)
+    row["contracts"] = to_whole_contracts(contracts(rfq.contracts or 0))
+    if rfq.target_cost is not None:
+        row["target_cost_centi_cents"] = to_centi_cents(dollars(rfq.target_cost))
+    return row
+
+
+def quote_row_legacy(quote: Quote, rfq: Rfq | None, viewer: str, creator_id: str, rfq_creator_id: str) -> Row:
+    row = quote_row(quote, rfq, viewer, creator_id, rfq_creator_id)
+    row["contracts"] = to_whole_contracts(Decimal(row["contracts_fp"]))
+    row["yes_bid"], row["no_bid"] = to_cents(price(quote.yes_bid)), to_cents(price(quote.no_bid))
+    target_cost = quote.rfq_target_cost if rfq is None else rfq.target_cost
+    if target_cost is not None:
+        row["rfq_target_cost_centi_cents"] = to_centi_cents(dollars(target_cost))
+    return row

@@ -11,6 +11,8 @@ quotes; the requester reads the quote; the maker's accepting its own quote is re
 the two orders the quote names; a quote on the closed RFQ is refused (409). The requester proposes the maker a block
 trade of 3 YES at 0.45; the maker lists it and accepts it; it executes (a fill each). Ids the server draws (the RFQ's,
 the quote's, the proposal's) are named by the later calls from the earlier answers (client_harness.py's `$answer`).
+A client without the RFQ-scoped quote operations (3.2.0: nor block trades) reads, accepts and confirms the quote by
+its id alone, the deprecated routes; one that cannot parse an accepted quote raises where it reads it, a finding.
 """
 
 from __future__ import annotations
@@ -74,9 +76,12 @@ def calls(stage: Stage) -> list[SceneCall]:
         # (by the maker's id, not `user_filter=self`: the official SDKs take that only as their UserFilter enum)
         SceneCall("quotes", "GetQuotes", {"quote_creator_user_id": MAKER}, "pages", "quotes", key="maker"),
         SceneCall("quote", "GetRFQQuote", scoped),
-        SceneCall("maker_accepts", "AcceptRFQQuote", scoped | {"accepted_side": "yes"}, key="maker"),
-        SceneCall("accept", "AcceptRFQQuote", scoped | {"accepted_side": "yes"}),
+        SceneCall("quote", "GetQuote", quote, instead_of="GetRFQQuote"),
+        *(SceneCall(call, operation, args | {"accepted_side": "yes"}, key=key, instead_of=instead)
+          for call, key in (("maker_accepts", "maker"), ("accept", "trader"))
+          for operation, args, instead in (("AcceptRFQQuote", scoped, ""), ("AcceptQuote", quote, "AcceptRFQQuote"))),
         SceneCall("confirm", "ConfirmRFQQuote", scoped, key="maker"),
+        SceneCall("confirm", "ConfirmQuote", quote, key="maker", instead_of="ConfirmRFQQuote"),
         SceneCall("executed", "GetQuote", quote, key="maker"),
         SceneCall("closed", "GetRFQ", rfq),
         SceneCall("requester_fills", "fills", {"ticker": MARKET}, "pages", "fills"),
@@ -135,15 +140,24 @@ def rfq_reads(j: Judge) -> None:
         j.amount(f"{call}: contracts", j.get(row, "contracts_fp"), contracts(rfq.contracts))
     j.same("rfq: status", _one(j, "rfq", "rfq")["status"], "open")
     j.same("closed: status", _one(j, "closed", "rfq")["status"], rfq.status)
-    j.same("the ledger's RFQ", (rfq.user_id, rfq.status), (REQUESTER, "closed"))
+    j.same("the ledger's RFQ", (rfq.user_id, rfq.status), (REQUESTER, "closed" if _accepting(j) else "open"))
     j.same("rfq: the maker sees no creator_user_id", _one(j, "rfq", "rfq").get("creator_user_id"), None)
+
+
+def _accepting(j: Judge) -> bool:
+    """Whether the client can accept a quote (3.2.0 cannot: a finding, `Dialect.findings["accept"]`). Without, nothing
+    trades: the RFQ stays open and the maker's later quote on it replaces the first."""
+    return "accept" not in j.dialect.findings
 
 
 def quote_reads(j: Judge) -> None:
     _, quote = _records(j)
-    j.same("the ledger's quote", (quote.user_id, quote.rfq_user_id, quote.accepted_side), (MAKER, REQUESTER, "yes"))
+    accepting = _accepting(j)
+    j.same("the ledger's quote", (quote.user_id, quote.rfq_user_id, quote.accepted_side),
+           (MAKER, REQUESTER, "yes" if accepting else None))  # fmt: skip
     listed = j.listed("quotes")
     j.same("quotes: the maker's", [row["id"] for row in listed], [quote.quote_id])
+    j.same("the ledger's quote status", quote.status, "executed" if accepting else "cancelled")
     for call in ("quote", "executed"):
         row = _one(j, call, "quote")
         j.same(f"{call}: id, rfq_id", (row["id"], row["rfq_id"]), (quote.quote_id, quote.rfq_id))
@@ -151,19 +165,30 @@ def quote_reads(j: Judge) -> None:
         j.amount(f"{call}: no_bid", j.get(row, "no_bid_dollars"), price(quote.no_bid))
     j.same("quote: status", _one(j, "quote", "quote")["status"], "open")
     executed = _one(j, "executed", "quote")
-    j.same("executed: status", executed["status"], quote.status)
-    j.same("executed: the maker's order", executed.get("creator_order_id"), quote.creator_order_id)
-    j.same("the ledger's quote status", quote.status, "executed")
+    # (without an accept, read open: the maker's later quote replaced it after)
+    j.same("executed: status", executed["status"], quote.status if accepting else "open")
+    if accepting:
+        j.same("executed: the maker's order", executed.get("creator_order_id"), quote.creator_order_id)
 
 
 def refusals(j: Judge) -> None:
     j.refused("self_quote", 400)
+    if not _accepting(j):  # (its accept raises before it sends: the RFQ stays open for a later quote)
+        j.raised("maker_accepts", *j.dialect.findings["accept"])
+        return
     j.refused("maker_accepts", 403)
     j.refused("too_late", 409)
 
 
 def trade(j: Judge) -> None:
-    """Accepted and confirmed (nothing to tell), then each side's fills: the quote's two orders, at the YES bid."""
+    """Accepted and confirmed (nothing to tell), then each side's fills: the quote's two orders, at the YES bid. A
+    client that cannot accept raises, and nothing trades."""
+    if not _accepting(j):
+        j.raised("accept", *j.dialect.findings["accept"])
+        with j.ledger.reading():
+            log = j.ledger.state.fills
+            j.same("no fill on the RFQ's market", [i for i in range(len(log)) if log[i].ticker == MARKET], [])
+        return
     j.empty("accept")
     j.empty("confirm")
     _, quote = _records(j)
@@ -194,6 +219,8 @@ def block_trade(j: Judge) -> None:
 
 
 BLOCK_TRADES = ("ProposeBlockTrade", "GetBlockTradeProposals", "AcceptBlockTradeProposal")
+# A quote's steps by its RFQ's route, or by the quote's alone (the deprecated routes, all 3.2.0 has)
+READ_QUOTE, ACCEPT, CONFIRM = "GetRFQQuote|GetQuote", "AcceptRFQQuote|AcceptQuote", "ConfirmRFQQuote|ConfirmQuote"
 RFQS = Scene(
     "rfqs",
     seed,
@@ -201,9 +228,9 @@ RFQS = Scene(
     (
         Check("communications id", ("GetCommunicationsID",), communications_id),
         Check("RFQs", ("CreateRFQ", "GetRFQs", "GetRFQ", "CreateQuote"), rfq_reads),
-        Check("quotes", ("CreateRFQ", "CreateQuote", "GetQuotes", "GetRFQQuote", "GetQuote"), quote_reads),
-        Check("refusals", ("CreateRFQ", "CreateQuote", "AcceptRFQQuote"), refusals),
-        Check("the trade", ("CreateRFQ", "CreateQuote", "AcceptRFQQuote", "ConfirmRFQQuote", "fills"), trade),
+        Check("quotes", ("CreateRFQ", "CreateQuote", "GetQuotes", READ_QUOTE, "GetQuote"), quote_reads),
+        Check("refusals", ("CreateRFQ", "CreateQuote", ACCEPT), refusals),
+        Check("the trade", ("CreateRFQ", "CreateQuote", ACCEPT, CONFIRM, "fills"), trade),
         Check("block trades", BLOCK_TRADES, block_trade),
     ),
 )

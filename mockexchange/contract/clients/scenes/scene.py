@@ -52,13 +52,20 @@ class SceneCall:
     items: str | list[str] = "items"  # a page's list(s), by their wire names (the dialect may call them otherwise)
     key: str = "trader"
     body: Mapping[str, Any] | None = None  # the request body, passed as the client's dialect takes one (`Dialect.body`)
+    # made only by a client without this operation: the older route of the same step (a quote by its id alone)
+    instead_of: str = ""
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    operations: tuple[str, ...]  # what the client must have for the check to be its own
+    operations: tuple[str, ...]  # what the client must have for the check to be its own ("A|B": either)
     run: Callable[[Judge], None]
+
+
+def has(dialect: Dialect, operation: str) -> bool:
+    """Whether the client has the operation, or one of its alternatives (`A|B`)."""
+    return any(each in dialect.methods for each in operation.split("|"))
 
 
 @dataclass(frozen=True)
@@ -69,12 +76,12 @@ class Scene:
     checks: tuple[Check, ...]
 
     def checks_for(self, dialect: Dialect) -> list[Check]:
-        return [check for check in self.checks if all(op in dialect.methods for op in check.operations)]
+        return [check for check in self.checks if all(has(dialect, op) for op in check.operations)]
 
     def lacked(self, dialect: Dialect) -> list[str]:
         """The operations of this scene the client does not have."""
         wanted = dict.fromkeys(op for check in self.checks for op in check.operations)
-        return [op for op in wanted if op not in dialect.methods]
+        return [op.split("|")[0] for op in wanted if not has(dialect, op)]
 
 
 def order_record(
@@ -94,7 +101,8 @@ class Unmet(Exception):
 def makes(dialect: Dialect, call: SceneCall) -> bool:
     """Whether the client has the call's operation and can send its parameters."""
     lacked = dialect.lacks_params.get(call.operation, frozenset())
-    return call.operation in dialect.methods and not set(call.args) & lacked
+    instead = bool(call.instead_of) and call.instead_of in dialect.methods
+    return call.operation in dialect.methods and not set(call.args) & lacked and not instead
 
 
 def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list[dict]:
