@@ -48,10 +48,10 @@ def test_an_accounts_rfqs_and_quotes_show_as_rest_serves_them(page: Page) -> Non
         mock.set_rfq_maker("desk", "fed", spread="0.04")
         rfq = mock.create_rfq("bot", M, False, contracts="3")
         mock.advance_clock(seconds=0)
-        (quote,) = mock.quotes("bot")
+        (quote,) = mock.quotes("bot")["quotes"]
         mock.accept_quote("bot", quote["quote_id"], "yes")
         mock.advance_clock(seconds=15)
-        assert mock.quotes("bot")[0]["status"] == "executed"
+        assert mock.quotes("bot")["quotes"][0]["status"] == "executed"
         mock.create_rfq("bot", M, False, contracts="1")  # a second, open, quoted at once
         mock.advance_clock(seconds=0)
         with signed(mock, "bot") as bot, signed(mock, "desk") as desk:

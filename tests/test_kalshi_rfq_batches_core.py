@@ -271,6 +271,6 @@ def test_the_control_plane_runs_each_command_and_reads():
             mock.delete_rfq_batch("req", batch_id)  # accepted: it executes or expires as a unit
         mock.confirm_batch_quote("mk1", batch_id, quote["batch_quote_id"])
         mock.advance_clock(seconds=15)
-        [done] = mock.rfq_batches(user_id="req")
+        [done] = mock.rfq_batches(user_id="req")["rfq_batches"]
         assert (done["status"], done["close_reason"], done["executed_rfq_ids"]) == ("closed", "executed", [a, b])
-        assert mock.batch_quotes(batch_id, "mk1")[0]["status"] == "executed"
+        assert mock.batch_quotes(batch_id, "mk1")["batch_quotes"][0]["status"] == "executed"

@@ -62,8 +62,8 @@ def _state(mock: MockServer) -> dict:
         cash = {user: dict(ledger.state.accounts[user].cash) for user in USERS}
         positions = sorted((row.user_id, row.ticker, ledger.state.positions.cells(row)[0])
                            for ticker in MARKETS for row in ledger.state.positions.of_market(ticker))  # fmt: skip
-    batches = mock.rfq_batches()
-    quotes = [mock.batch_quotes(batch["rfq_batch_id"], user) for batch in batches for user in USERS]
+    batches = mock.rfq_batches()["rfq_batches"]
+    quotes = [mock.batch_quotes(batch["rfq_batch_id"], user)["batch_quotes"] for batch in batches for user in USERS]
     return {"batches": batches, "quotes": quotes, "cash": cash, "positions": positions}
 
 

@@ -67,7 +67,7 @@ def mock(server: MockServer) -> MockServer:
 
 
 def quotes_of(mock: MockServer, user_id: str = "bot") -> list[dict]:
-    return mock.quotes(user_id)
+    return mock.quotes(user_id)["quotes"]
 
 
 def position(mock: MockServer, user_id: str) -> str:
@@ -84,7 +84,7 @@ def test_a_bots_rfq_loop_runs_unattended_against_the_rule(mock: MockServer) -> N
     assert rule == {"user_id": "desk", "rule": "fed", "markets": ["KXFED"], "price_from": "mid", "fair_price": None,
                     "spread": "0.04", "max_contracts": "50", "quote_delay_s": 2, "confirm": True,
                     "confirm_delay_s": 1, "rest_remainder": False, "subaccount": 0}  # fmt: skip
-    assert plain_http.get(f"{mock.base_url}/_admin/rfq_makers").json() == [rule]
+    assert plain_http.get(f"{mock.base_url}/_admin/rfq_makers").json() == {"rfq_makers": [rule]}
     rfq = mock.create_rfq("bot", M, False, contracts="10")
     wait(mock, 1.5)
     assert quotes_of(mock) == []  # (not before its delay)
@@ -179,7 +179,7 @@ def test_removing_the_rule_stops_it(mock: MockServer) -> None:
     mock.create_rfq("bot", M, False, contracts="1")
     assert done(mock, "rfq_makers/remove", {"rule": "fed"})["rule"] == "fed"
     wait(mock, 10)
-    assert quotes_of(mock) == [] and mock.rfq_makers() == []
+    assert quotes_of(mock) == [] and mock.rfq_makers() == {"rfq_makers": []}
     r = admin(mock, "rfq_makers/remove", {"rule": "fed"})
     assert r.status_code == 404 and "no RFQ maker rule 'fed'" in r.json()["error"]
 
@@ -239,13 +239,13 @@ def test_a_state_files_restart_keeps_the_rule(tmp_path: Path, snapshot: bool) ->
     with MockServer(state=str(path)) as again:
         assert again.rfq_makers() == rules
         again.advance_clock(seconds=1)
-        (quote,) = again.quotes("bot")
+        (quote,) = again.quotes("bot")["quotes"]
         assert (quote["yes_bid"], quote["no_bid"], quote["created_ts"]) == ("0.4300", "0.5300",
                                                                             "2026-11-02T15:00:02+00:00")  # fmt: skip
         again.create_rfq("bot", OTHER, False, contracts="1")  # the rule goes on after the restart (OTHER: no book)
         again.set_book(OTHER, yes=[["0.10", "1"]], no=[["0.80", "1"]])
         again.advance_clock(seconds=2)
-        assert {q["market_ticker"] for q in again.quotes("bot")} == {M, OTHER}
+        assert {q["market_ticker"] for q in again.quotes("bot")["quotes"]} == {M, OTHER}
 
 
 @pytest.mark.parametrize(
@@ -269,7 +269,7 @@ def test_a_state_files_restart_keeps_the_rule(tmp_path: Path, snapshot: bool) ->
 def test_bad_rule_input_is_refused_at_the_admin_api_naming_the_field(mock: MockServer, body, field) -> None:
     r = admin(mock, "rfq_makers", body)
     assert r.status_code == 400 and field in r.json()["error"], r.text
-    assert mock.rfq_makers() == []
+    assert mock.rfq_makers() == {"rfq_makers": []}
 
 
 def test_a_rule_for_an_unknown_maker_is_404(mock: MockServer) -> None:

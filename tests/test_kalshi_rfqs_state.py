@@ -48,7 +48,7 @@ def _state(mock: MockServer) -> dict:
         positions = sorted((row.user_id, row.ticker, ledger.state.positions.cells(row)[0])
                            for ticker in (M, N) for row in ledger.state.positions.of_market(ticker))  # fmt: skip
     ids = {user: mock.communications_id(user) for user in USERS}
-    return {"rfqs": mock.rfqs(), "quotes": [mock.quotes(user) for user in USERS], "cash": cash,
+    return {"rfqs": mock.rfqs()["rfqs"], "quotes": [mock.quotes(user)["quotes"] for user in USERS], "cash": cash,
             "positions": positions, "ids": ids}  # fmt: skip
 
 

@@ -20,6 +20,9 @@ from mockexchange.schema.write_rules import (
     ACCEPTANCE,
     ACCOUNT_VALUES,
     BODY_RULES,
+    GO_UUID_FORMS,
+    HEX,
+    UUID36,
     AccountValue,
     AccountValues,
     bounds,
@@ -378,12 +381,9 @@ STATUS_RULES += (
 # The communications API's lists and query ids (issue 54): cursors as every list's; an id the spec calls a UUID
 # ("malformed IDs return HTTP 400") in one of the forms Go's google/uuid parses (a user id may also be one the
 # server knows by name, as the mock's users are: the kit draws UUIDs).
-COMMUNICATIONS_LISTS = ("GetRFQs", "GetQuotes", "GetBlockTradeProposals")
-_HEX = "[0-9a-fA-F]"
-_UUID36 = f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}"
-# (the braced form's two ends are any one byte: printable ASCII here)
-GO_UUID = rf"^$|^({_UUID36}|{_HEX}{{32}}|[uU][rR][nN]:[uU][uU][iI][dD]:{_UUID36}|[ -~]{_UUID36}[ -~])$"
-GO_UUID_PATH = rf"^({_UUID36}|{_HEX}{{32}})$"  # (in a path: the plain forms, no byte a URL would escape)
+COMMUNICATIONS_LISTS = ("GetRFQs", "GetQuotes", "GetBlockTradeProposals", "GetRFQBatches")
+GO_UUID = rf"^$|^({GO_UUID_FORMS})$"  # (write_rules.GO_UUID_FORMS: the braced form's ends printable ASCII)
+GO_UUID_PATH = rf"^({UUID36}|{HEX}{{32}})$"  # (in a path: the plain forms, no byte a URL would escape)
 # The path ids the spec calls UUIDs, by the operations that take them: drawn from what the account can see where it
 # found one (COMMUNICATIONS_VALUES), else UUIDs (a 404), never a text a faithful server refuses as malformed.
 _RFQ_OPS = ("GetRFQ", "DeleteRFQ", "GetRFQQuote", "DeleteRFQQuote", "AcceptRFQQuote", "ConfirmRFQQuote")
@@ -395,7 +395,8 @@ COMMUNICATIONS_PATHS = {"rfq_id": _RFQ_OPS, "quote_id": _QUOTE_OPS, "rfq_batch_i
                         "batch_quote_id": ("DeleteRFQBatchQuote", "ConfirmRFQBatchQuote")}  # fmt: skip
 PARAMETER_RULES += (
     cursor_rule(COMMUNICATIONS_LISTS),
-    subaccount_rule(("GetRFQs",)),
+    subaccount_rule(("GetRFQs", "GetRFQBatches")),
+    empty_is_absent(("GetRFQBatches",), "user_filter", "every user's batches", ("self",)),
     *(
         ParameterRule((operation,), name, "a UUID (Go's google/uuid forms), empty as absent; otherwise a 400",
                       {"pattern": GO_UUID})

@@ -29,6 +29,7 @@ from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.core.kalshi.order_commands import CancelOrder, PlaceOrder
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import MAX_BATCH
+from mockexchange.core.kalshi.rfq_batch_commands import CreateBatchQuote, CreateRfqBatch
 from mockexchange.core.kalshi.rfq_commands import CreateRfq
 from mockexchange.core.kalshi.subaccount_commands import (
     ApplySubaccountTransfer,
@@ -757,6 +758,31 @@ STATE_REFUSALS += (
                  "have"),
     *(StateRefusal(("CreateRFQ", "CreateQuote", *QUOTE_ACCEPTS), 409, code, CLOSED)
       for code in ("market_closed", "exchange_closed")),
+)  # fmt: skip
+
+# -- RFQ batches (issue 54) -------------------------------------------------------------------------------------------
+# An id the body decodes as Go's uuid.UUID (google/uuid's ParseBytes): the 36-character form, 32 hex digits, the
+# urn:uuid: form or the braced one (any byte at each end: printable ASCII here); empty or another text is a 400.
+HEX = "[0-9a-fA-F]"
+UUID36 = f"{HEX}{{8}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{12}}"
+GO_UUID_FORMS = f"{UUID36}|{HEX}{{32}}|[uU][rR][nN]:[uU][uU][iI][dD]:{UUID36}|[ -~]{UUID36}[ -~]"
+BATCH_CHILD_ID = "a child RFQ's id: a UUID in a form Go's google/uuid decodes (empty or another text: a 400)"
+BODY_RULES += (
+    BodyRule(("CreateRFQBatch",), "children[]", "a child names its market by market_ticker: the mock has no "
+             "multivariate collection to look selected_markets' legs up in (a 404, as Kalshi's unknown collection)",
+             {"required": ["market_ticker"]}),
+    BodyRule(("CreateRFQBatch",), "children[].selected_markets", "left out (the child names its market_ticker)",
+             {"not": {}}),
+    BodyRule(("CreateRFQBatch",), "children[].market_ticker", NOT_EMPTY, {"minLength": 1}),
+    *(BodyRule((operation,), "subaccount", "subaccounts are numbered 0..63", declared_bounds(command, "subaccount"))
+      for operation, command in (("CreateRFQBatch", CreateRfqBatch), ("CreateRFQBatchQuote", CreateBatchQuote))),
+    BodyRule(("AcceptRFQBatch",), "min_bids[].rfq_id", BATCH_CHILD_ID, {"pattern": f"^({GO_UUID_FORMS})$"}),
+    BodyRule(("CreateRFQBatchQuote",), "quotes[].rfq_id", BATCH_CHILD_ID, {"pattern": f"^({GO_UUID_FORMS})$"}),
+    BodyRule(("AcceptRFQBatch",), "min_bids[].bid_dollars", "whole cents between 0 and 1 exclusive (a price the "
+             "kit's markets take; another text is 400 invalid_price)", {"pattern": WHOLE_CENTS}),
+    *(BodyRule(("CreateRFQBatchQuote",), f"quotes[].{name}", "whole cents from $0.01 to $0.49 (on the kit's "
+               "markets' grid; a child's two bids add up to at most $1, or 400)", {"pattern": QUOTE_BID})
+      for name in ("yes_bid", "no_bid")),
 )  # fmt: skip
 
 # Marks an operation whose valid requests need values the kit was not given (says which): it is not expected to

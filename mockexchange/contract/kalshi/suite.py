@@ -58,6 +58,7 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetRFQs": {"rfqs": ("id",)},
     "GetQuotes": {"quotes": ("id",)},
     "GetBlockTradeProposals": {"block_trade_proposals": ("id",)},
+    "GetRFQBatches": {"rfq_batches": ("id",)},
 }
 # Cursors remembered with the filters of the page that issued them (the oldest forgotten first).
 MAX_ISSUED_CURSORS = 4096

@@ -7,15 +7,17 @@ whether the admin API, `MockServer`, a scenario or the Kalshi venue made it; and
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from mockexchange.control.answers import fields
 from mockexchange.control.errors import ControlError, core_call, refused_values
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.rfq_commands import SUBACCOUNT
 from mockexchange.core.kalshi.rfq_records import Quote, Rfq
 from mockexchange.core.kalshi.units import contracts, dollars, price
-from mockexchange.core.values import UnixTime
+from mockexchange.core.values import TEXT, Kind, UnixTime
+
+T = TypeVar("T")
 
 _RFQ = (
     "rfq_id user_id subaccount market_ticker event_ticker target_cost_excludes_fees rest_remainder obscure_creator_id "
@@ -47,36 +49,40 @@ def quote_json(quote: Quote) -> dict[str, Any]:
 _UNIX_TIME = UnixTime()
 
 
-def _time(value: int | None, name: str) -> datetime | None:
-    """A bound of a quotes read, in Unix seconds (as Kalshi's `min_ts` and `max_ts`)."""
+def read_filter(kind: Kind[T], value: Any, name: str) -> T | None:
+    """A read's argument as its kind takes it (None: not given); a mistyped one the admin API's 400, as a command's."""
     if value is None:
         return None
     with refused_values():
-        return _UNIX_TIME.read(value, name)
+        return kind.read(value, name)
+
+
+def read_texts(**given: Any) -> list[str]:
+    """A read's required arguments as text, in order; one that is no text the admin API's 400."""
+    with refused_values():
+        return [TEXT.read(value, name) for name, value in given.items()]
 
 
 def rfqs(
-    ledger: Ledger,
-    status: str | None,
-    market_ticker: str | None,
-    event_ticker: str | None,
-    user_id: str | None,
-    subaccount: int | None,
-) -> list[dict[str, Any]]:
+    ledger: Ledger, status: Any, market_ticker: Any, event_ticker: Any, user_id: Any, subaccount: Any
+) -> dict[str, Any]:
+    """The RFQs that match every filter given (a filter of the wrong type refused)."""
+    filters = {"status": status, "market_ticker": market_ticker, "event_ticker": event_ticker, "user_id": user_id}
+    read = {name: read_filter(TEXT, given, name) for name, given in filters.items()}
+    read_subaccount = read_filter(SUBACCOUNT, subaccount, "subaccount")
     with ledger.reading():
-        found = ledger.communications.rfqs(
-            status=status, market_ticker=market_ticker, event_ticker=event_ticker, user_id=user_id,
-            subaccount=subaccount,
-        )  # fmt: skip
-    return [rfq_json(rfq) for rfq in found]
+        found = ledger.communications.rfqs(**read, subaccount=read_subaccount)
+    return {"rfqs": [rfq_json(rfq) for rfq in found]}
 
 
-def quotes(ledger: Ledger, user_id: str, rfq_id: str | None, status: str | None, min_ts: int | None,
-           max_ts: int | None) -> list[dict[str, Any]]:  # fmt: skip
-    earliest, latest = _time(min_ts, "min_ts"), _time(max_ts, "max_ts")
+def quotes(ledger: Ledger, user_id: Any, rfq_id: Any, status: Any, min_ts: Any, max_ts: Any) -> dict[str, Any]:
+    """The quotes the user made or was offered (`min_ts`, `max_ts`: Unix seconds, as Kalshi's)."""
+    (user_id,) = read_texts(user_id=user_id)
+    rfq_id, status = read_filter(TEXT, rfq_id, "rfq_id"), read_filter(TEXT, status, "status")
+    earliest, latest = read_filter(_UNIX_TIME, min_ts, "min_ts"), read_filter(_UNIX_TIME, max_ts, "max_ts")
     with ledger.reading():
         found = ledger.communications.quotes(user_id, rfq_id=rfq_id, status=status, min_ts=earliest, max_ts=latest)
-    return [quote_json(quote) for quote in found]
+    return {"quotes": [quote_json(quote) for quote in found]}
 
 
 def communications_id(ledger: Ledger, user_id: str) -> dict[str, Any]:

@@ -146,7 +146,7 @@ class KalshiOperations:
         """The REST lag in ms, and the exchange time Kalshi's lagged REST reads answer as of now (null: no lag)."""
         return rest_lag.rest_lag(control.ledger)
 
-    def rfq_makers(control: Any) -> list[dict[str, Any]]:
+    def rfq_makers(control: Any) -> dict[str, Any]:
         """The rules RFQ makers quote by, in the order first set."""
         return rfq_makers.rules_json(control.ledger)
 
@@ -173,7 +173,7 @@ class KalshiOperations:
         event_ticker: str | None = None,
         user_id: str | None = None,
         subaccount: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> dict[str, Any]:
         """The RFQs that match every filter given, newest first (every user may read every RFQ)."""
         return communications.rfqs(control.ledger, status, market_ticker, event_ticker, user_id, subaccount)
 
@@ -184,7 +184,7 @@ class KalshiOperations:
         status: str | None = None,
         min_ts: int | None = None,
         max_ts: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> dict[str, Any]:
         """The quotes the user made or was offered that match every filter given (`min_ts`, `max_ts`: Unix seconds
         its last update is within), newest first."""
         return communications.quotes(control.ledger, user_id, rfq_id, status, min_ts, max_ts)
@@ -193,7 +193,7 @@ class KalshiOperations:
         """The user's communications id (Kalshi's GET /communications/id), drawn at its first need."""
         return communications.communications_id(control.ledger, user_id)
 
-    def rfq_batches(control: Any, status: str | None = None, user_id: str | None = None) -> list[dict[str, Any]]:
+    def rfq_batches(control: Any, status: str | None = None, user_id: str | None = None) -> dict[str, Any]:
         """The RFQ batches that match every filter given, with their children, most recently updated first."""
         return rfq_batches.rfq_batches(control.ledger, status, user_id)
 
@@ -201,7 +201,7 @@ class KalshiOperations:
         """The batch's best bids across makers as its creator is shown them (none once it is not open)."""
         return rfq_batches.best_quotes(control.ledger, rfq_batch_id)
 
-    def batch_quotes(control: Any, rfq_batch_id: str, user_id: str) -> list[dict[str, Any]]:
+    def batch_quotes(control: Any, rfq_batch_id: str, user_id: str) -> dict[str, Any]:
         """The batch quotes on the batch the user may read: its own, and as the batch's creator once it is accepted,
         the winners' (each with the children it won)."""
         return rfq_batches.batch_quotes(control.ledger, rfq_batch_id, user_id)

@@ -11,11 +11,12 @@ from typing import Any
 
 from mockexchange.control.answers import fields
 from mockexchange.control.errors import core_call
-from mockexchange.control.kalshi.communications import quote_json, rfq_json
+from mockexchange.control.kalshi.communications import quote_json, read_filter, read_texts, rfq_json
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rfq_batch_records import BatchQuote, BestBid, BestQuotes, RfqBatch
 from mockexchange.core.kalshi.rfq_records import Quote
 from mockexchange.core.kalshi.units import contracts, price
+from mockexchange.core.values import TEXT
 
 _BATCH = (
     "rfq_batch_id user_id subaccount client_batch_id obscure_creator_id status accepted_side created_ts updated_ts "
@@ -69,17 +70,23 @@ def answer_batch(control: Any, batch: RfqBatch) -> dict[str, Any]:
     return batch_json(control.ledger, batch)
 
 
-def rfq_batches(ledger: Ledger, status: str | None, user_id: str | None) -> list[dict[str, Any]]:
+def rfq_batches(ledger: Ledger, status: Any, user_id: Any) -> dict[str, Any]:
+    status, user_id = read_filter(TEXT, status, "status"), read_filter(TEXT, user_id, "user_id")
     with ledger.reading():
-        return [batch_json(ledger, batch) for batch in ledger.rfq_batches.batches(status=status, user_id=user_id)]
+        found = ledger.rfq_batches.batches(status=status, user_id=user_id)
+        return {"rfq_batches": [batch_json(ledger, batch) for batch in found]}
 
 
-def best_quotes(ledger: Ledger, rfq_batch_id: str) -> dict[str, Any]:
+def best_quotes(ledger: Ledger, rfq_batch_id: Any) -> dict[str, Any]:
+    (rfq_batch_id,) = read_texts(rfq_batch_id=rfq_batch_id)
     with ledger.reading():
         batch = core_call(ledger.rfq_batches.batch, rfq_batch_id)
         return best_json(ledger.rfq_batches.best_quotes(rfq_batch_id, batch.user_id))
 
 
-def batch_quotes(ledger: Ledger, rfq_batch_id: str, user_id: str) -> list[dict[str, Any]]:
+def batch_quotes(ledger: Ledger, rfq_batch_id: Any, user_id: Any) -> dict[str, Any]:
+    """The batch quotes on the batch the user may read."""
+    rfq_batch_id, user_id = read_texts(rfq_batch_id=rfq_batch_id, user_id=user_id)
     with ledger.reading():
-        return [batch_quote_json(made) for made in core_call(ledger.rfq_batches.batch_quotes, rfq_batch_id, user_id)]
+        found = core_call(ledger.rfq_batches.batch_quotes, rfq_batch_id, user_id)
+        return {"batch_quotes": [batch_quote_json(made) for made in found]}

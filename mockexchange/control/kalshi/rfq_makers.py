@@ -17,6 +17,6 @@ def rule_json(rule: SetRfqMaker) -> dict[str, Any]:
     return {field.name: field.write(getattr(rule, field.attribute)) for field in declared(SetRfqMaker)}
 
 
-def rules_json(ledger: Ledger) -> list[dict[str, Any]]:
+def rules_json(ledger: Ledger) -> dict[str, Any]:
     """Every rule, in the order first set."""
-    return [rule_json(rule) for rule in ledger.rfq_makers.rules()]
+    return {"rfq_makers": [rule_json(rule) for rule in ledger.rfq_makers.rules()]}
