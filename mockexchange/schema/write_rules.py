@@ -514,7 +514,7 @@ BODY_RULES += (
              "400)", {"pattern": COUNT}),
     BodyRule(("CreateOrderV2",), "subaccount", "subaccounts are numbered 0..63",
              declared_bounds(PlaceOrder, "subaccount")),
-    BodyRule(("CreateOrderV2",), "client_order_id", CLIENT_ORDER_ID_REASON, CLIENT_ORDER_ID),
+    BodyRule(("CreateOrderV2", "AcceptRFQBatch"), "client_order_id", CLIENT_ORDER_ID_REASON, CLIENT_ORDER_ID),
     BodyRule(("CreateOrderV2",), "", "post_only and an expiration_time only with good_till_canceled, reduce_only "
              "only with immediate_or_cancel (400 invalid_order, invalid_expiration_time)", _TIME_IN_FORCE_PARTNERS),
     BodyRule(("CreateOrderV2", "AmendOrderV2"), "expiration_time", "Unix seconds before the year 9999 (the mock's "

@@ -165,9 +165,7 @@ class CreateBatchQuote(UserCommand):
     def check(self) -> None:
         for entry in self.quotes:  # (each child's bids as a single quote's: CreateQuote's own checks)
             CreateQuote(self.user_id, entry.rfq_id, entry.yes_bid, entry.no_bid, self.rest_remainder)
-        rfq_ids = [entry.rfq_id for entry in self.quotes]
-        if len(set(rfq_ids)) != len(rfq_ids):
-            raise Refused("a batch quote prices each child once")
+        # (a child priced twice is the handler's refusal, once the batch is found: a batch none has is a 404 first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +203,4 @@ class AcceptRfqBatch(UserCommand):
     min_bids: tuple[MinBid, ...] = value(MIN_BIDS)
     client_order_id: str | None = value(TEXT, None)
 
-    def check(self) -> None:
-        rfq_ids = [entry.rfq_id for entry in self.min_bids]
-        if len(set(rfq_ids)) != len(rfq_ids):
-            raise Refused("min_bids names each child once")
+    # (a child named twice in min_bids is the handler's refusal, once the batch is found: a batch none has is a 404)

@@ -246,7 +246,7 @@ class RfqBatches:
                 raise _refused("a user cannot quote its own RFQ batch (a self trade)", "self_trade")
             talk._known(state.account(user_id), create.subaccount)
             entries = {entry.rfq_id: entry for entry in create.quotes}
-            if entries.keys() != set(batch.rfq_ids):
+            if entries.keys() != set(batch.rfq_ids) or len(entries) != len(create.quotes):
                 raise _refused("a batch quote prices every child RFQ of the batch, each exactly once",
                                "invalid_parameters")  # fmt: skip
             children = [self.rfqs.rfqs[rfq_id] for rfq_id in batch.rfq_ids]
@@ -316,7 +316,7 @@ class RfqBatches:
             if batch.status != BATCH_OPEN:
                 code = "conflict" if batch.status == BATCH_ACCEPTED else "rfq_closed"
                 raise _refused(f"RFQ batch {batch.rfq_batch_id!r} is {batch.status}, not open", code, 409)
-            if least.keys() != set(batch.rfq_ids):
+            if least.keys() != set(batch.rfq_ids) or len(least) != len(accept.min_bids):
                 raise _refused("min_bids has exactly one entry a child RFQ of the batch", "invalid_parameters")
             side, now = accept.accepted_side, state.clock.now()
             leaders = self._leaders(batch, now, side)
