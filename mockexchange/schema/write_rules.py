@@ -668,6 +668,21 @@ BODY_RULES += (
              declared_bounds(ProposeBlockTrade, "centicount")),
 )  # fmt: skip
 
+
+def exclusive(first: str, second: str) -> dict[str, Any]:
+    """A body that gives at most one of two fields (a null is absent: NOT_NULL)."""
+    return {"not": {"required": [first, second], "properties": {first: NOT_NULL, second: NOT_NULL}}}
+
+
+# Kalshi's spec, on each pair: "Provide either this or ..., not both".
+BODY_RULES += (
+    BodyRule(BLOCK_TRADE_WRITES[1:], "", "subtrader_id and subaccount are mutually exclusive",
+             exclusive("subtrader_id", "subaccount")),
+    BodyRule(BLOCK_TRADE_WRITES[:1], "", "buyer_subtrader_id and buyer_subaccount are mutually exclusive, and "
+             "seller_subtrader_id and seller_subaccount",
+             {"allOf": [exclusive(f"{side}_subtrader_id", f"{side}_subaccount") for side in ("buyer", "seller")]}),
+)  # fmt: skip
+
 ACCOUNT_VALUES += (
     AccountValue(("CreateRFQ",), "market_ticker", "rfq_markets", "an open market on whole cents without the account's "
                  "RFQ (the kit asked for none there)"),

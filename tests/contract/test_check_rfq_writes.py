@@ -17,13 +17,11 @@ from broken_server import serving_through
 from test_check import SEED
 from test_order_checks import _section
 
-from mockexchange.contract.kalshi.account import ASKER, KEY_ID, private_key_pem_text, seed
+from mockexchange.contract.kalshi.account import ASKER, ASKER_KEY_ID, KEY_ID, private_key_pem_text, seed
 from mockexchange.schema.write_rules import COMMUNICATION_WRITES, TWO_PARTY_WRITES
 from mockexchange.server import MockServer
 
 pytestmark = pytest.mark.slow  # each runs schemathesis in a child process (conftest.py)
-
-ASKER_KEY = "contract-asker-key"
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +45,7 @@ def check(started: list[MockServer], server: MockServer, pem: Path, *extra: str)
     started.append(server.start())
     seed(server)
     asker_pem = pem.with_name("asker.pem")
-    asker_pem.write_text(server.create_key(ASKER, key_id=ASKER_KEY)["private_key_pem"])
+    asker_pem.write_text(server.create_key(ASKER, key_id=ASKER_KEY_ID)["private_key_pem"])
     only = ["--operation", "GetCommunicationsID"]
     result = kit_commands.check_here(
         server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--phases", "fuzzing", "--max-examples", "5",
@@ -57,7 +55,7 @@ def check(started: list[MockServer], server: MockServer, pem: Path, *extra: str)
 
 
 def counterparty(pem: Path) -> list[str]:
-    return ["--counterparty-key-id", ASKER_KEY, "--counterparty-private-key", str(pem.with_name("asker.pem"))]
+    return ["--counterparty-key-id", ASKER_KEY_ID, "--counterparty-private-key", str(pem.with_name("asker.pem"))]
 
 
 def test_the_mock_passes_the_communications_writes_on_the_records_the_kit_made(started, pem) -> None:

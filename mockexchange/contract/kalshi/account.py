@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import threading
 from functools import cache
+from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives import serialization
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem, public_key_pem
 from mockexchange.contract.kalshi.orders import place_resting, values_for
+from mockexchange.contract.kalshi.rfq_setup import prepare
+from mockexchange.contract.kalshi.suite import BASE_PATH
 from mockexchange.control import Control
 from mockexchange.schema.write_rules import NUMBERED_SUBACCOUNTS, AccountValues
+from mockexchange.testing.in_process import InProcess
 from mockexchange.testing.signing import KalshiSigner
 
 MEMBER = "contract-fcm"
@@ -39,6 +44,7 @@ MARKETS = tuple(f"{event}-T{m}" for event in EVENTS[:8] for m in range(5)) + (f"
 ASKER = "contract-asker"
 RFQ_IDS = ("0c0a7f0e-0000-4000-8000-000000000001", "0c0a7f0e-0000-4000-8000-000000000002")
 QUOTE_IDS = ("0c0a7f0e-0000-4000-8000-0000000000a1", "0c0a7f0e-0000-4000-8000-0000000000a2")
+ASKER_KEY_ID = "contract-asker-key"  # the other user's key, for the communications writes (seed_rfq_writes)
 
 
 _key_lock = threading.Lock()
@@ -178,6 +184,19 @@ def seed_orders(control: Control) -> dict[str, tuple]:
     on the first order market; the order fields of `values` naming them and the order markets."""
     placed = place_resting(lambda body: control.place_order(MEMBER, **body)["order_id"], ORDER_MARKETS[0])
     return values_for(ORDER_MARKETS, 0, (), placed)
+
+
+def seed_rfq_writes(control: Control, app: Any) -> dict[str, tuple[str, ...]]:
+    """After `seed`: the records the communications writes act on, made as `contract check --communications` makes
+    them (rfq_setup.py), the asker the other user: RFQs of both, quotes each way, accepted quotes, a block trade
+    proposal to the member. `app`: the mock's ASGI app. AccountValues' communications write fields."""
+    made = control.create_key(ASKER, key_id=ASKER_KEY_ID, key_type="ed25519")
+    asker = KalshiSigner.from_pem(ASKER_KEY_ID, made["private_key_pem"])
+    client = httpx.Client(transport=InProcess(app))
+    found = prepare(f"http://testserver{BASE_PATH}", signer(), asker, ORDER_MARKETS, client=client)
+    if found.problems:  # the suite judges the writes on these records: a record not made is the mock's bug
+        raise AssertionError("; ".join(found.problems))
+    return {name: value for name, value in found.values.items() if name != "order_markets"}  # seed_orders gives them
 
 
 def seed_writes(control: Control, *, subaccounts: bool = True) -> None:

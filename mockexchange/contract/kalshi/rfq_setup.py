@@ -44,20 +44,26 @@ class RfqValues:
 
 
 def prepare(
-    base_url: str, signer: KalshiSigner, counterparty: KalshiSigner | None, markets: tuple[str, ...]
+    base_url: str,
+    signer: KalshiSigner,
+    counterparty: KalshiSigner | None,
+    markets: tuple[str, ...],
+    *,
+    client: httpx.Client | None = None,
 ) -> RfqValues:
     """The kit's records for the communications writes at a server (`markets`: the order markets), with the other
-    user's when its key is given."""
+    user's when its key is given; `client`: one to call the server with (the mock's own suite passes one bound to
+    the app in-process), a new one otherwise."""
     found = RfqValues(values={"order_markets": markets})  # the markets CreateRFQ and ProposeBlockTrade name
-    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-        me = _caller(client, base_url, signer)
+    with client or httpx.Client(timeout=TIMEOUT, follow_redirects=False) as session:
+        me = _caller(session, base_url, signer)
         left = iter(markets)
         mine = _ask(me, left, 3, found, "the kit's")
         # CreateRFQ's markets: those after the kit's, where it has asked for none (a second RFQ on one is a 409)
         found.values |= {"deletable_rfq_ids": tuple(mine[:1]), "rfq_markets": tuple(left)}
         if counterparty is None:
             return found
-        them = _caller(client, base_url, counterparty)
+        them = _caller(session, base_url, counterparty)
         offered = [_made(them("POST", QUOTES, {"rfq_id": rfq_id, **BIDS})) for rfq_id in mine[1:]]
         theirs = _ask(them, iter(markets), 5, found, "the other user's")
         quoted = [_made(me("POST", QUOTES, {"rfq_id": rfq_id, **BIDS})) for rfq_id in theirs[1:]]
