@@ -21,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-import orjson
-
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import rfq_batch_records as records
@@ -36,13 +34,11 @@ from mockexchange.core.kalshi.rfq_batch_records import (
     RfqBatch,
 )
 from mockexchange.core.kalshi.rfq_records import OBSCURED_ID, Quote, Rfq
-from mockexchange.venues.kalshi.communications_frames import COMMUNICATIONS_KEY, shard_of
+from mockexchange.venues.kalshi.communications_frames import COMMUNICATIONS_KEY, MessageFrames
 from mockexchange.venues.kalshi.communications_messages import target_cost_dollars
-from mockexchange.venues.kalshi.frames import CHANGE_BYTES, spliced
 from mockexchange.venues.kalshi.market_messages import count_fp, dollars
 from mockexchange.venues.kalshi.orders_render import ws_time
-from mockexchange.venues.kalshi.subscriptions import COMMUNICATIONS, Subscription
-from mockexchange.venues.outbox import Shared
+from mockexchange.venues.kalshi.subscriptions import Subscription
 
 BATCH_KINDS = (RFQ_BATCH_CHANGE, BATCH_QUOTE_CHANGE, BEST_QUOTES_CHANGE)
 CREATED, DELETED, EXECUTED = "rfq_batch_created", "rfq_batch_deleted", "rfq_batch_executed"
@@ -97,21 +93,16 @@ class BatchDirectory:
         return self._ledger.state.rfq_batches.batches.get(rfq_batch_id)
 
 
-class BatchFrames(Shared):
+class BatchFrames(MessageFrames):
     """One change of a batch, a batch quote or a batch's best bids on its way to the connections that may see it."""
 
-    __slots__ = ("change", "channel", "ticker", "partition", "type", "_directory", "_middles")
+    __slots__ = ()
+    heads = _HEADS
 
     def __init__(self, change: Change, directory: BatchDirectory) -> None:
-        self.size, self._holders = CHANGE_BYTES, None  # (Shared's, set here: one call less per change)
-        self.change = change
-        self.channel = COMMUNICATIONS
-        # (no one market: the channel takes no market filter) and what its shard is drawn from: the batch's id
-        self.ticker: str = change.payload.rfq_batch_id
-        self.partition = self.ticker
-        self.type = message_type(change)
-        self._directory = directory
-        self._middles: dict[int, bytes] = {}
+        super().__init__(
+            change, directory, change.payload.rfq_batch_id, message_type(change)
+        )  # (its shard: the batch's)
 
     def _reader(self) -> tuple[str, int | None]:
         record = self.change.payload
@@ -129,21 +120,7 @@ class BatchFrames(Shared):
         if self.type is None or not self.visible_to(key):
             return []
         own = self.change.user_id == key.user_id
-        partition = self.partition
-        return [
-            (sub, CREATOR if own else OTHER)
-            for sub in subs
-            if (own or not sub.own_only) and (sub.shard is None or shard_of(partition, sub.shard[0]) == sub.shard[1])
-        ]
-
-    def frame(self, part: Part, sending_ts_ms: int) -> bytes:
-        sub, variant = part
-        middle = self._middles.get(variant)
-        if middle is None:
-            body = orjson.dumps(self.msg(variant))
-            middle = self._middles[variant] = self.kept(b',"msg":' + body + b',"sending_ts_ms":')
-        assert self.type is not None
-        return spliced(_HEADS[self.type], sub, middle, sending_ts_ms)
+        return self.of_shard(subs, own, CREATOR if own else OTHER)
 
     def msg(self, variant: int) -> Row:
         """The message's `msg` as the reader of `variant` sees it."""

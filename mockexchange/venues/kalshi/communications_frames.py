@@ -18,7 +18,7 @@ More kinds of message (an RFQ batch's, partitioned by its batch id) are more ent
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Protocol
+from typing import Any, Protocol
 from zlib import crc32
 
 import orjson
@@ -131,20 +131,56 @@ def _side(quote: Quote, key: ApiKey) -> int | None:
     return None
 
 
-class CommunicationsFrames(Shared):
-    """One change of an RFQ or a quote on its way to the connections that may see it: what they all share."""
+class MessageFrames(Shared):
+    """What a change on its way to the `communications` channel's connections shares, whatever it is of (an RFQ or a
+    quote here; a batch's, communications_batch_frames.py): its shard's partition, one frame body per reader's variant,
+    kept once made. A kind of it says who sees it (`visible_to`, `parts`) and what each reader's message is (`msg`)."""
 
     __slots__ = ("change", "channel", "ticker", "partition", "type", "_directory", "_middles")
+    heads: dict[str, bytes] = {}  # each message type's frame head (its kind's)
 
-    def __init__(self, change: Change, directory: Directory) -> None:
+    def __init__(self, change: Change, directory: Any, partition: str, kind: str | None) -> None:
         self.size, self._holders = CHANGE_BYTES, None  # (Shared's, set here: one call less per change)
         self.change = change
         self.channel = COMMUNICATIONS
-        self.ticker: str = change.payload.market_ticker
-        self.partition = self.ticker  # what its shard is drawn from (an RFQ batch's messages: the batch's id)
-        self.type = message_type(change)
+        self.ticker: str = partition  # (the channel takes no market filter: what its shard is drawn from)
+        self.partition = partition
+        self.type = kind
         self._directory = directory
         self._middles: dict[int, bytes] = {}
+
+    def of_shard(self, subs: list[Subscription], own: bool, variant: int) -> list[Part]:
+        """The subscriptions of the message's shard that take it (`user_filter: "self"`: only when `own`)."""
+        partition = self.partition
+        return [
+            (sub, variant)
+            for sub in subs
+            if (own or not sub.own_only) and (sub.shard is None or shard_of(partition, sub.shard[0]) == sub.shard[1])
+        ]
+
+    def frame(self, part: Part, sending_ts_ms: int) -> bytes:
+        """The frame of one part, its subscription's next `seq` taken."""
+        sub, variant = part
+        middle = self._middles.get(variant)
+        if middle is None:
+            body = orjson.dumps(self.msg(variant))
+            middle = self._middles[variant] = self.kept(b',"msg":' + body + b',"sending_ts_ms":')
+        assert self.type is not None  # (parts makes none otherwise)
+        return spliced(self.heads[self.type], sub, middle, sending_ts_ms)
+
+    def msg(self, variant: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class CommunicationsFrames(MessageFrames):
+    """One change of an RFQ or a quote on its way to the connections that may see it: what they all share."""
+
+    __slots__ = ()
+    heads = _HEADS
+
+    def __init__(self, change: Change, directory: Directory) -> None:
+        # (an RFQ batch's messages are drawn by the batch's id: communications_batch_frames.py)
+        super().__init__(change, directory, change.payload.market_ticker, message_type(change))
 
     def visible_to(self, key: ApiKey) -> bool:
         """An RFQ is everyone's; a quote its two sides' only."""
@@ -164,24 +200,9 @@ class CommunicationsFrames(Shared):
             if side is None:
                 return []
             variant = side
-        partition = self.partition
-        return [
-            (sub, variant)
-            for sub in subs
-            if (own or not sub.own_only) and (sub.shard is None or shard_of(partition, sub.shard[0]) == sub.shard[1])
-        ]
+        return self.of_shard(subs, own, variant)
 
-    def frame(self, part: Part, sending_ts_ms: int) -> bytes:
-        """The frame of one part, its subscription's next `seq` taken."""
-        sub, variant = part
-        middle = self._middles.get(variant)
-        if middle is None:
-            body = orjson.dumps(self.msg(variant))
-            middle = self._middles[variant] = self.kept(b',"msg":' + body + b',"sending_ts_ms":')
-        assert self.type is not None  # (parts makes none otherwise)
-        return spliced(_HEADS[self.type], sub, middle, sending_ts_ms)
-
-    def msg(self, variant: int) -> dict[str, object]:
+    def msg(self, variant: int) -> dict[str, Any]:
         """The message's `msg` as the reader of `variant` sees it."""
         directory, record, kind = self._directory, self.change.payload, self.type
         assert kind is not None
