@@ -26,18 +26,10 @@ from kit_commands import Checked
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.cli import main
 from mockexchange.contract import extra
-from mockexchange.contract.kalshi.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
+from mockexchange.contract.kalshi.account import KEY_ID, SUBTRADERS, seed
 from mockexchange.contract.kalshi.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.schema.refinements import MARKET_DATA_READS
 from mockexchange.server import MockServer
-
-
-@pytest.fixture(scope="module")
-def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys") / "contract.pem"
-    path.write_text(private_key_pem_text())
-    return path
-
 
 # The seed every `contract check` here draws its examples from (schemathesis' runner does not follow the suite's
 # Hypothesis profile): each run draws the same ones, and its report prints the seed.

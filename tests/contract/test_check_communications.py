@@ -6,7 +6,6 @@ server that breaks them is named by operation and field, the healthy ones left u
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import kit_commands
@@ -14,28 +13,13 @@ import pytest
 from broken_server import BrokenCommunications, serving_through
 from test_check import SEED, _summary
 
-from mockexchange.contract.kalshi.account import KEY_ID, private_key_pem_text, seed
+from mockexchange.contract.kalshi.account import KEY_ID, seed
 from mockexchange.server import MockServer
 
 pytestmark = pytest.mark.slow  # each runs schemathesis in a child process (conftest.py)
 
 READS = ("GetCommunicationsID", "GetRFQs", "GetRFQ", "GetQuotes", "GetQuote", "GetRFQQuote", "GetBlockTradeProposals")
 ONLY = [argument for operation in READS for argument in ("--operation", operation)]
-
-
-@pytest.fixture(scope="module")
-def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys") / "contract.pem"
-    path.write_text(private_key_pem_text())
-    return path
-
-
-@pytest.fixture
-def started() -> Iterator[list[MockServer]]:
-    servers: list[MockServer] = []
-    yield servers
-    for server in servers:
-        server.stop()
 
 
 def check(started: list[MockServer], server: MockServer, pem: Path) -> tuple[int, str, dict[str, str]]:

@@ -6,7 +6,6 @@ whose shapes the 3.34 slice describes pass while the others show the differences
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import kit_commands
@@ -14,7 +13,7 @@ import pytest
 from broken_server import BrokenMarkets, RefusingMarkets, serving_through
 from test_check import SEED, _summary
 
-from mockexchange.contract.kalshi.account import KEY_ID, private_key_pem_text, seed
+from mockexchange.contract.kalshi.account import KEY_ID, seed
 from mockexchange.schema.refinements import MARKET_DATA_READS
 from mockexchange.server import MockServer
 
@@ -33,13 +32,6 @@ BROKEN_EXAMPLES = LEGACY_EXAMPLES = "6"
 REFUSED_EXAMPLES = "1"
 
 
-@pytest.fixture(scope="module")
-def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys") / "contract.pem"
-    path.write_text(private_key_pem_text())
-    return path
-
-
 def check(server: MockServer, pem: Path, *extra: str) -> tuple[int, str, dict[str, str]]:
     """`contract check` of the market data reads, in this process (kit_commands.check_here), the fuzzing phase
     alone: exit status, what it printed, the summary by operation."""
@@ -48,14 +40,6 @@ def check(server: MockServer, pem: Path, *extra: str) -> tuple[int, str, dict[st
     )
     out = result.stdout + result.stderr
     return result.returncode, out, _summary(result.stdout) if "violation(s) in" in result.stdout else {}
-
-
-@pytest.fixture
-def started() -> Iterator[list[MockServer]]:
-    servers: list[MockServer] = []
-    yield servers
-    for server in servers:
-        server.stop()
 
 
 def serve(started: list[MockServer], server: MockServer) -> MockServer:

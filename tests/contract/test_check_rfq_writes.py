@@ -7,7 +7,6 @@ refusals, not failures, and a server that breaks a write is named by operation a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import kit_commands
@@ -17,26 +16,11 @@ from broken_server import serving_through
 from test_check import SEED
 from test_order_checks import _section
 
-from mockexchange.contract.kalshi.account import ASKER, ASKER_KEY_ID, KEY_ID, private_key_pem_text, seed
+from mockexchange.contract.kalshi.account import ASKER, ASKER_KEY_ID, KEY_ID, seed
 from mockexchange.schema.write_rules import COMMUNICATION_WRITES, TWO_PARTY_WRITES
 from mockexchange.server import MockServer
 
 pytestmark = pytest.mark.slow  # each runs schemathesis in a child process (conftest.py)
-
-
-@pytest.fixture(scope="module")
-def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys") / "contract.pem"
-    path.write_text(private_key_pem_text())
-    return path
-
-
-@pytest.fixture
-def started() -> Iterator[list[MockServer]]:
-    servers: list[MockServer] = []
-    yield servers
-    for server in servers:
-        server.stop()
 
 
 def check(started: list[MockServer], server: MockServer, pem: Path, *extra: str) -> tuple[int, str]:

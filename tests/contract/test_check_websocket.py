@@ -17,17 +17,10 @@ from held_port import held_port
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.cli import main
-from mockexchange.contract.kalshi.account import KEY_ID, private_key_pem_text, seed
+from mockexchange.contract.kalshi.account import KEY_ID, seed
 from mockexchange.server import MockServer
 
 BOOKED, OTHER = "KXCONTRACT-04-T0", "KXCONTRACT-04-T1"  # open, with the house's books (contract/kalshi/account.py)
-
-
-@pytest.fixture(scope="module")
-def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys") / "contract.pem"
-    path.write_text(private_key_pem_text())
-    return path
 
 
 @contextmanager
