@@ -74,6 +74,7 @@ def test_each_party_sees_its_own_and_the_bystander_only_the_rfq(mock):
         q2 = mock.create_quote("maker2", rfq["rfq_id"], "0.38", "0.58", False, subaccount=0)
         readers["asker"].wait(lambda f: len(data_of(f)) >= 3)
         readers["maker2"].wait(lambda f: len(data_of(f)) >= 2)
+        readers["maker1"].wait(lambda f: len(data_of(f)) >= 2)
         [(own1, msg1)] = [(f["type"], f["msg"]) for f in data(readers["maker1"])[1:]]
         assert (own1, msg1["quote_id"], msg1["rfq_creator_id"]) == ("quote_created", q1["quote_id"], OBSCURED_ID)
         assert msg1["quote_creator_id"] == ids["maker1"]

@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives import serialization
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem, public_key_pem
 from mockexchange.contract.kalshi.orders import place_resting, values_for
 from mockexchange.contract.kalshi.rfq_setup import prepare
-from mockexchange.contract.kalshi.suite import BASE_PATH
 from mockexchange.control import Control
 from mockexchange.schema.write_rules import NUMBERED_SUBACCOUNTS, AccountValues
 from mockexchange.testing.in_process import InProcess
@@ -192,6 +191,8 @@ def seed_rfq_writes(control: Control, app: Any) -> dict[str, tuple[str, ...]]:
     proposal to the member. `app`: the mock's ASGI app. AccountValues' communications write fields."""
     made = control.create_key(ASKER, key_id=ASKER_KEY_ID, key_type="ed25519")
     asker = KalshiSigner.from_pem(ASKER_KEY_ID, made["private_key_pem"])
+    from mockexchange.contract.kalshi.suite import BASE_PATH  # (the suites' module needs the contract extra)
+
     client = httpx.Client(transport=InProcess(app))
     found = prepare(f"http://testserver{BASE_PATH}", signer(), asker, ORDER_MARKETS, client=client)
     if found.problems:  # the suite judges the writes on these records: a record not made is the mock's bug
