@@ -145,8 +145,8 @@ class Communications:
         with state.lock:
             self.run_due()
             account = state.account(user_id)
-            self._known(account, create.subaccount)
-            market = self._open_market(ticker)
+            self.known_subaccount(account, create.subaccount)
+            market = self.open_market(ticker)
             held = kept.open_rfqs.get(user_id, {})
             existing = kept.rfqs[held[ticker]] if ticker in held else None
             if existing is not None and not create.replace_existing:
@@ -156,7 +156,7 @@ class Communications:
                 raise _refused(f"a user has at most {MAX_OPEN_RFQS} open RFQs (delete one first)", "too_many_rfqs", 409)
             if existing is not None:
                 self._check_closable(existing)
-            self._check_new_id(create.rfq_id, kept.rfqs, "RFQ")
+            self.check_new_id(create.rfq_id, kept.rfqs, "RFQ")
             # Checked: from here on nothing is refused.
             now = state.clock.now()
             self.communications_id_of(user_id)
@@ -209,8 +209,8 @@ class Communications:
             if rfq.user_id == user_id:
                 raise _refused("a user cannot quote its own RFQ (a self trade)", "self_trade")
             account = state.account(user_id)
-            self._known(account, create.subaccount)
-            market = self._open_market(rfq.market_ticker)
+            self.known_subaccount(account, create.subaccount)
+            market = self.open_market(rfq.market_ticker)
             for name, bid in (("yes_bid", create.yes_bid), ("no_bid", create.no_bid)):
                 if bid and not is_level(market.price_level_structure, bid):
                     raise _refused(f"{name} {price(bid)} is not on the price grid of {market.ticker!r} "
@@ -222,7 +222,7 @@ class Communications:
             if previous is None and len(kept.live_quotes.get(user_id, ())) >= MAX_LIVE_QUOTES:
                 raise _refused(f"a user has at most {MAX_LIVE_QUOTES} live quotes (delete one first)",
                                "too_many_quotes", 409)  # fmt: skip
-            self._check_new_id(create.quote_id, kept.quotes, "quote")
+            self.check_new_id(create.quote_id, kept.quotes, "quote")
             rule = self.fee_rule_for(market.ticker, None)
             yes_contracts, no_contracts = side_counts(rfq, create.yes_bid, create.no_bid, rule)
             # Checked: from here on nothing is refused.
@@ -270,7 +270,7 @@ class Communications:
             side = accept.accepted_side
             if not quote.contracts_on(side) or not (quote.yes_bid if side == "yes" else quote.no_bid):
                 raise _refused(f"quote {quote.quote_id!r} offers no {side} side", "invalid_parameters")
-            market = self._open_market(quote.market_ticker)
+            market = self.open_market(quote.market_ticker)
             account = state.account(rfq.user_id)
             cost = creator_cost(quote, side, self.fee_rule_for(market.ticker, None))
             if account.cash.get((rfq.subaccount, market.exchange_index), 0) < cost:
@@ -426,13 +426,13 @@ class Communications:
 
     # -- steps -------------------------------------------------------------------------------------------------------
 
-    def _known(self, account: Account, subaccount: int) -> None:
+    def known_subaccount(self, account: Account, subaccount: int) -> None:
         try:
             self.known(account, subaccount, "subaccount")
         except Refusal as exc:
             raise _refused(str(exc), "invalid_parameters") from None
 
-    def _open_market(self, ticker: str) -> Market:
+    def open_market(self, ticker: str) -> Market:
         """The market, if it trades now (not found; closed)."""
         market = self.state.markets.get(ticker)
         if market is None:
@@ -444,7 +444,7 @@ class Communications:
             raise _refused(f"{self.state.exchange.refusal()}: it takes no RFQs or quotes", "exchange_closed", 409)
         return market
 
-    def _check_new_id(self, given: str | None, held: Mapping[str, object], what: str) -> None:
+    def check_new_id(self, given: str | None, held: Mapping[str, object], what: str) -> None:
         if given is not None and given in held:
             raise _refused(f"{what} {given!r} exists already", "conflict", 409)
 

@@ -164,16 +164,16 @@ class RfqBatches:
         state, kept, talk = self.state, self.kept, self.communications
         with state.lock:
             self.run_due()
-            talk._known(state.account(user_id), create.subaccount)
+            talk.known_subaccount(state.account(user_id), create.subaccount)
             if create.client_batch_id and any(
                 batch.user_id == user_id and batch.client_batch_id == create.client_batch_id
                 for batch in kept.batches.values()
             ):
                 raise _refused(f"client_batch_id {create.client_batch_id!r} is in use already", "conflict", 409)
-            markets = [talk._open_market(child.market_ticker) for child in create.children]
-            talk._check_new_id(create.rfq_batch_id, kept.batches, "RFQ batch")
+            markets = [talk.open_market(child.market_ticker) for child in create.children]
+            talk.check_new_id(create.rfq_batch_id, kept.batches, "RFQ batch")
             for child in create.children:
-                talk._check_new_id(child.rfq_id, self.rfqs.rfqs, "RFQ")
+                talk.check_new_id(child.rfq_id, self.rfqs.rfqs, "RFQ")
             closing = self._room(user_id, len(create.children), create.replace_existing)
             # Checked: from here on nothing is refused.
             now = state.clock.now()
@@ -244,20 +244,20 @@ class RfqBatches:
                 raise _refused(f"RFQ batch {batch.rfq_batch_id!r} is {batch.status}", "rfq_closed", 409)
             if batch.user_id == user_id:
                 raise _refused("a user cannot quote its own RFQ batch (a self trade)", "self_trade")
-            talk._known(state.account(user_id), create.subaccount)
+            talk.known_subaccount(state.account(user_id), create.subaccount)
             entries = {entry.rfq_id: entry for entry in create.quotes}
             if entries.keys() != set(batch.rfq_ids) or len(entries) != len(create.quotes):
                 raise _refused("a batch quote prices every child RFQ of the batch, each exactly once",
                                "invalid_parameters")  # fmt: skip
             children = [self.rfqs.rfqs[rfq_id] for rfq_id in batch.rfq_ids]
             for rfq in children:
-                _on_grid(talk._open_market(rfq.market_ticker), entries[rfq.rfq_id].yes_bid, entries[rfq.rfq_id].no_bid)
+                _on_grid(talk.open_market(rfq.market_ticker), entries[rfq.rfq_id].yes_bid, entries[rfq.rfq_id].no_bid)
             previous = next((held for held in kept.quotes_of(batch.rfq_batch_id)
                              if held.user_id == user_id and held.status == BATCH_QUOTE_OPEN), None)  # fmt: skip
             if previous is None and len(kept.live_quotes.get(user_id, ())) >= MAX_LIVE_BATCH_QUOTES:
                 raise _refused(f"a user has at most {MAX_LIVE_BATCH_QUOTES} live batch quotes (delete one first)",
                                "too_many_quotes", 409)  # fmt: skip
-            talk._check_new_id(create.batch_quote_id, kept.batch_quotes, "batch quote")
+            talk.check_new_id(create.batch_quote_id, kept.batch_quotes, "batch quote")
             # Checked: from here on nothing is refused.
             now = state.clock.now()
             talk.communications_id_of(user_id)
@@ -327,7 +327,7 @@ class RfqBatches:
                                "rfq_batch_quotes_changed", 409)  # fmt: skip
             won = [leader for rfq_id in batch.rfq_ids if (leader := leaders[rfq_id]) is not None]
             for quote in (quote for _, quote in won):
-                self.communications._open_market(quote.market_ticker)
+                self.communications.open_market(quote.market_ticker)
             self._check_cash(batch, [quote for _, quote in won], side)
             # Checked: from here on nothing is refused.
             batch.status, batch.accepted_side, batch.accepted_ts, batch.updated_ts = BATCH_ACCEPTED, side, now, now

@@ -106,7 +106,7 @@ QUOTE_PARAMS = [
 ]
 
 
-def _id(operation: str, name: str, raw: str) -> str:
+def path_uuid(operation: str, name: str, raw: str) -> str:
     """An id the spec declares a UUID (a path's, or `rfq_id`), as Go's binder reads one; its 400 otherwise (worded as
     oapi-codegen's binder words a text it cannot unmarshal, in Kalshi's parameter shape)."""
     try:
@@ -122,7 +122,7 @@ def _user(ctx: KalshiContext, operation: str, name: str, raw: str | None) -> str
     nobody here), a malformed one a 400."""
     if raw is None or raw in ctx.ledger.state.accounts:
         return raw
-    return _id(operation, name, raw)
+    return path_uuid(operation, name, raw)
 
 
 # -- the caller's communications id -------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def get_rfqs(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
 
 
 def get_rfq(ctx: KalshiContext, key: ApiKey, path: dict[str, str]) -> dict[str, Any]:
-    rfq_id = _id("GetRFQ", "rfq_id", path["rfq_id"])
+    rfq_id = path_uuid("GetRFQ", "rfq_id", path["rfq_id"])
     viewer = owner(key)
     with ctx.ledger.reading():
         comms = ctx.ledger.communications
@@ -221,7 +221,7 @@ def _agreeing(first: str | None, second: str | None, names: str) -> str | None:
     return first if first is not None else second
 
 
-def _size(body: dict[str, Any]) -> dict[str, Any]:
+def sized_by(body: dict[str, Any]) -> dict[str, Any]:
     """The RFQ's count (`contracts_fp`, or whole `contracts`) and target cost (`target_cost_dollars`, or the
     deprecated `target_cost_centi_cents`), as the command's plain values."""
     wire_values.read(body, {"contracts_fp": "count"})
@@ -242,7 +242,7 @@ def create_rfq(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> dict[st
     """CreateRFQResponse: the new RFQ's id."""
     user_id, subaccount = _acting(ctx, key, body)
     fields = {name: body[name] for name in RFQ_FLAGS if body[name] is not None}
-    sized = {name: value for name, value in _size(body).items() if value is not None}
+    sized = {name: value for name, value in sized_by(body).items() if value is not None}
     made = commands.execute(ctx, commands.read(CreateRfq, {
         **fields, **sized, "user_id": user_id, "subaccount": subaccount,
     }))  # fmt: skip
@@ -250,7 +250,7 @@ def create_rfq(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> dict[st
 
 
 def delete_rfq(ctx: KalshiContext, key: ApiKey, parts: Parts) -> None:
-    rfq_id = _id("DeleteRFQ", "rfq_id", parts.query["rfq_id"])
+    rfq_id = path_uuid("DeleteRFQ", "rfq_id", parts.query["rfq_id"])
     commands.execute(ctx, commands.read(DeleteRfq, {"user_id": owner(key), "rfq_id": rfq_id}))
 
 
@@ -261,7 +261,7 @@ def get_quotes(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     """GetQuotesResponse: the quotes the caller may read (its own, and those on its RFQs), filtered, newest first."""
     values = parse_query(GET_QUOTES, QUOTE_PARAMS, query)
     viewer = owner(key)
-    rfq_id = None if values["rfq_id"] is None else _id(GET_QUOTES, "rfq_id", values["rfq_id"])
+    rfq_id = None if values["rfq_id"] is None else path_uuid(GET_QUOTES, "rfq_id", values["rfq_id"])
     with ctx.ledger.reading():
         comms = ctx.ledger.communications
         maker = _user(ctx, GET_QUOTES, "quote_creator_user_id", values["quote_creator_user_id"])
@@ -294,8 +294,8 @@ def _quote_row(ctx: KalshiContext, comms: Communications, quote: Quote, viewer: 
 
 def get_quote(ctx: KalshiContext, key: ApiKey, path: dict[str, str], operation: str = "GetQuote") -> dict[str, Any]:
     """GetQuoteResponse: a quote its maker or its RFQ's creator reads (anyone else: 404), of the path's RFQ if named."""
-    quote_id = _id(operation, "quote_id", path["quote_id"])
-    rfq_id = _id(operation, "rfq_id", path["rfq_id"]) if "rfq_id" in path else None
+    quote_id = path_uuid(operation, "quote_id", path["quote_id"])
+    rfq_id = path_uuid(operation, "rfq_id", path["rfq_id"]) if "rfq_id" in path else None
     viewer = owner(key)
     with ctx.ledger.reading():
         comms = ctx.ledger.communications
@@ -328,9 +328,9 @@ def on_quote(command: type[Command], operation: str) -> Callable[[KalshiContext,
 
 def _on_quote(ctx: KalshiContext, key: ApiKey, parts: Parts, command: type[Command], operation: str) -> None:
     path = parts.query
-    fields = {"user_id": owner(key), "quote_id": _id(operation, "quote_id", path["quote_id"])}
+    fields = {"user_id": owner(key), "quote_id": path_uuid(operation, "quote_id", path["quote_id"])}
     if "rfq_id" in path:
-        fields["rfq_id"] = _id(operation, "rfq_id", path["rfq_id"])
+        fields["rfq_id"] = path_uuid(operation, "rfq_id", path["rfq_id"])
     body = parts.body or {}
     if body.get("accepted_side") is not None:
         fields["accepted_side"] = body["accepted_side"]

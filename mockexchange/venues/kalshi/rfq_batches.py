@@ -34,7 +34,7 @@ from mockexchange.core.kalshi.rfq_commands import SIDE
 from mockexchange.core.values import FLAG, Choice, Integer, Listed
 from mockexchange.venues.kalshi import commands, cursors, wire_values
 from mockexchange.venues.kalshi.bodies import UUID, Body, BodyField, at_least
-from mockexchange.venues.kalshi.communications import USER_FILTER, _id, _size
+from mockexchange.venues.kalshi.communications import USER_FILTER, path_uuid, sized_by
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import exchange_refusal, not_found
 from mockexchange.venues.kalshi.order_reads import owner
@@ -100,7 +100,7 @@ BATCH_PARAMS = [
 
 
 def _path_id(parts: dict[str, str], operation: str, name: str = "rfq_batch_id") -> str:
-    return _id(operation, name, parts[name])
+    return path_uuid(operation, name, parts[name])
 
 
 def _refused(exc: LedgerError) -> Exception:
@@ -157,7 +157,7 @@ def _child(child: dict[str, Any], where: str) -> dict[str, Any]:
         raise exchange_refusal(400, None, f"{where}: set exactly one of market_ticker and selected_markets")
     if child["selected_markets"] is not None:
         raise exchange_refusal(404, "not_found", f"{where}: the mock has no multivariate collection to look legs up in")
-    sized = {name: value for name, value in _size({**child, "contracts": None, "target_cost_centi_cents": None})
+    sized = {name: value for name, value in sized_by({**child, "contracts": None, "target_cost_centi_cents": None})
              .items() if value is not None}  # fmt: skip
     return {"market_ticker": child["market_ticker"], **sized}
 
@@ -169,7 +169,7 @@ def create_rfq_batch(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> d
         if body["subtrader_id"] or key.subtrader_id is not None or (member is not None and member.fcm_member):
             raise exchange_refusal(403, "rfq_batch_unavailable", "FCM members cannot create RFQ batches yet")
     children = [_child(child, f"children[{i}]") for i, child in enumerate(body["children"])]
-    sized = {name: value for name, value in _size({**body, "contracts": None, "target_cost_centi_cents": None})
+    sized = {name: value for name, value in sized_by({**body, "contracts": None, "target_cost_centi_cents": None})
              .items() if value is not None}  # fmt: skip
     fields = {name: body[name] for name in BATCH_FLAGS if body[name] is not None}
     if body["client_batch_id"]:
