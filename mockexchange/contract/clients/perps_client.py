@@ -103,6 +103,9 @@ def seed(key_dir: Path) -> Stage:
                     for use in ("updated", "cancelled")}  # fmt: skip
         for side, price in (("bid", "3001"), ("ask", "3002")):  # ETH-PERP's book above its index: a premium
             mock.place_perp_order(MAKER, ticker=ETH, side=side, count="1", price=price, client_order_id=f"eth-{side}")
+        # a whole one-second bar since ETH-PERP's listing, so the premium index has a point however fast the client
+        # asks (a bar starts on a second of the exchange clock)
+        mock.advance_clock(seconds=1)
         now = int(mock.app.control.perps.state.clock.now().timestamp())
         today = datetime.fromtimestamp(now, UTC).date()
         orders["member"] = member_bid
