@@ -41,6 +41,11 @@ from mockexchange.auth.kalshi.keys import PrivateKey, generate_private_key, load
 # tests' coverage cases, made where the test runs rather than in every worker that collects it: tests/coverage_cases.py.
 pytest_plugins = ["tests.cpu_cost", "tests.coverage_cases"]
 
+# Hypothesis keeps the constants it read from each module's source in its storage folder, by default under the working
+# directory: the schemathesis runs of the kit's checks, each in a temporary folder, would read the whole package's
+# source again each (a second of CPU). The suite's processes and their children share the checkout's instead.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(__file__).resolve().parent / ".hypothesis"))
+
 # Every module of the package, once: the pool of constants Hypothesis draws from is then the same whatever runs.
 for _module in pkgutil.walk_packages(mockexchange.__path__, "mockexchange."):
     # hooks: the contract check's child reads its env

@@ -10,16 +10,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import yaml
 
 from mockexchange.schema.fields import response_errors
-from mockexchange.schema.specs import perps_slice_path
+from mockexchange.schema.specs import load_spec, perps_slice_path
 from mockexchange.server import MockServer
 from mockexchange.state.snapshot import fields
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-SLICE = yaml.safe_load(perps_slice_path("openapi.yaml").read_text())
+SLICE = load_spec(str(perps_slice_path("openapi.yaml")))
 TEMPLATES = [
     (re.compile("^/trade-api/v2" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in SLICE["paths"]
 ]

@@ -10,16 +10,15 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-import yaml
 from websockets.sync.client import connect
 
 from mockexchange.schema.frames import message_payloads, payload_validator
-from mockexchange.schema.specs import perps_slice_path
+from mockexchange.schema.specs import load_spec, perps_slice_path
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
 WS_PATH = "/trade-api/ws/v2/margin"
-SLICE = yaml.safe_load(perps_slice_path("asyncapi.yaml").read_text())
+SLICE = load_spec(str(perps_slice_path("asyncapi.yaml")))
 # frame type -> the validators of the messages of that type (`ok` is an update's or a list's)
 VALIDATORS: dict[str, list[Any]] = {}
 for _name, _payload in message_payloads(SLICE, "send"):

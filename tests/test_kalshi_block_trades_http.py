@@ -10,17 +10,16 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from kalshi_http import ok
 from kalshi_orders import T0, M, N, fresh, refused, state
 from module_mocks import client_of, forget, module_mock, signed
 
 from mockexchange.schema.fields import response_errors
-from mockexchange.schema.specs import kalshi_slice_path
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.server import MockServer
 
 PROPOSALS = "/communications/block-trade-proposals"
-SLICE = yaml.safe_load(kalshi_slice_path("openapi.yaml").read_text())
+SLICE = load_spec(str(kalshi_slice_path("openapi.yaml")))
 
 server_fixture = module_mock("server", T0)
 

@@ -11,17 +11,16 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from kalshi_orders import T0, M, N, fresh, state
 from module_mocks import forget, module_mock
 
 from mockexchange.core.kalshi.rfq_records import OBSCURED_ID
 from mockexchange.schema.fields import response_errors
-from mockexchange.schema.specs import kalshi_slice_path
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
-SLICE = yaml.safe_load(kalshi_slice_path("openapi.yaml").read_text())
+SLICE = load_spec(str(kalshi_slice_path("openapi.yaml")))
 TEMPLATES = [
     (re.compile("^/trade-api/v2" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in SLICE["paths"]
 ]

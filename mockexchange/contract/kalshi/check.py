@@ -232,7 +232,8 @@ def _run_schemathesis(
     config_path = tmp / "schemathesis.toml"
     # Unknown parameters are no fault of a request (refinements.UNKNOWN_PARAMETERS). Without --probe-methods, no
     # request but GET: the coverage phase would also try other methods on each path.
-    config = "[generation]\nallow-extra-parameters = false\n"
+    # No example database: a run draws from its seed alone, wherever it runs (the run's folder is a temporary one).
+    config = '[generation]\nallow-extra-parameters = false\ndatabase = "none"\n'
     config += "" if args.probe_methods else "[phases.coverage]\nunexpected-methods = []\n"
     # The writes' answers to valid data are judged by the kit's own check (refusals.py), not schemathesis'.
     config_path.write_text(config + ("" if args.published_only else checks_config_toml()))
