@@ -11,14 +11,15 @@ from typing import Any
 
 import httpx
 
+from mockexchange.contract.kalshi.slicing import parsed_once
 from mockexchange.schema.fields import response_errors
-from mockexchange.schema.specs import load_spec, perps_slice_path
+from mockexchange.schema.specs import perps_slice_path
 from mockexchange.server import MockServer
 from mockexchange.state.snapshot import fields
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-SLICE = load_spec(str(perps_slice_path("openapi.yaml")))
+SLICE = parsed_once(perps_slice_path("openapi.yaml"))
 TEMPLATES = [
     (re.compile("^/trade-api/v2" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in SLICE["paths"]
 ]

@@ -12,13 +12,14 @@ from typing import Any
 
 from websockets.sync.client import connect
 
+from mockexchange.contract.kalshi.slicing import parsed_once
 from mockexchange.schema.frames import message_payloads, payload_validator
-from mockexchange.schema.specs import load_spec, perps_slice_path
+from mockexchange.schema.specs import perps_slice_path
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
 WS_PATH = "/trade-api/ws/v2/margin"
-SLICE = load_spec(str(perps_slice_path("asyncapi.yaml")))
+SLICE = parsed_once(perps_slice_path("asyncapi.yaml"))
 # frame type -> the validators of the messages of that type (`ok` is an update's or a list's)
 VALIDATORS: dict[str, list[Any]] = {}
 for _name, _payload in message_payloads(SLICE, "send"):

@@ -14,12 +14,13 @@ from kalshi_http import ok
 from kalshi_orders import T0, M, N, fresh, refused, state
 from module_mocks import client_of, forget, module_mock, signed
 
+from mockexchange.contract.kalshi.slicing import parsed_once
 from mockexchange.schema.fields import response_errors
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.specs import kalshi_slice_path
 from mockexchange.server import MockServer
 
 PROPOSALS = "/communications/block-trade-proposals"
-SLICE = load_spec(str(kalshi_slice_path("openapi.yaml")))
+SLICE = parsed_once(kalshi_slice_path("openapi.yaml"))
 
 server_fixture = module_mock("server", T0)
 

@@ -14,13 +14,14 @@ import pytest
 from kalshi_orders import T0, M, N, fresh, state
 from module_mocks import forget, module_mock
 
+from mockexchange.contract.kalshi.slicing import parsed_once
 from mockexchange.core.kalshi.rfq_records import OBSCURED_ID
 from mockexchange.schema.fields import response_errors
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.specs import kalshi_slice_path
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
-SLICE = load_spec(str(kalshi_slice_path("openapi.yaml")))
+SLICE = parsed_once(kalshi_slice_path("openapi.yaml"))
 TEMPLATES = [
     (re.compile("^/trade-api/v2" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in SLICE["paths"]
 ]

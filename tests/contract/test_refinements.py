@@ -14,9 +14,10 @@ from schemathesis.core.failures import FailureGroup
 from mockexchange.app import build_app
 from mockexchange.contract.kalshi import suite
 from mockexchange.contract.kalshi.account import seed, signer, values
+from mockexchange.contract.kalshi.slicing import parsed_once
 from mockexchange.schema.refinements import PAGINATED, describe, refine, without_alternatives
 from mockexchange.schema.refs import resolve
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.specs import kalshi_slice_path
 from mockexchange.schema.write_rules import AccountValues
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "contract-kit.md"
@@ -32,7 +33,7 @@ def _parameter(spec: dict, operation_id: str, name: str) -> dict:
 
 
 def test_rules_narrow_parameters_of_a_copy() -> None:
-    published = load_spec(str(kalshi_slice_path("openapi.yaml")))
+    published = parsed_once(kalshi_slice_path("openapi.yaml"))
     before = repr(published)
     refined = refine(published, account=AccountValues(subtrader_ids=("sub-1",)))
     assert repr(published) == before  # the committed slice is not changed
@@ -48,7 +49,7 @@ def test_rules_narrow_parameters_of_a_copy() -> None:
 
 
 def test_paginated_operations_link_to_their_next_page() -> None:
-    refined = refine(load_spec(str(kalshi_slice_path("openapi.yaml"))))
+    refined = refine(parsed_once(kalshi_slice_path("openapi.yaml")))
     for operation_id in PAGINATED:
         ok = resolve(refined, _operation(refined, operation_id)["responses"]["200"])
         assert ok["links"]["next_page"] == {

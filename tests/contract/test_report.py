@@ -32,7 +32,7 @@ def test_curls_sign_cannot_give_stay_as_they_are() -> None:
 
 def test_the_temporary_files_are_said_for_what_they_are() -> None:
     lines = [
-        " ✅  Loaded specification from /tmp/mockexchange-check-abc/openapi.yaml\n",
+        " ✅  Loaded specification from /tmp/mockexchange-check-abc/openapi.json\n",
         "     Configuration:    /tmp/mockexchange-check-abc/schemathesis.toml\n",
         "  - NDJSON: /tmp/mockexchange-check-abc/events.ndjson\n",
     ]

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from mockexchange.contract.kalshi.slicing import parsed_once
 from mockexchange.schema.refinements import COMMUNICATIONS_VALUES, MARKET_VALUES, ORDER_VALUES, refine
 from mockexchange.schema.refs import operations_by_id, resolve
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.specs import kalshi_slice_path
 from mockexchange.schema.write_rules import (
     ACCEPTANCE,
     ACCOUNT_VALUES,
@@ -31,7 +32,7 @@ from mockexchange.schema.write_rules import (
     write_without_read,
 )
 
-PUBLISHED = load_spec(str(kalshi_slice_path("openapi.yaml")))
+PUBLISHED = parsed_once(kalshi_slice_path("openapi.yaml"))
 FULL = AccountValues(
     subtrader_ids=("s-1",), public_keys=("PEM",), api_key_ids=("k-1",), market_tickers=("M-1",),
     transfer_targets=("err_T1",), listed_markets=("M-1", "M-2"), listed_events=("E",), listed_series=("S",),

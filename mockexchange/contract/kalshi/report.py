@@ -46,7 +46,7 @@ class Run:
     def temporary_files(self) -> dict[str, str]:
         """Each file of the temporary folder the report may name, and what to say instead."""
         said = {
-            "openapi.yaml": "the checked slice (a temporary copy)",
+            "openapi.json": "the checked slice (a temporary copy)",
             "schemathesis.toml": "contract check's own (a temporary file)",
         }
         if self.kept_report is None:
