@@ -29,7 +29,7 @@ over_http = suite.load_schema(signer(), base_url="http://127.0.0.1:9/trade-api/v
 # 30 drawn cases per operation in-process, where the answers are judged: with the coverage phase's cases (every
 # boundary and wrong kind of each parameter, whatever the number) they reach each parameter's values and each
 # answer's shapes (empty pages, cursors, filters that match nothing).
-SUITE = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+SUITE = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 # Over HTTP the same app answers draws of the same kinds: the answers' shapes are the in-process run's to judge, and
 # what the transport adds (the server's parsing of every request the coverage phase sends, whatever the number; the
 # headers and bodies on the wire) any drawn case exercises, so 5 drawn per operation where 15 cost three times as much.

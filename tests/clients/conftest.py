@@ -1,14 +1,14 @@
 """Session fixtures for the real-client suites: the client venvs (built once, in parallel), one mock holding a
 portfolio big enough to need many pages (see mockexchange/contract/clients/portfolio.py) and one holding the history
-portfolio for the other portfolio endpoints (see mockexchange/contract/clients/history.py); and `played`, which runs
-one client through one of the matrix's scenes (mockexchange/contract/clients/scenes/) on a fresh mock.
+portfolio for the other portfolio endpoints (see mockexchange/contract/clients/history.py). The matrix's scenes
+(mockexchange/contract/clients/scenes/) run in the matrix's own test.
 
 Nothing here skips. A missing interpreter or a failed install fails the tests that need it, with the reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,9 +16,7 @@ import pytest
 
 from mockexchange.contract.clients.history import HistorySeed, make_history
 from mockexchange.contract.clients.libraries import CLIENTS, ClientEnvError, ensure_venv
-from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME
 from mockexchange.contract.clients.portfolio import PortfolioSeed, build_portfolio
-from mockexchange.contract.clients.scenes.scene import Judge, Scene, play
 from mockexchange.server import MockServer
 
 SUITE_CLIENTS = tuple(CLIENTS.values())
@@ -54,16 +52,3 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HistorySeed]:
         yield built
     finally:
         built.mock.stop()
-
-
-@pytest.fixture
-def played(client_venvs, tmp_path: Path) -> Callable[[Scene, str], dict[str, Judge]]:
-    """`played(scene, client)`: the client (a matrix row's name) through the scene, in its own wire profile, in one run
-    of its script; its checks, judged."""
-
-    def run(scene: Scene, client: str) -> dict[str, Judge]:
-        row = CLIENTS_BY_NAME[client]
-        assert row.spec is not None and row.dialect is not None
-        return play(scene, row.spec, row.dialect, row.profile, tmp_path)
-
-    return run

@@ -25,6 +25,13 @@ from mockexchange.contract.clients.matrix import (
     Matrix,
     run_matrix,
 )
+from mockexchange.contract.clients.scenes.account import ACCOUNT
+from mockexchange.contract.clients.scenes.fcm_desk import FCM_DESK
+from mockexchange.contract.clients.scenes.historical import HISTORICAL
+from mockexchange.contract.clients.scenes.markets import MARKETS_SCENE
+from mockexchange.contract.clients.scenes.orders import ORDERS
+from mockexchange.contract.clients.scenes.subaccounts import SUBACCOUNTS
+from mockexchange.contract.clients.user_orders_ws import CHANGES
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
@@ -126,6 +133,33 @@ def test_the_matrix_has_no_failing_cell() -> None:
     perps = matrix.cells["kalshi-sdk"]["perps"].reason
     for call in PERPS_CALLS:
         assert call in perps, (call, shown)
+    # Each scene's cell ran every check the client has operations for, by name (the cell's reason names them)
+    official = ("kalshi-sdk", "kalshi-python-sync", "kalshi-python-async")
+    legacy_checks = {
+        "account": ["keys made", "a key deleted", "keys listed"],  # 3.2.0 has no AccountApi
+        "fcm-desk": ["orders"],  # nor any FcmApi operation but get_fcm_orders
+        "markets": [c.name for c in MARKETS_SCENE.checks if c.name != "two books"],  # nor GetMarketOrderbooks
+    }
+    for column, scene in (("account", ACCOUNT), ("fcm-desk", FCM_DESK), ("historical", HISTORICAL),
+                          ("markets", MARKETS_SCENE), ("orders", ORDERS), ("subaccounts", SUBACCOUNTS)):  # fmt: skip
+        for client in official:
+            assert _ran([c.name for c in scene.checks]) in matrix.cells[client][column].reason, (client, column, shown)
+        if column in legacy_checks:
+            legacy_reason = matrix.cells["kalshi-python-sync-3.2.0"][column].reason
+            assert _ran(legacy_checks[column]) in legacy_reason, (column, shown)
+    # kalshi-sdk's Market raises on both market reads; 3.2.0's Orderbook drops the integer levels: findings named
+    liquidity = "raises ValidationError: its Market requires `liquidity_dollars`, which 3.34.0's Market does not have"
+    for read in ("markets", "market"):
+        assert f"; {read} {liquidity}" in matrix.cells["kalshi-sdk"]["markets"].reason, shown
+    assert "; book: its Orderbook calls" in matrix.cells["kalshi-python-sync-3.2.0"]["markets"].reason, shown
+    # what raised inside a client while it traded is exactly the known finding (kalshi-sdk's unnamed order), no other
+    for client, raised in (("kalshi-sdk", ["unnamed raises ValidationError"]), ("kalshi-python-sync", []),
+                           ("kalshi-python-async", [])):  # fmt: skip
+        said = matrix.cells[client]["orders"].reason.split("; ")
+        assert [part.split(":")[0] for part in said if " raises " in part] == raised, (client, shown)
+    assert f"subscribe_user_orders(): {len(CHANGES)} UserOrdersMessage (" in matrix.cells["kalshi-sdk"]["orders"].reason
+    book_ws = matrix.cells["kalshi-sdk"]["orderbook-ws"].reason
+    assert "from the snapshot and 8 deltas (seq 1..9, no gap)" in book_ws, shown
     # Each Kalshi client runs an RFQ with two keys through every check of the scene, each answer equal to the ledger's
     # RFQ, quote and fills (mockexchange/contract/clients/scenes/rfqs.py); 3.2.0, on the legacy profile by the quote's
     # id, has no block trades and cannot accept (its AcceptQuoteRequest takes accepted_side as 'true' or 'false'): a
@@ -213,3 +247,8 @@ def test_the_junit_report_passes_notes_and_findings_and_skips_what_a_client_lack
     for passed in (("kalshi-sdk", "balance"), ("kalshi-sdk", "websocket"), ("kalshi-sdk", "generated")):
         assert cases[passed].find("failure") is None and cases[passed].find("skipped") is None
     assert cases[("kalshi-sdk", "generated")].find("system-out").text == "findings: 2 broke"
+
+
+def _ran(checks: list[str]) -> str:
+    """How a scene's cell names the checks it ran (scenes/scene.py's `scene_verdict`)."""
+    return f"{len(checks)} check{'' if len(checks) == 1 else 's'} ({', '.join(checks)})"

@@ -10,9 +10,8 @@ does not have is not its to pass: what is left is the client's cell.
 
 `plan` turns a scene into calls of the client-script plan format (client_harness.py), each naming its mock and key,
 so a scene's calls can share one run of a client's script with other calls (the matrix runs a client's every read and
-scene in one); `judge` runs the checks on the outcomes; `play` does both for one client and one scene (the suites in
-tests/clients/). A check notes what differs through its `Judge` and goes on; a call that did not answer as the check
-needs ends that check with the reason (`Unmet`).
+scene in one); `judge` runs the checks on the outcomes. A check notes what differs through its `Judge` and goes on;
+a call that did not answer as the check needs ends that check with the reason (`Unmet`).
 """
 
 from __future__ import annotations
@@ -26,8 +25,6 @@ from typing import Any
 
 from mockexchange.contract.clients.checks import ClientVerdict, compact_error, compare_rows
 from mockexchange.contract.clients.dialects import Dialect, Field
-from mockexchange.contract.clients.libraries import ClientSpec
-from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.server import MockServer
 
@@ -260,16 +257,6 @@ def judge(
         except Unmet as unmet:
             seen.problems.append(str(unmet))
     return found
-
-
-def play(scene: Scene, spec: ClientSpec, dialect: Dialect, profile: str, work_dir: Path) -> dict[str, Judge]:
-    """One client through one scene on a fresh mock of `profile`, in one run of its script: its checks, judged."""
-    stage = scene.seed(work_dir, profile)
-    try:
-        outcomes = run_plan(spec, stage, plan(scene, dialect, stage), work_dir)
-        return judge(scene, dialect, stage, outcomes)
-    finally:
-        stage.mock.stop()
 
 
 def problems(found: Mapping[str, Judge]) -> dict[str, list[str]]:
