@@ -26,13 +26,14 @@ READS = [operation for operation in KALSHI_OPERATIONS if operation not in KALSHI
 in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, account=values(**ORDERS), operations=READS)
 over_http = suite.load_schema(signer(), base_url="http://127.0.0.1:9/trade-api/v2", account=values(), operations=READS)
 
-# 30 drawn cases per operation in-process, where the answers are judged: with the coverage phase's cases (every
+# 15 drawn cases per operation in-process, where the answers are judged: with the coverage phase's cases (every
 # boundary and wrong kind of each parameter, whatever the number) they reach each parameter's values and each
-# answer's shapes (empty pages, cursors, filters that match nothing).
+# answer's shapes (empty pages, cursors, filters that match nothing). 30 reached no line of the mock's more (measured
+# with coverage over the package: 22,508 lines against 22,507, the few apart as often one way as the other).
 SUITE = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 # Over HTTP the same app answers draws of the same kinds: the answers' shapes are the in-process run's to judge, and
 # what the transport adds (the server's parsing of every request the coverage phase sends, whatever the number; the
-# headers and bodies on the wire) any drawn case exercises, so 5 drawn per operation where 15 cost three times as much.
+# headers and bodies on the wire) any drawn case exercises, so 5 drawn per operation.
 OVER_HTTP = settings(SUITE, max_examples=5)
 # 25 walks of up to 6 steps, each from a drawn first page of a paginated read along its next-page links.
 STATEFUL = settings(max_examples=25, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck))
