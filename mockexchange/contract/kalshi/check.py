@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.contract import extra
+from mockexchange.contract.kalshi.child_env import BASE_PATH_ENV, KEY_ID_ENV, PRIVATE_KEY_ENV
 from mockexchange.contract.kalshi.discovery import (
     Discovered,
     discover,
@@ -60,10 +61,6 @@ EXIT_USAGE = 2  # bad arguments: an unreadable key or slice, a bad option; the k
 EXIT_UNREACHABLE = 3  # nothing answered: connection refused, a timeout, TLS, DNS
 EXIT_REFUSED = 4  # the key was refused: on the first signed request, or on every answer of the run
 PHASES = "examples,coverage,fuzzing,stateful"
-# How the child process learns the key (never on a command line) and the path prefix it signs.
-KEY_ID_ENV = "MOCKEXCHANGE_CONTRACT_KEY_ID"
-PRIVATE_KEY_ENV = "MOCKEXCHANGE_CONTRACT_PRIVATE_KEY"  # a path to the PEM
-BASE_PATH_ENV = "MOCKEXCHANGE_CONTRACT_BASE_PATH"
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import schemathesis
 
-from mockexchange.contract.kalshi.check import BASE_PATH_ENV, KEY_ID_ENV, PRIVATE_KEY_ENV
+from mockexchange.contract.kalshi.child_env import BASE_PATH_ENV, KEY_ID_ENV, PRIVATE_KEY_ENV
 from mockexchange.contract.kalshi.suite import BASE_PATH, signing_auth
 from mockexchange.testing.signing import KalshiSigner
 

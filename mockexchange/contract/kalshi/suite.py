@@ -24,7 +24,6 @@ from schemathesis.hooks import HookContext
 
 from mockexchange.contract.kalshi import acceptance  # noqa: F401 (registers the kit's ReadAcceptance check)
 from mockexchange.contract.kalshi.refusals import checks_config, note_drawn, served_from
-from mockexchange.contract.kalshi.slicing import committed_openapi
 from mockexchange.schema.fields import MAX_LISTED, response_errors
 from mockexchange.schema.refinements import PAGINATED, refine, valid_combination, without_alternatives
 from mockexchange.schema.write_rules import AccountValues
@@ -79,6 +78,10 @@ def load_schema(
 ) -> schemathesis.BaseSchema:
     """A schemathesis schema bound to a server (a base URL ending in /trade-api/v2, or an ASGI app) and a key;
     `account`: what exists on the key's account, for the fields only it satisfies (schema/write_rules.py)."""
+    # (imported here: the slicing reads every venue's registration, which the check's schemathesis process, importing
+    # this module for its signing, does without)
+    from mockexchange.contract.kalshi.slicing import committed_openapi
+
     document = spec if spec is not None else committed_openapi()
     if not published_only:
         document = refine(document, account=account)
