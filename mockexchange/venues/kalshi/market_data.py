@@ -8,12 +8,14 @@ each rendered once per profile (records never change). None of them lags (docs/k
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import Any
 
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import Trade
 from mockexchange.core.kalshi.positions import buys_yes
 from mockexchange.core.kalshi.units import count_units, price_units
+from mockexchange.core.stepping import EVERYTHING, Footprint
 from mockexchange.core.values import FLAG, Integer
 from mockexchange.venues.kalshi import history
 from mockexchange.venues.kalshi.context import KalshiContext
@@ -60,26 +62,29 @@ def get_market_orderbooks(ctx: KalshiContext, key: Any, values: Any) -> dict[str
         return {"orderbooks": [{"ticker": t, "orderbook_fp": _book(ctx, t, None)} for t in tickers]}
 
 
-def trade_of(fill: Fill) -> Trade:
-    """The trade a fill printed: its taker took the fill's side if the fill took, else the other."""
+def trade_of(fill: Fill, blocks: Set[str]) -> Trade:
+    """The trade a fill printed: its taker took the fill's side if the fill took, else the other; a block trade's if
+    its id is among `blocks` (the ledger's `block_trade_ids`)."""
     buys = buys_yes(fill.side, fill.action)
     return Trade(
         fill.fill_id, fill.ticker, count_units(fill.count), price_units(fill.yes_price),
-        "yes" if buys == fill.is_taker else "no", fill.created,
+        "yes" if buys == fill.is_taker else "no", fill.created, bool(blocks) and fill.fill_id in blocks,
     )  # fmt: skip
 
 
 def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
     values = parse_query(GET_TRADES, TRADES_PARAMS, query)
     values["limit"] = values["limit"] or TRADES_LIMIT.default
-    if values.pop("is_block_trade"):
-        return {"trades": [], "cursor": ""}  # the mock prints no block trades
     ticker = values.pop("ticker")
-    index, owner = (ctx.ledger.state.market_trades, ticker) if ticker is not None else (ctx.ledger.state.trades, "")
+    state = ctx.ledger.state
+    index, owner = (state.market_trades, ticker) if ticker is not None else (state.trades, "")
+    blocks, block = state.block_trade_ids, values["is_block_trade"]
+    keep = None if block is None else (lambda fill: (fill.fill_id in blocks) == block)
     render = ctx.profile.trade
     return history.page(ctx, history.Listing(
-        GET_TRADES, index, owner, values, None, lambda fill: render(trade_of(fill)), "trades",
+        GET_TRADES, index, owner, values, keep, lambda fill: render(trade_of(fill, blocks)), "trades",
         cached="trades", lenient=True,
+        footprint=lambda: Footprint.of(markets=(ticker,)) if ticker is not None else EVERYTHING,
     ))  # fmt: skip
 
 
