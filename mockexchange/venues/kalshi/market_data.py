@@ -3,7 +3,9 @@
 
 A book is read as it is at the read, at the book's clock the websocket's deltas count (REST and the `orderbook_delta`
 channel agree). Trades are the ledger's (core/kalshi/market_feed.py): newest first, keyset-paged over its time index,
-each rendered once per profile (records never change). None of them lags (docs/known-differences.md).
+each rendered once per profile (records never change); in a profile with the historical API those printed before the
+cutoff's `trades_created_ts` are `GET /historical/trades`' (`trades_page`, which both read through). None of them
+lags (docs/known-differences.md).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Set
 from typing import Any
 
+from mockexchange.core.kalshi.archive import TRADES
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import Trade
 from mockexchange.core.kalshi.positions import buys_yes
@@ -72,20 +75,33 @@ def trade_of(fill: Fill, blocks: Set[str]) -> Trade:
     )  # fmt: skip
 
 
-def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
-    values = parse_query(GET_TRADES, TRADES_PARAMS, query)
+def trades_page(ctx: KalshiContext, operation: str, query: Any, historical: bool) -> Any:
+    """A page of trades, newest first: those printed from the historical cutoff's `trades_created_ts` on (the live
+    read), or before it (`historical`); every one in a profile without the historical API."""
+    values = parse_query(operation, TRADES_PARAMS, query)
     values["limit"] = values["limit"] or TRADES_LIMIT.default
     ticker = values.pop("ticker")
     state = ctx.ledger.state
     index, owner = (state.market_trades, ticker) if ticker is not None else (state.trades, "")
     blocks, block = state.block_trade_ids, values["is_block_trade"]
     keep = None if block is None else (lambda fill: (fill.fill_id in blocks) == block)
-    render = ctx.profile.trade
+    archive, render = state.archive, ctx.profile.trade
+
+    def bounds() -> tuple[int | None, int | None]:  # (read with the page, under the ledger's lock)
+        if not ctx.profile.historical:
+            return None, None
+        cutoff = archive.cutoff_us(TRADES)
+        return (None, cutoff) if historical else (cutoff, None)
+
     return history.page(ctx, history.Listing(
-        GET_TRADES, index, owner, values, keep, lambda fill: render(trade_of(fill, blocks)), "trades",
-        cached="trades", lenient=True,
+        operation, index, owner, values, keep, lambda fill: render(trade_of(fill, blocks)), "trades",
+        cached="trades", bounds=bounds, lenient=True,
         footprint=lambda: Footprint.of(markets=(ticker,)) if ticker is not None else EVERYTHING,
     ))  # fmt: skip
+
+
+def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
+    return trades_page(ctx, GET_TRADES, query, historical=False)
 
 
 def get_exchange_status(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
