@@ -99,8 +99,14 @@ def test_a_proposal_accepted_by_the_other_side_trades_a_fill_of_each(mock, alice
     balance, positions, fills = money(bob)  # the taker fee: 0.07 x 10 x 0.4 x 0.6
     assert positions == [(M, "-10.00")] and fills == [(seller_order, "yes", "sell", True, "0.168000")]
     assert balance == 10_000 - 600 - 17  # (cents, toward zero: $93.832)
-    # off the book: it prints no trade on the public feed
-    assert ok(alice, "/markets/trades", ticker=M)["trades"] == []
+    # off the book, printed on the public feed as a block trade: bob took it, selling YES
+    (trade,) = ok(alice, "/markets/trades", ticker=M)["trades"]
+    assert (trade["is_block_trade"], trade["taker_outcome_side"], trade["count_fp"], trade["yes_price_dollars"]) == (
+        True, "no", "10.00", "0.4000"
+    )  # fmt: skip
+    assert ok(alice, "/markets/trades", is_block_trade="true")["trades"] == [trade]
+    assert ok(alice, "/markets/trades", ticker=M, is_block_trade="false")["trades"] == []
+    assert ok(alice, f"/markets/{M}")["market"]["volume_fp"] == "10.00"
 
 
 def test_the_maker_side_no_makes_the_seller_the_maker(mock, alice, bob):

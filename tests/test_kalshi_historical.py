@@ -1,6 +1,7 @@
 """Kalshi's historical API, over real HTTP: the cutoff's four timestamps, and the fills, orders and positions it moves
 from the live reads to /historical/fills, /historical/orders and /historical/positions; seeding from the Python API,
-the admin API and a scenario; bad input; the legacy profile, which has no historical API."""
+the admin API and a scenario; bad input; the legacy profile, which has no historical API (its market data reads'
+own tests are test_kalshi_historical_markets.py)."""
 
 from __future__ import annotations
 
@@ -380,17 +381,22 @@ def test_the_cutoff_is_public_as_the_spec_says(mock):
 
 
 @pytest.mark.parametrize(
-    "path", ["/historical/cutoff", "/historical/fills", "/historical/orders", "/historical/positions"]
-)
+    "path",
+    ["/historical/cutoff", "/historical/fills", "/historical/orders", "/historical/positions", "/historical/markets",
+     "/historical/markets/EV-A", "/historical/markets/EV-A/candlesticks", "/historical/trades"],
+)  # fmt: skip
 def test_the_legacy_profile_has_no_historical_api(legacy, path):
     client = signed(legacy, legacy.create_account("u")["user_id"])
     r = client.get(path)
     assert r.status_code == 404 and r.json() == {"error": {"code": "not_found", "message": "not found"}}
 
 
-def test_the_legacy_profiles_live_fills_ignore_the_cutoff(legacy):
+def test_the_legacy_profiles_live_fills_and_trades_ignore_the_cutoff(legacy):
     legacy.create_account("u", balance_cents=100_000)
     client = signed(legacy, "u")
     ids = fills_at(legacy, 1, 2)
+    legacy.settle("EV-A", "yes")
     legacy.set_historical_cutoff(at=at(60))
     assert [f["fill_id"] for f in ok(client, "/portfolio/fills")["fills"]] == ids[::-1]
+    assert [t["trade_id"] for t in ok(client, "/markets/trades")["trades"]] == ids[::-1]
+    assert [m["ticker"] for m in ok(client, "/markets")["markets"]] == ["EV-A"]

@@ -1,7 +1,8 @@
-"""Kalshi's market data misbehaves like the rest, over real HTTP: a fault rule on any of its twelve routes answers as
-configured (a status in Kalshi's shape, a delay, a dropped connection), the rate limits charge every one of them (to
-the key a request names, else to the address; 429 in Kalshi's shape), and the REST lag, which lags the portfolio's
-reads, leaves them answering now (docs/known-differences.md: market data is not lagged)."""
+"""Kalshi's market data misbehaves like the rest, over real HTTP: a fault rule on any of its sixteen routes (the
+historical API's four among them) answers as configured (a status in Kalshi's shape, a delay, a dropped connection),
+the rate limits charge every one of them (to the key a request names, else to the address; 429 in Kalshi's shape),
+and the REST lag, which lags the portfolio's reads, leaves them answering now (docs/known-differences.md: market data
+is not lagged)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from mockexchange.venues.kalshi.table import OPERATIONS
 
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
 FED = "KXFED-26DEC-T4.00"
+OLD = "KXFED-26DEC-T3.00"  # settled before the historical cutoff: the historical API's market
 WALL = ManualClock(START)  # the buckets refill on it (never, here), and requests are signed by it
 V2 = "/trade-api/v2"
 CANDLES = {"start_ts": 0, "end_ts": 2_000_000_000, "period_interval": 60}
@@ -37,6 +39,10 @@ ROUTES = {
     "GetSeriesList": ("/series", {}),
     "GetSeries": ("/series/KXFED", {}),
     "GetExchangeStatus": ("/exchange/status", {}),
+    "GetHistoricalMarkets": ("/historical/markets", {}),
+    "GetHistoricalMarket": (f"/historical/markets/{OLD}", {}),
+    "GetMarketCandlesticksHistorical": (f"/historical/markets/{OLD}/candlesticks", CANDLES),
+    "GetTradesHistorical": ("/historical/trades", {}),
 }
 
 
@@ -51,6 +57,9 @@ def mock() -> Iterator[MockServer]:
         server.create_market(FED)
         server.set_book(FED, yes=[["0.40", "10"]], no=[["0.55", "5"]])
         server.fill("u", FED, "yes", "buy", "2", "0.45")
+        server.create_market(OLD)
+        server.settle(OLD, "no")
+        server.set_historical_cutoff(market_settled_ts="2026-03-03T00:00:00Z")
         yield server
 
 

@@ -205,6 +205,14 @@ PARAMETER_RULES += (
         {"items": {"type": "string", "minLength": 1, "maxLength": 200}}, from_request=False,
     ),
 )  # fmt: skip
+# The historical API's market data (issue 55): the live reads' rules.
+HISTORICAL_MARKET_READS = ("GetHistoricalMarkets", "GetHistoricalMarket", "GetMarketCandlesticksHistorical",
+                           "GetTradesHistorical")  # fmt: skip
+PARAMETER_RULES += (
+    one_event_rule(("GetHistoricalMarkets",)),
+    list_rule(("GetHistoricalMarkets",), "tickers", 1000, "tickers"),
+    empty_is_absent(("GetHistoricalMarkets",), "mve_filter", "no filter", ("exclude",)),
+)
 # Orders (issue 28): the reads' filters and the order writes' query parameters.
 ORDER_READS = ("GetOrders", "GetOrder", "GetOrderQueuePositions", "GetOrderQueuePosition")
 PARAMETER_RULES += (
@@ -243,6 +251,8 @@ MARKET_VALUES: tuple[AccountValue, ...] = (
                  "a series the exchange lists, one whose markets the kit knows"),
     AccountValue(("GetMarketCandlesticks",), "path:ticker", "candle_markets",
                  "a market of that series (another series' market is a 404)"),
+    AccountValue(("GetHistoricalMarket", "GetMarketCandlesticksHistorical"), "path:ticker", "historical_markets",
+                 "a market the historical API holds (any other is a 404)"),
 )  # fmt: skip
 # The communications API's ids: what the account can see (contract/kalshi/discovery.py finds them).
 COMMUNICATIONS_VALUES: tuple[AccountValue, ...] = (
@@ -254,7 +264,7 @@ COMMUNICATIONS_VALUES: tuple[AccountValue, ...] = (
 # Reads whose valid requests a faithful server answers 2xx: a run in which one of them answered valid requests
 # and accepted none fails (contract/kalshi/acceptance.py), as a server that refuses every request, however it words
 # it, must.
-ACCEPTING_READS = MARKET_DATA_READS
+ACCEPTING_READS = MARKET_DATA_READS + HISTORICAL_MARKET_READS
 ACCEPTING = (
     "valid requests must be accepted: a run in which the operation answered valid requests and accepted (2xx) none "
     "fails, whatever it answered (401 and 403 are the auth verdict's, 5xx the server-error check's)"
@@ -291,6 +301,12 @@ def _one_time_family(query: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
+def _one_market_filter(query: dict[str, Any]) -> dict[str, Any]:
+    """GetHistoricalMarkets' filters exclude each other: the first given (not empty) is kept."""
+    given = [name for name in ("tickers", "event_ticker", "series_ticker") if query.get(name) not in (None, "")]
+    return {k: v for k, v in query.items() if k not in given[1:]}
+
+
 def _not_both_market_lists(query: dict[str, Any]) -> dict[str, Any]:
     nested = str(query.get("with_nested_markets")).lower() in ("true", "1", "t")
     if nested and str(query.get("exclude_markets")).lower() in ("true", "1", "t"):
@@ -310,6 +326,12 @@ COMBINATION_RULES: tuple[CombinationRule, ...] = (
         ("GetEvent",),
         "exclude_markets cannot be combined with with_nested_markets=true: a 400 (excluded_with)",
         _not_both_market_lists,
+    ),
+    CombinationRule(
+        ("GetHistoricalMarkets",),
+        "tickers, event_ticker and series_ticker exclude each other (the spec: one filter at a time): two are a 400 "
+        "(excluded_with)",
+        _one_market_filter,
     ),
 )
 
@@ -449,7 +471,7 @@ PAGINATED: tuple[str, ...] = (
     "GetSubaccountTransfers",
 )  # fmt: skip
 PAGINATED += HISTORICAL_READS
-PAGINATED += ("GetMarkets", "GetEvents", "GetTrades")
+PAGINATED += ("GetMarkets", "GetEvents", "GetTrades", "GetHistoricalMarkets", "GetTradesHistorical")
 PAGINATED += ("GetOrders",)
 PAGINATED += COMMUNICATIONS_LISTS
 

@@ -70,6 +70,7 @@ class AccountValues:
     listed_series: tuple[str, ...] = ()
     candle_series: tuple[str, ...] = ()
     candle_markets: tuple[str, ...] = ()
+    historical_markets: tuple[str, ...] = ()  # markets the historical API holds (settled before its cutoff)
     # Orders (`contract check --orders`; the suites' seed_orders): open markets on whole cents, all on one exchange
     # index, that take orders; that index; the account's orders (any status) and the resting ones the kit placed to
     # be changed (all bids of the first order market, without a client order id); the order groups it may name, and

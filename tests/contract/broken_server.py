@@ -23,6 +23,13 @@ frame writer out of the scope, so the venue sends every frame through ASGI, wher
   missing).
 - `GET /communications/id`: `communications_id` is a JSON number.
 
+`BrokenHistorical` breaks the historical API's market data reads instead:
+
+- `GET /historical/markets`: every market's `volume_fp` is a JSON number, not a fixed-point string.
+- `GET /historical/markets/{ticker}`: the market lacks `ticker` (a required field).
+- `GET /historical/markets/{ticker}/candlesticks`: its `ticker` is a JSON number, each candle's `volume` too.
+- `GET /historical/trades`: every trade's `is_block_trade` is a string (`"false"`), not a boolean.
+
 `RefusingMarkets` answers every market data read with Kalshi's 404 `not_found`, discovery's reads included; with
 `listings=True`, all but the two listings (`GET /markets` and `GET /events`), so the kit knows what to name.
 """
@@ -134,6 +141,42 @@ def _break_communications(path: str, body: bytes) -> bytes:
         data["quote"]["rfqId"] = data["quote"].pop("rfq_id")
     elif tail == "/communications/id":
         data["communications_id"] = 7
+    else:
+        return body
+    return orjson.dumps(data)
+
+
+class BrokenHistorical:
+    """ASGI middleware that breaks the wrapped mock's historical market data answers as listed above."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or "/historical/" not in scope["path"]:
+            await self.app(scope, receive, send)
+            return
+        status, headers, body = await capture(self.app, scope, receive)
+        if status == 200:
+            body = _break_historical(scope["path"], body)
+        await send_bytes(send, status, headers, body)
+
+
+def _break_historical(path: str, body: bytes) -> bytes:
+    data = orjson.loads(body)
+    tail = path.split("/trade-api/v2", 1)[-1]
+    if tail == "/historical/markets":
+        for market in data["markets"]:
+            market["volume_fp"] = float(market["volume_fp"])
+    elif tail.startswith("/historical/markets/") and tail.endswith("/candlesticks"):
+        data["ticker"] = 7
+        for candle in data["candlesticks"]:
+            candle["volume"] = float(candle["volume"])
+    elif tail.startswith("/historical/markets/"):
+        del data["market"]["ticker"]
+    elif tail == "/historical/trades":
+        for trade in data["trades"]:
+            trade["is_block_trade"] = str(trade["is_block_trade"]).lower()
     else:
         return body
     return orjson.dumps(data)

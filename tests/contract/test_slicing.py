@@ -94,6 +94,10 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/historical/positions"),
         ("GET", "/historical/fills"),
         ("GET", "/historical/orders"),
+        ("GET", "/historical/markets"),
+        ("GET", "/historical/markets/{ticker}"),
+        ("GET", "/historical/markets/{ticker}/candlesticks"),
+        ("GET", "/historical/trades"),
         # An FCM member's desk
         ("GET", "/fcm/fills"),
         ("GET", "/fcm/orders"),

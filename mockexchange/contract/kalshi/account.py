@@ -38,6 +38,9 @@ TRANSFER_MARKETS = tuple(f"KXCONTRACT-{e:02d}-T{m}" for e in (4, 6) for m in ran
 SERIES = "KXCONTRACT"
 EVENTS = tuple(f"{SERIES}-{e:02d}" for e in range(9))
 MARKETS = tuple(f"{event}-T{m}" for event in EVENTS[:8] for m in range(5)) + (f"{EVENTS[8]}-T0",)
+# Settled before the markets' historical cutoff: the historical API's markets (GET /markets lists the others).
+HISTORICAL_MARKETS = MARKETS[:10]
+LIVE_MARKETS = MARKETS[10:]
 # The communications API (seed_communications): another user's RFQ the member quotes, and the member's RFQ that user
 # quotes, each an id of a UUID's form (Kalshi's, which the reads' paths take).
 ASKER = "contract-asker"
@@ -80,11 +83,12 @@ def values(**orders: tuple) -> AccountValues:
         api_key_ids=KEYS_TO_DELETE,
         market_tickers=TRANSFER_MARKETS,
         transfer_targets=TRANSFER_TARGETS,
-        listed_markets=MARKETS,
+        listed_markets=LIVE_MARKETS,
         listed_events=EVENTS,
         listed_series=(SERIES,),
         candle_series=(SERIES,),
-        candle_markets=MARKETS,
+        candle_markets=LIVE_MARKETS,
+        historical_markets=HISTORICAL_MARKETS,
         order_group_ids=ORDER_GROUPS,
         deletable_order_group_ids=GROUPS_TO_DELETE,
         rfq_ids=RFQ_IDS,
@@ -99,7 +103,7 @@ def seed(control: Control) -> None:
     for subtrader in SUBTRADERS:
         control.create_account(subtrader, balance_cents=1_000_000, subtrader_of=MEMBER)
     for e in range(8):
-        if e == 4:  # the fills of the first four events are made before the trades' historical cutoff (set below)
+        if e == 4:  # the fills (trades) of the first four events are made before the trades' historical cutoff
             control.advance_clock(seconds=1)
             trades_cutoff = control.clock()["exchange_time"]
         event = f"KXCONTRACT-{e:02d}"
@@ -116,14 +120,15 @@ def seed(control: Control) -> None:
         control.create_order(MEMBER, "KXCONTRACT-06-T0", "yes", "buy", str(i + 1), "0.25", order_id=ended)
         control.cancel_order(ended)
     for e in range(3):
-        if e == 2:  # events 0 and 1 settle before the positions' historical cutoff (archived), event 2 after it
+        if e == 2:  # events 0 and 1 settle before the markets' and positions' cutoff (archived), event 2 after it
             control.advance_clock(seconds=1)
             cutoff = control.clock()["exchange_time"]
         for m in range(5):
             control.settle(f"KXCONTRACT-{e:02d}-T{m}", "yes" if m % 2 else "no")
     control.set_historical_cutoff(
-        trades_created_ts=trades_cutoff, orders_updated_ts=cutoff, market_positions_last_updated_ts=cutoff
-    )
+        market_settled_ts=cutoff, trades_created_ts=trades_cutoff, orders_updated_ts=cutoff,
+        market_positions_last_updated_ts=cutoff,
+    )  # fmt: skip
     for i, status in enumerate(("pending", "applied", "failed") * 4):
         control.deposit(MEMBER, 10_000 + i, status=status)
         control.withdrawal(MEMBER, 1_050 + i, status=status, fee_cents=i % 2 * 25)

@@ -338,7 +338,8 @@ def _listed_line(listed: Discovered) -> str:
     counts = {name: len(values) for name, values in listed.values.items()}
     line = (
         f"the exchange lists (for the market data reads): {counts['listed_markets']} markets, "
-        f"{counts['listed_events']} events, {counts['listed_series']} series"
+        f"{counts['listed_events']} events, {counts['listed_series']} series, "
+        f"{counts['historical_markets']} historical markets"
     )
     return line + "".join(f"; {problem}" for problem in listed.problems)
 

@@ -6,10 +6,11 @@ The communications reads that name an RFQ or a quote (refinements.COMMUNICATIONS
 account can see (`find_communications`): `GET /communications/rfqs` (every user sees every RFQ) and its quotes, made
 (`user_filter=self`) and offered (`rfq_user_filter=self`), a page of each.
 
-Three public reads, signed as the rest (a public route takes a signature too): `GET /markets` and `GET /events` (a
-page of each, at most `LISTED` rows), and `GET /events/{event_ticker}` of the first market's event when the events'
-page does not hold it, for the series a candlestick path names with that market. A read that fails leaves its values
-empty, and says why: the operations that need them are then not expected to accept any request.
+Four public reads, signed as the rest (a public route takes a signature too): `GET /markets`, `GET /events` and
+`GET /historical/markets` (a page of each, at most `LISTED` rows), and `GET /events/{event_ticker}` of the first
+market's event when the events' page does not hold it, for the series a candlestick path names with that market. A
+read that fails leaves its values empty, and says why: the operations that need them are then not expected to accept
+any request.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def discover(base_url: str, signer: KalshiSigner) -> Discovered:
         if markets and markets[0][1] not in series_of:
             event = read(f"/events/{markets[0][1]}", {}, "event")
             series_of.update(_rows([event] if isinstance(event, dict) else None, "event_ticker", "series_ticker"))
+        historical = _rows(read("/historical/markets", {"limit": LISTED}, "markets"), "ticker", "event_ticker")
     candle_series = series_of.get(markets[0][1]) if markets else None
     found.values = {
         "listed_markets": tuple(ticker for ticker, _ in markets),
@@ -104,6 +106,7 @@ def discover(base_url: str, signer: KalshiSigner) -> Discovered:
         "listed_series": tuple(dict.fromkeys(s for s in series_of.values())),
         "candle_series": (candle_series,) if candle_series else (),
         "candle_markets": tuple(t for t, e in markets if candle_series and series_of.get(e) == candle_series),
+        "historical_markets": tuple(ticker for ticker, _ in historical),
     }
     return found
 

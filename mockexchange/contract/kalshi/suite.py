@@ -52,6 +52,8 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetMarkets": {"markets": ("ticker",)},
     "GetEvents": {"events": ("event_ticker",)},
     "GetTrades": {"trades": ("trade_id",)},
+    "GetHistoricalMarkets": {"markets": ("ticker",)},
+    "GetTradesHistorical": {"trades": ("trade_id",)},
     "GetOrders": {"orders": ("order_id",)},
     # the communications API
     "GetRFQs": {"rfqs": ("id",)},

@@ -13,7 +13,8 @@ reads. Once set:
   once every market of the event is settled and the last settled before `market_positions_last_updated_ts` (Kalshi's
   whole-event handoff); the live reads' settled book no longer holds them, so their walks do not grow with the
   archive. Moving the cutoff back moves them back.
-`market_settled_ts` is kept and answered; it moves nothing, as the mock serves no market reads.
+Two cutoffs move nothing here but split what the venue's reads list: markets settled before `market_settled_ts` are
+`/historical/markets`' (`holds_market`), and trades printed before `trades_created_ts` `/historical/trades`'.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ class Archive:
     def cutoff_us(self, name: str) -> int:
         """A cutoff in Unix microseconds (what `TimeIndex.page` bounds by)."""
         return unix_us(self.cutoffs[name])
+
+    def holds_market(self, market: Market) -> bool:
+        """Whether the market is historical: settled before `market_settled_ts`."""
+        settled = market.outcome.settled_time
+        return settled is not None and settled < self.cutoffs[MARKETS]
 
     def order_ended(self, order: Order, when: datetime) -> None:
         self.ended_orders.add(order.user_id, when, EndedOrder(order, order.status, when))

@@ -3,10 +3,11 @@ book, proposed by its buyer or its seller, accepted by the other, executed at on
 
 The execution is one trade between the two, booked as a match's two sides are (filling.py's `fill_of_order`: the
 one road every fill takes; the sides' terms as matching.py makes a match's), off the book: no resting order is
-touched and no trade is printed among the market's trades (docs/known-differences.md). The buyer buys YES at the
-price, the seller sells it; `maker_side` says whose fill is the maker's (yes: the buyer's), each paying the market's
-fee schedule as maker or taker. Both fills are checked first against every bound and each side's cash (run through
-copies, batch_checks.py's `run_bounds`); a side that cannot pay fails the proposal and moves nothing.
+touched; its trade is printed among the market's trades as a match's is, marked a block trade (`print_match`'s
+`block`: `is_block_trade`). The buyer buys YES at the price, the seller sells it; `maker_side` says whose fill is the
+maker's (yes: the buyer's), each paying the market's fee schedule as maker or taker. Both fills are checked first
+against every bound and each side's cash (run through copies, batch_checks.py's `run_bounds`); a side that cannot pay
+fails the proposal and moves nothing.
 
 A pending proposal expires at its `expiration_ts` on the exchange clock: it is expired to every read and command from
 then on (`status_at`: worked out from the clock, not kept, so a refused accept changes nothing and a state file replays
@@ -204,14 +205,16 @@ class BlockTrading:
         filling, bus = self.filling, state.bus
         takers = (bus.takers("fill"), bus.takers("position"))
         trade_id = filling.drawn_id()
-        order_ids = []
+        order_ids, written = [], []
         for party, terms, makes in sides:
             order_id = filling.drawn_id()
             order_ids.append(uuid_text(order_id) if isinstance(order_id, int) else order_id)
-            filling.fill_of_order(
+            written.append(filling.fill_of_order(
                 state.accounts[party.account], market, party.subaccount, terms, not makes, order_id, None, now,
                 trade_id, takers, {},
-            )  # fmt: skip
+            ))  # fmt: skip
+        taker = 1 if buyer_makes else 0  # (the seller takes when the buyer makes)
+        filling.print_match(market, written[taker], sides[taker][1], now, block=True)
         proposal.buyer_order_id, proposal.seller_order_id = order_ids
         proposal.status, proposal.executed_ts, proposal.updated_ts = EXECUTED, now, now
 

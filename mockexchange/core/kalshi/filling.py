@@ -55,7 +55,7 @@ class Filling:
         state: LedgerState,
         catalogue: Catalogue,
         due_until: Callable[[datetime], None],
-        print_trade: Callable[[Market, int, int, int, bool, datetime], None],
+        print_trade: Callable[[Market, int, int, int, bool, datetime, bool], None],
         executed_moved: Callable[[str, datetime, int], None],
     ) -> None:
         self.state = state
@@ -235,7 +235,7 @@ class Filling:
         if account.subtrader_of is not None:  # (its daily cap counts the fill: fcm.py)
             self.executed_moved(account.user_id, now, premium(terms))
         if prints:  # the trade's taker: the fill's owner if it took, else the other side (buying YES faces a NO taker)
-            self.print_trade(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)
+            self.print_trade(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now, False)
         return at, changed
 
     def fill_of_order(
@@ -267,10 +267,10 @@ class Filling:
         hand_over(takers[0], takers[1], account.user_id, state.fills, at, changed)
         return at
 
-    def print_match(self, market: Market, taker_at: int, terms: Terms, now: datetime) -> None:
-        """The trade of a match whose two sides are written, printed as its taker's fill (`taker_at` in the log, of
-        these terms) as `_make_fill` prints a fill's own."""
-        self.print_trade(market, taker_at, terms.count, terms.yes, terms.buys, now)
+    def print_match(self, market: Market, taker_at: int, terms: Terms, now: datetime, block: bool = False) -> None:
+        """The trade of a match (`block`: a block trade's) whose two sides are written, printed as its taker's fill
+        (`taker_at` in the log, of these terms) as `_make_fill` prints a fill's own."""
+        self.print_trade(market, taker_at, terms.count, terms.yes, terms.buys, now, block)
 
 
 def hand_over(

@@ -79,6 +79,7 @@ class LedgerState:
     fill_index: TimeIndex = field(init=False)
     market_trades: MarketTrades = field(init=False)  # each market's trades (market_feed.py): a trade is a fill
     trades: TimeIndex = field(init=False)  # every market's trades, under ""
+    block_trade_ids: set[str] = field(default_factory=set)  # the trades among them a block trade printed (their ids)
     settlements: TimeIndex = field(default_factory=TimeIndex)
     deposits: TimeIndex = field(default_factory=TimeIndex)
     withdrawals: TimeIndex = field(default_factory=TimeIndex)
@@ -160,6 +161,7 @@ class LedgerState:
         indexes = (self.fill_index, self.market_trades, self.trades, self.settlements, self.deposits, self.withdrawals)
         for index in indexes:
             index.clear()
+        self.block_trade_ids.clear()
         self.transfers.clear()
         for kept in (self.orders, self.all_orders, self.client_orders, self.expiries, self.order_groups,
                      self.user_groups, self.groups_due):  # fmt: skip

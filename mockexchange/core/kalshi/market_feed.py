@@ -2,9 +2,10 @@
 24-hour volume, open interest, the last trade, the previous day's bid, ask and price), read by the market reads and
 the `ticker` channel through the ledger's `feed` (`LedgerFeed`, the `MarketFeed` of market_changes.py).
 
-The trades are no copy: a trade is a fill (a scripted fill; of a match, its taker's fill: the maker's is left out), so
-the trades are two time indexes over the fill log (core/time_index.py): each market's (`market_trades`), and every
-market's (`trades`, `GET /markets/trades`). A trade costs each index a few bytes.
+The trades are no copy: a trade is a fill (a scripted fill; of a match or a block trade, its taker's fill: the maker's
+is left out), so the trades are two time indexes over the fill log (core/time_index.py): each market's
+(`market_trades`), and every market's (`trades`, `GET /markets/trades`). A trade costs each index a few bytes; a block
+trade's id is kept besides (`block_trade_ids`: its `is_block_trade`).
 
 Each stat changes in O(1) as a trade prints or the book moves, never by a walk of the trades on a read:
 - volume: the contracts traded, ever (the last trade's size is the fill log's: `last_trade_size`);
@@ -103,13 +104,17 @@ class LedgerFeed:
         # state), and a subscription by id is rare beside the reads by ticker.
         self._tickers_by_id: dict[str, str] = {}
 
-    def print_trade(self, market: Market, at: int, count: int, yes_price: int, taker_yes: bool, now: datetime) -> None:
+    def print_trade(
+        self, market: Market, at: int, count: int, yes_price: int, taker_yes: bool, now: datetime, block: bool = False
+    ) -> None:
         """The fill the log holds `at` printed as a trade of `market`: `count` hundredths at `yes_price`, its taker on
-        the YES side or not; its stats follow (the caller rolled the previous day's and set the last price), and its
-        `Trade` goes to those who take them."""
+        the YES side or not, a block trade's or not; its stats follow (the caller rolled the previous day's and set the
+        last price), and its `Trade` goes to those who take them."""
         state = self.state
         state.market_trades.add_trade(market, at)
         state.trades.add_position("", now, at)
+        if block:
+            state.block_trade_ids.add(state.fills.view(at).fill_id)
         # (`+=` on a volume of 0 makes an integer object of its own: a market traded once holds the count it was given)
         market.volume = market.volume + count if market.volume else count
         state.market_changed(market)
@@ -117,7 +122,7 @@ class LedgerFeed:
         to_trade = state.bus.takers(TRADE)
         if to_trade:
             fill = state.fills.view(at)
-            trade = Trade(fill.fill_id, market.ticker, count, yes_price, "yes" if taker_yes else "no", now)
+            trade = Trade(fill.fill_id, market.ticker, count, yes_price, "yes" if taker_yes else "no", now, block)
             change = Change(TRADE, None, trade)
             for take in to_trade:
                 take(change)

@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from mockexchange.core.clock import unix_us
-from mockexchange.core.kalshi.archive import MARKETS
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.markets import Event, Market
 from mockexchange.core.values import FLAG, Choice, Integer
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, param_error
-from mockexchange.venues.kalshi.markets import rendered_all
+from mockexchange.venues.kalshi.markets import archived, rendered_all
 from mockexchange.venues.kalshi.params import CURSOR, INT64, Param, listed, parse_query
 
 GET_EVENTS = "GetEvents"
@@ -47,9 +46,9 @@ _SECOND_US = 1_000_000
 
 def _markets(ctx: KalshiContext, ledger: Ledger, event: Event) -> list[Market]:
     """The event's markets GET /markets would show (those settled before the historical cutoff are not)."""
-    cutoff = ledger.state.archive.cutoffs[MARKETS] if ctx.profile.historical else None
+    historical = archived(ctx, ledger)
     found = [ledger.state.markets[t] for t in sorted(event.markets)]
-    return [m for m in found if cutoff is None or m.outcome.settled_time is None or m.outcome.settled_time >= cutoff]
+    return [m for m in found if not historical(m)]
 
 
 def event_status(ledger: Ledger, event: Event) -> str:

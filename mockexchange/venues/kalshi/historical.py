@@ -36,19 +36,19 @@ POSITIONS_PARAMS = [TICKER, SINGLE_EVENT_TICKER, SUBACCOUNT, LIMIT, CURSOR]
 RECORDS_PARAMS = [TICKER, MIN_TS, MAX_TS, LIMIT, CURSOR, SUBACCOUNT]
 
 
-def _served(ctx: KalshiContext) -> None:
+def served(ctx: KalshiContext) -> None:
     if not ctx.profile.historical:
         raise not_found(f"the {ctx.profile.name} profile has no historical API (Kalshi added it in 2026)")
 
 
 def get_historical_cutoff(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
-    _served(ctx)
+    served(ctx)
     with ctx.ledger.reading():
         return {name: rfc3339(when) for name, when in ctx.ledger.state.archive.cutoffs.items()}
 
 
 def get_historical_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
-    _served(ctx)
+    served(ctx)
     values = parse_query(GET_HISTORICAL_POSITIONS, POSITIONS_PARAMS, query)
     values |= {"settlement_status": "archived", "count_filter": None}  # the archived book, every row of it
     owner = (key.user_id, subaccount_for(key, values["subaccount"]) or 0)
@@ -66,7 +66,7 @@ def _records(ctx: KalshiContext, key: ApiKey, query: Any, operation: str) -> tup
 
 
 def get_fills_historical(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
-    _served(ctx)
+    served(ctx)
     values, keep = _records(ctx, key, query, GET_FILLS_HISTORICAL)
     archive = ctx.ledger.state.archive
     return history.page(ctx, history.Listing(
@@ -76,7 +76,7 @@ def get_fills_historical(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
 
 
 def get_historical_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
-    _served(ctx)
+    served(ctx)
     values, keep = _records(ctx, key, query, GET_HISTORICAL_ORDERS)
     archive, render_order = ctx.ledger.state.archive, ctx.profile.order
     assert render_order is not None  # (a profile with the historical API renders its orders)

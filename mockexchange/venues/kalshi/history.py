@@ -89,6 +89,8 @@ class Listing:
     # the page.
     bounds: _Bounds | Callable[[], _Bounds] = (None, None)
     lenient: bool = False  # a cursor the mock never issued starts from the first page (cursors.decode_param)
+    # What a long read of it (a filter passing over many records) holds still (None: the owner's account).
+    footprint: Callable[[], Footprint] | None = None
 
 
 def page(ctx: KalshiContext, listing: Listing) -> Any:
@@ -120,7 +122,8 @@ def page(ctx: KalshiContext, listing: Listing) -> Any:
             return pages.put(shape, {listing.name: rows, "cursor": cursor})
 
     ctx.ledger.lifecycle.run_due()
-    return read(None) if keep is None else scanning(ctx.ledger.state.lock, lambda: Footprint.of((owner,)), read)
+    footprint = listing.footprint or (lambda: Footprint.of((owner,)))
+    return read(None) if keep is None else scanning(ctx.ledger.state.lock, footprint, read)
 
 
 def _stepping(keep: Callable[[Any], bool], step: Callable[[], None]) -> Callable[[Any], bool]:

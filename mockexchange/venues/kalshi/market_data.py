@@ -3,17 +3,22 @@
 
 A book is read as it is at the read, at the book's clock the websocket's deltas count (REST and the `orderbook_delta`
 channel agree). Trades are the ledger's (core/kalshi/market_feed.py): newest first, keyset-paged over its time index,
-each rendered once per profile (records never change). None of them lags (docs/known-differences.md).
+each rendered once per profile (records never change); in a profile with the historical API those printed before the
+cutoff's `trades_created_ts` are `GET /historical/trades`' (`trades_page`, which both read through). None of them
+lags (docs/known-differences.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import Any
 
+from mockexchange.core.kalshi.archive import TRADES
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import Trade
 from mockexchange.core.kalshi.positions import buys_yes
 from mockexchange.core.kalshi.units import count_units, price_units
+from mockexchange.core.stepping import EVERYTHING, Footprint
 from mockexchange.core.values import FLAG, Integer
 from mockexchange.venues.kalshi import history
 from mockexchange.venues.kalshi.context import KalshiContext
@@ -60,27 +65,43 @@ def get_market_orderbooks(ctx: KalshiContext, key: Any, values: Any) -> dict[str
         return {"orderbooks": [{"ticker": t, "orderbook_fp": _book(ctx, t, None)} for t in tickers]}
 
 
-def trade_of(fill: Fill) -> Trade:
-    """The trade a fill printed: its taker took the fill's side if the fill took, else the other."""
+def trade_of(fill: Fill, blocks: Set[str]) -> Trade:
+    """The trade a fill printed: its taker took the fill's side if the fill took, else the other; a block trade's if
+    its id is among `blocks` (the ledger's `block_trade_ids`)."""
     buys = buys_yes(fill.side, fill.action)
     return Trade(
         fill.fill_id, fill.ticker, count_units(fill.count), price_units(fill.yes_price),
-        "yes" if buys == fill.is_taker else "no", fill.created,
+        "yes" if buys == fill.is_taker else "no", fill.created, bool(blocks) and fill.fill_id in blocks,
     )  # fmt: skip
 
 
-def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
-    values = parse_query(GET_TRADES, TRADES_PARAMS, query)
+def trades_page(ctx: KalshiContext, operation: str, query: Any, historical: bool) -> Any:
+    """A page of trades, newest first: those printed from the historical cutoff's `trades_created_ts` on (the live
+    read), or before it (`historical`); every one in a profile without the historical API."""
+    values = parse_query(operation, TRADES_PARAMS, query)
     values["limit"] = values["limit"] or TRADES_LIMIT.default
-    if values.pop("is_block_trade"):
-        return {"trades": [], "cursor": ""}  # the mock prints no block trades
     ticker = values.pop("ticker")
-    index, owner = (ctx.ledger.state.market_trades, ticker) if ticker is not None else (ctx.ledger.state.trades, "")
-    render = ctx.profile.trade
+    state = ctx.ledger.state
+    index, owner = (state.market_trades, ticker) if ticker is not None else (state.trades, "")
+    blocks, block = state.block_trade_ids, values["is_block_trade"]
+    keep = None if block is None else (lambda fill: (fill.fill_id in blocks) == block)
+    archive, render = state.archive, ctx.profile.trade
+
+    def bounds() -> tuple[int | None, int | None]:  # (read with the page, under the ledger's lock)
+        if not ctx.profile.historical:
+            return None, None
+        cutoff = archive.cutoff_us(TRADES)
+        return (None, cutoff) if historical else (cutoff, None)
+
     return history.page(ctx, history.Listing(
-        GET_TRADES, index, owner, values, None, lambda fill: render(trade_of(fill)), "trades",
-        cached="trades", lenient=True,
+        operation, index, owner, values, keep, lambda fill: render(trade_of(fill, blocks)), "trades",
+        cached="trades", bounds=bounds, lenient=True,
+        footprint=lambda: Footprint.of(markets=(ticker,)) if ticker is not None else EVERYTHING,
     ))  # fmt: skip
+
+
+def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
+    return trades_page(ctx, GET_TRADES, query, historical=False)
 
 
 def get_exchange_status(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:

@@ -236,18 +236,29 @@ def exchange_status_legacy(status: Any, indexes: Sequence[int]) -> Row:
 # -- candlesticks -----------------------------------------------------------------------------------------------------
 
 
+def _bid_ask(r: Range) -> dict[str, int | None]:
+    return {name: getattr(r, name) for name in ("open", "low", "high", "close")}
+
+
+def _trade_figures(c: Candle) -> dict[str, int | None]:
+    """The candle's trade prices by name (None: no trade in the period)."""
+    r = c.price
+    first, low, high, last = (None, None, None, None) if r is None else (r.open, r.low, r.high, r.close)
+    return {"open": first, "low": low, "high": high, "close": last, "mean": c.mean, "previous": c.previous}
+
+
 def _range(r: Range, legacy: bool) -> Row:
-    return _prices({name: getattr(r, name) for name in ("open", "low", "high", "close")}, legacy)
+    return _prices(_bid_ask(r), legacy)
 
 
 def _trade_prices(c: Candle, legacy: bool) -> Row:
-    r = c.price
-    first, low, high, last = (None, None, None, None) if r is None else (r.open, r.low, r.high, r.close)
-    values = {
-        "open": first, "low": low, "high": high, "close": last, "mean": c.mean, "previous": c.previous, "min": low,
-        "max": high,
-    }  # fmt: skip
-    return _prices(values, legacy)
+    figures = _trade_figures(c)
+    return _prices({**figures, "min": figures["low"], "max": figures["high"]}, legacy)
+
+
+def _plain(values: dict[str, int | None]) -> Row:
+    """Prices by name, under the name alone (the historical API's candles)."""
+    return {name: None if units is None else _price(units) for name, units in values.items()}
 
 
 def _prices(values: dict[str, int | None], legacy: bool) -> Row:
@@ -262,6 +273,14 @@ def candlestick(c: Candle) -> Row:
     return {
         "end_period_ts": c.end_period_ts, "yes_bid": _range(c.bid, False), "yes_ask": _range(c.ask, False),
         "price": _trade_prices(c, False), "volume_fp": _count(c.volume), "open_interest_fp": _count(c.open_interest),
+    }  # fmt: skip
+
+
+def candlestick_historical(c: Candle) -> Row:
+    """A `MarketCandlestickHistorical`: the same figures, named without `_dollars` and `_fp` (the historical API)."""
+    return {
+        "end_period_ts": c.end_period_ts, "yes_bid": _plain(_bid_ask(c.bid)), "yes_ask": _plain(_bid_ask(c.ask)),
+        "price": _plain(_trade_figures(c)), "volume": _count(c.volume), "open_interest": _count(c.open_interest),
     }  # fmt: skip
 
 

@@ -5,8 +5,9 @@ every filter of the spec: the event (one), the series, a list of tickers, the st
 `paused`, `closed`, `settled`, mapped as Kalshi's lifecycle guide maps them: lifecycle.FILTER_WORDS), and the
 created, close, settled and updated times (Unix seconds), combined as the spec's table allows (a timestamp family with
 its status words only; the updated times with `mve_filter=exclude` only). The mock lists no multivariate markets:
-`mve_filter=only` finds none. Markets settled before the historical cutoff's `market_settled_ts` are left out (Kalshi
-serves them from /historical/markets), in the profiles that have the historical API.
+`mve_filter=only` finds none. Markets settled before the historical cutoff's `market_settled_ts` are left out (they
+are /historical/markets', historical_markets.py, which pages them through `market_page` too), in the profiles that
+have the historical API.
 
 Each market is rendered once per state and profile (the render cache, fragments.py), keyed by its id and `version`
 (bumped on every change that shows: a trade, a book change, a transition, its event or series changing), and by what
@@ -136,15 +137,24 @@ def rendered_all(ctx: KalshiContext, markets: Iterable[Market]) -> list[orjson.F
     return found
 
 
-def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | orjson.Fragment:
-    values = parse_query(GET_MARKETS, MARKETS_PARAMS, query)
+def archived(ctx: KalshiContext, ledger: Ledger) -> Callable[[Market], bool]:
+    """Whether a market is the historical API's (settled before the cutoff's `market_settled_ts`); none is in a
+    profile without it. Under the ledger's lock."""
+    return ledger.state.archive.holds_market if ctx.profile.historical else _never
+
+
+def _never(market: Market) -> bool:
+    return False
+
+
+def market_page(
+    ctx: KalshiContext, operation: str, values: dict[str, Any], keep: Callable[[Ledger], Callable[[Market], bool]]
+) -> dict[str, Any] | orjson.Fragment:
+    """A page of markets in ticker order: those the ticker, event and series filters of `values` name that
+    `keep(ledger)` keeps, after the cursor's (a page of one read's filters is kept whole: the module's docstring)."""
     limit = values["limit"] or MARKETS_LIMIT.default
-    keep = _time_filters(values)
-    statuses = FILTER_WORDS[values["status"]] if values["status"] is not None else None
-    filters = {"op": GET_MARKETS, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
-    after = cursors.decode_param(GET_MARKETS, values["cursor"], filters, key_length=1, lenient=True)
-    if values["mve_filter"] == "only":
-        return {"markets": [], "cursor": ""}  # the mock lists no multivariate markets
+    filters = {"op": operation, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
+    after = cursors.decode_param(operation, values["cursor"], filters, key_length=1, lenient=True)
     read = (tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()), limit, after)
     with ctx.ledger.reading() as ledger:
         cutoff = ledger.state.archive.cutoffs[MARKETS] if ctx.profile.historical else None
@@ -153,17 +163,28 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | or
         kept = pages.get(ledger.state.markets, (ledger.state.markets_version, cutoff), read, unix_us(now))
         if kept is not None:
             return kept
-        found = (
-            m for m in _candidates(ledger, values, after[0] if after else None)
-            if (statuses is None or m.status in statuses) and all(test(m) for test in keep)
-            and (cutoff is None or m.outcome.settled_time is None or m.outcome.settled_time >= cutoff)
-        )  # fmt: skip
+        found = filter(keep(ledger), _candidates(ledger, values, after[0] if after else None))
         page, more = cursors.one_page(found, limit)
         cursor = cursors.encode((page[-1].ticker,), filters) if more else ""
         markets = rendered_all(ctx, page)
         # Kept from when the last market was read until time alone would move one of them (the clock may run on).
         until = ledger.feed.steady_until(page, now)
         return pages.put(read, {"markets": markets, "cursor": cursor}, unix_us(ledger.state.clock.now()), until)
+
+
+def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | orjson.Fragment:
+    values = parse_query(GET_MARKETS, MARKETS_PARAMS, query)
+    tests = _time_filters(values)
+    statuses = FILTER_WORDS[values["status"]] if values["status"] is not None else None
+    if values["mve_filter"] == "only":
+        return {"markets": [], "cursor": ""}  # the mock lists no multivariate markets
+
+    def keep(ledger: Ledger) -> Callable[[Market], bool]:
+        historical = archived(ctx, ledger)
+        return lambda m: ((statuses is None or m.status in statuses) and all(test(m) for test in tests)
+                          and not historical(m))  # fmt: skip
+
+    return market_page(ctx, GET_MARKETS, values, keep)
 
 
 def market_named(ledger: Ledger, ticker: str) -> Market:

@@ -1,0 +1,36 @@
+"""`mockexchange contract check` on the historical API's market data reads (tests/contract/test_check.py runs them
+against the mock with every read, the historical markets named from what it lists there): a server that breaks them
+is named field by field."""
+
+from __future__ import annotations
+
+import kit_commands
+import pytest
+from broken_server import BrokenHistorical, serving_through
+from test_check import SEED, _summary
+
+from mockexchange.contract.kalshi.account import KEY_ID, seed
+from mockexchange.schema.refinements import HISTORICAL_MARKET_READS
+
+pytestmark = pytest.mark.slow  # it runs schemathesis in a child process (conftest.py)
+
+ONLY = [argument for operation in HISTORICAL_MARKET_READS for argument in ("--operation", operation)]
+
+
+def test_a_server_that_breaks_the_historical_market_data_is_named_field_by_field(started, pem) -> None:
+    server = serving_through(BrokenHistorical)
+    started.append(server.start())
+    seed(server)
+    result = kit_commands.check_here(
+        server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples", "1", "--phases", "fuzzing", *ONLY
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out[-4000:]
+    assert "10 historical markets" in out
+    summary = _summary(result.stdout)
+    assert 'markets[].volume_fp: is not of type "string"' in summary["GET /historical/markets"], summary
+    assert '"ticker" is a required property' in summary["GET /historical/markets/{ticker}"], summary
+    candles = summary["GET /historical/markets/{ticker}/candlesticks"]  # (a drawn range may hold no candle)
+    assert 'ticker: is not of type "string"' in candles, summary
+    assert 'trades[].is_block_trade: is not of type "boolean"' in summary["GET /historical/trades"], summary
+    assert len(summary) == 4, summary
