@@ -23,6 +23,11 @@ frame writer out of the scope, so the venue sends every frame through ASGI, wher
   missing).
 - `GET /communications/id`: `communications_id` is a JSON number.
 
+`BrokenSearch` breaks the search reads instead:
+
+- `GET /search/tags_by_categories`: each category's tags are JSON numbers (their count), not a list of strings.
+- `GET /search/filters_by_sport`: `sport_ordering` is missing (a required field).
+
 `RefusingMarkets` answers every market data read with Kalshi's 404 `not_found`, discovery's reads included; with
 `listings=True`, all but the two listings (`GET /markets` and `GET /events`), so the kit knows what to name.
 """
@@ -137,6 +142,26 @@ def _break_communications(path: str, body: bytes) -> bytes:
     else:
         return body
     return orjson.dumps(data)
+
+
+class BrokenSearch:
+    """ASGI middleware that breaks the wrapped mock's search reads as listed above."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or "/search/" not in scope["path"]:
+            await self.app(scope, receive, send)
+            return
+        status, headers, body = await capture(self.app, scope, receive)
+        if status == 200:
+            data = orjson.loads(body)
+            if "tags_by_categories" in data:
+                data["tags_by_categories"] = {c: len(tags) for c, tags in data["tags_by_categories"].items()}
+            data.pop("sport_ordering", None)
+            body = orjson.dumps(data)
+        await send_bytes(send, status, headers, body)
 
 
 class RefusingMarkets:
