@@ -3,8 +3,9 @@ which the mock has no source for: each value is set by the control plane (price_
 time of the exchange clock, kept, and published at once, one change per stream that carries it (the change's kind is
 the stream's channel): every CF Benchmarks index on `cfbenchmarks_value`, with its trailing averages worked out here;
 the five indexes of the 5 Hz feed (`FIVE_HZ_INDEXES`) on `cfbenchmarks_value_5hz` too, raw; a Pyth underlying on
-`pyth_value`. Every value set is one upstream tick, sent on each stream carrying its index (no stream thins them to
-its rate). Nothing is sent on a timer, and a subscriber gets no past value (the channels are real-time only).
+`pyth_value` (the records: price_records.py). Every value set is one upstream tick, sent on each stream carrying its
+index (no stream thins them to its rate). Nothing is sent on a timer, and a subscriber gets no past value (the
+channels are real-time only).
 
 An index keeps its last `KEPT_TICKS` values (its averages' window, and what the state file keeps); a feed keeps at
 most `MOST_INDEXES` indexes. A value's source time is its `at` or the clock's now; Kalshi ignores an upstream tick

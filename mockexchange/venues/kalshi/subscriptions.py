@@ -8,16 +8,19 @@ time however slowly its client reads). Served: the private channels
 `ticker`, `trade` and `market_lifecycle_v2`, which read the markets through `Markets` (the connection's window on the
 market feed and the fan-out, market_watch.py), and `communications` (RFQs and quotes, communications_frames.py: every
 connection's, whatever its user, so it is watched in the fan-out as a market is; its subscribe reads `user_filter` and
-the sharding, `shard_factor` and `shard_key`). What the mock chose where Kalshi's behaviour is not documented is listed
-in docs/known-differences.md. Another venue's channels on the same commands (the perps exchange's) are its
+the sharding, `shard_factor` and `shard_key`); and the price channels `cfbenchmarks_value`, `cfbenchmarks_value_5hz`
+and `pyth_value`, whose subscriptions name ids rather than markets, each channel's way (its `IdFilter`,
+price_channels.py), watched in the fan-out by id. What the mock chose where Kalshi's behaviour is not documented is
+listed in docs/known-differences.md. Another venue's channels on the same commands (the perps exchange's) are its
 `ChannelRules`, which a connection's `Subscriptions` is given (Kalshi's by default). A connection holds at most
-`max_subscriptions` subscriptions (error 27 beyond) and
-`max_markets` market tickers over all of them (error 26 beyond), each at most `MAX_TICKER_CHARS` long (error 11 beyond),
-so a change's fan-out and the memory a connection holds stay bounded.
+`max_subscriptions` subscriptions (error 27 beyond) and `max_markets` market tickers (and ids) over all of them (error
+26 beyond), each at most `MAX_TICKER_CHARS` long (error 11 beyond), so a change's fan-out and the memory a connection
+holds stay bounded.
 
 `seq` counts the frames of one subscription that carry it, from 1 and with no gap: a sequenced channel's data messages
-(`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`, `order_group_updates`, `communications`)
-and every subscription's `ok`, `unsubscribed` and subscription-scoped errors. A client that misses one sees the gap.
+(`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`, `order_group_updates`, `communications`, the
+price channels' and their lists) and every subscription's `ok`, `unsubscribed` and subscription-scoped errors. A
+client that misses one sees the gap.
 """
 
 from __future__ import annotations
