@@ -37,6 +37,8 @@ ROUTES = {
     "GetSeriesList": ("/series", {}),
     "GetSeries": ("/series/KXFED", {}),
     "GetExchangeStatus": ("/exchange/status", {}),
+    "GetTagsForSeriesCategories": ("/search/tags_by_categories", {}),
+    "GetFiltersForSports": ("/search/filters_by_sport", {}),
 }
 
 
