@@ -43,6 +43,8 @@ ROUTES = {
     "GetHistoricalMarket": (f"/historical/markets/{OLD}", {}),
     "GetMarketCandlesticksHistorical": (f"/historical/markets/{OLD}/candlesticks", CANDLES),
     "GetTradesHistorical": ("/historical/trades", {}),
+    "GetTagsForSeriesCategories": ("/search/tags_by_categories", {}),
+    "GetFiltersForSports": ("/search/filters_by_sport", {}),
 }
 
 

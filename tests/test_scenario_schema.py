@@ -76,7 +76,7 @@ STEP_KINDS = (
     "fcm_position_transfer, fcm_subtrader, fill, historical_cutoff, index_path, index_price, intra_exchange_transfer, "
     "mark_price, market, order, pause_market, perp_cancel_order, perp_corporate_action, perp_exit_trigger, "
     "perp_mark_path, perp_market, perp_marks, perp_place_order, perp_risk_parameters, perp_update_market, "
-    "place_order, remove_rfq_maker, resume_market, rfq_maker, settle, subaccount, subaccount_netting, "
+    "place_order, price_value, remove_rfq_maker, resume_market, rfq_maker, settle, subaccount, subaccount_netting, "
     "subaccount_transfer, "
     "target_balance_allocation, update_market, volatility, wait, "
     "withdrawal, ws_close"

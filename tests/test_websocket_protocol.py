@@ -306,7 +306,7 @@ def test_update_subscription_errors(mock, signer):
         ({"id": 1, "cmd": "subscribe", "params": {"channels": "fill"}}, 1, "Unable to process message"),
         ({"id": 1, "cmd": "subscribe", "params": {"channels": [1]}}, 1, "Unable to process message"),
         ({"id": 1, "cmd": "subscribe", "params": {"channels": ["fills"]}}, 8, "Unknown channel name"),
-        ({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill", "pyth_value"]}}, 8, "Unknown channel name"),
+        ({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill", "pyth"]}}, 8, "Unknown channel name"),
         (
             {"id": 1, "cmd": "subscribe", "params": {"channels": ["multivariate_market_lifecycle"]}},
             8,

@@ -152,6 +152,8 @@ ADMIN = {
     "rfq_batches/show": "rfq_batches",
     "rfq_batches/best_quotes/show": "rfq_batch_best_quotes",
     "batch_quotes/show": "batch_quotes",
+    # CF Benchmarks' and Pyth's values, for the price channels (control/kalshi/prices.py)
+    "price_values": "set_price_value",
 }
 ADMIN_READS = {
     "rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status",

@@ -184,6 +184,8 @@ PARAMETER_RULES += (
 MARKET_DATA_READS = ("GetMarkets", "GetMarket", "GetMarketOrderbook", "GetMarketOrderbooks", "GetTrades", "GetEvents",
                      "GetEvent", "GetSeries", "GetSeriesList", "GetExchangeStatus", "GetMarketCandlesticks",
                      "BatchGetMarketCandlesticks")  # fmt: skip
+# Kalshi's search filters, derived from what it lists (issue 55).
+SEARCH_READS = ("GetTagsForSeriesCategories", "GetFiltersForSports")
 PARAMETER_RULES += (
     one_event_rule(("GetMarkets",)),
     list_rule(("GetMarkets", "GetEvents"), "tickers", 1000, "tickers"),
@@ -264,7 +266,7 @@ COMMUNICATIONS_VALUES: tuple[AccountValue, ...] = (
 # Reads whose valid requests a faithful server answers 2xx: a run in which one of them answered valid requests
 # and accepted none fails (contract/kalshi/acceptance.py), as a server that refuses every request, however it words
 # it, must.
-ACCEPTING_READS = MARKET_DATA_READS + HISTORICAL_MARKET_READS
+ACCEPTING_READS = MARKET_DATA_READS + HISTORICAL_MARKET_READS + SEARCH_READS
 ACCEPTING = (
     "valid requests must be accepted: a run in which the operation answered valid requests and accepted (2xx) none "
     "fails, whatever it answered (401 and 403 are the auth verdict's, 5xx the server-error check's)"

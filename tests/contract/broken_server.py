@@ -30,6 +30,11 @@ frame writer out of the scope, so the venue sends every frame through ASGI, wher
 - `GET /historical/markets/{ticker}/candlesticks`: its `ticker` is a JSON number, each candle's `volume` too.
 - `GET /historical/trades`: every trade's `is_block_trade` is a string (`"false"`), not a boolean.
 
+`BrokenSearch` breaks the search reads instead:
+
+- `GET /search/tags_by_categories`: each category's tags are JSON numbers (their count), not a list of strings.
+- `GET /search/filters_by_sport`: `sport_ordering` is missing (a required field).
+
 `RefusingMarkets` answers every market data read with Kalshi's 404 `not_found`, discovery's reads included; with
 `listings=True`, all but the two listings (`GET /markets` and `GET /events`), so the kit knows what to name.
 """
@@ -82,20 +87,37 @@ def _market_data(path: str) -> bool:
     return any(part in path for part in MARKET_DATA)
 
 
-class BrokenMarkets:
-    """ASGI middleware that breaks the wrapped mock's market data answers as listed above."""
+class BreakingAnswers:
+    """ASGI middleware: the wrapped mock's 200 answers on the paths it `covers`, changed by its `broken` (each subclass
+    one part of the API, as listed above)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
+    def covers(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def broken(self, path: str, body: bytes) -> bytes:
+        raise NotImplementedError
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not _market_data(scope["path"]):
+        if scope["type"] != "http" or not self.covers(scope["path"]):
             await self.app(scope, receive, send)
             return
         status, headers, body = await capture(self.app, scope, receive)
         if status == 200:
-            body = _break_markets(scope["path"], body)
+            body = self.broken(scope["path"], body)
         await send_bytes(send, status, headers, body)
+
+
+class BrokenMarkets(BreakingAnswers):
+    """The market data answers broken as listed above."""
+
+    def covers(self, path: str) -> bool:
+        return _market_data(path)
+
+    def broken(self, path: str, body: bytes) -> bytes:
+        return _break_markets(path, body)
 
 
 def _break_markets(path: str, body: bytes) -> bytes:
@@ -115,20 +137,14 @@ def _break_markets(path: str, body: bytes) -> bytes:
     return orjson.dumps(data)
 
 
-class BrokenCommunications:
-    """ASGI middleware that breaks the wrapped mock's communications reads as listed above."""
+class BrokenCommunications(BreakingAnswers):
+    """The communications reads broken as listed above."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def covers(self, path: str) -> bool:
+        return "/communications/" in path
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or "/communications/" not in scope["path"]:
-            await self.app(scope, receive, send)
-            return
-        status, headers, body = await capture(self.app, scope, receive)
-        if status == 200:
-            body = _break_communications(scope["path"], body)
-        await send_bytes(send, status, headers, body)
+    def broken(self, path: str, body: bytes) -> bytes:
+        return _break_communications(path, body)
 
 
 def _break_communications(path: str, body: bytes) -> bytes:
@@ -146,20 +162,14 @@ def _break_communications(path: str, body: bytes) -> bytes:
     return orjson.dumps(data)
 
 
-class BrokenHistorical:
-    """ASGI middleware that breaks the wrapped mock's historical market data answers as listed above."""
+class BrokenHistorical(BreakingAnswers):
+    """The historical API's market data answers broken as listed above."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def covers(self, path: str) -> bool:
+        return "/historical/" in path
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or "/historical/" not in scope["path"]:
-            await self.app(scope, receive, send)
-            return
-        status, headers, body = await capture(self.app, scope, receive)
-        if status == 200:
-            body = _break_historical(scope["path"], body)
-        await send_bytes(send, status, headers, body)
+    def broken(self, path: str, body: bytes) -> bytes:
+        return _break_historical(path, body)
 
 
 def _break_historical(path: str, body: bytes) -> bytes:
@@ -180,6 +190,20 @@ def _break_historical(path: str, body: bytes) -> bytes:
     else:
         return body
     return orjson.dumps(data)
+
+
+class BrokenSearch(BreakingAnswers):
+    """The search reads broken as listed above."""
+
+    def covers(self, path: str) -> bool:
+        return "/search/" in path
+
+    def broken(self, path: str, body: bytes) -> bytes:
+        data = orjson.loads(body)
+        if "tags_by_categories" in data:
+            data["tags_by_categories"] = {c: len(tags) for c, tags in data["tags_by_categories"].items()}
+        data.pop("sport_ordering", None)
+        return orjson.dumps(data)
 
 
 class RefusingMarkets:

@@ -81,7 +81,7 @@ def test_the_mock_passes_every_check_sending_only_gets(mock: MockServer, pem: Pa
     assert f"Tested: {len(reads)}" in result.stdout
     # the market data reads name what the mock lists, so each has markets, books and candles to judge
     assert (
-        "the exchange lists (for the market data reads): 31 markets, 9 events, 1 series, 10 historical markets\n"
+        "the exchange lists (for the market data reads): 31 markets, 10 events, 2 series, 10 historical markets\n"
         in result.stdout
     )
     assert not [op for op in MARKET_DATA_READS if f"  {op}: no valid request can be drawn" in result.stdout]

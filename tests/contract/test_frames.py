@@ -49,6 +49,7 @@ def received(profile: str) -> Frames:
         orders = order_frames(mock)
         communications = communication_frames(mock)
         batches = batch_frames(mock)
+        prices = price_frames(mock)
     return {
         "subscribed": subscribed,
         "fill": changes["fill"],
@@ -61,6 +62,7 @@ def received(profile: str) -> Frames:
         **orders,
         **communications,
         **batches,
+        **prices,
     }
 
 
@@ -82,6 +84,22 @@ def order_frames(mock: MockServer) -> Frames:
         mock.place_order(TRADER, "M-ORD", "bid", "2", "0.30", "good_till_canceled", "taker_at_cross",
                          order_group_id=group, expiration_time=4_000_000_000)  # fmt: skip
         return {frame["type"]: frame for frame in (json.loads(ws.recv(timeout=5)) for _ in range(2))}
+
+
+def price_frames(mock: MockServer) -> Frames:
+    """One frame of each price channel's messages: a value on each, and each one's list."""
+    key = mock.create_key("alice", key_type="ed25519")
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH), open_timeout=5) as ws:
+        channels = ["cfbenchmarks_value", "cfbenchmarks_value_5hz", "pyth_value"]
+        params = {"channels": channels, "index_ids": ["BRTI"], "underlying_tickers": ["all"]}
+        ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": params}))
+        [json.loads(ws.recv(timeout=5)) for _ in range(3)]
+        mock.set_price_value("68000.12", index_id="BRTI")
+        mock.set_price_value("4.25", underlying_ticker="InterestRate.US2Y")
+        for sid, action in ((1, "indexlist"), (2, "indexlist"), (3, "underlying_list")):
+            ws.send(json.dumps({"id": 1 + sid, "cmd": "update_subscription", "params": {"sid": sid, "action": action}}))
+        return {frame["type"]: frame for frame in (json.loads(ws.recv(timeout=5)) for _ in range(6))}
 
 
 def communication_frames(mock: MockServer) -> Frames:

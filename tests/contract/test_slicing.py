@@ -120,6 +120,8 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/series"),
         ("GET", "/series/{series_ticker}"),
         ("GET", "/exchange/status"),
+        ("GET", "/search/tags_by_categories"),
+        ("GET", "/search/filters_by_sport"),
         ("GET", "/series/{series_ticker}/markets/{ticker}/candlesticks"),
         ("GET", "/markets/candlesticks"),
         # Orders (issue 28)
@@ -190,6 +192,9 @@ def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_o
         "communications",
         "order_group_updates",
         "user_orders",
+        "cfbenchmarks_value",
+        "cfbenchmarks_value_5hz",
+        "pyth_value",
     ]
     assert set(KALSHI_CHANNELS) < set(document["channels"])
     # market_lifecycle_v2 cut to the message the mock sends (no event lifecycle, fee or metadata update)
@@ -204,8 +209,9 @@ def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_o
     assert {"fillPayload", "marketPositionPayload", "errorResponsePayload", "subscribedResponsePayload"} <= set(
         payloads
     )
-    # the CF Benchmarks and Pyth replies belong to channels the mock does not serve
-    assert not {name for name in document["components"]["messages"] if "Indices" in name or "Underlyings" in name}
+    # the CF Benchmarks and Pyth updates and their replies are the connection's
+    assert {"cfbenchmarksUpdateSubscriptionCommand", "pythUpdateSubscriptionCommand", "subscribedIndicesResponse",
+            "subscribedUnderlyingsResponse"} <= set(document["channels"]["root"]["messages"])  # fmt: skip
 
 
 @pytest.mark.parametrize("name", SLICES)

@@ -145,6 +145,7 @@ VALID: dict[str, dict[str, Any]] = {
                                  "publication_time": None},
     "set_rate_limit_tier": {"tier": "basic"},
     "set_rest_lag": {"ms": 1000},
+    "set_price_value": {"value": "68000.12", "index_id": "BRTI", "underlying_ticker": None, "at": None},
     "add_fault": {"path": "/trade-api/v2/portfolio/positions", "method": "GET", "venue": "kalshi", "status": 503,
                   "delay_ms": None, "drop": None, "times": 2, "channel": None},
     "close_websockets": {"code": 4001, "user_id": "k1", "key_id": None, "venue": "kalshi", "reason": "bye"},

@@ -37,6 +37,7 @@ from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
 from mockexchange.core.kalshi.markets import Settlement
+from mockexchange.core.kalshi.price_records import PRICE_KINDS
 from mockexchange.core.kalshi.rfq_batch_records import BATCH_QUOTE_CHANGE
 from mockexchange.core.kalshi.rfq_records import QUOTE_CHANGE
 from mockexchange.core.numbers import excerpt
@@ -88,7 +89,7 @@ class KalshiPanel(Panel):
     # The markets shown (a market's change is no account's: its fills and settlements name their users)
     moves = (
         Moves("markets", "tickers", dict.fromkeys(MARKET_CHANGES, "ticker"), EVERY_MARKET_CHANGES,
-              MARKET_CHANGES | {"exchange_status"}),
+              MARKET_CHANGES | {"exchange_status", *PRICE_KINDS}),  # (a price feed's value moves neither)
     )  # fmt: skip
 
     def __init__(self, kalshi: KalshiContext) -> None:

@@ -41,6 +41,7 @@ MARKETS = tuple(f"{event}-T{m}" for event in EVENTS[:8] for m in range(5)) + (f"
 # Settled before the markets' historical cutoff: the historical API's markets (GET /markets lists the others).
 HISTORICAL_MARKETS = MARKETS[:10]
 LIVE_MARKETS = MARKETS[10:]
+SPORTS_SERIES = "KXKITGAME"  # a series of the Sports category, with one event (the search reads')
 # The communications API (seed_communications): another user's RFQ the member quotes, and the member's RFQ that user
 # quotes, each an id of a UUID's form (Kalshi's, which the reads' paths take).
 ASKER = "contract-asker"
@@ -138,13 +139,26 @@ def seed(control: Control) -> None:
     control.set_fcm_daily_cap(MEMBER, SUBTRADERS[0], "500")
     control.set_fcm_blocked_category(MEMBER, SUBTRADERS[0], "Politics")
     seed_market_data(control)
+    seed_search(control)
     seed_communications(control)
+    seed_key(control)
+
+
+def seed_key(control: Control) -> None:
+    """The member's key the suites sign with (`signer`)."""
     public_pem = (
         signer()
         .private_key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     control.create_key(MEMBER, public_key_pem=public_pem.decode(), key_id=KEY_ID)
+
+
+def seed_search(control: Control) -> None:
+    """What the search reads (GET /search/...) derive rows from beside the kit's series: a sports series whose event
+    names its competition and scope."""
+    control.set_series(SPORTS_SERIES, title="Kit games", category="Sports", categories=["Sports"], tags=["Football"])
+    control.set_event(f"{SPORTS_SERIES}-01", competition="Pro Football", competition_scope="Game")
 
 
 def seed_market_data(control: Control) -> None:

@@ -54,9 +54,12 @@ KALSHI_CHANNELS: tuple[str, ...] = (
     "user_orders",
     "order_group_updates",
     "communications",
+    "cfbenchmarks_value",
+    "cfbenchmarks_value_5hz",
+    "pyth_value",
 )
 # Channels cut down to the messages the mock speaks: the connection-level ones every subscription goes through (the
-# CF Benchmarks and Pyth commands and replies belong to channels the mock does not serve), market_lifecycle_v2
+# CF Benchmarks and Pyth updates and their replies among them), market_lifecycle_v2
 # (the mock has no events, so it sends no event lifecycle, fee update or metadata update), and communications (RFQs,
 # quotes, RFQ batches and batch quotes: every message of the channel).
 KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
@@ -66,10 +69,14 @@ KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
         "updateSubscriptionCommand",
         "updateSubscriptionDeleteCommand",
         "updateSubscriptionSingleSidCommand",
+        "cfbenchmarksUpdateSubscriptionCommand",
+        "pythUpdateSubscriptionCommand",
         "listSubscriptionsCommand",
         "subscribedResponse",
         "listSubscriptionsResponse",
         "unsubscribedResponse",
+        "subscribedIndicesResponse",
+        "subscribedUnderlyingsResponse",
         "okResponse",
         "errorResponse",
     ),

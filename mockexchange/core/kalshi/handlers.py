@@ -34,6 +34,7 @@ from mockexchange.core.kalshi.order_group_commands import (
     TriggerOrderGroup,
     UpdateOrderGroupLimit,
 )
+from mockexchange.core.kalshi.price_commands import SetPriceValue
 from mockexchange.core.kalshi.rfq_batch_commands import (
     AcceptRfqBatch,
     ConfirmBatchQuote,
@@ -123,3 +124,5 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(DeleteBatchQuote, ledger.rfq_batches.delete_batch_quote)
     handlers.add(AcceptRfqBatch, ledger.rfq_batches.accept_rfq_batch)
     handlers.add(ConfirmBatchQuote, ledger.rfq_batches.confirm_batch_quote)
+    # (CF Benchmarks' and Pyth's values: core/kalshi/price_feeds.py)
+    handlers.add(SetPriceValue, ledger.prices.set_value)

@@ -5,8 +5,8 @@ the steps of the others they call: `catalogue` (series, events, markets, fees), 
 exchange's statuses and their schedule), `trading` (orders), `filling` (fills), `subaccounts`, `groups` (order groups),
 `liquidity` (the house's levels), `feed` (market stats and trades), `fcm` (the FCM desk), `communications` (RFQs and
 quotes, their timers on the lifecycle's schedule), `rfq_batches` (RFQ batches and batch quotes, likewise),
-`rfq_makers` (makers that quote RFQs by a rule). Its own methods open accounts, move cash in and out (`transfer`), and
-serve lagged reads; `reading()` holds it still for a venue's read.
+`rfq_makers` (makers that quote RFQs by a rule), `prices` (CF Benchmarks' and Pyth's values). Its own methods open
+accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
 
 Every change goes through a part's method or the ledger's, under one lock, and is published as one `Change` on the bus
 while the lock is held; reads take the same lock, so a reader never sees half a fill. Amounts are integers in fixed
@@ -63,6 +63,7 @@ from mockexchange.core.kalshi.market_feed import LedgerFeed
 from mockexchange.core.kalshi.matching import Matching
 from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.order_upkeep import KEPT_ENDED, OrderUpkeep
+from mockexchange.core.kalshi.price_feeds import PriceFeeds
 from mockexchange.core.kalshi.rfq_batches import (
     BATCH_CONFIRM_DUE,
     BATCH_EXECUTE_DUE,
@@ -134,6 +135,7 @@ class Ledger:
             state, communications.create_quote, communications.confirm_quote, catalogue.fee_rule_for
         )  # makers that quote RFQs by a rule, on the same schedule
         lifecycle.timers.update({MAKER_QUOTE_DUE: makers.quote_due, MAKER_CONFIRM_DUE: makers.confirm_due})
+        self.prices = PriceFeeds(state)  # CF Benchmarks' and Pyth's values, for the price channels
 
     @property
     def contracts_filled(self) -> Decimal:

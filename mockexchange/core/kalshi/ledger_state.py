@@ -29,6 +29,7 @@ from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.orders import Order
+from mockexchange.core.kalshi.price_records import PriceFeedState
 from mockexchange.core.kalshi.rfq_batch_state import RfqBatchState
 from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
 from mockexchange.core.kalshi.rfq_state import CommunicationsState
@@ -106,6 +107,7 @@ class LedgerState:
     communications: CommunicationsState = field(default_factory=CommunicationsState)  # RFQs, quotes (rfq_state.py)
     block_trades: BlockTradeState = field(default_factory=BlockTradeState)  # block trade proposals (block_trades.py)
     rfq_batches: RfqBatchState = field(default_factory=RfqBatchState)  # RFQ batches, batch quotes (rfq_batch_state.py)
+    price_feeds: PriceFeedState = field(default_factory=PriceFeedState)  # CF Benchmarks' and Pyth's (price_feeds.py)
 
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
@@ -175,6 +177,7 @@ class LedgerState:
         self.communications.clear()
         self.block_trades.clear()
         self.rfq_batches.clear()
+        self.price_feeds.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()

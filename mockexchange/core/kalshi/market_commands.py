@@ -97,6 +97,8 @@ class SetEvent(Command):
     fee_type_override: str | None = value(FEE_TYPE, None)
     fee_multiplier_override: Decimal | None = value(MULTIPLIER, None)
     product_metadata: dict[str, Any] | None = value(OBJECT, None)
+    competition: str | None = value(TITLE, None)
+    competition_scope: str | None = value(TITLE, None)
 
 
 @dataclass(frozen=True, slots=True)

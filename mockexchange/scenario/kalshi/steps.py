@@ -19,6 +19,7 @@ from mockexchange.core.kalshi import subaccount_commands as account
 from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
 from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.price_commands import SetPriceValue
 from mockexchange.core.kalshi.rfq_maker_commands import RemoveRfqMaker, SetRfqMaker
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.scenario.scalars import command_specs
@@ -62,6 +63,8 @@ STEPS: dict[str, Callable[..., Command]] = {
     # Market makers that quote RFQs by a rule (core/kalshi/rfq_maker_commands.py)
     "rfq_maker": SetRfqMaker,
     "remove_rfq_maker": RemoveRfqMaker,
+    # CF Benchmarks' and Pyth's values, sent on the price channels (core/kalshi/price_commands.py)
+    "price_value": SetPriceValue,
 }
 # The steps whose fields are not all their command's
 SPECS = {"deposit": command_specs(SeedTransfer, "kind"), "withdrawal": command_specs(SeedTransfer, "kind")}

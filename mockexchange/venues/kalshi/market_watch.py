@@ -6,7 +6,8 @@ without one, no market exists. A connection is added to the fan-out under a mark
 subscriptions holds that market (under `EVERY_MARKET` while one takes every market), before any snapshot of it is
 read: a change published after the read reaches the connection, one published before it is in the snapshot, and
 one in between is both (its book clock tells the subscription to leave it out, market_frames.py). A `communications`
-subscription is added under the channel's own key (communications_frames.py), whatever market. A snapshot is read
+subscription is added under the channel's own key (communications_frames.py), whatever market; a price channel's
+under its index's (price_frames.py), and its list read from the ledger's price feeds. A snapshot is read
 when it is sent, so its market may have gone since the command named it (a reset): it is then empty, at clock 0, under
 the nil id, as a change rendered after its market has gone shows (market_frames.py); a ticker shows no stats.
 """
@@ -22,7 +23,8 @@ from mockexchange.venues.fanout import Fanout
 from mockexchange.venues.kalshi.communications_frames import COMMUNICATIONS_KEY
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.market_frames import NIL_UUID, QuoteWatch, market_key
-from mockexchange.venues.kalshi.subscriptions import COMMUNICATIONS, TICKER
+from mockexchange.venues.kalshi.price_frames import price_key
+from mockexchange.venues.kalshi.subscriptions import COMMUNICATIONS, PRICE_CHANNELS, TICKER
 
 Envelope = dict[str, Any]
 _NO_STATS = MarketStats(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)  # a market that has gone
@@ -30,7 +32,10 @@ _NO_STATS = MarketStats(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)
 
 def _key(ticker: str | None, channel: str) -> Hashable:
     """The fan-out key a subscription of `channel` holding the market is added under: the market's, but for the
-    `communications` channel, whose subscriptions take every user's RFQs under a key of its own."""
+    `communications` channel, whose subscriptions take every user's RFQs under a key of its own, and the price
+    channels, whose subscriptions hold indexes (`ticker`: an index; None: every one)."""
+    if channel in PRICE_CHANNELS:
+        return price_key(channel, ticker)
     return COMMUNICATIONS_KEY if channel == COMMUNICATIONS else market_key(ticker)
 
 
@@ -130,6 +135,10 @@ class MarketWatch:
             clock = feed.book_clock(ticker)
         msg = self._ctx.profile.ws_orderbook_snapshot(ticker, market_id or NIL_UUID, clock, bids, asks, yes_price)
         return msg, clock
+
+    def index_ids(self, channel: str) -> list[str]:
+        with self._ctx.ledger.reading() as ledger:
+            return ledger.prices.index_ids(channel)
 
     def ticker_now(self, ticker: str) -> Envelope:
         feed = self._ctx.markets

@@ -8,21 +8,24 @@ time however slowly its client reads). Served: the private channels
 `ticker`, `trade` and `market_lifecycle_v2`, which read the markets through `Markets` (the connection's window on the
 market feed and the fan-out, market_watch.py), and `communications` (RFQs and quotes, communications_frames.py: every
 connection's, whatever its user, so it is watched in the fan-out as a market is; its subscribe reads `user_filter` and
-the sharding, `shard_factor` and `shard_key`). What the mock chose where Kalshi's behaviour is not documented is listed
-in docs/known-differences.md. Another venue's channels on the same commands (the perps exchange's) are its
+the sharding, `shard_factor` and `shard_key`); and the price channels `cfbenchmarks_value`, `cfbenchmarks_value_5hz`
+and `pyth_value`, whose subscriptions name ids rather than markets, each channel's way (its `IdFilter`,
+price_channels.py), watched in the fan-out by id. What the mock chose where Kalshi's behaviour is not documented is
+listed in docs/known-differences.md. Another venue's channels on the same commands (the perps exchange's) are its
 `ChannelRules`, which a connection's `Subscriptions` is given (Kalshi's by default). A connection holds at most
-`max_subscriptions` subscriptions (error 27 beyond) and
-`max_markets` market tickers over all of them (error 26 beyond), each at most `MAX_TICKER_CHARS` long (error 11 beyond),
-so a change's fan-out and the memory a connection holds stay bounded.
+`max_subscriptions` subscriptions (error 27 beyond) and `max_markets` market tickers (and ids) over all of them (error
+26 beyond), each at most `MAX_TICKER_CHARS` long (error 11 beyond), so a change's fan-out and the memory a connection
+holds stay bounded.
 
 `seq` counts the frames of one subscription that carry it, from 1 and with no gap: a sequenced channel's data messages
-(`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`, `order_group_updates`, `communications`)
-and every subscription's `ok`, `unsubscribed` and subscription-scoped errors. A client that misses one sees the gap.
+(`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`, `order_group_updates`, `communications`, the
+price channels' and their lists) and every subscription's `ok`, `unsubscribed` and subscription-scoped errors. A
+client that misses one sees the gap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol, TypeGuard
@@ -31,8 +34,16 @@ import orjson
 
 from mockexchange.core.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 from mockexchange.core.faults import Channels
+from mockexchange.core.kalshi.price_commands import ALL
+from mockexchange.core.kalshi.price_records import PRICE_KINDS
 from mockexchange.core.numbers import excerpt
 from mockexchange.journal.refusal import DIAGNOSIS_FIELD
+from mockexchange.venues.kalshi.price_channels import (
+    INDEX_IDS_REQUIRED,
+    PRICE_FILTERS,
+    UNDERLYING_TICKERS_REQUIRED,
+    IdFilter,
+)
 
 Envelope = dict[str, Any]
 
@@ -47,9 +58,10 @@ TRADE = "trade"
 LIFECYCLE = "market_lifecycle_v2"
 MARKET_CHANNELS = (ORDERBOOK, TICKER, TRADE, LIFECYCLE)
 COMMUNICATIONS = "communications"
-SERVED_CHANNELS = PRIVATE_CHANNELS + MARKET_CHANNELS + (COMMUNICATIONS,)
+PRICE_CHANNELS = PRICE_KINDS  # cfbenchmarks_value, cfbenchmarks_value_5hz, pyth_value (price_channels.py)
+SERVED_CHANNELS = PRIVATE_CHANNELS + MARKET_CHANNELS + (COMMUNICATIONS,) + PRICE_CHANNELS
 # Channels whose data messages carry `seq` (Kalshi's spec: not `fill`, `market_position`, `user_order` nor `ticker`).
-SEQUENCED_CHANNELS = frozenset({ORDERBOOK, TRADE, LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS})
+SEQUENCED_CHANNELS = frozenset({ORDERBOOK, TRADE, LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS, *PRICE_CHANNELS})
 # Channels that take no market filter: a subscription of one gets every change (Kalshi: "market specification
 # ignored" on order_group_updates and communications).
 UNFILTERED_CHANNELS = frozenset({LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS})
@@ -98,11 +110,14 @@ class ChannelRules:
     market_ids: bool  # the ticker channel may name its markets by id (`market_id(s)`)
     # they read `user_filter` and the sharding (`shard_factor`, `shard_key`) of a subscribe
     audience: frozenset[str] = frozenset()
+    # their subscriptions name ids, not markets, each channel's way (price_channels.py), and are watched by id
+    by_ids: Mapping[str, IdFilter] = field(default_factory=dict)
 
 
 KALSHI_RULES = ChannelRules(
     "Kalshi", SERVED_CHANNELS, KALSHI_CHANNELS, frozenset((*MARKET_CHANNELS, COMMUNICATIONS)), SEQUENCED_CHANNELS,
     UNFILTERED_CHANNELS, FIXED_CHANNELS, LISTED_CHANNELS, FLAGS, market_ids=True, audience=frozenset({COMMUNICATIONS}),
+    by_ids=PRICE_FILTERS,
 )  # fmt: skip
 
 # Error codes and texts of Kalshi's AsyncAPI file.
@@ -145,6 +160,8 @@ ERROR_TEXTS = {
     BUFFER_OVERFLOW: "Subscription buffer overflow",
     MARKET_LIMIT: "Subscription market limit exceeded",
     TOO_MANY_REQUESTS: "Too many requests",
+    INDEX_IDS_REQUIRED: "Index IDs required",
+    UNDERLYING_TICKERS_REQUIRED: "Underlying tickers required",
 }
 # Generous: far beyond what a client of these channels needs, small enough that one change's fan-out to a single
 # connection stays a fraction of a second (Settings.ws_max_subscriptions, ws_max_markets).
@@ -201,7 +218,7 @@ class Markets(Protocol):
 
     def watch(self, ticker: str | None, channel: str) -> None:
         """Hand this connection the market's changes from now on (None: every market's) for a subscription of
-        `channel`; counted."""
+        `channel` (a channel of ids, an id's: price_channels.py); counted."""
 
     def unwatch(self, ticker: str | None, channel: str) -> None: ...
 
@@ -210,6 +227,9 @@ class Markets(Protocol):
 
     def ticker_now(self, ticker: str) -> Envelope:
         """The `msg` of a `ticker` message of the market now."""
+
+    def index_ids(self, channel: str) -> list[str]:
+        """The ids a channel of ids has now (a price channel's indexes, as its list action answers them)."""
 
 
 class NoMarkets:
@@ -236,12 +256,15 @@ class NoMarkets:
     def ticker_now(self, ticker: str) -> Envelope:
         raise AssertionError("no market is known, so none is subscribed")
 
+    def index_ids(self, channel: str) -> list[str]:
+        return []
+
 
 @dataclass(slots=True)
 class Subscription:
     sid: int
     channel: str
-    tickers: dict[str, None] | None  # an ordered set; None: every market
+    tickers: dict[str, None] | None  # an ordered set (a channel of ids: its ids); None: every market
     sequenced: bool = False  # its frames carry `seq` (a channel of its rules' `sequenced`)
     seq: int = field(default=0)
     yes_price: bool = False  # orderbook: NO levels at their YES price (`use_yes_price`)
@@ -252,9 +275,16 @@ class Subscription:
     shard: tuple[int, int] | None = None
     # orderbook: the book clock of each market's last snapshot; a delta at or below it is in the snapshot already
     clocks: dict[str, int] = field(default_factory=dict)
+    every: bool = False  # a channel of ids: every id too (`["all"]`), beside those in `tickers`
 
     def wants(self, ticker: str) -> bool:
-        return self.tickers is None or ticker in self.tickers
+        return self.tickers is None or self.every or ticker in self.tickers
+
+    def watched(self) -> list[str | None]:
+        """What it is watched in the fan-out by: each market or id it holds, None for every one."""
+        if self.tickers is None:
+            return [None]
+        return [*self.tickers, None] if self.every else list(self.tickers)
 
     def described(self, limit: int) -> dict[str, Any]:
         """For the inspector: at most `limit` of its market tickers, and how many it holds."""
@@ -401,17 +431,20 @@ class Subscriptions:
         unique = None if wanted.tickers is None else dict.fromkeys(wanted.tickers)
         if unique is not None and rules.listed.intersection(new):
             self._known(list(unique))
+        seeds = self._seeds(params, [c for c in new if c in rules.by_ids], wanted)
         if len(self._by_sid) + len(new) > self.max_subscriptions:
             raise CommandError(
                 TOO_MANY_REQUESTS,
                 f"this connection holds {len(self._by_sid)} subscriptions; {len(new)} more would pass the mock's "
                 f"limit of {self.max_subscriptions} per connection (Settings.ws_max_subscriptions)",
             )
-        held = [c for c in new if c not in rules.unfiltered]  # those take no filter: they get every market
-        self._add_markets(len(held) * len(unique or ()))
+        held = [c for c in new if c not in rules.unfiltered and c not in seeds]  # (those get every market)
+        self._add_markets(len(held) * len(unique or ()) + sum(len(ids) for ids, _ in seeds.values()))
         replies: list[Reply] = []
         for channel in new:
             tickers = None if unique is None or channel in rules.unfiltered else dict(unique)
+            if channel in seeds:
+                tickers = dict.fromkeys(seeds[channel][0])
             sub = Subscription(
                 self._next_sid,
                 channel,
@@ -423,14 +456,28 @@ class Subscriptions:
             )
             if channel in rules.audience:
                 sub.own_only, sub.shard = audience.own_only, audience.shard
+            sub.every = channel in seeds and seeds[channel][1]
             self._next_sid += 1
             self._by_sid[sub.sid] = sub
             replies.append(_reply("subscribed", command_id, msg={"channel": channel, "sid": sub.sid}))
+            if channel in rules.market or channel in seeds:
+                for watched in sub.watched():
+                    self.markets.watch(watched, channel)
             if channel in rules.market:
-                for ticker in tickers or (None,):
-                    self.markets.watch(ticker, channel)
                 replies += self._initial(sub, list(tickers or ()), wanted.flags, None)
         return replies
+
+    def _seeds(self, params: dict[str, Any], channels: list[str], wanted: _Filter) -> dict[str, tuple[list[str], bool]]:
+        """Each channel of ids subscribed (price_channels.py): the ids its param names, and whether it names every
+        one (`"all"`). Such a channel takes no market filter."""
+        if channels and wanted.tickers is not None:
+            raise CommandError(INVALID_PARAMETER, f"{channels[0]} takes no market_ticker(s) nor market_id(s): "
+                               "subscribe to it apart")  # fmt: skip
+        seeds = {}
+        for channel in channels:
+            named = _ids(params, self.rules.by_ids[channel], required=False)
+            seeds[channel] = ([i for i in named if i != ALL], ALL in named)
+        return seeds
 
     def _initial(
         self, sub: Subscription, tickers: list[str], flags: dict[str, bool], command_id: int | None
@@ -463,9 +510,9 @@ class Subscriptions:
     def _drop(self, sub: Subscription) -> None:
         del self._by_sid[sub.sid]
         self._markets -= len(sub.tickers or ())
-        if sub.channel in self.rules.market:
-            for ticker in sub.tickers if sub.tickers is not None else (None,):
-                self.markets.unwatch(ticker, sub.channel)
+        if sub.channel in self.rules.market or sub.channel in self.rules.by_ids:
+            for watched in sub.watched():
+                self.markets.unwatch(watched, sub.channel)
 
     def _list(self, command_id: int | None, command: dict[str, Any]) -> list[Reply]:
         subs = [{"channel": s.channel, "sid": s.sid} for s in sorted(self._by_sid.values(), key=lambda s: s.sid)]
@@ -479,6 +526,9 @@ class Subscriptions:
         if not isinstance(action, str):
             raise CommandError(UNABLE_TO_PROCESS, "params.action must be a string")
         sub = self._one_subscription(params)
+        kind = self.rules.by_ids.get(sub.channel)
+        if kind is not None:
+            return [self._update_ids(command_id, sub, kind, action, params)]
         if action not in UPDATE_ACTIONS:
             raise CommandError(UNSUPPORTED_ACTION, f"action {action!r} is not one of {', '.join(UPDATE_ACTIONS)}")
         if sub.channel in self.rules.fixed:
@@ -497,6 +547,38 @@ class Subscriptions:
         if action == "delete_markets":
             return [self._delete_markets(command_id, sub, wanted.tickers)]
         return self._add_to(command_id, sub, wanted)
+
+    def _update_ids(
+        self, command_id: int | None, sub: Subscription, kind: IdFilter, action: str, params: dict[str, Any]
+    ) -> Envelope:
+        """An update of a channel of ids (price_channels.py): its ids added or removed (`"all"`: every one, or no
+        longer), answered `ok` with the filter as it is now (`["all"]` while it takes every id); or the channel's ids
+        listed, the subscription unchanged."""
+        if action not in kind.actions:
+            raise CommandError(UNSUPPORTED_ACTION, f"action {action!r} is not one of {', '.join(kind.actions)} on "
+                               f"{sub.channel}")  # fmt: skip
+        assert sub.tickers is not None
+        if action == kind.listing:
+            listed = {kind.param: self.markets.index_ids(sub.channel)}
+            return _reply(kind.list_type, command_id, sid=sub.sid, seq=sub.next_seq(), msg=listed)
+        named = _ids(params, kind, required=True)
+        ids, every = [i for i in named if i != ALL], ALL in named
+        if action == kind.add:
+            moved = [i for i in ids if i not in sub.tickers]
+            self._add_markets(len(moved))
+            sub.tickers.update(dict.fromkeys(moved))
+            watch: Callable[[str | None, str], None] = self.markets.watch
+        else:
+            moved = [i for i in ids if sub.tickers.pop(i, ...) is None]  # (those it held: the set's value is None)
+            self._markets -= len(moved)
+            watch = self.markets.unwatch
+        if every and sub.every != (action == kind.add):  # all-mode turned on or off
+            sub.every = action == kind.add
+            watch(None, sub.channel)
+        for moved_id in moved:
+            watch(moved_id, sub.channel)
+        shown = {kind.param: [ALL] if sub.every else list(sub.tickers)}
+        return _reply("ok", command_id, sid=sub.sid, seq=sub.next_seq(), msg=shown)
 
     def _add_to(self, command_id: int | None, sub: Subscription, wanted: _Filter) -> list[Reply]:
         assert sub.tickers is not None and wanted.tickers is not None
@@ -608,6 +690,25 @@ def _params(command: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise CommandError(UNABLE_TO_PROCESS, "params must be a JSON object")
     return params
+
+
+def _ids(params: dict[str, Any], kind: IdFilter, required: bool) -> list[str]:
+    """The ids `kind.param` names, each once (absent: none), each of 1 to `MAX_TICKER_CHARS` characters; an update's
+    add or remove must name one (`required`: the channel's error otherwise)."""
+    given = params.get(kind.param)
+    if required and not given:
+        raise CommandError(kind.required, f"params.{kind.param} is missing or empty")
+    if given is None:
+        return []
+    if not isinstance(given, list) or not all(isinstance(item, str) for item in given):
+        raise CommandError(UNABLE_TO_PROCESS, f"params.{kind.param} must be an array of strings")
+    if not given:
+        raise CommandError(INVALID_PARAMETER, f"params.{kind.param} must not be empty: leave it out to name none")
+    for item in given:
+        if not item or len(item) > MAX_TICKER_CHARS:
+            raise CommandError(INVALID_PARAMETER, f"an id of params.{kind.param} has 1 to {MAX_TICKER_CHARS} "
+                               f"characters, not {excerpt(item)}; nothing changed")  # fmt: skip
+    return list(dict.fromkeys(given))
 
 
 def _audience(params: dict[str, Any]) -> _Audience:

@@ -52,6 +52,7 @@ from mockexchange.venues.kalshi import (
     orders,
     positions,
     rfq_batches,
+    search,
     subaccounts,
 )
 from mockexchange.venues.kalshi.bodies import Body
@@ -220,6 +221,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation.data("/series", "GetSeriesList", catalogue.get_series_list),
     Operation.data("/series/{series_ticker}", "GetSeries", catalogue.get_series),
     Operation.data("/exchange/status", "GetExchangeStatus", market_data.get_exchange_status),
+    # search (public): the filters derived from the series and events listed
+    Operation.data("/search/tags_by_categories", "GetTagsForSeriesCategories", search.get_tags_by_categories),
+    Operation.data("/search/filters_by_sport", "GetFiltersForSports", search.get_filters_by_sport),
     # an FCM member's desk
     Operation("GET", "/fcm/positions", "GetFCMPositions", positions.get_fcm_positions, READ, member=True),
     Operation("GET", "/fcm/fills", "GetFCMFills", fcm_lists.get_fcm_fills, READ, member=True),

@@ -1,14 +1,16 @@
 """Kalshi's websocket, /trade-api/ws/v2: authentication of the upgrade, and each connection's share of the venue's
 fan-out of ledger changes to its `market_positions`, `fill`, `user_orders` and `order_group_updates` subscriptions, of
-market changes to its `orderbook_delta`, `ticker`, `trade` and `market_lifecycle_v2` subscriptions, and of RFQs' and
-quotes' changes to its `communications` subscriptions.
+market changes to its `orderbook_delta`, `ticker`, `trade` and `market_lifecycle_v2` subscriptions, of RFQs' and
+quotes' changes to its `communications` subscriptions, and of the price feeds' values to its `cfbenchmarks_value`,
+`cfbenchmarks_value_5hz` and `pyth_value` subscriptions.
 
 The ledger publishes a change from whatever thread made it, holding its lock; the venue's one bus subscriber
 (`venues/fanout.py`) hands it to the event loop of the connections of its key, once: a private change's user, a market
 change's market (and those watching every market), an RFQ's every `communications` subscriber, a quote's two
-sides. There, each change is rendered once for all of them (`frames.py`, `market_frames.py`,
-`communications_frames.py`: its `msg` as JSON, each subscription's `sid`, `seq` where the channel has one, and the
-`sending_ts_ms` spliced in), and each connection that wants it (a channel it asked for, its subaccount for a
+sides, a price's index (and those taking every index of its channel). There, each change is rendered once for all of
+them (`frames.py`, `market_frames.py`, `communications_frames.py`, `price_frames.py`: its `msg` as JSON, each
+subscription's `sid`, `seq` where the channel has one, and the `sending_ts_ms` spliced in), and each connection that
+wants it (a channel it asked for, its subaccount for a
 subaccount-locked key) takes its share: written at once, in one write of the connection's frames, when nothing waits
 before them in its outbox, the client reads (the transport's buffer is under its high-water mark) and no fault rule
 could delay them; otherwise appended to the connection's bounded outbox, which one task drains in order. The client's
@@ -52,11 +54,12 @@ from mockexchange.auth.kalshi.signature import KalshiAuthFailure
 from mockexchange.core.bounded_json import parse_json
 from mockexchange.core.clock import epoch_ms
 from mockexchange.core.events import Change
+from mockexchange.core.kalshi.price_records import PRICE_KINDS
 from mockexchange.venues import admission
 from mockexchange.venues.admission import everything
 from mockexchange.venues.fanout import Deliver, Fanout, HandedChange
 from mockexchange.venues.faults import delay_message
-from mockexchange.venues.kalshi import communications_batch_frames, communications_frames
+from mockexchange.venues.kalshi import communications_batch_frames, communications_frames, price_frames
 from mockexchange.venues.kalshi.access import require_scope
 from mockexchange.venues.kalshi.communications_batch_frames import BATCH_KINDS, BatchDirectory, BatchFrames
 from mockexchange.venues.kalshi.communications_frames import (
@@ -77,6 +80,7 @@ from mockexchange.venues.kalshi.market_frames import (
     market_key,
 )
 from mockexchange.venues.kalshi.market_watch import MarketWatch
+from mockexchange.venues.kalshi.price_frames import PriceFrames
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import (
     BUFFER_OVERFLOW,
@@ -496,24 +500,30 @@ def _item(
         return CommunicationsFrames(change, directory)
     if change.kind in BATCH_KINDS:
         return BatchFrames(change, batches)
+    if change.kind in PRICE_KINDS:
+        return PriceFrames(change)
     return MarketFrames(change, profile, market_id)
 
 
 def route_key(change: Change) -> Hashable:
     """A private change goes to its user's connections, a market's to those watching its market, an RFQ's or a
-    quote's as communications_frames.py routes them."""
+    quote's as communications_frames.py routes them, a price's to those watching its index (price_frames.py)."""
     if change.kind in CHANNEL_OF:
         return change.user_id
     if change.kind in COMMUNICATION_KINDS:
         return communications_frames.route_key(change)
     if change.kind in BATCH_KINDS:
         return communications_batch_frames.route_key(change)
+    if change.kind in PRICE_KINDS:
+        return price_frames.route_key(change)
     return market_key(change.payload.ticker)
 
 
 def wide_key(change: Change) -> Hashable | None:
     if change.kind in COMMUNICATION_KINDS:
         return communications_frames.wide_key(change)
+    if change.kind in PRICE_KINDS:
+        return price_frames.wide_key(change)  # (those taking every index)
     return EVERY_MARKET if change.kind in MARKET_KINDS else None
 
 
@@ -521,7 +531,7 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
     tickers = TickerWatch(lambda: ctx.markets, ctx.ledger.reading)
     fanout: Fanout[Connection] = Fanout(
         ctx.ledger.state.bus,
-        (*CHANNEL_OF, *MARKET_KINDS, *COMMUNICATION_KINDS, *BATCH_KINDS),
+        (*CHANNEL_OF, *MARKET_KINDS, *COMMUNICATION_KINDS, *BATCH_KINDS, *PRICE_KINDS),
         deliver(ctx),
         ctx.ws_queue_size,
         limit_bytes=ctx.ws_queue_bytes,
