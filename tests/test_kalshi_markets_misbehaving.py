@@ -37,6 +37,12 @@ ROUTES = {
     "GetSeriesList": ("/series", {}),
     "GetSeries": ("/series/KXFED", {}),
     "GetExchangeStatus": ("/exchange/status", {}),
+    "GetExchangeSchedule": ("/exchange/schedule", {}),
+    "GetUserDataTimestamp": ("/exchange/user_data_timestamp", {}),
+    "GetSeriesFeeChanges": ("/series/fee_changes", {}),
+    "GetEventFeeChanges": ("/events/fee_changes", {}),
+    "GetEventMetadata": ("/events/KXFED-26DEC/metadata", {}),
+    "GetMarketCandlesticksByEvent": ("/series/KXFED/events/KXFED-26DEC/candlesticks", CANDLES),
 }
 
 

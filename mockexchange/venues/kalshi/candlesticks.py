@@ -19,8 +19,8 @@ GET_MARKET_CANDLESTICKS = "GetMarketCandlesticks"
 BATCH_GET_MARKET_CANDLESTICKS = "BatchGetMarketCandlesticks"
 START, END = Param("start_ts", "StartTs", INT64, required=True), Param("end_ts", "EndTs", INT64, required=True)
 LATEST = Param("include_latest_before_start", "IncludeLatestBeforeStart", FLAG, default=False)
-MARKET_PARAMS = [START, END, Param("period_interval", "PeriodInterval", Choice(("1", "60", "1440")),
-                                   required=True), LATEST]  # fmt: skip
+PERIOD = Param("period_interval", "PeriodInterval", Choice(("1", "60", "1440")), required=True)  # minutes
+MARKET_PARAMS = [START, END, PERIOD, LATEST]
 BATCH_PARAMS = [
     Param("market_tickers", "MarketTickers", listed(100), required=True), START, END,
     Param("period_interval", "PeriodInterval", Integer(1, INT32_MAX), required=True), LATEST,
@@ -28,7 +28,9 @@ BATCH_PARAMS = [
 MAX_CANDLES = 10_000  # of one answer, over its markets (Kalshi's bound on the batch)
 
 
-def _candles(ledger: Ledger, ticker: str, values: dict[str, Any], most: int) -> list[Candle]:
+def market_candles(ledger: Ledger, ticker: str, values: dict[str, Any], most: int) -> list[Candle]:
+    """The market's candles over the window `values` asks (its `start_ts`, `end_ts`, `period_interval` in minutes and
+    `include_latest_before_start`), at most `most`."""
     market = market_named(ledger, ticker)
     period = int(values["period_interval"]) * 60
     found = candles(
@@ -46,7 +48,7 @@ def get_market_candlesticks(ctx: KalshiContext, key: Any, values: Any) -> dict[s
         market = market_named(ledger, values["ticker"])
         if ledger.state.events[market.event_ticker].series_ticker != values["series_ticker"]:
             raise not_found(f"market {market.ticker!r} is not in series {values['series_ticker']!r}")
-        found = _candles(ledger, market.ticker, query, MAX_CANDLES)
+        found = market_candles(ledger, market.ticker, query, MAX_CANDLES)
         return {"ticker": market.ticker, "candlesticks": [ctx.profile.candlestick(c) for c in found]}
 
 
@@ -55,7 +57,7 @@ def batch_get_market_candlesticks(ctx: KalshiContext, key: Any, values: Any) -> 
     answer, left = [], MAX_CANDLES
     with ctx.ledger.reading() as ledger:
         for ticker in dict.fromkeys(query["market_tickers"]):
-            found = _candles(ledger, ticker, query, left)
+            found = market_candles(ledger, ticker, query, left)
             left -= len(found)
             answer.append({"market_ticker": ticker, "candlesticks": [ctx.profile.candlestick(c) for c in found]})
     return {"markets": answer}
