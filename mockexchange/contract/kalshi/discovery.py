@@ -104,6 +104,7 @@ def discover(base_url: str, signer: KalshiSigner) -> Discovered:
         "listed_series": tuple(dict.fromkeys(s for s in series_of.values())),
         "candle_series": (candle_series,) if candle_series else (),
         "candle_markets": tuple(t for t, e in markets if candle_series and series_of.get(e) == candle_series),
+        "candle_events": tuple(e for e, s in series_of.items() if candle_series and s == candle_series),
     }
     return found
 

@@ -53,6 +53,7 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetMarkets": {"markets": ("ticker",)},
     "GetEvents": {"events": ("event_ticker",)},
     "GetTrades": {"trades": ("trade_id",)},
+    "GetEventFeeChanges": {"event_fee_changes": ("id",)},
     "GetOrders": {"orders": ("order_id",)},
     # the communications API
     "GetRFQs": {"rfqs": ("id",)},
