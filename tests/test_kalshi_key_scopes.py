@@ -212,9 +212,15 @@ def _batch_path(mock: MockServer, op: Operation, path: str) -> str:
     return path.replace("{rfq_batch_id}", batch["rfq_batch_id"])
 
 
+# The query a read requires, where it requires one
+QUERIES = {
+    "GetEventForecastPercentilesHistory": {"percentiles": 5000, "start_ts": 0, "end_ts": 1, "period_interval": 1},
+}
+
+
 def call(c: httpx.Client, op: Operation, path: str, content: bytes | None = None) -> httpx.Response:
     """The operation asked for as a key of full access could ask for it (`content`: another body, sent as it is)."""
-    params = {"subtrader_id": "fcm_A"} if op.path.startswith("/fcm/") else None
+    params = {"subtrader_id": "fcm_A"} if op.path.startswith("/fcm/") else QUERIES.get(op.operation_id)
     if content is None and op.body is not None:
         content = json.dumps(_bodies().get(op.operation_id, {})).encode()
     headers = {"Content-Type": "application/json"} if content is not None else None

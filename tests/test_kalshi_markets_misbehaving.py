@@ -45,6 +45,12 @@ ROUTES = {
     "GetTradesHistorical": ("/historical/trades", {}),
     "GetTagsForSeriesCategories": ("/search/tags_by_categories", {}),
     "GetFiltersForSports": ("/search/filters_by_sport", {}),
+    "GetExchangeSchedule": ("/exchange/schedule", {}),
+    "GetUserDataTimestamp": ("/exchange/user_data_timestamp", {}),
+    "GetSeriesFeeChanges": ("/series/fee_changes", {}),
+    "GetEventFeeChanges": ("/events/fee_changes", {}),
+    "GetEventMetadata": ("/events/KXFED-26DEC/metadata", {}),
+    "GetMarketCandlesticksByEvent": ("/series/KXFED/events/KXFED-26DEC/candlesticks", CANDLES),
 }
 
 

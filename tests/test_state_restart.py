@@ -42,6 +42,16 @@ KALSHI_READS = [
     "/markets/trades?ticker=KXORD-26DEC-A",
     "/markets/KXORD-26DEC-A",
 ]
+# Read after the file test_state_written_before.py replays was written: the exchange's schedule, the users' data
+# freshness, fee changes, an event's metadata.
+LATER_READS = [
+    "/exchange/schedule",
+    "/exchange/user_data_timestamp",
+    "/series/fee_changes?show_historical=true",
+    "/events/fee_changes",
+    "/events/KXFED-26DEC/metadata",
+    "/events/KXCPI-26DEC",
+]
 ORD = "KXORD-26DEC-A"
 
 
@@ -99,6 +109,12 @@ def _populate(mock: MockServer) -> dict:
     mock.deribit_fill("bob", "BTC-PERPETUAL", "buy", "1000", "60000")
     mock.deribit_fill("bob", "BTC-PERPETUAL", "sell", "400", "61000")
     mock.set_volatility("0.6", currency="BTC")
+    window = {"start_datetime": "2100-01-01T00:00:00Z", "end_datetime": "2100-01-01T01:00:00Z"}
+    mock.set_exchange_schedule(maintenance_windows=[window])  # (its timer kept: due in 2100)
+    detail = {"market_ticker": "KXFED-26DEC-T4.00", "image_url": "/t.png", "color_code": "#123456"}
+    mock.set_event("KXFED-26DEC", image_url="/fed.png", competition="Fed", market_details=[detail])
+    mock.schedule_fee_change("2100-01-02T00:00:00Z", series_ticker="KXFED", fee_type="flat")  # pending
+    mock.schedule_fee_change("2020-01-01T00:00:00Z", event_ticker="KXCPI-26DEC", fee_type="flat")  # in force at once
     return {"key": key, "deribit_key": deribit_key}
 
 
@@ -111,8 +127,9 @@ def _kalshi_auth(made: dict) -> KalshiAuth:
     return KalshiAuth(KalshiSigner.from_pem(made["key"]["key_id"], made["key"]["private_key_pem"]))
 
 
-def _answers(mock: MockServer, auth: KalshiAuth, token: str) -> dict[str, bytes]:
-    answers = {path: plain_http.get(mock.kalshi_url + path, auth=auth).content for path in KALSHI_READS}
+def _answers(mock: MockServer, auth: KalshiAuth, token: str, reads: list[str] | None = None) -> dict[str, bytes]:
+    reads = KALSHI_READS + LATER_READS if reads is None else reads
+    answers = {path: plain_http.get(mock.kalshi_url + path, auth=auth).content for path in reads}
     for method, params in [
         ("private/get_positions", {"currency": "BTC"}),
         ("private/get_account_summary", {"currency": "BTC"}),

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_state_restart import _answers, _rpc
+from test_state_restart import KALSHI_READS, _answers, _rpc
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -36,7 +36,7 @@ def test_orders_kept_before_typed_commands_run_again_to_the_same_answers(tmp_pat
         assert status["restored_commands"] == status["commands"] == 42
         auth = KalshiAuth(KalshiSigner.from_pem(kept["kalshi_key"]["key_id"], kept["kalshi_key"]["private_key_pem"]))
         granted = _rpc(mock, "public/auth", {"grant_type": "client_credentials", **kept["deribit_key"]})["result"]
-        answers = _answers(mock, auth, granted["access_token"])
+        answers = _answers(mock, auth, granted["access_token"], KALSHI_READS)
     read = {k: v.decode() if isinstance(v, bytes) else v for k, v in answers.items()}
     assert '"status":"resting"' in read["/portfolio/orders"]  # there is something to compare
     assert read == kept["answers"]

@@ -87,6 +87,7 @@ ADMIN = {
     "markets": "create_market",
     "series": "set_series",
     "events": "set_event",
+    "fee_changes": "schedule_fee_change",
     "markets/update": "update_market",
     "markets/pause": "pause_market",
     "markets/resume": "resume_market",
@@ -95,6 +96,7 @@ ADMIN = {
     "markets/determine": "determine_market",
     "books": "set_book",
     "exchange_status": "set_exchange_status",
+    "exchange_schedule": "set_exchange_schedule",
     # Fills, seeded orders, settlements, cash
     "fills": "fill",
     "fills/batch": "fills",

@@ -239,6 +239,12 @@ ORDER_VALUES: tuple[AccountValue, ...] = (
     AccountValue(("GetOrderQueuePosition",), "path:order_id", "resting_order_ids", "a resting order of the account's"),
 )
 
+# The exchange's schedule, its users' data freshness, its fee changes, and an event's data (issue 55): public but the
+# forecast; an event of a series is named by both.
+EXCHANGE_EVENT_READS = ("GetExchangeSchedule", "GetUserDataTimestamp", "GetSeriesFeeChanges", "GetEventFeeChanges",
+                        "GetEventMetadata", "GetMarketCandlesticksByEvent",
+                        "GetEventForecastPercentilesHistory")  # fmt: skip
+EVENT_OF_SERIES_READS = ("GetMarketCandlesticksByEvent", "GetEventForecastPercentilesHistory")
 # The market data reads' parameters that must name what the exchange lists: drawn from the markets, events and series
 # the kit found listed (contract/kalshi/discovery.py; the suites' seeded ones). Without them a required one stays as
 # published (a made-up ticker: a 404) and the operation is not expected to accept any request (ACCEPTANCE).
@@ -255,6 +261,11 @@ MARKET_VALUES: tuple[AccountValue, ...] = (
                  "a market of that series (another series' market is a 404)"),
     AccountValue(("GetHistoricalMarket", "GetMarketCandlesticksHistorical"), "path:ticker", "historical_markets",
                  "a market the historical API holds (any other is a 404)"),
+    AccountValue(("GetEventMetadata",), "path:event_ticker", "listed_events", "an event the exchange lists"),
+    AccountValue(EVENT_OF_SERIES_READS, "path:series_ticker", "candle_series",
+                 "a series the exchange lists, one whose events the kit knows"),
+    AccountValue(EVENT_OF_SERIES_READS, "path:ticker", "candle_events",
+                 "an event of that series (another series' event is a 404)"),
 )  # fmt: skip
 # The communications API's ids: what the account can see (contract/kalshi/discovery.py finds them).
 COMMUNICATIONS_VALUES: tuple[AccountValue, ...] = (
@@ -266,7 +277,7 @@ COMMUNICATIONS_VALUES: tuple[AccountValue, ...] = (
 # Reads whose valid requests a faithful server answers 2xx: a run in which one of them answered valid requests
 # and accepted none fails (contract/kalshi/acceptance.py), as a server that refuses every request, however it words
 # it, must.
-ACCEPTING_READS = MARKET_DATA_READS + HISTORICAL_MARKET_READS + SEARCH_READS
+ACCEPTING_READS = MARKET_DATA_READS + HISTORICAL_MARKET_READS + SEARCH_READS + EXCHANGE_EVENT_READS
 ACCEPTING = (
     "valid requests must be accepted: a run in which the operation answered valid requests and accepted (2xx) none "
     "fails, whatever it answered (401 and 403 are the auth verdict's, 5xx the server-error check's)"
@@ -379,6 +390,7 @@ STATUS_RULES += (
     ),  # fmt: skip
     StatusRule(("GetMarketCandlesticks",), "400", "a bad start_ts, end_ts or period_interval is a 400"),
     StatusRule(("GetExchangeStatus",), "429", "the market data reads are charged as the others (rate limits)"),
+    StatusRule(EVENT_OF_SERIES_READS, "404", "an unknown event, or one of another series, is a 404 (as a market's)"),
 )
 # Order groups (issue 28): their query's subaccount and exchange index as on the other reads and writes.
 ORDER_GROUP_OPERATIONS = (
@@ -473,7 +485,7 @@ PAGINATED: tuple[str, ...] = (
     "GetSubaccountTransfers",
 )  # fmt: skip
 PAGINATED += HISTORICAL_READS
-PAGINATED += ("GetMarkets", "GetEvents", "GetTrades", "GetHistoricalMarkets", "GetTradesHistorical")
+PAGINATED += ("GetMarkets", "GetEvents", "GetTrades", "GetHistoricalMarkets", "GetTradesHistorical", "GetEventFeeChanges")
 PAGINATED += ("GetOrders",)
 PAGINATED += COMMUNICATIONS_LISTS
 

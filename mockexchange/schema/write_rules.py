@@ -64,13 +64,14 @@ class AccountValues:
     market_tickers: tuple[str, ...] = ()  # open markets whose positions a subtrader may move
     transfer_targets: tuple[str, ...] = ()  # subtraders under the FCM's error account
     # What the server's exchange lists (public market data, refinements.MARKET_VALUES): its markets, events and
-    # series, and one series with its markets (a path naming both must name a pair that exists).
+    # series, and one series with its markets and its events (a path naming both must name a pair that exists).
     listed_markets: tuple[str, ...] = ()
     listed_events: tuple[str, ...] = ()
     listed_series: tuple[str, ...] = ()
     candle_series: tuple[str, ...] = ()
     candle_markets: tuple[str, ...] = ()
     historical_markets: tuple[str, ...] = ()  # markets the historical API holds (settled before its cutoff)
+    candle_events: tuple[str, ...] = ()
     # Orders (`contract check --orders`; the suites' seed_orders): open markets on whole cents, all on one exchange
     # index, that take orders; that index; the account's orders (any status) and the resting ones the kit placed to
     # be changed (all bids of the first order market, without a client order id); the order groups it may name, and

@@ -124,6 +124,14 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/search/filters_by_sport"),
         ("GET", "/series/{series_ticker}/markets/{ticker}/candlesticks"),
         ("GET", "/markets/candlesticks"),
+        # The exchange's schedule, its users' data freshness and fee changes; an event's data (issue 55).
+        ("GET", "/exchange/schedule"),
+        ("GET", "/exchange/user_data_timestamp"),
+        ("GET", "/series/fee_changes"),
+        ("GET", "/events/fee_changes"),
+        ("GET", "/events/{event_ticker}/metadata"),
+        ("GET", "/series/{series_ticker}/events/{ticker}/candlesticks"),
+        ("GET", "/series/{series_ticker}/events/{ticker}/forecast_percentile_history"),
         # Orders (issue 28)
         ("POST", "/portfolio/events/orders"),
         ("POST", "/portfolio/events/orders/batched"),

@@ -36,9 +36,9 @@ PUBLISHED = parsed_once(kalshi_slice_path("openapi.yaml"))
 FULL = AccountValues(
     subtrader_ids=("s-1",), public_keys=("PEM",), api_key_ids=("k-1",), market_tickers=("M-1",),
     transfer_targets=("err_T1",), listed_markets=("M-1", "M-2"), listed_events=("E",), listed_series=("S",),
-    candle_series=("S",), candle_markets=("M-1",), historical_markets=("M-3",), order_markets=("M-1", "M-2"),
-    order_exchange_indexes=(0, -1),
-    resting_order_exchange_indexes=(0,), order_ids=("o-1", "o-2"), resting_order_ids=("o-2",),
+    candle_series=("S",), candle_markets=("M-1",), candle_events=("E",), historical_markets=("M-3",),
+    order_markets=("M-1", "M-2"), order_exchange_indexes=(0, -1), resting_order_exchange_indexes=(0,),
+    order_ids=("o-1", "o-2"), resting_order_ids=("o-2",),
     resting_order_markets=("M-1",), resting_order_sides=("bid",), order_group_ids=("g-1",),
     deletable_order_group_ids=("g-2",), rfq_ids=("r-1", "r-2"), quote_ids=("q-1",), quoted_rfq_ids=("r-1",),
     rfq_quote_ids=("q-1",), rfq_markets=("M-2",), deletable_rfq_ids=("r-3",), quotable_rfq_ids=("r-4",),

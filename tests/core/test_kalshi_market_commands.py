@@ -120,7 +120,7 @@ def test_the_control_planes_methods_take_the_fields_in_their_order():
     names = {cls: list(inspect.signature(getattr(control, cls.name)).parameters) for cls in
              (SetSeries, SetEvent, CreateMarket, UpdateMarket)}  # fmt: skip
     assert names[CreateMarket][:5] == ["ticker", "event_ticker", "exchange_index", "title", "subtitle"]
-    assert names[SetEvent][:3] == ["event_ticker", "series_ticker", "title"] and len(names[SetEvent]) == 14
+    assert names[SetEvent][:3] == ["event_ticker", "series_ticker", "title"] and len(names[SetEvent]) == 17
     assert len(names[SetSeries]) == 13 and len(names[CreateMarket]) == 27 and len(names[UpdateMarket]) == 23
 
 

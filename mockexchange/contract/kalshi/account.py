@@ -89,6 +89,7 @@ def values(**orders: tuple) -> AccountValues:
         listed_series=(SERIES,),
         candle_series=(SERIES,),
         candle_markets=LIVE_MARKETS,
+        candle_events=EVENTS,
         historical_markets=HISTORICAL_MARKETS,
         order_group_ids=ORDER_GROUPS,
         deletable_order_group_ids=GROUPS_TO_DELETE,
@@ -164,13 +165,27 @@ def seed_search(control: Control) -> None:
 def seed_market_data(control: Control) -> None:
     """The market data the reads show beside the portfolio (issue 27): a series' and an event's own fields, strikes,
     the house's books (on every open market), a paused market and one determined (its settlement timer years long:
-    nothing is paid during a run). No fill: the portfolio stays what `seed` made it."""
+    nothing is paid during a run); the exchange's schedule, fee changes, an event's metadata and an event of strikes
+    that traded (issue 55: each set long after any run, so nothing changes during one). No fill: the portfolio stays
+    what `seed` made it."""
     control.set_series(
         "KXCONTRACT", title="Contract kit", category="Economics", categories=["Economics"], tags=["Kit"],
         settlement_sources=[{"name": "Kit", "url": "https://example.com/kit"}], product_metadata={"kit": True},
     )  # fmt: skip
+    details = [{"market_ticker": f"KXCONTRACT-07-T{m}", "image_url": f"/kit/{m}.png", "color_code": "#0a0a0a"}
+               for m in range(2)]  # fmt: skip
     control.set_event("KXCONTRACT-07", title="Seven", sub_title="7", collateral_return_type="MECNET",
-                      strike_period="week")  # fmt: skip
+                      strike_period="week", image_url="/kit/seven.png", featured_image_url="/kit/featured.png",
+                      competition="Kit", competition_scope="Game", market_details=details)  # fmt: skip
+    for m in range(5):  # event 05's markets, traded in `seed`, are strikes of one number: its forecast reads them
+        control.update_market(f"KXCONTRACT-05-T{m}", strike_type="greater", floor_strike=f"{m}.5")
+    control.set_exchange_schedule(maintenance_windows=[
+        {"start_datetime": "2099-01-01T00:00:00Z", "end_datetime": "2099-01-01T02:00:00Z"}
+    ])  # fmt: skip
+    later = ("2099-01-02T00:00:00Z", "2099-01-03T00:00:00Z")
+    control.schedule_fee_change(later[0], series_ticker="KXCONTRACT", fee_type="flat", fee_multiplier="2")
+    control.schedule_fee_change(later[0], event_ticker="KXCONTRACT-07", fee_type="quadratic_with_maker_fees")
+    control.schedule_fee_change(later[1], event_ticker="KXCONTRACT-07")  # the override cleared
     control.create_market(
         "KXCONTRACT-08-T0", "KXCONTRACT-08", strike_type="between", floor_strike="4.25", cap_strike="4.5",
         custom_strike={"kit": "value"}, price_level_structure="tapered_deci_cent", settlement_timer_seconds=10**8,

@@ -107,6 +107,7 @@ def discover(base_url: str, signer: KalshiSigner) -> Discovered:
         "candle_series": (candle_series,) if candle_series else (),
         "candle_markets": tuple(t for t, e in markets if candle_series and series_of.get(e) == candle_series),
         "historical_markets": tuple(ticker for ticker, _ in historical),
+        "candle_events": tuple(e for e, s in series_of.items() if candle_series and s == candle_series),
     }
     return found
 

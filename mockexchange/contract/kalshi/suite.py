@@ -54,6 +54,7 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetTrades": {"trades": ("trade_id",)},
     "GetHistoricalMarkets": {"markets": ("ticker",)},
     "GetTradesHistorical": {"trades": ("trade_id",)},
+    "GetEventFeeChanges": {"event_fee_changes": ("id",)},
     "GetOrders": {"orders": ("order_id",)},
     # the communications API
     "GetRFQs": {"rfqs": ("id",)},

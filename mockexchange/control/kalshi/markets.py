@@ -1,5 +1,6 @@
 """Kalshi's markets on the control plane: series, events and markets listed and changed, their lifecycle moved (pause,
-resume, close, a new close time, a result), the house's levels in a market's book, and the exchange's status.
+resume, close, a new close time, a result), the house's levels in a market's book, and the exchange's status and
+schedule.
 
 `Control`'s methods of them (kalshi_operations.py): the admin API's `POST /_admin/series`, `/events`, `/markets`,
 `/markets/update`, `/markets/pause`, ... (admin/routes.py), the Python API's methods of the same names, the scenario's
@@ -15,7 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.control.answers import fields
-from mockexchange.core.kalshi.exchange import ExchangeStatus
+from mockexchange.core.kalshi.exchange import StatusNow
+from mockexchange.core.kalshi.exchange_schedule import HOURS, WINDOWS, ExchangeSchedule
+from mockexchange.core.kalshi.fee_changes import FeeChange
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_handlers import BookSet
 from mockexchange.core.kalshi.markets import (
@@ -42,9 +45,20 @@ def book_json(book: BookSet) -> dict[str, Any]:
     return {**market_json(book.market), "yes": _wire(book.bids, False), "no": _wire(book.asks, True)}
 
 
-def status_json(status: ExchangeStatus) -> dict[str, Any]:
+def status_json(status: StatusNow) -> dict[str, Any]:
     names = "exchange_active trading_active exchange_estimated_resume_time"
     return fields(status, names, exchange_estimated_resume_time=status.estimated_resume_time)
+
+
+def schedule_json(schedule: ExchangeSchedule) -> dict[str, Any]:
+    """The schedule as its set-up writes it (the wire's shapes, times ISO 8601)."""
+    return {"standard_hours": HOURS.write(schedule.standard_hours),
+            "maintenance_windows": WINDOWS.write(schedule.maintenance_windows)}  # fmt: skip
+
+
+def schedule_set_json(done: tuple[ExchangeSchedule, StatusNow]) -> dict[str, Any]:
+    """The schedule set, and the exchange's status now."""
+    return {**schedule_json(done[0]), "status": status_json(done[1])}
 
 
 def series_json(series: Series) -> dict[str, Any]:
@@ -55,10 +69,15 @@ def event_json(event: Event) -> dict[str, Any]:
     return fields(event, "event_ticker series_ticker title markets", markets=list(event.markets))
 
 
+def fee_change_json(change: FeeChange) -> dict[str, Any]:
+    return fields(change, "id series_ticker event_ticker fee_type fee_multiplier scheduled_ts")
+
+
 def exchange_status(ledger: Ledger) -> dict[str, Any]:
-    """Whether the exchange is active and trades (`GET /exchange/status`'s figures)."""
+    """Whether the exchange is active and trades now, its switches within its schedule (`GET /exchange/status`'s
+    figures)."""
     with ledger.reading():
-        return status_json(ledger.state.exchange)
+        return status_json(ledger.state.exchange.at(ledger.state.clock.now()))
 
 
 def _wire(book_levels: list[tuple[int, int]], no_side: bool) -> list[list[str]]:

@@ -71,6 +71,7 @@ class KalshiOperations:
     # Markets: series, events, markets, their lifecycle, the house's book, the exchange's status
     set_series = operation(market_commands.SetSeries, kalshi_markets.series_json)
     set_event = operation(market_commands.SetEvent, kalshi_markets.event_json)
+    schedule_fee_change = operation(market_commands.ScheduleFeeChange, kalshi_markets.fee_change_json)
     create_market = operation(market_commands.CreateMarket, kalshi_markets.market_json)
     update_market = operation(market_commands.UpdateMarket, kalshi_markets.market_json)
     pause_market = operation(market_commands.PauseMarket, kalshi_markets.market_json)
@@ -80,6 +81,7 @@ class KalshiOperations:
     determine_market = operation(market_commands.DetermineMarket, kalshi_markets.market_json)
     set_book = operation(market_commands.SetBook, kalshi_markets.book_json)
     set_exchange_status = operation(market_commands.SetExchangeStatus, kalshi_markets.status_json)
+    set_exchange_schedule = operation(market_commands.SetExchangeSchedule, kalshi_markets.schedule_set_json)
     # Orders, as a client places them
     place_order = operation(order_commands.PlaceOrder, orders.outcome_json)
     place_orders = batch_operation(order_commands.PlaceOrders, orders.batch_json)
@@ -162,7 +164,7 @@ class KalshiOperations:
         return rfq_makers.rules_json(control.ledger)
 
     def exchange_status(control: Any) -> dict[str, Any]:
-        """Whether Kalshi's exchange is active and trades (`GET /exchange/status`'s figures)."""
+        """Whether Kalshi's exchange is active and trades now (`GET /exchange/status`'s figures)."""
         return kalshi_markets.exchange_status(control.ledger)
 
     def historical_cutoff(control: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """What the exchange lists: series, their events and the events' markets, created and changed by the control plane,
 or listed by a fill that names a market nobody listed (with the defaults below); and the fee schedule each market's
-fills pay when they state no fee (its event's override, else its series').
+fills pay when they state no fee (its event's override, else its series'), and its changes scheduled on the exchange
+clock (fee_changes.py), each applied at its time (a timer in the lifecycle's schedule).
 
 Defaults of what a fill lists by itself: the event is the ticker without its last dash-separated part
 (`markets.event_of`), the series the event's first part (`markets.series_of`); titles are derived from the tickers; the
@@ -20,11 +21,15 @@ from typing import TYPE_CHECKING, Any
 from mockexchange.core.events import Change
 from mockexchange.core.ids import drawn
 from mockexchange.core.kalshi.checks import LedgerError, check_ticker
+from mockexchange.core.kalshi.due import Timer
+from mockexchange.core.kalshi.fee_changes import MAX_FEE_CHANGES, FeeChange
 from mockexchange.core.kalshi.fees import FeeRule, schedule_for
+from mockexchange.core.kalshi.lifecycle import schedule
 from mockexchange.core.kalshi.liquidity import check_book_fits
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle, MarketTerms
 from mockexchange.core.kalshi.market_commands import (
     CreateMarket,
+    ScheduleFeeChange,
     SetEvent,
     SetSeries,
     UpdateMarket,
@@ -45,6 +50,7 @@ from mockexchange.core.kalshi.price_levels import price_ranges
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.ledger_state import LedgerState
 
+FEE_DUE = "fee_change"  # a fee change's timer: its id
 DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
 _GENERAL = ("quadratic", Decimal(1))  # the fee schedule of a market in no series: the general one
 
@@ -128,6 +134,58 @@ class Catalogue:
             event = state.events.get(event_ticker)
             if event is not None:
                 event.fee_rule = None
+
+    def schedule_fee_change(self, command: ScheduleFeeChange) -> FeeChange:
+        """A series' or an event's fee change (fee_changes.py), kept and applied at its time (now, if that is past)."""
+        state = self.state
+        with state.lock:
+            self.run_due()
+            if command.event_ticker is not None:
+                event = state.events.get(command.event_ticker)
+                if event is None:
+                    raise LedgerError(f"unknown event {command.event_ticker!r}", status=404)
+                series_ticker = event.series_ticker
+            else:
+                series_ticker = command.series_ticker or ""
+                if series_ticker not in state.series:
+                    raise LedgerError(f"unknown series {series_ticker!r}", status=404)
+            changes = state.fee_changes
+            if len(changes.by_id) >= MAX_FEE_CHANGES:
+                raise LedgerError(f"the mock keeps at most {MAX_FEE_CHANGES} fee changes", status=409)
+            multiplier = command.fee_multiplier
+            if multiplier is None and command.event_ticker is None:
+                multiplier = Decimal(1)
+            change = FeeChange(
+                state.new_id(), series_ticker, command.event_ticker, command.fee_type, multiplier, command.scheduled_ts
+            )
+            changes.add(change)
+            now = state.clock.now()
+            if change.scheduled_ts <= now:
+                self._apply_fee_change(change, now)
+            else:
+                schedule(state, change.scheduled_ts, Timer(FEE_DUE, change.id))
+            return change
+
+    def fee_change_due(self, key: str, when: datetime) -> None:
+        """A fee change's timer: it is in force from now."""
+        change = self.state.fee_changes.by_id.get(key)
+        if change is not None:
+            self._apply_fee_change(change, when)
+
+    def _apply_fee_change(self, change: FeeChange, when: datetime) -> None:
+        state = self.state
+        if change.event_ticker is None:
+            series = state.series[change.series_ticker]
+            series.fee_type = change.fee_type or series.fee_type
+            series.fee_multiplier = change.fee_multiplier if change.fee_multiplier is not None else Decimal(1)
+            series.last_updated = when
+            events = series.events
+        else:
+            event = state.events[change.event_ticker]
+            event.fee_type_override, event.fee_multiplier_override = change.fee_type, change.fee_multiplier
+            events = [change.event_ticker]
+        self._forget_fees(events)
+        self._touch_events(events, when)
 
     # -- series and events -----------------------------------------------------------------------------------------
 

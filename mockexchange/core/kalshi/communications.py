@@ -440,8 +440,9 @@ class Communications:
         why = refusal(market)
         if why is not None:
             raise _refused(f"{why}: it takes no RFQs or quotes", "market_closed", 409)
-        if not self.state.exchange.trading:
-            raise _refused(f"{self.state.exchange.refusal()}: it takes no RFQs or quotes", "exchange_closed", 409)
+        closed = self.state.exchange.refusal_now(self.state.clock)
+        if closed is not None:
+            raise _refused(f"{closed}: it takes no RFQs or quotes", "exchange_closed", 409)
         return market
 
     def check_new_id(self, given: str | None, held: Mapping[str, object], what: str) -> None:

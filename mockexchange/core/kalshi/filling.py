@@ -218,6 +218,7 @@ class Filling:
             state.remember_cash(account, now)
             state.history.record("prices", market.ticker, market.last_yes_price, now)
         account.move_cash(subaccount, market.exchange_index, cash, now)
+        state.user_data_updated = now
         if now >= market.previous_day.day_ends:
             roll_day(market, now)  # (before the last price moves: the previous day's is the one before)
         market.last_yes_price = price(terms.yes)

@@ -39,7 +39,7 @@ from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.block_trades import EXPIRE_DUE, BlockTrading
-from mockexchange.core.kalshi.catalogue import Catalogue
+from mockexchange.core.kalshi.catalogue import FEE_DUE, Catalogue
 from mockexchange.core.kalshi.checks import (
     MAX_BALANCE,
     MAX_SUBTRADERS,
@@ -109,6 +109,7 @@ class Ledger:
         run_due = lifecycle.run_due_now
         self.liquidity = Liquidity(state, run_due)  # the house's levels
         self.catalogue = catalogue = Catalogue(state, run_due, lifecycle.schedule_listing)  # series, events, markets
+        lifecycle.timers[FEE_DUE] = catalogue.fee_change_due  # (a fee change in force at its time)
         self.subaccounts = subaccounts = Subaccounts(state)  # numbered subaccounts, moves of cash inside an account
         self.groups = groups = OrderGroups(state, run_due, subaccounts.known, kept.end)
         self.filling = filling = Filling(
@@ -194,6 +195,7 @@ class Ledger:
             if state.history.keeping:
                 state.history.record("accounts", user_id, ABSENT, now)
             account.move_cash(0, 0, opening, now)
+            state.user_data_updated = now
             state.accounts[user_id] = account
             if parent is not None:
                 parent.subtraders.append(user_id)
@@ -232,6 +234,15 @@ class Ledger:
             when = now - history.window
             exact = history.exact_from
             return exact if exact is not None and exact > when else when
+
+    def user_data_as_of(self) -> datetime:
+        """When the users' data (balances, positions, fills, orders) last changed as the portfolio reads show it: its
+        last change (now, if none ever did), no later than the time lagged reads answer as of."""
+        state = self.state
+        with state.lock:
+            found = state.user_data_updated or state.clock.now()
+        lagged = self.as_of()
+        return lagged if lagged is not None and lagged < found else found
 
     def account_as_of(self, user_id: str, when: datetime | None) -> Account:
         """The account's cash and `updated` times as of `when` (None: now). An account not open yet at `when` has no

@@ -24,6 +24,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.due import Due
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm_state import FcmState
+from mockexchange.core.kalshi.fee_changes import FeeChanges
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.market_trades import MarketTrades
@@ -61,13 +62,17 @@ class LedgerState:
     events: dict[str, Event] = field(default_factory=dict)
     markets: dict[str, Market] = field(default_factory=dict)
     listed: SortedList = field(default_factory=SortedList)  # every market's ticker, in order (GET /markets pages them)
+    fee_changes: FeeChanges = field(default_factory=FeeChanges)  # series' and events' fee changes (fee_changes.py)
     # Every change to what a market read shows, any market's, a listing and a reset included (catalogue.py's
     # `market_changed`): a page of markets rendered at one count is the page until it moves (or time ages it).
     markets_version: int = 0
     exchange_indexes: set[int] = field(
         default_factory=lambda: {0}
     )  # the exchange indexes markets are listed on (and 0)
-    exchange: ExchangeStatus = field(default_factory=ExchangeStatus)
+    exchange: ExchangeStatus = field(default_factory=ExchangeStatus)  # its switches and schedule (exchange.py)
+    # When the users' data (balances, positions, fills, orders) last changed, on the exchange clock (None: never):
+    # GET /exchange/user_data_timestamp. Set by what changes it: a move of cash, a fill, an order's change.
+    user_data_updated: datetime | None = None
     # The lifecycle's schedule (lifecycle.py) and its wiring: the app's timer and, with a state file, its lock.
     due_times: list[datetime] = field(default_factory=list)
     due_at: dict[datetime, list[Due]] = field(default_factory=dict)  # tickers, and the parts' timers (due.py)
@@ -134,6 +139,7 @@ class LedgerState:
         if self.history.keeping:
             self.remember_cash(account, when)
         account.move_cash(subaccount, exchange_index, amount, when)
+        self.user_data_updated = when
 
     def account(self, user_id: str) -> Account:
         """The open account `user_id` (a 404 refusal if there is none)."""
@@ -156,6 +162,7 @@ class LedgerState:
         self.markets_version += 1
         self.exchange_indexes = {0}
         self.exchange = ExchangeStatus()
+        self.user_data_updated = None
         self.due_times.clear()
         self.due_at.clear()
         self.positions.clear()
@@ -165,6 +172,7 @@ class LedgerState:
             index.clear()
         self.block_trade_ids.clear()
         self.transfers.clear()
+        self.fee_changes.clear()
         for kept in (self.orders, self.all_orders, self.client_orders, self.expiries, self.order_groups,
                      self.user_groups, self.groups_due):  # fmt: skip
             kept.clear()

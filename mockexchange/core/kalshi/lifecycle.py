@@ -1,6 +1,7 @@
 """A market's lifecycle on the exchange clock: its status, the transitions the clock makes when they fall due, and the
 control plane's operations that move it (pause, resume, close, change the close time, determine, settle); and the
-exchange's status, whose trading pauses every market (`set_exchange_status`). The ledger's `lifecycle` part.
+exchange's status, whose trading pauses every market (`set_exchange_status`), and its schedule (`set_exchange_schedule`:
+when what it says next changes is a timer of the schedule below, `HOURS_DUE`). The ledger's `lifecycle` part.
 
 Statuses (Kalshi's market lifecycle guide): `initialized` before `open_time`; `active` while it trades; `inactive` while
 the exchange pauses it; `closed` from `close_time` (or an early close) until it is determined; `determined` once its
@@ -41,10 +42,11 @@ from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.due import Due, Timer
-from mockexchange.core.kalshi.exchange import ExchangeStatus
+from mockexchange.core.kalshi.exchange import StatusNow
+from mockexchange.core.kalshi.exchange_schedule import ExchangeSchedule
 from mockexchange.core.kalshi.footprints import long_work
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, STATUS, Lifecycle, StatusMoved
-from mockexchange.core.kalshi.market_commands import SetExchangeStatus
+from mockexchange.core.kalshi.market_commands import SetExchangeSchedule, SetExchangeStatus
 from mockexchange.core.kalshi.markets import Market, Settlement
 from mockexchange.core.kalshi.orders import CLOSE_CANCEL, HALT_CANCEL
 from mockexchange.core.kalshi.rows import MarketPosition
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.ledger_state import LedgerState
 
 OPEN_STATUSES = ("initialized", "active", "inactive")  # not closed yet
+HOURS_DUE = "exchange_hours"  # the exchange schedule's timer: when what it says next changes
 # GET /markets' `status` filter words and the statuses each matches (Kalshi's market lifecycle guide: `closed` is
 # any market past its close that is not finalized yet).
 FILTER_WORDS: dict[str, frozenset[str]] = {
@@ -86,8 +89,8 @@ def tradable(state: LedgerState, ticker: str) -> Market | None:
     trading."""
     market = state.markets.get(ticker) if isinstance(ticker, str) else None
     why = refusal(market) if market is not None else None
-    if why is None and not state.exchange.trading:
-        why = state.exchange.refusal()
+    if why is None:
+        why = state.exchange.refusal_now(state.clock)
     if why is not None:
         raise LedgerError(why, status=409)
     return market
@@ -127,7 +130,7 @@ class MarketLifecycle:
         self.cancel_on_pause = cancel_on_pause
         self.executed_moved = executed_moved
         # The other parts' timers by kind, and what a market's close tells them: set by the ledger as it makes them.
-        self.timers: dict[str, Callable[[str, datetime], None]] = {}
+        self.timers: dict[str, Callable[[str, datetime], None]] = {HOURS_DUE: self.hours_due}
         self.on_close: list[Callable[[Market, datetime], None]] = []
 
     # -- the schedule ----------------------------------------------------------------------------------------------
@@ -374,22 +377,65 @@ class MarketLifecycle:
             self._finalize(market, now)
         return market
 
-    def set_exchange_status(self, given: SetExchangeStatus) -> ExchangeStatus:
+    # -- the exchange's status and schedule ------------------------------------------------------------------------
+
+    def set_exchange_status(self, given: SetExchangeStatus) -> StatusNow:
         """Switch the exchange (exchange.py) on or off, and its trading; what is not given stays. The estimated resume
-        time is set as given (None clears it). Trading paused, the orders that asked end (`cancel_order_on_pause`)."""
+        time is set as given (None clears it). Its status now is answered."""
         state = self.state
         with state.lock:
-            status = state.exchange
-            trading = status.trading
+            self.run_due_now()
+            status, now = state.exchange, state.clock.now()
+            before = status.at(now)
             if given.exchange_active is not None:
                 status.exchange_active = given.exchange_active
             if given.trading_active is not None:
                 status.trading_active = given.trading_active
             status.estimated_resume_time = given.exchange_estimated_resume_time
-            if trading and not status.trading:
-                self.cancel_on_pause(state.markets.values(), state.clock.now())
+            self._status_moved_from(before, now, always=True)
+            return status.at(now)
+
+    def set_exchange_schedule(self, given: SetExchangeSchedule) -> tuple[ExchangeSchedule, StatusNow]:
+        """The exchange's schedule (exchange_schedule.py): its weekly hours, its maintenance windows; what is not given
+        stays. Its timer is set for when what it says next changes. The schedule and the status now are answered."""
+        state = self.state
+        with state.lock:
+            self.run_due_now()
+            status, now = state.exchange, state.clock.now()
+            before, schedule = status.at(now), status.schedule
+            status.schedule = ExchangeSchedule(
+                schedule.standard_hours if given.standard_hours is None else given.standard_hours,
+                schedule.maintenance_windows if given.maintenance_windows is None else given.maintenance_windows,
+            )
+            self._status_moved_from(before, now)
+            self._time_hours(now)
+            return status.schedule, status.at(now)
+
+    def hours_due(self, key: str, when: datetime) -> None:
+        """The schedule's timer: what it says may have changed at `when` (a timer of a schedule replaced since, or
+        not the chain's latest, does nothing)."""
+        status = self.state.exchange
+        if when != status.hours_due:
+            return
+        self._status_moved_from(status.at(when - timedelta(microseconds=1)), when)
+        self._time_hours(when)
+
+    def _time_hours(self, now: datetime) -> None:
+        status = self.state.exchange
+        status.hours_due = due = status.schedule.next_change(now)
+        if due is not None:
+            schedule(self.state, due, Timer(HOURS_DUE, ""))
+
+    def _status_moved_from(self, before: StatusNow, when: datetime, always: bool = False) -> None:
+        """The status moved from `before` at `when`: trading paused, the orders that asked end
+        (`cancel_order_on_pause`); a change (`always`: a switch set) is published."""
+        state = self.state
+        status = state.exchange
+        after = status.at(when)
+        if before.trading and not after.trading:
+            self.cancel_on_pause(state.markets.values(), when)
+        if always or after != before:
             state.bus.publish(Change("exchange_status", None, status))
-            return status
 
 
 def _settlement(row: MarketPosition, market: Market, cells: positions.Cells, payout: int, now: datetime) -> Settlement:

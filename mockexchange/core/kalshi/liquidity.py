@@ -78,7 +78,7 @@ class Liquidity:
         with state.lock:
             self.run_due()
             market = state.market(ticker)
-            why = refusal(market) or state.exchange.refusal()
+            why = refusal(market) or state.exchange.refusal_now(state.clock)
             if why is not None:
                 raise LedgerError(f"{why}: its book takes no liquidity", status=409)
             wanted: dict[Side, dict[int, int]] = {}

@@ -1,7 +1,7 @@
 """Kalshi's market commands, declared once (core/commands.py): a series set, an event set, a market listed and a
-market changed (the catalogue's); a market paused, resumed, closed, its close time moved, its result determined (its
-lifecycle's); the house's levels in its book, and the exchange's status. The admin API, the Python API, scenario files
-and the state file build these; the ledger takes them (market_handlers.py).
+market changed, a fee change scheduled (the catalogue's); a market paused, resumed, closed, its close time moved, its
+result determined (its lifecycle's); the house's levels in its book, and the exchange's status and schedule. The admin
+API, the Python API, scenario files and the state file build these; the ledger takes them (market_handlers.py).
 
 Every field but the record's ticker is optional: None is "not given" (a new record takes its default, a record
 changed keeps it). Times are ISO 8601 with a timezone, held as UTC datetimes; a strike or a fee multiplier, a JSON
@@ -17,22 +17,25 @@ from typing import Any, ClassVar
 
 from mockexchange.core.commands import Command, declared, value
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
+from mockexchange.core.kalshi.exchange_schedule import HOURS, WINDOWS, MaintenanceWindow, WeeklyHours
 from mockexchange.core.kalshi.fees import FEE_TYPES
 from mockexchange.core.kalshi.market_values import (
+    DETAILS,
     RULES,
+    SOURCES,
     TITLE,
     URL,
     WORDS,
     Exact,
     JsonObject,
     Levels,
-    Sources,
 )
 from mockexchange.core.kalshi.markets import (
     COLLATERAL_RETURN_TYPES,
     RESULTS,
     SETTLEMENT_BOUNDS_TYPES,
     STRIKE_TYPES,
+    MarketDetail,
     SettlementSource,
 )
 from mockexchange.core.kalshi.price_levels import STRUCTURES
@@ -44,7 +47,6 @@ MAX_STRIKE = Decimal(10) ** 15  # a strike's magnitude (Kalshi's are prices, rat
 STRIKE_PLACES = 8
 
 TIME = IsoTime()
-SOURCES = Sources()
 OBJECT = JsonObject()
 FEE_TYPE = Choice(FEE_TYPES)
 MULTIPLIER = Exact(4, lambda found: 0 <= found <= MAX_FEE_MULTIPLIER,
@@ -97,8 +99,34 @@ class SetEvent(Command):
     fee_type_override: str | None = value(FEE_TYPE, None)
     fee_multiplier_override: Decimal | None = value(MULTIPLIER, None)
     product_metadata: dict[str, Any] | None = value(OBJECT, None)
+    # Its metadata (GET /events/{event_ticker}/metadata): images, its competition, its markets' images and colours
+    image_url: str | None = value(URL, None)
+    featured_image_url: str | None = value(URL, None)
     competition: str | None = value(TITLE, None)
     competition_scope: str | None = value(TITLE, None)
+    market_details: tuple[MarketDetail, ...] | None = value(DETAILS, None)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleFeeChange(Command):
+    """A change of a series' fee (`series_ticker`: its new `fee_type`, and `fee_multiplier`, 1 if not given) or of an
+    event's override of it (`event_ticker`: its new override; neither given clears it), in force from `scheduled_ts`
+    on the exchange clock (at once if that is not after now). GET /series/fee_changes and /events/fee_changes list
+    it."""
+
+    name: ClassVar[str] = "schedule_fee_change"
+    scheduled_ts: datetime = value(TIME)
+    series_ticker: str | None = value(TEXT, None)
+    event_ticker: str | None = value(TEXT, None)
+    fee_type: str | None = value(FEE_TYPE, None)
+    fee_multiplier: Decimal | None = value(MULTIPLIER, None)
+
+    def check(self) -> None:
+        if (self.series_ticker is None) == (self.event_ticker is None):
+            raise Refused("give series_ticker (a series' fee) or event_ticker (an event's override), not both")
+        if self.fee_type is None and (self.series_ticker is not None or self.fee_multiplier is not None):
+            raise Refused("give fee_type: a series' fee change sets it, and an event's override without one is "
+                          "cleared (give neither)")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +272,17 @@ class SetExchangeStatus(Command):
     exchange_active: bool | None = value(FLAG, None)
     trading_active: bool | None = value(FLAG, None)
     exchange_estimated_resume_time: datetime | None = value(TIME, None)
+
+
+@dataclass(frozen=True, slots=True)
+class SetExchangeSchedule(Command):
+    """The exchange's schedule (core/kalshi/exchange_schedule.py): its weekly hours (`standard_hours`, each week's
+    sessions in ET) and its maintenance windows; what is not given stays. The exchange's status follows it on the
+    exchange clock: outside its hours it does not trade, in a window it is not active."""
+
+    name: ClassVar[str] = "set_exchange_schedule"
+    standard_hours: tuple[WeeklyHours, ...] | None = value(HOURS, None)
+    maintenance_windows: tuple[MaintenanceWindow, ...] | None = value(WINDOWS, None)
 
 
 # The fields of the record a command sets, beside those that name it

@@ -1,7 +1,7 @@
 """The ledger's handlers of the market commands (market_commands.py), by type: the catalogue's methods take its
-commands (a series, an event, a market listed or changed), as the exchange's status does; the lifecycle's (a market
-settled among them) and the house's book take the command's values. Each answers what the ledger did: the record set,
-the market moved, the book set with its levels (`BookSet`), the exchange's status.
+commands (a series, an event, a market listed or changed, a fee change scheduled); the lifecycle's (a market settled
+among them, the exchange's status and schedule) and the house's book take the command's values. Each answers what the
+ledger did: the record set, the market moved, the book set with its levels (`BookSet`), the exchange's status now.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from mockexchange.core.kalshi.market_commands import (
     DetermineMarket,
     PauseMarket,
     ResumeMarket,
+    ScheduleFeeChange,
     SetBook,
     SetCloseTime,
     SetEvent,
+    SetExchangeSchedule,
     SetExchangeStatus,
     SetSeries,
     SettleMarket,
@@ -48,6 +50,7 @@ def add_market_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(SetEvent, catalogue.put_event)
     handlers.add(CreateMarket, catalogue.create_market)
     handlers.add(UpdateMarket, catalogue.update_market)
+    handlers.add(ScheduleFeeChange, catalogue.schedule_fee_change)
     handlers.add(PauseMarket, lambda pause: lifecycle.pause_market(pause.ticker))
     handlers.add(ResumeMarket, lambda resume: lifecycle.resume_market(resume.ticker))
     handlers.add(CloseMarket, lambda close: lifecycle.set_close_time(close.ticker, None))
@@ -56,3 +59,4 @@ def add_market_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(SettleMarket, lambda settle: lifecycle.settle_market(settle.ticker, settle.result))
     handlers.add(SetBook, lambda book: set_book(ledger, book))
     handlers.add(SetExchangeStatus, lifecycle.set_exchange_status)
+    handlers.add(SetExchangeSchedule, lifecycle.set_exchange_schedule)

@@ -1,7 +1,7 @@
 """The kinds of value a series', an event's and a market's fields take (core/values.py's vocabulary, for what only
-the catalogue's records hold): a text that may be empty (a `Text` of the vocabulary's), a list of words, settlement
-sources, a free-form JSON object, an exact decimal (a strike, a fee multiplier) and the house's levels of a side of a
-book.
+the catalogue's records hold): a text that may be empty (a `Text` of the vocabulary's), a list of words, a list of
+records (settlement sources, an event's markets' details), a free-form JSON object, an exact decimal (a strike, a fee
+multiplier) and the house's levels of a side of a book.
 Their refusals keep the words the control plane has always answered with.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.core.kalshi.markets import SettlementSource
+from mockexchange.core.kalshi.markets import MarketDetail, SettlementSource
 from mockexchange.core.kalshi.units import contracts, count_units, price, price_units
 from mockexchange.core.money import MoneyError, parse_count, parse_decimal, parse_price, shown
 from mockexchange.core.values import Kind, Listed, Refused, Text
@@ -33,32 +33,44 @@ WORDS = Listed(Text(), MAX_WORDS, noun="strings")  # tags, categories, prohibiti
 
 
 @dataclass(frozen=True, slots=True)
-class Sources(Kind[tuple[SettlementSource, ...]]):
-    """Settlement sources: a list of {"name", "url"} objects."""
+class Records(Kind[tuple[Any, ...]]):
+    """A list of at most `MAX_WORDS` objects of exactly the fields of `record` (a NamedTuple), each read by its kind
+    in `kinds`, held as a tuple of records: settlement sources ({"name", "url"}), an event's markets' details."""
 
+    record: Any  # the NamedTuple made of each object
+    kinds: tuple[Kind[Any], ...]  # each field's, in the record's order
+    noun: str  # what a record is, in a refusal
     plain = list[dict[str, str]]
 
-    def read(self, value: Any, name: str) -> tuple[SettlementSource, ...]:
+    def read(self, value: Any, name: str) -> tuple[Any, ...]:
+        names = self.record._fields
         if not isinstance(value, list) or len(value) > MAX_WORDS:
-            raise Refused(f"{name} must be a list of at most {MAX_WORDS} {{name, url}} objects, not {shown(value)}")
+            raise Refused(f"{name} must be a list of at most {MAX_WORDS} {{{', '.join(names)}}} objects, not "
+                          f"{shown(value)}")  # fmt: skip
         found = []
         for i, item in enumerate(value):
-            if not isinstance(item, dict) or set(item) != {"name", "url"}:
-                raise Refused(f"{name}[{i}] must be an object of exactly name and url, not {shown(item)}")
-            found.append(SettlementSource(TITLE.read(item["name"], f"{name}[{i}].name"),
-                                          URL.read(item["url"], f"{name}[{i}].url")))  # fmt: skip
+            if not isinstance(item, dict) or set(item) != set(names):
+                exactly = f"{', '.join(names[:-1])} and {names[-1]}"
+                raise Refused(f"{name}[{i}] must be an object of exactly {exactly}, not {shown(item)}")
+            fields = zip(names, self.kinds, strict=True)
+            found.append(self.record(*(kind.read(item[n], f"{name}[{i}].{n}") for n, kind in fields)))
         return tuple(found)
 
-    def write(self, value: tuple[SettlementSource, ...]) -> list[dict[str, str]]:
-        return [source._asdict() for source in value]
+    def write(self, value: tuple[Any, ...]) -> list[dict[str, str]]:
+        return [record._asdict() for record in value]
 
-    def check(self, value: tuple[SettlementSource, ...], name: str) -> None:
-        if not isinstance(value, tuple) or not all(isinstance(source, SettlementSource) for source in value):
-            raise Refused(f"{name} must be a tuple of at most {MAX_WORDS} settlement sources, not {shown(value)}")
+    def check(self, value: tuple[Any, ...], name: str) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(record, self.record) for record in value):
+            raise Refused(f"{name} must be a tuple of at most {MAX_WORDS} {self.noun}, not {shown(value)}")
         self.read(self.write(value), name)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "array", "maxItems": MAX_WORDS, "items": {"type": "object"}}
+
+
+SOURCES = Records(SettlementSource, (TITLE, URL), "settlement sources")  # {"name", "url"}
+# An event's markets' details (GET /events/{event_ticker}/metadata): {"market_ticker", "image_url", "color_code"}
+DETAILS = Records(MarketDetail, (Text(), URL, TITLE), "market details")
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,14 @@ class SettlementSource(NamedTuple):
     url: str
 
 
+class MarketDetail(NamedTuple):
+    """What an event's metadata shows of one of its markets."""
+
+    market_ticker: str
+    image_url: str
+    color_code: str
+
+
 @dataclass(slots=True)
 class Series:
     ticker: str
@@ -87,6 +95,12 @@ class Event:
     fee_type_override: str | None = None
     fee_multiplier_override: Decimal | None = None
     product_metadata: dict[str, Any] | None = None
+    # Its metadata (GET /events/{event_ticker}/metadata; None: not set, left out)
+    image_url: str = ""
+    featured_image_url: str | None = None
+    competition: str | None = None
+    competition_scope: str | None = None
+    market_details: list[MarketDetail] = field(default_factory=list)
     exchange_index: int = 0
     last_updated: datetime = EPOCH
     # A sports event's competition (Kalshi's "Pro Football") and its scope in it ("Game"): what

@@ -100,7 +100,9 @@ class OrderUpkeep:
     def changed(self, order: Order, reason: str | None) -> None:
         """The order changed for `reason` (orders.py's; None: it was placed and nothing else happened): published."""
         order.last_update_reason = reason
-        takers = self.state.bus.takers(ORDER)
+        state = self.state
+        state.user_data_updated = order.updated
+        takers = state.bus.takers(ORDER)
         if takers:
             change = Change(ORDER, order.user_id, order.copy())
             for take in takers:

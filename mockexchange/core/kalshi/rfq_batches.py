@@ -453,7 +453,7 @@ class RfqBatches:
         needed: Counter[tuple[str, int, int]] = Counter()
         for quote in quotes:
             market = self.state.markets[quote.market_ticker]
-            why = refusal(market) or (None if self.state.exchange.trading else self.state.exchange.refusal())
+            why = refusal(market) or self.state.exchange.refusal_now(self.state.clock)
             if why is not None:
                 return f"execution refused: {why}"
             rule = self.fee_rule_for(market.ticker, None)

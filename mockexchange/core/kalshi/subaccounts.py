@@ -93,6 +93,7 @@ class Subaccounts:
             self.state.remember_cash(account, now)
         for subaccount, index, amount in moves:
             account.move_cash(subaccount, index, amount, now)
+        self.state.user_data_updated = now
 
     # -- subaccounts ----------------------------------------------------------------------------------------------
 
@@ -105,7 +106,9 @@ class Subaccounts:
             if setup.created >= MAX_SUBACCOUNT:
                 raise Refusal(f"{user_id!r} has {MAX_SUBACCOUNT} numbered subaccounts, the most there may be")
             setup.created += 1
-            account.move_cash(setup.created, exchange_index, 0, self.state.clock.now())
+            now = self.state.clock.now()
+            account.move_cash(setup.created, exchange_index, 0, now)
+            self.state.user_data_updated = now
             self.state.bus.publish(Change("subaccount", user_id, setup.created))
             return setup.created
 

@@ -481,8 +481,9 @@ class Trading:
         why = refusal(market)
         if why is not None:
             raise Refusal(f"{why}: it takes no orders", 409, "market_closed")
-        if not self.state.exchange.trading:
-            raise Refusal(f"{self.state.exchange.refusal()}: it takes no orders", 409, "exchange_closed")
+        closed = self.state.exchange.refusal_now(self.state.clock)
+        if closed is not None:
+            raise Refusal(f"{closed}: it takes no orders", 409, "exchange_closed")
         return market
 
     def _check_price(self, market: Market, yes_price: int) -> None:

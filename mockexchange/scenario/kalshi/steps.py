@@ -50,7 +50,7 @@ STEPS: dict[str, Callable[..., Command]] = {
     "fcm_blocked_category": fcm.UpdateFCMSubtraderBlockedCategories,
     "fcm_error_account": fcm.SetFCMErrorAccount,
     "fcm_position_transfer": fcm.CreateFCMPositionTransfer,
-    # Markets: listed, changed, moved through their lifecycle; the house's book; the exchange's status
+    # Markets: listed, changed, moved through their lifecycle; the house's book; the exchange's status and schedule
     "market": market.CreateMarket,
     "update_market": market.UpdateMarket,
     "pause_market": market.PauseMarket,
@@ -59,7 +59,9 @@ STEPS: dict[str, Callable[..., Command]] = {
     "close_time": market.SetCloseTime,
     "determine": market.DetermineMarket,
     "book": market.SetBook,
+    "fee_change": market.ScheduleFeeChange,
     "exchange_status": market.SetExchangeStatus,
+    "exchange_schedule": market.SetExchangeSchedule,
     # Market makers that quote RFQs by a rule (core/kalshi/rfq_maker_commands.py)
     "rfq_maker": SetRfqMaker,
     "remove_rfq_maker": RemoveRfqMaker,

@@ -22,7 +22,7 @@ GET_MARKET_CANDLESTICKS = "GetMarketCandlesticks"
 BATCH_GET_MARKET_CANDLESTICKS = "BatchGetMarketCandlesticks"
 START, END = Param("start_ts", "StartTs", INT64, required=True), Param("end_ts", "EndTs", INT64, required=True)
 LATEST = Param("include_latest_before_start", "IncludeLatestBeforeStart", FLAG, default=False)
-PERIOD = Param("period_interval", "PeriodInterval", Choice(("1", "60", "1440")), required=True)
+PERIOD = Param("period_interval", "PeriodInterval", Choice(("1", "60", "1440")), required=True)  # minutes
 MARKET_PARAMS = [START, END, PERIOD, LATEST]
 BATCH_PARAMS = [
     Param("market_tickers", "MarketTickers", listed(100), required=True), START, END,

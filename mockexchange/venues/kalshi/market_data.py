@@ -106,4 +106,5 @@ def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
 
 def get_exchange_status(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
     with ctx.ledger.reading() as ledger:
-        return ctx.profile.exchange_status(ledger.state.exchange, sorted(ledger.state.exchange_indexes))
+        status = ledger.state.exchange.at(ledger.state.clock.now())
+        return ctx.profile.exchange_status(status, sorted(ledger.state.exchange_indexes))

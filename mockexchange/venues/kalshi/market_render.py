@@ -133,15 +133,16 @@ def ranges(structure: str) -> list[Row]:
 # -- events and series ------------------------------------------------------------------------------------------------
 
 
-def _sources(sources: Sequence[Any]) -> list[Row]:
-    return [{"name": s.name, "url": s.url} for s in sources]
+def sources(given: Sequence[Any]) -> list[Row]:
+    """Settlement sources, each a `SettlementSource`."""
+    return [{"name": s.name, "url": s.url} for s in given]
 
 
 def event(e: Event) -> Row:
     row: Row = {
         "event_ticker": e.event_ticker, "series_ticker": e.series_ticker, "sub_title": e.sub_title, "title": e.title,
         "collateral_return_type": e.collateral_return_type, "mutually_exclusive": e.mutually_exclusive,
-        "category": e.category, "settlement_sources": _sources(e.settlement_sources),
+        "category": e.category, "settlement_sources": sources(e.settlement_sources),
         "exchange_index": e.exchange_index, "last_updated_ts": rfc3339(e.last_updated),
     }  # fmt: skip
     omitempty(row, "strike_date", _time(e.strike_date))
@@ -160,7 +161,7 @@ def event_legacy(e: Event) -> Row:
 def series(s: Series, volume: int | None = None, metadata: bool = False) -> Row:
     row: Row = {
         "ticker": s.ticker, "frequency": s.frequency, "title": s.title, "category": s.category,
-        "categories": list(s.categories), "tags": list(s.tags), "settlement_sources": _sources(s.settlement_sources),
+        "categories": list(s.categories), "tags": list(s.tags), "settlement_sources": sources(s.settlement_sources),
         "contract_url": s.contract_url, "contract_terms_url": s.contract_terms_url, "fee_type": s.fee_type,
         "fee_multiplier": json_number(s.fee_multiplier), "additional_prohibitions": list(s.additional_prohibitions),
         "last_updated_ts": rfc3339(s.last_updated),

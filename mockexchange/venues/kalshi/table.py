@@ -38,6 +38,8 @@ from mockexchange.venues.kalshi import (
     candlesticks,
     catalogue,
     communications,
+    event_data,
+    exchange_info,
     fcm,
     fcm_lists,
     historical,
@@ -224,6 +226,17 @@ OPERATIONS: tuple[Operation, ...] = (
     # search (public): the filters derived from the series and events listed
     Operation.data("/search/tags_by_categories", "GetTagsForSeriesCategories", search.get_tags_by_categories),
     Operation.data("/search/filters_by_sport", "GetFiltersForSports", search.get_filters_by_sport),
+    # the exchange's schedule, its users' data freshness, its fee changes; an event's metadata, candlesticks, forecast
+    Operation.data("/exchange/schedule", "GetExchangeSchedule", exchange_info.get_exchange_schedule),
+    Operation.data("/exchange/user_data_timestamp", "GetUserDataTimestamp", exchange_info.get_user_data_timestamp),
+    Operation.data("/series/fee_changes", "GetSeriesFeeChanges", exchange_info.get_series_fee_changes),
+    Operation.data("/events/fee_changes", "GetEventFeeChanges", exchange_info.get_event_fee_changes),
+    Operation.data("/events/{event_ticker}/metadata", "GetEventMetadata", event_data.get_event_metadata),
+    Operation.data("/series/{series_ticker}/events/{ticker}/candlesticks", "GetMarketCandlesticksByEvent",
+                   event_data.get_market_candlesticks_by_event),
+    Operation("GET", "/series/{series_ticker}/events/{ticker}/forecast_percentile_history",
+              "GetEventForecastPercentilesHistory", event_data.get_event_forecast_percentiles_history, READ,
+              generated=False, parts=True),
     # an FCM member's desk
     Operation("GET", "/fcm/positions", "GetFCMPositions", positions.get_fcm_positions, READ, member=True),
     Operation("GET", "/fcm/fills", "GetFCMFills", fcm_lists.get_fcm_fills, READ, member=True),

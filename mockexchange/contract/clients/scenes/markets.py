@@ -274,7 +274,7 @@ def series_list(j: Judge) -> None:
 def exchange_status(j: Judge) -> None:
     answer = j.answer("status")
     with j.ledger.reading() as ledger:
-        status = ledger.state.exchange
+        status = ledger.state.exchange.at(ledger.state.clock.now())
         want = (status.exchange_active, status.exchange_active and status.trading_active, status.estimated_resume_time)
     resume = answer.get("exchange_estimated_resume_time")
     got = (answer.get("exchange_active"), answer.get("trading_active"), resume and datetime.fromisoformat(resume))
