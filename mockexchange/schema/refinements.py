@@ -485,7 +485,8 @@ PAGINATED: tuple[str, ...] = (
     "GetSubaccountTransfers",
 )  # fmt: skip
 PAGINATED += HISTORICAL_READS
-PAGINATED += ("GetMarkets", "GetEvents", "GetTrades", "GetHistoricalMarkets", "GetTradesHistorical", "GetEventFeeChanges")
+PAGINATED += ("GetMarkets", "GetEvents", "GetTrades", "GetEventFeeChanges")
+PAGINATED += ("GetHistoricalMarkets", "GetTradesHistorical")
 PAGINATED += ("GetOrders",)
 PAGINATED += COMMUNICATIONS_LISTS
 
