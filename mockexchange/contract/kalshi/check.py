@@ -343,7 +343,8 @@ def _listed_line(listed: Discovered) -> str:
     counts = {name: len(values) for name, values in listed.values.items()}
     line = (
         f"the exchange lists (for the market data reads): {counts['listed_markets']} markets, "
-        f"{counts['listed_events']} events, {counts['listed_series']} series"
+        f"{counts['listed_events']} events, {counts['listed_series']} series, "
+        f"{counts['listed_collections']} multivariate collections"
     )
     return line + "".join(f"; {problem}" for problem in listed.problems)
 

@@ -54,6 +54,8 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetEvents": {"events": ("event_ticker",)},
     "GetTrades": {"trades": ("trade_id",)},
     "GetOrders": {"orders": ("order_id",)},
+    "GetMultivariateEventCollections": {"multivariate_contracts": ("collection_ticker",)},
+    "GetMultivariateEvents": {"events": ("event_ticker",)},
     # the communications API
     "GetRFQs": {"rfqs": ("id",)},
     "GetQuotes": {"quotes": ("id",)},

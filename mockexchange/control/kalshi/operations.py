@@ -6,7 +6,7 @@ is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.
 orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
 subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py), RFQs
 and quotes (communications.py), RFQ batches (rfq_batches.py), block trade proposals (block_trades.py), the rules of RFQ
-makers (rfq_makers.py).
+makers (rfq_makers.py), multivariate collections and their combo markets (multivariate.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from typing import Any
 
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
-from mockexchange.control.kalshi import block_trades, communications, historical, rest_lag, rfq_batches, rfq_makers
+from mockexchange.control.kalshi import (
+    block_trades,
+    communications,
+    historical,
+    multivariate,
+    rest_lag,
+    rfq_batches,
+    rfq_makers,
+)
 from mockexchange.control.kalshi import fcm as kalshi_fcm
 from mockexchange.control.kalshi import markets as kalshi_markets
 from mockexchange.control.kalshi import order_groups as kalshi_order_groups
@@ -32,6 +40,7 @@ from mockexchange.core.kalshi import (
     key_commands,
     lag_commands,
     market_commands,
+    multivariate_commands,
     order_commands,
     order_group_commands,
     rfq_batch_commands,
@@ -137,6 +146,11 @@ class KalshiOperations:
     delete_batch_quote = operation(rfq_batch_commands.DeleteBatchQuote, rfq_batches.batch_quote_json)
     accept_rfq_batch = operation(rfq_batch_commands.AcceptRfqBatch, rfq_batches.quotes_json)
     confirm_batch_quote = operation(rfq_batch_commands.ConfirmBatchQuote, rfq_batches.batch_quote_json)
+    # Multivariate event collections, and a combo market made in one as a user makes it
+    set_multivariate_collection = operation(
+        multivariate_commands.SetMultivariateCollection, multivariate.collection_json
+    )
+    create_market_in_collection = operation(multivariate_commands.CreateMarketInCollection, multivariate.combo_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 

@@ -18,6 +18,7 @@ from mockexchange.core.kalshi.fcm_commands import (
 from mockexchange.core.kalshi.fill_commands import SeedFill, SeedFills
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_handlers import add_market_handlers
+from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection, SetMultivariateCollection
 from mockexchange.core.kalshi.order_commands import (
     AmendOrder,
     CancelAllOrders,
@@ -123,3 +124,6 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(DeleteBatchQuote, ledger.rfq_batches.delete_batch_quote)
     handlers.add(AcceptRfqBatch, ledger.rfq_batches.accept_rfq_batch)
     handlers.add(ConfirmBatchQuote, ledger.rfq_batches.confirm_batch_quote)
+    # (multivariate collections and their combo markets: core/kalshi/multivariate.py)
+    handlers.add(SetMultivariateCollection, ledger.multivariate.set_collection)
+    handlers.add(CreateMarketInCollection, ledger.multivariate.create_market)

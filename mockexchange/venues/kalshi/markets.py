@@ -2,11 +2,12 @@
 
 A page is markets in ticker order, keyset-paged (`cursors.py`: the cursor names the last ticker and the filters), with
 every filter of the spec: the event (one), the series, a list of tickers, the status words (`unopened`, `open`,
-`paused`, `closed`, `settled`, mapped as Kalshi's lifecycle guide maps them: lifecycle.FILTER_WORDS), and the
-created, close, settled and updated times (Unix seconds), combined as the spec's table allows (a timestamp family with
-its status words only; the updated times with `mve_filter=exclude` only). The mock lists no multivariate markets:
-`mve_filter=only` finds none. Markets settled before the historical cutoff's `market_settled_ts` are left out (Kalshi
-serves them from /historical/markets), in the profiles that have the historical API.
+`paused`, `closed`, `settled`, mapped as Kalshi's lifecycle guide maps them: lifecycle.FILTER_WORDS), and the created,
+close, settled and updated times (Unix seconds), combined as the spec's table allows (a timestamp family with its status
+words only; the updated times with `mve_filter=exclude` only), and `mve_filter`: `only` the combo markets
+(core/kalshi/multivariate.py), `exclude` the others; none, both. Markets settled before the historical cutoff's
+`market_settled_ts` are left out (Kalshi serves them from /historical/markets), in the profiles that have the historical
+API.
 
 Each market is rendered once per state and profile (the render cache, fragments.py), keyed by its id and `version`
 (bumped on every change that shows: a trade, a book change, a transition, its event or series changing), and by what
@@ -143,8 +144,7 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | or
     statuses = FILTER_WORDS[values["status"]] if values["status"] is not None else None
     filters = {"op": GET_MARKETS, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
     after = cursors.decode_param(GET_MARKETS, values["cursor"], filters, key_length=1, lenient=True)
-    if values["mve_filter"] == "only":
-        return {"markets": [], "cursor": ""}  # the mock lists no multivariate markets
+    mve = values["mve_filter"]
     read = (tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()), limit, after)
     with ctx.ledger.reading() as ledger:
         cutoff = ledger.state.archive.cutoffs[MARKETS] if ctx.profile.historical else None
@@ -153,9 +153,11 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | or
         kept = pages.get(ledger.state.markets, (ledger.state.markets_version, cutoff), read, unix_us(now))
         if kept is not None:
             return kept
+        combos = ledger.state.multivariate.combos
         found = (
             m for m in _candidates(ledger, values, after[0] if after else None)
             if (statuses is None or m.status in statuses) and all(test(m) for test in keep)
+            and (mve is None or (m.ticker in combos) == (mve == "only"))
             and (cutoff is None or m.outcome.settled_time is None or m.outcome.settled_time >= cutoff)
         )  # fmt: skip
         page, more = cursors.one_page(found, limit)

@@ -46,6 +46,7 @@ from mockexchange.venues.kalshi import (
     legacy_orders,
     market_data,
     markets,
+    multivariate,
     order_groups,
     order_reads,
     orders,
@@ -209,10 +210,19 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation.data("/series/{series_ticker}/markets/{ticker}/candlesticks", "GetMarketCandlesticks",
                    candlesticks.get_market_candlesticks),
     Operation.data("/events", "GetEvents", catalogue.get_events),
+    # (before the path of one event, which would take `multivariate` as its ticker)
+    Operation.data("/events/multivariate", "GetMultivariateEvents", multivariate.get_events),
     Operation.data("/events/{event_ticker}", "GetEvent", catalogue.get_event),
     Operation.data("/series", "GetSeriesList", catalogue.get_series_list),
     Operation.data("/series/{series_ticker}", "GetSeries", catalogue.get_series),
     Operation.data("/exchange/status", "GetExchangeStatus", market_data.get_exchange_status),
+    # multivariate event collections and their combo markets (a combo is made by a signed write: trading's scope)
+    Operation.data("/multivariate_event_collections", "GetMultivariateEventCollections", multivariate.get_collections),
+    Operation.data("/multivariate_event_collections/{collection_ticker}", "GetMultivariateEventCollection",
+                   multivariate.get_collection),
+    Operation("POST", "/multivariate_event_collections/{collection_ticker}",
+              "CreateMarketInMultivariateEventCollection", multivariate.create_market, TRADE, body=multivariate.CREATE,
+              generated=False, parts=True),
     # an FCM member's desk
     Operation("GET", "/fcm/positions", "GetFCMPositions", positions.get_fcm_positions, READ, member=True),
     Operation("GET", "/fcm/fills", "GetFCMFills", fcm_lists.get_fcm_fills, READ, member=True),
