@@ -187,6 +187,30 @@ def test_combos_trade_on_their_books_and_settle_from_their_legs(mock, alice, bob
         assert set(legs_only) == {A, B, C}  # the combos' messages are the multivariate channel's alone
 
 
+def test_an_rfq_on_a_combo_carries_its_legs_and_a_batch_names_combos_by_their_legs(mock, alice):
+    ticker = combo(alice, leg(A), leg(C))["market_ticker"]
+    with reading(mock, kept_user(mock, "bob").signer) as reader:
+        reader.ask(subscribe(["communications"]))
+        asked = alice.post("/communications/rfqs", json={"market_ticker": ticker, "contracts_fp": "10",
+                                                          "rest_remainder": False})  # fmt: skip
+        row = in_schema(alice.get(f"/communications/rfqs/{asked.json()['id']}"), "/communications/rfqs/{rfq_id}")["rfq"]
+        assert (row["mve_collection_ticker"], row["mve_selected_legs"]) == (COLLECTION, [leg(C), leg(A)])
+        children = [{"selected_markets": [leg(A), leg(C)]}, {"selected_markets": [leg(B), leg(C)]}]
+        r = alice.post("/communications/rfq_batches", json={"children": children, "contracts_fp": "1",
+                                                            "mve_collection_ticker": COLLECTION})  # fmt: skip
+        assert r.status_code == 201, r.text
+        assert [rfq["market_ticker"] for rfq in r.json()["rfq_batch"]["rfqs"]][0] == ticker  # looked up, not made
+        created, batch = [f["msg"] for f in reader.wait(lambda f: len(f) >= 3)[1:3]]
+        assert (created["mve_collection_ticker"], created["mve_selected_legs"]) == (COLLECTION, [leg(C), leg(A)])
+        assert batch["legs"] == [leg(C), leg(A), leg(B)]
+        indices = [(c["mve_collection_ticker"], c["leg_indices"]) for c in batch["rfqs"]]
+        assert indices == [(COLLECTION, [0, 1]), (COLLECTION, [0, 2])]
+    assert len(ok(alice, "/markets", mve_filter="only")["markets"]) == 2  # the second combo, made by the batch
+    no_collection = {"children": children, "contracts_fp": "1"}
+    assert "mve_collection_ticker" in refused(alice.post("/communications/rfq_batches", json=no_collection), 400,
+                                              "bad_request")  # fmt: skip
+
+
 # -- refusals and bounds -----------------------------------------------------------------------------------------------
 
 BROKEN = [

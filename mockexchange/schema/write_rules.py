@@ -788,8 +788,8 @@ UUID36 = f"{HEX}{{8}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{12}}"
 GO_UUID_FORMS = f"{UUID36}|{HEX}{{32}}|[uU][rR][nN]:[uU][uU][iI][dD]:{UUID36}|[ -~]{UUID36}[ -~]"
 BATCH_CHILD_ID = "a child RFQ's id: a UUID in a form Go's google/uuid decodes (empty or another text: a 400)"
 BODY_RULES += (
-    BodyRule(("CreateRFQBatch",), "children[]", "a child names its market by market_ticker: the mock has no "
-             "multivariate collection to look selected_markets' legs up in (a 404, as Kalshi's unknown collection)",
+    BodyRule(("CreateRFQBatch",), "children[]", "a child names its market by market_ticker: the kit is given no "
+             "collection's legs for selected_markets (legs in an unknown collection are a 404)",
              {"required": ["market_ticker"]}),
     BodyRule(("CreateRFQBatch",), "children[].selected_markets", "left out (the child names its market_ticker)",
              {"not": {}}),

@@ -93,7 +93,7 @@ from mockexchange.version import __version__
 #     proposals are listed by a kept index, each proposer's pending and latest ended ones apart (the older forgotten);
 #     the RFQ batches part keeps its makers' live batch quotes and each user's latest closed batches and ended batch
 #     quotes (kept indexes: the older forgotten), a batch its `number` (a list's tiebreak).
-# 43: the Kalshi ledger keeps its multivariate collections and combo markets (`multivariate`).
+# 43: the Kalshi ledger keeps its multivariate collections and combo markets (`multivariate`); an RFQ its combo's.
 LAYOUT = 43
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

@@ -138,10 +138,15 @@ def combo_fields(row: Row, m: Market, ledger: Any) -> Row:
 
 
 def selected_leg(leg: Any, m: Market) -> Row:
-    """Kalshi's `MveSelectedLeg` of a leg (core/kalshi/multivariate_records.py's `Leg`) and its market."""
-    row: Row = {"event_ticker": leg.event_ticker, "market_ticker": leg.market_ticker, "side": leg.side}
+    """Kalshi's `MveSelectedLeg` of a leg and its market: with the market's settlement value once determined."""
+    row = leg_row(leg)
     omitempty(row, "yes_settlement_value_dollars", None if m.settlement_value is None else _price(m.settlement_value))
     return row
+
+
+def leg_row(leg: Any) -> Row:
+    """A leg (core/kalshi/multivariate_records.py's `Leg`) as Kalshi's `MveSelectedLeg` names it."""
+    return {"event_ticker": leg.event_ticker, "market_ticker": leg.market_ticker, "side": leg.side}
 
 
 def ranges(structure: str) -> list[Row]:

@@ -19,6 +19,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection
 from mockexchange.core.kalshi.multivariate_records import COLLECTION_STATUSES, Collection
+from mockexchange.core.kalshi.rfq_commands import SIDE
 from mockexchange.core.values import FLAG, Choice, Integer, Listed
 from mockexchange.venues.kalshi import commands, cursors
 from mockexchange.venues.kalshi.bodies import Body, BodyField
@@ -29,7 +30,6 @@ from mockexchange.venues.kalshi.market_render import ranges
 from mockexchange.venues.kalshi.markets import rendered_all
 from mockexchange.venues.kalshi.params import CURSOR, Param, Parts, listed, parse_query
 from mockexchange.venues.kalshi.render import Row, rfc3339
-from mockexchange.venues.kalshi.rfq_batches import TICKER_PAIR
 
 GET_COLLECTIONS = "GetMultivariateEventCollections"
 GET_EVENTS = "GetMultivariateEvents"
@@ -43,10 +43,20 @@ EVENTS_PARAMS = [
     Param("series_ticker", "SeriesTicker"), Param("collection_ticker", "CollectionTicker"),
     Param("tickers", "Tickers", listed(1000)), Param("with_nested_markets", "WithNestedMarkets", FLAG, default=False),
 ]  # fmt: skip
+TICKER_PAIR = Body("TickerPair", (
+    BodyField("market_ticker", required=True),
+    BodyField("event_ticker", required=True),
+    BodyField("side", SIDE, required=True),
+))  # fmt: skip
 CREATE = Body("CreateMarketInMultivariateEventCollectionRequest", (
     BodyField("selected_markets", Listed(None), required=True, items=TICKER_PAIR),
     BodyField("with_market_payload", FLAG),
 ))  # fmt: skip
+
+
+def legs_of(selected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The legs of a body's `selected_markets` (`TickerPair`s: any other field a client sent left out)."""
+    return [{name: leg[name] for name in ("market_ticker", "event_ticker", "side")} for leg in selected]
 
 
 def collection_row(collection: Collection) -> Row:
@@ -100,9 +110,9 @@ def create_market(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, An
     """CreateMarketInMultivariateEventCollectionResponse: the combo of the legs selected (made if new), its market's
     payload if asked for."""
     body = parts.body or {}
-    legs = [{name: leg[name] for name in ("market_ticker", "event_ticker", "side")} for leg in body["selected_markets"]]
     made = commands.execute(ctx, commands.read(CreateMarketInCollection, {
-        "user_id": key.user_id, "collection_ticker": parts.query["collection_ticker"], "selected_markets": legs,
+        "user_id": key.user_id, "collection_ticker": parts.query["collection_ticker"],
+        "selected_markets": legs_of(body["selected_markets"]),
     }))  # fmt: skip
     answer: dict[str, Any] = {"event_ticker": made.combo.event_ticker, "market_ticker": made.combo.ticker}
     if body.get("with_market_payload"):
