@@ -1,12 +1,13 @@
 """Kalshi's multivariate event collections over real HTTP and a real websocket, one mock for the module: a collection
 set through the admin API, read and listed by its status on the exchange clock; a combo market made by a signed POST
 (the same legs: the same market, not made again), listed like any market (GET /markets' `mve_filter`, GET
-/events/multivariate, never GET /events), traded on its book by the one order road, and settled from its legs: yes
-when every leg resolved to its side, no otherwise, its buyer paid or not; its `multivariate_market_lifecycle`
-messages (the event listed, the market created, closed with a leg, determined, settled) and none on
-`market_lifecycle_v2`; legs that break the collection's rules refused 400, an unknown collection 404, both changing
-nothing; the bounds; a scenario's set-up and step; a state file that brings collections and combos back. Each answer
-is checked against the spec's slice, each frame against the AsyncAPI's (market_client.py)."""
+/events/multivariate, never GET /events), traded on its book by the one order road, carried by an RFQ on it and by an
+RFQ batch naming it by its legs, and settled from its legs: yes when every leg resolved to its side, no otherwise, its
+buyer paid or not; its `multivariate_market_lifecycle` messages (the event listed, the market created, closed with a
+leg, determined, settled) and none on `market_lifecycle_v2`; legs that break the collection's rules refused 400, an
+unknown collection 404, both changing nothing; the bounds; a scenario's set-up and step. In-process, apps of their own:
+the legacy profile's lookups, and a state file that brings collections and combos back. Each answer is checked against
+the spec's slice, each frame against the AsyncAPI's (market_client.py)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,17 @@ import pytest
 from kalshi_http import ok
 from market_client import Reader, reading, subscribe
 from module_mocks import client_of, fresh, kept_user, module_mock
+from state_sql import sql
 
+from mockexchange.app import build_app
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi import multivariate
 from mockexchange.schema.fields import response_errors
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.server import MockServer
+from mockexchange.settings import Settings
+from mockexchange.testing.in_process import InProcess
+from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 T0 = datetime(2026, 9, 6, 15, 0, tzinfo=UTC)
 COLLECTION = "KXMVESPORTS-R"
@@ -36,6 +42,7 @@ A, B, C = "KXNFL-26SEP06-A", "KXNFL-26SEP06-B", "KXNBA-26SEP06-C"  # A and B: on
 NFL, NBA = "KXNFL-26SEP06", "KXNBA-26SEP06"
 PATH = f"/multivariate_event_collections/{COLLECTION}"
 TICKER = re.compile(r"KXMVESPORTS-S2026[0-9A-F]{11}-[0-9A-F]{11}")
+API = "/trade-api/v2"
 SLICE = load_spec(str(kalshi_slice_path("openapi.yaml")))
 
 server_fixture = module_mock("server", T0)
@@ -89,16 +96,15 @@ def refused(r: httpx.Response, status: int, code: str) -> str:
 
 @contextmanager
 def lifecycle_reader(mock: MockServer) -> Iterator[Reader]:
+    """bob's connection, subscribed to both lifecycle channels and to the communications channel."""
     with reading(mock, kept_user(mock, "bob").signer) as reader:
-        reader.ask(subscribe(["multivariate_market_lifecycle", "market_lifecycle_v2"]), count=2)
+        reader.ask(subscribe(["multivariate_market_lifecycle", "market_lifecycle_v2", "communications"]), count=3)
         yield reader
 
 
-def messages(reader: Reader, count: int) -> list[tuple[str, str]]:
-    """The first `count` data messages: each one's type and its event type (the event's ticker for an event's)."""
-    frames = reader.wait(lambda f: len([x for x in f if "seq" in x]) >= count)
-    found = [f for f in frames if "seq" in f][:count]
-    return [(f["type"], f["msg"].get("event_type", f["msg"].get("event_ticker"))) for f in found]
+def messages(reader: Reader, kind: str) -> list[tuple[str, str]]:
+    """The messages of that type so far: each one's event type (its event's ticker for an event's)."""
+    return [f["msg"].get("event_type", f["msg"].get("event_ticker")) for f in reader.frames if f["type"] == kind]
 
 
 # -- the collection, a combo made and listed ---------------------------------------------------------------------------
@@ -159,13 +165,25 @@ def _bought(alice: httpx.Client, bob: httpx.Client, *legs: dict[str, str]) -> st
     return ticker
 
 
-def test_combos_trade_on_their_books_and_settle_from_their_legs(mock, alice, bob):
+def test_combos_trade_on_their_books_carry_their_legs_in_rfqs_and_settle_from_their_legs(mock, alice, bob):
     with lifecycle_reader(mock) as reader:
-        wins, loses = _bought(alice, bob, leg(A), leg(C)), _bought(alice, bob, leg(B), leg(C))
+        wins = _bought(alice, bob, leg(A), leg(C))
+        asked = alice.post("/communications/rfqs", json={"market_ticker": wins, "contracts_fp": "10",
+                                                          "rest_remainder": False})  # fmt: skip
+        row = in_schema(alice.get(f"/communications/rfqs/{asked.json()['id']}"), "/communications/rfqs/{rfq_id}")["rfq"]
+        assert (row["mve_collection_ticker"], row["mve_selected_legs"]) == (COLLECTION, [leg(C), leg(A)])
+        # a batch names its children's combos by their legs: the first looked up, the second made by it
+        children = [{"selected_markets": [leg(A), leg(C)]}, {"selected_markets": [leg(B), leg(C)]}]
+        r = alice.post("/communications/rfq_batches", json={"children": children, "contracts_fp": "1",
+                                                            "mve_collection_ticker": COLLECTION})  # fmt: skip
+        assert r.status_code == 201, r.text
+        first, second = (rfq["market_ticker"] for rfq in r.json()["rfq_batch"]["rfqs"])
+        loses = _bought(alice, bob, leg(B), leg(C))
+        assert (first, second) == (wins, loses)
         mock.settle(A, "yes")  # closes the first combo with it
-        first = ok(alice, f"/markets/{wins}")["market"]
-        assert (first["status"], first["close_time"]) == ("closed", "2026-09-06T15:00:00.000000Z")
-        legs = first["mve_selected_legs"]  # C's, then A's (settled: its value shows)
+        market = ok(alice, f"/markets/{wins}")["market"]
+        assert (market["status"], market["close_time"]) == ("closed", "2026-09-06T15:00:00.000000Z")
+        legs = market["mve_selected_legs"]  # C's, then A's (settled: its value shows)
         assert [leg.get("yes_settlement_value_dollars") for leg in legs] == [None, "1.0000"]
         mock.settle(B, "no")
         mock.advance_clock(seconds=30)
@@ -176,36 +194,19 @@ def test_combos_trade_on_their_books_and_settle_from_their_legs(mock, alice, bob
                 "finalized", result, "2026-09-06T15:00:30.000000Z")  # fmt: skip
             (paid,) = ok(alice, "/portfolio/settlements", ticker=ticker)["settlements"]
             assert (paid["market_result"], paid["revenue"]) == (result, revenue)
-        combos = [(kind, what) for kind, what in messages(reader, 18) if kind != "market_lifecycle_v2"]
-        event = wins.rsplit("-", 1)[0]  # (both combos' legs are of the same events: one event)
-        assert combos == [("event_lifecycle", event), ("multivariate_market_lifecycle", "created"),
-                          ("multivariate_market_lifecycle", "created"),
-                          *[("multivariate_market_lifecycle", "close_date_updated")] * 2,
-                          *[("multivariate_market_lifecycle", "determined"),
-                            ("multivariate_market_lifecycle", "settled")] * 2]  # fmt: skip
-        legs_only = [f["msg"]["market_ticker"] for f in reader.frames if f["type"] == "market_lifecycle_v2"]
-        assert set(legs_only) == {A, B, C}  # the combos' messages are the multivariate channel's alone
-
-
-def test_an_rfq_on_a_combo_carries_its_legs_and_a_batch_names_combos_by_their_legs(mock, alice):
-    ticker = combo(alice, leg(A), leg(C))["market_ticker"]
-    with reading(mock, kept_user(mock, "bob").signer) as reader:
-        reader.ask(subscribe(["communications"]))
-        asked = alice.post("/communications/rfqs", json={"market_ticker": ticker, "contracts_fp": "10",
-                                                          "rest_remainder": False})  # fmt: skip
-        row = in_schema(alice.get(f"/communications/rfqs/{asked.json()['id']}"), "/communications/rfqs/{rfq_id}")["rfq"]
-        assert (row["mve_collection_ticker"], row["mve_selected_legs"]) == (COLLECTION, [leg(C), leg(A)])
-        children = [{"selected_markets": [leg(A), leg(C)]}, {"selected_markets": [leg(B), leg(C)]}]
-        r = alice.post("/communications/rfq_batches", json={"children": children, "contracts_fp": "1",
-                                                            "mve_collection_ticker": COLLECTION})  # fmt: skip
-        assert r.status_code == 201, r.text
-        assert [rfq["market_ticker"] for rfq in r.json()["rfq_batch"]["rfqs"]][0] == ticker  # looked up, not made
-        created, batch = [f["msg"] for f in reader.wait(lambda f: len(f) >= 3)[1:3]]
+        reader.wait(lambda f: messages(reader, "multivariate_market_lifecycle").count("settled") == 2)
+        assert messages(reader, "event_lifecycle") == [wins.rsplit("-", 1)[0]]  # (both combos' events are one)
+        assert messages(reader, "multivariate_market_lifecycle") == [
+            "created", "created", "close_date_updated", "close_date_updated", "determined", "settled", "determined",
+            "settled"]  # fmt: skip
+        legs_only = {f["msg"]["market_ticker"] for f in reader.frames if f["type"] == "market_lifecycle_v2"}
+        assert legs_only == {A, B, C}  # the combos' messages are the multivariate channel's alone
+        (created,) = [f["msg"] for f in reader.frames if f["type"] == "rfq_created"][:1]
         assert (created["mve_collection_ticker"], created["mve_selected_legs"]) == (COLLECTION, [leg(C), leg(A)])
+        (batch,) = [f["msg"] for f in reader.frames if f["type"] == "rfq_batch_created"]
         assert batch["legs"] == [leg(C), leg(A), leg(B)]
-        indices = [(c["mve_collection_ticker"], c["leg_indices"]) for c in batch["rfqs"]]
+        indices = [(child["mve_collection_ticker"], child["leg_indices"]) for child in batch["rfqs"]]
         assert indices == [(COLLECTION, [0, 1]), (COLLECTION, [0, 2])]
-    assert len(ok(alice, "/markets", mve_filter="only")["markets"]) == 2  # the second combo, made by the batch
     no_collection = {"children": children, "contracts_fp": "1"}
     assert "mve_collection_ticker" in refused(alice.post("/communications/rfq_batches", json=no_collection), 400,
                                               "bad_request")  # fmt: skip
@@ -284,18 +285,54 @@ def test_the_admin_api_makes_a_combo_as_its_user_and_a_scenario_sets_a_collectio
     assert row["series_ticker"] == "KXMVENFL"
 
 
-@pytest.mark.slow  # two mocks of their own, each with its state file (conftest.py)
+def test_the_legacy_profile_looks_a_combo_up_and_lists_the_lookups_of_late():
+    """In-process (its own app of the legacy profile): the 3.2.0 client's lookup of a combo by its legs (a 404 until
+    it is made) and its collection's lookup history within `lookback_seconds`."""
+    clock = ManualClock(T0)
+    app = build_app(Settings(profile="legacy"), clock=clock)
+    control = app.control
+    control.create_account("alice", balance_cents=100_000)
+    for ticker in (A, C):
+        control.create_market(ticker)
+    control.set_multivariate_collection(COLLECTION, [{"ticker": NFL}, {"ticker": NBA}])
+    key = control.create_key("alice", key_type="ed25519")
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    with httpx.Client(transport=InProcess(app.asgi), base_url=f"http://mock{API}", auth=KalshiAuth(signer)) as alice:
+        lookup, history = f"{PATH}/lookup", f"{PATH}/lookup?lookback_seconds=60"
+        refused(alice.put(lookup, json={"selected_markets": [leg(A), leg(C)]}), 404, "not_found")
+        made = combo(alice, leg(C), leg(A))
+        clock.advance(30)
+        assert alice.put(lookup, json={"selected_markets": [leg(A), leg(C)]}).json() == made
+        (point,) = alice.get(history).json()["lookup_points"]  # made at T0, looked up 30 s later
+        assert (point["market_ticker"], point["selected_markets"]) == (made["market_ticker"], [leg(C), leg(A)])
+        assert point["last_queried_ts"] == "2026-09-06T15:00:30.000000Z"
+        clock.advance(60)
+        assert alice.get(history).json() == {"lookup_points": []}
+        assert "oneof" in alice.get(f"{PATH}/lookup?lookback_seconds=30").json()["msg"]
+
+
 def test_a_state_file_brings_collections_and_combos_back(tmp_path: Path):
-    path = str(tmp_path / "state.db")
-    with MockServer(state=path, clock=ManualClock(T0)) as first:
-        for ticker in (A, C):
-            first.create_market(ticker)
-        first.create_account("alice", balance_cents=100_000)
-        first.set_multivariate_collection(COLLECTION, [{"ticker": NFL}, {"ticker": NBA}])
-        made = first.create_market_in_collection("alice", COLLECTION, [leg(C), leg(A)])
-        first.settle(A, "yes")
-        before = (first.ledger.state.multivariate, first.ledger.state.markets[made["market_ticker"]].status)
-    with MockServer(state=path) as again:
-        assert (again.ledger.state.multivariate, again.ledger.state.markets[made["market_ticker"]].status) == before
-        again.settle(C, "yes")
-        assert again.ledger.state.markets[made["market_ticker"]].result == "yes"
+    """In-process (apps of its own, each on the state file in turn): its snapshot, and its commands alone, bring the
+    same collections and combos back, and a combo restored still settles from its legs."""
+    path = tmp_path / "state.db"
+    first = build_app(Settings(state=str(path)), clock=ManualClock(T0))
+    control = first.control
+    for ticker in (A, C):
+        control.create_market(ticker)
+    control.create_account("alice", balance_cents=100_000)
+    control.set_multivariate_collection(COLLECTION, [{"ticker": NFL}, {"ticker": NBA}])
+    ticker = control.create_market_in_collection("alice", COLLECTION, [leg(C), leg(A)])["market_ticker"]
+    control.settle(A, "yes")
+    before = (first.ledger.state.multivariate, first.ledger.state.markets[ticker].status)
+    first.close()
+    for snapshot in (True, False):
+        if not snapshot:
+            sql(path, "DELETE FROM snapshots")
+        again = build_app(Settings(state=str(path)))
+        try:
+            assert (again.ledger.state.multivariate, again.ledger.state.markets[ticker].status) == before
+            if not snapshot:
+                again.control.settle(C, "yes")
+                assert again.ledger.state.markets[ticker].result == "yes"
+        finally:
+            again.close()

@@ -76,7 +76,7 @@ COMMANDS = frozenset({
     rfq_commands.AcceptQuote, rfq_commands.ConfirmQuote, rfq_batch_commands.CreateRfqBatch,
     rfq_batch_commands.DeleteRfqBatch, rfq_batch_commands.CreateBatchQuote, rfq_batch_commands.DeleteBatchQuote,
     rfq_batch_commands.AcceptRfqBatch, rfq_batch_commands.ConfirmBatchQuote,
-    multivariate_commands.CreateMarketInCollection,
+    multivariate_commands.CreateMarketInCollection, multivariate_commands.LookupMarketInCollection,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {

@@ -151,6 +151,7 @@ class KalshiOperations:
         multivariate_commands.SetMultivariateCollection, multivariate.collection_json
     )
     create_market_in_collection = operation(multivariate_commands.CreateMarketInCollection, multivariate.combo_json)
+    lookup_market_in_collection = operation(multivariate_commands.LookupMarketInCollection, multivariate.combo_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 

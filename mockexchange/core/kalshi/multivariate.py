@@ -10,14 +10,16 @@ collection (`is_all_yes`) or the leg's event (`is_yes_only`) says so; one market
 
 The same legs name the same combo, so it is made once: its tickers are worked out from the legs, as Kalshi's read
 (`KXMVENFLSINGLEGAME-S2025B3F84FCFC70-DB6D0E930C8`): its event is the series, `-S`, the collection's first year and 11
-hex digits of a digest of the collection and the legs' events, the market that event, `-` and 11 hex digits of a
-digest of the collection and the legs (in the order given if the collection is ordered, else sorted). A combo asked
-for again is answered as it is. Its event is a catalogue event of the collection's series (titled as the collection),
-made with the first combo of those events; its market is the catalogue's, listed now, titled by its legs (`yes A,no
-B`, each leg's side and YES short title), its custom strike naming them as Kalshi's does, its close the earliest of
-its legs' closes, its latest expiration the latest of theirs, a settlement timer of 0, the collection's price levels.
-It trades on its book as any market (the one order road), and its lifecycle's changes go on the multivariate channel
-(ledger_state.py's `lifecycle_kind`), its event's creation too (`MVE_EVENT`).
+hex digits of a digest of the collection and the legs' events, the market that event, `-` and 11 hex digits of a digest
+of the collection and the legs (in the order given if the collection is ordered, else sorted). A combo asked for again
+is answered as it is; the legacy profile's lookup (`LookupMarketInCollection`) answers one made before (a 404
+otherwise), and each combo remembers when it was last asked for, made or looked up (`lookup_history`). Its event is a
+catalogue event of the collection's series (titled as the collection), made with the first combo of those events; its
+market is the catalogue's, listed now, titled by its legs (`yes A,no B`, each leg's side and YES short title), its
+custom strike naming them as Kalshi's does, its close the earliest of its legs' closes, its latest expiration the latest
+of theirs, a settlement timer of 0, the collection's price levels. It trades on its book as any market (the one order
+road), and its lifecycle's changes go on the multivariate channel (ledger_state.py's `lifecycle_kind`), its event's
+creation too (`MVE_EVENT`).
 
 It settles from its legs (the lifecycle's `on_outcome`): once every leg's market is settled (finalized), it is
 determined yes if every leg resolved to its side, else no, and paid at once, through the lifecycle's one road
@@ -44,7 +46,11 @@ from mockexchange.core.kalshi.lifecycle import OPEN_STATUSES
 from mockexchange.core.kalshi.market_changes import MVE_EVENT, EventCreated
 from mockexchange.core.kalshi.market_commands import SetEvent
 from mockexchange.core.kalshi.markets import Market, series_of
-from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection, SetMultivariateCollection
+from mockexchange.core.kalshi.multivariate_commands import (
+    CreateMarketInCollection,
+    LookupMarketInCollection,
+    SetMultivariateCollection,
+)
 from mockexchange.core.kalshi.multivariate_records import OPEN, AssociatedEvent, Collection, Combo, Leg
 
 if TYPE_CHECKING:
@@ -148,17 +154,11 @@ class Multivariate:
         """The combo of the legs selected in the collection: made now if new (module docstring), else as it is."""
         state = self.state
         with state.lock:
-            self.run_due()
-            collection = self.collection(command.collection_ticker)
-            state.account(command.user_id)
-            legs = command.selected_markets
-            if not collection.is_ordered:
-                legs = tuple(sorted(legs, key=lambda leg: (leg.market_ticker, leg.side)))
-            event_ticker, ticker = combo_tickers(collection, legs)
+            collection, ticker, event_ticker, legs = self._named(command)
+            now = state.clock.now()
             held = state.multivariate.combos.get(ticker)
             if held is not None:
-                return ComboMade(state.markets[ticker], held, False)
-            now = state.clock.now()
+                return self._asked(held, now)
             if collection.status(now) != OPEN:
                 raise _invalid(f"collection {collection.collection_ticker!r} is {collection.status(now)}")
             markets = self._check_legs(collection, legs)
@@ -166,7 +166,46 @@ class Multivariate:
             if event_ticker in state.events and event_ticker not in state.multivariate.events:
                 raise LedgerError(f"event {event_ticker!r} is listed already, not as a combo event", status=409)
             combo = Combo(ticker, event_ticker, collection.collection_ticker, legs)
-            return ComboMade(self._list(collection, combo, markets, command.user_id, now), combo, True)
+            market = self._list(collection, combo, markets, command.user_id, now)
+            state.multivariate.queried[ticker] = now
+            return ComboMade(market, combo, True)
+
+    def lookup_market(self, command: LookupMarketInCollection) -> ComboMade:
+        """The combo the legs name in the collection, made before (a 404 if it never was); asked for now."""
+        state = self.state
+        with state.lock:
+            _, ticker, _, _ = self._named(command)
+            held = state.multivariate.combos.get(ticker)
+            if held is None:
+                raise Refusal(f"no combo market of these legs in {command.collection_ticker!r}: create it first", 404,
+                              "not_found")  # fmt: skip
+            return self._asked(held, state.clock.now())
+
+    def lookup_history(self, collection_ticker: str, lookback: timedelta) -> list[tuple[Combo, datetime]]:
+        """The collection's combos asked for (made or looked up) within `lookback` of now, the latest first."""
+        state = self.state
+        self.collection(collection_ticker)
+        held, since = state.multivariate, state.clock.now() - lookback
+        found = [(held.combos[ticker], when) for ticker, when in held.queried.items()
+                 if when > since and held.combos[ticker].collection_ticker == collection_ticker]  # fmt: skip
+        return sorted(found, key=lambda pair: pair[1], reverse=True)
+
+    def _named(self, command: CreateMarketInCollection | LookupMarketInCollection) -> tuple[Collection, str, str, Any]:
+        """The collection a command names (a 404 if none), its legs' combo's market and event tickers, and its legs in
+        the order that names it."""
+        self.run_due()
+        collection = self.collection(command.collection_ticker)
+        self.state.account(command.user_id)
+        legs = command.selected_markets
+        if not collection.is_ordered:
+            legs = tuple(sorted(legs, key=lambda leg: (leg.market_ticker, leg.side)))
+        event_ticker, ticker = combo_tickers(collection, legs)
+        return collection, ticker, event_ticker, legs
+
+    def _asked(self, combo: Combo, now: datetime) -> ComboMade:
+        """A combo made before, asked for again at `now` (its lookup history remembers when)."""
+        self.state.multivariate.queried[combo.ticker] = now
+        return ComboMade(self.state.markets[combo.ticker], combo, False)
 
     def _check_legs(self, collection: Collection, legs: tuple[Leg, ...]) -> list[Market]:
         """The legs' markets, each leg checked against the collection's rules."""

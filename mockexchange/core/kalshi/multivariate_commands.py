@@ -1,7 +1,7 @@
 """Kalshi's multivariate commands, declared once (core/commands.py): a collection set (or replaced) by the control
-plane, and a combo market made in a collection by a user, from the legs it selects. The venue's POST
-/multivariate_event_collections/{collection_ticker}, the admin API, the Python API, scenario files and the state file
-build these; the ledger's `multivariate` part (multivariate.py) takes them.
+plane, a combo market made in a collection by a user, from the legs it selects, and one looked up (the legacy
+profile's PUT .../lookup: the lookup history remembers it). The venue's routes, the admin API, the Python API, scenario
+files and the state file build these; the ledger's `multivariate` part (multivariate.py) takes them.
 
 A collection's times are on the exchange clock; not given, it opens when it is first set and closes ten years after it
 opens. Its rules' defaults: unordered, several markets of one event allowed, either side of a market, 2 to 6 legs
@@ -79,5 +79,15 @@ class CreateMarketInCollection(UserCommand):
     CreateMarketInMultivariateEventCollectionRequest): made if new, else the one those legs made before."""
 
     name: ClassVar[str] = "create_market_in_collection"
+    collection_ticker: str = value(TEXT)
+    selected_markets: tuple[Leg, ...] = value(LEGS)
+
+
+@dataclass(frozen=True, slots=True)
+class LookupMarketInCollection(UserCommand):
+    """The combo market the user's legs name in the collection, made before (Kalshi's
+    LookupTickersForMarketInMultivariateEventCollectionRequest, spec 3.2.0): a 404 if it never was."""
+
+    name: ClassVar[str] = "lookup_market_in_collection"
     collection_ticker: str = value(TEXT)
     selected_markets: tuple[Leg, ...] = value(LEGS)

@@ -91,7 +91,9 @@ class MultivariateState:
     events: dict[str, str] = field(default_factory=dict)  # a combo event's ticker -> its collection's
     listed_events: SortedList = field(default_factory=SortedList)  # the combo events' tickers, in order (their pages)
     created: dict[str, list[datetime]] = field(default_factory=dict)  # user -> when it made combos, in the last week
+    queried: dict[str, datetime] = field(default_factory=dict)  # combo market ticker -> when it was last asked for
 
     def clear(self) -> None:
-        for held in (self.collections, self.combos, self.of_leg, self.events, self.listed_events, self.created):
+        for held in (self.collections, self.combos, self.of_leg, self.events, self.listed_events, self.created,
+                     self.queried):  # fmt: skip
             held.clear()

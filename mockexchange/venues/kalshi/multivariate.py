@@ -8,16 +8,20 @@ a cursor issued for other filters starts from the first page, as the other marke
 read from the body as Kalshi's Go server reads it (bodies.py), then run as the core's typed command
 (`CreateMarketInCollection`, through commands.py), so a state file keeps it; its refusal is the ledger's, in Kalshi's
 exchange shape (an unknown collection 404, legs that break its rules 400), and changes nothing.
+
+The legacy profile (spec 3.2.0's client) has two more: a combo looked up by its legs (signed; a 404 if it was never
+made) and a collection's lookup history (public: the combos made or looked up in the last `lookback_seconds`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection
+from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection, LookupMarketInCollection
 from mockexchange.core.kalshi.multivariate_records import COLLECTION_STATUSES, Collection
 from mockexchange.core.kalshi.rfq_commands import SIDE
 from mockexchange.core.values import FLAG, Choice, Integer, Listed
@@ -26,7 +30,7 @@ from mockexchange.venues.kalshi.bodies import Body, BodyField
 from mockexchange.venues.kalshi.catalogue import event_rows
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import param_error
-from mockexchange.venues.kalshi.market_render import ranges
+from mockexchange.venues.kalshi.market_render import leg_row, ranges
 from mockexchange.venues.kalshi.markets import rendered_all
 from mockexchange.venues.kalshi.params import CURSOR, Param, Parts, listed, parse_query
 from mockexchange.venues.kalshi.render import Row, rfc3339
@@ -48,10 +52,13 @@ TICKER_PAIR = Body("TickerPair", (
     BodyField("event_ticker", required=True),
     BodyField("side", SIDE, required=True),
 ))  # fmt: skip
-CREATE = Body("CreateMarketInMultivariateEventCollectionRequest", (
-    BodyField("selected_markets", Listed(None), required=True, items=TICKER_PAIR),
-    BodyField("with_market_payload", FLAG),
-))  # fmt: skip
+SELECTED = BodyField("selected_markets", Listed(None), required=True, items=TICKER_PAIR)
+CREATE = Body("CreateMarketInMultivariateEventCollectionRequest", (SELECTED, BodyField("with_market_payload", FLAG)))
+# The legacy profile's (spec 3.2.0): a combo looked up, and the collection's lookups of the last `lookback_seconds`.
+GET_LOOKUPS = "GetMultivariateEventCollectionLookupHistory"
+LOOKUP = Body("LookupTickersForMarketInMultivariateEventCollectionRequest", (SELECTED,))
+LOOKBACKS = (10, 60, 300, 3600)
+LOOKUPS_PARAMS = [Param("lookback_seconds", "LookbackSeconds", Integer(min(LOOKBACKS), max(LOOKBACKS)), required=True)]
 
 
 def legs_of(selected: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -110,15 +117,43 @@ def create_market(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, An
     """CreateMarketInMultivariateEventCollectionResponse: the combo of the legs selected (made if new), its market's
     payload if asked for."""
     body = parts.body or {}
-    made = commands.execute(ctx, commands.read(CreateMarketInCollection, {
-        "user_id": key.user_id, "collection_ticker": parts.query["collection_ticker"],
-        "selected_markets": legs_of(body["selected_markets"]),
-    }))  # fmt: skip
+    made = _combo(ctx, key, parts, CreateMarketInCollection)
     answer: dict[str, Any] = {"event_ticker": made.combo.event_ticker, "market_ticker": made.combo.ticker}
     if body.get("with_market_payload"):
         with ctx.ledger.reading():
             answer["market"] = rendered_all(ctx, [made.market])[0]
     return answer
+
+
+def lookup_market(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
+    """LookupTickersForMarketInMultivariateEventCollectionResponse (the legacy profile's): the combo of the legs, made
+    before (a 404 if it never was)."""
+    made = _combo(ctx, key, parts, LookupMarketInCollection)
+    return {"event_ticker": made.combo.event_ticker, "market_ticker": made.combo.ticker}
+
+
+def _combo(ctx: KalshiContext, key: ApiKey, parts: Parts, command: Any) -> Any:
+    """What the typed command of the legs a body selects in the path's collection answers (a `ComboMade`)."""
+    return commands.execute(ctx, commands.read(command, {
+        "user_id": key.user_id, "collection_ticker": parts.query["collection_ticker"],
+        "selected_markets": legs_of((parts.body or {})["selected_markets"]),
+    }))  # fmt: skip
+
+
+def get_lookup_history(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
+    """GetMultivariateEventCollectionLookupHistoryResponse (the legacy profile's): the collection's combos asked for
+    (made or looked up) in the last `lookback_seconds` (10, 60, 300 or 3600), the latest first."""
+    lookback = parse_query(GET_LOOKUPS, LOOKUPS_PARAMS, values)["lookback_seconds"]
+    if lookback not in LOOKBACKS:
+        raise param_error(GET_LOOKUPS, "LookbackSeconds", "oneof", f"lookback_seconds is one of {LOOKBACKS}")
+    with ctx.ledger.reading() as ledger:
+        try:
+            found = ledger.multivariate.lookup_history(values["collection_ticker"], timedelta(seconds=lookback))
+        except LedgerError as exc:
+            raise commands.refused(exc) from None
+    return {"lookup_points": [{"event_ticker": combo.event_ticker, "market_ticker": combo.ticker,
+                               "selected_markets": [leg_row(leg) for leg in combo.legs],
+                               "last_queried_ts": rfc3339(when)} for combo, when in found]}  # fmt: skip
 
 
 def get_events(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:

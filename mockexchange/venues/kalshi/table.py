@@ -223,6 +223,13 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/multivariate_event_collections/{collection_ticker}",
               "CreateMarketInMultivariateEventCollection", multivariate.create_market, TRADE, body=multivariate.CREATE,
               generated=False, parts=True),
+    # (the legacy profile's: a combo looked up by its legs, and a collection's lookups of late; gone from 3.34.0)
+    Operation("PUT", "/multivariate_event_collections/{collection_ticker}/lookup",
+              "LookupTickersForMarketInMultivariateEventCollection", multivariate.lookup_market, TRADE,
+              body=multivariate.LOOKUP, generated=False, parts=True, profiles=LEGACY),
+    Operation("GET", "/multivariate_event_collections/{collection_ticker}/lookup",
+              "GetMultivariateEventCollectionLookupHistory", multivariate.get_lookup_history, PUBLIC, generated=False,
+              market_data=True, profiles=LEGACY),
     # an FCM member's desk
     Operation("GET", "/fcm/positions", "GetFCMPositions", positions.get_fcm_positions, READ, member=True),
     Operation("GET", "/fcm/fills", "GetFCMFills", fcm_lists.get_fcm_fills, READ, member=True),
