@@ -1,4 +1,4 @@
-"""Kalshi's market data misbehaves like the rest, over real HTTP: a fault rule on any of its twelve routes answers as
+"""Kalshi's market data misbehaves like the rest, over real HTTP: a fault rule on any of its routes answers as
 configured (a status in Kalshi's shape, a delay, a dropped connection), the rate limits charge every one of them (to
 the key a request names, else to the address; 429 in Kalshi's shape), and the REST lag, which lags the portfolio's
 reads, leaves them answering now (docs/known-differences.md: market data is not lagged)."""
@@ -20,6 +20,7 @@ from mockexchange.venues.kalshi.table import OPERATIONS
 
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
 FED = "KXFED-26DEC-T4.00"
+COLLECTION = "KXMVEFED-R"  # a multivariate collection of FED's event
 WALL = ManualClock(START)  # the buckets refill on it (never, here), and requests are signed by it
 V2 = "/trade-api/v2"
 CANDLES = {"start_ts": 0, "end_ts": 2_000_000_000, "period_interval": 60}
@@ -37,11 +38,14 @@ ROUTES = {
     "GetSeriesList": ("/series", {}),
     "GetSeries": ("/series/KXFED", {}),
     "GetExchangeStatus": ("/exchange/status", {}),
+    "GetMultivariateEventCollections": ("/multivariate_event_collections", {}),
+    "GetMultivariateEventCollection": (f"/multivariate_event_collections/{COLLECTION}", {}),
+    "GetMultivariateEvents": ("/events/multivariate", {}),
 }
 
 
-def test_every_market_data_route_is_here():
-    assert {op.operation_id for op in OPERATIONS if op.market_data} == set(ROUTES)
+def test_every_market_data_route_is_here():  # (of the 3.34 profile: its mock's)
+    assert {op.operation_id for op in OPERATIONS if op.market_data and op.profiles is None} == set(ROUTES)
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +55,7 @@ def mock() -> Iterator[MockServer]:
         server.create_market(FED)
         server.set_book(FED, yes=[["0.40", "10"]], no=[["0.55", "5"]])
         server.fill("u", FED, "yes", "buy", "2", "0.45")
+        server.set_multivariate_collection(COLLECTION, [{"ticker": "KXFED-26DEC"}])
         yield server
 
 

@@ -21,7 +21,11 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection, LookupMarketInCollection
+from mockexchange.core.kalshi.multivariate_commands import (
+    MAX_LEGS,
+    CreateMarketInCollection,
+    LookupMarketInCollection,
+)
 from mockexchange.core.kalshi.multivariate_records import COLLECTION_STATUSES, Collection
 from mockexchange.core.kalshi.rfq_commands import SIDE
 from mockexchange.core.values import FLAG, Choice, Integer, Listed
@@ -52,7 +56,7 @@ TICKER_PAIR = Body("TickerPair", (
     BodyField("event_ticker", required=True),
     BodyField("side", SIDE, required=True),
 ))  # fmt: skip
-SELECTED = BodyField("selected_markets", Listed(None), required=True, items=TICKER_PAIR)
+SELECTED = BodyField("selected_markets", Listed(None, MAX_LEGS), required=True, items=TICKER_PAIR)
 CREATE = Body("CreateMarketInMultivariateEventCollectionRequest", (SELECTED, BodyField("with_market_payload", FLAG)))
 # The legacy profile's (spec 3.2.0): a combo looked up, and the collection's lookups of the last `lookback_seconds`.
 GET_LOOKUPS = "GetMultivariateEventCollectionLookupHistory"
