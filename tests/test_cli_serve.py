@@ -143,7 +143,8 @@ def test_the_banner_says_both_venues_trade_and_names_every_channel_they_serve(de
     assert lines[deribit + 1].startswith("  trading: orders rest on the instruments' books and match (buy, sell")
     served = (
         "market_positions, fill, user_orders, order_group_updates, orderbook_delta, ticker, trade, "
-        "market_lifecycle_v2, communications, cfbenchmarks_value, cfbenchmarks_value_5hz, pyth_value"
+        "market_lifecycle_v2, multivariate_market_lifecycle, communications, cfbenchmarks_value, "
+        "cfbenchmarks_value_5hz, pyth_value"
     )
     assert f"  websocket: ws://127.0.0.1:{demo.port}/trade-api/ws/v2 (channels {served})" in lines[kalshi:deribit]
     served = (

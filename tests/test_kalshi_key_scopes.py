@@ -36,6 +36,8 @@ BOBS_RFQ = "7d1e0a52-3b4c-4e5f-8a9b-0c1d2e3f4a5b"  # an RFQ of bob's that alice 
 BOBS_BATCH, BOBS_CHILD = "5a6b7c8d-1e2f-4a3b-9c4d-5e6f7a8b9c0d", "6b7c8d9e-2f3a-4b4c-8d5e-6f7a8b9c0d1e"
 ALICES_CHILD = "8d9e0f1a-4b5c-4d6e-9f7a-8b9c0d1e2f3a"
 PUBLIC_PEM = public_key_pem(generate_private_key("ed25519").public_key())
+COLLECTION = "KXMVEH-R"  # a multivariate collection of KXH-1's event, and its combo of that one leg
+COMBO_LEG = {"market_ticker": "KXH-1", "event_ticker": "KXH", "side": "yes"}
 
 
 ORDER = {"ticker": "KXH-1", "side": "bid", "count": "1", "price": "0.10", "time_in_force": "good_till_canceled",
@@ -86,6 +88,8 @@ def _bodies() -> dict[str, Any]:
         "CreateRFQBatchQuote": {"quotes": [{"rfq_id": BOBS_CHILD, "yes_bid": "0.40", "no_bid": "0.50"}],
                                 "rest_remainder": False},
         "AcceptRFQBatch": {"accepted_side": "yes", "min_bids": [{"rfq_id": ALICES_CHILD, "bid_dollars": "0.40"}]},
+        "CreateMarketInMultivariateEventCollection": {"selected_markets": [COMBO_LEG]},
+        "LookupTickersForMarketInMultivariateEventCollection": {"selected_markets": [COMBO_LEG]},
     }  # fmt: skip
 
 
@@ -119,7 +123,8 @@ def served(mock: MockServer, ops: list[Operation]) -> list[Operation]:
 
 def _seeded(server: MockServer) -> MockServer:
     """alice, with a subaccount, a fill (the usage-level upgrade asks for one) and the Premier level (uploads a key);
-    an FCM member `fcm` with a subtrader holding a position and a daily cap, and an error account."""
+    an FCM member `fcm` with a subtrader holding a position and a daily cap, and an error account; bob with an RFQ and
+    an RFQ batch; a multivariate collection, and its combo of the one leg KXH-1."""
     server.reset()
     server.create_account("alice", balance_cents=100_000)
     server.create_subaccount("alice")
@@ -131,6 +136,8 @@ def _seeded(server: MockServer) -> MockServer:
     server.create_rfq("bob", "KXH-1", False, contracts="1", rfq_id=BOBS_RFQ)
     server.create_rfq_batch("bob", [{"market_ticker": "KXH-1", "rfq_id": BOBS_CHILD}], contracts="1",
                             rfq_batch_id=BOBS_BATCH)  # fmt: skip
+    server.set_multivariate_collection(COLLECTION, [{"ticker": "KXH"}], size_min=1)
+    server.create_market_in_collection("alice", COLLECTION, [COMBO_LEG])  # (the legacy profile looks it up)
     return server
 
 
@@ -156,7 +163,7 @@ def owner(op: Operation) -> str:
 
 def path_of(mock: MockServer, op: Operation) -> str:
     """The operation's path, a record it names filled in (a key of the owner's, made now, for DeleteApiKey)."""
-    path = op.path.replace("{transfer_id}", "no-such-transfer")
+    path = op.path.replace("{transfer_id}", "no-such-transfer").replace("{collection_ticker}", COLLECTION)
     if "{order_id}" in path:  # a resting order of alice's
         path = path.replace("{order_id}", mock.create_order("alice", "KXH-1", "yes", "buy", "1", "0.10")["order_id"])
     if "{order_group_id}" in path:  # a group of alice's

@@ -1,8 +1,8 @@
-"""Kalshi's market data misbehaves like the rest, over real HTTP: a fault rule on any of its sixteen routes (the
-historical API's four among them) answers as configured (a status in Kalshi's shape, a delay, a dropped connection),
-the rate limits charge every one of them (to the key a request names, else to the address; 429 in Kalshi's shape),
-and the REST lag, which lags the portfolio's reads, leaves them answering now (docs/known-differences.md: market data
-is not lagged)."""
+"""Kalshi's market data misbehaves like the rest, over real HTTP: a fault rule on any of its routes (the historical
+API's four among them) answers as configured (a status in Kalshi's shape, a delay, a dropped connection), the rate
+limits charge every one of them (to the key a request names, else to the address; 429 in Kalshi's shape), and the REST
+lag, which lags the portfolio's reads, leaves them answering now (docs/known-differences.md: market data is not
+lagged)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from mockexchange.venues.kalshi.table import OPERATIONS
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
 FED = "KXFED-26DEC-T4.00"
 OLD = "KXFED-26DEC-T3.00"  # settled before the historical cutoff: the historical API's market
+COLLECTION = "KXMVEFED-R"  # a multivariate collection of FED's event
 WALL = ManualClock(START)  # the buckets refill on it (never, here), and requests are signed by it
 V2 = "/trade-api/v2"
 CANDLES = {"start_ts": 0, "end_ts": 2_000_000_000, "period_interval": 60}
@@ -51,11 +52,14 @@ ROUTES = {
     "GetEventFeeChanges": ("/events/fee_changes", {}),
     "GetEventMetadata": ("/events/KXFED-26DEC/metadata", {}),
     "GetMarketCandlesticksByEvent": ("/series/KXFED/events/KXFED-26DEC/candlesticks", CANDLES),
+    "GetMultivariateEventCollections": ("/multivariate_event_collections", {}),
+    "GetMultivariateEventCollection": (f"/multivariate_event_collections/{COLLECTION}", {}),
+    "GetMultivariateEvents": ("/events/multivariate", {}),
 }
 
 
-def test_every_market_data_route_is_here():
-    assert {op.operation_id for op in OPERATIONS if op.market_data} == set(ROUTES)
+def test_every_market_data_route_is_here():  # (of the 3.34 profile: its mock's)
+    assert {op.operation_id for op in OPERATIONS if op.market_data and op.profiles is None} == set(ROUTES)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +72,7 @@ def mock() -> Iterator[MockServer]:
         server.create_market(OLD)
         server.settle(OLD, "no")
         server.set_historical_cutoff(market_settled_ts="2026-03-03T00:00:00Z")
+        server.set_multivariate_collection(COLLECTION, [{"ticker": "KXFED-26DEC"}])
         yield server
 
 

@@ -308,11 +308,6 @@ def test_update_subscription_errors(mock, signer):
         ({"id": 1, "cmd": "subscribe", "params": {"channels": ["fills"]}}, 8, "Unknown channel name"),
         ({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill", "pyth"]}}, 8, "Unknown channel name"),
         (
-            {"id": 1, "cmd": "subscribe", "params": {"channels": ["multivariate_market_lifecycle"]}},
-            8,
-            "Unknown channel name",
-        ),
-        (
             {"id": 1, "cmd": "subscribe", "params": {"channels": ["fill", "orderbook_delta"]}},
             14,
             "Market Ticker required",
@@ -358,7 +353,7 @@ def test_command_errors(mock, signer, command, code, text):
 
 def test_errors_carry_the_mocks_diagnosis_beside_kalshis_fields(mock, signer):
     with ws_connect(mock, signer) as client:
-        client.send({"id": 1, "cmd": "subscribe", "params": {"channels": ["multivariate_market_lifecycle"]}})
+        client.send({"id": 1, "cmd": "subscribe", "params": {"channels": ["cfbenchmarks_value"]}})
         message = client.recv()
         assert set(message) == {"type", "id", "msg", "sending_ts_ms", "mockexchange_diagnosis"}
         assert "does not serve" in message["mockexchange_diagnosis"]

@@ -25,6 +25,7 @@ from mockexchange.core.kalshi import (
     block_trade_commands,
     fcm_commands,
     key_commands,
+    multivariate_commands,
     order_commands,
     order_group_commands,
     rfq_batch_commands,
@@ -54,7 +55,7 @@ from mockexchange.venues.kalshi.websocket import WS_PATH
 NAME = "kalshi"
 # What a Kalshi client may change through the venue: its orders and order groups, its subaccounts and the moves of
 # cash inside its account, its API keys and usage level, an FCM member's desk, its RFQs and quotes, its block trade
-# proposals.
+# proposals, its combo markets.
 COMMANDS = frozenset({
     order_commands.PlaceOrder, order_commands.PlaceOrders, order_commands.CancelOrder, order_commands.CancelOrders,
     order_commands.CancelAllOrders, order_commands.AmendOrder, order_commands.DecreaseOrder,
@@ -75,6 +76,7 @@ COMMANDS = frozenset({
     rfq_commands.AcceptQuote, rfq_commands.ConfirmQuote, rfq_batch_commands.CreateRfqBatch,
     rfq_batch_commands.DeleteRfqBatch, rfq_batch_commands.CreateBatchQuote, rfq_batch_commands.DeleteBatchQuote,
     rfq_batch_commands.AcceptRfqBatch, rfq_batch_commands.ConfirmBatchQuote,
+    multivariate_commands.CreateMarketInCollection, multivariate_commands.LookupMarketInCollection,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -156,6 +158,9 @@ ADMIN = {
     "batch_quotes/show": "batch_quotes",
     # CF Benchmarks' and Pyth's values, for the price channels (control/kalshi/prices.py)
     "price_values": "set_price_value",
+    # Multivariate collections, and a combo market made in one as its user makes it (control/kalshi/multivariate.py)
+    "multivariate_collections": "set_multivariate_collection",
+    "multivariate_collections/markets": "create_market_in_collection",
 }
 ADMIN_READS = {
     "rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status",

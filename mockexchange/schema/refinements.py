@@ -188,7 +188,7 @@ MARKET_DATA_READS = ("GetMarkets", "GetMarket", "GetMarketOrderbook", "GetMarket
 SEARCH_READS = ("GetTagsForSeriesCategories", "GetFiltersForSports")
 PARAMETER_RULES += (
     one_event_rule(("GetMarkets",)),
-    list_rule(("GetMarkets", "GetEvents"), "tickers", 1000, "tickers"),
+    list_rule(("GetMarkets", "GetEvents", "GetMultivariateEvents"), "tickers", 1000, "tickers"),
     list_rule(("GetSeriesList",), "tags", 100, "tags"),
     ParameterRule(
         ("BatchGetMarketCandlesticks",), "market_tickers",
@@ -202,6 +202,7 @@ PARAMETER_RULES += (
     empty_is_absent(("GetMarkets",), "status", "any status", ("unopened", "open", "paused", "closed", "settled")),
     empty_is_absent(("GetEvents",), "status", "any status", ("unopened", "open", "closed", "settled")),
     empty_is_absent(("GetMarkets",), "mve_filter", "no filter", ("only", "exclude")),
+    empty_is_absent(("GetMultivariateEventCollections",), "status", "any status", ("unopened", "open", "closed")),
     ParameterRule(
         ("GetMarketOrderbooks",), "tickers", "every ticker must name a market; an unknown one is a 404",
         {"items": {"type": "string", "minLength": 1, "maxLength": 200}}, from_request=False,
@@ -255,6 +256,8 @@ MARKET_VALUES: tuple[AccountValue, ...] = (
                  "a market the exchange lists (a list of one)"),
     AccountValue(("GetEvent",), "path:event_ticker", "listed_events", "an event the exchange lists"),
     AccountValue(("GetSeries",), "path:series_ticker", "listed_series", "a series the exchange lists"),
+    AccountValue(("GetMultivariateEventCollection",), "path:collection_ticker", "listed_collections",
+                 "a multivariate collection the exchange lists"),
     AccountValue(("GetMarketCandlesticks",), "path:series_ticker", "candle_series",
                  "a series the exchange lists, one whose markets the kit knows"),
     AccountValue(("GetMarketCandlesticks",), "path:ticker", "candle_markets",
@@ -277,7 +280,10 @@ COMMUNICATIONS_VALUES: tuple[AccountValue, ...] = (
 # Reads whose valid requests a faithful server answers 2xx: a run in which one of them answered valid requests
 # and accepted none fails (contract/kalshi/acceptance.py), as a server that refuses every request, however it words
 # it, must.
+# The multivariate reads (issue 55): collections and combo events, public market data as the others.
+MULTIVARIATE_READS = ("GetMultivariateEventCollections", "GetMultivariateEventCollection", "GetMultivariateEvents")
 ACCEPTING_READS = MARKET_DATA_READS + HISTORICAL_MARKET_READS + SEARCH_READS + EXCHANGE_EVENT_READS
+ACCEPTING_READS += MULTIVARIATE_READS
 ACCEPTING = (
     "valid requests must be accepted: a run in which the operation answered valid requests and accepted (2xx) none "
     "fails, whatever it answered (401 and 403 are the auth verdict's, 5xx the server-error check's)"
@@ -320,6 +326,12 @@ def _one_market_filter(query: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in query.items() if k not in given[1:]}
 
 
+def _not_series_and_collection(query: dict[str, Any]) -> dict[str, Any]:
+    if query.get("series_ticker") not in (None, "") and query.get("collection_ticker") not in (None, ""):
+        return {k: v for k, v in query.items() if k != "collection_ticker"}
+    return query
+
+
 def _not_both_market_lists(query: dict[str, Any]) -> dict[str, Any]:
     nested = str(query.get("with_nested_markets")).lower() in ("true", "1", "t")
     if nested and str(query.get("exclude_markets")).lower() in ("true", "1", "t"):
@@ -334,6 +346,11 @@ COMBINATION_RULES: tuple[CombinationRule, ...] = (
         "closed; settled: settled); the updated ones with no filter but mve_filter=exclude (the spec's table); "
         "otherwise a 400 (excluded_with)",
         _one_time_family,
+    ),
+    CombinationRule(
+        ("GetMultivariateEvents",),
+        "collection_ticker cannot be combined with series_ticker (the spec says so): a 400 (excluded_with)",
+        _not_series_and_collection,
     ),
     CombinationRule(
         ("GetEvent",),
@@ -385,6 +402,7 @@ STATUS_RULES: tuple[StatusRule, ...] = (
 STATUS_RULES += (
     StatusRule(("GetMarketOrderbook",), "400", "a depth out of 0..100 is a 400, as every bad parameter"),
     StatusRule(("GetSeries",), "404", "an unknown series is a 404, as an unknown market or event is"),
+    StatusRule(("CreateMarketInMultivariateEventCollection",), "404", "an unknown collection is a 404"),
     StatusRule(
         ("GetMarketOrderbooks", "BatchGetMarketCandlesticks"), "404", "an unknown market among the tickers is a 404"
     ),  # fmt: skip
@@ -487,6 +505,7 @@ PAGINATED: tuple[str, ...] = (
 PAGINATED += HISTORICAL_READS
 PAGINATED += ("GetMarkets", "GetEvents", "GetTrades", "GetEventFeeChanges")
 PAGINATED += ("GetHistoricalMarkets", "GetTradesHistorical")
+PAGINATED += ("GetMultivariateEventCollections", "GetMultivariateEvents")
 PAGINATED += ("GetOrders",)
 PAGINATED += COMMUNICATIONS_LISTS
 

@@ -113,6 +113,11 @@ class AccountValues:
     counterparty_user_ids: tuple[str, ...] = ()
     block_trade_proposal_ids: tuple[str, ...] = ()
     block_trade_expirations: tuple[str, ...] = ()
+    # Multivariate collections: those the exchange lists (refinements.MARKET_VALUES), and for a combo's creation an
+    # open collection with legs it takes (`TickerPair` objects: the YES side of open markets of its events, each once).
+    listed_collections: tuple[str, ...] = ()
+    combo_collections: tuple[str, ...] = ()
+    combo_legs: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -785,8 +790,8 @@ UUID36 = f"{HEX}{{8}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{12}}"
 GO_UUID_FORMS = f"{UUID36}|{HEX}{{32}}|[uU][rR][nN]:[uU][uU][iI][dD]:{UUID36}|[ -~]{UUID36}[ -~]"
 BATCH_CHILD_ID = "a child RFQ's id: a UUID in a form Go's google/uuid decodes (empty or another text: a 400)"
 BODY_RULES += (
-    BodyRule(("CreateRFQBatch",), "children[]", "a child names its market by market_ticker: the mock has no "
-             "multivariate collection to look selected_markets' legs up in (a 404, as Kalshi's unknown collection)",
+    BodyRule(("CreateRFQBatch",), "children[]", "a child names its market by market_ticker: the kit is given no "
+             "collection's legs for selected_markets (legs in an unknown collection are a 404)",
              {"required": ["market_ticker"]}),
     BodyRule(("CreateRFQBatch",), "children[].selected_markets", "left out (the child names its market_ticker)",
              {"not": {}}),
@@ -800,6 +805,23 @@ BODY_RULES += (
     *(BodyRule(("CreateRFQBatchQuote",), f"quotes[].{name}", "whole cents from $0.01 to $0.49 (on the kit's "
                "markets' grid; a child's two bids add up to at most $1, or 400)", {"pattern": QUOTE_BID})
       for name in ("yes_bid", "no_bid")),
+)  # fmt: skip
+
+# -- multivariate collections (issue 55) ------------------------------------------------------------------------------
+COMBO_WRITES = ("CreateMarketInMultivariateEventCollection",)
+BODY_RULES += (
+    BodyRule(COMBO_WRITES, "selected_markets", "one leg or more, none twice (a market selected twice is a 400)",
+             {"minItems": 1, "uniqueItems": True}),
+)  # fmt: skip
+ACCOUNT_VALUES += (
+    AccountValue(COMBO_WRITES, "path:collection_ticker", "combo_collections", "an open collection"),
+    AccountValue(COMBO_WRITES, "selected_markets", "combo_legs", "legs that collection takes: the YES side of open "
+                 "markets of its associated events, each once"),
+)  # fmt: skip
+STATE_REFUSALS += (
+    StateRefusal(COMBO_WRITES, 400, "invalid_parameters", "legs the collection's rules refuse, which its record states "
+                 "and no schema can: more than its size_max or fewer than its size_min, two markets of one event where "
+                 "it takes one per event, a NO side where it takes YES only, a market that closed"),
 )  # fmt: skip
 
 # Marks an operation whose valid requests need values the kit was not given (says which): it is not expected to

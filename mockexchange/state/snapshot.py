@@ -94,9 +94,10 @@ from mockexchange.version import __version__
 #     the RFQ batches part keeps its makers' live batch quotes and each user's latest closed batches and ended batch
 #     quotes (kept indexes: the older forgotten), a batch its `number` (a list's tiebreak).
 # 43: the Kalshi ledger keeps the ids of the trades its block trades printed (`block_trade_ids`), its price feeds' last
-#     values (`price_feeds`), its fee changes (`fee_changes`) and when its users' data last changed
-#     (`user_data_updated`); an event keeps its metadata (images, its sports competition and scope, its markets'
-#     details); the exchange's status keeps its schedule and its timer (`ExchangeStatus.schedule`, `hours_due`).
+#     values (`price_feeds`), its fee changes (`fee_changes`), when its users' data last changed (`user_data_updated`)
+#     and its multivariate collections and combo markets (`multivariate`); an event keeps its metadata (images, its
+#     sports competition and scope, its markets' details), an RFQ its combo's; the exchange's status keeps its schedule
+#     and its timer (`ExchangeStatus.schedule`, `hours_due`).
 LAYOUT = 43
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

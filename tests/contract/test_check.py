@@ -80,10 +80,7 @@ def test_the_mock_passes_every_check_sending_only_gets(mock: MockServer, pem: Pa
     reads = [op for op in KALSHI_OPERATIONS if op not in KALSHI_WRITES]  # the writes run only when named
     assert f"Tested: {len(reads)}" in result.stdout
     # the market data reads name what the mock lists, so each has markets, books and candles to judge
-    assert (
-        "the exchange lists (for the market data reads): 31 markets, 10 events, 2 series, 10 historical markets\n"
-        in result.stdout
-    )
+    assert "the exchange lists (for the market data reads): HEADERLINE\n" in result.stdout
     assert not [op for op in MARKET_DATA_READS if f"  {op}: no valid request can be drawn" in result.stdout]
     suites = ElementTree.parse(junit).getroot()
     assert int(suites.get("failures", "0")) == 0 and int(suites.get("tests", "0")) >= len(reads)

@@ -50,6 +50,7 @@ def received(profile: str) -> Frames:
         communications = communication_frames(mock)
         batches = batch_frames(mock)
         prices = price_frames(mock)
+        multivariate = multivariate_frames(mock)
     return {
         "subscribed": subscribed,
         "fill": changes["fill"],
@@ -63,6 +64,7 @@ def received(profile: str) -> Frames:
         **communications,
         **batches,
         **prices,
+        **multivariate,
     }
 
 
@@ -149,6 +151,21 @@ def batch_frames(mock: MockServer) -> Frames:
         got = [json.loads(readers["batcher"].recv(timeout=5)) for _ in range(6)]
         got += [json.loads(readers["maker"].recv(timeout=5)) for _ in range(7)]
     return {frame["type"]: frame for frame in got if frame["type"] != "quote_executed"}
+
+
+def multivariate_frames(mock: MockServer) -> Frames:
+    """A combo market made in a collection: its event's `event_lifecycle` and its `multivariate_market_lifecycle`."""
+    for ticker in ("KXMV-1-A", "KXMV-2-B"):
+        mock.create_market(ticker)
+    mock.set_multivariate_collection("KXMVEFRAMES-R", [{"ticker": "KXMV-1"}, {"ticker": "KXMV-2"}])
+    key = mock.create_key("alice", key_type="ed25519")
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH), open_timeout=5) as ws:
+        ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": ["multivariate_market_lifecycle"]}}))
+        json.loads(ws.recv(timeout=5))
+        legs = [{"market_ticker": f"KXMV-{n}-{m}", "event_ticker": f"KXMV-{n}", "side": "yes"} for n, m in ("1A", "2B")]
+        mock.create_market_in_collection("alice", "KXMVEFRAMES-R", legs)
+        return {frame["type"]: frame for frame in (json.loads(ws.recv(timeout=5)) for _ in range(2))}
 
 
 def market_frames(mock: MockServer, ask: Callable[..., Any], recv: Callable[[], Any]) -> Frames:

@@ -183,6 +183,10 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("POST", "/communications/rfq_batches/{rfq_batch_id}/quotes"),
         ("DELETE", "/communications/rfq_batches/{rfq_batch_id}/quotes/{batch_quote_id}"),
         ("PUT", "/communications/rfq_batches/{rfq_batch_id}/quotes/{batch_quote_id}/confirm"),
+        ("GET", "/multivariate_event_collections"),
+        ("GET", "/multivariate_event_collections/{collection_ticker}"),
+        ("POST", "/multivariate_event_collections/{collection_ticker}"),
+        ("GET", "/events/multivariate"),
     }
 
 
@@ -197,6 +201,7 @@ def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_o
         "fill",
         "market_positions",
         "market_lifecycle_v2",
+        "multivariate_market_lifecycle",
         "communications",
         "order_group_updates",
         "user_orders",

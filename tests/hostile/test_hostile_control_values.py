@@ -27,6 +27,8 @@ ORDER = {"user_id": "k1", "ticker": "EV-A", "side": "bid", "count": "2", "price"
          "time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross", "client_order_id": None,
          "expiration_time": None, "post_only": False, "reduce_only": False, "cancel_order_on_pause": False,
          "subaccount": 0, "order_group_id": None, "exchange_index": None, "fcm_bound": False}  # fmt: skip
+# The legs of k1's combo in collection KXMVEV-R (both markets of event EV)
+COMBO = [{"market_ticker": f"EV-{m}", "event_ticker": "EV", "side": "yes"} for m in "AR"]
 # A call of each operation that succeeds on the state `control` below sets up.
 VALID: dict[str, dict[str, Any]] = {
     "create_account": {"user_id": "new", "balance_cents": 100, "fcm_member": False, "subtrader_of": None},
@@ -253,6 +255,14 @@ VALID: dict[str, dict[str, Any]] = {
     "accept_block_trade_proposal": {"user_id": "k1", "block_trade_proposal_id": "b1", "subtrader_id": None,
                                     "subaccount": None},
     "block_trade_proposals": {"user_id": "k1"},
+    "set_multivariate_collection": {"collection_ticker": "KXMVEV-R", "associated_events": [{"ticker": "EV"}],
+                                    "series_ticker": None, "title": None, "description": "",
+                                    "functional_description": "", "open_date": None, "close_date": None,
+                                    "is_ordered": False, "is_single_market_per_event": False, "is_all_yes": False,
+                                    "size_min": 2, "size_max": 6, "price_level_structure": "linear_cent",
+                                    "exchange_index": 0},
+    "create_market_in_collection": {"user_id": "k1", "collection_ticker": "KXMVEV-R", "selected_markets": COMBO},
+    "lookup_market_in_collection": {"user_id": "k1", "collection_ticker": "KXMVEV-R", "selected_markets": COMBO},
     "perps_account": {"user_id": "k1", "subaccount": 0},
     "perps_liquidations": {"user_id": "k1", "subaccount": 0},
 }  # fmt: skip
@@ -307,8 +317,8 @@ def control() -> Control:
 
 
 def seed_users(control: Control) -> None:
-    """k1 with resting order o1, k9 and its block trade proposal b1 to k1, d1 with subaccount 79 and order do1, and
-    what seed_deribit adds."""
+    """k1 with resting order o1, k9 and its block trade proposal b1 to k1, d1 with subaccount 79 and order do1, a
+    collection and k1's combo in it, and what seed_deribit adds."""
     control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
     control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
     control.create_account("k9", balance_cents=1_000_000)
@@ -334,6 +344,8 @@ def seed_users(control: Control) -> None:
         control.create_batch_quote("k1", batch, [{"rfq_id": child, "yes_bid": "0.40", "no_bid": "0.50"}], False,
                                    batch_quote_id=made)  # fmt: skip
     control.accept_rfq_batch("q1", "b2", "yes", [{"rfq_id": "c2", "bid": "0.40"}])
+    control.set_multivariate_collection("KXMVEV-R", [{"ticker": "EV"}])
+    control.create_market_in_collection("k1", "KXMVEV-R", COMBO)
 
 
 def seed_deribit(control: Control) -> None:

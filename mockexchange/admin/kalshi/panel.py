@@ -35,7 +35,7 @@ from mockexchange.control.answers import fields
 from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
+from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, MVE_LIFECYCLE, STATUS, TRADE
 from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.kalshi.price_records import PRICE_KINDS
 from mockexchange.core.kalshi.rfq_batch_records import BATCH_QUOTE_CHANGE
@@ -57,9 +57,9 @@ KALSHI_QUERIES = {
     **GROUPS_QUERIES,
     **COMMUNICATIONS_QUERIES,
 }
-# A market's public changes (each payload names its `ticker`): its listing, book, trades, lifecycle and status; what
-# may change what every market shows.
-MARKET_CHANGES = frozenset({"market", BOOK, TRADE, LIFECYCLE, STATUS})
+# A market's public changes (each payload names its `ticker`): its listing, book, trades, lifecycle (a combo market's
+# its own kind) and status; what may change what every market shows.
+MARKET_CHANGES = frozenset({"market", BOOK, TRADE, LIFECYCLE, MVE_LIFECYCLE, STATUS})
 EVERY_MARKET_CHANGES = frozenset({"reset", "exchange_status"})
 
 

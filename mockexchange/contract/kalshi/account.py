@@ -48,6 +48,11 @@ ASKER = "contract-asker"
 RFQ_IDS = ("0c0a7f0e-0000-4000-8000-000000000001", "0c0a7f0e-0000-4000-8000-000000000002")
 QUOTE_IDS = ("0c0a7f0e-0000-4000-8000-0000000000a1", "0c0a7f0e-0000-4000-8000-0000000000a2")
 ASKER_KEY_ID = "contract-asker-key"  # the other user's key, for the communications writes (seed_rfq_writes)
+# A multivariate collection over the open events (seed_multivariate), a combo of its first two legs made in it; its
+# combos' creation draws from these legs (the YES side of two open markets of each event).
+COLLECTION = "KXMVECONTRACT-R"
+COMBO_LEGS = tuple({"market_ticker": f"{event}-T{m}", "event_ticker": event, "side": "yes"}
+                   for event in EVENTS[4:8] for m in range(2))  # fmt: skip
 
 
 _key_lock = threading.Lock()
@@ -97,6 +102,9 @@ def values(**orders: tuple) -> AccountValues:
         quote_ids=QUOTE_IDS,
         quoted_rfq_ids=RFQ_IDS[:1],
         rfq_quote_ids=QUOTE_IDS[:1],
+        listed_collections=(COLLECTION,),
+        combo_collections=(COLLECTION,),
+        combo_legs=COMBO_LEGS,
     )
 
 
@@ -142,6 +150,7 @@ def seed(control: Control) -> None:
     seed_market_data(control)
     seed_search(control)
     seed_communications(control)
+    seed_multivariate(control)
     seed_key(control)
 
 
@@ -210,6 +219,14 @@ def seed_communications(control: Control) -> None:
     ):
         control.create_rfq(asker, market, False, contracts="10", rfq_id=rfq_id)
         control.create_quote(maker, rfq_id, "0.30", "0.60", False, quote_id=quote_id)
+
+
+def seed_multivariate(control: Control) -> None:
+    """A collection over the open events, taking 1 to 20 legs, and a combo market of its first two legs, made by the
+    member: the multivariate reads have a collection, a combo market and its event to show."""
+    events = [{"ticker": event} for event in EVENTS[4:8]]
+    control.set_multivariate_collection(COLLECTION, events, title="Contract kit combos", size_min=1, size_max=20)
+    control.create_market_in_collection(MEMBER, COLLECTION, list(COMBO_LEGS[:2]))
 
 
 def seed_orders(control: Control) -> dict[str, tuple]:

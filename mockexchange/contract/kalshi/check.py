@@ -339,7 +339,8 @@ def _listed_line(listed: Discovered) -> str:
     line = (
         f"the exchange lists (for the market data reads): {counts['listed_markets']} markets, "
         f"{counts['listed_events']} events, {counts['listed_series']} series, "
-        f"{counts['historical_markets']} historical markets"
+        f"{counts['historical_markets']} historical markets, "
+        f"{counts['listed_collections']} multivariate collections"
     )
     return line + "".join(f"; {problem}" for problem in listed.problems)
 

@@ -1,16 +1,16 @@
-"""What the exchange behind a server lists, found before `contract check` draws a case: the markets, events and series
-the market data reads must name to be valid (refinements.MARKET_VALUES). Without them a drawn ticker names nothing and
-every answer is a 404: the response checks would never see a market, a book or a candle.
+"""What the exchange behind a server lists, found before `contract check` draws a case: the markets, events, series and
+multivariate collections the market data reads must name to be valid (refinements.MARKET_VALUES). Without them a drawn
+ticker names nothing and every answer is a 404: the response checks would never see a market, a book or a candle.
 
 The communications reads that name an RFQ or a quote (refinements.COMMUNICATIONS_VALUES) draw theirs from what the
 account can see (`find_communications`): `GET /communications/rfqs` (every user sees every RFQ) and its quotes, made
 (`user_filter=self`) and offered (`rfq_user_filter=self`), a page of each.
 
-Four public reads, signed as the rest (a public route takes a signature too): `GET /markets`, `GET /events` and
-`GET /historical/markets` (a page of each, at most `LISTED` rows), and `GET /events/{event_ticker}` of the first
-market's event when the events' page does not hold it, for the series a candlestick path names with that market. A
-read that fails leaves its values empty, and says why: the operations that need them are then not expected to accept
-any request.
+Five public reads, signed as the rest (a public route takes a signature too): `GET /markets`, `GET /events`, `GET
+/historical/markets` and `GET /multivariate_event_collections` (a page of each, at most `LISTED` rows), and `GET
+/events/{event_ticker}` of the first market's event when the events' page does not hold it, for the series a
+candlestick path names with that market. A read that fails leaves its values empty, and says why: the operations that
+need them are then not expected to accept any request.
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ def discover(base_url: str, signer: KalshiSigner) -> Discovered:
         found.markets = list(read("/markets", {"limit": LISTED}, "markets") or ())
         markets = _rows(found.markets, "ticker", "event_ticker")
         events = _rows(read("/events", {"limit": LISTED}, "events"), "event_ticker", "series_ticker")
+        collections = _rows(read("/multivariate_event_collections", {"limit": LISTED}, "multivariate_contracts"),
+                            "collection_ticker", "series_ticker")  # fmt: skip
         series_of = dict(events)
         if markets and markets[0][1] not in series_of:
             event = read(f"/events/{markets[0][1]}", {}, "event")
@@ -108,6 +110,7 @@ def discover(base_url: str, signer: KalshiSigner) -> Discovered:
         "candle_markets": tuple(t for t, e in markets if candle_series and series_of.get(e) == candle_series),
         "historical_markets": tuple(ticker for ticker, _ in historical),
         "candle_events": tuple(e for e, s in series_of.items() if candle_series and s == candle_series),
+        "listed_collections": tuple(ticker for ticker, _ in collections),
     }
     return found
 

@@ -51,6 +51,7 @@ KALSHI_CHANNELS: tuple[str, ...] = (
     "ticker",
     "trade",
     "market_lifecycle_v2",
+    "multivariate_market_lifecycle",
     "user_orders",
     "order_group_updates",
     "communications",
@@ -60,8 +61,9 @@ KALSHI_CHANNELS: tuple[str, ...] = (
 )
 # Channels cut down to the messages the mock speaks: the connection-level ones every subscription goes through (the
 # CF Benchmarks and Pyth updates and their replies among them), market_lifecycle_v2
-# (the mock has no events, so it sends no event lifecycle, fee update or metadata update), and communications (RFQs,
-# quotes, RFQ batches and batch quotes: every message of the channel).
+# (the mock sends no event lifecycle, fee update or metadata update there), multivariate_market_lifecycle (combo
+# markets' lifecycle and their events' listing: every message of the channel), and communications (RFQs, quotes, RFQ
+# batches and batch quotes: every message of the channel).
 KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
     "root": (
         "subscribeCommand",
@@ -82,6 +84,7 @@ KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
     ),
     "control_frames": ("incomingPing", "incomingPong", "outgoingPing", "outgoingPong"),
     "market_lifecycle_v2": ("marketLifecycleV2",),
+    "multivariate_market_lifecycle": ("multivariateMarketLifecycle", "eventLifecycle"),
     "communications": (
         "rfqCreated",
         "rfqDeleted",

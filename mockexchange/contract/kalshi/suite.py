@@ -56,6 +56,8 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetTradesHistorical": {"trades": ("trade_id",)},
     "GetEventFeeChanges": {"event_fee_changes": ("id",)},
     "GetOrders": {"orders": ("order_id",)},
+    "GetMultivariateEventCollections": {"multivariate_contracts": ("collection_ticker",)},
+    "GetMultivariateEvents": {"events": ("event_ticker",)},
     # the communications API
     "GetRFQs": {"rfqs": ("id",)},
     "GetQuotes": {"quotes": ("id",)},

@@ -6,7 +6,8 @@ is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.
 orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
 subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py), RFQs
 and quotes (communications.py), RFQ batches (rfq_batches.py), block trade proposals (block_trades.py), the rules of RFQ
-makers (rfq_makers.py), the price feeds' values (prices.py).
+makers (rfq_makers.py), the price feeds' values (prices.py), multivariate collections and their combo markets
+(multivariate.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from mockexchange.control.kalshi import (
     block_trades,
     communications,
     historical,
+    multivariate,
     prices,
     rest_lag,
     rfq_batches,
@@ -40,6 +42,7 @@ from mockexchange.core.kalshi import (
     key_commands,
     lag_commands,
     market_commands,
+    multivariate_commands,
     order_commands,
     order_group_commands,
     price_commands,
@@ -150,6 +153,12 @@ class KalshiOperations:
     confirm_batch_quote = operation(rfq_batch_commands.ConfirmBatchQuote, rfq_batches.batch_quote_json)
     # CF Benchmarks' and Pyth's values, sent on the price channels as they are set
     set_price_value = operation(price_commands.SetPriceValue, prices.tick_json)
+    # Multivariate event collections, and a combo market made in one as a user makes it
+    set_multivariate_collection = operation(
+        multivariate_commands.SetMultivariateCollection, multivariate.collection_json
+    )
+    create_market_in_collection = operation(multivariate_commands.CreateMarketInCollection, multivariate.combo_json)
+    lookup_market_in_collection = operation(multivariate_commands.LookupMarketInCollection, multivariate.combo_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 

@@ -314,9 +314,9 @@ class Catalogue:
             change = Change("market", None, market)
             for take in to_market:
                 take(change)
-        bus = state.bus
-        if bus.takers(LIFECYCLE):
-            bus.publish(Change(LIFECYCLE, None, created(market, now)))
+        bus, kind = state.bus, state.lifecycle_kind(ticker)
+        if bus.takers(kind):
+            bus.publish(Change(kind, None, created(market, now)))
         return market
 
     def create_market(self, command: CreateMarket) -> Market:
@@ -346,7 +346,8 @@ class Catalogue:
             market.updated_time = now
             state.market_changed(market)
             bus = state.bus
-            if structure is not None and bus.takers(LIFECYCLE):
+            # (a combo market's channel tells no price level structure change: Kalshi's has no such event type)
+            if structure is not None and state.lifecycle_kind(ticker) == LIFECYCLE and bus.takers(LIFECYCLE):
                 moved = Lifecycle(
                     ticker,
                     "price_level_structure_updated",

@@ -165,7 +165,7 @@ class Communications:
             rfq = Rfq(
                 create.rfq_id or state.new_id(), user_id, create.subaccount, ticker, market.event_ticker,
                 create.contracts, create.target_cost, create.target_cost_excludes_fees, create.rest_remainder,
-                create.obscure_creator_id, now, now,
+                create.obscure_creator_id, now, now, combo=state.multivariate.combos.get(ticker),
             )  # fmt: skip
             kept.rfqs[rfq.rfq_id] = rfq
             kept.open_rfqs.setdefault(user_id, {})[ticker] = rfq.rfq_id

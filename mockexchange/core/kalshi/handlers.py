@@ -18,6 +18,11 @@ from mockexchange.core.kalshi.fcm_commands import (
 from mockexchange.core.kalshi.fill_commands import SeedFill, SeedFills
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_handlers import add_market_handlers
+from mockexchange.core.kalshi.multivariate_commands import (
+    CreateMarketInCollection,
+    LookupMarketInCollection,
+    SetMultivariateCollection,
+)
 from mockexchange.core.kalshi.order_commands import (
     AmendOrder,
     CancelAllOrders,
@@ -126,3 +131,7 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(ConfirmBatchQuote, ledger.rfq_batches.confirm_batch_quote)
     # (CF Benchmarks' and Pyth's values: core/kalshi/price_feeds.py)
     handlers.add(SetPriceValue, ledger.prices.set_value)
+    # (multivariate collections and their combo markets: core/kalshi/multivariate.py)
+    handlers.add(SetMultivariateCollection, ledger.multivariate.set_collection)
+    handlers.add(CreateMarketInCollection, ledger.multivariate.create_market)
+    handlers.add(LookupMarketInCollection, ledger.multivariate.lookup_market)

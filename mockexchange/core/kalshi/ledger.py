@@ -5,8 +5,9 @@ the steps of the others they call: `catalogue` (series, events, markets, fees), 
 exchange's statuses and their schedule), `trading` (orders), `filling` (fills), `subaccounts`, `groups` (order groups),
 `liquidity` (the house's levels), `feed` (market stats and trades), `fcm` (the FCM desk), `communications` (RFQs and
 quotes, their timers on the lifecycle's schedule), `rfq_batches` (RFQ batches and batch quotes, likewise),
-`rfq_makers` (makers that quote RFQs by a rule), `prices` (CF Benchmarks' and Pyth's values). Its own methods open
-accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
+`rfq_makers` (makers that quote RFQs by a rule), `prices` (CF Benchmarks' and Pyth's values), `multivariate`
+(collections and their combo markets, settled from their legs). Its own methods open accounts, move cash in and out
+(`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
 
 Every change goes through a part's method or the ledger's, under one lock, and is published as one `Change` on the bus
 while the lock is held; reads take the same lock, so a reader never sees half a fill. Amounts are integers in fixed
@@ -61,6 +62,7 @@ from mockexchange.core.kalshi.lifecycle import MarketLifecycle
 from mockexchange.core.kalshi.liquidity import Liquidity
 from mockexchange.core.kalshi.market_feed import LedgerFeed
 from mockexchange.core.kalshi.matching import Matching
+from mockexchange.core.kalshi.multivariate import Multivariate
 from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.order_upkeep import KEPT_ENDED, OrderUpkeep
 from mockexchange.core.kalshi.price_feeds import PriceFeeds
@@ -110,6 +112,10 @@ class Ledger:
         self.liquidity = Liquidity(state, run_due)  # the house's levels
         self.catalogue = catalogue = Catalogue(state, run_due, lifecycle.schedule_listing)  # series, events, markets
         lifecycle.timers[FEE_DUE] = catalogue.fee_change_due  # (a fee change in force at its time)
+        # multivariate collections and their combo markets, which settle from their legs
+        self.multivariate = multivariate = Multivariate(state, run_due, catalogue, lifecycle)
+        lifecycle.on_close.append(multivariate.leg_closed)
+        lifecycle.on_outcome.append(multivariate.leg_moved)
         self.subaccounts = subaccounts = Subaccounts(state)  # numbered subaccounts, moves of cash inside an account
         self.groups = groups = OrderGroups(state, run_due, subaccounts.known, kept.end)
         self.filling = filling = Filling(

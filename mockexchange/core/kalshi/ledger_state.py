@@ -27,8 +27,10 @@ from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fee_changes import FeeChanges
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import FillLog
+from mockexchange.core.kalshi.market_changes import LIFECYCLE, MVE_LIFECYCLE
 from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
+from mockexchange.core.kalshi.multivariate_records import MultivariateState
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.price_records import PriceFeedState
 from mockexchange.core.kalshi.rfq_batch_state import RfqBatchState
@@ -113,6 +115,8 @@ class LedgerState:
     block_trades: BlockTradeState = field(default_factory=BlockTradeState)  # block trade proposals (block_trades.py)
     rfq_batches: RfqBatchState = field(default_factory=RfqBatchState)  # RFQ batches, batch quotes (rfq_batch_state.py)
     price_feeds: PriceFeedState = field(default_factory=PriceFeedState)  # CF Benchmarks' and Pyth's (price_feeds.py)
+    # multivariate collections and their combo markets (multivariate.py)
+    multivariate: MultivariateState = field(default_factory=MultivariateState)
 
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
@@ -127,6 +131,10 @@ class LedgerState:
         which counts every market's changes, move (what the venues' render cache keys by)."""
         market.version += 1
         self.markets_version += 1
+
+    def lifecycle_kind(self, ticker: str) -> str:
+        """The change kind of a market's lifecycle moves: a combo market's go on the multivariate channel alone."""
+        return MVE_LIFECYCLE if ticker in self.multivariate.combos else LIFECYCLE
 
     def remember_cash(self, account: Account, when: datetime) -> None:
         """Keep the account's cash as it is, before it moves at `when`, for lagged reads (only while
@@ -186,6 +194,7 @@ class LedgerState:
         self.block_trades.clear()
         self.rfq_batches.clear()
         self.price_feeds.clear()
+        self.multivariate.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()

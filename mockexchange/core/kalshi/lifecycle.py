@@ -27,7 +27,9 @@ market.
 The same schedule holds the other parts' timers (one heap of due times): an entry is a market's ticker (a `str`) or a
 `Timer` (due.py), whose `kind` names the part's handler registered in `timers` (the communications part's quote timers,
 communications.py), made at its due time as a transition is. A market that closes tells the parts that asked
-(`on_close`: its open RFQs close), at the time it closes.
+(`on_close`: its open RFQs close, its combos close), at the time it closes; one determined or paid tells them too
+(`on_outcome`: its combos show it, and settle once every leg is paid, through `settle_at`). A combo market's events
+are published under a kind of their own (ledger_state.py's `lifecycle_kind`: the multivariate channel's).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from mockexchange.core.kalshi.due import Due, Timer
 from mockexchange.core.kalshi.exchange import StatusNow
 from mockexchange.core.kalshi.exchange_schedule import ExchangeSchedule
 from mockexchange.core.kalshi.footprints import long_work
-from mockexchange.core.kalshi.market_changes import LIFECYCLE, STATUS, Lifecycle, StatusMoved
+from mockexchange.core.kalshi.market_changes import STATUS, Lifecycle, StatusMoved
 from mockexchange.core.kalshi.market_commands import SetExchangeSchedule, SetExchangeStatus
 from mockexchange.core.kalshi.markets import Market, Settlement
 from mockexchange.core.kalshi.orders import CLOSE_CANCEL, HALT_CANCEL
@@ -132,6 +134,9 @@ class MarketLifecycle:
         # The other parts' timers by kind, and what a market's close tells them: set by the ledger as it makes them.
         self.timers: dict[str, Callable[[str, datetime], None]] = {HOURS_DUE: self.hours_due}
         self.on_close: list[Callable[[Market, datetime], None]] = []
+        # What a market's result tells the parts that asked (a combo's legs: multivariate.py), as it is determined and
+        # as it is paid.
+        self.on_outcome: list[Callable[[Market, datetime], None]] = []
 
     # -- the schedule ----------------------------------------------------------------------------------------------
 
@@ -217,9 +222,10 @@ class MarketLifecycle:
     # -- transitions -----------------------------------------------------------------------------------------------
 
     def _publish(self, lifecycle: Lifecycle) -> None:
-        bus = self.state.bus
-        if bus.takers(LIFECYCLE):
-            bus.publish(Change(LIFECYCLE, None, lifecycle))
+        state = self.state
+        kind = state.lifecycle_kind(lifecycle.ticker)
+        if state.bus.takers(kind):
+            state.bus.publish(Change(kind, None, lifecycle))
 
     def _status_moved(self, market: Market, when: datetime) -> None:
         bus = self.state.bus
@@ -255,6 +261,8 @@ class MarketLifecycle:
         state.archive.market_settled(state, market)
         state.bus.publish(Change("settlement", None, market))
         self._publish(Lifecycle(market.ticker, "settled", when))
+        for moved in self.on_outcome:
+            moved(market, when)
 
     def _pay(self, market: Market, rows: list[StoredPosition], result: str, when: datetime) -> None:
         """Each row of the market settled at `result`, its payout to its holder."""
@@ -289,6 +297,24 @@ class MarketLifecycle:
             Lifecycle(market.ticker, "determined", now, result=result, settlement_value=market.settlement_value)
         )
         schedule(self.state, market.settles_at, market.ticker)
+        for moved in self.on_outcome:
+            moved(market, now)
+
+    def close_at(self, market: Market, when: datetime) -> None:
+        """Close an open market at `when`, inside a transition or command that holds the lock (a combo whose leg
+        closed): early, as an early close is told, if before its close time."""
+        if market.status in OPEN_STATUSES:
+            self._close(market, when, early=when < market.close_time)
+
+    def settle_at(self, market: Market, result: str, when: datetime) -> None:
+        """Determine a market and pay it at `when`, inside a transition or command that holds the lock (a combo whose
+        legs all settled): one determined already is paid with its own result; one paid already stays."""
+        if market.finalized:
+            return
+        if market.result is None:
+            self._determine(market, result, when)
+        if not market.finalized:
+            self._finalize(market, when)
 
     # -- operations ------------------------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """What a Kalshi market's public changes publish on the bus: its book's levels moved, a trade printed, its lifecycle
-moved, the clock moved its status; and what those who render them read of a market (`MarketFeed`, `MarketStats`).
-The market data channels (orderbook_delta, ticker, trade, market_lifecycle_v2), the inspector and the REST caches read
-these; nothing here knows how they are rendered.
+moved (a combo market's under a kind of its own, and its event's listing), the clock moved its status; and what those
+who render them read of a market (`MarketFeed`, `MarketStats`). The market data channels (orderbook_delta, ticker,
+trade, market_lifecycle_v2, multivariate_market_lifecycle), the inspector and the REST caches read these; nothing here
+knows how they are rendered.
 
 Each is published with `user_id` None (a market's changes are everyone's), under the ledger's lock, in the order they
 happened. Amounts are in the core's units (units.py): prices in ten-thousandths of a dollar on the YES book, counts in
@@ -22,6 +23,8 @@ BOOK = "market_book"  # BookMoved
 TRADE = "market_trade"  # Trade
 LIFECYCLE = "market_lifecycle"  # Lifecycle
 STATUS = "market_status"  # StatusMoved
+MVE_LIFECYCLE = "multivariate_lifecycle"  # Lifecycle of a combo market (multivariate.py)
+MVE_EVENT = "multivariate_event"  # EventCreated: a combo event listed
 
 
 class Cause(NamedTuple):
@@ -103,6 +106,20 @@ class Lifecycle:
     price_level_structure: str | None = None  # linear_cent, deci_cent, tapered_deci_cent, ...
     price_ranges: tuple[PriceRange, ...] | None = None
     terms: MarketTerms | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventCreated:
+    """A combo event was listed (Kalshi's `event_lifecycle` on the multivariate channel): what it tells of the event.
+    `ticker` is the event's (what a market change is routed by)."""
+
+    ticker: str
+    series_ticker: str
+    title: str
+    sub_title: str
+    collateral_return_type: str
+    exchange_index: int
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)

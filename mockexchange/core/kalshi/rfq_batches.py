@@ -187,7 +187,7 @@ class RfqBatches:
                 rfq = Rfq(
                     child.rfq_id or state.new_id(), user_id, create.subaccount, market.ticker, market.event_ticker,
                     count, cost, create.target_cost_excludes_fees, False, create.obscure_creator_id, now, now,
-                    rfq_batch_id=batch_id,
+                    rfq_batch_id=batch_id, combo=state.multivariate.combos.get(market.ticker),
                 )  # fmt: skip
                 self.rfqs.rfqs[rfq.rfq_id] = rfq
                 rfq_ids.append(rfq.rfq_id)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from mockexchange.core.kalshi.multivariate_records import Combo
+
 # An RFQ's statuses (Kalshi's RFQ.status)
 RFQ_OPEN, RFQ_CLOSED = "open", "closed"
 # A quote's statuses (Kalshi's Quote.status), in the order a quote goes through them; cancelled ends it anywhere
@@ -49,6 +51,7 @@ class Rfq:
     cancellation_reason: str = ""
     cancelled_ts: datetime | None = None
     rfq_batch_id: str | None = None  # a child of an RFQ batch: its batch's id
+    combo: Combo | None = None  # its market's collection and legs, a combo's (multivariate_records.py)
 
 
 @dataclass(slots=True, eq=False)

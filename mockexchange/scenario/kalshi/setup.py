@@ -1,7 +1,8 @@
 """What a scenario file's set-up says of Kalshi (its registration's `setup`): `users` (each an account, its keys and
-usage level), `series`, `events` (each with its markets' tickers), `markets`, `positions` (opening fills) and
-`rfq_makers` (market makers that quote RFQs by a rule, standing from the start), read in that order. Each entry is
-the core's command of its kind where it has one (an account, a key, a usage level, a position, a maker's rule), made
+usage level), `series`, `events` (each with its markets' tickers), `markets`, `multivariate_collections` (each a
+collection whose combo markets users may make), `positions` (opening fills) and `rfq_makers` (market makers that quote
+RFQs by a rule, standing from the start), read in that order. Each entry is the core's command of its kind where it
+has one (an account, a key, a usage level, a collection, a position, a maker's rule), made
 when the file is read, so a value it does not take is refused naming its line; series, events and markets are kept
 as written, which their control-plane methods read when the set-up runs (`OPERATIONS`).
 """
@@ -17,13 +18,14 @@ from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
 from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.multivariate_commands import SetMultivariateCollection
 from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
 from mockexchange.scenario.kalshi import accounts, markets
 from mockexchange.scenario.model import Op
 from mockexchange.scenario.scalars import Field, command_specs, integer, text
 from mockexchange.scenario.schema import ACTION, WALKED, Commands, Reader
 
-SECTIONS = ("users", "series", "events", "markets", "positions", "rfq_makers")
+SECTIONS = ("users", "series", "events", "markets", "multivariate_collections", "positions", "rfq_makers")
 # The `Control` method of each set-up kind that is not made into its command when read: a file's series, events and
 # markets (kept as written), and the demo generator's entries (generator.py; an instance transfer funds an index)
 OPERATIONS = {
@@ -54,14 +56,15 @@ MARKET = markets.SETUP["market"]
 # A Kalshi user's set-up, each a command of the core's made when the file is read
 SETUP_COMMANDS: Commands = {
     "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": accounts.make_key, "position": SeedFill,
-    "rfq_maker": SetRfqMaker,
+    "rfq_maker": SetRfqMaker, "multivariate_collection": SetMultivariateCollection,
 }  # fmt: skip
 RFQ_MAKER = command_specs(SetRfqMaker)
+COLLECTION = command_specs(SetMultivariateCollection)
 
 
 def read(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
     """The set-up's Kalshi sections, in the order they run: accounts and usage levels, then keys, series, events,
-    markets, positions, RFQ makers' rules."""
+    markets, multivariate collections, positions, RFQ makers' rules."""
     setup: list[Op] = []
     users = reader.items(top.get("users"), "users")
     keys: list[Op] = []
@@ -96,6 +99,8 @@ def read(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
                 setup.append(Op("market", args, reader.origin(ticker_node, ticker_path)))
     for node, path in reader.items(top.get("markets"), "markets"):
         setup += reader.entry("market", node, path, MARKET, SETUP_COMMANDS)
+    for node, path in reader.items(top.get("multivariate_collections"), "multivariate_collections"):
+        setup += reader.entry("multivariate_collection", node, path, COLLECTION, SETUP_COMMANDS)
     for node, path in reader.items(top.get("positions"), "positions"):
         setup += reader.entry("position", node, path, POSITION, SETUP_COMMANDS)
     for node, path in reader.items(top.get("rfq_makers"), "rfq_makers"):

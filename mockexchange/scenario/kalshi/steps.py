@@ -19,6 +19,7 @@ from mockexchange.core.kalshi import subaccount_commands as account
 from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
 from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection, SetMultivariateCollection
 from mockexchange.core.kalshi.price_commands import SetPriceValue
 from mockexchange.core.kalshi.rfq_maker_commands import RemoveRfqMaker, SetRfqMaker
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
@@ -62,6 +63,9 @@ STEPS: dict[str, Callable[..., Command]] = {
     "fee_change": market.ScheduleFeeChange,
     "exchange_status": market.SetExchangeStatus,
     "exchange_schedule": market.SetExchangeSchedule,
+    # Multivariate collections, and a combo market made in one as its user makes it (core/kalshi/multivariate.py)
+    "multivariate_collection": SetMultivariateCollection,
+    "combo_market": CreateMarketInCollection,
     # Market makers that quote RFQs by a rule (core/kalshi/rfq_maker_commands.py)
     "rfq_maker": SetRfqMaker,
     "remove_rfq_maker": RemoveRfqMaker,

@@ -3,12 +3,13 @@
 Events are paged in ticker order (keyset cursors); their markets are nested with `with_nested_markets` (each rendered
 as GET /markets renders it, markets settled before the historical cutoff left out). An event's status, for the
 `status` filter, is its markets': `unopened` while none has opened, `settled` once all are, `open` while one trades,
-else `closed` (docs/known-differences.md). The series list is not paged, as Kalshi's is not.
+else `closed` (docs/known-differences.md). GET /events leaves out combo events (multivariate.py lists them), as
+Kalshi's does; GET /events/{event_ticker} reads any. The series list is not paged, as Kalshi's is not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mockexchange.core.clock import unix_us
@@ -67,7 +68,15 @@ def _event(ctx: KalshiContext, ledger: Ledger, event: Event, nested: bool) -> di
     return row
 
 
+def event_rows(ctx: KalshiContext, ledger: Ledger, tickers: Iterable[str], nested: bool) -> list[dict[str, Any]]:
+    """The events' rows (GET /events/multivariate's too), with their markets if `nested`."""
+    events = ledger.state.events
+    return [_event(ctx, ledger, events[ticker], nested) for ticker in tickers]
+
+
 def _events(ledger: Ledger, values: dict[str, Any], after: str | None) -> Iterator[Event]:
+    """The events the filters name, in ticker order, after `after`; combo events are GET /events/multivariate's."""
+    combos = ledger.state.multivariate.events
     if values["tickers"] is not None:
         tickers = sorted(t for t in set(values["tickers"]) if t in ledger.state.events)
     elif values["series_ticker"] is not None:
@@ -76,7 +85,7 @@ def _events(ledger: Ledger, values: dict[str, Any], after: str | None) -> Iterat
     else:
         tickers = sorted(ledger.state.events)
     for ticker in tickers:
-        if after is None or ticker > after:
+        if (after is None or ticker > after) and ticker not in combos:
             yield ledger.state.events[ticker]
 
 

@@ -12,8 +12,9 @@ every 250 ms). A child's trade is the single quote's `quote_executed`, with its 
 
 Who gets it (the AsyncAPI): `rfq_batch_created` and `rfq_batch_deleted` every subscriber (with `user_filter: "self"`
 the creator's only); `rfq_batch_best_quotes` and `rfq_batch_executed` the batch's creator only; a batch quote's
-messages its maker only. Sharded by `rfq_batch_id`. The mock has no combos: a child is one market, so each child is
-one leg of its own (`legs`, `leg_indices`), on its YES side.
+messages its maker only. Sharded by `rfq_batch_id`. `legs` are the batch's distinct legs: a combo child's are its
+combo's (with its `mve_collection_ticker`), any other child's its own market on its YES side; each child's
+`leg_indices` name its legs among them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import rfq_batch_records as records
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.multivariate_records import Leg
 from mockexchange.core.kalshi.rfq_batch_records import (
     BATCH_QUOTE_CHANGE,
     BEST_QUOTES_CHANGE,
@@ -37,6 +39,7 @@ from mockexchange.core.kalshi.rfq_records import OBSCURED_ID, Quote, Rfq
 from mockexchange.venues.kalshi.communications_frames import COMMUNICATIONS_KEY, MessageFrames
 from mockexchange.venues.kalshi.communications_messages import target_cost_dollars
 from mockexchange.venues.kalshi.market_messages import count_fp, dollars
+from mockexchange.venues.kalshi.market_render import leg_row
 from mockexchange.venues.kalshi.orders_render import ws_time
 from mockexchange.venues.kalshi.subscriptions import Subscription
 
@@ -144,18 +147,21 @@ class BatchFrames(MessageFrames):
         if self.type == DELETED:
             return {"id": batch.rfq_batch_id, "creator_id": creator_id, "rfq_ids": list(batch.rfq_ids),
                     "deleted_ts": ws_time(batch.closed_ts or batch.updated_ts)}  # fmt: skip
-        legs, children = [], []
-        for at, rfq_id in enumerate(batch.rfq_ids):
+        legs: dict[tuple[str, str, str], int] = {}  # each distinct leg -> its index
+        children = []
+        for rfq_id in batch.rfq_ids:
             rfq = self._directory.rfq(rfq_id)
             if rfq is None:  # (gone: a reset since)
                 continue
-            legs.append({"event_ticker": rfq.event_ticker, "market_ticker": rfq.market_ticker, "side": "yes"})
             child: Row = {"id": rfq_id, "market_ticker": rfq.market_ticker, "event_ticker": rfq.event_ticker}
             _size(child, rfq, "contracts_fp", "target_cost_dollars")
-            child["leg_indices"] = [at]
+            its = rfq.combo.legs if rfq.combo is not None else ((rfq.market_ticker, rfq.event_ticker, "yes"),)
+            if rfq.combo is not None:
+                child["mve_collection_ticker"] = rfq.combo.collection_ticker
+            child["leg_indices"] = [legs.setdefault(tuple(leg), len(legs)) for leg in its]
             children.append(child)
         return {"id": batch.rfq_batch_id, "creator_id": creator_id, "created_ts": ws_time(batch.created_ts),
-                "legs": legs, "rfqs": children}  # fmt: skip
+                "legs": [leg_row(Leg(*leg)) for leg in legs], "rfqs": children}  # fmt: skip
 
     def _best(self, shown: BestQuotes) -> Row:
         rows = []

@@ -17,6 +17,7 @@ from mockexchange.core.kalshi.units import dollars as micro_dollars
 from mockexchange.venues.kalshi.market_messages import count_fp, dollars
 from mockexchange.venues.kalshi.orders_render import ws_time
 from mockexchange.venues.kalshi.render import dollars4, dollars6
+from mockexchange.venues.kalshi.rfq_render import combo_fields
 
 Row = dict[str, Any]
 
@@ -43,8 +44,8 @@ def rfq_message(rfq: Rfq, creator_id: str, kind: str) -> Row:
         msg["target_cost_dollars"] = target_cost_dollars(rfq.target_cost)
     if kind == RFQ_CREATED:
         msg["created_ts"] = ws_time(rfq.created_ts)
-    else:
-        msg["deleted_ts"] = ws_time(rfq.cancelled_ts or rfq.updated_ts)
+        return combo_fields(msg, rfq)
+    msg["deleted_ts"] = ws_time(rfq.cancelled_ts or rfq.updated_ts)
     return msg
 
 

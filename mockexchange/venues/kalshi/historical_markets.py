@@ -4,7 +4,7 @@ and GET /historical/trades: what the historical cutoff (core/kalshi/archive.py) 
 A market is historical once it settled before the cutoff's `market_settled_ts` (`Archive.holds_market`). The list
 pages those in ticker order as `GET /markets` pages the live ones (markets.py's `market_page`, the one renderer),
 filtered by one of `tickers`, `event_ticker` and `series_ticker` (the spec's filters exclude each other: two are a 400
-`excluded_with`); `mve_filter=exclude` leaves out nothing, as the mock lists no multivariate markets. A market read by
+`excluded_with`); `mve_filter=exclude` leaves out the combo markets (core/kalshi/multivariate.py). A market read by
 ticker that is not historical (listed or not) is a 404: the historical database does not hold it. Its candlesticks
 are made as the live ones are (candlesticks.py's `market_candles`), in the historical shape (market_render.py). Trades
 printed before `trades_created_ts` are the trades' historical half (market_data.py's `trades_page`). Public, as the
@@ -13,6 +13,7 @@ live market data reads are; a profile without the historical API answers 404, as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -54,7 +55,13 @@ def get_historical_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str
     if len(given) > 1:
         raise param_error(GET_HISTORICAL_MARKETS, given[1].field, "excluded_with",
                           f"{given[0].name} and {given[1].name} cannot be combined: one filter at a time")  # fmt: skip
-    return market_page(ctx, GET_HISTORICAL_MARKETS, values, lambda ledger: ledger.state.archive.holds_market)
+    exclude = values["mve_filter"] == "exclude"
+
+    def keep(ledger: Ledger) -> Callable[[Market], bool]:
+        held, combos = ledger.state.archive.holds_market, ledger.state.multivariate.combos
+        return lambda m: held(m) and not (exclude and m.ticker in combos)
+
+    return market_page(ctx, GET_HISTORICAL_MARKETS, values, keep)
 
 
 def get_historical_market(ctx: KalshiContext, key: Any, path: Any) -> dict[str, Any]:

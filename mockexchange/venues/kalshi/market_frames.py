@@ -26,7 +26,16 @@ import orjson
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, BookMoved, MarketFeed, MarketStats
+from mockexchange.core.kalshi.market_changes import (
+    BOOK,
+    LIFECYCLE,
+    MVE_EVENT,
+    MVE_LIFECYCLE,
+    TRADE,
+    BookMoved,
+    MarketFeed,
+    MarketStats,
+)
 from mockexchange.venues.kalshi.frames import CHANGE_BYTES, spliced
 from mockexchange.venues.kalshi.market_messages import shown_stats
 from mockexchange.venues.kalshi.profiles import Profile
@@ -34,15 +43,19 @@ from mockexchange.venues.kalshi.subscriptions import Subscription
 from mockexchange.venues.outbox import Shared
 
 TICKER_MOVED = "market_ticker_moved"  # the venue's own change kind: a market's ticker stats moved (TickerMoved)
-MARKET_KINDS = (BOOK, TRADE, LIFECYCLE)
-# Change kind -> the channel and message type its frames have
+MARKET_KINDS = (BOOK, TRADE, LIFECYCLE, MVE_LIFECYCLE, MVE_EVENT)
+MVE_CHANNEL = "multivariate_market_lifecycle"
+# Change kind -> the channel its frames go on, and their message type where it is not the channel's name
 CHANNEL_OF = {
     BOOK: "orderbook_delta",
     TRADE: "trade",
     LIFECYCLE: "market_lifecycle_v2",
     TICKER_MOVED: "ticker",
+    MVE_LIFECYCLE: MVE_CHANNEL,
+    MVE_EVENT: MVE_CHANNEL,
 }
-_HEADS = {kind: b'{"type":"%s","sid":' % channel.encode() for kind, channel in CHANNEL_OF.items()}
+_TYPES = {**CHANNEL_OF, MVE_EVENT: "event_lifecycle"}
+_HEADS = {kind: b'{"type":"%s","sid":' % kind_type.encode() for kind, kind_type in _TYPES.items()}
 # A market's key in the fan-out; a connection added under EVERY_MARKET takes every market's changes.
 MARKET = "market"
 EVERY_MARKET = (MARKET, None)
@@ -131,8 +144,10 @@ class MarketFrames(Shared):
         payload, profile = self.change.payload, self._profile
         if self.kind == TRADE:
             return profile.ws_trade(payload)
-        if self.kind == LIFECYCLE:
+        if self.kind == LIFECYCLE or self.kind == MVE_LIFECYCLE:
             return profile.ws_lifecycle(payload)
+        if self.kind == MVE_EVENT:
+            return profile.ws_event_lifecycle(payload)
         market_id = self._ids(self.ticker) or NIL_UUID
         if self.kind == TICKER_MOVED:
             return profile.ws_ticker(payload.ticker, market_id, payload.stats, payload.at)

@@ -1,5 +1,6 @@
 """The `msg` of Kalshi's market data messages (`orderbook_snapshot`, `orderbook_delta`, `ticker`, `trade`,
-`market_lifecycle_v2`), in both wire profiles: field names, units and decimal places are decided here.
+`market_lifecycle_v2`, and `multivariate_market_lifecycle`'s and `event_lifecycle`), in both wire profiles: field names,
+units and decimal places are decided here.
 
 The core holds a market's book as its YES book in ten-thousandths of a dollar and hundredths of a contract
 (core/kalshi/units.py). Kalshi's wire shows the YES bids as `yes` levels and the YES asks as NO bids: an ask at p is a
@@ -20,7 +21,7 @@ from typing import Any
 
 from mockexchange.core.book import BID, LevelChange
 from mockexchange.core.clock import unix_ms, unix_seconds
-from mockexchange.core.kalshi.market_changes import Cause, Lifecycle, MarketStats, Trade
+from mockexchange.core.kalshi.market_changes import Cause, EventCreated, Lifecycle, MarketStats, Trade
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, contracts, price
 from mockexchange.venues.kalshi.render import omitempty, rfc3339
 from mockexchange.web.answers import json_number
@@ -210,7 +211,7 @@ def trade_legacy(t: Trade) -> Row:
     }
 
 
-# -- market_lifecycle_v2 -----------------------------------------------------------------------------------------------
+# -- market_lifecycle_v2 and multivariate_market_lifecycle ------------------------------------------------------------
 
 
 def lifecycle(event: Lifecycle) -> Row:
@@ -238,6 +239,15 @@ def lifecycle(event: Lifecycle) -> Row:
     if event.price_ranges is not None:
         row["price_ranges"] = _ranges((r.start, r.end, r.step) for r in event.price_ranges)
     return row
+
+
+def event_lifecycle(event: EventCreated) -> Row:
+    """A combo event listed (`event_lifecycle`, on the multivariate channel; the same in both profiles)."""
+    return {
+        "event_ticker": event.ticker, "exchange_index": event.exchange_index, "title": event.title,
+        "subtitle": event.sub_title, "collateral_return_type": event.collateral_return_type,
+        "series_ticker": event.series_ticker,
+    }  # fmt: skip
 
 
 def _metadata(event: Lifecycle) -> Row:

@@ -117,13 +117,36 @@ def market_legacy(m: Market, f: MarketStats, category: str, levels: Levels) -> R
 
 
 def market_of(m: Market, f: MarketStats, ledger: Any) -> Row:
-    """`market`, in the profiles' signature (the ledger, under its lock, for what a shape reads beside)."""
-    return market(m, f)
+    """`market`, in the profiles' signature (the ledger, under its lock, for what a shape reads beside: a combo
+    market's collection and legs)."""
+    return combo_fields(market(m, f), m, ledger)
 
 
 def market_legacy_of(m: Market, f: MarketStats, ledger: Any) -> Row:
     category = ledger.state.series[ledger.state.events[m.event_ticker].series_ticker].category
-    return market_legacy(m, f, category, ledger.feed.book_levels(m.ticker))
+    return combo_fields(market_legacy(m, f, category, ledger.feed.book_levels(m.ticker)), m, ledger)
+
+
+def combo_fields(row: Row, m: Market, ledger: Any) -> Row:
+    """A combo market's `mve_collection_ticker` and `mve_selected_legs` (left out of any other market's row), each leg
+    with its market's settlement value once that is determined."""
+    combo = ledger.state.multivariate.combos.get(m.ticker)
+    if combo is not None:
+        row["mve_collection_ticker"] = combo.collection_ticker
+        row["mve_selected_legs"] = [selected_leg(leg, ledger.state.markets[leg.market_ticker]) for leg in combo.legs]
+    return row
+
+
+def selected_leg(leg: Any, m: Market) -> Row:
+    """Kalshi's `MveSelectedLeg` of a leg and its market: with the market's settlement value once determined."""
+    row = leg_row(leg)
+    omitempty(row, "yes_settlement_value_dollars", None if m.settlement_value is None else _price(m.settlement_value))
+    return row
+
+
+def leg_row(leg: Any) -> Row:
+    """A leg (core/kalshi/multivariate_records.py's `Leg`) as Kalshi's `MveSelectedLeg` names it."""
+    return {"event_ticker": leg.event_ticker, "market_ticker": leg.market_ticker, "side": leg.side}
 
 
 def ranges(structure: str) -> list[Row]:

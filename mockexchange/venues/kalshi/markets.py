@@ -2,12 +2,12 @@
 
 A page is markets in ticker order, keyset-paged (`cursors.py`: the cursor names the last ticker and the filters), with
 every filter of the spec: the event (one), the series, a list of tickers, the status words (`unopened`, `open`,
-`paused`, `closed`, `settled`, mapped as Kalshi's lifecycle guide maps them: lifecycle.FILTER_WORDS), and the
-created, close, settled and updated times (Unix seconds), combined as the spec's table allows (a timestamp family with
-its status words only; the updated times with `mve_filter=exclude` only). The mock lists no multivariate markets:
-`mve_filter=only` finds none. Markets settled before the historical cutoff's `market_settled_ts` are left out (they
-are /historical/markets', historical_markets.py, which pages them through `market_page` too), in the profiles that
-have the historical API.
+`paused`, `closed`, `settled`, mapped as Kalshi's lifecycle guide maps them: lifecycle.FILTER_WORDS), and the created,
+close, settled and updated times (Unix seconds), combined as the spec's table allows (a timestamp family with its status
+words only; the updated times with `mve_filter=exclude` only), and `mve_filter`: `only` the combo markets
+(core/kalshi/multivariate.py), `exclude` the others; none, both. Markets settled before the historical cutoff's
+`market_settled_ts` are left out (they are /historical/markets', historical_markets.py, which pages them through
+`market_page` too), in the profiles that have the historical API.
 
 Each market is rendered once per state and profile (the render cache, fragments.py), keyed by its id and `version`
 (bumped on every change that shows: a trade, a book change, a transition, its event or series changing), and by what
@@ -176,12 +176,12 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | or
     values = parse_query(GET_MARKETS, MARKETS_PARAMS, query)
     tests = _time_filters(values)
     statuses = FILTER_WORDS[values["status"]] if values["status"] is not None else None
-    if values["mve_filter"] == "only":
-        return {"markets": [], "cursor": ""}  # the mock lists no multivariate markets
+    mve = values["mve_filter"]
 
     def keep(ledger: Ledger) -> Callable[[Market], bool]:
-        historical = archived(ctx, ledger)
+        historical, combos = archived(ctx, ledger), ledger.state.multivariate.combos
         return lambda m: ((statuses is None or m.status in statuses) and all(test(m) for test in tests)
+                          and (mve is None or (m.ticker in combos) == (mve == "only"))
                           and not historical(m))  # fmt: skip
 
     return market_page(ctx, GET_MARKETS, values, keep)

@@ -66,6 +66,8 @@ class Profile:
     # the communications API's RFQ and quote (rfq_render.py; the channel's messages are 3.34's in every profile)
     rfq: Callable[..., Row] = rfq_render.rfq_row
     quote: Callable[..., Row] = rfq_render.quote_row
+    # websocket `msg` of a combo event listed (`event_lifecycle` on the multivariate channel: 3.34's in every profile)
+    ws_event_lifecycle: Callable[..., Row] = market_messages.event_lifecycle
 
 
 PROFILES: dict[str, Profile] = {

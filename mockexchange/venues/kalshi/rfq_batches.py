@@ -7,10 +7,12 @@ reads their bodies (bodies.py) and run as the core's typed commands (core/kalshi
 commands.py), so a state file keeps what a client did; a refusal is the ledger's, in Kalshi's exchange shape, and
 changes nothing. An id in a path or a body is a UUID, read as communications.py reads one (a malformed one: 400).
 
-The mock has no multivariate collections: a child names its market by `market_ticker` (any listed market); a child
-by `selected_markets` is refused as Kalshi refuses an unknown collection (404). FCM members cannot create batches
-(403 `rfq_batch_unavailable`, as Kalshi). A list's page holds at most `limit` batches and stops before its children
-would pass 100 (a batch is never split), most recently updated first, keyset-paged.
+A child names its market by `market_ticker` (any listed market) or by its legs (`selected_markets`), looked up or made
+in the batch's `mve_collection_ticker` as POST /multivariate_event_collections/{collection_ticker} does
+(multivariate.py: a combo made stays, whatever the batch then meets; an unknown collection 404, legs its rules refuse
+400; the legs without a collection 400). FCM members cannot create batches (403 `rfq_batch_unavailable`, as Kalshi). A
+list's page holds at most `limit` batches and stops before its children would pass 100 (a batch is never split), most
+recently updated first, keyset-paged.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.commands import Command
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection
 from mockexchange.core.kalshi.rfq_batch_commands import (
     CLIENT_BATCH_ID,
     AcceptRfqBatch,
@@ -37,6 +40,7 @@ from mockexchange.venues.kalshi.bodies import UUID, Body, BodyField, at_least
 from mockexchange.venues.kalshi.communications import USER_FILTER, path_uuid, sized_by
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import exchange_refusal, not_found
+from mockexchange.venues.kalshi.multivariate import TICKER_PAIR, legs_of
 from mockexchange.venues.kalshi.order_reads import owner
 from mockexchange.venues.kalshi.params import CURSOR, SUBACCOUNT, Param, Parts, parse_query
 from mockexchange.venues.kalshi.rfq_batch_render import batch_creator_id, batch_quote_row, batch_row, best_row
@@ -44,11 +48,6 @@ from mockexchange.venues.kalshi.rfq_render import quote_row
 
 GET_BATCHES = "GetRFQBatches"
 MOST_CHILDREN = 100  # a list's page stops before its children would pass this
-TICKER_PAIR = Body("TickerPair", (
-    BodyField("market_ticker", required=True),
-    BodyField("event_ticker", required=True),
-    BodyField("side", SIDE, required=True),
-))  # fmt: skip
 CHILD = Body("CreateRFQBatchChild", (
     BodyField("market_ticker"),
     BodyField("selected_markets", Listed(None, 6), items=TICKER_PAIR),
@@ -151,15 +150,30 @@ def get_rfq_batch(ctx: KalshiContext, key: ApiKey, path: dict[str, str]) -> dict
         return {"rfq_batch": batch_row(ctx.ledger.communications, batch, owner(key))}
 
 
-def _child(child: dict[str, Any], where: str) -> dict[str, Any]:
-    """A child's plain values: its market (by ticker: the mock has no collections), its own size if given."""
+def _child(child: dict[str, Any], where: str, collection: str | None) -> dict[str, Any]:
+    """A child's plain values, its own size if given: its market by ticker, or its legs (`selected_markets`, in the
+    batch's collection), whose combo market `_combos` looks up or makes."""
     if (child["market_ticker"] is None) == (child["selected_markets"] is None):
         raise exchange_refusal(400, None, f"{where}: set exactly one of market_ticker and selected_markets")
-    if child["selected_markets"] is not None:
-        raise exchange_refusal(404, "not_found", f"{where}: the mock has no multivariate collection to look legs up in")
+    if child["selected_markets"] is not None and not collection:
+        raise exchange_refusal(400, None, f"{where}: selected_markets need the batch's mve_collection_ticker")
     sized = {name: value for name, value in sized_by({**child, "contracts": None, "target_cost_centi_cents": None})
              .items() if value is not None}  # fmt: skip
-    return {"market_ticker": child["market_ticker"], **sized}
+    if child["selected_markets"] is None:
+        return {"market_ticker": child["market_ticker"], **sized}
+    return {"selected_markets": legs_of(child["selected_markets"]), **sized}
+
+
+def _combos(ctx: KalshiContext, key: ApiKey, children: list[dict[str, Any]], collection: str | None) -> None:
+    """Each child named by its legs named by its combo market instead, looked up or made in the collection as POST
+    /multivariate_event_collections/{collection_ticker} does (a combo made stays, whatever the batch meets)."""
+    for child in children:
+        legs = child.pop("selected_markets", None)
+        if legs is not None:
+            made = commands.execute(ctx, commands.read(CreateMarketInCollection, {
+                "user_id": key.user_id, "collection_ticker": collection, "selected_markets": legs,
+            }))  # fmt: skip
+            child["market_ticker"] = made.combo.ticker
 
 
 def create_rfq_batch(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +182,9 @@ def create_rfq_batch(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> d
         member = ctx.ledger.state.accounts.get(key.user_id)
         if body["subtrader_id"] or key.subtrader_id is not None or (member is not None and member.fcm_member):
             raise exchange_refusal(403, "rfq_batch_unavailable", "FCM members cannot create RFQ batches yet")
-    children = [_child(child, f"children[{i}]") for i, child in enumerate(body["children"])]
+    collection = body["mve_collection_ticker"]
+    children = [_child(child, f"children[{i}]", collection) for i, child in enumerate(body["children"])]
+    _combos(ctx, key, children, collection)
     sized = {name: value for name, value in sized_by({**body, "contracts": None, "target_cost_centi_cents": None})
              .items() if value is not None}  # fmt: skip
     fields = {name: body[name] for name in BATCH_FLAGS if body[name] is not None}

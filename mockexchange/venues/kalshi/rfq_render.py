@@ -21,6 +21,7 @@ from decimal import Decimal
 from mockexchange.core.kalshi.rfq_records import Quote, Rfq
 from mockexchange.core.kalshi.units import contracts, dollars, price
 from mockexchange.core.money import to_centi_cents, to_cents, to_whole_contracts
+from mockexchange.venues.kalshi.market_render import leg_row
 from mockexchange.venues.kalshi.render import Row, count_texts, dollars6, price_texts, rfc3339
 
 
@@ -58,6 +59,15 @@ def rfq_row(rfq: Rfq, viewer: str, creator_id: str) -> Row:
         row["creator_user_id"] = rfq.user_id
         row["creator_subaccount"] = rfq.subaccount
     _times(row, cancelled_ts=rfq.cancelled_ts, updated_ts=rfq.updated_ts)
+    return combo_fields(row, rfq)
+
+
+def combo_fields(row: Row, rfq: Rfq) -> Row:
+    """An RFQ on a combo market: its `mve_collection_ticker` and `mve_selected_legs` (left out otherwise). A leg's
+    settlement value is not shown: an RFQ is open only while its combo trades, before any leg is determined."""
+    if rfq.combo is not None:
+        row["mve_collection_ticker"] = rfq.combo.collection_ticker
+        row["mve_selected_legs"] = [leg_row(leg) for leg in rfq.combo.legs]
     return row
 
 

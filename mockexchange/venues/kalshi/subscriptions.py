@@ -3,12 +3,12 @@
 No I/O here: `Subscriptions.handle` takes one client message and returns the replies (`subscribed`, `unsubscribed`,
 `ok`, `error`, and the `orderbook_snapshot` and `ticker` messages a command asks for: each a `FirstMessage`, read from
 the market by `read` when the connection sends it, so a command naming thousands of deep books holds one snapshot at a
-time however slowly its client reads). Served: the private channels
-`market_positions`, `fill`, `user_orders` and `order_group_updates`, the market data channels `orderbook_delta`,
-`ticker`, `trade` and `market_lifecycle_v2`, which read the markets through `Markets` (the connection's window on the
-market feed and the fan-out, market_watch.py), and `communications` (RFQs and quotes, communications_frames.py: every
-connection's, whatever its user, so it is watched in the fan-out as a market is; its subscribe reads `user_filter` and
-the sharding, `shard_factor` and `shard_key`); and the price channels `cfbenchmarks_value`, `cfbenchmarks_value_5hz`
+time however slowly its client reads). Served: the private channels `market_positions`, `fill`, `user_orders` and
+`order_group_updates`, the market data channels `orderbook_delta`, `ticker`, `trade`, `market_lifecycle_v2` and
+`multivariate_market_lifecycle` (combo markets'), which read the markets through `Markets` (the connection's window on
+the market feed and the fan-out, market_watch.py), and `communications` (RFQs and quotes, communications_frames.py:
+every connection's, whatever its user, so it is watched in the fan-out as a market is; its subscribe reads `user_filter`
+and the sharding, `shard_factor` and `shard_key`); and the price channels `cfbenchmarks_value`, `cfbenchmarks_value_5hz`
 and `pyth_value`, whose subscriptions name ids rather than markets, each channel's way (its `IdFilter`,
 price_channels.py), watched in the fan-out by id. What the mock chose where Kalshi's behaviour is not documented is
 listed in docs/known-differences.md. Another venue's channels on the same commands (the perps exchange's) are its
@@ -18,8 +18,9 @@ listed in docs/known-differences.md. Another venue's channels on the same comman
 holds stay bounded.
 
 `seq` counts the frames of one subscription that carry it, from 1 and with no gap: a sequenced channel's data messages
-(`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`, `order_group_updates`, `communications`, the
-price channels' and their lists) and every subscription's `ok`, `unsubscribed` and subscription-scoped errors. A
+(`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`, `multivariate_market_lifecycle`'s,
+`order_group_updates`, `communications`, the price channels' and their lists) and every subscription's `ok`,
+`unsubscribed` and subscription-scoped errors. A
 client that misses one sees the gap.
 """
 
@@ -56,17 +57,20 @@ ORDERBOOK = "orderbook_delta"
 TICKER = "ticker"
 TRADE = "trade"
 LIFECYCLE = "market_lifecycle_v2"
-MARKET_CHANNELS = (ORDERBOOK, TICKER, TRADE, LIFECYCLE)
+MVE_LIFECYCLE = "multivariate_market_lifecycle"  # combo markets' lifecycle and their events' listing
+MARKET_CHANNELS = (ORDERBOOK, TICKER, TRADE, LIFECYCLE, MVE_LIFECYCLE)
 COMMUNICATIONS = "communications"
 PRICE_CHANNELS = PRICE_KINDS  # cfbenchmarks_value, cfbenchmarks_value_5hz, pyth_value (price_channels.py)
 SERVED_CHANNELS = PRIVATE_CHANNELS + MARKET_CHANNELS + (COMMUNICATIONS,) + PRICE_CHANNELS
 # Channels whose data messages carry `seq` (Kalshi's spec: not `fill`, `market_position`, `user_order` nor `ticker`).
-SEQUENCED_CHANNELS = frozenset({ORDERBOOK, TRADE, LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS, *PRICE_CHANNELS})
+SEQUENCED_CHANNELS = frozenset(
+    {ORDERBOOK, TRADE, LIFECYCLE, MVE_LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS, *PRICE_CHANNELS}
+)
 # Channels that take no market filter: a subscription of one gets every change (Kalshi: "market specification
 # ignored" on order_group_updates and communications).
-UNFILTERED_CHANNELS = frozenset({LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS})
+UNFILTERED_CHANNELS = frozenset({LIFECYCLE, MVE_LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS})
 # Channels whose subscriptions `update_subscription` does not change (error 13).
-FIXED_CHANNELS = frozenset({"market_positions", LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS})
+FIXED_CHANNELS = frozenset({"market_positions", LIFECYCLE, MVE_LIFECYCLE, ORDER_GROUPS, COMMUNICATIONS})
 # The most shards a subscription may split a channel's messages into (Kalshi's `shard_factor`, 1-100).
 MOST_SHARDS = 100
 # Channels whose market filter names markets that must exist (the private ones name a user's markets, which a fill

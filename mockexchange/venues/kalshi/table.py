@@ -49,6 +49,7 @@ from mockexchange.venues.kalshi import (
     legacy_orders,
     market_data,
     markets,
+    multivariate,
     order_groups,
     order_reads,
     orders,
@@ -219,6 +220,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation.data("/series/{series_ticker}/markets/{ticker}/candlesticks", "GetMarketCandlesticks",
                    candlesticks.get_market_candlesticks),
     Operation.data("/events", "GetEvents", catalogue.get_events),
+    # (before the path of one event, which would take `multivariate` as its ticker)
+    Operation.data("/events/multivariate", "GetMultivariateEvents", multivariate.get_events),
     Operation.data("/events/{event_ticker}", "GetEvent", catalogue.get_event),
     Operation.data("/series", "GetSeriesList", catalogue.get_series_list),
     Operation.data("/series/{series_ticker}", "GetSeries", catalogue.get_series),
@@ -237,6 +240,20 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/series/{series_ticker}/events/{ticker}/forecast_percentile_history",
               "GetEventForecastPercentilesHistory", event_data.get_event_forecast_percentiles_history, READ,
               generated=False, parts=True),
+    # multivariate event collections and their combo markets (a combo is made by a signed write: trading's scope)
+    Operation.data("/multivariate_event_collections", "GetMultivariateEventCollections", multivariate.get_collections),
+    Operation.data("/multivariate_event_collections/{collection_ticker}", "GetMultivariateEventCollection",
+                   multivariate.get_collection),
+    Operation("POST", "/multivariate_event_collections/{collection_ticker}",
+              "CreateMarketInMultivariateEventCollection", multivariate.create_market, TRADE, body=multivariate.CREATE,
+              generated=False, parts=True),
+    # (the legacy profile's: a combo looked up by its legs, and a collection's lookups of late; gone from 3.34.0)
+    Operation("PUT", "/multivariate_event_collections/{collection_ticker}/lookup",
+              "LookupTickersForMarketInMultivariateEventCollection", multivariate.lookup_market, TRADE,
+              body=multivariate.LOOKUP, generated=False, parts=True, profiles=LEGACY),
+    Operation("GET", "/multivariate_event_collections/{collection_ticker}/lookup",
+              "GetMultivariateEventCollectionLookupHistory", multivariate.get_lookup_history, PUBLIC, generated=False,
+              market_data=True, profiles=LEGACY),
     # an FCM member's desk
     Operation("GET", "/fcm/positions", "GetFCMPositions", positions.get_fcm_positions, READ, member=True),
     Operation("GET", "/fcm/fills", "GetFCMFills", fcm_lists.get_fcm_fills, READ, member=True),

@@ -1,8 +1,8 @@
 """Kalshi's websocket, /trade-api/ws/v2: authentication of the upgrade, and each connection's share of the venue's
 fan-out of ledger changes to its `market_positions`, `fill`, `user_orders` and `order_group_updates` subscriptions, of
-market changes to its `orderbook_delta`, `ticker`, `trade` and `market_lifecycle_v2` subscriptions, of RFQs' and
-quotes' changes to its `communications` subscriptions, and of the price feeds' values to its `cfbenchmarks_value`,
-`cfbenchmarks_value_5hz` and `pyth_value` subscriptions.
+market changes to its `orderbook_delta`, `ticker`, `trade`, `market_lifecycle_v2` and `multivariate_market_lifecycle`
+subscriptions, of RFQs' and quotes' changes to its `communications` subscriptions, and of the price feeds' values to
+its `cfbenchmarks_value`, `cfbenchmarks_value_5hz` and `pyth_value` subscriptions.
 
 The ledger publishes a change from whatever thread made it, holding its lock; the venue's one bus subscriber
 (`venues/fanout.py`) hands it to the event loop of the connections of its key, once: a private change's user, a market
