@@ -152,6 +152,13 @@ ADMIN = {
     "rfq_batches/show": "rfq_batches",
     "rfq_batches/best_quotes/show": "rfq_batch_best_quotes",
     "batch_quotes/show": "batch_quotes",
+    # What the exchange is told from outside (control/kalshi/live_data.py): milestones and their live data,
+    # structured targets, incentive programs, a city's weather index
+    "milestones": "set_milestone",
+    "live_data": "set_live_data",
+    "structured_targets": "set_structured_target",
+    "incentive_programs": "set_incentive_program",
+    "weather": "set_weather_index",
 }
 ADMIN_READS = {
     "rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status",

@@ -93,7 +93,9 @@ from mockexchange.version import __version__
 #     proposals are listed by a kept index, each proposer's pending and latest ended ones apart (the older forgotten);
 #     the RFQ batches part keeps its makers' live batch quotes and each user's latest closed batches and ended batch
 #     quotes (kept indexes: the older forgotten), a batch its `number` (a list's tiebreak).
-LAYOUT = 42
+# 43: the Kalshi ledger keeps what it is told from outside (`milestones` and their live data, `structured_targets`,
+#     `incentive_programs`, each city's weather index, `weather`).
+LAYOUT = 43
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -6,7 +6,7 @@ is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.
 orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
 subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py), RFQs
 and quotes (communications.py), RFQ batches (rfq_batches.py), block trade proposals (block_trades.py), the rules of RFQ
-makers (rfq_makers.py).
+makers (rfq_makers.py), what the exchange is told from outside (live_data.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from typing import Any
 
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
-from mockexchange.control.kalshi import block_trades, communications, historical, rest_lag, rfq_batches, rfq_makers
+from mockexchange.control.kalshi import (
+    block_trades,
+    communications,
+    historical,
+    live_data,
+    rest_lag,
+    rfq_batches,
+    rfq_makers,
+)
 from mockexchange.control.kalshi import fcm as kalshi_fcm
 from mockexchange.control.kalshi import markets as kalshi_markets
 from mockexchange.control.kalshi import order_groups as kalshi_order_groups
@@ -29,9 +37,11 @@ from mockexchange.core.kalshi import (
     block_trade_commands,
     fcm_commands,
     fill_commands,
+    incentive_commands,
     key_commands,
     lag_commands,
     market_commands,
+    milestone_commands,
     order_commands,
     order_group_commands,
     rfq_batch_commands,
@@ -39,6 +49,8 @@ from mockexchange.core.kalshi import (
     rfq_maker_commands,
     seeded_order_commands,
     subaccount_commands,
+    target_commands,
+    weather_commands,
 )
 
 
@@ -137,6 +149,13 @@ class KalshiOperations:
     delete_batch_quote = operation(rfq_batch_commands.DeleteBatchQuote, rfq_batches.batch_quote_json)
     accept_rfq_batch = operation(rfq_batch_commands.AcceptRfqBatch, rfq_batches.quotes_json)
     confirm_batch_quote = operation(rfq_batch_commands.ConfirmBatchQuote, rfq_batches.batch_quote_json)
+    # What the exchange is told from outside: milestones and their live data, structured targets, incentive
+    # programs, a city's weather index (control/kalshi/live_data.py)
+    set_milestone = operation(milestone_commands.SetMilestone, live_data.milestone_json)
+    set_live_data = operation(milestone_commands.SetLiveData, live_data.every_field)
+    set_structured_target = operation(target_commands.SetStructuredTarget, live_data.target_json)
+    set_incentive_program = operation(incentive_commands.SetIncentiveProgram, live_data.every_field)
+    set_weather_index = operation(weather_commands.SetWeatherIndex, as_is)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 

@@ -26,16 +26,20 @@ from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import FillLog
+from mockexchange.core.kalshi.incentive_programs import IncentiveState
 from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
+from mockexchange.core.kalshi.milestones import MilestoneState
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rfq_batch_state import RfqBatchState
 from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
 from mockexchange.core.kalshi.rfq_state import CommunicationsState
 from mockexchange.core.kalshi.store import PositionStore
+from mockexchange.core.kalshi.structured_targets import TargetState
 from mockexchange.core.kalshi.subaccount_records import SubaccountState
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.kalshi.usage_levels import UsageLevels
+from mockexchange.core.kalshi.weather_index import WeatherState
 from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.order_groups import OrderGroup
 from mockexchange.core.stepping import StateLock
@@ -105,6 +109,13 @@ class LedgerState:
     communications: CommunicationsState = field(default_factory=CommunicationsState)  # RFQs, quotes (rfq_state.py)
     block_trades: BlockTradeState = field(default_factory=BlockTradeState)  # block trade proposals (block_trades.py)
     rfq_batches: RfqBatchState = field(default_factory=RfqBatchState)  # RFQ batches, batch quotes (rfq_batch_state.py)
+    # What the exchange is told from outside: milestones and their live data, structured targets, incentive
+    # programs, each city's weather index (milestones.py, structured_targets.py, incentive_programs.py,
+    # weather_index.py)
+    milestones: MilestoneState = field(default_factory=MilestoneState)
+    structured_targets: TargetState = field(default_factory=TargetState)
+    incentive_programs: IncentiveState = field(default_factory=IncentiveState)
+    weather: WeatherState = field(default_factory=WeatherState)
 
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
@@ -173,6 +184,8 @@ class LedgerState:
         self.communications.clear()
         self.block_trades.clear()
         self.rfq_batches.clear()
+        for told in (self.milestones, self.structured_targets, self.incentive_programs, self.weather):
+            told.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()

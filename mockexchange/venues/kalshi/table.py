@@ -42,8 +42,10 @@ from mockexchange.venues.kalshi import (
     fcm_lists,
     historical,
     history,
+    incentive_programs,
     instance_transfers,
     legacy_orders,
+    live_data,
     market_data,
     markets,
     order_groups,
@@ -52,6 +54,8 @@ from mockexchange.venues.kalshi import (
     positions,
     rfq_batches,
     subaccounts,
+    targets_and_milestones,
+    weather,
 )
 from mockexchange.venues.kalshi.bodies import Body
 
@@ -213,6 +217,23 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation.data("/series", "GetSeriesList", catalogue.get_series_list),
     Operation.data("/series/{series_ticker}", "GetSeries", catalogue.get_series),
     Operation.data("/exchange/status", "GetExchangeStatus", market_data.get_exchange_status),
+    # what the exchange is told from outside (public): milestones and their live data, a city's weather index,
+    # structured targets, incentive programs
+    Operation.data("/milestones", "GetMilestones", targets_and_milestones.get_milestones),
+    Operation.data("/milestones/{milestone_id}", "GetMilestone", targets_and_milestones.get_milestone),
+    Operation.data("/live_data/batch", "GetLiveDatas", live_data.get_live_datas),
+    Operation.data("/live_data/milestone/{milestone_id}", "GetLiveDataByMilestone",
+                   live_data.get_live_data_by_milestone),
+    Operation.data("/live_data/milestone/{milestone_id}/game_stats", "GetGameStats", live_data.get_game_stats),
+    Operation.data("/live_data/events/{event_ticker}", "GetEventLiveData", live_data.get_event_live_data),
+    Operation.data("/live_data/weather/{city}", "GetWeatherIndex", weather.get_weather_index),
+    Operation.data("/live_data/weather/{city}/calibrations", "GetWeatherIndexCalibrations",
+                   weather.get_weather_index_calibrations),
+    Operation.data("/live_data/{type}/milestone/{milestone_id}", "GetLiveData", live_data.get_live_data),
+    Operation.data("/structured_targets", "GetStructuredTargets", targets_and_milestones.get_structured_targets),
+    Operation.data("/structured_targets/{structured_target_id}", "GetStructuredTarget",
+                   targets_and_milestones.get_structured_target),
+    Operation.data("/incentive_programs", "GetIncentivePrograms", incentive_programs.get_incentive_programs),
     # an FCM member's desk
     Operation("GET", "/fcm/positions", "GetFCMPositions", positions.get_fcm_positions, READ, member=True),
     Operation("GET", "/fcm/fills", "GetFCMFills", fcm_lists.get_fcm_fills, READ, member=True),
