@@ -111,6 +111,14 @@ class AccountValues:
     counterparty_user_ids: tuple[str, ...] = ()
     block_trade_proposal_ids: tuple[str, ...] = ()
     block_trade_expirations: tuple[str, ...] = ()
+    # What the exchange is told from outside (refinements.LIVE_DATA_VALUES, which says what each is).
+    milestone_ids: tuple[str, ...] = ()
+    live_milestone_ids: tuple[str, ...] = ()
+    live_data_types: tuple[str, ...] = ()
+    typed_milestone_ids: tuple[str, ...] = ()
+    live_event_tickers: tuple[str, ...] = ()
+    weather_cities: tuple[str, ...] = ()
+    structured_target_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

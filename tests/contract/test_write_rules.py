@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from mockexchange.schema.refinements import COMMUNICATIONS_VALUES, MARKET_VALUES, ORDER_VALUES, refine
+from mockexchange.schema.refinements import (
+    COMMUNICATIONS_VALUES,
+    LIVE_DATA_VALUES,
+    MARKET_VALUES,
+    ORDER_VALUES,
+    refine,
+)
 from mockexchange.schema.refs import operations_by_id, resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.schema.write_rules import (
@@ -44,7 +50,9 @@ FULL = AccountValues(
     own_quote_ids=("q-4",), own_pair_rfq_ids=("r-6",), own_pair_quote_ids=("q-5",), accepted_quote_ids=("q-6",),
     accepted_pair_rfq_ids=("r-7",), accepted_pair_quote_ids=("q-7",), own_user_ids=("u-1",),
     counterparty_user_ids=("u-2",), block_trade_proposal_ids=("b-1",),
-    block_trade_expirations=("2026-01-02T03:04:05Z",),
+    block_trade_expirations=("2026-01-02T03:04:05Z",), milestone_ids=("m-1", "m-2"), live_milestone_ids=("m-1",),
+    live_data_types=("football_game",), typed_milestone_ids=("m-1",), live_event_tickers=("E",),
+    weather_cities=("miami",), structured_target_ids=("t-1",),
 )  # fmt: skip
 
 
@@ -82,7 +90,7 @@ def test_refining_changes_no_shared_component_and_not_the_slice() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ACCOUNT_VALUES + MARKET_VALUES + ORDER_VALUES + COMMUNICATIONS_VALUES,
+    ACCOUNT_VALUES + MARKET_VALUES + ORDER_VALUES + COMMUNICATIONS_VALUES + LIVE_DATA_VALUES,
     ids=lambda v: f"{'+'.join(v.operations)}.{v.field}",
 )
 def test_account_values_are_drawn_when_given_and_their_absence_is_said(value) -> None:
