@@ -2,7 +2,8 @@
 programs"): milestones and their live data, structured targets, incentive programs and a city's weather index, set
 over the admin API and read over real HTTP from the public routes, one mock for the module: each read equals what
 was set, the filters and pages, an incentive program's status moving with the exchange clock, the weather window,
-the refusals (Kalshi's at the routes, the admin API's for what does not link to the mock's markets)."""
+the refusals (Kalshi's at the routes, the admin API's for what does not link to the mock's markets), and each read
+charged as the market data reads are."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ import httpx
 import pytest
 from module_mocks import fresh, module_mock
 
-from mockexchange.core.clock import unix_ms
+from mockexchange.core.clock import ManualClock, unix_ms
 from mockexchange.server import MockServer
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 EVENT, OTHER_EVENT = "KXNFLGAME-26NOV02BUFKC", "KXNFLTOTAL-26NOV02BUFKC"
 MARKET = f"{EVENT}-KC"
 
-server_fixture = module_mock("server", T0)
+server_fixture = module_mock("server", T0, wall_clock=ManualClock(T0))  # (the rate buckets refill on it: never)
 
 
 @pytest.fixture(scope="module")
@@ -331,3 +332,20 @@ def test_weather_refusals(mock: MockServer, http: httpx.Client) -> None:
     ):  # fmt: skip
         refused = admin(http, "weather", body)
         assert refused.status_code == 400 and says in refused.json()["error"], body
+
+
+# -- rate limits ------------------------------------------------------------------------------------------------------
+
+EVERY_READ = ("/milestones?limit=1", "/milestones/m", "/live_data/milestone/m", "/live_data/x/milestone/m",
+              "/live_data/batch?milestone_ids=m", "/live_data/milestone/m/game_stats", f"/live_data/events/{EVENT}",
+              "/live_data/weather/miami", "/live_data/weather/miami/calibrations", "/structured_targets",
+              "/structured_targets/t", "/incentive_programs")  # fmt: skip
+
+
+def test_each_read_is_charged_as_the_market_data_reads_are(mock: MockServer, http: httpx.Client) -> None:
+    mock.set_rate_limit_tier("basic")  # 200 read tokens, 10 a read, none refilled on the manual clock's second
+    try:
+        answers = [http.get(f"/trade-api/v2{EVERY_READ[i % 12]}").status_code for i in range(21)]
+        assert 429 not in answers[:20] and answers[20] == 429, answers  # each of the twelve paid its ten tokens
+    finally:
+        mock.set_rate_limit_tier("off")

@@ -50,12 +50,20 @@ class ParameterRule:
     operations: tuple[str, ...]
     name: str
     reason: str
-    schema: dict[str, Any] = field(default_factory=dict)  # merged into the parameter's schema
+    # merged into the parameter's schema (`narrowed_schema`): a keyword given None is the published one lifted
+    schema: dict[str, Any] = field(default_factory=dict)
     required: bool | None = None
     # False: whether a value breaks it depends on the server's state (cursors it issued, the key's binding), so the
     # request journal cannot judge a request by it; the contract check still generates inputs by it.
     from_request: bool = True
     location: str = "query"
+
+
+def narrowed_schema(schema: dict[str, Any], rule: ParameterRule) -> dict[str, Any]:
+    """A parameter's schema with the rule's merged in; a keyword the rule gives None is dropped (a published `format`
+    the server does not hold to, as Go's binder takes a date where the spec says a date-time)."""
+    merged = {**schema, **rule.schema}
+    return {keyword: value for keyword, value in merged.items() if value is not None}
 
 
 def subaccount_rule(operations: tuple[str, ...], tag: str = " (lte)") -> ParameterRule:
@@ -479,7 +487,7 @@ PARAMETER_RULES += (
     ParameterRule(
         ("GetMilestones",), "minimum_start_date", "an RFC 3339 time or a date alone (Go's binder takes both); empty "
         "counts as absent; another text is a 400 (a format error)",
-        {"anyOf": [{"format": "date-time"}, {"format": "date"}, {"maxLength": 0}]},
+        {"format": None, "anyOf": [{"format": "date-time"}, {"format": "date"}, {"maxLength": 0}]},
     ),
     empty_is_absent(("GetIncentivePrograms",), "status", "all", ("all", "active", "upcoming", "closed", "paid_out")),
     empty_is_absent(("GetIncentivePrograms",), "type", "all",
@@ -555,7 +563,7 @@ def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> 
             parameter = _inline_parameter(spec, operation, rule.name, rule.location)
             if parameter is None:
                 continue
-            parameter["schema"] = {**_resolve(spec, parameter.get("schema", {})), **rule.schema}
+            parameter["schema"] = narrowed_schema(_resolve(spec, parameter.get("schema", {})), rule)
             if rule.required is not None:
                 parameter["required"] = rule.required
     for status_rule in STATUS_RULES:

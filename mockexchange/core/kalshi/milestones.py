@@ -56,10 +56,10 @@ class MilestoneState:
         for key in self.order.islice(start):
             yield records[key[1]]
 
-    def of_event(self, event_ticker: str) -> list[MilestoneRecord]:
-        """The milestones naming the event (related or primary), in order."""
-        ids = self.by_event.get(event_ticker, ())
-        return sorted((self.records[i] for i in ids), key=lambda record: record.key)
+    def of_event(self, event_ticker: str, after: Key | None = None) -> list[MilestoneRecord]:
+        """The milestones naming the event (related or primary), in order, from the one after `after`."""
+        found = sorted((self.records[i] for i in self.by_event.get(event_ticker, ())), key=lambda record: record.key)
+        return found if after is None else [record for record in found if record.key > after]
 
 
 class Milestones:

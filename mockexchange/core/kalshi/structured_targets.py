@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,6 +44,12 @@ class TargetState:
         start = 0 if after is None else self.order.bisect_right(after)
         for target_id in self.order.islice(start):
             yield self.records[target_id]
+
+    def named(self, ids: Iterable[str], after: str | None = None) -> Iterator[TargetRecord]:
+        """The targets of `ids` that are kept, each once, in id order, from the one after `after`."""
+        for target_id in sorted(set(ids)):
+            if target_id in self.records and (after is None or target_id > after):
+                yield self.records[target_id]
 
 
 class StructuredTargets:

@@ -56,13 +56,13 @@ def get_live_data(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
 
 def get_live_datas(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
     player_stats = parse_query(GET_LIVE_DATAS, PLAYER_STATS, values)["include_player_stats"]
-    ids = list(dict.fromkeys(values.every("milestone_ids")))
-    if not ids:
+    asked = values.every("milestone_ids")
+    if not asked:
         raise param_error(GET_LIVE_DATAS, "MilestoneIds", "required", "milestone_ids is required (milestone_ids=A&...)")
-    if len(values.every("milestone_ids")) > MAX_MILESTONE_IDS:
+    if len(asked) > MAX_MILESTONE_IDS:
         raise param_error(GET_LIVE_DATAS, "MilestoneIds", "max", f"milestone_ids takes at most {MAX_MILESTONE_IDS}")
     with ctx.ledger.reading() as ledger:
-        found = (_live(ledger, milestone_id, player_stats) for milestone_id in ids)
+        found = (_live(ledger, milestone_id, player_stats) for milestone_id in dict.fromkeys(asked))
         return {"live_datas": [row for row in found if row is not None]}
 
 

@@ -12,7 +12,7 @@ one the mock issued for these filters starts from the first page, as Kalshi's ma
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from mockexchange.core.clock import unix_us
@@ -62,9 +62,7 @@ def get_milestones(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
     event = values["related_event_ticker"]
     with ctx.ledger.reading() as ledger:
         kept = ledger.state.milestones
-        records: Iterable[MilestoneRecord] = (
-            kept.listed(after) if event is None else (r for r in kept.of_event(event) if after is None or r.key > after)
-        )  # fmt: skip
+        records: Iterable[MilestoneRecord] = kept.listed(after) if event is None else kept.of_event(event, after)
         page, more = cursors.one_page((r for r in records if _milestone_matches(r, values)), values["limit"])
         last = page[-1].key if more else None
         return {
@@ -107,10 +105,8 @@ def get_structured_targets(ctx: KalshiContext, key: Any, query: Any) -> dict[str
     after = cursors.decode_param(GET_STRUCTURED_TARGETS, values["cursor"], filters, 1, lenient=True)
     with ctx.ledger.reading() as ledger:
         kept = ledger.state.structured_targets
-        records: Iterator[TargetRecord] = (
-            kept.listed(after[0] if after else None) if not ids
-            else (kept.records[i] for i in filters["ids"] if i in kept.records and (after is None or i > after[0]))
-        )  # fmt: skip
+        start = after[0] if after else None
+        records = kept.named(ids, start) if ids else kept.listed(start)
         found = (
             r for r in records
             if (kind is None or r.target.type == kind) and (competition is None or _in_competition(r, competition))
