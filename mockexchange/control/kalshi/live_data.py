@@ -7,14 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.core.commands import Command, declared
+from mockexchange.control.answers import every_field
 from mockexchange.core.kalshi.milestones import MilestoneRecord
 from mockexchange.core.kalshi.structured_targets import TargetRecord
-
-
-def every_field(command: Command) -> dict[str, Any]:
-    """The command's plain values, every field (a default too; null: not given)."""
-    return {field.name: field.write(getattr(command, field.attribute)) for field in declared(type(command))}
 
 
 def milestone_json(record: MilestoneRecord) -> dict[str, Any]:

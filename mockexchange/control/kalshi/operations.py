@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import partialmethod
 from typing import Any
 
+from mockexchange.control.answers import every_field
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
 from mockexchange.control.kalshi import (
@@ -152,9 +153,9 @@ class KalshiOperations:
     # What the exchange is told from outside: milestones and their live data, structured targets, incentive
     # programs, a city's weather index (control/kalshi/live_data.py)
     set_milestone = operation(milestone_commands.SetMilestone, live_data.milestone_json)
-    set_live_data = operation(milestone_commands.SetLiveData, live_data.every_field)
+    set_live_data = operation(milestone_commands.SetLiveData, every_field)
     set_structured_target = operation(target_commands.SetStructuredTarget, live_data.target_json)
-    set_incentive_program = operation(incentive_commands.SetIncentiveProgram, live_data.every_field)
+    set_incentive_program = operation(incentive_commands.SetIncentiveProgram, every_field)
     set_weather_index = operation(weather_commands.SetWeatherIndex, as_is)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
