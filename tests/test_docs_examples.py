@@ -41,6 +41,7 @@ BLOCKS = all_blocks()
 TESTED = [b for b in BLOCKS if b.language in RUN | CHECK and b.skipped is None]
 SCENARIO_KEYS = {
     "scenario", "description", "settings", "users", "series", "events", "markets", "positions", "deribit", "steps",
+    "milestones", "live_data", "structured_targets", "incentive_programs", "weather",
 }  # fmt: skip
 # A scenario's `public_key_file` names the reader's own file: the shipped public key stands in for it.
 PUBLIC_KEY = (ROOT / "mockexchange" / "scenario" / "library" / "keys" / "bob.pub.pem").read_text()

@@ -188,7 +188,7 @@ def test_an_unsigned_request_is_journaled_without_a_key(mock) -> None:
 
 
 def test_an_unknown_path_and_an_unknown_method(mock, client) -> None:
-    assert client.get("/trade-api/v2/milestones?status=resting").status_code == 404
+    assert client.get("/trade-api/v2/widgets?status=resting").status_code == 404
     assert client.post(POSITIONS).status_code == 405
     unknown, method = journal(mock)["requests"]
     assert unknown["operation"] is None and unknown["status"] == 404
@@ -196,7 +196,7 @@ def test_an_unknown_path_and_an_unknown_method(mock, client) -> None:
     assert unknown["problems"] == [
         {
             "rule": "operation.unknown",
-            "detail": "GET /trade-api/v2/milestones: no operation of the schema has this path",
+            "detail": "GET /trade-api/v2/widgets: no operation of the schema has this path",
         }
     ]
     assert method["method"] == "POST" and method["status"] == 405 and rules(method) == ["operation.method"]

@@ -74,11 +74,12 @@ STEP_KINDS = (
     "deribit_deposit, deribit_fill, deribit_funding_rate, deribit_historical_volatility, deribit_order, "
     "deribit_place_order, deribit_platform_status, deribit_withdrawal, determine, exchange_schedule, exchange_status, "
     "fault, fcm_blocked_category, fcm_daily_cap, fcm_error_account, fcm_position_transfer, fcm_subtrader, fee_change, "
-    "fill, historical_cutoff, index_path, index_price, intra_exchange_transfer, mark_price, market, "
-    "multivariate_collection, order, pause_market, perp_cancel_order, perp_corporate_action, perp_exit_trigger, "
-    "perp_mark_path, perp_market, perp_marks, perp_place_order, perp_risk_parameters, perp_update_market, "
-    "place_order, price_value, remove_rfq_maker, resume_market, rfq_maker, settle, subaccount, subaccount_netting, "
-    "subaccount_transfer, target_balance_allocation, update_market, volatility, wait, withdrawal, ws_close"
+    "fill, historical_cutoff, incentive_program, index_path, index_price, intra_exchange_transfer, live_data, "
+    "mark_price, market, milestone, multivariate_collection, order, pause_market, perp_cancel_order, "
+    "perp_corporate_action, perp_exit_trigger, perp_mark_path, perp_market, perp_marks, perp_place_order, "
+    "perp_risk_parameters, perp_update_market, place_order, price_value, remove_rfq_maker, resume_market, rfq_maker, "
+    "settle, structured_target, subaccount, subaccount_netting, subaccount_transfer, target_balance_allocation, "
+    "update_market, volatility, wait, weather_index, withdrawal, ws_close"
 )
 
 
@@ -188,7 +189,8 @@ def test_broken_yaml_a_missing_file_and_the_wrong_shape(tmp_path):
     ]
     assert errors_of(tmp_path, "- a list\n") == [
         "1: must be a mapping with fields scenario, description, settings, users, series, events, markets, "
-        "multivariate_collections, positions, rfq_makers, deribit, steps"
+        "multivariate_collections, positions, rfq_makers, milestones, live_data, structured_targets, "
+        "incentive_programs, weather, deribit, steps"
     ]
     assert errors_of(tmp_path, "users: {user_id: a}\nsteps: 3\n") == [
         "1: users: must be a list",

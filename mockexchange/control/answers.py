@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from mockexchange.core.commands import Command, declared
+
 Spell = Callable[[Decimal], str]
 
 
@@ -35,3 +37,9 @@ def _plain(value: Any, spell: Spell) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return spell(value) if isinstance(value, Decimal) else value
+
+
+def every_field(command: Command) -> dict[str, Any]:
+    """A command's plain values, every field (a default too; null: not given), as its kinds write them: the answer
+    of a record kept as the command that set it."""
+    return {field.name: field.write(getattr(command, field.attribute)) for field in declared(type(command))}

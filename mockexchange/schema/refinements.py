@@ -50,12 +50,20 @@ class ParameterRule:
     operations: tuple[str, ...]
     name: str
     reason: str
-    schema: dict[str, Any] = field(default_factory=dict)  # merged into the parameter's schema
+    # merged into the parameter's schema (`narrowed_schema`): a keyword given None is the published one lifted
+    schema: dict[str, Any] = field(default_factory=dict)
     required: bool | None = None
     # False: whether a value breaks it depends on the server's state (cursors it issued, the key's binding), so the
     # request journal cannot judge a request by it; the contract check still generates inputs by it.
     from_request: bool = True
     location: str = "query"
+
+
+def narrowed_schema(schema: dict[str, Any], rule: ParameterRule) -> dict[str, Any]:
+    """A parameter's schema with the rule's merged in; a keyword the rule gives None is dropped (a published `format`
+    the server does not hold to, as Go's binder takes a date where the spec says a date-time)."""
+    merged = {**schema, **rule.schema}
+    return {keyword: value for keyword, value in merged.items() if value is not None}
 
 
 def subaccount_rule(operations: tuple[str, ...], tag: str = " (lte)") -> ParameterRule:
@@ -366,6 +374,27 @@ COMBINATION_RULES: tuple[CombinationRule, ...] = (
 )
 
 
+def _one_weather_window(query: dict[str, Any]) -> dict[str, Any]:
+    """GetWeatherIndex's window: `last_sec` alone, or `from` with `to` (not after it), or `to` alone."""
+    if "last_sec" in query:
+        return {k: v for k, v in query.items() if k not in ("from", "to")}
+    if "from" in query and "to" not in query:
+        return {**query, "to": query["from"]}
+    if "from" in query and query["from"] > query["to"]:
+        return {**query, "from": query["to"], "to": query["from"]}
+    return query
+
+
+COMBINATION_RULES += (
+    CombinationRule(
+        ("GetWeatherIndex",),
+        "last_sec excludes from and to (a 400, excluded_with), from needs to (required_with) and may not be after it "
+        "(ltefield)",
+        _one_weather_window,
+    ),
+)
+
+
 def valid_combination(operation_id: str, query: dict[str, Any]) -> dict[str, Any]:
     """A positive case's query as sent: the combinations `COMBINATION_RULES` forbid taken apart."""
     for rule in COMBINATION_RULES:
@@ -497,6 +526,49 @@ STATUS_RULES += (
     StatusRule(QUOTE_WRITES, "403", "a quote's write by the party that may not make it (accepting one's own quote) is "
                "a 403"),
 )  # fmt: skip
+# What the exchange is told from outside (issue 55): milestones and their live data, the weather index, structured
+# targets, incentive programs; public reads, charged as the market data's.
+LIVE_DATA_READS = (
+    "GetMilestones", "GetMilestone", "GetLiveDataByMilestone", "GetLiveData", "GetLiveDatas", "GetGameStats",
+    "GetEventLiveData", "GetWeatherIndex", "GetWeatherIndexCalibrations", "GetStructuredTargets",
+    "GetStructuredTarget", "GetIncentivePrograms",
+)  # fmt: skip
+PARAMETER_RULES += (
+    ParameterRule(("GetLiveDatas",), "milestone_ids", "at least one milestone id; none is a 400 (required)",
+                  {"minItems": 1}),
+    ParameterRule(("GetWeatherIndex",), "last_sec", "seconds to now, not negative; a negative one is a 400 (gte)",
+                  {"minimum": 0}),
+    ParameterRule(
+        ("GetMilestones",), "minimum_start_date", "an RFC 3339 time or a date alone (Go's binder takes both); empty "
+        "counts as absent; another text is a 400 (a format error)",
+        {"format": None, "anyOf": [{"format": "date-time"}, {"format": "date"}, {"maxLength": 0}]},
+    ),
+    empty_is_absent(("GetIncentivePrograms",), "status", "all", ("all", "active", "upcoming", "closed", "paid_out")),
+    empty_is_absent(("GetIncentivePrograms",), "type", "all",
+                    ("all", "liquidity", "volume", "margin_maker_volume", "margin_taker_volume")),
+)  # fmt: skip
+STATUS_RULES += (
+    StatusRule(("GetLiveDataByMilestone", "GetLiveData", "GetLiveDatas", "GetStructuredTargets"), "400",
+               "a parameter that does not parse or is out of its bounds is a 400, as on every read"),
+    StatusRule(LIVE_DATA_READS, "429", "they are charged as the market data reads are (rate limits)"),
+)  # fmt: skip
+# Their path values: drawn from what the server lists (contract/kalshi/discovery.py's `find_live_data`; the suites'
+# seeded ones); one live data's type with its milestone, for the path that names both. (The batch read's ids are
+# not: it answers an unknown one by leaving it out, so no id is invalid.)
+LIVE_DATA_VALUES: tuple[AccountValue, ...] = (
+    AccountValue(("GetMilestone",), "path:milestone_id", "milestone_ids", "a milestone the server lists"),
+    AccountValue(("GetLiveDataByMilestone", "GetGameStats"), "path:milestone_id", "live_milestone_ids",
+                 "a milestone with live data"),
+    AccountValue(("GetLiveData",), "path:type", "live_data_types", "a live data's type"),
+    AccountValue(("GetLiveData",), "path:milestone_id", "typed_milestone_ids",
+                 "the milestone whose live data is of that type"),
+    AccountValue(("GetEventLiveData",), "path:event_ticker", "live_event_tickers",
+                 "an event one of whose milestones has live data"),
+    AccountValue(("GetWeatherIndex", "GetWeatherIndexCalibrations"), "path:city", "weather_cities",
+                 "a city whose weather index the server keeps"),
+    AccountValue(("GetStructuredTarget",), "path:structured_target_id", "structured_target_ids",
+                 "a structured target the server lists"),
+)  # fmt: skip
 # Paginated operations: their 200 responses link to the next page (the cursor), so stateful runs walk cursors.
 PAGINATED: tuple[str, ...] = (
     "GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals",
@@ -508,6 +580,14 @@ PAGINATED += ("GetHistoricalMarkets", "GetTradesHistorical")
 PAGINATED += ("GetMultivariateEventCollections", "GetMultivariateEvents")
 PAGINATED += ("GetOrders",)
 PAGINATED += COMMUNICATIONS_LISTS
+PAGINATED += ("GetMilestones", "GetStructuredTargets", "GetIncentivePrograms")
+# The field of a page that holds the next page's cursor, where it is not `cursor`.
+CURSOR_FIELDS = {"GetIncentivePrograms": "next_cursor"}
+
+
+def cursor_field(operation_id: str) -> str:
+    """The field of the operation's page that holds the next page's cursor (the query's is always `cursor`)."""
+    return CURSOR_FIELDS.get(operation_id, "cursor")
 
 
 def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> dict[str, Any]:
@@ -539,7 +619,7 @@ def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> 
             parameter = _inline_parameter(spec, operation, rule.name, rule.location)
             if parameter is None:
                 continue
-            parameter["schema"] = {**_resolve(spec, parameter.get("schema", {})), **rule.schema}
+            parameter["schema"] = narrowed_schema(_resolve(spec, parameter.get("schema", {})), rule)
             if rule.required is not None:
                 parameter["required"] = rule.required
     for status_rule in STATUS_RULES:
@@ -554,6 +634,7 @@ def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> 
     _draw_from(spec, operations, account, MARKET_VALUES)
     _draw_from(spec, operations, account, ORDER_VALUES)
     _draw_from(spec, operations, account, COMMUNICATIONS_VALUES)
+    _draw_from(spec, operations, account, LIVE_DATA_VALUES)
     _refine_writes(spec, operations, account)
     return spec
 
@@ -568,6 +649,7 @@ def describe() -> list[str]:
     lines += value_lines(MARKET_VALUES, "what the kit found listed")
     lines += value_lines(ORDER_VALUES, "the orders the kit found or placed")
     lines += value_lines(COMMUNICATIONS_VALUES, "the RFQs and quotes the kit found")
+    lines += value_lines(LIVE_DATA_VALUES, "the milestones, live data, targets and weather cities the kit found")
     lines.append(f"{', '.join(ACCEPTING_READS)}: {ACCEPTING}")
     return lines + describe_writes()
 
@@ -737,5 +819,5 @@ def _add_next_page_link(spec: dict[str, Any], operation: dict[str, Any]) -> None
     if "$ref" in ok:  # a shared response: give this operation its own copy to hold the link
         ok = operation["responses"]["200"] = _resolve(spec, ok)
     # Only the cursor: it carries the filters it was minted for.
-    parameters = {"cursor": "$response.body#/cursor"}
+    parameters = {"cursor": f"$response.body#/{cursor_field(operation['operationId'])}"}
     ok.setdefault("links", {})["next_page"] = {"operationId": operation["operationId"], "parameters": parameters}

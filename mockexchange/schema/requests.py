@@ -32,7 +32,7 @@ import orjson
 from mockexchange.core.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 from mockexchange.core.numbers import INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
 from mockexchange.schema.frames import message_payloads, payload_validator
-from mockexchange.schema.refinements import PARAMETER_RULES
+from mockexchange.schema.refinements import PARAMETER_RULES, narrowed_schema
 from mockexchange.schema.refs import operations_by_id, resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_published_kalshi, load_spec
 
@@ -89,7 +89,7 @@ class RestRules:
                     name,
                     bool(declared.get("required")),
                     schema,
-                    {**schema, **rule.schema} if rule else None,
+                    narrowed_schema(schema, rule) if rule else None,
                     rule.reason if rule else "",
                 )
             found = SpecOperation(operation_id, parameters, path)

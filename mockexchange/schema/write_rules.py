@@ -118,6 +118,14 @@ class AccountValues:
     listed_collections: tuple[str, ...] = ()
     combo_collections: tuple[str, ...] = ()
     combo_legs: tuple[dict[str, str], ...] = ()
+    # What the exchange is told from outside (refinements.LIVE_DATA_VALUES, which says what each is).
+    milestone_ids: tuple[str, ...] = ()
+    live_milestone_ids: tuple[str, ...] = ()
+    live_data_types: tuple[str, ...] = ()
+    typed_milestone_ids: tuple[str, ...] = ()
+    live_event_tickers: tuple[str, ...] = ()
+    weather_cities: tuple[str, ...] = ()
+    structured_target_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,9 @@ from mockexchange.version import __version__
 #     values (`price_feeds`), its fee changes (`fee_changes`), when its users' data last changed (`user_data_updated`)
 #     and its multivariate collections and combo markets (`multivariate`); an event keeps its metadata (images, its
 #     sports competition and scope, its markets' details), an RFQ its combo's; the exchange's status keeps its schedule
-#     and its timer (`ExchangeStatus.schedule`, `hours_due`).
+#     and its timer (`ExchangeStatus.schedule`, `hours_due`); the ledger
+#     keeps what it is told from outside (`milestones` and their live data, `structured_targets`,
+#     `incentive_programs`, each city's weather index, `weather`).
 LAYOUT = 43
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from mockexchange.contract.kalshi.slicing import parsed_once
-from mockexchange.schema.refinements import COMMUNICATIONS_VALUES, MARKET_VALUES, ORDER_VALUES, refine
+from mockexchange.schema.refinements import (
+    COMMUNICATIONS_VALUES,
+    LIVE_DATA_VALUES,
+    MARKET_VALUES,
+    ORDER_VALUES,
+    refine,
+)
 from mockexchange.schema.refs import operations_by_id, resolve
 from mockexchange.schema.specs import kalshi_slice_path
 from mockexchange.schema.write_rules import (
@@ -48,6 +54,9 @@ FULL = AccountValues(
     counterparty_user_ids=("u-2",), block_trade_proposal_ids=("b-1",),
     block_trade_expirations=("2026-01-02T03:04:05Z",), listed_collections=("C-R",), combo_collections=("C-R",),
     combo_legs=({"market_ticker": "M-1", "event_ticker": "E", "side": "yes"},),
+    milestone_ids=("m-1", "m-2"), live_milestone_ids=("m-1",),
+    live_data_types=("football_game",), typed_milestone_ids=("m-1",), live_event_tickers=("E",),
+    weather_cities=("miami",), structured_target_ids=("t-1",),
 )  # fmt: skip
 
 
@@ -85,7 +94,7 @@ def test_refining_changes_no_shared_component_and_not_the_slice() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ACCOUNT_VALUES + MARKET_VALUES + ORDER_VALUES + COMMUNICATIONS_VALUES,
+    ACCOUNT_VALUES + MARKET_VALUES + ORDER_VALUES + COMMUNICATIONS_VALUES + LIVE_DATA_VALUES,
     ids=lambda v: f"{'+'.join(v.operations)}.{v.field}",
 )
 def test_account_values_are_drawn_when_given_and_their_absence_is_said(value) -> None:

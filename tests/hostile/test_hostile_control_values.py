@@ -99,6 +99,25 @@ VALID: dict[str, dict[str, Any]] = {
                       "spread": "0.02", "max_contracts": "10", "quote_delay_s": 1, "confirm": True,
                       "confirm_delay_s": 0.5, "rest_remainder": False, "subaccount": 0},
     "remove_rfq_maker": {"rule": "r1"},
+    # what the exchange is told from outside: on the event EV and its market EV-A; m1 for its live data
+    "set_milestone": {"category": "Sports", "type": "football_game", "start_date": "2026-01-02T18:00:00+00:00",
+                      "milestone_id": "m9", "title": "t", "notification_message": "n",
+                      "end_date": "2026-01-02T21:00:00+00:00", "related_event_tickers": ["EV"],
+                      "primary_event_tickers": ["EV"], "source_id": "s", "source_ids": {"sr": "1"},
+                      "details": {"status": "live"}},
+    "set_live_data": {"milestone_id": "m1", "details": {"home_points": 7}, "type": "football_game",
+                      "player_stats": {"p": {"yds": 1}}, "game_stats": [{"events": [{"play": "kick"}]}],
+                      "is_historical": False, "default_range": "1h", "range_options": ["1h"]},
+    "set_structured_target": {"name": "Chiefs", "type": "football_team", "structured_target_id": "t9",
+                              "details": {"league": "NFL"}, "source_id": "s", "source_ids": {"sr": "2"}},
+    "set_incentive_program": {"market_ticker": "EV-A", "incentive_type": "volume",
+                              "start_date": "2026-01-02T00:00:00+00:00", "end_date": "2026-02-01T00:00:00+00:00",
+                              "period_reward": 100, "incentive_program_id": "p9", "incentive_description": "d",
+                              "paid_out": False, "discount_factor_bps": 10, "target_size_fp": "10",
+                              "max_reward_per_account": 5},
+    "set_weather_index": {"city": "miami", "points": [{"t": 60_000, "status": "normal", "v": "70.25"}],
+                          "calibrations": [{"config_version": "v1", "effective_at_ms": 0,
+                                            "stations": [{"station_id": "K", "weight": "1", "offset_c": "0"}]}]},
     "advance_clock": {"seconds": 60},
     "create_deribit_account": {"user_id": "dn", "balances": {"BTC": "1"}, "account_id": 77, "username": "dn"},
     "create_deribit_subaccount": {"user_id": "d1", "balances": {"BTC": "1"}, "subaccount_id": 78, "username": "s"},
@@ -346,6 +365,7 @@ def seed_users(control: Control) -> None:
     control.accept_rfq_batch("q1", "b2", "yes", [{"rfq_id": "c2", "bid": "0.40"}])
     control.set_multivariate_collection("KXMVEV-R", [{"ticker": "EV"}])
     control.create_market_in_collection("k1", "KXMVEV-R", COMBO)
+    control.set_milestone("Sports", "football_game", "2026-01-02T18:00:00+00:00", "m1")  # for set_live_data
 
 
 def seed_deribit(control: Control) -> None:

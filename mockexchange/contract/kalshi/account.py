@@ -1,5 +1,6 @@
 """The account the schema suites read on a mock: an FCM member with positions over many events, settlements,
-transfers in every status and two subtraders, so that every operation has pages to walk and every list has rows;
+transfers in every status and two subtraders, so that every operation has pages to walk and every list has rows,
+and milestones, live data, structured targets, incentive programs and a weather index for the reads of them;
 and, for the writes (`seed_writes`), what makes a valid write succeed: cash in each of the 63 numbered subaccounts,
 the Premier usage level, keys and order groups to delete, an error account for position transfers (`VALUES` names
 them for the kit)."""
@@ -7,6 +8,7 @@ them for the kit)."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -17,6 +19,7 @@ from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem,
 from mockexchange.contract.kalshi.orders import place_resting, values_for
 from mockexchange.contract.kalshi.rfq_setup import prepare
 from mockexchange.control import Control
+from mockexchange.core.clock import unix_ms
 from mockexchange.schema.write_rules import NUMBERED_SUBACCOUNTS, AccountValues
 from mockexchange.testing.in_process import InProcess
 from mockexchange.testing.signing import KalshiSigner
@@ -53,6 +56,14 @@ ASKER_KEY_ID = "contract-asker-key"  # the other user's key, for the communicati
 COLLECTION = "KXMVECONTRACT-R"
 COMBO_LEGS = tuple({"market_ticker": f"{event}-T{m}", "event_ticker": event, "side": "yes"}
                    for event in EVENTS[4:8] for m in range(2))  # fmt: skip
+# What the exchange is told from outside (seed_live_data): milestones on the kit's events, two with live data (one's
+# type named by the typed path), structured targets, a weather city (the spec's example, which the kit asks for).
+MILESTONE_IDS = ("contract-milestone-0", "contract-milestone-1", "contract-milestone-2")
+LIVE_MILESTONE_IDS = MILESTONE_IDS[:2]
+LIVE_DATA_TYPE = "football_game"
+LIVE_EVENTS = (EVENTS[4], EVENTS[5], EVENTS[6])  # the live milestones' events, primary first
+TARGET_IDS = tuple(f"contract-target-{i}" for i in range(3))
+WEATHER_CITY = "miami"
 
 
 _key_lock = threading.Lock()
@@ -105,6 +116,13 @@ def values(**orders: tuple) -> AccountValues:
         listed_collections=(COLLECTION,),
         combo_collections=(COLLECTION,),
         combo_legs=COMBO_LEGS,
+        milestone_ids=MILESTONE_IDS,
+        live_milestone_ids=LIVE_MILESTONE_IDS,
+        live_data_types=(LIVE_DATA_TYPE,),
+        typed_milestone_ids=LIVE_MILESTONE_IDS[:1],
+        live_event_tickers=LIVE_EVENTS,
+        weather_cities=(WEATHER_CITY,),
+        structured_target_ids=TARGET_IDS,
     )
 
 
@@ -151,6 +169,7 @@ def seed(control: Control) -> None:
     seed_search(control)
     seed_communications(control)
     seed_multivariate(control)
+    seed_live_data(control)
     seed_key(control)
 
 
@@ -227,6 +246,51 @@ def seed_multivariate(control: Control) -> None:
     events = [{"ticker": event} for event in EVENTS[4:8]]
     control.set_multivariate_collection(COLLECTION, events, title="Contract kit combos", size_min=1, size_max=20)
     control.create_market_in_collection(MEMBER, COLLECTION, list(COMBO_LEGS[:2]))
+
+
+def seed_live_data(control: Control) -> None:
+    """Milestones on the kit's events (two with live data and a play-by-play), structured targets, incentive programs
+    in each status of the exchange clock, and a day of the weather index of `WEATHER_CITY` to now, with its
+    calibrations (its newest minute incomplete, a station's reading on each)."""
+    now = datetime.fromisoformat(control.clock()["exchange_time"])
+    for i, milestone_id in enumerate(MILESTONE_IDS):
+        control.set_milestone(
+            "Sports", LIVE_DATA_TYPE if i < 2 else "basketball_game", (now + timedelta(hours=i)).isoformat(),
+            milestone_id, title=f"Kit game {i}", end_date=(now + timedelta(hours=i + 3)).isoformat(),
+            primary_event_tickers=[EVENTS[4 + i]], related_event_tickers=[EVENTS[4 + i], EVENTS[7]],
+            source_ids={"sportradar": f"sr:match:{i}"}, details={"competition": "Pro Football"},
+        )  # fmt: skip
+    for i, milestone_id in enumerate(LIVE_MILESTONE_IDS):
+        control.set_live_data(
+            milestone_id, details={"status": "live", "home_points": 7 * i, "away_points": 3},
+            player_stats={"kit": {"yards": 10 * i}}, game_stats=[{"events": [{"play": "kickoff"}]}, {"events": []}],
+            is_historical=False, default_range="1h", range_options=["15min", "1h"],
+        )  # fmt: skip
+    for i, target_id in enumerate(TARGET_IDS):
+        control.set_structured_target(f"Kit team {i}", "football_team", target_id, details={"league": "NFL"},
+                                      source_id=f"sr:team:{i}")  # fmt: skip
+    for i, (start, days) in enumerate(((-2, 1), (-1, 30), (1, 7), (-5, 1))):  # closed, active, upcoming, paid out
+        control.set_incentive_program(
+            MARKETS[20 + i], ("liquidity", "volume")[i % 2], (now + timedelta(days=start)).isoformat(),
+            (now + timedelta(days=start + days)).isoformat(), 1_000_000 * (i + 1), f"contract-incentive-{i}",
+            incentive_description=f"Kit incentive {i}", paid_out=i == 3, discount_factor_bps=500,
+            target_size_fp="100", max_reward_per_account=50_000,
+        )  # fmt: skip
+    minute = unix_ms(now) // 60_000 * 60_000
+    reading = {"station_id": "KMIA", "code": "ok", "source": "hf_asos", "temp_f": "81.2345"}
+    points = [{"t": minute - m * 60_000, "status": "normal", "v": f"{80 + m / 100:.2f}", "contributors": 2,
+               "stations": [reading]} for m in range(1, 13)]  # fmt: skip
+    points.append({"t": minute, "status": "incomplete", "stations": [reading | {"code": "pending"}]})
+    control.set_weather_index(WEATHER_CITY, points=points, calibrations=[
+        {"config_version": "miami-temperature-v1.0", "effective_at_ms": 0, "stations": [
+            {"station_id": "KMIA", "weight": "0.6", "offset_c": "0.1"}, {"station_id": "KFLL", "weight": "0.4",
+                                                                         "offset_c": "-0.2"}]},
+        {"config_version": "miami-temperature-v1.0-cal", "effective_at_ms": minute - 6 * 60_000,
+         "published_at_ms": minute - 6 * 60_000, "change_reason": "weekly calibration",
+         "calibration_window_start_ms": 0, "calibration_window_end_ms": minute - 6 * 60_000, "stations": [
+            {"station_id": "KMIA", "weight": "0.6", "offset_c": "0.15", "update_note": "updated"},
+            {"station_id": "KFLL", "weight": "0.4", "offset_c": "-0.2", "update_note": "insufficient"}]},
+    ])  # fmt: skip
 
 
 def seed_orders(control: Control) -> dict[str, tuple]:

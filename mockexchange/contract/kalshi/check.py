@@ -15,7 +15,9 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
@@ -25,8 +27,10 @@ from mockexchange.contract.kalshi.discovery import (
     Discovered,
     discover,
     find_communications,
+    find_live_data,
     needed,
     needs_communications,
+    needs_live_data,
 )
 from mockexchange.contract.kalshi.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders, order_markets
 from mockexchange.contract.kalshi.preflight import Unreachable, preflight
@@ -176,9 +180,10 @@ def run(args: argparse.Namespace) -> int:
     orders = find_orders(args.base_url, signer, markets, place=placing, groups=grouping) if ordering else None
     talking = needs_communications(operations) and not args.published_only
     comms = find_communications(args.base_url, signer) if talking else None
+    told = find_live_data(args.base_url, signer) if needs_live_data(operations) and not args.published_only else None
     rfqs = prepare(args.base_url, signer, counterparty, order_markets(markets)[0]) if asking else None
     if not args.published_only:
-        spec = refine(spec, account=_account_values(args, listed, orders, comms, rfqs))
+        spec = refine(spec, account=_account_values(args, listed, orders, (comms, told), rfqs))
     print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
     for operation, why in first.skipped.items():
         print(f"  skipped {operation}: {why}")
@@ -188,14 +193,13 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  with {len(describe())} of Kalshi's unstated rules (docs/contract-kit.md); --published-only drops them"
         )
-        if listed is not None:
-            print(f"  {_listed_line(listed)}")
-        if orders is not None:
-            print(f"  {_orders_line(orders)}")
-        if comms is not None:
-            print(f"  {_communications_line(comms)}")
-        if rfqs is not None:
-            print(f"  {_rfqs_line(rfqs)}")
+        found: tuple[tuple[Any, Callable[[Any], str]], ...] = (
+            (listed, _listed_line), (orders, _orders_line), (comms, _communications_line), (told, _live_data_line),
+            (rfqs, _rfqs_line),
+        )  # fmt: skip
+        for values, spelled in found:
+            if values is not None:
+                print(f"  {spelled(values)}")
         for operation, why in _not_expected_to_accept(spec, operations).items():
             print(f"  {operation}: no valid request can be drawn ({why}); refusals judged, no acceptance required")
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
@@ -285,16 +289,17 @@ def _account_values(
     args: argparse.Namespace,
     listed: Discovered | None,
     orders: OrderValues | None,
-    comms: Discovered | None,
+    found_apart: tuple[Discovered | None, Discovered | None],
     rfqs: RfqValues | None,
 ) -> AccountValues:
     """What the kit knows of the key's account (the subtraders named, a public key it made to upload, its orders, the
-    quotes it may read) and of its exchange (what it found listed, its RFQs)."""
+    quotes it may read) and of its exchange (what it found listed, its RFQs; `found_apart`: the communications'
+    and the live data's, each found by a read of its own)."""
     upload = public_key_pem(generate_private_key("ed25519").public_key())
     found = {
         **(listed.values if listed is not None else {}),
         **(orders.values if orders is not None else {}),
-        **(comms.values if comms is not None else {}),
+        **{name: value for apart in found_apart if apart is not None for name, value in apart.values.items()},
         **(rfqs.values if rfqs is not None else {}),
     }
     return AccountValues(subtrader_ids=tuple(args.subtrader_id), public_keys=(upload,), **found)
@@ -327,6 +332,16 @@ def _communications_line(comms: Discovered) -> str:
         f"{len(values['quote_ids'])} quotes the account may read"
     )
     return line + "".join(f"; {problem}" for problem in comms.problems)
+
+
+def _live_data_line(told: Discovered) -> str:
+    values = told.values
+    line = (
+        f"what the exchange is told (for the live data, milestone, target and weather reads): "
+        f"{len(values['milestone_ids'])} milestones, {len(values['live_milestone_ids'])} with live data, "
+        f"{len(values['structured_target_ids'])} structured targets, weather cities {list(values['weather_cities'])}"
+    )
+    return line + "".join(f"; {problem}" for problem in told.problems)
 
 
 def _rfqs_line(rfqs: RfqValues) -> str:

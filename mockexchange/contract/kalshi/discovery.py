@@ -6,6 +6,11 @@ The communications reads that name an RFQ or a quote (refinements.COMMUNICATIONS
 account can see (`find_communications`): `GET /communications/rfqs` (every user sees every RFQ) and its quotes, made
 (`user_filter=self`) and offered (`rfq_user_filter=self`), a page of each.
 
+The reads of what the exchange is told from outside (refinements.LIVE_DATA_VALUES) draw theirs from what it lists
+(`find_live_data`): a page of milestones and of structured targets, the live data of those milestones (a batch read),
+whose types and events the typed path and the event read name; the weather index has no list of its cities, so the
+spec's own example city (`miami`) is asked for, and kept if its calibrations answer.
+
 Five public reads, signed as the rest (a public route takes a signature too): `GET /markets`, `GET /events`, `GET
 /historical/markets` and `GET /multivariate_event_collections` (a page of each, at most `LISTED` rows), and `GET
 /events/{event_ticker}` of the first market's event when the events' page does not hold it, for the series a
@@ -21,10 +26,11 @@ from typing import Any
 import httpx
 
 from mockexchange.contract.kalshi.preflight import TIMEOUT
-from mockexchange.schema.refinements import COMMUNICATIONS_VALUES, MARKET_VALUES
+from mockexchange.schema.refinements import COMMUNICATIONS_VALUES, LIVE_DATA_VALUES, MARKET_VALUES
 from mockexchange.testing.signing import KalshiSigner
 
 LISTED = 100  # rows of each listing read
+WEATHER_CITY = "miami"  # the spec's example index city: the weather index lists no cities
 
 
 @dataclass
@@ -44,6 +50,11 @@ def needed(operations: list[str]) -> bool:
 def needs_communications(operations: list[str]) -> bool:
     """Whether any of the operations names an RFQ or a quote the account can see."""
     return any(op in value.operations for value in COMMUNICATIONS_VALUES for op in operations)
+
+
+def needs_live_data(operations: list[str]) -> bool:
+    """Whether any of the operations names a milestone, an event with live data, a city or a structured target."""
+    return any(op in value.operations for value in LIVE_DATA_VALUES for op in operations)
 
 
 def _reader(client: httpx.Client, base_url: str, signer: KalshiSigner, found: Discovered) -> Any:
@@ -85,6 +96,42 @@ def find_communications(base_url: str, signer: KalshiSigner) -> Discovered:
         "rfq_quote_ids": tuple(quote_id for quote_id, _ in quotes[:1]),
     }
     return found
+
+
+def find_live_data(base_url: str, signer: KalshiSigner) -> Discovered:
+    """The milestones, live data, weather cities and structured targets the server keeps (`AccountValues`' fields of
+    `LIVE_DATA_VALUES`)."""
+    found = Discovered()
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+        read = _reader(client, base_url, signer, found)
+        milestones = [row for row in read("/milestones", {"limit": LISTED}, "milestones") or () if _named(row, "id")]
+        ids = [row["id"] for row in milestones]
+        live = read("/live_data/batch", {"milestone_ids": ids}, "live_datas") if ids else []
+        typed = _rows(live, "milestone_id", "type")
+        targets = read("/structured_targets", {"page_size": LISTED}, "structured_targets")
+        city = read(f"/live_data/weather/{WEATHER_CITY}/calibrations", {}, "calibrations")
+    live_ids = [milestone_id for milestone_id, _ in typed]
+    events = {milestone_id: _events(row) for row in milestones if (milestone_id := row["id"]) in live_ids}
+    found.values = {
+        "milestone_ids": tuple(ids),
+        "live_milestone_ids": tuple(live_ids),
+        "live_data_types": tuple(kind for _, kind in typed[:1]),
+        "typed_milestone_ids": tuple(live_ids[:1]),
+        "live_event_tickers": tuple(dict.fromkeys(t for milestone_id in live_ids for t in events[milestone_id])),
+        "weather_cities": (WEATHER_CITY,) if city is not None else (),
+        "structured_target_ids": tuple(row["id"] for row in targets or () if _named(row, "id")),
+    }
+    return found
+
+
+def _named(row: Any, name: str) -> bool:
+    return isinstance(row, dict) and isinstance(row.get(name), str) and bool(row[name])
+
+
+def _events(milestone: dict[str, Any]) -> list[str]:
+    """A milestone's events, primary first (an event's live data is its first milestone's with some)."""
+    named = [*(milestone.get("primary_event_tickers") or ()), *(milestone.get("related_event_tickers") or ())]
+    return [ticker for ticker in named if isinstance(ticker, str) and ticker]
 
 
 def discover(base_url: str, signer: KalshiSigner) -> Discovered:

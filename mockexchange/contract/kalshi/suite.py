@@ -25,7 +25,13 @@ from schemathesis.hooks import HookContext
 from mockexchange.contract.kalshi import acceptance  # noqa: F401 (registers the kit's ReadAcceptance check)
 from mockexchange.contract.kalshi.refusals import checks_config, note_drawn, served_from
 from mockexchange.schema.fields import MAX_LISTED, response_errors
-from mockexchange.schema.refinements import PAGINATED, refine, valid_combination, without_alternatives
+from mockexchange.schema.refinements import (
+    PAGINATED,
+    cursor_field,
+    refine,
+    valid_combination,
+    without_alternatives,
+)
 from mockexchange.schema.write_rules import AccountValues
 from mockexchange.testing.signing import KalshiSigner
 
@@ -63,11 +69,15 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetQuotes": {"quotes": ("id",)},
     "GetBlockTradeProposals": {"block_trade_proposals": ("id",)},
     "GetRFQBatches": {"rfq_batches": ("id",)},
+    # what the exchange is told from outside
+    "GetMilestones": {"milestones": ("id",)},
+    "GetStructuredTargets": {"structured_targets": ("id",)},
+    "GetIncentivePrograms": {"incentive_programs": ("id",)},
 }
 # Cursors remembered with the filters of the page that issued them (the oldest forgotten first).
 MAX_ISSUED_CURSORS = 4096
 # Query parameters a next-page request may change: the cursor itself and the page size.
-PAGE_PARAMETERS = frozenset({"cursor", "limit"})
+PAGE_PARAMETERS = frozenset({"cursor", "limit", "page_size"})
 _issued: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
 
@@ -179,7 +189,8 @@ def cursor_walk(ctx: CheckContext, response: Response, case: Case) -> bool | Non
     cursors_seen: set[str] = set()
     rows_seen: set[tuple[Any, ...]] = set()
     _note_rows(operation_id, body, rows_seen, page=1)
-    cursor, page = body.get("cursor") or "", 1
+    field = cursor_field(operation_id)
+    cursor, page = body.get(field) or "", 1
     # The walk goes where the first page came from (a test may point the schema at a server started later).
     base_url = served_from(case, response)
     while cursor:
@@ -196,7 +207,7 @@ def cursor_walk(ctx: CheckContext, response: Response, case: Case) -> bool | Non
                 f"{next_response.text[:300]}"
             )
         body = next_response.json()
-        cursor = body.get("cursor") or ""
+        cursor = body.get(field) or ""
         if cursor in cursors_seen:
             raise AssertionError(f"{operation_id}: cursor repeated on page {page}: {cursor!r}; the walk would loop")
         _note_rows(operation_id, body, rows_seen, page)
@@ -210,7 +221,7 @@ def remember_issued_cursor(context: HookContext, case: Case, response: Response)
     if operation_id not in PAGINATED or response.status_code != 200:
         return
     try:
-        cursor = response.json().get("cursor")
+        cursor = response.json().get(cursor_field(operation_id))
     except (ValueError, AttributeError):
         return
     if isinstance(cursor, str) and cursor:

@@ -7,7 +7,7 @@ orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage
 subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py), RFQs
 and quotes (communications.py), RFQ batches (rfq_batches.py), block trade proposals (block_trades.py), the rules of RFQ
 makers (rfq_makers.py), the price feeds' values (prices.py), multivariate collections and their combo markets
-(multivariate.py).
+(multivariate.py), what the exchange is told from outside (live_data.py).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from __future__ import annotations
 from functools import partialmethod
 from typing import Any
 
+from mockexchange.control.answers import every_field
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
 from mockexchange.control.kalshi import (
     block_trades,
     communications,
     historical,
+    live_data,
     multivariate,
     prices,
     rest_lag,
@@ -39,9 +41,11 @@ from mockexchange.core.kalshi import (
     block_trade_commands,
     fcm_commands,
     fill_commands,
+    incentive_commands,
     key_commands,
     lag_commands,
     market_commands,
+    milestone_commands,
     multivariate_commands,
     order_commands,
     order_group_commands,
@@ -51,6 +55,8 @@ from mockexchange.core.kalshi import (
     rfq_maker_commands,
     seeded_order_commands,
     subaccount_commands,
+    target_commands,
+    weather_commands,
 )
 
 
@@ -159,6 +165,13 @@ class KalshiOperations:
     )
     create_market_in_collection = operation(multivariate_commands.CreateMarketInCollection, multivariate.combo_json)
     lookup_market_in_collection = operation(multivariate_commands.LookupMarketInCollection, multivariate.combo_json)
+    # What the exchange is told from outside: milestones and their live data, structured targets, incentive
+    # programs, a city's weather index (control/kalshi/live_data.py)
+    set_milestone = operation(milestone_commands.SetMilestone, live_data.milestone_json)
+    set_live_data = operation(milestone_commands.SetLiveData, every_field)
+    set_structured_target = operation(target_commands.SetStructuredTarget, live_data.target_json)
+    set_incentive_program = operation(incentive_commands.SetIncentiveProgram, every_field)
+    set_weather_index = operation(weather_commands.SetWeatherIndex, as_is)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.core.commands import declared
+from mockexchange.control.answers import every_field
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
 
 
 def rule_json(rule: SetRfqMaker) -> dict[str, Any]:
     """A rule as the plain values of its command, every field (a default too; null: not given)."""
-    return {field.name: field.write(getattr(rule, field.attribute)) for field in declared(SetRfqMaker)}
+    return every_field(rule)
 
 
 def rules_json(ledger: Ledger) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from mockexchange.core.kalshi.fcm_commands import (
 )
 from mockexchange.core.kalshi.fill_commands import SeedFill, SeedFills
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.live_data_handlers import add_live_data_handlers
 from mockexchange.core.kalshi.market_handlers import add_market_handlers
 from mockexchange.core.kalshi.multivariate_commands import (
     CreateMarketInCollection,
@@ -79,6 +80,7 @@ def set_cutoffs(ledger: Ledger, cutoff: SetHistoricalCutoff) -> int:
 def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     add_market_handlers(handlers, ledger)
     add_account_handlers(handlers, ledger)
+    add_live_data_handlers(handlers, ledger)
     handlers.add(SeedFill, ledger.filling.book_fill)
     handlers.add(SeedFills, lambda batch: ledger.filling.apply_fills(batch.fills))
     handlers.add(SetHistoricalCutoff, lambda cutoff: set_cutoffs(ledger, cutoff))

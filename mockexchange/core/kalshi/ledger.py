@@ -6,8 +6,10 @@ exchange's statuses and their schedule), `trading` (orders), `filling` (fills), 
 `liquidity` (the house's levels), `feed` (market stats and trades), `fcm` (the FCM desk), `communications` (RFQs and
 quotes, their timers on the lifecycle's schedule), `rfq_batches` (RFQ batches and batch quotes, likewise),
 `rfq_makers` (makers that quote RFQs by a rule), `prices` (CF Benchmarks' and Pyth's values), `multivariate`
-(collections and their combo markets, settled from their legs). Its own methods open accounts, move cash in and out
-(`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
+(collections and their combo markets, settled from their legs), and what the exchange is told from outside:
+`milestones` (and their live data), `structured_targets`, `incentive_programs`, `weather` (each city's weather index).
+Its own methods open accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still
+for a venue's read.
 
 Every change goes through a part's method or the ledger's, under one lock, and is published as one `Change` on the bus
 while the lock is held; reads take the same lock, so a reader never sees half a fill. Amounts are integers in fixed
@@ -57,11 +59,13 @@ from mockexchange.core.kalshi.communications import (
 from mockexchange.core.kalshi.fcm import FcmDesk
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.filling import Filling
+from mockexchange.core.kalshi.incentive_programs import IncentivePrograms
 from mockexchange.core.kalshi.ledger_state import LedgerState
 from mockexchange.core.kalshi.lifecycle import MarketLifecycle
 from mockexchange.core.kalshi.liquidity import Liquidity
 from mockexchange.core.kalshi.market_feed import LedgerFeed
 from mockexchange.core.kalshi.matching import Matching
+from mockexchange.core.kalshi.milestones import Milestones
 from mockexchange.core.kalshi.multivariate import Multivariate
 from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.order_upkeep import KEPT_ENDED, OrderUpkeep
@@ -74,10 +78,12 @@ from mockexchange.core.kalshi.rfq_batches import (
 )
 from mockexchange.core.kalshi.rfq_execution import QuoteExecution
 from mockexchange.core.kalshi.rfq_makers import MAKER_CONFIRM_DUE, MAKER_QUOTE_DUE, RfqMakers
+from mockexchange.core.kalshi.structured_targets import StructuredTargets
 from mockexchange.core.kalshi.subaccounts import Subaccounts
 from mockexchange.core.kalshi.trading import Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, Transfer
 from mockexchange.core.kalshi.units import UnitError, contracts, dollar_units
+from mockexchange.core.kalshi.weather_index import WeatherIndex
 from mockexchange.core.versions import ABSENT
 
 
@@ -143,6 +149,12 @@ class Ledger:
         )  # makers that quote RFQs by a rule, on the same schedule
         lifecycle.timers.update({MAKER_QUOTE_DUE: makers.quote_due, MAKER_CONFIRM_DUE: makers.confirm_due})
         self.prices = PriceFeeds(state)  # CF Benchmarks' and Pyth's values, for the price channels
+        # what the exchange is told from outside: milestones and their live data, structured targets, incentive
+        # programs, the weather index
+        self.milestones = Milestones(state)
+        self.structured_targets = StructuredTargets(state)
+        self.incentive_programs = IncentivePrograms(state)
+        self.weather = WeatherIndex(state)
 
     @property
     def contracts_filled(self) -> Decimal:

@@ -27,9 +27,11 @@ from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fee_changes import FeeChanges
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import FillLog
+from mockexchange.core.kalshi.incentive_programs import IncentiveState
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, MVE_LIFECYCLE
 from mockexchange.core.kalshi.market_trades import MarketTrades
 from mockexchange.core.kalshi.markets import Event, Market, Series
+from mockexchange.core.kalshi.milestones import MilestoneState
 from mockexchange.core.kalshi.multivariate_records import MultivariateState
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.price_records import PriceFeedState
@@ -37,9 +39,11 @@ from mockexchange.core.kalshi.rfq_batch_state import RfqBatchState
 from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
 from mockexchange.core.kalshi.rfq_state import CommunicationsState
 from mockexchange.core.kalshi.store import PositionStore
+from mockexchange.core.kalshi.structured_targets import TargetState
 from mockexchange.core.kalshi.subaccount_records import SubaccountState
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.kalshi.usage_levels import UsageLevels
+from mockexchange.core.kalshi.weather_index import WeatherState
 from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.order_groups import OrderGroup
 from mockexchange.core.stepping import StateLock
@@ -117,6 +121,13 @@ class LedgerState:
     price_feeds: PriceFeedState = field(default_factory=PriceFeedState)  # CF Benchmarks' and Pyth's (price_feeds.py)
     # multivariate collections and their combo markets (multivariate.py)
     multivariate: MultivariateState = field(default_factory=MultivariateState)
+    # What the exchange is told from outside: milestones and their live data, structured targets, incentive
+    # programs, each city's weather index (milestones.py, structured_targets.py, incentive_programs.py,
+    # weather_index.py)
+    milestones: MilestoneState = field(default_factory=MilestoneState)
+    structured_targets: TargetState = field(default_factory=TargetState)
+    incentive_programs: IncentiveState = field(default_factory=IncentiveState)
+    weather: WeatherState = field(default_factory=WeatherState)
 
     def __post_init__(self) -> None:
         if type(self.kept_ended) is not int or self.kept_ended < 0:
@@ -195,6 +206,8 @@ class LedgerState:
         self.rfq_batches.clear()
         self.price_feeds.clear()
         self.multivariate.clear()
+        for told in (self.milestones, self.structured_targets, self.incentive_programs, self.weather):
+            told.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()

@@ -76,14 +76,16 @@ DETAILS = Records(MarketDetail, (Text(), URL, TITLE), "market details")
 @dataclass(frozen=True, slots=True)
 class JsonObject(Kind[dict[str, Any]]):
     """A free-form JSON object (strings, integers, booleans, null, lists, objects; numbers with a fraction as strings,
-    never floats), within bounds."""
+    never floats), of at most `nodes` values nested at most `depth` levels."""
 
+    nodes: int = MAX_OBJECT_NODES
+    depth: int = MAX_OBJECT_DEPTH
     plain = dict[str, Any]
 
     def read(self, value: Any, name: str) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise Refused(f"{name} must be a JSON object, not {shown(value)}")
-        walked: dict[str, Any] = _Walk(name).walk(value, 1, name)
+        walked: dict[str, Any] = _Walk(name, self.nodes, self.depth).walk(value, 1, name)
         return walked
 
     def schema(self) -> dict[str, Any]:
@@ -93,14 +95,16 @@ class JsonObject(Kind[dict[str, Any]]):
 class _Walk:
     """One object's values walked, counted and copied."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, nodes: int, depth: int) -> None:
         self.name = name
+        self.nodes = nodes
+        self.depth = depth
         self.seen = 0
 
     def walk(self, item: Any, depth: int, where: str) -> Any:
         self.seen += 1
-        if self.seen > MAX_OBJECT_NODES or depth > MAX_OBJECT_DEPTH:
-            raise Refused(f"{self.name} holds more than {MAX_OBJECT_NODES} values or {MAX_OBJECT_DEPTH} levels")
+        if self.seen > self.nodes or depth > self.depth:
+            raise Refused(f"{self.name} holds more than {self.nodes} values or {self.depth} levels")
         if isinstance(item, dict):
             if not all(isinstance(key, str) and len(key) <= MAX_TITLE for key in item):
                 raise Refused(f"{where}'s keys must be strings")

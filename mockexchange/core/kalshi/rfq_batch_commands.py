@@ -10,16 +10,14 @@ read by `Entries`. An id given (`rfq_batch_id`, `batch_quote_id`) is for seeding
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple
 
 from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.kalshi.communications import MAX_OPEN_RFQS
 from mockexchange.core.kalshi.order_commands import COUNT
 from mockexchange.core.kalshi.rfq_commands import BID, SIDE, SUBACCOUNT, TARGET_COST, CreateQuote
-from mockexchange.core.money import shown
-from mockexchange.core.values import FLAG, TEXT, Kind, Refused, Text
+from mockexchange.core.values import FLAG, TEXT, Entries, Refused, Text
 
 CLIENT_BATCH_ID = Text(64, 0, blank=True)  # Kalshi's maxLength ("": none given)
 
@@ -47,48 +45,6 @@ class MinBid(NamedTuple):
 
     rfq_id: str
     bid: int
-
-
-@dataclass(frozen=True, slots=True)
-class Entries(Kind[tuple[Any, ...]]):
-    """A list of `least` to `most` objects, each read into an `entry` (a NamedTuple) by its fields' kinds (`kinds`: a
-    field's plain name -> its kind; one whose entry default is None is optional)."""
-
-    entry: Any  # the NamedTuple's class
-    kinds: Mapping[str, Kind[Any]]
-    most: int
-    noun: str
-    least: int = 1
-    plain = list[dict[str, Any]]
-
-    def read(self, value: Any, name: str) -> tuple[Any, ...]:
-        if not isinstance(value, list | tuple) or not self.least <= len(value) <= self.most:
-            raise Refused(f"{name} must be a list of {self.least} to {self.most} {self.noun}, not {shown(value)}")
-        return tuple(self._entry(item, f"{name}[{i}]") for i, item in enumerate(value))
-
-    def _entry(self, item: Any, where: str) -> Any:
-        if not isinstance(item, dict) or not item.keys() <= self.kinds.keys():
-            raise Refused(f"{where} must be an object of {', '.join(self.kinds)}, not {shown(item)}")
-        optional = self.entry._field_defaults
-        values = {}
-        for field_name, kind in self.kinds.items():
-            given = item.get(field_name)
-            if given is None and field_name not in optional:
-                raise Refused(f"{where}.{field_name} is required")
-            values[field_name] = None if given is None else kind.read(given, f"{where}.{field_name}")
-        return self.entry(**values)
-
-    def write(self, value: tuple[Any, ...]) -> list[dict[str, Any]]:
-        return [{name: self.kinds[name].write(held) for name, held in entry._asdict().items() if held is not None}
-                for entry in value]  # fmt: skip
-
-    def check(self, value: tuple[Any, ...], name: str) -> None:
-        if not isinstance(value, tuple) or not all(isinstance(entry, self.entry) for entry in value):
-            raise Refused(f"{name} must be a tuple of {self.entry.__name__}s")
-        self.read(self.write(value), name)
-
-    def schema(self) -> dict[str, Any]:
-        return {"type": "array", "minItems": self.least, "maxItems": self.most, "items": {"type": "object"}}
 
 
 CHILDREN = Entries(Child, {"market_ticker": TEXT, "contracts": COUNT, "target_cost": TARGET_COST, "rfq_id": TEXT},

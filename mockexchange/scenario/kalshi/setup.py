@@ -1,8 +1,10 @@
 """What a scenario file's set-up says of Kalshi (its registration's `setup`): `users` (each an account, its keys and
 usage level), `series`, `events` (each with its markets' tickers), `markets`, `multivariate_collections` (each a
 collection whose combo markets users may make), `positions` (opening fills) and `rfq_makers` (market makers that quote
-RFQs by a rule, standing from the start), read in that order. Each entry is the core's command of its kind where it
-has one (an account, a key, a usage level, a collection, a position, a maker's rule), made
+RFQs by a rule, standing from the start), and what the exchange is told from outside: `milestones`, `live_data`,
+`structured_targets`, `incentive_programs` and `weather` (a city's weather index), read in that order. Each entry is
+the core's command of its kind where it has one (an account, a key, a usage level, a collection, a position, a maker's
+rule), made
 when the file is read, so a value it does not take is refused naming its line; series, events and markets are kept
 as written, which their control-plane methods read when the set-up runs (`OPERATIONS`).
 """
@@ -18,14 +20,25 @@ from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
 from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.incentive_commands import SetIncentiveProgram
+from mockexchange.core.kalshi.milestone_commands import SetLiveData, SetMilestone
 from mockexchange.core.kalshi.multivariate_commands import SetMultivariateCollection
 from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
-from mockexchange.scenario.kalshi import accounts, markets
+from mockexchange.core.kalshi.target_commands import SetStructuredTarget
+from mockexchange.core.kalshi.weather_commands import SetWeatherIndex
+from mockexchange.scenario.kalshi import accounts, markets, steps
 from mockexchange.scenario.model import Op
 from mockexchange.scenario.scalars import Field, command_specs, integer, text
 from mockexchange.scenario.schema import ACTION, WALKED, Commands, Reader
 
-SECTIONS = ("users", "series", "events", "markets", "multivariate_collections", "positions", "rfq_makers")
+# What the exchange is told from outside: each section's entries are its step's (steps.py), after the markets they name
+TOLD = {
+    "milestones": ("milestone", SetMilestone), "live_data": ("live_data", SetLiveData),
+    "structured_targets": ("structured_target", SetStructuredTarget),
+    "incentive_programs": ("incentive_program", SetIncentiveProgram), "weather": ("weather_index", SetWeatherIndex),
+}  # fmt: skip
+TOLD_MADE = {kind: steps.STEPS[kind] for kind, _ in TOLD.values()}
+SECTIONS = ("users", "series", "events", "markets", "multivariate_collections", "positions", "rfq_makers", *TOLD)
 # The `Control` method of each set-up kind that is not made into its command when read: a file's series, events and
 # markets (kept as written), and the demo generator's entries (generator.py; an instance transfer funds an index)
 OPERATIONS = {
@@ -56,15 +69,16 @@ MARKET = markets.SETUP["market"]
 # A Kalshi user's set-up, each a command of the core's made when the file is read
 SETUP_COMMANDS: Commands = {
     "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": accounts.make_key, "position": SeedFill,
-    "rfq_maker": SetRfqMaker, "multivariate_collection": SetMultivariateCollection,
+    "rfq_maker": SetRfqMaker, "multivariate_collection": SetMultivariateCollection, **TOLD_MADE,
 }  # fmt: skip
 RFQ_MAKER = command_specs(SetRfqMaker)
 COLLECTION = command_specs(SetMultivariateCollection)
+TOLD_SPECS = {section: command_specs(cls) for section, (_, cls) in TOLD.items()}
 
 
 def read(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
     """The set-up's Kalshi sections, in the order they run: accounts and usage levels, then keys, series, events,
-    markets, multivariate collections, positions, RFQ makers' rules."""
+    markets, multivariate collections, positions, RFQ makers' rules, what the exchange is told from outside."""
     setup: list[Op] = []
     users = reader.items(top.get("users"), "users")
     keys: list[Op] = []
@@ -105,6 +119,9 @@ def read(reader: Reader, top: Mapping[str, Any]) -> list[Op]:
         setup += reader.entry("position", node, path, POSITION, SETUP_COMMANDS)
     for node, path in reader.items(top.get("rfq_makers"), "rfq_makers"):
         setup += reader.entry("rfq_maker", node, path, RFQ_MAKER, SETUP_COMMANDS)
+    for section, (kind, _) in TOLD.items():
+        for node, path in reader.items(top.get(section), section):
+            setup += reader.entry(kind, node, path, TOLD_SPECS[section], SETUP_COMMANDS)
     return setup
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from mockexchange.core.commands import Command
 from mockexchange.core.kalshi import fcm_commands as fcm
@@ -19,11 +20,22 @@ from mockexchange.core.kalshi import subaccount_commands as account
 from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
 from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.incentive_commands import SetIncentiveProgram
+from mockexchange.core.kalshi.milestone_commands import SetLiveData, SetMilestone
 from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection, SetMultivariateCollection
 from mockexchange.core.kalshi.price_commands import SetPriceValue
 from mockexchange.core.kalshi.rfq_maker_commands import RemoveRfqMaker, SetRfqMaker
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
+from mockexchange.core.kalshi.target_commands import SetStructuredTarget
+from mockexchange.core.kalshi.weather_commands import SetWeatherIndex
 from mockexchange.scenario.scalars import command_specs
+
+
+def structured_target(**fields: Any) -> SetStructuredTarget:
+    """A structured target of its fields as a file names them: its `name` is the command's `target_name` (the
+    command's own `name` is its kind's)."""
+    return SetStructuredTarget(target_name=fields.pop("name"), **fields)
+
 
 # A timeline's steps (docs/scenarios.md)
 STEPS: dict[str, Callable[..., Command]] = {
@@ -71,6 +83,14 @@ STEPS: dict[str, Callable[..., Command]] = {
     "remove_rfq_maker": RemoveRfqMaker,
     # CF Benchmarks' and Pyth's values, sent on the price channels (core/kalshi/price_commands.py)
     "price_value": SetPriceValue,
+    # What the exchange is told from outside (core/kalshi/milestone_commands.py, target_commands.py,
+    # incentive_commands.py, weather_commands.py)
+    "milestone": SetMilestone,
+    "live_data": SetLiveData,
+    "structured_target": structured_target,
+    "incentive_program": SetIncentiveProgram,
+    "weather_index": SetWeatherIndex,
 }
 # The steps whose fields are not all their command's
-SPECS = {"deposit": command_specs(SeedTransfer, "kind"), "withdrawal": command_specs(SeedTransfer, "kind")}
+SPECS = {"deposit": command_specs(SeedTransfer, "kind"), "withdrawal": command_specs(SeedTransfer, "kind"),
+         "structured_target": command_specs(SetStructuredTarget)}  # fmt: skip

@@ -4,7 +4,8 @@ Events are paged in ticker order (keyset cursors); their markets are nested with
 as GET /markets renders it, markets settled before the historical cutoff left out). An event's status, for the
 `status` filter, is its markets': `unopened` while none has opened, `settled` once all are, `open` while one trades,
 else `closed` (docs/known-differences.md). GET /events leaves out combo events (multivariate.py lists them), as
-Kalshi's does; GET /events/{event_ticker} reads any. The series list is not paged, as Kalshi's is not.
+Kalshi's does; GET /events/{event_ticker} reads any. With `with_milestones`, the milestones naming the page's events are
+listed beside them. The series list is not paged, as Kalshi's is not.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, param_error
 from mockexchange.venues.kalshi.markets import archived, rendered_all
 from mockexchange.venues.kalshi.params import CURSOR, INT64, Param, listed, parse_query
+from mockexchange.venues.kalshi.targets_and_milestones import milestones_of_events
 
 GET_EVENTS = "GetEvents"
 GET_EVENT = "GetEvent"
@@ -109,7 +111,7 @@ def get_events(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
             "cursor": cursors.encode((page[-1].event_ticker,), filters) if more else "",
         }
         if values["with_milestones"]:
-            answer["milestones"] = []  # the mock keeps no milestones
+            answer["milestones"] = milestones_of_events(ctx, (e.event_ticker for e in page))
         return answer
 
 

@@ -81,6 +81,21 @@ def param_format_error(
     return KalshiError(400, {"msg": msg}, diagnosis)
 
 
+def param_time_error(operation: str, name: str, value: str, diagnosis: str) -> KalshiError:
+    """A time parameter that does not parse, worded as the generated Go binder words it (RFC 3339, else a date)."""
+    msg = (
+        f"Parameter validation failed for {operation}: Invalid format for parameter {name}: error parsing '{value}' "
+        f'as RFC3339 or 2006-01-02 time: parsing time "{value}" as "2006-01-02": cannot parse "{value}" as "2006"'
+    )
+    return KalshiError(400, {"msg": msg}, diagnosis)
+
+
+def bad_request(diagnosis: str) -> KalshiError:
+    """Kalshi's plain 400 (`{"error": {"code": "bad_request", ...}}`): what an operation refuses of a request whose
+    parameters each passed (an unknown weather city)."""
+    return KalshiError(400, {"error": {"code": "bad_request", "message": "bad request"}}, diagnosis)
+
+
 def forbidden(message: str, diagnosis: str | None = None) -> KalshiError:
     return KalshiError(403, {"error": {"code": "forbidden", "message": message}}, diagnosis)
 

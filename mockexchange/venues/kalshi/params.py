@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from mockexchange.core.kalshi import subaccount_commands
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
 from mockexchange.core.values import BELOW, LONG, Choice, Integer, Kind, Listed, Refused, Text
 from mockexchange.schema.refinements import GO_SPACE
-from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error
+from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error, param_time_error
 
 # Go's strconv.ParseBool: what reads as true, and as false.
 GO_BOOLS = dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True) | dict.fromkeys(
@@ -27,6 +28,34 @@ GO_BOOLS = dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True) | dict.f
 TEXT = Text(None, blank=True)  # any text: a ticker, an id, a cursor (what it names is the operation's to find)
 SINGLE = Text(None, blank=True, pattern=re.compile("[^,]*"))  # Go's `excludes=,`: one value, not a list
 INT64 = Integer(INT64_MIN, INT64_MAX)
+
+
+# Go's time.Parse of RFC3339Nano (a fraction of any digits, `Z` or an offset), else of a date alone
+_RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:(Z)|([+-])(\d\d):(\d\d)))?")
+
+
+@dataclass(frozen=True, slots=True)
+class GoTime(Kind[datetime]):
+    """A time as the generated Go binder reads one (RFC 3339, else a date alone, at midnight UTC); its failure a
+    format error."""
+
+    plain = str
+
+    def read(self, value: Any, name: str) -> datetime:
+        found = _RFC3339.fullmatch(value) if isinstance(value, str) else None
+        try:
+            if found is None:
+                raise ValueError(value)
+            year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = found.groups()
+            if hour is not None and zulu is None and (int(off_h) > 23 or int(off_m) > 59):
+                raise ValueError(value)
+            offset = timedelta(hours=int(off_h or 0), minutes=int(off_m or 0)) * (-1 if sign == "-" else 1)
+            when = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+                            int((fraction or "0")[:6].ljust(6, "0")), UTC) - offset  # fmt: skip
+        except (ValueError, OverflowError):
+            said = f"{name} must be an RFC 3339 time (2026-01-02T15:04:05Z) or a date (2026-01-02)"
+            raise Refused(said, given=value) from None
+        return when
 
 
 def listed(most: int | None = None, options: tuple[str, ...] = ()) -> Listed:
@@ -78,6 +107,8 @@ class Param:
     def _failed(self, operation: str, refused: Refused) -> KalshiError:
         """The kind's refusal as the validator tag that failed, in Kalshi's words."""
         kind, name, why = self.kind, self.name, refused.why
+        if isinstance(kind, GoTime):
+            return param_time_error(operation, name, refused.given, str(refused))
         if isinstance(kind, Integer):  # (BELOW or ABOVE: the binder made an integer)
             low = why == BELOW
             said = f"{name} must be {'>=' if low else '<='} {kind.least if low else kind.most}"

@@ -5,7 +5,8 @@
   dollar strings, `event_ticker` as a comma list of at most 10 on /portfolio/positions, no `settlement_status` there
   (unsettled positions only), and `count_filter` also taking `resting_order_count`; no historical API (/historical/*
   answers 404, and the historical cutoff moves nothing out of its live reads); an RFQ and a quote with their integer
-  twins (whole `contracts`, bids in cents, target costs in centi-cents).
+  twins (whole `contracts`, bids in cents, target costs in centi-cents); an incentive program with its whole
+  `target_size`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import MarketStats
 from mockexchange.core.kalshi.markets import Event, Market, Series, Settlement
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
-from mockexchange.venues.kalshi import market_messages, market_render, orders_render, render, rfq_render
+from mockexchange.venues.kalshi import (
+    live_data_render,
+    market_messages,
+    market_render,
+    orders_render,
+    render,
+    rfq_render,
+)
 from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param, listed
 
 Row = dict[str, Any]
@@ -68,6 +76,8 @@ class Profile:
     quote: Callable[..., Row] = rfq_render.quote_row
     # websocket `msg` of a combo event listed (`event_lifecycle` on the multivariate channel: 3.34's in every profile)
     ws_event_lifecycle: Callable[..., Row] = market_messages.event_lifecycle
+    # an incentive program (GET /incentive_programs: the program and its market's id)
+    incentive_program: Callable[..., Row] = live_data_render.incentive_program
 
 
 PROFILES: dict[str, Profile] = {
@@ -127,6 +137,7 @@ PROFILES: dict[str, Profile] = {
         live_order=orders_render.order_legacy,
         rfq=rfq_render.rfq_row_legacy,
         quote=rfq_render.quote_row_legacy,
+        incentive_program=live_data_render.incentive_program_legacy,
     ),
 }
 

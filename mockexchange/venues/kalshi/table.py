@@ -45,8 +45,10 @@ from mockexchange.venues.kalshi import (
     historical,
     historical_markets,
     history,
+    incentive_programs,
     instance_transfers,
     legacy_orders,
+    live_data,
     market_data,
     markets,
     multivariate,
@@ -57,6 +59,8 @@ from mockexchange.venues.kalshi import (
     rfq_batches,
     search,
     subaccounts,
+    targets_and_milestones,
+    weather,
 )
 from mockexchange.venues.kalshi.bodies import Body
 
@@ -254,6 +258,23 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/multivariate_event_collections/{collection_ticker}/lookup",
               "GetMultivariateEventCollectionLookupHistory", multivariate.get_lookup_history, PUBLIC, generated=False,
               market_data=True, profiles=LEGACY),
+    # what the exchange is told from outside (public): milestones and their live data, a city's weather index,
+    # structured targets, incentive programs
+    Operation.data("/milestones", "GetMilestones", targets_and_milestones.get_milestones),
+    Operation.data("/milestones/{milestone_id}", "GetMilestone", targets_and_milestones.get_milestone),
+    Operation.data("/live_data/batch", "GetLiveDatas", live_data.get_live_datas),
+    Operation.data("/live_data/milestone/{milestone_id}", "GetLiveDataByMilestone",
+                   live_data.get_live_data_by_milestone),
+    Operation.data("/live_data/milestone/{milestone_id}/game_stats", "GetGameStats", live_data.get_game_stats),
+    Operation.data("/live_data/events/{event_ticker}", "GetEventLiveData", live_data.get_event_live_data),
+    Operation.data("/live_data/weather/{city}", "GetWeatherIndex", weather.get_weather_index),
+    Operation.data("/live_data/weather/{city}/calibrations", "GetWeatherIndexCalibrations",
+                   weather.get_weather_index_calibrations),
+    Operation.data("/live_data/{type}/milestone/{milestone_id}", "GetLiveData", live_data.get_live_data),
+    Operation.data("/structured_targets", "GetStructuredTargets", targets_and_milestones.get_structured_targets),
+    Operation.data("/structured_targets/{structured_target_id}", "GetStructuredTarget",
+                   targets_and_milestones.get_structured_target),
+    Operation.data("/incentive_programs", "GetIncentivePrograms", incentive_programs.get_incentive_programs),
     # an FCM member's desk
     Operation("GET", "/fcm/positions", "GetFCMPositions", positions.get_fcm_positions, READ, member=True),
     Operation("GET", "/fcm/fills", "GetFCMFills", fcm_lists.get_fcm_fills, READ, member=True),
