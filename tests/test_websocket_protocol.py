@@ -20,6 +20,7 @@ from ws_raw_client import RawClient, checked_frame
 from mockexchange.auth.kalshi.keys import generate_private_key
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
+from mockexchange.venues.kalshi.subscriptions import KALSHI_RULES
 
 WS_PATH = "/trade-api/ws/v2"
 ENVELOPE_EXTRAS = {"sending_ts_ms", "mockexchange_diagnosis"}
@@ -352,13 +353,14 @@ def test_command_errors(mock, signer, command, code, text):
 
 
 def test_errors_carry_the_mocks_diagnosis_beside_kalshis_fields(mock, signer):
+    # every channel of Kalshi's AsyncAPI is served; any other name is refused with a diagnosis naming them
+    assert set(KALSHI_RULES.served) == set(KALSHI_RULES.known)
     with ws_connect(mock, signer) as client:
-        client.send({"id": 1, "cmd": "subscribe", "params": {"channels": ["cfbenchmarks_value"]}})
+        client.send({"id": 2, "cmd": "subscribe", "params": {"channels": ["orderbook"]}})
         message = client.recv()
         assert set(message) == {"type", "id", "msg", "sending_ts_ms", "mockexchange_diagnosis"}
-        assert "does not serve" in message["mockexchange_diagnosis"]
-        client.send({"id": 2, "cmd": "subscribe", "params": {"channels": ["orderbook"]}})
-        assert "no such channel" in client.recv()["mockexchange_diagnosis"]
+        assert "Kalshi has no such channel" in message["mockexchange_diagnosis"]
+        assert "pyth_value" in message["mockexchange_diagnosis"]
 
 
 @pytest.mark.parametrize(
