@@ -290,8 +290,7 @@ COMMUNICATIONS_VALUES: tuple[AccountValue, ...] = (
 # it, must.
 # The multivariate reads (issue 55): collections and combo events, public market data as the others.
 MULTIVARIATE_READS = ("GetMultivariateEventCollections", "GetMultivariateEventCollection", "GetMultivariateEvents")
-ACCEPTING_READS = MARKET_DATA_READS + HISTORICAL_MARKET_READS + SEARCH_READS + EXCHANGE_EVENT_READS
-ACCEPTING_READS += MULTIVARIATE_READS
+ACCEPTING_READS = MARKET_DATA_READS + HISTORICAL_MARKET_READS + SEARCH_READS + EXCHANGE_EVENT_READS + MULTIVARIATE_READS
 ACCEPTING = (
     "valid requests must be accepted: a run in which the operation answered valid requests and accepted (2xx) none "
     "fails, whatever it answered (401 and 403 are the auth verdict's, 5xx the server-error check's)"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from broken_server import capture, send_bytes
+from broken_server import BreakingAnswers
 
 
 def _break(tail: str, data: dict[str, Any]) -> None:
@@ -37,19 +37,13 @@ def _break(tail: str, data: dict[str, Any]) -> None:
         data["forecast_history"] = {"points": data["forecast_history"]}
 
 
-class BrokenExchangeEvents:
-    """ASGI middleware that breaks the wrapped mock's exchange and event reads as listed above."""
+class BrokenExchangeEvents(BreakingAnswers):
+    """The exchange and event reads broken as listed above."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return True
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status, headers, body = await capture(self.app, scope, receive)
-        if status == 200:
-            data = orjson.loads(body)
-            _break(scope["path"].split("/trade-api/v2", 1)[-1], data)
-            body = orjson.dumps(data)
-        await send_bytes(send, status, headers, body)
+    def broken(self, path: str, body: bytes) -> bytes:
+        data = orjson.loads(body)
+        _break(path.split("/trade-api/v2", 1)[-1], data)
+        return orjson.dumps(data)

@@ -14,24 +14,17 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from broken_server import capture, send_bytes
+from broken_server import BreakingAnswers
 
 
-class BrokenLiveData:
-    """ASGI middleware that breaks the wrapped mock's answers as listed above."""
+class BrokenLiveData(BreakingAnswers):
+    """The wrapped mock's answers to the kit's drawn cases broken as listed above."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return dict(scope["headers"]).get(b"user-agent", b"").startswith(b"schemathesis")
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        drawn = scope["type"] == "http" and dict(scope["headers"]).get(b"user-agent", b"").startswith(b"schemathesis")
-        if not drawn:
-            await self.app(scope, receive, send)
-            return
-        status, headers, body = await capture(self.app, scope, receive)
-        if status == 200:
-            body = _broken(scope["path"].split("/trade-api/v2", 1)[-1], body)
-        await send_bytes(send, status, headers, body)
+    def broken(self, path: str, body: bytes) -> bytes:
+        return _broken(path.split("/trade-api/v2", 1)[-1], body)
 
 
 def _broken(path: str, body: bytes) -> bytes:

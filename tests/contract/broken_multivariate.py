@@ -11,27 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from broken_server import capture, send_bytes
+from broken_server import BreakingAnswers
 
 COLLECTIONS = "/trade-api/v2/multivariate_event_collections"
 EVENTS = "/trade-api/v2/events/multivariate"
 
 
-class BrokenMultivariate:
-    """ASGI middleware that breaks the wrapped mock's multivariate reads as listed above."""
+class BrokenMultivariate(BreakingAnswers):
+    """The wrapped mock's multivariate reads broken as listed above."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return scope["method"] == "GET" and scope["path"].startswith((COLLECTIONS, EVENTS))
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith((COLLECTIONS, EVENTS)):
-            await self.app(scope, receive, send)
-            return
-        status, headers, body = await capture(self.app, scope, receive)
-        if status == 200:
-            body = orjson.dumps(_broken(path, orjson.loads(body)))
-        await send_bytes(send, status, headers, body)
+    def broken(self, path: str, body: bytes) -> bytes:
+        return orjson.dumps(_broken(path, orjson.loads(body)))
 
 
 def _broken(path: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -88,20 +88,20 @@ def _market_data(path: str) -> bool:
 
 
 class BreakingAnswers:
-    """ASGI middleware: the wrapped mock's 200 answers on the paths it `covers`, changed by its `broken` (each subclass
-    one part of the API, as listed above)."""
+    """ASGI middleware: the wrapped mock's 200 answers to the HTTP requests it `covers`, changed by its `broken` (each
+    subclass one part of the API, as listed above, or in the module of its own part)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def covers(self, path: str) -> bool:
+    def covers(self, scope: dict[str, Any]) -> bool:
         raise NotImplementedError
 
     def broken(self, path: str, body: bytes) -> bytes:
         raise NotImplementedError
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not self.covers(scope["path"]):
+        if scope["type"] != "http" or not self.covers(scope):
             await self.app(scope, receive, send)
             return
         status, headers, body = await capture(self.app, scope, receive)
@@ -113,8 +113,8 @@ class BreakingAnswers:
 class BrokenMarkets(BreakingAnswers):
     """The market data answers broken as listed above."""
 
-    def covers(self, path: str) -> bool:
-        return _market_data(path)
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return _market_data(scope["path"])
 
     def broken(self, path: str, body: bytes) -> bytes:
         return _break_markets(path, body)
@@ -140,8 +140,8 @@ def _break_markets(path: str, body: bytes) -> bytes:
 class BrokenCommunications(BreakingAnswers):
     """The communications reads broken as listed above."""
 
-    def covers(self, path: str) -> bool:
-        return "/communications/" in path
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return "/communications/" in scope["path"]
 
     def broken(self, path: str, body: bytes) -> bytes:
         return _break_communications(path, body)
@@ -165,8 +165,8 @@ def _break_communications(path: str, body: bytes) -> bytes:
 class BrokenHistorical(BreakingAnswers):
     """The historical API's market data answers broken as listed above."""
 
-    def covers(self, path: str) -> bool:
-        return "/historical/" in path
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return "/historical/" in scope["path"]
 
     def broken(self, path: str, body: bytes) -> bytes:
         return _break_historical(path, body)
@@ -195,8 +195,8 @@ def _break_historical(path: str, body: bytes) -> bytes:
 class BrokenSearch(BreakingAnswers):
     """The search reads broken as listed above."""
 
-    def covers(self, path: str) -> bool:
-        return "/search/" in path
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return "/search/" in scope["path"]
 
     def broken(self, path: str, body: bytes) -> bytes:
         data = orjson.loads(body)

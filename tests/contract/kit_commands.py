@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 DERIBIT_SECRET_ENV = "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET"
+# The seed every `contract check` of the tests draws its examples from (schemathesis' runner does not follow the suite's
+# Hypothesis profile): each run draws the same ones, and its report prints the seed.
+SEED = "20260102"
 
 
 def kalshi_arguments(base_url: str, key_id: str, pem: Path, *extra: str) -> list[str]:
@@ -126,3 +129,32 @@ def check_seeded(middleware: Any, pem: Path, *extra: str) -> tuple[int, str]:
         seed_writes(server)
         result = check_here(server.kalshi_url, KEY_ID, pem, *extra)
     return result.returncode, result.stdout + result.stderr
+
+
+def check_reads(server: Any, pem: Path, operations: Any, *extra: str) -> tuple[Checked, dict[str, str]]:
+    """`contract check` of a started server's reads (`operations`) with the contract account's key, one drawn case a
+    read (the fuzzing phase alone: each defect of a broken server shows in every answer of its read): what it did, and
+    its summary by operation when it found violations."""
+    from mockexchange.contract.kalshi.account import KEY_ID
+
+    only = [argument for operation in operations for argument in ("--operation", operation)]
+    arguments = ("--seed", SEED, "--phases", "fuzzing", "--max-examples", "1", *only, *extra)
+    result = check_here(server.kalshi_url, KEY_ID, pem, *arguments)
+    return result, summary_of(result.stdout) if "violation(s) in" in result.stdout else {}
+
+
+def summary_of(out: str) -> dict[str, str]:
+    """Our summary after schemathesis' report: operation -> its violation lines."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "violation(s) in" in line)
+    sections: dict[str, str] = {}
+    current = ""
+    for line in lines[start + 1 :]:
+        if line.startswith("    ") and current:
+            sections[current] += line.strip() + "\n"
+        elif line.startswith("  ") and line.strip().startswith("GET "):
+            current = line.strip()
+            sections[current] = ""
+        else:
+            break
+    return sections

@@ -21,7 +21,7 @@ import plain_http
 import pytest
 from broken_server import REPEATED_CURSOR, broken_server
 from held_port import held_port
-from kit_commands import Checked
+from kit_commands import SEED, Checked, summary_of
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.cli import main
@@ -30,10 +30,6 @@ from mockexchange.contract.kalshi.account import KEY_ID, SUBTRADERS, seed
 from mockexchange.contract.kalshi.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.schema.refinements import MARKET_DATA_READS
 from mockexchange.server import MockServer
-
-# The seed every `contract check` here draws its examples from (schemathesis' runner does not follow the suite's
-# Hypothesis profile): each run draws the same ones, and its report prints the seed.
-SEED = "20260102"
 
 
 def contract_check(base_url: str, pem: Path, *extra: str, key_id: str = KEY_ID) -> Checked:
@@ -121,7 +117,7 @@ def test_each_defect_of_a_broken_server_is_reported_and_named_in_the_summary(
 
     # The summary after the report: positions breaks three rules at once, and each is named, not only the first the
     # run met.
-    summary = _summary(out)
+    summary = summary_of(out)
     positions = summary["GET /portfolio/positions"]
     assert re.search(r"ST101 Server error: 500 for GET /portfolio/positions\?\S*limit=", positions), positions
     assert re.search(r'market_positions\[\]\.position_fp: is not of type "string" \(e\.g\. -?[\d.]+\)', positions)
@@ -132,23 +128,6 @@ def test_each_defect_of_a_broken_server_is_reported_and_named_in_the_summary(
     assert set(summary) == {
         "GET /portfolio/positions", "GET /portfolio/fills", "GET /portfolio/settlements", "GET /portfolio/deposits",
     }  # fmt: skip
-
-
-def _summary(out: str) -> dict[str, str]:
-    """Our summary after schemathesis' report: operation -> its violation lines."""
-    lines = out.splitlines()
-    start = next(i for i, line in enumerate(lines) if "violation(s) in" in line)
-    sections: dict[str, str] = {}
-    current = ""
-    for line in lines[start + 1 :]:
-        if line.startswith("    ") and current:
-            sections[current] += line.strip() + "\n"
-        elif line.startswith("  ") and line.strip().startswith("GET "):
-            current = line.strip()
-            sections[current] = ""
-        else:
-            break
-    return sections
 
 
 class MethodCounter:

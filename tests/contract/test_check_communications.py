@@ -11,7 +11,7 @@ from pathlib import Path
 import kit_commands
 import pytest
 from broken_server import BrokenCommunications, serving_through
-from test_check import SEED, _summary
+from kit_commands import SEED, summary_of
 
 from mockexchange.contract.kalshi.account import KEY_ID, seed
 from mockexchange.server import MockServer
@@ -31,7 +31,7 @@ def check(started: list[MockServer], server: MockServer, pem: Path) -> tuple[int
         server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--phases", "fuzzing", "--max-examples", "3", *ONLY
     )
     out = result.stdout + result.stderr
-    return result.returncode, out, _summary(result.stdout) if "violation(s) in" in result.stdout else {}
+    return result.returncode, out, summary_of(result.stdout) if "violation(s) in" in result.stdout else {}
 
 
 def test_the_mock_passes_the_communications_reads_on_the_ids_the_account_sees(started, pem) -> None:

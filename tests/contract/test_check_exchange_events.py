@@ -10,26 +10,20 @@ import kit_commands
 import pytest
 from broken_exchange import BrokenExchangeEvents
 from broken_server import serving_through
-from test_check import SEED, _summary
 
-from mockexchange.contract.kalshi.account import KEY_ID, seed
+from mockexchange.contract.kalshi.account import seed
 from mockexchange.schema.refinements import EXCHANGE_EVENT_READS
 
 pytestmark = pytest.mark.slow  # it runs schemathesis in a child process (conftest.py)
-
-ONLY = [argument for operation in EXCHANGE_EVENT_READS for argument in ("--operation", operation)]
 
 
 def test_a_server_that_breaks_the_exchange_and_event_reads_is_named_field_by_field(started, pem) -> None:
     server = serving_through(BrokenExchangeEvents)
     started.append(server.start())
     seed(server)
-    result = kit_commands.check_here(
-        server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--phases", "fuzzing", "--max-examples", "1", *ONLY
-    )
+    result, summary = kit_commands.check_reads(server, pem, EXCHANGE_EVENT_READS)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out[-4000:]
-    summary = _summary(result.stdout)
     expected = {
         "/exchange/schedule": r'"monday" is a required property',
         "/exchange/user_data_timestamp": r'as_of_time: is not of type "string"',

@@ -7,27 +7,21 @@ from __future__ import annotations
 import kit_commands
 import pytest
 from broken_server import BrokenHistorical, serving_through
-from test_check import SEED, _summary
 
-from mockexchange.contract.kalshi.account import KEY_ID, seed
+from mockexchange.contract.kalshi.account import seed
 from mockexchange.schema.refinements import HISTORICAL_MARKET_READS
 
 pytestmark = pytest.mark.slow  # it runs schemathesis in a child process (conftest.py)
-
-ONLY = [argument for operation in HISTORICAL_MARKET_READS for argument in ("--operation", operation)]
 
 
 def test_a_server_that_breaks_the_historical_market_data_is_named_field_by_field(started, pem) -> None:
     server = serving_through(BrokenHistorical)
     started.append(server.start())
     seed(server)
-    result = kit_commands.check_here(
-        server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples", "1", "--phases", "fuzzing", *ONLY
-    )
+    result, summary = kit_commands.check_reads(server, pem, HISTORICAL_MARKET_READS)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out[-4000:]
     assert "10 historical markets" in out
-    summary = _summary(result.stdout)
     assert 'markets[].volume_fp: is not of type "string"' in summary["GET /historical/markets"], summary
     assert '"ticker" is a required property' in summary["GET /historical/markets/{ticker}"], summary
     candles = summary["GET /historical/markets/{ticker}/candlesticks"]  # (a drawn range may hold no candle)

@@ -14,16 +14,14 @@ import kit_commands
 import pytest
 from broken_live_data import BrokenLiveData
 from broken_server import serving_through
-from test_check import SEED, _summary
 
-from mockexchange.contract.kalshi.account import KEY_ID, seed
+from mockexchange.contract.kalshi.account import seed
 from mockexchange.server import MockServer
 
 pytestmark = pytest.mark.slow  # it runs schemathesis in a child process (conftest.py)
 
 BROKEN = ("GetMilestones", "GetLiveDataByMilestone", "GetIncentivePrograms", "GetWeatherIndex")
 HEALTHY = ("GetStructuredTarget", "GetEventLiveData")  # (each names what discovery found: a target, an event)
-ONLY = [argument for operation in BROKEN + HEALTHY for argument in ("--operation", operation)]
 
 
 def test_a_server_that_breaks_the_live_data_reads_is_named_field_by_field(started: list[MockServer], pem: Path) -> None:
@@ -31,15 +29,12 @@ def test_a_server_that_breaks_the_live_data_reads_is_named_field_by_field(starte
     started.append(server.start())
     seed(server)
     # One example of each read (the fuzzing phase alone): each defect shows in every answer of its read.
-    result = kit_commands.check_here(
-        server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--phases", "fuzzing", "--max-examples", "1", *ONLY
-    )
+    result, summary = kit_commands.check_reads(server, pem, BROKEN + HEALTHY)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out[-4000:]
     assert ("what the exchange is told (for the live data, milestone, target and weather reads): 3 milestones, 2 with "
             "live data, 3 structured targets, weather cities ['miami']") in out  # fmt: skip
     assert "no valid request can be drawn" not in out
-    summary = _summary(result.stdout)
     assert re.search(r'milestones\[\]\.start_date: is not of type "string"', summary["GET /milestones"]), summary
     live = summary["GET /live_data/milestone/{milestone_id}"]
     assert '"milestone_id" is a required property' in live, live

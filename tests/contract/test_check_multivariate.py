@@ -13,7 +13,7 @@ import kit_commands
 import pytest
 from broken_multivariate import BrokenMultivariate
 from broken_server import serving_through
-from test_check import SEED, _summary
+from kit_commands import SEED, summary_of
 
 from mockexchange.contract.kalshi.account import KEY_ID, seed
 from mockexchange.schema.refinements import MULTIVARIATE_READS
@@ -33,13 +33,14 @@ def check(started: list[MockServer], server: MockServer, pem: Path) -> tuple[int
         server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--phases", "fuzzing", "--max-examples", "1", *ONLY
     )
     out = result.stdout + result.stderr
-    return result.returncode, out, _summary(result.stdout) if "violation(s) in" in result.stdout else {}
+    return result.returncode, out, summary_of(result.stdout) if "violation(s) in" in result.stdout else {}
 
 
 def test_a_server_that_breaks_the_multivariate_reads_is_named_field_by_field(started, pem) -> None:
     status, out, summary = check(started, serving_through(BrokenMultivariate), pem)
     assert status == 1, out[-4000:]
-    assert ", 1 series, 1 multivariate collections" in out  # (found through the broken listing: its tickers hold)
+    # (found through the broken listing: its tickers hold)
+    assert ", 10 historical markets, 1 multivariate collections" in out
     assert "no valid request can be drawn" not in out
     listed = summary["GET /multivariate_event_collections"]
     assert re.search(r'multivariate_contracts\[\]\.size_min: is not of type "integer"', listed), listed

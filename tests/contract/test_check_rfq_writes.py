@@ -13,7 +13,7 @@ import kit_commands
 import pytest
 from broken_rfqs import BrokenRfqWrites
 from broken_server import serving_through
-from test_check import SEED
+from kit_commands import SEED
 from test_order_checks import _section
 
 from mockexchange.contract.kalshi.account import ASKER, ASKER_KEY_ID, KEY_ID, seed

@@ -7,14 +7,11 @@ from __future__ import annotations
 import kit_commands
 import pytest
 from broken_server import BrokenSearch, serving_through
-from test_check import SEED, _summary
 
-from mockexchange.contract.kalshi.account import KEY_ID, MEMBER, seed_key, seed_search
+from mockexchange.contract.kalshi.account import MEMBER, seed_key, seed_search
 from mockexchange.schema.refinements import SEARCH_READS
 
 pytestmark = pytest.mark.slow  # it runs schemathesis (conftest.py)
-
-ONLY = [argument for operation in SEARCH_READS for argument in ("--operation", operation)]
 
 
 def test_a_server_that_breaks_the_search_reads_is_named_field_by_field(started, pem) -> None:
@@ -23,12 +20,9 @@ def test_a_server_that_breaks_the_search_reads_is_named_field_by_field(started, 
     server.create_account(MEMBER, balance_cents=100)  # (the reads need no more of the seeded account)
     seed_search(server)
     seed_key(server)
-    result = kit_commands.check_here(
-        server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--phases", "fuzzing", "--max-examples", "1", *ONLY
-    )
+    result, summary = kit_commands.check_reads(server, pem, SEARCH_READS)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out[-4000:]
-    summary = _summary(result.stdout)
     tags = summary["GET /search/tags_by_categories"]
     assert 'tags_by_categories.Sports: is not of type "array" (e.g. 1)' in tags, tags
     assert '"sport_ordering" is a required property' in summary["GET /search/filters_by_sport"], summary

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import kit_commands
 import pytest
-from test_check import SEED
+from kit_commands import SEED
 
 from mockexchange.contract.kalshi.account import KEY_ID, private_key_pem_text, seed
 from mockexchange.contract.kalshi.report import Run, Warnings, translate

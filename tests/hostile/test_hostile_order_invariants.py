@@ -354,6 +354,10 @@ class OrderInvariants(RuleBasedStateMachine):
     def tickers(self) -> list[str]:
         return sorted(self.ledger.state.markets)
 
+    def exchange_trades(self) -> bool:
+        state = self.ledger.state
+        return state.exchange.refusal_now(state.clock) is None
+
     def trading(self) -> list[str]:
         return sorted(t for t, m in self.ledger.state.markets.items() if m.status == "active")
 
@@ -602,7 +606,7 @@ class OrderInvariants(RuleBasedStateMachine):
         ticker = data.draw(st.sampled_from(self.tickers()))  # a market not paused: refused
         self.control("resume_market", ticker)
 
-    @precondition(lambda self: self.ledger.state.exchange.trading)
+    @precondition(lambda self: self.exchange_trades())
     @rule(resume=st.sampled_from([True, True, True, False]))
     def pause_the_exchanges_trading(self, resume: bool) -> None:
         self.control("set_exchange_status", trading_active=False)
@@ -610,7 +614,7 @@ class OrderInvariants(RuleBasedStateMachine):
         if resume:
             self.control("set_exchange_status", trading_active=True)
 
-    @precondition(lambda self: not self.ledger.state.exchange.trading)
+    @precondition(lambda self: not self.exchange_trades())
     @rule()
     def resume_the_exchanges_trading(self) -> None:
         self.control("set_exchange_status", trading_active=True)

@@ -235,7 +235,8 @@ def _run_schemathesis(
     config = '[generation]\nallow-extra-parameters = false\ndatabase = "none"\n'
     config += "" if args.probe_methods else "[phases.coverage]\nunexpected-methods = []\n"
     # The writes' answers to valid data are judged by the kit's own check (refusals.py), not schemathesis'.
-    config_path.write_text(config + ("" if args.published_only else checks_config_toml()))
+    unexpected = _not_expected_to_accept(spec, operations)
+    config_path.write_text(config + ("" if args.published_only else checks_config_toml(unexpected)))
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config_path), "run"]
     command += [str(schema_path), "--url", args.base_url]
     # Every check runs, as by default; the response time too (10 s, what `--checks all` gave it). Naming the checks

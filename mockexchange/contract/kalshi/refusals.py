@@ -17,6 +17,7 @@ the balance), and it passes a server that refuses every write with a 409. For th
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -71,9 +72,12 @@ def checks_config() -> dict[str, Any]:
     }
 
 
-def checks_config_toml() -> str:
+def checks_config_toml(unexpected: Iterable[str] = ()) -> str:
+    """`checks_config` in schemathesis' TOML, with the operations no valid request can be drawn for on this server
+    (`unexpected`: their refusals are judged, no acceptance asked)."""
     config = checks_config()
-    ids = ", ".join(f'"{operation_id}"' for operation_id in config["include-operation-id"])
+    judged = sorted({*config["include-operation-id"], *unexpected})
+    ids = ", ".join(f'"{operation_id}"' for operation_id in judged)
     return f"[[operations]]\ninclude-operation-id = [{ids}]\nchecks.positive_data_acceptance.enabled = false\n"
 
 

@@ -98,15 +98,13 @@ class Event:
     # Its metadata (GET /events/{event_ticker}/metadata; None: not set, left out)
     image_url: str = ""
     featured_image_url: str | None = None
+    # (a sports event's competition, Kalshi's "Pro Football", and its scope in it, "Game": also what
+    # GET /search/filters_by_sport lists under its series' sports)
     competition: str | None = None
     competition_scope: str | None = None
     market_details: list[MarketDetail] = field(default_factory=list)
     exchange_index: int = 0
     last_updated: datetime = EPOCH
-    # A sports event's competition (Kalshi's "Pro Football") and its scope in it ("Game"): what
-    # GET /search/filters_by_sport lists under its series' sports
-    competition: str | None = None
-    competition_scope: str | None = None
     # (the ledger's base schedule, the rule its markets' fills pay), worked out once (catalogue.py's `fee_rule_for`)
     fee_rule: tuple[Any, Any] | None = field(default=None, compare=False, repr=False)
 
