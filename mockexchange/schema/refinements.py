@@ -15,6 +15,7 @@ from typing import Any
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.kalshi.order_commands import CancelOrder
 from mockexchange.core.kalshi.subaccount_commands import INDEX
+from mockexchange.schema.account_values import AccountValue, AccountValues, values_of
 from mockexchange.schema.refs import resolve
 from mockexchange.schema.write_rules import (
     ACCEPTANCE,
@@ -23,14 +24,11 @@ from mockexchange.schema.write_rules import (
     GO_UUID_FORMS,
     HEX,
     UUID36,
-    AccountValue,
-    AccountValues,
     bounds,
     declared_bounds,
     describe_writes,
     judged_operations,
     value_lines,
-    values_of,
 )
 
 # What Go's strings.TrimSpace trims (unicode.IsSpace); Python's str.strip() would also trim \x1c-\x1f.

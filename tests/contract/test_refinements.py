@@ -15,10 +15,10 @@ from mockexchange.app import build_app
 from mockexchange.contract.kalshi import suite
 from mockexchange.contract.kalshi.account import seed, signer, values
 from mockexchange.contract.kalshi.slicing import parsed_once
+from mockexchange.schema.account_values import AccountValues
 from mockexchange.schema.refinements import PAGINATED, describe, refine, without_alternatives
 from mockexchange.schema.refs import resolve
 from mockexchange.schema.specs import kalshi_slice_path
-from mockexchange.schema.write_rules import AccountValues
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "contract-kit.md"
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mockexchange.contract.kalshi.slicing import parsed_once
+from mockexchange.schema.account_values import AccountValues
 from mockexchange.schema.refinements import (
     COMMUNICATIONS_VALUES,
     LIVE_DATA_VALUES,
@@ -24,7 +25,6 @@ from mockexchange.schema.write_rules import (
     ACCOUNT_VALUES,
     BODY_RULES,
     STATE_REFUSALS,
-    AccountValues,
     allocation_not_whole,
     group_exists,
     instance_beyond_balance,

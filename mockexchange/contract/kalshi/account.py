@@ -20,7 +20,8 @@ from mockexchange.contract.kalshi.orders import place_resting, values_for
 from mockexchange.contract.kalshi.rfq_setup import prepare
 from mockexchange.control import Control
 from mockexchange.core.clock import unix_ms
-from mockexchange.schema.write_rules import NUMBERED_SUBACCOUNTS, AccountValues
+from mockexchange.schema.account_values import AccountValues
+from mockexchange.schema.write_rules import NUMBERED_SUBACCOUNTS
 from mockexchange.testing.in_process import InProcess
 from mockexchange.testing.signing import KalshiSigner
 

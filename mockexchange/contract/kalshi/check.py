@@ -38,6 +38,7 @@ from mockexchange.contract.kalshi.report import Run, Warnings, translate
 from mockexchange.contract.kalshi.rfq_setup import RfqValues, prepare
 from mockexchange.contract.kalshi.slicing import KALSHI_OPERATIONS, KALSHI_WRITES, committed_openapi
 from mockexchange.contract.kalshi.verdict import read_events
+from mockexchange.schema.account_values import AccountValues
 from mockexchange.schema.refinements import ORDER_READS, PAGINATED
 from mockexchange.schema.refs import operations_by_id
 from mockexchange.schema.specs import SpecError, load_spec
@@ -48,7 +49,6 @@ from mockexchange.schema.write_rules import (
     NAMED_GROUP_WRITES,
     ORDER_WRITES,
     TWO_PARTY_WRITES,
-    AccountValues,
 )
 from mockexchange.testing.signing import KalshiSigner
 

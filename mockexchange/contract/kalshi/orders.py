@@ -1,4 +1,4 @@
-"""What the kit's order checks need on the account and its exchange (write_rules.AccountValues' order fields):
+"""What the kit's order checks need on the account and its exchange (account_values.AccountValues' order fields):
 markets that take orders, the account's orders, and, for `contract check --orders`, resting orders of its own to
 cancel, amend and decrease, and order groups of its own for the group writes.
 

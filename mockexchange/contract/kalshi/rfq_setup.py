@@ -1,4 +1,4 @@
-"""What the kit's communications write checks need (`contract check --communications`; write_rules.AccountValues'
+"""What the kit's communications write checks need (`contract check --communications`; account_values.AccountValues'
 communications write fields), made before any case is drawn, each write given records of its own so that one write's
 cases never spend another's.
 

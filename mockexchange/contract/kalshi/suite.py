@@ -24,6 +24,7 @@ from schemathesis.hooks import HookContext
 
 from mockexchange.contract.kalshi import acceptance  # noqa: F401 (registers the kit's ReadAcceptance check)
 from mockexchange.contract.kalshi.refusals import checks_config, note_drawn, served_from
+from mockexchange.schema.account_values import AccountValues
 from mockexchange.schema.fields import MAX_LISTED, response_errors
 from mockexchange.schema.refinements import (
     PAGINATED,
@@ -32,7 +33,6 @@ from mockexchange.schema.refinements import (
     valid_combination,
     without_alternatives,
 )
-from mockexchange.schema.write_rules import AccountValues
 from mockexchange.testing.signing import KalshiSigner
 
 BASE_PATH = "/trade-api/v2"
