@@ -1,8 +1,8 @@
 """Kalshi's market data misbehaves like the rest, over real HTTP: a fault rule on any of its routes (the historical
 API's four among them) answers as configured (a status in Kalshi's shape, a delay, a dropped connection), the rate
-limits charge every one of them (to the key a request names, else to the address; 429 in Kalshi's shape), and the REST
-lag, which lags the portfolio's reads, leaves them answering now (docs/known-differences.md: market data is not
-lagged)."""
+limits charge every one of them (to the key a request names, else to the address; a spent bucket 429 in Kalshi's
+shape), and the REST lag, which lags the portfolio's reads, leaves them answering now (docs/known-differences.md:
+market data is not lagged)."""
 
 from __future__ import annotations
 
@@ -119,11 +119,22 @@ def test_a_rule_on_a_prefix_takes_every_route_under_it(clean):
     assert under == {name: 500 if ROUTES[name][0].startswith("/markets") else 200 for name in ROUTES}
 
 
-@pytest.mark.slow  # 62 requests a route
 @pytest.mark.parametrize("name", ROUTES)
 def test_every_route_is_charged_to_the_address_or_the_key_it_names(clean, name):
     mock = clean
     mock.set_rate_limit_tier("basic")  # 200 read tokens a second, 10 a read, every bucket full
+    assert read(mock, name).status_code == 200
+    assert _read_levels(mock) == {"address:127.0.0.1": 190}, "a read of the address's bucket"
+    key = mock.create_key("u", key_type="ed25519")
+    assert read(mock, name, {"KALSHI-ACCESS-KEY": key["key_id"]}).status_code == 200  # unsigned: the read is public
+    assert _read_levels(mock) == {"address:127.0.0.1": 190, "u": 190}, "a read of the user the key names"
+
+
+@pytest.mark.slow  # 62 requests
+def test_a_spent_bucket_refuses_the_market_data_and_the_portfolio_alike(clean):
+    # (one route: every route charges the same buckets, above)
+    mock, name = clean, "GetMarkets"
+    mock.set_rate_limit_tier("basic")
     answers = [read(mock, name).status_code for _ in range(21)]
     assert answers == [200] * 20 + [429], answers
     limited = read(mock, name)
@@ -138,6 +149,11 @@ def test_every_route_is_charged_to_the_address_or_the_key_it_names(clean, name):
     positions = V2 + "/portfolio/positions"
     portfolio = plain_http.get(mock.base_url + positions, headers=signer.headers("GET", positions, epoch_ms(WALL)))
     assert portfolio.status_code == 429, "the market data spent the user's reads"
+
+
+def _read_levels(mock: MockServer) -> dict[str, int]:
+    """Each Kalshi bucket's read tokens left, by whom they are charged to."""
+    return {who: levels["read"] for who, levels in mock.rate_limits()["buckets"]["kalshi"].items()}
 
 
 def test_the_rest_lag_lags_the_portfolio_and_not_the_market_data():
