@@ -131,16 +131,28 @@ def check_seeded(middleware: Any, pem: Path, *extra: str) -> tuple[int, str]:
     return result.returncode, result.stdout + result.stderr
 
 
-def check_reads(server: Any, pem: Path, operations: Any, *extra: str) -> tuple[Checked, dict[str, str]]:
-    """`contract check` of a started server's reads (`operations`) with the contract account's key, one drawn case a
-    read (the fuzzing phase alone: each defect of a broken server shows in every answer of its read): what it did, and
-    its summary by operation when it found violations."""
+def check_reads(server: Any, pem: Path, operations: Any, examples: int = 1) -> tuple[Checked, dict[str, str]]:
+    """`contract check` of a started server's reads (`operations`) with the contract account's key, `examples` drawn
+    cases a read (the fuzzing phase alone: each defect of a broken server shows in every answer of its read): what it
+    did, and its summary by operation when it found violations."""
     from mockexchange.contract.kalshi.account import KEY_ID
 
     only = [argument for operation in operations for argument in ("--operation", operation)]
-    arguments = ("--seed", SEED, "--phases", "fuzzing", "--max-examples", "1", *only, *extra)
+    arguments = ("--seed", SEED, "--phases", "fuzzing", "--max-examples", str(examples), *only)
     result = check_here(server.kalshi_url, KEY_ID, pem, *arguments)
     return result, summary_of(result.stdout) if "violation(s) in" in result.stdout else {}
+
+
+def check_seeded_reads(
+    started: list[Any], server: Any, pem: Path, operations: Any, examples: int = 1
+) -> tuple[Checked, dict[str, str]]:
+    """`check_reads` of `server` once started (and kept in `started`, which the test stops) and seeded with the
+    contract account (contract/kalshi/account.py's `seed`)."""
+    from mockexchange.contract.kalshi.account import seed
+
+    started.append(server.start())
+    seed(server)
+    return check_reads(server, pem, operations, examples)
 
 
 def summary_of(out: str) -> dict[str, str]:

@@ -11,27 +11,18 @@ from pathlib import Path
 import kit_commands
 import pytest
 from broken_server import BrokenCommunications, serving_through
-from kit_commands import SEED, summary_of
 
-from mockexchange.contract.kalshi.account import KEY_ID, seed
 from mockexchange.server import MockServer
 
 pytestmark = pytest.mark.slow  # each runs schemathesis in a child process (conftest.py)
 
 READS = ("GetCommunicationsID", "GetRFQs", "GetRFQ", "GetQuotes", "GetQuote", "GetRFQQuote", "GetBlockTradeProposals")
-ONLY = [argument for operation in READS for argument in ("--operation", operation)]
 
 
 def check(started: list[MockServer], server: MockServer, pem: Path) -> tuple[int, str, dict[str, str]]:
-    """`contract check` of the communications reads against `server`, started and seeded, the fuzzing phase alone:
-    exit status, what it printed, the summary by operation."""
-    started.append(server.start())
-    seed(server)
-    result = kit_commands.check_here(
-        server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--phases", "fuzzing", "--max-examples", "3", *ONLY
-    )
-    out = result.stdout + result.stderr
-    return result.returncode, out, summary_of(result.stdout) if "violation(s) in" in result.stdout else {}
+    """The reads checked against `server`, started and seeded: exit status, what it printed, the summary."""
+    result, summary = kit_commands.check_seeded_reads(started, server, pem, READS, examples=3)
+    return result.returncode, result.stdout + result.stderr, summary
 
 
 def test_the_mock_passes_the_communications_reads_on_the_ids_the_account_sees(started, pem) -> None:

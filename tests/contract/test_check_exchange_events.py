@@ -11,7 +11,6 @@ import pytest
 from broken_exchange import BrokenExchangeEvents
 from broken_server import serving_through
 
-from mockexchange.contract.kalshi.account import seed
 from mockexchange.schema.refinements import EXCHANGE_EVENT_READS
 
 pytestmark = pytest.mark.slow  # it runs schemathesis in a child process (conftest.py)
@@ -19,9 +18,7 @@ pytestmark = pytest.mark.slow  # it runs schemathesis in a child process (confte
 
 def test_a_server_that_breaks_the_exchange_and_event_reads_is_named_field_by_field(started, pem) -> None:
     server = serving_through(BrokenExchangeEvents)
-    started.append(server.start())
-    seed(server)
-    result, summary = kit_commands.check_reads(server, pem, EXCHANGE_EVENT_READS)
+    result, summary = kit_commands.check_seeded_reads(started, server, pem, EXCHANGE_EVENT_READS)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out[-4000:]
     expected = {

@@ -8,7 +8,6 @@ import kit_commands
 import pytest
 from broken_server import BrokenHistorical, serving_through
 
-from mockexchange.contract.kalshi.account import seed
 from mockexchange.schema.refinements import HISTORICAL_MARKET_READS
 
 pytestmark = pytest.mark.slow  # it runs schemathesis in a child process (conftest.py)
@@ -16,9 +15,7 @@ pytestmark = pytest.mark.slow  # it runs schemathesis in a child process (confte
 
 def test_a_server_that_breaks_the_historical_market_data_is_named_field_by_field(started, pem) -> None:
     server = serving_through(BrokenHistorical)
-    started.append(server.start())
-    seed(server)
-    result, summary = kit_commands.check_reads(server, pem, HISTORICAL_MARKET_READS)
+    result, summary = kit_commands.check_seeded_reads(started, server, pem, HISTORICAL_MARKET_READS)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out[-4000:]
     assert "10 historical markets" in out

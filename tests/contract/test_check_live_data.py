@@ -15,7 +15,6 @@ import pytest
 from broken_live_data import BrokenLiveData
 from broken_server import serving_through
 
-from mockexchange.contract.kalshi.account import seed
 from mockexchange.server import MockServer
 
 pytestmark = pytest.mark.slow  # it runs schemathesis in a child process (conftest.py)
@@ -26,10 +25,8 @@ HEALTHY = ("GetStructuredTarget", "GetEventLiveData")  # (each names what discov
 
 def test_a_server_that_breaks_the_live_data_reads_is_named_field_by_field(started: list[MockServer], pem: Path) -> None:
     server = serving_through(BrokenLiveData)
-    started.append(server.start())
-    seed(server)
     # One example of each read (the fuzzing phase alone): each defect shows in every answer of its read.
-    result, summary = kit_commands.check_reads(server, pem, BROKEN + HEALTHY)
+    result, summary = kit_commands.check_seeded_reads(started, server, pem, BROKEN + HEALTHY)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out[-4000:]
     assert ("what the exchange is told (for the live data, milestone, target and weather reads): 3 milestones, 2 with "

@@ -13,27 +13,17 @@ import kit_commands
 import pytest
 from broken_multivariate import BrokenMultivariate
 from broken_server import serving_through
-from kit_commands import SEED, summary_of
 
-from mockexchange.contract.kalshi.account import KEY_ID, seed
 from mockexchange.schema.refinements import MULTIVARIATE_READS
 from mockexchange.server import MockServer
 
 pytestmark = pytest.mark.slow  # each runs schemathesis in a child process (conftest.py)
 
-ONLY = [argument for operation in MULTIVARIATE_READS for argument in ("--operation", operation)]
-
 
 def check(started: list[MockServer], server: MockServer, pem: Path) -> tuple[int, str, dict[str, str]]:
-    """`contract check` of the multivariate reads against `server`, started and seeded, the fuzzing phase alone:
-    exit status, what it printed, the summary by operation."""
-    started.append(server.start())
-    seed(server)
-    result = kit_commands.check_here(
-        server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--phases", "fuzzing", "--max-examples", "1", *ONLY
-    )
-    out = result.stdout + result.stderr
-    return result.returncode, out, summary_of(result.stdout) if "violation(s) in" in result.stdout else {}
+    """The reads checked against `server`, started and seeded: exit status, what it printed, the summary."""
+    result, summary = kit_commands.check_seeded_reads(started, server, pem, MULTIVARIATE_READS)
+    return result.returncode, result.stdout + result.stderr, summary
 
 
 def test_a_server_that_breaks_the_multivariate_reads_is_named_field_by_field(started, pem) -> None:
