@@ -7,7 +7,6 @@ AsyncAPI slice as it arrives (market_client.py)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -117,10 +116,13 @@ def test_each_value_set_reaches_its_indexes_subscribers_and_no_bystander(mock, t
         mock.set_price_value("68003.5", index_id="BRTI")
         mock.set_price_value("2400.125", underlying_ticker="Metal.XAU/USD", at=(t0 + timedelta(seconds=44)).isoformat())
         mock.set_price_value("600.5", index_id="BNBUSD_RTI")  # the bystander's, per second only
-        alice.wait(lambda frames: len(data(alice)) >= 7)
-        other.wait(lambda frames: len(data(other)) >= 1)
-        time.sleep(0.2)  # anything sent to the wrong subscriber would have come by now
+        # each subscriber's own sentinel, set last: anything sent to the wrong subscriber came before it
+        mock.set_price_value("1", underlying_ticker="Metal.XAU/USD")
+        mock.set_price_value("1", underlying_ticker="Metal.XAG/USD")
+        alice.wait(lambda frames: any(f["msg"].get("value_usd") == "1.00000000" for f in data(alice)))
+        other.wait(lambda frames: any(f["type"] == PYTH for f in data(other)))
         got = {(f["sid"], f["seq"]): f["msg"] for f in data(alice)}
+        assert got.pop((3, 2))["value_usd"] == "1.00000000"  # (alice's sentinel)
         assert sorted(got) == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3), (3, 1)]
         upstream = '{"type":"value","id":"BRTI","time":%d,"value":"%s"}'
         assert got[(1, 1)] == {
@@ -144,7 +146,8 @@ def test_each_value_set_reaches_its_indexes_subscribers_and_no_bystander(mock, t
         assert got[(2, 3)]["data"] == upstream % (t0_ms + 45_000, "68003.5")
         assert got[(3, 1)] == {"underlying_ticker": "Metal.XAU/USD", "value_usd": "2400.12500000",
                                "source_ts_ms": t0_ms + 44_000, "received_at": t0_ms + 45_000}  # fmt: skip
-        [bnb] = data(other)
+        bnb, sentinel = data(other)
+        assert (sentinel["type"], sentinel["msg"]["underlying_ticker"]) == (PYTH, "Metal.XAG/USD")
         assert (bnb["type"], bnb["msg"]["index_id"], bnb["msg"]["avg_60s_data"]["window_size"]) == (CF, "BNBUSD_RTI", 0)
 
 
@@ -170,9 +173,10 @@ def test_lists_all_mode_and_updates(mock, t0):
         mock.set_price_value("1.09", underlying_ticker="FX.EUR/USD")
         mock.set_price_value("3101", index_id="ETHUSD_RTI")  # sid 1 no longer takes every index
         mock.set_price_value("2.2", index_id="XRPUSD_RTI")
-        sent = alice.next(2)
-        alice.quiet(0.2)  # nothing more
-        assert [(f["sid"], f["seq"], f["type"]) for f in sent] == [(2, 2, PYTH), (1, 4, CF_5HZ)]
+        mock.set_price_value("1.1", underlying_ticker="FX.EUR/USD")  # a sentinel: nothing else came before it
+        sent = alice.next(3)
+        assert [(f["sid"], f["seq"], f["type"]) for f in sent] == [(2, 2, PYTH), (1, 4, CF_5HZ), (2, 3, PYTH)]
+        assert sent[2]["msg"]["value_usd"] == "1.10000000"
         [pyth_list] = alice.ask(update(7, sid=2, action="underlying_list"))
         assert pyth_list["msg"] == {"underlying_tickers": ["FX.EUR/USD"]}
         mock.advance_clock(seconds=2 * 3600 + 1)  # past two hours: nothing received recently
