@@ -65,6 +65,7 @@ def test_each_party_sees_its_own_batch_messages_and_the_bystander_only_the_batch
         assert (best["version"], best["client_batch_id"], best["yes_complete"]) == (2, "rr", True)
         assert [row["yes_bid_dollars"] for row in best["rfqs"]] == ["0.4600", "0.3100"]
         assert "maker" not in str(best) and ids["maker1"] not in str(best)
+        readers["maker1"].wait(lambda f: len(data_of(f)) >= 2)  # (its own reader: the asker's says nothing of it)
         made = data(readers["maker1"])[1]
         assert (made["type"], made["msg"]["batch_quote_id"], len(made["msg"]["quotes"])) == (
             "batch_quote_created", one, 2)  # fmt: skip
