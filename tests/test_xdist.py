@@ -1,5 +1,5 @@
 """The pytest plugin under pytest-xdist: each worker runs its own mocks on their own ports, with their own key files,
-and a suite that passes alone passes under `-n 4`."""
+and a suite that passes alone passes under `-n 2` (two workers, each with a mock of its own serving at once)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
 pytest_plugins = ["pytester"]
 
-WORKERS = 4
+WORKERS = 2
 TESTS = 8
 
 # Each test records its worker, its mock's port and its key file. The first test on each worker also waits until
-# every worker has a mock up, so four mocks are known to serve at the same time when their ports are compared.
+# every worker has a mock up, so the workers' mocks are known to serve at the same time when their ports are compared.
 USER_SUITE = f"""
 import json, os, time
 from pathlib import Path
