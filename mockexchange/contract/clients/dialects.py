@@ -55,6 +55,8 @@ class ExchangeData:
     candle: tuple[Field, ...]
     historical_candle: tuple[Field, ...]
     target: tuple[Field, ...]
+    milestone: tuple[Field, ...]
+    program: tuple[Field, ...]
 
 
 @dataclass(frozen=True)
@@ -313,8 +315,23 @@ def _target(kind: str) -> tuple[Field, ...]:
     )  # fmt: skip
 
 
+_MILESTONE: tuple[Field, ...] = (
+    ("milestone_id", "id", "text"), ("category", "category", "text"), ("type", "type", "text"),
+    ("start_date", "start_date", "time"), ("end_date", "end_date", "time"), ("title", "title", "text"),
+    ("related_event_tickers", "related_event_tickers", "json"),
+    ("primary_event_tickers", "primary_event_tickers", "json"), ("details", "details", "json"),
+    ("last_updated", "last_updated_ts", "time"), ("source_ids", "source_ids", "json"),
+)  # fmt: skip
+_PROGRAM: tuple[Field, ...] = (
+    ("incentive_program_id", "id", "text"), ("market_ticker", "market_ticker", "text"),
+    ("incentive_type", "incentive_type", "text"), ("start_date", "start_date", "time"),
+    ("end_date", "end_date", "time"), ("period_reward", "period_reward", "text"), ("paid_out", "paid_out", "text"),
+    ("discount_factor_bps", "discount_factor_bps", "text"), ("market_id", "market_id", "text"),
+    ("incentive_description", "incentive_description", "text"), ("target_size", "target_size_fp", "count"),
+    ("max_reward_per_account", "max_reward_per_account", "text"),
+)  # fmt: skip
 # the wire's names: the official SDKs' models keep them (the historical API's candles drop `_dollars` and `_fp`)
-_WIRE_EXCHANGE_DATA = ExchangeData(_candle("_dollars", "_fp"), _candle("", ""), _target("type"))
+_WIRE_EXCHANGE_DATA = ExchangeData(_candle("_dollars", "_fp"), _candle("", ""), _target("type"), _MILESTONE, _PROGRAM)
 _LIQUIDITY = "its Market requires `liquidity_dollars`, which 3.34.0's Market does not have"
 
 
@@ -383,7 +400,7 @@ SDK = Dialect(
             ("GetMarkets", "GetMarket", "GetHistoricalMarkets", "GetHistoricalMarket"), ("ValidationError", _LIQUIDITY)
         ),
     ),  # fmt: skip
-    exchange_data=ExchangeData(_candle("", ""), _candle("", ""), _target("target_type")),
+    exchange_data=ExchangeData(_candle("", ""), _candle("", ""), _target("target_type"), _MILESTONE, _PROGRAM),
     params={"GetLiveData": {"type": "milestone_type"}},
     renamed={
         "trailing_30d_volume_fp": "trailing_30d_volume",
@@ -586,8 +603,15 @@ OFFICIAL_3_2 = Dialect(
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",
         "orders": "3.2.0 has the legacy order routes only, gone from 3.34 (tests/clients/test_legacy_orders_client.py)",
     },
-    # its candles' sizes are the legacy profile's whole contracts (3.2.0's MarketCandlestick has no `_fp` twins)
-    exchange_data=ExchangeData(_candle("_dollars", "", "whole"), _candle("", ""), _target("type")),
+    # its candles' sizes are the legacy profile's whole contracts (3.2.0's MarketCandlestick has no `_fp` twins); its
+    # Milestone has no source_ids, its IncentiveProgram no market id, description or reward cap, its size whole
+    exchange_data=ExchangeData(
+        _candle("_dollars", "", "whole"),
+        _candle("", ""),
+        _target("type"),
+        _MILESTONE[:-1],
+        (*_PROGRAM[:8], ("target_size", "target_size", "whole")),
+    ),
     cursors={"GetIncentivePrograms": "next_cursor"},
     renamed={"contracts_fp": "contracts"},  # an RFQ's and a quote's whole contracts (the legacy profile's twins)
     findings={

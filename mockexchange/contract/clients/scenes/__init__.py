@@ -5,6 +5,7 @@ from mockexchange.contract.clients.scenes.account import ACCOUNT
 from mockexchange.contract.clients.scenes.exchange_data import EXCHANGE_DATA
 from mockexchange.contract.clients.scenes.fcm_desk import FCM_DESK
 from mockexchange.contract.clients.scenes.historical import HISTORICAL
+from mockexchange.contract.clients.scenes.live_data import LIVE_DATA
 from mockexchange.contract.clients.scenes.markets import MARKETS_SCENE
 from mockexchange.contract.clients.scenes.orders import ORDERS
 from mockexchange.contract.clients.scenes.rfqs import RFQS
@@ -22,5 +23,6 @@ SCENES: dict[str, Scene] = {
         ORDERS,
         RFQS,
         EXCHANGE_DATA,
+        LIVE_DATA,
     )
 }
