@@ -130,11 +130,13 @@ def test_a_wrong_field_fails_each_check_naming_it(tmp_path: Path, monkeypatch: p
             stage.mock.stop()
     named = {
         "a combo made": "combo_events: ", "collections": "title", "the schedule": "maintenance windows",
-        "the user data timestamp": "as_of_time", "fee changes": "fee_multiplier", "event metadata": "metadata",
+        "the user data timestamp": "as_of_time", "series fee changes": "fee_multiplier",
+        "event fee changes": "fee_type_override", "event metadata": "metadata",
         "event candlesticks": "volume_fp", "the forecast": "forecast", "historical markets": "volume_fp",
         "historical candlesticks": "volume", "historical trades": "count_fp", "search": "tags_by_categories",
-        "milestones": "title", "live data": "details", "an event's live data": "default_range",
-        "the weather index": "v ", "structured targets": "name", "incentive programs": "period_reward",
+        "milestones": "title", "live data": "details", "live data by milestone": "details",
+        "an event's live data": "default_range", "the weather index": "v ", "structured targets": "name",
+        "incentive programs": "period_reward",
     }  # fmt: skip
     assert set(failed) == set(named) == {c.name for scene in scenes for c in scene.checks}, failed
     for check, field in named.items():
