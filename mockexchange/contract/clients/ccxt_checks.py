@@ -367,6 +367,8 @@ NA_REASONS = {
     "historical": "Kalshi's historical API (a cutoff): Deribit has none",
     "fcm-desk": "Deribit has no FCM",
     "rfqs": "Kalshi's RFQs, quotes and block trades: ccxt has no unified methods for Deribit's block RFQs",
+    "exchange-data": "Kalshi's schedule, fee changes, event data, historical markets, search and combos",
+    "live-data": "Kalshi's milestones, live data, weather index, structured targets and incentive programs",
 }
 # What the mock's Deribit venue does not serve yet for a column of ccxt's row: nothing since its books and orders
 # (ccxt_trading.py plays them).

@@ -14,6 +14,7 @@ per profile), never through the renderers: the mock is compared with its own sta
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import threading
@@ -86,6 +87,8 @@ def _expected(value: Any, unit: str, profile: str) -> Any:
         return unix_seconds(value)
     if unit == "number":
         return Decimal(value)
+    if unit == "json":
+        return as_json(value)
     return value  # text, time
 
 
@@ -94,10 +97,25 @@ def _parsed(value: Any, unit: str) -> Any:
     so they differ."""
     if value is None or unit in ("text", "cents", "whole", "unix"):
         return value
+    if unit == "json":
+        return as_json(value)
     try:
         return datetime.fromisoformat(value) if unit == "time" else Decimal(str(value))
     except (ValueError, TypeError, InvalidOperation):
         return value
+
+
+def as_json(value: Any) -> str:
+    """A JSON structure (a mapping, a list or tuple, or a scalar) as one comparable text, keys sorted."""
+
+    def plain(item: Any) -> Any:
+        if isinstance(item, Mapping):
+            return {str(name): plain(each) for name, each in item.items()}
+        if isinstance(item, list | tuple):
+            return [plain(each) for each in item]
+        return item
+
+    return json.dumps(plain(value), sort_keys=True, default=str)
 
 
 def _row(record: Any, fields: tuple[Field, ...], profile: str) -> tuple:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 #   balance  Decimal, 4 places truncated                         cents    integer cents, truncated
 #   whole    integer contracts, truncated                        time     a datetime equal to the ledger's
 #   unix     integer Unix seconds (or null)                    number   Decimal, exact (a JSON number or a string)
+#   json     a JSON structure (lists, mappings), equal as JSON with its keys sorted
 Field = tuple[str, str, str]
 DOLLAR_PLACES = {"3.34": 6, "legacy": 4}
 POSITION_LISTS = ["market_positions", "event_positions"]
@@ -42,6 +43,20 @@ class MarketData:
     book: str = "pairs"
     book_key: str = "orderbook_fp"
     breaks: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExchangeData:
+    """How a client hands back what the `exchange-data` and `live-data` scenes read beyond the markets scene's records
+    (whose `MarketData` says whether a single answer comes in its envelope): a candle of an event's markets and one of
+    the historical API's (a dotted name reaches into a nested price: `price.close_dollars`), and a structured
+    target."""
+
+    candle: tuple[Field, ...]
+    historical_candle: tuple[Field, ...]
+    target: tuple[Field, ...]
+    milestone: tuple[Field, ...]
+    program: tuple[Field, ...]
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,10 @@ class Dialect:
     body: str | None = None  # the argument a request body goes under (None: its fields are keyword arguments)
     # a scene's call id -> (the exception the client raises, why): what it does with a correct request, a finding
     findings: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    exchange_data: ExchangeData | None = None  # the `exchange-data` and `live-data` scenes' records
+    # operation -> {Kalshi's parameter: the client's name for it}, where it differs
+    params: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    cursors: Mapping[str, str] = field(default_factory=dict)  # operation -> its page's next cursor, where not `cursor`
 
     def refused(self, error: dict, status: int) -> bool:
         """Whether a call's error (client_harness.py's) is the client's own exception for that HTTP status."""
@@ -177,6 +196,37 @@ _SDK_OPERATIONS = {
     "GetOrder": "orders.get",
     "GetOrderQueuePositions": "orders.queue_positions",
     "GetOrderQueuePosition": "orders.queue_position",
+    # the exchange's and an event's data, the historical markets, search, multivariate (the `exchange-data` scene)
+    "GetExchangeSchedule": "exchange.schedule",
+    "GetUserDataTimestamp": "exchange.user_data_timestamp",
+    "GetSeriesFeeChanges": "series.fee_changes",
+    "GetEventFeeChanges": "events.fee_changes",
+    "GetEventMetadata": "events.metadata",
+    "GetMarketCandlesticksByEvent": "series.event_candlesticks",
+    "GetEventForecastPercentilesHistory": "series.forecast_percentile_history",
+    "GetHistoricalMarkets": "historical.markets",
+    "GetHistoricalMarket": "historical.market",
+    "GetMarketCandlesticksHistorical": "historical.candlesticks",
+    "GetTradesHistorical": "historical.trades",
+    "GetTagsForSeriesCategories": "search.tags_by_categories",
+    "GetFiltersForSports": "search.filters_by_sport",
+    "GetMultivariateEventCollections": "multivariate_collections.list",
+    "GetMultivariateEventCollection": "multivariate_collections.get",
+    "CreateMarketInMultivariateEventCollection": "multivariate_collections.create_market",
+    "GetMultivariateEvents": "events.list_multivariate",
+    # what the exchange is told from outside (the `live-data` scene)
+    "GetMilestones": "milestones.list",
+    "GetMilestone": "milestones.get",
+    "GetLiveData": "live_data.get_typed",
+    "GetLiveDataByMilestone": "live_data.get",
+    "GetLiveDatas": "live_data.batch",
+    "GetEventLiveData": "live_data.get_event",
+    "GetGameStats": "live_data.game_stats",
+    "GetWeatherIndex": "live_data.weather",
+    "GetWeatherIndexCalibrations": "live_data.weather_calibrations",
+    "GetStructuredTargets": "structured_targets.list",
+    "GetStructuredTarget": "structured_targets.get",
+    "GetIncentivePrograms": "incentive_programs.list",
 }
 # The communications API (the `rfqs` scene): RFQs, quotes and block trade proposals, under `communications`.
 _SDK_COMMUNICATIONS = {
@@ -198,7 +248,9 @@ _SDK_OPERATIONS |= _SDK_COMMUNICATIONS
 _SDK_PAGES = (  # answered as the SDK's `Page`, its list under `items`
     "fills", "settlements", "deposits", "withdrawals", "GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers",
     "GetFillsHistorical", "GetHistoricalOrders", "GetFCMOrders", "GetMarkets", "GetTrades", "GetEvents", "GetOrders",
-    "GetRFQs", "GetQuotes", "GetBlockTradeProposals",
+    "GetRFQs", "GetQuotes", "GetBlockTradeProposals", "GetEventFeeChanges", "GetHistoricalMarkets",
+    "GetTradesHistorical", "GetMultivariateEventCollections", "GetMultivariateEvents", "GetMilestones",
+    "GetStructuredTargets", "GetIncentivePrograms",
 )  # fmt: skip
 _SDK_ORDER: tuple[Field, ...] = (
     *_ORDER_SAME,
@@ -242,6 +294,44 @@ _WIRE_MARKET_DATA = MarketData(
     event=_EVENT_SAME,
     series=_SERIES_SAME,
 )  # fmt: skip
+# A candle's figures (the scene's expected record: its end, trade prices, the YES bid's and ask's close, sizes) under
+# the names of a client's model, nested prices by dotted name.
+_CANDLE_PRICES = ("open", "high", "low", "close")
+
+
+def _candle(price: str, count: str, unit: str = "count") -> tuple[Field, ...]:
+    return (
+        ("end_period_ts", "end_period_ts", "text"),
+        *((name, f"price.{name}{price}", "price") for name in _CANDLE_PRICES),
+        ("bid_close", f"yes_bid.close{price}", "price"), ("ask_close", f"yes_ask.close{price}", "price"),
+        ("volume", f"volume{count}", unit), ("open_interest", f"open_interest{count}", unit),
+    )  # fmt: skip
+
+
+def _target(kind: str) -> tuple[Field, ...]:
+    return (
+        ("structured_target_id", "id", "text"), ("name", "name", "text"), ("type", kind, "text"),
+        ("details", "details", "json"), ("source_id", "source_id", "text"), ("last_updated", "last_updated_ts", "time"),
+    )  # fmt: skip
+
+
+_MILESTONE: tuple[Field, ...] = (
+    ("milestone_id", "id", "text"), ("category", "category", "text"), ("type", "type", "text"),
+    ("start_date", "start_date", "time"), ("end_date", "end_date", "time"), ("title", "title", "text"),
+    ("related_event_tickers", "related_event_tickers", "json"),
+    ("primary_event_tickers", "primary_event_tickers", "json"), ("details", "details", "json"),
+    ("last_updated", "last_updated_ts", "time"), ("source_ids", "source_ids", "json"),
+)  # fmt: skip
+_PROGRAM: tuple[Field, ...] = (
+    ("incentive_program_id", "id", "text"), ("market_ticker", "market_ticker", "text"),
+    ("incentive_type", "incentive_type", "text"), ("start_date", "start_date", "time"),
+    ("end_date", "end_date", "time"), ("period_reward", "period_reward", "text"), ("paid_out", "paid_out", "text"),
+    ("discount_factor_bps", "discount_factor_bps", "text"), ("market_id", "market_id", "text"),
+    ("incentive_description", "incentive_description", "text"), ("target_size", "target_size_fp", "count"),
+    ("max_reward_per_account", "max_reward_per_account", "text"),
+)  # fmt: skip
+# the wire's names: the official SDKs' models keep them (the historical API's candles drop `_dollars` and `_fp`)
+_WIRE_EXCHANGE_DATA = ExchangeData(_candle("_dollars", "_fp"), _candle("", ""), _target("type"), _MILESTONE, _PROGRAM)
 _LIQUIDITY = "its Market requires `liquidity_dollars`, which 3.34.0's Market does not have"
 
 
@@ -306,8 +396,12 @@ SDK = Dialect(
         enveloped=False,
         book="levels",
         book_key="",
-        breaks={"GetMarkets": ("ValidationError", _LIQUIDITY), "GetMarket": ("ValidationError", _LIQUIDITY)},
+        breaks=dict.fromkeys(
+            ("GetMarkets", "GetMarket", "GetHistoricalMarkets", "GetHistoricalMarket"), ("ValidationError", _LIQUIDITY)
+        ),
     ),  # fmt: skip
+    exchange_data=ExchangeData(_candle("", ""), _candle("", ""), _target("target_type"), _MILESTONE, _PROGRAM),
+    params={"GetLiveData": {"type": "milestone_type"}},
     renamed={
         "trailing_30d_volume_fp": "trailing_30d_volume",
         "earn_volume_goal_fp": "earn_volume_goal",
@@ -373,6 +467,15 @@ _OPERATIONS_3_2 += ("GetOrders", "GetOrder", "GetOrderQueuePositions", "GetOrder
 # the RFQs and quotes by the quote alone (none of the RFQ-scoped quote operations, nor block trades)
 _OPERATIONS_3_2 += ("GetCommunicationsID", "CreateRFQ", "GetRFQs", "GetRFQ", "CreateQuote", "GetQuotes", "GetQuote")
 _OPERATIONS_3_2 += ("AcceptQuote", "ConfirmQuote")
+# of the exchange's and an event's data, search and multivariate all but the event fee changes and the historical API;
+# of what the exchange is told the milestones, the typed and batch live data reads, the targets and the programs
+_OPERATIONS_3_2 += (
+    "GetExchangeSchedule", "GetUserDataTimestamp", "GetSeriesFeeChanges", "GetEventMetadata",
+    "GetMarketCandlesticksByEvent", "GetEventForecastPercentilesHistory", "GetTagsForSeriesCategories",
+    "GetFiltersForSports", "GetMultivariateEventCollections", "GetMultivariateEventCollection",
+    "CreateMarketInMultivariateEventCollection", "GetMultivariateEvents", "GetMilestones", "GetMilestone",
+    "GetLiveData", "GetLiveDatas", "GetStructuredTargets", "GetStructuredTarget", "GetIncentivePrograms",
+)  # fmt: skip
 
 # kalshi_python_sync / kalshi_python_async 3.34.0: the wire's names, amounts kept as the wire's strings.
 OFFICIAL = Dialect(
@@ -414,6 +517,8 @@ OFFICIAL = Dialect(
         "perps-ws": _NO_PERPS,
     },
     market_data=_WIRE_MARKET_DATA,
+    exchange_data=_WIRE_EXCHANGE_DATA,
+    cursors={"GetIncentivePrograms": "next_cursor"},
 )
 
 # kalshi_python_sync 3.2.0: the integer fields of late 2025 (cents, whole contracts) beside 4-place dollar strings;
@@ -498,12 +603,27 @@ OFFICIAL_3_2 = Dialect(
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",
         "orders": "3.2.0 has the legacy order routes only, gone from 3.34 (tests/clients/test_legacy_orders_client.py)",
     },
+    # its candles' sizes are the legacy profile's whole contracts (3.2.0's MarketCandlestick has no `_fp` twins); its
+    # Milestone has no source_ids, its IncentiveProgram no market id, description or reward cap, its size whole
+    exchange_data=ExchangeData(
+        _candle("_dollars", "", "whole"),
+        _candle("", ""),
+        _target("type"),
+        _MILESTONE[:-1],
+        (*_PROGRAM[:8], ("target_size", "target_size", "whole")),
+    ),
+    cursors={"GetIncentivePrograms": "next_cursor"},
     renamed={"contracts_fp": "contracts"},  # an RFQ's and a quote's whole contracts (the legacy profile's twins)
     findings={
         "accept": (
             "ValidationError",
             "its AcceptQuoteRequest takes accepted_side only as 'true' or 'false' (the spec's yes and no read as YAML "
             "booleans; Kalshi takes yes or no): it raises before sending, and cannot accept a quote",
-        )
+        ),
+        "combo": (
+            "ValidationError",
+            "its TickerPair takes side only as 'true' or 'false' (the spec's yes and no read as YAML booleans): it "
+            "raises before sending, and cannot make a combo market",
+        ),
     },
 )

@@ -114,6 +114,12 @@ CAPABILITIES = (
     Capability("rfqs", "rfqs", "the communications API on two keys: an RFQ asked, listed and read, a maker's quote, "
                "accepted, confirmed and executed (both sides' fills), the refusals; a block trade proposed and "
                "accepted"),
+    Capability("exchange-data", "exch", "the exchange's schedule, user data timestamp and fee changes, an event's "
+               "metadata, candlesticks and forecast, the historical markets, their candlesticks and trades, the search "
+               "filters, the multivariate collections and a combo made in one"),
+    Capability("live-data", "live", "what the exchange is told: milestones, their live data (typed, by milestone, "
+               "a batch, an event's, a play-by-play), a city's weather index and calibrations, structured targets, "
+               "incentive programs"),
     Capability("orderbook-ws", "book-ws", "orderbook_delta through the client's own book keeper while the house's "
                "levels move"),
     Capability("market-ws", "mkt-ws", "the public market data channels beyond the book (trades, candles, the "

@@ -89,24 +89,24 @@ def calls(stage: Stage) -> list[SceneCall]:
     ]
 
 
-def _data(j: Judge) -> MarketData:
+def market_data(j: Judge) -> MarketData:
     assert j.dialect.market_data is not None  # the scene's checks ask only clients that read market data
     return j.dialect.market_data
 
 
-def _record(j: Judge, call: str, envelope: str) -> Any:
+def record(j: Judge, call: str, envelope: str) -> Any:
     """A single answer's record: under Kalshi's envelope, or the answer itself for a client that unwraps it."""
     answer = j.answer(call)
-    if not _data(j).enveloped:
+    if not market_data(j).enveloped:
         return answer
     if not isinstance(answer, dict) or envelope not in answer:
         raise Unmet(f"{call}: no {envelope!r} in the answer: {str(answer)[:200]}")
     return answer[envelope]
 
 
-def _breaks(j: Judge, call: str, operation: str) -> bool:
+def breaks(j: Judge, call: str, operation: str) -> bool:
     """Whether the client is known not to parse this correct answer: then the call must raise as known (a finding)."""
-    known = _data(j).breaks.get(operation)
+    known = market_data(j).breaks.get(operation)
     if known is not None:
         j.raised(call, *known)
     return known is not None
@@ -131,10 +131,10 @@ def market_record(j: Judge, ticker: str) -> SimpleNamespace:
 
 
 def markets_listed(j: Judge) -> None:
-    if _breaks(j, "markets", "GetMarkets"):
+    if breaks(j, "markets", "GetMarkets"):
         return
     rows = j.listed("markets")
-    j.rows("markets", rows, [market_record(j, ticker) for ticker in MARKETS], _data(j).market)
+    j.rows("markets", rows, [market_record(j, ticker) for ticker in MARKETS], market_data(j).market)
     j.walked("markets", len(MARKETS), MARKETS_LIMIT)
     statuses = {market_record(j, t).status for t in MARKETS}
     if statuses != {"active", "inactive", "determined"}:
@@ -142,9 +142,9 @@ def markets_listed(j: Judge) -> None:
 
 
 def one_market(j: Judge) -> None:
-    if _breaks(j, "market", "GetMarket"):
+    if breaks(j, "market", "GetMarket"):
         return
-    j.rows("market", [_record(j, "market", "market")], [market_record(j, BOOKED)], _data(j).market)
+    j.rows("market", [record(j, "market", "market")], [market_record(j, BOOKED)], market_data(j).market)
 
 
 Levels = list[tuple[Decimal, Decimal]]
@@ -173,7 +173,7 @@ def client_book(data: MarketData, book: Any) -> Book:
 def _same_book(j: Judge, what: str, book: Any, ticker: str) -> None:
     want = ledger_book(j.ledger, ticker)
     try:
-        got = client_book(_data(j), book)
+        got = client_book(market_data(j), book)
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         j.problems.append(f"{what}: not a book ({exc!r}): {str(book)[:200]}")
         return
@@ -189,8 +189,8 @@ def shown(book: Book) -> str:
 
 
 def the_book(j: Judge) -> None:
-    data = _data(j)
-    book = _record(j, "book", data.book_key)
+    data = market_data(j)
+    book = record(j, "book", data.book_key)
     _same_book(j, "book", book, BOOKED)
     if data.book_key == "orderbook":  # the 3.2.0 SDK's Orderbook
         if "yes" in book or book.get("true") is not None:
@@ -204,16 +204,16 @@ def the_book(j: Judge) -> None:
 
 def books(j: Judge) -> None:
     answer = j.answer("books")
-    listed = answer if not _data(j).enveloped else (answer or {}).get("orderbooks")
+    listed = answer if not market_data(j).enveloped else (answer or {}).get("orderbooks")
     if not isinstance(listed, list):
         raise Unmet(f"books: no list of books in the answer: {str(answer)[:200]}")
     j.same("books: tickers", [entry.get("ticker") for entry in listed], [BOOKED, THIN])
     for entry in listed:
-        book = entry if not _data(j).enveloped else entry.get(_data(j).book_key)
+        book = entry if not market_data(j).enveloped else entry.get(market_data(j).book_key)
         _same_book(j, f"books: {entry.get('ticker')}", book, entry.get("ticker"))
 
 
-def _trade_record(fill: dict[str, Any]) -> SimpleNamespace:
+def trade_record(fill: dict[str, Any]) -> SimpleNamespace:
     """The trade a taker's fill printed: its taker took the fill's outcome side (bought YES, or sold it: NO)."""
     side_price = Decimal(fill["price"])
     yes_price = side_price if fill["side"] == "yes" else 1 - side_price
@@ -226,9 +226,9 @@ def _trade_record(fill: dict[str, Any]) -> SimpleNamespace:
 
 
 def trades(j: Judge) -> None:
-    expected = [_trade_record(fill) for fill in reversed(j.facts["fills"]) if fill["ticker"] == BOOKED]
+    expected = [trade_record(fill) for fill in reversed(j.facts["fills"]) if fill["ticker"] == BOOKED]
     rows = j.listed("trades")
-    j.rows("trades", rows, expected, _data(j).trade)
+    j.rows("trades", rows, expected, market_data(j).trade)
     j.same("trades: newest first", [row.get("trade_id") for row in rows], [t.trade_id for t in expected])
     j.walked("trades", len(expected), TRADES_LIMIT)
 
@@ -241,13 +241,13 @@ def _events(j: Judge, tickers: list[str]) -> list[Any]:
 def events(j: Judge) -> None:
     with j.ledger.reading() as ledger:
         tickers = sorted(ledger.state.series[SERIES].events)
-    j.rows("events", j.listed("events"), _events(j, tickers), _data(j).event)
+    j.rows("events", j.listed("events"), _events(j, tickers), market_data(j).event)
     j.walked("events", len(tickers), EVENTS_LIMIT)
 
 
 def one_event(j: Judge) -> None:
-    j.rows("event", [_record(j, "event", "event")], _events(j, [EVENT]), _data(j).event)
-    if _data(j).enveloped:  # the official answer lists the event's markets beside it
+    j.rows("event", [record(j, "event", "event")], _events(j, [EVENT]), market_data(j).event)
+    if market_data(j).enveloped:  # the official answer lists the event's markets beside it
         markets = [market.get("ticker") for market in j.answer("event").get("markets") or ()]
         j.same("event: its markets", markets, list(MARKETS))
 
@@ -258,17 +258,17 @@ def _series(j: Judge, tickers: list[str]) -> list[Any]:
 
 
 def a_series(j: Judge) -> None:
-    record = _record(j, "series", "series")
+    found = record(j, "series", "series")
     [series] = _series(j, [SERIES])
-    j.rows("series", [record], [series], _data(j).series)
-    j.same("series: tags", record.get("tags"), series.tags)
+    j.rows("series", [found], [series], market_data(j).series)
+    j.same("series: tags", found.get("tags"), series.tags)
 
 
 def series_list(j: Judge) -> None:
-    listed = _record(j, "series_list", "series")
+    listed = record(j, "series_list", "series")
     with j.ledger.reading() as ledger:
         tickers = sorted(ledger.state.series)
-    j.rows("series_list", listed, _series(j, tickers), _data(j).series)
+    j.rows("series_list", listed, _series(j, tickers), market_data(j).series)
 
 
 def exchange_status(j: Judge) -> None:

@@ -118,6 +118,8 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
         }
         if call.op == "pages":
             entry["items"] = dialect.lists.get(call.operation, call.items)
+            if call.operation in dialect.cursors:
+                entry["cursor"] = dialect.cursors[call.operation]
         calls.append(entry)
     return calls
 
@@ -136,7 +138,8 @@ def _prefixed(value: Any, prefix: str) -> Any:
 def arguments(dialect: Dialect, call: SceneCall) -> dict[str, Any]:
     """The call's parameters, and its body as the client takes one: its fields as keyword arguments, or the whole under
     one argument (a model the client script builds)."""
-    args = dict(call.args)
+    named = dialect.params.get(call.operation, {})
+    args = {named.get(name, name): value for name, value in call.args.items()}
     if call.body is not None:
         args |= {dialect.body: dict(call.body)} if dialect.body else dict(call.body)
     return args

@@ -30,7 +30,7 @@ Reads
   MOCKEXCHANGE_KEY_ID     default key id
   MOCKEXCHANGE_PEM_PATH   default private key file
   the plan: a JSON file named by argv[1], or the JSON text in MOCKEXCHANGE_PLAN:
-    {"calls": [{"id": "...", "op": "...", "method": "...", "args": {...}, "items"?: "fills",
+    {"calls": [{"id": "...", "op": "...", "method": "...", "args": {...}, "items"?: "fills", "cursor"?: "next_cursor",
                 "key_id"?: "...", "pem_path"?: "...", "base_url"?: "..."}]}
 
 An argument may be a value an earlier call answered: `{"$answer": "<call id>", "field": "id"}` is that call's `result`
@@ -45,7 +45,8 @@ the field fails itself, with the reason.
   iterate  drain one of the client's own iterators (kalshi-sdk's *_all); its pages and cursors are read from the
            requests it sent, when the family logs them
   has      call nothing: `result` says whether the client has `method` at all (what a dialect claims it lacks)
-A list op collects the list named by `items` from every page (default "items"; a JSON list names several).
+A list op collects the list named by `items` from every page (default "items"; a JSON list names several); `cursor`
+names the page's field holding the next cursor (default "cursor").
 
 Prints
 ------
@@ -164,8 +165,11 @@ def listing(lists: dict[str, list], wire_names: bool) -> dict:
     return {"ok": True, "items": next(iter(dumped.values())), "lists": dumped, "types": types}
 
 
-async def walk_pages(fetch, args: dict, names: list[str], wire_names: bool, first_only: bool) -> dict:
-    """Page by page with `cursor=`, keeping every named list of every page (the *_all iterators keep only one)."""
+async def walk_pages(
+    fetch, args: dict, names: list[str], wire_names: bool, first_only: bool, field: str = "cursor"
+) -> dict:
+    """Page by page with `cursor=`, keeping every named list of every page (the *_all iterators keep only one); the
+    page's next cursor is its `field` (`next_cursor` on a page that names it so)."""
     lists: dict[str, list] = {name: [] for name in names}
     cursors: list = []
     cursor = None
@@ -173,13 +177,13 @@ async def walk_pages(fetch, args: dict, names: list[str], wire_names: bool, firs
         page = await resolve(fetch(**args, cursor=cursor) if cursor else fetch(**args))
         for name in names:
             lists[name] += getattr(page, name)
-        cursors.append(page.cursor)
-        more = page.has_next if hasattr(page, "has_next") else bool(page.cursor)
+        cursors.append(getattr(page, field))
+        more = page.has_next if hasattr(page, "has_next") else bool(cursors[-1])
         if not more or first_only:
             break
-        if page.cursor in cursors[:-1] or len(cursors) >= MAX_PAGES:
-            raise RuntimeError(f"cursor walk does not end: page {len(cursors)}, cursor {page.cursor!r} seen before")
-        cursor = page.cursor
+        if cursors[-1] in cursors[:-1] or len(cursors) >= MAX_PAGES:
+            raise RuntimeError(f"cursor walk does not end: page {len(cursors)}, cursor {cursors[-1]!r} seen before")
+        cursor = cursors[-1]
     return {**listing(lists, wire_names), "pages": len(cursors), "cursors": cursors, "has_next": more}
 
 
@@ -223,7 +227,8 @@ async def run_call(client, call: dict, family: Family) -> dict:
     names = call.get("items", "items")
     names = [names] if isinstance(names, str) else names
     if op in ("page", "pages"):
-        return await walk_pages(fetch, args, names, wire_names, first_only=op == "page")
+        field = call.get("cursor", "cursor")
+        return await walk_pages(fetch, args, names, wire_names, first_only=op == "page", field=field)
     if op == "iterate":
         return {**listing({names[0]: list(fetch(**args))}, wire_names), "pages": None, "cursors": None}
     raise ValueError(f"unknown op {op!r}")
