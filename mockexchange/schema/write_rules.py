@@ -486,7 +486,6 @@ ACCOUNT_VALUES += (
     AccountValue(("DecreaseOrderV2",), "exchange_index", "resting_order_exchange_indexes",
                  "the orders' exchange index"),
     AccountValue(ORDER_CHANGES, "path:order_id", "resting_order_ids", "an order the kit placed to be changed"),
-    AccountValue(("CancelOrderV2",), "query:market_ticker", "resting_order_markets", "the market of those orders"),
     AccountValue(("DecreaseOrderV2",), "market_ticker", "resting_order_markets", "the market of those orders"),
     AccountValue(("AmendOrderV2",), "ticker", "resting_order_markets",
                  "the market of the order amended (another is 400 invalid_order)"),
