@@ -111,7 +111,9 @@ def document() -> dict:
 SCHEMA = schemathesis.openapi.from_dict(document())
 SCHEMA.config.update(base_url="http://127.0.0.1:9")  # each case is sent to the module's MockServer instead
 CHECKS = [not_a_server_error, content_type_conformance]
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+# 20 drawn cases a method: 40 reached 5 lines more and 4 fewer of the 27,999 the hostile Deribit tests reach together
+# (measured with coverage), for twice the CPU.
+FUZZ = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 FUZZED: Counter[str] = Counter()
 BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
 
