@@ -43,7 +43,7 @@ NAME = "deribit"
 # orders.
 COMMANDS = frozenset({
     account_commands.CreateDeribitSubaccount, account_commands.RenameDeribitSubaccount,
-    account_commands.SetDeribitSubaccountLogin,
+    account_commands.SetDeribitSubaccountLogin, account_commands.SetDeribitCancelOnDisconnect,
     cash_commands.DeribitTransfer, cash_commands.DeribitTransferToUser, cash_commands.CancelDeribitTransfer,
     cash_commands.DeribitWithdrawal, cash_commands.CancelDeribitWithdrawal, cash_commands.CreateDeribitDepositAddress,
     order_commands.PlaceDeribitOrder, order_commands.EditDeribitOrder, order_commands.CancelDeribitOrder,
@@ -67,6 +67,7 @@ ADMIN = {
     "deribit/subaccounts/name": "rename_deribit_subaccount",
     "deribit/subaccounts/login": "set_deribit_subaccount_login",
     "deribit/interuser_transfers": "set_deribit_interuser_transfers",
+    "deribit/cancel_on_disconnect": "set_deribit_cancel_on_disconnect",
     "deribit/deposit_addresses": "create_deribit_deposit_address",
     "deribit/settlement_prices": "set_settlement_price",
     "deribit/instruments": "list_instrument",

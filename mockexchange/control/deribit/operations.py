@@ -34,6 +34,9 @@ class DeribitOperations:
     set_deribit_interuser_transfers = operation(
         account_commands.SetDeribitInteruserTransfers, deribit_account.interuser_json
     )
+    set_deribit_cancel_on_disconnect = operation(
+        account_commands.SetDeribitCancelOnDisconnect, deribit_account.cancel_on_disconnect_json
+    )
     create_deribit_key = operation(key_commands.CreateDeribitKey, deribit.credential_json)
     # Fills and cash: deposits, withdrawals, transfers, deposit addresses
     deribit_fill = operation(fill_commands.SeedDeribitFill, deribit.trade_json)

@@ -17,6 +17,7 @@ from mockexchange.core.deribit.account_commands import (
     CreateDeribitAccount,
     CreateDeribitSubaccount,
     RenameDeribitSubaccount,
+    SetDeribitCancelOnDisconnect,
     SetDeribitInteruserTransfers,
     SetDeribitSubaccountLogin,
 )
@@ -191,11 +192,15 @@ def _add_account_handlers(handlers: Handlers, exchange: DeribitExchange) -> None
         wallet = accounts.set_interuser_transfers(allowed.user_id, allowed.enabled, allowed.subaccount_id)
         return allowed.user_id, wallet
 
+    def set_cancel_on_disconnect(given: SetDeribitCancelOnDisconnect) -> Held:
+        return given.user_id, accounts.set_cancel_on_disconnect(given.user_id, given.enabled, given.subaccount_id)
+
     handlers.add(CreateDeribitAccount, open_account)
     handlers.add(CreateDeribitSubaccount, add_subaccount)
     handlers.add(RenameDeribitSubaccount, rename)
     handlers.add(SetDeribitSubaccountLogin, set_login)
     handlers.add(SetDeribitInteruserTransfers, set_interuser)
+    handlers.add(SetDeribitCancelOnDisconnect, set_cancel_on_disconnect)
 
 
 def _add_cash_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
