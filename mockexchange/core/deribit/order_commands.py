@@ -165,4 +165,7 @@ class CancelDeribitOrders(UserCommand):
     label: str | None = value(Text(MAX_LABEL), None)
     order_types: tuple[str, ...] | None = value(OrderTypes(), None)
     order_ids: tuple[str, ...] | None = value(Listed(ORDER_ID, MAX_OPEN_PER_ACCOUNT, noun="order ids"), None)
+    price_index: str | None = value(
+        TEXT, None
+    )  # the instruments' index (a currency pair: private/..._by_currency_pair)
     reason: str = value(Choice(CANCEL_REASONS), "user_request")

@@ -243,6 +243,7 @@ def cancel_orders(exchange: DeribitExchange, cancel: CancelDeribitOrders) -> lis
                                      instrument_name=cancel.instrument_name)
             if cancel.label in (None, order.label) and (types is None or order.order_type in types)
             and (ids is None or order.order_id in ids)
+            and cancel.price_index in (None, exchange.market.instrument(order.instrument_name).price_index)
         ]  # fmt: skip
         if len(chosen) <= DEEP:
             return [cancel_order(exchange, order.order_id, cancel.reason) for order in chosen]

@@ -13,6 +13,7 @@ from mockexchange.venues.deribit import (
     market_data,
     methods,
     order_history,
+    order_reads,
     order_writes,
     orders,
     platform_data,
@@ -30,5 +31,5 @@ METHODS: dict[str, Method] = {
     **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
     **margins.METHODS, **trade_history.METHODS, **summaries.METHODS, **instrument_reads.METHODS,
     **settlements.METHODS, **index_data.METHODS, **funding_data.METHODS, **platform_data.METHODS,
-    **cancel_on_disconnect.METHODS,
+    **cancel_on_disconnect.METHODS, **order_reads.METHODS,
 }  # fmt: skip
