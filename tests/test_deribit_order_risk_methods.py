@@ -6,7 +6,6 @@ naming it, and a key without the method's scope with 13021."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest

@@ -1,8 +1,9 @@
 """A Deribit client's orders: `private/buy`, `private/sell`, `private/edit`, `private/edit_by_label`, `private/cancel`,
 `private/cancel_all`, `private/cancel_all_by_currency`, `private/cancel_all_by_instrument`, `private/cancel_by_label`,
 `private/cancel_all_by_kind_or_type` (one currency, a list of them, or `any`), `private/cancel_all_by_currency_pair`
-(the instruments of that index) and `private/close_position`. Each write makes its typed command (`PlaceDeribitOrder`, `EditDeribitOrder`,
-`CancelDeribitOrder`, `CancelDeribitOrders`: core/deribit/order_commands.py) and runs it (`commands.execute`), so a
+(the instruments of that index) and `private/close_position`. Each write makes its typed command
+(`PlaceDeribitOrder`, `EditDeribitOrder`, `CancelDeribitOrder`, `CancelDeribitOrders`: core/deribit/order_commands.py)
+and runs it (`commands.execute`), so a
 state file keeps it; the answer is rendered as the reads render it: `{order, trades}` for an order placed or edited
 (the objects the command answers: the order as it left it, its trades, its own side of each), the order for a cancel
 (read back from the exchange), the count for a cancel of several.
