@@ -5,7 +5,9 @@ naming it, and a key without the method's scope with 13021."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -77,3 +79,68 @@ def test_the_reads_by_label_and_the_trigger_orders_log(alice: Deribit) -> None:
     _refused(alice, "private/get_open_orders_by_label", "currency", label="grid")
     _refused(alice, "private/get_trigger_order_history", "count", currency="BTC", count=0)
     _refused(alice, "private/get_trigger_order_history", "continuation", currency="BTC", continuation="x")
+
+
+def test_the_locks_the_self_trading_config_and_the_margin_model(mock: MockServer, alice: Deribit) -> None:
+    assert {row["currency"]: row["enabled"] for row in alice.result("private/get_user_locks")}["BTC"] is False
+    mock.set_deribit_platform_status(["btc_usd"])
+    locks = {row["currency"]: row for row in alice.result("private/get_user_locks")}
+    assert locks["BTC"]["enabled"] is True and "btc_usd" in locks["BTC"]["message"] and not locks["ETH"]["enabled"]
+    assert alice.result("private/set_self_trading_config", mode="reject_taker", extended_to_subaccounts=False) == "ok"
+    refused = alice.rpc("private/set_self_trading_config", mode="cancel_maker", extended_to_subaccounts=False)
+    assert refused["error"]["code"] == 10033
+    _refused(alice, "private/set_self_trading_config", "extended_to_subaccounts", mode="reject_taker")
+    rows = alice.result("private/change_margin_model", margin_model="segregated_sm", dry_run=True)
+    assert [row["currency"] for row in rows] == ["BTC", "ETH"] and rows[0]["old_state"] == rows[0]["new_state"]
+    assert rows[0]["old_state"]["available_balance"] == 10
+    assert alice.rpc("private/change_margin_model", margin_model="cross_pm")["error"]["code"] == 10033
+    _refused(alice, "private/change_margin_model", "user_id", margin_model="segregated_sm", user_id=999999)
+    reader = Deribit(mock, mock.create_deribit_key("alice", client_id="ReadKey", client_secret="r", scope="read"))
+    assert (
+        reader.rpc("private/set_self_trading_config", mode="reject_taker", extended_to_subaccounts=False)["error"][
+            "code"
+        ]
+        == 13021
+    )
+
+
+def test_a_simulated_portfolio_is_valued_by_the_summarys_own_code(mock: MockServer, alice: Deribit) -> None:
+    mock.deribit_fill("alice", PERP, "buy", "10000", "60000")
+    held = alice.decimal("private/get_account_summary", currency="BTC")
+    same = alice.decimal("private/simulate_portfolio", currency="BTC")
+    assert same["initial_margin"] == held["initial_margin"] and same["equity"] == held["equity"]
+    doubled = alice.decimal("private/simulate_portfolio", currency="BTC", simulated_positions={PERP: 10000})
+    alone = alice.decimal("private/simulate_portfolio", currency="BTC", add_positions=False,
+                          simulated_positions=json.dumps({PERP: -10000}))  # fmt: skip
+    assert alone["initial_margin"] == held["initial_margin"] and alone["delta_total"] == -held["delta_total"]
+    _refused(alice, "private/simulate_portfolio", "simulated_positions", currency="BTC",
+             simulated_positions={"ETH-PERPETUAL": 1})  # fmt: skip
+    _refused(alice, "private/simulate_portfolio", "currency")
+    mock.deribit_fill("alice", PERP, "buy", "10000", "60000")  # as simulated: the summary's own figures
+    now = alice.decimal("private/get_account_summary", currency="BTC")
+    assert [doubled[k] for k in ("initial_margin", "maintenance_margin", "delta_total")] == [
+        now[k] for k in ("initial_margin", "maintenance_margin", "delta_total")
+    ]
+
+
+def test_positions_move_between_subaccounts_through_the_money_road(mock: MockServer, alice: Deribit) -> None:
+    sub = mock.create_deribit_subaccount("alice", balances={"BTC": "1"})["id"]
+    main = alice.result("private/get_account_summary", currency="BTC")["id"]
+    mock.deribit_fill("alice", PERP, "buy", "10000", "60000")
+    before = _equity(alice, main) + _equity(alice, sub)
+    moved = alice.result("private/move_positions", source_uid=main, target_uid=sub,
+                         trades=[{"instrument_name": PERP, "price": 61000, "amount": 4000}])  # fmt: skip
+    assert moved == {"trades": [{"source_uid": main, "target_uid": sub, "instrument_name": PERP, "direction": "sell",
+                                 "price": 61000, "amount": 4000}]}  # fmt: skip
+    sizes = [alice.result("private/get_position", instrument_name=PERP, subaccount_id=w)["size"] for w in (main, sub)]
+    assert sizes == [6000, 4000]
+    assert _equity(alice, main) + _equity(alice, sub) == before  # what one side realized the other holds
+    too_much = [{"instrument_name": PERP, "price": 61000, "amount": 7000}]
+    _refused(alice, "private/move_positions", "trades", source_uid=main, target_uid=sub, trades=too_much)
+    _refused(alice, "private/move_positions", "target_uid", source_uid=main, target_uid=main, trades=too_much)
+    _refused(alice, "private/move_positions", "trades", source_uid=main, target_uid=sub, trades=[{"price": 1}])
+    _refused(alice, "private/move_positions", "source_uid", target_uid=sub, trades=too_much)
+
+
+def _equity(client: Deribit, wallet_id: int) -> Decimal:
+    return client.decimal("private/get_account_summary", currency="BTC", subaccount_id=wallet_id)["equity"]

@@ -19,7 +19,7 @@ from mockexchange.control.deribit.seeded import reset_deribit
 from mockexchange.control.registration import Kit, MockParts, Proxied, ScenarioSetup, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
-from mockexchange.core.deribit import account_commands, cash_commands, index_history, order_commands
+from mockexchange.core.deribit import account_commands, cash_commands, index_history, order_commands, position_moves
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.handlers import add_deribit_handlers
@@ -47,7 +47,7 @@ COMMANDS = frozenset({
     cash_commands.DeribitTransfer, cash_commands.DeribitTransferToUser, cash_commands.CancelDeribitTransfer,
     cash_commands.DeribitWithdrawal, cash_commands.CancelDeribitWithdrawal, cash_commands.CreateDeribitDepositAddress,
     order_commands.PlaceDeribitOrder, order_commands.EditDeribitOrder, order_commands.CancelDeribitOrder,
-    order_commands.CancelDeribitOrders,
+    order_commands.CancelDeribitOrders, position_moves.MoveDeribitPositions,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -55,6 +55,7 @@ ADMIN = {
     "deribit/subaccounts": "create_deribit_subaccount",
     "deribit/keys": "create_deribit_key",
     "deribit/fills": "deribit_fill",
+    "deribit/positions/move": "move_deribit_positions",
     "deribit/orders": "deribit_order",
     "deribit/orders/cancel": "deribit_cancel_order",
     "deribit/orders/place": "deribit_place_order",  # a client's order: it takes, its funds checked

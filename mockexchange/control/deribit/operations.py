@@ -21,6 +21,7 @@ from mockexchange.core.deribit import (
     key_commands,
     market_commands,
     order_commands,
+    position_moves,
 )
 
 
@@ -40,6 +41,7 @@ class DeribitOperations:
     create_deribit_key = operation(key_commands.CreateDeribitKey, deribit.credential_json)
     # Fills and cash: deposits, withdrawals, transfers, deposit addresses
     deribit_fill = operation(fill_commands.SeedDeribitFill, deribit.trade_json)
+    move_deribit_positions = operation(position_moves.MoveDeribitPositions, deribit.moves_json)
     deribit_deposit = operation(cash_commands.DeribitDeposit, deribit.deposit_json)
     deribit_withdraw = operation(cash_commands.DeribitWithdrawal, deribit.withdrawal_json)
     deribit_transfer = operation(cash_commands.DeribitTransfer, deribit.transfer_json)

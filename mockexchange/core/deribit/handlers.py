@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from mockexchange.core.commands import Handlers
-from mockexchange.core.deribit import order_entry, triggers
+from mockexchange.core.deribit import order_entry, position_moves, triggers
 from mockexchange.core.deribit.account_commands import (
     CreateDeribitAccount,
     CreateDeribitSubaccount,
@@ -114,7 +114,13 @@ def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
         triggers.fire(exchange)  # its price is the instrument's last
         return trade
 
+    def move(moving: position_moves.MoveDeribitPositions) -> list[tuple[DeribitTrade, DeribitTrade]]:
+        made = position_moves.move_positions(exchange, moving)
+        triggers.fire(exchange)  # (their prices are the instruments' last)
+        return made
+
     handlers.add(SeedDeribitFill, seed_fill)
+    handlers.add(position_moves.MoveDeribitPositions, move)
     handlers.add(SeedDeribitOrder, place)
     handlers.add(PlaceDeribitOrder, place)
     handlers.add(EditDeribitOrder, edit)

@@ -17,6 +17,7 @@ from mockexchange.venues.deribit import (
     order_writes,
     orders,
     platform_data,
+    risk,
     settlements,
     subaccounts,
     summaries,
@@ -31,5 +32,5 @@ METHODS: dict[str, Method] = {
     **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
     **margins.METHODS, **trade_history.METHODS, **summaries.METHODS, **instrument_reads.METHODS,
     **settlements.METHODS, **index_data.METHODS, **funding_data.METHODS, **platform_data.METHODS,
-    **cancel_on_disconnect.METHODS, **order_reads.METHODS,
+    **cancel_on_disconnect.METHODS, **order_reads.METHODS, **risk.METHODS,
 }  # fmt: skip
