@@ -214,7 +214,7 @@ def private_move_positions(call: RpcCall) -> Any:
 
 METHODS: dict[str, Method] = {
     "private/get_user_locks": Method(private_get_user_locks, "account:read"),
-    "private/set_self_trading_config": Method(private_set_self_trading_config, "account:read_write"),
+    "private/set_self_trading_config": Method(private_set_self_trading_config, "account:read_write", write=True),
     "private/change_margin_model": Method(private_change_margin_model, "account:read_write"),
     "private/simulate_portfolio": Method(private_simulate_portfolio, "account:read"),
     "private/move_positions": Method(private_move_positions, "trade:read_write", write=True),
