@@ -4,8 +4,8 @@ default) or `account`.
 
 As Deribit documents it, a connection with cancel on disconnect on cancels, when it closes, the orders placed through
 it (`private/buy`, `sell`, `close_position` on that connection) that are still open; orders placed over HTTP or on
-another connection stay. A connection's own setting (`scope` `connection`) is kept by its `Session`, which dies with
-it; the account's (`scope` `account`, the wallet of the calling key) is the exchange's state
+another connection stay. A connection's own setting (`scope` `connection`) is kept by its `DisconnectSession`, which
+dies with it; the account's (`scope` `account`, the wallet of the calling key) is the exchange's state
 (`SetDeribitCancelOnDisconnect`, so a state file keeps it), and a connection that set none of its own takes it when it
 closes. The orders are cancelled through the one cancel road (`CancelDeribitOrders`, their ids, `reason`
 `cancel_on_disconnect`), so each connection of the account that holds a `user.orders.*` channel is told, as of any
@@ -41,7 +41,7 @@ Owner = tuple[str, int | None]  # the user, and the subaccount its key acts for 
 
 
 @dataclass(slots=True)
-class Session:
+class DisconnectSession:
     """What one websocket connection knows of cancel on disconnect: its own setting (None: the account's), and the
     orders placed through it, by the key's account that placed them."""
 
@@ -74,9 +74,9 @@ def _owner(call: RpcCall) -> Owner:
     return credential.user_id, credential.subaccount_id
 
 
-def _session(call: RpcCall) -> Session:
+def _session(call: RpcCall) -> DisconnectSession:
     session = call.ctx.sessions.get(call.connection_id) if call.connection_id is not None else None
-    assert session is not None, "a websocket-only method answered without its connection"
+    assert isinstance(session, DisconnectSession), "a websocket-only method answered without its connection"
     return session
 
 
@@ -111,7 +111,7 @@ def private_get_cancel_on_disconnect(call: RpcCall) -> Any:
     return {"scope": scope, "enabled": account if own is None else own}
 
 
-async def on_close(ctx: DeribitContext, session: Session) -> None:
+async def on_close(ctx: DeribitContext, session: DisconnectSession) -> None:
     """The connection closed: the orders placed through it still open cancelled, for each key's account whose setting
     (the connection's own, else the account's) is on; each wallet's in one command."""
     for owner, ids in session.placed.items():
@@ -124,7 +124,7 @@ async def on_close(ctx: DeribitContext, session: Session) -> None:
 
 def _cancel(ctx: DeribitContext, owner: Owner, ids: set[str]) -> None:
     """The orders among `ids` still open, cancelled for `cancel_on_disconnect`: one command per wallet."""
-    user_id, by_wallet = owner[0], {}
+    user_id, by_wallet = owner[0], dict[int, list[str]]()
     with ctx.exchange.reading():
         for order_id in sorted(ids, key=lambda i: (len(i), i)):  # (in the order placed: ids are numbers)
             order = find_order(ctx.exchange, order_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth
 from mockexchange.auth.deribit.errors import AuthFailure
@@ -18,9 +18,6 @@ from mockexchange.core.deribit.public_levels import PublicLevels
 from mockexchange.core.faults import Fault, FaultRules
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.deribit.errors import FORBIDDEN, UNAUTHORIZED, RpcError, from_auth
-
-if TYPE_CHECKING:
-    from mockexchange.venues.deribit.cancel_on_disconnect import Session
 
 API_PREFIX = "/api/v2"
 WS_PATH = "/ws/api/v2"
@@ -52,8 +49,9 @@ class DeribitContext:
     # The public order books, derived from every account's resting orders (public/get_order_book, book.*): made with
     # the context, so it follows the exchange's bus before the websocket's fan-outs do.
     levels: PublicLevels = field(init=False)
-    # Each open websocket connection's cancel on disconnect (cancel_on_disconnect.py's `Session`), by connection id.
-    sessions: dict[str, Session] = field(init=False, default_factory=dict)
+    # Each open websocket connection's cancel on disconnect (cancel_on_disconnect.py's `DisconnectSession`, which
+    # imports this module), by connection id.
+    sessions: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.levels = PublicLevels(self.exchange)

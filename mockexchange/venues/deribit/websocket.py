@@ -123,7 +123,7 @@ class DeribitConnection:
         self.dropped = False  # a fault rule dropped the connection: nothing more is written
         self._closing = asyncio.Event()  # set on the loop when the control plane closes the connection
         self._close_request: tuple[int, str] | None = None  # its close code and reason
-        self.session = ctx.sessions[self.id] = cancel_on_disconnect.Session()  # its cancel on disconnect
+        self.session = ctx.sessions[self.id] = cancel_on_disconnect.DisconnectSession()  # its cancel on disconnect
 
     @property
     def user_id(self) -> str | None:
