@@ -140,6 +140,7 @@ def test_positions_move_between_subaccounts_through_the_money_road(mock: MockSer
     _refused(alice, "private/move_positions", "target_uid", source_uid=main, target_uid=main, trades=too_much)
     _refused(alice, "private/move_positions", "trades", source_uid=main, target_uid=sub, trades=[{"price": 1}])
     _refused(alice, "private/move_positions", "source_uid", target_uid=sub, trades=too_much)
+    _refused(alice, "private/move_positions", "target_uid", source_uid=main, target_uid=999999, trades=too_much)
 
 
 def _equity(client: Deribit, wallet_id: int) -> Decimal:

@@ -20,6 +20,7 @@ from mockexchange.core.deribit.bounds import ZERO, ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, INSTRUMENT, PRICE
 from mockexchange.core.deribit.records import DeribitFill, DeribitTrade
+from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.values import Entries
 
 MAX_MOVES = 100  # moves one command makes (Deribit's limit is not published)
@@ -48,8 +49,7 @@ def move_positions(exchange: DeribitExchange, moving: MoveDeribitPositions) -> l
     """Each move's two sides (the source's trade, the target's), in the order given; nothing moved if one is refused."""
     user_id = moving.user_id
     with exchange.lock:
-        source = exchange.accounts.wallet(user_id, moving.source_uid)
-        target = exchange.accounts.wallet(user_id, moving.target_uid)
+        source, target = (_wallet(exchange, user_id, moving, name) for name in ("source_uid", "target_uid"))
         if source.id == target.id:
             raise ExchangeError("source_uid and target_uid name the same wallet", param="target_uid")
         directions = _checked(exchange, moving)
@@ -67,6 +67,13 @@ def move_positions(exchange: DeribitExchange, moving: MoveDeribitPositions) -> l
             )
             made.append((taken, given))
         return made
+
+
+def _wallet(exchange: DeribitExchange, user_id: str, moving: MoveDeribitPositions, name: str) -> Wallet:
+    try:
+        return exchange.accounts.wallet(user_id, getattr(moving, name))
+    except ExchangeError as error:
+        raise ExchangeError(f"{name}: {error}", status=404, param=name) from None
 
 
 def _checked(exchange: DeribitExchange, moving: MoveDeribitPositions) -> dict[str, str]:
