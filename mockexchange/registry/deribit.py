@@ -19,7 +19,7 @@ from mockexchange.control.deribit.seeded import reset_deribit
 from mockexchange.control.registration import Kit, MockParts, Proxied, ScenarioSetup, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
-from mockexchange.core.deribit import account_commands, cash_commands, index_history, order_commands
+from mockexchange.core.deribit import account_commands, cash_commands, index_history, order_commands, position_moves
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.handlers import add_deribit_handlers
@@ -43,11 +43,11 @@ NAME = "deribit"
 # orders.
 COMMANDS = frozenset({
     account_commands.CreateDeribitSubaccount, account_commands.RenameDeribitSubaccount,
-    account_commands.SetDeribitSubaccountLogin,
+    account_commands.SetDeribitSubaccountLogin, account_commands.SetDeribitCancelOnDisconnect,
     cash_commands.DeribitTransfer, cash_commands.DeribitTransferToUser, cash_commands.CancelDeribitTransfer,
     cash_commands.DeribitWithdrawal, cash_commands.CancelDeribitWithdrawal, cash_commands.CreateDeribitDepositAddress,
     order_commands.PlaceDeribitOrder, order_commands.EditDeribitOrder, order_commands.CancelDeribitOrder,
-    order_commands.CancelDeribitOrders,
+    order_commands.CancelDeribitOrders, position_moves.MoveDeribitPositions,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -55,6 +55,7 @@ ADMIN = {
     "deribit/subaccounts": "create_deribit_subaccount",
     "deribit/keys": "create_deribit_key",
     "deribit/fills": "deribit_fill",
+    "deribit/positions/move": "move_deribit_positions",
     "deribit/orders": "deribit_order",
     "deribit/orders/cancel": "deribit_cancel_order",
     "deribit/orders/place": "deribit_place_order",  # a client's order: it takes, its funds checked
@@ -67,6 +68,7 @@ ADMIN = {
     "deribit/subaccounts/name": "rename_deribit_subaccount",
     "deribit/subaccounts/login": "set_deribit_subaccount_login",
     "deribit/interuser_transfers": "set_deribit_interuser_transfers",
+    "deribit/cancel_on_disconnect": "set_deribit_cancel_on_disconnect",
     "deribit/deposit_addresses": "create_deribit_deposit_address",
     "deribit/settlement_prices": "set_settlement_price",
     "deribit/instruments": "list_instrument",

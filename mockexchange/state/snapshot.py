@@ -100,7 +100,8 @@ from mockexchange.version import __version__
 #     and its timer (`ExchangeStatus.schedule`, `hours_due`); the ledger
 #     keeps what it is told from outside (`milestones` and their live data, `structured_targets`,
 #     `incentive_programs`, each city's weather index, `weather`).
-LAYOUT = 43
+# 44: a Deribit wallet keeps its account's cancel on disconnect (`Wallet.cancel_on_disconnect`).
+LAYOUT = 44
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -150,6 +150,9 @@ VALID: dict[str, dict[str, Any]] = {
     "rename_deribit_subaccount": {"user_id": "d1", "subaccount_id": 79, "username": "desk"},
     "set_deribit_subaccount_login": {"user_id": "d1", "subaccount_id": 79, "state": "enable"},
     "set_deribit_interuser_transfers": {"user_id": "d1", "enabled": False, "subaccount_id": None},
+    "set_deribit_cancel_on_disconnect": {"user_id": "d1", "enabled": True, "subaccount_id": 79},
+    "move_deribit_positions": {"user_id": "d1", "source_uid": 76, "target_uid": 79,
+                               "trades": [{"instrument_name": "BTC-PERPETUAL", "price": "50000", "amount": "10"}]},
     "create_deribit_deposit_address": {"user_id": "d1", "currency": "BTC", "subaccount_id": 79},
     "set_settlement_price": {"instrument_name": "BTC-PERPETUAL", "price": "61000"},
     "list_instrument": {"instrument_name": "BTC-26JUN26-70000-C"},
@@ -336,15 +339,18 @@ def control() -> Control:
 
 
 def seed_users(control: Control) -> None:
-    """k1 with resting order o1, k9 and its block trade proposal b1 to k1, d1 with subaccount 79 and order do1, a
+    """k1 with resting order o1, k9 and its block trade proposal b1 to k1, d1 (76, long the perpetual) with subaccount
+    79 and order do1, a
     collection and k1's combo in it, and what seed_deribit adds."""
     control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
     control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
     control.create_account("k9", balance_cents=1_000_000)
     control.propose_block_trade("k9", "k1", "k9", "EV-A", 4000, 100, "yes", "2026-01-02T13:00:00+00:00",
                                 block_trade_proposal_id="b1")  # fmt: skip
-    control.create_deribit_account("d1", balances={"BTC": "10"})
+    control.create_deribit_account("d1", balances={"BTC": "10"}, account_id=76)
     control.create_deribit_subaccount("d1", subaccount_id=79)
+    control.set_index_price("btc_usd", "50000")  # (at any clock: a position to move)
+    control.deribit_fill("d1", "BTC-PERPETUAL", "buy", "100", "50000")
     control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
     seed_deribit(control)
     control.intra_exchange_transfer("k1", "event_contract", "margined", 10_000_000)  # $1,000 of perps cash

@@ -84,6 +84,20 @@ METHODS: dict[str, dict[str, dict]] = {
     "private/get_user_trades_by_order": {"order_id": TEXT, "sorting": TEXT},
     "private/get_margins": {"instrument_name": TEXT, "amount": NUMBER, "price": NUMBER},
     "private/get_order_margin_by_ids": {"ids": TEXT},
+    # The order and risk methods of issue 56 (cancel on disconnect is websocket-only: -32601 here).
+    "private/cancel_all_by_kind_or_type": {"currency": TEXT, "kind": TEXT, "type": TEXT, "detailed": BOOLEAN},
+    "private/cancel_all_by_currency_pair": {"currency_pair": TEXT, "kind": TEXT, "type": TEXT},
+    "private/get_open_orders_by_label": {"currency": TEXT, "label": TEXT},
+    "private/get_order_state_by_label": {"currency": TEXT, "label": TEXT},
+    "private/get_trigger_order_history": {"currency": TEXT, "instrument_name": TEXT, "count": INTEGER,
+                                          "continuation": TEXT},
+    "private/get_user_locks": {},
+    "private/set_self_trading_config": {"mode": TEXT, "extended_to_subaccounts": BOOLEAN,
+                                        "block_rfq_self_match_prevention": BOOLEAN},
+    "private/change_margin_model": {"margin_model": TEXT, "user_id": INTEGER, "dry_run": BOOLEAN},
+    "private/simulate_portfolio": {"currency": TEXT, "add_positions": BOOLEAN, "simulated_positions": TEXT},
+    "private/move_positions": {"currency": TEXT, "source_uid": INTEGER, "target_uid": INTEGER, "trades": TEXT},
+    "private/enable_cancel_on_disconnect": {"scope": TEXT},
 }  # fmt: skip
 ENVELOPE = {"type": "object", "required": ["jsonrpc"], "properties": {"jsonrpc": {"const": "2.0"}}}
 ANSWER = {"content": {"application/json": {"schema": ENVELOPE}}}

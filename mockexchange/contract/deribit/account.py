@@ -1,8 +1,9 @@
 """The account methods of `contract check-deribit`: the reads (subaccounts, the current deposit address, the transaction
-log) run with the other reads; the writes (a subaccount created, renamed and its login toggled, transfers to it and to
-a user, a withdrawal and its cancelling, a deposit address created) move the account's money or change it, so they
-run only with `--account-writes`, in an order where each call uses what the one before made (the new subaccount's id,
-the withdrawal's id). Without the flag nothing is sent to them.
+log, the user's locks, a simulated portfolio, a dry run of the margin model) run with the other reads; the writes (a
+subaccount created, renamed and its login toggled, transfers to it and to a user, a withdrawal and its cancelling, a
+deposit address created, the self-trading config set to Deribit's default; positions moved are only refused) move the
+account's money or change it, so they run only with `--account-writes`, in an order where each call uses what the one
+before made (the new subaccount's id, the withdrawal's id). Without the flag nothing is sent to them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ WRITES = (
     "private/create_subaccount", "private/change_subaccount_name", "private/toggle_subaccount_login",
     "private/submit_transfer_to_subaccount", "private/submit_transfer_to_user", "private/cancel_transfer_by_id",
     "private/withdraw", "private/cancel_withdrawal", "private/create_deposit_address",
+    "private/set_self_trading_config", "private/move_positions",
 )  # fmt: skip
 PENDING_TRANSFERS = ("prepared", "waiting_for_admin")  # a transfer Deribit can still cancel
 FLAG = "--account-writes"
@@ -49,6 +51,15 @@ def read_cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, Params | Non
         "private/get_transaction_log": [
             ("valid", window), ("valid", {**window, "count": 1}),
             ("invalid", {**window, "start_timestamp": "soon"}),
+        ],
+        "private/get_user_locks": [("valid", {})],
+        "private/simulate_portfolio": [
+            ("valid", {"currency": currency}), ("valid", {"currency": currency, "add_positions": False}),
+            ("invalid", {"currency": NOT_A_CURRENCY}),
+        ],
+        "private/change_margin_model": [  # (a dry run: nothing changes)
+            ("valid", {"margin_model": "segregated_sm", "dry_run": True}),
+            ("invalid", {"margin_model": "sometimes", "dry_run": True}),
         ],
     }  # fmt: skip
     return table.get(method)
@@ -127,6 +138,14 @@ def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> list
         "private/create_deposit_address": [
             ("valid", {"currency": currency}, ""),
             ("invalid", {"currency": NOT_A_CURRENCY}, ""),
+        ],
+        "private/set_self_trading_config": [  # (the rule Deribit's default and the mock's matching apply)
+            ("valid", {"mode": "reject_taker", "extended_to_subaccounts": False}, ""),
+            ("invalid", {"mode": "sometimes", "extended_to_subaccounts": False}, ""),
+        ],
+        "private/move_positions": [
+            ("valid", None, "not sent: it would move the account's positions between its subaccounts"),
+            ("invalid", {"source_uid": "not-a-number", "target_uid": sid or 1, "trades": []}, ""),
         ],
     }
     return table[method]

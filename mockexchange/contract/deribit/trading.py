@@ -1,6 +1,8 @@
 """The trading methods of `contract check-deribit`: the reads (the order history, an order's trades, the margin an
-order would hold and holds) run with the other reads; the writes (orders placed, edited, cancelled, a position closed)
-place orders, so they run only with `--order-writes`, in an order where each call uses what the one before made.
+order would hold and holds, the orders by label, the trigger orders' log, cancel on disconnect's setting) run with the
+other reads; the writes (orders placed, edited, cancelled, a position closed, cancel on disconnect set on the check's
+connection and off again) place orders, so they run only with `--order-writes`, in an order where each call uses
+what the one before made.
 
 The orders the writes place rest far from the market, so that on a real server nothing trades: a buy at the ticker's
 lowest allowed price (`min_price`), a sell at its highest (`max_price`), each of the instrument's smallest amount,
@@ -27,7 +29,8 @@ LABEL = "kit-check"
 WRITES = (
     "private/buy", "private/edit", "private/edit_by_label", "private/sell", "private/cancel", "private/cancel_by_label",
     "private/cancel_all_by_instrument", "private/cancel_all_by_currency", "private/cancel_all",
-    "private/close_position",
+    "private/close_position", "private/cancel_all_by_kind_or_type", "private/cancel_all_by_currency_pair",
+    "private/enable_cancel_on_disconnect", "private/disable_cancel_on_disconnect",
 )  # fmt: skip
 FLAG = "--order-writes"
 
@@ -87,6 +90,16 @@ def read_cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, Params | Non
         "private/get_order_margin_by_ids": [
             ("valid", {"ids": [order_id]} if order_id else None), ("invalid", {"ids": "not-a-list"}),
         ],
+        "private/get_open_orders_by_label": [
+            ("valid", {"currency": currency, "label": LABEL}), ("invalid", {"currency": NOT_A_CURRENCY}),
+        ],
+        "private/get_order_state_by_label": [
+            ("valid", {"currency": currency, "label": LABEL}), ("invalid", {"currency": NOT_A_CURRENCY}),
+        ],
+        "private/get_trigger_order_history": [
+            ("valid", {"currency": currency}), ("invalid", {"currency": currency, "count": 0}),
+        ],
+        "private/get_cancel_on_disconnect": [("valid", {}), ("invalid", {"scope": "forever"})],
     }  # fmt: skip
     return table.get(method)
 
@@ -123,6 +136,7 @@ def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> Case
     refused = {"instrument_name": NOT_AN_INSTRUMENT, "amount": amount or 1, "type": "limit", "price": 1}
     position = ctx.get("position")
     doubled = None if amount is None else amount * 2  # an edit's new amount
+    index = ctx["instrument_row"].get("price_index")
     table: dict[str, Cases] = {
         "private/buy": [
             ("valid", {**order, "price": low, "post_only": True} if known and low else None, unknown),
@@ -154,6 +168,14 @@ def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> Case
             ("valid", {"currency": currency}, ""), ("invalid", {"currency": NOT_A_CURRENCY}, ""),
         ],
         "private/cancel_all": [("valid", {}, ""), ("invalid", {"detailed": "yes"}, "")],
+        "private/cancel_all_by_kind_or_type": [
+            ("valid", {"currency": [currency]}, ""), ("invalid", {"currency": NOT_A_CURRENCY}, ""),
+        ],
+        "private/cancel_all_by_currency_pair": [
+            ("valid", {"currency_pair": index} if index else None, unknown), ("invalid", {"currency_pair": 42}, ""),
+        ],
+        "private/enable_cancel_on_disconnect": [("valid", {}, ""), ("invalid", {"scope": "forever"}, "")],
+        "private/disable_cancel_on_disconnect": [("valid", {}, ""), ("invalid", {"scope": "forever"}, "")],
         "private/close_position": [
             ("valid", {"instrument_name": instrument, "type": "market"} if position else None,
              "no position on the instrument to close"),

@@ -22,6 +22,7 @@ def _wallet(names: str) -> Callable[[Held], dict[str, Any]]:
 renamed_json = _wallet("username")
 login_json = _wallet("login_enabled")
 interuser_json = _wallet("interuser_transfers_enabled")
+cancel_on_disconnect_json = _wallet("cancel_on_disconnect")
 
 
 def cancelled_withdrawal_json(move: CashMove) -> dict[str, Any]:

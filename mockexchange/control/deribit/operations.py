@@ -21,6 +21,7 @@ from mockexchange.core.deribit import (
     key_commands,
     market_commands,
     order_commands,
+    position_moves,
 )
 
 
@@ -34,9 +35,13 @@ class DeribitOperations:
     set_deribit_interuser_transfers = operation(
         account_commands.SetDeribitInteruserTransfers, deribit_account.interuser_json
     )
+    set_deribit_cancel_on_disconnect = operation(
+        account_commands.SetDeribitCancelOnDisconnect, deribit_account.cancel_on_disconnect_json
+    )
     create_deribit_key = operation(key_commands.CreateDeribitKey, deribit.credential_json)
     # Fills and cash: deposits, withdrawals, transfers, deposit addresses
     deribit_fill = operation(fill_commands.SeedDeribitFill, deribit.trade_json)
+    move_deribit_positions = operation(position_moves.MoveDeribitPositions, deribit.moves_json)
     deribit_deposit = operation(cash_commands.DeribitDeposit, deribit.deposit_json)
     deribit_withdraw = operation(cash_commands.DeribitWithdrawal, deribit.withdrawal_json)
     deribit_transfer = operation(cash_commands.DeribitTransfer, deribit.transfer_json)

@@ -98,6 +98,11 @@ def trade_json(trade: DeribitTrade) -> dict[str, Any]:
     return fields(trade, names) | label
 
 
+def moves_json(made: list[tuple[DeribitTrade, DeribitTrade]]) -> list[dict[str, Any]]:
+    """Each position moved: the source's trade and the target's (one trade id)."""
+    return [{"source": trade_json(taken), "target": trade_json(given)} for taken, given in made]
+
+
 order_json = answer(
     "order_id user_id account_id instrument_name direction amount price order_type order_state time_in_force label"
     " post_only reduce_only api max_show trigger trigger_price created cancel_reason filled_amount average_price"

@@ -66,3 +66,14 @@ class SetDeribitInteruserTransfers(UserCommand):
     name: ClassVar[str] = "set_deribit_interuser_transfers"
     enabled: bool = value(FLAG)
     subaccount_id: int | None = value(ACCOUNT_ID, None)
+
+
+@dataclass(frozen=True, slots=True)
+class SetDeribitCancelOnDisconnect(UserCommand):
+    """Turn a wallet's cancel on disconnect on or off for its account (the main account unless `subaccount_id`):
+    Deribit's `private/enable_cancel_on_disconnect` and `disable_...` with `scope` `account`. A websocket connection of
+    the wallet's keys that set none of its own cancels the orders it placed when it closes while this is on."""
+
+    name: ClassVar[str] = "set_deribit_cancel_on_disconnect"
+    enabled: bool = value(FLAG)
+    subaccount_id: int | None = value(ACCOUNT_ID, None)

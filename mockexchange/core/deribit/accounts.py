@@ -155,8 +155,15 @@ class Accounts:
     def set_interuser_transfers(self, user_id: str, enabled: bool, subaccount_id: int | None = None) -> Wallet:
         """Allow or forbid the wallet (the main account, or a subaccount) to send to other users (Deribit's
         `interuser_transfers_enabled`, shown by its account summary)."""
+        return self._set_flag(user_id, subaccount_id, "interuser_transfers_enabled", enabled)
+
+    def set_cancel_on_disconnect(self, user_id: str, enabled: bool, subaccount_id: int | None = None) -> Wallet:
+        """Turn the wallet's cancel on disconnect (its account scope) on or off."""
+        return self._set_flag(user_id, subaccount_id, "cancel_on_disconnect", enabled)
+
+    def _set_flag(self, user_id: str, subaccount_id: int | None, flag: str, enabled: bool) -> Wallet:
         with self.state.lock:
             wallet = self.wallet(user_id, subaccount_id)
-            wallet.interuser_transfers_enabled = bool(enabled)
+            setattr(wallet, flag, bool(enabled))
             self.state.publish("subaccount", user_id, wallet)
             return wallet

@@ -12,11 +12,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from mockexchange.core.commands import Handlers
-from mockexchange.core.deribit import order_entry, triggers
+from mockexchange.core.deribit import order_entry, position_moves, triggers
 from mockexchange.core.deribit.account_commands import (
     CreateDeribitAccount,
     CreateDeribitSubaccount,
     RenameDeribitSubaccount,
+    SetDeribitCancelOnDisconnect,
     SetDeribitInteruserTransfers,
     SetDeribitSubaccountLogin,
 )
@@ -113,7 +114,13 @@ def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
         triggers.fire(exchange)  # its price is the instrument's last
         return trade
 
+    def move(moving: position_moves.MoveDeribitPositions) -> list[tuple[DeribitTrade, DeribitTrade]]:
+        made = position_moves.move_positions(exchange, moving)
+        triggers.fire(exchange)  # (their prices are the instruments' last)
+        return made
+
     handlers.add(SeedDeribitFill, seed_fill)
+    handlers.add(position_moves.MoveDeribitPositions, move)
     handlers.add(SeedDeribitOrder, place)
     handlers.add(PlaceDeribitOrder, place)
     handlers.add(EditDeribitOrder, edit)
@@ -191,11 +198,15 @@ def _add_account_handlers(handlers: Handlers, exchange: DeribitExchange) -> None
         wallet = accounts.set_interuser_transfers(allowed.user_id, allowed.enabled, allowed.subaccount_id)
         return allowed.user_id, wallet
 
+    def set_cancel_on_disconnect(given: SetDeribitCancelOnDisconnect) -> Held:
+        return given.user_id, accounts.set_cancel_on_disconnect(given.user_id, given.enabled, given.subaccount_id)
+
     handlers.add(CreateDeribitAccount, open_account)
     handlers.add(CreateDeribitSubaccount, add_subaccount)
     handlers.add(RenameDeribitSubaccount, rename)
     handlers.add(SetDeribitSubaccountLogin, set_login)
     handlers.add(SetDeribitInteruserTransfers, set_interuser)
+    handlers.add(SetDeribitCancelOnDisconnect, set_cancel_on_disconnect)
 
 
 def _add_cash_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:

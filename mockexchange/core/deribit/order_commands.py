@@ -20,13 +20,15 @@ from mockexchange.core.deribit.bounds import MAX_AMOUNT, PLACES
 from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, DIRECTION, INSTRUMENT, PRICE
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
+    CANCEL_REASONS,
     MAX_LABEL,
+    MAX_OPEN_PER_ACCOUNT,
     MAX_ORDER_ID,
     ORDER_TYPES,
     TIMES_IN_FORCE,
     TRIGGERS,
 )
-from mockexchange.core.values import FLAG, TEXT, Choice, Decimals, Kind, Refused, Text
+from mockexchange.core.values import FLAG, TEXT, Choice, Decimals, Kind, Listed, Refused, Text
 
 PLACED_TYPES = (*ORDER_TYPES, "market")  # a client's order may be a market order too
 GOOD_TIL_CANCELLED = "good_til_cancelled"
@@ -151,8 +153,9 @@ class CancelDeribitOrder(Command):
 
 @dataclass(frozen=True, slots=True)
 class CancelDeribitOrders(UserCommand):
-    """Cancel the wallet's open orders every filter given names (private/cancel_all*, cancel_by_label); the orders
-    cancelled."""
+    """Cancel the wallet's open orders every filter given names (private/cancel_all*, cancel_by_label; the orders a
+    websocket connection placed, `order_ids`, when it closes with cancel on disconnect: `reason`
+    `cancel_on_disconnect`); the orders cancelled."""
 
     name: ClassVar[str] = "deribit_cancel_orders"
     subaccount_id: int | None = value(ACCOUNT_ID, None)
@@ -161,3 +164,8 @@ class CancelDeribitOrders(UserCommand):
     instrument_name: str | None = value(INSTRUMENT, None)
     label: str | None = value(Text(MAX_LABEL), None)
     order_types: tuple[str, ...] | None = value(OrderTypes(), None)
+    order_ids: tuple[str, ...] | None = value(Listed(ORDER_ID, MAX_OPEN_PER_ACCOUNT, noun="order ids"), None)
+    price_index: str | None = value(
+        TEXT, None
+    )  # the instruments' index (a currency pair: private/..._by_currency_pair)
+    reason: str = value(Choice(CANCEL_REASONS), "user_request")

@@ -173,13 +173,12 @@ def _open_order(exchange: DeribitExchange, order_id: str) -> tuple[DerivativeOrd
     return kept, order
 
 
-def cancel_order(exchange: DeribitExchange, order_id: str) -> DerivativeOrder:
-    """Cancel an open order (`cancel_reason` user_request); it stays readable by id while its account keeps it."""
+def cancel_order(exchange: DeribitExchange, order_id: str, reason: str = "user_request") -> DerivativeOrder:
+    """Cancel an open order (`cancel_reason` user_request, or the reason given); it stays readable by id while its
+    account keeps it."""
     with exchange.lock:
         kept, order = _open_order(exchange, order_id)
-        cancelled = replace(
-            order, order_state="cancelled", cancel_reason="user_request", updated=exchange.state.clock.now()
-        )
+        cancelled = replace(order, order_state="cancelled", cancel_reason=reason, updated=exchange.state.clock.now())
         kept.close(cancelled, exchange.state.history_size)
         exchange.state.bus.publish(Change(CHANGE, order.user_id, cancelled))
         return cancelled
@@ -233,9 +232,9 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
 
 @restarting
 def cancel_orders(exchange: DeribitExchange, cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
-    """Cancel the wallet's open orders that match every filter the command gives; the cancelled, each published
-    once."""
-    types = cancel.order_types
+    """Cancel the wallet's open orders that match every filter the command gives, for its reason; the cancelled, each
+    published once."""
+    types, ids = cancel.order_types, None if cancel.order_ids is None else frozenset(cancel.order_ids)
     with exchange.lock:
         wallet = exchange.accounts.wallet(cancel.user_id, cancel.subaccount_id)
         chosen = [
@@ -243,12 +242,14 @@ def cancel_orders(exchange: DeribitExchange, cancel: CancelDeribitOrders) -> lis
             for order in open_orders(exchange, wallet.id, currency=cancel.currency, kind=cancel.kind,
                                      instrument_name=cancel.instrument_name)
             if cancel.label in (None, order.label) and (types is None or order.order_type in types)
+            and (ids is None or order.order_id in ids)
+            and cancel.price_index in (None, exchange.market.instrument(order.instrument_name).price_index)
         ]  # fmt: skip
         if len(chosen) <= DEEP:
-            return [cancel_order(exchange, order.order_id) for order in chosen]
+            return [cancel_order(exchange, order.order_id, cancel.reason) for order in chosen]
         owners = {order.user_id for order in chosen}  # (many: long, core/stepping.py)
         with exchange.lock.long(Footprint.of(owners, {order.instrument_name for order in chosen})):
-            return [_stepped(exchange, cancel_order, order.order_id) for order in chosen]
+            return [_stepped(exchange, cancel_order, order.order_id, cancel.reason) for order in chosen]
 
 
 def _stepped(exchange: DeribitExchange, change: Callable[..., T], *args: Any) -> T:

@@ -51,6 +51,8 @@ ALL_TIMES_IN_FORCE = (*TIMES_IN_FORCE, "fill_or_kill", "immediate_or_cancel")
 TRIGGERS = ("index_price", "mark_price", "last_price")
 RISING = {("stop", "buy"), ("take", "sell")}  # (kind, direction) that fires at or above its trigger price
 OPEN_STATES = ("open", "untriggered")
+# Why a client's cancel ended an order: its request, or its websocket closing with cancel on disconnect.
+CANCEL_REASONS = ("user_request", "cancel_on_disconnect")
 MAX_LABEL = 64  # characters of a label (Deribit's limit)
 MAX_ORDER_ID = 64  # characters of an order id given by the caller
 # A wallet's open orders on one instrument: an order that may rest is refused past it, with the error clients report

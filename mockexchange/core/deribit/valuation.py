@@ -4,6 +4,7 @@ margins, greeks, liquidation estimates).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from mockexchange.core.deribit import derivatives as d
@@ -14,6 +15,14 @@ from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market import DeribitMarket
 from mockexchange.core.deribit.records import PositionState
 from mockexchange.core.deribit.views import AccountSummary, PositionView
+
+
+@dataclass(frozen=True, slots=True)
+class Simulated:
+    """Positions a simulation holds (private/simulate_portfolio): sizes by instrument, added to those held or not."""
+
+    sizes: tuple[tuple[str, Decimal], ...]
+    add: bool = True
 
 
 class Valuation:
@@ -160,6 +169,24 @@ class Valuation:
                 equity += d.option_value(held.position, mark)
         return equity, maintenance
 
+    def _simulated(
+        self, states: list[PositionState], user_id: str, wallet_id: int, simulated: Simulated
+    ) -> list[PositionState]:
+        """The wallet's positions as a simulation holds them: each size simulated added to the one held (`add`), or in
+        its place (the positions not named then flat). A simulated position keeps the held one's prices and realized
+        P&L (one opened by the simulation: entered at the mark, nothing realized), so only its size changes."""
+        held = {state.instrument_name: state for state in states}
+        kept = dict(held) if simulated.add else {}
+        now = self.state.clock.now()
+        for name, size in simulated.sizes:
+            before = held.get(name)
+            position = before.position if before is not None and simulated.add else d.Position()
+            total = position.size + size
+            if position.size == ZERO:
+                position = d.Position(average_price=self.market.mark_price(name))
+            kept[name] = PositionState(user_id, wallet_id, name, replace(position, size=total), now)
+        return sorted(kept.values(), key=lambda state: state.instrument_name)
+
     def orders_margin(
         self, user_id: str, wallet_id: int, instrument_name: str | None = None, currency: str | None = None
     ) -> Decimal:
@@ -169,8 +196,11 @@ class Valuation:
             return ZERO
         return orders.margin(self.market, self, user_id, wallet_id, instrument_name, currency)
 
-    def account_summary(self, user_id: str, currency: str, subaccount_id: int | None = None) -> AccountSummary:
-        """One wallet's figures in one currency (the settlement currency of the positions it sums).
+    def account_summary(
+        self, user_id: str, currency: str, subaccount_id: int | None = None, simulated: Simulated | None = None
+    ) -> AccountSummary:
+        """One wallet's figures in one currency (the settlement currency of the positions it sums); with `simulated`,
+        as they would be were its positions those (`_simulated`: private/simulate_portfolio).
 
         balance = deposits + futures realized P&L + option premiums received - paid - fees;
         equity = balance + futures floating P&L + options value; margin_balance = equity (no haircuts, no portfolio
@@ -185,6 +215,8 @@ class Valuation:
                 (s for s in self.state.wallet_positions.get(wallet.id, {}).values() if s.user_id == user_id),
                 key=lambda s: s.instrument_name,
             )
+            if simulated is not None:
+                states = self._simulated(states, user_id, wallet.id, simulated)
             views = [
                 self._view(s, liquidation=False)
                 for s in states

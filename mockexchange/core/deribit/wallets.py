@@ -22,6 +22,10 @@ class Wallet:
     # May it send to other users (`private/submit_transfer_to_user`)? Deribit's account setting; the mock's default is
     # yes, as its users transfer to each other (the control plane's `set_deribit_interuser_transfers` turns it off).
     interuser_transfers_enabled: bool = True
+    # Cancel on disconnect, the account's setting (`private/enable_cancel_on_disconnect`, `scope` `account`): a
+    # websocket connection of the wallet's keys that sets none of its own takes it
+    # (venues/deribit/cancel_on_disconnect.py).
+    cancel_on_disconnect: bool = False
 
     def balance(self, currency: str) -> Decimal:
         return self.balances.get(currency, ZERO)

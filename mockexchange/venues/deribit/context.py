@@ -49,6 +49,9 @@ class DeribitContext:
     # The public order books, derived from every account's resting orders (public/get_order_book, book.*): made with
     # the context, so it follows the exchange's bus before the websocket's fan-outs do.
     levels: PublicLevels = field(init=False)
+    # Each open websocket connection's cancel on disconnect (cancel_on_disconnect.py's `DisconnectSession`, which
+    # imports this module), by connection id.
+    sessions: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.levels = PublicLevels(self.exchange)

@@ -34,6 +34,8 @@ INSTRUMENT_KIND = Choice(POSITION_KINDS)
 WS_ONLY = frozenset({
     "public/set_heartbeat", "public/disable_heartbeat", "public/subscribe", "private/subscribe",
     "public/unsubscribe", "private/unsubscribe", "public/unsubscribe_all", "private/unsubscribe_all",
+    # cancel on disconnect (cancel_on_disconnect.py): Deribit documents an error over HTTP, not its code
+    "private/enable_cancel_on_disconnect", "private/disable_cancel_on_disconnect", "private/get_cancel_on_disconnect",
 })  # fmt: skip
 
 

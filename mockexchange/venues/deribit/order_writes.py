@@ -1,7 +1,9 @@
 """A Deribit client's orders: `private/buy`, `private/sell`, `private/edit`, `private/edit_by_label`, `private/cancel`,
-`private/cancel_all`, `private/cancel_all_by_currency`, `private/cancel_all_by_instrument`, `private/cancel_by_label`
-and `private/close_position`. Each write makes its typed command (`PlaceDeribitOrder`, `EditDeribitOrder`,
-`CancelDeribitOrder`, `CancelDeribitOrders`: core/deribit/order_commands.py) and runs it (`commands.execute`), so a
+`private/cancel_all`, `private/cancel_all_by_currency`, `private/cancel_all_by_instrument`, `private/cancel_by_label`,
+`private/cancel_all_by_kind_or_type` (one currency, a list of them, or `any`), `private/cancel_all_by_currency_pair`
+(the instruments of that index) and `private/close_position`. Each write makes its typed command
+(`PlaceDeribitOrder`, `EditDeribitOrder`, `CancelDeribitOrder`, `CancelDeribitOrders`: core/deribit/order_commands.py)
+and runs it (`commands.execute`), so a
 state file keeps it; the answer is rendered as the reads render it: `{order, trades}` for an order placed or edited
 (the objects the command answers: the order as it left it, its trades, its own side of each), the order for a cancel
 (read back from the exchange), the count for a cancel of several.
@@ -33,7 +35,7 @@ from mockexchange.core.deribit.order_commands import (
 from mockexchange.core.deribit.order_entry import find_order, open_orders
 from mockexchange.core.deribit.orders import MAX_LABEL, DerivativeOrder
 from mockexchange.core.deribit.records import DeribitTrade
-from mockexchange.core.values import Choice, Text
+from mockexchange.core.values import Choice, Listed, Text
 from mockexchange.venues.deribit import commands, history_render
 from mockexchange.venues.deribit.errors import (
     INVALID_AMOUNT,
@@ -53,11 +55,16 @@ from mockexchange.venues.deribit.methods import (
     wallet_user,
 )
 from mockexchange.venues.deribit.orders import ORDER_FILTER, ORDER_FILTERS, order_row, owned_order
-from mockexchange.venues.deribit.params import BOOLEAN, STRING
+from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, STRING, Params
 
 ORDER_TYPE = kind_of(PlaceDeribitOrder, "order_type")
 TIME_IN_FORCE = kind_of(PlaceDeribitOrder, "time_in_force")
 CLOSE_TYPE = Choice(("limit", "market"))
+# `type` of the cancels by kind or type and by currency pair: Deribit's words for them (`stop`, `take`), beside the
+# open-order reads' (`stop_all`, ...), which the other cancels take.
+CANCEL_TYPE = Choice(("all", "limit", "trigger_all", "stop", "take", "trailing_stop"))
+CANCEL_FILTERS = {**ORDER_FILTERS, "stop": ORDER_FILTERS["stop_all"], "take": ORDER_FILTERS["take_all"]}
+CURRENCY_LIST = Listed(Text(16), len(CURRENCIES), noun="currencies")
 LABEL_TEXT = Text(MAX_LABEL, blank=True)  # (an empty one, no label, is an order's own: `_label`)
 
 
@@ -178,12 +185,13 @@ def private_cancel(call: RpcCall) -> Any:
         return order_row(cancelled, exchange.market.instrument(cancelled.instrument_name))
 
 
-def _cancel_many(call: RpcCall, **filters: Any) -> Any:
+def _cancel_many(call: RpcCall, *, types: Choice = ORDER_FILTER, **filters: Any) -> Any:
+    """The count of the wallet's open orders cancelled of those the filters name, and `type` (read by `types`)."""
     _not_detailed(call)
-    chosen = call.params.read("type", ORDER_FILTER, "all", reason="invalid order type")
+    chosen = call.params.read("type", types, "all", reason="invalid order type")
     cancel = commands.make(
         CancelDeribitOrders, user_id=wallet_user(call), subaccount_id=source_of(call),
-        order_types=ORDER_FILTERS[chosen] if chosen != "all" else None, **filters,
+        order_types=CANCEL_FILTERS[chosen] if chosen != "all" else None, **filters,
     )  # fmt: skip
     return len(commands.execute(call.ctx, cancel))
 
@@ -200,6 +208,42 @@ def private_cancel_all_by_currency(call: RpcCall) -> Any:
         _not_detailed(call)
         return 0  # the mock lists none of those
     return _cancel_many(call, currency=currency, kind=None if kind == "any" else kind)
+
+
+def _kind_of(call: RpcCall) -> str | None:
+    """`kind` (`any` or absent: every kind); "none" for one of the kinds the mock lists none of."""
+    kind = call.params.read("kind", ORDER_KIND)
+    return "none" if kind in UNLISTED_KINDS else None if kind == "any" else kind
+
+
+def private_cancel_all_by_kind_or_type(call: RpcCall) -> Any:
+    """Every currency named (one, a list, or `any`), each its own cancel of the kind and type."""
+    currencies = _currencies(call)
+    kind = _kind_of(call)
+    if kind == "none":
+        _not_detailed(call)
+        return 0
+    return sum(_cancel_many(call, types=CANCEL_TYPE, currency=c, kind=kind) for c in currencies)
+
+
+def _currencies(call: RpcCall) -> list[str | None]:
+    given = call.params.get("currency")
+    if isinstance(given, str) and given.startswith("[") and call.params.from_query:
+        given = call.params.read("currency", CURRENCY_LIST, required=True)
+    if isinstance(given, list | tuple):
+        if not given or len(given) > len(CURRENCIES):
+            raise invalid_param("currency", "invalid currency", f"currency must list 1 to {len(CURRENCIES)} codes")
+        return list(dict.fromkeys(Params({"currency": code}).currency(allow_any=False) for code in given))
+    return [call.params.currency(required=True)]
+
+
+def private_cancel_all_by_currency_pair(call: RpcCall) -> Any:
+    pair = call.params.read("currency_pair", STRING, required=True).lower()
+    kind = _kind_of(call)
+    if kind == "none":
+        _not_detailed(call)
+        return 0
+    return _cancel_many(call, types=CANCEL_TYPE, price_index=pair, kind=kind)
 
 
 def private_cancel_all_by_instrument(call: RpcCall) -> Any:
@@ -248,5 +292,7 @@ METHODS: dict[str, Method] = {
     "private/cancel_all_by_currency": Method(private_cancel_all_by_currency, _TRADE, write=True),
     "private/cancel_all_by_instrument": Method(private_cancel_all_by_instrument, _TRADE, write=True),
     "private/cancel_by_label": Method(private_cancel_by_label, _TRADE, write=True),
+    "private/cancel_all_by_kind_or_type": Method(private_cancel_all_by_kind_or_type, _TRADE, write=True),
+    "private/cancel_all_by_currency_pair": Method(private_cancel_all_by_currency_pair, _TRADE, write=True),
     "private/close_position": Method(private_close_position, _TRADE, write=True),
 }

@@ -62,6 +62,7 @@ Row = dict[str, Any]
 CANCEL_REASONS = {
     "session_end": "settlement",
     "user_request": "user_request",
+    "cancel_on_disconnect": "cancel_on_disconnect",
     "edit_post_only_reject": "edit_post_only_reject",
 }
 

@@ -4,6 +4,7 @@ each serve a part of the API (the websocket-only methods are in `websocket.py`).
 from __future__ import annotations
 
 from mockexchange.venues.deribit import (
+    cancel_on_disconnect,
     funding_data,
     history,
     index_data,
@@ -12,9 +13,11 @@ from mockexchange.venues.deribit import (
     market_data,
     methods,
     order_history,
+    order_reads,
     order_writes,
     orders,
     platform_data,
+    risk,
     settlements,
     subaccounts,
     summaries,
@@ -29,4 +32,5 @@ METHODS: dict[str, Method] = {
     **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
     **margins.METHODS, **trade_history.METHODS, **summaries.METHODS, **instrument_reads.METHODS,
     **settlements.METHODS, **index_data.METHODS, **funding_data.METHODS, **platform_data.METHODS,
+    **cancel_on_disconnect.METHODS, **order_reads.METHODS, **risk.METHODS,
 }  # fmt: skip

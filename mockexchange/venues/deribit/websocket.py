@@ -44,7 +44,7 @@ from mockexchange.core.numbers import INT64_MAX
 from mockexchange.core.stepping import Footprint
 from mockexchange.core.values import Integer
 from mockexchange.venues import admission
-from mockexchange.venues.deribit import faults, rate_limits
+from mockexchange.venues.deribit import cancel_on_disconnect, faults, rate_limits
 from mockexchange.venues.deribit.cash_notifications import CashNotifications
 from mockexchange.venues.deribit.channels import Channel, parse_channel
 from mockexchange.venues.deribit.context import WS_PATH, DeribitContext
@@ -123,6 +123,7 @@ class DeribitConnection:
         self.dropped = False  # a fault rule dropped the connection: nothing more is written
         self._closing = asyncio.Event()  # set on the loop when the control plane closes the connection
         self._close_request: tuple[int, str] | None = None  # its close code and reason
+        self.session = ctx.sessions[self.id] = cancel_on_disconnect.DisconnectSession()  # its cancel on disconnect
 
     @property
     def user_id(self) -> str | None:
@@ -309,6 +310,7 @@ class DeribitConnection:
         if method.scope is not None:
             call.caller = self._caller(params)
         result = await answer(method, call)
+        self.session.note(self.ctx, call, name, result)
         if name == "public/auth":
             bound = self.ctx.auth.authenticate_token(result["access_token"], connection_id=self.id)
             if isinstance(bound, Authenticated):
@@ -483,6 +485,17 @@ def deliver_market(batch: list[HandedChange[DeribitConnection]]) -> None:
                 connection.overflow_now()
 
 
+async def _disconnected(ctx: DeribitContext, connection: DeribitConnection) -> None:
+    """The connection's cancel on disconnect, once it has closed (cancel_on_disconnect.py)."""
+    session = ctx.sessions.pop(connection.id, None)
+    if session is None or not session.placed:
+        return
+    try:
+        await cancel_on_disconnect.on_close(ctx, session)
+    except Exception:  # (the mock stopping under it, say): the close itself has happened
+        log.exception("cancel on disconnect failed for a closed Deribit websocket connection")
+
+
 def route(ctx: DeribitContext) -> WebSocketRoute:
     hand_over: Deliver[DeribitConnection] = deliver
     limit, limit_bytes = ctx.ws_queue_size, ctx.ws_queue_bytes
@@ -523,5 +536,6 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
                 unregister()
             connection.close()
             ctx.auth.tokens.close_connection(connection.id)
+            await _disconnected(ctx, connection)
 
     return WebSocketRoute(WS_PATH, endpoint)
