@@ -18,7 +18,7 @@ from mockexchange.schema.write_rules import COMMUNICATION_WRITES
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
-EXAMPLES = 10  # of valid data and as many of invalid, per operation (why 10: test_mock_schema.py)
+EXAMPLES = 15  # of valid data and as many of invalid, per operation
 
 
 @pytest.mark.parametrize("operation_id", sorted(KALSHI_WRITES))

@@ -62,7 +62,7 @@ def test_the_mock_passes_every_check_sending_only_gets(mock: MockServer, pem: Pa
     methods = mock.app.asgi.methods
     methods.clear()
     # The one run of the command as a user starts it, every phase on every read (the coverage phase is where other
-    # methods would be sent). That the mock conforms is contracts/kalshi's to check (10 drawn examples each): here one
+    # methods would be sent). That the mock conforms is contracts/kalshi's to check (30 examples each): here one
     # example per read and generation mode proves the command passes it, and the coverage phase's own cases (what
     # most of the run costs) do not depend on the number.
     result = kit_commands.contract_check(
