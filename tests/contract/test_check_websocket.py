@@ -1,8 +1,8 @@
 """`mockexchange contract check-websocket` end to end: the mock's market data channels pass while their markets move
 (books, trades, a pause and a resume: every channel sends) and the price channels pass while values are set (each of
 the three sends), in both profiles; a server whose `orderbook_delta` lacks `seq`, or writes `delta_fp` as a number,
-fails on that message, and one that skips a delta fails on `seq`; a refused key and nothing listening stop it at
-once."""
+fails on that message, one that skips a delta fails on `seq`, and one whose `pyth_value` lacks `value_usd` fails on
+that message; a refused key and nothing listening stop it at once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from broken_server import BrokenBookFrames, serving_through
+from broken_server import BrokenBookFrames, BrokenPythFrames, serving_through
 from held_port import held_port
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
@@ -106,6 +106,15 @@ def test_a_server_that_skips_a_delta_fails_on_seq(capsys, pem) -> None:
     assert status == 1, out
     assert re.findall(r"^  FAIL  (.+)$", out, re.MULTILINE) == ["seq"], out
     assert re.search(r"sid 1: seq \[1, .*\] does not count 1, 2, 3", out), out
+
+
+def test_a_server_whose_pyth_value_breaks_the_slice_fails(capsys, pem) -> None:
+    with serving_through(BrokenPythFrames) as server:
+        seed(server)
+        status, out = check(capsys, server, pem)
+    assert status == 1, out
+    assert re.findall(r"^  FAIL  (.+)$", out, re.MULTILINE) == ["pyth_value"], out
+    assert re.search(r'pythValue: msg: "value_usd" is a required property', out), out
 
 
 def test_a_refused_key_and_nothing_listening_stop_the_check(capsys, tmp_path: Path) -> None:
