@@ -13,8 +13,9 @@
 - `GET /markets/{ticker}/orderbook`: each level's contracts are a JSON number, not a fixed-point string.
 
 `BrokenBookFrames` breaks the websocket's `orderbook_delta` frames instead: without `seq` (`defect="no seq"`), with
-`delta_fp` a JSON number (`defect="number"`), or every third one not sent (`defect="gap"`). It takes the server's
-frame writer out of the scope, so the venue sends every frame through ASGI, where it rewrites them.
+`delta_fp` a JSON number (`defect="number"`), or every third one not sent (`defect="gap"`). `BrokenPythFrames`
+sends every `pyth_value` frame without `value_usd` (a required field). Both (`BreakingFrames`) take the server's frame
+writer out of the scope, so the venue sends every frame through ASGI, where they rewrite them.
 
 `BrokenCommunications` breaks the communications API's reads instead:
 
@@ -222,41 +223,68 @@ class RefusingMarkets:
         await self.app(scope, receive, send)
 
 
-class BrokenBookFrames:
-    """ASGI middleware breaking the wrapped mock's `orderbook_delta` frames as listed above."""
+class BreakingFrames:
+    """ASGI middleware: the wrapped mock's websocket frames of type `kind`, changed by `broken` (given the frame and
+    how many of the kind the connection has sent, this one counted; None: the frame is not sent)."""
 
-    def __init__(self, app: Any, defect: str) -> None:
+    kind = ""
+
+    def __init__(self, app: Any) -> None:
         self.app = app
-        self.defect = defect
+
+    def broken(self, frame: dict[str, Any], sent: int) -> dict[str, Any] | None:
+        raise NotImplementedError
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "websocket":
             await self.app(scope, receive, send)
             return
         extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != FRAME_WRITER}
-
-        deltas = 0
+        marker = f'"type":"{self.kind}"'
+        sent = 0
 
         async def breaking(message: dict[str, Any]) -> None:
-            nonlocal deltas
-            if message["type"] == "websocket.send" and '"type":"orderbook_delta"' in (message.get("text") or ""):
-                deltas += 1
-                if self.defect == "gap" and deltas % 3 == 0:
+            nonlocal sent
+            text = (message.get("text") or "") if message["type"] == "websocket.send" else ""
+            frame = orjson.loads(text) if marker in text else None
+            if frame is not None and frame.get("type") == self.kind:
+                sent += 1
+                frame = self.broken(frame, sent)
+                if frame is None:
                     return
-                message = {**message, "text": self._break(message["text"])}
+                message = {**message, "text": orjson.dumps(frame).decode() + "\n"}
             await send(message)
 
         await self.app({**scope, "extensions": extensions}, receive, breaking)
 
-    def _break(self, text: str) -> str:
-        frame = orjson.loads(text)
-        if frame.get("type") != "orderbook_delta":
-            return text
+
+class BrokenBookFrames(BreakingFrames):
+    """The `orderbook_delta` frames broken as listed above."""
+
+    kind = "orderbook_delta"
+
+    def __init__(self, app: Any, defect: str) -> None:
+        super().__init__(app)
+        self.defect = defect
+
+    def broken(self, frame: dict[str, Any], sent: int) -> dict[str, Any] | None:
+        if self.defect == "gap" and sent % 3 == 0:
+            return None
         if self.defect == "no seq":
             del frame["seq"]
         elif self.defect == "number":
             frame["msg"]["delta_fp"] = float(frame["msg"]["delta_fp"])
-        return orjson.dumps(frame).decode() + "\n"
+        return frame
+
+
+class BrokenPythFrames(BreakingFrames):
+    """The `pyth_value` frames without `value_usd`."""
+
+    kind = "pyth_value"
+
+    def broken(self, frame: dict[str, Any], sent: int) -> dict[str, Any] | None:
+        del frame["msg"]["value_usd"]
+        return frame
 
 
 def _header(scope: dict[str, Any], name: bytes) -> bytes | None:

@@ -1,7 +1,8 @@
 """`mockexchange contract check-websocket` end to end: the mock's market data channels pass while their markets move
-(books, trades, a pause and a resume: every channel sends), in both profiles; a server whose `orderbook_delta` lacks
-`seq`, or writes `delta_fp` as a number, fails on that message, and one that skips a delta fails on `seq`; a refused
-key and nothing listening stop it at once."""
+(books, trades, a pause and a resume: every channel sends) and the price channels pass while values are set (each of
+the three sends), in both profiles; a server whose `orderbook_delta` lacks `seq`, or writes `delta_fp` as a number,
+fails on that message, one that skips a delta fails on `seq`, and one whose `pyth_value` lacks `value_usd` fails on
+that message; a refused key and nothing listening stop it at once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from broken_server import BrokenBookFrames, serving_through
+from broken_server import BrokenBookFrames, BrokenPythFrames, serving_through
 from held_port import held_port
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
@@ -21,12 +22,14 @@ from mockexchange.contract.kalshi.account import KEY_ID, seed
 from mockexchange.server import MockServer
 
 BOOKED, OTHER = "KXCONTRACT-04-T0", "KXCONTRACT-04-T1"  # open, with the house's books (contract/kalshi/account.py)
+PRICE_CHANNELS = ("cfbenchmarks_value", "cfbenchmarks_value_5hz", "pyth_value")
 
 
 @contextmanager
 def moving(server: MockServer) -> Iterator[None]:
     """The first market moves while the check listens: its book every 50 ms, a trade and a pause and resume (the
-    lifecycle channel) every fourth time."""
+    lifecycle channel) every fourth time, and then values set too: BRTI's (a CF Benchmarks index of the 5 Hz feed:
+    both its channels) and a Pyth underlying's."""
     stop = threading.Event()
 
     def move() -> None:
@@ -38,6 +41,8 @@ def moving(server: MockServer) -> Iterator[None]:
                 server.fill("contract-sub-1", BOOKED, "yes", "buy", "1", "0.35")
                 server.pause_market(BOOKED)
                 server.resume_market(BOOKED)
+                server.set_price_value(value=str(68_000 + n), index_id="BRTI")
+                server.set_price_value(value=f"4.{n}", underlying_ticker="InterestRate.US2Y")
 
     mover = threading.Thread(target=move, name="market-mover")
     mover.start()
@@ -67,7 +72,12 @@ def test_the_mocks_market_data_channels_pass(capsys, pem, profile: str) -> None:
     counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (\w+)", out.split("frames: ", 1)[1].splitlines()[0])}
     for kind in ("ok", "orderbook_delta", "ticker", "trade", "market_lifecycle_v2"):
         assert counts.get(kind, 0) >= 1, (kind, out)
-    assert counts["orderbook_snapshot"] == 2 and counts["subscribed"] == 4, out
+    assert counts["orderbook_snapshot"] == 2 and counts["subscribed"] == 7, out
+    judged = re.search(r"^  price frames judged: (.+)$", out, re.MULTILINE)
+    assert judged, out
+    prices = {kind: int(n) for n, kind in re.findall(r"(\d+) (\w+)", judged[1])}
+    assert set(prices) == set(PRICE_CHANNELS) and min(prices.values()) >= 1, out
+    assert prices == {kind: counts[kind] for kind in PRICE_CHANNELS}, out
 
 
 @pytest.mark.parametrize(
@@ -96,6 +106,15 @@ def test_a_server_that_skips_a_delta_fails_on_seq(capsys, pem) -> None:
     assert status == 1, out
     assert re.findall(r"^  FAIL  (.+)$", out, re.MULTILINE) == ["seq"], out
     assert re.search(r"sid 1: seq \[1, .*\] does not count 1, 2, 3", out), out
+
+
+def test_a_server_whose_pyth_value_breaks_the_slice_fails(capsys, pem) -> None:
+    with serving_through(BrokenPythFrames) as server:
+        seed(server)
+        status, out = check(capsys, server, pem)
+    assert status == 1, out
+    assert re.findall(r"^  FAIL  (.+)$", out, re.MULTILINE) == ["pyth_value"], out
+    assert re.search(r'pythValue: msg: "value_usd" is a required property', out), out
 
 
 def test_a_refused_key_and_nothing_listening_stop_the_check(capsys, tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ check` (check.py) runs the schemathesis suite (suite.py; hooks.py signs in schem
 Kalshi-compatible server: a signed preflight first (preflight.py), what the exchange lists and the account holds
 (discovery.py, orders.py), the kit's own verdicts on reads and writes (acceptance.py, refusals.py), schemathesis'
 report and events read back (report.py, verdict.py). `contract check-websocket` (ws_check.py) judges the market data
-channels' frames, and `contract fuzz-client` (fuzz_client.py) runs a client against the generated-responses mode on
-the account of account.py, which the pytest suites read too."""
+and price channels' frames, and `contract fuzz-client` (fuzz_client.py) runs a client against the generated-responses
+mode on the account of account.py, which the pytest suites read too."""
 
 from __future__ import annotations
 

@@ -1,19 +1,30 @@
-"""`mockexchange contract check-websocket`: subscribe to a Kalshi-compatible server's market data channels and judge
-every frame against the committed AsyncAPI slice (the REST side is `contract check`).
+"""`mockexchange contract check-websocket`: subscribe to a Kalshi-compatible server's market data and price channels
+and judge every frame against the committed AsyncAPI slice (the REST side is `contract check`).
 
 It connects to the websocket (`--ws-url`, by default the base URL's `/trade-api/v2` made `/trade-api/ws/v2`), signed
 as REST is (`timestamp + GET + path`), takes two markets (`--market`, or what `GET /markets` lists, open ones first) and
 sends, in order: a `subscribe` to `orderbook_delta`, `ticker` and `trade` for the first market; a `subscribe` to
-`market_lifecycle_v2`; `update_subscription` `add_markets` (the second market) on the book's subscription;
-`list_subscriptions`; `update_subscription` `delete_markets` (the second market again); with one market only, the
-listing. Then it listens `--listen` seconds. Only subscriptions: nothing changes on the account. Judged:
+`market_lifecycle_v2`; a `subscribe` to each price channel for every id (`cfbenchmarks_value` and
+`cfbenchmarks_value_5hz` with `index_ids: ["all"]`, `pyth_value` with `underlying_tickers: ["all"]`); on each price
+subscription `update_subscription` asking its list (`indexlist`, `underlying_list`); `update_subscription`
+`add_markets` (the second market) on the book's subscription; `list_subscriptions`; `update_subscription`
+`delete_markets` (the second market again); with one market only, the listing. Then it listens `--listen` seconds.
+Only subscriptions: nothing changes on the account. Judged:
 
-- every frame matches the slice's message of its `type` (schema/frames.py; `--profile legacy` adds the legacy twins);
-- each command is answered as the slice says: `subscribed` for each channel, an `ok` naming the markets an update
-  leaves, a listing naming every subscription; an `error` reply to one of these valid commands is a violation;
+- every frame matches the slice's message of its `type` (schema/frames.py; `--profile legacy` adds the legacy twins),
+  every price value that comes included;
+- each command is answered as the slice says: `subscribed` for each channel, a price channel's list by its list
+  message on its subscription (`cfbenchmarks_value_indexlist`, `cfbenchmarks_value_5hz_indexlist`,
+  `pyth_value_underlying_list`), an `ok` naming the markets an update leaves, a listing naming every subscription;
+  an `error` reply to one of these valid commands is a violation;
 - `orderbook_delta`: each market's first frame is its snapshot (and one comes for the market added);
 - `seq`: on each subscription, the data messages that carry one (`orderbook_snapshot`, `orderbook_delta`, `trade`,
-  `market_lifecycle_v2`) count 1, 2, 3, ... with no gap and no repeat, alone or with the replies on the same counter.
+  `market_lifecycle_v2` and the price channels' values) count 1, 2, 3, ... with no gap and no repeat, alone or with
+  the replies on the same counter (a price channel's list carries one).
+
+A server sends price values as it has them (Kalshi's on their own, the mock's as they are set through its control
+plane): one that sends none while the check listens passes, nothing to judge, and the summary says how many price
+frames it judged on each channel.
 
 Exit 0 no violation, 1 a violation, 2 bad arguments (or no market to subscribe to), 3 nothing answered, 4 the upgrade
 was refused (401/403: the key).
@@ -28,7 +39,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -40,7 +51,31 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_REFUSED = 0, 1, 2, 
 WS_PATH = "/trade-api/ws/v2"
 BOOK_CHANNELS = ("orderbook_delta", "ticker", "trade")
 LIFECYCLE = "market_lifecycle_v2"
-SEQUENCED = ("orderbook_snapshot", "orderbook_delta", "trade", LIFECYCLE)  # the messages the spec gives a seq
+
+
+class PriceChannel(NamedTuple):
+    """A price channel as the slice names it: the param its subscribe names ids by, the `update_subscription` action
+    listing the ids it has, and that list's message type. Its data message's type is the channel's name."""
+
+    name: str
+    param: str
+    listing: str
+    list_type: str
+
+
+PRICE_CHANNELS = (
+    PriceChannel("cfbenchmarks_value", "index_ids", "indexlist", "cfbenchmarks_value_indexlist"),
+    PriceChannel("cfbenchmarks_value_5hz", "index_ids", "indexlist", "cfbenchmarks_value_5hz_indexlist"),
+    PriceChannel("pyth_value", "underlying_tickers", "underlying_list", "pyth_value_underlying_list"),
+)
+CHANNELS = (*BOOK_CHANNELS, LIFECYCLE, *(price.name for price in PRICE_CHANNELS))
+# The data messages the spec gives a seq (the price channels' lists carry one too: replies, as `ok` is).
+SEQUENCED = ("orderbook_snapshot", "orderbook_delta", "trade", LIFECYCLE, *(price.name for price in PRICE_CHANNELS))
+# The commands' ids: the subscribes (book, lifecycle, then one a price channel), each price channel's list, then
+# the book's update_subscription add_markets, list_subscriptions and delete_markets.
+SUBSCRIBE_PRICES = 3
+PRICE_LISTS = SUBSCRIBE_PRICES + len(PRICE_CHANNELS)
+ADD, LISTING, DELETE = (PRICE_LISTS + len(PRICE_CHANNELS) + n for n in range(3))
 REPLY_TIMEOUT_S = 5.0
 SHOWN = 5  # violations shown per subject
 
@@ -48,9 +83,11 @@ SHOWN = 5  # violations shown per subject
 def add_command(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "check-websocket",
-        help="check a Kalshi-compatible server's market data channels against the AsyncAPI slice (subscribes only)",
+        help="check a Kalshi-compatible server's market data and price channels against the AsyncAPI slice "
+        "(subscribes only)",
         description="Subscribe to orderbook_delta, ticker, trade and market_lifecycle_v2, update the subscription, "
-        "and judge every frame.",
+        "subscribe to cfbenchmarks_value, cfbenchmarks_value_5hz and pyth_value for every id and ask each its list, "
+        "and judge every frame (the price frames judged are counted per channel: a server that sends none passes).",
     )
     p.add_argument("--base-url", required=True, help="the REST root, e.g. https://demo-api.kalshi.co/trade-api/v2")
     p.add_argument("--ws-url", help=f"the websocket (default: the base URL's host and {WS_PATH})")
@@ -149,26 +186,14 @@ def _session(url: str, signer: KalshiSigner, markets: list[str], listen: float, 
     headers = signer.headers("GET", httpx.URL(url).path)
     try:
         with connect(url, additional_headers=headers, open_timeout=5, close_timeout=2, max_size=2**24) as ws:
-            commands: list[dict[str, Any]] = [
-                {"id": 1, "cmd": "subscribe", "params": {"channels": list(BOOK_CHANNELS), "market_ticker": markets[0]}},
-                {"id": 2, "cmd": "subscribe", "params": {"channels": [LIFECYCLE]}},
-            ]
             replies: dict[int, list[dict[str, Any]]] = {
-                command["id"]: _ask(ws, command, seen, profile) for command in commands
+                command["id"]: _ask(ws, command, seen, profile) for command in _subscribes(markets[0])
             }
             sids = {
                 r["msg"].get("channel"): r["msg"].get("sid") for rs in replies.values() for r in rs
                 if r.get("type") == "subscribed" and isinstance(r.get("msg"), dict)
             }  # fmt: skip
-            book = sids.get("orderbook_delta")
-            updates: list[dict[str, Any]] = [
-                {"id": 3, "cmd": "update_subscription",
-                 "params": {"sid": book, "action": "add_markets", "market_tickers": markets[1:]}},
-                {"id": 4, "cmd": "list_subscriptions"},
-                {"id": 5, "cmd": "update_subscription",
-                 "params": {"sid": book, "action": "delete_markets", "market_tickers": markets[1:]}},
-            ]  # fmt: skip
-            for command in updates if markets[1:] else updates[1:2]:  # one market: nothing to add or delete
+            for command in _updates(sids, markets):
                 replies[command["id"]] = _ask(ws, command, seen, profile)
             _listen(ws, listen, seen, profile)
     except InvalidStatus as exc:
@@ -177,9 +202,37 @@ def _session(url: str, signer: KalshiSigner, markets: list[str], listen: float, 
     except (OSError, TimeoutError, WebSocketException) as exc:
         raise Stop(EXIT_UNREACHABLE, f"websocket {url}: {type(exc).__name__}: {exc}") from None
     _judge_replies(replies, sids, markets, seen)
-    _judge_books(seen, book, markets)
+    _judge_price_lists(replies, sids, seen)
+    _judge_books(seen, sids.get("orderbook_delta"), markets)
     _judge_seq(seen)
     return seen
+
+
+def _subscribes(market: str) -> list[dict[str, Any]]:
+    """The book's channels for the market, the lifecycle channel, and each price channel for every id (`["all"]`)."""
+    return [
+        {"id": 1, "cmd": "subscribe", "params": {"channels": list(BOOK_CHANNELS), "market_ticker": market}},
+        {"id": 2, "cmd": "subscribe", "params": {"channels": [LIFECYCLE]}},
+        *({"id": SUBSCRIBE_PRICES + n, "cmd": "subscribe", "params": {"channels": [price.name], price.param: ["all"]}}
+          for n, price in enumerate(PRICE_CHANNELS)),
+    ]  # fmt: skip
+
+
+def _updates(sids: dict[str, int], markets: list[str]) -> list[dict[str, Any]]:
+    """Each price channel's list (a channel not subscribed: not asked), then the book's add_markets (the second
+    market), list_subscriptions and delete_markets (the second market again); one market: the listing only."""
+    book, more = sids.get("orderbook_delta"), markets[1:]
+    lists = [
+        {"id": PRICE_LISTS + n, "cmd": "update_subscription",
+         "params": {"sid": sids[price.name], "action": price.listing}}
+        for n, price in enumerate(PRICE_CHANNELS) if price.name in sids
+    ]  # fmt: skip
+    add, delete = (
+        {"id": number, "cmd": "update_subscription", "params": {"sid": book, "action": action, "market_tickers": more}}
+        for number, action in ((ADD, "add_markets"), (DELETE, "delete_markets"))
+    )  # fmt: skip
+    listing = {"id": LISTING, "cmd": "list_subscriptions"}
+    return [*lists, add, listing, delete] if more else [*lists, listing]
 
 
 def _ask(ws: Any, command: dict[str, Any], seen: FramesSeen, profile: str) -> list[dict[str, Any]]:
@@ -234,15 +287,15 @@ def _judge_replies(
         for reply in found:
             if reply.get("type") == "error":
                 seen.wrong(f"command {number}", f"a valid command refused: {json.dumps(reply.get('msg'))[:200]}")
-    for channel in (*BOOK_CHANNELS, LIFECYCLE):
+    for channel in CHANNELS:
         if channel not in sids:
             seen.wrong(f"subscribe {channel}", "no `subscribed` reply names the channel")
-    listing = next((r for r in replies.get(4, ()) if isinstance(r.get("msg"), list)), None)
+    listing = next((r for r in replies.get(LISTING, ()) if isinstance(r.get("msg"), list)), None)
     named = (entry.get("channel") for entry in (listing or {}).get("msg", ()) if isinstance(entry, dict))
     channels = sorted(named, key=str)  # by name; a channel missing (None) shown as it is, not a crash
-    if channels != sorted((*BOOK_CHANNELS, LIFECYCLE)):
+    if channels != sorted(CHANNELS):
         seen.wrong("list_subscriptions", f"lists the channels {channels}")
-    for number, action, left in ((3, "add_markets", markets), (5, "delete_markets", markets[:1])):
+    for number, action, left in ((ADD, "add_markets", markets), (DELETE, "delete_markets", markets[:1])):
         if number not in replies:
             continue  # one market: not sent
         listed = _markets_listed(replies[number])
@@ -250,6 +303,21 @@ def _judge_replies(
             seen.wrong(f"update_subscription {action}", "no `ok` reply listing the subscription's markets")
         elif sorted(listed) != sorted(left):
             seen.wrong(f"update_subscription {action}", f"the ok lists {listed}, not {left}")
+
+
+def _judge_price_lists(replies: dict[int, list[dict[str, Any]]], sids: dict[str, int], seen: FramesSeen) -> None:
+    """Each price channel's list is answered by its list message (its frame judged as it came), on its subscription."""
+    for n, price in enumerate(PRICE_CHANNELS):
+        if PRICE_LISTS + n not in replies:
+            continue  # not subscribed (said): not asked
+        found = replies[PRICE_LISTS + n]
+        answer = next((r for r in found if r.get("type") == price.list_type), None)
+        subject = f"update_subscription {price.listing}"
+        if answer is None:
+            came = [r.get("type") for r in found]
+            seen.wrong(subject, f"{price.name}: no `{price.list_type}` reply (came: {came})")
+        elif answer.get("sid") != sids[price.name]:
+            seen.wrong(subject, f"{price.name}: the list names sid {answer.get('sid')}, not {sids[price.name]}")
 
 
 def _markets_listed(found: list[dict[str, Any]] | None) -> list[str] | None:
@@ -286,6 +354,9 @@ def _judge_seq(seen: FramesSeen) -> None:
 
 def _report(seen: FramesSeen) -> list[str]:
     lines = [f"  frames: {', '.join(f'{n} {kind}' for kind, n in sorted(seen.counts.items()))}"]
+    judged = [f"{seen.counts.get(price.name, 0)} {price.name}" for price in PRICE_CHANNELS]
+    quiet = "" if any(seen.counts.get(price.name) for price in PRICE_CHANNELS) else " (none came while listening)"
+    lines.append(f"  price frames judged: {', '.join(judged)}{quiet}")
     for subject in sorted(seen.violations):
         found = seen.violations[subject]
         lines.append(f"  FAIL  {subject}")
