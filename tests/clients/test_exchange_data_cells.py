@@ -9,7 +9,6 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME
@@ -97,10 +96,8 @@ class BrokenExchangeData(broken_server.BreakingAnswers):  # type: ignore[name-de
     def covers(self, scope: dict[str, Any]) -> bool:
         return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
 
-    def broken(self, path: str, body: bytes) -> bytes:
-        data = orjson.loads(body)
+    def broken(self, path: str, data: Any) -> None:
         _break(path, data)
-        return orjson.dumps(data)
 
 
 def _broken_mock(**options: Any) -> MockServer:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from broken_server import BreakingAnswers
 
 
@@ -43,7 +42,5 @@ class BrokenExchangeEvents(BreakingAnswers):
     def covers(self, scope: dict[str, Any]) -> bool:
         return True
 
-    def broken(self, path: str, body: bytes) -> bytes:
-        data = orjson.loads(body)
+    def broken(self, path: str, data: Any) -> None:
         _break(path.split("/trade-api/v2", 1)[-1], data)
-        return orjson.dumps(data)

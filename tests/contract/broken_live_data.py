@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
 from broken_server import BreakingAnswers
 
 
@@ -23,12 +22,11 @@ class BrokenLiveData(BreakingAnswers):
     def covers(self, scope: dict[str, Any]) -> bool:
         return dict(scope["headers"]).get(b"user-agent", b"").startswith(b"schemathesis")
 
-    def broken(self, path: str, body: bytes) -> bytes:
-        return _broken(path.split("/trade-api/v2", 1)[-1], body)
+    def broken(self, path: str, data: Any) -> None:
+        _broken(path.split("/trade-api/v2", 1)[-1], data)
 
 
-def _broken(path: str, body: bytes) -> bytes:
-    data = orjson.loads(body)
+def _broken(path: str, data: Any) -> None:
     parts = path.split("/")
     if path == "/milestones":
         for milestone in data["milestones"]:
@@ -41,6 +39,3 @@ def _broken(path: str, body: bytes) -> bytes:
     elif parts[1:3] == ["live_data", "weather"] and len(parts) == 4:
         for point in data["timeseries"]:
             point["t"] = str(point["t"])
-    else:
-        return body
-    return orjson.dumps(data)

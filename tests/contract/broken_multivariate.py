@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from broken_server import BreakingAnswers
 
 COLLECTIONS = "/trade-api/v2/multivariate_event_collections"
@@ -23,11 +22,11 @@ class BrokenMultivariate(BreakingAnswers):
     def covers(self, scope: dict[str, Any]) -> bool:
         return scope["method"] == "GET" and scope["path"].startswith((COLLECTIONS, EVENTS))
 
-    def broken(self, path: str, body: bytes) -> bytes:
-        return orjson.dumps(_broken(path, orjson.loads(body)))
+    def broken(self, path: str, data: Any) -> None:
+        _broken(path, data)
 
 
-def _broken(path: str, data: dict[str, Any]) -> dict[str, Any]:
+def _broken(path: str, data: dict[str, Any]) -> None:
     if path == COLLECTIONS:
         for collection in data["multivariate_contracts"]:
             collection["size_min"] = str(collection["size_min"])
@@ -36,4 +35,3 @@ def _broken(path: str, data: dict[str, Any]) -> dict[str, Any]:
             del event["is_yes_only"]
     else:
         del data["cursor"]
-    return data

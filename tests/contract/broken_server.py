@@ -89,8 +89,8 @@ def _market_data(path: str) -> bool:
 
 
 class BreakingAnswers:
-    """ASGI middleware: the wrapped mock's 200 answers to the HTTP requests it `covers`, changed by its `broken` (each
-    subclass one part of the API, as listed above, or in the module of its own part)."""
+    """ASGI middleware: the wrapped mock's 200 answers to the HTTP requests it `covers`, parsed, changed in place by its
+    `broken` and sent again (each subclass one part of the API, as listed above, or in the module of its own part)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -98,7 +98,8 @@ class BreakingAnswers:
     def covers(self, scope: dict[str, Any]) -> bool:
         raise NotImplementedError
 
-    def broken(self, path: str, body: bytes) -> bytes:
+    def broken(self, path: str, data: Any) -> None:
+        """Break the answer to `path` (the request's whole path), parsed, in place."""
         raise NotImplementedError
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -107,7 +108,9 @@ class BreakingAnswers:
             return
         status, headers, body = await capture(self.app, scope, receive)
         if status == 200:
-            body = self.broken(scope["path"], body)
+            data = orjson.loads(body)
+            self.broken(scope["path"], data)
+            body = orjson.dumps(data)
         await send_bytes(send, status, headers, body)
 
 
@@ -117,13 +120,11 @@ class BrokenMarkets(BreakingAnswers):
     def covers(self, scope: dict[str, Any]) -> bool:
         return _market_data(scope["path"])
 
-    def broken(self, path: str, body: bytes) -> bytes:
-        return _break_markets(path, body)
+    def broken(self, path: str, data: Any) -> None:
+        _break_markets(path.split("/trade-api/v2", 1)[-1], data)
 
 
-def _break_markets(path: str, body: bytes) -> bytes:
-    data = orjson.loads(body)
-    tail = path.split("/trade-api/v2", 1)[-1]
+def _break_markets(tail: str, data: Any) -> None:
     if tail == "/markets":
         for market in data["markets"]:
             del market["status"]
@@ -133,9 +134,6 @@ def _break_markets(path: str, body: bytes) -> bytes:
                 level[1] = float(level[1])
     elif tail.startswith("/markets/") and "market" in data:  # GET /markets/{ticker}
         data["market"]["exchange_index"] = str(data["market"]["exchange_index"])
-    else:
-        return body
-    return orjson.dumps(data)
 
 
 class BrokenCommunications(BreakingAnswers):
@@ -144,13 +142,11 @@ class BrokenCommunications(BreakingAnswers):
     def covers(self, scope: dict[str, Any]) -> bool:
         return "/communications/" in scope["path"]
 
-    def broken(self, path: str, body: bytes) -> bytes:
-        return _break_communications(path, body)
+    def broken(self, path: str, data: Any) -> None:
+        _break_communications(path.split("/trade-api/v2", 1)[-1], data)
 
 
-def _break_communications(path: str, body: bytes) -> bytes:
-    data = orjson.loads(body)
-    tail = path.split("/trade-api/v2", 1)[-1]
+def _break_communications(tail: str, data: Any) -> None:
     if tail == "/communications/rfqs":
         for rfq in data["rfqs"]:
             rfq["contracts_fp"] = float(rfq["contracts_fp"])
@@ -158,9 +154,6 @@ def _break_communications(path: str, body: bytes) -> bytes:
         data["quote"]["rfqId"] = data["quote"].pop("rfq_id")
     elif tail == "/communications/id":
         data["communications_id"] = 7
-    else:
-        return body
-    return orjson.dumps(data)
 
 
 class BrokenHistorical(BreakingAnswers):
@@ -169,13 +162,11 @@ class BrokenHistorical(BreakingAnswers):
     def covers(self, scope: dict[str, Any]) -> bool:
         return "/historical/" in scope["path"]
 
-    def broken(self, path: str, body: bytes) -> bytes:
-        return _break_historical(path, body)
+    def broken(self, path: str, data: Any) -> None:
+        _break_historical(path.split("/trade-api/v2", 1)[-1], data)
 
 
-def _break_historical(path: str, body: bytes) -> bytes:
-    data = orjson.loads(body)
-    tail = path.split("/trade-api/v2", 1)[-1]
+def _break_historical(tail: str, data: Any) -> None:
     if tail == "/historical/markets":
         for market in data["markets"]:
             market["volume_fp"] = float(market["volume_fp"])
@@ -188,9 +179,6 @@ def _break_historical(path: str, body: bytes) -> bytes:
     elif tail == "/historical/trades":
         for trade in data["trades"]:
             trade["is_block_trade"] = str(trade["is_block_trade"]).lower()
-    else:
-        return body
-    return orjson.dumps(data)
 
 
 class BrokenSearch(BreakingAnswers):
@@ -199,12 +187,10 @@ class BrokenSearch(BreakingAnswers):
     def covers(self, scope: dict[str, Any]) -> bool:
         return "/search/" in scope["path"]
 
-    def broken(self, path: str, body: bytes) -> bytes:
-        data = orjson.loads(body)
+    def broken(self, path: str, data: Any) -> None:
         if "tags_by_categories" in data:
             data["tags_by_categories"] = {c: len(tags) for c, tags in data["tags_by_categories"].items()}
         data.pop("sport_ordering", None)
-        return orjson.dumps(data)
 
 
 class RefusingMarkets:
