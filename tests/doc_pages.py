@@ -223,7 +223,6 @@ class Page:
     def __init__(self, blocks: list[Block], folder: Path) -> None:
         self.blocks, self.folder = blocks, folder
         self.namespace: dict[str, Any] = {"__name__": "__docs__"}
-        self.ran: set[int] = set()
         self._servers = ExitStack()
         self.served: Served | None = None
         self._reader_key: str | None = None

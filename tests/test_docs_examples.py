@@ -1,23 +1,21 @@
 """Every example of README.md and docs/*.md runs, so the docs stay true (tests/doc_blocks.py reads the blocks and their
 directives, tests/doc_pages.py runs a page as a reader works through it).
 
-Each fenced block is one of: run (```python in-process, ```sh/```bash/```console in the page's bash: one test each,
-named by file and line), checked (```yaml scenarios through the scenario reader and loaded into a mock, other YAML and
-```json parsed), a sample (```text, ```mermaid), or excused by a `<!-- docs-test: skip (why) -->` above it. Anything
-else fails `test_every_block_is_run_checked_or_excused`, so a new example cannot slip by unrun.
+Each fenced block is one of: run (```python in-process, ```sh/```bash/```console in the page's bash), checked
+(```yaml scenarios through the scenario reader and loaded into a mock, other YAML and ```json parsed), a sample
+(```text, ```mermaid), or excused by a `<!-- docs-test: skip (why) -->` above it. Anything else fails
+`test_every_block_is_run_checked_or_excused`, so a new example cannot slip by unrun.
 
-The blocks of a page run in order, sharing the page's folder, served mock, bash and Python namespace. A block's test
-first runs the blocks before it on its page that have not run in this process (under pytest-xdist another worker may
-have run them), so each test stands alone. A Python block's `test_*` functions are called; those that take fixtures
-run under pytest, with the plugin, in a module that sees the page's namespace.
+The blocks of a page run in order, sharing the page's folder, served mock, bash and Python namespace, in one test a
+page (a failure names each failing block by its file and line): a page's blocks are never split across xdist
+workers, each of which would run the earlier blocks again. A Python block's `test_*` functions are called; those
+that take fixtures run under pytest, with the plugin, in a module that sees the page's namespace.
 """
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import textwrap
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -55,29 +53,28 @@ def test_every_block_is_run_checked_or_excused():
     assert len(TESTED) > 40, "the pages were read: their examples are found"
 
 
-@pytest.fixture(scope="module")
-def pages() -> Iterator[dict[str, Page]]:
-    """The pages run by this module's tests, closed (their served mocks stopped, their shells ended) after them."""
+PAGE_FILES = sorted({block.page for block in TESTED})
+
+
+@pytest.mark.parametrize("path", PAGE_FILES, ids=[str(path.relative_to(ROOT)) for path in PAGE_FILES])
+def test_the_pages_examples_run(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A page's examples, in order, in the page's folder, served mock, bash and namespace, as a reader works through
+    them: one test a page, so that no worker runs a page's earlier blocks again for a later one. Every block runs,
+    and each failure is named by its file and line."""
+    page = PAGES[str(path)] = Page(blocks_of(path), tmp_path)
+    failed: list[str] = []
     try:
-        yield PAGES
+        for block in page.blocks:
+            if block not in TESTED:
+                continue
+            try:
+                run(block, page, request)
+            except Exception as exc:  # noqa: BLE001 (each block's failure is reported, the later blocks still run)
+                failed.append(f"{block.where}: {type(exc).__name__}: {exc}")
     finally:
-        for page in PAGES.values():
-            page.close()
-        PAGES.clear()
-
-
-@pytest.mark.parametrize("block", TESTED, ids=[b.where for b in TESTED])
-def test_the_example_runs(block: Block, pages, tmp_path_factory, request):
-    if (page := pages.get(str(block.page))) is None:
-        folder = tmp_path_factory.mktemp(block.page.stem.replace(".", "-"))
-        page = pages[str(block.page)] = Page(blocks_of(block.page), folder)
-    for earlier in page.blocks:
-        if earlier.line < block.line and earlier in TESTED and earlier.line not in page.ran:
-            page.ran.add(earlier.line)
-            with contextlib.suppress(Exception):  # an earlier block's failure is its own test's to report
-                run(earlier, page, request)
-    page.ran.add(block.line)
-    run(block, page, request)
+        page.close()
+        del PAGES[str(path)]
+    assert failed == [], "\n\n".join(failed)
 
 
 def run(block: Block, page: Page, request: pytest.FixtureRequest) -> None:
