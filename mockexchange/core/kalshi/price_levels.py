@@ -25,12 +25,13 @@ STRUCTURES: dict[str, tuple[PriceRange, ...]] = {
 }
 
 
-def _on(ranges: tuple[PriceRange, ...], price: int) -> bool:
-    return any(r.start <= price <= r.end and (price - r.start) % r.step == 0 for r in ranges)
+def _levels(ranges: tuple[PriceRange, ...]) -> frozenset[int]:
+    """The prices strictly between 0 and PRICE that a range of the structure steps on."""
+    return frozenset(p for r in ranges for p in range(r.start, r.end + 1, r.step) if 0 < p < PRICE)
 
 
 # Each structure's levels, worked out once: every order placed asks whether its price is one.
-_LEVELS = {name: frozenset(p for p in range(1, PRICE) if _on(ranges, p)) for name, ranges in STRUCTURES.items()}
+_LEVELS = {name: _levels(ranges) for name, ranges in STRUCTURES.items()}
 
 
 def is_level(structure: str, price: int) -> bool:
