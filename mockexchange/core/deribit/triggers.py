@@ -106,7 +106,9 @@ def _hit(order: DerivativeOrder) -> bool:
 def _placing(exchange: DeribitExchange, kept: DerivativeOrders, primary: DerivativeOrder) -> bool:
     """A primary's waiting secondaries placed once it is hit, or cancelled (`oto_primary_closed`) if it closed
     before; its OTOCO pair then watched. Whether anything changed."""
-    waiting = [o for i in primary.oto_order_ids if (o := kept.orders.get(i)) is not None and o.is_secondary_oto]
+    waiting = [
+        o for i in primary.oto_order_ids if (o := kept.orders.get(i)) is not None and o.is_secondary_oto and o.is_open
+    ]
     if not waiting or not (_hit(primary) or not primary.is_open):
         if not waiting:
             del kept.linked[primary.order_id]
@@ -143,21 +145,25 @@ def _place(exchange: DeribitExchange, kept: DerivativeOrders, secondary: Derivat
 
 
 def _cancelling(exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder) -> bool:
-    """An OCO pair's other order cancelled (`oco_other_closed`) once this one is hit or closed; whether it was."""
+    """An OCO pair settled once one of it is hit or closed: each one whose partner was hit or closed (not by it) is
+    cancelled (`oco_other_closed`; both, if both were hit by the same change). Whether it settled."""
     assert order.oco_ref is not None
     pair = kept.pairs.get(order.oco_ref)
-    if pair is None:
-        del kept.linked[order.order_id]
+    members = [] if pair is None else [kept.orders.get(order_id) for order_id in pair]
+    if pair is None or any(member is None for member in members):
+        for order_id in pair or (order.order_id,):
+            kept.linked.pop(order_id, None)
+        kept.pairs.pop(order.oco_ref, None)
         return False
-    if order.is_secondary_oto and order.is_open:  # (waiting for its primary: nothing to settle yet)
+    if any(member.is_secondary_oto and member.is_open for member in members if member is not None):
+        return False  # (waiting for their primary: nothing to settle yet)
+    done = [member is not None and (not member.is_open or _hit(member)) for member in members]
+    if not any(done):
         return False
-    if order.is_open and not _hit(order):
-        return False
-    other_id = pair[1] if pair[0] == order.order_id else pair[0]
     del kept.pairs[order.oco_ref]
-    for member in pair:
-        kept.linked.pop(member, None)
-    other = kept.orders.get(other_id)
-    if other is not None and other.is_open:
-        cancel_order(exchange, other_id, "oco_other_closed")
+    for order_id in pair:
+        kept.linked.pop(order_id, None)
+    for member, other_done in zip(members, reversed(done), strict=True):
+        if member is not None and member.is_open and other_done:
+            cancel_order(exchange, member.order_id, "oco_other_closed")
     return True
