@@ -107,7 +107,10 @@ def test_a_market_limit_order_rests_its_rest_at_its_first_price(kinds: Kinds) ->
     assert "price" in kinds.refused("buy", "10", "60000", order_type="market_limit")
     kinds.control.deribit_cancel_orders(HOUSE)
     kinds.control.deribit_cancel_orders("alice")
-    assert "other side" in kinds.refused("buy", "10", None, order_type="market_limit")  # nothing to take a price from
+    empty = kinds.place("alice", "buy", "10", None, order_type="market_limit")  # nothing to take a price from
+    assert (empty.order_type, empty.original_order_type, empty.order_state, empty.filled_amount) == (
+        "market", "market_limit", "cancelled", 0,
+    )  # fmt: skip
 
 
 def test_oto_places_its_secondaries_once_its_primary_fills(kinds: Kinds) -> None:

@@ -183,13 +183,11 @@ class Crossing:
 
     def _market_limit(self, side: Side) -> DerivativeOrder:
         """A market_limit order as the limit it is: at the best price of the other side, where its first fill is
-        (what it does not fill there rests at that price); refused while the other side is empty."""
+        (what it does not fill there rests at that price). With the other side empty it is the market order it was
+        sent as, which takes nothing and ends cancelled, as a market order does."""
         best = self.ticks.best(opposite(side))
         if best is None:
-            raise ExchangeError(
-                f"a market_limit order needs an order on the other side of {self.instrument.instrument_name}'s book "
-                "to take its price from: there is none"
-            )
+            return replace(self.order, order_type="market", original_order_type="market_limit")
         price = at_tick(self.instrument, best[0])
         return replace(self.order, order_type="limit", original_order_type="market_limit", price=price)
 
