@@ -18,7 +18,7 @@ from test_deribit_invariants import HOUSE, USERS, Trading
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.commands import read, write
-from mockexchange.core.deribit.order_commands import Leg, PlaceDeribitOrder
+from mockexchange.core.deribit.order_commands import LinkedLeg, PlaceDeribitOrder
 from mockexchange.core.deribit.orders import DerivativeOrder, DerivativeOrders
 from mockexchange.registry import control_plane
 from mockexchange.state import snapshot
@@ -205,11 +205,12 @@ def test_a_linked_order_is_refused_changing_nothing(kinds: Kinds, terms: dict[st
 
 
 def test_the_state_file_keeps_the_commands_and_the_links(kinds: Kinds) -> None:
+    legs = (
+        LinkedLeg(type="stop_market", trigger="index_price", trigger_price=D(58000)),
+        LinkedLeg(type="trailing_stop", trigger="index_price", trigger_offset=D(100)),
+    )
     command = PlaceDeribitOrder("alice", PERP, "buy", D(50), D(59000), order_type="limit",
-                                linked_order_type="one_triggers_one_cancels_other",
-                                otoco_config=(Leg(type="stop_market", trigger="index_price", trigger_price=D(58000)),
-                                              Leg(type="trailing_stop", trigger="index_price",
-                                                  trigger_offset=D(100))))  # fmt: skip
+                                linked_order_type="one_triggers_one_cancels_other", otoco_config=legs)  # fmt: skip
     assert read(PlaceDeribitOrder, write(command)) == command
     kinds.control.run(command)
     state = snapshot.read(snapshot.take(kinds.control) or b"")

@@ -8,8 +8,9 @@ The orders the writes place rest far from the market, so that on a real server n
 lowest allowed price (`min_price`), a sell at its highest (`max_price`), each of the instrument's smallest amount,
 labelled `kit-check`; every order they place is cancelled before they end. private/buy also places one order of each
 other kind (labelled `kit-check-kinds`): a trailing stop whose offset is the highest price, a market_limit of the
-smallest amount, fill_or_kill and reduce_only, and an OTOCO order (a buy at the lowest price, its two sells waiting). `private/close_position` does trade (at
-the market, what the book holds): it is sent only when the account holds a position on the instrument.
+smallest amount, fill_or_kill and reduce_only (it trades only where it reduces a position), and an OTOCO order (a buy
+at the lowest price, its two sells waiting). `private/close_position` does trade (at the market, what the book holds):
+it is sent only when the account holds a position on the instrument.
 """
 
 from __future__ import annotations

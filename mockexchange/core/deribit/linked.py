@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from mockexchange.core.deribit.bounds import ExchangeError
-from mockexchange.core.deribit.order_commands import DeribitOrder, Leg, PlaceDeribitOrder
+from mockexchange.core.deribit.order_commands import DeribitOrder, LinkedLeg, PlaceDeribitOrder
 from mockexchange.core.deribit.orders import DerivativeOrder, DerivativeOrders
 from mockexchange.core.values import Refused
 
@@ -50,7 +50,7 @@ def legs(order: DeribitOrder) -> tuple[PlaceDeribitOrder, ...]:
     return tuple(_leg(order, leg, i) for i, leg in enumerate(config))
 
 
-def _leg(order: DeribitOrder, leg: Leg, i: int) -> PlaceDeribitOrder:
+def _leg(order: DeribitOrder, leg: LinkedLeg, i: int) -> PlaceDeribitOrder:
     other = "sell" if order.direction == "buy" else "buy"
     try:
         return PlaceDeribitOrder(

@@ -75,7 +75,7 @@ TRIGGER = Choice(TRIGGERS)
 ORDER_ID = Text(MAX_ORDER_ID)
 
 
-class Leg(NamedTuple):
+class LinkedLeg(NamedTuple):
     """One secondary order of a linked order (`otoco_config`): its terms as private/buy takes them, each left out
     (None) taking the primary's (its amount), the opposite direction, a limit order, good till cancelled, no label, no
     flags."""
@@ -94,7 +94,7 @@ class Leg(NamedTuple):
     time_in_force: str | None = None
 
 
-LEGS = Entries(Leg, {
+LEGS = Entries(LinkedLeg, {
     "amount": AMOUNT, "direction": DIRECTION, "type": Choice(PLACED_TYPES), "price": PRICE, "trigger": TRIGGER,
     "trigger_price": PRICE, "trigger_offset": PRICE, "label": LABEL, "post_only": FLAG, "reject_post_only": FLAG,
     "reduce_only": FLAG, "time_in_force": Choice(ALL_TIMES_IN_FORCE),
@@ -136,7 +136,7 @@ class SeedDeribitOrder(_OrderTerms):
     trigger_offset: Decimal | None = value(PRICE, None)
     linked_order_type: ClassVar[str | None] = None
     trigger_fill_condition: ClassVar[str] = "first_hit"
-    otoco_config: ClassVar[tuple[Leg, ...]] = ()
+    otoco_config: ClassVar[tuple[LinkedLeg, ...]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +163,7 @@ class PlaceDeribitOrder(_OrderTerms):
     trigger_offset: Decimal | None = value(PRICE, None)
     linked_order_type: str | None = value(Choice(LINKED_TYPES), None)
     trigger_fill_condition: str = value(Choice(FILL_CONDITIONS), "first_hit")
-    otoco_config: tuple[Leg, ...] = value(LEGS, ())
+    otoco_config: tuple[LinkedLeg, ...] = value(LEGS, ())
 
 
 DeribitOrder = SeedDeribitOrder | PlaceDeribitOrder  # what order_entry.submit_order takes

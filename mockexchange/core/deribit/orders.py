@@ -6,8 +6,9 @@ are placed, cancelled and read through order_entry.py, under the exchange's lock
 
 Limit and market orders match on the venue-neutral book (core/book.py; one `Book` per instrument in `books`, its prices
 in ticks and sizes in units of the instrument's minimum amount; matching.py). A limit order that rests stays `open`
-until it is filled or cancelled; a stop or take order stays `untriggered` (outside the book) until its trigger fires
-(triggers.py) or it is cancelled. A wallet holds at most `MAX_OPEN_PER_INSTRUMENT` open orders on one instrument.
+until it is filled or cancelled; a stop, take or trailing stop order stays `untriggered` (outside the book) until its
+trigger fires (triggers.py) or it is cancelled, as does a linked order's secondary waiting for its primary (linked.py:
+`is_secondary_oto`, watching no price). A wallet holds at most `MAX_OPEN_PER_INSTRUMENT` open orders on one instrument.
 Filled, cancelled and rejected orders leave the open ones for the wallet's closed orders, readable by id
 (`private/get_order_state`) and in the order history while their account keeps them: each account (its main account
 and subaccounts together) keeps its newest `history_size` closed orders (the exchange's; wallet_history.py), the

@@ -7,6 +7,11 @@ Reached means, as Deribit's trigger words say: a stop buy (and a take sell) at o
 take buy) at or below. The control plane runs `fire` after every change that moves a watched price (an index or mark
 set, an order or fill that trades), so triggering follows admin calls and scenario steps; an order that fires may
 trade and fire others, until none is due. An order the taker's funds no longer cover when it fires ends `rejected`.
+
+A trailing stop fires as a stop market order; its trigger price follows its trigger's price (`_trail`) each time
+triggers are checked. Linked orders (linked.py) settle here too (`_settle`): a primary's waiting secondaries are
+placed once it is hit (or cancelled once it closes), and an OCO pair's other order is cancelled once one is hit or
+closes, each through the same entry and cancel as any order's.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from mockexchange.core.deribit.order_commands import (
     CancelDeribitOrder,
     CancelDeribitOrders,
     EditDeribitOrder,
-    Leg,
+    LinkedLeg,
     PlaceDeribitOrder,
 )
 from mockexchange.core.deribit.order_entry import find_order, open_orders
@@ -142,7 +142,7 @@ def _place(call: RpcCall, direction: str) -> Any:
     return _placed(call, commands.execute(call.ctx, placed, param="amount"))
 
 
-def _legs(call: RpcCall) -> tuple[Leg, ...]:
+def _legs(call: RpcCall) -> tuple[LinkedLeg, ...]:
     """`otoco_config`: a list of secondary orders (from a query string, its JSON text), each field read as private/buy
     reads its own; a refusal names `otoco_config`."""
     given = call.params.get("otoco_config")
@@ -164,7 +164,7 @@ def _legs(call: RpcCall) -> tuple[Leg, ...]:
             )
         values = Params(item, from_query=call.params.from_query)
         try:
-            legs.append(Leg(**{name: values.read(name, kind) for name, kind in LEGS.kinds.items()}))
+            legs.append(LinkedLeg(**{name: values.read(name, kind) for name, kind in LEGS.kinds.items()}))
         except RpcError as exc:
             raise invalid_param("otoco_config", "invalid value", f"otoco_config[{i}]: {exc.diagnosis}") from None
     return tuple(legs)
