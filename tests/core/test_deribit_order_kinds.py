@@ -134,6 +134,17 @@ def test_oto_places_its_secondaries_once_its_primary_fills(kinds: Kinds) -> None
     assert not kinds.order(stop.order_id).is_secondary_oto and kinds.kept.linked == {}
 
 
+def test_a_triggered_primary_places_nothing_until_it_fills(kinds: Kinds) -> None:
+    kinds.control.deribit_cancel_orders(HOUSE)
+    primary = kinds.place("alice", "buy", "10", "59000", order_type="stop_limit", trigger="index_price",
+                          trigger_price="61000", linked_order_type="one_triggers_other",
+                          otoco_config=[{"price": "62000"}])  # fmt: skip
+    kinds.control.set_index_price("btc_usd", "61000")  # it triggers and rests at 59,000
+    assert kinds.order(primary.order_id).triggered and kinds.order(primary.oto_order_ids[0]).is_secondary_oto
+    kinds.place("bob", "sell", "10", "59000")
+    assert kinds.order(primary.oto_order_ids[0]).order_state == "open"
+
+
 def test_complete_fill_waits_for_the_whole_primary(kinds: Kinds) -> None:
     kinds.control.deribit_cancel_orders(HOUSE)
     primary = kinds.place("alice", "buy", "50", "59000", linked_order_type="one_triggers_other",
@@ -277,7 +288,7 @@ class Walk(Kinds):
             if order.is_secondary_oto and order.is_open and primary is not None:
                 # waiting: its primary not yet hit, and still open
                 done = primary.order_state == "filled" if primary.trigger_fill_condition == "complete_fill" else (
-                    primary.filled_amount > 0 or primary.triggered)  # fmt: skip
+                    primary.filled_amount > 0)  # fmt: skip
                 assert not done and primary.is_open, (order, primary)
             if order.primary_order_id is not None and not order.is_secondary_oto and primary is not None:
                 assert primary.filled_amount > 0, (order, primary)  # placed: its primary filled

@@ -100,12 +100,12 @@ def _settle(exchange: DeribitExchange, kept: DerivativeOrders) -> bool:
     return False
 
 
-def _hit(order: DerivativeOrder) -> bool:
-    """Whether an order of a link has done what its fill condition waits for: any fill (a trigger order: its
-    trigger) on first_hit, its whole amount on complete_fill."""
+def _hit(order: DerivativeOrder, triggering: bool = True) -> bool:
+    """Whether an order of a link has done what its fill condition waits for: any fill on first_hit (or, `triggering`
+    an OCO partner, a trigger order's trigger), its whole amount on complete_fill."""
     if order.trigger_fill_condition == "complete_fill":
         return order.order_state == "filled"
-    return order.filled_amount > ZERO or order.triggered
+    return order.filled_amount > ZERO or (triggering and order.triggered)
 
 
 def _placing(exchange: DeribitExchange, kept: DerivativeOrders, primary: DerivativeOrder) -> bool:
@@ -114,12 +114,13 @@ def _placing(exchange: DeribitExchange, kept: DerivativeOrders, primary: Derivat
     waiting = [
         o for i in primary.oto_order_ids if (o := kept.orders.get(i)) is not None and o.is_secondary_oto and o.is_open
     ]
-    if not waiting or not (_hit(primary) or not primary.is_open):
+    hit = _hit(primary, triggering=False)  # (a primary is executed by its fills only)
+    if not waiting or not (hit or not primary.is_open):
         if not waiting:
             del kept.linked[primary.order_id]
         return False
     del kept.linked[primary.order_id]
-    if not _hit(primary):
+    if not hit:
         for secondary in waiting:
             kept.pairs.pop(secondary.oco_ref or "", None)
             cancel_order(exchange, secondary.order_id, "oto_primary_closed")
