@@ -458,7 +458,7 @@ def test_bad_order_steps_name_the_line_and_the_field(tmp_path: Path):
         '3: deribit.orders[0].price: must be a quoted decimal string: write "55000.5" (money is never a float; '
         "unquoted, YAML reads 55000.5 as a binary float)",
         "6: steps[0].deribit_order.order_type: must be one of 'limit', 'stop_limit', 'take_limit', 'stop_market', "
-        "'take_market', not 'market'",
+        "'take_market', 'trailing_stop', not 'market'",
         "7: steps[1].deribit_cancel_order.order_id: required",
     ]
 

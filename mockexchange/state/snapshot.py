@@ -101,7 +101,10 @@ from mockexchange.version import __version__
 #     keeps what it is told from outside (`milestones` and their live data, `structured_targets`,
 #     `incentive_programs`, each city's weather index, `weather`).
 # 44: a Deribit wallet keeps its account's cancel on disconnect (`Wallet.cancel_on_disconnect`).
-LAYOUT = 44
+# 45: a Deribit order keeps its trailing offset and reference price, its original type (market_limit) and its links
+#     (linked orders: `oto_order_ids`, `primary_order_id`, `is_secondary_oto`, `oco_ref`, ...); the orders kept their
+#     trailing stops by instrument and trigger (`trailing`), the ids whose links are to settle and the OCO pairs.
+LAYOUT = 45
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

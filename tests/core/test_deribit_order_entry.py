@@ -126,8 +126,8 @@ def terms_refused(venue: Venue, *args: Any, **terms: Any) -> tuple[str, int, str
         (("hold", D(10), D(1)), {}, "direction must be one of 'buy', 'sell', not 'hold'", "direction"),
         (
             ("buy", D(10), D(1)), {"order_type": "iceberg"},
-            "order_type must be one of 'limit', 'stop_limit', 'take_limit', 'stop_market', 'take_market', 'market', "
-            "not 'iceberg'", "type",
+            "order_type must be one of 'limit', 'stop_limit', 'take_limit', 'stop_market', 'take_market', "
+            "'trailing_stop', 'market', 'market_limit', not 'iceberg'", "type",
         ),
         (
             ("buy", D(10), D(1)), {"time_in_force": "forever"},

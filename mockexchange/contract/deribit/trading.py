@@ -6,8 +6,11 @@ what the one before made.
 
 The orders the writes place rest far from the market, so that on a real server nothing trades: a buy at the ticker's
 lowest allowed price (`min_price`), a sell at its highest (`max_price`), each of the instrument's smallest amount,
-labelled `kit-check`; every order they place is cancelled before they end. `private/close_position` does trade (at
-the market, what the book holds): it is sent only when the account holds a position on the instrument.
+labelled `kit-check`; every order they place is cancelled before they end. private/buy also places one order of each
+other kind (labelled `kit-check-kinds`): a trailing stop whose offset is the highest price, a market_limit of the
+smallest amount, fill_or_kill and reduce_only (it trades only where it reduces a position), and an OTOCO order (a buy
+at the lowest price, its two sells waiting). `private/close_position` does trade (at the market, what the book holds):
+it is sent only when the account holds a position on the instrument.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from mockexchange.contract.deribit.writes import (
 )
 
 LABEL = "kit-check"
+KINDS_LABEL = "kit-check-kinds"  # the other kinds private/buy places (edit_by_label edits the one order of LABEL)
 WRITES = (
     "private/buy", "private/edit", "private/edit_by_label", "private/sell", "private/cancel", "private/cancel_by_label",
     "private/cancel_all_by_instrument", "private/cancel_all_by_currency", "private/cancel_all",
@@ -115,13 +119,36 @@ def exercise_writes(
         lambda method, made: _write_cases(method, ctx, made), transport, call, verdicts, judge,
     )  # fmt: skip
     if any(isinstance(made.get(m), dict) for m in ("private/buy", "private/sell")):
-        call("private/cancel_by_label", {"label": LABEL})  # nothing the check placed stays
+        for label in (LABEL, KINDS_LABEL):
+            call("private/cancel_by_label", {"label": label})  # nothing the check placed stays
 
 
 def _order_id(made: dict[str, Any], method: str) -> Any:
     result = made.get(method)
     order = result.get("order") if isinstance(result, dict) else None
     return order.get("order_id") if isinstance(order, dict) else None
+
+
+def _kinds(order: Params, low: Any, high: Any, mark: Any, unknown: str) -> Cases:
+    """private/buy's other kinds, placed before its limit order (whose id the edits and cancels take): a trailing
+    stop whose offset is the highest price (it follows the mark that far above: it never fires), a market_limit of the
+    smallest amount that is fill_or_kill and reduce_only (it trades only where it reduces a position), and an OTOCO
+    order (a buy at the lowest price, its take and stop sells waiting for it, cancelled with it)."""
+    if order["amount"] is None or order["instrument_name"] is None or not low or not high or mark is None:
+        return [("valid", None, unknown)] * 3
+    base = {"instrument_name": order["instrument_name"], "amount": order["amount"], "label": KINDS_LABEL}
+    legs = [
+        {"amount": order["amount"], "direction": "sell", "type": "take_limit", "price": high, "trigger": "mark_price",
+         "trigger_price": high, "label": KINDS_LABEL},
+        {"amount": order["amount"], "direction": "sell", "type": "stop_market", "trigger": "mark_price",
+         "trigger_price": low, "label": KINDS_LABEL},
+    ]  # fmt: skip
+    return [
+        ("valid", {**base, "type": "trailing_stop", "trigger": "mark_price", "trigger_offset": high}, ""),
+        ("valid", {**base, "type": "market_limit", "time_in_force": "fill_or_kill", "reduce_only": True}, ""),
+        ("valid", {**base, "type": "limit", "price": low, "post_only": True,
+                   "linked_order_type": "one_triggers_one_cancels_other", "otoco_config": legs}, ""),
+    ]  # fmt: skip
 
 
 def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> Cases:
@@ -139,6 +166,7 @@ def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> Case
     index = ctx["instrument_row"].get("price_index")
     table: dict[str, Cases] = {
         "private/buy": [
+            *_kinds(order, low, high, ctx.get("mark"), unknown),
             ("valid", {**order, "price": low, "post_only": True} if known and low else None, unknown),
             ("invalid", refused, ""),
         ],

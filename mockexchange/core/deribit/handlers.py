@@ -96,7 +96,14 @@ def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
         return fired(exchange, order_entry.edit_order(exchange, edit))
 
     def cancel(cancel: CancelDeribitOrder) -> DerivativeOrder:
-        return order_entry.cancel_order(exchange, cancel.order_id)
+        cancelled = order_entry.cancel_order(exchange, cancel.order_id)
+        triggers.fire(exchange)  # (a linked order's links settle: its waiting secondaries, its OCO partner cancelled)
+        return cancelled
+
+    def cancel_many(cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
+        cancelled = order_entry.cancel_orders(exchange, cancel)
+        triggers.fire(exchange)
+        return cancelled
 
     def seed_fill(seeded: SeedDeribitFill) -> DeribitTrade:
         with exchange.reading():  # the index checked is the one the trade sees
@@ -125,7 +132,7 @@ def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
     handlers.add(PlaceDeribitOrder, place)
     handlers.add(EditDeribitOrder, edit)
     handlers.add(CancelDeribitOrder, cancel)
-    handlers.add(CancelDeribitOrders, lambda cancel: order_entry.cancel_orders(exchange, cancel))
+    handlers.add(CancelDeribitOrders, cancel_many)
     _add_market_handlers(handlers, exchange)
     _add_account_handlers(handlers, exchange)
     _add_cash_handlers(handlers, exchange)

@@ -144,6 +144,8 @@ class Crossing:
         order, instrument = self.order, self.instrument
         side = side_of(order)
         size = amount_units(instrument, order.remaining)
+        if order.order_type == "market_limit":
+            order = self._market_limit(side)
         limit = None if order.price is None else price_ticks(instrument, order.price)
         if order.post_only and limit is not None and self.ticks.crosses(side, limit):
             limit = self._post_only_price(side, reject_post_only)
@@ -178,6 +180,16 @@ class Crossing:
         return self._end(order, "cancelled", _why(order, plan.stopped)), trades
 
     # -- terms ------------------------------------------------------------------------------------------------------
+
+    def _market_limit(self, side: Side) -> DerivativeOrder:
+        """A market_limit order as the limit it is: at the best price of the other side, where its first fill is
+        (what it does not fill there rests at that price). With the other side empty it is the market order it was
+        sent as, which takes nothing and ends cancelled, as a market order does."""
+        best = self.ticks.best(opposite(side))
+        if best is None:
+            return replace(self.order, order_type="market", original_order_type="market_limit")
+        price = at_tick(self.instrument, best[0])
+        return replace(self.order, order_type="limit", original_order_type="market_limit", price=price)
 
     def _post_only_price(self, side: Side, reject: bool) -> int:
         """A post-only order that would take: refused (`reject_post_only`), else moved a tick off the other side's

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, PLACES
@@ -28,9 +28,13 @@ from mockexchange.core.deribit.orders import (
     TIMES_IN_FORCE,
     TRIGGERS,
 )
-from mockexchange.core.values import FLAG, TEXT, Choice, Decimals, Kind, Listed, Refused, Text
+from mockexchange.core.values import FLAG, TEXT, Choice, Decimals, Entries, Kind, Listed, Refused, Text
 
-PLACED_TYPES = (*ORDER_TYPES, "market")  # a client's order may be a market order too
+# A client's order may be a market order too, or a market_limit (a market order whose rest stays at its first price).
+PLACED_TYPES = (*ORDER_TYPES, "market", "market_limit")
+LINKED_TYPES = ("one_triggers_other", "one_cancels_other", "one_triggers_one_cancels_other")
+FILL_CONDITIONS = ("first_hit", "complete_fill", "incremental")
+MAX_SECONDARIES = 10  # the mock's bound on an order's `otoco_config` (Deribit publishes none)
 GOOD_TIL_CANCELLED = "good_til_cancelled"
 
 
@@ -71,6 +75,32 @@ TRIGGER = Choice(TRIGGERS)
 ORDER_ID = Text(MAX_ORDER_ID)
 
 
+class LinkedLeg(NamedTuple):
+    """One secondary order of a linked order (`otoco_config`): its terms as private/buy takes them, each left out
+    (None) taking the primary's (its amount), the opposite direction, a limit order, good till cancelled, no label, no
+    flags."""
+
+    amount: Decimal | None = None
+    direction: str | None = None
+    type: str | None = None
+    price: Decimal | None = None
+    trigger: str | None = None
+    trigger_price: Decimal | None = None
+    trigger_offset: Decimal | None = None
+    label: str | None = None
+    post_only: bool | None = None
+    reject_post_only: bool | None = None
+    reduce_only: bool | None = None
+    time_in_force: str | None = None
+
+
+LEGS = Entries(LinkedLeg, {
+    "amount": AMOUNT, "direction": DIRECTION, "type": Choice(PLACED_TYPES), "price": PRICE, "trigger": TRIGGER,
+    "trigger_price": PRICE, "trigger_offset": PRICE, "label": LABEL, "post_only": FLAG, "reject_post_only": FLAG,
+    "reduce_only": FLAG, "time_in_force": Choice(ALL_TIMES_IN_FORCE),
+}, MAX_SECONDARIES, "secondary orders", least=0)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class _OrderTerms(UserCommand):
     """What every order names first: whose wallet, which instrument, which way, how much, at what price (none for a
@@ -103,12 +133,19 @@ class SeedDeribitOrder(_OrderTerms):
     trigger: str | None = value(TRIGGER, None)
     trigger_price: Decimal | None = value(PRICE, None)
     order_id: str | None = value(ORDER_ID, None)
+    trigger_offset: Decimal | None = value(PRICE, None)
+    linked_order_type: ClassVar[str | None] = None
+    trigger_fill_condition: ClassVar[str] = "first_hit"
+    otoco_config: ClassVar[tuple[LinkedLeg, ...]] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class PlaceDeribitOrder(_OrderTerms):
     """A client's order (private/buy, private/sell, close_position): it crosses the book (fills at the resting
-    prices, the taker's available funds checked), then rests or ends; a stop or take order rests untriggered."""
+    prices, the taker's available funds checked), then rests or ends; a stop or take order rests untriggered (a
+    trailing stop's trigger price `trigger_offset` from its trigger's price); a market_limit order rests what it does
+    not fill at its first fill's price. A linked order (`linked_order_type`) carries its secondaries (`otoco_config`),
+    placed or cancelled as it fills by `trigger_fill_condition` (linked.py)."""
 
     name: ClassVar[str] = "deribit_place_order"
     check_funds: ClassVar[bool] = True
@@ -123,6 +160,10 @@ class PlaceDeribitOrder(_OrderTerms):
     max_show: Decimal | None = value(SHOWN, None)
     trigger: str | None = value(TRIGGER, None)
     trigger_price: Decimal | None = value(PRICE, None)
+    trigger_offset: Decimal | None = value(PRICE, None)
+    linked_order_type: str | None = value(Choice(LINKED_TYPES), None)
+    trigger_fill_condition: str = value(Choice(FILL_CONDITIONS), "first_hit")
+    otoco_config: tuple[LinkedLeg, ...] = value(LEGS, ())
 
 
 DeribitOrder = SeedDeribitOrder | PlaceDeribitOrder  # what order_entry.submit_order takes

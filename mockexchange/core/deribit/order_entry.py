@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from mockexchange.core.deribit import linked
 from mockexchange.core.deribit.bounds import ZERO, ExchangeError, bounded
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
@@ -35,6 +36,7 @@ from mockexchange.core.events import Change
 from mockexchange.core.stepping import DEEP, Footprint, MustStep, restarting, stepping
 
 T = TypeVar("T")
+PRICELESS = ("market", "market_limit")  # taking orders with no price
 # -- changes --------------------------------------------------------------------------------------------------------
 
 
@@ -43,106 +45,180 @@ def submit_order(exchange: DeribitExchange, order: DeribitOrder) -> tuple[Deriva
     """An order for the user's (sub)account; the instrument is listed if new. A limit or market order crosses the
     book first (its fills at the resting prices), then what is left rests (a limit order good till cancelled or
     day) or is cancelled; a stop or take order rests untriggered. A client's order (`PlaceDeribitOrder.check_funds`)
-    must have the taker's available funds cover it; the control plane's seeded ones are not checked. Answers the order
-    as it is after, and its trades (its own side of each)."""
-    _check_terms(order)
-    order_type, amount, price, user_id = order.order_type, order.amount, order.price, order.user_id
-    if order.post_only and (order_type in MARKET_TYPES or order_type == "market"):
-        raise ExchangeError("post_only applies to orders with a price")
-    shown = amount if order.max_show is None else bounded(order.max_show, "max_show", ZERO, amount)
+    must have the taker's available funds cover it; the control plane's seeded ones are not checked. A linked order's
+    secondaries (linked.py) are made with it: an OCO's other order placed after it, an OTO's waiting for it. Answers
+    the order as it is after, and its trades (its own side of each)."""
+    secondaries = linked.legs(order)
+    for checked in (order, *secondaries):
+        _check_terms(checked)
+    user_id, amount = order.user_id, order.amount
     with exchange.lock, ExitStack() as long:
         wallet = exchange.accounts.wallet(user_id, order.subaccount_id)
         instrument = exchange.market.list_instrument(order.instrument_name)
-        _on_the_grid(instrument, amount, price=price, trigger_price=order.trigger_price)
-        now = exchange.state.clock.now()
-        expiration = instrument.expiration
-        if expiration is not None and now >= expiration:
-            raise ExchangeError(f"{instrument.instrument_name} has expired", status=409)
-        if instrument.price_index in exchange.state.locked_indices:  # (platform.py: the platform's status locks it)
-            raise ExchangeError(
-                f"trading on the index {instrument.price_index} is locked (public/status): no order is taken on "
-                f"{instrument.instrument_name} until it is unlocked", status=409, reason="locked_by_admin",
-            )  # fmt: skip
-        if order_type in TAKING_TYPES and not order.post_only:  # (decided before anything changes: it may start again)
-            long.enter_context(crossing(exchange, instrument, user_id, order.direction, amount, price))
+        _tradable(exchange, instrument)
+        for each in (order, *secondaries):
+            _on_the_grid(instrument, each.amount, price=each.price, trigger_price=each.trigger_price,
+                         trigger_offset=each.trigger_offset)  # fmt: skip
+        if order.order_type in TAKING_TYPES and not order.post_only:  # (decided before anything changes: it may start
+            long.enter_context(crossing(exchange, instrument, user_id, order.direction, amount, order.price))  # again)
+        made = [_made(exchange, each, wallet.id, instrument) for each in (order, *secondaries)]
         kept = _kept(exchange)
-        may_rest = order_type not in TAKING_TYPES or order.time_in_force in TIMES_IN_FORCE
-        if may_rest and kept.open_on(wallet.id, instrument.instrument_name) >= MAX_OPEN_PER_INSTRUMENT:
-            raise ExchangeError(
-                f"account {wallet.id} has {MAX_OPEN_PER_INSTRUMENT} open orders on {instrument.instrument_name}, the "
-                "most one account may", status=409, reason="max_open_orders_per_instrument",
-            )  # fmt: skip
-        if (
-            may_rest
-            and kept.open_in(w.id for w in exchange.accounts.account(user_id).wallets()) >= MAX_OPEN_PER_ACCOUNT
-        ):
-            raise ExchangeError(
-                f"{user_id!r} has {MAX_OPEN_PER_ACCOUNT:,} open orders, its main account's and its subaccounts' "
-                "together, the most the mock keeps for one account: cancel some first", status=409,
-                reason="pme_max_total_open_orders",
-            )  # fmt: skip
-        exchange.trading.check_traded(wallet.id, amount)
-        order_id = order.order_id
-        if order_id is None:
-            while str(kept.next_id) in kept.orders:
-                kept.next_id += 1
-            order_id = str(kept.next_id)
-            kept.next_id += 1
-        elif order_id in kept.orders:
-            raise ExchangeError(f"order id {order_id!r} is taken", status=409)
-        placed = DerivativeOrder(
-            order_id=order_id,
-            user_id=user_id,
-            account_id=wallet.id,
-            instrument_name=instrument.instrument_name,
-            direction=order.direction,
-            amount=amount,
-            price=price,
-            order_type=order_type,
-            order_state="open" if order_type in TAKING_TYPES else "untriggered",
-            time_in_force=order.time_in_force,
-            label=order.label,
-            post_only=order.post_only,
-            reduce_only=order.reduce_only,
-            api=order.api,
-            max_show=shown,
-            trigger=order.trigger,
-            trigger_price=order.trigger_price,
-            created=now,
-            updated=now,
-            reject_post_only=order.reject_post_only,
+        _room(exchange, kept, order, wallet.id, instrument.instrument_name, len(secondaries))
+        placed = replace(made[0], order_id=_placed_id(kept, order.order_id))
+        others = [replace(other, order_id=_next_id(kept)) for other in made[1:]]
+        if secondaries:
+            placed, others = linked.link(order, placed, others)
+        answer = _enter(exchange, kept, placed, instrument, order.check_funds)
+        for other in others:  # an OTO's secondaries wait for their primary; an OCO's other order is placed as it is
+            if other.is_secondary_oto:
+                _keep(exchange, kept, other)
+            else:
+                _enter(exchange, kept, other, instrument, order.check_funds)
+        linked.register(kept, placed, others)
+        return answer
+
+
+def _tradable(exchange: DeribitExchange, instrument: Instrument) -> None:
+    """An instrument still trading (not expired) and its index not locked."""
+    expiration = instrument.expiration
+    if expiration is not None and exchange.state.clock.now() >= expiration:
+        raise ExchangeError(f"{instrument.instrument_name} has expired", status=409)
+    if instrument.price_index in exchange.state.locked_indices:  # (platform.py: the platform's status locks it)
+        raise ExchangeError(
+            f"trading on the index {instrument.price_index} is locked (public/status): no order is taken on "
+            f"{instrument.instrument_name} until it is unlocked", status=409, reason="locked_by_admin",
+        )  # fmt: skip
+
+
+def _room(
+    exchange: DeribitExchange, kept: DerivativeOrders, order: DeribitOrder, wallet_id: int, name: str, more: int
+) -> None:
+    """The wallet may keep `more` orders beside this one, on the instrument and its account's together (an order
+    that may rest); what each may trade within its wallet's traded bound."""
+    may_rest = order.order_type not in TAKING_TYPES or order.time_in_force in TIMES_IN_FORCE or more > 0
+    if may_rest and kept.open_on(wallet_id, name) + more >= MAX_OPEN_PER_INSTRUMENT:
+        raise ExchangeError(
+            f"account {wallet_id} has {MAX_OPEN_PER_INSTRUMENT} open orders on {name}, the most one account may",
+            status=409, reason="max_open_orders_per_instrument",
+        )  # fmt: skip
+    wallets = (w.id for w in exchange.accounts.account(order.user_id).wallets())
+    if may_rest and kept.open_in(wallets) + more >= MAX_OPEN_PER_ACCOUNT:
+        raise ExchangeError(
+            f"{order.user_id!r} has {MAX_OPEN_PER_ACCOUNT:,} open orders, its main account's and its subaccounts' "
+            "together, the most the mock keeps for one account: cancel some first", status=409,
+            reason="pme_max_total_open_orders",
+        )  # fmt: skip
+    exchange.trading.check_traded(wallet_id, order.amount)
+
+
+def _placed_id(kept: DerivativeOrders, given: str | None) -> str:
+    """The id given (a seeded order's: refused if taken), else the next the book draws."""
+    if given is None:
+        return _next_id(kept)
+    if given in kept.orders:
+        raise ExchangeError(f"order id {given!r} is taken", status=409)
+    return given
+
+
+def _next_id(kept: DerivativeOrders) -> str:
+    while str(kept.next_id) in kept.orders:
+        kept.next_id += 1
+    kept.next_id += 1
+    return str(kept.next_id - 1)
+
+
+def _made(exchange: DeribitExchange, order: DeribitOrder, wallet_id: int, instrument: Instrument) -> DerivativeOrder:
+    """The order a command makes (its id drawn as it is kept: "" until then); a trailing
+    stop's trigger price its offset from its trigger's price now (refused while that has none)."""
+    amount, price = order.amount, order.price
+    now = exchange.state.clock.now()
+    made = DerivativeOrder(
+        order_id="", user_id=order.user_id, account_id=wallet_id,
+        instrument_name=instrument.instrument_name, direction=order.direction, amount=amount, price=price,
+        order_type=order.order_type,
+        order_state="open" if order.order_type in TAKING_TYPES else "untriggered",
+        time_in_force=order.time_in_force, label=order.label, post_only=order.post_only,
+        reduce_only=order.reduce_only, api=order.api,
+        max_show=amount if order.max_show is None else bounded(order.max_show, "max_show", ZERO, amount),
+        trigger=order.trigger, trigger_price=order.trigger_price, created=now, updated=now,
+        reject_post_only=order.reject_post_only, trigger_offset=order.trigger_offset,
+    )  # fmt: skip
+    return trail_from(exchange, made) if made.trigger_offset is not None else made
+
+
+def trail_from(exchange: DeribitExchange, order: DerivativeOrder) -> DerivativeOrder:
+    """A trailing stop starting from its trigger's price now (`trigger_reference_price`): its trigger price that
+    price less its offset (a sell), or plus it (a buy); refused while the trigger has no price."""
+    assert order.trigger is not None and order.trigger_offset is not None
+    seen = watched_price(exchange, order.instrument_name, order.trigger)
+    if seen is None:
+        raise ExchangeError(
+            f"{order.instrument_name} has no {order.trigger} yet for a trailing_stop to follow", param="trigger"
         )
-        if order_type in TAKING_TYPES:
-            return Crossing(exchange, kept, placed, instrument).run(
-                check_funds=order.check_funds, reject_post_only=order.reject_post_only
-            )
-        kept.put(placed)
-        exchange.state.bus.publish(Change(CHANGE, user_id, placed))
-        return placed, []
+    offset = order.trigger_offset if order.direction == "buy" else -order.trigger_offset
+    return replace(order, trigger_reference_price=seen, trigger_price=max(seen + offset, ZERO))
+
+
+def watched_price(exchange: DeribitExchange, instrument_name: str, trigger: str) -> Decimal | None:
+    """The price a trigger on the instrument watches, as it is now (None: none yet, e.g. no trade for `last_price`)."""
+    instrument = exchange.market.instrument(instrument_name)
+    try:
+        if trigger == "index_price":
+            return exchange.market.index_price(instrument.price_index)
+        if trigger == "mark_price":
+            return exchange.market.mark_price(instrument_name)
+    except ExchangeError:  # no index price yet
+        return None
+    return exchange.market.last_price(instrument_name)
+
+
+def _keep(exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder) -> DerivativeOrder:
+    kept.put(order)
+    exchange.state.bus.publish(Change(CHANGE, order.user_id, order))
+    return order
+
+
+def _enter(
+    exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder, instrument: Instrument, funds: bool
+) -> tuple[DerivativeOrder, list[DeribitTrade]]:
+    """A made order into the exchange: one that takes crosses the book, a trigger order waits."""
+    if order.order_type in TAKING_TYPES:
+        crossed = Crossing(exchange, kept, order, instrument)
+        return crossed.run(check_funds=funds, reject_post_only=order.reject_post_only)
+    return _keep(exchange, kept, order), []
 
 
 def _check_terms(order: DeribitOrder) -> None:
     """`submit_order`'s checks of what an order's terms say together (each term is its command's kind already): its
-    time in force for its type, its price, its trigger."""
+    time in force for its type, its price, its trigger (a trailing stop's offset)."""
     order_type = order.order_type
     allowed = ALL_TIMES_IN_FORCE if order_type in TAKING_TYPES else TIMES_IN_FORCE
     if order.time_in_force not in allowed:
         said = f"time_in_force must be one of {', '.join(allowed)} for a {order_type} order"
         raise ExchangeError(said, param="time_in_force")
+    if order.post_only and order_type in (*MARKET_TYPES, *PRICELESS):
+        raise ExchangeError("post_only applies to orders with a price")
     _check_price(order_type, order.price)
     if order_type in TAKING_TYPES:
         if order.trigger is not None or order.trigger_price is not None:
             raise ExchangeError(f"a {order_type} order has no trigger or trigger_price", param="trigger")
-    else:
-        if order.trigger not in TRIGGERS:
-            raise ExchangeError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}", param="trigger")
-        if order.trigger_price is None:
-            raise ExchangeError(f"a {order_type} order needs a trigger_price", param="trigger_price")
+    elif order.trigger not in TRIGGERS:
+        raise ExchangeError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}", param="trigger")
+    if order_type == "trailing_stop":
+        if order.trigger_offset is None:
+            raise ExchangeError("a trailing_stop order needs a trigger_offset", param="trigger_offset")
+        if order.trigger_price is not None:
+            raise ExchangeError("a trailing_stop's trigger_price follows its trigger_offset", param="trigger_price")
+        return
+    if order.trigger_offset is not None:
+        raise ExchangeError(f"a {order_type} order has no trigger_offset", param="trigger_offset")
+    if order_type not in TAKING_TYPES and order.trigger_price is None:
+        raise ExchangeError(f"a {order_type} order needs a trigger_price", param="trigger_price")
 
 
 def _check_price(order_type: str, price: Decimal | None) -> None:
     """A market, stop_market or take_market order has no price; any other needs one (its bounds are its kind's)."""
-    if order_type in MARKET_TYPES or order_type == "market":
+    if order_type in MARKET_TYPES or order_type in PRICELESS:
         if price is not None:
             raise ExchangeError(f"a {order_type} order has no price", param="price")
     elif price is None:

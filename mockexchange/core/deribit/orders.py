@@ -6,8 +6,9 @@ are placed, cancelled and read through order_entry.py, under the exchange's lock
 
 Limit and market orders match on the venue-neutral book (core/book.py; one `Book` per instrument in `books`, its prices
 in ticks and sizes in units of the instrument's minimum amount; matching.py). A limit order that rests stays `open`
-until it is filled or cancelled; a stop or take order stays `untriggered` (outside the book) until its trigger fires
-(triggers.py) or it is cancelled. A wallet holds at most `MAX_OPEN_PER_INSTRUMENT` open orders on one instrument.
+until it is filled or cancelled; a stop, take or trailing stop order stays `untriggered` (outside the book) until its
+trigger fires (triggers.py) or it is cancelled, as does a linked order's secondary waiting for its primary (linked.py:
+`is_secondary_oto`, watching no price). A wallet holds at most `MAX_OPEN_PER_INSTRUMENT` open orders on one instrument.
 Filled, cancelled and rejected orders leave the open ones for the wallet's closed orders, readable by id
 (`private/get_order_state`) and in the order history while their account keeps them: each account (its main account
 and subaccounts together) keeps its newest `history_size` closed orders (the exchange's; wallet_history.py), the
@@ -43,13 +44,15 @@ from mockexchange.core.deribit.records import PositionState
 from mockexchange.core.deribit.wallet_history import WalletHistory
 
 CHANGE = "derivatives.order"  # the kind of the Change each order change publishes
-ORDER_TYPES = ("limit", "stop_limit", "take_limit", "stop_market", "take_market")
-MARKET_TYPES = ("stop_market", "take_market")  # no price: "market_price" on the wire
+ORDER_TYPES = ("limit", "stop_limit", "take_limit", "stop_market", "take_market", "trailing_stop")
+MARKET_TYPES = ("stop_market", "take_market", "trailing_stop")  # no price: "market_price" on the wire
 TIMES_IN_FORCE = ("good_til_cancelled", "good_til_day")  # what can rest (fill_or_kill and immediate_or_cancel cannot)
-TAKING_TYPES = ("limit", "market")  # what matches when placed (the others wait for their trigger)
+# What matches when placed (the others wait for their trigger); a market_limit becomes the limit at its first price.
+TAKING_TYPES = ("limit", "market", "market_limit")
 ALL_TIMES_IN_FORCE = (*TIMES_IN_FORCE, "fill_or_kill", "immediate_or_cancel")
 TRIGGERS = ("index_price", "mark_price", "last_price")
-RISING = {("stop", "buy"), ("take", "sell")}  # (kind, direction) that fires at or above its trigger price
+# (kind, direction) that fires at or above its trigger price (a trailing stop fires as a stop)
+RISING = {("stop", "buy"), ("take", "sell"), ("trailing", "buy")}
 OPEN_STATES = ("open", "untriggered")
 # Why a client's cancel ended an order: its request, or its websocket closing with cancel on disconnect.
 CANCEL_REASONS = ("user_request", "cancel_on_disconnect")
@@ -126,6 +129,20 @@ class DerivativeOrder:
     reject_post_only: bool = False
     replaced: bool = False  # edited at least once (private/edit)
     triggered: bool = False  # a stop or take order whose trigger price was reached (triggers.py)
+    # A trailing stop: how far its trigger price follows the best price its trigger saw, and that price when placed.
+    trigger_offset: Decimal | None = None
+    trigger_reference_price: Decimal | None = None
+    original_order_type: str | None = None  # market_limit: placed as one, kept as the limit it became
+    # Linked orders (linked.py): the primary's type and fill condition, its secondaries' ids (`oto_order_ids`); a
+    # secondary's primary, and whether it waits for it still (`is_secondary_oto`: held off the book and the triggers);
+    # the reference the two orders of a one-cancels-other pair share.
+    linked_order_type: str | None = None
+    trigger_fill_condition: str | None = None
+    oto_order_ids: tuple[str, ...] = ()
+    primary_order_id: str | None = None
+    is_secondary_oto: bool = False
+    is_primary_otoco: bool = False
+    oco_ref: str | None = None
 
     @property
     def remaining(self) -> Decimal:
@@ -187,6 +204,11 @@ class DerivativeOrders:
     # (instrument, trigger, rising) -> its untriggered orders as (the trigger price, negated if falling, created, id),
     # sorted: those whose watched price is reached come first (`due`), every account's
     waiting: dict[tuple[str, str, bool], list[tuple[Decimal, datetime, str]]] = field(default_factory=dict)
+    # (instrument, trigger) -> its untriggered trailing stops' ids (their trigger prices follow the price: triggers.py)
+    trailing: dict[tuple[str, str], dict[str, None]] = field(default_factory=dict)
+    # the ids of the orders whose links are still to settle (a primary's waiting secondaries, a live OCO pair)
+    linked: dict[str, None] = field(default_factory=dict)
+    pairs: dict[str, tuple[str, str]] = field(default_factory=dict)  # an OCO pair's reference -> its two orders' ids
     next_id: int = 1
     books: dict[str, Book] = field(default_factory=dict)  # instrument -> its open limit orders, every account's
 
@@ -254,7 +276,17 @@ class DerivativeOrders:
         self.reserved[wallet_id] = self.reserved.get(wallet_id, ZERO) + sign * order.remaining
         if order.order_state == "open" and not order.reduce_only and order.price is not None:
             (here.buys if order.direction == "buy" else here.sells).add(order.remaining, order.price, sign)
+        elif order.is_secondary_oto:
+            return  # (held for its primary: it watches no price yet)
         elif order.order_state == "untriggered" and order.trigger is not None and order.trigger_price is not None:
+            if order.trigger_offset is not None:
+                trailing = self.trailing.setdefault((order.instrument_name, order.trigger), {})
+                if sign > 0:
+                    trailing[order.order_id] = None
+                else:
+                    del trailing[order.order_id]
+                    if not trailing:
+                        del self.trailing[(order.instrument_name, order.trigger)]
             rising = rises(order)
             group = self.waiting.setdefault((order.instrument_name, order.trigger, rising), [])
             entry = (order.trigger_price if rising else -order.trigger_price, order.created, order.order_id)

@@ -7,60 +7,169 @@ Reached means, as Deribit's trigger words say: a stop buy (and a take sell) at o
 take buy) at or below. The control plane runs `fire` after every change that moves a watched price (an index or mark
 set, an order or fill that trades), so triggering follows admin calls and scenario steps; an order that fires may
 trade and fire others, until none is due. An order the taker's funds no longer cover when it fires ends `rejected`.
+
+A trailing stop fires as a stop market order; its trigger price follows its trigger's price (`_trail`) each time
+triggers are checked. Linked orders (linked.py) settle here too (`_settle`): a primary's waiting secondaries are
+placed once it is hit (or cancelled once it closes), and an OCO pair's other order is cancelled once one is hit or
+closes, each through the same entry and cancel as any order's.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 
-from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.bounds import ZERO, ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.matching import Crossing
-from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder
+from mockexchange.core.deribit.order_entry import cancel_order, trail_from, watched_price
+from mockexchange.core.deribit.orders import CHANGE, TAKING_TYPES, DerivativeOrder, DerivativeOrders
 from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.events import Change
 
 
-def watched_price(exchange: DeribitExchange, instrument_name: str, trigger: str) -> Decimal | None:
-    """The price a trigger on the instrument watches, as it is now (None: none yet, e.g. no trade for `last_price`)."""
-    instrument = exchange.market.instrument(instrument_name)
-    try:
-        if trigger == "index_price":
-            return exchange.market.index_price(instrument.price_index)
-        if trigger == "mark_price":
-            return exchange.market.mark_price(instrument_name)
-    except ExchangeError:  # no index price yet
-        return None
-    return exchange.market.last_price(instrument_name)
-
-
 def fire(exchange: DeribitExchange) -> list[tuple[DerivativeOrder, list[DeribitTrade]]]:
     """Trigger every untriggered order whose price is reached, oldest first, again after each one (its trades move
-    the last price) until none is due; each triggered order as it ended up, with its trades. A look costs one step
-    per instrument and trigger waited on, and one per order due (`DerivativeOrders.due`), however many wait."""
+    the last price) until none is due; each triggered order as it ended up, with its trades. Before each look the
+    trailing stops follow their prices and the linked orders' links settle (linked.py: secondaries placed or
+    cancelled, an OCO's other order cancelled). A look costs one step per instrument and trigger waited on, one per
+    trailing stop and linked order waiting, and one per order due (`DerivativeOrders.due`), however many wait."""
     fired: list[tuple[DerivativeOrder, list[DeribitTrade]]] = []
     with exchange.lock:
         kept = exchange.state.orders
         if kept is None:  # no order yet
             return fired
-        while due := kept.due(lambda name, trigger: watched_price(exchange, name, trigger)):
-            fired.append(_trigger(exchange, min(due, key=lambda o: (o.created, o.order_id))))
-    return fired
+        while True:
+            _trail(exchange, kept)
+            if _settle(exchange, kept):
+                continue
+            due = kept.due(lambda name, trigger: watched_price(exchange, name, trigger))
+            if not due:
+                return fired
+            order = min(due, key=lambda o: (o.created, o.order_id))
+            fired.append(_enter(exchange, replace(order, order_state="open", triggered=True)))
 
 
-def _trigger(exchange: DeribitExchange, order: DerivativeOrder) -> tuple[DerivativeOrder, list[DeribitTrade]]:
+def _enter(exchange: DeribitExchange, order: DerivativeOrder) -> tuple[DerivativeOrder, list[DeribitTrade]]:
+    """An order triggered or placed by its primary (`order_state` open) crossing the book; if its funds or its terms
+    no longer hold, it ends `rejected`, nothing traded."""
     kept = exchange.state.orders
     assert kept is not None
-    triggered = replace(order, order_state="open", triggered=True, updated=exchange.state.clock.now())
-    kept.put(triggered)
+    order = replace(order, updated=exchange.state.clock.now())
+    kept.put(order)
     instrument = exchange.market.instrument(order.instrument_name)
     try:
-        return Crossing(exchange, kept, triggered, instrument).run(
-            check_funds=True, reject_post_only=triggered.reject_post_only
+        return Crossing(exchange, kept, order, instrument).run(
+            check_funds=True, reject_post_only=order.reject_post_only
         )
-    except ExchangeError as exc:  # its funds or its terms no longer hold: it ends, nothing traded
-        ended = replace(triggered, order_state="rejected", cancel_reason=exc.reason or "rejected")
+    except ExchangeError as exc:
+        ended = replace(order, order_state="rejected", cancel_reason=exc.reason or "rejected")
         kept.close(ended, exchange.state.history_size)
         exchange.state.bus.publish(Change(CHANGE, ended.user_id, ended))
         return ended, []
+
+
+def _trail(exchange: DeribitExchange, kept: DerivativeOrders) -> None:
+    """Each untriggered trailing stop's trigger price follows its trigger's price: a sell's never below that price
+    less its offset, a buy's never above it plus the offset (it moves only toward the price)."""
+    for (name, trigger), ids in list(kept.trailing.items()):
+        seen = watched_price(exchange, name, trigger)
+        if seen is None:
+            continue
+        for order_id in list(ids):
+            order = kept.orders[order_id]
+            assert order.trigger_offset is not None and order.trigger_price is not None
+            if order.direction == "sell":
+                moved = max(order.trigger_price, seen - order.trigger_offset)
+            else:
+                moved = min(order.trigger_price, seen + order.trigger_offset)
+            if moved != order.trigger_price:
+                kept.put(replace(order, trigger_price=moved))
+
+
+def _settle(exchange: DeribitExchange, kept: DerivativeOrders) -> bool:
+    """The first link due settled (linked.py): whether one was."""
+    for order_id in list(kept.linked):
+        order = kept.orders.get(order_id)
+        if order is None:  # (its account no longer keeps it)
+            del kept.linked[order_id]
+            continue
+        if order.oto_order_ids and _placing(exchange, kept, order):
+            return True
+        if order.oco_ref is not None and not order.oto_order_ids and _cancelling(exchange, kept, order):
+            return True
+    return False
+
+
+def _hit(order: DerivativeOrder, triggering: bool = True) -> bool:
+    """Whether an order of a link has done what its fill condition waits for: any fill on first_hit (or, `triggering`
+    an OCO partner, a trigger order's trigger), its whole amount on complete_fill."""
+    if order.trigger_fill_condition == "complete_fill":
+        return order.order_state == "filled"
+    return order.filled_amount > ZERO or (triggering and order.triggered)
+
+
+def _placing(exchange: DeribitExchange, kept: DerivativeOrders, primary: DerivativeOrder) -> bool:
+    """A primary's waiting secondaries placed once it is hit, or cancelled (`oto_primary_closed`) if it closed
+    before; its OTOCO pair then watched. Whether anything changed."""
+    waiting = [
+        o for i in primary.oto_order_ids if (o := kept.orders.get(i)) is not None and o.is_secondary_oto and o.is_open
+    ]
+    hit = _hit(primary, triggering=False)  # (a primary is executed by its fills only)
+    if not waiting or not (hit or not primary.is_open):
+        if not waiting:
+            del kept.linked[primary.order_id]
+        return False
+    del kept.linked[primary.order_id]
+    if not hit:
+        for secondary in waiting:
+            kept.pairs.pop(secondary.oco_ref or "", None)
+            cancel_order(exchange, secondary.order_id, "oto_primary_closed")
+        return True
+    for secondary in waiting:
+        if secondary.oco_ref is not None:
+            kept.linked[secondary.order_id] = None
+    for secondary in waiting:
+        _place(exchange, kept, kept.orders[secondary.order_id])
+    return True
+
+
+def _place(exchange: DeribitExchange, kept: DerivativeOrders, secondary: DerivativeOrder) -> None:
+    """A waiting secondary placed as its terms say (it may have been cancelled by its OCO partner's fill since)."""
+    if not secondary.is_open:
+        return
+    woken = replace(secondary, is_secondary_oto=False, created=exchange.state.clock.now())
+    if woken.order_type in TAKING_TYPES:
+        _enter(exchange, replace(woken, order_state="open"))
+        return
+    if woken.trigger_offset is not None:
+        try:
+            woken = trail_from(exchange, woken)
+        except ExchangeError:
+            woken = replace(woken, trigger_price=woken.trigger_reference_price)  # (its price when it was made)
+    kept.put(woken)
+    exchange.state.bus.publish(Change(CHANGE, woken.user_id, woken))
+
+
+def _cancelling(exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder) -> bool:
+    """An OCO pair settled once one of it is hit or closed: each one whose partner was hit or closed (not by it) is
+    cancelled (`oco_other_closed`; both, if both were hit by the same change). Whether it settled."""
+    assert order.oco_ref is not None
+    pair = kept.pairs.get(order.oco_ref)
+    members = [] if pair is None else [kept.orders.get(order_id) for order_id in pair]
+    if pair is None or any(member is None for member in members):
+        for order_id in pair or (order.order_id,):
+            kept.linked.pop(order_id, None)
+        kept.pairs.pop(order.oco_ref, None)
+        return False
+    if any(member.is_secondary_oto and member.is_open for member in members if member is not None):
+        return False  # (waiting for their primary: nothing to settle yet)
+    done = [member is not None and (not member.is_open or _hit(member)) for member in members]
+    if not any(done):
+        return False
+    del kept.pairs[order.oco_ref]
+    for order_id in pair:
+        kept.linked.pop(order_id, None)
+    for member, other_done in zip(members, reversed(done), strict=True):
+        if member is not None and member.is_open and other_done:
+            cancel_order(exchange, member.order_id, "oco_other_closed")
+    return True

@@ -75,7 +75,7 @@ def _entry(order: DerivativeOrder) -> dict[str, Any]:
         "timestamp": unix_ms(order.updated),
         "trigger": order.trigger,
         "trigger_price": json_number(order.trigger_price),
-        "trigger_offset": 0,
+        "trigger_offset": json_number(order.trigger_offset) if order.trigger_offset is not None else 0,
         "trigger_order_id": order.order_id,
         "order_id": order.order_id,
         "order_state": TRIGGER_STATES.get(order.order_state, order.order_state),

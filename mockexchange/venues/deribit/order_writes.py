@@ -18,18 +18,23 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+import orjson
+
 from mockexchange.core.commands import kind_of
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.order_commands import (
     AMOUNT,
     GOOD_TIL_CANCELLED,
+    LEGS,
+    MAX_SECONDARIES,
     PRICE,
     SHOWN,
     TRIGGER,
     CancelDeribitOrder,
     CancelDeribitOrders,
     EditDeribitOrder,
+    LinkedLeg,
     PlaceDeribitOrder,
 )
 from mockexchange.core.deribit.order_entry import find_order, open_orders
@@ -59,6 +64,8 @@ from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, STRING, Para
 
 ORDER_TYPE = kind_of(PlaceDeribitOrder, "order_type")
 TIME_IN_FORCE = kind_of(PlaceDeribitOrder, "time_in_force")
+LINKED_TYPE = kind_of(PlaceDeribitOrder, "linked_order_type")
+FILL_CONDITION = kind_of(PlaceDeribitOrder, "trigger_fill_condition")
 CLOSE_TYPE = Choice(("limit", "market"))
 # `type` of the cancels by kind or type and by currency pair: Deribit's words for them (`stop`, `take`), beside the
 # open-order reads' (`stop_all`, ...), which the other cancels take.
@@ -119,6 +126,7 @@ def _place(call: RpcCall, direction: str) -> Any:
     amount = _size(call, instrument)
     assert amount is not None
     trigger = call.params.read("trigger", TRIGGER)
+    linked = call.params.read("linked_order_type", LINKED_TYPE)
     placed = commands.make(
         PlaceDeribitOrder, param="amount", user_id=wallet_user(call), instrument_name=instrument.instrument_name,
         direction=direction, amount=amount, price=_price(call), subaccount_id=source_of(call), order_type=order_type,
@@ -127,9 +135,39 @@ def _place(call: RpcCall, direction: str) -> Any:
         reject_post_only=call.params.read("reject_post_only", BOOLEAN, False),
         reduce_only=call.params.read("reduce_only", BOOLEAN, False),
         max_show=call.params.read("max_show", SHOWN, required=True) if "max_show" in call.params else None,
-        trigger=trigger, trigger_price=_price(call, "trigger_price"),
+        trigger=trigger, trigger_price=_price(call, "trigger_price"), trigger_offset=_price(call, "trigger_offset"),
+        linked_order_type=linked, otoco_config=_legs(call),
+        trigger_fill_condition=call.params.read("trigger_fill_condition", FILL_CONDITION, "first_hit"),
     )  # fmt: skip
     return _placed(call, commands.execute(call.ctx, placed, param="amount"))
+
+
+def _legs(call: RpcCall) -> tuple[LinkedLeg, ...]:
+    """`otoco_config`: a list of secondary orders (from a query string, its JSON text), each field read as private/buy
+    reads its own; a refusal names `otoco_config`."""
+    given = call.params.get("otoco_config")
+    if given is None:
+        return ()
+    if isinstance(given, str) and call.params.from_query:
+        try:
+            given = orjson.loads(given)
+        except orjson.JSONDecodeError:
+            raise invalid_param("otoco_config", "must be an array", "otoco_config is not a JSON array") from None
+    if not isinstance(given, list) or len(given) > MAX_SECONDARIES:
+        said = f"otoco_config must be a list of at most {MAX_SECONDARIES} orders"
+        raise invalid_param("otoco_config", "must be an array", said)
+    legs = []
+    for i, item in enumerate(given):
+        if not isinstance(item, dict) or not item.keys() <= LEGS.kinds.keys():
+            raise invalid_param(
+                "otoco_config", "invalid value", f"otoco_config[{i}] must be an object of {', '.join(LEGS.kinds)}"
+            )
+        values = Params(item, from_query=call.params.from_query)
+        try:
+            legs.append(LinkedLeg(**{name: values.read(name, kind) for name, kind in LEGS.kinds.items()}))
+        except RpcError as exc:
+            raise invalid_param("otoco_config", "invalid value", f"otoco_config[{i}]: {exc.diagnosis}") from None
+    return tuple(legs)
 
 
 def _callers_order(call: RpcCall, order_id: str) -> DerivativeOrder:

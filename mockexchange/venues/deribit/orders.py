@@ -38,20 +38,22 @@ from mockexchange.venues.deribit.notifications import UserNotifications
 from mockexchange.venues.deribit.params import STRING
 from mockexchange.web.answers import json_number
 
-# `type` of the open-order reads -> the order types it selects (the mock has no trailing stops).
+# `type` of the open-order reads -> the order types it selects (a market or market_limit order is open only as a
+# linked order's secondary waiting for its primary).
 ORDER_FILTERS: dict[str, tuple[str, ...]] = {
-    "all": ("limit", "stop_limit", "take_limit", "stop_market", "take_market"),
-    "limit": ("limit",),
-    "trigger_all": ("stop_limit", "take_limit", "stop_market", "take_market"),
+    "all": ("limit", "stop_limit", "take_limit", "stop_market", "take_market", "trailing_stop", "market",
+            "market_limit"),
+    "limit": ("limit", "market_limit"),
+    "trigger_all": ("stop_limit", "take_limit", "stop_market", "take_market", "trailing_stop"),
     "stop_all": ("stop_limit", "stop_market"),
     "stop_limit": ("stop_limit",),
     "stop_market": ("stop_market",),
     "take_all": ("take_limit", "take_market"),
     "take_limit": ("take_limit",),
     "take_market": ("take_market",),
-    "trailing_all": (),
-    "trailing_stop": (),
-}
+    "trailing_all": ("trailing_stop",),
+    "trailing_stop": ("trailing_stop",),
+}  # fmt: skip
 ORDER_FILTER = Choice(tuple(ORDER_FILTERS))
 
 Row = dict[str, Any]
@@ -64,6 +66,8 @@ CANCEL_REASONS = {
     "user_request": "user_request",
     "cancel_on_disconnect": "cancel_on_disconnect",
     "edit_post_only_reject": "edit_post_only_reject",
+    "oco_other_closed": "oco_other_closed",
+    "oto_primary_closed": "oto_primary_closed",
 }
 
 
@@ -111,7 +115,32 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
         row["triggered"] = order.triggered
     if order.order_state == "cancelled" and order.cancel_reason is not None:
         row["cancel_reason"] = CANCEL_REASONS.get(order.cancel_reason, "user_request")
+    if order.order_type == "market_limit":  # (a secondary waiting: it takes its price when placed)
+        row["order_type"] = "limit"
+    if order.original_order_type is not None or order.order_type == "market_limit":
+        row["original_order_type"] = order.original_order_type or order.order_type
+    if order.trigger_offset is not None:
+        row["trigger_offset"] = json_number(order.trigger_offset)
+        if order.trigger_reference_price is not None:
+            row["trigger_reference_price"] = json_number(order.trigger_reference_price)
+    if order.linked_order_type is not None:
+        _linked(row, order)
     return row
+
+
+def _linked(row: Row, order: DerivativeOrder) -> None:
+    """A linked order's fields (each present only where it applies, as Deribit's order object has them)."""
+    row["trigger_fill_condition"] = order.trigger_fill_condition
+    if order.oco_ref is not None:
+        row["oco_ref"] = order.oco_ref
+    if order.oto_order_ids:
+        row["oto_order_ids"] = list(order.oto_order_ids)
+    if order.is_primary_otoco:
+        row["is_primary_otoco"] = True
+    if order.primary_order_id is not None:
+        row["primary_order_id"] = order.primary_order_id
+    if order.is_secondary_oto:
+        row["is_secondary_oto"] = True
 
 
 # -- methods --------------------------------------------------------------------------------------------------------

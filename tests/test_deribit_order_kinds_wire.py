@@ -1,0 +1,110 @@
+"""Deribit's trailing stops, market_limit orders and linked orders over real HTTP and the websocket: the fields each
+order object carries in private/buy's answer, get_order_state, get_open_orders (by type), the trigger order history
+and user.orders; an OTOCO's secondaries notified as they wait, are placed and one cancels the other; otoco_config
+from a query string's JSON text."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import pytest
+import websockets
+from deribit_rpc import Deribit, DeribitWs
+from module_mocks import fresh, module_mock
+
+from mockexchange.server import MockServer
+
+PERP = "BTC-PERPETUAL"
+T0 = datetime.now(UTC)
+server = module_mock("server", T0)
+TAKE_AND_STOP = [
+    {"direction": "sell", "type": "take_limit", "price": 62000, "trigger": "mark_price", "trigger_price": 62000},
+    {"direction": "sell", "type": "stop_market", "trigger": "mark_price", "trigger_price": 58000},
+]
+
+
+@pytest.fixture
+def mock(server: MockServer) -> MockServer:
+    fresh(server, T0)
+    for user in ("alice", "bob"):
+        server.create_deribit_account(user, balances={"BTC": "10"})
+    server.set_index_price("btc_usd", "60000")
+    return server
+
+
+@pytest.fixture
+def alice(mock: MockServer) -> Deribit:
+    return Deribit(mock, mock.create_deribit_key("alice", client_id="AliceKey", client_secret="alice-secret"))
+
+
+def test_a_trailing_stop_reads_with_its_offset_and_its_moving_trigger_price(mock: MockServer, alice: Deribit) -> None:
+    placed = alice.decimal("private/sell", instrument_name=PERP, amount=100, type="trailing_stop",
+                           trigger="index_price", trigger_offset=500, label="trail")["order"]  # fmt: skip
+    assert {k: placed[k] for k in ("order_type", "order_state", "price", "trigger_price", "trigger_offset",
+                                   "trigger_reference_price")} == {
+        "order_type": "trailing_stop", "order_state": "untriggered", "price": "market_price", "trigger_price": 59500,
+        "trigger_offset": 500, "trigger_reference_price": 60000,
+    }  # fmt: skip
+    mock.set_index_price("btc_usd", "61000")
+    state = alice.decimal("private/get_order_state", order_id=placed["order_id"])
+    assert state["trigger_price"] == 60500
+    assert [row["order_id"] for row in alice.decimal("private/get_open_orders", type="trailing_stop")] == [
+        placed["order_id"]
+    ]
+    assert alice.decimal("private/get_open_orders", type="stop_all") == []
+    (entry,) = alice.decimal("private/get_trigger_order_history", currency="BTC")["entries"]
+    assert (entry["trigger_offset"], entry["trigger_price"], entry["order_type"]) == (500, 60500, "market")
+
+
+def test_a_market_limit_and_an_otoco_from_a_query_string(mock: MockServer, alice: Deribit) -> None:
+    mock.deribit_order("bob", PERP, "sell", "100", "60010")
+    answer = alice.query("private/buy", f"instrument_name={PERP}&amount=150&type=market_limit")
+    order = json.loads(answer.text)["result"]["order"]
+    assert (order["order_type"], order["original_order_type"], order["price"], order["filled_amount"]) == (
+        "limit", "market_limit", 60010, 100,
+    )  # fmt: skip
+    config = quote(json.dumps(TAKE_AND_STOP))
+    answer = alice.query(
+        "private/buy", f"instrument_name={PERP}&amount=10&price=59000&linked_order_type=one_triggers_one_cancels_other"
+        f"&otoco_config={config}",
+    )  # fmt: skip
+    primary = json.loads(answer.text)["result"]["order"]
+    assert primary["is_primary_otoco"] is True and len(primary["oto_order_ids"]) == 2
+    secondary = alice.result("private/get_order_state", order_id=primary["oto_order_ids"][0])
+    assert secondary["is_secondary_oto"] and secondary["primary_order_id"] == primary["order_id"]
+    refused = alice.rpc("private/buy", instrument_name=PERP, amount=10, price=59000,
+                        linked_order_type="one_cancels_other", otoco_config=[{"price": "cheap"}])  # fmt: skip
+    assert (refused["error"]["code"], refused["error"]["data"]["param"]) == (-32602, "otoco_config")
+
+
+def test_an_otocos_orders_are_notified_as_they_wait_are_placed_and_cancel_each_other(mock: MockServer) -> None:
+    mock.create_deribit_key("alice", client_id="AliceKey", client_secret="alice-secret")
+
+    async def run() -> list[dict]:
+        async with websockets.connect(mock.deribit_ws_url) as ws:
+            client = DeribitWs(ws)
+            assert "result" in await client.auth("AliceKey", "alice-secret")
+            await client.call("private/subscribe", {"channels": [f"user.orders.{PERP}.raw"]})
+            placed = await client.call("private/buy", {
+                "instrument_name": PERP, "amount": 10, "price": 59000, "otoco_config": TAKE_AND_STOP,
+                "linked_order_type": "one_triggers_one_cancels_other",
+            })  # fmt: skip
+            assert "result" in placed, placed
+            mock.deribit_order("bob", PERP, "sell", "10", "59000")  # fills the primary: its pair is placed
+            mock.set_mark_price(PERP, "57000")  # the stop fires: the take is cancelled
+            seen: list[dict] = []
+            while not any(frame.get("cancel_reason") == "oco_other_closed" for frame in seen):
+                seen.append((await client.notification())["params"]["data"])
+            return seen
+
+    seen = asyncio.run(run())
+    states = [(frame["order_type"], frame["order_state"], frame.get("is_secondary_oto", False)) for frame in seen]
+    assert states[:3] == [("limit", "open", False), ("take_limit", "untriggered", True),
+                          ("stop_market", "untriggered", True)]  # fmt: skip
+    assert ("limit", "filled", False) in states
+    assert ("take_limit", "untriggered", False) in states and ("stop_market", "untriggered", False) in states
+    assert seen[-1]["order_type"] == "take_limit" and seen[-1]["order_state"] == "cancelled"
+    assert {frame.get("oco_ref") for frame in seen[1:]} - {None} == {seen[-1]["oco_ref"]}
