@@ -101,7 +101,9 @@ from mockexchange.version import __version__
 #     keeps what it is told from outside (`milestones` and their live data, `structured_targets`,
 #     `incentive_programs`, each city's weather index, `weather`).
 # 44: a Deribit wallet keeps its account's cancel on disconnect (`Wallet.cancel_on_disconnect`).
-LAYOUT = 44
+# 45: the position store's amount cells are 32 bits (`StoredRows._amounts`), a row one of whose amounts they do not
+#     hold kept whole beside them (`StoredRows._wide`).
+LAYOUT = 45
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -37,14 +37,12 @@ from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells
 from mockexchange.core.kalshi.rows import MarketPosition, SettlementState
 from mockexchange.core.kalshi.stored_rows import (
     _ARCHIVED,
-    _ROW,
     _SETTLED,
     _STATE_OF,
     _UPDATED,
     StoredPosition,
     StoredRows,
     _Place,
-    _read_cells,
     settlement_state,
 )
 from mockexchange.core.kalshi.units import count_units, dollar_units
@@ -74,6 +72,7 @@ class PositionStore(PositionReads, StoredRows):
         del self._versions[:]
         self._places.clear()
         self._odd.clear()
+        self._wide.clear()
         for market in (*self._listed.values(), *self._unlisted.values()):
             market.holders = None
         self._unlisted.clear()
@@ -159,7 +158,7 @@ class PositionStore(PositionReads, StoredRows):
         self._resting.append(resting)
         self.version += 1  # (the new row's stamp, as `_stamp` gives one)
         self._versions.append(self.version)
-        self._amounts.frombytes(_ROW.pack(*cells))
+        self._add_cells(handle, cells)
         if last_updated.tzinfo is UTC:
             self._updated.append(unix_us(last_updated))
         else:
@@ -209,11 +208,10 @@ class PositionStore(PositionReads, StoredRows):
         """`update` of the row of a handle `held` answered."""
         if self.history.keeping:
             self._remember(StoredPosition(self, handle), when)
-        at = _ROW.size * handle
         resting, exchange_index = self._resting[handle], self._places[handle].exchange_index
-        before = share(_read_cells(self._amounts, at), resting, exchange_index)
+        before = share(self._cells(handle), resting, exchange_index)
         shift(self._event_of(handle), before, share(cells, resting, exchange_index))
-        _ROW.pack_into(self._amounts, at, *cells)
+        self._put_cells(handle, cells)
         self._set_time(handle, when)
         self._stamp(handle)
         return self._snapshot(handle) if snapshot else None
