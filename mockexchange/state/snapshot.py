@@ -102,7 +102,8 @@ from mockexchange.version import __version__
 #     `incentive_programs`, each city's weather index, `weather`).
 # 44: a Deribit wallet keeps its account's cancel on disconnect (`Wallet.cancel_on_disconnect`).
 # 45: the position store's amount cells are 32 bits (`StoredRows._amounts`), a row one of whose amounts they do not
-#     hold kept whole beside them (`StoredRows._wide`).
+#     hold kept whole beside them (`StoredRows._wide`); a Kalshi market keeps its 24-hour window's aged volume and
+#     start as one part (`Market.window`).
 LAYOUT = 45
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
