@@ -103,7 +103,7 @@ from mockexchange.version import __version__
 # 44: a Deribit wallet keeps its account's cancel on disconnect (`Wallet.cancel_on_disconnect`).
 # 45: the position store's amount cells are 32 bits (`StoredRows._amounts`), a row one of whose amounts they do not
 #     hold kept whole beside them (`StoredRows._wide`); a Kalshi market keeps its 24-hour window's aged volume and
-#     start as one part (`Market.window`).
+#     start as one part (`Market.window`); the fill log keeps its times column as an attribute (`FillLog.times`).
 LAYOUT = 45
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

@@ -136,14 +136,12 @@ class LedgerFeed:
             return
         fills = state.fills
         times = fills.times
-        aged, start = market.window
-        cut = now_us - WINDOW_US
-        i = start
+        window = market.window
+        cut, i = now_us - WINDOW_US, window.start
         while i < len(numbers) and times[numbers[i]] <= cut:
-            aged += fills.count_units(numbers[i])
+            window = Window(window.aged + fills.count_units(numbers[i]), i + 1)
             i += 1
-        if i != start:
-            market.window = Window(aged, i)
+        market.window = window
 
     def last_trade_size(self, market: Market) -> int | None:
         """The count of the market's last trade (hundredths; None: none yet), read from the fill log, which holds it."""

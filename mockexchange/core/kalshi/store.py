@@ -23,6 +23,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from struct import error
 from typing import Literal, overload
 
 from sortedcontainers import SortedList
@@ -37,9 +38,12 @@ from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells
 from mockexchange.core.kalshi.rows import MarketPosition, SettlementState
 from mockexchange.core.kalshi.stored_rows import (
     _ARCHIVED,
+    _ROW,
     _SETTLED,
     _STATE_OF,
     _UPDATED,
+    _WIDE,
+    _WIDE_ROW,
     StoredPosition,
     StoredRows,
     _Place,
@@ -158,7 +162,11 @@ class PositionStore(PositionReads, StoredRows):
         self._resting.append(resting)
         self.version += 1  # (the new row's stamp, as `_stamp` gives one)
         self._versions.append(self.version)
-        self._add_cells(handle, cells)
+        try:  # (a row's cells: 32 bits each, or kept whole beside the column: stored_rows.py)
+            packed = _ROW.pack(*cells)
+        except error:
+            packed = _WIDE_ROW
+        self._amounts.frombytes(self._widened(handle, cells) if packed is _WIDE_ROW or cells[0] == _WIDE else packed)
         if last_updated.tzinfo is UTC:
             self._updated.append(unix_us(last_updated))
         else:

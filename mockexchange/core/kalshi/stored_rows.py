@@ -42,7 +42,8 @@ _AMOUNT_CELLS = 6
 _ROW = Struct(f"{_AMOUNT_CELLS}i")
 _read_cells: Callable[[Column, int], Cells] = _ROW.unpack_from
 _WIDE = -(1 << 31)
-_WIDE_ROW = _ROW.pack(_WIDE, 0, 0, 0, 0, 0)
+_WIDE_CELLS: Cells = (_WIDE, 0, 0, 0, 0, 0)
+_WIDE_ROW = _ROW.pack(*_WIDE_CELLS)
 _UPDATED = 6
 _SETTLED = 1
 _ARCHIVED = 2  # settled, and moved to the historical reads by the cutoff (core/kalshi/archive.py)
@@ -174,15 +175,10 @@ class StoredRows:
         base, amounts = _AMOUNT_CELLS * handle, self._amounts
         return self._wide[handle][cell] if amounts[base] == _WIDE else amounts[base + cell]
 
-    def _add_cells(self, handle: int, cells: Cells) -> None:
-        """The cells of a new row (`handle`: the next)."""
-        try:
-            packed = _WIDE_ROW if cells[0] == _WIDE else _ROW.pack(*cells)
-        except error:  # (an amount past 32 bits)
-            packed = _WIDE_ROW
-        if packed is _WIDE_ROW:
-            self._wide[handle] = cells
-        self._amounts.frombytes(packed)
+    def _widened(self, handle: int, cells: Cells) -> bytes:
+        """Keep a row's cells whole (one 32 bits do not hold, or the first is `_WIDE`): what its column holds then."""
+        self._wide[handle] = cells
+        return _WIDE_ROW
 
     def _put_cells(self, handle: int, cells: Cells) -> None:
         """A row's cells set at once."""
@@ -196,8 +192,8 @@ class StoredRows:
                 if wide:
                     wide.pop(handle, None)
                 return
-        wide[handle] = cells
-        _ROW.pack_into(self._amounts, _ROW.size * handle, _WIDE, 0, 0, 0, 0, 0)
+        self._widened(handle, cells)
+        _ROW.pack_into(self._amounts, _ROW.size * handle, *_WIDE_CELLS)
 
     def _amounts_of(self, handle: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
         position, exposure, traded, realized, fees, volume = self._cells(handle)
