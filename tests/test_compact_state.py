@@ -23,7 +23,8 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fill_log import Fill, FillLog, LoggedFill
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
+from mockexchange.core.kalshi.row_filter import count_mask
+from mockexchange.core.kalshi.rows import COUNT_BITS, EventRollup, MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.stored_rows import StoredPosition
 from mockexchange.core.kalshi.units import UnitError
@@ -135,6 +136,7 @@ def test_a_row_whose_amounts_32_bits_do_not_hold_reads_and_writes_whole():
     with store.changing(wide):
         wide.market_exposure = D("0.25")  # and a wide one narrow again
     assert narrow.snapshot().total_traded == big and narrow.position == 1 and wide.market_exposure == D("0.25")
+    assert count_mask(narrow) == count_mask(narrow.snapshot()) == COUNT_BITS["position"] | COUNT_BITS["total_traded"]
     store.update(narrow, T0, (-(1 << 31), 0, 0, 0, 0, 0), snapshot=False)  # the marker's value itself
     assert narrow.position == D(-(1 << 31)) / 100 and store.cells(narrow)[0] == -(1 << 31)
     assert store.event_rollup("u", 0, "unsettled", "E").event_exposure == D("0.25")

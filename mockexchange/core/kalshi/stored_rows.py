@@ -237,9 +237,13 @@ class StoredRows:
             updated[handle] = ODD
 
     def _mask(self, handle: int) -> int:
+        base, amounts = _AMOUNT_CELLS * handle, self._amounts
+        position, traded = amounts[base + _POSITION], amounts[base + _TRADED]
+        if position == _WIDE:  # (the marker's cell: a row kept whole)
+            position, traded = self._wide[handle][_POSITION], self._wide[handle][_TRADED]
         return (
-            (self._cell(handle, _POSITION) != 0) * COUNT_BITS["position"]
-            | (self._cell(handle, _TRADED) != 0) * COUNT_BITS["total_traded"]
+            (position != 0) * COUNT_BITS["position"]
+            | (traded != 0) * COUNT_BITS["total_traded"]
             | (self._resting[handle] != 0) * COUNT_BITS["resting_order_count"]
         )
 
