@@ -23,7 +23,8 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fill_log import Fill, FillLog, LoggedFill
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
+from mockexchange.core.kalshi.row_filter import count_mask
+from mockexchange.core.kalshi.rows import COUNT_BITS, EventRollup, MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.stored_rows import StoredPosition
 from mockexchange.core.kalshi.units import UnitError
@@ -122,6 +123,25 @@ def test_a_stored_row_reads_and_writes_as_a_market_position():
     assert store.event_rollup("u", 1, "unsettled", "E") == EventRollup(
         "E", event_exposure=D("12.34"), fees_paid=D("0.000001"), resting_orders_count=3
     )
+
+
+def test_a_row_whose_amounts_32_bits_do_not_hold_reads_and_writes_whole():
+    store = PositionStore()
+    big = D("3000000.000001")  # past 32 bits of micro-dollars
+    wide = store.add(MarketPosition("u", 0, "E-A", "E", 0, T0, position=D(5), market_exposure=big))
+    narrow = store.add(MarketPosition("u", 0, "E-B", "E", 0, T0, position=D(1), market_exposure=D("0.5")))
+    assert wide.market_exposure == big and store.cells(wide)[1] == 3_000_000_000_001 and narrow.position == 1
+    with store.changing(narrow):
+        narrow.total_traded = big  # a narrow row made wide by one amount
+    with store.changing(wide):
+        wide.market_exposure = D("0.25")  # and a wide one narrow again
+    assert narrow.snapshot().total_traded == big and narrow.position == 1 and wide.market_exposure == D("0.25")
+    assert count_mask(narrow) == count_mask(narrow.snapshot()) == COUNT_BITS["position"] | COUNT_BITS["total_traded"]
+    store.update(narrow, T0, (-(1 << 31), 0, 0, 0, 0, 0), snapshot=False)  # the marker's value itself
+    assert narrow.position == D(-(1 << 31)) / 100 and store.cells(narrow)[0] == -(1 << 31)
+    assert store.event_rollup("u", 0, "unsettled", "E").event_exposure == D("0.25")
+    again = _StateUnpickler(io.BytesIO(pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL))).load()
+    assert [r.snapshot() for r in again.all_rows()] == [r.snapshot() for r in store.all_rows()]
 
 
 def test_an_amount_finer_than_its_unit_is_refused():

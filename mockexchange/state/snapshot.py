@@ -104,7 +104,10 @@ from mockexchange.version import __version__
 # 45: a Deribit order keeps its trailing offset and reference price, its original type (market_limit) and its links
 #     (linked orders: `oto_order_ids`, `primary_order_id`, `is_secondary_oto`, `oco_ref`, ...); the orders kept their
 #     trailing stops by instrument and trigger (`trailing`), the ids whose links are to settle and the OCO pairs.
-LAYOUT = 45
+# 46: the position store's amount cells are 32 bits (`StoredRows._amounts`), a row one of whose amounts they do not
+#     hold kept whole beside them (`StoredRows._wide`); a Kalshi market keeps its 24-hour window's aged volume and
+#     start as one part (`Market.window`); the fill log keeps its times column as an attribute (`FillLog.times`).
+LAYOUT = 46
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -30,7 +30,7 @@ from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import unix_us
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.market_changes import TRADE, MarketStats, Trade
-from mockexchange.core.kalshi.markets import Market, PreviousDay
+from mockexchange.core.kalshi.markets import Market, PreviousDay, Window
 from mockexchange.core.kalshi.units import price_units
 
 if TYPE_CHECKING:
@@ -129,18 +129,19 @@ class LedgerFeed:
 
     def age(self, market: Market, now_us: int) -> None:
         """Count the trades older than 24 hours at `now_us` as aged out of the market's 24-hour volume (its
-        `volume_aged`; its `window_from` then names where the window starts, as a read's key needs)."""
+        `window.aged`; its `window.start` then names where the window starts, as a read's key needs)."""
         state = self.state
         numbers = state.market_trades.numbers_in(market)
         if numbers is None:
             return
         fills = state.fills
         times = fills.times
-        cut, i = now_us - WINDOW_US, market.window_from
+        window = market.window
+        cut, i = now_us - WINDOW_US, window.start
         while i < len(numbers) and times[numbers[i]] <= cut:
-            market.volume_aged += fills.count_units(numbers[i])
+            window = Window(window.aged + fills.count_units(numbers[i]), i + 1)
             i += 1
-        market.window_from = i
+        market.window = window
 
     def last_trade_size(self, market: Market) -> int | None:
         """The count of the market's last trade (hundredths; None: none yet), read from the fill log, which holds it."""
@@ -188,8 +189,9 @@ class LedgerFeed:
         ends: datetime | None = None
         for market in markets:
             numbers = market_trades.numbers_in(market)
-            if numbers is not None and market.window_from < len(numbers):
-                first = times[numbers[market.window_from]]
+            start = market.window.start
+            if numbers is not None and start < len(numbers):
+                first = times[numbers[start]]
                 ages = first if ages is None or first < ages else ages
             day_ends = market.previous_day.day_ends
             if day_ends > since and (ends is None or day_ends < ends):
@@ -213,6 +215,6 @@ class LedgerFeed:
             previous = (day.previous_yes_bid, day.previous_yes_ask, day.previous_price)
         volume = market.volume
         return MarketStats(
-            bid, bid_size, ask, ask_size, last, self.last_trade_size(market), volume, volume - market.volume_aged,
+            bid, bid_size, ask, ask_size, last, self.last_trade_size(market), volume, volume - market.window.aged,
             max(market.yes_held, market.no_held), *previous,
         )  # fmt: skip

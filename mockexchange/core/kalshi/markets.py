@@ -219,7 +219,16 @@ class Times:
     latest_expiration_time: datetime = EPOCH
 
 
-TERMS, UNDETERMINED, NO_DAY, NOT_LISTED = Contract(), Outcome(), PreviousDay(), Times()
+class Window(NamedTuple):
+    """A market's 24-hour window: what of its volume traded before it (its 24-hour volume is the rest) and the first of
+    its trades inside it (its position in `market_trades`). One part, not two slots on every market: most markets'
+    trades never age out of it and share `NO_WINDOW`."""
+
+    aged: int = 0
+    start: int = 0
+
+
+TERMS, UNDETERMINED, NO_DAY, NOT_LISTED, NO_WINDOW = Contract(), Outcome(), PreviousDay(), Times(), Window()
 
 
 class _Kept(Generic[T]):
@@ -289,8 +298,7 @@ class Market:
     book_keeping: BookKeeping | None = None
     # The stats trades and book changes keep (market_feed.py): counts in hundredths, prices in price units.
     volume: int = 0
-    volume_aged: int = 0  # of its volume, what traded before the last 24 hours (its 24-hour volume is the rest)
-    window_from: int = 0  # the first of its trades (its position in `market_trades`) inside the last 24 hours
+    window: Window = NO_WINDOW  # of its volume, what traded before the last 24 hours, and where they start
     yes_held: int = 0  # YES contracts held over all accounts
     no_held: int = 0  # NO contracts held over all accounts
     previous_day: PreviousDay = NO_DAY  # (and the end of the day of its last change: `previous_day.day_ends`)

@@ -23,6 +23,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from struct import error
 from typing import Literal, overload
 
 from sortedcontainers import SortedList
@@ -41,10 +42,11 @@ from mockexchange.core.kalshi.stored_rows import (
     _SETTLED,
     _STATE_OF,
     _UPDATED,
+    _WIDE,
+    _WIDE_ROW,
     StoredPosition,
     StoredRows,
     _Place,
-    _read_cells,
     settlement_state,
 )
 from mockexchange.core.kalshi.units import count_units, dollar_units
@@ -74,6 +76,7 @@ class PositionStore(PositionReads, StoredRows):
         del self._versions[:]
         self._places.clear()
         self._odd.clear()
+        self._wide.clear()
         for market in (*self._listed.values(), *self._unlisted.values()):
             market.holders = None
         self._unlisted.clear()
@@ -159,7 +162,11 @@ class PositionStore(PositionReads, StoredRows):
         self._resting.append(resting)
         self.version += 1  # (the new row's stamp, as `_stamp` gives one)
         self._versions.append(self.version)
-        self._amounts.frombytes(_ROW.pack(*cells))
+        try:  # (a row's cells: 32 bits each, or kept whole beside the column: stored_rows.py)
+            packed = _ROW.pack(*cells)
+        except error:
+            packed = _WIDE_ROW
+        self._amounts.frombytes(self._widened(handle, cells) if packed is _WIDE_ROW or cells[0] == _WIDE else packed)
         if last_updated.tzinfo is UTC:
             self._updated.append(unix_us(last_updated))
         else:
@@ -209,11 +216,10 @@ class PositionStore(PositionReads, StoredRows):
         """`update` of the row of a handle `held` answered."""
         if self.history.keeping:
             self._remember(StoredPosition(self, handle), when)
-        at = _ROW.size * handle
         resting, exchange_index = self._resting[handle], self._places[handle].exchange_index
-        before = share(_read_cells(self._amounts, at), resting, exchange_index)
+        before = share(self._cells(handle), resting, exchange_index)
         shift(self._event_of(handle), before, share(cells, resting, exchange_index))
-        _ROW.pack_into(self._amounts, at, *cells)
+        self._put_cells(handle, cells)
         self._set_time(handle, when)
         self._stamp(handle)
         return self._snapshot(handle) if snapshot else None
