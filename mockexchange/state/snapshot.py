@@ -101,7 +101,9 @@ from mockexchange.version import __version__
 #     keeps what it is told from outside (`milestones` and their live data, `structured_targets`,
 #     `incentive_programs`, each city's weather index, `weather`).
 # 44: a Deribit wallet keeps its account's cancel on disconnect (`Wallet.cancel_on_disconnect`).
-LAYOUT = 44
+# 45: the Deribit exchange keeps market maker protection (`ExchangeState.mmp`: configurations, intervals, freezes); an
+#     order whether it is MMP's and the mass quote it belongs to (`DerivativeOrder.mmp`, `quote`).
+LAYOUT = 45
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

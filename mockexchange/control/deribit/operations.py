@@ -20,8 +20,10 @@ from mockexchange.core.deribit import (
     fill_commands,
     key_commands,
     market_commands,
+    mmp,
     order_commands,
     position_moves,
+    quotes,
 )
 
 
@@ -74,3 +76,7 @@ class DeribitOperations:
     deribit_edit_order = operation(order_commands.EditDeribitOrder, deribit_orders.placed_json)
     deribit_cancel_order = operation(order_commands.CancelDeribitOrder, deribit.order_json)
     deribit_cancel_orders = operation(order_commands.CancelDeribitOrders, deribit_orders.orders_json)
+    # Market maker protection and mass quotes (core/deribit/mmp.py, quotes.py)
+    set_deribit_mmp_config = operation(mmp.SetDeribitMmpConfig, deribit_orders.mmp_configs_json)
+    reset_deribit_mmp = operation(mmp.ResetDeribitMmp, lambda _: None)
+    deribit_mass_quote = operation(quotes.PlaceDeribitQuotes, deribit_orders.quoted_json)

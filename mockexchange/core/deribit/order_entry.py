@@ -29,6 +29,7 @@ from mockexchange.core.deribit.orders import (
     TRIGGERS,
     DerivativeOrder,
     DerivativeOrders,
+    QuoteTag,
 )
 from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.events import Change
@@ -39,12 +40,14 @@ T = TypeVar("T")
 
 
 @restarting
-def submit_order(exchange: DeribitExchange, order: DeribitOrder) -> tuple[DerivativeOrder, list[DeribitTrade]]:
+def submit_order(
+    exchange: DeribitExchange, order: DeribitOrder, quote: QuoteTag | None = None
+) -> tuple[DerivativeOrder, list[DeribitTrade]]:
     """An order for the user's (sub)account; the instrument is listed if new. A limit or market order crosses the
     book first (its fills at the resting prices), then what is left rests (a limit order good till cancelled or
     day) or is cancelled; a stop or take order rests untriggered. A client's order (`PlaceDeribitOrder.check_funds`)
-    must have the taker's available funds cover it; the control plane's seeded ones are not checked. Answers the order
-    as it is after, and its trades (its own side of each)."""
+    must have the taker's available funds cover it; the control plane's seeded ones are not checked. A mass quote's
+    side carries its `quote` (quotes.py). Answers the order as it is after, and its trades (its own side of each)."""
     _check_terms(order)
     order_type, amount, price, user_id = order.order_type, order.amount, order.price, order.user_id
     if order.post_only and (order_type in MARKET_TYPES or order_type == "market"):
@@ -111,6 +114,8 @@ def submit_order(exchange: DeribitExchange, order: DeribitOrder) -> tuple[Deriva
             created=now,
             updated=now,
             reject_post_only=order.reject_post_only,
+            mmp=order.mmp or quote is not None,
+            quote=quote,
         )
         if order_type in TAKING_TYPES:
             return Crossing(exchange, kept, placed, instrument).run(
@@ -213,6 +218,7 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
             post_only=order.post_only if edit.post_only is None else edit.post_only,
             reject_post_only=order.reject_post_only if edit.reject_post_only is None else edit.reject_post_only,
             reduce_only=order.reduce_only if edit.reduce_only is None else edit.reduce_only,
+            mmp=order.mmp if edit.mmp is None or order.quote is not None else edit.mmp,
         )  # fmt: skip
         resting = kept.books.get(order.instrument_name)
         if order.order_state != "open" or resting is None or order_id not in resting:
