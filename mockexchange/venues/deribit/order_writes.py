@@ -127,7 +127,7 @@ def _place(call: RpcCall, direction: str) -> Any:
         reject_post_only=call.params.read("reject_post_only", BOOLEAN, False),
         reduce_only=call.params.read("reduce_only", BOOLEAN, False),
         max_show=call.params.read("max_show", SHOWN, required=True) if "max_show" in call.params else None,
-        trigger=trigger, trigger_price=_price(call, "trigger_price"),
+        trigger=trigger, trigger_price=_price(call, "trigger_price"), mmp=call.params.read("mmp", BOOLEAN, False),
     )  # fmt: skip
     return _placed(call, commands.execute(call.ctx, placed, param="amount"))
 
@@ -146,8 +146,8 @@ def _edit(call: RpcCall, order: DerivativeOrder) -> Any:
         instrument = call.ctx.exchange.market.instrument(order.instrument_name)
     amount = _size(call, instrument)
     assert amount is not None
-    flags = {name: call.params.read(name, BOOLEAN, False) for name in ("post_only", "reject_post_only", "reduce_only")
-             if name in call.params}  # fmt: skip
+    flags = {name: call.params.read(name, BOOLEAN, False)
+             for name in ("post_only", "reject_post_only", "reduce_only", "mmp") if name in call.params}  # fmt: skip
     edit = commands.make(
         EditDeribitOrder, param="amount", order_id=order.order_id, amount=amount, price=_price(call),
         trigger_price=_price(call, "trigger_price"), **flags,
