@@ -7,6 +7,7 @@ is its area's: accounts, credentials, fills, cash and prices (deribit.py), subac
 
 from __future__ import annotations
 
+from mockexchange.control.answers import every_field
 from mockexchange.control.commands import operation
 from mockexchange.control.deribit import account as deribit_account
 from mockexchange.control.deribit import feeds
@@ -78,5 +79,5 @@ class DeribitOperations:
     deribit_cancel_orders = operation(order_commands.CancelDeribitOrders, deribit_orders.orders_json)
     # Market maker protection and mass quotes (core/deribit/mmp.py, quotes.py)
     set_deribit_mmp_config = operation(mmp.SetDeribitMmpConfig, deribit_orders.mmp_configs_json)
-    reset_deribit_mmp = operation(mmp.ResetDeribitMmp, lambda _: None)
+    reset_deribit_mmp = operation(mmp.ResetDeribitMmp, every_field)
     deribit_mass_quote = operation(quotes.PlaceDeribitQuotes, deribit_orders.quoted_json)

@@ -113,12 +113,14 @@ def _check_group(configs: dict[MmpKey, MmpConfig], key: MmpKey) -> None:
         raise ExchangeError(f"a wallet configures at most {MAX_GROUPS} MMP groups", param="mmp_group")
 
 
-def reset(exchange: DeribitExchange, given: ResetDeribitMmp) -> None:
+def reset(exchange: DeribitExchange, given: ResetDeribitMmp) -> ResetDeribitMmp:
+    """The key unfrozen and its counting started afresh; the reset answered."""
     with exchange.lock:
         wallet = exchange.accounts.wallet(given.user_id, given.subaccount_id)
         key: MmpKey = (wallet.id, given.index_name, given.mmp_group)
         exchange.state.mmp.frozen.pop(key, None)
         exchange.state.mmp.windows.pop(key, None)
+        return given
 
 
 def configs(exchange: DeribitExchange, wallet_id: int, index_name: str | None, group: str | None) -> list[MmpConfig]:
