@@ -46,8 +46,9 @@ def submit_order(
     """An order for the user's (sub)account; the instrument is listed if new. A limit or market order crosses the
     book first (its fills at the resting prices), then what is left rests (a limit order good till cancelled or
     day) or is cancelled; a stop or take order rests untriggered. A client's order (`PlaceDeribitOrder.check_funds`)
-    must have the taker's available funds cover it; the control plane's seeded ones are not checked. A mass quote's
-    side carries its `quote` (quotes.py). Answers the order as it is after, and its trades (its own side of each)."""
+    must have the taker's available funds cover it; the control plane's seeded ones are not checked, nor is a mass
+    quote's side, which carries its `quote` (quotes.py: its group's reserve is checked for the whole request). Answers
+    the order as it is after, and its trades (its own side of each)."""
     _check_terms(order)
     order_type, amount, price, user_id = order.order_type, order.amount, order.price, order.user_id
     if order.post_only and (order_type in MARKET_TYPES or order_type == "market"):
@@ -119,7 +120,7 @@ def submit_order(
         )
         if order_type in TAKING_TYPES:
             return Crossing(exchange, kept, placed, instrument).run(
-                check_funds=order.check_funds, reject_post_only=order.reject_post_only
+                check_funds=order.check_funds and quote is None, reject_post_only=order.reject_post_only
             )
         kept.put(placed)
         exchange.state.bus.publish(Change(CHANGE, user_id, placed))
@@ -232,7 +233,7 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
             return edited, []
         resting.cancel(order_id)
         return Crossing(exchange, kept, edited, instrument).run(
-            check_funds=True, reject_post_only=edited.reject_post_only
+            check_funds=order.quote is None, reject_post_only=edited.reject_post_only
         )
 
 

@@ -11,8 +11,11 @@ the one resting: Deribit's `order_overlap`). A group holds one quote per side pe
 resting one (order_entry.py's `edit_order`: smaller at the same price it keeps its place), its amount the new open
 size, its tag the new request's.
 
-Mass quotes count toward their group's market maker protection and are cancelled by its trigger; the venue cancels
-those a websocket connection placed when it closes (cancel on disconnect, which a mass quote requires).
+A quote's own funds are not checked (Deribit skips a quote's risk checks): the group reserves 3% of its
+`max_quote_quantity` as initial margin, which the wallet's available funds must cover when a request comes
+(`_check_reserve`). Mass quotes count toward their group's market maker protection and are cancelled by its
+trigger; the venue cancels those a websocket connection placed when it closes (cancel on disconnect, which a mass
+quote requires).
 """
 
 from __future__ import annotations
@@ -24,17 +27,20 @@ from typing import Any, ClassVar, NamedTuple
 
 from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.deribit import mmp, order_entry, triggers
-from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.bounds import ZERO, ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, INSTRUMENT, PRICE
 from mockexchange.core.deribit.matching import crossing
+from mockexchange.core.deribit.mmp_records import MmpConfig
 from mockexchange.core.deribit.order_commands import DeribitOrder, EditDeribitOrder, PlaceDeribitOrder
 from mockexchange.core.deribit.orders import DerivativeOrder, QuoteTag
 from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.stepping import Footprint, restarting
 from mockexchange.core.values import FLAG, Choice, Entries, Kind, Text
 
+RESERVE = Decimal("0.03")  # of a group's max_quote_quantity, held as initial margin (Deribit's OpenAPI 2.1.1)
+ONE = Decimal(1)
 MAX_SIDES = 200  # sides one mass quote places (the mock's bound: 100 instruments both ways)
 QUOTE_ID = Text(64)
 SIDES = {"bid": "buy", "ask": "sell"}
@@ -96,19 +102,38 @@ def mass_quote(exchange: DeribitExchange, given: PlaceDeribitQuotes) -> Quoted:
             raise ExchangeError(said, status=409, reason=mmp.REFUSED, param="mmp_group")
         listed = {side.instrument_name: _listed(exchange, side.instrument_name) for side in given.quotes}
         mmp.check_frozen(exchange, config.key)
+        _check_reserve(exchange, given.user_id, wallet.id, config, listed)
         if _deep(exchange, given, listed):
             names = {name for name, instrument in listed.items() if instrument is not None}
             long.enter_context(exchange.lock.long(Footprint(None, frozenset(names))))
         made = Quoted([], [], [])
+        named = {(side.instrument_name, side.side): side.price for side in given.quotes}  # (the last of each)
         for side in given.quotes:
             try:
-                order, trades = _quote_side(exchange, given, wallet.id, listed[side.instrument_name], side)
+                order, trades = _quote_side(exchange, given, wallet.id, listed[side.instrument_name], side, named)
             except ExchangeError as error:
                 made.errors.append(SideRefused(side.instrument_name, side.side, error))
             else:
                 made.orders.append(order)
                 made.trades.extend(trades)
         return made
+
+
+def _check_reserve(
+    exchange: DeribitExchange, user_id: str, wallet_id: int, config: MmpConfig, listed: dict[str, Instrument | None]
+) -> None:
+    """The group's margin reserve, once for the whole request: Deribit skips a quote's own risk checks, its group
+    reserving `RESERVE` of its `max_quote_quantity` as initial margin. The wallet's available funds in each
+    settlement currency quoted must cover it (in coins; in USDC at the index for a linear instrument)."""
+    mqq = config.max_quote_quantity if config.max_quote_quantity is not None else ZERO
+    for currency, instrument in {i.settlement_currency: i for i in listed.values() if i is not None}.items():
+        if instrument.price_index != config.index_name:
+            continue
+        need = RESERVE * mqq * (ONE if instrument.is_inverse else exchange.market.index_price(instrument.price_index))
+        available = exchange.valuation.account_summary(user_id, currency, wallet_id).available_funds
+        if available < need:
+            said = f"the group's reserve ({RESERVE:%} of max_quote_quantity) needs {need:f} {currency}"
+            raise ExchangeError(f"{said}; {available:f} is available", reason="not_enough_funds")
 
 
 def _listed(exchange: DeribitExchange, name: str) -> Instrument | None:
@@ -136,7 +161,7 @@ def _deep(exchange: DeribitExchange, given: PlaceDeribitQuotes, listed: dict[str
 
 def _quote_side(
     exchange: DeribitExchange, given: PlaceDeribitQuotes, wallet_id: int, instrument: Instrument | None,
-    side: QuoteSide,
+    side: QuoteSide, named: dict[tuple[str, str], Decimal],
 ) -> tuple[DerivativeOrder, list[DeribitTrade]]:  # fmt: skip
     if instrument is None:
         said = f"no listed instrument {side.instrument_name!r}"
@@ -150,7 +175,7 @@ def _quote_side(
         raise ExchangeError(said, reason="invalid_or_unsupported_instrument")
     direction = SIDES[side.side]
     resting = _group_quotes(exchange, wallet_id, instrument.instrument_name, group)
-    _check_overlap(given, instrument, side, resting)
+    _check_overlap(named, instrument, side, resting)
     kept = resting.get(direction)
     coins = mmp.coins_of(instrument, side.amount, side.price)
     mmp.check_placing(exchange, wallet_id, instrument, group, direction, coins, kept.order_id if kept else None)
@@ -192,15 +217,13 @@ def _group_quotes(exchange: DeribitExchange, wallet_id: int, name: str, group: s
 
 
 def _check_overlap(
-    given: PlaceDeribitQuotes, instrument: Instrument, side: QuoteSide, resting: dict[str, DerivativeOrder]
+    named: dict[tuple[str, str], Decimal], instrument: Instrument, side: QuoteSide, resting: dict[str, DerivativeOrder]
 ) -> None:
-    """The side must not cross the group's quote on the other side of the instrument: the request's if it names one,
-    else the one resting."""
+    """The side must not cross the group's quote on the other side of the instrument: the request's if it names one
+    (`named`: each side's price, by instrument), else the one resting."""
     other = "ask" if side.side == "bid" else "bid"
-    named = [q for q in given.quotes if q.instrument_name == side.instrument_name and q.side == other]
-    if named:
-        price: Decimal | None = named[-1].price
-    else:
+    price: Decimal | None = named.get((side.instrument_name, other))
+    if price is None:
         held = resting.get(SIDES[other])
         price = held.price if held is not None else None
     if price is None:
