@@ -144,3 +144,14 @@ def test_the_snapshot_keeps_configurations_freezes_and_quotes(control) -> None:
     assert {o.quote for o in fresh.exchange.state.orders.orders.values()} == {
         o.quote for o in control.exchange.state.orders.orders.values()
     }
+
+
+def test_a_mass_quote_needs_the_group_reserve_in_available_funds(control) -> None:
+    control.create_deribit_account("thin", balances={"BTC": "0.01"})
+    control.set_deribit_mmp_config("thin", "btc_usd", 10, 0, quantity_limit="1", max_quote_quantity="1",
+                                   mmp_group="g")  # fmt: skip
+    with pytest.raises(ControlError, match="reserve"):  # 3% of 1 BTC: 0.03 BTC, more than the 0.01 held
+        control.deribit_mass_quote("thin", "q", "g", [_side("bid", "59990")])
+    control.set_deribit_mmp_config("thin", "btc_usd", 10, 0, quantity_limit="1", max_quote_quantity="0.1",
+                                   mmp_group="g")  # fmt: skip
+    assert control.deribit_mass_quote("thin", "q", "g", [_side("bid", "59990")])["errors"] == []

@@ -36,7 +36,7 @@ from mockexchange.core.deribit.mmp_records import MmpConfig
 from mockexchange.core.deribit.order_commands import DeribitOrder, EditDeribitOrder, PlaceDeribitOrder
 from mockexchange.core.deribit.orders import DerivativeOrder, QuoteTag
 from mockexchange.core.deribit.records import DeribitTrade
-from mockexchange.core.stepping import Footprint, restarting
+from mockexchange.core.stepping import DEEP, Footprint, restarting
 from mockexchange.core.values import FLAG, Choice, Entries, Kind, Text
 
 RESERVE = Decimal("0.03")  # of a group's max_quote_quantity, held as initial margin (Deribit's OpenAPI 2.1.1)
@@ -110,7 +110,7 @@ def mass_quote(exchange: DeribitExchange, given: PlaceDeribitQuotes) -> Quoted:
         named = {(side.instrument_name, side.side): side.price for side in given.quotes}  # (the last of each)
         for side in given.quotes:
             try:
-                order, trades = _quote_side(exchange, given, wallet.id, listed[side.instrument_name], side, named)
+                order, trades = _quote_side(exchange, given, config, listed[side.instrument_name], side, named)
             except ExchangeError as error:
                 made.errors.append(SideRefused(side.instrument_name, side.side, error))
             else:
@@ -144,7 +144,12 @@ def _listed(exchange: DeribitExchange, name: str) -> Instrument | None:
 
 
 def _deep(exchange: DeribitExchange, given: PlaceDeribitQuotes, listed: dict[str, Instrument | None]) -> bool:
-    """Whether a side's cross may reach more than `DEEP` resting orders (matching.py's `crossing` would run long)."""
+    """Whether a side's cross may reach more than `DEEP` resting orders (matching.py's `crossing` would run long):
+    never while the books quoted hold no more than that together."""
+    kept = exchange.state.orders
+    books = [] if kept is None else [kept.books.get(name) for name in listed]
+    if sum(len(book) for book in books if book is not None) <= DEEP:
+        return False
     for side in given.quotes:
         instrument = listed[side.instrument_name]
         if instrument is None or side.post_only:
@@ -160,15 +165,13 @@ def _deep(exchange: DeribitExchange, given: PlaceDeribitQuotes, listed: dict[str
 
 
 def _quote_side(
-    exchange: DeribitExchange, given: PlaceDeribitQuotes, wallet_id: int, instrument: Instrument | None,
+    exchange: DeribitExchange, given: PlaceDeribitQuotes, config: MmpConfig, instrument: Instrument | None,
     side: QuoteSide, named: dict[tuple[str, str], Decimal],
 ) -> tuple[DerivativeOrder, list[DeribitTrade]]:  # fmt: skip
     if instrument is None:
         said = f"no listed instrument {side.instrument_name!r}"
         raise ExchangeError(said, reason="invalid_or_unsupported_instrument")
-    group = given.mmp_group
-    config = mmp.group_config(exchange, wallet_id, group)
-    assert config is not None
+    group, wallet_id = given.mmp_group, config.wallet_id
     if instrument.price_index != config.index_name:
         name, index = instrument.instrument_name, instrument.price_index
         said = f"MMP group {group!r} quotes {config.index_name}; {name} is of {index}"
@@ -197,7 +200,8 @@ def _amend(
     the new request's (restored if the edit is refused)."""
     orders = exchange.state.orders
     assert orders is not None
-    orders.put(replace(kept, quote=tag))  # (the edit publishes the order as it leaves it, tagged)
+    # (the edit publishes the order as it leaves it, tagged; a tag is nothing the open orders' sums count)
+    orders.orders[kept.order_id] = replace(kept, quote=tag)
     edit = EditDeribitOrder(
         kept.order_id, kept.filled_amount + side.amount, side.price, post_only=side.post_only,
         reject_post_only=side.reject_post_only,
@@ -205,7 +209,7 @@ def _amend(
     try:
         return order_entry.edit_order(exchange, edit)
     except ExchangeError:
-        orders.put(kept)
+        orders.orders[kept.order_id] = kept
         raise
 
 
