@@ -113,7 +113,8 @@ def measure(requests: int) -> dict[str, float]:
     if "result" in loop.run_until_complete(socket.call("private/set_mmp_config", config)):
 
         def quote(n: int) -> Any:
-            return socket.call("private/mass_quote", {"quote_id": str(n), "mmp_group": "bench", "quotes": _quotes(n % 2)})
+            params = {"quote_id": str(n), "mmp_group": "bench", "quotes": _quotes(n % 2)}
+            return socket.call("private/mass_quote", params)
 
         first = loop.run_until_complete(quote(1))
         assert first["result"]["errors_count"] == 0, first
