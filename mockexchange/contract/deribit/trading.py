@@ -128,10 +128,11 @@ def exercise_writes(
 
 
 def _mmp_config(ctx: dict[str, Any]) -> Params:
-    """The check's MMP group on the instrument's index: generous limits (coins), frozen until a reset."""
+    """The check's MMP group on the instrument's index: a coin a side at most (its quotes are the instrument's
+    smallest amount; the group reserves 3% of it as margin), frozen until a reset."""
     index = ctx["instrument_row"].get("price_index")
-    return {"index_name": index, "mmp_group": LABEL, "interval": 1, "frozen_time": 0, "quantity_limit": 1000,
-            "max_quote_quantity": 1000}  # fmt: skip
+    return {"index_name": index, "mmp_group": LABEL, "interval": 1, "frozen_time": 0, "quantity_limit": 1,
+            "max_quote_quantity": 1}  # fmt: skip
 
 
 def _mmp_cases(method: str, ctx: dict[str, Any]) -> Cases | None:
