@@ -148,8 +148,8 @@ def test_the_banner_says_both_venues_trade_and_names_every_channel_they_serve(de
     )
     assert f"  websocket: ws://127.0.0.1:{demo.port}/trade-api/ws/v2 (channels {served})" in lines[kalshi:deribit]
     served = (
-        "user.orders.*, user.trades.*, user.changes.*, user.portfolio.*, book.*, ticker.*, quote.*, "
-        "incremental_ticker.*, trades.*, chart.trades.*, instrument.state.*, deribit_price_index.*, "
+        "user.orders.*, user.trades.*, user.changes.*, user.portfolio.*, user.mmp_trigger.*, book.*, ticker.*, "
+        "quote.*, incremental_ticker.*, trades.*, chart.trades.*, instrument.state.*, deribit_price_index.*, "
         "markprice.options.*, perpetual.*, platform_state, announcements"
     )
     assert f"  websocket channels: {served}" in lines[deribit:]

@@ -19,7 +19,15 @@ from mockexchange.control.deribit.seeded import reset_deribit
 from mockexchange.control.registration import Kit, MockParts, Proxied, ScenarioSetup, Venue, VenueServed
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
-from mockexchange.core.deribit import account_commands, cash_commands, index_history, order_commands, position_moves
+from mockexchange.core.deribit import (
+    account_commands,
+    cash_commands,
+    index_history,
+    mmp,
+    order_commands,
+    position_moves,
+    quotes,
+)
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.handlers import add_deribit_handlers
@@ -47,7 +55,8 @@ COMMANDS = frozenset({
     cash_commands.DeribitTransfer, cash_commands.DeribitTransferToUser, cash_commands.CancelDeribitTransfer,
     cash_commands.DeribitWithdrawal, cash_commands.CancelDeribitWithdrawal, cash_commands.CreateDeribitDepositAddress,
     order_commands.PlaceDeribitOrder, order_commands.EditDeribitOrder, order_commands.CancelDeribitOrder,
-    order_commands.CancelDeribitOrders, position_moves.MoveDeribitPositions,
+    order_commands.CancelDeribitOrders, position_moves.MoveDeribitPositions, mmp.SetDeribitMmpConfig,
+    mmp.ResetDeribitMmp, quotes.PlaceDeribitQuotes,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
@@ -69,6 +78,9 @@ ADMIN = {
     "deribit/subaccounts/login": "set_deribit_subaccount_login",
     "deribit/interuser_transfers": "set_deribit_interuser_transfers",
     "deribit/cancel_on_disconnect": "set_deribit_cancel_on_disconnect",
+    "deribit/mmp_config": "set_deribit_mmp_config",
+    "deribit/mmp_reset": "reset_deribit_mmp",
+    "deribit/mass_quotes": "deribit_mass_quote",
     "deribit/deposit_addresses": "create_deribit_deposit_address",
     "deribit/settlement_prices": "set_settlement_price",
     "deribit/instruments": "list_instrument",

@@ -107,7 +107,9 @@ from mockexchange.version import __version__
 # 46: the position store's amount cells are 32 bits (`StoredRows._amounts`), a row one of whose amounts they do not
 #     hold kept whole beside them (`StoredRows._wide`); a Kalshi market keeps its 24-hour window's aged volume and
 #     start as one part (`Market.window`); the fill log keeps its times column as an attribute (`FillLog.times`).
-LAYOUT = 46
+# 47: the Deribit exchange keeps market maker protection (`ExchangeState.mmp`: configurations, intervals, freezes); an
+#     order whether it is MMP's and the mass quote it belongs to (`DerivativeOrder.mmp`, `quote`).
+LAYOUT = 47
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

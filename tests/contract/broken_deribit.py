@@ -172,6 +172,8 @@ TRADING_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "private/get_user_trades_by_order": (_each(lambda r: r.update(price="1")), 'result[0].price: "1" is not of'),
     "private/get_margins": (_each(lambda r: r.pop("buy")), '"buy" is a required property'),
     "private/get_order_margin_by_ids": (_result("none"), 'result: "none" is not of type "array"'),
+    "private/get_mmp_config": (_result({}), 'result: {} is not of type "array"'),
+    "private/cancel_quotes": (_result("1"), 'result: "1" is not of type "number"'),
 }  # fmt: skip
 
 

@@ -125,7 +125,7 @@ def test_refused_credentials_and_bad_arguments(mock: MockServer, tmp_path: Path)
     assert from_file.returncode == 0, from_file.stdout + from_file.stderr
     no_secret = check_deribit(mock, secret="")
     assert no_secret.returncode == 2 and "--client-secret-file" in no_secret.stderr
-    unknown = check_deribit(mock, "--method", "private/mass_quote")
+    unknown = check_deribit(mock, "--method", "private/get_block_rfq_quotes")
     assert unknown.returncode == 2 and "not in the slice" in unknown.stderr
 
 

@@ -38,10 +38,18 @@ def test_the_mock_passes_every_trading_method_with_the_writes() -> None:
         seed_trading(server)
         token = token_of(server)
         open_before = rpc(server, "private/get_open_orders", {}, token)["result"]
-        result = check_deribit(server, "--listen", "0", *only_trading_methods(), *WRITING)
+        market_maker = (
+            "private/enable_cancel_on_disconnect",
+            "private/set_mmp_config",
+            "private/mass_quote",
+            "private/reset_mmp",
+            "private/get_mmp_status",
+        )  # (a mass quote over the websocket)
+        asked = [arg for method in market_maker for arg in ("--method", method)]
+        result = check_deribit(server, "--listen", "0", *only_trading_methods(), *asked, *WRITING)
         assert result.returncode == 0, result.stdout + result.stderr
         found = verdicts(result.stdout)
-        for method in TRADING_METHODS:
+        for method in (*TRADING_METHODS, *market_maker):
             assert found[method].startswith("PASS"), (method, found[method])
         placed = server.requests(venue="deribit", operation="private/buy")
         assert placed and all(entry["problems"] == [] for entry in placed)

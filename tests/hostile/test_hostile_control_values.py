@@ -154,6 +154,11 @@ VALID: dict[str, dict[str, Any]] = {
     "move_deribit_positions": {"user_id": "d1", "source_uid": 76, "target_uid": 79,
                                "trades": [{"instrument_name": "BTC-PERPETUAL", "price": "50000", "amount": "10"}]},
     "create_deribit_deposit_address": {"user_id": "d1", "currency": "BTC", "subaccount_id": 79},
+    "set_deribit_mmp_config": {"user_id": "d1", "index_name": "btc_usd", "interval": 10, "frozen_time": 0,
+                               "quantity_limit": "1", "max_quote_quantity": "1", "mmp_group": "g"},
+    "reset_deribit_mmp": {"user_id": "d1", "index_name": "btc_usd", "mmp_group": "g"},
+    "deribit_mass_quote": {"user_id": "d1", "quote_id": "q", "mmp_group": "g", "quotes": [
+        {"instrument_name": "BTC-PERPETUAL", "side": "ask", "price": "60000", "amount": "10"}]},
     "set_settlement_price": {"instrument_name": "BTC-PERPETUAL", "price": "61000"},
     "list_instrument": {"instrument_name": "BTC-26JUN26-70000-C"},
     "set_index_price": {"index_name": "btc_usd", "price": "61000"},
@@ -339,8 +344,8 @@ def control() -> Control:
 
 
 def seed_users(control: Control) -> None:
-    """k1 with resting order o1, k9 and its block trade proposal b1 to k1, d1 (76, long the perpetual) with subaccount
-    79 and order do1, a
+    """k1 with resting order o1, k9 and its block trade proposal b1 to k1, d1 (76, long the perpetual, an MMP group g)
+    with subaccount 79 and order do1, a
     collection and k1's combo in it, and what seed_deribit adds."""
     control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
     control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
@@ -352,6 +357,7 @@ def seed_users(control: Control) -> None:
     control.set_index_price("btc_usd", "50000")  # (at any clock: a position to move)
     control.deribit_fill("d1", "BTC-PERPETUAL", "buy", "100", "50000")
     control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
+    control.set_deribit_mmp_config("d1", "btc_usd", 10, 0, quantity_limit="1", max_quote_quantity="1", mmp_group="g")
     seed_deribit(control)
     control.intra_exchange_transfer("k1", "event_contract", "margined", 10_000_000)  # $1,000 of perps cash
     control.list_perp_market("BTC-PERP", "100000")

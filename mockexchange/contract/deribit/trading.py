@@ -1,8 +1,11 @@
 """The trading methods of `contract check-deribit`: the reads (the order history, an order's trades, the margin an
-order would hold and holds, the orders by label, the trigger orders' log, cancel on disconnect's setting) run with the
-other reads; the writes (orders placed, edited, cancelled, a position closed, cancel on disconnect set on the check's
-connection and off again) place orders, so they run only with `--order-writes`, in an order where each call uses
-what the one before made.
+order would hold and holds, the orders by label, the trigger orders' log, cancel on disconnect's setting, market maker
+protection's configurations and status) run with the other reads; the writes (orders placed, edited, cancelled, a
+position closed, cancel on disconnect set on the check's connection and off again, an MMP group `kit-check`
+configured, a mass quote of it, its quotes cancelled, its protection reset and its configuration removed) place
+orders, so they run only with `--order-writes`, in an order where each call uses what the one before made. A mass
+quote needs cancel on disconnect on its connection: over the websocket it is placed between the enable and the
+disable; over HTTP, which has no connection, its refusal is what is checked.
 
 The orders the writes place rest far from the market, so that on a real server nothing trades: a buy at the ticker's
 lowest allowed price (`min_price`), a sell at its highest (`max_price`), each of the instrument's smallest amount,
@@ -34,7 +37,8 @@ WRITES = (
     "private/buy", "private/edit", "private/edit_by_label", "private/sell", "private/cancel", "private/cancel_by_label",
     "private/cancel_all_by_instrument", "private/cancel_all_by_currency", "private/cancel_all",
     "private/close_position", "private/cancel_all_by_kind_or_type", "private/cancel_all_by_currency_pair",
-    "private/enable_cancel_on_disconnect", "private/disable_cancel_on_disconnect",
+    "private/enable_cancel_on_disconnect", "private/set_mmp_config", "private/mass_quote", "private/cancel_quotes",
+    "private/reset_mmp", "private/disable_cancel_on_disconnect",
 )  # fmt: skip
 FLAG = "--order-writes"
 
@@ -104,6 +108,8 @@ def read_cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, Params | Non
             ("valid", {"currency": currency}), ("invalid", {"currency": currency, "count": 0}),
         ],
         "private/get_cancel_on_disconnect": [("valid", {}), ("invalid", {"scope": "forever"})],
+        "private/get_mmp_config": [("valid", {}), ("invalid", {"index_name": 42})],
+        "private/get_mmp_status": [("valid", {}), ("invalid", {"index_name": 42})],
     }  # fmt: skip
     return table.get(method)
 
@@ -113,14 +119,56 @@ def exercise_writes(
 ) -> None:
     """Each asked write, valid then invalid, in the order that feeds one call's result to the next; then whatever
     the check placed is cancelled by its label."""
+    placed = {**ctx, "transport": transport}
     made = run_writes(
         [m for m in WRITES if m in asked], bool(ctx.get("order_writes")),
         f"not run: it places orders (check it with {FLAG})",
-        lambda method, made: _write_cases(method, ctx, made), transport, call, verdicts, judge,
+        lambda method, made: _write_cases(method, placed, made), transport, call, verdicts, judge,
     )  # fmt: skip
     if any(isinstance(made.get(m), dict) for m in ("private/buy", "private/sell")):
         for label in (LABEL, KINDS_LABEL):
             call("private/cancel_by_label", {"label": label})  # nothing the check placed stays
+    if isinstance(made.get("private/set_mmp_config"), list):  # the group's configuration removed
+        call("private/set_mmp_config", {**_mmp_config(placed), "interval": 0})
+
+
+def _mmp_config(ctx: dict[str, Any]) -> Params:
+    """The check's MMP group on the instrument's index: a coin a side at most (its quotes are the instrument's
+    smallest amount; the group reserves 3% of it as margin), frozen until a reset."""
+    index = ctx["instrument_row"].get("price_index")
+    return {"index_name": index, "mmp_group": LABEL, "interval": 1, "frozen_time": 0, "quantity_limit": 1,
+            "max_quote_quantity": 1}  # fmt: skip
+
+
+def _mmp_cases(method: str, ctx: dict[str, Any]) -> Cases | None:
+    """(kind, params, why none) of the market maker writes; None for another method."""
+    instrument, amount, low, high = ctx["instrument"], ctx.get("smallest"), ctx.get("min_price"), ctx.get("max_price")
+    indexed = ctx["instrument_row"].get("price_index") is not None
+    unknown = "no instrument with an index, a smallest amount and a price band known"
+    config = _mmp_config(ctx) if indexed else None
+    quote = {"instrument_name": instrument, "quote_set_id": LABEL, "bid": {"price": low, "amount": amount},
+             "ask": {"price": high, "amount": amount}}  # fmt: skip
+    quoting = {"quote_id": LABEL, "mmp_group": LABEL, "quotes": [quote], "detailed": True}
+    known = indexed and None not in (instrument, amount, low, high)
+    # Over HTTP no connection can cancel on disconnect: the mass quote's refusal is what is checked.
+    quoted: Cases = (
+        [("valid", quoting if known else None, unknown), ("invalid", {**quoting, "quotes": "none"}, "")]
+        if ctx.get("transport") == "ws" else [("invalid", quoting, "")]
+    )  # fmt: skip
+    table: dict[str, Cases] = {
+        "private/set_mmp_config": [
+            ("valid", config, unknown), ("invalid", {**(config or {}), "index_name": "btc_usd", "interval": 4000}, ""),
+        ],
+        "private/mass_quote": quoted,
+        "private/cancel_quotes": [
+            ("valid", {"cancel_type": "quote_set_id", "quote_set_id": LABEL}, ""), ("invalid", {"cancel_type": 7}, ""),
+        ],
+        "private/reset_mmp": [
+            ("valid", {"index_name": config["index_name"], "mmp_group": LABEL} if config else None, unknown),
+            ("invalid", {"index_name": 42}, ""),
+        ],
+    }  # fmt: skip
+    return table.get(method)
 
 
 def _order_id(made: dict[str, Any], method: str) -> Any:
@@ -153,6 +201,9 @@ def _kinds(order: Params, low: Any, high: Any, mark: Any, unknown: str) -> Cases
 
 def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> Cases:
     """(kind, params, why none) of each call of a write, from what the earlier writes made."""
+    market_maker = _mmp_cases(method, ctx)
+    if market_maker is not None:
+        return market_maker
     currency, instrument, amount = ctx["currency"], ctx["instrument"], ctx.get("smallest")
     known = instrument is not None and amount is not None
     unknown = "no instrument with a smallest amount and a price band known (public/get_instruments, public/ticker)"

@@ -7,6 +7,7 @@ is its area's: accounts, credentials, fills, cash and prices (deribit.py), subac
 
 from __future__ import annotations
 
+from mockexchange.control.answers import every_field
 from mockexchange.control.commands import operation
 from mockexchange.control.deribit import account as deribit_account
 from mockexchange.control.deribit import feeds
@@ -20,8 +21,10 @@ from mockexchange.core.deribit import (
     fill_commands,
     key_commands,
     market_commands,
+    mmp,
     order_commands,
     position_moves,
+    quotes,
 )
 
 
@@ -74,3 +77,7 @@ class DeribitOperations:
     deribit_edit_order = operation(order_commands.EditDeribitOrder, deribit_orders.placed_json)
     deribit_cancel_order = operation(order_commands.CancelDeribitOrder, deribit.order_json)
     deribit_cancel_orders = operation(order_commands.CancelDeribitOrders, deribit_orders.orders_json)
+    # Market maker protection and mass quotes (core/deribit/mmp.py, quotes.py)
+    set_deribit_mmp_config = operation(mmp.SetDeribitMmpConfig, deribit_orders.mmp_configs_json)
+    reset_deribit_mmp = operation(mmp.ResetDeribitMmp, every_field)
+    deribit_mass_quote = operation(quotes.PlaceDeribitQuotes, deribit_orders.quoted_json)

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.control.answers import fields
 from mockexchange.control.deribit.seeded import order_json, trade_json
 from mockexchange.core.deribit.handlers import Placed
+from mockexchange.core.deribit.mmp_records import MmpConfig
 from mockexchange.core.deribit.orders import DerivativeOrder
+from mockexchange.core.deribit.quotes import Quoted
 
 
 def placed_json(made: Placed) -> dict[str, Any]:
@@ -33,3 +36,19 @@ def seeded_json(made: Placed) -> dict[str, Any]:
 
 def orders_json(cancelled: list[DerivativeOrder]) -> list[dict[str, Any]]:
     return [order_json(order) for order in cancelled]
+
+
+def mmp_configs_json(made: list[MmpConfig]) -> list[dict[str, Any]]:
+    """The market maker protection configurations a set left (none once removed)."""
+    return [fields(config, "id wallet_id index_name mmp_group interval frozen_time quantity_limit delta_limit"
+                           " vega_limit max_quote_quantity") for config in made]  # fmt: skip
+
+
+def quoted_json(made: Quoted) -> dict[str, Any]:
+    """A mass quote: each side's order as it left it, their trades, and each side refused with why."""
+    return {
+        "orders": [order_json(order) for order in made.orders],
+        "trades": [trade_json(trade) for trade in made.trades],
+        "errors": [{"instrument_name": refused.instrument_name, "side": refused.side, "error": str(refused.error)}
+                   for refused in made.errors],
+    }  # fmt: skip

@@ -35,6 +35,7 @@ from mockexchange.core.deribit.exchange_state import DEFAULT_VOLATILITY, Exchang
 from mockexchange.core.deribit.expiry import Expiry
 from mockexchange.core.deribit.funding import Funding
 from mockexchange.core.deribit.market import DeribitMarket
+from mockexchange.core.deribit.mmp_records import MmpFills
 from mockexchange.core.deribit.platform import Platform
 from mockexchange.core.deribit.trading import DeribitTrading
 from mockexchange.core.deribit.valuation import Valuation
@@ -73,6 +74,8 @@ class DeribitExchange:
         self.historical_volatility = HistoricalVolatility(state)
         self.apr = Apr(state)
         self.platform = Platform(state)
+        # The fills market maker protection counts once a command has made them (mmp.py's `settle`)
+        self.mmp_fills = MmpFills(state.bus, lambda: self.state.mmp)
 
     @contextmanager
     def reading(self) -> Iterator[DeribitExchange]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from mockexchange.core.clock import Clock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.candles import DeribitCandle
+from mockexchange.core.deribit.mmp_records import MmpState
 from mockexchange.core.deribit.orders import DerivativeOrders
 from mockexchange.core.deribit.price_path import PricePath
 from mockexchange.core.deribit.records import (
@@ -89,6 +90,7 @@ class ExchangeState:
     next_wallet_id: int = FIRST_ACCOUNT_ID
     next_trade_id: int = 1
     orders: DerivativeOrders | None = None  # resting orders (orders.py), made with the first
+    mmp: MmpState = field(default_factory=MmpState)  # market maker protection's configurations and freezes (mmp.py)
 
     def publish(self, kind: str, user_id: str | None, payload: object) -> None:
         self.bus.publish(Change(f"derivatives.{kind}", user_id, payload))
@@ -122,3 +124,4 @@ class ExchangeState:
         self.next_expiry = None
         self.announced_until = None
         self.orders = None
+        self.mmp.clear()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from mockexchange.core.commands import Handlers
-from mockexchange.core.deribit import order_entry, position_moves, triggers
+from mockexchange.core.deribit import mmp, order_entry, position_moves, quotes, triggers
 from mockexchange.core.deribit.account_commands import (
     CreateDeribitAccount,
     CreateDeribitSubaccount,
@@ -80,29 +80,39 @@ Pathed = tuple[str, Decimal | None, list[Price]]
 Status = tuple[str, list[str]]  # the platform's status (`locked`: "true", "partial", "false") and its locked indices
 
 
+def fire(exchange: DeribitExchange) -> None:
+    """What a command's fills make due: the trigger orders their prices reach, then market maker protection's count
+    of them (mmp.py), and of the fills those made."""
+    triggers.fire(exchange)
+    mmp.settle(exchange)
+
+
 def fired(exchange: DeribitExchange, made: Placed) -> Placed:
     """The order and its trades as placed or edited, once what is due has fired: the order as it is then (as it
     was, if its account no longer keeps it)."""
     order, trades = made
-    triggers.fire(exchange)
+    fire(exchange)
     return (order_entry.find_order(exchange, order.order_id) or order), trades
 
 
 def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
     def place(order: DeribitOrder) -> Placed:
+        if order.mmp:
+            quotes.check_mmp_order(exchange, order)
         return fired(exchange, order_entry.submit_order(exchange, order))
 
     def edit(edit: EditDeribitOrder) -> Placed:
+        quotes.check_mmp_edit(exchange, edit)
         return fired(exchange, order_entry.edit_order(exchange, edit))
 
     def cancel(cancel: CancelDeribitOrder) -> DerivativeOrder:
         cancelled = order_entry.cancel_order(exchange, cancel.order_id)
-        triggers.fire(exchange)  # (a linked order's links settle: its waiting secondaries, its OCO partner cancelled)
+        fire(exchange)  # (a linked order's links settle: its waiting secondaries, its OCO partner cancelled)
         return cancelled
 
     def cancel_many(cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
         cancelled = order_entry.cancel_orders(exchange, cancel)
-        triggers.fire(exchange)
+        fire(exchange)
         return cancelled
 
     def seed_fill(seeded: SeedDeribitFill) -> DeribitTrade:
@@ -118,12 +128,12 @@ def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
                 DeribitFill(seeded.user_id, seeded.instrument_name, seeded.direction, seeded.amount, seeded.price,
                             subaccount_id=seeded.subaccount_id, fee=seeded.fee, order_id=seeded.order_id)
             )  # fmt: skip
-        triggers.fire(exchange)  # its price is the instrument's last
+        fire(exchange)  # its price is the instrument's last
         return trade
 
     def move(moving: position_moves.MoveDeribitPositions) -> list[tuple[DeribitTrade, DeribitTrade]]:
         made = position_moves.move_positions(exchange, moving)
-        triggers.fire(exchange)  # (their prices are the instruments' last)
+        fire(exchange)  # (their prices are the instruments' last)
         return made
 
     handlers.add(SeedDeribitFill, seed_fill)
@@ -133,6 +143,9 @@ def add_deribit_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
     handlers.add(EditDeribitOrder, edit)
     handlers.add(CancelDeribitOrder, cancel)
     handlers.add(CancelDeribitOrders, cancel_many)
+    handlers.add(mmp.SetDeribitMmpConfig, lambda given: mmp.set_config(exchange, given))
+    handlers.add(mmp.ResetDeribitMmp, lambda given: mmp.reset(exchange, given))
+    handlers.add(quotes.PlaceDeribitQuotes, lambda given: quotes.fired(exchange, quotes.mass_quote(exchange, given)))
     _add_market_handlers(handlers, exchange)
     _add_account_handlers(handlers, exchange)
     _add_cash_handlers(handlers, exchange)
@@ -147,19 +160,19 @@ def _add_market_handlers(handlers: Handlers, exchange: DeribitExchange) -> None:
 
     def set_index_price(moved: SetIndexPrice) -> SetIndexPrice:
         market.set_index_price(moved.index_name, moved.price)
-        triggers.fire(exchange)
+        fire(exchange)
         return moved
 
     def set_index_path(moved: SetIndexPath) -> Pathed:
         points = resolved(moved.path, exchange.state.clock.now())
         now = market.set_index_path(moved.index_name, points)
-        triggers.fire(exchange)
+        fire(exchange)
         return moved.index_name, None if now is None else now.value, points
 
     def set_mark_price(pinned: SetMarkPrice) -> Marked:
         market.set_mark_price(pinned.instrument_name, pinned.price)
         mark = market.mark_price(pinned.instrument_name)
-        triggers.fire(exchange)
+        fire(exchange)
         return pinned, mark
 
     def set_settlement_price(settled: SetSettlementPrice) -> SetSettlementPrice:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit import triggers
+from mockexchange.core.deribit import mmp, triggers
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.price_path import PricePath, grid
@@ -56,6 +56,7 @@ def clock_moved(exchange: DeribitExchange) -> None:
         exchange.platform.tell_due()
     if moved:
         triggers.fire(exchange)
+        mmp.settle(exchange)  # (what the orders fired filled)
 
 
 def candles(

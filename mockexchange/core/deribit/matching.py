@@ -140,6 +140,17 @@ class Crossing:
         with long:
             return self._run(check_funds, reject_post_only)
 
+    def rest_clear(self) -> DerivativeOrder | None:
+        """The order rested at once where it crosses nothing and reduces nothing (a mass quote moved: it takes no
+        funds check); None: it must cross (`run`)."""
+        order = self.order
+        if order.price is None or order.reduce_only or order.time_in_force not in RESTING:
+            return None
+        side, limit = side_of(order), price_ticks(self.instrument, order.price)
+        if self.ticks.crosses(side, limit):
+            return None
+        return self._rest(order, side, limit, amount_units(self.instrument, order.remaining))
+
     def _run(self, check_funds: bool, reject_post_only: bool) -> tuple[DerivativeOrder, list[DeribitTrade]]:
         order, instrument = self.order, self.instrument
         side = side_of(order)

@@ -123,6 +123,7 @@ class SeedDeribitOrder(_OrderTerms):
     name: ClassVar[str] = "deribit_order"
     check_funds: ClassVar[bool] = False
     reject_post_only: ClassVar[bool] = False
+    mmp: ClassVar[bool] = False
     order_type: str = value(Choice(ORDER_TYPES), "limit")
     time_in_force: str = value(Choice(TIMES_IN_FORCE), GOOD_TIL_CANCELLED)
     label: str = value(LABEL, "")
@@ -164,6 +165,7 @@ class PlaceDeribitOrder(_OrderTerms):
     linked_order_type: str | None = value(Choice(LINKED_TYPES), None)
     trigger_fill_condition: str = value(Choice(FILL_CONDITIONS), "first_hit")
     otoco_config: tuple[LinkedLeg, ...] = value(LEGS, ())
+    mmp: bool = value(FLAG, False)  # market maker protection's (mmp.py): a limit order only
 
 
 DeribitOrder = SeedDeribitOrder | PlaceDeribitOrder  # what order_entry.submit_order takes
@@ -182,6 +184,7 @@ class EditDeribitOrder(Command):
     reject_post_only: bool | None = value(FLAG, None)
     reduce_only: bool | None = value(FLAG, None)
     trigger_price: Decimal | None = value(PRICE, None)
+    mmp: bool | None = value(FLAG, None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from mockexchange.core.deribit.orders import (
     TRIGGERS,
     DerivativeOrder,
     DerivativeOrders,
+    QuoteTag,
 )
 from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.events import Change
@@ -41,13 +42,16 @@ PRICELESS = ("market", "market_limit")  # taking orders with no price
 
 
 @restarting
-def submit_order(exchange: DeribitExchange, order: DeribitOrder) -> tuple[DerivativeOrder, list[DeribitTrade]]:
+def submit_order(
+    exchange: DeribitExchange, order: DeribitOrder, quote: QuoteTag | None = None
+) -> tuple[DerivativeOrder, list[DeribitTrade]]:
     """An order for the user's (sub)account; the instrument is listed if new. A limit or market order crosses the
     book first (its fills at the resting prices), then what is left rests (a limit order good till cancelled or
     day) or is cancelled; a stop or take order rests untriggered. A client's order (`PlaceDeribitOrder.check_funds`)
-    must have the taker's available funds cover it; the control plane's seeded ones are not checked. A linked order's
-    secondaries (linked.py) are made with it: an OCO's other order placed after it, an OTO's waiting for it. Answers
-    the order as it is after, and its trades (its own side of each)."""
+    must have the taker's available funds cover it; the control plane's seeded ones are not checked, nor is a mass
+    quote's side, which carries its `quote` (quotes.py: its group's reserve is checked for the whole request). A
+    linked order's secondaries (linked.py) are made with it: an OCO's other order placed after it, an OTO's waiting
+    for it. Answers the order as it is after, and its trades (its own side of each)."""
     secondaries = linked.legs(order)
     for checked in (order, *secondaries):
         _check_terms(checked)
@@ -65,10 +69,12 @@ def submit_order(exchange: DeribitExchange, order: DeribitOrder) -> tuple[Deriva
         kept = _kept(exchange)
         _room(exchange, kept, order, wallet.id, instrument.instrument_name, len(secondaries))
         placed = replace(made[0], order_id=_placed_id(kept, order.order_id))
+        if quote is not None:
+            placed = replace(placed, mmp=True, quote=quote)
         others = [replace(other, order_id=_next_id(kept)) for other in made[1:]]
         if secondaries:
             placed, others = linked.link(order, placed, others)
-        answer = _enter(exchange, kept, placed, instrument, order.check_funds)
+        answer = _enter(exchange, kept, placed, instrument, order.check_funds and quote is None)
         for other in others:  # an OTO's secondaries wait for their primary; an OCO's other order is placed as it is
             if other.is_secondary_oto:
                 _keep(exchange, kept, other)
@@ -141,7 +147,7 @@ def _made(exchange: DeribitExchange, order: DeribitOrder, wallet_id: int, instru
         reduce_only=order.reduce_only, api=order.api,
         max_show=amount if order.max_show is None else bounded(order.max_show, "max_show", ZERO, amount),
         trigger=order.trigger, trigger_price=order.trigger_price, created=now, updated=now,
-        reject_post_only=order.reject_post_only, trigger_offset=order.trigger_offset,
+        reject_post_only=order.reject_post_only, trigger_offset=order.trigger_offset, mmp=order.mmp,
     )  # fmt: skip
     return trail_from(exchange, made) if made.trigger_offset is not None else made
 
@@ -289,6 +295,7 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
             post_only=order.post_only if edit.post_only is None else edit.post_only,
             reject_post_only=order.reject_post_only if edit.reject_post_only is None else edit.reject_post_only,
             reduce_only=order.reduce_only if edit.reduce_only is None else edit.reduce_only,
+            mmp=order.mmp if edit.mmp is None or order.quote is not None else edit.mmp,
         )  # fmt: skip
         resting = kept.books.get(order.instrument_name)
         if order.order_state != "open" or resting is None or order_id not in resting:
@@ -301,9 +308,12 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
             exchange.state.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         resting.cancel(order_id)
-        return Crossing(exchange, kept, edited, instrument).run(
-            check_funds=True, reject_post_only=edited.reject_post_only
-        )
+        entering = Crossing(exchange, kept, edited, instrument)
+        if order.quote is not None:  # a quote moved where it crosses nothing rests at once (no funds check: quotes.py)
+            rested = entering.rest_clear()
+            if rested is not None:
+                return rested, []
+        return entering.run(check_funds=order.quote is None, reject_post_only=edited.reject_post_only)
 
 
 @restarting

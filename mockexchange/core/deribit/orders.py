@@ -54,8 +54,9 @@ TRIGGERS = ("index_price", "mark_price", "last_price")
 # (kind, direction) that fires at or above its trigger price (a trailing stop fires as a stop)
 RISING = {("stop", "buy"), ("take", "sell"), ("trailing", "buy")}
 OPEN_STATES = ("open", "untriggered")
-# Why a client's cancel ended an order: its request, or its websocket closing with cancel on disconnect.
-CANCEL_REASONS = ("user_request", "cancel_on_disconnect")
+# Why a client's cancel ended an order: its request, its websocket closing with cancel on disconnect, or a market maker
+# protection trigger of its index or group (mmp.py).
+CANCEL_REASONS = ("user_request", "cancel_on_disconnect", "mmp_trigger")
 MAX_LABEL = 64  # characters of a label (Deribit's limit)
 MAX_ORDER_ID = 64  # characters of an order id given by the caller
 # A wallet's open orders on one instrument: an order that may rest is refused past it, with the error clients report
@@ -101,6 +102,15 @@ class Positions(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class QuoteTag:
+    """What makes an order a mass quote's (quotes.py): the request's `quote_id`, its `quote_set_id`, its MMP group."""
+
+    quote_id: str
+    quote_set_id: str
+    mmp_group: str
+
+
+@dataclass(frozen=True, slots=True)
 class DerivativeOrder:
     order_id: str
     user_id: str
@@ -143,6 +153,8 @@ class DerivativeOrder:
     is_secondary_oto: bool = False
     is_primary_otoco: bool = False
     oco_ref: str | None = None
+    mmp: bool = False  # counts toward, and is cancelled by, market maker protection (mmp.py): `mmp: true`, a quote
+    quote: QuoteTag | None = None  # a mass quote's (quotes.py)
 
     @property
     def remaining(self) -> Decimal:

@@ -63,6 +63,21 @@ class DisconnectSession:
             self._prune_at = max(_FIRST_PRUNE, 2 * sum(len(ids) for ids in self.placed.values()))
 
 
+def enabled_session(call: RpcCall) -> DisconnectSession | None:
+    """The connection's session if cancel on disconnect is on for it (its own setting, else its account's); None over
+    HTTP or while it is off (private/mass_quote requires it)."""
+    session = call.ctx.sessions.get(call.connection_id) if call.connection_id is not None else None
+    if session is None or call.caller is None:
+        return None
+    on = session.own if session.own is not None else _account_setting(call.ctx, _owner(call))
+    return session if on else None
+
+
+def note_placed(session: DisconnectSession, call: RpcCall, order_ids: list[str]) -> None:
+    """Orders placed through the connection other than by `PLACING` (a mass quote's), cancelled when it closes."""
+    session.placed.setdefault(_owner(call), set()).update(order_ids)
+
+
 def _open(ctx: DeribitContext, order_id: str) -> bool:
     order = find_order(ctx.exchange, order_id)
     return order is not None and order.is_open

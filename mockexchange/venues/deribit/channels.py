@@ -1,7 +1,8 @@
 """Deribit's private subscription channels the mock serves, read from their names, and which trades they carry:
 `user.changes.{kind}.{currency}.{interval}`, `user.changes.{instrument_name}.{interval}`,
 `user.trades.{kind}.{currency}.{interval}`, `user.trades.{instrument_name}.{interval}`, `user.portfolio.{currency}`,
-`user.orders.{kind}.{currency}.{interval}`, `user.orders.{instrument_name}.{interval}` (orders: `orders.py`).
+`user.orders.{kind}.{currency}.{interval}`, `user.orders.{instrument_name}.{interval}` (orders: `orders.py`),
+`user.mmp_trigger.{index_name}` (mmp_notifications.py).
 `kind` and `currency` may be `any`; currency codes in any case (ccxt sends `BTC`, captured notifications say `btc`);
 the channel is echoed as the client wrote it."""
 
@@ -17,7 +18,7 @@ from mockexchange.venues.deribit.params import CURRENCIES
 INTERVALS = ("raw", "100ms", "agg2")
 # The channels served, by family, as a refusal of another and the serve banner name them: the account's own, and the
 # public market data (public_channels.py and the families' modules).
-PRIVATE = ("user.orders.*", "user.trades.*", "user.changes.*", "user.portfolio.*")
+PRIVATE = ("user.orders.*", "user.trades.*", "user.changes.*", "user.portfolio.*", "user.mmp_trigger.*")
 PUBLIC = (
     "book.*", "ticker.*", "quote.*", "incremental_ticker.*", "trades.*", "chart.trades.*", "instrument.state.*",
     "deribit_price_index.*", "markprice.options.*", "perpetual.*", "platform_state", "announcements",
@@ -34,12 +35,15 @@ FAULT_CHANNELS = Channels(
 @dataclass(frozen=True, slots=True)
 class Channel:
     name: str  # as subscribed
-    family: str  # "changes", "trades", "portfolio", "orders"
+    family: str  # "changes", "trades", "portfolio", "orders", "mmp_trigger"
     kind: str | None = None  # None: any
     currency: str | None = None  # None: any
     instrument_name: str | None = None
+    index_name: str | None = None  # mmp_trigger's
 
     def carries(self, instrument: Instrument) -> bool:
+        if self.index_name is not None:  # user.mmp_trigger: a trigger's, no instrument's
+            return False
         if self.instrument_name is not None:
             return instrument.instrument_name == self.instrument_name
         return self.kind in (None, instrument.kind) and self.currency in (None, instrument.settlement_currency)
@@ -69,6 +73,11 @@ def parse_channel(name: str) -> Channel | str:
         if currency is None:
             return "user.portfolio.{currency} takes one currency"
         return Channel(name, family, currency=currency)
+    if family == "mmp_trigger":
+        index = parts[2].lower() if len(parts) == 3 else ""
+        if not index.replace("_", "").isalnum() or not index.isascii():
+            return "user.mmp_trigger.{index_name} takes one index (btc_usd)"
+        return Channel(name, family, index_name=index)
     if family not in ("changes", "trades", "orders"):
         return f"user.{family} is not served"
     if parts[-1] not in INTERVALS:

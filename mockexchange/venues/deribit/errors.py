@@ -27,6 +27,11 @@ INVALID_AMOUNT = (10021, "invalid_amount")
 NOT_IMPLEMENTED = (10033, "not_implemented")
 PRICE_WRONG_TICK = (10043, "price_wrong_tick")
 NOT_OPEN_ORDER = (11044, "not_open_order")
+# A mass quote's side crossing its group's own quote on the other side (self-trading is not allowed).
+ORDER_OVERLAP = (10003, "order_overlap")
+# Deribit publishes no code for market maker protection's refusals (an MMP order or quote while frozen, a mass quote
+# of a group with no configuration, a mass quote without cancel on disconnect): the mock sends its general rejection.
+OTHER_REJECT = (11030, "other_reject")
 # Not in Deribit's published table; clients meet it (and name its code) when an account holds too many open orders
 # on one instrument.
 MAX_OPEN_ORDERS_PER_INSTRUMENT = (11020, "max_open_orders_per_instrument")
@@ -59,7 +64,8 @@ REASONS = {
     for error in (NOT_ENOUGH_FUNDS, TRANSFER_NOT_FOUND, MAX_ADDR_COUNT_EXCEEDED, TOO_MANY_SUBACCOUNTS,
                   WRONG_SUBACCOUNT_NAME, TRANSFER_NOT_ALLOWED, USER_NOT_FOUND, ORDER_NOT_FOUND, ALREADY_CLOSED,
                   INVALID_AMOUNT, PRICE_WRONG_TICK, POST_ONLY_REJECT, MAX_OPEN_ORDERS_PER_INSTRUMENT,
-                  PME_MAX_TOTAL_OPEN_ORDERS, LOCKED_BY_ADMIN)
+                  PME_MAX_TOTAL_OPEN_ORDERS, LOCKED_BY_ADMIN, ORDER_OVERLAP, OTHER_REJECT,
+                  INVALID_OR_UNSUPPORTED_INSTRUMENT)
 }  # fmt: skip
 
 

@@ -138,6 +138,7 @@ def _place(call: RpcCall, direction: str) -> Any:
         trigger=trigger, trigger_price=_price(call, "trigger_price"), trigger_offset=_price(call, "trigger_offset"),
         linked_order_type=linked, otoco_config=_legs(call),
         trigger_fill_condition=call.params.read("trigger_fill_condition", FILL_CONDITION, "first_hit"),
+        mmp=call.params.read("mmp", BOOLEAN, False),
     )  # fmt: skip
     return _placed(call, commands.execute(call.ctx, placed, param="amount"))
 
@@ -184,8 +185,8 @@ def _edit(call: RpcCall, order: DerivativeOrder) -> Any:
         instrument = call.ctx.exchange.market.instrument(order.instrument_name)
     amount = _size(call, instrument)
     assert amount is not None
-    flags = {name: call.params.read(name, BOOLEAN, False) for name in ("post_only", "reject_post_only", "reduce_only")
-             if name in call.params}  # fmt: skip
+    flags = {name: call.params.read(name, BOOLEAN, False)
+             for name in ("post_only", "reject_post_only", "reduce_only", "mmp") if name in call.params}  # fmt: skip
     edit = commands.make(
         EditDeribitOrder, param="amount", order_id=order.order_id, amount=amount, price=_price(call),
         trigger_price=_price(call, "trigger_price"), **flags,

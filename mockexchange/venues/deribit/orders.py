@@ -65,6 +65,7 @@ CANCEL_REASONS = {
     "session_end": "settlement",
     "user_request": "user_request",
     "cancel_on_disconnect": "cancel_on_disconnect",
+    "mmp_trigger": "mmp_trigger",
     "edit_post_only_reject": "edit_post_only_reject",
     "oco_other_closed": "oco_other_closed",
     "oto_primary_closed": "oto_primary_closed",
@@ -103,7 +104,7 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
         "is_liquidation": False,
         "is_rebalance": False,
         "risk_reducing": False,
-        "mmp": False,
+        "mmp": order.mmp,
         "creation_timestamp": unix_ms(order.created),
         "last_update_timestamp": unix_ms(order.updated),
     }
@@ -113,8 +114,13 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
         row["trigger"] = order.trigger
         row["trigger_price"] = json_number(order.trigger_price) if order.trigger_price is not None else None
         row["triggered"] = order.triggered
+    if order.quote is not None:  # a mass quote's (core/deribit/quotes.py)
+        row.update(quote=True, quote_id=order.quote.quote_id, quote_set_id=order.quote.quote_set_id,
+                   mmp_group=order.quote.mmp_group)  # fmt: skip
     if order.order_state == "cancelled" and order.cancel_reason is not None:
         row["cancel_reason"] = CANCEL_REASONS.get(order.cancel_reason, "user_request")
+        if order.cancel_reason == "mmp_trigger":
+            row["mmp_cancelled"] = True
     if order.order_type == "market_limit":  # (a secondary waiting: it takes its price when placed)
         row["order_type"] = "limit"
     if order.original_order_type is not None or order.order_type == "market_limit":

@@ -11,6 +11,7 @@ from mockexchange.venues.deribit import (
     instrument_reads,
     margins,
     market_data,
+    market_makers,
     methods,
     order_history,
     order_reads,
@@ -32,5 +33,5 @@ METHODS: dict[str, Method] = {
     **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
     **margins.METHODS, **trade_history.METHODS, **summaries.METHODS, **instrument_reads.METHODS,
     **settlements.METHODS, **index_data.METHODS, **funding_data.METHODS, **platform_data.METHODS,
-    **cancel_on_disconnect.METHODS, **order_reads.METHODS, **risk.METHODS,
+    **cancel_on_disconnect.METHODS, **order_reads.METHODS, **risk.METHODS, **market_makers.METHODS,
 }  # fmt: skip

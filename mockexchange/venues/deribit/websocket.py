@@ -63,6 +63,7 @@ from mockexchange.venues.deribit.errors import (
 )
 from mockexchange.venues.deribit.market_subscriptions import MarketSubscriptions, is_market, parse_market_channel
 from mockexchange.venues.deribit.methods import WS_ONLY, RpcCall, answer
+from mockexchange.venues.deribit.mmp_notifications import MmpTriggerNotifications
 from mockexchange.venues.deribit.notifications import TradeNotifications
 from mockexchange.venues.deribit.orders import OrderNotifications
 from mockexchange.venues.deribit.params import Params
@@ -85,7 +86,10 @@ TRADES = "derivatives.trade"  # the exchange's change kinds the notifications co
 ORDERS = "derivatives.order"  # (core/derivative_orders.py's CHANGE)
 DELIVERIES = "derivatives.delivery"  # a future or option delivered at expiry (user.changes, user.portfolio)
 CASH = "derivatives.cash"  # a deposit, withdrawal or transfer (user.portfolio)
-Notifications = TradeNotifications | OrderNotifications | DeliveryNotifications | CashNotifications
+MMP_TRIGGER = "derivatives.mmp_trigger"  # market maker protection triggered (user.mmp_trigger)
+Notifications = (
+    TradeNotifications | OrderNotifications | DeliveryNotifications | CashNotifications | MmpTriggerNotifications
+)
 Queued = Notifications | MarketItem | Initial  # what waits in a connection's outbox
 
 
@@ -462,6 +466,8 @@ def deliver(batch: list[HandedChange[DeribitConnection]]) -> None:
         elif change.kind == CASH:
             assert change.user_id is not None
             item = CashNotifications(change.user_id, change.payload)
+        elif change.kind == MMP_TRIGGER:
+            item = MmpTriggerNotifications(change.payload)
         else:
             item = TradeNotifications(change.payload)
         for connection in connections:
@@ -501,7 +507,7 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
     limit, limit_bytes = ctx.ws_queue_size, ctx.ws_queue_bytes
     fanout: Fanout[DeribitConnection] = Fanout(
         ctx.exchange.state.bus,
-        (TRADES, ORDERS, DELIVERIES, CASH),
+        (TRADES, ORDERS, DELIVERIES, CASH, MMP_TRIGGER),
         hand_over,
         limit,
         limit_bytes=limit_bytes,
