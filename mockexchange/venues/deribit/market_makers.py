@@ -16,8 +16,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit import mmp
 from mockexchange.core.deribit.bounds import ExchangeError
@@ -81,11 +79,17 @@ def private_set_mmp_config(call: RpcCall) -> Any:
     return [config_row(config) for config in commands.execute(call.ctx, given, param="index_name")]
 
 
-def private_get_mmp_config(call: RpcCall) -> Any:
-    _unserved(call)
+def _index_and_group(call: RpcCall) -> tuple[str | None, str | None]:
+    """A read's `index_name` and `mmp_group`, both optional, the group only with an index."""
     index, group = _index(call, False), call.params.read("mmp_group", mmp.GROUP)
     if group is not None and index is None:
         raise invalid_param("mmp_group", "invalid mmp_group", "mmp_group needs index_name too")
+    return index, group
+
+
+def private_get_mmp_config(call: RpcCall) -> Any:
+    _unserved(call)
+    index, group = _index_and_group(call)
     with reading_wallet(call) as wallet:
         return [config_row(config) for config in mmp.configs(call.ctx.exchange, wallet.id, index, group)]
 
@@ -103,9 +107,7 @@ def private_reset_mmp(call: RpcCall) -> Any:
 
 def private_get_mmp_status(call: RpcCall) -> Any:
     _unserved(call)
-    index, group = _index(call, False), call.params.read("mmp_group", mmp.GROUP)
-    if group is not None and index is None:
-        raise invalid_param("mmp_group", "invalid mmp_group", "mmp_group needs index_name too")
+    index, group = _index_and_group(call)
     with reading_wallet(call) as wallet:
         found = mmp.status(call.ctx.exchange, wallet.id, index, group)
     rows = []
@@ -123,12 +125,7 @@ def private_get_mmp_status(call: RpcCall) -> Any:
 def _sides(call: RpcCall) -> tuple[QuoteSide, ...]:
     """`quotes`: each `{instrument_name, quote_set_id, bid, ask}` (a JSON array, or its text from a query), as the
     sides it names."""
-    given = call.params.get("quotes")
-    if isinstance(given, str) and call.params.from_query:
-        try:
-            given = orjson.loads(given)
-        except orjson.JSONDecodeError:
-            given = None
+    given = call.params.structured("quotes")
     said = f"quotes must be a list of objects of instrument_name, quote_set_id, bid and ask ({MAX_SIDES} sides most)"
     if not isinstance(given, list) or not given or not all(isinstance(q, dict) for q in given):
         raise invalid_param("quotes", "must be present" if given is None else "must be an array", said)

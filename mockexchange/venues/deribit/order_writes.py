@@ -18,8 +18,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-import orjson
-
 from mockexchange.core.commands import kind_of
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.instruments import Instrument
@@ -146,14 +144,9 @@ def _place(call: RpcCall, direction: str) -> Any:
 def _legs(call: RpcCall) -> tuple[LinkedLeg, ...]:
     """`otoco_config`: a list of secondary orders (from a query string, its JSON text), each field read as private/buy
     reads its own; a refusal names `otoco_config`."""
-    given = call.params.get("otoco_config")
+    given = call.params.structured("otoco_config")
     if given is None:
         return ()
-    if isinstance(given, str) and call.params.from_query:
-        try:
-            given = orjson.loads(given)
-        except orjson.JSONDecodeError:
-            raise invalid_param("otoco_config", "must be an array", "otoco_config is not a JSON array") from None
     if not isinstance(given, list) or len(given) > MAX_SECONDARIES:
         said = f"otoco_config must be a list of at most {MAX_SECONDARIES} orders"
         raise invalid_param("otoco_config", "must be an array", said)

@@ -7,6 +7,7 @@ ignored, as Deribit does."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -39,6 +40,16 @@ class Params:
 
     def get(self, name: str) -> Any:
         return self.values.get(name)
+
+    def structured(self, name: str, *, any_text: bool = False) -> Any:
+        """A param that is a JSON array or object: what was sent, or from a query string (`any_text`: from a body too)
+        its JSON text decoded (a text that is no JSON stays the text, which the caller refuses as it refuses any value
+        of the wrong type)."""
+        given = self.values.get(name)
+        if isinstance(given, str) and (self.from_query or any_text):
+            with contextlib.suppress(orjson.JSONDecodeError):
+                return orjson.loads(given)
+        return given
 
     @overload
     def read(

@@ -15,8 +15,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, PLACES, ZERO, ExchangeError
 from mockexchange.core.deribit.kinds import AMOUNT, PRICE
 from mockexchange.core.deribit.position_moves import MAX_MOVES, Move, MoveDeribitPositions
@@ -124,14 +122,9 @@ def private_change_margin_model(call: RpcCall) -> Any:
 def _simulated(call: RpcCall, currency: str) -> tuple[tuple[str, Decimal], ...]:
     """`simulated_positions`: an object of instrument names to sizes (a JSON object, or its text from a query),
     each listed and settled in `currency`."""
-    given = call.params.get("simulated_positions")
+    given = call.params.structured("simulated_positions", any_text=True)
     if given is None:
         return ()
-    if isinstance(given, str):
-        try:
-            given = orjson.loads(given)
-        except orjson.JSONDecodeError:
-            given = None
     if not isinstance(given, dict) or len(given) > MAX_SIMULATED:
         said = f"simulated_positions must be an object of at most {MAX_SIMULATED} instrument names and sizes"
         raise invalid_param("simulated_positions", "must be an object", said)
@@ -166,12 +159,7 @@ def private_simulate_portfolio(call: RpcCall) -> Any:
 
 def _moves(call: RpcCall, currency: str | None) -> tuple[Move, ...]:
     """`trades`: a list of `{instrument_name, price, amount}` (a JSON array, or its text from a query)."""
-    given = call.params.get("trades")
-    if isinstance(given, str) and call.params.from_query:
-        try:
-            given = orjson.loads(given)
-        except orjson.JSONDecodeError:
-            given = None
+    given = call.params.structured("trades")
     if not isinstance(given, list) or not 1 <= len(given) <= MAX_MOVES or not all(isinstance(t, dict) for t in given):
         said = f"trades must be a list of 1 to {MAX_MOVES} objects of instrument_name, price and amount"
         raise invalid_param("trades", "must be present" if given is None else "must be an array", said)
