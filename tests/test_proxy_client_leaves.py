@@ -67,7 +67,9 @@ def test_a_client_leaving_mid_stream_ends_its_connection_without_a_task_exceptio
         with running(command, _LISTENING, name="proxy") as proxy:
             for abruptly in leaving:
                 asyncio.run(leave(proxy.base_url.replace("http://", "ws://") + WS_PATH, abruptly))
-                assert upstream.gone.acquire(timeout=10), "the proxy closed the upstream"
+                # A guard, not a measure: under a loaded machine the proxy, relaying a stream that never pauses, saw
+                # a dropped client after 2.6 s on a quiet run and past 10 s in a CI-like run beside other work.
+                assert upstream.gone.acquire(timeout=30), "the proxy closed the upstream"
         # The proxy has stopped: everything it printed has been read.
         printed = "\n".join(proxy.err)
     assert "never retrieved" not in printed and "Traceback" not in printed and "Error" not in printed, printed
