@@ -120,8 +120,8 @@ def private_change_margin_model(call: RpcCall) -> Any:
 
 
 def _simulated(call: RpcCall, currency: str) -> tuple[tuple[str, Decimal], ...]:
-    """`simulated_positions`: an object of instrument names to sizes (a JSON object, or its text from a query),
-    each listed and settled in `currency`."""
+    """`simulated_positions`: an object of instrument names to sizes (a JSON object, or its JSON text, from a query
+    or a body), each listed and settled in `currency`."""
     given = call.params.structured("simulated_positions", any_text=True)
     if given is None:
         return ()
