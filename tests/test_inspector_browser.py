@@ -126,13 +126,15 @@ def table(page: Page, table_id: str) -> list[dict[str, str]]:
     """A table of the page as its rows: column name (the wire field) -> the cell's text, once the page has drawn it
     (an account's panels are drawn when its read answers, after the click that chose it)."""
     page.locator(f"#{table_id}").wait_for(state="attached")
-    return page.eval_on_selector(
-        f"#{table_id}",
-        """(table) => {
+    # Found and read in one task: the live page may re-render it between two steps of Playwright's.
+    return page.evaluate(
+        """(id) => {
+            const table = document.getElementById(id);
             const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
             return [...table.querySelectorAll("tbody tr")].map((tr) =>
                 Object.fromEntries([...tr.children].map((td, i) => [names[i], td.textContent])));
         }""",
+        table_id,
     )
 
 
