@@ -38,7 +38,8 @@ pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
 PERP = "BTC-PERPETUAL"
 # Where the ladder's levels are read, best ask to best bid: [side, price, amount, own_amount, marked own].
-BOOK_ROWS = """() => [...document.getElementById("deribit-book-table").querySelectorAll("tbody tr:not(.spread)")].map((tr) => [
+BOOK_ROWS = """() => [...document.getElementById("deribit-book-table").querySelectorAll("tbody tr:not(.spread)")]
+  .map((tr) => [
     ...["side", "price", "amount", "own_amount"].map((f) => tr.querySelector(`[data-field=${f}]`).textContent),
     tr.classList.contains("own")])"""
 # How a table of the middle column sits at this width: its box inside the column, the table wider than its box and
