@@ -54,7 +54,8 @@ def asset(name: str) -> bytes:
     return resources.files("mockexchange.admin").joinpath("static", name).read_bytes()
 
 
-def page_with(assets: Iterable[str]) -> bytes:
+@cache  # the same venues' page for every server of a process
+def page_with(assets: tuple[str, ...]) -> bytes:
     """The page, loading each venue's scripts and style sheets (`assets`, by name) where it says."""
     tags = "".join(
         f'<link rel="stylesheet" href="{INSPECTOR_PATH}/{name}">\n' if name.endswith(".css")
@@ -71,7 +72,7 @@ def routes(guard: AdminGuard, panels: Iterable[type[Panel] | Panel]) -> list[Bas
     for panel in panels:
         read |= dict.fromkeys(panel.assets, panel.asset)
         served |= panel.assets
-    shown = page_with(name for name in served if name not in ASSETS)
+    shown = page_with(tuple(name for name in served if name not in ASSETS))
 
     async def page(request: Request) -> Response:
         if (refused := guard.refusal(request, token=False)) is not None:

@@ -15,6 +15,7 @@ Errors are `{"error": "..."}` (plus `"errors": [...]` when a scenario has severa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -249,16 +250,21 @@ def routes(
         methods = [method for method in handlers if method != "HEAD"]  # Starlette serves HEAD beside GET
         found.append(Route(f"{ADMIN_PREFIX}/{name}", guarded(guard, dispatch, changed), methods=methods))
     journaled = (journal.read, journal.clear, _JOURNAL_FILTERS)
-    extra = {}
-    if views is not None:
-        extra = openapi.inspector_paths(ADMIN_PREFIX, views.accounts.account, views.accounts.query)
-        for panel in views.accounts.panels:
-            extra |= panel.paths(ADMIN_PREFIX)
-    document = openapi.document(table, gets, journaled, ADMIN_PREFIX, deletes=deletes, extra=extra)
+
+    @functools.cache
+    def document() -> dict[str, Any]:
+        # Described when first asked: most servers (a test's, an embedded one) never are, and it is a third of a
+        # server's start.
+        extra = {}
+        if views is not None:
+            extra = openapi.inspector_paths(ADMIN_PREFIX, views.accounts.account, views.accounts.query)
+            for panel in views.accounts.panels:
+                extra |= panel.paths(ADMIN_PREFIX)
+        return openapi.document(table, gets, journaled, ADMIN_PREFIX, deletes=deletes, extra=extra)
 
     async def describe(request: Request) -> Response:
         # Open like health: it says what docs/admin-api.md says, and a browser page cannot read it (no CORS).
-        return json_line_response(document)
+        return json_line_response(document())
 
     found.append(Route(f"{ADMIN_PREFIX}/health", _health(warnings), methods=["GET"]))
     found.append(Route(f"{ADMIN_PREFIX}/openapi.json", describe, methods=["GET"]))

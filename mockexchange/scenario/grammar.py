@@ -14,6 +14,7 @@ order the venues are registered, the mock's own first.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,12 +28,17 @@ RUNNERS = ("wait", "burst")  # the runner's own kinds, which are no command
 
 
 def specs_of(kind: str, made: Callable[..., Command], given: Mapping[str, Specs]) -> Specs:
-    """A step's fields: as `given` says, else its command's own."""
+    """A step's fields: as `given` says, else its command's own (read, never changed: shared by every mock)."""
     if kind in given:
         return given[kind]
     if not isinstance(made, type):
         raise ValueError(f"the scenario step {kind!r} makes its command by a call: give its specs")
-    return command_specs(made)
+    return _own_specs(made)
+
+
+@functools.cache  # a command's declaration is fixed: its specs are read once a process, not once a mock
+def _own_specs(cls: type[Command]) -> Specs:
+    return command_specs(cls)
 
 
 def own_steps(venues: faults.FaultVenues) -> tuple[dict[str, Callable[..., Command]], dict[str, Specs]]:

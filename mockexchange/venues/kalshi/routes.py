@@ -14,6 +14,7 @@ mock's wire profile serves are routed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -142,7 +143,8 @@ def _shadows(template: str, path: str) -> bool:
     )
 
 
-def _in_route_order(paths: list[str]) -> list[str]:
+@functools.cache  # a profile's paths are the same for every server: ordered once a process
+def _in_route_order(paths: tuple[str, ...]) -> tuple[str, ...]:
     """The table's order (Starlette tries routes in turn: the busiest, first in the table, is matched first), but a
     path a parameter's route would take goes just before that route, so a named segment (`batched`) is never read as
     an id whatever order the table lists them in."""
@@ -150,7 +152,7 @@ def _in_route_order(paths: list[str]) -> list[str]:
     for path in paths:
         at = next((i for i, earlier in enumerate(ordered) if _shadows(earlier, path)), len(ordered))
         ordered.insert(at, path)
-    return ordered
+    return tuple(ordered)
 
 
 def routes(ctx: KalshiContext) -> list[BaseRoute]:
@@ -160,6 +162,6 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
             by_path.setdefault(operation.path, {})[operation.method] = _endpoint(ctx, operation)
     rest: list[BaseRoute] = [
         Route(API_PREFIX + path, _by_method(by_path[path]), methods=list(by_path[path]))
-        for path in _in_route_order(list(by_path))
+        for path in _in_route_order(tuple(by_path))
     ]
     return [*rest, websocket.route(ctx)]
