@@ -4,11 +4,14 @@ server is the app's control plane's (one state, one recorder), and `dir` lists t
 
 from __future__ import annotations
 
+import gc
 import inspect
 import itertools
 import re
+import weakref
 from pathlib import Path
 
+import plain_http
 import pytest
 
 from mockexchange.server import MockServer
@@ -60,3 +63,17 @@ def test_dir_lists_the_control_planes_operations_and_an_unknown_name_is_refused(
     assert {"start", "stop", "requests", "clear_requests", "load_scenario", "kalshi_url"} <= listed
     with pytest.raises(AttributeError, match="'MockServer' object has no attribute 'no_such_operation'"):
         _ = mock.no_such_operation
+
+
+def test_a_stopped_mock_is_freed_with_its_state() -> None:
+    # Each app's operations are described through caches the process keeps; none may hold the app (a suite, or a
+    # user's fixtures, build thousands of mocks).
+    with MockServer() as served:
+        served.create_account("alice", balance_cents=100)
+        assert plain_http.get(f"{served.base_url}/_admin/openapi.json", timeout=10).status_code == 200
+        scenario = {"document": "scenario: empty\nsteps: []\n"}
+        assert plain_http.post(f"{served.base_url}/_admin/scenario", json=scenario, timeout=10).status_code == 200
+        control = weakref.ref(served.app.control)
+    del served
+    gc.collect()
+    assert control() is None

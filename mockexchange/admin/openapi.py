@@ -38,9 +38,12 @@ _FIELDS: dict[tuple[Callable[..., Any], bool], Mapping[str, inspect.Parameter]] 
 
 def parameters(method: Callable[..., Any]) -> Mapping[str, inspect.Parameter]:
     """The body fields of an operation: its method's parameters but the keyword-only ones."""
-    bound = getattr(method, "__func__", None)
+    # Keyed by what is the same for every app: a wrapper made for one app (paths.py's confined load) is read as what
+    # it wraps, and a method as its function; a key held per app would keep that app alive for the whole process.
+    inner = inspect.unwrap(method)
+    bound = getattr(inner, "__func__", None)
     # A partial carries arguments of its own (deposit, withdrawal): its fields are read each time.
-    key = None if isinstance(method, functools.partial) else (bound or method, bound is not None)
+    key = None if isinstance(inner, functools.partial) else (bound or inner, bound is not None)
     fields = _FIELDS.get(key) if key is not None else None
     if fields is None:
         fields = types.MappingProxyType({
