@@ -74,7 +74,8 @@ def _enter(exchange: DeribitExchange, order: DerivativeOrder) -> tuple[Derivativ
 
 def _trail(exchange: DeribitExchange, kept: DerivativeOrders) -> None:
     """Each untriggered trailing stop's trigger price follows its trigger's price: a sell's never below that price
-    less its offset, a buy's never above it plus the offset (it moves only toward the price)."""
+    less its offset, a buy's never above it plus the offset (it moves only toward the price). Each move is the
+    order's change (published: `user.orders`)."""
     for (name, trigger), ids in list(kept.trailing.items()):
         seen = watched_price(exchange, name, trigger)
         if seen is None:
@@ -86,8 +87,10 @@ def _trail(exchange: DeribitExchange, kept: DerivativeOrders) -> None:
                 moved = max(order.trigger_price, seen - order.trigger_offset)
             else:
                 moved = min(order.trigger_price, seen + order.trigger_offset)
-            if moved != order.trigger_price:
-                kept.put(replace(order, trigger_price=moved))
+            if moved != order.trigger_price:  # (told as an order update: one per move)
+                moved_order = replace(order, trigger_price=moved, updated=exchange.state.clock.now())
+                kept.put(moved_order)
+                exchange.state.bus.publish(Change(CHANGE, order.user_id, moved_order))
 
 
 def _settle(exchange: DeribitExchange, kept: DerivativeOrders) -> bool:
