@@ -4,8 +4,9 @@
 instrument's book show the match over JSON-RPC and on the websocket. A trade made by a labelled order carries its
 `label` (docs/deribit.md), as Deribit's user trades do: in the order's answer, `private/get_user_trades_by_*` and
 `user.trades.*`; an unlabelled order's trade has none. The admin API's order answer carries every field of the
-venue's order object (a trailing stop's, a linked order's, a quote's) beside the control plane's own, and its cancel of
-several (`deribit/orders/cancel_all`, `reason` cancel_on_disconnect) ends an admin-placed quote as a disconnect would."""
+venue's order object (a trailing stop's, a linked order's, a quote's) beside the control plane's own, and its cancel
+of several (`deribit/orders/cancel_all`, `reason` cancel_on_disconnect) ends an admin-placed quote as a disconnect
+would."""
 
 from __future__ import annotations
 
