@@ -246,16 +246,14 @@ def _part_now(
     exchange: DeribitExchange, order: DerivativeOrder, primary: DerivativeOrder | None, partner: DerivativeOrder | None
 ) -> Decimal:
     """An incremental order's part now: its primary's filled share of its amount as linked (all of it without a
-    primary; what it was given already once its primary is no longer kept), less its partner's filled share of it."""
+    primary), less its partner's filled share of it; once its primary is no longer kept (its account's history
+    dropped it), what it was given last."""
     whole = order.linked_amount
     assert whole is not None
+    if order.primary_order_id is not None and primary is None:
+        return order.linked_part
     contract = exchange.market.instrument(order.instrument_name).min_trade_amount
-    if order.primary_order_id is None:
-        given = whole
-    elif primary is None:
-        given = order.linked_part
-    else:
-        given = _share(whole, primary.filled_amount, primary.amount, contract)
+    given = whole if primary is None else _share(whole, primary.filled_amount, primary.amount, contract)
     cut = ZERO
     if partner is not None and partner.linked_amount is not None:
         cut = _share(whole, partner.filled_amount, partner.linked_amount, contract)
