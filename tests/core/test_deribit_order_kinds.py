@@ -218,6 +218,20 @@ def test_incremental_oto_places_and_grows_its_secondaries_by_each_fill(kinds: Ki
     assert kinds.order(whole).order_state == "filled" and whole not in kinds.kept.linked
 
 
+def test_an_incremental_growth_its_funds_do_not_cover_is_dropped(kinds: Kinds) -> None:
+    kinds.control.deribit_cancel_orders(HOUSE)
+    kinds.control.create_deribit_account("dan", balances={"BTC": "0.055"})  # a part's margin, not two parts'
+    primary = kinds.place("dan", "buy", "100000", "59000", linked_order_type="one_triggers_other",
+                          trigger_fill_condition="incremental",
+                          otoco_config=[{"direction": "buy", "price": "58000"}])  # fmt: skip
+    (secondary,) = primary.oto_order_ids
+    kinds.place("bob", "sell", "50000", "59000")
+    kinds.place("bob", "sell", "50000", "59000")  # the primary filled whole: the growth is refused, and dropped
+    kept = kinds.order(secondary)
+    assert (kept.order_state, kept.amount, kept.linked_part, kept.replaced) == ("open", 50000, 100000, False)
+    assert kinds.kept.books[PERP].get(secondary).size == 5000  # still resting where it was (in contracts of 10)
+
+
 def test_incremental_oco_cuts_the_other_by_each_fill(kinds: Kinds) -> None:
     kinds.control.deribit_cancel_orders(HOUSE)
     legs = [{"type": "stop_market", "trigger": "index_price", "trigger_price": "65000"}]  # (a stop buy, above)
