@@ -3,7 +3,10 @@
 `private/sell` place a client's, so it takes the bot's resting order: the bot's trades, position, order state and the
 instrument's book show the match over JSON-RPC and on the websocket. A trade made by a labelled order carries its
 `label` (docs/deribit.md), as Deribit's user trades do: in the order's answer, `private/get_user_trades_by_*` and
-`user.trades.*`; an unlabelled order's trade has none."""
+`user.trades.*`; an unlabelled order's trade has none. The admin API's order answer carries every field of the
+venue's order object (a trailing stop's, a linked order's, a quote's) beside the control plane's own, and its cancel
+of several (`deribit/orders/cancel_all`, `reason` cancel_on_disconnect) ends an admin-placed quote as a disconnect
+would."""
 
 from __future__ import annotations
 
@@ -170,3 +173,37 @@ def test_the_step_takes_the_commands_fields():
     assert set(GRAMMAR.specs["deribit_place_order"]) == {name for name in parameters if name != "self"}
     required = {name for name, p in parameters.items() if p.default is p.empty and name != "self"}
     assert {name for name, field in GRAMMAR.specs["deribit_place_order"].items() if field.required} == required
+
+
+def test_the_admin_order_answer_carries_the_wire_orders_fields_and_cancels_quotes_as_a_disconnect(mock):
+    bot = client(mock, "bot")
+    mock.set_index_price("btc_usd", "60000")
+    bot_order = {"user_id": "bot", "instrument_name": PERP, "amount": "100"}
+    trail = {"direction": "sell", "order_type": "trailing_stop", "trigger": "index_price", "trigger_offset": "500"}
+    trailing = admin(mock, "deribit/orders/place", {**bot_order, **trail})["order"]
+    wire = bot.result("private/get_order_state", order_id=trailing["order_id"])
+    assert set(wire) <= set(trailing)  # every field of the venue's order object, and the control plane's own
+    assert {k: trailing[k] for k in ("trigger_offset", "trigger_reference_price", "contracts", "mmp", "user_id")} == {
+        "trigger_offset": "500", "trigger_reference_price": "60000", "contracts": "10", "mmp": False, "user_id": "bot",
+    }  # fmt: skip
+    assert (trailing["price"], wire["price"]) == (None, "market_price")  # (the control plane's own word kept)
+    legs = [{"price": "62000"}, {"type": "stop_market", "trigger": "mark_price", "trigger_price": "58000"}]
+    link = {"linked_order_type": "one_triggers_one_cancels_other", "trigger_fill_condition": "incremental"}
+    linked = admin(mock, "deribit/orders/place", {**bot_order, "direction": "buy", "price": "59000",
+                                                  "otoco_config": legs, **link})["order"]  # fmt: skip
+    assert (linked["is_primary_otoco"], len(linked["oto_order_ids"]), linked["trigger_fill_condition"]) == (
+        True, 2, "incremental",
+    )  # fmt: skip
+    mock.set_deribit_mmp_config("bot", "btc_usd", 10, 30, quantity_limit="1", max_quote_quantity="1", mmp_group="g")
+    quoted = admin(mock, "deribit/mass_quotes", {"user_id": "bot", "quote_id": "q1", "mmp_group": "g", "quotes": [
+        {"instrument_name": PERP, "side": "ask", "price": "61000", "amount": "100", "quote_set_id": "s1"},
+    ]})["orders"]  # fmt: skip
+    assert [(o["quote"], o["quote_id"], o["quote_set_id"], o["mmp_group"], o["mmp"]) for o in quoted] == [
+        (True, "q1", "s1", "g", True)
+    ]
+    ids = [o["order_id"] for o in quoted]
+    gone = admin(
+        mock, "deribit/orders/cancel_all", {"user_id": "bot", "order_ids": ids, "reason": "cancel_on_disconnect"}
+    )
+    assert [(o["order_id"], o["cancel_reason"]) for o in gone] == [(ids[0], "cancel_on_disconnect")]
+    assert bot.result("private/get_order_state", order_id=ids[0])["cancel_reason"] == "cancel_on_disconnect"

@@ -1,7 +1,8 @@
 """Deribit's trailing stops, market_limit orders and linked orders over real HTTP and the websocket: the fields each
 order object carries in private/buy's answer, get_order_state, get_open_orders (by type), the trigger order history
-and user.orders; an OTOCO's secondaries notified as they wait, are placed and one cancels the other; otoco_config
-from a query string's JSON text."""
+and user.orders; an OTOCO's secondaries notified as they wait, are placed and one cancels the other; a trailing
+stop's trigger price notified as it moves, an incremental secondary as it grows; otoco_config from a query string's
+JSON text."""
 
 from __future__ import annotations
 
@@ -108,3 +109,49 @@ def test_an_otocos_orders_are_notified_as_they_wait_are_placed_and_cancel_each_o
     assert ("take_limit", "untriggered", False) in states and ("stop_market", "untriggered", False) in states
     assert seen[-1]["order_type"] == "take_limit" and seen[-1]["order_state"] == "cancelled"
     assert {frame.get("oco_ref") for frame in seen[1:]} - {None} == {seen[-1]["oco_ref"]}
+
+
+def test_a_trailing_stops_moves_and_an_incremental_secondarys_growth_are_notified(mock: MockServer) -> None:
+    mock.create_deribit_key("alice", client_id="AliceKey", client_secret="alice-secret")
+
+    async def next_of(client: DeribitWs, order_id: str) -> dict:
+        while True:
+            data = (await client.notification())["params"]["data"]
+            if data["order_id"] == order_id:
+                return data
+
+    async def run() -> tuple[list[dict], list[dict]]:
+        async with websockets.connect(mock.deribit_ws_url) as ws:
+            client = DeribitWs(ws)
+            assert "result" in await client.auth("AliceKey", "alice-secret")
+            await client.call("private/subscribe", {"channels": [f"user.orders.{PERP}.raw"]})
+            trailing = (await client.call("private/sell", {
+                "instrument_name": PERP, "amount": 10, "type": "trailing_stop", "trigger": "index_price",
+                "trigger_offset": 500,
+            }))["result"]["order"]  # fmt: skip
+            moves = [await next_of(client, trailing["order_id"])]  # placed
+            mock.set_index_price("btc_usd", "60100")
+            mock.set_index_price("btc_usd", "60050")  # back: it stays, nothing told
+            mock.set_index_price("btc_usd", "60200")
+            moves += [await next_of(client, trailing["order_id"]) for _ in range(2)]
+            primary = (await client.call("private/buy", {
+                "instrument_name": PERP, "amount": 50, "price": 59000, "linked_order_type": "one_triggers_other",
+                "trigger_fill_condition": "incremental", "otoco_config": [{"price": 62000}],
+            }))["result"]["order"]  # fmt: skip
+            (secondary,) = primary["oto_order_ids"]
+            growth = [await next_of(client, secondary)]  # waiting
+            mock.deribit_order("bob", PERP, "sell", "10", "59000")
+            mock.deribit_order("bob", PERP, "sell", "20", "59000")
+            growth += [await next_of(client, secondary) for _ in range(2)]
+            return moves, growth
+
+    moves, growth = asyncio.run(run())
+    assert [(m["trigger_price"], m["order_state"]) for m in moves] == [
+        (59500, "untriggered"), (59600, "untriggered"), (59700, "untriggered"),
+    ]  # fmt: skip
+    assert moves[1]["last_update_timestamp"] >= moves[0]["last_update_timestamp"]
+    assert [(g["amount"], g["order_state"], g.get("is_secondary_oto", False), g["trigger_fill_condition"])
+            for g in growth] == [
+        (50, "untriggered", True, "incremental"), (10, "open", False, "incremental"),
+        (30, "open", False, "incremental"),
+    ]  # fmt: skip

@@ -304,6 +304,20 @@ class Book:
         order = self._order(order_id)
         return order, self._remove(order)
 
+    def restore(self, order: Resting) -> LevelChange:
+        """Put back an order `cancel` took out, at its place in time (a change refused once it had left the book).
+        It must not cross the book."""
+        if order.order_id in self._orders:
+            raise BookError(f"order {order.order_id!r} is already in the book")
+        levels, key = self._sides[order.side], _key(order.side, order.price)
+        level = levels.at.get(key) or levels.open(key)
+        before = level.size
+        ordered = sorted((*level.orders.values(), order), key=lambda resting: resting.seq)
+        level.orders = {resting.order_id: resting for resting in ordered}
+        level.size += order.size
+        self._orders[order.order_id] = order
+        return LevelChange(order.side, order.price, before, level.size)
+
     def reduce(self, order_id: str, size: int) -> LevelChange:
         """Make an order smaller in place: it keeps its place in time. (Making one larger, or moving its price, is a
         cancel and a new `add` behind the others: the venue decides which it does.)"""

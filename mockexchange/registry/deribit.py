@@ -67,6 +67,8 @@ ADMIN = {
     "deribit/positions/move": "move_deribit_positions",
     "deribit/orders": "deribit_order",
     "deribit/orders/cancel": "deribit_cancel_order",
+    # the wallet's open orders a filter names (`reason` cancel_on_disconnect: a disconnect of an admin-placed quoter)
+    "deribit/orders/cancel_all": "deribit_cancel_orders",
     "deribit/orders/place": "deribit_place_order",  # a client's order: it takes, its funds checked
     "deribit/deposits": "deribit_deposit",
     "deribit/withdrawals": "deribit_withdraw",

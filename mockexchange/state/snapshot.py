@@ -109,7 +109,9 @@ from mockexchange.version import __version__
 #     start as one part (`Market.window`); the fill log keeps its times column as an attribute (`FillLog.times`).
 # 47: the Deribit exchange keeps market maker protection (`ExchangeState.mmp`: configurations, intervals, freezes); an
 #     order whether it is MMP's and the mass quote it belongs to (`DerivativeOrder.mmp`, `quote`).
-LAYOUT = 47
+# 48: a Deribit order of an incremental link keeps its amount as linked and the part its link gave it
+#     (`DerivativeOrder.linked_amount`, `linked_part`).
+LAYOUT = 48
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

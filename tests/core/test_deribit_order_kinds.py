@@ -4,7 +4,8 @@ market_limit order rests its rest at its first price; a linked order's secondari
 cancelled as their primary or partner fills, triggers or closes; each refusal names its param; the state file keeps
 them. Then a seeded random walk of all of them with fills from other accounts, price moves and cancels, checked after
 every step: no OCO pair live once one of it was hit, no secondary live past its closed primary, none placed before its
-primary was hit, and the money conserved (test_deribit_invariants.py's checks)."""
+primary was hit; of an incremental link, no secondary larger than its primary's filled part and each open order at its
+part (its primary's filled share less its partner's); and the money conserved (test_deribit_invariants.py's checks)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from test_deribit_invariants import HOUSE, USERS, Trading
 
 from mockexchange.control import ControlError
+from mockexchange.core.book import BID
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.commands import read, write
 from mockexchange.core.deribit.order_commands import LinkedLeg, PlaceDeribitOrder
@@ -24,6 +26,7 @@ from mockexchange.registry import control_plane
 from mockexchange.state import snapshot
 
 D = Decimal
+ZERO = D(0)
 PERP = "BTC-PERPETUAL"
 OTOCO_LEGS = [
     {"type": "take_limit", "price": "61000", "trigger": "mark_price", "trigger_price": "61000"},
@@ -194,6 +197,84 @@ def test_oco_cancels_the_other_when_one_fills_or_is_cancelled(kinds: Kinds) -> N
     assert kinds.order(second.order_id).cancel_reason == "oco_other_closed"
 
 
+def test_incremental_oto_places_and_grows_its_secondaries_by_each_fill(kinds: Kinds) -> None:
+    kinds.control.deribit_cancel_orders(HOUSE)
+    primary = kinds.place("alice", "buy", "50", "59000", linked_order_type="one_triggers_other",
+                          trigger_fill_condition="incremental",
+                          otoco_config=[{"price": "62000"}, {"price": "63000", "amount": "20"}])  # fmt: skip
+    whole, small = primary.oto_order_ids
+    kinds.place("bob", "sell", "10", "59000")  # 10 of 50: a fifth of each, rounded down to the contract (10)
+    placed = kinds.order(whole)
+    assert (placed.order_state, placed.is_secondary_oto, placed.amount, placed.replaced) == ("open", False, 10, False)
+    assert kinds.order(small).is_secondary_oto  # 4 rounds down to 0: it waits
+    kinds.place("bob", "sell", "20", "59000")  # 30 of 50
+    grown = kinds.order(whole)
+    assert (grown.amount, grown.replaced, grown.linked_part) == (30, True, 30)  # through private/edit's road
+    assert kinds.kept.books[PERP].get(whole).size == 3  # (in contracts of 10)
+    assert (kinds.order(small).order_state, kinds.order(small).amount) == ("open", 10)  # 12 rounds down to 10
+    kinds.control.deribit_cancel_order(primary.order_id)  # closed at 30 of 50: what was placed stays
+    assert (kinds.order(whole).amount, kinds.order(small).amount, kinds.kept.linked.keys()) == (30, 10, {whole, small})
+    kinds.place("bob", "buy", "30", "62000")  # the secondary fills: its link is over
+    assert kinds.order(whole).order_state == "filled" and whole not in kinds.kept.linked
+
+
+def test_an_incremental_growth_its_funds_do_not_cover_is_dropped(kinds: Kinds) -> None:
+    kinds.control.deribit_cancel_orders(HOUSE)
+    kinds.control.create_deribit_account("dan", balances={"BTC": "0.055"})  # a part's margin, not two parts'
+    primary = kinds.place("dan", "buy", "100000", "59000", linked_order_type="one_triggers_other",
+                          trigger_fill_condition="incremental",
+                          otoco_config=[{"direction": "buy", "price": "58000"}])  # fmt: skip
+    (secondary,) = primary.oto_order_ids
+    kinds.place("bob", "sell", "50000", "59000")
+    kinds.place("bob", "sell", "50000", "59000")  # the primary filled whole: the growth is refused, and dropped
+    kept = kinds.order(secondary)
+    assert (kept.order_state, kept.amount, kept.linked_part, kept.replaced) == ("open", 50000, 100000, False)
+    assert kinds.kept.books[PERP].get(secondary).size == 5000  # still resting where it was (in contracts of 10)
+
+
+def test_incremental_oco_cuts_the_other_by_each_fill(kinds: Kinds) -> None:
+    kinds.control.deribit_cancel_orders(HOUSE)
+    legs = [{"type": "stop_market", "trigger": "index_price", "trigger_price": "65000"}]  # (a stop buy, above)
+    first = kinds.place("alice", "sell", "50", "63000", linked_order_type="one_cancels_other", otoco_config=legs,
+                        trigger_fill_condition="incremental")  # fmt: skip
+    other = next(o for o in kinds.kept.orders.values() if o.oco_ref == first.oco_ref and o is not first)
+    kinds.place("bob", "buy", "20", "63000")
+    cut = kinds.order(other.order_id)
+    assert (cut.order_state, cut.amount, cut.linked_part, cut.direction) == ("untriggered", 30, 30, "buy")
+    kinds.place("bob", "buy", "30", "63000")
+    assert (kinds.order(other.order_id).order_state, kinds.order(other.order_id).cancel_reason) == (
+        "cancelled", "oco_other_closed",
+    )  # fmt: skip
+    assert (kinds.kept.linked, kinds.kept.pairs) == ({}, {})
+
+
+def test_incremental_otoco_grows_its_pair_and_one_cuts_the_other(kinds: Kinds) -> None:
+    kinds.control.deribit_cancel_orders(HOUSE)
+    primary = kinds.place("alice", "buy", "50", "59000", linked_order_type="one_triggers_one_cancels_other",
+                          trigger_fill_condition="incremental", otoco_config=OTOCO_LEGS)  # fmt: skip
+    take, stop = primary.oto_order_ids
+    kinds.place("bob", "sell", "20", "59000")
+    assert [(kinds.order(i).order_state, kinds.order(i).amount) for i in (take, stop)] == [("untriggered", 20)] * 2
+    kinds.control.set_mark_price(PERP, "61000")  # the take triggers (a trigger alone cuts nothing) and rests
+    assert kinds.order(stop).amount == 20
+    kinds.place("bob", "buy", "10", "61000")  # the take fills 10: the stop is cut by 10
+    assert (kinds.order(take).filled_amount, kinds.order(stop).amount) == (10, 10)
+    kinds.place("bob", "sell", "30", "59000")  # the primary filled whole: each grows by 30
+    assert (kinds.order(take).amount, kinds.order(stop).amount) == (50, 40)
+    kinds.control.deribit_cancel_order(take)  # one cancels the other
+    assert (kinds.order(stop).order_state, kinds.order(stop).cancel_reason) == ("cancelled", "oco_other_closed")
+
+
+def test_a_refused_edit_leaves_the_order_where_it_rested(kinds: Kinds) -> None:
+    first = kinds.place("alice", "buy", "10", "59000")
+    second = kinds.place("bob", "buy", "10", "59000")
+    with pytest.raises(ControlError, match="margin"):
+        kinds.control.deribit_edit_order(first.order_id, "100000000", "59000")
+    book = kinds.kept.books[PERP]
+    assert [o.order_id for o in book.at(BID, 118_000)] == [first.order_id, second.order_id]  # (in ticks of 0.5)
+    assert kinds.order(first.order_id) == first
+
+
 @pytest.mark.parametrize(
     ("terms", "param"),
     [
@@ -205,8 +286,6 @@ def test_oco_cancels_the_other_when_one_fills_or_is_cancelled(kinds: Kinds) -> N
         ({"linked_order_type": "one_triggers_other", "otoco_config": [{"type": "stop_limit", "price": "1"}]},
          "trigger"),
         ({"linked_order_type": "one_triggers_other", "otoco_config": [{"price": "0.25"}]}, "price"),
-        ({"linked_order_type": "one_triggers_other", "otoco_config": [{"price": "1"}],
-          "trigger_fill_condition": "incremental"}, "trigger_fill_condition"),
     ],
 )  # fmt: skip
 def test_a_linked_order_is_refused_changing_nothing(kinds: Kinds, terms: dict[str, Any], param: str) -> None:
@@ -259,7 +338,7 @@ class Walk(Kinds):
         other = "sell" if direction == "buy" else "buy"
         self.place(user, direction, amount, price, linked_order_type=linked,
                    otoco_config=[{**leg, "direction": other} for leg in FLAG_LEGS[:count]],
-                   trigger_fill_condition=self.rng.choice(["first_hit", "complete_fill"]))  # fmt: skip
+                   trigger_fill_condition=self.rng.choice(["first_hit", "complete_fill", "incremental"]))  # fmt: skip
 
     def _trailing(self, user: str, direction: str, amount: str, price: str) -> None:
         trigger, offset = self.rng.choice(["index_price", "mark_price"]), self.rng.choice(["0.5", "1.5"])
@@ -269,12 +348,18 @@ class Walk(Kinds):
         self.place(user, direction, amount, None, order_type="market_limit")
 
     def _fill(self, user: str, direction: str, amount: str, price: str) -> None:
+        if self.rng.random() < 0.5:  # a part, from another client: an incremental link's orders grow and are cut
+            self.control.deribit_order(user, PERP, direction, "10", price)
+            return
         self.control.deribit_order(HOUSE, PERP, direction, amount, price)  # another account's order
 
     def _moving(self, user: str, direction: str, amount: str, price: str) -> None:
         self._move(self.rng.random() < 0.5, price)
 
     def _cancelling(self, user: str, direction: str, amount: str, price: str) -> None:
+        if self.rng.random() < 0.4:  # the house leaves: the clients' orders meet each other's parts
+            self.control.deribit_cancel_orders(HOUSE)
+            return
         live = sorted(i for ids in self.kept.open.values() for i in ids)
         if live:
             self.control.deribit_cancel_order(self.rng.choice(live))
@@ -285,6 +370,9 @@ class Walk(Kinds):
             if order.filled_amount or order.triggered:
                 self.hit.add(order.order_id)
             primary = orders.get(order.primary_order_id or "")
+            if order.linked_amount is not None:
+                self.check_incremental(order, primary)
+                continue
             if order.is_secondary_oto and order.is_open and primary is not None:
                 # waiting: its primary not yet hit, and still open
                 done = primary.order_state == "filled" if primary.trigger_fill_condition == "complete_fill" else (
@@ -300,8 +388,30 @@ class Walk(Kinds):
                 continue
             for one, other in ((a, b), (b, a)):
                 closed = not one.is_open and one.cancel_reason != "oco_other_closed"  # (not closed by the other)
-                gone = closed or one.triggered or (one.filled_amount > 0 and one.trigger_fill_condition == "first_hit")
+                condition = one.trigger_fill_condition
+                hit = one.filled_amount > 0 or (one.triggered and condition != "incremental")
+                gone = closed or (hit and condition == "first_hit") or (one.order_state == "filled")
                 assert not (gone and other.is_open), (one, other)
+
+    def check_incremental(self, order: DerivativeOrder, primary: DerivativeOrder | None) -> None:
+        """An incremental link's order: no larger than its primary's filled share of it (the walk's secondaries are
+        the primary's amount: no larger than what it filled) less its partner's filled share; open, exactly that."""
+        whole = order.linked_amount
+        assert whole is not None
+        given = whole if order.primary_order_id is None else order.linked_part
+        if primary is not None:
+            given = whole * primary.filled_amount // (primary.amount * 10) * 10
+            assert order.is_secondary_oto or order.amount <= primary.filled_amount, (order, primary)
+        partner = next((self.order(i) for pair in self._pairs() if order.order_id in pair for i in pair
+                        if i != order.order_id), None)  # fmt: skip
+        cut = ZERO if partner is None else whole * partner.filled_amount // (whole * 10) * 10
+        part = max(given - cut, ZERO)
+        if order.is_secondary_oto:  # waiting, or cancelled waiting
+            assert not order.is_open or (part == 0 and primary is not None and primary.is_open), (order, primary)
+        elif order.is_open:
+            assert order.amount == order.linked_part == part > order.filled_amount, (order, primary, partner)
+        else:
+            assert order.filled_amount <= max(part, order.linked_part), (order, primary, partner)
 
     def _pairs(self) -> list[tuple[str, str]]:
         """Every OCO pair the orders name, both still kept."""

@@ -103,7 +103,9 @@ def moves_json(made: list[tuple[DeribitTrade, DeribitTrade]]) -> list[dict[str, 
     return [{"source": trade_json(taken), "target": trade_json(given)} for taken, given in made]
 
 
-order_json = answer(
+# The control plane's own fields of an order (whose, its wallet, its book's words); control/deribit/orders.py's
+# `order_json` adds Deribit's order object's others.
+own_order_json = answer(
     "order_id user_id account_id instrument_name direction amount price order_type order_state time_in_force label"
     " post_only reduce_only api max_show trigger trigger_price created cancel_reason filled_amount average_price"
     " commission"

@@ -10,6 +10,12 @@ are, each checked as an order of its own, and the fields that link the orders to
   (`oco_other_closed`).
 - one_triggers_one_cancels_other (OTOCO): an OTO whose two secondaries, once placed, are an OCO pair.
 
+With `trigger_fill_condition` `incremental` a link moves amounts instead (triggers.py's `_incremental`): each order
+whose amount it moves keeps its amount as linked (`linked_amount`) and the part the link has given it (`linked_part`).
+A secondary's part is its amount's share of what its primary has filled (filled / the primary's amount), rounded
+down to the instrument's contract size: placed at its first part, grown (private/edit's road) as the primary fills
+on; an OCO order's part is its amount less the same share of what its partner has filled, cut as the partner fills.
+
 The transitions run where the orders' prices move (triggers.py's `fire`, after every change that may fill or trigger
 an order), through the same placing, triggering and cancelling as any order's; `DerivativeOrders.linked` holds the ids
 whose links are still to settle, `DerivativeOrders.pairs` each OCO pair.
@@ -19,12 +25,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.bounds import ZERO, ExchangeError
 from mockexchange.core.deribit.order_commands import DeribitOrder, LinkedLeg, PlaceDeribitOrder
 from mockexchange.core.deribit.orders import DerivativeOrder, DerivativeOrders
 from mockexchange.core.values import Refused
 
 OTO, OCO, OTOCO = "one_triggers_other", "one_cancels_other", "one_triggers_one_cancels_other"
+INCREMENTAL = "incremental"
 # How many secondaries each linked type carries: (least, most).
 LEG_COUNTS = {OTO: (1, 10), OCO: (1, 1), OTOCO: (2, 2)}
 
@@ -42,11 +49,6 @@ def legs(order: DeribitOrder) -> tuple[PlaceDeribitOrder, ...]:
     if not least <= len(config) <= most:
         wanted = str(least) if least == most else f"{least} to {most}"
         raise ExchangeError(f"a {linked} order needs {wanted} orders in otoco_config", param="otoco_config")
-    if order.trigger_fill_condition == "incremental":
-        raise ExchangeError(
-            "trigger_fill_condition incremental is not modelled by the mock: first_hit or complete_fill",
-            param="trigger_fill_condition",
-        )
     return tuple(_leg(order, leg, i) for i, leg in enumerate(config))
 
 
@@ -71,19 +73,26 @@ def link(
 ) -> tuple[DerivativeOrder, list[DerivativeOrder]]:
     """The primary and its secondaries (their ids drawn already) with the fields that link them."""
     linked, condition = order.linked_order_type, order.trigger_fill_condition
+    incremental = condition == INCREMENTAL
 
-    def linking(made: DerivativeOrder) -> DerivativeOrder:
-        return replace(made, linked_order_type=linked, trigger_fill_condition=condition)
+    def linking(made: DerivativeOrder, given: bool = True) -> DerivativeOrder:
+        """`given`: an order placed whole (an OCO's), else a secondary waiting for its primary's fills' parts."""
+        made = replace(made, linked_order_type=linked, trigger_fill_condition=condition)
+        if not incremental:
+            return made
+        return replace(made, linked_amount=made.amount, linked_part=made.amount if given else ZERO)
 
     if linked == OCO:
         ref = f"OCO-{primary.order_id}"
         return replace(linking(primary), oco_ref=ref), [replace(linking(others[0]), oco_ref=ref)]
     ids = tuple(other.order_id for other in others)
-    primary = replace(linking(primary), oto_order_ids=ids, is_primary_otoco=linked == OTOCO)
+    primary = replace(primary, linked_order_type=linked, trigger_fill_condition=condition, oto_order_ids=ids,
+                      is_primary_otoco=linked == OTOCO)  # fmt: skip
     others = [
-        replace(linking(other), order_state="untriggered", is_secondary_oto=True, primary_order_id=primary.order_id)
+        replace(linking(other, given=False), order_state="untriggered", is_secondary_oto=True,
+                primary_order_id=primary.order_id)
         for other in others
-    ]
+    ]  # fmt: skip
     if linked == OTOCO:
         ref = f"OCO-{others[0].order_id}"
         others = [replace(other, oco_ref=ref) for other in others]
@@ -91,12 +100,18 @@ def link(
 
 
 def register(kept: DerivativeOrders, primary: DerivativeOrder, others: list[DerivativeOrder]) -> None:
-    """Keep the links of orders placed to settle: the primary of waiting secondaries, and each OCO pair."""
+    """Keep the links of orders placed to settle: each OCO pair, and the primary of waiting secondaries (an OCO's
+    other order); of an incremental link, each order whose amount the link moves (it settles itself)."""
     if not others:
         return
+    ref = others[0].oco_ref
+    if ref is not None:
+        pair = (primary, others[0]) if primary.oco_ref == ref else (others[0], others[1])
+        kept.pairs[ref] = (pair[0].order_id, pair[1].order_id)
+    if primary.trigger_fill_condition == INCREMENTAL:
+        moved = (made.order_id for made in (primary, *others) if made.linked_amount is not None)
+        kept.linked.update(dict.fromkeys(moved))
+        return
     kept.linked[primary.order_id] = None
-    if others[0].oco_ref is not None:
-        pair = (primary, others[0]) if primary.oco_ref == others[0].oco_ref else (others[0], others[1])
-        kept.pairs[others[0].oco_ref] = (pair[0].order_id, pair[1].order_id)
-        if primary.oco_ref is not None:
-            kept.linked[others[0].order_id] = None
+    if ref is not None and primary.oco_ref is not None:
+        kept.linked[others[0].order_id] = None

@@ -307,13 +307,17 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
             kept.put(edited)
             exchange.state.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
-        resting.cancel(order_id)
+        taken, _ = resting.cancel(order_id)
         entering = Crossing(exchange, kept, edited, instrument)
         if order.quote is not None:  # a quote moved where it crosses nothing rests at once (no funds check: quotes.py)
             rested = entering.rest_clear()
             if rested is not None:
                 return rested, []
-        return entering.run(check_funds=order.quote is None, reject_post_only=edited.reject_post_only)
+        try:
+            return entering.run(check_funds=order.quote is None, reject_post_only=edited.reject_post_only)
+        except ExchangeError:  # (refused before anything traded: funds, post-only) the order back where it rested
+            resting.restore(taken)
+            raise
 
 
 @restarting

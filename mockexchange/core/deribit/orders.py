@@ -153,6 +153,10 @@ class DerivativeOrder:
     is_secondary_oto: bool = False
     is_primary_otoco: bool = False
     oco_ref: str | None = None
+    # An order of an `incremental` link whose amount the link moves (a secondary, an OCO pair's order): its amount as
+    # linked, the whole its proportions are of, and the part the link has given it so far (linked.py).
+    linked_amount: Decimal | None = None
+    linked_part: Decimal = ZERO
     mmp: bool = False  # counts toward, and is cancelled by, market maker protection (mmp.py): `mmp: true`, a quote
     quote: QuoteTag | None = None  # a mass quote's (quotes.py)
 

@@ -11,17 +11,21 @@ trade and fire others, until none is due. An order the taker's funds no longer c
 A trailing stop fires as a stop market order; its trigger price follows its trigger's price (`_trail`) each time
 triggers are checked. Linked orders (linked.py) settle here too (`_settle`): a primary's waiting secondaries are
 placed once it is hit (or cancelled once it closes), and an OCO pair's other order is cancelled once one is hit or
-closes, each through the same entry and cancel as any order's.
+closes, each through the same entry and cancel as any order's; an incremental link's orders are placed, grown and cut
+by parts (`_incremental`), through the same entry, edit and cancel.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
+from decimal import Decimal
 
 from mockexchange.core.deribit.bounds import ZERO, ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.matching import Crossing
-from mockexchange.core.deribit.order_entry import cancel_order, trail_from, watched_price
+from mockexchange.core.deribit.order_commands import EditDeribitOrder
+from mockexchange.core.deribit.order_entry import cancel_order, edit_order, trail_from, watched_price
 from mockexchange.core.deribit.orders import CHANGE, TAKING_TYPES, DerivativeOrder, DerivativeOrders
 from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.events import Change
@@ -70,7 +74,8 @@ def _enter(exchange: DeribitExchange, order: DerivativeOrder) -> tuple[Derivativ
 
 def _trail(exchange: DeribitExchange, kept: DerivativeOrders) -> None:
     """Each untriggered trailing stop's trigger price follows its trigger's price: a sell's never below that price
-    less its offset, a buy's never above it plus the offset (it moves only toward the price)."""
+    less its offset, a buy's never above it plus the offset (it moves only toward the price). Each move is the
+    order's change (published: `user.orders`)."""
     for (name, trigger), ids in list(kept.trailing.items()):
         seen = watched_price(exchange, name, trigger)
         if seen is None:
@@ -82,8 +87,10 @@ def _trail(exchange: DeribitExchange, kept: DerivativeOrders) -> None:
                 moved = max(order.trigger_price, seen - order.trigger_offset)
             else:
                 moved = min(order.trigger_price, seen + order.trigger_offset)
-            if moved != order.trigger_price:
-                kept.put(replace(order, trigger_price=moved))
+            if moved != order.trigger_price:  # (told as an order update: one per move)
+                moved_order = replace(order, trigger_price=moved, updated=exchange.state.clock.now())
+                kept.put(moved_order)
+                exchange.state.bus.publish(Change(CHANGE, order.user_id, moved_order))
 
 
 def _settle(exchange: DeribitExchange, kept: DerivativeOrders) -> bool:
@@ -92,6 +99,10 @@ def _settle(exchange: DeribitExchange, kept: DerivativeOrders) -> bool:
         order = kept.orders.get(order_id)
         if order is None:  # (its account no longer keeps it)
             del kept.linked[order_id]
+            continue
+        if order.linked_amount is not None:  # (an incremental link's order settles itself)
+            if _incremental(exchange, kept, order):
+                return True
             continue
         if order.oto_order_ids and _placing(exchange, kept, order):
             return True
@@ -173,3 +184,84 @@ def _cancelling(exchange: DeribitExchange, kept: DerivativeOrders, order: Deriva
         if member is not None and member.is_open and other_done:
             cancel_order(exchange, member.order_id, "oco_other_closed")
     return True
+
+
+# -- incremental links ----------------------------------------------------------------------------------------------
+
+
+def _incremental(exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder) -> bool:
+    """An order of an incremental link held at its part (linked.py): what its primary's fills give it (all of it
+    without a primary) less what its OCO partner's fills cut. Waiting, it is placed at its first part, or cancelled
+    (`oto_primary_closed`) if its primary closed giving it none; placed, its amount moves by what its part moved
+    (private/edit's road: a client's own edit of it stands), and it is cancelled (`oco_other_closed`) once that leaves
+    nothing more to fill, or once its partner closed otherwise than filled. Whether anything changed."""
+    if not order.is_open:
+        del kept.linked[order.order_id]
+        partner = _partner(kept, order)
+        if partner is None or not partner.is_open:
+            kept.pairs.pop(order.oco_ref or "", None)
+        return False
+    partner = _partner(kept, order)
+    if partner is not None and _closed_alone(partner):  # (one cancels the other)
+        cancel_order(exchange, order.order_id, "oco_other_closed")
+        return True
+    primary = kept.orders.get(order.primary_order_id or "")
+    part = _part_now(exchange, order, primary, partner)
+    if order.is_secondary_oto:
+        if part > ZERO:
+            _place(exchange, kept, replace(order, amount=part, max_show=part, linked_part=part))
+            return True
+        if primary is None or not primary.is_open:
+            cancel_order(exchange, order.order_id, "oto_primary_closed")
+            return True
+        return False
+    if part == order.linked_part:
+        return False
+    amount = order.amount + part - order.linked_part
+    kept.put(replace(order, linked_part=part))  # (given, whatever the edit answers)
+    if amount <= order.filled_amount:
+        cancel_order(exchange, order.order_id, "oco_other_closed")
+        return True
+    with suppress(ExchangeError):  # (a growth its funds or bounds no longer take: it keeps its amount)
+        edit_order(exchange, EditDeribitOrder(order.order_id, amount, order.price))
+    return True
+
+
+def _partner(kept: DerivativeOrders, order: DerivativeOrder) -> DerivativeOrder | None:
+    """The other order of an order's OCO pair, while the exchange keeps it."""
+    pair = kept.pairs.get(order.oco_ref or "")
+    if pair is None:
+        return None
+    return kept.orders.get(pair[1] if pair[0] == order.order_id else pair[0])
+
+
+def _closed_alone(order: DerivativeOrder) -> bool:
+    """Whether an order closed otherwise than filled, and not by its links (cancelled by its client, expired,
+    rejected)."""
+    by_links = order.cancel_reason in ("oco_other_closed", "oto_primary_closed")
+    return not order.is_open and order.order_state != "filled" and not by_links
+
+
+def _part_now(
+    exchange: DeribitExchange, order: DerivativeOrder, primary: DerivativeOrder | None, partner: DerivativeOrder | None
+) -> Decimal:
+    """An incremental order's part now: its primary's filled share of its amount as linked (all of it without a
+    primary), less its partner's filled share of it; once its primary is no longer kept (its account's history
+    dropped it), what it was given last."""
+    whole = order.linked_amount
+    assert whole is not None
+    if order.primary_order_id is not None and primary is None:
+        return order.linked_part
+    contract = exchange.market.instrument(order.instrument_name).min_trade_amount
+    given = whole if primary is None else _share(whole, primary.filled_amount, primary.amount, contract)
+    cut = ZERO
+    if partner is not None and partner.linked_amount is not None:
+        cut = _share(whole, partner.filled_amount, partner.linked_amount, contract)
+    return max(given - cut, ZERO)
+
+
+def _share(whole: Decimal, filled: Decimal, of: Decimal, contract: Decimal) -> Decimal:
+    """`whole`'s share `filled / of`, rounded down to the contract size (Deribit's words for incremental)."""
+    if of <= ZERO:
+        return ZERO
+    return min(whole, whole * filled // (of * contract) * contract)
