@@ -14,6 +14,7 @@ from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.signature import DeribitTimestampWindow
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control.deribit import keys
+from mockexchange.control.deribit.coinbase import add_coinbase_handlers, coinbase_auth, coinbase_state, reset_coinbase
 from mockexchange.control.deribit.operations import DeribitOperations
 from mockexchange.control.deribit.seeded import reset_deribit
 from mockexchange.control.registration import Kit, MockParts, Proxied, ScenarioSetup, Venue, VenueServed
@@ -40,7 +41,7 @@ from mockexchange.scenario.deribit import from_tape, setup, steps
 from mockexchange.scenario.deribit import keys as scenario_keys
 from mockexchange.scenario.deribit.demo_keys import demo_keys
 from mockexchange.state import deribit as deribit_snapshot
-from mockexchange.venues.deribit import faults, journaling, table
+from mockexchange.venues.deribit import coinbase, faults, journaling, table
 from mockexchange.venues.deribit import proxied as deribit_proxied
 from mockexchange.venues.deribit import routes as deribit_routes
 from mockexchange.venues.deribit.channels import FAULT_CHANNELS
@@ -63,6 +64,8 @@ ADMIN = {
     "deribit/accounts": "create_deribit_account",
     "deribit/subaccounts": "create_deribit_subaccount",
     "deribit/keys": "create_deribit_key",
+    "deribit/coinbase_keys": "create_coinbase_key",
+    "deribit/coinbase_oauth_tokens": "issue_coinbase_oauth_token",
     "deribit/fills": "deribit_fill",
     "deribit/positions/move": "move_deribit_positions",
     "deribit/orders": "deribit_order",
@@ -112,16 +115,23 @@ def _state(parts: MockParts) -> dict[str, Any]:
         "book": exchange,  # (`mock.book`, the name docs/python-api.md gave it before: read only)
         "deribit_keys": DeribitCredentialRegistry(),
         "deribit_tokens": TokenStore(parts.wall_clock),
+        **coinbase_state(),
     }
 
 
 def _handlers(handlers: Handlers, control: Any) -> None:
-    exchange, registry, tokens = control.exchange, control.deribit_keys, control.deribit_tokens
+    exchange, registry = control.exchange, control.deribit_keys
     add_deribit_handlers(handlers, exchange)
     handlers.add(
         CreateDeribitKey, lambda made, _: keys.create_credential(exchange, registry, made), keys.draw_credential
     )
-    handlers.add(ResetDeribit, lambda _: reset_deribit(exchange, registry, tokens))
+    handlers.add(ResetDeribit, lambda _: _reset(control))
+    add_coinbase_handlers(handlers, control)
+
+
+def _reset(control: Any) -> None:
+    reset_deribit(control.exchange, control.deribit_keys, control.deribit_tokens)
+    reset_coinbase(control)
 
 
 def _serve(control: Any, parts: MockParts) -> VenueServed:
@@ -155,7 +165,8 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
         # judged by the venue, which never saw it: no problems (a delayed one's route says)
         scope[JOURNAL_NOTE] = JournalNote(faults.operation(scope["path"]), None, [])
 
-    return VenueServed(ctx, deribit_routes.routes(ctx), lambda scope: journaling.venue_of(ctx, scope), refuse, faulted)
+    served = [*deribit_routes.routes(ctx), *coinbase.dialect_routes(ctx, coinbase_auth(control))]
+    return VenueServed(ctx, served, lambda scope: journaling.venue_of(ctx, scope), refuse, faulted)
 
 
 VENUE = Venue(
@@ -163,7 +174,7 @@ VENUE = Venue(
     title="Deribit",
     state=_state,
     handlers=_handlers,
-    reset=lambda control: reset_deribit(control.exchange, control.deribit_keys, control.deribit_tokens),
+    reset=_reset,
     on_clock=lambda control: index_history.clock_moved(control.exchange),  # deliveries, index points reached
     fresh=lambda control: control.reset_deribit(),  # the default instruments and index prices
     commands=COMMANDS,
@@ -180,7 +191,7 @@ VENUE = Venue(
     panel=DeribitPanel,
     channels=FAULT_CHANNELS,
     kept_records=deribit_snapshot.TOKENS,
-    dialects=(journaling.SIGNALPLUS,),
+    dialects=(journaling.SIGNALPLUS, journaling.COINBASE),
     proxied=Proxied(
         serves=deribit_proxied.serves,
         key_id=deribit_proxied.key_id,

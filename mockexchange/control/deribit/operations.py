@@ -17,6 +17,7 @@ from mockexchange.core import mock_commands
 from mockexchange.core.deribit import (
     account_commands,
     cash_commands,
+    coinbase_commands,
     feed_commands,
     fill_commands,
     key_commands,
@@ -42,6 +43,9 @@ class DeribitOperations:
         account_commands.SetDeribitCancelOnDisconnect, deribit_account.cancel_on_disconnect_json
     )
     create_deribit_key = operation(key_commands.CreateDeribitKey, deribit.credential_json)
+    # The Coinbase dialect's credentials (docs/coinbase.md): a CDP key, an OAuth2 token
+    create_coinbase_key = operation(coinbase_commands.CreateCoinbaseKey, dict)
+    issue_coinbase_oauth_token = operation(coinbase_commands.IssueCoinbaseOAuthToken, dict)
     # Fills and cash: deposits, withdrawals, transfers, deposit addresses
     deribit_fill = operation(fill_commands.SeedDeribitFill, deribit.trade_json)
     move_deribit_positions = operation(position_moves.MoveDeribitPositions, deribit.moves_json)
