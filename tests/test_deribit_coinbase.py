@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import plain_http
 import pytest
 import websockets
 from deribit_rpc import DeribitWs
+from state_sql import sql
 
 from mockexchange.auth.deribit.coinbase_keys import new_key_pair, sign_jwt
 from mockexchange.server import MockServer
@@ -128,3 +130,18 @@ def test_the_websocket_authenticates_and_reads_with_the_gateway_token(mockexchan
     assert [row["instrument_name"] for row in positions["result"]] == [PERP]
     assert refused["error"]["code"] == -32601
     assert json.dumps(granted).count("refresh_token") == 0
+
+
+def test_a_state_file_keeps_the_public_key_and_the_tokens_digest_only(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with MockServer(state=str(path)) as mock:
+        mock.create_deribit_account("alice", balances={"USDC": "1"})
+        key = mock.create_coinbase_key("alice")
+        oauth = mock.issue_coinbase_oauth_token("alice", scopes="wallet:user:read")["access_token"]
+    assert not sql(path, "SELECT seq FROM commands WHERE arguments LIKE '%PRIVATE KEY%'")
+    assert not sql(path, "SELECT seq FROM commands WHERE arguments LIKE ?", f"%{oauth}%")
+    for restored_from in ("snapshot", "commands"):
+        with MockServer(state=str(path)) as again:
+            assert "result" in auth(again, jwt(key)), restored_from
+            assert "result" in auth(again, oauth, "coinbase_oauth2"), restored_from
+        sql(path, "DELETE FROM snapshots")  # the commands alone, as after kill -9
