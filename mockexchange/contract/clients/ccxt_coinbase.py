@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from mockexchange.contract.clients.ccxt_checks import AGREES
+from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.contract.clients.libraries import CCXT, clean_env, ensure_venv, venv_python
 from mockexchange.schema.specs import package_path
 from mockexchange.server import MockServer
@@ -104,3 +106,30 @@ def problems(played: CoinbasePlay) -> list[str]:
     if (position.get("symbol"), Decimal(str(position.get("contracts")))) != (SYMBOL, book.size):
         found.append(f"position: ccxt {position.get('symbol')} {position.get('contracts')}, the book {book.size}")
     return found
+
+
+# -- the client matrix's row ----------------------------------------------------------------------------------------
+
+# The columns the row plays (one run of the play): what each checks of it.
+PLAYED = {
+    "balance": "fetch_balance_ws (coinbase_cdp auth over the websocket)",
+    "orders": "create_order_ws, fetch_open_orders_ws, cancel_order_ws and fetch_positions_ws",
+}
+# Deribit columns not played against the dialect yet (ccxt's Deribit row plays them against Deribit's API).
+NOT_YET_REASONS = dict.fromkeys(
+    ("positions-pages", "filters", "fills", "transfers", "websocket", "markets", "orderbook-ws", "market-ws"),
+    "not played against the Coinbase dialect yet (ccxt's Deribit row plays it against the same venue core)",
+)
+
+
+def matrix_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
+    """The row's played columns, judged from one run of the play against a fresh mock."""
+    asked = [name for name in names if name in PLAYED]
+    if not asked:
+        return {}
+    with MockServer() as mock:
+        found = problems(play(mock, work_dir))
+    balance = [line for line in found if line.startswith(("balance", "load_markets", "markets", "rest_balance"))]
+    judged = {"balance": balance, "orders": [line for line in found if line not in balance]}
+    said = {name: "; ".join(judged[name][:3]) or AGREES for name in asked}
+    return {name: ClientVerdict(not judged[name], f"{PLAYED[name]}: {said[name]}") for name in asked}
