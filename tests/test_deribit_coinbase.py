@@ -145,3 +145,17 @@ def test_a_state_file_keeps_the_public_key_and_the_tokens_digest_only(tmp_path: 
             assert "result" in auth(again, jwt(key)), restored_from
             assert "result" in auth(again, oauth, "coinbase_oauth2"), restored_from
         sql(path, "DELETE FROM snapshots")  # the commands alone, as after kill -9
+
+
+def test_the_journal_names_the_dialect_and_the_key_and_keeps_no_jwt(mockexchange: MockServer, trader: dict) -> None:
+    token = jwt(trader)
+    granted = auth(mockexchange, token)["result"]["access_token"]
+    rpc(mockexchange, "private/get_positions", {"currency": "USDC"}, granted)
+    answer = plain_http.get(f"{mockexchange.base_url}/_admin/requests?venue=coinbase", timeout=10).json()
+    entries = answer["requests"]
+    assert [(e["operation"], e["key_id"]) for e in entries] == [
+        ("public/auth", None),
+        ("private/get_positions", trader["name"]),
+    ]
+    kept = json.dumps(entries)
+    assert token not in kept and granted not in kept and token.split(".")[2] not in kept
