@@ -24,7 +24,7 @@ from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.venues.deribit import routes
 from mockexchange.venues.deribit.context import COINBASE_API_PREFIX, COINBASE_WS_PATH, DeribitContext
 from mockexchange.venues.deribit.errors import from_auth
-from mockexchange.venues.deribit.methods import WS_ONLY, Method, RpcCall
+from mockexchange.venues.deribit.methods import Method, RpcCall
 from mockexchange.venues.deribit.table import METHODS
 
 # Coinbase's list, over HTTP and the websocket, then the websocket's own (rest_methods.py; docs/coinbase.md).
@@ -80,7 +80,6 @@ def public_auth(call: RpcCall) -> Any:
 # What the dialect serves: Coinbase's list where Deribit's table serves it, public/auth the gateway's.
 TABLE: dict[str, Method] = {name: method for name, method in METHODS.items() if name in LISTED}
 TABLE["public/auth"] = Method(public_auth)
-SERVED = frozenset(TABLE) | (WS_ONLY & LISTED)
 
 
 def context(ctx: DeribitContext, auth: CoinbaseAuth) -> DeribitContext:
