@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mockexchange.auth.deribit.coinbase import coinbase_kept, coinbase_restore
 from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.auth.deribit.tokens import digest
 from mockexchange.control.registration import KeptRecords, Snapshotting
+from mockexchange.state.coinbase import coinbase_kept, coinbase_restore
 from mockexchange.state.snapshot import fields
 
 

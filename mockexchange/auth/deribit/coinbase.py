@@ -21,8 +21,7 @@ import secrets
 import threading
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth, header
 from mockexchange.auth.deribit.coinbase_keys import CoinbaseKey, CoinbaseKeyRegistry, JwtRefused, JwtVerifier
@@ -212,20 +211,3 @@ def _param(name: str, why: str) -> AuthFailure:
 
 def _refused(reason: Reason, diagnosis: str) -> AuthFailure:
     return AuthFailure(DeribitError.INVALID_CREDENTIALS, reason, diagnosis)
-
-
-def coinbase_kept(control: Any) -> dict[str, Any]:
-    """What a state file's snapshot keeps of the dialect: its keys (public) and OAuth2 tokens (their digests)."""
-    return {
-        "keys": [astuple(key) for key in control.coinbase_keys.all()],
-        "oauth": [astuple(grant) for grant in control.coinbase_tokens.oauth.values()],
-    }
-
-
-def coinbase_restore(control: Any, kept: dict[str, Any] | None) -> None:
-    control.coinbase_keys.clear()
-    control.coinbase_tokens.clear()
-    for name, algorithm, public_key, user_id, subaccount_id, permissions in (kept or {}).get("keys", []):
-        control.coinbase_keys.add(CoinbaseKey(name, algorithm, public_key, user_id, subaccount_id, tuple(permissions)))
-    for found, user_id, subaccount_id, scopes in (kept or {}).get("oauth", []):
-        control.coinbase_tokens.add_oauth(OAuthGrant(found, user_id, subaccount_id, tuple(scopes)))
