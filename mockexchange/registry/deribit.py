@@ -64,8 +64,6 @@ ADMIN = {
     "deribit/accounts": "create_deribit_account",
     "deribit/subaccounts": "create_deribit_subaccount",
     "deribit/keys": "create_deribit_key",
-    "deribit/coinbase_keys": "create_coinbase_key",
-    "deribit/coinbase_oauth_tokens": "issue_coinbase_oauth_token",
     "deribit/fills": "deribit_fill",
     "deribit/positions/move": "move_deribit_positions",
     "deribit/orders": "deribit_order",
@@ -96,6 +94,9 @@ ADMIN = {
     "deribit/apr": "set_deribit_apr",
     "deribit/platform_status": "set_deribit_platform_status",
     "deribit/announcements": "add_deribit_announcement",
+    # the Coinbase dialect's credentials (docs/coinbase.md)
+    "deribit/coinbase_keys": "create_coinbase_key",
+    "deribit/coinbase_oauth_tokens": "issue_coinbase_oauth_token",
 }
 
 
@@ -115,17 +116,21 @@ def _state(parts: MockParts) -> dict[str, Any]:
         "book": exchange,  # (`mock.book`, the name docs/python-api.md gave it before: read only)
         "deribit_keys": DeribitCredentialRegistry(),
         "deribit_tokens": TokenStore(parts.wall_clock),
-        **coinbase_state(),
     }
 
 
 def _handlers(handlers: Handlers, control: Any) -> None:
-    exchange, registry = control.exchange, control.deribit_keys
+    exchange, registry, tokens = control.exchange, control.deribit_keys, control.deribit_tokens
     add_deribit_handlers(handlers, exchange)
     handlers.add(
         CreateDeribitKey, lambda made, _: keys.create_credential(exchange, registry, made), keys.draw_credential
     )
-    handlers.add(ResetDeribit, lambda _: _reset(control))
+
+    def reset(_: ResetDeribit) -> None:
+        reset_deribit(exchange, registry, tokens)
+        reset_coinbase(control)  # and the Coinbase dialect's keys and tokens
+
+    handlers.add(ResetDeribit, reset)
     add_coinbase_handlers(handlers, control)
 
 
@@ -172,7 +177,7 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
 VENUE = Venue(
     name=NAME,
     title="Deribit",
-    state=_state,
+    state=lambda parts: {**_state(parts), **coinbase_state()},  # the Coinbase dialect's beside Deribit's
     handlers=_handlers,
     reset=_reset,
     on_clock=lambda control: index_history.clock_moved(control.exchange),  # deliveries, index points reached

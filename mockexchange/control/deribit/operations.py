@@ -43,9 +43,6 @@ class DeribitOperations:
         account_commands.SetDeribitCancelOnDisconnect, deribit_account.cancel_on_disconnect_json
     )
     create_deribit_key = operation(key_commands.CreateDeribitKey, deribit.credential_json)
-    # The Coinbase dialect's credentials (docs/coinbase.md): a CDP key, an OAuth2 token
-    create_coinbase_key = operation(coinbase_commands.CreateCoinbaseKey, dict)
-    issue_coinbase_oauth_token = operation(coinbase_commands.IssueCoinbaseOAuthToken, dict)
     # Fills and cash: deposits, withdrawals, transfers, deposit addresses
     deribit_fill = operation(fill_commands.SeedDeribitFill, deribit.trade_json)
     move_deribit_positions = operation(position_moves.MoveDeribitPositions, deribit.moves_json)
@@ -75,6 +72,9 @@ class DeribitOperations:
     set_deribit_apr = operation(feed_commands.SetDeribitApr, feeds.apr_json)
     set_deribit_platform_status = operation(feed_commands.SetDeribitPlatformStatus, feeds.status_json)
     add_deribit_announcement = operation(feed_commands.AddDeribitAnnouncement, feeds.announcement_json)
+    # The Coinbase dialect's credentials (docs/coinbase.md): a CDP key, an OAuth2 token
+    create_coinbase_key = operation(coinbase_commands.CreateCoinbaseKey, dict)
+    issue_coinbase_oauth_token = operation(coinbase_commands.IssueCoinbaseOAuthToken, dict)
     # Orders
     deribit_order = operation(order_commands.SeedDeribitOrder, deribit_orders.seeded_json)
     deribit_place_order = operation(order_commands.PlaceDeribitOrder, deribit_orders.placed_json)
