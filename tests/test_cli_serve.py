@@ -501,7 +501,12 @@ def as_served(readme: str, served: Served) -> str:
         strict=False,  # a snippet shows none
     ):
         readme = readme.replace(shown_id, client_id).replace(shown_secret, secret)
+    for shown, made in zip(COINBASE_KEY.findall(readme), COINBASE_KEY.findall(served.banner), strict=False):
+        readme = readme.replace(shown, made)  # the demo's Coinbase key: its name and private key (drawn)
     return readme
+
+
+COINBASE_KEY = re.compile(r"Coinbase API key name \S+|-----BEGIN EC PRIVATE KEY-----\n[^-]*-----END EC [A-Z ]+-----")
 
 
 def readme_banner() -> str:

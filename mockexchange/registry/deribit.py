@@ -14,6 +14,7 @@ from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.signature import DeribitTimestampWindow
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control.deribit import keys
+from mockexchange.control.deribit.coinbase import add_coinbase_handlers, coinbase_auth, coinbase_state, reset_coinbase
 from mockexchange.control.deribit.operations import DeribitOperations
 from mockexchange.control.deribit.seeded import reset_deribit
 from mockexchange.control.registration import Kit, MockParts, Proxied, ScenarioSetup, Venue, VenueServed
@@ -40,7 +41,7 @@ from mockexchange.scenario.deribit import from_tape, setup, steps
 from mockexchange.scenario.deribit import keys as scenario_keys
 from mockexchange.scenario.deribit.demo_keys import demo_keys
 from mockexchange.state import deribit as deribit_snapshot
-from mockexchange.venues.deribit import faults, journaling, table
+from mockexchange.venues.deribit import coinbase, faults, journaling, table
 from mockexchange.venues.deribit import proxied as deribit_proxied
 from mockexchange.venues.deribit import routes as deribit_routes
 from mockexchange.venues.deribit.channels import FAULT_CHANNELS
@@ -95,6 +96,9 @@ ADMIN = {
     "deribit/apr": "set_deribit_apr",
     "deribit/platform_status": "set_deribit_platform_status",
     "deribit/announcements": "add_deribit_announcement",
+    # the Coinbase dialect's credentials (docs/coinbase.md)
+    "deribit/coinbase_keys": "create_coinbase_key",
+    "deribit/coinbase_oauth_tokens": "issue_coinbase_oauth_token",
 }
 
 
@@ -123,7 +127,18 @@ def _handlers(handlers: Handlers, control: Any) -> None:
     handlers.add(
         CreateDeribitKey, lambda made, _: keys.create_credential(exchange, registry, made), keys.draw_credential
     )
-    handlers.add(ResetDeribit, lambda _: reset_deribit(exchange, registry, tokens))
+
+    def reset(_: ResetDeribit) -> None:
+        reset_deribit(exchange, registry, tokens)
+        reset_coinbase(control)  # and the Coinbase dialect's keys and tokens
+
+    handlers.add(ResetDeribit, reset)
+    add_coinbase_handlers(handlers, control)
+
+
+def _reset(control: Any) -> None:
+    reset_deribit(control.exchange, control.deribit_keys, control.deribit_tokens)
+    reset_coinbase(control)
 
 
 def _serve(control: Any, parts: MockParts) -> VenueServed:
@@ -157,15 +172,16 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
         # judged by the venue, which never saw it: no problems (a delayed one's route says)
         scope[JOURNAL_NOTE] = JournalNote(faults.operation(scope["path"]), None, [])
 
-    return VenueServed(ctx, deribit_routes.routes(ctx), lambda scope: journaling.venue_of(ctx, scope), refuse, faulted)
+    served = [*deribit_routes.routes(ctx), *coinbase.dialect_routes(ctx, coinbase_auth(control))]
+    return VenueServed(ctx, served, lambda scope: journaling.venue_of(ctx, scope), refuse, faulted)
 
 
 VENUE = Venue(
     name=NAME,
     title="Deribit",
-    state=_state,
+    state=lambda parts: {**_state(parts), **coinbase_state()},  # the Coinbase dialect's beside Deribit's
     handlers=_handlers,
-    reset=lambda control: reset_deribit(control.exchange, control.deribit_keys, control.deribit_tokens),
+    reset=_reset,
     on_clock=lambda control: index_history.clock_moved(control.exchange),  # deliveries, index points reached
     fresh=lambda control: control.reset_deribit(),  # the default instruments and index prices
     commands=COMMANDS,
@@ -182,7 +198,7 @@ VENUE = Venue(
     panel=DeribitPanel,
     channels=FAULT_CHANNELS,
     kept_records=deribit_snapshot.TOKENS,
-    dialects=(journaling.SIGNALPLUS,),
+    dialects=(journaling.SIGNALPLUS, journaling.COINBASE),
     proxied=Proxied(
         serves=deribit_proxied.serves,
         key_id=deribit_proxied.key_id,

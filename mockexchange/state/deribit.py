@@ -11,6 +11,7 @@ from typing import Any
 from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.auth.deribit.tokens import digest
 from mockexchange.control.registration import KeptRecords, Snapshotting
+from mockexchange.state.coinbase import coinbase_kept, coinbase_restore
 from mockexchange.state.snapshot import fields
 
 
@@ -23,6 +24,7 @@ def keep(control: Any, seal: Callable[[str], str]) -> dict[str, Any]:
                 (key.client_id, seal(key.client_secret), key.user_id, key.subaccount_id, key.scope)
                 for key in control.deribit_keys.all()
             ],
+            "coinbase": coinbase_kept(control),  # public keys and tokens' digests: nothing to seal
         }
 
 
@@ -40,6 +42,7 @@ def restore(control: Any, kept: dict[str, Any], unseal: Callable[[str, str], str
         control.deribit_keys.clear()
         for credential in credentials:
             control.deribit_keys.restore(credential)
+        coinbase_restore(control, kept.get("coinbase"))  # (a file from before the dialect holds none)
 
     return put
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hostile_probe import START
 
+from mockexchange.auth.deribit.coinbase_keys import new_key_pair
 from mockexchange.control import Control, ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.registry import control_plane
@@ -30,6 +31,7 @@ ORDER = {"user_id": "k1", "ticker": "EV-A", "side": "bid", "count": "2", "price"
 # The legs of k1's combo in collection KXMVEV-R (both markets of event EV)
 COMBO = [{"market_ticker": f"EV-{m}", "event_ticker": "EV", "side": "yes"} for m in "AR"]
 # A call of each operation that succeeds on the state `control` below sets up.
+COINBASE_PUBLIC_KEY = new_key_pair("EdDSA")[0]  # a CDP key's public half (the Coinbase dialect's)
 VALID: dict[str, dict[str, Any]] = {
     "create_account": {"user_id": "new", "balance_cents": 100, "fcm_member": False, "subtrader_of": None},
     "create_key": {"user_id": "k1", "subaccount": 1, "subtrader_id": None, "key_type": "ed25519", "key_id": "kid"},
@@ -125,6 +127,10 @@ VALID: dict[str, dict[str, Any]] = {
                            "scope": "trade:read"},
     "deribit_fill": {"user_id": "d1", "instrument_name": "BTC-PERPETUAL", "direction": "buy", "amount": "10",
                      "price": "60000", "subaccount_id": None, "fee": "0", "order_id": "x"},
+    "create_coinbase_key": {"user_id": "d1", "key_name": "organizations/o/apiKeys/k", "public_key": COINBASE_PUBLIC_KEY,
+                            "algorithm": "EdDSA", "permissions": "view trade", "subaccount_id": None},
+    "issue_coinbase_oauth_token": {"user_id": "d1", "scopes": "wallet:accounts:read", "subaccount_id": None,
+                                   "token_digest": None},
     "deribit_order": {"user_id": "d1", "instrument_name": "BTC-PERPETUAL", "direction": "sell", "amount": "10",
                       "price": "70000", "subaccount_id": None, "order_type": "limit",
                       "time_in_force": "good_til_cancelled", "label": "l", "post_only": False, "reduce_only": False,

@@ -55,7 +55,22 @@ def demo(where: Any, what: str, portfolio: Any, made: Mapping[str, Any]) -> list
         f"  {counted(len(portfolio.deribit_accounts), 'account')}, "
         f"{counted(portfolio.deribit_positions, 'position')} (BTC and ETH futures and options)"
     )
-    return section(where, [key_line(where, made)], held)
+    return section(where, [key_line(where, made), *coinbase_lines(where, made.get("coinbase"))], held)
+
+
+def coinbase_lines(where: Any, key: Mapping[str, Any] | None) -> list[str]:
+    """The Coinbase dialect's paths and the demo's CDP key: its name and private key (PEM), as Coinbase's portal
+    gives them, and the file keeping them."""
+    if key is None:
+        return []
+    pem = [f"    {line}" for line in str(key["private_key"]).strip().splitlines()]
+    return [
+        f"  Coinbase gateway (docs/coinbase.md): {where.base_url}/coinbase/api/v2 "
+        f"(websocket {where.websocket_url}/coinbase/ws/api/v2)",
+        f"  user {key['user_id']!r}: Coinbase API key name {key['name']} ({', '.join(key['permissions'])}), "
+        f"kept in {where.key_path(key['credentials_path'])}; private key:",
+        *pem,
+    ]
 
 
 def scenario(where: Any, what: str, loaded: Mapping[str, Any], read: Any) -> list[str]:

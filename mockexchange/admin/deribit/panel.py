@@ -35,7 +35,7 @@ def _wallets(account: DeribitAccount) -> list[dict[str, Any]]:
 
 
 class DeribitPanel(Panel):
-    labels = ("deribit", "signalplus")  # the native API and the SignalPlus gateway's
+    labels = ("deribit", "signalplus", "coinbase")  # the native API, the SignalPlus and Coinbase gateways'
     query = {
         "wallet": {"type": "integer", "minimum": 1, "maximum": MAX_ACCOUNT_ID},
         "instrument": {"type": "string", "maxLength": MAX_NAME},

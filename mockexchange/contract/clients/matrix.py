@@ -31,6 +31,8 @@ from xml.etree import ElementTree
 from mockexchange.contract.clients.ccxt_checks import NA_REASONS as CCXT_NA
 from mockexchange.contract.clients.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
 from mockexchange.contract.clients.ccxt_checks import ccxt_verdicts
+from mockexchange.contract.clients.ccxt_coinbase import NOT_YET_REASONS as COINBASE_NOT_YET
+from mockexchange.contract.clients.ccxt_coinbase import matrix_verdicts as coinbase_verdicts
 from mockexchange.contract.clients.ccxt_market_ws import market_ws_verdict
 from mockexchange.contract.clients.ccxt_trading import COLUMNS as TRADING_COLUMNS
 from mockexchange.contract.clients.ccxt_trading import trading_verdicts
@@ -151,6 +153,7 @@ CLIENTS = (
     ClientRow("kalshi-python-async", "kalshi_python_async 3.34.0", OFFICIAL_ASYNC, OFFICIAL),
     ClientRow("kalshi-python-sync-3.2.0", "kalshi_python_sync 3.2.0", OFFICIAL_SYNC_LEGACY, OFFICIAL_3_2, "legacy"),
     ClientRow("ccxt", "ccxt 4.5.90 (Deribit)", CCXT, None, venue="deribit"),
+    ClientRow("ccxt-coinbase", "ccxt 4.5.90 (Coinbase's Deribit)", CCXT, None, venue="coinbase"),
 )
 CLIENTS_BY_NAME = {row.name: row for row in CLIENTS}
 
@@ -403,6 +406,8 @@ def _row_cells(
         return {name: Cell(NOT_YET, row.not_yet) for name in columns}, None
     if row.venue == "deribit":
         return _ccxt_cells(row, columns, work_dir), None
+    if row.venue == "coinbase":
+        return _coinbase_cells(row, columns, work_dir), None
     assert row.spec is not None and row.dialect is not None
     cells = {name: Cell(NA, row.dialect.lacks[name]) for name in columns if name in row.dialect.lacks}
     cells |= {name: Cell(NOT_YET, row.dialect.not_played[name]) for name in columns if name in row.dialect.not_played}
@@ -472,6 +477,21 @@ def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str,
             (work_dir / MARKET_WS).mkdir()
             judged[MARKET_WS] = market_ws_verdict(work_dir / MARKET_WS)
     except (ClientEnvError, ClientRunError) as exc:
+        return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
+    return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
+
+
+def _coinbase_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
+    """ccxt's coinbaseinternational against the Coinbase dialect (docs/coinbase.md): balance and orders played
+    (ccxt_coinbase.py), the Kalshi-only columns n/a as ccxt's Deribit row's, the other Deribit ones not yet."""
+    assert row.spec is not None
+    cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
+    cells |= {name: Cell(NOT_YET, COINBASE_NOT_YET[name]) for name in columns if name in COINBASE_NOT_YET}
+    todo = [name for name in columns if name not in cells]
+    try:
+        ensure_venv(row.spec)
+        judged = coinbase_verdicts(todo, work_dir)
+    except (ClientEnvError, ClientRunError, AssertionError) as exc:
         return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
     return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
 

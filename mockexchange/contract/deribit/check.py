@@ -27,10 +27,12 @@ from typing import Any
 import httpx
 import orjson
 
+from mockexchange.auth.deribit.coinbase_keys import sign_jwt
 from mockexchange.contract.deribit import account, market, trading
 from mockexchange.contract.deribit.writes import NOT_A_CURRENCY, NOT_AN_INSTRUMENT
 from mockexchange.contract.verdicts import CallVerdict
 from mockexchange.registry.deribit import KIT
+from mockexchange.schema.deribit import coinbase as coinbase_slice
 from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.schema.specs import SpecError
 
@@ -63,6 +65,12 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--client-secret-file", type=Path, metavar="FILE",
         help=f"a file holding the client secret (default ${CLIENT_SECRET_ENV}; never on the command line)",
     )  # fmt: skip
+    p.add_argument(
+        "--coinbase-key", type=Path, metavar="FILE",
+        help="check Coinbase's Deribit-powered API (docs/coinbase.md) with the CDP key in FILE (Coinbase's JSON: "
+        '{"name", "privateKey"}): public/auth by a CDP JWT, replies judged against the Coinbase slice; --base-url '
+        "is its root (the mock's: http://HOST:PORT/coinbase)",
+    )  # fmt: skip
     p.add_argument("--method", action="append", metavar="NAME", help="check only these methods (repeatable)")
     p.add_argument("--currency", default="BTC", help="the currency the calls ask about (default BTC)")
     p.add_argument("--instrument", help="the instrument to ask about (default: the first listed)")
@@ -87,17 +95,22 @@ class DeribitRefused(Exception):
 
 
 Call = Callable[[str, dict[str, Any]], Any]
+Grant = Callable[[], dict[str, Any]]  # public/auth's params, made afresh for each authentication
+# The slice the replies are judged against: Deribit's, or the Coinbase dialect's (`--coinbase-key`); set by `run`.
+_slice: Any = deribit_rpc
 
 
 def run(args: argparse.Namespace) -> int:
+    global _slice
+    _slice = coinbase_slice if args.coinbase_key is not None else deribit_rpc
     try:
-        client_id, secret = _credentials(args)
-        deribit_rpc.load()
+        grant = _coinbase_grant(args.coinbase_key) if args.coinbase_key is not None else _credentials(args)
+        _slice.load()
         amount = _amount(args.amount)
     except (OSError, ValueError, SpecError) as exc:
         print(f"contract check-deribit: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    known = deribit_rpc.methods()
+    known = _slice.methods()
     unknown = sorted(set(args.method or ()) - set(known))
     if unknown:
         listed = f"not in the slice: {', '.join(unknown)}; it has {', '.join(known)}"
@@ -110,12 +123,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         with httpx.Client(timeout=TIMEOUT) as http:
             http_call = _http_caller(http, root)
-            token = _authenticate(http_call, client_id, secret, verdicts, "http")
+            token = _authenticate(http_call, grant, verdicts, "http")
             http_call = _http_caller(http, root, token)
             context = {**_context(http_call, args), **_writes_context(args, amount)}
             _exercise("http", http_call, asked, context, verdicts)
         if not args.no_websocket:
-            _websocket(root, client_id, secret, asked, context, verdicts, notifications, args)
+            _websocket(root, grant, asked, context, verdicts, notifications, args)
     except DeribitUnreachable as exc:
         print(f"contract check-deribit: nothing answered at {root}: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
@@ -125,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     return _report(root, verdicts, notifications)
 
 
-def _credentials(args: argparse.Namespace) -> tuple[str, str]:
+def _credentials(args: argparse.Namespace) -> Grant:
     client_id = args.client_id or os.environ.get(CLIENT_ID_ENV)
     if args.client_secret_file is not None:
         secret = args.client_secret_file.read_text(encoding="utf-8").strip()
@@ -133,7 +146,17 @@ def _credentials(args: argparse.Namespace) -> tuple[str, str]:
         secret = os.environ.get(CLIENT_SECRET_ENV, "")
     if not client_id or not secret:
         raise ValueError(f"give --client-id (or ${CLIENT_ID_ENV}) and --client-secret-file (or ${CLIENT_SECRET_ENV})")
-    return client_id, secret
+    return lambda: {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+
+
+def _coinbase_grant(path: Path) -> Grant:
+    """public/auth's coinbase_cdp grant: a new CDP JWT of the key in `path` (Coinbase's `{"name", "privateKey"}`)
+    each time (a JWT is good for one authentication)."""
+    kept = orjson.loads(path.read_bytes())
+    if not isinstance(kept, dict) or not all(isinstance(kept.get(k), str) for k in ("name", "privateKey")):
+        raise ValueError(f'{path} does not hold a Coinbase key ({{"name": ..., "privateKey": ...}})')
+    name, private_key = kept["name"], kept["privateKey"]
+    return lambda: {"grant_type": "coinbase_cdp", "token": sign_jwt(name, private_key, int(time.time()))}
 
 
 _ids = itertools.count(1)
@@ -159,9 +182,8 @@ def _http_caller(http: httpx.Client, root: str, token: str | None = None) -> Cal
     return call
 
 
-def _authenticate(call: Call, client_id: str, secret: str, verdicts: dict[str, CallVerdict], transport: str) -> str:
-    params = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
-    reply = call("public/auth", params)
+def _authenticate(call: Call, grant: Grant, verdicts: dict[str, CallVerdict], transport: str) -> str:
+    reply = call("public/auth", grant())
     _judge("public/auth", transport, "valid", reply, verdicts)
     result = reply.get("result") if isinstance(reply, dict) else None
     token = result.get("access_token") if isinstance(result, dict) else None
@@ -292,7 +314,7 @@ def _judge(method: str, transport: str, kind: str, reply: Any, verdicts: dict[st
     if isinstance(error, dict) and error.get("code") == deribit_rpc.METHOD_NOT_FOUND:
         verdict.not_found += 1
         return
-    for found in deribit_rpc.reply_problems(method, reply):
+    for found in _slice.reply_problems(method, reply):
         verdict.violations.append(f"{where}: {found}")
     if not isinstance(reply, dict):
         return
@@ -305,8 +327,7 @@ def _judge(method: str, transport: str, kind: str, reply: Any, verdicts: dict[st
 
 def _websocket(
     root: str,
-    client_id: str,
-    secret: str,
+    grant: Grant,
     asked: list[str],
     ctx: dict[str, Any],
     verdicts: dict[str, CallVerdict],
@@ -332,7 +353,7 @@ def _websocket(
                     pending.append(frame)
                 raise DeribitUnreachable(f"no websocket reply to {method} within 5 s")
 
-            _authenticate(call, client_id, secret, verdicts, "ws")
+            _authenticate(call, grant, verdicts, "ws")
             _exercise("ws", call, asked, ctx, verdicts)
             instrument = ctx["instrument"]
             channels = [

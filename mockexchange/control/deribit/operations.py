@@ -17,6 +17,7 @@ from mockexchange.core import mock_commands
 from mockexchange.core.deribit import (
     account_commands,
     cash_commands,
+    coinbase_commands,
     feed_commands,
     fill_commands,
     key_commands,
@@ -71,6 +72,9 @@ class DeribitOperations:
     set_deribit_apr = operation(feed_commands.SetDeribitApr, feeds.apr_json)
     set_deribit_platform_status = operation(feed_commands.SetDeribitPlatformStatus, feeds.status_json)
     add_deribit_announcement = operation(feed_commands.AddDeribitAnnouncement, feeds.announcement_json)
+    # The Coinbase dialect's credentials (docs/coinbase.md): a CDP key, an OAuth2 token
+    create_coinbase_key = operation(coinbase_commands.CreateCoinbaseKey, dict)
+    issue_coinbase_oauth_token = operation(coinbase_commands.IssueCoinbaseOAuthToken, dict)
     # Orders
     # (each order answered with its instrument's contract size: `reads`)
     deribit_order = operation(order_commands.SeedDeribitOrder, deribit_orders.seeded_json, reads=True)

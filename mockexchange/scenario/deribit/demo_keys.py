@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mockexchange.scenario.deribit.coinbase_demo_key import make_coinbase_key
 from mockexchange.scenario.key_files import keep_deribit_key, kept_deribit_key
 
 KEY_FILE = "deribit-key.json"  # the demo's Deribit client id and secret (scenario/key_files.py)
@@ -20,6 +21,8 @@ def demo_keys(key_dir: Path) -> Callable[[Any, Any, int], dict[str, Any]]:
 
     def make(control: Any, portfolio: Any, seed: int) -> dict[str, Any]:
         made = control.create_deribit_key(**kept, user_id=portfolio.users[0])
-        return keep_deribit_key(made, key_dir / KEY_FILE)
+        # and a Coinbase key of the same user, for the Coinbase dialect (docs/coinbase.md)
+        coinbase = make_coinbase_key(control, portfolio.users[0], key_dir)
+        return {**keep_deribit_key(made, key_dir / KEY_FILE), "coinbase": coinbase}
 
     return make

@@ -132,6 +132,18 @@ def _say(errors: Any, prefix: str = "") -> list[str]:
     return sorted(set(found))
 
 
+def envelope_problems(document: dict[str, Any], result: dict[str, Any], reply: dict[str, Any]) -> list[str]:
+    """What a reply breaks of a slice's envelope (`document`'s), with `result` the schema of its result (a dialect's
+    slice judges its own methods' replies with it: schema/deribit/coinbase.py)."""
+    envelope = document["envelope"]
+    if "error" in reply:
+        schema = {"allOf": [envelope, {"required": ["error"], "properties": {"error": document["error"]}}]}
+    else:
+        schema = {"allOf": [envelope, {"required": ["result"], "properties": {"result": result}}]}
+    validator = jsonschema_rs.Draft7Validator({**schema, "definitions": document["definitions"]})
+    return [] if validator.is_valid(reply) else _say(validator.iter_errors(reply))
+
+
 def reply_problems(method: str, reply: Any) -> list[str]:
     """What a reply to `method` breaks in the slice: one line per problem, `path: message`. An unknown method (not in
     the slice) is judged on its envelope only; `Method not found` is an error like any other."""

@@ -21,6 +21,9 @@ from mockexchange.venues.deribit.errors import FORBIDDEN, UNAUTHORIZED, RpcError
 
 API_PREFIX = "/api/v2"
 WS_PATH = "/ws/api/v2"
+# Where the Coinbase dialect (coinbase.py: Coinbase's Deribit-powered gateway) answers, over HTTP and the websocket.
+COINBASE_API_PREFIX = "/coinbase/api/v2"
+COINBASE_WS_PATH = "/coinbase/ws/api/v2"
 
 
 @dataclass(slots=True)
@@ -34,6 +37,11 @@ class DeribitContext:
     ws_queue_bytes: int = 4 << 20  # and the bytes they may hold (websocket.py counts them)
     ws_max_channels: int = 1000  # channels one websocket connection may hold (-32602 beyond)
     signalplus_prefix: str = "/api"
+    # A dialect served at its own paths with its own method table (coinbase.py); Deribit's own: its paths, None (the
+    # whole table, venues/deribit/table.py).
+    api_prefix: str = API_PREFIX
+    ws_path: str = WS_PATH
+    methods: Mapping[str, Any] | None = None
     # Called for each websocket message before its reply is sent: (client id, text, JSON-RPC method, error or None,
     # what a fault rule did to it or None).
     on_message: Callable[[str | None, str | bytes, str | None, RpcError | None, Fault | None], None] | None = None

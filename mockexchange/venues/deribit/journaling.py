@@ -37,7 +37,13 @@ from mockexchange.journal.refusal import refused
 from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.schema.requests import Problem, problem
 from mockexchange.schema.specs import SpecError
-from mockexchange.venues.deribit.context import API_PREFIX, WS_PATH, DeribitContext
+from mockexchange.venues.deribit.context import (
+    API_PREFIX,
+    COINBASE_API_PREFIX,
+    COINBASE_WS_PATH,
+    WS_PATH,
+    DeribitContext,
+)
 from mockexchange.venues.deribit.errors import (
     AUTHORIZATION_REQUIRED,
     BAD_REQUEST,
@@ -68,15 +74,19 @@ _RULES = {
 
 # The name the journal gives a request of the SignalPlus gateway's (its registration's dialect), beside "deribit".
 SIGNALPLUS = "signalplus"
+# And the Coinbase gateway's (coinbase.py), at its own paths.
+COINBASE = "coinbase"
 
 
 def venue_of(ctx: DeribitContext, scope: Scope) -> str | None:
     """The venue of a request: `deribit` (the native API and its websocket), `signalplus` (the gateway), or None."""
     path = scope["path"]
     if scope["type"] == "websocket":
-        return "deribit" if path == WS_PATH else None
+        return "deribit" if path == WS_PATH else COINBASE if path == COINBASE_WS_PATH else None
     if path == ctx.signalplus_prefix:
         return SIGNALPLUS
+    if path == COINBASE_API_PREFIX or path.startswith(COINBASE_API_PREFIX + "/"):
+        return COINBASE
     return "deribit" if path == API_PREFIX or path.startswith(API_PREFIX + "/") else None
 
 

@@ -6,6 +6,7 @@ authenticate a private one, run it, answer with the envelope. 200 on success; er
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.venues.deribit import journaling, rate_limits, signalplus, websocket
-from mockexchange.venues.deribit.context import API_PREFIX, DeribitContext, http_caller
+from mockexchange.venues.deribit.context import DeribitContext, http_caller
 from mockexchange.venues.deribit.envelope import (
     RpcRequest,
     epoch_us,
@@ -68,11 +69,12 @@ async def _answer(
     query_params = _query_params(query)
     params = Params({**query_params, **rpc.params}, from_query=bool(query_params))
     seen.params = dict(params.values)
+    table = METHODS if ctx.methods is None else ctx.methods
     if name in WS_ONLY:
-        raise RpcError(METHOD_NOT_FOUND, f"{name} is served on the websocket ({API_PREFIX} is HTTP)")
-    method = METHODS.get(name)
+        raise RpcError(METHOD_NOT_FOUND, f"{name} is served on the websocket ({ctx.api_prefix} is HTTP)")
+    method = table.get(name)
     if method is None:
-        raise RpcError(METHOD_NOT_FOUND, f"the mock serves no method {name!r}; {_served(name)}")
+        raise RpcError(METHOD_NOT_FOUND, f"the mock serves no method {name!r}; {_served(name, table)}")
     call = RpcCall(ctx, params)
     if method.scope is not None:
         raw_path = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
@@ -129,19 +131,23 @@ def _error(ctx: DeribitContext, error: RpcError, us_in: int, status: int, reques
     return json_response(body, status, {DIAGNOSIS_HEADER: header_safe(error.diagnosis)})
 
 
-def routes(ctx: DeribitContext) -> list[BaseRoute]:
+def rpc_routes(ctx: DeribitContext) -> list[BaseRoute]:
+    """JSON-RPC over HTTP and the websocket at the context's paths (Deribit's, or a dialect's)."""
     return [
-        Route(API_PREFIX + "/{scope}/{method}", _endpoint(ctx, True), methods=["GET", "POST"]),
-        Route(API_PREFIX, _endpoint(ctx, False), methods=["GET", "POST"]),
-        Route(API_PREFIX + "/", _endpoint(ctx, False), methods=["GET", "POST"]),
+        Route(ctx.api_prefix + "/{scope}/{method}", _endpoint(ctx, True), methods=["GET", "POST"]),
+        Route(ctx.api_prefix, _endpoint(ctx, False), methods=["GET", "POST"]),
+        Route(ctx.api_prefix + "/", _endpoint(ctx, False), methods=["GET", "POST"]),
         websocket.route(ctx),
-        signalplus.route(ctx),
     ]
 
 
-def _served(name: str) -> str:
+def routes(ctx: DeribitContext) -> list[BaseRoute]:
+    return [*rpc_routes(ctx), signalplus.route(ctx)]
+
+
+def _served(name: str, table: Mapping[str, Any]) -> str:
     """The methods served of the scope `name` names (`public/`, `private/`; every one for another), so a diagnosis
     stays short as the table grows."""
     scope = name.split("/", 1)[0] + "/"
-    alike = [method for method in METHODS if method.startswith(scope)] or list(METHODS)
-    return f"of {scope} it serves {', '.join(alike)}" if len(alike) < len(METHODS) else f"it serves {', '.join(alike)}"
+    alike = [method for method in table if method.startswith(scope)] or list(table)
+    return f"of {scope} it serves {', '.join(alike)}" if len(alike) < len(table) else f"it serves {', '.join(alike)}"

@@ -47,7 +47,7 @@ from mockexchange.venues import admission
 from mockexchange.venues.deribit import cancel_on_disconnect, faults, rate_limits
 from mockexchange.venues.deribit.cash_notifications import CashNotifications
 from mockexchange.venues.deribit.channels import Channel, parse_channel
-from mockexchange.venues.deribit.context import WS_PATH, DeribitContext
+from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.delivery_notifications import DeliveryNotifications
 from mockexchange.venues.deribit.envelope import epoch_us, load_json, notification, read_request, reply
 from mockexchange.venues.deribit.errors import (
@@ -291,7 +291,8 @@ class DeribitConnection:
         return reply(request_id, us_in=us_in, us_out=us_out, testnet=self.ctx.testnet, **outcome)
 
     async def _dispatch(self, name: str, params: Params) -> Any:
-        if name in METHODS or name in WS_ONLY:
+        table = METHODS if self.ctx.methods is None else self.ctx.methods
+        if name in table or name in WS_ONLY:
             self._charge(name)
         scope, _, method_name = name.partition("/")
         if method_name in ("subscribe", "unsubscribe", "unsubscribe_all") and scope in ("public", "private"):
@@ -307,7 +308,7 @@ class DeribitConnection:
                 self._heartbeat.cancel()
                 self._heartbeat = None
             return "ok"
-        method = METHODS.get(name)
+        method = table.get(name)
         if method is None:
             raise RpcError(METHOD_NOT_FOUND, f"the mock serves no method {name!r}")
         call = RpcCall(self.ctx, params, connection_id=self.id)
@@ -544,4 +545,4 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
             ctx.auth.tokens.close_connection(connection.id)
             await _disconnected(ctx, connection)
 
-    return WebSocketRoute(WS_PATH, endpoint)
+    return WebSocketRoute(ctx.ws_path, endpoint)

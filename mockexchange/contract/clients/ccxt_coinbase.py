@@ -1,0 +1,135 @@
+"""ccxt's `coinbaseinternational` (4.5.90, its own venv, unmodified) against the mock's Coinbase dialect of Deribit
+(docs/coinbase.md): the play (a CDP key of a trader long the USDC perpetual; load_markets over REST, then the
+balance, an order placed, the open orders, the order cancelled and the positions over ccxt.pro's websocket, which
+authenticates with a CDP JWT) and its judging against the Deribit exchange. Used by tests/clients/test_ccxt_coinbase.py.
+
+The REST `fetch_balance` is played too: ccxt 4.5.90 cannot send the REST `public/auth` (its `sign` raises TypeError
+for a POST), so it fails inside ccxt before any request reaches the mock, which the judging expects.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from mockexchange.contract.clients.ccxt_checks import AGREES
+from mockexchange.contract.clients.checks import ClientVerdict
+from mockexchange.contract.clients.libraries import CCXT, clean_env, ensure_venv, venv_python
+from mockexchange.schema.specs import package_path
+from mockexchange.server import MockServer
+
+TRADER = "cb-trader"
+PERPETUAL = "BTC_USDC-PERPETUAL"  # Coinbase's name, listed by the default instruments
+SYMBOL = "BTC/USDC:USDC"
+TIMEOUT_S = 120.0
+
+
+@dataclass
+class CoinbasePlay:
+    mock: MockServer
+    key: dict[str, Any]
+    outcomes: dict[str, dict[str, Any]]
+    received: list[Any]
+
+
+def script() -> Path:
+    return package_path("mockexchange.contract.clients", "scripts", "deribit", "ccxt_coinbase.py")
+
+
+def plan(mock: MockServer, key: dict[str, Any]) -> dict[str, Any]:
+    base = mock.deribit_url
+    return {
+        "rest_url": base + "/coinbase/api/v2",
+        "ws_url": "ws" + base.removeprefix("http") + "/coinbase/ws/api/v2",
+        "key_name": key["name"],
+        "private_key": key["private_key"],
+        "calls": [
+            {"id": "markets", "method": "load_markets"},
+            {"id": "rest_balance", "method": "fetch_balance"},
+            {"id": "balance", "method": "fetch_balance_ws"},
+            {"id": "order", "method": "create_order_ws", "args": [SYMBOL, "limit", "buy", 0.1, 50000]},
+            {"id": "open", "method": "fetch_open_orders_ws", "args": [SYMBOL]},
+            {"id": "cancel", "method": "cancel_order_ws", "args": ["$order", SYMBOL]},
+            {"id": "positions", "method": "fetch_positions_ws"},
+        ],
+    }
+
+
+def play(mock: MockServer, tmp_dir: Path) -> CoinbasePlay:
+    """The trader's account and key, then the client's run (one process, a few calls)."""
+    mock.create_deribit_account(TRADER, balances={"BTC": "1", "USDC": "100000"})
+    mock.deribit_fill(TRADER, PERPETUAL, "buy", "0.25", "59500")
+    key = mock.create_coinbase_key(TRADER)
+    plan_path = tmp_dir / "ccxt-coinbase-plan.json"
+    plan_path.write_text(json.dumps(plan(mock, key)))
+    python = venv_python(ensure_venv(CCXT))
+    done = subprocess.run(
+        [str(python), "-I", str(script()), str(plan_path)], capture_output=True, text=True, timeout=TIMEOUT_S,
+        env=clean_env(None),
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise AssertionError(f"ccxt_coinbase.py exited {done.returncode}\n{done.stderr[-3000:]}")
+    ran = json.loads(done.stdout)
+    return CoinbasePlay(mock, key, ran["calls"], ran["received"])
+
+
+def problems(played: CoinbasePlay) -> list[str]:
+    """What ccxt parsed that the exchange does not hold, and calls that failed but should not have."""
+    found: list[str] = []
+    calls = played.outcomes
+    for name, outcome in calls.items():
+        if name != "rest_balance" and not outcome["ok"]:
+            found.append(f"{name}: {outcome['error']['type']}: {outcome['error']['message'][:300]}")
+    rest = calls["rest_balance"]
+    if rest["ok"] or rest["requests"]:
+        found.append("rest_balance: ccxt 4.5.90 was expected to fail before sending public/auth over REST")
+    if found:
+        return found
+    if SYMBOL not in calls["markets"]["result"]:
+        found.append(f"load_markets: no {SYMBOL} (the mock's {PERPETUAL})")
+    exchange = played.mock.exchange
+    usdc = calls["balance"]["result"].get("USDC", {})
+    summary = exchange.valuation.account_summary(TRADER, "USDC", None)
+    if Decimal(str(usdc.get("total"))) != summary.equity:
+        found.append(f"balance USDC total: ccxt {usdc.get('total')!r}, the book's equity {summary.equity}")
+    order_id = calls["order"]["result"]["id"]
+    if [row["id"] for row in calls["open"]["result"]] != [order_id]:
+        found.append(f"open orders: ccxt {[row['id'] for row in calls['open']['result']]}, placed {order_id}")
+    if calls["cancel"]["result"]["status"] != "canceled":
+        found.append(f"cancel: ccxt's status {calls['cancel']['result']['status']!r}")
+    (position,) = calls["positions"]["result"] or [{}]
+    book = exchange.valuation.position(TRADER, PERPETUAL, None)
+    if (position.get("symbol"), Decimal(str(position.get("contracts")))) != (SYMBOL, book.size):
+        found.append(f"position: ccxt {position.get('symbol')} {position.get('contracts')}, the book {book.size}")
+    return found
+
+
+# -- the client matrix's row ----------------------------------------------------------------------------------------
+
+# The columns the row plays (one run of the play): what each checks of it.
+PLAYED = {
+    "balance": "fetch_balance_ws (coinbase_cdp auth over the websocket)",
+    "orders": "create_order_ws, fetch_open_orders_ws, cancel_order_ws and fetch_positions_ws",
+}
+# Deribit columns not played against the dialect yet (ccxt's Deribit row plays them against Deribit's API).
+NOT_YET_REASONS = dict.fromkeys(
+    ("positions-pages", "filters", "fills", "transfers", "websocket", "markets", "orderbook-ws", "market-ws"),
+    "not played against the Coinbase dialect yet (ccxt's Deribit row plays it against the same venue core)",
+)
+
+
+def matrix_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
+    """The row's played columns, judged from one run of the play against a fresh mock."""
+    asked = [name for name in names if name in PLAYED]
+    if not asked:
+        return {}
+    with MockServer() as mock:
+        found = problems(play(mock, work_dir))
+    balance = [line for line in found if line.startswith(("balance", "load_markets", "markets", "rest_balance"))]
+    judged = {"balance": balance, "orders": [line for line in found if line not in balance]}
+    said = {name: "; ".join(judged[name][:3]) or AGREES for name in asked}
+    return {name: ClientVerdict(not judged[name], f"{PLAYED[name]}: {said[name]}") for name in asked}
