@@ -215,7 +215,8 @@ def test_the_venue_filter(mock):
     assert journal(mock, venue="deribit") == [deribit] and journal(mock, venue="kalshi") == [kalshi]
     assert [e["seq"] for e in mock.requests(venue="deribit")] == [deribit["seq"]]
     r = plain_http.get(f"{mock.base_url}/_admin/requests", params={"venue": "binance"}, timeout=10)
-    assert r.status_code == 400 and r.json()["error"] == "venue must be one of kalshi, deribit, signalplus, coinbase, perps"
+    assert r.status_code == 400
+    assert r.json()["error"] == "venue must be one of kalshi, deribit, signalplus, coinbase, perps"
     with pytest.raises(ValueError, match="venue must be one of"):
         mock.requests(venue="binance")
 
