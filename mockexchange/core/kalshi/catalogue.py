@@ -99,6 +99,7 @@ class Catalogue:
         # and an event's markets ask for it each. Good while the series and the base are the same objects; forgotten
         # when any series' or event's fees change (`_forget_fees`), and when it holds `_UNLISTED_KEPT`.
         self._unlisted: dict[str, tuple[str, Series | None, FeeRule, FeeRule]] = {}
+        self._fee_changes = 0  # (bumped as fees change: a schedule worked out across a change is not kept)
 
     # -- fees ------------------------------------------------------------------------------------------------------
 
@@ -130,9 +131,11 @@ class Catalogue:
         unlisted = self._unlisted
         if len(unlisted) >= _UNLISTED_KEPT:
             unlisted.clear()
-        series_ticker = series_of(event_ticker)
+        changes, series_ticker = self._fee_changes, series_of(event_ticker)
+        series = self.state.series.get(series_ticker)
         rule = self._event_fee(event_ticker, None)
-        unlisted[event_ticker] = (series_ticker, self.state.series.get(series_ticker), base, rule)
+        if changes == self._fee_changes:  # (a fill alone asks before it takes the lock)
+            unlisted[event_ticker] = (series_ticker, series, base, rule)
         return rule
 
     def _event_fee(self, event_ticker: str, event: Event | None) -> FeeRule:
@@ -149,6 +152,7 @@ class Catalogue:
     def _forget_fees(self, event_tickers: Sequence[str]) -> None:
         """The markets of these events pay another schedule from now on (and those of any event not listed yet)."""
         state = self.state
+        self._fee_changes += 1
         self._unlisted.clear()
         for event_ticker in event_tickers:
             event = state.events.get(event_ticker)
