@@ -8,6 +8,8 @@ import decimal
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.fees import QuadraticFee
@@ -64,3 +66,27 @@ def test_fees_do_not_read_the_decimal_context() -> None:
             )
         assert str(made.fee) == "0.716400"  # 0.07 x 41 x 0.52 x 0.48 = 0.716352, up to the centi-cent
         assert ledger.state.positions.get("u", 0, "KXT-0").market_exposure == Decimal("21.32")
+
+
+def test_an_event_not_listed_yet_pays_its_series_schedule_as_it_is_now() -> None:
+    """A batch checks its fills' fees before it lists their events, and the catalogue keeps the schedule of an event
+    not listed yet for the next fill that asks: a series' fee change, or a series set after that, is what the next
+    fill in that event pays (a refused batch asked and listed nothing)."""
+    from mockexchange.core.kalshi.checks import LedgerError
+    from mockexchange.core.kalshi.market_commands import SetSeries
+    from mockexchange.core.kalshi.units import dollars
+
+    ledger = Ledger(ManualClock(T0), ids=IdFactory(3))
+    ledger.open_account("u", balance=Decimal(1_000_000))
+    fill = NewFill("u", "KXS-E1-T1", "yes", "buy", Decimal("3"), Decimal("0.52"), 0, True)
+    refused = NewFill("u", "KXS-E1-T2", "maybe", "buy", Decimal("3"), Decimal("0.52"), 0, True)
+    fees = []
+    for fee_type in (None, "flat", "quadratic"):
+        if fee_type is not None:
+            ledger.catalogue.put_series(SetSeries("KXS", fee_type=fee_type, fee_multiplier=Decimal(2)))
+        with pytest.raises(LedgerError, match="side"):
+            ledger.filling.apply_fills([fill, refused])
+        assert "KXS-E1" not in ledger.state.events
+        fees.append(dollars(ledger.catalogue.fee_rule_for("KXS-E1-T3", None).fee_units(300, 5200, True)))
+    assert [str(fee) for fee in fees] == ["0.052500", "0.060000", "0.104900"]
+    assert ledger.filling.apply_fill(**fill._asdict()).fee == fees[-1]

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 FEE_DUE = "fee_change"  # a fee change's timer: its id
 DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
 _GENERAL = ("quadratic", Decimal(1))  # the fee schedule of a market in no series: the general one
+_UNLISTED_KEPT = 4096  # the schedules of events not listed yet kept at most (a batch of 40,000 fills lists 4,000)
 
 
 def default_close(listed: datetime) -> datetime:
@@ -93,6 +94,12 @@ class Catalogue:
         self.state = state
         self.run_due = run_due
         self.schedule_listing = schedule_listing
+        # The schedule of each event not listed yet that a fill asked for, as (its series' ticker, that series or
+        # None, the ledger's base schedule, the schedule): a batch checks its fills before it lists their events,
+        # and an event's markets ask for it each. Good while the series and the base are the same objects; forgotten
+        # when any series' or event's fees change (`_forget_fees`), and when it holds `_UNLISTED_KEPT`.
+        self._unlisted: dict[str, tuple[str, Series | None, FeeRule, FeeRule]] = {}
+        self._fee_changes = 0  # (bumped as fees change: a schedule worked out across a change is not kept)
 
     # -- fees ------------------------------------------------------------------------------------------------------
 
@@ -110,11 +117,26 @@ class Catalogue:
             event_ticker = event_of(ticker)
         event = state.events.get(event_ticker)
         if event is None:
-            return self._event_fee(event_ticker, None)
+            kept = self._unlisted.get(event_ticker)
+            if kept is not None and kept[2] is base and state.series.get(kept[0]) is kept[1]:
+                return kept[3]
+            return self._unlisted_fee(event_ticker, base)
         cached = event.fee_rule
         if cached is None or cached[0] is not base:
             cached = event.fee_rule = (base, self._event_fee(event_ticker, event))
         return cached[1]
+
+    def _unlisted_fee(self, event_ticker: str, base: FeeRule) -> FeeRule:
+        """The schedule of the event `event_ticker`, not listed yet, kept for the next fill that asks."""
+        unlisted = self._unlisted
+        if len(unlisted) >= _UNLISTED_KEPT:
+            unlisted.clear()
+        changes, series_ticker = self._fee_changes, series_of(event_ticker)
+        series = self.state.series.get(series_ticker)
+        rule = self._event_fee(event_ticker, None)
+        if changes == self._fee_changes:  # (a fill alone asks before it takes the lock)
+            unlisted[event_ticker] = (series_ticker, series, base, rule)
+        return rule
 
     def _event_fee(self, event_ticker: str, event: Event | None) -> FeeRule:
         """The schedule of the event `event_ticker` (`event`; None: not listed yet, in the series it would be)."""
@@ -128,8 +150,10 @@ class Catalogue:
         return schedule_for(state.fee_schedule, fee_type, multiplier)
 
     def _forget_fees(self, event_tickers: Sequence[str]) -> None:
-        """The markets of these events pay another schedule from now on."""
+        """The markets of these events pay another schedule from now on (and those of any event not listed yet)."""
         state = self.state
+        self._fee_changes += 1
+        self._unlisted.clear()
         for event_ticker in event_tickers:
             event = state.events.get(event_ticker)
             if event is not None:

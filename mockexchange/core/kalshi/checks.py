@@ -15,6 +15,8 @@ from mockexchange.core.kalshi.fees import FeeRule
 from mockexchange.core.kalshi.units import (
     CONTRACT,
     DOLLAR,
+    KEPT_COUNTS,
+    KEPT_PRICES,
     PRICE,
     UnitError,
     contracts,
@@ -76,14 +78,19 @@ def check_trade(side: str, action: str, count: Decimal, price: Decimal, subaccou
         raise LedgerError("side must be 'yes' or 'no'")
     if action not in positions.ACTIONS:
         raise LedgerError("action must be 'buy' or 'sell'")
-    count_held = _units(count, count_units)
+    # (a finite Decimal's units kept already are read without a call: the fill road checks every fill's two)
+    count_held = KEPT_COUNTS.get(count) if type(count) is Decimal and count.is_finite() else None
+    if count_held is None:
+        count_held = _units(count, count_units)
     if count_held is None or not 0 < count_held <= _MOST_COUNT:
         if count_held is not None or not (
             isinstance(count, Decimal) and count.is_finite() and ZERO < count <= MAX_COUNT
         ):
             raise LedgerError(f"count must be positive and at most {MAX_COUNT} contracts")
         raise LedgerError("count must be positive, in hundredths of a contract")
-    price_held = _units(price, price_units)
+    price_held = KEPT_PRICES.get(price) if type(price) is Decimal and price.is_finite() else None
+    if price_held is None:
+        price_held = _units(price, price_units)
     if price_held is None or not 0 < price_held < PRICE:
         if price_held is not None or not (isinstance(price, Decimal) and price.is_finite() and ZERO < price < 1):
             raise LedgerError("price must be between 0 and 1 dollars exclusive")

@@ -118,7 +118,8 @@ class LedgerFeed:
         # (`+=` on a volume of 0 makes an integer object of its own: a market traded once holds the count it was given)
         market.volume = market.volume + count if market.volume else count
         state.market_changed(market)
-        self.age(market, unix_us(now))
+        if not isinstance(market.trades, int):  # (a market's one trade is this one, made now: none ages out yet)
+            self.age(market, unix_us(now))
         to_trade = state.bus.takers(TRADE)
         if to_trade:
             fill = state.fills.view(at)

@@ -9,7 +9,7 @@ the wire, is a `Decimal` kept exactly as given.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -89,7 +89,9 @@ class Event:
     sub_title: str = ""
     collateral_return_type: str = ""
     category: str = ""
-    settlement_sources: list[SettlementSource] = field(default_factory=list)
+    # (Its sources and its markets' details are given whole, never added to: none is one empty tuple, shared, where
+    # an empty list an event cost 112 bytes, 11 a market of a ten-market event.)
+    settlement_sources: Sequence[SettlementSource] = ()
     strike_date: datetime | None = None
     strike_period: str | None = None
     fee_type_override: str | None = None
@@ -102,7 +104,7 @@ class Event:
     # GET /search/filters_by_sport lists under its series' sports)
     competition: str | None = None
     competition_scope: str | None = None
-    market_details: list[MarketDetail] = field(default_factory=list)
+    market_details: Sequence[MarketDetail] = ()
     exchange_index: int = 0
     last_updated: datetime = EPOCH
     # (the ledger's base schedule, the rule its markets' fills pay), worked out once (catalogue.py's `fee_rule_for`)

@@ -58,8 +58,9 @@ def _to_units(value: Decimal | int, places: int, what: str) -> int:
     return -units if sign else units
 
 
-_count_units: dict[Decimal | int, int] = {}
-_price_units: dict[Decimal | int, int] = {}
+# The units of each count and price worked out lately, by value (the fill road reads them first: checks.py)
+KEPT_COUNTS: dict[Decimal | int, int] = {}
+KEPT_PRICES: dict[Decimal | int, int] = {}
 
 
 def _kept(value: Decimal | int, places: int, what: str, kept: dict[Decimal | int, int]) -> int:
@@ -75,12 +76,12 @@ def _kept(value: Decimal | int, places: int, what: str, kept: dict[Decimal | int
 
 def count_units(count: Decimal | int) -> int:
     """A count of contracts in hundredths (`UnitError` if finer)."""
-    return _kept(count, COUNT_PLACES, "count", _count_units)
+    return _kept(count, COUNT_PLACES, "count", KEPT_COUNTS)
 
 
 def price_units(price: Decimal | int) -> int:
     """A price in ten-thousandths of a dollar (`UnitError` if finer)."""
-    return _kept(price, PRICE_PLACES, "price", _price_units)
+    return _kept(price, PRICE_PLACES, "price", KEPT_PRICES)
 
 
 def dollar_units(amount: Decimal | int, what: str = "amount") -> int:
