@@ -109,7 +109,9 @@ from mockexchange.version import __version__
 #     start as one part (`Market.window`); the fill log keeps its times column as an attribute (`FillLog.times`).
 # 47: the Deribit exchange keeps market maker protection (`ExchangeState.mmp`: configurations, intervals, freezes); an
 #     order whether it is MMP's and the mass quote it belongs to (`DerivativeOrder.mmp`, `quote`).
-LAYOUT = 47
+# 48: a Deribit API key keeps its api_key fields (its number, name, enabled and default flags, creation time, features
+#     and IP whitelist: private/*_api_key), and a token the account it acts for (public/exchange_token's).
+LAYOUT = 48
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
