@@ -329,13 +329,13 @@ class TokenStore:
         credential = held.credential
         if subaccount_id is not None:
             credential = replace(credential, subaccount_id=subaccount_id(credential))
-        requested = scope(held.scope)
-        granted = grant_scope(credential, requested)
+        granted = grant_scope(credential, scope(held.scope))
         if isinstance(granted, AuthFailure):
             return granted
+        within = narrowed(granted.scope, held.scope)  # never more than the refresh token held
         with self._lock:
             lifetime = granted.lifetime_s or held.lifetime_s
-            return self._issue(credential, granted.scope, lifetime, granted.connection_scoped, connection_id)
+            return self._issue(credential, within, lifetime, granted.connection_scoped, connection_id)
 
     def log_out(self, connection_id: str, bound: str | None) -> None:
         """private/logout with invalidate_token: the tokens granted on the connection, and the access token it was
