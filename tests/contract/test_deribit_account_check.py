@@ -76,11 +76,11 @@ def test_without_the_flag_nothing_is_sent_to_a_write() -> None:
         result = check_deribit(server, "--listen", "0", "--no-websocket", "--transfer-user", "bob")
         assert result.returncode == 0, result.stdout + result.stderr
         found = verdicts(result.stdout)
-        for method in account.WRITES:
+        for method in (*account.WRITES, *account.KEY_WRITES):
             assert found[method].startswith("skipped"), (method, found[method])
             assert "--account-writes" in found[method]
             assert server.requests(venue="deribit", operation=method) == []
-        for method in ("private/get_subaccounts", "private/get_transaction_log"):
+        for method in ("private/get_subaccounts", "private/get_transaction_log", "private/list_api_keys"):
             assert found[method].startswith("PASS") and server.requests(venue="deribit", operation=method)
         token = token_of(server)
         assert len(rpc(server, "private/get_subaccounts", {}, token)["result"]) == 1  # type: ignore[arg-type]
