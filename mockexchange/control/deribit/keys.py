@@ -50,11 +50,11 @@ def create_credential(
 ) -> DeribitCredential:
     wallet = exchange.accounts.wallet(create.user_id, create.subaccount_id)
     main = exchange.accounts.account(create.user_id).main
-    scope = _scope(create.scope, "max_scope") if create.scope is not None else DEFAULT_SCOPE
-    with refused_values():
+    with refused_values():  # (its scope as given: one a state file kept before scopes were checked still loads)
         return registry.add(
             create.user_id, client_id=create.client_id, client_secret=create.client_secret,
-            subaccount_id=None if wallet.id == main.id else wallet.id, scope=scope, name=create.key_name or "",
+            subaccount_id=None if wallet.id == main.id else wallet.id, scope=create.scope or DEFAULT_SCOPE,
+            name=create.key_name or "",
             timestamp=epoch_ms(exchange.state.clock), enabled_features=create.enabled_features,
         )  # fmt: skip
 

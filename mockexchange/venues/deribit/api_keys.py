@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.auth.deribit.keys import DeribitCredential
+from mockexchange.auth.deribit.tokens import max_scope
 from mockexchange.core.commands import Command
 from mockexchange.core.deribit.key_commands import (
     FEATURES,
@@ -60,12 +61,21 @@ def _account(call: RpcCall) -> tuple[str, int | None]:
     return credential.user_id, credential.subaccount_id
 
 
-def _max_scope(call: RpcCall, required: bool) -> str | None:
-    """`max_scope`: Deribit's example sends its text, its schema an array of its parts; either is taken."""
+def _max_scope(call: RpcCall) -> str:
+    """`max_scope` (required), as Deribit writes it back: its example sends its text, its schema an array of its
+    parts; either is taken."""
     given = call.params.structured("max_scope")
     if isinstance(given, list) and given and all(isinstance(part, str) for part in given):
-        return " ".join(given)
-    return call.params.read("max_scope", STRING, required=required, reason="invalid max_scope")
+        text = " ".join(given)
+    else:
+        text = call.params.read("max_scope", STRING, required=True, reason="invalid max_scope")
+    scope = max_scope(text)
+    if scope is None:
+        said = (
+            "max_scope takes <permission>:<none|read|read_write> parts (account, block_rfq, block_trade, trade, wallet)"
+        )
+        raise invalid_param("max_scope", "invalid max_scope", said)
+    return scope
 
 
 def _run(call: RpcCall, cls: type[Command], **values: Any) -> dict[str, Any]:
@@ -85,7 +95,7 @@ def private_list_api_keys(call: RpcCall) -> Any:
 
 
 def private_create_api_key(call: RpcCall) -> Any:
-    scope = _max_scope(call, True)
+    scope = _max_scope(call)
     if "public_key" in call.params:
         raise invalid_param("public_key", "not supported", "the mock serves no asymmetric API keys (public_key)")
     values = {
@@ -101,7 +111,7 @@ def private_create_api_key(call: RpcCall) -> Any:
 def private_edit_api_key(call: RpcCall) -> Any:
     number = _number(call)
     changes = {
-        "max_scope": _max_scope(call, True),
+        "max_scope": _max_scope(call),
         "key_name": call.params.read("name", KEY_NAME, reason="invalid name"),
         "enabled": call.params.read("enabled", BOOLEAN),
         "enabled_features": call.params.read("enabled_features", FEATURES, reason="invalid enabled_features"),
@@ -116,7 +126,7 @@ def _ip_whitelist(call: RpcCall) -> tuple[str, ...] | None:
 
 def private_change_scope_in_api_key(call: RpcCall) -> Any:
     number = _number(call)
-    return _run(call, EditDeribitKey, key_id=number, max_scope=_max_scope(call, True))
+    return _run(call, EditDeribitKey, key_id=number, max_scope=_max_scope(call))
 
 
 def private_change_api_key_name(call: RpcCall) -> Any:
