@@ -121,7 +121,7 @@ def test_bad_deribit_files_name_the_line_and_the_field(tmp_path):
         "unquoted, YAML reads 60000.5 as a binary float)",
         "5: deribit.accounts[0].balances.BTC: must be from 0 to 1000000000000 with at most 8 decimal places, not -1",
         "6: deribit.accounts[0].keys[0].colour: unknown field (accepted: client_id, client_secret, subaccount_id, "
-        "scope)",
+        "scope, name, enabled_features)",
         "8: deribit.positions[0].instrument_name: unknown instrument: not an instrument name: 'BTC-FOO'",
         "10: deribit.volatility[0]: give exactly one of currency (all its options) or instrument_name (one option)",
         "12: steps[0].deribit_fill.direction: must be one of 'buy', 'sell', not 'long'",

@@ -342,6 +342,7 @@ NOT_COMMANDS = {
     "rfq_batches": "a read",
     "rfq_batch_best_quotes": "a read",
     "batch_quotes": "a read",
+    "list_deribit_keys": "a read",
     "perps_account": "a read",
     "perps_liquidations": "a read",
 }

@@ -24,6 +24,7 @@ from mockexchange.core.deribit import (
     account_commands,
     cash_commands,
     index_history,
+    key_commands,
     mmp,
     order_commands,
     position_moves,
@@ -32,7 +33,6 @@ from mockexchange.core.deribit import (
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.handlers import add_deribit_handlers
-from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.deribit.rate_budgets import deribit_budgets
 from mockexchange.core.mock_commands import ResetDeribit
 from mockexchange.journal.entries import JournalNote
@@ -57,13 +57,18 @@ COMMANDS = frozenset({
     cash_commands.DeribitWithdrawal, cash_commands.CancelDeribitWithdrawal, cash_commands.CreateDeribitDepositAddress,
     order_commands.PlaceDeribitOrder, order_commands.EditDeribitOrder, order_commands.CancelDeribitOrder,
     order_commands.CancelDeribitOrders, position_moves.MoveDeribitPositions, mmp.SetDeribitMmpConfig,
-    mmp.ResetDeribitMmp, quotes.PlaceDeribitQuotes,
+    mmp.ResetDeribitMmp, quotes.PlaceDeribitQuotes, key_commands.CreateDeribitKey, key_commands.EditDeribitKey,
+    key_commands.RemoveDeribitKey, key_commands.ResetDeribitKey, key_commands.SetDeribitDefaultKey,
 })  # fmt: skip
 # `POST /_admin/<path>` -> its operation (docs/admin-api.md)
 ADMIN = {
     "deribit/accounts": "create_deribit_account",
     "deribit/subaccounts": "create_deribit_subaccount",
     "deribit/keys": "create_deribit_key",
+    "deribit/keys/edit": "edit_deribit_key",
+    "deribit/keys/remove": "remove_deribit_key",
+    "deribit/keys/reset": "reset_deribit_key",
+    "deribit/keys/default": "set_deribit_default_key",
     "deribit/fills": "deribit_fill",
     "deribit/positions/move": "move_deribit_positions",
     "deribit/orders": "deribit_order",
@@ -112,21 +117,21 @@ KIT = Kit(
 
 def _state(parts: MockParts) -> dict[str, Any]:
     exchange = DeribitExchange(clock=parts.clock, bus=parts.bus, history_size=parts.settings.deribit_history_size)
+    keys, tokens = DeribitCredentialRegistry(), TokenStore(parts.wall_clock)
+    tokens.keys = keys  # a token of a key removed or disabled stops working
     # Clients sign with their wall clock; tokens expire on it too
     return {
         "exchange": exchange,
         "book": exchange,  # (`mock.book`, the name docs/python-api.md gave it before: read only)
-        "deribit_keys": DeribitCredentialRegistry(),
-        "deribit_tokens": TokenStore(parts.wall_clock),
+        "deribit_keys": keys,
+        "deribit_tokens": tokens,
     }
 
 
 def _handlers(handlers: Handlers, control: Any) -> None:
     exchange, registry, tokens = control.exchange, control.deribit_keys, control.deribit_tokens
     add_deribit_handlers(handlers, exchange)
-    handlers.add(
-        CreateDeribitKey, lambda made, _: keys.create_credential(exchange, registry, made), keys.draw_credential
-    )
+    keys.add_key_handlers(handlers, exchange, registry)
 
     def reset(_: ResetDeribit) -> None:
         reset_deribit(exchange, registry, tokens)
@@ -188,6 +193,7 @@ VENUE = Venue(
     refusal=ExchangeError,
     operations=DeribitOperations,
     admin=ADMIN,
+    admin_reads={"deribit/keys": "list_deribit_keys"},
     steps=steps.STEPS,
     step_specs=steps.SPECS,
     setup=ScenarioSetup(setup.SECTIONS, setup.read, setup.OPERATIONS, scenario_keys.KEYS, from_tape.read),

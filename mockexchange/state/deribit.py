@@ -21,7 +21,7 @@ def keep(control: Any, seal: Callable[[str], str]) -> dict[str, Any]:
         return {
             "exchange": fields(exchange.state),
             "deribit_keys": [
-                (key.client_id, seal(key.client_secret), key.user_id, key.subaccount_id, key.scope)
+                (key.client_id, seal(key.client_secret), key.user_id, key.subaccount_id, key.scope, _shown(key))
                 for key in control.deribit_keys.all()
             ],
             "coinbase": coinbase_kept(control),  # public keys and tokens' digests: nothing to seal
@@ -32,10 +32,10 @@ def restore(control: Any, kept: dict[str, Any], unseal: Callable[[str, str], str
     """A secret that does not open raises (SnapshotError) before anything changes; one a lost sealing key sealed is
     dropped (the seal says which)."""
     credentials = []
-    for client_id, sealed, user_id, subaccount_id, scope in kept["deribit_keys"]:
+    for client_id, sealed, user_id, subaccount_id, scope, shown in kept["deribit_keys"]:
         secret = unseal(sealed, client_id)
         if secret is not None:
-            credentials.append(DeribitCredential(client_id, secret, user_id, subaccount_id, scope))
+            credentials.append(DeribitCredential(client_id, secret, user_id, subaccount_id, scope, **shown))
 
     def put() -> None:
         vars(control.exchange.state).update(kept["exchange"])
@@ -45,6 +45,14 @@ def restore(control: Any, kept: dict[str, Any], unseal: Callable[[str, str], str
         coinbase_restore(control, kept.get("coinbase"))  # (a file from before the dialect holds none)
 
     return put
+
+
+# A key's fields beside its secret and account: what its api_key object shows (private/list_api_keys).
+_SHOWN = ("key_id", "name", "enabled", "default", "timestamp", "enabled_features", "ip_whitelist")
+
+
+def _shown(key: DeribitCredential) -> dict[str, Any]:
+    return {name: getattr(key, name) for name in _SHOWN}
 
 
 SNAPSHOT = Snapshotting(keep, restore, sealed="Deribit API key")

@@ -111,7 +111,9 @@ from mockexchange.version import __version__
 #     order whether it is MMP's and the mass quote it belongs to (`DerivativeOrder.mmp`, `quote`).
 # 48: a Deribit order of an incremental link keeps its amount as linked and the part its link gave it
 #     (`DerivativeOrder.linked_amount`, `linked_part`).
-LAYOUT = 48
+# 49: a Deribit API key keeps its api_key fields (its number, name, enabled and default flags, creation time, features
+#     and IP whitelist: private/*_api_key), and a token the account it acts for (public/exchange_token's).
+LAYOUT = 49
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -6,7 +6,8 @@ its HTTP JSON-RPC and of its websocket's notifications (the websocket's replies 
 - `public/get_instruments`: an error reply is in the wrong shape (`{"code": "-32602", "msg": ...}`).
 - `private/get_transfers`: answered `Method not found`, as a server that does not serve it.
 - The account methods, one defect each (`ACCOUNT_DEFECTS`: what it does, and what the check must say of it): a
-  required field dropped, a field of the wrong type or outside its enum, an error in the wrong shape.
+  required field dropped, a field of the wrong type or outside its enum, an error in the wrong shape (the API keys'
+  methods too).
 - The trading methods (`TRADING_DEFECTS`), one defect each: an order's state outside its enum, a number as a string,
   a required field dropped, a result of the wrong type.
 - The market data methods (`MARKET_DEFECTS`), one defect each: the order book's levels with their prices as strings,
@@ -148,6 +149,17 @@ ACCOUNT_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "private/get_transaction_log": (
         _each(lambda r: r.update(continuation="next")), 'result.continuation: "next" is not of type',
     ),
+    "private/list_api_keys": (_each(lambda r: r.pop("client_id")), '"client_id" is a required property'),
+    "private/create_api_key": (
+        _each(lambda r: r.update(max_scope=["account:read"])), 'result.max_scope: ["account:read"] is not of type',
+    ),
+    "private/change_api_key_name": (_each(lambda r: r.pop("timestamp")), '"timestamp" is a required property'),
+    "private/change_scope_in_api_key": (_each(lambda r: r.update(id="2")), 'result.id: "2" is not of type "integer"'),
+    "private/edit_api_key": (_each(lambda r: r.pop("default")), '"default" is a required property'),
+    "private/disable_api_key": (_each(lambda r: r.update(enabled="no")), 'result.enabled: "no" is not of type'),
+    "private/enable_api_key": (_result("ok"), 'result: "ok" is not of type "object"'),
+    "private/reset_api_key": (_each(lambda r: r.pop("client_secret")), '"client_secret" is a required property'),
+    "private/remove_api_key": (_result("done"), 'result: "done" is not one of "ok"'),
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from kit_commands import verdicts
 from test_deribit_check import SECRET, check_deribit, seed
 
 from mockexchange.contract.deribit import account
+from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.server import MockServer
 from mockexchange.venues.deribit import methods
 from mockexchange.venues.deribit.table import METHODS
@@ -77,10 +78,12 @@ def test_without_the_flag_nothing_is_sent_to_a_write() -> None:
         assert result.returncode == 0, result.stdout + result.stderr
         found = verdicts(result.stdout)
         for method in account.WRITES:
+            if method not in deribit_rpc.methods():  # (set_api_key_as_default: served, not in the slice)
+                continue
             assert found[method].startswith("skipped"), (method, found[method])
             assert "--account-writes" in found[method]
             assert server.requests(venue="deribit", operation=method) == []
-        for method in ("private/get_subaccounts", "private/get_transaction_log"):
+        for method in ("private/get_subaccounts", "private/get_transaction_log", "private/list_api_keys"):
             assert found[method].startswith("PASS") and server.requests(venue="deribit", operation=method)
         token = token_of(server)
         assert len(rpc(server, "private/get_subaccounts", {}, token)["result"]) == 1  # type: ignore[arg-type]

@@ -125,6 +125,11 @@ VALID: dict[str, dict[str, Any]] = {
     "create_deribit_subaccount": {"user_id": "d1", "balances": {"BTC": "1"}, "subaccount_id": 78, "username": "s"},
     "create_deribit_key": {"user_id": "d1", "client_id": "cid", "client_secret": "sec", "subaccount_id": None,
                            "scope": "trade:read"},
+    "edit_deribit_key": {"user_id": "d1", "key_id": 1, "subaccount_id": None, "max_scope": "trade:read",
+                         "name": "n", "enabled": False, "enabled_features": [], "ip_whitelist": ["10.0.0.1"]},
+    "reset_deribit_key": {"user_id": "d1", "key_id": 1, "subaccount_id": None, "client_secret": "new"},
+    "remove_deribit_key": {"user_id": "d1", "key_id": 1, "subaccount_id": None},
+    "set_deribit_default_key": {"user_id": "d1", "key_id": 1, "subaccount_id": None},
     "deribit_fill": {"user_id": "d1", "instrument_name": "BTC-PERPETUAL", "direction": "buy", "amount": "10",
                      "price": "60000", "subaccount_id": None, "fee": "0", "order_id": "x"},
     "create_coinbase_key": {"user_id": "d1", "key_name": "organizations/o/apiKeys/k", "public_key": COINBASE_PUBLIC_KEY,
@@ -327,7 +332,7 @@ ON_A_POSITION = {
                                   "kind": None},
 }  # fmt: skip
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
-NO_ARGUMENTS |= {"historical_cutoff", "exchange_status", "rfq_makers"}
+NO_ARGUMENTS |= {"historical_cutoff", "exchange_status", "rfq_makers", "list_deribit_keys"}
 # Takes an id the ledger drew (at random here): its hostile values are tried by the test below.
 DRAWN_IDS = {
     "complete_intra_exchange_transfer",
@@ -387,8 +392,10 @@ def seed_users(control: Control) -> None:
 
 
 def seed_deribit(control: Control) -> None:
-    """A second Deribit user (d2, for a transfer to a user) and d1's unconfirmed withdrawal 1 (to cancel)."""
+    """A second Deribit user (d2, for a transfer to a user), d1's unconfirmed withdrawal 1 (to cancel) and its API key
+    1 (to change)."""
     control.create_deribit_account("d2")
+    control.create_deribit_key("d1", client_id="dk1", client_secret="dsec")
     control.deribit_withdraw("d1", "BTC", "1", state="unconfirmed")
 
 

@@ -130,7 +130,18 @@ def test_no_planted_secret_is_kept_by_the_journal_or_the_inspector(mock) -> None
         repeated = '{"jsonrpc": "2.0", "id": 6, "method": "public/auth", "params": ' + params + "}"
         ws.send(repeated)
         ws.recv(10)
-        deribit_frames = frames_shown(mock, "deribit", 12)
+        # A key made and reset, and a session forked: their replies hold a new client secret and new tokens.
+        ws.send(rpc_call("private/create_api_key", {"max_scope": "trade:read"}, 7))
+        made = json.loads(ws.recv(10))["result"]
+        ws.send(rpc_call("private/reset_api_key", {"id": made["id"]}, 8))
+        reset = json.loads(ws.recv(10))["result"]
+        ws.send(rpc_call("public/auth", auth | {"scope": "session:kept"}, 9))
+        session = json.loads(ws.recv(10))["result"]
+        ws.send(
+            rpc_call("public/fork_token", {"refresh_token": session["refresh_token"], "session_name": "forked"}, 10)
+        )
+        forked = json.loads(ws.recv(10))["result"]
+        deribit_frames = frames_shown(mock, "deribit", 20)
     # Kalshi over the websocket: a secret-named field in a command.
     with connect(mock.base_url.replace("http", "ws") + KALSHI_WS, open_timeout=10,
                  additional_headers=signer.headers("GET", KALSHI_WS)) as ws:  # fmt: skip
@@ -142,6 +153,8 @@ def test_no_planted_secret_is_kept_by_the_journal_or_the_inspector(mock) -> None
         kept = admin_reads(mock) + json.dumps([deribit_frames, kalshi_frames]).encode()
 
     granted = {"access": tokens["access_token"], "refresh": tokens["refresh_token"], "secret": real_secret}
+    granted |= {"made": made["client_secret"], "reset": reset["client_secret"], "session": session["refresh_token"]}
+    granted |= {"forked": forked["access_token"], "forked_refresh": forked["refresh_token"]}
     assert found_in(kept, plant | granted) == []
     assert kept.count(b"[redacted]") >= len(plant)
 

@@ -182,9 +182,9 @@ class DeribitAuth:
 
     def _secret_holds(self, client_id: str, secret: str) -> DeribitCredential | AuthFailure:
         """The key of `client_id`, if `secret` is its client secret (`public/auth`'s client_credentials, Basic)."""
-        credential = self.registry.get(client_id)
-        if credential is None:
-            return _credentials(Reason.UNKNOWN_CLIENT, self._no_key(client_id))
+        credential = self._key(client_id, "client_id", _credentials)
+        if isinstance(credential, AuthFailure):
+            return credential
         if not hmac.compare_digest(credential.client_secret.encode(), secret.encode()):
             return _credentials(Reason.BAD_SECRET, _secret_mismatch(credential, secret))
         return credential
@@ -232,14 +232,26 @@ class DeribitAuth:
         ts = check_timestamp(timestamp, now, self.window)
         if isinstance(ts, str):
             return failed(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
-        credential = self.registry.get(client_id)
-        if credential is None:
-            return failed(Reason.UNKNOWN_CLIENT, self._no_key(client_id, named))
+        credential = self._key(client_id, named, failed)
+        if isinstance(credential, AuthFailure):
+            return credential
         failure = verify(credential.client_secret, ts)
         if failure:
             return failure
         if not self.nonces.use(client_id, nonce, ts, now, self.window):
             return failed(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {client_id}")
+        return credential
+
+    def _key(
+        self, client_id: str, named: str, failed: Callable[[Reason, str], AuthFailure]
+    ) -> DeribitCredential | AuthFailure:
+        """The key of `client_id` if it may authenticate: a removed key is unknown, a disabled one refused
+        (private/disable_api_key)."""
+        credential = self.registry.get(client_id)
+        if credential is None:
+            return failed(Reason.UNKNOWN_CLIENT, self._no_key(client_id, named))
+        if not credential.enabled:
+            return failed(Reason.DISABLED_KEY, f"the API key {client_id!r} is disabled (private/enable_api_key)")
         return credential
 
     def _no_key(self, client_id: str, named: str = "client_id") -> str:

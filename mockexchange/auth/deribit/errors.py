@@ -47,6 +47,9 @@ class Reason(Enum):
     EXPIRED_TOKEN = "expired_token"
     ROTATED_TOKEN = "rotated_token"
     OTHER_CONNECTION = "other_connection"
+    DISABLED_KEY = "disabled_key"
+    LOGGED_OUT = "logged_out"
+    NOT_SESSION = "not_session"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import secrets
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason, unauthorized
@@ -135,6 +135,36 @@ def grant_scope(credential: DeribitCredential, requested: str | None) -> _Grante
     return _GrantedScope(" ".join(parts), lifetime, session is None)
 
 
+def narrowed(scope: str, max_scope: str) -> str:
+    """A token's scope within its key's max scope now (private/change_scope_in_api_key narrowed it): each permission
+    at most the key's, one the key lost dropped; the rest (`connection`, `session:`, `expires:`) as it was."""
+    allowed, parts = _levels(max_scope), []
+    for part in scope.split():
+        name, _, level = part.partition(":")
+        if name not in PERMISSIONS:
+            parts.append(part)
+        elif name in allowed and level in LEVELS:
+            parts.append(f"{name}:{min(level, allowed[name], key=LEVELS.index)}")
+    return " ".join(parts)
+
+
+def max_scope(text: str) -> str | None:
+    """A key's max scope as Deribit writes it back (each permission once, by name: `account:read trade:read_write`),
+    or None if a part is not `<permission>:<none|read|read_write>`."""
+    asked: dict[str, str] = {}
+    for part in text.split():
+        name, _, level = part.partition(":")
+        if name not in PERMISSIONS or level not in LEVELS:
+            return None
+        asked[name] = level
+    return " ".join(f"{name}:{asked[name]}" for name in sorted(asked))
+
+
+def session_of(scope: str) -> str | None:
+    """The session a scope names (`session:name`), None for a connection's."""
+    return next((part[8:] for part in scope.split() if part.startswith("session:")), None)
+
+
 def _bad_scope(part: str, why: str) -> AuthFailure:
     return AuthFailure(
         DeribitError.INVALID_PARAMS, Reason.INVALID_PARAM, f"scope {excerpt(part)}: {why}", "scope", "wrong format"
@@ -173,6 +203,11 @@ class TokenStore:
         self._rotated: dict[str, int] = {}  # a used refresh token -> when it was used (ms)
         # client id -> kind -> the key's tokens of that kind, oldest first (some may be gone already)
         self._of_key: dict[str, dict[str, deque[str]]] = {}
+        # The websocket connection each token was granted on: what private/logout invalidates (`log_out`).
+        self._of_connection: dict[str, list[tuple[str, str]]] = {}
+        # The keys now (set by the registration): a token of a key removed or disabled stops working, and its scope is
+        # narrowed to the key's max scope now.
+        self.keys: DeribitCredentialRegistry | None = None
         self._lock = threading.Lock()
         # Told of every token kept or dropped (a state file keeps them): (kind, the token's digest, record or None to
         # drop; kind "clear": all dropped). Connection-scoped access tokens are not told: they die with their
@@ -225,23 +260,19 @@ class TokenStore:
             self.listener("refresh", refresh.digest, _record(refresh, _REFRESH_KEPT))
         self._keep(credential.client_id, "access", access.digest)
         self._keep(credential.client_id, "refresh", refresh.digest)
+        if connection_id is not None:
+            self._of_connection.setdefault(connection_id, []).extend(
+                (("access", access.digest), ("refresh", refresh.digest))
+            )
         return TokenGrant(access_token, refresh_token, lifetime_s, scope)
 
     def refresh(self, refresh_token: str, *, connection_id: str | None = None) -> TokenGrant | AuthFailure:
         """The `refresh_token` grant: a new pair with the same scope; the refresh token used is spent."""
         with self._lock:
             now, used = epoch_ms(self.clock), digest(refresh_token)
-            held = self._refresh.get(used)
-            if held is None:
-                if used in self._rotated:
-                    return unauthorized(
-                        Reason.ROTATED_TOKEN,
-                        f"refresh token was already used at {self._rotated[used]} ms; "
-                        "use the refresh_token of that reply",
-                    )
-                return unauthorized(Reason.UNKNOWN_TOKEN, "no such refresh token")
-            if now >= held.expires_ms:
-                return unauthorized(Reason.EXPIRED_TOKEN, _expired("refresh token", held.expires_ms, now))
+            held = self._held_refresh(used, now)
+            if isinstance(held, AuthFailure):
+                return held
             del self._refresh[used]
             self._rotated[used] = now
             client_id = held.credential.client_id
@@ -250,6 +281,71 @@ class TokenStore:
                 self.listener("rotated", used, {"used_ms": now, "client_id": client_id})
             self._keep(client_id, "rotated", used)
             return self._issue(held.credential, held.scope, held.lifetime_s, held.connection_scoped, connection_id)
+
+    def _held_refresh(self, used: str, now: int) -> _RefreshToken | AuthFailure:
+        """The refresh token of digest `used`, if it still works: its key's as it is now (`_current`)."""
+        held = self._refresh.get(used)
+        if held is None:
+            if used in self._rotated:
+                return unauthorized(
+                    Reason.ROTATED_TOKEN,
+                    f"refresh token was already used at {self._rotated[used]} ms; use the refresh_token of that reply",
+                )
+            return unauthorized(Reason.UNKNOWN_TOKEN, "no such refresh token")
+        if now >= held.expires_ms:
+            return unauthorized(Reason.EXPIRED_TOKEN, _expired("refresh token", held.expires_ms, now))
+        current = self._current(held.credential)
+        if isinstance(current, AuthFailure):
+            return current
+        return replace(held, credential=current, scope=narrowed(held.scope, current.scope))
+
+    def _current(self, credential: DeribitCredential) -> DeribitCredential | AuthFailure:
+        """A token's key as it is now, acting for the account the token acts for (public/exchange_token's); refused
+        if the key was removed or disabled."""
+        if self.keys is None:
+            return credential
+        current = self.keys.get(credential.client_id)
+        if current is None:
+            return unauthorized(Reason.UNKNOWN_CLIENT, "the token's API key was removed (private/remove_api_key)")
+        if not current.enabled:
+            return unauthorized(Reason.DISABLED_KEY, f"the token's API key {current.client_id!r} is disabled")
+        return replace(current, subaccount_id=credential.subaccount_id)
+
+    def derive(
+        self,
+        refresh_token: str,
+        scope: Callable[[str], str],
+        *,
+        subaccount_id: Callable[[DeribitCredential], int | None] | None = None,
+        connection_id: str | None = None,
+    ) -> TokenGrant | AuthFailure:
+        """A new pair from a refresh token, which stays unspent (public/fork_token, public/exchange_token): `scope`
+        makes the scope asked for from the refresh token's, `subaccount_id` the account acted for (the same if None;
+        it raises to refuse)."""
+        with self._lock:
+            held = self._held_refresh(digest(refresh_token), epoch_ms(self.clock))
+        if isinstance(held, AuthFailure):
+            return held
+        credential = held.credential
+        if subaccount_id is not None:
+            credential = replace(credential, subaccount_id=subaccount_id(credential))
+        granted = grant_scope(credential, scope(held.scope))
+        if isinstance(granted, AuthFailure):
+            return granted
+        within = narrowed(granted.scope, held.scope)  # never more than the refresh token held
+        with self._lock:
+            lifetime = granted.lifetime_s or held.lifetime_s
+            return self._issue(credential, within, lifetime, granted.connection_scoped, connection_id)
+
+    def log_out(self, connection_id: str, bound: str | None) -> None:
+        """private/logout with invalidate_token: the tokens granted on the connection, and the access token it was
+        bound with (`bound`, the token), stop working."""
+        with self._lock:
+            dropped = self._of_connection.pop(connection_id, [])
+            if bound is not None:
+                dropped.append(("access", digest(bound)))
+            for kind, found in dropped:
+                self._forget(kind, found)
 
     def access(self, access_token: str, *, connection_id: str | None = None) -> AccessToken | AuthFailure:
         """The token behind a Bearer header or a websocket `access_token` param, if it still works here."""
@@ -267,7 +363,10 @@ class TokenStore:
                 "token has connection scope and belongs to another websocket connection; "
                 "authenticate on this one or ask for scope session:<name>",
             )
-        return held
+        current = self._current(held.credential)
+        if isinstance(current, AuthFailure):
+            return current
+        return replace(held, credential=current, scope=narrowed(held.scope, current.scope))
 
     def knows(self, token: str) -> bool:
         """Whether `token` is one this store granted (access or refresh, used or not)."""
@@ -279,6 +378,7 @@ class TokenStore:
         with self._lock:
             for found in [d for d, a in self._access.items() if a.connection_id == connection_id]:
                 del self._access[found]
+            self._of_connection.pop(connection_id, None)
 
     def clear(self) -> None:
         with self._lock:
@@ -286,6 +386,7 @@ class TokenStore:
             self._refresh.clear()
             self._rotated.clear()
             self._of_key.clear()
+            self._of_connection.clear()
             if self.listener is not None:
                 self.listener("clear", "", None)
 
@@ -301,6 +402,8 @@ class TokenStore:
         credential = credentials.get(str(record.get("client_id")))
         if credential is None:
             return False
+        if "subaccount_id" in record:  # an exchanged token's (public/exchange_token): the account it acts for
+            credential = replace(credential, subaccount_id=record["subaccount_id"])
         if kind in ("access", "refresh"):
             self._keep(credential.client_id, kind, found)
         if kind == "access":
@@ -352,7 +455,9 @@ _REFRESH_KEPT = ("scope", "lifetime_s", "connection_scoped", "expires_ms")
 
 
 def _record(token: AccessToken | _RefreshToken, kept: tuple[str, ...]) -> dict[str, Any]:
-    return {"client_id": token.credential.client_id} | {name: getattr(token, name) for name in kept}
+    credential = token.credential  # (the account it acts for: its key's, or the one public/exchange_token gave)
+    held = {"client_id": credential.client_id, "subaccount_id": credential.subaccount_id}
+    return held | {name: getattr(token, name) for name in kept}
 
 
 def _expired(what: str, expires_ms: int, now: int) -> str:

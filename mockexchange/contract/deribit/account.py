@@ -1,7 +1,8 @@
 """The account methods of `contract check-deribit`: the reads (subaccounts, the current deposit address, the transaction
-log, the user's locks, a simulated portfolio, a dry run of the margin model) run with the other reads; the writes (a
-subaccount created, renamed and its login toggled, transfers to it and to a user, a withdrawal and its cancelling, a
-deposit address created, the self-trading config set to Deribit's default; positions moved are only refused) move the
+log, the user's locks, a simulated portfolio, a dry run of the margin model, the API keys) run with the other reads;
+the writes (a subaccount created, renamed and its login toggled, transfers to it and to a user, a withdrawal and its
+cancelling, a deposit address created, the self-trading config set to Deribit's default, an API key made, changed and
+removed; positions moved are only refused) move the
 account's money or change it, so they run only with `--account-writes`, in an order where each call uses what the one
 before made (the new subaccount's id, the withdrawal's id). Without the flag nothing is sent to them.
 """
@@ -13,11 +14,18 @@ from typing import Any
 
 from mockexchange.contract.deribit.writes import NOT_A_CURRENCY, Call, Judge, Params, run_writes
 
+# An API key's round trip: made, renamed, its scope changed, edited, disabled and enabled, its secret reset, made the
+# default (a method the slice lacks: never asked), removed.
+KEY_WRITES = (
+    "private/create_api_key", "private/change_api_key_name", "private/change_scope_in_api_key",
+    "private/edit_api_key", "private/disable_api_key", "private/enable_api_key", "private/reset_api_key",
+    "private/set_api_key_as_default", "private/remove_api_key",
+)  # fmt: skip
 WRITES = (
     "private/create_subaccount", "private/change_subaccount_name", "private/toggle_subaccount_login",
     "private/submit_transfer_to_subaccount", "private/submit_transfer_to_user", "private/cancel_transfer_by_id",
     "private/withdraw", "private/cancel_withdrawal", "private/create_deposit_address",
-    "private/set_self_trading_config", "private/move_positions",
+    "private/set_self_trading_config", "private/move_positions", *KEY_WRITES,
 )  # fmt: skip
 PENDING_TRANSFERS = ("prepared", "waiting_for_admin")  # a transfer Deribit can still cancel
 FLAG = "--account-writes"
@@ -53,6 +61,10 @@ def read_cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, Params | Non
             ("invalid", {**window, "start_timestamp": "soon"}),
         ],
         "private/get_user_locks": [("valid", {})],
+        "private/list_api_keys": [("valid", {})],
+        # (a session's tokens: no refresh token of the kit's is sent, only a call missing a param)
+        "public/fork_token": [("valid", None), ("invalid", {"refresh_token": "not-a-token"})],
+        "public/exchange_token": [("valid", None), ("invalid", {"refresh_token": "not-a-token"})],
         "private/simulate_portfolio": [
             ("valid", {"currency": currency}), ("valid", {"currency": currency, "add_positions": False}),
             ("invalid", {"currency": NOT_A_CURRENCY}),
@@ -83,6 +95,8 @@ def _field(made: dict[str, Any], method: str, name: str) -> Any:
 
 def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> list[tuple[str, Params | None, str]]:
     """(kind, params, why none) of each call of a write, from what the earlier writes made."""
+    if method in KEY_WRITES:
+        return _key_cases(method, made)
     currency, amount = ctx["currency"], ctx["amount"]
     sid = _field(made, "private/create_subaccount", "id")
     no_sid = "no subaccount of its own (private/create_subaccount made none)"
@@ -149,3 +163,19 @@ def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> list
         ],
     }
     return table[method]
+
+
+def _key_cases(method: str, made: dict[str, Any]) -> list[tuple[str, Params | None, str]]:
+    """The API key's round trip on the key `private/create_api_key` made (its `id`), each with an invalid call."""
+    number = _field(made, "private/create_api_key", "id")
+    key = {"id": number} if isinstance(number, int) else None
+    why = "no API key of its own (private/create_api_key made none)"
+    bad = {"id": "not-a-number", "max_scope": "account:read", "name": "kit"}
+    table: dict[str, tuple[Params | None, Params]] = {
+        "private/create_api_key": ({"max_scope": "account:read", "name": "kit"}, {"max_scope": "account:sometimes"}),
+        "private/change_api_key_name": (key and {**key, "name": "kit_renamed"}, bad),
+        "private/change_scope_in_api_key": (key and {**key, "max_scope": "account:read trade:read"}, bad),
+        "private/edit_api_key": (key and {**key, "max_scope": "account:read", "name": "kit"}, bad),
+    }
+    valid, invalid = table.get(method, (key, {"id": "not-a-number"}))
+    return [("valid", valid, "" if method == "private/create_api_key" else why), ("invalid", invalid, "")]

@@ -7,6 +7,8 @@ is its area's: accounts, credentials, fills, cash and prices (deribit.py), subac
 
 from __future__ import annotations
 
+from typing import Any
+
 from mockexchange.control.answers import every_field
 from mockexchange.control.commands import operation
 from mockexchange.control.deribit import account as deribit_account
@@ -43,6 +45,10 @@ class DeribitOperations:
         account_commands.SetDeribitCancelOnDisconnect, deribit_account.cancel_on_disconnect_json
     )
     create_deribit_key = operation(key_commands.CreateDeribitKey, deribit.credential_json)
+    edit_deribit_key = operation(key_commands.EditDeribitKey, deribit.key_json)
+    remove_deribit_key = operation(key_commands.RemoveDeribitKey, deribit.key_json)
+    reset_deribit_key = operation(key_commands.ResetDeribitKey, deribit.reset_key_json)
+    set_deribit_default_key = operation(key_commands.SetDeribitDefaultKey, deribit.key_json)
     # Fills and cash: deposits, withdrawals, transfers, deposit addresses
     deribit_fill = operation(fill_commands.SeedDeribitFill, deribit.trade_json)
     move_deribit_positions = operation(position_moves.MoveDeribitPositions, deribit.moves_json)
@@ -86,3 +92,7 @@ class DeribitOperations:
     set_deribit_mmp_config = operation(mmp.SetDeribitMmpConfig, deribit_orders.mmp_configs_json)
     reset_deribit_mmp = operation(mmp.ResetDeribitMmp, every_field)
     deribit_mass_quote = operation(quotes.PlaceDeribitQuotes, deribit_orders.quoted_json, reads=True)
+
+    def list_deribit_keys(control: Any) -> dict[str, Any]:
+        """Every Deribit API key (no secret): the admin API's and those a client made (private/create_api_key)."""
+        return deribit.keys_json(control.deribit_keys)

@@ -149,3 +149,14 @@ def settlement_price_json(settled: SetSettlementPrice) -> dict[str, Any]:
 
 volatility_json = answer("volatility currency instrument_name")
 credential_json = answer("client_id client_secret user_id subaccount_id scope")
+# A key as the admin API shows it after a change (its number, its api_key fields); a reset's answer adds its new secret.
+key_json = answer("client_id user_id subaccount_id scope key_id name enabled default timestamp")
+reset_key_json = answer("client_id client_secret user_id subaccount_id scope key_id")
+
+
+def keys_json(keys: DeribitCredentialRegistry) -> dict[str, Any]:
+    """Every Deribit API key, with no secret: what `GET /_admin/deribit/keys` lists (the same keys the venue's
+    private/list_api_keys lists an account's of)."""
+    return {
+        "keys": [key_json(key) for key in sorted(keys.all(), key=lambda k: (k.user_id, k.subaccount_id or 0, k.key_id))]
+    }

@@ -9,9 +9,9 @@ dies with it; the account's (`scope` `account`, the wallet of the calling key) i
 (`SetDeribitCancelOnDisconnect`, so a state file keeps it), and a connection that set none of its own takes it when it
 closes. The orders are cancelled through the one cancel road (`CancelDeribitOrders`, their ids, `reason`
 `cancel_on_disconnect`), so each connection of the account that holds a `user.orders.*` channel is told, as of any
-cancel. Over HTTP the three are websocket-only methods (`methods.WS_ONLY`: -32601). The mock has no `private/logout`,
-so there is no graceful close that keeps the orders: every close of the connection (the client's, the server's, a
-dropped socket) cancels them.
+cancel. Over HTTP the three are websocket-only methods (`methods.WS_ONLY`: -32601). `private/logout` is the graceful
+close that keeps the orders, as Deribit documents (websocket.py forgets what the connection placed); every other close
+of the connection (the client's, the server's, a dropped socket) cancels them.
 """
 
 from __future__ import annotations

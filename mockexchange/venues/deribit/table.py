@@ -4,6 +4,7 @@ each serve a part of the API (the websocket-only methods are in `websocket.py`).
 from __future__ import annotations
 
 from mockexchange.venues.deribit import (
+    api_keys,
     cancel_on_disconnect,
     funding_data,
     history,
@@ -19,6 +20,7 @@ from mockexchange.venues.deribit import (
     orders,
     platform_data,
     risk,
+    sessions,
     settlements,
     subaccounts,
     summaries,
@@ -34,4 +36,5 @@ METHODS: dict[str, Method] = {
     **margins.METHODS, **trade_history.METHODS, **summaries.METHODS, **instrument_reads.METHODS,
     **settlements.METHODS, **index_data.METHODS, **funding_data.METHODS, **platform_data.METHODS,
     **cancel_on_disconnect.METHODS, **order_reads.METHODS, **risk.METHODS, **market_makers.METHODS,
+    **api_keys.METHODS, **sessions.METHODS,
 }  # fmt: skip

@@ -66,7 +66,7 @@ from mockexchange.venues.deribit.methods import WS_ONLY, RpcCall, answer
 from mockexchange.venues.deribit.mmp_notifications import MmpTriggerNotifications
 from mockexchange.venues.deribit.notifications import TradeNotifications
 from mockexchange.venues.deribit.orders import OrderNotifications
-from mockexchange.venues.deribit.params import Params
+from mockexchange.venues.deribit.params import BOOLEAN, Params
 from mockexchange.venues.deribit.public_channels import KINDS as MARKET_KINDS
 from mockexchange.venues.deribit.public_channels import Initial, MarketItem, Routing, change_bytes
 from mockexchange.venues.deribit.table import METHODS
@@ -78,6 +78,7 @@ from mockexchange.web.websocket import close_now, drop_now, next_message, until_
 OVERFLOW_CLOSE_CODE = 1008
 RATE_LIMIT_CLOSE_CODE = 1008  # after a 10028 reply Deribit terminates the session; its close code is not documented
 INTERNAL_ERROR_CLOSE_CODE = 1011  # a bug of the mock's: close rather than leave the client waiting
+LOGOUT_CLOSE_CODE = 1000  # a normal close: Deribit says the connection closes, not with which code
 MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ class DeribitConnection:
         self._closing = asyncio.Event()  # set on the loop when the control plane closes the connection
         self._close_request: tuple[int, str] | None = None  # its close code and reason
         self.session = ctx.sessions[self.id] = cancel_on_disconnect.DisconnectSession()  # its cancel on disconnect
+        self.logged_out = False  # private/logout answered nothing: the connection closes, its orders kept
 
     @property
     def user_id(self) -> str | None:
@@ -215,6 +217,8 @@ class DeribitConnection:
             await close_now(self.websocket, RATE_LIMIT_CLOSE_CODE, "too_many_requests")
         elif self._close_request is not None:
             await close_now(self.websocket, *self._close_request)
+        elif self.logged_out:
+            await close_now(self.websocket, LOGOUT_CLOSE_CODE, "logout")
         elif failure is not None:
             log.error("Deribit websocket connection failed", exc_info=failure)
             await close_now(self.websocket, INTERNAL_ERROR_CLOSE_CODE, "internal error")
@@ -226,6 +230,8 @@ class DeribitConnection:
                 self.dropped = True
                 await drop_now(self.websocket)
                 return
+            if self.logged_out:
+                return  # private/logout has no reply: the connection closes
             await self._send(answer)
             self._replied.set()  # a subscription's first notifications follow its reply
             if self.rate_limited:
@@ -303,6 +309,8 @@ class DeribitConnection:
             return await admission.inline(self.ctx.exchange.lock, admission.everything, subscribing)
         if name == "public/set_heartbeat":
             return self._set_heartbeat(params)
+        if name == "private/logout":
+            return self._log_out(params)
         if name == "public/disable_heartbeat":
             if self._heartbeat is not None:
                 self._heartbeat.cancel()
@@ -321,6 +329,18 @@ class DeribitConnection:
             if isinstance(bound, Authenticated):
                 self._bind(bound, result["access_token"])
         return result
+
+    def _log_out(self, params: Params) -> None:
+        """private/logout: the connection closes without a reply and without cancel on disconnect (a graceful close,
+        as Deribit documents); with `invalidate_token` (the default) the tokens granted on it, and the one it is
+        authorized with, stop working."""
+        caller_token = params.get("access_token")
+        self._caller(params)
+        if params.read("invalidate_token", BOOLEAN, True):
+            bound = caller_token if isinstance(caller_token, str) else self.access_token
+            self.ctx.auth.tokens.log_out(self.id, bound)
+        self.session.placed.clear()
+        self.logged_out = True
 
     def _charge(self, name: str) -> None:
         """Pay for a request with the bound account's credits, else the client address's; 10028 ends the session."""
