@@ -132,6 +132,23 @@ def test_the_websocket_authenticates_and_reads_with_the_gateway_token(mockexchan
     assert json.dumps(granted).count("refresh_token") == 0
 
 
+def test_a_logout_closes_the_socket_and_ends_its_gateway_token(mockexchange: MockServer, trader: dict) -> None:
+    url = mockexchange.deribit_ws_url.replace("/ws/api/v2", "/coinbase/ws/api/v2")
+
+    async def go() -> tuple[str, int | None]:
+        async with websockets.connect(url) as ws:
+            client = DeribitWs(ws, decimals=False)
+            granted = await client.call("public/auth", {"grant_type": "coinbase_cdp", "token": jwt(trader)})
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 9, "method": "private/logout", "params": {}}))
+            with pytest.raises(websockets.ConnectionClosedOK):
+                await asyncio.wait_for(ws.recv(), 5)  # no reply: the gateway closes the socket
+            return granted["result"]["access_token"], ws.close_code
+
+    token, code = asyncio.run(go())
+    assert code == 1000
+    assert refused(rpc(mockexchange, "private/get_positions", {}, token))[:2] == (401, 13009)
+
+
 def test_a_state_file_keeps_the_public_key_and_the_tokens_digest_only(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     with MockServer(state=str(path)) as mock:

@@ -81,6 +81,10 @@ class DeribitAuth:
         self.nonces = nonces or NonceCache()
         self.signalplus_encoding = signalplus_encoding
 
+    def log_out(self, connection_id: str, bound: str | None) -> None:
+        """private/logout with invalidate_token: the tokens granted on the connection and the one it is bound with."""
+        self.tokens.log_out(connection_id, bound)
+
     def _now_ms(self) -> int:
         return epoch_ms(self.tokens.clock)
 

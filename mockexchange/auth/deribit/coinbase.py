@@ -128,6 +128,11 @@ class CoinbaseTokens:
             return unauthorized(Reason.EXPIRED_TOKEN, f"access token expired at {held.expires_ms} ms")
         return held
 
+    def forget(self, token: str) -> None:
+        """A gateway token that stops working (private/logout's); its key's list drops it when next trimmed."""
+        with self._lock:
+            self._access.pop(digest(token), None)
+
     def add_oauth(self, grant: OAuthGrant) -> None:
         with self._lock:
             self.oauth[grant.digest] = grant
@@ -178,6 +183,11 @@ class CoinbaseAuth(DeribitAuth):
         credential = DeribitCredential(name, "", user_id, subaccount_id, deribit_scope(scopes))
         access_token = self.gateway.issue(credential, now_ms)
         return CoinbaseGrant(access_token, self.gateway.lifetime_s, " ".join(scopes))
+
+    def log_out(self, connection_id: str, bound: str | None) -> None:
+        """The gateway's tokens are its own: the one the connection is bound with stops working."""
+        if bound is not None:
+            self.gateway.forget(bound)
 
     def authenticate_token(self, access_token: str, *, connection_id: str | None = None) -> Authenticated | AuthFailure:
         held = self.gateway.access(access_token, epoch_ms(self.tokens.clock))

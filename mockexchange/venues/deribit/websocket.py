@@ -338,7 +338,7 @@ class DeribitConnection:
         self._caller(params)
         if params.read("invalidate_token", BOOLEAN, True):
             bound = caller_token if isinstance(caller_token, str) else self.access_token
-            self.ctx.auth.tokens.log_out(self.id, bound)
+            self.ctx.auth.log_out(self.id, bound)
         self.session.placed.clear()
         self.logged_out = True
 
