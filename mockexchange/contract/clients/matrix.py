@@ -462,13 +462,18 @@ def _both(cell: Cell, more: Cell, what: str) -> Cell:
     return Cell(status, f"{cell.reason}; {what}: {more.status} {more.reason}")
 
 
+def _ccxt_preset(columns: list[str], not_yet: dict[str, str]) -> tuple[dict[str, Cell], list[str]]:
+    """A ccxt row's cells known before it runs (the Kalshi-only columns n/a, those `not_yet` played), and the rest."""
+    cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
+    cells |= {name: Cell(NOT_YET, not_yet[name]) for name in columns if name in not_yet}
+    return cells, [name for name in columns if name not in cells]
+
+
 def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
     """ccxt's row: Deribit's reads (mockexchange/contract/clients/ccxt_checks.py), its books and orders
     (ccxt_trading.py) and its public channels (ccxt_market_ws.py) against the Deribit exchange."""
     assert row.spec is not None
-    cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
-    cells |= {name: Cell(NOT_YET, CCXT_NOT_YET[name]) for name in columns if name in CCXT_NOT_YET}
-    todo = [name for name in columns if name not in cells]
+    cells, todo = _ccxt_preset(columns, CCXT_NOT_YET)
     try:
         ensure_venv(row.spec)
         reads = [name for name in todo if name not in TRADING_COLUMNS and name != MARKET_WS]
@@ -485,9 +490,7 @@ def _coinbase_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[
     """ccxt's coinbaseinternational against the Coinbase dialect (docs/coinbase.md): balance and orders played
     (ccxt_coinbase.py), the Kalshi-only columns n/a as ccxt's Deribit row's, the other Deribit ones not yet."""
     assert row.spec is not None
-    cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
-    cells |= {name: Cell(NOT_YET, COINBASE_NOT_YET[name]) for name in columns if name in COINBASE_NOT_YET}
-    todo = [name for name in columns if name not in cells]
+    cells, todo = _ccxt_preset(columns, COINBASE_NOT_YET)
     try:
         ensure_venv(row.spec)
         judged = coinbase_verdicts(todo, work_dir)
