@@ -215,13 +215,13 @@ def test_a_deribit_wallets_orders_and_book_follow_live_and_wide_tables_scroll(pa
             (ask["order"]["order_id"], "61000"),
             (bid["order"]["order_id"], "59000"),
         ]
-        book = f"({BOOK_ROWS})(document.getElementById('deribit-book-table'))"
+        book = f"({BOOK_ROWS})()"
         assert page.evaluate(book) == [
             ["ask", "61000", "50", "50", True],
             ["bid", "59000", "100", "100", True],
             ["bid", "58500", "200", "", False],
         ]
-        assert page.evaluate(f"({OVERFLOWING})(document.getElementById('deribit-open-orders-table'))") == EVERYTHING
+        assert page.evaluate(f"({OVERFLOWING})('deribit-open-orders-table')") == EVERYTHING
         mock.deribit_place_order("eve", PERP, "sell", "10", price="59000")  # the other side of dan's trade
         page.wait_for("document.querySelector('#deribit-book-table tr.own.bid td[data-field=own_amount]')"
                       "?.textContent === '90'")  # fmt: skip
