@@ -53,4 +53,6 @@ def test_mockexchange_serve_serves_with_that_collector():
 def test_an_in_process_mock_leaves_the_users_collector_as_it_was():
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
     with MockServer():
-        assert gc.get_threshold() == threshold and gc.get_freeze_count() == frozen
+        # (the suite froze what its collection made: a frozen object freed since leaves the count one less; a freeze
+        # here would add the thousands of objects the mock made)
+        assert gc.get_threshold() == threshold and gc.get_freeze_count() <= frozen
