@@ -129,21 +129,16 @@ def _state(parts: MockParts) -> dict[str, Any]:
 
 
 def _handlers(handlers: Handlers, control: Any) -> None:
-    exchange, registry, tokens = control.exchange, control.deribit_keys, control.deribit_tokens
+    exchange, registry = control.exchange, control.deribit_keys
     add_deribit_handlers(handlers, exchange)
     keys.add_key_handlers(handlers, exchange, registry)
-
-    def reset(_: ResetDeribit) -> None:
-        reset_deribit(exchange, registry, tokens)
-        reset_coinbase(control)  # and the Coinbase dialect's keys and tokens
-
-    handlers.add(ResetDeribit, reset)
+    handlers.add(ResetDeribit, lambda _: _reset(control))
     add_coinbase_handlers(handlers, control)
 
 
 def _reset(control: Any) -> None:
     reset_deribit(control.exchange, control.deribit_keys, control.deribit_tokens)
-    reset_coinbase(control)
+    reset_coinbase(control)  # and the Coinbase dialect's keys and tokens
 
 
 def _serve(control: Any, parts: MockParts) -> VenueServed:
