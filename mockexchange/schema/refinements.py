@@ -145,6 +145,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         {"enum": ["unsettled", "settled", "all", ""]},
     ),
     one_event_rule(("GetPositions", "GetSettlements", "GetFCMOrders"), "since 3.x "),
+    one_event_rule(("GetRFQs",)),
     list_rule(("GetFills",), "ticker", 100, "market tickers"),
     cursor_rule(
         ("GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals")
