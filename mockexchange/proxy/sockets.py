@@ -174,7 +174,8 @@ class Socket:
         passing = True
         with contextlib.suppress(ConnectionClosed):
             async for data in remote:
-                if not passing:
+                if not passing:  # (a yield: a relay reading a queue that never empties must not hold the loop)
+                    await asyncio.sleep(0)
                     continue
                 await self._frame("upstream", data)
                 key = "text" if isinstance(data, str) else "bytes"
