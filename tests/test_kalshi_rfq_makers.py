@@ -18,10 +18,10 @@ from kalshi_http import ok
 from module_mocks import fresh, module_mock, signed
 from state_sql import sql
 
-from mockexchange.core.book import ASK, BID, Book
+from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.commands import read
-from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.markets import Market, MarketBook
 from mockexchange.core.kalshi.rfq_maker_commands import SetRfqMaker
 from mockexchange.core.kalshi.rfq_makers import bids
 from mockexchange.core.kalshi.units import price
@@ -192,7 +192,7 @@ def _market(structure: str, book: tuple[int | None, int | None] | None, last: in
     market = Market(M, "KXFED-26NOV")
     market.price_level_structure = structure
     if book is not None:
-        market.book = Book()
+        market.book = MarketBook()
         for order_id, side, at in (("b", BID, book[0]), ("a", ASK, book[1])):
             if at is not None:
                 market.book.add(order_id, "house", side, at, 100)

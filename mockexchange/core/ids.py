@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from hashlib import blake2b
 
 # A version 4 UUID's fixed bits: the variant (10) and the version (4), as `uuid.UUID(int=..., version=4)` sets them.
 _UUID_CLEAR = ~(0xC000 << 48) & ~(0xF000 << 64)
@@ -40,12 +41,38 @@ class IdFactory:
         """The next id as its integer, as `uuid.UUID(int=..., version=4).int` makes it from the same draw."""
         return self._random.getrandbits(128) & _UUID_CLEAR | _UUID_SET
 
+    def keyed(self) -> TickerIds:
+        """Ids derived from names (market tickers), under a key drawn from this generator."""
+        return TickerIds(self._random.randbytes(16))
+
     def position(self) -> tuple:
         """Where the generator stands (a snapshot keeps it, so ids go on as they would have)."""
         return self._random.getstate()
 
     def resume(self, position: tuple) -> None:
         self._random.setstate(position)
+
+
+class TickerIds:
+    """UUIDs derived from names under a key: a market's id from its ticker (`Market.market_id`), so no market keeps
+    one of its own. One key stands for the markets listed between two resets (the ledger draws another at a reset: an
+    id names one thing over the mock's life)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+
+    def __getstate__(self) -> bytes:
+        return self.key
+
+    def __setstate__(self, key: bytes) -> None:
+        self.key = key
+
+    def __call__(self, name: str) -> int:
+        """`name`'s id, as `IdFactory.uuid_int` shapes a drawn one (a version 4 UUID's integer)."""
+        digest = blake2b(name.encode(), digest_size=16, key=self.key).digest()
+        return int.from_bytes(digest) & _UUID_CLEAR | _UUID_SET
 
 
 def drawer(ids: Callable[[], str]) -> Callable[[], int | str]:

@@ -46,6 +46,10 @@ class GuardedH11Protocol(H11Protocol):
         async def run(scope: Any, receive: Any, send: Any) -> None:
             # One request at a time on a connection: the cycle current when its app starts is the one it answers.
             cycle = self.cycle
+            if _head_size(scope) > self._head_bound() and cycle is not None:
+                cycle.disconnected = True  # (answered here: uvicorn writes nothing more, and no 500)
+                self._refuse_head()
+                return
             framed_twice = _framed_twice(scope["headers"])
 
             async def send_or_drop(message: Any) -> None:
@@ -97,6 +101,17 @@ class GuardedH11Protocol(H11Protocol):
             return
         super().handle_websocket_upgrade(event)
 
+    def _head_bound(self) -> int:
+        return self.config.h11_max_incomplete_event_size or h11.DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+
+    def _refuse_head(self) -> None:
+        """A head past the bound that h11 took whole (it bounds only a head still arriving: one that came in one read
+        of the socket was taken or refused by how the network split it): refused with 400, as h11 refuses, and
+        closed."""
+        why = f"a request head over {self._head_bound()} bytes"
+        self.transport.write(closing_answer(400, "Bad Request", why))
+        self.transport.close()
+
     def shutdown(self) -> None:
         # A response that streams until told (web.extensions.STREAM_ENDS: the inspector's feed) ends, or it would hold
         # the shutdown for as long as its client stays.
@@ -142,6 +157,15 @@ class GuardedH11Protocol(H11Protocol):
             cycle.disconnected = True  # uvicorn writes nothing more; the app's wait for the body ends
             cycle.message_event.set()
         self.transport.close()
+
+
+def _head_size(scope: Any) -> int:
+    """The bytes of the request head the scope was read from, as written with CRLFs and one space each (its request
+    line, then `name: value` lines and the blank line)."""
+    query = scope["query_string"]
+    target = len(scope["raw_path"]) + (len(query) + 1 if query else 0)
+    line = len(scope["method"]) + target + len(scope["http_version"]) + 9  # "M T HTTP/v" CRLF
+    return line + sum(len(name) + len(value) + 4 for name, value in scope["headers"]) + 2
 
 
 def _framed_twice(headers: Sequence[tuple[bytes, bytes]]) -> bool:

@@ -113,7 +113,10 @@ from mockexchange.version import __version__
 #     (`DerivativeOrder.linked_amount`, `linked_part`).
 # 49: a Deribit API key keeps its api_key fields (its number, name, enabled and default flags, creation time, features
 #     and IP whitelist: private/*_api_key), and a token the account it acts for (public/exchange_token's).
-LAYOUT = 49
+# 50: a Kalshi market keeps its id's key, times, terms and outcome as one part (`Market.listing`), its id derived from
+#     its ticker under the ledger's key (`LedgerState.market_id_key`), and its book's keeping with its book
+#     (`MarketBook.kept`).
+LAYOUT = 50
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

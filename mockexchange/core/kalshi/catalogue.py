@@ -19,7 +19,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from mockexchange.core.events import Change
-from mockexchange.core.ids import drawn
 from mockexchange.core.kalshi.checks import LedgerError, check_ticker
 from mockexchange.core.kalshi.due import Timer
 from mockexchange.core.kalshi.fee_changes import MAX_FEE_CHANGES, FeeChange
@@ -37,8 +36,10 @@ from mockexchange.core.kalshi.market_commands import (
 )
 from mockexchange.core.kalshi.market_feed import day_end
 from mockexchange.core.kalshi.markets import (
+    UNLISTED,
     Event,
     Market,
+    MarketListing,
     PreviousDay,
     Series,
     Times,
@@ -100,6 +101,7 @@ class Catalogue:
         # when any series' or event's fees change (`_forget_fees`), and when it holds `_UNLISTED_KEPT`.
         self._unlisted: dict[str, tuple[str, Series | None, FeeRule, FeeRule]] = {}
         self._fee_changes = 0  # (bumped as fees change: a schedule worked out across a change is not kept)
+        self._listing = UNLISTED  # the listing the markets listed last share (`_listing_of`)
 
     # -- fees ------------------------------------------------------------------------------------------------------
 
@@ -299,6 +301,18 @@ class Catalogue:
                 return market
             return self.list_checked(ticker, event_ticker, state.bus.takers("market"), exchange_index, fields)
 
+    def _listing_of(self, times: Times) -> MarketListing:
+        """A new market's listing at these times: the one the markets listed last share, if it is of these times and
+        the ids' key now (a generator drawing text ids gives each market its own id, so a listing of its own)."""
+        state = self.state
+        key = state.market_id_key
+        if key is None:
+            return MarketListing(state.market_ids(), times)
+        last = self._listing
+        if last.times is not times or last.kept_id is not key:
+            last = self._listing = MarketListing(key, times)
+        return last
+
     def list_checked(
         self,
         ticker: str,
@@ -319,10 +333,8 @@ class Catalogue:
         if event is None:
             event = self._new_event(event_ticker, None, exchange_index, now)
         times, first_day = listing_times(now)
-        market = Market(
-            ticker, event.event_ticker, exchange_index, kept_id=drawn(state.market_ids), times=times,
-            previous_day=first_day,
-        )  # fmt: skip
+        listing = self._listing_of(times)
+        market = Market(ticker, event.event_ticker, exchange_index, listing=listing, previous_day=first_day)
         if fields:
             for name, value in fields.items():
                 setattr(market, name, value)

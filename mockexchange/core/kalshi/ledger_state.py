@@ -17,6 +17,7 @@ from sortedcontainers import SortedList
 
 from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
+from mockexchange.core.ids import IdFactory, TickerIds
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.archive import Archive
 from mockexchange.core.kalshi.block_trade_records import BlockTradeState
@@ -57,7 +58,9 @@ class LedgerState:
     bus: EventBus
     fee_schedule: QuadraticFee
     new_id: Callable[[], str]
-    # Market ids from a generator of their own (catalogue.py), so the other ids stay what they were.
+    # Market ids from a generator of their own (catalogue.py), so the other ids stay what they were: where it is an
+    # `IdFactory`, derived from each ticker under a key it draws (`market_id_key`: a market keeps none of its own), else
+    # drawn for each market.
     market_ids: Callable[[], str]
     # The orders kept (order_upkeep.py): every resting one, and each account's `kept_ended` most recent ended ones (a
     # setting, not state: Settings.kalshi_ended_orders).
@@ -128,8 +131,10 @@ class LedgerState:
     structured_targets: TargetState = field(default_factory=TargetState)
     incentive_programs: IncentiveState = field(default_factory=IncentiveState)
     weather: WeatherState = field(default_factory=WeatherState)
+    market_id_key: TickerIds | None = field(init=False)
 
     def __post_init__(self) -> None:
+        self.market_id_key = self.market_ids.keyed() if isinstance(self.market_ids, IdFactory) else None
         if type(self.kept_ended) is not int or self.kept_ended < 0:
             raise ValueError(f"the ended orders an account keeps are an integer of at least 0, not {self.kept_ended!r}")
         self.positions = PositionStore(self.history, self.markets)
@@ -179,6 +184,8 @@ class LedgerState:
         for held in (self.accounts, self.series, self.events, self.markets, self.listed):
             held.clear()
         self.markets_version += 1
+        if isinstance(self.market_ids, IdFactory):  # (a market listed again after a reset is another: another id)
+            self.market_id_key = self.market_ids.keyed()
         self.exchange_indexes = {0}
         self.exchange = ExchangeStatus()
         self.user_data_updated = None

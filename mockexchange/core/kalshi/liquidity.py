@@ -30,7 +30,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import BOOK, BookMoved, Cause
 from mockexchange.core.kalshi.market_feed import best, touch
-from mockexchange.core.kalshi.markets import BookKeeping, Market
+from mockexchange.core.kalshi.markets import BookKeeping, Market, MarketBook
 from mockexchange.core.kalshi.price_levels import is_level
 from mockexchange.core.kalshi.units import PRICE, price
 
@@ -86,7 +86,7 @@ class Liquidity:
                 wanted[BID] = _levels("yes", yes, market)
             if no is not None:
                 wanted[ASK] = _levels("no", no, market)
-            book = market.book if market.book is not None else Book()
+            book = market.book if market.book is not None else MarketBook()
             house = market.house if market.house is not None else {}
             self._check_uncrossed(book, house, wanted)
             now = state.clock.now()

@@ -17,7 +17,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar, overload
 
 from mockexchange.core.book import Book
 from mockexchange.core.columns import Column
-from mockexchange.core.ids import uuid_text
+from mockexchange.core.ids import TickerIds, uuid_text
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a time not set yet (a market made directly, not listed by the ledger)
 
@@ -208,6 +208,15 @@ class BookKeeping:
     quotes: Column | None = field(default=None, compare=False, repr=False)
 
 
+class MarketBook(Book):
+    """A market's book (scripted liquidity and resting orders on the YES side) and what is kept of it beside its
+    levels (`kept`), made with it: one slot on every market, where most never have a book."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept = BookKeeping()
+
+
 @dataclass(frozen=True, slots=True)
 class Times:
     """When a market was listed, last changed other than by trading (Kalshi's `updated_time`), opens, closes and
@@ -231,6 +240,23 @@ class Window(NamedTuple):
 
 
 TERMS, UNDETERMINED, NO_DAY, NOT_LISTED, NO_WINDOW = Contract(), Outcome(), PreviousDay(), Times(), Window()
+
+
+@dataclass(frozen=True, slots=True)
+class MarketListing:
+    """What a market was listed with, which most markets share: the key its id is derived under (ids.TickerIds; or
+    the id, where the ledger's generator draws text), its times, its contract's terms and its outcome. One instance
+    for the markets listed at one instant (catalogue.py) until one of them changes a part, and then one of its own:
+    one slot a market where four were (bench/README.md, "Fills at scale"). `UNLISTED` (shared) for a market made
+    directly, not listed by the ledger."""
+
+    kept_id: TickerIds | str = ""
+    times: Times = NOT_LISTED
+    terms: Contract = TERMS
+    outcome: Outcome = UNDETERMINED
+
+
+UNLISTED = MarketListing()
 
 
 class _Kept(Generic[T]):
@@ -287,17 +313,10 @@ class Market:
     event_ticker: str
     exchange_index: int = 0
     last_yes_price: Decimal | None = None  # the last fill's YES price: what positions are marked at
-    # Its id (Kalshi's `market_id`, a UUID) as kept: the UUID's integer where the ids come from an `IdFactory` (the
-    # text, 36 characters, is written where it is read: `market_id`), else the text the ledger's generator made.
-    kept_id: int | str = ""
-    times: Times = NOT_LISTED
+    listing: MarketListing = UNLISTED  # its id's key, times, terms and outcome: read and written through their parts
     status: str = "active"
-    terms: Contract = TERMS
-    outcome: Outcome = UNDETERMINED
-    # The book (scripted liquidity and, later, resting orders) on the YES side, made on first use, and what is kept
-    # of it beside its levels, made with its first change (`keeping`).
-    book: Book | None = field(default=None, compare=False, repr=False)
-    book_keeping: BookKeeping | None = None
+    # The book and what is kept of it beside its levels (`keeping`), made on first use.
+    book: MarketBook | None = field(default=None, compare=False, repr=False)
     # The stats trades and book changes keep (market_feed.py): counts in hundredths, prices in price units.
     volume: int = 0
     window: Window = NO_WINDOW  # of its volume, what traded before the last 24 hours, and where they start
@@ -311,6 +330,13 @@ class Market:
     # Its holders' rows (the position store's: store.py), kept here rather than in a map by ticker beside the catalogue.
     holders: Holders = field(default=None, compare=False, repr=False)
 
+    # Its id (Kalshi's `market_id`, a UUID) as kept: the key it is derived from its ticker under, shared by the
+    # markets listed since the last reset, where the ids come from an `IdFactory` (the text, 36 characters, is written
+    # where it is read: `market_id`), else the text the ledger's generator made.
+    kept_id = _Kept[TickerIds | str]("listing")
+    times = _Kept[Times]("listing")
+    terms = _Kept[Contract]("listing")
+    outcome = _Kept[Outcome]("listing")
     title = _Titled(lambda ticker: ticker)
     yes_sub_title = _Titled(short_title)
     no_sub_title = _Titled(short_title)
@@ -349,33 +375,34 @@ class Market:
     previous_price = _Kept[int | None]("previous_day")
 
     def keeping(self) -> BookKeeping:
-        """What is kept of its book beside its levels (made on first use: most markets never have a book)."""
-        kept = self.book_keeping
-        if kept is None:
-            kept = self.book_keeping = BookKeeping()
-        return kept
+        """What is kept of its book beside its levels (with its book, made on first use: most markets never have
+        one)."""
+        book = self.book
+        if book is None:
+            book = self.book = MarketBook()
+        return book.kept
 
     @property
     def book_clock(self) -> int:
         """Kalshi's `clock` of its book: the exchange actions that changed it."""
-        kept = self.book_keeping
-        return 0 if kept is None else kept.clock
+        book = self.book
+        return 0 if book is None else book.kept.clock
 
     @property
     def house(self) -> dict[tuple[str, int], str] | None:
-        kept = self.book_keeping
-        return None if kept is None else kept.house
+        book = self.book
+        return None if book is None else book.kept.house
 
     @property
     def quotes(self) -> Column | None:
-        kept = self.book_keeping
-        return None if kept is None else kept.quotes
+        book = self.book
+        return None if book is None else book.kept.quotes
 
     @property
     def market_id(self) -> str:
         """Kalshi's `market_id`: the UUID as text."""
         kept = self.kept_id
-        return kept if isinstance(kept, str) else uuid_text(kept)
+        return kept if isinstance(kept, str) else uuid_text(kept(self.ticker))
 
     @property
     def finalized(self) -> bool:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from mockexchange.core.book import Book, LevelChange, merged
+from mockexchange.core.book import LevelChange, merged
 from mockexchange.core.ids import uuid_text
 from mockexchange.core.kalshi import units
 from mockexchange.core.kalshi.accounts import Account
@@ -37,7 +37,7 @@ from mockexchange.core.kalshi.lifecycle import refusal, tradable
 from mockexchange.core.kalshi.liquidity import book_moved
 from mockexchange.core.kalshi.market_changes import Cause
 from mockexchange.core.kalshi.market_feed import touch
-from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.markets import Market, MarketBook
 from mockexchange.core.kalshi.matching import Planned
 from mockexchange.core.kalshi.order_commands import NO_EXPIRATION, AmendOrder, PlaceOrder
 from mockexchange.core.kalshi.order_upkeep import cause_of
@@ -244,7 +244,7 @@ class Trading:
         crossed = matching.make_cross(order, market, planned, now, logged_id) if planned is not None else None
         changes: list[LevelChange] = planned.plan.changes if planned is not None else []  # (a level once: Book.apply)
         if rests:
-            book = market.book = market.book if market.book is not None else Book()
+            book = market.book = market.book if market.book is not None else MarketBook()
             added = book.add(order.order_id, order.user_id, order.book_side, order.yes_price, left, order)
             changes = merged([*changes, added])
             state.orders[order.order_id] = order

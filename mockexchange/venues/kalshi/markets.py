@@ -129,10 +129,11 @@ def rendered_all(ctx: KalshiContext, markets: Iterable[Market]) -> list[orjson.F
     found = []
     for market in markets:
         age(market, now_us)  # (its 24-hour window aged to now: the key sees where it starts)
-        key = (market.kept_id, market.version, market.window.start, now >= market.previous_day.day_ends)
+        # (its id's key: a market listed again after a reset is another market, whose version starts again)
+        key = (market.ticker, market.kept_id, market.version, market.window.start, now >= market.previous_day.day_ends)
         fragment = cache.get(key)
         if fragment is None:
-            fragment = cache.put(key, render(market, stats_of(market, now), ledger), slot=market.kept_id)
+            fragment = cache.put(key, render(market, stats_of(market, now), ledger), slot=market.ticker)
         found.append(fragment)
     return found
 
