@@ -15,6 +15,9 @@ from mockexchange.server.limits import Deadline, closing_answer, limits_of
 from mockexchange.web.extensions import BODY_TIMED_OUT, DROPPED, STREAM_ENDS
 
 
+_H11_HEAD_BOUND = 16 * 1024  # h11's bound on a head still arriving, where uvicorn's configuration sets none
+
+
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with header and body timeouts and a connection cap.
 
@@ -102,7 +105,7 @@ class GuardedH11Protocol(H11Protocol):
         super().handle_websocket_upgrade(event)
 
     def _head_bound(self) -> int:
-        return self.config.h11_max_incomplete_event_size or h11.DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+        return self.config.h11_max_incomplete_event_size or _H11_HEAD_BOUND
 
     def _refuse_head(self) -> None:
         """A head past the bound that h11 took whole (it bounds only a head still arriving: one that came in one read
