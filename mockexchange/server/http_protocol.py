@@ -14,7 +14,6 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from mockexchange.server.limits import Deadline, closing_answer, limits_of
 from mockexchange.web.extensions import BODY_TIMED_OUT, DROPPED, STREAM_ENDS
 
-
 _H11_HEAD_BOUND = 16 * 1024  # h11's bound on a head still arriving, where uvicorn's configuration sets none
 
 
