@@ -1,6 +1,7 @@
 """ccxt 4.5.90, unmodified from PyPI in its own venv, against the mock's Deribit venue: `fetch_positions`,
-`fetch_position`, `fetch_balance`, a bad secret's `AuthenticationError`, and ccxt.pro's `watch_my_trades` /
-`watch_balance` receiving a fill made after its subscriptions were acknowledged.
+`fetch_position`, `fetch_balance` and a bad secret's `AuthenticationError` (ccxt.pro's `watch_my_trades` /
+`watch_balance` receiving a fill of the same portfolio is checked on the client matrix's run of it:
+tests/clients/ccxt_played.py).
 
 The script (contracts/clients/deribit/ccxt_client.py) reports what ccxt parsed and the raw HTTP bodies it received.
 Every value is checked against the Deribit exchange twice: the wire's JSON number, read as a Decimal, equals the
@@ -31,8 +32,6 @@ from mockexchange.contract.clients.ccxt_checks import (
     positions_problems,
     seed,
     unified_symbol,
-    watch_a_fill,
-    watch_problems,
     wire_result,
 )
 from mockexchange.contract.clients.ccxt_run import run_rest
@@ -140,23 +139,3 @@ def test_a_bad_secret_raises_authentication_error(seeded: Seeded, tmp_path: Path
     assert request["path"] == "/api/v2/private/get_positions" and request["status"] == 401, request
     assert json.loads(request["body"])["error"]["code"] == 13009
     assert outcomes["good"]["ok"] and len(outcomes["good"]["result"]) == 4  # the same calls with the right secret
-
-
-# -- ccxt.pro ---------------------------------------------------------------------------------------------------------
-
-
-def test_ccxt_pro_receives_a_fill_on_user_trades_and_user_portfolio(seeded: Seeded, tmp_path: Path) -> None:
-    """ccxt.pro authenticates with client_signature and subscribes `user.trades.any.any.raw` and
-    `user.portfolio.{BTC,ETH,SOL,USDC}`; only then another user and the trader fill. watch_my_trades answers exactly
-    the trader's fill, watch_balance the account summary after it."""
-    watched = watch_a_fill(seeded, tmp_path)
-    problems = watch_problems(seeded, watched)
-    assert not problems, "\n".join(problems) + "\n" + watched.diagnosis
-    # By hand: 3000 USD of BTC-PERPETUAL at 61100.5, a fee of 0.0000125 BTC; inverse, so the cost is 3000 / 61100.5 BTC.
-    [got] = watched.done["my_trades"]
-    assert (got["symbol"], got["side"], got["amount"], got["price"]) == ("BTC/USD:BTC", "buy", 3000.0, 61100.5)
-    assert got["fee"] == {"cost": 0.0000125, "currency": "BTC"}
-    assert got["cost"] == pytest.approx(3000 / 61100.5, rel=1e-12)
-    portfolio = [m for m in watched.done["received"] if m.get("params", {}).get("channel", "").startswith("user.")]
-    assert {m["params"]["channel"] for m in portfolio} == {"user.trades.any.any.raw", "user.portfolio.BTC"}
-    assert all(m["params"]["data"]["currency"] == "BTC" for m in portfolio if "portfolio" in m["params"]["channel"])
