@@ -15,8 +15,13 @@ ccxt 4.5.90 and ccxt.pro, unmodified from PyPI in their own venv:
   `fetch_volatility_history` and `fetch_status`;
 - the public channels (ccxt_market_ws.py's `watch_market`): `watch_trades`, `watch_ohlcv` and `watch_ticker` while
   another account takes resting asks over two minutes;
+- `fetch_positions`, `fetch_position`, `fetch_balance` and a bad secret's `AuthenticationError` in one run over REST
+  (ccxt_checks.py's `ccxt_verdicts`), on a trader long BTC-PERPETUAL, short an ETH future, long a BTC call and long
+  the USDC linear perpetual, the indexes moved after the fills (`seed`): every value equal to the Deribit exchange's
+  twice (the wire's JSON number, read as a Decimal, equals the book's Decimal exactly; ccxt's parsed float equals
+  that number as a float, as exact as ccxt can be);
 - ccxt.pro's `watch_my_trades` and `watch_balance` receiving a fill made once subscribed (ccxt_checks.py's
-  `watch_a_fill`; the REST reads of the same portfolio are tests/clients/test_ccxt_deribit.py's);
+  `watch_a_fill`);
 - `coinbaseinternational` against the Coinbase dialect (ccxt_coinbase.py's `play`): a CDP JWT, public/auth's
   coinbase_cdp grant over the websocket, the markets, the balance, an order placed and cancelled, the positions.
 """
@@ -32,7 +37,21 @@ from typing import Any
 import pytest
 
 from mockexchange.contract.clients import ccxt_checks, ccxt_coinbase, ccxt_market_ws, ccxt_trading
-from mockexchange.contract.clients.ccxt_checks import WatchRun
+from mockexchange.contract.clients.ccxt_checks import (
+    HELD,
+    POSITION_PATH,
+    POSITIONS_PATH,
+    TRADER,
+    Seeded,
+    WatchRun,
+    at,
+    balance_problems,
+    book_view,
+    position_problems,
+    positions_problems,
+    unified_symbol,
+    wire_result,
+)
 from mockexchange.contract.clients.ccxt_coinbase import CoinbasePlay
 from mockexchange.contract.clients.ccxt_feeds import feeds_problems
 from mockexchange.contract.clients.ccxt_market_data import market_data_problems
@@ -58,30 +77,37 @@ PLAYS = {
     "play_markets": ccxt_trading,
     "watch_market": ccxt_market_ws,
     "watch_a_fill": ccxt_checks,
+    "seed": ccxt_checks,  # the portfolio of each of ccxt_checks.py's runs (`websocket`, the history, the REST reads)
+    "run_rest": ccxt_checks,  # (what it answers, with the plan it was given: `_rest_run` below)
     "play": ccxt_coinbase,
 }
+MADE = dict.fromkeys(PLAYS, 1) | {"seed": 3, "run_rest": 2}  # how many times the rows make each
 
 
 def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     """Each play's results, by its name, as the matrix's rows make them from now on."""
     made: dict[str, list[Any]] = {name: [] for name in PLAYS}
     for name, module in PLAYS.items():
-        monkeypatch.setattr(module, name, _recording(getattr(module, name), made[name]))
+        monkeypatch.setattr(module, name, _recording(getattr(module, name), made[name], with_plan=name == "run_rest"))
     return made
 
 
-def _recording(play: Callable[..., Any], into: list[Any]) -> Callable[..., Any]:
+def _recording(play: Callable[..., Any], into: list[Any], with_plan: bool) -> Callable[..., Any]:
     def recording(*args: Any, **kwargs: Any) -> Any:
         result = play(*args, **kwargs)
-        into.append(result)
+        into.append((args[0], result) if with_plan else result)
         return result
 
     return recording
 
 
 def check_every_play(made: dict[str, list[Any]]) -> None:
-    """Each play made once, and each held to its values worked by hand."""
-    assert {name: len(results) for name, results in made.items()} == dict.fromkeys(PLAYS, 1)
+    """Each play made as often as the rows make it, and each held to its values worked by hand."""
+    assert {name: len(results) for name, results in made.items()} == MADE
+    seeded, outcomes = _rest_run(made)
+    positions_hold(seeded, outcomes)
+    balance_holds(seeded, outcomes)
+    bad_secret_holds(outcomes)
     orders_hold(made["play_orders"][0])
     watched_orders_hold(made["watch_orders"][0])
     book_ws_holds(*made["watch_book"][0])
@@ -89,6 +115,93 @@ def check_every_play(made: dict[str, list[Any]]) -> None:
     market_ws_holds(made["watch_market"][0])
     fill_watch_holds(made["watch_a_fill"][0])
     coinbase_holds(made["play"][0])
+
+
+def _rest_run(made: dict[str, list[Any]]) -> tuple[Seeded, dict[str, dict[str, Any]]]:
+    """The REST reads' run (`positions-pages`, `filters`, `balance`) and the portfolio it read, by its key."""
+    ((plan, outcomes),) = [(plan, outcomes) for plan, outcomes in made["run_rest"] if "bad-secret" in outcomes]
+    (seeded,) = [seeded for seeded in made["seed"] if seeded.client_id == plan["client_id"]]
+    return seeded, outcomes
+
+
+# -- REST reads -------------------------------------------------------------------------------------------------------
+
+
+def positions_hold(seeded: Seeded, outcomes: dict[str, dict[str, Any]]) -> None:
+    mock, names = seeded.mock, seeded.names
+    # Every position, each one equal to the mock's records; load_markets first, as ccxt does.
+    everything = outcomes["positions"]
+    assert everything["ok"], everything
+    assert [r["path"] for r in everything["requests"]] == [
+        "/api/v2/public/get_currencies",
+        "/api/v2/public/get_instruments",
+        "/api/v2/private/get_positions",
+    ]
+    assert everything["requests"][1]["query"] == {} and everything["requests"][2]["query"] == {}
+    held = sorted(names[role] for role in HELD)
+    problems = positions_problems(seeded, everything, held)
+    assert not problems, "\n".join(problems)
+    wire = {row["instrument_name"]: row for row in wire_result(everything, POSITIONS_PATH)}
+    parsed = {p["info"]["instrument_name"]: p for p in everything["result"]}
+    assert {name: parsed[name]["side"] for name in held} == {
+        names["perpetual"]: "long",
+        names["future"]: "short",
+        names["option"]: "long",
+        names["linear"]: "long",
+    }
+    # Worked by hand: 25000 bought, 5000 sold, USD contracts; the ETH future sold 12000 USD; the call bought 1.5 BTC.
+    assert parsed[names["perpetual"]]["contracts"] == 20000.0
+    assert parsed[names["future"]]["contracts"] == -12000.0
+    assert parsed[names["option"]]["contracts"] == 1.5
+    assert "size_currency" not in wire[names["option"]]  # options carry none; ccxt derives its notional
+    assert book_view(mock, names["perpetual"]).realized_profit_loss > 0  # the sell at 59000 made a profit
+
+    # ccxt passes currency and kind through; the mock keeps the BTC-settled futures only (not the USDC perpetual).
+    btc = outcomes["btc-futures"]
+    assert btc["requests"][-1]["query"] == {"currency": "BTC", "kind": "future"}
+    assert [p["info"]["instrument_name"] for p in btc["result"]] == [names["perpetual"]]
+    assert btc["result"][0] == parsed[names["perpetual"]]
+
+    one = outcomes["position"]  # the ETH future's
+    assert one["requests"][-1]["path"] == POSITION_PATH
+    assert one["requests"][-1]["query"] == {"instrument_name": names["future"]}
+    assert not position_problems(mock, one["result"], wire_result(one, POSITION_PATH))
+    assert one["result"] == parsed[names["future"]]
+
+    # A flat instrument answers a zero position (Deribit's way), which ccxt calls 'short'.
+    flat = outcomes["flat"]["result"]
+    assert flat["contracts"] == 0.0 and flat["info"]["direction"] == "zero" and flat["side"] == "short"
+    assert flat["symbol"] == unified_symbol(mock, names["flat"])
+
+
+def balance_holds(seeded: Seeded, outcomes: dict[str, dict[str, Any]]) -> None:
+    mock = seeded.mock
+    outcome = outcomes["balance"]
+    assert outcome["ok"], outcome
+    assert outcome["requests"][-1]["path"] == "/api/v2/private/get_account_summaries"
+    problems = balance_problems(mock, outcome, ["BTC", "ETH", "USDC"])
+    assert not problems, "\n".join(problems)
+    # By hand: ccxt's free = available_funds, used = maintenance_margin, total = equity.
+    with mock.exchange.reading():
+        eth = mock.exchange.valuation.account_summary(TRADER, "ETH")
+    assert outcome["result"]["ETH"] == {  # at the 8 places Deribit sends a summary's amounts
+        "free": float(at(eth.available_funds, 8)),
+        "used": float(at(eth.maintenance_margin, 8)),
+        "total": float(at(eth.equity, 8)),
+    }
+    with mock.exchange.reading():
+        btc = mock.exchange.valuation.account_summary(TRADER, "BTC")
+    assert btc.initial_margin > 0 and btc.equity != btc.balance  # positions moved it: not a bare deposit
+
+
+def bad_secret_holds(outcomes: dict[str, dict[str, Any]]) -> None:
+    bad = outcomes["bad-secret"]
+    assert not bad["ok"] and bad["error"]["type"] == "AuthenticationError", bad
+    assert "ExchangeError" in bad["error"]["mro"]
+    request = bad["requests"][-1]
+    assert request["path"] == "/api/v2/private/get_positions" and request["status"] == 401, request
+    assert json.loads(request["body"])["error"]["code"] == 13009
+    assert outcomes["positions"]["ok"] and len(outcomes["positions"]["result"]) == 4  # the right secret's
 
 
 # -- trading ----------------------------------------------------------------------------------------------------------
