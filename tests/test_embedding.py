@@ -158,18 +158,22 @@ def test_serve_refuses_a_negative_journal_size(tmp_path: Path):
 
 
 def test_serve_reuses_the_demo_key_across_restarts(tmp_path: Path):
-    from mockexchange.scenario.kalshi.demo_keys import _demo_key, _kept_pem
+    from mockexchange.auth.kalshi.keys import private_key_pem, public_key_pem
+    from mockexchange.scenario.kalshi.demo_keys import _demo_key, _kept_key
 
     pem_path = tmp_path / "demo-key.pem"
     first = build_app()
     first.control.create_account("u")
-    assert _kept_pem(pem_path) is None
+    assert _kept_key(pem_path) is None
     _demo_key(first.control, "u", pem_path, None, "k1")
     written = pem_path.read_text()
     second = build_app()
     second.control.create_account("u")
-    assert _kept_pem(pem_path) == written
-    _demo_key(second.control, "u", pem_path, _kept_pem(pem_path), "k1")
+    kept = _kept_key(pem_path)
+    assert kept is not None and private_key_pem(kept) == written
+    _demo_key(second.control, "u", pem_path, kept, "k1")
     assert pem_path.read_text() == written
-    assert second.keys.get("k1") is not None
+    # each mock holds the public half of the key written
+    for mock in (first, second):
+        assert public_key_pem(mock.keys.get("k1").public_key) == public_key_pem(kept.public_key())
     assert oct(pem_path.stat().st_mode & 0o777) == "0o600"

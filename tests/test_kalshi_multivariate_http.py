@@ -27,10 +27,10 @@ from module_mocks import client_of, fresh, kept_user, module_mock
 from state_sql import sql
 
 from mockexchange.app import build_app
+from mockexchange.contract.kalshi.slicing import committed_openapi
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi import multivariate
 from mockexchange.schema.fields import response_errors
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.server import MockServer
 from mockexchange.settings import Settings
 from mockexchange.testing.in_process import InProcess
@@ -43,7 +43,8 @@ NFL, NBA = "KXNFL-26SEP06", "KXNBA-26SEP06"
 PATH = f"/multivariate_event_collections/{COLLECTION}"
 TICKER = re.compile(r"KXMVESPORTS-S2026[0-9A-F]{11}-[0-9A-F]{11}")
 API = "/trade-api/v2"
-SLICE = load_spec(str(kalshi_slice_path("openapi.yaml")))
+# (the committed slice as parsed once in the process: a worker that collects the schema suites parses it already)
+SLICE = committed_openapi()
 
 server_fixture = module_mock("server", T0)
 alice_client, bob_client = client_of("alice"), client_of("bob")

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+from mockexchange.cli import main, serving
 from mockexchange.server import MockServer
 from mockexchange.server.serving import SERVING_THRESHOLDS
 
@@ -30,8 +31,9 @@ PROBE = """
 import gc, json
 from mockexchange.server.serving import tune_collector
 before = gc.get_freeze_count()
+gc.disable()  # as `serve` holds it off while it loads
 tune_collector()
-print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count() - before}))
+print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count() - before, "on": gc.isenabled()}))
 """
 
 
@@ -43,6 +45,15 @@ def test_a_serving_process_freezes_its_start_and_collects_the_young_generation_l
     found = _run(PROBE)
     assert tuple(found["threshold"]) == SERVING_THRESHOLDS and SERVING_THRESHOLDS[0] > gc.get_threshold()[0]
     assert found["frozen"] > 1000  # the modules and what they hold, never scanned again
+    assert found["on"] is True
+
+
+def test_serve_holds_the_collector_off_while_it_loads_and_gives_it_back(monkeypatch):
+    loading = []
+    monkeypatch.setattr(serving, "serve", lambda args: loading.append(gc.isenabled()) or 2)
+    assert gc.isenabled()
+    assert main(["serve", "--port", "0"]) == 2
+    assert loading == [False] and gc.isenabled()  # a start that ends (refused, say) leaves it as it found it
 
 
 def test_mockexchange_serve_serves_with_that_collector():

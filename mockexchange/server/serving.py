@@ -29,11 +29,12 @@ SERVING_THRESHOLDS = (20_000, 10, 10)
 
 
 def tune_collector() -> None:
-    """Set the collector as a serving process keeps it (SERVING_THRESHOLDS). Never for an in-process `MockServer`:
-    the process is the user's."""
+    """Set the collector as a serving process keeps it (SERVING_THRESHOLDS), on again if the load held it off
+    (cli/serve.py). Never for an in-process `MockServer`: the process is the user's."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*SERVING_THRESHOLDS)
+    gc.enable()
 
 
 def serve_forever(

@@ -20,6 +20,8 @@ from mockexchange.contract.clients.portfolio import PortfolioSeed, build_portfol
 from mockexchange.server import MockServer
 
 SUITE_CLIENTS = tuple(CLIENTS.values())
+# The checks of the matrix's ccxt plays (test_client_matrix.py runs them) fail naming the values, as a test's asserts.
+pytest.register_assert_rewrite("ccxt_played")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree
 
+import ccxt_played
 import pytest
 
 from mockexchange.cli import main
@@ -23,6 +24,7 @@ from mockexchange.contract.clients.matrix import (
     NOTE,
     PASS,
     Cell,
+    ClientRow,
     Matrix,
     run_matrix,
 )
@@ -103,8 +105,13 @@ EXPECTED = {
 }
 
 
-def test_the_matrix_has_no_failing_cell() -> None:
-    matrix = run_matrix(generated_seeds=SEEDS)
+CCXT_ROWS = ("ccxt", "ccxt-coinbase")
+
+
+def run_rows(rows: list[ClientRow]) -> Matrix:
+    """The matrix of `rows`, each cell as expected (`EXPECTED`); the generated column's findings reported, tagged with
+    the answer that broke the client, and never failing the matrix."""
+    matrix = run_matrix(rows, generated_seeds=SEEDS)
     shown = matrix.render()
     print(shown)
     assert not matrix.failed, f"cells failed:\n{shown}"
@@ -112,17 +119,31 @@ def test_the_matrix_has_no_failing_cell() -> None:
         client: {name: cell.status for name, cell in row.items() if name != "generated"}
         for client, row in matrix.cells.items()
     }
-    assert statuses == EXPECTED, shown
-    # Findings about a client are reported, tagged with the answer that broke it, and never fail the matrix.
+    assert statuses == {row.name: EXPECTED[row.name] for row in rows}, shown
     for client, row in matrix.cells.items():
-        expected = NA if client in ("ccxt", "ccxt-coinbase") else (FINDINGS, CLEAN)
+        expected = NA if client in CCXT_ROWS else (FINDINGS, CLEAN)
         assert row["generated"].status in expected, (client, row["generated"])
     for client, findings in matrix.findings.items():
         assert findings.seeds == [1, 2, 3]
         for breakage in findings.broken:
             assert breakage.tag.startswith(f"seed={breakage.seed} n="), (client, breakage)
             assert matrix.cells[client]["generated"].status == FINDINGS
-    assert "equal to the mock's records" in matrix.cells["ccxt"]["positions-pages"].reason, shown
+    return matrix
+
+
+def test_the_ccxt_rows_pass_and_their_plays_hold_the_values_worked_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ccxt's two rows (Deribit's, Coinbase's dialect), each play recorded as its cell makes it: the values worked by
+    hand are checked on the same runs the cells judged (ccxt_played.py), so no play runs twice."""
+    made = ccxt_played.recorded(monkeypatch)
+    matrix = run_rows([row for row in CLIENTS if row.name in CCXT_ROWS])
+    assert "equal to the mock's records" in matrix.cells["ccxt"]["positions-pages"].reason, matrix.render()
+    ccxt_played.check_every_play(made)
+
+
+def test_the_matrix_has_no_failing_cell() -> None:
+    """The Kalshi clients' rows (ccxt's are the test above's)."""
+    matrix = run_rows([row for row in CLIENTS if row.name not in CCXT_ROWS])
+    shown = matrix.render()
     # kalshi-sdk's upgrade cannot parse the bodyless 201 the spec gives it: a finding the cell names (contract-kit.md)
     assert "upgrade raises JSONDecodeError" in matrix.cells["kalshi-sdk"]["account"].reason, shown
     # nor can its Market model parse a 3.34.0 market (it requires `liquidity_dollars`): another

@@ -1,6 +1,6 @@
 """ccxt (its `deribit` class, and ccxt.pro's) against the mock's Deribit venue: the portfolio it is read against and
-how what ccxt parsed is judged against the Deribit exchange. Used by the client matrix's ccxt row and by
-tests/clients/test_ccxt_deribit.py.
+how what ccxt parsed is judged against the Deribit exchange. Used by the client matrix's ccxt row, whose plays
+tests/clients/ccxt_played.py holds to values worked by hand.
 
 Every value is judged twice: the wire's JSON number, read as a Decimal, must equal the book's Decimal exactly (the
 renderer writes the Decimal's digits), and ccxt's parsed value must equal that number as a float (ccxt parses JSON

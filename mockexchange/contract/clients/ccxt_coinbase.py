@@ -1,7 +1,8 @@
 """ccxt's `coinbaseinternational` (4.5.90, its own venv, unmodified) against the mock's Coinbase dialect of Deribit
 (docs/coinbase.md): the play (a CDP key of a trader long the USDC perpetual; load_markets over REST, then the
 balance, an order placed, the open orders, the order cancelled and the positions over ccxt.pro's websocket, which
-authenticates with a CDP JWT) and its judging against the Deribit exchange. Used by tests/clients/test_ccxt_coinbase.py.
+authenticates with a CDP JWT) and its judging against the Deribit exchange. The client matrix's
+`ccxt-coinbase` row; tests/clients/ccxt_played.py checks values worked by hand on its run.
 
 The REST `fetch_balance` is played too: ccxt 4.5.90 cannot send the REST `public/auth` (its `sign` raises TypeError
 for a POST), so it fails inside ccxt before any request reaches the mock, which the judging expects.

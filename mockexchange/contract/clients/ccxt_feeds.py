@@ -2,8 +2,8 @@
 `fetch_funding_rate` (public/get_funding_rate_value over ccxt's last 8 hours), `fetch_funding_rate_history`
 (public/get_funding_rate_history since a whole hour), `fetch_volatility_history` (public/get_historical_volatility)
 and `fetch_status` (public/status). They run in the client matrix's `markets` cell, in the same run of ccxt's script
-as ccxt_market_data.py's reads (ccxt_trading.py's `play_markets`), and in
-tests/clients/test_ccxt_deribit_market_data.py.
+as ccxt_market_data.py's reads (ccxt_trading.py's `play_markets`), whose values worked by hand
+tests/clients/ccxt_played.py checks.
 
 What the exchange keeps is the points set: the perpetual's funding rate (for 8 hours) and the index's prices, the
 currency's historical volatility, the indices the platform is locked in. The judging states the documented rules over

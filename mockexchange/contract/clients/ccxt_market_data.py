@@ -2,7 +2,7 @@
 (public/get_book_summary_by_currency), `fetch_ohlcv` (public/get_tradingview_chart_data), `fetch_trades`
 (public/get_last_trades_by_instrument and its `_and_time` form) and `fetch_option_chain` (the book summary of the
 options). They run in the client matrix's `markets` cell with fetch_order_book and fetch_ticker, in one run of ccxt's
-script (ccxt_trading.py's `play_markets`), and in tests/clients/test_ccxt_deribit_market_data.py.
+script (ccxt_trading.py's `play_markets`), whose values worked by hand tests/clients/ccxt_played.py checks.
 
 What the exchange keeps is read from its core after the run (the exchange's clock stands still, so nothing moved
 since ccxt asked): each instrument's trades and candles as kept, its book summary's figures (core/deribit/

@@ -2,7 +2,7 @@
 (`chart.trades.{instrument}.1`) and `watch_ticker` (`ticker.{instrument}.100ms`), all three in one run of the client
 on one connection, while another account's orders take resting asks once the channels are acknowledged, over two
 minutes of the exchange clock: the client matrix's `market-ws` cell of ccxt's row, and
-tests/clients/test_ccxt_deribit_market_ws.py.
+tests/clients/ccxt_played.py (values worked by hand, on the matrix's run).
 
 Each value ccxt parsed is compared with what the mock keeps, read back over the wire with JSON numbers as Decimals
 (ccxt's float must equal the wire's number): every trade with `public/get_last_trades_by_instrument`'s, every candle

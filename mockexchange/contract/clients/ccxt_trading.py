@@ -3,8 +3,7 @@
 `orders`
 (`create_order` resting and crossing, `edit_order`, `cancel_order`, `fetch_closed_orders`, `fetch_order_trades`,
 `cancel_all_orders`, then ccxt.pro's `watch_orders`) and `orderbook-ws` (ccxt.pro's `watch_order_book`) cells of
-ccxt's row, and tests/clients/test_ccxt_deribit_orders.py, test_ccxt_deribit_market_data.py and
-test_ccxt_deribit_book.py, which assert the same plays and a few values worked by hand.
+ccxt's row; tests/clients/ccxt_played.py checks a few values worked by hand on the plays the row made.
 
 The book is read back over the wire as the account's own key reads it (`private/get_order_state`,
 `public/get_order_book`, ...), JSON numbers as Decimals: ccxt's parsed floats must equal them, and each status be
