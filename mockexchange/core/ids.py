@@ -69,6 +69,12 @@ class TickerIds:
     def __setstate__(self, key: bytes) -> None:
         self.key = key
 
+    def __eq__(self, other: object) -> bool:  # (two ledgers of one seed hold equal keys: their markets are equal)
+        return isinstance(other, TickerIds) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
     def __call__(self, name: str) -> int:
         """`name`'s id, as `IdFactory.uuid_int` shapes a drawn one (a version 4 UUID's integer)."""
         digest = blake2b(name.encode(), digest_size=16, key=self.key).digest()
