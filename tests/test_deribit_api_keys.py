@@ -10,6 +10,7 @@ import plain_http
 import pytest
 from deribit_rpc import Deribit
 
+from mockexchange.control.deribit import keys as key_handlers
 from mockexchange.server import MockServer
 
 API_KEY_FIELDS = {
@@ -144,3 +145,16 @@ def test_a_state_file_keeps_the_keys_a_client_made_and_changed(tmp_path: Any) ->
         alice.result("private/enable_api_key", id=2)
         assert "result" in _auth(mock, reset)
     assert reset["client_secret"].encode() not in state.read_bytes()  # sealed
+
+
+def test_an_accounts_keys_are_bounded_and_the_next_one_refused(
+    mockexchange: MockServer, alice: Deribit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(key_handlers, "MAX_API_KEYS", 3)
+    made = [alice.result("private/create_api_key", max_scope="trade:read") for _ in range(2)]  # (beside AliceKey)
+    assert [key["id"] for key in made] == [2, 3]
+    refused = alice.rpc("private/create_api_key", max_scope="trade:read")
+    assert refused["error"]["code"] == 10001 and "3 API keys" in refused["error"]["mockexchange_diagnosis"], refused
+    assert [key["id"] for key in alice.result("private/list_api_keys")] == [1, 2, 3]
+    alice.result("private/remove_api_key", id=3)
+    assert alice.result("private/create_api_key", max_scope="trade:read")["id"] == 3  # room again

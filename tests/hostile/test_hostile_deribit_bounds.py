@@ -15,6 +15,7 @@ import pytest
 from deribit_rpc import Deribit
 
 from mockexchange.auth.deribit import tokens as tokens_module
+from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import matching as matching_module
 from mockexchange.core.deribit import order_entry as order_entry_module
@@ -171,3 +172,20 @@ def test_the_tokens_one_key_holds_are_bounded_by_key(mock, monkeypatch):
     assert with_token(grants[0]["access_token"])["code"] == 13009  # the key's oldest, forgotten
     assert with_token(grants[-1]["access_token"])["currency"] == "BTC"
     assert with_token(bobs["access_token"])["currency"] == "BTC"  # another key's tokens stand
+
+
+def test_a_connection_that_authenticates_again_and_again_holds_only_the_tokens_kept(monkeypatch):
+    """A websocket connection's grants are counted for private/logout; one that asks for a pair thousands of times
+    holds a list the size of the tokens still kept (its key's newest), not of the times it asked, and its logout still
+    ends the newest pair."""
+    monkeypatch.setattr(tokens_module, "MAX_TOKENS_PER_KEY", 3, raising=False)
+    monkeypatch.setattr(tokens_module, "_CONNECTION_LOOK", 8, raising=False)
+    store = tokens_module.TokenStore(ManualClock())
+    key = DeribitCredential("alice-key", "alice-secret", "alice")
+    grants = [store.issue(key, connection_id="c1") for _ in range(500)]
+    assert len(store._of_connection["c1"]) <= 4 * 2 * 3  # (the kept pairs, at most doubled before the next look)
+    newest = grants[-1]
+    assert not isinstance(store.access(newest.access_token, connection_id="c1"), tokens_module.AuthFailure)
+    store.log_out("c1", None)
+    assert isinstance(store.access(newest.access_token, connection_id="c1"), tokens_module.AuthFailure)
+    assert isinstance(store.refresh(newest.refresh_token), tokens_module.AuthFailure)

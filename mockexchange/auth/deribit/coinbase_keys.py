@@ -22,6 +22,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -229,8 +230,14 @@ def _check_times(claims: Mapping[str, Any], now_s: int) -> None:
         raise JwtRefused(f"the JWT expired at {exp} s; the mock's clock reads {now_s} s")
 
 
+@lru_cache(maxsize=1024)
+def _public_key(pem: str) -> Any:
+    """A registered key's public key, loaded once (a key checks every JWT its client signs)."""
+    return serialization.load_pem_public_key(pem.encode())
+
+
 def _check_signature(key: CoinbaseKey, signed: bytes, signature: bytes) -> None:
-    public = serialization.load_pem_public_key(key.public_key.encode())
+    public = _public_key(key.public_key)
     try:
         if isinstance(public, ed25519.Ed25519PublicKey):
             public.verify(signature, signed)

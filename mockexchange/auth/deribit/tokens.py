@@ -39,6 +39,7 @@ _TOMBSTONE_MS = 24 * 3600 * 1000
 # use of one is then an unknown token). Deribit states no such bound; it keeps one key's `public/auth` calls from
 # growing the mock without end, and each key's is its own.
 MAX_TOKENS_PER_KEY = 1_000
+_CONNECTION_LOOK = 256  # a connection's list of its grants is looked over for forgotten tokens from this length on
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +262,17 @@ class TokenStore:
         self._keep(credential.client_id, "access", access.digest)
         self._keep(credential.client_id, "refresh", refresh.digest)
         if connection_id is not None:
-            self._of_connection.setdefault(connection_id, []).extend(
-                (("access", access.digest), ("refresh", refresh.digest))
-            )
+            self._granted_on(connection_id, access.digest, refresh.digest)
         return TokenGrant(access_token, refresh_token, lifetime_s, scope)
+
+    def _granted_on(self, connection_id: str, access: str, refresh: str) -> None:
+        """Count a pair as granted on the connection. A connection that authenticates again and again holds only the
+        ones still kept (each key's oldest are forgotten past `MAX_TOKENS_PER_KEY`): looked over each time its list
+        doubles, so its bound is the tokens kept, not the times it asked."""
+        granted = self._of_connection.setdefault(connection_id, [])
+        granted += (("access", access), ("refresh", refresh))
+        if len(granted) >= _CONNECTION_LOOK and len(granted) & (len(granted) - 1) == 0:  # (a power of two)
+            granted[:] = [(kind, found) for kind, found in granted if found in self._kept(kind)]
 
     def refresh(self, refresh_token: str, *, connection_id: str | None = None) -> TokenGrant | AuthFailure:
         """The `refresh_token` grant: a new pair with the same scope; the refresh token used is spent."""

@@ -21,7 +21,7 @@ from mockexchange.auth.deribit.tokens import max_scope
 from mockexchange.control.errors import refused_values
 from mockexchange.core.clock import epoch_ms
 from mockexchange.core.commands import Handlers
-from mockexchange.core.deribit.bounds import ExchangeError
+from mockexchange.core.deribit.bounds import MAX_API_KEYS, ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.key_commands import (
     CreateDeribitKey,
@@ -50,10 +50,13 @@ def create_credential(
 ) -> DeribitCredential:
     wallet = exchange.accounts.wallet(create.user_id, create.subaccount_id)
     main = exchange.accounts.account(create.user_id).main
+    subaccount_id = None if wallet.id == main.id else wallet.id
+    if len(registry.of_account(create.user_id, subaccount_id)) >= MAX_API_KEYS:  # (one client's keys are bounded)
+        raise ExchangeError(f"the account has {MAX_API_KEYS} API keys, the most the mock keeps", status=409)
     with refused_values():  # (its scope as given: one a state file kept before scopes were checked still loads)
         return registry.add(
             create.user_id, client_id=create.client_id, client_secret=create.client_secret,
-            subaccount_id=None if wallet.id == main.id else wallet.id, scope=create.scope or DEFAULT_SCOPE,
+            subaccount_id=subaccount_id, scope=create.scope or DEFAULT_SCOPE,
             name=create.key_name or "",
             timestamp=epoch_ms(exchange.state.clock), enabled_features=create.enabled_features,
         )  # fmt: skip

@@ -26,6 +26,7 @@ MAX_VOLATILITY = Decimal(10)  # 1000%
 # What one wallet traded since the last reset, with what its open orders may still trade (trading.py's check_traded):
 # bounds every sum of its sizes. Each wallet's own: one that trades without end is refused alone.
 MAX_TRADED = Decimal(10**12)
+MAX_API_KEYS = 64  # per account, main or subaccount (Deribit states no limit; each key is kept and listed)
 MAX_SUBACCOUNTS = 100  # per account (Deribit refuses past its own limit with too_many_subaccounts)
 MAX_DEPOSIT_ADDRESSES = 100  # per wallet and currency (Deribit: max_addr_count_exceeded)
 
