@@ -118,9 +118,18 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
         },
     )
     mock.create_market(INDEX_1_TICKER, EV_B, exchange_index=1)
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # (one generator through every part, in this order: the history is the same each time)
+    _fill_phases(history, rng)
+    _rest_orders(mock, clock)
+    _settle(history)
+    _transfer(history, rng)
+    _save(mock, clock)
+    return history
 
-    # -- hist's fills, in three phases -------------------------------------------------------------------------
+
+def _fill_phases(history: HistorySeed, rng: random.Random) -> None:
+    """hist's fills, in three phases (and the fills of subaccount 3 and of `OTHER` after them)."""
+    mock, clock = history.mock, history.clock
     number = 0
     order_uses = {3, 4, 30, 50}  # these fills share one order id
     for phase, size in enumerate(PHASES):
@@ -157,7 +166,9 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
     mock.fill(OTHER, f"{EV_C}-M1", "yes", "buy", "6", "0.41")
     mock.fill(OTHER, f"{EV_A}-M2", "no", "buy", "2", "0.58")
 
-    # -- resting orders ------------------------------------------------------------------------------------------
+
+def _rest_orders(mock: MockServer, clock: ManualClock) -> None:
+    """The resting orders (one cancelled)."""
     clock.advance(5)
     mock.create_order(HIST, f"{EV_A}-M1", "yes", "buy", "100", "0.50")  # hist is no FCM member: not in fcmh's total
     mock.create_order(HIST, f"{EV_A}-M9", "no", "buy", "3", "0.20")  # a market held only through a resting order
@@ -168,39 +179,46 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
     cancelled = mock.create_order(FCMH_A, "KXFCMR-26DEC31-A", "no", "buy", "9", "0.15")
     mock.cancel_order(cancelled["order_id"])
 
-    # -- settlements: two in one instant, others apart -------------------------------------------------------------
+
+def _settle(history: HistorySeed) -> None:
+    """The settlements: two in one instant, others apart."""
     for ticker, result, pause in (
         (f"{EV_C}-M1", "yes", 40),
         (f"{EV_C}-M2", "no", 5),
         (f"{EV_D}-M1", "yes", 0),
         (f"{EV_D}-M2", "no", 60),
     ):
-        clock.advance(pause)
-        mock.settle(ticker, result)
-        history.settle_times[ticker] = int(clock.now().timestamp())
+        history.clock.advance(pause)
+        history.mock.settle(ticker, result)
+        history.settle_times[ticker] = int(history.clock.now().timestamp())
 
-    # -- hist's deposits and withdrawals, in every status ------------------------------------------------------------
-    def transfer(kind: str, ids: list[str], amount: int, status: str = "applied", **kw) -> str:
+
+def _transfer(history: HistorySeed, rng: random.Random) -> None:
+    """hist's deposits and withdrawals, in every status."""
+    mock, clock = history.mock, history.clock
+
+    def transfer(kind: str, ids: list[str], amount: int, status: str = "applied", **kw: Any) -> str:
         clock.advance(rng.choice((0, 3, 3600)))
         made = (mock.deposit if kind == "deposit" else mock.withdrawal)(HIST, amount, status=status, **kw)
         ids.append(made["id"])
         return made["id"]
 
-    transfer("deposit", history.deposit_ids, 100_000)
-    transfer("deposit", history.deposit_ids, 25_000, "pending", type="wire")
-    failed = transfer("deposit", history.deposit_ids, 5_000, "pending")
-    later_applied = transfer("deposit", history.deposit_ids, 12_345, "pending", type="crypto", fee_cents=150)
-    returned = transfer("deposit", history.deposit_ids, 7_700, type="debit")
-    transfer("deposit", history.deposit_ids, 999, type="apm", fee_cents=99)
+    deposits, withdrawals = history.deposit_ids, history.withdrawal_ids
+    transfer("deposit", deposits, 100_000)
+    transfer("deposit", deposits, 25_000, "pending", type="wire")
+    failed = transfer("deposit", deposits, 5_000, "pending")
+    later_applied = transfer("deposit", deposits, 12_345, "pending", type="crypto", fee_cents=150)
+    returned = transfer("deposit", deposits, 7_700, type="debit")
+    transfer("deposit", deposits, 999, type="apm", fee_cents=99)
     for amount in (1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000):
-        transfer("deposit", history.deposit_ids, amount)
-    transfer("withdrawal", history.withdrawal_ids, 5_000)
-    transfer("withdrawal", history.withdrawal_ids, 10_000, "pending", type="wire")
-    w_failed = transfer("withdrawal", history.withdrawal_ids, 2_500, "pending")
-    w_applied = transfer("withdrawal", history.withdrawal_ids, 4_200, "pending", fee_cents=25)
-    w_returned = transfer("withdrawal", history.withdrawal_ids, 3_300)
+        transfer("deposit", deposits, amount)
+    transfer("withdrawal", withdrawals, 5_000)
+    transfer("withdrawal", withdrawals, 10_000, "pending", type="wire")
+    w_failed = transfer("withdrawal", withdrawals, 2_500, "pending")
+    w_applied = transfer("withdrawal", withdrawals, 4_200, "pending", fee_cents=25)
+    w_returned = transfer("withdrawal", withdrawals, 3_300)
     for amount in (100, 200, 300, 400):
-        transfer("withdrawal", history.withdrawal_ids, amount)
+        transfer("withdrawal", withdrawals, amount)
     clock.advance(120)
     mock.deposit(HIST, 5_000, status="failed", id=failed)
     mock.deposit(HIST, 12_345, status="applied", id=later_applied)
@@ -209,7 +227,9 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
     mock.withdrawal(HIST, 4_200, status="applied", id=w_applied)
     mock.withdrawal(HIST, 3_300, status="returned", id=w_returned)
 
-    # -- saver: the hand-computed balance (see SAVER_* above) -------------------------------------------------------
+
+def _save(mock: MockServer, clock: ManualClock) -> None:
+    """saver's history: the hand-computed balance (see SAVER_* above)."""
     clock.advance(10)
     mock.fill(SAVER, "KXCASH-26DEC31-A", "yes", "buy", "10", "0.56")
     mock.create_market("KXCASH-26DEC31-B", exchange_index=1)
@@ -226,7 +246,6 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
     clock.advance(7)
     mock.fill(SAVER, "KXCASH-26DEC31-S", "yes", "buy", "2", "0.40", subaccount=5, is_taker=False)
     mock.settle("KXCASH-26DEC31-S", "yes")
-    return history
 
 
 def make_history(tmp_dir: Path, profile: str = "3.34") -> HistorySeed:
