@@ -25,12 +25,12 @@ from schemathesis.hooks import HookContext
 from mockexchange.contract.kalshi import acceptance  # noqa: F401 (registers the kit's ReadAcceptance check)
 from mockexchange.contract.kalshi.refusals import checks_config, note_drawn, served_from
 from mockexchange.schema.account_values import AccountValues
+from mockexchange.schema.combinations import valid_combination
 from mockexchange.schema.fields import MAX_LISTED, response_errors
 from mockexchange.schema.refinements import (
     PAGINATED,
     cursor_field,
     refine,
-    valid_combination,
     without_alternatives,
 )
 from mockexchange.testing.signing import KalshiSigner
@@ -270,7 +270,7 @@ def keep_negative_cases_invalid(case: Case) -> None:
 
 def keep_positive_cases_valid(case: Case) -> None:
     """A positive case drawn with parameters the server takes alone but not together is sent without the ones
-    refinements' COMBINATION_RULES take out (GetMarkets' timestamp families)."""
+    schema/combinations.py's COMBINATION_RULES take out (GetMarkets' timestamp families)."""
     meta = getattr(case, "_meta", None)  # the mode as drawn (see carry_filters_to_next_page)
     if meta is None or not meta.generation.mode.is_positive or not isinstance(case.query, dict):
         return
