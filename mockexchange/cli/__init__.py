@@ -20,6 +20,7 @@ from typing import Any
 
 from mockexchange.cli import proxy, serve, sign, tape_to_scenario
 from mockexchange.contract import commands as contract
+from mockexchange.core import dataclass_code
 from mockexchange.version import __version__
 
 
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    dataclass_code.install()  # what a command runs imports the rest of the package: its dataclasses' code kept
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
