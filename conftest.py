@@ -33,10 +33,14 @@ from hypothesis import HealthCheck, is_hypothesis_test, settings
 from hypothesis.vendor.pretty import RepresentationPrinter
 from schemathesis.generation.hypothesis import builder  # noqa: F401  (its import swaps Hypothesis' printer, once)
 
-import mockexchange
-import mockexchange.control.kalshi.keys
-import mockexchange.testing.signing
-from mockexchange.auth.kalshi.keys import PrivateKey, generate_private_key, load_private_key
+from mockexchange.core import dataclass_code
+
+dataclass_code.install()  # as the mock's own processes do (mockexchange/core/dataclass_code.py), before the imports
+
+import mockexchange  # noqa: E402
+import mockexchange.control.kalshi.keys  # noqa: E402
+import mockexchange.testing.signing  # noqa: E402
+from mockexchange.auth.kalshi.keys import PrivateKey, generate_private_key, load_private_key  # noqa: E402
 
 # Each test's CPU, measured in every test directory's tests (contracts/ too): tests/cpu_cost.py. The schemathesis
 # tests' coverage cases, made where the test runs rather than in every worker that collects it: tests/coverage_cases.py.
