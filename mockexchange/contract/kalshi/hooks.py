@@ -8,13 +8,9 @@ from pathlib import Path
 
 import schemathesis
 
-from mockexchange.core import dataclass_code
-
-dataclass_code.install()  # before the kit's imports below: their dataclasses' code is compiled once, not every run
-
-from mockexchange.contract.kalshi.child_env import BASE_PATH_ENV, KEY_ID_ENV, PRIVATE_KEY_ENV  # noqa: E402
-from mockexchange.contract.kalshi.suite import BASE_PATH, signing_auth  # noqa: E402
-from mockexchange.testing.signing import KalshiSigner  # noqa: E402
+from mockexchange.contract.kalshi.child_env import BASE_PATH_ENV, KEY_ID_ENV, PRIVATE_KEY_ENV
+from mockexchange.contract.kalshi.suite import BASE_PATH, signing_auth
+from mockexchange.testing.signing import KalshiSigner
 
 _signer = KalshiSigner.from_pem_file(os.environ[KEY_ID_ENV], Path(os.environ[PRIVATE_KEY_ENV]))
 schemathesis.auth(refresh_interval=None)(signing_auth(_signer, os.environ.get(BASE_PATH_ENV, BASE_PATH)))
