@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from importlib.util import MAGIC_NUMBER
 from pathlib import Path
 
 import pytest
@@ -73,9 +74,13 @@ def test_a_store_that_cannot_be_read_or_written_compiles_as_without_it(
     monkeypatch.setattr("sys.dont_write_bytecode", False)
     plain = behaviour(make_classes)
     damaged = tmp_path / "damaged.marshal"
-    damaged.write_bytes(b"\x00not marshal")
+    damaged.write_bytes(MAGIC_NUMBER + b"\x00not marshal")
     store = CodeStore(damaged)
     assert through(store, monkeypatch) == plain and store.compiled > 0
+    store.save()
+    older = damaged.read_bytes().replace(MAGIC_NUMBER, b"\x00\x00\r\n", 1)  # another interpreter build's
+    damaged.write_bytes(older)
+    assert CodeStore(damaged).kept == {}
     (tmp_path / "file").write_text("")
     unwritable = CodeStore(tmp_path / "file" / "store.marshal")  # its folder is a file
     assert through(unwritable, monkeypatch) == plain

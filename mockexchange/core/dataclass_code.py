@@ -19,6 +19,7 @@ import dataclasses
 import marshal
 import os
 import sys
+from importlib.util import MAGIC_NUMBER
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ class CodeStore:
         try:
             self.path.parent.mkdir(exist_ok=True)
             with part.open("wb") as out:
+                out.write(MAGIC_NUMBER)
                 marshal.dump(kept, out)
             os.replace(part, self.path)
         except OSError:  # a read-only install: each process compiles, as without the store
@@ -80,6 +82,8 @@ class CodeStore:
 def _read(path: Path) -> dict[str, bytes]:
     try:
         with path.open("rb") as kept:
+            if kept.read(len(MAGIC_NUMBER)) != MAGIC_NUMBER:  # another build's codes, as a .pyc's magic says
+                return {}
             codes = marshal.load(kept)
     except (OSError, EOFError, ValueError, TypeError):  # none yet, or unreadable: compiled again
         return {}
