@@ -220,8 +220,11 @@ def run(args: argparse.Namespace) -> int:
 
 # `python -m schemathesis.cli`, once the dataclass code store is installed (mockexchange/core/dataclass_code.py): the
 # dataclasses of schemathesis' and Hypothesis' own imports are compiled once, not in every run (some 0.15 s of CPU).
+# Its collector's first generation collects every 10,000 net allocations, not 700: each case's request, answer and
+# checks die young, and the clean run's collections cost 0.45 s of CPU instead of 1.0 (of 13).
 _SCHEMATHESIS_CLI = (
-    "from mockexchange.core import dataclass_code; dataclass_code.install(); import runpy;"
+    "import gc; gc.set_threshold(10_000, 10, 10);"
+    " from mockexchange.core import dataclass_code; dataclass_code.install(); import runpy;"
     " runpy.run_module('schemathesis.cli', run_name='__main__', alter_sys=True)"
 )
 
