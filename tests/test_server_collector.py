@@ -1,5 +1,5 @@
 """The garbage collector of a process that serves (`mockexchange serve`: server.tune_collector) and of one that does
-not (an in-process `MockServer` in a user's test process, whose collector stays as the user set it)."""
+not (an in-process `MockServer` in a user's test process, whose collector stays as the user set it); a command's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from mockexchange.cli import main, serving
+from mockexchange.cli import COMMAND_THRESHOLDS, main, serving
 from mockexchange.server import MockServer
 from mockexchange.server.serving import SERVING_THRESHOLDS
 
@@ -67,3 +67,15 @@ def test_an_in_process_mock_leaves_the_users_collector_as_it_was():
         # (the suite froze what its collection made: a frozen object freed since leaves the count one less; a freeze
         # here would add the thousands of objects the mock made)
         assert gc.get_threshold() == threshold and gc.get_freeze_count() <= frozen
+
+
+def test_a_command_collects_the_young_generation_less_often_and_gives_the_collector_back(monkeypatch):
+    seen = []
+    monkeypatch.setattr(serving, "serve", lambda args: seen.append(gc.get_threshold()) or 2)
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # Python's default, which the suite's workers raise
+    try:
+        assert main(["serve", "--port", "0"]) == 2
+        assert seen == [COMMAND_THRESHOLDS] and gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)

@@ -62,9 +62,36 @@ def _validator(document: dict[str, Any], path: str, method: str, status: str) ->
         if schema is None:
             _cache[key] = None
         else:
-            root = {"allOf": [_nullable(schema)], "components": _nullable(document.get("components", {}))}
+            components = _referenced(document.get("components", {}), schema)
+            root = {"allOf": [_nullable(schema)], "components": _nullable(components)}
             _cache[key] = jsonschema_rs.Draft4Validator(root)
     return _cache[key]
+
+
+def _referenced(components: dict[str, Any], schema: Any) -> dict[str, Any]:
+    """The components `schema` reaches through its `$ref`s, each kept whole (what no `$ref` reaches cannot change a
+    verdict): the validator compiles a few instead of all of them, some 5 ms of CPU an operation's status. All of
+    them where a `$ref` points elsewhere than at a component."""
+    kept: dict[str, dict[str, Any]] = {}
+    waiting = [schema]
+    while waiting:
+        node = waiting.pop()
+        if isinstance(node, list):
+            waiting.extend(node)
+        elif isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                parts = ref.split("/")
+                if len(parts) < 4 or parts[:2] != ["#", "components"]:
+                    return components
+                section, name = parts[2], parts[3].replace("~1", "/").replace("~0", "~")
+                if name not in components.get(section, {}):
+                    return components
+                if name not in kept.setdefault(section, {}):
+                    kept[section][name] = components[section][name]
+                    waiting.append(components[section][name])
+            waiting.extend(value for key, value in node.items() if key != "$ref")
+    return kept
 
 
 def _nullable(node: Any) -> Any:
