@@ -34,6 +34,7 @@ from mockexchange.settings import Settings
 from mockexchange.state import Persistence
 from mockexchange.venues.faults import FaultMiddleware
 from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_line_response, json_response
+from mockexchange.web.routing import IndexedRouter
 
 
 @dataclass(slots=True)
@@ -209,6 +210,7 @@ def build_app(
         exception_handlers={404: _not_found, 405: _method_not_allowed, ClientDisconnect: client_gone},
         middleware=middleware,
     )
+    asgi.router = IndexedRouter(route_list)  # (a path without parameters tries only its own routes: web/routing.py)
     return MockApp(
         settings, control, scenarios, asgi, journal, served=served, persistence=persistence, views=views,
         replay=replay,
