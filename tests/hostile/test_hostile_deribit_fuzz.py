@@ -35,6 +35,12 @@ ORDER = {
     "time_in_force": TEXT, "max_show": NUMBER, "post_only": BOOLEAN, "reject_post_only": BOOLEAN,
     "reduce_only": BOOLEAN, "trigger": TEXT, "trigger_price": NUMBER,
 }  # fmt: skip
+# Params several reads share: a page of settlements, a window of time, a page of trades.
+SETTLEMENTS = {"type": TEXT, "count": INTEGER, "continuation": TEXT, "search_start_timestamp": INTEGER}
+WINDOW = {"start_timestamp": INTEGER, "end_timestamp": INTEGER}
+TRADES = {**WINDOW, "count": INTEGER, "sorting": TEXT}
+BY_ID = {"start_id": TEXT, "end_id": TEXT}
+BY_SEQ = {"start_seq": INTEGER, "end_seq": INTEGER}
 # Each method the mock serves over HTTP and the params a client may name (docs/deribit.md).
 METHODS: dict[str, dict[str, dict]] = {
     "public/test": {"expected_result": TEXT},
@@ -107,6 +113,62 @@ METHODS: dict[str, dict[str, dict]] = {
                            "valid_until": INTEGER},
     "private/cancel_quotes": {"cancel_type": TEXT, "quote_set_id": TEXT, "instrument_name": TEXT, "kind": TEXT,
                               "currency": TEXT, "currency_pair": TEXT, "min_delta": NUMBER, "max_delta": NUMBER},
+    # The rest of what the mock serves over HTTP: the API keys and sessions (issue 57; not the methods that would
+    # disable, narrow, reset or remove the key these cases sign with, which tests/test_deribit_api_keys.py refuses bad
+    # params of), the reads of orders, trades, settlements, transfers and market maker protection, and the market data
+    # (issue 51).
+    "private/change_api_key_name": {"id": INTEGER, "name": TEXT},
+    "private/create_api_key": {"max_scope": TEXT, "name": TEXT, "public_key": TEXT, "enabled_features": TEXT},
+    "private/enable_api_key": {"id": INTEGER},
+    "private/list_api_keys": {},
+    "private/set_api_key_as_default": {"id": INTEGER},
+    "private/get_deposits": {"currency": TEXT, "count": INTEGER, "offset": INTEGER},
+    "private/get_withdrawals": {"currency": TEXT, "count": INTEGER, "offset": INTEGER},
+    "private/get_mmp_config": {"index_name": TEXT, "mmp_group": TEXT, "block_rfq": BOOLEAN},
+    "private/get_mmp_status": {"index_name": TEXT, "mmp_group": TEXT, "block_rfq": BOOLEAN},
+    "private/reset_mmp": {"index_name": TEXT, "mmp_group": TEXT, "block_rfq": BOOLEAN},
+    "private/get_open_orders": {"kind": TEXT, "type": TEXT},
+    "private/get_open_orders_by_currency": {"currency": TEXT, "kind": TEXT, "type": TEXT},
+    "private/get_open_orders_by_instrument": {"instrument_name": TEXT, "type": TEXT},
+    "private/get_order_state": {"order_id": TEXT},
+    "private/get_settlement_history_by_currency": {"currency": TEXT, **SETTLEMENTS},
+    "private/get_settlement_history_by_instrument": {"instrument_name": TEXT, **SETTLEMENTS},
+    "private/get_user_trades_by_currency": {"currency": TEXT, "kind": TEXT, **BY_ID, "count": INTEGER, "sorting": TEXT,
+                                            "historical": BOOLEAN},
+    "private/get_user_trades_by_currency_and_time": {"currency": TEXT, "kind": TEXT, **TRADES},
+    "private/get_user_trades_by_instrument": {"instrument_name": TEXT, **BY_SEQ, "count": INTEGER, "sorting": TEXT},
+    "private/get_user_trades_by_instrument_and_time": {"instrument_name": TEXT, **TRADES},
+    "public/exchange_token": {"refresh_token": TEXT, "subject_id": INTEGER, "scope": TEXT},
+    "public/fork_token": {"refresh_token": TEXT, "session_name": TEXT},
+    "public/get_announcements": {"start_timestamp": INTEGER, "count": INTEGER},
+    "public/get_apr_history": {"currency": TEXT, "limit": INTEGER, "before": INTEGER},
+    "public/get_book_summary_by_currency": {"currency": TEXT, "kind": TEXT},
+    "public/get_book_summary_by_instrument": {"instrument_name": TEXT},
+    "public/get_contract_size": {"instrument_name": TEXT},
+    "public/get_delivery_prices": {"index_name": TEXT, "offset": INTEGER, "count": INTEGER},
+    "public/get_expirations": {"currency": TEXT, "kind": TEXT, "currency_pair": TEXT},
+    "public/get_funding_chart_data": {"instrument_name": TEXT, "length": TEXT},
+    "public/get_funding_rate_history": {"instrument_name": TEXT, **WINDOW},
+    "public/get_funding_rate_value": {"instrument_name": TEXT, **WINDOW},
+    "public/get_historical_volatility": {"currency": TEXT},
+    "public/get_index_price": {"index_name": TEXT},
+    "public/get_index_price_names": {"extended": BOOLEAN},
+    "public/get_instrument": {"instrument_name": TEXT},
+    "public/get_last_settlements_by_currency": {"currency": TEXT, **SETTLEMENTS},
+    "public/get_last_settlements_by_instrument": {"instrument_name": TEXT, **SETTLEMENTS},
+    "public/get_last_trades_by_currency": {"currency": TEXT, "kind": TEXT, **BY_ID, **TRADES},
+    "public/get_last_trades_by_currency_and_time": {"currency": TEXT, "kind": TEXT, **TRADES},
+    "public/get_last_trades_by_instrument": {"instrument_name": TEXT, **BY_SEQ, **TRADES},
+    "public/get_last_trades_by_instrument_and_time": {"instrument_name": TEXT, **TRADES},
+    "public/get_mark_price_history": {"instrument_name": TEXT, **WINDOW},
+    "public/get_order_book": {"instrument_name": TEXT, "depth": INTEGER},
+    "public/get_order_book_by_instrument_id": {"instrument_id": INTEGER, "depth": INTEGER},
+    "public/get_trade_volumes": {"extended": BOOLEAN},
+    "public/get_tradingview_chart_data": {"instrument_name": TEXT, **WINDOW, "resolution": TEXT},
+    "public/get_volatility_index_data": {"currency": TEXT, **WINDOW, "resolution": TEXT},
+    "public/hello": {"client_name": TEXT, "client_version": TEXT},
+    "public/status": {},
+    "public/ticker": {"instrument_name": TEXT},
 }  # fmt: skip
 ENVELOPE = {"type": "object", "required": ["jsonrpc"], "properties": {"jsonrpc": {"const": "2.0"}}}
 ANSWER = {"content": {"application/json": {"schema": ENVELOPE}}}
