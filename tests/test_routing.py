@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route, Router, WebSocketRoute
 
 from mockexchange.app import build_app
 from mockexchange.settings import Settings
+from mockexchange.web import routing
 from mockexchange.web.routing import IndexedRouter
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
@@ -111,3 +112,14 @@ def test_an_admin_path_answers_and_another_method_there_is_refused_through_the_a
             return await client.request(method, "/_admin/health")
 
     assert asyncio.run(ask()).status_code == status
+
+
+def test_the_paths_kept_are_bounded_in_number_and_length() -> None:
+    routes: list[BaseRoute] = [Route("/things/{name}", lambda request: PlainTextResponse("thing"), methods=["GET"])]
+    _recording(routes)
+    router = IndexedRouter(routes)
+    for n in range(routing.KEPT_PATHS + 10):
+        assert _pick(router, f"/things/t{n}", "GET") == (routes[0], {"name": f"t{n}"})
+    long = "/things/" + "x" * routing.KEPT_PATH_LENGTH
+    assert _pick(router, long, "GET") == (routes[0], {"name": "x" * routing.KEPT_PATH_LENGTH})
+    assert 0 < len(router._by_path) <= routing.KEPT_PATHS and long not in router._by_path
