@@ -120,10 +120,10 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
     mock.create_market(INDEX_1_TICKER, EV_B, exchange_index=1)
     rng = random.Random(SEED)  # (one generator through every part, in this order: the history is the same each time)
     _fill_phases(history, rng)
-    _rest_orders(mock, clock)
-    _settle(history)
-    _transfer(history, rng)
-    _save(mock, clock)
+    _resting_orders(mock, clock)
+    _settlements(history)
+    _transfers(history, rng)
+    _saver_history(mock, clock)
     return history
 
 
@@ -167,7 +167,7 @@ def _fill_phases(history: HistorySeed, rng: random.Random) -> None:
     mock.fill(OTHER, f"{EV_A}-M2", "no", "buy", "2", "0.58")
 
 
-def _rest_orders(mock: MockServer, clock: ManualClock) -> None:
+def _resting_orders(mock: MockServer, clock: ManualClock) -> None:
     """The resting orders (one cancelled)."""
     clock.advance(5)
     mock.create_order(HIST, f"{EV_A}-M1", "yes", "buy", "100", "0.50")  # hist is no FCM member: not in fcmh's total
@@ -180,7 +180,7 @@ def _rest_orders(mock: MockServer, clock: ManualClock) -> None:
     mock.cancel_order(cancelled["order_id"])
 
 
-def _settle(history: HistorySeed) -> None:
+def _settlements(history: HistorySeed) -> None:
     """The settlements: two in one instant, others apart."""
     for ticker, result, pause in (
         (f"{EV_C}-M1", "yes", 40),
@@ -193,7 +193,7 @@ def _settle(history: HistorySeed) -> None:
         history.settle_times[ticker] = int(history.clock.now().timestamp())
 
 
-def _transfer(history: HistorySeed, rng: random.Random) -> None:
+def _transfers(history: HistorySeed, rng: random.Random) -> None:
     """hist's deposits and withdrawals, in every status."""
     mock, clock = history.mock, history.clock
 
@@ -228,7 +228,7 @@ def _transfer(history: HistorySeed, rng: random.Random) -> None:
     mock.withdrawal(HIST, 3_300, status="returned", id=w_returned)
 
 
-def _save(mock: MockServer, clock: ManualClock) -> None:
+def _saver_history(mock: MockServer, clock: ManualClock) -> None:
     """saver's history: the hand-computed balance (see SAVER_* above)."""
     clock.advance(10)
     mock.fill(SAVER, "KXCASH-26DEC31-A", "yes", "buy", "10", "0.56")
