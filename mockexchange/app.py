@@ -15,6 +15,7 @@ from starlette.types import Scope
 
 from mockexchange.admin import routes as admin_routes
 from mockexchange.admin.frames import FrameTap
+from mockexchange.admin.routes import AdminDoor
 from mockexchange.admin.views import Views
 from mockexchange.control import Control
 from mockexchange.control.registration import Venue, VenueServed
@@ -34,7 +35,7 @@ from mockexchange.settings import Settings
 from mockexchange.state import Persistence
 from mockexchange.venues.faults import FaultMiddleware
 from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_line_response, json_response
-from mockexchange.web.routing import IndexedRouter
+from mockexchange.web.routing import IndexedRouter, keep_contexts
 
 
 @dataclass(slots=True)
@@ -122,6 +123,15 @@ def _venue_of(served: dict[str, VenueServed]) -> Callable[[Scope], str | None]:
     return venue_of
 
 
+def _contexts(served: dict[str, VenueServed]) -> dict[type, Any]:
+    """Each venue's context by its type: what the routes a process shares find this mock's parts by
+    (web/routing.py's `context_of`)."""
+    contexts = {type(door.context): door.context for door in served.values()}
+    if len(contexts) != len(served):
+        raise ValueError("two venues serve with contexts of one type: a shared route could not tell them apart")
+    return contexts
+
+
 def _key_headers(venues: Sequence[Venue], served: dict[str, VenueServed]) -> dict[str, bytes]:
     """The header each venue's requests name their key in, by each name the journal gives them."""
     names = journal_names(venues)
@@ -179,6 +189,7 @@ def build_app(
     journal.judges = {name: door.judge for name, door in served.items() if door.judge is not None}
     route_list = [route for door in served.values() for route in door.routes]
     venue_of = _venue_of(served)
+    contexts = _contexts(served)
     middleware = [Middleware(FaultMiddleware, rules=parts.faults, doors=_doors(served))]
     if journal.keeps:  # (a journal that keeps nothing records nothing: no middleware to pass through)
         journaled = Middleware(
@@ -195,7 +206,9 @@ def build_app(
         ]
         views = Views.of(control, scenarios, journal, panels, parts.connections)
         warnings = persistence.warnings if persistence is not None else None  # the state file's, for the health check
-        route_list += admin_routes.routes(control, scenarios, journal, settings, views, warnings=warnings)
+        admin, door = admin_routes.routes(control, scenarios, journal, settings, views, warnings=warnings)
+        route_list += admin
+        contexts[AdminDoor] = door
         tap = Middleware(
             FrameTap, clock=wall_clock, venue_of=venue_of, recording=views.recording,
             on_change=views.connection_changed,
@@ -211,6 +224,7 @@ def build_app(
         middleware=middleware,
     )
     asgi.router = IndexedRouter(route_list)  # (a path without parameters tries only its own routes: web/routing.py)
+    keep_contexts(asgi, contexts)  # what the routes a process shares serve this mock's requests with
     return MockApp(
         settings, control, scenarios, asgi, journal, served=served, persistence=persistence, views=views,
         replay=replay,

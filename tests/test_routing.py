@@ -7,6 +7,7 @@ is the 405 it was."""
 from __future__ import annotations
 
 import asyncio
+import copy
 from typing import Any
 
 import httpx
@@ -39,14 +40,18 @@ async def _nothing(*_: Any) -> Any:
     return {"type": "http.request", "body": b""}
 
 
-def _recording(routes: list[BaseRoute]) -> None:
-    for route in routes:
+def _recording(routes: list[BaseRoute]) -> list[BaseRoute]:
+    """Copies of `routes` whose `handle` records itself (the mock's tables are shared by every mock of the process:
+    the tests change copies)."""
+    copies = [copy.copy(route) for route in routes]
+    for route in copies:
 
         async def record(scope: dict[str, Any], receive: Any, send: Any, route: BaseRoute = route) -> None:
             scope["picked"] = route
             raise _Picked(route)
 
         route.handle = record  # type: ignore[method-assign]
+    return copies
 
 
 class _Picked(Exception):
@@ -71,7 +76,7 @@ def _paths(routes: list[BaseRoute]) -> list[str]:
 
 
 def _same_picks(routes: list[BaseRoute], paths: list[str]) -> None:
-    _recording(routes)
+    routes = _recording(routes)
     plain, indexed = Router(routes=routes), IndexedRouter(routes)
     for path in paths:
         for method in METHODS:
@@ -112,7 +117,7 @@ def test_an_admin_path_answers_and_another_method_there_is_refused_through_the_a
 
 def test_the_paths_kept_are_bounded_in_number_and_length() -> None:
     routes: list[BaseRoute] = [Route("/things/{name}", lambda request: PlainTextResponse("thing"), methods=["GET"])]
-    _recording(routes)
+    routes = _recording(routes)
     router = IndexedRouter(routes)
     for n in range(routing.KEPT_PATHS + 10):
         assert _pick(router, f"/things/t{n}", "GET") == (routes[0], {"name": f"t{n}"})

@@ -30,14 +30,21 @@ def guarded(guard: AdminGuard, handler: Handler, changed: Callable[[], None] | N
     """`handler` behind the access rules; `changed` is told after an operation (not a GET) that answered 200."""
 
     async def handle(request: Request) -> Response:
-        if (refused := guard.refusal(request)) is not None:
-            return refused
-        response = await handler(request)
-        if changed is not None and request.method not in ("GET", "HEAD") and response.status_code == 200:
-            changed()
-        return response
+        return await guarded_answer(request, guard, handler, changed)
 
     return handle
+
+
+async def guarded_answer(
+    request: Request, guard: AdminGuard, handler: Handler, changed: Callable[[], None] | None
+) -> Response:
+    """What `guarded(guard, handler, changed)` answers `request`."""
+    if (refused := guard.refusal(request)) is not None:
+        return refused
+    response = await handler(request)
+    if changed is not None and request.method not in ("GET", "HEAD") and response.status_code == 200:
+        changed()
+    return response
 
 
 def answer(method: Operation, arguments: dict[str, Any]) -> Response:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -26,7 +27,15 @@ from starlette.routing import BaseRoute, Route
 
 from mockexchange.admin import inspector, openapi
 from mockexchange.admin.guard import AdminGuard, error
-from mockexchange.admin.handling import Handler, Operation, answer, guarded, off_the_loop, path_named
+from mockexchange.admin.handling import (
+    Handler,
+    Operation,
+    answer,
+    guarded,
+    guarded_answer,
+    off_the_loop,
+    path_named,
+)
 from mockexchange.admin.paths import AdminPaths
 from mockexchange.admin.queries import checked_query
 from mockexchange.admin.views import Views
@@ -39,43 +48,86 @@ from mockexchange.settings import Settings
 from mockexchange.version import __version__
 from mockexchange.web.answers import json_line_response
 from mockexchange.web.request_body import BodyTooLarge, read_body
+from mockexchange.web.routing import context_of
 
 ADMIN_PREFIX = "/_admin"
 MAX_BODY = 1 << 20
 LOOP_READS = frozenset({"connections"})  # GETs answered on the loop: they read the connections that live there
 
 
-def _operation(method: Operation, on_loop: bool = False) -> Handler:
-    """`on_loop`: a read of what lives on the server's loop (the open connections), answered there."""
+# A body's fields: each the operation's parameter's name and whether it must be given (openapi.parameters).
+Fields = tuple[tuple[str, bool], ...]
+# What a path of the admin API takes: each HTTP method's fields and whether it is answered on the loop.
+Verbs = tuple[tuple[str, Fields, bool], ...]
+
+
+@dataclass(frozen=True)
+class AdminDoor:
+    """What the admin API's operation routes (shared by the process's mocks: `_operation_routes`) serve one mock's
+    requests with: its access rules, what is told of a change that answered 200 (the inspector's feed), and each
+    path's operation by HTTP method."""
+
+    guard: AdminGuard
+    changed: Callable[[], None] | None
+    calls: dict[str, dict[str, Operation]]
+
+
+def _fields(method: Operation) -> Fields:
     # Keyword-only parameters are Python-only (callables, flags): they are not fields of the body.
-    parameters = openapi.parameters(method)
-    accepted = set(parameters)
-    required = {n for n, p in parameters.items() if p.default is p.empty}
+    return tuple((name, p.default is p.empty) for name, p in openapi.parameters(method).items())
+
+
+async def _answered(request: Request, method: Operation, fields: Fields, on_loop: bool) -> Response:
+    """`method`'s answer to the request: a GET's without arguments (`on_loop`: a read of what lives on the server's
+    loop, the open connections, answered there), else the JSON body's fields as its arguments."""
+    if request.method in ("GET", "HEAD"):
+        if request.query_params:
+            return error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
+        return answer(method, {}) if on_loop else await off_the_loop(method, {})
+    try:
+        raw = await read_body(request, MAX_BODY)
+    except BodyTooLarge as exc:
+        return error(f"body too large: {exc}", 413)
+    try:
+        body = parse_json(raw) if raw.strip() else {}
+    except orjson.JSONDecodeError as exc:
+        return error(f"body is not JSON: {exc}", 400)
+    if not isinstance(body, dict):
+        return error("body must be a JSON object", 400)
+    unknown = sorted(set(body) - {name for name, _ in fields})
+    missing = sorted({name for name, required in fields if required} - set(body))
+    if unknown or missing:
+        parts = [f"unknown field(s): {', '.join(unknown)}"] if unknown else []
+        parts += [f"missing field(s): {', '.join(missing)}"] if missing else []
+        return error("; ".join(parts) + f"; accepted: {', '.join(name for name, _ in fields) or 'none'}", 400)
+    return await off_the_loop(method, body)
+
+
+def _shared_endpoint(name: str, verbs: Verbs) -> Handler:
+    """The endpoint of `/_admin/<name>` for every mock of the process: behind the request's mock's access rules, its
+    operation for the request's method."""
+    taken = {verb: (fields, on_loop) for verb, fields, on_loop in verbs}
 
     async def handle(request: Request) -> Response:
-        if request.method == "GET":
-            if request.query_params:
-                return error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
-            return answer(method, {}) if on_loop else await off_the_loop(method, {})
-        try:
-            raw = await read_body(request, MAX_BODY)
-        except BodyTooLarge as exc:
-            return error(f"body too large: {exc}", 413)
-        try:
-            body = parse_json(raw) if raw.strip() else {}
-        except orjson.JSONDecodeError as exc:
-            return error(f"body is not JSON: {exc}", 400)
-        if not isinstance(body, dict):
-            return error("body must be a JSON object", 400)
-        unknown = sorted(set(body) - accepted)
-        missing = sorted(required - set(body))
-        if unknown or missing:
-            parts = [f"unknown field(s): {', '.join(unknown)}"] if unknown else []
-            parts += [f"missing field(s): {', '.join(missing)}"] if missing else []
-            return error("; ".join(parts) + f"; accepted: {', '.join(parameters) or 'none'}", 400)
-        return await off_the_loop(method, body)
+        door = context_of(request, AdminDoor)
+        verb = "GET" if request.method == "HEAD" else request.method
+        fields, on_loop = taken[verb]
+        method = door.calls[name][verb]
+        return await guarded_answer(
+            request, door.guard, lambda request: _answered(request, method, fields, on_loop), door.changed
+        )
 
     return handle
+
+
+@functools.lru_cache(maxsize=16)  # a process's mocks have a few shapes (their venues, with the inspector or not)
+def _operation_routes(shape: tuple[tuple[str, Verbs], ...]) -> tuple[BaseRoute, ...]:
+    """The routes of the admin API's operations, one a path (`shape`: each path's name and what it takes), made
+    once a process for every mock of that shape."""
+    return tuple(
+        Route(f"{ADMIN_PREFIX}/{name}", _shared_endpoint(name, verbs), methods=[verb for verb, _, _ in verbs])
+        for name, verbs in shape
+    )
 
 
 def _health(warnings: Callable[[], list[str]] | None) -> Handler:
@@ -223,32 +275,26 @@ def routes(
     views: Views | None = None,
     *,
     warnings: Callable[[], list[str]] | None = None,
-) -> list[BaseRoute]:
+) -> tuple[list[BaseRoute], AdminDoor]:
     """The admin API's routes; with `views` (app.py gives them), the inspector's reads, feed and page too; `warnings`:
-    what the health check lists besides its status (the state file's)."""
+    what the health check lists besides its status (the state file's). And the door its operation routes, shared by
+    the process's mocks, find this mock's operations by (the app keeps it: web/routing.py's `context_of`)."""
     guard = AdminGuard(settings)
     table = operations(control, scenarios, AdminPaths(settings.scenario_dirs, settings.key_dirs))
     gets = reads(control, scenarios, views)
     deletes = removals(control)
     changed = views.feed.changed if views is not None else None
-    found: list[BaseRoute] = [
-        Route(f"{ADMIN_PREFIX}/{name}", guarded(guard, _operation(method), changed), methods=["POST"])
-        for name, method in table.items()
-        if name not in gets and name not in deletes
-    ]
-    for name in dict.fromkeys([*gets, *deletes]):
-        # One path, several methods: GET reads, POST acts, DELETE removes; each a Control method.
-        handlers = {"POST": _operation(table[name])} if name in table else {}
-        if name in gets:
-            handlers["GET"] = handlers["HEAD"] = _operation(gets[name], on_loop=name in LOOP_READS)
-        if name in deletes:
-            handlers["DELETE"] = _operation(deletes[name])
-
-        async def dispatch(request: Request, handlers: dict[str, Handler] = handlers) -> Response:
-            return await handlers[request.method](request)
-
-        methods = [method for method in handlers if method != "HEAD"]  # Starlette serves HEAD beside GET
-        found.append(Route(f"{ADMIN_PREFIX}/{name}", guarded(guard, dispatch, changed), methods=methods))
+    calls: dict[str, dict[str, Operation]] = {name: {"POST": method} for name, method in table.items()}
+    for name, method in gets.items():
+        calls.setdefault(name, {})["GET"] = method  # (Starlette serves HEAD beside GET)
+    for name, method in deletes.items():
+        calls.setdefault(name, {})["DELETE"] = method
+    # One path, several methods: GET reads, POST acts, DELETE removes; each a Control method.
+    shape = tuple(
+        (name, tuple((verb, _fields(method), verb == "GET" and name in LOOP_READS) for verb, method in verbs.items()))
+        for name, verbs in calls.items()
+    )
+    door = AdminDoor(guard, changed, calls)
     journaled = (journal.read, journal.clear, _JOURNAL_FILTERS)
 
     @functools.cache
@@ -266,7 +312,8 @@ def routes(
         # Open like health: it says what docs/admin-api.md says, and a browser page cannot read it (no CORS).
         return json_line_response(document())
 
+    found = list(_operation_routes(shape))
     found.append(Route(f"{ADMIN_PREFIX}/health", _health(warnings), methods=["GET"]))
     found.append(Route(f"{ADMIN_PREFIX}/openapi.json", describe, methods=["GET"]))
     inspecting = _inspector_routes(views, guard) if views is not None else []
-    return found + journal_routes(journal, guard, changed) + inspecting
+    return found + journal_routes(journal, guard, changed) + inspecting, door

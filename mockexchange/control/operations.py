@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from functools import partialmethod
-from types import FunctionType
+from types import FunctionType, MappingProxyType
 from typing import Any
 
 from mockexchange.control.commands import ANSWERS, Recorder, as_is, operation
@@ -43,13 +43,14 @@ class Control:
         # The core's handler of each typed command (core/commands.py), by the command's type
         self.handlers = Handlers()
         self._held: dict[str, Any] = {}  # each venue's state, by the name it gives it
-        self._operations: dict[str, Callable[..., Any]] = {}  # each venue's operations, bound to this control plane
+        # each venue's operations, as its table declares them: bound to this control plane when asked (`__getattr__`)
+        self._operations: dict[str, Any] = {}
         for venue in self.venues:
             self._take(venue.name, self._held, venue.state(parts))
         for venue in self.venues:
             venue.handlers(self.handlers, self)
             if venue.operations is not None:
-                self._take(venue.name, self._operations, _bound(venue.operations, self))
+                self._take(venue.name, self._operations, _declared(venue.operations))
         self._add_mock_handlers()
 
     def _take(self, venue: str, into: dict[str, Any], found: Mapping[str, Any]) -> None:
@@ -61,9 +62,12 @@ class Control:
     def __getattr__(self, name: str) -> Any:
         # (only for what is not an attribute of its own: a venue's state part or operation)
         if not name.startswith("__"):
-            for found in (self.__dict__.get("_held", {}), self.__dict__.get("_operations", {})):
-                if name in found:
-                    return found[name]
+            held = self.__dict__.get("_held", {})
+            if name in held:
+                return held[name]
+            declared = self.__dict__.get("_operations", {}).get(name)
+            if declared is not None:
+                return declared.__get__(self, type(self))
         raise AttributeError(f"the control plane has no operation or state named {name!r}")
 
     def __dir__(self) -> list[str]:
@@ -72,7 +76,7 @@ class Control:
     def operations(self) -> dict[str, Callable[..., Any]]:
         """Every operation by name: the mock's own and each venue's, bound."""
         own = {name: getattr(self, name) for name in _names(type(self)) if name not in ("run", "answer")}
-        return own | self._operations
+        return own | {name: getattr(self, name) for name in self._operations}
 
     def _add_mock_handlers(self) -> None:
         """The handlers of the mock's own commands, which reach the state of every venue and the mock's."""
@@ -144,17 +148,31 @@ class Control:
         return self.rate_limiter.state()
 
 
-def _names(cls: type) -> list[str]:
+_NAMES: dict[type, tuple[str, ...]] = {}  # (a class's, the same for every control plane a process makes)
+
+
+def _names(cls: type) -> tuple[str, ...]:
     """The public callables a class declares (an operation table's lines and reads), in the order of `dir`."""
-    return [
-        name
-        for name in dir(cls)
-        if not name.startswith("_")
-        and isinstance(inspect.getattr_static(cls, name), FunctionType | partialmethod)
-        and name != "operations"
-    ]
+    found = _NAMES.get(cls)
+    if found is None:
+        found = _NAMES[cls] = tuple(
+            name
+            for name in dir(cls)
+            if not name.startswith("_")
+            and isinstance(inspect.getattr_static(cls, name), FunctionType | partialmethod)
+            and name != "operations"
+        )
+    return found
 
 
-def _bound(table: type, control: Control) -> dict[str, Callable[..., Any]]:
-    """An operation table's operations and reads, each bound to the control plane (its first argument)."""
-    return {name: inspect.getattr_static(table, name).__get__(control, type(control)) for name in _names(table)}
+def _declared(table: type) -> Mapping[str, Any]:
+    """An operation table's operations and reads, as it declares them (each bound to a control plane, its first
+    argument, when asked)."""
+    found = _DECLARED.get(table)
+    if found is None:
+        declared = {name: inspect.getattr_static(table, name) for name in _names(table)}
+        found = _DECLARED[table] = MappingProxyType(declared)
+    return found
+
+
+_DECLARED: dict[type, Mapping[str, Any]] = {}

@@ -155,7 +155,7 @@ def _serve(control: Any, parts: MockParts) -> VenueServed:
 
     if not parts.settings.perps:  # (off: nothing served, nothing owned)
         return VenueServed(ctx, [], lambda scope: None, refuse)
-    served = [*routes.routes(ctx), websocket.route(ctx, _command_recorder(parts.journal))]
+    served = [*routes.routes(), websocket.route(ctx, _command_recorder(parts.journal))]
     return VenueServed(ctx, served, _owns, refuse, judge=perps_rules, key_header=KEY_HEADER)
 
 

@@ -6,16 +6,24 @@ Deribit one, whose route follows Kalshi's table, about 0.07). This router keeps,
 the routes whose pattern matches it, in the table's order, and tries only those: the same route answers as a walk of
 the whole table would find. A method none of them takes, or a path none matches, is left to Starlette's walk (which
 answers the 405, the redirect or the 404).
+
+A venue's table of routes is the same for every mock a process builds (a test suite builds thousands): it is made once
+and shared, and each endpoint finds its own mock's parts in the request (`context_of`: the app it came in by keeps
+them, by their type, in its state).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from starlette._utils import get_route_path
+from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Match, Mount, Route, Router, WebSocketRoute
 from starlette.types import Receive, Scope, Send
+
+T = TypeVar("T")
 
 # The paths whose routes are kept: at most so many, each at most so long (what a client names is not kept without
 # bound: past the count the lot is forgotten, and a longer path's routes are found again at each request).
@@ -64,3 +72,14 @@ class IndexedRouter(Router):
 def _pattern(route: BaseRoute) -> re.Pattern[str]:
     assert isinstance(route, (Route, WebSocketRoute, Mount))
     return route.path_regex
+
+
+def keep_contexts(app: Any, contexts: Mapping[type, Any]) -> None:
+    """Give a Starlette `app` the parts its shared routes serve, by their type (one of each: `context_of`)."""
+    app.state.contexts = dict(contexts)
+
+
+def context_of(connection: HTTPConnection, kind: type[T]) -> T:
+    """The part of type `kind` of the mock whose app the request (or websocket) came in by (`keep_contexts`)."""
+    found: T = connection.app.state.contexts[kind]
+    return found

@@ -14,22 +14,24 @@ from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
 from mockexchange.web.answers import AUTH_DIAGNOSIS_HEADER, header_safe
 from mockexchange.web.request_body import BodyCut
+from mockexchange.web.routing import context_of
 
 log = logging.getLogger(__name__)
 
-Answer = Callable[[Request, ApiKey], Awaitable[Response]]
+Answer = Callable[[Request, ApiKey, KalshiContext], Awaitable[Response]]
 PublicAnswer = Callable[[Request], Awaitable[Response]]
 
 
-def handled(ctx: KalshiContext, answer: Answer) -> Callable[[Request], Awaitable[Response]]:
-    """A route's endpoint: `answer` with the key that signed the request."""
+def handled(answer: Answer) -> Callable[[Request], Awaitable[Response]]:
+    """A route's endpoint: `answer` with the key that signed the request and the context of the request's mock."""
 
     async def handle(request: Request) -> Response:
         note = None
         try:
+            ctx = context_of(request, KalshiContext)
             signed = await authenticated_key(request, ctx)
             note = signed.note
-            response = await answer(request, signed.key)
+            response = await answer(request, signed.key, ctx)
         except KalshiError as exc:
             response = exc.response()
         except BodyCut:  # the client went away mid-body: no bug of ours, and no one to answer

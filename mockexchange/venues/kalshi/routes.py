@@ -32,6 +32,7 @@ from mockexchange.venues.kalshi.handling import handled, handled_public
 from mockexchange.venues.kalshi.params import Parts, Query, first_values
 from mockexchange.venues.kalshi.table import ACCOUNT, MARKET, OPERATIONS, Operation
 from mockexchange.web.answers import json_response
+from mockexchange.web.routing import context_of
 
 API_PREFIX = "/trade-api/v2"
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -70,46 +71,50 @@ def _with_body(ctx: KalshiContext, operation: Operation, key: ApiKey, raw: bytes
     return operation.answer(ctx, key, Parts(decoded, query) if query is not None else decoded)
 
 
-def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
-    lock, answer = ctx.ledger.state.lock, operation.answer
+def _endpoint(operation: Operation) -> Endpoint:
+    """The operation's endpoint, for every mock of the process: it runs on the context of the request's mock."""
+    answer = operation.answer
     if operation.market_data:
         operation_id = operation.operation_id
 
         async def market_data(request: Request) -> Response:
             # Public: nothing is signed, but the read is charged (rate_limits.charge_public); the path's names and
             # the query are both the operation's (a market's ticker, and its `depth`).
+            ctx = context_of(request, KalshiContext)
             rate_limits.charge_public(ctx, request.headers, request.scope.get("client"), operation_id)
             values = Query(request.query_params, request.path_params)
             footprint = _footprint(operation, None, request.path_params)
+            lock = ctx.ledger.state.lock
             return _response(operation, await admission.inline(lock, footprint, lambda: answer(ctx, None, values)))
 
         return handled_public(market_data)
     if operation.public:
 
         async def public(request: Request) -> Response:
-            query = _query(request)
+            ctx, query = context_of(request, KalshiContext), _query(request)
+            lock = ctx.ledger.state.lock
             answered = await admission.inline(lock, admission.everything, lambda: answer(ctx, None, query))
             return _response(operation, answered)
 
         return handled_public(public)
 
     operation_id, body = operation.operation_id, operation.body
-    generated = ctx.generated if operation.generated else None
-    # A write's hop to a worker thread and back costs twice what a one-order match does: only a write that may take
-    # long goes (its work grows with its input, or a state file's commit or snapshot may hold it).
-    in_worker = operation.write and (operation.worker or ctx.writes_in_worker)
 
-    async def signed(request: Request, key: ApiKey) -> Response:
+    async def signed(request: Request, key: ApiKey, ctx: KalshiContext) -> Response:
         rate_limits.charge(ctx, key.user_id, operation_id)  # after auth: refused ones cost nothing
         access.permit(ctx, operation, key)  # before the parameters and the body
         parts = Query(request.query_params, request.path_params) if operation.parts else None
         path = request.path_params  # a record named in the path: its operation reads that
         footprint = _footprint(operation, key, path)
-        run = admission.in_worker if in_worker else admission.inline
+        # A write's hop to a worker thread and back costs twice what a one-order match does: only a write that may
+        # take long goes (its work grows with its input, or a state file's commit or snapshot may hold it).
+        in_worker = operation.write and (operation.worker or ctx.writes_in_worker)
+        run, lock = admission.in_worker if in_worker else admission.inline, ctx.ledger.state.lock
         if body is not None:
             raw = await bodies.read(request, body)
             return _response(operation, await run(lock, footprint, lambda: _with_body(ctx, operation, key, raw, parts)))
         values = Parts(None, parts) if parts is not None else path or _query(request)
+        generated = ctx.generated if operation.generated else None
         seed = generated.seed_for(request.headers) if generated is not None and not path and not in_worker else None
         if seed is None or generated is None:
             return _response(operation, await run(lock, footprint, lambda: answer(ctx, key, values)))
@@ -119,7 +124,7 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
         await run(lock, footprint, lambda: answer(ctx, key, asked))
         return generated.respond(operation_id, seed, request.query_params)
 
-    return handled(ctx, signed)
+    return handled(signed)
 
 
 def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
@@ -156,12 +161,17 @@ def _in_route_order(paths: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def routes(ctx: KalshiContext) -> list[BaseRoute]:
+    """The REST routes of the mock's profile (the process's: `_table`) and its websocket's."""
+    return [*_table(ctx.profile.name), websocket.route(ctx)]
+
+
+@functools.cache  # every mock of a profile serves the same: made once a process, each request runs on its own mock
+def _table(profile: str) -> tuple[BaseRoute, ...]:
     by_path: dict[str, dict[str, Endpoint]] = {}
     for operation in OPERATIONS:
-        if operation.served_in(ctx.profile.name):
-            by_path.setdefault(operation.path, {})[operation.method] = _endpoint(ctx, operation)
-    rest: list[BaseRoute] = [
+        if operation.served_in(profile):
+            by_path.setdefault(operation.path, {})[operation.method] = _endpoint(operation)
+    return tuple(
         Route(API_PREFIX + path, _by_method(by_path[path]), methods=list(by_path[path]))
         for path in _in_route_order(tuple(by_path))
-    ]
-    return [*rest, websocket.route(ctx)]
+    )

@@ -5,6 +5,7 @@ is kept (its commit may wait)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from mockexchange.venues.perps import rate_limits
 from mockexchange.venues.perps.context import PerpsContext
 from mockexchange.venues.perps.table import OPERATIONS, PerpOperation
 from mockexchange.web.answers import json_response
+from mockexchange.web.routing import context_of
 
 
 def _response(operation: PerpOperation, answered: Any) -> Response:
@@ -30,11 +32,12 @@ def _response(operation: PerpOperation, answered: Any) -> Response:
     return json_response(answered, operation.status)
 
 
-def _endpoint(ctx: PerpsContext, operation: PerpOperation) -> Endpoint:
-    lock, answer, body = ctx.exchange.lock, operation.answer, operation.body
-    run = admission.in_worker if operation.write and ctx.kalshi.writes_in_worker else admission.inline
+def _endpoint(operation: PerpOperation) -> Endpoint:
+    """The operation's endpoint, for every mock of the process: it runs on the context of the request's mock."""
+    answer, body = operation.answer, operation.body
 
-    async def answered(request: Request, key: ApiKey | None) -> Response:
+    async def answered(request: Request, key: ApiKey | None, _kalshi: object = None) -> Response:
+        ctx = context_of(request, PerpsContext)
         if key is None:
             rate_limits.charge_public(ctx, request.headers, request.client)
         else:
@@ -45,16 +48,20 @@ def _endpoint(ctx: PerpsContext, operation: PerpOperation) -> Endpoint:
         else:
             decoded = bodies.decode(body, await bodies.read(request, body))
             call = lambda: answer(ctx, key, query, decoded)  # noqa: E731
-        return _response(operation, await run(lock, admission.everything, call))
+        run = admission.in_worker if operation.write and ctx.kalshi.writes_in_worker else admission.inline
+        return _response(operation, await run(ctx.exchange.lock, admission.everything, call))
 
     if not operation.signed:
         return handled_public(lambda request: answered(request, None))
-    return handled(ctx.kalshi, answered)
+    return handled(answered)  # (the Kalshi context it signs with is the perps context's own)
 
 
-def routes(ctx: PerpsContext) -> list[BaseRoute]:
+@functools.cache  # every mock serves the same: made once a process, each request runs on its own mock
+def routes() -> tuple[BaseRoute, ...]:
     by_path: dict[str, dict[str, Endpoint]] = {}
     for operation in OPERATIONS:
-        by_path.setdefault(operation.path, {})[operation.method] = _endpoint(ctx, operation)
+        by_path.setdefault(operation.path, {})[operation.method] = _endpoint(operation)
     # (a named segment before the parameter that would take it: /margin/markets/orderbooks before {ticker})
-    return [Route(API_PREFIX + path, by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
+    return tuple(
+        Route(API_PREFIX + path, by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()
+    )
