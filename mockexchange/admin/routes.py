@@ -64,12 +64,12 @@ Verbs = tuple[tuple[str, Fields, bool], ...]
 @dataclass(frozen=True)
 class AdminDoor:
     """What the admin API's operation routes (shared by the process's mocks: `_operation_routes`) serve one mock's
-    requests with: its access rules, what is told of a change that answered 200 (the inspector's feed), and each
-    path's operation by HTTP method."""
+    requests with: its access rules, what is told of a change that answered 200 (the inspector's feed), and the
+    operations of each HTTP method by path (`operations`, `reads`, `removals`)."""
 
     guard: AdminGuard
     changed: Callable[[], None] | None
-    calls: dict[str, dict[str, Operation]]
+    calls: dict[str, dict[str, Operation]]  # "POST", "GET", "DELETE" -> name -> operation
 
 
 def _fields(method: Operation) -> Fields:
@@ -112,12 +112,21 @@ def _shared_endpoint(name: str, verbs: Verbs) -> Handler:
         door = context_of(request, AdminDoor)
         verb = "GET" if request.method == "HEAD" else request.method
         fields, on_loop = taken[verb]
-        method = door.calls[name][verb]
+        method = door.calls[verb][name]
         return await guarded_answer(
             request, door.guard, lambda request: _answered(request, method, fields, on_loop), door.changed
         )
 
     return handle
+
+
+def _verbs(calls: dict[str, dict[str, Operation]]) -> dict[str, list[str]]:
+    """Each path's HTTP methods, the paths in the order the tables name them."""
+    found: dict[str, list[str]] = {}
+    for verb, table in calls.items():
+        for name in table:
+            found.setdefault(name, []).append(verb)
+    return found
 
 
 @functools.lru_cache(maxsize=16)  # a process's mocks have a few shapes (their venues, with the inspector or not)
@@ -284,15 +293,11 @@ def routes(
     gets = reads(control, scenarios, views)
     deletes = removals(control)
     changed = views.feed.changed if views is not None else None
-    calls: dict[str, dict[str, Operation]] = {name: {"POST": method} for name, method in table.items()}
-    for name, method in gets.items():
-        calls.setdefault(name, {})["GET"] = method  # (Starlette serves HEAD beside GET)
-    for name, method in deletes.items():
-        calls.setdefault(name, {})["DELETE"] = method
+    calls = {"POST": table, "GET": gets, "DELETE": deletes}  # (Starlette serves HEAD beside GET)
     # One path, several methods: GET reads, POST acts, DELETE removes; each a Control method.
     shape = tuple(
-        (name, tuple((verb, _fields(method), verb == "GET" and name in LOOP_READS) for verb, method in verbs.items()))
-        for name, verbs in calls.items()
+        (name, tuple((verb, _fields(calls[verb][name]), verb == "GET" and name in LOOP_READS) for verb in verbs))
+        for name, verbs in _verbs(calls).items()
     )
     door = AdminDoor(guard, changed, calls)
     journaled = (journal.read, journal.clear, _JOURNAL_FILTERS)
