@@ -148,7 +148,10 @@ class Control:
         return self.rate_limiter.state()
 
 
-_NAMES: dict[type, tuple[str, ...]] = {}  # (a class's, the same for every control plane a process makes)
+# A class's operation names, and a table's operations as it declares them: the same for every control plane a process
+# makes, read once.
+_NAMES: dict[type, tuple[str, ...]] = {}
+_DECLARED: dict[type, Mapping[str, Any]] = {}
 
 
 def _names(cls: type) -> tuple[str, ...]:
@@ -173,6 +176,3 @@ def _declared(table: type) -> Mapping[str, Any]:
         declared = {name: inspect.getattr_static(table, name) for name in _names(table)}
         found = _DECLARED[table] = MappingProxyType(declared)
     return found
-
-
-_DECLARED: dict[type, Mapping[str, Any]] = {}
