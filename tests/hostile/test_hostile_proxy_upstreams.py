@@ -26,7 +26,8 @@ class RawUpstream:
         self.answer = answer
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
 
     def _serve(self) -> None:
         while True:
@@ -42,7 +43,11 @@ class RawUpstream:
                 connection.sendall(self.answer)
 
     def close(self) -> None:
+        # Shut down first: a close alone leaves a thread blocked in accept() listening on, and an accept() restarted
+        # after a signal or a tracer's stop takes the fd number again, by then perhaps the next test's listener.
+        self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
+        self.thread.join(timeout=10)
 
 
 def proxied(answer: bytes, tape: Path, venue: str, head: bytes) -> tuple[int, dict[str, str], bytes]:
