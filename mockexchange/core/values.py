@@ -103,7 +103,8 @@ class Text(Kind[str]):
     def _words(self, name: str, value: Any) -> str:
         most = "" if self.most is None else f" of at most {self.most} characters"
         pattern = "" if self.pattern is None else f" matching {self.pattern.pattern}"
-        return f"{name} must be a {'' if self.blank else 'non-empty '}string{most}{pattern}, not {shown(value)}"
+        empty = "" if self.blank and not self.least else "non-empty "  # (blanks alone taken or not: both refuse "")
+        return f"{name} must be a {empty}string{most}{pattern}, not {shown(value)}"
 
     def schema(self) -> dict[str, Any]:
         pattern = None if self.pattern is None else f"^(?:{self.pattern.pattern})$"

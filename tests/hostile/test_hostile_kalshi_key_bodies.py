@@ -85,6 +85,21 @@ def test_a_hostile_field_is_a_400_naming_it_and_changes_nothing(mock, alice, pat
     assert _state(mock) == before
 
 
+@pytest.mark.parametrize("name", [" ", "\t", " \n "])
+@pytest.mark.parametrize("path", sorted(VALID))
+def test_a_name_of_blanks_is_taken_as_kalshis_validator_takes_it(mock, alice, path, name):
+    """`required` refuses only an empty string: a name of blanks makes a key, shown as sent (a random run once drew
+    " " and got the core's refusal, in the other error shape)."""
+    answer = alice.post(path, json={**VALID[path], "name": name})
+    assert answer.status_code == 201, answer.text
+    made = answer.json()["api_key_id"]
+    try:
+        (shown,) = [k for k in alice.get("/api_keys").json()["api_keys"] if k["api_key_id"] == made]
+        assert shown["name"] == name
+    finally:
+        mock.delete_key(made)
+
+
 @pytest.mark.parametrize(
     ("content", "details"),
     [

@@ -127,9 +127,10 @@ DOCUMENTED = {
     "ResetOrderGroup": {200, 400, 401, 404}, "TriggerOrderGroup": {200, 400, 401, 404},
     "UpdateOrderGroupLimit": {200, 400, 401, 404},
 }  # fmt: skip
-# And those docs/known-differences.md says the mock answers beside them ("Orders": the codes of a refusal).
+# And those docs/known-differences.md says the mock answers beside them ("Orders": the codes of a refusal), and an
+# amend naming another order's client_order_id (409, as a create: the kit's `StatusRule`s, schema/refinements.py).
 # (An order into a triggered group is 409 `order_group_triggered`: CreateOrderV2 documents 409.)
-for _op, _also in {"CreateOrderV2": {404}, "BatchCreateOrdersV2": {404}}.items():
+for _op, _also in {"CreateOrderV2": {404}, "BatchCreateOrdersV2": {404}, "AmendOrderV2": {409}}.items():
     DOCUMENTED[_op] |= _also
 
 PRICES = st.sampled_from(["0.30", "0.38", "0.40", "0.42", "0.45", "0.46", "0.50", "0.55", "0.60", "0.01", "0.99",
