@@ -193,7 +193,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The long profile's examples: each Hypothesis test's own `max_examples` times `LONG_FACTOR` (a profile only sets
     what a test leaves unset). The settings a test runs with are on its function, where Hypothesis' pytest plugin
-    changes them too; schemathesis' tests, made per operation as they run, keep their number."""
+    changes them too (a state machine's TestCase keeps them on its class); schemathesis' tests, made per operation as
+    they run, keep their number."""
     if _profile(config) != "long":
         return
     scaled: set[int] = set()
@@ -203,6 +204,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if test is None or not is_hypothesis_test(test) or id(test) in scaled:
             continue
         scaled.add(id(test))  # a parametrized test's items share its function
+        if hasattr(test, "_hypothesis_state_machine_class"):  # a state machine's TestCase: its settings are its class's
+            item.cls.settings = settings(item.cls.settings, max_examples=item.cls.settings.max_examples * LONG_FACTOR)
+            continue
         chosen = test._hypothesis_internal_use_settings
         test._hypothesis_internal_use_settings = settings(chosen, max_examples=chosen.max_examples * LONG_FACTOR)
 
