@@ -374,6 +374,10 @@ PARAMETER_RULES += (
     cursor_rule(COMMUNICATIONS_LISTS),
     subaccount_rule(("GetRFQs", "GetRFQBatches")),
     empty_is_absent(("GetRFQBatches",), "user_filter", "every user's batches", ("self",)),
+    empty_is_absent(("GetRFQBatches",), "status", "any status", ("open", "accepted", "closed")),
+    # (UserFilter: "Omit or leave empty to return all results", as its description says and its enum does not)
+    empty_is_absent(("GetRFQs", "GetQuotes"), "user_filter", "every user's", ("self",)),
+    empty_is_absent(("GetQuotes",), "rfq_user_filter", "every user's RFQs", ("self",)),
     *(
         ParameterRule((operation,), name, "a UUID (Go's google/uuid forms), empty as absent; otherwise a 400",
                       {"pattern": GO_UUID})
