@@ -553,10 +553,11 @@ def describe() -> list[str]:
 
 
 def without_alternatives(operation_id: str, query: dict[str, Any]) -> dict[str, Any]:
-    """A negative case's query as sent: where it leaves out the parameter a `OneOfRule` requires, the alternatives
-    go too, so the request is as invalid to the server as to the refined slice."""
+    """A negative case's query as sent: where it leaves out the parameter a `OneOfRule` requires, or sends it empty
+    (which Go reads as absent), the alternatives go too, so the request is as invalid to the server as to the
+    refined slice."""
     for rule in ONE_OF_RULES:
-        if operation_id in rule.operations and rule.names[0] not in query:
+        if operation_id in rule.operations and query.get(rule.names[0]) in (None, ""):
             query = {k: v for k, v in query.items() if k not in rule.names[1:]}
     return query
 

@@ -73,6 +73,8 @@ def test_a_negative_case_without_the_required_one_of_goes_without_its_alternativ
         "client_order_ids": "a",
     }
     assert without_alternatives("GetFills", query) == query  # no rule there
+    # An empty subtrader_id is none (a long random run drew `subtrader_id=` beside client_order_ids and judged the 200)
+    assert without_alternatives("GetFCMOrders", {"subtrader_id": "", "client_order_ids": "a"}) == {"subtrader_id": ""}
 
 
 class _TakesAnyFCMOrdersRead:

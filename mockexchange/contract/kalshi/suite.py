@@ -257,8 +257,9 @@ def carry_filters_to_next_page(case: Case) -> None:
 
 
 def keep_negative_cases_invalid(case: Case) -> None:
-    """A negative case that leaves out a parameter of a one-of rule is sent without its alternatives (refinements'
-    ONE_OF_RULES): `subtrader_id` dropped from GetFCMOrders while `client_order_ids` stays is a valid request."""
+    """A negative case that leaves out a parameter of a one-of rule, or sends it empty, is sent without its alternatives
+    (refinements' ONE_OF_RULES): `subtrader_id` dropped from GetFCMOrders while `client_order_ids` stays is a valid
+    request."""
     meta = getattr(case, "_meta", None)  # the mode as drawn (see carry_filters_to_next_page)
     if meta is None or meta.generation.mode.is_positive or not isinstance(case.query, dict):
         return
