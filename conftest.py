@@ -1,5 +1,5 @@
 """How the suite's random tests draw their examples: the Hypothesis profiles, which schemathesis' pytest tests follow
-too (README.md, "Run the tests"). `HYPOTHESIS_PROFILE` (or `--hypothesis-profile`) picks one:
+too (docs/testing.md, "Random tests"). `HYPOTHESIS_PROFILE` (or `--hypothesis-profile`) picks one:
 
 - `repeatable`, the default and CI's: derandomized. Every run of the same command draws the same examples, so a
   failure fails again when run again; it also prints the `@reproduce_failure(...)` line that replays it in one test.

@@ -1,4 +1,4 @@
-"""The long Hypothesis profile (README, "Run the tests") runs each test's own examples ten times over: a `@given`
+"""The long Hypothesis profile (docs/testing.md, "Random tests") runs each test's own examples ten times over: a `@given`
 test's, whose settings are on its function, and a state machine's TestCase's, whose settings are on its class (a run
 of the whole suite under it once stopped at collection on the first such TestCase)."""
 
