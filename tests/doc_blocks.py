@@ -134,5 +134,5 @@ def problems_of(block: Block) -> list[str]:
         elif d.kind == "client" and language != "python":
             problems.append(f"{where}: client applies to Python blocks only")
         elif d.kind == "client" and d.text not in CLIENTS:
-            problems.append(f"{where}: client {d.text!r} is none of the matrix's ({', '.join(CLIENTS)})")
+            problems.append(f"{where}: client {d.text!r} is none of the real clients' ({', '.join(CLIENTS)})")
     return problems

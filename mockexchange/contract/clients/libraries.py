@@ -57,9 +57,11 @@ OFFICIAL_ASYNC = ClientSpec("kalshi-python-async-3.34.0", ("kalshi_python_async=
 OFFICIAL_SYNC_LEGACY = ClientSpec("kalshi-python-sync-3.2.0", ("kalshi_python_sync==3.2.0",), "3.11")
 # Deribit through ccxt (REST) and ccxt.pro (websocket): one package holds both.
 CCXT = ClientSpec("ccxt-4.5.90", ("ccxt==4.5.90",), "3.11")
+# A typed Kalshi client with a websocket feed; no matrix row (docs/trading-bot.md's section runs it).
+PYKALSHI = ClientSpec("pykalshi-2.0.0", ("pykalshi==2.0.0",), "3.11")
 
 CLIENTS: dict[str, ClientSpec] = {
-    spec.name: spec for spec in (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY, CCXT)
+    spec.name: spec for spec in (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY, CCXT, PYKALSHI)
 }
 
 
