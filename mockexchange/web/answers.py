@@ -39,7 +39,7 @@ def json_number(value: Decimal) -> orjson.Fragment:
 # Every C0 and C1 control character and DEL, as Python escapes them (`\x00`, `\r`): no header can carry a NUL, CR or
 # LF, and the rest would make a diagnosis unreadable.
 _CONTROLS = {code: repr(chr(code))[1:-1] for code in (*range(0x20), *range(0x7F, 0xA0))}
-
+_BLANK = r"\x20"  # a blank a header's value begins or ends with (it cannot: h11 refuses to send it)
 
 # A diagnosis header's length: clients refuse long header lines (http.client beyond 64 KiB, many far sooner), and a
 # path or query may quote 64 KiB of a client's text.
@@ -48,9 +48,15 @@ MAX_HEADER_CHARS = 2048
 
 def header_safe(text: str) -> str:
     r"""A header value that quotes `text` whatever it holds: printable Latin-1 as is, control characters and
-    characters beyond Latin-1 escaped (`\x00`, `\u20ac`), cut to `MAX_HEADER_CHARS` (saying how long it was). Every
-    header the mock adds that quotes what a client sent (the diagnosis headers) goes through here."""
+    characters beyond Latin-1 escaped (`\x00`, `\u20ac`), and so are the blanks it begins or ends with (`\x20`: a
+    header's value cannot, and a diagnosis often ends with what the client sent); cut to `MAX_HEADER_CHARS` (saying how
+    long it was). Every header the mock adds that quotes what a client sent (the diagnosis headers) goes through here."""
     safe = text.translate(_CONTROLS).encode("latin-1", "backslashreplace").decode("latin-1")
+    if safe[:1] == " " or safe[-1:] == " ":
+        inner = safe.strip(" ")
+        before = len(safe) - len(safe.lstrip(" ")) if inner else len(safe)
+        after = len(safe) - len(safe.rstrip(" ")) if inner else 0
+        safe = _BLANK * before + inner + _BLANK * after
     if len(safe) <= MAX_HEADER_CHARS:
         return safe
     return f"{safe[: MAX_HEADER_CHARS - 40]}... ({len(safe):,} characters in all)"

@@ -73,6 +73,23 @@ def test_a_deribit_method_with_odd_characters_is_deribits_method_not_found(mock,
     assert PRINTABLE.fullmatch(headers["x-mockexchange-diagnosis"]), headers["x-mockexchange-diagnosis"]
 
 
+@pytest.mark.parametrize("prefix", ["/", "/trade-api/v2/portfolio/", "/_admin/"])
+def test_a_path_ending_in_blanks_is_a_404_whose_diagnosis_escapes_them(mock, prefix):
+    """A header's value cannot end with a blank (h11 refuses to send one that does, and the connection was dropped
+    without an answer): the diagnosis that quotes the path escapes the blanks it ends with."""
+    status, headers, _ = _ask(mock, f"{prefix}x%20%20")
+    assert status == 404
+    assert headers["x-mockexchange-diagnosis"] == rf"the mock does not serve GET {prefix}x\x20\x20"
+
+
+def test_a_value_of_blanks_quoted_by_a_deribit_refusal_is_answered(mock):
+    """A Deribit refusal quoting the value it refuses at its end, here a session name of one blank (the message's own
+    blank before it is escaped with it)."""
+    status, headers, body = _ask(mock, "/api/v2/public/fork_token?refresh_token=x&session_name=%20")
+    assert status == 400 and json.loads(body)["error"]["code"] == -32602, body[:300]
+    assert headers["x-mockexchange-diagnosis"].endswith(r"not\x20\x20"), headers["x-mockexchange-diagnosis"]
+
+
 def test_raw_bytes_beyond_ascii_in_the_request_line_are_refused_400_by_the_parser(mock):
     """Bytes beyond ASCII sent unescaped in the request line are no valid request target: the HTTP parser refuses
     them with a 400 before any route runs (never a 500, never silence)."""
@@ -86,5 +103,8 @@ def test_header_safe_escapes_what_a_header_cannot_carry_and_keeps_the_rest():
     assert header_safe("€ 💣") == r"\u20ac \U0001f4a3"
     assert header_safe("café ¿ÿ") == "café ¿ÿ"
     assert header_safe("plain: it's 100% (ok)") == "plain: it's 100% (ok)"
+    assert header_safe(" a  b ") == r"\x20a  b\x20"  # a value cannot begin or end with a blank; inside, it may
+    assert header_safe("   ") == r"\x20\x20\x20"
+    assert header_safe("") == ""
     cut = header_safe("€" * 60_000)  # a path or query quoted whole would be a header line no client reads
     assert len(cut) <= MAX_HEADER_CHARS and cut.startswith(r"\u20ac") and cut.endswith("(360,000 characters in all)")
