@@ -4,6 +4,7 @@ repeating; a request not on the tape a 404 in the venue's shape naming the neare
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,6 +155,27 @@ def test_a_websocket_gets_the_recorded_frames_as_its_commands_arrive(mock: MockS
 def test_a_websocket_path_not_on_the_tape_is_refused(mock: MockServer) -> None:
     with pytest.raises(Exception, match="404"), connect(mock.deribit_ws_url, open_timeout=HANG_S):
         pass
+
+
+def test_without_a_404_before_the_upgrade_the_refusal_is_a_close_whose_reason_fits_its_frame(mock: MockServer) -> None:
+    """Under a server that cannot answer an upgrade with a 404 (no `websocket.http.response` extension), the refusal
+    is a 1008 close, its reason cut to what a close frame holds however long the path the client asked."""
+    path = "/ws/" + "\u20ac" * 200
+    scope = {"type": "websocket", "path": path, "raw_path": path.encode(), "query_string": b"", "headers": [],
+             "scheme": "ws", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "subprotocols": []}  # fmt: skip
+    sent: list[dict[str, Any]] = []
+    incoming = [{"type": "websocket.connect"}]
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(mock.app.asgi(scope, receive, send))
+    [close] = [message for message in sent if message["type"] == "websocket.close"]
+    assert close["code"] == 1008 and close["reason"].startswith("no websocket on /ws/\u20ac")
+    assert len(close["reason"].encode()) <= 123
 
 
 def test_a_malformed_tape_is_refused_naming_its_line(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockexchange.core.clock import Clock, unix_us
+from mockexchange.core.connections import MAX_CLOSE_REASON_BYTES
 from mockexchange.recording.records import decode_body, encode_body
 from mockexchange.replay.matching import Shape, differences, nearest
 from mockexchange.replay.reel import RecordedWebsocket, Reel, Segment
@@ -236,4 +237,6 @@ class _Socket:
             await self.send(start)
             await self.send({"type": "websocket.http.response.body", "body": said.encode()})
         else:
-            await self.send({"type": "websocket.close", "code": 1008, "reason": said[:120]})
+            # A close frame's reason holds at most so many UTF-8 bytes: the path the client asked may hold more.
+            reason = said.encode()[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
+            await self.send({"type": "websocket.close", "code": 1008, "reason": reason})
