@@ -1,6 +1,6 @@
-"""The long Hypothesis profile (docs/testing.md, "Random tests") runs each test's own examples ten times over: a `@given`
-test's, whose settings are on its function, and a state machine's TestCase's, whose settings are on its class (a run
-of the whole suite under it once stopped at collection on the first such TestCase)."""
+"""The long Hypothesis profile (docs/testing.md, "Random tests") runs each test's own examples ten times over: a
+`@given` test's, whose settings are on its function, and a state machine's TestCase's, whose settings are on its class
+(a run of the whole suite under it once stopped at collection on the first such TestCase)."""
 
 from __future__ import annotations
 

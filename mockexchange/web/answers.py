@@ -49,8 +49,9 @@ MAX_HEADER_CHARS = 2048
 def header_safe(text: str) -> str:
     r"""A header value that quotes `text` whatever it holds: printable Latin-1 as is, control characters and
     characters beyond Latin-1 escaped (`\x00`, `\u20ac`), and so are the blanks it begins or ends with (`\x20`: a
-    header's value cannot, and a diagnosis often ends with what the client sent); cut to `MAX_HEADER_CHARS` (saying how
-    long it was). Every header the mock adds that quotes what a client sent (the diagnosis headers) goes through here."""
+    header's value cannot, and a diagnosis often ends with what the client sent); cut to `MAX_HEADER_CHARS` (saying
+    how long it was). Every header the mock adds that quotes what a client sent (the diagnosis headers) goes through
+    here."""
     safe = text.translate(_CONTROLS).encode("latin-1", "backslashreplace").decode("latin-1")
     if safe[:1] == " " or safe[-1:] == " ":
         inner = safe.strip(" ")
