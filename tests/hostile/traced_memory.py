@@ -30,10 +30,13 @@ def traced() -> Iterator[Callable[[], int]]:
         gc.unfreeze()
 
 
-def large_blocks(smallest: int) -> list[tuple[int, str]]:
-    """The blocks of `smallest` bytes or more allocated since tracing began and held now (garbage collected first),
-    each with where it was allocated: what a kept body is, unlike the net of a process-wide cache that replaced its
-    entries (an entry made before the tracing counts nowhere when it goes, its replacement counts)."""
+def large_blocks(smallest: int, largest: int) -> list[tuple[int, str]]:
+    """The blocks of `smallest` to `largest` bytes allocated since tracing began and held now (garbage collected
+    first), each with where it was allocated: what a kept body is (one block of about its length), unlike the net of a
+    process-wide cache that replaced its entries (an entry made before the tracing counts nowhere when it goes, its
+    replacement counts), or the table of one that grew meanwhile (a dict's or a set's: sizes set by powers of two,
+    such as the interned strings' 3,844,800 bytes, which a band around a body's size that none of them falls in
+    leaves out)."""
     gc.collect()
     traces = tracemalloc.take_snapshot().traces
-    return [(trace.size, str(trace.traceback)) for trace in traces if trace.size >= smallest]
+    return [(trace.size, str(trace.traceback)) for trace in traces if smallest <= trace.size <= largest]
