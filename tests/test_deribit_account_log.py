@@ -125,6 +125,8 @@ def test_a_transfer_made_over_the_websocket_notifies_both_portfolios(mock: MockS
         channels = {"channels": ["user.portfolio.btc"]}
         await ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "private/subscribe", "params": channels}))
         assert json.loads(await ws.recv())["result"] == ["user.portfolio.btc"]
+        first = json.loads(await asyncio.wait_for(ws.recv(), 5))  # the channel's first, once subscribed
+        assert first["params"]["data"]["balance"] == {"alice": 10, "bob": 1}[user]
         return ws
 
     async def go() -> tuple[dict, dict, dict]:

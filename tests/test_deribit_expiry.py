@@ -165,6 +165,8 @@ def test_a_delivery_notifies_user_changes_and_portfolio(mock: MockServer) -> Non
             await ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "private/subscribe",
                                       "params": {"channels": channels}}))  # fmt: skip
             assert json.loads(await ws.recv())["result"] == channels
+            first = json.loads(await asyncio.wait_for(ws.recv(), 5))  # the portfolio's, once subscribed
+            assert first["params"]["channel"] == "user.portfolio.btc"
             moved = await asyncio.to_thread(admin, mock, "clock", {"to": "2026-03-14T00:00:00Z"})
             assert moved.status_code == 200
             got = [json.loads(await asyncio.wait_for(ws.recv(), 5), parse_float=Decimal) for _ in range(2)]

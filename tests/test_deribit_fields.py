@@ -332,6 +332,8 @@ def test_notifications_carry_every_required_field(mockexchange, book):
             await ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "private/subscribe",
                                       "params": {"channels": channels}}))  # fmt: skip
             assert json.loads(await ws.recv())["result"] == channels
+            first = json.loads(await asyncio.wait_for(ws.recv(), 5))  # the portfolio's, once subscribed
+            assert first["params"]["channel"] == "user.portfolio.btc"
             await asyncio.to_thread(mockexchange.deribit_fill, "alice", "BTC-PERPETUAL", "sell", "10000", "62000")
             got = {}
             while len(got) < 3:

@@ -72,6 +72,8 @@ def test_fills_notify_changes_trades_and_portfolio(mockexchange, deribit):
             ]
             subscribed = await client.call("private/subscribe", {"channels": channels})
             assert subscribed["result"] == channels
+            first = await client.notification()  # the portfolio channel's first, once subscribed
+            assert first["params"]["channel"] == "user.portfolio.btc" and first["params"]["data"]["balance"] == 10
             await asyncio.to_thread(mockexchange.deribit_fill, "alice", "BTC-PERPETUAL", "buy", "100", "60000")
             got = {}
             for _ in range(3):
@@ -85,6 +87,7 @@ def test_fills_notify_changes_trades_and_portfolio(mockexchange, deribit):
             [trade] = got["user.trades.any.any.raw"]
             assert trade["amount"] == 100 and trade["price"] == 60000 and trade["instrument_name"] == "BTC-PERPETUAL"
             assert got["user.portfolio.btc"]["currency"] == "BTC"
+            assert got["user.portfolio.btc"]["initial_margin"] > first["params"]["data"]["initial_margin"] == 0
 
     run(go())
 
@@ -130,6 +133,7 @@ def test_after_unsubscribe_all_no_notification_arrives(mockexchange, deribit, sc
             client = Client(ws)
             await client.auth()
             await client.call("private/subscribe", {"channels": ["user.trades.any.any.raw", "user.portfolio.btc"]})
+            assert (await client.notification())["params"]["channel"] == "user.portfolio.btc"  # its first
             await asyncio.to_thread(mockexchange.deribit_fill, "alice", "BTC-PERPETUAL", "buy", "10", "60000")
             assert {(await client.notification())["params"]["channel"] for _ in range(2)} == {
                 "user.trades.any.any.raw", "user.portfolio.btc",
@@ -186,6 +190,35 @@ def test_the_heartbeat_sends_test_requests_until_disabled(mockexchange, monkeypa
             with pytest.raises(TimeoutError):
                 await client.notification(timeout=1.2)
             assert (await client.call("public/test"))["result"] and client.notifications == []
+
+    run(go())
+
+
+def test_a_portfolio_channel_sends_the_wallets_figures_once_subscribed(mockexchange, deribit):
+    """On subscribing, `user.portfolio.{currency}` sends the wallet's figures at once (what `watch_balance` waits for
+    on a quiet account), to that channel alone: none for a name held already, none for a currency not listed."""
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            held = (await client.call("private/get_account_summary", {"currency": "BTC"}))["result"]
+            channels = ["user.portfolio.XRP", "user.portfolio.btc"]  # (no XRP is listed)
+            assert (await client.call("private/subscribe", {"channels": channels}))["result"] == channels
+            first = await client.notification()
+            assert first["params"]["channel"] == "user.portfolio.btc"
+            figures = first["params"]["data"]
+            assert figures["currency"] == "BTC" and figures["balance"] == 10
+            assert {name: figures[name] for name in ("balance", "equity", "available_funds", "margin_balance")} == {
+                name: held[name] for name in ("balance", "equity", "available_funds", "margin_balance")
+            }
+            again = ["user.portfolio.btc", "user.portfolio.BTC"]  # one held already, one new (its own name)
+            assert (await client.call("private/subscribe", {"channels": again}))["result"] == again
+            assert (await client.notification())["params"]["channel"] == "user.portfolio.BTC"
+            await asyncio.to_thread(mockexchange.deribit_fill, "alice", "BTC-PERPETUAL", "buy", "10", "60000")
+            # In order: the fill's, to both BTC channels, and nothing before them (no XRP, no second btc first).
+            after = {(await client.notification())["params"]["channel"] for _ in range(2)}
+            assert after == {"user.portfolio.btc", "user.portfolio.BTC"}
 
     run(go())
 

@@ -145,7 +145,10 @@ def test_a_deribit_portfolio_notification_is_delayed(mockexchange, bob):
         async with websockets.connect(mockexchange.deribit_ws_url) as ws:
             client = Deribit(ws)
             await client.auth()
+            start = time.monotonic()
             assert (await client.call("private/subscribe", {"channels": ["user.portfolio.btc"]}))["result"]
+            first = json.loads(await asyncio.wait_for(ws.recv(), 5))  # the channel's first, once subscribed
+            assert first["params"]["channel"] == "user.portfolio.btc" and time.monotonic() - start >= 0.4
             start = time.monotonic()
             await asyncio.to_thread(mockexchange.deribit_fill, "bob", "BTC-PERPETUAL", "buy", "10", "60000")
             note = json.loads(await asyncio.wait_for(ws.recv(), 5))
@@ -153,7 +156,7 @@ def test_a_deribit_portfolio_notification_is_delayed(mockexchange, bob):
             return time.monotonic() - start
 
     assert asyncio.run(go()) >= 0.4
-    assert mockexchange.faults()["faults"][0]["fired"] == 1
+    assert mockexchange.faults()["faults"][0]["fired"] == 2
 
 
 # -- Deribit's calls over the websocket ------------------------------------------------------------------------------

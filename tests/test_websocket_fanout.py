@@ -376,6 +376,8 @@ def test_deribit_notifications_reach_every_connection_of_the_user_with_its_own_c
             clients[name] = client = await Deribit.open(mock, client_id, secret)
             if channels:
                 assert (await client.call("private/subscribe", {"channels": channels}))["result"] == channels
+            for channel in (name for name in channels if name.startswith("user.portfolio.")):
+                assert channel in await client.raw()  # its first, once subscribed
         assert bus.subscriber_count() == subscribers
         try:
             await asyncio.to_thread(mock.deribit_fill, "alice", "BTC-PERPETUAL", "buy", "100", "60000")

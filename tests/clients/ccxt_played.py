@@ -39,6 +39,7 @@ import pytest
 from mockexchange.contract.clients import ccxt_checks, ccxt_coinbase, ccxt_market_ws, ccxt_trading
 from mockexchange.contract.clients.ccxt_checks import (
     HELD,
+    PORTFOLIO_CHANNELS,
     POSITION_PATH,
     POSITIONS_PATH,
     TRADER,
@@ -448,9 +449,15 @@ def fill_watch_holds(watched: WatchRun) -> None:
     assert (got["symbol"], got["side"], got["amount"], got["price"]) == ("BTC/USD:BTC", "buy", 3000.0, 61100.5)
     assert got["fee"] == {"cost": 0.0000125, "currency": "BTC"}
     assert got["cost"] == pytest.approx(3000 / 61100.5, rel=1e-12)
-    portfolio = [m for m in watched.done["received"] if m.get("params", {}).get("channel", "").startswith("user.")]
-    assert {m["params"]["channel"] for m in portfolio} == {"user.trades.any.any.raw", "user.portfolio.BTC"}
-    assert all(m["params"]["data"]["currency"] == "BTC" for m in portfolio if "portfolio" in m["params"]["channel"])
+    notified = [m for m in watched.done["received"] if m.get("params", {}).get("channel", "").startswith("user.")]
+    # Each portfolio channel's first, once subscribed (of ccxt's four currencies, those the mock lists: not SOL), then
+    # the trader's fill: its trade and its BTC portfolio. The other user's fill sent nothing.
+    firsts = [channel for channel in PORTFOLIO_CHANNELS if not channel.endswith(".SOL")]
+    channels = [m["params"]["channel"] for m in notified]
+    assert sorted(channels) == sorted([*firsts, "user.trades.any.any.raw", "user.portfolio.BTC"])
+    for message in notified:
+        channel, data = message["params"]["channel"], message["params"]["data"]
+        assert channel == "user.trades.any.any.raw" or data["currency"] == channel.rsplit(".", 1)[1], message
 
 
 # -- Coinbase's Deribit-powered API -----------------------------------------------------------------------------------

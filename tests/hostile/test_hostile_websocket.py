@@ -171,6 +171,7 @@ def test_deribit_channels_per_connection_are_capped_with_32602():
         assert "result" in call("public/auth", grant)
         two = ["user.trades.any.any.raw", "user.portfolio.btc"]
         assert call("private/subscribe", {"channels": two})["result"] == two
+        assert json.loads(ws.recv(timeout=10))["params"]["channel"] == "user.portfolio.btc"  # its first
         assert call("private/subscribe", {"channels": two[:1]})["result"] == two[:1]  # held already: no new one
         refused = call("private/subscribe", {"channels": ["user.changes.any.any.raw"]})["error"]
         assert refused["code"] == -32602 and refused["data"] == {"reason": "too many channels", "param": "channels"}

@@ -1,9 +1,10 @@
-"""Deribit's `user.portfolio.{currency}` notification of a move of cash (core's `cash` change: a deposit, a
-withdrawal or its cancelling, a transfer in or out), for every connection bound to the wallet it moved: the wallet's
-figures in that currency once it moved, rendered once and kept. `user.changes` and `user.trades` carry nothing: they
-are about trades, positions and orders, which a move of cash does not touch.
+"""Deribit's `user.portfolio.{currency}` notifications that are of no trade: a move of cash (core's `cash` change: a
+deposit, a withdrawal or its cancelling, a transfer in or out), for every connection bound to the wallet it moved: the
+wallet's figures in that currency once it moved, rendered once and kept; and a channel's first, once subscribed
+(`SubscribedPortfolio`): the wallet's figures now, to that channel alone. `user.changes` and `user.trades` carry
+nothing: they are about trades, positions and orders, which neither touches.
 
-A kind of `notifications.UserNotifications`, so the websocket's sender treats every kind alike.
+Kinds of `notifications.UserNotifications`, so the websocket's sender treats every kind alike.
 """
 
 from __future__ import annotations
@@ -32,3 +33,19 @@ class CashNotifications(UserNotifications[None]):
 
     def _data_json(self, exchange: DeribitExchange, key: str, instrument: None) -> bytes:
         return portfolio_json(exchange, self.user_id, self.currency, self.wallet_id)
+
+
+class SubscribedPortfolio(CashNotifications):
+    """A `user.portfolio.{currency}` channel just subscribed: the wallet's figures in its currency at once, as the
+    public channels send what they tell (Deribit's own sends one with no trade: ccxt's `watch_balance` returns on a
+    quiet account, docs/known-differences.md)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, user_id: str, wallet_id: int, channel: Channel) -> None:
+        assert channel.currency is not None  # (parse_channel: a portfolio channel names one currency)
+        super().__init__(user_id, (wallet_id, channel.currency, None))
+        self.name = channel.name
+
+    def _key(self, channel: Channel, instrument: None) -> str | None:
+        return channel.family if channel.name == self.name else None

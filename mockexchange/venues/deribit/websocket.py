@@ -39,13 +39,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
+from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.faults import Fault
 from mockexchange.core.numbers import INT64_MAX
 from mockexchange.core.stepping import Footprint
 from mockexchange.core.values import Integer
 from mockexchange.venues import admission
 from mockexchange.venues.deribit import cancel_on_disconnect, faults, rate_limits
-from mockexchange.venues.deribit.cash_notifications import CashNotifications
+from mockexchange.venues.deribit.cash_notifications import CashNotifications, SubscribedPortfolio
 from mockexchange.venues.deribit.channels import Channel, parse_channel
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.delivery_notifications import DeliveryNotifications
@@ -66,7 +67,7 @@ from mockexchange.venues.deribit.methods import WS_ONLY, RpcCall, answer
 from mockexchange.venues.deribit.mmp_notifications import MmpTriggerNotifications
 from mockexchange.venues.deribit.notifications import TradeNotifications
 from mockexchange.venues.deribit.orders import OrderNotifications
-from mockexchange.venues.deribit.params import BOOLEAN, Params
+from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, Params
 from mockexchange.venues.deribit.public_channels import KINDS as MARKET_KINDS
 from mockexchange.venues.deribit.public_channels import Initial, MarketItem, Routing, change_bytes
 from mockexchange.venues.deribit.table import METHODS
@@ -387,11 +388,27 @@ class DeribitConnection:
                 raise invalid_param("channels", "invalid channel", f"{name}: {channel}")
             if caller is None:
                 raise RpcError(UNAUTHORIZED, f"{name} is a private channel: authenticate first (public/auth)")
-            if name not in self.channels:
+            new = name not in self.channels
+            if new:
                 self._check_room()
             self.channels[name] = channel
+            if new and channel.family == "portfolio":
+                self._first_portfolio(caller, channel)
             accepted.append(name)
         return accepted
+
+    def _first_portfolio(self, caller: Authenticated, channel: Channel) -> None:
+        """A portfolio channel's first notification, queued to follow the reply (`SubscribedPortfolio`): of a
+        currency the exchange lists (as `private/get_account_summary` takes it; ccxt also subscribes SOL's)."""
+        if channel.currency not in CURRENCIES:
+            return
+        user_id = caller.credential.user_id
+        try:
+            wallet = self.ctx.exchange.accounts.wallet(user_id, caller.credential.subaccount_id)
+        except ExchangeError:  # (its wallet is gone: it has no figures to tell)
+            return
+        self._replied.clear()
+        self.accept(SubscribedPortfolio(user_id, wallet.id, channel))
 
     def _check_room(self) -> None:
         held = len(self.channels) + len(self.market.channels)

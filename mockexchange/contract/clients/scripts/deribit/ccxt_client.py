@@ -15,8 +15,9 @@ Plan (a JSON file named by argv[1]):
    "client_id": "...", "client_secret": "...",
    "calls": [{"id": "...", "method": "fetch_positions", "args"?: [...], "kwargs"?: {...}, "secret"?: "..."}],
    "watch"?: {"trades": N, "portfolio": M, "orders"?: K, "timeout_s": T, "currencies"?: [...]}}
-`watch` waits, once the subscriptions are acknowledged, for N distinct trades from watch_my_trades, M answers of
-watch_balance and, with `orders`, K order updates from watch_orders (or the timeout).
+`watch` waits, once the subscriptions are acknowledged, for N distinct trades from watch_my_trades, M notifications of
+the `user.portfolio.*` channels beyond each channel's first (the one sent once subscribed: those after it tell of a
+change) and, with `orders`, K order updates from watch_orders (or the timeout).
   "book"?: {"symbol": "...", "limit"?: N, "until": {"bids": [[price, amount], ...], "asks": [...]}, "timeout_s": T}
 `book` runs ccxt.pro's watch_order_book instead, once `book.{instrument}.100ms` is acknowledged, until the book it
 keeps equals `until` (or the timeout): then {"event": "done", "reason", "book": {"bids", "asks", "nonce"}, ...}.
@@ -196,11 +197,8 @@ async def run_ws(plan: dict[str, Any]) -> None:
         deadline = time.monotonic() + watch["timeout_s"]
         while time.monotonic() < deadline and not errors:
             enough_orders = len(order_updates()) >= watch.get("orders", 0)
-            if (
-                len(my_trades()) >= watch["trades"]
-                and len(answers["watch_balance"]) >= watch["portfolio"]
-                and (enough_orders)
-            ):
+            enough_portfolio = portfolio_news(pro.received) >= watch["portfolio"]
+            if len(my_trades()) >= watch["trades"] and enough_portfolio and enough_orders:
                 reason = "count"
                 break
             await asyncio.sleep(0.01)
@@ -223,6 +221,18 @@ async def run_ws(plan: dict[str, Any]) -> None:
         )
     finally:
         await pro.close()
+
+
+def portfolio_news(received: list[Any]) -> int:
+    """The `user.portfolio.*` notifications received beyond each channel's first (sent once it is subscribed)."""
+    seen: dict[str, int] = {}
+    for message in received:
+        if not isinstance(message, dict) or message.get("method") != "subscription":
+            continue
+        channel = message.get("params", {}).get("channel", "")
+        if channel.startswith("user.portfolio."):
+            seen[channel] = seen.get(channel, 0) + 1
+    return sum(count - 1 for count in seen.values())
 
 
 async def until_acknowledged(
