@@ -201,7 +201,9 @@ def order_subaccount_unknown(body: Mapping[str, Any], account: AccountView) -> s
 
 def order_rests(body: Mapping[str, Any], account: AccountView) -> str | None:
     """The order a cancel, amend, decrease or queue position names (its path's `order_id`) still rests in the
-    subaccount and on the exchange index the request names: a 404 for it is wrong."""
+    subaccount and on the exchange index the request names (given, or routed by its own market: `market_ticker`,
+    an amend's `ticker`): a 404 for it is wrong. Routed by another market, or by one the exchange does not list, the
+    request may find no order, or no market, there."""
     order_id = body.get("order_id")
     order = account.order(order_id) if isinstance(order_id, str) else None
     if order is None or order.get("status") != "resting":
@@ -209,7 +211,15 @@ def order_rests(body: Mapping[str, Any], account: AccountView) -> str | None:
     if order.get("subaccount_number", 0) != _subaccount_of(body):
         return None
     index = _given_int(body, "exchange_index")
-    if index is not None and index >= 0 and index != order.get("exchange_index", 0):
+    routed_by = body.get("ticker", body.get("market_ticker"))
+    if index is None or index < 0:  # routed: by the request's market, else to index 0
+        if routed_by is None:
+            index = 0 if index is None else order.get("exchange_index", 0)  # (-1 without a market: a 400, judged)
+        elif routed_by == order.get("ticker"):
+            index = order.get("exchange_index", 0)
+        else:
+            return None  # another market, or none the exchange lists: no order, or no market, may be there
+    if index != order.get("exchange_index", 0):
         return None
     return f"order {order_id} rests in subaccount {_subaccount_of(body)} (GetOrder says so)"
 

@@ -223,7 +223,8 @@ class Orders:
 
 
 KEPT = Orders(
-    {"o-1": {"status": "resting", "subaccount_number": 0, "exchange_index": 0}, "o-2": {"status": "canceled"}},
+    {"o-1": {"status": "resting", "subaccount_number": 0, "exchange_index": 0, "ticker": "KXA-1"},
+     "o-2": {"status": "canceled"}},  # fmt: skip
     {("g-1", 0): {"is_auto_cancel_enabled": False, "exchange_index": 0, "orders": []}},
 )
 
@@ -235,6 +236,12 @@ def test_a_not_found_is_ruled_out_where_the_order_rests_or_the_group_is_there() 
     assert order_rests({"order_id": "o-1", "subaccount": "62"}, KEPT) is None
     assert order_rests({"order_id": "o-1", "subaccount": "0", "exchange_index": "1"}, KEPT) is None
     assert order_rests({"order_id": "o-1", "exchange_index": "-1"}, KEPT) is not None  # -1: routed by the market
+    # routed by its own market, it is found; by another, or one no market is (a long random run drew one), maybe not
+    assert order_rests({"order_id": "o-1", "market_ticker": "KXA-1"}, KEPT) is not None
+    assert order_rests({"order_id": "o-1", "exchange_index": -1, "ticker": "KXA-1"}, KEPT) is not None  # (amend's)
+    assert order_rests({"order_id": "o-1", "market_ticker": "\U0006b2dd"}, KEPT) is None
+    assert order_rests({"order_id": "o-1", "ticker": "KXB-2"}, KEPT) is None
+    assert order_rests({"order_id": "o-1", "exchange_index": 0, "market_ticker": "KXB-2"}, KEPT) is not None  # given
     assert order_rests({"order_id": "o-2"}, KEPT) is None and order_rests({"order_id": "o-3"}, KEPT) is None
     assert "order group g-1 is the account's in subaccount 0 on exchange index 0" in group_exists(
         {"order_group_id": "g-1", "subaccount": "0"}, KEPT
