@@ -35,7 +35,7 @@ def _run(operation_id: str, defect: str | None = None, *, subaccounts: bool = Tr
     seed_writes(mock.control, subaccounts=subaccounts)
     app = mock.asgi if defect is None else BrokenWrites(mock.asgi, defect)
     schema = suite.load_schema(signer(), app=app, operations=[operation_id], account=values())
-    suite.run_operations(schema, max_examples=EXAMPLES)
+    suite.run_operations(schema, max_examples=EXAMPLES, drawn_from=int(SEED))
 
 
 def _failures(defect: str) -> list[Any]:

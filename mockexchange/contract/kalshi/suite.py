@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from schemathesis import Case, CheckContext, GenerationMode, Response
 from schemathesis.auths import AuthContext, set_on_case
 from schemathesis.checks import collect_after_run_failures, run_checks_for
@@ -114,9 +114,11 @@ def load_schema(
     return schema.include(operation_id=list(wanted)) if wanted else schema
 
 
-def run_operations(schema: schemathesis.BaseSchema, *, max_examples: int) -> None:
+def run_operations(schema: schemathesis.BaseSchema, *, max_examples: int, drawn_from: int | None = None) -> None:
     """Each operation of the schema: valid data, then invalid, every check (the kit's write acceptance among them),
     then the checks that judge the whole run. Raises what the first failing case or the run's verdict raises.
+    `drawn_from`: a seed the cases are drawn from whatever the Hypothesis profile (a test that shows a check failing
+    on a broken server draws the cases that show it); None: the profile's.
 
     The security headers are not drawn: the signing auth writes them, so an invalid one drawn would be valid again
     when sent, and an invalid case's example spent on nothing."""
@@ -133,7 +135,7 @@ def run_operations(schema: schemathesis.BaseSchema, *, max_examples: int) -> Non
             def run(case: Case) -> None:
                 case.call_and_validate()
 
-            run()
+            (run if drawn_from is None else seed(drawn_from)(run))()
     failures = collect_after_run_failures(schema.config, run_checks_for(schema).for_run())
     if failures:
         raise FailureGroup(failures, "the run's verdict")
