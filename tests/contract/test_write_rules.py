@@ -223,8 +223,10 @@ class Orders:
 
 
 KEPT = Orders(
-    {"o-1": {"status": "resting", "subaccount_number": 0, "exchange_index": 0, "ticker": "KXA-1"},
-     "o-2": {"status": "canceled"}},  # fmt: skip
+    {
+        "o-1": {"status": "resting", "subaccount_number": 0, "exchange_index": 0, "ticker": "KXA-1"},
+        "o-2": {"status": "canceled"},
+    },
     {("g-1", 0): {"is_auto_cancel_enabled": False, "exchange_index": 0, "orders": []}},
 )
 
