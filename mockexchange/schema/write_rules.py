@@ -607,17 +607,19 @@ BODY_RULES += (
 )  # fmt: skip
 
 
-def exclusive(first: str, second: str) -> dict[str, Any]:
-    """A body that gives at most one of two fields (a null is absent: NOT_NULL)."""
-    return {"not": {"required": [first, second], "properties": {first: NOT_NULL, second: NOT_NULL}}}
+def exclusive(subtrader_id: str, subaccount: str) -> dict[str, Any]:
+    """A body that gives at most one of a subtrader id and a subaccount. A null is absent (NOT_NULL), and so is an
+    empty subtrader id: a plain Go string (`x-go-type-skip-optional-pointer`) reads "" as none given."""
+    given = {subtrader_id: {"not": {"enum": [None, ""]}}, subaccount: NOT_NULL}
+    return {"not": {"required": [subtrader_id, subaccount], "properties": given}}
 
 
 # Kalshi's spec, on each pair: "Provide either this or ..., not both".
 BODY_RULES += (
-    BodyRule(BLOCK_TRADE_WRITES[1:], "", "subtrader_id and subaccount are mutually exclusive",
-             exclusive("subtrader_id", "subaccount")),
+    BodyRule(BLOCK_TRADE_WRITES[1:], "", "subtrader_id and subaccount are mutually exclusive (an empty "
+             "subtrader_id is none)", exclusive("subtrader_id", "subaccount")),
     BodyRule(BLOCK_TRADE_WRITES[:1], "", "buyer_subtrader_id and buyer_subaccount are mutually exclusive, and "
-             "seller_subtrader_id and seller_subaccount",
+             "seller_subtrader_id and seller_subaccount (an empty subtrader id is none)",
              {"allOf": [exclusive(f"{side}_subtrader_id", f"{side}_subaccount") for side in ("buyer", "seller")]}),
 )  # fmt: skip
 

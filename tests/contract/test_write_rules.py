@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from mockexchange.contract.kalshi.slicing import parsed_once
@@ -26,6 +27,7 @@ from mockexchange.schema.write_rules import (
     BODY_RULES,
     STATE_REFUSALS,
     allocation_not_whole,
+    exclusive,
     group_exists,
     instance_beyond_balance,
     instance_transfer_refused,
@@ -132,6 +134,22 @@ def test_a_null_is_as_good_as_absent_in_a_write() -> None:
     key_type = _field(refined, "GenerateApiKey", "key_type")
     assert key_type["nullable"] is True and None in key_type["enum"]  # an enum without null would forbid it
     assert "nullable" not in _field(refined, "SetTargetBalanceAllocation", "allocations[]")  # items: all required
+
+
+def test_a_subtrader_id_and_a_subaccount_are_exclusive_unless_the_id_is_empty() -> None:
+    """Go reads a plain string's "" as none given (`x-go-type-skip-optional-pointer`): with an empty subtrader id a
+    subaccount is the one given (a long random run drew one, and judged the mock's 201 a defect)."""
+    rule = jsonschema_rs.validator_for(exclusive("subtrader_id", "subaccount"))
+    assert not rule.is_valid({"subtrader_id": "sub-1", "subaccount": 0})
+    given_once = [
+        {"subtrader_id": "", "subaccount": 0},
+        {"subtrader_id": None, "subaccount": 3},
+        {"subtrader_id": "sub-1", "subaccount": None},
+        {"subtrader_id": "sub-1"},
+        {"subaccount": 0},
+    ]
+    for body in given_once:
+        assert rule.is_valid(body), body
 
 
 def test_every_declared_refusal_is_a_status_its_operation_documents() -> None:
