@@ -223,6 +223,62 @@ def test_a_portfolio_channel_sends_the_wallets_figures_once_subscribed(mockexcha
     run(go())
 
 
+def test_a_portfolio_channel_sends_the_figures_again_as_marks_move(mockexchange, deribit):
+    """A move of an index, or of a pinned mark, that values the wallet's open positions in a currency sends its
+    `user.portfolio.{currency}` figures again; a move that leaves them as the channel last sent them sends nothing."""
+    mockexchange.deribit_fill("alice", "BTC-PERPETUAL", "buy", "6000", "60000")
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            channels = ["user.portfolio.btc", "user.portfolio.eth"]
+            assert (await client.call("private/subscribe", {"channels": channels}))["result"] == channels
+            firsts = {(await client.notification())["params"]["channel"] for _ in range(2)}
+            assert firsts == set(channels)
+
+            async def moved(command: str, *args: str) -> dict[str, Any]:
+                await asyncio.to_thread(getattr(mockexchange, command), *args)
+                message = await client.notification()
+                assert message["params"]["channel"] == "user.portfolio.btc"  # (never the eth channel: nothing open)
+                summary = await client.call("private/get_account_summary", {"currency": "BTC"})
+                assert message["params"]["data"]["futures_pl"] == summary["result"]["futures_pl"]
+                return message["params"]["data"]
+
+            await asyncio.to_thread(mockexchange.set_index_price, "eth_usd", "3100")  # no ETH position: no news
+            up = await moved("set_index_price", "btc_usd", "61000")
+            assert up["futures_pl"] > 0 and up["equity"] > 10
+            await asyncio.to_thread(mockexchange.set_index_price, "btc_usd", "61000")  # the figures as they were
+            pinned = await moved("set_mark_price", "BTC-PERPETUAL", "62000")
+            assert pinned["futures_pl"] > up["futures_pl"]
+            assert (await moved("set_mark_price", "BTC-PERPETUAL", None))["futures_pl"] == up["futures_pl"]
+            unsubscribed = await client.call("private/unsubscribe", {"channels": ["user.portfolio.btc"]})
+            assert unsubscribed["result"] == ["user.portfolio.btc"]
+            await asyncio.to_thread(mockexchange.set_index_price, "btc_usd", "59000")  # no channel: no news
+            await client.call("private/subscribe", {"channels": ["user.portfolio.BTC"]})
+            again = await client.notification()
+            assert again["params"]["channel"] == "user.portfolio.BTC" and again["params"]["data"]["futures_pl"] < 0
+
+    run(go())
+
+
+def test_public_channels_stay_when_the_connection_authenticates_as_another_user(mockexchange, deribit):
+    mockexchange.create_deribit_account("bob", balances={"BTC": "1"})
+    mockexchange.create_deribit_key("bob", client_id="BobKey", client_secret="bob-secret")
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            await client.call("public/subscribe", {"channels": ["deribit_price_index.btc_usd"]})
+            assert (await client.notification())["params"]["data"]["price"] == 60000
+            await DeribitWs.auth(client, "BobKey", "bob-secret")
+            await asyncio.to_thread(mockexchange.set_index_price, "btc_usd", "61000")
+            assert (await client.notification())["params"]["data"]["price"] == 61000
+
+    run(go())
+
+
 def test_ccxt_pro_watch_balance_channels_are_accepted(mockexchange, deribit):
     channels = ["user.portfolio.BTC", "user.portfolio.ETH", "user.portfolio.SOL", "user.portfolio.USDC"]
 

@@ -10,9 +10,9 @@ every change handed over since the loop last ran, in the order they were publish
 key on that loop when it was published (a connection opened later never sees an earlier change).
 
 Routing: by default a change goes to the connections added under its `user_id`. A venue may give `key` (the key of a
-change), `wide` (a second key whose connections take the change too: those subscribed to every market) and `derive`
+change), `wide` (more keys whose connections take the change too: those subscribed to every market) and `derive`
 (a change made from one that some connection takes, in the publishing thread, handed over right behind it: Kalshi's
-ticker, worked out as the book or the trades move). A connection added under both keys of a change gets it once.
+ticker, worked out as the book or the trades move). A connection added under several keys of a change gets it once.
 
 An inbox holds at most `limit` changes of one key, and `limit_bytes` of them as the venue's `weigh` counts a change
 (a venue passes its outbox bounds, `ws_queue_size` and `ws_queue_bytes`; a book change that moved a thousand levels
@@ -118,7 +118,7 @@ class Fanout(Generic[C]):
         limit_bytes: int = 1 << 62,
         weigh: Callable[[Change], int] | None = None,
         key: Callable[[Change], Hashable] | None = None,
-        wide: Callable[[Change], Hashable | None] | None = None,
+        wide: Callable[[Change], tuple[Hashable, ...]] | None = None,
         derive: Callable[[Change], Change | None] | None = None,
     ) -> None:
         self.kinds = frozenset(kinds)
@@ -195,8 +195,7 @@ class Fanout(Generic[C]):
         key = change.user_id if self._key is None else self._key(change)
         route = self._routes.get(key)
         if self._wide is not None:
-            wide = self._wide(change)
-            if wide is not None:
+            for wide in self._wide(change):
                 route = _joined(route, self._routes.get(wide))
         if route is None:
             return

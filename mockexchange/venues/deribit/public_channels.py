@@ -16,7 +16,7 @@ or a seeded fill: each trade id once, as the last trades list it).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import count
@@ -212,17 +212,18 @@ class Routing:
             return ("vol", listing.instrument.base_currency if listing is not None else payload[0].upper())
         return payload[0]  # a mark or settlement price, a funding rate: its instrument
 
-    def wide(self, change: Change) -> Hashable | None:
+    def wide(self, change: Change) -> tuple[Hashable, ...]:
         kind = change.kind
         if kind == TRADES:
-            return ("trades", change.payload.fee_currency)  # (a trade's fee is in its settlement currency)
+            return (("trades", change.payload.fee_currency),)  # (a trade's fee is in its settlement currency)
         if kind in (LISTED, EXPIRED):
-            return ("instruments", change.payload.settlement_currency)
+            return (("instruments", change.payload.settlement_currency),)
+        portfolios = tuple(("portfolio", currency) for currency in moved_currencies(change, self.state.listings))
         if kind == MARK:
             listing = self.state.listings.get(change.payload[0])
             if listing is not None and listing.instrument.kind == "option":
-                return ("index", listing.instrument.price_index)
-        return None
+                return (("index", listing.instrument.price_index), *portfolios)
+        return portfolios
 
     def derive(self, change: Change) -> Change | None:
         if change.kind == ORDERS:
@@ -234,6 +235,24 @@ class Routing:
             if kept and kept[-1] is trade:  # (the maker's side of a match shares the id: not kept, not public)
                 return Change(PUBLIC_TRADE, None, trade)
         return None
+
+
+def moved_currencies(change: Change | MarketItem, listings: Mapping[str, Any]) -> tuple[str, ...]:
+    """The currencies whose wallets' figures a move of an index, a mark or a volatility may change (those of the
+    instruments it values); () for any other change."""
+    kind, payload = change.kind, change.payload
+    if kind == INDEX:
+        base, _, quote = payload[0].partition("_")
+        return (base.upper() if quote == "usd" else quote.upper(),)  # (inverse instruments settle in their base)
+    if kind not in (MARK, VOLATILITY):
+        return ()
+    listing = listings.get(payload[0])
+    if listing is not None:
+        return (listing.instrument.settlement_currency,)
+    if kind == MARK:
+        return ()  # (an instrument no longer listed)
+    base = payload[0].upper()  # a base currency's volatility: its options, coin-settled and linear
+    return (base, LINEAR_QUOTE) if base in INVERSE_BASES else (LINEAR_QUOTE,)
 
 
 # -- what a loop hands its connections -------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.faults import Fault
 from mockexchange.core.numbers import INT64_MAX
-from mockexchange.core.stepping import Footprint
+from mockexchange.core.stepping import EVERYTHING, Footprint
 from mockexchange.core.values import Integer
 from mockexchange.venues import admission
 from mockexchange.venues.deribit import cancel_on_disconnect, faults, rate_limits
@@ -68,6 +68,7 @@ from mockexchange.venues.deribit.mmp_notifications import MmpTriggerNotification
 from mockexchange.venues.deribit.notifications import TradeNotifications
 from mockexchange.venues.deribit.orders import OrderNotifications
 from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, Params
+from mockexchange.venues.deribit.portfolio_channels import PortfolioChannels
 from mockexchange.venues.deribit.public_channels import KINDS as MARKET_KINDS
 from mockexchange.venues.deribit.public_channels import Initial, MarketItem, Routing, change_bytes
 from mockexchange.venues.deribit.table import METHODS
@@ -117,6 +118,7 @@ class DeribitConnection:
         self._outbox: Outbox[Queued] = Outbox(ctx.ws_queue_size, ctx.ws_queue_bytes, self.overflow_now)
         self._ready = asyncio.Event()  # set when the outbox has something (the sender waits on an empty one)
         self.market = MarketSubscriptions(ctx.exchange, ctx.levels, market_fanout, self)  # the public channels
+        self.portfolio = PortfolioChannels(ctx.exchange, market_fanout, self)  # user.portfolio as marks move
         self._replied = asyncio.Event()  # cleared while a subscription's first notifications wait for its reply
         self._replied.set()
         self._send_lock = asyncio.Lock()
@@ -164,7 +166,7 @@ class DeribitConnection:
         if self.overflowed:
             return
         if isinstance(item, MarketItem | Initial):
-            if not self.market.channels:
+            if not self.market.channels and not self.portfolio.routed:
                 return
         elif self.caller is None or not self.channels:
             return
@@ -180,16 +182,16 @@ class DeribitConnection:
         self._overflow.set()  # the sender may be waiting for the client to read: stop it
 
     def _bind(self, caller: Authenticated, access_token: str) -> None:
-        """public/auth bound the connection to `caller`: its user's trades come here from now on."""
+        """public/auth bound the connection to `caller`: its user's trades come here from now on (its public
+        channels, keyed by what they are of, stay as they are)."""
         previous = self.caller
         self.caller, self.access_token = caller, access_token
         if self._fanout is None or (previous is not None and previous.credential.user_id == caller.credential.user_id):
             return
-        self.leave_fanout()
+        self._leave_user()
         self._leave_fanout = self._fanout.add(caller.credential.user_id, self, self.loop)
 
-    def leave_fanout(self) -> None:
-        self.market.close()
+    def _leave_user(self) -> None:
         if self._leave_fanout is not None:
             self._leave_fanout()
             self._leave_fanout = None
@@ -197,7 +199,9 @@ class DeribitConnection:
     def close(self) -> None:
         """The connection ended: out of the fan-outs, and what waited for it dropped (a change it held no longer
         tells it how much it grows)."""
-        self.leave_fanout()
+        self.market.close()
+        self.portfolio.close()
+        self._leave_user()
         self._outbox.clear()
 
     # -- the connection's loop ----------------------------------------------------------------------------------
@@ -368,6 +372,7 @@ class DeribitConnection:
         if method_name == "unsubscribe_all":
             self.channels.clear()
             self.market.clear()
+            self.portfolio.route((), None)
             return "ok"
         names = params.get("channels")
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -376,26 +381,32 @@ class DeribitConnection:
             for name in names:
                 self.channels.pop(name, None)
                 self.market.unsubscribe(name)
+            self.portfolio.route(self.channels.values(), None)
             return names
         accepted = []
-        for name in names:
-            if is_market(name):
-                self._subscribe_market(name, caller)
+        try:
+            for name in names:
+                if is_market(name):
+                    self._subscribe_market(name, caller)
+                else:
+                    self._subscribe_private(name, caller)
                 accepted.append(name)
-                continue
-            channel = parse_channel(name)
-            if isinstance(channel, str):
-                raise invalid_param("channels", "invalid channel", f"{name}: {channel}")
-            if caller is None:
-                raise RpcError(UNAUTHORIZED, f"{name} is a private channel: authenticate first (public/auth)")
-            new = name not in self.channels
-            if new:
-                self._check_room()
-            self.channels[name] = channel
-            if new and channel.family == "portfolio":
-                self._first_portfolio(caller, channel)
-            accepted.append(name)
+        finally:  # (the channels held before a refused one stay held, as Deribit's)
+            self.portfolio.route(self.channels.values(), self.loop)
         return accepted
+
+    def _subscribe_private(self, name: str, caller: Authenticated | None) -> None:
+        channel = parse_channel(name)
+        if isinstance(channel, str):
+            raise invalid_param("channels", "invalid channel", f"{name}: {channel}")
+        if caller is None:
+            raise RpcError(UNAUTHORIZED, f"{name} is a private channel: authenticate first (public/auth)")
+        new = name not in self.channels
+        if new:
+            self._check_room()
+        self.channels[name] = channel
+        if new and channel.family == "portfolio":
+            self._first_portfolio(caller, channel)
 
     def _first_portfolio(self, caller: Authenticated, channel: Channel) -> None:
         """A portfolio channel's first notification, queued to follow the reply (`SubscribedPortfolio`): of a
@@ -466,19 +477,25 @@ class DeribitConnection:
             for channel, text in frames:
                 await delay_message(self.ctx.faults, "deribit", channel)
                 await self._send_text(text)
+                self.portfolio.sent(channel, text)
 
     def _frames(self, item: Queued) -> list[tuple[str, str]]:
         """An item's frames: (channel, text) of each channel it is news to."""
         if isinstance(item, Initial):
             return self.market.first(item)
         if isinstance(item, MarketItem):
-            return self.market.frames(item)
+            frames = self.market.frames(item)
+            if self.caller is not None and self.portfolio.routed:
+                frames += self.portfolio.frames(item, self.caller, list(self.channels.values()))
+            return frames
         assert self.caller is not None
         return item.frames(self.ctx.exchange, self.caller, list(self.channels.values()))
 
     def _reads(self, item: Queued) -> Footprint:
         """What rendering an item reads: a public channel's (`MarketSubscriptions.reads`), an account's change its own
         account's."""
+        if isinstance(item, MarketItem) and self.portfolio.routed:
+            return EVERYTHING  # (a wallet's figures read its account and every mark it holds)
         if isinstance(item, Initial | MarketItem):
             return self.market.reads(item)
         assert self.caller is not None
@@ -525,7 +542,7 @@ def deliver_market(batch: list[HandedChange[DeribitConnection]]) -> None:
         for connection in connections:
             if kept:
                 connection.accept(item)
-            elif connection.market.channels:
+            elif connection.market.channels or connection.portfolio.routed:
                 connection.overflow_now()
 
 

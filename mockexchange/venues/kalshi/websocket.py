@@ -519,12 +519,13 @@ def route_key(change: Change) -> Hashable:
     return market_key(change.payload.ticker)
 
 
-def wide_key(change: Change) -> Hashable | None:
+def wide_key(change: Change) -> tuple[Hashable, ...]:
     if change.kind in COMMUNICATION_KINDS:
-        return communications_frames.wide_key(change)
+        wide = communications_frames.wide_key(change)
+        return () if wide is None else (wide,)
     if change.kind in PRICE_KINDS:
-        return price_frames.wide_key(change)  # (those taking every index)
-    return EVERY_MARKET if change.kind in MARKET_KINDS else None
+        return (price_frames.wide_key(change),)  # (those taking every index)
+    return (EVERY_MARKET,) if change.kind in MARKET_KINDS else ()
 
 
 def route(ctx: KalshiContext) -> WebSocketRoute:

@@ -52,8 +52,8 @@ PERPS_RULES = ChannelRules(
 FAULT_CHANNELS = Channels(PRIVATE_CHANNELS.__contains__, f"the perps exchange's {' or '.join(PRIVATE_CHANNELS)}")
 
 
-def wide_key(change: Change) -> Hashable | None:
-    return None if change.kind in PRIVATE else EVERY_MARKET
+def wide_key(change: Change) -> tuple[Hashable, ...]:
+    return () if change.kind in PRIVATE else (EVERY_MARKET,)
 
 
 def route(ctx: PerpsContext, on_command: CommandRecorder | None) -> WebSocketRoute:
