@@ -433,3 +433,25 @@ def test_unsubscribed_channels_send_nothing_more(mock):
         assert await client.quiet()
 
     run(mock, body)
+
+
+def test_a_move_of_an_index_a_mark_or_a_volatility_names_the_currencies_of_the_instruments_it_values():
+    """The key a portfolio channel joins the fan-out under (`Routing.wide`): the settlement currencies a move values."""
+    from types import SimpleNamespace
+
+    from mockexchange.core.deribit.instruments import parse_instrument_name
+    from mockexchange.core.events import Change
+    from mockexchange.venues.deribit.public_channels import INDEX, MARK, SETTLEMENT, VOLATILITY, moved_currencies
+
+    names = ("BTC-PERPETUAL", "ETH_USDC-PERPETUAL", "SOL_USDC-27DEC30-150-C")
+    listings = {name: SimpleNamespace(instrument=parse_instrument_name(name)) for name in names}
+
+    def moved(kind: str, *payload: Any) -> tuple[str, ...]:
+        return moved_currencies(Change(kind, None, payload), listings)
+
+    assert moved(INDEX, "btc_usd", 1) == ("BTC",) and moved(INDEX, "eth_usdc", 1) == ("USDC",)
+    assert moved(MARK, "BTC-PERPETUAL", 1) == ("BTC",) and moved(MARK, "ETH_USDC-PERPETUAL", None) == ("USDC",)
+    assert moved(MARK, "ETH-PERPETUAL", 1) == ()  # (not listed)
+    assert moved(VOLATILITY, "SOL_USDC-27DEC30-150-C", 1) == ("USDC",)
+    assert moved(VOLATILITY, "btc", 1) == ("BTC", "USDC") and moved(VOLATILITY, "SOL", 1) == ("USDC",)
+    assert moved(SETTLEMENT, "BTC-PERPETUAL", 1) == ()

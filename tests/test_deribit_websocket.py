@@ -262,6 +262,24 @@ def test_a_portfolio_channel_sends_the_figures_again_as_marks_move(mockexchange,
     run(go())
 
 
+def test_a_volatility_set_moves_the_portfolio_of_a_wallet_holding_options(mockexchange, deribit):
+    mockexchange.list_instrument("BTC-27DEC30-60000-C")
+    mockexchange.deribit_fill("alice", "BTC-27DEC30-60000-C", "buy", "2", "0.05")
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            await client.call("private/subscribe", {"channels": ["user.portfolio.BTC"]})
+            first = (await client.notification())["params"]["data"]
+            await asyncio.to_thread(mockexchange.set_volatility, "0.9", currency="BTC")
+            moved = await client.notification()
+            assert moved["params"]["channel"] == "user.portfolio.BTC"
+            assert moved["params"]["data"]["options_value"] > first["options_value"] > 0
+
+    run(go())
+
+
 def test_public_channels_stay_when_the_connection_authenticates_as_another_user(mockexchange, deribit):
     mockexchange.create_deribit_account("bob", balances={"BTC": "1"})
     mockexchange.create_deribit_key("bob", client_id="BobKey", client_secret="bob-secret")
