@@ -275,6 +275,23 @@ def test_every_admin_json_answer_ends_with_a_newline_and_the_venues_do_not(mocke
         assert not plain_http.get(base + venue, timeout=10).content.endswith(b"\n"), venue
 
 
+def test_an_operation_answering_a_list_is_documented_as_an_array(mockexchange):
+    """The document's 200 schema is what the operation answers: an array where it answers a list (a long fuzzing run
+    found cancel_all's `[]` against a schema of an object), an object elsewhere."""
+    paths = plain_http.get(f"{mockexchange.base_url}/_admin/openapi.json", timeout=10).json()["paths"]
+
+    def answered(path: str) -> dict:
+        return paths[path]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+
+    lists = ("deribit/orders/cancel_all", "deribit/positions/move", "deribit/mmp_config", "rfq_batches/accept")
+    assert all(answered(f"/_admin/{path}")["type"] == "array" for path in lists)
+    made = admin(mockexchange, "deribit/accounts", {"user_id": "b", "balances": {"BTC": "1"}})
+    cancelled = admin(mockexchange, "deribit/orders/cancel_all", {"user_id": "b", "label": None})
+    assert made.status_code == cancelled.status_code == 200 and cancelled.json() == []
+    assert answered("/_admin/deribit/orders/cancel_all")["items"] == {"type": "object", "additionalProperties": {}}
+    assert isinstance(made.json(), dict) and answered("/_admin/deribit/accounts") == {"type": "object"}
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status", "error"),
     [

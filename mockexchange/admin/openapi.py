@@ -119,10 +119,10 @@ def _summary(method: Callable[..., Any]) -> dict[str, str]:
     return {"summary": first.split(". ", 1)[0].rstrip(".")[:120], "description": first} if first else {}
 
 
-def _responses(statuses: Mapping[str, str]) -> dict[str, Any]:
-    answer: dict[str, Any] = {
-        "200": {"description": "done", "content": {"application/json": {"schema": {"type": "object"}}}}
-    }
+def _responses(statuses: Mapping[str, str], answered: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`answered`: the 200 answer's schema (None: an object)."""
+    schema = {"type": "object"} if answered is None else answered
+    answer: dict[str, Any] = {"200": {"description": "done", "content": {"application/json": {"schema": schema}}}}
     errors = {
         s: {"description": why, "content": {"application/json": {"schema": _ERROR}}} for s, why in statuses.items()
     }
@@ -144,17 +144,23 @@ def _described(
     return {"operationId": _operation_id(verb, path), **summary, **more, "responses": responses}
 
 
+def _answered(method: Callable[..., Any]) -> dict[str, Any] | None:
+    """The schema of what an operation answers where its annotation says a list (an object otherwise: None)."""
+    hint = _annotation(method, inspect.signature(method).return_annotation)
+    return json_schema(hint) if typing.get_origin(hint) in (list, tuple, Sequence) else None
+
+
 def _post(path: str, method: Callable[..., Any]) -> dict[str, Any]:
     body = body_schema(method)
     # A body-less POST acts with no arguments (admin/guard.py), so only a method with required fields needs one.
     request = {"required": "required" in body, "content": {"application/json": {"schema": body}}}
-    responses = _responses(_GUARD_STATUSES | _OPERATION_STATUSES)
+    responses = _responses(_GUARD_STATUSES | _OPERATION_STATUSES, _answered(method))
     return _described("post", path, _summary(method), responses, requestBody=request)
 
 
 def _get(path: str, method: Callable[..., Any], query: Mapping[str, Any] | None = None) -> dict[str, Any]:
     parameters = {"parameters": [_query(name, json_schema(hint)) for name, hint in query.items()]} if query else {}
-    responses = _responses(_GUARD_STATUSES | {"400": "an unknown or malformed query parameter"})
+    responses = _responses(_GUARD_STATUSES | {"400": "an unknown or malformed query parameter"}, _answered(method))
     return _described("get", path, _summary(method), responses, **parameters)
 
 

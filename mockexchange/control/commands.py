@@ -12,6 +12,7 @@ running the commands again in order draws the same.
 from __future__ import annotations
 
 import inspect
+import typing
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -64,7 +65,7 @@ def operation(cls: type[Command], answer: Callable[..., Any], *, reads: bool = F
         return answered(self, self.run(_read(cls, given(args, kwargs))))
 
     ANSWERS[cls] = answered
-    return _named(method, cls, call)
+    return _named(method, cls, call, answer)
 
 
 def batch_operation(cls: type[Command], answer: Callable[[list[Any]], Any]) -> Callable[..., Any]:
@@ -84,7 +85,15 @@ def batch_operation(cls: type[Command], answer: Callable[[list[Any]], Any]) -> C
         done = iter(self.run(_read(cls, {**plain, items.name: tuple(i for i in each if isinstance(i, Command))})))
         return answer([ItemRefused.of(item) if isinstance(item, Refused) else next(done) for item in each])
 
-    return _named(method, cls, call)
+    return _named(method, cls, call, answer)
+
+
+def _answers(answer: Callable[..., Any]) -> Any:
+    """What `answer` answers, as its annotation says (the admin API's document states it); Any when it says nothing."""
+    try:
+        return typing.get_type_hints(answer).get("return", Any)
+    except Exception:  # (a builtin such as `dict`, a lambda: no hints)
+        return Any
 
 
 def _binder(call: inspect.Signature) -> Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any]]:
@@ -111,12 +120,16 @@ def _read(cls: type[C], plain: dict[str, Any]) -> C:
         return read(cls, plain)
 
 
-def _named(method: Callable[..., Any], cls: type[Command], call: inspect.Signature) -> Callable[..., Any]:
+def _named(
+    method: Callable[..., Any], cls: type[Command], call: inspect.Signature, answer: Callable[..., Any]
+) -> Callable[..., Any]:
     method.__name__ = method.__qualname__ = cls.name
     method.__doc__ = cls.__doc__
     self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
     # (a function's attributes, which inspect and `commands` read: mypy knows no such attribute of a function)
-    method.__signature__ = call.replace(parameters=[self, *call.parameters.values()])  # type: ignore[attr-defined]
+    method.__signature__ = call.replace(  # type: ignore[attr-defined]
+        parameters=[self, *call.parameters.values()], return_annotation=_answers(answer)
+    )
     if cls.kept:  # (a command the state file keeps: `commands` lists it)
         method.command = cls.name  # type: ignore[attr-defined]
     return method
