@@ -280,6 +280,35 @@ def test_a_volatility_set_moves_the_portfolio_of_a_wallet_holding_options(mockex
     run(go())
 
 
+def test_an_order_change_sends_the_portfolio_once_for_what_it_and_its_fills_moved(mockexchange, deribit):
+    """An order resting holds margin, so `user.portfolio` tells it; an order that fills at once changes the order and
+    makes a trade, and the two, rendered after both, send the figures once."""
+    mockexchange.create_deribit_account("bob", balances={"BTC": "10"})
+    mockexchange.deribit_order("bob", "BTC-PERPETUAL", "sell", "1000", "60500")
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            await client.call("private/subscribe", {"channels": ["user.portfolio.btc"]})
+            assert (await client.notification())["params"]["data"]["initial_margin"] == 0
+            bid = {"instrument_name": "BTC-PERPETUAL", "amount": 2000, "price": 59000, "type": "limit"}
+            placed = (await client.call("private/buy", bid))["result"]["order"]
+            held = (await client.notification())["params"]["data"]
+            summary = (await client.call("private/get_account_summary", {"currency": "BTC"}))["result"]
+            assert held["initial_margin"] == summary["initial_margin"] > 0
+            await client.call("private/cancel", {"order_id": placed["order_id"]})
+            assert (await client.notification())["params"]["data"]["initial_margin"] == 0
+            taken = (await client.call("private/buy", {**bid, "amount": 1000, "price": 60500}))["result"]
+            assert taken["order"]["order_state"] == "filled" and len(taken["trades"]) == 1
+            filled = (await client.notification())["params"]["data"]
+            assert filled["initial_margin"] > 0
+            await client.call("private/subscribe", {"channels": ["user.portfolio.BTC"]})  # its first comes next
+            assert (await client.notification())["params"]["channel"] == "user.portfolio.BTC"
+
+    run(go())
+
+
 def test_public_channels_stay_when_the_connection_authenticates_as_another_user(mockexchange, deribit):
     mockexchange.create_deribit_account("bob", balances={"BTC": "1"})
     mockexchange.create_deribit_key("bob", client_id="BobKey", client_secret="bob-secret")

@@ -34,7 +34,7 @@ from mockexchange.venues.deribit.methods import (
     wallet_of,
     wallet_user,
 )
-from mockexchange.venues.deribit.notifications import UserNotifications
+from mockexchange.venues.deribit.notifications import UserNotifications, portfolio_json
 from mockexchange.venues.deribit.params import STRING
 from mockexchange.web.answers import json_number
 
@@ -145,7 +145,8 @@ class OrderNotifications(UserNotifications[Instrument]):
     """One order change on its way to the connections of its user (the websocket's `TradeNotifications` for an
     order): `user.orders.*` gets the order (an object on `.raw`, an array of one on `.100ms` and `.agg2`),
     `user.changes.*` `{instrument_name, trades: [], positions: [position], orders: [order]}`, the position valued when
-    the first connection sends it. Each data is rendered once for all connections."""
+    the first connection sends it, and `user.portfolio.*` of its settlement currency the wallet's figures (the margin
+    its open orders hold moved). Each data is rendered once for all connections."""
 
     __slots__ = ("order",)
 
@@ -160,13 +161,17 @@ class OrderNotifications(UserNotifications[Instrument]):
         return self.order.account_id == wallet_id
 
     def _key(self, channel: Channel, instrument: Instrument) -> str | None:
-        """The data's shape: "changes", "raw" or "list"."""
+        """The data's shape: "changes", "raw", "list" or "portfolio"."""
+        if channel.family == "portfolio":
+            return channel.family if channel.currency == instrument.settlement_currency else None
         if channel.family not in ("orders", "changes") or not channel.carries(instrument):
             return None
         return "changes" if channel.family == "changes" else "raw" if channel.name.endswith(".raw") else "list"
 
     def _data_json(self, exchange: DeribitExchange, key: str, instrument: Instrument) -> bytes:
         order = self.order
+        if key == "portfolio":
+            return portfolio_json(exchange, order.user_id, instrument.settlement_currency, order.account_id)
         row = order_row(order, instrument)
         if key == "raw":
             return orjson.dumps(row)

@@ -1,8 +1,10 @@
 """One connection's `user.portfolio.{currency}` channels as marks move: the connection is added to the market fan-out
 under `("portfolio", currency)` for each currency it holds such a channel of (one the mock lists), and a move of an
 index, a mark or a volatility that values instruments settled in the currency (`public_channels.moved_currencies`)
-sends the wallet's figures in it again, unless they are what the channel sent last (an account with nothing open in
-the currency has figures no mark moves). Deribit's own figures follow its marks (docs/known-differences.md).
+sends the wallet's figures in it again. Whatever change a portfolio frame is of, it is not sent when it is what the
+channel sent last (`news`): an account with nothing open in the currency has figures no mark moves, and an order's
+change and its fill, rendered after both, tell one thing. Deribit's own figures follow its marks
+(docs/known-differences.md).
 
 Runs on the connection's loop; the figures are rendered as a move of cash renders them (`CashNotifications`).
 """
@@ -51,13 +53,20 @@ class PortfolioChannels:
         for name in [n for n in self._sent if n not in held]:
             del self._sent[name]
 
-    def sent(self, channel: str, text: str) -> None:
-        """A frame sent on a channel (of any kind of change): a portfolio's is kept to compare the next move with."""
-        if channel.startswith("user.portfolio."):
-            self._sent[channel] = hash(text)
+    def news(self, channel: str, text: str) -> bool:
+        """A frame about to be sent on a channel, of any change: False for a portfolio's that repeats what the channel
+        sent last (two changes rendered at once, after both: an order's and its fill's), kept otherwise."""
+        if not channel.startswith("user.portfolio."):
+            return True
+        said = hash(text)
+        if self._sent.get(channel) == said:
+            return False
+        self._sent[channel] = said
+        return True
 
     def frames(self, item: MarketItem, caller: Authenticated, channels: list[Channel]) -> list[tuple[str, str]]:
-        """(channel name, frame text) of each portfolio channel whose wallet's figures the move changed."""
+        """(channel name, frame text) of each portfolio channel of a currency the move values (`news` drops those
+        whose figures it left as they were)."""
         currencies = moved_currencies(item, self.exchange.state.listings)
         if not currencies or not self._keys:
             return []
@@ -69,10 +78,7 @@ class PortfolioChannels:
         found = []
         for currency in currencies:
             moved = CashNotifications(credential.user_id, (wallet.id, currency, None))
-            sent = self._sent
-            found += [
-                frame for frame in moved.frames(self.exchange, caller, channels) if sent.get(frame[0]) != hash(frame[1])
-            ]
+            found += moved.frames(self.exchange, caller, channels)
         return found
 
     def close(self) -> None:

@@ -475,9 +475,10 @@ class DeribitConnection:
                 self.ctx.exchange.lock, partial(self._reads, item), partial(self._frames, item)
             )
             for channel, text in frames:
+                if not self.portfolio.news(channel, text):
+                    continue
                 await delay_message(self.ctx.faults, "deribit", channel)
                 await self._send_text(text)
-                self.portfolio.sent(channel, text)
 
     def _frames(self, item: Queued) -> list[tuple[str, str]]:
         """An item's frames: (channel, text) of each channel it is news to."""
