@@ -64,11 +64,15 @@ class PortfolioChannels:
         self._sent[channel] = said
         return True
 
+    def moved_by(self, item: MarketItem) -> tuple[str, ...]:
+        """The currencies of its channels whose figures the item may move (none while it holds no such channel)."""
+        return moved_currencies(item, self.exchange.state.listings) if self._keys else ()
+
     def frames(self, item: MarketItem, caller: Authenticated, channels: list[Channel]) -> list[tuple[str, str]]:
         """(channel name, frame text) of each portfolio channel of a currency the move values (`news` drops those
         whose figures it left as they were)."""
-        currencies = moved_currencies(item, self.exchange.state.listings)
-        if not currencies or not self._keys:
+        currencies = self.moved_by(item)
+        if not currencies:
             return []
         credential = caller.credential
         try:

@@ -495,7 +495,7 @@ class DeribitConnection:
     def _reads(self, item: Queued) -> Footprint:
         """What rendering an item reads: a public channel's (`MarketSubscriptions.reads`), an account's change its own
         account's."""
-        if isinstance(item, MarketItem) and self.portfolio.routed:
+        if isinstance(item, MarketItem) and self.portfolio.moved_by(item):
             return EVERYTHING  # (a wallet's figures read its account and every mark it holds)
         if isinstance(item, Initial | MarketItem):
             return self.market.reads(item)
