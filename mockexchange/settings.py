@@ -123,6 +123,10 @@ class Settings:
     body_timeout_s: float = 30.0
     keep_alive_timeout_s: float = 5.0
     max_connections: int = 10_000
+    # Serve TLS (https, wss) with this certificate (PEM, its chain after it) and its key (PEM, not encrypted); None:
+    # plain http and ws. Both or neither (mockexchange/server/tls.py; `serve --tls-cert`, `--tls-self-signed`).
+    tls_certfile: str | None = None
+    tls_keyfile: str | None = None
     # The venues' per-user rate limits (docs/rate-limits.md): "off" (none), or a Kalshi tier: "basic", "advanced",
     # "expert", "premier", "paragon", "prime", "prestige" (Kalshi's 429, Deribit's 10028); changed at run time with
     # POST /_admin/rate_limits.

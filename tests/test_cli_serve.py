@@ -204,14 +204,29 @@ def test_a_scenario_with_public_keys_only_needs_no_writable_key_folder(tmp_path)
         (["--scenario", "no-such-scenario"], "the scenario cannot be loaded: no-such-scenario: cannot read"),
         (["--scenario", "{bad}"], "steps[0].settle.result: required"),
         (["--host", "192.0.2.1"], "cannot listen on 192.0.2.1:0: Cannot assign requested address"),  # TEST-NET-1
+        (["--tls-cert", "{bad}", "--tls-key", "{bad}"], "TLS: {bad} and {bad} are not a certificate and its key"),
+        (["--tls-cert", "no-such.pem", "--tls-key", "{bad}"], "TLS: no such file: no-such.pem"),
+        (["--tls-self-signed", "{bad}"], "the certificate cannot be made in {bad}"),  # (a file, not a folder)
     ],
-    ids=["missing scenario", "bad scenario", "host not of this machine"],
+    ids=["missing scenario", "bad scenario", "host not of this machine", "not a pair", "no such file", "no folder"],
 )
 def test_user_mistakes_are_one_line_without_a_traceback(tmp_path, command, options, says):
     bad = tmp_path / "bad.yaml"
     bad.write_text("steps:\n  - settle: {ticker: M}\n")
     done = refused_serve(command, tmp_path / "keys", *(o.format(bad=bad) for o in options))
-    assert_refused_in_one_line(done, says)
+    assert_refused_in_one_line(done, says.format(bad=bad))
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--tls-cert", "c.pem"], "--tls-cert and --tls-key go together"),
+        (["--tls-self-signed", "d", "--tls-key", "k.pem"], "--tls-self-signed makes its own certificate"),
+    ],
+)
+def test_tls_options_that_do_not_go_together_are_refused_by_the_parser(tmp_path, command, options, says):
+    done = refused_serve(command, tmp_path / "keys", *options)
+    assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr and done.stdout == ""
 
 
 @pytest.mark.parametrize("port", ["70000", "-1", "eighty"])

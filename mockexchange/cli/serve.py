@@ -53,7 +53,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
 
 
 def _listening_options(p: argparse._ArgumentGroup) -> None:
-    """--host, --port, --port-file, --log-level."""
+    """--host, --port, --port-file, --log-level, the TLS options."""
     p.add_argument("--host", default=DEFAULT_HOST, help="the address to listen on (default: %(default)s)")
     p.add_argument("--port", type=port, default=DEFAULT_PORT, help="0: any free port (default: %(default)s)")
     port_file = os.environ.get(PORT_FILE_ENV) or None
@@ -64,6 +64,19 @@ def _listening_options(p: argparse._ArgumentGroup) -> None:
         f"{port_file or 'none'})",
     )  # fmt: skip
     p.add_argument("--log-level", default="info", choices=LOG_LEVELS, help="uvicorn's log level (default: %(default)s)")
+    p.add_argument(
+        "--tls-cert", metavar="FILE",
+        help="serve https and wss with this certificate (PEM; give --tls-key too; default: none, plain http and ws)",
+    )  # fmt: skip
+    p.add_argument(
+        "--tls-key", metavar="FILE", help="the certificate's private key (PEM, not encrypted; default: none)"
+    )
+    p.add_argument(
+        "--tls-self-signed", metavar="DIR",
+        help="serve https and wss with DIR's cert.pem and key.pem, made there first if missing: a certificate of its "
+        "own for localhost, 127.0.0.1 and ::1, which a client trusts by its file (SSL_CERT_FILE=DIR/cert.pem; "
+        "default: none)",
+    )  # fmt: skip
 
 
 def _content_options(p: argparse._ArgumentGroup) -> None:

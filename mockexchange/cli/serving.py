@@ -33,6 +33,7 @@ from mockexchange.scenario.generator import generate
 from mockexchange.scenario.key_files import KeyFileError
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.schema import ScenarioError, load_file
+from mockexchange.server import tls
 from mockexchange.server.addresses import bound_port, http_url, listening_socket
 from mockexchange.server.serving import serve_forever
 from mockexchange.settings import DEFAULT_PROFILE, Settings
@@ -60,13 +61,14 @@ def _serve(args: argparse.Namespace) -> int:
     key_dir = Path(args.key_dir)
     if scenario is None or GRAMMAR.writes_keys(scenario):
         _check_writable(key_dir)
+    tls_files = _tls_files(args)
     sock = _listen(args.host, args.port)
     try:
         if args.port_file is not None:
             _write_port_file(Path(args.port_file), bound_port(sock))
-        settings = _settings(args, scenario, bound_port(sock))
+        settings = _settings(args, scenario, bound_port(sock), tls_files)
         where = banner.Advertised(
-            args.advertise_url or http_url(args.host, settings.port),
+            args.advertise_url or http_url(args.host, settings.port, tls=tls_files is not None),
             key_dir,
             args.advertise_key_dir,
             settings.signalplus_prefix,
@@ -83,6 +85,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr, flush=True)
     if mock.replay is not None:  # the tape answers: the keys and snippet of what lies beneath it would mislead
         lines = banner.replay(where, mock.replay, _beneath(args, mock))
+    if tls_files is not None:
+        trusted = f" (trust it: SSL_CERT_FILE={tls_files[0]}, curl --cacert)" if args.tls_self_signed else ""
+        lines.append(f"TLS: https and wss with the certificate {tls_files[0]}{trusted}")
     if settings.rate_limit_tier != OFF and mock.replay is None:
         lines.append(f"Rate limits: Kalshi's {settings.rate_limit_tier} tier (GET /_admin/rate_limits: the buckets)")
     if settings.rest_lag_ms and mock.replay is None:
@@ -123,7 +128,32 @@ _AS_GIVEN = (
 )
 
 
-def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -> Settings:
+def _tls_files(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The certificate and key to serve TLS with (None: plain http and ws), checked before anything is printed."""
+    if args.tls_self_signed is not None:
+        if args.tls_cert is not None or args.tls_key is not None:
+            args.parser.error("--tls-self-signed makes its own certificate: give it, or --tls-cert and --tls-key")
+        try:
+            cert, key = tls.self_signed(Path(args.tls_self_signed))
+        except (OSError, ValueError) as exc:
+            raise UserMistake(f"the certificate cannot be made in {args.tls_self_signed}: {exc}") from None
+        files = str(cert), str(key)
+    elif args.tls_cert is None and args.tls_key is None:
+        return None
+    elif args.tls_cert is None or args.tls_key is None:
+        args.parser.error("--tls-cert and --tls-key go together")
+    else:
+        files = args.tls_cert, args.tls_key
+    try:
+        tls.check_pair(*files)
+    except ValueError as exc:
+        raise UserMistake(f"TLS: {exc}") from None
+    return files
+
+
+def _settings(
+    args: argparse.Namespace, scenario: Scenario | None, bound: int, tls_files: tuple[str, str] | None
+) -> Settings:
     return Settings(
         **{name: getattr(args, name) for name in _AS_GIVEN.split()},
         port=bound,
@@ -141,6 +171,8 @@ def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -
         body_timeout_s=args.body_timeout,
         keep_alive_timeout_s=args.keep_alive_timeout,
         ws_per_message_deflate=args.ws_deflate,
+        tls_certfile=None if tls_files is None else tls_files[0],
+        tls_keyfile=None if tls_files is None else tls_files[1],
     )
 
 

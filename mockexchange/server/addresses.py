@@ -34,11 +34,12 @@ def bound_port(sock: socket.socket) -> int:
 _WILDCARDS = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
 
 
-def http_url(host: str, port: int) -> str:
-    """`http://HOST:PORT` a client on this machine can use for a server bound to `host` (brackets around an IPv6
-    address; loopback for a wildcard such as 0.0.0.0, which is no address to connect to)."""
+def http_url(host: str, port: int, tls: bool = False) -> str:
+    """`http://HOST:PORT` (`https://` with `tls`) a client on this machine can use for a server bound to `host`
+    (brackets around an IPv6 address; loopback for a wildcard such as 0.0.0.0, which is no address to connect to)."""
     host = _WILDCARDS.get(host, host)
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 def ws_url(base_url: str) -> str:

@@ -14,6 +14,7 @@ import uvicorn
 from mockexchange.app import build_app
 from mockexchange.control.registration import Venue
 from mockexchange.core.clock import Clock
+from mockexchange.server import tls
 from mockexchange.server.serving import uvicorn_config
 from mockexchange.server.thread import InThread, ThreadRunner
 from mockexchange.settings import Settings
@@ -49,8 +50,10 @@ class MockServer(InThread):
         settings = settings or Settings(host="127.0.0.1", port=0)
         if setting_overrides:
             settings = Settings(**{**_as_dict(settings), **setting_overrides})
+        tls.check_settings(settings)
         app = build_app(settings, clock=clock, wall_clock=wall_clock, seed=seed, venues=venues)
-        super().__init__(app, ThreadRunner(self._config, app.settings.host, app.settings.port, on_stop=self._close))
+        runner = ThreadRunner(self._config, app.settings.host, app.settings.port, on_stop=self._close)
+        super().__init__(app, runner, tls=app.settings.tls_certfile is not None)
         # The scenario operations are the app's own (one loaded scenario per mock, shared with the admin API).
         self.load_scenario = app.scenarios.load_scenario
         self.step = app.scenarios.step

@@ -111,5 +111,7 @@ def uvicorn_config(app: MockApp, **overrides: Any) -> uvicorn.Config:
         "timeout_keep_alive": settings.keep_alive_timeout_s,
         "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
     }
+    if settings.tls_certfile is not None:
+        options |= {"ssl_certfile": settings.tls_certfile, "ssl_keyfile": settings.tls_keyfile}
     options.update(overrides)
     return MockConfig(app.asgi, ConnectionLimits.of(settings), **options)

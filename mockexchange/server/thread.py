@@ -72,9 +72,10 @@ class InThread:
     """A server run in a background thread, as its user holds it: `app` (with its `journal`) and `runner`, its
     `ThreadRunner`; a context manager (`start`, `stop`), the URLs a client of each venue takes, `requests`."""
 
-    def __init__(self, app: Any, runner: ThreadRunner) -> None:
+    def __init__(self, app: Any, runner: ThreadRunner, *, tls: bool = False) -> None:
         self.app = app
         self.runner = runner
+        self.tls = tls  # served over TLS: its URLs are https and wss
 
     @property
     def host(self) -> str:
@@ -87,7 +88,7 @@ class InThread:
 
     @property
     def base_url(self) -> str:
-        return http_url(self.host, self.port)
+        return http_url(self.host, self.port, tls=self.tls)
 
     @property
     def kalshi_url(self) -> str:

@@ -1,0 +1,93 @@
+"""TLS for a mock: what a client that takes only `https://` and `wss://` needs (cryptofeed refuses a `ws://`
+address). A mock serves TLS when given a certificate and its key (`Settings.tls_certfile`, `tls_keyfile`; `serve
+--tls-cert FILE --tls-key FILE`), or a certificate of its own (`self_signed`: `serve --tls-self-signed DIR`), which a
+client trusts by its file (`SSL_CERT_FILE=DIR/cert.pem` for Python's default context, `curl --cacert`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import ssl
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from mockexchange.settings import Settings
+
+CERT_FILE, KEY_FILE = "cert.pem", "key.pem"
+# The names a client on this machine reaches a mock by: each in the certificate, so its hostname check passes.
+LOOPBACK_NAMES = ("localhost",)
+LOOPBACK_ADDRESSES = ("127.0.0.1", "::1")
+_VALID = timedelta(days=825)  # the longest a certificate may live that macOS and browsers still take
+_USAGE = x509.KeyUsage(
+    digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
+    key_agreement=False, key_cert_sign=True, crl_sign=False, encipher_only=False, decipher_only=False,
+)  # fmt: skip
+
+
+def self_signed(directory: Path, now: datetime | None = None) -> tuple[Path, Path]:
+    """`directory`'s cert.pem and key.pem, made there first if either is missing: a self-signed certificate for
+    localhost, 127.0.0.1 and ::1 (its own authority: a client trusts the certificate itself), and its P-256 key,
+    readable by the owner only. Answers the two paths."""
+    cert, key = directory / CERT_FILE, directory / KEY_FILE
+    if cert.is_file() and key.is_file():
+        return cert, key
+    directory.mkdir(parents=True, exist_ok=True)
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mockexchange (self-signed)")])
+    alternatives: list[x509.GeneralName] = [x509.DNSName(n) for n in LOOPBACK_NAMES]
+    alternatives += [x509.IPAddress(ipaddress.ip_address(a)) for a in LOOPBACK_ADDRESSES]
+    start = (now or datetime.now(UTC)) - timedelta(minutes=5)  # (a client whose clock is a little behind)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + _VALID)
+        .add_extension(x509.SubjectAlternativeName(alternatives), critical=False)
+        # What a strict verifier (Python 3.13's default context) asks of a certificate that is its own authority.
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_USAGE, critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(private.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(private.public_key()), critical=False)
+        .sign(private, hashes.SHA256())
+    )
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    key.touch(mode=0o600)
+    key.write_bytes(pem)
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return cert, key
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise ValueError, in one line, unless the settings name both a certificate and its key, or neither."""
+    certfile, keyfile = settings.tls_certfile, settings.tls_keyfile
+    if (certfile is None) != (keyfile is None):
+        raise ValueError("tls_certfile and tls_keyfile go together: give both (or neither: plain http and ws)")
+    if certfile is not None and keyfile is not None:
+        check_pair(certfile, keyfile)
+
+
+def check_pair(certfile: str, keyfile: str) -> None:
+    """Raise ValueError, in one line, unless the two files are a certificate and its key that a server can use."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except FileNotFoundError as exc:
+        raise ValueError(f"no such file: {exc.filename or certfile}") from None
+    except (ssl.SSLError, OSError) as exc:
+        raise ValueError(f"{certfile} and {keyfile} are not a certificate and its key in PEM ({exc})") from None
+
+
+def client_context(certfile: str | Path) -> ssl.SSLContext:
+    """A client's context that trusts a mock's self-signed certificate (the tests', and a Python client's)."""
+    return ssl.create_default_context(cafile=str(certfile))

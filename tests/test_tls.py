@@ -1,0 +1,89 @@
+"""TLS (https and wss): a mock given a certificate serves every venue's REST and websocket over it, to a client that
+trusts the certificate; `serve --tls-self-signed` makes one; a client that does not trust it is refused; a plain
+request to the TLS port gets no answer it could take for one; mistakes are one line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+from serve_process import serving
+
+from mockexchange.server import MockServer
+from mockexchange.server.tls import CERT_FILE, KEY_FILE, client_context, self_signed
+from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+
+WS_PATH = "/trade-api/ws/v2"
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+def test_a_mock_serves_every_venue_over_https_and_wss_to_a_client_that_trusts_it(pair):
+    cert, key = pair
+    with MockServer(tls_certfile=str(cert), tls_keyfile=str(key)) as mock:
+        assert mock.base_url == f"https://127.0.0.1:{mock.port}"
+        assert mock.kalshi_ws_url.startswith("wss://") and mock.deribit_ws_url.startswith("wss://")
+        mock.create_account("alice", balance_cents=12_345)
+        made = mock.create_key("alice")
+        signer = KalshiSigner.from_pem(made["key_id"], made["private_key_pem"])
+        trusted = client_context(cert)
+        with httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), verify=trusted) as client:
+            assert client.get("/portfolio/balance").json()["balance"] == 12_345
+        test = {"jsonrpc": "2.0", "id": 1, "method": "public/test"}
+        assert httpx.post(f"{mock.deribit_url}/api/v2", json=test, verify=trusted).json()["result"]
+
+        async def both_websockets() -> None:
+            async with websockets.connect(mock.deribit_ws_url, ssl=trusted) as ws:
+                await ws.send(json.dumps(test))
+                assert json.loads(await ws.recv())["result"] == {"version": "1.2.26"}
+            headers = signer.headers("GET", WS_PATH)
+            async with websockets.connect(mock.kalshi_ws_url, ssl=trusted, additional_headers=headers) as ws:
+                await ws.send(json.dumps({"id": 1, "cmd": "list_subscriptions"}))
+                answer = json.loads(await ws.recv())
+                assert (answer["type"], answer["id"], answer["msg"]) == ("ok", 1, [])
+
+        asyncio.run(both_websockets())
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            httpx.get(f"{mock.base_url}/_admin/health")  # (the default trust: not this certificate)
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(f"http://127.0.0.1:{mock.port}/_admin/health")  # plain http to the TLS port: no answer
+        assert httpx.get(f"{mock.base_url}/_admin/health", verify=trusted).json()["status"] == "ok"
+
+
+def test_the_certificate_names_loopback_and_is_kept_once_made(tmp_path):
+    cert, key = self_signed(tmp_path)
+    assert (cert.name, key.name) == (CERT_FILE, KEY_FILE) and key.stat().st_mode & 0o777 == 0o600
+    made = cert.read_bytes()
+    assert self_signed(tmp_path) == (cert, key) and cert.read_bytes() == made  # (a restart keeps what clients trust)
+    names = ssl._ssl._test_decode_cert(str(cert))["subjectAltName"]  # type: ignore[attr-defined]
+    assert names == (("DNS", "localhost"), ("IP Address", "127.0.0.1"), ("IP Address", "0:0:0:0:0:0:0:1"))
+
+
+def test_settings_name_a_certificate_and_its_key_together(pair, tmp_path):
+    cert, key = pair
+    with pytest.raises(ValueError, match="go together"):
+        MockServer(tls_certfile=str(cert))
+    with pytest.raises(ValueError, match="no such file"):
+        MockServer(tls_certfile=str(tmp_path / "none.pem"), tls_keyfile=str(key))
+    other = self_signed(tmp_path / "other")[1]
+    with pytest.raises(ValueError, match="not a certificate and its key"):
+        MockServer(tls_certfile=str(cert), tls_keyfile=str(other))  # a key of another certificate
+
+
+@pytest.mark.slow
+def test_serve_tls_self_signed_makes_the_certificate_and_serves_https(tmp_path):
+    folder = tmp_path / "tls"
+    with serving(tmp_path / "keys", "--tls-self-signed", str(folder), "--log-level", "warning") as served:
+        cert = folder / CERT_FILE
+        assert f"https://127.0.0.1:{served.port}/trade-api/v2" in served.banner
+        assert f"TLS: https and wss with the certificate {cert} (trust it: SSL_CERT_FILE={cert}" in served.banner
+        health = httpx.get(f"https://localhost:{served.port}/_admin/health", verify=client_context(cert))
+        assert health.json()["status"] == "ok"
