@@ -59,9 +59,12 @@ OFFICIAL_SYNC_LEGACY = ClientSpec("kalshi-python-sync-3.2.0", ("kalshi_python_sy
 CCXT = ClientSpec("ccxt-4.5.90", ("ccxt==4.5.90",), "3.11")
 # A typed Kalshi client with a websocket feed; no matrix row (docs/trading-bot.md's section runs it).
 PYKALSHI = ClientSpec("pykalshi-2.0.0", ("pykalshi==2.0.0",), "3.11")
+# Market data and account feeds of many exchanges, Deribit's among them; wss only (docs/trading-bot.md's TLS section).
+CRYPTOFEED = ClientSpec("cryptofeed-2.4.1", ("cryptofeed==2.4.1",), "3.11")
 
 CLIENTS: dict[str, ClientSpec] = {
-    spec.name: spec for spec in (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY, CCXT, PYKALSHI)
+    spec.name: spec
+    for spec in (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY, CCXT, PYKALSHI, CRYPTOFEED)
 }
 
 
