@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -63,6 +64,12 @@ def test_the_certificate_names_loopback_and_is_kept_once_made(tmp_path):
     assert (cert.name, key.name) == (CERT_FILE, KEY_FILE) and key.stat().st_mode & 0o777 == 0o600
     made = cert.read_bytes()
     assert self_signed(tmp_path) == (cert, key) and cert.read_bytes() == made  # (a restart keeps what clients trust)
+    later = datetime.now(UTC) + timedelta(days=826)  # past its end: made again
+    assert self_signed(tmp_path, now=later) == (cert, key) and cert.read_bytes() != made
+    key.chmod(0o644)
+    cert.write_text("not a certificate")  # made again, and the key's mode with it
+    self_signed(tmp_path)
+    assert ssl._ssl._test_decode_cert(str(cert)) and key.stat().st_mode & 0o777 == 0o600  # type: ignore[attr-defined]
     names = ssl._ssl._test_decode_cert(str(cert))["subjectAltName"]  # type: ignore[attr-defined]
     assert names == (("DNS", "localhost"), ("IP Address", "127.0.0.1"), ("IP Address", "0:0:0:0:0:0:0:1"))
 

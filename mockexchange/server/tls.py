@@ -7,6 +7,7 @@ client trusts by its file (`SSL_CERT_FILE=DIR/cert.pem` for Python's default con
 from __future__ import annotations
 
 import ipaddress
+import os
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,18 +31,19 @@ _USAGE = x509.KeyUsage(
 
 
 def self_signed(directory: Path, now: datetime | None = None) -> tuple[Path, Path]:
-    """`directory`'s cert.pem and key.pem, made there first if either is missing: a self-signed certificate for
-    localhost, 127.0.0.1 and ::1 (its own authority: a client trusts the certificate itself), and its P-256 key,
-    readable by the owner only. Answers the two paths."""
+    """`directory`'s cert.pem and key.pem, made there first if either is missing or the certificate has expired: a
+    self-signed certificate for localhost, 127.0.0.1 and ::1 (its own authority: a client trusts the certificate
+    itself), and its P-256 key, readable by the owner only. Answers the two paths."""
     cert, key = directory / CERT_FILE, directory / KEY_FILE
-    if cert.is_file() and key.is_file():
+    now = now or datetime.now(UTC)
+    if cert.is_file() and key.is_file() and not _expired(cert, now):
         return cert, key
     directory.mkdir(parents=True, exist_ok=True)
     private = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mockexchange (self-signed)")])
     alternatives: list[x509.GeneralName] = [x509.DNSName(n) for n in LOOPBACK_NAMES]
     alternatives += [x509.IPAddress(ipaddress.ip_address(a)) for a in LOOPBACK_ADDRESSES]
-    start = (now or datetime.now(UTC)) - timedelta(minutes=5)  # (a client whose clock is a little behind)
+    start = now - timedelta(minutes=5)  # (a client whose clock is a little behind)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -62,10 +64,19 @@ def self_signed(directory: Path, now: datetime | None = None) -> tuple[Path, Pat
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    key.touch(mode=0o600)
-    key.write_bytes(pem)
+    with os.fdopen(os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        out.write(pem)
+    key.chmod(0o600)  # (a key file there before keeps its mode through the open)
     cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return cert, key
+
+
+def _expired(cert: Path, now: datetime) -> bool:
+    """The certificate in the file is past its end (or not one: made again)."""
+    try:
+        return x509.load_pem_x509_certificate(cert.read_bytes()).not_valid_after_utc <= now
+    except ValueError:
+        return True
 
 
 def check_settings(settings: Settings) -> None:
