@@ -262,16 +262,21 @@ def test_a_portfolio_channel_sends_the_figures_again_as_marks_move(mockexchange,
     run(go())
 
 
+async def watching_portfolio(ws: Any, channel: str) -> tuple[Client, dict[str, Any]]:
+    """A connection bound to alice's key holding the portfolio `channel`, and the figures of its first notification."""
+    client = Client(ws)
+    await client.auth()
+    await client.call("private/subscribe", {"channels": [channel]})
+    return client, (await client.notification())["params"]["data"]
+
+
 def test_a_volatility_set_moves_the_portfolio_of_a_wallet_holding_options(mockexchange, deribit):
     mockexchange.list_instrument("BTC-27DEC30-60000-C")
     mockexchange.deribit_fill("alice", "BTC-27DEC30-60000-C", "buy", "2", "0.05")
 
     async def go() -> None:
         async with websockets.connect(mockexchange.deribit_ws_url) as ws:
-            client = Client(ws)
-            await client.auth()
-            await client.call("private/subscribe", {"channels": ["user.portfolio.BTC"]})
-            first = (await client.notification())["params"]["data"]
+            client, first = await watching_portfolio(ws, "user.portfolio.BTC")
             await asyncio.to_thread(mockexchange.set_volatility, "0.9", currency="BTC")
             moved = await client.notification()
             assert moved["params"]["channel"] == "user.portfolio.BTC"
@@ -288,10 +293,8 @@ def test_an_order_change_sends_the_portfolio_once_for_what_it_and_its_fills_move
 
     async def go() -> None:
         async with websockets.connect(mockexchange.deribit_ws_url) as ws:
-            client = Client(ws)
-            await client.auth()
-            await client.call("private/subscribe", {"channels": ["user.portfolio.btc"]})
-            assert (await client.notification())["params"]["data"]["initial_margin"] == 0
+            client, first = await watching_portfolio(ws, "user.portfolio.btc")
+            assert first["initial_margin"] == 0
             bid = {"instrument_name": "BTC-PERPETUAL", "amount": 2000, "price": 59000, "type": "limit"}
             placed = (await client.call("private/buy", bid))["result"]["order"]
             held = (await client.notification())["params"]["data"]
