@@ -258,6 +258,10 @@ def test_a_portfolio_channel_sends_the_figures_again_as_marks_move(mockexchange,
             await client.call("private/subscribe", {"channels": ["user.portfolio.BTC"]})
             again = await client.notification()
             assert again["params"]["channel"] == "user.portfolio.BTC" and again["params"]["data"]["futures_pl"] < 0
+            assert (await client.call("private/unsubscribe_all"))["result"] == "ok"
+            await asyncio.to_thread(mockexchange.set_index_price, "btc_usd", "60500")  # no channel: no news
+            await client.call("private/subscribe", {"channels": ["user.portfolio.Btc"]})
+            assert (await client.notification())["params"]["channel"] == "user.portfolio.Btc"
 
     run(go())
 
