@@ -35,7 +35,7 @@ def self_signed(directory: Path, now: datetime | None = None) -> tuple[Path, Pat
     self-signed certificate for localhost, 127.0.0.1 and ::1 (its own authority: a client trusts the certificate
     itself), and its P-256 key, readable by the owner only. Answers the two paths."""
     cert, key = directory / CERT_FILE, directory / KEY_FILE
-    now = now or datetime.now(UTC)
+    now = now or datetime.now(UTC)  # (the wall's, not the exchange clock's: a client checks it against its own)
     if cert.is_file() and key.is_file() and not _expired(cert, now):
         return cert, key
     directory.mkdir(parents=True, exist_ok=True)
