@@ -48,6 +48,7 @@ EXPIRED = "derivatives.expired"  # payload the instrument expired and delivered
 PLATFORM = "derivatives.platform_state"  # payload (the indices locked before, and after)
 ANNOUNCEMENT = "derivatives.announcement"  # payload the announcement, once its publication time is reached
 KINDS = (ORDERS, TRADES, INDEX, MARK, SETTLEMENT, FUNDING, VOLATILITY, LISTED, EXPIRED, PLATFORM, ANNOUNCEMENT)
+_MOVES = (INDEX, MARK, VOLATILITY)  # what values a wallet's positions (a `user.portfolio` channel's news)
 INTERVALS = ("raw", "100ms", "agg2")
 SETTLEMENT_CURRENCIES = (*INVERSE_BASES, LINEAR_QUOTE)  # every currency an instrument the mock lists settles in
 ENTRY_BYTES = 256  # what one level a move changed holds (its action, price and amount), in bytes
@@ -218,6 +219,8 @@ class Routing:
             return (("trades", change.payload.fee_currency),)  # (a trade's fee is in its settlement currency)
         if kind in (LISTED, EXPIRED):
             return (("instruments", change.payload.settlement_currency),)
+        if kind not in _MOVES:
+            return ()  # (an order's change, the most frequent: no more work)
         portfolios = tuple(("portfolio", currency) for currency in moved_currencies(change, self.state.listings))
         if kind == MARK:
             listing = self.state.listings.get(change.payload[0])
@@ -244,7 +247,7 @@ def moved_currencies(change: Change | MarketItem, listings: Mapping[str, Any]) -
     if kind == INDEX:
         base, _, quote = payload[0].partition("_")
         return (base.upper() if quote == "usd" else quote.upper(),)  # (inverse instruments settle in their base)
-    if kind not in (MARK, VOLATILITY):
+    if kind not in _MOVES:
         return ()
     listing = listings.get(payload[0])
     if listing is not None:

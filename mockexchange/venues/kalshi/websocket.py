@@ -114,6 +114,7 @@ WRITE_BYTES = 32 * 1024
 # writes at once to one connection; a change with more goes through its outbox.
 FAIR_SHARE = 32
 log = logging.getLogger(__name__)
+_EVERY_MARKET = (EVERY_MARKET,)  # the fan-out's wide keys of a market's change: those taking every market
 
 P = TypeVar("P")
 CommandRecorder = Callable[[str, str | bytes, list[dict[str, Any]]], None]  # (key id, the command, its replies)
@@ -525,7 +526,7 @@ def wide_key(change: Change) -> tuple[Hashable, ...]:
         return () if wide is None else (wide,)
     if change.kind in PRICE_KINDS:
         return (price_frames.wide_key(change),)  # (those taking every index)
-    return (EVERY_MARKET,) if change.kind in MARKET_KINDS else ()
+    return _EVERY_MARKET if change.kind in MARKET_KINDS else ()
 
 
 def route(ctx: KalshiContext) -> WebSocketRoute:
