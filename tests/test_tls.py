@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,6 +58,17 @@ def test_a_mock_serves_every_venue_over_https_and_wss_to_a_client_that_trusts_it
         with pytest.raises(httpx.RemoteProtocolError):
             httpx.get(f"http://127.0.0.1:{mock.port}/_admin/health")  # plain http to the TLS port: no answer
         assert httpx.get(f"{mock.base_url}/_admin/health", verify=trusted).json()["status"] == "ok"
+
+
+def test_garbage_or_silence_on_the_tls_port_is_closed_and_stalls_no_other_client(pair):
+    cert, key = pair
+    with MockServer(tls_certfile=str(cert), tls_keyfile=str(key)) as mock:
+        address = ("127.0.0.1", mock.port)
+        with socket.create_connection(address) as silent, socket.create_connection(address, timeout=10) as garbage:
+            garbage.sendall(b"\x16\x03\x01\x00\x05hello" + bytes(range(256)))  # a record of a handshake it is not
+            assert garbage.recv(100) == b""  # closed: no answer, no traceback
+            answer = httpx.get(f"{mock.base_url}/_admin/health", verify=client_context(cert))
+            assert answer.json()["status"] == "ok" and silent.fileno() >= 0  # (the silent one still waits)
 
 
 def test_the_certificate_names_loopback_and_is_kept_once_made(tmp_path):

@@ -134,7 +134,7 @@ def _tls_files(args: argparse.Namespace) -> tuple[str, str] | None:
         if args.tls_cert is not None or args.tls_key is not None:
             args.parser.error("--tls-self-signed makes its own certificate: give it, or --tls-cert and --tls-key")
         try:
-            cert, key = tls.self_signed(Path(args.tls_self_signed))
+            cert, key = tls.self_signed(Path(args.tls_self_signed).resolve())  # (the banner names it whole)
         except (OSError, ValueError) as exc:
             raise UserMistake(f"the certificate cannot be made in {args.tls_self_signed}: {exc}") from None
         files = str(cert), str(key)
