@@ -14,6 +14,8 @@ left it unanswered), pings with Kalshi's payload, bounds what waits for a client
 connection's last frames past that bound when asked (`web.extensions.UNTHROTTLED`), cuts off a client that has not
 taken the close within its close timeout, and writes the venues' fanned-out frames straight from the loop
 (`web.extensions.FRAME_WRITER`). permessage-deflate is negotiated only when `ws_per_message_deflate` is on.
+Behind TLS (`tls`), both are wrapped in asyncio's TLS protocol by the mock itself, so a handshake is held to
+`header_timeout_s` and counted in `max_connections`.
 
 Floor 8: may import `app` and everything below it; `testing`, the proxy and the command line stand above.
 """

@@ -16,6 +16,7 @@ import uvicorn
 from mockexchange.app import MockApp
 from mockexchange.server.http_protocol import GuardedH11Protocol
 from mockexchange.server.limits import ConnectionLimits, MockConfig
+from mockexchange.server.tls import accepting, server_context
 from mockexchange.server.websocket_protocol import HeartbeatWebSocketProtocol
 from mockexchange.settings import Settings
 
@@ -111,7 +112,9 @@ def uvicorn_config(app: MockApp, **overrides: Any) -> uvicorn.Config:
         "timeout_keep_alive": settings.keep_alive_timeout_s,
         "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
     }
-    if settings.tls_certfile is not None:
-        options |= {"ssl_certfile": settings.tls_certfile, "ssl_keyfile": settings.tls_keyfile}
+    limits = ConnectionLimits.of(settings)
+    if settings.tls_certfile is not None and settings.tls_keyfile is not None:
+        context = server_context(settings.tls_certfile, settings.tls_keyfile)
+        options["http"] = accepting(GuardedH11Protocol, context, limits)
     options.update(overrides)
-    return MockConfig(app.asgi, ConnectionLimits.of(settings), **options)
+    return MockConfig(app.asgi, limits, **options)

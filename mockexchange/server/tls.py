@@ -6,17 +6,22 @@ client trusts by its file (`SSL_CERT_FILE=DIR/cert.pem` for Python's default con
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import ssl
+from asyncio import sslproto
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mockexchange.server.limits import ConnectionLimits
 from mockexchange.settings import Settings
 
 CERT_FILE, KEY_FILE = "cert.pem", "key.pem"
@@ -90,15 +95,67 @@ def check_settings(settings: Settings) -> None:
 
 def check_pair(certfile: str, keyfile: str) -> None:
     """Raise ValueError, in one line, unless the two files are a certificate and its key that a server can use."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
-        context.load_cert_chain(certfile, keyfile)
+        server_context(certfile, keyfile)
     except FileNotFoundError as exc:
         raise ValueError(f"no such file: {exc.filename or certfile}") from None
     except (ssl.SSLError, OSError) as exc:
         raise ValueError(f"{certfile} and {keyfile} are not a certificate and its key in PEM ({exc})") from None
 
 
+def server_context(certfile: str, keyfile: str) -> ssl.SSLContext:
+    """The context a mock serves TLS with (a server's defaults: TLS 1.2 and later, no client certificate)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile, keyfile)
+    return context
+
+
 def client_context(certfile: str | Path) -> ssl.SSLContext:
     """A client's context that trusts a mock's self-signed certificate (the tests', and a Python client's)."""
     return ssl.create_default_context(cafile=str(certfile))
+
+
+def accepting(
+    protocol_class: Callable[..., asyncio.Protocol], context: ssl.SSLContext, limits: ConnectionLimits
+) -> Callable[..., asyncio.BaseProtocol]:
+    """A factory of the mock's protocol behind TLS that the mock's limits hold from the connection's first byte: the
+    handshake within `header_timeout_s`, and the connection cap counting connections still in their handshake (a
+    connection over it is closed before its handshake: a TLS client cannot read a plain answer). Handed to the event
+    loop with no TLS of its own (uvicorn's would give each handshake asyncio's 60 s, before any limit of the mock's
+    applies). The protocol is asyncio's own, the one its servers wrap a TLS connection in."""
+    connections: set[Any] = set()  # (one server's: a config serves one)
+
+    def accept(**options: object) -> asyncio.BaseProtocol:
+        return _Accepted(protocol_class(**options), context, limits, connections)
+
+    return accept
+
+
+class _Accepted(sslproto.SSLProtocol):
+    """A connection behind TLS, counted from its accept to its end."""
+
+    def __init__(
+        self, inner: asyncio.Protocol, context: ssl.SSLContext, limits: ConnectionLimits, open_: set[Any]
+    ) -> None:
+        loop, timeout = asyncio.get_running_loop(), cast(int, limits.header_timeout_s)  # (a float: call_later's)
+        handshake = loop.create_future()  # (asyncio's server awaits it; a failed one is closed, and said nowhere)
+        handshake.add_done_callback(_taken)
+        super().__init__(loop, inner, context, handshake, server_side=True, ssl_handshake_timeout=timeout)
+        self._cap, self._open = limits.max_connections, open_
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if len(self._open) >= self._cap:
+            transport.close()
+            return
+        self._open.add(self)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self in self._open:  # (one refused above was never made)
+            self._open.discard(self)
+            super().connection_lost(exc)
+
+
+def _taken(handshake: asyncio.Future[None]) -> None:
+    if not handshake.cancelled():
+        handshake.exception()  # (taken, or asyncio would log it as never retrieved)
