@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -137,10 +138,11 @@ def wait_closed(sock: socket.socket, timeout: float) -> float:
 class DeribitRaw:
     """A Deribit websocket client at the frame level on a small receive buffer: it reads only when told to."""
 
-    def __init__(self, mock: MockServer) -> None:
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self.sock.connect((mock.host, mock.port))
+    def __init__(self, mock: MockServer, tls: ssl.SSLContext | None = None) -> None:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((mock.host, mock.port))
+        self.sock = tls.wrap_socket(sock, server_hostname="localhost") if tls else sock  # (a mock serving TLS)
         self.protocol = ClientProtocol(parse_uri(mock.deribit_ws_url))
         self.protocol.send_request(self.protocol.connect())
         self.sock.sendall(b"".join(self.protocol.data_to_send()))

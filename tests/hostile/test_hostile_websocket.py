@@ -19,6 +19,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from mockexchange.core.bounded_json import MAX_JSON_DEPTH
 from mockexchange.server import MockServer
+from mockexchange.server.tls import client_context, self_signed
 from mockexchange.testing.signing import KalshiSigner
 
 WS_PATH = "/trade-api/ws/v2"
@@ -242,11 +243,16 @@ def test_a_client_that_never_reads_is_cut_off_after_the_close_timeout_while_othe
 
 
 @pytest.mark.slow
-def test_a_deribit_client_that_never_reads_is_closed_and_cut_off_while_the_server_goes_on():
-    with serving(ws_queue_size=50, ws_ping_interval_s=60, ws_ping_timeout_s=2) as mock:
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+def test_a_deribit_client_that_never_reads_is_closed_and_cut_off_while_the_server_goes_on(tls, tmp_path):
+    # Behind TLS what waits for the client is the TLS layer's: the bound must hold through it too.
+    cert, key = self_signed(tmp_path) if tls else (None, None)
+    files = {"tls_certfile": str(cert), "tls_keyfile": str(key)} if tls else {}
+    with serving(ws_queue_size=50, ws_ping_interval_s=60, ws_ping_timeout_s=2, **files) as mock:
         mock.create_deribit_account("alice", balances={"BTC": "1000"})
         mock.create_deribit_key("alice", client_id="AliceKey", client_secret="alice-secret")
-        slow = DeribitRaw(mock)
+        trusted = client_context(cert) if cert else None
+        slow = DeribitRaw(mock, trusted)
         try:
             grant = {"grant_type": "client_credentials", "client_id": "AliceKey", "client_secret": "alice-secret"}
             assert "result" in slow.call("public/auth", grant)
@@ -256,7 +262,7 @@ def test_a_deribit_client_that_never_reads_is_closed_and_cut_off_while_the_serve
             waited = wait_closed(slow.sock, timeout=30)
         finally:
             slow.sock.close()
-        with connect(mock.deribit_ws_url, open_timeout=10) as ws:  # the server goes on
+        with connect(mock.deribit_ws_url, open_timeout=10, ssl=trusted) as ws:  # the server goes on
             ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "public/test"}))
             assert "result" in json.loads(ws.recv(timeout=10))
     assert waited < 30
