@@ -1,8 +1,9 @@
 """The official `kalshi_python_sync` 3.2.0 (the legacy profile's client), unmodified from PyPI, trading against a mock
 speaking the `legacy` wire profile through its OrdersApi: limit orders on both sides, a market buy capped by
-`buy_max_cost` (filled, and killed), a batch; then amend, decrease, cancel, batch cancel and the order reads. Every
-order the client parses (its strict pydantic `Order`) is compared, field by field, with the ledger's record in the
-legacy integer units (cents truncated, whole contracts), and the book with the orders that rest.
+`buy_max_cost` (filled, and killed), a batch; then the queue positions, amend, decrease, cancel, batch cancel and the
+order reads. Every order the client parses (its strict pydantic `Order`) is compared, field by field, with the
+ledger's record in the legacy integer units (cents truncated, whole contracts), the queue positions with the ledger's
+contracts ahead, and the book with the orders that rest.
 
 The client's plan is static, so it runs in two rounds: the second names the orders the first placed.
 """
@@ -64,6 +65,7 @@ FIRST = [
         {"ticker": M, "client_order_id": "B-3", "side": "yes", "action": "buy", "count": 1,
          "yes_price_dollars": "0.3050"},  # not a level: refused in its place
     ]}},
+    create("Q-1", side="yes", action="buy", count=3, type="limit", yes_price=40),  # behind the house's 10 at 0.40
     {"id": "refused", "op": "call", "method": "create_order",
      "args": {"ticker": "KXNONE-1", "side": "yes", "action": "buy", "count": 1, "yes_price": 10}},
 ]  # fmt: skip
@@ -71,6 +73,9 @@ FIRST = [
 
 def second(ids: dict[str, str]) -> list[dict]:
     return [
+        {"id": "queue", "op": "call", "method": "get_order_queue_position", "args": {"order_id": ids["Q-1"]}},
+        {"id": "queues", "op": "call", "method": "get_order_queue_positions", "args": {"market_tickers": M}},
+        {"id": "cancel-queued", "op": "call", "method": "cancel_order", "args": {"order_id": ids["Q-1"]}},
         {"id": "amend", "op": "call", "method": "amend_order", "args": {
             "order_id": ids["L-1"], "ticker": M, "side": "yes", "action": "buy", "client_order_id": "L-1",
             "updated_client_order_id": "L-1b", "yes_price": 44, "count": 8}},
@@ -90,8 +95,9 @@ def rounds(client_venvs, served: Served, tmp_path_factory: pytest.TempPathFactor
     first = run_plan(OFFICIAL_SYNC_LEGACY, served, FIRST, tmp_path_factory.mktemp("round-1"))
     after_first = ledger_orders(served.mock)
     ids = {o.client_order_id: o.order_id for o in after_first.values()}
+    queued = queues(served.mock, after_first)
     last = run_plan(OFFICIAL_SYNC_LEGACY, served, second(ids), tmp_path_factory.mktemp("round-2"))
-    return {"first": first, "after_first": after_first, "ids": ids, "second": last,
+    return {"first": first, "after_first": after_first, "ids": ids, "queued": queued, "second": last,
             "after_second": ledger_orders(served.mock)}  # fmt: skip
 
 
@@ -99,6 +105,17 @@ def ledger_orders(mock: MockServer) -> dict[str, Order]:
     ledger = mock.app.ledger
     with ledger.reading():
         return {order_id: order.copy() for order_id, order in ledger.state.all_orders.items()}
+
+
+def queues(mock: MockServer, orders: dict[str, Order]) -> dict[str, int]:
+    """The whole contracts ahead of each resting order in its level's queue, as the ledger counts them."""
+    ledger = mock.app.ledger
+    with ledger.reading():
+        return {
+            order_id: to_whole_contracts(contracts(ledger.trading.queue_position(order_id, order.user_id, 0)))
+            for order_id, order in orders.items()
+            if order.status == "resting"
+        }
 
 
 def ok(outcome: dict) -> Any:
@@ -216,3 +233,14 @@ def test_the_reads_list_every_order_as_the_ledger_has_it(rounds) -> None:
     problems = [p for got in listed["items"] for p in differences(got, final[got["order_id"]])]
     assert not problems, "\n".join(problems)
     assert listed["types"]["yes_price"] == ["int"] and listed["types"]["fill_count"] == ["int"]
+
+
+def test_the_queue_position_reads_parse_and_count_the_ledgers_contracts_ahead(rounds) -> None:
+    """3.2.0's queue position models require the integer `queue_position` (the legacy profile sends it beside
+    `queue_position_fp`)."""
+    queued, ids = rounds["queued"], rounds["ids"]
+    assert ok(rounds["second"]["queue"]) == {"queue_position": queued[ids["Q-1"]]}
+    assert queued[ids["Q-1"]] == 10  # by hand: the house's 10 at 0.40 came first
+    rows = ok(rounds["second"]["queues"])["queue_positions"]
+    assert {row["order_id"]: row["queue_position"] for row in rows} == queued
+    assert all(row["market_ticker"] == M for row in rows) and len(rows) == 5  # L-1, L-2, B-1, B-2 and Q-1 rest

@@ -18,13 +18,11 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.archive import ORDERS
 from mockexchange.core.kalshi.orders import RESTING, STATUSES, Order
-from mockexchange.core.kalshi.units import contracts
 from mockexchange.core.values import Choice
 from mockexchange.venues.kalshi import history, params
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import not_found
 from mockexchange.venues.kalshi.params import Param, listed, parse_query
-from mockexchange.venues.kalshi.render import count_fp
 
 GET_ORDERS = "GetOrders"
 GET_QUEUE_POSITIONS = "GetOrderQueuePositions"
@@ -96,7 +94,7 @@ def get_order_queue_position(ctx: KalshiContext, key: ApiKey, values: Any) -> di
         if order.status != RESTING:
             raise not_found(f"order {order.order_id!r} is {order.status}: it has no place in a queue")
         ahead = ledger.trading.queue_position(order.order_id, order.user_id, order.subaccount)
-    return {"queue_position_fp": count_fp(contracts(ahead))}
+    return ctx.profile.queue_position(ahead)
 
 
 def get_order_queue_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
@@ -115,8 +113,7 @@ def get_order_queue_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> di
         )
 
     def row(order: Order, ahead: int) -> dict[str, Any]:
-        fp = count_fp(contracts(ahead))
-        return {"order_id": order.order_id, "market_ticker": order.ticker, "queue_position_fp": fp}
+        return {"order_id": order.order_id, "market_ticker": order.ticker, **ctx.profile.queue_position(ahead)}
 
     ledger.lifecycle.run_due()
     return {

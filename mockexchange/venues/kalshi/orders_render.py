@@ -72,6 +72,16 @@ def order_legacy(o: Order) -> dict[str, Any]:
     return row | twins
 
 
+def queue_position(ahead: int) -> Row:
+    """An order's place in its level's queue: the contracts ahead of it (units)."""
+    return {"queue_position_fp": count_fp(contracts(ahead))}
+
+
+def queue_position_legacy(ahead: int) -> Row:
+    """The late-2025 shape: the whole contracts ahead beside them (SDK 3.2.0 requires `queue_position`)."""
+    return queue_position(ahead) | {"queue_position": to_whole_contracts(contracts(ahead))}
+
+
 def ended_order(ended: EndedOrder) -> Row:
     """An order the archive keeps, as it ended."""
     return order(ended.order)

@@ -68,6 +68,7 @@ class Profile:
     historical: bool = False
     order: Callable[[Any], Row] | None = None  # an order (GET /historical/orders)
     live_order: Callable[[Any], Row] = orders_render.order  # an order (GET /portfolio/orders, /fcm/orders)
+    queue_position: Callable[[int], Row] = orders_render.queue_position  # an order's place (of the contracts ahead)
     # websocket `msg` of `user_order` and `order_group_updates` (the 3.34 shapes in every profile)
     ws_user_order: Callable[[Any], Row] = orders_render.ws_user_order
     ws_order_group: Callable[[Any], Row] = orders_render.ws_order_group
@@ -135,6 +136,7 @@ PROFILES: dict[str, Profile] = {
         exchange_status=market_render.exchange_status_legacy,
         market_orderbooks=False,
         live_order=orders_render.order_legacy,
+        queue_position=orders_render.queue_position_legacy,
         rfq=rfq_render.rfq_row_legacy,
         quote=rfq_render.quote_row_legacy,
         incentive_program=live_data_render.incentive_program_legacy,
