@@ -455,3 +455,38 @@ def test_a_move_of_an_index_a_mark_or_a_volatility_names_the_currencies_of_the_i
     assert moved(VOLATILITY, "SOL_USDC-27DEC30-150-C", 1) == ("USDC",)
     assert moved(VOLATILITY, "btc", 1) == ("BTC", "USDC") and moved(VOLATILITY, "SOL", 1) == ("USDC",)
     assert moved(SETTLEMENT, "BTC-PERPETUAL", 1) == ()
+
+
+def test_a_connection_is_in_the_fan_out_under_exactly_the_currencies_of_its_portfolio_channels():
+    """`PortfolioChannels`: a connection is added to the market fan-out under each listed currency it holds a portfolio
+    channel of, once however many names say it, and leaves as its channels go and when it closes, so a move is never
+    walked over connections that no longer hold such a channel, nor over closed ones."""
+    from mockexchange.core.deribit.exchange import DeribitExchange
+    from mockexchange.core.events import Change
+    from mockexchange.venues.deribit.channels import parse_channel
+    from mockexchange.venues.deribit.portfolio_channels import PortfolioChannels
+    from mockexchange.venues.deribit.public_channels import INDEX, KINDS, MarketItem
+    from mockexchange.venues.fanout import Fanout
+
+    exchange = DeribitExchange(clock=ManualClock(START))
+    fanout: Fanout[object] = Fanout(exchange.state.bus, KINDS, lambda handed: None, 10)
+    held = PortfolioChannels(exchange, fanout, object())
+    loop = asyncio.new_event_loop()
+    try:
+
+        def route(*names: str) -> dict[str, int]:
+            held.route([c for c in map(parse_channel, names) if not isinstance(c, str)], loop)
+            return {c: fanout.count(("portfolio", c)) for c in ("BTC", "USDC", "SOL") if fanout.count(("portfolio", c))}
+
+        btc_moved = MarketItem(Change(INDEX, None, ("btc_usd", Decimal(61_000))))
+        names = ("user.portfolio.btc", "user.portfolio.BTC", "user.portfolio.usdc", "user.portfolio.sol")
+        # once for BTC however many names say it; SOL is not a currency the mock lists
+        assert route(*names, "user.changes.any.any.raw") == {"BTC": 1, "USDC": 1}
+        assert held.moved_by(btc_moved) == ("BTC",)
+        assert route("user.portfolio.usdc") == {"USDC": 1} and fanout.count() == 1
+        assert route("user.changes.any.any.raw") == {} and held.moved_by(btc_moved) == ()
+        route("user.portfolio.btc")
+        held.close()
+        assert fanout.count() == 0 and held.moved_by(btc_moved) == ()
+    finally:
+        loop.close()

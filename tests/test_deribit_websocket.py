@@ -262,6 +262,9 @@ def test_a_portfolio_channel_sends_the_figures_again_as_marks_move(mockexchange,
             await asyncio.to_thread(mockexchange.set_index_price, "btc_usd", "60500")  # no channel: no news
             await client.call("private/subscribe", {"channels": ["user.portfolio.Btc"]})
             assert (await client.notification())["params"]["channel"] == "user.portfolio.Btc"
+            await client.call("private/unsubscribe", {"channels": ["user.portfolio.Btc"]})
+            await client.call("private/subscribe", {"channels": ["user.portfolio.Btc"]})  # the same name, nothing moved
+            assert (await client.notification())["params"]["channel"] == "user.portfolio.Btc"  # its first, again
 
     run(go())
 
