@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
+from cryptography import x509
 from serve_process import serving
 
 from mockexchange.server import MockServer
@@ -58,7 +59,9 @@ def test_a_mock_serves_every_venue_over_https_and_wss_to_a_client_that_trusts_it
             httpx.get(f"{mock.base_url}/_admin/health")  # (the default trust: not this certificate)
         with pytest.raises(httpx.RemoteProtocolError):
             httpx.get(f"http://127.0.0.1:{mock.port}/_admin/health")  # plain http to the TLS port: no answer
-        assert httpx.get(f"{mock.base_url}/_admin/health", verify=trusted).json()["status"] == "ok"
+        strict = client_context(cert)
+        strict.verify_flags |= ssl.VERIFY_X509_STRICT  # (as Python 3.13's default context checks a certificate)
+        assert httpx.get(f"{mock.base_url}/_admin/health", verify=strict).json()["status"] == "ok"
 
 
 def test_garbage_or_silence_on_the_tls_port_is_closed_and_stalls_no_other_client(pair, caplog):
@@ -113,6 +116,21 @@ def test_the_certificate_names_loopback_and_is_kept_once_made(tmp_path):
     assert ssl._ssl._test_decode_cert(str(cert)) and key.stat().st_mode & 0o777 == 0o600  # type: ignore[attr-defined]
     names = ssl._ssl._test_decode_cert(str(cert))["subjectAltName"]  # type: ignore[attr-defined]
     assert names == (("DNS", "localhost"), ("IP Address", "127.0.0.1"), ("IP Address", "0:0:0:0:0:0:0:1"))
+    made = cert.read_bytes()
+    key.unlink()  # a key gone: both made again (a certificate without its key serves nothing)
+    assert self_signed(tmp_path) == (cert, key) and key.is_file() and cert.read_bytes() != made
+    now = datetime(2030, 1, 2, tzinfo=UTC)
+    self_signed(tmp_path / "then", now=now)
+    issued = x509.load_pem_x509_certificate((tmp_path / "then" / CERT_FILE).read_bytes())
+    assert issued.not_valid_before_utc == now - timedelta(minutes=5)  # (a client whose clock is a little behind)
+    # What RFC 5280 asks of a certificate that is its own authority. Strict verifiers (Python 3.13's default context
+    # turns OpenSSL's strict mode on) check parts of it, more or fewer by their version: the file itself is read.
+    extensions = {extension.oid: extension for extension in issued.extensions}
+    basic, usage = issued.extensions.get_extension_for_class(x509.BasicConstraints), extensions[x509.KeyUsage.oid]
+    assert basic.critical and basic.value.ca and usage.critical and usage.value.key_cert_sign
+    assert usage.value.digital_signature and {x509.SubjectKeyIdentifier.oid, x509.AuthorityKeyIdentifier.oid} <= set(
+        extensions
+    )
 
 
 def test_settings_name_a_certificate_and_its_key_together(pair, tmp_path):
