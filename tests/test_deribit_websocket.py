@@ -265,6 +265,9 @@ def test_a_portfolio_channel_sends_the_figures_again_as_marks_move(mockexchange,
             await client.call("private/unsubscribe", {"channels": ["user.portfolio.Btc"]})
             await client.call("private/subscribe", {"channels": ["user.portfolio.Btc"]})  # the same name, nothing moved
             assert (await client.notification())["params"]["channel"] == "user.portfolio.Btc"  # its first, again
+            assert (await client.call("private/unsubscribe_all"))["result"] == "ok"
+            await client.call("private/subscribe", {"channels": ["user.portfolio.Btc"]})  # and after unsubscribe_all
+            assert (await client.notification())["params"]["channel"] == "user.portfolio.Btc"
 
     run(go())
 
