@@ -490,3 +490,48 @@ def test_a_connection_is_in_the_fan_out_under_exactly_the_currencies_of_its_port
         assert fanout.count() == 0 and held.moved_by(btc_moved) == ()
     finally:
         loop.close()
+
+
+def test_a_connection_is_in_the_fan_out_under_exactly_the_keys_of_its_public_channels():
+    """`MarketSubscriptions`: a connection is added to the market fan-out under the keys its public channels need,
+    leaves those of a channel it drops and all of them when it closes; a channel's last notification goes with it, and
+    what a render reads shrinks back to the change's instrument once no channel reading more is held."""
+    from mockexchange.core.deribit.exchange import DeribitExchange
+    from mockexchange.core.deribit.public_levels import PublicLevels
+    from mockexchange.core.events import Change
+    from mockexchange.venues.deribit.market_subscriptions import MarketSubscriptions, parse_market_channel
+    from mockexchange.venues.deribit.public_channels import KINDS, MARK, MarketItem
+    from mockexchange.venues.fanout import Fanout
+
+    exchange = DeribitExchange(clock=ManualClock(START))
+    for name in ("BTC-PERPETUAL", "ETH-PERPETUAL"):
+        exchange.market.list_instrument(name)
+    exchange.market.set_index_price("btc_usd", Decimal(60_000))
+    fanout: Fanout[object] = Fanout(exchange.state.bus, KINDS, lambda handed: None, 10)
+    held = MarketSubscriptions(exchange, PublicLevels(exchange), fanout, object())
+    loop = asyncio.new_event_loop()
+    try:
+
+        def subscribe(name: str) -> int:
+            channel = parse_market_channel(name, exchange)
+            assert not isinstance(channel, str), channel
+            held.first(held.subscribe(channel, loop))
+            return fanout.count()
+
+        marked = MarketItem(Change(MARK, None, ("ETH-PERPETUAL", Decimal(3_000))))
+        assert subscribe("book.BTC-PERPETUAL.100ms") == 1 and held.reads(marked).markets == {"ETH-PERPETUAL"}
+        assert subscribe("quote.ETH-PERPETUAL") == 2 and "quote.ETH-PERPETUAL" in held.held.last  # (the top it told)
+        held.unsubscribe("quote.ETH-PERPETUAL")
+        assert fanout.count() == 1 and "quote.ETH-PERPETUAL" not in held.held.last
+        subscribe("markprice.options.btc_usd")  # (its render reads the marks of every option on the index)
+        assert held.reads(marked).markets is None  # (everything)
+        held.unsubscribe("markprice.options.btc_usd")
+        assert fanout.count() == 1 and held.reads(marked).markets == {"ETH-PERPETUAL"}
+        subscribe("ticker.ETH-PERPETUAL.100ms")
+        held.clear()
+        assert fanout.count() == 0 and not held.held.last
+        subscribe("book.BTC-PERPETUAL.100ms")
+        held.close()
+        assert fanout.count() == 0
+    finally:
+        loop.close()
