@@ -465,3 +465,43 @@ def test_many_unknown_tickers_are_named_within_a_bound():
             [error] = client.ask(subscribe(ORDERBOOK, market_tickers=[A, *unknown]))
             assert error["msg"]["market_tickers"] == unknown[:100]
             assert "5000 of these market tickers name no market" in error["mockexchange_diagnosis"]
+
+
+def test_a_connection_is_in_the_fan_out_under_each_market_while_a_subscription_holds_it():
+    """`MarketWatch`: one key a market however many subscriptions hold it, left when the last lets go and all of them
+    when the connection closes (the fan-out's own count, which keeps any connection not taken out, closed or not)."""
+    import asyncio
+
+    from mockexchange.core.events import EventBus
+    from mockexchange.venues.fanout import Fanout
+    from mockexchange.venues.kalshi.market_watch import MarketWatch
+    from mockexchange.venues.kalshi.subscriptions import COMMUNICATIONS, ORDERBOOK, TICKER, TRADE
+
+    class Tickers:
+        def __init__(self) -> None:
+            self.held: list[str | None] = []
+
+        def watch(self, ticker: str | None) -> None:
+            self.held.append(ticker)
+
+        def unwatch(self, ticker: str | None) -> None:
+            self.held.remove(ticker)
+
+    fanout: Fanout[object] = Fanout(EventBus(), ("market",), lambda handed: None, 10)
+    tickers, loop = Tickers(), asyncio.new_event_loop()
+    try:
+        watch = MarketWatch(None, fanout, tickers, object(), loop)  # (no context: no feed is read here)
+        watch.watch(A, ORDERBOOK)
+        watch.watch(A, TRADE)
+        assert fanout.count() == 1 == watch.watched()
+        watch.unwatch(A, ORDERBOOK)
+        assert fanout.count() == 1
+        watch.unwatch(A, TRADE)
+        assert fanout.count() == 0 == watch.watched()
+        watch.watch(B, TICKER)
+        watch.watch(None, COMMUNICATIONS)
+        assert fanout.count() == 2 and tickers.held == [B]
+        watch.close()
+        assert fanout.count() == 0 == watch.watched() and tickers.held == []
+    finally:
+        loop.close()
