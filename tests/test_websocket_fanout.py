@@ -419,6 +419,35 @@ def test_deribit_notifications_reach_every_connection_of_the_user_with_its_own_c
     asyncio.run(go())
 
 
+def test_a_closed_connection_leaves_its_users_fan_out_on_both_venues():
+    """A connection, once closed, is out of its venue's fan-out, so the bus stops handing that venue what no open
+    connection takes (one kept after its close would be handed its user's every change for as long as the mock runs)."""
+    from mockexchange.venues.deribit.websocket import TRADES
+
+    with running() as mock:
+        mock.create_deribit_account("alice", balances={"BTC": "1"})
+        mock.create_deribit_key("alice", client_id="AliceKey", client_secret="alice-secret")
+        kalshi_bus, deribit_bus = mock.app.ledger.state.bus, mock.app.exchange.state.bus
+
+        def takers() -> tuple[int, int]:
+            return len(kalshi_bus.takers("fill")), len(deribit_bus.takers(TRADES))
+
+        before = takers()
+
+        async def opened_then_closed() -> tuple[int, int]:
+            kalshi = await Kalshi.open(mock, signer_for(mock, "alice"))
+            deribit = await Deribit.open(mock, "AliceKey", "alice-secret")  # (bound to its user by public/auth)
+            both = takers()
+            await asyncio.gather(kalshi.ws.close(), deribit.ws.close())
+            return both
+
+        assert asyncio.run(opened_then_closed()) == (before[0] + 1, before[1] + 1)  # each venue's fan-out takes them
+        deadline = time.monotonic() + 10  # (only bounds a server that never takes them out)
+        while takers() != before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert takers() == before
+
+
 # -- the fan-out itself ----------------------------------------------------------------------------------------------
 
 
