@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
+import httpx
 import pytest
 import websockets
 from deribit_rpc import DeribitWs
@@ -349,3 +351,28 @@ def test_ccxt_pro_watch_balance_channels_are_accepted(mockexchange, deribit):
             assert (await client.call("private/subscribe", {"channels": channels}))["result"] == channels
 
     run(go())
+
+
+def test_a_connection_scoped_token_dies_with_its_connection(mockexchange, deribit):
+    """While its websocket is open the token is refused elsewhere as another connection's; once it has closed, the
+    mock holds it no more (a closed connection's tokens are not kept)."""
+    summary = f"{mockexchange.deribit_url}/api/v2/private/get_account_summary"
+
+    def refused_because(token: str) -> str:
+        answer = httpx.get(summary, params={"currency": "BTC"}, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == 13009
+        return answer.json()["error"]["mockexchange_diagnosis"]
+
+    async def go() -> str:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            granted = (await Client(ws).auth())["result"]
+            assert "connection" in granted["scope"].split()
+            token = granted["access_token"]
+            assert "another websocket connection" in await asyncio.to_thread(refused_because, token)
+        return token
+
+    token = run(go())
+    deadline = time.monotonic() + 10  # (only bounds a mock that never lets the token go)
+    while "another websocket connection" in refused_because(token) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert refused_because(token) == "no such access token"
