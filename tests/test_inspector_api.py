@@ -312,6 +312,10 @@ def test_a_deribit_connection_shows_its_channels(mock: MockServer) -> None:
     assert (connection["venue"], connection["user_id"], connection["key_id"]) == ("deribit", "dan", "DanKey")
     assert connection["subscriptions"] == [{"channel": "user.trades.any.any.raw"}]
     assert [f["direction"] for f in connection["last_frames"]] == ["in", "out", "in", "out"]
+    deadline = time.monotonic() + 5  # closed: listed no more (the deadline only bounds a mock that keeps it)
+    while admin(mock, "connections").json()["count"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert admin(mock, "connections").json() == {"count": 0, "connections": []}
 
 
 # -- the live feed ----------------------------------------------------------------------------------------------------
