@@ -448,6 +448,42 @@ def test_a_closed_connection_leaves_its_users_fan_out_on_both_venues():
         assert takers() == before
 
 
+def test_no_connection_outlives_its_close():
+    """Connections that subscribed to private and public channels of both venues, closed, are kept by nothing: the
+    fan-outs, the admin list and the subscriptions' bookkeeping all let them go (garbage collected)."""
+    import gc
+
+    from mockexchange.venues.deribit.websocket import DeribitConnection
+    from mockexchange.venues.kalshi.websocket import Connection
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, Connection | DeribitConnection) for o in gc.get_objects())
+
+    with running() as mock:
+        mock.create_deribit_account("alice", balances={"BTC": "1"})
+        mock.create_deribit_key("alice", client_id="AliceKey", client_secret="alice-secret")
+        mock.create_market("KXFED-26DEC-T4.00")
+        signer = signer_for(mock, "alice")
+
+        async def churn() -> None:
+            for _ in range(3):
+                kalshi = await Kalshi.open(mock, signer)
+                await kalshi.subscribe(1, channels=["fill"])
+                await kalshi.subscribe(2, channels=["orderbook_delta"], market_ticker="KXFED-26DEC-T4.00")
+                deribit = await Deribit.open(mock, "AliceKey", "alice-secret")
+                channels = ["user.portfolio.btc", "user.trades.any.any.raw", "book.BTC-PERPETUAL.100ms"]
+                assert (await deribit.call("private/subscribe", {"channels": channels}))["result"] == channels
+                await asyncio.gather(kalshi.ws.close(), deribit.ws.close())
+
+        before = alive()  # (any other test's still open in this process)
+        asyncio.run(churn())
+        deadline = time.monotonic() + 10  # (only bounds a mock that keeps them)
+        while alive() != before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert alive() == before
+
+
 # -- the fan-out itself ----------------------------------------------------------------------------------------------
 
 
