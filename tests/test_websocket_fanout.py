@@ -450,15 +450,17 @@ def test_a_closed_connection_leaves_its_users_fan_out_on_both_venues():
 
 def test_no_connection_outlives_its_close():
     """Connections that subscribed to private and public channels of both venues, closed, are kept by nothing: the
-    fan-outs, the admin list and the subscriptions' bookkeeping all let them go (garbage collected)."""
+    fan-outs, the admin list and the subscriptions' bookkeeping all let them go, and a Deribit connection's cancel on
+    disconnect session goes with it (garbage collected)."""
     import gc
 
+    from mockexchange.venues.deribit.cancel_on_disconnect import DisconnectSession
     from mockexchange.venues.deribit.websocket import DeribitConnection
     from mockexchange.venues.kalshi.websocket import Connection
 
     def alive() -> int:
         gc.collect()
-        return sum(isinstance(o, Connection | DeribitConnection) for o in gc.get_objects())
+        return sum(isinstance(o, Connection | DeribitConnection | DisconnectSession) for o in gc.get_objects())
 
     with running() as mock:
         mock.create_deribit_account("alice", balances={"BTC": "1"})
