@@ -82,9 +82,16 @@ def _pooled_key(key_type: str = "rsa") -> PrivateKey:
     return pool[turn % KEY_POOL_SIZE]
 
 
+# pytest may load this file again in one process (mutation testing runs the tests there once more): a patch found
+# made by the first load is kept, not wrapped again.
+def _patched(function: object) -> bool:
+    return getattr(function, "__module__", None) == __name__
+
+
 # (where a key command draws its pair: if that moves, this fails rather than the pool silently going unused)
-assert mockexchange.control.kalshi.keys.generate_private_key is generate_private_key
-mockexchange.control.kalshi.keys.generate_private_key = _pooled_key  # type: ignore[assignment]
+if not _patched(mockexchange.control.kalshi.keys.generate_private_key):
+    assert mockexchange.control.kalshi.keys.generate_private_key is generate_private_key
+    mockexchange.control.kalshi.keys.generate_private_key = _pooled_key  # type: ignore[assignment]
 # Loading an RSA key checks it (27 ms of CPU): the tests' signers load those few keys again and again.
 mockexchange.testing.signing.load_private_key = functools.lru_cache(maxsize=4 * KEY_POOL_SIZE)(load_private_key)
 
@@ -100,7 +107,8 @@ def _ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -
     return _create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
 
 
-httpx._transports.default.create_ssl_context = _ssl_context
+if not _patched(_create_ssl_context):
+    httpx._transports.default.create_ssl_context = _ssl_context
 
 LONG_FACTOR = 10  # the long profile runs each test's max_examples times this
 
