@@ -177,7 +177,7 @@ def test_the_orders_of_a_group_count_what_they_match_as_taker_and_as_maker():
     ask(ledger, "b", 45, 4)
     bid(ledger, "a", 45, 1, order_group_id=group.group_id, time_in_force=IOC)  # and 1 as taker
     bid(ledger, "a", 45, 1, time_in_force=IOC)  # not in the group
-    assert ledger.groups.order_group(group.group_id, "a", 0, 0).total(ledger.state.clock.now()) == 300
+    assert ledger.groups.order_group(group.group_id, "a", 0).total(ledger.state.clock.now()) == 300
 
 
 # -- a cost cap ---------------------------------------------------------------------------------------------------

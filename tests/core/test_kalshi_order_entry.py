@@ -335,13 +335,13 @@ def test_a_cross_that_takes_an_order_group_past_its_limit_triggers_it_once_the_c
     resting = bid(ledger, "a", 30, 1, order_group_id=group.group_id)
     taken = bid(ledger, "a", 60, 3, order_group_id=group.group_id, time_in_force=IOC)
     assert taken.filled == 300 and ledger.state.all_orders[resting.order.order_id].status == "canceled"
-    assert ledger.groups.order_group(group.group_id, "a", 0, 0).triggered
+    assert ledger.groups.order_group(group.group_id, "a", 0).triggered
     amended_group = ledger.groups.create_order_group(CreateOrderGroup("b", contracts_limit=1))
     kept = bid(ledger, "b", 20, 1, order_group_id=amended_group.group_id)
     moving = bid(ledger, "b", 30, 3, order_group_id=amended_group.group_id)
     amend(ledger, moving.order.order_id, "b", 0, M, "yes", "buy", 6000, 300)  # takes the house's last 2 at 0.60
     assert ledger.state.all_orders[kept.order.order_id].status == "canceled"
-    assert ledger.groups.order_group(amended_group.group_id, "b", 0, 0).triggered
+    assert ledger.groups.order_group(amended_group.group_id, "b", 0).triggered
 
 
 def test_orders_take_their_ids_as_the_ledger_draws_them_as_text_too():

@@ -46,7 +46,7 @@ def order_groups(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str,
     for row in listed[:HISTORY_ROWS]:
         one = Parts(None, Query({"subaccount": sub}, {"order_group_id": row["id"]}))
         placed = venue_answer(venue_groups.get_order_group, ctx, user_id, one)["orders"]
-        group = ledger.groups.order_group(row["id"], user_id, subaccount, None)
+        group = ledger.groups.order_group(row["id"], user_id, subaccount)
         shown.append({**row, "orders": placed[-GROUP_ORDERS:], **_inside(group, resting[group.group_id], now)})
     return {"order_groups": shown, "more": len(listed) > HISTORY_ROWS}
 

@@ -152,12 +152,10 @@ class OrderGroups:
                 if subaccount in (None, groups[group_id].subaccount)
             ]
 
-    def order_group(
-        self, group_id: str, user_id: str, subaccount: int | None, exchange_index: int | None
-    ) -> OrderGroup:
-        """One of the user's groups (of that subaccount and exchange index, if given); 404 otherwise."""
+    def order_group(self, group_id: str, user_id: str, subaccount: int | None) -> OrderGroup:
+        """One of the user's groups (of that subaccount, if given), on any exchange index; 404 otherwise."""
         with self.state.lock:
-            return self._users_group(group_id, user_id, subaccount, exchange_index).copy()
+            return self._users_group(group_id, user_id, subaccount, None).copy()
 
     # -- what orders ask of their group (trading.py, matching.py) ------------------------------------------------------
 

@@ -66,7 +66,7 @@ def get_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, 
     values = parse_query("GetOrderGroup", [SUBACCOUNT], parts.query)
     try:
         found = ctx.ledger.groups.order_group(
-            parts.query["order_group_id"], owner(key), subaccount_for(key, values["subaccount"]), None
+            parts.query["order_group_id"], owner(key), subaccount_for(key, values["subaccount"])
         )
     except LedgerError as exc:
         raise not_found(str(exc)) from None
