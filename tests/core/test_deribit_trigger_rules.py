@@ -92,3 +92,18 @@ def test_an_incremental_secondary_shows_its_part_and_goes_with_a_primary_closed_
     waiting = kinds.order(unfilled.oto_order_ids[0])
     assert (waiting.order_state, waiting.cancel_reason) == ("cancelled", "oto_primary_closed")
     assert waiting.order_id not in kinds.kept.linked
+
+
+def test_an_oco_partners_trigger_alone_cancels_the_other() -> None:
+    kinds = Kinds()
+    kinds.control.deribit_cancel_orders(HOUSE)
+    legs = [{"direction": "sell", "type": "stop_limit", "price": "54000", "trigger": "index_price",
+             "trigger_price": "55000"}]  # fmt: skip
+    first = kinds.place("alice", "sell", "10", "63000", linked_order_type="one_cancels_other", otoco_config=legs)
+    stop = next(o for o in kinds.kept.orders.values() if o.oco_ref == first.oco_ref and o is not first)
+    kinds.control.set_index_price("btc_usd", "55000")  # it triggers and rests at 54,000: nothing fills
+    fired = kinds.order(stop.order_id)
+    assert (fired.order_state, fired.triggered, fired.filled_amount) == ("open", True, 0)
+    assert (kinds.order(first.order_id).order_state, kinds.order(first.order_id).cancel_reason) == (
+        "cancelled", "oco_other_closed",
+    )  # fmt: skip
