@@ -21,16 +21,22 @@ def _side(side: str, price: str, amount: str = "100", name: str = PERP, set_id: 
     return {"instrument_name": name, "side": side, "price": price, "amount": amount, "quote_set_id": set_id}
 
 
-@pytest.fixture
-def control():
+def mmp_control(btc_index: str = "60000"):
+    """A control plane on a manual clock (`control.clock`) with the indexes set and two funded accounts, `mm` and
+    `taker`."""
     clock = ManualClock()
     control = control_plane(clock)
-    control.set_index_price("btc_usd", "60000")
+    control.set_index_price("btc_usd", btc_index)
     control.set_index_price("eth_usd", "3000")
     for user in ("mm", "taker"):
         control.create_deribit_account(user, balances={"BTC": "100", "ETH": "1000"})
     control.clock = clock
     return control
+
+
+@pytest.fixture
+def control():
+    return mmp_control()
 
 
 def _states(control) -> dict[str, tuple[str, str | None]]:

@@ -11,11 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from test_deribit_mmp import mmp_control
 
 from mockexchange.control import ControlError
-from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import mmp
-from mockexchange.registry import control_plane
 
 D = Decimal
 PERP = "BTC-PERPETUAL"
@@ -24,14 +23,7 @@ CALL = "BTC-25DEC26-60000-C"
 
 @pytest.fixture
 def control() -> Any:
-    clock = ManualClock()
-    control = control_plane(clock)
-    control.set_index_price("btc_usd", "50000")
-    control.set_index_price("eth_usd", "3000")
-    for user in ("mm", "taker"):
-        control.create_deribit_account(user, balances={"BTC": "100", "ETH": "1000"})
-    control.clock = clock
-    return control
+    return mmp_control("50000")  # (round figures: 100 USD is 0.002 BTC)
 
 
 def _wallet(control: Any, user: str = "mm", subaccount: int | None = None) -> int:
