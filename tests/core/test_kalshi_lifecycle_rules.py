@@ -16,6 +16,8 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import LIFECYCLE
 from mockexchange.core.kalshi.market_commands import SetExchangeStatus, UpdateMarket
+from mockexchange.core.kalshi.markets import Settlement
+from mockexchange.core.kalshi.subaccount_commands import CreateSubaccount
 
 
 def _told(ledger: Ledger) -> list:
@@ -40,6 +42,28 @@ def test_a_determined_market_settles_with_its_own_result_once() -> None:
     row = ledger.state.positions.get("a", 0, M)
     assert ledger.state.markets[M].finalized and (row.settled, row.realized_pnl) == (True, D("1.2"))  # 2 x (1 - 0.40)
     assert _refused(lifecycle.settle_market, M, "yes") == (409, f"market {M!r} is already settled")
+
+
+def test_a_settlement_records_what_each_side_held_cost_and_was_paid() -> None:
+    ledger = new_ledger("a", "b")
+    ledger.subaccounts.create_subaccount(CreateSubaccount("b"))
+    ledger.filling.apply_fill("a", M, "yes", "buy", D(3), D("0.40"), fee=D("0.03"))
+    ledger.filling.apply_fill("a", M, "yes", "sell", D(1), D("0.50"), fee=D(0))  # holds 2 that cost 0.80
+    ledger.filling.apply_fill("b", M, "no", "buy", D(3), D("0.55"), subaccount=1, fee=D("0.05"))
+    ledger.state.clock.advance(seconds=60)
+    ledger.lifecycle.determine_market(M, "no")
+    ledger.state.clock.advance(seconds=60)  # paid a minute after it closed
+    ledger.lifecycle.settle_market(M, "no")
+    now = ledger.state.clock.now()
+    (yes,), (no,) = (list(ledger.state.settlements.records(user)) for user in ("a", "b"))
+    assert yes == Settlement(
+        "a", 0, M, "KXORD-26NOV", 0, "no", yes_count=D(2), yes_total_cost=D("0.80"), no_count=D(0),
+        no_total_cost=D(0), revenue=D(0), fee_cost=D("0.03"), settled_time=now,
+    )  # fmt: skip
+    assert no == Settlement(
+        "b", 1, M, "KXORD-26NOV", 0, "no", yes_count=D(0), yes_total_cost=D(0), no_count=D(3),
+        no_total_cost=D("1.65"), revenue=D(3), fee_cost=D("0.05"), settled_time=now,
+    )  # fmt: skip
 
 
 def test_a_pause_and_a_resume_tell_which_market_and_when() -> None:
