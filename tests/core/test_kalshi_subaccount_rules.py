@@ -1,14 +1,23 @@
 """Kalshi's subaccounts, rule by rule, in the ledger (core/kalshi/subaccounts.py): a new subaccount holds nothing; the
 subaccounts an account knows; a transfer may empty its source to the micro-dollar and no further, and each move is
-user data changed then; subaccounts by rate-limit tier."""
+user data changed then; subaccounts by rate-limit tier; the margined instance's subaccounts, their transfers from
+each's own cash, whole, and their refusals."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from test_kalshi_orders_core import new_ledger
 
 from mockexchange.core.kalshi.checks import Refusal
-from mockexchange.core.kalshi.subaccount_commands import ApplySubaccountTransfer, CreateSubaccount
+from mockexchange.core.kalshi.subaccount_commands import (
+    ApplyMarginSubaccountTransfer,
+    ApplySubaccountTransfer,
+    CreateMarginSubaccount,
+    CreateSubaccount,
+    IntraExchangeInstanceTransfer,
+)
 from mockexchange.core.kalshi.subaccounts import tier_allows_subaccounts
 from mockexchange.core.rate_budgets import OFF
 
@@ -49,3 +58,24 @@ def test_subaccounts_from_the_advanced_tier_or_with_limits_off() -> None:
         True,
         True,
     ]
+
+
+def test_margin_subaccounts_move_margined_cash_whole_from_their_own() -> None:
+    ledger = new_ledger("a", cents=1_000)
+    subaccounts = ledger.subaccounts
+    subaccounts.instance_transfer(IntraExchangeInstanceTransfer("a", "event_contract", "margined", 30_000))  # $3
+    assert [subaccounts.create_margin_subaccount(CreateMarginSubaccount("a")) for _ in range(2)] == [1, 2]
+    move = subaccounts.margin_subaccount_transfer
+    first = move(ApplyMarginSubaccountTransfer("a", "m1", 0, 1, 300))  # all of it
+    move(ApplyMarginSubaccountTransfer("a", "m2", 1, 2, 300))  # and on, from subaccount 1
+    assert [subaccounts.margined_balance("a", sub) for sub in (0, 1, 2)] == [0, 0, 3_000_000]
+    assert (first.from_subaccount, first.to_subaccount, first.amount_cents) == (0, 1, 300)
+    assert first.transfer_id is not None and move(ApplyMarginSubaccountTransfer("a", "m1", 0, 1, 300)) == first
+    for terms, said in (
+        ((2, 0, 301), "insufficient balance"),
+        ((2, 3, 1), "to_subaccount 3 is not a margin subaccount of 'a' (create it first)"),
+        ((3, 2, 1), "from_subaccount 3 is not a margin subaccount of 'a' (create it first)"),
+        ((2, 2, 1), "from_subaccount and to_subaccount must differ"),
+    ):
+        with pytest.raises(Refusal, match=f"^{re.escape(said)}$"):
+            move(ApplyMarginSubaccountTransfer("a", f"x{terms}", *terms))
