@@ -185,7 +185,8 @@ def test_a_configurations_id_and_the_reads_order(control) -> None:
     made = control.set_deribit_mmp_config("mm", "eth_usd", 20, 0, vega_limit="2.5", max_quote_quantity="1")
     assert read() == first  # an update keeps its id
     kept = control.exchange.state.mmp.configs[(_wallet(control), "eth_usd", None)]
-    assert (kept.interval, kept.quantity_limit, kept.vega_limit) == (20, None, D("2.5")) and made
+    assert (kept.interval, kept.quantity_limit, kept.vega_limit) == (20, None, D("2.5"))
+    assert [(row["id"], row["index_name"]) for row in made] == [(first[0][1], "eth_usd")]  # what the set answers
     assert read("btc_usd") == first[1:] and read("btc_usd", "g") == []
     control.set_deribit_mmp_config("mm", "eth_usd", 0, 0)  # removed; made again, a new id
     control.set_deribit_mmp_config("mm", "eth_usd", 10, 0, quantity_limit="1", max_quote_quantity="1")
