@@ -1,12 +1,16 @@
 """The ledger's order commands as the core's tests spell them: a user's order by its legacy side and action, count in
 hundredths and YES price in ten-thousandths (`submit`), an amend of a resting one (`amend`), each built as the typed
-command the ledger's handler takes (core/kalshi/order_commands.py)."""
+command the ledger's handler takes (core/kalshi/order_commands.py); and what a ledger command refused (`refusal`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import pytest
+
+from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.order_commands import NO_EXPIRATION, AmendOrder, PlaceOrder
 from mockexchange.core.kalshi.orders import GTC, OrderOutcome
@@ -42,3 +46,10 @@ def amend(
         subaccount=subaccount, expiration_time=expiration, action=action, **options,
     )  # fmt: skip
     return ledger.trading.amend_order(command, exchange_index)
+
+
+def refusal(call: Callable[..., Any], *args: Any, **terms: Any) -> tuple[int, str | None, str]:
+    """The refusal `call` raises: its status, its Kalshi code (None: the venue's for the status) and its words."""
+    with pytest.raises(LedgerError) as refused:
+        call(*args, **terms)
+    return refused.value.status, getattr(refused.value, "code", None), str(refused.value)

@@ -6,10 +6,10 @@ free again when the account's kept transfers drop it; an unknown transfer's comp
 from __future__ import annotations
 
 import pytest
+from kalshi_commands import refusal
 from test_kalshi_orders_core import new_ledger
 
 from mockexchange.core.kalshi import subaccounts
-from mockexchange.core.kalshi.checks import Refusal
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.subaccount_commands import (
     CompleteInstanceTransfer,
@@ -36,12 +36,6 @@ def _move(ledger: Ledger, **terms):
     return ledger.subaccounts.instance_transfer(IntraExchangeInstanceTransfer("a", **terms))
 
 
-def _refused(call, *args, **terms) -> tuple[int, str, str]:
-    with pytest.raises(Refusal) as refused:
-        call(*args, **terms)
-    return refused.value.status, refused.value.code, str(refused.value)
-
-
 def test_a_pending_transfer_leaves_its_source_once_and_lands_once_completed(ledger: Ledger) -> None:
     margined = ledger.subaccounts.margined_balance
     made = _move(ledger, source=CONTRACTS, destination=MARGINED, amount=250_000, status="pending")  # $25
@@ -52,7 +46,7 @@ def test_a_pending_transfer_leaves_its_source_once_and_lands_once_completed(ledg
     assert (_cash(ledger), margined("a")) == (75_000_000, 25_000_000)
     back = _move(ledger, source=MARGINED, destination=CONTRACTS, amount=50_000, destination_exchange_shard=2)
     assert (margined("a"), _cash(ledger, 0, 2), back.status) == (20_000_000, 5_000_000, "complete")
-    assert _refused(ledger.subaccounts.complete_instance_transfer, CompleteInstanceTransfer("nope")) == (
+    assert refusal(ledger.subaccounts.complete_instance_transfer, CompleteInstanceTransfer("nope")) == (
         404, "not_found", "unknown transfer 'nope'"
     )  # fmt: skip
 
@@ -63,7 +57,7 @@ def test_a_transfer_between_subaccounts_of_one_shard_moves_whole_cents_at_once(l
     assert (_cash(ledger), _cash(ledger, 1)) == (99_880_000, 120_000)
     said = "a transfer between subaccounts of one shard moves whole cents and completes at once"
     for terms in ({"amount": 1_250}, {"amount": 1_200, "status": "pending"}):
-        assert _refused(
+        assert refusal(
             _move,
             ledger,
             **{
@@ -84,7 +78,7 @@ def test_a_client_transfer_id_is_taken_once_a_source_until_the_transfer_is_forgo
     terms = {"source": CONTRACTS, "destination": MARGINED, "amount": 100}
     _move(ledger, source=CONTRACTS, destination=CONTRACTS, amount=10_000, destination_exchange_shard=1)
     first = _move(ledger, **terms, client_transfer_id="c1")
-    assert _refused(_move, ledger, **terms, client_transfer_id="c1") == (
+    assert refusal(_move, ledger, **terms, client_transfer_id="c1") == (
         409, "conflict", "client_transfer_id 'c1' was already accepted from this source"
     )  # fmt: skip
     _move(ledger, **terms, client_transfer_id="c1", source_exchange_shard=1, destination_exchange_shard=1)

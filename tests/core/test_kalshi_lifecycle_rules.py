@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal as D
 
-import pytest
+from kalshi_commands import refusal
 from test_kalshi_orders_core import T0, M, bid, new_ledger
 
-from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import LIFECYCLE
 from mockexchange.core.kalshi.market_commands import SetExchangeStatus, UpdateMarket
@@ -26,22 +25,16 @@ def _told(ledger: Ledger) -> list:
     return told
 
 
-def _refused(call, *args) -> tuple[int, str]:
-    with pytest.raises(LedgerError) as refused:
-        call(*args)
-    return refused.value.status, str(refused.value)
-
-
 def test_a_determined_market_settles_with_its_own_result_once() -> None:
     ledger = new_ledger("a")
     ledger.filling.apply_fill("a", M, "yes", "buy", D(2), D("0.40"))
     lifecycle = ledger.lifecycle
     lifecycle.determine_market(M, "yes")
-    assert _refused(lifecycle.settle_market, M, "no") == (409, f"market {M!r} is determined 'yes', not 'no'")
+    assert refusal(lifecycle.settle_market, M, "no") == (409, None, f"market {M!r} is determined 'yes', not 'no'")
     lifecycle.settle_market(M, "yes")
     row = ledger.state.positions.get("a", 0, M)
     assert ledger.state.markets[M].finalized and (row.settled, row.realized_pnl) == (True, D("1.2"))  # 2 x (1 - 0.40)
-    assert _refused(lifecycle.settle_market, M, "yes") == (409, f"market {M!r} is already settled")
+    assert refusal(lifecycle.settle_market, M, "yes") == (409, None, f"market {M!r} is already settled")
 
 
 def test_a_settlement_records_what_each_side_held_cost_and_was_paid() -> None:
@@ -72,8 +65,9 @@ def test_a_pause_and_a_resume_tell_which_market_and_when() -> None:
     clock = ledger.state.clock
     clock.advance(seconds=5)
     ledger.lifecycle.pause_market(M)
-    assert _refused(ledger.lifecycle.pause_market, M) == (
+    assert refusal(ledger.lifecycle.pause_market, M) == (
         409,
+        None,
         f"only an active market can be paused; {M!r} is inactive",
     )
     clock.advance(seconds=5)
@@ -95,11 +89,11 @@ def test_a_close_time_moved_later_tells_it_and_reopens_earlier_only_where_allowe
     assert [(e.ticker, e.event_type, e.at, e.close_time) for e in told] == [(M, "close_date_updated", T0, later)]
     opens = T0 + timedelta(days=1)
     ledger.catalogue.list_market("KXORD-26NOV-LATE", fields={"open_time": opens, "close_time": later})
-    refused = _refused(lifecycle.set_close_time, "KXORD-26NOV-LATE", opens)
-    assert refused == (400, "close_time must be after open_time")
+    refused = refusal(lifecycle.set_close_time, "KXORD-26NOV-LATE", opens)
+    assert refused == (400, None, "close_time must be after open_time")
     ledger.catalogue.update_market(UpdateMarket(M, can_close_early=False))
     said = f"market {M!r} cannot close early (can_close_early is false)"
-    assert _refused(lifecycle.set_close_time, M, later - timedelta(seconds=1)) == (409, said)
+    assert refusal(lifecycle.set_close_time, M, later - timedelta(seconds=1)) == (409, None, said)
     lifecycle.set_close_time(M, later)  # the same time: not earlier
     ledger.state.clock.advance(seconds=int((later - T0).total_seconds()))
     ledger.lifecycle.run_due()  # it closes at its time
@@ -111,8 +105,9 @@ def test_a_close_time_moved_later_tells_it_and_reopens_earlier_only_where_allowe
         "active", [(M, "close_date_updated"), (M, "activated")],
     )  # fmt: skip
     lifecycle.settle_market(M, "no")
-    assert _refused(lifecycle.set_close_time, M, again) == (
+    assert refusal(lifecycle.set_close_time, M, again) == (
         409,
+        None,
         f"market {M!r} is finalized: its close time is past moving",
     )
 

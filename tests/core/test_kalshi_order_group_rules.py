@@ -6,12 +6,13 @@ every level they moved in it, shown as the group owner's."""
 from __future__ import annotations
 
 import pytest
+from kalshi_commands import placed, refusal
 from test_kalshi_orders_core import M, bid, new_ledger
 
 from mockexchange.core.kalshi import order_groups
-from mockexchange.core.kalshi.checks import Refusal
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import BOOK, Cause
+from mockexchange.core.kalshi.order_commands import PlaceOrder
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup, DeleteOrderGroup, TriggerOrderGroup
 
 N = "KXORD-26NOV-B"
@@ -26,28 +27,22 @@ def a_ledger() -> Ledger:
     return ledger
 
 
-def _refused(call, *args) -> tuple[int, str, str]:
-    with pytest.raises(Refusal) as refused:
-        call(*args)
-    return refused.value.status, refused.value.code, str(refused.value)
-
-
 def test_a_user_holds_at_most_so_many_groups_and_a_seeded_id_once(ledger: Ledger, monkeypatch) -> None:
     monkeypatch.setattr(order_groups, "MAX_GROUPS", 3)
     create = ledger.groups.create_order_group
     made = [create(CreateOrderGroup("a", contracts_limit=1)).group_id for _ in range(2)]
     create(CreateOrderGroup("a", contracts_limit=1, order_group_id="seeded"))
-    assert _refused(create, CreateOrderGroup("a", contracts_limit=1)) == (
+    assert refusal(create, CreateOrderGroup("a", contracts_limit=1)) == (
         400, "bad_request", "a user holds at most 3 order groups at a time (delete one first)"
     )  # fmt: skip
     create(CreateOrderGroup("b", contracts_limit=1))  # another user's count is their own
     ledger.groups.delete_order_group(DeleteOrderGroup("a", made[0]))
-    assert _refused(create, CreateOrderGroup("b", contracts_limit=1, order_group_id="seeded")) == (
+    assert refusal(create, CreateOrderGroup("b", contracts_limit=1, order_group_id="seeded")) == (
         409, "conflict", "order group 'seeded' exists already"
     )  # fmt: skip
     again = create(CreateOrderGroup("a", contracts_limit=1))  # room again
     assert again.created == ledger.state.clock.now()
-    assert _refused(create, CreateOrderGroup("a", contracts_limit=1, subaccount=4)) == (
+    assert refusal(create, CreateOrderGroup("a", contracts_limit=1, subaccount=4)) == (
         400, "bad_request", "subaccount 4 is not a subaccount of 'a' (create it first)"
     )  # fmt: skip
 
@@ -58,20 +53,18 @@ def test_an_order_joins_only_its_owners_group_on_its_markets_index_untriggered(l
     def place(user: str, ticker: str = M) -> None:
         ledger.trading.submit_order(_placed(user, ticker, group))
 
-    assert _refused(place, "a", ON_ONE) == (
+    assert refusal(place, "a", ON_ONE) == (
         400, "invalid_order", f"order group {group!r} is on exchange index 0, the market on 1"
     )  # fmt: skip
-    assert _refused(place, "b") == (404, "not_found", f"no order group {group!r} of this user's subaccount there")
+    assert refusal(place, "b") == (404, "not_found", f"no order group {group!r} of this user's subaccount there")
     place("a")
     ledger.groups.trigger_order_group(TriggerOrderGroup("a", group))
-    assert _refused(place, "a") == (
+    assert refusal(place, "a") == (
         409, "order_group_triggered", f"order group {group!r} is triggered: it takes no orders until it is reset"
     )  # fmt: skip
 
 
-def _placed(user: str, ticker: str, group: str):
-    from kalshi_commands import placed
-
+def _placed(user: str, ticker: str, group: str) -> PlaceOrder:
     return placed(user, ticker, "yes", "buy", 100, 3000, order_group_id=group)
 
 
