@@ -1,10 +1,11 @@
 """kalshi-sdk 22.4.0's websocket client, unmodified from PyPI and in its own venv, on the mock's `market_positions` and
 `fill` channels.
 
-The client script (contracts/clients/kalshi/kalshi_sdk_ws.py) subscribes, says so, and prints every typed message the
-SDK delivers. Only then does the test change the ledger, fill by fill, noting the ledger's fill record and position
-row after each change; every message must then arrive typed (the SDK logs and skips a frame it cannot parse, so a
-missing message is the only sign of a bad one) and carry exactly the ledger's values, in the order of the changes.
+The client script (mockexchange/contract/clients/scripts/kalshi/kalshi_sdk_ws.py) subscribes, says so, and prints every
+typed message the SDK delivers. Only then does the test change the ledger, fill by fill, noting the ledger's fill
+record and position row after each change; every message must then arrive typed (the SDK logs and skips a frame it
+cannot parse, so a missing message is the only sign of a bad one) and carry exactly the ledger's values, in the order
+of the changes.
 A few ledger values are also checked against numbers worked out by hand, so a wrong ledger fails too.
 """
 

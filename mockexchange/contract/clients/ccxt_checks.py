@@ -50,7 +50,7 @@ class Seeded:
     names: dict[str, str]  # role -> instrument name: the HELD roles, and `flat` (listed, never traded)
 
     def plan(self, calls: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        """A plan for contracts/clients/deribit/ccxt_client.py against this mock with the trader's key."""
+        """A plan for scripts/deribit/ccxt_client.py against this mock with the trader's key."""
         return {
             "rest_url": self.mock.deribit_url,
             "ws_url": self.mock.deribit_ws_url,

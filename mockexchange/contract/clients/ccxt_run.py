@@ -1,4 +1,4 @@
-"""Running ccxt's Deribit classes (contracts/clients/deribit/ccxt_client.py) in ccxt's own venv against a mock, as a
+"""Running ccxt's Deribit classes (scripts/deribit/ccxt_client.py) in ccxt's own venv against a mock, as a
 live subprocess: its REST calls first, then, when the plan asks, ccxt.pro's `watch_my_trades` and `watch_balance`, its
 `watch_order_book`, or its `watch_trades`, `watch_ohlcv` and `watch_ticker`.
 

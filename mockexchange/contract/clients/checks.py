@@ -2,7 +2,7 @@
 
 A `Dialect` (dialects.py) says how one client family is called and under which names and units it hands values back.
 A capability is a list of `ReadCheck`s (`READS`), each one call of the
-client-script plan format (contracts/clients/kalshi/client_harness.py) with what its outcome must be: every row the
+client-script plan format (scripts/kalshi/client_harness.py) with what its outcome must be: every row the
 client parsed must be a row of the ledger (behind the mock) and no ledger row may be missing, field by field, in the
 client's units: Decimals for dollars and counts, truncated cents and whole contracts for the legacy integer fields,
 datetimes, Unix seconds. Pages must come as the limit makes them, cursors never twice. The `verdict` is pass or fail
@@ -212,7 +212,7 @@ class ClientVerdict:
 
 
 def read_call(dialect: Dialect, read: ReadCheck, mocks: Mocks) -> dict:
-    """The read as a call of the client script's plan (contracts/clients/kalshi/client_harness.py)."""
+    """The read as a call of the client script's plan (scripts/kalshi/client_harness.py)."""
     served = mocks.served(read.on)
     call = {
         "id": read.id,
@@ -226,8 +226,18 @@ def read_call(dialect: Dialect, read: ReadCheck, mocks: Mocks) -> dict:
         assert dialect.iterator is not None, "only a client with its own iterator iterates"
         return call | {"method": dialect.iterator, "items": "market_positions"}
     if read.kind == "pages":
-        call["items"] = dialect.lists.get(read.endpoint, "items")
+        call |= walk(dialect, read.endpoint, read.args)
     return call
+
+
+def walk(dialect: Dialect, endpoint: str, args: dict, items: str | list[str] = "items") -> dict:
+    """A walk of a list's pages as the client's users read them: the plan's `pages` op, naming the lists a page
+    holds (the dialect's, else `items`); or, for a client that walks the cursor itself (`Dialect.own_walk`), one call
+    that does, drained."""
+    names = dialect.lists.get(endpoint, items)
+    if dialect.own_walk is None:
+        return {"op": "pages", "args": args, "items": names}
+    return {"op": "iterate", "args": args | dict(dialect.own_walk), "items": names}
 
 
 def compact_error(message: str) -> str:
@@ -261,7 +271,8 @@ def _judge_list(dialect: Dialect, read: ReadCheck, mocks: Mocks, outcome: dict) 
     rows = lists["market_positions"] if "market_positions" in lists else outcome["items"]
     problems = compare_rows(rows, expected, fields, profile)
     summary = _n(len(rows), "row")
-    if read.events is not None and read.kind == "pages":  # kalshi-sdk's iterator keeps no event positions
+    # kalshi-sdk's iterator keeps no event positions, nor does a client that walks the pages itself (pykalshi)
+    if read.events is not None and read.kind == "pages" and dialect.own_walk is None:
         events = read.events(served)
         problems += compare_rows(lists["event_positions"], events, dialect.event, profile)
         summary += f" and {_n(len(events), 'event')}"
@@ -568,7 +579,7 @@ READS: dict[str, Callable[[Dialect, Mocks], list[ReadCheck]]] = {
 }
 
 
-# -- websocket: kalshi-sdk's client, live ---------------------------------------------------------------------------
+# -- websocket: a client's own websocket client, live -----------------------------------------------------------------
 
 _WS_FILL: tuple[Field, ...] = (
     ("fill_id", "trade_id", "text"),
@@ -587,6 +598,40 @@ _WS_POSITION: tuple[Field, ...] = (
     ("fees_paid", "fees_paid", "dollars"),
 )
 WS_EVENT = "KXWSM-26DEC31"
+# The fills the websocket play makes, in order: (market, side, count, price, taker). Then market A settles.
+WS_FILLS = (("A", "yes", "10", "0.56", True), ("B", "no", "2.50", "0.4375", False))
+WS_MESSAGES = 5  # two fills, and three positions: after each fill and after the settlement
+
+
+def play_ws_changes(mock: MockServer) -> tuple[list[Any], list[Any]]:
+    """Two fills (one a fractional maker NO) and a settlement for TRADER: the ledger's fills and its rows after each
+    change, as the websocket's fill and market_positions messages must tell them."""
+    ledger, fills, positions = mock.app.ledger, [], []
+    for ticker, side, count, price, taker in WS_FILLS:
+        mock.fill(TRADER, f"{WS_EVENT}-{ticker}", side, "buy", count, price, event_ticker=WS_EVENT, is_taker=taker)
+        with ledger.reading():
+            fills.append(ledger.state.fills[-1])
+            positions.append(ledger.state.positions.get(TRADER, 0, f"{WS_EVENT}-{ticker}").snapshot())
+    mock.settle(f"{WS_EVENT}-A", "yes")
+    with ledger.reading():
+        positions.append(ledger.state.positions.get(TRADER, 0, f"{WS_EVENT}-A").snapshot())
+    return fills, positions
+
+
+def ws_problems(
+    got: Mapping[str, list[dict[str, Any]]],
+    want: tuple[list[Any], list[Any]],
+    names: Callable[[str], str] = lambda name: name,
+) -> list[str]:
+    """What differs between the fill and position messages a client parsed (`got`: each message's fields, by
+    subscription) and the ledger's (`want`, as `play_ws_changes` answers), the client naming each field `names(...)`."""
+    fill_fields = tuple((attr, names(name), unit) for attr, name, unit in _WS_FILL)
+    position_fields = tuple((attr, names(name), unit) for attr, name, unit in _WS_POSITION)
+    problems = compare_rows(got["fills"], want[0], fill_fields, "3.34")
+    problems += compare_rows(got["positions"], want[1], position_fields, "3.34")
+    if len(got["fills"]) + len(got["positions"]) != WS_MESSAGES:
+        problems.append(f"{len(got['fills'])} fill and {len(got['positions'])} position messages arrived of 2 and 3")
+    return problems
 
 
 def websocket_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
@@ -600,28 +645,14 @@ def websocket_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
                 {"name": "positions", "channel": "market_positions"},
                 {"name": "fills", "channel": "fill"},
             ],
-            "expect": 5,
+            "expect": WS_MESSAGES,
         }
-        fills, positions = [], []
         with SdkWebsocketRun(venv, mock, key, plan, work_dir) as client:
             client.subscribed()
-            for ticker, side, count, price, taker in (
-                ("A", "yes", "10", "0.56", True),
-                ("B", "no", "2.50", "0.4375", False),
-            ):
-                mock.fill(
-                    TRADER, f"{WS_EVENT}-{ticker}", side, "buy", count, price, event_ticker=WS_EVENT, is_taker=taker
-                )
-                with mock.app.ledger.reading():
-                    fills.append(mock.app.ledger.state.fills[-1])
-                    positions.append(mock.app.ledger.state.positions.get(TRADER, 0, f"{WS_EVENT}-{ticker}").snapshot())
-            mock.settle(f"{WS_EVENT}-A", "yes")
-            with mock.app.ledger.reading():
-                positions.append(mock.app.ledger.state.positions.get(TRADER, 0, f"{WS_EVENT}-A").snapshot())
+            want = play_ws_changes(mock)
             report = client.finish()
     got = {name: report.messages(name) for name in ("fills", "positions")}
-    problems = compare_rows([m["fields"] for m in got["fills"]], fills, _WS_FILL, "3.34")
-    problems += compare_rows([m["fields"] for m in got["positions"]], positions, _WS_POSITION, "3.34")
+    problems = ws_problems({name: [m["fields"] for m in messages] for name, messages in got.items()}, want)
     untyped = [
         m["fields"].get("market_ticker")
         for m in got["fills"] + got["positions"]
@@ -630,7 +661,7 @@ def websocket_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
     if untyped:
         problems.append(f"messages without Decimal amounts: {untyped}")
     if report.done["reason"] != "count":
-        problems.append(f"{len(got['fills'])} fill and {len(got['positions'])} position messages arrived of 2 and 3")
+        problems.append(f"the script stopped on {report.done['reason']}")
     if problems:
         return ClientVerdict(False, "; ".join(problems[:3]))
     return ClientVerdict(

@@ -1,6 +1,7 @@
 """How each Kalshi client family of the client matrix is called, and under which names and units it hands values back.
 
-A `Dialect` names, for one family (kalshi-sdk; the official generated SDK 3.34.0, sync or async; the official 3.2.0):
+A `Dialect` names, for one family (kalshi-sdk; the official generated SDK 3.34.0, sync or async; the official 3.2.0;
+pykalshi):
 the method path of each endpoint the matrix's reads name (`positions`, `fills`, ...) and of each operation the account
 scenes call by Kalshi's operationId (`CreateSubaccount`, ...), the lists a page of it holds, the fields of each record
 as (ledger attribute, the client's name, unit) with the units checks.py compares in, the names it gives wire fields,
@@ -26,14 +27,17 @@ DOLLAR_PLACES = {"3.34": 6, "legacy": 4}
 POSITION_LISTS = ["market_positions", "event_positions"]
 
 
+_EXCHANGE_STATUS = ("exchange_active", "trading_active", "exchange_estimated_resume_time")
+
+
 @dataclass(frozen=True)
 class MarketData:
     """How a client hands back the market data reads (the `markets` scene): the fields of a market, a trade, an event
     and a series as (attribute of the scene's expected record, the client's field, unit); whether a single answer
     comes in Kalshi's envelope (`{"market": ...}`) or as the record; where a book sits and in which shape (`pairs`:
     `yes_dollars`/`no_dollars` lists of [price, count] under `book_key`; `levels`: `yes`/`no` lists of {price,
-    quantity}); and what the client cannot parse of a correct answer: operationId -> (the exception it raises, why),
-    a finding about the client."""
+    quantity}); what the client cannot parse of a correct answer: operationId -> (the exception it raises, why),
+    a finding about the client; and which fields of the exchange's status it keeps."""
 
     market: tuple[Field, ...]
     trade: tuple[Field, ...]
@@ -43,6 +47,7 @@ class MarketData:
     book: str = "pairs"
     book_key: str = "orderbook_fp"
     breaks: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    status: tuple[str, ...] = _EXCHANGE_STATUS  # the exchange status' fields the client keeps
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class Dialect:
     # operation -> {Kalshi's parameter: the client's name for it}, where it differs
     params: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     cursors: Mapping[str, str] = field(default_factory=dict)  # operation -> its page's next cursor, where not `cursor`
+    # the arguments that make a list method walk every page itself, for a client that hands its users no cursor
+    # (pykalshi's `fetch_all=True`): a walk of pages is then one such call, its pages read from the requests it sent
+    own_walk: Mapping[str, object] | None = None
 
     def refused(self, error: dict, status: int) -> bool:
         """Whether a call's error (client_harness.py's) is the client's own exception for that HTTP status."""
@@ -625,5 +633,92 @@ OFFICIAL_3_2 = Dialect(
             "its TickerPair takes side only as 'true' or 'false' (the spec's yes and no read as YAML booleans): it "
             "raises before sending, and cannot make a combo market",
         ),
+    },
+)
+
+# pykalshi 2.0.0: a typed client of its own making, the wire's names kept, amounts the wire's strings. Its list methods
+# answer plain lists and walk the cursor themselves (`fetch_all=True`); its positions keep the market positions only.
+_NOT_PLAYED = "the matrix does not play pykalshi's own calls for it yet (docs/trading-bot.md's section runs them)"
+_PYKALSHI_LIVE = "the matrix plays pykalshi's Feed on fill and market_positions only (the websocket column) yet"
+PYKALSHI = Dialect(
+    methods={
+        "positions": "portfolio.get_positions",
+        "balance": "portfolio.get_balance",
+        "fills": "portfolio.get_fills",
+        "settlements": "portfolio.get_settlements",
+        # market data (the `markets` scene); a book is read from the `Market` it answers (pykalshi_client.py)
+        "GetMarkets": "get_markets",
+        "GetMarketOrderbook": "market_orderbook",
+        "GetMarket": "get_market",
+        "GetTrades": "get_trades",
+        "GetEvents": "get_events",
+        "GetEvent": "get_event",
+        "GetSeries": "get_series",
+        "GetSeriesList": "get_all_series",
+        "GetExchangeStatus": "exchange.get_status",
+    },
+    lists={"positions": "market_positions", **{name: name for name in ("fills", "settlements")}},
+    market=(
+        ("ticker", "ticker", "text"),
+        ("last_updated", "last_updated_ts", "time"),
+        ("position", "position_fp", "count"),
+        *_named(_MARKET_AMOUNTS, "dollars", "_dollars"),
+    ),
+    event=(),  # (its positions keep no event positions)
+    fill=(
+        ("fill_id", "fill_id", "text"),
+        ("ticker", "ticker", "text"),
+        ("order_id", "order_id", "text"),
+        ("side", "side", "text"),
+        ("action", "action", "text"),
+        ("is_taker", "is_taker", "text"),
+        ("created", "created_time", "time"),
+        ("count", "count_fp", "count"),
+        ("yes_price", "yes_price_dollars", "price"),
+        ("fee", "fee_cost_dollars", "dollars"),
+    ),
+    settlement=(
+        *_SETTLEMENT_SAME,
+        ("event_ticker", "event_ticker", "text"),
+        ("yes_count", "yes_count_fp", "count"),
+        ("no_count", "no_count_fp", "count"),
+        ("yes_total_cost", "yes_total_cost_dollars", "dollars"),
+        ("no_total_cost", "no_total_cost_dollars", "dollars"),
+    ),
+    balance=(("balance", "balance", "cents"),),  # its Balance keeps the cents and the portfolio value only
+    order=_ORDER_SAME,
+    errors={400: "KalshiAPIError", 403: "AuthenticationError", 404: "ResourceNotFoundError", 409: "KalshiAPIError"},
+    breakdowns=False,
+    lacks_params={"balance": frozenset({"subaccount", "exchange_index"})},  # its get_balance takes no parameter
+    own_walk={"fetch_all": True},
+    # its Market has no exchange_index, its Series no fee type or multiplier; it answers a record unwrapped
+    market_data=MarketData(
+        market=(
+            *(f for f in _LISTED_MARKET if f[0] != "exchange_index"),
+            *_named(_QUOTES, "price", "_dollars"),
+            *_named(_SIZES, "count", "_fp"),
+        ),
+        trade=_WIRE_MARKET_DATA.trade,
+        event=_EVENT_SAME,
+        series=_SERIES_SAME[:4],
+        enveloped=False,
+        book_key="",
+        status=_EXCHANGE_STATUS[:2],  # its ExchangeStatus keeps no resume time
+    ),
+    lacks={
+        "fcm": "pykalshi has no FCM operations",
+        "transfers": "pykalshi has no GetDeposits or GetWithdrawals",
+        "perps": "pykalshi has no client of the perps exchange",
+        "perps-ws": "pykalshi has no client of the perps exchange",
+        "fcm-desk": "pykalshi has no FCM operations",
+    },
+    not_played={
+        "resting-value": "its get_resting_order_value answers the total's dollar string alone; the matrix judges the "
+        "cents and the breakdown, not played for it yet",
+        **dict.fromkeys(
+            ("account", "subaccounts", "historical", "orders", "rfqs", "exchange-data", "live-data"),
+            _NOT_PLAYED,
+        ),
+        **dict.fromkeys(("orderbook-ws", "market-ws"), _PYKALSHI_LIVE),
     },
 )

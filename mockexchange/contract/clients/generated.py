@@ -3,9 +3,9 @@ generated-responses mode (venues/kalshi/generated_mode.py), one mock per seed, a
 the client.
 
 A run is one seed: the client reads positions (page by page), FCM positions, balance, fills, settlements, deposits,
-withdrawals and the resting order value, as its users would; the run broke when any read raised. Each mock listens to
-its own generated answers, and since every operation is read by one call per run, the answer a call failed on is the
-last one of its operation: its `X-Mockexchange-Generated` tag (seed, n, stress profile) names it, and
+withdrawals and the resting order value (those it has), as its users would; the run broke when any read raised. Each
+mock listens to its own generated answers, and since every operation is read by one call per run, the answer a call
+failed on is the last one of its operation: its `X-Mockexchange-Generated` tag (seed, n, stress profile) names it, and
 `generate_response(kalshi_document(), operation_id, seed, n, query)` gives its body again.
 """
 
@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mockexchange.contract.clients.checks import compact_error, start_mock
+from mockexchange.contract.clients.checks import compact_error, start_mock, walk
 from mockexchange.contract.clients.dialects import Dialect
 from mockexchange.contract.clients.libraries import ClientSpec
 from mockexchange.contract.clients.plans import run_plan
@@ -87,7 +87,7 @@ def run_generated(spec: ClientSpec, dialect: Dialect, profile: str, seeds: list[
     pem = work_dir / "generated-key.pem"
     pem.write_text(private_key_pem_text())
     key = Key(KEY_ID, str(pem))
-    endpoints = [e for e in READS if not (e in TRANSFERS and "transfers" in dialect.lacks)]
+    endpoints = [e for e in READS if e in dialect.methods and not (e in TRANSFERS and "transfers" in dialect.lacks)]
     mocks: dict[int, MockServer] = {}
     served: dict[int, list[GeneratedAnswer]] = {}
     try:
@@ -103,7 +103,7 @@ def run_generated(spec: ClientSpec, dialect: Dialect, profile: str, seeds: list[
                 _, op, args = READS[endpoint]
                 call = {"id": f"{number}/{endpoint}", "op": op, "method": dialect.methods[endpoint], "args": args}
                 if op == "pages":
-                    call["items"] = dialect.lists.get(endpoint, "items")
+                    call |= walk(dialect, endpoint, args)
                 calls.append(call | {"base_url": mock.kalshi_url, **key.plan_fields})
         outcomes = run_plan(spec, _Account(mocks[seeds[0]], {"trader": key}), calls, work_dir)
     finally:

@@ -57,7 +57,7 @@ OFFICIAL_ASYNC = ClientSpec("kalshi-python-async-3.34.0", ("kalshi_python_async=
 OFFICIAL_SYNC_LEGACY = ClientSpec("kalshi-python-sync-3.2.0", ("kalshi_python_sync==3.2.0",), "3.11")
 # Deribit through ccxt (REST) and ccxt.pro (websocket): one package holds both.
 CCXT = ClientSpec("ccxt-4.5.90", ("ccxt==4.5.90",), "3.11")
-# A typed Kalshi client with a websocket feed; no matrix row (docs/trading-bot.md's section runs it).
+# A typed Kalshi client with a websocket feed: a matrix row (docs/trading-bot.md's section runs its trading).
 PYKALSHI = ClientSpec("pykalshi-2.0.0", ("pykalshi==2.0.0",), "3.11")
 # Market data and account feeds of many exchanges, Deribit's among them; wss only (docs/trading-bot.md's TLS section).
 CRYPTOFEED = ClientSpec("cryptofeed-2.4.1", ("cryptofeed==2.4.1",), "3.11")
@@ -172,7 +172,7 @@ def run_client(
     The interpreter runs isolated (`-I`): no PYTHONPATH, no user site-packages, not even the script's own folder on
     sys.path, so the script sees the client library and the standard library only. The caller reads the exit code.
     (The kit's scripts put their own folder back themselves, after the client library, for their stdlib-only
-    harness: see contracts/clients/kalshi/client_harness.py.)
+    harness: see scripts/kalshi/client_harness.py.)
     """
     python = venv_python(ensure_venv(spec))
     return subprocess.run(

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +48,7 @@ from mockexchange.contract.clients.checks import (
     verdict,
     websocket_verdict,
 )
-from mockexchange.contract.clients.dialects import OFFICIAL, OFFICIAL_3_2, SDK, Dialect
+from mockexchange.contract.clients.dialects import OFFICIAL, OFFICIAL_3_2, PYKALSHI, SDK, Dialect
 from mockexchange.contract.clients.generated import Findings, run_generated
 from mockexchange.contract.clients.history import make_history
 from mockexchange.contract.clients.libraries import (
@@ -61,11 +61,13 @@ from mockexchange.contract.clients.libraries import (
     ClientSpec,
     ensure_venv,
 )
+from mockexchange.contract.clients.libraries import PYKALSHI as PYKALSHI_SPEC
 from mockexchange.contract.clients.orderbook_ws import orderbook_ws_verdict
 from mockexchange.contract.clients.perps_client import perps_verdict
 from mockexchange.contract.clients.perps_ws import perps_ws_verdict
 from mockexchange.contract.clients.plans import ClientRunError, run_plan
 from mockexchange.contract.clients.portfolio import build_portfolio
+from mockexchange.contract.clients.pykalshi_feed import feed_verdict
 from mockexchange.contract.clients.scenes import SCENES
 from mockexchange.contract.clients.scenes.scene import judge, scene_verdict
 from mockexchange.contract.clients.scenes.scene import plan as scene_plan
@@ -145,6 +147,8 @@ class ClientRow:
     profile: str = "3.34"  # the wire profile the client is made for
     not_yet: str | None = None  # why the row cannot run yet
     venue: str = "kalshi"
+    # a live column played by the client's own check (`(venv, work_dir) -> verdict`), not kalshi-sdk's
+    live: Mapping[str, Callable[[Path, Path], Any]] = field(default_factory=dict)
 
 
 CLIENTS = (
@@ -152,6 +156,7 @@ CLIENTS = (
     ClientRow("kalshi-python-sync", "kalshi_python_sync 3.34.0", OFFICIAL_SYNC, OFFICIAL),
     ClientRow("kalshi-python-async", "kalshi_python_async 3.34.0", OFFICIAL_ASYNC, OFFICIAL),
     ClientRow("kalshi-python-sync-3.2.0", "kalshi_python_sync 3.2.0", OFFICIAL_SYNC_LEGACY, OFFICIAL_3_2, "legacy"),
+    ClientRow("pykalshi", "pykalshi 2.0.0", PYKALSHI_SPEC, PYKALSHI, live={"websocket": feed_verdict}),
     ClientRow("ccxt", "ccxt 4.5.90 (Deribit)", CCXT, None, venue="deribit"),
     ClientRow("ccxt-coinbase", "ccxt 4.5.90 (Coinbase's Deribit)", CCXT, None, venue="coinbase"),
 )
@@ -421,7 +426,8 @@ def _row_cells(
     if planned:
         (work_dir / "plan").mkdir()
         cells.update(_plan_cells(row, planned, work_dir / "plan"))
-        if "orders" in cells and "websocket" not in row.dialect.lacks:  # it follows its orders on user_orders too
+        # a client whose websocket client the matrix plays follows its orders on user_orders too
+        if "orders" in planned and not {"websocket"} & (row.dialect.lacks.keys() | row.dialect.not_played.keys()):
             followed = _live_cell(user_orders_verdict, venv, work_dir / "user_orders")
             cells["orders"] = _both(cells["orders"], followed, "user_orders")
         decided(cells)
@@ -433,7 +439,7 @@ def _row_cells(
         ("perps-ws", perps_ws_verdict),
     ):
         if name in todo:
-            cells[name] = _live_cell(live, venv, work_dir / name)
+            cells[name] = _live_cell(row.live.get(name, live), venv, work_dir / name)
             decided(cells)
     findings = None
     if GENERATED.name in todo:

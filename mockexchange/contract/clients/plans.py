@@ -1,7 +1,8 @@
 """Running a real client's script with a plan of calls against a mock, and reading back what the client returned.
 
-The scripts live in the kit's `contracts/clients/kalshi/` (`client_harness.py` there defines the plan and the report);
-`run_plan` writes the plan, runs the script in the client's venv (`run_client`) and answers the outcomes by call id.
+The scripts live in the kit's `contract/clients/scripts/kalshi/` (`client_harness.py` there defines the plan and the
+report); `run_plan` writes the plan, runs the script in the client's venv (`run_client`) and answers the outcomes by
+call id.
 A script that does not run to its report raises `ClientRunError` with its output: a client's own error on a call is
 an outcome, not this.
 """
@@ -12,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Protocol
 
-from mockexchange.contract.clients.libraries import KALSHI_SDK, ClientSpec, run_client
+from mockexchange.contract.clients.libraries import KALSHI_SDK, PYKALSHI, ClientSpec, run_client
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.schema.specs import package_path
 from mockexchange.server import MockServer
@@ -40,6 +41,8 @@ def client_script(spec: ClientSpec) -> tuple[Path, dict[str, str]]:
     default key."""
     if spec is KALSHI_SDK:
         return kalshi_scripts() / "kalshi_sdk.py", {}
+    if spec is PYKALSHI:
+        return kalshi_scripts() / "pykalshi_client.py", {}
     package = spec.requirements[0].split("==")[0]  # kalshi_python_sync or kalshi_python_async, any version
     return kalshi_scripts() / "official.py", {"MOCKEXCHANGE_CLIENT_PACKAGE": package}
 

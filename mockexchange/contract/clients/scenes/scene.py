@@ -23,7 +23,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from mockexchange.contract.clients.checks import ClientVerdict, compact_error, compare_rows
+from mockexchange.contract.clients.checks import ClientVerdict, compact_error, compare_rows, walk
 from mockexchange.contract.clients.dialects import Dialect, Field
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.server import MockServer
@@ -117,7 +117,7 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
             **stage.keys[call.key].plan_fields,
         }
         if call.op == "pages":
-            entry["items"] = dialect.lists.get(call.operation, call.items)
+            entry |= walk(dialect, call.operation, entry["args"], call.items)
             if call.operation in dialect.cursors:
                 entry["cursor"] = dialect.cursors[call.operation]
         calls.append(entry)

@@ -3,7 +3,7 @@ Deribit venue: REST calls (`fetch_positions`, `fetch_balance`, `create_order`, .
 `watch_my_trades`, `watch_balance` and, when asked, `watch_orders` (ccxt.pro's names for `user.trades.*`,
 `user.portfolio.*` and `user.orders.*`).
 
-Like the Kalshi scripts it runs isolated (`python -I`, see contracts/clients/kalshi/client_harness.py) and imports
+Like the Kalshi scripts it runs isolated (`python -I`, see scripts/kalshi/client_harness.py) and imports
 only the client library and the standard library. ccxt is pointed at the mock the documented way, through
 `urls['api']` (`rest`, and `ws` for ccxt.pro). The small subclasses below change nothing ccxt sends or parses:
 `fetch` and `handle_message` are overridden only to note each HTTP request (path, query, status, raw body) and each

@@ -21,7 +21,7 @@ stdlib-only code", and a script runs by hand exactly as the tests run it (`<venv
 plan.json`), with no launcher, variable or sitecustomize to reproduce. (Not chosen: `run_client` putting the folder
 on sys.path through a `-c`/runpy bootstrap ties every script to that launcher; runpy/exec of a path named in an
 environment variable gives a namespace dict instead of a module, and one more variable to set.) The folder is
-appended rather than the harness kept one level up, in contracts/clients/, because that folder holds `kalshi/`,
+appended rather than the harness kept one level up, in scripts/, because that folder holds `kalshi/`,
 which would turn `import kalshi` into an empty namespace package in a venv without kalshi-sdk.
 
 Reads
@@ -42,8 +42,9 @@ the field fails itself, with the reason.
   page     one call of a list method, reported as a walk of one page
   pages    follow `cursor=` page by page while the page says more follow (its own `has_next` where the client's page
            has one, else a non-empty cursor, as users of a client without one write it)
-  iterate  drain one of the client's own iterators (kalshi-sdk's *_all); its pages and cursors are read from the
-           requests it sent, when the family logs them
+  iterate  drain one of the client's own iterators (kalshi-sdk's *_all), or the list a call that walks every page
+           itself answers (pykalshi's `fetch_all=True`); its pages and cursors are read from the requests it sent,
+           when the family logs them
   has      call nothing: `result` says whether the client has `method` at all (what a dialect claims it lacks)
 A list op collects the list named by `items` from every page (default "items"; a JSON list names several); `cursor`
 names the page's field holding the next cursor (default "cursor").
@@ -90,6 +91,8 @@ class Family:
     wire_names: bool = False  # dump models under their aliases (the generated SDK's wire names)
     # (the method, the plan's args) -> the arguments it is called with: how the client takes a request body
     arguments: Callable[[Any, dict], dict] | None = None
+    # an answer (or an item of a list answered) -> what is dumped of it: the model inside a client's own object
+    unwrap: Callable[[Any], Any] | None = None
 
 
 def load_plan() -> dict:
@@ -206,6 +209,13 @@ def answered(value, outcomes: dict[str, dict]):
     return value
 
 
+def unwrapped(family: Family, answer):
+    """The answer as the family dumps it: each item of a list, or the answer itself, unwrapped."""
+    if family.unwrap is None:
+        return answer
+    return [family.unwrap(item) for item in answer] if isinstance(answer, list) else family.unwrap(answer)
+
+
 async def run_call(client, call: dict, family: Family) -> dict:
     op = call["op"]
     if op == "has":
@@ -221,7 +231,7 @@ async def run_call(client, call: dict, family: Family) -> dict:
         args = family.arguments(fetch, args)
     wire_names = family.wire_names
     if op == "call":
-        answer = await resolve(fetch(**args))
+        answer = unwrapped(family, await resolve(fetch(**args)))
         types = field_types([answer] if answer is not None else [], wire_names)  # None: a 201 or 204 with no body
         return {"ok": True, "result": plain(answer, wire_names), "types": types, "pages": 1, "cursors": None}
     names = call.get("items", "items")
@@ -230,7 +240,8 @@ async def run_call(client, call: dict, family: Family) -> dict:
         field = call.get("cursor", "cursor")
         return await walk_pages(fetch, args, names, wire_names, first_only=op == "page", field=field)
     if op == "iterate":
-        return {**listing({names[0]: list(fetch(**args))}, wire_names), "pages": None, "cursors": None}
+        items = unwrapped(family, list(await resolve(fetch(**args))))
+        return {**listing({names[0]: items}, wire_names), "pages": None, "cursors": None}
     raise ValueError(f"unknown op {op!r}")
 
 

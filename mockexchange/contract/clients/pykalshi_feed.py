@@ -1,0 +1,64 @@
+"""The client matrix's `websocket` cell for pykalshi: its `Feed` (scripts/kalshi/pykalshi_feed.py) subscribes to
+`fill` and `market_positions` on a fresh mock; two fills (one a fractional maker NO) and a settlement must reach its
+handlers as its typed messages (a message its models cannot validate reaches them as a raw dict), each equal to the
+ledger after that change, as kalshi-sdk's cell (checks.py's `websocket_verdict`) plays them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mockexchange.contract.clients.checks import (
+    WS_EVENT,
+    WS_MESSAGES,
+    ClientVerdict,
+    play_ws_changes,
+    start_mock,
+    ws_problems,
+)
+from mockexchange.contract.clients.portfolio import TRADER, Key
+from mockexchange.contract.clients.sdk_websocket import SdkWebsocketRun
+from mockexchange.server import MockServer
+
+SCRIPT_NAME = "pykalshi_feed.py"
+TYPED = {"fills": "FillMessage", "positions": "PositionMessage"}
+# pykalshi's names of the wire's fields: its models keep the wire's (`count_fp`, `position_cost_dollars`, ...)
+_NAMES = {
+    "count": "count_fp", "yes_price": "yes_price_dollars", "post_position": "post_position_fp",
+    "position": "position_fp", "position_cost": "position_cost_dollars", "realized_pnl": "realized_pnl_dollars",
+    "fees_paid": "fees_paid_dollars",
+}  # fmt: skip
+
+
+def feed_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
+    with start_mock(MockServer()) as mock:
+        mock.create_account(TRADER, balance_cents=10_000_000)
+        key = Key.create(mock, work_dir, "ws-trader", TRADER)
+        sentinel = f"{WS_EVENT}-A"  # its book's snapshot says the subscriptions before it are acknowledged
+        mock.create_market(sentinel, WS_EVENT)
+        plan = {
+            "subscriptions": [
+                {"name": "positions", "channel": "market_positions"},
+                {"name": "fills", "channel": "fill"},
+            ],
+            "sentinel": sentinel,
+            "expect": WS_MESSAGES,
+        }
+        with SdkWebsocketRun(venv, mock, key, plan, work_dir, script=SCRIPT_NAME) as client:
+            client.subscribed()
+            want = play_ws_changes(mock)
+            report = client.finish()
+    got = {name: report.messages(name) for name in TYPED}
+    fields = {name: [message["fields"] for message in messages] for name, messages in got.items()}
+    problems = ws_problems(fields, want, lambda name: _NAMES.get(name, name))
+    untyped = [m["class"] for name, messages in got.items() for m in messages if m["class"] != TYPED[name]]
+    if untyped:
+        problems.append(f"messages its models could not validate (handed over as {', '.join(sorted(set(untyped)))})")
+    if report.done["reason"] != "count":
+        problems.append(f"the script stopped on {report.done['reason']}")
+    if problems:
+        return ClientVerdict(False, "; ".join(problems[:3]))
+    return ClientVerdict(
+        True,
+        f"{len(got['fills'])} FillMessage and {len(got['positions'])} PositionMessage through its Feed (two fills, a "
+        "settlement) typed and equal to the ledger",
+    )

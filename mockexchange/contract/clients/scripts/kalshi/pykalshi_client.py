@@ -1,0 +1,74 @@
+"""pykalshi (PyPI `pykalshi`), run inside that client's own venv: positions, balance, fills and settlements, and the
+market data, as its users read them.
+
+The plan, its ops and the outcomes are client_harness.py's (beside this script, which explains how it is found); this
+script says only how pykalshi is driven. It imports the client library, the standard library and the harness.
+
+`method` is a dotted path on pykalshi's `KalshiClient` (`portfolio.get_positions`, `portfolio.get_fills`,
+`portfolio.get_balance`, `get_markets`, `exchange.get_status`, ...), or `market_orderbook`: a market's book as its
+users reach it, through the `Market` the client answers (`get_market(ticker).get_orderbook()`).
+
+A list method answers a plain list and keeps the page's cursor to itself: its users read every page with
+`fetch_all=True`, which the plan passes and the harness's `iterate` op drains. The pages and cursors are read from the
+requests the client sent, which a response hook on its HTTP session logs (pykalshi 2.0.0 has no public hook for its
+transport, so the hook is set on its `_session`). Its positions list keeps the market positions only. A filter the
+client takes as an enum (`count_filter`) is given as that enum, as its users pass it. Its own objects (a `Market`, an
+`Event`, a `Series`, an `Order`) are dumped as the model they hold (`data`); models under their field names, which are
+the wire's; amounts stay the wire's strings. Its errors are `KalshiAPIError`s with the HTTP status in `status_code`.
+
+Usage: python -I pykalshi_client.py plan.json (with the MOCKEXCHANGE_* variables the harness reads).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from pykalshi import Event, KalshiClient, Market, MveCollection, Order, Series
+from pykalshi.enums import PositionCountFilter
+
+sys.path.append(str(Path(__file__).resolve().parent))  # after the client library: see client_harness.py
+import client_harness
+
+ENUMS = {"count_filter": PositionCountFilter}  # a parameter the client takes as its enum, by name
+OBJECTS = (Market, Event, Series, Order, MveCollection)  # its own objects around a model (`data`)
+
+
+class Client:
+    """pykalshi's `KalshiClient`, and what its users reach through the objects it answers: a market's book
+    (`market_orderbook`: `get_market(ticker).get_orderbook()`, the book it holds)."""
+
+    def __init__(self, client: KalshiClient) -> None:
+        self.client = client
+
+    def market_orderbook(self, ticker: str):
+        return self.client.get_market(ticker).get_orderbook().orderbook
+
+    def __getattr__(self, name: str):
+        return getattr(self.client, name)
+
+
+def connect(base_url: str, key_id: str, pem_path: str) -> tuple[Client, list[dict]]:
+    client = KalshiClient(api_key_id=key_id, private_key_path=pem_path, api_base=base_url, max_retries=0)
+    log: list[dict] = []
+
+    def logged(response) -> None:
+        url = response.request.url
+        query = dict(parse_qsl(url.query.decode(), keep_blank_values=True))
+        log.append({"path": url.path, "query": query, "status": response.status_code})
+
+    client._session.event_hooks = {"request": [], "response": [logged]}
+    return Client(client), log
+
+
+def arguments(method, args: dict) -> dict:
+    return {name: ENUMS[name](value) if name in ENUMS else value for name, value in args.items()}
+
+
+def unwrap(answer):
+    return answer.data if isinstance(answer, OBJECTS) else answer
+
+
+if __name__ == "__main__":
+    client_harness.run(client_harness.Family("pykalshi", connect, arguments=arguments, unwrap=unwrap))

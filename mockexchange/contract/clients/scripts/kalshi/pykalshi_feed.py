@@ -1,0 +1,90 @@
+"""pykalshi's websocket feed (PyPI `pykalshi`, its `Feed`), run inside that client's own venv: subscribe to channels,
+say so once the server has acknowledged them, then print every message the feed hands its handlers until enough have
+arrived.
+
+The caller (mockexchange/contract/clients/pykalshi_feed.py) makes fills once it reads the `subscribed` line. Like the
+other scripts it runs isolated (`python -I`) and imports only the client library, the standard library and the
+stdlib-only harnesses beside it (client_harness.py, ws_harness.py).
+
+How the feed is driven: `KalshiClient(api_key_id=..., private_key_path=..., api_base=...)`, `feed = client.feed()`,
+`feed.on(channel, handler)` and `feed.subscribe(channel)` for each subscription, then `feed.start()`. pykalshi 2.0.0
+takes no websocket address (it connects to Kalshi's production or demo host), so the script sets the feed's
+`_ws_url`, as docs/trading-bot.md does. The feed tells its handlers nothing of acknowledgements, so the plan's last
+subscription is a market's `orderbook_delta` (`sentinel`): the server answers commands in order, so once that book's
+snapshot arrives, every subscription before it is acknowledged. A message the feed cannot validate against its model
+reaches the handler as the raw dict (it logs a warning on `pykalshi.feed`): the event says which class it was.
+
+Reads
+-----
+  MOCKEXCHANGE_BASE_URL, MOCKEXCHANGE_WS_URL, MOCKEXCHANGE_KEY_ID, MOCKEXCHANGE_PEM_PATH
+  the plan, a JSON file named by argv[1]:
+    {"subscriptions": [{"name": "positions", "channel": "market_positions"}, ...], "sentinel": "TICKER",
+     "expect": N, "timeout_s": T}
+
+Prints
+------
+One JSON object per line, flushed as it happens:
+  {"event": "subscribed", "names": [...]}
+  {"event": "message", "subscription", "class", "fields": {name: value}}
+  {"event": "done", "reason": "count"|"timeout", "messages": n, "logs": [{"level", "logger", "message"}]}
+An exception exits non-zero with the traceback on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from pykalshi import KalshiClient
+
+sys.path.append(str(Path(__file__).resolve().parent))  # after the client library: see client_harness.py
+import client_harness
+from ws_harness import LogRecorder, emit
+
+
+def main(plan: dict) -> None:
+    logs = LogRecorder("pykalshi.feed")
+    client = KalshiClient(
+        api_key_id=os.environ["MOCKEXCHANGE_KEY_ID"],
+        private_key_path=os.environ["MOCKEXCHANGE_PEM_PATH"],
+        api_base=os.environ["MOCKEXCHANGE_BASE_URL"],
+        max_retries=0,
+    )
+    feed = client.feed()
+    feed._ws_url = os.environ["MOCKEXCHANGE_WS_URL"]  # pykalshi 2.0.0 has no option for it
+    lock, received, enough, acknowledged = threading.Lock(), [0], threading.Event(), threading.Event()
+
+    def handler(name: str):
+        def take(message: Any) -> None:
+            fields = message.model_dump() if hasattr(message, "model_dump") else message
+            event = {"event": "message", "subscription": name, "class": type(message).__name__}
+            emit(event | {"fields": client_harness.plain(fields)})
+            with lock:
+                received[0] += 1
+                if received[0] >= plan["expect"]:
+                    enough.set()
+
+        return take
+
+    for sub in plan["subscriptions"]:
+        feed.on(sub["channel"], handler(sub["name"]))
+        feed.subscribe(sub["channel"])
+    feed.on("orderbook_delta", lambda message: acknowledged.set())
+    feed.subscribe("orderbook_delta", market_ticker=plan["sentinel"])
+    feed.start()
+    if not acknowledged.wait(plan["timeout_s"]):
+        raise RuntimeError(f"no snapshot of {plan['sentinel']} within {plan['timeout_s']} s: not subscribed")
+    emit({"event": "subscribed", "names": [sub["name"] for sub in plan["subscriptions"]]})
+    reason = "count" if enough.wait(plan["timeout_s"]) else "timeout"
+    feed.stop()
+    client.close()
+    emit({"event": "done", "reason": reason, "messages": received[0], "logs": logs.records})
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as handle:
+        main(json.load(handle))

@@ -1,0 +1,138 @@
+"""pykalshi's cells can fail: a server answering its reads with one value wrong (well formed, so the client parses it)
+fails each read cell and each check of the markets scene, naming the field. The client walks the pages itself
+(`fetch_all`), so a walk the server ends early must show in the pages its requests counted. Its feed's cell fails on a
+fill message with a wrong price and on a position message its model cannot validate (the feed hands that over as a
+raw dict, without raising)."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockexchange.contract.clients import history, matrix
+from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
+from mockexchange.contract.clients.plans import run_plan
+from mockexchange.contract.clients.pykalshi_feed import feed_verdict
+from mockexchange.contract.clients.scenes import markets
+from mockexchange.contract.clients.scenes.scene import judge, plan, problems
+from mockexchange.server import MockServer
+from mockexchange.venues.kalshi import render
+from mockexchange.venues.kalshi.profiles import PROFILES
+
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
+
+_SPEC = importlib.util.spec_from_file_location("broken_server", Path(__file__).parents[1] / "contract/broken_server.py")
+assert _SPEC is not None and _SPEC.loader is not None
+broken_server = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(broken_server)
+
+WRONG_PRICE = "0.9876"
+
+
+def _first(rows: list[dict[str, Any]], **changed: Any) -> None:
+    if rows:
+        rows[0].update(changed)
+
+
+def _wrong(tail: str, data: Any) -> None:
+    """One value of each answer made wrong, by the path's tail after /trade-api/v2."""
+    if tail == "/portfolio/positions":
+        _first(data["market_positions"], realized_pnl_dollars="-123.456700")
+    elif tail == "/portfolio/fills":
+        _first(data["fills"], yes_price_dollars=WRONG_PRICE)
+    elif tail == "/portfolio/settlements":
+        _first(data["settlements"], market_result="void")
+    elif tail == "/portfolio/balance":
+        data["portfolio_value"] += 1
+    elif tail == "/markets":
+        _first(data["markets"], yes_bid_dollars=WRONG_PRICE)
+    elif tail == "/markets/trades":
+        _first(data["trades"], count_fp="99.00")
+    elif tail.startswith("/markets/") and tail.endswith("/orderbook"):
+        data["orderbook_fp"]["yes_dollars"].insert(0, ["0.0100", "1.00"])
+    elif tail.startswith("/markets/"):
+        data["market"]["floor_strike"] = 99.5
+    elif tail == "/events":  # each page says none follows: the walk ends a page early
+        _first(data["events"], title="broken")
+        data["cursor"] = ""
+    elif tail.startswith("/events/"):
+        data["event"]["sub_title"] = "broken"
+    elif tail == "/series":
+        _first(data["series"], title="broken")
+    elif tail.startswith("/series/"):
+        data["series"]["frequency"] = "broken"
+    elif tail == "/exchange/status":
+        data["trading_active"] = True
+
+
+class WrongValues(broken_server.BreakingAnswers):  # type: ignore[name-defined,misc]
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
+
+    def broken(self, path: str, data: Any) -> None:
+        _wrong(path.split("/trade-api/v2", 1)[-1], data)
+
+
+def _broken_mock(*args: Any, **options: Any) -> MockServer:
+    server = MockServer(*args, **options)
+    server.app = dataclasses.replace(server.app, asgi=WrongValues(server.app.asgi))
+    return server
+
+
+def test_a_wrong_value_fails_each_read_cell_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in (matrix, history):
+        monkeypatch.setattr(module, "MockServer", _broken_mock)
+    named = {
+        "positions-pages": "realized_pnl_dollars",
+        "fills": "yes_price_dollars",
+        "settlements": "market_result",
+        "balance": "portfolio_value",
+    }
+    cells, _ = client_cells(CLIENTS_BY_NAME["pykalshi"], list(named), [], tmp_path)
+    assert {name: cell.status for name, cell in cells.items()} == dict.fromkeys(named, FAIL), cells
+    for name, field in named.items():
+        assert field in cells[name].reason, (name, cells[name].reason)
+
+
+def test_a_wrong_value_fails_each_market_data_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    row = CLIENTS_BY_NAME["pykalshi"]
+    assert row.spec is not None and row.dialect is not None
+    monkeypatch.setattr(markets, "MockServer", _broken_mock)
+    stage = markets.MARKETS_SCENE.seed(tmp_path, row.profile)
+    try:
+        outcomes = run_plan(row.spec, stage, plan(markets.MARKETS_SCENE, row.dialect, stage), tmp_path)
+        failed = problems(judge(markets.MARKETS_SCENE, row.dialect, stage, outcomes))
+    finally:
+        stage.mock.stop()
+    named = {
+        "markets by event": "yes_bid_dollars", "a market": "floor_strike", "its book": "levels",
+        "its trades": "count_fp", "a series' events": "title", "an event": "sub_title", "a series": "frequency",
+        "the series list": "title", "the exchange's status": "trading_active",
+    }  # fmt: skip
+    assert set(failed) == set(named), failed
+    for check, field in named.items():
+        assert any(field in problem for problem in failed[check]), (check, failed[check])
+    # the events' walk ended after its first page: the pages counted from the requests pykalshi sent say so
+    assert any(problem.startswith("events: pages") for problem in failed["a series' events"]), failed
+
+
+def test_a_wrong_or_untyped_message_fails_the_feed_cell(
+    client_venvs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def wrong_fill(fill: Any) -> dict[str, Any]:
+        return render.ws_fill(fill) | {"yes_price_dollars": WRONG_PRICE}
+
+    def untyped_position(row: Any) -> dict[str, Any]:
+        message = render.ws_market_position(row)
+        return message | {"position_fp": float(message["position_fp"])}  # a number where its model takes a string
+
+    broken = dataclasses.replace(PROFILES["3.34"], ws_fill=wrong_fill, ws_market_position=untyped_position)
+    monkeypatch.setitem(PROFILES, "3.34", broken)
+    judged = feed_verdict(client_venvs["pykalshi-2.0.0"], tmp_path)
+    assert not judged.passed, judged
+    assert "yes_price_dollars" in judged.reason, judged
+    assert "could not validate (handed over as dict)" in judged.reason, judged
