@@ -621,17 +621,26 @@ def play_ws_changes(mock: MockServer) -> tuple[list[Any], list[Any]]:
 def ws_problems(
     got: Mapping[str, list[dict[str, Any]]],
     want: tuple[list[Any], list[Any]],
+    stopped_on: str,
     names: Callable[[str], str] = lambda name: name,
 ) -> list[str]:
     """What differs between the fill and position messages a client parsed (`got`: each message's fields, by
-    subscription) and the ledger's (`want`, as `play_ws_changes` answers), the client naming each field `names(...)`."""
+    subscription) and the ledger's (`want`, as `play_ws_changes` answers), the client naming each field `names(...)`;
+    and whether its script stopped for having them all (`stopped_on`: its `done` event's reason)."""
     fill_fields = tuple((attr, names(name), unit) for attr, name, unit in _WS_FILL)
     position_fields = tuple((attr, names(name), unit) for attr, name, unit in _WS_POSITION)
     problems = compare_rows(got["fills"], want[0], fill_fields, "3.34")
     problems += compare_rows(got["positions"], want[1], position_fields, "3.34")
     if len(got["fills"]) + len(got["positions"]) != WS_MESSAGES:
         problems.append(f"{len(got['fills'])} fill and {len(got['positions'])} position messages arrived of 2 and 3")
+    if stopped_on != "count":
+        problems.append(f"the script stopped on {stopped_on}")
     return problems
+
+
+def verdict_of(problems: list[str], passed: str) -> ClientVerdict:
+    """Failed with the first problems, or passed saying `passed`."""
+    return ClientVerdict(False, "; ".join(problems[:3])) if problems else ClientVerdict(True, passed)
 
 
 def websocket_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
@@ -652,7 +661,8 @@ def websocket_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
             want = play_ws_changes(mock)
             report = client.finish()
     got = {name: report.messages(name) for name in ("fills", "positions")}
-    problems = ws_problems({name: [m["fields"] for m in messages] for name, messages in got.items()}, want)
+    fields = {name: [message["fields"] for message in messages] for name, messages in got.items()}
+    problems = ws_problems(fields, want, report.done["reason"])
     untyped = [
         m["fields"].get("market_ticker")
         for m in got["fills"] + got["positions"]
@@ -660,12 +670,5 @@ def websocket_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
     ]
     if untyped:
         problems.append(f"messages without Decimal amounts: {untyped}")
-    if report.done["reason"] != "count":
-        problems.append(f"the script stopped on {report.done['reason']}")
-    if problems:
-        return ClientVerdict(False, "; ".join(problems[:3]))
-    return ClientVerdict(
-        True,
-        f"{len(got['fills'])} FillMessage and {len(got['positions'])} MarketPositionsMessage (two fills, a settlement) "
-        "typed and equal to the ledger",
-    )
+    said = f"{len(got['fills'])} FillMessage and {len(got['positions'])} MarketPositionsMessage"
+    return verdict_of(problems, f"{said} (two fills, a settlement) typed and equal to the ledger")

@@ -13,6 +13,7 @@ from mockexchange.contract.clients.checks import (
     ClientVerdict,
     play_ws_changes,
     start_mock,
+    verdict_of,
     ws_problems,
 )
 from mockexchange.contract.clients.portfolio import TRADER, Key
@@ -49,16 +50,9 @@ def feed_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
             report = client.finish()
     got = {name: report.messages(name) for name in TYPED}
     fields = {name: [message["fields"] for message in messages] for name, messages in got.items()}
-    problems = ws_problems(fields, want, lambda name: _NAMES.get(name, name))
+    problems = ws_problems(fields, want, report.done["reason"], lambda name: _NAMES.get(name, name))
     untyped = [m["class"] for name, messages in got.items() for m in messages if m["class"] != TYPED[name]]
     if untyped:
         problems.append(f"messages its models could not validate (handed over as {', '.join(sorted(set(untyped)))})")
-    if report.done["reason"] != "count":
-        problems.append(f"the script stopped on {report.done['reason']}")
-    if problems:
-        return ClientVerdict(False, "; ".join(problems[:3]))
-    return ClientVerdict(
-        True,
-        f"{len(got['fills'])} FillMessage and {len(got['positions'])} PositionMessage through its Feed (two fills, a "
-        "settlement) typed and equal to the ledger",
-    )
+    said = f"{len(got['fills'])} FillMessage and {len(got['positions'])} PositionMessage through its Feed"
+    return verdict_of(problems, f"{said} (two fills, a settlement) typed and equal to the ledger")
