@@ -713,8 +713,8 @@ PYKALSHI = Dialect(
         "fcm-desk": "pykalshi has no FCM operations",
     },
     not_played={
-        "resting-value": "its get_resting_order_value answers the total's dollar string alone; the matrix judges the "
-        "cents and the breakdown, not played for it yet",
+        "resting-value": "its get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's "
+        "answer does not have, so it answers 0 of any server that follows the spec (docs/trading-bot.md)",
         **dict.fromkeys(
             ("account", "subaccounts", "historical", "orders", "rfqs", "exchange-data", "live-data"),
             _NOT_PLAYED,
