@@ -103,6 +103,8 @@ EXPECTED = {
         "perps": NA,
         "perps-ws": NA,
     },
+    # Deribit's feeds through cryptofeed over TLS (cryptofeed_feeds.py): its book, trades, fills and balance, one run
+    "cryptofeed": {name: NA for name in EVERY} | dict.fromkeys(("websocket", "orderbook-ws", "market-ws"), PASS),
     # Coinbase's Deribit-powered API through ccxt's coinbaseinternational (ccxt_coinbase.py): its balance and orders
     "ccxt-coinbase": {name: NA for name in EVERY}
     | {"balance": PASS, "orders": PASS}
@@ -113,7 +115,7 @@ EXPECTED = {
 }
 
 
-CCXT_ROWS = ("ccxt", "ccxt-coinbase")
+DERIBIT_ROWS = ("ccxt", "ccxt-coinbase", "cryptofeed")
 
 
 def run_rows(rows: list[ClientRow]) -> Matrix:
@@ -129,7 +131,7 @@ def run_rows(rows: list[ClientRow]) -> Matrix:
     }
     assert statuses == {row.name: EXPECTED[row.name] for row in rows}, shown
     for client, row in matrix.cells.items():
-        expected = NA if client in CCXT_ROWS else (FINDINGS, CLEAN)
+        expected = NA if client in DERIBIT_ROWS else (FINDINGS, CLEAN)
         assert row["generated"].status in expected, (client, row["generated"])
     for client, findings in matrix.findings.items():
         assert findings.seeds == [1, 2, 3]
@@ -139,18 +141,20 @@ def run_rows(rows: list[ClientRow]) -> Matrix:
     return matrix
 
 
-def test_the_ccxt_rows_pass_and_their_plays_hold_the_values_worked_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_deribit_rows_pass_and_ccxt_plays_hold_the_values_worked_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
     """ccxt's two rows (Deribit's, Coinbase's dialect), each play recorded as its cell makes it: the values worked by
-    hand are checked on the same runs the cells judged (ccxt_played.py), so no play runs twice."""
+    hand are checked on the same runs the cells judged (ccxt_played.py), so no play runs twice; and cryptofeed's."""
     made = ccxt_played.recorded(monkeypatch)
-    matrix = run_rows([row for row in CLIENTS if row.name in CCXT_ROWS])
+    matrix = run_rows([row for row in CLIENTS if row.name in DERIBIT_ROWS])
     assert "equal to the mock's records" in matrix.cells["ccxt"]["positions-pages"].reason, matrix.render()
     ccxt_played.check_every_play(made)
+    said = matrix.cells["cryptofeed"]["orderbook-ws"].reason
+    assert "its book after the snapshot and each of 3 changes: equal to the mock's records" in said, matrix.render()
 
 
 def test_the_matrix_has_no_failing_cell() -> None:
-    """The Kalshi clients' rows (ccxt's are the test above's)."""
-    matrix = run_rows([row for row in CLIENTS if row.name not in CCXT_ROWS])
+    """The Kalshi clients' rows (the Deribit clients' are the test above's)."""
+    matrix = run_rows([row for row in CLIENTS if row.name not in DERIBIT_ROWS])
     shown = matrix.render()
     # kalshi-sdk's upgrade cannot parse the bodyless 201 the spec gives it: a finding the cell names (contract-kit.md)
     assert "upgrade raises JSONDecodeError" in matrix.cells["kalshi-sdk"]["account"].reason, shown

@@ -59,7 +59,7 @@ OFFICIAL_SYNC_LEGACY = ClientSpec("kalshi-python-sync-3.2.0", ("kalshi_python_sy
 CCXT = ClientSpec("ccxt-4.5.90", ("ccxt==4.5.90",), "3.11")
 # A typed Kalshi client with a websocket feed: a matrix row (docs/trading-bot.md's section runs its trading).
 PYKALSHI = ClientSpec("pykalshi-2.0.0", ("pykalshi==2.0.0",), "3.11")
-# Market data and account feeds of many exchanges, Deribit's among them; wss only (docs/trading-bot.md's TLS section).
+# Market data and account feeds of many exchanges, Deribit's among them; wss only: a matrix row over TLS.
 CRYPTOFEED = ClientSpec("cryptofeed-2.4.1", ("cryptofeed==2.4.1",), "3.11")
 
 CLIENTS: dict[str, ClientSpec] = {

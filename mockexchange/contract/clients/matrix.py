@@ -48,11 +48,14 @@ from mockexchange.contract.clients.checks import (
     verdict,
     websocket_verdict,
 )
+from mockexchange.contract.clients.cryptofeed_feeds import NA as CRYPTOFEED_NA
+from mockexchange.contract.clients.cryptofeed_feeds import cryptofeed_verdicts
 from mockexchange.contract.clients.dialects import OFFICIAL, OFFICIAL_3_2, PYKALSHI, SDK, Dialect
 from mockexchange.contract.clients.generated import Findings, run_generated
 from mockexchange.contract.clients.history import make_history
 from mockexchange.contract.clients.libraries import (
     CCXT,
+    CRYPTOFEED,
     KALSHI_SDK,
     OFFICIAL_ASYNC,
     OFFICIAL_SYNC,
@@ -159,6 +162,7 @@ CLIENTS = (
     ClientRow("pykalshi", "pykalshi 2.0.0", PYKALSHI_SPEC, PYKALSHI, live={"websocket": feed_verdict}),
     ClientRow("ccxt", "ccxt 4.5.90 (Deribit)", CCXT, None, venue="deribit"),
     ClientRow("ccxt-coinbase", "ccxt 4.5.90 (Coinbase's Deribit)", CCXT, None, venue="coinbase"),
+    ClientRow("cryptofeed", "cryptofeed 2.4.1 (Deribit)", CRYPTOFEED, None, venue="deribit"),
 )
 CLIENTS_BY_NAME = {row.name: row for row in CLIENTS}
 
@@ -410,7 +414,7 @@ def _row_cells(
     if row.not_yet is not None:
         return {name: Cell(NOT_YET, row.not_yet) for name in columns}, None
     if row.venue == "deribit":
-        return _ccxt_cells(row, columns, work_dir), None
+        return (_cryptofeed_cells if row.spec is CRYPTOFEED else _ccxt_cells)(row, columns, work_dir), None
     if row.venue == "coinbase":
         return _coinbase_cells(row, columns, work_dir), None
     assert row.spec is not None and row.dialect is not None
@@ -488,6 +492,20 @@ def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str,
             (work_dir / MARKET_WS).mkdir()
             judged[MARKET_WS] = market_ws_verdict(work_dir / MARKET_WS)
     except (ClientEnvError, ClientRunError) as exc:
+        return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
+    return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
+
+
+def _cryptofeed_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
+    """cryptofeed's row: its Deribit feeds over TLS (cryptofeed_feeds.py), the book, the trades, a fill and the
+    balance from one run; its other columns n/a (a feed handler reads nothing else)."""
+    assert row.spec is not None
+    cells = {name: Cell(NA, CRYPTOFEED_NA[name]) for name in columns if name in CRYPTOFEED_NA}
+    todo = [name for name in columns if name not in cells]
+    try:
+        ensure_venv(row.spec)
+        judged = cryptofeed_verdicts(todo, work_dir)
+    except ClientEnvError as exc:
         return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
     return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
 
