@@ -430,8 +430,10 @@ def _row_cells(
     if planned:
         (work_dir / "plan").mkdir()
         cells.update(_plan_cells(row, planned, work_dir / "plan"))
-        # a client whose websocket client the matrix plays follows its orders on user_orders too
-        if "orders" in planned and not {"websocket"} & (row.dialect.lacks.keys() | row.dialect.not_played.keys()):
+        # a row that plays kalshi-sdk's websocket client (not lacked, not played apart, nor by a check of its own)
+        # follows its orders on user_orders too
+        apart = row.dialect.lacks.keys() | row.dialect.not_played.keys() | row.live.keys()
+        if "orders" in planned and "websocket" not in apart:
             followed = _live_cell(user_orders_verdict, venv, work_dir / "user_orders")
             cells["orders"] = _both(cells["orders"], followed, "user_orders")
         decided(cells)
