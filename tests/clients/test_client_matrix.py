@@ -71,7 +71,17 @@ EXPECTED = {
     # for n/a, the rest not played for it yet (its dialect says why)
     "pykalshi": dict.fromkeys(EVERY, NOT_YET)
     | dict.fromkeys(
-        ("positions-pages", "filters", "balance", "fills", "settlements", "legacy-profile", "markets", "websocket"),
+        (
+            "positions-pages",
+            "filters",
+            "balance",
+            "fills",
+            "settlements",
+            "legacy-profile",
+            "markets",
+            "websocket",
+            "historical",
+        ),
         PASS,
     )
     | dict.fromkeys(("fcm", "transfers", "fcm-desk", "perps", "perps-ws"), NA),
@@ -211,6 +221,8 @@ def test_the_matrix_has_no_failing_cell() -> None:
     pykalshi_markets = [c.name for c in MARKETS_SCENE.checks if c.name != "two books"]
     assert _ran(pykalshi_markets) in matrix.cells["pykalshi"]["markets"].reason, shown
     assert "3 PositionMessage through its Feed" in matrix.cells["pykalshi"]["websocket"].reason, shown
+    pykalshi_history = [c.name for c in HISTORICAL.checks if "positions" not in c.name]  # no GetHistoricalPositions
+    assert _ran(pykalshi_history) in matrix.cells["pykalshi"]["historical"].reason, shown
     # kalshi-sdk's Market raises on both market reads; 3.2.0's Orderbook drops the integer levels: findings named
     liquidity = "raises ValidationError: its Market requires `liquidity_dollars`, which 3.34.0's Market does not have"
     for read in ("markets", "market"):

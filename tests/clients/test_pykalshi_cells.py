@@ -1,8 +1,8 @@
 """pykalshi's cells can fail: a server answering its reads with one value wrong (well formed, so the client parses it)
-fails each read cell and each check of the markets scene, naming the field. The client walks the pages itself
-(`fetch_all`), so a walk the server ends early must show in the pages its requests counted. Its feed's cell fails on a
-fill message with a wrong price and on a position message its model cannot validate (the feed hands that over as a
-raw dict, without raising)."""
+fails each read cell and each check of the markets and historical scenes it plays, naming the field. The client
+walks the pages itself (`fetch_all`), so a walk the server ends early must show in the pages its requests counted.
+Its feed's cell fails on a fill message with a wrong price and on a position message its model cannot validate (the
+feed hands that over as a raw dict, without raising)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from mockexchange.contract.clients import history, matrix
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.pykalshi_feed import feed_verdict
-from mockexchange.contract.clients.scenes import markets
+from mockexchange.contract.clients.scenes import historical, markets
 from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 from mockexchange.server import MockServer
 from mockexchange.venues.kalshi import render
@@ -67,6 +67,12 @@ def _wrong(tail: str, data: Any) -> None:
         data["series"]["frequency"] = "broken"
     elif tail == "/exchange/status":
         data["trading_active"] = True
+    elif tail == "/historical/cutoff":
+        data["orders_updated_ts"] = "2020-01-01T00:00:00Z"
+    elif tail == "/historical/fills":
+        _first(data["fills"], count_fp="99.00")
+    elif tail == "/historical/orders":
+        _first(data["orders"], status="executed")
 
 
 class WrongValues(broken_server.BreakingAnswers):  # type: ignore[name-defined,misc]
@@ -98,16 +104,21 @@ def test_a_wrong_value_fails_each_read_cell_naming_it(tmp_path: Path, monkeypatc
         assert field in cells[name].reason, (name, cells[name].reason)
 
 
-def test_a_wrong_value_fails_each_market_data_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _failed(scene: Any, tmp_path: Path) -> dict[str, list[str]]:
+    """Each check of `scene` pykalshi fails against the broken server, with its problems."""
     row = CLIENTS_BY_NAME["pykalshi"]
     assert row.spec is not None and row.dialect is not None
-    monkeypatch.setattr(markets, "MockServer", _broken_mock)
-    stage = markets.MARKETS_SCENE.seed(tmp_path, row.profile)
+    stage = scene.seed(tmp_path, row.profile)
     try:
-        outcomes = run_plan(row.spec, stage, plan(markets.MARKETS_SCENE, row.dialect, stage), tmp_path)
-        failed = problems(judge(markets.MARKETS_SCENE, row.dialect, stage, outcomes))
+        outcomes = run_plan(row.spec, stage, plan(scene, row.dialect, stage), tmp_path)
+        return problems(judge(scene, row.dialect, stage, outcomes))
     finally:
         stage.mock.stop()
+
+
+def test_a_wrong_value_fails_each_market_data_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(markets, "MockServer", _broken_mock)
+    failed = _failed(markets.MARKETS_SCENE, tmp_path)
     named = {
         "markets by event": "yes_bid_dollars", "a market": "floor_strike", "its book": "levels",
         "its trades": "count_fp", "a series' events": "title", "an event": "sub_title", "a series": "frequency",
@@ -136,3 +147,15 @@ def test_a_wrong_or_untyped_message_fails_the_feed_cell(
     assert not judged.passed, judged
     assert "yes_price_dollars" in judged.reason, judged
     assert "could not validate (handed over as dict)" in judged.reason, judged
+
+
+def test_a_wrong_value_fails_each_historical_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history, "MockServer", _broken_mock)
+    failed = _failed(historical.HISTORICAL, tmp_path)
+    named = {
+        "the cutoff": "cutoff", "fills before the cutoff": "count_fp", "the live fills keep the rest": "yes_price",
+        "orders ended before the cutoff": "status",
+    }  # fmt: skip
+    assert set(failed) == set(named), failed
+    for check, field in named.items():
+        assert any(field in problem for problem in failed[check]), (check, failed[check])

@@ -656,6 +656,10 @@ PYKALSHI = Dialect(
         "GetSeries": "get_series",
         "GetSeriesList": "get_all_series",
         "GetExchangeStatus": "exchange.get_status",
+        # the historical API (the `historical` scene): it has no GetHistoricalPositions
+        "GetHistoricalCutoff": "history.get_cutoff",
+        "GetFillsHistorical": "history.get_fills",
+        "GetHistoricalOrders": "history.get_orders",
     },
     lists={"positions": "market_positions", **{name: name for name in ("fills", "settlements")}},
     market=(
@@ -716,7 +720,7 @@ PYKALSHI = Dialect(
         "resting-value": "its get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's "
         "answer does not have, so it answers 0 of any server that follows the spec (docs/trading-bot.md)",
         **dict.fromkeys(
-            ("account", "subaccounts", "historical", "orders", "rfqs", "exchange-data", "live-data"),
+            ("account", "subaccounts", "orders", "rfqs", "exchange-data", "live-data"),
             _NOT_PLAYED,
         ),
         **dict.fromkeys(("orderbook-ws", "market-ws"), _PYKALSHI_LIVE),
