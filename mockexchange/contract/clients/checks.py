@@ -365,7 +365,11 @@ def verdict(dialect: Dialect, reads: list[ReadCheck], mocks: Mocks, outcomes: Ma
     """Pass when every read is as the ledger says; the reason lists what was read, or the first differences."""
     problems, summaries = [], []
     for read in reads:
-        found, summary = judge_read(dialect, read, mocks, outcomes[read.id])
+        try:
+            found, summary = judge_read(dialect, read, mocks, outcomes[read.id])
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError) as exc:
+            # an answer of another shape than the read's judge takes fails the read, not the whole matrix
+            found, summary = [f"the answer is not of the shape the judge reads: {type(exc).__name__}: {exc}"], ""
         problems += [f"{read.id}: {problem}" for problem in found]
         summaries.append(summary)
     if problems:

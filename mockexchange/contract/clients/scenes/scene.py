@@ -259,6 +259,9 @@ def judge(
             check.run(seen)
         except Unmet as unmet:
             seen.problems.append(str(unmet))
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError) as exc:
+            # an answer of another shape than the check reads fails the check, not the whole matrix
+            seen.problems.append(f"the answers are not of the shape the check reads: {type(exc).__name__}: {exc}")
     return found
 
 
