@@ -225,6 +225,45 @@ def test_a_portfolio_channel_sends_the_wallets_figures_once_subscribed(mockexcha
     run(go())
 
 
+def test_the_any_portfolio_channel_tells_each_currencys_figures(mockexchange, deribit):
+    """`user.portfolio.any` (Deribit: every currency's portfolio; ccxt's coinbaseinternational's `watch_balance`
+    subscribes it) sends the wallet's figures in each listed currency once subscribed, then a currency's figures as a
+    fill, a move of its cash or of its marks changes them, each on the channel named `any`."""
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            assert (await client.call("private/subscribe", {"channels": ["user.portfolio.any"]}))["result"] == [
+                "user.portfolio.any"
+            ]
+            firsts = [(await client.notification())["params"] for _ in range(5)]
+            assert {first["channel"] for first in firsts} == {"user.portfolio.any"}
+            assert [first["data"]["currency"] for first in firsts] == ["BTC", "ETH", "USDC", "USDT", "EURR"]
+            assert [first["data"]["balance"] for first in firsts] == [10, 0, 1000, 0, 0]
+
+            async def told(command: str, *args: Any, **terms: Any) -> dict[str, Any]:
+                await asyncio.to_thread(getattr(mockexchange, command), *args, **terms)
+                message = (await client.notification())["params"]
+                assert message["channel"] == "user.portfolio.any"
+                currency = message["data"]["currency"]
+                summary = await client.call("private/get_account_summary", {"currency": currency})
+                figures = ("balance", "equity", "available_funds", "initial_margin", "margin_balance", "futures_pl")
+                assert {name: message["data"][name] for name in figures} == {
+                    name: summary["result"][name] for name in figures
+                }
+                return message["data"]
+
+            filled = await told("deribit_fill", "alice", "BTC-PERPETUAL", "buy", "6000", "60000")
+            assert filled["currency"] == "BTC" and filled["initial_margin"] > 0
+            moved = await told("deribit_deposit", "alice", "USDC", "250")
+            assert (moved["currency"], moved["balance"]) == ("USDC", 1250)
+            marked = await told("set_index_price", "btc_usd", "61000")
+            assert marked["currency"] == "BTC" and marked["futures_pl"] > 0
+
+    run(go())
+
+
 def test_a_portfolio_channel_sends_the_figures_again_as_marks_move(mockexchange, deribit):
     """A move of an index, or of a pinned mark, that values the wallet's open positions in a currency sends its
     `user.portfolio.{currency}` figures again; a move that leaves them as the channel last sent them sends nothing."""

@@ -29,22 +29,21 @@ class CashNotifications(UserNotifications[None]):
         return user_id == self.user_id and wallet_id == self.wallet_id
 
     def _key(self, channel: Channel, instrument: None) -> str | None:
-        return channel.family if channel.family == "portfolio" and channel.currency == self.currency else None
+        return channel.family if channel.family == "portfolio" and channel.tells_of(self.currency) else None
 
     def _data_json(self, exchange: DeribitExchange, key: str, instrument: None) -> bytes:
         return portfolio_json(exchange, self.user_id, self.currency, self.wallet_id)
 
 
 class SubscribedPortfolio(CashNotifications):
-    """A `user.portfolio.{currency}` channel just subscribed: the wallet's figures in its currency at once, as the
-    public channels send what they tell (Deribit's own sends one with no trade: ccxt's `watch_balance` returns on a
-    quiet account, docs/known-differences.md)."""
+    """A `user.portfolio.{currency}` channel just subscribed: the wallet's figures in `currency` at once (one of these
+    for each currency `user.portfolio.any` tells of), as the public channels send what they tell (Deribit's own sends
+    one with no trade: ccxt's `watch_balance` returns on a quiet account, docs/known-differences.md)."""
 
     __slots__ = ("name",)
 
-    def __init__(self, user_id: str, wallet_id: int, channel: Channel) -> None:
-        assert channel.currency is not None  # (parse_channel: a portfolio channel names one currency)
-        super().__init__(user_id, (wallet_id, channel.currency, None))
+    def __init__(self, user_id: str, wallet_id: int, channel: Channel, currency: str) -> None:
+        super().__init__(user_id, (wallet_id, currency, None))
         self.name = channel.name
 
     def _key(self, channel: Channel, instrument: None) -> str | None:

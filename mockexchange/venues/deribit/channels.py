@@ -41,6 +41,14 @@ class Channel:
     instrument_name: str | None = None
     index_name: str | None = None  # mmp_trigger's
 
+    def tells_of(self, currency: str) -> bool:
+        """A portfolio channel of `currency`, or of `any` (every currency's figures, each as it moves)."""
+        return self.currency in (None, currency)
+
+    def currencies(self, listed: tuple[str, ...]) -> tuple[str, ...]:
+        """The currencies of `listed` a portfolio channel tells of."""
+        return listed if self.currency is None else tuple(c for c in listed if c == self.currency)
+
     def carries(self, instrument: Instrument) -> bool:
         if self.index_name is not None:  # user.mmp_trigger: a trigger's, no instrument's
             return False
@@ -69,10 +77,9 @@ def parse_channel(name: str) -> Channel | str:
         return f"the mock serves {', '.join(SERVED)} only"
     family = parts[1]
     if family == "portfolio":
-        currency = currency_of(parts[2]) if len(parts) == 3 and is_currency(parts[2]) else None
-        if currency is None:
-            return "user.portfolio.{currency} takes one currency"
-        return Channel(name, family, currency=currency)
+        if len(parts) != 3 or not is_currency(parts[2]):
+            return "user.portfolio.{currency} takes one currency, or any"
+        return Channel(name, family, currency=currency_of(parts[2]))
     if family == "mmp_trigger":
         index = parts[2].lower() if len(parts) == 3 else ""
         if not index.replace("_", "").isalnum() or not index.isascii():

@@ -32,7 +32,7 @@ class DeliveryNotifications(UserNotifications[Instrument]):
 
     def _key(self, channel: Channel, instrument: Instrument) -> str | None:
         if channel.family == "portfolio":
-            return channel.family if channel.currency == self.delivery.currency else None
+            return channel.family if channel.tells_of(self.delivery.currency) else None
         return channel.family if channel.family == "changes" and channel.carries(instrument) else None
 
     def _data_json(self, exchange: DeribitExchange, key: str, instrument: Instrument) -> bytes:

@@ -113,7 +113,7 @@ class TradeNotifications(UserNotifications[Instrument]):
         if channel.family == "orders":  # a trade changes no resting order (they never match)
             return None
         if channel.family == "portfolio":
-            if channel.currency != instrument.settlement_currency:
+            if not channel.tells_of(instrument.settlement_currency):
                 return None
         elif not channel.carries(instrument):
             return None

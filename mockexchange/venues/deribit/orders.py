@@ -163,7 +163,7 @@ class OrderNotifications(UserNotifications[Instrument]):
     def _key(self, channel: Channel, instrument: Instrument) -> str | None:
         """The data's shape: "changes", "raw", "list" or "portfolio"."""
         if channel.family == "portfolio":
-            return channel.family if channel.currency == instrument.settlement_currency else None
+            return channel.family if channel.tells_of(instrument.settlement_currency) else None
         if channel.family not in ("orders", "changes") or not channel.carries(instrument):
             return None
         return "changes" if channel.family == "changes" else "raw" if channel.name.endswith(".raw") else "list"

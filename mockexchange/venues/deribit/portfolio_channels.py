@@ -1,10 +1,10 @@
 """One connection's `user.portfolio.{currency}` channels as marks move: the connection is added to the market fan-out
-under `("portfolio", currency)` for each currency it holds such a channel of (one the mock lists), and a move of an
-index, a mark or a volatility that values instruments settled in the currency (`public_channels.moved_currencies`)
-sends the wallet's figures in it again. Whatever change a portfolio frame is of, it is not sent when it is what the
-channel sent last (`news`): an account with nothing open in the currency has figures no mark moves, and an order's
-change and its fill, rendered after both, tell one thing. Deribit's own figures follow its marks
-(docs/known-differences.md).
+under `("portfolio", currency)` for each currency it holds such a channel of (one the mock lists; every one for
+`any`), and a move of an index, a mark or a volatility that values instruments settled in the currency
+(`public_channels.moved_currencies`) sends the wallet's figures in it again. Whatever change a portfolio frame is of,
+it is not sent when it is what the channel sent last (`news`): an account with nothing open in the currency has
+figures no mark moves, and an order's change and its fill, rendered after both, tell one thing. Deribit's own figures
+follow its marks (docs/known-differences.md).
 
 Runs on the connection's loop; the figures are rendered as a move of cash renders them (`CashNotifications`).
 """
@@ -43,7 +43,8 @@ class PortfolioChannels:
 
     def route(self, channels: Iterable[Channel], loop: asyncio.AbstractEventLoop | None) -> None:
         """Be added under exactly the keys the held portfolio channels need (None: only leave those no longer)."""
-        wanted = {("portfolio", c.currency) for c in channels if c.family == "portfolio" and c.currency in CURRENCIES}
+        portfolios = [c for c in channels if c.family == "portfolio"]
+        wanted = {("portfolio", currency) for c in portfolios for currency in c.currencies(CURRENCIES)}
         for key in [k for k in self._keys if k not in wanted]:
             self._keys.pop(key)()
         if self.fanout is not None and loop is not None:

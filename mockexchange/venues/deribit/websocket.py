@@ -409,9 +409,11 @@ class DeribitConnection:
             self._first_portfolio(caller, channel)
 
     def _first_portfolio(self, caller: Authenticated, channel: Channel) -> None:
-        """A portfolio channel's first notification, queued to follow the reply (`SubscribedPortfolio`): of a
-        currency the exchange lists (as `private/get_account_summary` takes it; ccxt also subscribes SOL's)."""
-        if channel.currency not in CURRENCIES:
+        """A portfolio channel's first notifications, queued to follow the reply (`SubscribedPortfolio`): of each
+        currency it tells of that the exchange lists (as `private/get_account_summary` takes it; ccxt also subscribes
+        SOL's), every listed one for `any`, in the order listed."""
+        currencies = channel.currencies(CURRENCIES)
+        if not currencies:
             return
         user_id = caller.credential.user_id
         try:
@@ -419,7 +421,8 @@ class DeribitConnection:
         except ExchangeError:  # (its wallet is gone: it has no figures to tell)
             return
         self._replied.clear()
-        self.accept(SubscribedPortfolio(user_id, wallet.id, channel))
+        for currency in currencies:
+            self.accept(SubscribedPortfolio(user_id, wallet.id, channel, currency))
 
     def _check_room(self) -> None:
         held = len(self.channels) + len(self.market.channels)
