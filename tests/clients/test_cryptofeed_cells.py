@@ -4,17 +4,15 @@ as the matrix runs it (mockexchange/contract/clients/cryptofeed_feeds.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
+from deribit_notifications import broken
 
 from mockexchange.contract.clients import cryptofeed_feeds
 from mockexchange.contract.clients.cryptofeed_feeds import COLUMNS, cryptofeed_verdicts
 from mockexchange.server import MockServer
-from mockexchange.web.extensions import FRAME_WRITER
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
@@ -31,36 +29,8 @@ def _wrong(channel: str, data: Any, sent: int) -> None:
         data["balance"] += 1
 
 
-class WrongNotifications:
-    """ASGI middleware: the wrapped mock's Deribit subscription notifications, changed by `_wrong`."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "websocket":
-            await self.app(scope, receive, send)
-            return
-        extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != FRAME_WRITER}
-        sent: dict[str, int] = {}
-
-        async def breaking(message: dict[str, Any]) -> None:
-            text = (message.get("text") or "") if message["type"] == "websocket.send" else ""
-            if '"method":"subscription"' in text:
-                frame = orjson.loads(text)
-                channel = frame["params"]["channel"]
-                sent[channel] = sent.get(channel, 0) + 1
-                _wrong(channel, frame["params"]["data"], sent[channel])
-                message = {**message, "text": orjson.dumps(frame).decode()}
-            await send(message)
-
-        await self.app({**scope, "extensions": extensions}, receive, breaking)
-
-
 def _broken_mock(*args: Any, **options: Any) -> MockServer:
-    server = MockServer(*args, **options)
-    server.app = dataclasses.replace(server.app, asgi=WrongNotifications(server.app.asgi))
-    return server
+    return broken(MockServer(*args, **options), _wrong)
 
 
 def test_a_wrong_value_in_a_notification_fails_each_cell_naming_it(

@@ -6,6 +6,9 @@ authenticates with a CDP JWT) and its judging against the Deribit exchange. The 
 
 The REST `fetch_balance` is played too: ccxt 4.5.90 cannot send the REST `public/auth` (its `sign` raises TypeError
 for a POST), so it fails inside ccxt before any request reaches the mock, which the judging expects.
+
+The row's `orderbook-ws` and `market-ws` are ccxt's Deribit row's watches (ccxt_trading.py's `watch_book`,
+ccxt_market_ws.py's `watch_market`) made through coinbaseinternational on the dialect's websocket (`via_coinbase`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from mockexchange.contract.clients.ccxt_checks import AGREES
+from mockexchange.contract.clients.ccxt_market_ws import market_ws_problems, watch_market
+from mockexchange.contract.clients.ccxt_trading import BOOK_UNTIL, book_ws_problems, watch_book
 from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.contract.clients.libraries import CCXT, clean_env, ensure_venv, venv_python
 from mockexchange.schema.specs import package_path
@@ -41,11 +46,24 @@ def script() -> Path:
     return package_path("mockexchange.contract.clients", "scripts", "deribit", "ccxt_coinbase.py")
 
 
-def plan(mock: MockServer, key: dict[str, Any]) -> dict[str, Any]:
+def urls(mock: MockServer) -> dict[str, str]:
+    """The Coinbase dialect's REST and websocket addresses on `mock`."""
     base = mock.deribit_url
+    return {"rest_url": base + "/coinbase/api/v2", "ws_url": "ws" + base.removeprefix("http") + "/coinbase/ws/api/v2"}
+
+
+def via_coinbase(mock: MockServer, calls: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A plan for ccxt_client.py's watches through ccxt.pro's coinbaseinternational against the Coinbase dialect,
+    with a CDP key of alice's made for it (ccxt_trading.py's `Via`; ccxt 4.5.90 cannot send its REST calls)."""
+    assert not calls, "coinbaseinternational's REST public/auth cannot be sent: its calls are the websocket's"
+    key = mock.create_coinbase_key("alice")
+    return {"exchange": "coinbaseinternational", **urls(mock), "client_id": key["name"],
+            "client_secret": key["private_key"], "calls": [], **extra}  # fmt: skip
+
+
+def plan(mock: MockServer, key: dict[str, Any]) -> dict[str, Any]:
     return {
-        "rest_url": base + "/coinbase/api/v2",
-        "ws_url": "ws" + base.removeprefix("http") + "/coinbase/ws/api/v2",
+        **urls(mock),
         "key_name": key["name"],
         "private_key": key["private_key"],
         "calls": [
@@ -116,21 +134,36 @@ PLAYED = {
     "balance": "fetch_balance_ws (coinbase_cdp auth over the websocket)",
     "orders": "create_order_ws, fetch_open_orders_ws, cancel_order_ws and fetch_positions_ws",
 }
+# The columns played by ccxt's Deribit row's watches, through coinbaseinternational on the Coinbase dialect's websocket
+WATCHED = {
+    "orderbook-ws": "ccxt.pro coinbaseinternational watch_order_book (book.{instrument}.100ms) while orders are placed "
+    "and cancelled",
+    "market-ws": "ccxt.pro coinbaseinternational watch_trades, watch_ohlcv and watch_ticker while trades print",
+}
 # Deribit columns not played against the dialect yet (ccxt's Deribit row plays them against Deribit's API).
 NOT_YET_REASONS = dict.fromkeys(
-    ("positions-pages", "filters", "fills", "transfers", "websocket", "markets", "orderbook-ws", "market-ws"),
+    ("positions-pages", "filters", "fills", "transfers", "websocket", "markets"),
     "not played against the Coinbase dialect yet (ccxt's Deribit row plays it against the same venue core)",
 )
 
 
 def matrix_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
-    """The row's played columns, judged from one run of the play against a fresh mock."""
-    asked = [name for name in names if name in PLAYED]
-    if not asked:
-        return {}
-    with MockServer() as mock:
-        found = problems(play(mock, work_dir))
-    balance = [line for line in found if line.startswith(("balance", "load_markets", "markets", "rest_balance"))]
-    judged = {"balance": balance, "orders": [line for line in found if line not in balance]}
-    said = {name: "; ".join(judged[name][:3]) or AGREES for name in asked}
-    return {name: ClientVerdict(not judged[name], f"{PLAYED[name]}: {said[name]}") for name in asked}
+    """The row's played columns: the play's, judged from one run of it against a fresh mock, and the watches'."""
+    judged: dict[str, list[str]] = {}
+    if any(name in PLAYED for name in names):
+        with MockServer() as mock:
+            found = problems(play(mock, work_dir))
+        balance = [line for line in found if line.startswith(("balance", "load_markets", "markets", "rest_balance"))]
+        judged |= {"balance": balance, "orders": [line for line in found if line not in balance]}
+    if "orderbook-ws" in names:
+        (work_dir / "book-ws").mkdir()
+        done, _, wire = watch_book(work_dir / "book-ws", BOOK_UNTIL, via=via_coinbase)
+        judged["orderbook-ws"] = book_ws_problems(done, wire)
+    if "market-ws" in names:
+        (work_dir / "market-ws").mkdir()
+        watched = watch_market(work_dir / "market-ws", via=via_coinbase)
+        judged["market-ws"] = market_ws_problems(watched, quote_volume="volume_notional")
+    said = PLAYED | WATCHED
+    asked = [name for name in names if name in judged]
+    return {name: ClientVerdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or AGREES))
+            for name in asked}  # fmt: skip

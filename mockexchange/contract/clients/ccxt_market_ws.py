@@ -17,7 +17,7 @@ from typing import Any
 
 from mockexchange.contract.clients.ccxt_checks import AGREES, unified_symbol
 from mockexchange.contract.clients.ccxt_run import CcxtRun
-from mockexchange.contract.clients.ccxt_trading import PERP, plan, rpc, seeded_mock
+from mockexchange.contract.clients.ccxt_trading import PERP, Via, plan, rpc, seeded_mock
 from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.server import MockServer
 
@@ -41,7 +41,7 @@ def _now_ms(mock: MockServer) -> int:
     return int(mock.exchange.state.clock.now().timestamp() * 1000)
 
 
-def watch_market(work_dir: Path) -> PublicChannelsWatch:
+def watch_market(work_dir: Path, via: Via = plan) -> PublicChannelsWatch:
     """ccxt.pro's three watches while alice takes bob's asks one by one: the first in one minute, the others in the
     next; a bid and an ask of bob's stay, so the ticker's best prices are his."""
     mock = seeded_mock()
@@ -51,7 +51,7 @@ def watch_market(work_dir: Path) -> PublicChannelsWatch:
         mock.deribit_order("bob", PERP, "buy", "50", "59990")
         first = _now_ms(mock) // MINUTE_MS * MINUTE_MS
         market = {"symbol": unified_symbol(mock, PERP), "timeframe": "1m", "trades": len(ASKS), "last": LAST}
-        with CcxtRun(plan(mock, [], market=market), work_dir) as run:
+        with CcxtRun(via(mock, [], market=market), work_dir) as run:
             run.rest()
             channels = run.subscribed()["channels"]
             for taken, (amount, price) in enumerate(ASKS):
@@ -67,15 +67,16 @@ def watch_market(work_dir: Path) -> PublicChannelsWatch:
         mock.stop()
 
 
-def market_ws_problems(watched: PublicChannelsWatch) -> list[str]:
-    """What ccxt.pro's trades, candles and ticker say that the mock's do not."""
+def market_ws_problems(watched: PublicChannelsWatch, quote_volume: str = "volume_usd") -> list[str]:
+    """What ccxt.pro's trades, candles and ticker say that the mock's do not; `quote_volume`: the ticker's stat the
+    client reads its `quoteVolume` from (ccxt's coinbaseinternational: `volume_notional`, None where it is not sent)."""
     done = watched.done
     problems = [f"watch error: {error}" for error in done["errors"]]
     if done["reason"] != "count":
         problems.append(f"watch_trades, watch_ohlcv and watch_ticker ended by {done['reason']}")
     problems += trades_problems(done["trades"], watched.trades)
     problems += ohlcv_problems(done["ohlcv"], watched.chart)
-    return problems + ticker_problems(done["ticker"] or {}, watched.ticker)
+    return problems + ticker_problems(done["ticker"] or {}, watched.ticker, quote_volume)
 
 
 def trades_problems(parsed: list[dict[str, Any]], wire: list[dict[str, Any]]) -> list[str]:
@@ -98,13 +99,14 @@ def ohlcv_problems(parsed: list[list[Any]], chart: dict[str, Any]) -> list[str]:
     return []
 
 
-def ticker_problems(parsed: dict[str, Any], wire: dict[str, Any]) -> list[str]:
+def ticker_problems(parsed: dict[str, Any], wire: dict[str, Any], quote_volume: str = "volume_usd") -> list[str]:
     stats = wire["stats"]
     want = {
         "timestamp": wire["timestamp"], "last": float(wire["last_price"]), "bid": float(wire["best_bid_price"]),
         "bidVolume": float(wire["best_bid_amount"]), "ask": float(wire["best_ask_price"]),
         "askVolume": float(wire["best_ask_amount"]), "high": float(stats["high"]), "low": float(stats["low"]),
-        "baseVolume": float(stats["volume"]), "quoteVolume": float(stats["volume_usd"]),
+        "baseVolume": float(stats["volume"]),
+        "quoteVolume": float(stats[quote_volume]) if quote_volume in stats else None,
         "markPrice": float(wire["mark_price"]), "indexPrice": float(wire["index_price"]),
     }  # fmt: skip
     return [f"watch_ticker's {name}: ccxt {parsed.get(name)!r}, the mock {value!r}"

@@ -13,6 +13,7 @@ ccxt's word for the book's state.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -49,8 +50,13 @@ COLUMNS = ("markets", "orders", "orderbook-ws")
 
 
 def plan(mock: MockServer, calls: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    """A plan for the ccxt script with alice's key."""
+    """A plan for the ccxt script with alice's key: ccxt's `deribit` against Deribit's API (a `Via`)."""
     return {"rest_url": mock.deribit_url, "ws_url": mock.deribit_ws_url, **KEY, "calls": calls, **extra}
+
+
+# How ccxt reaches the venue, as a plan of the script: (mock, calls, **the plan's watch) -> the plan. `plan` is
+# Deribit's API; ccxt_coinbase.py's `via_coinbase` its Coinbase dialect, through ccxt's coinbaseinternational.
+Via = Callable[..., dict[str, Any]]
 
 
 def rpc(mock: MockServer, method: str, **params: Any) -> Any:
@@ -309,14 +315,16 @@ def markets_problems(played: MarketsPlay) -> list[str]:
     return problems + market_data_problems(outcomes, played.kept) + feeds_problems(outcomes, played.feeds)
 
 
-def watch_book(work_dir: Path, until: dict[str, list[list[float]]]) -> tuple[dict[str, Any], list[str], Any]:
+def watch_book(
+    work_dir: Path, until: dict[str, list[list[float]]], via: Via = plan
+) -> tuple[dict[str, Any], list[str], Any]:
     """ccxt.pro's watch_order_book while orders of both accounts are placed and cancelled after it subscribed, until
     its book is `until`: the done event, the channels, the book read after."""
     mock = seeded_mock()
     try:
         mock.deribit_order("alice", PERP, "buy", "100", "49990")
         mock.deribit_order("bob", PERP, "sell", "70", "50010.5")
-        with CcxtRun(plan(mock, [], book={"symbol": unified_symbol(mock, PERP), "until": until}), work_dir) as run:
+        with CcxtRun(via(mock, [], book={"symbol": unified_symbol(mock, PERP), "until": until}), work_dir) as run:
             run.rest()
             channels = run.subscribed()["channels"]
             mock.deribit_order("bob", PERP, "buy", "50", "49990")

@@ -12,7 +12,7 @@ with the exact wire, and know when the mock has acknowledged a subscription.
 
 Plan (a JSON file named by argv[1]):
   {"rest_url": "http://127.0.0.1:PORT", "ws_url"?: "ws://127.0.0.1:PORT/ws/api/v2",
-   "client_id": "...", "client_secret": "...",
+   "client_id": "...", "client_secret": "...", "exchange"?: "deribit" | "coinbaseinternational",
    "calls": [{"id": "...", "method": "fetch_positions", "args"?: [...], "kwargs"?: {...}, "secret"?: "..."}],
    "watch"?: {"trades": N, "portfolio": M, "orders"?: K, "timeout_s": T, "currencies"?: [...]}}
 `watch` waits, once the subscriptions are acknowledged, for N distinct trades from watch_my_trades, M notifications of
@@ -28,7 +28,11 @@ are acknowledged, until ccxt has parsed N distinct trades and both the newest ca
 are P (or the timeout): then {"event": "done", "reason", "trades": [...], "ohlcv": [[t, o, h, l, c, v], ...],
 "ticker": {...}, ...}: what ccxt parsed of each message into its caches, noted as it was handled.
 `method` is any method of `ccxt.deribit` (fetch_positions, fetch_position, fetch_balance, load_markets, ...); a call
-with its own `secret` uses a client built with that secret (the bad-secret check).
+with its own `secret` uses a client built with that secret (the bad-secret check). With `exchange`
+"coinbaseinternational" the watches are ccxt.pro's class of that name against the mock's Coinbase dialect (`rest_url`
+and `ws_url` its `/coinbase/...` paths, `client_id` and `client_secret` a CDP key's name and private key; its REST calls
+are not run: ccxt 4.5.90 cannot send its REST `public/auth`, ccxt_coinbase.py). A `watch` may name the portfolio
+channels ccxt subscribes (`portfolios`: coinbaseinternational's `watch_balance` takes `user.portfolio.any`).
 
 Prints one JSON object per line, flushed as it happens:
   {"event": "rest", "client": {...}, "python": "...", "calls": {id: outcome}}
@@ -129,8 +133,12 @@ def run_rest(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return outcomes
 
 
-class RecordingProDeribit(ccxt.pro.deribit):
-    """ccxt.pro.deribit, noting every websocket message it receives and sends."""
+_MixedIn: Any = object  # (a mixin's base: the ccxt.pro class it goes before, which the type checker cannot see)
+
+
+class RecordingPro(_MixedIn):
+    """A ccxt.pro class (`ccxt.pro.deribit`, or `coinbaseinternational` for the Coinbase dialect), noting every
+    websocket message it receives and sends: mixed in before it (`pro_class`)."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
@@ -156,15 +164,22 @@ class RecordingProDeribit(ccxt.pro.deribit):
         return super().watch(url, message_hash, message, subscribe_hash, subscription)
 
 
+def pro_class(plan: dict[str, Any], recording: type = RecordingPro) -> type:
+    """`recording` mixed into the plan's ccxt.pro class (`exchange`: deribit by default)."""
+    exchange = plan.get("exchange", "deribit")
+    return type(f"Recording{exchange}", (recording, getattr(ccxt.pro, exchange)), {})
+
+
+def pro_config(plan: dict[str, Any], keyed: bool = True) -> dict[str, Any]:
+    """The client's config: the mock's urls (the websocket's for public and private channels alike) and, `keyed`, the
+    plan's key (a Deribit key's id and secret, or a Coinbase CDP key's name and private key)."""
+    urls = {"api": {"rest": plan["rest_url"], "ws": plan["ws_url"], "wsPrivate": plan["ws_url"]}}
+    return {"urls": urls, **({"apiKey": plan["client_id"], "secret": plan["client_secret"]} if keyed else {})}
+
+
 async def run_ws(plan: dict[str, Any]) -> None:
     watch = plan["watch"]
-    pro = RecordingProDeribit(
-        {
-            "apiKey": plan["client_id"],
-            "secret": plan["client_secret"],
-            "urls": {"api": {"rest": plan["rest_url"], "ws": plan["ws_url"]}},
-        }
-    )
+    pro = pro_class(plan)(pro_config(plan))
     if "currencies" in watch:
         pro.options["currencies"] = watch["currencies"]
     errors = pro.errors
@@ -177,7 +192,8 @@ async def run_ws(plan: dict[str, Any]) -> None:
         answers: dict[str, list[Any]] = {method: [] for method in watched}
 
         tasks = [asyncio.create_task(keep_watching(pro, method, [], answers[method])) for method in watched]
-        channels = ["user.trades.any.any.raw", *(f"user.portfolio.{code}" for code in pro.options["currencies"])]
+        portfolios = watch.get("portfolios") or [f"user.portfolio.{code}" for code in pro.options["currencies"]]
+        channels = ["user.trades.any.any.raw", *portfolios]
         if "orders" in watch:
             channels.append("user.orders.any.any.raw")
         await until_acknowledged(pro, channels, watch["timeout_s"], tasks)
@@ -224,20 +240,21 @@ async def run_ws(plan: dict[str, Any]) -> None:
 
 
 def portfolio_news(received: list[Any]) -> int:
-    """The `user.portfolio.*` notifications received beyond each channel's first (sent once it is subscribed)."""
-    seen: dict[str, int] = {}
+    """The `user.portfolio.*` notifications received beyond each channel's first of each currency (sent once it is
+    subscribed: `user.portfolio.any` sends one a currency)."""
+    seen: dict[tuple[str, str], int] = {}
     for message in received:
         if not isinstance(message, dict) or message.get("method") != "subscription":
             continue
-        channel = message.get("params", {}).get("channel", "")
+        params = message.get("params", {})
+        channel = params.get("channel", "")
         if channel.startswith("user.portfolio."):
-            seen[channel] = seen.get(channel, 0) + 1
+            key = (channel, str((params.get("data") or {}).get("currency", "")).upper())
+            seen[key] = seen.get(key, 0) + 1
     return sum(count - 1 for count in seen.values())
 
 
-async def until_acknowledged(
-    pro: RecordingProDeribit, channels: list[str], timeout_s: float, tasks: list[asyncio.Task[None]]
-) -> None:
+async def until_acknowledged(pro: Any, channels: list[str], timeout_s: float, tasks: list[asyncio.Task[None]]) -> None:
     """Wait until the mock has acknowledged every channel, then print `subscribed`; exit 3 (printing what was
     acknowledged) on an error reply, the timeout, or every watch task ended."""
     deadline = time.monotonic() + timeout_s
@@ -250,7 +267,7 @@ async def until_acknowledged(
     emit({"event": "subscribed", "channels": channels})
 
 
-async def keep_watching(pro: RecordingProDeribit, method: str, args: list[Any], answers: list[Any]) -> None:
+async def keep_watching(pro: Any, method: str, args: list[Any], answers: list[Any]) -> None:
     """Call a watch method again and again, keeping each answer; a websocket error reply it raises is noted."""
     while True:
         try:
@@ -262,14 +279,9 @@ async def keep_watching(pro: RecordingProDeribit, method: str, args: list[Any], 
             return
 
 
-def pro_client(plan: dict[str, Any]) -> RecordingProDeribit:
-    urls = {"rest": plan["rest_url"], "ws": plan["ws_url"]}
-    return RecordingProDeribit({"apiKey": plan["client_id"], "secret": plan["client_secret"], "urls": {"api": urls}})
-
-
 async def run_book(plan: dict[str, Any]) -> None:
     watch = plan["book"]
-    pro = pro_client(plan)
+    pro = pro_class(plan)(pro_config(plan))
     errors = pro.errors
     latest: dict[str, Any] = {}
     try:
@@ -306,8 +318,8 @@ async def run_book(plan: dict[str, Any]) -> None:
         await pro.close()
 
 
-class MarketRecordingProDeribit(RecordingProDeribit):
-    """ccxt.pro.deribit noting, after each public trades, candle or ticker message, what ccxt parsed of it into its
+class MarketRecordingPro(RecordingPro):
+    """`RecordingPro` noting, after each public trades, candle or ticker message, what ccxt parsed of it into its
     own caches. (ccxt.pro 4.5.90 keeps a fresh trades and candle cache per message: `safe_dict` of the list it
     kept is None; and a message that comes before a watch call is waiting again resolves nothing.)"""
 
@@ -334,8 +346,7 @@ class MarketRecordingProDeribit(RecordingProDeribit):
 async def run_market(plan: dict[str, Any]) -> None:
     watch = plan["market"]
     symbol, timeframe = watch["symbol"], watch.get("timeframe", "1m")
-    urls = {"rest": plan["rest_url"], "ws": plan["ws_url"]}
-    pro = MarketRecordingProDeribit({"urls": {"api": urls}}, symbol, timeframe)
+    pro = pro_class(plan, MarketRecordingPro)(pro_config(plan, keyed=False), symbol, timeframe)
     calls = {"watch_trades": [symbol], "watch_ohlcv": [symbol, timeframe], "watch_ticker": [symbol]}
     try:
         await pro.load_markets()
