@@ -11,6 +11,7 @@ from ccxt. The book is read directly, never through the renderers.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -311,29 +312,68 @@ class WatchRun:
     diagnosis: str
 
 
-def watch_a_fill(seeded: Seeded, work_dir: Path) -> WatchRun:
+# The fills of `watch_a_fill` by the perpetual they are on: (amount, price) of another user's, then (amount, price,
+# fee) of the trader's. BTC-PERPETUAL is sized in USD, its fee in BTC; the USDC perpetual in BTC, its fee in USDC.
+WATCHED_FILLS = {
+    "perpetual": (("700", "61000"), ("3000", "61100.5", "0.0000125")),
+    "linear": (("0.07", "61000"), ("0.3", "61100.5", "0.55")),
+}
+
+
+def watch_a_fill(
+    seeded: Seeded, work_dir: Path, via: Callable[..., dict[str, Any]] | None = None, role: str = "perpetual"
+) -> WatchRun:
     """ccxt.pro subscribes (watch_my_trades, watch_balance); once the mock has acknowledged every channel, another
-    user fills BTC-PERPETUAL, then the trader does. The script waits for one trade and one balance."""
-    mock, perpetual = seeded.mock, seeded.names["perpetual"]
-    with CcxtRun(seeded.plan([], watch={"trades": 1, "portfolio": 1}), work_dir) as run:
+    user fills the perpetual (`role`: BTC-PERPETUAL, or `linear`: the USDC one), then the trader does. The script
+    waits for one trade and one balance. `via`: the trader's plan through another of ccxt's classes (ccxt_coinbase.py's
+    `via_coinbase`, on Coinbase's USDC perpetual); default Deribit's."""
+    mock, perpetual = seeded.mock, seeded.names[role]
+    (other, mine) = WATCHED_FILLS[role]
+    watch = {"trades": 1, "portfolio": 1}
+    planned = seeded.plan([], watch=watch) if via is None else via(mock, [], user=TRADER, watch=watch)
+    with CcxtRun(planned, work_dir) as run:
         run.rest()
         subscribed = run.subscribed()
-        mock.deribit_fill(OTHER, perpetual, "buy", "700", "61000")  # someone else's: must not arrive
-        made = mock.deribit_fill(TRADER, perpetual, "buy", "3000", "61100.5", fee="0.0000125")
+        mock.deribit_fill(OTHER, perpetual, "buy", *other)  # someone else's: must not arrive
+        made = mock.deribit_fill(TRADER, perpetual, "buy", *mine[:2], fee=mine[2])
         done = run.finish()
         return WatchRun(subscribed, done, made["trade_id"], run.diagnosis())
 
 
-def watch_problems(seeded: Seeded, watched: WatchRun) -> list[str]:
+def deribit_balance(balance: dict[str, Any], code: str, summary: Any) -> tuple[Any, dict[str, float]]:
+    """ccxt.pro deribit's figures of `code` and what they must be: ccxt.pro 4.5.90 keeps a whole parsed balance under
+    the currency (handle_balance: `self.balance[code] = self.parse_balance(data)`), so the figures sit one level down
+    (balance['BTC']['BTC']['free']); free is the available funds, used the maintenance margin, total the equity."""
+    book = {"free": float(at(summary.available_funds, SUMMARY)), "used": float(at(summary.maintenance_margin, SUMMARY)),
+            "total": float(at(summary.equity, SUMMARY))}  # fmt: skip
+    return balance.get(code, {}).get(code), book
+
+
+@dataclass(frozen=True)
+class Watched:
+    """How one of ccxt's classes watches a fill: the channels it subscribes, how it authenticates, and where its
+    balance keeps a currency's figures (`deribit_balance`'s shape)."""
+
+    channels: frozenset[str]
+    grant_type: str
+    figures: Callable[[dict[str, Any], str, Any], tuple[Any, dict[str, float]]]
+
+
+DERIBIT_WATCHED = Watched(
+    frozenset({"user.trades.any.any.raw", *PORTFOLIO_CHANNELS}), "client_signature", deribit_balance
+)
+
+
+def watch_problems(seeded: Seeded, watched: WatchRun, how: Watched = DERIBIT_WATCHED) -> list[str]:
     """ccxt.pro's parsed trade and balance equal the book's trade and account summary after the fill."""
     mock, done = seeded.mock, watched.done
     problems = [f"error reply: {error}" for error in done["errors"]]
     if done["reason"] != "count":
         problems.append("the trade and the balance did not both arrive in time")
-    if set(watched.subscribed["channels"]) != {"user.trades.any.any.raw", *PORTFOLIO_CHANNELS}:
+    if set(watched.subscribed["channels"]) != how.channels:
         problems.append(f"subscribed {watched.subscribed['channels']}")
     auth = [m for m in done["sent"] if m.get("method") == "public/auth"]
-    if len(auth) != 1 or auth[0]["params"].get("grant_type") != "client_signature":
+    if len(auth) != 1 or auth[0]["params"].get("grant_type") != how.grant_type:
         problems.append(f"authenticated with {auth}")
     trade = next(t for t in mock.exchange.state.trades if t.trade_id == watched.trade_id)
     if [t["id"] for t in done["my_trades"]] != [trade.trade_id]:
@@ -341,12 +381,8 @@ def watch_problems(seeded: Seeded, watched: WatchRun) -> list[str]:
     problems += trade_problems(mock, done["my_trades"][0], trade)
     with mock.exchange.reading():
         summary = mock.exchange.valuation.account_summary(TRADER, trade.fee_currency)
-    # ccxt.pro 4.5.90 keeps a whole parsed balance under the currency (handle_balance: `self.balance[code] =
-    # self.parse_balance(data)`), so the figures sit one level down: balance['BTC']['BTC']['free'].
     code = trade.fee_currency
-    figures = done["balance"].get(code, {}).get(code)
-    book = {"free": float(at(summary.available_funds, SUMMARY)), "used": float(at(summary.maintenance_margin, SUMMARY)),
-            "total": float(at(summary.equity, SUMMARY))}  # fmt: skip
+    figures, book = how.figures(done["balance"], code, summary)
     if figures != book:
         problems.append(f"balance {code}: {figures}, book {book}")
     return problems

@@ -20,13 +20,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mockexchange.contract.clients.ccxt_checks import AGREES
+from mockexchange.contract.clients.ccxt_checks import (
+    AGREES,
+    Watched,
+    at,
+    deribit_mock,
+    seed,
+    watch_a_fill,
+    watch_problems,
+)
 from mockexchange.contract.clients.ccxt_market_ws import market_ws_problems, watch_market
 from mockexchange.contract.clients.ccxt_trading import BOOK_UNTIL, book_ws_problems, watch_book
 from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.contract.clients.libraries import CCXT, clean_env, ensure_venv, venv_python
 from mockexchange.schema.specs import package_path
 from mockexchange.server import MockServer
+from mockexchange.venues.deribit.render import SUMMARY
 
 TRADER = "cb-trader"
 PERPETUAL = "BTC_USDC-PERPETUAL"  # Coinbase's name, listed by the default instruments
@@ -52,13 +61,28 @@ def urls(mock: MockServer) -> dict[str, str]:
     return {"rest_url": base + "/coinbase/api/v2", "ws_url": "ws" + base.removeprefix("http") + "/coinbase/ws/api/v2"}
 
 
-def via_coinbase(mock: MockServer, calls: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def via_coinbase(mock: MockServer, calls: list[dict[str, Any]], user: str = "alice", **extra: Any) -> dict[str, Any]:
     """A plan for ccxt_client.py's watches through ccxt.pro's coinbaseinternational against the Coinbase dialect,
-    with a CDP key of alice's made for it (ccxt_trading.py's `Via`; ccxt 4.5.90 cannot send its REST calls)."""
+    with a CDP key of `user`'s made for it (ccxt_trading.py's `Via`; ccxt 4.5.90 cannot send its REST calls). Its
+    `watch_balance` subscribes `user.portfolio.any`."""
     assert not calls, "coinbaseinternational's REST public/auth cannot be sent: its calls are the websocket's"
-    key = mock.create_coinbase_key("alice")
+    key = mock.create_coinbase_key(user)
+    if "watch" in extra:
+        extra["watch"] = {**extra["watch"], "portfolios": ["user.portfolio.any"]}
     return {"exchange": "coinbaseinternational", **urls(mock), "client_id": key["name"],
             "client_secret": key["private_key"], "calls": [], **extra}  # fmt: skip
+
+
+def coinbase_balance(balance: dict[str, Any], code: str, summary: Any) -> tuple[Any, dict[str, float]]:
+    """coinbaseinternational's figures of `code` and what they must be: its balance keeps them under the currency;
+    free is the available funds, total the margin balance, used what is left of it."""
+    total, free = at(summary.margin_balance, SUMMARY), at(summary.available_funds, SUMMARY)
+    return balance.get(code), {"free": float(free), "used": float(total - free), "total": float(total)}
+
+
+COINBASE_WATCHED = Watched(
+    frozenset({"user.trades.any.any.raw", "user.portfolio.any"}), "coinbase_cdp", coinbase_balance
+)
 
 
 def plan(mock: MockServer, key: dict[str, Any]) -> dict[str, Any]:
@@ -139,10 +163,12 @@ WATCHED = {
     "orderbook-ws": "ccxt.pro coinbaseinternational watch_order_book (book.{instrument}.100ms) while orders are placed "
     "and cancelled",
     "market-ws": "ccxt.pro coinbaseinternational watch_trades, watch_ohlcv and watch_ticker while trades print",
+    "websocket": "ccxt.pro coinbaseinternational watch_my_trades and watch_balance (user.portfolio.any, coinbase_cdp "
+    "auth) get a fill made once subscribed",
 }
 # Deribit columns not played against the dialect yet (ccxt's Deribit row plays them against Deribit's API).
 NOT_YET_REASONS = dict.fromkeys(
-    ("positions-pages", "filters", "fills", "transfers", "websocket", "markets"),
+    ("positions-pages", "filters", "fills", "transfers", "markets"),
     "not played against the Coinbase dialect yet (ccxt's Deribit row plays it against the same venue core)",
 )
 
@@ -159,6 +185,13 @@ def matrix_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict
         (work_dir / "book-ws").mkdir()
         done, _, wire = watch_book(work_dir / "book-ws", BOOK_UNTIL, via=via_coinbase)
         judged["orderbook-ws"] = book_ws_problems(done, wire)
+    if "websocket" in names:
+        (work_dir / "ws").mkdir()
+        with deribit_mock() as mock:
+            seeded = seed(mock)
+            judged["websocket"] = watch_problems(
+                seeded, watch_a_fill(seeded, work_dir / "ws", via=via_coinbase, role="linear"), COINBASE_WATCHED
+            )
     if "market-ws" in names:
         (work_dir / "market-ws").mkdir()
         watched = watch_market(work_dir / "market-ws", via=via_coinbase)
