@@ -328,7 +328,7 @@ def watch_a_fill(
     waits for one trade and one balance. `via`: the trader's plan through another of ccxt's classes (ccxt_coinbase.py's
     `via_coinbase`, on Coinbase's USDC perpetual); default Deribit's."""
     mock, perpetual = seeded.mock, seeded.names[role]
-    (other, mine) = WATCHED_FILLS[role]
+    other, mine = WATCHED_FILLS[role]
     watch = {"trades": 1, "portfolio": 1}
     planned = seeded.plan([], watch=watch) if via is None else via(mock, [], user=TRADER, watch=watch)
     with CcxtRun(planned, work_dir) as run:

@@ -7,8 +7,9 @@ authenticates with a CDP JWT) and its judging against the Deribit exchange. The 
 The REST `fetch_balance` is played too: ccxt 4.5.90 cannot send the REST `public/auth` (its `sign` raises TypeError
 for a POST), so it fails inside ccxt before any request reaches the mock, which the judging expects.
 
-The row's `orderbook-ws` and `market-ws` are ccxt's Deribit row's watches (ccxt_trading.py's `watch_book`,
-ccxt_market_ws.py's `watch_market`) made through coinbaseinternational on the dialect's websocket (`via_coinbase`).
+The row's `orderbook-ws`, `market-ws` and `websocket` are ccxt's Deribit row's watches (ccxt_trading.py's
+`watch_book`, ccxt_market_ws.py's `watch_market`, ccxt_checks.py's `watch_a_fill`) made through coinbaseinternational on
+the dialect's websocket (`via_coinbase`), judged as that row's but for what the class reads otherwise.
 """
 
 from __future__ import annotations
