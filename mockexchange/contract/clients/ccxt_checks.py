@@ -350,7 +350,7 @@ def deribit_balance(balance: dict[str, Any], code: str, summary: Any) -> tuple[A
 
 
 @dataclass(frozen=True)
-class Watched:
+class FillWatch:
     """How one of ccxt's classes watches a fill: the channels it subscribes, how it authenticates, and where its
     balance keeps a currency's figures (`deribit_balance`'s shape)."""
 
@@ -359,12 +359,12 @@ class Watched:
     figures: Callable[[dict[str, Any], str, Any], tuple[Any, dict[str, float]]]
 
 
-DERIBIT_WATCHED = Watched(
+DERIBIT_FILL_WATCH = FillWatch(
     frozenset({"user.trades.any.any.raw", *PORTFOLIO_CHANNELS}), "client_signature", deribit_balance
 )
 
 
-def watch_problems(seeded: Seeded, watched: WatchRun, how: Watched = DERIBIT_WATCHED) -> list[str]:
+def watch_problems(seeded: Seeded, watched: WatchRun, how: FillWatch = DERIBIT_FILL_WATCH) -> list[str]:
     """ccxt.pro's parsed trade and balance equal the book's trade and account summary after the fill."""
     mock, done = seeded.mock, watched.done
     problems = [f"error reply: {error}" for error in done["errors"]]

@@ -23,7 +23,7 @@ from typing import Any
 
 from mockexchange.contract.clients.ccxt_checks import (
     AGREES,
-    Watched,
+    FillWatch,
     at,
     deribit_mock,
     seed,
@@ -81,7 +81,7 @@ def coinbase_balance(balance: dict[str, Any], code: str, summary: Any) -> tuple[
     return balance.get(code), {"free": float(free), "used": float(total - free), "total": float(total)}
 
 
-COINBASE_WATCHED = Watched(
+COINBASE_FILL_WATCH = FillWatch(
     frozenset({"user.trades.any.any.raw", "user.portfolio.any"}), "coinbase_cdp", coinbase_balance
 )
 
@@ -191,7 +191,7 @@ def matrix_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict
         with deribit_mock() as mock:
             seeded = seed(mock)
             judged["websocket"] = watch_problems(
-                seeded, watch_a_fill(seeded, work_dir / "ws", via=via_coinbase, role="linear"), COINBASE_WATCHED
+                seeded, watch_a_fill(seeded, work_dir / "ws", via=via_coinbase, role="linear"), COINBASE_FILL_WATCH
             )
     if "market-ws" in names:
         (work_dir / "market-ws").mkdir()
