@@ -467,7 +467,7 @@ def fill_watch_holds(watched: WatchRun) -> None:
 def coinbase_holds(played: CoinbasePlay) -> None:
     """coinbaseinternational signs a CDP JWT with the key the admin API drew, authenticates with public/auth's
     coinbase_cdp grant over the websocket, loads the markets, fetches the balance, places and cancels an order and
-    fetches the open orders and positions."""
+    fetches the open orders, positions and its fills."""
     assert ccxt_coinbase.problems(played) == []
     auth = played.received[0]["result"]  # the first reply on the socket: public/auth's
     assert set(auth) == {"access_token", "expires_in", "scope", "token_type"} and auth["token_type"] == "bearer"
@@ -482,6 +482,13 @@ def coinbase_holds(played: CoinbasePlay) -> None:
     assert (order["symbol"], order["side"], order["price"], order["status"]) == (
         ccxt_coinbase.SYMBOL, "buy", 50000.0, "open",
     )  # fmt: skip
-    # The judging can fail: a position ccxt read at another size is named.
+    # fetch_my_trades_ws: the trader's one fill, worked by hand (0.25 bought at 59500, ccxt's cost 0.25 x 59500)
+    (mine,) = played.outcomes["my_trades"]["result"]
+    got = (mine["symbol"], mine["side"], mine["amount"], mine["price"], mine["cost"])
+    assert got == (ccxt_coinbase.SYMBOL, "buy", 0.25, 59500.0, 14875.0), got
+    # The judging can fail: a position ccxt read at another size is named, and a fill at another price.
     played.outcomes["positions"]["result"][0]["contracts"] = 1
     assert ccxt_coinbase.problems(played)[0].startswith("position: ccxt BTC/USDC:USDC 1")
+    mine["price"] = 1.0
+    assert any(problem.startswith("my_trades: trade ") and " price: 1.0" in problem
+               for problem in ccxt_coinbase.problems(played))  # fmt: skip

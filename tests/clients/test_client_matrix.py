@@ -117,9 +117,9 @@ EXPECTED = {
     "cryptofeed": {name: NA for name in EVERY} | dict.fromkeys(("websocket", "orderbook-ws", "market-ws"), PASS),
     # Coinbase's Deribit-powered API through ccxt's coinbaseinternational (ccxt_coinbase.py): its balance and orders
     "ccxt-coinbase": {name: NA for name in EVERY}
-    | {"balance": PASS, "orders": PASS, "orderbook-ws": PASS, "market-ws": PASS, "websocket": PASS}
+    | {"balance": PASS, "orders": PASS, "fills": PASS, "orderbook-ws": PASS, "market-ws": PASS, "websocket": PASS}
     | dict.fromkeys(
-        ("positions-pages", "filters", "fills", "transfers", "markets"),
+        ("positions-pages", "filters", "transfers", "markets"),
         NOT_YET,
     ),
 }

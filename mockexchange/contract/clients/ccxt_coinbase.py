@@ -27,6 +27,7 @@ from mockexchange.contract.clients.ccxt_checks import (
     at,
     deribit_mock,
     seed,
+    trade_problems,
     watch_a_fill,
     watch_problems,
 )
@@ -99,6 +100,7 @@ def plan(mock: MockServer, key: dict[str, Any]) -> dict[str, Any]:
             {"id": "open", "method": "fetch_open_orders_ws", "args": [SYMBOL]},
             {"id": "cancel", "method": "cancel_order_ws", "args": ["$order", SYMBOL]},
             {"id": "positions", "method": "fetch_positions_ws"},
+            {"id": "my_trades", "method": "fetch_my_trades_ws", "args": [SYMBOL]},
         ],
     }
 
@@ -149,7 +151,16 @@ def problems(played: CoinbasePlay) -> list[str]:
     book = exchange.valuation.position(TRADER, PERPETUAL, None)
     if (position.get("symbol"), Decimal(str(position.get("contracts")))) != (SYMBOL, book.size):
         found.append(f"position: ccxt {position.get('symbol')} {position.get('contracts')}, the book {book.size}")
-    return found
+    return found + _my_trades_problems(played)
+
+
+def _my_trades_problems(played: CoinbasePlay) -> list[str]:
+    """fetch_my_trades_ws: the trader's one fill, equal to the book's trade (its cancelled order made none)."""
+    parsed, exchange = played.outcomes["my_trades"]["result"], played.mock.exchange
+    trades = [trade for trade in exchange.state.trades if trade.user_id == TRADER]
+    if [row["id"] for row in parsed] != [trade.trade_id for trade in trades] or len(trades) != 1:
+        return [f"my_trades: ccxt {[row['id'] for row in parsed]}, the book {[t.trade_id for t in trades]}"]
+    return [f"my_trades: {problem}" for problem in trade_problems(played.mock, parsed[0], trades[0])]
 
 
 # -- the client matrix's row ----------------------------------------------------------------------------------------
@@ -158,6 +169,7 @@ def problems(played: CoinbasePlay) -> list[str]:
 PLAYED = {
     "balance": "fetch_balance_ws (coinbase_cdp auth over the websocket)",
     "orders": "create_order_ws, fetch_open_orders_ws, cancel_order_ws and fetch_positions_ws",
+    "fills": "fetch_my_trades_ws (private/get_user_trades_by_instrument over the websocket)",
 }
 # The columns played by ccxt's Deribit row's watches, through coinbaseinternational on the Coinbase dialect's websocket
 WATCHED = {
@@ -169,7 +181,7 @@ WATCHED = {
 }
 # Deribit columns not played against the dialect yet (ccxt's Deribit row plays them against Deribit's API).
 NOT_YET_REASONS = dict.fromkeys(
-    ("positions-pages", "filters", "fills", "transfers", "markets"),
+    ("positions-pages", "filters", "transfers", "markets"),
     "not played against the Coinbase dialect yet (ccxt's Deribit row plays it against the same venue core)",
 )
 
@@ -181,7 +193,9 @@ def matrix_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict
         with MockServer() as mock:
             found = problems(play(mock, work_dir))
         balance = [line for line in found if line.startswith(("balance", "load_markets", "markets", "rest_balance"))]
-        judged |= {"balance": balance, "orders": [line for line in found if line not in balance]}
+        fills = [line for line in found if line.startswith("my_trades")]
+        orders = [line for line in found if line not in balance and line not in fills]
+        judged |= {"balance": balance, "orders": orders, "fills": fills}
     if "orderbook-ws" in names:
         (work_dir / "book-ws").mkdir()
         done, _, wire = watch_book(work_dir / "book-ws", BOOK_UNTIL, via=via_coinbase)
