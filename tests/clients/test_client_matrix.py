@@ -119,7 +119,7 @@ EXPECTED = {
     "ccxt-coinbase": {name: NA for name in EVERY}
     | {"balance": PASS, "orders": PASS, "fills": PASS, "orderbook-ws": PASS, "market-ws": PASS, "websocket": PASS}
     | dict.fromkeys(
-        ("positions-pages", "filters", "transfers", "markets"),
+        ("positions-pages", "filters", "markets"),
         NOT_YET,
     ),
 }

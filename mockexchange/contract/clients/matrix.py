@@ -31,6 +31,7 @@ from xml.etree import ElementTree
 from mockexchange.contract.clients.ccxt_checks import NA_REASONS as CCXT_NA
 from mockexchange.contract.clients.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
 from mockexchange.contract.clients.ccxt_checks import ccxt_verdicts
+from mockexchange.contract.clients.ccxt_coinbase import NA_REASONS as COINBASE_NA
 from mockexchange.contract.clients.ccxt_coinbase import NOT_YET_REASONS as COINBASE_NOT_YET
 from mockexchange.contract.clients.ccxt_coinbase import matrix_verdicts as coinbase_verdicts
 from mockexchange.contract.clients.ccxt_market_ws import market_ws_verdict
@@ -474,9 +475,12 @@ def _both(cell: Cell, more: Cell, what: str) -> Cell:
     return Cell(status, f"{cell.reason}; {what}: {more.status} {more.reason}")
 
 
-def _ccxt_preset(columns: list[str], not_yet: dict[str, str]) -> tuple[dict[str, Cell], list[str]]:
-    """A ccxt row's cells known before it runs (the Kalshi-only columns n/a, those `not_yet` played), and the rest."""
-    cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
+def _ccxt_preset(
+    columns: list[str], not_yet: dict[str, str], na: Mapping[str, str] = CCXT_NA
+) -> tuple[dict[str, Cell], list[str]]:
+    """A ccxt row's cells known before it runs (the Kalshi-only columns, and those `na` names, n/a; those `not_yet`
+    played), and the rest."""
+    cells = {name: Cell(NA, na[name]) for name in columns if name in na}
     cells |= {name: Cell(NOT_YET, not_yet[name]) for name in columns if name in not_yet}
     return cells, [name for name in columns if name not in cells]
 
@@ -516,7 +520,7 @@ def _coinbase_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[
     """ccxt's coinbaseinternational against the Coinbase dialect (docs/coinbase.md): balance and orders played
     (ccxt_coinbase.py), the Kalshi-only columns n/a as ccxt's Deribit row's, the other Deribit ones not yet."""
     assert row.spec is not None
-    cells, todo = _ccxt_preset(columns, COINBASE_NOT_YET)
+    cells, todo = _ccxt_preset(columns, COINBASE_NOT_YET, CCXT_NA | COINBASE_NA)
     try:
         ensure_venv(row.spec)
         judged = coinbase_verdicts(todo, work_dir)
