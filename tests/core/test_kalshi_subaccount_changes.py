@@ -49,10 +49,12 @@ def test_each_subaccount_command_tells_one_change_named_for_its_account() -> Non
     ]
     assert told[0].payload.status == "complete"
     assert changes(subaccounts.create_margin_subaccount, CreateMarginSubaccount("b")) == [("margin_subaccount", "b")]
+    assert told[0].payload == 1  # the margin subaccount made
     margin_move = ApplyMarginSubaccountTransfer("b", "m1", 0, 1, 100)
     assert changes(subaccounts.margin_subaccount_transfer, margin_move) == [("margin_subaccount_transfer", "b")]
     allocation = SetTargetBalanceAllocation("b", ((0, 60), (1, 40)))
     assert changes(subaccounts.set_target_balance_allocation, allocation) == [("target_balance_allocation", "b")]
+    assert told[0].payload.allocations == ((0, 60), (1, 40))  # the account's settings, as set
     told.clear()
     with pytest.raises(Refusal):
         subaccounts.subaccount_transfer(ApplySubaccountTransfer("b", "t2", 0, 1, 10**9))  # more than it holds
