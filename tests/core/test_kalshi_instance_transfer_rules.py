@@ -12,12 +12,13 @@ from test_kalshi_orders_core import new_ledger
 from mockexchange.core.kalshi import subaccounts
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.subaccount_commands import (
+    INSTANCES,
     CompleteInstanceTransfer,
     CreateSubaccount,
     IntraExchangeInstanceTransfer,
 )
 
-CONTRACTS, MARGINED = "event_contract", "margined"
+CONTRACTS, MARGINED = INSTANCES  # (the exchange instances)
 
 
 @pytest.fixture(name="ledger")

@@ -14,6 +14,7 @@ from mockexchange.core.kalshi import subaccounts
 from mockexchange.core.kalshi.checks import MAX_BALANCE
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.subaccount_commands import (
+    INSTANCES,
     ApplySubaccountTransfer,
     CreateMarginSubaccount,
     CreateSubaccount,
@@ -23,7 +24,7 @@ from mockexchange.core.kalshi.subaccount_commands import (
 )
 from mockexchange.core.kalshi.units import DOLLAR
 
-CONTRACTS, MARGINED = "event_contract", "margined"
+CONTRACTS, MARGINED = INSTANCES  # (the exchange instances)
 
 
 @pytest.fixture(name="ledger")

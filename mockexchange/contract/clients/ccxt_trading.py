@@ -13,6 +13,7 @@ ccxt's word for the book's state.
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,6 +34,7 @@ from mockexchange.contract.clients.ccxt_market_data import (
 from mockexchange.contract.clients.ccxt_run import CcxtRun, run_rest
 from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.server import MockServer
+from mockexchange.server.tls import client_context
 
 PERP = "BTC-PERPETUAL"
 
@@ -60,10 +62,13 @@ Via = Callable[..., dict[str, Any]]
 
 
 def rpc(mock: MockServer, method: str, **params: Any) -> Any:
-    """A method's result as alice's key reads it over HTTP, JSON numbers as Decimals."""
+    """A method's result as alice's key reads it over HTTP (HTTPS, its certificate trusted, for a mock served over
+    TLS), JSON numbers as Decimals."""
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    reply = httpx.post(f"{mock.deribit_url}/api/v2", json=body, auth=(KEY["client_id"], KEY["client_secret"]),
-                       timeout=10)  # fmt: skip
+    certfile = mock.app.settings.tls_certfile
+    verify: ssl.SSLContext | bool = client_context(certfile) if certfile is not None else True
+    auth = (KEY["client_id"], KEY["client_secret"])
+    reply = httpx.post(f"{mock.deribit_url}/api/v2", json=body, auth=auth, timeout=10, verify=verify)
     return json.loads(reply.text, parse_float=Decimal)["result"]
 
 

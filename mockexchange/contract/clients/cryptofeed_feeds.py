@@ -13,16 +13,13 @@ as Decimals, as cryptofeed parses them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from mockexchange.contract.clients.ccxt_checks import AGREES, NA_REASONS
-from mockexchange.contract.clients.ccxt_trading import KEY, PERP
+from mockexchange.contract.clients.ccxt_trading import KEY, PERP, rpc
 from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.contract.clients.libraries import CRYPTOFEED, ensure_venv, venv_python
 from mockexchange.contract.clients.live_script import LiveScript
@@ -30,7 +27,7 @@ from mockexchange.contract.clients.plans import ClientRunError
 from mockexchange.core.clock import ManualClock
 from mockexchange.schema.specs import package_path
 from mockexchange.server import MockServer
-from mockexchange.server.tls import client_context, self_signed
+from mockexchange.server.tls import self_signed
 
 COLUMNS = ("orderbook-ws", "market-ws", "websocket")
 SYMBOL, CURRENCY = "BTC-USD-PERP", "BTC"  # cryptofeed's names of BTC-PERPETUAL and of the BTC wallet
@@ -47,15 +44,6 @@ NA = {
     "settlements": FEED_NA,
     **dict.fromkeys(("positions-pages", "filters", "balance", "fills", "transfers", "markets", "orders"), FEED_NA),
 }
-
-
-def _rpc(mock: MockServer, method: str, **params: Any) -> Any:
-    """A method's result as alice's key reads it over HTTPS (the mock's certificate trusted), numbers as Decimals."""
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    verify = client_context(str(mock.app.settings.tls_certfile))
-    auth = (KEY["client_id"], KEY["client_secret"])
-    reply = httpx.post(f"{mock.deribit_url}/api/v2", json=body, auth=auth, timeout=10, verify=verify)
-    return json.loads(reply.text, parse_float=Decimal)["result"]
 
 
 def _levels(side: dict[str, str]) -> dict[Decimal, Decimal]:
@@ -102,21 +90,21 @@ def _book_step(told: Told, mock: MockServer, step: str) -> None:
     book = told.next("book", "orderbook-ws", step)
     if book is None:
         return
-    wire = _rpc(mock, "public/get_order_book", instrument_name=PERP, depth=50)
+    wire = rpc(mock, "public/get_order_book", instrument_name=PERP, depth=50)
     for side, wire_side in (("bid", "bids"), ("ask", "asks")):
         want = {Decimal(price): Decimal(amount) for price, amount in wire[wire_side]}
         told.judged.same("orderbook-ws", f"{step}: the {side}s", _levels(book["book"][side]), want)
 
 
 def _trade(told: dict[str, Any], mock: MockServer, judged: Judged) -> None:
-    [wire] = _rpc(mock, "public/get_last_trades_by_instrument", instrument_name=PERP, count=1)["trades"]
+    [wire] = rpc(mock, "public/get_last_trades_by_instrument", instrument_name=PERP, count=1)["trades"]
     got = (told["id"], told["side"], Decimal(told["amount"]), Decimal(told["price"]), round(told["timestamp"] * 1000))
     want = (wire["trade_id"], wire["direction"], wire["amount"], wire["price"], wire["timestamp"])
     judged.same("market-ws", "the trade (id, side, amount, price, ms)", got, want)
 
 
 def _fill(told: dict[str, Any], mock: MockServer, judged: Judged) -> None:
-    [wire] = _rpc(mock, "private/get_user_trades_by_instrument", instrument_name=PERP, count=1)["trades"]
+    [wire] = rpc(mock, "private/get_user_trades_by_instrument", instrument_name=PERP, count=1)["trades"]
     got = (told["id"], told["order_id"], told["side"], Decimal(told["amount"]), Decimal(told["price"]),
            Decimal(told["fee"]), told["liquidity"], told["type"], round(told["timestamp"] * 1000))  # fmt: skip
     want = (wire["trade_id"], wire["order_id"], wire["direction"], wire["amount"], wire["price"], wire["fee"],
@@ -125,7 +113,7 @@ def _fill(told: dict[str, Any], mock: MockServer, judged: Judged) -> None:
 
 
 def _balances(told: list[dict[str, Any]], mock: MockServer, judged: Judged) -> None:
-    summary = _rpc(mock, "private/get_account_summary", currency=CURRENCY)
+    summary = rpc(mock, "private/get_account_summary", currency=CURRENCY)
     want = (CURRENCY, summary["balance"], summary["balance"] - summary["available_withdrawal_funds"])
     for n, balance in enumerate(told, 1):
         got = (balance["currency"], Decimal(balance["balance"]), Decimal(balance["reserved"]))
