@@ -69,7 +69,7 @@ def test_a_price_written_as_a_yaml_float_is_refused_with_the_spelling_to_use(tmp
 
 # Every kind of step a timeline takes, as a refusal lists them
 STEP_KINDS = (
-    "book, burst, cancel_order, clear_faults, close_market, close_time, combo_market, "
+    "announcement, book, burst, cancel_order, clear_faults, close_market, close_time, combo_market, "
     "complete_intra_exchange_transfer, deposit, deribit_announcement, deribit_apr, deribit_cancel_order, "
     "deribit_deposit, deribit_fill, deribit_funding_rate, deribit_historical_volatility, deribit_order, "
     "deribit_place_order, deribit_platform_status, deribit_withdrawal, determine, exchange_schedule, exchange_status, "
@@ -190,7 +190,7 @@ def test_broken_yaml_a_missing_file_and_the_wrong_shape(tmp_path):
     assert errors_of(tmp_path, "- a list\n") == [
         "1: must be a mapping with fields scenario, description, settings, users, series, events, markets, "
         "multivariate_collections, positions, rfq_makers, milestones, live_data, structured_targets, "
-        "incentive_programs, weather, deribit, steps"
+        "incentive_programs, weather, announcements, deribit, steps"
     ]
     assert errors_of(tmp_path, "users: {user_id: a}\nsteps: 3\n") == [
         "1: users: must be a list",

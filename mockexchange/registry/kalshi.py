@@ -162,12 +162,13 @@ ADMIN = {
     "multivariate_collections": "set_multivariate_collection",
     "multivariate_collections/markets": "create_market_in_collection",
     # What the exchange is told from outside (control/kalshi/live_data.py): milestones and their live data,
-    # structured targets, incentive programs, a city's weather index
+    # structured targets, incentive programs, a city's weather index, the exchange's announcements
     "milestones": "set_milestone",
     "live_data": "set_live_data",
     "structured_targets": "set_structured_target",
     "incentive_programs": "set_incentive_program",
     "weather": "set_weather_index",
+    "announcements": "set_announcement",
 }
 ADMIN_READS = {
     "rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status",

@@ -116,7 +116,8 @@ from mockexchange.version import __version__
 # 50: a Kalshi market keeps its id's key, times, terms and outcome as one part (`Market.listing`), its id derived from
 #     its ticker under the ledger's key (`LedgerState.market_id_key`), and its book's keeping with its book
 #     (`MarketBook.kept`).
-LAYOUT = 50
+# 51: the Kalshi ledger keeps the exchange's announcements (`LedgerState.announcements`).
+LAYOUT = 51
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

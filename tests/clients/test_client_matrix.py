@@ -210,8 +210,9 @@ def test_the_matrix_has_no_failing_cell() -> None:
     for column, scene in (("account", ACCOUNT), ("fcm-desk", FCM_DESK), ("historical", HISTORICAL),
                           ("markets", MARKETS_SCENE), ("orders", ORDERS), ("subaccounts", SUBACCOUNTS),
                           ("exchange-data", EXCHANGE_DATA), ("live-data", LIVE_DATA)):  # fmt: skip
+        every = [c.name for c in scene.checks if c.name != "announcements"]  # (3.34.0 has no announcements read)
         for client in official:
-            assert _ran([c.name for c in scene.checks]) in matrix.cells[client][column].reason, (client, column, shown)
+            assert _ran(every) in matrix.cells[client][column].reason, (client, column, shown)
         if column in legacy_checks:
             legacy_reason = matrix.cells["kalshi-python-sync-3.2.0"][column].reason
             assert _ran(legacy_checks[column]) in legacy_reason, (column, shown)

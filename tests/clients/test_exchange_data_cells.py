@@ -1,6 +1,7 @@
 """The `exchange-data` and `live-data` cells can fail: a server answering each of their reads with one field wrong (well
 formed, so the client parses it) fails each check, naming the field. One client (kalshi_python_sync 3.34.0, the
-cheapest to import), both scenes in one run of its script, as the matrix runs them."""
+cheapest to import), both scenes in one run of its script, as the matrix runs them; and the legacy client's
+announcements (the one check the 3.34 client has no read for)."""
 
 from __future__ import annotations
 
@@ -135,6 +136,46 @@ def test_a_wrong_field_fails_each_check_naming_it(tmp_path: Path, monkeypatch: p
         "an event's live data": "default_range", "the weather index": "v ", "structured targets": "name",
         "incentive programs": "period_reward",
     }  # fmt: skip
-    assert set(failed) == set(named) == {c.name for scene in scenes for c in scene.checks}, failed
+    assert set(failed) == set(named) == {c.name for scene in scenes for c in scene.checks_for(row.dialect)}, failed
     for check, field in named.items():
         assert any(field in problem for problem in failed[check]), (check, failed[check])
+
+
+@pytest.mark.parametrize("broken", [None, "status", "order"])
+def test_the_legacy_clients_announcements_check_fails_on_a_wrong_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str | None
+) -> None:
+    """kalshi_python_sync 3.2.0 (the legacy profile's client, the one with the read): the check passes on the mock as
+    it is, and fails where a withdrawn announcement reads active or the list comes oldest first."""
+    row = CLIENTS_BY_NAME["kalshi-python-sync-3.2.0"]
+    assert row.spec is not None and row.dialect is not None
+
+    class Broken(broken_server.BreakingAnswers):  # type: ignore[name-defined,misc]
+        def covers(self, scope: dict[str, Any]) -> bool:
+            return scope["path"].endswith("/exchange/announcements")
+
+        def broken(self, path: str, data: Any) -> None:
+            if broken == "status":
+                _each(data["announcements"], status="active")
+            elif broken == "order":
+                data["announcements"].reverse()
+
+    def mock(**options: Any) -> MockServer:
+        server = MockServer(**options)
+        server.app = dataclasses.replace(server.app, asgi=Broken(server.app.asgi))
+        return server
+
+    monkeypatch.setattr(exchange_data, "MockServer", mock)
+    scene = exchange_data.EXCHANGE_DATA
+    stage = scene.seed(tmp_path, row.profile)
+    try:
+        calls = [call for call in plan(scene, row.dialect, stage) if call["id"] == "announcements"]
+        outcomes = run_plan(row.spec, stage, calls, tmp_path)
+        [found] = [j for name, j in judge(scene, row.dialect, stage, outcomes).items() if name == "announcements"]
+    finally:
+        stage.mock.stop()
+    if broken is None:
+        assert found.problems == []
+    else:
+        words = {"status": "status 'active'", "order": "latest delivered first"}[broken]
+        assert any(words in problem for problem in found.problems), found.problems

@@ -110,6 +110,8 @@ VALID: dict[str, dict[str, Any]] = {
     "set_live_data": {"milestone_id": "m1", "details": {"home_points": 7}, "type": "football_game",
                       "player_stats": {"p": {"yds": 1}}, "game_stats": [{"events": [{"play": "kick"}]}],
                       "is_historical": False, "default_range": "1h", "range_options": ["1h"]},
+    "set_announcement": {"message": "Maintenance tonight", "type": "warning", "status": "active",
+                         "delivery_time": "2026-01-02T18:00:00+00:00", "announcement_id": "a9"},
     "set_structured_target": {"name": "Chiefs", "type": "football_team", "structured_target_id": "t9",
                               "details": {"league": "NFL"}, "source_id": "s", "source_ids": {"sr": "2"}},
     "set_incentive_program": {"market_ticker": "EV-A", "incentive_type": "volume",

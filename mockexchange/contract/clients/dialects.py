@@ -532,7 +532,10 @@ OFFICIAL = Dialect(
 # kalshi_python_sync 3.2.0: the integer fields of late 2025 (cents, whole contracts) beside 4-place dollar strings;
 # fewer parameters, no deposits or withdrawals, no breakdowns.
 OFFICIAL_3_2 = Dialect(
-    methods={name: method for name, method in _OFFICIAL_METHODS.items() if name in _HAS_3_2 or name in _OPERATIONS_3_2},
+    methods={
+        **{name: method for name, method in _OFFICIAL_METHODS.items() if name in _HAS_3_2 or name in _OPERATIONS_3_2},
+        "GetExchangeAnnouncements": "get_exchange_announcements",  # (the legacy profile's: gone from 3.34.0)
+    },
     lists=_OFFICIAL_LISTS,
     market=(
         *_MARKET_SAME,

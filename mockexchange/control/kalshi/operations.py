@@ -37,6 +37,7 @@ from mockexchange.control.kalshi import seeded as kalshi
 from mockexchange.control.kalshi import subaccounts as subaccounts
 from mockexchange.core.kalshi import (
     account_commands,
+    announcement_commands,
     archive_commands,
     block_trade_commands,
     fcm_commands,
@@ -166,12 +167,13 @@ class KalshiOperations:
     create_market_in_collection = operation(multivariate_commands.CreateMarketInCollection, multivariate.combo_json)
     lookup_market_in_collection = operation(multivariate_commands.LookupMarketInCollection, multivariate.combo_json)
     # What the exchange is told from outside: milestones and their live data, structured targets, incentive
-    # programs, a city's weather index (control/kalshi/live_data.py)
+    # programs, a city's weather index, the exchange's announcements (control/kalshi/live_data.py)
     set_milestone = operation(milestone_commands.SetMilestone, live_data.milestone_json)
     set_live_data = operation(milestone_commands.SetLiveData, every_field)
     set_structured_target = operation(target_commands.SetStructuredTarget, live_data.target_json)
     set_incentive_program = operation(incentive_commands.SetIncentiveProgram, every_field)
     set_weather_index = operation(weather_commands.SetWeatherIndex, as_is)
+    set_announcement = operation(announcement_commands.SetAnnouncement, live_data.announcement_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
 

@@ -7,7 +7,8 @@ exchange's statuses and their schedule), `trading` (orders), `filling` (fills), 
 quotes, their timers on the lifecycle's schedule), `rfq_batches` (RFQ batches and batch quotes, likewise),
 `rfq_makers` (makers that quote RFQs by a rule), `prices` (CF Benchmarks' and Pyth's values), `multivariate`
 (collections and their combo markets, settled from their legs), and what the exchange is told from outside:
-`milestones` (and their live data), `structured_targets`, `incentive_programs`, `weather` (each city's weather index).
+`milestones` (and their live data), `structured_targets`, `incentive_programs`, `weather` (each city's weather index),
+`announcements` (the exchange's).
 Its own methods open accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still
 for a venue's read.
 
@@ -41,6 +42,7 @@ from mockexchange.core.events import Change, EventBus
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.account_commands import SeedTransfer
 from mockexchange.core.kalshi.accounts import HOUSE, Account
+from mockexchange.core.kalshi.announcements import Announcements
 from mockexchange.core.kalshi.block_trades import EXPIRE_DUE, BlockTrading
 from mockexchange.core.kalshi.catalogue import FEE_DUE, Catalogue
 from mockexchange.core.kalshi.checks import (
@@ -150,11 +152,12 @@ class Ledger:
         lifecycle.timers.update({MAKER_QUOTE_DUE: makers.quote_due, MAKER_CONFIRM_DUE: makers.confirm_due})
         self.prices = PriceFeeds(state)  # CF Benchmarks' and Pyth's values, for the price channels
         # what the exchange is told from outside: milestones and their live data, structured targets, incentive
-        # programs, the weather index
+        # programs, the weather index, the exchange's announcements
         self.milestones = Milestones(state)
         self.structured_targets = StructuredTargets(state)
         self.incentive_programs = IncentivePrograms(state)
         self.weather = WeatherIndex(state)
+        self.announcements = Announcements(state)
 
     @property
     def contracts_filled(self) -> Decimal:

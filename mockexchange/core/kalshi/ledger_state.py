@@ -19,6 +19,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
 from mockexchange.core.ids import IdFactory, TickerIds
 from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.announcements import AnnouncementState
 from mockexchange.core.kalshi.archive import Archive
 from mockexchange.core.kalshi.block_trade_records import BlockTradeState
 from mockexchange.core.kalshi.checks import LedgerError
@@ -125,12 +126,13 @@ class LedgerState:
     # multivariate collections and their combo markets (multivariate.py)
     multivariate: MultivariateState = field(default_factory=MultivariateState)
     # What the exchange is told from outside: milestones and their live data, structured targets, incentive
-    # programs, each city's weather index (milestones.py, structured_targets.py, incentive_programs.py,
-    # weather_index.py)
+    # programs, each city's weather index, its announcements (milestones.py, structured_targets.py,
+    # incentive_programs.py, weather_index.py, announcements.py)
     milestones: MilestoneState = field(default_factory=MilestoneState)
     structured_targets: TargetState = field(default_factory=TargetState)
     incentive_programs: IncentiveState = field(default_factory=IncentiveState)
     weather: WeatherState = field(default_factory=WeatherState)
+    announcements: AnnouncementState = field(default_factory=AnnouncementState)
     market_id_key: TickerIds | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -213,8 +215,9 @@ class LedgerState:
         self.rfq_batches.clear()
         self.price_feeds.clear()
         self.multivariate.clear()
-        for told in (self.milestones, self.structured_targets, self.incentive_programs, self.weather):
-            told.clear()
+        told = (self.milestones, self.structured_targets, self.incentive_programs, self.weather, self.announcements)
+        for part in told:
+            part.clear()
         self.history.forget()  # a reset is not lagged: the empty state shows at once
         for index in (self.fill_index, self.settlements):
             index.seal()

@@ -2,7 +2,8 @@
 usage level), `series`, `events` (each with its markets' tickers), `markets`, `multivariate_collections` (each a
 collection whose combo markets users may make), `positions` (opening fills) and `rfq_makers` (market makers that quote
 RFQs by a rule, standing from the start), and what the exchange is told from outside: `milestones`, `live_data`,
-`structured_targets`, `incentive_programs` and `weather` (a city's weather index), read in that order. Each entry is
+`structured_targets`, `incentive_programs`, `weather` (a city's weather index) and `announcements` (the exchange's),
+read in that order. Each entry is
 the core's command of its kind where it has one (an account, a key, a usage level, a collection, a position, a maker's
 rule), made
 when the file is read, so a value it does not take is refused naming its line; series, events and markets are kept
@@ -18,6 +19,7 @@ from yaml.nodes import Node
 
 from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
+from mockexchange.core.kalshi.announcement_commands import SetAnnouncement
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.incentive_commands import SetIncentiveProgram
@@ -36,6 +38,7 @@ TOLD = {
     "milestones": ("milestone", SetMilestone), "live_data": ("live_data", SetLiveData),
     "structured_targets": ("structured_target", SetStructuredTarget),
     "incentive_programs": ("incentive_program", SetIncentiveProgram), "weather": ("weather_index", SetWeatherIndex),
+    "announcements": ("announcement", SetAnnouncement),
 }  # fmt: skip
 TOLD_MADE = {kind: steps.STEPS[kind] for kind, _ in TOLD.values()}
 SECTIONS = ("users", "series", "events", "markets", "multivariate_collections", "positions", "rfq_makers", *TOLD)

@@ -18,6 +18,7 @@ from mockexchange.core.kalshi import market_commands as market
 from mockexchange.core.kalshi import order_commands
 from mockexchange.core.kalshi import subaccount_commands as account
 from mockexchange.core.kalshi.account_commands import SeedTransfer
+from mockexchange.core.kalshi.announcement_commands import SetAnnouncement
 from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.incentive_commands import SetIncentiveProgram
@@ -84,12 +85,13 @@ STEPS: dict[str, Callable[..., Command]] = {
     # CF Benchmarks' and Pyth's values, sent on the price channels (core/kalshi/price_commands.py)
     "price_value": SetPriceValue,
     # What the exchange is told from outside (core/kalshi/milestone_commands.py, target_commands.py,
-    # incentive_commands.py, weather_commands.py)
+    # incentive_commands.py, weather_commands.py, announcement_commands.py)
     "milestone": SetMilestone,
     "live_data": SetLiveData,
     "structured_target": structured_target,
     "incentive_program": SetIncentiveProgram,
     "weather_index": SetWeatherIndex,
+    "announcement": SetAnnouncement,
 }
 # The steps whose fields are not all their command's
 SPECS = {"deposit": command_specs(SeedTransfer, "kind"), "withdrawal": command_specs(SeedTransfer, "kind"),

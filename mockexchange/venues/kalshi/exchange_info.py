@@ -1,17 +1,19 @@
-"""Kalshi's public reads of the exchange's schedule, its users' data freshness and its fee changes: GET
-/exchange/schedule, /exchange/user_data_timestamp, /series/fee_changes and /events/fee_changes, and their renderers
-(every profile's shapes alike).
+"""Kalshi's public reads of the exchange's schedule, its users' data freshness, its fee changes and its announcements:
+GET /exchange/schedule, /exchange/user_data_timestamp, /series/fee_changes, /events/fee_changes and (the legacy
+profile's: gone from 3.34.0) /exchange/announcements, and their renderers (every profile's shapes alike).
 
 The schedule is the one the exchange's status follows (core/kalshi/exchange.py); the user data timestamp is when the
 ledger's balances, positions, fills or orders last changed (no later than what lagged reads show); the fee changes are
 the catalogue's (core/kalshi/fee_changes.py): the series' in time order, those already in force only with
-`show_historical`; the events', every one, keyset-paged in time order.
+`show_historical`; the events', every one, keyset-paged in time order. The announcements are those the control plane
+set whose delivery time the exchange clock has reached, the latest delivered first (core/kalshi/announcements.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.core.kalshi.announcements import AnnouncementRecord
 from mockexchange.core.kalshi.exchange_schedule import DAYS, ExchangeSchedule, clock_text
 from mockexchange.core.kalshi.fee_changes import FeeChange
 from mockexchange.core.values import FLAG
@@ -65,6 +67,13 @@ def event_fee_change(c: FeeChange) -> Row:
     }  # fmt: skip
 
 
+def announcement(record: AnnouncementRecord) -> Row:
+    """Kalshi's `Announcement` (the legacy profile's)."""
+    told = record.announcement
+    return {"type": told.type, "message": told.message, "delivery_time": rfc3339(record.delivery_time),
+            "status": told.status}  # fmt: skip
+
+
 def get_exchange_schedule(ctx: KalshiContext, key: Any, values: Any) -> Row:
     with ctx.ledger.reading() as ledger:
         return {"schedule": schedule(ledger.state.exchange.schedule)}
@@ -96,3 +105,9 @@ def get_event_fee_changes(ctx: KalshiContext, key: Any, query: Any) -> Row:
     last = page[-1].key if page else None
     cursor = cursors.encode((str(last[0]), last[1]), filters) if more and last is not None else ""
     return {"event_fee_changes": [event_fee_change(c) for c in page], "cursor": cursor}
+
+
+def get_exchange_announcements(ctx: KalshiContext, key: Any, values: Any) -> Row:
+    with ctx.ledger.reading() as ledger:
+        state = ledger.state
+        return {"announcements": [announcement(r) for r in state.announcements.delivered(state.clock.now())]}

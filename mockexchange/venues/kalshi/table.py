@@ -236,6 +236,9 @@ OPERATIONS: tuple[Operation, ...] = (
     # the exchange's schedule, its users' data freshness, its fee changes; an event's metadata, candlesticks, forecast
     Operation.data("/exchange/schedule", "GetExchangeSchedule", exchange_info.get_exchange_schedule),
     Operation.data("/exchange/user_data_timestamp", "GetUserDataTimestamp", exchange_info.get_user_data_timestamp),
+    # (the legacy profile's: the exchange's announcements, gone from 3.34.0)
+    Operation("GET", "/exchange/announcements", "GetExchangeAnnouncements", exchange_info.get_exchange_announcements,
+              PUBLIC, generated=False, market_data=True, profiles=LEGACY),
     Operation.data("/series/fee_changes", "GetSeriesFeeChanges", exchange_info.get_series_fee_changes),
     Operation.data("/events/fee_changes", "GetEventFeeChanges", exchange_info.get_event_fee_changes),
     Operation.data("/events/{event_ticker}/metadata", "GetEventMetadata", event_data.get_event_metadata),

@@ -1,15 +1,17 @@
 """The `exchange-data` scene: a client reads what the exchange says of itself and of an event beyond the market data
 reads (the exchange's schedule, the user data timestamp, the series' and an event's fee changes, the event's
-metadata, its markets' candlesticks and its forecast), the historical API's market data (the markets settled before
-the cutoff, one of them, its candlesticks, the trades before the cutoff), the search filters, and the multivariate
-API (it makes a combo market in a collection, then reads the collections, the collection and the combo's event).
+metadata, its markets' candlesticks and its forecast, and where the client has the legacy read the announcements),
+the historical API's market data (the markets settled before the cutoff, one of them, its candlesticks, the trades
+before the cutoff), the search filters, and the multivariate API (it makes a combo market in a collection, then
+reads the collections, the collection and the combo's event).
 Every value is compared with the ledger's own records (the catalogue, the schedule, the fee changes, the archive,
 the multivariate part, the candles and forecast its trades make), never with the mock's wire.
 
 Seeded, on a manual exchange clock so every time is known: two series (a sports one, with tags, and another), an
 event of three strike markets (its metadata, images and competition set) that trade, an event of two markets that
 trade and settle before the historical cutoff, an event of two legs, a collection over the strikes' event and the legs'
-event, a maintenance window and fee changes scheduled ahead (the series', and the event's override set and cleared).
+event, a maintenance window and fee changes scheduled ahead (the series', and the event's override set and cleared),
+announcements (one withdrawn, one not delivered yet).
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ def seed(key_dir: Path, profile: str) -> Stage:
         mock.schedule_fee_change(later[0], event_ticker=EVENT, fee_type="quadratic_with_maker_fees",
                                  fee_multiplier="0.5")  # fmt: skip
         mock.schedule_fee_change(later[1], event_ticker=EVENT)  # the override cleared
+        _announce(mock)
         return Stage(mock, keys, profile, {"fills": fills, "cutoff": cutoff})
     except BaseException:
         mock.stop()
@@ -114,6 +117,14 @@ def _catalogue(mock: MockServer) -> None:
     )  # fmt: skip
 
 
+def _announce(mock: MockServer) -> None:
+    """Two delivered (one withdrawn), one ahead on the clock."""
+    for days, message, kind, status in ((-2, "Kit markets listed", "info", "inactive"),
+                                        (-1, "Maintenance on 1 April, 00:00 to 02:00 UTC", "warning", "active"),
+                                        (1, "Not delivered yet", "error", "active")):  # fmt: skip
+        mock.set_announcement(message, type=kind, status=status, delivery_time=(T0 + timedelta(days=days)).isoformat())
+
+
 def calls(stage: Stage) -> list[SceneCall]:
     event = {"series_ticker": SERIES, "ticker": EVENT}
     return [
@@ -125,6 +136,7 @@ def calls(stage: Stage) -> list[SceneCall]:
         SceneCall("combo_events", "GetMultivariateEvents", {"collection_ticker": COLLECTION}, "pages", "events"),
         SceneCall("schedule", "GetExchangeSchedule"),
         SceneCall("as_of", "GetUserDataTimestamp"),
+        SceneCall("announcements", "GetExchangeAnnouncements"),
         SceneCall("series_fees", "GetSeriesFeeChanges", {"series_ticker": SERIES}),
         SceneCall("event_fees", "GetEventFeeChanges", {"event_ticker": EVENT, "limit": 1}, "pages",
                   "event_fee_changes"),
@@ -199,6 +211,31 @@ def user_data_timestamp(j: Judge) -> None:
     with j.ledger.reading() as ledger:
         as_of = ledger.user_data_as_of()
     j.same("as_of_time", datetime.fromisoformat(j.answer("as_of")["as_of_time"]), as_of)
+
+
+_ANNOUNCEMENT: tuple[Field, ...] = (
+    ("message", "message", "text"), ("type", "type", "text"), ("status", "status", "text"),
+    ("delivery_time", "delivery_time", "time"),
+)  # fmt: skip
+
+
+def announcements(j: Judge) -> None:
+    """Those delivered by now on the exchange clock, the latest first (worked out here from what the ledger keeps)."""
+    with j.ledger.reading() as ledger:
+        state = ledger.state
+        kept = list(state.announcements.records.values())
+        now = state.clock.now()
+    held = [
+        SimpleNamespace(**{name: getattr(r.announcement, name) for name in ("message", "type", "status")},
+                        delivery_time=r.delivery_time)
+        for r in sorted(kept, key=lambda r: r.delivery_time, reverse=True) if r.delivery_time <= now
+    ]  # fmt: skip
+    got = listed(j, "announcements", "announcements")
+    j.rows("announcements", got, held, _ANNOUNCEMENT)
+    j.same("announcements: latest delivered first", [row.get("message") for row in got], [a.message for a in held])
+    must_differ(j, "announcements: status", [a.status for a in held])
+    if len(kept) == len(held):
+        j.problems.append("announcements: the scene set none ahead of the clock (the check could not fail)")
 
 
 _SERIES_FEE: tuple[Field, ...] = (
@@ -428,6 +465,7 @@ EXCHANGE_DATA = Scene(
         Check("collections", ("GetMultivariateEventCollections", "GetMultivariateEventCollection"), collections),
         Check("the schedule", ("GetExchangeSchedule",), schedule),
         Check("the user data timestamp", ("GetUserDataTimestamp",), user_data_timestamp),
+        Check("announcements", ("GetExchangeAnnouncements",), announcements),
         Check("series fee changes", ("GetSeriesFeeChanges",), series_fee_changes),
         Check("event fee changes", ("GetEventFeeChanges",), event_fee_changes),
         Check("event metadata", ("GetEventMetadata",), metadata),
