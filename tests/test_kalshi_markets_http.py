@@ -200,7 +200,10 @@ def test_candlesticks_from_the_tape_and_the_books_moves():
         assert second["yes_bid"] == {"open_dollars": "0.4000", "low_dollars": "0.4000", "high_dollars": "0.4200",
                                      "close_dollars": "0.4200"}  # fmt: skip
         assert (second["volume_fp"], second["open_interest_fp"]) == ("2.00", "2.00")
-        assert get(mock, f"/series/OTHER/markets/{FED}/candlesticks", **query).status_code == 404
+        # the market's candles whatever series the path names (pmxt names the market's event there)
+        event = FED.rsplit("-", 1)[0]
+        assert get(mock, f"/series/{event}/markets/{FED}/candlesticks", **query).json()["candlesticks"] == candles
+        assert get(mock, f"/series/KXFED/markets/{FED}-NONE/candlesticks", **query).status_code == 404
         batch = get(mock, "/markets/candlesticks", market_tickers=FED, **{**query, "period_interval": 60}).json()
         assert [len(m["candlesticks"]) for m in batch["markets"]] == [2]  # the hours ending 12:00 and 13:00
 
@@ -216,6 +219,9 @@ def test_the_legacy_profile_adds_the_integer_twins_and_its_own_words(legacy):
     assert market["liquidity_dollars"] == "53.1450" and market["liquidity"] == 5314  # 40 + 2.145 + 20 x 0.45
     book = get(legacy, f"/markets/{FED}/orderbook").json()
     assert book["orderbook"]["yes"] == [[39, 5], [40, 100]] and book["orderbook"]["no_dollars"] == [["0.5500", "20.00"]]
+    # 3.34's book beside it (the profile carries every 3.34 field): the same levels, as the default profile answers
+    modern = {name: book["orderbook"][name] for name in ("yes_dollars", "no_dollars")}
+    assert set(book) == {"orderbook", "orderbook_fp"} and book["orderbook_fp"] == modern
     trade = get(legacy, "/markets/trades").json()["trades"][0]
     assert (trade["count"], trade["yes_price"], trade["price"]) == (1, 30, 0.3)
     assert get(legacy, "/markets/orderbooks", tickers=FED).status_code == 404  # the 3.2.0 client has no such call

@@ -20,7 +20,7 @@ from mockexchange.core.kalshi.positions import buys_yes
 from mockexchange.core.kalshi.units import count_units, price_units
 from mockexchange.core.stepping import EVERYTHING, Footprint
 from mockexchange.core.values import FLAG, Integer
-from mockexchange.venues.kalshi import history
+from mockexchange.venues.kalshi import history, market_render
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, param_error
 from mockexchange.venues.kalshi.markets import market_named
@@ -36,15 +36,11 @@ MAX_BOOKS = 100  # tickers of one GET /markets/orderbooks
 MAX_TICKER = 200  # characters of each
 
 
-def _book(ctx: KalshiContext, ticker: str, depth: int | None) -> dict[str, Any]:
-    return ctx.profile.orderbook(ctx.ledger.feed.book_levels(ticker, depth))
-
-
 def get_market_orderbook(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
     depth = parse_query(GET_MARKET_ORDERBOOK, [DEPTH], values)["depth"] or None  # 0: every level
     with ctx.ledger.reading() as ledger:
         market_named(ledger, values["ticker"])
-        return {ctx.profile.orderbook_key: _book(ctx, values["ticker"], depth)}
+        return ctx.profile.orderbook(ctx.ledger.feed.book_levels(values["ticker"], depth))
 
 
 def get_market_orderbooks(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
@@ -62,7 +58,8 @@ def get_market_orderbooks(ctx: KalshiContext, key: Any, values: Any) -> dict[str
     with ctx.ledger.reading() as ledger:
         for ticker in tickers:
             market_named(ledger, ticker)
-        return {"orderbooks": [{"ticker": t, "orderbook_fp": _book(ctx, t, None)} for t in tickers]}
+        books = [(t, ctx.ledger.feed.book_levels(t, None)) for t in tickers]
+        return {"orderbooks": [{"ticker": t, "orderbook_fp": market_render.orderbook(levels)} for t, levels in books]}
 
 
 def trade_of(fill: Fill, blocks: Set[str]) -> Trade:

@@ -220,6 +220,17 @@ def orderbook_legacy(levels: Levels) -> Row:
     return {"yes": yes or None, "no": no or None, **orderbook(levels)}
 
 
+def book_answer(levels: Levels) -> Row:
+    """GetMarketOrderbookResponse: the book under `orderbook_fp`."""
+    return {"orderbook_fp": orderbook(levels)}
+
+
+def book_answer_legacy(levels: Levels) -> Row:
+    """The legacy profile's: the book SDK 3.2.0 reads (`orderbook`, with the integer levels) and 3.34.0's beside it,
+    as the profile carries every 3.34 field (the clients of the fixed-point migration read `orderbook_fp`)."""
+    return {"orderbook": orderbook_legacy(levels), **book_answer(levels)}
+
+
 def trade(t: Any) -> Row:
     """A 3.34 `Trade` from a printed trade (market_changes.Trade, or a fill among the trades read as one)."""
     return {

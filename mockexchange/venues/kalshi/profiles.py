@@ -53,13 +53,12 @@ class Profile:
     positions_settlement_status: bool
     count_filter_values: tuple[str, ...]
     # market data (market_render.py): a market (with its stats and the ledger, under its lock), an event, a series
-    # (its volume, whether its product metadata shows), an order book and the key it is answered under, a trade, a
-    # candlestick, the exchange's status; whether GET /markets/orderbooks is served
+    # (its volume, whether its product metadata shows), a market's order book answer (GET /markets/{ticker}/orderbook),
+    # a trade, a candlestick, the exchange's status; whether GET /markets/orderbooks is served
     market: Callable[[Market, MarketStats, Any], Row]
     event: Callable[[Event], Row]
     series: Callable[[Series, int | None, bool], Row]
     orderbook: Callable[[market_render.Levels], Row]
-    orderbook_key: str
     trade: Callable[[Any], Row]
     candlestick: Callable[[Any], Row]
     exchange_status: Callable[[Any, Any], Row]
@@ -101,8 +100,7 @@ PROFILES: dict[str, Profile] = {
         market=market_render.market_of,
         event=market_render.event,
         series=market_render.series,
-        orderbook=market_render.orderbook,
-        orderbook_key="orderbook_fp",
+        orderbook=market_render.book_answer,
         trade=market_render.trade,
         candlestick=market_render.candlestick,
         exchange_status=market_render.exchange_status,
@@ -129,8 +127,7 @@ PROFILES: dict[str, Profile] = {
         market=market_render.market_legacy_of,
         event=market_render.event_legacy,
         series=market_render.series_legacy,
-        orderbook=market_render.orderbook_legacy,
-        orderbook_key="orderbook",
+        orderbook=market_render.book_answer_legacy,
         trade=market_render.trade_legacy,
         candlestick=market_render.candlestick_legacy,
         exchange_status=market_render.exchange_status_legacy,
