@@ -61,10 +61,13 @@ CCXT = ClientSpec("ccxt-4.5.90", ("ccxt==4.5.90",), "3.11")
 PYKALSHI = ClientSpec("pykalshi-2.0.0", ("pykalshi==2.0.0",), "3.11")
 # Market data and account feeds of many exchanges, Deribit's among them; wss only: a matrix row over TLS.
 CRYPTOFEED = ClientSpec("cryptofeed-2.4.1", ("cryptofeed==2.4.1",), "3.11")
+# A unified prediction-market API (Kalshi, Polymarket, ...) whose package runs a Node.js sidecar it ships: a matrix row
+# on the legacy profile, whose integer fields its Kalshi positions read.
+PMXT = ClientSpec("pmxt-2.54.0", ("pmxt==2.54.0",), "3.11")
 
 CLIENTS: dict[str, ClientSpec] = {
     spec.name: spec
-    for spec in (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY, CCXT, PYKALSHI, CRYPTOFEED)
+    for spec in (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY, CCXT, PYKALSHI, CRYPTOFEED, PMXT)
 }
 
 

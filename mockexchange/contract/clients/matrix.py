@@ -61,6 +61,7 @@ from mockexchange.contract.clients.libraries import (
     OFFICIAL_ASYNC,
     OFFICIAL_SYNC,
     OFFICIAL_SYNC_LEGACY,
+    PMXT,
     ClientEnvError,
     ClientSpec,
     ensure_venv,
@@ -70,6 +71,9 @@ from mockexchange.contract.clients.orderbook_ws import orderbook_ws_verdict
 from mockexchange.contract.clients.perps_client import perps_verdict
 from mockexchange.contract.clients.perps_ws import perps_ws_verdict
 from mockexchange.contract.clients.plans import ClientRunError, run_plan
+from mockexchange.contract.clients.pmxt_play import NA as PMXT_NA
+from mockexchange.contract.clients.pmxt_play import NOT_YET as PMXT_NOT_YET
+from mockexchange.contract.clients.pmxt_play import pmxt_verdicts
 from mockexchange.contract.clients.portfolio import build_portfolio
 from mockexchange.contract.clients.pykalshi_feed import feed_verdict
 from mockexchange.contract.clients.scenes import SCENES
@@ -164,6 +168,7 @@ CLIENTS = (
     ClientRow("ccxt", "ccxt 4.5.90 (Deribit)", CCXT, None, venue="deribit"),
     ClientRow("ccxt-coinbase", "ccxt 4.5.90 (Coinbase's Deribit)", CCXT, None, venue="coinbase"),
     ClientRow("cryptofeed", "cryptofeed 2.4.1 (Deribit)", CRYPTOFEED, None, venue="deribit"),
+    ClientRow("pmxt", "pmxt 2.54.0 (Kalshi)", PMXT, None, "legacy"),
 )
 CLIENTS_BY_NAME = {row.name: row for row in CLIENTS}
 
@@ -418,6 +423,8 @@ def _row_cells(
         return (_cryptofeed_cells if row.spec is CRYPTOFEED else _ccxt_cells)(row, columns, work_dir), None
     if row.venue == "coinbase":
         return _coinbase_cells(row, columns, work_dir), None
+    if row.spec is PMXT:
+        return _pmxt_cells(row, columns, work_dir), None
     assert row.spec is not None and row.dialect is not None
     cells = {name: Cell(NA, row.dialect.lacks[name]) for name in columns if name in row.dialect.lacks}
     cells |= {name: Cell(NOT_YET, row.dialect.not_played[name]) for name in columns if name in row.dialect.not_played}
@@ -525,6 +532,19 @@ def _coinbase_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[
         ensure_venv(row.spec)
         judged = coinbase_verdicts(todo, work_dir)
     except (ClientEnvError, ClientRunError, AssertionError) as exc:
+        return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
+    return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
+
+
+def _pmxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
+    """pmxt's row: its unified API over the mock's legacy Kalshi (pmxt_play.py), the markets, balance, positions,
+    fills and orders from one run; what it has no read for n/a."""
+    assert row.spec is not None
+    cells, todo = _ccxt_preset(columns, PMXT_NOT_YET, PMXT_NA)
+    try:
+        ensure_venv(row.spec)
+        judged = pmxt_verdicts(todo, work_dir)
+    except ClientEnvError as exc:
         return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
     return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
 
