@@ -5,30 +5,18 @@ announcements (the one check the 3.34 client has no read for)."""
 
 from __future__ import annotations
 
-import dataclasses
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kalshi_answers import BreakingAnswers, each, serving_through
 
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.scenes import exchange_data, live_data
 from mockexchange.contract.clients.scenes.scene import judge, plan, problems
-from mockexchange.server import MockServer
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
-
-_SPEC = importlib.util.spec_from_file_location("broken_server", Path(__file__).parents[1] / "contract/broken_server.py")
-assert _SPEC is not None and _SPEC.loader is not None
-broken_server = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(broken_server)
-
-
-def _each(rows: list[dict[str, Any]], **changed: Any) -> None:
-    for row in rows:
-        row.update(changed)
 
 
 def _break(path: str, data: dict[str, Any]) -> None:
@@ -36,64 +24,64 @@ def _break(path: str, data: dict[str, Any]) -> None:
     parts = path.split("/trade-api/v2", 1)[-1].strip("/").split("/")
     last = parts[-1]
     if parts == ["multivariate_event_collections"]:
-        _each(data["multivariate_contracts"], title="broken")
+        each(data["multivariate_contracts"], title="broken")
     elif parts[0] == "multivariate_event_collections":
         data["multivariate_contract"]["size_max"] = 9
     elif parts == ["events", "multivariate"]:
-        _each(data["events"], title="broken")
+        each(data["events"], title="broken")
     elif last == "schedule":
-        _each(data["schedule"]["maintenance_windows"], end_datetime="2026-04-01T03:00:00Z")
+        each(data["schedule"]["maintenance_windows"], end_datetime="2026-04-01T03:00:00Z")
     elif last == "user_data_timestamp":
         data["as_of_time"] = "2020-01-01T00:00:00Z"
     elif parts == ["series", "fee_changes"]:
-        _each(data["series_fee_change_arr"], fee_multiplier=3)
+        each(data["series_fee_change_arr"], fee_multiplier=3)
     elif parts == ["events", "fee_changes"]:
-        _each(data["event_fee_changes"], fee_type_override="flat")
+        each(data["event_fee_changes"], fee_type_override="flat")
     elif last == "metadata":
         data["competition"] = "broken"
     elif last == "candlesticks" and parts[0] == "series":
         for candles in data["market_candlesticks"]:
-            _each(candles, volume_fp="99.00")
+            each(candles, volume_fp="99.00")
     elif last == "forecast_percentile_history":
         for point in data["forecast_history"]:
-            _each(point["percentile_points"], numerical_forecast=9)
+            each(point["percentile_points"], numerical_forecast=9)
     elif parts == ["historical", "markets"]:
-        _each(data["markets"], volume_fp="99.00")
+        each(data["markets"], volume_fp="99.00")
     elif parts[:2] == ["historical", "markets"] and last == "candlesticks":
-        _each(data["candlesticks"], volume="99.00")
+        each(data["candlesticks"], volume="99.00")
     elif parts[:2] == ["historical", "markets"]:
         data["market"]["volume_fp"] = "99.00"
     elif parts == ["historical", "trades"]:
-        _each(data["trades"], count_fp="99.00")
+        each(data["trades"], count_fp="99.00")
     elif last == "tags_by_categories":
         data["tags_by_categories"]["Sports"] = ["broken"]
     elif last == "filters_by_sport":
         data["sport_ordering"] = ["broken"]
     elif parts == ["milestones"]:
-        _each(data["milestones"], title="broken")
+        each(data["milestones"], title="broken")
     elif parts[0] == "milestones":
         data["milestone"]["title"] = "broken"
     elif last == "batch":
-        _each(data["live_datas"], details={"broken": True})
+        each(data["live_datas"], details={"broken": True})
     elif last == "game_stats":
         data["pbp"]["periods"] = []
     elif parts[:2] == ["live_data", "events"]:
         data["live_data"]["default_range"] = "1d"
     elif parts[:2] == ["live_data", "weather"] and last == "calibrations":
-        _each(data["calibrations"], city_reference_c=99)
+        each(data["calibrations"], city_reference_c=99)
     elif parts[:2] == ["live_data", "weather"]:
-        _each(data["timeseries"], v=1)
+        each(data["timeseries"], v=1)
     elif parts[0] == "live_data":
         data["live_data"]["details"] = {"broken": True}
     elif parts == ["structured_targets"]:
-        _each(data["structured_targets"], name="broken")
+        each(data["structured_targets"], name="broken")
     elif parts[0] == "structured_targets":
         data["structured_target"]["source_id"] = "broken"
     elif parts == ["incentive_programs"]:
-        _each(data["incentive_programs"], period_reward=1)
+        each(data["incentive_programs"], period_reward=1)
 
 
-class BrokenExchangeData(broken_server.BreakingAnswers):  # type: ignore[name-defined,misc]
+class BrokenExchangeData(BreakingAnswers):  # type: ignore[misc]
     def covers(self, scope: dict[str, Any]) -> bool:
         return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
 
@@ -101,10 +89,7 @@ class BrokenExchangeData(broken_server.BreakingAnswers):  # type: ignore[name-de
         _break(path, data)
 
 
-def _broken_mock(**options: Any) -> MockServer:
-    server = MockServer(**options)
-    server.app = dataclasses.replace(server.app, asgi=BrokenExchangeData(server.app.asgi))
-    return server
+_broken_mock = serving_through(BrokenExchangeData)
 
 
 def test_a_wrong_field_fails_each_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,22 +135,17 @@ def test_the_legacy_clients_announcements_check_fails_on_a_wrong_list(
     row = CLIENTS_BY_NAME["kalshi-python-sync-3.2.0"]
     assert row.spec is not None and row.dialect is not None
 
-    class Broken(broken_server.BreakingAnswers):  # type: ignore[name-defined,misc]
+    class Broken(BreakingAnswers):  # type: ignore[misc]
         def covers(self, scope: dict[str, Any]) -> bool:
             return scope["path"].endswith("/exchange/announcements")
 
         def broken(self, path: str, data: Any) -> None:
             if broken == "status":
-                _each(data["announcements"], status="active")
+                each(data["announcements"], status="active")
             elif broken == "order":
                 data["announcements"].reverse()
 
-    def mock(**options: Any) -> MockServer:
-        server = MockServer(**options)
-        server.app = dataclasses.replace(server.app, asgi=Broken(server.app.asgi))
-        return server
-
-    monkeypatch.setattr(exchange_data, "MockServer", mock)
+    monkeypatch.setattr(exchange_data, "MockServer", serving_through(Broken))
     scene = exchange_data.EXCHANGE_DATA
     stage = scene.seed(tmp_path, row.profile)
     try:

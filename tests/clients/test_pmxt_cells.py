@@ -5,29 +5,17 @@ of the client as the matrix runs it (mockexchange/contract/clients/pmxt_play.py)
 
 from __future__ import annotations
 
-import dataclasses
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from kalshi_answers import BreakingAnswers, each, serving_through
 
 from mockexchange.contract.clients import pmxt_play
 from mockexchange.contract.clients.pmxt_play import COLUMNS, pmxt_verdicts
-from mockexchange.server import MockServer
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
-
-_SPEC = importlib.util.spec_from_file_location("broken_server", Path(__file__).parents[1] / "contract/broken_server.py")
-assert _SPEC is not None and _SPEC.loader is not None
-broken_server = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(broken_server)
-
-
-def _each(rows: list[dict[str, Any]], **changed: Any) -> None:
-    for row in rows:
-        row.update(changed)
 
 
 def _break(path: str, data: dict[str, Any]) -> None:
@@ -35,22 +23,22 @@ def _break(path: str, data: dict[str, Any]) -> None:
     tail = path.split("/trade-api/v2", 1)[-1]
     if tail == "/events":  # (pmxt lists the markets through the events, their markets nested)
         for event in data["events"]:
-            _each(event["markets"], yes_bid_dollars="0.0100")
+            each(event["markets"], yes_bid_dollars="0.0100")
     elif tail.endswith("/orderbook"):
         data["orderbook_fp"]["yes_dollars"][-1][1] = "99.00"
     elif tail == "/markets/trades":
-        _each(data["trades"], count_fp="9.00")
+        each(data["trades"], count_fp="9.00")
     elif tail.endswith("/candlesticks"):
-        _each(data["candlesticks"], volume_fp="99.00")
+        each(data["candlesticks"], volume_fp="99.00")
     elif tail == "/portfolio/balance":
         data["balance"] += 100
     elif tail == "/portfolio/positions":
-        _each(data["market_positions"], position=7)
+        each(data["market_positions"], position=7)
     elif tail == "/portfolio/fills":
-        _each(data["fills"], count_fp="9.00")
+        each(data["fills"], count_fp="9.00")
 
 
-class BrokenForPmxt(broken_server.BreakingAnswers):  # type: ignore[name-defined,misc]
+class BrokenForPmxt(BreakingAnswers):  # type: ignore[misc]
     """Every read's answer broken by `_break`; an order placed or cancelled answered as done and dropped."""
 
     def covers(self, scope: dict[str, Any]) -> bool:
@@ -69,10 +57,7 @@ class BrokenForPmxt(broken_server.BreakingAnswers):  # type: ignore[name-defined
         await super().__call__(scope, receive, send)
 
 
-def _broken_mock(**options: Any) -> MockServer:
-    server = MockServer(**options)
-    server.app = dataclasses.replace(server.app, asgi=BrokenForPmxt(server.app.asgi))
-    return server
+_broken_mock = serving_through(BrokenForPmxt)
 
 
 def test_a_wrong_value_in_each_read_and_dropped_writes_fail_each_cell_naming_it(

@@ -7,11 +7,11 @@ feed hands that over as a raw dict, without raising)."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kalshi_answers import BreakingAnswers, serving_through
 
 from mockexchange.contract.clients import history, matrix
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
@@ -19,16 +19,11 @@ from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.pykalshi_feed import feed_verdict
 from mockexchange.contract.clients.scenes import historical, markets
 from mockexchange.contract.clients.scenes.scene import judge, plan, problems
-from mockexchange.server import MockServer
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.profiles import PROFILES
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
-_SPEC = importlib.util.spec_from_file_location("broken_server", Path(__file__).parents[1] / "contract/broken_server.py")
-assert _SPEC is not None and _SPEC.loader is not None
-broken_server = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(broken_server)
 
 WRONG_PRICE = "0.9876"
 
@@ -75,7 +70,7 @@ def _wrong(tail: str, data: Any) -> None:
         _first(data["orders"], status="executed")
 
 
-class WrongValues(broken_server.BreakingAnswers):  # type: ignore[name-defined,misc]
+class WrongValues(BreakingAnswers):  # type: ignore[misc]
     def covers(self, scope: dict[str, Any]) -> bool:
         return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
 
@@ -83,10 +78,7 @@ class WrongValues(broken_server.BreakingAnswers):  # type: ignore[name-defined,m
         _wrong(path.split("/trade-api/v2", 1)[-1], data)
 
 
-def _broken_mock(*args: Any, **options: Any) -> MockServer:
-    server = MockServer(*args, **options)
-    server.app = dataclasses.replace(server.app, asgi=WrongValues(server.app.asgi))
-    return server
+_broken_mock = serving_through(WrongValues)
 
 
 def test_a_wrong_value_fails_each_read_cell_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

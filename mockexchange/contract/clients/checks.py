@@ -19,7 +19,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -39,6 +39,7 @@ from mockexchange.contract.clients.history import (
     newest_first,
     portfolio_value,
 )
+from mockexchange.contract.clients.plans import ClientRunError
 from mockexchange.contract.clients.portfolio import (
     HAND_EVENT,
     SUB_1,
@@ -209,6 +210,27 @@ class ReadCheck:
 class ClientVerdict:
     passed: bool
     reason: str
+
+
+def one_run_verdicts(
+    names: list[str],
+    columns: Sequence[str],
+    run: Callable[[], Mapping[str, list[str]]],
+    said: Mapping[str, str],
+    agrees: str = "equal to the ledger",
+) -> dict[str, ClientVerdict]:
+    """The verdicts of the columns asked for (`names`) that one run of a client's play judges (`columns`): `run` plays
+    it and answers each column's problems; a column passes without one, else its reason names the first three after
+    what it played (`said`). A run that could not be made (`ClientRunError`) fails each, saying why."""
+    played = [name for name in names if name in columns]
+    if not played:
+        return {}
+    try:
+        problems = run()
+    except ClientRunError as exc:
+        return {name: ClientVerdict(False, str(exc).splitlines()[0]) for name in played}
+    found = {name: "; ".join(problems[name][:3]) or agrees for name in played}
+    return {name: ClientVerdict(not problems[name], f"{said[name]}: {found[name]}") for name in played}
 
 
 def read_call(dialect: Dialect, read: ReadCheck, mocks: Mocks) -> dict:

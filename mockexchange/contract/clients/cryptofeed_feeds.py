@@ -20,7 +20,7 @@ from typing import Any
 
 from mockexchange.contract.clients.ccxt_checks import AGREES, NA_REASONS
 from mockexchange.contract.clients.ccxt_trading import KEY, PERP, rpc
-from mockexchange.contract.clients.checks import ClientVerdict
+from mockexchange.contract.clients.checks import ClientVerdict, one_run_verdicts
 from mockexchange.contract.clients.libraries import CRYPTOFEED, ensure_venv, venv_python
 from mockexchange.contract.clients.live_script import LiveScript
 from mockexchange.contract.clients.plans import ClientRunError
@@ -187,15 +187,4 @@ SAID = {
 
 def cryptofeed_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
     """The columns of cryptofeed's row it plays (`COLUMNS`), from one run."""
-    played = [name for name in names if name in COLUMNS]
-    if not played:
-        return {}
-    try:
-        judged = play(work_dir)
-    except ClientRunError as exc:
-        return {name: ClientVerdict(False, str(exc).splitlines()[0]) for name in played}
-    verdicts = {}
-    for name in played:
-        problems = judged.problems[name]
-        verdicts[name] = ClientVerdict(not problems, f"{SAID[name]}: " + ("; ".join(problems[:3]) or AGREES))
-    return verdicts
+    return one_run_verdicts(names, COLUMNS, lambda: play(work_dir).problems, SAID, AGREES)

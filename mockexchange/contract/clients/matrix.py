@@ -419,12 +419,18 @@ def _row_cells(
     columns = [*names, *([GENERATED.name] if seeds else [])]
     if row.not_yet is not None:
         return {name: Cell(NOT_YET, row.not_yet) for name in columns}, None
+    if row.spec is CRYPTOFEED:  # its Deribit feeds over TLS (cryptofeed_feeds.py): a feed handler reads nothing else
+        return _one_play_cells(row, columns, work_dir, cryptofeed_verdicts, CRYPTOFEED_NA), None
     if row.venue == "deribit":
-        return (_cryptofeed_cells if row.spec is CRYPTOFEED else _ccxt_cells)(row, columns, work_dir), None
-    if row.venue == "coinbase":
-        return _coinbase_cells(row, columns, work_dir), None
-    if row.spec is PMXT:
-        return _pmxt_cells(row, columns, work_dir), None
+        return _ccxt_cells(row, columns, work_dir), None
+    if row.venue == "coinbase":  # ccxt's coinbaseinternational (ccxt_coinbase.py), the Kalshi-only columns n/a
+        errors = (ClientEnvError, ClientRunError, AssertionError)
+        cells = _one_play_cells(
+            row, columns, work_dir, coinbase_verdicts, CCXT_NA | COINBASE_NA, COINBASE_NOT_YET, errors
+        )
+        return cells, None
+    if row.spec is PMXT:  # its unified API over the legacy profile (pmxt_play.py)
+        return _one_play_cells(row, columns, work_dir, pmxt_verdicts, PMXT_NA, PMXT_NOT_YET), None
     assert row.spec is not None and row.dialect is not None
     cells = {name: Cell(NA, row.dialect.lacks[name]) for name in columns if name in row.dialect.lacks}
     cells |= {name: Cell(NOT_YET, row.dialect.not_played[name]) for name in columns if name in row.dialect.not_played}
@@ -509,42 +515,24 @@ def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str,
     return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
 
 
-def _cryptofeed_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
-    """cryptofeed's row: its Deribit feeds over TLS (cryptofeed_feeds.py), the book, the trades, a fill and the
-    balance from one run; its other columns n/a (a feed handler reads nothing else)."""
+def _one_play_cells(
+    row: ClientRow,
+    columns: list[str],
+    work_dir: Path,
+    verdicts: Callable[[list[str], Path], dict[str, Any]],
+    na: Mapping[str, str],
+    not_yet: Mapping[str, str] | None = None,
+    errors: tuple[type[Exception], ...] = (ClientEnvError,),
+) -> dict[str, Cell]:
+    """A row whose columns one play of its own judges (cryptofeed's feeds, ccxt's coinbaseinternational, pmxt): the
+    columns `na` names n/a, those `not_yet` names not yet, the rest the play's verdicts (each FAIL, saying why, when the
+    venv cannot be built or the play cannot run)."""
     assert row.spec is not None
-    cells = {name: Cell(NA, CRYPTOFEED_NA[name]) for name in columns if name in CRYPTOFEED_NA}
-    todo = [name for name in columns if name not in cells]
+    cells, todo = _ccxt_preset(columns, not_yet or {}, na)
     try:
         ensure_venv(row.spec)
-        judged = cryptofeed_verdicts(todo, work_dir)
-    except ClientEnvError as exc:
-        return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
-    return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
-
-
-def _coinbase_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
-    """ccxt's coinbaseinternational against the Coinbase dialect (docs/coinbase.md): balance and orders played
-    (ccxt_coinbase.py), the Kalshi-only columns n/a as ccxt's Deribit row's, the other Deribit ones not yet."""
-    assert row.spec is not None
-    cells, todo = _ccxt_preset(columns, COINBASE_NOT_YET, CCXT_NA | COINBASE_NA)
-    try:
-        ensure_venv(row.spec)
-        judged = coinbase_verdicts(todo, work_dir)
-    except (ClientEnvError, ClientRunError, AssertionError) as exc:
-        return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
-    return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
-
-
-def _pmxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
-    """pmxt's row: its unified API over the mock's legacy Kalshi (pmxt_play.py), the markets, balance, positions,
-    fills and orders from one run; what it has no read for n/a."""
-    assert row.spec is not None
-    cells, todo = _ccxt_preset(columns, PMXT_NOT_YET, PMXT_NA)
-    try:
-        ensure_venv(row.spec)
-        judged = pmxt_verdicts(todo, work_dir)
-    except ClientEnvError as exc:
+        judged = verdicts(todo, work_dir)
+    except errors as exc:
         return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
     return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
 

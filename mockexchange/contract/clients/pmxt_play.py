@@ -5,8 +5,8 @@ profile, the profile whose integer fields its Kalshi positions read: the client 
 Seeded, on a manual exchange clock on the hour (the candles' grid): two markets of one event; the house's levels on
 the first (YES bids 0.40 x10 and 0.38 x5, NO bids 0.55 x5 and 0.52 x8); the trader's fills (3 YES of the first at 0.45,
 a minute in; 2 NO of the second at 0.30, ten minutes later) and a YES bid of 4 at 0.20 resting on the second. pmxt
-reads the markets, both outcomes' books of the first, its trades and its hourly candles, the balance, the positions,
-the trader's trades and open orders; it places a YES bid of 2 at 0.15 on the second and cancels the seeded one.
+places a YES bid of 2 at 0.15 on the second and cancels the seeded one, then reads the markets, both outcomes' books
+of the first, its trades and its hourly candles, the balance, the positions, the trader's trades and open orders.
 
 Each value pmxt parsed is compared with the ledger's own records, read after the run (the clock stands still), in
 pmxt's own terms: an outcome's bid and ask are the YES (or NO) side's best prices, a book's asks the other side's
@@ -27,9 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mockexchange.contract.clients.checks import ClientVerdict, start_mock
+from mockexchange.contract.clients.checks import ClientVerdict, one_run_verdicts, start_mock
 from mockexchange.contract.clients.libraries import PMXT
-from mockexchange.contract.clients.plans import ClientRunError, run_plan
+from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.units import PRICE, contracts, price
@@ -275,14 +275,4 @@ def play(work_dir: Path) -> PmxtJudging:
 
 def pmxt_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
     """The columns of pmxt's row it plays (`COLUMNS`), from one run."""
-    played = [name for name in names if name in COLUMNS]
-    if not played:
-        return {}
-    try:
-        judged = play(work_dir)
-    except ClientRunError as exc:
-        return {name: ClientVerdict(False, str(exc).splitlines()[0]) for name in played}
-    found = {name: "; ".join(judged.problems[name][:3]) for name in played}
-    return {
-        name: ClientVerdict(not found[name], f"{SAID[name]}: {found[name] or 'equal to the ledger'}") for name in played
-    }
+    return one_run_verdicts(names, COLUMNS, lambda: play(work_dir).problems, SAID)
