@@ -2,8 +2,8 @@
 `--profile legacy`: create (limit and market, yes and no, buy and sell, `buy_max_cost`), batch create, cancel one,
 batch cancel, amend, decrease; each answer's legacy `Order` checked against the ledger's reads (the order, balance,
 positions, the book); each refusal in Kalshi's shape (the flat 400 of a body that does not decode, the exchange error
-of an order refused), never a 500, having changed nothing; the routes absent under 3.34 as an unknown route is; a
-state file keeping the orders."""
+of an order refused), never a 500, having changed nothing; under 3.34 the writes answering Kalshi's 410 (it retired
+them in June 2026) and doing nothing; a state file keeping the orders."""
 
 from __future__ import annotations
 
@@ -420,20 +420,28 @@ def test_a_read_only_key_is_refused_every_legacy_write(mock):
 # -- the profile, the state file, the rate limit -------------------------------------------------------------------
 
 
-def test_under_3_34_the_legacy_routes_answer_as_a_route_the_mock_does_not_serve():
+RETIRED = {"error": {"code": "deprecated_v1_order_endpoint", "message": "Please switch to the V2 endpoints",
+                     "details": "https://docs.kalshi.com/api-reference/orders/create-order-v2"}}  # fmt: skip
+
+
+def test_under_3_34_the_legacy_writes_answer_kalshis_410_and_do_nothing():
+    """Kalshi retired the v1 order writes in June 2026: each answers 410 `deprecated_v1_order_endpoint` (after the
+    key's checks: unsigned is 401, a read-only key 403), whatever its body says, and nothing changes."""
     with MockServer(clock=ManualClock(T0)) as mock:
         mock.create_account("alice", balance_cents=10_000)
         mock.create_market(M)
         made = mock.create_order("alice", M, "yes", "buy", "1", "0.10")["order_id"]
-        with signed(mock, "alice") as alice:
-            before = state(mock)
+        with signed(mock, "alice") as alice, signed(mock, "alice", scopes=["read"]) as reader:
+            before = state(mock)  # (the keys made)
             for method, path in ROUTES:
-                r = alice.request(method, path.replace("{id}", made), json=order())
-                beside_get = not path.endswith(("amend", "decrease"))  # the path serves GET (GetOrders, GetOrder)
-                assert r.status_code == (405 if beside_get else 404), (method, path, r.text)
-                assert r.json()["error"]["code"] == ("method_not_allowed" if beside_get else "not_found")
-                allowed = r.headers.get("allow")
-                assert (set(allowed.split(", ")) if allowed else None) == ({"GET", "HEAD"} if beside_get else None)
+                target = path.replace("{id}", made)
+                for body in (order(), {"not": "an order"}):
+                    r = alice.request(method, target, json=body)
+                    assert (r.status_code, r.json()) == (410, RETIRED), (method, path, r.text)
+                    assert "events/orders" in r.headers["x-mockexchange-diagnosis"]
+                assert plain_http.request(method, f"{mock.kalshi_url}{target}").status_code == 401
+                assert reader.request(method, target, json=order()).status_code == 403
+            assert alice.get(f"/portfolio/orders/{made}").status_code == 200  # the v1 reads stay
             assert state(mock) == before
 
 

@@ -266,10 +266,8 @@ MARKET_VALUES: tuple[AccountValue, ...] = (
     AccountValue(("GetSeries",), "path:series_ticker", "listed_series", "a series the exchange lists"),
     AccountValue(("GetMultivariateEventCollection",), "path:collection_ticker", "listed_collections",
                  "a multivariate collection the exchange lists"),
-    AccountValue(("GetMarketCandlesticks",), "path:series_ticker", "candle_series",
-                 "a series the exchange lists, one whose markets the kit knows"),
-    AccountValue(("GetMarketCandlesticks",), "path:ticker", "candle_markets",
-                 "a market of that series (another series' market is a 404)"),
+    # (its series is left as published: Kalshi answers a market's candles whatever series the path names)
+    AccountValue(("GetMarketCandlesticks",), "path:ticker", "candle_markets", "a market the exchange lists"),
     AccountValue(("GetHistoricalMarket", "GetMarketCandlesticksHistorical"), "path:ticker", "historical_markets",
                  "a market the historical API holds (any other is a 404)"),
     AccountValue(("GetEventMetadata",), "path:event_ticker", "listed_events", "an event the exchange lists"),

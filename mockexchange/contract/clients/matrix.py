@@ -489,7 +489,7 @@ def _both(cell: Cell, more: Cell, what: str) -> Cell:
 
 
 def _ccxt_preset(
-    columns: list[str], not_yet: dict[str, str], na: Mapping[str, str] = CCXT_NA
+    columns: list[str], not_yet: Mapping[str, str], na: Mapping[str, str] = CCXT_NA
 ) -> tuple[dict[str, Cell], list[str]]:
     """A ccxt row's cells known before it runs (the Kalshi-only columns, and those `na` names, n/a; those `not_yet`
     played), and the rest."""

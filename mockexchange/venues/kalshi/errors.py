@@ -127,5 +127,15 @@ def exchange_refusal(status: int, code: str | None, diagnosis: str) -> KalshiErr
     return KalshiError(status, {"error": exchange_error(status, code)}, diagnosis)
 
 
+def retired_order_write() -> KalshiError:
+    """Kalshi's answer to a v1 order write since it retired them (June 2026): 410 and this body (as public clients'
+    code and notes record it, "verified against production"; docs/known-differences.md)."""
+    body = {"code": "deprecated_v1_order_endpoint", "message": "Please switch to the V2 endpoints",
+            "details": "https://docs.kalshi.com/api-reference/orders/create-order-v2"}  # fmt: skip
+    diagnosis = ("the v1 order writes are retired since June 2026: use POST /portfolio/events/orders and its family "
+                 "(the legacy profile, --profile legacy, serves the v1 routes)")  # fmt: skip
+    return KalshiError(410, {"error": body}, diagnosis)
+
+
 def internal_error(diagnosis: str) -> KalshiError:
     return KalshiError(500, {"error": {"code": "internal_server_error", "message": "internal server error"}}, diagnosis)

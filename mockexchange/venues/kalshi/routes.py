@@ -14,6 +14,7 @@ mock's wire profile serves are routed.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,6 +29,7 @@ from mockexchange.core.stepping import Footprint
 from mockexchange.venues import admission
 from mockexchange.venues.kalshi import access, bodies, rate_limits, websocket
 from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import retired_order_write
 from mockexchange.venues.kalshi.handling import handled, handled_public
 from mockexchange.venues.kalshi.params import Parts, Query, first_values
 from mockexchange.venues.kalshi.table import ACCOUNT, MARKET, OPERATIONS, Operation
@@ -165,12 +167,19 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
     return [*_table(ctx.profile.name), websocket.route(ctx)]
 
 
+def _retired(ctx: KalshiContext, key: Any, values: Any) -> Any:
+    raise retired_order_write()
+
+
 @functools.cache  # every mock of a profile serves the same: made once a process, each request runs on its own mock
 def _table(profile: str) -> tuple[BaseRoute, ...]:
     by_path: dict[str, dict[str, Endpoint]] = {}
     for operation in OPERATIONS:
         if operation.served_in(profile):
             by_path.setdefault(operation.path, {})[operation.method] = _endpoint(operation)
+        elif profile in operation.retired:  # its route kept, answering Kalshi's 410 once the key's checks pass
+            retired = dataclasses.replace(operation, answer=_retired, body=None, parts=False, worker=False)
+            by_path.setdefault(operation.path, {})[operation.method] = _endpoint(retired)
     return tuple(
         Route(API_PREFIX + path, _by_method(by_path[path]), methods=list(by_path[path]))
         for path in _in_route_order(tuple(by_path))

@@ -14,7 +14,8 @@ locked to a subaccount is refused). An operation of no scope is public: no signa
 
 An operation of some wire profiles only (`profiles`: the legacy order routes, which 3.34.0 no longer has) is routed
 under those alone; under another its path answers as a path the mock does not serve (404, or 405 where the path
-serves other methods).
+serves other methods), but under a profile in which Kalshi retired it (`retired`: the v1 order writes under 3.34),
+where its route answers Kalshi's 410.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ TRADE = ("write", "write::trade")  # orders
 BLOCK_READ = ("read", "read::block_trade_accept")  # block trade proposals
 BLOCK_ACCEPT = ("write", "write::block_trade_accept")
 LEGACY = ("legacy",)  # the profile of the operations 3.34.0 no longer has
+MODERN = ("3.34",)  # the profile in which Kalshi retired the v1 order writes
 ACCOUNT, MARKET, ALL = "account", "market", "all"  # an operation's reach
 
 
@@ -101,6 +103,9 @@ class Operation:
     # write naming a record, and what its query says of it).
     parts: bool = False
     profiles: tuple[str, ...] | None = None  # the wire profiles that serve it (None: every one)
+    # The wire profiles in which Kalshi has retired it: its route answers 410 `deprecated_v1_order_endpoint` once the
+    # key's checks pass, and does nothing (the v1 order writes, retired in June 2026)
+    retired: tuple[str, ...] = ()
     # A write whose work grows with what it names (a batch, every resting order) or that makes a key pair: it runs in
     # a worker thread, so the event loop answers others meanwhile; any other write runs on the event loop (routes.py).
     worker: bool = False
@@ -297,19 +302,21 @@ OPERATIONS: tuple[Operation, ...] = (
               fcm.update_blocked_categories, FCM_RISK, body=fcm.UPDATE_CATEGORIES, member=True),
     Operation("POST", "/fcm/positions/transfers", "CreateFCMPositionTransfer", fcm.create_position_transfer, WRITE,
               body=fcm.TRANSFER, status=201, member=True),
-    # the legacy order writes (kalshi_python_sync 3.2.0's OrdersApi), gone from 3.34.0: the legacy profile's only
+    # the legacy order writes (kalshi_python_sync 3.2.0's OrdersApi), gone from 3.34.0: the legacy profile's only;
+    # under 3.34 Kalshi's 410 (retired in June 2026)
     Operation("POST", "/portfolio/orders", "CreateOrder", legacy_orders.create_order, TRADE, body=legacy_orders.ORDER,
-              status=201, generated=False, profiles=LEGACY),
+              status=201, generated=False, profiles=LEGACY, retired=MODERN),
     Operation("POST", "/portfolio/orders/batched", "BatchCreateOrders", legacy_orders.batch_create_orders, TRADE,
-              body=legacy_orders.BATCH_CREATE, status=201, generated=False, profiles=LEGACY, worker=True),
+              body=legacy_orders.BATCH_CREATE, status=201, generated=False, profiles=LEGACY, worker=True,
+              retired=MODERN),
     Operation("DELETE", "/portfolio/orders/batched", "BatchCancelOrders", legacy_orders.batch_cancel_orders, TRADE,
-              body=legacy_orders.BATCH_CANCEL, generated=False, profiles=LEGACY, worker=True),
+              body=legacy_orders.BATCH_CANCEL, generated=False, profiles=LEGACY, worker=True, retired=MODERN),
     Operation("DELETE", "/portfolio/orders/{order_id}", "CancelOrder", legacy_orders.cancel_order, TRADE,
-              generated=False, profiles=LEGACY),
+              generated=False, profiles=LEGACY, retired=MODERN),
     Operation("POST", "/portfolio/orders/{order_id}/amend", "AmendOrder", legacy_orders.amend_order, TRADE,
-              body=legacy_orders.AMEND, generated=False, parts=True, profiles=LEGACY),
+              body=legacy_orders.AMEND, generated=False, parts=True, profiles=LEGACY, retired=MODERN),
     Operation("POST", "/portfolio/orders/{order_id}/decrease", "DecreaseOrder", legacy_orders.decrease_order, TRADE,
-              body=legacy_orders.DECREASE, generated=False, parts=True, profiles=LEGACY),
+              body=legacy_orders.DECREASE, generated=False, parts=True, profiles=LEGACY, retired=MODERN),
     # order groups: a contracts limit over orders, triggered (their orders cancelled) when it is passed
     Operation("GET", "/portfolio/order_groups", "GetOrderGroups", order_groups.get_order_groups, READ,
               generated=False, reach=ACCOUNT),
