@@ -17,6 +17,7 @@ assert _SPEC is not None and _SPEC.loader is not None
 broken_server = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(broken_server)
 BreakingAnswers = broken_server.BreakingAnswers
+capture, send_bytes = broken_server.capture, broken_server.send_bytes  # an answer taken whole, and sent anew
 
 
 def each(rows: list[dict[str, Any]], **changed: Any) -> None:

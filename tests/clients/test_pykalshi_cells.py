@@ -10,14 +10,15 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
-from kalshi_answers import BreakingAnswers, serving_through
+from kalshi_answers import BreakingAnswers, capture, send_bytes, serving_through
 
 from mockexchange.contract.clients import history, matrix
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.pykalshi_feed import feed_verdict
-from mockexchange.contract.clients.scenes import historical, markets
+from mockexchange.contract.clients.scenes import historical, markets, orders
 from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.profiles import PROFILES
@@ -147,6 +148,67 @@ def test_a_wrong_value_fails_each_historical_check_naming_it(tmp_path: Path, mon
     named = {
         "the cutoff": "cutoff", "fills before the cutoff": "count_fp", "the live fills keep the rest": "yes_price",
         "orders ended before the cutoff": "status",
+    }  # fmt: skip
+    assert set(failed) == set(named), failed
+    for check, field in named.items():
+        assert any(field in problem for problem in failed[check]), (check, failed[check])
+
+
+def _wrong_order_answer(method: str, tail: str, data: Any) -> None:
+    """One value of each answer the orders scene reads made wrong: the writes' acknowledgements (from which pykalshi
+    builds its `Order`), the order reads, the queue positions, the balance."""
+    if method == "POST" and tail == "/portfolio/events/orders/batched":
+        _first(data["orders"], fill_count="9.00")
+    elif method == "DELETE" and tail == "/portfolio/events/orders/batched":
+        data["orders"].reverse()
+    elif method == "POST" and tail.startswith("/portfolio/events/orders"):  # a create, an amend, a decrease
+        data["remaining_count"] = "99.00"
+    elif tail == "/portfolio/orders":
+        _first(data["orders"], status="executed", fill_count_fp="99.00")
+    elif tail == "/portfolio/orders/queue_positions":
+        _first(data["queue_positions"], queue_position_fp="99.00")
+    elif tail.endswith("/queue_position"):
+        data["queue_position_fp"] = "99.00"
+    elif tail.startswith("/portfolio/orders/"):
+        data["order"]["status"] = "executed"
+    elif tail == "/portfolio/balance":
+        data["balance"] += 100
+
+
+class WrongOrders(BreakingAnswers):  # type: ignore[misc]
+    """The orders scene's answers broken by `_wrong_order_answer`; a cancel of an order that ended answered as done."""
+
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return "/portfolio/" in scope["path"]
+
+    def broken(self, path: str, data: Any) -> None:
+        raise AssertionError("answered by __call__")  # (it needs the method)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.covers(scope):
+            await self.app(scope, receive, send)
+            return
+        tail, method = scope["path"].split("/trade-api/v2", 1)[-1], scope["method"]
+        status, headers, body = await capture(self.app, scope, receive)
+        if status == 404 and method == "DELETE":  # the cancel again: said done
+            status, body = 200, orjson.dumps({"order_id": tail.rsplit("/", 1)[-1], "reduced_by": "0.00", "ts_ms": 1})
+        elif status in (200, 201) and body:
+            data = orjson.loads(body)
+            _wrong_order_answer(method, tail, data)
+            body = orjson.dumps(data)
+        await send_bytes(send, status, headers, body)
+
+
+def test_a_wrong_value_fails_each_orders_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(orders, "MockServer", serving_through(WrongOrders))
+    failed = _failed(orders.ORDERS, tmp_path)
+    named = {
+        "a crossing order": "cross: remaining_count", "a resting order": "queue: remaining_count",
+        "an order with no client_order_id": "unnamed: remaining_count", "a batch": "batch: B-1: fill_count",
+        "an amend": "amend: remaining_count", "a decrease": "decrease: remaining_count",
+        "a cancel": "cancel_again", "a batch cancel": "batch_cancel: order_id", "the balance after": "balance",
+        "orders listed": "status", "an order": "status", "queue positions": "queue_positions",
+        "a queue position": "queue_position",
     }  # fmt: skip
     assert set(failed) == set(named), failed
     for check, field in named.items():

@@ -97,6 +97,9 @@ class Dialect:
     # the arguments that make a list method walk every page itself, for a client that hands its users no cursor
     # (pykalshi's `fetch_all=True`): a walk of pages is then one such call, its pages read from the requests it sent
     own_walk: Mapping[str, object] | None = None
+    # wire fields of the orders scene's answers the client's models do not keep (pykalshi answers an order write with
+    # a model it builds from the acknowledgement and its request): the checks leave them out
+    unkept: frozenset[str] = frozenset()
 
     def refused(self, error: dict, status: int) -> bool:
         """Whether a call's error (client_harness.py's) is the client's own exception for that HTTP status."""
@@ -641,7 +644,7 @@ OFFICIAL_3_2 = Dialect(
 
 # pykalshi 2.0.0: a typed client of its own making, the wire's names kept, amounts the wire's strings. Its list methods
 # answer plain lists and walk the cursor themselves (`fetch_all=True`); its positions keep the market positions only.
-_NOT_PLAYED = "the matrix does not play pykalshi's own calls for it yet (docs/trading-bot.md's section runs them)"
+_NOT_PLAYED = "the matrix does not play pykalshi's own calls for it yet"
 _PYKALSHI_LIVE = "the matrix plays pykalshi's Feed on fill and market_positions only (the websocket column) yet"
 PYKALSHI = Dialect(
     methods={
@@ -663,8 +666,21 @@ PYKALSHI = Dialect(
         "GetHistoricalCutoff": "history.get_cutoff",
         "GetFillsHistorical": "history.get_fills",
         "GetHistoricalOrders": "history.get_orders",
+        # its orders (the `orders` scene): writes answered with the `Order` it builds from the acknowledgement
+        "CreateOrderV2": "portfolio.place_order",
+        "BatchCreateOrdersV2": "portfolio.batch_place_orders",
+        "AmendOrderV2": "portfolio.amend_order",
+        "DecreaseOrderV2": "portfolio.decrease_order",
+        "CancelOrderV2": "portfolio.cancel_order",
+        "BatchCancelOrdersV2": "portfolio.batch_cancel_orders",
+        "GetOrders": "portfolio.get_orders",
+        "GetOrder": "portfolio.get_order",
+        "GetOrderQueuePositions": "portfolio.get_queue_positions",
+        "GetOrderQueuePosition": "portfolio.get_queue_position",
     },
     lists={"positions": "market_positions", **{name: name for name in ("fills", "settlements")}},
+    renamed={"fill_count": "fill_count_fp", "remaining_count": "remaining_count_fp"},  # an order write's counts
+    unkept=frozenset({"average_fill_price", "average_fee_paid", "ts_ms", "reduced_by", "market_ticker"}),
     market=(
         ("ticker", "ticker", "text"),
         ("last_updated", "last_updated_ts", "time"),
@@ -722,10 +738,7 @@ PYKALSHI = Dialect(
     not_played={
         "resting-value": "its get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's "
         "answer does not have, so it answers 0 of any server that follows the spec (docs/trading-bot.md)",
-        **dict.fromkeys(
-            ("account", "subaccounts", "orders", "rfqs", "exchange-data", "live-data"),
-            _NOT_PLAYED,
-        ),
+        **dict.fromkeys(("account", "subaccounts", "rfqs", "exchange-data", "live-data"), _NOT_PLAYED),
         **dict.fromkeys(("orderbook-ws", "market-ws"), _PYKALSHI_LIVE),
     },
 )

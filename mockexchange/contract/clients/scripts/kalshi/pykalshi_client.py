@@ -5,8 +5,10 @@ The plan, its ops and the outcomes are client_harness.py's (beside this script, 
 script says only how pykalshi is driven. It imports the client library, the standard library and the harness.
 
 `method` is a dotted path on pykalshi's `KalshiClient` (`portfolio.get_positions`, `portfolio.get_fills`,
-`portfolio.get_balance`, `get_markets`, `exchange.get_status`, ...), or `market_orderbook`: a market's book as its
-users reach it, through the `Market` the client answers (`get_market(ticker).get_orderbook()`).
+`portfolio.get_balance`, `portfolio.place_order`, `get_markets`, `exchange.get_status`, ...), or `market_orderbook`: a
+market's book as its users reach it, through the `Market` the client answers (`get_market(ticker).get_orderbook()`).
+An order's fields come as Kalshi's v2 request names them (`side`, `price`, `count`) and go as pykalshi's calls take
+them (`book_side`, `price_dollars`, `count_fp`; a batch as its list, a batch cancel as its ids).
 
 A list method answers a plain list and keeps the page's cursor to itself: its users read every page with
 `fetch_all=True`, which the plan passes and the harness's `iterate` op drains. The pages and cursors are read from the
@@ -26,12 +28,15 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from pykalshi import Event, KalshiClient, Market, MveCollection, Order, Series
-from pykalshi.enums import PositionCountFilter
+from pykalshi.enums import PositionCountFilter, SelfTradePrevention, TimeInForce
 
 sys.path.append(str(Path(__file__).resolve().parent))  # after the client library: see client_harness.py
 import client_harness
 
-ENUMS = {"count_filter": PositionCountFilter}  # a parameter the client takes as its enum, by name
+ENUMS = {"count_filter": PositionCountFilter, "time_in_force": TimeInForce}  # a parameter the client takes as its enum
+# An order's fields (CreateOrderV2Request's, AmendOrderV2Request's) under the names pykalshi's calls take them
+ORDER_NAMES = {"side": "book_side", "price": "price_dollars", "count": "count_fp", "reduce_by": "reduce_by_fp",
+               "self_trade_prevention_type": "self_trade_prevention"}  # fmt: skip
 OBJECTS = (Market, Event, Series, Order, MveCollection)  # its own objects around a model (`data`)
 
 
@@ -63,7 +68,23 @@ def connect(base_url: str, key_id: str, pem_path: str) -> tuple[Client, list[dic
 
 
 def arguments(method, args: dict) -> dict:
-    return {name: ENUMS[name](value) if name in ENUMS else value for name, value in args.items()}
+    """The plan's arguments as pykalshi's call takes them: an order's fields under its names, a batch as its list (of
+    items in its canonical shape: `book_side`, `price_dollars`, the rest as sent), enums as its enums."""
+    name = getattr(method, "__name__", "")
+    if name == "batch_place_orders":
+        items = [
+            {{"side": "book_side", "price": "price_dollars"}.get(k, k): v for k, v in o.items()} for o in args["orders"]
+        ]
+        return {"orders": items}
+    if name == "batch_cancel_orders":
+        return {"order_ids": [order["order_id"] for order in args["orders"]]}
+    if name == "get_queue_positions":
+        return {"market_tickers": args["market_tickers"].split(",")}
+    if name in ("place_order", "amend_order", "decrease_order"):
+        args = {ORDER_NAMES.get(k, k): v for k, v in args.items()}
+        if "self_trade_prevention" in args:
+            args["self_trade_prevention"] = SelfTradePrevention(args["self_trade_prevention"])
+    return {k: ENUMS[k](v) if k in ENUMS else v for k, v in args.items()}
 
 
 def unwrap(answer):
