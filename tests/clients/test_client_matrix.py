@@ -83,6 +83,7 @@ EXPECTED = {
             "websocket",
             "historical",
             "orders",
+            "subaccounts",
         ),
         PASS,
     )

@@ -18,7 +18,7 @@ from mockexchange.contract.clients import history, matrix
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.pykalshi_feed import feed_verdict
-from mockexchange.contract.clients.scenes import historical, markets, orders
+from mockexchange.contract.clients.scenes import historical, markets, orders, subaccounts
 from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.profiles import PROFILES
@@ -209,6 +209,56 @@ def test_a_wrong_value_fails_each_orders_check_naming_it(tmp_path: Path, monkeyp
         "a cancel": "cancel_again", "a batch cancel": "batch_cancel: order_id", "the balance after": "balance",
         "orders listed": "status", "an order": "status", "queue positions": "queue_positions",
         "a queue position": "queue_position",
+    }  # fmt: skip
+    assert set(failed) == set(named), failed
+    for check, field in named.items():
+        assert any(field in problem for problem in failed[check]), (check, failed[check])
+
+
+def _wrong_subaccount_answer(tail: str, data: Any) -> None:
+    if tail == "/portfolio/subaccounts":
+        data["subaccount_number"] = 9
+    elif tail == "/portfolio/subaccounts/balances":
+        _first(data["subaccount_balances"], balance="1.0000")
+    elif tail == "/portfolio/subaccounts/netting":
+        for row in data["netting_configs"]:
+            row["enabled"] = not row["enabled"]
+    elif tail == "/portfolio/subaccounts/transfers":
+        _first(data["transfers"], amount_cents=1)
+
+
+class WrongSubaccounts(BreakingAnswers):  # type: ignore[misc]
+    """The subaccounts scene's answers broken by `_wrong_subaccount_answer`; a transfer's reused id said done."""
+
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return scope["method"] == "GET" and "/portfolio/subaccounts" in scope["path"]
+
+    def broken(self, path: str, data: Any) -> None:
+        _wrong_subaccount_answer(path.split("/trade-api/v2", 1)[-1], data)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        writes = ("/portfolio/subaccounts/transfer", "/portfolio/subaccounts")
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].endswith(writes):
+            status, headers, body = await capture(self.app, scope, receive)
+            if status == 409:  # a transfer's id reused: said done
+                status, body = 200, b"{}"
+            elif status == 201:  # a subaccount made: another number
+                data = orjson.loads(body)
+                _wrong_subaccount_answer("/portfolio/subaccounts", data)
+                body = orjson.dumps(data)
+            await send_bytes(send, status, headers, body)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def test_a_wrong_value_fails_each_subaccounts_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(subaccounts, "MockServer", serving_through(WrongSubaccounts))
+    failed = _failed(subaccounts.SUBACCOUNTS, tmp_path)
+    named = {
+        "balances as seeded": "balances_seeded: balances", "netting as seeded": "netting_seeded: netting",
+        "a new subaccount": "create: subaccount_number", "refusals": "reused",
+        "netting set": "netting: netting", "balances after": "balances: balances",
+        "transfers listed": "transfers, newest first",
     }  # fmt: skip
     assert set(failed) == set(named), failed
     for check, field in named.items():

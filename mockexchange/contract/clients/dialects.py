@@ -100,6 +100,9 @@ class Dialect:
     # wire fields of the orders scene's answers the client's models do not keep (pykalshi answers an order write with
     # a model it builds from the acknowledgement and its request): the checks leave them out
     unkept: frozenset[str] = frozenset()
+    # operationId -> the request field the client answers back in place of the wire's empty body (pykalshi's
+    # transfer_between_subaccounts answers the client_transfer_id it sent)
+    echoed: Mapping[str, str] = field(default_factory=dict)
 
     def refused(self, error: dict, status: int) -> bool:
         """Whether a call's error (client_harness.py's) is the client's own exception for that HTTP status."""
@@ -677,10 +680,18 @@ PYKALSHI = Dialect(
         "GetOrder": "portfolio.get_order",
         "GetOrderQueuePositions": "portfolio.get_queue_positions",
         "GetOrderQueuePosition": "portfolio.get_queue_position",
+        # its subaccounts (the `subaccounts` scene): it has no instance transfers or target allocation
+        "CreateSubaccount": "portfolio.create_subaccount",
+        "ApplySubaccountTransfer": "portfolio.transfer_between_subaccounts",
+        "GetSubaccountBalances": "portfolio.get_subaccount_balances",
+        "GetSubaccountTransfers": "portfolio.get_subaccount_transfers",
+        "GetSubaccountNetting": "portfolio.get_subaccount_netting",
+        "UpdateSubaccountNetting": "portfolio.update_subaccount_netting",
     },
     lists={"positions": "market_positions", **{name: name for name in ("fills", "settlements")}},
     renamed={"fill_count": "fill_count_fp", "remaining_count": "remaining_count_fp"},  # an order write's counts
     unkept=frozenset({"average_fill_price", "average_fee_paid", "ts_ms", "reduced_by", "market_ticker"}),
+    echoed={"ApplySubaccountTransfer": "client_transfer_id"},
     market=(
         ("ticker", "ticker", "text"),
         ("last_updated", "last_updated_ts", "time"),
@@ -738,7 +749,7 @@ PYKALSHI = Dialect(
     not_played={
         "resting-value": "its get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's "
         "answer does not have, so it answers 0 of any server that follows the spec (docs/trading-bot.md)",
-        **dict.fromkeys(("account", "subaccounts", "rfqs", "exchange-data", "live-data"), _NOT_PLAYED),
+        **dict.fromkeys(("account", "rfqs", "exchange-data", "live-data"), _NOT_PLAYED),
         **dict.fromkeys(("orderbook-ws", "market-ws"), _PYKALSHI_LIVE),
     },
 )
