@@ -97,6 +97,13 @@ def test_a_wrong_value_fails_each_read_cell_naming_it(tmp_path: Path, monkeypatc
         assert field in cells[name].reason, (name, cells[name].reason)
 
 
+def _each_fails(failed: dict[str, list[str]], named: dict[str, str]) -> None:
+    """Exactly the checks `named` failed, each with a problem naming what it names."""
+    assert set(failed) == set(named), failed
+    for check, field in named.items():
+        assert any(field in problem for problem in failed[check]), (check, failed[check])
+
+
 def _failed(scene: Any, tmp_path: Path) -> dict[str, list[str]]:
     """Each check of `scene` pykalshi fails against the broken server, with its problems."""
     row = CLIENTS_BY_NAME["pykalshi"]
@@ -117,9 +124,7 @@ def test_a_wrong_value_fails_each_market_data_check_naming_it(tmp_path: Path, mo
         "its trades": "count_fp", "a series' events": "title", "an event": "sub_title", "a series": "frequency",
         "the series list": "title", "the exchange's status": "trading_active",
     }  # fmt: skip
-    assert set(failed) == set(named), failed
-    for check, field in named.items():
-        assert any(field in problem for problem in failed[check]), (check, failed[check])
+    _each_fails(failed, named)
     # the events' walk ended after its first page: the pages counted from the requests pykalshi sent say so
     assert any(problem.startswith("events: pages") for problem in failed["a series' events"]), failed
 
@@ -149,9 +154,7 @@ def test_a_wrong_value_fails_each_historical_check_naming_it(tmp_path: Path, mon
         "the cutoff": "cutoff", "fills before the cutoff": "count_fp", "the live fills keep the rest": "yes_price",
         "orders ended before the cutoff": "status",
     }  # fmt: skip
-    assert set(failed) == set(named), failed
-    for check, field in named.items():
-        assert any(field in problem for problem in failed[check]), (check, failed[check])
+    _each_fails(failed, named)
 
 
 def _wrong_order_answer(method: str, tail: str, data: Any) -> None:
@@ -210,9 +213,7 @@ def test_a_wrong_value_fails_each_orders_check_naming_it(tmp_path: Path, monkeyp
         "orders listed": "status", "an order": "status", "queue positions": "queue_positions",
         "a queue position": "queue_position",
     }  # fmt: skip
-    assert set(failed) == set(named), failed
-    for check, field in named.items():
-        assert any(field in problem for problem in failed[check]), (check, failed[check])
+    _each_fails(failed, named)
 
 
 def _wrong_subaccount_answer(tail: str, data: Any) -> None:
@@ -260,6 +261,4 @@ def test_a_wrong_value_fails_each_subaccounts_check_naming_it(tmp_path: Path, mo
         "netting set": "netting: netting", "balances after": "balances: balances",
         "transfers listed": "transfers, newest first",
     }  # fmt: skip
-    assert set(failed) == set(named), failed
-    for check, field in named.items():
-        assert any(field in problem for problem in failed[check]), (check, failed[check])
+    _each_fails(failed, named)
