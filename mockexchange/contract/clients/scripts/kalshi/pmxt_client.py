@@ -22,11 +22,13 @@ Usage: python -I pmxt_client.py plan.json (with the MOCKEXCHANGE_* variables the
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import datetime
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -62,6 +64,13 @@ class SidecarClient:
             shutil.rmtree(self.home, ignore_errors=True)
 
 
+def _dies_with_parent() -> None:
+    """In the sidecar's process before node starts: Linux ends it when this script ends, however it ends (a timeout's
+    kill included), so no sidecar outlives its run."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start_sidecar(host: str, home: str) -> subprocess.Popen:
     """The sidecar of this run, speaking to Kalshi at `host`, once it answers on the port its lock file names."""
     import pmxt
@@ -71,7 +80,8 @@ def start_sidecar(host: str, home: str) -> subprocess.Popen:
     if node is None:
         raise RuntimeError("pmxt's sidecar needs Node.js: no `node` on PATH")
     env = {**os.environ, "HOME": home, "KALSHI_BASE_URL": host}
-    sidecar = subprocess.Popen([node, str(bundle)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sidecar = subprocess.Popen([node, str(bundle)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=_dies_with_parent)  # fmt: skip
     lock = Path(home) / ".pmxt" / "server.lock"
     deadline = time.monotonic() + SIDECAR_TIMEOUT_S
     while time.monotonic() < deadline:
