@@ -120,11 +120,7 @@ EXPECTED = {
     "cryptofeed": {name: NA for name in EVERY} | dict.fromkeys(("websocket", "orderbook-ws", "market-ws"), PASS),
     # Coinbase's Deribit-powered API through ccxt's coinbaseinternational (ccxt_coinbase.py): its balance and orders
     "ccxt-coinbase": {name: NA for name in EVERY}
-    | {"balance": PASS, "orders": PASS, "fills": PASS, "orderbook-ws": PASS, "market-ws": PASS, "websocket": PASS}
-    | dict.fromkeys(
-        ("positions-pages", "filters", "markets"),
-        NOT_YET,
-    ),
+    | dict.fromkeys(("balance", "orders", "fills", "markets", "orderbook-ws", "market-ws", "websocket"), PASS),
     # pmxt's unified API over the legacy profile (pmxt_play.py): its markets, balance, positions, fills and orders
     "pmxt": {name: NA for name in EVERY} | dict.fromkeys(PMXT_COLUMNS, PASS),
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kalshi_answers import BreakingAnswers, each, serving_through
+from broken_answers import BreakingAnswers, each, serving_through
 
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME
 from mockexchange.contract.clients.plans import run_plan

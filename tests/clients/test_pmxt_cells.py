@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from kalshi_answers import BreakingAnswers, each, serving_through
+from broken_answers import BreakingAnswers, each, serving_through
 
 from mockexchange.contract.clients import pmxt_play
 from mockexchange.contract.clients.pmxt_play import COLUMNS, pmxt_verdicts

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
-from kalshi_answers import BreakingAnswers, capture, send_bytes, serving_through
+from broken_answers import BreakingAnswers, capture, send_bytes, serving_through
 
 from mockexchange.contract.clients import history, matrix
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells

@@ -32,7 +32,14 @@ from mockexchange.contract.clients.ccxt_checks import (
     watch_problems,
 )
 from mockexchange.contract.clients.ccxt_market_ws import market_ws_problems, watch_market
-from mockexchange.contract.clients.ccxt_trading import BOOK_UNTIL, book_ws_problems, watch_book
+from mockexchange.contract.clients.ccxt_trading import (
+    BOOK_CALLS,
+    BOOK_UNTIL,
+    book_calls,
+    book_reads_problems,
+    book_ws_problems,
+    watch_book,
+)
 from mockexchange.contract.clients.checks import ClientVerdict
 from mockexchange.contract.clients.libraries import CCXT, clean_env, ensure_venv, venv_python
 from mockexchange.schema.specs import package_path
@@ -40,6 +47,8 @@ from mockexchange.server import MockServer
 from mockexchange.venues.deribit.render import SUMMARY
 
 TRADER = "cb-trader"
+MAKER = "cb-maker"  # rests the levels the book reads see
+MAKER_BOOK = {"bids": [["59990", "0.3"]], "asks": [["60010", "0.5"], ["60020", "0.2"]]}  # best first
 PERPETUAL = "BTC_USDC-PERPETUAL"  # Coinbase's name, listed by the default instruments
 SYMBOL = "BTC/USDC:USDC"
 TIMEOUT_S = 120.0
@@ -101,6 +110,7 @@ def plan(mock: MockServer, key: dict[str, Any]) -> dict[str, Any]:
             {"id": "cancel", "method": "cancel_order_ws", "args": ["$order", SYMBOL]},
             {"id": "positions", "method": "fetch_positions_ws"},
             {"id": "my_trades", "method": "fetch_my_trades_ws", "args": [SYMBOL]},
+            *book_calls(SYMBOL),  # (public, over REST: after the trader's order is cancelled, bob's levels alone)
         ],
     }
 
@@ -109,6 +119,10 @@ def play(mock: MockServer, tmp_dir: Path) -> CoinbasePlay:
     """The trader's account and key, then the client's run (one process, a few calls)."""
     mock.create_deribit_account(TRADER, balances={"BTC": "1", "USDC": "100000"})
     mock.deribit_fill(TRADER, PERPETUAL, "buy", "0.25", "59500")
+    mock.create_deribit_account(MAKER, balances={"USDC": "100000"})
+    for side, levels in (("buy", MAKER_BOOK["bids"]), ("sell", MAKER_BOOK["asks"])):
+        for price, amount in levels:
+            mock.deribit_order(MAKER, PERPETUAL, side, amount, price)
     key = mock.create_coinbase_key(TRADER)
     plan_path = tmp_dir / "ccxt-coinbase-plan.json"
     plan_path.write_text(json.dumps(plan(mock, key)))
@@ -128,7 +142,7 @@ def problems(played: CoinbasePlay) -> list[str]:
     found: list[str] = []
     calls = played.outcomes
     for name, outcome in calls.items():
-        if name != "rest_balance" and not outcome["ok"]:
+        if name != "rest_balance" and name not in BOOK_CALLS and not outcome["ok"]:  # (the book reads: the markets')
             found.append(f"{name}: {outcome['error']['type']}: {outcome['error']['message'][:300]}")
     rest = calls["rest_balance"]
     if rest["ok"] or rest["requests"]:
@@ -154,6 +168,16 @@ def problems(played: CoinbasePlay) -> list[str]:
     return found + _my_trades_problems(played)
 
 
+def markets_problems(played: CoinbasePlay) -> list[str]:
+    """fetch_order_book (every level, and limit 1) and fetch_ticker of the USDC perpetual, over public REST, against
+    the maker's levels (the trader's order cancelled before them; coinbaseinternational's book keeps no nonce: not
+    compared)."""
+    bids, asks = ([[Decimal(p), Decimal(a)] for p, a in MAKER_BOOK[side]] for side in ("bids", "asks"))
+    book = {"bids": bids, "asks": asks, "best_bid_price": bids[0][0], "best_bid_amount": bids[0][1],
+            "best_ask_price": asks[0][0], "best_ask_amount": asks[0][1]}  # fmt: skip
+    return book_reads_problems(played.outcomes, book, nonce=False)
+
+
 def _my_trades_problems(played: CoinbasePlay) -> list[str]:
     """fetch_my_trades_ws: the trader's one fill, equal to the book's trade (its cancelled order made none)."""
     parsed, exchange = played.outcomes["my_trades"]["result"], played.mock.exchange
@@ -170,6 +194,8 @@ PLAYED = {
     "balance": "fetch_balance_ws (coinbase_cdp auth over the websocket)",
     "orders": "create_order_ws, fetch_open_orders_ws, cancel_order_ws and fetch_positions_ws",
     "fills": "fetch_my_trades_ws (private/get_user_trades_by_instrument over the websocket)",
+    "markets": "fetch_order_book (every level, and limit 1) and fetch_ticker of the USDC perpetual over public REST "
+    "(its book keeps no nonce: not compared)",
 }
 # The columns played by ccxt's Deribit row's watches, through coinbaseinternational on the Coinbase dialect's websocket
 WATCHED = {
@@ -181,15 +207,13 @@ WATCHED = {
 }
 # What the class cannot do against the dialect: its private REST calls fail inside ccxt 4.5.90 (its REST public/auth
 # cannot be sent), and its websocket has no deposits or withdrawals.
+_PRIVATE_REST = "private REST calls, which ccxt 4.5.90 cannot authenticate (its REST public/auth raises before sending)"
 NA_REASONS = {
-    "transfers": "coinbaseinternational's deposits and withdrawals are private REST calls, which ccxt 4.5.90 cannot "
-    "authenticate (its REST public/auth raises before sending); its websocket has none",
-}
-# Deribit columns not played against the dialect yet (ccxt's Deribit row plays them against Deribit's API).
-NOT_YET_REASONS = dict.fromkeys(
-    ("positions-pages", "filters", "markets"),
-    "not played against the Coinbase dialect yet (ccxt's Deribit row plays it against the same venue core)",
-)
+    "transfers": f"coinbaseinternational's deposits and withdrawals are {_PRIVATE_REST}; its websocket has none",
+    **dict.fromkeys(("positions-pages", "filters"), f"coinbaseinternational's positions and trades by filter are "
+                    f"{_PRIVATE_REST}; its websocket reads them whole (the orders and fills cells)"),
+}  # fmt: skip
+NOT_YET_REASONS: dict[str, str] = {}  # (every Deribit column it can play is played)
 
 
 def matrix_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict]:
@@ -197,11 +221,12 @@ def matrix_verdicts(names: list[str], work_dir: Path) -> dict[str, ClientVerdict
     judged: dict[str, list[str]] = {}
     if any(name in PLAYED for name in names):
         with MockServer() as mock:
-            found = problems(play(mock, work_dir))
+            played = play(mock, work_dir)
+            found, books = problems(played), markets_problems(played)
         balance = [line for line in found if line.startswith(("balance", "load_markets", "markets", "rest_balance"))]
         fills = [line for line in found if line.startswith("my_trades")]
         orders = [line for line in found if line not in balance and line not in fills]
-        judged |= {"balance": balance, "orders": orders, "fills": fills}
+        judged |= {"balance": balance, "orders": orders, "fills": fills, "markets": books}
     if "orderbook-ws" in names:
         (work_dir / "book-ws").mkdir()
         done, _, wire = watch_book(work_dir / "book-ws", BOOK_UNTIL, via=via_coinbase)

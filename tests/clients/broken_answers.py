@@ -1,4 +1,4 @@
-"""A Kalshi mock whose HTTP answers are changed on the wire before a client reads them: what the real-client cells
+"""A mock whose HTTP answers are changed on the wire before a client reads them: what the real-client cells
 must fail on (tests/clients/test_exchange_data_cells.py, test_pykalshi_cells.py, test_pmxt_cells.py). The middleware
 is tests/contract/broken_server.py's `BreakingAnswers`, loaded from its file (tests/ is no package)."""
 
