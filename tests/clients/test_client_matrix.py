@@ -84,6 +84,7 @@ EXPECTED = {
             "historical",
             "orders",
             "subaccounts",
+            "orderbook-ws",
         ),
         PASS,
     )

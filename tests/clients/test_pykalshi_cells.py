@@ -7,6 +7,7 @@ feed hands that over as a raw dict, without raising)."""
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from broken_answers import BreakingAnswers, capture, send_bytes, serving_through
 from mockexchange.contract.clients import history, matrix
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
 from mockexchange.contract.clients.plans import run_plan
-from mockexchange.contract.clients.pykalshi_feed import feed_verdict
+from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict
 from mockexchange.contract.clients.scenes import historical, markets, orders, subaccounts
 from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 from mockexchange.venues.kalshi import render
@@ -262,3 +263,18 @@ def test_a_wrong_value_fails_each_subaccounts_check_naming_it(tmp_path: Path, mo
         "transfers listed": "transfers, newest first",
     }  # fmt: skip
     _each_fails(failed, named)
+
+
+def test_a_wrong_delta_fails_the_book_cell(
+    client_venvs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each `orderbook_delta` one contract more than the level moved: the book pykalshi keeps is not the ledger's."""
+    honest = PROFILES["3.34"].ws_orderbook_delta
+
+    def one_more(*args: Any) -> dict[str, Any]:
+        message = honest(*args)
+        return message | {"delta_fp": f"{Decimal(message['delta_fp']) + 1:.2f}"}
+
+    monkeypatch.setitem(PROFILES, "3.34", dataclasses.replace(PROFILES["3.34"], ws_orderbook_delta=one_more))
+    judged = book_verdict(client_venvs["pykalshi-2.0.0"], tmp_path)
+    assert not judged.passed and "the book after move 1" in judged.reason, judged

@@ -648,7 +648,7 @@ OFFICIAL_3_2 = Dialect(
 # pykalshi 2.0.0: a typed client of its own making, the wire's names kept, amounts the wire's strings. Its list methods
 # answer plain lists and walk the cursor themselves (`fetch_all=True`); its positions keep the market positions only.
 _NOT_PLAYED = "the matrix does not play pykalshi's own calls for it yet"
-_PYKALSHI_LIVE = "the matrix plays pykalshi's Feed on fill and market_positions only (the websocket column) yet"
+_PYKALSHI_LIVE = "the matrix plays pykalshi's Feed on fill, market_positions and orderbook_delta only yet"
 PYKALSHI = Dialect(
     methods={
         "positions": "portfolio.get_positions",
@@ -750,6 +750,6 @@ PYKALSHI = Dialect(
         "resting-value": "its get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's "
         "answer does not have, so it answers 0 of any server that follows the spec (docs/trading-bot.md)",
         **dict.fromkeys(("account", "rfqs", "exchange-data", "live-data"), _NOT_PLAYED),
-        **dict.fromkeys(("orderbook-ws", "market-ws"), _PYKALSHI_LIVE),
+        "market-ws": _PYKALSHI_LIVE,
     },
 )

@@ -75,7 +75,7 @@ from mockexchange.contract.clients.pmxt_play import NA as PMXT_NA
 from mockexchange.contract.clients.pmxt_play import NOT_YET as PMXT_NOT_YET
 from mockexchange.contract.clients.pmxt_play import pmxt_verdicts
 from mockexchange.contract.clients.portfolio import build_portfolio
-from mockexchange.contract.clients.pykalshi_feed import feed_verdict
+from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict
 from mockexchange.contract.clients.scenes import SCENES
 from mockexchange.contract.clients.scenes.scene import judge, scene_verdict
 from mockexchange.contract.clients.scenes.scene import plan as scene_plan
@@ -164,7 +164,13 @@ CLIENTS = (
     ClientRow("kalshi-python-sync", "kalshi_python_sync 3.34.0", OFFICIAL_SYNC, OFFICIAL),
     ClientRow("kalshi-python-async", "kalshi_python_async 3.34.0", OFFICIAL_ASYNC, OFFICIAL),
     ClientRow("kalshi-python-sync-3.2.0", "kalshi_python_sync 3.2.0", OFFICIAL_SYNC_LEGACY, OFFICIAL_3_2, "legacy"),
-    ClientRow("pykalshi", "pykalshi 2.0.0", PYKALSHI_SPEC, PYKALSHI, live={"websocket": feed_verdict}),
+    ClientRow(
+        "pykalshi",
+        "pykalshi 2.0.0",
+        PYKALSHI_SPEC,
+        PYKALSHI,
+        live={"websocket": feed_verdict, "orderbook-ws": book_verdict},
+    ),
     ClientRow("ccxt", "ccxt 4.5.90 (Deribit)", CCXT, None, venue="deribit"),
     ClientRow("ccxt-coinbase", "ccxt 4.5.90 (Coinbase's Deribit)", CCXT, None, venue="coinbase"),
     ClientRow("cryptofeed", "cryptofeed 2.4.1 (Deribit)", CRYPTOFEED, None, venue="deribit"),

@@ -1,12 +1,14 @@
-"""The client matrix's `orderbook-ws` column: kalshi-sdk's websocket client keeps a market's order book from the
-`orderbook_delta` channel (its `session.orderbook(ticker)`: the snapshot, then a delta per level, applied by the SDK's
-own `OrderbookManager`) while the house's levels move through the control plane; the book it rebuilt must be the
-ledger's when subscribed and after each move's deltas, and the channel's `seq` must count its frames with no gap.
+"""The client matrix's `orderbook-ws` column: a client's websocket client keeps a market's order book from the
+`orderbook_delta` channel while the house's levels move through the control plane; the book it rebuilt must be the
+ledger's when subscribed and after each move's deltas, and (where the script sees the frames) the channel's `seq`
+must count its frames with no gap. kalshi-sdk's is its `session.orderbook(ticker)` (the snapshot, then a delta per
+level, applied by the SDK's own `OrderbookManager`); pykalshi's is its `Feed` and its `OrderbookManager`
+(pykalshi_feed.py's `book_verdict`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,16 @@ def deltas(start: Sides, moves: tuple[Sides, ...]) -> list[int]:
 
 
 def orderbook_ws_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
+    """kalshi-sdk's `session.orderbook(ticker)`."""
+    return book_verdict_of(venv, work_dir, SdkWebsocketRun, f"session.orderbook({TICKER})")
+
+
+def book_verdict_of(
+    venv: Path, work_dir: Path, run: Callable[..., SdkWebsocketRun], keeper: str, seq: bool = True
+) -> ClientVerdict:
+    """The book `keeper` (a client's, run by `run(venv, mock, key, plan, work_dir)`: its script prints a `book` event
+    after each frame) against the ledger's, when subscribed and after each move; `seq`: the script sees the frames,
+    whose `seq` must count without a gap."""
     counts = deltas(START, MOVES)
     frames = 1 + sum(counts)  # the snapshot, then the deltas
     with start_mock(MockServer()) as mock:
@@ -53,9 +65,9 @@ def orderbook_ws_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
         mock.create_market(TICKER)
         mock.set_book(TICKER, **START)
         ledger = mock.app.ledger
-        plan = {"subscriptions": [], "books": [TICKER], "expect": frames}
+        plan = {"subscriptions": [], "books": [TICKER], "sentinel": TICKER, "expect": frames}
         problems = []
-        with SdkWebsocketRun(venv, mock, key, plan, work_dir) as client:
+        with run(venv, mock, key, plan, work_dir) as client:
             client.subscribed()
             # The SDK yields the book it holds when its reader gets to it: each move waits for the books of the last
             # move's frames, so the last of them is the book after that move, whatever the reader's pace.
@@ -68,16 +80,18 @@ def orderbook_ws_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
                     when = "the snapshot" if n == 0 else f"move {n}"
                     problems.append(f"the book after {when}: {shown(held)} (ledger: {shown(want)})")
             report = client.finish()
-    seqs = [frame.get("seq") for frame in report.frames_received() if frame.get("type", "").startswith("orderbook")]
-    if seqs != list(range(1, len(seqs) + 1)):
-        problems.append(f"orderbook_delta seq {seqs}: not 1, 2, ... without a gap")
+    if seq:
+        frames_seen = report.frames_received()
+        seqs = [frame.get("seq") for frame in frames_seen if frame.get("type", "").startswith("orderbook")]
+        if seqs != list(range(1, len(seqs) + 1)):
+            problems.append(f"orderbook_delta seq {seqs}: not 1, 2, ... without a gap")
     if problems:
         return ClientVerdict(False, "; ".join(problems[:3]))
+    counted = f" (seq 1..{frames}, no gap)" if seq else ""
     return ClientVerdict(
         True,
-        f"session.orderbook({TICKER}) rebuilt the book from the snapshot and {frames - 1} deltas (seq 1..{frames}, no "
-        f"gap) while the house's levels moved {len(MOVES)} times: equal to the ledger's book when subscribed and after "
-        "each move",
+        f"{keeper} rebuilt the book from the snapshot and {frames - 1} deltas{counted} while the house's levels moved "
+        f"{len(MOVES)} times: equal to the ledger's book when subscribed and after each move",
     )
 
 

@@ -16,6 +16,7 @@ from mockexchange.contract.clients.checks import (
     verdict_of,
     ws_problems,
 )
+from mockexchange.contract.clients.orderbook_ws import book_verdict_of
 from mockexchange.contract.clients.portfolio import TRADER, Key
 from mockexchange.contract.clients.sdk_websocket import SdkWebsocketRun
 from mockexchange.server import MockServer
@@ -28,6 +29,16 @@ _NAMES = {
     "position": "position_fp", "position_cost": "position_cost_dollars", "realized_pnl": "realized_pnl_dollars",
     "fees_paid": "fees_paid_dollars",
 }  # fmt: skip
+
+
+def book_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
+    """The `orderbook-ws` cell: pykalshi's Feed on `orderbook_delta`, its OrderbookManager keeping the book as its
+    docstring shows (orderbook_ws.py's moves; its script sees no frames, so no `seq` is counted)."""
+
+    def run(venv: Path, mock: MockServer, key: Key, plan: dict, work_dir: Path) -> SdkWebsocketRun:
+        return SdkWebsocketRun(venv, mock, key, plan, work_dir, script=SCRIPT_NAME)
+
+    return book_verdict_of(venv, work_dir, run, "its Feed and OrderbookManager", seq=False)
 
 
 def feed_verdict(venv: Path, work_dir: Path) -> ClientVerdict:

@@ -14,18 +14,24 @@ subscription is a market's `orderbook_delta` (`sentinel`): the server answers co
 snapshot arrives, every subscription before it is acknowledged. A message the feed cannot validate against its model
 reaches the handler as the raw dict (it logs a warning on `pykalshi.feed`): the event says which class it was.
 
+A book (`books` in the plan) is kept by pykalshi's own `OrderbookManager` as its docstring shows its users: the
+snapshot (a message with `yes_dollars`) applied whole, each delta applied to its level; the book is printed after each
+message. The sentinel may be a book's market: its snapshot says the same.
+
 Reads
 -----
   MOCKEXCHANGE_BASE_URL, MOCKEXCHANGE_WS_URL, MOCKEXCHANGE_KEY_ID, MOCKEXCHANGE_PEM_PATH
   the plan, a JSON file named by argv[1]:
-    {"subscriptions": [{"name": "positions", "channel": "market_positions"}, ...], "sentinel": "TICKER",
-     "expect": N, "timeout_s": T}
+    {"subscriptions": [{"name": "positions", "channel": "market_positions"}, ...], "books"?: ["TICKER", ...],
+     "sentinel": "TICKER", "expect": N, "timeout_s": T}
 
 Prints
 ------
 One JSON object per line, flushed as it happens:
   {"event": "subscribed", "names": [...]}
   {"event": "message", "subscription", "class", "fields": {name: value}}
+  {"event": "book", "ticker", "yes": [[price, quantity], ...], "no": [...]}   its OrderbookManager's book after a
+                                                                                frame, lowest price first
   {"event": "done", "reason": "count"|"timeout", "messages": n, "logs": [{"level", "logger", "message"}]}
 An exception exits non-zero with the traceback on stderr.
 """
@@ -40,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from pykalshi import KalshiClient
+from pykalshi.orderbook import OrderbookManager
 
 sys.path.append(str(Path(__file__).resolve().parent))  # after the client library: see client_harness.py
 import client_harness
@@ -70,15 +77,41 @@ def main(plan: dict) -> None:
 
         return take
 
+    books = {ticker: OrderbookManager(ticker) for ticker in plan.get("books", [])}
+    held: list[dict] | None = []  # the books kept before `subscribed` is printed
+
+    def keep(message: Any) -> None:
+        """As OrderbookManager's docstring has its users keep a book; then the book kept."""
+        book = books.get(message.market_ticker)
+        if book is not None:
+            if hasattr(message, "yes_dollars"):  # a snapshot
+                book.apply_snapshot(message.yes_dollars, message.no_dollars)
+            else:
+                book.apply_delta(message.side, message.price_dollars, message.delta_fp)
+            levels = {side: sorted([[p, q] for p, q in getattr(book, side).items()], key=lambda level: float(level[0]))
+                      for side in ("yes", "no")}  # fmt: skip
+            with lock:  # (a book before `subscribed` is printed after it, as the caller reads them)
+                (held.append if held is not None else emit)({"event": "book", "ticker": book.ticker, **levels})
+                received[0] += 1
+                if received[0] >= plan["expect"]:
+                    enough.set()
+        if message.market_ticker == plan["sentinel"]:
+            acknowledged.set()
+
     for sub in plan["subscriptions"]:
         feed.on(sub["channel"], handler(sub["name"]))
         feed.subscribe(sub["channel"])
-    feed.on("orderbook_delta", lambda message: acknowledged.set())
-    feed.subscribe("orderbook_delta", market_ticker=plan["sentinel"])
+    feed.on("orderbook_delta", keep)
+    for ticker in dict.fromkeys([*books, plan["sentinel"]]):
+        feed.subscribe("orderbook_delta", market_ticker=ticker)
     feed.start()
     if not acknowledged.wait(plan["timeout_s"]):
         raise RuntimeError(f"no snapshot of {plan['sentinel']} within {plan['timeout_s']} s: not subscribed")
-    emit({"event": "subscribed", "names": [sub["name"] for sub in plan["subscriptions"]]})
+    with lock:
+        emit({"event": "subscribed", "names": [sub["name"] for sub in plan["subscriptions"]] + [*books]})
+        for event in held or ():
+            emit(event)
+        held = None
     reason = "count" if enough.wait(plan["timeout_s"]) else "timeout"
     feed.stop()
     client.close()
