@@ -40,6 +40,6 @@ def test_broken_frames_fail_the_cell_naming_what_differs(tmp_path: Path, monkeyp
         monkeypatch.setattr(ws_render, renderer, broken(getattr(ws_render, renderer)))
     judged = perps_ws_verdict(ensure_venv(KALSHI_SDK), tmp_path)
     assert not judged.passed
-    for said in ("MarginFillMessage", "post_position: the SDK '0.40' (Decimal), the mock 1.00",
+    for said in ("MarginFillMessage", "post_position: the client '0.40' (Decimal), the mock 1.00",
                  "the book after it: the SDK's book"):  # fmt: skip
         assert said in judged.reason, judged.reason

@@ -85,6 +85,7 @@ EXPECTED = {
             "orders",
             "subaccounts",
             "orderbook-ws",
+            "market-ws",
         ),
         PASS,
     )

@@ -56,7 +56,7 @@ def test_a_wrong_value_is_named(watched_once: Watched, step: int, cls: str, nth:
     fields(wrong, step, cls, nth)[name] = value
     problems = market_ws_problems(wrong)
     said = f"step {step + 1} ({STEPS[step].what}): {cls} "
-    assert len(problems) == 1 and problems[0].startswith(said) and f" {name}: the SDK {value!r}" in problems[0], (
+    assert len(problems) == 1 and problems[0].startswith(said) and f" {name}: the client {value!r}" in problems[0], (
         problems
     )
 

@@ -1,8 +1,8 @@
 """pykalshi's cells can fail: a server answering its reads with one value wrong (well formed, so the client parses it)
 fails each read cell and each check of the markets and historical scenes it plays, naming the field. The client
 walks the pages itself (`fetch_all`), so a walk the server ends early must show in the pages its requests counted.
-Its feed's cell fails on a fill message with a wrong price and on a position message its model cannot validate (the
-feed hands that over as a raw dict, without raising)."""
+Its feed's cells fail on a fill or trade message with a wrong price and on a position or ticker message its model
+cannot validate (the feed hands that over as a raw dict, without raising)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from broken_answers import BreakingAnswers, capture, send_bytes, serving_through
 from mockexchange.contract.clients import history, matrix
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
 from mockexchange.contract.clients.plans import run_plan
-from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict
+from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict, market_verdict
 from mockexchange.contract.clients.scenes import historical, markets, orders, subaccounts
 from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 from mockexchange.venues.kalshi import render
@@ -278,3 +278,24 @@ def test_a_wrong_delta_fails_the_book_cell(
     monkeypatch.setitem(PROFILES, "3.34", dataclasses.replace(PROFILES["3.34"], ws_orderbook_delta=one_more))
     judged = book_verdict(client_venvs["pykalshi-2.0.0"], tmp_path)
     assert not judged.passed and "the book after move 1" in judged.reason, judged
+
+
+def test_a_wrong_or_untyped_message_fails_the_market_cell(
+    client_venvs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each trade a cent off its row of GET /markets/trades, each ticker's volume a number where its model takes a
+    string."""
+    honest = PROFILES["3.34"]
+
+    def wrong_trade(*args: Any) -> dict[str, Any]:
+        return honest.ws_trade(*args) | {"yes_price_dollars": WRONG_PRICE}
+
+    def untyped_ticker(*args: Any) -> dict[str, Any]:
+        message = honest.ws_ticker(*args)
+        return message | {"volume_fp": float(message["volume_fp"])}
+
+    monkeypatch.setitem(PROFILES, "3.34", dataclasses.replace(honest, ws_trade=wrong_trade, ws_ticker=untyped_ticker))
+    judged = market_verdict(client_venvs["pykalshi-2.0.0"], tmp_path)
+    assert not judged.passed, judged
+    assert "TradeMessage" in judged.reason and "yes_price_dollars" in judged.reason, judged
+    assert "a dict, not a TickerMessage" in judged.reason, judged

@@ -750,6 +750,5 @@ PYKALSHI = Dialect(
         "resting-value": "its get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's "
         "answer does not have, so it answers 0 of any server that follows the spec (docs/trading-bot.md)",
         **dict.fromkeys(("account", "rfqs", "exchange-data", "live-data"), _NOT_PLAYED),
-        "market-ws": _PYKALSHI_LIVE,
     },
 )

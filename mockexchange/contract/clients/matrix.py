@@ -75,7 +75,7 @@ from mockexchange.contract.clients.pmxt_play import NA as PMXT_NA
 from mockexchange.contract.clients.pmxt_play import NOT_YET as PMXT_NOT_YET
 from mockexchange.contract.clients.pmxt_play import pmxt_verdicts
 from mockexchange.contract.clients.portfolio import build_portfolio
-from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict
+from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict, market_verdict
 from mockexchange.contract.clients.scenes import SCENES
 from mockexchange.contract.clients.scenes.scene import judge, scene_verdict
 from mockexchange.contract.clients.scenes.scene import plan as scene_plan
@@ -169,7 +169,7 @@ CLIENTS = (
         "pykalshi 2.0.0",
         PYKALSHI_SPEC,
         PYKALSHI,
-        live={"websocket": feed_verdict, "orderbook-ws": book_verdict},
+        live={"websocket": feed_verdict, "orderbook-ws": book_verdict, MARKET_WS: market_verdict},
     ),
     ClientRow("ccxt", "ccxt 4.5.90 (Deribit)", CCXT, None, venue="deribit"),
     ClientRow("ccxt-coinbase", "ccxt 4.5.90 (Coinbase's Deribit)", CCXT, None, venue="coinbase"),

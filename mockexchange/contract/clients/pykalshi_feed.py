@@ -18,6 +18,7 @@ from mockexchange.contract.clients.checks import (
 )
 from mockexchange.contract.clients.orderbook_ws import book_verdict_of
 from mockexchange.contract.clients.portfolio import TRADER, Key
+from mockexchange.contract.clients.sdk_market_ws import TRADE_TEXTS, Spelling, market_ws_verdict_of
 from mockexchange.contract.clients.sdk_websocket import SdkWebsocketRun
 from mockexchange.server import MockServer
 
@@ -35,10 +36,28 @@ def book_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
     """The `orderbook-ws` cell: pykalshi's Feed on `orderbook_delta`, its OrderbookManager keeping the book as its
     docstring shows (orderbook_ws.py's moves; its script sees no frames, so no `seq` is counted)."""
 
-    def run(venv: Path, mock: MockServer, key: Key, plan: dict, work_dir: Path) -> SdkWebsocketRun:
-        return SdkWebsocketRun(venv, mock, key, plan, work_dir, script=SCRIPT_NAME)
+    return book_verdict_of(venv, work_dir, _run, "its Feed and OrderbookManager", seq=False)
 
-    return book_verdict_of(venv, work_dir, run, "its Feed and OrderbookManager", seq=False)
+
+# pykalshi's TickerMessage and TradeMessage keep the wire's names and strings; its TradeMessage lacks is_block_trade
+SPELLING = Spelling(
+    names={"yes_bid": "yes_bid_dollars", "yes_ask": "yes_ask_dollars", "price": "price_dollars",
+           "yes_bid_size": "yes_bid_size_fp", "yes_ask_size": "yes_ask_size_fp", "volume": "volume_fp",
+           "open_interest": "open_interest_fp", "last_trade_size": "last_trade_size_fp",
+           "yes_price": "yes_price_dollars", "no_price": "no_price_dollars", "count": "count_fp"},
+    amounts="str", trade_texts=tuple(name for name in TRADE_TEXTS if name != "is_block_trade"),
+)  # fmt: skip
+
+
+def market_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
+    """The `market-ws` cell: pykalshi's Feed on `ticker` and `trade` through sdk_market_ws.py's steps, each message
+    judged as kalshi-sdk's, under pykalshi's names (its script sees no frames: none are counted)."""
+    said = "its Feed on ticker and trade while another account's orders trade"
+    return market_ws_verdict_of(venv, work_dir, _run, SPELLING, said)
+
+
+def _run(venv: Path, mock: MockServer, key: Key, plan: dict, work_dir: Path) -> SdkWebsocketRun:
+    return SdkWebsocketRun(venv, mock, key, plan, work_dir, script=SCRIPT_NAME)
 
 
 def feed_verdict(venv: Path, work_dir: Path) -> ClientVerdict:

@@ -19,7 +19,8 @@ cannot parse it logs and skips: a missing message fails the step.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -66,6 +67,7 @@ PLAN = {
         {"name": "trades", "channel": "trade", "params": {"market_tickers": [MARKET]}},
     ],
     "expect": sum(step.trades + step.tickers for step in STEPS),
+    "sentinel": MARKET,  # (pykalshi's script: its book's snapshot says the subscriptions are acknowledged)
 }
 # The SDK's TickerPayload / TradePayload field -> the wire field it reads; amounts are Decimals (its DollarDecimal and
 # FixedPointCount), compared as numbers.
@@ -74,6 +76,19 @@ TICKER_AMOUNTS = {"yes_bid": "yes_bid_dollars", "yes_ask": "yes_ask_dollars", "p
                   "open_interest": "open_interest_fp"}  # fmt: skip
 TRADE_AMOUNTS = {"yes_price": "yes_price_dollars", "no_price": "no_price_dollars", "count": "count_fp"}
 TRADE_TEXTS = ("trade_id", "taker_side", "taker_outcome_side", "taker_book_side", "is_block_trade")
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How a client's typed messages name the channels' fields and type their amounts: kalshi-sdk's (the default:
+    its names, Decimals) or another's (pykalshi_feed.py's: the wire's names, its strings)."""
+
+    names: Mapping[str, str] = field(default_factory=dict)  # kalshi-sdk's field -> the client's
+    amounts: str = "Decimal"  # the Python type its amounts arrive as (a string is parsed here)
+    trade_texts: tuple[str, ...] = TRADE_TEXTS
+
+
+SDK = Spelling()
 
 
 @dataclass
@@ -92,7 +107,7 @@ class Seen:
 @dataclass
 class Watched:
     seen: list[Seen]
-    frames: list[dict[str, Any]]  # every ticker and trade frame received
+    frames: list[dict[str, Any]] | None  # every ticker and trade frame received (None: the script sees none)
     logged: list[str]  # what the SDK logged above DEBUG
 
 
@@ -102,8 +117,9 @@ def rest(mock: MockServer, path: str, **params: Any) -> Any:
     return json.loads(reply.text)
 
 
-def watch_market(venv: Path, work_dir: Path) -> Watched:
-    """The SDK's ticker and trade subscriptions through the steps, on a fresh mock of their own."""
+def watch_market(venv: Path, work_dir: Path, run: Callable[..., SdkWebsocketRun] = SdkWebsocketRun) -> Watched:
+    """The client's ticker and trade subscriptions through the steps, on a fresh mock of their own (`run(venv, mock,
+    key, plan, work_dir)`: its script, kalshi-sdk's by default)."""
     with start_mock(MockServer()) as mock:
         for user in (WATCHER, MAKER, TAKER):
             mock.create_account(user, balance_cents=1_000_000)
@@ -115,7 +131,7 @@ def watch_market(venv: Path, work_dir: Path) -> Watched:
         with ledger.reading():
             market_id = ledger.state.markets[MARKET].market_id
         seen, known = [], set[str]()
-        with SdkWebsocketRun(venv, mock, key, PLAN, work_dir) as client:
+        with run(venv, mock, key, PLAN, work_dir) as client:
             client.subscribed()
             for step in STEPS:
                 placed = mock.place_order(step.user, MARKET, step.side, step.count, step.price, step.time_in_force, STP)
@@ -133,23 +149,25 @@ def watch_market(venv: Path, work_dir: Path) -> Watched:
                 market = rest(mock, f"/markets/{MARKET}")["market"]
                 seen.append(Seen(step, messages, market, new, trades[0] if trades else None, at, market_id))
             report = client.finish()
-    frames = [f for f in report.frames_received() if f.get("type") in ("ticker", "trade")]
+    frames = None  # (a script that sees no frames: pykalshi's)
+    if "received" in report.done:
+        frames = [f for f in report.frames_received() if f.get("type") in ("ticker", "trade")]
     logged = [r["message"] for r in report.done["logs"] if r["level"] != "DEBUG"]
     return Watched(seen, frames, logged)
 
 
-def market_ws_problems(watched: Watched) -> list[str]:
-    """What the SDK's typed trade and ticker messages say that the mock's REST reads do not, step by step."""
+def market_ws_problems(watched: Watched, spelling: Spelling = SDK) -> list[str]:
+    """What the client's typed trade and ticker messages say that the mock's REST reads do not, step by step."""
     problems = []
     for n, seen in enumerate(watched.seen, 1):
-        problems += [f"step {n} ({seen.step.what}): {problem}" for problem in _step_problems(seen)]
+        problems += [f"step {n} ({seen.step.what}): {problem}" for problem in _step_problems(seen, spelling)]
     sent = sum(len(seen.messages) for seen in watched.seen)
-    if len(watched.frames) != sent:
+    if watched.frames is not None and len(watched.frames) != sent:
         problems.append(f"{len(watched.frames)} ticker and trade frames arrived, {sent} typed messages")
     return problems
 
 
-def _step_problems(seen: Seen) -> list[str]:
+def _step_problems(seen: Seen, spelling: Spelling) -> list[str]:
     trades = [m for m in seen.messages if m["subscription"] == "trades"]
     tickers = [m for m in seen.messages if m["subscription"] == "ticker"]
     problems = []
@@ -161,20 +179,21 @@ def _step_problems(seen: Seen) -> list[str]:
             f"GET /markets/trades and {seen.step.tickers} tickers"
         )
     for message, row in zip(trades, seen.trades, strict=False):
-        problems += _trade_problems(message, row)
+        problems += _trade_problems(message, row, spelling)
     for n, message in enumerate(tickers):
-        problems += _ticker_problems(message, seen, n, last=n == len(tickers) - 1)
+        problems += _ticker_problems(message, seen, n, n == len(tickers) - 1, spelling)
     return problems
 
 
-def _trade_problems(message: dict[str, Any], row: dict[str, Any]) -> list[str]:
+def _trade_problems(message: dict[str, Any], row: dict[str, Any], spelling: Spelling) -> list[str]:
     made = datetime.fromisoformat(row["created_time"])
-    want: dict[str, Any] = {name: row[name] for name in TRADE_TEXTS}
+    want: dict[str, Any] = {name: row[name] for name in spelling.trade_texts}
     want |= {"market_ticker": row["ticker"], "ts": unix_seconds(made), "ts_ms": unix_ms(made)}
-    return differences(message, "TradeMessage", row["trade_id"], want, {k: row[v] for k, v in TRADE_AMOUNTS.items()})
+    amounts = {k: row[v] for k, v in TRADE_AMOUNTS.items()}
+    return differences(message, "TradeMessage", row["trade_id"], want, amounts, spelling)
 
 
-def _ticker_problems(message: dict[str, Any], seen: Seen, nth: int, last: bool) -> list[str]:
+def _ticker_problems(message: dict[str, Any], seen: Seen, nth: int, last: bool, spelling: Spelling) -> list[str]:
     """Every ticker of a step shows the market's book after it and the step's time. The first ones are the step's
     trades' (in their order): each shows its trade's price and size and the volume through it. The last shows all the
     market's figures (before it, a trade's ticker shows the open interest of that trade's moment)."""
@@ -192,34 +211,50 @@ def _ticker_problems(message: dict[str, Any], seen: Seen, nth: int, last: bool) 
         want |= {"dollar_volume": volume // 2, "dollar_open_interest": interest // 2}  # a contract pair is a dollar
         if seen.last_trade is not None:
             amounts["last_trade_size"] = seen.last_trade["count_fp"]
-    return differences(message, "TickerMessage", f"ticker at {want['ts_ms']}", want, amounts)
+    return differences(message, "TickerMessage", f"ticker at {want['ts_ms']}", want, amounts, spelling)
 
 
 def differences(
-    message: dict[str, Any], cls: str, named: str, want: dict[str, Any], amounts: dict[str, Any]
+    message: dict[str, Any],
+    cls: str,
+    named: str,
+    want: dict[str, Any],
+    amounts: dict[str, Any],
+    spelling: Spelling = SDK,
 ) -> list[str]:
-    """The message's fields that differ from `want` (exactly) and from `amounts` (as Decimals, parsed as such)."""
+    """The message's fields that differ from `want` (exactly) and from `amounts` (as Decimals, parsed from the type
+    the client's amounts arrive as), each under the client's name for it."""
     fields, types = message["fields"], message["types"]
     problems = [] if message["class"] == cls else [f"a {message['class']}, not a {cls}"]
     for name, value in want.items():
-        got = fields.get(name)
+        spelled = spelling.names.get(name, name)
+        got = fields.get(spelled)
         if isinstance(value, Decimal):
-            got = Decimal(got) if types.get(name) == "Decimal" else got
+            got = Decimal(got) if types.get(spelled) == spelling.amounts else got
         if got != value:
-            problems.append(f"{cls} {named} {name}: the SDK {fields.get(name)!r}, the mock {value}")
+            problems.append(f"{cls} {named} {spelled}: the client {fields.get(spelled)!r}, the mock {value}")
     for name, value in amounts.items():
-        if types.get(name) != "Decimal" or Decimal(fields[name]) != Decimal(value):
-            problems.append(f"{cls} {named} {name}: the SDK {fields.get(name)!r} ({types.get(name)}), the mock {value}")
+        spelled = spelling.names.get(name, name)
+        if types.get(spelled) != spelling.amounts or Decimal(fields[spelled]) != Decimal(value):
+            problems.append(f"{cls} {named} {spelled}: the client {fields.get(spelled)!r} ({types.get(spelled)}), "
+                            f"the mock {value}")  # fmt: skip
     return problems
 
 
 def market_ws_verdict(venv: Path, work_dir: Path) -> ClientVerdict:
     """The `market-ws` cell of kalshi-sdk's row, from a fresh mock of its own."""
-    watched = watch_market(venv, work_dir)
-    problems = market_ws_problems(watched)
     said = "subscribe_ticker() and subscribe_trade() while another account's orders trade"
+    return market_ws_verdict_of(venv, work_dir, SdkWebsocketRun, SDK, said)
+
+
+def market_ws_verdict_of(
+    venv: Path, work_dir: Path, run: Callable[..., SdkWebsocketRun], spelling: Spelling, said: str
+) -> ClientVerdict:
+    """A client's `market-ws` cell (its script run by `run`, its messages spelled `spelling`)."""
+    watched = watch_market(venv, work_dir, run)
+    problems = market_ws_problems(watched, spelling)
     if problems:
-        logged = f" (the SDK logged: {watched.logged[0][:300]})" if watched.logged else ""
+        logged = f" (the client logged: {watched.logged[0][:300]})" if watched.logged else ""
         return ClientVerdict(False, f"{said}: " + "; ".join(problems[:3]) + logged)
     trades, tickers = sum(step.trades for step in STEPS), sum(step.tickers for step in STEPS)
     return ClientVerdict(

@@ -22,14 +22,15 @@ Reads
 -----
   MOCKEXCHANGE_BASE_URL, MOCKEXCHANGE_WS_URL, MOCKEXCHANGE_KEY_ID, MOCKEXCHANGE_PEM_PATH
   the plan, a JSON file named by argv[1]:
-    {"subscriptions": [{"name": "positions", "channel": "market_positions"}, ...], "books"?: ["TICKER", ...],
+    {"subscriptions": [{"name": "positions", "channel": "market_positions", "params"?: {"market_tickers": [...]}},
+                       ...], "books"?: ["TICKER", ...],
      "sentinel": "TICKER", "expect": N, "timeout_s": T}
 
 Prints
 ------
 One JSON object per line, flushed as it happens:
   {"event": "subscribed", "names": [...]}
-  {"event": "message", "subscription", "class", "fields": {name: value}}
+  {"event": "message", "subscription", "class", "fields": {name: value}, "types": {name: its Python type}}
   {"event": "book", "ticker", "yes": [[price, quantity], ...], "no": [...]}   its OrderbookManager's book after a
                                                                                 frame, lowest price first
   {"event": "done", "reason": "count"|"timeout", "messages": n, "logs": [{"level", "logger", "message"}]}
@@ -69,7 +70,8 @@ def main(plan: dict) -> None:
         def take(message: Any) -> None:
             fields = message.model_dump() if hasattr(message, "model_dump") else message
             event = {"event": "message", "subscription": name, "class": type(message).__name__}
-            emit(event | {"fields": client_harness.plain(fields)})
+            types = {field: type(value).__name__ for field, value in fields.items()}
+            emit(event | {"fields": client_harness.plain(fields), "types": types})
             with lock:
                 received[0] += 1
                 if received[0] >= plan["expect"]:
@@ -100,7 +102,7 @@ def main(plan: dict) -> None:
 
     for sub in plan["subscriptions"]:
         feed.on(sub["channel"], handler(sub["name"]))
-        feed.subscribe(sub["channel"])
+        feed.subscribe(sub["channel"], **sub.get("params", {}))
     feed.on("orderbook_delta", keep)
     for ticker in dict.fromkeys([*books, plan["sentinel"]]):
         feed.subscribe("orderbook_delta", market_ticker=ticker)
