@@ -68,8 +68,8 @@ EXPECTED = {
     | NO_WEBSOCKET
     | NO_PERPS
     | dict.fromkeys(("transfers", "subaccounts", "historical", "orders"), NA),
-    # pykalshi: its portfolio reads (walking the pages itself), the market data and its feed; what it has no operation
-    # for n/a, the rest not played for it yet (its dialect says why)
+    # pykalshi: its portfolio reads (walking the pages itself), the market data, its orders, keys, RFQs and feed; what
+    # it has no operation for n/a; its resting value not played (a finding its dialect names)
     "pykalshi": dict.fromkeys(EVERY, NOT_YET)
     | dict.fromkeys(
         (
@@ -86,10 +86,13 @@ EXPECTED = {
             "subaccounts",
             "orderbook-ws",
             "market-ws",
+            "account",
+            "exchange-data",
+            "rfqs",
         ),
         PASS,
     )
-    | dict.fromkeys(("fcm", "transfers", "fcm-desk", "perps", "perps-ws"), NA),
+    | dict.fromkeys(("fcm", "transfers", "fcm-desk", "perps", "perps-ws", "live-data"), NA),
     # Deribit through ccxt: Kalshi-only capabilities are n/a
     "ccxt": {
         "positions-pages": PASS,

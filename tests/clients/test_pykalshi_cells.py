@@ -15,11 +15,20 @@ import orjson
 import pytest
 from broken_answers import BreakingAnswers, capture, send_bytes, serving_through
 
+from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.contract.clients import history, matrix
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict, market_verdict
-from mockexchange.contract.clients.scenes import historical, markets, orders, subaccounts
+from mockexchange.contract.clients.scenes import (
+    account,
+    exchange_data,
+    historical,
+    markets,
+    orders,
+    rfqs,
+    subaccounts,
+)
 from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.profiles import PROFILES
@@ -179,14 +188,23 @@ def _wrong_order_answer(method: str, tail: str, data: Any) -> None:
         data["balance"] += 100
 
 
-class WrongOrders(BreakingAnswers):  # type: ignore[misc]
-    """The orders scene's answers broken by `_wrong_order_answer`; a cancel of an order that ended answered as done."""
+class ByMethod(BreakingAnswers):  # type: ignore[misc]
+    """Answers under `paths` broken by `wrong(method, tail, data)`; a DELETE the server refused with 404 said done
+    with `done(tail)`'s status and body."""
+
+    paths: tuple[str, ...] = ()
 
     def covers(self, scope: dict[str, Any]) -> bool:
-        return "/portfolio/" in scope["path"]
+        return any(path in scope["path"] for path in self.paths)
 
     def broken(self, path: str, data: Any) -> None:
         raise AssertionError("answered by __call__")  # (it needs the method)
+
+    def wrong(self, method: str, tail: str, data: Any) -> None:
+        raise NotImplementedError
+
+    def done(self, tail: str) -> tuple[int, bytes]:
+        raise NotImplementedError
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not self.covers(scope):
@@ -194,13 +212,25 @@ class WrongOrders(BreakingAnswers):  # type: ignore[misc]
             return
         tail, method = scope["path"].split("/trade-api/v2", 1)[-1], scope["method"]
         status, headers, body = await capture(self.app, scope, receive)
-        if status == 404 and method == "DELETE":  # the cancel again: said done
-            status, body = 200, orjson.dumps({"order_id": tail.rsplit("/", 1)[-1], "reduced_by": "0.00", "ts_ms": 1})
+        if status == 404 and method == "DELETE":
+            status, body = self.done(tail)
         elif status in (200, 201) and body:
             data = orjson.loads(body)
-            _wrong_order_answer(method, tail, data)
+            self.wrong(method, tail, data)
             body = orjson.dumps(data)
         await send_bytes(send, status, headers, body)
+
+
+class WrongOrders(ByMethod):
+    """The orders scene's answers broken by `_wrong_order_answer`; a cancel of an order that ended answered as done."""
+
+    paths = ("/portfolio/",)
+
+    def wrong(self, method: str, tail: str, data: Any) -> None:
+        _wrong_order_answer(method, tail, data)
+
+    def done(self, tail: str) -> tuple[int, bytes]:
+        return 200, orjson.dumps({"order_id": tail.rsplit("/", 1)[-1], "reduced_by": "0.00", "ts_ms": 1})
 
 
 def test_a_wrong_value_fails_each_orders_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -299,3 +329,83 @@ def test_a_wrong_or_untyped_message_fails_the_market_cell(
     assert not judged.passed, judged
     assert "TradeMessage" in judged.reason and "yes_price_dollars" in judged.reason, judged
     assert "a dict, not a TickerMessage" in judged.reason, judged
+
+
+class WrongAccount(ByMethod):
+    """The account scene's answers with one value wrong each: the usage tier, a generated key's private half (another
+    key's), a key's name in the list; a key deleted twice said deleted the second time."""
+
+    paths = ("/account/", "/api_keys")
+
+    def wrong(self, method: str, tail: str, data: Any) -> None:
+        if tail == "/account/limits":
+            data["usage_tier"] = "basic"
+        elif tail == "/api_keys/generate":
+            data["private_key"] = private_key_pem(generate_private_key("rsa"))
+        elif tail == "/api_keys" and method == "GET":
+            data["api_keys"][-1]["name"] = "broken"
+
+    def done(self, tail: str) -> tuple[int, bytes]:
+        return 204, b""
+
+
+def test_a_wrong_value_fails_each_account_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(account, "MockServer", serving_through(WrongAccount))
+    failed = _failed(account.ACCOUNT, tmp_path)
+    named = {
+        "limits": "limits: usage_tier", "keys made": "generate_rsa: the private key's public half",
+        "a key deleted": "delete_again", "keys listed": "api_keys",
+    }  # fmt: skip
+    _each_fails(failed, named)
+
+
+def _wrong_exchange_data(tail: str, data: Any) -> None:
+    if tail == "/exchange/schedule":
+        data["schedule"]["maintenance_windows"][0]["end_datetime"] = "2026-04-01T03:00:00Z"
+    elif tail == "/historical/markets":
+        _first(data["markets"], yes_bid_dollars=WRONG_PRICE)
+    elif tail.startswith("/historical/markets/") and tail.endswith("/candlesticks"):
+        for candle in data["candlesticks"]:
+            candle["volume"] = "99.00"
+    elif tail.startswith("/historical/markets/"):
+        data["market"]["floor_strike"] = 99.5
+    elif tail == "/historical/trades":
+        _first(data["trades"], count_fp="99.00")
+    elif tail == "/multivariate_event_collections":
+        _first(data["multivariate_contracts"], title="broken")
+    elif tail == "/events/multivariate":
+        _first(data["events"], title="broken")
+
+
+class WrongExchangeData(BreakingAnswers):  # type: ignore[misc]
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
+
+    def broken(self, path: str, data: Any) -> None:
+        _wrong_exchange_data(path.split("/trade-api/v2", 1)[-1], data)
+
+
+def test_a_wrong_value_fails_each_exchange_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(exchange_data, "MockServer", serving_through(WrongExchangeData))
+    failed = _failed(exchange_data.EXCHANGE_DATA, tmp_path)
+    named = {
+        "the schedule": "maintenance windows", "historical markets": "floor_strike",
+        "historical candlesticks": "volume", "historical trades": "count_fp", "collections": "title",
+        "a combo made": "combo_events",
+    }  # fmt: skip
+    _each_fails(failed, named)
+
+
+class WrongRfqs(BreakingAnswers):  # type: ignore[misc]
+    """An RFQ read with its size wrong."""
+
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return scope["method"] == "GET" and "/communications/rfqs/" in scope["path"]
+
+    def broken(self, path: str, data: Any) -> None:
+        data["rfq"]["contracts_fp"] = "99.00"
+
+
+def test_a_wrong_value_fails_the_rfqs_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rfqs, "MockServer", serving_through(WrongRfqs))
+    _each_fails(_failed(rfqs.RFQS, tmp_path), {"RFQs": "rfq: contracts"})

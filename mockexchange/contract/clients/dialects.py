@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # (ledger attribute, the client's field, unit): how one value is compared. Units:
 #   text     equal as JSON gives it (strings, ints, bools)      count    Decimal, 2 places
@@ -50,18 +50,28 @@ class MarketData:
     status: tuple[str, ...] = _EXCHANGE_STATUS  # the exchange status' fields the client keeps
 
 
+WIRE_COLLECTION: tuple[Field, ...] = (
+    ("collection_ticker", "collection_ticker", "text"), ("series_ticker", "series_ticker", "text"),
+    ("title", "title", "text"), ("open_date", "open_date", "time"), ("close_date", "close_date", "time"),
+    ("size_min", "size_min", "text"), ("size_max", "size_max", "text"), ("is_all_yes", "is_all_yes", "text"),
+    ("event_tickers", "associated_event_tickers", "json"), ("yes_only", "yes_only", "json"),
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ExchangeData:
     """How a client hands back what the `exchange-data` and `live-data` scenes read beyond the markets scene's records
     (whose `MarketData` says whether a single answer comes in its envelope): a candle of an event's markets and one of
     the historical API's (a dotted name reaches into a nested price: `price.close_dollars`), and a structured
-    target."""
+    target, a milestone, an incentive program, a multivariate collection (`yes_only`: its associated events'
+    `is_yes_only`, in order)."""
 
     candle: tuple[Field, ...]
     historical_candle: tuple[Field, ...]
     target: tuple[Field, ...]
     milestone: tuple[Field, ...]
     program: tuple[Field, ...]
+    collection: tuple[Field, ...] = WIRE_COLLECTION
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,10 @@ class Dialect:
     # operationId -> the request field the client answers back in place of the wire's empty body (pykalshi's
     # transfer_between_subaccounts answers the client_transfer_id it sent)
     echoed: Mapping[str, str] = field(default_factory=dict)
+    # operationId -> why the client's method for it cannot read the spec's answer (it asks another path, or reads
+    # fields the answer does not have): a finding about the client; the matrix does not play it
+    misreads: Mapping[str, str] = field(default_factory=dict)
+    unwrapped: bool = False  # a single record comes as the record itself, not in Kalshi's envelope (`{"rfq": ...}`)
 
     def refused(self, error: dict, status: int) -> bool:
         """Whether a call's error (client_harness.py's) is the client's own exception for that HTTP status."""
@@ -647,8 +661,6 @@ OFFICIAL_3_2 = Dialect(
 
 # pykalshi 2.0.0: a typed client of its own making, the wire's names kept, amounts the wire's strings. Its list methods
 # answer plain lists and walk the cursor themselves (`fetch_all=True`); its positions keep the market positions only.
-_NOT_PLAYED = "the matrix does not play pykalshi's own calls for it yet"
-_PYKALSHI_LIVE = "the matrix plays pykalshi's Feed on fill, market_positions and orderbook_delta only yet"
 PYKALSHI = Dialect(
     methods={
         "positions": "portfolio.get_positions",
@@ -687,11 +699,61 @@ PYKALSHI = Dialect(
         "GetSubaccountTransfers": "portfolio.get_subaccount_transfers",
         "GetSubaccountNetting": "portfolio.get_subaccount_netting",
         "UpdateSubaccountNetting": "portfolio.update_subaccount_netting",
+        # its RFQs (the `rfqs` scene): it has no quote read, accept or confirm, nor block trades
+        "CreateRFQ": "communications.create_rfq",
+        "GetRFQs": "communications.get_rfqs",
+        "GetRFQ": "communications.get_rfq",
+        "CreateQuote": "communications.create_quote",
+        # what the exchange says of itself, the historical API's market data, the multivariate collections (the
+        # `exchange-data` scene); a combo is made through the collection it answers (pykalshi_client.py)
+        "GetExchangeSchedule": "exchange.get_schedule",
+        "GetHistoricalMarkets": "history.get_markets",
+        "GetHistoricalMarket": "history.get_market",
+        "GetMarketCandlesticksHistorical": "history.get_candlesticks",
+        "GetTradesHistorical": "history.get_trades",
+        "GetMultivariateEventCollections": "get_mve_collections",
+        "GetMultivariateEventCollection": "get_mve_collection",
+        "CreateMarketInMultivariateEventCollection": "create_combo",
+        "GetMultivariateEvents": "get_multivariate_events",
+        # its keys and limits (the `account` scene): it generates a key of the default type and scopes only
+        "GetAccountApiLimits": "api_keys.get_limits",
+        "GenerateApiKey": "api_keys.generate",
+        "CreateApiKey": "api_keys.create",
+        "DeleteApiKey": "api_keys.delete",
+        "GetApiKeys": "api_keys.list",
     },
     lists={"positions": "market_positions", **{name: name for name in ("fills", "settlements")}},
-    renamed={"fill_count": "fill_count_fp", "remaining_count": "remaining_count_fp"},  # an order write's counts
-    unkept=frozenset({"average_fill_price", "average_fee_paid", "ts_ms", "reduced_by", "market_ticker"}),
+    # an order write's counts; a key's id; a combo's ticker (it answers the combo's Market)
+    renamed={
+        "fill_count": "fill_count_fp",
+        "remaining_count": "remaining_count_fp",
+        "api_key_id": "id",
+        "market_ticker": "ticker",
+    },  # fmt: skip
+    # its limits model reads `read_limit` and `write_limit`, which the spec's answer does not have
+    unkept=frozenset(
+        {
+            "average_fill_price",
+            "average_fee_paid",
+            "ts_ms",
+            "reduced_by",
+            "market_ticker",
+            "key_type",
+            "read",
+            "write",
+            "grants",
+        }
+    ),  # fmt: skip
     echoed={"ApplySubaccountTransfer": "client_transfer_id"},
+    unwrapped=True,
+    misreads={
+        "GetUserDataTimestamp": "its exchange.get_user_data_timestamp reads `user_data_timestamp`, which the spec's "
+        "answer does not have (`as_of_time`), so it answers 0",
+        "GetQuotes": "its communications.get_quotes sends the quote creator as `creator_user_id`, which the spec "
+        "names `quote_creator_user_id`",
+        "GetEventForecastPercentilesHistory": "its Event.get_forecast_percentile_history asks "
+        "/events/{ticker}/forecast/percentile_history, a path the spec does not have, without the window it requires",
+    },
     market=(
         ("ticker", "ticker", "text"),
         ("last_updated", "last_updated_ts", "time"),
@@ -723,7 +785,15 @@ PYKALSHI = Dialect(
     order=_ORDER_SAME,
     errors={400: "KalshiAPIError", 403: "AuthenticationError", 404: "ResourceNotFoundError", 409: "KalshiAPIError"},
     breakdowns=False,
-    lacks_params={"balance": frozenset({"subaccount", "exchange_index"})},  # its get_balance takes no parameter
+    # its get_balance takes no parameter; its generate a name only
+    lacks_params={
+        "balance": frozenset({"subaccount", "exchange_index"}),
+        "GenerateApiKey": frozenset({"key_type", "scopes"}),
+    },  # fmt: skip
+    params={"DeleteApiKey": {"api_key": "key_id"}, "GetMarketCandlesticksHistorical": {"period_interval": "period"}},
+    # its collection model reads `size_min_fp` and `size_max_fp`, which the spec's collection does not have, and keeps
+    # neither `is_all_yes` nor `associated_event_tickers`
+    exchange_data=replace(_WIRE_EXCHANGE_DATA, collection=WIRE_COLLECTION[:5] + WIRE_COLLECTION[-1:]),
     own_walk={"fetch_all": True},
     # its Market has no exchange_index, its Series no fee type or multiplier; it answers a record unwrapped
     market_data=MarketData(
@@ -745,10 +815,10 @@ PYKALSHI = Dialect(
         "perps": "pykalshi has no client of the perps exchange",
         "perps-ws": "pykalshi has no client of the perps exchange",
         "fcm-desk": "pykalshi has no FCM operations",
+        "live-data": "pykalshi has no live data, milestone, structured target or incentive program operations",
     },
     not_played={
         "resting-value": "its get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's "
         "answer does not have, so it answers 0 of any server that follows the spec (docs/trading-bot.md)",
-        **dict.fromkeys(("account", "rfqs", "exchange-data", "live-data"), _NOT_PLAYED),
     },
 )

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from mockexchange.contract.clients.checks import start_mock
-from mockexchange.contract.clients.dialects import ExchangeData, Field
+from mockexchange.contract.clients.dialects import WIRE_COLLECTION, ExchangeData, Field
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.contract.clients.scenes.markets import breaks, market_data, market_record, record, trade_record
 from mockexchange.contract.clients.scenes.scene import Check, Judge, Scene, SceneCall, Stage, Unmet
@@ -401,20 +401,12 @@ def search(j: Judge) -> None:
         j.problems.append("sports: the scene's sports have no competition (the check could not fail)")
 
 
-_COLLECTION: tuple[Field, ...] = (
-    ("collection_ticker", "collection_ticker", "text"), ("series_ticker", "series_ticker", "text"),
-    ("title", "title", "text"), ("open_date", "open_date", "time"), ("close_date", "close_date", "time"),
-    ("size_min", "size_min", "text"), ("size_max", "size_max", "text"), ("is_all_yes", "is_all_yes", "text"),
-    ("event_tickers", "associated_event_tickers", "json"), ("yes_only", "yes_only", "json"),
-)  # fmt: skip
-
-
 def _collection(j: Judge) -> SimpleNamespace:
     with j.ledger.reading():
         held = j.ledger.multivariate.collection(COLLECTION)
     events = held.associated_events
     return SimpleNamespace(
-        **{name: getattr(held, name) for name, _, _ in _COLLECTION[:8]},
+        **{name: getattr(held, name) for name, _, _ in WIRE_COLLECTION[:8]},
         event_tickers=[e.ticker for e in events],
         yes_only=[e.is_yes_only for e in events],
     )
@@ -425,10 +417,10 @@ def _with_yes_only(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def collections(j: Judge) -> None:
-    want = _collection(j)
-    j.rows("collections", [_with_yes_only(row) for row in j.listed("collections")], [want], _COLLECTION)
+    want, fields = _collection(j), exchange_data(j).collection
+    j.rows("collections", [_with_yes_only(row) for row in j.listed("collections")], [want], fields)
     j.walked("collections", 1, 1)
-    j.rows("collection", [_with_yes_only(record(j, "collection", "multivariate_contract"))], [want], _COLLECTION)
+    j.rows("collection", [_with_yes_only(record(j, "collection", "multivariate_contract"))], [want], fields)
     must_differ(j, "collection: is_yes_only", want.yes_only)
 
 
@@ -447,7 +439,7 @@ def combo(j: Judge) -> None:
         raise Unmet(f"the ledger holds {len(held)} combos of {COLLECTION} (one was made)")
     [made] = held
     answer = j.answer("combo")
-    j.same("combo: (event_ticker, market_ticker)", (answer.get("event_ticker"), answer.get("market_ticker")),
+    j.same("combo: (event_ticker, market_ticker)", (answer.get("event_ticker"), j.get(answer, "market_ticker")),
            (made.event_ticker, made.ticker))  # fmt: skip
     j.same("combo: legs", [leg._asdict() for leg in made.legs], COMBO_LEGS)
     fields: tuple[Field, ...] = (("event_ticker", "event_ticker", "text"), ("series_ticker", "series_ticker", "text"),

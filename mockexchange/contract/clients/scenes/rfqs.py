@@ -24,7 +24,7 @@ from typing import Any
 
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.contract.clients.scenes.scene import Check, Judge, Scene, SceneCall, Stage, Unmet
+from mockexchange.contract.clients.scenes.scene import Check, Judge, Scene, SceneCall, Stage, Unmet, has
 from mockexchange.core.kalshi.units import contracts, price
 from mockexchange.server import MockServer
 
@@ -114,9 +114,10 @@ def _records(j: Judge) -> tuple[Any, Any]:
 
 
 def _one(j: Judge, call: str, envelope: str) -> dict[str, Any]:
-    """A single record's answer: its envelope's record (`{"rfq": {...}}`)."""
+    """A single record's answer: its envelope's record (`{"rfq": {...}}`), or the answer itself for a client that
+    unwraps it."""
     answer = j.answer(call)
-    record = answer.get(envelope) if isinstance(answer, dict) else None
+    record = answer if j.dialect.unwrapped else answer.get(envelope) if isinstance(answer, dict) else None
     if not isinstance(record, dict):
         raise Unmet(f"{call}: answered no {envelope}")
     return record
@@ -132,6 +133,8 @@ def rfq_reads(j: Judge) -> None:
     rfq, _ = _records(j)
     listed = j.listed("rfqs")
     j.same("rfqs: the open RFQs", [row["id"] for row in listed], [rfq.rfq_id])
+    for row in listed:
+        j.amount("rfqs: contracts", j.get(row, "contracts_fp"), contracts(rfq.contracts))
     j.walked("rfqs", 1, 1)
     for call in ("rfq", "closed"):
         row = _one(j, call, "rfq")
@@ -145,9 +148,9 @@ def rfq_reads(j: Judge) -> None:
 
 
 def _accepting(j: Judge) -> bool:
-    """Whether the client can accept a quote (3.2.0 cannot: a finding, `Dialect.findings["accept"]`). Without, nothing
-    trades: the RFQ stays open and the maker's later quote on it replaces the first."""
-    return "accept" not in j.dialect.findings
+    """Whether the client can accept a quote (3.2.0 cannot: a finding, `Dialect.findings["accept"]`; pykalshi has no
+    accept). Without, nothing trades: the RFQ stays open and the maker's later quote on it replaces the first."""
+    return "accept" not in j.dialect.findings and has(j.dialect, ACCEPT)
 
 
 def quote_reads(j: Judge) -> None:

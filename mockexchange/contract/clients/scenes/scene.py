@@ -75,10 +75,16 @@ class Scene:
     def checks_for(self, dialect: Dialect) -> list[Check]:
         return [check for check in self.checks if all(has(dialect, op) for op in check.operations)]
 
+    def operations(self) -> dict[str, None]:
+        return dict.fromkeys(op for check in self.checks for op in check.operations)
+
     def lacked(self, dialect: Dialect) -> list[str]:
-        """The operations of this scene the client does not have."""
-        wanted = dict.fromkeys(op for check in self.checks for op in check.operations)
-        return [op.split("|")[0] for op in wanted if not has(dialect, op)]
+        """The operations of this scene the client does not have (one it misreads it has)."""
+        return [op.split("|")[0] for op in self.operations() if not has(dialect, op) and op not in dialect.misreads]
+
+    def misread(self, dialect: Dialect) -> list[str]:
+        """What the client's methods for this scene's operations cannot read of the spec's answers, and why."""
+        return [f"{op}: {why}" for op, why in dialect.misreads.items() if op in self.operations()]
 
 
 def order_record(
@@ -291,7 +297,8 @@ def scene_verdict(scene: Scene, dialect: Dialect, found: Mapping[str, Judge]) ->
         f"{_n(len(found), 'check')} ({', '.join(found)})"
         + "".join(f"; {note}" for note in notes)
         + "; equal to what was seeded and to the ledger"
-        + (f" (the client has no {', '.join(lacked)})" if lacked else ""),
+        + (f" (the client has no {', '.join(lacked)})" if lacked else "")
+        + "".join(f"; not played, a finding about the client: {finding}" for finding in scene.misread(dialect)),
     )
 
 

@@ -1,5 +1,5 @@
 """pykalshi (PyPI `pykalshi`), run inside that client's own venv: positions, balance, fills and settlements, and the
-market data, as its users read them.
+market data, orders, subaccounts, keys, the historical API and the multivariate collections, as its users read them.
 
 The plan, its ops and the outcomes are client_harness.py's (beside this script, which explains how it is found); this
 script says only how pykalshi is driven. It imports the client library, the standard library and the harness.
@@ -28,27 +28,35 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from pykalshi import Event, KalshiClient, Market, MveCollection, Order, Series
-from pykalshi.enums import PositionCountFilter, SelfTradePrevention, TimeInForce
+from pykalshi.enums import CandlestickPeriod, PositionCountFilter, SelfTradePrevention, TimeInForce
+from pykalshi.models import QuoteModel, RfqModel
 
 sys.path.append(str(Path(__file__).resolve().parent))  # after the client library: see client_harness.py
 import client_harness
 
-ENUMS = {"count_filter": PositionCountFilter, "time_in_force": TimeInForce}  # a parameter the client takes as its enum
+# a parameter the client takes as its enum
+ENUMS = {"count_filter": PositionCountFilter, "time_in_force": TimeInForce, "period": CandlestickPeriod}
 # An order's fields (CreateOrderV2Request's, AmendOrderV2Request's) under the names pykalshi's calls take them
 ORDER_NAMES = {"side": "book_side", "price": "price_dollars", "count": "count_fp", "reduce_by": "reduce_by_fp",
                "self_trade_prevention_type": "self_trade_prevention"}  # fmt: skip
 OBJECTS = (Market, Event, Series, Order, MveCollection)  # its own objects around a model (`data`)
+# its models that keep the wire's `id` under a name of their own: dumped with the wire's `id` as well
+RECORD_IDS = {RfqModel: "rfq_id", QuoteModel: "quote_id"}
 
 
 class Client:
     """pykalshi's `KalshiClient`, and what its users reach through the objects it answers: a market's book
-    (`market_orderbook`: `get_market(ticker).get_orderbook()`, the book it holds)."""
+    (`market_orderbook`: `get_market(ticker).get_orderbook()`, the book it holds), a combo market made in a
+    collection (`create_combo`: `get_mve_collection(ticker).create_market(legs)`, the combo's `Market`)."""
 
     def __init__(self, client: KalshiClient) -> None:
         self.client = client
 
     def market_orderbook(self, ticker: str):
         return self.client.get_market(ticker).get_orderbook().orderbook
+
+    def create_combo(self, collection_ticker: str, selected_markets: list[dict]):
+        return self.client.get_mve_collection(collection_ticker).create_market(selected_markets)
 
     def __getattr__(self, name: str):
         return getattr(self.client, name)
@@ -78,6 +86,8 @@ def arguments(method, args: dict) -> dict:
         return {"orders": items}
     if name == "batch_cancel_orders":
         return {"order_ids": [order["order_id"] for order in args["orders"]]}
+    if name == "create_rfq":  # (it takes the size as `contracts_fp` only)
+        return {k: v for k, v in args.items() if k != "contracts"} | {"contracts_fp": f"{args['contracts']:.2f}"}
     if name == "get_queue_positions":
         return {"market_tickers": args["market_tickers"].split(",")}
     if name in ("place_order", "amend_order", "decrease_order"):
@@ -88,6 +98,9 @@ def arguments(method, args: dict) -> dict:
 
 
 def unwrap(answer):
+    named = RECORD_IDS.get(type(answer))  # (its users read the wire's `id` as `rfq.rfq_id`, `quote.quote_id`)
+    if named is not None:
+        return {"id": getattr(answer, named), **answer.model_dump()}
     return answer.data if isinstance(answer, OBJECTS) else answer
 
 
