@@ -233,6 +233,15 @@ def test_the_matrix_has_no_failing_cell() -> None:
     # its orders: every check, but what its models do not keep of the answers (the cell names those)
     assert _ran([c.name for c in ORDERS.checks]) in matrix.cells["pykalshi"]["orders"].reason, shown
     assert "not compared, which its models do not keep: average_fee_paid" in matrix.cells["pykalshi"]["orders"].reason
+    # its keys, exchange data and RFQs through its own calls; what it asks other than the spec says named, not played
+    for column, checks in (("account", ["limits", "keys made", "a key deleted", "keys listed"]),
+                           ("exchange-data", ["a combo made", "collections", "the schedule", "historical markets",
+                                              "historical candlesticks", "historical trades"]),
+                           ("rfqs", ["RFQs"])):  # fmt: skip
+        assert _ran(checks) in matrix.cells["pykalshi"][column].reason, (column, shown)
+    pykalshi_exchange = matrix.cells["pykalshi"]["exchange-data"].reason
+    assert "; not played, a finding about the client: GetUserDataTimestamp: its" in pykalshi_exchange, shown
+    assert "GetUserDataTimestamp," not in pykalshi_exchange.split("(the client has no ")[1], shown
     # kalshi-sdk's Market raises on both market reads; 3.2.0's Orderbook drops the integer levels: findings named
     liquidity = "raises ValidationError: its Market requires `liquidity_dollars`, which 3.34.0's Market does not have"
     for read in ("markets", "market"):
