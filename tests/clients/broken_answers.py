@@ -36,3 +36,17 @@ def serving_through(middleware: Callable[[Any], Any]) -> Callable[..., MockServe
         return server
 
     return make
+
+
+def breaking_reads(wrong: Callable[[str, Any], None]) -> type:
+    """A `BreakingAnswers` whose every Kalshi GET answer is changed in place by `wrong(the path after /trade-api/v2,
+    the answer)` before the client reads it."""
+
+    class BreakingReads(BreakingAnswers):  # type: ignore[misc,valid-type]
+        def covers(self, scope: dict[str, Any]) -> bool:
+            return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
+
+        def broken(self, path: str, data: Any) -> None:
+            wrong(path.split("/trade-api/v2", 1)[-1], data)
+
+    return BreakingReads

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from broken_answers import BreakingAnswers, each, serving_through
+from broken_answers import BreakingAnswers, breaking_reads, each, serving_through
 
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME
 from mockexchange.contract.clients.plans import run_plan
@@ -19,9 +19,9 @@ from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 
-def _break(path: str, data: dict[str, Any]) -> None:
-    """One field of each read's answer made wrong, well formed."""
-    parts = path.split("/trade-api/v2", 1)[-1].strip("/").split("/")
+def _break(tail: str, data: dict[str, Any]) -> None:
+    """One field of each read's answer made wrong, well formed (by the path after /trade-api/v2)."""
+    parts = tail.strip("/").split("/")
     last = parts[-1]
     if parts == ["multivariate_event_collections"]:
         each(data["multivariate_contracts"], title="broken")
@@ -81,15 +81,7 @@ def _break(path: str, data: dict[str, Any]) -> None:
         each(data["incentive_programs"], period_reward=1)
 
 
-class BrokenExchangeData(BreakingAnswers):  # type: ignore[misc]
-    def covers(self, scope: dict[str, Any]) -> bool:
-        return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
-
-    def broken(self, path: str, data: Any) -> None:
-        _break(path, data)
-
-
-_broken_mock = serving_through(BrokenExchangeData)
+_broken_mock = serving_through(breaking_reads(_break))
 
 
 def test_a_wrong_field_fails_each_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from broken_answers import BreakingAnswers, each, serving_through
+from broken_answers import breaking_reads, each, serving_through
 
 from mockexchange.contract.clients import pmxt_play
 from mockexchange.contract.clients.pmxt_play import COLUMNS, pmxt_verdicts
@@ -18,9 +18,8 @@ from mockexchange.contract.clients.pmxt_play import COLUMNS, pmxt_verdicts
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 
-def _break(path: str, data: dict[str, Any]) -> None:
-    """One value of each read's answer made wrong, well formed."""
-    tail = path.split("/trade-api/v2", 1)[-1]
+def _break(tail: str, data: dict[str, Any]) -> None:
+    """One value of each read's answer made wrong, well formed (by the path after /trade-api/v2)."""
     if tail == "/events":  # (pmxt lists the markets through the events, their markets nested)
         for event in data["events"]:
             each(event["markets"], yes_bid_dollars="0.0100")
@@ -38,14 +37,8 @@ def _break(path: str, data: dict[str, Any]) -> None:
         each(data["fills"], count_fp="9.00")
 
 
-class BrokenForPmxt(BreakingAnswers):  # type: ignore[misc]
+class BrokenForPmxt(breaking_reads(_break)):  # type: ignore[misc]
     """Every read's answer broken by `_break`; an order placed or cancelled answered as done and dropped."""
-
-    def covers(self, scope: dict[str, Any]) -> bool:
-        return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
-
-    def broken(self, path: str, data: Any) -> None:
-        _break(path, data)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] in ("POST", "DELETE") and "/portfolio/orders" in scope["path"]:

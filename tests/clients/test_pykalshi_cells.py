@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
-from broken_answers import BreakingAnswers, capture, send_bytes, serving_through
+from broken_answers import BreakingAnswers, breaking_reads, capture, send_bytes, serving_through
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.contract.clients import history, matrix
@@ -81,15 +81,7 @@ def _wrong(tail: str, data: Any) -> None:
         _first(data["orders"], status="executed")
 
 
-class WrongValues(BreakingAnswers):  # type: ignore[misc]
-    def covers(self, scope: dict[str, Any]) -> bool:
-        return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
-
-    def broken(self, path: str, data: Any) -> None:
-        _wrong(path.split("/trade-api/v2", 1)[-1], data)
-
-
-_broken_mock = serving_through(WrongValues)
+_broken_mock = serving_through(breaking_reads(_wrong))
 
 
 def test_a_wrong_value_fails_each_read_cell_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -189,10 +181,11 @@ def _wrong_order_answer(method: str, tail: str, data: Any) -> None:
 
 
 class ByMethod(BreakingAnswers):  # type: ignore[misc]
-    """Answers under `paths` broken by `wrong(method, tail, data)`; a DELETE the server refused with 404 said done
-    with `done(tail)`'s status and body."""
+    """Answers under `paths` broken by `wrong(method, tail, data)`; a refusal (`said_done`: a method and a status)
+    said done with `done(tail)`'s status and body."""
 
     paths: tuple[str, ...] = ()
+    said_done = ("DELETE", 404)
 
     def covers(self, scope: dict[str, Any]) -> bool:
         return any(path in scope["path"] for path in self.paths)
@@ -212,7 +205,7 @@ class ByMethod(BreakingAnswers):  # type: ignore[misc]
             return
         tail, method = scope["path"].split("/trade-api/v2", 1)[-1], scope["method"]
         status, headers, body = await capture(self.app, scope, receive)
-        if status == 404 and method == "DELETE":
+        if (method, status) == self.said_done:
             status, body = self.done(tail)
         elif status in (200, 201) and body:
             data = orjson.loads(body)
@@ -259,28 +252,18 @@ def _wrong_subaccount_answer(tail: str, data: Any) -> None:
         _first(data["transfers"], amount_cents=1)
 
 
-class WrongSubaccounts(BreakingAnswers):  # type: ignore[misc]
+class WrongSubaccounts(ByMethod):
     """The subaccounts scene's answers broken by `_wrong_subaccount_answer`; a transfer's reused id said done."""
 
-    def covers(self, scope: dict[str, Any]) -> bool:
-        return scope["method"] == "GET" and "/portfolio/subaccounts" in scope["path"]
+    paths = ("/portfolio/subaccounts",)
+    said_done = ("POST", 409)
 
-    def broken(self, path: str, data: Any) -> None:
-        _wrong_subaccount_answer(path.split("/trade-api/v2", 1)[-1], data)
+    def wrong(self, method: str, tail: str, data: Any) -> None:
+        if method == "GET" or tail == "/portfolio/subaccounts":  # the reads, and a subaccount made: another number
+            _wrong_subaccount_answer(tail, data)
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        writes = ("/portfolio/subaccounts/transfer", "/portfolio/subaccounts")
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].endswith(writes):
-            status, headers, body = await capture(self.app, scope, receive)
-            if status == 409:  # a transfer's id reused: said done
-                status, body = 200, b"{}"
-            elif status == 201:  # a subaccount made: another number
-                data = orjson.loads(body)
-                _wrong_subaccount_answer("/portfolio/subaccounts", data)
-                body = orjson.dumps(data)
-            await send_bytes(send, status, headers, body)
-            return
-        await super().__call__(scope, receive, send)
+    def done(self, tail: str) -> tuple[int, bytes]:
+        return 200, b"{}"
 
 
 def test_a_wrong_value_fails_each_subaccounts_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -377,16 +360,8 @@ def _wrong_exchange_data(tail: str, data: Any) -> None:
         _first(data["events"], title="broken")
 
 
-class WrongExchangeData(BreakingAnswers):  # type: ignore[misc]
-    def covers(self, scope: dict[str, Any]) -> bool:
-        return scope["method"] == "GET" and "/trade-api/v2/" in scope["path"]
-
-    def broken(self, path: str, data: Any) -> None:
-        _wrong_exchange_data(path.split("/trade-api/v2", 1)[-1], data)
-
-
 def test_a_wrong_value_fails_each_exchange_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exchange_data, "MockServer", serving_through(WrongExchangeData))
+    monkeypatch.setattr(exchange_data, "MockServer", serving_through(breaking_reads(_wrong_exchange_data)))
     failed = _failed(exchange_data.EXCHANGE_DATA, tmp_path)
     named = {
         "the schedule": "maintenance windows", "historical markets": "floor_strike",
