@@ -128,6 +128,11 @@ EXPECTED = {
     | dict.fromkeys(("balance", "orders", "fills", "markets", "orderbook-ws", "market-ws", "websocket"), PASS),
     # pmxt's unified API over the legacy profile (pmxt_play.py): its markets, balance, positions, fills and orders
     "pmxt": {name: NA for name in EVERY} | dict.fromkeys(PMXT_COLUMNS, PASS),
+    # kalshi-py, generated from an older spec, on the legacy profile: what it has no operation for n/a
+    "kalshi-py": EVERY
+    | NO_WEBSOCKET
+    | NO_PERPS
+    | dict.fromkeys(("fcm", "fcm-desk", "transfers", "subaccounts", "historical", "orders"), NA),
 }
 
 

@@ -64,10 +64,22 @@ CRYPTOFEED = ClientSpec("cryptofeed-2.4.1", ("cryptofeed==2.4.1",), "3.11")
 # A unified prediction-market API (Kalshi, Polymarket, ...) whose package runs a Node.js sidecar it ships: a matrix row
 # on the legacy profile, whose integer fields its Kalshi positions read.
 PMXT = ClientSpec("pmxt-2.54.0", ("pmxt==2.54.0",), "3.11")
+# A client generated from Kalshi's spec of mid-2025 (openapi-python-client): a matrix row on the legacy profile.
+KALSHI_PY = ClientSpec("kalshi-py-2.0.6.6", ("kalshi-py==2.0.6.6",), "3.11")
 
 CLIENTS: dict[str, ClientSpec] = {
     spec.name: spec
-    for spec in (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY, CCXT, PYKALSHI, CRYPTOFEED, PMXT)
+    for spec in (
+        KALSHI_SDK,
+        OFFICIAL_SYNC,
+        OFFICIAL_ASYNC,
+        OFFICIAL_SYNC_LEGACY,
+        CCXT,
+        PYKALSHI,
+        CRYPTOFEED,
+        PMXT,
+        KALSHI_PY,
+    )
 }
 
 

@@ -54,6 +54,7 @@ from mockexchange.contract.clients.cryptofeed_feeds import cryptofeed_verdicts
 from mockexchange.contract.clients.dialects import OFFICIAL, OFFICIAL_3_2, PYKALSHI, SDK, Dialect
 from mockexchange.contract.clients.generated import Findings, run_generated
 from mockexchange.contract.clients.history import make_history
+from mockexchange.contract.clients.kalshi_py_dialect import KALSHI_PY
 from mockexchange.contract.clients.libraries import (
     CCXT,
     CRYPTOFEED,
@@ -66,6 +67,7 @@ from mockexchange.contract.clients.libraries import (
     ClientSpec,
     ensure_venv,
 )
+from mockexchange.contract.clients.libraries import KALSHI_PY as KALSHI_PY_SPEC
 from mockexchange.contract.clients.libraries import PYKALSHI as PYKALSHI_SPEC
 from mockexchange.contract.clients.orderbook_ws import orderbook_ws_verdict
 from mockexchange.contract.clients.perps_client import perps_verdict
@@ -175,6 +177,7 @@ CLIENTS = (
     ClientRow("ccxt-coinbase", "ccxt 4.5.90 (Coinbase's Deribit)", CCXT, None, venue="coinbase"),
     ClientRow("cryptofeed", "cryptofeed 2.4.1 (Deribit)", CRYPTOFEED, None, venue="deribit"),
     ClientRow("pmxt", "pmxt 2.54.0 (Kalshi)", PMXT, None, "legacy"),
+    ClientRow("kalshi-py", "kalshi-py 2.0.6.6", KALSHI_PY_SPEC, KALSHI_PY, "legacy"),
 )
 CLIENTS_BY_NAME = {row.name: row for row in CLIENTS}
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Protocol
 
-from mockexchange.contract.clients.libraries import KALSHI_SDK, PMXT, PYKALSHI, ClientSpec, run_client
+from mockexchange.contract.clients.libraries import KALSHI_PY, KALSHI_SDK, PMXT, PYKALSHI, ClientSpec, run_client
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.schema.specs import package_path
 from mockexchange.server import MockServer
@@ -45,6 +45,8 @@ def client_script(spec: ClientSpec) -> tuple[Path, dict[str, str]]:
         return kalshi_scripts() / "pykalshi_client.py", {}
     if spec is PMXT:
         return kalshi_scripts() / "pmxt_client.py", {}
+    if spec is KALSHI_PY:
+        return kalshi_scripts() / "kalshi_py_client.py", {}
     package = spec.requirements[0].split("==")[0]  # kalshi_python_sync or kalshi_python_async, any version
     return kalshi_scripts() / "official.py", {"MOCKEXCHANGE_CLIENT_PACKAGE": package}
 

@@ -121,20 +121,32 @@ def plain(value, wire_names: bool = False):
         return {str(k): plain(v, wire_names) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v, wire_names) for v in value]
-    if hasattr(value, "model_dump"):
-        return plain(value.model_dump(by_alias=wire_names), wire_names)
+    fields = model_fields(value, wire_names)
+    if fields is not None:
+        return plain(fields, wire_names)
     if hasattr(value, "get_secret_value"):  # pydantic's SecretStr (kalshi-sdk's generated private key): its text
         return value.get_secret_value()
     return str(value)
+
+
+def model_fields(value, wire_names: bool) -> dict | None:
+    """A model's fields: pydantic's `model_dump` (under the wire's names with `wire_names`), or the `to_dict()` of an
+    openapi-python-client model (kalshi-py's attrs classes, always the wire's names); None for what is no model."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(by_alias=wire_names)
+    if hasattr(value, "to_dict") and hasattr(value, "additional_properties"):
+        return value.to_dict()
+    return None
 
 
 def field_types(models, wire_names: bool, types: dict | None = None) -> dict:
     """Python type names of each field, over every model given (a field may be int in one row and None in another)."""
     types = {} if types is None else types
     for model in models:
-        if not hasattr(model, "model_dump"):  # an empty answer (the SDK's `object`): no fields
+        fields = model_fields(model, wire_names)
+        if fields is None:  # an empty answer (the SDK's `object`): no fields
             continue
-        for name, value in model.model_dump(by_alias=wire_names).items():
+        for name, value in fields.items():
             seen = types.setdefault(name, [])
             if type(value).__name__ not in seen:
                 seen.append(type(value).__name__)

@@ -1,0 +1,83 @@
+"""kalshi-py's cells can fail: a server answering its reads with one value wrong (well formed, so the client parses
+it) fails each read cell and each check of the markets scene it plays, naming the field; its book read must raise as
+the finding says (its model reads a level as an object), so a book it parsed fails the check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from broken_answers import breaking_reads, each, serving_through
+
+from mockexchange.contract.clients import history, matrix
+from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
+from mockexchange.contract.clients.plans import run_plan
+from mockexchange.contract.clients.scenes import markets
+from mockexchange.contract.clients.scenes.scene import judge, plan, problems
+
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
+
+
+def _wrong(tail: str, data: Any) -> None:
+    """One value of each legacy answer made wrong, by the path after /trade-api/v2."""
+    if tail == "/portfolio/positions":
+        each(data["market_positions"], realized_pnl_dollars="-123.4567")
+    elif tail == "/portfolio/fills":
+        each(data["fills"], yes_price=99)
+    elif tail == "/portfolio/settlements":
+        for row in data["settlements"]:
+            row["revenue"] += 1
+    elif tail == "/portfolio/balance":
+        data["balance"] += 100
+    elif tail == "/markets":
+        each(data["markets"], yes_bid=1)
+    elif tail == "/markets/trades":
+        each(data["trades"], count=99)
+    elif tail.endswith("/orderbook"):  # levels as its model reads them: it parses, where it must raise
+        book = data["orderbook"]
+        for side in ("yes_dollars", "no_dollars"):
+            book[side] = [{"price": price, "quantity": count} for price, count in book[side]]
+    elif tail.startswith("/markets/"):
+        data["market"]["floor_strike"] = 99.5
+    elif tail == "/events":
+        each(data["events"], title="broken")
+    elif tail.startswith("/events/"):
+        data["event"]["sub_title"] = "broken"
+    elif tail == "/exchange/status":
+        data["trading_active"] = not data["trading_active"]
+
+
+_broken_mock = serving_through(breaking_reads(_wrong))
+
+
+def test_a_wrong_value_fails_each_read_cell_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in (matrix, history):
+        monkeypatch.setattr(module, "MockServer", _broken_mock)
+    named = {"positions-pages": "realized_pnl", "fills": "yes_price", "settlements": "revenue",
+             "balance": "12463 not in the ledger"}  # fmt: skip
+    cells, _ = client_cells(CLIENTS_BY_NAME["kalshi-py"], list(named), [], tmp_path)
+    assert {name: cell.status for name, cell in cells.items()} == dict.fromkeys(named, FAIL), cells
+    for name, field in named.items():
+        assert field in cells[name].reason, (name, cells[name].reason)
+
+
+def test_a_wrong_value_fails_each_market_data_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(markets, "MockServer", _broken_mock)
+    row = CLIENTS_BY_NAME["kalshi-py"]
+    assert row.spec is not None and row.dialect is not None
+    stage = markets.MARKETS_SCENE.seed(tmp_path, row.profile)
+    try:
+        outcomes = run_plan(row.spec, stage, plan(markets.MARKETS_SCENE, row.dialect, stage), tmp_path)
+        failed = problems(judge(markets.MARKETS_SCENE, row.dialect, stage, outcomes))
+    finally:
+        stage.mock.stop()
+    named = {
+        "markets by event": "yes_bid", "a market": "floor_strike",
+        "its book": "book: answered where the client was known to raise ValueError",
+        "its trades": "count", "a series' events": "title", "an event": "sub_title",
+        "the exchange's status": "trading_active",
+    }  # fmt: skip
+    assert set(failed) == set(named), failed
+    for check, field in named.items():
+        assert any(field in problem for problem in failed[check]), (check, failed[check])
