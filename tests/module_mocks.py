@@ -114,6 +114,17 @@ def module_mock(name: str, t0: datetime | None = None, **settings: object) -> Ca
     return server
 
 
+def module_http(server: str = "server") -> Callable[..., Iterator[httpx.Client]]:
+    """A module fixture `http`: an unsigned HTTP client of the module's mock (the fixture named `server`)."""
+
+    @pytest.fixture(scope="module", name="http")
+    def http(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+        with httpx.Client(base_url=request.getfixturevalue(server).base_url, timeout=10) as client:
+            yield client
+
+    return http
+
+
 def fresh(mock: MockServer, t0: datetime | None = None) -> MockServer:
     """The module's mock as a test starts: reset (no account, key, market or fault), an empty journal (its sequence
     numbers go on), a manual clock at `t0`."""

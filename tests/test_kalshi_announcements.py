@@ -7,14 +7,13 @@ restart and a scenario's set-up section and steps."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from module_mocks import fresh, module_mock
+from module_mocks import fresh, module_http, module_mock
 from state_sql import sql
 
 from mockexchange.app import MockApp, build_app
@@ -31,11 +30,7 @@ PATH = "/trade-api/v2/exchange/announcements"
 server_fixture = module_mock("server", T0, wall_clock=ManualClock(T0), profile="legacy")
 modern_fixture = module_mock("modern", T0)
 
-
-@pytest.fixture(scope="module")
-def http(server: MockServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        yield client
+http_fixture = module_http()
 
 
 @pytest.fixture

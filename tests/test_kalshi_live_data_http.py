@@ -8,13 +8,12 @@ charged as the market data reads are."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from module_mocks import fresh, module_mock
+from module_mocks import fresh, module_http, module_mock
 
 from mockexchange.core.clock import ManualClock, unix_ms
 from mockexchange.server import MockServer
@@ -25,11 +24,7 @@ MARKET = f"{EVENT}-KC"
 
 server_fixture = module_mock("server", T0, wall_clock=ManualClock(T0))  # (the rate buckets refill on it: never)
 
-
-@pytest.fixture(scope="module")
-def http(server: MockServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        yield client
+http_fixture = module_http()
 
 
 @pytest.fixture
