@@ -66,11 +66,11 @@ class Dialect:
     event: dict[str, str]
 
 
-_MARKET_AMOUNTS = ("position", "market_exposure", "total_traded", "realized_pnl", "fees_paid")
+MARKET_AMOUNTS = ("position", "market_exposure", "total_traded", "realized_pnl", "fees_paid")
 _EVENT_AMOUNTS = ("total_cost", "total_cost_shares", "event_exposure", "realized_pnl", "fees_paid")
 SDK = Dialect(  # kalshi-sdk parses into Decimals under the short names
     market={
-        **{name: name for name in _MARKET_AMOUNTS},
+        **{name: name for name in MARKET_AMOUNTS},
         "exchange_index": "exchange_index",
         "last_updated": "last_updated_ts",
     },

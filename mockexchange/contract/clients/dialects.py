@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 # (ledger attribute, the client's field, unit): how one value is compared. Units:
 #   text     equal as JSON gives it (strings, ints, bools)      count    Decimal, 2 places
@@ -27,7 +27,7 @@ DOLLAR_PLACES = {"3.34": 6, "legacy": 4}
 POSITION_LISTS = ["market_positions", "event_positions"]
 
 
-_EXCHANGE_STATUS = ("exchange_active", "trading_active", "exchange_estimated_resume_time")
+EXCHANGE_STATUS = ("exchange_active", "trading_active", "exchange_estimated_resume_time")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class MarketData:
     book: str = "pairs"
     book_key: str = "orderbook_fp"
     breaks: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    status: tuple[str, ...] = _EXCHANGE_STATUS  # the exchange status' fields the client keeps
+    status: tuple[str, ...] = EXCHANGE_STATUS  # the exchange status' fields the client keeps
 
 
 WIRE_COLLECTION: tuple[Field, ...] = (
@@ -136,22 +136,22 @@ _FILL_SAME: tuple[Field, ...] = (
     ("created", "created_time", "time"),
 )
 _MARKET_SAME: tuple[Field, ...] = (("ticker", "ticker", "text"), ("last_updated", "last_updated_ts", "time"))
-_SETTLEMENT_SAME: tuple[Field, ...] = (
+SETTLEMENT_SAME: tuple[Field, ...] = (
     ("ticker", "ticker", "text"),
     ("market_result", "market_result", "text"),
     ("revenue", "revenue", "cents"),
     ("fee_cost", "fee_cost", "dollars"),
     ("settled_time", "settled_time", "time"),
 )
-_MARKET_AMOUNTS = ("market_exposure", "total_traded", "realized_pnl", "fees_paid")
+MARKET_AMOUNTS = ("market_exposure", "total_traded", "realized_pnl", "fees_paid")
 _EVENT_AMOUNTS = ("total_cost", "event_exposure", "realized_pnl", "fees_paid")
 
 
-def _named(names: tuple[str, ...], unit: str, suffix: str = "") -> tuple[Field, ...]:
+def named_fields(names: tuple[str, ...], unit: str, suffix: str = "") -> tuple[Field, ...]:
     return tuple((name, name + suffix, unit) for name in names)
 
 
-_ORDER_SAME: tuple[Field, ...] = (
+ORDER_SAME: tuple[Field, ...] = (
     ("order_id", "order_id", "text"),
     ("ticker", "ticker", "text"),
     ("side", "side", "text"),
@@ -281,7 +281,7 @@ _SDK_PAGES = (  # answered as the SDK's `Page`, its list under `items`
     "GetStructuredTargets", "GetIncentivePrograms",
 )  # fmt: skip
 _SDK_ORDER: tuple[Field, ...] = (
-    *_ORDER_SAME,
+    *ORDER_SAME,
     ("yes_price", "yes_price", "price"),
     ("initial_count", "initial_count", "count"),
     ("remaining_count", "remaining_count", "count"),
@@ -290,13 +290,13 @@ _SDK_ORDER: tuple[Field, ...] = (
 
 
 # The market data records, compared field by field (the scene's expected records carry these attributes).
-_LISTED_MARKET: tuple[Field, ...] = (
+LISTED_MARKET: tuple[Field, ...] = (
     ("ticker", "ticker", "text"), ("event_ticker", "event_ticker", "text"), ("status", "status", "text"),
     ("exchange_index", "exchange_index", "text"), ("result", "result", "text"), ("open_time", "open_time", "time"),
     ("close_time", "close_time", "time"), ("floor_strike", "floor_strike", "number"),
 )  # fmt: skip
-_QUOTES = ("yes_bid", "yes_ask", "no_bid", "no_ask", "last_price")
-_SIZES = ("yes_bid_size", "yes_ask_size", "volume", "open_interest")
+QUOTES = ("yes_bid", "yes_ask", "no_bid", "no_ask", "last_price")
+SIZES = ("yes_bid_size", "yes_ask_size", "volume", "open_interest")
 _TRADE_SAME: tuple[Field, ...] = (
     ("trade_id", "trade_id", "text"), ("ticker", "ticker", "text"), ("taker_side", "taker_side", "text"),
     ("created", "created_time", "time"),
@@ -305,22 +305,22 @@ _TRADE_SIDES: tuple[Field, ...] = (
     ("taker_side", "taker_outcome_side", "text"),
     ("taker_book_side", "taker_book_side", "text"),
 )
-_EVENT_SAME: tuple[Field, ...] = (
+EVENT_SAME: tuple[Field, ...] = (
     ("event_ticker", "event_ticker", "text"), ("series_ticker", "series_ticker", "text"), ("title", "title", "text"),
     ("sub_title", "sub_title", "text"), ("mutually_exclusive", "mutually_exclusive", "text"),
 )  # fmt: skip
-_SERIES_SAME: tuple[Field, ...] = (
+SERIES_SAME: tuple[Field, ...] = (
     ("ticker", "ticker", "text"), ("title", "title", "text"), ("category", "category", "text"),
     ("frequency", "frequency", "text"), ("fee_type", "fee_type", "text"),
     ("fee_multiplier", "fee_multiplier", "number"),
 )  # fmt: skip
 # The 3.34 shapes under the wire's names (the official SDKs' models keep them).
-_WIRE_MARKET_DATA = MarketData(
-    market=(*_LISTED_MARKET, *_named(_QUOTES, "price", "_dollars"), *_named(_SIZES, "count", "_fp")),
+WIRE_MARKET_DATA = MarketData(
+    market=(*LISTED_MARKET, *named_fields(QUOTES, "price", "_dollars"), *named_fields(SIZES, "count", "_fp")),
     trade=(*_TRADE_SAME, *_TRADE_SIDES, ("count", "count_fp", "count"), ("yes_price", "yes_price_dollars", "price"),
            ("no_price", "no_price_dollars", "price")),
-    event=_EVENT_SAME,
-    series=_SERIES_SAME,
+    event=EVENT_SAME,
+    series=SERIES_SAME,
 )  # fmt: skip
 # A candle's figures (the scene's expected record: its end, trade prices, the YES bid's and ask's close, sizes) under
 # the names of a client's model, nested prices by dotted name.
@@ -359,7 +359,7 @@ _PROGRAM: tuple[Field, ...] = (
     ("max_reward_per_account", "max_reward_per_account", "text"),
 )  # fmt: skip
 # the wire's names: the official SDKs' models keep them (the historical API's candles drop `_dollars` and `_fp`)
-_WIRE_EXCHANGE_DATA = ExchangeData(_candle("_dollars", "_fp"), _candle("", ""), _target("type"), _MILESTONE, _PROGRAM)
+WIRE_EXCHANGE_DATA = ExchangeData(_candle("_dollars", "_fp"), _candle("", ""), _target("type"), _MILESTONE, _PROGRAM)
 _LIQUIDITY = "its Market requires `liquidity_dollars`, which 3.34.0's Market does not have"
 
 
@@ -386,11 +386,11 @@ SDK = Dialect(
         "fcm_positions": POSITION_LISTS,
         **dict.fromkeys(_SDK_PAGES, "items"),
     },
-    market=(*_MARKET_SAME, ("position", "position", "count"), *_named(_MARKET_AMOUNTS, "dollars")),
+    market=(*_MARKET_SAME, ("position", "position", "count"), *named_fields(MARKET_AMOUNTS, "dollars")),
     event=(
         ("event_ticker", "event_ticker", "text"),
         ("total_cost_shares", "total_cost_shares", "count"),
-        *_named(_EVENT_AMOUNTS, "dollars"),
+        *named_fields(_EVENT_AMOUNTS, "dollars"),
     ),
     fill=(
         *_FILL_SAME,
@@ -399,7 +399,7 @@ SDK = Dialect(
         ("fee", "fee_cost", "dollars"),
     ),
     settlement=(
-        *_SETTLEMENT_SAME,
+        *SETTLEMENT_SAME,
         ("yes_count", "yes_count", "count"),
         ("no_count", "no_count", "count"),
         ("yes_total_cost", "yes_total_cost", "dollars"),
@@ -411,7 +411,7 @@ SDK = Dialect(
     iterator="portfolio.positions_all",
     bodyless_breaks=frozenset({"UpgradeAccountApiUsageLevel"}),  # `account.upgrade` parses the 201 as JSON
     market_data=MarketData(
-        market=(*_LISTED_MARKET, *_named(_QUOTES, "price"), *_named(_SIZES, "count")),
+        market=(*LISTED_MARKET, *named_fields(QUOTES, "price"), *named_fields(SIZES, "count")),
         trade=(
             *_TRADE_SAME,
             *_TRADE_SIDES,
@@ -419,8 +419,8 @@ SDK = Dialect(
             ("yes_price", "yes_price", "price"),
             ("no_price", "no_price", "price"),
         ),
-        event=_EVENT_SAME,
-        series=_SERIES_SAME,
+        event=EVENT_SAME,
+        series=SERIES_SAME,
         enveloped=False,
         book="levels",
         book_key="",
@@ -509,11 +509,11 @@ _OPERATIONS_3_2 += (
 OFFICIAL = Dialect(
     methods=_OFFICIAL_METHODS,
     lists=_OFFICIAL_LISTS,
-    market=(*_MARKET_SAME, ("position", "position_fp", "count"), *_named(_MARKET_AMOUNTS, "dollars", "_dollars")),
+    market=(*_MARKET_SAME, ("position", "position_fp", "count"), *named_fields(MARKET_AMOUNTS, "dollars", "_dollars")),
     event=(
         ("event_ticker", "event_ticker", "text"),
         ("total_cost_shares", "total_cost_shares_fp", "count"),
-        *_named(_EVENT_AMOUNTS, "dollars", "_dollars"),
+        *named_fields(_EVENT_AMOUNTS, "dollars", "_dollars"),
     ),
     fill=(
         *_FILL_SAME,
@@ -522,7 +522,7 @@ OFFICIAL = Dialect(
         ("fee", "fee_cost", "dollars"),
     ),
     settlement=(
-        *_SETTLEMENT_SAME,
+        *SETTLEMENT_SAME,
         ("yes_count", "yes_count_fp", "count"),
         ("no_count", "no_count_fp", "count"),
         ("yes_total_cost", "yes_total_cost_dollars", "dollars"),
@@ -530,7 +530,7 @@ OFFICIAL = Dialect(
     ),
     balance=(("balance", "balance", "cents"), ("balance", "balance_dollars", "balance")),
     order=(
-        *_ORDER_SAME,
+        *ORDER_SAME,
         ("yes_price", "yes_price_dollars", "price"),
         ("initial_count", "initial_count_fp", "count"),
         ("remaining_count", "remaining_count_fp", "count"),
@@ -544,8 +544,8 @@ OFFICIAL = Dialect(
         "perps": _NO_PERPS,
         "perps-ws": _NO_PERPS,
     },
-    market_data=_WIRE_MARKET_DATA,
-    exchange_data=_WIRE_EXCHANGE_DATA,
+    market_data=WIRE_MARKET_DATA,
+    exchange_data=WIRE_EXCHANGE_DATA,
     cursors={"GetIncentivePrograms": "next_cursor"},
 )
 
@@ -560,14 +560,14 @@ OFFICIAL_3_2 = Dialect(
     market=(
         *_MARKET_SAME,
         ("position", "position", "whole"),
-        *_named(_MARKET_AMOUNTS, "cents"),
-        *_named(_MARKET_AMOUNTS, "dollars", "_dollars"),
+        *named_fields(MARKET_AMOUNTS, "cents"),
+        *named_fields(MARKET_AMOUNTS, "dollars", "_dollars"),
     ),
     event=(
         ("event_ticker", "event_ticker", "text"),
         ("total_cost_shares", "total_cost_shares", "whole"),
-        *_named(_EVENT_AMOUNTS, "cents"),
-        *_named(_EVENT_AMOUNTS, "dollars", "_dollars"),
+        *named_fields(_EVENT_AMOUNTS, "cents"),
+        *named_fields(_EVENT_AMOUNTS, "dollars", "_dollars"),
     ),
     fill=(
         *_FILL_SAME,
@@ -577,7 +577,7 @@ OFFICIAL_3_2 = Dialect(
         ("created", "ts", "unix"),
     ),
     settlement=(
-        *_SETTLEMENT_SAME,
+        *SETTLEMENT_SAME,
         ("yes_count", "yes_count", "whole"),
         ("no_count", "no_count", "whole"),
         ("yes_total_cost", "yes_total_cost", "cents"),
@@ -585,7 +585,7 @@ OFFICIAL_3_2 = Dialect(
     ),
     balance=(("balance", "balance", "cents"),),
     order=(
-        *_ORDER_SAME,
+        *ORDER_SAME,
         ("yes_price", "yes_price", "cents"),
         ("yes_price", "yes_price_dollars", "price"),
         ("initial_count", "initial_count", "whole"),
@@ -604,11 +604,11 @@ OFFICIAL_3_2 = Dialect(
         market=(
             *(
                 ("legacy_status", "status", "text") if f[0] == "status" else f
-                for f in _LISTED_MARKET
+                for f in LISTED_MARKET
                 if f[0] != "exchange_index"
             ),  # 3.2.0's Market has no exchange_index
-            *_named(_QUOTES, "cents"),
-            *_named(_QUOTES, "price", "_dollars"),
+            *named_fields(QUOTES, "cents"),
+            *named_fields(QUOTES, "price", "_dollars"),
             ("volume", "volume", "whole"),
             ("open_interest", "open_interest", "whole"),
         ),
@@ -619,8 +619,8 @@ OFFICIAL_3_2 = Dialect(
             ("no_price", "no_price", "cents"),
             ("yes_price", "yes_price_dollars", "price"),
         ),
-        event=_EVENT_SAME,
-        series=_SERIES_SAME,
+        event=EVENT_SAME,
+        series=SERIES_SAME,
         book_key="orderbook",
     ),
     lacks={
@@ -656,169 +656,5 @@ OFFICIAL_3_2 = Dialect(
             "its TickerPair takes side only as 'true' or 'false' (the spec's yes and no read as YAML booleans): it "
             "raises before sending, and cannot make a combo market",
         ),
-    },
-)
-
-# pykalshi 2.0.0: a typed client of its own making, the wire's names kept, amounts the wire's strings. Its list methods
-# answer plain lists and walk the cursor themselves (`fetch_all=True`); its positions keep the market positions only.
-PYKALSHI = Dialect(
-    methods={
-        "positions": "portfolio.get_positions",
-        "balance": "portfolio.get_balance",
-        "fills": "portfolio.get_fills",
-        "settlements": "portfolio.get_settlements",
-        # market data (the `markets` scene); a book is read from the `Market` it answers (pykalshi_client.py)
-        "GetMarkets": "get_markets",
-        "GetMarketOrderbook": "market_orderbook",
-        "GetMarket": "get_market",
-        "GetTrades": "get_trades",
-        "GetEvents": "get_events",
-        "GetEvent": "get_event",
-        "GetSeries": "get_series",
-        "GetSeriesList": "get_all_series",
-        "GetExchangeStatus": "exchange.get_status",
-        # the historical API (the `historical` scene): it has no GetHistoricalPositions
-        "GetHistoricalCutoff": "history.get_cutoff",
-        "GetFillsHistorical": "history.get_fills",
-        "GetHistoricalOrders": "history.get_orders",
-        # its orders (the `orders` scene): writes answered with the `Order` it builds from the acknowledgement
-        "CreateOrderV2": "portfolio.place_order",
-        "BatchCreateOrdersV2": "portfolio.batch_place_orders",
-        "AmendOrderV2": "portfolio.amend_order",
-        "DecreaseOrderV2": "portfolio.decrease_order",
-        "CancelOrderV2": "portfolio.cancel_order",
-        "BatchCancelOrdersV2": "portfolio.batch_cancel_orders",
-        "GetOrders": "portfolio.get_orders",
-        "GetOrder": "portfolio.get_order",
-        "GetOrderQueuePositions": "portfolio.get_queue_positions",
-        "GetOrderQueuePosition": "portfolio.get_queue_position",
-        # its subaccounts (the `subaccounts` scene): it has no instance transfers or target allocation
-        "CreateSubaccount": "portfolio.create_subaccount",
-        "ApplySubaccountTransfer": "portfolio.transfer_between_subaccounts",
-        "GetSubaccountBalances": "portfolio.get_subaccount_balances",
-        "GetSubaccountTransfers": "portfolio.get_subaccount_transfers",
-        "GetSubaccountNetting": "portfolio.get_subaccount_netting",
-        "UpdateSubaccountNetting": "portfolio.update_subaccount_netting",
-        # its RFQs (the `rfqs` scene): it has no quote read, accept or confirm, nor block trades
-        "CreateRFQ": "communications.create_rfq",
-        "GetRFQs": "communications.get_rfqs",
-        "GetRFQ": "communications.get_rfq",
-        "CreateQuote": "communications.create_quote",
-        # what the exchange says of itself, the historical API's market data, the multivariate collections (the
-        # `exchange-data` scene); a combo is made through the collection it answers (pykalshi_client.py)
-        "GetExchangeSchedule": "exchange.get_schedule",
-        "GetHistoricalMarkets": "history.get_markets",
-        "GetHistoricalMarket": "history.get_market",
-        "GetMarketCandlesticksHistorical": "history.get_candlesticks",
-        "GetTradesHistorical": "history.get_trades",
-        "GetMultivariateEventCollections": "get_mve_collections",
-        "GetMultivariateEventCollection": "get_mve_collection",
-        "CreateMarketInMultivariateEventCollection": "create_combo",
-        "GetMultivariateEvents": "get_multivariate_events",
-        # its keys and limits (the `account` scene): it generates a key of the default type and scopes only
-        "GetAccountApiLimits": "api_keys.get_limits",
-        "GenerateApiKey": "api_keys.generate",
-        "CreateApiKey": "api_keys.create",
-        "DeleteApiKey": "api_keys.delete",
-        "GetApiKeys": "api_keys.list",
-    },
-    lists={"positions": "market_positions", **{name: name for name in ("fills", "settlements")}},
-    # an order write's counts; a key's id; a combo's ticker (it answers the combo's Market)
-    renamed={
-        "fill_count": "fill_count_fp",
-        "remaining_count": "remaining_count_fp",
-        "api_key_id": "id",
-        "market_ticker": "ticker",
-    },  # fmt: skip
-    # its limits model reads `read_limit` and `write_limit`, which the spec's answer does not have
-    unkept=frozenset(
-        {
-            "average_fill_price",
-            "average_fee_paid",
-            "ts_ms",
-            "reduced_by",
-            "market_ticker",
-            "key_type",
-            "read",
-            "write",
-            "grants",
-        }
-    ),  # fmt: skip
-    echoed={"ApplySubaccountTransfer": "client_transfer_id"},
-    unwrapped=True,
-    misreads={
-        "GetUserDataTimestamp": "its exchange.get_user_data_timestamp reads `user_data_timestamp`, which the spec's "
-        "answer does not have (`as_of_time`), so it answers 0",
-        "GetQuotes": "its communications.get_quotes sends the quote creator as `creator_user_id`, which the spec "
-        "names `quote_creator_user_id`",
-        "GetEventForecastPercentilesHistory": "its Event.get_forecast_percentile_history asks "
-        "/events/{ticker}/forecast/percentile_history, a path the spec does not have, without the window it requires",
-    },
-    market=(
-        ("ticker", "ticker", "text"),
-        ("last_updated", "last_updated_ts", "time"),
-        ("position", "position_fp", "count"),
-        *_named(_MARKET_AMOUNTS, "dollars", "_dollars"),
-    ),
-    event=(),  # (its positions keep no event positions)
-    fill=(
-        ("fill_id", "fill_id", "text"),
-        ("ticker", "ticker", "text"),
-        ("order_id", "order_id", "text"),
-        ("side", "side", "text"),
-        ("action", "action", "text"),
-        ("is_taker", "is_taker", "text"),
-        ("created", "created_time", "time"),
-        ("count", "count_fp", "count"),
-        ("yes_price", "yes_price_dollars", "price"),
-        ("fee", "fee_cost_dollars", "dollars"),
-    ),
-    settlement=(
-        *_SETTLEMENT_SAME,
-        ("event_ticker", "event_ticker", "text"),
-        ("yes_count", "yes_count_fp", "count"),
-        ("no_count", "no_count_fp", "count"),
-        ("yes_total_cost", "yes_total_cost_dollars", "dollars"),
-        ("no_total_cost", "no_total_cost_dollars", "dollars"),
-    ),
-    balance=(("balance", "balance", "cents"),),  # its Balance keeps the cents and the portfolio value only
-    order=_ORDER_SAME,
-    errors={400: "KalshiAPIError", 403: "AuthenticationError", 404: "ResourceNotFoundError", 409: "KalshiAPIError"},
-    breakdowns=False,
-    # its get_balance takes no parameter; its generate a name only
-    lacks_params={
-        "balance": frozenset({"subaccount", "exchange_index"}),
-        "GenerateApiKey": frozenset({"key_type", "scopes"}),
-    },  # fmt: skip
-    params={"DeleteApiKey": {"api_key": "key_id"}, "GetMarketCandlesticksHistorical": {"period_interval": "period"}},
-    # its collection model reads `size_min_fp` and `size_max_fp`, which the spec's collection does not have, and keeps
-    # neither `is_all_yes` nor `associated_event_tickers`
-    exchange_data=replace(_WIRE_EXCHANGE_DATA, collection=WIRE_COLLECTION[:5] + WIRE_COLLECTION[-1:]),
-    own_walk={"fetch_all": True},
-    # its Market has no exchange_index, its Series no fee type or multiplier; it answers a record unwrapped
-    market_data=MarketData(
-        market=(
-            *(f for f in _LISTED_MARKET if f[0] != "exchange_index"),
-            *_named(_QUOTES, "price", "_dollars"),
-            *_named(_SIZES, "count", "_fp"),
-        ),
-        trade=_WIRE_MARKET_DATA.trade,
-        event=_EVENT_SAME,
-        series=_SERIES_SAME[:4],
-        enveloped=False,
-        book_key="",
-        status=_EXCHANGE_STATUS[:2],  # its ExchangeStatus keeps no resume time
-    ),
-    lacks={
-        "fcm": "pykalshi has no FCM operations",
-        "transfers": "pykalshi has no GetDeposits or GetWithdrawals",
-        "perps": "pykalshi has no client of the perps exchange",
-        "perps-ws": "pykalshi has no client of the perps exchange",
-        "fcm-desk": "pykalshi has no FCM operations",
-        "live-data": "pykalshi has no live data, milestone, structured target or incentive program operations",
-    },
-    not_played={
-        "resting-value": "its get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's "
-        "answer does not have, so it answers 0 of any server that follows the spec (docs/trading-bot.md)",
     },
 )

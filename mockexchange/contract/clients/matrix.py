@@ -51,7 +51,7 @@ from mockexchange.contract.clients.checks import (
 )
 from mockexchange.contract.clients.cryptofeed_feeds import NA as CRYPTOFEED_NA
 from mockexchange.contract.clients.cryptofeed_feeds import cryptofeed_verdicts
-from mockexchange.contract.clients.dialects import OFFICIAL, OFFICIAL_3_2, PYKALSHI, SDK, Dialect
+from mockexchange.contract.clients.dialects import OFFICIAL, OFFICIAL_3_2, SDK, Dialect
 from mockexchange.contract.clients.generated import Findings, run_generated
 from mockexchange.contract.clients.history import make_history
 from mockexchange.contract.clients.kalshi_py_dialect import KALSHI_PY
@@ -77,6 +77,7 @@ from mockexchange.contract.clients.pmxt_play import NA as PMXT_NA
 from mockexchange.contract.clients.pmxt_play import NOT_YET as PMXT_NOT_YET
 from mockexchange.contract.clients.pmxt_play import pmxt_verdicts
 from mockexchange.contract.clients.portfolio import build_portfolio
+from mockexchange.contract.clients.pykalshi_dialect import PYKALSHI
 from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict, market_verdict
 from mockexchange.contract.clients.scenes import SCENES
 from mockexchange.contract.clients.scenes.scene import judge, scene_verdict
