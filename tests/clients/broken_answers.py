@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from mockexchange.server import MockServer
 
 _SPEC = importlib.util.spec_from_file_location("broken_server", Path(__file__).parents[1] / "contract/broken_server.py")
@@ -50,3 +52,37 @@ def breaking_reads(wrong: Callable[[str, Any], None]) -> type:
             wrong(path.split("/trade-api/v2", 1)[-1], data)
 
     return BreakingReads
+
+
+class ByMethod(BreakingAnswers):  # type: ignore[misc]
+    """Answers under `paths` broken by `wrong(method, tail, data)`; a refusal (`said_done`: a method and a status)
+    said done with `done(tail)`'s status and body."""
+
+    paths: tuple[str, ...] = ()
+    said_done = ("DELETE", 404)
+
+    def covers(self, scope: dict[str, Any]) -> bool:
+        return any(path in scope["path"] for path in self.paths)
+
+    def broken(self, path: str, data: Any) -> None:
+        raise AssertionError("answered by __call__")  # (it needs the method)
+
+    def wrong(self, method: str, tail: str, data: Any) -> None:
+        raise NotImplementedError
+
+    def done(self, tail: str) -> tuple[int, bytes]:
+        raise NotImplementedError
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.covers(scope):
+            await self.app(scope, receive, send)
+            return
+        tail, method = scope["path"].split("/trade-api/v2", 1)[-1], scope["method"]
+        status, headers, body = await capture(self.app, scope, receive)
+        if (method, status) == self.said_done:
+            status, body = self.done(tail)
+        elif status in (200, 201) and body:
+            data = orjson.loads(body)
+            self.wrong(method, tail, data)
+            body = orjson.dumps(data)
+        await send_bytes(send, status, headers, body)

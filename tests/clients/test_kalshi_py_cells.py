@@ -1,19 +1,22 @@
 """kalshi-py's cells can fail: a server answering its reads with one value wrong (well formed, so the client parses
 it) fails each read cell and each check of the markets scene it plays, naming the field; its book read must raise as
-the finding says (its model reads a level as an object), so a book it parsed fails the check."""
+the finding says (its model reads a level as an object), so a book it parsed fails the check. Its orders, through the
+first order routes (scenes/legacy_orders.py), fail on an order answered with a wrong count or status, a queue
+position wrong, or a cancel of an order that ended said done."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
-from broken_answers import breaking_reads, each, serving_through
+from broken_answers import ByMethod, breaking_reads, each, serving_through
 
 from mockexchange.contract.clients import history, matrix
 from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
 from mockexchange.contract.clients.plans import run_plan
-from mockexchange.contract.clients.scenes import markets
+from mockexchange.contract.clients.scenes import legacy_orders, markets
 from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
@@ -81,3 +84,42 @@ def test_a_wrong_value_fails_each_market_data_check_naming_it(tmp_path: Path, mo
     assert set(failed) == set(named), failed
     for check, field in named.items():
         assert any(field in problem for problem in failed[check]), (check, failed[check])
+
+
+class WrongLegacyOrders(ByMethod):
+    """The first order routes' answers: each create one contract more filled, the order read executed, the list's
+    first order with 99 remaining, the queue position 99; a cancel of an order that ended said done."""
+
+    paths = ("/portfolio/orders",)
+
+    def wrong(self, method: str, tail: str, data: Any) -> None:
+        if method == "POST" and tail == "/portfolio/orders":
+            data["order"]["fill_count"] += 1
+        elif tail == "/portfolio/orders":
+            data["orders"][0]["remaining_count"] = 99
+        elif tail.endswith("/queue_position"):
+            data["queue_position"] = 99
+        elif method == "GET" and tail.startswith("/portfolio/orders/") and "order" in data:
+            data["order"]["status"] = "executed"
+
+    def done(self, tail: str) -> tuple[int, bytes]:
+        return 200, orjson.dumps({"order": None, "reduced_by": 0})
+
+
+def test_a_wrong_value_fails_each_v1_orders_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(legacy_orders, "MockServer", serving_through(WrongLegacyOrders))
+    row = CLIENTS_BY_NAME["kalshi-py"]
+    assert row.spec is not None and row.dialect is not None
+    stage = legacy_orders.LEGACY_ORDERS.seed(tmp_path, row.profile)
+    try:
+        outcomes = run_plan(row.spec, stage, plan(legacy_orders.LEGACY_ORDERS, row.dialect, stage), tmp_path)
+        failed = problems(judge(legacy_orders.LEGACY_ORDERS, row.dialect, stage, outcomes))
+    finally:
+        stage.mock.stop()
+    named = {"orders placed": "fill_count", "amend, decrease and cancels": "cancel_again",
+             "order reads": "status"}  # fmt: skip
+    assert set(failed) == set(named), failed
+    for check, field in named.items():
+        assert any(field in problem for problem in failed[check]), (check, failed[check])
+    assert any("remaining_count" in problem for problem in failed["order reads"]), failed
+    assert any("queue: queue_position" in problem for problem in failed["order reads"]), failed

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
-from broken_answers import BreakingAnswers, breaking_reads, capture, send_bytes, serving_through
+from broken_answers import BreakingAnswers, ByMethod, breaking_reads, serving_through
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.contract.clients import history, matrix
@@ -178,40 +178,6 @@ def _wrong_order_answer(method: str, tail: str, data: Any) -> None:
         data["order"]["status"] = "executed"
     elif tail == "/portfolio/balance":
         data["balance"] += 100
-
-
-class ByMethod(BreakingAnswers):  # type: ignore[misc]
-    """Answers under `paths` broken by `wrong(method, tail, data)`; a refusal (`said_done`: a method and a status)
-    said done with `done(tail)`'s status and body."""
-
-    paths: tuple[str, ...] = ()
-    said_done = ("DELETE", 404)
-
-    def covers(self, scope: dict[str, Any]) -> bool:
-        return any(path in scope["path"] for path in self.paths)
-
-    def broken(self, path: str, data: Any) -> None:
-        raise AssertionError("answered by __call__")  # (it needs the method)
-
-    def wrong(self, method: str, tail: str, data: Any) -> None:
-        raise NotImplementedError
-
-    def done(self, tail: str) -> tuple[int, bytes]:
-        raise NotImplementedError
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not self.covers(scope):
-            await self.app(scope, receive, send)
-            return
-        tail, method = scope["path"].split("/trade-api/v2", 1)[-1], scope["method"]
-        status, headers, body = await capture(self.app, scope, receive)
-        if (method, status) == self.said_done:
-            status, body = self.done(tail)
-        elif status in (200, 201) and body:
-            data = orjson.loads(body)
-            self.wrong(method, tail, data)
-            body = orjson.dumps(data)
-        await send_bytes(send, status, headers, body)
 
 
 class WrongOrders(ByMethod):

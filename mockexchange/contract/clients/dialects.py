@@ -484,6 +484,14 @@ _NO_WEBSOCKET = "the package has no websocket client (REST only)"
 _NO_PERPS = "the package has no client of the perps exchange (kalshi-sdk's PerpsClient is the published one)"
 # 3.2.0 has the portfolio reads but deposits and withdrawals; of the account's operations the keys and one FCM read
 # (no AccountApi, subaccounts, transfers, history).
+LEGACY_ORDER_WRITES = (
+    "CreateOrder",
+    "BatchCreateOrders",
+    "AmendOrder",
+    "DecreaseOrder",
+    "CancelOrder",
+    "BatchCancelOrders",
+)
 _HAS_3_2 = ("positions", "fcm_positions", "balance", "fills", "settlements", "resting")
 _OPERATIONS_3_2: tuple[str, ...] = ("GetApiKeys", "CreateApiKey", "GenerateApiKey", "DeleteApiKey", "GetFCMOrders")
 _OPERATIONS_3_2 += (  # the market data reads but GetMarketOrderbooks (Kalshi added it later)
@@ -555,6 +563,8 @@ OFFICIAL_3_2 = Dialect(
     methods={
         **{name: method for name, method in _OFFICIAL_METHODS.items() if name in _HAS_3_2 or name in _OPERATIONS_3_2},
         "GetExchangeAnnouncements": "get_exchange_announcements",  # (the legacy profile's: gone from 3.34.0)
+        # the first order routes (the legacy profile's `orders` scene: scenes/legacy_orders.py)
+        **{operation: _snake(operation) for operation in LEGACY_ORDER_WRITES},
     },
     lists=_OFFICIAL_LISTS,
     market=(
@@ -632,7 +642,6 @@ OFFICIAL_3_2 = Dialect(
         "transfers": "3.2.0 has no get_deposits or get_withdrawals",
         "subaccounts": "3.2.0 has none of the subaccount, instance transfer or target allocation operations",
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",
-        "orders": "3.2.0 has the legacy order routes only, gone from 3.34 (tests/clients/test_legacy_orders_client.py)",
     },
     # its candles' sizes are the legacy profile's whole contracts (3.2.0's MarketCandlestick has no `_fp` twins); its
     # Milestone has no source_ids, its IncentiveProgram no market id, description or reward cap, its size whole

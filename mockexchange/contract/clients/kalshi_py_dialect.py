@@ -49,9 +49,19 @@ KALSHI_PY = replace(
         "transfers": "kalshi-py has no get_deposits or get_withdrawals",
         "subaccounts": "kalshi-py has none of the subaccount, instance transfer or target allocation operations",
         "historical": "kalshi-py has no historical operations (nor has the legacy profile: Kalshi added them in 2026)",
-        "orders": "kalshi-py has the legacy order routes only, gone from 3.34",
     },
-    findings={},
+    findings={
+        "batch": (
+            "TypeError",
+            "its batch answer model reads each item's `order` and `error` as objects, where the answer has null for "
+            "the one an item does not carry: every batch of orders raises after the exchange placed it",
+        ),
+        "batch_cancel": (
+            "TypeError",
+            "its batch cancel answer model reads each item's `order` and `error` as objects, where the answer has "
+            "null for the one an item does not carry: it raises after the exchange cancelled",
+        ),
+    },
     # its orderbook model reads each dollar level as an object: a finding, the read must raise as it does
     market_data=replace(
         OFFICIAL_3_2.market_data,

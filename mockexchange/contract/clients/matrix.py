@@ -79,7 +79,7 @@ from mockexchange.contract.clients.pmxt_play import pmxt_verdicts
 from mockexchange.contract.clients.portfolio import build_portfolio
 from mockexchange.contract.clients.pykalshi_dialect import PYKALSHI
 from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict, market_verdict
-from mockexchange.contract.clients.scenes import SCENES
+from mockexchange.contract.clients.scenes import SCENES, scene_for
 from mockexchange.contract.clients.scenes.scene import judge, scene_verdict
 from mockexchange.contract.clients.scenes.scene import plan as scene_plan
 from mockexchange.contract.clients.sdk_market_ws import market_ws_verdict as sdk_market_ws_verdict
@@ -327,11 +327,12 @@ def _plan_cells(row: ClientRow, names: list[str], work_dir: Path) -> dict[str, C
                 for read in kept
             ]
         staged = {}
-        for name in (name for name in names if name in SCENES):
+        scenes = {name: scene_for(name, row.profile) for name in names if name in SCENES}
+        for name, scene in scenes.items():
             (work_dir / name).mkdir()
-            staged[name] = SCENES[name].seed(work_dir / name, row.profile)
+            staged[name] = scene.seed(work_dir / name, row.profile)
             started.append(staged[name].mock)
-            calls += scene_plan(SCENES[name], dialect, staged[name], prefix=f"{name}/")
+            calls += scene_plan(scene, dialect, staged[name], prefix=f"{name}/")
         try:
             served = mocks.positions if mocks is not None else next(iter(staged.values()))
             outcomes = run_plan(row.spec, served, calls, work_dir)
@@ -339,7 +340,7 @@ def _plan_cells(row: ClientRow, names: list[str], work_dir: Path) -> dict[str, C
             return {name: Cell(FAIL, _first_lines(exc, 6)) for name in names}
         cells = {}
         for name, done in staged.items():
-            judged = scene_verdict(SCENES[name], dialect, judge(SCENES[name], dialect, done, outcomes, f"{name}/"))
+            judged = scene_verdict(scenes[name], dialect, judge(scenes[name], dialect, done, outcomes, f"{name}/"))
             cells[name] = Cell(PASS if judged.passed else FAIL, judged.reason)
         for name, (kept, lacked) in reads.items():
             mine = {read.id: outcomes[f"{name}/{read.id}"] for read in kept}

@@ -207,13 +207,20 @@ class Unanswered(Exception):
 
 
 def answered(value, outcomes: dict[str, dict]):
-    """The value with each `{"$answer": call id, "field": name}` in it replaced by that call's answered field."""
+    """The value with each `{"$answer": call id, "field": name}` in it replaced by that call's answered field (a
+    dotted name reaches into what the answer nests: `order.order_id`, `orders.0.order.order_id`)."""
     if isinstance(value, dict) and "$answer" in value:
         earlier = outcomes.get(value["$answer"], {})
-        result = earlier.get("result") if earlier.get("ok") else None
-        if not isinstance(result, dict) or value["field"] not in result:
-            raise Unanswered(f"{value['$answer']} answered no {value['field']!r}: {earlier.get('error') or result!r}")
-        return result[value["field"]]
+        found = earlier.get("result") if earlier.get("ok") else None
+        for part in value["field"].split("."):
+            if isinstance(found, dict) and part in found:
+                found = found[part]
+            elif isinstance(found, list) and part.isdigit() and int(part) < len(found):
+                found = found[int(part)]
+            else:
+                said = earlier.get("error") or earlier.get("result")
+                raise Unanswered(f"{value['$answer']} answered no {value['field']!r}: {said!r}")
+        return found
     if isinstance(value, dict):
         return {name: answered(item, outcomes) for name, item in value.items()}
     if isinstance(value, list):
