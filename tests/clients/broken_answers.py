@@ -12,6 +12,9 @@ from typing import Any
 
 import orjson
 
+from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
+from mockexchange.contract.clients.plans import run_plan
+from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 from mockexchange.server import MockServer
 
 _SPEC = importlib.util.spec_from_file_location("broken_server", Path(__file__).parents[1] / "contract/broken_server.py")
@@ -86,3 +89,32 @@ class ByMethod(BreakingAnswers):  # type: ignore[misc]
             self.wrong(method, tail, data)
             body = orjson.dumps(data)
         await send_bytes(send, status, headers, body)
+
+
+def failed_checks(client: str, scene: Any, tmp_path: Path) -> dict[str, list[str]]:
+    """Each check of `scene` the matrix's row `client` fails (against whatever server the scene's module makes: a
+    test breaks it first), with its problems."""
+    row = CLIENTS_BY_NAME[client]
+    assert row.spec is not None and row.dialect is not None
+    stage = scene.seed(tmp_path, row.profile)
+    try:
+        outcomes = run_plan(row.spec, stage, plan(scene, row.dialect, stage), tmp_path)
+        return problems(judge(scene, row.dialect, stage, outcomes))
+    finally:
+        stage.mock.stop()
+
+
+def each_fails(failed: dict[str, list[str]], named: dict[str, str]) -> None:
+    """Exactly the checks `named` failed, each with a problem naming what it names."""
+    assert set(failed) == set(named), failed
+    for check, field in named.items():
+        assert any(field in problem for problem in failed[check]), (check, failed[check])
+
+
+def read_cells_fail(client: str, named: dict[str, str], tmp_path: Path) -> None:
+    """The row's read cells `named` (with the server already broken where the matrix makes its mocks) each FAIL,
+    their reason naming what `named` says."""
+    cells, _ = client_cells(CLIENTS_BY_NAME[client], list(named), [], tmp_path)
+    assert {name: cell.status for name, cell in cells.items()} == dict.fromkeys(named, FAIL), cells
+    for name, field in named.items():
+        assert field in cells[name].reason, (name, cells[name].reason)

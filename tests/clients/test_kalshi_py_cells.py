@@ -11,13 +11,10 @@ from typing import Any
 
 import orjson
 import pytest
-from broken_answers import ByMethod, breaking_reads, each, serving_through
+from broken_answers import ByMethod, breaking_reads, each, each_fails, failed_checks, read_cells_fail, serving_through
 
 from mockexchange.contract.clients import history, matrix
-from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
-from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.scenes import legacy_orders, markets
-from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
@@ -59,31 +56,19 @@ def test_a_wrong_value_fails_each_read_cell_naming_it(tmp_path: Path, monkeypatc
         monkeypatch.setattr(module, "MockServer", _broken_mock)
     named = {"positions-pages": "realized_pnl", "fills": "yes_price", "settlements": "revenue",
              "balance": "12463 not in the ledger"}  # fmt: skip
-    cells, _ = client_cells(CLIENTS_BY_NAME["kalshi-py"], list(named), [], tmp_path)
-    assert {name: cell.status for name, cell in cells.items()} == dict.fromkeys(named, FAIL), cells
-    for name, field in named.items():
-        assert field in cells[name].reason, (name, cells[name].reason)
+    read_cells_fail("kalshi-py", named, tmp_path)
 
 
 def test_a_wrong_value_fails_each_market_data_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(markets, "MockServer", _broken_mock)
-    row = CLIENTS_BY_NAME["kalshi-py"]
-    assert row.spec is not None and row.dialect is not None
-    stage = markets.MARKETS_SCENE.seed(tmp_path, row.profile)
-    try:
-        outcomes = run_plan(row.spec, stage, plan(markets.MARKETS_SCENE, row.dialect, stage), tmp_path)
-        failed = problems(judge(markets.MARKETS_SCENE, row.dialect, stage, outcomes))
-    finally:
-        stage.mock.stop()
+    failed = failed_checks("kalshi-py", markets.MARKETS_SCENE, tmp_path)
     named = {
         "markets by event": "yes_bid", "a market": "floor_strike",
         "its book": "book: answered where the client was known to raise ValueError",
         "its trades": "count", "a series' events": "title", "an event": "sub_title",
         "the exchange's status": "trading_active",
     }  # fmt: skip
-    assert set(failed) == set(named), failed
-    for check, field in named.items():
-        assert any(field in problem for problem in failed[check]), (check, failed[check])
+    each_fails(failed, named)
 
 
 class WrongLegacyOrders(ByMethod):
@@ -108,18 +93,9 @@ class WrongLegacyOrders(ByMethod):
 
 def test_a_wrong_value_fails_each_v1_orders_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(legacy_orders, "MockServer", serving_through(WrongLegacyOrders))
-    row = CLIENTS_BY_NAME["kalshi-py"]
-    assert row.spec is not None and row.dialect is not None
-    stage = legacy_orders.LEGACY_ORDERS.seed(tmp_path, row.profile)
-    try:
-        outcomes = run_plan(row.spec, stage, plan(legacy_orders.LEGACY_ORDERS, row.dialect, stage), tmp_path)
-        failed = problems(judge(legacy_orders.LEGACY_ORDERS, row.dialect, stage, outcomes))
-    finally:
-        stage.mock.stop()
+    failed = failed_checks("kalshi-py", legacy_orders.LEGACY_ORDERS, tmp_path)
     named = {"orders placed": "fill_count", "amend, decrease and cancels": "cancel_again",
              "order reads": "status"}  # fmt: skip
-    assert set(failed) == set(named), failed
-    for check, field in named.items():
-        assert any(field in problem for problem in failed[check]), (check, failed[check])
+    each_fails(failed, named)
     assert any("remaining_count" in problem for problem in failed["order reads"]), failed
     assert any("queue: queue_position" in problem for problem in failed["order reads"]), failed

@@ -13,12 +13,18 @@ from typing import Any
 
 import orjson
 import pytest
-from broken_answers import BreakingAnswers, ByMethod, breaking_reads, serving_through
+from broken_answers import (
+    BreakingAnswers,
+    ByMethod,
+    breaking_reads,
+    each_fails,
+    failed_checks,
+    read_cells_fail,
+    serving_through,
+)
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.contract.clients import history, matrix
-from mockexchange.contract.clients.matrix import CLIENTS_BY_NAME, FAIL, client_cells
-from mockexchange.contract.clients.plans import run_plan
 from mockexchange.contract.clients.pykalshi_feed import book_verdict, feed_verdict, market_verdict
 from mockexchange.contract.clients.scenes import (
     account,
@@ -29,7 +35,6 @@ from mockexchange.contract.clients.scenes import (
     rfqs,
     subaccounts,
 )
-from mockexchange.contract.clients.scenes.scene import judge, plan, problems
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.profiles import PROFILES
 
@@ -93,40 +98,18 @@ def test_a_wrong_value_fails_each_read_cell_naming_it(tmp_path: Path, monkeypatc
         "settlements": "market_result",
         "balance": "portfolio_value",
     }
-    cells, _ = client_cells(CLIENTS_BY_NAME["pykalshi"], list(named), [], tmp_path)
-    assert {name: cell.status for name, cell in cells.items()} == dict.fromkeys(named, FAIL), cells
-    for name, field in named.items():
-        assert field in cells[name].reason, (name, cells[name].reason)
-
-
-def _each_fails(failed: dict[str, list[str]], named: dict[str, str]) -> None:
-    """Exactly the checks `named` failed, each with a problem naming what it names."""
-    assert set(failed) == set(named), failed
-    for check, field in named.items():
-        assert any(field in problem for problem in failed[check]), (check, failed[check])
-
-
-def _failed(scene: Any, tmp_path: Path) -> dict[str, list[str]]:
-    """Each check of `scene` pykalshi fails against the broken server, with its problems."""
-    row = CLIENTS_BY_NAME["pykalshi"]
-    assert row.spec is not None and row.dialect is not None
-    stage = scene.seed(tmp_path, row.profile)
-    try:
-        outcomes = run_plan(row.spec, stage, plan(scene, row.dialect, stage), tmp_path)
-        return problems(judge(scene, row.dialect, stage, outcomes))
-    finally:
-        stage.mock.stop()
+    read_cells_fail("pykalshi", named, tmp_path)
 
 
 def test_a_wrong_value_fails_each_market_data_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(markets, "MockServer", _broken_mock)
-    failed = _failed(markets.MARKETS_SCENE, tmp_path)
+    failed = failed_checks("pykalshi", markets.MARKETS_SCENE, tmp_path)
     named = {
         "markets by event": "yes_bid_dollars", "a market": "floor_strike", "its book": "levels",
         "its trades": "count_fp", "a series' events": "title", "an event": "sub_title", "a series": "frequency",
         "the series list": "title", "the exchange's status": "trading_active",
     }  # fmt: skip
-    _each_fails(failed, named)
+    each_fails(failed, named)
     # the events' walk ended after its first page: the pages counted from the requests pykalshi sent say so
     assert any(problem.startswith("events: pages") for problem in failed["a series' events"]), failed
 
@@ -151,12 +134,12 @@ def test_a_wrong_or_untyped_message_fails_the_feed_cell(
 
 def test_a_wrong_value_fails_each_historical_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(history, "MockServer", _broken_mock)
-    failed = _failed(historical.HISTORICAL, tmp_path)
+    failed = failed_checks("pykalshi", historical.HISTORICAL, tmp_path)
     named = {
         "the cutoff": "cutoff", "fills before the cutoff": "count_fp", "the live fills keep the rest": "yes_price",
         "orders ended before the cutoff": "status",
     }  # fmt: skip
-    _each_fails(failed, named)
+    each_fails(failed, named)
 
 
 def _wrong_order_answer(method: str, tail: str, data: Any) -> None:
@@ -194,7 +177,7 @@ class WrongOrders(ByMethod):
 
 def test_a_wrong_value_fails_each_orders_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(orders, "MockServer", serving_through(WrongOrders))
-    failed = _failed(orders.ORDERS, tmp_path)
+    failed = failed_checks("pykalshi", orders.ORDERS, tmp_path)
     named = {
         "a crossing order": "cross: remaining_count", "a resting order": "queue: remaining_count",
         "an order with no client_order_id": "unnamed: remaining_count", "a batch": "batch: B-1: fill_count",
@@ -203,7 +186,7 @@ def test_a_wrong_value_fails_each_orders_check_naming_it(tmp_path: Path, monkeyp
         "orders listed": "status", "an order": "status", "queue positions": "queue_positions",
         "a queue position": "queue_position",
     }  # fmt: skip
-    _each_fails(failed, named)
+    each_fails(failed, named)
 
 
 def _wrong_subaccount_answer(tail: str, data: Any) -> None:
@@ -234,14 +217,14 @@ class WrongSubaccounts(ByMethod):
 
 def test_a_wrong_value_fails_each_subaccounts_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(subaccounts, "MockServer", serving_through(WrongSubaccounts))
-    failed = _failed(subaccounts.SUBACCOUNTS, tmp_path)
+    failed = failed_checks("pykalshi", subaccounts.SUBACCOUNTS, tmp_path)
     named = {
         "balances as seeded": "balances_seeded: balances", "netting as seeded": "netting_seeded: netting",
         "a new subaccount": "create: subaccount_number", "refusals": "reused",
         "netting set": "netting: netting", "balances after": "balances: balances",
         "transfers listed": "transfers, newest first",
     }  # fmt: skip
-    _each_fails(failed, named)
+    each_fails(failed, named)
 
 
 def test_a_wrong_delta_fails_the_book_cell(
@@ -300,12 +283,12 @@ class WrongAccount(ByMethod):
 
 def test_a_wrong_value_fails_each_account_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(account, "MockServer", serving_through(WrongAccount))
-    failed = _failed(account.ACCOUNT, tmp_path)
+    failed = failed_checks("pykalshi", account.ACCOUNT, tmp_path)
     named = {
         "limits": "limits: usage_tier", "keys made": "generate_rsa: the private key's public half",
         "a key deleted": "delete_again", "keys listed": "api_keys",
     }  # fmt: skip
-    _each_fails(failed, named)
+    each_fails(failed, named)
 
 
 def _wrong_exchange_data(tail: str, data: Any) -> None:
@@ -328,13 +311,13 @@ def _wrong_exchange_data(tail: str, data: Any) -> None:
 
 def test_a_wrong_value_fails_each_exchange_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(exchange_data, "MockServer", serving_through(breaking_reads(_wrong_exchange_data)))
-    failed = _failed(exchange_data.EXCHANGE_DATA, tmp_path)
+    failed = failed_checks("pykalshi", exchange_data.EXCHANGE_DATA, tmp_path)
     named = {
         "the schedule": "maintenance windows", "historical markets": "floor_strike",
         "historical candlesticks": "volume", "historical trades": "count_fp", "collections": "title",
         "a combo made": "combo_events",
     }  # fmt: skip
-    _each_fails(failed, named)
+    each_fails(failed, named)
 
 
 class WrongRfqs(BreakingAnswers):  # type: ignore[misc]
@@ -349,4 +332,4 @@ class WrongRfqs(BreakingAnswers):  # type: ignore[misc]
 
 def test_a_wrong_value_fails_the_rfqs_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rfqs, "MockServer", serving_through(WrongRfqs))
-    _each_fails(_failed(rfqs.RFQS, tmp_path), {"RFQs": "rfq: contracts"})
+    each_fails(failed_checks("pykalshi", rfqs.RFQS, tmp_path), {"RFQs": "rfq: contracts"})
