@@ -5,8 +5,8 @@
 It places limit orders on both sides (one crossing the asks and resting the rest), a market buy capped by
 `buy_max_cost` that fills and one the cap kills, a batch of three (one at a price that is not a level: refused in its
 place), an order behind the house's at its price, and one on a market that does not exist (404); then reads the queue
-positions, cancels the queued order, amends, decreases and cancels (again: 404), cancels a batch (one id unknown),
-reads an order and walks its orders two a page. The answers are compared with figures worked out by hand below and
+positions, amends, decreases, cancels the queued order (again: 404), cancels a batch (one id unknown), reads an order
+and walks its orders two a page. The answers are compared with figures worked out by hand below and
 with the ledger's orders after, field by field in the legacy units; the book with the orders that rest.
 
 Seeded: `trader` with 100.00 on one market whose house book is a YES bid 0.40 x10 and YES asks 0.45 x5, 0.48 x10 (NO
