@@ -499,11 +499,11 @@ def _both(cell: Cell, more: Cell, what: str) -> Cell:
     return Cell(status, f"{cell.reason}; {what}: {more.status} {more.reason}")
 
 
-def _ccxt_preset(
+def _preset_cells(
     columns: list[str], not_yet: Mapping[str, str], na: Mapping[str, str] = CCXT_NA
 ) -> tuple[dict[str, Cell], list[str]]:
-    """A ccxt row's cells known before it runs (the Kalshi-only columns, and those `na` names, n/a; those `not_yet`
-    played), and the rest."""
+    """A row's cells known before its play runs (those `na` names n/a, ccxt's Kalshi-only columns by default; those
+    `not_yet` names not yet), and the rest."""
     cells = {name: Cell(NA, na[name]) for name in columns if name in na}
     cells |= {name: Cell(NOT_YET, not_yet[name]) for name in columns if name in not_yet}
     return cells, [name for name in columns if name not in cells]
@@ -513,7 +513,7 @@ def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str,
     """ccxt's row: Deribit's reads (mockexchange/contract/clients/ccxt_checks.py), its books and orders
     (ccxt_trading.py) and its public channels (ccxt_market_ws.py) against the Deribit exchange."""
     assert row.spec is not None
-    cells, todo = _ccxt_preset(columns, CCXT_NOT_YET)
+    cells, todo = _preset_cells(columns, CCXT_NOT_YET)
     try:
         ensure_venv(row.spec)
         reads = [name for name in todo if name not in TRADING_COLUMNS and name != MARKET_WS]
@@ -539,7 +539,7 @@ def _one_play_cells(
     columns `na` names n/a, those `not_yet` names not yet, the rest the play's verdicts (each FAIL, saying why, when the
     venv cannot be built or the play cannot run)."""
     assert row.spec is not None
-    cells, todo = _ccxt_preset(columns, not_yet or {}, na)
+    cells, todo = _preset_cells(columns, not_yet or {}, na)
     try:
         ensure_venv(row.spec)
         judged = verdicts(todo, work_dir)

@@ -84,7 +84,8 @@ class Scene:
 
     def misread(self, dialect: Dialect) -> list[str]:
         """What the client's methods for this scene's operations cannot read of the spec's answers, and why."""
-        return [f"{op}: {why}" for op, why in dialect.misreads.items() if op in self.operations()]
+        operations = self.operations()
+        return [f"{op}: {why}" for op, why in dialect.misreads.items() if op in operations]
 
 
 def order_record(

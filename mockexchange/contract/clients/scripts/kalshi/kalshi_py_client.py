@@ -10,10 +10,10 @@ case as the generator names it, found in whichever of its API folders holds it (
 ...), and called as its users call it: `<module>.sync(client=client, **args)`. The client is made with
 `create_client(base_url=..., access_key_id=..., private_key_path=...)`, which sets the generated client's
 `raise_on_unexpected_status`, so an answer other than the operation's success raises its `UnexpectedStatus` (the
-HTTP status in `status_code`, the body in `content`). Its models are attrs
-classes, which the harness dumps with their own `to_dict()`: the wire's names and values. It has no iterator: lists are
-read with `page` or `pages`, following the cursor as its users write it. A request body is built as its users
-build it, the model its `sync` takes (`Model.from_dict(fields)`), from the plan's arguments that are not parameters.
+HTTP status in `status_code`, the body in `content`). Its models are attrs classes, which the harness dumps with
+their own `to_dict()`: the wire's names and values. It has no iterator: lists are read with `page` or `pages`,
+following the cursor as its users write it. A request body is built as its users build it, the model its `sync`
+takes (`Model.from_dict(fields)`), from the plan's arguments that are not parameters.
 
 Usage: python -I kalshi_py_client.py plan.json (with the MOCKEXCHANGE_* variables the harness reads).
 """
