@@ -307,6 +307,8 @@ def _wrong_exchange_data(tail: str, data: Any) -> None:
         _first(data["multivariate_contracts"], title="broken")
     elif tail == "/events/multivariate":
         _first(data["events"], title="broken")
+    elif tail == "/exchange/user_data_timestamp":  # (the name its misread reads: it no longer answers 0)
+        data["user_data_timestamp"] = 1_700_000_000
 
 
 def test_a_wrong_value_fails_each_exchange_check_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -315,7 +317,7 @@ def test_a_wrong_value_fails_each_exchange_check_naming_it(tmp_path: Path, monke
     named = {
         "the schedule": "maintenance windows", "historical markets": "floor_strike",
         "historical candlesticks": "volume", "historical trades": "count_fp", "collections": "title",
-        "a combo made": "combo_events",
+        "a combo made": "combo_events", "GetUserDataTimestamp misread": "it answered 1700000000, where it answered 0",
     }  # fmt: skip
     each_fails(failed, named)
 

@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mockexchange.contract.clients.misreads import Misread
+
 # (ledger attribute, the client's field, unit): how one value is compared. Units:
 #   text     equal as JSON gives it (strings, ints, bools)      count    Decimal, 2 places
 #   dollars  Decimal at the profile's places (6, legacy 4)      price    Decimal, 4 places
@@ -113,9 +115,9 @@ class Dialect:
     # operationId -> the request field the client answers back in place of the wire's empty body (pykalshi's
     # transfer_between_subaccounts answers the client_transfer_id it sent)
     echoed: Mapping[str, str] = field(default_factory=dict)
-    # operationId -> why the client's method for it cannot read the spec's answer (it asks another path, or reads
-    # fields the answer does not have): a finding about the client; the matrix does not play it
-    misreads: Mapping[str, str] = field(default_factory=dict)
+    # operationId -> why the client's call for it cannot ask or read what the spec says, and what shows it
+    # (misreads.py): a finding about the client, which the matrix shows again in each run rather than judge the call
+    misreads: Mapping[str, Misread] = field(default_factory=dict)
     unwrapped: bool = False  # a single record comes as the record itself, not in Kalshi's envelope (`{"rfq": ...}`)
 
     def refused(self, error: dict, status: int) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from mockexchange.contract.clients.dialects import OFFICIAL_3_2
+from mockexchange.contract.clients.misreads import Misread, Raises
 
 assert OFFICIAL_3_2.market_data is not None
 
@@ -16,16 +17,39 @@ _ABSENT = frozenset({
     "get_event_forecast_percentiles_history", "get_tags_for_series_categories", "get_filters_for_sports",
     "get_multivariate_events", "get_live_data", "get_live_datas", "get_incentive_programs",
 })  # fmt: skip
-# What its calls cannot read or ask of the scenes' operations: findings the cells name, not played
+# What its calls cannot read or ask of the scenes' operations: findings the cells name and show again
+_NO_PARAMETERS = Raises("TypeError")  # (its script refuses what the operation's `sync` does not take: a TypeError)
 _MISREADS = {
-    "GetSeries": "its get_series has no answer model (the spec it was made from gave none), so with the "
-    "raise_on_unexpected_status its create_client sets it raises UnexpectedStatus on Kalshi's 200 too",
-    "GetSeriesList": "its get_series_list has no answer model either: it raises UnexpectedStatus on the 200",
-    "GetRFQs": "its get_rf_qs takes no parameter (no limit, cursor or status): it cannot walk the RFQs",
-    "GetQuotes": "its get_quotes takes no parameter (no creator filter, limit or cursor): it cannot ask for the "
-    "maker's quotes nor walk them",
-    "GetMultivariateEventCollections": "its get_multivariate_event_collections takes no parameter (no limit or "
-    "cursor): it cannot walk the collections",
+    "GetSeries": Misread(
+        "its get_series has no answer model (the spec it was made from gave none), so with the "
+        "raise_on_unexpected_status its create_client sets it raises UnexpectedStatus on Kalshi's 200 too",
+        "get_series",
+        Raises("UnexpectedStatus", 200),
+    ),
+    "GetSeriesList": Misread(
+        "its get_series_list has no answer model either: it raises UnexpectedStatus on the 200 (and it requires the "
+        "`category` the spec leaves optional)",
+        "get_series_list",
+        Raises("UnexpectedStatus", 200),
+        required={"category": "Economics"},  # (the markets scene's series')
+    ),
+    "GetRFQs": Misread(
+        "its get_rf_qs takes no parameter (no limit, cursor or status): it cannot walk the RFQs",
+        "get_rf_qs",
+        _NO_PARAMETERS,
+    ),
+    "GetQuotes": Misread(
+        "its get_quotes takes no parameter (no creator filter, limit or cursor): it cannot ask for the maker's quotes "
+        "nor walk them",
+        "get_quotes",
+        _NO_PARAMETERS,
+    ),
+    "GetMultivariateEventCollections": Misread(
+        "its get_multivariate_event_collections takes no parameter (no limit or cursor): it cannot walk the "
+        "collections",
+        "get_multivariate_event_collections",
+        _NO_PARAMETERS,
+    ),
 }
 KALSHI_PY = replace(
     OFFICIAL_3_2,

@@ -22,6 +22,7 @@ from mockexchange.contract.clients.dialects import (
     MarketData,
     named_fields,
 )
+from mockexchange.contract.clients.misreads import Answers, Asks, Misread, Sends
 
 # pykalshi 2.0.0: a typed client of its own making, the wire's names kept, amounts the wire's strings. Its list methods
 # answer plain lists and walk the cursor themselves (`fetch_all=True`); its positions keep the market positions only.
@@ -111,12 +112,25 @@ PYKALSHI = Dialect(
     echoed={"ApplySubaccountTransfer": "client_transfer_id"},
     unwrapped=True,
     misreads={
-        "GetUserDataTimestamp": "its exchange.get_user_data_timestamp reads `user_data_timestamp`, which the spec's "
-        "answer does not have (`as_of_time`), so it answers 0",
-        "GetQuotes": "its communications.get_quotes sends the quote creator as `creator_user_id`, which the spec "
-        "names `quote_creator_user_id`",
-        "GetEventForecastPercentilesHistory": "its Event.get_forecast_percentile_history asks "
-        "/events/{ticker}/forecast/percentile_history, a path the spec does not have, without the window it requires",
+        "GetUserDataTimestamp": Misread(
+            "its exchange.get_user_data_timestamp reads `user_data_timestamp`, which the spec's answer does not have "
+            "(`as_of_time`), so it answers 0",
+            "exchange.get_user_data_timestamp",
+            Answers(0),
+        ),
+        "GetQuotes": Misread(
+            "its communications.get_quotes sends the quote creator as `creator_user_id`, which the spec names "
+            "`quote_creator_user_id`",
+            "communications.get_quotes",
+            Sends("creator_user_id", "quote_creator_user_id"),
+            params={"quote_creator_user_id": "creator_user_id"},
+        ),
+        "GetEventForecastPercentilesHistory": Misread(
+            "its Event.get_forecast_percentile_history asks /events/{ticker}/forecast/percentile_history, a path the "
+            "spec does not have, without the window it requires",
+            "event_forecast",
+            Asks("/forecast/percentile_history"),
+        ),
     },
     market=(
         ("ticker", "ticker", "text"),

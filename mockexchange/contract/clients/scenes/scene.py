@@ -25,6 +25,7 @@ from typing import Any
 
 from mockexchange.contract.clients.checks import ClientVerdict, compact_error, compare_rows, walk
 from mockexchange.contract.clients.dialects import Dialect, Field
+from mockexchange.contract.clients.misreads import Misread
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.server import MockServer
 
@@ -82,10 +83,10 @@ class Scene:
         """The operations of this scene the client does not have (one it misreads it has)."""
         return [op.split("|")[0] for op in self.operations() if not has(dialect, op) and op not in dialect.misreads]
 
-    def misread(self, dialect: Dialect) -> list[str]:
-        """What the client's methods for this scene's operations cannot read of the spec's answers, and why."""
+    def misread(self, dialect: Dialect) -> dict[str, Misread]:
+        """What the client's calls for this scene's operations cannot ask or read as the spec says (misreads.py)."""
         operations = self.operations()
-        return [f"{op}: {why}" for op, why in dialect.misreads.items() if op in operations]
+        return {op: misread for op, misread in dialect.misreads.items() if op in operations}
 
 
 def order_record(
@@ -110,25 +111,37 @@ def makes(dialect: Dialect, call: SceneCall) -> bool:
 
 
 def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list[dict]:
-    """The scene's calls the client can make, in the plan format, ids prefixed with `prefix`."""
+    """The scene's calls the client can make, in the plan format, ids prefixed with `prefix`; and, for each operation
+    the client misreads, its call made once as the scene's first call of that operation (`misread/<operationId>`)."""
     calls = []
+    misread = scene.misread(dialect)
     for call in scene.calls(stage):
+        probe = misread.pop(call.operation, None)
+        if probe is not None:
+            args = {probe.params.get(name, name): value for name, value in call.args.items()} | dict(probe.required)
+            calls.append(_entry(stage, call, f"{prefix}misread/{call.operation}", "call", probe.method, args, prefix))
         if not makes(dialect, call):
             continue
-        entry = {
-            "id": prefix + call.id,
-            "op": call.op,
-            "method": dialect.methods[call.operation],
-            "args": _prefixed(arguments(dialect, call), prefix),
-            "base_url": stage.mock.kalshi_url,
-            **stage.keys[call.key].plan_fields,
-        }
+        method = dialect.methods[call.operation]
+        entry = _entry(stage, call, prefix + call.id, call.op, method, arguments(dialect, call), prefix)
         if call.op == "pages":
             entry |= walk(dialect, call.operation, entry["args"], call.items)
             if call.operation in dialect.cursors:
                 entry["cursor"] = dialect.cursors[call.operation]
         calls.append(entry)
     return calls
+
+
+def _entry(stage: Stage, call: SceneCall, id: str, op: str, method: str, args: dict, prefix: str) -> dict:
+    """A call in the plan format, signed with the call's key at the stage's mock."""
+    return {
+        "id": id,
+        "op": op,
+        "method": method,
+        "args": _prefixed(args, prefix),
+        "base_url": stage.mock.kalshi_url,
+        **stage.keys[call.key].plan_fields,
+    }
 
 
 def _prefixed(value: Any, prefix: str) -> Any:
@@ -269,6 +282,14 @@ def judge(
         except (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError) as exc:
             # an answer of another shape than the check reads fails the check, not the whole matrix
             seen.problems.append(f"the answers are not of the shape the check reads: {type(exc).__name__}: {exc}")
+    for op, misread in scene.misread(dialect).items():
+        seen = found[f"{op} misread"] = Judge(dialect, stage, mine)
+        outcome = mine.get(f"misread/{op}")
+        problem = "not called" if outcome is None else misread.sign.problem(outcome)
+        if problem is None:
+            seen.notes.append(f"a finding about the client, shown again: {op}: {misread.why}")
+        else:
+            seen.problems.append(f"the client no longer misreads it as its dialect says ({misread.why}): {problem}")
     return found
 
 
@@ -283,23 +304,24 @@ def noted(found: Mapping[str, Judge]) -> list[str]:
 
 
 def scene_verdict(scene: Scene, dialect: Dialect, found: Mapping[str, Judge]) -> ClientVerdict:
-    """A matrix cell: every check passed, or the first differences."""
+    """A matrix cell: every check passed and every misread showed again, or the first differences."""
     failed = [f"{name}: {problem}" for name, listed in problems(found).items() for problem in listed]
-    if not found:
+    misread = {f"{op} misread" for op in scene.misread(dialect)}
+    checked = {name: judged for name, judged in found.items() if name not in misread}
+    if not checked:
         return ClientVerdict(
             False, f"no check of {scene.capability} applies to the client (it has none of its operations)"
         )
     if failed:
         return ClientVerdict(False, f"{_n(len(failed), 'problem')}: " + "; ".join(failed[:3]))
-    notes = noted(found)
     lacked = scene.lacked(dialect)
     return ClientVerdict(
         True,
-        f"{_n(len(found), 'check')} ({', '.join(found)})"
-        + "".join(f"; {note}" for note in notes)
+        f"{_n(len(checked), 'check')} ({', '.join(checked)})"
+        + "".join(f"; {note}" for note in noted(checked))
         + "; equal to what was seeded and to the ledger"
         + (f" (the client has no {', '.join(lacked)})" if lacked else "")
-        + "".join(f"; not played, a finding about the client: {finding}" for finding in scene.misread(dialect)),
+        + "".join(f"; {note}" for name, judged in found.items() if name in misread for note in judged.notes),
     )
 
 

@@ -47,7 +47,8 @@ RECORD_IDS = {RfqModel: "rfq_id", QuoteModel: "quote_id"}
 class Client:
     """pykalshi's `KalshiClient`, and what its users reach through the objects it answers: a market's book
     (`market_orderbook`: `get_market(ticker).get_orderbook()`, the book it holds), a combo market made in a
-    collection (`create_combo`: `get_mve_collection(ticker).create_market(legs)`, the combo's `Market`)."""
+    collection (`create_combo`: `get_mve_collection(ticker).create_market(legs)`, the combo's `Market`), an event's
+    forecast (`event_forecast`: `get_event(ticker).get_forecast_percentile_history(percentiles)`)."""
 
     def __init__(self, client: KalshiClient) -> None:
         self.client = client
@@ -57,6 +58,10 @@ class Client:
 
     def create_combo(self, collection_ticker: str, selected_markets: list[dict]):
         return self.client.get_mve_collection(collection_ticker).create_market(selected_markets)
+
+    def event_forecast(self, ticker: str, percentiles: list[int] | None = None, **window):
+        # (its method takes no series and no window: what the plan gives of them it cannot send)
+        return self.client.get_event(ticker).get_forecast_percentile_history(percentiles)
 
     def __getattr__(self, name: str):
         return getattr(self.client, name)
