@@ -68,7 +68,8 @@ from typing import Any
 import benchlib
 from orderbook_latency import GcPauses
 from route_cost import CREATE_BODY, CREATE_PATH, CROSSED
-from ws_latency import Child, run_server
+from ws_latency import Child
+from ws_latency_server import run_server
 
 SCRIPT = str(Path(__file__).resolve())
 CLIENTS = 10

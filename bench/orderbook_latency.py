@@ -64,7 +64,9 @@ from pathlib import Path
 from typing import Any
 
 import benchlib
-from ws_latency import WS_PATH, Child, Conn, SansIOClient, raise_nofile, run_server, stdin_lines
+from ws_latency import Child
+from ws_latency_clients import Conn, SansIOClient, stdin_lines
+from ws_latency_server import WS_PATH, raise_nofile, run_server
 
 SCRIPT = str(Path(__file__).resolve())
 USER, KEY_ID = "obb-user", "obb-key"
