@@ -139,6 +139,27 @@ def _key_headers(venues: Sequence[Venue], served: dict[str, VenueServed]) -> dic
     return {name: header for name, header in headers.items() if header is not None}
 
 
+def _state_file(settings: Settings, venues: Sequence[Venue]) -> Persistence | None:
+    """The state file the settings name, opened for these venues (None: the mock keeps no state file)."""
+    if settings.state is None:
+        return None
+    return Persistence(
+        settings.state,
+        synchronous=settings.state_synchronous,
+        journal=settings.state_journal,
+        recover=settings.state_recover,
+        sealed=" or ".join(v.snapshot.sealed for v in venues if v.snapshot and v.snapshot.sealed) or "API key",
+        kept=[venue.kept_records for venue in venues if venue.kept_records is not None],
+    )
+
+
+def _frame_tap(wall_clock: Clock, venue_of: Callable[[Scope], str | None], views: Views) -> Middleware:
+    """The inspector's tap on each websocket's frames (the last of each it shows, and its connections' changes)."""
+    return Middleware(
+        FrameTap, clock=wall_clock, venue_of=venue_of, recording=views.recording, on_change=views.connection_changed
+    )
+
+
 def build_app(
     settings: Settings | None = None,
     *,
@@ -155,16 +176,8 @@ def build_app(
     replay = None if settings.replay is None else load_tape(settings.replay, proxied(venues))
     # A state file decides the ids' seed and, unless given, the clock: its commands ran with them (StateError if the
     # file cannot be used).
-    persistence = None
-    if settings.state is not None:
-        persistence = Persistence(
-            settings.state,
-            synchronous=settings.state_synchronous,
-            journal=settings.state_journal,
-            recover=settings.state_recover,
-            sealed=" or ".join(v.snapshot.sealed for v in venues if v.snapshot and v.snapshot.sealed) or "API key",
-            kept=[venue.kept_records for venue in venues if venue.kept_records is not None],
-        )
+    persistence = _state_file(settings, venues)
+    if persistence is not None:
         seed, clock = persistence.seed(seed), persistence.clock(clock)
     wall_clock = wall_clock or SystemClock()
     journal = Journal(
@@ -209,11 +222,7 @@ def build_app(
         admin, door = admin_routes.routes(control, scenarios, journal, settings, views, warnings=warnings)
         route_list += admin
         contexts[AdminDoor] = door
-        tap = Middleware(
-            FrameTap, clock=wall_clock, venue_of=venue_of, recording=views.recording,
-            on_change=views.connection_changed,
-        )  # fmt: skip
-        middleware.append(tap)
+        middleware.append(_frame_tap(wall_clock, venue_of, views))
     if replay is not None:  # innermost: journaled, fault rules and the frame tap apply to what it answers
         parts.bus.subscribe(lambda _: replay.rewind(), ("reset",))  # a reset replays the tape from its start
         refusals = Refusals(wall_clock, settings.deribit_testnet, proxied(venues))

@@ -128,11 +128,45 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options themselves (None: nothing)."""
+    if args.max_examples < 1:
+        return "--max-examples must be at least 1"
+    for option, path in (("--report", args.report), ("--junit-xml", args.junit_xml)):
+        if path is not None and not path.resolve().parent.is_dir():
+            return f"{option} {path}: its folder {path.resolve().parent} does not exist"
+    return None
+
+
+def _say_plan(
+    args: argparse.Namespace,
+    spec: Any,
+    operations: list[str],
+    skipped: dict[str, str],
+    found: tuple[tuple[Any, Callable[[Any], str]], ...],
+) -> None:
+    """What the check runs, what it skips and why, and what it found on the server to run with."""
+    from mockexchange.schema.refinements import describe
+
+    print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
+    for operation, why in skipped.items():
+        print(f"  skipped {operation}: {why}")
+    if args.published_only:
+        print("  against the published slice only")
+        return
+    print(f"  with {len(describe())} of Kalshi's unstated rules (docs/contract-kit.md); --published-only drops them")
+    for values, spelled in found:
+        if values is not None:
+            print(f"  {spelled(values)}")
+    for operation, why in _not_expected_to_accept(spec, operations).items():
+        print(f"  {operation}: no valid request can be drawn ({why}); refusals judged, no acceptance required")
+
+
 def run(args: argparse.Namespace) -> int:
     if (why := extra.missing()) is not None:
         print(f"contract check: {why}", file=sys.stderr)
         return EXIT_USAGE
-    from mockexchange.schema.refinements import describe, refine  # after argument errors, which need no yaml work
+    from mockexchange.schema.refinements import refine  # after argument errors, which need no yaml work
 
     try:
         signer = KalshiSigner.from_pem_file(args.key_id, args.private_key)
@@ -141,15 +175,9 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, TypeError, AssertionError, SpecError) as exc:
         print(f"contract check: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.max_examples < 1:
-        print("contract check: --max-examples must be at least 1", file=sys.stderr)
+    if (why := _usage_problem(args)) is not None:
+        print(f"contract check: {why}", file=sys.stderr)
         return EXIT_USAGE
-    for option, path in (("--report", args.report), ("--junit-xml", args.junit_xml)):
-        if path is not None and not path.resolve().parent.is_dir():
-            print(
-                f"contract check: {option} {path}: its folder {path.resolve().parent} does not exist", file=sys.stderr
-            )
-            return EXIT_USAGE
     asked = args.operation or [op for op in OPERATIONS if op not in KALSHI_WRITES]
     asked += [op for op in ACCOUNT_TRADING if args.orders and op not in asked]
     asked += [op for op in COMMUNICATION_WRITES if args.communications and op not in asked]
@@ -184,24 +212,11 @@ def run(args: argparse.Namespace) -> int:
     rfqs = prepare(args.base_url, signer, counterparty, order_markets(markets)[0]) if asking else None
     if not args.published_only:
         spec = refine(spec, account=_account_values(args, listed, orders, (comms, told), rfqs))
-    print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
-    for operation, why in first.skipped.items():
-        print(f"  skipped {operation}: {why}")
-    if args.published_only:
-        print("  against the published slice only")
-    else:
-        print(
-            f"  with {len(describe())} of Kalshi's unstated rules (docs/contract-kit.md); --published-only drops them"
-        )
-        found: tuple[tuple[Any, Callable[[Any], str]], ...] = (
-            (listed, _listed_line), (orders, _orders_line), (comms, _communications_line), (told, _live_data_line),
-            (rfqs, _rfqs_line),
-        )  # fmt: skip
-        for values, spelled in found:
-            if values is not None:
-                print(f"  {spelled(values)}")
-        for operation, why in _not_expected_to_accept(spec, operations).items():
-            print(f"  {operation}: no valid request can be drawn ({why}); refusals judged, no acceptance required")
+    found: tuple[tuple[Any, Callable[[Any], str]], ...] = (
+        (listed, _listed_line), (orders, _orders_line), (comms, _communications_line), (told, _live_data_line),
+        (rfqs, _rfqs_line),
+    )  # fmt: skip
+    _say_plan(args, spec, operations, first.skipped, found)
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
         events = args.report.resolve() if args.report else Path(tmp) / "events.ndjson"
         status, warnings = _run_schemathesis(args, spec, operations, Path(tmp), events)
