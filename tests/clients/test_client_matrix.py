@@ -70,11 +70,12 @@ EXPECTED = {
     | NO_PERPS
     | dict.fromkeys(("transfers", "subaccounts", "historical"), NA),
     # pykalshi: its portfolio reads (walking the pages itself), the market data, its orders, keys, RFQs and feed; what
-    # it has no operation for n/a; its resting value not played (a finding its dialect names)
+    # it has no operation for n/a; its resting value a finding its dialect names, shown again (its refusals judged)
     "pykalshi": dict.fromkeys(EVERY, NOT_YET)
     | dict.fromkeys(
         (
             "positions-pages",
+            "resting-value",
             "filters",
             "balance",
             "fills",

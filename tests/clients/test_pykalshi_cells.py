@@ -59,6 +59,8 @@ def _wrong(tail: str, data: Any) -> None:
         _first(data["settlements"], market_result="void")
     elif tail == "/portfolio/balance":
         data["portfolio_value"] += 1
+    elif tail == "/portfolio/summary/total_resting_order_value":  # (the name its misread reads: it reads it now)
+        data["total_resting_order_value_dollars"] = "12.34"
     elif tail == "/markets":
         _first(data["markets"], yes_bid_dollars=WRONG_PRICE)
     elif tail == "/markets/trades":
@@ -97,6 +99,7 @@ def test_a_wrong_value_fails_each_read_cell_naming_it(tmp_path: Path, monkeypatc
         "fills": "yes_price_dollars",
         "settlements": "market_result",
         "balance": "portfolio_value",
+        "resting-value": "it answered 12.34, where it answered '0'",
     }
     read_cells_fail("pykalshi", named, tmp_path)
 

@@ -97,7 +97,6 @@ class Dialect:
     bodyless_breaks: frozenset[str] = frozenset()
     lacks_params: Mapping[str, frozenset[str]] = field(default_factory=dict)  # endpoint -> parameters it cannot send
     lacks: Mapping[str, str] = field(default_factory=dict)  # capability -> why it does not apply
-    not_played: Mapping[str, str] = field(default_factory=dict)  # capability the matrix does not play yet -> why
     market_data: MarketData | None = None  # the `markets` scene's reads
     body: str | None = None  # the argument a request body goes under (None: its fields are keyword arguments)
     # a scene's call id -> (the exception the client raises, why): what it does with a correct request, a finding

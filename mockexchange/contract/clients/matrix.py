@@ -5,9 +5,9 @@ whether what the client parsed equals the ledger, and why.
 Cells: PASS and FAIL (the client's reads against the mock: equal to the ledger, or not, or the client could not run:
 a missing interpreter or a venv that cannot be built is a FAIL, never a skip); `n/a` (the client has no such thing,
 e.g. no websocket client, or a Kalshi-only capability in ccxt's Deribit row); `not yet` (what the mock's Deribit
-venue does not serve yet for ccxt, or a column the matrix does not play for a client yet: its dialect's
-`not_played`); `note` (a 3.34-era client read against the legacy profile, which is not theirs:
-what it does is shown, it does not fail the matrix). The `generated` column runs the generated-responses mode against
+venue does not serve yet for ccxt, or a column a client's own play does not judge yet: pmxt's generated column);
+`note` (a 3.34-era client read against the legacy profile, which is not theirs: what it does is shown, it does not
+fail the matrix). The `generated` column runs the generated-responses mode against
 each client (generated.py): what breaks a client is a finding about that client, reported but never a failure.
 Exit status: 0 when no cell is FAIL, 1 otherwise, 2 on usage errors.
 """
@@ -444,7 +444,6 @@ def _row_cells(
         return _one_play_cells(row, columns, work_dir, pmxt_verdicts, PMXT_NA, PMXT_NOT_YET), None
     assert row.spec is not None and row.dialect is not None
     cells = {name: Cell(NA, row.dialect.lacks[name]) for name in columns if name in row.dialect.lacks}
-    cells |= {name: Cell(NOT_YET, row.dialect.not_played[name]) for name in columns if name in row.dialect.not_played}
     decided(cells)
     todo = [name for name in columns if name not in cells]
     try:
@@ -457,7 +456,7 @@ def _row_cells(
         cells.update(_plan_cells(row, planned, work_dir / "plan"))
         # a row that plays kalshi-sdk's websocket client (not lacked, not played apart, nor by a check of its own)
         # follows its orders on user_orders too
-        apart = row.dialect.lacks.keys() | row.dialect.not_played.keys() | row.live.keys()
+        apart = row.dialect.lacks.keys() | row.live.keys()
         if "orders" in planned and "websocket" not in apart:
             followed = _live_cell(user_orders_verdict, venv, work_dir / "user_orders")
             cells["orders"] = _both(cells["orders"], followed, "user_orders")

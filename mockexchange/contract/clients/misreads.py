@@ -5,6 +5,9 @@ raises on the answer.
 Such a call is not judged against the ledger, since the client cannot read what the ledger holds. Instead the scene
 makes it once, as it makes the operation's own call (scenes/scene.py), and the outcome must still show the misread
 (`Sign`). A client that stops misreading fails its cell, so a claim about a client cannot outlive its truth.
+
+A misread keyed by a read column's endpoint (`resting`) is of a method the dialect keeps: the column calls it as it
+calls any client's, judges its refusals as any client's, and judges its answer by the sign (checks.judge_read).
 """
 
 from __future__ import annotations

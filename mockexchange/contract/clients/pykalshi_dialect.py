@@ -30,6 +30,7 @@ PYKALSHI = Dialect(
     methods={
         "positions": "portfolio.get_positions",
         "balance": "portfolio.get_balance",
+        "resting": "portfolio.get_resting_order_value",  # (its answer a misread: below)
         "fills": "portfolio.get_fills",
         "settlements": "portfolio.get_settlements",
         # market data (the `markets` scene); a book is read from the `Market` it answers (pykalshi_client.py)
@@ -125,6 +126,13 @@ PYKALSHI = Dialect(
             Sends("creator_user_id", "quote_creator_user_id"),
             params={"quote_creator_user_id": "creator_user_id"},
         ),
+        # (a read column's misread: its refusals are judged, its answer by the sign)
+        "resting": Misread(
+            "its portfolio.get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's answer "
+            'does not have (`total_resting_order_value`, cents), so it answers "0" (docs/trading-bot.md)',
+            "portfolio.get_resting_order_value",
+            Answers("0"),
+        ),
         "GetEventForecastPercentilesHistory": Misread(
             "its Event.get_forecast_percentile_history asks /events/{ticker}/forecast/percentile_history, a path the "
             "spec does not have, without the window it requires",
@@ -194,9 +202,5 @@ PYKALSHI = Dialect(
         "perps-ws": "pykalshi has no client of the perps exchange",
         "fcm-desk": "pykalshi has no FCM operations",
         "live-data": "pykalshi has no live data, milestone, structured target or incentive program operations",
-    },
-    not_played={
-        "resting-value": "its get_resting_order_value reads `total_resting_order_value_dollars`, which the spec's "
-        "answer does not have, so it answers 0 of any server that follows the spec (docs/trading-bot.md)",
     },
 )
