@@ -37,7 +37,8 @@ def _said(outcome: Mapping[str, Any]) -> str:
     if outcome["ok"]:
         return f"it answered {str(outcome['result'])[:120]}"
     error = outcome["error"]
-    return f"it raised {error['type']} ({error['status']}): {error['message'].strip()[:160]}"
+    status = f" ({error['status']})" if error["status"] is not None else ""  # (None: not an HTTP status)
+    return f"it raised {error['type']}{status}: {error['message'].strip()[:160]}"
 
 
 @dataclass(frozen=True)
