@@ -252,9 +252,9 @@ def test_the_matrix_has_no_failing_cell() -> None:
                            ("rfqs", ["RFQs"])):  # fmt: skip
         assert _ran(checks) in matrix.cells["pykalshi"][column].reason, (column, shown)
     pykalshi_exchange = matrix.cells["pykalshi"]["exchange-data"].reason
-    assert "; a finding about the client, shown again: GetUserDataTimestamp: its" in pykalshi_exchange, shown
+    assert "; GetUserDataTimestamp: a finding about the client, shown again: its" in pykalshi_exchange, shown
     assert "GetUserDataTimestamp," not in pykalshi_exchange.split("(the client has no ")[1], shown
-    assert "; a finding about the client, shown again: GetSeriesList: " in matrix.cells["kalshi-py"]["markets"].reason
+    assert "; GetSeriesList: a finding about the client, shown again: " in matrix.cells["kalshi-py"]["markets"].reason
     # kalshi-sdk's Market raises on both market reads; 3.2.0's Orderbook drops the integer levels: findings named
     liquidity = "raises ValidationError: its Market requires `liquidity_dollars`, which 3.34.0's Market does not have"
     for read in ("markets", "market"):

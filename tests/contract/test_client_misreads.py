@@ -112,3 +112,12 @@ def test_each_misread_is_of_an_operation_a_scene_plays_or_of_a_read_column(diale
         else:  # a scene's: judged as a misread, never also as a read
             assert op in played and op in OFFICIAL.methods, op
             assert op not in dialect.methods, op
+
+
+def test_a_misread_not_called_or_not_shown_is_a_problem_naming_it_and_one_shown_is_its_finding() -> None:
+    misread = Misread("it reads `x`, which the answer does not have", "get_x", Answers(0))
+    said = "the client no longer misreads it as its dialect says (it reads `x`, which the answer does not have): "
+    assert misread.problem(None) == said + "not called"
+    assert misread.problem(answered(7)) == said + "it answered 7, where it answered 0"
+    assert misread.problem(answered(0)) is None
+    assert misread.finding == "a finding about the client, shown again: it reads `x`, which the answer does not have"

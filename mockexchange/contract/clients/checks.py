@@ -378,10 +378,8 @@ def judge_read(dialect: Dialect, read: ReadCheck, mocks: Mocks, outcome: dict) -
         return [], f"{read.id}: {outcome['error']['type']} (403)"
     misread = dialect.misreads.get(read.endpoint)
     if misread is not None:  # the client cannot read the answer: what shows its misread (misreads.py)
-        problem = misread.sign.problem(outcome)
-        if problem is not None:
-            return [f"the client no longer misreads it as its dialect says ({misread.why}): {problem}"], ""
-        return [], f"{read.id}: a finding about the client, shown again: {misread.why}"
+        problem = misread.problem(outcome)
+        return ([problem], "") if problem is not None else ([], f"{read.id}: {misread.finding}")
     if not outcome["ok"]:
         return _raised(outcome), ""
     if read.kind == "call":

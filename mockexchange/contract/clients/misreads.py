@@ -32,6 +32,17 @@ class Misread:
     params: Mapping[str, str] = field(default_factory=dict)  # Kalshi's parameter -> the client's name for it
     required: Mapping[str, object] = field(default_factory=dict)  # what the call requires that the scene's lacks
 
+    def problem(self, outcome: Mapping[str, Any] | None) -> str | None:
+        """What is wrong with the call's outcome (None: not called): the client no longer misreads as the dialect
+        says; None while the sign shows the misread."""
+        found = "not called" if outcome is None else self.sign.problem(outcome)
+        return None if found is None else f"the client no longer misreads it as its dialect says ({self.why}): {found}"
+
+    @property
+    def finding(self) -> str:
+        """What a cell says of the misread while its sign shows it."""
+        return f"a finding about the client, shown again: {self.why}"
+
 
 def _said(outcome: Mapping[str, Any]) -> str:
     if outcome["ok"]:

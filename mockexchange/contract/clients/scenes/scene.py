@@ -284,12 +284,11 @@ def judge(
             seen.problems.append(f"the answers are not of the shape the check reads: {type(exc).__name__}: {exc}")
     for op, misread in scene.misread(dialect).items():
         seen = found[f"{op} misread"] = Judge(dialect, stage, mine)
-        outcome = mine.get(f"misread/{op}")
-        problem = "not called" if outcome is None else misread.sign.problem(outcome)
+        problem = misread.problem(mine.get(f"misread/{op}"))
         if problem is None:
-            seen.notes.append(f"a finding about the client, shown again: {op}: {misread.why}")
+            seen.notes.append(f"{op}: {misread.finding}")
         else:
-            seen.problems.append(f"the client no longer misreads it as its dialect says ({misread.why}): {problem}")
+            seen.problems.append(problem)
     return found
 
 
