@@ -78,6 +78,14 @@ def test_the_list_shows_what_was_delivered_latest_first(mock: MockServer, http: 
         ("Withdrawn", "error", "inactive")]  # fmt: skip
     assert shown[-1]["delivery_time"] == "2026-10-31T00:00:00.000000Z"
     mock.reset()
+
+
+def test_an_announcement_is_listed_from_the_microsecond_of_its_delivery(mock: MockServer, http: httpx.Client) -> None:
+    announce(http, message="On the dot", delivery_time="2026-11-02T15:00:00.000001Z")
+    assert listed(http) == []  # (a microsecond early)
+    assert admin(http, "clock", {"to": "2026-11-02T15:00:00.000001Z"}).status_code == 200
+    assert [a["message"] for a in listed(http)] == ["On the dot"]
+    mock.reset()
     assert listed(http) == []
     for message in ("first", "second", "third"):  # one delivery time: the one set last leads
         announce(http, message=message)
