@@ -80,6 +80,32 @@ def test_settlement_pays_winners_one_dollar():
     assert settled(D(-4), D("1.20"), "no")[1] == D(4)
 
 
+def test_the_smallest_position_is_a_side_held():
+    # a hundredth of a contract, Kalshi's smallest count: held, reduced, closed and paid as any position
+    assert trade(D(0), D(0), "yes", "buy", D("0.01"), D("0.40")) == (D("0.01"), D("0.004"), D(0), D("-0.004"))
+    assert trade(D("0.01"), D("0.004"), "yes", "sell", D("0.01"), D("0.50")) == (D(0), D(0), D("0.001"), D("0.005"))
+    assert trade(D("-0.01"), D("0.006"), "no", "sell", D("0.01"), D("0.50")) == (D(0), D(0), D("-0.001"), D("0.005"))
+    # a fill twice the smallest position closes it and opens the other side
+    assert trade(D("0.01"), D("0.004"), "no", "buy", D("0.02"), D("0.30"))[:2] == (D("-0.01"), D("0.003"))
+    assert trade(D("-0.01"), D("0.003"), "yes", "buy", D("0.02"), D("0.60"))[:2] == (D("0.01"), D("0.006"))
+    for position, result, paid in ((D("0.01"), "yes", D("0.01")), (D("-0.01"), "no", D("0.01")),
+                                   (D("0.01"), "no", D(0)), (D("-0.01"), "yes", D(0))):  # fmt: skip
+        assert positions.settle((count_units(position), 0, 0, 0, 0, 0), result)[1] == dollar_units(paid)
+
+
+def test_volume_counts_every_contract_filled_and_fees_add_up():
+    row, _ = positions.fill(positions.ZERO_CELLS, True, count_units(D(5)), price_units(D("0.40")), 700)
+    row, cash = positions.fill(row, False, count_units(D(3)), price_units(D("0.55")), 300)  # (reduces the long)
+    assert contracts(row[5]) == D(8) and row[4] == 1000
+    assert dollars(row[2]) == D("2.00") + D("1.65")  # each fill's count at the price of the side it bought
+    assert cash == dollar_units(D(3) * (1 - D("0.55"))) - 300
+
+
+def test_a_fills_yes_price_is_the_yes_sides():
+    assert positions.yes_price("yes", price_units(D("0.37"))) == price_units(D("0.37"))
+    assert positions.yes_price("no", price_units(D("0.37"))) == price_units(D("0.63"))
+
+
 def test_fee_schedule_rounds_up_to_the_centi_cent():
     # The captured wire fill: 1 contract at 0.52, taker, fee_cost "0.017500".
     assert QuadraticFee().fee(D(1), D("0.52"), is_taker=True) == D("0.0175")
