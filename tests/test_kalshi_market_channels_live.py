@@ -1,10 +1,11 @@
 """The market data channels fed by the ledger itself (not the stand-in): the house's book set over the control plane
-reaches `orderbook_delta` clients as the REST book reads it, a fill reaches `trade` and `ticker`, and the lifecycle
-commands reach `market_lifecycle_v2`, over real websockets and HTTP."""
+reaches `orderbook_delta` clients as the REST book reads it, a fill reaches `trade` and `ticker` (subscribed by ticker
+or by market id), and the lifecycle commands reach `market_lifecycle_v2`, over real websockets and HTTP; and what time
+alone moves in a market's stats as REST reads them: the 24-hour volume, trade by trade, and the previous day's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import plain_http
@@ -98,3 +99,67 @@ def test_a_trade_that_closes_both_sides_brings_one_ticker_with_the_open_interest
             ("13.00", "2.00", "3.00"),
         ]
         assert market["open_interest_fp"] == "2.00" and market["volume_fp"] == "13.00"
+
+
+def test_ticker_subscribed_by_market_id_follows_that_market_of_the_ledger_alone():
+    cpi = "KXCPI-26JUN-T3.0"
+    with MockServer(clock=ManualClock(START)) as mock:
+        mock.create_account("alice", balance_cents=1_000_000)
+        mock.create_market(FED)
+        mock.create_market(cpi)
+        fed_id = mock.ledger.state.markets[FED].market_id
+        with reading(mock, signer_for(mock, "alice")) as client:
+            [refused] = client.ask(subscribe(["ticker"], market_ids=["00000000-0000-4000-8000-000000000000"]), 1)
+            assert (refused["type"], refused["msg"]["code"]) == ("error", 11)  # (an id that names no market)
+            [ok] = client.ask(subscribe(["ticker"], command_id=2, market_ids=[fed_id]), 1)
+            assert ok["type"] == "subscribed"
+            mock.fill("alice", cpi, "yes", "buy", "2", "0.30")  # first: its ticker would come first if it came
+            mock.fill("alice", FED, "yes", "buy", "3", "0.45")
+            tickers = [f["msg"] for f in client.wait(lambda f: any(x["type"] == "ticker" for x in f)) if
+                       f["type"] == "ticker"]  # fmt: skip
+            assert (tickers[0]["market_ticker"], tickers[0]["market_id"], tickers[0]["volume_fp"]) == (
+                FED, fed_id, "3.00")  # fmt: skip
+
+
+def test_the_24_hour_volume_lets_each_trade_go_as_its_day_passes():
+    with MockServer(clock=ManualClock(START)) as mock:
+        mock.create_account("alice", balance_cents=1_000_000)
+        mock.create_market(FED)
+        for count in ("1", "2", "4"):  # an hour apart
+            mock.fill("alice", FED, "yes", "buy", count, "0.45")
+            mock.advance_clock(3600)
+
+        def volumes() -> tuple[str, str]:
+            market = plain_http.get(f"{mock.kalshi_url}/markets/{FED}", timeout=10).json()["market"]
+            # the page too, which is kept whole until time alone would move one of its markets
+            [listed] = plain_http.get(f"{mock.kalshi_url}/markets", params={"tickers": FED}, timeout=10).json()[
+                "markets"
+            ]
+            assert (listed["volume_fp"], listed["volume_24h_fp"]) == (market["volume_fp"], market["volume_24h_fp"])
+            return market["volume_fp"], market["volume_24h_fp"]
+
+        assert volumes() == ("7.00", "7.00")
+        for hours, left in ((24.5, "6.00"), (25.5, "4.00"), (26.5, "0.00")):  # each read after one more trade aged
+            mock.advance_clock(to=(START + timedelta(hours=hours)).isoformat())
+            assert volumes() == ("7.00", left), hours
+
+
+def test_the_previous_days_stats_are_the_days_end_from_the_first_microsecond_of_the_next_day():
+    with MockServer(clock=ManualClock(START)) as mock:
+        mock.create_account("alice", balance_cents=1_000_000)
+        mock.create_market(FED)
+        mock.set_book(FED, yes=[["0.40", "1"]])
+        mock.fill("alice", FED, "yes", "buy", "1", "0.45")
+
+        def previous() -> tuple[str, str]:
+            market = plain_http.get(f"{mock.kalshi_url}/markets/{FED}", timeout=10).json()["market"]
+            return market["previous_price_dollars"], market["previous_yes_bid_dollars"]
+
+        assert previous() == ("0.0000", "0.0000")  # (the day it traded in has not ended)
+        mock.advance_clock(to="2026-03-03T00:00:00Z")
+        assert previous() == ("0.4500", "0.4000")
+        # changes at that very microsecond: the day rolls first, so the previous day's stats stay its end's
+        mock.set_book(FED, yes=[["0.42", "1"]])
+        assert previous() == ("0.4500", "0.4000")
+        mock.fill("alice", FED, "yes", "buy", "1", "0.60")
+        assert previous() == ("0.4500", "0.4000")

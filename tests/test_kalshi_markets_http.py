@@ -133,6 +133,15 @@ def test_the_book_reads_as_bids_of_each_side_ascending_and_at_depth(mock):
     assert get(mock, "/markets/orderbooks", tickers="NOPE").status_code == 404
 
 
+def test_a_books_depth_cuts_both_sides_to_their_best_levels():
+    with MockServer() as fresh:
+        fresh.create_market(FED)
+        fresh.set_book(FED, yes=[["0.40", "1"], ["0.39", "2"]], no=[["0.55", "3"], ["0.50", "4"], ["0.45", "5"]])
+        book = get(fresh, f"/markets/{FED}/orderbook", depth=2).json()["orderbook_fp"]
+    assert book == {"yes_dollars": [["0.3900", "2.00"], ["0.4000", "1.00"]],
+                    "no_dollars": [["0.5000", "4.00"], ["0.5500", "3.00"]]}  # fmt: skip
+
+
 def test_the_tape_is_newest_first_with_its_filters(mock):
     trades = get(mock, "/markets/trades").json()["trades"]
     assert [(t["ticker"], t["count_fp"], t["yes_price_dollars"], t["taker_outcome_side"]) for t in trades] == [
