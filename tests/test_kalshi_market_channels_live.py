@@ -121,6 +121,15 @@ def test_ticker_subscribed_by_market_id_follows_that_market_of_the_ledger_alone(
                 FED, fed_id, "3.00")  # fmt: skip
 
 
+def volumes(mock: MockServer) -> tuple[str, str]:
+    """The market's volume and 24-hour volume, read alone and in a page (each must read the same: a page is kept whole
+    until time alone would move one of its markets)."""
+    market = plain_http.get(f"{mock.kalshi_url}/markets/{FED}", timeout=10).json()["market"]
+    [listed] = plain_http.get(f"{mock.kalshi_url}/markets", params={"tickers": FED}, timeout=10).json()["markets"]
+    assert (listed["volume_fp"], listed["volume_24h_fp"]) == (market["volume_fp"], market["volume_24h_fp"])
+    return market["volume_fp"], market["volume_24h_fp"]
+
+
 def test_the_24_hour_volume_lets_each_trade_go_as_its_day_passes():
     with MockServer(clock=ManualClock(START)) as mock:
         mock.create_account("alice", balance_cents=1_000_000)
@@ -128,38 +137,62 @@ def test_the_24_hour_volume_lets_each_trade_go_as_its_day_passes():
         for count in ("1", "2", "4"):  # an hour apart
             mock.fill("alice", FED, "yes", "buy", count, "0.45")
             mock.advance_clock(3600)
-
-        def volumes() -> tuple[str, str]:
-            market = plain_http.get(f"{mock.kalshi_url}/markets/{FED}", timeout=10).json()["market"]
-            # the page too, which is kept whole until time alone would move one of its markets
-            [listed] = plain_http.get(f"{mock.kalshi_url}/markets", params={"tickers": FED}, timeout=10).json()[
-                "markets"
-            ]
-            assert (listed["volume_fp"], listed["volume_24h_fp"]) == (market["volume_fp"], market["volume_24h_fp"])
-            return market["volume_fp"], market["volume_24h_fp"]
-
-        assert volumes() == ("7.00", "7.00")
+        assert volumes(mock) == ("7.00", "7.00")
         for hours, left in ((24.5, "6.00"), (25.5, "4.00"), (26.5, "0.00")):  # each read after one more trade aged
             mock.advance_clock(to=(START + timedelta(hours=hours)).isoformat())
-            assert volumes() == ("7.00", left), hours
+            assert volumes(mock) == ("7.00", left), hours
+
+
+def test_a_page_read_before_a_trade_ages_is_read_again_once_it_has_even_with_the_day_still_ahead():
+    with MockServer(clock=ManualClock(START)) as mock:
+        mock.create_account("alice", balance_cents=1_000_000)
+        mock.create_market(FED)
+        mock.fill("alice", FED, "yes", "buy", "1", "0.45")  # ages at 12:00 the next day
+        mock.advance_clock(to="2026-03-03T06:00:00Z")
+        mock.set_book(FED, yes=[["0.40", "1"]])  # a change that day: its end, midnight, is ahead of the aging
+        assert volumes(mock) == ("1.00", "1.00")
+        mock.advance_clock(to="2026-03-03T13:00:00Z")
+        assert volumes(mock) == ("1.00", "0.00")
+
+
+def test_a_page_of_two_markets_is_read_again_when_the_first_of_their_trades_ages():
+    later = "KXZZZ-26DEC-T1"  # (after FED in the page's ticker order, and traded after it)
+    with MockServer(clock=ManualClock(START)) as mock:
+        mock.create_account("alice", balance_cents=1_000_000)
+        mock.fill("alice", FED, "yes", "buy", "1", "0.45")
+        mock.advance_clock(3600)
+        mock.fill("alice", later, "yes", "buy", "2", "0.45")
+
+        def page() -> list[tuple[str, str]]:
+            listed = plain_http.get(f"{mock.kalshi_url}/markets", params={"tickers": f"{FED},{later}"}, timeout=10)
+            return [(m["ticker"], m["volume_24h_fp"]) for m in listed.json()["markets"]]
+
+        mock.advance_clock(to="2026-03-03T06:00:00Z")  # (their day has ended: only the agings are ahead)
+        assert page() == [(FED, "1.00"), (later, "2.00")]
+        mock.advance_clock(to="2026-03-03T12:30:00Z")  # FED's trade has aged, the later one's not yet
+        assert page() == [(FED, "0.00"), (later, "2.00")]
 
 
 def test_the_previous_days_stats_are_the_days_end_from_the_first_microsecond_of_the_next_day():
     with MockServer(clock=ManualClock(START)) as mock:
         mock.create_account("alice", balance_cents=1_000_000)
         mock.create_market(FED)
-        mock.set_book(FED, yes=[["0.40", "1"]])
+        mock.set_book(FED, yes=[["0.40", "1"]], no=[["0.45", "1"]])  # (YES bid 0.40, ask 0.55)
         mock.fill("alice", FED, "yes", "buy", "1", "0.45")
 
-        def previous() -> tuple[str, str]:
+        def previous() -> tuple[str, str, str]:
             market = plain_http.get(f"{mock.kalshi_url}/markets/{FED}", timeout=10).json()["market"]
-            return market["previous_price_dollars"], market["previous_yes_bid_dollars"]
+            return (
+                market["previous_price_dollars"],
+                market["previous_yes_bid_dollars"],
+                market["previous_yes_ask_dollars"],
+            )
 
-        assert previous() == ("0.0000", "0.0000")  # (the day it traded in has not ended)
+        assert previous() == ("0.0000", "0.0000", "1.0000")  # (the day it traded in has not ended: no ask then)
         mock.advance_clock(to="2026-03-03T00:00:00Z")
-        assert previous() == ("0.4500", "0.4000")
+        assert previous() == ("0.4500", "0.4000", "0.5500")
         # changes at that very microsecond: the day rolls first, so the previous day's stats stay its end's
-        mock.set_book(FED, yes=[["0.42", "1"]])
-        assert previous() == ("0.4500", "0.4000")
+        mock.set_book(FED, yes=[["0.42", "1"]], no=[["0.40", "1"]])
+        assert previous() == ("0.4500", "0.4000", "0.5500")
         mock.fill("alice", FED, "yes", "buy", "1", "0.60")
-        assert previous() == ("0.4500", "0.4000")
+        assert previous() == ("0.4500", "0.4000", "0.5500")
