@@ -4,7 +4,7 @@ but charged (rate limits) and subject to the fault rules; bad parameters are Kal
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -215,6 +215,67 @@ def test_candlesticks_from_the_tape_and_the_books_moves():
         assert get(mock, f"/series/KXFED/markets/{FED}-NONE/candlesticks", **query).status_code == 404
         batch = get(mock, "/markets/candlesticks", market_tickers=FED, **{**query, "period_interval": 60}).json()
         assert [len(m["candlesticks"]) for m in batch["markets"]] == [2]  # the hours ending 12:00 and 13:00
+
+
+def _range(*values: str) -> dict[str, str]:
+    return dict(zip(("open_dollars", "low_dollars", "high_dollars", "close_dollars"), values, strict=True))
+
+
+def test_a_candle_is_its_periods_book_moves_and_trades_worked_by_hand():
+    """Minute candles of a book that moves three times in the first minute (at 12:00:10, :30, :40) and at the minute's
+    last instant (12:01:00, which is the first minute's close and the second's open), and trades in both minutes."""
+    with MockServer(clock=ManualClock(START)) as mock:
+        mock.create_account("u", balance_cents=1_000_000)
+        mock.create_market(FED)
+        for seconds, book in ((10, {"yes": [["0.40", "10"]], "no": [["0.55", "5"]]}),  # bid 0.40, ask 0.45
+                              (20, None),
+                              (30, {"yes": [["0.38", "10"]], "no": [["0.60", "5"]]}),  # 0.38, 0.40
+                              (40, {"yes": [["0.41", "10"]], "no": [["0.58", "5"]]}),  # 0.41, 0.42
+                              (60, {"yes": [["0.39", "10"]]}),  # 0.39, the ask as it was
+                              (90, None),
+                              (120, {"yes": [["0.44", "10"]], "no": []})):  # 0.44, no ask: 1.00  # fmt: skip
+            mock.advance_clock(to=(START + timedelta(seconds=seconds)).isoformat())
+            if book is not None:
+                mock.set_book(FED, **book)
+            elif seconds == 20:
+                mock.fill("u", FED, "yes", "buy", "2", "0.44")
+            else:
+                mock.fill("u", FED, "yes", "buy", "1", "0.46")
+                mock.fill("u", FED, "yes", "sell", "2", "0.48")
+        start = unix_seconds(START)
+        path = f"/series/KXFED/markets/{FED}/candlesticks"
+        candles = get(mock, path, start_ts=start, end_ts=start + 3600, period_interval=1).json()["candlesticks"]
+        latest = get(mock, path, start_ts=start + 600, end_ts=start + 3600, period_interval=1,
+                     include_latest_before_start="true").json()["candlesticks"]  # fmt: skip
+        # a trade a microsecond into a minute is that minute's, which ends at its last instant
+        mock.advance_clock(to="2026-03-02T12:03:00.000001Z")
+        mock.fill("u", FED, "yes", "buy", "1", "0.50")
+        ends = [c["end_period_ts"] for c in get(mock, path, start_ts=start, end_ts=start + 3600,
+                                                period_interval=1).json()["candlesticks"]]  # fmt: skip
+        assert ends == [start + 60, start + 120, start + 240]
+    first = {
+        "end_period_ts": start + 60,
+        "yes_bid": _range("0.0000", "0.0000", "0.4100", "0.3900"),  # (no bid when it opened)
+        "yes_ask": _range("1.0000", "0.4000", "1.0000", "0.4200"),  # (no ask when it opened)
+        "price": {**_range("0.4400", "0.4400", "0.4400", "0.4400"), "mean_dollars": "0.4400",
+                  "previous_dollars": None, "min_dollars": "0.4400", "max_dollars": "0.4400"},
+        "volume_fp": "2.00", "open_interest_fp": "2.00",
+    }  # fmt: skip
+    second = {
+        "end_period_ts": start + 120,
+        "yes_bid": _range("0.3900", "0.3900", "0.4400", "0.4400"),
+        "yes_ask": _range("0.4200", "0.4200", "1.0000", "1.0000"),
+        # (1 x 0.46 + 2 x 0.48) / 3 = 0.473333...
+        "price": {**_range("0.4600", "0.4600", "0.4800", "0.4800"), "mean_dollars": "0.4733",
+                  "previous_dollars": "0.4400", "min_dollars": "0.4600", "max_dollars": "0.4800"},
+        "volume_fp": "3.00", "open_interest_fp": "1.00",  # (2 + 1 - 2 held by u)
+    }  # fmt: skip
+    assert candles == [first, second]
+    # the latest before 12:10, moved to it: the book as the second minute left it, no trade, the last price before
+    nothing = dict.fromkeys(("open_dollars", "low_dollars", "high_dollars", "close_dollars", "mean_dollars",
+                             "min_dollars", "max_dollars"))  # fmt: skip
+    assert latest == [{**second, "end_period_ts": start + 600, "price": {**nothing, "previous_dollars": "0.4800"},
+                       "volume_fp": "0.00"}]  # fmt: skip
 
 
 def test_the_legacy_profile_adds_the_integer_twins_and_its_own_words(legacy):
