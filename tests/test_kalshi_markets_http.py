@@ -253,6 +253,14 @@ def test_a_candle_is_its_periods_book_moves_and_trades_worked_by_hand():
         ends = [c["end_period_ts"] for c in get(mock, path, start_ts=start, end_ts=start + 3600,
                                                 period_interval=1).json()["candlesticks"]]  # fmt: skip
         assert ends == [start + 60, start + 120, start + 240]
+        # the latest before a start, of a minute with no trade (the book moved): its last price is the one before it
+        mock.advance_clock(to="2026-03-02T12:05:30Z")
+        mock.set_book(FED, yes=[["0.45", "10"]])
+        [moved] = get(mock, path, start_ts=start + 600, end_ts=start + 3600, period_interval=1,
+                      include_latest_before_start="true").json()["candlesticks"]  # fmt: skip
+        assert (moved["end_period_ts"], moved["price"]["previous_dollars"], moved["volume_fp"]) == (
+            start + 600, "0.5000", "0.00")  # fmt: skip
+        assert moved["yes_bid"] == _range("0.4400", "0.4400", "0.4500", "0.4500")
     first = {
         "end_period_ts": start + 60,
         "yes_bid": _range("0.0000", "0.0000", "0.4100", "0.3900"),  # (no bid when it opened)
