@@ -124,6 +124,8 @@ def test_candlesticks_are_the_markets_trades_and_book_moves(mock: MockServer) ->
         "start_ts": start + 600, "include_latest_before_start": "true"}).json()["candlesticks"]  # fmt: skip
     assert [(c["end_period_ts"], c["price"]["close"], c["price"]["previous"]) for c in later] == [
         (start + 600, None, "101000.0000")]  # fmt: skip
+    assert (later[0]["volume"], later[0]["volume_notional_value_dollars"]) == ("0.00", "0.000000")  # (no trade)
+    assert later[0]["open_interest"] == second["open_interest"]
     assert (
         public(mock).get(f"/margin/markets/{BTC}/candlesticks", params=asked | {"period_interval": 5}).status_code
         == 400
