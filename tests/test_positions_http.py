@@ -240,6 +240,29 @@ def test_count_filter(mockexchange, kalshi_user):
     assert event["total_cost_shares_fp"] == "2.00"  # the roll-up covers the rows the filter keeps
 
 
+def test_an_events_roll_up_sums_its_closed_and_open_rows_and_both_exchanges(mockexchange, kalshi_user):
+    u = kalshi_user.user_id
+    mockexchange.create_market("KXEV-26-A", "KXEV-26")
+    mockexchange.create_market("KXEV-26-B", "KXEV-26")
+    mockexchange.create_market("KXEV-26-C", "KXEV-26", exchange_index=1)
+    mockexchange.fill(u, "KXEV-26-A", "yes", "buy", "10", "0.40", fee="0")  # closed: realized 10 x 0.10 = 1.00
+    mockexchange.fill(u, "KXEV-26-A", "yes", "sell", "10", "0.50", fee="0")
+    mockexchange.fill(u, "KXEV-26-B", "yes", "buy", "5", "0.30", fee="0")  # 3 still held: realized 2 x 0.05
+    mockexchange.fill(u, "KXEV-26-B", "yes", "sell", "2", "0.35", fee="0")
+    mockexchange.fill(u, "KXEV-26-C", "no", "buy", "4", "0.20", fee="0.01")  # on exchange 1: sold 1 at 0.25
+    mockexchange.fill(u, "KXEV-26-C", "no", "sell", "1", "0.25", fee="0")
+    [event] = positions(kalshi_user)["event_positions"]
+    # each row in a part of its own (a closed row, an open one, another exchange's): the roll-up is their sum
+    assert event == {
+        "event_ticker": "KXEV-26",
+        "total_cost_dollars": "13.350000",  # 4.00 + 5.00 + 1.50 + 1.30 + 0.80 + 0.75 (paid for the side bought)
+        "total_cost_shares_fp": "32.00",  # every contract filled
+        "event_exposure_dollars": "1.500000",  # 3 x 0.30 + 3 x 0.20
+        "realized_pnl_dollars": "1.150000",  # 1.00 + 0.10 + 1 x (0.25 - 0.20)
+        "fees_paid_dollars": "0.010000",
+    }
+
+
 @pytest.mark.slow
 def test_settlement_status(mockexchange, kalshi_user):
     u = kalshi_user.user_id
