@@ -1,6 +1,7 @@
 """Money at the edges (core/money.py), beside tests/test_money.py: the refusals a caller reads word for word (the
 admin API and Kalshi's wire hand them back as error bodies), each grammar's options, how a refusal quotes what it was
-given, amounts read straight to units, and the integer and text forms renderers write."""
+given, amounts read straight to units, and the integer and text forms renderers write; and the Kalshi core's units
+(core/kalshi/units.py) at theirs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from mockexchange.core.kalshi.units import UnitError, count_units, dollar_units, price_units
 from mockexchange.core.money import (
     FIXED_POINT,
     LENIENT,
@@ -227,3 +229,17 @@ def test_plain_writes_the_digits_without_trailing_zeros_or_an_exponent():
     assert plain(D("-1.50")) == "-1.5"
     assert plain(D("1" * 50 + ".5")) == "1" * 50 + ".5"  # wider than the default context: never rounded
     assert fixed(D("1.5"), 12) == "1.500000000000" and fixed(D("2"), 0) == "2"
+
+
+def test_the_kalshi_cores_units_take_whole_numbers_and_refuse_amounts_past_any_the_mock_holds():
+    # a whole number of contracts, dollars of price, dollars: the unit's count of them
+    assert (count_units(3), price_units(1), dollar_units(2)) == (300, 10_000, 2_000_000)
+    assert (count_units(D("3")), price_units(D("0.4500")), dollar_units(D("-2.5"))) == (300, 4_500, -2_500_000)
+    # refused before any arithmetic: 41 digits, or a power of ten past 40 (10**100000000 would take minutes)
+    for huge in (D("1" * 41), D("1E+41"), D("1E+100000000")):
+        with pytest.raises(UnitError, match="too many digits"):
+            dollar_units(huge)
+    assert dollar_units(D("1" * 40)) == int("1" * 40) * 10**6  # (40 digits, an exponent of 40: still read)
+    assert dollar_units(D("1E+40")) == 10**46
+    with pytest.raises(UnitError, match="more than 2 decimal places"):
+        count_units(D("0.001"))
