@@ -132,10 +132,10 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
     return calls
 
 
-def _entry(stage: Stage, call: SceneCall, id: str, op: str, method: str, args: dict, prefix: str) -> dict:
+def _entry(stage: Stage, call: SceneCall, call_id: str, op: str, method: str, args: dict, prefix: str) -> dict:
     """A call in the plan format, signed with the call's key at the stage's mock."""
     return {
-        "id": id,
+        "id": call_id,
         "op": op,
         "method": method,
         "args": _prefixed(args, prefix),
