@@ -6,12 +6,14 @@ reads or writes it then.
 Only parts on the system clock are watched: a manual clock moves through the control plane (`advance_clock`, which
 makes what is due itself) or a test's own hand (then the next read or write makes it). The thread holds each part
 weakly, so a mock that is dropped is forgotten; it sleeps at most a minute at a time, and is woken (`wake`) when a
-part's earliest due time moves.
+part's earliest due time moves. A process forked from this one (multiprocessing's `fork`, a server's workers forked
+after the app was built) starts its own thread for the parts it holds.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable
@@ -48,18 +50,35 @@ def watch(
 ) -> None:
     """Make `part`'s due work (`run_due(part)`) when it falls due (`next_due(part)`, on `now(part)`'s clock), from now
     on."""
-    global _thread
     with _lock:
         _watched[part] = _Schedule(run_due, next_due, now)
         if _thread is None:
-            _thread = threading.Thread(target=_run, daemon=True, name="mockexchange-due")
-            _thread.start()
+            _start()
     _wake.set()
 
 
 def wake() -> None:
     """A watched part's earliest due time moved: look again."""
     _wake.set()
+
+
+def _after_fork() -> None:
+    """In a child forked from this process the thread is gone (only the forking thread is copied), and the lock may
+    have been held by it: the child makes its own, and its own thread for the parts it copied."""
+    global _lock, _wake, _thread
+    _lock, _wake, _thread = threading.Lock(), threading.Event(), None
+    if _watched:
+        _start()
+
+
+def _start() -> None:
+    global _thread
+    _thread = threading.Thread(target=_run, daemon=True, name="mockexchange-due")
+    _thread.start()
+
+
+if hasattr(os, "register_at_fork"):  # (not on Windows, which does not fork)
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _run() -> None:
