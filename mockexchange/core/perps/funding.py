@@ -38,7 +38,6 @@ class PerpFundingEstimate:
     """A market's in-progress period as it stands: its rate so far (clamped and rounded as it would be paid), the
     next funding time, the settlement mark, the last whole bar's premium (None: none) and when that bar started."""
 
-    ticker: str
     computed: datetime
     rate: int
     next_funding: datetime
@@ -88,7 +87,7 @@ def estimate(state: PerpsState, market: PerpMarket) -> PerpFundingEstimate:
     last = second - premium.SECOND
     measured = premium.at_second(state, market.ticker, last) if last >= start else None
     at = EPOCH + timedelta(microseconds=last) if measured is not None else None
-    return PerpFundingEstimate(market.ticker, now, rate, ends, mark, measured, at)
+    return PerpFundingEstimate(now, rate, ends, mark, measured, at)
 
 
 # What an estimate summed of a market's period so far, by state and ticker: (the market, the period's start, the end
