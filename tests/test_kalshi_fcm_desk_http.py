@@ -367,7 +367,7 @@ def test_a_member_keeps_its_latest_position_transfers(transfers, monkeypatch):
     ],
 )
 def test_a_refused_transfer_changes_nothing(transfers, change, status, why):
-    desk = transfers
+    desk, change = transfers, dict(change)  # (a copy: the parameters outlive one run of the test)
     if change.pop("enabled", True) is False:
         desk.mock.set_fcm_error_account("fcm", None)
     if change.pop("settled", False):
