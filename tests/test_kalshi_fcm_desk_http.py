@@ -339,6 +339,23 @@ def test_the_source_is_not_checked_a_larger_move_flips_it(transfers):
     assert positions(desk, "fcm_A")["position"] == -500  # 10 YES less 15: 5 NO
 
 
+def test_a_transfer_moves_no_open_interest(transfers):
+    """The position changes hands, so the market's open interest (10 YES held) stays: 4 YES moved, then the source's
+    6 left, each over HTTP as GET /markets/{ticker} shows it."""
+    desk = transfers
+
+    def open_interest() -> str:
+        return plain_http.get(f"{desk.mock.kalshi_url}/markets/{MARKET}", timeout=10).json()["market"][
+            "open_interest_fp"
+        ]
+
+    assert open_interest() == "10.00"
+    for count in (400, 600):
+        assert transfer(desk, count, 4500).status_code == 201
+        assert open_interest() == "10.00"
+    assert (positions(desk, "fcm_A")["position"], positions(desk, "err_ERR1")["position"]) == (0, 1_000)
+
+
 def test_a_member_keeps_its_latest_position_transfers(transfers, monkeypatch):
     """A member shuttling a position (free moves, the source unchecked) grows the desk's records no further than its
     latest MAX_KEPT_TRANSFERS; another member's are its own."""
