@@ -246,6 +246,39 @@ def test_blocked_categories_access(desk):
     assert desk.mock.app.ledger.fcm.blocked == {}
 
 
+def test_a_subtraders_blocked_categories_are_bounded(desk, monkeypatch):
+    """At the bound (3 here) a new category is refused, changing nothing; one already blocked may be blocked again."""
+    monkeypatch.setattr(fcm_module, "MAX_CATEGORIES", 3)
+    for category in ("A", "B", "C", "A"):
+        answer = desk.call("PUT", BLOCKED, json={"subtrader_id": "fcm_A", "category": category, "blocked": True})
+        assert answer.status_code == 200, (category, answer.text)
+    refused = desk.call("PUT", BLOCKED, json={"subtrader_id": "fcm_A", "category": "D", "blocked": True})
+    assert refused.status_code == 400 and "3 blocked categories" in refused.headers["x-mockexchange-diagnosis"]
+    assert desk.mock.app.ledger.fcm.blocked == {"fcm_A": {"A", "B", "C"}}
+
+
+def test_the_admin_api_names_who_is_no_member_or_no_subtrader(desk):
+    """The control plane's refusals of the desk's own rules: a member that is none (403), another member's subtrader
+    (404), an error account that is no member or the member itself (400); clearing an error account never set is
+    no error."""
+
+    def admin(path: str, **body: object) -> httpx.Response:
+        return plain_http.post(f"{desk.mock.base_url}/_admin/fcm/{path}", json=body, timeout=10)
+
+    cap = {"subtrader_id": "fcm_A", "limit": "10"}
+    none = admin("daily_caps", fcm_user_id="plain", **cap)
+    assert (none.status_code, none.json()) == (403, {"error": "'plain' is not an FCM member"})
+    theirs = admin("daily_caps", fcm_user_id="fcm", subtrader_id="other_X", limit="10")
+    assert (theirs.status_code, theirs.json()) == (404, {"error": "'other_X' is not a subtrader of FCM member 'fcm'"})
+    for error_account in ("plain", "fcm"):
+        refused = admin("error_accounts", fcm_user_id="fcm", error_account_id=error_account)
+        assert (refused.status_code, refused.json()) == (
+            400, {"error": f"the error account {error_account!r} must be another FCM member account"}
+        )  # fmt: skip
+    assert admin("error_accounts", fcm_user_id="fcm", error_account_id=None).status_code == 200
+    assert desk.mock.app.ledger.fcm.error_accounts == {}
+
+
 # -- position transfers ------------------------------------------------------------------------------------------
 
 TRANSFERS = "/fcm/positions/transfers"

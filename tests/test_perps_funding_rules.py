@@ -1,19 +1,29 @@
 """Funding's rules at their edges, over real HTTP on a ManualClock (core/perps/funding.py, docs/perps.md): the funding
-limits in both units (a cap that clamps the rate, a deadband the premium sits exactly on), estimated and paid; a
-market listed off the hour funded first on the hour; the estimate at a funding time (no whole bar yet: no premium)
-and a second later; every holder paid whoever traded first, each position's funding summed over its payments (the
-inspector's account), and the inspector's feed told of a payment. Every answer is checked against the spec's schema
-(perps_http.py)."""
+limits in both units (a cap that clamps the rate, a deadband the premium sits exactly on, one it is beyond), estimated
+and paid; a market listed off the hour funded first on the hour; the estimate at a funding time (no whole bar yet: no
+premium) and a second later; every holder paid whoever traded first, each position's funding summed over its payments
+(the inspector's account), and the inspector's feed told of a payment; a payment that takes an account under the
+liquidation threshold liquidates it then; and, in the core alone, the rates and payments kept bounded by the history
+size. Every answer is checked against the spec's schema (perps_http.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
+from perps_core import OwnCash
 from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
 from perps_http import BTC, ETH, T0, fund, order, placed, public, signed
 from test_inspector_api import Events
 
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.events import EventBus
+from mockexchange.core.perps.exchange import PerpsExchange
+from mockexchange.core.perps.market_commands import ListPerpMarket
+from mockexchange.core.perps.order_commands import PlacePerpOrder
+from mockexchange.core.perps.risk_limits import NoMembers
+from mockexchange.core.perps.units import DOLLAR, PRICE
 from mockexchange.server import MockServer
 
 HOUR = timedelta(hours=1)
@@ -23,6 +33,9 @@ LIMITS = {
     "P-BAND": ({"funding_deadband": "0.1"}, 0),  # percent: a deadband of 0.001, which the premium sits on: 0
     "D-CAP": ({"funding_limit_unit": "dollar", "funding_cap": "50"}, 0.0005),  # $50 over the mark of 100,000
     "D-BAND": ({"funding_limit_unit": "dollar", "funding_deadband": "100"}, 0),  # $100 over it: 0.001
+    "P-OUT": ({"funding_deadband": "0.05"}, 0.001),  # a deadband of 0.0005: the premium is beyond it
+    # $50: 0.0005, beyond it too (a cap of $500 over it: the default cap, 4, would be $4 in this unit)
+    "D-OUT": ({"funding_limit_unit": "dollar", "funding_deadband": "50", "funding_cap": "500"}, 0.001),
 }
 
 
@@ -110,3 +123,38 @@ def test_a_funding_payment_tells_the_inspectors_feed_of_its_holders(
         events.wait_for("state", lambda d: d["users"] and set(d["users"]["perps"]) == {"alice", "bob"})
     finally:
         events.close()
+
+
+def test_an_account_a_funding_payment_takes_below_the_threshold_is_liquidated_then(
+    mock: MockServer, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    """Alice long 0.1 BTC pays $10 of funding at 16:00 (a rate of 0.001 at 100,000): the liquidation threshold set
+    $5 of equity under her ratio, the payment takes her under it, and she is liquidated at the funding time."""
+    placed(alice, **order(BTC, "bid", "0.1", "100000"))
+    placed(bob, **order(BTC, "ask", "0.1", "100000"))
+    _with_premium(alice, bob, BTC)
+    balance = alice.get("/margin/balance").json()["subaccount_balances"][0]
+    equity, maintenance = (Decimal(balance[name]) for name in ("account_equity", "maintenance_margin"))
+    threshold = ((equity - 5) / maintenance).quantize(Decimal("1e-6"))
+    mock.set_perps_risk_parameters(liquidation_margin_ratio_threshold=str(threshold),
+                                   queue_entry_margin_ratio_threshold="100")  # fmt: skip
+    assert mock.perps_liquidations("alice")["liquidations"] == []
+    mock.advance_clock(seconds=3600)
+    (record,) = mock.perps_liquidations("alice")["liquidations"]
+    assert (record["created"], Decimal(record["equity"])) == ((T0 + HOUR).isoformat(), equity - 10)
+
+
+def test_the_funding_kept_is_bounded_by_the_history_size() -> None:
+    """The exchange's core alone, its history size 2: three funding times keep the newest two rates and payments."""
+    exchange = PerpsExchange(ManualClock(T0), EventBus(), lambda: "id", history_size=2)
+    cash = OwnCash()
+    exchange.use_cash(cash, NoMembers())
+    exchange.listing.list_market(ListPerpMarket(ETH, 3000 * PRICE))
+    for user, side in (("alice", "bid"), ("bob", "ask")):
+        cash.move(user, 10_000 * DOLLAR, 0)
+        exchange.trading.place(PlacePerpOrder(user, ETH, side, 100, 3000 * PRICE, f"{user}-1"))
+    exchange.state.clock.set(T0 + 3 * HOUR)
+    exchange.run_due()
+    times = [T0 + 2 * HOUR, T0 + 3 * HOUR]
+    assert [rate.funded for rate in exchange.state.funding_rates[ETH]] == times
+    assert [paid.funding.funded for paid in exchange.state.funding_payments["alice"]] == times

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import itertools
 import random
-import threading
 from decimal import Decimal
 
 import httpx
+from perps_core import OwnCash
 from perps_fixtures import bob_client, fresh, module_server  # noqa: F401
 from perps_http import BTC, ETH, T0, fund, order, placed, signed
 from perps_ws import session, signer_of
@@ -192,28 +192,11 @@ def test_a_move_of_one_market_liquidates_at_the_threshold_across_the_accounts_ma
     ]
 
 
-class _Cash:
-    """A margined cash of the test's own (the registration hands the exchange Kalshi's)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.held: dict[tuple[str, int], int] = {}
-
-    def balance(self, user_id: str, subaccount: int) -> int:
-        return self.held.get((user_id, subaccount), 0)
-
-    def move(self, user_id: str, change: int, subaccount: int) -> None:
-        self.held[(user_id, subaccount)] = self.balance(user_id, subaccount) + change
-
-    def subaccounts(self, user_id: str) -> int:
-        return 0
-
-
 def test_a_users_liquidation_records_are_bounded_by_the_history_size() -> None:
     """The exchange's core alone, its history size 2: three liquidations of a user keep the newest two."""
     ids = itertools.count()
     exchange = PerpsExchange(ManualClock(T0), EventBus(), lambda: f"id-{next(ids)}", history_size=2)
-    cash = _Cash()
+    cash = OwnCash()
     exchange.use_cash(cash, NoMembers())
     exchange.listing.list_market(ListPerpMarket(ETH, 3000 * PRICE))
     seen = []
