@@ -372,6 +372,18 @@ def test_the_source_is_not_checked_a_larger_move_flips_it(transfers):
     assert positions(desk, "fcm_A")["position"] == -500  # 10 YES less 15: 5 NO
 
 
+def test_a_target_with_exactly_the_price_in_cash_may_take_the_position(transfers):
+    """10 YES at $0.45 cost $4.50: a target holding exactly that takes them, its cash left at 0; one cent short is
+    refused (409), changing nothing."""
+    desk = transfers
+    desk.mock.create_account("err_EXACT", subtrader_of="err", balance_cents=450)
+    desk.mock.create_account("err_SHORT", subtrader_of="err", balance_cents=449)
+    short = transfer(desk, 1000, 4500, target="err_SHORT")
+    assert short.status_code == 409 and "not enough cash" in short.headers["x-mockexchange-diagnosis"]
+    assert transfer(desk, 1000, 4500, target="err_EXACT").status_code == 201
+    assert (cash(desk, "err_EXACT"), positions(desk, "err_EXACT")["position"]) == (0, 1_000)
+
+
 def test_a_transfer_moves_no_open_interest(transfers):
     """The position changes hands, so the market's open interest (10 YES held) stays: 4 YES moved, then the source's
     6 left, each over HTTP as GET /markets/{ticker} shows it."""
