@@ -28,7 +28,8 @@ def test_a_short_in_a_subaccount_is_bought_back_through_the_book_to_its_own_bank
     mock: MockServer, alice: httpx.Client, bob: httpx.Client
 ) -> None:
     """Alice's subaccount 1 ($2,000) sells 5 ETH at 3,000 to bob (a maker fee of $3) with an ask resting at 4,000.
-    At a mark of 3,200 its ratio is 997 / 800: queued. At 3,300 it is 497 / 825: liquidated. Its ask is cancelled;
+    At a mark of 3,200 its ratio is 997 / 800: queued; back at 3,000, out of the queue. At 3,300 it is 497 / 825:
+    liquidated. Its ask is cancelled (subaccount 0's bid rests on);
     it buys back at most at its bankruptcy price, 3,300 + 497 / 5 = 3,399.40 (its main account's $8,000 would allow
     4,900): dave's 2 at 3,350 through the book, not his 2 at 3,500; the backstop takes the other 3 over at the mark."""
     mock.set_perps_risk_parameters(liquidation_margin_ratio_threshold="1", queue_entry_margin_ratio_threshold="1.5")
@@ -39,11 +40,14 @@ def test_a_short_in_a_subaccount_is_bought_back_through_the_book_to_its_own_bank
     resting = placed(alice, **order(ETH, "ask", "1", "4000", subaccount=1))["order_id"]
     for price in ("3350", "3500"):
         mock.place_perp_order("dave", ETH, "ask", "2", price, f"d{price}")
+    kept = placed(alice, **order(ETH, "bid", "1", "2000"))["order_id"]  # (subaccount 0's: not liquidated)
     mock.set_perp_marks(ETH, mark_price="3200")
     queued = mock.perps_liquidations("alice")
     assert queued["liquidations"] == [] and [(q["subaccount"], q["margin_ratio"]) for q in queued["queue"]] == [
         (1, "1.246250")
     ]
+    mock.set_perp_marks(ETH, mark_price="3000")  # back above the queue's threshold: out of it
+    assert mock.perps_liquidations("alice")["queue"] == []
     mock.set_perp_marks(ETH, mark_price="3300")
     found = mock.perps_liquidations("alice")
     assert found["queue"] == []
@@ -54,6 +58,7 @@ def test_a_short_in_a_subaccount_is_bought_back_through_the_book_to_its_own_bank
     orders = alice.get("/margin/orders", params={"subaccount": 1, "limit": 100}).json()["orders"]
     tags = {o["client_order_id"] for o in orders if o["order_source"] == "system"}
     assert tags == {f"liquidation-{record['liquidation_id']}"}
+    assert alice.get(f"/margin/orders/{kept}").json()["order"]["remaining_count"] == "1.00"
     assert {p["ticker"]: p["position"] for p in mock.perps_account(BACKSTOP)["positions"]} == {ETH: "-3.00"}
 
 
