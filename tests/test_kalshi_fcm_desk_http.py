@@ -8,6 +8,7 @@ from decimal import Decimal
 import httpx
 import plain_http
 import pytest
+from test_inspector_api import Events
 
 from mockexchange.core.kalshi import fcm as fcm_module
 from mockexchange.server import MockServer
@@ -244,6 +245,17 @@ def test_blocked_categories_access(desk):
     put_other = desk.call("PUT", BLOCKED, json={"subtrader_id": "other_X", "category": "S", "blocked": True})
     assert put_other.status_code == 404
     assert desk.mock.app.ledger.fcm.blocked == {}
+
+
+def test_blocking_a_category_tells_the_inspectors_feed_of_the_subtrader(desk):
+    events = Events(desk.mock)
+    try:
+        events.wait_for("hello")
+        answer = desk.call("PUT", BLOCKED, json={"subtrader_id": "fcm_A", "category": "Sports", "blocked": True})
+        assert answer.status_code == 200, answer.text
+        events.wait_for("state", lambda d: d["users"] is not None and "fcm_A" in d["users"]["kalshi"])
+    finally:
+        events.close()
 
 
 def test_a_subtraders_blocked_categories_are_bounded(desk, monkeypatch):
