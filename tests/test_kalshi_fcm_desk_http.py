@@ -396,6 +396,20 @@ def test_a_target_with_exactly_the_price_in_cash_may_take_the_position(transfers
     assert (cash(desk, "err_EXACT"), positions(desk, "err_EXACT")["position"]) == (0, 1_000)
 
 
+def test_a_transfers_cash_shows_in_each_sides_balance_on_its_exchange_index(transfers):
+    """Over HTTP, GET /portfolio/balance of each side: the source's $4.50 received and the target's paid, on the
+    market's exchange index (0)."""
+    desk = transfers
+
+    def breakdown(user: str) -> list:
+        return desk.call("GET", "/portfolio/balance", user=user).json()["balance_breakdown"]
+
+    assert breakdown("fcm_A") == [{"exchange_index": 0, "balance": "996.0000"}]
+    assert transfer(desk, 1000, 4500).status_code == 201
+    assert breakdown("fcm_A") == [{"exchange_index": 0, "balance": "1000.5000"}]
+    assert breakdown("err_ERR1") == [{"exchange_index": 0, "balance": "5.5000"}]
+
+
 def test_a_transfer_moves_no_open_interest(transfers):
     """The position changes hands, so the market's open interest (10 YES held) stays: 4 YES moved, then the source's
     6 left, each over HTTP as GET /markets/{ticker} shows it."""
