@@ -451,6 +451,7 @@ def test_a_member_keeps_its_latest_position_transfers(transfers, monkeypatch):
         ({"count": 1000, "price": 4500, "ticker": "KXNOPE-1"}, 404, "unknown market"),
         ({"count": 1000, "price": 4500, "source": "other_X"}, 404, "not a subtrader"),
         ({"count": 1000, "price": 9900, "target": "err_POOR"}, 409, "not enough cash"),
+        ({"count": 1000, "price": 4500, "target": "err_EMPTY"}, 409, "not enough cash"),  # (no cash ever)
         ({"count": 1000, "price": 4500, "settled": True}, 409, "settled"),
     ],
 )
@@ -461,6 +462,7 @@ def test_a_refused_transfer_changes_nothing(transfers, change, status, why):
     if change.pop("settled", False):
         desk.mock.settle(MARKET, "yes")
     desk.mock.create_account("err_POOR", subtrader_of="err", balance_cents=100)
+    desk.mock.create_account("err_EMPTY", subtrader_of="err")
     before = state(desk.mock)
     refused = transfer(desk, change.pop("count"), change.pop("price"), **change)
     assert refused.status_code == status, refused.text
