@@ -1,0 +1,62 @@
+"""Where an exit trigger fires, over real HTTP and the control plane's marks (core/perps/exit_triggers.py): each leg of
+a long's and of a short's trigger, and a trailing stop of each (its watermark ratcheting the way that protects the
+position), does not fire a hundredth of a dollar short of its level and fires at the level itself, closing the
+position through the book; and a trigger cancelled, by its id or with the rest, replays by its key as the user
+cancelled it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
+from perps_http import ETH, fund
+from test_perps_triggers import CROSS, long_eth, position, put
+
+from mockexchange.server import MockServer
+
+# (whose position: alice long 2 ETH at 3,000, bob short 2; the trigger; a mark first, if any; a mark a hundredth short
+# of the level; the level)
+CASES = {
+    "a long's stop loss": ("alice", {"stop_loss_price": "2950"}, None, "2950.01", "2950"),
+    "a long's take profit": ("alice", {"take_profit_price": "3100"}, None, "3099.99", "3100"),
+    "a short's stop loss": ("bob", {"stop_loss_price": "3050"}, None, "3049.99", "3050"),
+    "a short's take profit": ("bob", {"take_profit_price": "2900"}, None, "2900.01", "2900"),
+    # a long's trail: its watermark rises to 3,040, so its stop to 3,015
+    "a long's trailing stop": ("alice", {"kind": "trailing", "trail_amount": "25"}, "3040", "3015.01", "3015"),
+    # a short's trail: its watermark falls to 2,950, so its stop to 2,975
+    "a short's trailing stop": ("bob", {"kind": "trailing", "trail_amount": "25"}, "2950", "2974.99", "2975"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_trigger_fires_at_its_level_and_not_a_hundredth_before(
+    mock: MockServer, alice: httpx.Client, bob: httpx.Client, case: str
+) -> None:
+    who, legs, first, short_of, level = CASES[case]
+    client = {"alice": alice, "bob": bob}[who]
+    long_eth(alice, bob)
+    fund(mock, "carol", 100_000)  # (the book the exchange's closing order trades with)
+    mock.place_perp_order("carol", ETH, "bid", "10", "2000", "c-bid")
+    mock.place_perp_order("carol", ETH, "ask", "10", "4000", "c-ask")
+    held = position(client)
+    put(client, CROSS, **legs)
+    for mark in [m for m in (first, short_of) if m is not None]:
+        mock.set_perp_marks(ticker=ETH, mark_price=mark)
+        assert position(client) == held, (case, mark)
+    mock.set_perp_marks(ticker=ETH, mark_price=level)
+    assert position(client) == "0.00", case
+
+
+def test_a_cancelled_trigger_replays_as_cancelled_by_the_user(
+    mock: MockServer, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    """Two keyed brackets of one contract, one cancelled by its id, the other with every trigger of the position: each
+    key then replays the trigger as it ended, `canceled` by `user_canceled`."""
+    long_eth(alice, bob)
+    one = put(alice, CROSS, count="1", client_trigger_id="one", stop_loss_price="2800")
+    put(alice, CROSS, count="1", client_trigger_id="two", stop_loss_price="2700")
+    assert alice.delete(f"{CROSS}/{one['id']}").status_code == 204
+    assert alice.delete(CROSS).status_code == 204
+    for key in ("one", "two"):
+        ended = put(alice, CROSS, count="1", client_trigger_id=key, stop_loss_price="1")
+        assert (ended["status"], ended["status_reason"]) == ("canceled", "user_canceled"), key
