@@ -34,13 +34,15 @@ class CashLog:
         cashflow: Decimal | None = None,
         commission: Decimal = ZERO,
         details: Iterable[tuple[str, object]] = (),
+        at: datetime | None = None,
     ) -> LogEntry:
-        """Log a move already made to `wallet`'s balance (the balance now is the one after it)."""
+        """Log a move already made to `wallet`'s balance (the balance now is the one after it), made now or at `at`
+        (a delivery, made at its expiry however late the clock came past it)."""
         state = self.state
         seq = state.log_seq[wallet.id] = state.log_seq.get(wallet.id, 0) + 1
         entry = LogEntry(
             state.next_log_id, seq, user_id, wallet.id, wallet.username, currency, kind,
-            state.clock.now(), change, change if cashflow is None else cashflow, commission,
+            state.clock.now() if at is None else at, change, change if cashflow is None else cashflow, commission,
             wallet.balance(currency), tuple(details),
         )  # fmt: skip
         state.next_log_id += 1

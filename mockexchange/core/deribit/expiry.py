@@ -138,7 +138,7 @@ class Expiry:
             made.append(delivery)
             delivered += max(position.size, ZERO)
             realized_all += realized
-            self.log.log(wallet, held.user_id, currency, "delivery", cash, details=(
+            self.log.log(wallet, held.user_id, currency, "delivery", cash, at=expiration, details=(
                 ("instrument_name", name), ("kind", instrument.kind),
                 ("side", "close sell" if position.size > ZERO else "close buy"), ("amount", abs(position.size)),
                 ("price", price), ("position", ZERO), ("mark_price", mark), ("index_price", index_value),

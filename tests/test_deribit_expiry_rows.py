@@ -1,0 +1,60 @@
+"""What a delivery writes, over real HTTP (core/deribit/expiry.py): a subaccount's position delivered into its own
+wallet; each holder's transaction log row of the delivery, at the expiry (not when the clock came past it), with every
+field Deribit's has; and the public settlement of the instrument summing every wallet's (the long side delivered,
+every holder's P&L)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from test_deribit_expiry import START, WEEKLY, WEEKLY_EXPIRY, admin, rpc
+
+from mockexchange.core.clock import ManualClock, unix_ms
+from mockexchange.server import MockServer
+from mockexchange.venues.deribit.render import SUMMARY, rounded
+
+
+def _pl(size: int, entry: int, price: int) -> Decimal:
+    """An inverse future's P&L in BTC: size x (1 / entry - 1 / price)."""
+    return Decimal(size) * (Decimal(price) - Decimal(entry)) / (Decimal(entry) * Decimal(price))
+
+
+@pytest.fixture
+def mock() -> MockServer:
+    with MockServer(clock=ManualClock(START)) as server:
+        for user in ("alice", "bob", "carol"):
+            server.create_deribit_account(user, balances={"BTC": "10"})
+        yield server
+
+
+def test_a_delivery_writes_each_wallet_its_row_and_the_instrument_its_settlement(mock: MockServer) -> None:
+    """Alice's subaccount buys 1,000 at 60,000 and carol 500 at 61,000, bob sells the 1,500; delivered at the index
+    of 66,000 when the clock passes the expiry an hour late."""
+    sub = mock.create_deribit_subaccount("alice", balances={"BTC": "2"})["id"]
+    mock.deribit_fill("alice", WEEKLY, "buy", "1000", "60000", subaccount_id=sub)
+    mock.deribit_fill("carol", WEEKLY, "buy", "500", "61000")
+    mock.deribit_fill("bob", WEEKLY, "sell", "1500", "60000")
+    mock.set_index_price("btc_usd", "66000")
+    assert admin(mock, "clock", {"to": "2026-03-13T09:00:00Z"}).status_code == 200
+    wallets = mock.exchange.accounts
+    assert wallets.wallet("alice", sub).balance("BTC") == 2 + _pl(1000, 60000, 66000)
+    assert wallets.wallet("alice").balance("BTC") == 10  # (the main account held nothing)
+    carol = mock.create_deribit_key("carol")
+    logs = rpc(mock, carol, "private/get_transaction_log", currency="BTC", start_timestamp=0,
+               end_timestamp=unix_ms(WEEKLY_EXPIRY) + 10**8)["logs"]  # fmt: skip
+    (row,) = [log for log in logs if log["type"] == "delivery"]
+    earned = rounded(_pl(500, 61000, 66000), SUMMARY)
+    assert {k: row[k] for k in ("timestamp", "instrument_name", "side", "amount", "price", "position",
+                                "mark_price", "index_price", "settlement_price", "change")} == {  # fmt: skip
+        "timestamp": unix_ms(WEEKLY_EXPIRY), "instrument_name": WEEKLY, "side": "close sell", "amount": 500,
+        "price": 66000, "position": 0, "mark_price": 66000, "index_price": 66000, "settlement_price": 66000,
+        "change": earned,
+    }  # fmt: skip
+    bob = mock.create_deribit_key("bob")
+    logs = rpc(mock, bob, "private/get_transaction_log", currency="BTC", start_timestamp=0,
+               end_timestamp=unix_ms(WEEKLY_EXPIRY) + 10**8)["logs"]  # fmt: skip
+    assert [(log["side"], log["amount"]) for log in logs if log["type"] == "delivery"] == [("close buy", 1500)]
+    (settled,) = rpc(mock, carol, "public/get_last_settlements_by_instrument", instrument_name=WEEKLY)["settlements"]
+    every = _pl(1000, 60000, 66000) + _pl(500, 61000, 66000) + _pl(-1500, 60000, 66000)
+    assert (settled["position"], settled["profit_loss"]) == (1500, rounded(every, SUMMARY))
