@@ -61,6 +61,14 @@ def fund(mock: MockServer, user_id: str, dollars: int) -> None:
 BTC, ETH = "BTC-PERP", "ETH-PERP"
 
 
+def open_subaccount(client: httpx.Client, number: int, cents: int) -> None:
+    """The client's user's next margined subaccount, which must be `number`, with `cents` moved to it from 0."""
+    assert client.post("/portfolio/margin/subaccounts").json() == {"subaccount_number": number}
+    move = {"client_transfer_id": f"0{number}3a1f4e-6c2d-4b8a-9e1f-2a3b4c5d6e7f", "from_subaccount": 0,
+            "to_subaccount": number, "amount_cents": cents}  # fmt: skip
+    assert client.post("/portfolio/margin/subaccounts/transfer", json=move).status_code == 200
+
+
 def ready(mock: MockServer) -> MockServer:
     """The mock as a test starts: alice and bob with $10,000 each in the margined instance, BTC-PERP marked at
     100,000 (tick 0.5) and ETH-PERP at 3,000 (whole contracts only), no order."""

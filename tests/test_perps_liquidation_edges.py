@@ -9,19 +9,10 @@ from __future__ import annotations
 
 import httpx
 from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
-from perps_http import BTC, ETH, fund, order, placed
+from perps_http import BTC, ETH, fund, open_subaccount, order, placed
 
 from mockexchange.core.perps.liquidation import BACKSTOP
 from mockexchange.server import MockServer
-
-TRANSFER = "0b3a1f4e-6c2d-4b8a-9e1f-2a3b4c5d6e7f"
-
-
-def _subaccount(alice: httpx.Client, number: int, cents: int) -> None:
-    assert alice.post("/portfolio/margin/subaccounts").json() == {"subaccount_number": number}
-    move = {"client_transfer_id": TRANSFER.replace("0b", f"0{number}", 1), "from_subaccount": 0,
-            "to_subaccount": number, "amount_cents": cents}  # fmt: skip
-    assert alice.post("/portfolio/margin/subaccounts/transfer", json=move).status_code == 200
 
 
 def test_a_short_in_a_subaccount_is_bought_back_through_the_book_to_its_own_bankruptcy_price(
@@ -34,7 +25,7 @@ def test_a_short_in_a_subaccount_is_bought_back_through_the_book_to_its_own_bank
     4,900): dave's 2 at 3,350 through the book, not his 2 at 3,500; the backstop takes the other 3 over at the mark."""
     mock.set_perps_risk_parameters(liquidation_margin_ratio_threshold="1", queue_entry_margin_ratio_threshold="1.5")
     fund(mock, "dave", 10_000)
-    _subaccount(alice, 1, 200_000)
+    open_subaccount(alice, 1, 200_000)
     placed(alice, **order(ETH, "ask", "5", "3000", subaccount=1))
     placed(bob, **order(ETH, "bid", "5", "3000"))
     resting = placed(alice, **order(ETH, "ask", "1", "4000", subaccount=1))["order_id"]
@@ -66,7 +57,7 @@ def test_the_smallest_long_is_closed_by_a_sale(mock: MockServer, alice: httpx.Cl
     """0.01 BTC (the smallest count) bought with $150 in subaccount 1, bob bidding 88,000 for it: at a mark of 89,000
     its equity, 150 - 0.20 - 110, is under its maintenance margin, 44.50, and its sale, bound at 85,020, takes bob's
     bid; the subaccount holds none."""
-    _subaccount(alice, 1, 15_000)
+    open_subaccount(alice, 1, 15_000)
     placed(bob, **order(BTC, "ask", "0.01", "100000"))
     placed(alice, **order(BTC, "bid", "0.01", "100000", subaccount=1))
     placed(bob, **order(BTC, "bid", "0.01", "88000"))

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import httpx
 from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
-from perps_http import BTC, ETH, fund, order, placed, signed
+from perps_http import BTC, ETH, fund, open_subaccount, order, placed, signed
 
 from mockexchange.server import MockServer
 
@@ -69,10 +69,7 @@ def test_a_liquidation_estimate_under_a_dollar_is_given_and_none_at_zero(mock: M
 def test_resting_orders_hold_margin_in_their_own_subaccount(mock: MockServer, alice: httpx.Client) -> None:
     """A bid resting in subaccount 1, then one in subaccount 0: each subaccount's resting orders' margin is its own
     bid's notional times 10% (5% x 2), the other's not counted."""
-    assert alice.post("/portfolio/margin/subaccounts").json() == {"subaccount_number": 1}
-    move = {"client_transfer_id": "0b3a1f4e-6c2d-4b8a-9e1f-2a3b4c5d6e7f", "from_subaccount": 0, "to_subaccount": 1,
-            "amount_cents": 200_000}  # fmt: skip
-    assert alice.post("/portfolio/margin/subaccounts/transfer", json=move).status_code == 200
+    open_subaccount(alice, 1, 200_000)
     placed(alice, **order(BTC, "bid", "0.2", "90000", subaccount=1))  # $18,000: $1,800 of margin
     placed(alice, **order(BTC, "bid", "0.1", "80000", client_order_id="zero"))  # $8,000: $800
     held = balances(alice)

@@ -1,15 +1,16 @@
-"""Where an exit trigger fires, over real HTTP and the control plane's marks (core/perps/exit_triggers.py): each leg of
-a long's and of a short's trigger, and a trailing stop of each (its watermark ratcheting the way that protects the
-position), does not fire a hundredth of a dollar short of its level and fires at the level itself, closing the
-position through the book; and a trigger cancelled, by its id or with the rest, replays by its key as the user
-cancelled it."""
+"""Where and how an exit trigger fires, over real HTTP and the control plane's marks (core/perps/exit_triggers.py):
+each leg of a long's and of a short's trigger, and a trailing stop of each (its watermark ratcheting the way that
+protects the position), does not fire a hundredth of a dollar short of its level and fires at the level itself,
+closing the position through the book; a bracket of a count closes only what is left of its count; a trigger whose
+order is refused ends failed; a subaccount's cross trigger reads that subaccount's position; and a trigger cancelled,
+by its id or with the rest, replays by its key as the user cancelled it."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
-from perps_http import ETH, fund
+from perps_http import ETH, fund, open_subaccount, order, placed
 from test_perps_triggers import CROSS, long_eth, position, put
 
 from mockexchange.server import MockServer
@@ -60,3 +61,48 @@ def test_a_cancelled_trigger_replays_as_cancelled_by_the_user(
     for key in ("one", "two"):
         ended = put(alice, CROSS, count="1", client_trigger_id=key, stop_loss_price="1")
         assert (ended["status"], ended["status_reason"]) == ("canceled", "user_canceled"), key
+
+
+def test_a_bracket_of_a_count_closes_what_is_left_of_its_count(
+    mock: MockServer, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    """Alice long 3 ETH with a stop of 2 contracts: the book takes 1 at the first firing, and at the next move the
+    trigger sells the 1 left of its count, not more: she keeps 1."""
+    long_eth(alice, bob, count="3")
+    mock.place_perp_order("bob", ETH, "bid", "1", "2900", "b1")
+    put(alice, CROSS, count="2", client_trigger_id="two", stop_loss_price="2950")
+    mock.set_perp_marks(ticker=ETH, mark_price="2940")
+    assert position(alice) == "2.00"
+    mock.place_perp_order("bob", ETH, "bid", "5", "2890", "b2")
+    mock.set_perp_marks(ticker=ETH, mark_price="2945")
+    assert position(alice) == "1.00"
+
+
+def test_a_trigger_whose_order_is_refused_ends_failed(mock: MockServer, alice: httpx.Client, bob: httpx.Client) -> None:
+    """The market closed, a stop reached cannot place its order: the trigger ends `failed` by `order_rejected`, and the
+    next trigger set fires as any would once the market trades again."""
+    long_eth(alice, bob)
+    put(alice, CROSS, count="1", client_trigger_id="stop", stop_loss_price="2950")
+    mock.update_perp_market(ETH, status="closed")
+    mock.set_perp_marks(ticker=ETH, mark_price="2940")
+    ended = put(alice, CROSS, count="1", client_trigger_id="stop", stop_loss_price="1")
+    assert (ended["status"], ended["status_reason"]) == ("failed", "order_rejected")
+    mock.update_perp_market(ETH, status="active")
+    mock.place_perp_order("bob", ETH, "bid", "5", "2900", "b1")
+    put(alice, CROSS, count="1", client_trigger_id="again", stop_loss_price="2950")
+    mock.set_perp_marks(ticker=ETH, mark_price="2945")
+    assert position(alice) == "1.00"
+
+
+def test_a_cross_trigger_of_a_subaccount_reads_that_subaccounts_position(
+    mock: MockServer, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    """Alice long 1 ETH in subaccount 1 and nothing in subaccount 0: subaccount 1's stop sells its 1 (read as
+    subaccount 0's, there would be nothing to close)."""
+    open_subaccount(alice, 1, 500_000)
+    placed(bob, **order(ETH, "ask", "1", "3000", client_order_id="sub-ask"))
+    placed(alice, **order(ETH, "bid", "1", "3000", subaccount=1, time_in_force="immediate_or_cancel"))
+    mock.place_perp_order("bob", ETH, "bid", "5", "2900", "b1")
+    put(alice, f"{CROSS}?subaccount=1", stop_loss_price="2950")
+    mock.set_perp_marks(ticker=ETH, mark_price="2940")
+    assert alice.get("/margin/positions", params={"subaccount": 1}).json()["positions"] == []
