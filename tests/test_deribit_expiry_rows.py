@@ -1,13 +1,16 @@
 """What a delivery writes, over real HTTP (core/deribit/expiry.py): a subaccount's position delivered into its own
 wallet; each holder's transaction log row of the delivery, at the expiry (not when the clock came past it), with every
-field Deribit's has; and the public settlement of the instrument summing every wallet's (the long side delivered,
-every holder's P&L)."""
+field Deribit's has; the public settlement of the instrument summing every wallet's (the long side delivered, every
+holder's P&L); and a resting order the delivery ends, told on the user.orders channel."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from decimal import Decimal
 
 import pytest
+import websockets
 from test_deribit_expiry import START, WEEKLY, WEEKLY_EXPIRY, admin, rpc
 
 from mockexchange.core.clock import ManualClock, unix_ms
@@ -58,3 +61,30 @@ def test_a_delivery_writes_each_wallet_its_row_and_the_instrument_its_settlement
     (settled,) = rpc(mock, carol, "public/get_last_settlements_by_instrument", instrument_name=WEEKLY)["settlements"]
     every = _pl(1000, 60000, 66000) + _pl(500, 61000, 66000) + _pl(-1500, 60000, 66000)
     assert (settled["position"], settled["profit_loss"]) == (1500, rounded(every, SUMMARY))
+
+
+def test_a_resting_order_ended_by_its_delivery_is_notified_on_user_orders(mock: MockServer) -> None:
+    """Alice's bid on the weekly future rests until the clock passes the expiry: user.orders tells her it ended,
+    `cancelled` by `settlement`, at the expiry."""
+    key = mock.create_deribit_key("alice")
+    resting = mock.deribit_order("alice", WEEKLY, "buy", "1000", "50000")
+
+    async def go() -> dict:
+        async with websockets.connect(mock.deribit_ws_url) as ws:
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/auth", "params": {
+                "grant_type": "client_credentials", "client_id": key["client_id"],
+                "client_secret": key["client_secret"]}}))  # fmt: skip
+            assert "result" in json.loads(await ws.recv())
+            channel = f"user.orders.{WEEKLY}.raw"
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "private/subscribe",
+                                      "params": {"channels": [channel]}}))  # fmt: skip
+            assert json.loads(await ws.recv())["result"] == [channel]
+            moved = await asyncio.to_thread(admin, mock, "clock", {"to": "2026-03-13T09:00:00Z"})
+            assert moved.status_code == 200
+            return json.loads(await asyncio.wait_for(ws.recv(), 5))["params"]["data"]
+
+    ended = asyncio.run(go())
+    assert (ended["order_id"], ended["order_state"], ended["cancel_reason"]) == (
+        resting["order_id"], "cancelled", "settlement"
+    )  # fmt: skip
+    assert ended["last_update_timestamp"] == unix_ms(WEEKLY_EXPIRY)
