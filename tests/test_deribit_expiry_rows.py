@@ -1,7 +1,8 @@
 """What a delivery writes, over real HTTP (core/deribit/expiry.py): a subaccount's position delivered into its own
 wallet; each holder's transaction log row of the delivery, at the expiry (not when the clock came past it), with every
 field Deribit's has; the public settlement of the instrument summing every wallet's (the long side delivered, every
-holder's P&L); and a resting order the delivery ends, told on the user.orders channel."""
+holder's P&L), and an option's (its value as its mark, its index's day of delivery); and a resting order the
+delivery ends, told on the user.orders channel."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from decimal import Decimal
 
 import pytest
 import websockets
-from test_deribit_expiry import START, WEEKLY, WEEKLY_EXPIRY, admin, rpc
+from test_deribit_expiry import CALL, START, WEEKLY, WEEKLY_EXPIRY, admin, rpc
 
 from mockexchange.core.clock import ManualClock, unix_ms
 from mockexchange.server import MockServer
-from mockexchange.venues.deribit.render import SUMMARY, rounded
+from mockexchange.venues.deribit.render import PRICE, SUMMARY, rounded
 
 
 def _pl(size: int, entry: int, price: int) -> Decimal:
@@ -88,3 +89,18 @@ def test_a_resting_order_ended_by_its_delivery_is_notified_on_user_orders(mock: 
         resting["order_id"], "cancelled", "settlement"
     )  # fmt: skip
     assert ended["last_update_timestamp"] == unix_ms(WEEKLY_EXPIRY)
+
+
+def test_an_options_public_settlement_shows_its_value_and_its_index_day(mock: MockServer) -> None:
+    """A call on 60,000 settled at 66,000 is worth 6,000 / 66,000 BTC: its public settlement's mark is that value (not
+    the price), its holders' P&L together nothing (alice long 2 from bob), and its index lists the day's delivery."""
+    mock.deribit_fill("alice", CALL, "buy", "2", "0.05")
+    mock.deribit_fill("bob", CALL, "sell", "2", "0.05")
+    assert admin(mock, "deribit/settlement_prices", {"instrument_name": CALL, "price": "66000"}).status_code == 200
+    assert admin(mock, "clock", {"to": "2026-05-01T00:00:00Z"}).status_code == 200
+    key = mock.create_deribit_key("alice")
+    (settled,) = rpc(mock, key, "public/get_last_settlements_by_instrument", instrument_name=CALL)["settlements"]
+    value = Decimal(6000) / Decimal(66000)
+    assert (settled["position"], settled["mark_price"], settled["profit_loss"]) == (2, rounded(value, PRICE), 0)
+    days = rpc(mock, key, "public/get_delivery_prices", index_name="btc_usd")["data"]
+    assert "2026-04-24" in {day["date"] for day in days}
