@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -25,7 +26,7 @@ def _pl(size: int, entry: int, price: int) -> Decimal:
 
 
 @pytest.fixture
-def mock() -> MockServer:
+def mock() -> Iterator[MockServer]:
     with MockServer(clock=ManualClock(START)) as server:
         for user in ("alice", "bob", "carol"):
             server.create_deribit_account(user, balances={"BTC": "10"})
