@@ -1,14 +1,16 @@
 """What a delivery writes, over real HTTP (core/deribit/expiry.py): a subaccount's position delivered into its own
 wallet; each holder's transaction log row of the delivery, at the expiry (not when the clock came past it), with every
 field Deribit's has; the public settlement of the instrument summing every wallet's (the long side delivered, every
-holder's P&L), and an option's (its value as its mark, its index's day of delivery); and a resting order the
-delivery ends, told on the user.orders channel."""
+holder's P&L), and an option's (its value as its mark, its index's day of delivery); a resting order the
+delivery ends, told on the user.orders channel; and an expiry ahead delivered at its index when later points fill the
+index's path."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -105,3 +107,24 @@ def test_an_options_public_settlement_shows_its_value_and_its_index_day(mock: Mo
     assert (settled["position"], settled["mark_price"], settled["profit_loss"]) == (2, rounded(value, PRICE), 0)
     days = rpc(mock, key, "public/get_delivery_prices", index_name="btc_usd")["data"]
     assert "2026-04-24" in {day["date"] for day in days}
+
+
+def test_an_expiry_ahead_delivers_at_its_index_after_10000_later_points_are_set(mock: MockServer) -> None:
+    """Alice holds a call on 55,000 bought at the default index (60,000); then 10,000 index points are set from a day
+    after the call's expiry on, past what a path keeps: the point in force now stays, so the index still reads 60,000
+    and the expiry delivers at it (the call's value 5,000 / 60,000 BTC), where a path cut to its newest 10,000 had no
+    price for the expiry and never delivered."""
+    call = "BTC-24APR26-55000-C"
+    mock.deribit_fill("alice", call, "buy", "1", "0.1")
+    mock.deribit_fill("bob", call, "sell", "1", "0.1")
+    later = datetime(2026, 4, 25, 8, 0, tzinfo=UTC)
+    path = [{"at": (later + timedelta(seconds=i)).isoformat(), "price": "70000"} for i in range(10_000)]
+    assert admin(mock, "deribit/index_paths", {"index_name": "btc_usd", "path": path}).json()["price"] == "60000"
+    assert admin(mock, "clock", {"to": "2026-04-24T09:00:00Z"}).status_code == 200
+    key = mock.create_deribit_key("alice")
+    (settled,) = rpc(mock, key, "private/get_settlement_history_by_currency", currency="BTC")["settlements"]
+    value = Decimal(5000) / Decimal(60000)
+    assert (settled["instrument_name"], settled["index_price"], settled["mark_price"]) == (
+        call, 60000, rounded(value, PRICE)
+    )  # fmt: skip
+    assert rpc(mock, key, "private/get_position", instrument_name=call)["size"] == 0

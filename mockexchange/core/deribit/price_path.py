@@ -69,10 +69,10 @@ def resolved(points: tuple[Point, ...], now: datetime) -> list[Price]:
 
 
 class PricePath:
-    """One value's points over the exchange clock, oldest first (at most `MAX_POINTS`); `ahead`: whether its last point
-    was later than the clock when last looked at (else the last point is in force from now on, the clock never
-    running back); `announced`: the point last published as the value in force (an index's: index_history.py
-    publishes each as the clock reaches it)."""
+    """One value's points over the exchange clock, oldest first: the newest `MAX_POINTS` and the one in force when
+    points were last set; `ahead`: whether its last point was later than the clock when last looked at (else the last
+    point is in force from now on, the clock never running back); `announced`: the point last published as the value
+    in force (an index's: index_history.py publishes each as the clock reaches it)."""
 
     __slots__ = ("points", "ahead", "announced")
 
@@ -86,8 +86,14 @@ class PricePath:
         kept = self.points
         del kept[bisect_left(kept, points[0].timestamp, key=_TIME) :]
         kept.extend(points)
-        if len(kept) > MAX_POINTS:
-            del kept[: len(kept) - MAX_POINTS]
+        cut = len(kept) - MAX_POINTS
+        if cut > 0:  # the oldest go, but for the one in force now: the value now, and at every expiry ahead, read it
+            in_force = bisect_right(kept, now, key=_TIME) - 1
+            if 0 <= in_force < cut:
+                del kept[:in_force]
+                del kept[1 : cut - in_force]
+            else:
+                del kept[:cut]
         self.ahead = kept[-1].timestamp > now
 
     def current(self, clock: Clock) -> Price | None:
