@@ -76,6 +76,14 @@ def test_the_funding_history_is_hourly_with_the_index_then(mock):
     ]  # fmt: skip
 
 
+def test_the_funding_history_answers_the_newest_1000_hours_of_a_longer_span(mock):
+    index, rates = [{"seconds": -1200 * 3600, "price": "60000"}], [{"seconds": -1100 * 3600, "rate": "0.0001"}]
+    admin(mock, "deribit/index_paths", {"index_name": "btc_usd", "path": index})
+    admin(mock, "deribit/funding_rates", {"instrument_name": PERP, "path": rates})
+    rows = result(mock, "public/get_funding_rate_history", instrument_name=PERP, **span(-1100 * HOUR, timedelta(0)))
+    assert [rows[0]["timestamp"], rows[-1]["timestamp"], len(rows)] == [ms(-999 * HOUR), ms(START), 1000]
+
+
 def test_the_funding_chart_and_the_ticker_show_the_rate_now_and_its_last_8_hours(mock):
     set_funding(mock)
     chart = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="8h")
@@ -93,6 +101,17 @@ def test_the_funding_chart_and_the_ticker_show_the_rate_now_and_its_last_8_hours
     assert (ticker["current_funding"], ticker["funding_8h"]) == (Decimal("0.0003"), Decimal("-0.0000875"))
     month = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="1m")
     assert [point["timestamp"] for point in month["data"]] == [ms(-4 * HOUR)]  # at 00:00, 08:00, 16:00, once set
+
+
+def test_the_funding_chart_begins_on_its_grid_within_its_span_once_the_rate_is_set(mock):
+    """The index is priced from 10 hours before, the rate from 8: the 24-hour chart's points begin at the rate's
+    first; 90 seconds later, off the 5-minute grid, the 8-hour chart's first point is the grid's first in the span."""
+    set_funding(mock)
+    day = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="24h")["data"]
+    assert (day[0]["timestamp"], len(day)) == (ms(-8 * HOUR), 8 * 4 + 1)  # every 15 minutes
+    move_clock(mock, 90)
+    data = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="8h")["data"]
+    assert (data[0]["timestamp"], data[-1]["timestamp"]) == (ms(-8 * HOUR + timedelta(minutes=5)), ms(START))
 
 
 def test_no_funding_set_reads_zero_and_no_rows(mock):

@@ -341,7 +341,10 @@ def test_perpetual_sends_the_funding_rate_and_the_index_as_either_moves(mock):
         await act(mock.set_index_price, "btc_usd", "50500")
         indexed = await data(client, f"perpetual.{PERP}.100ms")
         assert indexed == {"timestamp": at_ms, "interest": Decimal("0.0001"), "index_price": 50500}
-        await act(mock.advance_clock, seconds=3600)  # the path's next rate
+        await act(mock.advance_clock, seconds=60)  # no point of the path reached: the rate is not told again
+        await act(mock.set_index_price, "btc_usd", "50600")
+        assert (await data(client, f"perpetual.{PERP}.100ms"))["index_price"] == 50600
+        await act(mock.advance_clock, seconds=3540)  # the path's next rate
         later = await data(client, f"perpetual.{PERP}.100ms")
         chart = result(mock, "public/get_funding_chart_data", instrument_name=PERP, length="8h")
         assert later["interest"] == chart["current_interest"] == Decimal("-0.0002")
