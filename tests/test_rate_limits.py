@@ -34,6 +34,7 @@ from mockexchange.venues.kalshi import rate_limits as kalshi_limits
 POSITIONS = "/trade-api/v2/portfolio/positions"
 BALANCE = "/trade-api/v2/portfolio/balance"
 TOO_MANY = {"error": "too many requests"}
+DIAGNOSIS = "x-mockexchange-diagnosis"
 BASIC_READS = 20  # 200 tokens, 10 a request
 DERIBIT_BURST = 100  # 50,000 credits, 500 a request
 
@@ -122,6 +123,17 @@ def test_users_have_independent_buckets_and_a_users_keys_share_theirs(mock, cloc
     assert kalshi_get(http, mock, clock, bob).status_code == 200
     alices_other_key = kalshi_signer(mock, "alice", "alice-other-key")
     assert_kalshi_429(kalshi_get(http, mock, clock, alices_other_key))
+
+
+def test_a_usage_level_above_the_mocks_tier_gives_its_buckets_and_its_429_names_them(mock, clock, http):
+    """Alice's Advanced level under a Basic mock: Advanced's reads (300 tokens, 30 requests), and the 429's diagnosis
+    names her tier's bucket, not the mock's."""
+    signer = kalshi_signer(mock, "alice")
+    mock.grant_api_usage_level("alice", "advanced")
+    assert statuses([kalshi_get(http, mock, clock, signer) for _ in range(30)]) == [200] * 30
+    refused = kalshi_get(http, mock, clock, signer)
+    assert_kalshi_429(refused)
+    assert "(advanced tier: 300 tokens at most, 300 a second, 10 a request)" in refused.headers[DIAGNOSIS]
 
 
 def test_requests_refused_at_authentication_cost_nothing(mock, clock, http):
@@ -365,13 +377,16 @@ def test_the_routes_are_in_the_openapi_document(mock, http):
 
 
 def test_the_python_api(clock):
-    with pytest.raises(ValueError, match="unknown rate-limit tier"):
+    with pytest.raises(ValueError, match="unknown rate-limit tier 'gold'; the tiers are off, basic, advanced, "):
         MockServer(rate_limit_tier="gold")
+    with pytest.raises(ValueError, match="unknown rate-limit tier 5;"):
+        MockServer(rate_limit_tier=5)  # type: ignore[arg-type]  # (a setting read from somewhere untyped)
+    assert MockServer(wall_clock=clock, rate_limit_tier="Prime").rate_limits()["tier"] == "prime"
     mock = MockServer(wall_clock=clock)
     assert mock.rate_limits()["tier"] == "off"
     assert mock.set_rate_limit_tier("Premier")["budgets"]["kalshi"]["balance"]["refill_per_second"] == 5
     assert mock.app.rate_limits is not None and mock.app.rate_limits.tier == "premier"
-    with pytest.raises(ControlError, match="tier must be one of"):
+    with pytest.raises(ControlError, match="tier must be one of 'off', 'basic', 'advanced', .*, not 'gold'"):
         mock.set_rate_limit_tier("gold")
     assert mock.rate_limits()["tier"] == "premier"
 
