@@ -424,12 +424,16 @@ def test_a_token_bucket_refills_exactly_and_never_past_its_capacity():
     start = datetime(2026, 1, 1, tzinfo=UTC)
     bucket = TokenBucket(Budget(capacity=200, refill_per_second=200, cost=10), start)
     assert all(bucket.take(10, start) for _ in range(20)) and not bucket.take(10, start)
-    assert bucket.level(start + timedelta(microseconds=49_999)) == 9  # 9.9998 tokens: not yet a request
+    left = bucket.level(start + timedelta(microseconds=49_999))
+    assert (left, type(left)) == (9, int)  # 9.9998 tokens: not yet a request (whole tokens, no float on the wire)
     assert not bucket.take(10, start + timedelta(microseconds=49_999))
     assert bucket.take(10, start + timedelta(microseconds=50_000))
     assert bucket.level(start + timedelta(hours=1)) == 200
     assert bucket.level(start) == 200  # a clock set back refills nothing and takes nothing back
     assert not bucket.take(201, start + timedelta(hours=2))  # more than it can ever hold
+    for shape in ((0, 1, 1), (1, 0, 1), (1, 1, 0)):
+        with pytest.raises(ValueError, match="capacity, refill and cost are positive: Budget"):
+            Budget(*shape)
 
 
 def test_the_limiter_forgets_the_least_recently_charged_subject_beyond_its_bound(clock):
