@@ -104,3 +104,13 @@ def test_a_refused_batch_says_which_fill_and_keeps_its_status(batch: list[NewFil
     app.control.settle("KXSETTLED", "yes")
     error = refused(app, batch)
     assert (str(error), error.status) == (says, status)
+
+
+def test_cash_moved_back_toward_zero_fits_where_the_whole_batch_could_not(monkeypatch):
+    """Carol holds 90 dollars, the bound 100: a batch that could move 60 is run fill by fill, and buying 60 contracts
+    at 0.50 in a market it lists (and then 20 more in one listed) leaves 50, within the bound."""
+    monkeypatch.setattr(checks, "MAX_BALANCE", Decimal(100))
+    app = new_app()
+    app.ledger.open_account("carol", balance=Decimal(90))
+    assert len(app.ledger.filling.apply_fills([fill("carol", "KXNEW-1", 60), fill("carol", LISTED, 20)])) == 2
+    assert app.ledger.state.accounts["carol"].breakdown() == {0: Decimal(50)}

@@ -90,3 +90,18 @@ def test_an_event_not_listed_yet_pays_its_series_schedule_as_it_is_now() -> None
         fees.append(dollars(ledger.catalogue.fee_rule_for("KXS-E1-T3", None).fee_units(300, 5200, True)))
     assert [str(fee) for fee in fees] == ["0.052500", "0.060000", "0.104900"]
     assert ledger.filling.apply_fill(**fill._asdict()).fee == fees[-1]
+
+
+def test_a_batch_pays_its_markets_series_schedule_and_that_of_the_event_a_fill_names() -> None:
+    """Two fills in a batch, each in an event of a series with a flat schedule: one by its ticker's event, one in a
+    market whose ticker is of no series but whose fill names an event of it. Each pays the series' fee."""
+    from mockexchange.core.kalshi.market_commands import SetSeries
+
+    ledger = Ledger(ManualClock(T0), ids=IdFactory(3))
+    ledger.open_account("u", balance=Decimal(1_000_000))
+    ledger.catalogue.put_series(SetSeries("KXS", fee_type="flat", fee_multiplier=Decimal(2)))
+    fills = [
+        NewFill("u", "KXS-E1-T1", "yes", "buy", Decimal(3), Decimal("0.52"), 0, True),
+        NewFill("u", "ODD-T1", "yes", "buy", Decimal(3), Decimal("0.52"), 0, True, "KXS-E2"),
+    ]
+    assert [str(fill.fee) for fill in ledger.filling.apply_fills(fills)] == ["0.060000", "0.060000"]
