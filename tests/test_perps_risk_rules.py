@@ -171,3 +171,17 @@ def test_a_cap_names_a_listed_market_a_subtrader_of_the_member_and_one_it_set(mo
         assert f"an initial margin cap of {subtrader!r} there not found" in refusal(answer, 404, "not_found")
         answer = fcm.get("/margin/fcm/subtraders/risk_controls", params={"subtrader_id": "other_s9"})
         assert "subtrader 'other_s9' of 'fcm' not found" in refusal(answer, 404, "not_found")
+
+
+def test_a_member_lowering_its_own_limit_cancels_its_newest_orders_and_an_unset_limit_removes_quietly(
+    mock: MockServer,
+) -> None:
+    mock.create_account("fcm", fcm_member=True)
+    mock.deposit("fcm", 100_000)
+    mock.intra_exchange_transfer("fcm", "event_contract", "margined", 10_000_000)
+    mock.set_perps_notional_limit("fcm", None, level="account")  # none set: nothing to remove, nothing refused
+    with signed(mock, "fcm") as fcm:
+        placed(fcm, **order(BTC, "bid", "0.01", "100000", client_order_id="older"))
+        placed(fcm, **order(BTC, "bid", "0.01", "100000", client_order_id="newer"))
+        assert fcm.put("/margin/fcm/notional_risk_limit", json={"notional_value_risk_limit": "1500"}).json() == {}
+        assert resting(fcm) == ["older"]
