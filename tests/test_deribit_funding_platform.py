@@ -76,6 +76,16 @@ def test_the_funding_history_is_hourly_with_the_index_then(mock):
     ]  # fmt: skip
 
 
+def test_a_rate_accrues_over_days_to_the_millisecond(mock):
+    """0.0001 held for 50 hours less half a second: 0.0001 x 179,999,500 ms / 28,800,000 ms, to Deribit's 16 places."""
+    admin(mock, "deribit/funding_rates", {"instrument_name": PERP, "path": [{"seconds": -60 * 3600, "rate": "0.0001"}]})
+    start = ms(-50 * HOUR) + 500
+    value = result(
+        mock, "public/get_funding_rate_value", instrument_name=PERP, start_timestamp=start, end_timestamp=ms(START)
+    )
+    assert value == Decimal("0.0006249982638889")
+
+
 def test_the_funding_history_answers_the_newest_1000_hours_of_a_longer_span(mock):
     index, rates = [{"seconds": -1200 * 3600, "price": "60000"}], [{"seconds": -1100 * 3600, "rate": "0.0001"}]
     admin(mock, "deribit/index_paths", {"index_name": "btc_usd", "path": index})

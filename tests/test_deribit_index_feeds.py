@@ -105,6 +105,10 @@ def test_a_bad_path_is_refused_by_the_admin_api(mock):
     status, why = refused(mock, "deribit/index_paths", {"index_name": "btc_usd", "path": at_once})
     assert status == 400 and "two points at" in why
     assert refused(mock, "deribit/index_paths", {"index_name": "btc_usd", "path": [{"price": "0"}]})[0] == 400
+    status, why = refused(
+        mock, "deribit/index_paths", {"index_name": "btc_usd", "path": [{"price": "1"}, {"price": "x"}]}
+    )
+    assert status == 400 and why.startswith("path[1].price is not a decimal number: 'x';")
 
 
 def test_a_stop_order_fires_when_the_clock_reaches_a_point_of_its_index(mock):
