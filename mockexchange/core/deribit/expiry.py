@@ -97,10 +97,8 @@ class Expiry:
             price = listing.settlement_price.value
         elif index is not None:
             price = index
-        elif listing.last_price is not None and instrument.kind == "future":
-            price = listing.last_price
-        else:
-            return []  # no price to deliver at, so never traded: nothing open
+        else:  # never traded: every trade needs its index's price, and the index's path keeps the one in force
+            return []
         listing.settlement_price = Price(price, expiration)
         index_value = index if index is not None else price
         value = ZERO
