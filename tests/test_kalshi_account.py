@@ -94,7 +94,7 @@ def test_limits_off_answer_basic_figures_and_the_grants_raise_them(fresh: MockSe
         }
         fresh.grant_api_usage_level("alice", "prestige", exchange_instance="margined", source="volume")
         assert alice.get(LIMITS).json()["usage_tier"] == "premier"  # a margined grant is another lane's
-        clock.advance(61)  # the premier grant expires on exchange time
+        clock.advance(delta=datetime.fromtimestamp(expires, UTC) - clock.now())  # gone at its expiry, exchange time
         after = alice.get(LIMITS).json()
         assert after["usage_tier"] == "basic"
         assert after["grants"] == [{"exchange_instance": "margined", "level": "prestige", "source": "volume"}]
@@ -107,6 +107,13 @@ def test_a_users_grant_gives_its_own_buckets_under_the_mocks_tier(fresh: MockSer
         assert [alice.get(LIMITS).status_code for _ in range(21)][-2:] == [200, 429]  # 200 tokens, 10 a read
         assert {bob.get(LIMITS).status_code for _ in range(30)} == {200}  # advanced: 300 tokens
         assert bob.get(LIMITS).json() == {"error": "too many requests"}
+
+
+def test_a_grant_below_the_mocks_tier_leaves_the_users_tier_the_mocks(fresh: MockServer):
+    fresh.set_rate_limit_tier("premier")
+    with client(fresh, "alice") as alice:
+        fresh.grant_api_usage_level("alice", "advanced")
+        assert alice.get(LIMITS).json()["usage_tier"] == "premier"
 
 
 def test_the_upgrade_needs_an_order_costs_30_write_tokens_and_grants_advanced(fresh: MockServer):
