@@ -86,6 +86,17 @@ def test_a_limit_below_the_window_triggers_and_a_delete_cancels(alice: httpx.Cli
     assert [g["id"] for g in alice.get("/margin/order_groups").json()["order_groups"]] == [group_id]
 
 
+def test_a_taker_in_a_group_counts_its_own_matches(mock: MockServer, alice: httpx.Client, bob: httpx.Client) -> None:
+    """Alice's group (limit 1) rests a bid; an order of the group that takes 2 of bob's asks triggers it at once."""
+    group_id = group(alice, "1.00")
+    rest = placed(alice, **order(ETH, "bid", "1", "2900", order_group_id=group_id))["order_id"]
+    placed(bob, **order(ETH, "ask", "2", "3000"))
+    taken = placed(alice, **order(ETH, "bid", "2", "3000", client_order_id="t", order_group_id=group_id))
+    assert taken["fill_count"] == "2.00"
+    assert read(alice, group_id)["is_auto_cancel_enabled"] is True
+    assert status(alice, rest) == ("0.00", "Decrease")
+
+
 def test_refusals_in_kalshis_shape(mock: MockServer, alice: httpx.Client, bob: httpx.Client) -> None:
     group_id = group(alice)
     before = whole(mock)

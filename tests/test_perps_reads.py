@@ -90,6 +90,11 @@ def test_each_user_and_market_keeps_a_bounded_past() -> None:
             assert len(public(mock).get("/margin/trades", params={"ticker": ETH}).json()["trades"]) == 3
             # the market's own figures count every trade
             assert public(mock).get(f"/margin/markets/{ETH}").json()["market"]["volume"] == "5.00"
+            # an order cancelled as it is placed (reduce-only, with nothing to close) is an ended one too
+            nothing = {"reduce_only": True, "time_in_force": "immediate_or_cancel"}
+            bob_ids = [placed(bob, **order(BTC, "bid", "0.01", "1", client_order_id=f"r{n}", **nothing))["order_id"]
+                       for n in range(4)]  # fmt: skip
+            assert [o["order_id"] for o in bob.get("/margin/orders").json()["orders"]] == list(reversed(bob_ids[1:]))
 
 
 def test_candlesticks_are_the_markets_trades_and_book_moves(mock: MockServer) -> None:
