@@ -180,6 +180,23 @@ def test_the_margin_check_at_equity_exactly_and_for_an_order_that_adds_none(
         "the order needs 6000000000 micro-dollars of initial margin; 5000000000 are free")  # fmt: skip
     moved = amend(alice, exactly, ticker=BTC, side="bid", price="100500", count="0.50")
     assert moved.status_code == 200, moved.text  # (5,025: counted once, not beside the 5,000 it replaces)
+    # an amend is checked as the order it makes: 5 BTC at 100,500 needs 50,250, against the 10,000 its own frees
+    before = whole(mock)
+    grown = amend(alice, exactly, ticker=BTC, side="bid", price="100500", count="5.00")
+    assert refusal(grown, 400, "insufficient_balance") == (
+        "the order needs 50250000000 micro-dollars of initial margin; 10000000000 are free")  # fmt: skip
+    assert whole(mock) == before
+    assert amend(alice, exactly, ticker=BTC, side="bid", price="100000", count="1.00").status_code == 200
+
+
+def test_an_amend_is_held_to_the_notional_risk_limit(mock: MockServer, alice: httpx.Client) -> None:
+    mock.set_perps_notional_limit("alice", "3000", level="market", ticker=BTC)
+    order_id = placed(alice, **order(BTC, "bid", "0.02", "100000"))["order_id"]
+    before = whole(mock)
+    grown = amend(alice, order_id, ticker=BTC, side="bid", price="100000.5", count="0.05")
+    assert "past the limit" in refusal(grown, 400, "notional_risk_limit_exceeded")
+    assert whole(mock) == before
+    assert amend(alice, order_id, ticker=BTC, side="bid", price="100000", count="0.03").status_code == 200
 
 
 def test_an_order_adding_no_margin_is_placed_when_the_account_is_under_its_initial_margin(

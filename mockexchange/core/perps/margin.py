@@ -128,9 +128,10 @@ def account(
     `without` (one being amended)."""
     positions = state.positions.get((user_id, subaccount), {})
     sides: dict[str, list[int]] = {}
-    resting = [state.orders[order_id] for order_id in state.resting.get(user_id, ())]
+    # (an amend's moved order keeps the id of the one it replaces: only the resting one is left out)
+    resting = [state.orders[order_id] for order_id in state.resting.get(user_id, ()) if order_id != without]
     for each in [*resting, *([order] if order is not None else [])]:
-        if each.subaccount != subaccount or each.order_id == without:
+        if each.subaccount != subaccount:
             continue
         value = notional(each.remaining, each.price)
         side = sides.setdefault(each.ticker, [0, 0])
