@@ -82,6 +82,8 @@ def test_an_amend_renames_its_order_and_frees_the_old_name(mock: MockServer, ali
     taken = alice.post("/margin/orders", json=order(BTC, "bid", "0.01", "88000", client_order_id="renamed"))
     assert refusal(taken, 409, "order_already_exists") == "client_order_id 'renamed' names a resting order"
     assert resting(alice) == ["renamed", "second", "first"]
+    assert alice.delete(f"/margin/orders/{first}").status_code == 200  # (its new name is free again)
+    placed(alice, **order(BTC, "bid", "0.01", "88000", client_order_id="renamed"))
 
 
 def test_an_amend_sets_removes_and_refuses_an_expiry(mock: MockServer, alice: httpx.Client) -> None:
@@ -240,3 +242,42 @@ def test_an_expiry_passing_before_a_command_is_made_first(mock: MockServer, alic
     mock.app.control.parts.clock.set(T0 + timedelta(seconds=30))
     assert alice.delete(f"/margin/orders/{other}").status_code == 200
     assert got(alice, expiring["order_id"])["last_update_reason"] == "ExpiryCancel"
+
+
+def test_a_market_not_active_takes_no_order_and_an_ended_order_takes_no_change(
+    mock: MockServer, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    """ETH closed, then inactive: an order there is refused. Bob's ask, taken whole, and alice's bid that took it are
+    executed; a cancel, a decrease or an amend of either is refused (`order_not_resting`), as is a cancel of all that
+    finds nothing; a cancel of all cancels with `Decrease`."""
+    for status in ("closed", "inactive"):
+        mock.update_perp_market(ETH, status=status)
+        before = whole(mock)
+        refused = alice.post("/margin/orders", json=order(ETH, "bid", "1", "3000"))
+        assert refusal(refused, 400, "market_closed") == f"market 'ETH-PERP' is {status}"
+        assert whole(mock) == before
+    maker = placed(bob, **order(BTC, "ask", "0.02", "100000"))["order_id"]
+    taker = placed(alice, **order(BTC, "bid", "0.02", "100000"))["order_id"]
+    for client, order_id in ((bob, maker), (alice, taker)):
+        executed = client.get("/margin/orders", params={"status": "executed"}).json()["orders"]
+        assert [o["order_id"] for o in executed] == [order_id]
+        words = refusal(client.delete(f"/margin/orders/{order_id}"), 400, "order_not_resting")
+        assert words == f"order {order_id!r} is executed"
+        decreased = client.post(f"/margin/orders/{order_id}/decrease", json={"reduce_by": "0.01"})
+        assert refusal(decreased, 400, "order_not_resting") == words
+    rests = placed(alice, **order(BTC, "bid", "0.01", "90000", client_order_id="rests"))["order_id"]
+    assert alice.delete("/margin/orders").status_code == 204
+    assert got(alice, rests)["last_update_reason"] == "Decrease" and resting(alice) == []
+
+
+def test_an_amend_that_trades_and_rests_says_amend_and_a_renamed_name_is_freed_by_its_cancel(
+    mock: MockServer, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    order_id = placed(alice, **order(BTC, "bid", "0.05", "99000"))["order_id"]
+    placed(bob, **order(BTC, "ask", "0.02", "99500"))
+    crossed = amend(alice, order_id, ticker=BTC, side="bid", price="99500", count="0.05",
+                    updated_client_order_id="renamed")  # fmt: skip
+    assert (crossed.json()["fill_count"], crossed.json()["remaining_count"]) == ("0.02", "0.03")
+    assert got(alice, order_id)["last_update_reason"] == "Amend"  # (it traded, and rests as amended)
+    assert alice.delete(f"/margin/orders/{order_id}").status_code == 200
+    assert placed(alice, **order(BTC, "bid", "0.01", "90000", client_order_id="renamed"))["remaining_count"] == "0.01"
