@@ -141,6 +141,33 @@ def test_fill_and_market_position_messages_in_profile_3_34(clock):
         }
 
 
+def test_a_match_sends_each_side_its_fill_and_position_and_prints_one_trade(clock):
+    """Alice's resting YES bid is taken by bob selling YES: each hears their own fill (the maker's not a taker's) and
+    row; the market prints one trade, no block trade, whose taker side is bob's (NO)."""
+    with running("3.34", clock) as mock:
+        mock.create_market(FED)
+        mock.create_order("alice", FED, "yes", "buy", "3", "0.40")
+        bobs = signer_for(mock, "bob")
+        with session(mock, signer_for(mock, "alice")) as alice, session(mock, bobs) as bob:
+            assert alice.subscribe(channels=["fill", "market_positions", "trade"]) == [1, 2, 3]
+            assert bob.subscribe(channels=["fill", "market_positions"]) == [1, 2]
+            with rest(mock, bobs) as client:
+                ask = {"ticker": FED, "side": "ask", "count": "2", "price": "0.40"}
+                ask |= {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}
+                assert client.post("/portfolio/events/orders", json=ask).status_code == 201
+            for ws, taker, held in ((alice, False, "2.00"), (bob, True, "-2.00")):
+                fill, position = ws.recv(), ws.recv()
+                assert (fill["type"], fill["msg"]["is_taker"], fill["msg"]["count_fp"]) == ("fill", taker, "2.00")
+                assert (position["type"], position["msg"]["position_fp"]) == ("market_position", held)
+            printed = alice.recv()["msg"]
+            assert (printed["taker_side"], printed["count_fp"]) == ("no", "2.00")
+        with httpx.Client(base_url=mock.kalshi_url, timeout=10) as anyone:
+            [trade] = anyone.get("/markets/trades", params={"ticker": FED}).json()["trades"]
+            assert (trade["taker_side"], trade["is_block_trade"], trade["count_fp"]) == ("no", False, "2.00")
+            blocks = anyone.get("/markets/trades", params={"ticker": FED, "is_block_trade": "true"}).json()
+            assert blocks["trades"] == []
+
+
 def test_legacy_profile_adds_the_integer_fields_and_centi_cents(clock):
     with running("legacy", clock) as mock, session(mock, signer_for(mock, "alice")) as ws:
         ws.subscribe(channels=["fill", "market_positions"])
