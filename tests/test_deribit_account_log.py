@@ -190,3 +190,23 @@ def test_a_restart_restores_what_clients_changed_byte_for_byte(tmp_path: Path) -
             sql(path, "DELETE FROM snapshots")
         with MockServer(state=str(path)) as again:
             assert _bytes(Deribit(again, key)) == before
+
+
+def test_a_trades_log_row_says_whether_it_opens_or_closes_and_names_its_trade(mock: MockServer) -> None:
+    """Alice buys 6,000 USD of the future, sells 10,000 (closing her long through zero), sells 2,000 more (adding to
+    her short) and buys 1,000 (closing part of it): open buy, close sell, open sell, close buy. The close through zero
+    realizes the long's profit, 6,000/60,000 - 6,000/66,000 BTC."""
+    mock.create_deribit_account("alice", balances={"BTC": "10"}, account_id=2001)
+    alice = Deribit(mock, mock.create_deribit_key("alice"))
+    mock.set_index_price("btc_usd", "60000")
+    trades = [
+        mock.deribit_fill("alice", FUTURE, direction, amount, price)
+        for direction, amount, price in (("buy", "6000", "60000"), ("sell", "10000", "66000"),
+                                         ("sell", "2000", "66000"), ("buy", "1000", "66000"))
+    ]  # fmt: skip
+    logs = alice.decimal("private/get_transaction_log", currency="BTC", **WIDE)["logs"][::-1]
+    assert [(row["side"], row["position"]) for row in logs] == [
+        ("open buy", 6000), ("close sell", -4000), ("open sell", -6000), ("close buy", -5000)]  # fmt: skip
+    assert [(row["trade_id"], row["order_id"]) for row in logs] == [(t["trade_id"], t["order_id"]) for t in trades]
+    assert [(row["mark_price"], row["index_price"]) for row in logs] == [(60000, 60000)] * 4
+    assert logs[1]["cashflow"] == logs[1]["change"] == Decimal("0.00909091")

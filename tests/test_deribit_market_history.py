@@ -17,6 +17,7 @@ import websockets
 from deribit_rpc import Deribit, DeribitWs, public_rpc
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.deribit import trading as trading_module
 from mockexchange.core.deribit.derivatives import option_greeks
 from mockexchange.server import MockServer
 
@@ -170,6 +171,35 @@ def test_a_trade_is_in_its_candle_and_an_empty_minute_repeats_the_close(mock):
                    start_timestamp=0, end_timestamp=first)  # fmt: skip
     assert empty == {"volume": [], "cost": [], "ticks": [], "status": "no_data", "open": [], "low": [], "high": [],
                      "close": []}  # fmt: skip
+
+
+def test_a_trade_a_day_old_exactly_is_in_the_days_volume_and_then_leaves_it(mock):
+    trade(mock, "50000")
+    advance(mock, 86_400)
+    assert result(mock, "public/ticker", instrument_name=PERP)["stats"]["volume"] == Decimal("0.0002")
+    advance(mock, 1)
+    assert result(mock, "public/ticker", instrument_name=PERP)["stats"]["volume"] is None
+
+
+def test_an_options_candle_counts_its_contracts_and_their_premium(mock):
+    """An option's volume is its contracts and its cost their premium (amount x price), where an inverse future's is
+    its USD over the price."""
+    trade(mock, "0.05", "2", name=CALL)
+    trade(mock, "0.06", "3", name=CALL)
+    first = START_MS - START_MS % MINUTE
+    chart = result(mock, "public/get_tradingview_chart_data", instrument_name=CALL, resolution="1",
+                   start_timestamp=first, end_timestamp=first + MINUTE)  # fmt: skip
+    assert (chart["volume"], chart["cost"]) == ([5], [Decimal("0.28")])
+
+
+def test_an_instrument_keeps_its_newest_trades(mock, monkeypatch):
+    monkeypatch.setattr(trading_module, "INSTRUMENT_TRADES_SIZE", 3)  # (where a new instrument's trades are kept)
+    for price in ("50000", "50010", "50020", "50030", "50040"):
+        trade(mock, price)
+    kept = result(mock, "public/get_last_trades_by_instrument", instrument_name=PERP, count=10)["trades"]
+    assert [row["price"] for row in kept] == [50040, 50030, 50020]
+    # the day's volume reads the trades kept: 10 USD at each of the three prices, in BTC (five would be 0.0009996)
+    assert result(mock, "public/ticker", instrument_name=PERP)["stats"]["volume"] == Decimal("0.00059964")
 
 
 def test_a_trade_is_in_the_days_volumes_and_the_book_summary(mock):

@@ -16,6 +16,7 @@ from deribit_rpc import Deribit
 
 from mockexchange.auth.deribit import tokens as tokens_module
 from mockexchange.auth.deribit.keys import DeribitCredential
+from mockexchange.control.errors import ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import matching as matching_module
 from mockexchange.core.deribit import order_entry as order_entry_module
@@ -134,6 +135,25 @@ def test_the_traded_bound_refuses_only_the_account_that_reached_it(mock, monkeyp
     assert refused["error"]["code"] == 10001 and "40" in refused["error"]["mockexchange_diagnosis"], refused
     assert ioc(carol, price=60010)["filled_amount"] == 10  # carol trades with dave as before
     assert alice.decimal("private/get_position", instrument_name=PERP)["size"] == 40
+
+
+def test_the_traded_bound_counts_what_open_orders_may_trade(mock, monkeypatch):
+    """Alice's resting bid of 30 may still trade: with it, a seeded fill of 20 would take her past 40 (refused, in
+    words naming both), one of 10 reaches it exactly."""
+    for module in (trading_module, matching_module):
+        monkeypatch.setattr(module, "MAX_TRADED", Decimal(40), raising=False)
+    alice = client(mock, "alice")
+    alice.result("private/buy", instrument_name=PERP, amount=30, price=50000)
+    account = alice.result("private/get_account_summary", currency="BTC")["id"]
+    with pytest.raises(ControlError) as refused:
+        mock.deribit_fill("alice", PERP, "sell", "20", "60000")
+    assert str(refused.value) == (
+        f"amount 20 would take the amounts traded by account {account} (0, and 30 its open orders may trade) past 40, "
+        "what one account trades between resets"
+    )
+    assert refused.value.status == 409
+    mock.deribit_fill("alice", PERP, "sell", "10", "60000")
+    assert alice.decimal("private/get_position", instrument_name=PERP)["size"] == -10
 
 
 def test_an_accounts_trades_log_and_withdrawals_stay_within_its_bound(mock):
