@@ -17,6 +17,7 @@ import websockets
 from deribit_rpc import Deribit
 from state_sql import sql
 
+from mockexchange.control.errors import ControlError
 from mockexchange.core.clock import ManualClock, unix_ms
 from mockexchange.server import MockServer
 
@@ -210,3 +211,16 @@ def test_a_trades_log_row_says_whether_it_opens_or_closes_and_names_its_trade(mo
     assert [(row["trade_id"], row["order_id"]) for row in logs] == [(t["trade_id"], t["order_id"]) for t in trades]
     assert [(row["mark_price"], row["index_price"]) for row in logs] == [(60000, 60000)] * 4
     assert logs[1]["cashflow"] == logs[1]["change"] == Decimal("0.00909091")
+
+
+def test_a_fill_at_its_instruments_expiry_instant_is_refused(mock: MockServer) -> None:
+    """At 08:00 on its expiry day the future is delivered: a fill then would open a position in it again."""
+    mock.create_deribit_account("alice", balances={"BTC": "10"}, account_id=2001)
+    mock.set_index_price("btc_usd", "60000")
+    mock.deribit_fill("alice", FUTURE, "buy", "10", "60000")
+    mock.advance_clock(to="2026-03-13T08:00:00+00:00")
+    with pytest.raises(ControlError) as refused:
+        mock.deribit_fill("alice", FUTURE, "buy", "10", "60000")
+    assert (str(refused.value), refused.value.status) == (f"{FUTURE} has expired", 409)
+    alice = Deribit(mock, mock.create_deribit_key("alice"))
+    assert alice.result("private/get_positions", currency="BTC") == []
