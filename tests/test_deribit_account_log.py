@@ -211,6 +211,8 @@ def test_a_trades_log_row_says_whether_it_opens_or_closes_and_names_its_trade(mo
     assert [(row["trade_id"], row["order_id"]) for row in logs] == [(t["trade_id"], t["order_id"]) for t in trades]
     assert [(row["mark_price"], row["index_price"]) for row in logs] == [(60000, 60000)] * 4
     assert logs[1]["cashflow"] == logs[1]["change"] == Decimal("0.00909091")
+    closed = trades[3]["profit_loss"]  # (closed at its entry: no P&L, and not written "-0")
+    assert Decimal(closed) == 0 and not closed.startswith("-")
 
 
 def test_a_fill_at_its_instruments_expiry_instant_is_refused(mock: MockServer) -> None:

@@ -105,10 +105,11 @@ def _average(instrument: Instrument, held: Decimal, avg: Decimal, added: Decimal
 def profit_loss(instrument: Instrument, size: Decimal, entry: Decimal, exit: Decimal) -> Decimal:
     """P&L of a signed `size` entered at `entry` and valued at `exit`, in the settlement currency:
     `size * (1/entry - 1/exit)` for inverse futures, `size * (exit - entry)` otherwise."""
+    # (unary plus: a short closed at its entry makes -0, which an answer would write as "-0")
     if _harmonic(instrument):
         # The same as size * (1/entry - 1/exit), with a single division: exact whenever the result is.
-        return size * (exit - entry) / (entry * exit)
-    return size * (exit - entry)
+        return +(size * (exit - entry) / (entry * exit))
+    return +(size * (exit - entry))
 
 
 def usd_price(instrument: Instrument, price: Decimal, index_price: Decimal | None) -> Decimal:
