@@ -1,6 +1,7 @@
 """What the tests of the perps venue over HTTP share: a signed client of a user whose every answer is checked against
 the spec's schema (the kit's slice of perps_openapi.yaml, mockexchange/schema/perps/), funding a user's margined cash,
-an order body, and the exchange's state whole (to see that a refusal changed nothing)."""
+an order body, a refusal's status, code and diagnosis, and the exchange's state whole (to see that a refusal changed
+nothing)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,15 @@ def order(ticker: str, side: str, count: str, price: str, **fields: Any) -> dict
     body = {"ticker": ticker, "client_order_id": named, "side": side, "count": count, "price": price,
             "time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
     return body | fields
+
+
+DIAGNOSIS = "x-mockexchange-diagnosis"
+
+
+def refusal(answer: httpx.Response, status: int, code: str) -> str:
+    """A refusal's diagnosis, its status and code checked."""
+    assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), answer.text
+    return answer.headers[DIAGNOSIS]
 
 
 def placed(client: httpx.Client, status: int = 201, **body: object) -> dict:

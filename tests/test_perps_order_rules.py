@@ -10,17 +10,9 @@ from datetime import timedelta
 
 import httpx
 from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
-from perps_http import BTC, ETH, T0, open_subaccount, order, placed, whole
+from perps_http import BTC, ETH, T0, open_subaccount, order, placed, refusal, whole
 
 from mockexchange.server import MockServer
-
-DIAGNOSIS = "x-mockexchange-diagnosis"
-
-
-def refusal(answer: httpx.Response, status: int, code: str) -> str:
-    """A refusal's diagnosis, its status and code checked."""
-    assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), answer.text
-    return answer.headers[DIAGNOSIS]
 
 
 def got(client: httpx.Client, order_id: str) -> dict:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from perps_fixtures import alice_client, bob_client, fresh, module_server  # noqa: F401  (fixtures)
-from perps_http import BTC, ETH, open_subaccount, order, placed, signed
+from perps_http import BTC, ETH, open_subaccount, order, placed, refusal, signed
 
 from mockexchange.server import MockServer
 
-DIAGNOSIS = "x-mockexchange-diagnosis"
 SOL = "SOL-PERP"  # listed with an asset class, Crypto
 
 
@@ -21,12 +20,6 @@ def limits(client: httpx.Client) -> dict:
     answer = client.get("/margin/notional_risk_limit")
     assert answer.status_code == 200, answer.text
     return answer.json()
-
-
-def refusal(answer: httpx.Response, status: int, code: str) -> str:
-    """A refusal's diagnosis, its status and code checked."""
-    assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), answer.text
-    return answer.headers[DIAGNOSIS]
 
 
 def resting(client: httpx.Client) -> list[str]:
