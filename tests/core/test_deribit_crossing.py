@@ -283,7 +283,7 @@ def test_a_taker_needs_funds_for_its_margin_and_fees(venue: Venue) -> None:
     venue.order("bob", "sell", "100", "50000")
     # 10000 USD at its limit 50000: 0.2 coin at 2.001% initial, and the fee of the 100 it takes (0.000001).
     assert funds_refusal(venue, "buy", "10000", "50000") == (
-        "the order needs 0.004003000000000000000000000000 BTC of margin and fees; 0.004 is available",
+        "the order needs 0.004003 BTC of margin and fees; 0.004 is available",
         "not_enough_funds",
     )  # fmt: skip
     # A market order is valued at the worst price it takes: a buy at its highest, a sell at its lowest.
@@ -469,7 +469,7 @@ def test_a_limit_order_is_margined_at_its_limit_and_a_subaccount_on_its_own(venu
     venue.order("bob", "sell", "100", "40000")
     # 10000 USD at its limit 50000, though it takes at 40000: 0.2 coin at 2.001%, and a fee of 0.00000125.
     assert funds_refusal(venue, "buy", "10000", "50000") == (
-        "the order needs 0.004003250000000000000000000000 BTC of margin and fees; 0.004 is available",
+        "the order needs 0.00400325 BTC of margin and fees; 0.004 is available",
         "not_enough_funds",
     )  # fmt: skip
     venue.exchange.accounts.add_subaccount("poor", subaccount_id=5002, balances={"BTC": D("0.0001")})

@@ -142,7 +142,7 @@ def test_max_quote_quantity_counts_the_other_open_mmp_orders_of_that_side(contro
     place("mm", PERP, "buy", "300", "50000", mmp=True)  # 0.004 + 0.006: exactly the most
     refused = _refusal(place, "mm", PERP, "buy", "10", "50000", mmp=True)
     assert (refused.reason, refused.param, refused.status) == ("invalid_amount", "amount", 400)
-    assert "0.0002 coins with the 0.010 of the other open MMP orders" in str(refused)
+    assert "0.0002 coins with the 0.01 of the other open MMP orders" in str(refused)
     # an edit replaces its order: its own amount is not counted twice
     control.deribit_edit_order(kept, "100", "50000")
     with pytest.raises(ControlError, match="max_quote_quantity 0.01"):

@@ -20,6 +20,7 @@ from mockexchange.core.deribit.expiry import Expiry
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
 from mockexchange.core.deribit.valuation import Valuation
 from mockexchange.core.deribit.wallets import Wallet, _balance_after
+from mockexchange.core.money import plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,8 @@ class Cash:
             available = self.valuation.account_summary(user_id, currency, wallet.id).available_withdrawal_funds
             if amount + fee > available:
                 raise ExchangeError(
-                    f"withdrawing {amount + fee:f} {currency} (amount and fee) from account {wallet.id}, which may "
-                    f"withdraw {available:f}",
+                    f"withdrawing {plain(amount + fee)} {currency} (amount and fee) from account {wallet.id}, "
+                    f"which may withdraw {plain(available)}",
                     status=409,
                     reason="not_enough_funds",
                 )
@@ -175,7 +176,7 @@ class Cash:
         available = self.valuation.account_summary(user_id, currency, sender.id).available_withdrawal_funds
         if amount > available:
             raise ExchangeError(
-                f"transferring {amount:f} {currency} from account {sender.id}, which may transfer {available:f}",
+                f"transferring {amount:f} {currency} from account {sender.id}, which may transfer {plain(available)}",
                 status=409,
                 reason="not_enough_funds",
             )

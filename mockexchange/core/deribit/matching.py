@@ -34,6 +34,7 @@ from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders, instrument_margin
 from mockexchange.core.deribit.records import DeribitFill, DeribitTrade
 from mockexchange.core.events import Change
+from mockexchange.core.money import plain
 from mockexchange.core.stepping import DEEP, Footprint
 
 if TYPE_CHECKING:
@@ -319,8 +320,8 @@ class Crossing:
         summary = exchange.valuation.account_summary(order.user_id, instrument.settlement_currency, order.account_id)
         if need > summary.available_funds:
             raise ExchangeError(
-                f"the order needs {need:f} {instrument.settlement_currency} of margin and fees; "
-                f"{summary.available_funds:f} is available",
+                f"the order needs {plain(need)} {instrument.settlement_currency} of margin and fees; "
+                f"{plain(summary.available_funds)} is available",
                 reason="not_enough_funds",
             )
 

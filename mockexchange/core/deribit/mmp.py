@@ -35,6 +35,7 @@ from mockexchange.core.deribit.kinds import ACCOUNT_ID, INDEX
 from mockexchange.core.deribit.mmp_records import MmpConfig, MmpKey, MmpTriggered, MmpWindow
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.deribit.records import DeribitTrade
+from mockexchange.core.money import plain
 from mockexchange.core.values import Decimals, Integer, Refused, Text
 
 TRIGGER = "derivatives.mmp_trigger"  # the change a trigger publishes
@@ -192,7 +193,7 @@ def check_placing(
         )  # fmt: skip
         if coins + others > config.max_quote_quantity:
             said = (
-                f"{coins:f} coins with the {others:f} of the other open MMP orders on this side of "
+                f"{plain(coins)} coins with the {plain(others)} of the other open MMP orders on this side of "
                 f"{instrument.instrument_name} pass max_quote_quantity {config.max_quote_quantity:f}"
             )
             raise ExchangeError(said, reason="invalid_amount", param="amount")

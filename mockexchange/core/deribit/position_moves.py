@@ -21,6 +21,7 @@ from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, INSTRUMENT, PRICE
 from mockexchange.core.deribit.records import DeribitFill, DeribitTrade
 from mockexchange.core.deribit.wallets import Wallet
+from mockexchange.core.money import plain
 from mockexchange.core.values import Entries
 
 MAX_MOVES = 100  # moves one command makes (Deribit's limit is not published)
@@ -96,7 +97,7 @@ def _checked(exchange: DeribitExchange, moving: MoveDeribitPositions) -> dict[st
     for name, amount in wanted.items():
         held = exchange.valuation.position_state(moving.user_id, name, moving.source_uid).position.size
         if abs(held) < amount:
-            said = f"the source holds {abs(held):f} of {name}, less than {amount:f} to move"
+            said = f"the source holds {plain(abs(held))} of {name}, less than {amount:f} to move"
             raise ExchangeError(said, param="trades")
         directions[name] = "sell" if held > ZERO else "buy"
     return directions

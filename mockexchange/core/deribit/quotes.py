@@ -36,6 +36,7 @@ from mockexchange.core.deribit.mmp_records import MmpConfig
 from mockexchange.core.deribit.order_commands import DeribitOrder, EditDeribitOrder, PlaceDeribitOrder
 from mockexchange.core.deribit.orders import DerivativeOrder, QuoteTag
 from mockexchange.core.deribit.records import DeribitTrade
+from mockexchange.core.money import plain
 from mockexchange.core.stepping import DEEP, Footprint, restarting
 from mockexchange.core.values import FLAG, Choice, Entries, Kind, Text
 
@@ -132,8 +133,8 @@ def _check_reserve(
         need = RESERVE * mqq * (ONE if instrument.is_inverse else exchange.market.index_price(instrument.price_index))
         available = exchange.valuation.account_summary(user_id, currency, wallet_id).available_funds
         if available < need:
-            said = f"the group's reserve ({RESERVE:%} of max_quote_quantity) needs {need:f} {currency}"
-            raise ExchangeError(f"{said}; {available:f} is available", reason="not_enough_funds")
+            said = f"the group's reserve ({RESERVE:%} of max_quote_quantity) needs {plain(need)} {currency}"
+            raise ExchangeError(f"{said}; {plain(available)} is available", reason="not_enough_funds")
 
 
 def _listed(exchange: DeribitExchange, name: str) -> Instrument | None:

@@ -35,6 +35,7 @@ from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market import DeribitMarket
 from mockexchange.core.deribit.records import DeribitFill, DeribitTrade, PositionState, _Listing
 from mockexchange.core.deribit.wallets import _balance_after
+from mockexchange.core.money import plain
 
 DAY = timedelta(hours=24)  # the ticker's statistics are the last 24 hours'
 INSTRUMENT_TRADES_SIZE = 10_000  # trades kept of an instrument, its newest, every account's
@@ -142,9 +143,9 @@ class DeribitTrading:
         traded = self.state.traded.get(wallet_id, ZERO)
         if traded + reserved - freed + amount > MAX_TRADED:
             raise ExchangeError(
-                f"amount {amount:f} would take the amounts traded by account {wallet_id} ({traded:f}, and "
-                f"{reserved - freed:f} its open orders may trade) past {MAX_TRADED}, what one account trades between "
-                "resets",
+                f"amount {amount:f} would take the amounts traded by account {wallet_id} ({plain(traded)}, and "
+                f"{plain(reserved - freed)} its open orders may trade) past {MAX_TRADED}, what one account trades "
+                "between resets",
                 status=409,
             )
 

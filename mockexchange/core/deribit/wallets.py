@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, ExchangeError
+from mockexchange.core.money import plain
 
 
 @dataclass(slots=True)
@@ -46,7 +47,7 @@ def _balance_after(wallet: Wallet, currency: str, amount: Decimal) -> Decimal:
     balance = wallet.balance(currency) + amount
     if abs(balance) > MAX_BALANCE:
         raise ExchangeError(
-            f"this would take the {currency} balance of account {wallet.id} to {balance:f}; a balance stays within "
-            f"-{MAX_BALANCE} to {MAX_BALANCE}"
+            f"this would take the {currency} balance of account {wallet.id} to {plain(balance)}; a balance "
+            f"stays within -{MAX_BALANCE} to {MAX_BALANCE}"
         )
     return balance
