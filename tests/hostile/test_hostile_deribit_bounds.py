@@ -21,10 +21,12 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import matching as matching_module
 from mockexchange.core.deribit import order_entry as order_entry_module
 from mockexchange.core.deribit import trading as trading_module
+from mockexchange.core.deribit import wallets as wallets_module
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"
 DATED = "BTC-25DEC26"
+OPTION = "BTC-25DEC26-65000-C"
 KEPT = 5  # each account's history, in each test
 
 
@@ -209,3 +211,77 @@ def test_a_connection_that_authenticates_again_and_again_holds_only_the_tokens_k
     store.log_out("c1", None)
     assert isinstance(store.access(newest.access_token, connection_id="c1"), tokens_module.AuthFailure)
     assert isinstance(store.refresh(newest.refresh_token), tokens_module.AuthFailure)
+
+
+def positions(who: Deribit, instrument: str, *wallets: int) -> list[Decimal]:
+    return [who.decimal("private/get_position", instrument_name=instrument, subaccount_id=w)["size"] for w in wallets]
+
+
+def test_a_move_whose_target_would_pass_the_traded_bound_moves_nothing(mock, monkeypatch):
+    """Each side of a move is a trade, and the target's checks once came after the source's trade was made: a move
+    refused on the target's side took the position from the source and gave it to nobody. Two moves of 10: the
+    target, whose open bid may trade 30, passes the bound (45 here) only with both, so the checks add them up."""
+    for module in (trading_module, matching_module):
+        monkeypatch.setattr(module, "MAX_TRADED", Decimal(45), raising=False)
+    alice = client(mock, "alice")
+    main = alice.result("private/get_account_summary", currency="BTC")["id"]
+    sub = mock.create_deribit_subaccount("alice", balances={"BTC": "1"})["id"]
+    mock.deribit_fill("alice", PERP, "buy", "20", "60000")
+    alice.result("private/buy", instrument_name=PERP, amount=30, price=50000, subaccount_id=sub)
+    move = {"instrument_name": PERP, "price": 60000, "amount": 10}
+    refused = alice.rpc("private/move_positions", source_uid=main, target_uid=sub, trades=[move, move])
+    assert refused["error"]["code"] == 10001, refused
+    assert refused["error"]["mockexchange_diagnosis"].startswith(
+        f"amount 20 would take the amounts traded by account {sub} (0, and 30 its open orders may trade) past 45"
+    )
+    assert positions(alice, PERP, main, sub) == [20, 0]
+    trades = [alice.result("private/get_user_trades_by_currency", currency="BTC", subaccount_id=w)["trades"]
+              for w in (main, sub)]  # fmt: skip
+    assert [len(kept) for kept in trades] == [1, 0]  # the seeded fill alone
+    moved = alice.result("private/move_positions", source_uid=main, target_uid=sub, trades=[move])
+    assert len(moved["trades"]) == 1 and positions(alice, PERP, main, sub) == [10, 10]
+
+
+def test_a_move_whose_target_balance_would_pass_its_bound_moves_nothing(mock, monkeypatch):
+    """The source, short an option, buys it back from the target at 15 BTC: the source's balance stays within the
+    bound (made 20 here) and the target's would not (10 + 15), so neither side is made."""
+    monkeypatch.setattr(wallets_module, "MAX_BALANCE", Decimal(20), raising=False)
+    alice = client(mock, "alice")
+    main = alice.result("private/get_account_summary", currency="BTC")["id"]
+    sub = mock.create_deribit_subaccount("alice", balances={"BTC": "10"})["id"]
+    mock.deribit_fill("alice", OPTION, "sell", "1", "0.01")
+    before = [
+        alice.decimal("private/get_account_summary", currency="BTC", subaccount_id=w)["balance"] for w in (main, sub)
+    ]
+    refused = alice.rpc("private/move_positions", source_uid=main, target_uid=sub,
+                        trades=[{"instrument_name": OPTION, "price": 15, "amount": 1}])  # fmt: skip
+    assert refused["error"]["code"] == -32602, refused  # as a seeded fill past the bound is refused
+    assert (
+        f"balance of account {sub} to 25; a balance stays within -20 to 20"
+        in refused["error"]["mockexchange_diagnosis"]
+    )
+    assert positions(alice, OPTION, main, sub) == [-1, 0]
+    after = [
+        alice.decimal("private/get_account_summary", currency="BTC", subaccount_id=w)["balance"] for w in (main, sub)
+    ]
+    assert after == before
+    moved = alice.result("private/move_positions", source_uid=main, target_uid=sub,
+                         trades=[{"instrument_name": OPTION, "price": 5, "amount": 1}])  # fmt: skip
+    assert moved["trades"][0]["direction"] == "buy" and positions(alice, OPTION, main, sub) == [0, -1]
+
+
+def test_moves_of_one_instrument_are_checked_as_each_leaves_the_position(mock, monkeypatch):
+    """The target, short 1,000,000 USD of the perpetual from 60,000, takes two moves of that at 30,000: the first
+    closes its short (about 16.67 BTC realized: 26.67 of a bound made 30), the second opens a long, which realizes
+    nothing. Checked against the position as the first left it, the move is within every bound."""
+    monkeypatch.setattr(wallets_module, "MAX_BALANCE", Decimal(30), raising=False)
+    alice = client(mock, "alice")
+    main = alice.result("private/get_account_summary", currency="BTC")["id"]
+    sub = mock.create_deribit_subaccount("alice", balances={"BTC": "10"})["id"]
+    mock.deribit_fill("alice", PERP, "buy", "2000000", "60000")
+    mock.deribit_fill("alice", PERP, "sell", "1000000", "60000", subaccount_id=sub)
+    move = {"instrument_name": PERP, "price": 30000, "amount": 1000000}
+    moved = alice.result("private/move_positions", source_uid=main, target_uid=sub, trades=[move, move])
+    assert len(moved["trades"]) == 2 and positions(alice, PERP, main, sub) == [0, 1000000]
+    balance = alice.decimal("private/get_account_summary", currency="BTC", subaccount_id=sub)["balance"]
+    assert Decimal(26) < balance < Decimal(27)

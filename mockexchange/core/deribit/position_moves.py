@@ -6,7 +6,7 @@ other receives: the two wallets' cash and positions together are as they were, v
 
 Every move is checked before any is made (the wallets are the account's and differ, each instrument listed, unexpired
 and priced, each amount a multiple of its step and within what the source holds, the moves of one instrument added
-up), so a refusal changes nothing.
+up; each side as a trade is, in order: what each wallet trades and its balance), so a refusal changes nothing.
 """
 
 from __future__ import annotations
@@ -54,19 +54,22 @@ def move_positions(exchange: DeribitExchange, moving: MoveDeribitPositions) -> l
         if source.id == target.id:
             raise ExchangeError("source_uid and target_uid name the same wallet", param="target_uid")
         directions = _checked(exchange, moving)
-        made = []
+        sides = []
         for move in moving.trades:
             name = exchange.market.instrument(move.instrument_name).instrument_name
             direction = directions[name]
-            taken = exchange.trading.apply_trade(
-                DeribitFill(user_id, name, direction, move.amount, move.price, subaccount_id=source.id)
-            )
             other = "buy" if direction == "sell" else "sell"
-            given = exchange.trading.apply_trade(
+            sides.append((
+                DeribitFill(user_id, name, direction, move.amount, move.price, subaccount_id=source.id),
                 DeribitFill(user_id, name, other, move.amount, move.price, subaccount_id=target.id),
-                match=(taken.trade_id, taken.trade_seq),
-            )
-            made.append((taken, given))
+            ))  # fmt: skip
+        # Each side's own checks (what the wallets trade, their balances), all before any is made: a move refused
+        # halfway would leave a position taken from the source and never given to the target.
+        exchange.trading.check_trades([fill for pair in sides for fill in pair])
+        made = []
+        for taking, giving in sides:
+            taken = exchange.trading.apply_trade(taking)
+            made.append((taken, exchange.trading.apply_trade(giving, match=(taken.trade_id, taken.trade_seq))))
         return made
 
 

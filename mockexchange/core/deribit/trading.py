@@ -11,6 +11,7 @@ is refused alone.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -70,22 +71,10 @@ class DeribitTrading:
             instrument = self.market.list_instrument(fill.instrument_name)
             listing = self.state.listings[instrument.instrument_name]
             now = self.state.clock.now()
-            step = instrument.min_trade_amount
-            if amount < step or amount % step != ZERO:
-                raise ExchangeError(f"amount must be a multiple of {step} for {instrument.instrument_name}")
-            expiration = instrument.expiration
-            if expiration is not None and now >= expiration:
-                raise ExchangeError(f"{instrument.instrument_name} has expired", status=409)
             index_value = self.market.index_or_none(instrument.price_index)
             key = (user_id, wallet.id, instrument.instrument_name)
             held = self.state.positions.get(key)
-            try:
-                result = d.trade(
-                    instrument, held.position if held else d.Position(), direction, amount, price,
-                    index_price=index_value,
-                )  # fmt: skip
-            except ValueError as error:
-                raise ExchangeError(str(error)) from None
+            result = _outcome(fill, instrument, held.position if held else d.Position(), index_value, now)
             if not reserved:
                 self.check_traded(wallet.id, amount)
             currency = instrument.settlement_currency
@@ -135,6 +124,30 @@ class DeribitTrading:
             self.state.publish("position", user_id, state)
             return trade
 
+    def check_trades(self, fills: Sequence[DeribitFill]) -> None:
+        """Refuse, as `apply_trade` would, the first of `fills` that would be refused once those before it were made
+        (none an open order's); nothing changes. A command of several trades checks them all before it makes one
+        (position_moves.py), so that it makes all or none."""
+        positions: dict[tuple[int, str], d.Position] = {}
+        moved: dict[tuple[int, str], Decimal] = {}  # cash, by wallet and currency
+        traded: dict[int, Decimal] = {}
+        with self.state.lock:
+            self.expiry.expire_due()
+            now = self.state.clock.now()
+            for fill in fills:
+                wallet = self.accounts.wallet(fill.user_id, fill.subaccount_id)
+                instrument = self.market.instrument(fill.instrument_name)
+                name, currency = instrument.instrument_name, instrument.settlement_currency
+                held = self.state.positions.get((fill.user_id, wallet.id, name))
+                before = positions.get((wallet.id, name)) or (held.position if held else d.Position())
+                index_value = self.market.index_or_none(instrument.price_index)
+                result = _outcome(fill, instrument, before, index_value, now)
+                traded[wallet.id] = traded.get(wallet.id, ZERO) + fill.amount
+                self.check_traded(wallet.id, traded[wallet.id])
+                moved[wallet.id, currency] = moved.get((wallet.id, currency), ZERO) + result.cash - fill.fee
+                _balance_after(wallet, currency, moved[wallet.id, currency])
+                positions[wallet.id, name] = result.position
+
     def check_traded(self, wallet_id: int, amount: Decimal, freed: Decimal = ZERO) -> None:
         """Refuse what could take the wallet's amounts traded since the last reset, with what its open orders may still
         trade, past `MAX_TRADED`: an order (or an edit to `amount` left, `freed` the remaining it replaces) or a fill
@@ -171,6 +184,23 @@ class DeribitTrading:
                 break
             found.append(trade)
         return found
+
+
+def _outcome(
+    fill: DeribitFill, instrument: Instrument, held: d.Position, index_value: Decimal | None, now: datetime
+) -> d.TradeResult:
+    """What `fill` makes of the position `held` in `instrument`; refused if its amount is off the instrument's step
+    or the instrument has expired."""
+    step = instrument.min_trade_amount
+    if fill.amount < step or fill.amount % step != ZERO:
+        raise ExchangeError(f"amount must be a multiple of {step} for {instrument.instrument_name}")
+    expiration = instrument.expiration
+    if expiration is not None and now >= expiration:
+        raise ExchangeError(f"{instrument.instrument_name} has expired", status=409)
+    try:
+        return d.trade(instrument, held, fill.direction, fill.amount, fill.price, index_price=index_value)
+    except ValueError as error:
+        raise ExchangeError(str(error)) from None
 
 
 def _tick_direction(listing: _Listing, price: Decimal) -> int:
