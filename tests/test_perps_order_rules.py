@@ -174,12 +174,15 @@ def test_the_margin_check_at_equity_exactly_and_for_an_order_that_adds_none(
         "the order needs 6000000000 micro-dollars of initial margin; 5000000000 are free")  # fmt: skip
     moved = amend(alice, exactly, ticker=BTC, side="bid", price="100500", count="0.50")
     assert moved.status_code == 200, moved.text  # (5,025: counted once, not beside the 5,000 it replaces)
-    # an amend is checked as the order it makes: 5 BTC at 100,500 needs 50,250, against the 10,000 its own frees
+    # an amend is checked as the order it makes: 5 BTC at 100,500 needs 50,250, against the 10,000 its own frees;
+    # refused, it renames and dates nothing (both were once written before the check)
     before = whole(mock)
-    grown = amend(alice, exactly, ticker=BTC, side="bid", price="100500", count="5.00")
+    grown = amend(alice, exactly, ticker=BTC, side="bid", price="100500", count="5.00",
+                  updated_client_order_id="grown", expiration_time=int(T0.timestamp()) + 60)  # fmt: skip
     assert refusal(grown, 400, "insufficient_balance") == (
         "the order needs 50250000000 micro-dollars of initial margin; 10000000000 are free")  # fmt: skip
     assert whole(mock) == before
+    assert (got(alice, exactly)["client_order_id"], got(alice, exactly)["expiration_time"]) == ("exactly", None)
     assert amend(alice, exactly, ticker=BTC, side="bid", price="100000", count="1.00").status_code == 200
 
 

@@ -341,20 +341,21 @@ class PerpTrading:
             expiry = order.expiration if amend.expiration_time is None else _expiry(amend.expiration_time)
             if expiry is not None and expiry <= state.clock.now() and expiry != order.expiration:
                 raise PerpsError("expiration_time must be in the future", 400, "invalid_expiration_time")
+            stays = amend.price == order.price and left <= order.remaining  # (it keeps its place in the queue)
+            if not stays:  # checked before anything changes: a refused amend leaves the order as it was
+                self._check_margin(replace(order, price=amend.price, remaining=left, count=amend.count), order.order_id)
             if amend.updated_client_order_id is not None:
                 self._rename(order, amend.updated_client_order_id)
             if expiry != order.expiration:
                 order.expiration = expiry
                 if expiry is not None:
                     heapq.heappush(state.expiries, (expiry, order.seq, order.order_id))
-            if amend.price == order.price and left <= order.remaining:
+            if stays:
                 if left == order.remaining:
                     order.last_update_reason, order.updated = AMEND, state.clock.now()
                     return PerpOutcome(order)
                 outcome = self._resize(order, left, AMEND)
                 return outcome
-            moved = replace(order, price=amend.price, remaining=left, count=amend.count)
-            self._check_margin(moved, without=order.order_id)
             _, change = state.books[order.ticker].cancel(order.order_id)
             state.resting[order.user_id].discard(order.order_id)
             order.last_update_reason, order.updated = AMEND, state.clock.now()
