@@ -257,8 +257,10 @@ def test_fills_that_would_take_a_balance_past_its_bound_are_refused_whole(venue:
     venue.order("carol", "buy", "1", "0.01", CALL)
     with pytest.raises(ExchangeError) as refused:
         venue.order("alice", "sell", "2", "0.01", CALL)  # each premium fits alone, not both
+    alice = venue.exchange.accounts.wallet("alice").id
     assert (str(refused.value), refused.value.status) == (
-        "this would take a BTC balance past 1000000000000000", 409
+        f"this would take the BTC balance of account {alice} to 1000000000000000.0044; a balance stays within "
+        "-1000000000000000 to 1000000000000000", 409
     )  # fmt: skip
     assert venue.bids(CALL) == [(20, 20)] and venue.size("alice", CALL) == 0
     order, _ = venue.order("alice", "sell", "1", "0.01", CALL)
@@ -448,7 +450,10 @@ def test_a_subaccounts_fills_are_checked_on_its_own_position_and_balance(venue: 
     venue.exchange.accounts.wallet("alice", 2002).balances["BTC"] = MAX_BALANCE - D("0.0002")
     with pytest.raises(ExchangeError) as refused:
         venue.order("alice", "sell", "100", "60000", subaccount_id=2002)
-    assert str(refused.value) == "this would take a BTC balance past 1000000000000000"
+    assert str(refused.value) == (
+        "this would take the BTC balance of account 2002 to 1000000000000000.000132503333; a balance stays within "
+        "-1000000000000000 to 1000000000000000"
+    )
 
 
 def test_a_fill_may_take_a_balance_to_its_bound_and_its_fee_counts(venue: Venue) -> None:
@@ -564,7 +569,11 @@ def test_the_taker_fee_counts_against_a_negative_balance_bound(venue: Venue) -> 
     )  # its fee, 0.00000083, is more
     with pytest.raises(ExchangeError) as refused:
         venue.order("carol", "buy", "100", "60000")
-    assert str(refused.value) == "this would take a BTC balance past 1000000000000000"
+    carol = venue.exchange.accounts.wallet("carol").id
+    assert str(refused.value) == (
+        f"this would take the BTC balance of account {carol} to -1000000000000000.00000033; a balance stays within "
+        "-1000000000000000 to 1000000000000000"
+    )
 
 
 def test_each_fill_carries_its_orders_type(venue: Venue) -> None:

@@ -27,6 +27,7 @@ from mockexchange.server import MockServer
 PERP = "BTC-PERPETUAL"
 DATED = "BTC-25DEC26"
 OPTION = "BTC-25DEC26-65000-C"
+LINEAR_OPTION = "BTC_USDC-25DEC26-60000-C"
 KEPT = 5  # each account's history, in each test
 
 
@@ -255,7 +256,7 @@ def test_a_move_whose_target_balance_would_pass_its_bound_moves_nothing(mock, mo
     ]
     refused = alice.rpc("private/move_positions", source_uid=main, target_uid=sub,
                         trades=[{"instrument_name": OPTION, "price": 15, "amount": 1}])  # fmt: skip
-    assert refused["error"]["code"] == -32602, refused  # as a seeded fill past the bound is refused
+    assert refused["error"]["code"] == 10001, refused
     assert (
         f"balance of account {sub} to 25; a balance stays within -20 to 20"
         in refused["error"]["mockexchange_diagnosis"]
@@ -285,3 +286,24 @@ def test_moves_of_one_instrument_are_checked_as_each_leaves_the_position(mock, m
     assert len(moved["trades"]) == 2 and positions(alice, PERP, main, sub) == [0, 1000000]
     balance = alice.decimal("private/get_account_summary", currency="BTC", subaccount_id=sub)["balance"]
     assert Decimal(26) < balance < Decimal(27)
+
+
+def test_a_crossing_whose_fee_would_pass_its_bound_takes_nothing(mock):
+    """A trade's fee is held to `MAX_FEE` (10^9), and a crossing once learned it only as it made its second fill: the
+    order answered an error after its first fill was made, the levels it had planned to take gone from the book with
+    the maker's order still shown open. Two asks of a linear option at 25,000 USDC with the index at 10^7: the second,
+    400,000, costs its taker 1.2 * 10^9 USDC of fee. Refused before anything is made, the book takes others' orders."""
+    mock.set_index_price("btc_usdc", "10000000")
+    for user in ("erin", "frank", "gina"):
+        mock.create_deribit_account(user, balances={"USDC": "1000000000000"})
+    erin, gina = client(mock, "erin"), client(mock, "gina")
+    mock.deribit_order("frank", LINEAR_OPTION, "sell", "0.01", "25000")
+    mock.deribit_order("frank", LINEAR_OPTION, "sell", "400000", "25000")
+    refused = erin.rpc("private/buy", instrument_name=LINEAR_OPTION, amount=400000.01, price=25000)
+    assert refused["error"] == {"code": 10001, "message": "error", "mockexchange_diagnosis": (
+        "a trade's fee of 1200000000 USDC would pass 1000000000, the most one trade pays")}, refused  # fmt: skip
+    assert erin.decimal("private/get_position", instrument_name=LINEAR_OPTION)["size"] == 0
+    assert erin.result("private/get_user_trades_by_currency", currency="USDC")["trades"] == []
+    taken = gina.result("private/buy", instrument_name=LINEAR_OPTION, amount=0.02, price=25000,
+                        time_in_force="immediate_or_cancel")  # fmt: skip
+    assert [trade["amount"] for trade in taken["trades"]] == [0.01, 0.01]  # both of frank's orders, as they rested

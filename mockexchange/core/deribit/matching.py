@@ -13,9 +13,10 @@ futures pay the rate on the notional in the settlement currency (an inverse futu
 one's `amount * price` USDC); options pay it on the underlying (the coin amount; a linear option's times the index),
 capped at `OPTION_FEE_CAP` of the option's price times its amount. A fee is rounded half even to the 8th place.
 
-Nothing happens before all of it is known to go through: the plan's fills are run through copies of the positions and
-balances they move (the bounds `apply_trade` keeps), and a venue order's taker must have the available funds for the
-fees and the initial margin the order holds (`not_enough_funds` otherwise). What each side may trade was counted
+Nothing happens before all of it is known to go through: the plan's fills are checked as trades, each as the ones
+before it leave the positions and balances (`Trading.check_trades`: every bound `apply_trade` keeps, a fee's too),
+and a venue order's taker must have the available funds for the fees and the initial margin the order holds
+(`not_enough_funds` otherwise). What each side may trade was counted
 against its wallet's traded bound when its order was placed (`Trading.check_traded`), so no fill passes it.
 """
 
@@ -28,8 +29,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
 from mockexchange.core.book import ASK, BID, Matched, SelfTrade, Side, opposite
-from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, ExchangeError
+from mockexchange.core.deribit.bounds import ZERO, ExchangeError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders, instrument_margin
 from mockexchange.core.deribit.records import DeribitFill, DeribitTrade
@@ -261,46 +261,25 @@ class Crossing:
         return order, units
 
     def _check(self, order: DerivativeOrder, plan: Matched) -> list[tuple[Decimal, Decimal]]:
-        """Each match's fees (taker, maker), once its fills are known to keep every bound: run through copies of the
-        positions and balances they move, nothing changed."""
+        """Each match's fees (taker, maker), once its fills are known to keep every bound a trade is held to
+        (`DeribitTrading.check_trades`), nothing changed."""
         instrument, exchange = self.instrument, self.exchange
-        index_value = exchange.market.index_or_none(instrument.price_index)
-        positions: dict[int, d.Position] = {}
-        balances: dict[int, Decimal] = {}
+        name, index_value = instrument.instrument_name, exchange.market.index_or_none(instrument.price_index)
         fees = []
+        fills = []
         step = _stepper(exchange)
         for match in plan.matches:
             if step is not None:
                 step()
             maker = self.kept.orders[match.maker.order_id]
             price, amount = at_tick(instrument, match.price), match.size * instrument.min_trade_amount
-            pair = (
-                fee(instrument, True, amount, price, index_value),
-                fee(instrument, False, amount, price, index_value),
-            )
-            fees.append(pair)
-            for who, direction, charged in ((order, order.direction, pair[0]), (maker, maker.direction, pair[1])):
-                self._try(who, direction, amount, price, charged, index_value, positions, balances)
+            taker_fee = fee(instrument, True, amount, price, index_value)
+            maker_fee = fee(instrument, False, amount, price, index_value)
+            fees.append((taker_fee, maker_fee))
+            fills.append(DeribitFill(order.user_id, name, order.direction, amount, price, order.account_id, taker_fee))
+            fills.append(DeribitFill(maker.user_id, name, maker.direction, amount, price, maker.account_id, maker_fee))
+        exchange.trading.check_trades(fills, reserved=True, step=step)
         return fees
-
-    def _try(self, who, direction, amount, price, charged, index, positions, balances) -> None:
-        exchange, instrument = self.exchange, self.instrument
-        held = positions.get(who.account_id)
-        if held is None:
-            held = exchange.valuation.position_state(who.user_id, who.instrument_name, who.account_id).position
-        try:
-            result = d.trade(instrument, held, direction, amount, price, index_price=index)
-        except ValueError as error:
-            raise ExchangeError(str(error)) from None
-        positions[who.account_id] = result.position
-        currency = instrument.settlement_currency
-        balance = balances.get(who.account_id)
-        if balance is None:
-            balance = exchange.accounts.wallet(who.user_id, who.account_id).balance(currency)
-        balance += result.cash - charged
-        if abs(balance) > MAX_BALANCE:
-            raise ExchangeError(f"this would take a {currency} balance past {MAX_BALANCE}", status=409)
-        balances[who.account_id] = balance
 
     def _check_funds(self, order: DerivativeOrder, plan: Matched, fees: list, limit: int | None) -> None:
         """The taker's available funds cover its fees and the initial margin the whole order holds (valued at its

@@ -11,7 +11,7 @@ is refused alone.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -124,29 +124,37 @@ class DeribitTrading:
             self.state.publish("position", user_id, state)
             return trade
 
-    def check_trades(self, fills: Sequence[DeribitFill]) -> None:
-        """Refuse, as `apply_trade` would, the first of `fills` that would be refused once those before it were made
-        (none an open order's); nothing changes. A command of several trades checks them all before it makes one
-        (position_moves.py), so that it makes all or none."""
+    def check_trades(
+        self, fills: Sequence[DeribitFill], *, reserved: bool = False, step: Callable[[], None] | None = None
+    ) -> None:
+        """Refuse, as `apply_trade` would, the first of `fills` that would be refused once those before it were made;
+        nothing changes (called under the lock). A command of several trades checks them all before it makes one, so
+        that it makes all or none: a move of positions (position_moves.py), an order's crossing (matching.py: its
+        fills `reserved`, as open orders' are, their fees worked out). `step`: a long command's, after each fill."""
         positions: dict[tuple[int, str], d.Position] = {}
         moved: dict[tuple[int, str], Decimal] = {}  # cash, by wallet and currency
         traded: dict[int, Decimal] = {}
-        with self.state.lock:
-            self.expiry.expire_due()
-            now = self.state.clock.now()
-            for fill in fills:
-                wallet = self.accounts.wallet(fill.user_id, fill.subaccount_id)
-                instrument = self.market.instrument(fill.instrument_name)
-                name, currency = instrument.instrument_name, instrument.settlement_currency
-                held = self.state.positions.get((fill.user_id, wallet.id, name))
-                before = positions.get((wallet.id, name)) or (held.position if held else d.Position())
-                index_value = self.market.index_or_none(instrument.price_index)
-                result = _outcome(fill, instrument, before, index_value, now)
+        now = self.state.clock.now()
+        for fill in fills:
+            wallet = self.accounts.wallet(fill.user_id, fill.subaccount_id)
+            instrument = self.market.instrument(fill.instrument_name)
+            name, currency = instrument.instrument_name, instrument.settlement_currency
+            held = self.state.positions.get((fill.user_id, wallet.id, name))
+            before = positions.get((wallet.id, name)) or (held.position if held else d.Position())
+            result = _outcome(fill, instrument, before, self.market.index_or_none(instrument.price_index), now)
+            if not reserved:
                 traded[wallet.id] = traded.get(wallet.id, ZERO) + fill.amount
                 self.check_traded(wallet.id, traded[wallet.id])
-                moved[wallet.id, currency] = moved.get((wallet.id, currency), ZERO) + result.cash - fill.fee
-                _balance_after(wallet, currency, moved[wallet.id, currency])
-                positions[wallet.id, name] = result.position
+            if abs(fill.fee) > MAX_FEE:
+                raise ExchangeError(
+                    f"a trade's fee of {plain(fill.fee)} {currency} would pass {MAX_FEE}, the most one trade pays",
+                    status=409,
+                )
+            moved[wallet.id, currency] = moved.get((wallet.id, currency), ZERO) + result.cash - fill.fee
+            _balance_after(wallet, currency, moved[wallet.id, currency])
+            positions[wallet.id, name] = result.position
+            if step is not None:
+                step()
 
     def check_traded(self, wallet_id: int, amount: Decimal, freed: Decimal = ZERO) -> None:
         """Refuse what could take the wallet's amounts traded since the last reset, with what its open orders may still

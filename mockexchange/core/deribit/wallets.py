@@ -48,6 +48,7 @@ def _balance_after(wallet: Wallet, currency: str, amount: Decimal) -> Decimal:
     if abs(balance) > MAX_BALANCE:
         raise ExchangeError(
             f"this would take the {currency} balance of account {wallet.id} to {plain(balance)}; a balance "
-            f"stays within -{MAX_BALANCE} to {MAX_BALANCE}"
+            f"stays within -{MAX_BALANCE} to {MAX_BALANCE}",
+            status=409,  # (what the wallet holds refuses it, not the value given: Deribit's 10001)
         )
     return balance
