@@ -225,3 +225,60 @@ def test_fcm_positions_are_signed_the_same_way(mockexchange, kalshi_user):
     assert r.status_code == 403  # signed correctly, but not an FCM member
     r = get(mockexchange, kalshi_user.signer.headers("GET", PATH), "/trade-api/v2/fcm/positions")
     assert (r.status_code, r.json()) == (401, BAD_SIGNATURE)
+
+
+def test_the_window_holds_its_edges_and_says_by_how_much_a_timestamp_missed():
+    """A timestamp exactly 30 s either side of the mock's clock passes; a millisecond further is refused, the
+    diagnosis giving the skew and the window in seconds."""
+    wall = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
+    with MockServer(wall_clock=wall) as mock:
+        mock.create_account("u")
+        key = mock.create_key("u")
+        signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+        at = int(wall.now().timestamp() * 1000)
+        for skew in (-30_000, 30_000):
+            assert get(mock, signer.headers("GET", PATH, at + skew)).status_code == 200
+        for skew, said in ((-30_001, "-30.0s"), (30_001, "+30.0s"), (-95_500, "-95.5s")):
+            r = get(mock, signer.headers("GET", PATH, at + skew))
+            assert (r.status_code, r.json()) == (401, EXPIRED)
+            assert r.headers["X-Mockexchange-Auth"] == f"timestamp is {said} from the mock's clock; allowed -30s..+30s"
+
+
+@pytest.mark.parametrize(
+    ("ts", "diagnosis"),
+    [
+        ("99999999999", "timestamp in seconds, expected milliseconds"),  # the last millisecond read as seconds
+        ("0", "timestamp in seconds, expected milliseconds"),
+        ("9" * 25, f"timestamp '{'9' * 25}' is far outside any time window"),
+    ],
+)
+def test_a_timestamp_far_from_any_window_is_diagnosed(mockexchange, kalshi_user, ts, diagnosis):
+    headers = kalshi_user.signer.headers("GET", PATH) | {"KALSHI-ACCESS-TIMESTAMP": ts}
+    r = get(mockexchange, headers)
+    assert (r.status_code, r.json(), r.headers["X-Mockexchange-Auth"]) == (401, EXPIRED, diagnosis)
+
+
+def test_a_timestamp_in_milliseconds_of_1973_is_not_taken_for_seconds(mockexchange, kalshi_user):
+    headers = kalshi_user.signer.headers("GET", PATH) | {"KALSHI-ACCESS-TIMESTAMP": "100000000000"}
+    r = get(mockexchange, headers)
+    assert (r.status_code, r.json()) == (401, EXPIRED)
+    assert "from the mock's clock" in r.headers["X-Mockexchange-Auth"]
+
+
+@pytest.mark.parametrize("junk", ["!", "\t", "."])
+def test_a_good_signature_with_a_character_base64_does_not_have_is_refused(mockexchange, kalshi_user, junk):
+    """A lenient decoder drops what is not base64 and would verify the rest: another spelling of the signature,
+    which replay protection would not know. Kalshi's (Go's) standard decoding refuses it, and so does the mock."""
+    headers = kalshi_user.signer.headers("GET", PATH)
+    signature = headers["KALSHI-ACCESS-SIGNATURE"]
+    assert get(mockexchange, headers).status_code == 200
+    r = get(mockexchange, headers | {"KALSHI-ACCESS-SIGNATURE": signature[:10] + junk + signature[10:]})
+    assert (r.status_code, r.json()) == (401, BAD_SIGNATURE)
+    assert r.headers["X-Mockexchange-Auth"] == "signature is not standard base64"
+
+
+def test_an_unknown_key_id_is_named(mockexchange, kalshi_user):
+    headers = kalshi_user.signer.headers("GET", PATH) | {"KALSHI-ACCESS-KEY": "not-a-key"}
+    r = get(mockexchange, headers)
+    assert (r.status_code, r.json()) == (401, UNKNOWN_KEY)
+    assert r.headers["X-Mockexchange-Auth"] == "no key with id 'not-a-key'"

@@ -138,9 +138,14 @@ def test_a_users_api_keys_and_an_fcm_members_subtraders_are_bounded_per_user(moc
     monkeypatch.setattr(keys_module, "MAX_USER_KEYS", 2)
     monkeypatch.setattr(ledger_module, "MAX_SUBTRADERS", 1)
     body = {"name": "more", "key_type": "ed25519"}
-    assert alice.post("/api_keys/generate", json=body).status_code == 201
+    made = alice.post("/api_keys/generate", json=body)
+    assert made.status_code == 201
     refused(alice.post("/api_keys/generate", json=body), 400, "bad_request")
     assert bob.post("/api_keys/generate", json=body).status_code == 201
+    # a key deleted frees its place, once
+    assert alice.delete(f"/api_keys/{made.json()['api_key_id']}").status_code in (200, 204)
+    assert alice.post("/api_keys/generate", json=body).status_code == 201
+    refused(alice.post("/api_keys/generate", json=body), 400, "bad_request")
     for member in ("fcm1", "fcm2"):
         mock.create_account(member, balance_cents=0, fcm_member=True)
     with signed(mock, "fcm1") as one, signed(mock, "fcm2") as two:

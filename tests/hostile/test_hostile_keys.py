@@ -13,13 +13,15 @@ from collections.abc import Iterator
 import httpx
 import plain_http
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from hostile_sockets import serve_command
 from hostile_wire import KALSHI_WS, UPGRADE, send
 
 from mockexchange.auth.kalshi import diagnosis
 from mockexchange.auth.kalshi.diagnosis import UNTRIED, DiagnosisBudget
 from mockexchange.auth.kalshi.keys import KeyRegistry, public_key_pem
+from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, Suspect, sign
 from mockexchange.scenario.library import library_dir
 from mockexchange.server import MockServer
@@ -244,3 +246,46 @@ def test_the_diagnosis_budget_refills_at_its_rate_and_runs_one_at_a_time(monkeyp
     wall[0] += 0.5
     assert budget.reserve()
     assert budget.declined(suspect) == suspect.plain_diagnosis() + UNTRIED
+
+
+# -- what replay protection remembers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key_type", ["rsa", "ed25519"])
+def test_with_replays_refused_each_fresh_signature_passes_once(replays, key_type):
+    """Every fresh signature passes, however many came before it; each is refused the second time."""
+    signer = _signer(replays, key_type)
+    start = int(time.time() * 1000)
+    sent = [signer.headers("GET", BALANCE, start + offset) for offset in range(3)]
+    assert [_get(replays, headers).status_code for headers in sent] == [200, 200, 200]
+    assert [_get(replays, headers).status_code for headers in sent] == [401, 401, 401]
+
+
+def test_a_signature_of_another_salt_length_is_remembered_too(replays):
+    """An RSA-PSS signature whose salt is not 32 bytes passes (with a note) as one of 32 does, and only once."""
+    signer = _signer(replays, "rsa")
+    start = int(time.time() * 1000)
+
+    def salted(ts: int) -> dict[str, str]:
+        pad = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=20)
+        raw = signer.private_key.sign(f"{ts}GET{BALANCE}".encode(), pad, hashes.SHA256())
+        return signer.headers("GET", BALANCE, ts) | {SIGNATURE_HEADER: base64.b64encode(raw).decode()}
+
+    first, second = salted(start), salted(start + 1)
+    answers = [_get(replays, headers) for headers in (first, second, first)]
+    assert [answer.status_code for answer in answers] == [200, 200, 401]
+    assert "RSA-PSS salt length 20" in answers[0].headers["X-Mockexchange-Auth"]
+    assert answers[2].json() == REPLAYED
+
+
+def test_the_signatures_remembered_are_the_newest_and_those_inside_the_window():
+    """Past its capacity the oldest is forgotten, never the newest; one seen exactly the window's width ago is still
+    a replay, a millisecond later it is forgotten."""
+    seen = SeenSignatures(window_ms=60_000, capacity=2)
+    assert [seen.first_use("k", sig, 0) for sig in (b"a", b"b", b"c")] == [True, True, True]
+    assert [seen.first_use("k", sig, 0) for sig in (b"c", b"b", b"a")] == [False, False, True]  # a was forgotten
+    window = SeenSignatures(window_ms=60_000)
+    assert window.first_use("k", b"a", 1_000)
+    assert not window.first_use("k", b"a", 61_000)
+    assert window.first_use("k", b"a", 61_001)
+    assert window.first_use("other-key", b"a", 61_001)  # the same bytes under another key are another signature
