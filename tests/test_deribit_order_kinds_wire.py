@@ -155,3 +155,61 @@ def test_a_trailing_stops_moves_and_an_incremental_secondarys_growth_are_notifie
         (50, "untriggered", True, "incremental"), (10, "open", False, "incremental"),
         (30, "open", False, "incremental"),
     ]  # fmt: skip
+
+
+def _orders(who: Deribit) -> list[tuple[str, str, str | None]]:
+    """Every order of the perpetual, open or not: (direction, state, cancel reason)."""
+    rows = who.result("private/get_order_history_by_instrument", instrument_name=PERP, include_unfilled=True)
+    return [(row["direction"], row["order_state"], row.get("cancel_reason")) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("bob_asks", "other"),
+    [
+        ([], {"direction": "sell", "price": 58000}),  # it would take its own primary's bid
+        ([], {"direction": "sell", "price": 59000}),  # at the bid's own price
+        ([59000, 59500], {"direction": "buy", "price": 59600}),  # it would take bob's asks (the primary takes one)
+    ],
+)
+def test_an_oco_whose_other_order_would_be_rejected_as_post_only_places_neither(mock, alice, bob_asks, other):
+    """The other order was once placed after the primary: refused, it left the primary resting unlinked, or its
+    fill made, while the request answered an error."""
+    bob = Deribit(mock, mock.create_deribit_key("bob"))
+    for price in bob_asks:
+        bob.result("private/sell", instrument_name=PERP, amount=10, price=price)
+    refused = alice.rpc("private/buy", instrument_name=PERP, amount=10, price=59000,
+                        linked_order_type="one_cancels_other",
+                        otoco_config=[other | {"post_only": True, "reject_post_only": True}])  # fmt: skip
+    assert refused["error"]["message"] == "post_only_reject", refused
+    assert _orders(alice) == [] and alice.decimal("private/get_position", instrument_name=PERP)["size"] == 0
+
+
+def test_an_oco_whose_other_order_lacks_the_funds_takes_its_resting_primary_back(mock, alice):
+    """Funds for the primary's bid alone: the other order is refused (not_enough_funds) once the primary rests, and
+    the primary, which took nothing, is cancelled with it: nothing is left open."""
+    mock.create_deribit_account("thin", balances={"BTC": "0.000005"})
+    thin = Deribit(mock, mock.create_deribit_key("thin"))
+    assert thin.result("private/buy", instrument_name=PERP, amount=10, price=50000)["order"]["order_state"] == "open"
+    thin.result("private/cancel_all")
+    refused = thin.rpc("private/buy", instrument_name=PERP, amount=10, price=50000,
+                       linked_order_type="one_cancels_other",
+                       otoco_config=[{"direction": "buy", "price": 49000}])  # fmt: skip
+    assert refused["error"]["message"] == "not_enough_funds", refused
+    assert thin.result("private/get_open_orders", instrument_name=PERP) == []
+    assert _orders(thin)[0] == ("buy", "cancelled", "oco_other_closed")
+
+
+def test_an_oco_whose_primary_traded_keeps_its_trades_and_its_other_order_ends_rejected(mock, alice):
+    """Funds for the primary's fill alone: it takes bob's ask; its other order, refused for funds after, ends
+    `rejected` (as a linked order placed late does), and the request answers the primary and its trade."""
+    bob = Deribit(mock, mock.create_deribit_key("bob"))
+    bob.result("private/sell", instrument_name=PERP, amount=10, price=59000)
+    mock.create_deribit_account("thin", balances={"BTC": "0.000004"})
+    thin = Deribit(mock, mock.create_deribit_key("thin"))
+    made = thin.result("private/buy", instrument_name=PERP, amount=10, price=59000,
+                       linked_order_type="one_cancels_other",
+                       otoco_config=[{"direction": "buy", "price": 49000}])  # fmt: skip
+    assert (made["order"]["order_state"], len(made["trades"])) == ("filled", 1)
+    assert thin.decimal("private/get_position", instrument_name=PERP)["size"] == 10
+    assert sorted(_orders(thin)) == [("buy", "filled", None), ("buy", "rejected", None)]
+    assert thin.result("private/get_open_orders", instrument_name=PERP) == []

@@ -307,3 +307,22 @@ def test_a_crossing_whose_fee_would_pass_its_bound_takes_nothing(mock):
     taken = gina.result("private/buy", instrument_name=LINEAR_OPTION, amount=0.02, price=25000,
                         time_in_force="immediate_or_cancel")  # fmt: skip
     assert [trade["amount"] for trade in taken["trades"]] == [0.01, 0.01]  # both of frank's orders, as they rested
+
+
+def test_the_traded_bound_counts_a_linked_orders_secondaries(mock, monkeypatch):
+    """An OCO's other order (and an OTO's waiting ones) may trade as well: once only the primary was counted, and
+    each linked order let a wallet hold more than its bound allows."""
+    for module in (trading_module, matching_module):
+        monkeypatch.setattr(module, "MAX_TRADED", Decimal(40), raising=False)
+    alice = client(mock, "alice")
+    account = alice.result("private/get_account_summary", currency="BTC")["id"]
+    linked = {"instrument_name": PERP, "price": 50000, "linked_order_type": "one_cancels_other"}
+    refused = alice.rpc("private/buy", amount=30, otoco_config=[{"amount": 20, "price": 70000}], **linked)
+    assert refused["error"]["code"] == 10001, refused
+    assert refused["error"]["mockexchange_diagnosis"].startswith(
+        f"amount 50 would take the amounts traded by account {account} (0, and 0 its open orders may trade) past 40"
+    )
+    assert alice.result("private/get_open_orders", instrument_name=PERP) == []
+    made = alice.result("private/buy", amount=30, otoco_config=[{"amount": 10, "price": 70000}], **linked)
+    assert made["order"]["order_state"] == "open"
+    assert len(alice.result("private/get_open_orders", instrument_name=PERP)) == 2

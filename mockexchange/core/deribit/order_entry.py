@@ -17,7 +17,7 @@ from mockexchange.core.deribit import linked
 from mockexchange.core.deribit.bounds import ZERO, ExchangeError, bounded
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.matching import Crossing, amount_units, crossing, price_ticks
+from mockexchange.core.deribit.matching import Crossing, amount_units, crossing, price_ticks, side_of
 from mockexchange.core.deribit.order_commands import CancelDeribitOrders, DeribitOrder, EditDeribitOrder
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
@@ -67,21 +67,55 @@ def submit_order(
             long.enter_context(crossing(exchange, instrument, user_id, order.direction, amount, order.price))  # again)
         made = [_made(exchange, each, wallet.id, instrument) for each in (order, *secondaries)]
         kept = _kept(exchange)
-        _room(exchange, kept, order, wallet.id, instrument.instrument_name, len(secondaries))
+        _room(exchange, kept, order, wallet.id, instrument.instrument_name, secondaries)
         placed = replace(made[0], order_id=_placed_id(kept, order.order_id))
         if quote is not None:
             placed = replace(placed, mmp=True, quote=quote)
         others = [replace(other, order_id=_next_id(kept)) for other in made[1:]]
         if secondaries:
             placed, others = linked.link(order, placed, others)
+        for other in others:
+            if not other.is_secondary_oto:
+                _beside(kept, instrument, placed, other)
         answer = _enter(exchange, kept, placed, instrument, order.check_funds and quote is None)
         for other in others:  # an OTO's secondaries wait for their primary; an OCO's other order is placed as it is
             if other.is_secondary_oto:
                 _keep(exchange, kept, other)
-            else:
+                continue
+            try:
                 _enter(exchange, kept, other, instrument, order.check_funds)
+            except ExchangeError as refused:
+                if answer[1]:  # the primary's trades stand: the other ends rejected, as a linked order placed late does
+                    reject(exchange, kept, other, refused)
+                    continue
+                if answer[0].is_open:  # it only rests: taken back with the refusal
+                    cancel_order(exchange, answer[0].order_id, "oco_other_closed")
+                raise
         linked.register(kept, placed, others)
         return answer
+
+
+def reject(exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder, refused: ExchangeError) -> None:
+    """An order of a link refused as it is placed after its partner: kept as `rejected` (the refusal's reason its
+    `cancel_reason`), nothing traded, and published."""
+    ended = replace(order, order_state="rejected", cancel_reason=refused.reason or "rejected")
+    kept.close(ended, exchange.state.history_size)
+    exchange.state.bus.publish(Change(CHANGE, ended.user_id, ended))
+
+
+def _beside(kept: DerivativeOrders, instrument: Instrument, primary: DerivativeOrder, other: DerivativeOrder) -> None:
+    """An OCO's other order refused before either is placed if, post-only with `reject_post_only`, it would take:
+    from the book as it is, or from its own primary resting on the other side. Placed after the primary, it would be
+    refused with the primary already placed."""
+    if not (other.post_only and other.reject_post_only) or other.price is None:
+        return
+    limit = price_ticks(instrument, other.price)
+    takes = kept.book_of(instrument.instrument_name).crosses(side_of(other), limit)
+    if primary.price is not None and primary.direction != other.direction and primary.order_type in TAKING_TYPES:
+        against = price_ticks(instrument, primary.price)
+        takes = takes or (limit <= against if other.direction == "sell" else limit >= against)
+    if takes:
+        raise ExchangeError("a post_only order would take liquidity", status=409, reason="post_only_reject")
 
 
 def _tradable(exchange: DeribitExchange, instrument: Instrument) -> None:
@@ -97,10 +131,16 @@ def _tradable(exchange: DeribitExchange, instrument: Instrument) -> None:
 
 
 def _room(
-    exchange: DeribitExchange, kept: DerivativeOrders, order: DeribitOrder, wallet_id: int, name: str, more: int
+    exchange: DeribitExchange,
+    kept: DerivativeOrders,
+    order: DeribitOrder,
+    wallet_id: int,
+    name: str,
+    secondaries: tuple[DeribitOrder, ...],
 ) -> None:
-    """The wallet may keep `more` orders beside this one, on the instrument and its account's together (an order
-    that may rest); what each may trade within its wallet's traded bound."""
+    """The wallet may keep the order's secondaries beside it, on the instrument and its account's together (an order
+    that may rest); what they all may trade within its wallet's traded bound (each is counted as it is kept)."""
+    more = len(secondaries)
     may_rest = order.order_type not in TAKING_TYPES or order.time_in_force in TIMES_IN_FORCE or more > 0
     if may_rest and kept.open_on(wallet_id, name) + more >= MAX_OPEN_PER_INSTRUMENT:
         raise ExchangeError(
@@ -114,7 +154,7 @@ def _room(
             "together, the most the mock keeps for one account: cancel some first", status=409,
             reason="pme_max_total_open_orders",
         )  # fmt: skip
-    exchange.trading.check_traded(wallet_id, order.amount)
+    exchange.trading.check_traded(wallet_id, order.amount + sum((leg.amount for leg in secondaries), ZERO))
 
 
 def _placed_id(kept: DerivativeOrders, given: str | None) -> str:

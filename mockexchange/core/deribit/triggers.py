@@ -25,7 +25,7 @@ from mockexchange.core.deribit.bounds import ZERO, ExchangeError
 from mockexchange.core.deribit.exchange import DeribitExchange
 from mockexchange.core.deribit.matching import Crossing
 from mockexchange.core.deribit.order_commands import EditDeribitOrder
-from mockexchange.core.deribit.order_entry import cancel_order, edit_order, trail_from, watched_price
+from mockexchange.core.deribit.order_entry import cancel_order, edit_order, reject, trail_from, watched_price
 from mockexchange.core.deribit.orders import CHANGE, TAKING_TYPES, DerivativeOrder, DerivativeOrders
 from mockexchange.core.deribit.records import DeribitTrade
 from mockexchange.core.events import Change
@@ -66,10 +66,8 @@ def _enter(exchange: DeribitExchange, order: DerivativeOrder) -> tuple[Derivativ
             check_funds=True, reject_post_only=order.reject_post_only
         )
     except ExchangeError as exc:
-        ended = replace(order, order_state="rejected", cancel_reason=exc.reason or "rejected")
-        kept.close(ended, exchange.state.history_size)
-        exchange.state.bus.publish(Change(CHANGE, ended.user_id, ended))
-        return ended, []
+        reject(exchange, kept, order, exc)
+        return kept.orders[order.order_id], []
 
 
 def _trail(exchange: DeribitExchange, kept: DerivativeOrders) -> None:
