@@ -112,7 +112,18 @@ def test_a_proposal_accepted_by_the_other_side_trades_a_fill_of_each(mock, alice
 def test_the_maker_side_no_makes_the_seller_the_maker(mock, alice, bob):
     proposal_id = propose(bob, maker_side="no")
     assert accept(alice, proposal_id).status_code == 204
-    assert money(bob)[2][0][3] is False and money(alice)[2][0][3] is True
+    assert money(bob)[2][0][3:] == (False, "0.000000") and money(alice)[2][0][3:] == (True, "0.168000")
+    (trade,) = ok(alice, "/markets/trades", ticker=M)["trades"]
+    assert trade["taker_outcome_side"] == "yes"  # alice took it, buying YES
+
+
+def test_a_proposal_accepted_once_its_market_closed_fails_and_moves_nothing(mock, alice, bob):
+    proposal_id = propose(alice)
+    before = money(alice), money(bob)
+    mock.close_market(M)
+    assert accept(bob, proposal_id).status_code == 204
+    assert listed(alice)[0]["status"] == "failed"
+    assert (money(alice), money(bob)) == before
 
 
 # -- who sees what -----------------------------------------------------------------------------------------------------

@@ -484,3 +484,43 @@ def test_many_connections_see_thousands_of_fills_in_ledger_order_and_rest_agrees
             assert row["market_exposure_dollars"] == last[row["ticker"]]["position_cost_dollars"]
             assert row["realized_pnl_dollars"] == last[row["ticker"]]["realized_pnl_dollars"]
             assert row["fees_paid_dollars"] == last[row["ticker"]]["fees_paid_dollars"]
+
+
+def test_a_block_trade_sends_each_side_its_fill_and_position_and_prints_one_block_trade(clock):
+    """Alice buys 2 of FED from bob at 0.40 off the book, bob the maker (`maker_side` no): each hears its own fill
+    and row as a match's sides are heard, the two fills share one trade id, alice pays the taker fee, and the market
+    prints one block trade whose taker side is alice's (YES), dated at the accept."""
+    with running("3.34", clock) as mock:
+        mock.create_market(FED)
+        alices, bobs = signer_for(mock, "alice"), signer_for(mock, "bob")
+        with session(mock, alices) as alice, session(mock, bobs) as bob:
+            assert alice.subscribe(channels=["fill", "market_positions", "trade"]) == [1, 2, 3]
+            assert bob.subscribe(channels=["fill", "market_positions"]) == [1, 2]
+            proposal = {"buyer_user_id": "alice", "seller_user_id": "bob", "market_ticker": FED,
+                        "price_centi_cents": 4000, "centicount": 200, "maker_side": "no",
+                        "expiration_ts": "2026-05-01T13:00:00Z"}  # fmt: skip
+            with rest(mock, alices) as client:
+                made = client.post("/communications/block-trade-proposals", json=proposal)
+                assert made.status_code == 201, made.text
+            clock.advance(seconds=3)
+            with rest(mock, bobs) as client:
+                proposal_id = made.json()["block_trade_proposal_id"]
+                assert (
+                    client.post(f"/communications/block-trade-proposals/{proposal_id}/accept", json={}).status_code
+                    == 204
+                )
+            heard = {}
+            for name, ws, taker, held, fee in ((
+                ("alice", alice, True, "2.00", "0.033600"), ("bob", bob, False, "-2.00", "0.000000")
+            )):  # fmt: skip
+                fill, position = ws.recv(), ws.recv()
+                assert (fill["type"], fill["msg"]["is_taker"], fill["msg"]["fee_cost"]) == ("fill", taker, fee)
+                assert (position["type"], position["msg"]["position_fp"]) == ("market_position", held)
+                heard[name] = fill["msg"]["trade_id"]
+            assert heard["alice"] == heard["bob"]
+            printed = alice.recv()["msg"]
+            assert (printed["taker_side"], printed["count_fp"], printed["trade_id"]) == ("yes", "2.00", heard["bob"])
+        with httpx.Client(base_url=mock.kalshi_url, timeout=10) as anyone:
+            [trade] = anyone.get("/markets/trades", params={"ticker": FED}).json()["trades"]
+            assert (trade["is_block_trade"], trade["taker_outcome_side"]) == (True, "yes")
+            assert trade["created_time"] == "2026-05-01T12:00:03.250000Z"
