@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from decimal import Decimal as D
 
 import pytest
-from test_kalshi_orders_core import M, cash, new_ledger, position
+from test_kalshi_orders_core import M, ask, cash, new_ledger, position
 
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import QuadraticFee
@@ -27,6 +28,7 @@ from mockexchange.core.kalshi.rfq_sizing import count_within
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, dollar_units
 
 USERS = ("req", "mk1", "mk2")
+N = "KXORD-26NOV-B"  # another market
 
 
 def rfq(ledger: Ledger, user: str = "req", **options) -> str:
@@ -325,3 +327,52 @@ def _step(ledger: Ledger, rng: random.Random, user: str, tickers: list[str]) -> 
         comms.delete_quote(DeleteQuote(user, rng.choice(mine).quote_id))
     elif kind == 6:
         advance(ledger, rng.choice((1, 5, 16, 31)))
+
+
+def test_accepting_a_side_costs_that_sides_price_and_an_ended_quote_takes_no_accept(ledger: Ledger):
+    """$5.50: accepting YES of a 0.40 / 0.50 quote on 10 contracts costs 10 x 0.60 and its fee (refused); NO costs
+    10 x 0.50 and its fee, $5.175 (accepted). A quote replaced is no longer open: 409."""
+    funded = new_ledger("req", "mk1", cents=550)
+    made = quote(funded, "mk1", rfq(funded), 4000, 5000)
+    assert refused(funded, lambda: accept(funded, made, "yes")) == (400, "insufficient_balance")
+    assert accept(funded, made, "no").status == "accepted"
+    rfq_id = rfq(ledger)
+    first = quote(ledger, "mk1", rfq_id, 4000, 5000)
+    quote(ledger, "mk1", rfq_id, 4100, 5000)  # replaces the first
+    assert refused(ledger, lambda: accept(ledger, first)) == (409, "conflict")
+
+
+def test_an_execution_the_creators_cash_no_longer_covers_cancels_the_quote_and_leaves_the_rfq_open(ledger: Ledger):
+    rfq_id = rfq(ledger)
+    made = quote(ledger, "mk1", rfq_id, 4000, 5000)
+    accept(ledger, made)
+    confirm(ledger, made, "mk1")
+    # $994 of the creator's $1,000 spent: $6 covers accepting NO ($5.175), not the YES accepted ($6.168)
+    ledger.filling.apply_fill("req", N, "yes", "buy", D(1988), D("0.50"), fee=D(0))
+    orders = len(ledger.state.all_orders)
+    advance(ledger, 15)
+    ended = ledger.communications.quote(made, "req")
+    assert (ended.status, ended.cancellation_reason) == ("cancelled", "insufficient balance")
+    assert len(ledger.state.all_orders) == orders  # refused before either order is placed
+    assert ledger.communications.rfq(rfq_id).status == "open"
+    assert position(ledger, "mk1") == 0 and cash(ledger, "mk1") == 1_000 * 10**6
+
+
+@pytest.mark.parametrize("post_only", [True, False])
+def test_the_makers_order_is_post_only_as_its_quote_says(ledger: Ledger, post_only: bool):
+    """mk2 rests an ask of 10 at 0.35: the maker's bid at 0.40 would take it. Post-only, the execution fails and
+    nothing trades; else the maker's order takes mk2's ask (Kalshi's quote `post_only`: whether the quote creator's
+    order may take liquidity), and the creator's order finds nothing of the maker's left to take."""
+    ask(ledger, "mk2", 35, 10)
+    rfq_id = rfq(ledger)
+    made = quote(ledger, "mk1", rfq_id, 4000, 5000, post_only=post_only)
+    accept(ledger, made)
+    confirm(ledger, made, "mk1")
+    advance(ledger, 15)
+    ended = ledger.communications.quote(made, "req")
+    if post_only:
+        assert ended.status == "cancelled" and "post-only" in ended.cancellation_reason
+        assert (position(ledger, "mk1"), position(ledger, "mk2")) == (0, 0)
+    else:
+        assert ended.status == "executed"
+        assert (position(ledger, "mk1"), position(ledger, "mk2"), position(ledger, "req")) == (1000, -1000, 0)
