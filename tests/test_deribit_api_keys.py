@@ -74,7 +74,8 @@ def test_each_method_needs_its_scope_and_a_read_key_cannot_trade(mockexchange: M
 
 def test_disabled_removed_and_reset_keys_and_a_narrowed_scope(mockexchange: MockServer, alice: Deribit) -> None:
     key = alice.result("private/create_api_key", max_scope="account:read trade:read_write")
-    token = _auth(mockexchange, key)["result"]["access_token"]
+    first = _auth(mockexchange, key)["result"]
+    token = first["access_token"]
     bearer = {"Authorization": f"Bearer {token}"}
 
     def with_token(method: str, **params: Any) -> dict[str, Any]:
@@ -86,6 +87,10 @@ def test_disabled_removed_and_reset_keys_and_a_narrowed_scope(mockexchange: Mock
     assert narrowed["max_scope"] == "account:read trade:read"
     assert _error(with_token("private/buy", **BID))[0] == 13021  # the token held before is narrowed too
     assert _auth(mockexchange, key)["result"]["scope"].startswith("account:read trade:read ")
+    # a refresh of the pair granted before is narrowed as well: its scope says so, and its token cannot trade
+    refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    refreshed = Deribit(mockexchange, key).rpc("public/auth", **refresh)["result"]
+    assert refreshed["scope"].startswith("account:read trade:read "), refreshed
     alice.result("private/disable_api_key", id=2)
     assert _error(_auth(mockexchange, key))[0] == 13004
     assert _error(with_token("private/get_positions"))[0] == 13009

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -602,3 +602,45 @@ def test_generated_credentials_have_deribits_shape(registry):
 def test_unusable_or_duplicate_client_ids_are_refused(registry, key, client_id):
     with pytest.raises(KeyRegistrationError):
         registry.add("eve", client_id=client_id)
+
+
+def test_a_nonce_replayed_while_its_timestamp_is_in_the_window_is_refused(clock, registry, key):
+    """The request was signed a second before the mock's clock: its nonce is remembered while the timestamp could
+    still pass, not only while it is the present."""
+    clock.advance(delta=timedelta(seconds=1))
+    auth = DeribitAuth(registry, TokenStore(clock), nonces=NonceCache(reject_replays=True))
+    headers, query = ccxt_headers("AAAAAAAA", "ABCD", VECTOR_TS, POSITIONS, {"currency": "BTC"})
+    assert isinstance(auth.authenticate_http(headers, "GET", POSITIONS, query), Authenticated)
+    clock.advance(delta=timedelta(seconds=58))
+    failed(auth.authenticate_http(headers, "GET", POSITIONS, query), DeribitError.UNAUTHORIZED, Reason.NONCE_REPLAYED)
+
+
+@pytest.mark.parametrize(
+    ("signed", "said"),
+    [
+        ("{ts}\n{ts}\nget\n{uri}\n\n", "the method in lower case"),
+        ("{ts}\n{ts}\nGET\n{uri}\n", "no newline after the body"),
+        ("{ts}\n{ts}\nGET\n/private/get_positions?currency=BTC\n\n", "the URI without /api/v2"),
+        ("{ts}\n{ts}\nGET\n/api/v2/private/get_positions?label=a b\n\n", "the percent-decoded URI"),
+    ],
+)
+def test_each_common_signing_mistake_is_named(auth, key, signed, said):
+    query = "label=a%20b" if "label" in signed else "currency=BTC"
+    ts = str(VECTOR_TS)
+    sig = hmac_hex("ABCD", signed.format(ts=ts, uri=f"{POSITIONS}?{query}"))
+    headers = {"Authorization": f"deri-hmac-sha256 id=AAAAAAAA,ts={ts},sig={sig},nonce={ts}"}
+    failure = failed(
+        auth.authenticate_http(headers, "GET", POSITIONS, query), DeribitError.UNAUTHORIZED, Reason.BAD_SIGNATURE
+    )
+    assert said in failure.diagnosis
+
+
+def test_a_connection_scoped_token_refreshed_stays_bound_to_its_connection(auth, key):
+    first = granted(auth.public_auth(credentials(), connection_id="ws-1"))
+    again = granted(
+        auth.public_auth({"grant_type": "refresh_token", "refresh_token": first.refresh_token}, connection_id="ws-1")
+    )
+    assert "connection" in again.scope.split()
+    assert isinstance(auth.authenticate_token(again.access_token, connection_id="ws-1"), Authenticated)
+    failed(auth.authenticate_token(again.access_token, connection_id="ws-2"), DeribitError.UNAUTHORIZED,
+           Reason.OTHER_CONNECTION)  # fmt: skip
