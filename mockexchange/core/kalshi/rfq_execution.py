@@ -9,7 +9,8 @@ quote fails); then the creator's, at the same price, immediate-or-cancel unless 
 maker's remainder then rests if the quote's `rest_remainder`, else it is cancelled. Each order's client order id is
 drawn by the mock; both orders' ids are recorded on the quote. Before either order, the creator's cash must still
 cover the accepted side; a refusal of either order (the maker's cash, post-only, the market not trading) fails the
-execution (the quote is cancelled, the RFQ stays open), the maker's order cancelled if the creator's is refused.
+execution (the quote is cancelled, the RFQ stays open), the maker's order cancelled if the creator's is refused (what
+it took from others meanwhile stands, as any order's fills do).
 Everything is dated at the time the execution timer ended.
 """
 
