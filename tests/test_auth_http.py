@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -205,13 +207,19 @@ def test_the_window_is_configurable():
         assert get(mock, signer.headers("GET", PATH, now_ms() + 50_000)).status_code == 200
 
 
-def test_the_window_follows_the_wall_clock_the_mock_is_given():
+@contextmanager
+def on_a_wall_clock() -> Iterator[tuple[MockServer, KalshiSigner, ManualClock, int]]:
+    """A mock whose wall clock is a `ManualClock` at 2030-01-01, a user's signer, and that clock's now in ms."""
     wall = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
     with MockServer(wall_clock=wall) as mock:
         mock.create_account("u")
         key = mock.create_key("u")
         signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-        at = int(wall.now().timestamp() * 1000)
+        yield mock, signer, wall, int(wall.now().timestamp() * 1000)
+
+
+def test_the_window_follows_the_wall_clock_the_mock_is_given():
+    with on_a_wall_clock() as (mock, signer, wall, at):
         assert get(mock, signer.headers("GET", PATH, at)).status_code == 200
         wall.advance(delta=timedelta(minutes=5))
         assert get(mock, signer.headers("GET", PATH, at)).json() == EXPIRED
@@ -230,12 +238,7 @@ def test_fcm_positions_are_signed_the_same_way(mockexchange, kalshi_user):
 def test_the_window_holds_its_edges_and_says_by_how_much_a_timestamp_missed():
     """A timestamp exactly 30 s either side of the mock's clock passes; a millisecond further is refused, the
     diagnosis giving the skew and the window in seconds."""
-    wall = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
-    with MockServer(wall_clock=wall) as mock:
-        mock.create_account("u")
-        key = mock.create_key("u")
-        signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-        at = int(wall.now().timestamp() * 1000)
+    with on_a_wall_clock() as (mock, signer, _, at):
         for skew in (-30_000, 30_000):
             assert get(mock, signer.headers("GET", PATH, at + skew)).status_code == 200
         for skew, said in ((-30_001, "-30.0s"), (30_001, "+30.0s"), (-95_500, "-95.5s")):
