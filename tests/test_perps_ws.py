@@ -310,3 +310,18 @@ def test_a_client_that_does_not_read_overflows_and_is_closed_while_others_go_on(
         assert [e["msg"]["code"] for e in errors] == [25, 25] and len(texts) < 800
     finally:
         slow.close()
+
+
+def test_an_order_in_a_group_names_it_on_rest_and_on_user_orders(mock: MockServer) -> None:
+    """The spec's MarginOrder and user order message carry `order_group_id` when the order is in a group; an order
+    in none leaves it out."""
+    with session(mock, signer_of(mock, ALICE)) as ws, signed(mock, ALICE) as alice:
+        (orders,) = ws.subscribe(channels=["user_orders"])
+        made = alice.post("/margin/order_groups/create", json={"contracts_limit": 5}).json()["order_group_id"]
+        grouped = alice.post("/margin/orders", json=order(BTC, "bid", "0.01", "90000", order_group_id=made))
+        alone = alice.post("/margin/orders", json=order(BTC, "bid", "0.01", "89000"))
+        sent = [f["msg"] for f in ws.settled() if f.get("sid") == orders]
+        rows = {o["order_id"]: o for o in alice.get("/margin/orders").json()["orders"]}
+    grouped_id, alone_id = grouped.json()["order_id"], alone.json()["order_id"]
+    assert [(m["order_id"], m.get("order_group_id")) for m in sent] == [(grouped_id, made), (alone_id, None)]
+    assert rows[grouped_id]["order_group_id"] == made and "order_group_id" not in rows[alone_id]

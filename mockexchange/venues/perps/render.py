@@ -101,16 +101,17 @@ def market(m: PerpMarket, best: tuple[tuple[int, int] | None, tuple[int, int] | 
 
 
 def order(o: PerpOrder) -> Row:
-    """A MarginOrder (`order_reason` only on the exchange's own)."""
+    """A MarginOrder (`order_group_id` only in a group, `order_reason` only on the exchange's own)."""
     row = {
         "order_id": o.order_id, "user_id": o.user_id, "client_order_id": o.client_order_id, "ticker": o.ticker,
         "side": o.side, "last_update_reason": o.last_update_reason, "price": price(o.price),
         "fill_count": count(o.filled), "remaining_count": count(o.remaining),
         "expiration_time": None if o.expiration is None else rfc3339(o.expiration),
         "created_time": rfc3339(o.created), "last_update_time": rfc3339(o.updated),
-        "self_trade_prevention_type": o.self_trade_prevention_type,
-        "cancel_order_on_pause": o.cancel_order_on_pause, "order_source": o.source,
+        "self_trade_prevention_type": o.self_trade_prevention_type, "cancel_order_on_pause": o.cancel_order_on_pause,
     }  # fmt: skip
+    omitempty(row, "order_group_id", o.order_group_id)
+    row["order_source"] = o.source
     omitempty(row, "order_reason", o.reason)
     return row
 

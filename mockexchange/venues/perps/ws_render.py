@@ -81,6 +81,7 @@ def user_order(o: PerpOrder) -> Msg:
         "side": o.side, "price": price(o.price), "fill_count": count(o.filled), "remaining_count": count(o.remaining),
         "self_trade_prevention_type": o.self_trade_prevention_type,
     }  # fmt: skip
+    omitempty(msg, "order_group_id", o.order_group_id)
     omitempty(msg, "expiration_ts_ms", None if o.expiration is None else unix_ms(o.expiration))
     msg |= {"created_ts_ms": unix_ms(o.created), "last_updated_ts_ms": unix_ms(o.updated)}
     omitempty(msg, "last_update_reason", o.last_update_reason or None)
