@@ -277,3 +277,26 @@ def test_a_setting_leaves_the_venue_off() -> None:
         answer = httpx.get(f"{mock.kalshi_url}/margin/markets", timeout=10)
         assert answer.status_code == 404 and answer.json() == {"error": {"code": "not_found", "message": "not found"}}
         assert mock.list_perp_market(BTC, "100000")["ticker"] == BTC  # (its state and operations stay)
+
+
+def test_an_order_across_levels_and_a_position_closed_in_parts_add_up(
+    mock: MockServer, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    """Alice's bid of 0.03 takes bob's two asks (0.01 at 100,000, 0.02 at 100,010): the answer's figures are the two
+    fills' together, and so is the market's notional volume. She then sells 0.01 twice at 100,100: her position's
+    realized P&L is the two closes' together."""
+    placed(bob, **order(BTC, "ask", "0.01", "100000", client_order_id="b1"))
+    placed(bob, **order(BTC, "ask", "0.02", "100010", client_order_id="b2"))
+    taken = placed(alice, **order(BTC, "bid", "0.03", "100010"))
+    # (1,000 + 2,000.20) / 0.03; the taker's 5 bps of 3,000.20 over 0.03
+    assert (taken["fill_count"], taken["average_fill_price"], taken["average_fee_paid"]) == (
+        "0.03", "100006.666667", "50.003333")  # fmt: skip
+    market = public(mock).get(f"/margin/markets/{BTC}").json()["market"]
+    assert (market["volume"], market["volume_notional_value_dollars"]) == ("0.03", "3000.200000")
+    for n in (1, 2):
+        placed(bob, **order(BTC, "bid", "0.01", "100100", client_order_id=f"c{n}"))
+        placed(alice, **order(BTC, "ask", "0.01", "100100", client_order_id=f"a{n}"))
+    closes = [Decimal(f["realized_pnl"]) for f in alice.get("/margin/fills").json()["fills"][:2]]
+    assert sum(closes) == Decimal("1.866667") and min(closes) > 0  # (each releases its share of the entry cost)
+    [held] = mock.perps_account("alice")["positions"]
+    assert Decimal(held["realized_pnl"]) == sum(closes)

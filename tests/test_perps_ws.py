@@ -76,7 +76,7 @@ def test_every_channel_follows_the_exchange_as_rest_shows_it(mock: MockServer) -
         book.take(first[0])
         assert first[0]["msg"] == {"market_ticker": BTC}  # (an empty book: no side)
         assert first[1]["msg"]["liquidation_mark_price"]["price"] == "100000.0000"
-        bob.subscribe(channels=["orderbook_delta", "user_orders"], market_ticker=BTC)
+        bob.subscribe(channels=["orderbook_delta", "user_orders", "fill"], market_ticker=BTC)
         book_of_bob = LocalBook()
         book_of_bob.take(bob.recv())
 
@@ -124,6 +124,8 @@ def test_every_channel_follows_the_exchange_as_rest_shows_it(mock: MockServer) -
 
         maker = by_type(bob.settled())  # Bob's resting order filled in part
         assert maker["user_order"][-1]["msg"]["fill_count"] == "0.04"
+        (made,) = maker["fill"]  # the maker's side of the same trade
+        assert (made["msg"]["trade_id"], made["msg"]["is_taker"]) == (rest_trade["trade_id"], False)
         assert maker["user_order"][-1]["msg"]["remaining_count"] == "0.06"
         for delta in maker["orderbook_delta"]:
             book_of_bob.take(delta)
