@@ -13,6 +13,7 @@ from perps_http import BTC, ETH, T0, order, placed, public, ready, signed, whole
 
 from mockexchange.control.errors import ControlError
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.perps import corporate_actions
 from mockexchange.server import MockServer
 
 
@@ -56,8 +57,16 @@ def test_corporate_actions_are_what_the_control_plane_set(mock: MockServer) -> N
     mock.set_perp_corporate_action(ETH, "cash_dividend", action_id="div-1", status="cancelled")
     cancelled = anyone.get("/margin/corporate_actions", params={"ticker": ETH}).json()["corporate_actions"]
     assert [(r["status"], "cash" in r) for r in cancelled] == [("cancelled", False)]
-    # terms not of the type, or missing, are refused and change nothing
+    # a change moves the notice to the newest; another market's id is refused
+    mock.set_perp_corporate_action(BTC, "stock_split", action_id=split["action_id"], status="cancelled")
+    rows = anyone.get("/margin/corporate_actions").json()["corporate_actions"]
+    assert [r["id"] for r in rows] == ["div-1", split["action_id"]]
     before = whole(mock)
+    with pytest.raises(ControlError) as taken:
+        mock.set_perp_corporate_action(BTC, "cash_dividend", action_id="div-1", cash_per_share="1")
+    assert (taken.value.status, str(taken.value)) == (409, "corporate action 'div-1' is another market's")
+    assert whole(mock) == before
+    # terms not of the type, or missing, are refused and change nothing
     for wrong in (
         {"type": "stock_split", "ratio_old": "1"},
         {"type": "spin_off", "cash_per_share": "1"},
@@ -67,6 +76,14 @@ def test_corporate_actions_are_what_the_control_plane_set(mock: MockServer) -> N
         with pytest.raises(ControlError):
             mock.set_perp_corporate_action(BTC, **wrong)
     assert whole(mock) == before
+
+
+def test_the_notices_kept_are_the_newest(mock: MockServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corporate_actions, "MAX_NOTICES", 2)
+    for n in (1, 2, 3):
+        mock.set_perp_corporate_action(BTC, "cash_dividend", action_id=f"div-{n}", cash_per_share="0.5")
+    rows = public(mock).get("/margin/corporate_actions").json()["corporate_actions"]
+    assert [r["id"] for r in rows] == ["div-2", "div-3"]
 
 
 def test_each_user_and_market_keeps_a_bounded_past() -> None:
