@@ -27,6 +27,11 @@ def test_fee_reads_follow_the_users_tier(mock: MockServer, alice: httpx.Client) 
     assert [(r["fee_schedule"], r["tier"], r["maker_fee_rate"], r["taker_fee_rate"]) for r in rates] == [
         ("kalshi_prime", 0, 0.0002, 0.0005), ("kalshi_prime", 1, 0.0001, 0.0004), ("kalshi_prime", 2, 0, 0.0003),
     ]  # fmt: skip
+    # a fill pays its user's tier: alice's taker fill at 3 bps, bob's maker fill at tier 0's 2 bps
+    placed(signed(mock, "bob"), **order(BTC, "ask", "0.01", "100000"))
+    taken = placed(alice, **order(BTC, "bid", "0.01", "100000"))
+    assert taken["average_fee_paid"] == "30.000000"  # 0.0003 x 1,000 over 0.01
+    assert signed(mock, "bob").get("/margin/fills").json()["fills"][0]["fees"] == "0.200000"
     mock.set_perps_enabled("alice", False)
     refused = alice.get("/margin/fee_tier_rates")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "margin_not_enabled"
