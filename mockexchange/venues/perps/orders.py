@@ -185,6 +185,8 @@ def amend(ctx: PerpsContext, key: ApiKey, query: Query, values: dict[str, Any]) 
     outcome: PerpOutcome = execute(ctx, commands.read(AmendPerpOrder, fields))
     order = outcome.order
     answer: dict[str, Any] = {"order_id": order.order_id, "client_order_id": order.client_order_id}
-    if outcome.resized:
-        answer |= {"remaining_count": render.count(order.remaining), "fill_count": render.count(outcome.filled)}
-    return answer | _averages(outcome)
+    # (each of the four always sent, null where it does not apply: the spec's `x-omitempty: false`, as Kalshi's amend)
+    resized = outcome.resized
+    answer |= {"remaining_count": render.count(order.remaining) if resized else None,
+               "fill_count": render.count(outcome.filled) if resized else None}  # fmt: skip
+    return answer | (_averages(outcome) or dict.fromkeys(("average_fill_price", "average_fee_paid")))
