@@ -16,8 +16,8 @@ capped at `OPTION_FEE_CAP` of the option's price times its amount. A fee is roun
 Nothing happens before all of it is known to go through: the plan's fills are checked as trades, each as the ones
 before it leave the positions and balances (`Trading.check_trades`: every bound `apply_trade` keeps, a fee's too),
 and a venue order's taker must have the available funds for the fees and the initial margin the order holds
-(`not_enough_funds` otherwise). What each side may trade was counted
-against its wallet's traded bound when its order was placed (`Trading.check_traded`), so no fill passes it.
+(`not_enough_funds` otherwise). What each side may trade was counted against its wallet's traded bound when its
+order was placed (`Trading.check_traded`), so no fill passes it.
 """
 
 from __future__ import annotations

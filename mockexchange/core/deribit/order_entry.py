@@ -95,12 +95,15 @@ def submit_order(
         return answer
 
 
-def reject(exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder, refused: ExchangeError) -> None:
-    """An order of a link refused as it is placed after its partner: kept as `rejected` (the refusal's reason its
-    `cancel_reason`), nothing traded, and published."""
+def reject(
+    exchange: DeribitExchange, kept: DerivativeOrders, order: DerivativeOrder, refused: ExchangeError
+) -> DerivativeOrder:
+    """An order refused as it is placed after another (a linked order's partner, a trigger's): kept `rejected` (the
+    refusal's reason its `cancel_reason`), nothing traded, and published. Answers it as it ended."""
     ended = replace(order, order_state="rejected", cancel_reason=refused.reason or "rejected")
     kept.close(ended, exchange.state.history_size)
     exchange.state.bus.publish(Change(CHANGE, ended.user_id, ended))
+    return ended
 
 
 def _beside(kept: DerivativeOrders, instrument: Instrument, primary: DerivativeOrder, other: DerivativeOrder) -> None:

@@ -66,8 +66,7 @@ def _enter(exchange: DeribitExchange, order: DerivativeOrder) -> tuple[Derivativ
             check_funds=True, reject_post_only=order.reject_post_only
         )
     except ExchangeError as exc:
-        reject(exchange, kept, order, exc)
-        return kept.orders[order.order_id], []
+        return reject(exchange, kept, order, exc), []
 
 
 def _trail(exchange: DeribitExchange, kept: DerivativeOrders) -> None:
