@@ -256,7 +256,7 @@ def test_a_move_whose_target_balance_would_pass_its_bound_moves_nothing(mock, mo
     ]
     refused = alice.rpc("private/move_positions", source_uid=main, target_uid=sub,
                         trades=[{"instrument_name": OPTION, "price": 15, "amount": 1}])  # fmt: skip
-    assert refused["error"]["code"] == 10001, refused
+    assert refused["error"]["code"] == -32602, refused  # (the moves named: `trades`)
     assert (
         f"balance of account {sub} to 25; a balance stays within -20 to 20"
         in refused["error"]["mockexchange_diagnosis"]

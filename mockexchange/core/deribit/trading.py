@@ -130,11 +130,12 @@ class DeribitTrading:
         """Refuse, as `apply_trade` would, the first of `fills` that would be refused once those before it were made;
         nothing changes (called under the lock). A command of several trades checks them all before it makes one, so
         that it makes all or none: a move of positions (position_moves.py), an order's crossing (matching.py: its
-        fills `reserved`, as open orders' are, their fees worked out). `step`: a long command's, after each fill."""
+        fills `reserved`, as open orders' are, their fees worked out: a bound they would pass is a conflict with what
+        is held, 409). `step`: a long command's, after each fill."""
         positions: dict[tuple[int, str], d.Position] = {}
         moved: dict[tuple[int, str], Decimal] = {}  # cash, by wallet and currency
         traded: dict[int, Decimal] = {}
-        now = self.state.clock.now()
+        now, status = self.state.clock.now(), 409 if reserved else 400
         for fill in fills:
             wallet = self.accounts.wallet(fill.user_id, fill.subaccount_id)
             instrument = self.market.instrument(fill.instrument_name)
@@ -146,12 +147,10 @@ class DeribitTrading:
                 traded[wallet.id] = traded.get(wallet.id, ZERO) + fill.amount
                 self.check_traded(wallet.id, traded[wallet.id])
             if abs(fill.fee) > MAX_FEE:
-                raise ExchangeError(
-                    f"a trade's fee of {plain(fill.fee)} {currency} would pass {MAX_FEE}, the most one trade pays",
-                    status=409,
-                )
+                said = f"a trade's fee of {plain(fill.fee)} {currency} would pass {MAX_FEE}, the most one trade pays"
+                raise ExchangeError(said, status=status)
             moved[wallet.id, currency] = moved.get((wallet.id, currency), ZERO) + result.cash - fill.fee
-            _balance_after(wallet, currency, moved[wallet.id, currency])
+            _balance_after(wallet, currency, moved[wallet.id, currency], status)
             positions[wallet.id, name] = result.position
             if step is not None:
                 step()

@@ -42,13 +42,13 @@ class DeribitAccount:
         return [self.main, *self.subaccounts.values()]
 
 
-def _balance_after(wallet: Wallet, currency: str, amount: Decimal) -> Decimal:
-    """The wallet's balance once `amount` moves in; refused past `MAX_BALANCE` either way, nothing moved."""
+def _balance_after(wallet: Wallet, currency: str, amount: Decimal, status: int = 400) -> Decimal:
+    """The wallet's balance once `amount` moves in; refused past `MAX_BALANCE` either way (`status`), nothing moved."""
     balance = wallet.balance(currency) + amount
     if abs(balance) > MAX_BALANCE:
         raise ExchangeError(
             f"this would take the {currency} balance of account {wallet.id} to {plain(balance)}; a balance "
             f"stays within -{MAX_BALANCE} to {MAX_BALANCE}",
-            status=409,  # (what the wallet holds refuses it, not the value given: Deribit's 10001)
+            status=status,
         )
     return balance
