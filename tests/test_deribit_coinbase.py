@@ -17,6 +17,7 @@ import websockets
 from deribit_rpc import DeribitWs
 from state_sql import sql
 
+from mockexchange.auth.deribit import coinbase
 from mockexchange.auth.deribit.coinbase_keys import new_key_pair, sign_jwt
 from mockexchange.server import MockServer
 
@@ -176,3 +177,37 @@ def test_the_journal_names_the_dialect_and_the_key_and_keeps_no_jwt(mockexchange
     ]
     kept = json.dumps(entries)
     assert token not in kept and granted not in kept and token.split(".")[2] not in kept
+
+
+def test_a_jwt_is_remembered_while_its_clock_skew_lets_it_pass(mockexchange: MockServer, trader: dict) -> None:
+    """Signed 125 s ago, a JWT is past its two minutes but within the 30 s of skew the mock allows: it passes once,
+    and its nonce is kept as long as the token could still pass, so it cannot pass twice."""
+    late = jwt(trader, now=int(time.time()) - 125)
+    assert "result" in auth(mockexchange, late)
+    again = refused(auth(mockexchange, late))
+    assert again[:2] == (401, 13004) and "used already" in again[2]
+
+
+def test_each_keys_nonces_are_its_own(mockexchange: MockServer, trader: dict) -> None:
+    other = mockexchange.create_coinbase_key("alice")
+    now = int(time.time())
+    assert "result" in auth(mockexchange, jwt(trader, now=now, nonce="ab" * 16))
+    assert "result" in auth(mockexchange, jwt(other, now=now, nonce="ab" * 16))  # (another key: another JWT)
+
+
+def test_a_keys_oldest_gateway_tokens_are_forgotten_past_its_bound(
+    mockexchange: MockServer, trader: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coinbase, "MAX_TOKENS_PER_KEY", 2)
+    tokens = [auth(mockexchange, jwt(trader))["result"]["access_token"] for _ in range(3)]
+    reads = [rpc(mockexchange, "private/get_positions", {"currency": "USDC"}, token) for token in tokens]
+    assert ["error" in read for read in reads] == [True, False, False]
+    assert reads[0]["error"]["code"] == 13009
+
+
+def test_a_subaccounts_key_acts_for_that_subaccount(mockexchange: MockServer, trader: dict) -> None:
+    sub = mockexchange.create_deribit_subaccount("alice", balances={"USDC": "5"})["id"]
+    key = mockexchange.create_coinbase_key("alice", subaccount_id=sub)
+    token = auth(mockexchange, jwt(key))["result"]["access_token"]
+    summary = rpc(mockexchange, "private/get_account_summary", {"currency": "USDC"}, token)["result"]
+    assert (summary["id"], summary["balance"]) == (sub, 5)
