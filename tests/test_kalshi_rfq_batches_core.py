@@ -11,6 +11,7 @@ from test_kalshi_orders_core import T0, M, new_ledger
 from mockexchange import MockServer
 from mockexchange.control.errors import ControlError
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi import rfq_batches as rfq_batches_module
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.ledger import Ledger
@@ -274,3 +275,18 @@ def test_the_control_plane_runs_each_command_and_reads():
         [done] = mock.rfq_batches(user_id="req")["rfq_batches"]
         assert (done["status"], done["close_reason"], done["executed_rfq_ids"]) == ("closed", "executed", [a, b])
         assert mock.batch_quotes(batch_id, "mk1")["batch_quotes"][0]["status"] == "executed"
+
+
+def test_a_batchs_children_count_against_the_users_open_rfqs(ledger: Ledger, monkeypatch: pytest.MonkeyPatch):
+    """With 3 open RFQs a user: a batch of 2, then one of 2 more is refused (409 `too_many_rfqs`, nothing made); one
+    of 1 fits; with `replace_existing` one more closes the oldest open batch to make room."""
+    monkeypatch.setattr(rfq_batches_module, "MAX_OPEN_RFQS", 3)
+    for ticker in ("KXORD-26NOV-C", "KXORD-26NOV-D"):
+        ledger.catalogue.list_market(ticker)
+    first, _ = batch(ledger, M, N)
+    assert refused(ledger, lambda: batch(ledger, "KXORD-26NOV-C", "KXORD-26NOV-D")) == (409, "too_many_rfqs")
+    second, _ = batch(ledger, "KXORD-26NOV-C")
+    assert refused(ledger, lambda: batch(ledger, "KXORD-26NOV-D")) == (409, "too_many_rfqs")
+    third, _ = batch(ledger, "KXORD-26NOV-D", replace_existing=True)
+    statuses = {made: ledger.rfq_batches.batch(made).status for made in (first, second, third)}
+    assert statuses == {first: "closed", second: "open", third: "open"}
