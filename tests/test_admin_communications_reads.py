@@ -13,23 +13,27 @@ from module_mocks import fresh, module_mock
 
 from mockexchange.server import MockServer
 
+THIRD = "KXORD-26NOV-C"  # (a batch has two children at least)
+
 server_fixture = module_mock("server", T0)
 
 
 @pytest.fixture
 def mock(server: MockServer) -> MockServer:
-    """An RFQ of req's on M quoted by mk, a batch of req's (its child on N) quoted by mk too; desk's maker rule."""
+    """An RFQ of req's on M quoted by mk, a batch of req's (its children on N and THIRD) quoted by mk too; desk's maker
+    rule."""
     mock = fresh(server, T0)
     for user in ("req", "mk", "desk"):
         mock.create_account(user, balance_cents=100_000)
     mock.create_market(M)
     mock.create_market(N)
+    mock.create_market(THIRD)
     rfq = mock.create_rfq("req", M, False, contracts="2")["rfq_id"]
     mock.create_quote("mk", rfq, "0.40", "0.55", rest_remainder=False)
-    mock.create_rfq_batch("req", [{"market_ticker": N, "rfq_id": "child"}], contracts="1", rest_remainder=False,
-                          rfq_batch_id="b1")  # fmt: skip
-    mock.create_batch_quote("mk", "b1", [{"rfq_id": "child", "yes_bid": "0.41", "no_bid": "0.5"}],
-                            rest_remainder=False)  # fmt: skip
+    children = [{"market_ticker": N, "rfq_id": "child"}, {"market_ticker": THIRD, "rfq_id": "other"}]
+    mock.create_rfq_batch("req", children, contracts="1", rest_remainder=False, rfq_batch_id="b1")
+    bids = [{"rfq_id": child, "yes_bid": "0.41", "no_bid": "0.5"} for child in ("child", "other")]
+    mock.create_batch_quote("mk", "b1", bids, rest_remainder=False)
     mock.set_rfq_maker("desk", "fed", markets=[M])
     return mock
 
@@ -42,7 +46,7 @@ def post(mock: MockServer, path: str, body: object) -> tuple[int, object]:
 
 # (path, a valid body, the list's key, its rows)
 READS = [
-    ("rfqs/show", {}, "rfqs", 2),
+    ("rfqs/show", {}, "rfqs", 3),
     ("rfqs/show", {"user_id": "req", "subaccount": 0, "status": "open", "market_ticker": M}, "rfqs", 1),
     ("quotes/show", {"user_id": "req"}, "quotes", 1),
     ("rfq_batches/show", {"user_id": "req"}, "rfq_batches", 1),

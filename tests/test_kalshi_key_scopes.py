@@ -34,7 +34,8 @@ NO_SCOPE = {"error": {"code": "forbidden", "message": "insufficient API key scop
 BOBS_RFQ = "7d1e0a52-3b4c-4e5f-8a9b-0c1d2e3f4a5b"  # an RFQ of bob's that alice quotes (seeded with its id)
 # an RFQ batch of bob's that alice quotes, its one child; the child of alice's batch she accepts (seeded with its id)
 BOBS_BATCH, BOBS_CHILD = "5a6b7c8d-1e2f-4a3b-9c4d-5e6f7a8b9c0d", "6b7c8d9e-2f3a-4b4c-8d5e-6f7a8b9c0d1e"
-ALICES_CHILD = "8d9e0f1a-4b5c-4d6e-9f7a-8b9c0d1e2f3a"
+BOBS_OTHER_CHILD = "7c8d9e0f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
+ALICES_CHILD, ALICES_OTHER_CHILD = "8d9e0f1a-4b5c-4d6e-9f7a-8b9c0d1e2f3a", "9e0f1a2b-5c6d-4e7f-8a9b-0c1d2e3f4a5b"
 PUBLIC_PEM = public_key_pem(generate_private_key("ed25519").public_key())
 COLLECTION = "KXMVEH-R"  # a multivariate collection of KXH-1's event, and its combo of that one leg
 COMBO_LEG = {"market_ticker": "KXH-1", "event_ticker": "KXH", "side": "yes"}
@@ -84,10 +85,12 @@ def _bodies() -> dict[str, Any]:
         "CreateQuote": {"rfq_id": BOBS_RFQ, "yes_bid": "0.40", "no_bid": "0.50", "rest_remainder": False},
         "AcceptRFQQuote": {"accepted_side": "yes"},
         "AcceptQuote": {"accepted_side": "yes"},
-        "CreateRFQBatch": {"children": [{"market_ticker": "KXH-1"}], "contracts_fp": "1"},
-        "CreateRFQBatchQuote": {"quotes": [{"rfq_id": BOBS_CHILD, "yes_bid": "0.40", "no_bid": "0.50"}],
-                                "rest_remainder": False},
-        "AcceptRFQBatch": {"accepted_side": "yes", "min_bids": [{"rfq_id": ALICES_CHILD, "bid_dollars": "0.40"}]},
+        "CreateRFQBatch": {"children": [{"market_ticker": "KXH-1"}, {"market_ticker": "KXH-2"}], "contracts_fp": "1",
+                           "replace_existing": True},
+        "CreateRFQBatchQuote": {"quotes": [{"rfq_id": child, "yes_bid": "0.40", "no_bid": "0.50"}
+                                           for child in (BOBS_CHILD, BOBS_OTHER_CHILD)], "rest_remainder": False},
+        "AcceptRFQBatch": {"accepted_side": "yes", "min_bids": [{"rfq_id": child, "bid_dollars": "0.40"}
+                                                                for child in (ALICES_CHILD, ALICES_OTHER_CHILD)]},
         "CreateMarketInMultivariateEventCollection": {"selected_markets": [COMBO_LEG]},
         "LookupTickersForMarketInMultivariateEventCollection": {"selected_markets": [COMBO_LEG]},
     }  # fmt: skip
@@ -133,9 +136,14 @@ def _seeded(server: MockServer) -> MockServer:
     open_fcm_desk(server)
     server.set_fcm_daily_cap("fcm", "fcm_A", "50")
     server.create_account("bob", balance_cents=100_000)
+    server.create_account("carol", balance_cents=100_000)  # (asks the batches alice quotes: bob's stays open)
     server.create_rfq("bob", "KXH-1", False, contracts="1", rfq_id=BOBS_RFQ)
-    server.create_rfq_batch("bob", [{"market_ticker": "KXH-1", "rfq_id": BOBS_CHILD}], contracts="1",
-                            rfq_batch_id=BOBS_BATCH)  # fmt: skip
+    server.create_market("KXH-2")
+    children = [
+        {"market_ticker": "KXH-1", "rfq_id": BOBS_CHILD},
+        {"market_ticker": "KXH-2", "rfq_id": BOBS_OTHER_CHILD},
+    ]
+    server.create_rfq_batch("bob", children, contracts="1", rfq_batch_id=BOBS_BATCH)
     server.set_multivariate_collection(COLLECTION, [{"ticker": "KXH"}], size_min=1)
     server.create_market_in_collection("alice", COLLECTION, [COMBO_LEG])  # (the legacy profile looks it up)
     return server
@@ -199,23 +207,26 @@ def _quote_path(mock: MockServer, op: Operation, path: str) -> str:
 
 
 def _batch_path(mock: MockServer, op: Operation, path: str) -> str:
-    """A batch the operation may act on as alice: bob's to quote; bob's quoted by her (accepted, to confirm) for her
-    batch quote; else hers (quoted by bob, to accept, its child seeded)."""
+    """A batch the operation may act on as alice: bob's to quote; carol's quoted by her (accepted, to confirm) for her
+    batch quote; else hers (quoted by bob, to accept, its children seeded)."""
     if op.operation_id == "CreateRFQBatchQuote":
         return path.replace("{rfq_batch_id}", BOBS_BATCH)
-    ticker = mock.create_market(f"KXB-{uuid.uuid4().hex[:8].upper()}")["ticker"]
+    tickers = [mock.create_market(f"KXB-{uuid.uuid4().hex[:8].upper()}")["ticker"] for _ in range(2)]
     if "{batch_quote_id}" in path:
-        batch = mock.create_rfq_batch("bob", [{"market_ticker": ticker}], contracts="1")
-        child = batch["rfqs"][0]["rfq_id"]
-        made = mock.create_batch_quote("alice", batch["rfq_batch_id"], [{"rfq_id": child, "yes_bid": "0.40",
-                                                                          "no_bid": "0.50"}], False)  # fmt: skip
+        batch = mock.create_rfq_batch("carol", [{"market_ticker": ticker} for ticker in tickers], contracts="1",
+                                      replace_existing=True)  # (two open batches a user at most)  # fmt: skip
+        children = [child["rfq_id"] for child in batch["rfqs"]]
+        bids = [{"rfq_id": child, "yes_bid": "0.40", "no_bid": "0.50"} for child in children]
+        made = mock.create_batch_quote("alice", batch["rfq_batch_id"], bids, False)
         if "Confirm" in op.operation_id:
-            mock.accept_rfq_batch("bob", batch["rfq_batch_id"], "yes", [{"rfq_id": child, "bid": "0.40"}])
+            least = [{"rfq_id": child, "bid": "0.40"} for child in children]
+            mock.accept_rfq_batch("carol", batch["rfq_batch_id"], "yes", least)
         return path.replace("{rfq_batch_id}", batch["rfq_batch_id"]).replace("{batch_quote_id}", made["batch_quote_id"])
-    child = ALICES_CHILD if op.operation_id == "AcceptRFQBatch" else None
-    batch = mock.create_rfq_batch("alice", [{"market_ticker": ticker, "rfq_id": child}], contracts="1")
-    mock.create_batch_quote("bob", batch["rfq_batch_id"], [{"rfq_id": batch["rfqs"][0]["rfq_id"], "yes_bid": "0.40",
-                                                            "no_bid": "0.50"}], False)  # fmt: skip
+    ids = (ALICES_CHILD, ALICES_OTHER_CHILD) if op.operation_id == "AcceptRFQBatch" else (None, None)
+    asked = [{"market_ticker": ticker, "rfq_id": child} for ticker, child in zip(tickers, ids, strict=True)]
+    batch = mock.create_rfq_batch("alice", asked, contracts="1", replace_existing=True)
+    bids = [{"rfq_id": child["rfq_id"], "yes_bid": "0.40", "no_bid": "0.50"} for child in batch["rfqs"]]
+    mock.create_batch_quote("bob", batch["rfq_batch_id"], bids, False)
     return path.replace("{rfq_batch_id}", batch["rfq_batch_id"])
 
 

@@ -11,7 +11,7 @@ from test_kalshi_orders_core import T0, M, new_ledger
 from mockexchange import MockServer
 from mockexchange.control.errors import ControlError
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi import rfq_batches as rfq_batches_module
+from mockexchange.core.kalshi import communications as communications_module
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.ledger import Ledger
@@ -27,7 +27,7 @@ from mockexchange.core.kalshi.rfq_batch_commands import (
     QuoteEntry,
 )
 from mockexchange.core.kalshi.rfq_batch_records import BATCH_QUOTE_CHANGE, BEST_QUOTES_CHANGE, RFQ_BATCH_CHANGE
-from mockexchange.core.kalshi.rfq_commands import CreateQuote
+from mockexchange.core.kalshi.rfq_commands import CreateQuote, CreateRfq
 from mockexchange.core.kalshi.rfq_records import QUOTE_CHANGE
 from mockexchange.core.values import Refused
 
@@ -213,11 +213,17 @@ def test_every_refusal_has_its_code_and_changes_nothing(ledger: Ledger):
     assert refused(ledger, lambda: batch(ledger, client_batch_id="rr-1")) == (409, "conflict")
     assert refused(ledger, lambda: batch(ledger, M, "NOPE")) == (404, "not_found")
     assert refused(ledger, lambda: bq(ledger, "req", batch_id, {a: (4000, 0), b: (3000, 0)})) == (400, "self_trade")
-    assert refused(ledger, lambda: bq(ledger, "mk1", batch_id, {a: (4000, 0)})) == (400, "invalid_parameters")
-    assert refused(ledger, lambda: bq(ledger, "mk1", "nope", {a: (4000, 0)})) == (404, "not_found")
+    twice = (QuoteEntry(a, 4000, 0), QuoteEntry(a, 4000, 0))  # (a child priced twice, the other not)
+    assert refused(ledger, lambda: parts.create_batch_quote(CreateBatchQuote("mk1", batch_id, twice, False))) == (
+        400, "invalid_parameters")  # fmt: skip
+    with pytest.raises(Refused):
+        bq(ledger, "mk1", batch_id, {a: (4000, 0)})  # at least 2 entries, as children
+    assert refused(ledger, lambda: bq(ledger, "mk1", "nope", {a: (4000, 0), b: (3000, 0)})) == (404, "not_found")
     assert refused(ledger, lambda: bq(ledger, "mk1", batch_id, {a: (4001, 0), b: (3000, 0)})) == (
         400, "invalid_parameters")  # fmt: skip
-    assert refused(ledger, lambda: accept(ledger, batch_id, {a: 1})) == (400, "invalid_parameters")
+    both = (MinBid(a, 1), MinBid(a, 1))
+    assert refused(ledger, lambda: parts.accept_rfq_batch(AcceptRfqBatch("req", batch_id, "yes", both))) == (
+        400, "invalid_parameters")  # fmt: skip
     assert refused(ledger, lambda: ledger.communications.create_quote(CreateQuote("mk1", a, 4000, 0, False))) == (
         400, "invalid_parameters")  # a child is quoted through its batch  # fmt: skip
     made = bq(ledger, "mk1", batch_id, {a: (4000, 0), b: (3000, 0)})
@@ -231,7 +237,9 @@ def test_every_refusal_has_its_code_and_changes_nothing(ledger: Ledger):
     with pytest.raises(Refused):
         CreateRfqBatch("req", (Child(M), Child(M)), contracts=100)  # distinct markets
     with pytest.raises(Refused):
-        CreateRfqBatch("req", (Child(M),), contracts=100, rest_remainder=True)
+        CreateRfqBatch("req", (Child(M), Child(N)), contracts=100, rest_remainder=True)
+    with pytest.raises(Refused):
+        CreateRfqBatch("req", (Child(M),), contracts=100)  # 2 to 57 children
     with pytest.raises(Refused):
         CreateRfqBatch("req", (Child(M, contracts=100), Child(N, target_cost=10**6)))  # sized two ways
 
@@ -277,16 +285,36 @@ def test_the_control_plane_runs_each_command_and_reads():
         assert mock.batch_quotes(batch_id, "mk1")["batch_quotes"][0]["status"] == "executed"
 
 
-def test_a_batchs_children_count_against_the_users_open_rfqs(ledger: Ledger, monkeypatch: pytest.MonkeyPatch):
-    """With 3 open RFQs a user: a batch of 2, then one of 2 more is refused (409 `too_many_rfqs`, nothing made); one
-    of 1 fits; with `replace_existing` one more closes the oldest open batch to make room."""
-    monkeypatch.setattr(rfq_batches_module, "MAX_OPEN_RFQS", 3)
+def test_a_user_holds_two_open_batches_apart_from_its_single_rfqs(ledger: Ledger, monkeypatch: pytest.MonkeyPatch):
+    """At most 2 open batches a user (409 `too_many_rfqs`, nothing made); an accepted one no longer counts; single RFQs
+    count apart (a user whose single RFQs are at their bound still asks a batch, and one whose batches are still asks
+    a single RFQ); `replace_existing` closes the oldest open batch to make room."""
+    monkeypatch.setattr(communications_module, "MAX_OPEN_RFQS", 1)
     for ticker in ("KXORD-26NOV-C", "KXORD-26NOV-D"):
         ledger.catalogue.list_market(ticker)
+    ledger.communications.create_rfq(CreateRfq("req", "KXORD-26NOV-C", False, contracts=100))  # its single RFQs: full
     first, _ = batch(ledger, M, N)
-    assert refused(ledger, lambda: batch(ledger, "KXORD-26NOV-C", "KXORD-26NOV-D")) == (409, "too_many_rfqs")
-    second, _ = batch(ledger, "KXORD-26NOV-C")
-    assert refused(ledger, lambda: batch(ledger, "KXORD-26NOV-D")) == (409, "too_many_rfqs")
-    third, _ = batch(ledger, "KXORD-26NOV-D", replace_existing=True)
-    statuses = {made: ledger.rfq_batches.batch(made).status for made in (first, second, third)}
-    assert statuses == {first: "closed", second: "open", third: "open"}
+    second, (a, b) = batch(ledger, M, "KXORD-26NOV-C")
+    assert refused(ledger, lambda: batch(ledger, N, "KXORD-26NOV-D")) == (409, "too_many_rfqs")
+    bq(ledger, "mk1", second, {a: (4000, 0), b: (3000, 0)})
+    accept(ledger, second, {a: 4000, b: 3000})  # accepted: it no longer counts
+    third, _ = batch(ledger, N, "KXORD-26NOV-D")
+    assert refused(ledger, lambda: batch(ledger, M, "KXORD-26NOV-D")) == (409, "too_many_rfqs")
+    fourth, _ = batch(ledger, M, "KXORD-26NOV-D", replace_existing=True)
+    statuses = {made: ledger.rfq_batches.batch(made).status for made in (first, second, third, fourth)}
+    assert statuses == {first: "closed", second: "accepted", third: "open", fourth: "open"}
+    assert ledger.rfq_batches.batch(first).close_reason == "cancelled"
+    with pytest.raises(LedgerError) as caught:
+        ledger.communications.create_rfq(CreateRfq("req", "KXORD-26NOV-D", False, contracts=100))
+    assert caught.value.code == "too_many_rfqs"  # (its single RFQ's bound, not its batches')
+
+
+def test_a_batchs_children_draw_on_six_legs_at_most_all_on_one_exchange_index(ledger: Ledger):
+    tickers = [f"KXLEG-26NOV-{i}" for i in range(7)]
+    for ticker in tickers:
+        ledger.catalogue.list_market(ticker)
+    ledger.catalogue.list_market("KXTWO-26NOV-A", exchange_index=1)
+    assert refused(ledger, lambda: batch(ledger, *tickers)) == (400, "invalid_parameters")  # 7 legs
+    assert refused(ledger, lambda: batch(ledger, M, "KXTWO-26NOV-A")) == (400, "invalid_parameters")
+    made = ledger.rfq_batches.batch(batch(ledger, *tickers[:6])[0])
+    assert len(made.rfq_ids) == 6

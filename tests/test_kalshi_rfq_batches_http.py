@@ -12,6 +12,7 @@ import httpx
 import pytest
 from kalshi_orders import T0, M, N, fresh
 from module_mocks import forget, module_mock
+from rfq_combos import combos
 from test_kalshi_rfqs_http import UNKNOWN, check, got, kalshi_400
 
 from mockexchange.core.kalshi.rfq_records import OBSCURED_ID
@@ -183,9 +184,7 @@ def test_who_sees_what(mock, users):
 
 def test_pages_hold_at_most_limit_batches_and_stop_before_100_children(mock, users):
     alice, bob, _, _ = users
-    tickers = [f"KXBAT-26NOV-{i}" for i in range(40)]
-    for ticker in tickers:
-        mock.create_market(ticker)
+    tickers = combos(mock, "dave", 40)  # (a batch of more than 6 children asks on combos)
     made = [ask(alice, *tickers)["id"], ask(bob, *tickers)["id"], ask(alice, M, N)["id"], ask(bob, *tickers[:30])["id"]]
     pages, cursor = [], ""
     while True:
@@ -240,9 +239,47 @@ def test_hostile_input_is_a_400_in_kalshis_shape(mock, users, method, path, body
 def test_a_child_by_its_legs_is_refused_as_an_unknown_collection_and_client_batch_ids_are_unique(mock, users):
     alice = users[0]
     legs = [{"market_ticker": M, "event_ticker": "KXORD-26NOV", "side": "yes"}]
-    r = alice.post(BATCHES, json={"children": [{"selected_markets": legs}], "contracts_fp": "1",
+    r = alice.post(BATCHES, json={"children": [{"selected_markets": legs}, {"market_ticker": N}], "contracts_fp": "1",
                                   "mve_collection_ticker": "KXMVE"})  # fmt: skip
     assert r.status_code == 404
     ask(alice, client_batch_id="once")
-    r = alice.post(BATCHES, json={"children": [{"market_ticker": M}], "contracts_fp": "1", "client_batch_id": "once"})
+    children = [{"market_ticker": M}, {"market_ticker": N}]
+    r = alice.post(BATCHES, json={"children": children, "contracts_fp": "1", "client_batch_id": "once"})
     assert r.status_code == 409
+
+
+def test_a_batch_holds_2_to_57_children_on_6_legs_and_a_user_2_open_batches(mock, users):
+    """The spec's rules over HTTP: 1 or 58 children the flat 400 on the `min` or `max` tag (a batch quote's and an
+    accept's lists too); seven distinct legs, or two exchange indexes, 400 `invalid_parameters`; a third open batch
+    409 `too_many_rfqs` (single RFQs count apart), `replace_existing` closing the oldest instead. Nothing made."""
+    alice, bob, _, _ = users
+    tickers = combos(mock, "dave")
+    mock.create_market("KXTWO-26NOV-A", exchange_index=1)
+    plain = [f"KXLEG-26NOV-{i}" for i in range(7)]
+    for ticker in plain:
+        mock.create_market(ticker)
+
+    def asked(*children: str, **body: Any) -> httpx.Response:
+        rows = [{"market_ticker": ticker} for ticker in children]
+        return alice.post(BATCHES, json={"children": rows, "contracts_fp": "1", **body})
+
+    for children, tag in (([M], "min"), (tickers + [M], "max")):
+        r = asked(*children)
+        assert (r.status_code, r.json()["code"]) == (400, "bad_request") and f"'{tag}' tag" in r.json()["details"]
+    for children in (plain, [M, "KXTWO-26NOV-A"]):
+        r = asked(*children)
+        assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid_parameters"), r.text
+    assert got(alice, BATCHES)["rfq_batches"] == []
+    r = alice.post("/communications/rfqs", json={"market_ticker": M, "contracts": 1, "rest_remainder": False})
+    assert r.status_code == 201, r.text  # (a single RFQ: counted apart)
+    whole = ask(alice, *tickers)
+    assert len(whole["rfqs"]) == 57
+    quotes = [{"rfq_id": whole["rfqs"][0]["id"], "yes_bid": "0.40", "no_bid": "0"}]
+    r = bob.post(f"{BATCHES}/{whole['id']}/quotes", json={"quotes": quotes, "rest_remainder": False})
+    assert (r.status_code, r.json()["code"]) == (400, "bad_request") and "'min' tag" in r.json()["details"]
+    second = ask(alice, *plain[:6])
+    r = asked(M, N)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "too_many_rfqs"), r.text
+    third = ask(alice, M, N, replace_existing=True)
+    shown = {row["id"]: row["status"] for row in got(alice, BATCHES)["rfq_batches"]}
+    assert shown == {whole["id"]: "closed", second["id"]: "open", third["id"]: "open"}

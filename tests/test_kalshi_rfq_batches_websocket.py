@@ -56,6 +56,9 @@ def test_each_party_sees_its_own_batch_messages_and_the_bystander_only_the_batch
         assert created["asker"]["creator_id"] == ids["asker"] and created["bystander"]["creator_id"] == OBSCURED_ID
         assert [child["id"] for child in created["bystander"]["rfqs"]] == [a, b]
         assert created["bystander"]["rfqs"][1]["leg_indices"] == [1]
+        event = "KXRFQ-26NOV"  # (a market of no combo is its own leg, on its YES side)
+        assert created["bystander"]["legs"] == [{"event_ticker": event, "market_ticker": ticker, "side": "yes"}
+                                                for ticker in (M, N)]  # fmt: skip
 
         one = quote(mock, "maker1", batch, "0.46", "0.30")
         readers["asker"].wait(lambda f: len(data_of(f)) >= 2)
@@ -104,11 +107,13 @@ def test_a_deleted_batch_reaches_everyone_and_batches_are_sharded_by_their_id(mo
         asker.ask(subscribe(["communications"], user_filter="self"))
         for key in range(2):
             other.ask(subscribe(["communications"], 1 + key, shard_factor=2, shard_key=key))
-        made = [mock.create_rfq_batch("asker", [{"market_ticker": M}], contracts="1")["rfq_batch_id"]
-                for _ in range(6)]  # fmt: skip
+        children = [{"market_ticker": M}, {"market_ticker": N}]
+        made = [mock.create_rfq_batch(user, children, contracts="1")["rfq_batch_id"]
+                for user in USERS[:3] * 2]  # (two open batches a user at most)  # fmt: skip
         mock.delete_rfq_batch("asker", made[0])
-        asker.wait(lambda f: len(data_of(f)) >= 7)
+        asker.wait(lambda f: len(data_of(f)) >= 3)
         other.wait(lambda f: len(data_of(f)) >= 7)
+        assert len(data(asker)) == 3  # its own two, and its delete
         assert kinds(asker)[-1] == "rfq_batch_deleted" and data(asker)[-1]["msg"]["rfq_ids"]
         by_sid: dict[int, list[str]] = {}
         for frame in data(other):

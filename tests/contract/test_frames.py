@@ -127,7 +127,8 @@ def batch_frames(mock: MockServer) -> Frames:
     """One frame of each RFQ batch message: the creator's (its batch created, its best quotes, executed; another batch
     deleted) and the maker's (its batch quote created, accepted and executed)."""
     mock.create_account("batcher", balance_cents=1_000_000)
-    mock.create_market("M-BAT")
+    for ticker in ("M-BAT", "M-BAU"):
+        mock.create_market(ticker)
     readers = {}
     with ExitStack() as stack:
         for user in ("batcher", "maker"):
@@ -138,18 +139,21 @@ def batch_frames(mock: MockServer) -> Frames:
             ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": ["communications"]}}))
             json.loads(ws.recv(timeout=5))
             readers[user] = ws
-        batch = mock.create_rfq_batch("batcher", [{"market_ticker": "M-BAT"}], contracts="2")
-        child = batch["rfqs"][0]["rfq_id"]
-        made = mock.create_batch_quote("maker", batch["rfq_batch_id"], [{"rfq_id": child, "yes_bid": "0.4",
-                                                                         "no_bid": "0.5"}], False)  # fmt: skip
-        mock.accept_rfq_batch("batcher", batch["rfq_batch_id"], "no", [{"rfq_id": child, "bid": "0.5"}])
+        children = [{"market_ticker": ticker} for ticker in ("M-BAT", "M-BAU")]
+        batch = mock.create_rfq_batch("batcher", children, contracts="2")
+        ids = [child["rfq_id"] for child in batch["rfqs"]]
+        bids = [{"rfq_id": child, "yes_bid": "0.4", "no_bid": "0.5"} for child in ids]
+        made = mock.create_batch_quote("maker", batch["rfq_batch_id"], bids, False)
+        mock.accept_rfq_batch(
+            "batcher", batch["rfq_batch_id"], "no", [{"rfq_id": child, "bid": "0.5"} for child in ids]
+        )
         mock.confirm_batch_quote("maker", batch["rfq_batch_id"], made["batch_quote_id"])
         mock.advance_clock(seconds=mock.app.settings.kalshi_rfq_execution_delay_s)
         mock.rfq_batches()  # (a read makes what is due: the execution)
-        other = mock.create_rfq_batch("batcher", [{"market_ticker": "M-BAT"}], contracts="1")
+        other = mock.create_rfq_batch("batcher", children, contracts="1")
         mock.delete_rfq_batch("batcher", other["rfq_batch_id"])
-        got = [json.loads(readers["batcher"].recv(timeout=5)) for _ in range(6)]
-        got += [json.loads(readers["maker"].recv(timeout=5)) for _ in range(7)]
+        got = [json.loads(readers["batcher"].recv(timeout=5)) for _ in range(7)]  # (a quote_executed a child)
+        got += [json.loads(readers["maker"].recv(timeout=5)) for _ in range(8)]
     return {frame["type"]: frame for frame in got if frame["type"] != "quote_executed"}
 
 

@@ -68,19 +68,21 @@ VALID: dict[str, dict[str, Any]] = {
     "rfqs": {"status": None, "market_ticker": None, "event_ticker": None, "user_id": None, "subaccount": None},
     "quotes": {"user_id": "k1", "rfq_id": None, "status": None, "min_ts": None, "max_ts": None},
     "communications_id": {"user_id": "k1"},
-    # RFQ batches: q1's b1 (child c1 on EV-A) with k1's open batch quote bq1, its b2 (child c2 on EV-R) accepted from
-    # k1's bq2
-    "create_rfq_batch": {"user_id": "q1", "children": [{"market_ticker": "EV-A", "rfq_id": "c9"}], "contracts": "1",
+    # RFQ batches: q1's b1 (children c1 on EV-A, d1 on EV-A2) with k1's open batch quote bq1, its b2 (children c2 on
+    # EV-R, d2 on EV-R2) accepted from k1's bq2
+    "create_rfq_batch": {"user_id": "q1", "children": [{"market_ticker": "EV-A", "rfq_id": "c9"},
+                                                       {"market_ticker": "EV-A2", "rfq_id": "d9"}], "contracts": "1",
                          "target_cost": None, "target_cost_excludes_fees": False, "rest_remainder": False,
                          "replace_existing": False, "obscure_creator_id": False, "client_batch_id": "",
                          "subaccount": 0, "rfq_batch_id": "b9"},
     "delete_rfq_batch": {"user_id": "q1", "rfq_batch_id": "b1"},
     "create_batch_quote": {"user_id": "k1", "rfq_batch_id": "b1", "quotes": [{"rfq_id": "c1", "yes_bid": "0.41",
-                           "no_bid": "0.5"}], "rest_remainder": False, "post_only": False, "subaccount": 0,
+                           "no_bid": "0.5"}, {"rfq_id": "d1", "yes_bid": "0.41", "no_bid": "0.5"}],
+                           "rest_remainder": False, "post_only": False, "subaccount": 0,
                            "batch_quote_id": "bq9"},
     "delete_batch_quote": {"user_id": "k1", "rfq_batch_id": "b1", "batch_quote_id": "bq1"},
     "accept_rfq_batch": {"user_id": "q1", "rfq_batch_id": "b1", "accepted_side": "yes",
-                         "min_bids": [{"rfq_id": "c1", "bid": "0.40"}]},
+                         "min_bids": [{"rfq_id": "c1", "bid": "0.40"}, {"rfq_id": "d1", "bid": "0.40"}]},
     "confirm_batch_quote": {"user_id": "k1", "rfq_batch_id": "b2", "batch_quote_id": "bq2"},
     "rfq_batches": {"status": None, "user_id": None},
     "rfq_batch_best_quotes": {"rfq_batch_id": "b1"},
@@ -377,17 +379,20 @@ def seed_users(control: Control) -> None:
     control.create_perp_order_group("k1", contracts_limit=5, order_group_id="pg1")
     control.create_margin_subaccount("k1")
     control.create_account("q1", balance_cents=1_000_000)
-    control.create_market("EV-R")
+    for ticker in ("EV-R", "EV-A2", "EV-R2"):
+        control.create_market(ticker)
     control.create_rfq("q1", "EV-A", rest_remainder=False, contracts="1", rfq_id="rfq1")
     control.create_quote("k1", "rfq1", yes_bid="0.40", no_bid="0.50", rest_remainder=False, quote_id="qt1")
     control.create_rfq("q1", "EV-R", rest_remainder=False, contracts="1", rfq_id="rfq2")
     control.create_quote("k1", "rfq2", yes_bid="0.40", no_bid="0.50", rest_remainder=False, quote_id="qt2")
     control.accept_quote("q1", "qt2", "yes")
-    for batch, child, ticker, made in (("b1", "c1", "EV-A", "bq1"), ("b2", "c2", "EV-R", "bq2")):
-        control.create_rfq_batch("q1", [{"market_ticker": ticker, "rfq_id": child}], contracts="1", rfq_batch_id=batch)
-        control.create_batch_quote("k1", batch, [{"rfq_id": child, "yes_bid": "0.40", "no_bid": "0.50"}], False,
-                                   batch_quote_id=made)  # fmt: skip
-    control.accept_rfq_batch("q1", "b2", "yes", [{"rfq_id": "c2", "bid": "0.40"}])
+    for batch, children, made in (("b1", (("c1", "EV-A"), ("d1", "EV-A2")), "bq1"),
+                                  ("b2", (("c2", "EV-R"), ("d2", "EV-R2")), "bq2")):  # fmt: skip
+        asked = [{"market_ticker": ticker, "rfq_id": child} for child, ticker in children]
+        control.create_rfq_batch("q1", asked, contracts="1", rfq_batch_id=batch)
+        bids = [{"rfq_id": child, "yes_bid": "0.40", "no_bid": "0.50"} for child, _ in children]
+        control.create_batch_quote("k1", batch, bids, False, batch_quote_id=made)
+    control.accept_rfq_batch("q1", "b2", "yes", [{"rfq_id": "c2", "bid": "0.40"}, {"rfq_id": "d2", "bid": "0.40"}])
     control.set_multivariate_collection("KXMVEV-R", [{"ticker": "EV"}])
     control.create_market_in_collection("k1", "KXMVEV-R", COMBO)
     control.set_milestone("Sports", "football_game", "2026-01-02T18:00:00+00:00", "m1")  # for set_live_data

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
 from mockexchange.core.commands import UserCommand, value
-from mockexchange.core.kalshi.communications import MAX_OPEN_RFQS
 from mockexchange.core.kalshi.order_commands import COUNT
 from mockexchange.core.kalshi.rfq_commands import BID, SIDE, SUBACCOUNT, TARGET_COST, CreateQuote
 from mockexchange.core.values import FLAG, TEXT, Entries, Refused, Text
 
 CLIENT_BATCH_ID = Text(64, 0, blank=True)  # Kalshi's maxLength ("": none given)
+# A batch's children, and so a batch quote's bids and an accept's min bids (one each a child): 2 to 57 (the spec's
+# minItems and maxItems); the children drawing on at most 6 distinct legs (rfq_records.legs_of)
+LEAST_CHILDREN, MOST_CHILDREN, MOST_LEGS = 2, 57, 6
 
 
 class Child(NamedTuple):
@@ -48,16 +50,17 @@ class MinBid(NamedTuple):
 
 
 CHILDREN = Entries(Child, {"market_ticker": TEXT, "contracts": COUNT, "target_cost": TARGET_COST, "rfq_id": TEXT},
-                   MAX_OPEN_RFQS, "children")  # fmt: skip
-QUOTE_ENTRIES = Entries(QuoteEntry, {"rfq_id": TEXT, "yes_bid": BID, "no_bid": BID}, MAX_OPEN_RFQS, "quotes")
-MIN_BIDS = Entries(MinBid, {"rfq_id": TEXT, "bid": BID}, MAX_OPEN_RFQS, "min bids")
+                   MOST_CHILDREN, "children", LEAST_CHILDREN)  # fmt: skip
+QUOTE_ENTRIES = Entries(QuoteEntry, {"rfq_id": TEXT, "yes_bid": BID, "no_bid": BID}, MOST_CHILDREN, "quotes",
+                        LEAST_CHILDREN)  # fmt: skip
+MIN_BIDS = Entries(MinBid, {"rfq_id": TEXT, "bid": BID}, MOST_CHILDREN, "min bids", LEAST_CHILDREN)
 
 
 @dataclass(frozen=True, slots=True)
 class CreateRfqBatch(UserCommand):
     """A new RFQ batch of the user's subaccount (Kalshi's CreateRFQBatchRequest): one child RFQ a market, each sized
     by its own count or target cost or else the batch's, all the same way; `replace_existing` closes the user's oldest
-    open batches as needed to stay within its open RFQs."""
+    open batch as needed to stay within its open batches (rfq_batches.MAX_OPEN_BATCHES)."""
 
     name: ClassVar[str] = "create_rfq_batch"
     children: tuple[Child, ...] = value(CHILDREN)

@@ -13,6 +13,10 @@ Each command is one action under the ledger's lock, checked whole first: a refus
 - `forbidden` (403): reading a batch's best quotes as anyone but its creator;
 - `too_many_quotes` (409): the maker has `MAX_LIVE_BATCH_QUOTES` batch quotes open, accepted or confirmed (a new
   one that replaces its open one on the same batch is taken);
+- `too_many_rfqs` (409): the user has `MAX_OPEN_BATCHES` open batches (one accepted no longer counts, nor do single
+  RFQs: Kalshi counts the two apart);
+- `invalid_parameters` (400) also: children drawing on more than `MOST_LEGS` distinct legs, or on two exchange
+  indexes;
 - `conflict` (409) also: a `client_batch_id` the user used already (on a batch it keeps); deleting an accepted batch;
   accepting one that is not open; deleting a batch quote that is not open, confirming one that is not accepted.
 
@@ -49,11 +53,12 @@ from typing import TYPE_CHECKING
 
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import Refusal
-from mockexchange.core.kalshi.communications import MAX_OPEN_RFQS, unlist
+from mockexchange.core.kalshi.communications import unlist
 from mockexchange.core.kalshi.due import Timer
 from mockexchange.core.kalshi.lifecycle import refusal, schedule
 from mockexchange.core.kalshi.price_levels import is_level
 from mockexchange.core.kalshi.rfq_batch_commands import (
+    MOST_LEGS,
     AcceptRfqBatch,
     ConfirmBatchQuote,
     CreateBatchQuote,
@@ -98,6 +103,7 @@ from mockexchange.core.kalshi.rfq_records import (
     RFQ_OPEN,
     Quote,
     Rfq,
+    legs_of,
 )
 from mockexchange.core.kalshi.rfq_sizing import side_counts
 from mockexchange.core.kalshi.units import price
@@ -112,6 +118,7 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.rfq_execution import QuoteExecution
     from mockexchange.core.kalshi.rfq_state import CommunicationsState
 
+MAX_OPEN_BATCHES = 2  # a user's open RFQ batches at once (the spec; accepted ones do not count, nor single RFQs)
 MAX_LIVE_BATCH_QUOTES = 1_000  # a maker's batch quotes open, accepted or confirmed at once (the mock's bound)
 ELIGIBLE = timedelta(seconds=30)  # a batch quote counts this long after it was sent (Kalshi's AsyncAPI)
 BATCH_CONFIRM_DUE, BATCH_EXECUTE_DUE, BATCH_LAPSE_DUE = "rfq_batch_confirm", "rfq_batch_execute", "rfq_batch_lapse"
@@ -159,7 +166,7 @@ class RfqBatches:
 
     def create_rfq_batch(self, create: CreateRfqBatch) -> RfqBatch:
         """A new open batch of the user's subaccount, a child RFQ a market; `replace_existing` closes the user's
-        oldest open batches as needed to stay within `MAX_OPEN_RFQS` open RFQs."""
+        oldest open batch as needed to stay within `MAX_OPEN_BATCHES`."""
         user_id = create.user_id
         state, kept, talk = self.state, self.kept, self.communications
         with state.lock:
@@ -171,10 +178,11 @@ class RfqBatches:
             ):
                 raise _refused(f"client_batch_id {create.client_batch_id!r} is in use already", "conflict", 409)
             markets = [talk.open_market(child.market_ticker) for child in create.children]
+            self._check_legs(markets)
             talk.check_new_id(create.rfq_batch_id, kept.batches, "RFQ batch")
             for child in create.children:
                 talk.check_new_id(child.rfq_id, self.rfqs.rfqs, "RFQ")
-            closing = self._room(user_id, len(create.children), create.replace_existing)
+            closing = self._room(user_id, create.replace_existing)
             # Checked: from here on nothing is refused.
             now = state.clock.now()
             talk.communications_id_of(user_id)
@@ -199,20 +207,25 @@ class RfqBatches:
             self._publish(RFQ_BATCH_CHANGE, batch)
             return replace(batch)
 
-    def _room(self, user_id: str, adding: int, replacing: bool) -> list[RfqBatch]:
-        """The user's open batches to close (oldest first) so that `adding` more open RFQs stay within the limit."""
-        batches = [b for b in self.kept.batches.values() if b.user_id == user_id and b.status != BATCH_CLOSED]
-        held = len(self.rfqs.open_rfqs.get(user_id, {})) + sum(len(batch.rfq_ids) for batch in batches)
-        closing: list[RfqBatch] = []
-        for batch in batches:
-            if held + adding <= MAX_OPEN_RFQS or not replacing:
-                break
-            if batch.status == BATCH_OPEN:
-                closing.append(batch)
-                held -= len(batch.rfq_ids)
-        if held + adding > MAX_OPEN_RFQS:
-            raise _refused(f"a user has at most {MAX_OPEN_RFQS} open RFQs, a batch's children counted",
-                           "too_many_rfqs", 409)  # fmt: skip
+    def _check_legs(self, markets: list[Market]) -> None:
+        """The children draw on at most `MOST_LEGS` distinct legs (a combo's legs, another market itself), all on one
+        exchange index."""
+        combos = self.state.multivariate.combos
+        legs = {leg for m in markets for leg in legs_of(m.ticker, m.event_ticker, combos.get(m.ticker))}
+        if len(legs) > MOST_LEGS:
+            raise _refused(f"a batch's children draw on at most {MOST_LEGS} distinct legs, not {len(legs)}",
+                           "invalid_parameters")  # fmt: skip
+        indexes = sorted({market.exchange_index for market in markets})
+        if len(indexes) > 1:
+            raise _refused(f"a batch's children are all on one exchange index, not on {indexes}", "invalid_parameters")
+
+    def _room(self, user_id: str, replacing: bool) -> list[RfqBatch]:
+        """The user's open batches to close (oldest first) so that one more stays within `MAX_OPEN_BATCHES`."""
+        batches = [b for b in self.kept.batches.values() if b.user_id == user_id and b.status == BATCH_OPEN]
+        closing = batches[: len(batches) - MAX_OPEN_BATCHES + 1] if replacing else []
+        if len(batches) - len(closing) >= MAX_OPEN_BATCHES:
+            raise _refused(f"a user has at most {MAX_OPEN_BATCHES} open RFQ batches (replace_existing closes the "
+                           "oldest)", "too_many_rfqs", 409)  # fmt: skip
         return closing
 
     def delete_rfq_batch(self, delete: DeleteRfqBatch) -> RfqBatch:

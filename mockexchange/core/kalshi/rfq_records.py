@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from mockexchange.core.kalshi.multivariate_records import Combo
+from mockexchange.core.kalshi.multivariate_records import Combo, Leg
 
 # An RFQ's statuses (Kalshi's RFQ.status)
 RFQ_OPEN, RFQ_CLOSED = "open", "closed"
@@ -52,6 +52,15 @@ class Rfq:
     cancelled_ts: datetime | None = None
     rfq_batch_id: str | None = None  # a child of an RFQ batch: its batch's id
     combo: Combo | None = None  # its market's collection and legs, a combo's (multivariate_records.py)
+
+    @property
+    def legs(self) -> tuple[Leg, ...]:
+        return legs_of(self.market_ticker, self.event_ticker, self.combo)
+
+
+def legs_of(market_ticker: str, event_ticker: str, combo: Combo | None) -> tuple[Leg, ...]:
+    """What an RFQ on this market asks on: its combo's legs, or a market of no combo itself on its YES side."""
+    return combo.legs if combo is not None else (Leg(market_ticker, event_ticker, "yes"),)
 
 
 @dataclass(slots=True, eq=False)

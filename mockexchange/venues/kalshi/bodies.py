@@ -327,12 +327,14 @@ def _refusal(field: BodyField, value: Any, key_path: str) -> KalshiError | None:
 
 
 def _tag(field: BodyField, why: str) -> tuple[str, str]:
-    """The validator tag a kind's refusal is, and its words: an integer's bounds (`range_tags`), a text's or a list's
-    `max`, an option's `oneof`."""
+    """The validator tag a kind's refusal is, and its words: an integer's bounds (`range_tags`), a list's `min`, a
+    text's or a list's `max`, an option's `oneof`."""
     kind = field.kind
     if isinstance(kind, Integer):
         low = why == BELOW
         return field.range_tags[not low], f"must be {'>=' if low else '<='} {kind.least if low else kind.most}"
+    if why == BELOW and isinstance(kind, Listed):
+        return "min", f"holds at least {kind.least} items"
     if why == LONG:
         assert isinstance(kind, Text | Listed)
         return "max", f"holds at most {kind.most} {'items' if isinstance(kind, Listed) else 'characters'}"

@@ -147,7 +147,7 @@ class BatchFrames(MessageFrames):
         if self.type == DELETED:
             return {"id": batch.rfq_batch_id, "creator_id": creator_id, "rfq_ids": list(batch.rfq_ids),
                     "deleted_ts": ws_time(batch.closed_ts or batch.updated_ts)}  # fmt: skip
-        legs: dict[tuple[str, str, str], int] = {}  # each distinct leg -> its index
+        legs: dict[Leg, int] = {}  # each distinct leg -> its index
         children = []
         for rfq_id in batch.rfq_ids:
             rfq = self._directory.rfq(rfq_id)
@@ -155,13 +155,12 @@ class BatchFrames(MessageFrames):
                 continue
             child: Row = {"id": rfq_id, "market_ticker": rfq.market_ticker, "event_ticker": rfq.event_ticker}
             _size(child, rfq, "contracts_fp", "target_cost_dollars")
-            its = rfq.combo.legs if rfq.combo is not None else ((rfq.market_ticker, rfq.event_ticker, "yes"),)
             if rfq.combo is not None:
                 child["mve_collection_ticker"] = rfq.combo.collection_ticker
-            child["leg_indices"] = [legs.setdefault(tuple(leg), len(legs)) for leg in its]
+            child["leg_indices"] = [legs.setdefault(leg, len(legs)) for leg in rfq.legs]
             children.append(child)
         return {"id": batch.rfq_batch_id, "creator_id": creator_id, "created_ts": ws_time(batch.created_ts),
-                "legs": [leg_row(Leg(*leg)) for leg in legs], "rfqs": children}  # fmt: skip
+                "legs": [leg_row(leg) for leg in legs], "rfqs": children}  # fmt: skip
 
     def _best(self, shown: BestQuotes) -> Row:
         rows = []

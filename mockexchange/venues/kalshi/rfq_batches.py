@@ -25,6 +25,8 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.multivariate_commands import CreateMarketInCollection
 from mockexchange.core.kalshi.rfq_batch_commands import (
     CLIENT_BATCH_ID,
+    LEAST_CHILDREN,
+    MOST_CHILDREN,
     AcceptRfqBatch,
     ConfirmBatchQuote,
     CreateBatchQuote,
@@ -47,7 +49,7 @@ from mockexchange.venues.kalshi.rfq_batch_render import batch_creator_id, batch_
 from mockexchange.venues.kalshi.rfq_render import quote_row
 
 GET_BATCHES = "GetRFQBatches"
-MOST_CHILDREN = 100  # a list's page stops before its children would pass this
+PAGE_CHILDREN = 100  # a list's page stops before its children would pass this
 CHILD = Body("CreateRFQBatchChild", (
     BodyField("market_ticker"),
     BodyField("selected_markets", Listed(None, 6), items=TICKER_PAIR),
@@ -55,7 +57,7 @@ CHILD = Body("CreateRFQBatchChild", (
     BodyField("target_cost_dollars"),
 ))  # fmt: skip
 CREATE_BATCH = Body("CreateRFQBatchRequest", (
-    BodyField("children", Listed(None, MOST_CHILDREN), required=True, items=CHILD),
+    BodyField("children", Listed(None, MOST_CHILDREN, LEAST_CHILDREN), required=True, items=CHILD),
     BodyField("mve_collection_ticker"),
     BodyField("contracts_fp"),
     BodyField("target_cost_dollars"),
@@ -73,7 +75,7 @@ MIN_BID = Body("RFQBatchAcceptLimit", (
 ))  # fmt: skip
 ACCEPT_BATCH = Body("AcceptRFQBatchRequest", (
     BodyField("accepted_side", SIDE, required=True),
-    BodyField("min_bids", Listed(None, MOST_CHILDREN), required=True, items=MIN_BID),
+    BodyField("min_bids", Listed(None, MOST_CHILDREN, LEAST_CHILDREN), required=True, items=MIN_BID),
     BodyField("client_order_id"),
 ))  # fmt: skip
 QUOTE_ENTRY = Body("RFQBatchQuoteEntry", (
@@ -82,7 +84,7 @@ QUOTE_ENTRY = Body("RFQBatchQuoteEntry", (
     BodyField("no_bid", required=True),
 ))  # fmt: skip
 CREATE_BATCH_QUOTE = Body("CreateRFQBatchQuoteRequest", (
-    BodyField("quotes", Listed(None, MOST_CHILDREN), required=True, items=QUOTE_ENTRY),
+    BodyField("quotes", Listed(None, MOST_CHILDREN, LEAST_CHILDREN), required=True, items=QUOTE_ENTRY),
     BodyField("rest_remainder", FLAG, required=True),
     BodyField("post_only", FLAG),
     BodyField("subaccount", at_least(0)),
@@ -131,7 +133,7 @@ def get_rfq_batches(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, An
         page: list[RfqBatch] = []
         children = 0
         for batch in found:
-            if len(page) == values["limit"] or (page and children + len(batch.rfq_ids) > MOST_CHILDREN):
+            if len(page) == values["limit"] or (page and children + len(batch.rfq_ids) > PAGE_CHILDREN):
                 break
             page.append(batch)
             children += len(batch.rfq_ids)
