@@ -452,15 +452,18 @@ def test_a_member_keeps_its_latest_position_transfers(transfers, monkeypatch):
         ({"count": 1000, "price": 4500, "source": "other_X"}, 404, "not a subtrader"),
         ({"count": 1000, "price": 9900, "target": "err_POOR"}, 409, "not enough cash"),
         ({"count": 1000, "price": 4500, "target": "err_EMPTY"}, 409, "not enough cash"),  # (no cash ever)
-        ({"count": 1000, "price": 4500, "settled": True}, 409, "settled"),
+        ({"count": 1000, "price": 4500, "market": "settle"}, 409, "is settled"),
+        ({"count": 1000, "price": 4500, "market": "pause_market"}, 409, "is paused"),  # (the spec: it must be open)
+        ({"count": 1000, "price": 4500, "market": "close_market"}, 409, "is closed"),
     ],
 )
 def test_a_refused_transfer_changes_nothing(transfers, change, status, why):
     desk, change = transfers, dict(change)  # (a copy: the parameters outlive one run of the test)
     if change.pop("enabled", True) is False:
         desk.mock.set_fcm_error_account("fcm", None)
-    if change.pop("settled", False):
-        desk.mock.settle(MARKET, "yes")
+    moved = change.pop("market", None)
+    if moved is not None:
+        getattr(desk.mock, moved)(MARKET, *(("yes",) if moved == "settle" else ()))
     desk.mock.create_account("err_POOR", subtrader_of="err", balance_cents=100)
     desk.mock.create_account("err_EMPTY", subtrader_of="err")
     before = state(desk.mock)

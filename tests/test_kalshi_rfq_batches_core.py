@@ -242,6 +242,8 @@ def test_every_refusal_has_its_code_and_changes_nothing(ledger: Ledger):
         CreateRfqBatch("req", (Child(M),), contracts=100)  # 2 to 57 children
     with pytest.raises(Refused):
         CreateRfqBatch("req", (Child(M, contracts=100), Child(N, target_cost=10**6)))  # sized two ways
+    with pytest.raises(Refused):
+        CreateRfqBatch("req", (Child(M, contracts=100, target_cost=10**6), Child(N, contracts=100, target_cost=10**6)))
 
 
 def test_deleting_a_batch_or_its_market_closing_closes_it_and_cancels_its_quotes(ledger: Ledger):

@@ -269,6 +269,9 @@ def test_a_batch_holds_2_to_57_children_on_6_legs_and_a_user_2_open_batches(mock
     for children in (plain, [M, "KXTWO-26NOV-A"]):
         r = asked(*children)
         assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid_parameters"), r.text
+    both = [{"market_ticker": ticker, "contracts_fp": "10", "target_cost_dollars": "5"} for ticker in (M, N)]
+    r = alice.post(BATCHES, json={"children": both})
+    assert (r.status_code, r.json()["error"]["code"]) == (400, "bad_request"), r.text  # (a child sized two ways)
     assert got(alice, BATCHES)["rfq_batches"] == []
     r = alice.post("/communications/rfqs", json={"market_ticker": M, "contracts": 1, "rest_remainder": False})
     assert r.status_code == 201, r.text  # (a single RFQ: counted apart)

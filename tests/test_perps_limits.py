@@ -154,3 +154,21 @@ def test_perps_requests_spend_the_margined_instances_own_buckets() -> None:
             assert bob.get("/margin/balance").status_code == 200  # (the read bucket is its own)
             wall.advance(0.1)  # one write's tokens back
             assert [bob.delete("/margin/orders").status_code for _ in range(2)] == [204, 429]
+
+
+def test_the_margin_balance_costs_5_tokens_and_50_computing_the_available_balance() -> None:
+    """GetMarginBalance's note: 5 tokens a request, 50 with `compute_available_balance=true` (every other request 10):
+    under the basic tier's read bucket of 200 tokens, 40 reads and then a 429; refilled, 4 computing ones."""
+    wall = ManualClock(datetime.now(UTC))
+    with MockServer(clock=ManualClock(T0), wall_clock=wall, rate_limit_tier="basic") as mock:
+        ready(mock)
+        key = mock.create_key("alice")
+        auth = _WallAuth(KalshiSigner.from_pem(key["key_id"], key["private_key_pem"]), wall)
+        with httpx.Client(base_url=mock.kalshi_url, auth=auth, timeout=10) as alice:
+            answers = [alice.get("/margin/balance").status_code for _ in range(41)]
+            assert answers == [200] * 40 + [429]
+            wall.advance(1)  # (the bucket full again)
+            computing = [alice.get("/margin/balance?compute_available_balance=true").status_code for _ in range(5)]
+            assert computing == [200] * 4 + [429]
+            wall.advance(1)
+            assert [alice.get("/margin/positions").status_code for _ in range(21)] == [200] * 20 + [429]

@@ -32,6 +32,7 @@ from mockexchange.core.kalshi.fcm_commands import (
     UpdateFCMSubtraderBlockedCategories,
 )
 from mockexchange.core.kalshi.fcm_state import PositionTransfer
+from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_feed import hold
 from mockexchange.core.kalshi.orders import RESTING
 from mockexchange.core.kalshi.subaccounts import MAX_KEPT_TRANSFERS
@@ -213,8 +214,9 @@ class FcmDesk:
             if receiver is not None and receiver.subtrader_of != error:
                 raise LedgerError(f"{target!r} is not a subtrader of the error account {error!r}")
             market = state.market(ticker)
-            if market.result is not None:
-                raise LedgerError(f"market {ticker!r} is settled", status=409)
+            why = refusal(market)  # (the market must be open: the spec's 409)
+            if why is not None:
+                raise LedgerError(why, status=409)
             moved = abs(count)
             yes = count > 0
             # The source sells the side moved, the target buys it: in YES terms, a sale of YES at `price` for YES,

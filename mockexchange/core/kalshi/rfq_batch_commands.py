@@ -79,6 +79,8 @@ class CreateRfqBatch(UserCommand):
             raise Refused("rest_remainder must be false: a batch executes as one fill-or-kill")
         if self.contracts is not None and self.target_cost is not None:
             raise Refused("a batch is sized by contracts or by target_cost_dollars, not both")
+        if any(child.contracts is not None and child.target_cost is not None for child in self.children):
+            raise Refused("a child is sized by contracts_fp or by target_cost_dollars, not both")
         sized = [self.sizes(child) for child in self.children]
         if any(count is None and cost is None for count, cost in sized):
             raise Refused("every child needs a size: its own contracts or target_cost_dollars, or the batch's")

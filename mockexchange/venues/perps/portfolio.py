@@ -17,6 +17,7 @@ from mockexchange.venues.kalshi.params import (
     MIN_TS,
     SUBACCOUNT,
     TICKER,
+    KalshiError,
     Param,
     Query,
     parse_query,
@@ -64,6 +65,16 @@ def positions(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[str, Any]:
         if ticker is None or held.market.ticker == ticker
     ]
     return {"positions": rows}
+
+
+def balance_cost(query: Query) -> int:
+    """GetMarginBalance's tokens (its note): 5, or 50 computing the available balance (a malformed flag: 5, the
+    request then refused)."""
+    try:
+        computing = parse_query("GetMarginBalance", (COMPUTE_AVAILABLE,), query)["compute_available_balance"]
+    except KalshiError:
+        computing = False
+    return 50 if computing else 5
 
 
 def balance(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[str, Any]:

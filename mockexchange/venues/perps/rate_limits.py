@@ -1,7 +1,8 @@
 """The perps exchange's rate limits (GetPerpsAccountApiLimits' buckets): each user's read and write buckets of the
 margined instance, apart from Kalshi's Predictions ones, under the user's tier there (the mock's tier, raised by the
-user's `margined` usage-level grants). Every request costs the spec's default 10 tokens: a write (POST, PUT, DELETE)
-from the write bucket, a read from the read bucket. Charged as Kalshi's are (venues/kalshi/rate_limits.py): a signed
+user's `margined` usage-level grants). A request costs the spec's default 10 tokens, or what its operation's note
+states (`GetMarginBalance`: 5, 50 computing the available balance; table.py): a write (POST, PUT, DELETE) from the
+write bucket, a read from the read bucket. Charged as Kalshi's are (venues/kalshi/rate_limits.py): a signed
 request to its user after it authenticated, a public read to the user of the key it names if the mock knows it, else
 to the client's address; the 429 is Kalshi's."""
 
@@ -21,7 +22,11 @@ from mockexchange.venues.kalshi.rate_limits import address_of, client_address, n
 from mockexchange.venues.perps.context import PerpsContext
 
 PERPS = "perps"  # the venue's name, which its buckets are kept under (its registration's)
-COST = 10  # tokens a request
+COST = 10  # tokens a request, but where an operation's note states another (table.py)
+
+
+def default_cost(query: Query) -> int:
+    return COST
 
 
 def perps_budgets(tier: str) -> dict[str, Budget]:
@@ -49,21 +54,21 @@ def account_limits(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[str, An
     }  # fmt: skip
 
 
-def charge(ctx: PerpsContext, user_id: str, write: bool) -> None:
+def charge(ctx: PerpsContext, user_id: str, write: bool, cost: int = COST) -> None:
     limits = ctx.kalshi.rate_limits
     if limits is None or not limits.enabled:
         return
     bucket = "write" if write else "read"
-    take(ctx.kalshi, PERPS, user_id, f"user {user_id!r}", bucket, COST, tier(ctx, user_id))
+    take(ctx.kalshi, PERPS, user_id, f"user {user_id!r}", bucket, cost, tier(ctx, user_id))
 
 
-def charge_public(ctx: PerpsContext, headers: Mapping[str, str], client: Any) -> None:
+def charge_public(ctx: PerpsContext, headers: Mapping[str, str], client: Any, cost: int = COST) -> None:
     limits = ctx.kalshi.rate_limits
     if limits is None or not limits.enabled:
         return
     user_id = named_user(ctx.kalshi, headers)
     if user_id is not None:
-        charge(ctx, user_id, False)
+        charge(ctx, user_id, False, cost)
         return
     who = f"the address {client_address(client)}"
-    take(ctx.kalshi, PERPS, address_of(client), who, "read", COST, limits.tier)
+    take(ctx.kalshi, PERPS, address_of(client), who, "read", cost, limits.tier)

@@ -38,11 +38,12 @@ def _endpoint(operation: PerpOperation) -> Endpoint:
 
     async def answered(request: Request, key: ApiKey | None, _kalshi: object = None) -> Response:
         ctx = context_of(request, PerpsContext)
-        if key is None:
-            rate_limits.charge_public(ctx, request.headers, request.client)
-        else:
-            rate_limits.charge(ctx, key.user_id, operation.write)
         query = Query(request.query_params, request.path_params)
+        cost = operation.cost(query)
+        if key is None:
+            rate_limits.charge_public(ctx, request.headers, request.client, cost)
+        else:
+            rate_limits.charge(ctx, key.user_id, operation.write, cost)
         if body is None:
             call = lambda: answer(ctx, key, query)  # noqa: E731
         else:

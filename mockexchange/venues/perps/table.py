@@ -1,5 +1,6 @@
 """Every REST operation the perps venue serves, declared once: method, path (under /trade-api/v2), operationId, the
-function that answers, whether it is signed (market data is public) and the JSON body it takes, its success status.
+function that answers, whether it is signed (market data is public) and the JSON body it takes, its success status,
+its cost in rate-limit tokens (the spec's default 10 but where its note states another, rate_limits.py).
 routes.py builds the routes from it; an operation of the spec not listed here is not served yet (the mock's 404):
 docs/perps.md lists which."""
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from mockexchange.core.perps import order_group_commands as groups
 from mockexchange.venues.kalshi.bodies import Body
+from mockexchange.venues.kalshi.params import Query
 from mockexchange.venues.perps import (
     corporate_actions,
     exit_triggers,
@@ -40,6 +42,7 @@ class PerpOperation:
     signed: bool = True
     body: Body | None = None
     status: int = 200
+    cost: Callable[[Query], int] = rate_limits.default_cost
 
     @property
     def write(self) -> bool:
@@ -71,7 +74,7 @@ OPERATIONS = (
     PerpOperation("POST", "/margin/orders/{order_id}/amend", "AmendMarginOrder", orders.amend, body=orders.AMEND),
     PerpOperation("GET", "/margin/fills", "GetMarginFills", portfolio.fills),
     PerpOperation("GET", "/margin/positions", "GetMarginPositions", portfolio.positions),
-    PerpOperation("GET", "/margin/balance", "GetMarginBalance", portfolio.balance),
+    PerpOperation("GET", "/margin/balance", "GetMarginBalance", portfolio.balance, cost=portfolio.balance_cost),
     PerpOperation("GET", "/margin/risk", "GetMarginRisk", portfolio.risk),
     PerpOperation("GET", "/margin/order_groups", "GetMarginOrderGroups", order_groups.listed),
     PerpOperation(
