@@ -165,6 +165,24 @@ class Choice(Kind[str]):
 
 
 @dataclass(frozen=True, slots=True)
+class OneOf(Kind[int]):
+    """An integer among `options` (Go's `oneof` on an integer field: its text is parsed first, so "060" is 60)."""
+
+    options: tuple[int, ...]
+    plain = int
+
+    def read(self, value: Any, name: str) -> int:
+        if value.__class__ is not int or value not in self.options:
+            why = UNLISTED if value.__class__ is int else FORM
+            raise Refused(f"{name} must be one of {', '.join(map(str, self.options))}, not {shown(value)}", why=why,
+                          given=value)  # fmt: skip
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "enum": list(self.options)}
+
+
+@dataclass(frozen=True, slots=True)
 class Scaled(Kind[int]):
     """An amount written as a decimal string ("10", "0.56"), held as an integer of its unit (`places` finer than
     the whole: hundredths of a contract, ten-thousandths of a dollar), from `least` to `most` units. `parse` reads the

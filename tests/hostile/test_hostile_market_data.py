@@ -91,7 +91,8 @@ REFUSED = [
     ("/markets/trades", f"max_ts={NINES}", "value out of range"),
     ("/markets/trades", "is_block_trade=%D9%A3", "strconv.ParseBool"),
     (CANDLES, "start_ts=0&end_ts=1&period_interval=2", "'PeriodInterval' failed on the 'oneof' tag"),
-    (CANDLES, f"start_ts=0&end_ts=1&period_interval={ARABIC_3}", "'PeriodInterval' failed on the 'oneof' tag"),
+    (CANDLES, f"start_ts=0&end_ts=1&period_interval={ARABIC_3}", "strconv.ParseInt: parsing"),  # (an integer)
+    (CANDLES, "start_ts=0&end_ts=1&period_interval=0", "'PeriodInterval' failed on the 'required' tag"),
     (CANDLES, f"start_ts={ARABIC_3}&end_ts=1&period_interval=1", "parameter start_ts"),
     (CANDLES, f"start_ts=0&end_ts={NINES}&period_interval=1", "value out of range"),
     (CANDLES, "end_ts=1&period_interval=1", "'StartTs' failed on the 'required' tag"),
@@ -230,3 +231,12 @@ def test_an_event_and_series_filter_over_a_large_event_costs_its_markets_not_the
                 "KXBIG-26-T00000", "KXBIG-26-T00001" if "tickers" not in filters else "KXBIG-26-T00020"
             ]  # fmt: skip
             assert time.monotonic() - started < 5
+
+
+def test_a_period_is_read_as_go_reads_an_integer_before_its_oneof(mock):
+    """`period_interval` is an integer (`oneof=1 60 1440` checks the number): "060" and "+60" are 60."""
+    answers = [
+        get(mock, CANDLES, f"start_ts=0&end_ts=100000&period_interval={period}") for period in ("60", "060", "%2B60")
+    ]
+    assert [answer.status for answer in answers] == [200, 200, 200]
+    assert answers[1].json() == answers[0].json() == answers[2].json()

@@ -12,7 +12,7 @@ from mockexchange.core.kalshi.candles import candles, latest_before
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.numbers import INT32_MAX
-from mockexchange.core.values import FLAG, Choice, Integer
+from mockexchange.core.values import FLAG, Integer, OneOf
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found
 from mockexchange.venues.kalshi.markets import archived, market_named
@@ -22,7 +22,7 @@ GET_MARKET_CANDLESTICKS = "GetMarketCandlesticks"
 BATCH_GET_MARKET_CANDLESTICKS = "BatchGetMarketCandlesticks"
 START, END = Param("start_ts", "StartTs", INT64, required=True), Param("end_ts", "EndTs", INT64, required=True)
 LATEST = Param("include_latest_before_start", "IncludeLatestBeforeStart", FLAG, default=False)
-PERIOD = Param("period_interval", "PeriodInterval", Choice(("1", "60", "1440")), required=True)  # minutes
+PERIOD = Param("period_interval", "PeriodInterval", OneOf((1, 60, 1440)), required=True)  # minutes
 MARKET_PARAMS = [START, END, PERIOD, LATEST]
 BATCH_PARAMS = [
     Param("market_tickers", "MarketTickers", listed(100), required=True), START, END,
@@ -34,7 +34,7 @@ MAX_CANDLES = 10_000  # of one answer, over its markets (Kalshi's bound on the b
 def market_candles(ledger: Ledger, market: Market, values: dict[str, Any], most: int) -> list[Candle]:
     """The market's first `most` candles the query's `start_ts`, `end_ts`, `period_interval` and
     `include_latest_before_start` (if given) ask for."""
-    period = int(values["period_interval"]) * 60
+    period = values["period_interval"] * 60
     found = candles(
         market, ledger.state.market_trades, ledger.state.fills, period, values["start_ts"], values["end_ts"]
     )

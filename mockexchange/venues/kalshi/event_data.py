@@ -16,7 +16,7 @@ from typing import Any
 from mockexchange.core.kalshi import forecasts
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.markets import Event
-from mockexchange.core.values import Choice, Integer
+from mockexchange.core.values import Integer, OneOf
 from mockexchange.venues.kalshi.candlesticks import END, MAX_CANDLES, PERIOD, START, market_candles
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, param_error
@@ -29,7 +29,7 @@ Row = dict[str, Any]
 GET_MARKET_CANDLESTICKS_BY_EVENT = "GetMarketCandlesticksByEvent"
 GET_EVENT_FORECAST = "GetEventForecastPercentilesHistory"
 CANDLE_PARAMS = [START, END, PERIOD]
-FORECAST_PERIOD = Param("period_interval", "PeriodInterval", Choice(("0", "1", "60", "1440")), required=True)
+FORECAST_PERIOD = Param("period_interval", "PeriodInterval", OneOf((0, 1, 60, 1440)), required=True)
 FORECAST_PARAMS = [START, END, FORECAST_PERIOD]
 PERCENTILE = Param("percentiles", "Percentiles", Integer(0, 9999))  # each of them
 MAX_PERCENTILES = 10
@@ -82,7 +82,7 @@ def get_event_metadata(ctx: KalshiContext, key: Any, values: Any) -> Row:
 def get_market_candlesticks_by_event(ctx: KalshiContext, key: Any, values: Any) -> Row:
     query = parse_query(GET_MARKET_CANDLESTICKS_BY_EVENT, CANDLE_PARAMS, values)
     query["include_latest_before_start"] = False
-    period = int(query["period_interval"]) * 60
+    period = query["period_interval"] * 60
     with ctx.ledger.reading() as ledger:
         tickers = sorted(_event(ledger, values["ticker"], values["series_ticker"]).markets)
         first_end = -(-query["start_ts"] // period) * period  # the first period ending in the window
@@ -109,7 +109,7 @@ def get_event_forecast_percentiles_history(ctx: KalshiContext, key: Any, parts: 
     values = parts.query
     query = parse_query(GET_EVENT_FORECAST, FORECAST_PARAMS, values)
     percentiles = _percentiles(GET_EVENT_FORECAST, values.every("percentiles"))
-    interval = int(query["period_interval"])
+    interval = query["period_interval"]
     with ctx.ledger.reading() as ledger:
         event = _event(ledger, values["ticker"], values["series_ticker"])
         markets = [ledger.state.markets[ticker] for ticker in sorted(event.markets)]

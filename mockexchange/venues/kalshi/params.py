@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from mockexchange.core.kalshi import subaccount_commands
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
-from mockexchange.core.values import BELOW, LONG, Choice, Integer, Kind, Listed, Refused, Text
+from mockexchange.core.values import BELOW, LONG, Choice, Integer, Kind, Listed, OneOf, Refused, Text
 from mockexchange.schema.refinements import GO_SPACE
 from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error, param_time_error
 
@@ -122,6 +122,9 @@ class Param:
             return param_error(operation, self.field, "oneof", said)
         if isinstance(kind, Choice):
             return param_error(operation, self.field, "oneof", f"{name} must be one of {', '.join(kind.options)}")
+        if isinstance(kind, OneOf):  # (Go's `required` on an integer refuses its zero first)
+            tag = "required" if self.required and refused.given == 0 else "oneof"
+            return param_error(operation, self.field, tag, str(refused))
         return param_error(operation, self.field, "excludes", f"{name} takes a single value, not a list")  # (a pattern)
 
 

@@ -21,7 +21,7 @@ from mockexchange.venues.perps.markets import market_named
 def candlesticks(ctx: PerpsContext, key: Any, query: Query) -> dict[str, Any]:
     asked = parse_query("GetMarginMarketCandlesticks", MARKET_PARAMS, query)
     market = market_named(ctx, query["ticker"])
-    state, period, start = ctx.exchange.state, int(asked["period_interval"]) * 60, asked["start_ts"]
+    state, period, start = ctx.exchange.state, asked["period_interval"] * 60, asked["start_ts"]
     found = candles.candles(state, market.ticker, period, start, asked["end_ts"])
     if asked["include_latest_before_start"]:
         moved = candles.latest_before(state, market.ticker, period, start)
