@@ -176,6 +176,23 @@ def test_client_order_ids_alone_need_no_subtrader(server):
     assert got.json() == {"orders": [], "cursor": ""}  # the ledger's resting orders carry no client order id
 
 
+def test_client_order_ids_search_the_last_24_hours_only(server):
+    """The spec: asked by client order ids, only orders created within the last 24 hours are searched (a min_ts
+    before that is raised to it); by subtrader alone, every order."""
+    signers = seed(server)
+    place = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}
+    server.create_market("KXE-26-T1")
+    server.deposit("fcm_A", 10_000)
+    server.place_order("fcm_A", "KXE-26-T1", "ask", "3", "0.70", client_order_id="old-1", **place)
+    server.advance_clock(seconds=24 * 3600 + 1)
+    server.place_order("fcm_A", "KXE-26-T1", "ask", "3", "0.69", client_order_id="new-1", **place)
+    for early in ({}, {"min_ts": 0}):
+        got = get(server, signers["fcm"], "/fcm/orders", client_order_ids="old-1,new-1", **early).json()
+        assert [row["client_order_id"] for row in got["orders"]] == ["new-1"]
+    got = get(server, signers["fcm"], "/fcm/orders", subtrader_id="fcm_A").json()
+    assert [row["client_order_id"] for row in got["orders"]] == ["new-1", "old-1"]
+
+
 def test_the_legacy_profile_adds_the_integer_twins(legacy):
     signers = seed(legacy)
     legacy.create_order("fcm_A", "KXE-26-T1", "no", "buy", "3", "0.30", order_id="r-1")

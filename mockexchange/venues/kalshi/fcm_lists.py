@@ -31,6 +31,7 @@ GET_FCM_FILLS = "GetFCMFills"
 GET_FCM_ORDERS = "GetFCMOrders"
 FILLS_PAGE = 100  # the spec gives /fcm/fills no `limit`: pages of /portfolio/fills' default size
 ORDER_STATUSES = ("resting", "canceled", "executed")
+DAY_US = 24 * 3600 * 1_000_000  # how far back an ask by client order ids searches (the spec's 24 hours)
 FCM_FILLS_PARAMS = [MIN_TS, MAX_TS, CURSOR]
 
 
@@ -132,9 +133,12 @@ def _fcm_orders(
     step: Callable[[], None],
 ) -> tuple[list[Any], bool]:  # fmt: skip
     """The page of the owners' orders (a step each order walked: every one of them) as (key, row), one past the
-    limit if more follow; and whether they do."""
+    limit if more follow; and whether they do. Asked by client order ids, only the last 24 hours' orders."""
     ledger = ctx.ledger
     low = None if values["min_ts"] is None else values["min_ts"] * 1_000_000
+    if client_ids:  # (the spec: only orders created within the last 24 hours are searched, min_ts raised to it)
+        day_ago = unix_us(ledger.state.clock.now()) - DAY_US
+        low = day_ago if low is None else max(low, day_ago)
     high = None if values["max_ts"] is None else (values["max_ts"] + 1) * 1_000_000
     keep = order_filter(ledger, {**values, "event_ticker": events})  # GET /portfolio/orders' filters
     wanted = frozenset(client_ids or ())
