@@ -87,6 +87,8 @@ def test_a_refused_order_changes_nothing(mock: MockServer, alice: httpx.Client, 
     stale = alice.post("/margin/orders", json=order(BTC, "bid", "0.01", "100000", market_version=1))
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "market_version_mismatch"
     assert placed(alice, **order(BTC, "bid", "0.01", "99000", market_version=2))["remaining_count"] == "0.01"
+    negative = alice.post("/margin/orders", json=order(BTC, "bid", "0.01", "100000", market_version=-1))
+    assert negative.status_code == 409, negative.text  # (an int32 of no bound: not the market's)
     # alice buys bob's 0.5 (5,000 of initial margin): more is refused, but an order that only closes what she holds
     # raises no margin and is never refused
     placed(alice, **order(BTC, "bid", "0.5", "100000", client_order_id="half"))
@@ -106,11 +108,17 @@ def test_bad_input_is_refused_in_kalshis_shape(mock: MockServer, alice: httpx.Cl
         (order(BTC, "buy", "1", "90000"), 400, "bad_request"),
         (order(BTC, "bid", "1", "90000", order_group_id="g"), 404, "not_found"),
         (order(BTC, "bid", "1", "90000", expiration_time=int(T0.timestamp()) - 1), 400, "invalid_expiration_time"),
+        (order(BTC, "bid", "1", "90000", market_id="not-a-uuid"), 400, "bad_request"),  # (`omitempty,uuid`)
+        (order(BTC, "bid", "1", "90000", market_id="A" * 8 + "-AAAA-AAAA-AAAA-" + "A" * 12), 400, "bad_request"),
     ]
     for body, status, code in cases:
         answer = alice.post("/margin/orders", json=body)
         said = answer.json()
         assert (answer.status_code, said.get("error", said)["code"]) == (status, code), (body, answer.text)
+    not_uuid = alice.post("/margin/orders", json=order(BTC, "bid", "1", "90000", market_id="zzz"))
+    assert "failed on the 'uuid' tag" in not_uuid.json()["details"], not_uuid.text
+    amend = {"ticker": BTC, "market_id": "zzz", "side": "bid", "price": "90000", "count": "1"}
+    assert "'uuid' tag" in alice.post("/margin/orders/nope/amend", json=amend).json()["details"]
     missing = alice.post("/margin/orders", json={"ticker": BTC, "side": "bid"})
     assert missing.status_code == 400 and missing.json()["code"] == "bad_request"  # Go's validator words
     assert alice.post("/margin/orders", content=b"{").status_code == 400
@@ -119,6 +127,10 @@ def test_bad_input_is_refused_in_kalshis_shape(mock: MockServer, alice: httpx.Cl
     assert alice.get("/margin/orders/nope").status_code == 404
     assert alice.delete("/margin/orders/nope").status_code == 404
     assert public(mock).get("/margin/markets/orderbooks", params={"tickers": f"{BTC},NOPE"}).status_code == 404
+    assert public(mock).get("/margin/markets/orderbooks", params={"tickers": f"{BTC},,{ETH}"}).status_code == 404
+    long = public(mock).get("/margin/markets/orderbooks", params={"tickers": f"{BTC},{'K' * 201}"})
+    assert long.status_code == 400 and "'max' tag" in long.json()["msg"], long.text  # (each at most 200: `dive,max`)
+    assert public(mock).get("/margin/markets/orderbooks", params={"tickers": f"{BTC},{'K' * 200}"}).status_code == 404
     assert public(mock).get("/margin/markets", params={"status": "open"}).status_code == 400
     unsigned = httpx.get(f"{mock.kalshi_url}/margin/positions", timeout=10)
     assert unsigned.status_code == 401 and "error" in unsigned.json()

@@ -111,6 +111,21 @@ def test_an_fcm_members_subtraders_caps_and_own_limit(mock: MockServer, alice: h
         assert alice.put("/margin/fcm/notional_risk_limit", json={"notional_value_risk_limit": "1"}).status_code == 403
         for bad in ({"notional_value_risk_limit": "1.23456"}, {"notional_value_risk_limit": "-1"}, {}):
             assert fcm.put("/margin/fcm/notional_risk_limit", json=bad).status_code == 400, bad
+        # the spec's pattern (digits, up to 4 places, no sign) and its 20 characters, on both amounts
+        for text in ("+1", "1.", ".5", " 1", "-0", "1e3", "\uff11", "0" * 20 + "1", "1" * 16 + ".1234"):
+            put = fcm.put("/margin/fcm/notional_risk_limit", json={"notional_value_risk_limit": text})
+            assert put.status_code == 400 and put.json()["error"]["code"] == "bad_request", text
+            cap = {"subtrader_id": "fcm_s1", "im_cap": text}
+            assert fcm.put("/margin/fcm/subtraders/risk_controls", json=cap).status_code == 400, text
+        assert (
+            fcm.put("/margin/fcm/notional_risk_limit", json={"notional_value_risk_limit": "0" * 19 + "1"}).json() == {}
+        )
+        # a read's scope is a market or an asset class, not both; a delete names its subtrader
+        both = {"subtrader_id": "fcm_s1", "market_ticker": BTC, "asset_class": "Crypto"}
+        answer = fcm.get("/margin/fcm/subtraders/risk_controls", params=both)
+        assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_parameters", answer.text
+        answer = fcm.delete("/margin/fcm/subtraders/risk_controls")
+        assert answer.status_code == 400 and "'SubtraderId' failed on the 'required' tag" in answer.text, answer.text
 
 
 class _WallAuth(httpx.Auth):

@@ -62,10 +62,11 @@ def test_corporate_actions_are_what_the_control_plane_set(mock: MockServer) -> N
     mock.set_perp_corporate_action(ETH, "cash_dividend", action_id="div-1", status="cancelled")
     cancelled = anyone.get("/margin/corporate_actions", params={"ticker": ETH}).json()["corporate_actions"]
     assert [(r["status"], "cash" in r) for r in cancelled] == [("cancelled", False)]
-    # a change moves the notice to the newest; another market's id is refused
+    # two notices without an ex-date updated at one instant are in the order of their ids; another market's id is
+    # refused
     mock.set_perp_corporate_action(BTC, "stock_split", action_id=split["action_id"], status="cancelled")
     rows = anyone.get("/margin/corporate_actions").json()["corporate_actions"]
-    assert [r["id"] for r in rows] == ["div-1", split["action_id"]]
+    assert [r["id"] for r in rows] == sorted(["div-1", split["action_id"]])
     before = whole(mock)
     with pytest.raises(ControlError) as taken:
         mock.set_perp_corporate_action(BTC, "cash_dividend", action_id="div-1", cash_per_share="1")
@@ -158,3 +159,24 @@ def test_candlesticks_are_the_markets_trades_and_book_moves(mock: MockServer) ->
         == 400
     )
     assert public(mock).get("/margin/markets/NOPE/candlesticks", params=asked).status_code == 404
+
+
+def test_corporate_actions_are_the_scheduled_and_the_weeks_by_ex_date(mock: MockServer) -> None:
+    """The spec: the scheduled notices and those updated in the last seven days, by ex-date (execution_time) earliest
+    first, those without one last, ties by updated_ts then id."""
+    clock = mock.app.control.parts.clock
+
+    def split(action_id: str, when: str | None, **terms: str) -> None:
+        timing = {"execution_time": f"{when}T14:30:00Z", "ex_date": when} if when else {}
+        mock.set_perp_corporate_action(BTC, "stock_split", action_id=action_id, ratio_old="1", ratio_new="2",
+                                       **timing, **terms)  # fmt: skip
+
+    split("old-applied", "2026-11-03", status="applied")
+    split("old-scheduled", "2026-12-10")
+    clock.set(T0 + timedelta(days=10))
+    split("b-later", "2026-12-20")
+    split("z-none", None)
+    split("a-earlier", "2026-12-01")
+    split("a-tie", "2026-12-01")
+    rows = public(mock).get("/margin/corporate_actions").json()["corporate_actions"]
+    assert [row["id"] for row in rows] == ["a-earlier", "a-tie", "old-scheduled", "b-later", "z-none"]

@@ -17,7 +17,7 @@ from mockexchange.core.values import FLAG, LATEST_SECONDS, TEXT, Choice, Integer
 MAX_SUBACCOUNT = 63
 SUBACCOUNT = Integer(0, MAX_SUBACCOUNT)
 CLIENT_ORDER_ID = Text(64)
-MARKET_VERSION = Integer(0, 2**31 - 1)  # the spec's int32; 0 skips the check
+MARKET_VERSION = Integer(-(2**31), 2**31 - 1)  # the spec's int32: 0 skips the check, any other not the market's 409
 EXPIRY_SECONDS = Integer(0, LATEST_SECONDS)  # an amend's: 0 removes the expiry
 
 

@@ -33,7 +33,7 @@ from starlette.requests import Request
 
 from mockexchange.core.bounded_json import parse_json
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN
-from mockexchange.core.values import BELOW, LONG, Choice, Integer, Kind, Listed, Refused, Text
+from mockexchange.core.values import BELOW, FORM, LONG, Choice, Integer, Kind, Listed, Refused, Text
 from mockexchange.venues.kalshi.errors import KalshiError
 from mockexchange.web.request_body import BodyTooLarge, read_body
 
@@ -61,6 +61,8 @@ def at_least(least: int) -> Integer:
 
 
 STRING = text()
+# A string the validator's `omitempty,uuid` takes: empty, or go-playground's `uuid` (8-4-4-4-12 lower-case hex digits)
+GO_UUID = Text(None, 0, blank=True, pattern=re.compile(r"(?:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})?"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class BodyField:
     go: str = ""
     range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of an integer's bounds
     items: Body | None = None
+    form_tag: str = ""  # the validator tag a text's pattern is (`uuid`: GO_UUID's)
     # The JSON type the decoder takes as it is (a string or a bool; None: an integer's range, a list, a UUID are read)
     taken: type | None = declared(init=False, repr=False, compare=False)
     checked: bool = declared(init=False, repr=False, compare=False)  # whether the validator checks more than `required`
@@ -327,9 +330,11 @@ def _refusal(field: BodyField, value: Any, key_path: str) -> KalshiError | None:
 
 
 def _tag(field: BodyField, why: str) -> tuple[str, str]:
-    """The validator tag a kind's refusal is, and its words: an integer's bounds (`range_tags`), a list's `min`, a
-    text's or a list's `max`, an option's `oneof`."""
+    """The validator tag a kind's refusal is, and its words: a text's pattern (`form_tag`), an integer's bounds
+    (`range_tags`), a list's `min`, a text's or a list's `max`, an option's `oneof`."""
     kind = field.kind
+    if why == FORM and field.form_tag:
+        return field.form_tag, f"must pass the {field.form_tag} check"
     if isinstance(kind, Integer):
         low = why == BELOW
         return field.range_tags[not low], f"must be {'>=' if low else '<='} {kind.least if low else kind.most}"

@@ -116,6 +116,8 @@ class Param:
         if isinstance(kind, Listed):
             if why == LONG:
                 return param_error(operation, self.field, "max", f"{name} takes at most {kind.most} values")
+            if isinstance(kind.item, Text) and kind.item.most is not None and len(str(refused.given)) > kind.item.most:
+                return param_error(operation, self.field, "max", f"each of {name} is at most {kind.item.most} long")
             options = kind.item.options if isinstance(kind.item, Choice) else ()  # (ITEM)
             allowed = f"; allowed: {', '.join(options)}" if options else ""
             said = f"{name} has an invalid value {refused.given!r}{allowed}"

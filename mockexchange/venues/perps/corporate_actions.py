@@ -1,9 +1,12 @@
 """GET /margin/corporate_actions (public): the corporate action notices the control plane set (core/perps/
-corporate_actions.py), of one market (`ticker` or `market_id`) or all, oldest set first; each a MarginCorporateAction,
-its type's terms object only (none for a cancelled notice)."""
+corporate_actions.py), of one market (`ticker` or `market_id`) or all: as the spec says, the scheduled ones and those
+updated in the last seven days (of the exchange clock), by ex-date (`execution_time`) earliest first, those without
+one last, ties by `updated_ts` then id; each a MarginCorporateAction, its type's terms object only (none for a
+cancelled notice)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from mockexchange.core.perps.market_commands import CORPORATE_ACTION_TERMS, SetPerpCorporateAction
@@ -14,6 +17,7 @@ from mockexchange.venues.perps import render
 from mockexchange.venues.perps.context import PerpsContext
 
 MARKET_ID = Param("market_id", "MarketId")
+RECENT = timedelta(days=7)  # a notice not scheduled shows this long after it was updated
 # Each type's terms object (its name on the wire)
 TERMS_OBJECT = {"cash_dividend": "cash", "special_dividend": "cash", "stock_split": "split",
                 "final_settlement": "final_settlement", "ticker_change": "ticker_change"}  # fmt: skip
@@ -24,13 +28,20 @@ PRICES = frozenset({"cash_per_share", "cash_per_contract", "settlement_price_per
 def corporate_actions(ctx: PerpsContext, key: Any, query: Query) -> dict[str, Any]:
     asked = parse_query("GetMarginCorporateActions", (TICKER, MARKET_ID), query)
     ticker, market_id = asked["ticker"], asked["market_id"]
-    kept = ctx.exchange.state.corporate_actions.values()
-    return {
-        "corporate_actions": [
-            notice(action) for action in kept
-            if ticker in (None, action.terms.ticker) and market_id in (None, action.market_id)
-        ]
-    }  # fmt: skip
+    state = ctx.exchange.state
+    recent = state.clock.now() - RECENT
+    shown = [
+        action for action in state.corporate_actions.values()
+        if ticker in (None, action.terms.ticker) and market_id in (None, action.market_id)
+        and (action.terms.status == "scheduled" or action.updated >= recent)
+    ]  # fmt: skip
+    return {"corporate_actions": [notice(action) for action in sorted(shown, key=_order)]}
+
+
+def _order(action: PerpCorporateAction) -> tuple[bool, datetime, datetime, str]:
+    """By ex-date, earliest first (none last), then by when it was updated, then by id."""
+    ex = action.terms.execution_time
+    return (ex is None, ex or action.updated, action.updated, action.action_id)
 
 
 def notice(action: PerpCorporateAction) -> Row:

@@ -20,7 +20,7 @@ from mockexchange.core.perps.risk_limit_commands import (
 )
 from mockexchange.core.perps.risk_limits import ALL, PerpRiskLimits
 from mockexchange.core.values import FLAG, Choice
-from mockexchange.venues.kalshi import commands
+from mockexchange.venues.kalshi import commands, wire_values
 from mockexchange.venues.kalshi.bodies import Body, BodyField
 from mockexchange.venues.kalshi.errors import exchange_refusal
 from mockexchange.venues.kalshi.params import Param, Query, parse_query
@@ -44,6 +44,7 @@ IM_CAP = Body(
     ),
 )
 SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
+NAMED_SUBTRADER_ID = Param("subtrader_id", "SubtraderId", required=True)  # (the delete's: the spec requires it)
 MARKET_TICKER = Param("market_ticker", "MarketTicker")
 ASSET_CLASS = Param("asset_class", "AssetClass", _ASSET_CLASS)
 
@@ -79,6 +80,7 @@ def notional_risk_limit(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[st
 
 
 def set_member_limit(ctx: PerpsContext, key: ApiKey, query: Query, values: dict[str, Any]) -> dict[str, Any]:
+    values = wire_values.read(values, {"notional_value_risk_limit": "limit"})
     fields = {"user_id": key.user_id, "limit": values["notional_value_risk_limit"]}
     execute(ctx, commands.read(SetPerpsMemberNotionalLimit, fields))
     return {}
@@ -109,6 +111,8 @@ def _subtrader(operation: str, key: ApiKey, given: str | None) -> tuple[str, str
 def risk_controls(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[str, Any]:
     operation = "GetFCMSubtraderRiskControls"
     asked = parse_query(operation, (SUBTRADER_ID, MARKET_TICKER, ASSET_CLASS), query)
+    if asked["market_ticker"] and asked["asset_class"]:  # (the spec: mutually exclusive)
+        raise exchange_refusal(400, "invalid_parameters", "a cap is scoped to a market or to an asset class, not both")
     member, subtrader = _subtrader(operation, key, asked["subtrader_id"])
     limits, state = _limits(ctx), ctx.exchange.state
     try:
@@ -139,6 +143,7 @@ def risk_controls(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[str, Any
 
 def set_im_cap(ctx: PerpsContext, key: ApiKey, query: Query, values: dict[str, Any]) -> dict[str, Any]:
     member, subtrader = _subtrader("UpdateFCMSubtraderRiskControls", key, values["subtrader_id"])
+    values = wire_values.read(values, {"im_cap": "limit"})
     fields = {"user_id": member, "subtrader_id": subtrader, "im_cap": values["im_cap"]}
     fields |= {name: values[name] for name in ("market_ticker", "asset_class") if values.get(name)}
     execute(ctx, commands.read(SetPerpsImCap, fields))
@@ -147,7 +152,7 @@ def set_im_cap(ctx: PerpsContext, key: ApiKey, query: Query, values: dict[str, A
 
 def delete_im_cap(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[str, Any]:
     operation = "DeleteFCMSubtraderRiskControls"
-    asked = parse_query(operation, (SUBTRADER_ID, MARKET_TICKER, ASSET_CLASS), query)
+    asked = parse_query(operation, (NAMED_SUBTRADER_ID, MARKET_TICKER, ASSET_CLASS), query)
     member, subtrader = _subtrader(operation, key, asked["subtrader_id"])
     fields = {"user_id": member, "subtrader_id": subtrader, "im_cap": None}
     fields |= {name: asked[name] for name in ("market_ticker", "asset_class") if asked[name]}

@@ -10,16 +10,17 @@ from mockexchange.core.perps.errors import not_found
 from mockexchange.core.perps.markets import STATUSES, PerpMarket
 from mockexchange.core.perps.units import PRICE_KIND
 from mockexchange.core.rounding import ceiling
-from mockexchange.core.values import Choice, Integer, Listed, Refused
+from mockexchange.core.values import Choice, Integer, Listed, Refused, Text
 from mockexchange.venues.kalshi.errors import param_error
-from mockexchange.venues.kalshi.params import CURSOR, INT64, LIMIT, MAX_TS, MIN_TS, TEXT, TICKER, Param, parse_query
+from mockexchange.venues.kalshi.params import CURSOR, INT64, LIMIT, MAX_TS, MIN_TS, TICKER, Param, parse_query
 from mockexchange.venues.perps import pages, render
 from mockexchange.venues.perps.context import PerpsContext, refused
 
 STATUS = Param("status", "Status", Choice(STATUSES))
 DEPTH = Param("depth", "Depth", Integer(0, INT64.most), 0)
 AGGREGATION = Param("aggregation_tick_size", "AggregationTickSize")
-TICKERS = Param("tickers", "Tickers", Listed(TEXT, 100, 1), required=True)
+# The spec's `required,min=1,max=100,dive,max=200`: an item of any text to 200 characters (an unknown one is a 404)
+TICKERS = Param("tickers", "Tickers", Listed(Text(200, 0, blank=True), 100, 1), required=True)
 
 
 def exchange_status(ctx: PerpsContext, key: Any, query: Any) -> dict[str, Any]:

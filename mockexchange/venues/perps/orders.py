@@ -11,6 +11,7 @@ from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.commands import kind_of
+from mockexchange.core.numbers import INT32_MAX, INT32_MIN
 from mockexchange.core.perps.errors import not_found
 from mockexchange.core.perps.order_commands import (
     AmendPerpOrder,
@@ -23,7 +24,7 @@ from mockexchange.core.perps.orders import STATUSES, PerpOrder
 from mockexchange.core.perps.trading import PerpOutcome
 from mockexchange.core.values import FLAG, Choice, Integer
 from mockexchange.venues.kalshi import commands, wire_values
-from mockexchange.venues.kalshi.bodies import Body, BodyField, at_least
+from mockexchange.venues.kalshi.bodies import GO_UUID, Body, BodyField, at_least
 from mockexchange.venues.kalshi.context import subaccount_for
 from mockexchange.venues.kalshi.errors import exchange_refusal
 from mockexchange.venues.kalshi.params import CURSOR, MAX_TS, MIN_TS, SUBACCOUNT, TICKER, Param, Query, parse_query
@@ -32,11 +33,12 @@ from mockexchange.venues.perps.context import PerpsContext, execute, refused
 
 _SIDE = BodyField("side", kind_of(PlacePerpOrder, "side"), required=True)
 _EXPIRATION = BodyField("expiration_time", at_least(0), go="int64")
+_MARKET_ID = BodyField("market_id", GO_UUID, form_tag="uuid")  # (the spec's `omitempty,uuid`)
 ORDER = Body(
     "CreateMarginOrderRequest",
     (
         BodyField("ticker"),
-        BodyField("market_id"),
+        _MARKET_ID,
         BodyField("client_order_id", required=True),
         _SIDE,
         BodyField("count", required=True),
@@ -49,14 +51,14 @@ ORDER = Body(
         BodyField("reduce_only", FLAG),
         BodyField("subaccount", at_least(0)),
         BodyField("order_group_id"),
-        BodyField("market_version", at_least(0), go="int32"),
+        BodyField("market_version", Integer(INT32_MIN, INT32_MAX), go="int32"),  # (no bound: 0 skips the check)
     ),
 )
 AMEND = Body(
     "AmendMarginOrderRequest",
     (
         BodyField("ticker"),
-        BodyField("market_id"),
+        _MARKET_ID,
         _SIDE,
         BodyField("price", required=True),
         BodyField("count", required=True),
