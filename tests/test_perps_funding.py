@@ -156,6 +156,8 @@ def test_the_funding_reads_refuse_bad_input(mock: MockServer, alice: httpx.Clien
         window = {"ticker": BTC, "start_ts": _ts(T0)}
         for end in (_ts(T0), _ts(T0) + 3601, "x"):
             assert anyone.get("/margin/funding_rates/premium_index", params=window | {"end_ts": end}).status_code == 400
+        before = {"ticker": BTC, "start_ts": -10, "end_ts": -5}  # (the spec's int64 of no bound: long before any point)
+        assert anyone.get("/margin/funding_rates/premium_index", params=before).json() == {"points": []}
         full = anyone.get("/margin/funding_rates/premium_index", params=window | {"end_ts": _ts(T0) + 3600})
         assert full.json() == {"points": [{"second_ts": _z(T0), "premium_index": "0"}]}  # (up to now: no book yet)
 

@@ -18,7 +18,6 @@ from mockexchange.core.perps import funding, premium
 from mockexchange.core.perps.markets import PerpMarket
 from mockexchange.core.perps.records import PerpFundingPayment, PerpFundingRate
 from mockexchange.core.rounding import half_even
-from mockexchange.core.values import Integer
 from mockexchange.venues.kalshi.context import subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError, param_error
 from mockexchange.venues.kalshi.params import INT64, SUBACCOUNT, TICKER, Param, Query, parse_query
@@ -32,8 +31,8 @@ START_DATE = Param("start_date", "StartDate", required=True)
 END_DATE = Param("end_date", "EndDate", required=True)
 START_TS = Param("start_ts", "StartTs", INT64)
 END_TS = Param("end_ts", "EndTs", INT64)
-WINDOW_TS = Param("start_ts", "StartTs", Integer(0, INT64.most), required=True)
-WINDOW_END = Param("end_ts", "EndTs", Integer(0, INT64.most), required=True)
+WINDOW_TS = Param("start_ts", "StartTs", INT64, required=True)  # (the spec's int64 of no bound)
+WINDOW_END = Param("end_ts", "EndTs", INT64, required=True)
 REQUIRED_TICKER = Param("ticker", "Ticker", required=True)
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
