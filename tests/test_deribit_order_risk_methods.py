@@ -60,6 +60,29 @@ def test_the_cancels_by_kind_or_type_and_by_currency_pair(alice: Deribit) -> Non
     _refused(alice, "private/cancel_all_by_currency_pair", "type", currency_pair="btc_usd", type="stop_all")
 
 
+def test_the_cancels_by_currency_and_instrument_take_the_cancels_type_and_cancel_all_takes_none(alice: Deribit) -> None:
+    """Deribit's `type` of the cancels by currency and by instrument is the cancels' enum (`stop`, `take`, ...), not
+    the open-order reads' (`stop_all`); `cancel_all` and `cancel_by_label` have no `type` (nor the label's cancel a
+    `detailed`): given, it is an unknown param, ignored."""
+
+    def stop() -> str:
+        return alice.result("private/buy", instrument_name=PERP, amount=10, price=70000, type="stop_limit",
+                            trigger="index_price", trigger_price=69000, label="grid")["order"]["order_id"]  # fmt: skip
+
+    made = stop()
+    _bid(alice, 50000)
+    assert alice.result("private/cancel_all_by_currency", currency="BTC", type="stop") == 1
+    assert alice.result("private/get_order_state", order_id=made)["order_state"] == "cancelled"
+    _refused(alice, "private/cancel_all_by_currency", "type", currency="BTC", type="stop_all")
+    stop()
+    assert alice.result("private/cancel_all_by_instrument", instrument_name=PERP, type="take") == 0
+    assert alice.result("private/cancel_all_by_instrument", instrument_name=PERP, type="trigger_all") == 1
+    stop()
+    assert alice.result("private/cancel_all", type="limit") == 2  # (no `type`: every order)
+    stop()
+    assert alice.result("private/cancel_by_label", label="grid", type="limit", detailed=True) == 1
+
+
 def test_the_reads_by_label_and_the_trigger_orders_log(alice: Deribit) -> None:
     first, _ = _bid(alice, 50000, label="grid"), _bid(alice, 49000)
     alice.result("private/cancel", order_id=_bid(alice, 48000, label="grid"))

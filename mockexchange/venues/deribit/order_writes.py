@@ -57,7 +57,7 @@ from mockexchange.venues.deribit.methods import (
     source_of,
     wallet_user,
 )
-from mockexchange.venues.deribit.orders import ORDER_FILTER, ORDER_FILTERS, order_row, owned_order
+from mockexchange.venues.deribit.orders import ORDER_FILTERS, order_row, owned_order
 from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, STRING, Params
 
 ORDER_TYPE = kind_of(PlaceDeribitOrder, "order_type")
@@ -65,8 +65,8 @@ TIME_IN_FORCE = kind_of(PlaceDeribitOrder, "time_in_force")
 LINKED_TYPE = kind_of(PlaceDeribitOrder, "linked_order_type")
 FILL_CONDITION = kind_of(PlaceDeribitOrder, "trigger_fill_condition")
 CLOSE_TYPE = Choice(("limit", "market"))
-# `type` of the cancels by kind or type and by currency pair: Deribit's words for them (`stop`, `take`), beside the
-# open-order reads' (`stop_all`, ...), which the other cancels take.
+# `type` of the cancels by currency, instrument, kind or type and currency pair: Deribit's enum for them (`stop`,
+# `take`, where the open-order reads say `stop_all`, `take_all`). `cancel_all` and `cancel_by_label` take no `type`.
 CANCEL_TYPE = Choice(("all", "limit", "trigger_all", "stop", "take", "trailing_stop"))
 CANCEL_FILTERS = {**ORDER_FILTERS, "stop": ORDER_FILTERS["stop_all"], "take": ORDER_FILTERS["take_all"]}
 CURRENCY_LIST = Listed(Text(16), len(CURRENCIES), noun="currencies")
@@ -217,10 +217,12 @@ def private_cancel(call: RpcCall) -> Any:
         return order_row(cancelled, exchange.market.instrument(cancelled.instrument_name))
 
 
-def _cancel_many(call: RpcCall, *, types: Choice = ORDER_FILTER, **filters: Any) -> Any:
-    """The count of the wallet's open orders cancelled of those the filters name, and `type` (read by `types`)."""
-    _not_detailed(call)
-    chosen = call.params.read("type", types, "all", reason="invalid order type")
+def _cancel_many(call: RpcCall, *, typed: bool = True, detailed: bool = True, **filters: Any) -> Any:
+    """The count of the wallet's open orders cancelled of those the filters name, and `type` if the method takes one
+    (`typed`: Deribit's CANCEL_TYPE; a method that takes none, or no `detailed`, ignores it as an unknown param)."""
+    if detailed:
+        _not_detailed(call)
+    chosen = call.params.read("type", CANCEL_TYPE, "all", reason="invalid order type") if typed else "all"
     cancel = commands.make(
         CancelDeribitOrders, user_id=wallet_user(call), subaccount_id=source_of(call),
         order_types=CANCEL_FILTERS[chosen] if chosen != "all" else None, **filters,
@@ -255,7 +257,7 @@ def private_cancel_all_by_kind_or_type(call: RpcCall) -> Any:
     if kind == "none":
         _not_detailed(call)
         return 0
-    return sum(_cancel_many(call, types=CANCEL_TYPE, currency=c, kind=kind) for c in currencies)
+    return sum(_cancel_many(call, currency=c, kind=kind) for c in currencies)
 
 
 def _currencies(call: RpcCall) -> list[str | None]:
@@ -275,7 +277,7 @@ def private_cancel_all_by_currency_pair(call: RpcCall) -> Any:
     if kind == "none":
         _not_detailed(call)
         return 0
-    return _cancel_many(call, types=CANCEL_TYPE, price_index=pair, kind=kind)
+    return _cancel_many(call, price_index=pair, kind=kind)
 
 
 def private_cancel_all_by_instrument(call: RpcCall) -> Any:
@@ -285,7 +287,7 @@ def private_cancel_all_by_instrument(call: RpcCall) -> Any:
 def private_cancel_by_label(call: RpcCall) -> Any:
     label = _label(call, required=True)
     currency = call.params.currency(allow_any=False)
-    return _cancel_many(call, label=label, currency=currency)
+    return _cancel_many(call, typed=False, detailed=False, label=label, currency=currency)
 
 
 def private_close_position(call: RpcCall) -> Any:
@@ -320,7 +322,7 @@ METHODS: dict[str, Method] = {
     "private/edit": Method(private_edit, _TRADE, write=True),
     "private/edit_by_label": Method(private_edit_by_label, _TRADE, write=True),
     "private/cancel": Method(private_cancel, _TRADE, write=True),
-    "private/cancel_all": Method(_cancel_many, _TRADE, write=True),
+    "private/cancel_all": Method(partial(_cancel_many, typed=False), _TRADE, write=True),
     "private/cancel_all_by_currency": Method(private_cancel_all_by_currency, _TRADE, write=True),
     "private/cancel_all_by_instrument": Method(private_cancel_all_by_instrument, _TRADE, write=True),
     "private/cancel_by_label": Method(private_cancel_by_label, _TRADE, write=True),
