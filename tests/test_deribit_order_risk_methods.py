@@ -168,3 +168,14 @@ def test_positions_move_between_subaccounts_through_the_money_road(mock: MockSer
 
 def _equity(client: Deribit, wallet_id: int) -> Decimal:
     return client.decimal("private/get_account_summary", currency="BTC", subaccount_id=wallet_id)["equity"]
+
+
+def test_an_iceberg_shows_its_display_amount_and_the_deprecated_max_show_still_reads(alice: Deribit) -> None:
+    """`display_amount` is private/buy's iceberg param (the order's `max_show` field, deprecated as a param, says it);
+    `max_show` given alone still reads; both given, `display_amount` counts."""
+    asked = ({"display_amount": 100}, {"max_show": 200}, {"display_amount": 300, "max_show": 400}, {})
+    shown = [alice.result("private/buy", instrument_name=PERP, amount=1000, price=40000 + i, **terms)["order"]
+             for i, terms in enumerate(asked)]  # fmt: skip
+    shown = [order["max_show"] for order in shown]
+    assert shown == [100, 200, 300, 1000]
+    _refused(alice, "private/buy", "display_amount", instrument_name=PERP, amount=1000, price=40000, display_amount=-1)

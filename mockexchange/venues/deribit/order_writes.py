@@ -132,13 +132,21 @@ def _place(call: RpcCall, direction: str) -> Any:
         label=_label(call) or "", post_only=call.params.read("post_only", BOOLEAN, False),
         reject_post_only=call.params.read("reject_post_only", BOOLEAN, False),
         reduce_only=call.params.read("reduce_only", BOOLEAN, False),
-        max_show=call.params.read("max_show", SHOWN, required=True) if "max_show" in call.params else None,
+        max_show=_shown(call),
         trigger=trigger, trigger_price=_price(call, "trigger_price"), trigger_offset=_price(call, "trigger_offset"),
         linked_order_type=linked, otoco_config=_legs(call),
         trigger_fill_condition=call.params.read("trigger_fill_condition", FILL_CONDITION, "first_hit"),
         mmp=call.params.read("mmp", BOOLEAN, False),
     )  # fmt: skip
     return _placed(call, commands.execute(call.ctx, placed, param="amount"))
+
+
+def _shown(call: RpcCall) -> Decimal | None:
+    """An iceberg's shown amount: `display_amount` (Deribit's param), else the deprecated `max_show` it replaced."""
+    for name in ("display_amount", "max_show"):
+        if name in call.params:
+            return call.params.read(name, SHOWN, required=True)
+    return None
 
 
 def _legs(call: RpcCall) -> tuple[LinkedLeg, ...]:
