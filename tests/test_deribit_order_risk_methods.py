@@ -179,3 +179,15 @@ def test_an_iceberg_shows_its_display_amount_and_the_deprecated_max_show_still_r
     shown = [order["max_show"] for order in shown]
     assert shown == [100, 200, 300, 1000]
     _refused(alice, "private/buy", "display_amount", instrument_name=PERP, amount=1000, price=40000, display_amount=-1)
+
+
+def test_an_order_past_its_valid_until_is_not_processed(mock: MockServer, alice: Deribit) -> None:
+    """`valid_until` (ms): a request the engine would take only before it; past, 13888 `timed_out` and nothing done."""
+    now_ms = int(mock.exchange.state.clock.now().timestamp() * 1000)
+    late = alice.rpc("private/buy", instrument_name=PERP, amount=10, price=40000, valid_until=now_ms - 1)["error"]
+    assert (late["code"], late["message"]) == (13888, "timed_out")
+    assert alice.result("private/get_open_orders") == []
+    made = _bid(alice, 40000, valid_until=now_ms + 60_000)
+    late = alice.rpc("private/edit", order_id=made, amount=20, price=40001, valid_until=now_ms - 1)["error"]
+    assert late["code"] == 13888
+    assert alice.result("private/get_order_state", order_id=made)["amount"] == 10

@@ -27,9 +27,16 @@ from mockexchange.core.deribit.quotes import MAX_SIDES, PlaceDeribitQuotes, Quot
 from mockexchange.core.values import Choice, Decimals
 from mockexchange.venues.deribit import cancel_on_disconnect, commands, history_render
 from mockexchange.venues.deribit.errors import NOT_IMPLEMENTED, OTHER_REJECT, RpcError, invalid_param
-from mockexchange.venues.deribit.methods import Method, RpcCall, reading_wallet, source_of, wallet_user
+from mockexchange.venues.deribit.methods import (
+    Method,
+    RpcCall,
+    passed_deadline,
+    reading_wallet,
+    source_of,
+    wallet_user,
+)
 from mockexchange.venues.deribit.orders import order_row
-from mockexchange.venues.deribit.params import BOOLEAN, INTEGER, STRING, Params
+from mockexchange.venues.deribit.params import BOOLEAN, STRING, Params
 from mockexchange.web.answers import json_number
 
 LIMITS = ("quantity_limit", "delta_limit", "vega_limit", "max_quote_quantity")
@@ -164,8 +171,8 @@ def private_mass_quote(call: RpcCall) -> Any:
     group = call.params.read("mmp_group", mmp.GROUP, required=True)
     detailed = call.params.read("detailed", BOOLEAN, False)
     call.params.read("wait_for_response", BOOLEAN)  # (the mock always answers once every side is done)
-    valid_until = call.params.read("valid_until", INTEGER)
-    if valid_until is not None and valid_until < unix_ms(call.ctx.exchange.state.clock.now()):
+    valid_until = passed_deadline(call)
+    if valid_until is not None:
         raise RpcError(OTHER_REJECT, f"valid_until {valid_until} has passed: the request was not processed")
     given = commands.make(
         PlaceDeribitQuotes, param="quotes", user_id=wallet_user(call), quote_id=quote_id, mmp_group=group,

@@ -15,7 +15,7 @@ from typing import Any
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.auth.deribit.tokens import TokenGrant
-from mockexchange.core.clock import epoch_ms
+from mockexchange.core.clock import epoch_ms, unix_ms
 from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.stepping import EVERYTHING, Footprint
@@ -163,6 +163,15 @@ def source_of(call: RpcCall) -> int | None:
     with call.ctx.exchange.reading():
         wallet_of(call, subaccount_id)
     return subaccount_id
+
+
+def passed_deadline(call: RpcCall) -> int | None:
+    """`valid_until` (Unix ms) when it is already past on the exchange clock: the request is not processed (None: in
+    time, or none given)."""
+    valid_until = call.params.read("valid_until", INTEGER)
+    if valid_until is not None and valid_until < unix_ms(call.ctx.exchange.state.clock.now()):
+        return valid_until
+    return None
 
 
 def wallet_user(call: RpcCall) -> str:

@@ -45,6 +45,7 @@ from mockexchange.venues.deribit.errors import (
     INVALID_OR_UNSUPPORTED_INSTRUMENT,
     NOT_IMPLEMENTED,
     NOT_OPEN_ORDER,
+    TIMED_OUT,
     RpcError,
     invalid_param,
 )
@@ -53,6 +54,7 @@ from mockexchange.venues.deribit.methods import (
     UNLISTED_KINDS,
     Method,
     RpcCall,
+    passed_deadline,
     reading_wallet,
     source_of,
     wallet_user,
@@ -118,7 +120,15 @@ def _placed(call: RpcCall, made: tuple[DerivativeOrder, list[DeribitTrade]]) -> 
                 "trades": [history_render.user_trade(t, instrument) for t in trades]}  # fmt: skip
 
 
+def _in_time(call: RpcCall) -> None:
+    """A `valid_until` past: Deribit's `timed_out`, nothing done (the engine takes a request only before it)."""
+    valid_until = passed_deadline(call)
+    if valid_until is not None:
+        raise RpcError(TIMED_OUT, f"valid_until {valid_until} has passed: the request was not processed")
+
+
 def _place(call: RpcCall, direction: str) -> Any:
+    _in_time(call)
     instrument = _instrument(call)
     order_type = call.params.read("type", ORDER_TYPE, "limit", reason="invalid order type")
     amount = _size(call, instrument)
@@ -182,6 +192,7 @@ def _callers_order(call: RpcCall, order_id: str) -> DerivativeOrder:
 
 
 def _edit(call: RpcCall, order: DerivativeOrder) -> Any:
+    _in_time(call)
     with call.ctx.exchange.reading():
         instrument = call.ctx.exchange.market.instrument(order.instrument_name)
     amount = _size(call, instrument)
