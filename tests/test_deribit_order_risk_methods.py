@@ -164,6 +164,11 @@ def test_positions_move_between_subaccounts_through_the_money_road(mock: MockSer
     _refused(alice, "private/move_positions", "trades", source_uid=main, target_uid=sub, trades=[{"price": 1}])
     _refused(alice, "private/move_positions", "source_uid", target_uid=sub, trades=too_much)
     _refused(alice, "private/move_positions", "target_uid", source_uid=main, target_uid=999999, trades=too_much)
+    # no price: the source position's average price (Deribit's words), the target's position opened there
+    moved = alice.result("private/move_positions", source_uid=main, target_uid=sub,
+                         trades=[{"instrument_name": PERP, "amount": 1000}])  # fmt: skip
+    assert moved["trades"][0]["price"] == 60000
+    assert alice.result("private/get_position", instrument_name=PERP, subaccount_id=sub)["size"] == 5000
 
 
 def _equity(client: Deribit, wallet_id: int) -> Decimal:

@@ -29,8 +29,8 @@ MAX_MOVES = 100  # moves one command makes (Deribit's limit is not published)
 
 class Move(NamedTuple):
     instrument_name: str
-    price: Decimal
     amount: Decimal
+    price: Decimal | None = None  # None: the source position's average price (Deribit's default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class MoveDeribitPositions(UserCommand):
     source_uid: int = value(ACCOUNT_ID)
     target_uid: int = value(ACCOUNT_ID)
     trades: tuple[Move, ...] = value(
-        Entries(Move, {"instrument_name": INSTRUMENT, "price": PRICE, "amount": AMOUNT}, MAX_MOVES, "trades")
+        Entries(Move, {"instrument_name": INSTRUMENT, "amount": AMOUNT, "price": PRICE}, MAX_MOVES, "trades")
     )
 
 
@@ -53,15 +53,16 @@ def move_positions(exchange: DeribitExchange, moving: MoveDeribitPositions) -> l
         source, target = (_wallet(exchange, user_id, moving, name) for name in ("source_uid", "target_uid"))
         if source.id == target.id:
             raise ExchangeError("source_uid and target_uid name the same wallet", param="target_uid")
-        directions = _checked(exchange, moving)
+        held = _checked(exchange, moving)
         sides = []
         for move in moving.trades:
             name = exchange.market.instrument(move.instrument_name).instrument_name
-            direction = directions[name]
+            direction, average = held[name]
             other = "buy" if direction == "sell" else "sell"
+            price = average if move.price is None else move.price
             sides.append((
-                DeribitFill(user_id, name, direction, move.amount, move.price, subaccount_id=source.id),
-                DeribitFill(user_id, name, other, move.amount, move.price, subaccount_id=target.id),
+                DeribitFill(user_id, name, direction, move.amount, price, subaccount_id=source.id),
+                DeribitFill(user_id, name, other, move.amount, price, subaccount_id=target.id),
             ))  # fmt: skip
         # Each side's own checks (what the wallets trade, their balances), all before any is made: a move refused
         # halfway would leave a position taken from the source and never given to the target.
@@ -80,8 +81,9 @@ def _wallet(exchange: DeribitExchange, user_id: str, moving: MoveDeribitPosition
         raise ExchangeError(f"{name}: {error}", status=404, param=name) from None
 
 
-def _checked(exchange: DeribitExchange, moving: MoveDeribitPositions) -> dict[str, str]:
-    """The source's direction of each instrument's moves (against its position), once every move is checked."""
+def _checked(exchange: DeribitExchange, moving: MoveDeribitPositions) -> dict[str, tuple[str, Decimal]]:
+    """The source's direction of each instrument's moves (against its position) and its position's average price,
+    once every move is checked."""
     wanted: dict[str, Decimal] = {}
     for move in moving.trades:
         try:
@@ -98,9 +100,10 @@ def _checked(exchange: DeribitExchange, moving: MoveDeribitPositions) -> dict[st
         wanted[name] = wanted.get(name, ZERO) + move.amount
     directions = {}
     for name, amount in wanted.items():
-        held = exchange.valuation.position_state(moving.user_id, name, moving.source_uid).position.size
+        position = exchange.valuation.position_state(moving.user_id, name, moving.source_uid).position
+        held = position.size
         if abs(held) < amount:
             said = f"the source holds {plain(abs(held))} of {name}, less than {amount:f} to move"
             raise ExchangeError(said, param="trades")
-        directions[name] = "sell" if held > ZERO else "buy"
+        directions[name] = ("sell" if held > ZERO else "buy", position.average_price)
     return directions

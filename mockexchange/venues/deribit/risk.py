@@ -158,7 +158,8 @@ def private_simulate_portfolio(call: RpcCall) -> Any:
 
 
 def _moves(call: RpcCall, currency: str | None) -> tuple[Move, ...]:
-    """`trades`: a list of `{instrument_name, price, amount}` (a JSON array, or its text from a query)."""
+    """`trades`: a list of `{instrument_name, amount, price?}` (a JSON array, or its text from a query; no price: the
+    source position's average price)."""
     given = call.params.structured("trades")
     if not isinstance(given, list) or not 1 <= len(given) <= MAX_MOVES or not all(isinstance(t, dict) for t in given):
         said = f"trades must be a list of 1 to {MAX_MOVES} objects of instrument_name, price and amount"
@@ -167,8 +168,8 @@ def _moves(call: RpcCall, currency: str | None) -> tuple[Move, ...]:
     for item in given:
         read = Params(item)
         try:
-            move = Move(read.read("instrument_name", STRING, required=True), read.read("price", PRICE, required=True),
-                        read.read("amount", AMOUNT, required=True))  # fmt: skip
+            move = Move(read.read("instrument_name", STRING, required=True), read.read("amount", AMOUNT, required=True),
+                        read.read("price", PRICE))  # fmt: skip
         except RpcError as error:
             raise invalid_param("trades", "invalid trade", error.diagnosis) from None
         moves.append(move)
