@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 import websockets
 from deribit_rpc import DeribitWs
 
+from mockexchange.core.values import Decimals
 from mockexchange.server import MockServer
 
 
@@ -168,6 +170,8 @@ def test_heartbeat_and_errors(mockexchange):
             await ws.send(json.dumps({"jsonrpc": "2.0", "method": "public/test"}))
             assert json.loads(await ws.recv())["error"]["code"] == 11050
             assert (await client.call("public/set_heartbeat", {"interval": 10}))["result"] == "ok"
+            assert (await client.call("public/set_heartbeat", {"interval": 30.5}))["result"] == "ok"  # (a number)
+            assert (await client.call("public/set_heartbeat", {"interval": 9.999}))["error"]["code"] == -32602
             assert (await client.call("public/disable_heartbeat"))["result"] == "ok"
 
     run(go())
@@ -178,7 +182,7 @@ def test_the_heartbeat_sends_test_requests_until_disabled(mockexchange, monkeypa
     """Beats every second; disabled just after one arrived, nothing comes in the next 1.2 s."""
     from mockexchange.venues.deribit import websocket as deribit_websocket
 
-    monkeypatch.setattr(deribit_websocket, "MIN_HEARTBEAT_S", 1)
+    monkeypatch.setattr(deribit_websocket, "HEARTBEAT", Decimals(Decimal(1), Decimal(60), 3))
 
     async def go() -> None:
         async with websockets.connect(mockexchange.deribit_ws_url) as ws:

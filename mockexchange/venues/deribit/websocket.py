@@ -29,6 +29,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from functools import partial
 from itertools import islice
 from typing import Any
@@ -43,7 +44,7 @@ from mockexchange.core.deribit.bounds import ExchangeError
 from mockexchange.core.faults import Fault
 from mockexchange.core.numbers import INT64_MAX
 from mockexchange.core.stepping import EVERYTHING, Footprint
-from mockexchange.core.values import Integer
+from mockexchange.core.values import Decimals
 from mockexchange.venues import admission
 from mockexchange.venues.deribit import cancel_on_disconnect, faults, rate_limits
 from mockexchange.venues.deribit.cash_notifications import CashNotifications, SubscribedPortfolio
@@ -82,6 +83,8 @@ RATE_LIMIT_CLOSE_CODE = 1008  # after a 10028 reply Deribit terminates the sessi
 INTERNAL_ERROR_CLOSE_CODE = 1011  # a bug of the mock's: close rather than leave the client waiting
 LOGOUT_CLOSE_CODE = 1000  # a normal close: Deribit says the connection closes, not with which code
 MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
+# A heartbeat's interval: a number of seconds (the docs' type), from 10, to the millisecond
+HEARTBEAT = Decimals(Decimal(MIN_HEARTBEAT_S), Decimal(INT64_MAX), 3)
 log = logging.getLogger(__name__)
 
 
@@ -450,7 +453,7 @@ class DeribitConnection:
 
     def _set_heartbeat(self, params: Params) -> str:
         said = f"interval must be at least {MIN_HEARTBEAT_S} seconds"
-        interval = params.read("interval", Integer(MIN_HEARTBEAT_S, INT64_MAX), reason="invalid interval", said=said)
+        interval = params.read("interval", HEARTBEAT, reason="invalid interval", said=said)  # (a number: 30.5 too)
         if interval is None:
             raise invalid_param("interval", "invalid interval", said)
         if self._heartbeat is not None:
@@ -458,9 +461,9 @@ class DeribitConnection:
         self._heartbeat = asyncio.create_task(self._beat(interval))
         return "ok"
 
-    async def _beat(self, interval: int) -> None:
+    async def _beat(self, interval: Decimal) -> None:
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(float(interval))
             await self._send(notification("heartbeat", {"type": "test_request"}))
 
     async def _send_notifications(self) -> None:
