@@ -227,13 +227,14 @@ def test_order_groups_and_corporate_actions_reach_their_subscribers(mock: MockSe
     actions = [f["msg"]["corporate_action"] for f in sent]
     for action in actions:
         held = rest[action["id"]]
+        renamed = held.get("ticker_change", {}).get("new_ticker")  # (the channel names a ticker change's new ticker)
         assert (action["market_id"], action["market_ticker"], action["ts_ms"]) == (
             held["market_id"],
-            held["market_ticker"],
+            renamed or held["market_ticker"],
             ms,
         )
     assert [(a["market_ticker"], a["type"]) for a in actions] == [
-        (BTC, "stock_split"), (ETH, "final_settlement"), (ETH, "ticker_change"), (BTC, "stock_split")
+        (BTC, "stock_split"), (ETH, "final_settlement"), ("ETH2-PERP", "ticker_change"), (BTC, "stock_split")
     ]  # fmt: skip
     assert actions[0]["split"] == {"ratio_old": "1", "ratio_new": "4", "pre_split_mark_price": "100000.0000",
                                    "post_split_mark_price": "25000.0000"}  # fmt: skip

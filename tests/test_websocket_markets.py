@@ -420,6 +420,7 @@ def test_market_lifecycle_v2_gets_every_market_and_tells_each_event_what_it_know
         ({"channels": ["ticker"], "send_initial_snapshot": 1}, 1, None),
         ({"channels": ["trade"], "skip_ticker_ack": None, "market_tickers": [["nested"]]}, 1, None),
         ({"channels": ["orderbook_snapshot"], "market_ticker": A}, 8, None),
+        ({"channels": ["orderbook_delta", "communications"], "market_tickers": []}, 11, None),  # (read for the book)
     ],
 )
 def test_market_subscriptions_refused_in_kalshis_words_and_nothing_subscribed(params, code, named):
@@ -431,6 +432,22 @@ def test_market_subscriptions_refused_in_kalshis_words_and_nothing_subscribed(pa
             assert error["msg"].get("market_tickers") == named
             [listed] = client.ask({"id": 2, "cmd": "list_subscriptions"})
             assert listed["msg"] == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"market_tickers": []}, {"market_ticker": ""}, {"market_ticker": 5}, {"market_ticker": "x" * 300},
+     {"market_id": "9b0f6b43-5b68-4f9f-9f02-9a2d1b8ac1a1"}, {"market_ticker": A, "market_tickers": [A]}],
+)  # fmt: skip
+def test_a_market_filter_is_ignored_by_the_channels_that_take_none(params):
+    """The spec: `communications` and `order_group_updates` ignore a market specification, `market_lifecycle_v2`
+    supports none: a filter given to them alone, whatever it holds, is not read."""
+    with market_mock() as (mock, feed):
+        seed(feed, A)
+        with reading(mock, signer_for(mock, "alice")) as client:
+            channels = ["communications", "order_group_updates", "market_lifecycle_v2"]
+            answers = client.ask({"id": 1, "cmd": "subscribe", "params": {"channels": channels, **params}}, 3)
+            assert [answer["type"] for answer in answers] == ["subscribed"] * 3, answers
 
 
 def test_updates_refused_in_kalshis_words_change_nothing():

@@ -428,7 +428,9 @@ class Subscriptions:
                 why = "the mock does not serve it" if known else f"{rules.venue} has no such channel"
                 raise CommandError(UNKNOWN_CHANNEL, f"channel {channel!r}: {why}; served: {', '.join(rules.served)}")
         new = list(dict.fromkeys(channels))
-        wanted = self._filter(params, ids_allowed=rules.market_ids and set(new) == {TICKER})
+        # (a market filter given only to channels that take none is ignored, as the spec says, not checked)
+        filtered = not rules.unfiltered.issuperset(new)
+        wanted = self._filter(params, ids_allowed=rules.market_ids and set(new) == {TICKER}, markets=filtered)
         audience = _audience(params) if rules.audience.intersection(new) else _Audience()
         if ORDERBOOK in new and wanted.tickers is None:
             raise CommandError(MARKET_TICKER_REQUIRED, "orderbook_delta needs params.market_ticker or market_tickers")
@@ -648,14 +650,17 @@ class Subscriptions:
             )
         self._markets += count
 
-    def _filter(self, params: dict[str, Any], ids_allowed: bool) -> _Filter:
-        """The command's market filter and flags, checked; market ids turned into tickers (the ticker channel's)."""
+    def _filter(self, params: dict[str, Any], ids_allowed: bool, markets: bool = True) -> _Filter:
+        """The command's market filter and flags, checked; market ids turned into tickers (the ticker channel's).
+        `markets` False: no channel of the command takes a filter, and one given is not read."""
         flags = {}
         for name in self.rules.flags:
             value = params.get(name)
             if value is not None and not isinstance(value, bool):
                 raise CommandError(UNABLE_TO_PROCESS, f"params.{name} must be a boolean")
             flags[name] = bool(value)
+        if not markets:
+            return _Filter(None, False, flags)
         ids = _market_ids(params, ids_allowed)
         tickers = _market_filter(params)
         if ids is None:

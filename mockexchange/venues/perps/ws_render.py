@@ -119,11 +119,13 @@ NOTICE_TYPES = frozenset({"stock_split", "final_settlement", "ticker_change"})
 
 
 def corporate_action(action: PerpCorporateAction, mark: int | None) -> Msg:
-    """A corporate_actions_delta's msg: the notice as it stands (no status: the schema has none), its terms but for a
-    cancelled one's. A split's marks are the market's mark now (`mark`) and that times ratio_old / ratio_new, rounded
-    down to the price unit; a final settlement without its price per contract (the schema requires it) has no terms."""
+    """A corporate_actions_delta's msg: the notice as it stands (no status: the schema has none; a ticker change's
+    `market_ticker` its new ticker, as the spec says), its terms but for a cancelled one's. A split's marks are the
+    market's mark now (`mark`) and that times ratio_old / ratio_new, rounded down to the price unit; a final settlement
+    without its price per contract (the schema requires it) has no terms."""
     terms = action.terms
-    notice: Msg = {"id": action.action_id, "market_id": action.market_id, "market_ticker": terms.ticker,
+    ticker = terms.new_ticker if terms.type == "ticker_change" and terms.new_ticker else terms.ticker  # (the spec's)
+    notice: Msg = {"id": action.action_id, "market_id": action.market_id, "market_ticker": ticker,
                    "type": terms.type, "ts_ms": unix_ms(action.updated)}  # fmt: skip
     if terms.status == "cancelled":
         return {"corporate_action": notice}
