@@ -320,3 +320,67 @@ def test_a_batchs_children_draw_on_six_legs_at_most_all_on_one_exchange_index(le
     assert refused(ledger, lambda: batch(ledger, M, "KXTWO-26NOV-A")) == (400, "invalid_parameters")
     made = ledger.rfq_batches.batch(batch(ledger, *tickers[:6])[0])
     assert len(made.rfq_ids) == 6
+
+
+def _costs(side_bids: tuple[int, int], count: int = 1000) -> int:
+    """What accepting YES on two children of these bids costs their creator: each at $1 less its bid, and its fee."""
+    fee = QuadraticFee()
+    return sum(count * (10_000 - bid) + fee.fee_units(count, 10_000 - bid, True) for bid in side_bids)
+
+
+def test_the_accept_and_the_fill_or_kill_count_every_childs_cost_together(ledger: Ledger):
+    """The creator's cash must cover the children's costs added up (one child's alone is not enough), to the
+    micro-dollar: at the accept, and again at the execution, where each maker's cash must cover its children's bids."""
+    batch_id, (a, b) = batch(ledger)
+    made = bq(ledger, "mk1", batch_id, {a: (4600, 0), b: (3000, 0)})
+    both = _costs((4600, 3000))
+    ledger.state.accounts["req"].cash[(0, 0)] = both - 1
+    assert refused(ledger, lambda: accept(ledger, batch_id, {a: 4600, b: 3000})) == (400, "insufficient_balance")
+    ledger.state.accounts["req"].cash[(0, 0)] = both  # (exactly enough)
+    accept(ledger, batch_id, {a: 4600, b: 3000})
+    confirm(ledger, "mk1", batch_id, made)
+    ledger.state.accounts["req"].cash[(0, 0)] = both - 1  # (short at the execution: every child fails)
+    advance(ledger, 15)
+    done = ledger.rfq_batches.batch(batch_id)
+    assert (done.close_reason, done.failed_rfq_ids, len(ledger.state.fills)) == ("execution failed", (a, b), 0)
+
+
+def test_a_makers_cash_covers_all_its_children_and_a_closed_market_fails_the_execution(ledger: Ledger):
+    for short in (True, False):
+        batch_id, (a, b) = batch(ledger, contracts=100)
+        made = bq(ledger, "mk2", batch_id, {a: (4600, 0), b: (3000, 0)})
+        accept(ledger, batch_id, {a: 4600, b: 3000})
+        confirm(ledger, "mk2", batch_id, made)
+        ledger.state.accounts["mk2"].cash[(0, 0)] = 100 * (4600 + 3000) - (1 if short else 0)
+        advance(ledger, 15)
+        reason = ledger.rfq_batches.batch(batch_id).close_reason
+        assert reason == ("execution failed" if short else "executed"), short
+    batch_id, (a, b) = batch(ledger, contracts=100)
+    made = bq(ledger, "mk1", batch_id, {a: (4600, 0), b: (3000, 0)})
+    accept(ledger, batch_id, {a: 4600, b: 3000})
+    confirm(ledger, "mk1", batch_id, made)
+    fills = len(ledger.state.fills)
+    ledger.lifecycle.pause_market(N)  # (a child's market not trading when the batch executes)
+    advance(ledger, 15)
+    done = ledger.rfq_batches.batch(batch_id)
+    assert (done.close_reason, len(ledger.state.fills)) == ("execution failed", fills)
+
+
+def test_a_child_priced_twice_or_bid_twice_is_refused_though_every_child_is_named(ledger: Ledger):
+    batch_id, (a, b) = batch(ledger)
+    thrice = (QuoteEntry(a, 4000, 0), QuoteEntry(a, 4000, 0), QuoteEntry(b, 3000, 0))
+    parts = ledger.rfq_batches
+    assert refused(ledger, lambda: parts.create_batch_quote(CreateBatchQuote("mk1", batch_id, thrice, False))) == (
+        400, "invalid_parameters")  # fmt: skip
+    bq(ledger, "mk1", batch_id, {a: (4000, 0), b: (3000, 0)})
+    mins = (MinBid(a, 4000), MinBid(a, 4000), MinBid(b, 3000))
+    assert refused(ledger, lambda: parts.accept_rfq_batch(AcceptRfqBatch("req", batch_id, "yes", mins))) == (
+        400, "invalid_parameters")  # fmt: skip
+
+
+def test_a_childs_rfq_is_one_of_the_batch_with_its_terms(ledger: Ledger):
+    made = ledger.rfq_batches.create_rfq_batch(CreateRfqBatch(
+        "req", (Child(M), Child(N)), target_cost=10**6, target_cost_excludes_fees=True))  # fmt: skip
+    children = ledger.rfq_batches.children(ledger.rfq_batches.batch(made.rfq_batch_id))
+    assert [(rfq.rest_remainder, rfq.target_cost_excludes_fees, rfq.created_ts == rfq.updated_ts, rfq.rfq_batch_id)
+            for rfq in children] == [(False, True, True, made.rfq_batch_id)] * 2  # fmt: skip
