@@ -19,6 +19,7 @@ from market_client import (
     subscribe,
     update,
 )
+from rfq_combos import combos
 
 from mockexchange.core.kalshi.market_changes import Cause, MarketTerms, PriceRange
 from mockexchange.server.websocket_protocol import HeartbeatWebSocketProtocol
@@ -522,3 +523,44 @@ def test_a_connection_is_in_the_fan_out_under_each_market_while_a_subscription_h
         assert fanout.count() == 0 == watch.watched() and tickers.held == []
     finally:
         loop.close()
+
+
+def test_market_lifecycle_v2_tells_events_listed_their_fee_overrides_and_markets_metadata():
+    """The spec's other messages of the channel: an event listed (`event_lifecycle`, before its first market's
+    `created`; a combo's is the multivariate channel's alone), its fee override set and cleared (`event_fee_update`,
+    null when cleared), a market's strikes or YES subtitle changed (`metadata_updated`, with the terms changed)."""
+    with market_mock() as (mock, _), reading(mock, signer_for(mock, "alice")) as client:
+        client.ask(subscribe(["market_lifecycle_v2"]))
+        mock.set_event("KXEV-26", title="An event", sub_title="Its day", strike_date="2026-12-01T00:00:00Z")
+        mock.create_market("KXEV-26-A")
+        mock.create_market("KXNEW-26-B")  # (its event listed with it)
+        mock.set_event("KXEV-26", fee_type_override="flat", fee_multiplier_override="0.5")
+        mock.schedule_fee_change("2020-01-01T00:00:00Z", event_ticker="KXEV-26")  # (in force at once: cleared)
+        mock.update_market("KXEV-26-A", yes_sub_title="Above 5", strike_type="greater", floor_strike="5")
+        mock.update_market("KXEV-26-A", yes_sub_title="Above 6")  # (the subtitle alone: its strikes not told)
+        mock.update_market("KXEV-26-A", title="Renamed")  # (no metadata the message tells: nothing sent)
+        combos(mock, "alice", 1)  # (its legs' event and markets here, its combo event on the other channel)
+        mock.create_market("KXEND-26-Z")  # (a last change: whatever came before it came)
+        frames = client.next(17)
+    told = [(f["type"], f["msg"].get("event_type"), f["msg"].get("event_ticker") or f["msg"].get("market_ticker"))
+            for f in frames]  # fmt: skip
+    assert told[:8] == [
+        ("event_lifecycle", None, "KXEV-26"), ("market_lifecycle_v2", "created", "KXEV-26-A"),
+        ("event_lifecycle", None, "KXNEW-26"), ("market_lifecycle_v2", "created", "KXNEW-26-B"),
+        ("event_fee_update", None, "KXEV-26"), ("event_fee_update", None, "KXEV-26"),
+        *[("market_lifecycle_v2", "metadata_updated", "KXEV-26-A")] * 2,
+    ]  # fmt: skip
+    assert [f["msg"] for f in frames if f["type"] == "event_lifecycle"][0] == {
+        "event_ticker": "KXEV-26", "exchange_index": 0, "title": "An event", "subtitle": "Its day",
+        "collateral_return_type": "", "series_ticker": "KXEV", "strike_date": 1796083200}  # fmt: skip
+    assert [f["msg"] for f in frames[4:8]] == [
+        {"event_ticker": "KXEV-26", "fee_type_override": "flat", "fee_multiplier_override": 0.5},
+        {"event_ticker": "KXEV-26", "fee_type_override": None, "fee_multiplier_override": None},
+        {"market_ticker": "KXEV-26-A", "event_type": "metadata_updated", "strike_type": "greater", "floor_strike": 5,
+         "yes_sub_title": "Above 5"},
+        {"market_ticker": "KXEV-26-A", "event_type": "metadata_updated", "yes_sub_title": "Above 6"},
+    ]  # fmt: skip
+    # then the legs' event and its six markets; the combo's own event and market are not this channel's
+    assert told[8:] == [("event_lifecycle", None, "KXLEGS-26NOV")] + [
+        ("market_lifecycle_v2", "created", f"KXLEGS-26NOV-L{i}") for i in range(6)] + [
+        ("event_lifecycle", None, "KXEND-26"), ("market_lifecycle_v2", "created", "KXEND-26-Z")]  # fmt: skip

@@ -189,7 +189,16 @@ def market_frames(mock: MockServer, ask: Callable[..., Any], recv: Callable[[], 
     ranges = (PriceRange(0, 10_000, 100),)
     feed.lifecycle("M-1", "created", open_time=terms.expected_expiration, terms=terms, price_ranges=ranges)
     pushed = [recv() for _ in range(7)]  # 2 deltas, 3 tickers (bid, ask, the trade), the trade, the lifecycle event
-    return {frame["type"]: frame for frame in replies + pushed if frame["type"] not in ("subscribed", "ok")}
+    # a market of the ledger's in an event of its own (its event's listing, its `created`), the event's fee override
+    # and the market's metadata changed: market_lifecycle_v2 takes every market's
+    mock.create_market("KXMETA-26-A")
+    mock.set_event("KXMETA-26", fee_type_override="flat", fee_multiplier_override="0.5")
+    mock.update_market("KXMETA-26-A", yes_sub_title="Above 5", strike_type="greater", floor_strike="5")
+    listed, _, fee, metadata = (recv() for _ in range(4))
+    assert metadata["msg"]["event_type"] == "metadata_updated", metadata
+    seen = {frame["type"]: frame for frame in replies + pushed if frame["type"] not in ("subscribed", "ok")}
+    return seen | {"event_lifecycle on market_lifecycle_v2": listed, "event_fee_update": fee,
+                   "market_lifecycle_v2 metadata_updated": metadata}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

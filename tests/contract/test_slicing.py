@@ -222,8 +222,10 @@ def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_o
         "pyth_value",
     ]
     assert set(KALSHI_CHANNELS) < set(document["channels"])
-    # market_lifecycle_v2 cut to the message the mock sends (no event lifecycle, fee or metadata update)
-    assert list(document["channels"]["market_lifecycle_v2"]["messages"]) == ["marketLifecycleV2"]
+    # market_lifecycle_v2: every message of the channel (markets' lifecycle and metadata, events' listing and fees)
+    assert list(document["channels"]["market_lifecycle_v2"]["messages"]) == [
+        "marketLifecycleV2", "marketMetadataUpdated", "eventLifecycle", "eventFeeUpdate",
+    ]  # fmt: skip
     # communications: RFQs', quotes', RFQ batches' and batch quotes' messages
     assert list(document["channels"]["communications"]["messages"]) == [
         "rfqCreated", "rfqDeleted", "quoteCreated", "quoteAccepted", "quoteExecuted", "rfqBatchCreated",

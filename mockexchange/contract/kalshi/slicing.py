@@ -60,10 +60,10 @@ KALSHI_CHANNELS: tuple[str, ...] = (
     "pyth_value",
 )
 # Channels cut down to the messages the mock speaks: the connection-level ones every subscription goes through (the
-# CF Benchmarks and Pyth updates and their replies among them), market_lifecycle_v2
-# (the mock sends no event lifecycle, fee update or metadata update there), multivariate_market_lifecycle (combo
-# markets' lifecycle and their events' listing: every message of the channel), and communications (RFQs, quotes, RFQ
-# batches and batch quotes: every message of the channel).
+# CF Benchmarks and Pyth updates and their replies among them), market_lifecycle_v2 (markets' lifecycle, their
+# metadata updates, events' listing and fee overrides: every message of the channel), multivariate_market_lifecycle
+# (combo markets' lifecycle and their events' listing: every message of the channel), and communications (RFQs,
+# quotes, RFQ batches and batch quotes: every message of the channel).
 KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
     "root": (
         "subscribeCommand",
@@ -83,7 +83,7 @@ KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
         "errorResponse",
     ),
     "control_frames": ("incomingPing", "incomingPong", "outgoingPing", "outgoingPong"),
-    "market_lifecycle_v2": ("marketLifecycleV2",),
+    "market_lifecycle_v2": ("marketLifecycleV2", "marketMetadataUpdated", "eventLifecycle", "eventFeeUpdate"),
     "multivariate_market_lifecycle": ("multivariateMarketLifecycle", "eventLifecycle"),
     "communications": (
         "rfqCreated",

@@ -25,7 +25,16 @@ from mockexchange.core.kalshi.fee_changes import MAX_FEE_CHANGES, FeeChange
 from mockexchange.core.kalshi.fees import FeeRule, schedule_for
 from mockexchange.core.kalshi.lifecycle import schedule
 from mockexchange.core.kalshi.liquidity import check_book_fits
-from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle, MarketTerms
+from mockexchange.core.kalshi.market_changes import (
+    EVENT,
+    EVENT_FEE,
+    LIFECYCLE,
+    METADATA,
+    EventCreated,
+    EventFee,
+    Lifecycle,
+    MarketTerms,
+)
 from mockexchange.core.kalshi.market_commands import (
     CreateMarket,
     ScheduleFeeChange,
@@ -210,6 +219,7 @@ class Catalogue:
             event = state.events[change.event_ticker]
             event.fee_type_override, event.fee_multiplier_override = change.fee_type, change.fee_multiplier
             events = [change.event_ticker]
+            self._announce_fee(event, when)
         self._forget_fees(events)
         self._touch_events(events, when)
 
@@ -232,24 +242,45 @@ class Catalogue:
             self._touch_events(series.events, now)
             return series
 
-    def put_event(self, command: SetEvent) -> Event:
+    def put_event(self, command: SetEvent, announce: bool = True) -> Event:
         """Create the event (in `series_ticker`, made if new; by default the event ticker's first part), or change
-        the fields given of it (its series never changes)."""
+        the fields given of it (its series never changes). A new event is announced (`event_lifecycle`) unless not
+        `announce` (a combo's: the multivariate part announces it), a change of its fee override too."""
         event_ticker, series_ticker, fields = command.event_ticker, command.series_ticker, given(command)
         state = self.state
         with state.lock:
             now = state.clock.now()
-            event = state.events.get(event_ticker)
+            event = made = state.events.get(event_ticker)
             if event is None:
                 event = self._new_event(event_ticker, series_ticker, 0, now)
             elif series_ticker is not None and series_ticker != event.series_ticker:
                 raise LedgerError(f"event {event_ticker!r} belongs to series {event.series_ticker!r}", status=409)
             for name, value in fields.items():
                 setattr(event, name, value)
+            if made is None and announce:
+                self._announce(event, now)
             if "fee_type_override" in fields or "fee_multiplier_override" in fields:
                 self._forget_fees([event_ticker])
+                if announce:
+                    self._announce_fee(event, now)
             self._touch_events([event_ticker], now)
             return event
+
+    def _announce(self, event: Event, now: datetime) -> None:
+        """The event's listing, to those who take it (`EVENT`: market_lifecycle_v2's `event_lifecycle`)."""
+        bus = self.state.bus
+        if bus.takers(EVENT):
+            made = EventCreated(event.event_ticker, event.series_ticker, event.title, event.sub_title,
+                                event.collateral_return_type, event.exchange_index, now, event.strike_date,
+                                event.strike_period)  # fmt: skip
+            bus.publish(Change(EVENT, None, made))
+
+    def _announce_fee(self, event: Event, now: datetime) -> None:
+        """The event's fee override as it is now (set, or cleared: None), to those who take it (`EVENT_FEE`)."""
+        bus = self.state.bus
+        if bus.takers(EVENT_FEE):
+            fee = EventFee(event.event_ticker, event.fee_type_override, event.fee_multiplier_override, now)
+            bus.publish(Change(EVENT_FEE, None, fee))
 
     def _touch_events(self, event_tickers: Sequence[str], now: datetime) -> None:
         state = self.state
@@ -332,6 +363,7 @@ class Catalogue:
         event = events.get(event_ticker)
         if event is None:
             event = self._new_event(event_ticker, None, exchange_index, now)
+            self._announce(event, now)
         times, first_day = listing_times(now)
         listing = self._listing_of(times)
         market = Market(ticker, event.event_ticker, exchange_index, listing=listing, previous_day=first_day)
@@ -382,8 +414,10 @@ class Catalogue:
             market.updated_time = now
             state.market_changed(market)
             bus = state.bus
-            # (a combo market's channel tells no price level structure change: Kalshi's has no such event type)
-            if structure is not None and state.lifecycle_kind(ticker) == LIFECYCLE and bus.takers(LIFECYCLE):
+            # (a combo market's channel tells no price level structure or metadata change: it has no such event type)
+            if state.lifecycle_kind(ticker) != LIFECYCLE or not bus.takers(LIFECYCLE):
+                return market
+            if structure is not None:
                 moved = Lifecycle(
                     ticker,
                     "price_level_structure_updated",
@@ -392,6 +426,10 @@ class Catalogue:
                     price_ranges=price_ranges(structure),
                 )
                 bus.publish(Change(LIFECYCLE, None, moved))
+            updated = tuple(name for name in METADATA if name in fields)
+            if updated:
+                told = Lifecycle(ticker, "metadata_updated", now, terms=terms_of(market), updated=updated)
+                bus.publish(Change(LIFECYCLE, None, told))
             return market
 
 
@@ -409,16 +447,20 @@ def check_market_fields(fields: Mapping[str, Any], market: Market | None = None,
 
 def created(market: Market, now: datetime) -> Lifecycle:
     """The `created` lifecycle change of a market: what Kalshi's carries."""
-    terms = MarketTerms(
+    return Lifecycle(
+        market.ticker, "created", now, open_time=market.open_time, close_time=market.close_time,
+        price_level_structure=market.price_level_structure,
+        price_ranges=price_ranges(market.price_level_structure), terms=terms_of(market),
+    )  # fmt: skip
+
+
+def terms_of(market: Market) -> MarketTerms:
+    """What a market's lifecycle changes tell of its terms, as they are now."""
+    return MarketTerms(
         event_ticker=market.event_ticker, name=market.title, title=market.title,
         yes_sub_title=market.yes_sub_title, no_sub_title=market.no_sub_title, rules_primary=market.rules_primary,
         rules_secondary=market.rules_secondary, can_close_early=market.can_close_early,
         expected_expiration=market.expected_expiration_time or market.latest_expiration_time,
         exchange_index=market.exchange_index, strike_type=market.strike_type, floor_strike=market.floor_strike,
         cap_strike=market.cap_strike, custom_strike=market.custom_strike,
-    )  # fmt: skip
-    return Lifecycle(
-        market.ticker, "created", now, open_time=market.open_time, close_time=market.close_time,
-        price_level_structure=market.price_level_structure,
-        price_ranges=price_ranges(market.price_level_structure), terms=terms,
     )  # fmt: skip

@@ -25,6 +25,10 @@ LIFECYCLE = "market_lifecycle"  # Lifecycle
 STATUS = "market_status"  # StatusMoved
 MVE_LIFECYCLE = "multivariate_lifecycle"  # Lifecycle of a combo market (multivariate.py)
 MVE_EVENT = "multivariate_event"  # EventCreated: a combo event listed
+EVENT = "market_event"  # EventCreated: an event listed (not a combo's: MVE_EVENT)
+EVENT_FEE = "event_fee"  # EventFee: an event's fee override set or cleared
+# A market's terms a `metadata_updated` lifecycle change tells (those the update changed: `Lifecycle.updated`)
+METADATA = ("strike_type", "floor_strike", "cap_strike", "custom_strike", "yes_sub_title")
 
 
 class Cause(NamedTuple):
@@ -90,10 +94,11 @@ class MarketTerms:
 @dataclass(frozen=True, slots=True)
 class Lifecycle:
     """A market's lifecycle moved (Kalshi's `market_lifecycle_v2` event types: created, activated, deactivated,
-    close_date_updated, determined, settled, price_level_structure_updated). The optional fields are what the event
-    tells beside its type, as of the moment it happened (None: the event does not tell it): `created` its times,
-    terms and price levels; `close_date_updated` the new close time; `determined` the result and the settlement
-    value; `price_level_structure_updated` the structure and its ranges. `at` is when it happened (a `determined`
+    close_date_updated, determined, settled, price_level_structure_updated, metadata_updated). The optional fields are
+    what the event tells beside its type, as of the moment it happened (None: the event does not tell it): `created`
+    its times, terms and price levels; `close_date_updated` the new close time; `determined` the result and the
+    settlement value; `price_level_structure_updated` the structure and its ranges; `metadata_updated` the terms it
+    changed (`updated`, their values in `terms`). `at` is when it happened (a `determined`
     event's determination time, a `settled` event's settlement time)."""
 
     ticker: str
@@ -106,12 +111,13 @@ class Lifecycle:
     price_level_structure: str | None = None  # linear_cent, deci_cent, tapered_deci_cent, ...
     price_ranges: tuple[PriceRange, ...] | None = None
     terms: MarketTerms | None = None
+    updated: tuple[str, ...] = ()  # `metadata_updated`: the terms (of METADATA) the update changed, `terms` now
 
 
 @dataclass(frozen=True, slots=True)
 class EventCreated:
-    """A combo event was listed (Kalshi's `event_lifecycle` on the multivariate channel): what it tells of the event.
-    `ticker` is the event's (what a market change is routed by)."""
+    """An event was listed (Kalshi's `event_lifecycle`: a combo event's on the multivariate channel, any other's on
+    market_lifecycle_v2): what it tells of the event. `ticker` is the event's (what a market change is routed by)."""
 
     ticker: str
     series_ticker: str
@@ -119,6 +125,18 @@ class EventCreated:
     sub_title: str
     collateral_return_type: str
     exchange_index: int
+    at: datetime
+    strike_date: datetime | None = None
+    strike_period: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventFee:
+    """An event's fee override was set or cleared (Kalshi's `event_fee_update`): the override now (None: cleared)."""
+
+    ticker: str  # the event's
+    fee_type: str | None
+    fee_multiplier: Decimal | None
     at: datetime
 
 

@@ -268,7 +268,7 @@ class Multivariate:
         if combo.event_ticker not in state.events:
             made_event = SetEvent(event_ticker=combo.event_ticker, series_ticker=collection.series_ticker,
                                   title=collection.title)  # fmt: skip
-            event = self.catalogue.put_event(made_event)
+            event = self.catalogue.put_event(made_event, announce=False)  # (announced below, on its channel)
             event.exchange_index = collection.exchange_index
             if state.bus.takers(MVE_EVENT):
                 made = EventCreated(event.event_ticker, event.series_ticker, event.title, event.sub_title,

@@ -28,6 +28,8 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.market_changes import (
     BOOK,
+    EVENT,
+    EVENT_FEE,
     LIFECYCLE,
     MVE_EVENT,
     MVE_LIFECYCLE,
@@ -43,7 +45,7 @@ from mockexchange.venues.kalshi.subscriptions import Subscription
 from mockexchange.venues.outbox import Shared
 
 TICKER_MOVED = "market_ticker_moved"  # the venue's own change kind: a market's ticker stats moved (TickerMoved)
-MARKET_KINDS = (BOOK, TRADE, LIFECYCLE, MVE_LIFECYCLE, MVE_EVENT)
+MARKET_KINDS = (BOOK, TRADE, LIFECYCLE, MVE_LIFECYCLE, MVE_EVENT, EVENT, EVENT_FEE)
 MVE_CHANNEL = "multivariate_market_lifecycle"
 # Change kind -> the channel its frames go on, and their message type where it is not the channel's name
 CHANNEL_OF = {
@@ -53,8 +55,10 @@ CHANNEL_OF = {
     TICKER_MOVED: "ticker",
     MVE_LIFECYCLE: MVE_CHANNEL,
     MVE_EVENT: MVE_CHANNEL,
+    EVENT: "market_lifecycle_v2",
+    EVENT_FEE: "market_lifecycle_v2",
 }
-_TYPES = {**CHANNEL_OF, MVE_EVENT: "event_lifecycle"}
+_TYPES = {**CHANNEL_OF, MVE_EVENT: "event_lifecycle", EVENT: "event_lifecycle", EVENT_FEE: "event_fee_update"}
 _HEADS = {kind: b'{"type":"%s","sid":' % kind_type.encode() for kind, kind_type in _TYPES.items()}
 # A market's key in the fan-out; a connection added under EVERY_MARKET takes every market's changes.
 MARKET = "market"
@@ -146,8 +150,10 @@ class MarketFrames(Shared):
             return profile.ws_trade(payload)
         if self.kind == LIFECYCLE or self.kind == MVE_LIFECYCLE:
             return profile.ws_lifecycle(payload)
-        if self.kind == MVE_EVENT:
+        if self.kind == MVE_EVENT or self.kind == EVENT:
             return profile.ws_event_lifecycle(payload)
+        if self.kind == EVENT_FEE:
+            return profile.ws_event_fee(payload)
         market_id = self._ids(self.ticker) or NIL_UUID
         if self.kind == TICKER_MOVED:
             return profile.ws_ticker(payload.ticker, market_id, payload.stats, payload.at)

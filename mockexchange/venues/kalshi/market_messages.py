@@ -21,7 +21,16 @@ from typing import Any
 
 from mockexchange.core.book import BID, LevelChange
 from mockexchange.core.clock import unix_ms, unix_seconds
-from mockexchange.core.kalshi.market_changes import Cause, EventCreated, Lifecycle, MarketStats, Trade
+from mockexchange.core.kalshi.market_changes import (
+    METADATA,
+    Cause,
+    EventCreated,
+    EventFee,
+    Lifecycle,
+    MarketStats,
+    MarketTerms,
+    Trade,
+)
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, contracts, price
 from mockexchange.venues.kalshi.render import omitempty, rfc3339
 from mockexchange.web.answers import json_number
@@ -218,6 +227,9 @@ def lifecycle(event: Lifecycle) -> Row:
     """The event's type and what it tells beside it (the same in both profiles: the legacy messages had no integer
     twins here)."""
     row: Row = {"market_ticker": event.ticker, "event_type": event.event_type}
+    if event.event_type == "metadata_updated":  # (the terms it changed, beside its type, and nothing else)
+        assert event.terms is not None
+        return row | _terms(event.terms, event.updated)
     if event.terms is not None:
         row["exchange_index"] = event.terms.exchange_index
     if event.open_time is not None:
@@ -242,12 +254,22 @@ def lifecycle(event: Lifecycle) -> Row:
 
 
 def event_lifecycle(event: EventCreated) -> Row:
-    """A combo event listed (`event_lifecycle`, on the multivariate channel; the same in both profiles)."""
-    return {
+    """An event listed (`event_lifecycle`: a combo event's on the multivariate channel, another's on
+    market_lifecycle_v2; the same in both profiles)."""
+    row: Row = {
         "event_ticker": event.ticker, "exchange_index": event.exchange_index, "title": event.title,
         "subtitle": event.sub_title, "collateral_return_type": event.collateral_return_type,
         "series_ticker": event.series_ticker,
     }  # fmt: skip
+    omitempty(row, "strike_date", None if event.strike_date is None else unix_seconds(event.strike_date))
+    omitempty(row, "strike_period", event.strike_period)
+    return row
+
+
+def event_fee_update(fee: EventFee) -> Row:
+    """An event's fee override set or cleared (`event_fee_update`: null when cleared)."""
+    multiplier = None if fee.fee_multiplier is None else json_number(fee.fee_multiplier)
+    return {"event_ticker": fee.ticker, "fee_type_override": fee.fee_type, "fee_multiplier_override": multiplier}
 
 
 def _metadata(event: Lifecycle) -> Row:
@@ -264,10 +286,20 @@ def _metadata(event: Lifecycle) -> Row:
         "event_ticker": terms.event_ticker,
         "expected_expiration_ts": unix_seconds(terms.expected_expiration),
     }
-    omitempty(row, "strike_type", terms.strike_type)
-    omitempty(row, "floor_strike", None if terms.floor_strike is None else json_number(terms.floor_strike))
-    omitempty(row, "cap_strike", None if terms.cap_strike is None else json_number(terms.cap_strike))
-    omitempty(row, "custom_strike", terms.custom_strike)
+    return row | _terms(terms, METADATA)
+
+
+def _terms(terms: MarketTerms, names: Iterable[str]) -> Row:
+    """Those of a market's strike terms and YES subtitle named that it has (a strike left out when there is none)."""
+    row: Row = {}
+    for name in names:
+        value = getattr(terms, name)
+        if name in ("floor_strike", "cap_strike") and value is not None:
+            value = json_number(value)
+        if name == "yes_sub_title":
+            row[name] = value
+        else:
+            omitempty(row, name, value)
     return row
 
 

@@ -74,8 +74,10 @@ class Profile:
     # the communications API's RFQ and quote (rfq_render.py; the channel's messages are 3.34's in every profile)
     rfq: Callable[..., Row] = rfq_render.rfq_row
     quote: Callable[..., Row] = rfq_render.quote_row
-    # websocket `msg` of a combo event listed (`event_lifecycle` on the multivariate channel: 3.34's in every profile)
+    # websocket `msg` of an event listed (`event_lifecycle`) and of its fee override changed (`event_fee_update`):
+    # 3.34's in every profile
     ws_event_lifecycle: Callable[..., Row] = market_messages.event_lifecycle
+    ws_event_fee: Callable[..., Row] = market_messages.event_fee_update
     # an incentive program (GET /incentive_programs: the program and its market's id)
     incentive_program: Callable[..., Row] = live_data_render.incentive_program
 
