@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -14,7 +13,6 @@ import pytest
 import websockets
 from deribit_rpc import DeribitWs
 
-from mockexchange.core.values import Decimals
 from mockexchange.server import MockServer
 
 
@@ -182,7 +180,7 @@ def test_the_heartbeat_sends_test_requests_until_disabled(mockexchange, monkeypa
     """Beats every second; disabled just after one arrived, nothing comes in the next 1.2 s."""
     from mockexchange.venues.deribit import websocket as deribit_websocket
 
-    monkeypatch.setattr(deribit_websocket, "HEARTBEAT", Decimals(Decimal(1), Decimal(60), 3))
+    monkeypatch.setattr(deribit_websocket, "MIN_HEARTBEAT_S", 1)
 
     async def go() -> None:
         async with websockets.connect(mockexchange.deribit_ws_url) as ws:

@@ -29,6 +29,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from itertools import islice
@@ -83,8 +84,9 @@ RATE_LIMIT_CLOSE_CODE = 1008  # after a 10028 reply Deribit terminates the sessi
 INTERNAL_ERROR_CLOSE_CODE = 1011  # a bug of the mock's: close rather than leave the client waiting
 LOGOUT_CLOSE_CODE = 1000  # a normal close: Deribit says the connection closes, not with which code
 MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
-# A heartbeat's interval: a number of seconds (the docs' type), from 10, to the millisecond
-HEARTBEAT = Decimals(Decimal(MIN_HEARTBEAT_S), Decimal(INT64_MAX), 3)
+# A heartbeat's interval: a number of seconds (the docs' type) of an int64's range, to the millisecond (at least
+# MIN_HEARTBEAT_S: checked apart, in Deribit's words)
+HEARTBEAT = Decimals(Decimal(-INT64_MAX), Decimal(INT64_MAX), 3)
 log = logging.getLogger(__name__)
 
 
@@ -453,17 +455,17 @@ class DeribitConnection:
 
     def _set_heartbeat(self, params: Params) -> str:
         said = f"interval must be at least {MIN_HEARTBEAT_S} seconds"
-        interval = params.read("interval", HEARTBEAT, reason="invalid interval", said=said)  # (a number: 30.5 too)
-        if interval is None:
+        interval = params.read("interval", HEARTBEAT)  # (a number: 30.5 too; past int64 "out of range")
+        if interval is None or interval < MIN_HEARTBEAT_S:
             raise invalid_param("interval", "invalid interval", said)
         if self._heartbeat is not None:
             self._heartbeat.cancel()
-        self._heartbeat = asyncio.create_task(self._beat(interval))
+        self._heartbeat = asyncio.create_task(self._beat(timedelta(milliseconds=int(interval * 1000))))
         return "ok"
 
-    async def _beat(self, interval: Decimal) -> None:
+    async def _beat(self, interval: timedelta) -> None:
         while True:
-            await asyncio.sleep(float(interval))
+            await asyncio.sleep(interval.total_seconds())
             await self._send(notification("heartbeat", {"type": "test_request"}))
 
     async def _send_notifications(self) -> None:
