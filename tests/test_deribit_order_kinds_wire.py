@@ -60,6 +60,23 @@ def test_a_trailing_stop_reads_with_its_offset_and_its_moving_trigger_price(mock
     assert (entry["trigger_offset"], entry["trigger_price"], entry["order_type"]) == (500, 60500, "market")
 
 
+def test_an_edit_gives_a_trailing_stop_a_new_offset_from_its_triggers_price_now(
+    mock: MockServer, alice: Deribit
+) -> None:
+    """private/edit's `trigger_offset`: an untriggered trailing stop trails again from its trigger's price now; any
+    other order has no offset to change (-32602 `trigger_offset`, nothing changed)."""
+    placed = alice.decimal("private/sell", instrument_name=PERP, amount=100, type="trailing_stop",
+                           trigger="index_price", trigger_offset=500)["order"]  # fmt: skip
+    mock.set_index_price("btc_usd", "61000")  # (it trailed up to 60,500)
+    mock.set_index_price("btc_usd", "60900")
+    edited = alice.decimal("private/edit", order_id=placed["order_id"], amount=100, trigger_offset=200)["order"]
+    assert (edited["trigger_offset"], edited["trigger_price"], edited["trigger_reference_price"]) == (200, 60700, 60900)
+    limit = alice.decimal("private/sell", instrument_name=PERP, amount=10, price=70000)["order"]
+    error = alice.rpc("private/edit", order_id=limit["order_id"], amount=10, price=70000, trigger_offset=300)["error"]
+    assert (error["code"], error["data"]["param"]) == (-32602, "trigger_offset")
+    assert "trigger_offset" not in alice.decimal("private/get_order_state", order_id=limit["order_id"])
+
+
 def test_a_market_limit_and_an_otoco_from_a_query_string(mock: MockServer, alice: Deribit) -> None:
     mock.deribit_order("bob", PERP, "sell", "100", "60010")
     answer = alice.query("private/buy", f"instrument_name={PERP}&amount=150&type=market_limit")

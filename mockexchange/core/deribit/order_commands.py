@@ -174,7 +174,8 @@ DeribitOrder = SeedDeribitOrder | PlaceDeribitOrder  # what order_entry.submit_o
 @dataclass(frozen=True, slots=True)
 class EditDeribitOrder(Command):
     """Change an open order's amount and price (private/edit): made smaller at its price it keeps its place,
-    otherwise it enters the book again (and may take what crosses). A flag not given stays as it was."""
+    otherwise it enters the book again (and may take what crosses); an untriggered order its trigger price, or a
+    trailing stop its offset. A flag not given stays as it was."""
 
     name: ClassVar[str] = "deribit_edit_order"
     order_id: str = value(ORDER_ID)
@@ -185,6 +186,7 @@ class EditDeribitOrder(Command):
     reduce_only: bool | None = value(FLAG, None)
     trigger_price: Decimal | None = value(PRICE, None)
     mmp: bool | None = value(FLAG, None)
+    trigger_offset: Decimal | None = value(PRICE, None)  # an untriggered trailing stop's new offset
 
 
 @dataclass(frozen=True, slots=True)

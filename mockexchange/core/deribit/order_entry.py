@@ -314,7 +314,7 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
     """Change an open order's amount (what it had filled stays filled) and price. A limit order made smaller at its
     price keeps its place in time; any other change takes it out of the book and enters it again (it may take what
     now crosses, then rests behind the others; the taker's available funds checked). An untriggered order changes its
-    terms in place."""
+    terms in place; a trailing stop given a new offset trails again from its trigger's price now, as when placed."""
     order_id, amount, price, trigger_price = edit.order_id, edit.amount, edit.price, edit.trigger_price
     with exchange.lock, ExitStack() as long:
         kept, order = _open_order(exchange, order_id)
@@ -323,7 +323,10 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
         _check_price(order.order_type, price)
         exchange.trading.check_traded(order.account_id, amount - order.filled_amount, order.remaining)
         instrument = exchange.market.instrument(order.instrument_name)
-        _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
+        _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price, trigger_offset=edit.trigger_offset)
+        if edit.trigger_offset is not None and (order.trigger_offset is None or order.order_state != "untriggered"):
+            raise ExchangeError(f"{order_id}: only an untriggered trailing_stop has a trigger_offset to change",
+                                param="trigger_offset")  # fmt: skip
         if order.order_state == "open":  # (decided before anything changes: it may start again)
             remaining = amount - order.filled_amount
             long.enter_context(crossing(exchange, instrument, order.user_id, order.direction, remaining, price))
@@ -340,6 +343,8 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
             reduce_only=order.reduce_only if edit.reduce_only is None else edit.reduce_only,
             mmp=order.mmp if edit.mmp is None or order.quote is not None else edit.mmp,
         )  # fmt: skip
+        if edit.trigger_offset is not None:
+            edited = trail_from(exchange, replace(edited, trigger_offset=edit.trigger_offset))
         resting = kept.books.get(order.instrument_name)
         if order.order_state != "open" or resting is None or order_id not in resting:
             kept.put(edited)

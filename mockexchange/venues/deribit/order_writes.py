@@ -201,7 +201,7 @@ def _edit(call: RpcCall, order: DerivativeOrder) -> Any:
              for name in ("post_only", "reject_post_only", "reduce_only", "mmp") if name in call.params}  # fmt: skip
     edit = commands.make(
         EditDeribitOrder, param="amount", order_id=order.order_id, amount=amount, price=_price(call),
-        trigger_price=_price(call, "trigger_price"), **flags,
+        trigger_price=_price(call, "trigger_price"), trigger_offset=_price(call, "trigger_offset"), **flags,
     )  # fmt: skip
     return _placed(call, commands.execute(call.ctx, edit, param="amount"))
 
