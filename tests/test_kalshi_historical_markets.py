@@ -163,3 +163,20 @@ def test_walked_to_the_end_the_historical_and_live_trades_split_them_as_the_cuto
     assert [t["trade_id"] for t in window] == [made[3][0], made[2][0], made[1][0]]  # as /markets/trades: both ends in
     assert "'lte' tag" in get(mock, "/historical/trades", limit=1001).json()["msg"]
     assert "strconv.ParseBool" in get(mock, "/historical/trades", is_block_trade="maybe").json()["msg"]
+
+
+def test_the_historical_combo_markets_are_left_out_by_mve_filter_exclude(mock):
+    """A combo market settled with its leg is historical past the cutoff as any market; `mve_filter=exclude` leaves
+    it out."""
+    listed_at = T0 + timedelta(minutes=1)
+    mock.ledger.state.clock.set(listed_at)
+    mock.create_account("u", balance_cents=100_000)
+    mock.create_market(A1)
+    mock.set_multivariate_collection("KXMVEH-R", [{"ticker": "KXH-A"}], size_min=1)
+    combo = mock.create_market_in_collection(
+        "u", "KXMVEH-R", [{"market_ticker": A1, "event_ticker": "KXH-A", "side": "yes"}])["market_ticker"]  # fmt: skip
+    mock.ledger.state.clock.set(T0 + timedelta(minutes=10))
+    mock.settle(A1, "yes")
+    mock.set_historical_cutoff(market_settled_ts=at(40))
+    assert set(tickers(ok(mock, "/historical/markets")["markets"])) == {A1, combo}
+    assert tickers(ok(mock, "/historical/markets", mve_filter="exclude")["markets"]) == [A1]
