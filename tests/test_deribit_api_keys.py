@@ -91,6 +91,11 @@ def test_disabled_removed_and_reset_keys_and_a_narrowed_scope(mockexchange: Mock
     refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
     refreshed = Deribit(mockexchange, key).rpc("public/auth", **refresh)["result"]
     assert refreshed["scope"].startswith("account:read trade:read "), refreshed
+    # a permission the key loses whole leaves the tokens held before (its reads refused), the others as they were
+    alice.result("private/change_scope_in_api_key", id=2, max_scope="trade:read")
+    assert _error(with_token("private/list_api_keys"))[0] == 13021
+    assert "result" in with_token("private/get_open_orders")
+    alice.result("private/change_scope_in_api_key", id=2, max_scope="account:read trade:read")
     alice.result("private/disable_api_key", id=2)
     assert _error(_auth(mockexchange, key))[0] == 13004
     assert _error(with_token("private/get_positions"))[0] == 13009

@@ -18,7 +18,7 @@ import pytest
 from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
 from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
-from mockexchange.auth.deribit.signature import DeribitTimestampWindow, NonceCache
+from mockexchange.auth.deribit.signature import DeribitTimestampWindow, NonceCache, check_timestamp
 from mockexchange.auth.deribit.tokens import TokenGrant, TokenStore, permits
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.core.clock import ManualClock
@@ -644,3 +644,13 @@ def test_a_connection_scoped_token_refreshed_stays_bound_to_its_connection(auth,
     assert isinstance(auth.authenticate_token(again.access_token, connection_id="ws-1"), Authenticated)
     failed(auth.authenticate_token(again.access_token, connection_id="ws-2"), DeribitError.UNAUTHORIZED,
            Reason.OTHER_CONNECTION)  # fmt: skip
+
+
+def test_a_timestamp_before_1973_in_milliseconds_is_read_as_one_in_seconds_and_no_later_one() -> None:
+    """10^11 ms (March 1973) is the first timestamp taken as milliseconds: one below it is a date in seconds, named
+    so; it and later ones far from the clock are outside the window."""
+    now, window = 1_800_000_000_000, DeribitTimestampWindow()
+    assert check_timestamp(99_999_999_999, now, window) == (
+        "timestamp 99999999999 looks like seconds; send milliseconds since the epoch")  # fmt: skip
+    assert "from the mock's clock" in str(check_timestamp(100_000_000_000, now, window))
+    assert check_timestamp(now - 60_000, now, window) == now - 60_000  # (the window's edge, taken)
