@@ -14,6 +14,8 @@ from typing import Any
 import plain_http
 import pytest
 import websockets
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from deribit_rpc import DeribitWs
 from state_sql import sql
 
@@ -211,3 +213,18 @@ def test_a_subaccounts_key_acts_for_that_subaccount(mockexchange: MockServer, tr
     token = auth(mockexchange, jwt(key))["result"]["access_token"]
     summary = rpc(mockexchange, "private/get_account_summary", {"currency": "USDC"}, token)["result"]
     assert (summary["id"], summary["balance"]) == (sub, 5)
+
+
+def test_a_key_is_registered_only_as_coinbase_makes_one(mockexchange: MockServer, trader: dict) -> None:
+    """Refused, nothing registered: a name with a blank, a public key on a curve other than P-256, a permission or an
+    OAuth2 scope Coinbase does not have."""
+    p384 = ec.generate_private_key(ec.SECP384R1()).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()  # fmt: skip
+    admin = f"{mockexchange.base_url}/_admin/deribit"
+    for fields in ({"key_name": "organizations/o/apiKeys/a b"}, {"public_key": p384}, {"permissions": "view bogus"}):
+        answer = plain_http.post(f"{admin}/coinbase_keys", json={"user_id": "alice", **fields}, timeout=10)
+        assert answer.status_code == 400, (fields, answer.text)
+    answer = plain_http.post(f"{admin}/coinbase_oauth_tokens", json={"user_id": "alice", "scopes": "wallet:bogus"},
+                             timeout=10)  # fmt: skip
+    assert answer.status_code == 400, answer.text
+    assert [key.name for key in mockexchange.app.control.coinbase_keys.all()] == [trader["name"]]
