@@ -396,6 +396,10 @@ def test_a_heartbeat_interval_past_int64_over_the_websocket(mock):
         reply = json.loads(ws.recv(timeout=5))
         assert reply["error"]["code"] == -32602
         assert reply["error"]["data"] == {"reason": "out of range", "param": "interval"}
+        for huge in (10**15, INT64_MAX):  # (within int64: taken, a beat that never comes in a test's life)
+            heartbeat["params"] = {"interval": huge}
+            ws.send(json.dumps(heartbeat))
+            assert json.loads(ws.recv(timeout=5))["result"] == "ok"
         ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "public/test", "params": {}}))
         assert json.loads(ws.recv(timeout=5))["result"] == {"version": "1.2.26"}
 

@@ -29,7 +29,6 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from itertools import islice
@@ -460,12 +459,13 @@ class DeribitConnection:
             raise invalid_param("interval", "invalid interval", said)
         if self._heartbeat is not None:
             self._heartbeat.cancel()
-        self._heartbeat = asyncio.create_task(self._beat(timedelta(milliseconds=int(interval * 1000))))
+        self._heartbeat = asyncio.create_task(self._beat(int(interval * 1000)))
         return "ok"
 
-    async def _beat(self, interval: timedelta) -> None:
+    async def _beat(self, interval_ms: int) -> None:
+        # (milliseconds as a whole number: a `timedelta` overflows far below an int64 of seconds)
         while True:
-            await asyncio.sleep(interval.total_seconds())
+            await asyncio.sleep(interval_ms / 1000)
             await self._send(notification("heartbeat", {"type": "test_request"}))
 
     async def _send_notifications(self) -> None:
