@@ -80,7 +80,7 @@ def notional_risk_limit(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[st
 
 
 def set_member_limit(ctx: PerpsContext, key: ApiKey, query: Query, values: dict[str, Any]) -> dict[str, Any]:
-    values = wire_values.read(values, {"notional_value_risk_limit": "limit"})
+    values = wire_values.read(values, {"notional_value_risk_limit": "risk_amount"})
     fields = {"user_id": key.user_id, "limit": values["notional_value_risk_limit"]}
     execute(ctx, commands.read(SetPerpsMemberNotionalLimit, fields))
     return {}
@@ -143,7 +143,7 @@ def risk_controls(ctx: PerpsContext, key: ApiKey, query: Query) -> dict[str, Any
 
 def set_im_cap(ctx: PerpsContext, key: ApiKey, query: Query, values: dict[str, Any]) -> dict[str, Any]:
     member, subtrader = _subtrader("UpdateFCMSubtraderRiskControls", key, values["subtrader_id"])
-    values = wire_values.read(values, {"im_cap": "limit"})
+    values = wire_values.read(values, {"im_cap": "risk_amount"})
     fields = {"user_id": member, "subtrader_id": subtrader, "im_cap": values["im_cap"]}
     fields |= {name: values[name] for name in ("market_ticker", "asset_class") if values.get(name)}
     execute(ctx, commands.read(SetPerpsImCap, fields))
