@@ -2,8 +2,8 @@
 (`FixedPointDollars`, `FixedPointCount`: core/money.py's `FIXED_POINT` grammar, "0.5600", "10") and client order ids
 (at most 64 of A-Z a-z 0-9 - _ : + = /, the pattern of Kalshi's FIX order entry page; an empty one is none, as Go's
 zero string is), and the perps FCM limits (`risk_amount`: the perps spec's pattern, digits with up to 4 places, no
-sign, at most 20 characters). The control plane takes laxer text from its own callers (the admin API, scenarios, a state file's
-commands); a client of the wire gets what Kalshi takes.
+sign, at most 20 characters). The control plane takes laxer text from its own callers (the admin API, scenarios, a
+state file's commands); a client of the wire gets what Kalshi takes.
 
 A value out of its grammar is refused as the command refuses that field's other bad values, in Kalshi's exchange
 shape: a price `invalid_price`, a count or a client order id `bad_request` (docs/known-differences.md).
