@@ -139,6 +139,27 @@ def test_an_order_refused_at_its_expiry_and_in_a_whole_contract_market(mock: Moc
     assert placed(alice, **order(BTC, "bid", "0.01", "90000", expiration_time=now + 1))["remaining_count"] == "0.01"
 
 
+def test_a_decrease_or_an_amend_splits_no_contract_where_the_market_trades_whole_ones(
+    mock: MockServer, alice: httpx.Client
+) -> None:
+    """ETH trades whole contracts: a decrease by or to part of one, or an amend to such a count, is refused as the
+    create is, and changes nothing; whole counts go through (BTC takes hundredths)."""
+    order_id = placed(alice, **order(ETH, "bid", "3", "2900"))["order_id"]
+    before = whole(mock)
+    for body in ({"reduce_by": "0.50"}, {"reduce_to": "1.25"}):
+        decreased = alice.post(f"/margin/orders/{order_id}/decrease", json=body)
+        assert refusal(decreased, 400, "invalid_order") == "this market trades whole contracts only"
+    amended = amend(alice, order_id, ticker=ETH, side="bid", price="2900", count="2.5")
+    assert refusal(amended, 400, "invalid_order") == "this market trades whole contracts only"
+    assert whole(mock) == before
+    decreased = alice.post(f"/margin/orders/{order_id}/decrease", json={"reduce_by": "1"})
+    assert decreased.json()["remaining_count"] == "2.00"
+    assert amend(alice, order_id, ticker=ETH, side="bid", price="2900", count="4").json()["remaining_count"] == "4.00"
+    fractional = placed(alice, **order(BTC, "bid", "0.05", "90000"))["order_id"]
+    decreased = alice.post(f"/margin/orders/{fractional}/decrease", json={"reduce_by": "0.01"})
+    assert decreased.json()["remaining_count"] == "0.04"
+
+
 def test_a_reduce_only_order_closes_at_most_what_is_held(
     mock: MockServer, alice: httpx.Client, bob: httpx.Client
 ) -> None:
@@ -245,8 +266,8 @@ def test_a_market_not_active_takes_no_order_and_an_ended_order_takes_no_change(
     mock: MockServer, alice: httpx.Client, bob: httpx.Client
 ) -> None:
     """ETH closed, then inactive: an order there is refused. Bob's ask, taken whole, and alice's bid that took it are
-    executed; a cancel, a decrease or an amend of either is refused (`order_not_resting`), as is a cancel of all that
-    finds nothing; a cancel of all cancels with `Decrease`."""
+    executed; a cancel, a decrease or an amend of either is 404 `not_found`, as for one that never was; a cancel of all
+    cancels with `Decrease`."""
     for status in ("closed", "inactive"):
         mock.update_perp_market(ETH, status=status)
         before = whole(mock)
@@ -255,13 +276,15 @@ def test_a_market_not_active_takes_no_order_and_an_ended_order_takes_no_change(
         assert whole(mock) == before
     maker = placed(bob, **order(BTC, "ask", "0.02", "100000"))["order_id"]
     taker = placed(alice, **order(BTC, "bid", "0.02", "100000"))["order_id"]
-    for client, order_id in ((bob, maker), (alice, taker)):
+    for client, order_id, side in ((bob, maker, "ask"), (alice, taker, "bid")):
         executed = client.get("/margin/orders", params={"status": "executed"}).json()["orders"]
         assert [o["order_id"] for o in executed] == [order_id]
-        words = refusal(client.delete(f"/margin/orders/{order_id}"), 400, "order_not_resting")
+        words = refusal(client.delete(f"/margin/orders/{order_id}"), 404, "not_found")
         assert words == f"order {order_id!r} is executed"
         decreased = client.post(f"/margin/orders/{order_id}/decrease", json={"reduce_by": "0.01"})
-        assert refusal(decreased, 400, "order_not_resting") == words
+        assert refusal(decreased, 404, "not_found") == words
+        amended = amend(client, order_id, ticker=BTC, side=side, price="99000", count="0.02")
+        assert refusal(amended, 404, "not_found") == words
     rests = placed(alice, **order(BTC, "bid", "0.01", "90000", client_order_id="rests"))["order_id"]
     assert alice.delete("/margin/orders").status_code == 204
     assert got(alice, rests)["last_update_reason"] == "Decrease" and resting(alice) == []

@@ -65,7 +65,7 @@ import http.client
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from json import dumps
@@ -151,10 +151,10 @@ EXAMPLES = int(os.environ.get("MOCKEXCHANGE_INVARIANT_EXAMPLES", "30"))
 STEPS = int(os.environ.get("MOCKEXCHANGE_INVARIANT_STEPS", "30"))
 
 
-def _keys() -> dict[str, tuple[str, str]]:
+def keys_of(users: Iterable[str]) -> dict[str, tuple[str, str]]:
     """A key pair per user, made once: (private PEM, public PEM). Ed25519: each request signs in microseconds."""
     made = {}
-    for user in OPENING_CENTS:
+    for user in users:
         private = generate_private_key("ed25519")
         made[user] = (private_key_pem(private), public_key_pem(private.public_key()))
     return made
@@ -193,7 +193,7 @@ class World:
 
     def __init__(self, mock: MockServer) -> None:
         self.mock = mock
-        self.keys = _keys()
+        self.keys = keys_of(OPENING_CENTS)
         self.clients = {user: Wire(mock, f"inv-{user}", private) for user, (private, _) in self.keys.items()}
         self.met: Counter[str] = Counter()
 

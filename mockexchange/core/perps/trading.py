@@ -91,8 +91,7 @@ class PerpTrading:
             if placed.price % market.tick:
                 raise PerpsError(f"price must be a multiple of the tick size ({market.tick} ten-thousandths)", 400,
                                  "invalid_price")  # fmt: skip
-            if not market.fractional and placed.count % CONTRACT:
-                raise PerpsError("this market trades whole contracts only", 400, "invalid_order")
+            _whole(market, placed.count)
             now = state.clock.now()
             if placed.expiration_time is not None and placed.expiration_time <= now:
                 raise PerpsError("expiration_time must be in the future", 400, "invalid_expiration_time")
@@ -262,9 +261,11 @@ class PerpTrading:
         return order
 
     def _resting(self, user_id: str, order_id: str, subaccount: int) -> PerpOrder:
+        """The user's resting order; one that ended is 404, as one that never was (the only refusal the spec's
+        cancel documents besides 401, and Kalshi's prediction exchange's answer)."""
         order = self._owned(user_id, order_id, subaccount)
         if order.status != "resting":
-            raise PerpsError(f"order {order_id!r} is {order.status}", 400, "order_not_resting")
+            raise PerpsError(f"order {order_id!r} is {order.status}", 404, "not_found")
         return order
 
     # -- cancels, decreases, amends, expiries ---------------------------------------------------------------------
@@ -307,6 +308,7 @@ class PerpTrading:
             assert left is not None  # (the command has one of them)
             if not 0 <= left < order.remaining:
                 raise PerpsError(f"the order has {order.remaining} hundredths left: it cannot decrease to {left}")
+            _whole(self.listing.market(order.ticker), left)
             return self._resize(order, left, DECREASE)
 
     def _resize(self, order: PerpOrder, left: int, reason: str) -> PerpOutcome:
@@ -335,6 +337,7 @@ class PerpTrading:
             market = self.listing.market(order.ticker)
             if amend.price % market.tick:
                 raise PerpsError("price must be a multiple of the tick size", 400, "invalid_price")
+            _whole(market, amend.count)
             left = amend.count - order.filled
             if left <= 0:
                 raise PerpsError(f"count must be above what filled ({order.filled} hundredths)")
@@ -386,6 +389,13 @@ class PerpTrading:
             order = state.orders.get(order_id)
             if order is not None and order.status == "resting" and order.expiration == when:
                 self._end(order, EXPIRY_CANCEL)
+
+
+def _whole(market: PerpMarket, count: int) -> None:
+    """Refuse a count (an order's, or what a decrease leaves) that splits a contract where the market trades whole
+    ones."""
+    if not market.fractional and count % CONTRACT:
+        raise PerpsError("this market trades whole contracts only", 400, "invalid_order")
 
 
 def _order(placed: PlacePerpOrder, now: datetime, reason: str | None) -> PerpOrder:
