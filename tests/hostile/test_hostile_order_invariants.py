@@ -62,7 +62,6 @@ tenfold).
 from __future__ import annotations
 
 import http.client
-import os
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -74,9 +73,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from hostile_wire import Answer
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from invariant_runs import run_sequences
 from order_sums import (
     Outside,
     available,
@@ -145,10 +144,6 @@ MUST_MEET = ("CreateOrderV2 done", "CreateOrderV2 refused", "an order filled", "
              "DecreaseOrderV2 done", "CancelOrderV2 done", "set_book refused", "fill done", "settle done",
              "withdrawal done", "CreateOrderGroup done", "an order into a group", "TriggerOrderGroup done",
              "ResetOrderGroup done")  # fmt: skip
-# CI's run (about 20 s alone on two cores); more for a local hunt. The long profile draws at random, ten times as many
-# sequences, as it does every Hypothesis test's examples (conftest.py: a state machine run is no `@given` test).
-EXAMPLES = int(os.environ.get("MOCKEXCHANGE_INVARIANT_EXAMPLES", "30"))
-STEPS = int(os.environ.get("MOCKEXCHANGE_INVARIANT_STEPS", "30"))
 
 
 def keys_of(users: Iterable[str]) -> dict[str, tuple[str, str]]:
@@ -805,14 +800,4 @@ def world() -> Iterator[World]:
 
 
 def test_any_sequence_of_orders_and_scripts_keeps_the_ledger_adding_up(world):
-    run_state_machine_as_test(
-        lambda: OrderInvariants(world),
-        settings=settings(max_examples=EXAMPLES * (10 if settings.get_current_profile_name() == "long" else 1),
-                          stateful_step_count=STEPS, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
-    )  # fmt: skip
-    met = world.met
-    if not settings.default.derandomize:
-        return  # a random run's draws need not meet each outcome; CI's repeatable ones do
-    for outcome in MUST_MEET:
-        assert met[outcome], f"{outcome} never happened: {sorted(met.items())}"
+    run_sequences(lambda: OrderInvariants(world), 30, world.met, MUST_MEET)
