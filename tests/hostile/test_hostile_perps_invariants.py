@@ -23,17 +23,22 @@ Checked after every step (read from the core, under the exchange's lock):
   the same road and its insurance moves cash between two accounts. Funding itself nets to zero but for its rounding:
   a payment is rounded to the micro-dollar, so the payments of one funding time sum to zero within half a
   micro-dollar each;
-- no order rests in a triggered group;
+- each account's cash is what it was given (the transfers in and out, between subaccounts too), plus the P&L its
+  fills realized, less their fees, plus the funding its positions were paid, plus what the insurance fund paid it
+  (the fund: less all it paid), to the micro-dollar;
+- no order rests in a triggered group, and where a market trades whole contracts every order's count and every
+  position is whole;
 - after a move of the marks or of the clock (which pays funding), every account holding a position in a market it
   moved has a margin ratio above the liquidation threshold (else it was liquidated), is in the liquidation queue
   exactly when its ratio is at or below the queue threshold, and an account a liquidation closed holds no cash below
   zero (the insurance fund paid its deficit);
 - the places a step touched read on the wire as the core holds them (GET /margin/balance, /margin/positions,
   /margin/orders), and one book in turn (GET /margin/markets/{ticker}/orderbook) shows the core's levels;
-- every answer has a status its operation documents (the perps slice's `responses`), never a 500.
+- every answer has a status its operation documents (the perps slice's `responses`, and `ALSO`), never a 500.
 
-CI's run is derandomized (conftest.py) and must meet each outcome of `MUST_MEET`. A longer hunt:
-`HYPOTHESIS_PROFILE=long MOCKEXCHANGE_INVARIANT_STEPS=50 scripts/test tests/hostile/test_hostile_perps_invariants.py`.
+CI's run is derandomized (conftest.py) and must meet each outcome of `MUST_MEET`. A longer hunt (invariant_runs.py):
+`HYPOTHESIS_PROFILE=long MOCKEXCHANGE_INVARIANT_STEPS=50 MOCKEXCHANGE_INVARIANT_SHRINK=0 scripts/test
+tests/hostile/test_hostile_perps_invariants.py`.
 """
 
 from __future__ import annotations
@@ -468,31 +473,53 @@ class PerpsInvariants(RuleBasedStateMachine):
 
     @invariant()
     def the_wire_agrees(self) -> None:
+        """The places the step touched (one in turn if none) read on the wire as the core holds them, and one book in
+        turn shows the core's levels."""
         self.turn += 1
         places = self.touched or {PLACES[self.turn % len(PLACES)]}
         self.touched = set()
-        for user, sub in sorted(places):
-            balances = self.read(user, "/margin/balance", compute_available_balance="true")["subaccount_balances"]
-            balance = next(b for b in balances if b["subaccount"] == sub)
-            positions = self.read(user, "/margin/positions", subaccount=sub)["positions"]
-            orders = self.read(user, "/margin/orders", subaccount=sub, status="resting", limit=1000)["orders"]
-            with self.exchange.lock:
-                account = self.exchange.account(user, sub)
-                rows = {h.market.ticker: str(units.contracts(h.position.size)) for h in account.held()}
-                resting = [self.state.orders[oid] for oid in self.state.resting.get(user, ())]
-                core = {o.order_id: str(units.contracts(o.remaining)) for o in resting if o.subaccount == sub}
-            assert balance["account_equity"] == dollars(account.equity), (user, sub, balance)
-            assert balance["maintenance_margin"] == dollars(account.maintenance), (user, sub, balance)
-            paired = Decimal(balance["initial_margin"]) + Decimal(balance["resting_orders_margin"])
-            assert paired == units.dollars(account.initial), (user, sub, balance)
-            assert balance["available_balance"] == dollars(account.available), (user, sub, balance)
-            assert {p["market_ticker"]: p["position"] for p in positions} == rows, (user, sub, positions)
-            assert {o["order_id"]: o["remaining_count"] for o in orders} == core, (user, sub, orders)
+        for place in sorted(places):
+            self._agrees(*place)
+            self._fills_agree(*place)
         ticker = sorted(MARKETS)[self.turn % len(MARKETS)]
         book = self.read("bob", f"/margin/markets/{ticker}/orderbook")["orderbook"]
         shown = [[[str(units.price(p)), str(units.contracts(c))] for p, c in self.state.books[ticker].levels(side)]
                  for side in (BID, ASK)]  # fmt: skip
         assert [book["bids"], book["asks"]] == shown, (ticker, book, shown)
+
+    def _fills_agree(self, user: str, sub: int) -> None:
+        """GET /margin/fills, every page: the account's fills, newest first, each as the core keeps it."""
+        fills, cursor = [], None
+        while True:
+            page = self.read(user, "/margin/fills", subaccount=sub, limit=100, **({"cursor": cursor} if cursor else {}))
+            fills += page["fills"]
+            if not (cursor := page.get("cursor")):
+                break
+        with self.exchange.lock:
+            kept = [f for f in reversed(self.state.fills.get(user, [])) if f.subaccount == sub]
+        core = [(f.fill_id, str(units.contracts(f.count)), str(units.price(f.price)), dollars(f.fee),
+                 dollars(f.realized_pnl)) for f in kept]  # fmt: skip
+        shown = [(f["fill_id"], f["count"], f["price"], f["fees"], f["realized_pnl"]) for f in fills]
+        assert shown == core, (user, sub, shown, core)
+
+    def _agrees(self, user: str, sub: int) -> None:
+        """The account's balance, positions and resting orders on the wire."""
+        balances = self.read(user, "/margin/balance", compute_available_balance="true")["subaccount_balances"]
+        balance = next(b for b in balances if b["subaccount"] == sub)
+        positions = self.read(user, "/margin/positions", subaccount=sub)["positions"]
+        orders = self.read(user, "/margin/orders", subaccount=sub, status="resting", limit=1000)["orders"]
+        with self.exchange.lock:
+            account = self.exchange.account(user, sub)
+            rows = {h.market.ticker: str(units.contracts(h.position.size)) for h in account.held()}
+            resting = [self.state.orders[oid] for oid in self.state.resting.get(user, ())]
+            core = {o.order_id: str(units.contracts(o.remaining)) for o in resting if o.subaccount == sub}
+        assert balance["account_equity"] == dollars(account.equity), (user, sub, balance)
+        assert balance["maintenance_margin"] == dollars(account.maintenance), (user, sub, balance)
+        paired = Decimal(balance["initial_margin"]) + Decimal(balance["resting_orders_margin"])
+        assert paired == units.dollars(account.initial), (user, sub, balance)
+        assert balance["available_balance"] == dollars(account.available), (user, sub, balance)
+        assert {p["market_ticker"]: p["position"] for p in positions} == rows, (user, sub, positions)
+        assert {o["order_id"]: o["remaining_count"] for o in orders} == core, (user, sub, orders)
 
 
 @pytest.fixture(scope="module")
