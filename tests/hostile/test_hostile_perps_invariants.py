@@ -7,7 +7,8 @@ cancels (one, all), decreases and amends, moves of cash between ann's subaccount
 hand or by their limit, reset, their limit changed, deleted), exit triggers on a position; and through the control
 plane, as an operator's scripts act: a market maker's resting orders (`place_perp_order` for `mm`), the marks (exit
 triggers fire, accounts are liquidated), the exchange clock (orders expire, funding is paid on the hour), pausing
-the exchange's trading or a market, a user's fee tier, cash moved into and out of the margined instance. About one
+the exchange's trading or a market, a user's fee tier, its notional risk limits and whether margin trading is
+enabled for it, the liquidation thresholds, cash moved into and out of the margined instance. About one
 value in four is hostile (a wrong JSON type, zero, negative and huge counts, prices off the tick, whole contracts
 split, unknown ids, a field missing, another user's order): a refusal must change nothing (the exchange's state and
 the margined cash, byte for byte).
@@ -387,6 +388,21 @@ class PerpsInvariants(RuleBasedStateMachine):
     @rule(ticker=st.sampled_from([ETH, SOL]), status=st.sampled_from(["inactive", "active", "active"]))
     def market_status(self, ticker: str, status: str) -> None:
         self.control("update_perp_market", ticker, status=status)
+
+    @rule(user=st.sampled_from(["ann", "bob", "cy"]), level=st.sampled_from(["account", "default", "market"]),
+          limit=st.sampled_from(["2000", "20000", None]))  # fmt: skip
+    def notional_limit(self, user: str, level: str, limit: str | None) -> None:
+        """Kalshi's notional risk limit set on a user (lowered below what it uses: its newest resting orders are
+        cancelled), or taken off."""
+        ticker = {"ticker": ETH} if level == "market" else {}
+        self.control("set_perps_notional_limit", user, limit=limit, level=level, **ticker)
+        self.touched.update((user, sub) for place_user, sub in PLACES if place_user == user)
+
+    @rule(liquidation=st.sampled_from(["1", "1.1", "0.8"]), queue=st.sampled_from(["1.2", "1.5", "1"]))
+    def risk_parameters(self, liquidation: str, queue: str) -> None:
+        """The thresholds set (a queue's below the liquidation's: refused); none is liquidated until the marks move."""
+        self.control("set_perps_risk_parameters", liquidation_margin_ratio_threshold=liquidation,
+                     queue_entry_margin_ratio_threshold=queue)  # fmt: skip
 
     @rule(user=st.sampled_from(["ann", "bob", "cy"]), enabled=st.sampled_from([True, True, False]))
     def margin_enabled(self, user: str, enabled: bool) -> None:
