@@ -196,6 +196,25 @@ def test_a_locked_index_takes_no_order_on_its_instruments_until_unlocked(mock):
     assert alice.result("private/buy", **buy)["order"]["order_state"] == "open"
 
 
+def test_a_locked_index_takes_no_edit_that_enters_an_order_again(mock):
+    """An edit to a new price or a larger amount enters the order again, as one placed: refused while its index is
+    locked (nothing traded, the order as it was); made smaller at its price it keeps its place, and is taken."""
+    for user in ("alice", "bob"):
+        mock.create_deribit_account(user, balances={"BTC": "10"})
+    alice, bob = (Deribit(mock, mock.create_deribit_key(user)) for user in ("alice", "bob"))
+    bid = alice.result("private/buy", instrument_name=PERP, amount=20, type="limit", price=50_000)["order"]
+    bob.result("private/sell", instrument_name=PERP, amount=10, type="limit", price=50_500)
+    admin(mock, "deribit/platform_status", {"locked_indices": ["btc_usd"]})
+    for amount, price in ((20, 50_500), (30, 50_000)):
+        edited = alice.rpc("private/edit", order_id=bid["order_id"], amount=amount, price=price)
+        assert (edited["error"]["code"], edited["error"]["message"]) == (10019, "locked_by_admin"), edited
+    assert alice.result("private/get_user_trades_by_instrument", instrument_name=PERP)["trades"] == []
+    [still] = alice.result("private/get_open_orders")
+    assert (still["amount"], still["price"]) == (20, 50_000)
+    smaller = alice.result("private/edit", order_id=bid["order_id"], amount=10, price=50_000)["order"]
+    assert (smaller["amount"], smaller["order_state"]) == (10, "open")
+
+
 def test_hello_answers_the_version_over_http_and_the_websocket(mock):
     assert result(mock, "public/hello", client_name="bot", client_version="1.0") == {"version": "1.2.26"}
     assert error(mock, "public/hello", client_name="bot") == (

@@ -9,6 +9,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import plain_http
 import pytest
 from kalshi_http import ok
@@ -133,6 +134,28 @@ def test_orders_are_refused_while_the_market_is_not_active(mock, alice):
     mock.resume_market(M)
     mock.set_exchange_status(trading_active=False)
     refused(alice.post("/portfolio/events/orders", json=order()), 409, "exchange_closed")
+
+
+def test_an_amend_that_moves_its_order_waits_for_trading_as_an_order_does(mock, alice):
+    """A new price or a larger count places the order anew: refused while the exchange's trading is off or the market
+    is paused, nothing traded and the order as it was; a smaller count at its price keeps its place, and is taken."""
+    made = place(alice, count="3", price="0.30")
+    path = f"/portfolio/events/orders/{made['order_id']}/amend"
+
+    def amend(count: str, price: str) -> httpx.Response:
+        return alice.post(path, json={"ticker": M, "side": "bid", "count": count, "price": price})
+
+    for stop, code in ((lambda: mock.set_exchange_status(trading_active=False), "exchange_closed"),
+                       (lambda: mock.pause_market(M), "market_closed")):  # fmt: skip
+        stop()
+        before = state(mock)
+        for count, price in (("3", "0.46"), ("5", "0.30")):  # (0.46 crosses the house's YES ask at 0.45)
+            refused(amend(count, price), 409, code)
+        assert state(mock) == before
+        mock.set_exchange_status(trading_active=True)
+    smaller = amend("2", "0.30")
+    assert smaller.status_code == 200 and smaller.json()["remaining_count"] == "2.00", smaller.text
+    assert ok(alice, "/portfolio/fills")["fills"] == []
 
 
 @pytest.mark.parametrize(

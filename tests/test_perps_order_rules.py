@@ -139,6 +139,34 @@ def test_an_order_refused_at_its_expiry_and_in_a_whole_contract_market(mock: Moc
     assert placed(alice, **order(BTC, "bid", "0.01", "90000", expiration_time=now + 1))["remaining_count"] == "0.01"
 
 
+def test_an_amend_that_moves_its_order_waits_for_trading_as_an_order_does(
+    mock: MockServer, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    """A new price or a larger count places the order anew: refused while the exchange does not trade, the market is
+    not active or the user's margin trading is off, nothing traded and the order as it was; a smaller count at its
+    price keeps its place, and is taken."""
+    order_id = placed(alice, **order(ETH, "bid", "3", "2990"))["order_id"]
+    placed(bob, **order(ETH, "ask", "1", "3000"))
+    stops = (
+        (lambda: mock.set_perps_exchange_status(trading_active=False), 400, "exchange_closed"),
+        (lambda: mock.update_perp_market(ETH, status="inactive"), 400, "market_closed"),
+        (lambda: mock.set_perps_enabled("alice", enabled=False), 403, "margin_not_enabled"),
+    )
+    for stop, status, code in stops:
+        stop()
+        before = whole(mock)
+        for count, price in (("3", "3000"), ("4", "2990")):  # (3,000 crosses bob's ask)
+            refusal(amend(alice, order_id, ticker=ETH, side="bid", price=price, count=count), status, code)
+        assert whole(mock) == before
+        mock.set_perps_exchange_status(trading_active=True)
+        mock.update_perp_market(ETH, status="active")
+        mock.set_perps_enabled("alice", enabled=True)
+    mock.set_perps_exchange_status(trading_active=False)
+    smaller = amend(alice, order_id, ticker=ETH, side="bid", price="2990", count="2")
+    assert smaller.status_code == 200 and smaller.json()["remaining_count"] == "2.00", smaller.text
+    assert alice.get("/margin/fills").json()["fills"] == []
+
+
 def test_a_decrease_or_an_amend_splits_no_contract_where_the_market_trades_whole_ones(
     mock: MockServer, alice: httpx.Client
 ) -> None:

@@ -300,9 +300,11 @@ class OrderInvariants(RuleBasedStateMachine):
             return snapshot.take(self.mock.app.control)
 
     def write(self, user: str, sub: int, op: str, method: str, path: str, **request: Any) -> Answer:
-        """A client's write: a status its operation documents; refused, nothing changed."""
-        before = self._state()
+        """A client's write: a status its operation documents; refused, nothing changed; no trade in a market that does
+        not trade (paused, or the exchange's trading off)."""
+        before, quiet = self._state(), self._quiet()
         answer = self.world.clients[user].request(method, path, **request)
+        assert self._quiet(quiet) == quiet, f"{op} traded where trading is off"
         assert answer.status in DOCUMENTED[op], (op, answer.status, answer.body)
         refused = answer.status >= 400
         self.world.met[f"{op} {'refused' if refused else 'done'}"] += 1
@@ -310,6 +312,16 @@ class OrderInvariants(RuleBasedStateMachine):
             assert self._state() == before, f"{op} refused ({answer.body}) but the state changed"
         self.touched.add((user, sub))
         return answer
+
+    def _quiet(self, markets: dict[str, int] | None = None) -> dict[str, int]:
+        """The fills of each market that does not trade now (of `markets`, if given)."""
+        state = self.ledger.state
+        with state.lock:
+            off = state.exchange.refusal_now(state.clock) is not None
+            if markets is None:
+                markets = {t: 0 for t, m in state.markets.items() if off or m.status != "active"}
+            made = Counter(f.ticker for f in state.fills if f.ticker in markets)
+            return {ticker: made[ticker] for ticker in markets}
 
     def control(self, name: str, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         """An operator's command through the control plane; refused (`ControlError`), nothing changed."""

@@ -327,6 +327,10 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
         if edit.trigger_offset is not None and (order.trigger_offset is None or order.order_state != "untriggered"):
             raise ExchangeError(f"{order_id}: only an untriggered trailing_stop has a trigger_offset to change",
                                 param="trigger_offset")  # fmt: skip
+        post_only = order.post_only if edit.post_only is None else edit.post_only
+        if order.order_state == "open" and not (price == order.price and amount <= order.amount
+                                                and post_only == order.post_only):  # fmt: skip
+            _tradable(exchange, instrument)  # (entered again, as an order placed: not while its index is locked)
         if order.order_state == "open":  # (decided before anything changes: it may start again)
             remaining = amount - order.filled_amount
             long.enter_context(crossing(exchange, instrument, order.user_id, order.direction, remaining, price))
@@ -338,7 +342,7 @@ def edit_order(exchange: DeribitExchange, edit: EditDeribitOrder) -> tuple[Deriv
             order, amount=amount, price=price, replaced=True,
             max_show=amount if order.max_show == order.amount else min(order.max_show, amount),  # hidden stays so
             updated=exchange.state.clock.now(), trigger_price=triggered_at,
-            post_only=order.post_only if edit.post_only is None else edit.post_only,
+            post_only=post_only,
             reject_post_only=order.reject_post_only if edit.reject_post_only is None else edit.reject_post_only,
             reduce_only=order.reduce_only if edit.reduce_only is None else edit.reduce_only,
             mmp=order.mmp if edit.mmp is None or order.quote is not None else edit.mmp,

@@ -374,6 +374,7 @@ class Trading:
             rest = count - order.filled
             if yes_price == order.yes_price and rest <= order.remaining:
                 return self._amend_in_place(order, market, rest, expiration_time, updated_client_order_id, count, now)
+            self._check_trading(market)  # (an amend that moves the order places it anew: not while trading is off)
             with self.matching.long_cross(order, market, rest, yes_price) or nullcontext():
                 return self._amend_anew(
                     order, market, yes_price, rest, expiration_time, updated_client_order_id, count, now
@@ -478,13 +479,17 @@ class Trading:
         if market is None or exchange_index not in (None, -1, market.exchange_index):
             where = "" if market is None else f" on exchange index {exchange_index}"
             raise Refusal(f"no market {ticker!r}{where}", 404, "not_found")
+        self._check_trading(market)
+        return market
+
+    def _check_trading(self, market: Market) -> None:
+        """The market and the exchange trade now (Kalshi's codes: closed)."""
         why = refusal(market)
         if why is not None:
             raise Refusal(f"{why}: it takes no orders", 409, "market_closed")
         closed = self.state.exchange.refusal_now(self.state.clock)
         if closed is not None:
             raise Refusal(f"{closed}: it takes no orders", 409, "exchange_closed")
-        return market
 
     def _check_price(self, market: Market, yes_price: int) -> None:
         """The price is a level of the market's book."""

@@ -345,7 +345,8 @@ class PerpTrading:
             if expiry is not None and expiry <= state.clock.now() and expiry != order.expiration:
                 raise PerpsError("expiration_time must be in the future", 400, "invalid_expiration_time")
             stays = amend.price == order.price and left <= order.remaining  # (it keeps its place in the queue)
-            if not stays:  # checked before anything changes: a refused amend leaves the order as it was
+            if not stays:  # placed anew: checked as an order is, before anything changes
+                self._tradable(order.user_id, order.ticker, order.subaccount)
                 self._check_margin(replace(order, price=amend.price, remaining=left, count=amend.count), order.order_id)
             if amend.updated_client_order_id is not None:
                 self._rename(order, amend.updated_client_order_id)
