@@ -21,6 +21,7 @@ the books), each read answering 200 or a status its operation documents.
 
 Checked after every step:
 - no book is crossed at rest: per market, the best YES bid is below the best YES ask (order_sums.py);
+- no client's write trades in a market that does not trade (paused, closed, or the exchange's trading off);
 - per market, the signed positions (YES +, NO -) of every account and of the house, which holds the scripted
   liquidity, sum to zero, but for what scripted fills bought from outside the mock's accounts (`Outside`: a scripted
   fill states one side of a trade; its counterparty is kept by the test); the market's YES and NO contracts held

@@ -15,6 +15,7 @@ the margined cash, byte for byte).
 
 Checked after every step (read from the core, under the exchange's lock):
 - no book is crossed at rest, and each resting order rests in its market's book at its remaining size;
+- no client's write trades in a market that does not trade (the exchange's trading off, or the market inactive);
 - per market, the signed positions of every account (the house's backstop too) sum to zero, and the market's open
   interest is the longs' sum;
 - money: the margined cash of every account (the house's backstop and insurance fund too), less the positions'
