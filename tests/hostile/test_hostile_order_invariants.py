@@ -62,21 +62,18 @@ tenfold).
 
 from __future__ import annotations
 
-import http.client
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from json import dumps
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import pytest
 from hostile_wire import Answer
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from invariant_runs import run_sequences
+from invariant_runs import World, run_sequences, world_fixture
 from order_sums import (
     Outside,
     available,
@@ -89,16 +86,12 @@ from order_sums import (
 )
 from test_hostile_admin_sequences import HOSTILE
 
-from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem, public_key_pem
 from mockexchange.control.errors import ControlError
 from mockexchange.core.book import ASK, BID
-from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import CENT, count_units, price_units
-from mockexchange.server import MockServer
 from mockexchange.state import snapshot
-from mockexchange.testing.signing import KalshiSigner
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
@@ -145,57 +138,6 @@ MUST_MEET = ("CreateOrderV2 done", "CreateOrderV2 refused", "an order filled", "
              "DecreaseOrderV2 done", "CancelOrderV2 done", "set_book refused", "fill done", "settle done",
              "withdrawal done", "CreateOrderGroup done", "an order into a group", "TriggerOrderGroup done",
              "ResetOrderGroup done")  # fmt: skip
-
-
-def keys_of(users: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """A key pair per user, made once: (private PEM, public PEM). Ed25519: each request signs in microseconds."""
-    made = {}
-    for user in users:
-        private = generate_private_key("ed25519")
-        made[user] = (private_key_pem(private), public_key_pem(private.public_key()))
-    return made
-
-
-class Wire:
-    """A signed client of one user on one kept-alive connection (http.client: half what an httpx request costs)."""
-
-    def __init__(self, mock: MockServer, key_id: str, private_pem: str) -> None:
-        self.signer = KalshiSigner.from_pem(key_id, private_pem)
-        self.connection = http.client.HTTPConnection(mock.host, mock.port, timeout=10)
-
-    def request(self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None) -> Answer:
-        full = f"{PREFIX}{path}"
-        headers = self.signer.headers(method, full)
-        body = None if json is None else dumps(json).encode()
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        target = f"{full}?{urlencode(params)}" if params else full
-        try:
-            self.connection.request(method, target, body, headers)
-            answer = self.connection.getresponse()
-        except (ConnectionError, http.client.HTTPException):  # the server closed the idle connection: send it anew
-            self.connection.close()
-            self.connection.request(method, target, body, headers)
-            answer = self.connection.getresponse()
-        return Answer(answer.status, answer.headers, answer.read())
-
-    def get(self, path: str, params: dict[str, Any]) -> Answer:
-        return self.request("GET", path, params)
-
-
-class World:
-    """What every sequence shares: one mock, a signed client per user (their keys registered again after each
-    reset), and what the run met, which must include each kind of outcome."""
-
-    def __init__(self, mock: MockServer) -> None:
-        self.mock = mock
-        self.keys = keys_of(OPENING_CENTS)
-        self.clients = {user: Wire(mock, f"inv-{user}", private) for user, (private, _) in self.keys.items()}
-        self.met: Counter[str] = Counter()
-
-    def close(self) -> None:
-        for client in self.clients.values():
-            client.connection.close()
 
 
 def _expiry(now: datetime) -> st.SearchStrategy[int]:
@@ -804,12 +746,7 @@ class OrderInvariants(RuleBasedStateMachine):
             )
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        made = World(mock)
-        yield made
-        made.close()
+world = world_fixture(OPENING_CENTS, "inv", T0)
 
 
 def test_any_sequence_of_orders_and_scripts_keeps_the_ledger_adding_up(world):

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -56,18 +55,15 @@ import pytest
 from hostile_wire import Answer
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from invariant_runs import run_sequences
+from invariant_runs import World, run_sequences, world_fixture
 from perps_http import SLICE, T0, template, whole
 from test_hostile_admin_sequences import HOSTILE
-from test_hostile_order_invariants import Wire, keys_of
 
 from mockexchange.control.errors import ControlError
 from mockexchange.core.book import ASK, BID
-from mockexchange.core.clock import ManualClock
 from mockexchange.core.perps import units
 from mockexchange.core.perps.liquidation import HOUSE, INSURANCE_FUND
 from mockexchange.core.perps.units import CONTRACT, MILLION
-from mockexchange.server import MockServer
 
 CENT = 10_000  # micro-dollars
 
@@ -100,22 +96,6 @@ def documented(method: str, path: str) -> set[int]:
     """The statuses the perps slice documents for a request (500 never may answer), and those of `ALSO`."""
     operation = SLICE["paths"][template(path)][method.lower()]
     return {int(status) for status in operation["responses"]} - {500} | ALSO.get(operation["operationId"], set())
-
-
-class World:
-    """What every sequence shares: one mock, a signed client per user (their keys registered again after each reset),
-    and what the run met."""
-
-    def __init__(self, mock: MockServer) -> None:
-        self.mock = mock
-        self.keys = keys_of(DOLLARS)
-        self.clients = {user: Wire(mock, f"perps-{user}", private) for user, (private, _) in self.keys.items()}
-        self.met: Counter[str] = Counter()
-        self.codes: Counter[str] = Counter()  # each refusal's operation, status and code (shown with what was missed)
-
-    def close(self) -> None:
-        for client in self.clients.values():
-            client.connection.close()
 
 
 def _maybe_hostile(data: st.DataObject, body: dict[str, Any]) -> dict[str, Any]:
@@ -559,12 +539,7 @@ class PerpsInvariants(RuleBasedStateMachine):
         assert {o["order_id"]: o["remaining_count"] for o in orders} == core, (user, sub, orders)
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        made = World(mock)
-        yield made
-        made.close()
+world = world_fixture(DOLLARS, "perps", T0)
 
 
 def test_any_sequence_of_perps_orders_and_scripts_keeps_the_exchange_adding_up(world: World) -> None:
