@@ -63,9 +63,10 @@ from mockexchange.control.errors import ControlError
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.perps import units
 from mockexchange.core.perps.liquidation import HOUSE, INSURANCE_FUND
-from mockexchange.core.perps.units import CONTRACT, MILLION
+from mockexchange.core.perps.units import CONTRACT, DOLLAR, MILLION
 
-CENT = 10_000  # micro-dollars
+CENT = DOLLAR // 100  # micro-dollars
+CENTI_CENTS = 10_000  # an instance transfer's units in a dollar
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
@@ -92,10 +93,12 @@ MUST_MEET = ("CreateMarginOrder done", "CreateMarginOrder refused", "a fill", "A
 ALSO = {"CreateMarginOrder": {403, 404}, "AmendMarginOrder": {403}}
 
 
-def documented(method: str, path: str) -> set[int]:
-    """The statuses the perps slice documents for a request (500 never may answer), and those of `ALSO`."""
+def documented(method: str, path: str) -> tuple[str, set[int]]:
+    """A request's operation and the statuses the perps slice documents for it (500 never may answer), and those of
+    `ALSO`."""
     operation = SLICE["paths"][template(path)][method.lower()]
-    return {int(status) for status in operation["responses"]} - {500} | ALSO.get(operation["operationId"], set())
+    op = operation["operationId"]
+    return op, {int(status) for status in operation["responses"]} - {500} | ALSO.get(op, set())
 
 
 def _maybe_hostile(data: st.DataObject, body: dict[str, Any]) -> dict[str, Any]:
@@ -125,12 +128,10 @@ class PerpsInvariants(RuleBasedStateMachine):
         mock.app.control.parts.clock.set(T0 + timedelta(minutes=59))  # (a minute before the first funding time)
         for user, amount in DOLLARS.items():
             mock.create_account(user, balance_cents=amount * 200)  # (half of it stays on the prediction exchange)
-            mock.intra_exchange_transfer(user, "event_contract", "margined", amount * 10_000)
+            mock.intra_exchange_transfer(user, "event_contract", "margined", amount * CENTI_CENTS)
             mock.create_key(user, public_key_pem=world.keys[user][1], key_id=f"perps-{user}")
         # micro-dollars each account's cash was given from outside the exchange's trading (its transfers)
-        self.given: Counter[tuple[str, int]] = Counter(
-            {(user, 0): amount * MILLION for user, amount in DOLLARS.items()}
-        )
+        self.given: Counter[tuple[str, int]] = Counter({(user, 0): amount * DOLLAR for user, amount in DOLLARS.items()})
         mock.create_margin_subaccount("ann")
         mock.margin_subaccount_transfer("ann", str(uuid.UUID(int=0)), 0, 1, 500_000)
         self.given.update({("ann", 0): -500_000 * CENT, ("ann", 1): 500_000 * CENT})
@@ -173,8 +174,8 @@ class PerpsInvariants(RuleBasedStateMachine):
         }
         answer = self.world.clients[user].request(method, path, **request)
         assert {t: len(state.trades.get(t, ())) for t in quiet} == quiet, f"{path} traded where trading is off"
-        op = SLICE["paths"][template(f"/trade-api/v2{path}")][method.lower()]["operationId"]
-        assert answer.status in documented(method, f"/trade-api/v2{path}"), (op, answer.status, answer.body)
+        op, statuses = documented(method, f"/trade-api/v2{path}")
+        assert answer.status in statuses, (op, answer.status, answer.body)
         refused = answer.status >= 400
         self.world.met[f"{op} {'refused' if refused else 'done'}"] += 1
         if refused:
@@ -290,7 +291,7 @@ class PerpsInvariants(RuleBasedStateMachine):
         order_id = self._order_of(data, user)
         order = self.state.orders.get(order_id)
         ticker, side = (order.ticker, order.side) if order is not None else (SOL, "bid")
-        count = units.contracts(order.count + (100 if bigger else 0)) if order is not None else Decimal(1)
+        count = units.contracts(order.count + (CONTRACT if bigger else 0)) if order is not None else Decimal(1)
         body = {"ticker": ticker, "side": side, "price": self.priced(ticker, offset), "count": str(count)}
         if data.draw(st.integers(0, 5)) == 0:
             body["side"] = {"bid": "ask", "ask": "bid"}[side]  # an amend may not change the side
@@ -401,11 +402,12 @@ class PerpsInvariants(RuleBasedStateMachine):
     def fee_tier(self, user: str, tier: int) -> None:
         self.control("set_perps_fee_tier", user, tier=tier)
 
-    @rule(user=st.sampled_from(["ann", "bob", "cy"]), into=st.booleans(), dollars=st.sampled_from([100, 5_000, 10**6]))
-    def move_the_margined_cash(self, user: str, into: bool, dollars: int) -> None:
+    @rule(user=st.sampled_from(["ann", "bob", "cy"]), into=st.booleans(), amount=st.sampled_from([100, 5_000, 10**6]))
+    def move_the_margined_cash(self, user: str, into: bool, amount: int) -> None:
+        """`amount` dollars into or out of the user's margined cash (more than it has: refused)."""
         where = ("event_contract", "margined") if into else ("margined", "event_contract")
-        if self.control("intra_exchange_transfer", user, *where, dollars * 10_000) is not None:
-            self.given[(user, 0)] += (1 if into else -1) * dollars * MILLION
+        if self.control("intra_exchange_transfer", user, *where, amount * CENTI_CENTS) is not None:
+            self.given[(user, 0)] += (1 if into else -1) * amount * DOLLAR
         self.touched.add((user, 0))
 
     # -- what must hold ---------------------------------------------------------------------------------------------
