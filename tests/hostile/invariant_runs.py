@@ -1,17 +1,21 @@
 """How the random invariant sequences run (the Kalshi orders', the perps exchange's): what every sequence of a test
-shares (one mock, a signed client per user on a kept-alive connection, what the run met), and the run itself. CI's
+shares (a signed client per user on a kept-alive connection, what the run met), each sequence's mock on a state file of
+its own and its restarts (the same state must come back), and the run itself. CI's
 draws are repeatable and must meet each outcome the test names, or they prove little; the long profile draws ten times
 the sequences from a new seed. `MOCKEXCHANGE_INVARIANT_SHRINK=0` reports a failure as drawn, without the minutes
 Hypothesis may spend shrinking a long sequence (for a hunt; CI shrinks)."""
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import os
-from collections import Counter
+import re
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from json import dumps
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,10 +23,12 @@ import pytest
 from hostile_wire import Answer
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+from state_sql import sql
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem, public_key_pem
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
+from mockexchange.state import snapshot
 from mockexchange.testing.signing import KalshiSigner
 
 PREFIX = "/trade-api/v2"
@@ -31,11 +37,20 @@ SHRINK = os.environ.get("MOCKEXCHANGE_INVARIANT_SHRINK", "1") != "0"
 
 
 class Wire:
-    """A signed client of one user on one kept-alive connection (http.client: half what an httpx request costs)."""
+    """A signed client of one user on one kept-alive connection (http.client: half what an httpx request costs), to the
+    mock it was last `connect`ed to."""
 
-    def __init__(self, mock: MockServer, key_id: str, private_pem: str) -> None:
+    def __init__(self, key_id: str, private_pem: str) -> None:
         self.signer = KalshiSigner.from_pem(key_id, private_pem)
+        self.connection: http.client.HTTPConnection | None = None
+
+    def connect(self, mock: MockServer) -> None:
+        self.close()
         self.connection = http.client.HTTPConnection(mock.host, mock.port, timeout=10)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None) -> Answer:
         full = f"{PREFIX}{path}"
@@ -44,6 +59,7 @@ class Wire:
         if body is not None:
             headers["Content-Type"] = "application/json"
         target = f"{full}?{urlencode(params)}" if params else full
+        assert self.connection is not None, "connect first"
         try:
             self.connection.request(method, target, body, headers)
             answer = self.connection.getresponse()
@@ -58,34 +74,71 @@ class Wire:
 
 
 class World:
-    """What every sequence shares: one mock, a key pair per user made once (Ed25519: each request signs in
-    microseconds; the sequence registers its public half, as `{prefix}-{user}`, after each reset) and a signed client
-    of it, what the run met, which must include each kind of outcome, and each refusal's operation, status and code."""
+    """What every sequence shares: a key pair per user made once (Ed25519: each request signs in microseconds; the
+    sequence registers its public half, as `{prefix}-{user}`) and a signed client of it, what the run met, which must
+    include each kind of outcome, and each refusal's operation, status and code.
 
-    def __init__(self, mock: MockServer, users: Iterable[str], prefix: str) -> None:
-        self.mock = mock
+    Each sequence has a mock of its own (`fresh`), which keeps its state in a file of the folder `kept`, and is stopped
+    and started again from it on the way (`restart_the_same`): the same state must come back."""
+
+    def __init__(self, users: Iterable[str], prefix: str, kept: Path) -> None:
+        self.prefix, self.kept, self.files = prefix, kept, 0
+        self.mock: MockServer | None = None
         self.keys = {}
         for user in users:
             private = generate_private_key("ed25519")
             self.keys[user] = (private_key_pem(private), public_key_pem(private.public_key()))
-        self.clients = {user: Wire(mock, f"{prefix}-{user}", private) for user, (private, _) in self.keys.items()}
+        self.clients = {user: Wire(f"{prefix}-{user}", private) for user, (private, _) in self.keys.items()}
         self.met: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
 
-    def close(self) -> None:
+    def fresh(self, start: datetime) -> MockServer:
+        """The last mock stopped, and a new one started on a manual clock at `start` and a new state file."""
+        self.stop()
+        self.files += 1
+        return self._serve(start)
+
+    def restart_the_same(self, commands_only: bool, reads: Callable[[], dict[str, Any]]) -> MockServer:
+        """The mock stopped (it keeps a snapshot) and started again from its state file: from the snapshot, or by
+        running every command again (`commands_only`, as after a kill, the snapshot taken away). It must hold the
+        same state (what its snapshot keeps, `kept_state`), and `reads` must answer the same."""
+        assert self.mock is not None
+        before, answers = kept_state(self.mock), reads()
+        self.stop()
+        if commands_only:
+            sql(self.kept / f"{self.files}.db", "DELETE FROM snapshots")
+        mock = self._serve(datetime(2000, 1, 1, tzinfo=UTC))  # (the clock comes back where the commands left it)
+        after = kept_state(mock)
+        if after != before:
+            raise AssertionError("the state after the restart differs:\n" + "\n".join(differences(before, after)))
+        again = reads()
+        assert again == answers, [(read, was, again[read]) for read, was in answers.items() if again[read] != was]
+        self.met[f"a restart from {'its commands' if commands_only else 'its snapshot'}"] += 1
+        return mock
+
+    def _serve(self, start: datetime) -> MockServer:
+        mock = self.mock = MockServer(clock=ManualClock(start), state=str(self.kept / f"{self.files}.db")).start()
         for client in self.clients.values():
-            client.connection.close()
+            client.connect(mock)
+        return mock
+
+    def stop(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        if self.mock is not None:
+            self.mock.stop()
 
 
-def world_fixture(users: Iterable[str], prefix: str, start: datetime) -> Any:
-    """A module's `World` fixture, on a mock of a manual clock at `start`."""
+def world_fixture(users: Iterable[str], prefix: str) -> Any:
+    """A module's `World` fixture, its state files in a temporary folder."""
 
     @pytest.fixture(scope="module", name="world")
-    def world() -> Iterator[World]:
-        with MockServer(clock=ManualClock(start)) as mock:
-            made = World(mock, users, prefix)
+    def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+        made = World(users, prefix, tmp_path_factory.mktemp(prefix))
+        try:
             yield made
-            made.close()
+        finally:
+            made.stop()
 
     return world
 
@@ -108,3 +161,69 @@ def run_sequences(
         return  # a random run's draws need not meet each outcome; CI's repeatable ones do
     for outcome in must_meet:
         assert met[outcome], f"{outcome} never happened: {sorted(met.items())} {seen()}"
+
+
+def kept_state(mock: MockServer) -> dict[str, Any]:
+    """What a state file keeps of the mock (its snapshot), as plain values, venue by venue and part by part: a set as
+    its sorted items (its order is its history's), an object as its fields (whichever objects share them)."""
+    taken = snapshot.take(mock.app.control)  # (between steps: nothing else runs)
+    assert taken is not None
+    state = snapshot.read(taken)
+    assert state is not None
+    plain = Plain()
+    kept = {name: plain(value) for name, value in state.items() if name != "venues"}
+    for venue, parts in state["venues"].items():  # (each part's fields apart, for `differences` to name)
+        for name, part in parts.items():
+            held = part.items() if isinstance(part, dict) else [(None, part)]
+            kept.update({f"{venue} {name} {field}": plain(value) for field, value in held})
+    return kept
+
+
+# What a restart need not bring back: a cache, and the counters a cache is checked against (each moves on with every
+# change in the process that holds it, not with the state)
+_CACHE = re.compile(r"(^_?version$|memo$|^fee_rule$)")
+
+
+class Plain:
+    """A value as plain values; an object's once however often it shows (each fill names its market)."""
+
+    def __init__(self) -> None:
+        self.made: dict[int, tuple[Any, object]] = {}  # id -> (its plain value, the object: its id is not reused)
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, (set, frozenset)):
+            return sorted((self(item) for item in value), key=repr)
+        if isinstance(value, dict):
+            return {key: self(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple, deque)):
+            return [self(item) for item in value]
+        if id(value) in self.made:
+            return self.made[id(value)][0]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            named = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+        else:
+            slots = [name for kind in type(value).__mro__ for name in getattr(kind, "__slots__", ())]
+            held = getattr(value, "__dict__", None)
+            if held is None and not slots:
+                return value
+            named = {name: getattr(value, name, None) for name in slots} | (held or {})
+        made = type(value).__name__, {name: self(part) for name, part in named.items() if not _CACHE.search(name)}
+        self.made[id(value)] = made, value
+        return made
+
+
+def differences(before: Any, after: Any, at: str = "") -> list[str]:
+    """Where two plain values differ: each path to a differing leaf (the first ten)."""
+    if before == after:
+        return []
+    if isinstance(before, tuple) and isinstance(after, tuple) and before[0] == after[0]:
+        return differences(before[1], after[1], f"{at}<{before[0]}>")
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[str] = []
+        for key in [*before, *(key for key in after if key not in before)]:
+            found += differences(before.get(key, "(none)"), after.get(key, "(none)"), f"{at}[{key!r}]")
+        return found[:10]
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        pairs = enumerate(zip(before, after, strict=True))
+        return [line for i, (a, b) in pairs for line in differences(a, b, f"{at}[{i}]")][:10]
+    return [f"{at}: {before!r:.300} then {after!r:.300}"]

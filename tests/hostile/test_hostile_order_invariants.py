@@ -50,6 +50,11 @@ Checked after every step:
   query parameter that does not bind (docs/known-differences.md); every write a documented status, or the 404 of an
   order naming no market (known-differences, "Orders").
 
+Each sequence has a mock of its own, which keeps its state in a file: stopped and started again from it once on the
+way now and then, and at the end, from its snapshot or by running every command again, the mock must hold the same
+state (the snapshot's values) and answer every place's, user's and market's reads with the same bytes
+(invariant_runs.py).
+
 Not driven here: seeded orders (`create_order`: they hold no cash and pay what they fill when they fill, so their
 owner's balance may go below zero in another account's step, as known-differences says), FCM subtraders, markets on
 another exchange index.
@@ -91,6 +96,7 @@ from mockexchange.core.book import ASK, BID
 from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import CENT, count_units, price_units
+from mockexchange.server import MockServer
 from mockexchange.state import snapshot
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
@@ -137,7 +143,7 @@ QUERY_HOSTILE = st.sampled_from(["", "-1", "0", "１２", "٣", "1e3", "abc", "9
 MUST_MEET = ("CreateOrderV2 done", "CreateOrderV2 refused", "an order filled", "AmendOrderV2 done",
              "DecreaseOrderV2 done", "CancelOrderV2 done", "set_book refused", "fill done", "settle done",
              "withdrawal done", "CreateOrderGroup done", "an order into a group", "TriggerOrderGroup done",
-             "ResetOrderGroup done")  # fmt: skip
+             "ResetOrderGroup done", "a restart from its snapshot", "a restart from its commands")  # fmt: skip
 
 
 def _expiry(now: datetime) -> st.SearchStrategy[int]:
@@ -189,15 +195,13 @@ def truncated(micro: int) -> Decimal:
 class OrderInvariants(RuleBasedStateMachine):
     def __init__(self, world: World) -> None:
         super().__init__()
-        self.world, self.mock = world, world.mock
-        self.ledger = self.mock.ledger
-        mock = self.mock
+        self.world, self.restarts = world, 0
+        mock = self._serve(world.fresh(T0))
         mock.reset()
         mock.set_rate_limit_tier("off")
-        self.ledger.state.clock.set(T0)
         for user, cents in OPENING_CENTS.items():
             mock.create_account(user, balance_cents=cents, fcm_member=user == "ann")
-            mock.create_key(user, public_key_pem=world.keys[user][1], key_id=f"inv-{user}")
+            mock.create_key(user, public_key_pem=world.keys[user][1], key_id=f"{world.prefix}-{user}")
         mock.create_subaccount("ann")
         mock.subaccount_transfer("ann", str(uuid.UUID(int=0)), 0, 1, 10_000)
         mock.set_series(MAKER_SERIES, fee_type="quadratic_with_maker_fees")
@@ -231,6 +235,10 @@ class OrderInvariants(RuleBasedStateMachine):
                     "time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker",
                     "order_group_id": self.groups[-1]}  # fmt: skip  # resting in it, for a trigger to end
             self._placed(user, self.write(user, sub, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body))
+
+    def _serve(self, mock: MockServer) -> MockServer:
+        self.mock, self.ledger = mock, mock.ledger
+        return mock
 
     # -- how a step is made and judged -------------------------------------------------------------------------
 
@@ -672,6 +680,37 @@ class OrderInvariants(RuleBasedStateMachine):
         body = {"contracts_limit": limit} if how == "limit" else {}
         self.write(user, sub, op, "PUT", f"{path}/{how}", params=query, json=body)
 
+    @precondition(lambda self: not self.restarts)
+    @rule(commands_only=st.booleans())
+    def restart(self, commands_only: bool) -> None:
+        """The mock stopped and started again from its state file (its snapshot, or every command run again): the
+        same state, and the same bytes on the wire."""
+        self._serve(self.world.restart_the_same(commands_only, self._every_read))
+        self.restarts += 1
+
+    def teardown(self) -> None:
+        """Every sequence ends with a restart too, from its snapshot and from its commands in turn."""
+        self.world.restart_the_same(self.world.files % 2 == 0, self._every_read)
+
+    def _every_read(self) -> dict[str, tuple[int, bytes]]:
+        """Each user's reads, each place's, each market's and the exchange's (statuses and bytes)."""
+        markets = sorted(self.ledger.state.markets)
+        reads = [("bob", path) for path in ("/exchange/status", "/markets?limit=1000", "/markets/trades?limit=1000")]
+        reads += [("bob", f"/markets/{t}{end}") for t in markets for end in ("", "/orderbook")]
+        reads += [(user, path) for user in OPENING_CENTS for path in (
+            "/portfolio/balance", "/portfolio/orders/queue_positions", "/portfolio/deposits", "/portfolio/withdrawals",
+        )]  # fmt: skip
+        for user, sub in PLACES:
+            reads += [(user, f"{path}?subaccount={sub}&limit=1000") for path in (
+                "/portfolio/positions", "/portfolio/fills", "/portfolio/orders", "/portfolio/settlements",
+                "/portfolio/order_groups",
+            )]  # fmt: skip
+        answers = {}
+        for user, path in reads:
+            answer = self.world.clients[user].request("GET", path)
+            answers[f"{user} {path}"] = answer.status, answer.body
+        return answers
+
     # -- what must hold after every step --------------------------------------------------------------------------
 
     @invariant()
@@ -746,7 +785,7 @@ class OrderInvariants(RuleBasedStateMachine):
             )
 
 
-world = world_fixture(OPENING_CENTS, "inv", T0)
+world = world_fixture(OPENING_CENTS, "inv")
 
 
 def test_any_sequence_of_orders_and_scripts_keeps_the_ledger_adding_up(world):

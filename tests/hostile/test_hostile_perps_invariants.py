@@ -38,6 +38,10 @@ Checked after every step (read from the core, under the exchange's lock):
   /margin/orders), and one book in turn (GET /margin/markets/{ticker}/orderbook) shows the core's levels;
 - every answer has a status its operation documents (the perps slice's `responses`, and `ALSO`), never a 500.
 
+Each sequence has a mock of its own, which keeps its state in a file: stopped and started again from it on the way
+now and then, and at the end, from its snapshot or by running every command again, the mock must hold the same state
+(the snapshot's values) and answer every read of the exchange with the same bytes (invariant_runs.py).
+
 CI's run is derandomized (conftest.py) and must meet each outcome of `MUST_MEET`. A longer hunt (invariant_runs.py):
 `HYPOTHESIS_PROFILE=long MOCKEXCHANGE_INVARIANT_STEPS=50 MOCKEXCHANGE_INVARIANT_SHRINK=0 scripts/test
 tests/hostile/test_hostile_perps_invariants.py`.
@@ -64,6 +68,7 @@ from mockexchange.core.book import ASK, BID
 from mockexchange.core.perps import units
 from mockexchange.core.perps.liquidation import HOUSE, INSURANCE_FUND
 from mockexchange.core.perps.units import CONTRACT, DOLLAR, MILLION
+from mockexchange.server import MockServer
 
 CENT = DOLLAR // 100  # micro-dollars
 CENTI_CENTS = 10_000  # an instance transfer's units in a dollar
@@ -84,7 +89,8 @@ CLIENT_IDS = st.sampled_from(["c-1", "c-2", "c-3"])
 MUST_MEET = ("CreateMarginOrder done", "CreateMarginOrder refused", "a fill", "AmendMarginOrder done",
              "DecreaseMarginOrder done", "CancelMarginOrder done", "set_perp_marks done", "a liquidation",
              "a funding time", "TriggerMarginOrderGroup done", "ResetMarginOrderGroup done",
-             "SetCrossMarginExitTrigger done")  # fmt: skip
+             "SetCrossMarginExitTrigger done", "a restart from its snapshot",
+             "a restart from its commands")  # fmt: skip
 
 
 # Beside them, what docs/perps.md's known differences say the mock answers: an order naming no market, group or
@@ -119,17 +125,15 @@ def dollars(micro: int) -> str:
 class PerpsInvariants(RuleBasedStateMachine):
     def __init__(self, world: World) -> None:
         super().__init__()
-        self.world, self.mock = world, world.mock
-        self.exchange = self.mock.app.control.perps
-        self.state = self.exchange.state
-        mock = self.mock
+        self.world, self.restarts = world, 0
+        mock = self._serve(world.fresh(T0))
         mock.reset()
         mock.set_rate_limit_tier("off")
-        mock.app.control.parts.clock.set(T0 + timedelta(minutes=59))  # (a minute before the first funding time)
+        mock.advance_clock(seconds=59 * 60)  # (a minute before the first funding time)
         for user, amount in DOLLARS.items():
             mock.create_account(user, balance_cents=amount * 200)  # (half of it stays on the prediction exchange)
             mock.intra_exchange_transfer(user, "event_contract", "margined", amount * CENTI_CENTS)
-            mock.create_key(user, public_key_pem=world.keys[user][1], key_id=f"perps-{user}")
+            mock.create_key(user, public_key_pem=world.keys[user][1], key_id=f"{world.prefix}-{user}")
         # micro-dollars each account's cash was given from outside the exchange's trading (its transfers)
         self.given: Counter[tuple[str, int]] = Counter({(user, 0): amount * DOLLAR for user, amount in DOLLARS.items()})
         mock.create_margin_subaccount("ann")
@@ -161,6 +165,11 @@ class PerpsInvariants(RuleBasedStateMachine):
             self._placed(user, self.write(user, sub, "POST", "/margin/orders", json=body))
         self.liquidated: dict[str, int] = {}
         self.fills = sum(len(kept) for kept in self.state.fills.values())
+
+    def _serve(self, mock: MockServer) -> MockServer:
+        self.mock, self.exchange = mock, mock.app.control.perps
+        self.state = self.exchange.state
+        return mock
 
     # -- how a step is made and judged -------------------------------------------------------------------------
 
@@ -410,6 +419,43 @@ class PerpsInvariants(RuleBasedStateMachine):
             self.given[(user, 0)] += (1 if into else -1) * amount * DOLLAR
         self.touched.add((user, 0))
 
+    @precondition(lambda self: self.restarts < 2)
+    @rule(commands_only=st.booleans())
+    def restart(self, commands_only: bool) -> None:
+        """The mock stopped and started again from its state file (its snapshot, or every command run again): the
+        same state, and the same bytes on the wire."""
+        self._serve(self.world.restart_the_same(commands_only, self._every_read))
+        self.restarts += 1
+
+    def teardown(self) -> None:
+        """Every sequence ends with a restart too, from its snapshot and from its commands in turn."""
+        self.world.restart_the_same(self.world.files % 2 == 0, self._every_read)
+
+    def _every_read(self) -> dict[str, bytes]:
+        """Every read of the exchange: each place's, each market's, the exchange's."""
+        reads = {"bob": ["/margin/exchange/status", "/margin/risk_parameters", "/margin/markets", "/margin/fee_tiers",
+                         "/margin/fee_tier_rates"]}  # fmt: skip
+        for ticker in MARKETS:
+            reads["bob"] += [f"/margin/markets/{ticker}", f"/margin/markets/{ticker}/orderbook",
+                             f"/margin/trades?ticker={ticker}&limit=1000",
+                             f"/margin/funding_rates/estimate?ticker={ticker}",
+                             f"/margin/funding_rates/historical?ticker={ticker}"]  # fmt: skip
+        for user, sub in PLACES:
+            at = f"subaccount={sub}"
+            reads.setdefault(user, []).extend([
+                "/margin/balance?compute_available_balance=true", f"/margin/positions?{at}",
+                f"/margin/orders?{at}&limit=1000", f"/margin/fills?{at}&limit=1000", f"/margin/order_groups?{at}",
+                "/margin/risk", "/margin/enabled", "/margin/notional_risk_limit", "/account/limits/perps",
+                *(f"/margin/cross/positions/{t}/exit_trigger?{at}" for t in MARKETS),
+                *(f"/margin/funding_history?ticker={t}" for t in MARKETS),
+            ])  # fmt: skip
+        answers = {}
+        for user, paths in reads.items():
+            for path in paths:
+                answer = self.world.clients[user].request("GET", path)
+                answers[f"{user} {path}"] = answer.status, answer.body
+        return answers
+
     # -- what must hold ---------------------------------------------------------------------------------------------
 
     def _after_the_marks(self, tickers: tuple[str, ...]) -> None:
@@ -541,7 +587,7 @@ class PerpsInvariants(RuleBasedStateMachine):
         assert {o["order_id"]: o["remaining_count"] for o in orders} == core, (user, sub, orders)
 
 
-world = world_fixture(DOLLARS, "perps", T0)
+world = world_fixture(DOLLARS, "perps")
 
 
 def test_any_sequence_of_perps_orders_and_scripts_keeps_the_exchange_adding_up(world: World) -> None:

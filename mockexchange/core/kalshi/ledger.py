@@ -235,9 +235,9 @@ class Ledger:
         time, reads answer as of `history.exact_from` until the history covers the new lag."""
         state = self.state
         with state.lock:
-            if state.history.window is None:
+            if state.history.window is None and lag > timedelta(0):
                 # The history begins now: fills and settlements made so far show in every lagged read, as the
-                # positions and cash they made do.
+                # positions and cash they made do. (No lag begins none: a restart's lag of 0 seals nothing.)
                 for index in (state.fill_index, state.settlements):
                     index.seal()
             state.history.keep(lag if lag > timedelta(0) else None, state.clock.now())
