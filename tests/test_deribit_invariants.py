@@ -11,7 +11,7 @@ from decimal import Decimal
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from mockexchange.control import ControlError
+from mockexchange.control import Control, ControlError
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import ManualClock
 from mockexchange.registry import control_plane
@@ -50,8 +50,9 @@ STEP = st.one_of(PLACE, PLACE, PLACE, HOUSE_ORDER, EDIT, CANCEL, CANCEL_ALL, MOV
 class Trading:
     """One sequence's mock: the accounts, the house's liquidity on both sides of the index, and the steps."""
 
-    def __init__(self) -> None:
-        self.control = control_plane(ManualClock())
+    def __init__(self, control: Control | None = None) -> None:
+        """On `control` (a mock's, on a state file) or a control plane of its own."""
+        self.control = control if control is not None else control_plane(ManualClock())
         self.control.set_index_price("btc_usd", "60000")
         for user in (*USERS, HOUSE):
             self.control.create_deribit_account(user, balances={"BTC": str(GIVEN)})
