@@ -22,7 +22,8 @@ from urllib.parse import urlencode
 import pytest
 from hostile_wire import Answer
 from hypothesis import HealthCheck, Phase, settings
-from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 from state_sql import sql
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem, public_key_pem
@@ -141,6 +142,34 @@ def world_fixture(users: Iterable[str], prefix: str) -> Any:
             made.stop()
 
     return world
+
+
+class Restarting(RuleBasedStateMachine):
+    """A sequence on its world's mock, restarted from its state file at most `RESTARTS` times on the way and at its
+    end, from its snapshot or its commands in turn: the same state and the same reads (`_every_read`) must come back,
+    and the sequence goes on, on the mock restarted (`_serve`)."""
+
+    RESTARTS = 1
+    world: World
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.restarts = 0
+
+    @precondition(lambda self: self.restarts < self.RESTARTS)
+    @rule(commands_only=st.booleans())
+    def restart(self, commands_only: bool) -> None:
+        self._serve(self.world.restart_the_same(commands_only, self._every_read))
+        self.restarts += 1
+
+    def teardown(self) -> None:
+        self.world.restart_the_same(self.world.files % 2 == 0, self._every_read)
+
+    def _serve(self, mock: MockServer) -> MockServer:
+        raise NotImplementedError
+
+    def _every_read(self) -> dict[str, Any]:
+        raise NotImplementedError
 
 
 def run_sequences(

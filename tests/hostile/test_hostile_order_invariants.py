@@ -77,8 +77,8 @@ from urllib.parse import quote
 import pytest
 from hostile_wire import Answer
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from invariant_runs import World, run_sequences, world_fixture
+from hypothesis.stateful import invariant, precondition, rule
+from invariant_runs import Restarting, World, run_sequences, world_fixture
 from order_sums import (
     Outside,
     available,
@@ -192,10 +192,10 @@ def truncated(micro: int) -> Decimal:
     return Decimal(micro).scaleb(-6).quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
 
 
-class OrderInvariants(RuleBasedStateMachine):
+class OrderInvariants(Restarting):
     def __init__(self, world: World) -> None:
         super().__init__()
-        self.world, self.restarts = world, 0
+        self.world = world
         mock = self._serve(world.fresh(T0))
         mock.reset()
         mock.set_rate_limit_tier("off")
@@ -679,18 +679,6 @@ class OrderInvariants(RuleBasedStateMachine):
         op = {"trigger": "TriggerOrderGroup", "reset": "ResetOrderGroup", "limit": "UpdateOrderGroupLimit"}[how]
         body = {"contracts_limit": limit} if how == "limit" else {}
         self.write(user, sub, op, "PUT", f"{path}/{how}", params=query, json=body)
-
-    @precondition(lambda self: not self.restarts)
-    @rule(commands_only=st.booleans())
-    def restart(self, commands_only: bool) -> None:
-        """The mock stopped and started again from its state file (its snapshot, or every command run again): the
-        same state, and the same bytes on the wire."""
-        self._serve(self.world.restart_the_same(commands_only, self._every_read))
-        self.restarts += 1
-
-    def teardown(self) -> None:
-        """Every sequence ends with a restart too, from its snapshot and from its commands in turn."""
-        self.world.restart_the_same(self.world.files % 2 == 0, self._every_read)
 
     def _every_read(self) -> dict[str, tuple[int, bytes]]:
         """Each user's reads, each place's, each market's and the exchange's (statuses and bytes)."""

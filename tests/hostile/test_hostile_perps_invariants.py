@@ -58,8 +58,8 @@ from typing import Any
 import pytest
 from hostile_wire import Answer
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from invariant_runs import World, run_sequences, world_fixture
+from hypothesis.stateful import invariant, precondition, rule
+from invariant_runs import Restarting, World, run_sequences, world_fixture
 from perps_http import SLICE, T0, template, whole
 from test_hostile_admin_sequences import HOSTILE
 
@@ -122,10 +122,12 @@ def dollars(micro: int) -> str:
     return str(units.dollars(micro))
 
 
-class PerpsInvariants(RuleBasedStateMachine):
+class PerpsInvariants(Restarting):
+    RESTARTS = 2  # (at most, on the way)
+
     def __init__(self, world: World) -> None:
         super().__init__()
-        self.world, self.restarts = world, 0
+        self.world = world
         mock = self._serve(world.fresh(T0))
         mock.reset()
         mock.set_rate_limit_tier("off")
@@ -418,18 +420,6 @@ class PerpsInvariants(RuleBasedStateMachine):
         if self.control("intra_exchange_transfer", user, *where, amount * CENTI_CENTS) is not None:
             self.given[(user, 0)] += (1 if into else -1) * amount * DOLLAR
         self.touched.add((user, 0))
-
-    @precondition(lambda self: self.restarts < 2)
-    @rule(commands_only=st.booleans())
-    def restart(self, commands_only: bool) -> None:
-        """The mock stopped and started again from its state file (its snapshot, or every command run again): the
-        same state, and the same bytes on the wire."""
-        self._serve(self.world.restart_the_same(commands_only, self._every_read))
-        self.restarts += 1
-
-    def teardown(self) -> None:
-        """Every sequence ends with a restart too, from its snapshot and from its commands in turn."""
-        self.world.restart_the_same(self.world.files % 2 == 0, self._every_read)
 
     def _every_read(self) -> dict[str, bytes]:
         """Every read of the exchange: each place's, each market's, the exchange's."""
