@@ -117,6 +117,14 @@ class World:
         self.met[f"a restart from {'its commands' if commands_only else 'its snapshot'}"] += 1
         return mock
 
+    def answers(self, reads: Iterable[tuple[str, str]]) -> dict[str, tuple[int, bytes]]:
+        """Each read's status and bytes, by "user path", each `(user, path)` read with the user's client."""
+        answers = {}
+        for user, path in reads:
+            answer = self.clients[user].request("GET", path)
+            answers[f"{user} {path}"] = answer.status, answer.body
+        return answers
+
     def _serve(self, start: datetime) -> MockServer:
         mock = self.mock = MockServer(clock=ManualClock(start), state=str(self.kept / f"{self.files}.db")).start()
         for client in self.clients.values():

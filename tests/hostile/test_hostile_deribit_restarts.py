@@ -70,8 +70,7 @@ def test_trading_comes_back_the_same_from_the_state_file(
         after = kept_state(again)
         assert after == before, "\n".join(differences(before, after))
         assert _reads(again) == answers
-        trading = Trading.__new__(Trading)  # the same sequence goes on, on the mock restarted
-        trading.control = again.app.control
+        trading.control = again.app.control  # the same sequence goes on, on the mock restarted
         for _ in range(5):
             trading.run(data.draw(STEP))
             trading.check()

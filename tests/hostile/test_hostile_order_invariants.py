@@ -693,11 +693,7 @@ class OrderInvariants(Restarting):
                 "/portfolio/positions", "/portfolio/fills", "/portfolio/orders", "/portfolio/settlements",
                 "/portfolio/order_groups",
             )]  # fmt: skip
-        answers = {}
-        for user, path in reads:
-            answer = self.world.clients[user].request("GET", path)
-            answers[f"{user} {path}"] = answer.status, answer.body
-        return answers
+        return self.world.answers(reads)
 
     # -- what must hold after every step --------------------------------------------------------------------------
 

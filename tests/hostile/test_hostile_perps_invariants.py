@@ -421,30 +421,29 @@ class PerpsInvariants(Restarting):
             self.given[(user, 0)] += (1 if into else -1) * amount * DOLLAR
         self.touched.add((user, 0))
 
-    def _every_read(self) -> dict[str, bytes]:
-        """Every read of the exchange: each place's, each market's, the exchange's."""
-        reads = {"bob": ["/margin/exchange/status", "/margin/risk_parameters", "/margin/markets", "/margin/fee_tiers",
-                         "/margin/fee_tier_rates"]}  # fmt: skip
+    def _every_read(self) -> dict[str, tuple[int, bytes]]:
+        """Every read of the exchange: each user's, each place's, each market's, the exchange's (statuses and bytes)."""
+        reads = [("bob", path) for path in ("/margin/exchange/status", "/margin/risk_parameters", "/margin/markets",
+                                            "/margin/fee_tiers", "/margin/fee_tier_rates")]  # fmt: skip
         for ticker in MARKETS:
-            reads["bob"] += [f"/margin/markets/{ticker}", f"/margin/markets/{ticker}/orderbook",
-                             f"/margin/trades?ticker={ticker}&limit=1000",
-                             f"/margin/funding_rates/estimate?ticker={ticker}",
-                             f"/margin/funding_rates/historical?ticker={ticker}"]  # fmt: skip
+            reads += [("bob", path) for path in (
+                f"/margin/markets/{ticker}", f"/margin/markets/{ticker}/orderbook",
+                f"/margin/trades?ticker={ticker}&limit=1000", f"/margin/funding_rates/estimate?ticker={ticker}",
+                f"/margin/funding_rates/historical?ticker={ticker}",
+            )]  # fmt: skip
+        for user in dict.fromkeys(user for user, _ in PLACES):
+            reads += [(user, path) for path in (
+                "/margin/balance?compute_available_balance=true", "/margin/risk", "/margin/enabled",
+                "/margin/notional_risk_limit", "/account/limits/perps",
+                *(f"/margin/funding_history?ticker={t}" for t in MARKETS),
+            )]  # fmt: skip
         for user, sub in PLACES:
             at = f"subaccount={sub}"
-            reads.setdefault(user, []).extend([
-                "/margin/balance?compute_available_balance=true", f"/margin/positions?{at}",
-                f"/margin/orders?{at}&limit=1000", f"/margin/fills?{at}&limit=1000", f"/margin/order_groups?{at}",
-                "/margin/risk", "/margin/enabled", "/margin/notional_risk_limit", "/account/limits/perps",
-                *(f"/margin/cross/positions/{t}/exit_trigger?{at}" for t in MARKETS),
-                *(f"/margin/funding_history?ticker={t}" for t in MARKETS),
-            ])  # fmt: skip
-        answers = {}
-        for user, paths in reads.items():
-            for path in paths:
-                answer = self.world.clients[user].request("GET", path)
-                answers[f"{user} {path}"] = answer.status, answer.body
-        return answers
+            reads += [(user, path) for path in (
+                f"/margin/positions?{at}", f"/margin/orders?{at}&limit=1000", f"/margin/fills?{at}&limit=1000",
+                f"/margin/order_groups?{at}", *(f"/margin/cross/positions/{t}/exit_trigger?{at}" for t in MARKETS),
+            )]  # fmt: skip
+        return self.world.answers(reads)
 
     # -- what must hold ---------------------------------------------------------------------------------------------
 
