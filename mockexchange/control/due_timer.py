@@ -7,7 +7,8 @@ Only parts on the system clock are watched: a manual clock moves through the con
 makes what is due itself) or a test's own hand (then the next read or write makes it). The thread holds each part
 weakly, so a mock that is dropped is forgotten; it sleeps at most a minute at a time, and is woken (`wake`) when a
 part's earliest due time moves. A process forked from this one (multiprocessing's `fork`, a server's workers forked
-after the app was built) starts its own thread for the parts it holds.
+after the app was built) starts its own thread for the parts it holds; a fork waits while the thread makes due work,
+which holds a part's lock, so no child begins with a lock taken by a thread it has no copy of.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class _Schedule:
 _watched: weakref.WeakKeyDictionary[Any, _Schedule] = weakref.WeakKeyDictionary()
 _wake = threading.Event()
 _lock = threading.Lock()
+_making = threading.RLock()  # held while the thread makes due work (a fork waits for it: `_before_fork`)
 _thread: threading.Thread | None = None
 
 
@@ -62,11 +64,21 @@ def wake() -> None:
     _wake.set()
 
 
+def _before_fork() -> None:
+    """Fork between the thread's rounds of due work: a part's due work holds the part's lock, which a child would
+    begin with taken and never see released (re-entrant: a part's due work that forks goes on)."""
+    _making.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _making.release()
+
+
 def _after_fork() -> None:
-    """In a child forked from this process the thread is gone (only the forking thread is copied), and the lock may
+    """In a child forked from this process the thread is gone (only the forking thread is copied), and the locks may
     have been held by it: the child makes its own, and its own thread for the parts it copied."""
-    global _lock, _wake, _thread
-    _lock, _wake, _thread = threading.Lock(), threading.Event(), None
+    global _lock, _making, _wake, _thread
+    _lock, _making, _wake, _thread = threading.Lock(), threading.RLock(), threading.Event(), None
     if _watched:
         _start()
 
@@ -78,7 +90,7 @@ def _start() -> None:
 
 
 if hasattr(os, "register_at_fork"):  # (not on Windows, which does not fork)
-    os.register_at_fork(after_in_child=_after_fork)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork)
 
 
 def _run() -> None:
@@ -94,11 +106,12 @@ def _run_watched() -> float:
     with _lock:
         watched = list(_watched.items())
     for part, schedule in watched:
-        try:
-            schedule.run_due(part)
-            due = schedule.next_due(part)
-            if due is not None:
-                sleep = min(sleep, max(0.0, (due - schedule.now(part)).total_seconds()))
-        except Exception:  # a bug of ours must not stop the other mocks' transitions
-            log.exception("a mock's due work failed")
+        with _making:
+            try:
+                schedule.run_due(part)
+                due = schedule.next_due(part)
+                if due is not None:
+                    sleep = min(sleep, max(0.0, (due - schedule.now(part)).total_seconds()))
+            except Exception:  # a bug of ours must not stop the other mocks' transitions
+                log.exception("a mock's due work failed")
     return sleep
