@@ -68,7 +68,6 @@ tenfold).
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -78,26 +77,17 @@ import pytest
 from hostile_wire import Answer
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
-from invariant_runs import Restarting, World, run_sequences, world_fixture
+from invariant_runs import World, run_sequences, world_fixture
+from kalshi_sequences import HOUSE_BOOK, KalshiSequence, maybe_hostile
 from order_sums import (
-    Outside,
     available,
-    check_books_uncrossed,
-    check_holds,
-    check_positions_are_their_fills,
-    check_positions_sum_to_what_came_from_outside,
-    money,
     signed_count,
 )
-from test_hostile_admin_sequences import HOSTILE
 
-from mockexchange.control.errors import ControlError
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import CENT, count_units, price_units
-from mockexchange.server import MockServer
-from mockexchange.state import snapshot
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
@@ -110,7 +100,6 @@ FIRST_MARKETS = {"KXINV-26NOV-A": {}, "KXINV-26NOV-B": {"price_level_structure":
 MORE_MARKETS = ["KXINV-26DEC-D", "KXINVM-26DEC-E", "KXINV-26DEC-F"]  # listed by a rule, as markets end
 UNKNOWN_TICKER = "KXNONE-26NOV-Z"
 PREFIX = "/trade-api/v2"
-HOUSE_BOOK = {"yes": [["0.40", "10"], ["0.35", "25"]], "no": [["0.55", "10"], ["0.50", "25"]]}
 
 # Statuses each operation documents (Kalshi's OpenAPI 3.34.0, `responses`), beside 500, which never may answer.
 DOCUMENTED = {
@@ -153,18 +142,6 @@ def _expiry(now: datetime) -> st.SearchStrategy[int]:
     )
 
 
-def _hostile(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """The body with one field given a hostile value, or taken away."""
-    names = sorted(body)
-    given = st.sampled_from(names).flatmap(lambda name: HOSTILE.map(lambda value: {**body, name: value}))
-    taken = st.sampled_from(names).map(lambda name: {k: v for k, v in body.items() if k != name})
-    return st.one_of(given, given, taken)
-
-
-def _maybe_hostile(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.one_of(st.just(body), st.just(body), st.just(body), _hostile(body))
-
-
 @st.composite
 def order_bodies(draw: st.DrawFn, tickers: list[str], now: datetime) -> dict[str, Any]:
     """A CreateOrderV2Request: its options mostly those its time in force takes (one in eight not), one in four made
@@ -184,38 +161,22 @@ def order_bodies(draw: st.DrawFn, tickers: list[str], now: datetime) -> dict[str
             body[name] = draw(_expiry(now)) if name == "expiration_time" else True
     if draw(st.booleans()):
         body["client_order_id"] = draw(CLIENT_IDS)
-    return draw(_maybe_hostile(body))
+    return draw(maybe_hostile(body))
 
 
-def truncated(micro: int) -> Decimal:
-    """Micro-dollars as a balance's dollars: truncated toward zero to 4 places."""
-    return Decimal(micro).scaleb(-6).quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
+class OrderInvariants(KalshiSequence):
+    DOCUMENTED = DOCUMENTED
 
-
-class OrderInvariants(Restarting):
     def __init__(self, world: World) -> None:
-        super().__init__()
-        self.world = world
-        mock = self._serve(world.fresh(T0))
-        mock.reset()
-        mock.set_rate_limit_tier("off")
-        for user, cents in OPENING_CENTS.items():
-            mock.create_account(user, balance_cents=cents, fcm_member=user == "ann")
-            mock.create_key(user, public_key_pem=world.keys[user][1], key_id=f"{world.prefix}-{user}")
-        mock.create_subaccount("ann")
-        mock.subaccount_transfer("ann", str(uuid.UUID(int=0)), 0, 1, 10_000)
-        mock.set_series(MAKER_SERIES, fee_type="quadratic_with_maker_fees")
+        super().__init__(world)
+        mock = self.open_mock(T0, OPENING_CENTS, MAKER_SERIES, fcm="ann")
         for ticker, fields in FIRST_MARKETS.items():
             mock.create_market(ticker, **fields)
             mock.set_book(ticker, **HOUSE_BOOK)
         self.spare = list(MORE_MARKETS)
-        self.external = sum(OPENING_CENTS.values()) * CENT  # micro-dollars come in from outside the accounts
-        self.outside = Outside()
         self.orders: list[tuple[str, str]] = []  # (user, order id) of every order placed
         self.groups: list[str] = []  # every order group made, deleted ones too
         self.transfers = 1
-        self.fact = False  # the step was one of the control plane's facts (a scripted fill, a cash transfer)
-        self.touched: set[tuple[str, int]] = set()
         self.turn = 0
         self.cash = {place: available(self.ledger, place) for place in PLACES}
         for i, (user, sub) in enumerate(PLACES):  # orders resting from the start, for the cancels, amends, decreases
@@ -235,90 +196,6 @@ class OrderInvariants(Restarting):
                     "time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker",
                     "order_group_id": self.groups[-1]}  # fmt: skip  # resting in it, for a trigger to end
             self._placed(user, self.write(user, sub, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body))
-
-    def _serve(self, mock: MockServer) -> MockServer:
-        self.mock, self.ledger = mock, mock.ledger
-        return mock
-
-    # -- how a step is made and judged -------------------------------------------------------------------------
-
-    def _state(self) -> bytes:
-        """The state as the state file keeps it, less the fee schedule each event caches (`Event.fee_rule`, not
-        compared: a refused fill may work it out first)."""
-        with self.ledger.state.lock:
-            for event in self.ledger.state.events.values():
-                event.fee_rule = None
-            return snapshot.take(self.mock.app.control)
-
-    def write(self, user: str, sub: int, op: str, method: str, path: str, **request: Any) -> Answer:
-        """A client's write: a status its operation documents; refused, nothing changed; no trade in a market that does
-        not trade (paused, or the exchange's trading off)."""
-        before, quiet = self._state(), self._quiet()
-        answer = self.world.clients[user].request(method, path, **request)
-        assert self._quiet(quiet) == quiet, f"{op} traded where trading is off"
-        assert answer.status in DOCUMENTED[op], (op, answer.status, answer.body)
-        refused = answer.status >= 400
-        self.world.met[f"{op} {'refused' if refused else 'done'}"] += 1
-        if refused:
-            assert self._state() == before, f"{op} refused ({answer.body}) but the state changed"
-        self.touched.add((user, sub))
-        return answer
-
-    def _quiet(self, markets: dict[str, int] | None = None) -> dict[str, int]:
-        """The fills of each market that does not trade now (of `markets`, if given)."""
-        state = self.ledger.state
-        with state.lock:
-            off = state.exchange.refusal_now(state.clock) is not None
-            if markets is None:
-                markets = {t: 0 for t, m in state.markets.items() if off or m.status != "active"}
-            made = Counter(f.ticker for f in state.fills if f.ticker in markets)
-            return {ticker: made[ticker] for ticker in markets}
-
-    def control(self, name: str, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
-        """An operator's command through the control plane; refused (`ControlError`), nothing changed."""
-        before = self._state()
-        try:
-            done = getattr(self.mock, name)(*args, **kwargs)
-        except ControlError as exc:
-            assert exc.status < 500, (name, exc)
-            assert self._state() == before, f"{name} refused ({exc}) but the state changed"
-            self.world.met[f"{name} refused"] += 1
-            return None
-        self.world.met[f"{name} done"] += 1
-        return done
-
-    def read(self, user: str, op: str, path: str, **params: Any) -> Answer:
-        """A read: a status its operation documents, or the 400 of a query parameter that does not bind, which every
-        read with parameters answers (docs/known-differences.md, "400 bodies")."""
-        answer = self.world.clients[user].get(path, params=params)
-        status = answer.status
-        unbound = status == 400 and answer.json().get("msg", "").startswith(f"Parameter validation failed for {op}: ")
-        assert status in DOCUMENTED[op] or unbound, (op, path, params, status, answer.body)
-        return answer
-
-    def read_ok(self, user: str, op: str, path: str, **params: Any) -> dict[str, Any]:
-        answer = self.read(user, op, path, **params)
-        assert answer.status == 200, (op, answer.body)
-        return answer.json()
-
-    def read_all(self, user: str, op: str, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
-        found, cursor = [], None
-        while True:
-            page = self.read_ok(user, op, path, limit=1000, **params, **({"cursor": cursor} if cursor else {}))
-            found += page[key]
-            cursor = page.get("cursor")
-            if not cursor:
-                return found
-
-    def tickers(self) -> list[str]:
-        return sorted(self.ledger.state.markets)
-
-    def exchange_trades(self) -> bool:
-        state = self.ledger.state
-        return state.exchange.refusal_now(state.clock) is None
-
-    def trading(self) -> list[str]:
-        return sorted(t for t, m in self.ledger.state.markets.items() if m.status == "active")
 
     # -- clients' orders ------------------------------------------------------------------------------------------
 
@@ -439,7 +316,7 @@ class OrderInvariants(Restarting):
             {"ticker": st.just(ticker), "side": st.just(side), "price": PRICES, "count": COUNTS},
             optional={"expiration_time": _expiry(self.ledger.state.clock.now()),
                       "updated_client_order_id": CLIENT_IDS},
-        ).flatmap(_maybe_hostile))  # fmt: skip
+        ).flatmap(maybe_hostile))  # fmt: skip
         self.write(user, sub, "AmendOrderV2", "POST", f"/portfolio/events/orders/{order_id}/amend",
                    params={"subaccount": sub}, json=body)  # fmt: skip
 
@@ -450,7 +327,7 @@ class OrderInvariants(Restarting):
         body = data.draw(st.one_of(
             st.builds(lambda c: {"reduce_by": c}, COUNTS), st.builds(lambda c: {"reduce_to": c}, COUNTS | st.just("0")),
             st.just({"reduce_by": "1", "reduce_to": "1"}),
-        ).flatmap(_maybe_hostile))  # fmt: skip
+        ).flatmap(maybe_hostile))  # fmt: skip
         self.write(user, sub, "DecreaseOrderV2", "POST", f"/portfolio/events/orders/{order_id}/decrease",
                    params={"subaccount": sub}, json=body)  # fmt: skip
 
@@ -490,7 +367,7 @@ class OrderInvariants(Restarting):
     @rule(data=st.data(), to_one=st.booleans(), cents=st.sampled_from([1, 250, 5_000, 10**9]))
     def move_cash_between_subaccounts(self, data: st.DataObject, to_one: bool, cents: int) -> None:
         self.transfers += 1
-        body = data.draw(_maybe_hostile({
+        body = data.draw(maybe_hostile({
             "client_transfer_id": str(uuid.UUID(int=self.transfers)), "from_subaccount": 0 if to_one else 1,
             "to_subaccount": 1 if to_one else 0, "amount_cents": cents}))  # fmt: skip
         self.write("ann", 0, "ApplySubaccountTransfer", "POST", "/portfolio/subaccounts/transfer", json=body)
@@ -587,13 +464,6 @@ class OrderInvariants(Restarting):
         else:
             self.control("determine_market" if how == "determine" else "settle", ticker, result)
 
-    @precondition(lambda self: self.spare)
-    @rule()
-    def list_another_market(self) -> None:
-        ticker = self.spare.pop(0)
-        self.control("create_market", ticker)
-        self.control("set_book", ticker, **HOUSE_BOOK)
-
     @rule(user=st.sampled_from(sorted(OPENING_CENTS)), deposit=st.booleans(),
           cents=st.sampled_from([1, 1_000, 50_000]), fee=st.sampled_from([0, 25]))  # fmt: skip
     def deposit_or_withdraw(self, user: str, deposit: bool, cents: int, fee: int) -> None:
@@ -642,7 +512,7 @@ class OrderInvariants(Restarting):
     @rule(data=st.data(), place=st.sampled_from(PLACES), limit=st.sampled_from([1, 2, 5, 40]))
     def create_a_group(self, data: st.DataObject, place: tuple[str, int], limit: int) -> None:
         user, sub = place
-        body = data.draw(_maybe_hostile({"contracts_limit": limit, "subaccount": sub}))
+        body = data.draw(maybe_hostile({"contracts_limit": limit, "subaccount": sub}))
         answer = self.write(user, sub, "CreateOrderGroup", "POST", "/portfolio/order_groups/create", json=body)
         if answer.status == 201:
             self.groups.append(answer.json()["order_group_id"])
@@ -682,9 +552,7 @@ class OrderInvariants(Restarting):
 
     def _every_read(self) -> dict[str, tuple[int, bytes]]:
         """Each user's reads, each place's, each market's and the exchange's (statuses and bytes)."""
-        markets = sorted(self.ledger.state.markets)
-        reads = [("bob", path) for path in ("/exchange/status", "/markets?limit=1000", "/markets/trades?limit=1000")]
-        reads += [("bob", f"/markets/{t}{end}") for t in markets for end in ("", "/orderbook")]
+        reads = self.market_reads()
         reads += [(user, path) for user in OPENING_CENTS for path in (
             "/portfolio/balance", "/portfolio/orders/queue_positions", "/portfolio/deposits", "/portfolio/withdrawals",
         )]  # fmt: skip
@@ -699,22 +567,11 @@ class OrderInvariants(Restarting):
 
     @invariant()
     def the_ledger_adds_up(self) -> None:
-        with self.ledger.reading() as ledger:
-            check_books_uncrossed(ledger)
-            check_positions_sum_to_what_came_from_outside(ledger, self.outside)
-            assert money(ledger, self.outside) == self.external, "money was made or lost"
-            check_positions_are_their_fills(ledger)
-            check_holds(ledger)
-            for (
-                order
-            ) in ledger.state.orders.values():  # a triggered group's orders were cancelled, and no new one rests
+        with self.ledger.reading() as ledger:  # a triggered group's orders were cancelled, and no new one rests
+            for order in ledger.state.orders.values():
                 group = ledger.state.order_groups.get(order.order_group_id) if order.order_group_id else None
                 assert group is None or not group.triggered, (order.order_id, order.order_group_id)
-            for place in sorted({(u, s) for u, a in ledger.state.accounts.items() if u != HOUSE for s, _ in a.cash}):
-                now, before = available(ledger, place), self.cash.get(place, 0)
-                assert self.fact or now >= min(0, before), f"{place}: available cash {before} -> {now}"
-                self.cash[place] = now
-        self.fact = False
+        self.check_sums()
 
     @invariant()
     def the_wire_agrees(self) -> None:
@@ -735,25 +592,8 @@ class OrderInvariants(Restarting):
         assert shown == [set(levels[0]), {(10_000 - p, c) for p, c in levels[1]}], (ticker, book, levels)
 
     def _agrees(self, place: tuple[str, int]) -> None:
-        user, sub = place
-        balance = self.read_ok(user, "GetBalance", "/portfolio/balance", subaccount=sub)
-        positions = self.read_ok(user, "GetPositions", "/portfolio/positions", subaccount=sub, settlement_status="all",
-                                 limit=1000)["market_positions"]  # fmt: skip
-        fills = self.read_all(user, "GetFills", "/portfolio/fills", "fills", subaccount=sub)
-        resting = self.read_all(user, "GetOrders", "/portfolio/orders", "orders", subaccount=sub, status="resting")
-        held: Counter[str] = Counter()
-        fees: Counter[str] = Counter()
-        for f in fills:
-            held[f["ticker"]] += signed_count(f["side"], f["action"], count_units(Decimal(f["count_fp"])))
-            fees[f["ticker"]] += int(Decimal(f["fee_cost"]).scaleb(6))
-        rows = {p["ticker"]: (count_units(Decimal(p["position_fp"])), int(Decimal(p["fees_paid_dollars"]).scaleb(6)))
-                for p in positions}  # fmt: skip
-        assert {t: rows.get(t, (0, 0)) for t in held} == {t: (held[t], fees[t]) for t in held}, (place, rows)
-        assert all(held[t] == r[0] for t, r in rows.items()), (place, rows, held)
-        with self.ledger.reading() as ledger:
-            assert Decimal(balance["balance_dollars"]) == truncated(available(ledger, place)), (place, balance)
-            core = {o.order_id: o.remaining for o in ledger.state.orders.values() if (o.user_id, o.subaccount) == place}
-        assert {o["order_id"]: count_units(Decimal(o["remaining_count_fp"])) for o in resting} == core, place
+        self.place_agrees(place)
+        user = place[0]
         if user == "ann":  # an FCM member: its resting orders' value (with no subtraders, its own)
             total = self.read_ok(
                 user, "GetPortfolioRestingOrderTotalValue", "/portfolio/summary/total_resting_order_value"
