@@ -1,37 +1,43 @@
-"""Kalshi's communications under hostility: random sequences of RFQs, quotes and block trades over four trading places
-(ann's subaccounts 0 and 1, bob, cy) in three markets and more listed on the way, after each of which the whole
-ledger must still add up and the RFQs, quotes and proposals hold together.
+"""Kalshi's communications under hostility: random sequences of RFQs, quotes, RFQ batches and block trades over four
+trading places (ann's subaccounts 0 and 1, bob, cy) in three markets and more listed on the way, after each of which
+the whole ledger must still add up and the RFQs, quotes, batches and proposals hold together.
 
-The actions, over real HTTP with signed requests: RFQs asked (sized by contracts or a target cost, resting a remainder
-or not, obscured, replacing an open one), quoted (bids on the grid and off it, one side or both, post-only), accepted on
-either side, confirmed and deleted, through the RFQ-scoped routes and their deprecated twins; RFQs deleted; block trades
-proposed by their buyer or their seller (a maker side, an expiry near or far) and accepted by the other; orders that
-cross the house's liquidity or rest. Through the control plane, as an operator's scripts act: the house's scripted
-liquidity (`set_book`), the exchange clock (a confirmation window ends, the execution timer runs a quote as two
-orders, a proposal expires), pausing, resuming and closing a market (its RFQs close), the exchange's trading, listing
-new markets.
-About one value in four is hostile (a wrong JSON type, an id of no record or another user's, a side the quote does not
-offer, a bid off the grid): a refusal must change nothing (the state file's snapshot, byte for byte).
+Each sequence begins with every stage under way (`_open`): RFQs quoted, a quote accepted, one confirmed, one its
+creator cannot pay for, a batch accepted and one open, two block trades pending. The steps, over real HTTP with signed
+requests: RFQs asked (sized by contracts or a target cost, resting a remainder or not, obscured, replacing an open one),
+quoted (bids on the grid and off it, one side or both, post-only), accepted on either side, confirmed and deleted,
+through the RFQ-scoped routes and their deprecated twins; batches of one to three markets asked, quoted on every child,
+accepted at the best bids their creator reads (or a cent above them), confirmed by each winner, deleted; block trades
+proposed by their buyer or their seller and accepted by the other; orders that cross the house's liquidity or rest.
+Through the control plane, as an operator's scripts act: the house's scripted liquidity (`set_book`), the exchange
+clock (a confirmation window ends, the execution timer runs a quote or a batch, a proposal expires), pausing, resuming
+and closing a market (its RFQs and batches close), the exchange's trading, listing new markets. Nearly one step in two
+has one oddity (`ODDITY`): an id of no record or of another's, the wrong party, a hostile body (a wrong JSON type, a
+field missing), or another record or step than the one due; a refusal must change nothing (the state file's snapshot,
+byte for byte).
 
 Checked after every step:
 - the ledger's sums (kalshi_sequences.py's `check_sums`, test_hostile_order_invariants.py's docstring): no book crossed
   at rest, each market's positions summing to zero, money conserved to the micro-dollar, every position its fills, every
   hold its order's, no client's step taking a subaccount's available cash below zero;
-- the communications hold together: an RFQ is open exactly when it is its creator's open RFQ on its market (one a
+- the communications hold together: a single RFQ is open exactly when it is its creator's open RFQ on its market (one a
   market); an RFQ has at most one quote accepted or confirmed, and a closed one none open, accepted or confirmed; a
-  maker's live quotes are its quotes open, accepted or confirmed; an executed quote's RFQ is closed and its two orders
-  are the maker's and the creator's, each order's fills in its owner's place; a quote never quotes its own creator's
-  RFQ; an executed block trade is two fills of its count, the buyer's buying YES and the seller's selling it, each in
-  its party's place, and a proposer holds at most 100 pending;
-- the wire agrees with the core: each place a step touched (its balance, positions, fills, resting orders), one RFQ in
-  turn read by its creator and by another user, the creator's view of its quotes, and one user's block trade proposals;
+  maker's live quotes are its quotes open, accepted or confirmed; an executed quote's RFQ is closed, its two orders the
+  maker's, buying the accepted side, and the creator's, selling it, each order's fills in its owner's place; a quote
+  never quotes its own creator's RFQ; a batch's children are its RFQs, open until it closes and closed once it does; a
+  user has at most 2 open batches; a maker's live batch quotes are those open, accepted or confirmed; an executed child
+  quote is as an executed quote; an executed block trade is two fills of its count, the buyer's buying YES and the
+  seller's selling it, each in its party's place, and a proposer holds at most 100 pending;
+- the wire agrees with the core: each place a step touched (its balance, positions, fills, resting orders), one RFQ and
+  one batch in turn read by their creator and by another user, the creator's view of the RFQ's quotes, and one user's
+  block trade proposals;
 - every answer has a status its operation documents (the 3.34.0 spec) or one docs/known-differences.md ("RFQs and
-  quotes", "Block trade proposals") says the mock answers; never a 500.
+  quotes", "RFQ batches", "Block trade proposals") or docs/kalshi.md says the mock answers; never a 500.
 
 Each sequence has a mock of its own on a state file, restarted from it on the way and at its end, from its snapshot or
 by running every command again: the same state and the same bytes of every read (invariant_runs.py).
 
-Not driven here: RFQ batches (tests/test_kalshi_rfq_batches_*.py), RFQ makers' rules, FCM subtraders, combo markets.
+Not driven here: RFQ makers' rules, FCM subtraders, combo markets and children named by their legs.
 
 CI's run is derandomized (conftest.py) and must meet each outcome of `MUST_MEET`. A longer hunt:
 `HYPOTHESIS_PROFILE=long MOCKEXCHANGE_INVARIANT_STEPS=50 MOCKEXCHANGE_INVARIANT_SHRINK=0 scripts/test
@@ -43,6 +49,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -51,10 +58,18 @@ from hostile_wire import Answer
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 from invariant_runs import World, run_sequences, world_fixture
-from kalshi_sequences import HOUSE_BOOK, KalshiSequence, maybe_hostile
+from kalshi_sequences import HOUSE_BOOK, KalshiSequence, hostile_body
 from order_sums import available, signed_count
 
 from mockexchange.core.kalshi.block_trade_records import EXECUTED, PENDING, BlockTradeProposal
+from mockexchange.core.kalshi.rfq_batch_records import (
+    BATCH_ACCEPTED,
+    BATCH_OPEN,
+    BATCH_QUOTE_ACCEPTED,
+    BATCH_QUOTE_CONFIRMED,
+    BATCH_QUOTE_OPEN,
+    RfqBatch,
+)
 from mockexchange.core.kalshi.rfq_records import (
     QUOTE_ACCEPTED,
     QUOTE_CANCELLED,
@@ -81,6 +96,8 @@ MORE_MARKETS = ["KXRFQ-26DEC-D", "KXRFQM-26DEC-E"]
 UNKNOWN_TICKER = "KXNONE-26NOV-Z"
 LIVE = (QUOTE_OPEN, QUOTE_ACCEPTED, QUOTE_CONFIRMED)
 RFQS, QUOTES, PROPOSALS = "/communications/rfqs", "/communications/quotes", "/communications/block-trade-proposals"
+BATCHES = "/communications/rfq_batches"
+BATCH_LIVE = (BATCH_QUOTE_OPEN, BATCH_QUOTE_ACCEPTED, BATCH_QUOTE_CONFIRMED)
 
 # Statuses each operation documents (Kalshi's OpenAPI 3.34.0, `responses`), beside 500, which never may answer.
 DOCUMENTED = {
@@ -92,30 +109,49 @@ DOCUMENTED = {
     "CreateQuote": {201, 400, 401}, "GetQuote": {200, 400, 401, 404}, "DeleteQuote": {204, 400, 401, 404},
     "AcceptQuote": {204, 400, 401, 404}, "ConfirmQuote": {204, 400, 401, 404},
     "GetBlockTradeProposals": {200, 400, 401}, "ProposeBlockTrade": {201, 400, 401, 403},
-    "AcceptBlockTradeProposal": {204, 400, 401, 404},
+    "AcceptBlockTradeProposal": {204, 400, 401, 404}, "GetRFQBatches": {200, 400, 401},
+    "CreateRFQBatch": {201, 400, 401, 403, 409}, "GetRFQBatch": {200, 400, 401, 404},
+    "DeleteRFQBatch": {204, 400, 401, 404}, "GetRFQBatchBestQuotes": {200, 400, 401, 403, 404},
+    "AcceptRFQBatch": {200, 400, 401, 403, 404, 409}, "GetRFQBatchQuotes": {200, 400, 401, 404},
+    "CreateRFQBatchQuote": {201, 400, 401, 403, 404, 409}, "DeleteRFQBatchQuote": {204, 400, 401, 404},
+    "ConfirmRFQBatchQuote": {204, 400, 401, 404, 409},
 }  # fmt: skip
 # And those docs/known-differences.md says the mock answers beside them: "RFQs and quotes" (409 `conflict`,
 # `rfq_closed`, `market_closed`, `too_many_quotes` of a write on an RFQ or a quote in the wrong state; 403 `forbidden`
 # of the wrong party: accepting as the maker, confirming or deleting as the RFQ's creator), "Orders" (the 404 of an
 # order naming no market), "Block trade proposals" (409 `too_many_block_trade_proposals`; 403 to one of no party).
 for _op in ("DeleteRFQ", "CreateQuote", "DeleteRFQQuote", "DeleteQuote", "AcceptRFQQuote", "AcceptQuote",
-            "ConfirmRFQQuote", "ConfirmQuote"):  # fmt: skip
+            "ConfirmRFQQuote", "ConfirmQuote", "DeleteRFQBatch", "DeleteRFQBatchQuote",
+            "ConfirmRFQBatchQuote"):  # fmt: skip
     DOCUMENTED[_op] |= {403, 409}
 # And docs/kalshi.md's: a quote's `rfq_id` well formed but of no RFQ is 404 ("RFQs and quotes"), and so is a market
-# no one listed ("a ticker, event or series no one listed is 404").
+# no one listed ("a ticker, event or series no one listed is 404"); a batch's children as single RFQs: one of them
+# quoted alone 400, deleted alone 409 (known-differences.md, "RFQ batches").
 for _op, _also in {"CreateOrderV2": {404}, "CreateQuote": {404}, "CreateRFQ": {404}, "ProposeBlockTrade": {404, 409},
+                   "CreateRFQBatch": {404},
                    "AcceptBlockTradeProposal": {403}}.items():  # fmt: skip
     DOCUMENTED[_op] |= _also
 
 COUNTS = st.sampled_from(["1", "2.50", "10", "25", "0.01", "400"])
-BIDS = st.sampled_from(["0", "0.30", "0.40", "0.45", "0.55", "0.60", "0.99", "0.305", "0.4550", "1.00"])
+# A step's one oddity, drawn once a step (`_odd`): mostly none; else an id of no record or of another's ("id"), another
+# place acting ("actor"), a hostile body ("body"), another record or the other step ("other"). One draw a step, not one
+# a choice: Hypothesis's draws within a sequence are alike, and several would leave few steps on the usual path.
+ODDITY = st.sampled_from([None, None, None, None, None, "id", "actor", "body", "other"])
+# A batch quote's bids: on every market's grid, adding to at most $1 (a batch quote is refused whole for one child's)
+BATCH_BIDS = st.sampled_from(["0.30", "0.40", "0.45", "0.52"]), st.sampled_from(["0", "0.30", "0.45"])
+# A quote's bids: mostly on the grid of every market and adding to at most $1; else both 0, off a cent market's grid
+# (a deci-cent market's), past $1, or adding to more than $1
+BIDS = (st.sampled_from(["0.45", "0.40", "0.30", "0.55", "0", "0.305", "1.00"]),
+        st.sampled_from(["0.50", "0.30", "0", "0.45", "0.4550", "0.60"]))  # fmt: skip
 QUERY_HOSTILE = st.sampled_from(["", "-1", "0", "１２", "٣", "1e3", "abc", "9" * 30, "open,x", "%00", "x" * 300,
                                  str(uuid.UUID(int=5)).upper(), "\u00a01"])  # fmt: skip
 # What CI's run must meet, or it proves little.
 MUST_MEET = ("CreateRFQ done", "CreateRFQ refused", "CreateQuote done", "CreateQuote refused", "a quote accepted",
              "an accept its creator cannot pay for", "a quote confirmed", "a quote executed", "a quote voided",
              "DeleteRFQ done", "ProposeBlockTrade done", "ProposeBlockTrade refused", "a block trade executed",
-             "a block trade failed", "a restart from its snapshot", "a restart from its commands")  # fmt: skip
+             "a block trade failed", "CreateRFQBatch done", "CreateRFQBatch refused", "CreateRFQBatchQuote done",
+             "a batch accepted", "a batch quote confirmed", "a batch executed", "a batch voided",
+             "a restart from its snapshot", "a restart from its commands")  # fmt: skip
 
 
 def _hostile_id(data: st.DataObject, known: list[str]) -> str:
@@ -140,6 +176,7 @@ class CommunicationsInvariants(KalshiSequence):
         self.ids: list[str] = []  # every RFQ, quote and proposal id a client was given
         self.ended: dict[str, str] = {}  # quote or proposal id -> how it ended, as last seen
         self.turn = 0
+        self.oddity: str | None = "undrawn"
         self._open()
 
     def _open(self) -> None:
@@ -174,8 +211,31 @@ class CommunicationsInvariants(KalshiSequence):
                     "expiration_ts": expires}  # fmt: skip
             made = self.write(buyer, 0, "ProposeBlockTrade", "POST", PROPOSALS, json=body)
             self._made(made, "block_trade_proposal_id")
+        self._open_batches(first)
         self.world.met.clear()
         self.world.met.update(counted)
+
+    def _open_batches(self, first: list[str]) -> None:
+        """Two batches under way: bob's on two markets, quoted by ann's subaccount 1 and by cy and accepted (its
+        winners' confirmation window open), and ann's, quoted by bob, open."""
+        made = {}
+        for user, sub, tickers in (("bob", 0, first[0::2]), ("ann", 0, first[1:])):
+            body = {"children": [{"market_ticker": t} for t in tickers], "contracts_fp": "2.00", "subaccount": sub}
+            made[user] = self.write(user, sub, "CreateRFQBatch", "POST", BATCHES, json=body).json()["rfq_batch"]
+            self.ids.append(made[user]["id"])
+        bidders = (("ann", 1, made["bob"], ("0.45", "0.40")), ("cy", 0, made["bob"], ("0.44", "0.42")),
+                   ("bob", 0, made["ann"], ("0.30", "0.35")))  # fmt: skip
+        for maker, sub, batch, bids in bidders:
+            quotes = [{"rfq_id": child["id"], "yes_bid": bid, "no_bid": "0.50"}
+                      for child, bid in zip(batch["rfqs"], bids, strict=True)]  # fmt: skip
+            body = {"quotes": quotes, "rest_remainder": False, "subaccount": sub}
+            path = f"{BATCHES}/{batch['id']}/quotes"
+            self._made(self.write(maker, sub, "CreateRFQBatchQuote", "POST", path, json=body))
+        children = zip(made["bob"]["rfqs"], ("0.45", "0.42"), strict=True)
+        mins = [{"rfq_id": child["id"], "bid_dollars": bid} for child, bid in children]
+        body = {"accepted_side": "yes", "min_bids": mins}
+        answer = self.write("bob", 0, "AcceptRFQBatch", "PUT", f"{BATCHES}/{made['bob']['id']}/accept", json=body)
+        assert answer.status == 200, answer.body
 
     @property
     def comms(self) -> Any:
@@ -196,7 +256,17 @@ class CommunicationsInvariants(KalshiSequence):
 
     def _actor(self, data: st.DataObject, rightful: tuple[str, int]) -> tuple[str, int]:
         """The place that should act, three times in four; else any place (refused unless it is the same)."""
-        return rightful if data.draw(st.integers(0, 3)) else data.draw(st.sampled_from(PLACES))
+        return data.draw(st.sampled_from(PLACES)) if self._odd(data, "actor") else rightful
+
+    def _odd(self, data: st.DataObject, kind: str) -> bool:
+        """Whether the step's oddity (`ODDITY`, drawn at its first need in the step) is `kind`."""
+        if self.oddity == "undrawn":
+            self.oddity = data.draw(ODDITY)
+        return self.oddity == kind
+
+    def _body(self, data: st.DataObject, body: dict[str, Any]) -> dict[str, Any]:
+        """The body as it is; or, the step's oddity "body", one field of it hostile or taken away (`hostile_body`)."""
+        return data.draw(hostile_body(body)) if self._odd(data, "body") else body
 
     # -- RFQs and quotes -----------------------------------------------------------------------------------------
 
@@ -214,36 +284,63 @@ class CommunicationsInvariants(KalshiSequence):
             body["contracts_fp"] = data.draw(COUNTS)
         body |= {"replace_existing": True} if replace else {}
         body |= {"obscure_creator_id": True} if obscure else {}
-        self._made(self.write(user, sub, "CreateRFQ", "POST", RFQS, json=data.draw(maybe_hostile(body))))
+        self._made(self.write(user, sub, "CreateRFQ", "POST", RFQS, json=self._body(data, body)))
 
-    @rule(data=st.data(), place=st.sampled_from(PLACES), rest=st.booleans(), post_only=st.booleans())
-    def quote_an_rfq(self, data: st.DataObject, place: tuple[str, int], rest: bool, post_only: bool) -> None:
+    @rule(data=st.data(), place=st.sampled_from(PLACES), rest=st.booleans(), post_only=st.booleans(),
+          then=st.sampled_from([None, "yes", "no"]), confirm=st.booleans())  # fmt: skip
+    def quote_an_rfq(self, data: st.DataObject, place: tuple[str, int], rest: bool, post_only: bool, then: str | None,
+                     confirm: bool) -> None:  # fmt: skip
+        """A quote of an open RFQ (mostly; else a closed one, or an id of none); made, and `then` a side, the RFQ's
+        creator accepts it (`_step_quote`), and if `confirm` its maker confirms it."""
         user, sub = place
-        rfq = self._rfq(data) if data.draw(st.integers(0, 4)) else self._rfq(data, open_only=False)
-        rfq_id = rfq.rfq_id if rfq is not None and data.draw(st.integers(0, 7)) else _hostile_id(data, self.ids)
-        body = {"rfq_id": rfq_id, "yes_bid": data.draw(BIDS), "no_bid": data.draw(BIDS), "rest_remainder": rest,
+        rfq = self._rfq(data, open_only=not self._odd(data, "other"))
+        rfq_id = rfq.rfq_id if rfq is not None and not self._odd(data, "id") else _hostile_id(data, self.ids)
+        body = {"rfq_id": rfq_id, "yes_bid": data.draw(BIDS[0]), "no_bid": data.draw(BIDS[1]), "rest_remainder": rest,
                 "subaccount": sub}  # fmt: skip
         body |= {"post_only": True} if post_only else {}
-        self._made(self.write(user, sub, "CreateQuote", "POST", QUOTES, json=data.draw(maybe_hostile(body))))
+        answer = self.write(user, sub, "CreateQuote", "POST", QUOTES, json=self._body(data, body))
+        self._made(answer)
+        if answer.status == 201 and then is not None:
+            made = self.comms.quotes[answer.json()["id"]]
+            if self._step_quote(data, made, then, False) and confirm:
+                self._step_quote(data, made, then, data.draw(st.booleans()))
 
     def _quote_path(self, data: st.DataObject, found: Quote | None) -> tuple[str, str]:
         """A quote's path, RFQ-scoped or its deprecated twin (the operation's suffix), or a path of no quote."""
         scoped = data.draw(st.booleans())
-        if found is None or not data.draw(st.integers(0, 7)):
+        if found is None or self._odd(data, "id"):
             quote_id, rfq_id = _hostile_id(data, self.ids), _hostile_id(data, self.ids)
         else:
             quote_id, rfq_id = found.quote_id, found.rfq_id
         return (f"{RFQS}/{rfq_id}/quotes/{quote_id}", "RFQQuote") if scoped else (f"{QUOTES}/{quote_id}", "Quote")
 
-    @rule(data=st.data(), side=st.sampled_from(["yes", "no", "yes", "no", "maybe"]), wait=st.booleans())
-    def act_on_a_quote(self, data: st.DataObject, side: str, wait: bool) -> None:
+    @rule(data=st.data(), on=st.sampled_from(["quote", "batch", "block trade"]),
+          side=st.sampled_from(["yes", "no", "yes", "no", "maybe"]), wait=st.booleans())  # fmt: skip
+    def act_on(self, data: st.DataObject, on: str, side: str, wait: bool) -> None:
+        """The next step of what is under way: a quote's (`_act_on_quote`), a batch's (`_act_on_batch`), a pending
+        block trade's acceptance (`_accept`). (First of the rules by name: Hypothesis draws it most.)"""
+        if on == "quote":
+            self._act_on_quote(data, side, wait)
+        elif on == "batch":
+            self._act_on_batch(data, side, wait, data.draw(st.booleans()))
+        else:
+            now = self.ledger.state.clock.now()
+            pending = [p for p in self.ledger.state.block_trades.proposals.values() if p.status_at(now) == PENDING]
+            self._accept(data, pending[data.draw(st.integers(0, len(pending) - 1))] if pending else None)
+
+    def _act_on_quote(self, data: st.DataObject, side: str, wait: bool) -> None:
         """A live quote's next step, mostly: an open one accepted by its RFQ's creator, an accepted one confirmed by
         its maker; now and then the other step, a confirmed quote, or the wrong party (refused). If `wait`, the
         operator's clock then moves past the step's timer: the confirmation window (the quote is voided) or the
-        execution timer (it executes). (First of the rules by name: Hypothesis draws it most.)"""
-        found = self._quote(data, (QUOTE_OPEN, QUOTE_ACCEPTED) if data.draw(st.integers(0, 5)) else LIVE)
+        execution timer (it executes)."""
+        self._step_quote(
+            data, self._quote(data, LIVE if self._odd(data, "other") else (QUOTE_OPEN, QUOTE_ACCEPTED)), side, wait
+        )
+
+    def _step_quote(self, data: st.DataObject, found: Quote | None, side: str, wait: bool) -> bool:
+        """The quote's next step (`_act_on_quote`); whether it was taken."""
         accept = found is None or found.status == QUOTE_OPEN
-        if not data.draw(st.integers(0, 7)):
+        if self._odd(data, "other"):
             accept = not accept
         rightful = PLACES[0]
         if found is not None:
@@ -251,7 +348,7 @@ class CommunicationsInvariants(KalshiSequence):
         user, sub = self._actor(data, rightful)
         path, op = self._quote_path(data, found)
         if accept:
-            body = data.draw(maybe_hostile({"accepted_side": side}))
+            body = self._body(data, {"accepted_side": side})
             answer = self.write(user, sub, f"Accept{op}", "PUT", f"{path}/accept", json=body)
             done = answer.status == 204
             if b"insufficient_balance" in answer.body:
@@ -262,16 +359,20 @@ class CommunicationsInvariants(KalshiSequence):
             self.world.met["a quote accepted" if accept else "a quote confirmed"] += 1
         if done and wait:
             self.advance_clock(15 if not accept else 31)
+        return done
 
-    @rule(data=st.data(), rfq=st.booleans())
-    def withdraw(self, data: st.DataObject, rfq: bool) -> None:
+    @rule(data=st.data(), what=st.sampled_from(["quote", "rfq", "batch quote", "batch"]))
+    def withdraw(self, data: st.DataObject, what: str) -> None:
         """A live quote deleted by its maker, or an open RFQ by its creator (mostly; else another's, a closed one, or
-        an id of none)."""
-        if rfq:
-            found_rfq = self._rfq(data) if data.draw(st.integers(0, 4)) else self._rfq(data, open_only=False)
+        an id of none); or a batch's (`_withdraw_from_a_batch`)."""
+        if what.startswith("batch"):
+            self._withdraw_from_a_batch(data, what == "batch quote")
+            return
+        if what == "rfq":
+            found_rfq = self._rfq(data, open_only=not self._odd(data, "other"))
             rightful = (found_rfq.user_id, found_rfq.subaccount) if found_rfq is not None else PLACES[0]
             user, sub = self._actor(data, rightful)
-            known = found_rfq is not None and data.draw(st.integers(0, 7))
+            known = found_rfq is not None and not self._odd(data, "id")
             rfq_id = found_rfq.rfq_id if known else _hostile_id(data, self.ids)
             self.write(user, sub, "DeleteRFQ", "DELETE", f"{RFQS}/{rfq_id}")
             return
@@ -279,6 +380,95 @@ class CommunicationsInvariants(KalshiSequence):
         user, sub = self._actor(data, (found.user_id, found.subaccount) if found is not None else PLACES[0])
         path, op = self._quote_path(data, found)
         self.write(user, sub, f"Delete{op}", "DELETE", path)
+
+    # -- RFQ batches ----------------------------------------------------------------------------------------------
+
+    def _batch(self, data: st.DataObject, statuses: tuple[str, ...]) -> RfqBatch | None:
+        batches = [b for b in self.ledger.state.rfq_batches.batches.values() if b.status in statuses]
+        return batches[data.draw(st.integers(0, len(batches) - 1))] if batches else None
+
+    def _batch_id(self, data: st.DataObject, batch: RfqBatch | None) -> str:
+        return batch.rfq_batch_id if batch is not None and not self._odd(data, "id") else _hostile_id(data, self.ids)
+
+    @rule(data=st.data(), place=st.sampled_from(PLACES), size=COUNTS, replace=st.booleans())
+    def ask_a_batch(self, data: st.DataObject, place: tuple[str, int], size: str, replace: bool) -> None:
+        """A batch of one to three markets (one is refused: a batch has two children at least)."""
+        user, sub = place
+        tickers = data.draw(st.lists(st.sampled_from([*self.tickers(), UNKNOWN_TICKER]), min_size=1, max_size=3,
+                                     unique=True))  # fmt: skip
+        body: dict[str, Any] = {"children": [{"market_ticker": t} for t in tickers], "contracts_fp": size,
+                                "subaccount": sub}  # fmt: skip
+        body |= {"replace_existing": True} if replace else {}
+        answer = self.write(user, sub, "CreateRFQBatch", "POST", BATCHES, json=self._body(data, body))
+        if answer.status == 201:
+            self.ids.append(answer.json()["rfq_batch"]["id"])
+
+    @rule(data=st.data(), place=st.sampled_from(PLACES), rest=st.booleans(), accept=st.booleans())
+    def quote_a_batch(self, data: st.DataObject, place: tuple[str, int], rest: bool, accept: bool) -> None:
+        """A batch quote pricing each child of an open batch (mostly; else another batch or an id of none); made, and
+        `accept`, the batch's creator accepts the batch on YES at its best bids (`_step_batch`)."""
+        user, sub = place
+        batch = self._batch(data, (BATCH_OPEN, BATCH_ACCEPTED) if self._odd(data, "other") else (BATCH_OPEN,))
+        children = batch.rfq_ids if batch is not None else (str(uuid.UUID(int=11)), str(uuid.UUID(int=12)))
+        quotes = [{"rfq_id": child, "yes_bid": data.draw(BATCH_BIDS[0]), "no_bid": data.draw(BATCH_BIDS[1])}
+                  for child in children]  # fmt: skip
+        body = {"quotes": quotes, "rest_remainder": rest, "subaccount": sub}
+        path = f"{BATCHES}/{self._batch_id(data, batch)}/quotes"
+        answer = self.write(user, sub, "CreateRFQBatchQuote", "POST", path, json=self._body(data, body))
+        self._made(answer)
+        if answer.status == 201 and accept and batch is not None:
+            self._step_batch(data, batch, "yes", False, False)
+
+    def _act_on_batch(self, data: st.DataObject, side: str, wait: bool, below: bool) -> None:
+        """An open batch accepted by its creator at its best bids on a side (as best_quotes shows them; `below`: a
+        cent above the best, refused), or the winners of an accepted batch confirming their batch quotes (then, if
+        `wait`, the clock past the execution timer); now and then by another place."""
+        batch = self._batch(data, (BATCH_OPEN, BATCH_ACCEPTED))
+        if batch is not None:
+            self._step_batch(data, batch, side, wait, below)
+
+    def _step_batch(self, data: st.DataObject, batch: RfqBatch, side: str, wait: bool, below: bool) -> None:
+        """The batch's next step (`_act_on_batch`)."""
+        batch_id = self._batch_id(data, batch)
+        if batch.status == BATCH_OPEN:
+            user, sub = self._actor(data, (batch.user_id, batch.subaccount))
+            best = self.read(user, "GetRFQBatchBestQuotes", f"{BATCHES}/{batch.rfq_batch_id}/best_quotes")
+            rows = best.json()["best_quotes"]["rfqs"] if best.status == 200 else []
+            bids = {row["rfq_id"]: row.get(f"{side}_bid_dollars", "0.01") for row in rows}
+            mins = [{"rfq_id": child, "bid_dollars": f"{Decimal(bids.get(child, '0.01')) + Decimal(below) / 100:f}"}
+                    for child in batch.rfq_ids]  # fmt: skip
+            body = self._body(data, {"accepted_side": side, "min_bids": mins})
+            if self.write(user, sub, "AcceptRFQBatch", "PUT", f"{BATCHES}/{batch_id}/accept", json=body).status == 200:
+                self.world.met["a batch accepted"] += 1
+            return
+        winners = [self.ledger.state.rfq_batches.batch_quotes.get(q) for q in batch.winners]
+        waiting = [w for w in winners if w is not None and w.status == BATCH_QUOTE_ACCEPTED] or [None]
+        confirmed = False
+        for winner in waiting:  # (each winner's maker confirms its own)
+            user, sub = self._actor(data, (winner.user_id, winner.subaccount) if winner else PLACES[0])
+            quote_id = winner.batch_quote_id if winner is not None else _hostile_id(data, self.ids)
+            path = f"{BATCHES}/{batch_id}/quotes/{quote_id}/confirm"
+            if self.write(user, sub, "ConfirmRFQBatchQuote", "PUT", path).status == 204:
+                self.world.met["a batch quote confirmed"] += 1
+                confirmed = True
+        if confirmed and wait:
+            self.advance_clock(15)
+
+    def _withdraw_from_a_batch(self, data: st.DataObject, quote_of_it: bool) -> None:
+        """A batch deleted by its creator, or a live batch quote by its maker (mostly; else another place, or an id of
+        none)."""
+        held = self.ledger.state.rfq_batches
+        if not quote_of_it:
+            batch = self._batch(data, (BATCH_OPEN, BATCH_ACCEPTED))
+            user, sub = self._actor(data, (batch.user_id, batch.subaccount) if batch else PLACES[0])
+            self.write(user, sub, "DeleteRFQBatch", "DELETE", f"{BATCHES}/{self._batch_id(data, batch)}")
+            return
+        live = [q for q in held.batch_quotes.values() if q.status in BATCH_LIVE]
+        made = live[data.draw(st.integers(0, len(live) - 1))] if live else None
+        user, sub = self._actor(data, (made.user_id, made.subaccount) if made else PLACES[0])
+        batch_id = made.rfq_batch_id if made is not None else _hostile_id(data, self.ids)
+        quote_id = made.batch_quote_id if made is not None else _hostile_id(data, self.ids)
+        self.write(user, sub, "DeleteRFQBatchQuote", "DELETE", f"{BATCHES}/{batch_id}/quotes/{quote_id}")
 
     # -- block trades ---------------------------------------------------------------------------------------------
 
@@ -310,29 +500,22 @@ class CommunicationsInvariants(KalshiSequence):
                 "seller_subaccount": seller[1], "market_ticker": ticker, "price_centi_cents": price,
                 "centicount": count, "maker_side": maker_side,
                 "expiration_ts": at.isoformat().replace("+00:00", "Z")}  # fmt: skip
-        answer = self.write(*proposer, "ProposeBlockTrade", "POST", PROPOSALS, json=data.draw(maybe_hostile(body)))
+        answer = self.write(*proposer, "ProposeBlockTrade", "POST", PROPOSALS, json=self._body(data, body))
         self._made(answer, "block_trade_proposal_id")
         if answer.status == 201 and at_once:
             self._accept(data, self.ledger.state.block_trades.proposals[answer.json()["block_trade_proposal_id"]])
 
-    @rule(data=st.data())
-    def take_a_block_trade(self, data: st.DataObject) -> None:
-        """Mostly a pending proposal, accepted (`_accept`); else an id of none."""
-        now = self.ledger.state.clock.now()
-        pending = [p for p in self.ledger.state.block_trades.proposals.values() if p.status_at(now) == PENDING]
-        self._accept(data, pending[data.draw(st.integers(0, len(pending) - 1))] if pending else None)
-
     def _accept(self, data: st.DataObject, proposal: BlockTradeProposal | None) -> None:
         """The proposal accepted by the party that did not propose it (its place; now and then another place, or an
         id of none)."""
-        if proposal is not None and data.draw(st.integers(0, 5)):
+        if proposal is not None and not self._odd(data, "id"):
             other = proposal.seller if proposal.proposer_user_id == proposal.buyer.user_id else proposal.buyer
             user, sub = self._actor(data, (other.user_id, other.subaccount))
             proposal_id, body = proposal.proposal_id, {"subaccount": sub} if sub else {}
         else:
             (user, sub), proposal_id, body = data.draw(st.sampled_from(PLACES)), _hostile_id(data, self.ids), {}
         self.write(user, sub, "AcceptBlockTradeProposal", "POST", f"{PROPOSALS}/{proposal_id}/accept",
-                   json=data.draw(maybe_hostile(body)) if body else body)  # fmt: skip
+                   json=self._body(data, body) if body else body)  # fmt: skip
 
     # -- orders beside them, and the operator's scripts ------------------------------------------------------------
 
@@ -397,38 +580,69 @@ class CommunicationsInvariants(KalshiSequence):
     @invariant()
     def the_ledger_adds_up(self) -> None:
         self.check_sums()
+        self.oddity = "undrawn"  # (the next step draws its own)
 
     @invariant()
     def the_communications_hold_together(self) -> None:
         with self.ledger.reading() as ledger:
-            comms, state = ledger.state.communications, ledger.state
-            now = state.clock.now()
-            opened = {(r.user_id, r.market_ticker): r.rfq_id for r in comms.rfqs.values() if r.status == RFQ_OPEN}
-            assert len(opened) == sum(r.status == RFQ_OPEN for r in comms.rfqs.values()), "two open RFQs on a market"
-            indexed = {(user, t): rfq_id for user, held in comms.open_rfqs.items() for t, rfq_id in held.items()}
-            assert indexed == opened, (indexed, opened)
-            live: dict[str, set[str]] = {}
-            for rfq_id, rfq in comms.rfqs.items():
-                taken = [q for q in comms.quotes_of(rfq_id) if q.status in (QUOTE_ACCEPTED, QUOTE_CONFIRMED)]
-                assert len(taken) <= 1, f"{rfq_id}: {len(taken)} quotes accepted or confirmed"
-                if rfq.status != RFQ_OPEN:
-                    assert not [q for q in comms.quotes_of(rfq_id) if q.status in LIVE], f"{rfq_id} closed, quotes live"
-            for quote_id, found in comms.quotes.items():
-                assert found.user_id != found.rfq_user_id, f"{quote_id} quotes its own creator's RFQ"
-                if found.status in LIVE:
-                    live.setdefault(found.user_id, set()).add(quote_id)
-                if found.status == QUOTE_EXECUTED:
-                    self._executed(state, found)
-                self._ended(quote_id, found.status, found.cancellation_reason)
-            assert {user: set(held) for user, held in comms.live_quotes.items() if held} == live
-            pending: Counter[str] = Counter()
-            for proposal in state.block_trades.proposals.values():
+            self._rfqs_hold(ledger.state)
+            self._batches_hold(ledger.state)
+            now, pending = ledger.state.clock.now(), Counter[str]()
+            for proposal in ledger.state.block_trades.proposals.values():
                 status = proposal.status_at(now)
                 pending[proposal.proposer_user_id] += status == PENDING
                 if status == EXECUTED:
-                    self._traded(state, proposal)
+                    self._traded(ledger.state, proposal)
                 self._ended(proposal.proposal_id, f"block {status}", "")
             assert max(pending.values(), default=0) <= 100, pending
+
+    def _rfqs_hold(self, state: Any) -> None:
+        """The single RFQs and their quotes (a batch's children are its own: `_batches_hold`)."""
+        comms = state.communications
+        single = [r for r in comms.rfqs.values() if r.rfq_batch_id is None]
+        opened = {(r.user_id, r.market_ticker): r.rfq_id for r in single if r.status == RFQ_OPEN}
+        assert len(opened) == sum(r.status == RFQ_OPEN for r in single), "two open RFQs of a user on a market"
+        indexed = {(user, t): rfq_id for user, held in comms.open_rfqs.items() for t, rfq_id in held.items()}
+        assert indexed == opened, (indexed, opened)
+        for rfq in single:
+            taken = [q for q in comms.quotes_of(rfq.rfq_id) if q.status in (QUOTE_ACCEPTED, QUOTE_CONFIRMED)]
+            assert len(taken) <= 1, f"{rfq.rfq_id}: {len(taken)} quotes accepted or confirmed"
+            if rfq.status != RFQ_OPEN:
+                assert not [q for q in comms.quotes_of(rfq.rfq_id) if q.status in LIVE], f"{rfq.rfq_id}: quotes live"
+        live: dict[str, set[str]] = {}
+        for quote_id, found in comms.quotes.items():
+            assert found.user_id != found.rfq_user_id, f"{quote_id} quotes its own creator's RFQ"
+            if found.status in LIVE:
+                live.setdefault(found.user_id, set()).add(quote_id)
+            if found.status == QUOTE_EXECUTED:
+                self._executed(state, found)
+            self._ended(quote_id, found.status, found.cancellation_reason)
+        assert {user: set(held) for user, held in comms.live_quotes.items() if held} == live
+
+    def _batches_hold(self, state: Any) -> None:
+        """Each batch's children are its RFQs, open while it is not closed and closed once it is; a user has at most 2
+        open batches; a maker's live batch quotes are those open, accepted or confirmed, none on its own batch; an
+        executed child quote is as an executed single quote (`_executed`)."""
+        held, comms = state.rfq_batches, state.communications
+        live: dict[str, set[str]] = {}
+        opened: Counter[str] = Counter()
+        for batch_id, batch in held.batches.items():
+            children = [comms.rfqs[child] for child in batch.rfq_ids]
+            assert {child.rfq_batch_id for child in children} == {batch_id}, batch
+            shut = batch.status not in (BATCH_OPEN, BATCH_ACCEPTED)
+            assert {child.status != RFQ_OPEN for child in children} == {shut}, (batch, children)
+            opened[batch.user_id] += batch.status == BATCH_OPEN
+            for made in held.quotes_of(batch_id):
+                assert made.user_id != batch.user_id, f"{made.batch_quote_id} quotes its maker's own batch"
+                if made.status in BATCH_LIVE:
+                    live.setdefault(made.user_id, set()).add(made.batch_quote_id)
+                for child in made.quotes:
+                    if child.status == QUOTE_EXECUTED:
+                        self._executed(state, child)
+            if shut:
+                self._ended(batch_id, f"batch {batch.close_reason}", "")
+        assert max(opened.values(), default=0) <= 2, opened
+        assert {user: set(made) for user, made in held.live_quotes.items() if made} == live
 
     def _executed(self, state: Any, found: Quote) -> None:
         """An executed quote: its RFQ closed (if still kept); its two orders the maker's, buying the accepted side, and
@@ -463,8 +677,10 @@ class CommunicationsInvariants(KalshiSequence):
     def _ended(self, record_id: str, status: str, reason: str) -> None:
         """Count each record's end once, as it is first seen (what CI's draws must meet)."""
         outcome = {QUOTE_EXECUTED: "a quote executed", "block executed": "a block trade executed",
-                   "block failed": "a block trade failed",
-                   "block expired": "a block trade expired"}.get(status)  # fmt: skip
+                   "block failed": "a block trade failed", "block expired": "a block trade expired",
+                   "batch executed": "a batch executed", "batch partially executed": "a batch partly executed",
+                   "batch execution failed": "a batch failed", "batch confirmation window expired": "a batch voided",
+                   "batch market closed": "a batch closed with its market"}.get(status)  # fmt: skip
         if status == QUOTE_CANCELLED:
             outcome = "a quote voided" if "confirmation window" in reason else f"a quote cancelled: {reason}"
         if outcome is not None and self.ended.get(record_id) != outcome:
@@ -492,6 +708,14 @@ class CommunicationsInvariants(KalshiSequence):
             assert {q["id"]: q["status"] for q in listed} == {
                 q.quote_id: q.status for q in self.comms.quotes_of(rfq.rfq_id)
             }, (rfq.rfq_id, listed)
+        batches = list(self.ledger.state.rfq_batches.batches.values())
+        if batches:
+            batch = batches[self.turn % len(batches)]
+            other = USERS[(USERS.index(batch.user_id) + 1) % len(USERS)]
+            for reader in (batch.user_id, other):
+                shown = self.read_ok(reader, "GetRFQBatch", f"{BATCHES}/{batch.rfq_batch_id}")["rfq_batch"]
+                assert (shown["status"], [r["id"] for r in shown["rfqs"]]) == (batch.status, list(batch.rfq_ids))
+                assert ("creator_user_id" in shown) == (reader == batch.user_id), (reader, shown)
         user = USERS[self.turn % len(USERS)]
         now = self.ledger.state.clock.now()
         listed = self.read_all(user, "GetBlockTradeProposals", PROPOSALS, "block_trade_proposals", limit=100)
@@ -507,6 +731,11 @@ class CommunicationsInvariants(KalshiSequence):
             f"{PROPOSALS}?limit=100",
         )]  # fmt: skip
         reads += [(rfq.user_id, f"{RFQS}/{rfq.rfq_id}") for rfq in self.comms.rfqs.values()]
+        for batch in self.ledger.state.rfq_batches.batches.values():
+            reads += [
+                (batch.user_id, f"{BATCHES}/{batch.rfq_batch_id}{end}") for end in ("", "/best_quotes", "/quotes")
+            ]
+        reads += [(user, f"{BATCHES}?limit=20") for user in USERS]
         for user, sub in PLACES:
             reads += [(user, f"{path}?subaccount={sub}&limit=1000") for path in (
                 "/portfolio/positions", "/portfolio/fills", "/portfolio/orders",
@@ -518,4 +747,4 @@ world = world_fixture(OPENING_CENTS, "rfqinv")
 
 
 def test_any_sequence_of_rfqs_quotes_and_block_trades_keeps_the_ledger_whole(world):
-    run_sequences(lambda: CommunicationsInvariants(world), 20, world.met, MUST_MEET, lambda: str(world.codes))
+    run_sequences(lambda: CommunicationsInvariants(world), 30, world.met, MUST_MEET, lambda: str(world.codes))
