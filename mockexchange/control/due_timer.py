@@ -65,8 +65,9 @@ def wake() -> None:
 
 
 def _before_fork() -> None:
-    """Fork between the thread's rounds of due work: a part's due work holds the part's lock, which a child would
-    begin with taken and never see released (re-entrant: a part's due work that forks goes on)."""
+    """Fork between one part's due work and the next: a part's due work holds the part's lock, which a child would
+    begin with taken and never see released (re-entrant: a part's due work that forks goes on). So a thread must not
+    fork while it holds a mock's lock: the fork would wait for the timer, which waits for that lock."""
     _making.acquire()
 
 

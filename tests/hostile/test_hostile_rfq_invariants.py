@@ -689,8 +689,9 @@ class CommunicationsInvariants(KalshiSequence):
 
     @invariant()
     def the_wire_agrees(self) -> None:
-        """The places the step touched (one in turn if none) read on the wire as the core holds them; one RFQ in turn
-        as its creator and another user read it, with its quotes as its creator lists them; one user's proposals."""
+        """The places the step touched (one in turn if none) read on the wire as the core holds them; one RFQ and one
+        batch in turn as their creator and another user read them, the RFQ's quotes as its creator lists them; one
+        user's proposals."""
         self.turn += 1
         places = self.touched or {PLACES[self.turn % len(PLACES)]}
         self.touched = set()
