@@ -2,19 +2,20 @@
 trading places (ann's subaccounts 0 and 1, bob, cy) in three markets and more listed on the way, after each of which
 the whole ledger must still add up and the RFQs, quotes, batches and proposals hold together.
 
-Each sequence begins with every stage under way (`_open`): RFQs quoted, a quote accepted, one confirmed, one its
-creator cannot pay for, a batch accepted and one open, two block trades pending. The steps, over real HTTP with signed
-requests: RFQs asked (sized by contracts or a target cost, resting a remainder or not, obscured, replacing an open one),
-quoted (bids on the grid and off it, one side or both, post-only), accepted on either side, confirmed and deleted,
-through the RFQ-scoped routes and their deprecated twins; batches of one to three markets asked, quoted on every child,
-accepted at the best bids their creator reads (or a cent above them), confirmed by each winner, deleted; block trades
-proposed by their buyer or their seller and accepted by the other; orders that cross the house's liquidity or rest.
-Through the control plane, as an operator's scripts act: the house's scripted liquidity (`set_book`), the exchange
-clock (a confirmation window ends, the execution timer runs a quote or a batch, a proposal expires), pausing, resuming
-and closing a market (its RFQs and batches close), the exchange's trading, listing new markets. Nearly one step in two
-has one oddity (`ODDITY`): an id of no record or of another's, the wrong party, a hostile body (a wrong JSON type, a
-field missing), or another record or step than the one due; a refusal must change nothing (the state file's snapshot,
-byte for byte).
+Each sequence begins with every stage under way (`_open`): RFQs quoted, a quote accepted, one confirmed, one its creator
+cannot pay for, a batch accepted and one open, two block trades pending, and an RFQ maker's rule for bob (it quotes each
+RFQ asked later at the book's mid 5 s after it is asked, and confirms what is accepted 10 s after). The steps, over real
+HTTP with signed requests: RFQs asked (sized by contracts or a target cost, resting a remainder or not, obscured,
+replacing an open one), quoted (bids on the grid and off it, one side or both, post-only), accepted on either side,
+confirmed and deleted, through the RFQ-scoped routes and their deprecated twins; batches of one to three markets asked,
+quoted on every child, accepted at the best bids their creator reads (or a cent above them), confirmed by each winner,
+deleted; block trades proposed by their buyer or their seller and accepted by the other; orders that cross the house's
+liquidity or rest. Through the control plane, as an operator's scripts act: the house's scripted liquidity (`set_book`),
+the exchange clock (a confirmation window ends, the execution timer runs a quote or a batch, a proposal expires),
+pausing, resuming and closing a market (its RFQs and batches close), the exchange's trading, listing new markets. Nearly
+one step in two has one oddity (`ODDITY`): an id of no record or of another's, the wrong party, a hostile body (a wrong
+JSON type, a field missing), or another record or step than the one due; a refusal must change nothing (the state file's
+snapshot, byte for byte).
 
 Checked after every step:
 - the ledger's sums (kalshi_sequences.py's `check_sums`, test_hostile_order_invariants.py's docstring): no book crossed
@@ -37,7 +38,7 @@ Checked after every step:
 Each sequence has a mock of its own on a state file, restarted from it on the way and at its end, from its snapshot or
 by running every command again: the same state and the same bytes of every read (invariant_runs.py).
 
-Not driven here: RFQ makers' rules, FCM subtraders, combo markets and children named by their legs.
+Not driven here: FCM subtraders, combo markets and children named by their legs.
 
 CI's run is derandomized (conftest.py) and must meet each outcome of `MUST_MEET`. A longer hunt:
 `HYPOTHESIS_PROFILE=long MOCKEXCHANGE_INVARIANT_STEPS=50 MOCKEXCHANGE_INVARIANT_SHRINK=0 scripts/test
@@ -151,7 +152,7 @@ MUST_MEET = ("CreateRFQ done", "CreateRFQ refused", "CreateQuote done", "CreateQ
              "DeleteRFQ done", "ProposeBlockTrade done", "ProposeBlockTrade refused", "a block trade executed",
              "a block trade failed", "CreateRFQBatch done", "CreateRFQBatch refused", "CreateRFQBatchQuote done",
              "a batch accepted", "a batch quote confirmed", "a batch executed", "a batch voided",
-             "a restart from its snapshot", "a restart from its commands")  # fmt: skip
+             "a maker's rule quoted", "a restart from its snapshot", "a restart from its commands")  # fmt: skip
 
 
 def _hostile_id(data: st.DataObject, known: list[str]) -> str:
@@ -212,6 +213,7 @@ class CommunicationsInvariants(KalshiSequence):
             made = self.write(buyer, 0, "ProposeBlockTrade", "POST", PROPOSALS, json=body)
             self._made(made, "block_trade_proposal_id")
         self._open_batches(first)
+        self.control("set_rfq_maker", "bob", "desk", quote_delay_s=5, confirm_delay_s=10)  # quotes what is asked later
         self.world.met.clear()
         self.world.met.update(counted)
 
@@ -610,8 +612,11 @@ class CommunicationsInvariants(KalshiSequence):
             if rfq.status != RFQ_OPEN:
                 assert not [q for q in comms.quotes_of(rfq.rfq_id) if q.status in LIVE], f"{rfq.rfq_id}: quotes live"
         live: dict[str, set[str]] = {}
+        given = set(self.ids)  # (a quote no client was given is an RFQ maker's rule's)
         for quote_id, found in comms.quotes.items():
             assert found.user_id != found.rfq_user_id, f"{quote_id} quotes its own creator's RFQ"
+            if quote_id not in given:
+                self._ended(f"{quote_id} made", "by a rule", "")
             if found.status in LIVE:
                 live.setdefault(found.user_id, set()).add(quote_id)
             if found.status == QUOTE_EXECUTED:
@@ -676,7 +681,8 @@ class CommunicationsInvariants(KalshiSequence):
 
     def _ended(self, record_id: str, status: str, reason: str) -> None:
         """Count each record's end once, as it is first seen (what CI's draws must meet)."""
-        outcome = {QUOTE_EXECUTED: "a quote executed", "block executed": "a block trade executed",
+        outcome = {"by a rule": "a maker's rule quoted",
+                   QUOTE_EXECUTED: "a quote executed", "block executed": "a block trade executed",
                    "block failed": "a block trade failed", "block expired": "a block trade expired",
                    "batch executed": "a batch executed", "batch partially executed": "a batch partly executed",
                    "batch execution failed": "a batch failed", "batch confirmation window expired": "a batch voided",
