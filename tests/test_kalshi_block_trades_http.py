@@ -233,6 +233,10 @@ def test_a_proposal_refused_changes_nothing(mock, alice, fields, status, code):
         {"buyer_subaccount": 1, "buyer_subtrader_id": "x"},
         {"centicount": 2**70},
         {"market_ticker": ["M"]},
+        # blanks: no validator tag of Go's checks them, so the command refuses them (they once failed an assertion: 500)
+        {"buyer_user_id": " "},
+        {"seller_user_id": "\t"},
+        {"market_ticker": " "},
     ],
 )
 def test_a_hostile_body_is_a_400_in_kalshis_shape(mock, alice, body):

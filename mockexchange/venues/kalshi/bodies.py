@@ -325,6 +325,8 @@ def _refusal(field: BodyField, value: Any, key_path: str) -> KalshiError | None:
     try:
         field.kind.read(value, field.name)
     except Refused as exc:
+        if exc.why == FORM and isinstance(field.kind, Text) and not field.form_tag:
+            return None  # (no validator tag checks this text's form: the command refuses it, in the exchange's words)
         return _failed(field, key_path, *_tag(field, exc.why))
     return None
 
