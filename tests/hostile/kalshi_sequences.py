@@ -46,7 +46,7 @@ def hostile_body(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def maybe_hostile(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """The body as it is three times in four, else `hostile_body`'s."""
+    """The body as it is, or `hostile_body`'s (one branch of four: how often each is drawn is Hypothesis's)."""
     return st.one_of(st.just(body), st.just(body), st.just(body), hostile_body(body))
 
 

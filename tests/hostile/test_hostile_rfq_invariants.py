@@ -257,7 +257,7 @@ class CommunicationsInvariants(KalshiSequence):
         return quotes[data.draw(st.integers(0, len(quotes) - 1))] if quotes else None
 
     def _actor(self, data: st.DataObject, rightful: tuple[str, int]) -> tuple[str, int]:
-        """The place that should act, three times in four; else any place (refused unless it is the same)."""
+        """The place that should act; or, the step's oddity "actor", any place (refused unless it is the same)."""
         return data.draw(st.sampled_from(PLACES)) if self._odd(data, "actor") else rightful
 
     def _odd(self, data: st.DataObject, kind: str) -> bool:
@@ -320,7 +320,7 @@ class CommunicationsInvariants(KalshiSequence):
           side=st.sampled_from(["yes", "no", "yes", "no", "maybe"]), wait=st.booleans())  # fmt: skip
     def act_on(self, data: st.DataObject, on: str, side: str, wait: bool) -> None:
         """The next step of what is under way: a quote's (`_act_on_quote`), a batch's (`_act_on_batch`), a pending
-        block trade's acceptance (`_accept`). (First of the rules by name: Hypothesis draws it most.)"""
+        block trade's acceptance (`_accept`)."""
         if on == "quote":
             self._act_on_quote(data, side, wait)
         elif on == "batch":
