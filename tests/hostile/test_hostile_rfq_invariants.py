@@ -3,17 +3,18 @@ trading places (ann's subaccounts 0 and 1, bob, cy) in three markets and more li
 the whole ledger must still add up and the RFQs, quotes, batches and proposals hold together.
 
 Each sequence begins with every stage under way (`_open`): RFQs quoted, a quote accepted, one confirmed, one its creator
-cannot pay for, a batch accepted and one open, two block trades pending, and an RFQ maker's rule for bob (it quotes each
-RFQ asked later at the book's mid 5 s after it is asked, and confirms what is accepted 10 s after). The steps, over real
+cannot pay for, a batch accepted and one open, two block trades pending, and two RFQ makers' rules: bob's quotes each
+RFQ asked later at the book's mid 5 s after it is asked and confirms what is accepted 10 s after; ann's quotes those
+of the maker series from its subaccount 1 at the last price, and confirms nothing. The steps, over real
 HTTP with signed requests: RFQs asked (sized by contracts or a target cost, resting a remainder or not, obscured,
 replacing an open one), quoted (bids on the grid and off it, one side or both, post-only), accepted on either side,
 confirmed and deleted, through the RFQ-scoped routes and their deprecated twins; batches of one to three markets asked,
 quoted on every child, accepted at the best bids their creator reads (or a cent above them), confirmed by each winner,
 deleted; block trades proposed by their buyer or their seller and accepted by the other; orders that cross the house's
 liquidity or rest. Through the control plane, as an operator's scripts act: the house's scripted liquidity (`set_book`),
-the exchange clock (a confirmation window ends, the execution timer runs a quote or a batch, a proposal expires),
-pausing, resuming and closing a market (its RFQs and batches close), the exchange's trading, listing new markets. Nearly
-one step in two has one oddity (`ODDITY`): an id of no record or of another's, the wrong party, a hostile body (a wrong
+RFQ makers' rules set, replaced and removed, the exchange clock (a confirmation window ends, the execution timer runs a
+quote or a batch, a proposal expires), pausing, resuming and closing a market (its RFQs and batches close), the
+exchange's trading, listing new markets. Nearly one step in two has one oddity (`ODDITY`): an id of no record or of another's, the wrong party, a hostile body (a wrong
 JSON type, a field missing), or another record or step than the one due; a refusal must change nothing (the state file's
 snapshot, byte for byte).
 
@@ -28,12 +29,12 @@ Checked after every step:
   never quotes its own creator's RFQ; a batch's children are its RFQs, open until it closes and closed once it does; a
   user has at most 2 open batches; a maker's live batch quotes are those open, accepted or confirmed; an executed child
   quote is as an executed quote; an executed block trade is two fills of its count, the buyer's buying YES and the
-  seller's selling it, each in its party's place, and a proposer holds at most 100 pending;
+  seller's selling it, each in its party's place, and a proposer holds at most 100 pending; a quote a rule made is
+  its maker's first rule's covering the market, from its subaccount, leaving its spread, within its size;
 - the wire agrees with the core: each place a step touched (its balance, positions, fills, resting orders), one RFQ and
   one batch in turn read by their creator and by another user, the creator's view of the RFQ's quotes, and one user's
   block trade proposals;
-- every answer has a status its operation documents (the 3.34.0 spec) or one docs/known-differences.md ("RFQs and
-  quotes", "RFQ batches", "Block trade proposals") or docs/kalshi.md says the mock answers; never a 500.
+- every answer has a status its operation documents or the docs say the mock answers (rfq_statuses.py); never a 500.
 
 Each sequence has a mock of its own on a state file, restarted from it on the way and at its end, from its snapshot or
 by running every command again: the same state and the same bytes of every read (invariant_runs.py).
@@ -61,6 +62,7 @@ from hypothesis.stateful import invariant, rule
 from invariant_runs import World, run_sequences, world_fixture
 from kalshi_sequences import HOUSE_BOOK, KalshiSequence, hostile_body
 from order_sums import available, signed_count
+from rfq_statuses import DOCUMENTED
 
 from mockexchange.core.kalshi.block_trade_records import EXECUTED, PENDING, BlockTradeProposal
 from mockexchange.core.kalshi.rfq_batch_records import (
@@ -81,7 +83,7 @@ from mockexchange.core.kalshi.rfq_records import (
     Quote,
     Rfq,
 )
-from mockexchange.core.kalshi.units import count_units
+from mockexchange.core.kalshi.units import PRICE, count_units
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
@@ -100,39 +102,6 @@ RFQS, QUOTES, PROPOSALS = "/communications/rfqs", "/communications/quotes", "/co
 BATCHES = "/communications/rfq_batches"
 BATCH_LIVE = (BATCH_QUOTE_OPEN, BATCH_QUOTE_ACCEPTED, BATCH_QUOTE_CONFIRMED)
 
-# Statuses each operation documents (Kalshi's OpenAPI 3.34.0, `responses`), beside 500, which never may answer.
-DOCUMENTED = {
-    "GetBalance": {200, 401}, "GetPositions": {200, 400, 401}, "GetFills": {200, 400, 401},
-    "GetOrders": {200, 400, 401}, "CreateOrderV2": {201, 400, 401, 403, 409, 429, 503},
-    "GetRFQs": {200, 400, 401}, "CreateRFQ": {201, 400, 401, 409}, "GetRFQ": {200, 400, 401, 404},
-    "DeleteRFQ": {204, 400, 401, 404}, "GetRFQQuote": {200, 400, 401, 404}, "DeleteRFQQuote": {204, 400, 401, 404},
-    "AcceptRFQQuote": {204, 400, 401, 404}, "ConfirmRFQQuote": {204, 400, 401, 404}, "GetQuotes": {200, 400, 401},
-    "CreateQuote": {201, 400, 401}, "GetQuote": {200, 400, 401, 404}, "DeleteQuote": {204, 400, 401, 404},
-    "AcceptQuote": {204, 400, 401, 404}, "ConfirmQuote": {204, 400, 401, 404},
-    "GetBlockTradeProposals": {200, 400, 401}, "ProposeBlockTrade": {201, 400, 401, 403},
-    "AcceptBlockTradeProposal": {204, 400, 401, 404}, "GetRFQBatches": {200, 400, 401},
-    "CreateRFQBatch": {201, 400, 401, 403, 409}, "GetRFQBatch": {200, 400, 401, 404},
-    "DeleteRFQBatch": {204, 400, 401, 404}, "GetRFQBatchBestQuotes": {200, 400, 401, 403, 404},
-    "AcceptRFQBatch": {200, 400, 401, 403, 404, 409}, "GetRFQBatchQuotes": {200, 400, 401, 404},
-    "CreateRFQBatchQuote": {201, 400, 401, 403, 404, 409}, "DeleteRFQBatchQuote": {204, 400, 401, 404},
-    "ConfirmRFQBatchQuote": {204, 400, 401, 404, 409},
-}  # fmt: skip
-# And those docs/known-differences.md says the mock answers beside them: "RFQs and quotes" (409 `conflict`,
-# `rfq_closed`, `market_closed`, `too_many_quotes` of a write on an RFQ or a quote in the wrong state; 403 `forbidden`
-# of the wrong party: accepting as the maker, confirming or deleting as the RFQ's creator), "Orders" (the 404 of an
-# order naming no market), "Block trade proposals" (409 `too_many_block_trade_proposals`; 403 to one of no party).
-for _op in ("DeleteRFQ", "CreateQuote", "DeleteRFQQuote", "DeleteQuote", "AcceptRFQQuote", "AcceptQuote",
-            "ConfirmRFQQuote", "ConfirmQuote", "DeleteRFQBatch", "DeleteRFQBatchQuote",
-            "ConfirmRFQBatchQuote"):  # fmt: skip
-    DOCUMENTED[_op] |= {403, 409}
-# And docs/kalshi.md's: a quote's `rfq_id` well formed but of no RFQ is 404 ("RFQs and quotes"), and so is a market
-# no one listed ("a ticker, event or series no one listed is 404"); a batch's children as single RFQs: one of them
-# quoted alone 400, deleted alone 409 (known-differences.md, "RFQ batches").
-for _op, _also in {"CreateOrderV2": {404}, "CreateQuote": {404}, "CreateRFQ": {404}, "ProposeBlockTrade": {404, 409},
-                   "CreateRFQBatch": {404},
-                   "AcceptBlockTradeProposal": {403}}.items():  # fmt: skip
-    DOCUMENTED[_op] |= _also
-
 COUNTS = st.sampled_from(["1", "2.50", "10", "25", "0.01", "400"])
 # A step's one oddity, drawn once a step (`_odd`): mostly none; else an id of no record or of another's ("id"), another
 # place acting ("actor"), a hostile body ("body"), another record or the other step ("other"). One draw a step, not one
@@ -144,6 +113,15 @@ BATCH_BIDS = st.sampled_from(["0.30", "0.40", "0.45", "0.52"]), st.sampled_from(
 # (a deci-cent market's), past $1, or adding to more than $1
 BIDS = (st.sampled_from(["0.45", "0.40", "0.30", "0.55", "0", "0.305", "1.00"]),
         st.sampled_from(["0.50", "0.30", "0", "0.45", "0.4550", "0.60"]))  # fmt: skip
+# A maker's rule's fields beside its defaults (bob's "desk" at the opening quotes at the book's mid): markets by ticker,
+# event, series or none listed; the price from the last trade or a fair price (without one: refused); spreads none,
+# wide, or leaving no bid; a size that ignores most RFQs; delays; no confirmation; a maker's other subaccount.
+MAKER_RULE = {"markets": st.sampled_from([["KXRFQ-26NOV-A"], ["KXRFQ-26NOV"], [MAKER_SERIES], [UNKNOWN_TICKER]]),
+              "price_from": st.sampled_from(["last", "fair"]), "fair_price": st.sampled_from(["0.50", "0.35", "0.9"]),
+              "spread": st.sampled_from(["0", "0.10", "0.9999"]), "max_contracts": st.sampled_from(["5", "400"]),
+              "quote_delay_s": st.sampled_from([0, 30]), "confirm": st.booleans(),
+              "confirm_delay_s": st.sampled_from([0, 20]), "rest_remainder": st.booleans(),
+              "subaccount": st.sampled_from([0, 1])}  # fmt: skip
 QUERY_HOSTILE = st.sampled_from(["", "-1", "0", "１２", "٣", "1e3", "abc", "9" * 30, "open,x", "%00", "x" * 300,
                                  str(uuid.UUID(int=5)).upper(), "\u00a01"])  # fmt: skip
 # What CI's run must meet, or it proves little.
@@ -152,7 +130,9 @@ MUST_MEET = ("CreateRFQ done", "CreateRFQ refused", "CreateQuote done", "CreateQ
              "DeleteRFQ done", "ProposeBlockTrade done", "ProposeBlockTrade refused", "a block trade executed",
              "a block trade failed", "CreateRFQBatch done", "CreateRFQBatch refused", "CreateRFQBatchQuote done",
              "a batch accepted", "a batch quote confirmed", "a batch executed", "a batch voided",
-             "a maker's rule quoted", "a restart from its snapshot", "a restart from its commands")  # fmt: skip
+             "a maker's rule quoted", "a rule set on the way quoted", "a rule quoted from a subaccount",
+             "set_rfq_maker done", "set_rfq_maker refused", "remove_rfq_maker done", "remove_rfq_maker refused",
+             "a restart from its snapshot", "a restart from its commands")  # fmt: skip
 
 
 def _hostile_id(data: st.DataObject, known: list[str]) -> str:
@@ -214,6 +194,12 @@ class CommunicationsInvariants(KalshiSequence):
             self._made(made, "block_trade_proposal_id")
         self._open_batches(first)
         self.control("set_rfq_maker", "bob", "desk", quote_delay_s=5, confirm_delay_s=10)  # quotes what is asked later
+        self.control("set_rfq_maker", "ann", "side", markets=[MAKER_SERIES], price_from="last", fair_price="0.40",
+                     spread="0.05", quote_delay_s=5, confirm=False, subaccount=1)  # fmt: skip
+        self.rules = {"desk": "bob", "side": "ann"}  # the rules' names, in the order first set, and their makers
+        self.ruled: set[str] = set()  # the quotes the rules made, seen
+        self.set_on_the_way: set[str] = set()  # the makers of a rule set by a step
+        self.rules_changed = False  # (this step: `_by_its_rule` holds a rule's quote to the rules as they stand)
         self.world.met.clear()
         self.world.met.update(counted)
 
@@ -560,6 +546,26 @@ class CommunicationsInvariants(KalshiSequence):
         if how != "pause" and how != "close":
             self.control("resume_market", ticker)
 
+    @rule(data=st.data(), maker=st.sampled_from(USERS), name=st.sampled_from(["desk", "side", "wide"]),
+          remove=st.sampled_from([False, False, True]))  # fmt: skip
+    def a_makers_rule_changed(self, data: st.DataObject, maker: str, name: str, remove: bool) -> None:
+        """An RFQ maker's rule set, replaced (in its place) or removed on the way; mostly on the usual path, else the
+        step's oddity: a rule of no name removed ("id") or one field hostile ("body"; refused, nothing changed). An
+        RFQ asked later is quoted by the rules then; a quote or a confirmation falling due reads the rule as it is
+        then (rfq_makers.py). The control plane answers the rules in the order first set."""
+        self.rules_changed = True
+        if remove:
+            gone = "no such rule" if self._odd(data, "id") else name
+            if self.control("remove_rfq_maker", gone) is not None:
+                del self.rules[gone]
+        else:
+            fields = data.draw(st.fixed_dictionaries({}, optional=MAKER_RULE))
+            fields = self._body(data, fields) if fields else fields
+            if self.control("set_rfq_maker", maker, name, **fields) is not None:
+                self.rules[name] = maker  # (replaced: in its place)
+                self.set_on_the_way.add(maker)
+        assert [made["rule"] for made in self.mock.rfq_makers()["rfq_makers"]] == list(self.rules)
+
     @rule(data=st.data(), user=st.sampled_from(USERS))
     def hostile_read(self, data: st.DataObject, user: str) -> None:
         value = data.draw(QUERY_HOSTILE)
@@ -582,7 +588,7 @@ class CommunicationsInvariants(KalshiSequence):
     @invariant()
     def the_ledger_adds_up(self) -> None:
         self.check_sums()
-        self.oddity = "undrawn"  # (the next step draws its own)
+        self.oddity, self.rules_changed = "undrawn", False  # (the next step draws its own)
 
     @invariant()
     def the_communications_hold_together(self) -> None:
@@ -615,14 +621,35 @@ class CommunicationsInvariants(KalshiSequence):
         given = set(self.ids)  # (a quote no client was given is an RFQ maker's rule's)
         for quote_id, found in comms.quotes.items():
             assert found.user_id != found.rfq_user_id, f"{quote_id} quotes its own creator's RFQ"
-            if quote_id not in given:
-                self._ended(f"{quote_id} made", "by a rule", "")
+            if quote_id not in given and quote_id not in self.ruled:
+                self._by_its_rule(state, found)
             if found.status in LIVE:
                 live.setdefault(found.user_id, set()).add(quote_id)
             if found.status == QUOTE_EXECUTED:
                 self._executed(state, found)
             self._ended(quote_id, found.status, found.cancellation_reason)
         assert {user: set(held) for user, held in comms.live_quotes.items() if held} == live
+
+    def _by_its_rule(self, state: Any, found: Quote) -> None:
+        """A quote a maker's rule made this step. Unless the rules changed this step: its maker's first rule covering
+        the market made it, from the rule's subaccount, its bids leaving the rule's spread, its RFQ within the rule's
+        size."""
+        self.ruled.add(found.quote_id)
+        on_the_way = "a rule set on the way quoted" if found.user_id in self.set_on_the_way else "a maker's rule quoted"
+        self.world.met[on_the_way] += 1
+        self.world.met["a rule quoted from a subaccount"] += found.subaccount > 0
+        if self.rules_changed:
+            return
+        market = state.markets[found.market_ticker]
+        covering = {found.market_ticker, market.event_ticker, state.events[market.event_ticker].series_ticker}
+        ruling = [r for r in state.rfq_makers.values() if r.user_id == found.user_id and
+                  (not r.markets or covering & set(r.markets))]  # fmt: skip
+        assert ruling, f"{found.quote_id}: no rule of {found.user_id} covers {found.market_ticker}"
+        rule = ruling[0]
+        assert found.subaccount == rule.subaccount, (found, rule)
+        assert found.yes_bid + found.no_bid <= PRICE - rule.spread, (found, rule)
+        most = rule.max_contracts
+        assert most is None or max(found.yes_contracts, found.no_contracts) <= most, (found, rule)
 
     def _batches_hold(self, state: Any) -> None:
         """Each batch's children are its RFQs, open while it is not closed and closed once it is; a user has at most 2
@@ -681,8 +708,7 @@ class CommunicationsInvariants(KalshiSequence):
 
     def _ended(self, record_id: str, status: str, reason: str) -> None:
         """Count each record's end once, as it is first seen (what CI's draws must meet)."""
-        outcome = {"by a rule": "a maker's rule quoted",
-                   QUOTE_EXECUTED: "a quote executed", "block executed": "a block trade executed",
+        outcome = {                   QUOTE_EXECUTED: "a quote executed", "block executed": "a block trade executed",
                    "block failed": "a block trade failed", "block expired": "a block trade expired",
                    "batch executed": "a batch executed", "batch partially executed": "a batch partly executed",
                    "batch execution failed": "a batch failed", "batch confirmation window expired": "a batch voided",
