@@ -14,9 +14,9 @@ deleted; block trades proposed by their buyer or their seller and accepted by th
 liquidity or rest. Through the control plane, as an operator's scripts act: the house's scripted liquidity (`set_book`),
 RFQ makers' rules set, replaced and removed, the exchange clock (a confirmation window ends, the execution timer runs a
 quote or a batch, a proposal expires), pausing, resuming and closing a market (its RFQs and batches close), the
-exchange's trading, listing new markets. Nearly one step in two has one oddity (`ODDITY`): an id of no record or of another's, the wrong party, a hostile body (a wrong
-JSON type, a field missing), or another record or step than the one due; a refusal must change nothing (the state file's
-snapshot, byte for byte).
+exchange's trading, listing new markets. Nearly one step in two has one oddity (`ODDITY`): an id of no record or of
+another's, the wrong party, a hostile body (a wrong JSON type, a field missing), or another record or step than the one
+due; a refusal must change nothing (the state file's snapshot, byte for byte).
 
 Checked after every step:
 - the ledger's sums (kalshi_sequences.py's `check_sums`, test_hostile_order_invariants.py's docstring): no book crossed
