@@ -102,8 +102,10 @@ class KalshiSequence(Restarting):
     # -- how a step is made and judged -------------------------------------------------------------------------
 
     def _state(self) -> bytes:
-        """The state as the state file keeps it, less the fee schedule each event caches (`Event.fee_rule`, not
-        compared: a refused fill may work it out first)."""
+        """The state as the state file keeps it once what falls due by now is made (as any read or command makes it
+        first: an RFQ maker's rule confirming at once has confirmed), less the fee schedule each event caches
+        (`Event.fee_rule`, not compared: a refused fill may work it out first)."""
+        self.ledger.lifecycle.run_due()
         with self.ledger.state.lock:
             for event in self.ledger.state.events.values():
                 event.fee_rule = None

@@ -5,8 +5,8 @@ the whole ledger must still add up and the RFQs, quotes, batches and proposals h
 Each sequence begins with every stage under way (`_open`): RFQs quoted, a quote accepted, one confirmed, one its creator
 cannot pay for, a batch accepted and one open, two block trades pending, and two RFQ makers' rules: bob's quotes each
 RFQ asked later at the book's mid 5 s after it is asked and confirms what is accepted 10 s after; ann's quotes those
-of the maker series from its subaccount 1 at the last price, and confirms nothing. The steps, over real
-HTTP with signed requests: RFQs asked (sized by contracts or a target cost, resting a remainder or not, obscured,
+of the maker series up to 10 contracts from its subaccount 1 at the last price, and confirms nothing. The steps, over
+real HTTP with signed requests: RFQs asked (sized by contracts or a target cost, resting a remainder or not, obscured,
 replacing an open one), quoted (bids on the grid and off it, one side or both, post-only), accepted on either side,
 confirmed and deleted, through the RFQ-scoped routes and their deprecated twins; batches of one to three markets asked,
 quoted on every child, accepted at the best bids their creator reads (or a cent above them), confirmed by each winner,
@@ -39,7 +39,8 @@ Checked after every step:
 Each sequence has a mock of its own on a state file, restarted from it on the way and at its end, from its snapshot or
 by running every command again: the same state and the same bytes of every read (invariant_runs.py).
 
-Not driven here: FCM subtraders, combo markets and children named by their legs.
+cy is an FCM member (it may not ask RFQ batches): a side of its block trades is now and then its subtrader's.
+Not driven here: the FCM subtraders' daily caps, combo markets, and children named by their legs.
 
 CI's run is derandomized (conftest.py) and must meet each outcome of `MUST_MEET`. A longer hunt:
 `HYPOTHESIS_PROFILE=long MOCKEXCHANGE_INVARIANT_STEPS=50 MOCKEXCHANGE_INVARIANT_SHRINK=0 scripts/test
@@ -83,7 +84,7 @@ from mockexchange.core.kalshi.rfq_records import (
     Quote,
     Rfq,
 )
-from mockexchange.core.kalshi.units import PRICE, count_units
+from mockexchange.core.kalshi.units import CENT, PRICE, count_units
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
@@ -97,6 +98,7 @@ FIRST_MARKETS = {"KXRFQ-26NOV-A": {}, "KXRFQ-26NOV-B": {"price_level_structure":
 BOOKED = ("KXRFQ-26NOV-A", "KXRFQM-26NOV-C")  # the house's liquidity: a quote's orders may meet it
 MORE_MARKETS = ["KXRFQ-26DEC-D", "KXRFQM-26DEC-E"]
 UNKNOWN_TICKER = "KXNONE-26NOV-Z"
+SUBTRADER, SUBTRADER_CENTS = "cy_s1", 3_000  # cy is an FCM member: a block trade's side may be its subtrader's
 LIVE = (QUOTE_OPEN, QUOTE_ACCEPTED, QUOTE_CONFIRMED)
 RFQS, QUOTES, PROPOSALS = "/communications/rfqs", "/communications/quotes", "/communications/block-trade-proposals"
 BATCHES = "/communications/rfq_batches"
@@ -128,11 +130,12 @@ QUERY_HOSTILE = st.sampled_from(["", "-1", "0", "１２", "٣", "1e3", "abc", "9
 MUST_MEET = ("CreateRFQ done", "CreateRFQ refused", "CreateQuote done", "CreateQuote refused", "a quote accepted",
              "an accept its creator cannot pay for", "a quote confirmed", "a quote executed", "a quote voided",
              "DeleteRFQ done", "ProposeBlockTrade done", "ProposeBlockTrade refused", "a block trade executed",
-             "a block trade failed", "CreateRFQBatch done", "CreateRFQBatch refused", "CreateRFQBatchQuote done",
-             "a batch accepted", "a batch quote confirmed", "a batch executed", "a batch voided",
-             "a maker's rule quoted", "a rule set on the way quoted", "a rule quoted from a subaccount",
-             "set_rfq_maker done", "set_rfq_maker refused", "remove_rfq_maker done", "remove_rfq_maker refused",
-             "a restart from its snapshot", "a restart from its commands")  # fmt: skip
+             "a subtrader's block trade executed", "a block trade failed", "CreateRFQBatch done",
+             "CreateRFQBatch refused", "CreateRFQBatchQuote done", "a batch accepted", "a batch quote confirmed",
+             "a batch executed", "a batch voided", "a maker's rule quoted", "a rule set on the way quoted",
+             "a rule quoted from a subaccount", "set_rfq_maker done", "set_rfq_maker refused",
+             "remove_rfq_maker done", "remove_rfq_maker refused", "a restart from its snapshot",
+             "a restart from its commands")  # fmt: skip
 
 
 def _hostile_id(data: st.DataObject, known: list[str]) -> str:
@@ -147,7 +150,9 @@ class CommunicationsInvariants(KalshiSequence):
 
     def __init__(self, world: World) -> None:
         super().__init__(world)
-        mock = self.open_mock(T0, OPENING_CENTS, MAKER_SERIES)
+        mock = self.open_mock(T0, OPENING_CENTS, MAKER_SERIES, fcm="cy")
+        mock.create_account(SUBTRADER, balance_cents=SUBTRADER_CENTS, subtrader_of="cy")
+        self.external += SUBTRADER_CENTS * CENT
         for ticker, fields in FIRST_MARKETS.items():
             mock.create_market(ticker, **fields)
             if ticker in BOOKED:
@@ -195,10 +200,9 @@ class CommunicationsInvariants(KalshiSequence):
         self._open_batches(first)
         self.control("set_rfq_maker", "bob", "desk", quote_delay_s=5, confirm_delay_s=10)  # quotes what is asked later
         self.control("set_rfq_maker", "ann", "side", markets=[MAKER_SERIES], price_from="last", fair_price="0.40",
-                     spread="0.05", quote_delay_s=5, confirm=False, subaccount=1)  # fmt: skip
+                     spread="0.05", max_contracts="10", quote_delay_s=5, confirm=False, subaccount=1)  # fmt: skip
         self.rules = {"desk": "bob", "side": "ann"}  # the rules' names, in the order first set, and their makers
-        self.ruled: set[str] = set()  # the quotes the rules made, seen
-        self.set_on_the_way: set[str] = set()  # the makers of a rule set by a step
+        self.ruled, self.set_on_the_way = set[str](), set[str]()  # the quotes rules made, seen; makers a step gave one
         self.rules_changed = False  # (this step: `_by_its_rule` holds a rule's quote to the rules as they stand)
         self.world.met.clear()
         self.world.met.update(counted)
@@ -233,9 +237,9 @@ class CommunicationsInvariants(KalshiSequence):
         if answer.status == 201:
             self.ids.append(answer.json()[key])
 
-    def _rfq(self, data: st.DataObject, open_only: bool = True) -> Rfq | None:
-        """Mostly an open RFQ (drawn by position, never by its random id)."""
-        rfqs = [r for r in self.comms.rfqs.values() if not open_only or r.status == RFQ_OPEN]
+    def _rfq(self, data: st.DataObject, open_only: bool = True, not_of: str = "") -> Rfq | None:
+        """Mostly an open RFQ (drawn by position, never by its random id), if asked one another user's."""
+        rfqs = [r for r in self.comms.rfqs.values() if (not open_only or r.status == RFQ_OPEN) and r.user_id != not_of]
         return rfqs[data.draw(st.integers(0, len(rfqs) - 1))] if rfqs else None
 
     def _quote(self, data: st.DataObject, statuses: tuple[str, ...]) -> Quote | None:
@@ -278,10 +282,10 @@ class CommunicationsInvariants(KalshiSequence):
           then=st.sampled_from([None, "yes", "no"]), confirm=st.booleans())  # fmt: skip
     def quote_an_rfq(self, data: st.DataObject, place: tuple[str, int], rest: bool, post_only: bool, then: str | None,
                      confirm: bool) -> None:  # fmt: skip
-        """A quote of an open RFQ (mostly; else a closed one, or an id of none); made, and `then` a side, the RFQ's
-        creator accepts it (`_step_quote`), and if `confirm` its maker confirms it."""
+        """A quote of another's open RFQ (mostly; else a closed one, or an id of none); made, and `then` a side, the
+        RFQ's creator accepts it (`_step_quote`), and if `confirm` its maker confirms it."""
         user, sub = place
-        rfq = self._rfq(data, open_only=not self._odd(data, "other"))
+        rfq = self._rfq(data, open_only=not self._odd(data, "other"), not_of=user)
         rfq_id = rfq.rfq_id if rfq is not None and not self._odd(data, "id") else _hostile_id(data, self.ids)
         body = {"rfq_id": rfq_id, "yes_bid": data.draw(BIDS[0]), "no_bid": data.draw(BIDS[1]), "rest_remainder": rest,
                 "subaccount": sub}  # fmt: skip
@@ -317,13 +321,13 @@ class CommunicationsInvariants(KalshiSequence):
             self._accept(data, pending[data.draw(st.integers(0, len(pending) - 1))] if pending else None)
 
     def _act_on_quote(self, data: st.DataObject, side: str, wait: bool) -> None:
-        """A live quote's next step, mostly: an open one accepted by its RFQ's creator, an accepted one confirmed by
-        its maker; now and then the other step, a confirmed quote, or the wrong party (refused). If `wait`, the
-        operator's clock then moves past the step's timer: the confirmation window (the quote is voided) or the
-        execution timer (it executes)."""
-        self._step_quote(
-            data, self._quote(data, LIVE if self._odd(data, "other") else (QUOTE_OPEN, QUOTE_ACCEPTED)), side, wait
-        )
+        """A live quote's next step, mostly: an accepted one (if any: its window is short) confirmed by its maker, an
+        open one accepted by its RFQ's creator; now and then the other step, a confirmed quote, or the wrong party
+        (refused). If `wait`, the operator's clock then moves past the step's timer: the confirmation window (the quote
+        is voided) or the execution timer (it executes)."""
+        found = self._quote(data, LIVE) if self._odd(data, "other") else None
+        self._step_quote(data, found or self._quote(data, (QUOTE_ACCEPTED,)) or self._quote(data, (QUOTE_OPEN,)), side,
+                         wait)  # fmt: skip
 
     def _step_quote(self, data: st.DataObject, found: Quote | None, side: str, wait: bool) -> bool:
         """The quote's next step (`_act_on_quote`); whether it was taken."""
@@ -488,10 +492,19 @@ class CommunicationsInvariants(KalshiSequence):
                 "seller_subaccount": seller[1], "market_ticker": ticker, "price_centi_cents": price,
                 "centicount": count, "maker_side": maker_side,
                 "expiration_ts": at.isoformat().replace("+00:00", "Z")}  # fmt: skip
-        answer = self.write(*proposer, "ProposeBlockTrade", "POST", PROPOSALS, json=self._body(data, body))
+        if "cy" in (buyer[0], seller[0]) and not len(self.ledger.state.block_trades.proposals) % 2:
+            cys = "buyer_" if buyer[0] == "cy" else "seller_"  # (every other proposal, cy's side its subtrader's)
+            del body[f"{cys}subaccount"]
+            body[f"{cys}subtrader_id"] = SUBTRADER
+        sent = self._body(data, body)
+        answer = self.write(*proposer, "ProposeBlockTrade", "POST", PROPOSALS, json=sent)
         self._made(answer, "block_trade_proposal_id")
-        if answer.status == 201 and at_once:
-            self._accept(data, self.ledger.state.block_trades.proposals[answer.json()["block_trade_proposal_id"]])
+        if answer.status == 201:  # (each side trades on the account it names: a subtrader's, or its user's)
+            made = self.ledger.state.block_trades.proposals[answer.json()["block_trade_proposal_id"]]
+            for party, named in ((made.buyer, "buyer_"), (made.seller, "seller_")):
+                assert party.account == (sent.get(f"{named}subtrader_id") or sent[f"{named}user_id"]), (party, sent)
+            if at_once:
+                self._accept(data, made)
 
     def _accept(self, data: st.DataObject, proposal: BlockTradeProposal | None) -> None:
         """The proposal accepted by the party that did not propose it (its place; now and then another place, or an
@@ -500,6 +513,8 @@ class CommunicationsInvariants(KalshiSequence):
             other = proposal.seller if proposal.proposer_user_id == proposal.buyer.user_id else proposal.buyer
             user, sub = self._actor(data, (other.user_id, other.subaccount))
             proposal_id, body = proposal.proposal_id, {"subaccount": sub} if sub else {}
+            if other.subtrader_id and user == other.user_id:  # (as the subtrader it trades for)
+                body = {"subtrader_id": other.subtrader_id}
         else:
             (user, sub), proposal_id, body = data.draw(st.sampled_from(PLACES)), _hostile_id(data, self.ids), {}
         self.write(user, sub, "AcceptBlockTradeProposal", "POST", f"{PROPOSALS}/{proposal_id}/accept",
@@ -550,9 +565,9 @@ class CommunicationsInvariants(KalshiSequence):
           remove=st.sampled_from([False, False, True]))  # fmt: skip
     def a_makers_rule_changed(self, data: st.DataObject, maker: str, name: str, remove: bool) -> None:
         """An RFQ maker's rule set, replaced (in its place) or removed on the way; mostly on the usual path, else the
-        step's oddity: a rule of no name removed ("id") or one field hostile ("body"; refused, nothing changed). An
-        RFQ asked later is quoted by the rules then; a quote or a confirmation falling due reads the rule as it is
-        then (rfq_makers.py). The control plane answers the rules in the order first set."""
+        step's oddity: a rule of no name removed or one of no account set ("id"), or one field hostile ("body"):
+        refused, nothing changed. An RFQ asked later is quoted by the rules then; a quote or a confirmation falling
+        due reads the rule as it is then (rfq_makers.py). The control plane answers the rules in the order first set."""
         self.rules_changed = True
         if remove:
             gone = "no such rule" if self._odd(data, "id") else name
@@ -561,6 +576,7 @@ class CommunicationsInvariants(KalshiSequence):
         else:
             fields = data.draw(st.fixed_dictionaries({}, optional=MAKER_RULE))
             fields = self._body(data, fields) if fields else fields
+            maker = "nobody" if self._odd(data, "id") else maker  # (no such account: refused)
             if self.control("set_rfq_maker", maker, name, **fields) is not None:
                 self.rules[name] = maker  # (replaced: in its place)
                 self.set_on_the_way.add(maker)
@@ -601,6 +617,8 @@ class CommunicationsInvariants(KalshiSequence):
                 pending[proposal.proposer_user_id] += status == PENDING
                 if status == EXECUTED:
                     self._traded(ledger.state, proposal)
+                    if proposal.buyer.subtrader_id or proposal.seller.subtrader_id:
+                        self._ended(f"{proposal.proposal_id} for a subtrader", "block executed for a subtrader", "")
                 self._ended(proposal.proposal_id, f"block {status}", "")
             assert max(pending.values(), default=0) <= 100, pending
 
@@ -632,8 +650,7 @@ class CommunicationsInvariants(KalshiSequence):
 
     def _by_its_rule(self, state: Any, found: Quote) -> None:
         """A quote a maker's rule made this step. Unless the rules changed this step: its maker's first rule covering
-        the market made it, from the rule's subaccount, its bids leaving the rule's spread, its RFQ within the rule's
-        size."""
+        the market made it, from the rule's subaccount, its bids leaving its spread, its RFQ within its size."""
         self.ruled.add(found.quote_id)
         on_the_way = "a rule set on the way quoted" if found.user_id in self.set_on_the_way else "a maker's rule quoted"
         self.world.met[on_the_way] += 1
@@ -645,10 +662,8 @@ class CommunicationsInvariants(KalshiSequence):
         ruling = [r for r in state.rfq_makers.values() if r.user_id == found.user_id and
                   (not r.markets or covering & set(r.markets))]  # fmt: skip
         assert ruling, f"{found.quote_id}: no rule of {found.user_id} covers {found.market_ticker}"
-        rule = ruling[0]
-        assert found.subaccount == rule.subaccount, (found, rule)
-        assert found.yes_bid + found.no_bid <= PRICE - rule.spread, (found, rule)
-        most = rule.max_contracts
+        rule, most = ruling[0], ruling[0].max_contracts
+        assert found.subaccount == rule.subaccount and found.yes_bid + found.no_bid <= PRICE - rule.spread, rule
         assert most is None or max(found.yes_contracts, found.no_contracts) <= most, (found, rule)
 
     def _batches_hold(self, state: Any) -> None:
@@ -708,8 +723,9 @@ class CommunicationsInvariants(KalshiSequence):
 
     def _ended(self, record_id: str, status: str, reason: str) -> None:
         """Count each record's end once, as it is first seen (what CI's draws must meet)."""
-        outcome = {                   QUOTE_EXECUTED: "a quote executed", "block executed": "a block trade executed",
+        outcome = {QUOTE_EXECUTED: "a quote executed", "block executed": "a block trade executed",
                    "block failed": "a block trade failed", "block expired": "a block trade expired",
+                   "block executed for a subtrader": "a subtrader's block trade executed",
                    "batch executed": "a batch executed", "batch partially executed": "a batch partly executed",
                    "batch execution failed": "a batch failed", "batch confirmation window expired": "a batch voided",
                    "batch market closed": "a batch closed with its market"}.get(status)  # fmt: skip
