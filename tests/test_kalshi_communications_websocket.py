@@ -145,3 +145,22 @@ def test_bad_subscribe_params_are_refused_on_the_wire(mock):
         assert refused["msg"]["code"] == 22
         [listed] = asker.ask({"id": 3, "cmd": "list_subscriptions"})
         assert listed["msg"] == []
+
+
+def test_a_rule_with_no_delay_quotes_and_confirms_before_the_command_answers(mock):
+    """An RFQ maker's rule with no delays, on a manual clock: its quote reaches the asker's connection with no read or
+    write after the RFQ, and it has confirmed the quote by the time the acceptance answers (what a command schedules
+    for its own instant is made before it answers, not at the next request)."""
+    mock.set_rfq_maker("maker1", "desk", price_from="fair", fair_price="0.45")
+    comms = mock.ledger.state.communications
+    with reading(mock, signer_for(mock, "asker")) as reader, signed(mock, "asker") as asker:
+        reader.ask(subscribe(["communications"]))
+        body = {"market_ticker": M, "contracts_fp": "10", "rest_remainder": False}
+        assert asker.post("/communications/rfqs", json=body).status_code == 201
+        frames = reader.wait(lambda f: len(data_of(f)) >= 2)
+        assert [f["type"] for f in data_of(frames)] == ["rfq_created", "quote_created"]
+        quote_id = data_of(frames)[1]["msg"]["quote_id"]
+        assert comms.quotes[quote_id].status == "open"
+        r = asker.put(f"/communications/quotes/{quote_id}/accept", json={"accepted_side": "yes"})
+        assert r.status_code == 204, r.text
+        assert comms.quotes[quote_id].status == "confirmed"  # (read from the core: a read would make it first)

@@ -43,6 +43,7 @@ class Control:
         # The core's handler of each typed command (core/commands.py), by the command's type
         self.handlers = Handlers()
         self._held: dict[str, Any] = {}  # each venue's state, by the name it gives it
+        self._made_now = tuple(venue.made_now for venue in self.venues if venue.made_now is not None)
         # each venue's operations, as its table declares them: bound to this control plane when asked (`__getattr__`)
         self._operations: dict[str, Any] = {}
         for venue in self.venues:
@@ -105,15 +106,20 @@ class Control:
 
     def run(self, command: Command) -> Any:
         """Run a typed command through its handler, what it draws at random drawn first (`Handlers.drawn`) and the
-        command drawn kept by the state file if there is one; answers what the handler answers (an order command's
-        `OrderOutcome`), the core's refusal a `ControlError` whose cause it is."""
+        command drawn kept by the state file if there is one; then what it scheduled for the instant it ran (a venue's
+        `made_now`: an RFQ maker's rule with no delay quotes at once, not at the next read). Answers what the handler
+        answers (an order command's `OrderOutcome`), the core's refusal a `ControlError` whose cause it is."""
         if not isinstance(command, Command):
             raise ControlError(f"run takes a command (core/commands.py), not {type(command).__name__}")
         command, aside = self.handlers.drawn(command)
         recorder = self.recorder
         if recorder is None or not type(command).kept or not recorder.keeping():
-            return core_call(self.handlers.run, command, aside)
-        return recorder.run(command.name, write(command), lambda: core_call(self.handlers.run, command, aside))
+            answer = core_call(self.handlers.run, command, aside)
+        else:
+            answer = recorder.run(command.name, write(command), lambda: core_call(self.handlers.run, command, aside))
+        for made_now in self._made_now:  # (what the command scheduled for now, made before it answers)
+            made_now(self)
+        return answer
 
     def answer(self, command: Command) -> Any:
         """`run`'s answer in plain values, as the command's method answers (a scenario's step made the command)."""

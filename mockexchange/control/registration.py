@@ -221,6 +221,8 @@ class Venue:
     # Its state as a fresh mock's (the mock's reset), and what falls due when the exchange clock moves.
     reset: Callable[[Any], None] = lambda control: None
     on_clock: Callable[[Any], None] = lambda control: None
+    # What a command it ran scheduled for the instant it ran (None: nothing can be), made before the command answers.
+    made_now: Callable[[Any], None] | None = None
     # What a new mock holds, made by commands (a new state file keeps them first; a restarted one has them already).
     fresh: Callable[[Any], None] = lambda control: None
     # The run's settings that are no state, given after a state file's commands ran (the control plane, the settings).

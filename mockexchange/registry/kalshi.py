@@ -6,6 +6,7 @@ banner and how the proxy forwards to it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ from mockexchange.core.kalshi.handlers import add_kalshi_handlers
 from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
+from mockexchange.core.stepping import MustStep
 from mockexchange.journal.journal import Journal
 from mockexchange.scenario.kalshi import from_tape, setup, steps
 from mockexchange.scenario.kalshi import keys as scenario_keys
@@ -222,6 +224,17 @@ def _on_clock(control: Any) -> None:
         state.on_schedule()  # a system clock moved on: its timer wakes for the next due time
 
 
+def _made_now(control: Any) -> None:
+    """What a command scheduled for the instant it ran (an RFQ maker's rule's quote or confirmation with no delay),
+    made now as a read would make it, so a websocket client hears of it without a read or a write of its own. Work too
+    long for the event loop (`MustStep`) is left to the next read or write, as before."""
+    lifecycle = control.ledger.lifecycle
+    due = lifecycle.next_due()
+    if due is not None and due <= control.ledger.state.clock.now():
+        with suppress(MustStep):
+            lifecycle.run_due()
+
+
 def _configure(control: Any, settings: Any) -> None:
     if isinstance(control.ledger.state.clock, SystemClock):
         due_timer.watch(control.ledger)  # markets open, close and settle when due (control/kalshi/due_timer.py)
@@ -286,6 +299,7 @@ VENUE = Venue(
     handlers=_handlers,
     reset=_reset,
     on_clock=_on_clock,
+    made_now=_made_now,
     configure=_configure,
     commands=COMMANDS,
     refusal=LedgerError,
