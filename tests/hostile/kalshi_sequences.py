@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from hostile_wire import Answer
 from hypothesis import strategies as st
@@ -43,6 +44,13 @@ def hostile_body(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     given = st.sampled_from(names).flatmap(lambda name: HOSTILE.map(lambda value: {**body, name: value}))
     taken = st.sampled_from(names).map(lambda name: {k: v for k, v in body.items() if k != name})
     return st.one_of(given, given, taken)
+
+
+def hostile_id(data: st.DataObject, known: list[str]) -> str:
+    """An id of a path or a body that names nothing of the caller's: one of another's, a UUID of no record, one
+    malformed or hostile (a path's segment, its characters escaped)."""
+    made_up = [str(uuid.UUID(int=7)), "nope", quote("€\u0000/..", safe=""), "1" * 200, str(uuid.UUID(int=8)).upper()]
+    return data.draw(st.sampled_from([*known[-3:], *made_up]))
 
 
 def maybe_hostile(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:

@@ -61,7 +61,7 @@ from hostile_wire import Answer
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 from invariant_runs import World, run_sequences, world_fixture
-from kalshi_sequences import HOUSE_BOOK, KalshiSequence, hostile_body
+from kalshi_sequences import HOUSE_BOOK, KalshiSequence, hostile_body, hostile_id
 from order_sums import available, signed_count
 from rfq_statuses import DOCUMENTED
 
@@ -136,13 +136,6 @@ MUST_MEET = ("CreateRFQ done", "CreateRFQ refused", "CreateQuote done", "CreateQ
              "a rule quoted from a subaccount", "set_rfq_maker done", "set_rfq_maker refused",
              "remove_rfq_maker done", "remove_rfq_maker refused", "a restart from its snapshot",
              "a restart from its commands")  # fmt: skip
-
-
-def _hostile_id(data: st.DataObject, known: list[str]) -> str:
-    """An id of a path or a body that names nothing of the caller's: one of another's, a UUID of no record, one
-    malformed or hostile (a path's segment, its characters escaped)."""
-    made_up = [str(uuid.UUID(int=7)), "nope", quote("€\u0000/..", safe=""), "1" * 200, str(uuid.UUID(int=8)).upper()]
-    return data.draw(st.sampled_from([*known[-3:], *made_up]))
 
 
 class CommunicationsInvariants(KalshiSequence):
@@ -286,7 +279,7 @@ class CommunicationsInvariants(KalshiSequence):
         RFQ's creator accepts it (`_step_quote`), and if `confirm` its maker confirms it."""
         user, sub = place
         rfq = self._rfq(data, open_only=not self._odd(data, "other"), not_of=user)
-        rfq_id = rfq.rfq_id if rfq is not None and not self._odd(data, "id") else _hostile_id(data, self.ids)
+        rfq_id = rfq.rfq_id if rfq is not None and not self._odd(data, "id") else hostile_id(data, self.ids)
         body = {"rfq_id": rfq_id, "yes_bid": data.draw(BIDS[0]), "no_bid": data.draw(BIDS[1]), "rest_remainder": rest,
                 "subaccount": sub}  # fmt: skip
         body |= {"post_only": True} if post_only else {}
@@ -301,7 +294,7 @@ class CommunicationsInvariants(KalshiSequence):
         """A quote's path, RFQ-scoped or its deprecated twin (the operation's suffix), or a path of no quote."""
         scoped = data.draw(st.booleans())
         if found is None or self._odd(data, "id"):
-            quote_id, rfq_id = _hostile_id(data, self.ids), _hostile_id(data, self.ids)
+            quote_id, rfq_id = hostile_id(data, self.ids), hostile_id(data, self.ids)
         else:
             quote_id, rfq_id = found.quote_id, found.rfq_id
         return (f"{RFQS}/{rfq_id}/quotes/{quote_id}", "RFQQuote") if scoped else (f"{QUOTES}/{quote_id}", "Quote")
@@ -365,7 +358,7 @@ class CommunicationsInvariants(KalshiSequence):
             rightful = (found_rfq.user_id, found_rfq.subaccount) if found_rfq is not None else PLACES[0]
             user, sub = self._actor(data, rightful)
             known = found_rfq is not None and not self._odd(data, "id")
-            rfq_id = found_rfq.rfq_id if known else _hostile_id(data, self.ids)
+            rfq_id = found_rfq.rfq_id if known else hostile_id(data, self.ids)
             self.write(user, sub, "DeleteRFQ", "DELETE", f"{RFQS}/{rfq_id}")
             return
         found = self._quote(data, LIVE)
@@ -380,7 +373,7 @@ class CommunicationsInvariants(KalshiSequence):
         return batches[data.draw(st.integers(0, len(batches) - 1))] if batches else None
 
     def _batch_id(self, data: st.DataObject, batch: RfqBatch | None) -> str:
-        return batch.rfq_batch_id if batch is not None and not self._odd(data, "id") else _hostile_id(data, self.ids)
+        return batch.rfq_batch_id if batch is not None and not self._odd(data, "id") else hostile_id(data, self.ids)
 
     @rule(data=st.data(), place=st.sampled_from(PLACES), size=COUNTS, replace=st.booleans())
     def ask_a_batch(self, data: st.DataObject, place: tuple[str, int], size: str, replace: bool) -> None:
@@ -438,7 +431,7 @@ class CommunicationsInvariants(KalshiSequence):
         confirmed = False
         for winner in waiting:  # (each winner's maker confirms its own)
             user, sub = self._actor(data, (winner.user_id, winner.subaccount) if winner else PLACES[0])
-            quote_id = winner.batch_quote_id if winner is not None else _hostile_id(data, self.ids)
+            quote_id = winner.batch_quote_id if winner is not None else hostile_id(data, self.ids)
             path = f"{BATCHES}/{batch_id}/quotes/{quote_id}/confirm"
             if self.write(user, sub, "ConfirmRFQBatchQuote", "PUT", path).status == 204:
                 self.world.met["a batch quote confirmed"] += 1
@@ -458,8 +451,8 @@ class CommunicationsInvariants(KalshiSequence):
         live = [q for q in held.batch_quotes.values() if q.status in BATCH_LIVE]
         made = live[data.draw(st.integers(0, len(live) - 1))] if live else None
         user, sub = self._actor(data, (made.user_id, made.subaccount) if made else PLACES[0])
-        batch_id = made.rfq_batch_id if made is not None else _hostile_id(data, self.ids)
-        quote_id = made.batch_quote_id if made is not None else _hostile_id(data, self.ids)
+        batch_id = made.rfq_batch_id if made is not None else hostile_id(data, self.ids)
+        quote_id = made.batch_quote_id if made is not None else hostile_id(data, self.ids)
         self.write(user, sub, "DeleteRFQBatchQuote", "DELETE", f"{BATCHES}/{batch_id}/quotes/{quote_id}")
 
     # -- block trades ---------------------------------------------------------------------------------------------
@@ -516,7 +509,7 @@ class CommunicationsInvariants(KalshiSequence):
             if other.subtrader_id and user == other.user_id:  # (as the subtrader it trades for)
                 body = {"subtrader_id": other.subtrader_id}
         else:
-            (user, sub), proposal_id, body = data.draw(st.sampled_from(PLACES)), _hostile_id(data, self.ids), {}
+            (user, sub), proposal_id, body = data.draw(st.sampled_from(PLACES)), hostile_id(data, self.ids), {}
         self.write(user, sub, "AcceptBlockTradeProposal", "POST", f"{PROPOSALS}/{proposal_id}/accept",
                    json=self._body(data, body) if body else body)  # fmt: skip
 
@@ -650,7 +643,8 @@ class CommunicationsInvariants(KalshiSequence):
 
     def _by_its_rule(self, state: Any, found: Quote) -> None:
         """A quote a maker's rule made this step. Unless the rules changed this step: its maker's first rule covering
-        the market made it, from the rule's subaccount, its bids leaving its spread, its RFQ within its size."""
+        the market made it, from the rule's subaccount, its bids half its spread off (both: the spread apart), its RFQ
+        within its size."""
         self.ruled.add(found.quote_id)
         on_the_way = "a rule set on the way quoted" if found.user_id in self.set_on_the_way else "a maker's rule quoted"
         self.world.met[on_the_way] += 1
@@ -663,7 +657,9 @@ class CommunicationsInvariants(KalshiSequence):
                   (not r.markets or covering & set(r.markets))]  # fmt: skip
         assert ruling, f"{found.quote_id}: no rule of {found.user_id} covers {found.market_ticker}"
         rule, most = ruling[0], ruling[0].max_contracts
-        assert found.subaccount == rule.subaccount and found.yes_bid + found.no_bid <= PRICE - rule.spread, rule
+        bid_most = PRICE - (rule.spread + 1) // 2  # (a side whose bid would be 0 or less is not quoted)
+        assert found.subaccount == rule.subaccount and max(found.yes_bid, found.no_bid) <= bid_most, rule
+        assert not (found.yes_bid and found.no_bid) or found.yes_bid + found.no_bid <= PRICE - rule.spread, rule
         assert most is None or max(found.yes_contracts, found.no_contracts) <= most, (found, rule)
 
     def _batches_hold(self, state: Any) -> None:

@@ -5,7 +5,8 @@ The admin API, the Python API, scenario steps and set-up sections, and the state
 A rule names its maker (`user_id`, an open account of the mock), the markets it quotes (each entry a market's ticker,
 its event's or its series'; none: every market), the price it quotes around (`price_from`: the mid of the market's
 book, its last price, or `fair_price`; `fair_price` is also the fallback when the book or the trades have none), its
-`spread` (yes_bid + no_bid is at most a dollar less the spread), the most contracts it quotes (a larger RFQ is
+`spread` (each bid half of it away from the price; with both sides quoted, yes_bid + no_bid is at most a dollar less
+the spread; a side whose bid would fall to 0 or below is not quoted), the most contracts it quotes (a larger RFQ is
 ignored), how long after an RFQ is created it quotes, and whether, and how long after its quote is accepted, it
 confirms. Amounts are the core's units (units.py): prices in ten-thousandths of a dollar, counts in hundredths.
 """

@@ -63,7 +63,7 @@ def bids(rule: SetRfqMaker, market: Market) -> tuple[int, int] | None:
     middle = around(rule, market)
     if middle is None:
         return None
-    half = (rule.spread + 1) // 2  # (rounded up: the two bids leave at least the spread)
+    half = (rule.spread + 1) // 2  # (rounded up: two bids quoted leave at least the spread)
     structure = market.price_level_structure
     yes_bid = level_at_or_below(structure, middle - half)
     no_bid = level_at_or_below(structure, PRICE - middle - half)
