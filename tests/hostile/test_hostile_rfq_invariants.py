@@ -30,7 +30,7 @@ Checked after every step:
   user has at most 2 open batches; a maker's live batch quotes are those open, accepted or confirmed; an executed child
   quote is as an executed quote; an executed block trade is two fills of its count, the buyer's buying YES and the
   seller's selling it, each in its party's place, and a proposer holds at most 100 pending; a quote a rule made is
-  its maker's first rule's covering the market, from its subaccount, leaving its spread, within its size;
+  its maker's first rule's covering the market, from its subaccount, its bids half its spread off, within its size;
 - the wire agrees with the core: each place a step touched (its balance, positions, fills, resting orders), one RFQ and
   one batch in turn read by their creator and by another user, the creator's view of the RFQ's quotes, and one user's
   block trade proposals;
@@ -194,7 +194,7 @@ class CommunicationsInvariants(KalshiSequence):
         self.control("set_rfq_maker", "bob", "desk", quote_delay_s=5, confirm_delay_s=10)  # quotes what is asked later
         self.control("set_rfq_maker", "ann", "side", markets=[MAKER_SERIES], price_from="last", fair_price="0.40",
                      spread="0.05", max_contracts="10", quote_delay_s=5, confirm=False, subaccount=1)  # fmt: skip
-        self.rules = {"desk": "bob", "side": "ann"}  # the rules' names, in the order first set, and their makers
+        self.rules = {"desk": "bob", "side": "ann"}  # the rules' names, in the order first set (a dict's), and makers
         self.ruled, self.set_on_the_way = set[str](), set[str]()  # the quotes rules made, seen; makers a step gave one
         self.rules_changed = False  # (this step: `_by_its_rule` holds a rule's quote to the rules as they stand)
         self.world.met.clear()
