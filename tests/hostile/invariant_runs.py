@@ -13,6 +13,7 @@ import os
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from json import dumps
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 from hostile_wire import Answer
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import providers
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 from state_sql import sql
 
@@ -188,12 +190,13 @@ def run_sequences(
     repeatable draws, each outcome of `must_meet` must be in `met` (a miss shows `met` and what `seen` tells)."""
     examples = int(os.environ.get("MOCKEXCHANGE_INVARIANT_EXAMPLES", str(examples)))
     phases = {} if SHRINK else {"phases": [Phase.explicit, Phase.reuse, Phase.generate]}
-    run_state_machine_as_test(
-        machine,
-        settings=settings(max_examples=examples * (10 if settings.get_current_profile_name() == "long" else 1),
-                          stateful_step_count=STEPS, deadline=None, **phases,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
-    )  # fmt: skip
+    with _no_local_constants():
+        run_state_machine_as_test(
+            machine,
+            settings=settings(max_examples=examples * (10 if settings.get_current_profile_name() == "long" else 1),
+                              stateful_step_count=STEPS, deadline=None, **phases,
+                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+        )  # fmt: skip
     if not settings.default.derandomize:
         return  # a random run's draws need not meet each outcome; CI's repeatable ones do
     for outcome in must_meet:
@@ -264,3 +267,18 @@ def differences(before: Any, after: Any, at: str = "") -> list[str]:
         pairs = enumerate(zip(before, after, strict=True))
         return [line for i, (a, b) in pairs for line in differences(a, b, f"{at}[{i}]")][:10]
     return [f"{at}: {before!r:.300} then {after!r:.300}"]
+
+
+@contextmanager
+def _no_local_constants() -> Iterator[None]:
+    """Hypothesis now and then draws a constant found in the source of the modules the process has imported: which
+    ones a pytest worker has imported depends on the tests it ran before, so even CI's derandomized draws differed
+    between a test run alone and the same test in the whole suite. Here it draws only its own constants."""
+    saved = providers._get_local_constants
+    providers._get_local_constants = providers.Constants
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved
+        providers.CONSTANTS_CACHE.cache.clear()

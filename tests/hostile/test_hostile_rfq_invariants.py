@@ -3,11 +3,12 @@ trading places (ann's subaccounts 0 and 1, bob, cy) in three markets and more li
 the whole ledger must still add up and the RFQs, quotes, batches and proposals hold together.
 
 Each sequence begins with every stage under way (`_open`): RFQs quoted, a quote accepted, one confirmed, one its creator
-cannot pay for, a batch accepted and one open, two block trades pending, and two RFQ makers' rules: bob's quotes each
-RFQ asked later at the book's mid 5 s after it is asked and confirms what is accepted 10 s after; ann's quotes those
-of the maker series up to 10 contracts from its subaccount 1 at the last price, and confirms nothing. The steps, over
-real HTTP with signed requests: RFQs asked (sized by contracts or a target cost, resting a remainder or not, obscured,
-replacing an open one), quoted (bids on the grid and off it, one side or both, post-only), accepted on either side,
+cannot pay for, a batch accepted and one open, three block trades pending (one for cy's subtrader), and two RFQ makers'
+rules: bob's quotes each RFQ asked later at the book's mid 5 s after it is asked and confirms what is accepted 10 s
+after; ann's quotes those of the maker series up to 10 contracts from its subaccount 1 at the last price, and confirms
+nothing. The steps, over real HTTP with signed requests: RFQs asked (sized by contracts or a target cost, resting a
+remainder or not, obscured, replacing an open one), quoted (bids on the grid, one side or both, post-only; off it, the
+step's oddity), accepted on either side,
 confirmed and deleted, through the RFQ-scoped routes and their deprecated twins; batches of one to three markets asked,
 quoted on every child, accepted at the best bids their creator reads (or a cent above them), confirmed by each winner,
 deleted; block trades proposed by their buyer or their seller and accepted by the other; orders that cross the house's
@@ -111,10 +112,10 @@ COUNTS = st.sampled_from(["1", "2.50", "10", "25", "0.01", "400"])
 ODDITY = st.sampled_from([None, None, None, None, None, "id", "actor", "body", "other"])
 # A batch quote's bids: on every market's grid, adding to at most $1 (a batch quote is refused whole for one child's)
 BATCH_BIDS = st.sampled_from(["0.30", "0.40", "0.45", "0.52"]), st.sampled_from(["0", "0.30", "0.45"])
-# A quote's bids: mostly on the grid of every market and adding to at most $1; else both 0, off a cent market's grid
-# (a deci-cent market's), past $1, or adding to more than $1
-BIDS = (st.sampled_from(["0.45", "0.40", "0.30", "0.55", "0", "0.305", "1.00"]),
-        st.sampled_from(["0.50", "0.30", "0", "0.45", "0.4550", "0.60"]))  # fmt: skip
+# A quote's bids: on the grid of every market, one side or both, adding to at most $1; the step's oddity "body" half the
+# time: both 0, off a cent market's grid (a deci-cent market's), past $1, or adding to more than $1 (`BAD_BIDS`)
+BIDS = st.sampled_from(["0.45", "0.40", "0.30", "0.55"]), st.sampled_from(["0.45", "0.30", "0"])
+BAD_BIDS = st.sampled_from([("0", "0"), ("0.305", "0.50"), ("0.45", "0.4550"), ("1.00", "0"), ("0.55", "0.60")])
 # A maker's rule's fields beside its defaults (bob's "desk" at the opening quotes at the book's mid): markets by ticker,
 # event, series or none listed; the price from the last trade or a fair price (without one: refused); spreads none,
 # wide, or leaving no bid; a size that ignores most RFQs; delays; no confirmation; a maker's other subaccount.
@@ -132,7 +133,7 @@ MUST_MEET = ("CreateRFQ done", "CreateRFQ refused", "CreateQuote done", "CreateQ
              "DeleteRFQ done", "ProposeBlockTrade done", "ProposeBlockTrade refused", "a block trade executed",
              "a subtrader's block trade executed", "a block trade failed", "CreateRFQBatch done",
              "CreateRFQBatch refused", "CreateRFQBatchQuote done", "a batch accepted", "a batch quote confirmed",
-             "a batch executed", "a batch voided", "a maker's rule quoted", "a rule set on the way quoted",
+             "a batch executed", "a batch voided", "a maker's rule quoted",
              "a rule quoted from a subaccount", "set_rfq_maker done", "set_rfq_maker refused",
              "remove_rfq_maker done", "remove_rfq_maker refused", "a restart from its snapshot",
              "a restart from its commands")  # fmt: skip
@@ -163,8 +164,9 @@ class CommunicationsInvariants(KalshiSequence):
         CI's draws must meet each outcome by their own steps): an RFQ a place (a user has one a market), each quoted by
         the next user (ann from its subaccount 1), and one more of cy's, larger than cy can pay for, quoted by bob too;
         cy's first quote confirmed (its execution timer running: ann's subaccount 1 buys what cy's subaccount 0 sells),
-        bob's accepted (its confirmation window open), the others open; two block trades pending: bob's to buy from
-        ann's subaccount 1, and cy's to buy more than it can pay for from bob."""
+        bob's accepted (its confirmation window open), the others open; three block trades pending: bob's to buy from
+        ann's subaccount 1, cy's to buy more than it can pay for from bob, and cy's for its subtrader from ann; the
+        makers' rules."""
         counted = Counter(self.world.met)
         first, quotes = list(FIRST_MARKETS), []
         asks = [(*place, first[i % len(first)], "5.00") for i, place in enumerate(PLACES)]
@@ -184,10 +186,11 @@ class CommunicationsInvariants(KalshiSequence):
         for user, sub, op, path, body in steps:
             assert self.write(user, sub, op, "PUT", f"{QUOTES}/{path}", json=body).status == 204, (op, path)
         expires = (self.ledger.state.clock.now() + timedelta(seconds=600)).isoformat().replace("+00:00", "Z")
-        for buyer, seller, sub, price, count in (("bob", "ann", 1, 4000, 500), ("cy", "bob", 0, 9900, 5_000)):
+        for buyer, seller, sub, price, count in (("bob", "ann", 1, 4000, 500), ("cy", "bob", 0, 9900, 5_000),
+                                                 ("cy", "ann", 0, 4000, 200)):  # fmt: skip
             body = {"buyer_user_id": buyer, "seller_user_id": seller, "seller_subaccount": sub,
                     "market_ticker": first[0], "price_centi_cents": price, "centicount": count, "maker_side": "yes",
-                    "expiration_ts": expires}  # fmt: skip
+                    "expiration_ts": expires} | ({"buyer_subtrader_id": SUBTRADER} if count == 200 else {})  # fmt: skip
             made = self.write(buyer, 0, "ProposeBlockTrade", "POST", PROPOSALS, json=body)
             self._made(made, "block_trade_proposal_id")
         self._open_batches(first)
@@ -280,10 +283,11 @@ class CommunicationsInvariants(KalshiSequence):
         user, sub = place
         rfq = self._rfq(data, open_only=not self._odd(data, "other"), not_of=user)
         rfq_id = rfq.rfq_id if rfq is not None and not self._odd(data, "id") else hostile_id(data, self.ids)
-        body = {"rfq_id": rfq_id, "yes_bid": data.draw(BIDS[0]), "no_bid": data.draw(BIDS[1]), "rest_remainder": rest,
-                "subaccount": sub}  # fmt: skip
+        bad = self._odd(data, "body") and data.draw(st.booleans())
+        yes_bid, no_bid = data.draw(BAD_BIDS) if bad else (data.draw(BIDS[0]), data.draw(BIDS[1]))
+        body = {"rfq_id": rfq_id, "yes_bid": yes_bid, "no_bid": no_bid, "rest_remainder": rest, "subaccount": sub}
         body |= {"post_only": True} if post_only else {}
-        answer = self.write(user, sub, "CreateQuote", "POST", QUOTES, json=self._body(data, body))
+        answer = self.write(user, sub, "CreateQuote", "POST", QUOTES, json=body if bad else self._body(data, body))
         self._made(answer)
         if answer.status == 201 and then is not None:
             made = self.comms.quotes[answer.json()["id"]]
@@ -792,4 +796,4 @@ world = world_fixture(OPENING_CENTS, "rfqinv")
 
 
 def test_any_sequence_of_rfqs_quotes_and_block_trades_keeps_the_ledger_whole(world):
-    run_sequences(lambda: CommunicationsInvariants(world), 30, world.met, MUST_MEET, lambda: str(world.codes))
+    run_sequences(lambda: CommunicationsInvariants(world), 40, world.met, MUST_MEET, lambda: str(world.codes))
