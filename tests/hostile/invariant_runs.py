@@ -274,7 +274,10 @@ def _no_local_constants() -> Iterator[None]:
     """Hypothesis now and then draws a constant found in the source of the modules the process has imported: which
     ones a pytest worker has imported depends on the tests it ran before, so even CI's derandomized draws differed
     between a test run alone and the same test in the whole suite. Here it draws only its own constants."""
-    saved = providers._get_local_constants
+    saved = getattr(providers, "_get_local_constants", None)
+    if saved is None:  # (a Hypothesis without them)
+        yield
+        return
     providers._get_local_constants = providers.Constants
     providers.CONSTANTS_CACHE.cache.clear()
     try:
