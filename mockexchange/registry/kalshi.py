@@ -228,11 +228,8 @@ def _made_now(control: Any) -> None:
     """What a command scheduled for the instant it ran (an RFQ maker's rule's quote or confirmation with no delay),
     made now as a read would make it, so a websocket client hears of it without a read or a write of its own. Work too
     long for the event loop (`MustStep`) is left to the next read or write, as before."""
-    lifecycle = control.ledger.lifecycle
-    due = lifecycle.next_due()
-    if due is not None and due <= control.ledger.state.clock.now():
-        with suppress(MustStep):
-            lifecycle.run_due()
+    with suppress(MustStep):
+        control.ledger.lifecycle.run_due()  # (nothing due: one look at the schedule's head)
 
 
 def _configure(control: Any, settings: Any) -> None:
